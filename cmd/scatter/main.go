@@ -1,0 +1,75 @@
+// Command scatter runs scatter/gather jobs on this machine with the same
+// handlers and state machine definition that run on AWS.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `scatter runs scatter/gather jobs: plan the input into chunks, map every chunk,
+gather the partial results into one output.
+
+Usage:
+  scatter run --job JOB --input SRC [--input SRC ...] --output DST [job flags] [options]
+  scatter jobs            list the jobs and their flags
+  scatter gen --kind text|uservisits|jsonl --size SIZE --out FILE
+                          write deterministic sample data
+  scatter help            this text
+
+Run 'scatter run -h' for the options.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "scatter:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+// usageError is a bad command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(ctx, args[1:], stdout, stderr)
+	case "gen":
+		return cmdGen(args[1:], stderr)
+	case "jobs":
+		return cmdJobs(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}

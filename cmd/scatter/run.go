@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/local/asl"
+	"github.com/scattergather/scattergather/local/engine"
+)
+
+// runOptions are the flags every local-state subcommand shares.
+type runOptions struct {
+	stateDir string
+	endpoint string
+	region   string
+	jsonOut  bool
+}
+
+func (o *runOptions) define(fs *flag.FlagSet) {
+	fs.StringVar(&o.stateDir, "state-dir", engine.DefaultStateDir, "directory of the local work area and ledger")
+	fs.StringVar(&o.endpoint, "endpoint", "", "URL of an S3-compatible server for s3:// locations")
+	fs.StringVar(&o.region, "region", "", "AWS region for s3:// locations (default: the environment's, else us-east-1)")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the job summary as JSON on stdout")
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scatter run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		opts        runOptions
+		job         = fs.String("job", "", "the job to run ('scatter jobs' lists them)")
+		output      = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
+		chunkSize   = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+		concurrency = fs.Int("concurrency", runtime.NumCPU(), "mappers running at once")
+		inputs      multiFlag
+	)
+	fs.Var(&inputs, "input", "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
+	opts.define(fs)
+	jf := defineJobFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	switch {
+	case *job == "":
+		return usageError{"--job is required"}
+	case len(inputs) == 0:
+		return usageError{"at least one --input is required"}
+	case *output == "":
+		return usageError{"--output is required"}
+	case *concurrency < 1:
+		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
+	}
+	size, err := plan.ParseSize(*chunkSize)
+	if err != nil {
+		return usageError{"--chunk-size: " + err.Error()}
+	}
+	params, err := jf.params(fs, *job)
+	if err != nil {
+		return err
+	}
+	local, err := engine.Open(ctx, opts.stateDir, engine.Options{Endpoint: opts.endpoint, Region: opts.region})
+	if err != nil {
+		return err
+	}
+	defer local.Close()
+
+	in := pipeline.PlanInput{Job: *job, Params: params, Inputs: inputs, Output: *output, ChunkSize: size, MaxConcurrency: *concurrency}
+	prog := newProgress(stderr)
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: *concurrency, OnEvent: prog.event, OnMapResult: prog.mapped}
+	started := time.Now()
+	res, err := eng.Run(ctx, in)
+	prog.finish()
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return fmt.Errorf("interrupted; committed chunks are kept in %s", opts.stateDir)
+		}
+		return err
+	}
+	return report(ctx, local, res, time.Since(started), opts.jsonOut, stdout, stderr)
+}
+
+// report prints the one-line summary on stderr and, with --json, the summary object on stdout.
+func report(ctx context.Context, local *engine.Local, res engine.Result, wall time.Duration, jsonOut bool, stdout, stderr io.Writer) error {
+	var sum pipeline.Summary
+	rc, err := local.Store.Open(ctx, res.Gather.Summary, 0, -1)
+	if err != nil {
+		return fmt.Errorf("read job summary %s: %w", res.Gather.Summary, err)
+	}
+	err = json.NewDecoder(rc).Decode(&sum)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("read job summary %s: %w", res.Gather.Summary, err)
+	}
+	mbps := float64(sum.BytesIn) / 1e6 / max(wall.Seconds(), 1e-9)
+	reused := ""
+	if res.Plan.Done {
+		reused = " (already done; output reused)"
+	}
+	fmt.Fprintf(stderr, "scatter: %s %s%s: %d chunks, %.1f MB in %.2fs (%.1f MB/s), %d records in, %d out, %d skipped -> %s\n",
+		sum.JobID, strings.ToLower(sum.Status), reused, sum.Chunks, float64(sum.BytesIn)/1e6, wall.Seconds(), mbps,
+		sum.RecordsIn, sum.RecordsOut, sum.Skipped, sum.Output)
+	if jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			pipeline.Summary
+			Reused bool    `json:"reused"`
+			MBps   float64 `json:"mbPerSecond"`
+		}{sum, res.Plan.Done, mbps})
+	}
+	return nil
+}
+
+// progress draws chunks done/total, MB/s and ETA on stderr when it is a terminal.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	on    bool
+	bar   *progressbar.ProgressBar
+	bytes int64
+	start time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, on: ok && term.IsTerminal(int(f.Fd())), start: time.Now()}
+}
+
+func (p *progress) event(ev asl.Event) {
+	if !p.on || ev.Type != "MapRunStarted" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bar = progressbar.NewOptions(ev.Items,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription("chunks"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (p *progress) mapped(r pipeline.MapResult) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bytes += r.Stats.BytesRead
+	if p.bar != nil {
+		mbps := float64(p.bytes) / 1e6 / max(time.Since(p.start).Seconds(), 1e-9)
+		p.bar.Describe(fmt.Sprintf("chunks %.1f MB/s", mbps))
+		_ = p.bar.Add(1)
+	}
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// PlanInput is a job submission: the state machine's execution input and the
+// splitter's event.
+type PlanInput struct {
+	// Job is the job's name: wordcount, grep, select, groupby, search.
+	Job string `json:"job"`
+	// Params are the job's parameters by flag name (pattern, where, key, ...).
+	Params jobs.Params `json:"params,omitempty"`
+	// Inputs are local paths, directories, s3://bucket/key or s3://bucket/prefix/.
+	Inputs []string `json:"inputs"`
+	// Output is where the final object goes: a local path or s3://bucket/key.
+	Output string `json:"output"`
+	// ChunkSize is the target chunk size in bytes; 0 means the default.
+	ChunkSize int64 `json:"chunkSize,omitempty"`
+	// MaxConcurrency bounds concurrent mappers; 0 means the default.
+	MaxConcurrency int `json:"maxConcurrency,omitempty"`
+}
+
+// Location names an S3 object by bucket and key, as ItemReader wants it.
+type Location struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+}
+
+// PlanOutput is the splitter's result, kept at $.plan by the state machine.
+type PlanOutput struct {
+	JobID  string      `json:"jobId"`
+	Job    string      `json:"job"`
+	Params jobs.Params `json:"params"`
+	// Manifest is the JSON array of chunks the Distributed Map reads.
+	Manifest Location `json:"manifest"`
+	// Work is the location prefix of the job's manifest and partials.
+	Work   string `json:"work"`
+	Output string `json:"output"`
+	// Chunks is the number of chunks in the manifest; Bytes their total size.
+	Chunks         int   `json:"chunks"`
+	Bytes          int64 `json:"bytes"`
+	MaxConcurrency int   `json:"maxConcurrency"`
+	// Done is true when the same submission already succeeded: nothing to run.
+	Done bool `json:"done"`
+}
+
+// MapInput is a mapper's event: one chunk of one job.
+type MapInput struct {
+	JobID  string      `json:"jobId"`
+	Job    string      `json:"job"`
+	Params jobs.Params `json:"params"`
+	Work   string      `json:"work"`
+	Chunk  plan.Chunk  `json:"chunk"`
+}
+
+// MapResult is a mapper's result: the committed partial of its chunk.
+type MapResult struct {
+	JobID string `json:"jobId"`
+	Chunk int    `json:"chunk"`
+	// Attempt is the attempt whose partial is committed (maybe another's).
+	Attempt string `json:"attempt"`
+	Partial string `json:"partial"`
+	// Duplicate is true when the chunk had been committed by another attempt.
+	Duplicate bool     `json:"duplicate"`
+	Stats     MapStats `json:"stats"`
+}
+
+// MapStats are one chunk's counts, stored with its commit.
+type MapStats struct {
+	jobs.Stats
+	BytesRead  int64 `json:"bytesRead"`
+	DurationMS int64 `json:"durationMs"`
+}
+
+// Failure is a Step Functions error as a Catch hands it over.
+type Failure struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// GatherInput is the reducer's event. With Failure set it records the job's
+// failure in the ledger instead of gathering.
+type GatherInput struct {
+	JobID   string      `json:"jobId"`
+	Job     string      `json:"job,omitempty"`
+	Params  jobs.Params `json:"params,omitempty"`
+	Work    string      `json:"work,omitempty"`
+	Output  string      `json:"output,omitempty"`
+	Chunks  int         `json:"chunks"`
+	Failure *Failure    `json:"failure,omitempty"`
+}
+
+// GatherOutput is the reducer's result.
+type GatherOutput struct {
+	JobID   string `json:"jobId"`
+	Status  string `json:"status"`
+	Output  string `json:"output,omitempty"`
+	Summary string `json:"summary,omitempty"`
+}

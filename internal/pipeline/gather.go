@@ -1,0 +1,256 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// Summary is the job summary written beside the final output.
+type Summary struct {
+	JobID       string           `json:"jobId"`
+	Job         string           `json:"job"`
+	Params      jobs.Params      `json:"params"`
+	Status      string           `json:"status"`
+	Inputs      []string         `json:"inputs"`
+	Output      string           `json:"output"`
+	Chunks      int              `json:"chunks"`
+	BytesIn     int64            `json:"bytesIn"`
+	RecordsIn   int64            `json:"recordsIn"`
+	RecordsOut  int64            `json:"recordsOut"`
+	Skipped     int64            `json:"skipped"`
+	SkipReasons map[string]int64 `json:"skipReasons,omitempty"`
+	// Runs counts how often the job was opened (resumes and redrives add one).
+	Runs int `json:"runs"`
+	// MapMillis sums the committed mappers' durations; MaxChunkMillis is the slowest.
+	MapMillis      int64     `json:"mapMillis"`
+	MaxChunkMillis int64     `json:"maxChunkMillis"`
+	GatherLevels   int       `json:"gatherLevels"`
+	Started        time.Time `json:"started"`
+	Finished       time.Time `json:"finished"`
+	WallSeconds    float64   `json:"wallSeconds"`
+}
+
+// SummaryLocation is where the summary of a job whose output is output goes.
+func SummaryLocation(output string) string { return output + ".summary.json" }
+
+func (in GatherInput) validate() error {
+	switch {
+	case in.JobID == "":
+		return inputErrorf("gather: event has no jobId")
+	case in.Job == "":
+		return inputErrorf("gather %s: event has no job", in.JobID)
+	case !blob.IsS3(in.Work) || !strings.HasSuffix(in.Work, "/"):
+		return inputErrorf("gather %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
+	case in.Chunks < 0:
+		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)
+	}
+	if err := plan.ValidateLocation(in.Output); err != nil {
+		return inputErrorf("gather %s: output %q: %v", in.JobID, in.Output, err)
+	}
+	return nil
+}
+
+// Gather is the reducer: it checks that every chunk is committed, merges the
+// committed partials (in a tree when there are more than FanIn), writes the
+// final output and its summary, then marks the job succeeded. With Failure set
+// it records the failure instead.
+func (h *Handler) Gather(ctx context.Context, in GatherInput) (GatherOutput, error) {
+	if in.Failure != nil {
+		return h.recordFailure(ctx, in)
+	}
+	if err := in.validate(); err != nil {
+		return GatherOutput{}, err
+	}
+	j, err := h.Ledger.Job(ctx, in.JobID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return GatherOutput{}, inputErrorf("gather %s: no such job in the ledger", in.JobID)
+	} else if err != nil {
+		return GatherOutput{}, retryable("gather %s: read job: %v", in.JobID, err)
+	}
+	if j.Status == ledger.Succeeded {
+		return GatherOutput{JobID: j.ID, Status: string(j.Status), Output: j.Output, Summary: SummaryLocation(j.Output)}, nil
+	}
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+	}
+	commits, err := h.Ledger.Chunks(ctx, in.JobID)
+	if err != nil {
+		return GatherOutput{}, retryable("gather %s: list commits: %v", in.JobID, err)
+	}
+	byIndex := make(map[int]ledger.Commit, len(commits))
+	for _, c := range commits {
+		byIndex[c.Chunk] = c
+	}
+	partials := make([]string, 0, in.Chunks)
+	var missing []int
+	var sum Summary
+	for i := 0; i < in.Chunks; i++ {
+		c, ok := byIndex[i]
+		if !ok {
+			missing = append(missing, i)
+			continue
+		}
+		partials = append(partials, c.Partial)
+		var st MapStats
+		if json.Unmarshal([]byte(c.Stats), &st) == nil {
+			sum.BytesIn += st.BytesRead
+			sum.RecordsIn += st.RecordsIn
+			sum.Skipped += st.Skipped
+			for k, v := range st.SkipReason {
+				if sum.SkipReasons == nil {
+					sum.SkipReasons = map[string]int64{}
+				}
+				sum.SkipReasons[k] += v
+			}
+			sum.MapMillis += st.DurationMS
+			sum.MaxChunkMillis = max(sum.MaxChunkMillis, st.DurationMS)
+		}
+	}
+	if len(missing) > 0 {
+		return GatherOutput{}, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
+	}
+	fanIn := h.FanIn
+	if fanIn < 2 {
+		fanIn = DefaultFanIn
+	}
+	for len(partials) > fanIn {
+		var next []string
+		for g := 0; g*fanIn < len(partials); g++ {
+			group := partials[g*fanIn : min((g+1)*fanIn, len(partials))]
+			key := fmt.Sprintf("%smerge/%d/%08d.part", in.Work, sum.GatherLevels, g)
+			err := h.withPartials(ctx, group, func(rs []io.Reader) error {
+				return h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
+			})
+			if err != nil {
+				return GatherOutput{}, err
+			}
+			next = append(next, key)
+		}
+		partials = next
+		sum.GatherLevels++
+	}
+	var outStats jobs.Stats
+	err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
+		return h.putFrom(ctx, in.Output, func(w io.Writer) error {
+			var err error
+			outStats, err = job.Output(w, rs)
+			return err
+		})
+	})
+	if err != nil {
+		return GatherOutput{}, err
+	}
+	finished := h.now()
+	sum.JobID, sum.Job, sum.Params, sum.Status = in.JobID, in.Job, in.Params, string(ledger.Succeeded)
+	sum.Output, sum.Chunks, sum.RecordsOut, sum.Runs = in.Output, in.Chunks, outStats.RecordsOut, j.Runs
+	sum.Started, sum.Finished, sum.WallSeconds = j.Created, finished, finished.Sub(j.Created).Seconds()
+	var spec PlanInput
+	if json.Unmarshal([]byte(j.Spec), &spec) == nil {
+		sum.Inputs = spec.Inputs
+	}
+	summaryJSON, _ := json.MarshalIndent(sum, "", "  ")
+	if err := h.Store.Put(ctx, SummaryLocation(in.Output), strings.NewReader(string(summaryJSON)+"\n")); err != nil {
+		return GatherOutput{}, retryable("gather %s: write summary: %v", in.JobID, err)
+	}
+	if _, err := h.Ledger.Finish(ctx, in.JobID, ledger.Succeeded, in.Output, ""); err != nil {
+		if errors.Is(err, ledger.ErrConflict) {
+			return GatherOutput{}, inputErrorf("gather %s: job was finished as failed by another writer: %v", in.JobID, err)
+		}
+		return GatherOutput{}, retryable("gather %s: finish job: %v", in.JobID, err)
+	}
+	h.log().InfoContext(ctx, "gathered", "jobId", in.JobID, "chunks", in.Chunks, "levels", sum.GatherLevels, "output", in.Output)
+	return GatherOutput{JobID: in.JobID, Status: string(ledger.Succeeded), Output: in.Output, Summary: SummaryLocation(in.Output)}, nil
+}
+
+func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutput, error) {
+	if in.JobID == "" {
+		return GatherOutput{}, inputErrorf("record failure: event has no jobId")
+	}
+	msg := in.Failure.Error
+	if in.Failure.Cause != "" {
+		msg += ": " + causeMessage(in.Failure.Cause)
+	}
+	j, err := h.Ledger.Finish(ctx, in.JobID, ledger.Failed, "", msg)
+	switch {
+	case errors.Is(err, ledger.ErrNotFound):
+		h.log().WarnContext(ctx, "failure of a job the ledger does not know", "jobId", in.JobID, "error", msg)
+		return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
+	case errors.Is(err, ledger.ErrConflict):
+		return GatherOutput{JobID: in.JobID, Status: string(j.Status)}, nil
+	case err != nil:
+		return GatherOutput{}, retryable("record failure of %s: %v", in.JobID, err)
+	}
+	h.log().ErrorContext(ctx, "job failed", "jobId", in.JobID, "error", msg)
+	return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
+}
+
+// causeMessage extracts errorMessage from a Lambda error cause, which Step
+// Functions passes as the JSON {"errorMessage":..., "errorType":...}.
+func causeMessage(cause string) string {
+	var c struct {
+		Message string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &c) == nil && c.Message != "" {
+		return c.Message
+	}
+	return cause
+}
+
+// withPartials opens every partial (in order), calls fn with buffered readers,
+// and closes them.
+func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.Reader) error) error {
+	readers := make([]io.Reader, 0, len(keys))
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	for _, k := range keys {
+		rc, err := h.Store.Open(ctx, k, 0, -1)
+		if errors.Is(err, blob.ErrNotFound) {
+			return inputErrorf("gather: committed partial %s is missing from the store", k)
+		} else if err != nil {
+			return retryable("gather: open partial %s: %v", k, err)
+		}
+		closers = append(closers, rc)
+		readers = append(readers, bufio.NewReaderSize(rc, 64<<10))
+	}
+	return fn(readers)
+}
+
+// putFrom streams what produce writes into the object at key.
+func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Writer) error) error {
+	pr, pw := io.Pipe()
+	produced := make(chan error, 1)
+	go func() {
+		bw := bufio.NewWriterSize(pw, 256<<10)
+		err := produce(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+		produced <- err
+	}()
+	putErr := h.Store.Put(ctx, key, pr)
+	pr.CloseWithError(errors.New("upload ended"))
+	if err := <-produced; err != nil {
+		return retryable("write %s: %v", key, err)
+	}
+	if putErr != nil {
+		return retryable("write %s: %v", key, putErr)
+	}
+	return nil
+}

@@ -1,0 +1,293 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/split"
+)
+
+// DefaultFanIn is how many partials one gather step merges at once; more are
+// merged in a tree of intermediate partials.
+const DefaultFanIn = 256
+
+// Handler holds what the splitter, mapper and reducer need. Build it once per
+// process (at Lambda init, or once for a local run); its methods are safe for
+// concurrent use.
+type Handler struct {
+	// Store reads inputs and writes manifests, partials and outputs; keys are
+	// locations (a *blob.Mux).
+	Store blob.Store
+	// Ledger tracks jobs and chunk commits.
+	Ledger ledger.Ledger
+	// WorkBucket holds manifests and partial results under jobs/<jobId>/.
+	WorkBucket string
+	// TriggerBucket is the bucket whose incoming/ prefix starts jobs; no output may land there.
+	TriggerBucket string
+	// DefaultChunkSize, MaxChunks, DefaultConcurrency and FanIn have defaults when zero.
+	DefaultChunkSize   int64
+	MaxChunks          int
+	DefaultConcurrency int
+	FanIn              int
+	// Log receives structured logs; nil means slog.Default().
+	Log *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// Plan is the splitter: it validates the submission, resolves the inputs,
+// cuts them into chunks, opens the job in the ledger and writes the manifest.
+func (h *Handler) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
+	if _, err := jobs.New(in.Job, in.Params); err != nil {
+		return PlanOutput{}, inputErrorf("plan: %v", err)
+	}
+	if len(in.Inputs) == 0 {
+		return PlanOutput{}, inputErrorf("plan: no inputs given")
+	}
+	if err := plan.ValidateLocation(in.Output); err != nil {
+		return PlanOutput{}, inputErrorf("plan: output %q: %v", in.Output, err)
+	}
+	if in.ChunkSize < 0 {
+		return PlanOutput{}, inputErrorf("plan: chunkSize %d is negative", in.ChunkSize)
+	}
+	if in.MaxConcurrency < 0 {
+		return PlanOutput{}, inputErrorf("plan: maxConcurrency %d is negative", in.MaxConcurrency)
+	}
+	if h.TriggerBucket != "" {
+		if b, k, ok := blob.ParseS3(in.Output); ok && b == h.TriggerBucket && strings.HasPrefix(k, "incoming/") {
+			return PlanOutput{}, inputErrorf("plan: output %s is under the trigger prefix incoming/ and would start another job", in.Output)
+		}
+	}
+	chunkSize := in.ChunkSize
+	if chunkSize == 0 {
+		chunkSize = h.DefaultChunkSize
+	}
+	if chunkSize <= 0 {
+		chunkSize = plan.DefaultChunkSize
+	}
+	objs, err := plan.Resolve(ctx, h.Store, in.Inputs)
+	if err != nil {
+		var ie *plan.InputError
+		if errors.As(err, &ie) && !isTransient(err) {
+			return PlanOutput{}, inputErrorf("plan: %v", err)
+		}
+		return PlanOutput{}, retryable("plan: %v", err)
+	}
+	for _, o := range objs {
+		if o.URL == in.Output {
+			return PlanOutput{}, inputErrorf("plan: output %s would overwrite input %s", in.Output, o.Source)
+		}
+	}
+	chunks := plan.Split(objs, chunkSize)
+	maxChunks := h.MaxChunks
+	if maxChunks <= 0 {
+		maxChunks = plan.DefaultMaxChunks
+	}
+	if len(chunks) > maxChunks {
+		return PlanOutput{}, inputErrorf("plan: %d chunks is over the cap of %d; use a larger chunk size", len(chunks), maxChunks)
+	}
+	params := in.Params
+	if params == nil {
+		params = jobs.Params{}
+	}
+	id := plan.JobID(in.Job, params, objs, chunkSize, in.Output)
+	conc := in.MaxConcurrency
+	if conc == 0 {
+		conc = h.DefaultConcurrency
+	}
+	if conc <= 0 {
+		conc = runtime.NumCPU()
+	}
+	work := fmt.Sprintf("s3://%s/jobs/%s/", h.WorkBucket, id)
+	out := PlanOutput{
+		JobID: id, Job: in.Job, Params: params, Work: work, Output: in.Output,
+		Manifest:       Location{Bucket: h.WorkBucket, Key: "jobs/" + id + "/manifest.json"},
+		Chunks:         len(chunks),
+		MaxConcurrency: conc,
+	}
+	for _, c := range chunks {
+		out.Bytes += c.Bytes()
+	}
+	spec, _ := json.Marshal(in)
+	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
+	if err != nil {
+		return PlanOutput{}, retryable("plan %s: open job: %v", id, err)
+	}
+	if job.Status == ledger.Succeeded {
+		out.Done = true
+		return out, nil
+	}
+	if chunks == nil {
+		chunks = []plan.Chunk{}
+	}
+	manifest, err := json.Marshal(chunks)
+	if err != nil {
+		return PlanOutput{}, fmt.Errorf("plan %s: encode manifest: %w", id, err)
+	}
+	if err := h.Store.Put(ctx, work+"manifest.json", bytes.NewReader(manifest)); err != nil {
+		return PlanOutput{}, retryable("plan %s: write manifest: %v", id, err)
+	}
+	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
+	return out, nil
+}
+
+// isTransient reports whether err looks like a failure worth retrying rather
+// than a bad input (a missing object is not transient).
+func isTransient(err error) bool {
+	return !errors.Is(err, blob.ErrNotFound) && (errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "StatusCode: 5"))
+}
+
+func (in MapInput) validate() error {
+	switch {
+	case in.JobID == "":
+		return inputErrorf("map: event has no jobId")
+	case in.Job == "":
+		return inputErrorf("map %s: event has no job", in.JobID)
+	case !blob.IsS3(in.Work) || !strings.HasSuffix(in.Work, "/"):
+		return inputErrorf("map %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
+	case in.Chunk.Index < 0:
+		return inputErrorf("map %s: chunk index %d is negative", in.JobID, in.Chunk.Index)
+	case len(in.Chunk.Parts) == 0:
+		return inputErrorf("map %s: chunk %d has no parts", in.JobID, in.Chunk.Index)
+	}
+	for i, p := range in.Chunk.Parts {
+		if err := plan.ValidateLocation(p.URL); err != nil {
+			return inputErrorf("map %s: chunk %d part %d: url %q: %v", in.JobID, in.Chunk.Index, i, p.URL, err)
+		}
+		if p.Start < 0 || p.End < p.Start || p.End > p.Size {
+			return inputErrorf("map %s: chunk %d part %d: bad range [%d,%d) of %d bytes", in.JobID, in.Chunk.Index, i, p.Start, p.End, p.Size)
+		}
+	}
+	return nil
+}
+
+// Map is the mapper: it processes one chunk, writes its partial result to an
+// attempt-specific key and commits the chunk; the first commit wins, and a
+// duplicate or retried attempt returns the committed result.
+func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
+	if err := in.validate(); err != nil {
+		return MapResult{}, err
+	}
+	log := h.log().With("jobId", in.JobID, "chunk", in.Chunk.Index)
+	if c, err := h.Ledger.Chunk(ctx, in.JobID, in.Chunk.Index); err == nil {
+		log.InfoContext(ctx, "chunk already committed", "attempt", c.Attempt)
+		return committedResult(c), nil
+	} else if !errors.Is(err, ledger.ErrNotFound) {
+		return MapResult{}, retryable("map %s chunk %d: read commit: %v", in.JobID, in.Chunk.Index, err)
+	}
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return MapResult{}, inputErrorf("map %s: %v", in.JobID, err)
+	}
+	started := h.now()
+	attempt := newAttemptID()
+	key := fmt.Sprintf("%spartials/%08d/%s.part", in.Work, in.Chunk.Index, attempt)
+	stats, err := h.mapChunk(ctx, job, in.Chunk, key)
+	if err != nil {
+		return MapResult{}, err
+	}
+	stats.DurationMS = h.now().Sub(started).Milliseconds()
+	statsJSON, _ := json.Marshal(stats)
+	winner, won, err := h.Ledger.Commit(ctx, ledger.Commit{
+		JobID: in.JobID, Chunk: in.Chunk.Index, Attempt: attempt, Partial: key,
+		Stats: string(statsJSON), Committed: h.now(),
+	})
+	if err != nil {
+		return MapResult{}, retryable("map %s chunk %d: commit: %v", in.JobID, in.Chunk.Index, err)
+	}
+	if !won {
+		// Another attempt committed first: its partial is the chunk's; ours is an orphan.
+		if err := h.Store.Delete(ctx, key); err != nil {
+			log.WarnContext(ctx, "delete orphaned partial", "key", key, "err", err)
+		}
+		log.InfoContext(ctx, "lost commit race", "winner", winner.Attempt)
+		return committedResult(winner), nil
+	}
+	log.InfoContext(ctx, "committed", "attempt", attempt, "recordsIn", stats.RecordsIn, "bytes", stats.BytesRead, "ms", stats.DurationMS)
+	return MapResult{JobID: in.JobID, Chunk: in.Chunk.Index, Attempt: attempt, Partial: key, Stats: stats}, nil
+}
+
+func committedResult(c ledger.Commit) MapResult {
+	r := MapResult{JobID: c.JobID, Chunk: c.Chunk, Attempt: c.Attempt, Partial: c.Partial, Duplicate: true}
+	_ = json.Unmarshal([]byte(c.Stats), &r.Stats) // stats are informational
+	return r
+}
+
+// mapChunk runs the job's mapper over every part of the chunk and writes the
+// partial result to key.
+func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key string) (MapStats, error) {
+	m := job.NewMapper()
+	var st MapStats
+	for _, p := range c.Parts {
+		part := jobs.Part{Source: p.Source, Ordinal: p.Ordinal}
+		if job.NeedsHeader() {
+			hdr, err := split.Header(ctx, h.Store, p)
+			if err != nil {
+				return st, partError(p, err)
+			}
+			part.Header = hdr
+		}
+		if err := m.StartPart(part); err != nil {
+			return st, inputErrorf("map: %s: %v", p.Source, err)
+		}
+		ps, err := split.Part(ctx, h.Store, p, m.Record)
+		st.BytesRead += ps.BytesRead
+		if err != nil {
+			var re *jobs.RecordError
+			if errors.As(err, &re) {
+				re.Source = p.Source
+				return st, &RecordError{Msg: re.Error()}
+			}
+			return st, partError(p, err)
+		}
+	}
+	err := h.putFrom(ctx, key, func(w io.Writer) error {
+		var err error
+		st.Stats, err = m.Finish(w)
+		return err
+	})
+	return st, err
+}
+
+// partError classifies a read failure: a missing object or corrupt data is the
+// input's fault; anything else may be transient.
+func partError(p plan.Part, err error) error {
+	if errors.Is(err, blob.ErrNotFound) || strings.Contains(err.Error(), "corrupt gzip") {
+		return inputErrorf("map: %v", err)
+	}
+	return retryable("map: %s: %v", p.Source, err)
+}
+
+func newAttemptID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}

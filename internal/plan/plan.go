@@ -1,0 +1,299 @@
+package plan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/blob"
+)
+
+// DefaultChunkSize is the chunk size when none is given: 64 MiB.
+const DefaultChunkSize = 64 << 20
+
+// DefaultMaxChunks caps a plan; a bigger plan is refused with advice to raise the chunk size.
+const DefaultMaxChunks = 100_000
+
+// Object is one input object, resolved from a source the user named.
+type Object struct {
+	// Source is the object's name as the user gave it: a path, a path under a
+	// given directory, or s3://bucket/key.
+	Source string `json:"src"`
+	// URL is the object's location for a blob.Mux: a local path or s3://bucket/key.
+	URL string `json:"url"`
+	// Size is the object's length in bytes.
+	Size int64 `json:"size"`
+	// ETag identifies the object's version (S3 ETag, or size and mtime locally).
+	ETag string `json:"etag"`
+	// Ordinal is the object's position in input order.
+	Ordinal int `json:"ord"`
+}
+
+// Gzip reports whether the object is read whole through gzip (its name ends in .gz).
+func (o Object) Gzip() bool { return strings.HasSuffix(o.URL, ".gz") }
+
+// Part is a byte range [Start, End) of one object, owned by one chunk.
+// The chunk owns every record whose first byte lies in the range.
+type Part struct {
+	Source  string `json:"src"`
+	URL     string `json:"url"`
+	Ordinal int    `json:"ord"`
+	Start   int64  `json:"start"`
+	End     int64  `json:"end"`
+	// Size is the whole object's size, so readers know where it ends.
+	Size int64 `json:"size"`
+	// Gzip marks a gzip object, read whole and decompressed (Start 0, End Size).
+	Gzip bool `json:"gzip,omitempty"`
+}
+
+// Chunk is one unit of map work: one or more parts, in input order.
+type Chunk struct {
+	Index int    `json:"index"`
+	Parts []Part `json:"parts"`
+}
+
+// Bytes is the number of input bytes the chunk covers.
+func (c Chunk) Bytes() int64 {
+	var n int64
+	for _, p := range c.Parts {
+		n += p.End - p.Start
+	}
+	return n
+}
+
+// InputError is an input the user named that cannot be planned: missing,
+// empty, unreadable or malformed. It is not retryable.
+type InputError struct {
+	Input string
+	Err   error
+}
+
+func (e *InputError) Error() string { return fmt.Sprintf("input %s: %v", e.Input, e.Err) }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Resolve expands the user's sources into objects in input order: each source in
+// the order given; a directory's regular files and a prefix's objects sorted by path.
+// store must accept locations (a blob.Mux).
+func Resolve(ctx context.Context, store blob.Store, sources []string) ([]Object, error) {
+	if len(sources) == 0 {
+		return nil, &InputError{Input: "(none)", Err: errors.New("no input given")}
+	}
+	var objs []Object
+	for _, src := range sources {
+		found, err := resolveOne(ctx, store, src)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, found...)
+	}
+	for i := range objs {
+		objs[i].Ordinal = i
+	}
+	return objs, nil
+}
+
+func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, error) {
+	if err := ValidateLocation(src); err != nil {
+		return nil, &InputError{Input: src, Err: err}
+	}
+	if blob.IsS3(src) {
+		if strings.HasSuffix(src, "/") {
+			infos, err := store.List(ctx, src)
+			if err != nil {
+				return nil, &InputError{Input: src, Err: err}
+			}
+			var objs []Object
+			for _, in := range infos {
+				if strings.HasSuffix(in.Key, "/") { // folder marker objects
+					continue
+				}
+				objs = append(objs, Object{Source: in.Key, URL: in.Key, Size: in.Size, ETag: in.ETag})
+			}
+			if len(objs) == 0 {
+				return nil, &InputError{Input: src, Err: errors.New("no objects under this prefix")}
+			}
+			return objs, nil
+		}
+		in, err := store.Stat(ctx, src)
+		if err != nil {
+			return nil, &InputError{Input: src, Err: err}
+		}
+		return []Object{{Source: src, URL: src, Size: in.Size, ETag: in.ETag}}, nil
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &InputError{Input: src, Err: errors.New("no such file or directory")}
+		}
+		return nil, &InputError{Input: src, Err: err}
+	}
+	if !fi.IsDir() {
+		if !fi.Mode().IsRegular() {
+			return nil, &InputError{Input: src, Err: errors.New("not a regular file")}
+		}
+		return []Object{localObject(src, src, fi)}, nil
+	}
+	var objs []Object
+	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		objs = append(objs, localObject(path, path, fi))
+		return nil
+	})
+	if err != nil {
+		return nil, &InputError{Input: src, Err: err}
+	}
+	if len(objs) == 0 {
+		return nil, &InputError{Input: src, Err: errors.New("directory has no regular files")}
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].URL < objs[j].URL })
+	return objs, nil
+}
+
+func localObject(source, path string, fi fs.FileInfo) Object {
+	return Object{
+		Source: source,
+		URL:    path,
+		Size:   fi.Size(),
+		ETag:   fmt.Sprintf("%x-%x", fi.Size(), fi.ModTime().UnixNano()),
+	}
+}
+
+// ValidateLocation rejects locations no store should be asked for: empty,
+// over 1,024 bytes, with control characters, or with a ".." path segment.
+func ValidateLocation(loc string) error {
+	if loc == "" {
+		return errors.New("empty location")
+	}
+	if len(loc) > 1024 {
+		return fmt.Errorf("location is %d bytes, over the limit of 1024", len(loc))
+	}
+	for i := 0; i < len(loc); i++ {
+		if c := loc[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("control character 0x%02x at byte %d", c, i)
+		}
+	}
+	if blob.IsS3(loc) {
+		bucket, key, _ := blob.ParseS3(loc)
+		if bucket == "" {
+			return errors.New("s3 location has no bucket")
+		}
+		for _, seg := range strings.Split(key, "/") {
+			if seg == ".." {
+				return errors.New(`".." segment in key`)
+			}
+		}
+	}
+	return nil
+}
+
+// Split cuts objects into chunks of about chunkSize bytes. An object larger than
+// chunkSize is cut into byte ranges; consecutive smaller objects are packed into
+// one chunk while they fit; a .gz object is a chunk of its own, read whole; an
+// empty object is dropped (it has no records).
+func Split(objs []Object, chunkSize int64) []Chunk {
+	if chunkSize <= 0 {
+		chunkSize = DefaultChunkSize
+	}
+	var chunks []Chunk
+	var pack []Part
+	var packBytes int64
+	flush := func() {
+		if len(pack) > 0 {
+			chunks = append(chunks, Chunk{Index: len(chunks), Parts: pack})
+			pack, packBytes = nil, 0
+		}
+	}
+	for _, o := range objs {
+		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size}
+		switch {
+		case o.Size == 0:
+			continue
+		case o.Gzip():
+			flush()
+			part.Gzip = true
+			chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{part}})
+		case o.Size >= chunkSize:
+			flush()
+			for start := int64(0); start < o.Size; start += chunkSize {
+				p := part
+				p.Start, p.End = start, min(start+chunkSize, o.Size)
+				chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{p}})
+			}
+		default:
+			if packBytes+o.Size > chunkSize {
+				flush()
+			}
+			pack = append(pack, part)
+			packBytes += o.Size
+		}
+	}
+	flush()
+	return chunks
+}
+
+// JobID derives the job's identity from the job, its parameters, the inputs'
+// identities, the chunk size and the output, so the same submission twice is one
+// job. The result is safe as a Step Functions execution name.
+func JobID(job string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+	type ident struct {
+		URL  string `json:"u"`
+		ETag string `json:"e"`
+		Size int64  `json:"s"`
+	}
+	ids := make([]ident, len(objs))
+	for i, o := range objs {
+		ids[i] = ident{o.URL, o.ETag, o.Size}
+	}
+	canon, _ := json.Marshal(struct { // map keys marshal sorted: canonical
+		V      int               `json:"v"`
+		Job    string            `json:"job"`
+		Params map[string]string `json:"params"`
+		Inputs []ident           `json:"inputs"`
+		Chunk  int64             `json:"chunkSize"`
+		Output string            `json:"output"`
+	}{1, job, params, ids, chunkSize, output})
+	sum := sha256.Sum256(canon)
+	return job + "-" + hex.EncodeToString(sum[:12])
+}
+
+// ParseSize parses a byte count: plain bytes ("4096") or a number with a unit,
+// KiB MiB GiB (powers of 1024) or KB MB GB (powers of 1000), e.g. "256KiB", "1MB".
+func ParseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("size %q: want a positive number of bytes, optionally with a unit KiB MiB GiB KB MB GB", s)
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,243 @@
+package split
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// bufSize is the read buffer: records up to this long cost no copy.
+const bufSize = 1 << 20
+
+// RecordFunc receives one record: line is the record without its "\n" (valid
+// only during the call), offset the byte offset of its first byte in the object.
+type RecordFunc func(line []byte, offset int64) error
+
+// Stats counts what a part read cost.
+type Stats struct {
+	// BytesRead is how many bytes were read from the store (compressed bytes for .gz).
+	BytesRead int64
+	// Records is how many records were delivered.
+	Records int64
+}
+
+// Part reads the records of part from store and calls fn for each, in order.
+func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
+	if part.Gzip {
+		return gzipPart(ctx, store, part, fn)
+	}
+	if part.Start < 0 || part.End < part.Start || part.End > part.Size {
+		return Stats{}, fmt.Errorf("part %s [%d,%d) of %d bytes: bad range", part.Source, part.Start, part.End, part.Size)
+	}
+	if part.Start == part.End {
+		return Stats{}, nil
+	}
+	from := part.Start
+	if from > 0 {
+		from-- // the byte before start decides whether a record begins at start
+	}
+	rc, err := store.Open(ctx, part.URL, from, -1)
+	if err != nil {
+		return Stats{}, fmt.Errorf("open %s: %w", part.Source, err)
+	}
+	defer rc.Close()
+	s := NewScanner(rc, from)
+	if part.Start > 0 {
+		if err := s.SkipLine(); err != nil {
+			return s.stats(), fmt.Errorf("read %s at byte %d: %w", part.Source, from, err)
+		}
+	}
+	for s.Offset() < part.End {
+		line, off, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return s.stats(), fmt.Errorf("read %s at byte %d: %w", part.Source, s.Offset(), err)
+		}
+		if err := fn(line, off); err != nil {
+			return s.stats(), err
+		}
+		s.records++
+	}
+	return s.stats(), nil
+}
+
+func gzipPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
+	rc, err := store.Open(ctx, part.URL, 0, -1)
+	if err != nil {
+		return Stats{}, fmt.Errorf("open %s: %w", part.Source, err)
+	}
+	defer rc.Close()
+	counted := &countingReader{r: rc}
+	zr, err := gzip.NewReader(counted)
+	if err != nil {
+		return Stats{BytesRead: counted.n}, fmt.Errorf("read %s: corrupt gzip: %w", part.Source, err)
+	}
+	defer zr.Close()
+	s := NewScanner(zr, 0)
+	for {
+		line, off, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Stats{BytesRead: counted.n, Records: s.records}, fmt.Errorf("read %s: corrupt gzip near uncompressed byte %d: %w", part.Source, s.Offset(), err)
+		}
+		if err := fn(line, off); err != nil {
+			return Stats{BytesRead: counted.n, Records: s.records}, err
+		}
+		s.records++
+	}
+	return Stats{BytesRead: counted.n, Records: s.records}, nil
+}
+
+// Header returns the first line of the object (without "\n" and a "\r" before
+// it), reading at most what the line needs. A .gz object is decompressed.
+func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, error) {
+	rc, err := store.Open(ctx, part.URL, 0, -1)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", part.Source, err)
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if part.Gzip {
+		zr, err := gzip.NewReader(rc)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: corrupt gzip: %w", part.Source, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	s := NewScanner(r, 0)
+	line, _, err := s.Next()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read header of %s: %w", part.Source, err)
+	}
+	return bytes.Clone(bytes.TrimSuffix(line, []byte{'\r'})), nil
+}
+
+// Scanner splits a stream into "\n"-terminated lines without copying lines that
+// fit in its buffer; a longer line is assembled in a growing buffer.
+type Scanner struct {
+	r       io.Reader
+	buf     []byte
+	lo, hi  int   // unread bytes are buf[lo:hi]
+	pos     int64 // object offset of buf[lo]
+	eof     bool
+	long    []byte
+	records int64
+	read    int64
+}
+
+// NewScanner reads r, whose first byte is at offset base of its object.
+func NewScanner(r io.Reader, base int64) *Scanner {
+	return &Scanner{r: r, buf: make([]byte, bufSize), pos: base}
+}
+
+// Offset is the object offset of the next unread byte.
+func (s *Scanner) Offset() int64 { return s.pos }
+
+func (s *Scanner) stats() Stats { return Stats{BytesRead: s.read, Records: s.records} }
+
+func (s *Scanner) fill() error {
+	if s.eof {
+		return io.EOF
+	}
+	if s.lo > 0 {
+		n := copy(s.buf, s.buf[s.lo:s.hi])
+		s.lo, s.hi = 0, n
+	}
+	for s.hi < len(s.buf) {
+		n, err := s.r.Read(s.buf[s.hi:])
+		s.hi += n
+		s.read += int64(n)
+		if err == io.EOF {
+			s.eof = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Next returns the next line without its "\n" and its offset, or io.EOF. A
+// final line without "\n" is returned like any other.
+func (s *Scanner) Next() ([]byte, int64, error) {
+	start := s.pos
+	s.long = s.long[:0]
+	for {
+		if i := bytes.IndexByte(s.buf[s.lo:s.hi], '\n'); i >= 0 {
+			line := s.buf[s.lo : s.lo+i]
+			s.lo += i + 1
+			s.pos += int64(i + 1)
+			if len(s.long) > 0 {
+				s.long = append(s.long, line...)
+				return s.long, start, nil
+			}
+			return line, start, nil
+		}
+		if s.eof {
+			rest := s.buf[s.lo:s.hi]
+			s.pos += int64(len(rest))
+			s.lo = s.hi
+			if len(s.long) > 0 || len(rest) > 0 {
+				s.long = append(s.long, rest...)
+				return s.long, start, nil
+			}
+			return nil, start, io.EOF
+		}
+		if s.lo == 0 && s.hi == len(s.buf) { // a line longer than the buffer
+			s.long = append(s.long, s.buf[:s.hi]...)
+			s.pos += int64(s.hi)
+			s.lo, s.hi = 0, 0
+		}
+		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
+			return nil, start, err
+		}
+	}
+}
+
+// SkipLine discards bytes through the next "\n" (or to the end).
+func (s *Scanner) SkipLine() error {
+	for {
+		if i := bytes.IndexByte(s.buf[s.lo:s.hi], '\n'); i >= 0 {
+			s.lo += i + 1
+			s.pos += int64(i + 1)
+			return nil
+		}
+		s.pos += int64(s.hi - s.lo)
+		s.lo, s.hi = 0, 0
+		if s.eof {
+			return nil
+		}
+		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

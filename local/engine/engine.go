@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/local/asl"
+	"github.com/scattergather/scattergather/statemachine"
+)
+
+// The function names the local engine substitutes for the definition's ARNs.
+const (
+	SplitterFunction = "scatter-splitter"
+	MapperFunction   = "scatter-mapper"
+	ReducerFunction  = "scatter-reducer"
+)
+
+// Substitutions are the DefinitionSubstitutions of a local run.
+func Substitutions() map[string]string {
+	return map[string]string{
+		"SplitterFunctionArn": SplitterFunction,
+		"MapperFunctionArn":   MapperFunction,
+		"ReducerFunctionArn":  ReducerFunction,
+	}
+}
+
+// Engine executes the state machine definition with its Lambda tasks served by
+// Handler in this process.
+type Engine struct {
+	Handler *pipeline.Handler
+	// Definition is the ASL text; nil means the embedded statemachine.Definition.
+	Definition []byte
+	// MaxParallel caps concurrent map iterations (the definition's MaxConcurrency
+	// comes from the plan); 0 means 64.
+	MaxParallel int
+	// OnEvent observes the execution (progress bars, reports); it may be called concurrently.
+	OnEvent func(asl.Event)
+	// OnMapResult observes every mapper result, for throughput.
+	OnMapResult func(pipeline.MapResult)
+}
+
+// Result is what a local execution produced.
+type Result struct {
+	Plan   pipeline.PlanOutput
+	Gather pipeline.GatherOutput
+}
+
+// Run executes the definition for one job submission.
+func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error) {
+	def := e.Definition
+	if def == nil {
+		def = statemachine.Definition
+	}
+	m, err := asl.Parse(def, Substitutions())
+	if err != nil {
+		return Result{}, fmt.Errorf("state machine definition: %w", err)
+	}
+	input, err := json.Marshal(in)
+	if err != nil {
+		return Result{}, err
+	}
+	var mu sync.Mutex
+	var firstMapFailure *asl.Failure
+	onEvent := func(ev asl.Event) {
+		if ev.Type == "MapIterationFailed" && ev.Error != nil {
+			mu.Lock()
+			if firstMapFailure == nil {
+				firstMapFailure = ev.Error
+			}
+			mu.Unlock()
+		}
+		if e.OnEvent != nil {
+			e.OnEvent(ev)
+		}
+	}
+	out, err := m.Execute(ctx, json.RawMessage(input), asl.Options{
+		Lambda:      e.invoke,
+		GetObject:   e.getObject,
+		OnEvent:     onEvent,
+		MaxParallel: e.MaxParallel,
+	})
+	if err != nil {
+		// A Map failure's own cause says only that the threshold was passed;
+		// the first failed chunk says why.
+		if firstMapFailure != nil {
+			return Result{}, fmt.Errorf("%w (first failed chunk: %s: %s)", err, firstMapFailure.Error, causeText(firstMapFailure.Cause))
+		}
+		return Result{}, err
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return Result{}, err
+	}
+	var final struct {
+		Plan   pipeline.PlanOutput   `json:"plan"`
+		Result pipeline.GatherOutput `json:"result"`
+	}
+	if err := json.Unmarshal(raw, &final); err != nil {
+		return Result{}, fmt.Errorf("execution output: %w", err)
+	}
+	if final.Plan.Done {
+		final.Result = pipeline.GatherOutput{JobID: final.Plan.JobID, Status: "SUCCEEDED", Output: final.Plan.Output, Summary: pipeline.SummaryLocation(final.Plan.Output)}
+	}
+	return Result{Plan: final.Plan, Gather: final.Result}, nil
+}
+
+func causeText(cause string) string {
+	var c struct {
+		Message string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &c) == nil && c.Message != "" {
+		return c.Message
+	}
+	return cause
+}
+
+// invoke serves a Lambda task: the payload goes through JSON as it would over
+// the Lambda API, and an error comes back named the way aws-lambda-go names it.
+func (e *Engine) invoke(ctx context.Context, function string, payload any) (any, error) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, &asl.Failure{Error: "States.Runtime", Cause: err.Error()}
+	}
+	name := function[strings.LastIndex(function, ":")+1:]
+	switch name {
+	case SplitterFunction:
+		return call(ctx, raw, e.Handler.Plan)
+	case MapperFunction:
+		res, err := call(ctx, raw, e.Handler.Map)
+		if err == nil && e.OnMapResult != nil {
+			var r pipeline.MapResult
+			if b, merr := json.Marshal(res); merr == nil && json.Unmarshal(b, &r) == nil {
+				e.OnMapResult(r)
+			}
+		}
+		return res, err
+	case ReducerFunction:
+		return call(ctx, raw, e.Handler.Gather)
+	}
+	return nil, &asl.Failure{Error: "Lambda.ResourceNotFoundException", Cause: "no local function " + function}
+}
+
+func call[I, O any](ctx context.Context, raw []byte, fn func(context.Context, I) (O, error)) (any, error) {
+	var in I
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, lambdaFailure(err)
+	}
+	out, err := fn(ctx, in)
+	if err != nil {
+		return nil, lambdaFailure(err)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, lambdaFailure(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, lambdaFailure(err)
+	}
+	return v, nil
+}
+
+// lambdaFailure is err as Step Functions sees a Lambda function error: the
+// error type as Error, and the function's error object as Cause.
+func lambdaFailure(err error) *asl.Failure {
+	typ := pipeline.ErrorType(err)
+	cause, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": typ})
+	return &asl.Failure{Error: typ, Cause: string(cause)}
+}
+
+func (e *Engine) getObject(ctx context.Context, bucket, key string) ([]byte, error) {
+	rc, err := e.Handler.Store.Open(ctx, "s3://"+bucket+"/"+key, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}

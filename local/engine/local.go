@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/scattergather/scattergather/internal/awsx"
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/pipeline"
+)
+
+// WorkBucket is the bucket name of the local work area; it lives in the state
+// directory, so s3://scatter-work/... locations never leave the machine.
+const WorkBucket = "scatter-work"
+
+// DefaultStateDir is where local state lives unless --state-dir says otherwise.
+const DefaultStateDir = ".scatter"
+
+// Options configure the embedded defaults.
+type Options struct {
+	// Endpoint points s3:// inputs and outputs at an S3-compatible server.
+	Endpoint string
+	// Region is the AWS region for s3:// locations; empty means the environment's or us-east-1.
+	Region string
+}
+
+// Local is the embedded backend under a state directory: a filesystem work
+// bucket, a bbolt ledger, and S3 for s3:// locations outside the work bucket.
+type Local struct {
+	StateDir string
+	Store    *blob.Mux
+	Ledger   *ledger.Bolt
+	Handler  *pipeline.Handler
+}
+
+// Open opens (creating if needed) the state directory.
+func Open(ctx context.Context, stateDir string, o Options) (*Local, error) {
+	if stateDir == "" {
+		stateDir = DefaultStateDir
+	}
+	if err := os.MkdirAll(filepath.Join(stateDir, "work"), 0o755); err != nil {
+		return nil, fmt.Errorf("state dir %s: %w", stateDir, err)
+	}
+	lg, err := ledger.OpenBolt(filepath.Join(stateDir, "ledger.db"))
+	if err != nil {
+		return nil, fmt.Errorf("state dir %s: %w", stateDir, err)
+	}
+	mux := blob.NewMux(func(bucket string) (blob.Store, error) {
+		cfg, err := awsx.Config(ctx, o.Endpoint, o.Region)
+		if err != nil {
+			return nil, err
+		}
+		return blob.NewS3(awsx.S3Client(cfg, o.Endpoint), bucket), nil
+	})
+	mux.Mount(WorkBucket, blob.NewFS(filepath.Join(stateDir, "work")))
+	return &Local{
+		StateDir: stateDir,
+		Store:    mux,
+		Ledger:   lg,
+		Handler:  &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: WorkBucket},
+	}, nil
+}
+
+// Close releases the ledger.
+func (l *Local) Close() error { return l.Ledger.Close() }
