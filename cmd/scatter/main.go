@@ -18,12 +18,15 @@ gather the partial results into one output.
 
 Usage:
   scatter run --job JOB --input SRC [--input SRC ...] --output DST [job flags] [options]
+  scatter resume JOBID    finish a failed or interrupted job (only uncommitted chunks run)
+  scatter faults          list the fault names for --faults
   scatter jobs            list the jobs and their flags
   scatter gen --kind text|uservisits|jsonl --size SIZE --out FILE
                           write deterministic sample data
   scatter help            this text
 
-Run 'scatter run -h' for the options.
+Run 'scatter run -h' for the options (--chunk-size, --concurrency, --state-dir, --json,
+--endpoint, --faults NAME=P,... --fault-seed N).
 `
 
 func main() {
@@ -62,6 +65,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "run":
 		return cmdRun(ctx, args[1:], stdout, stderr)
+	case "resume":
+		return cmdResume(ctx, args[1:], stdout, stderr)
+	case "faults":
+		return cmdFaults(stdout)
 	case "gen":
 		return cmdGen(args[1:], stderr)
 	case "jobs":

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/local/asl"
@@ -24,10 +26,13 @@ import (
 
 // runOptions are the flags every local-state subcommand shares.
 type runOptions struct {
-	stateDir string
-	endpoint string
-	region   string
-	jsonOut  bool
+	stateDir    string
+	endpoint    string
+	region      string
+	jsonOut     bool
+	concurrency int
+	faults      string
+	faultSeed   uint64
 }
 
 func (o *runOptions) define(fs *flag.FlagSet) {
@@ -35,18 +40,79 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.StringVar(&o.endpoint, "endpoint", "", "URL of an S3-compatible server for s3:// locations")
 	fs.StringVar(&o.region, "region", "", "AWS region for s3:// locations (default: the environment's, else us-east-1)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the job summary as JSON on stdout")
+	fs.IntVar(&o.concurrency, "concurrency", runtime.NumCPU(), "mappers running at once")
+	fs.StringVar(&o.faults, "faults", "", "inject faults: NAME=P[,NAME=P...] ('scatter faults' lists them)")
+	fs.Uint64Var(&o.faultSeed, "fault-seed", 1, "seed of the fault injection: the same seed replays the same faults")
+}
+
+// open opens the local state with the options' faults.
+func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, error) {
+	if o.concurrency < 1 {
+		return nil, nil, usageError{fmt.Sprintf("--concurrency %d: want at least 1", o.concurrency)}
+	}
+	var fs *faults.Set
+	if o.faults != "" {
+		var err error
+		if fs, err = faults.Parse(o.faults, o.faultSeed); err != nil {
+			return nil, nil, usageError{"--faults: " + err.Error()}
+		}
+	}
+	local, err := engine.Open(ctx, o.stateDir, engine.Options{Endpoint: o.endpoint, Region: o.region, Faults: fs})
+	return local, fs, err
+}
+
+// envRetryScale scales the definition's retry intervals on the local engine
+// (0.01 makes a 1 s interval 10 ms): for chaos runs and demos.
+const envRetryScale = "SCATTER_RETRY_SCALE"
+
+func scaledSleep(scale float64) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(time.Duration(float64(d) * scale))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// execute runs one submission on the local engine and reports it.
+func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
+	prog := newProgress(stderr)
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped}
+	if v := os.Getenv(envRetryScale); v != "" {
+		scale, err := strconv.ParseFloat(v, 64)
+		if err != nil || scale < 0 {
+			return usageError{fmt.Sprintf("%s=%q: want a non-negative number", envRetryScale, v)}
+		}
+		eng.Sleep = scaledSleep(scale)
+	}
+	started := time.Now()
+	res, err := eng.Run(ctx, in)
+	prog.finish()
+	if fs != nil {
+		fmt.Fprintf(stderr, "scatter: faults injected: %s\n", fs)
+	}
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return fmt.Errorf("interrupted; committed chunks are kept in %s: finish with 'scatter resume JOBID --state-dir %s'", o.stateDir, o.stateDir)
+		}
+		return err
+	}
+	return report(ctx, local, res, time.Since(started), o.jsonOut, stdout, stderr)
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scatter run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		opts        runOptions
-		job         = fs.String("job", "", "the job to run ('scatter jobs' lists them)")
-		output      = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
-		chunkSize   = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
-		concurrency = fs.Int("concurrency", runtime.NumCPU(), "mappers running at once")
-		inputs      multiFlag
+		opts      runOptions
+		job       = fs.String("job", "", "the job to run ('scatter jobs' lists them)")
+		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
+		chunkSize = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+		inputs    multiFlag
 	)
 	fs.Var(&inputs, "input", "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
@@ -64,8 +130,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{"at least one --input is required"}
 	case *output == "":
 		return usageError{"--output is required"}
-	case *concurrency < 1:
-		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
 	}
 	size, err := plan.ParseSize(*chunkSize)
 	if err != nil {
@@ -75,25 +139,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	local, err := engine.Open(ctx, opts.stateDir, engine.Options{Endpoint: opts.endpoint, Region: opts.region})
+	local, fset, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-
-	in := pipeline.PlanInput{Job: *job, Params: params, Inputs: inputs, Output: *output, ChunkSize: size, MaxConcurrency: *concurrency}
-	prog := newProgress(stderr)
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: *concurrency, OnEvent: prog.event, OnMapResult: prog.mapped}
-	started := time.Now()
-	res, err := eng.Run(ctx, in)
-	prog.finish()
-	if err != nil {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return fmt.Errorf("interrupted; committed chunks are kept in %s", opts.stateDir)
-		}
-		return err
-	}
-	return report(ctx, local, res, time.Since(started), opts.jsonOut, stdout, stderr)
+	in := pipeline.PlanInput{Job: *job, Params: params, Inputs: inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency}
+	return execute(ctx, &opts, local, fset, in, stdout, stderr)
 }
 
 // report prints the one-line summary on stderr and, with --json, the summary object on stdout.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -71,5 +72,14 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 	s3c := awsx.S3Client(cfg, endpoint)
 	h.Store = blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil })
 	h.Ledger = ledger.NewDynamo(awsx.DynamoClient(cfg), os.Getenv(EnvTable))
+	fs, err := faults.FromEnv()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", function, err)
+	}
+	if fs != nil {
+		h.Faults = fs
+		h.Store = faults.Store{Store: h.Store, F: fs}
+		h.Ledger = faults.Ledger{Ledger: h.Ledger, F: fs}
+	}
 	return h, nil
 }

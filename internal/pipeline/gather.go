@@ -141,6 +141,9 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (GatherOutput, err
 		partials = next
 		sum.GatherLevels++
 	}
+	if err := h.Faults.Err("reducer.crash.before-write", in.JobID); err != nil {
+		return GatherOutput{}, &RetryableError{Err: err}
+	}
 	var outStats jobs.Stats
 	err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
 		return h.putFrom(ctx, in.Output, func(w io.Writer) error {
@@ -151,6 +154,9 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (GatherOutput, err
 	})
 	if err != nil {
 		return GatherOutput{}, err
+	}
+	if err := h.Faults.Err("reducer.crash.after-write", in.JobID); err != nil {
+		return GatherOutput{}, &RetryableError{Err: err}
 	}
 	finished := h.now()
 	sum.JobID, sum.Job, sum.Params, sum.Status = in.JobID, in.Job, in.Params, string(ledger.Succeeded)

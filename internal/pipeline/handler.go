@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -47,6 +48,8 @@ type Handler struct {
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Faults injects the handler-level faults (crashes, duplicates, stragglers); nil injects none.
+	Faults *faults.Set
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -145,6 +148,9 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
 		out.Done = true
 		return out, nil
 	}
+	if err := h.Faults.Err("splitter.crash", id); err != nil {
+		return PlanOutput{}, &RetryableError{Err: err}
+	}
 	if chunks == nil {
 		chunks = []plan.Chunk{}
 	}
@@ -196,6 +202,27 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
 	if err := in.validate(); err != nil {
 		return MapResult{}, err
 	}
+	fk := fmt.Sprintf("%s/%d", in.JobID, in.Chunk.Index)
+	if err := h.Faults.Sleep(ctx, "mapper.slow", fk); err != nil {
+		return MapResult{}, retryable("map %s: %v", fk, err)
+	}
+	if !h.Faults.Fire("mapper.duplicate", fk) {
+		return h.mapOnce(ctx, in, fk)
+	}
+	// The same chunk delivered twice at once: both race to commit.
+	dup := make(chan error, 1)
+	go func() {
+		_, err := h.mapOnce(ctx, in, fk+"/dup")
+		dup <- err
+	}()
+	res, err := h.mapOnce(ctx, in, fk)
+	if derr := <-dup; derr != nil {
+		h.log().InfoContext(ctx, "duplicate delivery failed", "chunk", fk, "err", derr)
+	}
+	return res, err
+}
+
+func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (MapResult, error) {
 	log := h.log().With("jobId", in.JobID, "chunk", in.Chunk.Index)
 	if c, err := h.Ledger.Chunk(ctx, in.JobID, in.Chunk.Index); err == nil {
 		log.InfoContext(ctx, "chunk already committed", "attempt", c.Attempt)
@@ -210,9 +237,12 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
 	started := h.now()
 	attempt := newAttemptID()
 	key := fmt.Sprintf("%spartials/%08d/%s.part", in.Work, in.Chunk.Index, attempt)
-	stats, err := h.mapChunk(ctx, job, in.Chunk, key)
+	stats, err := h.mapChunk(ctx, job, in.Chunk, key, fk)
 	if err != nil {
 		return MapResult{}, err
+	}
+	if err := h.Faults.Err("mapper.crash.before-commit", fk); err != nil {
+		return MapResult{}, &RetryableError{Err: err}
 	}
 	stats.DurationMS = h.now().Sub(started).Milliseconds()
 	statsJSON, _ := json.Marshal(stats)
@@ -231,6 +261,9 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
 		log.InfoContext(ctx, "lost commit race", "winner", winner.Attempt)
 		return committedResult(winner), nil
 	}
+	if err := h.Faults.Err("mapper.crash.after-commit", fk); err != nil {
+		return MapResult{}, &RetryableError{Err: err}
+	}
 	log.InfoContext(ctx, "committed", "attempt", attempt, "recordsIn", stats.RecordsIn, "bytes", stats.BytesRead, "ms", stats.DurationMS)
 	return MapResult{JobID: in.JobID, Chunk: in.Chunk.Index, Attempt: attempt, Partial: key, Stats: stats}, nil
 }
@@ -243,7 +276,7 @@ func committedResult(c ledger.Commit) MapResult {
 
 // mapChunk runs the job's mapper over every part of the chunk and writes the
 // partial result to key.
-func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key string) (MapStats, error) {
+func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key, fk string) (MapStats, error) {
 	m := job.NewMapper()
 	var st MapStats
 	for _, p := range c.Parts {
@@ -268,6 +301,9 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key 
 			}
 			return st, partError(p, err)
 		}
+	}
+	if err := h.Faults.Err("mapper.crash.before-write", fk); err != nil {
+		return st, &RetryableError{Err: err}
 	}
 	err := h.putFrom(ctx, key, func(w io.Writer) error {
 		var err error

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/local/asl"
@@ -43,7 +44,21 @@ type Engine struct {
 	OnEvent func(asl.Event)
 	// OnMapResult observes every mapper result, for throughput.
 	OnMapResult func(pipeline.MapResult)
+	// Sleep waits out the definition's retry intervals; nil means real time.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	mu    sync.Mutex
+	jobID string // the planned job, once the splitter has answered
 }
+
+// JobError is a failed execution of a planned job; JobID names it for resume.
+type JobError struct {
+	JobID string
+	Err   error
+}
+
+func (e *JobError) Error() string { return fmt.Sprintf("job %s: %v", e.JobID, e.Err) }
+func (e *JobError) Unwrap() error { return e.Err }
 
 // Result is what a local execution produced.
 type Result struct {
@@ -84,8 +99,15 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		GetObject:   e.getObject,
 		OnEvent:     onEvent,
 		MaxParallel: e.MaxParallel,
+		Sleep:       e.Sleep,
 	})
 	if err != nil {
+		e.mu.Lock()
+		id := e.jobID
+		e.mu.Unlock()
+		if id != "" {
+			err = &JobError{JobID: id, Err: err}
+		}
 		// A Map failure's own cause says only that the threshold was passed;
 		// the first failed chunk says why.
 		if firstMapFailure != nil {
@@ -130,7 +152,15 @@ func (e *Engine) invoke(ctx context.Context, function string, payload any) (any,
 	name := function[strings.LastIndex(function, ":")+1:]
 	switch name {
 	case SplitterFunction:
-		return call(ctx, raw, e.Handler.Plan)
+		res, err := call(ctx, raw, e.Handler.Plan)
+		if m, ok := res.(map[string]any); ok && err == nil {
+			if id, ok := m["jobId"].(string); ok {
+				e.mu.Lock()
+				e.jobID = id
+				e.mu.Unlock()
+			}
+		}
+		return res, err
 	case MapperFunction:
 		res, err := call(ctx, raw, e.Handler.Map)
 		if err == nil && e.OnMapResult != nil {

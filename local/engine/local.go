@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
 )
@@ -25,6 +27,8 @@ type Options struct {
 	Endpoint string
 	// Region is the AWS region for s3:// locations; empty means the environment's or us-east-1.
 	Region string
+	// Faults, when set, are injected into the handlers, the store and the ledger.
+	Faults *faults.Set
 }
 
 // Local is the embedded backend under a state directory: a filesystem work
@@ -56,12 +60,13 @@ func Open(ctx context.Context, stateDir string, o Options) (*Local, error) {
 		return blob.NewS3(awsx.S3Client(cfg, o.Endpoint), bucket), nil
 	})
 	mux.Mount(WorkBucket, blob.NewFS(filepath.Join(stateDir, "work")))
-	return &Local{
-		StateDir: stateDir,
-		Store:    mux,
-		Ledger:   lg,
-		Handler:  &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: WorkBucket},
-	}, nil
+	h := &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: WorkBucket, Log: slog.New(slog.DiscardHandler)}
+	if o.Faults != nil {
+		h.Faults = o.Faults
+		h.Store = faults.Store{Store: mux, F: o.Faults}
+		h.Ledger = faults.Ledger{Ledger: lg, F: o.Faults}
+	}
+	return &Local{StateDir: stateDir, Store: mux, Ledger: lg, Handler: h}, nil
 }
 
 // Close releases the ledger.

@@ -1,0 +1,196 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The fault names, each with one line of explanation (`scatter faults`).
+var Catalog = []struct{ Name, Help string }{
+	{"mapper.crash.before-write", "the mapper dies after reading its chunk, before writing its partial"},
+	{"mapper.crash.before-commit", "the mapper dies after writing its partial, before committing the chunk"},
+	{"mapper.crash.after-commit", "the mapper dies after committing, before answering (the retry finds the commit)"},
+	{"mapper.duplicate", "the same chunk is delivered again, concurrently, to a second mapper"},
+	{"mapper.slow", "the mapper attempt is delayed by at least 2 seconds (a straggler)"},
+	{"reducer.crash.before-write", "the reducer dies after merging, before writing the output"},
+	{"reducer.crash.after-write", "the reducer dies after writing the output, before marking the job succeeded"},
+	{"splitter.crash", "the splitter dies after opening the job, before writing the manifest"},
+	{"ledger.throttle", "a ledger call is refused as throttled, before it takes effect"},
+	{"ledger.timeout", "a ledger call times out after it took effect (the caller cannot tell)"},
+	{"blob.slowdown", "a store call is refused with 503 Slow Down, before it takes effect"},
+	{"blob.timeout", "a store call times out; a write has taken effect, a read has not"},
+}
+
+// SlowDelay is how long mapper.slow delays an attempt.
+const SlowDelay = 2 * time.Second
+
+// Environment variables the Lambda binaries read.
+const (
+	EnvFaults = "SCATTER_FAULTS"
+	EnvSeed   = "SCATTER_FAULT_SEED"
+)
+
+// Injected is the error an injected fault produces.
+type Injected struct {
+	Name string
+	Key  string
+}
+
+func (e *Injected) Error() string { return fmt.Sprintf("injected fault %s at %s", e.Name, e.Key) }
+
+// Set decides, for each opportunity, whether a fault fires. A decision depends
+// only on the seed, the fault, the opportunity's key and how many times that
+// key was asked before, so the same seed replays the same faults whatever the
+// scheduling. A nil *Set never fires.
+type Set struct {
+	seed  uint64
+	probs map[string]float64
+
+	mu    sync.Mutex
+	seen  map[string]uint64
+	fired map[string]int64
+}
+
+// Parse reads "NAME=P[,NAME=P...]"; P is a probability in [0, 1].
+func Parse(spec string, seed uint64) (*Set, error) {
+	s := &Set{seed: seed, probs: map[string]float64{}, seen: map[string]uint64{}, fired: map[string]int64{}}
+	if strings.TrimSpace(spec) == "" {
+		return s, nil
+	}
+	for _, item := range strings.Split(spec, ",") {
+		name, pstr, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return nil, fmt.Errorf("fault %q: want NAME=P", item)
+		}
+		if !known(name) {
+			return nil, fmt.Errorf("unknown fault %q ('scatter faults' lists them)", name)
+		}
+		p, err := strconv.ParseFloat(pstr, 64)
+		if err != nil || p < 0 || p > 1 || math.IsNaN(p) {
+			return nil, fmt.Errorf("fault %s: probability %q is not in [0, 1]", name, pstr)
+		}
+		s.probs[name] = p
+	}
+	return s, nil
+}
+
+// FromEnv reads SCATTER_FAULTS and SCATTER_FAULT_SEED; unset means no faults.
+func FromEnv() (*Set, error) {
+	spec := os.Getenv(EnvFaults)
+	if spec == "" {
+		return nil, nil
+	}
+	var seed uint64
+	if v := os.Getenv(EnvSeed); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return nil, fmt.Errorf("%s=%q: want an unsigned integer", EnvSeed, v)
+		}
+	}
+	return Parse(spec, seed)
+}
+
+func known(name string) bool {
+	for _, f := range Catalog {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Fire reports whether fault name fires at the opportunity identified by key.
+func (s *Set) Fire(name, key string) bool {
+	if s == nil {
+		return false
+	}
+	p := s.probs[name]
+	if p == 0 {
+		return false
+	}
+	id := name + "\x00" + key
+	s.mu.Lock()
+	n := s.seen[id]
+	s.seen[id] = n + 1
+	s.mu.Unlock()
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%s\x00%d", s.seed, id, n)
+	u := float64(mix(h.Sum64())>>11) / (1 << 53)
+	if u >= p {
+		return false
+	}
+	s.mu.Lock()
+	s.fired[name]++
+	s.mu.Unlock()
+	return true
+}
+
+// Err returns an *Injected error when the fault fires, else nil.
+func (s *Set) Err(name, key string) error {
+	if s.Fire(name, key) {
+		return &Injected{Name: name, Key: key}
+	}
+	return nil
+}
+
+// Sleep delays by SlowDelay when mapper.slow fires at key, honouring ctx.
+func (s *Set) Sleep(ctx context.Context, name, key string) error {
+	if !s.Fire(name, key) {
+		return nil
+	}
+	t := time.NewTimer(SlowDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Fired returns how many times each fault fired.
+func (s *Set) Fired() map[string]int64 {
+	out := map[string]int64{}
+	if s == nil {
+		return out
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range s.fired {
+		out[k] = v
+	}
+	return out
+}
+
+// String renders the fired counts sorted by name, for logs and reports.
+func (s *Set) String() string {
+	f := s.Fired()
+	names := make([]string, 0, len(f))
+	for k := range f {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for i, k := range names {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s=%d", k, f[k])
+	}
+	return b.String()
+}
+
+// mix is SplitMix64's finalizer: it spreads the hash's bits.
+func mix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}

@@ -1,0 +1,253 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+const work = "scatter-work"
+
+func newHandler(t *testing.T) *pipeline.Handler {
+	t.Helper()
+	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lg.Close() })
+	mux := blob.NewMux(nil)
+	mux.Mount(work, blob.NewFS(t.TempDir()))
+	return &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: work, TriggerBucket: "in"}
+}
+
+func writeInput(t *testing.T, data string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func planned(t *testing.T, h *pipeline.Handler, data string, chunk int64) (pipeline.PlanOutput, []plan.Chunk) {
+	t.Helper()
+	in := writeInput(t, data)
+	out, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(t.TempDir(), "out.tsv"), ChunkSize: chunk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := plan.Resolve(context.Background(), h.Store, []string{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, plan.Split(objs, chunk)
+}
+
+func mapInput(p pipeline.PlanOutput, c plan.Chunk) pipeline.MapInput {
+	return pipeline.MapInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunk: c}
+}
+
+// TestDuplicateMappersCommitOnce: concurrent deliveries of one chunk commit
+// once, and every delivery returns the one committed partial.
+func TestDuplicateMappersCommitOnce(t *testing.T) {
+	h := newHandler(t)
+	p, chunks := planned(t, h, "a b c\na a\n", 1<<20)
+	var wg sync.WaitGroup
+	results := make([]pipeline.MapResult, 8)
+	errs := make([]error, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = h.Map(context.Background(), mapInput(p, chunks[0]))
+		}()
+	}
+	wg.Wait()
+	winners := 0
+	for i, r := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if r.Partial != results[0].Partial {
+			t.Fatalf("delivery %d returned partial %s, delivery 0 %s", i, r.Partial, results[0].Partial)
+		}
+		if !r.Duplicate {
+			winners++
+		}
+	}
+	if winners != 1 {
+		t.Fatalf("%d deliveries claim the commit, want 1", winners)
+	}
+	// The losers' orphaned partials are deleted: one partial remains.
+	left, err := h.Store.List(context.Background(), p.Work+"partials/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 {
+		t.Fatalf("%d partials left, want 1: %v", len(left), left)
+	}
+}
+
+// TestGatherRefusesUncommitted: the reducer never writes an output while a
+// chunk is uncommitted, and says which.
+func TestGatherRefusesUncommitted(t *testing.T) {
+	h := newHandler(t)
+	p, chunks := planned(t, h, "one two\nthree four\nfive six\n", 8)
+	if len(chunks) < 3 {
+		t.Fatalf("want at least 3 chunks, got %d", len(chunks))
+	}
+	if _, err := h.Map(context.Background(), mapInput(p, chunks[0])); err != nil {
+		t.Fatal(err)
+	}
+	g := pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks}
+	_, err := h.Gather(context.Background(), g)
+	var inc *pipeline.IncompleteJobError
+	if !errors.As(err, &inc) || len(inc.Missing) != len(chunks)-1 || inc.Missing[0] != 1 {
+		t.Fatalf("gather with missing chunks: %v", err)
+	}
+	if _, err := os.Stat(p.Output); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("an output was written while chunks were missing")
+	}
+	for _, c := range chunks[1:] {
+		if _, err := h.Map(context.Background(), mapInput(p, c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := h.Gather(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(res.Output)
+	want := "five\t1\nfour\t1\none\t1\nsix\t1\nthree\t1\ntwo\t1\n"
+	if string(got) != want {
+		t.Fatalf("output %q, want %q", got, want)
+	}
+	j, err := h.Ledger.Job(context.Background(), p.JobID)
+	if err != nil || j.Status != ledger.Succeeded || j.Output != p.Output {
+		t.Fatalf("job after gather: %+v, %v", j, err)
+	}
+}
+
+// TestTreeGather: with a fan-in of 2 the reducer merges in levels and the
+// output is the same as a flat merge.
+func TestTreeGather(t *testing.T) {
+	data := strings.Repeat("x y z\nw x\n", 40)
+	var outputs [][]byte
+	for _, fanIn := range []int{2, 3, 1000} {
+		h := newHandler(t)
+		h.FanIn = fanIn
+		p, chunks := planned(t, h, data, 16)
+		for _, c := range chunks {
+			if _, err := h.Map(context.Background(), mapInput(p, c)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := h.Gather(context.Background(), pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks})
+		if err != nil {
+			t.Fatalf("fan-in %d: %v", fanIn, err)
+		}
+		got, _ := os.ReadFile(res.Output)
+		outputs = append(outputs, got)
+	}
+	if string(outputs[0]) != "w\t40\nx\t80\ny\t40\nz\t40\n" || !bytes.Equal(outputs[0], outputs[1]) || !bytes.Equal(outputs[1], outputs[2]) {
+		t.Fatalf("tree gather outputs differ: %q / %q / %q", outputs[0], outputs[1], outputs[2])
+	}
+}
+
+// TestEventsValidated: every handler rejects a malformed event with an
+// InputError that names what is wrong.
+func TestEventsValidated(t *testing.T) {
+	h := newHandler(t)
+	in := writeInput(t, "a\n")
+	ctx := context.Background()
+	good := pipeline.MapInput{JobID: "j", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Chunk: plan.Chunk{Parts: []plan.Part{{URL: in, End: 2, Size: 2}}}}
+	cases := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"plan: unknown job", func() error {
+			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "nope", Inputs: []string{in}, Output: "o"})
+			return err
+		}, "unknown job"},
+		{"plan: no inputs", func() error {
+			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Output: "o"})
+			return err
+		}, "no inputs"},
+		{"plan: output in trigger prefix", func() error {
+			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "s3://in/incoming/wordcount/x"})
+			return err
+		}, "trigger prefix"},
+		{"plan: key with ..", func() error {
+			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{"s3://b/a/../k"}, Output: "o"})
+			return err
+		}, `".."`},
+		{"plan: control character", func() error {
+			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "o\x01"})
+			return err
+		}, "control character"},
+		{"plan: over the chunk cap", func() error {
+			h2 := *h
+			h2.MaxChunks = 1
+			_, err := h2.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{writeInput(t, "a\nb\nc\n")}, Output: "o", ChunkSize: 2})
+			return err
+		}, "over the cap"},
+		{"map: no jobId", func() error {
+			bad := good
+			bad.JobID = ""
+			_, err := h.Map(ctx, bad)
+			return err
+		}, "no jobId"},
+		{"map: no parts", func() error {
+			bad := good
+			bad.Chunk.Parts = nil
+			_, err := h.Map(ctx, bad)
+			return err
+		}, "no parts"},
+		{"map: bad range", func() error {
+			bad := good
+			bad.Chunk.Parts = []plan.Part{{URL: in, Start: 5, End: 2, Size: 2}}
+			_, err := h.Map(ctx, bad)
+			return err
+		}, "bad range"},
+		{"map: work not s3", func() error {
+			bad := good
+			bad.Work = "/tmp/x"
+			_, err := h.Map(ctx, bad)
+			return err
+		}, "work"},
+		{"gather: no job", func() error {
+			_, err := h.Gather(ctx, pipeline.GatherInput{JobID: "j", Work: "s3://scatter-work/jobs/j/", Output: "o"})
+			return err
+		}, "no job"},
+		{"gather: unknown job id", func() error {
+			_, err := h.Gather(ctx, pipeline.GatherInput{JobID: "missing", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Output: "o"})
+			return err
+		}, "no such job"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.call()
+			var ie *pipeline.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("want an InputError, got %T %v", err, err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not mention %q", err, c.want)
+			}
+			if pipeline.ErrorType(err) != "InputError" {
+				t.Fatalf("error type %q, want InputError (what the state machine matches)", pipeline.ErrorType(err))
+			}
+		})
+	}
+}
