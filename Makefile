@@ -7,7 +7,7 @@ SAMPLE        := testdata/generated/corpus.txt
 RUN_OUTPUT    := out/wordcount.tsv
 LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
 
-.PHONY: run test build lint bench deploy clean scatter \
+.PHONY: run test build build-local local lint bench deploy clean scatter \
 	build-SplitterFunction build-MapperFunction build-ReducerFunction build-ApiFunction
 
 ## run: build the CLI, generate sample data and run a wordcount end to end (no AWS, no Docker)
@@ -40,6 +40,16 @@ build-ReducerFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/reducer
 build-ApiFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
+
+## build-local: the Lambda binaries for this machine's architecture, for `scatter local`
+build-local:
+	@for f in splitter:SplitterFunction mapper:MapperFunction reducer:ReducerFunction api:ApiFunction; do \
+		CGO_ENABLED=0 $(GO) build -tags lambda.norpc -o $(BIN)/lambda/$${f#*:}/bootstrap ./functions/$${f%%:*} || exit 1; \
+	done
+
+## local: a local AWS with the real binaries and definition; prints exports, then "ready"
+local: scatter build-local
+	$(BIN)/scatter local up
 
 ## lint: gofmt, go vet, staticcheck-style checks from vet, and cfn-lint on the template
 lint:

@@ -20,6 +20,9 @@ Usage:
   scatter run --job JOB --input SRC [--input SRC ...] --output DST [job flags] [options]
   scatter resume JOBID    finish a failed or interrupted job (only uncommitted chunks run)
   scatter faults          list the fault names for --faults
+  scatter local up        a local AWS (moto + the real Lambda binaries) in the foreground
+  scatter local invoke FUNCTION --event FILE
+                          invoke one function on the local Lambda host
   scatter jobs            list the jobs and their flags
   scatter gen --kind text|uservisits|jsonl --size SIZE --out FILE
                           write deterministic sample data
@@ -67,6 +70,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "resume":
 		return cmdResume(ctx, args[1:], stdout, stderr)
+	case "local":
+		return cmdLocal(ctx, args[1:], stdout, stderr)
 	case "faults":
 		return cmdFaults(stdout)
 	case "gen":

@@ -1,0 +1,412 @@
+package localaws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/motoserver"
+	"github.com/scattergather/scattergather/local/lambdahost"
+	"github.com/scattergather/scattergather/statemachine"
+)
+
+// Dummy credentials: the emulator accepts any.
+const (
+	AccessKeyID     = "test"
+	SecretAccessKey = "test"
+)
+
+// Options configure a local AWS.
+type Options struct {
+	// Template is the path of template.yaml.
+	Template string
+	// BinDir holds the host-architecture Lambda binaries as BinDir/<LogicalId>/bootstrap.
+	BinDir string
+	// Logs receives the functions' and moto's output; nil discards it.
+	Logs io.Writer
+	// ExtraEnv is added to every function's environment (e.g. SCATTER_FAULTS).
+	ExtraEnv map[string]string
+}
+
+// Stack is a running local AWS.
+type Stack struct {
+	// URL is the gateway: the endpoint for every AWS call and the Lambda Invoke API.
+	URL string
+	// APIURL is the base URL of the HTTP API (POST $APIURL/jobs).
+	APIURL string
+	// InputBucket, OutputBucket, Table and StateMachineARN name the created resources.
+	InputBucket, OutputBucket, Table, StateMachineARN string
+
+	tmpl   *Template
+	moto   *motoserver.Server
+	host   *lambdahost.Host
+	srv    *http.Server
+	proxy  *httputil.ReverseProxy
+	fns    []Function
+	events sync.WaitGroup
+	logs   io.Writer
+}
+
+// Up starts moto, the Lambda host and the gateway on free 127.0.0.1 ports,
+// creates the template's buckets, table and state machine, and returns when
+// everything answers.
+func Up(ctx context.Context, o Options) (*Stack, error) {
+	tmpl, err := LoadTemplate(o.Template)
+	if err != nil {
+		return nil, err
+	}
+	logs := o.Logs
+	if logs == nil {
+		logs = io.Discard
+	}
+	s := &Stack{tmpl: tmpl, fns: tmpl.Functions(), logs: logs}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	gwPort := ln.Addr().(*net.TCPAddr).Port
+	s.URL = fmt.Sprintf("http://127.0.0.1:%d", gwPort)
+	s.APIURL = s.URL + "/api"
+	// moto's Step Functions interpreter calls http://localhost:$MOTO_PORT: the gateway.
+	s.moto, err = motoserver.Start(ctx, motoserver.Options{Env: []string{fmt.Sprintf("MOTO_PORT=%d", gwPort)}})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	motoURL, _ := url.Parse(s.moto.URL)
+	s.proxy = httputil.NewSingleHostReverseProxy(motoURL)
+	s.proxy.ModifyResponse = s.afterMoto
+
+	var hostFns []lambdahost.Function
+	for _, f := range s.fns {
+		env := map[string]string{
+			"AWS_ENDPOINT_URL":      s.URL,
+			"AWS_ACCESS_KEY_ID":     AccessKeyID,
+			"AWS_SECRET_ACCESS_KEY": SecretAccessKey,
+			"AWS_REGION":            Region,
+		}
+		for k, v := range f.Env {
+			env[k] = v
+		}
+		for k, v := range o.ExtraEnv {
+			env[k] = v
+		}
+		bin := filepath.Join(o.BinDir, f.Name, "bootstrap")
+		if _, err := os.Stat(bin); err != nil {
+			s.Close()
+			ln.Close()
+			return nil, fmt.Errorf("function %s: %w (build the host binaries with 'make build-local')", f.Name, err)
+		}
+		hostFns = append(hostFns, lambdahost.Function{
+			Name: f.Name, Path: bin, Env: env,
+			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, MaxInstances: 8,
+		})
+	}
+	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs})
+	if err != nil {
+		s.Close()
+		ln.Close()
+		return nil, err
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	go s.srv.Serve(ln)
+	if err := s.create(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// AWSConfig is an SDK config pointed at the gateway with the dummy credentials.
+func (s *Stack) AWSConfig() aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		BaseEndpoint: aws.String(s.URL),
+	}
+}
+
+// Exports are the shell variables `scatter local up` prints.
+func (s *Stack) Exports() [][2]string {
+	return [][2]string{
+		{"AWS_ENDPOINT_URL", s.URL},
+		{"AWS_REGION", Region},
+		{"AWS_DEFAULT_REGION", Region},
+		{"AWS_ACCESS_KEY_ID", AccessKeyID},
+		{"AWS_SECRET_ACCESS_KEY", SecretAccessKey},
+		{"SCATTER_INPUT_BUCKET", s.InputBucket},
+		{"SCATTER_OUTPUT_BUCKET", s.OutputBucket},
+		{"SCATTER_TABLE", s.Table},
+		{"SCATTER_STATE_MACHINE_ARN", s.StateMachineARN},
+		{"SCATTER_API_URL", s.APIURL},
+	}
+}
+
+func (s *Stack) create(ctx context.Context) error {
+	resp, err := http.Post(s.moto.URL+"/moto-api/config", "application/json",
+		strings.NewReader(`{"stepfunctions": {"execute_state_machine": true}}`))
+	if err != nil {
+		return fmt.Errorf("configure moto: %w", err)
+	}
+	resp.Body.Close()
+	cfg := s.AWSConfig()
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	for _, id := range s.tmpl.ByType("AWS::S3::Bucket") {
+		name := s.tmpl.LocalName(id)
+		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+		switch {
+		case strings.Contains(id, "Input"):
+			s.InputBucket = name
+		case strings.Contains(id, "Output"):
+			s.OutputBucket = name
+		}
+	}
+	for _, id := range s.tmpl.ByType("AWS::DynamoDB::Table") {
+		s.Table = s.tmpl.LocalName(id)
+		if err := ledger.CreateTable(ctx, dynamodb.NewFromConfig(cfg), s.Table); err != nil {
+			return fmt.Errorf("create table %s: %w", s.Table, err)
+		}
+	}
+	machines := s.tmpl.ByType("AWS::Serverless::StateMachine")
+	if len(machines) != 1 {
+		return fmt.Errorf("template has %d state machines, want 1", len(machines))
+	}
+	subs := map[string]string{}
+	if n := get(s.tmpl.Resources[machines[0]].Props, "DefinitionSubstitutions"); n != nil {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			subs[n.Content[i].Value] = s.tmpl.Eval(n.Content[i+1])
+		}
+	}
+	def := string(statemachine.Definition)
+	for k, v := range subs {
+		def = strings.ReplaceAll(def, "${"+k+"}", v)
+	}
+	if i := strings.Index(def, "${"); i >= 0 {
+		return fmt.Errorf("state machine: placeholder %.40s has no substitution in the template", def[i:])
+	}
+	out, err := sfn.NewFromConfig(cfg).CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name:       aws.String(machines[0]),
+		Definition: aws.String(def),
+		RoleArn:    aws.String(fmt.Sprintf("arn:aws:iam::%s:role/%s-states", AccountID, StackName)),
+	})
+	if err != nil {
+		return fmt.Errorf("create state machine: %w", err)
+	}
+	s.StateMachineARN = aws.ToString(out.StateMachineArn)
+	return nil
+}
+
+// ServeHTTP is the gateway: Lambda Invoke calls go to the Lambda host, the
+// HTTP API to its function, everything else to moto.
+func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/"):
+		s.host.ServeHTTP(w, r)
+	case r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/"):
+		s.serveAPI(w, r)
+	default:
+		s.proxy.ServeHTTP(w, r)
+	}
+}
+
+// afterMoto delivers the S3 event the template configures when moto has
+// stored an object under a trigger prefix.
+func (s *Stack) afterMoto(resp *http.Response) error {
+	r := resp.Request
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	q := r.URL.Query()
+	put := r.Method == http.MethodPut && !q.Has("partNumber") && !q.Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") == ""
+	complete := r.Method == http.MethodPost && q.Has("uploadId")
+	if !put && !complete {
+		return nil
+	}
+	bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok || key == "" {
+		return nil
+	}
+	for _, f := range s.fns {
+		for _, trig := range f.S3 {
+			if trig.Bucket == bucket && strings.HasPrefix(key, trig.Prefix) {
+				s.deliverS3(f.Name, bucket, key, resp.Header.Get("ETag"), complete)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Stack) deliverS3(function, bucket, key, etag string, multipart bool) {
+	name := "ObjectCreated:Put"
+	if multipart {
+		name = "ObjectCreated:CompleteMultipartUpload"
+	}
+	ev := events.S3Event{Records: []events.S3EventRecord{{
+		EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: Region, EventName: name,
+		EventTime: time.Now().UTC(),
+		S3: events.S3Entity{
+			SchemaVersion: "1.0",
+			Bucket:        events.S3Bucket{Name: bucket, Arn: "arn:aws:s3:::" + bucket},
+			// S3 events carry the key URL-encoded, spaces as '+'.
+			Object: events.S3Object{Key: url.QueryEscape(key), URLDecodedKey: key, ETag: strings.Trim(etag, `"`)},
+		},
+	}}}
+	payload, _ := json.Marshal(ev)
+	s.events.Add(1)
+	go func() { // S3 notifications are asynchronous
+		defer s.events.Done()
+		res, err := s.host.Invoke(context.Background(), function, payload)
+		if err != nil || res.FunctionError != "" {
+			fmt.Fprintf(s.logs, "s3 event for s3://%s/%s: %v %s\n", bucket, key, err, res.Payload)
+		}
+	}()
+}
+
+// serveAPI turns an HTTP request into an API Gateway HTTP API (v2) event for
+// the function whose route matches.
+func (s *Stack) serveAPI(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/api")
+	if path == "" {
+		path = "/"
+	}
+	fn, route, params := s.match(r.Method, path)
+	if fn == "" {
+		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	headers := map[string]string{}
+	for k := range r.Header {
+		headers[strings.ToLower(k)] = r.Header.Get(k)
+	}
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: r.Method + " " + route.Path, RawPath: path, RawQueryString: r.URL.RawQuery,
+		Headers: headers, PathParameters: params, Body: string(body),
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			AccountID: AccountID, Stage: "$default", RequestID: fmt.Sprint(time.Now().UnixNano()),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: path, Protocol: "HTTP/1.1", SourceIP: "127.0.0.1"},
+		},
+	}
+	payload, _ := json.Marshal(ev)
+	res, err := s.host.Invoke(r.Context(), fn, payload)
+	if err != nil || res.FunctionError != "" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"message":"Internal Server Error"}`)
+		fmt.Fprintf(s.logs, "api %s %s: %v %s\n", r.Method, path, err, res.Payload)
+		return
+	}
+	var out events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(res.Payload, &out); err != nil || out.StatusCode == 0 {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(res.Payload) // a plain payload is a 200 with that body
+		return
+	}
+	for k, v := range out.Headers {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(out.StatusCode)
+	io.Copy(w, bytes.NewReader([]byte(out.Body)))
+}
+
+// match finds the route for method and path; {name} segments bind parameters.
+func (s *Stack) match(method, path string) (string, Route, map[string]string) {
+	type cand struct {
+		fn    string
+		route Route
+	}
+	var cands []cand
+	for _, f := range s.fns {
+		for _, rt := range f.Routes {
+			cands = append(cands, cand{f.Name, rt})
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].route.Path < cands[j].route.Path })
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for _, c := range cands {
+		if c.route.Method != method && c.route.Method != "ANY" {
+			continue
+		}
+		want := strings.Split(strings.Trim(c.route.Path, "/"), "/")
+		if len(want) != len(segs) {
+			continue
+		}
+		params := map[string]string{}
+		ok := true
+		for i, w := range want {
+			if strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}") {
+				params[strings.Trim(w, "{}")] = segs[i]
+			} else if w != segs[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return c.fn, c.route, params
+		}
+	}
+	return "", Route{}, nil
+}
+
+// Wait blocks until the S3 events delivered so far have been handled.
+func (s *Stack) Wait() { s.events.Wait() }
+
+// Close stops the gateway, the functions and moto.
+func (s *Stack) Close() error {
+	var errs []error
+	if s.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, s.srv.Shutdown(ctx))
+		cancel()
+	}
+	s.events.Wait()
+	if s.host != nil {
+		errs = append(errs, s.host.Close())
+	}
+	if s.moto != nil {
+		errs = append(errs, s.moto.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+// Invoke calls a function on the Lambda host, resolving a name the template
+// knows case-insensitively (splitter, SplitterFunction).
+func (s *Stack) Invoke(ctx context.Context, function string, payload []byte) (lambdahost.Result, error) {
+	for _, f := range s.fns {
+		if strings.EqualFold(f.Name, function) || strings.EqualFold(f.Name, function+"Function") {
+			return s.host.Invoke(ctx, f.Name, payload)
+		}
+	}
+	names := make([]string, len(s.fns))
+	for i, f := range s.fns {
+		names[i] = f.Name
+	}
+	return lambdahost.Result{}, fmt.Errorf("no function %q in the template (have %s)", function, strings.Join(names, ", "))
+}
