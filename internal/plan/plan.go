@@ -258,6 +258,9 @@ func JobID(job string, params map[string]string, objs []Object, chunkSize int64,
 		ETag string `json:"e"`
 		Size int64  `json:"s"`
 	}
+	if params == nil {
+		params = map[string]string{} // no parameters and empty parameters are one job
+	}
 	ids := make([]ident, len(objs))
 	for i, o := range objs {
 		ids[i] = ident{o.URL, o.ETag, o.Size}

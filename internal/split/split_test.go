@@ -65,7 +65,8 @@ func randomData(r *rand.Rand) []byte {
 			b.WriteString(strings.Repeat("x", 50+r.IntN(200)))
 		default:
 			for j := r.IntN(12); j > 0; j-- {
-				b.WriteByte("ab \t\x00\xffz"[r.IntN(8)])
+				const alphabet = "ab \t\x00\xffz"
+				b.WriteByte(alphabet[r.IntN(len(alphabet))])
 			}
 		}
 		if r.IntN(4) == 0 {
@@ -110,7 +111,7 @@ func TestEveryRecordOnce(t *testing.T) {
 		want := expected(data)
 		got := readAll(t, store, key, size, cuts)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("iteration %d, cuts %v:\n got %q\nwant %q", iter, cuts, got, want)
+			t.Fatalf("iteration %d, cuts %v:\n got %v\nwant %v", iter, cuts, got, want)
 		}
 	}
 }

@@ -111,7 +111,7 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		// A Map failure's own cause says only that the threshold was passed;
 		// the first failed chunk says why.
 		if firstMapFailure != nil {
-			return Result{}, fmt.Errorf("%w (first failed chunk: %s: %s)", err, firstMapFailure.Error, causeText(firstMapFailure.Cause))
+			return Result{}, fmt.Errorf("%w (first failed chunk: %s: %s)", err, firstMapFailure.Name, causeText(firstMapFailure.Cause))
 		}
 		return Result{}, err
 	}
@@ -147,7 +147,7 @@ func causeText(cause string) string {
 func (e *Engine) invoke(ctx context.Context, function string, payload any) (any, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
-		return nil, &asl.Failure{Error: "States.Runtime", Cause: err.Error()}
+		return nil, &asl.Failure{Name: "States.Runtime", Cause: err.Error()}
 	}
 	name := function[strings.LastIndex(function, ":")+1:]
 	switch name {
@@ -173,7 +173,7 @@ func (e *Engine) invoke(ctx context.Context, function string, payload any) (any,
 	case ReducerFunction:
 		return call(ctx, raw, e.Handler.Gather)
 	}
-	return nil, &asl.Failure{Error: "Lambda.ResourceNotFoundException", Cause: "no local function " + function}
+	return nil, &asl.Failure{Name: "Lambda.ResourceNotFoundException", Cause: "no local function " + function}
 }
 
 func call[I, O any](ctx context.Context, raw []byte, fn func(context.Context, I) (O, error)) (any, error) {
@@ -203,7 +203,7 @@ func call[I, O any](ctx context.Context, raw []byte, fn func(context.Context, I)
 func lambdaFailure(err error) *asl.Failure {
 	typ := pipeline.ErrorType(err)
 	cause, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": typ})
-	return &asl.Failure{Error: typ, Cause: string(cause)}
+	return &asl.Failure{Name: typ, Cause: string(cause)}
 }
 
 func (e *Engine) getObject(ctx context.Context, bucket, key string) ([]byte, error) {

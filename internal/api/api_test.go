@@ -1,0 +1,586 @@
+package api_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/api/apitest"
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/pipeline"
+)
+
+const (
+	smARN     = "arn:aws:states:us-east-1:123456789012:stateMachine:sg"
+	inBucket  = "sg-in"
+	outBucket = "sg-out"
+)
+
+// env is a Service over real local stand-ins: the in-memory Step Functions, the bbolt
+// ledger and filesystem buckets.
+type env struct {
+	svc     *api.Service
+	exec    *apitest.Executions
+	lg      *ledger.Bolt
+	mux     *blob.Mux
+	in, out *blob.FS
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "l.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lg.Close() })
+	e := &env{exec: apitest.New(), lg: lg, mux: blob.NewMux(nil), in: blob.NewFS(t.TempDir()), out: blob.NewFS(t.TempDir())}
+	e.mux.Mount(inBucket, e.in)
+	e.mux.Mount(outBucket, e.out)
+	e.svc = &api.Service{
+		Config: api.Config{
+			StateMachineARN: smARN, Table: "ledger", InputBucket: inBucket, OutputBucket: outBucket, WorkBucket: outBucket,
+			DefaultChunkSize: 64 << 20, DefaultConcurrency: 8,
+		},
+		Starter: e.exec, Ledger: lg, Store: e.mux, Log: slog.New(slog.DiscardHandler),
+	}
+	return e
+}
+
+func put(t *testing.T, s blob.Store, key, data string) {
+	t.Helper()
+	if err := s.Put(context.Background(), key, strings.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) call(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: path, Body: body}
+	req.RequestContext.HTTP.Method = method
+	req.RequestContext.HTTP.Path = path
+	switch {
+	case path == "/jobs":
+		req.RouteKey = method + " /jobs"
+	case strings.HasPrefix(path, "/jobs/"):
+		req.RouteKey = method + " /jobs/{id}"
+		req.PathParameters = map[string]string{"id": strings.TrimPrefix(path, "/jobs/")}
+	}
+	raw, _ := json.Marshal(req)
+	out, err := e.svc.Handle(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("%s %s: handler error %v", method, path, err)
+	}
+	resp, ok := out.(events.APIGatewayV2HTTPResponse)
+	if !ok {
+		t.Fatalf("%s %s: answer is a %T, want an APIGatewayV2HTTPResponse", method, path, out)
+	}
+	if ct := resp.Headers["Content-Type"]; ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q", method, path, ct)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &m); err != nil {
+		t.Fatalf("%s %s: body %q is not a JSON object: %v", method, path, resp.Body, err)
+	}
+	return resp.StatusCode, m
+}
+
+// seed writes the inputs the specs below name.
+func (e *env) seed(t *testing.T) {
+	put(t, e.in, "data/a.txt", "the quick brown fox\njumps over the lazy dog\n")
+	put(t, e.in, "data/b.txt", "ERROR disk full\nok\nERROR again\n")
+	put(t, e.in, "logs/app.log", "ERROR one\nINFO two\n")
+	put(t, e.out, "results/old.tsv", "a\t1\n")
+	put(t, e.in, "big.txt", strings.Repeat("x", 100_001))
+}
+
+func TestSubmitValidation(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	longKey := "s3://" + inBucket + "/" + strings.Repeat("k", 1100)
+	cases := []struct {
+		name   string
+		body   string
+		status int
+		want   string // in the message (bad) or the output (good)
+	}{
+		{"wordcount one input", `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`, 202, "s3://sg-out/results/wordcount/wordcount-"},
+		{"grep inputs array and flags", `{"job":"grep","input":["s3://sg-in/data/a.txt","s3://sg-in/data/b.txt"],"pattern":"ERROR","chunkSize":"1KiB","concurrency":4,"strict":true}`, 202, "s3://sg-out/results/grep/"},
+		{"prefix input, explicit output", `{"job":"wordcount","input":"s3://sg-in/data/","output":"s3://sg-out/results/counts.tsv"}`, 202, "s3://sg-out/results/counts.tsv"},
+		{"search k as a number", `{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","k":3}`, 202, "s3://sg-out/results/search/"},
+		{"a result as input", `{"job":"wordcount","input":"s3://sg-out/results/old.tsv","output":"s3://sg-out/results/new.tsv"}`, 202, "s3://sg-out/results/new.tsv"},
+		{"chunk size in bytes", `{"job":"wordcount","input":"s3://sg-in/logs/app.log","chunkSize":4096}`, 202, "s3://sg-out/results/wordcount/"},
+
+		{"empty body", ``, 400, "request body is empty"},
+		{"not JSON", `job=wordcount`, 400, "not a JSON object"},
+		{"JSON array", `[{"job":"wordcount"}]`, 400, "not a JSON object"},
+		{"JSON null", `null`, 400, "not a JSON object"},
+		{"trailing data", `{"job":"wordcount","input":"s3://sg-in/data/a.txt"} {}`, 400, "unexpected data after"},
+		{"body over 64 KiB", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","pattern":"` + strings.Repeat("a", 70_000) + `"}`, 413, "over the limit of 65536"},
+		{"unknown field", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","colour":"red"}`, 400, `unknown field "colour"`},
+		{"no job", `{"input":"s3://sg-in/data/a.txt"}`, 400, "no job given"},
+		{"unknown job", `{"job":"frobnicate","input":"s3://sg-in/data/a.txt"}`, 400, `unknown job "frobnicate"`},
+		{"job as a number", `{"job":7,"input":"s3://sg-in/data/a.txt"}`, 400, `field "job": want a string`},
+		{"missing required flag", `{"job":"grep","input":"s3://sg-in/data/a.txt"}`, 400, "missing --pattern"},
+		{"bad regular expression", `{"job":"grep","input":"s3://sg-in/data/a.txt","pattern":"("}`, 400, "grep"},
+		{"flag of another job", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","pattern":"x"}`, 400, `"pattern" does not apply to job wordcount`},
+		{"strict not a boolean", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","strict":"maybe"}`, 400, "want true or false"},
+		{"flag as an object", `{"job":"grep","input":"s3://sg-in/data/a.txt","pattern":{"re":"x"}}`, 400, "want a string, number or boolean"},
+		{"no input", `{"job":"wordcount"}`, 400, "no input given"},
+		{"input an object", `{"job":"wordcount","input":{"s3":"x"}}`, 400, "want a string or an array of strings"},
+		{"too many inputs", `{"job":"wordcount","input":[` + strings.Repeat(`"s3://sg-in/data/a.txt",`, 1000) + `"s3://sg-in/data/a.txt"]}`, 400, "over the limit of 1000"},
+		{"local path input", `{"job":"wordcount","input":"/etc/passwd"}`, 400, "want an s3://bucket/key"},
+		{"dot-dot in input key", `{"job":"wordcount","input":"s3://sg-in/data/../secret"}`, 400, `".." segment`},
+		{"control character in input", `{"job":"wordcount","input":"s3://sg-in/data/a\u0001.txt"}`, 400, "control character 0x01"},
+		{"input key over 1024 bytes", `{"job":"wordcount","input":"` + longKey + `"}`, 400, "over the limit of 1024"},
+		{"input bucket only", `{"job":"wordcount","input":"s3://sg-in/"}`, 400, "name an object or a prefix"},
+		{"missing input object", `{"job":"wordcount","input":"s3://sg-in/data/none.txt"}`, 400, "object not found"},
+		{"empty input prefix", `{"job":"wordcount","input":"s3://sg-in/nothing/"}`, 400, "no objects under this prefix"},
+		{"input in the work area", `{"job":"wordcount","input":"s3://sg-out/jobs/x/manifest.json"}`, 400, "work area jobs/"},
+		{"output under incoming/", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-in/incoming/wordcount/x"}`, 400, "trigger prefix incoming/"},
+		{"output in another bucket", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://elsewhere/x.tsv"}`, 400, "outputs go to the output bucket"},
+		{"output a prefix", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-out/results/"}`, 400, "not a prefix"},
+		{"output in the work area", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-out/jobs/x.tsv"}`, 400, "work area jobs/"},
+		{"output a local path", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"/tmp/out.tsv"}`, 400, "want an s3://sg-out/KEY"},
+		{"output with dot-dot", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-out/results/../x"}`, 400, `".." segment`},
+		{"output overwrites input", `{"job":"wordcount","input":"s3://sg-out/results/old.tsv","output":"s3://sg-out/results/old.tsv"}`, 400, "would overwrite input"},
+		{"chunk size not a size", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","chunkSize":"lots"}`, 400, `size "lots"`},
+		{"chunk size zero", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","chunkSize":0}`, 400, "want a positive number"},
+		{"chunk size negative", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","chunkSize":-5}`, 400, "want a positive number"},
+		{"too many chunks", `{"job":"wordcount","input":"s3://sg-in/big.txt","chunkSize":1}`, 400, "over the cap of 100000"},
+		{"concurrency zero", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","concurrency":0}`, 400, "want a whole number from 1 to 10000"},
+		{"concurrency too high", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","concurrency":20000}`, 400, "want a whole number from 1 to 10000"},
+		{"concurrency fractional", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","concurrency":2.5}`, 400, "want a whole number"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(e.exec.List())
+			status, body := e.call(t, http.MethodPost, "/jobs", tc.body)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d (body %v)", status, tc.status, body)
+			}
+			after := len(e.exec.List())
+			if tc.status >= 400 {
+				msg, _ := body["message"].(string)
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("message %q does not contain %q", msg, tc.want)
+				}
+				if after != before {
+					t.Errorf("a refused spec started %d executions", after-before)
+				}
+				return
+			}
+			if after != before+1 {
+				t.Errorf("started %d executions, want 1", after-before)
+			}
+			id, _ := body["jobId"].(string)
+			if out, _ := body["output"].(string); !strings.HasPrefix(out, tc.want) {
+				t.Errorf("output %q, want it to start %q", out, tc.want)
+			}
+			if arn, _ := body["executionArn"].(string); arn != api.ExecutionARN(smARN, id) {
+				t.Errorf("executionArn %q, want %q", arn, api.ExecutionARN(smARN, id))
+			}
+		})
+	}
+}
+
+// TestJobIDIsTheSplitters: the ID the API answers is the one the splitter derives from the
+// execution input, so the API's status and the pipeline's ledger name the same job.
+func TestJobIDIsTheSplitters(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	for _, body := range []string{
+		`{"job":"wordcount","input":"s3://sg-in/data/"}`,
+		`{"job":"grep","input":["s3://sg-in/data/b.txt","s3://sg-in/logs/app.log"],"pattern":"ERROR","chunkSize":16}`,
+		`{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","output":"s3://sg-out/results/s.tsv"}`,
+	} {
+		status, resp := e.call(t, http.MethodPost, "/jobs", body)
+		if status != http.StatusAccepted {
+			t.Fatalf("%s: status %d %v", body, status, resp)
+		}
+		id := resp["jobId"].(string)
+		var exec apitest.Execution
+		for _, x := range e.exec.List() {
+			if x.Name == id {
+				exec = x
+			}
+		}
+		if exec.Name == "" {
+			t.Fatalf("%s: no execution named %s", body, id)
+		}
+		var in pipeline.PlanInput
+		dec := json.NewDecoder(strings.NewReader(exec.Input))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			t.Fatalf("execution input is not a PlanInput: %v", err)
+		}
+		h := &pipeline.Handler{Store: e.mux, Ledger: e.lg, WorkBucket: outBucket, TriggerBucket: inBucket, DefaultChunkSize: 1 << 30}
+		out, err := h.Plan(context.Background(), in)
+		if err != nil {
+			t.Fatalf("splitter refused the execution input: %v", err)
+		}
+		if out.JobID != id {
+			t.Errorf("splitter derived job %s, the API answered %s", out.JobID, id)
+		}
+		if out.Output != resp["output"] {
+			t.Errorf("splitter output %s, the API answered %v", out.Output, resp["output"])
+		}
+		if int(resp["chunks"].(float64)) != out.Chunks {
+			t.Errorf("API planned %v chunks, splitter %d", resp["chunks"], out.Chunks)
+		}
+	}
+}
+
+func TestDuplicateSubmissionsStartOneExecution(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	// The same job, spelled three ways: k as a number, as a string, and left to its default.
+	specs := []string{
+		`{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","k":10}`,
+		`{"job":"search","input":["s3://sg-in/logs/app.log"],"query":"error","k":"10"}`,
+		`{"query":"error","job":"search","input":"s3://sg-in/logs/app.log","strict":false}`,
+	}
+	var first string
+	for i, body := range specs {
+		status, resp := e.call(t, http.MethodPost, "/jobs", body)
+		id, _ := resp["jobId"].(string)
+		if i == 0 {
+			if status != http.StatusAccepted || resp["duplicate"] != false {
+				t.Fatalf("first submission: status %d %v", status, resp)
+			}
+			first = id
+			continue
+		}
+		if status != http.StatusOK || resp["duplicate"] != true {
+			t.Errorf("submission %d: status %d duplicate %v, want 200 true", i, status, resp["duplicate"])
+		}
+		if id != first {
+			t.Errorf("submission %d: job %s, want %s", i, id, first)
+		}
+	}
+	if n := len(e.exec.List()); n != 1 {
+		t.Errorf("%d executions, want 1", n)
+	}
+	// A different spec is a different job.
+	status, resp := e.call(t, http.MethodPost, "/jobs", `{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","k":3}`)
+	if status != http.StatusAccepted || resp["jobId"] == first {
+		t.Errorf("another k: status %d job %v", status, resp["jobId"])
+	}
+}
+
+func TestStatusAndCancel(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	ctx := context.Background()
+	_, resp := e.call(t, http.MethodPost, "/jobs", `{"job":"wordcount","input":"s3://sg-in/data/","chunkSize":16}`)
+	id := resp["jobId"].(string)
+
+	t.Run("unknown job", func(t *testing.T) {
+		status, body := e.call(t, http.MethodGet, "/jobs/wordcount-000000000000000000000000", "")
+		if status != http.StatusNotFound || !strings.Contains(body["message"].(string), "no job") {
+			t.Errorf("status %d %v, want 404", status, body)
+		}
+	})
+	t.Run("bad job ID", func(t *testing.T) {
+		for _, bad := range []string{"a%2F..%2Fb", "x%00y", strings.Repeat("a", 81)} {
+			status, body := e.call(t, http.MethodGet, "/jobs/"+bad, "")
+			if status != http.StatusBadRequest {
+				t.Errorf("GET /jobs/%s: status %d %v, want 400", bad, status, body)
+			}
+		}
+	})
+	t.Run("started, not yet planned", func(t *testing.T) {
+		status, body := e.call(t, http.MethodGet, "/jobs/"+id, "")
+		if status != http.StatusOK || body["status"] != "RUNNING" {
+			t.Errorf("status %d %v", status, body)
+		}
+	})
+	// The splitter opens the job; two chunks get committed.
+	var in pipeline.PlanInput
+	json.Unmarshal([]byte(e.exec.List()[0].Input), &in)
+	h := &pipeline.Handler{Store: e.mux, Ledger: e.lg, WorkBucket: outBucket, TriggerBucket: inBucket}
+	plan, err := h.Plan(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Chunks < 3 {
+		t.Fatalf("plan has %d chunks; the test wants at least 3", plan.Chunks)
+	}
+	for i := 0; i < 2; i++ {
+		if _, _, err := e.lg.Commit(ctx, ledger.Commit{JobID: id, Chunk: i, Attempt: "a", Partial: "s3://sg-out/jobs/p"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("running with progress", func(t *testing.T) {
+		status, body := e.call(t, http.MethodGet, "/jobs/"+id, "")
+		if status != http.StatusOK {
+			t.Fatalf("status %d %v", status, body)
+		}
+		if body["status"] != "RUNNING" || body["job"] != "wordcount" || int(body["chunks"].(float64)) != plan.Chunks || body["committed"] != 2.0 {
+			t.Errorf("got %v", body)
+		}
+		if p := body["progress"].(float64); p <= 0 || p >= 1 {
+			t.Errorf("progress %v, want between 0 and 1", p)
+		}
+		if body["output"] != in.Output {
+			t.Errorf("output %v, want %s", body["output"], in.Output)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		status, body := e.call(t, http.MethodDelete, "/jobs/"+id, "")
+		if status != http.StatusOK || body["status"] != "ABORTED" {
+			t.Errorf("status %d %v, want 200 ABORTED", status, body)
+		}
+		if x := e.exec.List()[0]; x.Status != types.ExecutionStatusAborted {
+			t.Errorf("execution is %s", x.Status)
+		}
+		status, _ = e.call(t, http.MethodDelete, "/jobs/wordcount-000000000000000000000000", "")
+		if status != http.StatusNotFound {
+			t.Errorf("cancel of an unknown job: status %d, want 404", status)
+		}
+	})
+	t.Run("succeeded", func(t *testing.T) {
+		if _, err := e.lg.Finish(ctx, id, ledger.Succeeded, in.Output, ""); err != nil {
+			t.Fatal(err)
+		}
+		status, body := e.call(t, http.MethodGet, "/jobs/"+id, "")
+		if status != http.StatusOK || body["status"] != "SUCCEEDED" || body["summary"] != in.Output+".summary.json" {
+			t.Errorf("status %d %v", status, body)
+		}
+	})
+	t.Run("wrong method", func(t *testing.T) {
+		status, _ := e.call(t, http.MethodPut, "/jobs", `{}`)
+		if status != http.StatusMethodNotAllowed {
+			t.Errorf("PUT /jobs: status %d, want 405", status)
+		}
+	})
+}
+
+func s3Event(records ...[2]string) []byte {
+	ev := events.S3Event{}
+	for _, r := range records {
+		ev.Records = append(ev.Records, events.S3EventRecord{
+			EventVersion: "2.1", EventSource: "aws:s3", EventName: "ObjectCreated:Put",
+			S3: events.S3Entity{Bucket: events.S3Bucket{Name: r[0]}, Object: events.S3Object{Key: r[1]}},
+		})
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+func TestS3Events(t *testing.T) {
+	e := newEnv(t)
+	put(t, e.in, "incoming/wordcount/a.txt", "a b a\n")
+	put(t, e.in, "incoming/wordcount/my file.txt", "x y\n")
+	put(t, e.in, "incoming/grep/app.log", "ERROR x\nok\n")
+	put(t, e.in, "incoming/grep/app.log.job.json", `{"pattern":"ERROR","chunkSize":"1KiB"}`)
+	put(t, e.in, "incoming/grep/nosidecar.log", "ERROR x\n")
+	put(t, e.in, "incoming/grep/bad.log", "x\n")
+	put(t, e.in, "incoming/grep/bad.log.job.json", `{"pattern":"x","output":"s3://sg-out/elsewhere"}`)
+	put(t, e.in, "uploads/wordcount/a.txt", "a\n")
+	put(t, e.out, "incoming/wordcount/a.txt", "a\n")
+	put(t, e.out, "results/wordcount/a.txt", "a\t2\n")
+	ctx := context.Background()
+
+	cases := []struct {
+		name    string
+		event   []byte
+		started []string // outputs started (or duplicate)
+		skipped []string // reasons, in order
+		dup     bool
+	}{
+		{"upload starts its job", s3Event([2]string{inBucket, "incoming/wordcount/a.txt"}), []string{"s3://sg-out/results/wordcount/a.txt"}, nil, false},
+		{"the same event again", s3Event([2]string{inBucket, "incoming/wordcount/a.txt"}), []string{"s3://sg-out/results/wordcount/a.txt"}, nil, true},
+		{"URL-encoded key", s3Event([2]string{inBucket, "incoming/wordcount/my+file.txt"}), []string{"s3://sg-out/results/wordcount/my file.txt"}, nil, false},
+		{"sidecar parameters", s3Event([2]string{inBucket, "incoming/grep/app.log"}), []string{"s3://sg-out/results/grep/app.log"}, nil, false},
+		{"the sidecar itself", s3Event([2]string{inBucket, "incoming/grep/app.log.job.json"}), nil, []string{"parameter sidecar"}, false},
+		{"required flag without sidecar", s3Event([2]string{inBucket, "incoming/grep/nosidecar.log"}), nil, []string{"missing --pattern"}, false},
+		{"sidecar naming an output", s3Event([2]string{inBucket, "incoming/grep/bad.log"}), nil, []string{`field "output": a sidecar names no output`}, false},
+		{"outside incoming/", s3Event([2]string{inBucket, "uploads/wordcount/a.txt"}), nil, []string{"outside incoming/"}, false},
+		{"output bucket results/", s3Event([2]string{outBucket, "results/wordcount/a.txt"}), nil, []string{"never start jobs"}, false},
+		{"output bucket incoming/", s3Event([2]string{outBucket, "incoming/wordcount/a.txt"}), nil, []string{"never start jobs"}, false},
+		{"dot-dot key", s3Event([2]string{inBucket, "incoming/wordcount/../x"}), nil, []string{"path segment"}, false},
+		{"bad URL encoding", s3Event([2]string{inBucket, "incoming/wordcount/%zz"}), nil, []string{"malformed"}, false},
+		{"control character", s3Event([2]string{inBucket, "incoming/wordcount/a%01b"}), nil, []string{"control character"}, false},
+		{"unknown job", s3Event([2]string{inBucket, "incoming/frobnicate/a.txt"}), nil, []string{`unknown job "frobnicate"`}, false},
+		{"folder marker", s3Event([2]string{inBucket, "incoming/wordcount/"}), nil, []string{"folder"}, false},
+		{"missing object", s3Event([2]string{inBucket, "incoming/wordcount/gone.txt"}), nil, []string{"object not found"}, false},
+		{"bad records do not stop good ones", s3Event(
+			[2]string{inBucket, "incoming/wordcount/%zz"},
+			[2]string{inBucket, "uploads/x"},
+			[2]string{inBucket, "incoming/grep/app.log"},
+		), []string{"s3://sg-out/results/grep/app.log"}, []string{"malformed", "outside incoming/"}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(e.exec.List())
+			out, err := e.svc.Handle(ctx, tc.event)
+			if err != nil {
+				t.Fatalf("handler error: %v", err)
+			}
+			res := out.(api.S3Result)
+			var started []string
+			for _, s := range res.Started {
+				started = append(started, s.Output)
+				if s.Duplicate != tc.dup {
+					t.Errorf("%s: duplicate %v, want %v", s.Output, s.Duplicate, tc.dup)
+				}
+			}
+			if strings.Join(started, " ") != strings.Join(tc.started, " ") {
+				t.Errorf("started %v, want %v", started, tc.started)
+			}
+			if len(res.Skipped) != len(tc.skipped) {
+				t.Fatalf("skipped %+v, want %d", res.Skipped, len(tc.skipped))
+			}
+			for i, want := range tc.skipped {
+				if !strings.Contains(res.Skipped[i].Reason, want) {
+					t.Errorf("skip reason %q does not contain %q", res.Skipped[i].Reason, want)
+				}
+			}
+			newExecs := len(e.exec.List()) - before
+			want := len(tc.started)
+			if tc.dup {
+				want = 0
+			}
+			if newExecs != want {
+				t.Errorf("%d new executions, want %d", newExecs, want)
+			}
+		})
+	}
+	// The sidecar's parameters reached the execution.
+	for _, x := range e.exec.List() {
+		if strings.HasPrefix(x.Name, "grep-") {
+			var in pipeline.PlanInput
+			json.Unmarshal([]byte(x.Input), &in)
+			if in.Params["pattern"] != "ERROR" || in.ChunkSize != 1024 || in.Inputs[0] != "s3://sg-in/incoming/grep/app.log" {
+				t.Errorf("grep execution input %+v", in)
+			}
+		}
+	}
+}
+
+func TestMalformedEvents(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name, event, want string
+	}{
+		{"empty", ``, "empty event"},
+		{"not JSON", `{"Records": [`, "malformed event"},
+		{"neither shape", `{"hello": "world"}`, "unrecognized event"},
+		{"API v1 payload", `{"httpMethod":"GET","path":"/jobs/x"}`, "unrecognized event"},
+		{"Records not an array", `{"Records": {"a": 1}}`, "malformed S3 event"},
+		{"no records", `{"Records": []}`, "no Records"},
+		{"SQS records", `{"Records": [{"eventSource": "aws:sqs", "body": "x"}]}`, "not S3 event notifications"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.svc.Handle(context.Background(), json.RawMessage(tc.event))
+			var ee *api.EventError
+			if !errors.As(err, &ee) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want an EventError containing %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("S3 test event", func(t *testing.T) {
+		if _, err := e.svc.Handle(context.Background(), json.RawMessage(`{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"sg-in"}`)); err != nil {
+			t.Errorf("s3:TestEvent: %v", err)
+		}
+	})
+	t.Run("base64 body", func(t *testing.T) {
+		e.seed(t)
+		req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /jobs", RawPath: "/jobs", IsBase64Encoded: true,
+			Body: base64.StdEncoding.EncodeToString([]byte(`{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`))}
+		resp := e.svc.HandleHTTP(context.Background(), req)
+		if resp.StatusCode != http.StatusAccepted {
+			t.Errorf("status %d %s", resp.StatusCode, resp.Body)
+		}
+	})
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	full := map[string]string{
+		api.EnvStateMachineARN: smARN, api.EnvTable: "t", api.EnvInputBucket: "in", api.EnvOutputBucket: "out",
+		api.EnvWorkBucket: "out", api.EnvDefaultChunkSize: "64MiB", api.EnvDefaultConcurrency: "100",
+	}
+	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := api.ConfigFromEnv(get(full))
+	if err != nil || c.DefaultChunkSize != 64<<20 || c.DefaultConcurrency != 100 || c.OutputBucket != "out" {
+		t.Fatalf("ConfigFromEnv = %+v, %v", c, err)
+	}
+	for _, name := range api.Required {
+		t.Run("missing "+name, func(t *testing.T) {
+			m := map[string]string{}
+			for k, v := range full {
+				if k != name {
+					m[k] = v
+				}
+			}
+			if _, err := api.ConfigFromEnv(get(m)); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("error %v does not name %s", err, name)
+			}
+		})
+	}
+	for name, bad := range map[string]string{api.EnvDefaultChunkSize: "big", api.EnvDefaultConcurrency: "0", api.EnvStateMachineARN: "sg"} {
+		t.Run("malformed "+name, func(t *testing.T) {
+			m := map[string]string{}
+			for k, v := range full {
+				m[k] = v
+			}
+			m[name] = bad
+			if _, err := api.ConfigFromEnv(get(m)); err == nil {
+				t.Errorf("%s=%q accepted", name, bad)
+			}
+		})
+	}
+}
+
+func TestSpecJSONRoundTrip(t *testing.T) {
+	in := api.Spec{Job: "grep", Inputs: []string{"s3://a/b", "s3://a/c/"}, Output: "s3://o/k", ChunkSize: 4096, Concurrency: 3,
+		Params: map[string]string{"pattern": "x|y", "strict": "true"}}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out api.Spec
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Errorf("round trip of %s: %+v, want %+v", b, out, in)
+	}
+}
+
+func TestRouteByPath(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	// A $default route (or a proxy in front of the function): the path decides.
+	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "$default", RawPath: "/jobs",
+		Body: `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`}
+	req.RequestContext.HTTP.Method = http.MethodPost
+	resp := e.svc.HandleHTTP(context.Background(), req)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /jobs: %d %s", resp.StatusCode, resp.Body)
+	}
+	var sub api.Submission
+	json.Unmarshal([]byte(resp.Body), &sub)
+	req = events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "$default", RawPath: "/jobs/" + sub.JobID}
+	req.RequestContext.HTTP.Method = http.MethodGet
+	if resp := e.svc.HandleHTTP(context.Background(), req); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /jobs/ID: %d %s", resp.StatusCode, resp.Body)
+	}
+	req.RawPath = "/other"
+	if resp := e.svc.HandleHTTP(context.Background(), req); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /other: %d %s", resp.StatusCode, resp.Body)
+	}
+}

@@ -1,0 +1,301 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// MaxBody caps a job spec (a POST /jobs body or a .job.json sidecar): 64 KiB.
+const MaxBody = 64 << 10
+
+// MaxInputs caps the inputs one spec names (each may be a prefix of many objects).
+const MaxInputs = 1000
+
+// MaxConcurrency is the largest concurrency a spec may ask for: the Distributed Map's limit.
+const MaxConcurrency = 10000
+
+// Spec is a job submission as users write it: the fields of `scatter run`'s flags.
+//
+// In JSON it is one flat object:
+//
+//	{"job": "grep", "input": ["s3://in/logs/"], "output": "s3://out/results/errors.txt",
+//	 "chunkSize": "16MiB", "concurrency": 50, "pattern": "ERROR|FATAL", "strict": true}
+//
+// input is a string or an array of strings; chunkSize a number of bytes or a size with a
+// unit ("64MiB"); every other field is a job flag (pattern, where, columns, format, key, agg,
+// query, k, strict), a string, number or boolean.
+type Spec struct {
+	Job    string
+	Inputs []string
+	// Output is an s3:// location in the output bucket; empty means a default under results/.
+	Output string
+	// ChunkSize in bytes; 0 means the stack's default.
+	ChunkSize int64
+	// Concurrency bounds the mappers running at once; 0 means the stack's default.
+	Concurrency int
+	// Params are the job flags by name, without dashes.
+	Params jobs.Params
+}
+
+// The spec fields that are not job flags.
+const (
+	fieldJob         = "job"
+	fieldInput       = "input"
+	fieldOutput      = "output"
+	fieldChunkSize   = "chunkSize"
+	fieldConcurrency = "concurrency"
+	paramStrict      = "strict"
+)
+
+// ParseSpec decodes and checks the shape of a JSON job spec. It does not check that the job
+// exists or that its flags are valid; Service.Submit does.
+func ParseSpec(body []byte) (Spec, error) {
+	return parseSpec(body, nil)
+}
+
+// parseSpec decodes a spec; fields in forbidden are refused with the reason given.
+func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
+	var s Spec
+	if len(body) > MaxBody {
+		return s, fmt.Errorf("job spec is %d bytes, over the limit of %d", len(body), MaxBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil {
+		return s, fmt.Errorf("job spec is not a JSON object: %v", err)
+	}
+	if fields == nil {
+		return s, fmt.Errorf("job spec is not a JSON object: null")
+	}
+	if dec.More() {
+		return s, fmt.Errorf("job spec: unexpected data after the JSON object")
+	}
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names) // report the first bad field deterministically
+	flags := jobFlagNames()
+	for _, name := range names {
+		raw := fields[name]
+		if why, ok := forbidden[name]; ok {
+			return s, fmt.Errorf("field %q: %s", name, why)
+		}
+		var err error
+		switch name {
+		case fieldJob:
+			s.Job, err = decodeString(raw)
+		case fieldInput:
+			s.Inputs, err = decodeInputs(raw)
+		case fieldOutput:
+			s.Output, err = decodeString(raw)
+		case fieldChunkSize:
+			s.ChunkSize, err = decodeSize(raw)
+		case fieldConcurrency:
+			s.Concurrency, err = decodeConcurrency(raw)
+		default:
+			if !flags[name] {
+				return s, fmt.Errorf("unknown field %q (fields: job, input, output, chunkSize, concurrency and the job flags %s)", name, flagList(flags))
+			}
+			v, set, perr := decodeParam(name, raw)
+			if perr != nil {
+				err = perr
+				break
+			}
+			if set {
+				if s.Params == nil {
+					s.Params = jobs.Params{}
+				}
+				s.Params[name] = v
+			}
+		}
+		if err != nil {
+			return s, fmt.Errorf("field %q: %v", name, err)
+		}
+	}
+	return s, nil
+}
+
+// MarshalJSON writes the spec in its flat JSON form, the form ParseSpec reads.
+func (s Spec) MarshalJSON() ([]byte, error) {
+	m := map[string]any{fieldJob: s.Job, fieldInput: s.Inputs}
+	if s.Output != "" {
+		m[fieldOutput] = s.Output
+	}
+	if s.ChunkSize != 0 {
+		m[fieldChunkSize] = s.ChunkSize
+	}
+	if s.Concurrency != 0 {
+		m[fieldConcurrency] = s.Concurrency
+	}
+	for k, v := range s.Params {
+		if k == paramStrict {
+			m[k] = v == "true"
+			continue
+		}
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads the flat JSON form.
+func (s *Spec) UnmarshalJSON(b []byte) error {
+	v, err := ParseSpec(b)
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+func decodeString(raw json.RawMessage) (string, error) {
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", fmt.Errorf("want a string, got %s", clip(raw))
+	}
+	return v, nil
+}
+
+func decodeInputs(raw json.RawMessage) ([]string, error) {
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, fmt.Errorf("want a string or an array of strings, got %s", clip(raw))
+	}
+	if len(many) > MaxInputs {
+		return nil, fmt.Errorf("%d inputs, over the limit of %d (name a prefix instead)", len(many), MaxInputs)
+	}
+	return many, nil
+}
+
+func decodeSize(raw json.RawMessage) (int64, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return plan.ParseSize(s)
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, fmt.Errorf("want a number of bytes or a size such as \"64MiB\", got %s", clip(raw))
+	}
+	return plan.ParseSize(n.String())
+}
+
+func decodeConcurrency(raw json.RawMessage) (int, error) {
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, fmt.Errorf("want a whole number, got %s", clip(raw))
+	}
+	v, err := strconv.Atoi(n.String())
+	if err != nil || v < 1 || v > MaxConcurrency {
+		return 0, fmt.Errorf("want a whole number from 1 to %d, got %s", MaxConcurrency, n)
+	}
+	return v, nil
+}
+
+// decodeParam turns a job flag's JSON value into its flag text: a string as is, a number
+// as written, a boolean as "true" or "false". strict false is the same as no strict.
+func decodeParam(name string, raw json.RawMessage) (string, bool, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return "", false, err
+	}
+	var text string
+	switch x := v.(type) {
+	case string:
+		text = x
+	case json.Number:
+		text = x.String()
+	case bool:
+		text = strconv.FormatBool(x)
+	default:
+		return "", false, fmt.Errorf("want a string, number or boolean, got %s", clip(raw))
+	}
+	if name == paramStrict {
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return "", false, fmt.Errorf("want true or false, got %s", clip(raw))
+		}
+		return "true", b, nil
+	}
+	return text, true, nil
+}
+
+// jobFlagNames is every registered job's flag names, plus strict.
+func jobFlagNames() map[string]bool {
+	names := map[string]bool{paramStrict: true}
+	for _, d := range jobs.Definitions() {
+		for _, p := range d.Params {
+			names[p.Name] = true
+		}
+	}
+	delete(names, fieldJob)
+	return names
+}
+
+func flagList(flags map[string]bool) string {
+	names := make([]string, 0, len(flags))
+	for k := range flags {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// clip shortens a raw JSON value for an error message.
+func clip(raw json.RawMessage) string {
+	const n = 60
+	if len(raw) > n {
+		return string(raw[:n]) + "..."
+	}
+	return string(raw)
+}
+
+// normalize checks the job and its flags and fills in the job's default flag values, as
+// `scatter run` does, so that the same job asked for either way has the same job ID.
+func (s *Spec) normalize() error {
+	if s.Job == "" {
+		return fmt.Errorf("no job given (field \"job\"; 'scatter jobs' lists them)")
+	}
+	d, ok := jobs.Lookup(s.Job)
+	if !ok {
+		_, err := jobs.New(s.Job, nil) // its message lists the known jobs
+		return err
+	}
+	own := map[string]bool{paramStrict: true}
+	for _, p := range d.Params {
+		own[p.Name] = true
+	}
+	params := jobs.Params{}
+	for k, v := range s.Params {
+		if !own[k] {
+			return fmt.Errorf("flag %q does not apply to job %s", k, s.Job)
+		}
+		if k == paramStrict && v != "true" {
+			continue
+		}
+		params[k] = v
+	}
+	for _, p := range d.Params {
+		if _, set := params[p.Name]; !set && p.Default != "" {
+			params[p.Name] = p.Default
+		}
+	}
+	if _, err := jobs.New(s.Job, params); err != nil {
+		return err
+	}
+	s.Params = params
+	return nil
+}

@@ -1,0 +1,189 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// S3 is a Store in one S3 bucket (or an S3-compatible server's). Reads stream ranged
+// GetObject bodies; writes go through the transfer manager, so outputs larger than a part
+// are streamed as multipart uploads, which S3 makes visible atomically on completion.
+type S3 struct {
+	client   *s3.Client
+	bucket   string
+	uploader *manager.Uploader
+}
+
+var _ Store = (*S3)(nil)
+
+// NewS3 returns a store over bucket.
+func NewS3(client *s3.Client, bucket string) *S3 {
+	return &S3{client: client, bucket: bucket, uploader: manager.NewUploader(client)}
+}
+
+// Bucket is the bucket the store works in.
+func (s *S3) Bucket() string { return s.bucket }
+
+func (s *S3) loc(key string) string { return S3Location(s.bucket, key) }
+
+// Stat describes the object at key with HeadObject.
+func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return Info{}, fmt.Errorf("stat %s: %w", s.loc(key), s.mapErr(err))
+	}
+	return Info{
+		Key:     key,
+		Size:    aws.ToInt64(out.ContentLength),
+		ETag:    strings.Trim(aws.ToString(out.ETag), `"`),
+		ModTime: aws.ToTime(out.LastModified),
+	}, nil
+}
+
+// Open streams [off, off+n) of the object at key with a ranged GetObject.
+func (s *S3) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if off < 0 {
+		return nil, fmt.Errorf("open %s: negative offset %d", s.loc(key), off)
+	}
+	if n == 0 {
+		if _, err := s.Stat(ctx, key); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	in := &s3.GetObjectInput{Bucket: &s.bucket, Key: &key}
+	switch {
+	case n > 0 && n <= math.MaxInt64-off:
+		in.Range = aws.String("bytes=" + strconv.FormatInt(off, 10) + "-" + strconv.FormatInt(off+n-1, 10))
+	case off > 0:
+		in.Range = aws.String("bytes=" + strconv.FormatInt(off, 10) + "-")
+	}
+	out, err := s.client.GetObject(ctx, in)
+	if err != nil {
+		if code, status := apiCode(err); code == "InvalidRange" || status == 416 {
+			return io.NopCloser(strings.NewReader("")), nil // off at or past the end
+		}
+		return nil, fmt.Errorf("open %s: %w", s.loc(key), s.mapErr(err))
+	}
+	return out.Body, nil
+}
+
+// Put writes the object at key; S3 makes it visible whole or not at all.
+func (s *S3) Put(ctx context.Context, key string, r io.Reader) error {
+	_, err := s.uploader.Upload(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: r})
+	if err != nil {
+		return fmt.Errorf("put %s: %w", s.loc(key), s.mapErr(err))
+	}
+	return nil
+}
+
+// PutIfAbsent writes the object at key with If-None-Match: * (on PutObject, or on
+// CompleteMultipartUpload for a large object), so S3 itself refuses the write when the key
+// exists and exactly one of concurrent writers wins.
+func (s *S3) PutIfAbsent(ctx context.Context, key string, r io.Reader) error {
+	_, err := s.uploader.Upload(ctx, &s3.PutObjectInput{
+		Bucket:      &s.bucket,
+		Key:         &key,
+		Body:        r,
+		IfNoneMatch: aws.String("*"),
+	})
+	if err == nil {
+		return nil
+	}
+	code, status := apiCode(err)
+	switch {
+	case code == "PreconditionFailed" || status == 412:
+		return fmt.Errorf("put %s: %w", s.loc(key), ErrExists)
+	case code == "ConditionalRequestConflict" || status == 409:
+		// Another conditional write of the key was in flight. If it won, this one lost;
+		// if it failed, nobody won and the caller may retry.
+		if s.appears(ctx, key) {
+			return fmt.Errorf("put %s: %w", s.loc(key), ErrExists)
+		}
+	}
+	return fmt.Errorf("put %s: %w", s.loc(key), s.mapErr(err))
+}
+
+// appears reports whether the object at key exists within a few seconds.
+func (s *S3) appears(ctx context.Context, key string) bool {
+	for wait := 100 * time.Millisecond; wait < 4*time.Second; wait *= 2 {
+		if _, err := s.Stat(ctx, key); err == nil {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+	}
+	return false
+}
+
+// List returns the objects whose keys start with prefix, sorted by key.
+func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
+	var out []Info
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", s.loc(prefix), err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, Info{
+				Key:     aws.ToString(o.Key),
+				Size:    aws.ToInt64(o.Size),
+				ETag:    strings.Trim(aws.ToString(o.ETag), `"`),
+				ModTime: aws.ToTime(o.LastModified),
+			})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// Delete removes the object at key; a missing object is not an error.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil && !errors.Is(s.mapErr(err), ErrNotFound) {
+		return fmt.Errorf("delete %s: %w", s.loc(key), err)
+	}
+	return nil
+}
+
+// mapErr turns S3's "no such key" answers into ErrNotFound and keeps other errors.
+func (s *S3) mapErr(err error) error {
+	code, status := apiCode(err)
+	switch {
+	case code == "NoSuchBucket":
+		return fmt.Errorf("bucket %s does not exist: %w", s.bucket, ErrNotFound)
+	case code == "NoSuchKey" || code == "NotFound" || status == 404:
+		return ErrNotFound
+	}
+	return err
+}
+
+// apiCode returns the error code and HTTP status of an S3 error ("" and 0 when absent).
+func apiCode(err error) (code string, status int) {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		code = apiErr.ErrorCode()
+	}
+	var respErr *smithyhttp.ResponseError
+	if errors.As(err, &respErr) {
+		status = respErr.HTTPStatusCode()
+	}
+	return code, status
+}

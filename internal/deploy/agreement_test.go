@@ -1,0 +1,878 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/awsrun"
+	"github.com/scattergather/scattergather/internal/deploy"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/statemachine"
+)
+
+// The logical IDs the code, the Makefile (build-<LogicalId>) and local/localaws rely on.
+const (
+	splitter     = "SplitterFunction"
+	mapper       = "MapperFunction"
+	reducer      = "ReducerFunction"
+	apiFn        = "ApiFunction"
+	stateMachine = "ScatterGatherStateMachine"
+	inputBucket  = "InputBucket"
+	outputBucket = "OutputBucket"
+	ledgerTable  = "LedgerTable"
+)
+
+var functions = []string{splitter, mapper, reducer, apiFn}
+
+// repoRoot finds the module root (the directory with go.mod) above the test's directory.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+func loadTemplate(t testing.TB) *deploy.Template {
+	t.Helper()
+	tmpl, err := deploy.Load(filepath.Join(repoRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tmpl
+}
+
+// stack is what the template creates, evaluated offline.
+type stack struct {
+	in, out, table, tableARN, sm, smName string
+	fn                                   map[string]string // function ARNs by logical ID
+}
+
+func stackOf(tmpl *deploy.Template) (stack, error) {
+	var s stack
+	var err error
+	get := func(v any) string {
+		if err != nil {
+			return ""
+		}
+		var str string
+		str, err = tmpl.EvalString(v)
+		return str
+	}
+	s.in = get(map[string]any{"Ref": inputBucket})
+	s.out = get(map[string]any{"Ref": outputBucket})
+	s.table = get(map[string]any{"Ref": ledgerTable})
+	s.tableARN = get(map[string]any{"Fn::GetAtt": []any{ledgerTable, "Arn"}})
+	s.sm = get(map[string]any{"Ref": stateMachine})
+	s.smName = get(map[string]any{"Fn::GetAtt": []any{stateMachine, "Name"}})
+	s.fn = map[string]string{}
+	for _, f := range functions {
+		s.fn[f] = get(map[string]any{"Fn::GetAtt": []any{f, "Arn"}})
+	}
+	return s, err
+}
+
+type call struct{ action, resource string }
+
+const jobID = "wordcount-0123456789abcdef01234567"
+
+// requiredCalls is every AWS call each principal's code makes (the handlers through the
+// blob.S3 and ledger.Dynamo adapters, the api through sfn), with a representative resource.
+// blob.S3: Stat = HeadObject (s3:GetObject), Open = GetObject, Put = PutObject or a
+// multipart upload (s3:PutObject, s3:AbortMultipartUpload on failure), List = ListObjectsV2
+// (s3:ListBucket), Delete = DeleteObject. ledger.Dynamo: Open = PutItem, GetItem,
+// UpdateItem; Job and Chunk = GetItem; Commit = PutItem, GetItem; Chunks = Query;
+// Finish = UpdateItem.
+func requiredCalls(s stack) map[string][]call {
+	inObj := "arn:aws:s3:::" + s.in + "/incoming/wordcount/a.txt"
+	inBucket := "arn:aws:s3:::" + s.in
+	work := "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/"
+	partial := work + "partials/00000000/0123456789abcdef.part"
+	result := "arn:aws:s3:::" + s.out + "/results/wordcount/a.txt"
+	execution := api.ExecutionARN(s.sm, jobID)
+	return map[string][]call{
+		splitter: {
+			{"s3:GetObject", inObj}, {"s3:ListBucket", inBucket},
+			{"s3:PutObject", work + "manifest.json"}, {"s3:AbortMultipartUpload", work + "manifest.json"},
+			{"dynamodb:PutItem", s.tableARN}, {"dynamodb:GetItem", s.tableARN}, {"dynamodb:UpdateItem", s.tableARN},
+		},
+		mapper: {
+			{"s3:GetObject", inObj},
+			{"s3:PutObject", partial}, {"s3:AbortMultipartUpload", partial}, {"s3:DeleteObject", partial},
+			{"dynamodb:GetItem", s.tableARN}, {"dynamodb:PutItem", s.tableARN},
+		},
+		reducer: {
+			{"s3:GetObject", partial}, {"s3:PutObject", work + "merge/0/00000000.part"},
+			{"s3:PutObject", result}, {"s3:PutObject", result + ".summary.json"}, {"s3:AbortMultipartUpload", result},
+			{"dynamodb:GetItem", s.tableARN}, {"dynamodb:Query", s.tableARN}, {"dynamodb:UpdateItem", s.tableARN},
+		},
+		apiFn: {
+			{"s3:GetObject", inObj}, {"s3:GetObject", inObj + ".job.json"}, {"s3:ListBucket", inBucket},
+			{"dynamodb:GetItem", s.tableARN}, {"dynamodb:Query", s.tableARN},
+			{"states:StartExecution", s.sm}, {"states:DescribeExecution", execution}, {"states:StopExecution", execution},
+		},
+	}
+}
+
+// forbiddenCalls must stay denied: no principal can start a job by writing under
+// incoming/, read beyond its buckets by default, or touch what its code does not.
+func forbiddenCalls(s stack) map[string][]call {
+	trigger := "arn:aws:s3:::" + s.in + "/incoming/wordcount/x"
+	foreign := "arn:aws:s3:::data-a/k"
+	result := "arn:aws:s3:::" + s.out + "/results/x"
+	work := "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/manifest.json"
+	every := []call{
+		{"s3:PutObject", trigger}, {"s3:GetObject", foreign}, {"s3:PutObject", "arn:aws:s3:::elsewhere/x"},
+		{"dynamodb:DeleteTable", s.tableARN}, {"s3:PutBucketPolicy", "arn:aws:s3:::" + s.out},
+	}
+	return map[string][]call{
+		splitter:     append([]call{{"s3:DeleteObject", work}, {"s3:PutObject", result}}, every...),
+		mapper:       append([]call{{"s3:PutObject", result}, {"s3:DeleteObject", result}}, every...),
+		reducer:      append([]call{{"s3:GetObject", "arn:aws:s3:::" + s.in + "/incoming/wordcount/a.txt"}, {"s3:DeleteObject", result}}, every...),
+		apiFn:        append([]call{{"s3:PutObject", result}, {"dynamodb:PutItem", s.tableARN}, {"dynamodb:UpdateItem", s.tableARN}, {"states:StartExecution", strings.TrimSuffix(s.sm, s.smName) + "other"}}, every...),
+		stateMachine: {{"s3:PutObject", work}, {"lambda:InvokeFunction", fmt.Sprintf("arn:aws:lambda:%s:%s:function:other", deploy.Region, deploy.AccountID)}, {"s3:GetObject", trigger}},
+	}
+}
+
+// extraReadCalls are allowed once ExtraReadBucketArns names data-a and data-b.
+var extraReadCalls = map[string][]call{
+	splitter: {{"s3:GetObject", "arn:aws:s3:::data-b/x/y.csv"}, {"s3:ListBucket", "arn:aws:s3:::data-a"}},
+	mapper:   {{"s3:GetObject", "arn:aws:s3:::data-a/k"}, {"s3:GetObject", "arn:aws:s3:::data-b/k"}},
+	apiFn:    {{"s3:GetObject", "arn:aws:s3:::data-b/k"}, {"s3:ListBucket", "arn:aws:s3:::data-b"}},
+}
+
+// requiredEnv is, per function, every variable its code reads without a usable default,
+// with a check of its value.
+func requiredEnv(s stack) map[string]map[string]func(string) error {
+	equals := func(want string) func(string) error {
+		return func(v string) error {
+			if v != want {
+				return fmt.Errorf("is %q, want %q", v, want)
+			}
+			return nil
+		}
+	}
+	size := func(v string) error { _, err := plan.ParseSize(v); return err }
+	count := func(v string) error {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			return fmt.Errorf("%q is not a positive whole number", v)
+		}
+		return nil
+	}
+	pipelineEnv := func(function string, extra map[string]func(string) error) map[string]func(string) error {
+		m := map[string]func(string) error{}
+		for _, name := range awsrun.Required[function] {
+			m[name] = nil
+		}
+		m[awsrun.EnvTable] = equals(s.table)
+		m[awsrun.EnvWorkBucket] = equals(s.out)
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	apiEnv := map[string]func(string) error{}
+	for _, name := range api.Required {
+		apiEnv[name] = nil
+	}
+	for k, v := range map[string]func(string) error{
+		api.EnvStateMachineARN: equals(s.sm), api.EnvTable: equals(s.table), api.EnvInputBucket: equals(s.in),
+		api.EnvOutputBucket: equals(s.out), api.EnvWorkBucket: equals(s.out),
+		api.EnvDefaultChunkSize: size, api.EnvDefaultConcurrency: count,
+	} {
+		apiEnv[k] = v
+	}
+	return map[string]map[string]func(string) error{
+		// The splitter guards the trigger prefix and applies the defaults.
+		splitter: pipelineEnv("splitter", map[string]func(string) error{
+			awsrun.EnvTriggerBucket: equals(s.in), awsrun.EnvDefaultChunkSize: size, awsrun.EnvDefaultConcurrency: count,
+		}),
+		mapper:  pipelineEnv("mapper", nil),
+		reducer: pipelineEnv("reducer", nil),
+		apiFn:   apiEnv,
+	}
+}
+
+// env is a function's environment: Globals' variables, then its own.
+func env(tmpl *deploy.Template, fn string) (map[string]string, error) {
+	out := map[string]string{}
+	g, _ := tmpl.Root["Globals"].(map[string]any)
+	gf, _ := g["Function"].(map[string]any)
+	_, props := tmpl.Resource(fn)
+	for _, scope := range []map[string]any{gf, props} {
+		e, _ := scope["Environment"].(map[string]any)
+		vars, _ := e["Variables"].(map[string]any)
+		for k, v := range vars {
+			s, err := tmpl.EvalString(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", fn, k, err)
+			}
+			out[k] = s
+		}
+	}
+	return out, nil
+}
+
+// prop is a function's property as SAM applies Globals: its own value, else the global
+// one; maps are merged, the function's keys on top.
+func prop(tmpl *deploy.Template, fn, name string) any {
+	_, props := tmpl.Resource(fn)
+	g, _ := tmpl.Root["Globals"].(map[string]any)
+	gf, _ := g["Function"].(map[string]any)
+	own, hasOwn := props[name]
+	global := gf[name]
+	om, ownMap := own.(map[string]any)
+	gm, globalMap := global.(map[string]any)
+	switch {
+	case ownMap && globalMap:
+		merged := map[string]any{}
+		for k, v := range gm {
+			merged[k] = v
+		}
+		for k, v := range om {
+			merged[k] = v
+		}
+		return merged
+	case hasOwn:
+		return own
+	}
+	return global
+}
+
+var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
+
+// check reports every disagreement between the template, the ASL definition, the code's
+// tables above and the Makefile. It is what the tests assert is empty.
+func check(tmpl *deploy.Template, asl []byte, makefile string) []string {
+	var problems []string
+	report := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	s, err := stackOf(tmpl)
+	if err != nil {
+		return []string{"evaluate the stack's names: " + err.Error()}
+	}
+
+	// Functions: Globals, build method, environment.
+	for k, want := range map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": []any{"arm64"}, "Tracing": "Active", "CodeUri": "."} {
+		for _, fn := range functions {
+			if got := prop(tmpl, fn, k); !reflect.DeepEqual(got, want) {
+				report("%s: %s is %v, want %v", fn, k, got, want)
+			}
+		}
+	}
+	for _, fn := range functions {
+		if typ, _ := tmpl.Resource(fn); typ != "AWS::Serverless::Function" {
+			report("%s: no AWS::Serverless::Function of that name", fn)
+			continue
+		}
+		if lc, _ := prop(tmpl, fn, "LoggingConfig").(map[string]any); lc["LogFormat"] != "JSON" {
+			report("%s: LoggingConfig.LogFormat is %v, want JSON", fn, lc["LogFormat"])
+		}
+		r, _ := tmpl.Root["Resources"].(map[string]any)[fn].(map[string]any)
+		if md, _ := r["Metadata"].(map[string]any); md["BuildMethod"] != "makefile" {
+			report("%s: Metadata.BuildMethod is %v, want makefile", fn, md["BuildMethod"])
+		}
+		if !regexp.MustCompile(`(?m)^build-` + fn + `:`).MatchString(makefile) {
+			report("%s: the Makefile has no build-%s target (sam build calls it)", fn, fn)
+		}
+		got, err := env(tmpl, fn)
+		if err != nil {
+			report("%v", err)
+			continue
+		}
+		for name, valid := range requiredEnv(s)[fn] {
+			v, ok := got[name]
+			switch {
+			case !ok || v == "":
+				report("%s: environment variable %s, which its code reads, is not set", fn, name)
+			case valid != nil:
+				if err := valid(v); err != nil {
+					report("%s: environment variable %s %v", fn, name, err)
+				}
+			}
+		}
+	}
+
+	// IAM: every call the code makes is allowed, the forbidden ones are not, least privilege.
+	policies := map[string][]deploy.Statement{}
+	for _, p := range append(append([]string{}, functions...), stateMachine) {
+		stmts, err := tmpl.Policies(p)
+		if err != nil {
+			report("%v", err)
+			continue
+		}
+		policies[p] = stmts
+		problems = append(problems, deploy.Lint(p, stmts)...)
+	}
+	required := requiredCalls(s)
+	smCalls, err := aslCalls(tmpl, asl, s)
+	if err != nil {
+		report("%v", err)
+	}
+	required[stateMachine] = smCalls
+	for _, p := range sortedKeys(required) {
+		for _, c := range required[p] {
+			if !deploy.Allowed(policies[p], c.action, c.resource) {
+				report("%s: %s on %s is not allowed by its policies", p, c.action, c.resource)
+			}
+		}
+	}
+	forbidden := forbiddenCalls(s)
+	for _, p := range sortedKeys(forbidden) {
+		for _, c := range forbidden[p] {
+			if deploy.Allowed(policies[p], c.action, c.resource) {
+				report("%s: %s on %s is allowed, and must not be", p, c.action, c.resource)
+			}
+		}
+	}
+
+	// The triggers: the S3 event on the input bucket under incoming/, the HTTP API with IAM.
+	problems = append(problems, checkTriggers(tmpl)...)
+	problems = append(problems, checkStorage(tmpl)...)
+	problems = append(problems, checkOutputs(tmpl, s)...)
+	return problems
+}
+
+// aslCalls reads the definition: every placeholder must be substituted (by the ARN of the
+// function it names), and every task's resource gives a call the state machine makes.
+func aslCalls(tmpl *deploy.Template, asl []byte, s stack) ([]call, error) {
+	_, props := tmpl.Resource(stateMachine)
+	if props == nil {
+		return nil, fmt.Errorf("%s: no state machine of that name", stateMachine)
+	}
+	var problems []string
+	if uri := props["DefinitionUri"]; uri != "statemachine/scatter-gather.asl.json" {
+		problems = append(problems, fmt.Sprintf("%s: DefinitionUri is %v, want statemachine/scatter-gather.asl.json", stateMachine, uri))
+	}
+	if tr, _ := props["Tracing"].(map[string]any); tr["Enabled"] != true {
+		problems = append(problems, fmt.Sprintf("%s: Tracing.Enabled is not true", stateMachine))
+	}
+	if lg, _ := props["Logging"].(map[string]any); lg["Destinations"] == nil || lg["Level"] == nil {
+		problems = append(problems, fmt.Sprintf("%s: Logging has no Level or Destinations", stateMachine))
+	}
+	subsRaw, _ := props["DefinitionSubstitutions"].(map[string]any)
+	subs := map[string]string{}
+	for k, v := range subsRaw {
+		str, err := tmpl.EvalString(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: DefinitionSubstitutions.%s: %w", stateMachine, k, err)
+		}
+		subs[k] = str
+	}
+	used := map[string]bool{}
+	for _, m := range placeholder.FindAllStringSubmatch(string(asl), -1) {
+		name := m[1]
+		used[name] = true
+		v, ok := subs[name]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: placeholder ${%s} of the definition has no DefinitionSubstitution", stateMachine, name))
+			continue
+		}
+		if fn := strings.TrimSuffix(name, "Arn"); s.fn[fn] != "" && v != s.fn[fn] {
+			problems = append(problems, fmt.Sprintf("%s: ${%s} is substituted by %s, want %s's ARN %s", stateMachine, name, v, fn, s.fn[fn]))
+		}
+	}
+	for k := range subs {
+		if !used[k] {
+			problems = append(problems, fmt.Sprintf("%s: DefinitionSubstitution %s is not used by the definition", stateMachine, k))
+		}
+	}
+	def := placeholder.ReplaceAllStringFunc(string(asl), func(m string) string { return subs[m[2:len(m)-1]] })
+	var root map[string]any
+	if err := json.Unmarshal([]byte(def), &root); err != nil {
+		return nil, fmt.Errorf("definition: %w", err)
+	}
+	manifest := "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/manifest.json"
+	var calls []call
+	var walk func(states map[string]any)
+	walk = func(states map[string]any) {
+		for name, st := range states {
+			m, _ := st.(map[string]any)
+			res, _ := m["Resource"].(string)
+			switch {
+			case m["Type"] == "Task" && res == "arn:aws:states:::lambda:invoke":
+				params, _ := m["Parameters"].(map[string]any)
+				fn, _ := params["FunctionName"].(string)
+				calls = append(calls, call{"lambda:InvokeFunction", fn})
+			case m["Type"] == "Task":
+				problems = append(problems, fmt.Sprintf("state %s: the test has no IAM rule for resource %q", name, res))
+			}
+			if ir, ok := m["ItemReader"].(map[string]any); ok {
+				if ir["Resource"] != "arn:aws:states:::s3:getObject" {
+					problems = append(problems, fmt.Sprintf("state %s: the test has no IAM rule for ItemReader %v", name, ir["Resource"]))
+				}
+				// The splitter writes the manifest to jobs/<jobId>/manifest.json in the work bucket.
+				calls = append(calls, call{"s3:GetObject", manifest})
+			}
+			proc, _ := m["ItemProcessor"].(map[string]any)
+			if cfg, _ := proc["ProcessorConfig"].(map[string]any); cfg["Mode"] == "DISTRIBUTED" {
+				child := strings.Replace(s.sm, ":stateMachine:", ":execution:", 1) + "/" + name + ":0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+				calls = append(calls, call{"states:StartExecution", s.sm}, call{"states:DescribeExecution", child}, call{"states:StopExecution", child})
+			}
+			if sub, ok := proc["States"].(map[string]any); ok {
+				walk(sub)
+			}
+			if br, ok := m["Branches"].([]any); ok {
+				for _, b := range br {
+					bm, _ := b.(map[string]any)
+					sub, _ := bm["States"].(map[string]any)
+					walk(sub)
+				}
+			}
+		}
+	}
+	states, _ := root["States"].(map[string]any)
+	walk(states)
+	if len(problems) > 0 {
+		return calls, fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return calls, nil
+}
+
+func checkTriggers(tmpl *deploy.Template) []string {
+	var problems []string
+	_, props := tmpl.Resource(apiFn)
+	evs, _ := props["Events"].(map[string]any)
+	routes := map[string]bool{}
+	s3Triggers := 0
+	for name, e := range evs {
+		m, _ := e.(map[string]any)
+		p, _ := m["Properties"].(map[string]any)
+		switch m["Type"] {
+		case "HttpApi":
+			routes[fmt.Sprint(p["Method"], " ", p["Path"])] = true
+			ref, _ := p["ApiId"].(map[string]any)
+			apiID, _ := ref["Ref"].(string)
+			typ, ap := tmpl.Resource(apiID)
+			auth, _ := ap["Auth"].(map[string]any)
+			if typ != "AWS::Serverless::HttpApi" || auth["DefaultAuthorizer"] != "AWS_IAM" || auth["EnableIamAuthorizer"] != true {
+				problems = append(problems, fmt.Sprintf("%s event %s: the HttpApi %v does not default to IAM authorization", apiFn, name, apiID))
+			}
+		case "S3":
+			s3Triggers++
+			if !reflect.DeepEqual(p["Bucket"], map[string]any{"Ref": inputBucket}) {
+				problems = append(problems, fmt.Sprintf("%s event %s: bucket %v, want the input bucket", apiFn, name, p["Bucket"]))
+			}
+			rules, _ := deploy.Path(p, "Filter", "S3Key", "Rules").([]any)
+			prefix := ""
+			for _, r := range rules {
+				rm, _ := r.(map[string]any)
+				if strings.EqualFold(fmt.Sprint(rm["Name"]), "prefix") {
+					prefix = fmt.Sprint(rm["Value"])
+				}
+			}
+			if prefix != api.IncomingPrefix {
+				problems = append(problems, fmt.Sprintf("%s event %s: prefix filter %q, want %q", apiFn, name, prefix, api.IncomingPrefix))
+			}
+		}
+	}
+	for _, r := range []string{"POST /jobs", "GET /jobs/{id}", "DELETE /jobs/{id}"} {
+		if !routes[r] {
+			problems = append(problems, fmt.Sprintf("%s: no HttpApi route %s", apiFn, r))
+		}
+	}
+	if s3Triggers != 1 {
+		problems = append(problems, fmt.Sprintf("%s: %d S3 events, want the one on the input bucket", apiFn, s3Triggers))
+	}
+	// No other function is triggered by S3: nothing written under results/ starts anything.
+	for _, fn := range functions {
+		if fn == apiFn {
+			continue
+		}
+		_, p := tmpl.Resource(fn)
+		if evs, _ := p["Events"].(map[string]any); len(evs) > 0 {
+			problems = append(problems, fmt.Sprintf("%s: has events %v; only %s is triggered", fn, deploy.Keys(evs), apiFn))
+		}
+	}
+	return problems
+}
+
+func checkStorage(tmpl *deploy.Template) []string {
+	var problems []string
+	report := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	for _, b := range []string{inputBucket, outputBucket} {
+		typ, p := tmpl.Resource(b)
+		if typ != "AWS::S3::Bucket" {
+			report("%s: not an AWS::S3::Bucket", b)
+			continue
+		}
+		pab, _ := p["PublicAccessBlockConfiguration"].(map[string]any)
+		for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+			if pab[k] != true {
+				report("%s: PublicAccessBlockConfiguration.%s is not true", b, k)
+			}
+		}
+		if deploy.Path(p, "BucketEncryption", "ServerSideEncryptionConfiguration") == nil {
+			report("%s: no BucketEncryption", b)
+		}
+		rules, _ := deploy.Path(p, "LifecycleConfiguration", "Rules").([]any)
+		abort, expireWork := false, false
+		for _, r := range rules {
+			rm, _ := r.(map[string]any)
+			if rm["AbortIncompleteMultipartUpload"] != nil {
+				abort = true
+			}
+			if rm["Prefix"] == "jobs/" && rm["ExpirationInDays"] != nil {
+				expireWork = true
+			}
+		}
+		if !abort {
+			report("%s: no lifecycle rule aborts incomplete multipart uploads", b)
+		}
+		if b == outputBucket && !expireWork {
+			report("%s: no lifecycle rule expires the work area jobs/", b)
+		}
+		tlsOnly := false
+		for _, id := range tmpl.ResourcesOfType("AWS::S3::BucketPolicy") {
+			_, bp := tmpl.Resource(id)
+			if !reflect.DeepEqual(bp["Bucket"], map[string]any{"Ref": b}) {
+				continue
+			}
+			stmts, _ := deploy.Path(bp, "PolicyDocument", "Statement").([]any)
+			for _, st := range stmts {
+				sm, _ := st.(map[string]any)
+				if sm["Effect"] == "Deny" && fmt.Sprint(deploy.Path(sm, "Condition", "Bool", "aws:SecureTransport")) == "false" {
+					tlsOnly = true
+				}
+			}
+		}
+		if !tlsOnly {
+			report("%s: no bucket policy denies requests without TLS (aws:SecureTransport false)", b)
+		}
+	}
+	typ, p := tmpl.Resource(ledgerTable)
+	if typ != "AWS::DynamoDB::Table" {
+		report("%s: not an AWS::DynamoDB::Table", ledgerTable)
+		return problems
+	}
+	keys := map[string]string{}
+	for _, k := range p["KeySchema"].([]any) {
+		km := k.(map[string]any)
+		keys[fmt.Sprint(km["AttributeName"])] = fmt.Sprint(km["KeyType"])
+	}
+	if !reflect.DeepEqual(keys, map[string]string{"pk": "HASH", "sk": "RANGE"}) {
+		report("%s: key schema %v, want pk HASH and sk RANGE (ledger.Dynamo's)", ledgerTable, keys)
+	}
+	if p["BillingMode"] != "PAY_PER_REQUEST" {
+		report("%s: BillingMode %v, want PAY_PER_REQUEST", ledgerTable, p["BillingMode"])
+	}
+	if deploy.Path(p, "TimeToLiveSpecification", "AttributeName") != "expiresAt" || deploy.Path(p, "TimeToLiveSpecification", "Enabled") != true {
+		report("%s: TTL is not enabled on expiresAt", ledgerTable)
+	}
+	if deploy.Path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
+		report("%s: point-in-time recovery is off", ledgerTable)
+	}
+	return problems
+}
+
+// checkOutputs: a client configured from the outputs (scatter submit) sees the stack as
+// the api function does, and every function ARN and the API URL are there.
+func checkOutputs(tmpl *deploy.Template, s stack) []string {
+	var problems []string
+	outs, _ := tmpl.Root["Outputs"].(map[string]any)
+	values := map[string]string{}
+	for k, o := range outs {
+		om, _ := o.(map[string]any)
+		v, err := tmpl.EvalString(om["Value"])
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("output %s: %v", k, err))
+			continue
+		}
+		values[k] = v
+	}
+	fromOutputs, err := api.ConfigFromOutputs(values)
+	if err != nil {
+		return append(problems, err.Error())
+	}
+	apiEnv, err := env(tmpl, apiFn)
+	if err != nil {
+		return append(problems, err.Error())
+	}
+	fromEnv, err := api.ConfigFromEnv(func(k string) string { return apiEnv[k] })
+	if err == nil && fromOutputs != fromEnv {
+		problems = append(problems, fmt.Sprintf("the outputs describe %+v, the api function's environment %+v", fromOutputs, fromEnv))
+	}
+	for _, fn := range functions {
+		if values[fn+"Arn"] != s.fn[fn] {
+			problems = append(problems, fmt.Sprintf("output %sArn is %q, want %s", fn, values[fn+"Arn"], s.fn[fn]))
+		}
+	}
+	if !strings.HasPrefix(values[api.OutputAPIURL], "https://") {
+		problems = append(problems, fmt.Sprintf("output %s is %q, want the API's https URL", api.OutputAPIURL, values[api.OutputAPIURL]))
+	}
+	return problems
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func readRepoFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestTemplateAgreesWithCode is the agreement test: template.yaml, the ASL definition, the
+// handlers' environment and AWS calls, and the Makefile agree.
+func TestTemplateAgreesWithCode(t *testing.T) {
+	tmpl := loadTemplate(t)
+	asl := readRepoFile(t, "statemachine/scatter-gather.asl.json")
+	makefile := string(readRepoFile(t, "Makefile"))
+	for _, p := range check(tmpl, asl, makefile) {
+		t.Error(p)
+	}
+
+	t.Run("embedded definition is the file", func(t *testing.T) {
+		if string(statemachine.Definition) != string(asl) {
+			t.Error("statemachine.Definition differs from statemachine/scatter-gather.asl.json")
+		}
+		var names []string
+		for _, m := range placeholder.FindAllStringSubmatch(string(asl), -1) {
+			names = append(names, m[1])
+		}
+		want := append([]string{}, statemachine.Placeholders...)
+		sort.Strings(want)
+		if got := uniqueSorted(names); !reflect.DeepEqual(got, want) {
+			t.Errorf("the definition's placeholders are %v, statemachine.Placeholders says %v", got, want)
+		}
+	})
+
+	t.Run("samconfig example names the parameters at their defaults", func(t *testing.T) {
+		toml := string(readRepoFile(t, "infra/samconfig.example.toml"))
+		m := regexp.MustCompile(`(?m)^parameter_overrides = "([^"]*)"$`).FindStringSubmatch(toml)
+		if m == nil {
+			t.Fatal("infra/samconfig.example.toml has no parameter_overrides line")
+		}
+		params, _ := tmpl.Root["Parameters"].(map[string]any)
+		for _, kv := range strings.Fields(m[1]) {
+			k, v, _ := strings.Cut(kv, "=")
+			p, ok := params[k].(map[string]any)
+			if !ok {
+				t.Errorf("samconfig names parameter %s, which the template does not have", k)
+				continue
+			}
+			if d := fmt.Sprint(p["Default"]); d != v {
+				t.Errorf("samconfig sets %s=%s; the template's default is %s", k, v, d)
+			}
+		}
+	})
+
+	t.Run("extra read buckets", func(t *testing.T) {
+		withExtra := tmpl.Clone()
+		withExtra.Params["ExtraReadBucketArns"] = "arn:aws:s3:::data-a,arn:aws:s3:::data-b"
+		for _, fn := range sortedKeys(extraReadCalls) {
+			stmts, err := withExtra.Policies(fn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range extraReadCalls[fn] {
+				if !deploy.Allowed(stmts, c.action, c.resource) {
+					t.Errorf("%s with ExtraReadBucketArns: %s on %s is not allowed", fn, c.action, c.resource)
+				}
+			}
+			if deploy.Allowed(stmts, "s3:GetObject", "arn:aws:s3:::data-c/k") {
+				t.Errorf("%s: reads a bucket ExtraReadBucketArns does not name", fn)
+			}
+			problems := deploy.Lint(fn, stmts)
+			for _, p := range problems {
+				t.Error(p)
+			}
+		}
+		stmts, _ := withExtra.Policies(reducer)
+		if deploy.Allowed(stmts, "s3:GetObject", "arn:aws:s3:::data-a/k") {
+			t.Error("the reducer reads inputs; its code does not")
+		}
+	})
+}
+
+func uniqueSorted(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestCheckFailsWhenBroken proves the agreement check can fail: each edit of a parsed copy
+// of the template (or of the definition) is reported.
+func TestCheckFailsWhenBroken(t *testing.T) {
+	base := loadTemplate(t)
+	asl := readRepoFile(t, "statemachine/scatter-gather.asl.json")
+	makefile := string(readRepoFile(t, "Makefile"))
+	resource := func(tmpl *deploy.Template, id string) map[string]any {
+		_, p := tmpl.Resource(id)
+		if p == nil {
+			t.Fatalf("no resource %s", id)
+		}
+		return p
+	}
+	statement := func(tmpl *deploy.Template, id, sid string) map[string]any {
+		for _, pol := range resource(tmpl, id)["Policies"].([]any) {
+			pm, _ := pol.(map[string]any)
+			stmts, _ := pm["Statement"].([]any)
+			for _, s := range stmts {
+				if sm := s.(map[string]any); sm["Sid"] == sid {
+					return sm
+				}
+			}
+		}
+		t.Fatalf("%s has no statement %s", id, sid)
+		return nil
+	}
+	removeAction := func(st map[string]any, action string) {
+		actions, ok := st["Action"].([]any)
+		if !ok {
+			actions = []any{st["Action"]}
+		}
+		var kept []any
+		for _, a := range actions {
+			if a != action {
+				kept = append(kept, a)
+			}
+		}
+		st["Action"] = kept
+	}
+	cases := []struct {
+		name string
+		edit func(tmpl *deploy.Template) []byte // returns the definition to check
+		want string
+	}{
+		{"mapper loses s3:DeleteObject", func(tmpl *deploy.Template) []byte {
+			removeAction(statement(tmpl, mapper, "WritePartials"), "s3:DeleteObject")
+			return asl
+		}, "MapperFunction: s3:DeleteObject on arn:aws:s3:::"},
+		{"splitter loses its manifest write", func(tmpl *deploy.Template) []byte {
+			removeAction(statement(tmpl, splitter, "WriteManifest"), "s3:PutObject")
+			return asl
+		}, "SplitterFunction: s3:PutObject on"},
+		{"api loses DynamoDB read", func(tmpl *deploy.Template) []byte {
+			p := resource(tmpl, apiFn)
+			p["Policies"] = p["Policies"].([]any)[1:]
+			return asl
+		}, "ApiFunction: dynamodb:GetItem on"},
+		{"state machine cannot start its map children", func(tmpl *deploy.Template) []byte {
+			removeAction(statement(tmpl, stateMachine, "DistributedMapStart"), "states:StartExecution")
+			statement(tmpl, stateMachine, "DistributedMapStart")["Action"] = "states:ListExecutions"
+			return asl
+		}, "ScatterGatherStateMachine: states:StartExecution on"},
+		{"state machine cannot invoke the reducer", func(tmpl *deploy.Template) []byte {
+			p := resource(tmpl, stateMachine)
+			p["Policies"] = append(p["Policies"].([]any)[:2:2], p["Policies"].([]any)[3:]...)
+			return asl
+		}, "ScatterGatherStateMachine: lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:sg-test-reducerfunction"},
+		{"reducer gets a wildcard action", func(tmpl *deploy.Template) []byte {
+			p := resource(tmpl, reducer)
+			p["Policies"] = append(p["Policies"].([]any), map[string]any{"Statement": []any{map[string]any{"Sid": "Wide", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::x/*"}}})
+			return asl
+		}, `ReducerFunction: statement "Wide" allows every action`},
+		{"api gets Resource star", func(tmpl *deploy.Template) []byte {
+			statement(tmpl, apiFn, "WatchJobs")["Resource"] = "*"
+			return asl
+		}, `ApiFunction: statement "WatchJobs" allows states:DescribeExecution on Resource "*"`},
+		{"mapper may write results", func(tmpl *deploy.Template) []byte {
+			statement(tmpl, mapper, "WritePartials")["Resource"] = map[string]any{"Fn::Sub": "${OutputBucket.Arn}/*"}
+			return asl
+		}, "MapperFunction: s3:PutObject on arn:aws:s3:::sg-test-outputbucket/results/x is allowed, and must not be"},
+		{"api loses STATE_MACHINE_ARN", func(tmpl *deploy.Template) []byte {
+			delete(deploy.Path(resource(tmpl, apiFn), "Environment", "Variables").(map[string]any), "STATE_MACHINE_ARN")
+			return asl
+		}, "ApiFunction: environment variable STATE_MACHINE_ARN, which its code reads, is not set"},
+		{"splitter's INPUT_BUCKET names another bucket", func(tmpl *deploy.Template) []byte {
+			deploy.Path(resource(tmpl, splitter), "Environment", "Variables").(map[string]any)["INPUT_BUCKET"] = "somewhere"
+			return asl
+		}, `SplitterFunction: environment variable INPUT_BUCKET is "somewhere"`},
+		{"placeholder without substitution", func(tmpl *deploy.Template) []byte {
+			delete(resource(tmpl, stateMachine)["DefinitionSubstitutions"].(map[string]any), "MapperFunctionArn")
+			return asl
+		}, "placeholder ${MapperFunctionArn} of the definition has no DefinitionSubstitution"},
+		{"substitution of the wrong function", func(tmpl *deploy.Template) []byte {
+			resource(tmpl, stateMachine)["DefinitionSubstitutions"].(map[string]any)["ReducerFunctionArn"] = map[string]any{"Fn::GetAtt": []any{mapper, "Arn"}}
+			return asl
+		}, "${ReducerFunctionArn} is substituted by"},
+		{"new placeholder in the definition", func(tmpl *deploy.Template) []byte {
+			return []byte(strings.Replace(string(asl), "${MapperFunctionArn}", "${ChunkMapperArn}", 1))
+		}, "placeholder ${ChunkMapperArn}"},
+		{"trigger on the output bucket", func(tmpl *deploy.Template) []byte {
+			ev := deploy.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any)
+			ev["Bucket"] = map[string]any{"Ref": outputBucket}
+			return asl
+		}, "bucket map[Ref:OutputBucket], want the input bucket"},
+		{"trigger without the incoming/ filter", func(tmpl *deploy.Template) []byte {
+			delete(deploy.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any), "Filter")
+			return asl
+		}, `prefix filter "", want "incoming/"`},
+		{"API without IAM authorization", func(tmpl *deploy.Template) []byte {
+			delete(resource(tmpl, "JobsApi"), "Auth")
+			return asl
+		}, "does not default to IAM authorization"},
+		{"public output bucket", func(tmpl *deploy.Template) []byte {
+			deploy.Path(resource(tmpl, outputBucket), "PublicAccessBlockConfiguration").(map[string]any)["RestrictPublicBuckets"] = false
+			return asl
+		}, "OutputBucket: PublicAccessBlockConfiguration.RestrictPublicBuckets is not true"},
+		{"x86 function", func(tmpl *deploy.Template) []byte {
+			resource(tmpl, mapper)["Architectures"] = []any{"x86_64"}
+			return asl
+		}, "MapperFunction: Architectures is [x86_64], want [arm64]"},
+		{"output missing", func(tmpl *deploy.Template) []byte {
+			delete(tmpl.Root["Outputs"].(map[string]any), "StateMachineArn")
+			return asl
+		}, "stack output StateMachineArn is missing"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tmpl := base.Clone()
+			def := tc.edit(tmpl)
+			problems := check(tmpl, def, makefile)
+			found := false
+			for _, p := range problems {
+				if strings.Contains(p, tc.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("the check did not report %q; it reported %q", tc.want, problems)
+			}
+		})
+	}
+	t.Run("Makefile without the build target", func(t *testing.T) {
+		broken := strings.Replace(makefile, "build-ReducerFunction:", "build-Reducer:", 1)
+		if p := check(base.Clone(), asl, broken); !strings.Contains(strings.Join(p, "\n"), "no build-ReducerFunction target") {
+			t.Errorf("not reported: %q", p)
+		}
+	})
+	if p := check(base.Clone(), asl, makefile); len(p) != 0 {
+		t.Errorf("the edits leaked into the original: %q", p)
+	}
+}

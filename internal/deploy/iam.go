@@ -1,0 +1,262 @@
+package deploy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Statement is one evaluated IAM policy statement.
+type Statement struct {
+	Sid       string
+	Effect    string
+	Actions   []string
+	Resources []string
+	// Source says where the statement came from (a policy template's name, or "inline").
+	Source string
+}
+
+// samTemplates expands the SAM policy templates this template uses into their
+// statements, exactly as samtranslator's policy_templates.json defines them. A template
+// not listed here is reported, so the table grows with the template.
+var samTemplates = map[string]struct {
+	param  string
+	expand func(v string) []Statement
+}{
+	"S3ReadPolicy": {"BucketName", func(b string) []Statement {
+		return []Statement{{Effect: "Allow",
+			Actions:   []string{"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:GetLifecycleConfiguration"},
+			Resources: []string{"arn:aws:s3:::" + b, "arn:aws:s3:::" + b + "/*"}}}
+	}},
+	"S3CrudPolicy": {"BucketName", func(b string) []Statement {
+		return []Statement{{Effect: "Allow",
+			Actions: []string{"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:PutObject",
+				"s3:PutObjectAcl", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", "s3:DeleteObject"},
+			Resources: []string{"arn:aws:s3:::" + b, "arn:aws:s3:::" + b + "/*"}}}
+	}},
+	"DynamoDBCrudPolicy": {"TableName", func(tbl string) []Statement {
+		arn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", Region, AccountID, tbl)
+		return []Statement{{Effect: "Allow",
+			Actions: []string{"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query",
+				"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"},
+			Resources: []string{arn, arn + "/index/*"}}}
+	}},
+	"DynamoDBReadPolicy": {"TableName", func(tbl string) []Statement {
+		arn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", Region, AccountID, tbl)
+		return []Statement{{Effect: "Allow",
+			Actions:   []string{"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"},
+			Resources: []string{arn, arn + "/index/*"}}}
+	}},
+	"LambdaInvokePolicy": {"FunctionName", func(fn string) []Statement {
+		return []Statement{{Effect: "Allow", Actions: []string{"lambda:InvokeFunction"},
+			Resources: []string{fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s*", Region, AccountID, fn)}}}
+	}},
+}
+
+// Policies evaluates the Policies of a serverless function or state machine into
+// statements: SAM policy templates expanded, inline statements as written, entries whose
+// condition is false dropped.
+func (t *Template) Policies(id string) ([]Statement, error) {
+	_, props := t.Resource(id)
+	raw, ok := props["Policies"]
+	if !ok {
+		return nil, nil
+	}
+	ev, err := t.Eval(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s Policies: %w", id, err)
+	}
+	entries, ok := ev.([]any)
+	if !ok {
+		entries = []any{ev}
+	}
+	var out []Statement
+	for i, e := range entries {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s Policies[%d]: %v is not a policy template or document (managed policies are not allowed here)", id, i, e)
+		}
+		if stmts, ok := m["Statement"]; ok {
+			ss, err := statements(stmts)
+			if err != nil {
+				return nil, fmt.Errorf("%s Policies[%d]: %w", id, i, err)
+			}
+			out = append(out, ss...)
+			continue
+		}
+		if len(m) != 1 {
+			return nil, fmt.Errorf("%s Policies[%d]: want one policy template, got %v", id, i, Keys(m))
+		}
+		for name, args := range m {
+			tmpl, ok := samTemplates[name]
+			if !ok {
+				return nil, fmt.Errorf("%s Policies[%d]: policy template %s is not in the test's table", id, i, name)
+			}
+			am, _ := args.(map[string]any)
+			v, _ := am[tmpl.param].(string)
+			if v == "" {
+				return nil, fmt.Errorf("%s Policies[%d]: %s needs %s", id, i, name, tmpl.param)
+			}
+			for _, s := range tmpl.expand(v) {
+				s.Source = name
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+func statements(v any) ([]Statement, error) {
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	var out []Statement
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("statement %v is not a mapping", e)
+		}
+		for _, unsupported := range []string{"NotAction", "NotResource", "NotPrincipal"} {
+			if _, has := m[unsupported]; has {
+				return nil, fmt.Errorf("statement %v: %s is not allowed", m["Sid"], unsupported)
+			}
+		}
+		s := Statement{Source: "inline"}
+		s.Sid, _ = m["Sid"].(string)
+		s.Effect, _ = m["Effect"].(string)
+		s.Actions = strs(m["Action"])
+		s.Resources = strs(m["Resource"])
+		if s.Effect != "Allow" && s.Effect != "Deny" {
+			return nil, fmt.Errorf("statement %q: Effect %v", s.Sid, m["Effect"])
+		}
+		if len(s.Actions) == 0 || len(s.Resources) == 0 {
+			return nil, fmt.Errorf("statement %q: no Action or no Resource", s.Sid)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func strs(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Keys returns a map's keys, sorted.
+func Keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Allowed reports whether the statements allow action on resource: an Allow matches and
+// no Deny does. Actions match case-insensitively, resources case-sensitively, both with
+// IAM's * and ? wildcards.
+func Allowed(stmts []Statement, action, resource string) bool {
+	allowed := false
+	for _, s := range stmts {
+		if !matchAny(s.Actions, action, true) || !matchAny(s.Resources, resource, false) {
+			continue
+		}
+		if s.Effect == "Deny" {
+			return false
+		}
+		allowed = true
+	}
+	return allowed
+}
+
+func matchAny(patterns []string, s string, fold bool) bool {
+	for _, p := range patterns {
+		if fold {
+			if wildcard(strings.ToLower(p), strings.ToLower(s)) {
+				return true
+			}
+		} else if wildcard(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcard matches s against p, where * matches any run of characters and ? one.
+func wildcard(p, s string) bool {
+	px, sx := 0, 0
+	star, mark := -1, 0
+	for sx < len(s) {
+		switch {
+		case px < len(p) && (p[px] == '?' || p[px] == s[sx]):
+			px++
+			sx++
+		case px < len(p) && p[px] == '*':
+			star, mark = px, sx
+			px++
+		case star >= 0:
+			px = star + 1
+			mark++
+			sx = mark
+		default:
+			return false
+		}
+	}
+	for px < len(p) && p[px] == '*' {
+		px++
+	}
+	return px == len(p)
+}
+
+// ResourcelessActions are the actions that take no resource ARN, so a statement of only
+// these may name Resource "*".
+var ResourcelessActions = map[string]bool{
+	"logs:CreateLogDelivery":        true,
+	"logs:GetLogDelivery":           true,
+	"logs:UpdateLogDelivery":        true,
+	"logs:DeleteLogDelivery":        true,
+	"logs:ListLogDeliveries":        true,
+	"logs:PutResourcePolicy":        true,
+	"logs:DescribeResourcePolicies": true,
+	"logs:DescribeLogGroups":        true,
+	"xray:PutTraceSegments":         true,
+	"xray:PutTelemetryRecords":      true,
+	"xray:GetSamplingRules":         true,
+	"xray:GetSamplingTargets":       true,
+}
+
+// Lint reports statements that break least privilege: a wildcard action, or Resource "*"
+// with an action that has a narrower resource.
+func Lint(principal string, stmts []Statement) []string {
+	var problems []string
+	for _, s := range stmts {
+		for _, a := range s.Actions {
+			if a == "*" || strings.HasSuffix(a, ":*") {
+				problems = append(problems, fmt.Sprintf("%s: statement %q allows every action (%s)", principal, s.Sid, a))
+			}
+		}
+		for _, r := range s.Resources {
+			if r != "*" {
+				continue
+			}
+			for _, a := range s.Actions {
+				if !ResourcelessActions[a] {
+					problems = append(problems, fmt.Sprintf("%s: statement %q allows %s on Resource \"*\", which has a narrower ARN", principal, s.Sid, a))
+				}
+			}
+		}
+	}
+	return problems
+}

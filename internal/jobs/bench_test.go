@@ -1,0 +1,151 @@
+package jobs_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/jobs"
+)
+
+// benchCase is a mapper fed the lines of generated data.
+type benchCase struct {
+	name string
+	job  string
+	p    jobs.Params
+	kind string // datagen kind
+}
+
+var benchCases = []benchCase{
+	{"wordcount", "wordcount", jobs.Params{}, "text"},
+	{"grep-literal", "grep", jobs.Params{"pattern": "abc"}, "text"},
+	{"grep-regexp", "grep", jobs.Params{"pattern": "ab[cd]e|^q"}, "text"},
+	{"select-csv", "select", jobs.Params{"where": "adRevenue > 500", "columns": "sourceIP,adRevenue,userAgent"}, "uservisits"},
+	{"select-jsonl", "select", jobs.Params{"format": "jsonl", "where": "countryCode == 'USA'", "columns": "sourceIP,adRevenue,userAgent"}, "jsonl"},
+	{"groupby-csv", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue,count:duration,avg:adRevenue,min:duration,max:adRevenue"}, "uservisits"},
+	{"groupby-jsonl", "groupby", jobs.Params{"format": "jsonl", "key": "countryCode", "agg": "sum:adRevenue,count:sourceIP"}, "jsonl"},
+	{"search", "search", jobs.Params{"query": "abc the xyz", "k": "10"}, "text"},
+}
+
+// benchInput returns generated lines and the header line (offset 0).
+func benchInput(tb testing.TB, kind string) (lines [][]byte, header []byte, size int) {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := datagen.Kinds[kind](&buf, 2<<20, 1); err != nil {
+		tb.Fatal(err)
+	}
+	lines, _ = splitLines(buf.Bytes())
+	return lines, bytes.Clone(lines[0]), buf.Len()
+}
+
+// warm returns a mapper that has seen every line once, so that what follows
+// is the steady state (every distinct word and key already known).
+func warm(tb testing.TB, c benchCase, lines [][]byte, header []byte) jobs.Mapper {
+	tb.Helper()
+	j, err := jobs.New(c.job, c.p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := j.NewMapper()
+	part := jobs.Part{Source: "bench", Ordinal: 0}
+	if j.NeedsHeader() {
+		part.Header = header
+	}
+	if err := m.StartPart(part); err != nil {
+		tb.Fatal(err)
+	}
+	for i, l := range lines {
+		if err := m.Record(l, int64(i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return m
+}
+
+// BenchmarkRecord measures each mapper's per-record path in steady state;
+// allocs/op is the number of allocations per record.
+func BenchmarkRecord(b *testing.B) {
+	for _, c := range benchCases {
+		b.Run(c.name, func(b *testing.B) {
+			lines, header, size := benchInput(b, c.kind)
+			m := warm(b, c, lines, header)
+			b.SetBytes(int64(size / len(lines)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				k := 1 + i%(len(lines)-1) // never offset 0: that is the CSV header
+				if err := m.Record(lines[k], int64(k)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOutput measures Merge and Output over the partials of 8 chunks.
+func BenchmarkOutput(b *testing.B) {
+	for _, c := range benchCases {
+		b.Run(c.name, func(b *testing.B) {
+			lines, header, _ := benchInput(b, c.kind)
+			j, err := jobs.New(c.job, c.p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var partials [][]byte
+			per := len(lines)/8 + 1
+			for s := 0; s < len(lines); s += per {
+				m := j.NewMapper()
+				part := jobs.Part{Source: "bench"}
+				if j.NeedsHeader() {
+					part.Header = header
+				}
+				if err := m.StartPart(part); err != nil {
+					b.Fatal(err)
+				}
+				for k := s; k < min(s+per, len(lines)); k++ {
+					if err := m.Record(lines[k], int64(k)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var buf bytes.Buffer
+				if _, err := m.Finish(&buf); err != nil {
+					b.Fatal(err)
+				}
+				partials = append(partials, buf.Bytes())
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := j.Output(io.Discard, readers(partials)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestRecordDoesNotAllocate: in steady state the per-record path of
+// wordcount, grep, select and groupby makes no allocation.
+func TestRecordDoesNotAllocate(t *testing.T) {
+	for _, c := range benchCases {
+		if c.job == "search" {
+			continue // keeping a new top line copies it
+		}
+		t.Run(c.name, func(t *testing.T) {
+			lines, header, _ := benchInput(t, c.kind)
+			lines = lines[:min(len(lines), 2000)]
+			m := warm(t, c, lines, header)
+			k := 0
+			allocs := testing.AllocsPerRun(2000, func() {
+				k = 1 + (k+1)%(len(lines)-1)
+				if err := m.Record(lines[k], int64(k)); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs > 0.01 {
+				t.Fatalf("%s: %.3f allocations per record in steady state, want 0", c.name, allocs)
+			}
+		})
+	}
+}

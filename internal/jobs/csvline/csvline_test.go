@@ -1,0 +1,88 @@
+package csvline
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestSplit(t *testing.T) {
+	cases := []struct {
+		line   string
+		raw    []string
+		values []string
+		err    bool
+	}{
+		{"a,b,c", []string{"a", "b", "c"}, []string{"a", "b", "c"}, false},
+		{"", []string{""}, []string{""}, false},
+		{",", []string{"", ""}, []string{"", ""}, false},
+		{"a,", []string{"a", ""}, []string{"a", ""}, false},
+		{`"a,b",c`, []string{`"a,b"`, "c"}, []string{"a,b", "c"}, false},
+		{`"say ""hi""",x`, []string{`"say ""hi"""`, "x"}, []string{`say "hi"`, "x"}, false},
+		{`""`, []string{`""`}, []string{""}, false},
+		{`""""`, []string{`""""`}, []string{`"`}, false},
+		{`a,""`, []string{"a", `""`}, []string{"a", ""}, false},
+		{"a\rb,c", []string{"a\rb", "c"}, []string{"a\rb", "c"}, false},
+		{` "a"`, nil, nil, true},  // a quote in an unquoted field
+		{`a"b,c`, nil, nil, true}, // bare quote
+		{`"a"b,c`, nil, nil, true},
+		{`"abc`, nil, nil, true},
+		{`"a""`, nil, nil, true},
+		{`x,"a`, nil, nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			line := []byte(c.line)
+			fields, err := Split(nil, line)
+			if c.err {
+				if !errors.Is(err, ErrQuote) {
+					t.Fatalf("Split(%q) error = %v, want ErrQuote", c.line, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Split(%q): %v", c.line, err)
+			}
+			if len(fields) != len(c.raw) {
+				t.Fatalf("Split(%q) = %d fields, want %d", c.line, len(fields), len(c.raw))
+			}
+			var scratch []byte
+			for i, f := range fields {
+				if got := string(f.Raw(line)); got != c.raw[i] {
+					t.Errorf("field %d raw %q, want %q", i, got, c.raw[i])
+				}
+				var v []byte
+				v, scratch = f.Value(line, scratch)
+				if string(v) != c.values[i] {
+					t.Errorf("field %d value %q, want %q", i, v, c.values[i])
+				}
+			}
+		})
+	}
+}
+
+func TestAppendField(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"", ""},
+		{"a,b", `"a,b"`},
+		{`say "hi"`, `"say ""hi"""`},
+		{"two\nlines", "\"two\nlines\""},
+		{"cr\r", "\"cr\r\""},
+		{" spaced ", " spaced "},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			if got := string(AppendField(nil, []byte(c.in))); got != c.want {
+				t.Fatalf("AppendField(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+func TestTrimCR(t *testing.T) {
+	for in, want := range map[string]string{"a\r": "a", "a\r\r": "a\r", "a": "a", "": "", "\r": ""} {
+		if got := string(TrimCR([]byte(in))); got != want {
+			t.Errorf("TrimCR(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,3 @@
+// Package csvline splits one CSV record (one line, RFC 4180 quoting) into fields
+// without allocating, keeping each field's raw bytes and its decoded value.
+package csvline

@@ -1,0 +1,344 @@
+package decimal
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+)
+
+// MaxExponent bounds the exponent of a parsed number: a text whose exponent is
+// larger in magnitude is not a number (it would cost unbounded memory to hold
+// exactly).
+const MaxExponent = 1000
+
+// maxSmallDigits is how many significant digits always fit an int64.
+const maxSmallDigits = 18
+
+// Dec is an exact decimal number: coefficient × 10^-scale with scale >= 0. The
+// coefficient lives in an int64 when it fits and in a big.Int otherwise. The
+// zero Dec is 0 with scale 0. Operations never modify their operands.
+type Dec struct {
+	small int64
+	big   *big.Int // when non-nil, the coefficient; small is ignored
+	scale int
+}
+
+var pow10 = [...]int64{
+	1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+	1_000_000_000, 10_000_000_000, 100_000_000_000, 1_000_000_000_000,
+	10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+	10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
+}
+
+// Parse reads [+-]?(digits[.digits]|.digits)([eE][+-]?digits)? from b, exactly,
+// without allocating unless the coefficient needs more than 18 digits. The
+// scale of the result is max(0, fraction digits - exponent): the number of
+// decimal places the text denotes ("1.50" has scale 2, "1.5e3" scale 0).
+func Parse(b []byte) (Dec, bool) {
+	i, n := 0, len(b)
+	neg := false
+	if i < n && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	intStart := i
+	for i < n && isDigit(b[i]) {
+		i++
+	}
+	intEnd := i
+	fracStart, fracEnd := i, i
+	if i < n && b[i] == '.' {
+		i++
+		fracStart = i
+		for i < n && isDigit(b[i]) {
+			i++
+		}
+		fracEnd = i
+		if fracEnd == fracStart {
+			return Dec{}, false // "5." and "." are not numbers
+		}
+	}
+	if intEnd == intStart && fracEnd == fracStart {
+		return Dec{}, false
+	}
+	exp := 0
+	if i < n && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		eneg := false
+		if i < n && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		start := i
+		for i < n && isDigit(b[i]) {
+			if exp <= MaxExponent {
+				exp = exp*10 + int(b[i]-'0')
+			}
+			i++
+		}
+		if i == start || exp > MaxExponent {
+			return Dec{}, false
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	if i != n {
+		return Dec{}, false
+	}
+	// Significant digits: skip leading zeros across the integer and fraction parts.
+	sig := 0
+	seen := false
+	for j := intStart; j < fracEnd; j++ {
+		c := b[j]
+		if c == '.' {
+			continue
+		}
+		if c != '0' {
+			seen = true
+		}
+		if seen {
+			sig++
+		}
+	}
+	d := Dec{scale: (fracEnd - fracStart) - exp}
+	if sig <= maxSmallDigits {
+		var v int64
+		for j := intStart; j < fracEnd; j++ {
+			if c := b[j]; c != '.' {
+				v = v*10 + int64(c-'0')
+			}
+		}
+		if neg {
+			v = -v
+		}
+		d.small = v
+	} else {
+		z := new(big.Int)
+		var chunk int64
+		k := 0
+		var t big.Int
+		for j := intStart; j < fracEnd; j++ {
+			c := b[j]
+			if c == '.' {
+				continue
+			}
+			chunk = chunk*10 + int64(c-'0')
+			k++
+			if k == maxSmallDigits {
+				z.Mul(z, t.SetInt64(pow10[k]))
+				z.Add(z, t.SetInt64(chunk))
+				chunk, k = 0, 0
+			}
+		}
+		if k > 0 {
+			z.Mul(z, t.SetInt64(pow10[k]))
+			z.Add(z, t.SetInt64(chunk))
+		}
+		if neg {
+			z.Neg(z)
+		}
+		d.big = z
+	}
+	if d.scale < 0 {
+		d = d.rescale(0)
+	}
+	return d, true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// FromInt returns v with scale 0.
+func FromInt(v int64) Dec { return Dec{small: v} }
+
+// Scale is the number of decimal places the value is written with.
+func (d Dec) Scale() int { return d.scale }
+
+// Sign returns -1, 0 or +1.
+func (d Dec) Sign() int {
+	if d.big != nil {
+		return d.big.Sign()
+	}
+	switch {
+	case d.small < 0:
+		return -1
+	case d.small > 0:
+		return 1
+	}
+	return 0
+}
+
+// bigCoef returns the coefficient as a big.Int (a new one for small values).
+func (d Dec) bigCoef() *big.Int {
+	if d.big != nil {
+		return d.big
+	}
+	return big.NewInt(d.small)
+}
+
+// rescale returns d with the larger scale s (s >= d.scale), the same value.
+func (d Dec) rescale(s int) Dec {
+	k := s - d.scale
+	if k == 0 {
+		return d
+	}
+	if d.big == nil && k < len(pow10) {
+		hi, lo := bits.Mul64(uint64(abs64(d.small)), uint64(pow10[k]))
+		if hi == 0 && lo <= math.MaxInt64 && d.small != math.MinInt64 {
+			v := int64(lo)
+			if d.small < 0 {
+				v = -v
+			}
+			return Dec{small: v, scale: s}
+		}
+	}
+	z := new(big.Int).Mul(d.bigCoef(), pow10Big(k))
+	return Dec{big: z, scale: s}
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func pow10Big(k int) *big.Int {
+	if k < len(pow10) {
+		return big.NewInt(pow10[k])
+	}
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(k)), nil)
+}
+
+// align returns a and b at the same scale, the larger of the two.
+func align(a, b Dec) (Dec, Dec) {
+	switch {
+	case a.scale < b.scale:
+		a = a.rescale(b.scale)
+	case b.scale < a.scale:
+		b = b.rescale(a.scale)
+	}
+	return a, b
+}
+
+// Cmp compares a and b exactly: -1 if a < b, 0 if equal, +1 if a > b.
+func Cmp(a, b Dec) int {
+	if sa, sb := a.Sign(), b.Sign(); sa != sb {
+		if sa < sb {
+			return -1
+		}
+		return 1
+	}
+	a, b = align(a, b)
+	if a.big == nil && b.big == nil {
+		switch {
+		case a.small < b.small:
+			return -1
+		case a.small > b.small:
+			return 1
+		}
+		return 0
+	}
+	return a.bigCoef().Cmp(b.bigCoef())
+}
+
+// Add returns a + b exactly, with scale max(a.Scale(), b.Scale()).
+func Add(a, b Dec) Dec {
+	a, b = align(a, b)
+	if a.big == nil && b.big == nil {
+		s := a.small + b.small
+		// Overflow iff both operands have the same sign and the sum's sign differs.
+		if (a.small >= 0) != (b.small >= 0) || (s >= 0) == (a.small >= 0) {
+			return Dec{small: s, scale: a.scale}
+		}
+	}
+	z := new(big.Int).Add(a.bigCoef(), b.bigCoef())
+	return Dec{big: z, scale: a.scale}
+}
+
+// Append writes d in plain notation (no exponent) with exactly Scale()
+// fractional digits, e.g. "-12.50"; zero is never negative.
+func (d Dec) Append(dst []byte) []byte {
+	var digits []byte
+	var buf [20]byte
+	neg := false
+	if d.big == nil {
+		u := uint64(d.small)
+		if d.small < 0 {
+			neg = true
+			u = uint64(-d.small) // also right for MinInt64
+		}
+		i := len(buf)
+		for {
+			i--
+			buf[i] = byte('0' + u%10)
+			u /= 10
+			if u == 0 {
+				break
+			}
+		}
+		digits = buf[i:]
+	} else {
+		neg = d.big.Sign() < 0
+		digits = new(big.Int).Abs(d.big).Append(nil, 10)
+	}
+	return appendPlain(dst, neg, digits, d.scale)
+}
+
+// appendPlain writes the unsigned coefficient digits with scale fractional
+// digits, the sign only when the value is not zero.
+func appendPlain(dst []byte, neg bool, digits []byte, scale int) []byte {
+	if neg && !(len(digits) == 1 && digits[0] == '0') {
+		dst = append(dst, '-')
+	}
+	if scale == 0 {
+		return append(dst, digits...)
+	}
+	if len(digits) <= scale {
+		dst = append(dst, '0', '.')
+		for k := len(digits); k < scale; k++ {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	}
+	cut := len(digits) - scale
+	dst = append(dst, digits[:cut]...)
+	dst = append(dst, '.')
+	return append(dst, digits[cut:]...)
+}
+
+// String returns d.Append(nil) as a string.
+func (d Dec) String() string { return string(d.Append(nil)) }
+
+// AppendAvg writes sum / count rounded half to even to places fractional
+// digits, then trims trailing zeros and a trailing ".". count must be > 0.
+func AppendAvg(dst []byte, sum Dec, count int64, places int) []byte {
+	num := new(big.Int).Mul(sum.bigCoef(), pow10Big(places))
+	den := new(big.Int).Mul(big.NewInt(count), pow10Big(sum.scale))
+	q, r := new(big.Int).QuoRem(num, den, new(big.Int)) // truncated toward zero
+	// Round half to even on the magnitude.
+	r2 := new(big.Int).Abs(r)
+	r2.Lsh(r2, 1)
+	if c := r2.Cmp(den); c > 0 || (c == 0 && q.Bit(0) == 1) {
+		if num.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	neg := q.Sign() < 0
+	digits := q.Abs(q).Append(nil, 10)
+	start := len(dst)
+	dst = appendPlain(dst, neg, digits, places)
+	if places > 0 {
+		end := len(dst)
+		for end > start && dst[end-1] == '0' {
+			end--
+		}
+		if end > start && dst[end-1] == '.' {
+			end--
+		}
+		dst = dst[:end]
+	}
+	return dst
+}

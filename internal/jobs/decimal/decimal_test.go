@@ -1,0 +1,210 @@
+package decimal
+
+import (
+	"math"
+	"strconv"
+	"testing"
+)
+
+func mustParse(t *testing.T, s string) Dec {
+	t.Helper()
+	d, ok := Parse([]byte(s))
+	if !ok {
+		t.Fatalf("Parse(%q) failed", s)
+	}
+	return d
+}
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		in    string
+		ok    bool
+		plain string // Append of the parsed value
+		scale int
+	}{
+		{"0", true, "0", 0},
+		{"42", true, "42", 0},
+		{"-42", true, "-42", 0},
+		{"+7", true, "7", 0},
+		{"0.10", true, "0.10", 2},
+		{".5", true, "0.5", 1},
+		{"-.5", true, "-0.5", 1},
+		{"1.5e3", true, "1500", 0},
+		{"1.50E1", true, "15.0", 1},
+		{"15e-3", true, "0.015", 3},
+		{"1e+2", true, "100", 0},
+		{"-0", true, "0", 0},
+		{"-0.00", true, "0.00", 2},
+		{"007.5", true, "7.5", 1},
+		{"123456789012345678", true, "123456789012345678", 0},
+		{"99999999999999999999.5", true, "99999999999999999999.5", 1},
+		{"-12345678901234567890123", true, "-12345678901234567890123", 0},
+		{"1e1000", true, "1" + zeros(1000), 0},
+		{"1e1001", false, "", 0},
+		{"1e-1001", false, "", 0},
+		{"1e0001000", true, "1" + zeros(1000), 0},
+		{"", false, "", 0},
+		{"-", false, "", 0},
+		{".", false, "", 0},
+		{"5.", false, "", 0},
+		{"1e", false, "", 0},
+		{"1e+", false, "", 0},
+		{"e5", false, "", 0},
+		{" 1", false, "", 0},
+		{"1 ", false, "", 0},
+		{"1,5", false, "", 0},
+		{"0x10", false, "", 0},
+		{"--1", false, "", 0},
+		{"NaN", false, "", 0},
+		{"Inf", false, "", 0},
+		{"1.2.3", false, "", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			d, ok := Parse([]byte(c.in))
+			if ok != c.ok {
+				t.Fatalf("Parse(%q) ok = %v, want %v", c.in, ok, c.ok)
+			}
+			if !ok {
+				return
+			}
+			if got := d.String(); got != c.plain {
+				t.Fatalf("Parse(%q) = %s, want %s", c.in, got, c.plain)
+			}
+			if d.Scale() != c.scale {
+				t.Fatalf("Parse(%q) scale %d, want %d", c.in, d.Scale(), c.scale)
+			}
+		})
+	}
+}
+
+func zeros(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = '0'
+	}
+	return string(b)
+}
+
+func TestCmp(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want int
+	}{
+		{"1", "1.0", 0},
+		{"0.1", "0.10", 0},
+		{"-0", "0", 0},
+		{"2", "10", -1},
+		{"-2", "-10", 1},
+		{"1.5e3", "1500.0001", -1},
+		{"99999999999999999999.5", "99999999999999999999.4", 1},
+		{"99999999999999999999", "9223372036854775807", 1},
+		{"-99999999999999999999", "1", -1},
+		{"0.000000000000000000001", "0", 1},
+		{"123456789012345678", "1234567890123456.79", 1},
+		{"1e-1000", "1e-999", -1},
+	}
+	for _, c := range cases {
+		t.Run(c.a+" vs "+c.b, func(t *testing.T) {
+			a, b := mustParse(t, c.a), mustParse(t, c.b)
+			if got := Cmp(a, b); got != c.want {
+				t.Fatalf("Cmp(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
+			}
+			if got := Cmp(b, a); got != -c.want {
+				t.Fatalf("Cmp(%s, %s) = %d, want %d", c.b, c.a, got, -c.want)
+			}
+		})
+	}
+}
+
+func TestAdd(t *testing.T) {
+	cases := []struct {
+		name string
+		in   []string
+		want string
+	}{
+		{"scale kept", []string{"0.10", "0.20"}, "0.30"},
+		{"largest scale", []string{"1", "2.5"}, "3.5"},
+		{"mixed", []string{"1.5e3", "0.25", "-0.250"}, "1500.000"},
+		{"to zero", []string{"-1.5", "1.5"}, "0.0"},
+		{"int64 overflow", []string{"9223372036854775807", "1"}, "9223372036854775808"},
+		{"negative overflow", []string{"-9223372036854775807", "-2"}, "-9223372036854775809"},
+		{"back from big", []string{"99999999999999999999", "-99999999999999999998"}, "1"},
+		{"rescale overflow", []string{"900000000000000000", "0.000000000000000001"}, "900000000000000000.000000000000000001"},
+		{"many", []string{"0.1", "0.1", "0.1", "0.1", "0.1", "0.1", "0.1", "0.1", "0.1", "0.1"}, "1.0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sum := mustParse(t, c.in[0])
+			for _, s := range c.in[1:] {
+				sum = Add(sum, mustParse(t, s))
+			}
+			if got := sum.String(); got != c.want {
+				t.Fatalf("sum %v = %s, want %s", c.in, got, c.want)
+			}
+			// Re-parsing the printed sum gives the same value and scale.
+			again := mustParse(t, c.want)
+			if Cmp(again, sum) != 0 || again.Scale() != sum.Scale() {
+				t.Fatalf("%s does not round-trip", c.want)
+			}
+		})
+	}
+}
+
+func TestMinInt64(t *testing.T) {
+	min := Add(FromInt(math.MinInt64+1), FromInt(-1))
+	if got := min.String(); got != strconv.FormatInt(math.MinInt64, 10) {
+		t.Fatalf("got %s", got)
+	}
+	if got := Add(min, FromInt(-1)).String(); got != "-9223372036854775809" {
+		t.Fatalf("got %s", got)
+	}
+	scaled := Add(min, mustParse(t, "0.5"))
+	if got := scaled.String(); got != "-9223372036854775807.5" {
+		t.Fatalf("got %s", got)
+	}
+	if Cmp(min, mustParse(t, "-9223372036854775808.0")) != 0 {
+		t.Fatal("MinInt64 compares unequal to itself")
+	}
+}
+
+func TestAppendAvg(t *testing.T) {
+	cases := []struct {
+		sum   string
+		count int64
+		want  string
+	}{
+		{"10", 4, "2.5"},
+		{"1", 3, "0.333333"},
+		{"2", 3, "0.666667"},
+		{"-2", 3, "-0.666667"},
+		{"0.0000005", 1, "0"},        // half to even: down to 0
+		{"0.0000015", 1, "0.000002"}, // half to even: up to 2
+		{"0.0000025", 1, "0.000002"},
+		{"-0.0000005", 1, "0"}, // never "-0"
+		{"-0.0000015", 1, "-0.000002"},
+		{"3.000", 1, "3"},
+		{"0", 5, "0"},
+		{"99999999999999999999.5", 2, "49999999999999999999.75"},
+		{"1e-1000", 1, "0"},
+	}
+	for _, c := range cases {
+		t.Run(c.sum+"/"+strconv.FormatInt(c.count, 10), func(t *testing.T) {
+			got := string(AppendAvg([]byte("x="), mustParse(t, c.sum), c.count, 6))
+			if got != "x="+c.want {
+				t.Fatalf("avg(%s, %d) = %q, want %q", c.sum, c.count, got, "x="+c.want)
+			}
+		})
+	}
+}
+
+func TestParseDoesNotAllocate(t *testing.T) {
+	in := []byte("-12345.678e2")
+	allocs := testing.AllocsPerRun(100, func() {
+		d, _ := Parse(in)
+		_ = Cmp(Add(d, d), d)
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations, want 0", allocs)
+	}
+}

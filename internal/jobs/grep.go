@@ -1,0 +1,199 @@
+package jobs
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"unicode/utf8"
+)
+
+func init() {
+	Register(Definition{
+		Name:    "grep",
+		Summary: "every line that matches a Go RE2 regular expression, as in the input, in input order",
+		Params: []Param{
+			{Name: "pattern", Usage: "regular expression (Go RE2 syntax) a line must match", Required: true},
+		},
+		New: newGrep,
+	})
+}
+
+type grep struct {
+	re       *regexp.Regexp
+	prefix   []byte    // a literal every match begins with, if any
+	complete bool      // the whole regexp is prefix
+	anyOf    []literal // without a prefix: a matching line holds one of these
+	strict   bool
+}
+
+func newGrep(p Params) (Job, error) {
+	strict, err := ParseStrict(p)
+	if err != nil {
+		return nil, fmt.Errorf("grep: %w", err)
+	}
+	if p["pattern"] == "" {
+		return nil, fmt.Errorf("grep: missing --pattern")
+	}
+	re, err := regexp.Compile(p["pattern"])
+	if err != nil {
+		return nil, fmt.Errorf("grep: bad --pattern: %w", err)
+	}
+	g := &grep{re: re, strict: strict}
+	prefix, complete := re.LiteralPrefix()
+	if !strings.ContainsRune(prefix, utf8.RuneError) { // U+FFFD also matches invalid bytes
+		g.prefix, g.complete = []byte(prefix), complete
+	}
+	if len(g.prefix) == 0 {
+		if parsed, err := syntax.Parse(p["pattern"], syntax.Perl); err == nil {
+			g.anyOf = requiredLiterals(parsed.Simplify())
+		}
+	}
+	return g, nil
+}
+
+// maxLiterals bounds the alternatives of the required-literal prefilter.
+const maxLiterals = 8
+
+// literal is a byte string a matching line must contain, or begin with.
+type literal struct {
+	text    []byte
+	atStart bool
+}
+
+func (l literal) in(line []byte) bool {
+	if l.atStart {
+		return bytes.HasPrefix(line, l.text)
+	}
+	return bytes.Contains(line, l.text)
+}
+
+// requiredLiterals returns literals one of which every match must hold, or nil
+// when there is no such small set. re must be simplified (no counted
+// repetitions). It is conservative: case folding, classes and optional parts
+// give up.
+func requiredLiterals(re *syntax.Regexp) []literal {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if s, ok := plainLiteral(re); ok {
+			return []literal{{text: []byte(s)}}
+		}
+		return nil
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiterals(re.Sub[0])
+	case syntax.OpConcat:
+		// A line has no "\n", so ^ is its start in either mode.
+		if len(re.Sub) >= 2 && (re.Sub[0].Op == syntax.OpBeginText || re.Sub[0].Op == syntax.OpBeginLine) && re.Sub[1].Op == syntax.OpLiteral {
+			if s, ok := plainLiteral(re.Sub[1]); ok {
+				return []literal{{text: []byte(s), atStart: true}}
+			}
+		}
+		// Any one child's requirement holds; keep the one whose shortest literal is longest.
+		var best []literal
+		bestLen := 0
+		for _, sub := range re.Sub {
+			set := requiredLiterals(sub)
+			if len(set) == 0 {
+				continue
+			}
+			short := len(set[0].text)
+			for _, l := range set {
+				short = min(short, len(l.text))
+			}
+			if short > bestLen {
+				best, bestLen = set, short
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var all []literal
+		for _, sub := range re.Sub {
+			set := requiredLiterals(sub)
+			if len(set) == 0 {
+				return nil
+			}
+			all = append(all, set...)
+		}
+		if len(all) > maxLiterals {
+			return nil
+		}
+		return all
+	}
+	return nil
+}
+
+// plainLiteral returns the UTF-8 text of a case-sensitive literal without
+// U+FFFD (which also matches invalid bytes).
+func plainLiteral(re *syntax.Regexp) (string, bool) {
+	if re.Flags&syntax.FoldCase != 0 {
+		return "", false
+	}
+	s := string(re.Rune)
+	if s == "" || strings.ContainsRune(s, utf8.RuneError) {
+		return "", false
+	}
+	return s, true
+}
+
+func (*grep) NeedsHeader() bool { return false }
+
+func (g *grep) NewMapper() Mapper { return &grepMapper{g: g} }
+
+type grepMapper struct {
+	g   *grep
+	out []byte
+	st  Stats
+}
+
+func (m *grepMapper) StartPart(Part) error { return nil }
+
+// Record keeps the line (with its "\r", if any) when the regexp matches the line
+// without one trailing "\r".
+func (m *grepMapper) Record(line []byte, _ int64) error {
+	m.st.RecordsIn++
+	text := trimCR(line)
+	g := m.g
+	switch {
+	case len(g.prefix) > 0:
+		if !bytes.Contains(text, g.prefix) {
+			return nil
+		}
+		if !g.complete && !g.re.Match(text) {
+			return nil
+		}
+	case g.anyOf != nil && !containsAny(text, g.anyOf):
+		return nil
+	case !g.re.Match(text):
+		return nil
+	}
+	m.out = append(m.out, line...)
+	m.out = append(m.out, '\n')
+	m.st.RecordsOut++
+	return nil
+}
+
+func containsAny(text []byte, lits []literal) bool {
+	for _, l := range lits {
+		if l.in(text) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *grepMapper) Finish(w io.Writer) (Stats, error) {
+	e := newEncoder(w, magicGrep)
+	writeBlocks(e, m.out, m.st.RecordsOut)
+	return m.st, e.flush()
+}
+
+func (*grep) Merge(w io.Writer, partials []io.Reader) error {
+	return mergeBlocks(w, partials, "grep", magicGrep)
+}
+
+func (*grep) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	n, err := outputBlocks(w, partials, "grep", magicGrep)
+	return Stats{RecordsOut: n}, err
+}

@@ -1,0 +1,343 @@
+package jobs
+
+import (
+	"bufio"
+	"bytes"
+	"container/heap"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// ErrCorruptPartial is wrapped by every error about a partial result that
+// cannot be decoded (wrong job, wrong version, truncated, inconsistent).
+var ErrCorruptPartial = errors.New("corrupt partial result")
+
+// partialVersion is the encoding version every job writes after its magic.
+const partialVersion = 1
+
+// Magic numbers of the partial encodings, one per job.
+const (
+	magicWordcount = "sgwc"
+	magicGrep      = "sggr"
+	magicSelect    = "sgse"
+	magicGroupby   = "sggb"
+	magicSearch    = "sgsr"
+)
+
+// Entry flags of the entry-based encodings (wordcount, groupby, search).
+const (
+	flagEnd   = 0
+	flagEntry = 1
+)
+
+// maxChunk bounds how much is read at once for one length-prefixed field, so
+// a corrupt length fails on EOF instead of allocating its claimed size.
+const maxChunk = 1 << 20
+
+// encoder writes a partial.
+type encoder struct {
+	w   *bufio.Writer
+	tmp [binary.MaxVarintLen64]byte
+}
+
+func newEncoder(w io.Writer, magic string) *encoder {
+	e := &encoder{w: bufio.NewWriterSize(w, 64<<10)}
+	e.w.WriteString(magic)
+	e.w.WriteByte(partialVersion)
+	return e
+}
+
+func (e *encoder) uvarint(v uint64) {
+	n := binary.PutUvarint(e.tmp[:], v)
+	e.w.Write(e.tmp[:n])
+}
+
+func (e *encoder) bytes(b []byte) {
+	e.uvarint(uint64(len(b)))
+	e.w.Write(b)
+}
+
+func (e *encoder) flag(f byte) { e.w.WriteByte(f) }
+
+// flush writes what is buffered; bufio keeps the first write error.
+func (e *encoder) flush() error { return e.w.Flush() }
+
+// decoder reads one partial.
+type decoder struct {
+	r   *bufio.Reader
+	job string
+	n   int // the partial's position in the input, for messages
+}
+
+func newDecoder(r io.Reader, job, magic string, n int) (*decoder, error) {
+	d := &decoder{r: bufio.NewReaderSize(r, 64<<10), job: job, n: n}
+	var h [5]byte
+	if _, err := io.ReadFull(d.r, h[:]); err != nil {
+		return nil, d.corrupt("truncated header", err)
+	}
+	if string(h[:4]) != magic {
+		return nil, d.corrupt(fmt.Sprintf("bad magic %q (not a %s partial)", h[:4], job), nil)
+	}
+	if h[4] != partialVersion {
+		return nil, d.corrupt(fmt.Sprintf("unsupported version %d (this build reads version %d)", h[4], partialVersion), nil)
+	}
+	return d, nil
+}
+
+func (d *decoder) corrupt(what string, err error) error {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		// A read error of the underlying store, not corruption.
+		return fmt.Errorf("%s partial %d: %s: %w", d.job, d.n, what, err)
+	}
+	return fmt.Errorf("%s partial %d: %w: %s", d.job, d.n, ErrCorruptPartial, what)
+}
+
+func (d *decoder) uvarint() (uint64, error) {
+	var v uint64
+	for shift := uint(0); ; shift += 7 {
+		c, err := d.r.ReadByte()
+		if err != nil {
+			return 0, d.corrupt("truncated varint", err)
+		}
+		if shift == 63 && c > 1 {
+			return 0, d.corrupt("varint overflows 64 bits", nil)
+		}
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v, nil
+		}
+	}
+}
+
+// int64 reads a uvarint that must fit an int64.
+func (d *decoder) int64() (int64, error) {
+	v, err := d.uvarint()
+	if err != nil {
+		return 0, err
+	}
+	if v > 1<<63-1 {
+		return 0, d.corrupt("number out of range", nil)
+	}
+	return int64(v), nil
+}
+
+// bytes reads a length-prefixed field into buf[:0].
+func (d *decoder) bytes(buf []byte) ([]byte, error) {
+	n, err := d.uvarint()
+	if err != nil {
+		return buf, err
+	}
+	buf = buf[:0]
+	for uint64(len(buf)) < n {
+		step := int(min(n-uint64(len(buf)), maxChunk))
+		start := len(buf)
+		buf = slices.Grow(buf, step)[:start+step]
+		if _, err := io.ReadFull(d.r, buf[start:]); err != nil {
+			return buf, d.corrupt("truncated field", err)
+		}
+	}
+	return buf, nil
+}
+
+// flag reads an entry flag: true for an entry, false at the end marker, which
+// must be the last byte.
+func (d *decoder) flag() (bool, error) {
+	c, err := d.r.ReadByte()
+	if err != nil {
+		return false, d.corrupt("missing end marker", err)
+	}
+	switch c {
+	case flagEntry:
+		return true, nil
+	case flagEnd:
+		if _, err := d.r.ReadByte(); err == nil {
+			return false, d.corrupt("bytes after the end marker", nil)
+		} else if !errors.Is(err, io.EOF) {
+			return false, d.corrupt("read", err)
+		}
+		return false, nil
+	}
+	return false, d.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
+}
+
+// keyed is a sorted run of entries, one of the inputs of a k-way merge.
+type keyed interface {
+	// next decodes the following entry; false at the end of the run.
+	next() (bool, error)
+	// key is the current entry's key, valid until the next call of next.
+	key() []byte
+}
+
+// runHeap orders runs by current key, then by input position, so equal keys
+// come out in input order.
+type runHeap[R keyed] struct {
+	runs []R
+	idx  []int
+}
+
+func (h *runHeap[R]) Len() int { return len(h.idx) }
+func (h *runHeap[R]) Less(i, j int) bool {
+	a, b := h.idx[i], h.idx[j]
+	if c := bytes.Compare(h.runs[a].key(), h.runs[b].key()); c != 0 {
+		return c < 0
+	}
+	return a < b
+}
+func (h *runHeap[R]) Swap(i, j int) { h.idx[i], h.idx[j] = h.idx[j], h.idx[i] }
+func (h *runHeap[R]) Push(x any)    { h.idx = append(h.idx, x.(int)) }
+func (h *runHeap[R]) Pop() any {
+	n := len(h.idx) - 1
+	x := h.idx[n]
+	h.idx = h.idx[:n]
+	return x
+}
+
+// merger is a streaming k-way merge of sorted runs.
+type merger[R keyed] struct {
+	h       runHeap[R]
+	group   []int
+	started bool
+}
+
+func newMerger[R keyed](runs []R) *merger[R] {
+	return &merger[R]{h: runHeap[R]{runs: runs}}
+}
+
+// next returns the positions of the runs whose current entry has the smallest
+// key, in input order; nil when every run is done. The entries stay valid
+// until the following call.
+func (m *merger[R]) next() ([]int, error) {
+	advance := m.group
+	if !m.started {
+		m.started = true
+		advance = make([]int, len(m.h.runs))
+		for i := range advance {
+			advance[i] = i
+		}
+	}
+	for _, i := range advance {
+		ok, err := m.h.runs[i].next()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			heap.Push(&m.h, i)
+		}
+	}
+	m.group = m.group[:0]
+	if m.h.Len() == 0 {
+		return nil, nil
+	}
+	first := heap.Pop(&m.h).(int)
+	m.group = append(m.group, first)
+	k := m.h.runs[first].key()
+	for m.h.Len() > 0 && bytes.Equal(m.h.runs[m.h.idx[0]].key(), k) {
+		m.group = append(m.group, heap.Pop(&m.h).(int))
+	}
+	return m.group, nil
+}
+
+// sortedKey checks that a run's keys strictly increase: cur must sort after prev.
+func sortedKey(d *decoder, prev, cur []byte, first bool) error {
+	if !first && bytes.Compare(prev, cur) >= 0 {
+		return d.corrupt("keys out of order", nil)
+	}
+	return nil
+}
+
+// Streams of the order-keeping jobs (grep, select): length-prefixed blocks of
+// output bytes, an empty block, then the number of output rows they hold.
+
+// blockSize is the largest block a mapper writes.
+const blockSize = 1 << 20
+
+func writeBlocks(e *encoder, data []byte, rows int64) {
+	for len(data) > 0 {
+		n := min(len(data), blockSize)
+		e.bytes(data[:n])
+		data = data[n:]
+	}
+	e.uvarint(0)
+	e.uvarint(uint64(rows))
+}
+
+// copyBlocks streams the bytes of d's blocks to w, or re-frames them as blocks
+// into reframe when it is not nil, and returns the stream's row count.
+func copyBlocks(d *decoder, w io.Writer, reframe *encoder) (int64, error) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := d.uvarint()
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			break
+		}
+		if reframe != nil {
+			reframe.uvarint(n)
+		}
+		for n > 0 {
+			k := int(min(n, uint64(len(buf))))
+			if _, err := io.ReadFull(d.r, buf[:k]); err != nil {
+				return 0, d.corrupt("truncated block", err)
+			}
+			if reframe != nil {
+				reframe.w.Write(buf[:k])
+			} else if _, err := w.Write(buf[:k]); err != nil {
+				return 0, err
+			}
+			n -= uint64(k)
+		}
+	}
+	rows, err := d.int64()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := d.r.ReadByte(); err == nil {
+		return 0, d.corrupt("bytes after the row count", nil)
+	} else if !errors.Is(err, io.EOF) {
+		return 0, d.corrupt("read", err)
+	}
+	return rows, nil
+}
+
+// mergeBlocks concatenates the block streams of partials, in order, into one.
+func mergeBlocks(w io.Writer, partials []io.Reader, job, magic string) error {
+	e := newEncoder(w, magic)
+	var rows int64
+	for i, r := range partials {
+		d, err := newDecoder(r, job, magic, i)
+		if err != nil {
+			return err
+		}
+		n, err := copyBlocks(d, nil, e)
+		if err != nil {
+			return err
+		}
+		rows += n
+	}
+	e.uvarint(0)
+	e.uvarint(uint64(rows))
+	return e.flush()
+}
+
+// outputBlocks writes the bytes of the block streams of partials, in order,
+// and returns how many rows they held.
+func outputBlocks(w io.Writer, partials []io.Reader, job, magic string) (int64, error) {
+	var rows int64
+	for i, r := range partials {
+		d, err := newDecoder(r, job, magic, i)
+		if err != nil {
+			return rows, err
+		}
+		n, err := copyBlocks(d, w, nil)
+		rows += n
+		if err != nil {
+			return rows, err
+		}
+	}
+	return rows, nil
+}

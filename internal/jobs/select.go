@@ -1,0 +1,130 @@
+package jobs
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
+)
+
+func init() {
+	Register(Definition{
+		Name:    "select",
+		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
+		Params: []Param{
+			{Name: "where", Usage: "condition 'COLUMN OP VALUE', OP one of > >= < <= == != (numeric when both sides are numbers); every row when empty"},
+			{Name: "columns", Usage: "comma-separated columns to output, e.g. sourceIP,adRevenue", Required: true},
+			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
+		},
+		New: newSelect,
+	})
+}
+
+type selectJob struct {
+	where   *condition
+	columns []string // output columns, as given
+	read    []string // distinct columns read
+	out     []int    // output column -> position in read
+	whereAt int      // where column -> position in read
+	jsonl   bool
+	strict  bool
+}
+
+func newSelect(p Params) (Job, error) {
+	j := &selectJob{}
+	var err error
+	if j.strict, err = ParseStrict(p); err != nil {
+		return nil, fmt.Errorf("select: %w", err)
+	}
+	format, err := parseFormat(p)
+	if err != nil {
+		return nil, fmt.Errorf("select: %w", err)
+	}
+	j.jsonl = format == formatJSONL
+	if p["columns"] == "" {
+		return nil, fmt.Errorf("select: missing --columns")
+	}
+	if j.columns, err = parseColumns("columns", p["columns"]); err != nil {
+		return nil, fmt.Errorf("select: %w", err)
+	}
+	var set columnSet
+	for _, c := range j.columns {
+		j.out = append(j.out, set.add(c))
+	}
+	if w := p["where"]; w != "" {
+		if j.where, err = parseWhere(w); err != nil {
+			return nil, fmt.Errorf("select: %w", err)
+		}
+		j.whereAt = set.add(j.where.Column)
+	}
+	j.read = set.names
+	return j, nil
+}
+
+func (j *selectJob) NeedsHeader() bool { return !j.jsonl }
+
+func (j *selectJob) NewMapper() Mapper {
+	return &selectMapper{j: j, rows: newRowReader(j.jsonl, j.read)}
+}
+
+type selectMapper struct {
+	j    *selectJob
+	rows *rowReader
+	out  []byte
+	st   Stats
+}
+
+func (m *selectMapper) StartPart(p Part) error { return m.rows.startPart(p) }
+
+func (m *selectMapper) Record(line []byte, offset int64) error {
+	ok, reason, err := m.rows.read(line, offset, &m.st)
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		return skip(&m.st, m.j.strict, offset, reason)
+	}
+	if !ok {
+		return nil
+	}
+	if w := m.j.where; w != nil {
+		if !m.rows.present[m.j.whereAt] || !w.match(m.rows.val[m.j.whereAt]) {
+			return nil
+		}
+	}
+	for i, c := range m.j.out {
+		if i > 0 {
+			m.out = append(m.out, ',')
+		}
+		m.out = m.rows.appendCSVValue(m.out, c)
+	}
+	m.out = append(m.out, '\n')
+	m.st.RecordsOut++
+	return nil
+}
+
+func (m *selectMapper) Finish(w io.Writer) (Stats, error) {
+	e := newEncoder(w, magicSelect)
+	writeBlocks(e, m.out, m.st.RecordsOut)
+	return m.st, e.flush()
+}
+
+func (*selectJob) Merge(w io.Writer, partials []io.Reader) error {
+	return mergeBlocks(w, partials, "select", magicSelect)
+}
+
+func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	var header []byte
+	for i, c := range j.columns {
+		if i > 0 {
+			header = append(header, ',')
+		}
+		header = csvline.AppendField(header, []byte(c))
+	}
+	header = append(header, '\n')
+	if _, err := w.Write(header); err != nil {
+		return Stats{}, err
+	}
+	n, err := outputBlocks(w, partials, "select", magicSelect)
+	return Stats{RecordsOut: n}, err
+}

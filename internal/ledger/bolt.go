@@ -1,0 +1,275 @@
+package ledger
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// BoltLockTimeout is how long OpenBolt waits for another process to release the file.
+const BoltLockTimeout = time.Second
+
+var (
+	jobsBucket   = []byte("jobs")
+	chunksBucket = []byte("chunks")
+)
+
+// Bolt is the embedded Ledger: one bbolt file. Every method is one bbolt transaction and
+// bbolt runs write transactions one at a time, so each conditional write is atomic.
+type Bolt struct {
+	db     *bolt.DB
+	writes atomic.Int64
+}
+
+var _ Ledger = (*Bolt)(nil)
+
+// OpenBolt opens (creating if needed) the ledger file at path. It fails with a clear
+// error when another process holds the file for longer than BoltLockTimeout.
+func OpenBolt(path string) (*Bolt, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open ledger %s: %w", path, err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: BoltLockTimeout})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open ledger %s: another process holds it (is another scatter command using this state directory?): %w", path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{jobsBucket, chunksBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	return &Bolt{db: db}, nil
+}
+
+// Close releases the file.
+func (b *Bolt) Close() error {
+	if err := b.db.Close(); err != nil {
+		return fmt.Errorf("close ledger %s: %w", b.db.Path(), err)
+	}
+	return nil
+}
+
+// Writes counts the write transactions run so far.
+func (b *Bolt) Writes() int64 { return b.writes.Load() }
+
+func (b *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.writes.Add(1)
+	return b.db.Update(fn)
+}
+
+func (b *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.db.View(fn)
+}
+
+// Open creates the job if it is absent, reopens it if FAILED, and returns the stored item.
+func (b *Bolt) Open(ctx context.Context, job Job) (Job, error) {
+	if job.ID == "" {
+		return Job{}, errors.New("open job: empty job ID")
+	}
+	var out Job
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(jobsBucket)
+		stored, found, err := getJSON[Job](jobs, []byte(job.ID))
+		if err != nil {
+			return err
+		}
+		now := now()
+		switch {
+		case !found:
+			out = job
+			out.Status, out.Runs, out.Error, out.Output = Running, 1, "", ""
+			out.Created, out.Updated = now, now
+		case stored.Status == Failed:
+			out = stored
+			out.Status, out.Error, out.Updated = Running, "", now
+			out.Runs++
+		default:
+			out = stored
+			return nil
+		}
+		return putJSON(jobs, []byte(job.ID), out)
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
+	}
+	return out, nil
+}
+
+// Job returns the job item.
+func (b *Bolt) Job(ctx context.Context, jobID string) (Job, error) {
+	var out Job
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		j, found, err := getJSON[Job](tx.Bucket(jobsBucket), []byte(jobID))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNotFound
+		}
+		out = j
+		return nil
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("job %s: %w", jobID, err)
+	}
+	return out, nil
+}
+
+// Commit records the chunk's commit unless one is stored, and returns the winner.
+func (b *Bolt) Commit(ctx context.Context, c Commit) (Commit, bool, error) {
+	if err := checkCommit(c); err != nil {
+		return Commit{}, false, err
+	}
+	var winner Commit
+	var won bool
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		chunks, err := tx.Bucket(chunksBucket).CreateBucketIfNotExists([]byte(c.JobID))
+		if err != nil {
+			return err
+		}
+		key := chunkKey(c.Chunk)
+		stored, found, err := getJSON[Commit](chunks, key)
+		if err != nil || found {
+			winner, won = stored, false
+			return err
+		}
+		winner, won = c, true
+		if winner.Committed.IsZero() {
+			winner.Committed = now()
+		}
+		return putJSON(chunks, key, winner)
+	})
+	if err != nil {
+		return Commit{}, false, fmt.Errorf("commit chunk %d of job %s: %w", c.Chunk, c.JobID, err)
+	}
+	return winner, won, nil
+}
+
+// Chunk returns one chunk's commit.
+func (b *Bolt) Chunk(ctx context.Context, jobID string, chunk int) (Commit, error) {
+	var out Commit
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID))
+		if chunks == nil || chunk < 0 {
+			return ErrNotFound
+		}
+		c, found, err := getJSON[Commit](chunks, chunkKey(chunk))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNotFound
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return Commit{}, fmt.Errorf("chunk %d of job %s: %w", chunk, jobID, err)
+	}
+	return out, nil
+}
+
+// Chunks returns every commit of the job, sorted by chunk index.
+func (b *Bolt) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
+	var out []Commit
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID))
+		if chunks == nil {
+			return nil
+		}
+		return chunks.ForEach(func(_, v []byte) error {
+			var c Commit
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Chunk < out[j].Chunk })
+	return out, nil
+}
+
+// Finish moves a RUNNING job to status; see Ledger.Finish.
+func (b *Bolt) Finish(ctx context.Context, jobID string, status Status, output, errMsg string) (Job, error) {
+	if err := checkFinal(status); err != nil {
+		return Job{}, fmt.Errorf("finish job %s: %w", jobID, err)
+	}
+	var out Job
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(jobsBucket)
+		stored, found, err := getJSON[Job](jobs, []byte(jobID))
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return ErrNotFound
+		case stored.Status == status:
+			out = stored
+			return nil
+		case stored.Status != Running:
+			return fmt.Errorf("job is %s: %w", stored.Status, ErrConflict)
+		}
+		out = finished(stored, status, output, errMsg, now())
+		return putJSON(jobs, []byte(jobID), out)
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("finish job %s as %s: %w", jobID, status, err)
+	}
+	return out, nil
+}
+
+// chunkKey orders chunks by index under bbolt's byte order.
+func chunkKey(chunk int) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(chunk))
+}
+
+func getJSON[T any](b *bolt.Bucket, key []byte) (T, bool, error) {
+	var v T
+	raw := b.Get(key)
+	if raw == nil {
+		return v, false, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, false, fmt.Errorf("decode item %x: %w", key, err)
+	}
+	return v, true, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}

@@ -1,0 +1,97 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
+)
+
+func openBolt(t *testing.T, path string) *ledger.Bolt {
+	t.Helper()
+	b, err := ledger.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func TestBoltConformance(t *testing.T) {
+	ledgertest.Run(t, func(t *testing.T) ledger.Ledger {
+		return openBolt(t, filepath.Join(t.TempDir(), "state", "ledger.db"))
+	})
+}
+
+func TestBoltLockedByAnotherHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	openBolt(t, path)
+	_, err := ledger.OpenBolt(path)
+	if err == nil {
+		t.Fatal("second OpenBolt of a held file succeeded")
+	}
+	if !strings.Contains(err.Error(), "another process holds it") || !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not say who holds which file", err)
+	}
+}
+
+func TestBoltPersistsAndCountsWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	b, err := ledger.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Open(ctx, ledger.Job{ID: "j", Name: "grep", Chunks: 2}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		op   func() error
+		want int64
+	}{
+		{"commit", func() error {
+			_, _, err := b.Commit(ctx, ledger.Commit{JobID: "j", Chunk: 0, Partial: "p0"})
+			return err
+		}, 2},
+		{"duplicate commit", func() error {
+			_, _, err := b.Commit(ctx, ledger.Commit{JobID: "j", Chunk: 0, Partial: "p1"})
+			return err
+		}, 3},
+		{"reads", func() error {
+			if _, err := b.Chunks(ctx, "j"); err != nil {
+				return err
+			}
+			_, err := b.Job(ctx, "j")
+			return err
+		}, 3},
+		{"finish", func() error { _, err := b.Finish(ctx, "j", ledger.Succeeded, "out", ""); return err }, 4},
+	}
+	for _, st := range steps {
+		if err := st.op(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := b.Writes(); got != st.want {
+			t.Errorf("after %s: Writes = %d, want %d", st.name, got, st.want)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b = openBolt(t, path)
+	j, err := b.Job(ctx, "j")
+	if err != nil || j.Status != ledger.Succeeded || j.Output != "out" {
+		t.Errorf("after reopen Job = %+v, %v", j, err)
+	}
+	c, err := b.Chunk(ctx, "j", 0)
+	if err != nil || c.Partial != "p0" {
+		t.Errorf("after reopen Chunk = %+v, %v", c, err)
+	}
+	if _, err := b.Chunk(ctx, "j", 1); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("uncommitted chunk after reopen: %v", err)
+	}
+}

@@ -1,0 +1,389 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DefaultTTL is how long ledger items live in DynamoDB after their last write.
+const DefaultTTL = 30 * 24 * time.Hour
+
+// Item keys: a job item is pk=jobId, sk="job"; chunk i's item is pk=jobId, sk=chunkSK(i).
+const (
+	jobSK       = "job"
+	chunkPrefix = "chunk#"
+)
+
+func chunkSK(i int) string { return fmt.Sprintf("chunk#%08d", i) }
+
+// Dynamo is the Ledger in a DynamoDB table (pk S HASH, sk S RANGE). Every write is a
+// conditional PutItem or UpdateItem, so DynamoDB decides races; reads are consistent.
+type Dynamo struct {
+	// TTL sets each item's expiresAt (epoch seconds, the table's TTL attribute) to this
+	// long after its last write; zero means DefaultTTL and a negative TTL writes none.
+	TTL time.Duration
+
+	client *dynamodb.Client
+	table  string
+	writes atomic.Int64
+}
+
+var _ Ledger = (*Dynamo)(nil)
+
+// NewDynamo returns a ledger in table.
+func NewDynamo(client *dynamodb.Client, table string) *Dynamo {
+	return &Dynamo{client: client, table: table}
+}
+
+// Writes counts the write requests (PutItem, UpdateItem) sent so far.
+func (d *Dynamo) Writes() int64 { return d.writes.Load() }
+
+// jobItem and commitItem are the stored forms of Job and Commit.
+type jobItem struct {
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	ID        string    `dynamodbav:"jobId"`
+	Name      string    `dynamodbav:"job"`
+	Spec      string    `dynamodbav:"spec,omitempty"`
+	Chunks    int       `dynamodbav:"chunks"`
+	Status    Status    `dynamodbav:"status"`
+	Output    string    `dynamodbav:"output,omitempty"`
+	Error     string    `dynamodbav:"error,omitempty"`
+	Runs      int       `dynamodbav:"runs"`
+	Created   time.Time `dynamodbav:"created"`
+	Updated   time.Time `dynamodbav:"updated"`
+	ExpiresAt int64     `dynamodbav:"expiresAt,omitempty"`
+}
+
+type commitItem struct {
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	JobID     string    `dynamodbav:"jobId"`
+	Chunk     int       `dynamodbav:"chunk"`
+	Attempt   string    `dynamodbav:"attempt"`
+	Partial   string    `dynamodbav:"partial"`
+	Stats     string    `dynamodbav:"stats,omitempty"`
+	Committed time.Time `dynamodbav:"committed"`
+	ExpiresAt int64     `dynamodbav:"expiresAt,omitempty"`
+}
+
+func (it jobItem) job() Job {
+	return Job{ID: it.ID, Name: it.Name, Spec: it.Spec, Chunks: it.Chunks, Status: it.Status,
+		Output: it.Output, Error: it.Error, Runs: it.Runs, Created: it.Created, Updated: it.Updated}
+}
+
+func (it commitItem) commit() Commit {
+	return Commit{JobID: it.JobID, Chunk: it.Chunk, Attempt: it.Attempt, Partial: it.Partial,
+		Stats: it.Stats, Committed: it.Committed}
+}
+
+// expiresAt is the TTL attribute's value for an item written at t (0: none).
+func (d *Dynamo) expiresAt(t time.Time) int64 {
+	ttl := d.TTL
+	if ttl == 0 {
+		ttl = DefaultTTL
+	}
+	if ttl < 0 {
+		return 0
+	}
+	return t.Add(ttl).Unix()
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: pk},
+		"sk": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// Open creates the job if it is absent, reopens it if FAILED, and returns the stored item.
+func (d *Dynamo) Open(ctx context.Context, job Job) (Job, error) {
+	if job.ID == "" {
+		return Job{}, errors.New("open job: empty job ID")
+	}
+	t := now()
+	item := jobItem{PK: job.ID, SK: jobSK, ID: job.ID, Name: job.Name, Spec: job.Spec, Chunks: job.Chunks,
+		Status: Running, Runs: 1, Created: t, Updated: t, ExpiresAt: d.expiresAt(t)}
+	old, created, err := d.putNew(ctx, item)
+	if err != nil {
+		return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
+	}
+	if created {
+		return item.job(), nil
+	}
+	stored, err := d.decodeJob(ctx, job.ID, old)
+	if err != nil {
+		return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
+	}
+	// A FAILED job runs again. Only one of concurrent openers moves it; the others
+	// find it RUNNING and return it.
+	for stored.Status == Failed {
+		t := now()
+		vals, err := attributevalue.MarshalMap(map[string]any{
+			":running": Running, ":failed": Failed, ":one": 1, ":now": t, ":exp": d.expiresAt(t),
+		})
+		if err != nil {
+			return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
+		}
+		d.writes.Add(1)
+		out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                           &d.table,
+			Key:                                 key(job.ID, jobSK),
+			UpdateExpression:                    aws.String("SET #status = :running, #runs = #runs + :one, #updated = :now, #exp = :exp REMOVE #error"),
+			ConditionExpression:                 aws.String("#status = :failed"),
+			ExpressionAttributeNames:            map[string]string{"#status": "status", "#runs": "runs", "#updated": "updated", "#exp": "expiresAt", "#error": "error"},
+			ExpressionAttributeValues:           vals,
+			ReturnValues:                        types.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			return decodeItem[jobItem](out.Attributes, jobItem.job)
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return Job{}, fmt.Errorf("reopen job %s: %w", job.ID, err)
+		}
+		if stored, err = d.decodeJob(ctx, job.ID, ccf.Item); err != nil {
+			return Job{}, fmt.Errorf("reopen job %s: %w", job.ID, err)
+		}
+	}
+	return stored, nil
+}
+
+// putNew writes item unless an item with its key exists. It returns the existing item
+// when the server sends it back (ALL_OLD), or nil when it has to be read.
+func (d *Dynamo) putNew(ctx context.Context, item any) (old map[string]types.AttributeValue, created bool, err error) {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return nil, false, err
+	}
+	d.writes.Add(1)
+	_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           &d.table,
+		Item:                                av,
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return nil, true, nil
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return nil, false, err
+	}
+	return ccf.Item, false, nil
+}
+
+// get reads one item with a consistent read; a missing item is ErrNotFound.
+func (d *Dynamo) get(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+	out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &d.table,
+		Key:            key(pk, sk),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Item) == 0 {
+		return nil, ErrNotFound
+	}
+	return out.Item, nil
+}
+
+// decodeJob decodes a job item returned by a failed condition, or reads it when the
+// server returned none.
+func (d *Dynamo) decodeJob(ctx context.Context, jobID string, av map[string]types.AttributeValue) (Job, error) {
+	if len(av) == 0 {
+		var err error
+		if av, err = d.get(ctx, jobID, jobSK); err != nil {
+			return Job{}, err
+		}
+	}
+	return decodeItem[jobItem](av, jobItem.job)
+}
+
+func decodeItem[I any, T any](av map[string]types.AttributeValue, conv func(I) T) (T, error) {
+	var it I
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode ledger item: %w", err)
+	}
+	return conv(it), nil
+}
+
+// Job returns the job item.
+func (d *Dynamo) Job(ctx context.Context, jobID string) (Job, error) {
+	av, err := d.get(ctx, jobID, jobSK)
+	if err != nil {
+		return Job{}, fmt.Errorf("job %s: %w", jobID, err)
+	}
+	return decodeItem[jobItem](av, jobItem.job)
+}
+
+// Commit records the chunk's commit unless one is stored, and returns the winner.
+func (d *Dynamo) Commit(ctx context.Context, c Commit) (Commit, bool, error) {
+	if err := checkCommit(c); err != nil {
+		return Commit{}, false, err
+	}
+	if c.Committed.IsZero() {
+		c.Committed = now()
+	}
+	item := commitItem{PK: c.JobID, SK: chunkSK(c.Chunk), JobID: c.JobID, Chunk: c.Chunk, Attempt: c.Attempt,
+		Partial: c.Partial, Stats: c.Stats, Committed: c.Committed, ExpiresAt: d.expiresAt(now())}
+	old, created, err := d.putNew(ctx, item)
+	if err != nil {
+		return Commit{}, false, fmt.Errorf("commit chunk %d of job %s: %w", c.Chunk, c.JobID, err)
+	}
+	if created {
+		return c, true, nil
+	}
+	if len(old) == 0 {
+		if old, err = d.get(ctx, c.JobID, item.SK); err != nil {
+			return Commit{}, false, fmt.Errorf("commit chunk %d of job %s: read the winner: %w", c.Chunk, c.JobID, err)
+		}
+	}
+	winner, err := decodeItem[commitItem](old, commitItem.commit)
+	if err != nil {
+		return Commit{}, false, fmt.Errorf("commit chunk %d of job %s: %w", c.Chunk, c.JobID, err)
+	}
+	return winner, false, nil
+}
+
+// Chunk returns one chunk's commit.
+func (d *Dynamo) Chunk(ctx context.Context, jobID string, chunk int) (Commit, error) {
+	if chunk < 0 {
+		return Commit{}, fmt.Errorf("chunk %d of job %s: %w", chunk, jobID, ErrNotFound)
+	}
+	av, err := d.get(ctx, jobID, chunkSK(chunk))
+	if err != nil {
+		return Commit{}, fmt.Errorf("chunk %d of job %s: %w", chunk, jobID, err)
+	}
+	return decodeItem[commitItem](av, commitItem.commit)
+}
+
+// Chunks returns every commit of the job, sorted by chunk index (the sort key's order).
+func (d *Dynamo) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
+	p := dynamodb.NewQueryPaginator(d.client, &dynamodb.QueryInput{
+		TableName:              &d.table,
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: jobID},
+			":prefix": &types.AttributeValueMemberS{Value: chunkPrefix},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	var out []Commit
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
+		}
+		for _, av := range page.Items {
+			c, err := decodeItem[commitItem](av, commitItem.commit)
+			if err != nil {
+				return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Finish moves a RUNNING job to status; see Ledger.Finish.
+func (d *Dynamo) Finish(ctx context.Context, jobID string, status Status, output, errMsg string) (Job, error) {
+	if err := checkFinal(status); err != nil {
+		return Job{}, fmt.Errorf("finish job %s: %w", jobID, err)
+	}
+	t := now()
+	values := map[string]any{":status": status, ":running": Running, ":now": t, ":exp": d.expiresAt(t)}
+	names := map[string]string{"#status": "status", "#updated": "updated", "#exp": "expiresAt"}
+	update := "SET #status = :status, #updated = :now, #exp = :exp"
+	if output != "" {
+		update += ", #output = :output"
+		names["#output"], values[":output"] = "output", output
+	}
+	if errMsg != "" {
+		update += ", #error = :error"
+		names["#error"], values[":error"] = "error", errMsg
+	}
+	vals, err := attributevalue.MarshalMap(values)
+	if err != nil {
+		return Job{}, fmt.Errorf("finish job %s: %w", jobID, err)
+	}
+	d.writes.Add(1)
+	out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           &d.table,
+		Key:                                 key(jobID, jobSK),
+		UpdateExpression:                    &update,
+		ConditionExpression:                 aws.String("#status = :running"),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           vals,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return decodeItem[jobItem](out.Attributes, jobItem.job)
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return Job{}, fmt.Errorf("finish job %s as %s: %w", jobID, status, err)
+	}
+	stored, err := d.decodeJob(ctx, jobID, ccf.Item)
+	switch {
+	case err != nil:
+		return Job{}, fmt.Errorf("finish job %s as %s: %w", jobID, status, err)
+	case stored.Status != status:
+		return Job{}, fmt.Errorf("finish job %s as %s: job is %s: %w", jobID, status, stored.Status, ErrConflict)
+	}
+	return stored, nil
+}
+
+// CreateTable creates the ledger table (pk S HASH, sk S RANGE, on-demand) unless it
+// exists, waits until it is ACTIVE and, when it created it, enables TTL on expiresAt.
+// It is for tests and local emulators; on AWS the template owns the table.
+func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: &table,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	created := err == nil
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Second, 5*time.Second
+	})
+	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, 5*time.Minute); err != nil {
+		return fmt.Errorf("wait for table %s: %w", table, err)
+	}
+	if created {
+		_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName: &table,
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{
+				AttributeName: aws.String("expiresAt"),
+				Enabled:       aws.Bool(true),
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("enable ttl on table %s: %w", table, err)
+		}
+	}
+	return nil
+}

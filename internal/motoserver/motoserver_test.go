@@ -1,0 +1,80 @@
+package motoserver
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStartStop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatalf("%v (the integration tier needs python3 with moto: %s)", err, Install)
+	}
+	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") || s.Port == 0 {
+		t.Fatalf("URL %q, Port %d", s.URL, s.Port)
+	}
+	resp, err := http.Get(s.URL + "/moto-api/")
+	if err != nil {
+		t.Fatalf("moto does not answer after Start: %v", err)
+	}
+	resp.Body.Close()
+	if err := s.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	client := &http.Client{Timeout: time.Second}
+	if resp, err := client.Get(s.URL + "/moto-api/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("moto still answers at %s after Stop", s.URL)
+	}
+}
+
+func TestStartFailures(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "fakepython")
+	script := "#!/bin/sh\necho \"/usr/bin/python3: Error while finding module specification for 'moto.server' (ModuleNotFoundError: No module named 'moto')\" >&2\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := ln.Addr().(*net.TCPAddr).Port
+	cases := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{name: "python missing", opts: Options{Python: "python3-not-installed"}, want: []string{"python3-not-installed not found", Install}},
+		{name: "moto missing", opts: Options{Python: fake}, want: []string{"moto", "is missing", Install}},
+		{name: "port taken", opts: Options{Port: busy}, want: []string{"port"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s, err := Start(ctx, tc.opts)
+			if err == nil {
+				s.Stop()
+				t.Fatal("Start succeeded, want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}

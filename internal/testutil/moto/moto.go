@@ -1,0 +1,71 @@
+package moto
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/scattergather/scattergather/internal/awsx"
+	"github.com/scattergather/scattergather/internal/motoserver"
+)
+
+// Region is the region tests use against moto.
+const Region = "us-east-1"
+
+// Server is a moto server owned by one test (or one test package).
+type Server struct {
+	// URL is the server's endpoint, http://127.0.0.1:PORT.
+	URL string
+	// Port is the TCP port it listens on.
+	Port int
+}
+
+// Start starts moto on a free port of 127.0.0.1 and stops it in t.Cleanup. It sets no
+// environment; it fails the test, naming what to install, when python3 or moto is missing.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := motoserver.Start(ctx, motoserver.Options{})
+	if err != nil {
+		t.Fatalf("the integration tier needs python3 with moto (%s): %v", motoserver.Install, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stop moto: %v", err)
+		}
+	})
+	return &Server{URL: s.URL, Port: s.Port}
+}
+
+// Config sets dummy AWS credentials and region us-east-1 for the test (t.Setenv, so not in
+// parallel tests) and returns an AWS configuration whose endpoint is the server.
+func (s *Server) Config(t testing.TB) aws.Config {
+	t.Helper()
+	Env(t)
+	cfg, err := awsx.Config(context.Background(), s.URL, Region)
+	if err != nil {
+		t.Fatalf("aws config for moto: %v", err)
+	}
+	return cfg
+}
+
+// Env sets, for the test, the environment an AWS client needs to talk to moto: dummy
+// credentials, region us-east-1, no shared config files, no instance metadata.
+func Env(t testing.TB) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID":           "testing",
+		"AWS_SECRET_ACCESS_KEY":       "testing",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_REGION":                  Region,
+		"AWS_DEFAULT_REGION":          Region,
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             "/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	} {
+		t.Setenv(k, v)
+	}
+}
