@@ -25,6 +25,14 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
 
+## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data
+## (make bench SIZE=1GiB REPS=5); prints MB/s, peak RSS and ratios, writes bench/results/*.json.
+## Not part of `make test`.
+SIZE ?= 256MiB
+REPS ?= 3
+bench: scatter
+	cd bench && $(GO) run . --size $(SIZE) --reps $(REPS) --scatter ../$(BIN)/scatter
+
 ## build: one linux/arm64 bootstrap per function, through the targets `sam build` calls
 build:
 	@for f in Splitter Mapper Reducer Api; do \

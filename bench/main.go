@@ -1,0 +1,534 @@
+// Command bench times `scatter run` for each job side by side with peers on the
+// same generated file (LC_ALL=C wc -w and mawk for wordcount, grep -E for grep,
+// DuckDB with 2 threads for groupby and select), checks that the outputs agree
+// where they are comparable, prints MB/s, peak RSS and ratios, and writes the
+// figures as JSON under results/ for the history.
+//
+// It lives in a module of its own so that DuckDB's cgo bindings never enter the
+// product's module. `make bench SIZE=1GiB` runs it.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "duckdb" {
+		if err := runDuckDB(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench duckdb:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	size      string
+	scatter   string
+	data      string
+	results   string
+	reps      int
+	jobs      string
+	chunkSize string
+	mapperRSS bool
+}
+
+// Measure is one timed command: a scatter job or a peer.
+type Measure struct {
+	Job     string    `json:"job"`
+	Tool    string    `json:"tool"` // "scatter" or the peer's name
+	Command string    `json:"command"`
+	Bytes   int64     `json:"bytes"`
+	Seconds []float64 `json:"seconds"` // every repetition
+	Median  float64   `json:"medianSeconds"`
+	MBps    float64   `json:"mbPerSecond"` // bytes / median, in 10^6 bytes per second
+	// PeakRSSMiB is the largest peak resident set of the repetitions.
+	PeakRSSMiB float64 `json:"peakRssMiB"`
+	// Ratio is scatter's MB/s over this peer's (only on peers).
+	Ratio  float64 `json:"ratioScatterOverPeer,omitempty"`
+	Agrees *bool   `json:"outputAgrees,omitempty"`
+	Note   string  `json:"note,omitempty"`
+}
+
+// Report is one run of the benchmark, written to results/.
+type Report struct {
+	When      time.Time `json:"when"`
+	Commit    string    `json:"commit"`
+	Size      string    `json:"size"`
+	Cores     int       `json:"cores"`
+	Reps      int       `json:"reps"`
+	ChunkSize string    `json:"chunkSize"`
+	Load      string    `json:"loadAverageBefore"`
+	Measures  []Measure `json:"measures"`
+	// MapperRSS is the peak RSS of `scatter run` with the whole file as one
+	// chunk and one mapper: the bound of one mapper invocation whatever the chunk size.
+	MapperRSS []Measure `json:"mapperRss,omitempty"`
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var c config
+	fs.StringVar(&c.size, "size", "256MiB", "size of each generated input (bytes or KiB MiB GiB ...)")
+	fs.StringVar(&c.scatter, "scatter", "../bin/scatter", "the scatter binary")
+	fs.StringVar(&c.data, "data", "../testdata/generated/bench", "where the generated inputs are kept")
+	fs.StringVar(&c.results, "results", "results", "where the JSON history goes (empty: none)")
+	fs.IntVar(&c.reps, "reps", 3, "repetitions of every command; the median is reported")
+	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select", "jobs to run")
+	fs.StringVar(&c.chunkSize, "chunk-size", "64MiB", "scatter's --chunk-size")
+	fs.BoolVar(&c.mapperRSS, "mapper-rss", true, "also measure one mapper over the whole file as one chunk")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	scatter, err := filepath.Abs(c.scatter)
+	if err != nil {
+		return err
+	}
+	c.scatter = scatter
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.data, 0o755); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "scatter-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	rep := Report{When: time.Now().UTC(), Commit: gitCommit(), Size: c.size, Cores: runtime.NumCPU(), Reps: c.reps, ChunkSize: c.chunkSize, Load: loadAvg()}
+	for _, job := range strings.Split(c.jobs, ",") {
+		b, ok := suites[job]
+		if !ok {
+			return fmt.Errorf("unknown job %q", job)
+		}
+		input, err := generate(c, b.kind)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Stat(input)
+		if err != nil {
+			return err
+		}
+		warm(input)
+		env := &suiteEnv{c: c, self: self, input: input, size: fi.Size(), work: filepath.Join(work, job)}
+		if err := os.MkdirAll(env.work, 0o755); err != nil {
+			return err
+		}
+		ms, mapper, err := b.run(env)
+		if err != nil {
+			return fmt.Errorf("%s: %w", job, err)
+		}
+		for i := 1; i < len(ms); i++ {
+			ms[i].Ratio = ms[0].MBps / ms[i].MBps
+		}
+		printMeasures(ms)
+		if mapper != nil {
+			fmt.Printf("  one mapper over the whole %s file as one chunk: peak RSS %.0f MiB\n", c.size, mapper.PeakRSSMiB)
+			rep.MapperRSS = append(rep.MapperRSS, *mapper)
+		}
+		rep.Measures = append(rep.Measures, ms...)
+	}
+	if c.results == "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.results, 0o755); err != nil {
+		return err
+	}
+	name := filepath.Join(c.results, fmt.Sprintf("%s-%s.json", rep.When.Format("20060102T150405Z"), c.size))
+	out, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(name, append(out, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("results: %s\n", name)
+	return nil
+}
+
+func printMeasures(ms []Measure) {
+	for _, m := range ms {
+		ratio := ""
+		if m.Ratio != 0 {
+			ratio = fmt.Sprintf("scatter/peer %.2fx", m.Ratio)
+		}
+		agree := ""
+		if m.Agrees != nil {
+			agree = map[bool]string{true: "output agrees", false: "OUTPUT DIFFERS"}[*m.Agrees]
+		}
+		spread := ""
+		if len(m.Seconds) > 1 {
+			spread = fmt.Sprintf("(%.2f-%.2fs)", slices.Min(m.Seconds), slices.Max(m.Seconds))
+		}
+		fmt.Printf("%-10s %-16s %8.1f MB/s  %6.2fs %-15s  RSS %6.0f MiB  %-20s %s %s\n",
+			m.Job, m.Tool, m.MBps, m.Median, spread, m.PeakRSSMiB, ratio, agree, m.Note)
+	}
+}
+
+// generate writes the input of kind at the configured size once; later runs reuse it.
+func generate(c config, kind string) (string, error) {
+	ext := map[string]string{"text": "txt", "uservisits": "csv"}[kind]
+	path := filepath.Join(c.data, fmt.Sprintf("%s-%s.%s", kind, c.size, ext))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	fmt.Printf("generating %s (%s)\n", path, c.size)
+	cmd := exec.Command(c.scatter, "gen", "--kind", kind, "--size", c.size, "--seed", "1", "--out", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("scatter gen: %w", err)
+	}
+	return path, nil
+}
+
+// warm reads the file once so every tool finds it in the page cache.
+func warm(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = io.CopyBuffer(io.Discard, f, make([]byte, 1<<20))
+}
+
+type suiteEnv struct {
+	c     config
+	self  string
+	input string
+	size  int64
+	work  string
+	runs  int
+}
+
+type suite struct {
+	kind string
+	run  func(e *suiteEnv) (ms []Measure, mapper *Measure, err error)
+}
+
+// timed runs argv reps times (stdout to outFile, or discarded) and returns the measure.
+func (e *suiteEnv) timed(job, tool string, argv []string, env []string, outFile string) (Measure, error) {
+	m := Measure{Job: job, Tool: tool, Command: strings.Join(argv, " "), Bytes: e.size}
+	for r := 0; r < e.c.reps; r++ {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = append(os.Environ(), env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if outFile != "" {
+			f, err := os.Create(outFile)
+			if err != nil {
+				return m, err
+			}
+			cmd.Stdout = f
+			defer f.Close()
+		}
+		start := time.Now()
+		err := cmd.Run()
+		secs := time.Since(start).Seconds()
+		if err != nil && !(tool == "grep -E" && cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 1) {
+			return m, fmt.Errorf("%s: %v: %s", m.Command, err, strings.TrimSpace(stderr.String()))
+		}
+		m.Seconds = append(m.Seconds, secs)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			m.PeakRSSMiB = math.Max(m.PeakRSSMiB, float64(ru.Maxrss)/1024)
+		}
+	}
+	s := slices.Clone(m.Seconds)
+	slices.Sort(s)
+	m.Median = s[len(s)/2]
+	m.MBps = float64(e.size) / 1e6 / m.Median
+	return m, nil
+}
+
+// scatter times `scatter run` for job with a fresh state directory every time,
+// and returns the measure, the output path and the last summary.
+func (e *suiteEnv) scatter(job string, jobArgs []string, extra ...string) (Measure, string, summary, error) {
+	out := filepath.Join(e.work, "scatter.out")
+	script := filepath.Join(e.work, "run.sh")
+	// A fresh state directory per repetition, so no run reuses another's job.
+	argv := append([]string{e.c.scatter, "run", "--job", job, "--input", e.input, "--output", out,
+		"--chunk-size", e.c.chunkSize, "--json"}, jobArgs...)
+	argv = append(argv, extra...)
+	body := fmt.Sprintf("#!/bin/sh\nrm -rf %q\nexec %s --state-dir %q\n", e.work+"/state", shellJoin(argv), e.work+"/state")
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		return Measure{}, "", summary{}, err
+	}
+	jsonOut := filepath.Join(e.work, "summary.json")
+	m, err := e.timed(job, "scatter", []string{script}, nil, jsonOut)
+	m.Command = shellJoin(argv)
+	if err != nil {
+		return m, "", summary{}, err
+	}
+	var s summary
+	b, err := os.ReadFile(jsonOut)
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	return m, out, s, err
+}
+
+// mapperRSS runs scatter with the whole file as one chunk and one mapper.
+func (e *suiteEnv) mapperRSS(job string, jobArgs []string) (*Measure, error) {
+	if !e.c.mapperRSS {
+		return nil, nil
+	}
+	saved := e.c
+	e.c.reps, e.c.chunkSize = 1, strconv.FormatInt(e.size, 10)
+	defer func() { e.c = saved }()
+	m, _, _, err := e.scatter(job, jobArgs, "--concurrency", "1")
+	if err != nil {
+		return nil, err
+	}
+	m.Tool, m.Note = "scatter 1 chunk", "whole file as one chunk, --concurrency 1"
+	return &m, nil
+}
+
+type summary struct {
+	RecordsIn  int64 `json:"recordsIn"`
+	RecordsOut int64 `json:"recordsOut"`
+	Chunks     int   `json:"chunks"`
+}
+
+func shellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+func agrees(ok bool) *bool { return &ok }
+
+func lookPath(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
+}
+
+var suites = map[string]suite{
+	"wordcount": {kind: "text", run: benchWordcount},
+	"grep":      {kind: "text", run: benchGrep},
+	"groupby":   {kind: "uservisits", run: benchGroupby},
+	"select":    {kind: "uservisits", run: benchSelect},
+}
+
+func benchWordcount(e *suiteEnv) ([]Measure, *Measure, error) {
+	sm, out, _, err := e.scatter("wordcount", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	words, distinct, err := sumCounts(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms := []Measure{sm}
+	wcOut := filepath.Join(e.work, "wc.out")
+	wm, err := e.timed("wordcount", "wc -w", []string{"wc", "-w", e.input}, []string{"LC_ALL=C"}, wcOut)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b, err := os.ReadFile(wcOut); err == nil {
+		f := strings.Fields(string(b))
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		wm.Agrees = agrees(n == words)
+		wm.Note = fmt.Sprintf("wc -w %d words, scatter sum of counts %d", n, words)
+	}
+	ms = append(ms, wm)
+	if lookPath("mawk") {
+		awkOut := filepath.Join(e.work, "mawk.out")
+		prog := `{for(i=1;i<=NF;i++)c[$i]++} END{for(w in c)print w "\t" c[w]}`
+		am, err := e.timed("wordcount", "mawk", []string{"mawk", prog, e.input}, []string{"LC_ALL=C"}, awkOut)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, d, err := sumCounts(awkOut)
+		if err == nil {
+			// mawk splits on space, tab and newline only; the generated text has no \r\v\f.
+			am.Agrees = agrees(n == words && d == distinct)
+			am.Note = fmt.Sprintf("per-word counts: %d distinct", d)
+		}
+		ms = append(ms, am)
+	} else {
+		fmt.Println("  mawk not installed: skipped (apt-get install mawk)")
+	}
+	mapper, err := e.mapperRSS("wordcount", nil)
+	return ms, mapper, err
+}
+
+// sumCounts reads word<TAB>count lines and returns the total and the number of lines.
+func sumCounts(path string) (total, lines int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 1<<20), 1<<30)
+	for s.Scan() {
+		l := s.Bytes()
+		i := bytes.LastIndexByte(l, '\t')
+		n, err := strconv.ParseInt(string(l[i+1:]), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: bad line %q", path, l)
+		}
+		total += n
+		lines++
+	}
+	return total, lines, s.Err()
+}
+
+// grepPattern has a literal prefix, as the issue's goal names.
+const grepPattern = "zq[a-z]*e"
+
+func benchGrep(e *suiteEnv) ([]Measure, *Measure, error) {
+	sm, out, _, err := e.scatter("grep", []string{"--pattern", grepPattern})
+	if err != nil {
+		return nil, nil, err
+	}
+	grepOut := filepath.Join(e.work, "grep.out")
+	gm, err := e.timed("grep", "grep -E", []string{"grep", "-E", grepPattern, e.input}, []string{"LC_ALL=C"}, grepOut)
+	if err != nil {
+		return nil, nil, err
+	}
+	same, err := sameFile(out, grepOut)
+	if err != nil {
+		return nil, nil, err
+	}
+	gm.Agrees = agrees(same)
+	gm.Note = "byte-identical output compared"
+	mapper, err := e.mapperRSS("grep", []string{"--pattern", grepPattern})
+	return []Measure{sm, gm}, mapper, err
+}
+
+func sameFile(a, b string) (bool, error) {
+	x, err := os.ReadFile(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := os.ReadFile(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(x, y), nil
+}
+
+// The queries, after the AMPLab Big Data Benchmark: Q2 groups by an IP prefix,
+// Q1 filters on a value.
+const (
+	q2Key       = "sourceIP:8"
+	selectValue = "990"
+)
+
+func benchGroupby(e *suiteEnv) ([]Measure, *Measure, error) {
+	args := []string{"--key", q2Key, "--agg", "sum:adRevenue"}
+	sm, out, sum, err := e.scatter("groupby", args)
+	if err != nil {
+		return nil, nil, err
+	}
+	sql := fmt.Sprintf(`COPY (SELECT SUBSTR(sourceIP,1,8) AS key, SUM(adRevenue) AS sum_adRevenue FROM read_csv('%s', header=true) GROUP BY key ORDER BY key) TO '%s' (HEADER)`,
+		e.input, filepath.Join(e.work, "duck.csv"))
+	dm, err := e.duck("groupby", sql)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, total, err := csvSum(out)
+	if err == nil {
+		drows, dtotal, derr := csvSum(filepath.Join(e.work, "duck.csv"))
+		if derr == nil {
+			dm.Agrees = agrees(rows == drows && rows == sum.RecordsOut && math.Abs(total-dtotal) <= 1e-9*math.Abs(total)+1e-6)
+			dm.Note = fmt.Sprintf("%d groups; total of sums %.2f (scatter exact) vs %.2f (DuckDB double)", rows, total, dtotal)
+		}
+	}
+	mapper, err := e.mapperRSS("groupby", args)
+	return []Measure{sm, dm}, mapper, err
+}
+
+func benchSelect(e *suiteEnv) ([]Measure, *Measure, error) {
+	args := []string{"--where", "adRevenue > " + selectValue, "--columns", "sourceIP,adRevenue"}
+	sm, _, sum, err := e.scatter("select", args)
+	if err != nil {
+		return nil, nil, err
+	}
+	duckOut := filepath.Join(e.work, "duck.csv")
+	sql := fmt.Sprintf(`COPY (SELECT sourceIP, adRevenue FROM read_csv('%s', header=true) WHERE adRevenue > %s) TO '%s' (HEADER)`,
+		e.input, selectValue, duckOut)
+	dm, err := e.duck("select", sql)
+	if err != nil {
+		return nil, nil, err
+	}
+	// DuckDB reads adRevenue as a double and writes it back in its own format;
+	// scatter writes each value as it stood, so the rows are compared by count.
+	if drows, _, err := csvSum(duckOut); err == nil {
+		dm.Agrees = agrees(drows == sum.RecordsOut)
+		dm.Note = fmt.Sprintf("%d rows selected", drows)
+	}
+	mapper, err := e.mapperRSS("select", args)
+	return []Measure{sm, dm}, mapper, err
+}
+
+// csvSum returns the data rows of a key,value CSV and the sum of the values.
+func csvSum(path string) (rows int64, total float64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	first := true
+	for s.Scan() {
+		if first {
+			first = false
+			continue
+		}
+		l := s.Text()
+		v, err := strconv.ParseFloat(l[strings.LastIndexByte(l, ',')+1:], 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: bad line %q", path, l)
+		}
+		total += v
+		rows++
+	}
+	return rows, total, s.Err()
+}
+
+// duck times a DuckDB query in a child process of this binary (so its peak RSS is its own).
+func (e *suiteEnv) duck(job, sql string) (Measure, error) {
+	m, err := e.timed(job, "duckdb 2 threads", []string{e.self, "duckdb", "--threads", "2", "--sql", sql}, nil, "")
+	if err != nil && errors.Is(err, exec.ErrNotFound) {
+		return m, fmt.Errorf("duckdb runner: %w", err)
+	}
+	return m, err
+}
+
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}

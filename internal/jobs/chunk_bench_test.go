@@ -1,0 +1,88 @@
+package jobs_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/split"
+)
+
+// chunkFile returns a generated file of kind, SCATTER_BENCH_CHUNK bytes
+// (default 16 MiB), written once per benchmark run.
+func chunkFile(b *testing.B, kind string) (path string, size int64) {
+	b.Helper()
+	size = 16 << 20
+	if v := os.Getenv("SCATTER_BENCH_CHUNK"); v != "" {
+		n, err := plan.ParseSize(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = n
+	}
+	path = filepath.Join(b.TempDir(), kind)
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := datagen.Kinds[kind](f, size, 1); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, fi.Size()
+}
+
+// BenchmarkChunk measures a whole chunk as a mapper runs it: the ranged read
+// through the blob store, the record scanner, the job's mapper and its
+// encoded partial. Profile it with -cpuprofile.
+func BenchmarkChunk(b *testing.B) {
+	store := blob.NewMux(nil)
+	for _, c := range benchCases {
+		b.Run(c.name, func(b *testing.B) {
+			path, size := chunkFile(b, c.kind)
+			j, err := jobs.New(c.job, c.p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			part := plan.Part{Source: path, URL: path, Start: 0, End: size, Size: size}
+			ctx := context.Background()
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m := j.NewMapper()
+				jp := jobs.Part{Source: path}
+				if j.NeedsHeader() {
+					if jp.Header, err = split.Header(ctx, store, part); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := m.StartPart(jp); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := split.Part(ctx, store, part, m.Record); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := m.Finish(discard{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error)       { return len(p), nil }
+func (discard) WriteString(s string) (int, error) { return len(s), nil }
