@@ -7,7 +7,7 @@ SAMPLE        := testdata/generated/corpus.txt
 RUN_OUTPUT    := out/wordcount.tsv
 LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
 
-.PHONY: run test build build-local local lint bench deploy clean scatter \
+.PHONY: run test chaos build build-local local lint bench deploy clean scatter \
 	build-SplitterFunction build-MapperFunction build-ReducerFunction build-ApiFunction
 
 ## run: build the CLI, generate sample data and run a wordcount end to end (no AWS, no Docker)
@@ -32,6 +32,11 @@ SIZE ?= 256MiB
 REPS ?= 3
 bench: scatter
 	cd bench && $(GO) run . --size $(SIZE) --reps $(REPS) --scatter ../$(BIN)/scatter
+
+## chaos: the seeded chaos suite at length: make chaos RUNS=1000 (seeded runs per job)
+RUNS ?= 50
+chaos:
+	$(GO) test -count=1 -timeout 0 -run 'TestChaos$$' ./cmd/scatter -v -args -chaos.runs=$(RUNS) | grep -v '^=== \|^    --- PASS'
 
 ## build: one linux/arm64 bootstrap per function, through the targets `sam build` calls
 build:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,7 +35,10 @@ func chaosFaults() string {
 	return strings.Join(parts, ",")
 }
 
-var jobIDPattern = regexp.MustCompile(`job ([a-z]+-[0-9a-f]{24})`)
+var (
+	jobIDPattern    = regexp.MustCompile(`job ([a-z]+-[0-9a-f]{24})`)
+	injectedPattern = regexp.MustCompile(`faults injected: (.*)`)
+)
 
 // TestChaos: for every job, seeded runs with every fault enabled end, after
 // as many resumes as they need, with output byte-identical to the reference.
@@ -44,6 +48,16 @@ func TestChaos(t *testing.T) {
 	spec := chaosFaults()
 	var passed, failed, resumes atomic.Int64
 	var seeds []string
+	injected := map[string]int64{}
+	count := func(stderr string) {
+		for _, m := range injectedPattern.FindAllStringSubmatch(stderr, -1) {
+			for _, kv := range strings.Fields(m[1]) {
+				name, n, _ := strings.Cut(kv, "=")
+				v, _ := strconv.ParseInt(n, 10, 64)
+				injected[name] += v
+			}
+		}
+	}
 	for _, c := range f.cases() {
 		job, p := params(t, c.args)
 		want, err := reference.Run(job, p, c.ref)
@@ -64,17 +78,20 @@ func TestChaos(t *testing.T) {
 					return args
 				}
 				_, stderr, err := runCLI(t, runArgs(seed)...)
+				count(stderr)
 				for attempt := 1; err != nil && attempt <= 12; attempt++ {
 					retrySeed := seed + uint64(attempt)*7919
 					resumes.Add(1)
 					m := jobIDPattern.FindStringSubmatch(err.Error())
-					if m == nil || strings.Contains(err.Error(), `"PlanFailed"`) {
+					if m == nil {
 						// The job was never planned: the user runs the same command again.
 						_, stderr, err = runCLI(t, runArgs(retrySeed)...)
+						count(stderr)
 						continue
 					}
 					_, stderr, err = runCLI(t, "resume", m[1], "--state-dir", state, "--concurrency", "8",
 						"--faults", spec, "--fault-seed", fmt.Sprint(retrySeed))
+					count(stderr)
 				}
 				if err != nil {
 					failed.Add(1)
@@ -89,6 +106,15 @@ func TestChaos(t *testing.T) {
 			})
 		}
 	}
-	fmt.Printf("chaos: %d passed, %d failed\n", passed.Load(), failed.Load())
+	var total int64
+	var kinds []string
+	for _, f := range faults.Catalog {
+		total += injected[f.Name]
+		kinds = append(kinds, fmt.Sprintf("%s=%d", f.Name, injected[f.Name]))
+	}
+	fmt.Printf("chaos: %d passed, %d failed; %d faults injected: %s\n", passed.Load(), failed.Load(), total, strings.Join(kinds, " "))
+	if total < int64(10*len(seeds)) {
+		t.Errorf("only %d faults injected in %d runs: the suite is not exercising the fault paths", total, len(seeds))
+	}
 	t.Logf("chaos seeds: %s; resumes needed: %d", strings.Join(seeds, " "), resumes.Load())
 }

@@ -97,7 +97,11 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return fmt.Errorf("interrupted; committed chunks are kept in %s: finish with 'scatter resume JOBID --state-dir %s'", o.stateDir, o.stateDir)
+			id := "JOBID"
+			if je := (*engine.JobError)(nil); errors.As(err, &je) {
+				id = je.JobID
+			}
+			return fmt.Errorf("interrupted; job %s keeps its committed chunks in %s: finish it with 'scatter resume %s --state-dir %s'", id, o.stateDir, id, o.stateDir)
 		}
 		return err
 	}

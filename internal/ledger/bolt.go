@@ -142,6 +142,25 @@ func (b *Bolt) Job(ctx context.Context, jobID string) (Job, error) {
 	return out, nil
 }
 
+// Jobs returns every job item in the ledger, sorted by ID.
+func (b *Bolt) Jobs(ctx context.Context) ([]Job, error) {
+	var out []Job
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(jobsBucket).ForEach(func(_, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return err
+			}
+			out = append(out, j)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return out, nil // bbolt iterates keys in byte order
+}
+
 // Commit records the chunk's commit unless one is stored, and returns the winner.
 func (b *Bolt) Commit(ctx context.Context, c Commit) (Commit, bool, error) {
 	if err := checkCommit(c); err != nil {

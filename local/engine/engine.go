@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -105,13 +106,17 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		e.mu.Lock()
 		id := e.jobID
 		e.mu.Unlock()
+		// A Map failure's own cause says only that the threshold was passed;
+		// the first failed chunk says why. A handler's cause is JSON: keep its message.
+		var f *asl.Failure
+		switch {
+		case firstMapFailure != nil:
+			err = fmt.Errorf("a chunk failed: %s: %s", firstMapFailure.Name, causeText(firstMapFailure.Cause))
+		case errors.As(err, &f):
+			err = fmt.Errorf("%s: %s", f.Name, causeText(f.Cause))
+		}
 		if id != "" {
 			err = &JobError{JobID: id, Err: err}
-		}
-		// A Map failure's own cause says only that the threshold was passed;
-		// the first failed chunk says why.
-		if firstMapFailure != nil {
-			return Result{}, fmt.Errorf("%w (first failed chunk: %s: %s)", err, firstMapFailure.Name, causeText(firstMapFailure.Cause))
 		}
 		return Result{}, err
 	}

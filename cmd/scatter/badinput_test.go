@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/jobs/reference"
+)
+
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func gzipped(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestAwkwardInputsSucceed: inputs that are legal but awkward give the
+// reference output whatever the chunk size.
+func TestAwkwardInputsSucceed(t *testing.T) {
+	dir := t.TempDir()
+	long := bytes.Repeat([]byte("longword "), 400) // 3,600 bytes: longer than every chunk below
+	var big bytes.Buffer
+	for i := range 3000 {
+		big.WriteString(strings.Repeat("z", i%13) + " gz\n")
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		args []string
+	}{
+		{"empty input", nil, []string{"--job", "wordcount"}},
+		{"no final newline", []byte("a b\nc d e"), []string{"--job", "wordcount"}},
+		{"CRLF", []byte("a b\r\nc\r\n\r\nd a\r\n"), []string{"--job", "grep", "--pattern", "a"}},
+		{"record longer than the chunk", append(append([]byte("x y\n"), long...), "\nshort\n"...), []string{"--job", "wordcount"}},
+		{"NUL bytes and invalid UTF-8", []byte("a\x00b \xff\xfe c\n\x00\n\xc3\x28 ok\n"), []string{"--job", "wordcount"}},
+		{"gzip read whole", gzipped(t, big.Bytes()), []string{"--job", "wordcount"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			name := "in.txt"
+			plain := c.data
+			if c.name == "gzip read whole" {
+				name, plain = "in.txt.gz", big.Bytes()
+			}
+			in := writeFile(t, t.TempDir(), name, c.data)
+			job, p := params(t, c.args)
+			want, err := reference.Run(job, p, []reference.Input{{Source: in, Data: plain}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, size := range []string{"16", "1KiB", "64MiB"} {
+				out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+"-"+size)
+				args := append([]string{"run", "--input", in, "--output", out, "--chunk-size", size, "--state-dir", t.TempDir()}, c.args...)
+				if _, stderr, err := runCLI(t, args...); err != nil {
+					t.Fatalf("chunk size %s: %v\n%s", size, err, stderr)
+				}
+				if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+					t.Fatalf("chunk size %s: output %q, want %q", size, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestMalformedRecordsSkippedAndCounted: bad CSV and JSON lines are skipped and
+// counted in the summary by default; --strict fails naming the source and offset.
+func TestMalformedRecordsSkippedAndCounted(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeFile(t, dir, "bad.csv", []byte("a,b\n1,x\n2,\"open\n3,y\n"))
+	jsonl := writeFile(t, dir, "bad.jsonl", []byte("{\"a\":1,\"b\":\"x\"}\n{\"a\":\n{\"a\":3,\"b\":\"y\"}\n"))
+	for _, c := range []struct {
+		name, input string
+		args        []string
+		offset      string
+	}{
+		{"csv", csv, []string{"--job", "select", "--where", "a > 0", "--columns", "a,b"}, "byte 8"},
+		{"jsonl", jsonl, []string{"--job", "select", "--format", "jsonl", "--where", "a > 0", "--columns", "a,b"}, "byte 16"},
+		{"groupby non-numeric", writeFile(t, dir, "nan.csv", []byte("k,v\nx,1\nx,abc\ny,2\n")), []string{"--job", "groupby", "--key", "k", "--agg", "sum:v"}, "byte 8"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.csv")
+			stdout, stderr, err := runCLI(t, append([]string{"run", "--input", c.input, "--output", out, "--state-dir", t.TempDir(), "--json"}, c.args...)...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, stderr)
+			}
+			var sum struct {
+				Skipped int64 `json:"skipped"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.Skipped != 1 {
+				t.Fatalf("summary %s (%v): want 1 skipped record", stdout, err)
+			}
+			_, _, err = runCLI(t, append([]string{"run", "--strict", "--input", c.input, "--output", out + ".strict", "--state-dir", t.TempDir()}, c.args...)...)
+			if err == nil || !strings.Contains(err.Error(), c.input) || !strings.Contains(err.Error(), c.offset) {
+				t.Fatalf("--strict: %v, want an error naming %s and %s", err, c.input, c.offset)
+			}
+		})
+	}
+}
+
+// TestBadInputFails: every bad input fails with a one-line error naming it, and
+// a failed job leaves an earlier output at the same place untouched.
+func TestBadInputFails(t *testing.T) {
+	dir := t.TempDir()
+	text := []byte(strings.Repeat("some words here\n", 200))
+	good := writeFile(t, dir, "good.txt", text)
+	truncated := gzipped(t, bytes.Repeat([]byte("many many words\n"), 20000))
+	big := writeFile(t, dir, "big.txt", bytes.Repeat([]byte("x\n"), 60_000))
+	for _, c := range []struct {
+		name  string
+		args  []string
+		wants []string
+	}{
+		{"missing object", []string{"--input", filepath.Join(dir, "nope.txt")}, []string{"nope.txt"}},
+		{"corrupt gzip", []string{"--input", writeFile(t, dir, "corrupt.gz", []byte("this is not gzip\n"))}, []string{"corrupt.gz", "gzip"}},
+		{"truncated gzip", []string{"--input", writeFile(t, dir, "trunc.gz", truncated[:len(truncated)/2])}, []string{"trunc.gz", "corrupt gzip"}},
+		{"plan over the chunk cap", []string{"--input", big, "--chunk-size", "1"}, []string{"over the cap"}},
+		{"dot-dot key", []string{"--input", "s3://bucket/a/../b.txt"}, []string{`".."`, "s3://bucket/a/../b.txt"}},
+		{"control character", []string{"--input", good + "\x01x"}, []string{"control character"}},
+		{"key over 1024 bytes", []string{"--input", "s3://bucket/" + strings.Repeat("k", 1100)}, []string{"1024"}},
+		{"output overwrites input", []string{"--input", good, "--output", good}, []string{"overwrite", good}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.tsv")
+			if err := os.WriteFile(out, []byte("an earlier job's output\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"run", "--job", "wordcount", "--output", out, "--state-dir", t.TempDir()}, c.args...)
+			_, _, err := runCLI(t, args...)
+			if err == nil {
+				t.Fatalf("want an error naming %q, got success", c.wants)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Errorf("the error is not one line: %q", msg)
+			}
+			for _, w := range c.wants {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not name %q", msg, w)
+				}
+			}
+			if got, _ := os.ReadFile(out); string(got) != "an earlier job's output\n" {
+				t.Errorf("the failed job changed the earlier output: %q", got)
+			}
+			if got, _ := os.ReadFile(good); !bytes.Equal(got, text) {
+				t.Error("the failed job changed an input")
+			}
+		})
+	}
+}
