@@ -23,6 +23,9 @@ Usage:
                           start a job on a deployed stack (or on 'scatter local up')
   scatter status JOBID    status, progress and output of a submitted job
   scatter wait JOBID      wait for a submitted job to finish
+  scatter report JOBID [--html FILE]
+                          what a job did: attempts, retries, stragglers, throughput, cost
+                          (--state-dir DIR, or --stack NAME / --remote for a deployed stack)
   scatter faults          list the fault names for --faults
   scatter local up        a local AWS (moto + the real Lambda binaries) in the foreground
   scatter local invoke FUNCTION --event FILE
@@ -82,6 +85,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdStatus(ctx, args[1:], stdout, stderr)
 	case "wait":
 		return cmdWait(ctx, args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "faults":
 		return cmdFaults(stdout)
 	case "gen":

@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/metrics"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
@@ -47,6 +48,7 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 		WorkBucket:    os.Getenv(EnvWorkBucket),
 		TriggerBucket: os.Getenv(EnvTriggerBucket),
 		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", function),
+		Metrics:       metrics.NewWriter(os.Stdout),
 	}
 	var err error
 	if v := os.Getenv(EnvDefaultChunkSize); v != "" {

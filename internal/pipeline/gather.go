@@ -39,6 +39,7 @@ type Summary struct {
 	Started        time.Time `json:"started"`
 	Finished       time.Time `json:"finished"`
 	WallSeconds    float64   `json:"wallSeconds"`
+	Observed
 }
 
 // SummaryLocation is where the summary of a job whose output is output goes.
@@ -65,10 +66,12 @@ func (in GatherInput) validate() error {
 // committed partials (in a tree when there are more than FanIn), writes the
 // final output and its summary, then marks the job succeeded. With Failure set
 // it records the failure instead.
-func (h *Handler) Gather(ctx context.Context, in GatherInput) (GatherOutput, error) {
+func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput, err error) {
 	if in.Failure != nil {
 		return h.recordFailure(ctx, in)
 	}
+	rec := h.beginAttempt(ctx, PhaseGather, in.JobID, in.Work, -1)
+	defer func() { rec.endGather(ctx, h, res, err) }()
 	if err := in.validate(); err != nil {
 		return GatherOutput{}, err
 	}
@@ -166,6 +169,7 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (GatherOutput, err
 	if json.Unmarshal([]byte(j.Spec), &spec) == nil {
 		sum.Inputs = spec.Inputs
 	}
+	h.observe(ctx, in, rec, &sum)
 	summaryJSON, _ := json.MarshalIndent(sum, "", "  ")
 	if err := h.Store.Put(ctx, SummaryLocation(in.Output), strings.NewReader(string(summaryJSON)+"\n")); err != nil {
 		return GatherOutput{}, retryable("gather %s: write summary: %v", in.JobID, err)

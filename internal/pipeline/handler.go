@@ -18,6 +18,7 @@ import (
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/metrics"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/split"
 )
@@ -50,6 +51,8 @@ type Handler struct {
 	Now func() time.Time
 	// Faults injects the handler-level faults (crashes, duplicates, stragglers); nil injects none.
 	Faults *faults.Set
+	// Metrics receives the handlers' CloudWatch EMF lines; nil emits none.
+	Metrics *metrics.Writer
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -68,7 +71,9 @@ func (h *Handler) now() time.Time {
 
 // Plan is the splitter: it validates the submission, resolves the inputs,
 // cuts them into chunks, opens the job in the ledger and writes the manifest.
-func (h *Handler) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
+func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err error) {
+	rec := h.beginAttempt(ctx, PhasePlan, "", "", -1)
+	defer func() { rec.endPlan(ctx, h, res, err) }()
 	if _, err := jobs.New(in.Job, in.Params); err != nil {
 		return PlanOutput{}, inputErrorf("plan: %v", err)
 	}
@@ -202,6 +207,7 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
 	if err := in.validate(); err != nil {
 		return MapResult{}, err
 	}
+	ctx = withAttemptStart(ctx, h.now())
 	fk := fmt.Sprintf("%s/%d", in.JobID, in.Chunk.Index)
 	if err := h.Faults.Sleep(ctx, "mapper.slow", fk); err != nil {
 		return MapResult{}, retryable("map %s: %v", fk, err)
@@ -222,7 +228,9 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
 	return res, err
 }
 
-func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (MapResult, error) {
+func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (res MapResult, err error) {
+	rec := h.beginAttempt(ctx, PhaseMap, in.JobID, in.Work, in.Chunk.Index)
+	defer func() { rec.endMap(ctx, h, res, err) }()
 	log := h.log().With("jobId", in.JobID, "chunk", in.Chunk.Index)
 	if c, err := h.Ledger.Chunk(ctx, in.JobID, in.Chunk.Index); err == nil {
 		log.InfoContext(ctx, "chunk already committed", "attempt", c.Attempt)
