@@ -19,6 +19,9 @@ gather the partial results into one output.
 Usage:
   scatter run --job JOB --input SRC [--input SRC ...] --output DST [job flags] [options]
   scatter resume JOBID    finish a failed or interrupted job (only uncommitted chunks run)
+  scatter query --job JOB --input SRC [...] [job flags] [--output DST] [--deadline D]
+                [--allow-partial=true|false] [--hedge=true|false] [--json]
+                          answer now: map every chunk in this process, no state machine or ledger
   scatter submit --job JOB --input s3://... [job flags] [--stack NAME]
                           start a job on a deployed stack (or on 'scatter local up')
   scatter status JOBID    status, progress and output of a submitted job
@@ -77,6 +80,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "resume":
 		return cmdResume(ctx, args[1:], stdout, stderr)
+	case "query":
+		return cmdQuery(ctx, args[1:], stdout, stderr)
 	case "local":
 		return cmdLocal(ctx, args[1:], stdout, stderr)
 	case "submit":

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/scattergather/scattergather/internal/api"
@@ -16,6 +17,7 @@ import (
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/query"
 )
 
 func main() {
@@ -38,6 +40,9 @@ func main() {
 		Ledger:  ledger.NewDynamo(awsx.DynamoClient(awsCfg), cfg.Table),
 		Store:   blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil }),
 		Log:     log,
+	}
+	if fn := os.Getenv(api.EnvMapperFunction); fn != "" {
+		svc.Mapper = &query.Lambda{Client: awslambda.NewFromConfig(awsCfg), Function: fn, Store: svc.Store}
 	}
 	slog.SetDefault(log)
 	lambda.Start(svc.Handle)

@@ -17,5 +17,5 @@ func main() {
 		slog.Error("init", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(h.Map)
+	lambda.Start(h.HandleMapper)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/query"
 )
 
 // The environment variables the api function reads; the template sets them and
@@ -113,6 +114,9 @@ type Service struct {
 	// Store stats the inputs (to derive the job ID) and reads sidecars; keys are
 	// locations (a *blob.Mux).
 	Store blob.Store
+	// Mapper maps the chunks of POST /query (the mapper function through the Lambda
+	// Invoke API); nil refuses queries.
+	Mapper query.Invoker
 	// Log receives structured logs; nil means slog.Default().
 	Log *slog.Logger
 }

@@ -51,7 +51,7 @@ func (s *Service) Handle(ctx context.Context, event json.RawMessage) (any, error
 	return nil, &EventError{Msg: "unrecognized event: want an API Gateway HTTP API (payload format 2.0) request or an S3 event notification"}
 }
 
-// HandleHTTP serves POST /jobs, GET /jobs/{id} and DELETE /jobs/{id}. Every answer is
+// HandleHTTP serves POST /jobs, GET /jobs/{id}, DELETE /jobs/{id} and POST /query. Every answer is
 // JSON; an error is {"message": "..."} with its status.
 func (s *Service) HandleHTTP(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	method, route, id, err := routeOf(req)
@@ -89,6 +89,8 @@ func (s *Service) HandleHTTP(ctx context.Context, req events.APIGatewayV2HTTPReq
 			return errorResponse(err)
 		}
 		return jsonResponse(http.StatusOK, st)
+	case route == "/query":
+		return s.handleQuery(ctx, method, req)
 	case route == "/jobs" || route == "/jobs/{id}":
 		return errorResponse(&Error{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("method %s is not allowed on %s", method, route)})
 	}

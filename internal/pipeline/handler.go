@@ -184,17 +184,24 @@ func (in MapInput) validate() error {
 		return inputErrorf("map %s: event has no job", in.JobID)
 	case !blob.IsS3(in.Work) || !strings.HasSuffix(in.Work, "/"):
 		return inputErrorf("map %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
-	case in.Chunk.Index < 0:
-		return inputErrorf("map %s: chunk index %d is negative", in.JobID, in.Chunk.Index)
-	case len(in.Chunk.Parts) == 0:
-		return inputErrorf("map %s: chunk %d has no parts", in.JobID, in.Chunk.Index)
 	}
-	for i, p := range in.Chunk.Parts {
+	return validateChunk(in.JobID, in.Chunk)
+}
+
+// validateChunk checks a chunk of the job or query id: its index and every part's location and range.
+func validateChunk(id string, c plan.Chunk) error {
+	switch {
+	case c.Index < 0:
+		return inputErrorf("map %s: chunk index %d is negative", id, c.Index)
+	case len(c.Parts) == 0:
+		return inputErrorf("map %s: chunk %d has no parts", id, c.Index)
+	}
+	for i, p := range c.Parts {
 		if err := plan.ValidateLocation(p.URL); err != nil {
-			return inputErrorf("map %s: chunk %d part %d: url %q: %v", in.JobID, in.Chunk.Index, i, p.URL, err)
+			return inputErrorf("map %s: chunk %d part %d: url %q: %v", id, c.Index, i, p.URL, err)
 		}
 		if p.Start < 0 || p.End < p.Start || p.End > p.Size {
-			return inputErrorf("map %s: chunk %d part %d: bad range [%d,%d) of %d bytes", in.JobID, in.Chunk.Index, i, p.Start, p.End, p.Size)
+			return inputErrorf("map %s: chunk %d part %d: bad range [%d,%d) of %d bytes", id, c.Index, i, p.Start, p.End, p.Size)
 		}
 	}
 	return nil
@@ -289,6 +296,24 @@ func committedResult(c ledger.Commit) MapResult {
 // mapChunk runs the job's mapper over every part of the chunk and writes the
 // partial result to key.
 func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key, fk string) (MapStats, error) {
+	m, st, err := h.runMapper(ctx, job, c)
+	if err != nil {
+		return st, err
+	}
+	if err := h.Faults.Err("mapper.crash.before-write", fk); err != nil {
+		return st, &RetryableError{Err: err}
+	}
+	err = h.putFrom(ctx, key, func(w io.Writer) error {
+		var err error
+		st.Stats, err = m.Finish(w)
+		return err
+	})
+	return st, err
+}
+
+// runMapper feeds every record the chunk owns to a new mapper of job and
+// returns it, ready to Finish.
+func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk) (jobs.Mapper, MapStats, error) {
 	m := job.NewMapper()
 	var st MapStats
 	for _, p := range c.Parts {
@@ -296,12 +321,12 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key,
 		if job.NeedsHeader() {
 			hdr, err := split.Header(ctx, h.Store, p)
 			if err != nil {
-				return st, partError(p, err)
+				return nil, st, partError(p, err)
 			}
 			part.Header = hdr
 		}
 		if err := m.StartPart(part); err != nil {
-			return st, inputErrorf("map: %s: %v", p.Source, err)
+			return nil, st, inputErrorf("map: %s: %v", p.Source, err)
 		}
 		ps, err := split.Part(ctx, h.Store, p, m.Record)
 		st.BytesRead += ps.BytesRead
@@ -309,20 +334,12 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key,
 			var re *jobs.RecordError
 			if errors.As(err, &re) {
 				re.Source = p.Source
-				return st, &RecordError{Msg: re.Error()}
+				return nil, st, &RecordError{Msg: re.Error()}
 			}
-			return st, partError(p, err)
+			return nil, st, partError(p, err)
 		}
 	}
-	if err := h.Faults.Err("mapper.crash.before-write", fk); err != nil {
-		return st, &RetryableError{Err: err}
-	}
-	err := h.putFrom(ctx, key, func(w io.Writer) error {
-		var err error
-		st.Stats, err = m.Finish(w)
-		return err
-	})
-	return st, err
+	return m, st, nil
 }
 
 // partError classifies a read failure: a missing object or corrupt data is the

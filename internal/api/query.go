@@ -1,0 +1,228 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/scattergather/scattergather/internal/query"
+)
+
+// EnvMapperFunction names the mapper function (name or ARN) POST /query invokes.
+const EnvMapperFunction = "MAPPER_FUNCTION"
+
+// Limits of POST /query.
+const (
+	// DefaultQueryDeadline applies to a query that names none.
+	DefaultQueryDeadline = 10 * time.Second
+	// MaxQueryDeadline keeps a query under API Gateway's 30 s integration timeout
+	// (and so under the api function's own timeout).
+	MaxQueryDeadline = 25 * time.Second
+	// MaxQueryResult is the largest result an answer carries: a Lambda response is at
+	// most 6 MB, and JSON escaping can grow the text.
+	MaxQueryResult = 4 << 20
+	// MaxQueryFanOut caps the chunks of one query (and so the mapper invocations it
+	// makes, hedges aside), so one question cannot take the account's concurrency.
+	MaxQueryFanOut = query.DefaultMaxFanOut
+	// DefaultQueryConcurrency is how many mapper invocations a query keeps in flight.
+	DefaultQueryConcurrency = query.DefaultConcurrency
+)
+
+// The query fields that are not job spec fields.
+const (
+	fieldDeadline     = "deadline"
+	fieldAllowPartial = "allowPartial"
+	fieldHedge        = "hedge"
+)
+
+// QueryRequest is a POST /query body: a job spec without an output (the answer carries
+// the result), plus deadline ("1500ms" or a number of milliseconds), allowPartial and
+// hedge (both default true):
+//
+//	{"job": "grep", "input": "s3://in/logs/", "pattern": "ERROR", "deadline": "2s"}
+type QueryRequest struct {
+	Spec
+	Deadline     time.Duration
+	AllowPartial bool
+	Hedge        bool
+}
+
+// ParseQuery decodes a POST /query body and checks its shape and limits.
+func ParseQuery(body []byte) (QueryRequest, error) {
+	q := QueryRequest{Deadline: DefaultQueryDeadline, AllowPartial: true, Hedge: true}
+	if len(body) > MaxBody {
+		return q, fmt.Errorf("query is %d bytes, over the limit of %d", len(body), MaxBody)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return q, fmt.Errorf("query is not a JSON object: %v", err)
+	}
+	if raw, ok := fields[fieldDeadline]; ok {
+		d, err := decodeDeadline(raw)
+		if err != nil {
+			return q, fmt.Errorf("field %q: %v", fieldDeadline, err)
+		}
+		q.Deadline = d
+	}
+	for name, dst := range map[string]*bool{fieldAllowPartial: &q.AllowPartial, fieldHedge: &q.Hedge} {
+		if raw, ok := fields[name]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return q, fmt.Errorf("field %q: want true or false, got %s", name, clip(raw))
+			}
+		}
+	}
+	delete(fields, fieldDeadline)
+	delete(fields, fieldAllowPartial)
+	delete(fields, fieldHedge)
+	rest, _ := json.Marshal(fields)
+	spec, err := parseSpec(rest, map[string]string{
+		fieldOutput: "a query answers with its result; POST /jobs writes an output",
+	})
+	if err != nil {
+		return q, err
+	}
+	q.Spec = spec
+	if q.Deadline <= 0 || q.Deadline > MaxQueryDeadline {
+		return q, fmt.Errorf("deadline %s: want more than 0 and at most %s", q.Deadline, MaxQueryDeadline)
+	}
+	return q, nil
+}
+
+func decodeDeadline(raw json.RawMessage) (time.Duration, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("want a duration such as \"1500ms\" or \"2s\", got %q", s)
+		}
+		return d, nil
+	}
+	var ms json.Number
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return 0, fmt.Errorf("want a duration such as \"1500ms\" or a number of milliseconds, got %s", clip(raw))
+	}
+	n, err := strconv.ParseFloat(ms.String(), 64)
+	if err != nil {
+		return 0, fmt.Errorf("want a number of milliseconds, got %s", ms)
+	}
+	return time.Duration(n * float64(time.Millisecond)), nil
+}
+
+// QueryAnswer is the answer to POST /query: the completeness report (chunks, partial,
+// hedges) and the job's output, as text in result when it is UTF-8, else in resultBase64.
+type QueryAnswer struct {
+	QueryID string `json:"queryId"`
+	query.Report
+	Result       *string `json:"result,omitempty"`
+	ResultBase64 []byte  `json:"resultBase64,omitempty"`
+	Bytes        int64   `json:"bytes"`
+	RecordsIn    int64   `json:"recordsIn"`
+	RecordsOut   int64   `json:"recordsOut"`
+	Skipped      int64   `json:"skipped"`
+	Millis       int64   `json:"millis"`
+}
+
+// Query plans the request's inputs, maps every chunk through s.Mapper and answers with
+// the merged result. A bad request is refused before anything is invoked.
+func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, error) {
+	started := time.Now()
+	if s.Mapper == nil {
+		return QueryAnswer{}, &Error{Status: http.StatusNotImplemented, Msg: "queries are not configured: the api function has no " + EnvMapperFunction}
+	}
+	spec := req.Spec
+	if err := spec.normalize(); err != nil {
+		return QueryAnswer{}, badRequest("%v", err)
+	}
+	if len(spec.Inputs) == 0 {
+		return QueryAnswer{}, badRequest("no input given (field \"input\": an s3:// location or an array of them)")
+	}
+	for _, in := range spec.Inputs {
+		if err := s.checkInput(in); err != nil {
+			return QueryAnswer{}, err
+		}
+	}
+	chunkSize := spec.ChunkSize
+	if chunkSize == 0 {
+		chunkSize = s.DefaultChunkSize
+	}
+	q, err := query.Plan(ctx, s.Store, spec.Job, spec.Params, spec.Inputs, chunkSize, MaxQueryFanOut)
+	var pe *query.PlanError
+	switch {
+	case errors.As(err, &pe):
+		return QueryAnswer{}, badRequest("%v", err)
+	case err != nil:
+		return QueryAnswer{}, upstream("plan query: %v", err)
+	}
+	conc := spec.Concurrency
+	if conc == 0 {
+		conc = DefaultQueryConcurrency
+	}
+	opts := query.Options{
+		Deadline:     max(req.Deadline-time.Since(started), time.Millisecond),
+		AllowPartial: req.AllowPartial, Hedge: req.Hedge, Concurrency: conc,
+		WorkBucket: s.WorkBucket, Log: s.log(),
+	}
+	var out bytes.Buffer
+	res, err := query.Run(ctx, s.Mapper, q, opts, &out)
+	ans := QueryAnswer{
+		QueryID: q.ID, Report: res.Report, Bytes: q.Bytes, RecordsIn: res.Stats.RecordsIn,
+		RecordsOut: res.Stats.RecordsOut, Skipped: res.Stats.Skipped, Millis: time.Since(started).Milliseconds(),
+	}
+	var inc *query.IncompleteError
+	var ce *query.ChunkError
+	switch {
+	case errors.As(err, &inc):
+		return ans, &Error{Status: http.StatusGatewayTimeout, Msg: err.Error()}
+	case errors.As(err, &ce):
+		return ans, badRequest("%v", err)
+	case err != nil:
+		return ans, upstream("query %s: %v", q.ID, err)
+	case out.Len() > MaxQueryResult:
+		return ans, &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("query result is %d bytes, over the limit of %d: POST /jobs writes it to the output bucket", out.Len(), MaxQueryResult)}
+	}
+	if utf8.Valid(out.Bytes()) {
+		text := out.String()
+		ans.Result = &text
+	} else {
+		ans.ResultBase64 = out.Bytes()
+	}
+	s.log().InfoContext(ctx, "query answered", "queryId", q.ID, "chunks", res.Chunks.Total, "partial", res.Partial,
+		"hedgesSent", res.Hedges.Sent, "hedgesWon", res.Hedges.Won, "ms", ans.Millis)
+	return ans, nil
+}
+
+// handleQuery serves POST /query. A refused query that got as far as mapping answers
+// with its report beside the message.
+func (s *Service) handleQuery(ctx context.Context, method string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	if method != http.MethodPost {
+		return errorResponse(&Error{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("method %s is not allowed on /query", method)})
+	}
+	body, err := requestBody(req)
+	if err != nil {
+		return errorResponse(err)
+	}
+	qr, err := ParseQuery(body)
+	if err != nil {
+		return errorResponse(badRequest("%v", err))
+	}
+	ans, err := s.Query(ctx, qr)
+	if err != nil {
+		s.log().InfoContext(ctx, "query refused", "err", err, "status", StatusOf(err))
+		if ans.QueryID == "" {
+			return errorResponse(err)
+		}
+		return jsonResponse(StatusOf(err), struct {
+			Message string `json:"message"`
+			QueryAnswer
+		}{err.Error(), ans})
+	}
+	return jsonResponse(http.StatusOK, ans)
+}

@@ -1,0 +1,326 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/awsx"
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/query"
+	"github.com/scattergather/scattergather/internal/testutil/moto"
+	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/lambdahost"
+)
+
+// mapperBin is functions/mapper built by TestMain, as `sam build` builds it.
+var mapperBin string
+
+func TestMain(m *testing.M) { os.Exit(buildMapperAndRun(m)) }
+
+func buildMapperAndRun(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "api-test-mapper-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	mapperBin = filepath.Join(dir, "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", mapperBin, "github.com/scattergather/scattergather/functions/mapper")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build functions/mapper: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// queryWorld is a moto S3 with the inputs, the real mapper binary on a Lambda host, and
+// a Service whose queries invoke it through the Lambda Invoke API.
+type queryWorld struct {
+	t      *testing.T
+	moto   *moto.Server
+	cfg    aws.Config
+	mux    *blob.Mux
+	text   string
+	csv    string
+	inputs map[string][]byte
+}
+
+func newQueryWorld(t *testing.T) *queryWorld {
+	t.Helper()
+	w := &queryWorld{t: t, moto: moto.Start(t), inputs: map[string][]byte{}}
+	w.cfg = w.moto.Config(t)
+	s3c := awsx.S3Client(w.cfg, w.moto.URL)
+	for _, b := range []string{inBucket, outBucket} {
+		if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.mux = blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil })
+	for name, gen := range map[string]struct {
+		kind string
+		size int64
+	}{"text.txt": {"text", 200_000}, "visits.csv": {"uservisits", 90_000}} {
+		var b bytes.Buffer
+		if err := datagen.Kinds[gen.kind](&b, gen.size, 11); err != nil {
+			t.Fatal(err)
+		}
+		loc := blob.S3Location(inBucket, "data/"+name)
+		if err := w.mux.Put(context.Background(), loc, bytes.NewReader(b.Bytes())); err != nil {
+			t.Fatal(err)
+		}
+		w.inputs[loc] = b.Bytes()
+	}
+	w.text, w.csv = blob.S3Location(inBucket, "data/text.txt"), blob.S3Location(inBucket, "data/visits.csv")
+	return w
+}
+
+// service hosts the mapper binary with extra environment (faults) on a new Lambda host
+// (fresh processes) and returns a Service that queries through it, counting invocations.
+func (w *queryWorld) service(env map[string]string) (*api.Service, *countingInvoker) {
+	t := w.t
+	fnEnv := map[string]string{
+		"AWS_ENDPOINT_URL": w.moto.URL, "TABLE_NAME": "ledger", "WORK_BUCKET": outBucket,
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
+	}
+	for k, v := range env {
+		fnEnv[k] = v
+	}
+	host, err := lambdahost.New([]lambdahost.Function{{
+		Name: "mapper", Path: mapperBin, Env: fnEnv, Timeout: 30 * time.Second, MaxInstances: 12,
+	}}, lambdahost.Options{Region: moto.Region})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { host.Close() })
+	url, err := host.Listen("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := lambda.NewFromConfig(w.cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
+	inv := &countingInvoker{Invoker: &query.Lambda{Client: lc, Function: "mapper", Store: w.mux}}
+	return &api.Service{
+		Config: api.Config{
+			StateMachineARN: smARN, Table: "ledger", InputBucket: inBucket, OutputBucket: outBucket, WorkBucket: outBucket,
+			DefaultChunkSize: 64 << 20, DefaultConcurrency: 8,
+		},
+		Store: w.mux, Mapper: inv, Log: slog.New(slog.DiscardHandler),
+	}, inv
+}
+
+// countingInvoker counts the chunks sent to the mapper.
+type countingInvoker struct {
+	query.Invoker
+	n atomic.Int64
+}
+
+func (c *countingInvoker) Invoke(ctx context.Context, in pipeline.QueryChunk) ([]byte, pipeline.MapStats, error) {
+	c.n.Add(1)
+	return c.Invoker.Invoke(ctx, in)
+}
+
+// run is what `scatter run` writes for the job on the inputs: the local engine executing
+// the state machine over the same S3.
+func (w *queryWorld) run(job string, params jobs.Params, inputs ...string) string {
+	t := w.t
+	t.Helper()
+	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{Endpoint: w.moto.URL, Region: moto.Region})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	out := filepath.Join(t.TempDir(), "out")
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4}
+	if _, err := eng.Run(context.Background(), pipeline.PlanInput{Job: job, Params: params, Inputs: inputs, Output: out, ChunkSize: 16 << 10}); err != nil {
+		t.Fatalf("run %s: %v", job, err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+type queryResponse struct {
+	status int
+	api.QueryAnswer
+	Message string `json:"message"`
+}
+
+func postQuery(t *testing.T, svc *api.Service, body string) queryResponse {
+	t.Helper()
+	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /query", RawPath: "/query", Body: body}
+	req.RequestContext.HTTP.Method, req.RequestContext.HTTP.Path = http.MethodPost, "/query"
+	raw, _ := json.Marshal(req)
+	out, err := svc.Handle(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("POST /query: handler error %v", err)
+	}
+	resp := out.(events.APIGatewayV2HTTPResponse)
+	var r queryResponse
+	if err := json.Unmarshal([]byte(resp.Body), &r); err != nil {
+		t.Fatalf("POST /query: body %.200q: %v", resp.Body, err)
+	}
+	r.status = resp.StatusCode
+	if c := r.Chunks; r.QueryID != "" && c.Total != c.Succeeded+c.Failed+c.TimedOut {
+		t.Fatalf("report %+v: counts do not add up", r.Report)
+	}
+	return r
+}
+
+func (r queryResponse) result() string {
+	if r.Result != nil {
+		return *r.Result
+	}
+	return string(r.ResultBase64)
+}
+
+// TestQueryThroughLambda: POST /query, with the mapper binary invoked through the Lambda
+// Invoke API, answers what `scatter run` writes, for every read-only job; with stragglers
+// it hedges, honours a deadline, and refuses bad requests before invoking anything.
+func TestQueryThroughLambda(t *testing.T) {
+	w := newQueryWorld(t)
+	svc, _ := w.service(nil)
+	firstWords := strings.Join(strings.Fields(string(w.inputs[w.text][:bytes.IndexByte(w.inputs[w.text], '\n')]))[:3], " ")
+	cases := []struct {
+		name   string
+		job    string
+		params jobs.Params
+		input  string
+	}{
+		{"wordcount", "wordcount", jobs.Params{}, w.text},
+		{"grep", "grep", jobs.Params{"pattern": "ab[cd]e|^q"}, w.text},
+		{"search", "search", jobs.Params{"query": firstWords, "k": "25"}, w.text},
+		{"select", "select", jobs.Params{"where": "adRevenue > 500", "columns": "sourceIP,adRevenue,userAgent", "format": "csv"}, w.csv},
+		{"groupby", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue,count:duration,avg:adRevenue", "format": "csv"}, w.csv},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want := w.run(c.job, c.params, c.input)
+			if want == "" {
+				t.Fatal("run's output is empty: the case tests nothing")
+			}
+			body := map[string]any{"job": c.job, "input": c.input, "chunkSize": "16KiB", "deadline": "20s"}
+			for k, v := range c.params {
+				body[k] = v
+			}
+			b, _ := json.Marshal(body)
+			r := postQuery(t, svc, string(b))
+			if r.status != http.StatusOK || r.Partial || r.Chunks.Succeeded != r.Chunks.Total || r.Chunks.Total < 3 {
+				t.Fatalf("status %d %q, report %+v: want a complete answer over several chunks", r.status, r.Message, r.Report)
+			}
+			if got := r.result(); got != want {
+				t.Fatalf("result differs from run's output (%d vs %d bytes)\n got: %.300q\nwant: %.300q", len(got), len(want), got, want)
+			}
+		})
+	}
+
+	t.Run("bad requests invoke nothing", func(t *testing.T) {
+		svc, inv := w.service(nil)
+		for _, c := range []struct{ body, want string }{
+			{`{"job":"wordcount"}`, "no input"},
+			{`{"job":"wordcount","input":"` + w.text + `","deadline":0}`, "deadline"},
+			{`{"job":"wordcount","input":"` + w.text + `","deadline":"1m"}`, "at most 25s"},
+			{`{"job":"wordcount","input":"` + w.text + `","deadline":"soon"}`, "deadline"},
+			{`{"job":"wordcount","input":"` + w.text + `","chunkSize":"64"}`, "fan-out cap"},
+			{`{"job":"wordcount","input":"` + w.text + `","output":"s3://sg-out/x"}`, "POST /jobs"},
+			{`{"job":"grep","input":"` + w.text + `","pattern":"a("}`, "pattern"},
+			{`{"job":"wordcount","input":"s3://sg-in/data/missing.txt"}`, "missing.txt"},
+		} {
+			r := postQuery(t, svc, c.body)
+			if r.status != http.StatusBadRequest || !strings.Contains(r.Message, c.want) {
+				t.Errorf("%s: status %d %q, want 400 mentioning %q", c.body, r.status, r.Message, c.want)
+			}
+		}
+		if n := inv.n.Load(); n != 0 {
+			t.Fatalf("bad requests invoked the mapper %d times", n)
+		}
+	})
+
+	// Stragglers: the same seed makes the same two first sends slow in the binary.
+	const spec = "mapper.slow=0.05"
+	want := w.run("wordcount", jobs.Params{}, w.text)
+	q, err := query.Plan(context.Background(), w.mux, "wordcount", jobs.Params{}, []string{w.text}, 3<<10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := slowSeed(t, spec, q, 2)
+	faulty := map[string]string{faults.EnvFaults: spec, faults.EnvSeed: fmt.Sprint(seed)}
+	base := `{"job":"wordcount","input":"` + w.text + `","chunkSize":"3KiB"`
+	for _, c := range []struct {
+		name, body string
+		check      func(t *testing.T, r queryResponse)
+	}{
+		{"without hedging", base + `,"hedge":false}`, func(t *testing.T, r queryResponse) {
+			if r.status != 200 || r.Partial || r.Hedges != (query.HedgeCounts{}) || r.result() != want {
+				t.Fatalf("status %d, report %+v: want complete, no hedges, run's output", r.status, r.Report)
+			}
+		}},
+		{"with hedging", base + `,"hedge":true}`, func(t *testing.T, r queryResponse) {
+			if r.status != 200 || r.Partial || r.Hedges.Won != 2 || r.Hedges.Sent > max(1, r.Chunks.Total*5/100) || r.result() != want {
+				t.Fatalf("status %d, report %+v: want complete, both stragglers hedged and won, run's output", r.status, r.Report)
+			}
+		}},
+		{"deadline, partial allowed", base + `,"hedge":false,"deadline":"300ms"}`, func(t *testing.T, r queryResponse) {
+			if r.status != 200 || !r.Partial || r.Chunks.TimedOut < 2 || r.Chunks.Failed != 0 || len(r.result()) >= len(want) {
+				t.Fatalf("status %d %q, report %+v: want a partial answer with the stragglers timed out", r.status, r.Message, r.Report)
+			}
+		}},
+		{"deadline, partial refused", base + `,"hedge":false,"deadline":"300ms","allowPartial":false}`, func(t *testing.T, r queryResponse) {
+			if r.status != http.StatusGatewayTimeout || !r.Partial || r.Chunks.TimedOut < 2 || r.Result != nil || !strings.Contains(r.Message, "timed out") {
+				t.Fatalf("status %d %q, report %+v: want 504 with the partial report and no result", r.status, r.Message, r.Report)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			svc, _ := w.service(faulty) // fresh processes: each replays the seed from the start
+			c.check(t, postQuery(t, svc, c.body))
+		})
+	}
+}
+
+// slowSeed finds a seed under which exactly `slow` first sends of q's chunks are
+// stragglers and none of their hedged resends is.
+func slowSeed(t *testing.T, spec string, q query.Query, slow int) uint64 {
+	t.Helper()
+	for seed := uint64(1); seed < 1000; seed++ {
+		fs, err := faults.Parse(spec, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, hedgeSlow := 0, false
+		for i := range q.Chunks {
+			if fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/0", q.ID, i)) {
+				n++
+				hedgeSlow = hedgeSlow || fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/1", q.ID, i))
+			}
+		}
+		if n == slow && !hedgeSlow {
+			return seed
+		}
+	}
+	t.Fatalf("no seed below 1000 makes %d chunks slow", slow)
+	return 0
+}
+

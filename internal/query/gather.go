@@ -1,0 +1,93 @@
+package query
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/scattergather/scattergather/internal/jobs"
+)
+
+// gatherer merges partials as they arrive, in an aligned tree: the node (L, j)
+// covers chunks [j*F^L, (j+1)*F^L); once its F children are all present they are
+// merged into it with the job's Merge, which keeps input order. Missing chunks
+// leave their ancestors unmerged, so a partial answer is the present nodes in order.
+type gatherer struct {
+	job    jobs.Job
+	fanIn  int
+	counts []int // nodes per level; the last level has one node
+	nodes  []map[int][]byte
+}
+
+func newGatherer(job jobs.Job, chunks, fanIn int) *gatherer {
+	g := &gatherer{job: job, fanIn: fanIn}
+	for c := max(chunks, 1); ; c = (c + fanIn - 1) / fanIn {
+		g.counts = append(g.counts, c)
+		g.nodes = append(g.nodes, map[int][]byte{})
+		if c == 1 {
+			return g
+		}
+	}
+}
+
+// run adds every accepted answer; it returns the first merge error (and drains the rest).
+func (g *gatherer) run(accepted <-chan answer) error {
+	var err error
+	for a := range accepted {
+		if err == nil {
+			err = g.add(0, a.chunk, a.partial)
+		}
+	}
+	return err
+}
+
+func (g *gatherer) add(level, j int, partial []byte) error {
+	g.nodes[level][j] = partial
+	if level+1 == len(g.counts) {
+		return nil
+	}
+	first, last := j/g.fanIn*g.fanIn, min(j/g.fanIn*g.fanIn+g.fanIn, g.counts[level])
+	readers := make([]io.Reader, 0, last-first)
+	for k := first; k < last; k++ {
+		p, ok := g.nodes[level][k]
+		if !ok {
+			return nil
+		}
+		readers = append(readers, bytes.NewReader(p))
+	}
+	var buf bytes.Buffer
+	if err := g.job.Merge(&buf, readers); err != nil {
+		return fmt.Errorf("merge chunks %d to %d: %w", first*pow(g.fanIn, level), last*pow(g.fanIn, level)-1, err)
+	}
+	for k := first; k < last; k++ {
+		delete(g.nodes[level], k)
+	}
+	return g.add(level+1, j/g.fanIn, buf.Bytes())
+}
+
+// present appends, in input order, the largest present nodes under (level, j).
+func (g *gatherer) present(level, j int, out []io.Reader) []io.Reader {
+	if p, ok := g.nodes[level][j]; ok {
+		return append(out, bytes.NewReader(p))
+	}
+	if level == 0 {
+		return out
+	}
+	for k := j * g.fanIn; k < min(j*g.fanIn+g.fanIn, g.counts[level-1]); k++ {
+		out = g.present(level-1, k, out)
+	}
+	return out
+}
+
+// output writes the job's output of every partial gathered.
+func (g *gatherer) output(w io.Writer) (jobs.Stats, error) {
+	return g.job.Output(w, g.present(len(g.counts)-1, 0, nil))
+}
+
+func pow(b, e int) int {
+	r := 1
+	for range e {
+		r *= b
+	}
+	return r
+}

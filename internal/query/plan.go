@@ -1,0 +1,71 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// DefaultMaxFanOut caps the chunks of one query, so one question cannot take the
+// account's whole Lambda concurrency; a bigger plan asks for a larger chunk size.
+const DefaultMaxFanOut = 1024
+
+// Query is a planned query: the job and its chunks.
+type Query struct {
+	// ID is derived like a job ID from the job, its parameters, the inputs'
+	// identities and the chunk size: the same question asks the same chunks.
+	ID     string
+	Job    string
+	Params jobs.Params
+	Chunks []plan.Chunk
+	// Bytes is the chunks' total size.
+	Bytes int64
+}
+
+// PlanError is a query that cannot be planned as asked: a bad job or input, or a
+// plan over the fan-out cap. Nothing was invoked.
+type PlanError struct{ Err error }
+
+func (e *PlanError) Error() string { return e.Err.Error() }
+func (e *PlanError) Unwrap() error { return e.Err }
+
+// Plan validates the job, resolves the inputs and cuts them into chunks with the
+// batch planner. maxFanOut <= 0 means DefaultMaxFanOut; chunkSize <= 0 the planner's default.
+func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params, inputs []string, chunkSize int64, maxFanOut int) (Query, error) {
+	if _, err := jobs.New(job, params); err != nil {
+		return Query{}, &PlanError{Err: err}
+	}
+	if len(inputs) == 0 {
+		return Query{}, &PlanError{Err: errors.New("no input given")}
+	}
+	if chunkSize <= 0 {
+		chunkSize = plan.DefaultChunkSize
+	}
+	if maxFanOut <= 0 {
+		maxFanOut = DefaultMaxFanOut
+	}
+	objs, err := plan.Resolve(ctx, store, inputs)
+	if err != nil {
+		var ie *plan.InputError
+		if errors.As(err, &ie) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			return Query{}, &PlanError{Err: err}
+		}
+		return Query{}, err
+	}
+	chunks := plan.Split(objs, chunkSize)
+	if len(chunks) > maxFanOut {
+		return Query{}, &PlanError{Err: fmt.Errorf("%d chunks is over the query fan-out cap of %d; use a larger chunk size or a batch job", len(chunks), maxFanOut)}
+	}
+	if params == nil {
+		params = jobs.Params{}
+	}
+	q := Query{ID: plan.JobID(job, params, objs, chunkSize, ""), Job: job, Params: params, Chunks: chunks}
+	for _, c := range chunks {
+		q.Bytes += c.Bytes()
+	}
+	return q, nil
+}
