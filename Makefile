@@ -64,10 +64,11 @@ build-local:
 local: scatter build-local
 	$(BIN)/scatter local up
 
-## lint: gofmt, go vet, staticcheck-style checks from vet, and cfn-lint on the template
+## lint: gofmt, go vet, staticcheck and cfn-lint on the template
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	cfn-lint template.yaml
 
 ## deploy: build with SAM and deploy to the AWS account of your credentials

@@ -18,6 +18,11 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
+// The transfer manager's successor (feature/s3/transfermanager) is still v0; the
+// uploader stays until that is stable.
+//
+//lint:file-ignore SA1019 manager.Uploader is deprecated in favour of a v0 package
+
 // S3 is a Store in one S3 bucket (or an S3-compatible server's). Reads stream ranged
 // GetObject bodies; writes go through the transfer manager, so outputs larger than a part
 // are streamed as multipart uploads, which S3 makes visible atomically on completion.

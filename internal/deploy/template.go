@@ -429,7 +429,7 @@ func (t *Template) ref(name string) (any, error) {
 	typ, _ := t.Resource(name)
 	switch typ {
 	case "":
-		return nil, fmt.Errorf("Ref %s: no such parameter or resource", name)
+		return nil, fmt.Errorf("unresolved Ref %s: no such parameter or resource", name)
 	case "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine":
 		return t.getAtt(name, "Arn")
 	}

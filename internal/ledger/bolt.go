@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // BoltLockTimeout is how long OpenBolt waits for another process to release the file.
@@ -41,7 +42,7 @@ func OpenBolt(path string) (*Bolt, error) {
 		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: BoltLockTimeout})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open ledger %s: another process holds it (is another scatter command using this state directory?): %w", path, err)
 	}
 	if err != nil {

@@ -182,14 +182,14 @@ func TestMapFailure(t *testing.T) {
 	t.Run("caught by the Map's Catch", func(t *testing.T) {
 		def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"ItemError","Cause":"bad item"}}},
 			"Catch":[{"ErrorEquals":["ItemError"],"ResultPath":"$.error","Next":"Z"}],"ResultPath":"$.r","End":true},"Z":{"Type":"Pass","End":true}}}`
-		out, err := mustParse(t, def).Execute(context.Background(), raw(`{"items":1}`), Options{})
+		_, err := mustParse(t, def).Execute(context.Background(), raw(`{"items":1}`), Options{})
 		if err == nil {
 			t.Fatal("a Map over a non-array succeeded")
 		}
 		if f := failureOf(t, err); f.Name != ErrRuntime {
 			t.Errorf("got %v, want %s for an input that is not an array", f, ErrRuntime)
 		}
-		out, err = mustParse(t, strings.Replace(def, `"Type":"Map",`, `"Type":"Map","ItemsPath":"$.list",`, 1)).Execute(context.Background(), raw(`{"list":[1]}`), Options{})
+		out, err := mustParse(t, strings.Replace(def, `"Type":"Map",`, `"Type":"Map","ItemsPath":"$.list",`, 1)).Execute(context.Background(), raw(`{"list":[1]}`), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
