@@ -30,6 +30,7 @@ const (
 	JobWall         = "JobWallTime"      // reducer: the job's wall time, plan to summary
 	JobCost         = "JobEstimatedCost" // reducer: the summary's cost estimate
 	JobAttemptCount = "JobMapAttempts"   // reducer: mapper attempts of the job
+	JobAge          = "JobAgeSeconds"    // mapper: seconds since its job was opened
 )
 
 // Unit is a CloudWatch unit name.

@@ -248,7 +248,7 @@ func (r *attemptRec) endMap(ctx context.Context, h *Handler, res MapResult, err 
 	if r.a.Worker != "" {
 		props["worker"] = r.a.Worker
 	}
-	if err := h.Metrics.Emit("mapper", props,
+	if err := h.Metrics.Emit("mapper", props, h.jobAge(ctx, r.a.JobID),
 		metrics.Metric{Name: metrics.Chunks, Unit: metrics.Count, Value: b2f(r.a.Outcome == OutcomeCommitted)},
 		metrics.Metric{Name: metrics.Records, Unit: metrics.Count, Value: float64(r.a.RecordsIn)},
 		metrics.Metric{Name: metrics.Bytes, Unit: metrics.BytesUnit, Value: float64(r.a.BytesRead)},
@@ -259,6 +259,21 @@ func (r *attemptRec) endMap(ctx context.Context, h *Handler, res MapResult, err 
 	); err != nil {
 		h.log().WarnContext(ctx, "emit metrics", "jobId", r.a.JobID, "chunk", r.a.Chunk, "err", err)
 	}
+}
+
+// jobAge is the JobAgeSeconds metric: how long ago the job was opened in the ledger. Every
+// mapper emits it, so its Maximum over a period is the age of the oldest job whose mappers
+// are still running, which the template's OldestJobAlarm watches. It costs one ledger read,
+// made only when metrics are on (on Lambda).
+func (h *Handler) jobAge(ctx context.Context, jobID string) metrics.Metric {
+	m := metrics.Metric{Name: metrics.JobAge, Unit: metrics.Seconds}
+	if h.Metrics == nil {
+		return m
+	}
+	if j, err := h.Ledger.Job(ctx, jobID); err == nil {
+		m.Value = h.now().Sub(j.Created).Seconds()
+	}
+	return m
 }
 
 // endGather records a reducer attempt and, when it wrote a summary, emits the job's metrics.
