@@ -143,7 +143,7 @@ func (g *grep) NewMapper() Mapper { return &grepMapper{g: g} }
 
 type grepMapper struct {
 	g   *grep
-	out []byte
+	out outBuffer
 	st  Stats
 }
 
@@ -168,10 +168,10 @@ func (m *grepMapper) Record(line []byte, _ int64) error {
 	case !g.re.Match(text):
 		return nil
 	}
-	m.out = append(m.out, line...)
-	m.out = append(m.out, '\n')
+	m.out.buf = append(m.out.buf, line...)
+	m.out.buf = append(m.out.buf, '\n')
 	m.st.RecordsOut++
-	return nil
+	return m.out.check()
 }
 
 func containsAny(text []byte, lits []literal) bool {
@@ -185,7 +185,9 @@ func containsAny(text []byte, lits []literal) bool {
 
 func (m *grepMapper) Finish(w io.Writer) (Stats, error) {
 	e := newEncoder(w, magicGrep)
-	writeBlocks(e, m.out, m.st.RecordsOut)
+	if err := m.out.finish(e, m.st.RecordsOut); err != nil {
+		return m.st, err
+	}
 	return m.st, e.flush()
 }
 

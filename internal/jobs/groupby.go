@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
@@ -78,10 +78,7 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) NeedsHeader() bool { return !j.jsonl }
 
 func (j *groupby) NewMapper() Mapper {
-	return &groupbyMapper{
-		j: j, rows: newRowReader(j.jsonl, j.read),
-		index: make(map[string]int32, 256), vals: make([]decimal.Dec, len(j.aggs)),
-	}
+	return &groupbyMapper{j: j, rows: newRowReader(j.jsonl, j.read), keys: newKeyTable(), vals: make([]decimal.Dec, len(j.aggs))}
 }
 
 // aggState is one aggregate of one group: the running sum (sum, avg), or the
@@ -91,14 +88,18 @@ type aggState struct {
 	raw []byte
 }
 
+// aggStateMemory estimates what one aggState holds, with a short min/max text.
+const aggStateMemory = int64(unsafe.Sizeof(aggState{})) + 16
+
+// groupbyMapper combines in a keyTable (one entry per group, whose count is
+// the group's row count) and spills sorted runs past combineBudget.
 type groupbyMapper struct {
 	j      *groupby
 	rows   *rowReader
-	index  map[string]int32
-	keys   []string
-	counts []int64
-	states []aggState // len(keys) * len(aggs)
+	keys   *keyTable
+	states []aggState // keys.size() * len(aggs)
 	vals   []decimal.Dec
+	spills spillFiles
 	st     Stats
 }
 
@@ -130,20 +131,15 @@ func (m *groupbyMapper) Record(line []byte, offset int64) error {
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
 	}
-	g, found := m.index[string(key)]
-	if !found {
-		k := string(key)
-		g = int32(len(m.keys))
-		m.index[k] = g
-		m.keys = append(m.keys, k)
-		m.counts = append(m.counts, 0)
+	na := len(j.aggs)
+	g := int(m.keys.add(key))
+	first := m.keys.ents[g].count == 1
+	if first {
 		for range j.aggs {
 			m.states = append(m.states, aggState{})
 		}
 	}
-	m.counts[g]++
-	first := m.counts[g] == 1
-	states := m.states[int(g)*len(j.aggs) : int(g+1)*len(j.aggs)]
+	states := m.states[g*na : (g+1)*na]
 	for a, agg := range j.aggs {
 		s := &states[a]
 		switch agg.fn {
@@ -166,23 +162,32 @@ func (m *groupbyMapper) Record(line []byte, offset int64) error {
 			}
 		}
 	}
+	if first && m.keys.memory()+int64(len(m.states))*aggStateMemory > combineBudget {
+		return m.spill()
+	}
 	return nil
 }
 
-func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
-	order := make([]int32, len(m.keys))
-	for i := range order {
-		order[i] = int32(i)
+// spill writes the groups as a sorted run to a temporary file and empties the table.
+func (m *groupbyMapper) spill() error {
+	if err := m.spills.write(m.writeRun); err != nil {
+		m.spills.close()
+		return err
 	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(m.keys[a], m.keys[b]) })
+	m.keys.reset(initialSlots)
+	m.states = m.states[:0]
+	return nil
+}
+
+// writeRun encodes the groups as a groupby partial, sorted by key.
+func (m *groupbyMapper) writeRun(w io.Writer) error {
 	e := newGroupEncoder(w, m.j)
 	var buf []byte
 	na := len(m.j.aggs)
-	for _, g := range order {
+	for _, g := range m.keys.sorted() {
 		e.flag(flagEntry)
-		e.uvarint(uint64(len(m.keys[g])))
-		e.w.WriteString(m.keys[g])
-		e.uvarint(uint64(m.counts[g]))
+		e.bytes(m.keys.key(g))
+		e.uvarint(uint64(m.keys.ents[g].count))
 		for a, agg := range m.j.aggs {
 			s := &m.states[int(g)*na+a]
 			switch agg.fn {
@@ -195,8 +200,24 @@ func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
 		}
 	}
 	e.flag(flagEnd)
-	m.st.RecordsOut = int64(len(m.keys))
-	return m.st, e.flush()
+	return e.flush()
+}
+
+func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
+	if len(m.spills.files) == 0 {
+		m.st.RecordsOut = int64(m.keys.size())
+		return m.st, m.writeRun(w)
+	}
+	defer m.spills.close()
+	if err := m.spill(); err != nil {
+		return m.st, err
+	}
+	runs, err := m.spills.readers()
+	if err != nil {
+		return m.st, err
+	}
+	m.st.RecordsOut, err = m.j.mergeTo(w, runs)
+	return m.st, err
 }
 
 // newGroupEncoder starts a groupby partial: magic, version, then the list of
@@ -341,9 +362,17 @@ func (j *groupby) merge(partials []io.Reader, emit func(g *group) error) error {
 }
 
 func (j *groupby) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := j.mergeTo(w, partials)
+	return err
+}
+
+// mergeTo merges partials into one partial on w and returns its number of groups.
+func (j *groupby) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
 	e := newGroupEncoder(w, j)
 	var buf []byte
+	var groups int64
 	err := j.merge(partials, func(g *group) error {
+		groups++
 		e.flag(flagEntry)
 		e.bytes(g.key)
 		e.uvarint(uint64(g.count))
@@ -359,10 +388,10 @@ func (j *groupby) Merge(w io.Writer, partials []io.Reader) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return groups, err
 	}
 	e.flag(flagEnd)
-	return e.flush()
+	return groups, e.flush()
 }
 
 // header is the output's header row: key,FUNC_COL,...

@@ -70,7 +70,7 @@ func (j *selectJob) NewMapper() Mapper {
 type selectMapper struct {
 	j    *selectJob
 	rows *rowReader
-	out  []byte
+	out  outBuffer
 	st   Stats
 }
 
@@ -94,18 +94,20 @@ func (m *selectMapper) Record(line []byte, offset int64) error {
 	}
 	for i, c := range m.j.out {
 		if i > 0 {
-			m.out = append(m.out, ',')
+			m.out.buf = append(m.out.buf, ',')
 		}
-		m.out = m.rows.appendCSVValue(m.out, c)
+		m.out.buf = m.rows.appendCSVValue(m.out.buf, c)
 	}
-	m.out = append(m.out, '\n')
+	m.out.buf = append(m.out.buf, '\n')
 	m.st.RecordsOut++
-	return nil
+	return m.out.check()
 }
 
 func (m *selectMapper) Finish(w io.Writer) (Stats, error) {
 	e := newEncoder(w, magicSelect)
-	writeBlocks(e, m.out, m.st.RecordsOut)
+	if err := m.out.finish(e, m.st.RecordsOut); err != nil {
+		return m.st, err
+	}
 	return m.st, e.flush()
 }
 

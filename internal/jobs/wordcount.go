@@ -2,10 +2,11 @@ package jobs
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
-	"slices"
+	"math/bits"
 	"strconv"
 )
 
@@ -27,16 +28,17 @@ type wordcount struct{ strict bool }
 
 func (*wordcount) NeedsHeader() bool { return false }
 
-func (*wordcount) NewMapper() Mapper {
-	return &wordcountMapper{index: make(map[string]int32, 1024)}
+func (j *wordcount) NewMapper() Mapper {
+	return &wordcountMapper{j: j, words: newKeyTable()}
 }
 
-// wordcountMapper combines in memory: one entry per distinct word. Looking a
-// word up as index[string(b)] does not allocate; only a new word does.
+// wordcountMapper combines in a keyTable: one entry per distinct word, no
+// allocation per word. Past combineBudget it spills the table as a sorted run
+// and Finish merges the runs.
 type wordcountMapper struct {
-	index  map[string]int32
-	words  []string
-	counts []int64
+	j      *wordcount
+	words  *keyTable
+	spills spillFiles
 	st     Stats
 }
 
@@ -44,53 +46,127 @@ func (m *wordcountMapper) StartPart(Part) error { return nil }
 
 func (m *wordcountMapper) Record(line []byte, _ int64) error {
 	m.st.RecordsIn++
-	i, n := 0, len(line)
-	for i < n {
-		for i < n && isWordSep[line[i]] {
-			i++
+	t := m.words
+	for i, n := 0, len(line); i < n; {
+		start := nextWordByte(line, i)
+		if start == n {
+			break
 		}
-		start := i
-		for i < n && !isWordSep[line[i]] {
-			i++
-		}
-		if i > start {
-			w := line[start:i]
-			if k, ok := m.index[string(w)]; ok {
-				m.counts[k]++
-			} else {
-				s := string(w)
-				m.index[s] = int32(len(m.words))
-				m.words = append(m.words, s)
-				m.counts = append(m.counts, 1)
-			}
-		}
+		i = nextSepByte(line, start)
+		t.add(line[start:i])
+	}
+	if t.memory() > combineBudget {
+		return m.spill()
 	}
 	return nil
 }
 
-func (m *wordcountMapper) Finish(w io.Writer) (Stats, error) {
-	order := make([]int32, len(m.words))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		switch {
-		case m.words[a] < m.words[b]:
-			return -1
-		case m.words[a] > m.words[b]:
-			return 1
+// The word scanner looks at 8 bytes at a time: sepBits marks the separator
+// bytes of a little-endian word (the high bit of each such byte), exactly, with
+// no carry between bytes.
+const (
+	lo7  = 0x7f7f7f7f7f7f7f7f
+	hi1  = 0x8080808080808080
+	ge9  = 0x7777777777777777 // 0x80 - 9 in every byte: b+ge9 >= 0x80 when b >= 9
+	ge14 = 0x7272727272727272 // 0x80 - 14
+	spc  = 0x2020202020202020
+)
+
+func sepBits(x uint64) uint64 {
+	m := x & lo7
+	ctl := (m + ge9) &^ (m + ge14) &^ x & hi1 // \t \n \v \f \r: 9..13
+	y := x ^ spc
+	space := ^((y&lo7 + lo7) | y | lo7) // bytes equal to ' '
+	return ctl | space
+}
+
+// nextSepByte returns the index of the first separator at or after i, or
+// len(line). It reads 8 bytes at a time while line's capacity allows, past
+// its length too (those bytes only move the answer beyond len(line)).
+func nextSepByte(line []byte, i int) int {
+	n := len(line)
+	for i < n {
+		if i+8 > cap(line) {
+			for i < n && !isWordSep[line[i]] {
+				i++
+			}
+			return i
 		}
-		return 0
-	})
+		if s := sepBits(binary.LittleEndian.Uint64(line[i : i+8])); s != 0 {
+			return min(i+bits.TrailingZeros64(s)>>3, n)
+		}
+		i += 8
+	}
+	return n
+}
+
+// nextWordByte returns the index of the first non-separator at or after i, or len(line).
+func nextWordByte(line []byte, i int) int {
+	n := len(line)
+	for i < n {
+		if i+8 > cap(line) {
+			for i < n && isWordSep[line[i]] {
+				i++
+			}
+			return i
+		}
+		if w := ^sepBits(binary.LittleEndian.Uint64(line[i:i+8])) & hi1; w != 0 {
+			return min(i+bits.TrailingZeros64(w)>>3, n)
+		}
+		i += 8
+	}
+	return n
+}
+
+// spill writes the table as a sorted run to a temporary file and empties it.
+func (m *wordcountMapper) spill() error {
+	if err := m.spills.write(m.writeRun); err != nil {
+		m.spills.close()
+		return err
+	}
+	m.words.reset(initialSlots)
+	return nil
+}
+
+// writeRun encodes the table as a wordcount partial: its words sorted.
+func (m *wordcountMapper) writeRun(w io.Writer) error {
+	t := m.words
 	e := newEncoder(w, magicWordcount)
-	for _, k := range order {
+	for _, k := range t.sorted() {
 		e.flag(flagEntry)
-		e.uvarint(uint64(len(m.words[k])))
-		e.w.WriteString(m.words[k])
-		e.uvarint(uint64(m.counts[k]))
+		e.bytes(t.key(k))
+		e.uvarint(uint64(t.ents[k].count))
 	}
 	e.flag(flagEnd)
-	m.st.RecordsOut = int64(len(m.words))
+	return e.flush()
+}
+
+func (m *wordcountMapper) Finish(w io.Writer) (Stats, error) {
+	if len(m.spills.files) == 0 {
+		m.st.RecordsOut = int64(m.words.size())
+		return m.st, m.writeRun(w)
+	}
+	defer m.spills.close()
+	if err := m.spill(); err != nil {
+		return m.st, err
+	}
+	runs, err := m.spills.readers()
+	if err != nil {
+		return m.st, err
+	}
+	distinct := int64(0)
+	e := newEncoder(w, magicWordcount)
+	err = mergeWords(runs, func(word []byte, count int64) {
+		e.flag(flagEntry)
+		e.bytes(word)
+		e.uvarint(uint64(count))
+		distinct++
+	})
+	if err != nil {
+		return m.st, err
+	}
+	e.flag(flagEnd)
+	m.st.RecordsOut = distinct
 	return m.st, e.flush()
 }
 

@@ -1,0 +1,12 @@
+package jobs
+
+// SetCombineBudget sets the combiners' spill threshold for a test and returns
+// a function that restores it.
+func SetCombineBudget(n int64) (restore func()) {
+	old := combineBudget
+	combineBudget = n
+	return func() { combineBudget = old }
+}
+
+// SmallCombineBudget makes the combiners spill every few records.
+const SmallCombineBudget = initialSlots*4 + 64

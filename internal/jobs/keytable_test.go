@@ -1,0 +1,92 @@
+package jobs
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSepBits checks the 8-bytes-at-a-time separator test against isWordSep
+// for every byte value in every position.
+func TestSepBits(t *testing.T) {
+	for pos := 0; pos < 8; pos++ {
+		for b := 0; b < 256; b++ {
+			var w [8]byte
+			for i := range w {
+				w[i] = 'a'
+			}
+			w[pos] = byte(b)
+			got := sepBits(binary.LittleEndian.Uint64(w[:]))
+			var want uint64
+			for i, c := range w {
+				if isWordSep[c] {
+					want |= 0x80 << (8 * i)
+				}
+			}
+			if got != want {
+				t.Fatalf("byte %#x at %d: sepBits %#x, want %#x", b, pos, got, want)
+			}
+		}
+	}
+}
+
+// TestWordScan splits random lines with the word scanner and with a byte
+// loop, with and without spare capacity after the line.
+func TestWordScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab \t\n\r\v\f\x00\xff\x85")
+	for n := 0; n < 2000; n++ {
+		buf := make([]byte, r.IntN(40))
+		for i := range buf {
+			buf[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		for _, line := range [][]byte{buf, buf[:len(buf):len(buf)], buf[:len(buf)/2]} {
+			var got, want [][]byte
+			for i := 0; i < len(line); {
+				s := nextWordByte(line, i)
+				if s == len(line) {
+					break
+				}
+				i = nextSepByte(line, s)
+				got = append(got, line[s:i])
+			}
+			want = bytes.FieldsFunc(line, func(r rune) bool { return r < 0x80 && isWordSep[r] })
+			if len(line) > 0 && !slices.EqualFunc(got, want, bytes.Equal) {
+				t.Fatalf("%q: words %q, want %q", line, got, want)
+			}
+		}
+	}
+}
+
+// TestKeyTable counts random keys (short, 8-byte, long, sharing prefixes)
+// through growth and checks the counts and the sorted order against a map.
+func TestKeyTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	tbl := newKeyTable()
+	want := map[string]int64{}
+	for i := 0; i < 50_000; i++ {
+		k := fmt.Appendf(nil, "%0*d", r.IntN(20), r.IntN(3000))
+		if r.IntN(10) == 0 {
+			k = append(k, 0) // a trailing NUL must not equal the key without it
+		}
+		tbl.add(k[:len(k):len(k)])
+		want[string(k)]++
+	}
+	if tbl.size() != len(want) {
+		t.Fatalf("%d keys, want %d", tbl.size(), len(want))
+	}
+	var prev []byte
+	for n, i := range tbl.sorted() {
+		k := tbl.key(i)
+		if tbl.ents[i].count != want[string(k)] {
+			t.Fatalf("%q: count %d, want %d", k, tbl.ents[i].count, want[string(k)])
+		}
+		if n > 0 && bytes.Compare(prev, k) >= 0 {
+			t.Fatalf("order: %q before %q", prev, k)
+		}
+		prev = k
+	}
+}

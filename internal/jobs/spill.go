@@ -1,0 +1,118 @@
+package jobs
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+)
+
+// combineBudget is how many bytes a combiner (wordcount's and groupby's
+// in-memory table, grep's and select's output) holds before it spills to a
+// temporary file, so a mapper's memory does not grow with its chunk. A
+// variable so that tests can force spills.
+var combineBudget int64 = 48 << 20
+
+// spillFiles are a mapper's runs spilled to temporary files. The files are
+// unlinked as soon as they are created: nothing is left behind if the process dies.
+type spillFiles struct {
+	files []*os.File
+}
+
+// write creates a spill file and fills it with what produce writes.
+func (s *spillFiles) write(produce func(w io.Writer) error) error {
+	f, err := os.CreateTemp("", "scatter-spill-*")
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	os.Remove(f.Name())
+	s.files = append(s.files, f)
+	bw := bufio.NewWriterSize(f, 256<<10)
+	if err := produce(bw); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	return nil
+}
+
+// readers rewinds every spill file and returns them in spill order.
+func (s *spillFiles) readers() ([]io.Reader, error) {
+	rs := make([]io.Reader, len(s.files))
+	for i, f := range s.files {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("spill: %w", err)
+		}
+		rs[i] = f
+	}
+	return rs, nil
+}
+
+// close closes (and so frees) every spill file.
+func (s *spillFiles) close() {
+	for _, f := range s.files {
+		f.Close()
+	}
+	s.files = nil
+}
+
+// outBuffer holds the output of an order-keeping mapper (grep, select): in
+// memory up to a quarter of combineBudget, then appended to one spill file.
+type outBuffer struct {
+	buf  []byte
+	file *os.File
+}
+
+// check spills the buffer when it has grown past its share of the budget.
+func (o *outBuffer) check() error {
+	if int64(len(o.buf)) <= combineBudget/4 {
+		return nil
+	}
+	if o.file == nil {
+		f, err := os.CreateTemp("", "scatter-spill-*")
+		if err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		os.Remove(f.Name())
+		o.file = f
+	}
+	if _, err := o.file.Write(o.buf); err != nil {
+		o.close()
+		return fmt.Errorf("spill: %w", err)
+	}
+	o.buf = o.buf[:0]
+	return nil
+}
+
+// finish writes everything buffered and spilled as blocks, then the row count.
+func (o *outBuffer) finish(e *encoder, rows int64) error {
+	if o.file != nil {
+		defer o.close()
+		if _, err := o.file.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		block := make([]byte, blockSize)
+		for {
+			n, err := io.ReadFull(o.file, block)
+			if n > 0 {
+				e.bytes(block[:n])
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("spill: %w", err)
+			}
+		}
+	}
+	writeBlocks(e, o.buf, rows)
+	return nil
+}
+
+func (o *outBuffer) close() {
+	if o.file != nil {
+		o.file.Close()
+		o.file = nil
+	}
+}
