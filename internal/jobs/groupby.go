@@ -208,15 +208,8 @@ func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
 		m.st.RecordsOut = int64(m.keys.size())
 		return m.st, m.writeRun(w)
 	}
-	defer m.spills.close()
-	if err := m.spill(); err != nil {
-		return m.st, err
-	}
-	runs, err := m.spills.readers()
-	if err != nil {
-		return m.st, err
-	}
-	m.st.RecordsOut, err = m.j.mergeTo(w, runs)
+	var err error
+	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, m.j.mergeTo)
 	return m.st, err
 }
 

@@ -49,6 +49,20 @@ func (s *spillFiles) readers() ([]io.Reader, error) {
 	return rs, nil
 }
 
+// mergeAll spills what the combiner still holds, then merges every run into w
+// with merge and returns merge's count of output entries.
+func (s *spillFiles) mergeAll(w io.Writer, spill func() error, merge func(io.Writer, []io.Reader) (int64, error)) (int64, error) {
+	defer s.close()
+	if err := spill(); err != nil {
+		return 0, err
+	}
+	runs, err := s.readers()
+	if err != nil {
+		return 0, err
+	}
+	return merge(w, runs)
+}
+
 // close closes (and so frees) every spill file.
 func (s *spillFiles) close() {
 	for _, f := range s.files {

@@ -146,28 +146,9 @@ func (m *wordcountMapper) Finish(w io.Writer) (Stats, error) {
 		m.st.RecordsOut = int64(m.words.size())
 		return m.st, m.writeRun(w)
 	}
-	defer m.spills.close()
-	if err := m.spill(); err != nil {
-		return m.st, err
-	}
-	runs, err := m.spills.readers()
-	if err != nil {
-		return m.st, err
-	}
-	distinct := int64(0)
-	e := newEncoder(w, magicWordcount)
-	err = mergeWords(runs, func(word []byte, count int64) {
-		e.flag(flagEntry)
-		e.bytes(word)
-		e.uvarint(uint64(count))
-		distinct++
-	})
-	if err != nil {
-		return m.st, err
-	}
-	e.flag(flagEnd)
-	m.st.RecordsOut = distinct
-	return m.st, e.flush()
+	var err error
+	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, mergeWordsTo)
+	return m.st, err
 }
 
 // wordRun reads the sorted entries of one wordcount partial.
@@ -240,17 +221,25 @@ func mergeWords(partials []io.Reader, emit func(word []byte, count int64)) error
 }
 
 func (*wordcount) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := mergeWordsTo(w, partials)
+	return err
+}
+
+// mergeWordsTo merges partials into one partial on w and returns its number of words.
+func mergeWordsTo(w io.Writer, partials []io.Reader) (int64, error) {
 	e := newEncoder(w, magicWordcount)
+	var words int64
 	err := mergeWords(partials, func(word []byte, count int64) {
+		words++
 		e.flag(flagEntry)
 		e.bytes(word)
 		e.uvarint(uint64(count))
 	})
 	if err != nil {
-		return err
+		return words, err
 	}
 	e.flag(flagEnd)
-	return e.flush()
+	return words, e.flush()
 }
 
 func (*wordcount) Output(w io.Writer, partials []io.Reader) (Stats, error) {
