@@ -19,6 +19,8 @@ gather the partial results into one output.
 Usage:
   scatter run --job JOB --input SRC [--input SRC ...] --output DST [job flags] [options]
   scatter resume JOBID    finish a failed or interrupted job (only uncommitted chunks run)
+  scatter plan --job JOB --input SRC|--size SIZE [--concurrency N] [--memory MB] [--chunk-size S]
+                          the chunk plan and what the job would cost and take on AWS
   scatter query --job JOB --input SRC [...] [job flags] [--output DST] [--deadline D]
                 [--allow-partial=true|false] [--hedge=true|false] [--json]
                           answer now: map every chunk in this process, no state machine or ledger
@@ -80,6 +82,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "resume":
 		return cmdResume(ctx, args[1:], stdout, stderr)
+	case "plan":
+		return cmdPlan(ctx, args[1:], stdout, stderr)
 	case "query":
 		return cmdQuery(ctx, args[1:], stdout, stderr)
 	case "local":
