@@ -125,6 +125,46 @@ func (t *keyTable) add(k []byte) int32 {
 	}
 }
 
+// batchSize is how many keys addBatch looks up side by side.
+const batchSize = 32
+
+// keyBatch holds the keys of one addBatch call, as offsets into one buffer.
+type keyBatch struct {
+	n          int
+	start, end [batchSize]int
+	head       [batchSize]uint64
+	slot       [batchSize]uint32
+}
+
+// addBatch adds one to the count of every key b names in buf. It looks the
+// keys up in phases, each a loop of independent loads, so that the cache
+// misses of different keys overlap instead of following one another; a key
+// whose quick lookup does not find it (new, or a collision) takes add's path.
+func (t *keyTable) addBatch(buf []byte, b *keyBatch) {
+	slots := t.slots
+	mask := uint64(len(slots) - 1)
+	for j := 0; j < b.n; j++ {
+		k := buf[b.start[j]:b.end[j]]
+		b.head[j] = loadHead(k)
+		b.slot[j] = slots[(hashKey(b.head[j], k)>>t.shift)&mask]
+	}
+	for j := 0; j < b.n; j++ {
+		// An entry's index never changes, so a slot read before an insert
+		// that grew the table still names the right entry when it matches.
+		if s := b.slot[j]; s != 0 {
+			e := &t.ents[s-1]
+			k := buf[b.start[j]:b.end[j]]
+			n := uint32(len(k))
+			if e.head == b.head[j] && e.n == n && (n <= 8 || string(t.arena[e.off+8:e.off+n]) == string(k[8:])) {
+				e.count++
+				continue
+			}
+		}
+		t.add(buf[b.start[j]:b.end[j]])
+	}
+	b.n = 0
+}
+
 func (t *keyTable) insert(slot uint64, head uint64, hash uint32, k []byte) int32 {
 	idx := int32(len(t.ents))
 	t.ents = append(t.ents, keyEnt{head: head, hash: hash, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})

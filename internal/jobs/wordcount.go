@@ -38,6 +38,7 @@ func (j *wordcount) NewMapper() Mapper {
 type wordcountMapper struct {
 	j      *wordcount
 	words  *keyTable
+	batch  keyBatch
 	spills spillFiles
 	st     Stats
 }
@@ -46,14 +47,20 @@ func (m *wordcountMapper) StartPart(Part) error { return nil }
 
 func (m *wordcountMapper) Record(line []byte, _ int64) error {
 	m.st.RecordsIn++
-	t := m.words
+	t, b := m.words, &m.batch
 	for i, n := 0, len(line); i < n; {
 		start := nextWordByte(line, i)
 		if start == n {
 			break
 		}
 		i = nextSepByte(line, start)
-		t.add(line[start:i])
+		b.start[b.n], b.end[b.n] = start, i
+		if b.n++; b.n == batchSize {
+			t.addBatch(line, b)
+		}
+	}
+	if b.n > 0 {
+		t.addBatch(line, b)
 	}
 	if t.memory() > combineBudget {
 		return m.spill()
