@@ -67,7 +67,10 @@ type Measure struct {
 	// Ratio is scatter's MB/s over this peer's (only on peers).
 	Ratio  float64 `json:"ratioScatterOverPeer,omitempty"`
 	Agrees *bool   `json:"outputAgrees,omitempty"`
-	Note   string  `json:"note,omitempty"`
+	// PredictedSeconds is what `scatter plan`'s core-rate model predicts for
+	// this run on this machine's cores (scatter rows only).
+	PredictedSeconds float64 `json:"predictedSeconds,omitempty"`
+	Note             string  `json:"note,omitempty"`
 }
 
 // Report is one run of the benchmark, written to results/.
@@ -143,7 +146,12 @@ func run(args []string) error {
 		for i := 1; i < len(ms); i++ {
 			ms[i].Ratio = ms[0].MBps / ms[i].MBps
 		}
+		if err := env.predict(job, &ms[0]); err != nil {
+			return fmt.Errorf("%s: scatter plan: %w", job, err)
+		}
 		printMeasures(ms)
+		fmt.Printf("  scatter plan's core-rate model predicts %.2fs for this run; measured/predicted %.2f\n",
+			ms[0].PredictedSeconds, ms[0].Median/ms[0].PredictedSeconds)
 		if mapper != nil {
 			fmt.Printf("  one mapper over the whole %s file as one chunk: peak RSS %.0f MiB\n", c.size, mapper.PeakRSSMiB)
 			rep.MapperRSS = append(rep.MapperRSS, *mapper)
@@ -283,6 +291,24 @@ func (e *suiteEnv) scatter(job string, jobArgs []string, extra ...string) (Measu
 		err = json.Unmarshal(b, &s)
 	}
 	return m, out, s, err
+}
+
+// predict asks `scatter plan` for the job's chunks and measured core rate and
+// derives the local run's time: the bytes over the rate of min(cores, chunks) mappers.
+func (e *suiteEnv) predict(job string, m *Measure) error {
+	out, err := exec.Command(e.c.scatter, "plan", "--json", "--job", job, "--input", e.input, "--chunk-size", e.c.chunkSize).Output()
+	if err != nil {
+		return err
+	}
+	var est struct {
+		Chunks   int     `json:"chunks"`
+		CoreMBps float64 `json:"coreMBps"`
+	}
+	if err := json.Unmarshal(out, &est); err != nil {
+		return err
+	}
+	m.PredictedSeconds = float64(e.size) / 1e6 / (est.CoreMBps * float64(min(runtime.NumCPU(), est.Chunks)))
+	return nil
 }
 
 // mapperRSS runs scatter with the whole file as one chunk and one mapper.

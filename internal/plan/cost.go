@@ -22,11 +22,11 @@ type JobProfile struct {
 // BenchmarkChunk; a Graviton core is within about 20% of them. The partial
 // ratios are those of the bench's generated data.
 var Profiles = map[string]JobProfile{
-	"wordcount": {CoreMBps: 150, PartialRatio: 0.01},
-	"grep":      {CoreMBps: 900, PartialRatio: 0.001},
-	"search":    {CoreMBps: 350, PartialRatio: 0.0001},
-	"select":    {CoreMBps: 350, PartialRatio: 0.02, HeaderRead: true},
-	"groupby":   {CoreMBps: 250, PartialRatio: 0.001, HeaderRead: true},
+	"wordcount": {CoreMBps: 130, PartialRatio: 0.01},
+	"grep":      {CoreMBps: 1000, PartialRatio: 0.001},
+	"search":    {CoreMBps: 330, PartialRatio: 0.0001},
+	"select":    {CoreMBps: 300, PartialRatio: 0.02, HeaderRead: true},
+	"groupby":   {CoreMBps: 300, PartialRatio: 0.001, HeaderRead: true},
 }
 
 // EstimateInput is a job to price before running it on AWS.
@@ -51,6 +51,7 @@ type Estimate struct {
 	Chunks      int     `json:"chunks"`
 	Concurrency int     `json:"concurrency"`
 	MemoryMB    int     `json:"memoryMB"`
+	CoreMBps    float64 `json:"coreMBps"`   // the job's measured single-core rate
 	MapperMBps  float64 `json:"mapperMBps"` // one mapper: min(CPU share × core rate, S3 bandwidth)
 	// ChunkSeconds is one full chunk's mapper duration, overheads included.
 	ChunkSeconds  float64 `json:"chunkSeconds"`
@@ -124,7 +125,7 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	if chunks <= 0 {
 		chunks = int((in.Bytes + in.ChunkSize - 1) / in.ChunkSize)
 	}
-	e := Estimate{Job: in.Job, Bytes: in.Bytes, ChunkSize: in.ChunkSize, Chunks: chunks, MemoryMB: in.MemoryMB, PricesRead: PricesRead}
+	e := Estimate{Job: in.Job, Bytes: in.Bytes, ChunkSize: in.ChunkSize, Chunks: chunks, MemoryMB: in.MemoryMB, CoreMBps: prof.CoreMBps, PricesRead: PricesRead}
 	n := int64(chunks)
 	memGB := float64(in.MemoryMB) / 1024
 	mb := float64(in.Bytes) / 1e6
