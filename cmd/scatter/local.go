@@ -84,8 +84,9 @@ func cmdLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// cmdLocalInvoke is `sam local invoke` without Docker: it brings up the local
-// AWS, invokes one function with an event file and prints the response.
+// cmdLocalInvoke is `sam local invoke` without Docker: it invokes one function
+// with an event file and prints the response, on a running `scatter local up`
+// with --endpoint, else on a local AWS it brings up for the call.
 func cmdLocalInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var function string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -96,6 +97,7 @@ func cmdLocalInvoke(ctx context.Context, args []string, stdout, stderr io.Writer
 	var lf localFlags
 	lf.define(fs)
 	event := fs.String("event", "", "a JSON file with the event")
+	endpoint := fs.String("endpoint", "", "the AWS_ENDPOINT_URL of a running 'scatter local up' to invoke on; empty brings up a local AWS for this call")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,25 +105,38 @@ func cmdLocalInvoke(ctx context.Context, args []string, stdout, stderr io.Writer
 		function = fs.Arg(0)
 	}
 	if function == "" || *event == "" {
-		return usageError{"usage: scatter local invoke FUNCTION --event FILE"}
+		return usageError{"usage: scatter local invoke FUNCTION --event FILE [--endpoint URL]"}
 	}
 	payload, err := os.ReadFile(*event)
 	if err != nil {
 		return fmt.Errorf("--event: %w", err)
 	}
-	stack, err := lf.up(ctx, stderr)
+	tmpl, err := localaws.LoadTemplate(lf.template)
 	if err != nil {
-		return err
+		return fmt.Errorf("--template: %w", err)
 	}
-	defer stack.Close()
-	res, err := stack.Invoke(ctx, function, payload)
+	name, err := tmpl.FunctionName(function)
 	if err != nil {
-		return fmt.Errorf("invoke %s: %w", function, err)
+		return usageError{err.Error()}
 	}
-	fmt.Fprintf(stdout, "%s\n", res.Payload)
-	fmt.Fprintf(stderr, "scatter: %s: %v, peak memory %d KiB\n", function, res.Duration, res.PeakRSSKB)
-	if res.FunctionError != "" {
-		return fmt.Errorf("%s answered a function error (%s)", function, res.FunctionError)
+	var ans localaws.Answer
+	if *endpoint != "" {
+		if ans, err = localaws.InvokeAt(ctx, *endpoint, name, payload); err != nil {
+			return err
+		}
+	} else {
+		stack, err := lf.up(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		defer stack.Close()
+		res, err := stack.Invoke(ctx, name, payload)
+		if err != nil {
+			return fmt.Errorf("invoke %s: %w", name, err)
+		}
+		ans = localaws.Answer{Payload: res.Payload, FunctionError: res.FunctionError}
+		fmt.Fprintf(stderr, "scatter: %s: %v, peak memory %d KiB\n", name, res.Duration, res.PeakRSSKB)
 	}
-	return nil
+	fmt.Fprintf(stdout, "%s\n", ans.Payload)
+	return ans.Err(name)
 }

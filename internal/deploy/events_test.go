@@ -23,8 +23,8 @@ import (
 
 // The buckets the sample events name, and the sample object they read (44 bytes).
 const (
-	sampleIn   = "my-scatter-input"
-	sampleOut  = "my-scatter-output"
+	sampleIn   = "scattergather-input-123456789012-us-east-1"
+	sampleOut  = "scatter-outputbucket"
 	sampleKey  = "incoming/wordcount/sample.txt"
 	sampleText = "the quick brown fox jumps over the lazy dog\n"
 )
@@ -94,8 +94,8 @@ func TestSampleEvents(t *testing.T) {
 		if err != nil {
 			t.Fatalf("splitter: %v", err)
 		}
-		if out.Chunks != 3 || out.Bytes != int64(len(sampleText)) {
-			t.Errorf("plan of %d chunks, %d bytes; want 3 chunks of the 44-byte sample", out.Chunks, out.Bytes)
+		if out.Chunks != 1 || out.Bytes != int64(len(sampleText)) {
+			t.Errorf("plan of %d chunks, %d bytes; want the one chunk of the 44-byte sample that mapper.json maps", out.Chunks, out.Bytes)
 		}
 		if _, err := w.mux.Stat(ctx, blob.S3Location(out.Manifest.Bucket, out.Manifest.Key)); err != nil {
 			t.Errorf("manifest: %v", err)

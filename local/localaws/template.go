@@ -105,8 +105,20 @@ func get(n *yaml.Node, key string) *yaml.Node {
 func (t *Template) LocalName(id string) string {
 	r := t.Resources[id]
 	switch r.Type {
-	case "AWS::S3::Bucket", "AWS::DynamoDB::Table":
+	case "AWS::S3::Bucket":
+		if n := get(r.Props, "BucketName"); n != nil {
+			return t.Eval(n)
+		}
 		return "scatter-" + strings.ToLower(id)
+	case "AWS::DynamoDB::Table":
+		if n := get(r.Props, "TableName"); n != nil {
+			return t.Eval(n)
+		}
+		return "scatter-" + strings.ToLower(id)
+	case "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine":
+		if n := get(r.Props, "Name"); n != nil {
+			return t.Eval(n)
+		}
 	}
 	return id
 }
@@ -120,7 +132,7 @@ func (t *Template) ARN(id string) string {
 	case "AWS::DynamoDB::Table":
 		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", Region, AccountID, t.LocalName(id))
 	case "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine":
-		return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", Region, AccountID, id)
+		return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", Region, AccountID, t.LocalName(id))
 	case "AWS::Serverless::Function", "AWS::Lambda::Function":
 		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, AccountID, id)
 	}
@@ -312,4 +324,16 @@ func (t *Template) Functions() []Function {
 		fns = append(fns, f)
 	}
 	return fns
+}
+
+// FunctionName resolves a function name case-insensitively, with or without
+// its Function suffix (splitter, SplitterFunction), to its logical ID.
+func (t *Template) FunctionName(name string) (string, error) {
+	ids := t.ByType("AWS::Serverless::Function")
+	for _, id := range ids {
+		if strings.EqualFold(id, name) || strings.EqualFold(id, name+"Function") {
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("no function %q in the template (have %s)", name, strings.Join(ids, ", "))
 }

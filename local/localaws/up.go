@@ -3,6 +3,7 @@ package localaws
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +48,8 @@ type Options struct {
 	Logs io.Writer
 	// ExtraEnv is added to every function's environment (e.g. SCATTER_FAULTS).
 	ExtraEnv map[string]string
+	// Python runs moto; empty means python3 from PATH.
+	Python string
 }
 
 // Stack is a running local AWS.
@@ -66,6 +69,32 @@ type Stack struct {
 	fns    []Function
 	events sync.WaitGroup
 	logs   io.Writer
+	// patchDir holds the sitecustomize.py moto loads (see motopatch/).
+	patchDir string
+}
+
+//go:embed motopatch/sitecustomize.py
+var motoPatch []byte
+
+// writeMotoPatch writes the moto patch to a new directory for PYTHONPATH.
+func writeMotoPatch() (string, error) {
+	dir, err := os.MkdirTemp("", "scatter-moto-")
+	if err != nil {
+		return "", fmt.Errorf("moto patch: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), motoPatch, 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("moto patch: %w", err)
+	}
+	return dir, nil
+}
+
+// pythonPath puts dir before the caller's PYTHONPATH.
+func pythonPath(dir string) string {
+	if p := os.Getenv("PYTHONPATH"); p != "" {
+		return dir + string(os.PathListSeparator) + p
+	}
+	return dir
 }
 
 // Up starts moto, the Lambda host and the gateway on free 127.0.0.1 ports,
@@ -88,10 +117,16 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 	gwPort := ln.Addr().(*net.TCPAddr).Port
 	s.URL = fmt.Sprintf("http://127.0.0.1:%d", gwPort)
 	s.APIURL = s.URL + "/api"
+	if s.patchDir, err = writeMotoPatch(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	// moto's Step Functions interpreter calls http://localhost:$MOTO_PORT: the gateway.
-	s.moto, err = motoserver.Start(ctx, motoserver.Options{Env: []string{fmt.Sprintf("MOTO_PORT=%d", gwPort)}})
+	env := []string{fmt.Sprintf("MOTO_PORT=%d", gwPort), "PYTHONPATH=" + pythonPath(s.patchDir)}
+	s.moto, err = motoserver.Start(ctx, motoserver.Options{Env: env, Log: o.Logs, Python: o.Python})
 	if err != nil {
 		ln.Close()
+		os.RemoveAll(s.patchDir)
 		return nil, err
 	}
 	motoURL, _ := url.Parse(s.moto.URL)
@@ -200,15 +235,12 @@ func (s *Stack) create(ctx context.Context) error {
 			subs[n.Content[i].Value] = s.tmpl.Eval(n.Content[i+1])
 		}
 	}
-	def := string(statemachine.Definition)
-	for k, v := range subs {
-		def = strings.ReplaceAll(def, "${"+k+"}", v)
-	}
-	if i := strings.Index(def, "${"); i >= 0 {
-		return fmt.Errorf("state machine: placeholder %.40s has no substitution in the template", def[i:])
+	def, err := motoDefinition(statemachine.Definition, subs)
+	if err != nil {
+		return err
 	}
 	out, err := sfn.NewFromConfig(cfg).CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
-		Name:       aws.String(machines[0]),
+		Name:       aws.String(s.tmpl.LocalName(machines[0])),
 		Definition: aws.String(def),
 		RoleArn:    aws.String(fmt.Sprintf("arn:aws:iam::%s:role/%s-states", AccountID, StackName)),
 	})
@@ -222,9 +254,11 @@ func (s *Stack) create(ctx context.Context) error {
 // ServeHTTP is the gateway: Lambda Invoke calls go to the Lambda host, the
 // HTTP API to its function, everything else to moto.
 func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/"):
+	if _, ok := lambdahost.InvokePath(r.URL.EscapedPath()); ok {
 		s.host.ServeHTTP(w, r)
+		return
+	}
+	switch {
 	case r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/"):
 		s.serveAPI(w, r)
 	default:
@@ -245,8 +279,8 @@ func (s *Stack) afterMoto(resp *http.Response) error {
 	if !put && !complete {
 		return nil
 	}
-	bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if !ok || key == "" {
+	bucket, key := bucketKey(r)
+	if bucket == "" || key == "" {
 		return nil
 	}
 	for _, f := range s.fns {
@@ -257,6 +291,20 @@ func (s *Stack) afterMoto(resp *http.Response) error {
 		}
 	}
 	return nil
+}
+
+// bucketKey reads the bucket and key of an S3 object request, path-style
+// (http://host/bucket/key) or virtual-hosted (http://bucket.localhost/key).
+func bucketKey(r *http.Request) (bucket, key string) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if b, ok := strings.CutSuffix(host, ".localhost"); ok && b != "" {
+		return b, strings.TrimPrefix(r.URL.Path, "/")
+	}
+	bucket, key, _ = strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return bucket, key
 }
 
 func (s *Stack) deliverS3(function, bucket, key, etag string, multipart bool) {
@@ -393,20 +441,21 @@ func (s *Stack) Close() error {
 	if s.moto != nil {
 		errs = append(errs, s.moto.Stop())
 	}
+	if s.patchDir != "" {
+		errs = append(errs, os.RemoveAll(s.patchDir))
+	}
 	return errors.Join(errs...)
 }
 
 // Invoke calls a function on the Lambda host, resolving a name the template
 // knows case-insensitively (splitter, SplitterFunction).
 func (s *Stack) Invoke(ctx context.Context, function string, payload []byte) (lambdahost.Result, error) {
-	for _, f := range s.fns {
-		if strings.EqualFold(f.Name, function) || strings.EqualFold(f.Name, function+"Function") {
-			return s.host.Invoke(ctx, f.Name, payload)
-		}
+	name, err := s.tmpl.FunctionName(function)
+	if err != nil {
+		return lambdahost.Result{}, err
 	}
-	names := make([]string, len(s.fns))
-	for i, f := range s.fns {
-		names[i] = f.Name
-	}
-	return lambdahost.Result{}, fmt.Errorf("no function %q in the template (have %s)", function, strings.Join(names, ", "))
+	return s.host.Invoke(ctx, name, payload)
 }
+
+// Stats lists the invocations the Lambda host has run so far.
+func (s *Stack) Stats() []lambdahost.InvocationRecord { return s.host.Stats() }

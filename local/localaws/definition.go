@@ -1,0 +1,65 @@
+package localaws
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+)
+
+// Substitute fills the ${Name} placeholders of an ASL definition, as
+// DefinitionSubstitutions do on AWS; a placeholder without a value is an error.
+func Substitute(def []byte, subs map[string]string) (string, error) {
+	out := string(def)
+	for k, v := range subs {
+		out = strings.ReplaceAll(out, "${"+k+"}", v)
+	}
+	if i := strings.Index(out, "${"); i >= 0 {
+		return "", fmt.Errorf("state machine: placeholder %.40s has no substitution in the template", out[i:])
+	}
+	return out, nil
+}
+
+// integerPercentage matches an integer ToleratedFailurePercentage literal.
+var integerPercentage = regexp.MustCompile(`("ToleratedFailurePercentage"\s*:\s*)(-?[0-9]+)(\s*[,}\]])`)
+
+// MotoSpelling re-spells a definition for moto's ASL parser without changing
+// its value: moto's grammar (from LocalStack) accepts ToleratedFailurePercentage
+// only as a decimal literal and refuses an integer such as 0 with "no viable
+// alternative", so 0 is written 0.0, the same JSON number. SameDefinition
+// checks that nothing else changed.
+func MotoSpelling(def string) string {
+	return integerPercentage.ReplaceAllString(def, "${1}${2}.0${3}")
+}
+
+// SameDefinition reports whether two ASL texts are the same JSON value
+// (numbers compared by value, so 0 and 0.0 are equal).
+func SameDefinition(a, b string) (bool, error) {
+	var va, vb any
+	if err := json.Unmarshal([]byte(a), &va); err != nil {
+		return false, fmt.Errorf("definition: %w", err)
+	}
+	if err := json.Unmarshal([]byte(b), &vb); err != nil {
+		return false, fmt.Errorf("definition: %w", err)
+	}
+	return reflect.DeepEqual(va, vb), nil
+}
+
+// motoDefinition is the definition moto runs: the shipped one with the
+// template's substitutions, in moto's spelling, checked to be the same value.
+func motoDefinition(def []byte, subs map[string]string) (string, error) {
+	shipped, err := Substitute(def, subs)
+	if err != nil {
+		return "", err
+	}
+	moto := MotoSpelling(shipped)
+	same, err := SameDefinition(shipped, moto)
+	if err != nil {
+		return "", err
+	}
+	if !same {
+		return "", fmt.Errorf("state machine: re-spelling the definition for moto changed its value")
+	}
+	return moto, nil
+}

@@ -1,0 +1,635 @@
+package localaws_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/motoserver"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/localaws"
+	"github.com/scattergather/scattergather/statemachine"
+)
+
+// The one local AWS every test of the package shares, and the binaries it runs.
+var (
+	stack    *localaws.Stack
+	binDir   string // BinDir/<LogicalId>/bootstrap
+	scatter  string // the scatter CLI
+	repoRoot string
+)
+
+// jobTimeout bounds one job through moto's Step Functions (they take a few seconds).
+const jobTimeout = time.Minute
+
+// TestMain builds the four Lambda binaries and the CLI for this machine, starts
+// one local AWS on free 127.0.0.1 ports for all tests and stops it at the end.
+// A missing python3 or moto fails the package with a message naming it.
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: local AWS integration tier: %v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return 0, err
+	}
+	repoRoot = filepath.Join(wd, "..", "..")
+	tmp, err := os.MkdirTemp("", "localaws-test-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(tmp)
+	binDir = filepath.Join(tmp, "lambda")
+	scatter = filepath.Join(tmp, "scatter")
+	if err := buildAll(tmp); err != nil {
+		return 0, err
+	}
+	// The local engine and the SDK clients of the tests read credentials from the environment.
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": localaws.AccessKeyID, "AWS_SECRET_ACCESS_KEY": localaws.SecretAccessKey,
+		"AWS_REGION": localaws.Region, "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		os.Setenv(k, v)
+	}
+	// The functions' and moto's logs, shown when a test fails.
+	logs, err := os.Create(filepath.Join(tmp, "logs"))
+	if err != nil {
+		return 0, err
+	}
+	defer logs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stack, err = localaws.Up(ctx, localaws.Options{
+		Template: filepath.Join(repoRoot, "template.yaml"),
+		BinDir:   binDir,
+		Logs:     logs,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("the integration tier needs python3 with moto (%s): %w", motoserver.Install, err)
+	}
+	code := m.Run()
+	if err := stack.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "stop the local AWS: %v\n", err)
+		code = 1
+	}
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "--- the local AWS's logs (last 20000 bytes):\n%s\n", logTail(logs.Name(), 20000))
+	}
+	return code, nil
+}
+
+// buildAll builds bin/lambda/<LogicalId>/bootstrap for the host and the CLI, in parallel.
+func buildAll(dir string) error {
+	targets := map[string]string{
+		filepath.Join(binDir, "SplitterFunction", "bootstrap"): "./functions/splitter",
+		filepath.Join(binDir, "MapperFunction", "bootstrap"):   "./functions/mapper",
+		filepath.Join(binDir, "ReducerFunction", "bootstrap"):  "./functions/reducer",
+		filepath.Join(binDir, "ApiFunction", "bootstrap"):      "./functions/api",
+		scatter: "./cmd/scatter",
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(targets))
+	for out, pkg := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, pkg)
+			cmd.Dir = repoRoot
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				errs <- fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
+}
+
+// logTail returns the last n bytes of the stack's log file.
+func logTail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > n {
+		f.Seek(fi.Size()-n, io.SeekStart)
+	}
+	b, _ := io.ReadAll(f)
+	return string(b)
+}
+
+func s3Client() *s3.Client {
+	return s3.NewFromConfig(stack.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+func put(t *testing.T, bucket, key string, data []byte) {
+	t.Helper()
+	if _, err := s3Client().PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data),
+	}); err != nil {
+		t.Fatalf("put s3://%s/%s: %v", bucket, key, err)
+	}
+}
+
+// get returns an object's bytes; found is false when there is no such key.
+func get(t *testing.T, bucket, key string) (data []byte, found bool) {
+	t.Helper()
+	out, err := s3Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	var missing *s3types.NoSuchKey
+	if errors.As(err, &missing) {
+		return nil, false
+	}
+	if err != nil {
+		t.Fatalf("get s3://%s/%s: %v", bucket, key, err)
+	}
+	defer out.Body.Close()
+	data, err = io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("read s3://%s/%s: %v", bucket, key, err)
+	}
+	return data, true
+}
+
+// inputs are the generated data every job case reads, with a few malformed records.
+type inputs struct {
+	text, csv, jsonl []byte
+	firstWords       string
+}
+
+var (
+	dataOnce sync.Once
+	data     inputs
+)
+
+func testData(t *testing.T) inputs {
+	dataOnce.Do(func() {
+		gen := func(kind string, size int64, seed uint64) []byte {
+			var b bytes.Buffer
+			if err := datagen.Kinds[kind](&b, size, seed); err != nil {
+				panic(err)
+			}
+			return b.Bytes()
+		}
+		data.text = gen("text", 60_000, 7)
+		first := data.text[:bytes.IndexByte(data.text, '\n')]
+		data.firstWords = strings.Join(strings.Fields(string(first))[:3], " ")
+		data.csv = append(gen("uservisits", 60_000, 3), "1.2.3.4,\"unterminated,1999-01-01,5.5,x,USA,en-US,w,3\n1.2.3.4,too,few\n9.9.9.9,http://x,2000-01-01,notanumber,a,USA,en-US,w,4\n"...)
+		data.jsonl = append(gen("jsonl", 50_000, 5), "{not json}\n\n{\"sourceIP\":\"1.1.1.1\",\"adRevenue\":7.25,\"countryCode\":\"USA\"}"...)
+	})
+	if len(data.text) == 0 {
+		t.Fatal("no test data")
+	}
+	return data
+}
+
+// jobCase is one job of the contract with its flags and input.
+type jobCase struct {
+	name, job, ext string
+	params         jobs.Params
+	input          []byte
+}
+
+func jobCases(t *testing.T) []jobCase {
+	d := testData(t)
+	return []jobCase{
+		{"wordcount", "wordcount", "txt", jobs.Params{}, d.text},
+		{"grep", "grep", "txt", jobs.Params{"pattern": "ab[cd]e|^q"}, d.text},
+		{"select-csv", "select", "csv", jobs.Params{"where": "adRevenue > 500", "columns": "sourceIP,adRevenue,userAgent"}, d.csv},
+		{"select-jsonl", "select", "jsonl", jobs.Params{"format": "jsonl", "where": "countryCode == 'USA'", "columns": "sourceIP,adRevenue,userAgent"}, d.jsonl},
+		{"groupby-csv", "groupby", "csv", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue,count:duration,avg:adRevenue,min:duration,max:adRevenue"}, d.csv},
+		{"groupby-jsonl", "groupby", "jsonl", jobs.Params{"format": "jsonl", "key": "countryCode", "agg": "sum:adRevenue,count:sourceIP"}, d.jsonl},
+		{"search", "search", "txt", jobs.Params{"query": d.firstWords, "k": "25"}, d.text},
+	}
+}
+
+// chunkSize and concurrency of the test jobs: several chunks each, so the
+// Distributed Map fans out, with MaxConcurrencyPath below the chunk count.
+const (
+	chunkSize   = "8KiB"
+	concurrency = 3
+)
+
+// spec is the JSON job spec of a case: its flags, chunk size and concurrency.
+func (c jobCase) spec(extra map[string]any) []byte {
+	m := map[string]any{"chunkSize": chunkSize, "concurrency": concurrency}
+	for k, v := range c.params {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// expected is the output of `scatter run` (the local engine, reading the same
+// object from the local S3) and of the reference implementation; they must agree.
+func (c jobCase) expected(t *testing.T, bucket, key string) []byte {
+	t.Helper()
+	src := "s3://" + bucket + "/" + key
+	withDefaults := jobs.Params{}
+	for k, v := range c.params {
+		withDefaults[k] = v
+	}
+	def, ok := jobs.Lookup(c.job)
+	if !ok {
+		t.Fatalf("no job %q", c.job)
+	}
+	for _, p := range def.Params {
+		if _, set := withDefaults[p.Name]; !set && p.Default != "" {
+			withDefaults[p.Name] = p.Default
+		}
+	}
+	want, err := reference.Run(c.job, withDefaults, []reference.Input{{Source: src, Data: c.input}})
+	if err != nil {
+		t.Fatalf("reference %s: %v", c.name, err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	local, err := engine.Open(ctx, filepath.Join(dir, "state"), engine.Options{Endpoint: stack.URL, Region: localaws.Region})
+	if err != nil {
+		t.Fatalf("open the local engine: %v", err)
+	}
+	defer local.Close()
+	out := filepath.Join(dir, "out")
+	eng := &engine.Engine{Handler: local.Handler}
+	if _, err := eng.Run(ctx, pipeline.PlanInput{Job: c.job, Params: c.params, Inputs: []string{src}, Output: out, ChunkSize: 8 << 10, MaxConcurrency: concurrency}); err != nil {
+		t.Fatalf("scatter run %s: %v", c.name, err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("scatter run and the reference disagree on %s (%d and %d bytes)", c.name, len(got), len(want))
+	}
+	if len(want) == 0 {
+		t.Fatalf("%s: the expected output is empty: the case tests nothing", c.name)
+	}
+	return want
+}
+
+// TestJobs: for every job of the contract, a job started by an upload to
+// incoming/<job>/<name> and one started by POST /jobs run on moto's Step
+// Functions with the real binaries, succeed, and write output byte-identical
+// to `scatter run`'s on the same object; GET /jobs/{id} reports progress and
+// then success with the output.
+func TestJobs(t *testing.T) {
+	for _, c := range jobCases(t) {
+		t.Run("s3/"+c.name, func(t *testing.T) {
+			t.Parallel()
+			runThroughS3(t, c)
+		})
+		t.Run("api/"+c.name, func(t *testing.T) {
+			t.Parallel()
+			runThroughAPI(t, c)
+		})
+	}
+}
+
+// runThroughS3 uploads the case to incoming/<job>/<name> with its .job.json
+// sidecar, waits for the execution the trigger started and checks the output
+// at results/<job>/<name> and its summary.
+func runThroughS3(t *testing.T, c jobCase) {
+	key := fmt.Sprintf("incoming/%s/%s.%s", c.job, c.name, c.ext)
+	put(t, stack.InputBucket, key+api.SidecarSuffix, c.spec(nil))
+	put(t, stack.InputBucket, key, c.input)
+	want := c.expected(t, stack.InputBucket, key)
+
+	outKey := fmt.Sprintf("results/%s/%s.%s", c.job, c.name, c.ext)
+	summaryKey := strings.TrimPrefix(pipeline.SummaryLocation("s3://"+stack.OutputBucket+"/"+outKey), "s3://"+stack.OutputBucket+"/")
+	if !strings.Contains(summaryKey, "summary") {
+		t.Fatalf("summary key %q does not say summary", summaryKey)
+	}
+	var summary []byte
+	waitFor(t, "the summary "+summaryKey, func() bool {
+		var ok bool
+		summary, ok = get(t, stack.OutputBucket, summaryKey)
+		return ok
+	})
+	var sum pipeline.Summary
+	if err := json.Unmarshal(summary, &sum); err != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	exec := waitExecution(t, sum.JobID)
+	if exec != "SUCCEEDED" {
+		t.Fatalf("execution %s: %s", sum.JobID, exec)
+	}
+	if sum.Chunks < 2 {
+		t.Errorf("%d chunks: want several, so the Distributed Map fans out", sum.Chunks)
+	}
+	got, ok := get(t, stack.OutputBucket, outKey)
+	if !ok {
+		t.Fatalf("no output at %s", outKey)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("output through S3 trigger and moto differs from scatter run's (%d and %d bytes)\n%s", len(got), len(want), firstDiff(got, want))
+	}
+}
+
+// runThroughAPI starts the case with POST /jobs, follows it with GET /jobs/{id}
+// to its success and checks the output.
+func runThroughAPI(t *testing.T, c jobCase) {
+	key := fmt.Sprintf("data/%s.%s", c.name, c.ext)
+	put(t, stack.InputBucket, key, c.input)
+	output := fmt.Sprintf("s3://%s/api/%s.%s", stack.OutputBucket, c.name, c.ext)
+	spec := c.spec(map[string]any{"job": c.job, "input": "s3://" + stack.InputBucket + "/" + key, "output": output})
+	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
+	if code != http.StatusAccepted {
+		t.Fatalf("POST /jobs: %d %s", code, body)
+	}
+	var sub api.Submission
+	if err := json.Unmarshal(body, &sub); err != nil || sub.JobID == "" {
+		t.Fatalf("POST /jobs answered %s (%v)", body, err)
+	}
+	want := c.expected(t, stack.InputBucket, key)
+
+	st := waitStatus(t, sub.JobID)
+	if st.Status != "SUCCEEDED" || st.Output != output || st.Progress != 1 || st.Chunks < 2 || st.Committed != st.Chunks {
+		t.Fatalf("GET /jobs/%s at the end: %+v", sub.JobID, st)
+	}
+	if !strings.Contains(st.Summary, "summary") {
+		t.Errorf("summary location %q", st.Summary)
+	}
+	got, ok := get(t, stack.OutputBucket, strings.TrimPrefix(output, "s3://"+stack.OutputBucket+"/"))
+	if !ok {
+		t.Fatalf("no output at %s", output)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("output through the API and moto differs from scatter run's (%d and %d bytes)\n%s", len(got), len(want), firstDiff(got, want))
+	}
+}
+
+// TestSameSpecTwiceIsOneJob: posting one spec twice, while it runs and after it
+// finished, names one job and starts one execution.
+func TestSameSpecTwiceIsOneJob(t *testing.T) {
+	t.Parallel()
+	key := "data/twice.txt"
+	put(t, stack.InputBucket, key, testData(t).text)
+	spec := []byte(fmt.Sprintf(`{"job":"wordcount","input":"s3://%s/%s","chunkSize":"%s"}`, stack.InputBucket, key, chunkSize))
+	var ids []string
+	for i := 0; i < 2; i++ {
+		code, body := apiCall(t, http.MethodPost, "/jobs", spec)
+		var sub api.Submission
+		if (code != http.StatusAccepted && code != http.StatusOK) || json.Unmarshal(body, &sub) != nil {
+			t.Fatalf("POST %d: %d %s", i+1, code, body)
+		}
+		ids = append(ids, sub.JobID)
+	}
+	if st := waitStatus(t, ids[0]); st.Status != "SUCCEEDED" {
+		t.Fatalf("job %s: %+v", ids[0], st)
+	}
+	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
+	var again api.Submission
+	if code != http.StatusOK || json.Unmarshal(body, &again) != nil || !again.Duplicate {
+		t.Fatalf("POST after success: %d %s; want 200 with duplicate", code, body)
+	}
+	ids = append(ids, again.JobID)
+	if ids[0] != ids[1] || ids[1] != ids[2] {
+		t.Fatalf("job IDs %v: want one job", ids)
+	}
+	if n := executionsNamed(t, ids[0]); n != 1 {
+		t.Fatalf("%d executions of job %s, want 1", n, ids[0])
+	}
+}
+
+// TestStrictFailureIsReported: a strict job over a malformed record fails in
+// a mapper; the Map state fails, its Catch records the failure with the
+// reducer, the execution fails, and GET /jobs/{id} reports it.
+func TestStrictFailureIsReported(t *testing.T) {
+	t.Parallel()
+	key := "data/strict.csv"
+	csv := testData(t).csv
+	put(t, stack.InputBucket, key, csv)
+	spec := []byte(fmt.Sprintf(`{"job":"select","input":"s3://%s/%s","where":"adRevenue > 1","columns":"sourceIP","strict":true,"chunkSize":"%s"}`,
+		stack.InputBucket, key, chunkSize))
+	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
+	var sub api.Submission
+	if code != http.StatusAccepted || json.Unmarshal(body, &sub) != nil {
+		t.Fatalf("POST /jobs: %d %s", code, body)
+	}
+	st := waitStatus(t, sub.JobID)
+	if st.Status != "FAILED" || st.Execution == nil || st.Execution.Status != "FAILED" {
+		t.Fatalf("strict job over a malformed record: %+v; want it and its execution FAILED", st)
+	}
+	// The Map state fails (no item failure is tolerated) and its Catch records
+	// the failure: the reducer never gathers.
+	if !strings.Contains(st.Error, "States.ExceedToleratedFailureThreshold") {
+		t.Errorf("error %q: want the Map state's States.ExceedToleratedFailureThreshold", st.Error)
+	}
+	if _, found := get(t, stack.OutputBucket, strings.TrimPrefix(sub.Output, "s3://"+stack.OutputBucket+"/")); found {
+		t.Errorf("a failed job wrote its output %s", sub.Output)
+	}
+}
+
+// TestResultsKeyStartsNothing: objects under results/ (in either bucket) and
+// anything in the output bucket start no job; the api function also refuses
+// such an event when it gets one. It runs alone (not in parallel), so that it
+// can count the api function's invocations.
+func TestResultsKeyStartsNothing(t *testing.T) {
+	before := apiInvocations()
+	put(t, stack.InputBucket, "results/wordcount/loop.txt", []byte("a b c\n"))
+	put(t, stack.OutputBucket, "results/wordcount/loop.txt", []byte("a b c\n"))
+	put(t, stack.OutputBucket, "incoming/wordcount/loop.txt", []byte("a b c\n"))
+	stack.Wait()
+	if n := apiInvocations() - before; n != 0 {
+		t.Errorf("%d api invocations after uploads outside the trigger: want 0", n)
+	}
+	for _, bucket := range []string{stack.InputBucket, stack.OutputBucket} {
+		ev := fmt.Sprintf(`{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%q},"object":{"key":"results/wordcount/loop.txt"}}}]}`, bucket)
+		res, err := stack.Invoke(context.Background(), "api", []byte(ev))
+		if err != nil || res.FunctionError != "" {
+			t.Fatalf("api on an event for results/: %v %s", err, res.Payload)
+		}
+		var out api.S3Result
+		if err := json.Unmarshal(res.Payload, &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Started) != 0 || len(out.Skipped) != 1 {
+			t.Errorf("event for s3://%s/results/...: %s; want one skipped record and nothing started", bucket, res.Payload)
+		}
+	}
+	out, err := sfn.NewFromConfig(stack.AWSConfig()).ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(stack.StateMachineARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range out.Executions {
+		if strings.Contains(aws.ToString(e.Name), "loop") {
+			t.Errorf("execution %s started", aws.ToString(e.Name))
+		}
+	}
+}
+
+// TestDefinitionIsTheShippedOne: the definition moto runs is the one in
+// statemachine/ with the template's substitutions, the same JSON value.
+func TestDefinitionIsTheShippedOne(t *testing.T) {
+	t.Parallel()
+	out, err := sfn.NewFromConfig(stack.AWSConfig()).DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(stack.StateMachineARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := func(fn string) string {
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", localaws.Region, localaws.AccountID, fn)
+	}
+	shipped, err := localaws.Substitute(statemachine.Definition, map[string]string{
+		"SplitterFunctionArn": arn("SplitterFunction"), "MapperFunctionArn": arn("MapperFunction"), "ReducerFunctionArn": arn("ReducerFunction"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := localaws.SameDefinition(shipped, aws.ToString(out.Definition))
+	if err != nil || !same {
+		t.Fatalf("moto runs a definition other than the shipped one (%v)", err)
+	}
+}
+
+// TestUpNamesMissingPython: without python3 the local AWS does not start, and
+// the error says what to install.
+func TestUpNamesMissingPython(t *testing.T) {
+	t.Parallel()
+	_, err := localaws.Up(context.Background(), localaws.Options{
+		Template: filepath.Join(repoRoot, "template.yaml"), BinDir: binDir,
+		Python: filepath.Join(t.TempDir(), "python3"),
+	})
+	if err == nil || !strings.Contains(err.Error(), "python3") || !strings.Contains(err.Error(), "moto") {
+		t.Fatalf("Up without python3: %v; want an error naming python3 and moto", err)
+	}
+}
+
+func apiInvocations() int {
+	n := 0
+	for _, r := range stack.Stats() {
+		if r.Function == "ApiFunction" {
+			n++
+		}
+	}
+	return n
+}
+
+func apiCall(t *testing.T, method, path string, body []byte) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, stack.APIURL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// waitStatus polls GET /jobs/{id} until the job is final, checking that its
+// progress only grows on the way.
+func waitStatus(t *testing.T, id string) api.Status {
+	t.Helper()
+	var st api.Status
+	lastCommitted := 0
+	waitFor(t, "job "+id+" to finish", func() bool {
+		code, body := apiCall(t, http.MethodGet, "/jobs/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("GET /jobs/%s: %d %s", id, code, body)
+		}
+		st = api.Status{}
+		if err := json.Unmarshal(body, &st); err != nil {
+			t.Fatalf("GET /jobs/%s: %v: %s", id, err, body)
+		}
+		if st.JobID != id || st.Committed < lastCommitted || st.Progress < 0 || st.Progress > 1 {
+			t.Fatalf("GET /jobs/%s: %s (committed %d before)", id, body, lastCommitted)
+		}
+		lastCommitted = st.Committed
+		return st.Terminal()
+	})
+	return st
+}
+
+// waitExecution waits until the job's execution is no longer RUNNING.
+func waitExecution(t *testing.T, jobID string) string {
+	t.Helper()
+	c := sfn.NewFromConfig(stack.AWSConfig())
+	var status string
+	waitFor(t, "execution "+jobID, func() bool {
+		out, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(api.ExecutionARN(stack.StateMachineARN, jobID))})
+		if err != nil {
+			t.Fatalf("describe execution %s: %v", jobID, err)
+		}
+		status = string(out.Status)
+		return status != "RUNNING"
+	})
+	return status
+}
+
+func executionsNamed(t *testing.T, name string) int {
+	t.Helper()
+	out, err := sfn.NewFromConfig(stack.AWSConfig()).ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(stack.StateMachineARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range out.Executions {
+		if aws.ToString(e.Name) == name {
+			n++
+		}
+	}
+	return n
+}
+
+func waitFor(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(jobTimeout)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", jobTimeout, what)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	clip := func(x []byte) []byte { return x[min(i, len(x)):min(i+80, len(x))] }
+	return fmt.Sprintf("first difference at byte %d: got %q, want %q", i, clip(a), clip(b))
+}

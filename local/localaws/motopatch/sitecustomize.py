@@ -1,0 +1,94 @@
+# Loaded (through PYTHONPATH) by the moto server that `scatter local up` starts, and by no
+# other Python process. It works around one moto defect the local AWS cannot avoid from the
+# outside; the package doc of local/localaws lists what moto lacks.
+#
+# moto's StartExecution deep-copies the state machine to give the new execution a snapshot
+# of its definition. The copy includes the machine's list of executions and its backend: a
+# running execution holds thread locks, so starting a second execution while one runs fails
+# with "TypeError: cannot pickle '_thread.RLock' object" (HTTP 500). Jobs run concurrently,
+# so the snapshot here leaves the executions out and shares the backend; everything else
+# about the state machine is copied as before.
+import copy
+
+
+def _patch():
+    try:
+        from moto.stepfunctions.models import StateMachine
+    except ImportError:  # moto missing: the server itself reports it
+        return
+
+    shared = ("backend",)
+    empty = ("executions",)
+
+    def __deepcopy__(self, memo):
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for name, value in self.__dict__.items():
+            if name in shared:
+                setattr(clone, name, value)
+            elif name in empty:
+                setattr(clone, name, [])
+            else:
+                setattr(clone, name, copy.deepcopy(value, memo))
+        return clone
+
+    StateMachine.__deepcopy__ = __deepcopy__
+
+
+# moto's Distributed Map counts a failed item and carries on: the Map state succeeds whatever
+# ToleratedFailurePercentage and ToleratedFailureCount say ("currently have no effect").
+# AWS fails the Map run with States.ExceedToleratedFailureThreshold once the failed items
+# exceed the threshold, and the definition's Catch takes over. Here the check runs when the
+# items are done: the run fails when more items failed than the count tolerates and a larger
+# share than the percentage tolerates (AWS, which knows which field is set, fails on either).
+def _patch_tolerated_failures():
+    try:
+        from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+        from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+            FailureEvent,
+            FailureEventException,
+        )
+        from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+            StatesErrorName,
+        )
+        from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+            StatesErrorNameType,
+        )
+        from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+            DistributedIterationComponent,
+        )
+        from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    except ImportError:
+        return
+
+    map_run = DistributedIterationComponent._map_run
+
+    def _map_run(self, env, eval_input):
+        map_run(self, env=env, eval_input=eval_input)
+        items = eval_input.map_run_record.item_counter
+        total = items.total.get()
+        failed = items.failed.get() + items.timed_out.get() + items.aborted.get()
+        count = eval_input.tolerated_failure_count or 0
+        percentage = eval_input.tolerated_failure_percentage or 0
+        if failed == 0 or failed <= count or failed * 100 <= percentage * total:
+            return
+        typ = StatesErrorNameType.StatesExceedToleratedFailureThreshold
+        raise FailureEventException(
+            failure_event=FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=typ),
+                event_type=HistoryEventType.MapRunFailed,
+                event_details=EventDetails(
+                    mapRunFailedEventDetails=MapRunFailedEventDetails(
+                        error=typ.to_name(),
+                        cause=f"The specified tolerated failure threshold was exceeded: {failed} of {total} items failed",
+                    )
+                ),
+            )
+        )
+
+    DistributedIterationComponent._map_run = _map_run
+
+
+_patch()
+_patch_tolerated_failures()
