@@ -1,3 +1,32 @@
 // Package localaws brings up a local AWS for the stack in template.yaml: a moto
 // server, the real Lambda binaries on a Lambda host, and one gateway in front.
+//
+// moto is started with MOTO_PORT set to the gateway's port, so its Step
+// Functions interpreter calls Lambda (and S3, for the Distributed Map's
+// ItemReader) through the gateway: Lambda Invoke requests go to the Lambda
+// host, everything else to moto. The gateway delivers the S3 events the
+// template configures after a PutObject or CompleteMultipartUpload and turns
+// /api requests into API Gateway HTTP API (2.0) events for the api function.
+//
+// What moto's interpreter (moto 5.2, from LocalStack) does with our definition:
+//   - Task states on arn:aws:states:::lambda:invoke with Parameters,
+//     ResultSelector, ResultPath, Retry (with MaxDelaySeconds and JitterStrategy
+//     FULL), Catch and error names from the function's errorType: as on AWS.
+//   - The DISTRIBUTED Map with an ItemReader (s3:getObject, JSON), ItemSelector
+//     with $$.Map.Item.Value and MaxConcurrencyPath: as on AWS, except that the
+//     items run as threads of the parent execution, not as child executions.
+//   - ToleratedFailurePercentage: its grammar accepts only a decimal literal, so
+//     the definition is sent with 0 spelled 0.0 (MotoSpelling; the test checks
+//     moto holds the same JSON value); and it ignores the threshold, so a failed
+//     item never failed the Map. motopatch/sitecustomize.py (on PYTHONPATH of
+//     the moto we start, and nothing else) makes the Map fail with
+//     States.ExceedToleratedFailureThreshold as on AWS.
+//   - StartExecution deep-copies the state machine with its running executions
+//     and fails (HTTP 500) while another one runs; the same patch leaves the
+//     executions out of the copy, so jobs run concurrently.
+//
+// Not emulated: IAM (moto does not enforce the template's policies and the
+// local /api takes unsigned requests), throttling and reserved concurrency
+// (the Lambda host queues invocations instead of answering
+// TooManyRequestsException), and log delivery.
 package localaws

@@ -23,6 +23,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/motoserver"
@@ -632,4 +633,57 @@ func firstDiff(a, b []byte) string {
 	}
 	clip := func(x []byte) []byte { return x[min(i, len(x)):min(i+80, len(x))] }
 	return fmt.Sprintf("first difference at byte %d: got %q, want %q", i, clip(a), clip(b))
+}
+
+// TestFaultsThroughMoto: on a local AWS whose mapper crashes before some
+// commits and delivers some chunks twice, moto's Step Functions retries the
+// RetryableErrors (Retry with JitterStrategy FULL) and the job still writes
+// exactly `scatter run`'s output.
+func TestFaultsThroughMoto(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	faulty, err := localaws.Up(ctx, localaws.Options{
+		Template: filepath.Join(repoRoot, "template.yaml"), BinDir: binDir,
+		ExtraEnv: map[string]string{faults.EnvFaults: "mapper.crash.before-commit=0.3,mapper.duplicate=0.3", faults.EnvSeed: "7"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer faulty.Close()
+	c := jobCases(t)[0] // wordcount
+	key := "incoming/wordcount/faults.txt"
+	client := s3.NewFromConfig(faulty.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	for k, body := range map[string][]byte{key + api.SidecarSuffix: c.spec(map[string]any{"concurrency": 1}), key: c.input} {
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(faulty.InputBucket), Key: aws.String(k), Body: bytes.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := reference.Run(c.job, c.params, []reference.Input{{Source: "s3://" + faulty.InputBucket + "/" + key, Data: c.input}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	waitFor(t, "the output of the faulty job", func() bool {
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faulty.OutputBucket), Key: aws.String("results/wordcount/faults.txt")})
+		if err != nil {
+			return false
+		}
+		defer out.Body.Close()
+		got, err = io.ReadAll(out.Body)
+		return err == nil
+	})
+	if !bytes.Equal(got, want) {
+		t.Fatalf("output under faults differs from scatter run's (%d and %d bytes)\n%s", len(got), len(want), firstDiff(got, want))
+	}
+	retried := 0
+	for _, r := range faulty.Stats() {
+		if r.Function == "MapperFunction" && r.ErrorType == "RetryableError" {
+			retried++
+		}
+	}
+	if retried == 0 {
+		t.Fatalf("no mapper attempt failed: the faults were not injected, and nothing was retried")
+	}
+	t.Logf("%d mapper attempts failed with RetryableError and were retried", retried)
 }
