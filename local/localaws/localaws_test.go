@@ -395,6 +395,33 @@ func runThroughAPI(t *testing.T, c jobCase) {
 	}
 }
 
+// TestCopyIntoIncomingStartsAJob: CopyObject creates an object as PutObject
+// does (s3:ObjectCreated:Copy), so a copy into incoming/ starts its job.
+func TestCopyIntoIncomingStartsAJob(t *testing.T) {
+	t.Parallel()
+	c := jobCases(t)[0] // wordcount
+	put(t, stack.InputBucket, "data/copy-source.txt", c.input)
+	key := "incoming/wordcount/copied.txt"
+	if _, err := s3Client().CopyObject(context.Background(), &s3.CopyObjectInput{
+		Bucket: aws.String(stack.InputBucket), Key: aws.String(key), CopySource: aws.String(stack.InputBucket + "/data/copy-source.txt"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := reference.Run(c.job, c.params, []reference.Input{{Source: "s3://" + stack.InputBucket + "/" + key, Data: c.input}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	waitFor(t, "the output of the copied object", func() bool {
+		var ok bool
+		got, ok = get(t, stack.OutputBucket, "results/wordcount/copied.txt")
+		return ok
+	})
+	if !bytes.Equal(got, want) {
+		t.Fatalf("output of the copied object differs from the reference (%d and %d bytes)\n%s", len(got), len(want), firstDiff(got, want))
+	}
+}
+
 // TestSameSpecTwiceIsOneJob: posting one spec twice, while it runs and after it
 // finished, names one job and starts one execution.
 func TestSameSpecTwiceIsOneJob(t *testing.T) {
@@ -469,6 +496,24 @@ func TestResultsKeyStartsNothing(t *testing.T) {
 	stack.Wait()
 	if n := apiInvocations() - before; n != 0 {
 		t.Errorf("%d api invocations after uploads outside the trigger: want 0", n)
+	}
+	// Requests on an object under incoming/ that create nothing start nothing either.
+	put(t, stack.InputBucket, "incoming/wordcount/tagged.txt", []byte("a b c\n"))
+	stack.Wait()
+	before = apiInvocations()
+	ctx := context.Background()
+	if _, err := s3Client().PutObjectTagging(ctx, &s3.PutObjectTaggingInput{
+		Bucket: aws.String(stack.InputBucket), Key: aws.String("incoming/wordcount/tagged.txt"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(stack.InputBucket), Key: aws.String("incoming/wordcount/tagged.txt")}); err != nil {
+		t.Fatal(err)
+	}
+	stack.Wait()
+	if n := apiInvocations() - before; n != 0 {
+		t.Errorf("%d api invocations after tagging and reading an incoming object: want 0", n)
 	}
 	for _, bucket := range []string{stack.InputBucket, stack.OutputBucket} {
 		ev := fmt.Sprintf(`{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%q},"object":{"key":"results/wordcount/loop.txt"}}}]}`, bucket)

@@ -273,10 +273,8 @@ func (s *Stack) afterMoto(resp *http.Response) error {
 	if resp.StatusCode != http.StatusOK {
 		return nil
 	}
-	q := r.URL.Query()
-	put := r.Method == http.MethodPut && !q.Has("partNumber") && !q.Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") == ""
-	complete := r.Method == http.MethodPost && q.Has("uploadId")
-	if !put && !complete {
+	event := createdEvent(r)
+	if event == "" {
 		return nil
 	}
 	bucket, key := bucketKey(r)
@@ -286,7 +284,7 @@ func (s *Stack) afterMoto(resp *http.Response) error {
 	for _, f := range s.fns {
 		for _, trig := range f.S3 {
 			if trig.Bucket == bucket && strings.HasPrefix(key, trig.Prefix) {
-				s.deliverS3(f.Name, bucket, key, resp.Header.Get("ETag"), complete)
+				s.deliverS3(f.Name, event, bucket, key, resp.Header.Get("ETag"))
 			}
 		}
 	}
@@ -307,11 +305,29 @@ func bucketKey(r *http.Request) (bucket, key string) {
 	return bucket, key
 }
 
-func (s *Stack) deliverS3(function, bucket, key, etag string, multipart bool) {
-	name := "ObjectCreated:Put"
-	if multipart {
-		name = "ObjectCreated:CompleteMultipartUpload"
+// createdEvent names the s3:ObjectCreated event an S3 request causes when it
+// succeeds: PutObject, CopyObject or CompleteMultipartUpload; "" for any other
+// request (a part upload, tagging, an ACL, a read).
+func createdEvent(r *http.Request) string {
+	q := r.URL.Query()
+	for k := range q {
+		// The SDKs name the operation (x-id); presigned URLs carry their signature.
+		if k == "x-id" || strings.HasPrefix(strings.ToLower(k), "x-amz-") {
+			q.Del(k)
+		}
 	}
+	switch {
+	case r.Method == http.MethodPut && len(q) == 0 && r.Header.Get("X-Amz-Copy-Source") != "":
+		return "ObjectCreated:Copy"
+	case r.Method == http.MethodPut && len(q) == 0:
+		return "ObjectCreated:Put"
+	case r.Method == http.MethodPost && len(q) == 1 && q.Has("uploadId"):
+		return "ObjectCreated:CompleteMultipartUpload"
+	}
+	return ""
+}
+
+func (s *Stack) deliverS3(function, name, bucket, key, etag string) {
 	ev := events.S3Event{Records: []events.S3EventRecord{{
 		EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: Region, EventName: name,
 		EventTime: time.Now().UTC(),
