@@ -62,11 +62,18 @@ type Measure struct {
 	Seconds []float64 `json:"seconds"` // every repetition
 	Median  float64   `json:"medianSeconds"`
 	MBps    float64   `json:"mbPerSecond"` // bytes / median, in 10^6 bytes per second
+	// CPUSeconds is the median user+system CPU time of the repetitions;
+	// CPUMBps is bytes over it: throughput per CPU-second, which other load
+	// on the machine disturbs far less than wall time.
+	CPUSeconds float64 `json:"medianCpuSeconds"`
+	CPUMBps    float64 `json:"mbPerCpuSecond"`
 	// PeakRSSMiB is the largest peak resident set of the repetitions.
 	PeakRSSMiB float64 `json:"peakRssMiB"`
-	// Ratio is scatter's MB/s over this peer's (only on peers).
-	Ratio  float64 `json:"ratioScatterOverPeer,omitempty"`
-	Agrees *bool   `json:"outputAgrees,omitempty"`
+	// Ratio is scatter's MB/s over this peer's, CPURatio scatter's MB per
+	// CPU-second over this peer's (only on peers).
+	Ratio    float64 `json:"ratioScatterOverPeer,omitempty"`
+	CPURatio float64 `json:"cpuRatioScatterOverPeer,omitempty"`
+	Agrees   *bool   `json:"outputAgrees,omitempty"`
 	// PredictedSeconds is what `scatter plan`'s core-rate model predicts for
 	// this run on this machine's cores (scatter rows only).
 	PredictedSeconds float64 `json:"predictedSeconds,omitempty"`
@@ -145,6 +152,7 @@ func run(args []string) error {
 		}
 		for i := 1; i < len(ms); i++ {
 			ms[i].Ratio = ms[0].MBps / ms[i].MBps
+			ms[i].CPURatio = ms[0].CPUMBps / ms[i].CPUMBps
 		}
 		if err := env.predict(job, &ms[0]); err != nil {
 			return fmt.Errorf("%s: scatter plan: %w", job, err)
@@ -177,7 +185,7 @@ func printMeasures(ms []Measure) {
 	for _, m := range ms {
 		ratio := ""
 		if m.Ratio != 0 {
-			ratio = fmt.Sprintf("scatter/peer %.2fx", m.Ratio)
+			ratio = fmt.Sprintf("scatter/peer %.2fx (CPU %.2fx)", m.Ratio, m.CPURatio)
 		}
 		agree := ""
 		if m.Agrees != nil {
@@ -187,8 +195,8 @@ func printMeasures(ms []Measure) {
 		if len(m.Seconds) > 1 {
 			spread = fmt.Sprintf("(%.2f-%.2fs)", slices.Min(m.Seconds), slices.Max(m.Seconds))
 		}
-		fmt.Printf("%-10s %-16s %8.1f MB/s  %6.2fs %-15s  RSS %6.0f MiB  %-20s %s %s\n",
-			m.Job, m.Tool, m.MBps, m.Median, spread, m.PeakRSSMiB, ratio, agree, m.Note)
+		fmt.Printf("%-10s %-16s %7.1f MB/s %6.2fs %-15s %7.1f MB/CPU-s  RSS %5.0f MiB  %-31s %s %s\n",
+			m.Job, m.Tool, m.MBps, m.Median, spread, m.CPUMBps, m.PeakRSSMiB, ratio, agree, m.Note)
 	}
 }
 
@@ -235,6 +243,7 @@ type suite struct {
 // timed runs argv reps times (stdout to outFile, or discarded) and returns the measure.
 func (e *suiteEnv) timed(job, tool string, argv []string, env []string, outFile string) (Measure, error) {
 	m := Measure{Job: job, Tool: tool, Command: strings.Join(argv, " "), Bytes: e.size}
+	var cpu []float64
 	for r := 0; r < e.c.reps; r++ {
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = append(os.Environ(), env...)
@@ -258,7 +267,11 @@ func (e *suiteEnv) timed(job, tool string, argv []string, env []string, outFile 
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			m.PeakRSSMiB = math.Max(m.PeakRSSMiB, float64(ru.Maxrss)/1024)
 		}
+		cpu = append(cpu, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
 	}
+	slices.Sort(cpu)
+	m.CPUSeconds = cpu[len(cpu)/2]
+	m.CPUMBps = float64(e.size) / 1e6 / m.CPUSeconds
 	s := slices.Clone(m.Seconds)
 	slices.Sort(s)
 	m.Median = s[len(s)/2]
