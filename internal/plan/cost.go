@@ -79,14 +79,19 @@ type Estimate struct {
 // commitItemBytes is about what one chunk's commit item holds in the ledger.
 const commitItemBytes = 400
 
+// reducerOpens is how many partials the reducer opens at once (the
+// pipeline's openParallel).
+const reducerOpens = 32
+
 // EstimateCost predicts a job's AWS cost and wall time. The model, term by term:
 //
 //   - chunks: ceil(bytes / chunk size), unless the caller planned real inputs.
 //   - Lambda invocations: the splitter, one mapper per chunk, the reducer.
 //   - a mapper reads at min(core rate × min(1, memory/1769 MB), S3 bandwidth)
 //     and pays a cold start and a first-byte latency; the reducer merges
-//     bytes × PartialRatio at DefaultGatherMergeMBps after one first-byte
-//     latency per partial; GB-seconds are the durations times the memory.
+//     bytes × PartialRatio at DefaultGatherMergeMBps after a first-byte
+//     latency per 32 partials (it opens 32 at once); GB-seconds are the
+//     durations times the memory.
 //   - Step Functions: 5 transitions for the workflow, 2 per chunk (the child
 //     execution and its Task).
 //   - DynamoDB: writes: open, one commit per chunk, finish; reads: one commit
@@ -137,7 +142,7 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	}
 	e.ChunkSeconds = perChunk + math.Min(float64(in.ChunkSize), float64(in.Bytes))/1e6/e.MapperMBps
 	mapSeconds := float64(n)*perChunk + mb/e.MapperMBps
-	e.ReduceSeconds = LambdaColdStartSec + float64(n)*S3FirstByteSec + mb*prof.PartialRatio/DefaultGatherMergeMBps
+	e.ReduceSeconds = LambdaColdStartSec + float64((n+reducerOpens-1)/reducerOpens)*S3FirstByteSec + mb*prof.PartialRatio/DefaultGatherMergeMBps
 	planSeconds := LambdaColdStartSec + float64(in.Objects)*S3FirstByteSec
 	e.Invocations = n + 2
 	e.GBSeconds = (planSeconds + mapSeconds + e.ReduceSeconds) * memGB

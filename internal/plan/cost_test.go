@@ -40,16 +40,16 @@ func TestEstimateCostByHand(t *testing.T) {
 	}{
 		{"mapper MB/s", e.MapperMBps, 90},                // min(100 × 1, 90)
 		{"chunk seconds", e.ChunkSeconds, 0.891111111},   // 0.15 + 0.03 + 64/90
-		{"reduce seconds", e.ReduceSeconds, 4.216666667}, // 0.15 + 100 × 0.03 + 64/60
-		{"GB-seconds", e.GBSeconds, 161.5383388},         // (0.18 + 89.1111 + 4.2167) × 1769/1024
-		{"lambda USD", e.LambdaUSD, 0.002174255},         // 102 × 0.2e-6 + GB-s × 0.0000133334
+		{"reduce seconds", e.ReduceSeconds, 1.336666667}, // 0.15 + ceil(100/32) × 0.03 + 64/60
+		{"GB-seconds", e.GBSeconds, 156.5630263},         // (0.18 + 89.1111 + 1.3367) × 1769/1024
+		{"lambda USD", e.LambdaUSD, 0.002107917},         // 102 × 0.2e-6 + GB-s × 0.0000133334
 		{"step functions USD", e.StepUSD, 0.005125},      // 205 × 0.025e-3
 		{"dynamo USD", e.DynamoUSD, 0.000077625},         // 102 × 0.625e-6 + 111 × 0.125e-6
 		{"s3 USD", e.S3USD, 0.0005958},                   // 202 × 0.4e-6 + 103 × 5e-6
-		{"total USD", e.TotalUSD, 0.00797268},
-		{"USD per TB", e.PerTBUSD, 1.245731},         // total / 0.0064 TB
+		{"total USD", e.TotalUSD, 0.007906342},
+		{"USD per TB", e.PerTBUSD, 1.235366},         // total / 0.0064 TB
 		{"athena USD", e.AthenaUSD, 0.032},           // 5 × 0.0064
-		{"wall seconds", e.WallSeconds, 5.637777778}, // 0.18 + 0 + (0.8911 + 0.1) + 4.2167 + 0.25
+		{"wall seconds", e.WallSeconds, 2.757777778}, // 0.18 + 0 + (0.8911 + 0.1) + 1.3367 + 0.25
 	}
 	for _, c := range floats {
 		if math.Abs(c.got-c.want) > 1e-6*math.Max(1, math.Abs(c.want)) {
