@@ -563,16 +563,31 @@ func TestDefinitionIsTheShippedOne(t *testing.T) {
 	}
 }
 
-// TestUpNamesMissingPython: without python3 the local AWS does not start, and
-// the error says what to install.
-func TestUpNamesMissingPython(t *testing.T) {
+// TestUpNamesWhatIsMissing: without python3 or without the Lambda binaries
+// the local AWS does not start, and the error says what to install or build.
+func TestUpNamesWhatIsMissing(t *testing.T) {
 	t.Parallel()
-	_, err := localaws.Up(context.Background(), localaws.Options{
-		Template: filepath.Join(repoRoot, "template.yaml"), BinDir: binDir,
-		Python: filepath.Join(t.TempDir(), "python3"),
-	})
-	if err == nil || !strings.Contains(err.Error(), "python3") || !strings.Contains(err.Error(), "moto") {
-		t.Fatalf("Up without python3: %v; want an error naming python3 and moto", err)
+	for _, tc := range []struct {
+		name   string
+		opts   localaws.Options
+		wanted []string
+	}{
+		{"python3", localaws.Options{BinDir: binDir, Python: filepath.Join(t.TempDir(), "python3")}, []string{"python3", "moto"}},
+		{"binaries", localaws.Options{BinDir: t.TempDir()}, []string{"bootstrap", "make build-local"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Template = filepath.Join(repoRoot, "template.yaml")
+			s, err := localaws.Up(context.Background(), tc.opts)
+			if err == nil {
+				s.Close()
+				t.Fatal("Up started")
+			}
+			for _, w := range tc.wanted {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
 	}
 }
 

@@ -110,6 +110,11 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 		logs = io.Discard
 	}
 	s := &Stack{tmpl: tmpl, fns: tmpl.Functions(), logs: logs}
+	for _, f := range s.fns {
+		if _, err := os.Stat(filepath.Join(o.BinDir, f.Name, "bootstrap")); err != nil {
+			return nil, fmt.Errorf("function %s: %w (build the host binaries with 'make build-local')", f.Name, err)
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -148,11 +153,6 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 			env[k] = v
 		}
 		bin := filepath.Join(o.BinDir, f.Name, "bootstrap")
-		if _, err := os.Stat(bin); err != nil {
-			s.Close()
-			ln.Close()
-			return nil, fmt.Errorf("function %s: %w (build the host binaries with 'make build-local')", f.Name, err)
-		}
 		hostFns = append(hostFns, lambdahost.Function{
 			Name: f.Name, Path: bin, Env: env,
 			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, MaxInstances: 8,
