@@ -193,6 +193,12 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 	if in.Failure.Cause != "" {
 		msg += ": " + causeMessage(in.Failure.Cause)
 	}
+	if in.Failure.Error == "States.ExceedToleratedFailureThreshold" {
+		// The Map's own cause says only that a chunk failed; the chunk said why.
+		if first, ok := h.firstChunkFailure(ctx, in.JobID); ok {
+			msg = fmt.Sprintf("chunk %d failed: %s: %s", first.Chunk, first.ErrorType, first.ErrorMessage)
+		}
+	}
 	j, err := h.Ledger.Finish(ctx, in.JobID, ledger.Failed, "", msg)
 	switch {
 	case errors.Is(err, ledger.ErrNotFound):

@@ -210,10 +210,15 @@ func validateChunk(id string, c plan.Chunk) error {
 // Map is the mapper: it processes one chunk, writes its partial result to an
 // attempt-specific key and commits the chunk; the first commit wins, and a
 // duplicate or retried attempt returns the committed result.
-func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
+func (h *Handler) Map(ctx context.Context, in MapInput) (res MapResult, err error) {
 	if err := in.validate(); err != nil {
 		return MapResult{}, err
 	}
+	defer func() {
+		if err != nil && ErrorType(err) != "RetryableError" {
+			h.noteChunkFailure(ctx, in, err)
+		}
+	}()
 	ctx = withAttemptStart(ctx, h.now())
 	fk := fmt.Sprintf("%s/%d", in.JobID, in.Chunk.Index)
 	if err := h.Faults.Sleep(ctx, "mapper.slow", fk); err != nil {
@@ -228,7 +233,7 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (MapResult, error) {
 		_, err := h.mapOnce(ctx, in, fk+"/dup")
 		dup <- err
 	}()
-	res, err := h.mapOnce(ctx, in, fk)
+	res, err = h.mapOnce(ctx, in, fk)
 	if derr := <-dup; derr != nil {
 		h.log().InfoContext(ctx, "duplicate delivery failed", "chunk", fk, "err", derr)
 	}

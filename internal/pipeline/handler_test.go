@@ -288,3 +288,41 @@ func TestLateAcknowledgedCommitKeepsPartial(t *testing.T) {
 		t.Fatalf("output %q", got)
 	}
 }
+
+// TestFailedJobNamesTheChunkError: a Distributed Map's failure says only that
+// the threshold was passed; the job's recorded error names the failed chunk's
+// source and byte offset.
+func TestFailedJobNamesTheChunkError(t *testing.T) {
+	h := newHandler(t)
+	in := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(in, []byte("a,b\n1,x\n2,\"open\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "select", Inputs: []string{in}, Output: filepath.Join(t.TempDir(), "out.csv"),
+		Params: map[string]string{"where": "a > 0", "columns": "a", "strict": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := plan.Resolve(context.Background(), h.Store, []string{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Map(context.Background(), mapInput(p, plan.Split(objs, plan.DefaultChunkSize)[0]))
+	var rec *pipeline.RecordError
+	if !errors.As(err, &rec) {
+		t.Fatalf("strict map of a malformed row: %v, want a RecordError", err)
+	}
+	_, err = h.Gather(context.Background(), pipeline.GatherInput{JobID: p.JobID, Failure: &pipeline.Failure{
+		Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := h.Ledger.Job(context.Background(), p.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != ledger.Failed || !strings.Contains(j.Error, in) || !strings.Contains(j.Error, "byte 8") || !strings.Contains(j.Error, "RecordError") {
+		t.Fatalf("job %s %q: want FAILED naming %s and byte 8", j.Status, j.Error, in)
+	}
+}

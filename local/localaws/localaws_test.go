@@ -475,9 +475,11 @@ func TestStrictFailureIsReported(t *testing.T) {
 		t.Fatalf("strict job over a malformed record: %+v; want it and its execution FAILED", st)
 	}
 	// The Map state fails (no item failure is tolerated) and its Catch records
-	// the failure: the reducer never gathers.
-	if !strings.Contains(st.Error, "States.ExceedToleratedFailureThreshold") {
-		t.Errorf("error %q: want the Map state's States.ExceedToleratedFailureThreshold", st.Error)
+	// the failure: the reducer never gathers, and the recorded error names the
+	// failed chunk's source and byte offset, not only the Map's threshold.
+	source := "s3://" + stack.InputBucket + "/" + key
+	if !strings.Contains(st.Error, "RecordError") || !strings.Contains(st.Error, source) || !strings.Contains(st.Error, "at byte") {
+		t.Errorf("error %q: want the chunk's RecordError naming %s and the byte offset", st.Error, source)
 	}
 	if _, found := get(t, stack.OutputBucket, strings.TrimPrefix(sub.Output, "s3://"+stack.OutputBucket+"/")); found {
 		t.Errorf("a failed job wrote its output %s", sub.Output)
