@@ -153,21 +153,60 @@ func (m *grepMapper) StartPart(Part) error { return nil }
 // without one trailing "\r".
 func (m *grepMapper) Record(line []byte, _ int64) error {
 	m.st.RecordsIn++
-	text := trimCR(line)
-	g := m.g
-	switch {
-	case len(g.prefix) > 0:
-		if !bytes.Contains(text, g.prefix) {
-			return nil
-		}
-		if !g.complete && !g.re.Match(text) {
-			return nil
-		}
-	case g.anyOf != nil && !containsAny(text, g.anyOf):
-		return nil
-	case !g.re.Match(text):
+	if !m.g.matches(trimCR(line)) {
 		return nil
 	}
+	return m.keep(line)
+}
+
+// Records looks for the pattern's literal prefix in the whole run of records
+// and tests only the lines that hold it; without a prefix (or with a "\n" in
+// it) it tests every line.
+func (m *grepMapper) Records(data []byte, offset int64, n int) error {
+	g := m.g
+	if len(g.prefix) == 0 || bytes.IndexByte(g.prefix, '\n') >= 0 {
+		for len(data) > 0 {
+			i := bytes.IndexByte(data, '\n')
+			if err := m.Record(data[:i], offset); err != nil {
+				return err
+			}
+			data, offset = data[i+1:], offset+int64(i+1)
+		}
+		return nil
+	}
+	m.st.RecordsIn += int64(n)
+	for pos := 0; pos < len(data); {
+		i := bytes.Index(data[pos:], g.prefix)
+		if i < 0 {
+			break
+		}
+		i += pos
+		start := bytes.LastIndexByte(data[:i], '\n') + 1
+		end := i + bytes.IndexByte(data[i:], '\n')
+		line := data[start:end]
+		if g.matches(trimCR(line)) {
+			if err := m.keep(line); err != nil {
+				return err
+			}
+		}
+		pos = end + 1
+	}
+	return nil
+}
+
+// matches reports whether the regexp matches text (a line without its "\r").
+func (g *grep) matches(text []byte) bool {
+	switch {
+	case len(g.prefix) > 0:
+		return bytes.Contains(text, g.prefix) && (g.complete || g.re.Match(text))
+	case g.anyOf != nil && !containsAny(text, g.anyOf):
+		return false
+	}
+	return g.re.Match(text)
+}
+
+// keep adds a matching line to the output.
+func (m *grepMapper) keep(line []byte) error {
 	m.out.buf = append(m.out.buf, line...)
 	m.out.buf = append(m.out.buf, '\n')
 	m.st.RecordsOut++

@@ -116,6 +116,16 @@ type Mapper interface {
 	Finish(w io.Writer) (Stats, error)
 }
 
+// BlockMapper is a Mapper that also takes a run of whole records at once,
+// which spares finding every record's end when the job does not need it.
+type BlockMapper interface {
+	Mapper
+	// Records is Record for each of the n records of data, in order: each
+	// ends in "\n", which data keeps; offset is data[0]'s byte offset in its
+	// object. data is only valid during the call.
+	Records(data []byte, offset int64, n int) error
+}
+
 var (
 	mu       sync.RWMutex
 	registry = map[string]Definition{}

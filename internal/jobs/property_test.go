@@ -73,9 +73,29 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 	scratch := make([]byte, 0, 1024)
 	for _, chunk := range chunks {
 		m := j.NewMapper()
+		bm, blocks := m.(jobs.BlockMapper)
+		blocks = blocks && r.IntN(2) == 0
+		var block []byte
+		var blockOff int64
+		var blockN int
+		// flush hands the records gathered so far to Records, then scribbles over them.
+		flush := func() error {
+			if blockN == 0 {
+				return nil
+			}
+			err := bm.Records(block, blockOff, blockN)
+			for i := range block {
+				block[i] = '#'
+			}
+			block, blockN = block[:0], 0
+			return err
+		}
 		cur := -1
 		for _, rc := range chunk {
 			if rc.ord != cur {
+				if err := flush(); err != nil {
+					return nil, mapStats, err
+				}
 				cur = rc.ord
 				part := jobs.Part{Source: inputs[cur].Source, Ordinal: cur}
 				if j.NeedsHeader() {
@@ -85,11 +105,25 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 					return nil, mapStats, err
 				}
 			}
-			// The line is only valid during the call: scribble over it after.
-			scratch = append(scratch[:0], rc.line...)
-			err := m.Record(scratch, rc.offset)
-			for i := range scratch {
-				scratch[i] = '#'
+			var err error
+			if terminated := rc.offset+int64(len(rc.line)) < int64(len(inputs[cur].Data)); blocks && terminated {
+				// Whole records, in runs of random length, through Records.
+				if blockN == 0 {
+					blockOff = rc.offset
+				}
+				block = append(append(block, rc.line...), '\n')
+				if blockN++; r.IntN(3) == 0 {
+					err = flush()
+				}
+			} else {
+				if err = flush(); err == nil {
+					// The line is only valid during the call: scribble over it after.
+					scratch = append(scratch[:0], rc.line...)
+					err = m.Record(scratch, rc.offset)
+					for i := range scratch {
+						scratch[i] = '#'
+					}
+				}
 			}
 			if err != nil {
 				var re *jobs.RecordError
@@ -98,6 +132,13 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 				}
 				return nil, mapStats, err
 			}
+		}
+		if err := flush(); err != nil {
+			var re *jobs.RecordError
+			if errors.As(err, &re) {
+				re.Source = inputs[cur].Source
+			}
+			return nil, mapStats, err
 		}
 		var buf bytes.Buffer
 		st, err := m.Finish(&buf)

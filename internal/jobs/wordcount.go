@@ -47,20 +47,31 @@ func (m *wordcountMapper) StartPart(Part) error { return nil }
 
 func (m *wordcountMapper) Record(line []byte, _ int64) error {
 	m.st.RecordsIn++
+	return m.count(line)
+}
+
+// Records counts the words of whole records at once: "\n" separates words too.
+func (m *wordcountMapper) Records(data []byte, _ int64, n int) error {
+	m.st.RecordsIn += int64(n)
+	return m.count(data)
+}
+
+// count adds the words of text to the table, spilling it past the budget.
+func (m *wordcountMapper) count(text []byte) error {
 	t, b := m.words, &m.batch
-	for i, n := 0, len(line); i < n; {
-		start := nextWordByte(line, i)
+	for i, n := 0, len(text); i < n; {
+		start := nextWordByte(text, i)
 		if start == n {
 			break
 		}
-		i = nextSepByte(line, start)
+		i = nextSepByte(text, start)
 		b.start[b.n], b.end[b.n] = start, i
 		if b.n++; b.n == batchSize {
-			t.addBatch(line, b)
+			t.addBatch(text, b)
 		}
 	}
 	if b.n > 0 {
-		t.addBatch(line, b)
+		t.addBatch(text, b)
 	}
 	if t.memory() > combineBudget {
 		return m.spill()

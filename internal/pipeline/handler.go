@@ -333,7 +333,11 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk) (jo
 		if err := m.StartPart(part); err != nil {
 			return nil, st, inputErrorf("map: %s: %v", p.Source, err)
 		}
-		ps, err := split.Part(ctx, h.Store, p, m.Record)
+		var block split.BlockFunc
+		if bm, ok := m.(jobs.BlockMapper); ok {
+			block = bm.Records // whole records at once: no search for each line's end
+		}
+		ps, err := split.PartBlocks(ctx, h.Store, p, m.Record, block)
 		st.BytesRead += ps.BytesRead
 		if err != nil {
 			var re *jobs.RecordError

@@ -27,8 +27,21 @@ type Stats struct {
 	Records int64
 }
 
+// BlockFunc receives a run of whole records at once: data holds n records,
+// each ending in "\n" (kept), and offset is the object offset of data[0]. data
+// is only valid during the call.
+type BlockFunc func(data []byte, offset int64, n int) error
+
 // Part reads the records of part from store and calls fn for each, in order.
 func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
+	return PartBlocks(ctx, store, part, fn, nil)
+}
+
+// PartBlocks is Part for a consumer that also takes runs of whole records:
+// it calls block with as many of the part's records as its buffer holds at a
+// time, and fn only for a record that does not fit the buffer or lacks its
+// "\n" (the last of an object). A nil block, or a .gz part, calls fn for every record.
+func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, block BlockFunc) (Stats, error) {
 	if part.Gzip {
 		return gzipPart(ctx, store, part, fn)
 	}
@@ -54,6 +67,19 @@ func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) 
 		}
 	}
 	for s.Offset() < part.End {
+		if block != nil {
+			data, off, n, err := s.nextBlock(part.End)
+			if err != nil {
+				return s.stats(), fmt.Errorf("read %s at byte %d: %w", part.Source, s.Offset(), err)
+			}
+			if n > 0 {
+				if err := block(data, off, n); err != nil {
+					return s.stats(), err
+				}
+				s.records += int64(n)
+				continue
+			}
+		}
 		line, off, err := s.Next()
 		if err == io.EOF {
 			break
@@ -208,6 +234,34 @@ func (s *Scanner) Next() ([]byte, int64, error) {
 		}
 		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
 			return nil, start, err
+		}
+	}
+}
+
+// nextBlock returns the whole records in the buffer (reading more when it
+// holds none), up to the last one that starts before limit, with their
+// offset and count. It returns n == 0 when the next record does not fit the
+// buffer or has no "\n" before the end: Next takes that one.
+func (s *Scanner) nextBlock(limit int64) (data []byte, offset int64, n int, err error) {
+	for {
+		avail := s.buf[s.lo:s.hi]
+		if last := bytes.LastIndexByte(avail, '\n'); last >= 0 {
+			cut := last + 1
+			if rel := limit - s.pos; int64(cut) > rel {
+				// The last record starting before limit holds byte limit-1
+				// and ends at the first "\n" from there.
+				cut = int(rel-1) + bytes.IndexByte(avail[rel-1:], '\n') + 1
+			}
+			data, offset = avail[:cut], s.pos
+			s.lo += cut
+			s.pos += int64(cut)
+			return data, offset, bytes.Count(data, []byte{'\n'}), nil
+		}
+		if s.eof || (s.lo == 0 && s.hi == len(s.buf)) {
+			return nil, s.pos, 0, nil
+		}
+		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
+			return nil, s.pos, 0, err
 		}
 	}
 }

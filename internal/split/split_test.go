@@ -36,21 +36,47 @@ func expected(data []byte) []record {
 	return out
 }
 
-// readAll reads every part of a plan of the object and concatenates the records in chunk order.
+// readAll reads every part of a plan of the object and concatenates the
+// records in chunk order. It reads each part twice, record by record and in
+// blocks, and fails when the two differ.
 func readAll(t *testing.T, store blob.Store, key string, size int64, cuts []int64) []record {
 	t.Helper()
-	var got []record
+	var got, blocks []record
 	start := int64(0)
 	for _, end := range append(cuts, size) {
 		p := plan.Part{Source: key, URL: key, Start: start, End: end, Size: size}
-		_, err := split.Part(context.Background(), store, p, func(line []byte, off int64) error {
+		st, err := split.Part(context.Background(), store, p, func(line []byte, off int64) error {
 			got = append(got, record{off, string(line)})
 			return nil
 		})
 		if err != nil {
 			t.Fatalf("part [%d,%d): %v", start, end, err)
 		}
+		oneByOne := func(line []byte, off int64) error {
+			blocks = append(blocks, record{off, string(line)})
+			return nil
+		}
+		bst, err := split.PartBlocks(context.Background(), store, p, oneByOne, func(data []byte, off int64, n int) error {
+			if n < 1 || data[len(data)-1] != '\n' || bytes.Count(data, []byte("\n")) != n {
+				t.Fatalf("part [%d,%d): block %q at %d with n=%d", start, end, data, off, n)
+			}
+			for len(data) > 0 {
+				i := bytes.IndexByte(data, '\n')
+				blocks = append(blocks, record{off, string(data[:i])})
+				data, off = data[i+1:], off+int64(i+1)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("part [%d,%d) in blocks: %v", start, end, err)
+		}
+		if bst.Records != st.Records {
+			t.Fatalf("part [%d,%d): %d records in blocks, %d one by one", start, end, bst.Records, st.Records)
+		}
 		start = end
+	}
+	if fmt.Sprint(blocks) != fmt.Sprint(got) {
+		t.Fatalf("cuts %v: records in blocks\n%v\nrecords one by one\n%v", cuts, blocks, got)
 	}
 	return got
 }
