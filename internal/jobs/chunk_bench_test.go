@@ -78,7 +78,11 @@ func BenchmarkChunk(b *testing.B) {
 				if err := m.StartPart(jp); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := split.Part(ctx, store, part, m.Record); err != nil {
+				var block split.BlockFunc
+				if bm, ok := m.(jobs.BlockMapper); ok {
+					block = bm.Records
+				}
+				if _, err := split.PartBlocks(ctx, store, part, m.Record, block); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := m.Finish(discard{}); err != nil {

@@ -23,7 +23,7 @@ type JobProfile struct {
 // ratios are those of the bench's generated data.
 var Profiles = map[string]JobProfile{
 	"wordcount": {CoreMBps: 130, PartialRatio: 0.01},
-	"grep":      {CoreMBps: 1000, PartialRatio: 0.001},
+	"grep":      {CoreMBps: 1800, PartialRatio: 0.001},
 	"search":    {CoreMBps: 330, PartialRatio: 0.0001},
 	"select":    {CoreMBps: 300, PartialRatio: 0.02, HeaderRead: true},
 	"groupby":   {CoreMBps: 300, PartialRatio: 0.001, HeaderRead: true},
