@@ -232,7 +232,6 @@ type suiteEnv struct {
 	input string
 	size  int64
 	work  string
-	runs  int
 }
 
 type suite struct {
