@@ -55,12 +55,9 @@ func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn Record
 	if from > 0 {
 		from-- // the byte before start decides whether a record begins at start
 	}
-	rc, err := store.Open(ctx, part.URL, from, -1)
-	if err != nil {
-		return Stats{}, fmt.Errorf("open %s: %w", part.Source, err)
-	}
-	defer rc.Close()
-	s := NewScanner(rc, from)
+	rr := newRangeReader(ctx, store, part, from)
+	defer rr.Close()
+	s := NewScanner(rr, from)
 	if part.Start > 0 {
 		if err := s.SkipLine(); err != nil {
 			return s.stats(), fmt.Errorf("read %s at byte %d: %w", part.Source, from, err)
@@ -294,4 +291,66 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// rangeReader reads an object from an offset in bounded ranged requests: the
+// first covers the part and a little more, enough to finish its last record in
+// the common case; each further one (a record running on past that) is twice
+// the last. A chunk so never asks the store for the rest of a large object,
+// and its BytesRead is what it really fetched.
+type rangeReader struct {
+	ctx    context.Context
+	store  blob.Store
+	part   plan.Part
+	off    int64 // the next byte to request
+	end    int64 // the end of the open range
+	window int64 // the size of the next range after the first
+	rc     io.ReadCloser
+}
+
+func newRangeReader(ctx context.Context, store blob.Store, part plan.Part, from int64) *rangeReader {
+	slack := min(max((part.End-from)/64, 4<<10), 1<<20)
+	return &rangeReader{ctx: ctx, store: store, part: part, off: from, end: min(part.End+slack, part.Size), window: 2 * slack}
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	for {
+		if r.rc == nil {
+			if r.off >= r.end {
+				if r.off >= r.part.Size {
+					return 0, io.EOF
+				}
+				r.end = min(r.off+r.window, r.part.Size)
+				r.window *= 2
+			}
+			rc, err := r.store.Open(r.ctx, r.part.URL, r.off, r.end-r.off)
+			if err != nil {
+				return 0, fmt.Errorf("open %s: %w", r.part.Source, err)
+			}
+			r.rc = rc
+		}
+		n, err := r.rc.Read(p)
+		r.off += int64(n)
+		if err == io.EOF {
+			r.rc.Close()
+			r.rc = nil
+			if r.off < r.end {
+				return n, fmt.Errorf("%s ends at byte %d, before the %d bytes it had when planned: %w", r.part.Source, r.off, r.part.Size, io.ErrUnexpectedEOF)
+			}
+			if n == 0 {
+				continue
+			}
+			return n, nil
+		}
+		return n, err
+	}
+}
+
+func (r *rangeReader) Close() error {
+	if r.rc == nil {
+		return nil
+	}
+	err := r.rc.Close()
+	r.rc = nil
+	return err
 }

@@ -190,3 +190,25 @@ func FuzzOwnership(f *testing.F) {
 		}
 	})
 }
+
+// TestReadsAreBounded: a small chunk of a large object fetches its range and a
+// little more, not the rest of the object, and says so in BytesRead.
+func TestReadsAreBounded(t *testing.T) {
+	store := blob.NewFS(t.TempDir())
+	data := bytes.Repeat([]byte("0123456789 abcdefghi\n"), 100_000) // 2.1 MB of 21-byte lines
+	if err := store.Put(context.Background(), "f", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(data))
+	for _, c := range []struct{ start, end int64 }{{0, 1000}, {50_000, 51_000}, {size - 500, size}, {1 << 20, 1<<20 + 200_000}} {
+		p := plan.Part{Source: "f", URL: "f", Start: c.start, End: c.end, Size: size}
+		st, err := split.Part(context.Background(), store, p, func([]byte, int64) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		span := c.end - c.start
+		if limit := span + max(span/64, 4<<10) + 1; st.BytesRead > limit || st.BytesRead < span {
+			t.Errorf("part [%d,%d): read %d bytes, want between %d and %d", c.start, c.end, st.BytesRead, span, limit)
+		}
+	}
+}
