@@ -27,11 +27,13 @@ test:
 
 ## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data
 ## (make bench SIZE=1GiB REPS=5); prints MB/s, peak RSS and ratios, writes bench/results/*.json.
-## Not part of `make test`.
+## Then p50/p99 of POST /query over 64 chunks, 2 of them stragglers, with and without hedging
+## (the real mapper binary on the Lambda host, moto's S3). Not part of `make test`.
 SIZE ?= 256MiB
 REPS ?= 3
 bench: scatter
 	cd bench && $(GO) run . --size $(SIZE) --reps $(REPS) --scatter ../$(BIN)/scatter
+	$(GO) test -run '^$$' -bench BenchmarkQueryLatency -benchtime 20x ./internal/api
 
 ## chaos: the seeded chaos suite at length: make chaos RUNS=1000 (seeded runs per job)
 RUNS ?= 50

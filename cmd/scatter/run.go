@@ -222,7 +222,7 @@ func (p *progress) mapped(r pipeline.MapResult) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.bytes += r.Stats.BytesRead
+	p.bytes += r.Stats.BytesIn
 	if p.bar != nil {
 		mbps := float64(p.bytes) / 1e6 / max(time.Since(p.start).Seconds(), 1e-9)
 		p.bar.Describe(fmt.Sprintf("chunks %.1f MB/s", mbps))

@@ -58,7 +58,7 @@ func buildMapperAndRun(m *testing.M) int {
 // queryWorld is a moto S3 with the inputs, the real mapper binary on a Lambda host, and
 // a Service whose queries invoke it through the Lambda Invoke API.
 type queryWorld struct {
-	t      *testing.T
+	t      testing.TB
 	moto   *moto.Server
 	cfg    aws.Config
 	mux    *blob.Mux
@@ -67,7 +67,7 @@ type queryWorld struct {
 	inputs map[string][]byte
 }
 
-func newQueryWorld(t *testing.T) *queryWorld {
+func newQueryWorld(t testing.TB) *queryWorld {
 	t.Helper()
 	w := &queryWorld{t: t, moto: moto.Start(t), inputs: map[string][]byte{}}
 	w.cfg = w.moto.Config(t)
@@ -168,7 +168,7 @@ type queryResponse struct {
 	Message string `json:"message"`
 }
 
-func postQuery(t *testing.T, svc *api.Service, body string) queryResponse {
+func postQuery(t testing.TB, svc *api.Service, body string) queryResponse {
 	t.Helper()
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /query", RawPath: "/query", Body: body}
 	req.RequestContext.HTTP.Method, req.RequestContext.HTTP.Path = http.MethodPost, "/query"
@@ -302,7 +302,7 @@ func TestQueryThroughLambda(t *testing.T) {
 
 // slowSeed finds a seed under which exactly `slow` first sends of q's chunks are
 // stragglers and none of their hedged resends is.
-func slowSeed(t *testing.T, spec string, q query.Query, slow int) uint64 {
+func slowSeed(t testing.TB, spec string, q query.Query, slow int) uint64 {
 	t.Helper()
 	for seed := uint64(1); seed < 1000; seed++ {
 		fs, err := faults.Parse(spec, seed)

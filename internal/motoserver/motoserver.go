@@ -3,6 +3,7 @@ package motoserver
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +47,7 @@ type Server struct {
 	Port int
 
 	cmd      *exec.Cmd
+	patchDir string
 	done     chan struct{}
 	waitErr  error
 	stopOnce sync.Once
@@ -87,9 +90,35 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 var errPortInUse = errors.New("port in use")
 
+// patch is the sitecustomize.py every server loads: fixes for moto defects (see the file).
+//
+//go:embed sitecustomize.py
+var patch []byte
+
+// writePatch writes the patch to a new directory for PYTHONPATH.
+func writePatch() (string, error) {
+	dir, err := os.MkdirTemp("", "scatter-moto-")
+	if err != nil {
+		return "", fmt.Errorf("moto patch: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), patch, 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("moto patch: %w", err)
+	}
+	return dir, nil
+}
+
 func start(ctx context.Context, python string, port int, opts Options) (*Server, error) {
+	patchDir, err := writePatch()
+	if err != nil {
+		return nil, fmt.Errorf("start moto: %w", err)
+	}
+	pythonPath := patchDir
+	if p := os.Getenv("PYTHONPATH"); p != "" {
+		pythonPath += string(os.PathListSeparator) + p
+	}
 	cmd := exec.Command(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Env = append(os.Environ(), opts.Env...)
+	cmd.Env = append(append(os.Environ(), opts.Env...), "PYTHONPATH="+pythonPath)
 	head := &headBuffer{max: 64 << 10}
 	var out io.Writer = head
 	if opts.Log != nil {
@@ -99,13 +128,15 @@ func start(ctx context.Context, python string, port int, opts Options) (*Server,
 	cmd.Stderr = out
 	setProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
+		os.RemoveAll(patchDir)
 		return nil, fmt.Errorf("start moto: %w", err)
 	}
 	s := &Server{
-		URL:  fmt.Sprintf("http://127.0.0.1:%d", port),
-		Port: port,
-		cmd:  cmd,
-		done: make(chan struct{}),
+		URL:      fmt.Sprintf("http://127.0.0.1:%d", port),
+		Port:     port,
+		cmd:      cmd,
+		patchDir: patchDir,
+		done:     make(chan struct{}),
 	}
 	go func() {
 		s.waitErr = cmd.Wait()
@@ -161,6 +192,7 @@ func (s *Server) waitReady(ctx context.Context, output *headBuffer) error {
 // Stop ends the server's process group and waits for it to exit.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		defer os.RemoveAll(s.patchDir)
 		select {
 		case <-s.done:
 			return

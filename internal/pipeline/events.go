@@ -70,6 +70,9 @@ type MapResult struct {
 // MapStats are one chunk's counts, stored with its commit.
 type MapStats struct {
 	jobs.Stats
+	// BytesIn is the input the chunk owns (its ranges; a .gz object's whole size);
+	// BytesRead is what it fetched from the store, a little more.
+	BytesIn    int64 `json:"bytesIn"`
 	BytesRead  int64 `json:"bytesRead"`
 	DurationMS int64 `json:"durationMs"`
 }

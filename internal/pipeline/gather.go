@@ -27,6 +27,7 @@ type Summary struct {
 	Output      string           `json:"output"`
 	Chunks      int              `json:"chunks"`
 	BytesIn     int64            `json:"bytesIn"`
+	BytesRead   int64            `json:"bytesRead"`
 	RecordsIn   int64            `json:"recordsIn"`
 	RecordsOut  int64            `json:"recordsOut"`
 	Skipped     int64            `json:"skipped"`
@@ -109,7 +110,8 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		partials = append(partials, c.Partial)
 		var st MapStats
 		if json.Unmarshal([]byte(c.Stats), &st) == nil {
-			sum.BytesIn += st.BytesRead
+			sum.BytesIn += st.BytesIn
+			sum.BytesRead += st.BytesRead
 			sum.RecordsIn += st.RecordsIn
 			sum.Skipped += st.Skipped
 			for k, v := range st.SkipReason {

@@ -338,6 +338,7 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk) (jo
 			block = bm.Records // whole records at once: no search for each line's end
 		}
 		ps, err := split.PartBlocks(ctx, h.Store, p, m.Record, block)
+		st.BytesIn += p.End - p.Start
 		st.BytesRead += ps.BytesRead
 		if err != nil {
 			var re *jobs.RecordError

@@ -211,9 +211,15 @@ func TestLocalInvokeOnItsOwnStack(t *testing.T) {
 }
 
 func runScatter(args ...string) (stdout, stderr string, err error) {
+	return runScatterEnv(nil, args...)
+}
+
+// runScatterEnv runs the CLI with env (nil: this process's environment).
+func runScatterEnv(env []string, args ...string) (stdout, stderr string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, scatter, args...)
+	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()

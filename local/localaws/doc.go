@@ -18,12 +18,15 @@
 //   - ToleratedFailurePercentage: its grammar accepts only a decimal literal, so
 //     the definition is sent with 0 spelled 0.0 (MotoSpelling; the test checks
 //     moto holds the same JSON value); and it ignores the threshold, so a failed
-//     item never failed the Map. motopatch/sitecustomize.py (on PYTHONPATH of
-//     the moto we start, and nothing else) makes the Map fail with
-//     States.ExceedToleratedFailureThreshold as on AWS.
+//     item never failed the Map. internal/motoserver/sitecustomize.py (on
+//     PYTHONPATH of every moto we start, and nothing else) makes the Map fail
+//     with States.ExceedToleratedFailureThreshold as on AWS.
 //   - StartExecution deep-copies the state machine with its running executions
 //     and fails (HTTP 500) while another one runs; the same patch leaves the
 //     executions out of the copy, so jobs run concurrently.
+//   - DynamoDB conditional writes are not atomic under concurrent requests
+//     (two "first" commits can both pass their condition); the same patch runs
+//     item writes one at a time, as atomic as DynamoDB's.
 //
 // Not emulated: IAM (moto does not enforce the template's policies and the
 // local /api takes unsigned requests), throttling and reserved concurrency

@@ -69,32 +69,6 @@ type Stack struct {
 	fns    []Function
 	events sync.WaitGroup
 	logs   io.Writer
-	// patchDir holds the sitecustomize.py moto loads (see motopatch/).
-	patchDir string
-}
-
-//go:embed motopatch/sitecustomize.py
-var motoPatch []byte
-
-// writeMotoPatch writes the moto patch to a new directory for PYTHONPATH.
-func writeMotoPatch() (string, error) {
-	dir, err := os.MkdirTemp("", "scatter-moto-")
-	if err != nil {
-		return "", fmt.Errorf("moto patch: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), motoPatch, 0o644); err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("moto patch: %w", err)
-	}
-	return dir, nil
-}
-
-// pythonPath puts dir before the caller's PYTHONPATH.
-func pythonPath(dir string) string {
-	if p := os.Getenv("PYTHONPATH"); p != "" {
-		return dir + string(os.PathListSeparator) + p
-	}
-	return dir
 }
 
 // Up starts moto, the Lambda host and the gateway on free 127.0.0.1 ports,
@@ -122,16 +96,11 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 	gwPort := ln.Addr().(*net.TCPAddr).Port
 	s.URL = fmt.Sprintf("http://127.0.0.1:%d", gwPort)
 	s.APIURL = s.URL + "/api"
-	if s.patchDir, err = writeMotoPatch(); err != nil {
-		ln.Close()
-		return nil, err
-	}
 	// moto's Step Functions interpreter calls http://localhost:$MOTO_PORT: the gateway.
-	env := []string{fmt.Sprintf("MOTO_PORT=%d", gwPort), "PYTHONPATH=" + pythonPath(s.patchDir)}
+	env := []string{fmt.Sprintf("MOTO_PORT=%d", gwPort)}
 	s.moto, err = motoserver.Start(ctx, motoserver.Options{Env: env, Log: o.Logs, Python: o.Python})
 	if err != nil {
 		ln.Close()
-		os.RemoveAll(s.patchDir)
 		return nil, err
 	}
 	motoURL, _ := url.Parse(s.moto.URL)
@@ -462,9 +431,6 @@ func (s *Stack) Close() error {
 	}
 	if s.moto != nil {
 		errs = append(errs, s.moto.Stop())
-	}
-	if s.patchDir != "" {
-		errs = append(errs, os.RemoveAll(s.patchDir))
 	}
 	return errors.Join(errs...)
 }

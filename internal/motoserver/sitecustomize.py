@@ -1,6 +1,7 @@
-# Loaded (through PYTHONPATH) by the moto server that `scatter local up` starts, and by no
-# other Python process. It works around one moto defect the local AWS cannot avoid from the
-# outside; the package doc of local/localaws lists what moto lacks.
+# Loaded (through PYTHONPATH) by every moto server internal/motoserver starts (the tests'
+# and `scatter local up`'s), and by no other Python process. It works around moto defects
+# that cannot be avoided from the outside; the package doc of local/localaws lists what moto
+# lacks.
 #
 # moto's StartExecution deep-copies the state machine to give the new execution a snapshot
 # of its definition. The copy includes the machine's list of executions and its backend: a
@@ -90,5 +91,34 @@ def _patch_tolerated_failures():
     DistributedIterationComponent._map_run = _map_run
 
 
+# moto's DynamoDB checks a ConditionExpression and then writes, without a lock, while its
+# server answers requests on many threads: two concurrent conditional writes can both pass
+# (two "first" commits; a job opened twice counted as two runs). DynamoDB makes each
+# conditional write atomic; so does this, by running the item writes one at a time.
+def _patch_dynamodb_atomic_writes():
+    try:
+        from moto.dynamodb.models import DynamoDBBackend
+    except ImportError:
+        return
+    import functools
+    import threading
+
+    lock = threading.RLock()
+
+    def locked(fn):
+        @functools.wraps(fn)
+        def write(self, *args, **kwargs):
+            with lock:
+                return fn(self, *args, **kwargs)
+
+        return write
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        fn = getattr(DynamoDBBackend, name, None)
+        if fn is not None:
+            setattr(DynamoDBBackend, name, locked(fn))
+
+
 _patch()
 _patch_tolerated_failures()
+_patch_dynamodb_atomic_writes()
