@@ -323,4 +323,3 @@ func slowSeed(t testing.TB, spec string, q query.Query, slow int) uint64 {
 	t.Fatalf("no seed below 1000 makes %d chunks slow", slow)
 	return 0
 }
-
