@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,4 +127,39 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+var backupsPattern = regexp.MustCompile(`backup attempts for stragglers: (\d+) sent, (\d+) answered first`)
+
+// TestStragglersGetBackups: with slow mappers, --backups (the default) maps a
+// straggling chunk again alongside and the first answer wins; the output is
+// the reference either way, and --backups=false sends none.
+func TestStragglersGetBackups(t *testing.T) {
+	f := newFixture(t)
+	want, err := reference.Run("wordcount", nil, f.textFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, backups := range []bool{true, false} {
+		out := filepath.Join(t.TempDir(), "wc.tsv")
+		_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", f.text, "--output", out, "--chunk-size", "8KiB",
+			"--concurrency", "4", "--state-dir", t.TempDir(), "--faults", "mapper.slow=0.2", "--fault-seed", "5",
+			"--backups="+strconv.FormatBool(backups))
+		if err != nil {
+			t.Fatalf("--backups=%v: %v\n%s", backups, err, stderr)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Fatalf("--backups=%v: output differs from the reference", backups)
+		}
+		if !strings.Contains(stderr, "mapper.slow=") {
+			t.Fatalf("no straggler was injected: the test proves nothing\n%s", stderr)
+		}
+		m := backupsPattern.FindStringSubmatch(stderr)
+		switch {
+		case backups && (m == nil || m[2] == "0"):
+			t.Fatalf("stragglers got no backup that answered first:\n%s", stderr)
+		case !backups && m != nil:
+			t.Fatalf("--backups=false sent backups: %s", m[0])
+		}
+	}
 }

@@ -33,6 +33,7 @@ type runOptions struct {
 	concurrency int
 	faults      string
 	faultSeed   uint64
+	backups     bool
 }
 
 func (o *runOptions) define(fs *flag.FlagSet) {
@@ -43,6 +44,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.IntVar(&o.concurrency, "concurrency", runtime.NumCPU(), "mappers running at once")
 	fs.StringVar(&o.faults, "faults", "", "inject faults: NAME=P[,NAME=P...] ('scatter faults' lists them)")
 	fs.Uint64Var(&o.faultSeed, "fault-seed", 1, "seed of the fault injection: the same seed replays the same faults")
+	fs.BoolVar(&o.backups, "backups", true, "give a straggling mapper a backup attempt (first answer wins)")
 }
 
 // open opens the local state with the options' faults.
@@ -81,7 +83,7 @@ func scaledSleep(scale float64) func(context.Context, time.Duration) error {
 // execute runs one submission on the local engine and reports it.
 func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr)
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped}
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups}
 	if v := os.Getenv(envRetryScale); v != "" {
 		scale, err := strconv.ParseFloat(v, 64)
 		if err != nil || scale < 0 {
@@ -94,6 +96,9 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 	prog.finish()
 	if fs != nil {
 		fmt.Fprintf(stderr, "scatter: faults injected: %s\n", fs)
+	}
+	if sent, won := eng.Backups(); sent > 0 {
+		fmt.Fprintf(stderr, "scatter: backup attempts for stragglers: %d sent, %d answered first\n", sent, won)
 	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {

@@ -42,6 +42,9 @@ type PlanOutput struct {
 	Chunks         int   `json:"chunks"`
 	Bytes          int64 `json:"bytes"`
 	MaxConcurrency int   `json:"maxConcurrency"`
+	// MapTimeoutSeconds bounds one mapper attempt (the Map's TimeoutSecondsPath):
+	// derived from the largest chunk, so a stuck attempt is retried, not waited on.
+	MapTimeoutSeconds int `json:"mapTimeoutSeconds"`
 	// Done is true when the same submission already succeeded: nothing to run.
 	Done bool `json:"done"`
 }
@@ -53,6 +56,9 @@ type MapInput struct {
 	Params jobs.Params `json:"params"`
 	Work   string      `json:"work"`
 	Chunk  plan.Chunk  `json:"chunk"`
+	// TimeoutSeconds is the attempt's budget, which the Map's Task enforces
+	// (TimeoutSecondsPath); the handler does not read it.
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
 }
 
 // MapResult is a mapper's result: the committed partial of its chunk.

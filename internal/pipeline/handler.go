@@ -141,9 +141,12 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		Chunks:         len(chunks),
 		MaxConcurrency: conc,
 	}
+	var largest int64
 	for _, c := range chunks {
 		out.Bytes += c.Bytes()
+		largest = max(largest, c.Bytes())
 	}
+	out.MapTimeoutSeconds = MapTimeout(largest)
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {
@@ -168,6 +171,20 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	}
 	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
 	return out, nil
+}
+
+// The mapper's time budget: a floor for the start-up and the first byte, plus
+// the chunk at a pessimistic rate, within the Lambda maximum (the template's
+// mapper timeout).
+const (
+	mapTimeoutFloor = 60  // seconds
+	mapTimeoutMax   = 900 // seconds: Lambda's maximum
+	mapSlowestRate  = 2e6 // bytes per second: a cold, throttled mapper on a large chunk
+)
+
+// MapTimeout is the TimeoutSeconds of a mapper attempt over a chunk of n bytes.
+func MapTimeout(n int64) int {
+	return int(min(mapTimeoutMax, mapTimeoutFloor+n/int64(mapSlowestRate)))
 }
 
 // isTransient reports whether err looks like a failure worth retrying rather

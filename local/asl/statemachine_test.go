@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +20,8 @@ type fakeJob struct {
 	done       bool
 	mapperFail map[int]string // chunk index -> error name, every attempt
 	flaky      map[int]int    // chunk index -> attempts that fail with RetryableError first
+	hang       map[int]int    // chunk index -> attempts that hang until the Task's timeout
+	timeout    int            // mapTimeoutSeconds of the plan; 0 means 60
 
 	mu       sync.Mutex
 	attempts map[int]int
@@ -34,7 +37,7 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			"jobId": "job-1", "job": p["job"], "params": map[string]any{"k": "v"},
 			"manifest": map[string]any{"bucket": "work", "key": "jobs/job-1/manifest.json"},
 			"work":     "s3://work/jobs/job-1/", "output": p["output"],
-			"chunks": j.chunks, "bytes": 1000, "maxConcurrency": 2, "done": j.done,
+			"chunks": j.chunks, "bytes": 1000, "maxConcurrency": 2, "mapTimeoutSeconds": cmp.Or(j.timeout, 60), "done": j.done,
 		}, nil
 	case "mapper":
 		if p["jobId"] != "job-1" || p["job"] != "wordcount" || p["work"] != "s3://work/jobs/job-1/" {
@@ -48,6 +51,13 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 		j.mu.Unlock()
 		if name, ok := j.mapperFail[int(idx)]; ok {
 			return nil, &Failure{Name: name, Cause: fmt.Sprintf(`{"errorMessage":"chunk %d is bad","errorType":%q}`, idx, name)}
+		}
+		if want, _ := toInt(p["timeoutSeconds"]); int(want) != cmp.Or(j.timeout, 60) {
+			return nil, fmt.Errorf("mapper payload has timeoutSeconds %v, want the plan's", p["timeoutSeconds"])
+		}
+		if n <= j.hang[int(idx)] {
+			<-ctx.Done() // the Task's TimeoutSeconds ends it
+			return nil, ctx.Err()
 		}
 		if n <= j.flaky[int(idx)] {
 			return nil, &Failure{Name: "RetryableError", Cause: "try again"}
@@ -122,6 +132,19 @@ func TestScatterGatherDefinition(t *testing.T) {
 				assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5}`)
 			},
 			wantSleeps: 3,
+		},
+		{
+			name: "a stuck mapper is timed out and retried",
+			job:  &fakeJob{chunks: 3, hang: map[int]int{1: 1}, timeout: 1},
+			check: func(t *testing.T, j *fakeJob, out any, err error) {
+				if j.attempts[1] != 2 || j.attempts[0] != 1 || j.attempts[2] != 1 {
+					t.Errorf("attempts %v: want chunk 1 tried again after its timeout", j.attempts)
+				}
+				if len(j.gathers) != 1 {
+					t.Fatalf("%d reducer calls", len(j.gathers))
+				}
+			},
+			wantSleeps: 1,
 		},
 		{
 			name: "already done: no scatter, no gather",

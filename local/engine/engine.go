@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,9 +48,116 @@ type Engine struct {
 	OnMapResult func(pipeline.MapResult)
 	// Sleep waits out the definition's retry intervals; nil means real time.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// NoBackups turns off backup attempts for stragglers (see backupAfter).
+	NoBackups bool
 
 	mu    sync.Mutex
 	jobID string // the planned job, once the splitter has answered
+	// durations are the latest successful mapper attempts' durations.
+	durations []time.Duration
+	// backups counts backup attempts launched and won (answered first).
+	backupsSent, backupsWon int
+}
+
+// Stragglers get a backup attempt (MapReduce's backup tasks; "The Tail at
+// Scale"'s hedged requests): when a mapper attempt runs longer than
+// backupFactor times the median of the attempts seen so far (at least
+// backupFloor, after backupMinSeen of them), the same chunk is mapped again
+// alongside it and the first answer is taken. The commit protocol makes that
+// safe: the first commit wins, the other attempt answers with it.
+const (
+	backupFactor  = 4
+	backupFloor   = 500 * time.Millisecond
+	backupMinSeen = 5
+	backupWindow  = 256 // durations kept for the median
+	backupCheck   = 50 * time.Millisecond
+)
+
+// Backups reports the backup attempts launched and the ones that answered first.
+func (e *Engine) Backups() (sent, won int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.backupsSent, e.backupsWon
+}
+
+// backupAfter is how long an attempt may run before it gets a backup; 0 means
+// not yet (too few attempts seen) or never.
+func (e *Engine) backupAfter() time.Duration {
+	if e.NoBackups {
+		return 0
+	}
+	e.mu.Lock()
+	d := append([]time.Duration(nil), e.durations...)
+	e.mu.Unlock()
+	if len(d) < backupMinSeen {
+		return 0
+	}
+	slices.Sort(d)
+	return max(backupFloor, backupFactor*d[len(d)/2])
+}
+
+func (e *Engine) observe(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.durations) == backupWindow {
+		copy(e.durations, e.durations[1:])
+		e.durations = e.durations[:backupWindow-1]
+	}
+	e.durations = append(e.durations, d)
+}
+
+// mapWithBackup runs the mapper on raw; a straggling attempt gets one backup.
+func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (any, error) {
+	type answer struct {
+		v      any
+		err    error
+		backup bool
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	answers := make(chan answer, 2)
+	attempt := func(backup bool) {
+		start := time.Now()
+		v, err := call(ctx, raw, e.Handler.Map)
+		if err == nil {
+			e.observe(time.Since(start))
+		}
+		answers <- answer{v, err, backup}
+	}
+	start := time.Now()
+	go attempt(false)
+	// The median moves as attempts finish, and an early attempt has none yet:
+	// look again every backupCheck.
+	check := time.NewTicker(backupCheck)
+	defer check.Stop()
+	ticks := check.C
+	running := 1
+	for {
+		select {
+		case <-ticks:
+			after := e.backupAfter()
+			if after == 0 || time.Since(start) < after {
+				continue
+			}
+			ticks = nil
+			running++
+			e.mu.Lock()
+			e.backupsSent++
+			e.mu.Unlock()
+			go attempt(true)
+		case a := <-answers:
+			running--
+			if a.err != nil && running > 0 {
+				continue // the other attempt may still answer
+			}
+			if a.err == nil && a.backup {
+				e.mu.Lock()
+				e.backupsWon++
+				e.mu.Unlock()
+			}
+			return a.v, a.err
+		}
+	}
 }
 
 // JobError is a failed execution of a planned job; JobID names it for resume.
@@ -167,7 +275,7 @@ func (e *Engine) invoke(ctx context.Context, function string, payload any) (any,
 		}
 		return res, err
 	case MapperFunction:
-		res, err := call(ctx, raw, e.Handler.Map)
+		res, err := e.mapWithBackup(ctx, raw)
 		if err == nil && e.OnMapResult != nil {
 			var r pipeline.MapResult
 			if b, merr := json.Marshal(res); merr == nil && json.Unmarshal(b, &r) == nil {
