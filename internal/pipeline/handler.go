@@ -147,6 +147,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		largest = max(largest, c.Bytes())
 	}
 	out.MapTimeoutSeconds = MapTimeout(largest)
+	out.FanIn = h.fanIn(0)
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {
