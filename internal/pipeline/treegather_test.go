@@ -254,3 +254,22 @@ func readAll(t *testing.T, h *pipeline.Handler, key string) []byte {
 	}
 	return b
 }
+
+// TestPlanBoundsTheTreeGroups: a plan of more than MaxTreeGroups × the
+// handler's fan-in chunks raises its fan-in, so a level has at most
+// MaxTreeGroups groups.
+func TestPlanBoundsTheTreeGroups(t *testing.T) {
+	h := newHandler(t)
+	h.FanIn = 2
+	in := writeInput(t, strings.Repeat("a b\n", 1200))
+	p, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Chunks <= 2*pipeline.MaxTreeGroups {
+		t.Fatalf("%d chunks: the case needs more than %d", p.Chunks, 2*pipeline.MaxTreeGroups)
+	}
+	if groups := (p.Chunks + p.FanIn - 1) / p.FanIn; p.FanIn <= 2 || groups > pipeline.MaxTreeGroups {
+		t.Fatalf("%d chunks: fan-in %d makes %d groups, want at most %d", p.Chunks, p.FanIn, groups, pipeline.MaxTreeGroups)
+	}
+}
