@@ -59,9 +59,25 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 			return nil, nil, usageError{"--faults: " + err.Error()}
 		}
 	}
+	fanIn := 0
+	if v := os.Getenv(envFanIn); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 {
+			return nil, nil, usageError{fmt.Sprintf("%s=%q: want an integer of at least 2", envFanIn, v)}
+		}
+		fanIn = n
+	}
 	local, err := engine.Open(ctx, o.stateDir, engine.Options{Endpoint: o.endpoint, Region: o.region, Faults: fs})
-	return local, fs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	local.Handler.FanIn = fanIn
+	return local, fs, nil
 }
+
+// envFanIn sets how many partials one reducer merges (the Lambdas' FAN_IN):
+// a job with more gathers in a tree of merges. Small values are for tests.
+const envFanIn = "SCATTER_FAN_IN"
 
 // envRetryScale scales the definition's retry intervals on the local engine
 // (0.01 makes a 1 s interval 10 ms): for chaos runs and demos.
@@ -205,7 +221,8 @@ func newProgress(w io.Writer) *progress {
 }
 
 func (p *progress) event(ev asl.Event) {
-	if !p.on || ev.Type != "MapRunStarted" {
+	// The chunks are the Scatter map's items (MergeLevel's are the gather tree's groups).
+	if !p.on || ev.Type != "MapRunStarted" || ev.State != engine.ScatterState {
 		return
 	}
 	p.mu.Lock()

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
 // fixture writes generated and hand-made inputs once for the package's tests.
@@ -138,7 +140,11 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 // reference byte for byte, whatever the chunk size and concurrency.
 func TestRunMatchesReference(t *testing.T) {
 	f := newFixture(t)
-	layouts := []struct{ chunk, conc string }{{"777", "3"}, {"16KiB", "1"}, {"64KiB", "8"}, {"64MiB", "2"}}
+	// The fan-in 3 layouts gather through the state machine's tree (several levels on the small chunks).
+	layouts := []struct {
+		chunk, conc string
+		fanIn       int
+	}{{"777", "3", 0}, {"16KiB", "1", 0}, {"64KiB", "8", 0}, {"64MiB", "2", 0}, {"777", "3", 3}, {"4KiB", "2", 3}}
 	for _, c := range f.cases() {
 		t.Run(c.name, func(t *testing.T) {
 			job, p := params(t, c.args)
@@ -150,6 +156,11 @@ func TestRunMatchesReference(t *testing.T) {
 				t.Fatalf("reference output is empty: the case tests nothing")
 			}
 			for _, l := range layouts {
+				if l.fanIn > 0 {
+					t.Setenv(envFanIn, strconv.Itoa(l.fanIn))
+				} else {
+					t.Setenv(envFanIn, "")
+				}
 				out := filepath.Join(t.TempDir(), "out")
 				args := append([]string{"run", "--output", out, "--chunk-size", l.chunk, "--concurrency", l.conc, "--state-dir", t.TempDir(), "--json"}, c.args...)
 				for _, in := range c.inputs {
@@ -167,11 +178,19 @@ func TestRunMatchesReference(t *testing.T) {
 					t.Fatalf("chunk %s conc %s: output differs from reference (%d vs %d bytes)\n got: %.300q\nwant: %.300q", l.chunk, l.conc, len(got), len(want), got, want)
 				}
 				var sum struct {
-					JobID  string `json:"jobId"`
-					Chunks int    `json:"chunks"`
+					JobID        string `json:"jobId"`
+					Chunks       int    `json:"chunks"`
+					FanIn        int    `json:"fanIn"`
+					GatherLevels int    `json:"gatherLevels"`
 				}
 				if err := json.Unmarshal([]byte(stdout), &sum); err != nil || !strings.HasPrefix(sum.JobID, job+"-") || sum.Chunks < 1 {
 					t.Fatalf("--json summary %q: %v", stdout, err)
+				}
+				if want := pipeline.TreeLevels(sum.Chunks, l.fanIn); l.fanIn > 0 && (sum.FanIn != l.fanIn || sum.GatherLevels != want || want < 2) {
+					t.Fatalf("chunk %s fan-in %d: summary says fan-in %d, %d gather levels over %d chunks; want %d levels", l.chunk, l.fanIn, sum.FanIn, sum.GatherLevels, sum.Chunks, want)
+				}
+				if l.fanIn > 0 {
+					t.Logf("chunk %s fan-in %d: %d chunks gathered in %d levels", l.chunk, l.fanIn, sum.Chunks, sum.GatherLevels)
 				}
 				if !strings.Contains(stderr, sum.JobID) {
 					t.Fatalf("summary line on stderr does not name the job: %q", stderr)

@@ -121,7 +121,7 @@ func requiredCalls(s stack) map[string][]call {
 			{"dynamodb:GetItem", s.tableARN}, {"dynamodb:PutItem", s.tableARN},
 		},
 		reducer: {
-			{"s3:GetObject", partial}, {"s3:PutObject", work + "merge/0/00000000.part"},
+			{"s3:GetObject", partial}, {"s3:GetObject", work + "tree/1/00000000.part"}, {"s3:PutObject", work + "tree/1/00000000.part"},
 			{"s3:PutObject", result}, {"s3:PutObject", result + ".summary.json"}, {"s3:AbortMultipartUpload", result},
 			{"dynamodb:GetItem", s.tableARN}, {"dynamodb:Query", s.tableARN}, {"dynamodb:UpdateItem", s.tableARN},
 		},
@@ -178,6 +178,12 @@ func requiredEnv(s stack) map[string]map[string]func(string) error {
 		}
 		return nil
 	}
+	fanIn := func(v string) error {
+		if n, err := strconv.Atoi(v); err != nil || n < 2 {
+			return fmt.Errorf("%q is not a fan-in of at least 2", v)
+		}
+		return nil
+	}
 	pipelineEnv := func(function string, extra map[string]func(string) error) map[string]func(string) error {
 		m := map[string]func(string) error{}
 		for _, name := range awsrun.Required[function] {
@@ -205,9 +211,11 @@ func requiredEnv(s stack) map[string]map[string]func(string) error {
 		// The splitter guards the trigger prefix and applies the defaults.
 		splitter: pipelineEnv("splitter", map[string]func(string) error{
 			awsrun.EnvTriggerBucket: equals(s.in), awsrun.EnvDefaultChunkSize: size, awsrun.EnvDefaultConcurrency: count,
+			awsrun.EnvFanIn: fanIn,
 		}),
-		mapper:  pipelineEnv("mapper", nil),
-		reducer: pipelineEnv("reducer", nil),
+		mapper: pipelineEnv("mapper", nil),
+		// The splitter puts the fan-in in the plan; the reducer's is for events without one.
+		reducer: pipelineEnv("reducer", map[string]func(string) error{awsrun.EnvFanIn: fanIn}),
 		apiFn:   apiEnv,
 	}
 }

@@ -139,6 +139,21 @@ func TestSampleEvents(t *testing.T) {
 		}
 	})
 
+	t.Run("reducer-plan.json", func(t *testing.T) {
+		var in pipeline.GatherInput
+		decodeStrict(t, "reducer-plan.json", &in)
+		if in.JobID != mapIn.JobID || in.Work != mapIn.Work || in.Step != pipeline.StepPlan {
+			t.Fatalf("reducer-plan.json plans %s at %s (step %q); mapper.json maps %s at %s", in.JobID, in.Work, in.Step, mapIn.JobID, mapIn.Work)
+		}
+		out, err := w.h.Gather(ctx, in)
+		if err != nil {
+			t.Fatalf("reducer (plan): %v", err)
+		}
+		if out.Tree == nil || out.Tree.Merge || out.Tree.Partials != 1 {
+			t.Errorf("plan of the gather %+v: want one partial, nothing to merge", out.Tree)
+		}
+	})
+
 	t.Run("api-post-jobs.json", func(t *testing.T) {
 		var req events.APIGatewayV2HTTPRequest
 		raw := decodeStrict(t, "api-post-jobs.json", &req)

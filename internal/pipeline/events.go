@@ -45,6 +45,9 @@ type PlanOutput struct {
 	// MapTimeoutSeconds bounds one mapper attempt (the Map's TimeoutSecondsPath):
 	// derived from the largest chunk, so a stuck attempt is retried, not waited on.
 	MapTimeoutSeconds int `json:"mapTimeoutSeconds"`
+	// FanIn is how many partials one reducer merges: the state machine gathers
+	// in a tree of groups of FanIn when there are more.
+	FanIn int `json:"fanIn"`
 	// Done is true when the same submission already succeeded: nothing to run.
 	Done bool `json:"done"`
 }
@@ -89,16 +92,39 @@ type Failure struct {
 	Cause string `json:"Cause"`
 }
 
+// The reducer's steps (GatherInput.Step). The state machine plans each level
+// of the gather tree, merges its groups in a Map, and gathers the last level.
+const (
+	// StepGather merges the partials of Level (at most FanIn), writes the
+	// output and its summary, and finishes the job.
+	StepGather = ""
+	// StepPlan checks the job's commits (at level 0) and plans Level: its
+	// partials, and the groups to merge into Level+1 when they are more than FanIn.
+	StepPlan = "plan"
+	// StepMerge merges group Group of Level into the intermediate partial
+	// Group of Level+1 (TreeKey), overwriting it, so a retry is safe.
+	StepMerge = "merge"
+)
+
 // GatherInput is the reducer's event. With Failure set it records the job's
 // failure in the ledger instead of gathering.
 type GatherInput struct {
-	JobID   string      `json:"jobId"`
-	Job     string      `json:"job,omitempty"`
-	Params  jobs.Params `json:"params,omitempty"`
-	Work    string      `json:"work,omitempty"`
-	Output  string      `json:"output,omitempty"`
-	Chunks  int         `json:"chunks"`
-	Failure *Failure    `json:"failure,omitempty"`
+	JobID  string      `json:"jobId"`
+	Job    string      `json:"job,omitempty"`
+	Params jobs.Params `json:"params,omitempty"`
+	Work   string      `json:"work,omitempty"`
+	Output string      `json:"output,omitempty"`
+	Chunks int         `json:"chunks"`
+	// Step is StepGather (empty), StepPlan or StepMerge.
+	Step string `json:"step,omitempty"`
+	// FanIn is the plan's fan-in; 0 means the handler's.
+	FanIn int `json:"fanIn,omitempty"`
+	// Level is the tree level the step works on: 0 is the committed partials,
+	// level L+1 holds one merged partial per group of FanIn partials of level L.
+	Level int `json:"level,omitempty"`
+	// Group is the group of Level a StepMerge merges.
+	Group   int      `json:"group,omitempty"`
+	Failure *Failure `json:"failure,omitempty"`
 }
 
 // GatherOutput is the reducer's result.
@@ -107,4 +133,22 @@ type GatherOutput struct {
 	Status  string `json:"status"`
 	Output  string `json:"output,omitempty"`
 	Summary string `json:"summary,omitempty"`
+	// Tree is a StepPlan's answer.
+	Tree *TreeLevel `json:"tree,omitempty"`
+	// Partial is the intermediate partial a StepMerge wrote.
+	Partial string `json:"partial,omitempty"`
+}
+
+// TreeLevel is the plan of one level of the gather tree.
+type TreeLevel struct {
+	// Level is the level planned; Partials how many partials it has.
+	Level    int `json:"level"`
+	Partials int `json:"partials"`
+	FanIn    int `json:"fanIn"`
+	// Merge is true when Partials is more than FanIn: Groups (0, 1, ...) are
+	// merged into level Next = Level+1 before the gather. Otherwise Groups is
+	// empty and Next is Level, the level the gather merges.
+	Merge  bool  `json:"merge"`
+	Groups []int `json:"groups"`
+	Next   int   `json:"next"`
 }

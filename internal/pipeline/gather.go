@@ -35,17 +35,23 @@ type Summary struct {
 	// Runs counts how often the job was opened (resumes and redrives add one).
 	Runs int `json:"runs"`
 	// MapMillis sums the committed mappers' durations; MaxChunkMillis is the slowest.
-	MapMillis      int64     `json:"mapMillis"`
-	MaxChunkMillis int64     `json:"maxChunkMillis"`
-	GatherLevels   int       `json:"gatherLevels"`
-	Started        time.Time `json:"started"`
-	Finished       time.Time `json:"finished"`
-	WallSeconds    float64   `json:"wallSeconds"`
+	MapMillis      int64 `json:"mapMillis"`
+	MaxChunkMillis int64 `json:"maxChunkMillis"`
+	// FanIn is how many partials one merge took; GatherLevels how many levels
+	// of intermediate merges the gather tree had (0: one flat merge).
+	FanIn        int       `json:"fanIn"`
+	GatherLevels int       `json:"gatherLevels"`
+	Started      time.Time `json:"started"`
+	Finished     time.Time `json:"finished"`
+	WallSeconds  float64   `json:"wallSeconds"`
 	Observed
 }
 
 // SummaryLocation is where the summary of a job whose output is output goes.
 func SummaryLocation(output string) string { return output + ".summary.json" }
+
+// maxTreeLevels bounds a step's Level: a fan-in of 2 over 2^40 chunks needs 40.
+const maxTreeLevels = 40
 
 func (in GatherInput) validate() error {
 	switch {
@@ -57,42 +63,90 @@ func (in GatherInput) validate() error {
 		return inputErrorf("gather %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
 	case in.Chunks < 0:
 		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)
+	case in.Step != StepGather && in.Step != StepPlan && in.Step != StepMerge:
+		return inputErrorf("gather %s: step %q is not %q or %q", in.JobID, in.Step, StepPlan, StepMerge)
+	case in.FanIn == 1 || in.FanIn < 0:
+		return inputErrorf("gather %s: fanIn %d: want 0 (the default) or at least 2", in.JobID, in.FanIn)
+	case in.Level < 0 || in.Level > maxTreeLevels:
+		return inputErrorf("gather %s: level %d is outside [0, %d]", in.JobID, in.Level, maxTreeLevels)
+	case in.Group < 0:
+		return inputErrorf("gather %s: group %d is negative", in.JobID, in.Group)
 	}
-	if err := plan.ValidateLocation(in.Output); err != nil {
-		return inputErrorf("gather %s: output %q: %v", in.JobID, in.Output, err)
+	if in.Step == StepGather {
+		if err := plan.ValidateLocation(in.Output); err != nil {
+			return inputErrorf("gather %s: output %q: %v", in.JobID, in.Output, err)
+		}
 	}
 	return nil
 }
 
-// Gather is the reducer: it checks that every chunk is committed, merges the
-// committed partials (in a tree when there are more than FanIn), writes the
-// final output and its summary, then marks the job succeeded. With Failure set
-// it records the failure instead.
-func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput, err error) {
-	if in.Failure != nil {
-		return h.recordFailure(ctx, in)
+// fanIn is the fan-in of an event that names n (0: the handler's).
+func (h *Handler) fanIn(n int) int {
+	switch {
+	case n >= 2:
+		return n
+	case h.FanIn >= 2:
+		return h.FanIn
 	}
-	rec := h.beginAttempt(ctx, PhaseGather, in.JobID, in.Work, -1)
-	defer func() { rec.endGather(ctx, h, res, err) }()
-	if err := in.validate(); err != nil {
-		return GatherOutput{}, err
+	return DefaultFanIn
+}
+
+// LevelPartials is how many partials level of a gather tree over chunks
+// committed partials has: level 0 is the chunks' own, and each level above
+// has one per group of fanIn partials of the level below. A fanIn under 2
+// means DefaultFanIn.
+func LevelPartials(chunks, fanIn, level int) int {
+	if fanIn < 2 {
+		fanIn = DefaultFanIn
 	}
-	j, err := h.Ledger.Job(ctx, in.JobID)
-	if errors.Is(err, ledger.ErrNotFound) {
-		return GatherOutput{}, inputErrorf("gather %s: no such job in the ledger", in.JobID)
-	} else if err != nil {
-		return GatherOutput{}, retryable("gather %s: read job: %v", in.JobID, err)
+	n := chunks
+	for ; level > 0 && n > 1; level-- {
+		n = (n + fanIn - 1) / fanIn
 	}
-	if j.Status == ledger.Succeeded {
-		return GatherOutput{JobID: j.ID, Status: string(j.Status), Output: j.Output, Summary: SummaryLocation(j.Output)}, nil
+	return n
+}
+
+// TreeLevels is how many levels of merges a gather of chunks partials takes
+// with fanIn: the first level with at most fanIn partials, which the final
+// gather merges.
+func TreeLevels(chunks, fanIn int) int {
+	if fanIn < 2 {
+		fanIn = DefaultFanIn
 	}
-	job, err := jobs.New(in.Job, in.Params)
-	if err != nil {
-		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+	level := 0
+	for LevelPartials(chunks, fanIn, level) > fanIn {
+		level++
 	}
+	return level
+}
+
+// TreeKey is the location of the intermediate partial of group of the level
+// below level, under the job's work prefix: a deterministic key, so a retried
+// or redriven merge overwrites it with the same bytes.
+func TreeKey(work string, level, group int) string {
+	return fmt.Sprintf("%stree/%d/%08d.part", work, level, group)
+}
+
+// levelKeys are the locations of partials [from, to) of level: the committed
+// partials at level 0 (commits by chunk), the tree's above.
+func levelKeys(work string, level, from, to int, committed []string) []string {
+	if level == 0 {
+		return committed[from:to]
+	}
+	keys := make([]string, 0, to-from)
+	for i := from; i < to; i++ {
+		keys = append(keys, TreeKey(work, level, i))
+	}
+	return keys
+}
+
+// committed reads the job's commits: the partials in chunk order and the
+// summary's counts; a chunk without a commit is an IncompleteJobError.
+func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summary, error) {
+	var sum Summary
 	commits, err := h.Ledger.Chunks(ctx, in.JobID)
 	if err != nil {
-		return GatherOutput{}, retryable("gather %s: list commits: %v", in.JobID, err)
+		return nil, sum, retryable("gather %s: list commits: %v", in.JobID, err)
 	}
 	byIndex := make(map[int]ledger.Commit, len(commits))
 	for _, c := range commits {
@@ -100,7 +154,6 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	}
 	partials := make([]string, 0, in.Chunks)
 	var missing []int
-	var sum Summary
 	for i := 0; i < in.Chunks; i++ {
 		c, ok := byIndex[i]
 		if !ok {
@@ -125,21 +178,66 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		}
 	}
 	if len(missing) > 0 {
-		return GatherOutput{}, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
+		return nil, sum, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
 	}
-	fanIn := h.FanIn
-	if fanIn < 2 {
-		fanIn = DefaultFanIn
+	return partials, sum, nil
+}
+
+// Gather is the reducer. Its StepGather checks that every chunk is committed,
+// merges the partials of the event's Level (in a tree inside this invocation
+// when there are more than the fan-in), writes the final output and its
+// summary, then marks the job succeeded. StepPlan and StepMerge are the
+// state machine's gather tree (planTree, mergeGroup). With Failure set it
+// records the failure instead.
+func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput, err error) {
+	if in.Failure != nil {
+		return h.recordFailure(ctx, in)
 	}
+	switch in.Step {
+	case StepPlan:
+		if err := in.validate(); err != nil {
+			return GatherOutput{}, err
+		}
+		return h.planTree(ctx, in)
+	case StepMerge:
+		if err := in.validate(); err != nil {
+			return GatherOutput{}, err
+		}
+		return h.mergeGroup(ctx, in)
+	}
+	rec := h.beginAttempt(ctx, PhaseGather, in.JobID, in.Work, -1)
+	defer func() { rec.endGather(ctx, h, res, err) }()
+	if err := in.validate(); err != nil {
+		return GatherOutput{}, err
+	}
+	j, err := h.Ledger.Job(ctx, in.JobID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return GatherOutput{}, inputErrorf("gather %s: no such job in the ledger", in.JobID)
+	} else if err != nil {
+		return GatherOutput{}, retryable("gather %s: read job: %v", in.JobID, err)
+	}
+	if j.Status == ledger.Succeeded {
+		return GatherOutput{JobID: j.ID, Status: string(j.Status), Output: j.Output, Summary: SummaryLocation(j.Output)}, nil
+	}
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+	}
+	committed, sum, err := h.committed(ctx, in)
+	if err != nil {
+		return GatherOutput{}, err
+	}
+	fanIn := h.fanIn(in.FanIn)
+	sum.FanIn = fanIn
+	sum.GatherLevels = in.Level
+	n := LevelPartials(in.Chunks, fanIn, in.Level)
+	partials := levelKeys(in.Work, in.Level, 0, n, committed)
 	for len(partials) > fanIn {
 		var next []string
 		for g := 0; g*fanIn < len(partials); g++ {
 			group := partials[g*fanIn : min((g+1)*fanIn, len(partials))]
-			key := fmt.Sprintf("%smerge/%d/%08d.part", in.Work, sum.GatherLevels, g)
-			err := h.withPartials(ctx, group, func(rs []io.Reader) error {
-				return h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
-			})
-			if err != nil {
+			key := TreeKey(in.Work, sum.GatherLevels+1, g)
+			if err := h.merge(ctx, job, group, key); err != nil {
 				return GatherOutput{}, err
 			}
 			next = append(next, key)
@@ -183,8 +281,76 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		}
 		return GatherOutput{}, retryable("gather %s: finish job: %v", in.JobID, err)
 	}
-	h.log().InfoContext(ctx, "gathered", "jobId", in.JobID, "chunks", in.Chunks, "levels", sum.GatherLevels, "output", in.Output)
+	h.log().InfoContext(ctx, "gathered", "jobId", in.JobID, "chunks", in.Chunks, "fanIn", fanIn, "levels", sum.GatherLevels, "output", in.Output)
 	return GatherOutput{JobID: in.JobID, Status: string(ledger.Succeeded), Output: in.Output, Summary: SummaryLocation(in.Output)}, nil
+}
+
+// planTree plans level in.Level of the gather tree. At level 0 it first
+// checks that every chunk is committed, so a job with a missing chunk fails
+// before any merge; a job that already succeeded plans no merges.
+func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, error) {
+	fanIn := h.fanIn(in.FanIn)
+	status := string(ledger.Running)
+	if in.Level == 0 {
+		j, err := h.Ledger.Job(ctx, in.JobID)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return GatherOutput{}, inputErrorf("gather %s: no such job in the ledger", in.JobID)
+		} else if err != nil {
+			return GatherOutput{}, retryable("gather %s: read job: %v", in.JobID, err)
+		}
+		status = string(j.Status)
+		if j.Status == ledger.Succeeded {
+			tl := &TreeLevel{Level: 0, Partials: in.Chunks, FanIn: fanIn, Groups: []int{}}
+			return GatherOutput{JobID: in.JobID, Status: status, Tree: tl}, nil
+		}
+		if _, _, err := h.committed(ctx, in); err != nil {
+			return GatherOutput{}, err
+		}
+	}
+	n := LevelPartials(in.Chunks, fanIn, in.Level)
+	tl := &TreeLevel{Level: in.Level, Partials: n, FanIn: fanIn, Groups: []int{}, Next: in.Level}
+	if n > fanIn {
+		tl.Merge, tl.Next = true, in.Level+1
+		for g := 0; g*fanIn < n; g++ {
+			tl.Groups = append(tl.Groups, g)
+		}
+	}
+	h.log().InfoContext(ctx, "planned gather level", "jobId", in.JobID, "level", in.Level, "partials", n, "fanIn", fanIn, "groups", len(tl.Groups))
+	return GatherOutput{JobID: in.JobID, Status: status, Tree: tl}, nil
+}
+
+// mergeGroup merges group in.Group of level in.Level (its partials
+// [Group*FanIn, (Group+1)*FanIn) in order) into TreeKey(Level+1, Group).
+func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput, error) {
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+	}
+	fanIn := h.fanIn(in.FanIn)
+	n := LevelPartials(in.Chunks, fanIn, in.Level)
+	from, to := in.Group*fanIn, min((in.Group+1)*fanIn, n)
+	if from >= n {
+		return GatherOutput{}, inputErrorf("gather %s: level %d has %d partials: no group %d of %d", in.JobID, in.Level, n, in.Group, fanIn)
+	}
+	var committed []string
+	if in.Level == 0 {
+		if committed, _, err = h.committed(ctx, in); err != nil {
+			return GatherOutput{}, err
+		}
+	}
+	key := TreeKey(in.Work, in.Level+1, in.Group)
+	if err := h.merge(ctx, job, levelKeys(in.Work, in.Level, from, to, committed), key); err != nil {
+		return GatherOutput{}, err
+	}
+	h.log().InfoContext(ctx, "merged gather group", "jobId", in.JobID, "level", in.Level, "group", in.Group, "partials", to-from, "partial", key)
+	return GatherOutput{JobID: in.JobID, Status: string(ledger.Running), Partial: key}, nil
+}
+
+// merge merges the partials at keys, in order, into the partial at key.
+func (h *Handler) merge(ctx context.Context, job jobs.Job, keys []string, key string) error {
+	return h.withPartials(ctx, keys, func(rs []io.Reader) error {
+		return h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
+	})
 }
 
 func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutput, error) {
@@ -250,7 +416,7 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 			// ctx, not a group context: the readers outlive the group.
 			rc, err := h.Store.Open(ctx, k, 0, -1)
 			if errors.Is(err, blob.ErrNotFound) {
-				return inputErrorf("gather: committed partial %s is missing from the store", k)
+				return inputErrorf("gather: partial %s is missing from the store", k)
 			} else if err != nil {
 				return retryable("gather: open partial %s: %v", k, err)
 			}

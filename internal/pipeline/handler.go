@@ -27,6 +27,12 @@ import (
 // merged in a tree of intermediate partials.
 const DefaultFanIn = 256
 
+// MaxTreeGroups bounds the groups of one level of the gather tree (the items of
+// the state machine's MergeLevel, ~100 bytes of result each): the plan raises
+// its fan-in above the configured one when a job has more than
+// MaxTreeGroups × fan-in chunks.
+const MaxTreeGroups = 1000
+
 // Handler holds what the splitter, mapper and reducer need. Build it once per
 // process (at Lambda init, or once for a local run); its methods are safe for
 // concurrent use.
@@ -147,6 +153,9 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		largest = max(largest, c.Bytes())
 	}
 	out.MapTimeoutSeconds = MapTimeout(largest)
+	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's
+	// items and results stay far below Step Functions' 256 KiB payload limit.
+	out.FanIn = max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups)
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {

@@ -386,12 +386,15 @@ func SummarizePhases(atts []Attempt) map[string]PhaseSummary {
 // purpose (docs/operations.md explains it):
 //   - Lambda: one request per attempt; GB-seconds are each attempt's duration times its
 //     memory (the template's defaults when the attempt ran locally).
-//   - Step Functions: the parent's five states on the happy path (Plan, AlreadyDone, Scatter,
-//     Gather, Succeeded), one transition per further plan or gather attempt, one child
-//     execution per chunk and one transition per mapper attempt in it.
+//   - Step Functions: the parent's eight states on the happy path (Plan, AlreadyDone, Scatter,
+//     StartGather, PlanLevel, MoreLevels, Gather, Succeeded), three more per level of the
+//     gather tree (MergeLevel, PlanLevel, MoreLevels) and one per group merged, one
+//     transition per further plan or gather attempt, one child execution per chunk and one
+//     transition per mapper attempt in it.
 //   - DynamoDB: per run, Open and Finish (2 writes); per mapper attempt one read of the
 //     chunk's commit and, unless it found the commit, one conditional write; per gather
-//     attempt one job read and the chunk query (4 KB per read unit, ~512 bytes an item).
+//     attempt one job read and the chunk query (4 KB per read unit, ~512 bytes an item);
+//     the same for the first PlanLevel, and one chunk query per group merged at level 0.
 //   - S3: per mapper attempt one GET per part (one per chunk assumed) and two PUTs (partial
 //     and attempt record); the plan's manifest, input stats and listings; the ItemReader's
 //     GET; the gather's LIST of attempts, GET of every partial, PUT of output, summary and
@@ -425,19 +428,28 @@ func EstimateUsage(atts []Attempt, sum *Summary) metrics.Usage {
 	}
 	chunks := int64(sum.Chunks)
 	runs := int64(max(sum.Runs, 1))
-	u.LambdaGBSeconds = float64(int64(u.LambdaGBSeconds*1e6)) / 1e6
-	u.LambdaRequests = plans + maps + gathers
-	u.MapChildExecutions = chunks
-	u.StateTransitions = 5*runs + max(plans-runs, 0) + max(gathers-1, 0) + maps
-	u.DynamoWrites = 2*runs + mapWrites
-	queryUnits := (chunks*512 + 4095) / 4096
-	u.DynamoReads = maps + gathers*(1+max(queryUnits, 1))
-	inputs := int64(len(sum.Inputs))
-	merges := int64(0)
-	for n, level := chunks, 0; level < sum.GatherLevels; level++ {
-		n = (n + DefaultFanIn - 1) / DefaultFanIn
+	fanIn := int64(sum.FanIn)
+	if fanIn < 2 {
+		fanIn = DefaultFanIn
+	}
+	levels := int64(sum.GatherLevels)
+	merges, level0Groups := int64(0), int64(0)
+	for n, level := chunks, int64(0); level < levels; level++ {
+		n = (n + fanIn - 1) / fanIn
+		if level == 0 {
+			level0Groups = n
+		}
 		merges += n
 	}
+	queryUnits := max((chunks*512+4095)/4096, 1)
+	u.LambdaGBSeconds = float64(int64(u.LambdaGBSeconds*1e6)) / 1e6
+	// The tree: a PlanLevel per level and the last, a MergeGroup per merge.
+	u.LambdaRequests = plans + maps + gathers + levels + 1 + merges
+	u.MapChildExecutions = chunks
+	u.StateTransitions = 8*runs + max(plans-runs, 0) + max(gathers-1, 0) + maps + 3*levels + merges
+	u.DynamoWrites = 2*runs + mapWrites
+	u.DynamoReads = maps + gathers*(1+queryUnits) + (1 + queryUnits) + level0Groups*queryUnits
+	inputs := int64(len(sum.Inputs))
 	u.S3Gets = 2*inputs + 1 + maps + chunks + merges
 	u.S3Puts = plans*2 + inputs + maps*2 + merges + gathers + 2 + (int64(len(atts))+999)/1000
 	return u

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,4 +102,174 @@ func readManifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []pl
 		t.Fatalf("%d chunks: want enough for several gather levels", len(chunks))
 	}
 	return chunks
+}
+
+// TestGatherTreeSteps drives the reducer's steps as the state machine does
+// (plan a level, merge its groups, plan the next, gather the last) and checks
+// the output against one flat merge; a merge run twice writes the same bytes,
+// and a plan with a chunk missing fails before any merge.
+func TestGatherTreeSteps(t *testing.T) {
+	var text strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&text, "w%d x%d the w%d\n", i%17, i%5, i*7%31)
+	}
+	const fanIn = 2
+	ctx := context.Background()
+	h := newHandler(t)
+	h.FanIn = fanIn
+	p, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{writeInput(t, text.String())}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.FanIn != fanIn {
+		t.Fatalf("plan's fan-in %d, want the handler's %d", p.FanIn, fanIn)
+	}
+	chunks := readManifest(t, h, p)
+	base := pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunks: p.Chunks, FanIn: p.FanIn}
+	step := func(s string, level, group int) pipeline.GatherInput {
+		in := base
+		in.Step, in.Level, in.Group = s, level, group
+		return in
+	}
+
+	for _, ch := range chunks[1:] {
+		if _, err := h.Map(ctx, mapInput(p, ch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var incomplete *pipeline.IncompleteJobError
+	if _, err := h.Gather(ctx, step(pipeline.StepPlan, 0, 0)); !errors.As(err, &incomplete) || len(incomplete.Missing) != 1 {
+		t.Fatalf("plan with chunk 0 uncommitted: %v, want an IncompleteJobError naming it", err)
+	}
+	if _, err := h.Map(ctx, mapInput(p, chunks[0])); err != nil {
+		t.Fatal(err)
+	}
+
+	level, merges := 0, 0
+	for {
+		res, err := h.Gather(ctx, step(pipeline.StepPlan, level, 0))
+		if err != nil {
+			t.Fatalf("plan level %d: %v", level, err)
+		}
+		tl := res.Tree
+		if tl == nil || tl.Level != level || tl.Partials != pipeline.LevelPartials(p.Chunks, fanIn, level) {
+			t.Fatalf("plan of level %d: %+v", level, tl)
+		}
+		if !tl.Merge {
+			break
+		}
+		for _, g := range tl.Groups {
+			out, err := h.Gather(ctx, step(pipeline.StepMerge, level, g))
+			if err != nil {
+				t.Fatalf("merge level %d group %d: %v", level, g, err)
+			}
+			if out.Partial != pipeline.TreeKey(p.Work, level+1, g) {
+				t.Fatalf("merge wrote %s", out.Partial)
+			}
+			merges++
+		}
+		level = tl.Next
+	}
+	if want := pipeline.TreeLevels(p.Chunks, fanIn); level != want || level < 3 {
+		t.Fatalf("%d chunks: the tree ended at level %d, want %d (and several)", p.Chunks, level, want)
+	}
+	// A retried merge overwrites its partial with the same bytes.
+	first := readAll(t, h, pipeline.TreeKey(p.Work, 1, 0))
+	if _, err := h.Gather(ctx, step(pipeline.StepMerge, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if again := readAll(t, h, pipeline.TreeKey(p.Work, 1, 0)); !bytes.Equal(first, again) {
+		t.Fatal("a merge run twice wrote different partials")
+	}
+	final := step(pipeline.StepGather, level, 0)
+	final.Output = p.Output
+	res, err := h.Gather(ctx, final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(res.Output)
+	var sum pipeline.Summary
+	if b, err := os.ReadFile(res.Summary); err != nil || json.Unmarshal(b, &sum) != nil || sum.GatherLevels != level || sum.FanIn != fanIn {
+		t.Fatalf("summary: %v; gatherLevels %d fanIn %d, want %d and %d", err, sum.GatherLevels, sum.FanIn, level, fanIn)
+	}
+
+	flat := newHandler(t)
+	fp, err := flat.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{writeInput(t, text.String())}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range readManifest(t, flat, fp) {
+		if _, err := flat.Map(ctx, mapInput(fp, ch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fres, err := flat.Gather(ctx, pipeline.GatherInput{JobID: fp.JobID, Job: fp.Job, Params: fp.Params, Work: fp.Work, Output: fp.Output, Chunks: fp.Chunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(fres.Output)
+	if len(want) == 0 || !bytes.Equal(got, want) {
+		t.Fatalf("the tree's output (%d bytes, %d merges) differs from the flat merge's (%d bytes)", len(got), merges, len(want))
+	}
+	t.Logf("%d chunks, fan-in %d: %d levels, %d merges", p.Chunks, fanIn, level, merges)
+}
+
+// TestGatherStepValidation: a malformed step event is an InputError.
+func TestGatherStepValidation(t *testing.T) {
+	h := newHandler(t)
+	ok := pipeline.GatherInput{JobID: "j", Job: "wordcount", Work: "s3://" + work + "/jobs/j/", Chunks: 9, FanIn: 3}
+	cases := []struct {
+		name string
+		edit func(*pipeline.GatherInput)
+	}{
+		{"unknown step", func(in *pipeline.GatherInput) { in.Step = "split" }},
+		{"fan-in of 1", func(in *pipeline.GatherInput) { in.Step, in.FanIn = pipeline.StepPlan, 1 }},
+		{"negative level", func(in *pipeline.GatherInput) { in.Step, in.Level = pipeline.StepPlan, -1 }},
+		{"negative group", func(in *pipeline.GatherInput) { in.Step, in.Group = pipeline.StepMerge, -2 }},
+		{"group past the level", func(in *pipeline.GatherInput) { in.Step, in.Group = pipeline.StepMerge, 3 }},
+		{"merge without work", func(in *pipeline.GatherInput) { in.Step, in.Work = pipeline.StepMerge, "" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := ok
+			c.edit(&in)
+			_, err := h.Gather(context.Background(), in)
+			if pipeline.ErrorType(err) != "InputError" {
+				t.Fatalf("got %v (%s), want an InputError", err, pipeline.ErrorType(err))
+			}
+		})
+	}
+}
+
+func readAll(t *testing.T, h *pipeline.Handler, key string) []byte {
+	t.Helper()
+	rc, err := h.Store.Open(context.Background(), key, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPlanBoundsTheTreeGroups: a plan of more than MaxTreeGroups × the
+// handler's fan-in chunks raises its fan-in, so a level has at most
+// MaxTreeGroups groups.
+func TestPlanBoundsTheTreeGroups(t *testing.T) {
+	h := newHandler(t)
+	h.FanIn = 2
+	in := writeInput(t, strings.Repeat("a b\n", 1200))
+	p, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Chunks <= 2*pipeline.MaxTreeGroups {
+		t.Fatalf("%d chunks: the case needs more than %d", p.Chunks, 2*pipeline.MaxTreeGroups)
+	}
+	if groups := (p.Chunks + p.FanIn - 1) / p.FanIn; p.FanIn <= 2 || groups > pipeline.MaxTreeGroups {
+		t.Fatalf("%d chunks: fan-in %d makes %d groups, want at most %d", p.Chunks, p.FanIn, groups, pipeline.MaxTreeGroups)
+	}
 }

@@ -22,11 +22,15 @@ type fakeJob struct {
 	flaky      map[int]int    // chunk index -> attempts that fail with RetryableError first
 	hang       map[int]int    // chunk index -> attempts that hang until the Task's timeout
 	timeout    int            // mapTimeoutSeconds of the plan; 0 means 60
+	fanIn      int            // fanIn of the plan; 0 means 256
 
 	mu       sync.Mutex
 	attempts map[int]int
 	failures []any // RecordFailure payloads
 	gathers  []any
+	plans    []int    // levels planned, in order
+	merges   [][2]int // {level, group} merged, in order of calls
+	maxLevel int      // the highest level merged so far; a merge below it is out of order
 }
 
 func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any, error) {
@@ -37,7 +41,8 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			"jobId": "job-1", "job": p["job"], "params": map[string]any{"k": "v"},
 			"manifest": map[string]any{"bucket": "work", "key": "jobs/job-1/manifest.json"},
 			"work":     "s3://work/jobs/job-1/", "output": p["output"],
-			"chunks": j.chunks, "bytes": 1000, "maxConcurrency": 2, "mapTimeoutSeconds": cmp.Or(j.timeout, 60), "done": j.done,
+			"chunks": j.chunks, "bytes": 1000, "maxConcurrency": 2, "mapTimeoutSeconds": cmp.Or(j.timeout, 60),
+			"fanIn": cmp.Or(j.fanIn, 256), "done": j.done,
 		}, nil
 	case "mapper":
 		if p["jobId"] != "job-1" || p["job"] != "wordcount" || p["work"] != "s3://work/jobs/job-1/" {
@@ -69,6 +74,37 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 		if _, ok := p["failure"]; ok {
 			j.failures = append(j.failures, payload)
 			return map[string]any{"recorded": true}, nil
+		}
+		fanIn, _ := toInt(p["fanIn"])
+		level, _ := toInt(p["level"])
+		if p["jobId"] != "job-1" || p["work"] != "s3://work/jobs/job-1/" || fanIn != int64(cmp.Or(j.fanIn, 256)) {
+			return nil, fmt.Errorf("reducer payload %v", p)
+		}
+		switch p["step"] {
+		case "plan":
+			// The handler's arithmetic: level L+1 has one partial per group of fanIn of level L.
+			j.plans = append(j.plans, int(level))
+			n := j.chunks
+			for l := 0; l < int(level); l++ {
+				n = (n + int(fanIn) - 1) / int(fanIn)
+			}
+			tree := map[string]any{"level": level, "partials": n, "fanIn": fanIn, "merge": false, "groups": []any{}, "next": level}
+			if n > int(fanIn) {
+				var groups []any
+				for g := 0; g*int(fanIn) < n; g++ {
+					groups = append(groups, g)
+				}
+				tree["merge"], tree["groups"], tree["next"] = true, groups, level+1
+			}
+			return map[string]any{"jobId": "job-1", "status": "RUNNING", "tree": tree}, nil
+		case "merge":
+			group, _ := toInt(p["group"])
+			if int(level) < j.maxLevel {
+				return nil, fmt.Errorf("merge of level %d after level %d", level, j.maxLevel)
+			}
+			j.maxLevel = int(level)
+			j.merges = append(j.merges, [2]int{int(level), int(group)})
+			return map[string]any{"jobId": "job-1", "status": "RUNNING", "partial": fmt.Sprintf("s3://work/jobs/job-1/tree/%d/%d.part", level+1, group)}, nil
 		}
 		j.gathers = append(j.gathers, payload)
 		return map[string]any{"status": "SUCCEEDED", "output": p["output"], "summary": "s3://out/summary.json", "extra": 1}, nil
@@ -109,7 +145,9 @@ func TestScatterGatherDefinition(t *testing.T) {
 		job        *fakeJob
 		wantErr    string // the execution's error name; "" for success
 		wantSleeps int
-		check      func(t *testing.T, j *fakeJob, out any, err error)
+		// wantMergeRuns are the items of the MergeLevel Map runs, in order.
+		wantMergeRuns []int
+		check         func(t *testing.T, j *fakeJob, out any, err error)
 	}{
 		{
 			name: "success with retried chunks",
@@ -129,9 +167,47 @@ func TestScatterGatherDefinition(t *testing.T) {
 				if len(j.gathers) != 1 {
 					t.Fatalf("%d reducer calls", len(j.gathers))
 				}
-				assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5}`)
+				assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0}`)
+				if len(j.merges) != 0 || fmt.Sprint(j.plans) != "[0]" {
+					t.Errorf("5 chunks under a fan-in of 256: planned %v, merged %v; want one plan, no merge", j.plans, j.merges)
+				}
 			},
 			wantSleeps: 3,
+		},
+		{
+			name: "a gather tree of three levels",
+			// 40 partials, fan-in 3: levels of 40, 14, 5 and 2 partials.
+			job: &fakeJob{chunks: 40, fanIn: 3},
+			check: func(t *testing.T, j *fakeJob, out any, err error) {
+				if got := fmt.Sprint(j.plans); got != "[0 1 2 3]" {
+					t.Errorf("levels planned %s, want [0 1 2 3]", got)
+				}
+				perLevel := map[int]map[int]bool{}
+				for _, m := range j.merges {
+					if perLevel[m[0]] == nil {
+						perLevel[m[0]] = map[int]bool{}
+					}
+					if perLevel[m[0]][m[1]] {
+						t.Errorf("level %d group %d merged twice", m[0], m[1])
+					}
+					perLevel[m[0]][m[1]] = true
+				}
+				for level, groups := range map[int]int{0: 14, 1: 5, 2: 2} {
+					if len(perLevel[level]) != groups {
+						t.Errorf("level %d: %d groups merged, want %d", level, len(perLevel[level]), groups)
+					}
+				}
+				if len(j.merges) != 21 {
+					t.Errorf("%d merges, want 21", len(j.merges))
+				}
+				if len(j.gathers) != 1 {
+					t.Fatalf("%d gathers", len(j.gathers))
+				}
+				assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3}`)
+				o := out.(map[string]any)
+				assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
+			},
+			wantMergeRuns: []int{14, 5, 2},
 		},
 		{
 			name: "a stuck mapper is timed out and retried",
@@ -198,9 +274,21 @@ func TestScatterGatherDefinition(t *testing.T) {
 				}
 			}
 			if !c.job.done {
-				runs := ev.ofType(EventMapRunStarted)
-				if len(runs) != 1 || runs[0].Items != c.job.chunks || runs[0].State != "Scatter" {
-					t.Errorf("MapRunStarted events %+v", runs)
+				var scatters []Event
+				var merges []int
+				for _, r := range ev.ofType(EventMapRunStarted) {
+					switch r.State {
+					case "Scatter":
+						scatters = append(scatters, r)
+					case "MergeLevel":
+						merges = append(merges, r.Items)
+					}
+				}
+				if len(scatters) != 1 || scatters[0].Items != c.job.chunks {
+					t.Errorf("Scatter's MapRunStarted events %+v", scatters)
+				}
+				if fmt.Sprint(merges) != fmt.Sprint(c.wantMergeRuns) && (len(merges) > 0 || len(c.wantMergeRuns) > 0) {
+					t.Errorf("MergeLevel runs of %v items, want %v", merges, c.wantMergeRuns)
 				}
 			}
 			c.check(t, c.job, out, err)

@@ -24,6 +24,10 @@ const (
 	ReducerFunction  = "scatter-reducer"
 )
 
+// ScatterState is the definition's Distributed Map over the chunks; its
+// iterations are the mappers (the gather tree's MergeLevel is another Map).
+const ScatterState = "Scatter"
+
 // Substitutions are the DefinitionSubstitutions of a local run.
 func Substitutions() map[string]string {
 	return map[string]string{
@@ -192,7 +196,7 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 	var mu sync.Mutex
 	var firstMapFailure *asl.Failure
 	onEvent := func(ev asl.Event) {
-		if ev.Type == "MapIterationFailed" && ev.Error != nil {
+		if ev.Type == "MapIterationFailed" && ev.State == ScatterState && ev.Error != nil {
 			mu.Lock()
 			if firstMapFailure == nil {
 				firstMapFailure = ev.Error

@@ -38,7 +38,7 @@ type eventCheck struct {
 }
 
 // sampleEvents are the events of local/events in the order a walk-through
-// invokes them: plan, map the chunk, gather, then the api function.
+// invokes them: plan, map the chunk, plan the gather, gather, then the api function.
 var sampleEvents = []struct {
 	file string
 	eventCheck
@@ -51,6 +51,11 @@ var sampleEvents = []struct {
 	{"mapper.json", eventCheck{"mapper", func(t *testing.T, a map[string]any) {
 		if a["jobId"] != "wordcount-66cac93327fc04b19ce4ac8b" || a["attempt"] == nil {
 			t.Errorf("mapper answered %v: want the committed chunk of the sample job", a)
+		}
+	}}},
+	{"reducer-plan.json", eventCheck{"reducer", func(t *testing.T, a map[string]any) {
+		if tree, _ := a["tree"].(map[string]any); tree == nil || tree["merge"] != false || tree["partials"] != 1.0 {
+			t.Errorf("reducer (plan) answered %v: want level 0 of one partial, nothing to merge", a)
 		}
 	}}},
 	{"reducer.json", eventCheck{"reducer", func(t *testing.T, a map[string]any) {

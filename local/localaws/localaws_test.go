@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/awsrun"
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
@@ -40,6 +42,10 @@ var (
 	scatter  string // the scatter CLI
 	repoRoot string
 )
+
+// fanIn is the stack's GatherFanIn (the functions' FAN_IN): small, so the jobs'
+// several chunks gather in a tree of merges on moto's Step Functions.
+const fanIn = 2
 
 // jobTimeout bounds one job through moto's Step Functions (they take a few seconds).
 const jobTimeout = time.Minute
@@ -92,6 +98,8 @@ func run(m *testing.M) (int, error) {
 		Template: filepath.Join(repoRoot, "template.yaml"),
 		BinDir:   binDir,
 		Logs:     logs,
+		// A small fan-in, so every job gathers through the state machine's tree.
+		ExtraEnv: map[string]string{awsrun.EnvFanIn: strconv.Itoa(fanIn)},
 	})
 	if err != nil {
 		return 0, fmt.Errorf("the integration tier needs python3 with moto (%s): %w", motoserver.Install, err)
@@ -353,6 +361,10 @@ func runThroughS3(t *testing.T, c jobCase) {
 	if sum.Chunks < 2 {
 		t.Errorf("%d chunks: want several, so the Distributed Map fans out", sum.Chunks)
 	}
+	if want := pipeline.TreeLevels(sum.Chunks, fanIn); sum.FanIn != fanIn || sum.GatherLevels != want || want < 2 {
+		t.Errorf("gathered %d chunks with fan-in %d in %d levels; want fan-in %d and %d levels of the state machine's tree", sum.Chunks, sum.FanIn, sum.GatherLevels, fanIn, want)
+	}
+	t.Logf("%d chunks gathered with fan-in %d in %d levels", sum.Chunks, sum.FanIn, sum.GatherLevels)
 	got, ok := get(t, stack.OutputBucket, outKey)
 	if !ok {
 		t.Fatalf("no output at %s", outKey)
@@ -440,6 +452,11 @@ func TestSameSpecTwiceIsOneJob(t *testing.T) {
 	}
 	if st := waitStatus(t, ids[0]); st.Status != "SUCCEEDED" {
 		t.Fatalf("job %s: %+v", ids[0], st)
+	}
+	// The ledger says SUCCEEDED a few states before the execution ends; while it
+	// runs, StartExecution of the same name and input is idempotent (202), as on AWS.
+	if exec := waitExecution(t, ids[0]); exec != "SUCCEEDED" {
+		t.Fatalf("execution %s: %s", ids[0], exec)
 	}
 	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
 	var again api.Submission
