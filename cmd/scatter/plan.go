@@ -22,6 +22,7 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		chunkSize   = fs.String("chunk-size", "64MiB", "target chunk size")
 		concurrency = fs.Int("concurrency", plan.DefaultAWSMaxConc, "the Map state's MaxConcurrency on AWS")
 		memory      = fs.Int("memory", plan.DefaultLambdaMB, "each function's memory, MB")
+		fanIn       = fs.Int("fan-in", plan.DefaultGatherFanIn, "the gather tree's fan-in (the template's GatherFanIn)")
 		jsonOut     = fs.Bool("json", false, "print the estimate as JSON")
 		inputs      multiFlag
 	)
@@ -48,7 +49,10 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usageError{"--chunk-size: " + err.Error()}
 	}
-	in := plan.EstimateInput{Job: *job, ChunkSize: cs, Concurrency: *concurrency, MemoryMB: *memory}
+	if *fanIn < 2 {
+		return usageError{fmt.Sprintf("--fan-in %d: want at least 2", *fanIn)}
+	}
+	in := plan.EstimateInput{Job: *job, ChunkSize: cs, Concurrency: *concurrency, MemoryMB: *memory, FanIn: *fanIn}
 	var chunks []plan.Chunk
 	if *size != "" {
 		if in.Bytes, err = parseDecimalSize(*size); err != nil {
@@ -123,7 +127,8 @@ func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk) {
 	fmt.Fprintf(w, "  S3              %8d GETs, %8d PUTs          $%.4f\n", e.S3Gets, e.S3Puts, e.S3USD)
 	fmt.Fprintf(w, "  total                                             $%.4f  ($%.2f per TB; Athena: $%.2f per TB, $%.4f for this input)\n",
 		e.TotalUSD, e.PerTBUSD, plan.AthenaPerTBUSD, e.AthenaUSD)
-	fmt.Fprintf(w, "time: about %.1f s (%d waves of %.2f s chunks at %.0f MB/s each, %.0f s concurrency ramp, %.1f s gather)\n",
+	fmt.Fprintf(w, "gather: %d tree levels (%d merges) before the final gather\n", e.GatherLevels, e.GatherMerges)
+	fmt.Fprintf(w, "time: about %.1f s (%d waves of %.2f s chunks at %.0f MB/s each, %.0f s concurrency ramp, %.1f s final gather)\n",
 		e.WallSeconds, e.Waves, e.ChunkSeconds, e.MapperMBps, e.RampSeconds, e.ReduceSeconds)
 }
 

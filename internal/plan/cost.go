@@ -41,6 +41,30 @@ type EstimateInput struct {
 	Concurrency int
 	// MemoryMB is each function's memory (0: DefaultLambdaMB).
 	MemoryMB int
+	// FanIn is the gather tree's fan-in (0: DefaultGatherFanIn).
+	FanIn int
+}
+
+// DefaultGatherFanIn is the template's GatherFanIn default (pipeline.DefaultFanIn).
+const DefaultGatherFanIn = 256
+
+// gatherTree is the shape of the state machine's gather tree over n partials
+// with fan-in f: the merge levels, the merges (groups) in all, the partials
+// they read, the merges of the first level, and the partials the final
+// Gather reads.
+func gatherTree(n, f int64) (levels, merges, reads, firstLevel, last int64) {
+	p := n
+	for p > f {
+		g := (p + f - 1) / f
+		if levels == 0 {
+			firstLevel = g
+		}
+		merges += g
+		reads += p
+		p = g
+		levels++
+	}
+	return levels, merges, reads, firstLevel, p
 }
 
 // Estimate is the predicted cost and time of a job on AWS.
@@ -56,6 +80,8 @@ type Estimate struct {
 	// ChunkSeconds is one full chunk's mapper duration, overheads included.
 	ChunkSeconds  float64 `json:"chunkSeconds"`
 	ReduceSeconds float64 `json:"reduceSeconds"`
+	GatherLevels  int     `json:"gatherLevels"` // merge levels of the gather tree before the final Gather
+	GatherMerges  int64   `json:"gatherMerges"` // MergeGroup invocations in all
 	Invocations   int64   `json:"lambdaInvocations"`
 	GBSeconds     float64 `json:"lambdaGBSeconds"`
 	Transitions   int64   `json:"stateTransitions"`
@@ -86,22 +112,31 @@ const reducerOpens = 32
 // EstimateCost predicts a job's AWS cost and wall time. The model, term by term:
 //
 //   - chunks: ceil(bytes / chunk size), unless the caller planned real inputs.
-//   - Lambda invocations: the splitter, one mapper per chunk, the reducer.
+//   - the gather tree (gatherTree): while a level has more partials than the
+//     fan-in, a MergeLevel merges its groups of fan-in partials in parallel.
+//   - Lambda invocations: the splitter, one mapper per chunk, a PlanLevel per
+//     level and one more, a MergeGroup per group, the final Gather.
 //   - a mapper reads at min(core rate × min(1, memory/1769 MB), S3 bandwidth)
-//     and pays a cold start and a first-byte latency; the reducer merges
-//     bytes × PartialRatio at DefaultGatherMergeMBps after a first-byte
-//     latency per 32 partials (it opens 32 at once); GB-seconds are the
-//     durations times the memory.
-//   - Step Functions: 5 transitions for the workflow, 2 per chunk (the child
-//     execution and its Task).
+//     and pays a cold start and a first-byte latency; a merge (a group, or the
+//     final Gather over the last level) merges its share of bytes ×
+//     PartialRatio at DefaultGatherMergeMBps after a cold start and a
+//     first-byte latency per 32 partials (it opens 32 at once); a PlanLevel
+//     costs a cold start; GB-seconds are the durations times the memory.
+//   - Step Functions: 8 transitions for the workflow (Plan, AlreadyDone,
+//     Scatter, StartGather, PlanLevel, MoreLevels, Gather, Succeeded), 2 per
+//     chunk (the child execution and its Task), 3 per tree level (MergeLevel,
+//     PlanLevel, MoreLevels) and 1 per merge.
 //   - DynamoDB: writes: open, one commit per chunk, finish; reads: one commit
-//     check per chunk, the job, and the commit query (4 KB per read unit).
+//     check per chunk, the job, and the commit query (4 KB per read unit) by
+//     the first PlanLevel, every first-level merge and the final Gather.
 //   - S3: GETs: a HEAD per object, the manifest, a ranged GET per chunk (two
-//     for CSV jobs, with the header), one per partial in the reducer; PUTs: the
-//     manifest, a partial per chunk, the output and its summary.
+//     for CSV jobs, with the header), one per partial a merge or the Gather
+//     reads; PUTs: the manifest, a partial per chunk, one per merge, the
+//     output and its summary.
 //   - wall: the splitter, the concurrency ramp (LambdaScalePer10s every
-//     LambdaScaleInterval), waves of min(concurrency, chunks) mappers, the
-//     reducer, and StepTransitionSec per transition on the critical path.
+//     LambdaScaleInterval), waves of min(concurrency, chunks) mappers, each
+//     tree level (a PlanLevel, then its merges in parallel), the final Gather,
+//     and StepTransitionSec per transition on the critical path.
 func EstimateCost(in EstimateInput) (Estimate, error) {
 	prof := in.Profile
 	if prof == (JobProfile{}) {
@@ -126,6 +161,9 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	if in.Objects <= 0 {
 		in.Objects = 1
 	}
+	if in.FanIn < 2 {
+		in.FanIn = DefaultGatherFanIn
+	}
 	chunks := in.Chunks
 	if chunks <= 0 {
 		chunks = int((in.Bytes + in.ChunkSize - 1) / in.ChunkSize)
@@ -142,18 +180,31 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	}
 	e.ChunkSeconds = perChunk + math.Min(float64(in.ChunkSize), float64(in.Bytes))/1e6/e.MapperMBps
 	mapSeconds := float64(n)*perChunk + mb/e.MapperMBps
-	e.ReduceSeconds = LambdaColdStartSec + float64((n+reducerOpens-1)/reducerOpens)*S3FirstByteSec + mb*prof.PartialRatio/DefaultGatherMergeMBps
+	fanIn := int64(in.FanIn)
+	levels, merges, mergeReads, firstLevel, last := gatherTree(n, fanIn)
+	e.GatherLevels, e.GatherMerges = int(levels), merges
+	mergeSeconds := func(partials int64, share float64) float64 {
+		return LambdaColdStartSec + float64((partials+reducerOpens-1)/reducerOpens)*S3FirstByteSec + mb*prof.PartialRatio*share/DefaultGatherMergeMBps
+	}
+	e.ReduceSeconds = mergeSeconds(last, 1)
+	treeBusy, treeWall := LambdaColdStartSec, LambdaColdStartSec // the first PlanLevel
+	for p := n; p > fanIn; p = (p + fanIn - 1) / fanIn {
+		g := (p + fanIn - 1) / fanIn
+		one := mergeSeconds(min(p, fanIn), 1/float64(g)) // a group merges its share of the level
+		treeBusy += float64(g)*one + LambdaColdStartSec  // the merges, and the next PlanLevel
+		treeWall += one + LambdaColdStartSec + 3*StepTransitionSec
+	}
 	planSeconds := LambdaColdStartSec + float64(in.Objects)*S3FirstByteSec
-	e.Invocations = n + 2
-	e.GBSeconds = (planSeconds + mapSeconds + e.ReduceSeconds) * memGB
-	e.Transitions = 5 + 2*n
+	e.Invocations = n + 2 + (levels + 1) + merges
+	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
+	e.Transitions = 8 + 2*n + 3*levels + merges
 	e.DynamoWrites = n + 2
-	e.DynamoReads = n + 1 + (n*commitItemBytes+4095)/4096
-	e.S3Gets = int64(in.Objects) + 1 + n + n
+	e.DynamoReads = n + 1 + (2+firstLevel)*((n*commitItemBytes+4095)/4096)
+	e.S3Gets = int64(in.Objects) + 1 + n + mergeReads + last
 	if prof.HeaderRead {
 		e.S3Gets += n
 	}
-	e.S3Puts = 1 + n + 2
+	e.S3Puts = 1 + n + merges + 2
 
 	e.LambdaUSD = float64(e.Invocations)*LambdaPerRequestUSD + e.GBSeconds*LambdaPerGBSecUSD
 	e.StepUSD = float64(e.Transitions) * StepFunctionsPerTxn
@@ -169,6 +220,6 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.Waves = (chunks + conc - 1) / conc
 	e.RampSeconds = LambdaScaleInterval * float64((conc-1)/LambdaScalePer10s)
 	e.WallSeconds = planSeconds + e.RampSeconds + float64(e.Waves)*(e.ChunkSeconds+2*StepTransitionSec) +
-		e.ReduceSeconds + 5*StepTransitionSec
+		treeWall + e.ReduceSeconds + 8*StepTransitionSec
 	return e, nil
 }
