@@ -44,6 +44,7 @@ var (
 // as many resumes as they need, with output byte-identical to the reference.
 func TestChaos(t *testing.T) {
 	t.Setenv(envRetryScale, "0.002")
+	t.Setenv(envFanIn, "3") // the state machine's gather tree runs under the faults too
 	f := newFixture(t)
 	spec := chaosFaults()
 	var passed, failed, resumes atomic.Int64
