@@ -2,7 +2,6 @@
 GO            ?= go
 BIN           := bin
 ARTIFACTS_DIR ?= dist
-FUNCTIONS     := splitter mapper reducer api
 SAMPLE        := testdata/generated/corpus.txt
 RUN_OUTPUT    := out/wordcount.tsv
 LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
