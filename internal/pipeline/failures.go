@@ -20,7 +20,7 @@ type ChunkFailure struct {
 }
 
 func failuresPrefix(workBucket, jobID string) string {
-	return fmt.Sprintf("s3://%s/jobs/%s/failures/", workBucket, jobID)
+	return WorkArea(workBucket, jobID) + "failures/"
 }
 
 // noteChunkFailure records a chunk's final error; it is best effort, since the

@@ -59,7 +59,7 @@ func (in GatherInput) validate() error {
 		return inputErrorf("gather: event has no jobId")
 	case in.Job == "":
 		return inputErrorf("gather %s: event has no job", in.JobID)
-	case !blob.IsS3(in.Work) || !strings.HasSuffix(in.Work, "/"):
+	case !isWorkArea(in.Work):
 		return inputErrorf("gather %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
 	case in.Chunks < 0:
 		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)
@@ -140,6 +140,18 @@ func levelKeys(work string, level, from, to int, committed []string) []string {
 	return keys
 }
 
+// gatherJob reads the job from the ledger for a gather step: a job the ledger
+// does not know is an input error, any other failure retryable.
+func (h *Handler) gatherJob(ctx context.Context, jobID string) (ledger.Job, error) {
+	j, err := h.Ledger.Job(ctx, jobID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return j, inputErrorf("gather %s: no such job in the ledger", jobID)
+	} else if err != nil {
+		return j, retryable("gather %s: read job: %v", jobID, err)
+	}
+	return j, nil
+}
+
 // committed reads the job's commits: the partials in chunk order and the
 // summary's counts; a chunk without a commit is an IncompleteJobError.
 func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summary, error) {
@@ -210,11 +222,9 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if err := in.validate(); err != nil {
 		return GatherOutput{}, err
 	}
-	j, err := h.Ledger.Job(ctx, in.JobID)
-	if errors.Is(err, ledger.ErrNotFound) {
-		return GatherOutput{}, inputErrorf("gather %s: no such job in the ledger", in.JobID)
-	} else if err != nil {
-		return GatherOutput{}, retryable("gather %s: read job: %v", in.JobID, err)
+	j, err := h.gatherJob(ctx, in.JobID)
+	if err != nil {
+		return GatherOutput{}, err
 	}
 	if j.Status == ledger.Succeeded {
 		return GatherOutput{JobID: j.ID, Status: string(j.Status), Output: j.Output, Summary: SummaryLocation(j.Output)}, nil
@@ -292,11 +302,9 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 	fanIn := h.fanIn(in.FanIn)
 	status := string(ledger.Running)
 	if in.Level == 0 {
-		j, err := h.Ledger.Job(ctx, in.JobID)
-		if errors.Is(err, ledger.ErrNotFound) {
-			return GatherOutput{}, inputErrorf("gather %s: no such job in the ledger", in.JobID)
-		} else if err != nil {
-			return GatherOutput{}, retryable("gather %s: read job: %v", in.JobID, err)
+		j, err := h.gatherJob(ctx, in.JobID)
+		if err != nil {
+			return GatherOutput{}, err
 		}
 		status = string(j.Status)
 		if j.Status == ledger.Succeeded {

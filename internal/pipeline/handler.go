@@ -140,10 +140,9 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if conc <= 0 {
 		conc = runtime.NumCPU()
 	}
-	work := fmt.Sprintf("s3://%s/jobs/%s/", h.WorkBucket, id)
 	out := PlanOutput{
-		JobID: id, Job: in.Job, Params: params, Work: work, Output: in.Output,
-		Manifest:       Location{Bucket: h.WorkBucket, Key: "jobs/" + id + "/manifest.json"},
+		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
+		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
 		Chunks:         len(chunks),
 		MaxConcurrency: conc,
 	}
@@ -175,12 +174,23 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err != nil {
 		return PlanOutput{}, fmt.Errorf("plan %s: encode manifest: %w", id, err)
 	}
-	if err := h.Store.Put(ctx, work+"manifest.json", bytes.NewReader(manifest)); err != nil {
+	if err := h.Store.Put(ctx, out.Work+"manifest.json", bytes.NewReader(manifest)); err != nil {
 		return PlanOutput{}, retryable("plan %s: write manifest: %v", id, err)
 	}
 	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
 	return out, nil
 }
+
+// workPrefix is the key prefix, in the work bucket, of job id's work area.
+func workPrefix(id string) string { return "jobs/" + id + "/" }
+
+// WorkArea is the location (s3://bucket/jobs/ID/) of job id's work area in
+// workBucket: its manifest, partials, attempt records and failures.
+func WorkArea(workBucket, id string) string { return blob.S3Location(workBucket, workPrefix(id)) }
+
+// isWorkArea reports whether work is an s3://bucket/prefix/ location, as a
+// work area is.
+func isWorkArea(work string) bool { return blob.IsS3(work) && strings.HasSuffix(work, "/") }
 
 // The mapper's time budget: a floor for the start-up and the first byte, plus
 // the chunk at a pessimistic rate, within the Lambda maximum (the template's
@@ -208,7 +218,7 @@ func (in MapInput) validate() error {
 		return inputErrorf("map: event has no jobId")
 	case in.Job == "":
 		return inputErrorf("map %s: event has no job", in.JobID)
-	case !blob.IsS3(in.Work) || !strings.HasSuffix(in.Work, "/"):
+	case !isWorkArea(in.Work):
 		return inputErrorf("map %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
 	}
 	return validateChunk(in.JobID, in.Chunk)
@@ -346,6 +356,10 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key,
 // returns it, ready to Finish.
 func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk) (jobs.Mapper, MapStats, error) {
 	m := job.NewMapper()
+	var block split.BlockFunc
+	if bm, ok := m.(jobs.BlockMapper); ok {
+		block = bm.Records // whole records at once: no search for each line's end
+	}
 	var st MapStats
 	for _, p := range c.Parts {
 		part := jobs.Part{Source: p.Source, Ordinal: p.Ordinal}
@@ -358,10 +372,6 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk) (jo
 		}
 		if err := m.StartPart(part); err != nil {
 			return nil, st, inputErrorf("map: %s: %v", p.Source, err)
-		}
-		var block split.BlockFunc
-		if bm, ok := m.(jobs.BlockMapper); ok {
-			block = bm.Records // whole records at once: no search for each line's end
 		}
 		ps, err := split.PartBlocks(ctx, h.Store, p, m.Record, block)
 		st.BytesIn += p.End - p.Start

@@ -193,7 +193,7 @@ func (h *Handler) beginAttempt(ctx context.Context, phase, jobID, work string, c
 
 // save writes the record; a failure to write it costs the report one bar, never the job.
 func (r *attemptRec) save(ctx context.Context, h *Handler) {
-	if !blob.IsS3(r.work) || !strings.HasSuffix(r.work, "/") || r.a.JobID == "" {
+	if !isWorkArea(r.work) || r.a.JobID == "" {
 		return
 	}
 	r.a.End = h.now().UTC()
@@ -238,12 +238,6 @@ func (r *attemptRec) endMap(ctx context.Context, h *Handler, res MapResult, err 
 		}
 	}
 	r.save(ctx, h)
-	b2f := func(b bool) float64 {
-		if b {
-			return 1
-		}
-		return 0
-	}
 	props := map[string]any{"jobId": r.a.JobID, "chunk": r.a.Chunk, "attempt": r.a.ID, "outcome": r.a.Outcome}
 	if r.a.Worker != "" {
 		props["worker"] = r.a.Worker
@@ -259,6 +253,14 @@ func (r *attemptRec) endMap(ctx context.Context, h *Handler, res MapResult, err 
 	); err != nil {
 		h.log().WarnContext(ctx, "emit metrics", "jobId", r.a.JobID, "chunk", r.a.Chunk, "err", err)
 	}
+}
+
+// b2f is a count of 1 for true, 0 for false.
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // jobAge is the JobAgeSeconds metric: how long ago the job was opened in the ledger. Every
@@ -288,7 +290,7 @@ func (r *attemptRec) endGather(ctx context.Context, h *Handler, res GatherOutput
 	props := map[string]any{"jobId": r.a.JobID, "attempt": r.a.ID, "outcome": r.a.Outcome}
 	ms := []metrics.Metric{
 		{Name: metrics.Duration, Unit: metrics.Milliseconds, Value: float64(r.a.Duration().Milliseconds())},
-		{Name: metrics.Retries, Unit: metrics.Count, Value: map[bool]float64{true: 1}[r.a.Outcome == OutcomeFailed]},
+		{Name: metrics.Retries, Unit: metrics.Count, Value: b2f(r.a.Outcome == OutcomeFailed)},
 	}
 	if s := r.sum; s != nil && err == nil {
 		props["job"] = s.Job
@@ -428,15 +430,11 @@ func EstimateUsage(atts []Attempt, sum *Summary) metrics.Usage {
 	}
 	chunks := int64(sum.Chunks)
 	runs := int64(max(sum.Runs, 1))
-	fanIn := int64(sum.FanIn)
-	if fanIn < 2 {
-		fanIn = DefaultFanIn
-	}
 	levels := int64(sum.GatherLevels)
 	merges, level0Groups := int64(0), int64(0)
-	for n, level := chunks, int64(0); level < levels; level++ {
-		n = (n + fanIn - 1) / fanIn
-		if level == 0 {
+	for level := 1; level <= sum.GatherLevels; level++ {
+		n := int64(LevelPartials(sum.Chunks, sum.FanIn, level)) // the groups merged at level-1
+		if level == 1 {
 			level0Groups = n
 		}
 		merges += n

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
 )
@@ -57,7 +55,7 @@ func (in QueryChunk) validate() error {
 		return inputErrorf("query %s: attempt %d is negative", in.QueryID, in.Attempt)
 	case in.InlineLimit < 0:
 		return inputErrorf("query %s: inlineLimit %d is negative", in.QueryID, in.InlineLimit)
-	case in.Work != "" && (!blob.IsS3(in.Work) || !strings.HasSuffix(in.Work, "/")):
+	case in.Work != "" && !isWorkArea(in.Work):
 		return inputErrorf("query %s: work %q is not an s3://bucket/prefix/ location", in.QueryID, in.Work)
 	}
 	return validateChunk(in.QueryID, in.Chunk)

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"golang.org/x/sync/errgroup"
@@ -171,7 +170,7 @@ func Run(ctx context.Context, inv Invoker, q Query, o Options, w io.Writer) (Res
 	}
 	work := ""
 	if o.WorkBucket != "" {
-		work = blob.S3Location(o.WorkBucket, "jobs/"+q.ID+"/")
+		work = pipeline.WorkArea(o.WorkBucket, q.ID)
 	}
 
 	runCtx, stopRun := context.WithCancel(ctx)

@@ -39,7 +39,7 @@ func Load(ctx context.Context, store blob.Store, lg ledger.Ledger, workBucket, j
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", jobID, err)
 	}
-	d := &Data{Job: j, Work: fmt.Sprintf("s3://%s/jobs/%s/", workBucket, jobID), Generated: time.Now().UTC()}
+	d := &Data{Job: j, Work: pipeline.WorkArea(workBucket, jobID), Generated: time.Now().UTC()}
 	if j.Spec != "" {
 		if err := json.Unmarshal([]byte(j.Spec), &d.Spec); err != nil {
 			return nil, fmt.Errorf("job %s: spec: %w", jobID, err)
