@@ -75,14 +75,21 @@ func (s Store) timeout(op, key string) error {
 	return nil
 }
 
+// read wraps a read: a slowdown or a timeout, then the call.
+func (s Store) read(ctx context.Context, op, key string, call func() error) error {
+	return retry(ctx, func() error {
+		if err := s.before(op, key); err != nil {
+			return err
+		}
+		if err := s.timeout(op, key); err != nil {
+			return err
+		}
+		return call()
+	})
+}
+
 func (s Store) Stat(ctx context.Context, key string) (info blob.Info, err error) {
-	err = retry(ctx, func() error {
-		if err := s.before("stat", key); err != nil {
-			return err
-		}
-		if err := s.timeout("stat", key); err != nil {
-			return err
-		}
+	err = s.read(ctx, "stat", key, func() error {
 		info, err = s.Store.Stat(ctx, key)
 		return err
 	})
@@ -90,13 +97,7 @@ func (s Store) Stat(ctx context.Context, key string) (info blob.Info, err error)
 }
 
 func (s Store) Open(ctx context.Context, key string, off, n int64) (rc io.ReadCloser, err error) {
-	err = retry(ctx, func() error {
-		if err := s.before("open", key); err != nil {
-			return err
-		}
-		if err := s.timeout("open", key); err != nil {
-			return err
-		}
+	err = s.read(ctx, "open", key, func() error {
 		rc, err = s.Store.Open(ctx, key, off, n)
 		return err
 	})

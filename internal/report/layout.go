@@ -46,20 +46,19 @@ type Tick struct {
 
 // Timeline is the laid-out attempt timeline.
 type Timeline struct {
-	Bars          []Bar
-	Lanes         []Lane
-	Ticks         []Tick
-	Height        float64
-	ByWorker      bool
-	Stragglers    int
-	Retried       int // chunks with more than one attempt
-	MedianMS      int64
-	T0            time.Time
-	Span          time.Duration
-	AxisY         float64
-	ChartLeft     float64
-	ChartRight    float64
-	AttemptsByOut map[string]int
+	Bars       []Bar
+	Lanes      []Lane
+	Ticks      []Tick
+	Height     float64
+	ByWorker   bool
+	Stragglers int
+	Retried    int // chunks with more than one attempt
+	MedianMS   int64
+	T0         time.Time
+	Span       time.Duration
+	AxisY      float64
+	ChartLeft  float64
+	ChartRight float64
 }
 
 // layoutTimeline places every attempt: plan attempts on the first row, gather attempts on the
@@ -67,13 +66,12 @@ type Timeline struct {
 // workers are unknown, packed into the fewest rows with no overlap, which is the concurrency
 // the run actually reached.
 func layoutTimeline(atts []pipeline.Attempt, t0 time.Time) Timeline {
-	tl := Timeline{T0: t0, ChartLeft: chartLeft, ChartRight: chartLeft + chartWidth, AttemptsByOut: map[string]int{}}
+	tl := Timeline{T0: t0, ChartLeft: chartLeft, ChartRight: chartLeft + chartWidth}
 	var end time.Time
 	for _, a := range atts {
 		if a.End.After(end) {
 			end = a.End
 		}
-		tl.AttemptsByOut[a.Phase+"/"+a.Outcome]++
 	}
 	tl.Span = max(end.Sub(t0), time.Millisecond)
 	x := func(t time.Time) float64 { return chartLeft + float64(t.Sub(t0))/float64(tl.Span)*chartWidth }
