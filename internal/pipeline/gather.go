@@ -367,7 +367,7 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 	}
 	msg := in.Failure.Error
 	if in.Failure.Cause != "" {
-		msg += ": " + causeMessage(in.Failure.Cause)
+		msg += ": " + CauseMessage(in.Failure.Cause)
 	}
 	if in.Failure.Error == "States.ExceedToleratedFailureThreshold" {
 		// The Map's own cause says only that a chunk failed; the chunk said why.
@@ -389,9 +389,9 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 	return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
 }
 
-// causeMessage extracts errorMessage from a Lambda error cause, which Step
+// CauseMessage extracts errorMessage from a Lambda error cause, which Step
 // Functions passes as the JSON {"errorMessage":..., "errorType":...}.
-func causeMessage(cause string) string {
+func CauseMessage(cause string) string {
 	var c struct {
 		Message string `json:"errorMessage"`
 	}

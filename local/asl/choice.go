@@ -2,6 +2,8 @@ package asl
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -53,7 +55,7 @@ func parseRule(where string, v any, top bool) (*rule, error) {
 	}
 	r := &rule{}
 	var ops []string
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		val := obj[k]
 		switch k {
 		case "Next":

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -167,7 +168,7 @@ func (p *parser) machine(v any) (*graph, int64, error) {
 		return nil, 0, fmt.Errorf("the definition must be a JSON object")
 	}
 	var timeout int64
-	for _, k := range sortedKeys(top) {
+	for _, k := range slices.Sorted(maps.Keys(top)) {
 		switch k {
 		case "StartAt", "States", "Comment", "Version":
 		case "QueryLanguage":
@@ -214,7 +215,7 @@ func (p *parser) graph(prefix string, obj map[string]any) (*graph, error) {
 		return nil, fmt.Errorf("%s: States must be a non-empty object", where)
 	}
 	g := &graph{startAt: start, states: map[string]*state{}}
-	for _, name := range sortedKeys(statesObj) {
+	for _, name := range slices.Sorted(maps.Keys(statesObj)) {
 		st, err := p.state(prefix, name, statesObj[name])
 		if err != nil {
 			return nil, err
@@ -225,7 +226,7 @@ func (p *parser) graph(prefix string, obj map[string]any) (*graph, error) {
 		return nil, fmt.Errorf("%s: StartAt %q is not a state", where, start)
 	}
 	// Every transition must name a state of this graph.
-	for _, name := range sortedKeys(statesObj) {
+	for _, name := range slices.Sorted(maps.Keys(statesObj)) {
 		st := g.states[name]
 		targets := map[string]string{}
 		if st.next != "" {
@@ -240,22 +241,13 @@ func (p *parser) graph(prefix string, obj map[string]any) (*graph, error) {
 		for i, c := range st.catch {
 			targets[fmt.Sprintf("Catch[%d].Next", i)] = c.next
 		}
-		for _, field := range sortedStrings(targets) {
+		for _, field := range slices.Sorted(maps.Keys(targets)) {
 			if _, ok := g.states[targets[field]]; !ok {
 				return nil, fmt.Errorf("%s: field %s: %q is not a state", st.where, field, targets[field])
 			}
 		}
 	}
 	return g, nil
-}
-
-func sortedStrings(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func (p *parser) state(prefix, name string, v any) (*state, error) {
@@ -273,7 +265,7 @@ func (p *parser) state(prefix, name string, v any) (*state, error) {
 		return nil, fmt.Errorf("%s: field Type: unknown state type %q", st.where, typ)
 	}
 	st.typ = typ
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		switch {
 		case k == "Type" || k == "Comment":
 		case k == "QueryLanguage":
@@ -446,7 +438,7 @@ func (p *parser) parallel(st *state, f *fields) error {
 		if !ok {
 			return fmt.Errorf("%s: Branches[%d] must be an object", st.where, i)
 		}
-		for _, k := range sortedKeys(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if k != "StartAt" && k != "States" && k != "Comment" {
 				return fmt.Errorf("%s: Branches[%d]: unknown field %q", st.where, i, k)
 			}
@@ -488,7 +480,7 @@ func (p *parser) mapState(st *state, f *fields) error {
 	if !ok {
 		return fmt.Errorf("%s: field %s must be an object", st.where, procField)
 	}
-	for _, k := range sortedKeys(procObj) {
+	for _, k := range slices.Sorted(maps.Keys(procObj)) {
 		switch k {
 		case "StartAt", "States", "Comment":
 		case "ProcessorConfig":
@@ -499,7 +491,7 @@ func (p *parser) mapState(st *state, f *fields) error {
 			if !ok {
 				return fmt.Errorf("%s: field ItemProcessor.ProcessorConfig must be an object", st.where)
 			}
-			for _, ck := range sortedKeys(cfg) {
+			for _, ck := range slices.Sorted(maps.Keys(cfg)) {
 				switch ck {
 				case "Mode":
 					switch cfg[ck] {
@@ -582,7 +574,7 @@ func (p *parser) itemReader(where string, v any) (*itemReader, error) {
 	}
 	where += ": field ItemReader"
 	r := &itemReader{inputType: "JSON"}
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		switch k {
 		case "Resource":
 			if obj[k] != s3GetObjectResource {
@@ -593,7 +585,7 @@ func (p *parser) itemReader(where string, v any) (*itemReader, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s: ReaderConfig must be an object", where)
 			}
-			for _, ck := range sortedKeys(cfg) {
+			for _, ck := range slices.Sorted(maps.Keys(cfg)) {
 				switch ck {
 				case "InputType":
 					switch cfg[ck] {
@@ -646,7 +638,7 @@ func (p *parser) retryCatch(st *state, obj map[string]any) error {
 			}
 			r := &retrier{interval: 1, maxAttempts: 3, backoff: 2}
 			f := fields{where: where, obj: o}
-			for _, k := range sortedKeys(o) {
+			for _, k := range slices.Sorted(maps.Keys(o)) {
 				switch k {
 				case "ErrorEquals", "Comment":
 				case "IntervalSeconds":
@@ -698,7 +690,7 @@ func (p *parser) retryCatch(st *state, obj map[string]any) error {
 			}
 			c := &catcher{}
 			f := fields{where: where, obj: o}
-			for _, k := range sortedKeys(o) {
+			for _, k := range slices.Sorted(maps.Keys(o)) {
 				switch k {
 				case "ErrorEquals", "Comment":
 				case "Next":

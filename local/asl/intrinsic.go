@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"maps"
 	mrand "math/rand"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -589,7 +591,7 @@ func formatValue(v any) (string, error) {
 		}
 		return "[" + strings.Join(parts, ", ") + "]", nil
 	case map[string]any:
-		keys := sortedKeys(t)
+		keys := slices.Sorted(maps.Keys(t))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			s, err := formatValue(t[k])

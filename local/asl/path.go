@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -146,52 +147,50 @@ func (p *path) get(e *env) (v any, found bool) {
 
 // nativeNumbers copies v with json.Number values as int64 or float64.
 func nativeNumbers(v any) any {
-	switch t := v.(type) {
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
+	return mapLeaves(v, func(x any) any {
+		if n, ok := x.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				return i
+			}
+			if f, err := n.Float64(); err == nil {
+				return f
+			}
 		}
-		if f, err := t.Float64(); err == nil {
-			return f
-		}
-		return t
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = nativeNumbers(x)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = nativeNumbers(x)
-		}
-		return out
-	}
-	return v
+		return x
+	})
 }
 
 // jsonNumbers copies v with native numbers as json.Number.
 func jsonNumbers(v any) any {
+	return mapLeaves(v, func(x any) any {
+		switch n := x.(type) {
+		case int64:
+			return intNumber(n)
+		case float64:
+			return json.Number(strconv.FormatFloat(n, 'g', -1, 64))
+		}
+		return x
+	})
+}
+
+// mapLeaves copies the arrays and objects of v with leaf applied to every
+// other value.
+func mapLeaves(v any, leaf func(any) any) any {
 	switch t := v.(type) {
-	case int64:
-		return intNumber(t)
-	case float64:
-		return json.Number(strconv.FormatFloat(t, 'g', -1, 64))
 	case []any:
 		out := make([]any, len(t))
 		for i, x := range t {
-			out[i] = jsonNumbers(x)
+			out[i] = mapLeaves(x, leaf)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, x := range t {
-			out[k] = jsonNumbers(x)
+			out[k] = mapLeaves(x, leaf)
 		}
 		return out
 	}
-	return v
+	return leaf(v)
 }
 
 // optPath is InputPath or OutputPath: absent means "$", null means {}.
@@ -338,7 +337,7 @@ func compileTemplate(v any) (*tmpl, error) {
 		out := &tmpl{}
 		dynamic := false
 		seen := map[string]string{}
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			val := t[k]
 			name := k
 			var sub *tmpl

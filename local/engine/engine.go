@@ -223,9 +223,9 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		var f *asl.Failure
 		switch {
 		case firstMapFailure != nil:
-			err = fmt.Errorf("a chunk failed: %s: %s", firstMapFailure.Name, causeText(firstMapFailure.Cause))
+			err = fmt.Errorf("a chunk failed: %s: %s", firstMapFailure.Name, pipeline.CauseMessage(firstMapFailure.Cause))
 		case errors.As(err, &f):
-			err = fmt.Errorf("%s: %s", f.Name, causeText(f.Cause))
+			err = fmt.Errorf("%s: %s", f.Name, pipeline.CauseMessage(f.Cause))
 		}
 		if id != "" {
 			err = &JobError{JobID: id, Err: err}
@@ -247,16 +247,6 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		final.Result = pipeline.GatherOutput{JobID: final.Plan.JobID, Status: "SUCCEEDED", Output: final.Plan.Output, Summary: pipeline.SummaryLocation(final.Plan.Output)}
 	}
 	return Result{Plan: final.Plan, Gather: final.Result}, nil
-}
-
-func causeText(cause string) string {
-	var c struct {
-		Message string `json:"errorMessage"`
-	}
-	if json.Unmarshal([]byte(cause), &c) == nil && c.Message != "" {
-		return c.Message
-	}
-	return cause
 }
 
 // invoke serves a Lambda task: the payload goes through JSON as it would over

@@ -1,6 +1,7 @@
 package lambdahost
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -208,12 +209,10 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 				return inst.failInit(inv, oc), false
 			default:
 			}
-			return inst.failInit(inv, outcome{errType: "Runtime.InitError", failed: true,
-				payload: errorResult("", "Runtime.InitError", fmt.Sprintf("RequestId: %s Error: %s", inv.id, exitReason(inst.exitErr))).Payload}), false
+			return inst.failInit(inv, failure("Runtime.InitError", inst.exitMessage(inv))), false
 		case <-t.C:
 			msg := fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", inv.id, h.opts.InitTimeout.Seconds())
-			return inst.failInit(inv, outcome{errType: "Sandbox.Timedout", failed: true,
-				payload: errorResult("", "Sandbox.Timedout", msg).Payload}), false
+			return inst.failInit(inv, failure("Sandbox.Timedout", msg)), false
 		case <-h.closing:
 			f.put(inst, false)
 			return runOutcome{err: ErrClosed}, false
@@ -228,6 +227,12 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 	defer timer.Stop()
 	h.sink.printf(f.Name, "START RequestId: %s Version: $LATEST", inv.id)
 
+	// closed ends the invocation when the host closes under it.
+	closed := func() (runOutcome, bool) {
+		mem.peak()
+		f.put(inst, false)
+		return runOutcome{err: ErrClosed}, false
+	}
 	var (
 		res      Result
 		healthy  bool
@@ -243,14 +248,12 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 			case oc := <-inv.done: // posted just before exiting, like a panic
 				res = oc.result()
 			default:
-				res = errorResult(inv.id, "Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", inv.id, exitReason(inst.exitErr)))
+				res = errorResult(inv.id, "Runtime.ExitError", inst.exitMessage(inv))
 			}
 		case <-timer.C:
 			timedOut = true
 		case <-h.closing:
-			mem.peak()
-			f.put(inst, false)
-			return runOutcome{err: ErrClosed}, false
+			return closed()
 		}
 	case <-inst.exited:
 		if !cold {
@@ -258,13 +261,11 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 			f.put(inst, false)
 			return runOutcome{}, true
 		}
-		res = errorResult(inv.id, "Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", inv.id, exitReason(inst.exitErr)))
+		res = errorResult(inv.id, "Runtime.ExitError", inst.exitMessage(inv))
 	case <-timer.C:
 		timedOut = true
 	case <-h.closing:
-		mem.peak()
-		f.put(inst, false)
-		return runOutcome{err: ErrClosed}, false
+		return closed()
 	}
 	if timedOut {
 		res = errorResult(inv.id, "Sandbox.Timedout",
@@ -293,11 +294,12 @@ func (inst *instance) failInit(inv *invocation, oc outcome) runOutcome {
 	return runOutcome{res: res}
 }
 
-func exitReason(err error) string {
-	if err == nil {
-		return "Runtime exited without providing a reason"
+// exitMessage is the error message of inv when the process exited under it.
+func (inst *instance) exitMessage(inv *invocation) string {
+	if inst.exitErr == nil {
+		return fmt.Sprintf("RequestId: %s Error: Runtime exited without providing a reason", inv.id)
 	}
-	return "Runtime exited with error: " + err.Error()
+	return fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", inv.id, inst.exitErr)
 }
 
 // kill ends the process and its group and stops the Runtime API server; it
@@ -343,6 +345,32 @@ func (inst *instance) take(id string) *invocation {
 	return inv
 }
 
+// readBody reads up to limit bytes of r's body; on a read error it answers
+// InvalidRequest and returns false.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit))
+	if err != nil {
+		runtimeError(w, http.StatusBadRequest, "InvalidRequest", what+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+// readInvocation reads the body of a post for the invocation named in the
+// path and takes that invocation; when either fails it answers the error
+// itself and returns a nil invocation.
+func (inst *instance) readInvocation(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, *invocation) {
+	body, ok := readBody(w, r, limit, what)
+	if !ok {
+		return nil, nil
+	}
+	inv := inst.take(r.PathValue("id"))
+	if inv == nil {
+		runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+	}
+	return body, inv
+}
+
 // handleNext is GET /runtime/invocation/next: it long-polls for the next event.
 func (inst *instance) handleNext(w http.ResponseWriter, r *http.Request) {
 	inst.readyOnce.Do(func() { close(inst.ready) })
@@ -370,20 +398,14 @@ func (inst *instance) handleNext(w http.ResponseWriter, r *http.Request) {
 
 // handleResponse is POST /runtime/invocation/{id}/response.
 func (inst *instance) handleResponse(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxSyncPayload+1))
-	if err != nil {
-		runtimeError(w, http.StatusBadRequest, "InvalidRequest", "read response: "+err.Error())
-		return
-	}
-	inv := inst.take(r.PathValue("id"))
+	// One byte over the limit tells a too-large response from one at the limit.
+	body, inv := inst.readInvocation(w, r, MaxSyncPayload+1, "read response: ")
 	if inv == nil {
-		runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 		return
 	}
 	if len(body) > MaxSyncPayload {
 		msg := fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxSyncPayload)
-		inv.done <- outcome{failed: true, errType: "Function.ResponseSizeTooLarge",
-			payload: errorResult("", "Function.ResponseSizeTooLarge", msg).Payload}
+		inv.done <- failure("Function.ResponseSizeTooLarge", msg)
 		runtimeError(w, http.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", msg)
 		return
 	}
@@ -399,14 +421,8 @@ func (inst *instance) handleResponse(w http.ResponseWriter, r *http.Request) {
 
 // handleError is POST /runtime/invocation/{id}/error.
 func (inst *instance) handleError(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxSyncPayload))
-	if err != nil {
-		runtimeError(w, http.StatusBadRequest, "InvalidRequest", "read error: "+err.Error())
-		return
-	}
-	inv := inst.take(r.PathValue("id"))
+	body, inv := inst.readInvocation(w, r, MaxSyncPayload, "read error: ")
 	if inv == nil {
-		runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 		return
 	}
 	inv.done <- errorOutcome(body, r.Header.Get(headerErrorType))
@@ -415,9 +431,8 @@ func (inst *instance) handleError(w http.ResponseWriter, r *http.Request) {
 
 // handleInitError is POST /runtime/init/error, allowed before the first next.
 func (inst *instance) handleInitError(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxSyncPayload))
-	if err != nil {
-		runtimeError(w, http.StatusBadRequest, "InvalidRequest", "read error: "+err.Error())
+	body, ok := readBody(w, r, MaxSyncPayload, "read error: ")
+	if !ok {
 		return
 	}
 	select {
@@ -460,20 +475,14 @@ func errorOutcome(body []byte, headerType string) outcome {
 		ErrorType string `json:"errorType"`
 	}
 	if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &doc) == nil {
-		t := doc.ErrorType
-		if t == "" {
-			t = headerType
-		}
-		if t == "" {
-			t = "Unhandled"
-		}
-		return outcome{payload: body, errType: t, failed: true}
+		return outcome{payload: body, errType: cmp.Or(doc.ErrorType, headerType, "Unhandled"), failed: true}
 	}
-	t := headerType
-	if t == "" {
-		t = "Unhandled"
-	}
-	return outcome{payload: errorResult("", t, string(body)).Payload, errType: t, failed: true}
+	return failure(cmp.Or(headerType, "Unhandled"), string(body))
+}
+
+// failure is an error outcome the host makes up: an error document of errType.
+func failure(errType, msg string) outcome {
+	return outcome{payload: errorResult("", errType, msg).Payload, errType: errType, failed: true}
 }
 
 func accepted(w http.ResponseWriter) {

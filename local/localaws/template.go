@@ -104,23 +104,24 @@ func get(n *yaml.Node, key string) *yaml.Node {
 // LocalName is the physical name a resource gets locally.
 func (t *Template) LocalName(id string) string {
 	r := t.Resources[id]
-	switch r.Type {
-	case "AWS::S3::Bucket":
-		if n := get(r.Props, "BucketName"); n != nil {
-			return t.Eval(n)
-		}
-		return "scatter-" + strings.ToLower(id)
-	case "AWS::DynamoDB::Table":
-		if n := get(r.Props, "TableName"); n != nil {
-			return t.Eval(n)
-		}
-		return "scatter-" + strings.ToLower(id)
-	case "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine":
-		if n := get(r.Props, "Name"); n != nil {
+	if prop, ok := nameProps[r.Type]; ok {
+		if n := get(r.Props, prop); n != nil {
 			return t.Eval(n)
 		}
 	}
+	switch r.Type {
+	case "AWS::S3::Bucket", "AWS::DynamoDB::Table":
+		return "scatter-" + strings.ToLower(id)
+	}
 	return id
+}
+
+// nameProps is the property that names a resource of each type.
+var nameProps = map[string]string{
+	"AWS::S3::Bucket":                  "BucketName",
+	"AWS::DynamoDB::Table":             "TableName",
+	"AWS::Serverless::StateMachine":    "Name",
+	"AWS::StepFunctions::StateMachine": "Name",
 }
 
 // ARN is the local ARN of a resource.
