@@ -8,6 +8,8 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 )
 
 func init() {
@@ -153,7 +155,7 @@ func (m *grepMapper) StartPart(Part) error { return nil }
 // without one trailing "\r".
 func (m *grepMapper) Record(line []byte, _ int64) error {
 	m.st.RecordsIn++
-	if !m.g.matches(trimCR(line)) {
+	if !m.g.matches(csvline.TrimCR(line)) {
 		return nil
 	}
 	return m.keep(line)
@@ -184,7 +186,7 @@ func (m *grepMapper) Records(data []byte, offset int64, n int) error {
 		start := bytes.LastIndexByte(data[:i], '\n') + 1
 		end := i + bytes.IndexByte(data[i:], '\n')
 		line := data[start:end]
-		if g.matches(trimCR(line)) {
+		if g.matches(csvline.TrimCR(line)) {
 			if err := m.keep(line); err != nil {
 				return err
 			}
@@ -223,11 +225,7 @@ func containsAny(text []byte, lits []literal) bool {
 }
 
 func (m *grepMapper) Finish(w io.Writer) (Stats, error) {
-	e := newEncoder(w, magicGrep)
-	if err := m.out.finish(e, m.st.RecordsOut); err != nil {
-		return m.st, err
-	}
-	return m.st, e.flush()
+	return m.st, m.out.finish(w, magicGrep, m.st.RecordsOut)
 }
 
 func (*grep) Merge(w io.Writer, partials []io.Reader) error {

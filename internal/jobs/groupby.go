@@ -88,6 +88,22 @@ type aggState struct {
 	raw []byte
 }
 
+// add folds one more value of aggregate fn into s: d, and for min and max
+// its text raw, which replaces the best one only when strictly better, so
+// that the first of equal values stays.
+func (s *aggState) add(fn aggFunc, d decimal.Dec, raw []byte) {
+	switch fn {
+	case aggSum, aggAvg:
+		s.d = decimal.Add(s.d, d)
+	case aggMin, aggMax:
+		c := decimal.Cmp(d, s.d)
+		if (fn == aggMin && c < 0) || (fn == aggMax && c > 0) {
+			s.d = d
+			s.raw = append(s.raw[:0], raw...)
+		}
+	}
+}
+
 // aggStateMemory estimates what one aggState holds, with a short min/max text.
 const aggStateMemory = int64(unsafe.Sizeof(aggState{})) + 16
 
@@ -106,15 +122,8 @@ type groupbyMapper struct {
 func (m *groupbyMapper) StartPart(p Part) error { return m.rows.startPart(p) }
 
 func (m *groupbyMapper) Record(line []byte, offset int64) error {
-	ok, reason, err := m.rows.read(line, offset, &m.st)
-	if err != nil {
+	if ok, err := m.rows.read(line, offset, &m.st, m.j.strict); !ok {
 		return err
-	}
-	if reason != "" {
-		return skip(&m.st, m.j.strict, offset, reason)
-	}
-	if !ok {
-		return nil
 	}
 	j := m.j
 	for a, agg := range j.aggs {
@@ -135,31 +144,19 @@ func (m *groupbyMapper) Record(line []byte, offset int64) error {
 	g := int(m.keys.add(key))
 	first := m.keys.ents[g].count == 1
 	if first {
-		for range j.aggs {
-			m.states = append(m.states, aggState{})
-		}
+		m.states = append(m.states, make([]aggState, na)...)
 	}
 	states := m.states[g*na : (g+1)*na]
 	for a, agg := range j.aggs {
-		s := &states[a]
-		switch agg.fn {
-		case aggSum, aggAvg:
-			if first {
-				s.d = m.vals[a]
-			} else {
-				s.d = decimal.Add(s.d, m.vals[a])
-			}
-		case aggMin, aggMax:
-			if !first {
-				c := decimal.Cmp(m.vals[a], s.d)
-				if (agg.fn == aggMin && c >= 0) || (agg.fn == aggMax && c <= 0) {
-					continue // the first of equal values stays
-				}
-			}
-			{
-				s.d = m.vals[a]
-				s.raw = append(s.raw[:0], m.rows.text(j.aggAt[a])...)
-			}
+		switch s := &states[a]; {
+		case agg.fn == aggCount:
+		case !first:
+			s.add(agg.fn, m.vals[a], m.rows.text(j.aggAt[a]))
+		case agg.fn == aggMin || agg.fn == aggMax:
+			s.raw = append(s.raw[:0], m.rows.text(j.aggAt[a])...)
+			fallthrough
+		default:
+			s.d = m.vals[a]
 		}
 	}
 	if first && m.keys.memory()+int64(len(m.states))*aggStateMemory > combineBudget {
@@ -171,7 +168,6 @@ func (m *groupbyMapper) Record(line []byte, offset int64) error {
 // spill writes the groups as a sorted run to a temporary file and empties the table.
 func (m *groupbyMapper) spill() error {
 	if err := m.spills.write(m.writeRun); err != nil {
-		m.spills.close()
 		return err
 	}
 	m.keys.reset(initialSlots)
@@ -185,19 +181,7 @@ func (m *groupbyMapper) writeRun(w io.Writer) error {
 	var buf []byte
 	na := len(m.j.aggs)
 	for _, g := range m.keys.sorted() {
-		e.flag(flagEntry)
-		e.bytes(m.keys.key(g))
-		e.uvarint(uint64(m.keys.ents[g].count))
-		for a, agg := range m.j.aggs {
-			s := &m.states[int(g)*na+a]
-			switch agg.fn {
-			case aggSum, aggAvg:
-				buf = s.d.Append(buf[:0])
-				e.bytes(buf)
-			case aggMin, aggMax:
-				e.bytes(s.raw)
-			}
-		}
+		buf = m.j.writeGroup(e, m.keys.key(g), m.keys.ents[g].count, m.states[int(g)*na:int(g+1)*na], buf)
 	}
 	e.flag(flagEnd)
 	return e.flush()
@@ -224,12 +208,30 @@ func newGroupEncoder(w io.Writer, j *groupby) *encoder {
 	return e
 }
 
+// writeGroup encodes one group entry: its key, row count, then per aggregate
+// the sum (sum, avg) or the best value's text (min, max). buf is scratch
+// space, returned for reuse.
+func (j *groupby) writeGroup(e *encoder, key []byte, count int64, states []aggState, buf []byte) []byte {
+	e.flag(flagEntry)
+	e.bytes(key)
+	e.uvarint(uint64(count))
+	for a, agg := range j.aggs {
+		switch agg.fn {
+		case aggSum, aggAvg:
+			buf = states[a].d.Append(buf[:0])
+			e.bytes(buf)
+		case aggMin, aggMax:
+			e.bytes(states[a].raw)
+		}
+	}
+	return buf
+}
+
 // group is a merged group: its key, row count and aggregate values.
 type group struct {
 	key   []byte
 	count int64
-	d     []decimal.Dec
-	raw   [][]byte // min/max text
+	aggs  []aggState // raw: the value's text as encoded
 }
 
 // groupRun reads the sorted entries of one groupby partial.
@@ -266,14 +268,14 @@ func (r *groupRun) next() (bool, error) {
 		if agg.fn == aggCount {
 			continue
 		}
-		if r.cur.raw[a], err = r.d.bytes(r.cur.raw[a]); err != nil {
+		s := &r.cur.aggs[a]
+		if s.raw, err = r.d.bytes(s.raw); err != nil {
 			return false, err
 		}
-		v, ok := decimal.Parse(r.cur.raw[a])
-		if !ok {
-			return false, r.d.corrupt(fmt.Sprintf("bad number %q", r.cur.raw[a]), nil)
+		var ok bool
+		if s.d, ok = decimal.Parse(s.raw); !ok {
+			return false, r.d.corrupt(fmt.Sprintf("bad number %q", s.raw), nil)
 		}
-		r.cur.d[a] = v
 	}
 	return true, nil
 }
@@ -301,7 +303,7 @@ func (j *groupby) openRuns(partials []io.Reader) ([]*groupRun, error) {
 				return nil, d.corrupt("aggregates differ from this job's --agg", nil)
 			}
 		}
-		runs[i] = &groupRun{d: d, j: j, first: true, cur: group{d: make([]decimal.Dec, len(j.aggs)), raw: make([][]byte, len(j.aggs))}}
+		runs[i] = &groupRun{d: d, j: j, first: true, cur: group{aggs: make([]aggState, len(j.aggs))}}
 	}
 	return runs, nil
 }
@@ -313,7 +315,7 @@ func (j *groupby) merge(partials []io.Reader, emit func(g *group) error) error {
 		return err
 	}
 	m := newMerger(runs)
-	out := group{d: make([]decimal.Dec, len(j.aggs)), raw: make([][]byte, len(j.aggs))}
+	out := group{aggs: make([]aggState, len(j.aggs))}
 	for {
 		grp, err := m.next()
 		if err != nil {
@@ -325,9 +327,9 @@ func (j *groupby) merge(partials []io.Reader, emit func(g *group) error) error {
 		first := &runs[grp[0]].cur
 		out.key = append(out.key[:0], first.key...)
 		out.count = first.count
-		copy(out.d, first.d)
-		for a := range out.raw {
-			out.raw[a] = append(out.raw[a][:0], first.raw[a]...)
+		for a, s := range first.aggs {
+			out.aggs[a].d = s.d
+			out.aggs[a].raw = append(out.aggs[a].raw[:0], s.raw...)
 		}
 		for _, i := range grp[1:] {
 			g := &runs[i].cur
@@ -336,16 +338,7 @@ func (j *groupby) merge(partials []io.Reader, emit func(g *group) error) error {
 			}
 			out.count += g.count
 			for a, agg := range j.aggs {
-				switch agg.fn {
-				case aggSum, aggAvg:
-					out.d[a] = decimal.Add(out.d[a], g.d[a])
-				case aggMin, aggMax:
-					c := decimal.Cmp(g.d[a], out.d[a])
-					if (agg.fn == aggMin && c < 0) || (agg.fn == aggMax && c > 0) {
-						out.d[a] = g.d[a]
-						out.raw[a] = append(out.raw[a][:0], g.raw[a]...)
-					}
-				}
+				out.aggs[a].add(agg.fn, g.aggs[a].d, g.aggs[a].raw)
 			}
 		}
 		if err := emit(&out); err != nil {
@@ -366,18 +359,7 @@ func (j *groupby) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
 	var groups int64
 	err := j.merge(partials, func(g *group) error {
 		groups++
-		e.flag(flagEntry)
-		e.bytes(g.key)
-		e.uvarint(uint64(g.count))
-		for a, agg := range j.aggs {
-			switch agg.fn {
-			case aggSum, aggAvg:
-				buf = g.d[a].Append(buf[:0])
-				e.bytes(buf)
-			case aggMin, aggMax:
-				e.bytes(g.raw[a])
-			}
-		}
+		buf = j.writeGroup(e, g.key, g.count, g.aggs, buf)
 		return nil
 	})
 	if err != nil {
@@ -410,11 +392,11 @@ func (j *groupby) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 			case aggCount:
 				line = strconv.AppendInt(line, g.count, 10)
 			case aggSum:
-				line = g.d[a].Append(line)
+				line = g.aggs[a].d.Append(line)
 			case aggAvg:
-				line = decimal.AppendAvg(line, g.d[a], g.count, avgPlaces)
+				line = decimal.AppendAvg(line, g.aggs[a].d, g.count, avgPlaces)
 			case aggMin, aggMax:
-				line = append(line, g.raw[a]...)
+				line = append(line, g.aggs[a].raw...)
 			}
 		}
 		line = append(line, '\n')

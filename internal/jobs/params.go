@@ -225,14 +225,6 @@ func parseK(s string) (int, error) {
 // isWordSep reports the bytes that separate words: space \t \n \r \v \f.
 var isWordSep = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\v': true, '\f': true}
 
-// trimCR removes one trailing "\r".
-func trimCR(line []byte) []byte {
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		return line[:n-1]
-	}
-	return line
-}
-
 // skip counts a malformed record, or returns it as an error under strict.
 func skip(st *Stats, strict bool, offset int64, reason string) error {
 	if strict {

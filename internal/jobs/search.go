@@ -100,7 +100,7 @@ func score(low []byte, terms [][]byte) int64 {
 
 func (*search) NeedsHeader() bool { return false }
 
-func (s *search) NewMapper() Mapper { return &searchMapper{s: s} }
+func (s *search) NewMapper() Mapper { return &searchMapper{s: s, top: &topK{k: s.k}} }
 
 // hit is one scored line.
 type hit struct {
@@ -183,9 +183,6 @@ func (m *searchMapper) StartPart(p Part) error {
 }
 
 func (m *searchMapper) Record(line []byte, offset int64) error {
-	if m.top == nil {
-		m.top = &topK{k: m.s.k}
-	}
 	m.st.RecordsIn++
 	m.low = append(m.low[:0], line...)
 	lowerASCII(m.low)
@@ -196,9 +193,6 @@ func (m *searchMapper) Record(line []byte, offset int64) error {
 }
 
 func (m *searchMapper) Finish(w io.Writer) (Stats, error) {
-	if m.top == nil {
-		m.top = &topK{k: m.s.k}
-	}
 	e := newEncoder(w, magicSearch)
 	hits := m.top.sorted()
 	writeHits(e, hits)

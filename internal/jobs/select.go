@@ -77,15 +77,8 @@ type selectMapper struct {
 func (m *selectMapper) StartPart(p Part) error { return m.rows.startPart(p) }
 
 func (m *selectMapper) Record(line []byte, offset int64) error {
-	ok, reason, err := m.rows.read(line, offset, &m.st)
-	if err != nil {
+	if ok, err := m.rows.read(line, offset, &m.st, m.j.strict); !ok {
 		return err
-	}
-	if reason != "" {
-		return skip(&m.st, m.j.strict, offset, reason)
-	}
-	if !ok {
-		return nil
 	}
 	if w := m.j.where; w != nil {
 		if !m.rows.present[m.j.whereAt] || !w.match(m.rows.val[m.j.whereAt]) {
@@ -104,11 +97,7 @@ func (m *selectMapper) Record(line []byte, offset int64) error {
 }
 
 func (m *selectMapper) Finish(w io.Writer) (Stats, error) {
-	e := newEncoder(w, magicSelect)
-	if err := m.out.finish(e, m.st.RecordsOut); err != nil {
-		return m.st, err
-	}
-	return m.st, e.flush()
+	return m.st, m.out.finish(w, magicSelect, m.st.RecordsOut)
 }
 
 func (*selectJob) Merge(w io.Writer, partials []io.Reader) error {

@@ -19,22 +19,28 @@ type spillFiles struct {
 	files []*os.File
 }
 
-// write creates a spill file and fills it with what produce writes.
+// write creates a spill file and fills it with what produce writes. On
+// failure it closes every spill file.
 func (s *spillFiles) write(produce func(w io.Writer) error) error {
+	if err := s.create(produce); err != nil {
+		s.close()
+		return fmt.Errorf("spill: %w", err)
+	}
+	return nil
+}
+
+func (s *spillFiles) create(produce func(w io.Writer) error) error {
 	f, err := os.CreateTemp("", "scatter-spill-*")
 	if err != nil {
-		return fmt.Errorf("spill: %w", err)
+		return err
 	}
 	os.Remove(f.Name())
 	s.files = append(s.files, f)
 	bw := bufio.NewWriterSize(f, 256<<10)
 	if err := produce(bw); err != nil {
-		return fmt.Errorf("spill: %w", err)
+		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("spill: %w", err)
-	}
-	return nil
+	return bw.Flush()
 }
 
 // readers rewinds every spill file and returns them in spill order.
@@ -99,8 +105,10 @@ func (o *outBuffer) check() error {
 	return nil
 }
 
-// finish writes everything buffered and spilled as blocks, then the row count.
-func (o *outBuffer) finish(e *encoder, rows int64) error {
+// finish writes a partial of the given magic to w: everything buffered and
+// spilled as blocks, then the row count.
+func (o *outBuffer) finish(w io.Writer, magic string, rows int64) error {
+	e := newEncoder(w, magic)
 	if o.file != nil {
 		defer o.close()
 		if _, err := o.file.Seek(0, io.SeekStart); err != nil {
@@ -121,7 +129,7 @@ func (o *outBuffer) finish(e *encoder, rows int64) error {
 		}
 	}
 	writeBlocks(e, o.buf, rows)
-	return nil
+	return e.flush()
 }
 
 func (o *outBuffer) close() {

@@ -101,10 +101,19 @@ func headerColumns(header []byte) ([]string, error) {
 	return names, nil
 }
 
-// read parses one record. It returns ok=false for a record that is not data
-// (a CSV header, a blank line) and a non-empty reason for a malformed one.
-// RecordsIn counts the data records.
-func (r *rowReader) read(line []byte, offset int64, st *Stats) (ok bool, reason string, err error) {
+// read parses one record into the current row. It returns false for a record
+// that is not data (a CSV header, a blank line) or is malformed, which it
+// skips (an error under strict). RecordsIn counts the data records.
+func (r *rowReader) read(line []byte, offset int64, st *Stats, strict bool) (bool, error) {
+	ok, reason, err := r.parse(line, offset, st)
+	if reason != "" {
+		return false, skip(st, strict, offset, reason)
+	}
+	return ok, err
+}
+
+// parse is read, returning a non-empty reason for a malformed record.
+func (r *rowReader) parse(line []byte, offset int64, st *Stats) (ok bool, reason string, err error) {
 	if r.jsonl {
 		return r.readJSON(line, st)
 	}
@@ -150,11 +159,8 @@ func (r *rowReader) readJSON(line []byte, st *Stats) (bool, string, error) {
 	}
 	clear(r.present)
 	for _, m := range r.members {
-		key := line[m.KeyStart+1 : m.KeyEnd-1]
-		if !m.KeyPlain {
-			r.keyBuf = jsonline.AppendString(r.keyBuf[:0], m.Key(line))
-			key = r.keyBuf
-		}
+		var key []byte
+		key, r.keyBuf = m.KeyText(line, r.keyBuf)
 		for c, col := range r.cols {
 			if string(key) == col { // a later duplicate key wins, as in encoding/json
 				r.present[c] = true

@@ -139,7 +139,6 @@ func nextWordByte(line []byte, i int) int {
 // spill writes the table as a sorted run to a temporary file and empties it.
 func (m *wordcountMapper) spill() error {
 	if err := m.spills.write(m.writeRun); err != nil {
-		m.spills.close()
 		return err
 	}
 	m.words.reset(initialSlots)

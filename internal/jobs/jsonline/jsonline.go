@@ -84,50 +84,15 @@ func Members(dst []Member, line []byte) ([]Member, error) {
 		}
 		return dst, ErrNotObject
 	}
-	s.i++
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-	} else {
-		for {
-			var m Member
-			if s.i >= len(s.b) || s.b[s.i] != '"' {
-				return dst, ErrSyntax
-			}
-			m.KeyStart = s.i
-			m.KeyPlain = s.str()
-			m.KeyEnd = s.i
-			s.space()
-			if s.err != nil || s.i >= len(s.b) || s.b[s.i] != ':' {
-				return dst, ErrSyntax
-			}
-			s.i++
-			s.space()
-			m.ValStart = s.i
-			m.Kind, m.ValPlain = s.value(1)
-			m.ValEnd = s.i
-			if s.err != nil {
-				return dst, ErrSyntax
-			}
-			dst = append(dst, m)
-			s.space()
-			if s.i >= len(s.b) {
-				return dst, ErrSyntax
-			}
-			if s.b[s.i] == ',' {
-				s.i++
-				s.space()
-				continue
-			}
-			if s.b[s.i] == '}' {
-				s.i++
-				break
-			}
+	for more := s.open('}'); more; more = s.more('}') {
+		m := s.member(1)
+		if s.err != nil {
 			return dst, ErrSyntax
 		}
+		dst = append(dst, m)
 	}
 	s.space()
-	if s.i != len(s.b) {
+	if s.err != nil || s.i != len(s.b) {
 		return dst, ErrSyntax
 	}
 	return dst, nil
@@ -169,41 +134,8 @@ func (s *scanner) value(depth int) (Kind, bool) {
 			s.fail()
 			return 0, false
 		}
-		s.i++
-		s.space()
-		if s.i < len(s.b) && s.b[s.i] == '}' {
-			s.i++
-			return Object, false
-		}
-		for s.err == nil {
-			if s.i >= len(s.b) || s.b[s.i] != '"' {
-				s.fail()
-				break
-			}
-			s.str()
-			s.space()
-			if s.err != nil || s.i >= len(s.b) || s.b[s.i] != ':' {
-				s.fail()
-				break
-			}
-			s.i++
-			s.space()
-			s.value(depth + 1)
-			s.space()
-			if s.err != nil || s.i >= len(s.b) {
-				s.fail()
-				break
-			}
-			if s.b[s.i] == ',' {
-				s.i++
-				s.space()
-				continue
-			}
-			if s.b[s.i] == '}' {
-				s.i++
-				break
-			}
-			s.fail()
+		for more := s.open('}'); more; more = s.more('}') {
+			s.member(depth + 1)
 		}
 		return Object, false
 	case c == '[':
@@ -211,29 +143,8 @@ func (s *scanner) value(depth int) (Kind, bool) {
 			s.fail()
 			return 0, false
 		}
-		s.i++
-		s.space()
-		if s.i < len(s.b) && s.b[s.i] == ']' {
-			s.i++
-			return Array, false
-		}
-		for s.err == nil {
+		for more := s.open(']'); more; more = s.more(']') {
 			s.value(depth + 1)
-			s.space()
-			if s.err != nil || s.i >= len(s.b) {
-				s.fail()
-				break
-			}
-			if s.b[s.i] == ',' {
-				s.i++
-				s.space()
-				continue
-			}
-			if s.b[s.i] == ']' {
-				s.i++
-				break
-			}
-			s.fail()
 		}
 		return Array, false
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -251,6 +162,60 @@ func (s *scanner) value(depth int) (Kind, bool) {
 	}
 	s.fail()
 	return 0, false
+}
+
+// open consumes a container's opening byte and the whitespace after it; it
+// reports whether an element follows, false when it consumed the closing byte
+// end at once.
+func (s *scanner) open(end byte) bool {
+	s.i++
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == end {
+		s.i++
+		return false
+	}
+	return true
+}
+
+// more consumes what follows an element of a container closed by end: it
+// reports whether another element follows a ",", false after end or on error.
+func (s *scanner) more(end byte) bool {
+	s.space()
+	if s.err == nil && s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+			s.space()
+			return true
+		case end:
+			s.i++
+			return false
+		}
+	}
+	s.fail()
+	return false
+}
+
+// member scans one object member at s.i, its value at the given depth.
+func (s *scanner) member(depth int) (m Member) {
+	if s.err != nil || s.i >= len(s.b) || s.b[s.i] != '"' {
+		s.fail()
+		return m
+	}
+	m.KeyStart = s.i
+	m.KeyPlain = s.str()
+	m.KeyEnd = s.i
+	s.space()
+	if s.err != nil || s.i >= len(s.b) || s.b[s.i] != ':' {
+		s.fail()
+		return m
+	}
+	s.i++
+	s.space()
+	m.ValStart = s.i
+	m.Kind, m.ValPlain = s.value(depth)
+	m.ValEnd = s.i
+	return m
 }
 
 func (s *scanner) literal(lit string) {
@@ -455,12 +420,20 @@ func (m Member) Text(line, scratch []byte) (text, buf []byte) {
 	return buf, buf
 }
 
+// KeyText returns the member's decoded key: a view into line when KeyPlain,
+// else written into scratch[:0]. It returns the possibly grown scratch buffer
+// for reuse.
+func (m Member) KeyText(line, scratch []byte) (text, buf []byte) {
+	if m.KeyPlain {
+		return line[m.KeyStart+1 : m.KeyEnd-1], scratch
+	}
+	buf = AppendString(scratch[:0], line[m.KeyStart:m.KeyEnd])
+	return buf, buf
+}
+
 // KeyEquals reports whether the member's decoded key is name; scratch is a
 // reusable buffer for keys with escapes.
 func (m Member) KeyEquals(line []byte, name string, scratch []byte) (bool, []byte) {
-	if m.KeyPlain {
-		return string(line[m.KeyStart+1:m.KeyEnd-1]) == name, scratch
-	}
-	scratch = AppendString(scratch[:0], line[m.KeyStart:m.KeyEnd])
-	return string(scratch) == name, scratch
+	key, scratch := m.KeyText(line, scratch)
+	return string(key) == name, scratch
 }
