@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
 )
 
 // multiFlag collects a repeatable string flag.
@@ -14,6 +17,99 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// submission holds the flags that name a job and its inputs, which run, query
+// and submit share.
+type submission struct {
+	job    string
+	inputs multiFlag
+	jf     *jobFlags
+}
+
+func (s *submission) define(fs *flag.FlagSet, inputUsage string) {
+	fs.StringVar(&s.job, "job", "", "the job to run ('scatter jobs' lists them)")
+	fs.Var(&s.inputs, "input", inputUsage)
+	s.jf = defineJobFlags(fs)
+}
+
+// parse parses args into fs and checks that no argument is left over and that
+// a job and an input were given.
+func (s *submission) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	case s.job == "":
+		return usageError{"--job is required"}
+	case len(s.inputs) == 0:
+		return usageError{"at least one --input is required"}
+	}
+	return nil
+}
+
+// params returns the chosen job's parameters (see jobFlags.params).
+func (s *submission) params(fs *flag.FlagSet) (jobs.Params, error) {
+	return s.jf.params(fs, s.job)
+}
+
+// parseChunkSize parses the --chunk-size flag's value.
+func parseChunkSize(s string) (int64, error) {
+	n, err := plan.ParseSize(s)
+	if err != nil {
+		return 0, usageError{"--chunk-size: " + err.Error()}
+	}
+	return n, nil
+}
+
+// parseFaults parses the --faults flag's value: nil without one.
+func parseFaults(spec string, seed uint64) (*faults.Set, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	fs, err := faults.Parse(spec, seed)
+	if err != nil {
+		return nil, usageError{"--faults: " + err.Error()}
+	}
+	return fs, nil
+}
+
+// splitJobID parses fs with the job ID before or after the flags. It returns
+// the ID ("" without one) and the arguments left after it.
+func splitJobID(fs *flag.FlagSet, args []string) (jobID string, rest []string, err error) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		jobID, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
+	}
+	rest = fs.Args()
+	if jobID == "" && len(rest) > 0 {
+		jobID, rest = rest[0], rest[1:]
+	}
+	return jobID, rest, nil
+}
+
+// parseJobArgs parses fs with the job ID before or after the flags; anything
+// but exactly one job ID is a usage error.
+func parseJobArgs(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	jobID, rest, err := splitJobID(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if jobID == "" || len(rest) > 0 {
+		return "", usageError{"usage: " + usage}
+	}
+	return jobID, nil
+}
+
+// writeJSON writes v indented, as every --json output is.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
 
 // jobFlags are the flags of every registered job, defined once each.
 type jobFlags struct {

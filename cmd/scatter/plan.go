@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -45,9 +44,9 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, ok := plan.Profiles[*job]; !ok {
 		return usageError{fmt.Sprintf("unknown job %q; 'scatter jobs' lists them", *job)}
 	}
-	cs, err := plan.ParseSize(*chunkSize)
+	cs, err := parseChunkSize(*chunkSize)
 	if err != nil {
-		return usageError{"--chunk-size: " + err.Error()}
+		return err
 	}
 	if *fanIn < 2 {
 		return usageError{fmt.Sprintf("--fan-in %d: want at least 2", *fanIn)}
@@ -77,9 +76,7 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(e)
+		return writeJSON(stdout, e)
 	}
 	printEstimate(stdout, e, chunks)
 	return nil

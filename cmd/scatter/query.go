@@ -25,7 +25,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("scatter query", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		job          = fs.String("job", "", "the job to run ('scatter jobs' lists them)")
+		sub          submission
 		output       = fs.String("output", "", "where the result goes: a local path or s3://bucket/key (default: stdout)")
 		chunkSize    = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
 		deadline     = fs.Duration("deadline", 0, "answer with what has been gathered when this much time has passed (a Go duration: 1500ms, 2s; 0: none)")
@@ -39,20 +39,12 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		region       = fs.String("region", "", "AWS region for s3:// locations (default: the environment's, else us-east-1)")
 		faultSpec    = fs.String("faults", "", "inject faults: NAME=P[,NAME=P...] ('scatter faults' lists them)")
 		faultSeed    = fs.Uint64("fault-seed", 1, "seed of the fault injection: the same seed replays the same faults")
-		inputs       multiFlag
 	)
-	fs.Var(&inputs, "input", "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
-	jf := defineJobFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
+	if err := sub.parse(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	case *job == "":
-		return usageError{"--job is required"}
-	case len(inputs) == 0:
-		return usageError{"at least one --input is required"}
 	case *deadline < 0:
 		return usageError{fmt.Sprintf("--deadline %s: want a positive duration, or 0 for none", *deadline)}
 	case *concurrency < 1:
@@ -60,19 +52,17 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *maxFanOut < 1:
 		return usageError{fmt.Sprintf("--max-fan-out %d: want at least 1", *maxFanOut)}
 	}
-	size, err := plan.ParseSize(*chunkSize)
-	if err != nil {
-		return usageError{"--chunk-size: " + err.Error()}
-	}
-	params, err := jf.params(fs, *job)
+	size, err := parseChunkSize(*chunkSize)
 	if err != nil {
 		return err
 	}
-	var fset *faults.Set
-	if *faultSpec != "" {
-		if fset, err = faults.Parse(*faultSpec, *faultSeed); err != nil {
-			return usageError{"--faults: " + err.Error()}
-		}
+	params, err := sub.params(fs)
+	if err != nil {
+		return err
+	}
+	fset, err := parseFaults(*faultSpec, *faultSeed)
+	if err != nil {
+		return err
 	}
 	if *output != "" {
 		if err := plan.ValidateLocation(*output); err != nil {
@@ -92,7 +82,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		h.Store = faults.Store{Store: mux, F: fset}
 	}
 
-	q, err := query.Plan(ctx, mux, *job, params, inputs, size, *maxFanOut)
+	q, err := query.Plan(ctx, mux, sub.job, params, sub.inputs, size, *maxFanOut)
 	if err != nil {
 		return err
 	}

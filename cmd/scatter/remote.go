@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,7 +22,6 @@ import (
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
-	"github.com/scattergather/scattergather/internal/plan"
 )
 
 // The variables `scatter local up` prints; without --stack they name the deployment.
@@ -123,37 +121,27 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	var (
 		opts        remoteOptions
-		job         = fs.String("job", "", "the job to run ('scatter jobs' lists them)")
+		sub         submission
 		output      = fs.String("output", "", "where the result goes: s3://OUTPUT-BUCKET/KEY (default results/JOB/... in the output bucket)")
 		chunkSize   = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default: the stack's)")
 		concurrency = fs.Int("concurrency", 0, "mappers running at once (default: the stack's)")
-		inputs      multiFlag
 	)
-	fs.Var(&inputs, "input", "an input: s3://bucket/key or s3://bucket/prefix/ (repeatable)")
+	sub.define(fs, "an input: s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
-	jf := defineJobFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := sub.parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	switch {
-	case *job == "":
-		return usageError{"--job is required"}
-	case len(inputs) == 0:
-		return usageError{"at least one --input is required"}
-	case *concurrency < 0:
+	if *concurrency < 0 {
 		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
 	}
 	var size int64
 	if *chunkSize != "" {
 		var err error
-		if size, err = plan.ParseSize(*chunkSize); err != nil {
-			return usageError{"--chunk-size: " + err.Error()}
+		if size, err = parseChunkSize(*chunkSize); err != nil {
+			return err
 		}
 	}
-	params, err := jf.params(fs, *job)
+	params, err := sub.params(fs)
 	if err != nil {
 		return err
 	}
@@ -161,39 +149,20 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	sub, err := svc.Submit(ctx, api.Spec{Job: *job, Inputs: inputs, Output: *output, ChunkSize: size, Concurrency: *concurrency, Params: params})
+	res, err := svc.Submit(ctx, api.Spec{Job: sub.job, Inputs: sub.inputs, Output: *output, ChunkSize: size, Concurrency: *concurrency, Params: params})
 	if err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}
 	state := "started"
-	if sub.Duplicate {
+	if res.Duplicate {
 		state = "already submitted"
 	}
-	fmt.Fprintf(stderr, "scatter: job %s %s: %d chunks, %.1f MB -> %s\n", sub.JobID, state, sub.Chunks, float64(sub.Bytes)/1e6, sub.Output)
+	fmt.Fprintf(stderr, "scatter: job %s %s: %d chunks, %.1f MB -> %s\n", res.JobID, state, res.Chunks, float64(res.Bytes)/1e6, res.Output)
 	if opts.jsonOut {
-		return writeJSON(stdout, sub)
+		return writeJSON(stdout, res)
 	}
-	_, err = fmt.Fprintln(stdout, sub.JobID)
+	_, err = fmt.Fprintln(stdout, res.JobID)
 	return err
-}
-
-// parseJobArgs parses fs with the job ID before or after the flags.
-func parseJobArgs(fs *flag.FlagSet, args []string, usage string) (string, error) {
-	var jobID string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		jobID, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return "", err
-	}
-	rest := fs.Args()
-	if jobID == "" && len(rest) > 0 {
-		jobID, rest = rest[0], rest[1:]
-	}
-	if jobID == "" || len(rest) > 0 {
-		return "", usageError{"usage: " + usage}
-	}
-	return jobID, nil
 }
 
 // cmdStatus prints a job's status on a deployed stack.
@@ -337,10 +306,4 @@ func printStatus(w io.Writer, st api.Status) error {
 		}
 	}
 	return nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

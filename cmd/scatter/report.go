@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,48 +30,24 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "usage: scatter report JOBID [--html FILE] [--json] [--state-dir DIR | --stack NAME | --remote]")
 		fs.PrintDefaults()
 	}
-	// The job ID may come before the flags.
-	var id string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		id, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	id, rest, err := splitJobID(fs, args)
+	if err != nil {
 		return err
 	}
-	if id == "" && fs.NArg() > 0 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
 	if id == "" {
 		return usageError{"report: a JOBID is required"}
 	}
-	var (
-		d   *jobreport.Data
-		err error
-	)
+	var d *jobreport.Data
 	if *remote || ro.stack != "" {
-		svc, err := openRemote(ctx, &ro)
-		if err != nil {
-			return err
-		}
-		d, err = jobreport.Load(ctx, svc.Store, svc.Ledger, svc.WorkBucket, id)
-		if err != nil {
-			return err
-		}
+		d, err = loadRemoteReport(ctx, &ro, id)
 	} else {
-		if _, err := os.Stat(filepath.Join(*stateDir, "ledger.db")); err != nil {
-			return fmt.Errorf("state dir %s has no ledger (run a job there first, or name a stack with --stack): %w", *stateDir, err)
-		}
-		local, err := engine.Open(ctx, *stateDir, engine.Options{Endpoint: ro.endpoint, Region: ro.region})
-		if err != nil {
-			return err
-		}
-		defer local.Close()
-		d, err = jobreport.Load(ctx, local.Store, local.Ledger, engine.WorkBucket, id)
-		if err != nil {
-			return err
-		}
+		d, err = loadLocalReport(ctx, *stateDir, &ro, id)
+	}
+	if err != nil {
+		return err
 	}
 	if *htmlOut != "" {
 		if err := writeReport(*htmlOut, d); err != nil {
@@ -81,9 +56,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "scatter: report of %s (%d attempts) written to %s\n", id, len(d.Attempts), *htmlOut)
 	}
 	if ro.jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(stdout, struct {
 			Job      any                `json:"job"`
 			Summary  *pipeline.Summary  `json:"summary"`
 			Attempts []pipeline.Attempt `json:"attempts"`
@@ -92,7 +65,29 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *htmlOut == "" {
 		printReport(stdout, d)
 	}
-	return err
+	return nil
+}
+
+// loadRemoteReport reads job id from the deployed stack ro names.
+func loadRemoteReport(ctx context.Context, ro *remoteOptions, id string) (*jobreport.Data, error) {
+	svc, err := openRemote(ctx, ro)
+	if err != nil {
+		return nil, err
+	}
+	return jobreport.Load(ctx, svc.Store, svc.Ledger, svc.WorkBucket, id)
+}
+
+// loadLocalReport reads job id from the local state in stateDir.
+func loadLocalReport(ctx context.Context, stateDir string, ro *remoteOptions, id string) (*jobreport.Data, error) {
+	if _, err := os.Stat(filepath.Join(stateDir, "ledger.db")); err != nil {
+		return nil, fmt.Errorf("state dir %s has no ledger (run a job there first, or name a stack with --stack): %w", stateDir, err)
+	}
+	local, err := engine.Open(ctx, stateDir, engine.Options{Endpoint: ro.endpoint, Region: ro.region})
+	if err != nil {
+		return nil, err
+	}
+	defer local.Close()
+	return jobreport.Load(ctx, local.Store, local.Ledger, engine.WorkBucket, id)
 }
 
 // writeReport renders d into path atomically: a reader never sees half a page.

@@ -21,19 +21,9 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	var opts runOptions
 	opts.define(fs)
-	// Accept the job ID before or after the flags.
-	var jobID string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		jobID, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	jobID, err := parseJobArgs(fs, args, "scatter resume JOBID [--state-dir DIR]")
+	if err != nil {
 		return err
-	}
-	if jobID == "" && fs.NArg() > 0 {
-		jobID = fs.Arg(0)
-	}
-	if jobID == "" {
-		return usageError{"usage: scatter resume JOBID [--state-dir DIR]"}
 	}
 	local, fset, err := opts.open(ctx)
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
-	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
 )
@@ -52,12 +51,9 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 	if o.concurrency < 1 {
 		return nil, nil, usageError{fmt.Sprintf("--concurrency %d: want at least 1", o.concurrency)}
 	}
-	var fs *faults.Set
-	if o.faults != "" {
-		var err error
-		if fs, err = faults.Parse(o.faults, o.faultSeed); err != nil {
-			return nil, nil, usageError{"--faults: " + err.Error()}
-		}
+	fs, err := parseFaults(o.faults, o.faultSeed)
+	if err != nil {
+		return nil, nil, err
 	}
 	fanIn := 0
 	if v := os.Getenv(envFanIn); v != "" {
@@ -134,33 +130,23 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	var (
 		opts      runOptions
-		job       = fs.String("job", "", "the job to run ('scatter jobs' lists them)")
+		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
 		chunkSize = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
-		inputs    multiFlag
 	)
-	fs.Var(&inputs, "input", "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
+	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
-	jf := defineJobFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := sub.parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	switch {
-	case *job == "":
-		return usageError{"--job is required"}
-	case len(inputs) == 0:
-		return usageError{"at least one --input is required"}
-	case *output == "":
+	if *output == "" {
 		return usageError{"--output is required"}
 	}
-	size, err := plan.ParseSize(*chunkSize)
+	size, err := parseChunkSize(*chunkSize)
 	if err != nil {
-		return usageError{"--chunk-size: " + err.Error()}
+		return err
 	}
-	params, err := jf.params(fs, *job)
+	params, err := sub.params(fs)
 	if err != nil {
 		return err
 	}
@@ -169,7 +155,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer local.Close()
-	in := pipeline.PlanInput{Job: *job, Params: params, Inputs: inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency}
+	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency}
 	return execute(ctx, &opts, local, fset, in, stdout, stderr)
 }
 
@@ -194,9 +180,7 @@ func report(ctx context.Context, local *engine.Local, res engine.Result, wall ti
 		sum.JobID, strings.ToLower(sum.Status), reused, sum.Chunks, float64(sum.BytesIn)/1e6, wall.Seconds(), mbps,
 		sum.RecordsIn, sum.RecordsOut, sum.Skipped, sum.Output)
 	if jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(stdout, struct {
 			pipeline.Summary
 			Reused bool    `json:"reused"`
 			MBps   float64 `json:"mbPerSecond"`
