@@ -88,10 +88,8 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 		// the submission without one: stable for the same submission.
 		output = blob.S3Location(s.OutputBucket, "results/"+spec.Job+"/"+plan.JobID(spec.Job, spec.Params, objs, chunkSize, ""))
 	}
-	for _, o := range objs {
-		if o.URL == output {
-			return pipeline.PlanInput{}, sub, badRequest("output %s would overwrite input %s", output, o.Source)
-		}
+	if err := plan.CheckOutput(objs, output); err != nil {
+		return pipeline.PlanInput{}, sub, badRequest("%v", err)
 	}
 	id := plan.JobID(spec.Job, spec.Params, objs, chunkSize, output)
 	in := pipeline.PlanInput{

@@ -115,10 +115,8 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		}
 		return PlanOutput{}, retryable("plan: %v", err)
 	}
-	for _, o := range objs {
-		if o.URL == in.Output {
-			return PlanOutput{}, inputErrorf("plan: output %s would overwrite input %s", in.Output, o.Source)
-		}
+	if err := plan.CheckOutput(objs, in.Output); err != nil {
+		return PlanOutput{}, inputErrorf("plan: %v", err)
 	}
 	chunks := plan.Split(objs, chunkSize)
 	maxChunks := h.MaxChunks

@@ -204,6 +204,17 @@ func ValidateLocation(loc string) error {
 	return nil
 }
 
+// CheckOutput refuses an output location that is one of the inputs: the job
+// would overwrite what it reads.
+func CheckOutput(objs []Object, output string) error {
+	for _, o := range objs {
+		if o.URL == output {
+			return fmt.Errorf("output %s would overwrite input %s", output, o.Source)
+		}
+	}
+	return nil
+}
+
 // Split cuts objects into chunks of about chunkSize bytes. An object larger than
 // chunkSize is cut into byte ranges; consecutive smaller objects are packed into
 // one chunk while they fit; a .gz object is a chunk of its own, read whole; an
