@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ type runOptions struct {
 	faults      string
 	faultSeed   uint64
 	backups     bool
+	cpuProfile  string
 }
 
 func (o *runOptions) define(fs *flag.FlagSet) {
@@ -44,6 +46,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.StringVar(&o.faults, "faults", "", "inject faults: NAME=P[,NAME=P...] ('scatter faults' lists them)")
 	fs.Uint64Var(&o.faultSeed, "fault-seed", 1, "seed of the fault injection: the same seed replays the same faults")
 	fs.BoolVar(&o.backups, "backups", true, "give a straggling mapper a backup attempt (first answer wins)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the job to `FILE` (read it with 'go tool pprof')")
 }
 
 // open opens the local state with the options' faults.
@@ -102,6 +105,17 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 			return usageError{fmt.Sprintf("%s=%q: want a non-negative number", envRetryScale, v)}
 		}
 		eng.Sleep = scaledSleep(scale)
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	started := time.Now()
 	res, err := eng.Run(ctx, in)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -227,6 +229,36 @@ func TestRunTwiceIsOneJob(t *testing.T) {
 	got, _ := os.ReadFile(out)
 	if !bytes.Equal(got, want) {
 		t.Fatal("output changed on the second run")
+	}
+}
+
+// TestRunCPUProfile: --cpuprofile writes a profile that pprof reads (a
+// gzipped protocol buffer of cpu nanoseconds).
+func TestRunCPUProfile(t *testing.T) {
+	f := newFixture(t)
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	if _, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", f.text, "--output", filepath.Join(t.TempDir(), "wc.tsv"),
+		"--state-dir", t.TempDir(), "--cpuprofile", prof); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	raw, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("profile is not gzip: %v", err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(body, []byte("nanoseconds")) {
+		t.Fatalf("profile of %d bytes lacks the cpu sample type", len(body))
+	}
+	if _, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", f.text, "--output", filepath.Join(t.TempDir(), "wc.tsv"),
+		"--state-dir", t.TempDir(), "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "p")); err == nil || !strings.Contains(err.Error()+stderr, "--cpuprofile") {
+		t.Fatalf("unwritable profile path: err %v, stderr %q; want an error naming --cpuprofile", err, stderr)
 	}
 }
 

@@ -12,24 +12,37 @@ import (
 // with a count per key. It is open addressing with linear probing over one
 // arena of key bytes, so a lookup hashes the bytes in place (no string
 // conversion) and a new key costs no allocation of its own. An entry keeps its
-// key's first 8 bytes as a big-endian integer: comparing a short key is one
-// integer compare, and sorting mostly orders by that integer.
+// key's first 16 bytes as two big-endian integers: comparing a key of up to 16
+// bytes is three integer compares and one branch, and sorting mostly orders by
+// the first integer.
 type keyTable struct {
-	slots []uint32 // entry index + 1; 0 is an empty slot
+	slots []uint32 // 0 is an empty slot, else a tag and the entry index + 1 (slotIndex)
 	shift uint     // 64 - log2(len(slots)): a hash's top bits pick its slot
 	ents  []keyEnt
 	arena []byte
 }
 
 type keyEnt struct {
-	head  uint64 // the first 8 bytes, big-endian, zero-padded
-	hash  uint32 // the hash's top 32 bits, to grow without hashing again
+	head  uint64 // bytes 0-7, big-endian, zero-padded
+	next  uint64 // bytes 8-15, likewise
 	off   uint32 // key bytes are arena[off : off+n]
 	n     uint32
 	count int64
 }
 
 const keyEntSize = int64(unsafe.Sizeof(keyEnt{}))
+
+// A slot's top 8 bits are bits of its key's hash that do not pick the slot,
+// so that a probe skips most other keys without reading their entries; the
+// low 24 bits are the entry index + 1. The combine budget keeps a table far
+// below 1<<24 entries.
+const (
+	slotIndex = 1<<24 - 1
+	maxKeys   = slotIndex - 1
+)
+
+// slotTag returns the tag bits of a key's hash.
+func slotTag(h uint64) uint32 { return uint32(h) &^ slotIndex }
 
 // initialSlots is an empty table's size.
 const initialSlots = 1 << 12
@@ -67,22 +80,35 @@ func (t *keyTable) key(i int32) []byte {
 	return t.arena[e.off : e.off+e.n : e.off+e.n]
 }
 
-// loadHead returns the first 8 bytes of k as a big-endian integer, zero-padded.
-func loadHead(k []byte) uint64 {
-	n := len(k)
-	if n >= 8 {
-		return binary.BigEndian.Uint64(k)
+// keyWords returns the first 16 bytes of k as two big-endian integers,
+// zero-padded.
+func keyWords(k []byte) (head, next uint64) {
+	if cap(k) < 16 {
+		return keyWordsShort(k)
 	}
-	if cap(k) >= 8 { // read past the key within its buffer, and mask
-		x := binary.LittleEndian.Uint64(k[:8])
-		x &= 1<<(8*uint(n)) - 1
-		return bits.ReverseBytes64(x)
+	return keyWords16(k)
+}
+
+// keyWords16 is keyWords for a key whose buffer has 16 bytes from its start:
+// it loads them and masks off what is past len(k), with no branch on the length.
+func keyWords16(k []byte) (head, next uint64) {
+	n := uint(len(k))
+	k = k[:16]
+	head = binary.BigEndian.Uint64(k) &^ (^uint64(0) >> (8 * min(n, 8)))
+	next = binary.BigEndian.Uint64(k[8:]) &^ (^uint64(0) >> (8 * (min(max(n, 8), 16) - 8)))
+	return head, next
+}
+
+// keyWordsShort is keyWords for a key near the end of its buffer.
+func keyWordsShort(k []byte) (head, next uint64) {
+	for i, c := range k[:min(len(k), 16)] {
+		if i < 8 {
+			head |= uint64(c) << (56 - 8*i)
+		} else {
+			next |= uint64(c) << (56 - 8*(i-8))
+		}
 	}
-	var x uint64
-	for _, c := range k {
-		x = x<<8 | uint64(c)
-	}
-	return x << (8 * uint(8-n))
+	return head, next
 }
 
 const (
@@ -90,37 +116,61 @@ const (
 	hashMul2 = 0xc2b2ae3d27d4eb4f
 )
 
-// hashKey mixes a key's head, length and remaining bytes; the top bits are the
-// well-mixed ones.
-func hashKey(head uint64, k []byte) uint64 {
-	n := len(k)
-	h := (head ^ uint64(n)<<56 ^ uint64(n)) * hashMul1
-	if n > 8 {
-		for i := 8; i < n-8; i += 8 {
-			h = (h ^ h>>29 ^ binary.LittleEndian.Uint64(k[i:])) * hashMul2
-		}
-		h = (h ^ h>>29 ^ binary.LittleEndian.Uint64(k[n-8:])) * hashMul2
+// hashKey mixes a key's first 16 bytes (head and next, from keyWords), its
+// length and the bytes past the 16th; the top bits are the well-mixed ones.
+func hashKey(head, next uint64, k []byte) uint64 {
+	h := hash16(head, next, len(k))
+	if len(k) > 16 {
+		h = hashRest(h, k)
 	}
 	return h ^ h>>32
+}
+
+// hash16 is hashKey's mix of the first 16 bytes and the length, before the
+// rest and the final shift.
+func hash16(head, next uint64, n int) uint64 {
+	h := (head ^ uint64(n)<<56 ^ uint64(n)) * hashMul1
+	return (h ^ h>>29 ^ next) * hashMul2
+}
+
+// hashRest mixes the bytes of k past the 16th into h.
+func hashRest(h uint64, k []byte) uint64 {
+	for i := 16; i < len(k); i += 8 {
+		w, _ := keyWords(k[i:min(i+8, len(k))])
+		h = (h ^ h>>29 ^ w) * hashMul2
+	}
+	return h
+}
+
+// same reports whether entry e holds k, whose first 16 bytes are head and next.
+func (t *keyTable) same(e *keyEnt, head, next uint64, k []byte) bool {
+	n := uint32(len(k))
+	return (e.head^head)|(e.next^next)|uint64(e.n^n) == 0 &&
+		(n <= 16 || string(t.arena[e.off+16:e.off+n]) == string(k[16:]))
 }
 
 // add finds k, inserting it with count 0 when new, adds one to its count and
 // returns its index.
 func (t *keyTable) add(k []byte) int32 {
-	head := loadHead(k)
-	h := hashKey(head, k)
-	n := uint32(len(k))
+	head, next := keyWords(k)
+	return t.addHashed(head, next, hashKey(head, next, k), k)
+}
+
+func (t *keyTable) addHashed(head, next, h uint64, k []byte) int32 {
 	slots, ents := t.slots, t.ents
 	mask := uint64(len(slots) - 1)
+	tag := slotTag(h)
 	for i := h >> t.shift; ; i = (i + 1) & mask {
 		s := slots[i]
 		if s == 0 {
-			return t.insert(i, head, uint32(h>>32), k)
+			return t.insert(i, tag, head, next, k)
 		}
-		e := &ents[s-1]
-		if e.head == head && e.n == n && (n <= 8 || string(t.arena[e.off+8:e.off+n]) == string(k[8:])) {
+		if s&^slotIndex != tag {
+			continue
+		}
+		if e := &ents[s&slotIndex-1]; t.same(e, head, next, k) {
 			e.count++
-			return int32(s - 1)
+			return int32(s&slotIndex - 1)
 		}
 	}
 }
@@ -132,7 +182,8 @@ const batchSize = 32
 type keyBatch struct {
 	n          int
 	start, end [batchSize]int
-	head       [batchSize]uint64
+	head, next [batchSize]uint64
+	hash       [batchSize]uint64
 	slot       [batchSize]uint32
 }
 
@@ -144,49 +195,62 @@ func (t *keyTable) addBatch(buf []byte, b *keyBatch) {
 	slots := t.slots
 	mask := uint64(len(slots) - 1)
 	for j := 0; j < b.n; j++ {
+		// keyWords and hashKey, written out so that they inline.
 		k := buf[b.start[j]:b.end[j]]
-		b.head[j] = loadHead(k)
-		b.slot[j] = slots[(hashKey(b.head[j], k)>>t.shift)&mask]
+		if cap(k) >= 16 {
+			b.head[j], b.next[j] = keyWords16(k)
+		} else {
+			b.head[j], b.next[j] = keyWordsShort(k)
+		}
+		h := hash16(b.head[j], b.next[j], len(k))
+		if len(k) > 16 {
+			h = hashRest(h, k)
+		}
+		b.hash[j] = h ^ h>>32
+		b.slot[j] = slots[(b.hash[j]>>t.shift)&mask]
 	}
 	for j := 0; j < b.n; j++ {
 		// An entry's index never changes, so a slot read before an insert
 		// that grew the table still names the right entry when it matches.
-		if s := b.slot[j]; s != 0 {
-			e := &t.ents[s-1]
-			k := buf[b.start[j]:b.end[j]]
-			n := uint32(len(k))
-			if e.head == b.head[j] && e.n == n && (n <= 8 || string(t.arena[e.off+8:e.off+n]) == string(k[8:])) {
+		k := buf[b.start[j]:b.end[j]]
+		if s := b.slot[j]; s != 0 && s&^slotIndex == slotTag(b.hash[j]) {
+			if e := &t.ents[s&slotIndex-1]; t.same(e, b.head[j], b.next[j], k) {
 				e.count++
 				continue
 			}
 		}
-		t.add(buf[b.start[j]:b.end[j]])
+		t.addHashed(b.head[j], b.next[j], b.hash[j], k)
 	}
 	b.n = 0
 }
 
-func (t *keyTable) insert(slot uint64, head uint64, hash uint32, k []byte) int32 {
+func (t *keyTable) insert(slot uint64, tag uint32, head, next uint64, k []byte) int32 {
 	idx := int32(len(t.ents))
-	t.ents = append(t.ents, keyEnt{head: head, hash: hash, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
+	if idx == maxKeys {
+		panic("keyTable: more keys than a slot can index; the combine budget should have spilled long before")
+	}
+	t.ents = append(t.ents, keyEnt{head: head, next: next, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
 	t.arena = append(t.arena, k...)
-	t.slots[slot] = uint32(idx) + 1
+	t.slots[slot] = tag | uint32(idx+1)
 	if len(t.ents)*2 > len(t.slots) {
 		t.grow()
 	}
 	return idx
 }
 
-// grow doubles the slots and places every entry again by its stored hash.
+// grow doubles the slots and places every entry again.
 func (t *keyTable) grow() {
 	t.slots = make([]uint32, 2*len(t.slots))
 	t.shift--
 	mask := uint64(len(t.slots) - 1)
 	for idx := range t.ents {
-		i := uint64(t.ents[idx].hash) >> (t.shift - 32) // hash holds the top 32 bits
+		e := &t.ents[idx]
+		h := hashKey(e.head, e.next, t.arena[e.off:e.off+e.n])
+		i := h >> t.shift
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = uint32(idx) + 1
+		t.slots[i] = slotTag(h) | uint32(idx+1)
 	}
 }
 

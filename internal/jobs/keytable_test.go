@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -88,5 +89,59 @@ func TestKeyTable(t *testing.T) {
 			t.Fatalf("order: %q before %q", prev, k)
 		}
 		prev = k
+	}
+}
+
+// TestWordcountCount counts the words of random texts, long enough to take
+// the 64-byte block scanner and its hand-over to the byte scanner, and checks
+// every count against bytes.FieldsFunc.
+func TestWordcountCount(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	alphabet := []byte("abcdefgh \t\n\r\v\f\x00\xff")
+	for n := 0; n < 3000; n++ {
+		buf := make([]byte, r.IntN(400))
+		run := 1 + r.IntN(40) // words up to run bytes: some cross blocks
+		for i := range buf {
+			if r.IntN(run) == 0 {
+				buf[i] = alphabet[8+r.IntN(len(alphabet)-8)]
+			} else {
+				buf[i] = alphabet[r.IntN(8)]
+			}
+		}
+		want := map[string]int64{}
+		for _, w := range bytes.FieldsFunc(buf, func(r rune) bool { return r < 0x80 && isWordSep[r] }) {
+			want[string(w)]++
+		}
+		for _, text := range [][]byte{buf, buf[:len(buf):len(buf)]} {
+			m := (&wordcount{}).NewMapper().(*wordcountMapper)
+			if err := m.count(text); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int64{}
+			for i := range m.words.ents {
+				got[string(m.words.key(int32(i)))] = m.words.ents[i].count
+			}
+			if !maps.Equal(got, want) {
+				t.Fatalf("%q: counts %v, want %v", text, got, want)
+			}
+		}
+	}
+}
+
+// TestKeyWords checks the masked 16-byte load against the byte loop for
+// every length, with and without capacity past the key.
+func TestKeyWords(t *testing.T) {
+	buf := []byte("abcdefghijklmnopqrstuvwxyz0123456789")
+	for n := 0; n <= 20; n++ {
+		h1, n1 := keyWords(buf[3 : 3+n])
+		h2, n2 := keyWords(bytes.Clone(buf[3 : 3+n]))
+		if h1 != h2 || n1 != n2 {
+			t.Fatalf("length %d: %#x %#x with capacity, %#x %#x without", n, h1, n1, h2, n2)
+		}
+		var want [16]byte
+		copy(want[:], buf[3:3+n])
+		if h1 != binary.BigEndian.Uint64(want[:8]) || n1 != binary.BigEndian.Uint64(want[8:]) {
+			t.Fatalf("length %d: %#x %#x, want %q", n, h1, n1, want)
+		}
 	}
 }

@@ -58,8 +58,9 @@ func (m *wordcountMapper) Records(data []byte, _ int64, n int) error {
 
 // count adds the words of text to the table, spilling it past the budget.
 func (m *wordcountMapper) count(text []byte) error {
+	i := m.countBlocks(text)
 	t, b := m.words, &m.batch
-	for i, n := 0, len(text); i < n; {
+	for n := len(text); i < n; {
 		start := nextWordByte(text, i)
 		if start == n {
 			break
@@ -77,6 +78,63 @@ func (m *wordcountMapper) count(text []byte) error {
 		return m.spill()
 	}
 	return nil
+}
+
+// countBlocks batches the words of text 64 bytes at a time and returns where
+// the rest begins: the start of a word still open at the last whole block, or
+// the end of that block. A block's separators are one bit each in a mask; the
+// words' starts and ends are its edges, found with bit tricks rather than a
+// branch per byte or per word length.
+func (m *wordcountMapper) countBlocks(text []byte) int {
+	t, b := m.words, &m.batch
+	prev := uint64(1) // bit 0: the byte before the block is a separator
+	open, start := false, 0
+	i := 0
+	for ; i+64 <= len(text); i += 64 {
+		sep := sepMask(text[i : i+64])
+		before := sep<<1 | prev // bit j: byte j-1 is a separator
+		prev = sep >> 63
+		starts, ends := ^sep&before, sep&^before
+		if open {
+			if ends == 0 {
+				continue
+			}
+			b.start[b.n], b.end[b.n] = start, i+bits.TrailingZeros64(ends)
+			if b.n++; b.n == batchSize {
+				t.addBatch(text, b)
+			}
+			ends &= ends - 1
+			open = false
+		}
+		for starts != 0 {
+			start = i + bits.TrailingZeros64(starts)
+			starts &= starts - 1
+			if ends == 0 {
+				open = true
+				break
+			}
+			b.start[b.n], b.end[b.n] = start, i+bits.TrailingZeros64(ends)
+			if b.n++; b.n == batchSize {
+				t.addBatch(text, b)
+			}
+			ends &= ends - 1
+		}
+	}
+	if open {
+		return start
+	}
+	return i
+}
+
+// sepMask returns a bit per byte of block (64 bytes), set for separators.
+func sepMask(block []byte) uint64 {
+	block = block[:64]
+	var mask uint64
+	for k := 0; k < 64; k += 8 {
+		s := sepBits(binary.LittleEndian.Uint64(block[k:])) >> 7
+		mask |= (s * 0x0102040810204080 >> 56) << k
+	}
+	return mask
 }
 
 // The word scanner looks at 8 bytes at a time: sepBits marks the separator
