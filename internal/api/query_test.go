@@ -18,10 +18,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/scattergather/scattergather/internal/api"
-	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/faults"
@@ -71,12 +69,7 @@ func newQueryWorld(t testing.TB) *queryWorld {
 	t.Helper()
 	w := &queryWorld{t: t, moto: moto.Start(t), inputs: map[string][]byte{}}
 	w.cfg = w.moto.Config(t)
-	s3c := awsx.S3Client(w.cfg, w.moto.URL)
-	for _, b := range []string{inBucket, outBucket} {
-		if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s3c := w.moto.S3(t, inBucket, outBucket)
 	w.mux = blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil })
 	for name, gen := range map[string]struct {
 		kind string

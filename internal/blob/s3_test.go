@@ -1,13 +1,10 @@
 package blob_test
 
 import (
-	"context"
 	"fmt"
 	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/blob/blobtest"
 	"github.com/scattergather/scattergather/internal/testutil/moto"
@@ -17,13 +14,11 @@ import (
 // Mux whose factory makes S3 stores, with a fresh bucket for every subtest.
 func TestS3Conformance(t *testing.T) {
 	srv := moto.Start(t)
-	client := awsx.S3Client(srv.Config(t), srv.URL)
+	client := srv.S3(t)
 	var n atomic.Int32
 	newBucket := func(t *testing.T) string {
 		name := fmt.Sprintf("conformance-%d", n.Add(1))
-		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &name}); err != nil {
-			t.Fatalf("create bucket %s: %v", name, err)
-		}
+		srv.S3(t, name)
 		return name
 	}
 	t.Run("S3", func(t *testing.T) {

@@ -99,7 +99,9 @@ const jobID = "wordcount-0123456789abcdef01234567"
 // blob.S3 and ledger.Dynamo adapters, the api through sfn), with a representative resource.
 // blob.S3: Stat = HeadObject (s3:GetObject), Open = GetObject, Put = PutObject or a
 // multipart upload (s3:PutObject, s3:AbortMultipartUpload on failure), List = ListObjectsV2
-// (s3:ListBucket), Delete = DeleteObject. ledger.Dynamo: Open = PutItem, GetItem,
+// (s3:ListBucket), Delete = DeleteObject, Compose = a multipart upload whose
+// UploadPartCopy parts read their source (s3:GetObject on the partial, s3:PutObject on
+// the output). ledger.Dynamo: Open = PutItem, GetItem,
 // UpdateItem; Job and Chunk = GetItem; Commit = PutItem, GetItem; Chunks = Query;
 // Finish = UpdateItem.
 func requiredCalls(s stack) map[string][]call {

@@ -232,6 +232,12 @@ func (*grep) Merge(w io.Writer, partials []io.Reader) error {
 	return mergeBlocks(w, partials, "grep", magicGrep)
 }
 
+func (*grep) OutputPrefix() []byte { return nil }
+
+func (*grep) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error) {
+	return blockRanges(r, size, "grep", magicGrep, i)
+}
+
 func (*grep) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 	n, err := outputBlocks(w, partials, "grep", magicGrep)
 	return Stats{RecordsOut: n}, err

@@ -74,17 +74,28 @@ type decoder struct {
 
 func newDecoder(r io.Reader, job, magic string, n int) (*decoder, error) {
 	d := &decoder{r: bufio.NewReaderSize(r, 64<<10), job: job, n: n}
-	var h [5]byte
+	var h [headerSize]byte
 	if _, err := io.ReadFull(d.r, h[:]); err != nil {
 		return nil, d.corrupt("truncated header", err)
 	}
-	if string(h[:4]) != magic {
-		return nil, d.corrupt(fmt.Sprintf("bad magic %q (not a %s partial)", h[:4], job), nil)
-	}
-	if h[4] != partialVersion {
-		return nil, d.corrupt(fmt.Sprintf("unsupported version %d (this build reads version %d)", h[4], partialVersion), nil)
+	if err := d.header(h, magic); err != nil {
+		return nil, err
 	}
 	return d, nil
+}
+
+// headerSize is a partial's magic and version.
+const headerSize = 5
+
+// header checks a partial's first bytes.
+func (d *decoder) header(h [headerSize]byte, magic string) error {
+	if string(h[:4]) != magic {
+		return d.corrupt(fmt.Sprintf("bad magic %q (not a %s partial)", h[:4], d.job), nil)
+	}
+	if h[4] != partialVersion {
+		return d.corrupt(fmt.Sprintf("unsupported version %d (this build reads version %d)", h[4], partialVersion), nil)
+	}
+	return nil
 }
 
 func (d *decoder) corrupt(what string, err error) error {
@@ -249,20 +260,8 @@ func sortedKey(d *decoder, prev, cur []byte, first bool) error {
 }
 
 // Streams of the order-keeping jobs (grep, select): length-prefixed blocks of
-// output bytes, an empty block, then the number of output rows they hold.
-
-// blockSize is the largest block a mapper writes.
-const blockSize = 1 << 20
-
-func writeBlocks(e *encoder, data []byte, rows int64) {
-	for len(data) > 0 {
-		n := min(len(data), blockSize)
-		e.bytes(data[:n])
-		data = data[n:]
-	}
-	e.uvarint(0)
-	e.uvarint(uint64(rows))
-}
+// output bytes, an empty block, then the number of output rows they hold. A
+// mapper writes one block (outBuffer.finish); a merge keeps its partials' blocks.
 
 // copyBlocks streams the bytes of d's blocks to w, or re-frames them as blocks
 // into reframe when it is not nil, and returns the stream's row count.
@@ -322,6 +321,66 @@ func mergeBlocks(w io.Writer, partials []io.Reader, job, magic string) error {
 	e.uvarint(0)
 	e.uvarint(uint64(rows))
 	return e.flush()
+}
+
+// Concatenator is a Job whose output is a fixed prefix followed by the bytes
+// of its partials' blocks, in partial order (grep, select). A reducer can
+// assemble that output from byte ranges of the partials, which S3 copies
+// itself, instead of reading them.
+type Concatenator interface {
+	Job
+	// OutputPrefix is what the output holds before the partials' bytes.
+	OutputPrefix() []byte
+	// OutputRanges returns where partial i's output bytes lie in it, in
+	// order, and its row count. It reads only the partial's header and block
+	// lengths, through r, which holds size bytes.
+	OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error)
+}
+
+// Range is n bytes from offset Off.
+type Range struct{ Off, N int64 }
+
+// blockRanges is OutputRanges for a partial of magic's block stream: one
+// small read per block, as the blocks' lengths chain them.
+func blockRanges(r io.ReaderAt, size int64, job, magic string, i int) ([]Range, int64, error) {
+	d := &decoder{job: job, n: i}
+	var h [headerSize]byte
+	if _, err := r.ReadAt(h[:], 0); err != nil {
+		return nil, 0, d.corrupt("truncated header", err)
+	}
+	if err := d.header(h, magic); err != nil {
+		return nil, 0, err
+	}
+	var ranges []Range
+	var buf [2 * binary.MaxVarintLen64]byte
+	for p := int64(headerSize); ; {
+		k, err := r.ReadAt(buf[:min(int64(len(buf)), max(size-p, 0))], p)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, d.corrupt("read block length", err)
+		}
+		n, m := binary.Uvarint(buf[:k])
+		if m <= 0 {
+			return nil, 0, d.corrupt("truncated block length", nil)
+		}
+		p += int64(m)
+		if n == 0 {
+			rows, m2 := binary.Uvarint(buf[m:k])
+			switch {
+			case m2 <= 0:
+				return nil, 0, d.corrupt("truncated row count", nil)
+			case rows > 1<<63-1:
+				return nil, 0, d.corrupt("number out of range", nil)
+			case p+int64(m2) != size:
+				return nil, 0, d.corrupt("bytes after the row count", nil)
+			}
+			return ranges, int64(rows), nil
+		}
+		if n > uint64(size-p) {
+			return nil, 0, d.corrupt("truncated block", nil)
+		}
+		ranges = append(ranges, Range{Off: p, N: int64(n)})
+		p += int64(n)
+	}
 }
 
 // outputBlocks writes the bytes of the block streams of partials, in order,

@@ -123,6 +123,11 @@ func TestCorruptPartials(t *testing.T) {
 
 func checkCorrupt(t *testing.T, j jobs.Job, name string, b []byte) {
 	t.Helper()
+	if c, ok := j.(jobs.Concatenator); ok {
+		if _, _, err := c.OutputRanges(bytes.NewReader(b), int64(len(b)), 0); !errors.Is(err, jobs.ErrCorruptPartial) {
+			t.Errorf("%s (%d bytes): OutputRanges error %v, want ErrCorruptPartial", name, len(b), err)
+		}
+	}
 	if err := j.Merge(io.Discard, readers([][]byte{b})); !errors.Is(err, jobs.ErrCorruptPartial) {
 		t.Errorf("%s (%d bytes): Merge error %v, want ErrCorruptPartial", name, len(b), err)
 	}

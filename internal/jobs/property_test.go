@@ -175,8 +175,35 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 	if err != nil {
 		return nil, mapStats, fmt.Errorf("output: %w", err)
 	}
+	if c, ok := j.(jobs.Concatenator); ok {
+		if err := checkConcat(c, partials, out.Bytes(), st.RecordsOut); err != nil {
+			return nil, mapStats, err
+		}
+	}
 	mapStats.RecordsOut = st.RecordsOut
 	return out.Bytes(), mapStats, nil
+}
+
+// checkConcat assembles a Concatenator's output from its prefix and the byte
+// ranges of its partials, as a reducer composing on S3 does, and compares it
+// with Output's.
+func checkConcat(c jobs.Concatenator, partials [][]byte, want []byte, rows int64) error {
+	got := c.OutputPrefix()
+	var n int64
+	for i, p := range partials {
+		ranges, r, err := c.OutputRanges(bytes.NewReader(p), int64(len(p)), i)
+		if err != nil {
+			return fmt.Errorf("output ranges of partial %d: %w", i, err)
+		}
+		for _, rg := range ranges {
+			got = append(got, p[rg.Off:rg.Off+rg.N]...)
+		}
+		n += r
+	}
+	if !bytes.Equal(got, want) || n != rows {
+		return fmt.Errorf("output from ranges: %d rows, %q; Output: %d rows, %q", n, got, rows, want)
+	}
+	return nil
 }
 
 func readers(bs [][]byte) []io.Reader {

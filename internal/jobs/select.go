@@ -104,7 +104,8 @@ func (*selectJob) Merge(w io.Writer, partials []io.Reader) error {
 	return mergeBlocks(w, partials, "select", magicSelect)
 }
 
-func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+// OutputPrefix is the output's header row.
+func (j *selectJob) OutputPrefix() []byte {
 	var header []byte
 	for i, c := range j.columns {
 		if i > 0 {
@@ -112,8 +113,15 @@ func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 		}
 		header = csvline.AppendField(header, []byte(c))
 	}
-	header = append(header, '\n')
-	if _, err := w.Write(header); err != nil {
+	return append(header, '\n')
+}
+
+func (*selectJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error) {
+	return blockRanges(r, size, "select", magicSelect, i)
+}
+
+func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	if _, err := w.Write(j.OutputPrefix()); err != nil {
 		return Stats{}, err
 	}
 	n, err := outputBlocks(w, partials, "select", magicSelect)

@@ -105,30 +105,34 @@ func (o *outBuffer) check() error {
 	return nil
 }
 
-// finish writes a partial of the given magic to w: everything buffered and
-// spilled as blocks, then the row count.
+// finish writes a partial of the given magic to w: everything spilled and
+// buffered as one block, so that the partial's output bytes are one
+// contiguous range (which S3 can copy into the final object by itself), then
+// the row count.
 func (o *outBuffer) finish(w io.Writer, magic string, rows int64) error {
 	e := newEncoder(w, magic)
+	var spilled int64
 	if o.file != nil {
 		defer o.close()
-		if _, err := o.file.Seek(0, io.SeekStart); err != nil {
+		var err error
+		if spilled, err = o.file.Seek(0, io.SeekCurrent); err == nil {
+			_, err = o.file.Seek(0, io.SeekStart)
+		}
+		if err != nil {
 			return fmt.Errorf("spill: %w", err)
 		}
-		block := make([]byte, blockSize)
-		for {
-			n, err := io.ReadFull(o.file, block)
-			if n > 0 {
-				e.bytes(block[:n])
-			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				break
-			}
-			if err != nil {
+	}
+	if total := spilled + int64(len(o.buf)); total > 0 {
+		e.uvarint(uint64(total))
+		if spilled > 0 {
+			if _, err := io.CopyN(e.w, o.file, spilled); err != nil {
 				return fmt.Errorf("spill: %w", err)
 			}
 		}
+		e.w.Write(o.buf)
 	}
-	writeBlocks(e, o.buf, rows)
+	e.uvarint(0)
+	e.uvarint(uint64(rows))
 	return e.flush()
 }
 

@@ -39,11 +39,14 @@ type Summary struct {
 	MaxChunkMillis int64 `json:"maxChunkMillis"`
 	// FanIn is how many partials one merge took; GatherLevels how many levels
 	// of intermediate merges the gather tree had (0: one flat merge).
-	FanIn        int       `json:"fanIn"`
-	GatherLevels int       `json:"gatherLevels"`
-	Started      time.Time `json:"started"`
-	Finished     time.Time `json:"finished"`
-	WallSeconds  float64   `json:"wallSeconds"`
+	FanIn        int `json:"fanIn"`
+	GatherLevels int `json:"gatherLevels"`
+	// Assembly is set when the output was composed on S3 from the partials'
+	// byte ranges (grep and select with large partials) instead of streamed.
+	Assembly    *Assembly `json:"assembly,omitempty"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	WallSeconds float64   `json:"wallSeconds"`
 	Observed
 }
 
@@ -259,15 +262,20 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		return GatherOutput{}, &RetryableError{Err: err}
 	}
 	var outStats jobs.Stats
-	err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
-		return h.putFrom(ctx, in.Output, func(w io.Writer) error {
-			var err error
-			outStats, err = job.Output(w, rs)
-			return err
-		})
-	})
-	if err != nil {
+	if sum.Assembly, outStats.RecordsOut, err = h.assemble(ctx, job, partials, in.Output); err != nil {
 		return GatherOutput{}, err
+	}
+	if sum.Assembly == nil {
+		err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
+			return h.putFrom(ctx, in.Output, func(w io.Writer) error {
+				var err error
+				outStats, err = job.Output(w, rs)
+				return err
+			})
+		})
+		if err != nil {
+			return GatherOutput{}, err
+		}
 	}
 	if err := h.Faults.Err("reducer.crash.after-write", in.JobID); err != nil {
 		return GatherOutput{}, &RetryableError{Err: err}

@@ -86,8 +86,18 @@ func TestTreeGatherEveryJob(t *testing.T) {
 	}
 }
 
-// readManifest returns the chunks the splitter wrote for p.
+// readManifest returns the chunks the splitter wrote for p, at least 10.
 func readManifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []plan.Chunk {
+	t.Helper()
+	chunks := manifest(t, h, p)
+	if len(chunks) < 10 {
+		t.Fatalf("%d chunks: want enough for several gather levels", len(chunks))
+	}
+	return chunks
+}
+
+// manifest returns the chunks the splitter wrote for p.
+func manifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []plan.Chunk {
 	t.Helper()
 	rc, err := h.Store.Open(context.Background(), p.Work+"manifest.json", 0, -1)
 	if err != nil {
@@ -97,9 +107,6 @@ func readManifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []pl
 	var chunks []plan.Chunk
 	if err := json.NewDecoder(rc).Decode(&chunks); err != nil {
 		t.Fatal(err)
-	}
-	if len(chunks) < 10 {
-		t.Fatalf("%d chunks: want enough for several gather levels", len(chunks))
 	}
 	return chunks
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/motoserver"
 )
@@ -68,4 +69,16 @@ func Env(t testing.TB) {
 	} {
 		t.Setenv(k, v)
 	}
+}
+
+// S3 returns an S3 client of the server with the given buckets created.
+func (s *Server) S3(t testing.TB, buckets ...string) *s3.Client {
+	t.Helper()
+	client := awsx.S3Client(s.Config(t), s.URL)
+	for _, b := range buckets {
+		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatalf("create bucket %s: %v", b, err)
+		}
+	}
+	return client
 }
