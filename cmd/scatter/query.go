@@ -34,6 +34,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		hedgeFloor   = fs.Duration("hedge-floor", query.DefaultHedgeFloor, "never hedge a chunk outstanding for less than this")
 		maxFanOut    = fs.Int("max-fan-out", query.DefaultMaxFanOut, "refuse a query of more chunks than this")
 		concurrency  = fs.Int("concurrency", query.DefaultConcurrency, "chunks mapped at once (hedges come on top, within their budget)")
+		retries      = fs.Int("retries", query.DefaultRetries, "times a chunk that failed retryably (a crash, a timeout) is sent again")
 		jsonOut      = fs.Bool("json", false, "write the completeness report as one JSON object on stderr's last line")
 		endpoint     = fs.String("endpoint", "", "URL of an S3-compatible server for s3:// locations")
 		region       = fs.String("region", "", "AWS region for s3:// locations (default: the environment's, else us-east-1)")
@@ -93,9 +94,15 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
+	if *retries < 0 {
+		return usageError{fmt.Sprintf("--retries %d: want 0 or more", *retries)}
+	}
 	opts := query.Options{
 		Deadline: *deadline, AllowPartial: *allowPartial, Hedge: *hedge, HedgeFloor: *hedgeFloor,
-		Concurrency: *concurrency, Log: slog.New(slog.DiscardHandler),
+		Concurrency: *concurrency, Retries: *retries, Log: slog.New(slog.DiscardHandler),
+	}
+	if *retries == 0 {
+		opts.Retries = -1 // none; Options' zero is the default
 	}
 	var buf bytes.Buffer
 	res, err := query.Run(ctx, query.InProcess{Handler: h}, q, opts, &buf)
@@ -111,10 +118,10 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if res.Partial {
 			state = "partial"
 		}
-		fmt.Fprintf(stderr, "scatter: query %s %s: %d of %d chunks (%d failed, %d timed out), %.1f MB, %d records in, %d out, %d skipped, hedges %d sent %d won, in %.3fs\n",
+		fmt.Fprintf(stderr, "scatter: query %s %s: %d of %d chunks (%d failed, %d timed out), %.1f MB, %d records in, %d out, %d skipped, hedges %d sent %d won, %d resent after a failure, in %.3fs\n",
 			q.ID, state, res.Chunks.Succeeded, res.Chunks.Total, res.Chunks.Failed, res.Chunks.TimedOut,
 			float64(q.Bytes)/1e6, res.Stats.RecordsIn, res.Stats.RecordsOut, res.Stats.Skipped,
-			res.Hedges.Sent, res.Hedges.Won, res.Elapsed.Seconds())
+			res.Hedges.Sent, res.Hedges.Won, res.Retries, res.Elapsed.Seconds())
 		if *jsonOut {
 			line, _ := json.Marshal(res.Report)
 			fmt.Fprintf(stderr, "%s\n", line)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -150,6 +151,35 @@ func TestQueryHedging(t *testing.T) {
 				t.Fatalf("hedges %+v: want both stragglers resent and won, within the budget of %d", r.Hedges, budget)
 			}
 		})
+	}
+}
+
+// TestQueryRetries: chunks whose mapper crashes are sent again, so the answer
+// is complete and equals run's; without retries the query fails naming the crash.
+func TestQueryRetries(t *testing.T) {
+	f := newFixture(t)
+	want := runOnce(t, f, "wordcount")
+	base := []string{"query", "--job", "wordcount", "--input", f.text, "--chunk-size", "4KiB", "--json",
+		"--allow-partial=false", "--hedge=false", "--faults", "mapper.crash.before-write=0.1"}
+	stdout, stderr, err := runCLI(t, base...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if stdout != want {
+		t.Fatalf("output differs from run's (%d vs %d bytes)", len(stdout), len(want))
+	}
+	r := lastReport(t, stderr)
+	if r.Partial || r.Chunks.Failed != 0 || r.Chunks.Succeeded != r.Chunks.Total {
+		t.Fatalf("report %+v: want every chunk answered", r)
+	}
+	m := regexp.MustCompile(`mapper\.crash\.before-write=(\d+)`).FindStringSubmatch(stderr)
+	resent := regexp.MustCompile(`(\d+) resent after a failure`).FindStringSubmatch(stderr)
+	if m == nil || m[1] == "0" || resent == nil || resent[1] != m[1] {
+		t.Fatalf("want every injected crash resent once; stderr:\n%s", stderr)
+	}
+	_, stderr, err = runCLI(t, append(base, "--retries", "0")...)
+	if err == nil || !strings.Contains(err.Error()+stderr, "mapper.crash.before-write") {
+		t.Fatalf("without retries: err %v, stderr %s; want the query to fail naming the crash", err, stderr)
 	}
 }
 

@@ -195,7 +195,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 		ans.ResultBase64 = out.Bytes()
 	}
 	s.log().InfoContext(ctx, "query answered", "queryId", q.ID, "chunks", res.Chunks.Total, "partial", res.Partial,
-		"hedgesSent", res.Hedges.Sent, "hedgesWon", res.Hedges.Won, "ms", ans.Millis)
+		"hedgesSent", res.Hedges.Sent, "hedgesWon", res.Hedges.Won, "retries", res.Retries, "ms", ans.Millis)
 	return ans, nil
 }
 

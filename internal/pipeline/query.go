@@ -23,7 +23,8 @@ type QueryChunk struct {
 	Job     string      `json:"job"`
 	Params  jobs.Params `json:"params,omitempty"`
 	Chunk   plan.Chunk  `json:"chunk"`
-	// Attempt numbers the sends of this chunk: 0 the first, 1 a hedged resend.
+	// Attempt numbers the sends of this chunk: 0 the first, then hedged
+	// resends and resends after a retryable failure.
 	Attempt int `json:"attempt"`
 	// Work, when set, is an s3://bucket/prefix/ where a partial over InlineLimit
 	// is written instead of being returned inline. Empty means always inline.
@@ -80,6 +81,9 @@ func (h *Handler) Query(ctx context.Context, in QueryChunk) (QueryPartial, error
 	m, st, err := h.runMapper(ctx, job, in.Chunk)
 	if err != nil {
 		return QueryPartial{}, err
+	}
+	if err := h.Faults.Err("mapper.crash.before-write", fk); err != nil {
+		return QueryPartial{}, &RetryableError{Err: err}
 	}
 	var buf bytes.Buffer
 	if st.Stats, err = m.Finish(&buf); err != nil {

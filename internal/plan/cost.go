@@ -22,7 +22,7 @@ type JobProfile struct {
 // BenchmarkChunk; a Graviton core is within about 20% of them. The partial
 // ratios are those of the bench's generated data.
 var Profiles = map[string]JobProfile{
-	"wordcount": {CoreMBps: 130, PartialRatio: 0.01},
+	"wordcount": {CoreMBps: 200, PartialRatio: 0.01},
 	"grep":      {CoreMBps: 1800, PartialRatio: 0.001},
 	"search":    {CoreMBps: 330, PartialRatio: 0.0001},
 	"select":    {CoreMBps: 300, PartialRatio: 0.02, HeaderRead: true},

@@ -22,6 +22,8 @@ const (
 	DefaultHedgeFloor      = 50 * time.Millisecond
 	DefaultHedgeBudget     = 0.05
 	DefaultFanIn           = 16
+	DefaultRetries         = 2
+	DefaultRetryBackoff    = 50 * time.Millisecond
 )
 
 // hedgeSlack multiplies the percentile latency: a chunk outstanding for twice as
@@ -46,6 +48,12 @@ type Options struct {
 	HedgePercentile float64
 	HedgeFloor      time.Duration
 	HedgeBudget     float64
+	// Retries is how often a chunk whose attempt failed with a retryable
+	// error (a crash, a timeout, a throttled read) is sent again, after
+	// RetryBackoff, doubling; 0 means DefaultRetries, a negative value none. A
+	// chunk that fails on its input is never resent: the query fails.
+	Retries      int
+	RetryBackoff time.Duration
 	// Concurrency caps the first sends in flight (hedges come on top, within
 	// their budget); 0 means DefaultConcurrency.
 	Concurrency int
@@ -87,6 +95,8 @@ type Result struct {
 	Stats     jobs.Stats
 	BytesRead int64
 	Elapsed   time.Duration
+	// Retries counts the resends of chunks whose attempt failed retryably.
+	Retries int
 	// FirstError is the first chunk failure, if any chunk failed.
 	FirstError error
 }
@@ -146,6 +156,8 @@ type chunkState struct {
 	started  time.Time // of the first send; zero until it starts
 	attempts int       // sends so far
 	running  int       // sends not yet answered
+	retries  int       // resends after a retryable failure
+	hedge    int       // the hedged resend's attempt number; 0 if none
 	cancels  []context.CancelFunc
 	done     bool
 	failed   error
@@ -189,7 +201,7 @@ func Run(ctx context.Context, inv Invoker, q Query, o Options, w io.Writer) (Res
 		at    time.Time
 	}
 	starts := make(chan startedMsg, n)
-	answers := make(chan answer, n+budget)
+	answers := make(chan answer, n+budget+n*max(o.Retries, 0))
 	send := func(actx context.Context, i, attempt int) {
 		in := pipeline.QueryChunk{QueryID: q.ID, Job: q.Job, Params: q.Params, Chunk: q.Chunks[i], Attempt: attempt, Work: work}
 		t0 := time.Now()
@@ -264,11 +276,12 @@ func Run(ctx context.Context, inv Invoker, q Query, o Options, w io.Writer) (Res
 				return
 			}
 			res.Hedges.Sent++
+			state[i].hedge = state[i].attempts
 			state[i].attempts++
 			state[i].running++
 			actx := attemptCtx(i)
 			o.Log.Info("hedging a straggler", "queryId", q.ID, "chunk", i, "outstanding", now.Sub(state[i].started), "threshold", threshold)
-			go send(actx, i, 1)
+			go send(actx, i, state[i].hedge)
 		}
 	}
 
@@ -294,6 +307,24 @@ loop:
 				if s.running > 0 {
 					continue // the other attempt may still answer
 				}
+				if s.retries < o.Retries {
+					backoff := o.RetryBackoff << s.retries
+					s.retries++
+					res.Retries++
+					attempt := s.attempts
+					s.attempts++
+					s.running++
+					actx := attemptCtx(a.chunk)
+					o.Log.Info("resending a failed chunk", "queryId", q.ID, "chunk", a.chunk, "attempt", attempt, "after", backoff, "error", a.err)
+					go func() {
+						select {
+						case <-time.After(backoff):
+						case <-actx.Done():
+						}
+						send(actx, a.chunk, attempt)
+					}()
+					continue
+				}
 				s.failed = a.err
 				res.Chunks.Failed++
 				if res.FirstError == nil {
@@ -305,7 +336,7 @@ loop:
 			s.done = true
 			pending--
 			res.Chunks.Succeeded++
-			if a.attempt > 0 {
+			if s.hedge > 0 && a.attempt == s.hedge {
 				res.Hedges.Won++
 			}
 			for _, c := range s.cancels {
@@ -366,6 +397,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.FanIn < 2 {
 		o.FanIn = DefaultFanIn
+	}
+	if o.Retries == 0 {
+		o.Retries = DefaultRetries
+	}
+	if o.RetryBackoff <= 0 {
+		o.RetryBackoff = DefaultRetryBackoff
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
