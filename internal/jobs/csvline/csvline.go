@@ -2,7 +2,9 @@ package csvline
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math/bits"
 )
 
 // ErrQuote reports bad quoting: a quote inside an unquoted field, text after a
@@ -30,49 +32,86 @@ func TrimCR(line []byte) []byte {
 // empty line is one empty field.
 func Split(dst []Field, line []byte) ([]Field, error) {
 	dst = dst[:0]
-	i, n := 0, len(line)
-	for {
-		if i < n && line[i] == '"' {
-			f := Field{Start: i, Quoted: true}
-			j := i + 1
-			for {
-				k := bytes.IndexByte(line[j:], '"')
-				if k < 0 {
-					return dst, ErrQuote // not closed on this line
-				}
-				j += k + 1 // just past the quote
-				if j < n && line[j] == '"' {
-					f.Escaped = true
-					j++
-					continue
-				}
-				break
+	n := len(line)
+	for start := 0; ; {
+		j := nextSpecial(line, start)
+		if j < n && line[j] == '"' {
+			if j != start {
+				return dst, ErrQuote // a quote inside an unquoted field
 			}
-			f.End = j
+			f, err := quoted(line, start)
+			if err != nil {
+				return dst, err
+			}
 			dst = append(dst, f)
-			if j == n {
+			if f.End == n {
 				return dst, nil
 			}
-			if line[j] != ',' {
+			if line[f.End] != ',' {
 				return dst, ErrQuote
 			}
-			i = j + 1
+			start = f.End + 1
 			continue
 		}
-		k := bytes.IndexByte(line[i:], ',')
-		end := n
-		if k >= 0 {
-			end = i + k
-		}
-		if bytes.IndexByte(line[i:end], '"') >= 0 {
-			return dst, ErrQuote
-		}
-		dst = append(dst, Field{Start: i, End: end})
-		if k < 0 {
+		dst = append(dst, Field{Start: start, End: j})
+		if j == n {
 			return dst, nil
 		}
-		i = end + 1
+		start = j + 1
 	}
+}
+
+// quoted reads the quoted field that starts at line[i] (a quote); its End is
+// just past the closing quote.
+func quoted(line []byte, i int) (Field, error) {
+	f := Field{Start: i, Quoted: true}
+	j := i + 1
+	for {
+		k := bytes.IndexByte(line[j:], '"')
+		if k < 0 {
+			return f, ErrQuote // not closed on this line
+		}
+		j += k + 1 // just past the quote
+		if j < len(line) && line[j] == '"' {
+			f.Escaped = true
+			j++
+			continue
+		}
+		f.End = j
+		return f, nil
+	}
+}
+
+// Bytes of a little-endian word, for nextSpecial.
+const (
+	lo7    = 0x7f7f7f7f7f7f7f7f
+	commas = 0x2c2c2c2c2c2c2c2c
+	quotes = 0x2222222222222222
+)
+
+// bytesEqual marks (with its high bit) each byte of x that equals the byte
+// repeated in pattern, exactly, with no carry between bytes.
+func bytesEqual(x, pattern uint64) uint64 {
+	y := x ^ pattern
+	return ^((y&lo7 + lo7) | y | lo7)
+}
+
+// nextSpecial returns the index of the first ',' or '"' at or after i, or
+// len(line). It looks at 8 bytes at a time: most fields are short, and a
+// search call per field costs more than the field.
+func nextSpecial(line []byte, i int) int {
+	for ; i+8 <= len(line); i += 8 {
+		x := binary.LittleEndian.Uint64(line[i:])
+		if m := bytesEqual(x, commas) | bytesEqual(x, quotes); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(line); i++ {
+		if c := line[i]; c == ',' || c == '"' {
+			return i
+		}
+	}
+	return len(line)
 }
 
 // Raw returns the field's bytes as they stand in line.

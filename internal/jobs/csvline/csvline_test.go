@@ -1,7 +1,10 @@
 package csvline
 
 import (
+	"bytes"
+	"encoding/csv"
 	"errors"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -83,6 +86,64 @@ func TestTrimCR(t *testing.T) {
 	for in, want := range map[string]string{"a\r": "a", "a\r\r": "a\r", "a": "a", "": "", "\r": ""} {
 		if got := string(TrimCR([]byte(in))); got != want {
 			t.Errorf("TrimCR(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSplitMatchesEncodingCSV splits random lines, long enough for the
+// 8-bytes-at-a-time scan and full of commas and quotes, and compares the
+// fields, their starts and the errors with encoding/csv's.
+func TestSplitMatchesEncodingCSV(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	alphabet := []byte(`abcdefgh,,,""`)
+	for n := 0; n < 20000; n++ {
+		line := make([]byte, r.IntN(90))
+		for i := range line {
+			line[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		if n%2 == 0 { // well-formed: quote some fields properly
+			var b []byte
+			for i := 0; i < 1+r.IntN(12); i++ {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				f := line[:r.IntN(len(line)+1)]
+				if r.IntN(2) == 0 {
+					b = AppendField(b, f)
+				} else {
+					b = append(b, bytes.Map(func(c rune) rune {
+						if c == '"' || c == ',' {
+							return 'q'
+						}
+						return c
+					}, f)...)
+				}
+			}
+			line = b
+		}
+		fields, err := Split(nil, line)
+		cr := csv.NewReader(bytes.NewReader(append(bytes.Clone(line), '\n')))
+		cr.FieldsPerRecord = -1
+		rec, cerr := cr.Read()
+		if len(line) == 0 {
+			continue // encoding/csv skips an empty line
+		}
+		if (err != nil) != (cerr != nil) {
+			t.Fatalf("%q: Split error %v, encoding/csv error %v", line, err, cerr)
+		}
+		if err != nil {
+			continue
+		}
+		if len(fields) != len(rec) {
+			t.Fatalf("%q: %d fields, encoding/csv %d", line, len(fields), len(rec))
+		}
+		var scratch []byte
+		for i, f := range fields {
+			var v []byte
+			v, scratch = f.Value(line, scratch)
+			if _, col := cr.FieldPos(i); string(v) != rec[i] || f.Start != col-1 {
+				t.Fatalf("%q field %d: %q at %d, encoding/csv %q at %d", line, i, v, f.Start, rec[i], col-1)
+			}
 		}
 	}
 }
