@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,60 +12,9 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/jobs"
-	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/jobs/jsonline"
 )
-
-// FuzzCSVLine: csvline.Split agrees with encoding/csv on one line: the same
-// acceptance, the same values, and raw fields at encoding/csv's positions.
-func FuzzCSVLine(f *testing.F) {
-	for _, s := range []string{`a,b,c`, `"a,b",c`, `"x""y",,z` + "\r", `a"b`, `"a"b`, `"abc`, "", "\r", "a\rb,\"c\r\"", `,"",""""`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, line []byte) {
-		if bytes.IndexByte(line, '\n') >= 0 {
-			return
-		}
-		body := csvline.TrimCR(line)
-		fields, err := csvline.Split(nil, body)
-		cr := csv.NewReader(bytes.NewReader(append(bytes.Clone(line), '\n')))
-		cr.FieldsPerRecord = -1
-		rec, cerr := cr.Read()
-		if len(body) == 0 {
-			// encoding/csv skips an empty line; the jobs ignore it as blank.
-			if err != nil || len(fields) != 1 {
-				t.Fatalf("empty line: %v %v", fields, err)
-			}
-			return
-		}
-		if (err != nil) != (cerr != nil) {
-			t.Fatalf("%q: csvline error %v, encoding/csv error %v", line, err, cerr)
-		}
-		if err != nil {
-			return
-		}
-		if len(fields) != len(rec) {
-			t.Fatalf("%q: %d fields, encoding/csv %d", line, len(fields), len(rec))
-		}
-		var scratch []byte
-		for i, f := range fields {
-			var v []byte
-			v, scratch = f.Value(body, scratch)
-			if string(v) != rec[i] {
-				t.Fatalf("%q field %d: %q, encoding/csv %q", line, i, v, rec[i])
-			}
-			if _, col := cr.FieldPos(i); f.Start != col-1 {
-				t.Fatalf("%q field %d starts at %d, encoding/csv at %d", line, i, f.Start, col-1)
-			}
-			// Writing the value back and splitting again round-trips.
-			again, err := csvline.Split(nil, csvline.AppendField(nil, v))
-			if err != nil || len(again) != 1 {
-				t.Fatalf("%q does not round-trip: %v", v, err)
-			}
-		}
-	})
-}
 
 // FuzzJSONLine: jsonline accepts exactly what encoding/json accepts, and its
 // members (last duplicate winning) and string texts are encoding/json's.

@@ -91,8 +91,7 @@ func TestTrimCR(t *testing.T) {
 }
 
 // TestSplitMatchesEncodingCSV splits random lines, long enough for the
-// 8-bytes-at-a-time scan and full of commas and quotes, and compares the
-// fields, their starts and the errors with encoding/csv's.
+// 8-bytes-at-a-time scan and full of commas and quotes, as checkLine does.
 func TestSplitMatchesEncodingCSV(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	alphabet := []byte(`abcdefgh,,,""`)
@@ -121,29 +120,58 @@ func TestSplitMatchesEncodingCSV(t *testing.T) {
 			}
 			line = b
 		}
-		fields, err := Split(nil, line)
-		cr := csv.NewReader(bytes.NewReader(append(bytes.Clone(line), '\n')))
-		cr.FieldsPerRecord = -1
-		rec, cerr := cr.Read()
-		if len(line) == 0 {
-			continue // encoding/csv skips an empty line
+		checkLine(t, line)
+	}
+}
+
+// FuzzCSVLine: Split agrees with encoding/csv on one line, as checkLine does.
+func FuzzCSVLine(f *testing.F) {
+	for _, s := range []string{`a,b,c`, `"a,b",c`, `"x""y",,z` + "\r", `a"b`, `"a"b`, `"abc`, "", "\r", "a\rb,\"c\r\"", `,"",""""`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if bytes.IndexByte(line, '\n') < 0 {
+			checkLine(t, line)
 		}
-		if (err != nil) != (cerr != nil) {
-			t.Fatalf("%q: Split error %v, encoding/csv error %v", line, err, cerr)
+	})
+}
+
+// checkLine checks Split against encoding/csv on line (without "\n"): the
+// same acceptance, the same values, raw fields at encoding/csv's positions,
+// and values that round-trip through AppendField.
+func checkLine(t *testing.T, line []byte) {
+	t.Helper()
+	body := TrimCR(line)
+	fields, err := Split(nil, body)
+	cr := csv.NewReader(bytes.NewReader(append(bytes.Clone(line), '\n')))
+	cr.FieldsPerRecord = -1
+	rec, cerr := cr.Read()
+	if len(body) == 0 {
+		// encoding/csv skips an empty line; the jobs ignore it as blank.
+		if err != nil || len(fields) != 1 {
+			t.Fatalf("empty line: %v %v", fields, err)
 		}
-		if err != nil {
-			continue
+		return
+	}
+	if (err != nil) != (cerr != nil) {
+		t.Fatalf("%q: Split error %v, encoding/csv error %v", line, err, cerr)
+	}
+	if err != nil {
+		return
+	}
+	if len(fields) != len(rec) {
+		t.Fatalf("%q: %d fields, encoding/csv %d", line, len(fields), len(rec))
+	}
+	var scratch []byte
+	for i, f := range fields {
+		var v []byte
+		v, scratch = f.Value(body, scratch)
+		if _, col := cr.FieldPos(i); string(v) != rec[i] || f.Start != col-1 {
+			t.Fatalf("%q field %d: %q at %d, encoding/csv %q at %d", line, i, v, f.Start, rec[i], col-1)
 		}
-		if len(fields) != len(rec) {
-			t.Fatalf("%q: %d fields, encoding/csv %d", line, len(fields), len(rec))
-		}
-		var scratch []byte
-		for i, f := range fields {
-			var v []byte
-			v, scratch = f.Value(line, scratch)
-			if _, col := cr.FieldPos(i); string(v) != rec[i] || f.Start != col-1 {
-				t.Fatalf("%q field %d: %q at %d, encoding/csv %q at %d", line, i, v, f.Start, rec[i], col-1)
-			}
+		again, err := Split(nil, AppendField(nil, v))
+		if err != nil || len(again) != 1 {
+			t.Fatalf("%q does not round-trip: %v", v, err)
 		}
 	}
 }
