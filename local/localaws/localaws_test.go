@@ -407,6 +407,48 @@ func runThroughAPI(t *testing.T, c jobCase) {
 	}
 }
 
+// TestLargeGrepIsComposed: a grep whose partials hold more than 5 MiB, run by
+// the state machine through a level of the gather tree, has its output
+// composed on S3 by the reducer binary: S3 copies most bytes (UploadPartCopy),
+// and the output is the input (every line matches).
+func TestLargeGrepIsComposed(t *testing.T) {
+	var b bytes.Buffer
+	if err := datagen.Text(&b, 14<<20, 21); err != nil {
+		t.Fatal(err)
+	}
+	input := b.Bytes()
+	key := "data/large-grep.txt"
+	put(t, stack.InputBucket, key, input)
+	output := fmt.Sprintf("s3://%s/api/large-grep.txt", stack.OutputBucket)
+	spec, _ := json.Marshal(map[string]any{"job": "grep", "pattern": "[a-z]", "chunkSize": "6MiB",
+		"input": "s3://" + stack.InputBucket + "/" + key, "output": output})
+	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
+	if code != http.StatusAccepted {
+		t.Fatalf("POST /jobs: %d %s", code, body)
+	}
+	var sub api.Submission
+	if err := json.Unmarshal(body, &sub); err != nil || sub.JobID == "" {
+		t.Fatalf("POST /jobs answered %s (%v)", body, err)
+	}
+	if st := waitStatus(t, sub.JobID); st.Status != "SUCCEEDED" {
+		t.Fatalf("GET /jobs/%s at the end: %+v", sub.JobID, st)
+	}
+	outKey := strings.TrimPrefix(output, "s3://"+stack.OutputBucket+"/")
+	got, ok := get(t, stack.OutputBucket, outKey)
+	if !ok || !bytes.Equal(got, input) {
+		t.Fatalf("output (%d bytes, found %v) is not the input (%d bytes)\n%s", len(got), ok, len(input), firstDiff(got, input))
+	}
+	summary, _ := get(t, stack.OutputBucket, outKey+".summary.json")
+	var sum pipeline.Summary
+	if err := json.Unmarshal(summary, &sum); err != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	if a := sum.Assembly; a == nil || a.CopiedBytes < int64(len(input))/2 || sum.GatherLevels < 1 {
+		t.Fatalf("summary: assembly %+v after %d levels; want most bytes copied by S3 after a tree level", a, sum.GatherLevels)
+	}
+	t.Logf("%d chunks, %d levels: %d parts, %d bytes copied by S3, %d sent", sum.Chunks, sum.GatherLevels, sum.Assembly.Parts, sum.Assembly.CopiedBytes, sum.Assembly.SentBytes)
+}
+
 // TestCopyIntoIncomingStartsAJob: CopyObject creates an object as PutObject
 // does (s3:ObjectCreated:Copy), so a copy into incoming/ starts its job.
 func TestCopyIntoIncomingStartsAJob(t *testing.T) {
