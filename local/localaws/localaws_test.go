@@ -381,14 +381,7 @@ func runThroughAPI(t *testing.T, c jobCase) {
 	put(t, stack.InputBucket, key, c.input)
 	output := fmt.Sprintf("s3://%s/api/%s.%s", stack.OutputBucket, c.name, c.ext)
 	spec := c.spec(map[string]any{"job": c.job, "input": "s3://" + stack.InputBucket + "/" + key, "output": output})
-	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
-	if code != http.StatusAccepted {
-		t.Fatalf("POST /jobs: %d %s", code, body)
-	}
-	var sub api.Submission
-	if err := json.Unmarshal(body, &sub); err != nil || sub.JobID == "" {
-		t.Fatalf("POST /jobs answered %s (%v)", body, err)
-	}
+	sub := submit(t, spec)
 	want := c.expected(t, stack.InputBucket, key)
 
 	st := waitStatus(t, sub.JobID)
@@ -422,14 +415,7 @@ func TestLargeGrepIsComposed(t *testing.T) {
 	output := fmt.Sprintf("s3://%s/api/large-grep.txt", stack.OutputBucket)
 	spec, _ := json.Marshal(map[string]any{"job": "grep", "pattern": "[a-z]", "chunkSize": "6MiB",
 		"input": "s3://" + stack.InputBucket + "/" + key, "output": output})
-	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
-	if code != http.StatusAccepted {
-		t.Fatalf("POST /jobs: %d %s", code, body)
-	}
-	var sub api.Submission
-	if err := json.Unmarshal(body, &sub); err != nil || sub.JobID == "" {
-		t.Fatalf("POST /jobs answered %s (%v)", body, err)
-	}
+	sub := submit(t, spec)
 	if st := waitStatus(t, sub.JobID); st.Status != "SUCCEEDED" {
 		t.Fatalf("GET /jobs/%s at the end: %+v", sub.JobID, st)
 	}
@@ -524,11 +510,7 @@ func TestStrictFailureIsReported(t *testing.T) {
 	put(t, stack.InputBucket, key, csv)
 	spec := []byte(fmt.Sprintf(`{"job":"select","input":"s3://%s/%s","where":"adRevenue > 1","columns":"sourceIP","strict":true,"chunkSize":"%s"}`,
 		stack.InputBucket, key, chunkSize))
-	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
-	var sub api.Submission
-	if code != http.StatusAccepted || json.Unmarshal(body, &sub) != nil {
-		t.Fatalf("POST /jobs: %d %s", code, body)
-	}
+	sub := submit(t, spec)
 	st := waitStatus(t, sub.JobID)
 	if st.Status != "FAILED" {
 		t.Fatalf("strict job over a malformed record: %+v; want it FAILED", st)
@@ -664,6 +646,20 @@ func apiInvocations() int {
 		}
 	}
 	return n
+}
+
+// submit starts a job with POST /jobs and returns the accepted submission.
+func submit(t *testing.T, spec []byte) api.Submission {
+	t.Helper()
+	code, body := apiCall(t, http.MethodPost, "/jobs", spec)
+	if code != http.StatusAccepted {
+		t.Fatalf("POST /jobs: %d %s", code, body)
+	}
+	var sub api.Submission
+	if err := json.Unmarshal(body, &sub); err != nil || sub.JobID == "" {
+		t.Fatalf("POST /jobs answered %s (%v)", body, err)
+	}
+	return sub
 }
 
 func apiCall(t *testing.T, method, path string, body []byte) (int, []byte) {
