@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 )
@@ -34,6 +37,27 @@ func gzipped(t *testing.T, data []byte) []byte {
 	return b.Bytes()
 }
 
+func zstded(t *testing.T, data []byte) []byte {
+	t.Helper()
+	w, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	return w.EncodeAll(data, nil)
+}
+
+// testdata reads a file of testdata/: words.txt.bz2 is words.txt compressed
+// with the bzip2 tool (the standard library reads bzip2 but cannot write it).
+func testdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestAwkwardInputsSucceed: inputs that are legal but awkward give the
 // reference output whatever the chunk size.
 func TestAwkwardInputsSucceed(t *testing.T) {
@@ -43,23 +67,28 @@ func TestAwkwardInputsSucceed(t *testing.T) {
 	for i := range 3000 {
 		big.WriteString(strings.Repeat("z", i%13) + " gz\n")
 	}
+	words := testdata(t, "words.txt")
 	for _, c := range []struct {
-		name string
-		data []byte
-		args []string
+		name  string
+		data  []byte
+		args  []string
+		file  string // the input's name; in.txt when empty
+		plain []byte // what a compressed input holds
 	}{
-		{"empty input", nil, []string{"--job", "wordcount"}},
-		{"no final newline", []byte("a b\nc d e"), []string{"--job", "wordcount"}},
-		{"CRLF", []byte("a b\r\nc\r\n\r\nd a\r\n"), []string{"--job", "grep", "--pattern", "a"}},
-		{"record longer than the chunk", append(append([]byte("x y\n"), long...), "\nshort\n"...), []string{"--job", "wordcount"}},
-		{"NUL bytes and invalid UTF-8", []byte("a\x00b \xff\xfe c\n\x00\n\xc3\x28 ok\n"), []string{"--job", "wordcount"}},
-		{"gzip read whole", gzipped(t, big.Bytes()), []string{"--job", "wordcount"}},
+		{"empty input", nil, []string{"--job", "wordcount"}, "", nil},
+		{"no final newline", []byte("a b\nc d e"), []string{"--job", "wordcount"}, "", nil},
+		{"CRLF", []byte("a b\r\nc\r\n\r\nd a\r\n"), []string{"--job", "grep", "--pattern", "a"}, "", nil},
+		{"record longer than the chunk", append(append([]byte("x y\n"), long...), "\nshort\n"...), []string{"--job", "wordcount"}, "", nil},
+		{"NUL bytes and invalid UTF-8", []byte("a\x00b \xff\xfe c\n\x00\n\xc3\x28 ok\n"), []string{"--job", "wordcount"}, "", nil},
+		{"gzip read whole", gzipped(t, big.Bytes()), []string{"--job", "wordcount"}, "in.txt.gz", big.Bytes()},
+		{"zstd read whole", zstded(t, big.Bytes()), []string{"--job", "grep", "--pattern", "zz gz"}, "in.txt.zst", big.Bytes()},
+		{"bzip2 read whole", testdata(t, "words.txt.bz2"), []string{"--job", "wordcount"}, "in.txt.bz2", words},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			name := "in.txt"
+			name := cmp.Or(c.file, "in.txt")
 			plain := c.data
-			if c.name == "gzip read whole" {
-				name, plain = "in.txt.gz", big.Bytes()
+			if c.plain != nil {
+				plain = c.plain
 			}
 			in := writeFile(t, t.TempDir(), name, c.data)
 			job, p := params(t, c.args)
@@ -132,6 +161,9 @@ func TestBadInputFails(t *testing.T) {
 		{"missing object", []string{"--input", filepath.Join(dir, "nope.txt")}, []string{"nope.txt"}},
 		{"corrupt gzip", []string{"--input", writeFile(t, dir, "corrupt.gz", []byte("this is not gzip\n"))}, []string{"corrupt.gz", "gzip"}},
 		{"truncated gzip", []string{"--input", writeFile(t, dir, "trunc.gz", truncated[:len(truncated)/2])}, []string{"trunc.gz", "corrupt gzip"}},
+		{"corrupt zstd", []string{"--input", writeFile(t, dir, "corrupt.zst", []byte("this is not zstd\n"))}, []string{"corrupt.zst", "corrupt zstd"}},
+		{"truncated zstd", []string{"--input", writeFile(t, dir, "trunc.zst", zstded(t, text)[:20])}, []string{"trunc.zst", "corrupt zstd"}},
+		{"corrupt bzip2", []string{"--input", writeFile(t, dir, "corrupt.bz2", []byte("this is not bzip2\n"))}, []string{"corrupt.bz2", "corrupt bzip2"}},
 		{"plan over the chunk cap", []string{"--input", big, "--chunk-size", "1"}, []string{"over the cap"}},
 		{"dot-dot key", []string{"--input", "s3://bucket/a/../b.txt"}, []string{`".."`, "s3://bucket/a/../b.txt"}},
 		{"control character", []string{"--input", good + "\x01x"}, []string{"control character"}},

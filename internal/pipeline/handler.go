@@ -389,7 +389,8 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk) (jo
 // partError classifies a read failure: a missing object or corrupt data is the
 // input's fault; anything else may be transient.
 func partError(p plan.Part, err error) error {
-	if errors.Is(err, blob.ErrNotFound) || strings.Contains(err.Error(), "corrupt gzip") {
+	var corrupt *split.CorruptError
+	if errors.Is(err, blob.ErrNotFound) || errors.As(err, &corrupt) {
 		return inputErrorf("map: %v", err)
 	}
 	return retryable("map: %s: %v", p.Source, err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -38,8 +39,14 @@ type Object struct {
 	Ordinal int `json:"ord"`
 }
 
-// Gzip reports whether the object is read whole through gzip (its name ends in .gz).
-func (o Object) Gzip() bool { return strings.HasSuffix(o.URL, ".gz") }
+// Codecs are the compressed formats an input may be in, by name suffix. A
+// compressed object cannot be entered in the middle, so it is one part, read
+// whole and decompressed.
+var Codecs = map[string]string{".gz": "gzip", ".zst": "zstd", ".bz2": "bzip2"}
+
+// Codec returns the compression of the object by its name ("gzip", "zstd",
+// "bzip2"), or "" for an object read as it is.
+func (o Object) Codec() string { return Codecs[path.Ext(o.URL)] }
 
 // Part is a byte range [Start, End) of one object, owned by one chunk.
 // The chunk owns every record whose first byte lies in the range.
@@ -51,8 +58,9 @@ type Part struct {
 	End     int64  `json:"end"`
 	// Size is the whole object's size, so readers know where it ends.
 	Size int64 `json:"size"`
-	// Gzip marks a gzip object, read whole and decompressed (Start 0, End Size).
-	Gzip bool `json:"gzip,omitempty"`
+	// Codec names the compression of an object read whole and decompressed
+	// (Start 0, End Size): one of Codecs' values, or "" for none.
+	Codec string `json:"codec,omitempty"`
 }
 
 // Chunk is one unit of map work: one or more parts, in input order.
@@ -217,7 +225,7 @@ func CheckOutput(objs []Object, output string) error {
 
 // Split cuts objects into chunks of about chunkSize bytes. An object larger than
 // chunkSize is cut into byte ranges; consecutive smaller objects are packed into
-// one chunk while they fit; a .gz object is a chunk of its own, read whole; an
+// one chunk while they fit; a compressed object (Codecs) is a chunk of its own, read whole; an
 // empty object is dropped (it has no records).
 func Split(objs []Object, chunkSize int64) []Chunk {
 	if chunkSize <= 0 {
@@ -237,9 +245,9 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 		switch {
 		case o.Size == 0:
 			continue
-		case o.Gzip():
+		case o.Codec() != "":
 			flush()
-			part.Gzip = true
+			part.Codec = o.Codec()
 			chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{part}})
 		case o.Size >= chunkSize:
 			flush()

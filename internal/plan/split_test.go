@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 
@@ -89,6 +90,8 @@ func objects(sizes ...int64) []plan.Object {
 func TestSplitCoversEveryByteOnce(t *testing.T) {
 	objs := objects(0, 1, 10, 100, 1000, 7, 7, 7, 4096, 3)
 	objs[5].URL += ".gz"
+	objs[8].URL += ".zst"
+	objs[9].URL += ".bz2"
 	for _, size := range []int64{1, 3, 8, 64, 1000, 5000, 1 << 20} {
 		chunks := plan.Split(objs, size)
 		next := make(map[string]int64)
@@ -109,8 +112,8 @@ func TestSplitCoversEveryByteOnce(t *testing.T) {
 					t.Fatalf("size %d: %s part starts at %d, want %d", size, p.URL, p.Start, next[p.URL])
 				}
 				next[p.URL] = p.End
-				if p.Gzip && (p.Start != 0 || p.End != p.Size) {
-					t.Fatalf("size %d: gzip part [%d,%d) of %d is not whole", size, p.Start, p.End, p.Size)
+				if want := plan.Codecs[path.Ext(p.URL)]; p.Codec != want || p.Codec != "" && (p.Start != 0 || p.End != p.Size || len(c.Parts) != 1) {
+					t.Fatalf("size %d: part %s [%d,%d) of %d in a chunk of %d parts, codec %q: want %q, a compressed object whole and alone", size, p.URL, p.Start, p.End, p.Size, len(c.Parts), p.Codec, want)
 				}
 			}
 			if c.Bytes() > size && len(c.Parts) > 1 {

@@ -2,11 +2,14 @@ package split
 
 import (
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -40,10 +43,10 @@ func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) 
 // PartBlocks is Part for a consumer that also takes runs of whole records:
 // it calls block with as many of the part's records as its buffer holds at a
 // time, and fn only for a record that does not fit the buffer or lacks its
-// "\n" (the last of an object). A nil block, or a .gz part, calls fn for every record.
+// "\n" (the last of an object). A nil block, or a compressed part, calls fn for every record.
 func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, block BlockFunc) (Stats, error) {
-	if part.Gzip {
-		return gzipPart(ctx, store, part, fn)
+	if part.Codec != "" {
+		return compressedPart(ctx, store, part, fn)
 	}
 	if part.Start < 0 || part.End < part.Start || part.End > part.Size {
 		return Stats{}, fmt.Errorf("part %s [%d,%d) of %d bytes: bad range", part.Source, part.Start, part.End, part.Size)
@@ -92,16 +95,36 @@ func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn Record
 	return s.stats(), nil
 }
 
-func gzipPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
+// decompress returns a reader of what r holds compressed with codec (one of
+// plan.Codecs' values).
+func decompress(codec string, r io.Reader) (io.ReadCloser, error) {
+	switch codec {
+	case "gzip":
+		return gzip.NewReader(r)
+	case "zstd":
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			return nil, err
+		}
+		return zr.IOReadCloser(), nil
+	case "bzip2":
+		return io.NopCloser(bzip2.NewReader(r)), nil
+	}
+	return nil, fmt.Errorf("unknown compression %q", codec)
+}
+
+// compressedPart reads a compressed object whole, counting the compressed
+// bytes read; record offsets are offsets in the decompressed stream.
+func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
 	rc, err := store.Open(ctx, part.URL, 0, -1)
 	if err != nil {
 		return Stats{}, fmt.Errorf("open %s: %w", part.Source, err)
 	}
 	defer rc.Close()
 	counted := &countingReader{r: rc}
-	zr, err := gzip.NewReader(counted)
+	zr, err := decompress(part.Codec, counted)
 	if err != nil {
-		return Stats{BytesRead: counted.n}, fmt.Errorf("read %s: corrupt gzip: %w", part.Source, err)
+		return Stats{BytesRead: counted.n}, readError(part, counted, 0, err)
 	}
 	defer zr.Close()
 	s := NewScanner(zr, 0)
@@ -111,7 +134,7 @@ func gzipPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFu
 			break
 		}
 		if err != nil {
-			return Stats{BytesRead: counted.n, Records: s.records}, fmt.Errorf("read %s: corrupt gzip near uncompressed byte %d: %w", part.Source, s.Offset(), err)
+			return Stats{BytesRead: counted.n, Records: s.records}, readError(part, counted, s.Offset(), err)
 		}
 		if err := fn(line, off); err != nil {
 			return Stats{BytesRead: counted.n, Records: s.records}, err
@@ -122,18 +145,19 @@ func gzipPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFu
 }
 
 // Header returns the first line of the object (without "\n" and a "\r" before
-// it), reading at most what the line needs. A .gz object is decompressed.
+// it), reading at most what the line needs. A compressed object is decompressed.
 func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, error) {
 	rc, err := store.Open(ctx, part.URL, 0, -1)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", part.Source, err)
 	}
 	defer rc.Close()
-	var r io.Reader = rc
-	if part.Gzip {
-		zr, err := gzip.NewReader(rc)
+	counted := &countingReader{r: rc}
+	var r io.Reader = counted
+	if part.Codec != "" {
+		zr, err := decompress(part.Codec, counted)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: corrupt gzip: %w", part.Source, err)
+			return nil, readError(part, counted, 0, err)
 		}
 		defer zr.Close()
 		r = zr
@@ -144,6 +168,9 @@ func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, erro
 		return nil, nil
 	}
 	if err != nil {
+		if part.Codec != "" {
+			return nil, readError(part, counted, s.Offset(), err)
+		}
 		return nil, fmt.Errorf("read header of %s: %w", part.Source, err)
 	}
 	return bytes.Clone(bytes.TrimSuffix(line, []byte{'\r'})), nil
@@ -282,15 +309,44 @@ func (s *Scanner) SkipLine() error {
 	}
 }
 
+// countingReader counts the bytes read from r and keeps the first read error
+// other than io.EOF: a decompressor's error that is not it is corruption.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
 	return n, err
+}
+
+// CorruptError is a compressed object whose bytes do not decompress: the
+// input's fault, which no retry fixes.
+type CorruptError struct {
+	Source, Codec string
+	Offset        int64 // in the decompressed stream
+	Err           error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("read %s: corrupt %s near uncompressed byte %d: %v", e.Source, e.Codec, e.Offset, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// readError is err from reading a compressed object through counted: the
+// store's error when the store failed, else corruption.
+func readError(part plan.Part, counted *countingReader, offset int64, err error) error {
+	if counted.err != nil {
+		return fmt.Errorf("read %s: %w", part.Source, counted.err)
+	}
+	return &CorruptError{Source: part.Source, Codec: part.Codec, Offset: offset, Err: err}
 }
 
 // rangeReader reads an object from an offset in bounded ranged requests: the
