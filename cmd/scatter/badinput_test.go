@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 )
 
@@ -107,6 +109,46 @@ func TestAwkwardInputsSucceed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCompressedOutputs: an output named .gz or .zst is written compressed,
+// by run and by query, and holds what the plain output holds; .bz2 (no
+// writer) fails before any work, naming the output.
+func TestCompressedOutputs(t *testing.T) {
+	f := newFixture(t)
+	want := runOnce(t, f, "wordcount")
+	for _, sub := range []string{"run", "query"} {
+		for _, name := range []string{"wc.tsv.gz", "wc.tsv.zst"} {
+			out := filepath.Join(t.TempDir(), name)
+			args := []string{sub, "--job", "wordcount", "--input", f.text, "--output", out, "--chunk-size", "16KiB"}
+			if sub == "run" {
+				args = append(args, "--state-dir", t.TempDir())
+			}
+			if _, stderr, err := runCLI(t, args...); err != nil {
+				t.Fatalf("%s %s: %v\n%s", sub, name, err, stderr)
+			}
+			raw, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := codec.Reader(codec.Of(name), bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("%s %s: %v", sub, name, err)
+			}
+			got, err := io.ReadAll(r)
+			if err != nil || string(got) != want || len(raw) >= len(want) {
+				t.Fatalf("%s %s: %d compressed bytes holding %d (%v); want the %d bytes of the plain output", sub, name, len(raw), len(got), err, len(want))
+			}
+		}
+		out := filepath.Join(t.TempDir(), "wc.bz2")
+		args := []string{sub, "--job", "wordcount", "--input", f.text, "--output", out, "--state-dir", t.TempDir()}
+		if sub == "query" {
+			args = args[:len(args)-2]
+		}
+		if _, stderr, err := runCLI(t, args...); err == nil || !strings.Contains(err.Error()+stderr, out) || !strings.Contains(err.Error()+stderr, "bzip2") {
+			t.Fatalf("%s to %s: err %v, stderr %q; want a failure naming the output and bzip2", sub, out, err, stderr)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -94,6 +95,11 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
+	if c := codec.Of(*output); c != "" {
+		if _, err := codec.Writer(c, io.Discard); err != nil {
+			return fmt.Errorf("--output %s: %v", *output, err)
+		}
+	}
 	if *retries < 0 {
 		return usageError{fmt.Sprintf("--retries %d: want 0 or more", *retries)}
 	}
@@ -139,7 +145,21 @@ func writeResult(ctx context.Context, store blob.Store, dst string, out *bytes.B
 		}
 		return bw.Flush()
 	}
-	if err := store.Put(ctx, dst, out); err != nil {
+	var body io.Reader = out
+	if c := codec.Of(dst); c != "" {
+		var z bytes.Buffer
+		zw, err := codec.Writer(c, &z)
+		if err == nil {
+			if _, err = out.WriteTo(zw); err == nil {
+				err = zw.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("write result %s: %w", dst, err)
+		}
+		body = &z
+	}
+	if err := store.Put(ctx, dst, body); err != nil {
 		return fmt.Errorf("write result %s: %w", dst, err)
 	}
 	return nil

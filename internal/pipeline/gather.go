@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -262,15 +263,28 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		return GatherOutput{}, &RetryableError{Err: err}
 	}
 	var outStats jobs.Stats
-	if sum.Assembly, outStats.RecordsOut, err = h.assemble(ctx, job, partials, in.Output); err != nil {
-		return GatherOutput{}, err
+	compress := codec.Of(in.Output)
+	if compress == "" {
+		if sum.Assembly, outStats.RecordsOut, err = h.assemble(ctx, job, partials, in.Output); err != nil {
+			return GatherOutput{}, err
+		}
 	}
 	if sum.Assembly == nil {
 		err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
 			return h.putFrom(ctx, in.Output, func(w io.Writer) error {
-				var err error
-				outStats, err = job.Output(w, rs)
-				return err
+				if compress == "" {
+					var err error
+					outStats, err = job.Output(w, rs)
+					return err
+				}
+				zw, err := codec.Writer(compress, w)
+				if err != nil {
+					return err
+				}
+				if outStats, err = job.Output(zw, rs); err != nil {
+					return err
+				}
+				return zw.Close()
 			})
 		})
 		if err != nil {

@@ -7,15 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/codec"
 )
 
 // DefaultChunkSize is the chunk size when none is given: 64 MiB.
@@ -39,14 +40,10 @@ type Object struct {
 	Ordinal int `json:"ord"`
 }
 
-// Codecs are the compressed formats an input may be in, by name suffix. A
-// compressed object cannot be entered in the middle, so it is one part, read
-// whole and decompressed.
-var Codecs = map[string]string{".gz": "gzip", ".zst": "zstd", ".bz2": "bzip2"}
-
-// Codec returns the compression of the object by its name ("gzip", "zstd",
-// "bzip2"), or "" for an object read as it is.
-func (o Object) Codec() string { return Codecs[path.Ext(o.URL)] }
+// Codec returns the compression of the object by its name (codec.Of), or ""
+// for an object read as it is. A compressed object cannot be entered in the
+// middle, so it is one part, read whole and decompressed.
+func (o Object) Codec() string { return codec.Of(o.URL) }
 
 // Part is a byte range [Start, End) of one object, owned by one chunk.
 // The chunk owns every record whose first byte lies in the range.
@@ -59,7 +56,7 @@ type Part struct {
 	// Size is the whole object's size, so readers know where it ends.
 	Size int64 `json:"size"`
 	// Codec names the compression of an object read whole and decompressed
-	// (Start 0, End Size): one of Codecs' values, or "" for none.
+	// (Start 0, End Size): a codec format, or "" for none.
 	Codec string `json:"codec,omitempty"`
 }
 
@@ -212,9 +209,15 @@ func ValidateLocation(loc string) error {
 	return nil
 }
 
-// CheckOutput refuses an output location that is one of the inputs: the job
-// would overwrite what it reads.
+// CheckOutput refuses an output location that is one of the inputs (the job
+// would overwrite what it reads) or whose suffix names a compression it
+// cannot write (.bz2). An output named .gz or .zst is written compressed.
 func CheckOutput(objs []Object, output string) error {
+	if c := codec.Of(output); c != "" {
+		if _, err := codec.Writer(c, io.Discard); err != nil {
+			return fmt.Errorf("output %s: %v", output, err)
+		}
+	}
 	for _, o := range objs {
 		if o.URL == output {
 			return fmt.Errorf("output %s would overwrite input %s", output, o.Source)
@@ -225,7 +228,7 @@ func CheckOutput(objs []Object, output string) error {
 
 // Split cuts objects into chunks of about chunkSize bytes. An object larger than
 // chunkSize is cut into byte ranges; consecutive smaller objects are packed into
-// one chunk while they fit; a compressed object (Codecs) is a chunk of its own, read whole; an
+// one chunk while they fit; a compressed object (codec.Of) is a chunk of its own, read whole; an
 // empty object is dropped (it has no records).
 func Split(objs []Object, chunkSize int64) []Chunk {
 	if chunkSize <= 0 {

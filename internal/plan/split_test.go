@@ -2,10 +2,10 @@ package plan_test
 
 import (
 	"fmt"
-	"path"
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
@@ -112,7 +112,7 @@ func TestSplitCoversEveryByteOnce(t *testing.T) {
 					t.Fatalf("size %d: %s part starts at %d, want %d", size, p.URL, p.Start, next[p.URL])
 				}
 				next[p.URL] = p.End
-				if want := plan.Codecs[path.Ext(p.URL)]; p.Codec != want || p.Codec != "" && (p.Start != 0 || p.End != p.Size || len(c.Parts) != 1) {
+				if want := codec.Of(p.URL); p.Codec != want || p.Codec != "" && (p.Start != 0 || p.End != p.Size || len(c.Parts) != 1) {
 					t.Fatalf("size %d: part %s [%d,%d) of %d in a chunk of %d parts, codec %q: want %q, a compressed object whole and alone", size, p.URL, p.Start, p.End, p.Size, len(c.Parts), p.Codec, want)
 				}
 			}

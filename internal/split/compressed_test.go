@@ -6,12 +6,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"path/filepath"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/split"
 )
@@ -73,7 +73,7 @@ func TestCompressedParts(t *testing.T) {
 				t.Fatal(err)
 			}
 			part := plan.Part{Source: c.name, URL: c.name, End: int64(len(c.data)), Size: int64(len(c.data)), Codec: c.codec}
-			if got := plan.Codecs[filepath.Ext(c.name)]; got != c.codec {
+			if got := codec.Of(c.name); got != c.codec {
 				t.Fatalf("%s: codec %q by name, want %q", c.name, got, c.codec)
 			}
 			var got bytes.Buffer

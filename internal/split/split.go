@@ -2,16 +2,13 @@ package split
 
 import (
 	"bytes"
-	"compress/bzip2"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
@@ -95,24 +92,6 @@ func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn Record
 	return s.stats(), nil
 }
 
-// decompress returns a reader of what r holds compressed with codec (one of
-// plan.Codecs' values).
-func decompress(codec string, r io.Reader) (io.ReadCloser, error) {
-	switch codec {
-	case "gzip":
-		return gzip.NewReader(r)
-	case "zstd":
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
-		if err != nil {
-			return nil, err
-		}
-		return zr.IOReadCloser(), nil
-	case "bzip2":
-		return io.NopCloser(bzip2.NewReader(r)), nil
-	}
-	return nil, fmt.Errorf("unknown compression %q", codec)
-}
-
 // compressedPart reads a compressed object whole, counting the compressed
 // bytes read; record offsets are offsets in the decompressed stream.
 func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
@@ -122,7 +101,7 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 	}
 	defer rc.Close()
 	counted := &countingReader{r: rc}
-	zr, err := decompress(part.Codec, counted)
+	zr, err := codec.Reader(part.Codec, counted)
 	if err != nil {
 		return Stats{BytesRead: counted.n}, readError(part, counted, 0, err)
 	}
@@ -155,7 +134,7 @@ func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, erro
 	counted := &countingReader{r: rc}
 	var r io.Reader = counted
 	if part.Codec != "" {
-		zr, err := decompress(part.Codec, counted)
+		zr, err := codec.Reader(part.Codec, counted)
 		if err != nil {
 			return nil, readError(part, counted, 0, err)
 		}
