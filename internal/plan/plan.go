@@ -58,6 +58,17 @@ type Part struct {
 	// Codec names the compression of an object read whole and decompressed
 	// (Start 0, End Size): a codec format, or "" for none.
 	Codec string `json:"codec,omitempty"`
+	// Gzip is how plans written before Codec marked a gzip object; a job
+	// planned then and resumed now still reads it decompressed.
+	Gzip bool `json:"gzip,omitempty"`
+}
+
+// Compression is the part's codec format, from Codec or the older Gzip.
+func (p Part) Compression() string {
+	if p.Codec == "" && p.Gzip {
+		return codec.Gzip
+	}
+	return p.Codec
 }
 
 // Chunk is one unit of map work: one or more parts, in input order.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -67,12 +69,19 @@ func TestCompressedParts(t *testing.T) {
 		{"in.zst", "zstd", zst},
 		{"bad.gz", "gzip", []byte("not gzip at all\n")},
 		{"bad.zst", "zstd", append(bytes.Clone(zst[:40]), bytes.Repeat([]byte{0xff}, 60)...)},
+		{"old.gz", "gzip", gz.Bytes()}, // planned before Codec: {"gzip": true}
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := fs.Put(ctx, c.name, bytes.NewReader(c.data)); err != nil {
 				t.Fatal(err)
 			}
 			part := plan.Part{Source: c.name, URL: c.name, End: int64(len(c.data)), Size: int64(len(c.data)), Codec: c.codec}
+			if c.name == "old.gz" {
+				part = plan.Part{}
+				if err := json.Unmarshal([]byte(`{"src":"old.gz","url":"old.gz","start":0,"end":`+strconv.Itoa(len(c.data))+`,"size":`+strconv.Itoa(len(c.data))+`,"gzip":true}`), &part); err != nil || part.Codec != "" {
+					t.Fatalf("old plan: %+v, %v", part, err)
+				}
+			}
 			if got := codec.Of(c.name); got != c.codec {
 				t.Fatalf("%s: codec %q by name, want %q", c.name, got, c.codec)
 			}

@@ -42,7 +42,7 @@ func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) 
 // time, and fn only for a record that does not fit the buffer or lacks its
 // "\n" (the last of an object). A nil block, or a compressed part, calls fn for every record.
 func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, block BlockFunc) (Stats, error) {
-	if part.Codec != "" {
+	if part.Compression() != "" {
 		return compressedPart(ctx, store, part, fn)
 	}
 	if part.Start < 0 || part.End < part.Start || part.End > part.Size {
@@ -101,7 +101,7 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 	}
 	defer rc.Close()
 	counted := &countingReader{r: rc}
-	zr, err := codec.Reader(part.Codec, counted)
+	zr, err := codec.Reader(part.Compression(), counted)
 	if err != nil {
 		return Stats{BytesRead: counted.n}, readError(part, counted, 0, err)
 	}
@@ -133,8 +133,8 @@ func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, erro
 	defer rc.Close()
 	counted := &countingReader{r: rc}
 	var r io.Reader = counted
-	if part.Codec != "" {
-		zr, err := codec.Reader(part.Codec, counted)
+	if part.Compression() != "" {
+		zr, err := codec.Reader(part.Compression(), counted)
 		if err != nil {
 			return nil, readError(part, counted, 0, err)
 		}
@@ -147,7 +147,7 @@ func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, erro
 		return nil, nil
 	}
 	if err != nil {
-		if part.Codec != "" {
+		if part.Compression() != "" {
 			return nil, readError(part, counted, s.Offset(), err)
 		}
 		return nil, fmt.Errorf("read header of %s: %w", part.Source, err)
@@ -325,7 +325,7 @@ func readError(part plan.Part, counted *countingReader, offset int64, err error)
 	if counted.err != nil {
 		return fmt.Errorf("read %s: %w", part.Source, counted.err)
 	}
-	return &CorruptError{Source: part.Source, Codec: part.Codec, Offset: offset, Err: err}
+	return &CorruptError{Source: part.Source, Codec: part.Compression(), Offset: offset, Err: err}
 }
 
 // rangeReader reads an object from an offset in bounded ranged requests: the
