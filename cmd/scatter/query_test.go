@@ -159,9 +159,13 @@ func TestQueryHedging(t *testing.T) {
 func TestQueryRetries(t *testing.T) {
 	f := newFixture(t)
 	want := runOnce(t, f, "wordcount")
+	// The query ID, and so the fault draws, differ between runs (the fixture's
+	// path is in them). At 20% a chunk fails all 9 sends with probability
+	// 0.2^9 = 5e-7; without retries, some chunk crashes with probability
+	// 1 - 0.8^N, N being dozens of chunks.
 	base := []string{"query", "--job", "wordcount", "--input", f.text, "--chunk-size", "4KiB", "--json",
-		"--allow-partial=false", "--hedge=false", "--faults", "mapper.crash.before-write=0.1"}
-	stdout, stderr, err := runCLI(t, base...)
+		"--allow-partial=false", "--hedge=false", "--faults", "mapper.crash.before-write=0.2"}
+	stdout, stderr, err := runCLI(t, append(base, "--retries", "8")...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
