@@ -137,7 +137,7 @@ type Machine struct {
 // and fields, missing or dangling transitions, bad field values and the
 // JSONata query language are errors naming the state and the field.
 func Parse(definition []byte, substitutions map[string]string) (*Machine, error) {
-	def, err := substitute(definition, substitutions)
+	def, err := Substitute(definition, substitutions)
 	if err != nil {
 		return nil, err
 	}

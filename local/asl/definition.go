@@ -136,8 +136,9 @@ var unsupported = map[string]string{
 
 var placeholder = regexp.MustCompile(`\$\{([^}]*)\}`)
 
-// substitute replaces ${Name} placeholders, as DefinitionSubstitutions do.
-func substitute(def []byte, subs map[string]string) ([]byte, error) {
+// Substitute replaces the ${Name} placeholders of a definition, as
+// DefinitionSubstitutions do on AWS; a placeholder without a value is an error.
+func Substitute(def []byte, subs map[string]string) ([]byte, error) {
 	var unknown []string
 	out := placeholder.ReplaceAllFunc(def, func(m []byte) []byte {
 		name := string(m[2 : len(m)-1])

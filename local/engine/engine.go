@@ -196,7 +196,7 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 	var mu sync.Mutex
 	var firstMapFailure *asl.Failure
 	onEvent := func(ev asl.Event) {
-		if ev.Type == "MapIterationFailed" && ev.State == ScatterState && ev.Error != nil {
+		if ev.Type == asl.EventMapIterationFailed && ev.State == ScatterState && ev.Error != nil {
 			mu.Lock()
 			if firstMapFailure == nil {
 				firstMapFailure = ev.Error
@@ -254,7 +254,7 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 func (e *Engine) invoke(ctx context.Context, function string, payload any) (any, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
-		return nil, &asl.Failure{Name: "States.Runtime", Cause: err.Error()}
+		return nil, &asl.Failure{Name: asl.ErrRuntime, Cause: err.Error()}
 	}
 	name := function[strings.LastIndex(function, ":")+1:]
 	switch name {

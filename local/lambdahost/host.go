@@ -161,7 +161,6 @@ type Host struct {
 type function struct {
 	Function
 	h      *Host
-	arn    string
 	tokens chan struct{} // one per busy instance, capacity MaxInstances
 
 	mu   sync.Mutex
@@ -225,7 +224,6 @@ func New(fns []Function, opts Options) (*Host, error) {
 		h.fns[fn.Name] = &function{
 			Function: fn,
 			h:        h,
-			arn:      fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", h.region, h.opts.AccountID, fn.Name),
 			tokens:   make(chan struct{}, fn.MaxInstances),
 			all:      map[*instance]struct{}{},
 		}
@@ -255,13 +253,6 @@ func (h *Host) Listen(addr string) (string, error) {
 	h.url = "http://" + ln.Addr().String()
 	go h.srv.Serve(ln)
 	return h.url, nil
-}
-
-// URL is the base URL Listen returned, or "" when not listening.
-func (h *Host) URL() string {
-	h.srvMu.Lock()
-	defer h.srvMu.Unlock()
-	return h.url
 }
 
 // Invoke runs one RequestResponse invocation of the function name (a name or
@@ -339,7 +330,7 @@ func (h *Host) prepare(req request, limit int) (*function, *invocation, error) {
 	if !json.Valid(payload) {
 		return nil, nil, ErrInvalidPayload
 	}
-	arn := f.arn
+	arn := h.arnOf(f.Name)
 	if req.qualifier != "" {
 		arn += ":" + req.qualifier
 	}

@@ -3,23 +3,10 @@ package localaws
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/scattergather/scattergather/local/asl"
 	"reflect"
 	"regexp"
-	"strings"
 )
-
-// Substitute fills the ${Name} placeholders of an ASL definition, as
-// DefinitionSubstitutions do on AWS; a placeholder without a value is an error.
-func Substitute(def []byte, subs map[string]string) (string, error) {
-	out := string(def)
-	for k, v := range subs {
-		out = strings.ReplaceAll(out, "${"+k+"}", v)
-	}
-	if i := strings.Index(out, "${"); i >= 0 {
-		return "", fmt.Errorf("state machine: placeholder %.40s has no substitution in the template", out[i:])
-	}
-	return out, nil
-}
 
 // integerPercentage matches an integer ToleratedFailurePercentage literal.
 var integerPercentage = regexp.MustCompile(`("ToleratedFailurePercentage"\s*:\s*)(-?[0-9]+)(\s*[,}\]])`)
@@ -49,10 +36,11 @@ func SameDefinition(a, b string) (bool, error) {
 // motoDefinition is the definition moto runs: the shipped one with the
 // template's substitutions, in moto's spelling, checked to be the same value.
 func motoDefinition(def []byte, subs map[string]string) (string, error) {
-	shipped, err := Substitute(def, subs)
+	b, err := asl.Substitute(def, subs)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("state machine: %w", err)
 	}
+	shipped := string(b)
 	moto := MotoSpelling(shipped)
 	same, err := SameDefinition(shipped, moto)
 	if err != nil {

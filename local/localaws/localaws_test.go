@@ -31,6 +31,7 @@ import (
 	"github.com/scattergather/scattergather/internal/motoserver"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/localaws"
 	"github.com/scattergather/scattergather/statemachine"
 )
@@ -598,13 +599,13 @@ func TestDefinitionIsTheShippedOne(t *testing.T) {
 	arn := func(fn string) string {
 		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", localaws.Region, localaws.AccountID, fn)
 	}
-	shipped, err := localaws.Substitute(statemachine.Definition, map[string]string{
+	shipped, err := asl.Substitute(statemachine.Definition, map[string]string{
 		"SplitterFunctionArn": arn("SplitterFunction"), "MapperFunctionArn": arn("MapperFunction"), "ReducerFunctionArn": arn("ReducerFunction"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	same, err := localaws.SameDefinition(shipped, aws.ToString(out.Definition))
+	same, err := localaws.SameDefinition(string(shipped), aws.ToString(out.Definition))
 	if err != nil || !same {
 		t.Fatalf("moto runs a definition other than the shipped one (%v)", err)
 	}
