@@ -186,7 +186,11 @@ func (m *grepMapper) Records(data []byte, offset int64, n int) error {
 		start := bytes.LastIndexByte(data[:i], '\n') + 1
 		end := i + bytes.IndexByte(data[i:], '\n')
 		line := data[start:end]
-		if g.matches(csvline.TrimCR(line)) {
+		// The prefix's first place in the line is i: the line matches when
+		// that place is within the text without its "\r" (matches' Contains,
+		// already done) and the rest of the pattern matches.
+		text := csvline.TrimCR(line)
+		if i+len(g.prefix) <= start+len(text) && (g.complete || g.re.Match(text)) {
 			if err := m.keep(line); err != nil {
 				return err
 			}

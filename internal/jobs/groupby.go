@@ -36,6 +36,7 @@ type groupby struct {
 	read    []string // distinct columns read
 	keyAt   int
 	aggAt   []int    // -1 for count:*
+	parse   []bool   // the aggregate is the first to read its column as a number
 	reasons []string // skip reason per aggregate
 	jsonl   bool
 	strict  bool
@@ -63,12 +64,15 @@ func newGroupby(p Params) (Job, error) {
 	}
 	var set columnSet
 	j.keyAt = set.add(j.keyCol)
+	parsed := map[int]bool{}
 	for _, a := range j.aggs {
 		at := -1
 		if a.Column != "*" {
 			at = set.add(a.Column)
 		}
 		j.aggAt = append(j.aggAt, at)
+		j.parse = append(j.parse, a.fn != aggCount && !parsed[at])
+		parsed[at] = parsed[at] || a.fn != aggCount
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
 	}
 	j.read = set.names
@@ -78,7 +82,7 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) NeedsHeader() bool { return !j.jsonl }
 
 func (j *groupby) NewMapper() Mapper {
-	return &groupbyMapper{j: j, rows: newRowReader(j.jsonl, j.read), keys: newKeyTable(), vals: make([]decimal.Dec, len(j.aggs))}
+	return &groupbyMapper{j: j, rows: newRowReader(j.jsonl, j.read), keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read))}
 }
 
 // aggState is one aggregate of one group: the running sum (sum, avg), or the
@@ -114,7 +118,7 @@ type groupbyMapper struct {
 	rows   *rowReader
 	keys   *keyTable
 	states []aggState // keys.size() * len(aggs)
-	vals   []decimal.Dec
+	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
 	spills spillFiles
 	st     Stats
 }
@@ -126,15 +130,15 @@ func (m *groupbyMapper) Record(line []byte, offset int64) error {
 		return err
 	}
 	j := m.j
-	for a, agg := range j.aggs {
-		if agg.fn == aggCount {
-			continue
+	for a := range j.aggs {
+		if !j.parse[a] {
+			continue // count, or a column an earlier aggregate parsed
 		}
 		d, ok := decimal.Parse(m.rows.text(j.aggAt[a]))
 		if !ok {
 			return skip(&m.st, j.strict, offset, j.reasons[a])
 		}
-		m.vals[a] = d
+		m.vals[j.aggAt[a]] = d
 	}
 	key := m.rows.text(j.keyAt)
 	if j.keyLen > 0 && len(key) > j.keyLen {
@@ -151,12 +155,12 @@ func (m *groupbyMapper) Record(line []byte, offset int64) error {
 		switch s := &states[a]; {
 		case agg.fn == aggCount:
 		case !first:
-			s.add(agg.fn, m.vals[a], m.rows.text(j.aggAt[a]))
+			s.add(agg.fn, m.vals[j.aggAt[a]], m.rows.text(j.aggAt[a]))
 		case agg.fn == aggMin || agg.fn == aggMax:
 			s.raw = append(s.raw[:0], m.rows.text(j.aggAt[a])...)
 			fallthrough
 		default:
-			s.d = m.vals[a]
+			s.d = m.vals[j.aggAt[a]]
 		}
 	}
 	if first && m.keys.memory()+int64(len(m.states))*aggStateMemory > combineBudget {
