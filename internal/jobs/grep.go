@@ -28,22 +28,17 @@ type grep struct {
 	prefix   []byte    // a literal every match begins with, if any
 	complete bool      // the whole regexp is prefix
 	anyOf    []literal // without a prefix: a matching line holds one of these
-	strict   bool
 }
 
 func newGrep(p Params) (Job, error) {
-	strict, err := ParseStrict(p)
-	if err != nil {
+	if _, err := ParseStrict(p); err != nil { // grep has no malformed records
 		return nil, fmt.Errorf("grep: %w", err)
-	}
-	if p["pattern"] == "" {
-		return nil, fmt.Errorf("grep: missing --pattern")
 	}
 	re, err := regexp.Compile(p["pattern"])
 	if err != nil {
 		return nil, fmt.Errorf("grep: bad --pattern: %w", err)
 	}
-	g := &grep{re: re, strict: strict}
+	g := &grep{re: re}
 	prefix, complete := re.LiteralPrefix()
 	if !strings.ContainsRune(prefix, utf8.RuneError) { // U+FFFD also matches invalid bytes
 		g.prefix, g.complete = []byte(prefix), complete

@@ -117,7 +117,7 @@ type groupbyMapper struct {
 	j      *groupby
 	rows   *rowReader
 	keys   *keyTable
-	states []aggState // keys.size() * len(aggs)
+	states []aggState    // keys.size() * len(aggs)
 	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
 	spills spillFiles
 	st     Stats
@@ -174,7 +174,7 @@ func (m *groupbyMapper) spill() error {
 	if err := m.spills.write(m.writeRun); err != nil {
 		return err
 	}
-	m.keys.reset(initialSlots)
+	m.keys.reset()
 	m.states = m.states[:0]
 	return nil
 }

@@ -49,19 +49,19 @@ const initialSlots = 1 << 12
 
 func newKeyTable() *keyTable {
 	t := &keyTable{}
-	t.reset(initialSlots)
+	t.reset()
 	return t
 }
 
-// reset empties the table to the given number of slots, keeping the memory
-// of its entries and key bytes.
-func (t *keyTable) reset(slots int) {
-	if len(t.slots) != slots {
-		t.slots = make([]uint32, slots)
+// reset empties the table to initialSlots slots, keeping the memory of its
+// entries and key bytes.
+func (t *keyTable) reset() {
+	if len(t.slots) != initialSlots {
+		t.slots = make([]uint32, initialSlots)
 	} else {
 		clear(t.slots)
 	}
-	t.shift = uint(64 - bits.TrailingZeros(uint(slots)))
+	t.shift = uint(64 - bits.TrailingZeros(uint(initialSlots)))
 	t.ents, t.arena = t.ents[:0], t.arena[:0]
 }
 

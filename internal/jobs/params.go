@@ -62,8 +62,6 @@ var operators = []struct {
 // condition is a parsed --where 'COL OP VALUE' condition.
 type condition struct {
 	Column string
-	Op     string
-	Value  string
 
 	op    op
 	value []byte
@@ -80,9 +78,10 @@ func parseWhere(s string) (*condition, error) {
 		return nil, fmt.Errorf("--where %q: want 'COLUMN OP VALUE' with OP one of > >= < <= == !=", s)
 	}
 	w := &condition{}
+	var opText string
 	for _, o := range operators {
 		if strings.HasPrefix(s[at:], o.text) {
-			w.Op, w.op = o.text, o.op
+			opText, w.op = o.text, o.op
 			break
 		}
 	}
@@ -91,13 +90,12 @@ func parseWhere(s string) (*condition, error) {
 	}
 	w.Column = strings.TrimSpace(s[:at])
 	if w.Column == "" {
-		return nil, fmt.Errorf("--where %q: no column before %s", s, w.Op)
+		return nil, fmt.Errorf("--where %q: no column before %s", s, opText)
 	}
-	v := strings.TrimSpace(s[at+len(w.Op):])
+	v := strings.TrimSpace(s[at+len(opText):])
 	if n := len(v); n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n-1] == v[0] {
 		v = v[1 : n-1]
 	}
-	w.Value = v
 	w.value = []byte(v)
 	w.num, w.isNum = decimal.Parse(w.value)
 	return w, nil

@@ -98,6 +98,16 @@ func (d *decoder) header(h [headerSize]byte, magic string) error {
 	return nil
 }
 
+// atEnd checks that the partial ends here; what names the bytes if it does not.
+func (d *decoder) atEnd(what string) error {
+	if _, err := d.r.ReadByte(); err == nil {
+		return d.corrupt(what, nil)
+	} else if !errors.Is(err, io.EOF) {
+		return d.corrupt("read", err)
+	}
+	return nil
+}
+
 func (d *decoder) corrupt(what string, err error) error {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		// A read error of the underlying store, not corruption.
@@ -164,12 +174,7 @@ func (d *decoder) flag() (bool, error) {
 	case flagEntry:
 		return true, nil
 	case flagEnd:
-		if _, err := d.r.ReadByte(); err == nil {
-			return false, d.corrupt("bytes after the end marker", nil)
-		} else if !errors.Is(err, io.EOF) {
-			return false, d.corrupt("read", err)
-		}
-		return false, nil
+		return false, d.atEnd("bytes after the end marker")
 	}
 	return false, d.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
 }
@@ -295,10 +300,8 @@ func copyBlocks(d *decoder, w io.Writer, reframe *encoder) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := d.r.ReadByte(); err == nil {
-		return 0, d.corrupt("bytes after the row count", nil)
-	} else if !errors.Is(err, io.EOF) {
-		return 0, d.corrupt("read", err)
+	if err := d.atEnd("bytes after the row count"); err != nil {
+		return 0, err
 	}
 	return rows, nil
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"container/heap"
 	"fmt"
 	"io"
@@ -23,27 +24,23 @@ func init() {
 }
 
 type search struct {
-	terms  [][]byte // lower-case, distinct
-	k      int
-	strict bool
+	terms [][]byte // lower-case, distinct
+	k     int
 }
 
 func newSearch(p Params) (Job, error) {
-	strict, err := ParseStrict(p)
-	if err != nil {
+	if _, err := ParseStrict(p); err != nil { // search has no malformed records
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	terms := queryTerms(p["query"])
 	if len(terms) == 0 {
 		return nil, fmt.Errorf("search: --query has no terms")
 	}
-	k := 10
-	if v := p["k"]; v != "" {
-		if k, err = parseK(v); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
+	k, err := parseK(cmp.Or(p["k"], "10")) // the Param's default, for callers that leave it unset
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
 	}
-	return &search{terms: terms, k: k, strict: strict}, nil
+	return &search{terms: terms, k: k}, nil
 }
 
 // queryTerms splits a query on ASCII whitespace, lower-cases ASCII letters

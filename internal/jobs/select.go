@@ -41,9 +41,6 @@ func newSelect(p Params) (Job, error) {
 		return nil, fmt.Errorf("select: %w", err)
 	}
 	j.jsonl = format == formatJSONL
-	if p["columns"] == "" {
-		return nil, fmt.Errorf("select: missing --columns")
-	}
 	if j.columns, err = parseColumns("columns", p["columns"]); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}

@@ -29,12 +29,22 @@ func (s *spillFiles) write(produce func(w io.Writer) error) error {
 	return nil
 }
 
-func (s *spillFiles) create(produce func(w io.Writer) error) error {
+// newSpillFile creates a temporary file and unlinks it at once: it lives as
+// long as it is open, and nothing is left behind if the process dies.
+func newSpillFile() (*os.File, error) {
 	f, err := os.CreateTemp("", "scatter-spill-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name())
+	return f, nil
+}
+
+func (s *spillFiles) create(produce func(w io.Writer) error) error {
+	f, err := newSpillFile()
 	if err != nil {
 		return err
 	}
-	os.Remove(f.Name())
 	s.files = append(s.files, f)
 	bw := bufio.NewWriterSize(f, 256<<10)
 	if err := produce(bw); err != nil {
@@ -90,11 +100,10 @@ func (o *outBuffer) check() error {
 		return nil
 	}
 	if o.file == nil {
-		f, err := os.CreateTemp("", "scatter-spill-*")
+		f, err := newSpillFile()
 		if err != nil {
 			return fmt.Errorf("spill: %w", err)
 		}
-		os.Remove(f.Name())
 		o.file = f
 	}
 	if _, err := o.file.Write(o.buf); err != nil {

@@ -27,7 +27,6 @@ type rowReader struct {
 	idx      []int
 	nfields  int
 	resolved bool
-	source   string
 	fields   []csvline.Field
 
 	// JSONL
@@ -58,7 +57,6 @@ func (r *rowReader) startPart(p Part) error {
 	if r.jsonl {
 		return nil
 	}
-	r.source = p.Source
 	r.resolved = false
 	if p.Header == nil { // an empty object: no records will follow
 		return nil

@@ -15,28 +15,26 @@ func init() {
 		Name:    "wordcount",
 		Summary: "count words (runs of bytes other than space, \\t, \\n, \\r, \\v, \\f); output word<TAB>count per distinct word, sorted",
 		New: func(p Params) (Job, error) {
-			strict, err := ParseStrict(p)
-			if err != nil {
+			if _, err := ParseStrict(p); err != nil { // wordcount has no malformed records
 				return nil, fmt.Errorf("wordcount: %w", err)
 			}
-			return &wordcount{strict: strict}, nil
+			return &wordcount{}, nil
 		},
 	})
 }
 
-type wordcount struct{ strict bool }
+type wordcount struct{}
 
 func (*wordcount) NeedsHeader() bool { return false }
 
 func (j *wordcount) NewMapper() Mapper {
-	return &wordcountMapper{j: j, words: newKeyTable()}
+	return &wordcountMapper{words: newKeyTable()}
 }
 
 // wordcountMapper combines in a keyTable: one entry per distinct word, no
 // allocation per word. Past combineBudget it spills the table as a sorted run
 // and Finish merges the runs.
 type wordcountMapper struct {
-	j      *wordcount
 	words  *keyTable
 	batch  keyBatch
 	spills spillFiles
@@ -200,7 +198,7 @@ func (m *wordcountMapper) spill() error {
 	if err := m.spills.write(m.writeRun); err != nil {
 		return err
 	}
-	m.words.reset(initialSlots)
+	m.words.reset()
 	return nil
 }
 

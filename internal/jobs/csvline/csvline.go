@@ -143,14 +143,7 @@ func (f Field) Value(line, scratch []byte) (val, buf []byte) {
 
 // NeedsQuote reports whether v must be quoted in CSV output: it contains a
 // comma, a quote, "\r" or "\n".
-func NeedsQuote(v []byte) bool {
-	for _, c := range v {
-		if c == ',' || c == '"' || c == '\r' || c == '\n' {
-			return true
-		}
-	}
-	return false
-}
+func NeedsQuote(v []byte) bool { return bytes.ContainsAny(v, ",\"\r\n") }
 
 // AppendField appends v to dst as one CSV field, quoted (with doubled quotes)
 // only when NeedsQuote(v).

@@ -169,9 +169,13 @@ func checkLine(t *testing.T, line []byte) {
 		if _, col := cr.FieldPos(i); string(v) != rec[i] || f.Start != col-1 {
 			t.Fatalf("%q field %d: %q at %d, encoding/csv %q at %d", line, i, v, f.Start, rec[i], col-1)
 		}
-		again, err := Split(nil, AppendField(nil, v))
+		written := AppendField(nil, v)
+		again, err := Split(nil, written)
 		if err != nil || len(again) != 1 {
 			t.Fatalf("%q does not round-trip: %v", v, err)
+		}
+		if back, _ := again[0].Value(written, nil); !bytes.Equal(back, v) {
+			t.Fatalf("%q written as %q reads back as %q", v, written, back)
 		}
 	}
 }

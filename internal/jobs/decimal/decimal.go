@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"strconv"
 )
 
 // MaxExponent bounds the exponent of a parsed number: a text whose exponent is
@@ -268,16 +269,7 @@ func (d Dec) Append(dst []byte) []byte {
 			neg = true
 			u = uint64(-d.small) // also right for MinInt64
 		}
-		i := len(buf)
-		for {
-			i--
-			buf[i] = byte('0' + u%10)
-			u /= 10
-			if u == 0 {
-				break
-			}
-		}
-		digits = buf[i:]
+		digits = strconv.AppendUint(buf[:0], u, 10)
 	} else {
 		neg = d.big.Sign() < 0
 		digits = new(big.Int).Abs(d.big).Append(nil, 10)
