@@ -73,7 +73,8 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	}
 	objs, err := plan.Resolve(ctx, s.Store, spec.Inputs)
 	if err != nil {
-		if isTransient(err) {
+		var ie *plan.InputError
+		if !errors.As(err, &ie) {
 			return pipeline.PlanInput{}, sub, upstream("resolve inputs: %v", err)
 		}
 		return pipeline.PlanInput{}, sub, badRequest("%v", err)
@@ -176,14 +177,3 @@ func (s *Service) checkOutput(out string) error {
 	return nil
 }
 
-// isTransient reports whether a resolve error looks worth retrying rather than a bad input.
-func isTransient(err error) bool {
-	if errors.Is(err, blob.ErrNotFound) {
-		return false
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "StatusCode: 5") || strings.Contains(msg, "SlowDown") || strings.Contains(msg, "connection refused")
-}

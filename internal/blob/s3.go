@@ -180,6 +180,21 @@ func (s *S3) mapErr(err error) error {
 	return err
 }
 
+// Permanent reports whether a store error is the caller's fault, which no
+// retry mends: the object or bucket does not exist, or S3 refused the request
+// with a 4xx other than 408 (timeout) and 429 (throttling), such as 403.
+// Anything else (5xx, SlowDown, a reset connection, a timeout) may pass.
+func Permanent(err error) bool {
+	if errors.Is(err, ErrNotFound) {
+		return true
+	}
+	code, status := apiCode(err)
+	if code == "SlowDown" || code == "RequestTimeout" {
+		return false
+	}
+	return status >= 400 && status < 500 && status != 408 && status != 429
+}
+
 // apiCode returns the error code and HTTP status of an S3 error ("" and 0 when absent).
 func apiCode(err error) (code string, status int) {
 	var apiErr smithy.APIError

@@ -110,7 +110,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	objs, err := plan.Resolve(ctx, h.Store, in.Inputs)
 	if err != nil {
 		var ie *plan.InputError
-		if errors.As(err, &ie) && !isTransient(err) {
+		if errors.As(err, &ie) {
 			return PlanOutput{}, inputErrorf("plan: %v", err)
 		}
 		return PlanOutput{}, retryable("plan: %v", err)
@@ -202,12 +202,6 @@ const (
 // MapTimeout is the TimeoutSeconds of a mapper attempt over a chunk of n bytes.
 func MapTimeout(n int64) int {
 	return int(min(mapTimeoutMax, mapTimeoutFloor+n/int64(mapSlowestRate)))
-}
-
-// isTransient reports whether err looks like a failure worth retrying rather
-// than a bad input (a missing object is not transient).
-func isTransient(err error) bool {
-	return !errors.Is(err, blob.ErrNotFound) && (errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "StatusCode: 5"))
 }
 
 func (in MapInput) validate() error {

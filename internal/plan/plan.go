@@ -125,7 +125,7 @@ func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, er
 		if strings.HasSuffix(src, "/") {
 			infos, err := store.List(ctx, src)
 			if err != nil {
-				return nil, &InputError{Input: src, Err: err}
+				return nil, storeError(src, err)
 			}
 			var objs []Object
 			for _, in := range infos {
@@ -141,7 +141,7 @@ func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, er
 		}
 		in, err := store.Stat(ctx, src)
 		if err != nil {
-			return nil, &InputError{Input: src, Err: err}
+			return nil, storeError(src, err)
 		}
 		return []Object{{Source: src, URL: src, Size: in.Size, ETag: in.ETag}}, nil
 	}
@@ -181,6 +181,15 @@ func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, er
 	}
 	sort.Slice(objs, func(i, j int) bool { return objs[i].URL < objs[j].URL })
 	return objs, nil
+}
+
+// storeError is an InputError when the store's failure is the input's fault
+// (blob.Permanent); otherwise it is a plain error, worth another try.
+func storeError(src string, err error) error {
+	if blob.Permanent(err) {
+		return &InputError{Input: src, Err: err}
+	}
+	return fmt.Errorf("input %s: %w", src, err)
 }
 
 func localObject(source, path string, fi fs.FileInfo) Object {

@@ -51,7 +51,7 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 	objs, err := plan.Resolve(ctx, store, inputs)
 	if err != nil {
 		var ie *plan.InputError
-		if errors.As(err, &ie) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		if errors.As(err, &ie) {
 			return Query{}, &PlanError{Err: err}
 		}
 		return Query{}, err
