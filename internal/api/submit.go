@@ -176,4 +176,3 @@ func (s *Service) checkOutput(out string) error {
 	}
 	return nil
 }
-

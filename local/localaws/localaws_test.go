@@ -30,8 +30,8 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/motoserver"
 	"github.com/scattergather/scattergather/internal/pipeline"
-	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/asl"
+	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/localaws"
 	"github.com/scattergather/scattergather/statemachine"
 )
