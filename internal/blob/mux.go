@@ -196,8 +196,7 @@ func (m *Mux) Delete(ctx context.Context, loc string) error {
 var _ Composer = (*Mux)(nil)
 
 // Compose writes the object at loc from pieces when the bucket's Store is a
-// Composer and every piece's source is an s3:// location; otherwise it
-// returns an error wrapping ErrCannotCompose.
+// Composer; otherwise it returns an error wrapping ErrCannotCompose.
 func (m *Mux) Compose(ctx context.Context, loc string, pieces []Piece) (ComposeStats, error) {
 	s, key, err := m.route(loc)
 	if err != nil {
@@ -207,10 +206,5 @@ func (m *Mux) Compose(ctx context.Context, loc string, pieces []Piece) (ComposeS
 	if !ok {
 		return ComposeStats{}, fmt.Errorf("compose %s: %w", loc, ErrCannotCompose)
 	}
-	for _, p := range pieces {
-		if p.Source != "" && !IsS3(p.Source) {
-			return ComposeStats{}, fmt.Errorf("compose %s from %s: %w", loc, p.Source, ErrCannotCompose)
-		}
-	}
-	return c.Compose(ctx, key, pieces)
+	return c.Compose(ctx, key, pieces) // it refuses a source it cannot copy from
 }

@@ -72,7 +72,7 @@ func (s *S3) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser,
 	in := &s3.GetObjectInput{Bucket: &s.bucket, Key: &key}
 	switch {
 	case n > 0 && n <= math.MaxInt64-off:
-		in.Range = aws.String("bytes=" + strconv.FormatInt(off, 10) + "-" + strconv.FormatInt(off+n-1, 10))
+		in.Range = byteRange(off, n)
 	case off > 0:
 		in.Range = aws.String("bytes=" + strconv.FormatInt(off, 10) + "-")
 	}

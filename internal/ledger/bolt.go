@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync/atomic"
 	"time"
 
@@ -236,8 +235,7 @@ func (b *Bolt) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Chunk < out[j].Chunk })
-	return out, nil
+	return out, nil // chunk keys are big-endian indexes: bbolt iterates them in order
 }
 
 // Finish moves a RUNNING job to status; see Ledger.Finish.

@@ -37,26 +37,40 @@ func (h *Handler) assemble(ctx context.Context, job jobs.Job, keys []string, out
 			return nil, 0, nil
 		}
 	}
+	// The sizes first: without a partial of MinPartSize there is nothing to
+	// copy, and the output is streamed without reading any block lengths.
+	sizes := make([]int64, len(keys))
+	large := false
+	err := eachPartial(keys, func(i int, k string) error {
+		info, err := h.Store.Stat(ctx, k)
+		if errors.Is(err, blob.ErrNotFound) {
+			return inputErrorf("gather: partial %s is missing from the store", k)
+		} else if err != nil {
+			return retryable("gather: stat partial %s: %v", k, err)
+		}
+		sizes[i] = info.Size
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, n := range sizes {
+		large = large || n >= blob.MinPartSize
+	}
+	if !large {
+		return nil, 0, nil
+	}
 	ranges := make([][]jobs.Range, len(keys))
 	rows := make([]int64, len(keys))
-	var g errgroup.Group
-	g.SetLimit(openParallel)
-	for i, k := range keys {
-		g.Go(func() error {
-			info, err := h.Store.Stat(ctx, k)
-			if errors.Is(err, blob.ErrNotFound) {
-				return inputErrorf("gather: partial %s is missing from the store", k)
-			} else if err != nil {
-				return retryable("gather: stat partial %s: %v", k, err)
-			}
-			ranges[i], rows[i], err = c.OutputRanges(&storeReaderAt{ctx: ctx, store: h.Store, key: k}, info.Size, i)
-			if err != nil {
-				return retryable("gather: read partial %s: %v", k, err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err = eachPartial(keys, func(i int, k string) error {
+		var err error
+		ranges[i], rows[i], err = c.OutputRanges(&storeReaderAt{ctx: ctx, store: h.Store, key: k}, sizes[i], i)
+		if err != nil {
+			return retryable("gather: read partial %s: %v", k, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	pieces := []blob.Piece{{Data: c.OutputPrefix()}}
@@ -81,6 +95,17 @@ func (h *Handler) assemble(ctx context.Context, job jobs.Job, keys []string, out
 		return nil, 0, retryable("write %s: %v", output, err)
 	}
 	return &Assembly{ComposeStats: st, Ranges: len(pieces) - 1}, n, nil
+}
+
+// eachPartial calls fn for every partial, openParallel at a time, and
+// returns the first error.
+func eachPartial(keys []string, fn func(i int, key string) error) error {
+	var g errgroup.Group
+	g.SetLimit(openParallel)
+	for i, k := range keys {
+		g.Go(func() error { return fn(i, k) })
+	}
+	return g.Wait()
 }
 
 // storeReaderAt reads an object of the store with one ranged read per call.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 )
 
 // ChunkFailure is what a mapper that failed for good (bad input, a malformed
@@ -39,8 +38,7 @@ func (h *Handler) firstChunkFailure(ctx context.Context, jobID string) (ChunkFai
 	if err != nil || len(infos) == 0 {
 		return ChunkFailure{}, false
 	}
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Key < infos[j].Key })
-	rc, err := h.Store.Open(ctx, infos[0].Key, 0, -1)
+	rc, err := h.Store.Open(ctx, infos[0].Key, 0, -1) // List sorts by key: the lowest chunk first
 	if err != nil {
 		return ChunkFailure{}, false
 	}

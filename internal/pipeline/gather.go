@@ -15,7 +15,6 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
-	"golang.org/x/sync/errgroup"
 )
 
 // Summary is the job summary written beside the final output.
@@ -397,13 +396,14 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 			msg = fmt.Sprintf("chunk %d failed: %s: %s", first.Chunk, first.ErrorType, first.ErrorMessage)
 		}
 	}
-	j, err := h.Ledger.Finish(ctx, in.JobID, ledger.Failed, "", msg)
+	_, err := h.Ledger.Finish(ctx, in.JobID, ledger.Failed, "", msg)
 	switch {
 	case errors.Is(err, ledger.ErrNotFound):
 		h.log().WarnContext(ctx, "failure of a job the ledger does not know", "jobId", in.JobID, "error", msg)
 		return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
 	case errors.Is(err, ledger.ErrConflict):
-		return GatherOutput{JobID: in.JobID, Status: string(j.Status)}, nil
+		// Only a job that succeeded conflicts with finishing it as failed.
+		return GatherOutput{JobID: in.JobID, Status: string(ledger.Succeeded)}, nil
 	case err != nil:
 		return GatherOutput{}, retryable("record failure of %s: %v", in.JobID, err)
 	}
@@ -439,22 +439,18 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 			}
 		}
 	}()
-	var g errgroup.Group
-	g.SetLimit(openParallel)
-	for i, k := range keys {
-		g.Go(func() error {
-			// ctx, not a group context: the readers outlive the group.
-			rc, err := h.Store.Open(ctx, k, 0, -1)
-			if errors.Is(err, blob.ErrNotFound) {
-				return inputErrorf("gather: partial %s is missing from the store", k)
-			} else if err != nil {
-				return retryable("gather: open partial %s: %v", k, err)
-			}
-			rcs[i] = rc
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := eachPartial(keys, func(i int, k string) error {
+		// ctx, not a group context: the readers outlive the group.
+		rc, err := h.Store.Open(ctx, k, 0, -1)
+		if errors.Is(err, blob.ErrNotFound) {
+			return inputErrorf("gather: partial %s is missing from the store", k)
+		} else if err != nil {
+			return retryable("gather: open partial %s: %v", k, err)
+		}
+		rcs[i] = rc
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	readers := make([]io.Reader, len(keys))

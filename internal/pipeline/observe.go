@@ -337,7 +337,7 @@ type Observed struct {
 // observe fills the summary's Observed fields from the job's attempt records, the gather in
 // progress included; a listing that fails leaves them partial, never fails the gather.
 func (h *Handler) observe(ctx context.Context, in GatherInput, rec *attemptRec, sum *Summary) {
-	rec.a.JobID, rec.work, rec.sum = in.JobID, in.Work, sum
+	rec.sum = sum // beginAttempt set its job and work area
 	if info, err := h.Store.Stat(ctx, in.Output); err == nil {
 		sum.BytesOut = info.Size
 	}
