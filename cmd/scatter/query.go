@@ -53,6 +53,8 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
 	case *maxFanOut < 1:
 		return usageError{fmt.Sprintf("--max-fan-out %d: want at least 1", *maxFanOut)}
+	case *retries < 0:
+		return usageError{fmt.Sprintf("--retries %d: want 0 or more", *retries)}
 	}
 	size, err := parseChunkSize(*chunkSize)
 	if err != nil {
@@ -84,24 +86,9 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		h.Store = faults.Store{Store: mux, F: fset}
 	}
 
-	q, err := query.Plan(ctx, mux, sub.job, params, sub.inputs, size, *maxFanOut)
+	q, err := query.Plan(ctx, mux, sub.job, params, sub.inputs, *output, size, *maxFanOut)
 	if err != nil {
 		return err
-	}
-	for _, c := range q.Chunks {
-		for _, p := range c.Parts {
-			if p.URL == *output {
-				return fmt.Errorf("--output %s would overwrite input %s", *output, p.Source)
-			}
-		}
-	}
-	if c := codec.Of(*output); c != "" {
-		if _, err := codec.Writer(c, io.Discard); err != nil {
-			return fmt.Errorf("--output %s: %v", *output, err)
-		}
-	}
-	if *retries < 0 {
-		return usageError{fmt.Sprintf("--retries %d: want 0 or more", *retries)}
 	}
 	opts := query.Options{
 		Deadline: *deadline, AllowPartial: *allowPartial, Hedge: *hedge, HedgeFloor: *hedgeFloor,

@@ -89,7 +89,7 @@ func TestQueryMatchesRun(t *testing.T) {
 func slowSeed(t *testing.T, spec string, job string, inputs []string, chunkSize int64, slow int) (seed uint64, chunks int) {
 	t.Helper()
 	_, p := params(t, []string{"--job", job})
-	q, err := query.Plan(context.Background(), blob.NewMux(nil), job, p, inputs, chunkSize, 0)
+	q, err := query.Plan(context.Background(), blob.NewMux(nil), job, p, inputs, "", chunkSize, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
@@ -50,7 +51,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *htmlOut != "" {
-		if err := writeReport(*htmlOut, d); err != nil {
+		if err := writeReport(ctx, *htmlOut, d); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "scatter: report of %s (%d attempts) written to %s\n", id, len(d.Attempts), *htmlOut)
@@ -90,29 +91,15 @@ func loadLocalReport(ctx context.Context, stateDir string, ro *remoteOptions, id
 	return jobreport.Load(ctx, local.Store, local.Ledger, engine.WorkBucket, id)
 }
 
-// writeReport renders d into path atomically: a reader never sees half a page.
-func writeReport(path string, d *jobreport.Data) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
-	if err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := jobreport.Render(tmp, d); err != nil {
-		tmp.Close()
+// writeReport renders d into path atomically (the store's local Put: a
+// synced temporary file renamed over path), so a reader never sees half a page.
+func writeReport(ctx context.Context, path string, d *jobreport.Data) error {
+	var page bytes.Buffer
+	if err := jobreport.Render(&page, d); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write report %s: %w", path, errors.Unwrap(err))
+	if err := blob.NewMux(nil).Put(ctx, path, &page); err != nil {
+		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }

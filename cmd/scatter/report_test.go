@@ -85,7 +85,7 @@ func listLocalAttempts(t *testing.T, state, id string) ([]pipeline.Attempt, erro
 		return nil, err
 	}
 	defer local.Close()
-	return pipeline.ListAttempts(context.Background(), local.Store, "s3://"+engine.WorkBucket+"/jobs/"+id+"/", false)
+	return pipeline.ListAttempts(context.Background(), local.Store, pipeline.WorkArea(engine.WorkBucket, id), false)
 }
 
 // chromium finds Debian's chromium; on CI, as root, it installs it when it is missing. It

@@ -153,7 +153,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	if chunkSize == 0 {
 		chunkSize = s.DefaultChunkSize
 	}
-	q, err := query.Plan(ctx, s.Store, spec.Job, spec.Params, spec.Inputs, chunkSize, MaxQueryFanOut)
+	q, err := query.Plan(ctx, s.Store, spec.Job, spec.Params, spec.Inputs, "", chunkSize, MaxQueryFanOut)
 	var pe *query.PlanError
 	switch {
 	case errors.As(err, &pe):

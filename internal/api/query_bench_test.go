@@ -20,7 +20,7 @@ func BenchmarkQueryLatency(b *testing.B) {
 	w := newQueryWorld(b)
 	want := w.run("wordcount", jobs.Params{}, w.text)
 	chunk := (int64(len(w.inputs[w.text])) + 63) / 64 // 64 chunks
-	q, err := query.Plan(context.Background(), w.mux, "wordcount", jobs.Params{}, []string{w.text}, chunk, 0)
+	q, err := query.Plan(context.Background(), w.mux, "wordcount", jobs.Params{}, []string{w.text}, "", chunk, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -254,7 +254,7 @@ func TestQueryThroughLambda(t *testing.T) {
 	// Stragglers: the same seed makes the same two first sends slow in the binary.
 	const spec = "mapper.slow=0.05"
 	want := w.run("wordcount", jobs.Params{}, w.text)
-	q, err := query.Plan(context.Background(), w.mux, "wordcount", jobs.Params{}, []string{w.text}, 3<<10, 0)
+	q, err := query.Plan(context.Background(), w.mux, "wordcount", jobs.Params{}, []string{w.text}, "", 3<<10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

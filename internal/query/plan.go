@@ -33,14 +33,12 @@ type PlanError struct{ Err error }
 func (e *PlanError) Error() string { return e.Err.Error() }
 func (e *PlanError) Unwrap() error { return e.Err }
 
-// Plan validates the job, resolves the inputs and cuts them into chunks with the
-// batch planner. maxFanOut <= 0 means DefaultMaxFanOut; chunkSize <= 0 the planner's default.
-func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params, inputs []string, chunkSize int64, maxFanOut int) (Query, error) {
+// Plan validates the job, resolves the inputs, checks the output (if any; see
+// plan.CheckOutput) and cuts the inputs into chunks with the batch planner.
+// maxFanOut <= 0 means DefaultMaxFanOut; chunkSize <= 0 the planner's default.
+func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params, inputs []string, output string, chunkSize int64, maxFanOut int) (Query, error) {
 	if _, err := jobs.New(job, params); err != nil {
 		return Query{}, &PlanError{Err: err}
-	}
-	if len(inputs) == 0 {
-		return Query{}, &PlanError{Err: errors.New("no input given")}
 	}
 	if chunkSize <= 0 {
 		chunkSize = plan.DefaultChunkSize
@@ -55,6 +53,9 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 			return Query{}, &PlanError{Err: err}
 		}
 		return Query{}, err
+	}
+	if err := plan.CheckOutput(objs, output); err != nil {
+		return Query{}, &PlanError{Err: err}
 	}
 	chunks := plan.Split(objs, chunkSize)
 	if len(chunks) > maxFanOut {
