@@ -9,14 +9,16 @@
 # with "TypeError: cannot pickle '_thread.RLock' object" (HTTP 500). Jobs run concurrently,
 # so the snapshot here leaves the executions out and shares the backend; everything else
 # about the state machine is copied as before.
+#
+# A patch that no longer applies (a moto upgrade moved what it replaces) stops the server
+# with a message naming it, rather than leaving the tests to meet moto's defects again.
 import copy
+import os
+import sys
 
 
 def _patch():
-    try:
-        from moto.stepfunctions.models import StateMachine
-    except ImportError:  # moto missing: the server itself reports it
-        return
+    from moto.stepfunctions.models import StateMachine
 
     shared = ("backend",)
     empty = ("executions",)
@@ -43,24 +45,21 @@ def _patch():
 # items are done: the run fails when more items failed than the count tolerates and a larger
 # share than the percentage tolerates (AWS, which knows which field is set, fails on either).
 def _patch_tolerated_failures():
-    try:
-        from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
-        from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-            FailureEvent,
-            FailureEventException,
-        )
-        from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-            StatesErrorName,
-        )
-        from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-            StatesErrorNameType,
-        )
-        from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
-            DistributedIterationComponent,
-        )
-        from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-    except ImportError:
-        return
+    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     map_run = DistributedIterationComponent._map_run
 
@@ -96,10 +95,7 @@ def _patch_tolerated_failures():
 # (two "first" commits; a job opened twice counted as two runs). DynamoDB makes each
 # conditional write atomic; so does this, by running the item writes one at a time.
 def _patch_dynamodb_atomic_writes():
-    try:
-        from moto.dynamodb.models import DynamoDBBackend
-    except ImportError:
-        return
+    from moto.dynamodb.models import DynamoDBBackend
     import functools
     import threading
 
@@ -114,11 +110,21 @@ def _patch_dynamodb_atomic_writes():
         return write
 
     for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        fn = getattr(DynamoDBBackend, name, None)
-        if fn is not None:
-            setattr(DynamoDBBackend, name, locked(fn))
+        setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
 
 
-_patch()
-_patch_tolerated_failures()
-_patch_dynamodb_atomic_writes()
+def _apply():
+    try:
+        import moto
+    except ImportError:  # moto missing: the server itself reports it
+        return
+    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes):
+        try:
+            patch()
+        except Exception as e:  # site.py would print and go on without the patch
+            sys.stderr.write(f"scattergather: moto {getattr(moto, '__version__', '?')}: {patch.__name__} no longer applies: {e!r}\n")
+            sys.stderr.flush()
+            os._exit(3)
+
+
+_apply()
