@@ -14,9 +14,6 @@ import (
 
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/awsrun"
-	"github.com/scattergather/scattergather/internal/awsx"
-	"github.com/scattergather/scattergather/internal/blob"
-	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/query"
 )
 
@@ -27,22 +24,20 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	endpoint := os.Getenv(awsrun.EnvEndpoint)
-	awsCfg, err := awsx.Config(context.Background(), endpoint, "")
+	c, err := awsrun.NewClients(context.Background(), "api", cfg.Table)
 	if err != nil {
-		log.Error("init: aws config", "err", err)
+		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	s3c := awsx.S3Client(awsCfg, endpoint)
 	svc := &api.Service{
 		Config:  cfg,
-		Starter: sfn.NewFromConfig(awsCfg),
-		Ledger:  ledger.NewDynamo(awsx.DynamoClient(awsCfg), cfg.Table),
-		Store:   blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil }),
+		Starter: sfn.NewFromConfig(c.Config),
+		Ledger:  c.Ledger,
+		Store:   c.Store,
 		Log:     log,
 	}
 	if fn := os.Getenv(api.EnvMapperFunction); fn != "" {
-		svc.Mapper = &query.Lambda{Client: awslambda.NewFromConfig(awsCfg), Function: fn, Store: svc.Store}
+		svc.Mapper = &query.Lambda{Client: awslambda.NewFromConfig(c.Config), Function: fn, Store: svc.Store}
 	}
 	slog.SetDefault(log)
 	lambda.Start(svc.Handle)

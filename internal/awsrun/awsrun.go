@@ -3,6 +3,7 @@ package awsrun
 import (
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"log/slog"
 	"os"
 	"strconv"
@@ -66,22 +67,43 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 			}
 		}
 	}
+	c, err := NewClients(ctx, function, os.Getenv(EnvTable))
+	if err != nil {
+		return nil, err
+	}
+	h.Store, h.Ledger, h.Faults = c.Store, c.Ledger, c.Faults
+	return h, nil
+}
+
+// Clients are a function's AWS configuration, store and ledger, with the
+// faults of its environment (SCATTER_FAULTS) injected into both.
+type Clients struct {
+	Config aws.Config
+	Store  blob.Store
+	Ledger ledger.Ledger
+	Faults *faults.Set // nil without SCATTER_FAULTS
+}
+
+// NewClients builds a function's Clients from its environment: the endpoint
+// (SCATTER_ENDPOINT, for a local AWS), the ledger's table and the faults.
+func NewClients(ctx context.Context, function, table string) (Clients, error) {
 	endpoint := os.Getenv(EnvEndpoint)
 	cfg, err := awsx.Config(ctx, endpoint, "")
 	if err != nil {
-		return nil, fmt.Errorf("%s: aws config: %w", function, err)
+		return Clients{}, fmt.Errorf("%s: aws config: %w", function, err)
 	}
 	s3c := awsx.S3Client(cfg, endpoint)
-	h.Store = blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil })
-	h.Ledger = ledger.NewDynamo(awsx.DynamoClient(cfg), os.Getenv(EnvTable))
-	fs, err := faults.FromEnv()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", function, err)
+	c := Clients{
+		Config: cfg,
+		Store:  blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil }),
+		Ledger: ledger.NewDynamo(awsx.DynamoClient(cfg), table),
 	}
-	if fs != nil {
-		h.Faults = fs
-		h.Store = faults.Store{Store: h.Store, F: fs}
-		h.Ledger = faults.Ledger{Ledger: h.Ledger, F: fs}
+	if c.Faults, err = faults.FromEnv(); err != nil {
+		return Clients{}, fmt.Errorf("%s: %w", function, err)
 	}
-	return h, nil
+	if c.Faults != nil {
+		c.Store = faults.Store{Store: c.Store, F: c.Faults}
+		c.Ledger = faults.Ledger{Ledger: c.Ledger, F: c.Faults}
+	}
+	return c, nil
 }
