@@ -239,26 +239,35 @@ type suite struct {
 	run  func(e *suiteEnv) (ms []Measure, mapper *Measure, err error)
 }
 
-// timed runs argv reps times (stdout to outFile, or discarded) and returns the measure.
-func (e *suiteEnv) timed(job, tool string, argv []string, env []string, outFile string) (Measure, error) {
+// timed runs argv reps times (stdout to outFile, or discarded) and returns the
+// measure; prepare, when set, runs before each repetition, off the clock.
+func (e *suiteEnv) timed(job, tool string, argv []string, env []string, outFile string, prepare func() error) (Measure, error) {
 	m := Measure{Job: job, Tool: tool, Command: strings.Join(argv, " "), Bytes: e.size}
 	var cpu []float64
 	for r := 0; r < e.c.reps; r++ {
+		if prepare != nil {
+			if err := prepare(); err != nil {
+				return m, err
+			}
+		}
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = append(os.Environ(), env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
+		var f *os.File
 		if outFile != "" {
-			f, err := os.Create(outFile)
-			if err != nil {
+			var err error
+			if f, err = os.Create(outFile); err != nil {
 				return m, err
 			}
 			cmd.Stdout = f
-			defer f.Close()
 		}
 		start := time.Now()
 		err := cmd.Run()
 		secs := time.Since(start).Seconds()
+		if f != nil {
+			f.Close()
+		}
 		if err != nil && !(tool == "grep -E" && cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 1) {
 			return m, fmt.Errorf("%s: %v: %s", m.Command, err, strings.TrimSpace(stderr.String()))
 		}
@@ -287,12 +296,13 @@ func (e *suiteEnv) scatter(job string, jobArgs []string, extra ...string) (Measu
 	argv := append([]string{e.c.scatter, "run", "--job", job, "--input", e.input, "--output", out,
 		"--chunk-size", e.c.chunkSize, "--json"}, jobArgs...)
 	argv = append(argv, extra...)
-	body := fmt.Sprintf("#!/bin/sh\nrm -rf %q\nexec %s --state-dir %q\n", e.work+"/state", shellJoin(argv), e.work+"/state")
+	state := e.work + "/state"
+	body := fmt.Sprintf("#!/bin/sh\nexec %s --state-dir %q\n", shellJoin(argv), state)
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		return Measure{}, "", summary{}, err
 	}
 	jsonOut := filepath.Join(e.work, "summary.json")
-	m, err := e.timed(job, "scatter", []string{script}, nil, jsonOut)
+	m, err := e.timed(job, "scatter", []string{script}, nil, jsonOut, func() error { return os.RemoveAll(state) })
 	m.Command = shellJoin(argv)
 	if err != nil {
 		return m, "", summary{}, err
@@ -378,7 +388,7 @@ func benchWordcount(e *suiteEnv) ([]Measure, *Measure, error) {
 	}
 	ms := []Measure{sm}
 	wcOut := filepath.Join(e.work, "wc.out")
-	wm, err := e.timed("wordcount", "wc -w", []string{"wc", "-w", e.input}, []string{"LC_ALL=C"}, wcOut)
+	wm, err := e.timed("wordcount", "wc -w", []string{"wc", "-w", e.input}, []string{"LC_ALL=C"}, wcOut, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -392,7 +402,7 @@ func benchWordcount(e *suiteEnv) ([]Measure, *Measure, error) {
 	if lookPath("mawk") {
 		awkOut := filepath.Join(e.work, "mawk.out")
 		prog := `{for(i=1;i<=NF;i++)c[$i]++} END{for(w in c)print w "\t" c[w]}`
-		am, err := e.timed("wordcount", "mawk", []string{"mawk", prog, e.input}, []string{"LC_ALL=C"}, awkOut)
+		am, err := e.timed("wordcount", "mawk", []string{"mawk", prog, e.input}, []string{"LC_ALL=C"}, awkOut, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -441,7 +451,7 @@ func benchGrep(e *suiteEnv) ([]Measure, *Measure, error) {
 		return nil, nil, err
 	}
 	grepOut := filepath.Join(e.work, "grep.out")
-	gm, err := e.timed("grep", "grep -E", []string{"grep", "-E", grepPattern, e.input}, []string{"LC_ALL=C"}, grepOut)
+	gm, err := e.timed("grep", "grep -E", []string{"grep", "-E", grepPattern, e.input}, []string{"LC_ALL=C"}, grepOut, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -548,7 +558,7 @@ func csvSum(path string) (rows int64, total float64, err error) {
 
 // duck times a DuckDB query in a child process of this binary (so its peak RSS is its own).
 func (e *suiteEnv) duck(job, sql string) (Measure, error) {
-	m, err := e.timed(job, "duckdb 2 threads", []string{e.self, "duckdb", "--threads", "2", "--sql", sql}, nil, "")
+	m, err := e.timed(job, "duckdb 2 threads", []string{e.self, "duckdb", "--threads", "2", "--sql", sql}, nil, "", nil)
 	if err != nil && errors.Is(err, exec.ErrNotFound) {
 		return m, fmt.Errorf("duckdb runner: %w", err)
 	}
