@@ -3,10 +3,12 @@ package deploy_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -631,14 +633,7 @@ func checkOutputs(tmpl *deploy.Template, s stack) []string {
 	return problems
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func readRepoFile(t testing.TB, name string) []byte {
 	t.Helper()
@@ -722,18 +717,7 @@ func TestTemplateAgreesWithCode(t *testing.T) {
 	})
 }
 
-func uniqueSorted(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func uniqueSorted(s []string) []string { return slices.Compact(slices.Sorted(slices.Values(s))) }
 
 // TestCheckFailsWhenBroken proves the agreement check can fail: each edit of a parsed copy
 // of the template (or of the definition) is reported.

@@ -103,7 +103,8 @@ func run(m *testing.M) (int, error) {
 		ExtraEnv: map[string]string{awsrun.EnvFanIn: strconv.Itoa(fanIn)},
 	})
 	if err != nil {
-		return 0, fmt.Errorf("the integration tier needs python3 with moto (%s): %w", motoserver.Install, err)
+		// Up names what is missing (python3, moto, a bootstrap) in err.
+		return 0, fmt.Errorf("start the local AWS (python3 with moto: %s; the Lambda bootstraps from make build-local): %w", motoserver.Install, err)
 	}
 	code := m.Run()
 	if err := stack.Close(); err != nil {
