@@ -116,11 +116,8 @@ func TreeLevels(chunks, fanIn int) int {
 	if fanIn < 2 {
 		fanIn = DefaultFanIn
 	}
-	level := 0
-	for LevelPartials(chunks, fanIn, level) > fanIn {
-		level++
-	}
-	return level
+	levels, _, _, _, _ := plan.GatherTree(int64(chunks), int64(fanIn))
+	return int(levels)
 }
 
 // TreeKey is the location of the intermediate partial of group of the level
@@ -423,10 +420,8 @@ func CauseMessage(cause string) string {
 	return cause
 }
 
-// openParallel is how many partials withPartials opens at once: on S3 each
-// open waits for a first byte, and a reducer of hundreds of partials would
-// otherwise spend seconds in that latency alone.
-const openParallel = 32
+// openParallel is how many partials a reducer opens or reads at once.
+const openParallel = plan.ReducerOpens
 
 // withPartials opens every partial (openParallel at a time), calls fn with
 // buffered readers in order, and closes them.

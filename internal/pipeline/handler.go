@@ -25,7 +25,7 @@ import (
 
 // DefaultFanIn is how many partials one gather step merges at once; more are
 // merged in a tree of intermediate partials.
-const DefaultFanIn = 256
+const DefaultFanIn = plan.DefaultGatherFanIn
 
 // MaxTreeGroups bounds the groups of one level of the gather tree (the items of
 // the state machine's MergeLevel, ~100 bytes of result each): the plan raises

@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/metrics"
+	"github.com/scattergather/scattergather/internal/plan"
 )
 
 // The phases of a job, as attempt records and the summary name them.
@@ -395,7 +396,7 @@ func SummarizePhases(atts []Attempt) map[string]PhaseSummary {
 //     transition per mapper attempt in it.
 //   - DynamoDB: per run, Open and Finish (2 writes); per mapper attempt one read of the
 //     chunk's commit and, unless it found the commit, one conditional write; per gather
-//     attempt one job read and the chunk query (4 KB per read unit, ~512 bytes an item);
+//     attempt one job read and the chunk query (4 KB per read unit, plan.CommitItemBytes an item);
 //     the same for the first PlanLevel, and one chunk query per group merged at level 0.
 //   - S3: per mapper attempt one GET per part (one per chunk assumed) and two PUTs (partial
 //     and attempt record); the plan's manifest, input stats and listings; the ItemReader's
@@ -439,7 +440,7 @@ func EstimateUsage(atts []Attempt, sum *Summary) metrics.Usage {
 		}
 		merges += n
 	}
-	queryUnits := max((chunks*512+4095)/4096, 1)
+	queryUnits := max((chunks*plan.CommitItemBytes+4095)/4096, 1)
 	u.LambdaGBSeconds = float64(int64(u.LambdaGBSeconds*1e6)) / 1e6
 	// The tree: a PlanLevel per level and the last, a MergeGroup per merge.
 	u.LambdaRequests = plans + maps + gathers + levels + 1 + merges

@@ -45,14 +45,15 @@ type EstimateInput struct {
 	FanIn int
 }
 
-// DefaultGatherFanIn is the template's GatherFanIn default (pipeline.DefaultFanIn).
+// DefaultGatherFanIn is how many partials one gather step merges at once, the
+// template's GatherFanIn default (pipeline.DefaultFanIn).
 const DefaultGatherFanIn = 256
 
-// gatherTree is the shape of the state machine's gather tree over n partials
+// GatherTree is the shape of the state machine's gather tree over n partials
 // with fan-in f: the merge levels, the merges (groups) in all, the partials
 // they read, the merges of the first level, and the partials the final
 // Gather reads.
-func gatherTree(n, f int64) (levels, merges, reads, firstLevel, last int64) {
+func GatherTree(n, f int64) (levels, merges, reads, firstLevel, last int64) {
 	p := n
 	for p > f {
 		g := (p + f - 1) / f
@@ -102,17 +103,18 @@ type Estimate struct {
 	PricesRead    string  `json:"pricesRead"`
 }
 
-// commitItemBytes is about what one chunk's commit item holds in the ledger.
-const commitItemBytes = 400
+// CommitItemBytes is about what one chunk's commit item holds in the ledger.
+const CommitItemBytes = 400
 
-// reducerOpens is how many partials the reducer opens at once (the
-// pipeline's openParallel).
-const reducerOpens = 32
+// ReducerOpens is how many partials a reducer opens at once: on S3 each open
+// waits for a first byte, and a reducer of hundreds of partials would
+// otherwise spend seconds in that latency alone.
+const ReducerOpens = 32
 
 // EstimateCost predicts a job's AWS cost and wall time. The model, term by term:
 //
 //   - chunks: ceil(bytes / chunk size), unless the caller planned real inputs.
-//   - the gather tree (gatherTree): while a level has more partials than the
+//   - the gather tree (GatherTree): while a level has more partials than the
 //     fan-in, a MergeLevel merges its groups of fan-in partials in parallel.
 //   - Lambda invocations: the splitter, one mapper per chunk, a PlanLevel per
 //     level and one more, a MergeGroup per group, the final Gather.
@@ -181,10 +183,10 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.ChunkSeconds = perChunk + math.Min(float64(in.ChunkSize), float64(in.Bytes))/1e6/e.MapperMBps
 	mapSeconds := float64(n)*perChunk + mb/e.MapperMBps
 	fanIn := int64(in.FanIn)
-	levels, merges, mergeReads, firstLevel, last := gatherTree(n, fanIn)
+	levels, merges, mergeReads, firstLevel, last := GatherTree(n, fanIn)
 	e.GatherLevels, e.GatherMerges = int(levels), merges
 	mergeSeconds := func(partials int64, share float64) float64 {
-		return LambdaColdStartSec + float64((partials+reducerOpens-1)/reducerOpens)*S3FirstByteSec + mb*prof.PartialRatio*share/DefaultGatherMergeMBps
+		return LambdaColdStartSec + float64((partials+ReducerOpens-1)/ReducerOpens)*S3FirstByteSec + mb*prof.PartialRatio*share/DefaultGatherMergeMBps
 	}
 	e.ReduceSeconds = mergeSeconds(last, 1)
 	treeBusy, treeWall := LambdaColdStartSec, LambdaColdStartSec // the first PlanLevel
@@ -199,7 +201,7 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
 	e.Transitions = 8 + 2*n + 3*levels + merges
 	e.DynamoWrites = n + 2
-	e.DynamoReads = n + 1 + (2+firstLevel)*((n*commitItemBytes+4095)/4096)
+	e.DynamoReads = n + 1 + (2+firstLevel)*((n*CommitItemBytes+4095)/4096)
 	e.S3Gets = int64(in.Objects) + 1 + n + mergeReads + last
 	if prof.HeaderRead {
 		e.S3Gets += n
