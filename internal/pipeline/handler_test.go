@@ -46,11 +46,7 @@ func planned(t *testing.T, h *pipeline.Handler, data string, chunk int64) (pipel
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := plan.Resolve(context.Background(), h.Store, []string{in})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, plan.Split(objs, chunk)
+	return out, manifest(t, h, out) // the chunks the splitter wrote
 }
 
 func mapInput(p pipeline.PlanOutput, c plan.Chunk) pipeline.MapInput {
@@ -303,11 +299,7 @@ func TestFailedJobNamesTheChunkError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := plan.Resolve(context.Background(), h.Store, []string{in})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = h.Map(context.Background(), mapInput(p, plan.Split(objs, plan.DefaultChunkSize)[0]))
+	_, err = h.Map(context.Background(), mapInput(p, manifest(t, h, p)[0]))
 	var rec *pipeline.RecordError
 	if !errors.As(err, &rec) {
 		t.Fatalf("strict map of a malformed row: %v, want a RecordError", err)
