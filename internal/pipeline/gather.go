@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/jobs"
@@ -411,9 +412,7 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 // CauseMessage extracts errorMessage from a Lambda error cause, which Step
 // Functions passes as the JSON {"errorMessage":..., "errorType":...}.
 func CauseMessage(cause string) string {
-	var c struct {
-		Message string `json:"errorMessage"`
-	}
+	var c messages.InvokeResponse_Error
 	if json.Unmarshal([]byte(cause), &c) == nil && c.Message != "" {
 		return c.Message
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -83,10 +84,7 @@ func (l *Lambda) Invoke(ctx context.Context, in pipeline.QueryChunk) ([]byte, pi
 		return nil, pipeline.MapStats{}, fmt.Errorf("invoke %s chunk %d: %w", l.Function, in.Chunk.Index, err)
 	}
 	if out.FunctionError != nil {
-		var doc struct {
-			Message string `json:"errorMessage"`
-			Type    string `json:"errorType"`
-		}
+		var doc messages.InvokeResponse_Error
 		if json.Unmarshal(out.Payload, &doc) != nil || doc.Type == "" {
 			doc.Type, doc.Message = aws.ToString(out.FunctionError), string(out.Payload)
 		}

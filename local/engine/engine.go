@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/statemachine"
@@ -309,7 +310,7 @@ func call[I, O any](ctx context.Context, raw []byte, fn func(context.Context, I)
 // error type as Error, and the function's error object as Cause.
 func lambdaFailure(err error) *asl.Failure {
 	typ := pipeline.ErrorType(err)
-	cause, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": typ})
+	cause, _ := json.Marshal(messages.InvokeResponse_Error{Message: err.Error(), Type: typ})
 	return &asl.Failure{Name: typ, Cause: string(cause)}
 }
 

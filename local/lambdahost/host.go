@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
 )
 
 // Limits and defaults, the same as AWS Lambda's where AWS has one.
@@ -527,10 +529,7 @@ type runOutcome struct {
 
 // errorResult is an Unhandled function error made by the host.
 func errorResult(requestID, errType, msg string) Result {
-	body, _ := json.Marshal(struct {
-		ErrorMessage string `json:"errorMessage"`
-		ErrorType    string `json:"errorType"`
-	}{msg, errType})
+	body, _ := json.Marshal(messages.InvokeResponse_Error{Message: msg, Type: errType})
 	return Result{Payload: body, FunctionError: "Unhandled", ErrorType: errType, RequestID: requestID}
 }
 

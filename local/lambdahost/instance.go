@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
 )
 
 // Runtime API header names, as aws-lambda-go's runtime client reads and writes them.
@@ -494,8 +496,5 @@ func accepted(w http.ResponseWriter) {
 func runtimeError(w http.ResponseWriter, status int, errType, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(struct {
-		ErrorMessage string `json:"errorMessage"`
-		ErrorType    string `json:"errorType"`
-	}{msg, errType})
+	json.NewEncoder(w).Encode(messages.InvokeResponse_Error{Message: msg, Type: errType})
 }

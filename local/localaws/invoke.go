@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
 )
 
 // Answer is a function's response to one invocation.
@@ -26,10 +28,7 @@ func (a Answer) Err(function string) error {
 	if a.FunctionError == "" {
 		return nil
 	}
-	var e struct {
-		Type    string `json:"errorType"`
-		Message string `json:"errorMessage"`
-	}
+	var e messages.InvokeResponse_Error
 	if json.Unmarshal(a.Payload, &e) != nil || e.Type == "" {
 		return fmt.Errorf("%s failed (%s): %s", function, a.FunctionError, bytes.TrimSpace(a.Payload))
 	}
