@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -112,9 +111,10 @@ func (e *Engine) observe(d time.Duration) {
 }
 
 // mapWithBackup runs the mapper on raw; a straggling attempt gets one backup.
-func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (any, error) {
+func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (pipeline.MapResult, json.RawMessage, error) {
 	type answer struct {
-		v      any
+		r      pipeline.MapResult
+		v      json.RawMessage
 		err    error
 		backup bool
 	}
@@ -123,11 +123,11 @@ func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (any, error) {
 	answers := make(chan answer, 2)
 	attempt := func(backup bool) {
 		start := time.Now()
-		v, err := call(ctx, raw, e.Handler.Map)
+		r, v, err := call(ctx, raw, e.Handler.Map)
 		if err == nil {
 			e.observe(time.Since(start))
 		}
-		answers <- answer{v, err, backup}
+		answers <- answer{r, v, err, backup}
 	}
 	start := time.Now()
 	go attempt(false)
@@ -160,7 +160,7 @@ func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (any, error) {
 				e.backupsWon++
 				e.mu.Unlock()
 			}
-			return a.v, a.err
+			return a.r, a.v, a.err
 		}
 	}
 }
@@ -260,48 +260,50 @@ func (e *Engine) invoke(ctx context.Context, function string, payload any) (any,
 	name := function[strings.LastIndex(function, ":")+1:]
 	switch name {
 	case SplitterFunction:
-		res, err := call(ctx, raw, e.Handler.Plan)
-		if m, ok := res.(map[string]any); ok && err == nil {
-			if id, ok := m["jobId"].(string); ok {
-				e.mu.Lock()
-				e.jobID = id
-				e.mu.Unlock()
-			}
+		out, res, err := call(ctx, raw, e.Handler.Plan)
+		if err == nil {
+			e.mu.Lock()
+			e.jobID = out.JobID
+			e.mu.Unlock()
 		}
-		return res, err
+		return result(res, err)
 	case MapperFunction:
-		res, err := e.mapWithBackup(ctx, raw)
+		r, res, err := e.mapWithBackup(ctx, raw)
 		if err == nil && e.OnMapResult != nil {
-			var r pipeline.MapResult
-			if b, merr := json.Marshal(res); merr == nil && json.Unmarshal(b, &r) == nil {
-				e.OnMapResult(r)
-			}
+			e.OnMapResult(r)
 		}
-		return res, err
+		return result(res, err)
 	case ReducerFunction:
-		return call(ctx, raw, e.Handler.Gather)
+		_, res, err := call(ctx, raw, e.Handler.Gather)
+		return result(res, err)
 	}
 	return nil, &asl.Failure{Name: "Lambda.ResourceNotFoundException", Cause: "no local function " + function}
 }
 
-func call[I, O any](ctx context.Context, raw []byte, fn func(context.Context, I) (O, error)) (any, error) {
+// call runs fn on the JSON event raw and returns its result, typed and as the
+// JSON the interpreter takes (it decodes that once, numbers kept exact).
+func call[I, O any](ctx context.Context, raw []byte, fn func(context.Context, I) (O, error)) (O, json.RawMessage, error) {
 	var in I
+	var out O
 	if err := json.Unmarshal(raw, &in); err != nil {
-		return nil, lambdaFailure(err)
+		return out, nil, lambdaFailure(err)
 	}
 	out, err := fn(ctx, in)
 	if err != nil {
-		return nil, lambdaFailure(err)
+		return out, nil, lambdaFailure(err)
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return nil, lambdaFailure(err)
+		return out, nil, lambdaFailure(err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, lambdaFailure(err)
+	return out, b, nil
+}
+
+// result is a function's answer to the interpreter: its JSON, or its failure
+// (a nil RawMessage in an interface would not be a nil result).
+func result(v json.RawMessage, err error) (any, error) {
+	if err != nil {
+		return nil, err
 	}
 	return v, nil
 }
