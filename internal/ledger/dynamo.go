@@ -46,44 +46,27 @@ func NewDynamo(client *dynamodb.Client, table string) *Dynamo {
 // Writes counts the write requests (PutItem, UpdateItem) sent so far.
 func (d *Dynamo) Writes() int64 { return d.writes.Load() }
 
-// jobItem and commitItem are the stored forms of Job and Commit.
+// jobItem and commitItem are the stored forms of Job and Commit: their
+// fields under their JSON names (itemTags), with the table's keys and TTL.
 type jobItem struct {
-	PK        string    `dynamodbav:"pk"`
-	SK        string    `dynamodbav:"sk"`
-	ID        string    `dynamodbav:"jobId"`
-	Name      string    `dynamodbav:"job"`
-	Spec      string    `dynamodbav:"spec,omitempty"`
-	Chunks    int       `dynamodbav:"chunks"`
-	Status    Status    `dynamodbav:"status"`
-	Output    string    `dynamodbav:"output,omitempty"`
-	Error     string    `dynamodbav:"error,omitempty"`
-	Runs      int       `dynamodbav:"runs"`
-	Created   time.Time `dynamodbav:"created"`
-	Updated   time.Time `dynamodbav:"updated"`
-	ExpiresAt int64     `dynamodbav:"expiresAt,omitempty"`
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	Job
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
 }
 
 type commitItem struct {
-	PK        string    `dynamodbav:"pk"`
-	SK        string    `dynamodbav:"sk"`
-	JobID     string    `dynamodbav:"jobId"`
-	Chunk     int       `dynamodbav:"chunk"`
-	Attempt   string    `dynamodbav:"attempt"`
-	Partial   string    `dynamodbav:"partial"`
-	Stats     string    `dynamodbav:"stats,omitempty"`
-	Committed time.Time `dynamodbav:"committed"`
-	ExpiresAt int64     `dynamodbav:"expiresAt,omitempty"`
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	Commit
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
 }
 
-func (it jobItem) job() Job {
-	return Job{ID: it.ID, Name: it.Name, Spec: it.Spec, Chunks: it.Chunks, Status: it.Status,
-		Output: it.Output, Error: it.Error, Runs: it.Runs, Created: it.Created, Updated: it.Updated}
-}
+func (it jobItem) job() Job          { return it.Job }
+func (it commitItem) commit() Commit { return it.Commit }
 
-func (it commitItem) commit() Commit {
-	return Commit{JobID: it.JobID, Chunk: it.Chunk, Attempt: it.Attempt, Partial: it.Partial,
-		Stats: it.Stats, Committed: it.Committed}
-}
+// itemTags makes attributevalue name an item's attributes by their json tags.
+func itemTags(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
 
 // expiresAt is the TTL attribute's value for an item written at t (0: none).
 func (d *Dynamo) expiresAt(t time.Time) int64 {
@@ -110,8 +93,8 @@ func (d *Dynamo) Open(ctx context.Context, job Job) (Job, error) {
 		return Job{}, errors.New("open job: empty job ID")
 	}
 	t := now()
-	item := jobItem{PK: job.ID, SK: jobSK, ID: job.ID, Name: job.Name, Spec: job.Spec, Chunks: job.Chunks,
-		Status: Running, Runs: 1, Created: t, Updated: t, ExpiresAt: d.expiresAt(t)}
+	item := jobItem{PK: job.ID, SK: jobSK, ExpiresAt: d.expiresAt(t), Job: Job{ID: job.ID, Name: job.Name, Spec: job.Spec,
+		Chunks: job.Chunks, Status: Running, Runs: 1, Created: t, Updated: t}}
 	old, created, err := d.putNew(ctx, item)
 	if err != nil {
 		return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
@@ -161,7 +144,7 @@ func (d *Dynamo) Open(ctx context.Context, job Job) (Job, error) {
 // putNew writes item unless an item with its key exists. It returns the existing item
 // when the server sends it back (ALL_OLD), or nil when it has to be read.
 func (d *Dynamo) putNew(ctx context.Context, item any) (old map[string]types.AttributeValue, created bool, err error) {
-	av, err := attributevalue.MarshalMap(item)
+	av, err := attributevalue.MarshalMapWithOptions(item, itemTags)
 	if err != nil {
 		return nil, false, err
 	}
@@ -212,7 +195,7 @@ func (d *Dynamo) decodeJob(ctx context.Context, jobID string, av map[string]type
 
 func decodeItem[I any, T any](av map[string]types.AttributeValue, conv func(I) T) (T, error) {
 	var it I
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+	if err := attributevalue.UnmarshalMapWithOptions(av, &it, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
 		var zero T
 		return zero, fmt.Errorf("decode ledger item: %w", err)
 	}
@@ -236,8 +219,7 @@ func (d *Dynamo) Commit(ctx context.Context, c Commit) (Commit, bool, error) {
 	if c.Committed.IsZero() {
 		c.Committed = now()
 	}
-	item := commitItem{PK: c.JobID, SK: chunkSK(c.Chunk), JobID: c.JobID, Chunk: c.Chunk, Attempt: c.Attempt,
-		Partial: c.Partial, Stats: c.Stats, Committed: c.Committed, ExpiresAt: d.expiresAt(now())}
+	item := commitItem{PK: c.JobID, SK: chunkSK(c.Chunk), Commit: c, ExpiresAt: d.expiresAt(now())}
 	old, created, err := d.putNew(ctx, item)
 	if err != nil {
 		return Commit{}, false, fmt.Errorf("commit chunk %d of job %s: %w", c.Chunk, c.JobID, err)
