@@ -110,35 +110,50 @@ func (d *Dynamo) Open(ctx context.Context, job Job) (Job, error) {
 	// find it RUNNING and return it.
 	for stored.Status == Failed {
 		t := now()
-		vals, err := attributevalue.MarshalMap(map[string]any{
-			":running": Running, ":failed": Failed, ":one": 1, ":now": t, ":exp": d.expiresAt(t),
-		})
+		updated, done, err := d.updateJob(ctx, job.ID,
+			"SET #status = :running, #runs = #runs + :one, #updated = :now, #exp = :exp REMOVE #error", "#status = :failed",
+			map[string]string{"#status": "status", "#runs": "runs", "#updated": "updated", "#exp": "expiresAt", "#error": "error"},
+			map[string]any{":running": Running, ":failed": Failed, ":one": 1, ":now": t, ":exp": d.expiresAt(t)})
 		if err != nil {
-			return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
-		}
-		d.writes.Add(1)
-		out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                           &d.table,
-			Key:                                 key(job.ID, jobSK),
-			UpdateExpression:                    aws.String("SET #status = :running, #runs = #runs + :one, #updated = :now, #exp = :exp REMOVE #error"),
-			ConditionExpression:                 aws.String("#status = :failed"),
-			ExpressionAttributeNames:            map[string]string{"#status": "status", "#runs": "runs", "#updated": "updated", "#exp": "expiresAt", "#error": "error"},
-			ExpressionAttributeValues:           vals,
-			ReturnValues:                        types.ReturnValueAllNew,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
-		if err == nil {
-			return decodeItem[jobItem](out.Attributes, jobItem.job)
-		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
 			return Job{}, fmt.Errorf("reopen job %s: %w", job.ID, err)
 		}
-		if stored, err = d.decodeJob(ctx, job.ID, ccf.Item); err != nil {
-			return Job{}, fmt.Errorf("reopen job %s: %w", job.ID, err)
+		if done {
+			return updated, nil
 		}
+		stored = updated
 	}
 	return stored, nil
+}
+
+// updateJob applies update to the job item when cond holds. done reports
+// whether it did; either way job is the item: as updated, or as it stood when
+// the condition failed.
+func (d *Dynamo) updateJob(ctx context.Context, jobID, update, cond string, names map[string]string, values map[string]any) (job Job, done bool, err error) {
+	vals, err := attributevalue.MarshalMap(values)
+	if err != nil {
+		return Job{}, false, err
+	}
+	d.writes.Add(1)
+	out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           &d.table,
+		Key:                                 key(jobID, jobSK),
+		UpdateExpression:                    &update,
+		ConditionExpression:                 &cond,
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           vals,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		job, err = decodeItem[jobItem](out.Attributes, jobItem.job)
+		return job, err == nil, err
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return Job{}, false, err
+	}
+	job, err = d.decodeJob(ctx, jobID, ccf.Item)
+	return job, false, err
 }
 
 // putNew writes item unless an item with its key exists. It returns the existing item
@@ -296,32 +311,12 @@ func (d *Dynamo) Finish(ctx context.Context, jobID string, status Status, output
 		update += ", #error = :error"
 		names["#error"], values[":error"] = "error", errMsg
 	}
-	vals, err := attributevalue.MarshalMap(values)
-	if err != nil {
-		return Job{}, fmt.Errorf("finish job %s: %w", jobID, err)
-	}
-	d.writes.Add(1)
-	out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           &d.table,
-		Key:                                 key(jobID, jobSK),
-		UpdateExpression:                    &update,
-		ConditionExpression:                 aws.String("#status = :running"),
-		ExpressionAttributeNames:            names,
-		ExpressionAttributeValues:           vals,
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if err == nil {
-		return decodeItem[jobItem](out.Attributes, jobItem.job)
-	}
-	var ccf *types.ConditionalCheckFailedException
-	if !errors.As(err, &ccf) {
-		return Job{}, fmt.Errorf("finish job %s as %s: %w", jobID, status, err)
-	}
-	stored, err := d.decodeJob(ctx, jobID, ccf.Item)
+	stored, done, err := d.updateJob(ctx, jobID, update, "#status = :running", names, values)
 	switch {
 	case err != nil:
 		return Job{}, fmt.Errorf("finish job %s as %s: %w", jobID, status, err)
+	case done:
+		return stored, nil
 	case stored.Status != status:
 		return Job{}, fmt.Errorf("finish job %s as %s: job is %s: %w", jobID, status, stored.Status, ErrConflict)
 	}
