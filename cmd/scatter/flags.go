@@ -156,15 +156,10 @@ func (jf *jobFlags) params(fs *flag.FlagSet, job string) (jobs.Params, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, prm := range d.Params {
-		if _, set := p[prm.Name]; !set && prm.Default != "" {
-			p[prm.Name] = prm.Default
-		}
-	}
 	if *jf.strict {
 		p["strict"] = "true"
 	}
-	return p, nil
+	return d.WithDefaults(p), nil
 }
 
 func cmdJobs(w io.Writer) error {

@@ -278,21 +278,12 @@ func (s *Spec) normalize() error {
 	for _, p := range d.Params {
 		own[p.Name] = true
 	}
-	params := jobs.Params{}
-	for k, v := range s.Params {
+	for k := range s.Params {
 		if !own[k] {
 			return fmt.Errorf("flag %q does not apply to job %s", k, s.Job)
 		}
-		if k == paramStrict && v != "true" {
-			continue
-		}
-		params[k] = v
 	}
-	for _, p := range d.Params {
-		if _, set := params[p.Name]; !set && p.Default != "" {
-			params[p.Name] = p.Default
-		}
-	}
+	params := d.WithDefaults(s.Params)
 	if _, err := jobs.New(s.Job, params); err != nil {
 		return err
 	}

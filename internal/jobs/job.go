@@ -149,6 +149,24 @@ func Lookup(name string) (Definition, bool) {
 	return d, ok
 }
 
+// WithDefaults returns p with the job's default for every parameter p does not
+// set, and without "strict" unless it is "true": the canonical form the job
+// ID is derived from, so a job asked for by the CLI and by the API is one job.
+func (d Definition) WithDefaults(p Params) Params {
+	out := Params{}
+	for k, v := range p {
+		if k != "strict" || v == "true" {
+			out[k] = v
+		}
+	}
+	for _, prm := range d.Params {
+		if _, set := out[prm.Name]; !set && prm.Default != "" {
+			out[prm.Name] = prm.Default
+		}
+	}
+	return out
+}
+
 // Definitions returns every registered job, sorted by name.
 func Definitions() []Definition {
 	mu.RLock()
