@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/google/uuid"
 )
 
 // Limits and defaults, the same as AWS Lambda's where AWS has one.
@@ -533,14 +534,7 @@ func errorResult(requestID, errType, msg string) Result {
 	return Result{Payload: body, FunctionError: "Unhandled", ErrorType: errType, RequestID: requestID}
 }
 
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	x := hex.EncodeToString(b[:])
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
-}
+func newRequestID() string { return uuid.NewString() }
 
 // newTraceID makes an X-Ray trace header like Lambda's (not sampled).
 func newTraceID() string {
