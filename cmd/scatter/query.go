@@ -11,13 +11,13 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/query"
+	"github.com/scattergather/scattergather/local/engine"
 )
 
 // cmdQuery is `scatter query`: the request-time path, mapping every chunk in this
@@ -73,13 +73,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usageError{fmt.Sprintf("--output %q: %v", *output, err)}
 		}
 	}
-	mux := blob.NewMux(func(bucket string) (blob.Store, error) {
-		cfg, err := awsx.Config(ctx, *endpoint, *region)
-		if err != nil {
-			return nil, err
-		}
-		return blob.NewS3(awsx.S3Client(cfg, *endpoint), bucket), nil
-	})
+	mux := engine.NewStore(ctx, engine.Options{Endpoint: *endpoint, Region: *region})
 	h := &pipeline.Handler{Store: mux, Log: slog.New(slog.DiscardHandler)}
 	if fset != nil {
 		h.Faults = fset

@@ -52,13 +52,7 @@ func Open(ctx context.Context, stateDir string, o Options) (*Local, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state dir %s: %w", stateDir, err)
 	}
-	mux := blob.NewMux(func(bucket string) (blob.Store, error) {
-		cfg, err := awsx.Config(ctx, o.Endpoint, o.Region)
-		if err != nil {
-			return nil, err
-		}
-		return blob.NewS3(awsx.S3Client(cfg, o.Endpoint), bucket), nil
-	})
+	mux := NewStore(ctx, o)
 	mux.Mount(WorkBucket, blob.NewFS(filepath.Join(stateDir, "work")))
 	h := &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: WorkBucket, Log: slog.New(slog.DiscardHandler)}
 	if o.Faults != nil {
@@ -67,6 +61,18 @@ func Open(ctx context.Context, stateDir string, o Options) (*Local, error) {
 		h.Ledger = faults.Ledger{Ledger: lg, F: o.Faults}
 	}
 	return &Local{StateDir: stateDir, Store: mux, Ledger: lg, Handler: h}, nil
+}
+
+// NewStore is the store of local paths and s3:// locations (on o.Endpoint,
+// when set, else AWS) that every local command reads and writes through.
+func NewStore(ctx context.Context, o Options) *blob.Mux {
+	return blob.NewMux(func(bucket string) (blob.Store, error) {
+		cfg, err := awsx.Config(ctx, o.Endpoint, o.Region)
+		if err != nil {
+			return nil, err
+		}
+		return blob.NewS3(awsx.S3Client(cfg, o.Endpoint), bucket), nil
+	})
 }
 
 // Close releases the ledger.
