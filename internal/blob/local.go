@@ -37,11 +37,11 @@ func statPath(ctx context.Context, path, name string) (Info, error) {
 }
 
 func fileInfo(key string, fi fs.FileInfo) Info {
-	return Info{Key: key, Size: fi.Size(), ETag: fileETag(fi), ModTime: fi.ModTime()}
+	return Info{Key: key, Size: fi.Size(), ETag: FileETag(fi), ModTime: fi.ModTime()}
 }
 
-// fileETag identifies a file's version by its size and modification time.
-func fileETag(fi fs.FileInfo) string {
+// FileETag identifies a file's version by its size and modification time.
+func FileETag(fi fs.FileInfo) string {
 	return strconv.FormatInt(fi.Size(), 16) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 16)
 }
 

@@ -197,7 +197,7 @@ func localObject(source, path string, fi fs.FileInfo) Object {
 		Source: source,
 		URL:    path,
 		Size:   fi.Size(),
-		ETag:   fmt.Sprintf("%x-%x", fi.Size(), fi.ModTime().UnixNano()),
+		ETag:   blob.FileETag(fi),
 	}
 }
 
@@ -207,8 +207,8 @@ func ValidateLocation(loc string) error {
 	if loc == "" {
 		return errors.New("empty location")
 	}
-	if len(loc) > 1024 {
-		return fmt.Errorf("location is %d bytes, over the limit of 1024", len(loc))
+	if len(loc) > blob.MaxKeyLen {
+		return fmt.Errorf("location is %d bytes, over the limit of %d", len(loc), blob.MaxKeyLen)
 	}
 	for i := 0; i < len(loc); i++ {
 		if c := loc[i]; c < 0x20 || c == 0x7f {
