@@ -92,21 +92,39 @@ func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn Record
 	return s.stats(), nil
 }
 
+// openWhole opens the whole object of part, decompressed when the part is
+// compressed. counted counts the bytes read from the store and tells a store
+// failure from corruption (readError).
+func openWhole(ctx context.Context, store blob.Store, part plan.Part) (r io.Reader, counted *countingReader, closeAll func(), err error) {
+	rc, err := store.Open(ctx, part.URL, 0, -1)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open %s: %w", part.Source, err)
+	}
+	counted = &countingReader{r: rc}
+	if part.Compression() == "" {
+		return counted, counted, func() { rc.Close() }, nil
+	}
+	zr, err := codec.Reader(part.Compression(), counted)
+	if err != nil {
+		rc.Close()
+		return nil, counted, nil, readError(part, counted, 0, err)
+	}
+	return zr, counted, func() { zr.Close(); rc.Close() }, nil
+}
+
 // compressedPart reads a compressed object whole, counting the compressed
 // bytes read; record offsets are offsets in the decompressed stream.
 func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
-	rc, err := store.Open(ctx, part.URL, 0, -1)
+	r, counted, closeAll, err := openWhole(ctx, store, part)
 	if err != nil {
-		return Stats{}, fmt.Errorf("open %s: %w", part.Source, err)
+		var n int64
+		if counted != nil {
+			n = counted.n
+		}
+		return Stats{BytesRead: n}, err
 	}
-	defer rc.Close()
-	counted := &countingReader{r: rc}
-	zr, err := codec.Reader(part.Compression(), counted)
-	if err != nil {
-		return Stats{BytesRead: counted.n}, readError(part, counted, 0, err)
-	}
-	defer zr.Close()
-	s := NewScanner(zr, 0)
+	defer closeAll()
+	s := NewScanner(r, 0)
 	for {
 		line, off, err := s.Next()
 		if err == io.EOF {
@@ -126,21 +144,11 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 // Header returns the first line of the object (without "\n" and a "\r" before
 // it), reading at most what the line needs. A compressed object is decompressed.
 func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, error) {
-	rc, err := store.Open(ctx, part.URL, 0, -1)
+	r, counted, closeAll, err := openWhole(ctx, store, part)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", part.Source, err)
+		return nil, err
 	}
-	defer rc.Close()
-	counted := &countingReader{r: rc}
-	var r io.Reader = counted
-	if part.Compression() != "" {
-		zr, err := codec.Reader(part.Compression(), counted)
-		if err != nil {
-			return nil, readError(part, counted, 0, err)
-		}
-		defer zr.Close()
-		r = zr
-	}
+	defer closeAll()
 	s := NewScanner(r, 0)
 	line, _, err := s.Next()
 	if err == io.EOF {
