@@ -32,7 +32,7 @@ func TestSpillKeepsPartials(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			run := func(budget int64) ([]byte, Stats) {
+			run := func(budget int64) ([]byte, Stats, bool) {
 				restore := SetCombineBudget(budget)
 				defer restore()
 				m := j.NewMapper()
@@ -54,15 +54,19 @@ func TestSpillKeepsPartials(t *testing.T) {
 					}
 					off += int64(len(l))
 				}
+				spilled := spilledTo(t, m)
 				var out bytes.Buffer
 				st, err := m.Finish(&out)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return out.Bytes(), st
+				return out.Bytes(), st, spilled
 			}
-			want, wantSt := run(64 << 20)
-			got, gotSt := run(initialSlots*4 + 2048)
+			want, wantSt, wantSpilled := run(64 << 20)
+			got, gotSt, gotSpilled := run(initialSlots*4 + 2048)
+			if wantSpilled || !gotSpilled {
+				t.Fatalf("spilled with the large budget: %v, with the small one: %v; want only the small one to spill", wantSpilled, gotSpilled)
+			}
 			var gotOut, wantOut bytes.Buffer
 			if _, err := j.Output(&gotOut, []io.Reader{bytes.NewReader(got)}); err != nil {
 				t.Fatal(err)
@@ -78,4 +82,20 @@ func TestSpillKeepsPartials(t *testing.T) {
 			}
 		})
 	}
+}
+
+// spilledTo reports whether the mapper has written anything to a spill file.
+func spilledTo(t *testing.T, m Mapper) bool {
+	switch m := m.(type) {
+	case *wordcountMapper:
+		return len(m.spills.files) > 0
+	case *groupbyMapper:
+		return len(m.spills.files) > 0
+	case *grepMapper:
+		return m.out.file != nil
+	case *selectMapper:
+		return m.out.file != nil
+	}
+	t.Fatalf("no spill check for %T", m)
+	return false
 }
