@@ -87,29 +87,23 @@ func Parse(b []byte) (Dec, bool) {
 	if i != n {
 		return Dec{}, false
 	}
-	// Significant digits: skip leading zeros across the integer and fraction parts.
+	// One pass: the value, while it has at most maxSmallDigits significant
+	// digits (leading zeros, across the integer and fraction parts, are not),
+	// and their count; past that v is wrong and the big path reads again.
 	sig := 0
-	seen := false
+	var v int64
 	for j := intStart; j < fracEnd; j++ {
 		c := b[j]
 		if c == '.' {
 			continue
 		}
-		if c != '0' {
-			seen = true
-		}
-		if seen {
+		if sig > 0 || c != '0' {
 			sig++
 		}
+		v = v*10 + int64(c-'0')
 	}
 	d := Dec{scale: (fracEnd - fracStart) - exp}
 	if sig <= maxSmallDigits {
-		var v int64
-		for j := intStart; j < fracEnd; j++ {
-			if c := b[j]; c != '.' {
-				v = v*10 + int64(c-'0')
-			}
-		}
 		if neg {
 			v = -v
 		}
