@@ -35,8 +35,8 @@ func (l *localFlags) up(ctx context.Context, stderr io.Writer) (*localaws.Stack,
 		o.Logs = stderr
 	}
 	if l.faults != "" {
-		if _, err := faults.Parse(l.faults, l.faultSeed); err != nil {
-			return nil, usageError{"--faults: " + err.Error()}
+		if _, err := parseFaults(l.faults, l.faultSeed); err != nil {
+			return nil, err
 		}
 		o.ExtraEnv[faults.EnvFaults] = l.faults
 		o.ExtraEnv[faults.EnvSeed] = fmt.Sprint(l.faultSeed)
