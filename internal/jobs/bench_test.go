@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 )
 
@@ -42,18 +43,14 @@ func benchInput(tb testing.TB, kind string) (lines [][]byte, header []byte, size
 
 // warm returns a mapper that has seen every line once, so that what follows
 // is the steady state (every distinct word and key already known).
-func warm(tb testing.TB, c benchCase, lines [][]byte, header []byte) jobs.Mapper {
+func warm(tb testing.TB, c benchCase, lines [][]byte, header []byte) *feed.Feeder {
 	tb.Helper()
 	j, err := jobs.New(c.job, c.p)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := j.NewMapper()
-	part := jobs.Part{Source: "bench", Ordinal: 0}
-	if j.NeedsHeader() {
-		part.Header = header
-	}
-	if err := m.StartPart(part); err != nil {
+	m := feeder(tb, j, c.p)
+	if err := m.StartPart(jobs.Part{Source: "bench", Ordinal: 0}, header); err != nil {
 		tb.Fatal(err)
 	}
 	for i, l := range lines {
@@ -96,12 +93,8 @@ func BenchmarkOutput(b *testing.B) {
 			var partials [][]byte
 			per := len(lines)/8 + 1
 			for s := 0; s < len(lines); s += per {
-				m := j.NewMapper()
-				part := jobs.Part{Source: "bench"}
-				if j.NeedsHeader() {
-					part.Header = header
-				}
-				if err := m.StartPart(part); err != nil {
+				m := feeder(b, j, c.p)
+				if err := m.StartPart(jobs.Part{Source: "bench"}, header); err != nil {
 					b.Fatal(err)
 				}
 				for k := s; k < min(s+per, len(lines)); k++ {

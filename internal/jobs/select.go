@@ -5,11 +5,13 @@ import (
 	"io"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/record"
 )
 
 func init() {
 	Register(Definition{
 		Name:    "select",
+		Version: version,
 		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
 		Params: []Param{
 			{Name: "where", Usage: "condition 'COLUMN OP VALUE', OP one of > >= < <= == != (numeric when both sides are numbers); every row when empty"},
@@ -26,7 +28,7 @@ type selectJob struct {
 	read    []string // distinct columns read
 	out     []int    // output column -> position in read
 	whereAt int      // where column -> position in read
-	jsonl   bool
+	format  record.Format
 	strict  bool
 }
 
@@ -36,11 +38,9 @@ func newSelect(p Params) (Job, error) {
 	if j.strict, err = ParseStrict(p); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
-	format, err := parseFormat(p)
-	if err != nil {
+	if j.format, err = tableFormat(p); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
-	j.jsonl = format == formatJSONL
 	if j.columns, err = parseColumns("columns", p["columns"]); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
@@ -58,27 +58,21 @@ func newSelect(p Params) (Job, error) {
 	return j, nil
 }
 
-func (j *selectJob) NeedsHeader() bool { return !j.jsonl }
+func (j *selectJob) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
-func (j *selectJob) NewMapper() Mapper {
-	return &selectMapper{j: j, rows: newRowReader(j.jsonl, j.read)}
-}
+func (j *selectJob) NewMapper() Mapper { return &selectMapper{j: j} }
 
 type selectMapper struct {
-	j    *selectJob
-	rows *rowReader
-	out  outBuffer
-	st   Stats
+	j   *selectJob
+	out outBuffer
+	st  Stats
 }
 
-func (m *selectMapper) StartPart(p Part) error { return m.rows.startPart(p) }
+func (m *selectMapper) StartPart(Part) error { return nil }
 
-func (m *selectMapper) Record(line []byte, offset int64) error {
-	if ok, err := m.rows.read(line, offset, &m.st, m.j.strict); !ok {
-		return err
-	}
+func (m *selectMapper) Row(r *record.Row) error {
 	if w := m.j.where; w != nil {
-		if !m.rows.present[m.j.whereAt] || !w.match(m.rows.val[m.j.whereAt]) {
+		if !r.Present(m.j.whereAt) || !w.match(r.Value(m.j.whereAt)) {
 			return nil
 		}
 	}
@@ -86,7 +80,7 @@ func (m *selectMapper) Record(line []byte, offset int64) error {
 		if i > 0 {
 			m.out.buf = append(m.out.buf, ',')
 		}
-		m.out.buf = m.rows.appendCSVValue(m.out.buf, c)
+		m.out.buf = r.AppendCSV(m.out.buf, c)
 	}
 	m.out.buf = append(m.out.buf, '\n')
 	m.st.RecordsOut++

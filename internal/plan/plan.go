@@ -17,6 +17,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
+	"github.com/scattergather/scattergather/job"
 )
 
 // DefaultChunkSize is the chunk size when none is given: 64 MiB.
@@ -291,10 +292,21 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 	return chunks
 }
 
-// JobID derives the job's identity from the job, its parameters, the inputs'
-// identities, the chunk size and the output, so the same submission twice is one
-// job. The result is safe as a Step Functions execution name.
-func JobID(job string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+// JobID derives the job's identity from the job and its code version (the
+// registered job.Definition's Version), its parameters, the inputs'
+// identities, the chunk size and the output, so the same submission twice is
+// one job, and a job whose logic changed is a new one. The result is safe as a
+// Step Functions execution name.
+func JobID(name string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+	var version string
+	if d, ok := job.Lookup(name); ok {
+		version = d.Version
+	}
+	return jobID(name, version, params, objs, chunkSize, output)
+}
+
+// jobID is JobID with the job's version given.
+func jobID(name, version string, params map[string]string, objs []Object, chunkSize int64, output string) string {
 	type ident struct {
 		URL  string `json:"u"`
 		ETag string `json:"e"`
@@ -308,15 +320,16 @@ func JobID(job string, params map[string]string, objs []Object, chunkSize int64,
 		ids[i] = ident{o.URL, o.ETag, o.Size}
 	}
 	canon, _ := json.Marshal(struct { // map keys marshal sorted: canonical
-		V      int               `json:"v"`
-		Job    string            `json:"job"`
-		Params map[string]string `json:"params"`
-		Inputs []ident           `json:"inputs"`
-		Chunk  int64             `json:"chunkSize"`
-		Output string            `json:"output"`
-	}{1, job, params, ids, chunkSize, output})
+		V       int               `json:"v"`
+		Job     string            `json:"job"`
+		Version string            `json:"version"`
+		Params  map[string]string `json:"params"`
+		Inputs  []ident           `json:"inputs"`
+		Chunk   int64             `json:"chunkSize"`
+		Output  string            `json:"output"`
+	}{2, name, version, params, ids, chunkSize, output})
 	sum := sha256.Sum256(canon)
-	return job + "-" + hex.EncodeToString(sum[:12])
+	return name + "-" + hex.EncodeToString(sum[:12])
 }
 
 // ParseSize parses a byte count: plain bytes ("4096") or a number with a unit,
