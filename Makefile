@@ -37,7 +37,7 @@ bench: scatter
 ## chaos: the seeded chaos suite at length: make chaos RUNS=1000 (seeded runs per job)
 RUNS ?= 50
 chaos:
-	$(GO) test -count=1 -timeout 0 -run 'TestChaos$$' ./cmd/scatter -v -args -chaos.runs=$(RUNS) | grep -v '^=== \|^    --- PASS'
+	$(GO) test -count=1 -timeout 0 -run 'TestChaos$$' ./cli -v -args -chaos.runs=$(RUNS) | grep -v '^=== \|^    --- PASS'
 
 ## build: one linux/arm64 bootstrap per function, through the targets `sam build` calls
 build:

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ const envAsCLI = "SCATTER_TEST_AS_CLI"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envAsCLI) == "1" {
-		main()
+		Main()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
