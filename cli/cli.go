@@ -36,6 +36,9 @@ Usage:
   scatter local invoke FUNCTION --event FILE
                           invoke one function on the local Lambda host
   scatter jobs            list the jobs and their flags
+  scatter init [--dir DIR]
+                          write the stack's template.yaml and state machine definition
+                          into a module with its own jobs, for sam build and sam deploy
   scatter gen --kind text|uservisits|jsonl --size SIZE --out FILE
                           write deterministic sample data
   scatter help            this text
@@ -121,6 +124,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdGen(args[1:], stderr)
 	case "jobs":
 		return cmdJobs(stdout)
+	case "init":
+		return cmdInit(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -292,3 +292,7 @@ func (r *Reader) readJSON(line []byte, offset int64) (*Row, bool, string, error)
 	row.Offset = offset
 	return row, true, "", nil
 }
+
+// AppendCSVField appends v to dst as one CSV field, quoted (with its quotes
+// doubled) when it holds a comma, a quote, "\r" or "\n".
+func AppendCSVField(dst, v []byte) []byte { return csvline.AppendField(dst, v) }

@@ -77,7 +77,7 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 // returned names the part's source.
 func (f *Feeder) Record(rec []byte, offset int64) error {
 	if f.lines != nil {
-		return f.named(f.lines.Record(rec, offset))
+		return f.named(f.lines.Record(rec, offset), offset)
 	}
 	row, data, reason, err := f.reader.Read(rec, offset)
 	if data {
@@ -87,11 +87,11 @@ func (f *Feeder) Record(rec []byte, offset int64) error {
 	case err != nil:
 		return err
 	case reason != "":
-		return f.named(job.Skip(&f.st, f.strict, offset, reason))
+		return f.named(job.Skip(&f.st, f.strict, offset, reason), offset)
 	case row == nil:
 		return nil
 	}
-	return f.named(f.rows.Row(row))
+	return f.named(f.rows.Row(row), offset)
 }
 
 // Block is the function that takes runs of whole records at once, or nil
@@ -101,7 +101,7 @@ func (f *Feeder) Block() func(data []byte, offset int64, n int) error {
 		return nil
 	}
 	return func(data []byte, offset int64, n int) error {
-		return f.named(f.block.Records(data, offset, n))
+		return f.named(f.block.Records(data, offset, n), offset)
 	}
 }
 
@@ -113,16 +113,35 @@ func (f *Feeder) Finish(w io.Writer) (job.Stats, error) {
 	return st, err
 }
 
-// named fills in the source of a *job.RecordError.
-func (f *Feeder) named(err error) error {
+// MapError is an error a job's mapper returned for a record (other than a
+// *job.RecordError): the job's own failure, which running the chunk again
+// would repeat, so the pipeline does not retry it.
+type MapError struct {
+	Source string
+	Offset int64
+	Err    error
+}
+
+func (e *MapError) Error() string {
+	return fmt.Sprintf("map %s at byte %d: %v", e.Source, e.Offset, e.Err)
+}
+
+func (e *MapError) Unwrap() error { return e.Err }
+
+// named fills in the source of a *job.RecordError, and makes any other
+// error a *MapError.
+func (f *Feeder) named(err error, offset int64) error {
 	if err == nil {
 		return nil
 	}
 	var re *job.RecordError
-	if errors.As(err, &re) && re.Source == "" {
-		re.Source = f.source
+	if errors.As(err, &re) {
+		if re.Source == "" {
+			re.Source = f.source
+		}
+		return err
 	}
-	return err
+	return &MapError{Source: f.source, Offset: offset, Err: err}
 }
 
 // Mapper is the mapper the feeder feeds.

@@ -369,8 +369,12 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 		st.BytesRead += ps.BytesRead
 		if err != nil {
 			var re *jobs.RecordError
-			if errors.As(err, &re) {
+			var me *feed.MapError
+			switch {
+			case errors.As(err, &re):
 				return nil, st, &RecordError{Msg: re.Error()}
+			case errors.As(err, &me):
+				return nil, st, inputErrorf("%v", me)
 			}
 			return nil, st, partError(p, err)
 		}
