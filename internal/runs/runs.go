@@ -21,7 +21,7 @@ var ErrCorrupt = errors.New("corrupt sorted run")
 //	entries: flagEntry, uvarint len(key), key, uvarint len(value), value
 //	flagEnd, uvarint number of entries
 //	index: uvarint n, then n × (uvarint len(key), key, uvarint offset of its entry)
-//	uint64 little-endian offset of the index, magic "sgkx"
+//	uint64 little-endian offset of the end marker, uint64 offset of the index, magic "sgkx"
 //
 // Keys strictly increase. The index samples every IndexEvery bytes of
 // entries, so a reader can seek near any key.
@@ -30,7 +30,7 @@ const (
 	footerMagic = "sgkx"
 	version     = 1
 	headerSize  = len(magic) + 1
-	footerSize  = 8 + len(footerMagic)
+	footerSize  = 16 + 4 // two offsets and footerMagic
 	flagEnd     = 0
 	flagEntry   = 1
 	// IndexEvery is how many bytes of entries lie between index samples.
@@ -103,6 +103,7 @@ func (w *Writer) Count() int64 { return w.count }
 // Close ends the run (the end marker, the count, the index and the footer)
 // and flushes it; it does not close the underlying writer.
 func (w *Writer) Close() error {
+	endAt := w.off
 	w.w.WriteByte(flagEnd)
 	w.off++
 	w.uvarint(uint64(w.count))
@@ -113,8 +114,9 @@ func (w *Writer) Close() error {
 		w.uvarint(uint64(s.off))
 	}
 	var f [footerSize]byte
-	binary.LittleEndian.PutUint64(f[:8], uint64(indexAt))
-	copy(f[8:], footerMagic)
+	binary.LittleEndian.PutUint64(f[:8], uint64(endAt))
+	binary.LittleEndian.PutUint64(f[8:16], uint64(indexAt))
+	copy(f[16:], footerMagic)
 	w.w.Write(f[:])
 	return w.w.Flush()
 }
@@ -127,7 +129,11 @@ type Reader struct {
 	val   []byte
 	count int64
 	done  bool
-	limit []byte // stop before the first key >= limit (nil: no limit)
+	seen  bool // an entry has been decoded: key holds its key
+	// A ranged reader starts at an entry inside a run and yields only the
+	// keys in [lo, hi) (nil hi: to the end).
+	ranged bool
+	lo, hi []byte
 }
 
 // NewReader reads a run from r; name says which run in error messages.
@@ -178,12 +184,34 @@ func (r *Reader) field(buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
-// Next reads the following entry; false at the end of the run.
+// Next reads the following entry; false at the end of the run (or range).
 func (r *Reader) Next() (bool, error) {
-	if r.done {
+	for !r.done {
+		ok, err := r.entry()
+		if err != nil || !ok {
+			return false, err
+		}
+		if r.hi != nil && bytes.Compare(r.key, r.hi) >= 0 {
+			r.done = true
+			return false, nil
+		}
+		if r.lo == nil || bytes.Compare(r.key, r.lo) >= 0 {
+			r.count++
+			return true, nil
+		}
+		// Before the range: a span starts at a sample at or before lo.
+	}
+	return false, nil
+}
+
+// entry decodes the next entry, checking the order of keys; false at the
+// end marker.
+func (r *Reader) entry() (bool, error) {
+	c, err := r.r.ReadByte()
+	if err == io.EOF && r.ranged {
+		r.done = true // a span that ends at a sample, before the end marker
 		return false, nil
 	}
-	c, err := r.r.ReadByte()
 	if err != nil {
 		return false, r.corrupt("missing end marker", err)
 	}
@@ -194,7 +222,7 @@ func (r *Reader) Next() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if r.limit == nil && n != uint64(r.count) {
+		if !r.ranged && n != uint64(r.count) {
 			return false, r.corrupt(fmt.Sprintf("%d entries, the end marker says %d", r.count, n), nil)
 		}
 		return false, nil
@@ -202,24 +230,24 @@ func (r *Reader) Next() (bool, error) {
 	default:
 		return false, r.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
 	}
-	prev := r.count > 0
 	next, err := r.field(r.val) // the value buffer is free: read the key into it, then swap
 	if err != nil {
 		return false, err
 	}
-	if prev && bytes.Compare(r.key, next) >= 0 {
+	if r.seen && bytes.Compare(r.key, next) >= 0 {
 		return false, r.corrupt("keys out of order", nil)
 	}
+	r.seen = true
 	r.key, r.val = next, r.key
-	if r.limit != nil && bytes.Compare(r.key, r.limit) >= 0 {
-		r.done = true
-		return false, nil
-	}
-	if r.val, err = r.field(r.val); err != nil {
-		return false, err
-	}
-	r.count++
-	return true, nil
+	r.val, err = r.field(r.val)
+	return err == nil, err
+}
+
+// NewRangeReader reads the entries of a Span of a run, from its first byte
+// (an entry's start), yielding only the keys in [lo, hi); nil lo and hi
+// mean no bound.
+func NewRangeReader(r io.Reader, name string, lo, hi []byte) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10), name: name, ranged: true, lo: lo, hi: hi}
 }
 
 // Key is the current entry's key, valid until the next call of Next.
