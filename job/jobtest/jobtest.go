@@ -101,18 +101,19 @@ func Verify(dir, name string, c Case) error {
 	if c.Want != nil && !bytes.Equal(want, c.Want) {
 		return fmt.Errorf("%s: output\n%s\nwant\n%s", name, clip(want), clip(c.Want))
 	}
-	// Smaller chunks; at most about 300, so the check stays fast.
-	sizes := []int64{whole/2 + 1, whole/7 + 1, max(whole/300, 1)}
-	for _, size := range sizes {
-		for _, fanIn := range []int{2, 3} {
-			what := fmt.Sprintf("chunk size %d, fan-in %d", size, fanIn)
-			got, err := r.run(size, fanIn, "")
-			if err != nil {
-				return fmt.Errorf("%s with %s: %w", name, what, err)
-			}
-			if !bytes.Equal(got, want) {
-				return fmt.Errorf("%s with %s: output differs from one chunk per input: the output depends on chunk boundaries or on how partials are merged (a Merge or Combine that is not associative?)\ngot\n%s\nwant\n%s", name, what, clip(got), clip(want))
-			}
+	// Smaller chunks (at most about 300, so the check stays fast), gathered in
+	// trees of fan-in 3 and 2 against the flat merge above.
+	for _, run := range []struct {
+		size  int64
+		fanIn int
+	}{{whole/2 + 1, 3}, {whole/7 + 1, 2}, {max(whole/300, 1), 2}} {
+		what := fmt.Sprintf("chunk size %d, fan-in %d", run.size, run.fanIn)
+		got, err := r.run(run.size, run.fanIn, "")
+		if err != nil {
+			return fmt.Errorf("%s with %s: %w", name, what, err)
+		}
+		if !bytes.Equal(got, want) {
+			return fmt.Errorf("%s with %s: output differs from one chunk per input: the output depends on chunk boundaries or on how partials are merged (a Merge or Combine that is not associative?)\ngot\n%s\nwant\n%s", name, what, clip(got), clip(want))
 		}
 	}
 	chaos := "mapper.duplicate=0.5,mapper.crash.before-commit=0.2,mapper.crash.after-commit=0.2,reducer.crash.before-write=0.3"
