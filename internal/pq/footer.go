@@ -97,7 +97,6 @@ func ReadFooter(ctx context.Context, store blob.Store, source, url string, size 
 	if err != nil {
 		return nil, err
 	}
-	f.BytesRead = rr.bytesRead()
 	return f, nil
 }
 
@@ -132,6 +131,7 @@ func readFooter(rr *rangeReader) (*Footer, error) {
 	if err := f.init(flen); err != nil {
 		return nil, fmt.Errorf("parquet %s: corrupt footer: %w", name, err)
 	}
+	f.BytesRead = rr.bytesRead()
 	return f, nil
 }
 
@@ -300,4 +300,14 @@ func (f *Footer) resolve(names []string) ([]Column, error) {
 		out[i] = c
 	}
 	return out, nil
+}
+
+// ChunkRange is the byte range of the named column's chunk in row group rg.
+func (f *Footer) ChunkRange(rg int, name string) (start, end int64, ok bool) {
+	c, found := f.Column(name)
+	if !found || c.leaf < 0 || rg < 0 || rg >= len(f.meta.RowGroups) {
+		return 0, 0, false
+	}
+	start, end = chunkRange(&f.meta.RowGroups[rg].Columns[c.leaf])
+	return start, end, true
 }

@@ -1,11 +1,11 @@
 package pq
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"cmp"
 	"slices"
 	"sync"
 
@@ -15,8 +15,9 @@ import (
 )
 
 // coalesceGap is the largest hole between two wanted byte ranges that is read
-// rather than skipped: one GET costs more than this many bytes of transfer.
-const coalesceGap = 256 << 10
+// rather than skipped: a GET costs about as much time as this many bytes of
+// transfer, and a hole this small rarely spans a whole column chunk.
+const coalesceGap = 64 << 10
 
 // maxParallelGets bounds the ranged GETs one reader has in flight at once.
 const maxParallelGets = 4

@@ -16,13 +16,13 @@ import (
 type kind uint8
 
 const (
-	kindBool kind = iota + 1
-	kindInt      // INT32 or INT64, signed
-	kindUint     // INT32 or INT64, unsigned
-	kindFloat    // FLOAT
-	kindDouble   // DOUBLE
-	kindDecimal  // INT32, INT64, BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY with a scale
-	kindDate     // INT32 days since 1970-01-01
+	kindBool    kind = iota + 1
+	kindInt          // INT32 or INT64, signed
+	kindUint         // INT32 or INT64, unsigned
+	kindFloat        // FLOAT
+	kindDouble       // DOUBLE
+	kindDecimal      // INT32, INT64, BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY with a scale
+	kindDate         // INT32 days since 1970-01-01
 	kindTimestamp
 	kindTime
 	kindInt96 // legacy timestamp: nanoseconds of the day and a Julian day
