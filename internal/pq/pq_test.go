@@ -29,12 +29,17 @@ type nested struct {
 
 // writeFile writes n rows in row groups of the given sizes (cycled).
 func writeFile(t testing.TB, path string, n int, groupSizes []int) {
+	writePaged(t, path, n, groupSizes, 512)
+}
+
+// writePaged is writeFile with pages of about pageSize bytes.
+func writePaged(t testing.TB, path string, n int, groupSizes []int, pageSize int) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := parquet.NewGenericWriter[row](f, parquet.PageBufferSize(512))
+	w := parquet.NewGenericWriter[row](f, parquet.PageBufferSize(pageSize))
 	id := 0
 	for g := 0; id < n; g++ {
 		size := min(groupSizes[g%len(groupSizes)], n-id)

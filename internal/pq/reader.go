@@ -215,11 +215,14 @@ func (r *Reader) Null(c int) bool { return r.vals[c].IsNull() }
 // quoting), or nil for a null. It is valid until the next call of Next.
 func (r *Reader) Text(c int) []byte {
 	if r.textOK[c] {
+		if r.vals[c].IsNull() {
+			return nil
+		}
 		return r.text[c]
 	}
 	v := r.vals[c]
 	if v.IsNull() {
-		r.text[c], r.textOK[c] = nil, true
+		r.textOK[c] = true
 		return nil
 	}
 	t := &r.cols[c].vt
