@@ -19,11 +19,13 @@ run: scatter
 scatter:
 	$(GO) build -o $(BIN)/scatter ./cmd/scatter
 
-## test: vet, then every test (unit, engine, local-emulator integration, template lint)
+## test: vet, then every test (unit, engine, local-emulator integration, template lint), then
+## pqcheck: the Parquet reader and writer against DuckDB (its own module, for the cgo bindings)
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
 	cd examples/uniquevisitors && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd pqcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 
 ## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data
 ## (make bench SIZE=1GiB REPS=5); prints MB/s, peak RSS and ratios, writes bench/results/*.json.
