@@ -40,6 +40,14 @@ func (e *ValueError) Error() string {
 	return e.Reason
 }
 
+// AsError returns e as an error, nil when e is nil.
+func (e *ValueError) AsError() error {
+	if e == nil {
+		return nil
+	}
+	return fmt.Errorf("sql: %s", e.Error())
+}
+
 // fail records a value error (the first one of the record) and returns NULL.
 func (r *Row) fail(col string, val []byte, t Type, reason string) Value {
 	if r.Err == nil {

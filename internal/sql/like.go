@@ -10,9 +10,9 @@ import (
 // escape character (DuckDB's default). Patterns of the forms 'abc', 'abc%',
 // '%abc', '%abc%' are plain byte tests.
 type likePattern struct {
-	kind   likeKind
-	lit    []byte   // likeEqual, likePrefix, likeSuffix, likeContains
-	pieces [][]byte // likeGeneral: the pattern split at %, each piece may hold _
+	kind                   likeKind
+	lit                    []byte   // likeEqual, likePrefix, likeSuffix, likeContains
+	pieces                 [][]byte // likeGeneral: the pattern split at %, each piece may hold _
 	anchorStart, anchorEnd bool
 }
 

@@ -45,8 +45,10 @@ type Plan struct {
 	// ColumnTypes their types (KText for untyped).
 	Columns     []string
 	ColumnTypes []Type
-	// Star reports a SELECT *: the plan was made for one header's columns.
-	Star bool
+	// Star reports a SELECT *: the plan was made for one header's
+	// columns, StarHeader.
+	Star       bool
+	StarHeader []string
 	// Names and Types are the output's columns.
 	Names []string
 	Types []Type
@@ -106,6 +108,9 @@ func Compile(query string, schema Schema, header []string) (*Plan, error) {
 // Analyze checks a parsed query; see Compile.
 func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 	p := &Plan{Query: q, Limit: q.Limit, Star: q.HasStar()}
+	if p.Star {
+		p.StarHeader = header
+	}
 	if p.Star && header == nil {
 		return nil, nameErr(q.Items[0].At, "SELECT * needs the input's columns")
 	}
