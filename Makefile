@@ -19,10 +19,12 @@ run: scatter
 scatter:
 	$(GO) build -o $(BIN)/scatter ./cmd/scatter
 
-## test: vet, then every test (unit, engine, local-emulator integration, template lint)
+## test: vet, then every test (unit, engine, local-emulator integration, template lint, and
+## the sql job's query corpus against DuckDB in the test-only module sqlcheck/)
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+	cd sqlcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 
 ## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data
 ## (make bench SIZE=1GiB REPS=5); prints MB/s, peak RSS and ratios, writes bench/results/*.json.

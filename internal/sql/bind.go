@@ -330,6 +330,14 @@ func arith(o string, l, r *node, at int) (*node, error) {
 			return nil, err
 		}
 	}
+	if o == "//" {
+		// Integer division reads untyped text as BIGINT.
+		for _, x := range []**node{&l, &r} {
+			if (*x).typ.Kind == KText {
+				*x = &node{op: opConvert, typ: TBigint, args: []*node{*x}, pos: (*x).pos}
+			}
+		}
+	}
 	l, r = toNumeric(l), toNumeric(r)
 	if l.typ.Kind == KNull || r.typ.Kind == KNull {
 		return &node{op: opConst, typ: TNull, val: Null, pos: at}, nil
