@@ -328,7 +328,7 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 	}
 	runners := map[string]*runner{
 		"24KiB-fanin3": newRunner(t, 24<<10, 3),
-		"1MiB":        newRunner(t, 1<<20, 0),
+		"1MiB":         newRunner(t, 1<<20, 0),
 	}
 	corpus := readCorpus(t)
 	if len(corpus) < 90 {
@@ -380,4 +380,3 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 		})
 	}
 }
-
