@@ -295,6 +295,7 @@ func TestDefinitions(t *testing.T) {
 		"groupby":   {"key", "agg", "format"},
 		"search":    {"query", "k"},
 		"select":    {"where", "columns", "format"},
+		"sql":       {"query", "schema"},
 		"wordcount": nil,
 	}
 	defs := jobs.Definitions()

@@ -12,7 +12,7 @@ func init() {
 		Name:    "select",
 		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
 		Params: []Param{
-			{Name: "where", Usage: "condition 'COLUMN OP VALUE', OP one of > >= < <= == != (numeric when both sides are numbers); every row when empty"},
+			{Name: "where", Usage: "condition 'COLUMN OP VALUE' (OP one of > >= < <= == !=, numeric when both sides are numbers) or a SQL expression (AND, OR, NOT, BETWEEN, IN, LIKE, IS NULL: docs/sql.md); every row when empty"},
 			{Name: "columns", Usage: "comma-separated columns to output, e.g. sourceIP,adRevenue", Required: true},
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
@@ -21,11 +21,10 @@ func init() {
 }
 
 type selectJob struct {
-	where   *condition
+	where   *rowFilter
 	columns []string // output columns, as given
 	read    []string // distinct columns read
 	out     []int    // output column -> position in read
-	whereAt int      // where column -> position in read
 	jsonl   bool
 	strict  bool
 }
@@ -49,10 +48,10 @@ func newSelect(p Params) (Job, error) {
 		j.out = append(j.out, set.add(c))
 	}
 	if w := p["where"]; w != "" {
-		if j.where, err = parseWhere(w); err != nil {
+		if j.where, err = parseFilter(w); err != nil {
 			return nil, fmt.Errorf("select: %w", err)
 		}
-		j.whereAt = set.add(j.where.Column)
+		j.where.addColumns(&set)
 	}
 	j.read = set.names
 	return j, nil
@@ -61,14 +60,15 @@ func newSelect(p Params) (Job, error) {
 func (j *selectJob) NeedsHeader() bool { return !j.jsonl }
 
 func (j *selectJob) NewMapper() Mapper {
-	return &selectMapper{j: j, rows: newRowReader(j.jsonl, j.read)}
+	return &selectMapper{j: j, rows: newRowReader(j.jsonl, j.read), where: j.where.newMatcher()}
 }
 
 type selectMapper struct {
-	j    *selectJob
-	rows *rowReader
-	out  outBuffer
-	st   Stats
+	j     *selectJob
+	rows  *rowReader
+	where *rowMatcher
+	out   outBuffer
+	st    Stats
 }
 
 func (m *selectMapper) StartPart(p Part) error { return m.rows.startPart(p) }
@@ -77,8 +77,11 @@ func (m *selectMapper) Record(line []byte, offset int64) error {
 	if ok, err := m.rows.read(line, offset, &m.st, m.j.strict); !ok {
 		return err
 	}
-	if w := m.j.where; w != nil {
-		if !m.rows.present[m.j.whereAt] || !w.match(m.rows.val[m.j.whereAt]) {
+	if m.where != nil {
+		if ok, reason := m.where.match(m.rows); !ok {
+			if reason != "" {
+				return skip(&m.st, m.j.strict, offset, reason)
+			}
 			return nil
 		}
 	}

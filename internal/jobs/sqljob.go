@@ -215,10 +215,10 @@ func (m *sqlMapper) StartPart(p Part) error {
 	}
 	var names []string
 	var err error
-	if m.json {
-		names, err = jsonKeys(p.Header)
-	} else {
+	if !m.json {
 		names, err = headerColumns(trimCR(p.Header))
+	} else if m.j.query.HasStar() {
+		names, err = jsonKeys(p.Header) // * stands for the first object's members
 	}
 	if err != nil {
 		return fmt.Errorf("header of %s: %w", p.Source, err)
