@@ -202,6 +202,79 @@ func (e *Call) String() string {
 
 func (e *Cast) String() string { return "CAST(" + e.X.String() + " AS " + e.Type.String() + ")" }
 
+// SQL writes an expression back as SQL that parses to the same expression
+// (String is DuckDB's name for it, which need not parse).
+func SQL(e Expr) string {
+	switch e := e.(type) {
+	case *ColumnRef:
+		if e.Table != "" {
+			return sqlName(e.Table) + "." + sqlName(e.Name)
+		}
+		return sqlName(e.Name)
+	case *Unary:
+		return e.Op + "(" + SQL(e.X) + ")"
+	case *Binary:
+		return "(" + SQL(e.L) + " " + e.Op + " " + SQL(e.R) + ")"
+	case *Not:
+		return "(NOT " + SQL(e.X) + ")"
+	case *IsNull:
+		if e.Neg {
+			return "(" + SQL(e.X) + " IS NOT NULL)"
+		}
+		return "(" + SQL(e.X) + " IS NULL)"
+	case *Between:
+		not := ""
+		if e.Neg {
+			not = "NOT "
+		}
+		return "(" + SQL(e.X) + " " + not + "BETWEEN " + SQL(e.Lo) + " AND " + SQL(e.Hi) + ")"
+	case *In:
+		parts := make([]string, len(e.List))
+		for i, x := range e.List {
+			parts[i] = SQL(x)
+		}
+		not := ""
+		if e.Neg {
+			not = "NOT "
+		}
+		return "(" + SQL(e.X) + " " + not + "IN (" + strings.Join(parts, ", ") + "))"
+	case *Like:
+		not := ""
+		if e.Neg {
+			not = "NOT "
+		}
+		return "(" + SQL(e.X) + " " + not + "LIKE " + SQL(e.Pattern) + ")"
+	case *Call:
+		if e.Star {
+			return "count(*)"
+		}
+		parts := make([]string, len(e.Args))
+		for i, x := range e.Args {
+			parts[i] = SQL(x)
+		}
+		d := ""
+		if e.Distinct {
+			d = "DISTINCT "
+		}
+		return e.Name + "(" + d + strings.Join(parts, ", ") + ")"
+	case *Cast:
+		return "CAST(" + SQL(e.X) + " AS " + e.Type.String() + ")"
+	}
+	return e.String()
+}
+
+// sqlName writes a name bare when it can be, else quoted.
+func sqlName(n string) string {
+	plain := n != "" && !reserved[strings.ToUpper(n)] && isIdentStart(n[0])
+	for i := 0; plain && i < len(n); i++ {
+		plain = isIdentByte(n[i]) && n[i] < 0x80
+	}
+	if plain {
+		return n
+	}
+	return quoteName(n)
+}
+
 // SelectItem is one item of the select list: * or an expression with an
 // optional alias.
 type SelectItem struct {
@@ -253,14 +326,17 @@ func (q *Query) String() string {
 			b.WriteString("*")
 			continue
 		}
-		b.WriteString(it.Expr.String())
+		b.WriteString(SQL(it.Expr))
 		if it.Alias != "" {
 			b.WriteString(" AS " + quoteName(it.Alias))
 		}
 	}
 	b.WriteString(" FROM '" + strings.ReplaceAll(q.From, "'", "''") + "'")
+	if q.FromAlias != "" {
+		b.WriteString(" AS " + quoteName(q.FromAlias))
+	}
 	if q.Where != nil {
-		b.WriteString(" WHERE " + q.Where.String())
+		b.WriteString(" WHERE " + SQL(q.Where))
 	}
 	for i, g := range q.GroupBy {
 		if i == 0 {
@@ -268,10 +344,10 @@ func (q *Query) String() string {
 		} else {
 			b.WriteString(", ")
 		}
-		b.WriteString(g.String())
+		b.WriteString(SQL(g))
 	}
 	if q.Having != nil {
-		b.WriteString(" HAVING " + q.Having.String())
+		b.WriteString(" HAVING " + SQL(q.Having))
 	}
 	for i, o := range q.OrderBy {
 		if i == 0 {
@@ -279,7 +355,7 @@ func (q *Query) String() string {
 		} else {
 			b.WriteString(", ")
 		}
-		b.WriteString(o.Expr.String())
+		b.WriteString(SQL(o.Expr))
 		if o.Desc {
 			b.WriteString(" DESC")
 		}

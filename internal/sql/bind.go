@@ -523,7 +523,7 @@ func convert(x *node, t Type, at int, explicit bool) (*node, error) {
 		var r Row
 		v := convertValue(&r, n, x.val)
 		if r.Err != nil {
-			return nil, typeErr(x.pos, "%s", r.Err.Reason)
+			return nil, typeErr(x.pos, "%s", r.Err.Error())
 		}
 		return &node{op: opConst, typ: t, val: v, pos: x.pos}, nil
 	}

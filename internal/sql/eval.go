@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -34,10 +35,13 @@ type ValueError struct {
 }
 
 func (e *ValueError) Error() string {
-	if e.Column != "" {
+	switch {
+	case e.Column != "":
 		return fmt.Sprintf("column %s: %q is not a %s", e.Column, e.Value, e.Type)
+	case e.Value != "":
+		return fmt.Sprintf("%q is not a %s", e.Value, e.Type)
 	}
-	return e.Reason
+	return strings.TrimPrefix(e.Reason, "sql: ")
 }
 
 // AsError returns e as an error, nil when e is nil.
@@ -615,6 +619,11 @@ func changeCase(dst, s []byte, upper bool) []byte {
 // counts from the end, and a negative length takes the characters before start.
 func substr(s []byte, start, n int64) []byte {
 	chars := int64(utf8.RuneCount(s))
+	// A text is far shorter than 1<<40 characters, so past ±1<<40 the answer
+	// does not change, and the sums below cannot overflow.
+	const bound = 1 << 40
+	start = max(min(start, bound), -bound)
+	n = max(min(n, bound), -bound)
 	var from, to int64 // 0-based, [from, to)
 	if start < 0 {
 		from = chars + start
@@ -624,8 +633,6 @@ func substr(s []byte, start, n int64) []byte {
 	if n < 0 {
 		to = from
 		from = from + n
-	} else if n > math.MaxInt64-from {
-		to = math.MaxInt64
 	} else {
 		to = from + n
 	}
