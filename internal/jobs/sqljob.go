@@ -392,9 +392,7 @@ func (m *sqlMapper) aggregate(offset int64) error {
 		}
 	}
 	st := m.states[idx*na : (idx+1)*na]
-	before := g.StateMemory(st)
-	g.Accumulate(st, m.vals)
-	m.extra += g.StateMemory(st) - before
+	m.extra += g.Accumulate(st, m.vals)
 	if m.keys.memory()+int64(len(m.states))*aggStateSize+m.extra > combineBudget {
 		return m.spill()
 	}

@@ -17,15 +17,12 @@ type AggState struct {
 	f   fsum        // exact sum of doubles
 	key []byte      // min, max: the best value's key
 	set map[string]struct{}
-}
-
-// memory estimates the bytes a state holds beyond its struct.
-func (s *AggState) memory() int64 {
-	m := int64(len(s.key)) + int64(8*len(s.f.p))
-	for k := range s.set {
-		m += int64(len(k)) + 48
-	}
-	return m
+	// min, max: the best value as a value, so that most values are
+	// compared without being encoded (valid when cached).
+	best   Value
+	bestN  bool   // untyped best: it reads as a number, best.D
+	text   []byte // the best VARCHAR or untyped text (best.S points here)
+	cached bool
 }
 
 // errState reports a partial's aggregate state that does not decode.
@@ -99,15 +96,16 @@ func (s *fsum) value() float64 {
 	return hi
 }
 
-// accumulate folds value v of aggregate a into s.
-func (a *aggSpec) accumulate(s *AggState, v Value, scratch *[]byte) {
+// accumulate folds value v of aggregate a into s and returns how many
+// bytes s grew by (a new distinct value, a longer best value).
+func (a *aggSpec) accumulate(s *AggState, v Value, scratch *[]byte) int64 {
 	switch a.fn {
 	case aggCountStar:
 		s.n++
-		return
+		return 0
 	}
 	if v.K == KNull {
-		return
+		return 0
 	}
 	switch a.fn {
 	case aggCount:
@@ -120,6 +118,7 @@ func (a *aggSpec) accumulate(s *AggState, v Value, scratch *[]byte) {
 		}
 		if _, ok := s.set[string(k)]; !ok {
 			s.set[string(k)] = struct{}{}
+			return int64(len(k)) + 48
 		}
 	case aggSum, aggAvg:
 		s.n++
@@ -132,13 +131,74 @@ func (a *aggSpec) accumulate(s *AggState, v Value, scratch *[]byte) {
 			s.d = decimal.Add(s.d, v.D)
 		}
 	case aggMin, aggMax:
-		k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
-		*scratch = k
-		if s.n == 0 || a.better(k, s.key) {
-			s.key = append(s.key[:0], k...)
+		if s.n > 0 && s.cached {
+			c, num, d := compareBest(a.arg.typ, v, s)
+			s.n++
+			if !(a.fn == aggMin && c < 0 || a.fn == aggMax && c > 0) {
+				return 0
+			}
+			return a.setBest(s, v, num, d)
 		}
-		s.n++
+		if s.n > 0 { // a best from a partial: compare keys
+			k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
+			*scratch = k
+			s.n++
+			if !a.better(k, s.key) {
+				return 0
+			}
+		} else {
+			s.n++
+		}
+		d, num := decimal.Dec{}, false
+		if v.K == KText {
+			d, num = parseNumber(v.S)
+		}
+		return a.setBest(s, v, num, d)
 	}
+	return 0
+}
+
+// setBest makes v (num and d: whether untyped v reads as the number d) the
+// best value of s, and returns how many bytes s grew by.
+func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
+	before := cap(s.key) + cap(s.text)
+	s.key = appendKey(s.key[:0], a.arg.typ, v, false, false)
+	s.best, s.bestN, s.cached = v, num, true
+	if v.K == KText {
+		s.best.D = d
+	}
+	if v.K == KVarchar || v.K == KText {
+		s.text = append(s.text[:0], v.S...)
+		s.best.S = s.text
+	}
+	return int64(cap(s.key) + cap(s.text) - before)
+}
+
+// compareBest compares non-NULL v with s's cached best in key order; for
+// untyped text it returns whether v reads as a number, and which.
+func compareBest(t Type, v Value, s *AggState) (int, bool, decimal.Dec) {
+	switch t.Kind {
+	case KDouble:
+		x, y := v.F, s.best.F
+		if x == 0 && y == 0 {
+			return 0, false, decimal.Dec{}
+		}
+		return compareFloat(x, y), false, decimal.Dec{}
+	case KText:
+		d, num := parseNumber(v.S)
+		switch {
+		case num && s.bestN:
+			if c := decimal.Cmp(d, s.best.D); c != 0 {
+				return c, num, d
+			}
+		case num:
+			return -1, num, d
+		case s.bestN:
+			return 1, num, d
+		}
+		return compareBytes(v.S, s.best.S), num, d
+	}
+	return compareValues(v, s.best), false, decimal.Dec{}
 }
 
 // better reports whether key k beats the current best b.
@@ -196,6 +256,7 @@ func (a *aggSpec) merge(s, o *AggState) {
 	case aggMin, aggMax:
 		if o.n > 0 && (s.n == 0 || a.better(o.key, s.key)) {
 			s.key = append(s.key[:0], o.key...)
+			s.cached = false
 		}
 		s.n += o.n
 	}
@@ -266,7 +327,7 @@ func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
 		src = src[n:]
 		return f, true
 	}
-	*s = AggState{key: s.key[:0], f: fsum{p: s.f.p[:0]}}
+	*s = AggState{key: s.key[:0], f: fsum{p: s.f.p[:0]}, text: s.text[:0]}
 	if a.fn == aggCountDistinct {
 		n, ok := uv()
 		if !ok || n > uint64(len(src)) {

@@ -747,7 +747,7 @@ func fold(n *node) *node {
 		}
 	}
 	var r Row
-	ev := compile(n, &r)
+	ev := compile(n, nil)
 	v := ev(&r)
 	if r.Err != nil {
 		return n // the error shows per row, as the type error it is

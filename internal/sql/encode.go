@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -99,7 +100,7 @@ func appendEncoding(dst []byte, t Type, v Value) []byte {
 // prefix-free, and in the order of b.
 func appendString(dst, b []byte) []byte {
 	for {
-		i := indexByte(b, 0)
+		i := bytes.IndexByte(b, 0)
 		if i < 0 {
 			break
 		}
@@ -111,14 +112,6 @@ func appendString(dst, b []byte) []byte {
 	return append(dst, 0x00, 0x01)
 }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
 
 // appendNumber writes an exact number in an order-preserving form: a class
 // byte (1 negative, 2 zero, 3 positive), then for a non-zero value of

@@ -21,6 +21,7 @@ type Row struct {
 	Null  []bool
 	Slots []Value
 	Err   *ValueError
+	seq   uint64 // the record's number, for conversions done once per record
 }
 
 // ValueError is a value that does not convert to the type the query needs:
@@ -71,18 +72,29 @@ type evalFn func(r *Row) Value
 
 // compile turns a bound node into a closure. Closures own their scratch
 // buffers, so a compiled expression serves one goroutine.
-func compile(n *node, _ *Row) evalFn {
+// compiler compiles the expressions of one Program: the conversions of a
+// column to a type are one closure that converts once per record.
+type compiler struct {
+	memo map[memoKey]evalFn
+}
+
+type memoKey struct {
+	col int
+	typ Type
+}
+
+func compile(n *node, c *compiler) evalFn {
 	switch n.op {
 	case opConst:
 		v := n.val
 		return func(*Row) Value { return v }
 	case opCol:
-		return compileColumn(n)
+		return compileColumn(n, c)
 	case opSlot:
 		i := n.idx
 		return func(r *Row) Value { return r.Slots[i] }
 	case opNeg:
-		x := compile(n.args[0], nil)
+		x := compile(n.args[0], c)
 		return func(r *Row) Value {
 			v := x(r)
 			switch v.K {
@@ -99,13 +111,13 @@ func compile(n *node, _ *Row) evalFn {
 			return v
 		}
 	case opArith:
-		return compileArith(n)
+		return compileArith(n, c)
 	case opCmp:
-		return compileCmp(n)
+		return compileCmp(n, c)
 	case opCmpText:
-		return compileCmpText(n)
+		return compileCmpText(n, c)
 	case opAnd:
-		a, b := compile(n.args[0], nil), compile(n.args[1], nil)
+		a, b := compile(n.args[0], c), compile(n.args[1], c)
 		return func(r *Row) Value {
 			x := a(r)
 			if x.K == KBool && x.I == 0 {
@@ -121,7 +133,7 @@ func compile(n *node, _ *Row) evalFn {
 			return y
 		}
 	case opOr:
-		a, b := compile(n.args[0], nil), compile(n.args[1], nil)
+		a, b := compile(n.args[0], c), compile(n.args[1], c)
 		return func(r *Row) Value {
 			x := a(r)
 			if x.K == KBool && x.I == 1 {
@@ -137,7 +149,7 @@ func compile(n *node, _ *Row) evalFn {
 			return y
 		}
 	case opNot:
-		x := compile(n.args[0], nil)
+		x := compile(n.args[0], c)
 		return func(r *Row) Value {
 			v := x(r)
 			if v.K == KBool {
@@ -146,14 +158,14 @@ func compile(n *node, _ *Row) evalFn {
 			return v
 		}
 	case opIsNull:
-		x, neg := compile(n.args[0], nil), n.neg
+		x, neg := compile(n.args[0], c), n.neg
 		if c := n.args[0]; c.op == opCol && c.typ.Kind == KText {
 			i := c.idx // no need to read the value
 			return func(r *Row) Value { return boolValue(r.Null[i] != neg) }
 		}
 		return func(r *Row) Value { return boolValue((x(r).K == KNull) != neg) }
 	case opLike:
-		x, lp := compile(n.args[0], nil), n.like
+		x, lp := compile(n.args[0], c), n.like
 		return func(r *Row) Value {
 			v := x(r)
 			if v.K == KNull {
@@ -162,16 +174,40 @@ func compile(n *node, _ *Row) evalFn {
 			return boolValue(lp.match(v.S))
 		}
 	case opFunc:
-		return compileFunc(n)
+		return compileFunc(n, c)
 	case opConvert:
-		x := compile(n.args[0], nil)
-		return func(r *Row) Value { return convertValue(r, n, x(r)) }
+		x := compile(n.args[0], c)
+		f := func(r *Row) Value { return convertValue(r, n, x(r)) }
+		if n.args[0].op != opCol || c == nil {
+			return f
+		}
+		k := memoKey{n.args[0].idx, n.typ}
+		if m, ok := c.memo[k]; ok {
+			return m
+		}
+		seq := uint64(0)
+		var last Value
+		m := func(r *Row) Value {
+			if r.seq == seq {
+				return last
+			}
+			v := f(r)
+			if r.Err == nil {
+				seq, last = r.seq, v
+			}
+			return v
+		}
+		if c.memo == nil {
+			c.memo = map[memoKey]evalFn{}
+		}
+		c.memo[k] = m
+		return m
 	}
 	panic(fmt.Sprintf("sql: compile: unknown op %d", n.op))
 }
 
 // compileColumn reads an input column as its type.
-func compileColumn(n *node) evalFn {
+func compileColumn(n *node, c *compiler) evalFn {
 	i, name, t := n.idx, n.name, n.typ
 	switch t.Kind {
 	case KText, KVarchar:
@@ -245,8 +281,8 @@ func compileColumn(n *node) evalFn {
 	panic("sql: column of type " + t.String())
 }
 
-func compileArith(n *node) evalFn {
-	a, b := compile(n.args[0], nil), compile(n.args[1], nil)
+func compileArith(n *node, c *compiler) evalFn {
+	a, b := compile(n.args[0], c), compile(n.args[1], c)
 	o := n.name
 	t := n.typ
 	if t.Kind == KDate || o == "date-" {
@@ -419,7 +455,7 @@ func cmpTable(o string) [3]bool {
 	return [3]bool{cmpResult(o, -1), cmpResult(o, 0), cmpResult(o, 1)}
 }
 
-func compileCmp(n *node) evalFn {
+func compileCmp(n *node, c *compiler) evalFn {
 	tab := cmpTable(n.name)
 	l, r := n.args[0], n.args[1]
 	// A column against a constant, the common filter: compared in place.
@@ -432,7 +468,7 @@ func compileCmp(n *node) evalFn {
 			return boolValue(tab[bytes.Compare(row.Text[i], c)+1])
 		}
 	}
-	a, b := compile(l, nil), compile(r, nil)
+	a, b := compile(l, c), compile(r, c)
 	return func(row *Row) Value {
 		x, y := a(row), b(row)
 		if x.K == KNull || y.K == KNull {
@@ -446,10 +482,10 @@ func compileCmp(n *node) evalFn {
 // when the other side is a number and the text reads as one, likewise for
 // a date and a boolean; as text otherwise (the other side's text when it is
 // typed). Two untyped texts compare as numbers when both read as numbers.
-func compileCmpText(n *node) evalFn {
+func compileCmpText(n *node, c *compiler) evalFn {
 	tab := cmpTable(n.name)
 	l, r := n.args[0], n.args[1]
-	a := compile(l, nil)
+	a := compile(l, c)
 	if r.isConst() {
 		c := r.val
 		text := appendText(nil, c, r.typ)
@@ -481,7 +517,7 @@ func compileCmpText(n *node) evalFn {
 			}
 		}
 	}
-	b := compile(r, nil)
+	b := compile(r, c)
 	var buf []byte
 	return func(row *Row) Value {
 		x, y := a(row), b(row)
@@ -530,10 +566,10 @@ func compareTextTo(s []byte, y Value) (int, bool) {
 	return 0, false
 }
 
-func compileFunc(n *node) evalFn {
+func compileFunc(n *node, c *compiler) evalFn {
 	args := make([]evalFn, len(n.args))
 	for i, a := range n.args {
-		args[i] = compile(a, nil)
+		args[i] = compile(a, c)
 	}
 	s := args[0]
 	var buf []byte

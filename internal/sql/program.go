@@ -26,37 +26,41 @@ type Program struct {
 // NewProgram compiles the plan for one goroutine.
 func (p *Plan) NewProgram() *Program {
 	g := &Program{Plan: p}
+	comp := &compiler{}
 	n := len(p.Columns)
 	g.Row.Text = make([][]byte, n)
 	g.Row.Null = make([]bool, n)
 	g.Row.Slots = make([]Value, len(p.groups)+len(p.aggs))
 	if p.where != nil {
-		g.where = compile(p.where, nil)
+		g.where = compile(p.where, comp)
 	}
 	for _, it := range p.items {
-		g.items = append(g.items, compile(it, nil))
+		g.items = append(g.items, compile(it, comp))
 	}
 	for _, o := range p.order {
-		g.order = append(g.order, compile(o.n, nil))
+		g.order = append(g.order, compile(o.n, comp))
 	}
 	for _, gr := range p.groups {
-		g.groups = append(g.groups, compile(gr, nil))
+		g.groups = append(g.groups, compile(gr, comp))
 	}
 	for _, a := range p.aggs {
 		var f evalFn
 		if a.arg != nil {
-			f = compile(a.arg, nil)
+			f = compile(a.arg, comp)
 		}
 		g.aggArgs = append(g.aggArgs, f)
 	}
 	if p.having != nil {
-		g.having = compile(p.having, nil)
+		g.having = compile(p.having, comp)
 	}
 	return g
 }
 
-// Reset clears the row's error before a record.
-func (g *Program) Reset() { g.Row.Err = nil }
+// Reset starts a record (or a group): it clears the row's error.
+func (g *Program) Reset() {
+	g.Row.Err = nil
+	g.Row.seq++
+}
 
 // Match evaluates WHERE on the record: true when there is none.
 func (g *Program) Match() bool {
@@ -129,11 +133,14 @@ func (g *Program) ArgValues(vals []Value) {
 	}
 }
 
-// Accumulate folds the values ArgValues gave into a group's states.
-func (g *Program) Accumulate(st []AggState, vals []Value) {
+// Accumulate folds the values ArgValues gave into a group's states and
+// returns how many bytes the states grew by beyond their structs.
+func (g *Program) Accumulate(st []AggState, vals []Value) int64 {
+	var grew int64
 	for i, a := range g.Plan.aggs {
-		a.accumulate(&st[i], vals[i], &g.scratch)
+		grew += a.accumulate(&st[i], vals[i], &g.scratch)
 	}
+	return grew
 }
 
 // Merge folds the states o of a group into st.
@@ -141,15 +148,6 @@ func (g *Program) Merge(st, o []AggState) {
 	for i, a := range g.Plan.aggs {
 		a.merge(&st[i], &o[i])
 	}
-}
-
-// StateMemory estimates the bytes a group's states hold beyond their structs.
-func (g *Program) StateMemory(st []AggState) int64 {
-	var m int64
-	for i := range st {
-		m += st[i].memory()
-	}
-	return m
 }
 
 // AppendStates encodes a group's states.
