@@ -112,7 +112,6 @@ func appendString(dst, b []byte) []byte {
 	return append(dst, 0x00, 0x01)
 }
 
-
 // appendNumber writes an exact number in an order-preserving form: a class
 // byte (1 negative, 2 zero, 3 positive), then for a non-zero value of
 // 0.DIGITS × 10^E (DIGITS without leading or trailing zeros) E as 4
