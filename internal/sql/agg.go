@@ -98,7 +98,7 @@ func (s *fsum) value() float64 {
 
 // accumulate folds value v of aggregate a into s and returns how many
 // bytes s grew by (a new distinct value, a longer best value).
-func (a *aggSpec) accumulate(s *AggState, v Value, scratch *[]byte) int64 {
+func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int64 {
 	switch a.fn {
 	case aggCountStar:
 		s.n++
@@ -132,7 +132,7 @@ func (a *aggSpec) accumulate(s *AggState, v Value, scratch *[]byte) int64 {
 		}
 	case aggMin, aggMax:
 		if s.n > 0 && s.cached {
-			c, num, d := compareBest(a.arg.typ, v, s)
+			c, num, d := a.compareBest(r, v, s)
 			s.n++
 			if !(a.fn == aggMin && c < 0 || a.fn == aggMax && c > 0) {
 				return 0
@@ -151,11 +151,20 @@ func (a *aggSpec) accumulate(s *AggState, v Value, scratch *[]byte) int64 {
 		}
 		d, num := decimal.Dec{}, false
 		if v.K == KText {
-			d, num = parseNumber(v.S)
+			d, num = a.number(r, v)
 		}
 		return a.setBest(s, v, num, d)
 	}
 	return 0
+}
+
+// number reads untyped v as a number: the row's once-per-record reading
+// when the argument is a column.
+func (a *aggSpec) number(r *Row, v Value) (decimal.Dec, bool) {
+	if a.arg.op == opCol {
+		return r.number(a.arg.idx)
+	}
+	return parseNumber(v.S)
 }
 
 // setBest makes v (num and d: whether untyped v reads as the number d) the
@@ -176,8 +185,8 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 
 // compareBest compares non-NULL v with s's cached best in key order; for
 // untyped text it returns whether v reads as a number, and which.
-func compareBest(t Type, v Value, s *AggState) (int, bool, decimal.Dec) {
-	switch t.Kind {
+func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.Dec) {
+	switch a.arg.typ.Kind {
 	case KDouble:
 		x, y := v.F, s.best.F
 		if x == 0 && y == 0 {
@@ -185,7 +194,7 @@ func compareBest(t Type, v Value, s *AggState) (int, bool, decimal.Dec) {
 		}
 		return compareFloat(x, y), false, decimal.Dec{}
 	case KText:
-		d, num := parseNumber(v.S)
+		d, num := a.number(r, v)
 		switch {
 		case num && s.bestN:
 			if c := decimal.Cmp(d, s.best.D); c != 0 {

@@ -22,6 +22,24 @@ type Row struct {
 	Slots []Value
 	Err   *ValueError
 	seq   uint64 // the record's number, for conversions done once per record
+
+	// An untyped column's text read as a number, once per record.
+	numSeq []uint64
+	num    []decimal.Dec
+	numOK  []bool
+}
+
+// number returns untyped column c's text read as a number, parsing it once
+// per record however many expressions ask.
+func (r *Row) number(c int) (decimal.Dec, bool) {
+	if c >= len(r.numSeq) {
+		return parseNumber(r.Text[c])
+	}
+	if r.numSeq[c] != r.seq {
+		r.num[c], r.numOK[c] = parseNumber(r.Text[c])
+		r.numSeq[c] = r.seq
+	}
+	return r.num[c], r.numOK[c]
 }
 
 // ValueError is a value that does not convert to the type the query needs:
@@ -501,11 +519,10 @@ func compileCmpText(n *node, c *compiler) evalFn {
 					if row.Null[i] {
 						return Null
 					}
-					s := row.Text[i]
-					if d, ok := parseNumber(s); ok {
+					if d, ok := row.number(i); ok {
 						return boolValue(tab[decimal.Cmp(d, cd)+1])
 					}
-					return boolValue(tab[bytes.Compare(s, text)+1])
+					return boolValue(tab[bytes.Compare(row.Text[i], text)+1])
 				}
 			case KVarchar:
 				return func(row *Row) Value {
@@ -654,6 +671,19 @@ func changeCase(dst, s []byte, upper bool) []byte {
 // 0 or below counts from before the first character, a negative start
 // counts from the end, and a negative length takes the characters before start.
 func substr(s []byte, start, n int64) []byte {
+	if start > 0 && n >= 0 {
+		// The common case needs no character count: skip start-1
+		// characters, take n.
+		i := 0
+		for k := int64(1); k < start && i < len(s); k++ {
+			i += charLen(s[i:])
+		}
+		j := i
+		for k := int64(0); k < n && j < len(s); k++ {
+			j += charLen(s[j:])
+		}
+		return s[i:j]
+	}
 	chars := int64(utf8.RuneCount(s))
 	// A text is far shorter than 1<<40 characters, so past ±1<<40 the answer
 	// does not change, and the sums below cannot overflow.
@@ -691,6 +721,16 @@ func substr(s []byte, start, n int64) []byte {
 		k++
 	}
 	return s[bf:]
+}
+
+// charLen is the length of the UTF-8 character s starts with (1 for a
+// byte that starts none, as utf8.RuneCount counts it).
+func charLen(s []byte) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	_, size := utf8.DecodeRune(s)
+	return size
 }
 
 // convertValue converts v to n.typ (n's opConvert), failing the row when it
@@ -759,8 +799,14 @@ func convertValue(r *Row, n *node, v Value) Value {
 				sc = 17
 			}
 			d, ok = decimal.FromFloat(v.F, sc)
-		case KVarchar, KText:
+		case KVarchar:
 			d, ok = parseNumber(v.S)
+		case KText:
+			if len(n.args) > 0 && n.args[0].op == opCol {
+				d, ok = r.number(n.args[0].idx)
+			} else {
+				d, ok = parseNumber(v.S)
+			}
 		default:
 			ok = false
 		}

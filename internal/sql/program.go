@@ -2,6 +2,7 @@ package sql
 
 import (
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
 
 // Program is a Plan compiled for one goroutine: its expressions are
@@ -30,6 +31,10 @@ func (p *Plan) NewProgram() *Program {
 	n := len(p.Columns)
 	g.Row.Text = make([][]byte, n)
 	g.Row.Null = make([]bool, n)
+	g.Row.numSeq = make([]uint64, n)
+	g.Row.num = make([]decimal.Dec, n)
+	g.Row.numOK = make([]bool, n)
+	g.Row.seq = 1 // per-record caches start out stale
 	g.Row.Slots = make([]Value, len(p.groups)+len(p.aggs))
 	if p.where != nil {
 		g.where = compile(p.where, comp)
@@ -138,7 +143,7 @@ func (g *Program) ArgValues(vals []Value) {
 func (g *Program) Accumulate(st []AggState, vals []Value) int64 {
 	var grew int64
 	for i, a := range g.Plan.aggs {
-		grew += a.accumulate(&st[i], vals[i], &g.scratch)
+		grew += a.accumulate(&g.Row, &st[i], vals[i], &g.scratch)
 	}
 	return grew
 }

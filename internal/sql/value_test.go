@@ -252,3 +252,32 @@ func TestFsumIsExact(t *testing.T) {
 		t.Fatalf("1e100 + 1 - 1e100 = %v, want 1", s.value())
 	}
 }
+
+// TestSubstrProperty: substr in characters, checked against slicing runes.
+func TestSubstrProperty(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for iter := 0; iter < 5000; iter++ {
+		var b []rune
+		for n := r.IntN(8); n > 0; n-- {
+			b = append(b, []rune("aé日😀 ")[r.IntN(5)])
+		}
+		start, n := int64(r.IntN(14)-6), int64(r.IntN(14)-5)
+		chars := int64(len(b))
+		from := start - 1
+		if start < 0 {
+			from = chars + start
+		}
+		to := from + n
+		if n < 0 {
+			from, to = from+n, from
+		}
+		from, to = max(from, 0), min(to, chars)
+		want := ""
+		if from < to {
+			want = string(b[from:to])
+		}
+		if got := string(substr([]byte(string(b)), start, n)); got != want {
+			t.Fatalf("substr(%q, %d, %d) = %q, want %q", string(b), start, n, got, want)
+		}
+	}
+}
