@@ -12,17 +12,41 @@ import (
 // AggState is the running state of one aggregate of one group. Its zero
 // value is the state of no rows.
 type AggState struct {
-	n   int64       // rows (count(*)) or non-NULL values seen
-	d   decimal.Dec // exact sum (sum, avg over BIGINT, DECIMAL, untyped)
-	f   fsum        // exact sum of doubles
-	key []byte      // min, max: the best value's key
+	n int64 // rows (count(*)) or non-NULL values seen
+	// d is the exact sum (sum, avg over BIGINT, DECIMAL, untyped), or the
+	// best value of min and max when it is a DECIMAL or an untyped number.
+	d   decimal.Dec
+	f   *fsum  // exact sum of doubles
+	key []byte // min, max: the best value's key
 	set map[string]struct{}
-	// min, max: the best value as a value, so that most values are
-	// compared without being encoded (valid when cached).
-	best   Value
-	bestN  bool   // untyped best: it reads as a number, best.D
-	text   []byte // the best VARCHAR or untyped text (best.S points here)
+	// min, max: the best value, so that most values are compared without
+	// being encoded (valid when cached): bestI holds a BIGINT, DATE or
+	// BOOLEAN, or a DOUBLE's bits; text a VARCHAR or untyped text.
+	bestI  int64
+	text   []byte
+	bestN  bool // an untyped best that reads as a number, d
 	cached bool
+}
+
+// bestValue is the cached best value, of kind k.
+func (s *AggState) bestValue(k Kind) Value {
+	switch k {
+	case KDouble:
+		return Value{K: k, F: math.Float64frombits(uint64(s.bestI))}
+	case KDecimal:
+		return Value{K: k, D: s.d}
+	case KVarchar, KText:
+		return Value{K: k, S: s.text}
+	}
+	return Value{K: k, I: s.bestI}
+}
+
+// sum returns s's double sum, creating it.
+func (s *AggState) sum() *fsum {
+	if s.f == nil {
+		s.f = &fsum{}
+	}
+	return s.f
 }
 
 // errState reports a partial's aggregate state that does not decode.
@@ -124,7 +148,7 @@ func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int6
 		s.n++
 		switch v.K {
 		case KDouble:
-			s.f.add(v.F)
+			s.sum().add(v.F)
 		case KBigint:
 			s.d = decimal.Add(s.d, decimal.FromInt(v.I))
 		default:
@@ -172,13 +196,19 @@ func (a *aggSpec) number(r *Row, v Value) (decimal.Dec, bool) {
 func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 	before := cap(s.key) + cap(s.text)
 	s.key = appendKey(s.key[:0], a.arg.typ, v, false, false)
-	s.best, s.bestN, s.cached = v, num, true
-	if v.K == KText {
-		s.best.D = d
-	}
-	if v.K == KVarchar || v.K == KText {
+	s.bestN, s.cached = num, true
+	switch v.K {
+	case KText:
+		s.d = d
 		s.text = append(s.text[:0], v.S...)
-		s.best.S = s.text
+	case KVarchar:
+		s.text = append(s.text[:0], v.S...)
+	case KDecimal:
+		s.d = v.D
+	case KDouble:
+		s.bestI = int64(math.Float64bits(v.F))
+	default:
+		s.bestI = v.I
 	}
 	return int64(cap(s.key) + cap(s.text) - before)
 }
@@ -188,7 +218,7 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.Dec) {
 	switch a.arg.typ.Kind {
 	case KDouble:
-		x, y := v.F, s.best.F
+		x, y := v.F, math.Float64frombits(uint64(s.bestI))
 		if x == 0 && y == 0 {
 			return 0, false, decimal.Dec{}
 		}
@@ -197,7 +227,7 @@ func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.
 		d, num := a.number(r, v)
 		switch {
 		case num && s.bestN:
-			if c := decimal.Cmp(d, s.best.D); c != 0 {
+			if c := decimal.Cmp(d, s.d); c != 0 {
 				return c, num, d
 			}
 		case num:
@@ -205,9 +235,9 @@ func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.
 		case s.bestN:
 			return 1, num, d
 		}
-		return compareBytes(v.S, s.best.S), num, d
+		return compareBytes(v.S, s.text), num, d
 	}
-	return compareValues(v, s.best), false, decimal.Dec{}
+	return compareValues(v, s.bestValue(v.K)), false, decimal.Dec{}
 }
 
 // better reports whether key k beats the current best b.
@@ -253,11 +283,13 @@ func (a *aggSpec) merge(s, o *AggState) {
 	case aggSum, aggAvg:
 		s.n += o.n
 		if a.sumKind == KDouble {
-			for _, x := range o.f.p {
-				s.f.add(x)
-			}
-			if o.f.hasSpec {
-				s.f.add(o.f.special)
+			if o.f != nil {
+				for _, x := range o.f.p {
+					s.sum().add(x)
+				}
+				if o.f.hasSpec {
+					s.sum().add(o.f.special)
+				}
 			}
 		} else {
 			s.d = decimal.Add(s.d, o.d)
@@ -291,16 +323,17 @@ func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 	switch a.fn {
 	case aggSum, aggAvg:
 		if a.sumKind == KDouble {
-			n := len(s.f.p)
-			if s.f.hasSpec {
+			f := s.sum()
+			n := len(f.p)
+			if f.hasSpec {
 				n++
 			}
 			dst = binary.AppendUvarint(dst, uint64(n))
-			for _, x := range s.f.p {
+			for _, x := range f.p {
 				dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(x))
 			}
-			if s.f.hasSpec {
-				dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(s.f.special))
+			if f.hasSpec {
+				dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(f.special))
 			}
 		} else {
 			var buf [48]byte
@@ -336,7 +369,11 @@ func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
 		src = src[n:]
 		return f, true
 	}
-	*s = AggState{key: s.key[:0], f: fsum{p: s.f.p[:0]}, text: s.text[:0]}
+	f := s.f
+	if f != nil {
+		*f = fsum{p: f.p[:0]}
+	}
+	*s = AggState{key: s.key[:0], f: f, text: s.text[:0]}
 	if a.fn == aggCountDistinct {
 		n, ok := uv()
 		if !ok || n > uint64(len(src)) {
@@ -365,7 +402,7 @@ func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
 				return nil, errState
 			}
 			for i := uint64(0); i < k; i++ {
-				s.f.add(math.Float64frombits(binary.BigEndian.Uint64(src)))
+				s.sum().add(math.Float64frombits(binary.BigEndian.Uint64(src)))
 				src = src[8:]
 			}
 		} else {
@@ -403,12 +440,12 @@ func (a *aggSpec) result(s *AggState, buf []byte) (Value, []byte, error) {
 	switch a.fn {
 	case aggSum:
 		if a.sumKind == KDouble {
-			return Value{K: KDouble, F: s.f.value()}, buf, nil
+			return Value{K: KDouble, F: s.sum().value()}, buf, nil
 		}
 		return Value{K: KDecimal, D: s.d}, buf, nil
 	case aggAvg:
 		if a.sumKind == KDouble {
-			return Value{K: KDouble, F: s.f.value() / float64(s.n)}, buf, nil
+			return Value{K: KDouble, F: s.sum().value() / float64(s.n)}, buf, nil
 		}
 		return Value{K: KDouble, F: decimal.Quo(s.d, decimal.FromInt(s.n))}, buf, nil
 	}
