@@ -19,12 +19,14 @@ run: scatter
 scatter:
 	$(GO) build -o $(BIN)/scatter ./cmd/scatter
 
-## test: vet, then every test (unit, engine, local-emulator integration, template lint), then
-## pqcheck: the Parquet reader and writer against DuckDB (its own module, for the cgo bindings)
+## test: vet, then every test (unit, engine, local-emulator integration, template lint), the
+## example module's, then the DuckDB references, each a test-only module for the cgo bindings:
+## sqlcheck (the sql job's query corpus) and pqcheck (the Parquet reader and writer)
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
 	cd examples/uniquevisitors && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd sqlcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 	cd pqcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 
 ## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data

@@ -43,6 +43,13 @@ func (s *submission) parse(fs *flag.FlagSet, args []string) error {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	case s.job == "":
 		return usageError{"--job is required"}
+	case len(s.inputs) == 0 && s.job == "sql":
+		// The query names its input: FROM 'PATH'.
+		from, err := jobs.SQLInputs(*s.jf.values["query"])
+		if err != nil {
+			return usageError{"--query: " + err.Error()}
+		}
+		s.inputs = from
 	case len(s.inputs) == 0:
 		return usageError{"at least one --input is required"}
 	}

@@ -75,8 +75,14 @@ type Input struct {
 	// the PAR1 magic) is read as Parquet whatever Format says: a RowMapper
 	// gets its rows, a LineMapper the values of Column.
 	Format record.Format
-	// Columns are the columns a RowMapper's rows carry, in this order.
+	// Columns are the columns a RowMapper's rows carry, in this order. A
+	// CSV column is found in each object's header by name, else by name
+	// ignoring case.
 	Columns []string
+	// AllColumns asks instead for every column of each object, in its
+	// order (SELECT *): a CSV header's, a Parquet schema's, or the members
+	// of a JSON Lines object's first line. Part.Columns names them.
+	AllColumns bool
 	// Column is, for a LineMapper over a table input (Parquet), the column
 	// whose values are its records; empty refuses table inputs.
 	Column string
@@ -155,9 +161,13 @@ type Part struct {
 	Source string
 	// Ordinal is the object's position in input order (SRC order, then path).
 	Ordinal int
-	// Format is how the part's records are read (the job's Input.Format, or
-	// Parquet for a Parquet object).
+	// Format is how the part's records are read: the job's Input.Format,
+	// resolved by the object's name for record.Auto, or Parquet for a
+	// Parquet object.
 	Format record.Format
+	// Columns name the columns of the part's rows (a RowMapper's): Input.Columns,
+	// or the object's own with Input.AllColumns.
+	Columns []string
 }
 
 // Stats are a mapper's or an output's counts.

@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/jsonline"
@@ -27,9 +28,32 @@ const (
 	// Parquet whatever the job's format, and handed to job.RowMapper the
 	// same way as CSV.
 	Parquet
+	// Auto: a table format chosen by each object's name: JSON Lines for
+	// .jsonl, .ndjson and .json (a compression suffix aside), Parquet as
+	// above, CSV otherwise. The sql job reads its inputs this way.
+	Auto
 )
 
-var formatNames = [...]string{Lines: "lines", CSV: "csv", JSONLines: "jsonl", Parquet: "parquet"}
+var formatNames = [...]string{Lines: "lines", CSV: "csv", JSONLines: "jsonl", Parquet: "parquet", Auto: "auto"}
+
+// Of is the format an object named name is read in by a job whose format is
+// f: Auto becomes JSONLines or CSV by the name; any other format stays. (A
+// Parquet object is found by the planner, by name or magic, not here.)
+func Of(name string, f Format) Format {
+	if f != Auto {
+		return f
+	}
+	lower := strings.ToLower(name)
+	for _, ext := range []string{".gz", ".zst", ".bz2"} {
+		lower = strings.TrimSuffix(lower, ext)
+	}
+	for _, ext := range []string{".jsonl", ".ndjson", ".json"} {
+		if strings.HasSuffix(lower, ext) {
+			return JSONLines
+		}
+	}
+	return CSV
+}
 
 // String is the format's name: lines, csv, jsonl or parquet.
 func (f Format) String() string {
@@ -79,6 +103,9 @@ type Row struct {
 func newRow(n int, f Format) Row {
 	return Row{present: make([]bool, n), val: make([][]byte, n), raw: make([][]byte, n), kind: make([]jsonline.Kind, n), format: f}
 }
+
+// Format is the format the row was read from.
+func (r *Row) Format() Format { return r.format }
 
 // Len is the number of columns the row carries.
 func (r *Row) Len() int { return len(r.val) }
@@ -160,6 +187,8 @@ type Reader struct {
 }
 
 // NewReader returns a reader of format (CSV or JSONLines) for columns.
+// A CSV column is found in each object's header by name, else by name
+// ignoring case.
 func NewReader(format Format, columns []string) (*Reader, error) {
 	if format != CSV && format != JSONLines {
 		return nil, fmt.Errorf("record: a Reader reads csv or jsonl, not %s", format)
@@ -184,20 +213,56 @@ func (r *Reader) Start(source string, header []byte) error {
 		return fmt.Errorf("CSV header of %s: %w", source, err)
 	}
 	for c, col := range r.cols {
-		r.idx[c] = -1
-		for i, name := range names {
-			if name == col {
-				r.idx[c] = i
-				break
-			}
-		}
-		if r.idx[c] < 0 {
+		if r.idx[c] = columnIndex(names, col); r.idx[c] < 0 {
 			return fmt.Errorf("column %q is not in the CSV header of %s", col, source)
 		}
 	}
 	r.nfields = len(names)
 	r.resolved = true
 	return nil
+}
+
+// columnIndex finds col among a header's names: the same name, else the one
+// name equal to it ignoring case (as DuckDB matches column names); -1 when
+// neither.
+func columnIndex(names []string, col string) int {
+	folded := -1
+	for i, name := range names {
+		switch {
+		case name == col:
+			return i
+		case strings.EqualFold(name, col):
+			if folded >= 0 {
+				return -1 // ambiguous
+			}
+			folded = i
+		}
+	}
+	return folded
+}
+
+// JSONKeys returns the member names of a JSON object line, in order, once
+// each: the columns of a JSON Lines object whose first line it is.
+func JSONKeys(line []byte) ([]string, error) {
+	if jsonline.Blank(line) {
+		return nil, errors.New("the first line is blank")
+	}
+	ms, err := jsonline.Members(nil, line)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	var buf []byte
+	seen := map[string]bool{}
+	for _, m := range ms {
+		var k []byte
+		k, buf = m.KeyText(line, buf)
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			names = append(names, string(k))
+		}
+	}
+	return names, nil
 }
 
 // HeaderColumns returns the decoded column names of a CSV header record

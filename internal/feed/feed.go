@@ -14,13 +14,13 @@ import (
 // request-time query path and the job tests all map through a Feeder, so a
 // job is fed the same way everywhere.
 type Feeder struct {
+	in     job.Input
 	m      job.Mapper
 	lines  job.LineMapper
 	block  job.BlockMapper
 	rows   job.RowMapper
 	reader *record.Reader
 	strict bool
-	format record.Format
 	// st counts what the feeder reads for a RowMapper: data records and the
 	// ones it skips.
 	st     job.Stats
@@ -31,20 +31,16 @@ type Feeder struct {
 // parameter.
 func New(j job.Job, strict bool) (*Feeder, error) {
 	in := j.Input()
-	f := &Feeder{m: j.NewMapper(), strict: strict, format: in.Format}
+	f := &Feeder{in: in, m: j.NewMapper(), strict: strict}
 	if in.Format.Table() {
 		rm, ok := f.m.(job.RowMapper)
 		if !ok {
 			return nil, fmt.Errorf("the job reads %s, but its mapper %T is not a job.RowMapper", in.Format, f.m)
 		}
-		if len(in.Columns) == 0 {
+		if len(in.Columns) == 0 && !in.AllColumns {
 			return nil, fmt.Errorf("the job reads %s but names no Input.Columns", in.Format)
 		}
-		r, err := record.NewReader(in.Format, in.Columns)
-		if err != nil {
-			return nil, err
-		}
-		f.rows, f.reader = rm, r
+		f.rows = rm
 		return f, nil
 	}
 	lm, ok := f.m.(job.LineMapper)
@@ -56,19 +52,54 @@ func New(j job.Job, strict bool) (*Feeder, error) {
 	return f, nil
 }
 
-// Format is how the feeder reads records: the job's Input.Format.
-func (f *Feeder) Format() record.Format { return f.format }
+// Format is how the feeder reads the records of the object named source.
+func (f *Feeder) Format(source string) record.Format { return record.Of(source, f.in.Format) }
 
-// StartPart begins the records of part p. For CSV, header is the object's
-// first record (nil for an empty object).
+// NeedsHeader reports whether StartPart needs the first record of the object
+// named source: a CSV header, or the first JSON object whose members are
+// the columns when the job asks for all of them.
+func (f *Feeder) NeedsHeader(source string) bool {
+	switch f.Format(source) {
+	case record.CSV:
+		return true
+	case record.JSONLines:
+		return f.in.AllColumns
+	}
+	return false
+}
+
+// StartPart begins the records of part p. header is the object's first
+// record when NeedsHeader says so (nil for an empty object).
 func (f *Feeder) StartPart(p job.Part, header []byte) error {
 	f.source = p.Source
-	p.Format = f.format
-	if f.reader != nil {
-		if err := f.reader.Start(p.Source, header); err != nil {
-			return err
+	p.Format = f.Format(p.Source)
+	if f.rows == nil {
+		return f.m.StartPart(p)
+	}
+	if header == nil && f.NeedsHeader(p.Source) {
+		f.reader = nil // an empty object: no records follow
+		return f.m.StartPart(p)
+	}
+	p.Columns = f.in.Columns
+	if f.in.AllColumns {
+		var err error
+		if p.Format == record.CSV {
+			p.Columns, err = record.HeaderColumns(header)
+		} else {
+			p.Columns, err = record.JSONKeys(header)
+		}
+		if err != nil {
+			return fmt.Errorf("columns of %s: %w", p.Source, err)
 		}
 	}
+	r, err := record.NewReader(p.Format, p.Columns)
+	if err != nil {
+		return err
+	}
+	if err := r.Start(p.Source, header); err != nil {
+		return err
+	}
+	f.reader = r
 	return f.m.StartPart(p)
 }
 
@@ -78,6 +109,9 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 func (f *Feeder) Record(rec []byte, offset int64) error {
 	if f.lines != nil {
 		return f.named(f.lines.Record(rec, offset), offset)
+	}
+	if f.reader == nil {
+		return errors.New("a record before any header")
 	}
 	row, data, reason, err := f.reader.Read(rec, offset)
 	if data {
@@ -154,7 +188,7 @@ func (f *Feeder) Mapper() job.Mapper { return f.m }
 // the store path.)
 func (f *Feeder) Object(p job.Part, data []byte) error {
 	var header []byte
-	if f.format == record.CSV && len(data) > 0 {
+	if f.NeedsHeader(p.Source) && len(data) > 0 {
 		header, _, _ = bytes.Cut(data, []byte{'\n'})
 	}
 	if err := f.StartPart(p, header); err != nil {

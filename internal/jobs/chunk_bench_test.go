@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"github.com/scattergather/scattergather/record"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -71,7 +70,7 @@ func BenchmarkChunk(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				m := feeder(b, j, c.p)
 				var header []byte
-				if m.Format() == record.CSV {
+				if m.NeedsHeader(path) {
 					if header, err = split.Header(ctx, store, part); err != nil {
 						b.Fatal(err)
 					}

@@ -287,6 +287,7 @@ func TestDefinitions(t *testing.T) {
 		"groupby":   {"key", "agg", "format"},
 		"search":    {"query", "k"},
 		"select":    {"where", "columns", "format"},
+		"sql":       {"query", "schema"},
 		"wordcount": nil,
 	}
 	defs := jobs.Definitions()

@@ -14,7 +14,7 @@ func init() {
 		Version: version,
 		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
 		Params: []Param{
-			{Name: "where", Usage: "condition 'COLUMN OP VALUE', OP one of > >= < <= == != (numeric when both sides are numbers); every row when empty"},
+			{Name: "where", Usage: "condition 'COLUMN OP VALUE' (OP one of > >= < <= == !=, numeric when both sides are numbers) or a SQL expression (AND, OR, NOT, BETWEEN, IN, LIKE, IS NULL: docs/sql.md); every row when empty"},
 			{Name: "columns", Usage: "comma-separated columns to output, e.g. sourceIP,adRevenue", Required: true},
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
@@ -23,11 +23,10 @@ func init() {
 }
 
 type selectJob struct {
-	where   *condition
+	where   *rowFilter
 	columns []string // output columns, as given
 	read    []string // distinct columns read
 	out     []int    // output column -> position in read
-	whereAt int      // where column -> position in read
 	format  record.Format
 	strict  bool
 }
@@ -49,10 +48,10 @@ func newSelect(p Params) (Job, error) {
 		j.out = append(j.out, set.add(c))
 	}
 	if w := p["where"]; w != "" {
-		if j.where, err = parseWhere(w); err != nil {
+		if j.where, err = parseFilter(w); err != nil {
 			return nil, fmt.Errorf("select: %w", err)
 		}
-		j.whereAt = set.add(j.where.Column)
+		j.where.addColumns(&set)
 	}
 	j.read = set.names
 	return j, nil
@@ -60,19 +59,23 @@ func newSelect(p Params) (Job, error) {
 
 func (j *selectJob) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
-func (j *selectJob) NewMapper() Mapper { return &selectMapper{j: j} }
+func (j *selectJob) NewMapper() Mapper { return &selectMapper{j: j, where: j.where.newMatcher()} }
 
 type selectMapper struct {
-	j   *selectJob
-	out outBuffer
-	st  Stats
+	j     *selectJob
+	where *rowMatcher
+	out   outBuffer
+	st    Stats
 }
 
 func (m *selectMapper) StartPart(Part) error { return nil }
 
 func (m *selectMapper) Row(r *record.Row) error {
-	if w := m.j.where; w != nil {
-		if !r.Present(m.j.whereAt) || !w.match(r.Value(m.j.whereAt)) {
+	if m.where != nil {
+		if ok, reason := m.where.match(r); !ok {
+			if reason != "" {
+				return skip(&m.st, m.j.strict, r.Offset, reason)
+			}
 			return nil
 		}
 	}

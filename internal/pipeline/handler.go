@@ -22,7 +22,6 @@ import (
 	"github.com/scattergather/scattergather/internal/metrics"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/split"
-	"github.com/scattergather/scattergather/record"
 )
 
 // DefaultFanIn is how many partials one gather step merges at once; more are
@@ -356,7 +355,7 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 	}
 	for _, p := range c.Parts {
 		var header []byte
-		if f.Format() == record.CSV {
+		if f.NeedsHeader(p.Source) {
 			if header, err = split.Header(ctx, h.Store, p); err != nil {
 				return nil, st, partError(p, err)
 			}
