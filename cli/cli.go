@@ -24,6 +24,9 @@ Usage:
   scatter query --job JOB --input SRC [...] [job flags] [--output DST] [--deadline D]
                 [--allow-partial=true|false] [--hedge=true|false] [--json]
                           answer now: map every chunk in this process, no state machine or ledger
+  scatter sql 'SELECT ... FROM PATH ...' [--output DST] [--schema name:TYPE,...] [run options]
+                          a SQL query (DuckDB's dialect, docs/sql.md) as a job; the result on stdout
+                          (--sql QUERY also stands for --job on run, query, submit and plan)
   scatter submit --job JOB --input s3://... [job flags] [--stack NAME]
                           start a job on a deployed stack (or on 'scatter local up')
   scatter status JOBID    status, progress and output of a submitted job
@@ -108,6 +111,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdPlan(ctx, args[1:], stdout, stderr)
 	case "query":
 		return cmdQuery(ctx, args[1:], stdout, stderr)
+	case "sql":
+		return cmdSQL(ctx, args[1:], stdout, stderr)
 	case "local":
 		return cmdLocal(ctx, args[1:], stdout, stderr)
 	case "submit":

@@ -22,12 +22,14 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // and submit share.
 type submission struct {
 	job    string
+	sql    string
 	inputs multiFlag
 	jf     *jobFlags
 }
 
 func (s *submission) define(fs *flag.FlagSet, inputUsage string) {
 	fs.StringVar(&s.job, "job", "", "the job to run ('scatter jobs' lists them)")
+	fs.StringVar(&s.sql, "sql", "", "a SQL query instead of --job: the sql job, its input the query's FROM (docs/sql.md)")
 	fs.Var(&s.inputs, "input", inputUsage)
 	s.jf = defineJobFlags(fs)
 }
@@ -38,16 +40,34 @@ func (s *submission) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	switch {
-	case fs.NArg() > 0:
+	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return s.check(fs)
+}
+
+// check checks that a job and an input were given: --sql names both.
+func (s *submission) check(fs *flag.FlagSet) error {
+	if s.sql != "" {
+		if s.job != "" && s.job != "sql" {
+			return usageError{fmt.Sprintf("--sql is the sql job: it does not go with --job %s", s.job)}
+		}
+		if *s.jf.values["query"] != "" {
+			return usageError{"give the query once: --sql QUERY, or --job sql --query QUERY"}
+		}
+		s.job = "sql"
+		if err := fs.Set("query", s.sql); err != nil {
+			return err
+		}
+	}
+	switch {
 	case s.job == "":
-		return usageError{"--job is required"}
+		return usageError{"--job (or --sql) is required"}
 	case len(s.inputs) == 0 && s.job == "sql":
 		// The query names its input: FROM 'PATH'.
 		from, err := jobs.SQLInputs(*s.jf.values["query"])
 		if err != nil {
-			return usageError{"--query: " + err.Error()}
+			return usageError{err.Error()}
 		}
 		s.inputs = from
 	case len(s.inputs) == 0:

@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/sql"
 )
 
 // cmdPlan prints the chunk plan of a job and what it would cost and take on
@@ -23,17 +26,36 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		memory      = fs.Int("memory", plan.DefaultLambdaMB, "each function's memory, MB")
 		fanIn       = fs.Int("fan-in", plan.DefaultGatherFanIn, "the gather tree's fan-in (the template's GatherFanIn)")
 		jsonOut     = fs.Bool("json", false, "print the estimate as JSON")
+		sqlQuery    = fs.String("sql", "", "plan a SQL query (the sql job): its stages, then its cost; the input is its FROM unless --input or --size")
+		schema      = fs.String("schema", "", "the query's column types, name:TYPE,... (with --sql)")
 		inputs      multiFlag
 	)
 	fs.Var(&inputs, "input", "a local file or directory to plan (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	var sqlPlan *sql.Description
+	if *sqlQuery != "" {
+		if *job != "" && *job != "sql" {
+			return usageError{"--sql is the sql job: it does not go with --job " + *job}
+		}
+		*job = "sql"
+		d, err := jobs.SQLPlan(*sqlQuery, *schema)
+		if err != nil {
+			return usageError{"--sql: " + err.Error()}
+		}
+		sqlPlan = &d
+		if len(inputs) == 0 && *size == "" {
+			if inputs, err = jobs.SQLInputs(*sqlQuery); err != nil {
+				return usageError{"--sql: " + err.Error()}
+			}
+		}
+	}
 	switch {
 	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	case *job == "":
-		return usageError{"--job is required"}
+		return usageError{"--job (or --sql) is required"}
 	case (len(inputs) == 0) == (*size == ""):
 		return usageError{"give either --input or --size"}
 	case *concurrency < 1:
@@ -76,10 +98,29 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *jsonOut {
-		return writeJSON(stdout, e)
+		return writeJSON(stdout, struct {
+			plan.Estimate
+			SQL *sql.Description `json:"sql,omitempty"`
+		}{e, sqlPlan})
+	}
+	if sqlPlan != nil {
+		printSQLPlan(stdout, *sqlPlan)
 	}
 	printEstimate(stdout, e, chunks)
 	return nil
+}
+
+// printSQLPlan prints what a query reads, computes and how it gathers.
+func printSQLPlan(w io.Writer, d sql.Description) {
+	fmt.Fprintf(w, "sql: %s plan over %s\n", d.Kind, d.From)
+	fmt.Fprintf(w, "  reads:  %s\n", strings.Join(d.Columns, ", "))
+	if d.Filter != "" {
+		fmt.Fprintf(w, "  where:  %s\n", d.Filter)
+	}
+	fmt.Fprintf(w, "  output: %s\n", strings.Join(d.Output, ", "))
+	for _, st := range d.Stages {
+		fmt.Fprintf(w, "  stage:  %s\n", st)
+	}
 }
 
 // parseDecimalSize accepts what ParseSize does and also a decimal number

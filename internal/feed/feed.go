@@ -37,9 +37,6 @@ func New(j job.Job, strict bool) (*Feeder, error) {
 		if !ok {
 			return nil, fmt.Errorf("the job reads %s, but its mapper %T is not a job.RowMapper", in.Format, f.m)
 		}
-		if len(in.Columns) == 0 && !in.AllColumns {
-			return nil, fmt.Errorf("the job reads %s but names no Input.Columns", in.Format)
-		}
 		f.rows = rm
 		return f, nil
 	}
