@@ -84,6 +84,12 @@ type MapStats struct {
 	BytesIn    int64 `json:"bytesIn"`
 	BytesRead  int64 `json:"bytesRead"`
 	DurationMS int64 `json:"durationMs"`
+	// Parquet: BytesSkipped of the chunk's row groups were not read (other
+	// columns, pruned row groups and pages); RowGroupsPruned of its
+	// RowGroups were ruled out by their statistics.
+	BytesSkipped    int64 `json:"bytesSkipped,omitempty"`
+	RowGroups       int64 `json:"rowGroups,omitempty"`
+	RowGroupsPruned int64 `json:"rowGroupsPruned,omitempty"`
 }
 
 // Failure is a Step Functions error as a Catch hands it over.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/scattergather/scattergather/internal/blob"
-	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -20,19 +19,25 @@ import (
 
 // Summary is the job summary written beside the final output.
 type Summary struct {
-	JobID       string           `json:"jobId"`
-	Job         string           `json:"job"`
-	Params      jobs.Params      `json:"params"`
-	Status      string           `json:"status"`
-	Inputs      []string         `json:"inputs"`
-	Output      string           `json:"output"`
-	Chunks      int              `json:"chunks"`
-	BytesIn     int64            `json:"bytesIn"`
-	BytesRead   int64            `json:"bytesRead"`
-	RecordsIn   int64            `json:"recordsIn"`
-	RecordsOut  int64            `json:"recordsOut"`
-	Skipped     int64            `json:"skipped"`
-	SkipReasons map[string]int64 `json:"skipReasons,omitempty"`
+	JobID     string      `json:"jobId"`
+	Job       string      `json:"job"`
+	Params    jobs.Params `json:"params"`
+	Status    string      `json:"status"`
+	Inputs    []string    `json:"inputs"`
+	Output    string      `json:"output"`
+	Chunks    int         `json:"chunks"`
+	BytesIn   int64       `json:"bytesIn"`
+	BytesRead int64       `json:"bytesRead"`
+	// BytesSkipped are Parquet bytes the mappers did not read (other
+	// columns, pruned row groups and pages); RowGroupsPruned of RowGroups
+	// were ruled out by their statistics.
+	BytesSkipped    int64            `json:"bytesSkipped,omitempty"`
+	RowGroups       int64            `json:"rowGroups,omitempty"`
+	RowGroupsPruned int64            `json:"rowGroupsPruned,omitempty"`
+	RecordsIn       int64            `json:"recordsIn"`
+	RecordsOut      int64            `json:"recordsOut"`
+	Skipped         int64            `json:"skipped"`
+	SkipReasons     map[string]int64 `json:"skipReasons,omitempty"`
 	// Runs counts how often the job was opened (resumes and redrives add one).
 	Runs int `json:"runs"`
 	// MapMillis sums the committed mappers' durations; MaxChunkMillis is the slowest.
@@ -178,6 +183,9 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 		if json.Unmarshal([]byte(c.Stats), &st) == nil {
 			sum.BytesIn += st.BytesIn
 			sum.BytesRead += st.BytesRead
+			sum.BytesSkipped += st.BytesSkipped
+			sum.RowGroups += st.RowGroups
+			sum.RowGroupsPruned += st.RowGroupsPruned
 			sum.RecordsIn += st.RecordsIn
 			sum.Skipped += st.Skipped
 			for k, v := range st.SkipReason {
@@ -260,8 +268,7 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		return GatherOutput{}, &RetryableError{Err: err}
 	}
 	var outStats jobs.Stats
-	compress := codec.Of(in.Output)
-	if compress == "" {
+	if !encodedOutput(in.Output) {
 		if sum.Assembly, outStats.RecordsOut, err = h.assemble(ctx, job, partials, in.Output); err != nil {
 			return GatherOutput{}, err
 		}
@@ -269,19 +276,10 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if sum.Assembly == nil {
 		err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
 			return h.putFrom(ctx, in.Output, func(w io.Writer) error {
-				if compress == "" {
-					var err error
+				return WriteOutput(w, in.Output, job, func(w io.Writer) (err error) {
 					outStats, err = job.Output(w, rs)
 					return err
-				}
-				zw, err := codec.Writer(compress, w)
-				if err != nil {
-					return err
-				}
-				if outStats, err = job.Output(zw, rs); err != nil {
-					return err
-				}
-				return zw.Close()
+				})
 			})
 		})
 		if err != nil {

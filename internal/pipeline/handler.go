@@ -354,6 +354,12 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 		return nil, st, inputErrorf("map: %v", err)
 	}
 	for _, p := range c.Parts {
+		if p.Format == plan.FormatParquet {
+			if err := h.mapParquet(ctx, f, p, &st); err != nil {
+				return nil, st, err
+			}
+			continue
+		}
 		var header []byte
 		if f.NeedsHeader(p.Source) {
 			if header, err = split.Header(ctx, h.Store, p); err != nil {
@@ -367,18 +373,24 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 		st.BytesIn += p.End - p.Start
 		st.BytesRead += ps.BytesRead
 		if err != nil {
-			var re *jobs.RecordError
-			var me *feed.MapError
-			switch {
-			case errors.As(err, &re):
-				return nil, st, &RecordError{Msg: re.Error()}
-			case errors.As(err, &me):
-				return nil, st, inputErrorf("%v", me)
-			}
-			return nil, st, partError(p, err)
+			return nil, st, mapError(p, err)
 		}
 	}
 	return f, st, nil
+}
+
+// mapError classifies what failed a part's mapping: a malformed record under
+// strict, the job's own error, or a read failure (partError).
+func mapError(p plan.Part, err error) error {
+	var re *jobs.RecordError
+	var me *feed.MapError
+	switch {
+	case errors.As(err, &re):
+		return &RecordError{Msg: re.Error()}
+	case errors.As(err, &me):
+		return inputErrorf("%v", me)
+	}
+	return partError(p, err)
 }
 
 // strictOf is the "strict" parameter of params that jobs.New accepted.

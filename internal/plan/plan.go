@@ -145,10 +145,20 @@ func readFooters(ctx context.Context, store blob.Store, objs []Object) error {
 	g.SetLimit(footerReads)
 	for i := range objs {
 		o := &objs[i]
-		if o.Size == 0 || o.Codec() != "" || !pq.IsParquetName(o.URL) {
+		if o.Size < 12 || o.Codec() != "" || !(pq.IsParquetName(o.URL) || mayBeParquet(o.URL)) {
 			continue
 		}
 		g.Go(func() error {
+			if !pq.IsParquetName(o.URL) {
+				// No name says what it is: the PAR1 magic does (one small read).
+				is, err := pq.Sniff(ctx, store, o.URL)
+				if err != nil {
+					return storeError(o.Source, err)
+				}
+				if !is {
+					return nil
+				}
+			}
 			f, err := pq.ReadFooter(ctx, store, o.Source, o.URL, o.Size)
 			if err != nil {
 				var se *pq.StoreError
@@ -162,6 +172,18 @@ func readFooters(ctx context.Context, store blob.Store, objs []Object) error {
 		})
 	}
 	return g.Wait()
+}
+
+// textExtensions name objects that are not Parquet whatever their bytes.
+var textExtensions = map[string]bool{".csv": true, ".tsv": true, ".txt": true, ".log": true, ".jsonl": true,
+	".ndjson": true, ".json": true, ".md": true, ".xml": true, ".html": true, ".gz": true, ".zst": true, ".bz2": true}
+
+// mayBeParquet reports an object whose name does not say its format (no
+// extension, or one not known as text): Resolve sniffs it for the PAR1 magic.
+func mayBeParquet(name string) bool {
+	base := name[strings.LastIndexByte(name, '/')+1:]
+	ext := strings.ToLower(filepath.Ext(base))
+	return !textExtensions[ext]
 }
 
 func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, error) {
