@@ -158,6 +158,32 @@ func TestParquetMatchesCSV(t *testing.T) {
 			}
 		})
 	}
+	t.Run("bad input", func(t *testing.T) {
+		trunc := filepath.Join(dir, "trunc.parquet")
+		whole, _ := os.ReadFile(pqPath)
+		if err := os.WriteFile(trunc, whole[:len(whole)/2], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range map[string]struct {
+			input string
+			args  []string
+			want  []string
+		}{
+			"sum over a string":   {pqPath, []string{"--job", "groupby", "--key", "countryCode", "--agg", "sum:userAgent"}, []string{"visits.parquet", `"userAgent"`, "VARCHAR"}},
+			"missing column":      {pqPath, []string{"--job", "select", "--columns", "nope"}, []string{"visits.parquet", "nope"}},
+			"truncated file":      {trunc, []string{"--job", "select", "--columns", "sourceIP"}, []string{"trunc.parquet"}},
+			"line job, no column": {pqPath, []string{"--job", "grep", "--pattern", "x"}, []string{"visits.parquet", "--column"}},
+		} {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"run", "--input", c.input, "--output", filepath.Join(dir, "bad.csv"), "--state-dir", state}, c.args...)
+			err := dispatch(context.Background(), args, &stdout, &stderr)
+			for _, w := range c.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("%s: error %v, want one naming %s", name, err, w)
+				}
+			}
+		}
+	})
 	t.Run("pruning", func(t *testing.T) {
 		_, sum := run(pqPath, "--job", "select", "--where", "duration > 1000000", "--columns", "sourceIP", "--chunk-size", "64KiB")
 		if sum.RowGroupsPruned != sum.RowGroups || sum.RecordsIn != 0 {
