@@ -48,11 +48,11 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if id := plan.JobID(in.Job, in.Params, objs, in.ChunkSize, in.Output); id != jobID {
 		return fmt.Errorf("job %s: its inputs changed since it was planned (they now make job %s); run it again instead", jobID, id)
 	}
-	committed, err := local.Ledger.Chunks(ctx, jobID)
+	committed, err := local.Ledger.Count(ctx, jobID)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "scatter: resuming %s (%s): %d of %d chunks already committed\n", jobID, j.Status, len(committed), j.Chunks)
+	fmt.Fprintf(stderr, "scatter: resuming %s (%s): %d of %d chunks already committed\n", jobID, j.Status, committed, j.Chunks)
 	in.MaxConcurrency = opts.concurrency
 	return execute(ctx, &opts, local, fset, in, stdout, stderr)
 }

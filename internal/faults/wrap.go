@@ -257,6 +257,22 @@ func (l Ledger) Chunks(ctx context.Context, id string) (got []ledger.Commit, err
 	return got, err
 }
 
+func (l Ledger) ChunkRange(ctx context.Context, id string, from, to int) (got []ledger.Commit, err error) {
+	err = l.read(ctx, "chunks", id, func() error {
+		got, err = l.Ledger.ChunkRange(ctx, id, from, to)
+		return err
+	})
+	return got, err
+}
+
+func (l Ledger) Count(ctx context.Context, id string) (got int, err error) {
+	err = l.read(ctx, "count", id, func() error {
+		got, err = l.Ledger.Count(ctx, id)
+		return err
+	})
+	return got, err
+}
+
 func (l Ledger) Finish(ctx context.Context, id string, st ledger.Status, output, msg string) (got ledger.Job, err error) {
 	err = l.write(ctx, "finish", id, func() error {
 		got, err = l.Ledger.Finish(ctx, id, st, output, msg)

@@ -77,6 +77,12 @@ type Ledger interface {
 	Chunk(ctx context.Context, jobID string, chunk int) (Commit, error)
 	// Chunks returns every commit of a job, sorted by chunk index.
 	Chunks(ctx context.Context, jobID string) ([]Commit, error)
+	// ChunkRange returns the commits of chunks [from, to) of a job, sorted by chunk
+	// index; a chunk without a commit is absent. It reads only those items.
+	ChunkRange(ctx context.Context, jobID string, from, to int) ([]Commit, error)
+	// Count returns how many chunks of a job are committed, as of a consistent read,
+	// without returning the commits.
+	Count(ctx context.Context, jobID string) (int, error)
 	// Finish moves a RUNNING job to SUCCEEDED or FAILED, setting output or errMsg.
 	// Finishing a job again with the same status is a no-op that returns the stored item;
 	// finishing a SUCCEEDED job as FAILED, or a FAILED one as SUCCEEDED, returns ErrConflict.

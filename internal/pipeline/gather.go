@@ -196,6 +196,47 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 	return partials, sum, nil
 }
 
+// allCommitted checks that every chunk of the job is committed with one count of its
+// commits; only when some are missing does it read them all, to name the missing ones.
+func (h *Handler) allCommitted(ctx context.Context, in GatherInput) error {
+	n, err := h.Ledger.Count(ctx, in.JobID)
+	if err != nil {
+		return retryable("gather %s: count commits: %v", in.JobID, err)
+	}
+	if n >= in.Chunks {
+		return nil
+	}
+	_, _, err = h.committed(ctx, in)
+	if err == nil { // committed between the count and the read
+		return nil
+	}
+	return err
+}
+
+// committedRange returns the partials of chunks [from, to) in chunk order, reading only
+// their commits; a chunk without a commit is an IncompleteJobError.
+func (h *Handler) committedRange(ctx context.Context, in GatherInput, from, to int) ([]string, error) {
+	commits, err := h.Ledger.ChunkRange(ctx, in.JobID, from, to)
+	if err != nil {
+		return nil, retryable("gather %s: read commits [%d,%d): %v", in.JobID, from, to, err)
+	}
+	keys := make([]string, 0, to-from)
+	var missing []int
+	next := 0
+	for i := from; i < to; i++ {
+		if next < len(commits) && commits[next].Chunk == i {
+			keys = append(keys, commits[next].Partial)
+			next++
+			continue
+		}
+		missing = append(missing, i)
+	}
+	if len(missing) > 0 {
+		return nil, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
+	}
+	return keys, nil
+}
+
 // Gather is the reducer. Its StepGather checks that every chunk is committed,
 // merges the partials of the event's Level (in a tree inside this invocation
 // when there are more than the fan-in), writes the final output and its
@@ -330,7 +371,7 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 			tl := &TreeLevel{Level: 0, Partials: in.Chunks, FanIn: fanIn, Groups: []int{}}
 			return GatherOutput{JobID: in.JobID, Status: status, Tree: tl}, nil
 		}
-		if _, _, err := h.committed(ctx, in); err != nil {
+		if err := h.allCommitted(ctx, in); err != nil {
 			return GatherOutput{}, err
 		}
 	}
@@ -359,14 +400,16 @@ func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput,
 	if from >= n {
 		return GatherOutput{}, inputErrorf("gather %s: level %d has %d partials: no group %d of %d", in.JobID, in.Level, n, in.Group, fanIn)
 	}
-	var committed []string
+	var keys []string
 	if in.Level == 0 {
-		if committed, _, err = h.committed(ctx, in); err != nil {
+		if keys, err = h.committedRange(ctx, in, from, to); err != nil {
 			return GatherOutput{}, err
 		}
+	} else {
+		keys = levelKeys(in.Work, in.Level, from, to, nil)
 	}
 	key := TreeKey(in.Work, in.Level+1, in.Group)
-	if err := h.merge(ctx, job, levelKeys(in.Work, in.Level, from, to, committed), key); err != nil {
+	if err := h.merge(ctx, job, keys, key); err != nil {
 		return GatherOutput{}, err
 	}
 	h.log().InfoContext(ctx, "merged gather group", "jobId", in.JobID, "level", in.Level, "group", in.Group, "partials", to-from, "partial", key)

@@ -33,6 +33,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) {
 		{"Commit", testCommit},
 		{"CommitConcurrent", testCommitConcurrent},
 		{"Chunks", testChunks},
+		{"ChunkRangeAndCount", testChunkRangeAndCount},
 		{"Finish", testFinish},
 		{"FinishConcurrent", testFinishConcurrent},
 	}
@@ -358,6 +359,69 @@ func testChunks(t *testing.T, l ledger.Ledger) {
 	c, err := l.Chunk(ctx(t), "job-4", ManyChunks-1)
 	if err != nil || c.Partial != fmt.Sprintf("p/%d", ManyChunks-1) {
 		t.Errorf("Chunk(last) = %+v, %v", c, err)
+	}
+}
+
+// testChunkRangeAndCount: a range returns exactly the committed chunks in it, in order,
+// whatever page boundaries fall inside; Count counts every commit of the job and no other's.
+func testChunkRangeAndCount(t *testing.T, l ledger.Ledger) {
+	open(t, l, newJob("job-r"))
+	open(t, l, newJob("job-r2"))
+	if n, err := l.Count(ctx(t), "job-r"); err != nil || n != 0 {
+		t.Fatalf("Count of a job without commits = %d, %v; want 0", n, err)
+	}
+	if n, err := l.Count(ctx(t), "no-such-job"); err != nil || n != 0 {
+		t.Fatalf("Count of an unknown job = %d, %v; want 0", n, err)
+	}
+	stats := strings.Repeat("s", StatsSize)
+	committed := map[int]bool{}
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i := range ManyChunks {
+		if i%3 == 1 { // every third chunk stays uncommitted
+			continue
+		}
+		committed[i] = true
+		g.Go(func() error {
+			_, _, err := l.Commit(ctx(t), ledger.Commit{JobID: "job-r", Chunk: i, Attempt: "a", Partial: fmt.Sprintf("p/%d", i), Stats: stats})
+			return err
+		})
+	}
+	for i := range 5 {
+		g.Go(func() error {
+			_, _, err := l.Commit(ctx(t), ledger.Commit{JobID: "job-r2", Chunk: i, Attempt: "b", Partial: "other"})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Count(ctx(t), "job-r"); err != nil || n != len(committed) {
+		t.Fatalf("Count = %d, %v; want %d", n, err, len(committed))
+	}
+	if n, err := l.Count(ctx(t), "job-r2"); err != nil || n != 5 {
+		t.Fatalf("Count(job-r2) = %d, %v; want 5", n, err)
+	}
+	for _, r := range [][2]int{{0, 1}, {1, 2}, {0, 10}, {7, 8}, {99, 256}, {0, ManyChunks}, {ManyChunks - 3, ManyChunks + 10}, {5, 5}, {9, 3}, {-4, 2}} {
+		from, to := r[0], r[1]
+		got, err := l.ChunkRange(ctx(t), "job-r", from, to)
+		if err != nil {
+			t.Fatalf("ChunkRange(%d, %d): %v", from, to, err)
+		}
+		var want []int
+		for i := max(from, 0); i < to && i < ManyChunks; i++ {
+			if committed[i] {
+				want = append(want, i)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ChunkRange(%d, %d) returned %d commits, want %d", from, to, len(got), len(want))
+		}
+		for k, c := range got {
+			if c.JobID != "job-r" || c.Chunk != want[k] || c.Partial != fmt.Sprintf("p/%d", want[k]) || c.Stats != stats {
+				t.Fatalf("ChunkRange(%d, %d)[%d] = chunk %d of %s (%q), want chunk %d of job-r", from, to, k, c.Chunk, c.JobID, c.Partial, want[k])
+			}
+		}
 	}
 }
 
