@@ -225,6 +225,14 @@ func (l Ledger) Open(ctx context.Context, j ledger.Job) (got ledger.Job, err err
 	return got, err
 }
 
+func (l Ledger) Reopen(ctx context.Context, id string) (got ledger.Job, err error) {
+	err = l.write(ctx, "reopen", id, func() error {
+		got, err = l.Ledger.Reopen(ctx, id)
+		return err
+	})
+	return got, err
+}
+
 func (l Ledger) Job(ctx context.Context, id string) (got ledger.Job, err error) {
 	err = l.read(ctx, "job", id, func() error {
 		got, err = l.Ledger.Job(ctx, id)

@@ -123,6 +123,32 @@ func (b *Bolt) Open(ctx context.Context, job Job) (Job, error) {
 	return out, nil
 }
 
+// Reopen moves a FAILED job back to RUNNING; see Ledger.Reopen.
+func (b *Bolt) Reopen(ctx context.Context, jobID string) (Job, error) {
+	var out Job
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(jobsBucket)
+		stored, found, err := getJSON[Job](jobs, []byte(jobID))
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return ErrNotFound
+		case stored.Status != Failed:
+			out = stored
+			return nil
+		}
+		out = stored
+		out.Status, out.Error, out.Updated = Running, "", now()
+		out.Runs++
+		return putJSON(jobs, []byte(jobID), out)
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("reopen job %s: %w", jobID, err)
+	}
+	return out, nil
+}
+
 // Job returns the job item.
 func (b *Bolt) Job(ctx context.Context, jobID string) (Job, error) {
 	var out Job

@@ -106,23 +106,33 @@ func (d *Dynamo) Open(ctx context.Context, job Job) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
 	}
-	// A FAILED job runs again. Only one of concurrent openers moves it; the others
-	// find it RUNNING and return it.
-	for stored.Status == Failed {
-		t := now()
-		updated, done, err := d.updateJob(ctx, job.ID,
-			"SET #status = :running, #runs = #runs + :one, #updated = :now, #exp = :exp REMOVE #error", "#status = :failed",
-			map[string]string{"#status": "status", "#runs": "runs", "#updated": "updated", "#exp": "expiresAt", "#error": "error"},
-			map[string]any{":running": Running, ":failed": Failed, ":one": 1, ":now": t, ":exp": d.expiresAt(t)})
-		if err != nil {
-			return Job{}, fmt.Errorf("reopen job %s: %w", job.ID, err)
-		}
-		if done {
-			return updated, nil
-		}
-		stored = updated
+	if stored.Status != Failed {
+		return stored, nil
 	}
-	return stored, nil
+	return d.reopen(ctx, job.ID)
+}
+
+// Reopen moves a FAILED job back to RUNNING; see Ledger.Reopen.
+func (d *Dynamo) Reopen(ctx context.Context, jobID string) (Job, error) {
+	if jobID == "" {
+		return Job{}, errors.New("reopen job: empty job ID")
+	}
+	return d.reopen(ctx, jobID)
+}
+
+// reopen runs a FAILED job again: a conditional UpdateItem, so that only one of concurrent
+// openers moves it and the others find it RUNNING and return it. A job without an item
+// fails the condition and is ErrNotFound.
+func (d *Dynamo) reopen(ctx context.Context, jobID string) (Job, error) {
+	t := now()
+	updated, _, err := d.updateJob(ctx, jobID,
+		"SET #status = :running, #runs = #runs + :one, #updated = :now, #exp = :exp REMOVE #error", "#status = :failed",
+		map[string]string{"#status": "status", "#runs": "runs", "#updated": "updated", "#exp": "expiresAt", "#error": "error"},
+		map[string]any{":running": Running, ":failed": Failed, ":one": 1, ":now": t, ":exp": d.expiresAt(t)})
+	if err != nil {
+		return Job{}, fmt.Errorf("reopen job %s: %w", jobID, err)
+	}
+	return updated, nil
 }
 
 // updateJob applies update to the job item when cond holds. done reports

@@ -68,6 +68,10 @@ type Ledger interface {
 	// If the job exists and is FAILED, it moves it back to RUNNING and increments Runs.
 	// If the job exists and is RUNNING or SUCCEEDED, it returns the stored item unchanged.
 	Open(ctx context.Context, job Job) (Job, error)
+	// Reopen moves a FAILED job back to RUNNING and increments Runs, as Open does, without
+	// creating a job: a job the ledger does not know is an error wrapping ErrNotFound. A
+	// RUNNING or SUCCEEDED job is returned unchanged.
+	Reopen(ctx context.Context, jobID string) (Job, error)
 	// Job returns the job item, or an error wrapping ErrNotFound.
 	Job(ctx context.Context, jobID string) (Job, error)
 	// Commit records a chunk's partial result unless the chunk is already committed.

@@ -30,6 +30,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) {
 		{"Open", testOpen},
 		{"JobNotFound", testJobNotFound},
 		{"OpenConcurrent", testOpenConcurrent},
+		{"Reopen", testReopen},
 		{"Commit", testCommit},
 		{"CommitConcurrent", testCommitConcurrent},
 		{"Chunks", testChunks},
@@ -189,6 +190,50 @@ func testJobNotFound(t *testing.T, l ledger.Ledger) {
 	}
 	if _, err := l.Job(ctx(t), "absent"); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("Finish created the absent job: %v", err)
+	}
+}
+
+// testReopen: Reopen moves only a FAILED job back to RUNNING (one run more, the error
+// cleared), leaves a RUNNING or SUCCEEDED one as it is, never creates a job, and of
+// concurrent reopeners of one failure exactly one starts a run.
+func testReopen(t *testing.T, l ledger.Ledger) {
+	if _, err := l.Reopen(ctx(t), "absent"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("Reopen of an unknown job = %v, want ErrNotFound", err)
+	}
+	if _, err := l.Job(ctx(t), "absent"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("Reopen created the unknown job: %v", err)
+	}
+	first := open(t, l, newJob("job-ro"))
+	got, err := l.Reopen(ctx(t), "job-ro")
+	if err != nil || sameJob(got, first) != "" {
+		t.Fatalf("Reopen of a RUNNING job = %+v, %v; want it unchanged", got, err)
+	}
+	if _, err := l.Finish(ctx(t), "job-ro", ledger.Failed, "", "a chunk failed"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := l.Reopen(ctx(t), "job-ro"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	stored, err := l.Job(ctx(t), "job-ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != ledger.Running || stored.Runs != 2 || stored.Error != "" || stored.Spec != first.Spec {
+		t.Fatalf("after 8 concurrent reopens of a failure: status %s runs %d error %q, want RUNNING, 2 runs, no error", stored.Status, stored.Runs, stored.Error)
+	}
+	if _, err := l.Finish(ctx(t), "job-ro", ledger.Succeeded, "s3://out/x", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Reopen(ctx(t), "job-ro"); err != nil || got.Status != ledger.Succeeded || got.Runs != 2 {
+		t.Fatalf("Reopen of a SUCCEEDED job = %+v, %v; want it unchanged", got, err)
 	}
 }
 
