@@ -309,7 +309,8 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	}
 	if sum.Assembly == nil {
 		err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
-			return h.putFrom(ctx, in.Output, func(w io.Writer) error {
+			var err error
+			sum.BytesOut, err = h.putFrom(ctx, in.Output, func(w io.Writer) error {
 				if compress == "" {
 					var err error
 					outStats, err = job.Output(w, rs)
@@ -324,6 +325,7 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 				}
 				return zw.Close()
 			})
+			return err
 		})
 		if err != nil {
 			return GatherOutput{}, err
@@ -340,10 +342,15 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if json.Unmarshal([]byte(j.Spec), &spec) == nil {
 		sum.Inputs = spec.Inputs
 	}
-	h.observe(ctx, in, rec, &sum)
+	if sum.Assembly != nil {
+		sum.BytesOut = sum.Assembly.CopiedBytes + sum.Assembly.SentBytes
+	}
+	if err := h.observe(ctx, in, rec, &sum); err != nil {
+		return GatherOutput{}, err
+	}
 	summaryJSON, _ := json.MarshalIndent(sum, "", "  ")
 	if err := h.Store.Put(ctx, SummaryLocation(in.Output), strings.NewReader(string(summaryJSON)+"\n")); err != nil {
-		return GatherOutput{}, retryable("gather %s: write summary: %v", in.JobID, err)
+		return GatherOutput{}, storeFailure(err, "gather %s: write summary", in.JobID)
 	}
 	if _, err := h.Ledger.Finish(ctx, in.JobID, ledger.Succeeded, in.Output, ""); err != nil {
 		if errors.Is(err, ledger.ErrConflict) {
@@ -419,7 +426,8 @@ func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput,
 // merge merges the partials at keys, in order, into the partial at key.
 func (h *Handler) merge(ctx context.Context, job jobs.Job, keys []string, key string) error {
 	return h.withPartials(ctx, keys, func(rs []io.Reader) error {
-		return h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
+		_, err := h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
+		return err
 	})
 }
 
@@ -433,7 +441,15 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 	}
 	if in.Failure.Error == "States.ExceedToleratedFailureThreshold" {
 		// The Map's own cause says only that a chunk failed; the chunk said why.
-		if first, ok := h.firstChunkFailure(ctx, in.JobID); ok {
+		first, ok, err := h.firstChunkFailure(ctx, in.JobID)
+		var se *StoreError
+		switch {
+		case errors.As(err, &se):
+			// The failure is still recorded, with why its cause could not be read.
+			msg += " (the failed chunk's own error could not be read: " + se.Msg + ")"
+		case err != nil:
+			return GatherOutput{}, err
+		case ok:
 			msg = fmt.Sprintf("chunk %d failed: %s: %s", first.Chunk, first.ErrorType, first.ErrorMessage)
 		}
 	}
@@ -482,7 +498,7 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 		if errors.Is(err, blob.ErrNotFound) {
 			return inputErrorf("gather: partial %s is missing from the store", k)
 		} else if err != nil {
-			return retryable("gather: open partial %s: %v", k, err)
+			return storeFailure(err, "gather: open partial %s", k)
 		}
 		rcs[i] = rc
 		return nil
@@ -497,12 +513,14 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 	return fn(readers)
 }
 
-// putFrom streams what produce writes into the object at key.
-func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Writer) error) error {
+// putFrom streams what produce writes into the object at key and returns how many
+// bytes it wrote.
+func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Writer) error) (int64, error) {
 	pr, pw := io.Pipe()
 	produced := make(chan error, 1)
+	counted := &countingWriter{w: pw}
 	go func() {
-		bw := bufio.NewWriterSize(pw, 256<<10)
+		bw := bufio.NewWriterSize(counted, 256<<10)
 		err := produce(bw)
 		if err == nil {
 			err = bw.Flush()
@@ -511,12 +529,27 @@ func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Write
 		produced <- err
 	}()
 	putErr := h.Store.Put(ctx, key, pr)
-	pr.CloseWithError(errors.New("upload ended"))
-	if err := <-produced; err != nil {
-		return retryable("write %s: %v", key, err)
+	pr.CloseWithError(errUploadEnded)
+	if err := <-produced; err != nil && !errors.Is(err, errUploadEnded) {
+		return 0, retryable("write %s: %v", key, err)
 	}
 	if putErr != nil {
-		return retryable("write %s: %v", key, putErr)
+		return 0, storeFailure(putErr, "write %s", key)
 	}
-	return nil
+	return counted.n, nil
+}
+
+// errUploadEnded is what a producer meets when the upload stopped reading.
+var errUploadEnded = errors.New("upload ended")
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -173,7 +173,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		return PlanOutput{}, fmt.Errorf("plan %s: encode manifest: %w", id, err)
 	}
 	if err := h.Store.Put(ctx, out.Work+"manifest.json", bytes.NewReader(manifest)); err != nil {
-		return PlanOutput{}, retryable("plan %s: write manifest: %v", id, err)
+		return PlanOutput{}, storeFailure(err, "plan %s: write manifest", id)
 	}
 	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
 	return out, nil
@@ -336,7 +336,7 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key,
 	if err := h.Faults.Err("mapper.crash.before-write", fk); err != nil {
 		return st, &RetryableError{Err: err}
 	}
-	err = h.putFrom(ctx, key, func(w io.Writer) error {
+	_, err = h.putFrom(ctx, key, func(w io.Writer) error {
 		var err error
 		st.Stats, err = m.Finish(w)
 		return err
@@ -387,7 +387,7 @@ func partError(p plan.Part, err error) error {
 	if errors.Is(err, blob.ErrNotFound) || errors.As(err, &corrupt) {
 		return inputErrorf("map: %v", err)
 	}
-	return retryable("map: %s: %v", p.Source, err)
+	return storeFailure(err, "map: %s", p.Source)
 }
 
 func newAttemptID() string {

@@ -335,16 +335,15 @@ type Observed struct {
 	EstimatedCost metrics.Cost            `json:"estimatedCost"`
 }
 
-// observe fills the summary's Observed fields from the job's attempt records, the gather in
-// progress included; a listing that fails leaves them partial, never fails the gather.
-func (h *Handler) observe(ctx context.Context, in GatherInput, rec *attemptRec, sum *Summary) {
+// observe fills the summary's phases, usage and cost from the job's attempt records, the
+// gather in progress included (the caller has set BytesOut from what it wrote). A listing
+// that fails fails the gather, retryable unless the store refused it for good: a summary
+// without its phases and cost would look complete and be wrong.
+func (h *Handler) observe(ctx context.Context, in GatherInput, rec *attemptRec, sum *Summary) error {
 	rec.sum = sum // beginAttempt set its job and work area
-	if info, err := h.Store.Stat(ctx, in.Output); err == nil {
-		sum.BytesOut = info.Size
-	}
 	atts, err := ListAttempts(ctx, h.Store, in.Work, false)
 	if err != nil {
-		h.log().WarnContext(ctx, "list attempts for the summary", "jobId", in.JobID, "err", err)
+		return storeFailure(err, "gather %s: list attempt records for the summary", in.JobID)
 	}
 	cur := rec.a
 	cur.End, cur.Outcome = h.now().UTC(), OutcomeOK
@@ -352,6 +351,7 @@ func (h *Handler) observe(ctx context.Context, in GatherInput, rec *attemptRec, 
 	sum.Phases = SummarizePhases(atts)
 	sum.Usage = EstimateUsage(atts, sum)
 	sum.EstimatedCost = metrics.Estimate(sum.Usage)
+	return nil
 }
 
 // SummarizePhases folds attempts into one PhaseSummary per phase (plan, map, gather).
