@@ -50,6 +50,14 @@ func storeFailure(err error, format string, a ...any) error {
 	return &RetryableError{Err: errors.New(msg)}
 }
 
+// JobFailedError is what the state machine's RecordFailure step answers once it has
+// recorded a job's failure in the ledger: the execution fails at that Task state, so a
+// Step Functions redrive runs it again (a Fail state would only fail again), and that run
+// reopens the job and resumes the work (Handler.Gather with Failure set).
+type JobFailedError struct{ Msg string }
+
+func (e *JobFailedError) Error() string { return e.Msg }
+
 // IncompleteJobError is a gather that found chunks without a commit.
 type IncompleteJobError struct {
 	JobID   string

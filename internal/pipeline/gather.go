@@ -69,8 +69,8 @@ func (in GatherInput) validate() error {
 		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)
 	case in.Step != StepGather && in.Step != StepPlan && in.Step != StepMerge:
 		return inputErrorf("gather %s: step %q is not %q or %q", in.JobID, in.Step, StepPlan, StepMerge)
-	case in.FanIn == 1 || in.FanIn < 0:
-		return inputErrorf("gather %s: fanIn %d: want 0 (the default) or at least 2", in.JobID, in.FanIn)
+	case in.FanIn == 1 || in.FanIn < 0 || in.FanIn > MaxFanIn:
+		return inputErrorf("gather %s: fanIn %d: want 0 (the default) or 2 to %d (a merge holds every partial open, and a Lambda function has 1,024 file descriptors)", in.JobID, in.FanIn, MaxFanIn)
 	case in.Level < 0 || in.Level > maxTreeLevels:
 		return inputErrorf("gather %s: level %d is outside [0, %d]", in.JobID, in.Level, maxTreeLevels)
 	case in.Group < 0:
@@ -84,13 +84,13 @@ func (in GatherInput) validate() error {
 	return nil
 }
 
-// fanIn is the fan-in of an event that names n (0: the handler's).
+// fanIn is the fan-in of an event that names n (0: the handler's), at most MaxFanIn.
 func (h *Handler) fanIn(n int) int {
 	switch {
 	case n >= 2:
-		return n
+		return min(n, MaxFanIn)
 	case h.FanIn >= 2:
-		return h.FanIn
+		return min(h.FanIn, MaxFanIn)
 	}
 	return DefaultFanIn
 }
@@ -431,9 +431,29 @@ func (h *Handler) merge(ctx context.Context, job jobs.Job, keys []string, key st
 	})
 }
 
+// recordFailure is the state machine's RecordFailure step. Run for a failure it records
+// the job as FAILED in the ledger with the error (for a Distributed Map that failed, the
+// first failed chunk's own error) and answers JobFailedError, so that the execution fails
+// at this Task state. Run again by a redrive of that execution (its redrive count now
+// above the one at the failure) it reopens the job instead and answers which state the
+// execution resumes at.
 func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutput, error) {
 	if in.JobID == "" {
 		return GatherOutput{}, inputErrorf("record failure: event has no jobId")
+	}
+	if at := in.FailedAt; at != nil && in.RedriveCount > at.RedriveCount {
+		if at.Resume != ResumeScatter && at.Resume != ResumeGather {
+			return GatherOutput{}, inputErrorf("record failure of %s: failedAt.resume %q is not %q or %q", in.JobID, at.Resume, ResumeScatter, ResumeGather)
+		}
+		j, err := h.Ledger.Reopen(ctx, in.JobID)
+		switch {
+		case errors.Is(err, ledger.ErrNotFound):
+			return GatherOutput{}, inputErrorf("redrive of %s: no such job in the ledger", in.JobID)
+		case err != nil:
+			return GatherOutput{}, retryable("redrive of %s: reopen job: %v", in.JobID, err)
+		}
+		h.log().InfoContext(ctx, "job redriven", "jobId", in.JobID, "resume", at.Resume, "runs", j.Runs, "redriveCount", in.RedriveCount)
+		return GatherOutput{JobID: in.JobID, Status: string(j.Status), Resume: at.Resume}, nil
 	}
 	msg := in.Failure.Error
 	if in.Failure.Cause != "" {
@@ -457,15 +477,15 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 	switch {
 	case errors.Is(err, ledger.ErrNotFound):
 		h.log().WarnContext(ctx, "failure of a job the ledger does not know", "jobId", in.JobID, "error", msg)
-		return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
 	case errors.Is(err, ledger.ErrConflict):
 		// Only a job that succeeded conflicts with finishing it as failed.
-		return GatherOutput{JobID: in.JobID, Status: string(ledger.Succeeded)}, nil
+		h.log().WarnContext(ctx, "failure of a job that succeeded", "jobId", in.JobID, "error", msg)
 	case err != nil:
 		return GatherOutput{}, retryable("record failure of %s: %v", in.JobID, err)
+	default:
+		h.log().ErrorContext(ctx, "job failed", "jobId", in.JobID, "error", msg)
 	}
-	h.log().ErrorContext(ctx, "job failed", "jobId", in.JobID, "error", msg)
-	return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
+	return GatherOutput{}, &JobFailedError{Msg: msg}
 }
 
 // CauseMessage extracts errorMessage from a Lambda error cause, which Step

@@ -27,6 +27,13 @@ import (
 // merged in a tree of intermediate partials.
 const DefaultFanIn = plan.DefaultGatherFanIn
 
+// MaxFanIn bounds the fan-in: a merge holds every partial it merges open at once, each
+// on its own connection (a file descriptor), and a Lambda function has 1,024 file
+// descriptors (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html);
+// 512 leaves the rest to the output's upload, the ledger, the runtime API and logs.
+// The template's GatherFanIn has the same MaxValue.
+const MaxFanIn = 512
+
 // MaxTreeGroups bounds the groups of one level of the gather tree (the items of
 // the state machine's MergeLevel, ~100 bytes of result each): the plan raises
 // its fan-in above the configured one when a job has more than
@@ -141,6 +148,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	out := PlanOutput{
 		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
 		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
+		MapResults:     Location{Bucket: h.WorkBucket, Key: workPrefix(id) + MapResultsDir},
 		Chunks:         len(chunks),
 		MaxConcurrency: conc,
 	}
@@ -152,7 +160,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	out.MapTimeoutSeconds = MapTimeout(largest)
 	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's
 	// items and results stay far below Step Functions' 256 KiB payload limit.
-	out.FanIn = max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups)
+	out.FanIn = min(max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups), MaxFanIn)
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {
@@ -178,6 +186,11 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
 	return out, nil
 }
+
+// MapResultsDir is where, under a job's work prefix, the Scatter Distributed Map's
+// ResultWriter writes its children's results (AWS adds <map run>/manifest.json and
+// SUCCEEDED_n.json, FAILED_n.json, PENDING_n.json under it).
+const MapResultsDir = "mapresults"
 
 // workPrefix is the key prefix, in the work bucket, of job id's work area.
 func workPrefix(id string) string { return "jobs/" + id + "/" }

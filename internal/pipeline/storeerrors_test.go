@@ -98,7 +98,8 @@ func TestRecordFailureReadsTheChunkFailure(t *testing.T) {
 			j, _ := h.Ledger.Job(context.Background(), p.JobID)
 			switch status {
 			case 403:
-				if err != nil || j.Status != ledger.Failed || !strings.Contains(j.Error, "could not be read") {
+				var jf *pipeline.JobFailedError
+				if !errors.As(err, &jf) || j.Status != ledger.Failed || !strings.Contains(j.Error, "could not be read") {
 					t.Fatalf("record failure with the listing refused: %v; job %s %q", err, j.Status, j.Error)
 				}
 			default:
