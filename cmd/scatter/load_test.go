@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -135,4 +137,63 @@ func TestConcurrentSubmissions(t *testing.T) {
 			t.Errorf("spec %d (%s): output differs from the reference", i, s.in.Job)
 		}
 	}
+}
+
+// TestThirtyThousandSmallFiles: 30,000 small files in one directory run as one job at
+// the default chunk size. The default would pack them all into one chunk; the plan bounds
+// each manifest item, so every chunk, with the fields the definition's ItemSelector adds,
+// fits a child execution's 256 KiB input.
+func TestThirtyThousandSmallFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 30,000 files")
+	}
+	dir := filepath.Join(t.TempDir(), "logs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var inputs []reference.Input
+	for i := range 30_000 {
+		path := filepath.Join(dir, fmt.Sprintf("host-%03d-part-%06d.log", i%127, i))
+		data := []byte(fmt.Sprintf("GET /index.html %d ok\nPOST /api/%d fail\n", i%13, i%7))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, reference.Input{Source: path, Data: data})
+	}
+	out := filepath.Join(t.TempDir(), "wc.tsv")
+	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	res, err := (&engine.Engine{Handler: local.Handler}).Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{dir}, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan.Chunks < 2 {
+		t.Fatalf("30,000 files made %d chunk(s)", res.Plan.Chunks)
+	}
+	raw, err := os.ReadFile(filepath.Join(local.StateDir, "work", "jobs", res.Plan.JobID, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunks []json.RawMessage
+	if err := json.Unmarshal(raw, &chunks); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range chunks {
+		item, _ := json.Marshal(map[string]any{"jobId": res.Plan.JobID, "job": res.Plan.Job, "params": res.Plan.Params, "work": res.Plan.Work, "timeoutSeconds": res.Plan.MapTimeoutSeconds, "chunk": c})
+		if len(item) > 256<<10 {
+			t.Fatalf("item %d of the Distributed Map is %d bytes, over a child execution's 256 KiB input", i, len(item))
+		}
+	}
+	sort.Slice(inputs, func(i, j int) bool { return inputs[i].Source < inputs[j].Source })
+	want, err := reference.Run("wordcount", jobs.Params{}, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatal("the output differs from the reference")
+	}
+	fmt.Printf("small files: 30,000 files in %d chunks\n", res.Plan.Chunks)
 }

@@ -27,6 +27,20 @@ import (
 // merged in a tree of intermediate partials.
 const DefaultFanIn = plan.DefaultGatherFanIn
 
+// MaxItemOverhead bounds what a Distributed Map item carries besides its chunk (the
+// definition's ItemSelector: jobId, job, params, work, timeoutSeconds): with a chunk of
+// at most plan.MaxChunkJSON, an item is at most 128 KiB, well within a child execution's
+// 256 KiB input (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html),
+// and the parameters, which the execution's state holds twice (the submission and the
+// plan), leave that within 256 KiB too.
+const MaxItemOverhead = 64 << 10
+
+// itemOverhead is the JSON length of a mapper event of the plan without its chunk.
+func itemOverhead(p PlanOutput) int {
+	b, _ := json.Marshal(MapInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, TimeoutSeconds: p.MapTimeoutSeconds})
+	return len(b)
+}
+
 // MaxFanIn bounds the fan-in: a merge holds every partial it merges open at once, each
 // on its own connection (a file descriptor), and a Lambda function has 1,024 file
 // descriptors (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html);
@@ -158,6 +172,11 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		largest = max(largest, c.Bytes())
 	}
 	out.MapTimeoutSeconds = MapTimeout(largest)
+	// A manifest item reaches its mapper as a child execution's input: the chunk (at most
+	// plan.MaxChunkJSON) and these fields, within Step Functions' 256 KiB.
+	if n := itemOverhead(out); n > MaxItemOverhead {
+		return PlanOutput{}, inputErrorf("plan: the job's parameters take %d bytes in every chunk's event, over %d: a child execution's input is limited to 256 KiB", n, MaxItemOverhead)
+	}
 	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's
 	// items and results stay far below Step Functions' 256 KiB payload limit.
 	out.FanIn = min(max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups), MaxFanIn)

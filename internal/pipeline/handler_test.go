@@ -192,6 +192,10 @@ func TestEventsValidated(t *testing.T) {
 			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "o\x01"})
 			return err
 		}, "control character"},
+		{"plan: parameters too large for a child execution", func() error {
+			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "grep", Params: map[string]string{"pattern": "a|" + strings.Repeat("b", 200<<10)}, Inputs: []string{in}, Output: "o"})
+			return err
+		}, "256 KiB"},
 		{"plan: over the chunk cap", func() error {
 			h2 := *h
 			h2.MaxChunks = 1

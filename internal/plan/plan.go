@@ -246,10 +246,29 @@ func CheckOutput(objs []Object, output string) error {
 	return nil
 }
 
+// MaxChunkJSON bounds a chunk's JSON encoding (a manifest item). The state machine
+// passes each item, with the job's ID, name, parameters and work area, to a child
+// execution of the Distributed Map, whose input is limited to 256 KiB
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); a chunk
+// of at most 64 KiB leaves the rest to the job's parameters (pipeline.MaxItemOverhead).
+const MaxChunkJSON = 64 << 10
+
+// chunkJSONBase is the length of a chunk's JSON without its parts, for the largest
+// index a plan has: {"index":99999999,"parts":[]}.
+const chunkJSONBase = len(`{"index":99999999,"parts":[]}`)
+
+// partJSON is the length of p's JSON encoding.
+func partJSON(p Part) int {
+	b, _ := json.Marshal(p) // a Part always encodes
+	return len(b)
+}
+
 // Split cuts objects into chunks of about chunkSize bytes. An object larger than
 // chunkSize is cut into byte ranges; consecutive smaller objects are packed into
-// one chunk while they fit; a compressed object (codec.Of) is a chunk of its own, read whole; an
-// empty object is dropped (it has no records).
+// one chunk while they fit, and while the chunk's JSON stays within MaxChunkJSON (so
+// many small objects make several chunks, not one manifest item of megabytes); a
+// compressed object (codec.Of) is a chunk of its own, read whole; an empty object is
+// dropped (it has no records).
 func Split(objs []Object, chunkSize int64) []Chunk {
 	if chunkSize <= 0 {
 		chunkSize = DefaultChunkSize
@@ -257,10 +276,11 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 	var chunks []Chunk
 	var pack []Part
 	var packBytes int64
+	packJSON := chunkJSONBase
 	flush := func() {
 		if len(pack) > 0 {
 			chunks = append(chunks, Chunk{Index: len(chunks), Parts: pack})
-			pack, packBytes = nil, 0
+			pack, packBytes, packJSON = nil, 0, chunkJSONBase
 		}
 	}
 	for _, o := range objs {
@@ -280,11 +300,13 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 				chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{p}})
 			}
 		default:
-			if packBytes+o.Size > chunkSize {
+			n := partJSON(part) + 1 // and a comma
+			if packBytes+o.Size > chunkSize || packJSON+n > MaxChunkJSON {
 				flush()
 			}
 			pack = append(pack, part)
 			packBytes += o.Size
+			packJSON += n
 		}
 	}
 	flush()
