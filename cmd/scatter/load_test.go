@@ -20,11 +20,13 @@ import (
 	"github.com/scattergather/scattergather/local/engine"
 )
 
-// TestTenThousandChunkJob: one job of 10,000 chunks on the local engine gives
-// the reference output with at most 2 ledger writes per chunk.
-func TestTenThousandChunkJob(t *testing.T) {
+// TestTwentyThousandChunkJob: one job of 20,000 chunks on the local engine gives the
+// reference output with at most 2 ledger writes per chunk. Its Distributed Map's results
+// (about 55 bytes a chunk, over 1 MB) go through the definition's ResultWriter; without
+// it the engine, like AWS, would fail the Map with States.DataLimitExceeded.
+func TestTwentyThousandChunkJob(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: the 10,000-chunk job takes about half a minute")
+		t.Skip("-short: the 20,000-chunk job takes about a minute")
 	}
 	var data bytes.Buffer
 	if err := datagen.Text(&data, 2_000_000, 11); err != nil {
@@ -42,13 +44,13 @@ func TestTenThousandChunkJob(t *testing.T) {
 	defer local.Close()
 	eng := &engine.Engine{Handler: local.Handler}
 	started := time.Now()
-	res, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: out, ChunkSize: 200})
+	res, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: out, ChunkSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wall := time.Since(started)
-	if res.Plan.Chunks < 10_000 {
-		t.Fatalf("planned %d chunks, want at least 10,000", res.Plan.Chunks)
+	if res.Plan.Chunks < 20_000 {
+		t.Fatalf("planned %d chunks, want at least 20,000", res.Plan.Chunks)
 	}
 	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: in, Data: data.Bytes()}})
 	if err != nil {
@@ -60,6 +62,10 @@ func TestTenThousandChunkJob(t *testing.T) {
 	perChunk := float64(local.Ledger.Writes()) / float64(res.Plan.Chunks)
 	if perChunk > 2 {
 		t.Fatalf("%d ledger writes for %d chunks: %.3f per chunk, want at most 2", local.Ledger.Writes(), res.Plan.Chunks, perChunk)
+	}
+	results, err := filepath.Glob(filepath.Join(local.StateDir, "work", "jobs", res.Plan.JobID, pipeline.MapResultsDir, "*", "SUCCEEDED_0.json"))
+	if err != nil || len(results) != 1 {
+		t.Fatalf("the Map's results file: %v, %v", results, err)
 	}
 	fmt.Printf("load: %d chunks in %v, %d ledger writes (%.4f per chunk)\n", res.Plan.Chunks, wall.Round(time.Millisecond), local.Ledger.Writes(), perChunk)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
@@ -540,11 +541,14 @@ func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Write
 	produced := make(chan error, 1)
 	counted := &countingWriter{w: pw}
 	go func() {
-		bw := bufio.NewWriterSize(counted, 256<<10)
+		bw := writers.Get().(*bufio.Writer)
+		bw.Reset(counted)
 		err := produce(bw)
 		if err == nil {
 			err = bw.Flush()
 		}
+		bw.Reset(nil)
+		writers.Put(bw)
 		pw.CloseWithError(err)
 		produced <- err
 	}()
@@ -558,6 +562,10 @@ func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Write
 	}
 	return counted.n, nil
 }
+
+// writers recycles putFrom's buffers: a partial of a few bytes would otherwise
+// allocate and clear a whole one.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
 
 // errUploadEnded is what a producer meets when the upload stopped reading.
 var errUploadEnded = errors.New("upload ended")
