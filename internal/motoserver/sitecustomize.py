@@ -219,15 +219,45 @@ def _patch_redrive():
     StepFunctionResponse.describe_execution = describe_execution
 
 
-# moto's ResultWriter (arn:aws:states:::s3:putObject) writes a manifest that names no result
-# files ("TODO: generate result files"). This writes the Map Run's results as AWS does
+# moto's ResultWriter (arn:aws:states:::s3:putObject) evaluates its Parameters' paths against
+# the Map's results, and writes a manifest that names no result files ("TODO: generate result
+# files"). AWS resolves them in the Distributed Map state's input (the IAM section of
+# https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html: "a
+# reference path to an existing key-value pair in your Distributed Map state input"), so here
+# the Parameters see the state's input. This writes the Map Run's results as AWS does
 # (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html): the
 # successful children's outputs in <prefix>/<map run>/SUCCEEDED_0.json, named by the
 # manifest. moto runs the children as threads, not executions, so each entry has the Status
 # and the Output (as JSON text) but not the child execution's ARN, input or dates; failed and
 # pending children are not written (moto fails such a Map before its ResultWriter runs).
 def _patch_result_writer():
+    import copy
     import json
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.result_writer_decl import (
+        ResultWriter,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+
+    eval_execution = StateMap._eval_execution
+
+    def _eval_execution(self, env):
+        env.scatter_map_input = copy.deepcopy(env.states.get_input())
+        return eval_execution(self, env)
+
+    StateMap._eval_execution = _eval_execution
+
+    def _eval_body(self, env):
+        # Paths read the top of the stack, where moto has the results: evaluate the
+        # Parameters over the state's input instead, and leave [results, parameters].
+        env.stack.append(copy.deepcopy(env.scatter_map_input))
+        self.parargs.eval(env=env)
+        parameters = env.stack.pop()
+        env.stack.pop()
+        env.stack.append(parameters)
+        self.resource_eval.eval_resource(env=env)
+
+    ResultWriter._eval_body = _eval_body
 
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (
         ResourceEvalS3,
