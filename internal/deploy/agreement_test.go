@@ -159,6 +159,10 @@ func requiredCalls(s stack) map[string][]call {
 			{action: "s3:GetObject", resource: inObj}, {action: "s3:GetObject", resource: inObj + ".job.json"}, {action: "s3:ListBucket", resource: inBucket},
 			{action: "dynamodb:GetItem", resource: s.tableARN}, {action: "dynamodb:Query", resource: s.tableARN},
 			{action: "states:StartExecution", resource: s.sm}, {action: "states:DescribeExecution", resource: execution}, {action: "states:StopExecution", resource: execution},
+			// POST /query: a mapper invocation per chunk; a partial the mapper spilled to the
+			// work area is read, then deleted.
+			{action: "lambda:InvokeFunction", resource: s.fn[mapper]},
+			{action: "s3:GetObject", resource: partial}, {action: "s3:DeleteObject", resource: partial},
 		},
 	}
 }
