@@ -1,21 +1,6 @@
-// Command mapper is the scattergather mapper Lambda function (provided.al2023).
+// Command mapper is the scattergather mapper Lambda function (provided.al2023): it maps one chunk.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "github.com/scattergather/scattergather/lambdafn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/scattergather/scattergather/internal/awsrun"
-)
-
-func main() {
-	h, err := awsrun.Handler(context.Background(), "mapper")
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.HandleMapper)
-}
+func main() { lambdafn.Mapper() }

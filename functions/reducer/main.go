@@ -1,21 +1,6 @@
-// Command reducer is the scattergather reducer Lambda function (provided.al2023).
+// Command reducer is the scattergather reducer Lambda function (provided.al2023): it gathers a job's partials.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "github.com/scattergather/scattergather/lambdafn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/scattergather/scattergather/internal/awsrun"
-)
-
-func main() {
-	h, err := awsrun.Handler(context.Background(), "reducer")
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Gather)
-}
+func main() { lambdafn.Reducer() }

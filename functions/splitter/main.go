@@ -1,21 +1,6 @@
-// Command splitter is the scattergather splitter Lambda function (provided.al2023).
+// Command splitter is the scattergather splitter Lambda function (provided.al2023): it plans a job into chunks.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "github.com/scattergather/scattergather/lambdafn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/scattergather/scattergather/internal/awsrun"
-)
-
-func main() {
-	h, err := awsrun.Handler(context.Background(), "splitter")
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Plan)
-}
+func main() { lambdafn.Splitter() }
