@@ -287,12 +287,28 @@ def _patch_result_writer():
     ResourceEvalS3._handle_put_object = staticmethod(_handle_put_object)
 
 
+# moto's Step Functions interpreter parses every JSONPath each time it evaluates one
+# (jsonpath_ng's parse builds a PLY lexer and LALR parser per call, reading its own source
+# and taking the import lock: about 10 ms of CPU). A Distributed Map child evaluates about a
+# dozen (ItemSelector, TimeoutSecondsPath, Payload, ResultSelector), so moto spent most of a
+# second of CPU on each chunk and a job of thousands of chunks took hours. The parsed path
+# is immutable and find() only reads it: here each distinct path is parsed once.
+def _patch_json_path_cache():
+    import functools
+
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module in (json_path, result_path):
+        module.parse = functools.lru_cache(maxsize=4096)(module.parse)
+
+
 def _apply():
     try:
         import moto
     except ImportError:  # moto missing: the server itself reports it
         return
-    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes, _patch_redrive, _patch_result_writer):
+    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes, _patch_redrive, _patch_result_writer, _patch_json_path_cache):
         try:
             patch()
         except Exception as e:  # site.py would print and go on without the patch

@@ -39,6 +39,10 @@
 //     AWS it reruns a Distributed Map that failed the execution whole, not only
 //     its failed children, and checks neither the 14-day window nor the
 //     history's length.
+//   - Every JSONPath evaluation parses the path again (jsonpath_ng builds its
+//     parser per call: about 10 ms of CPU, a dozen times per Map child); the
+//     patch parses each distinct path once, so a job of thousands of chunks
+//     takes minutes, not hours. This changes no answer.
 //
 // Not emulated: IAM (moto does not enforce the template's policies and the
 // local /api takes unsigned requests), throttling and reserved concurrency
