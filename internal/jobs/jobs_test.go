@@ -283,12 +283,12 @@ func TestNew(t *testing.T) {
 
 func TestDefinitions(t *testing.T) {
 	want := map[string][]string{
-		"grep":      {"pattern"},
+		"grep":      {"pattern", "column"},
 		"groupby":   {"key", "agg", "format"},
-		"search":    {"query", "k"},
+		"search":    {"query", "k", "column"},
 		"select":    {"where", "columns", "format"},
 		"sql":       {"query", "schema"},
-		"wordcount": nil,
+		"wordcount": {"column"},
 	}
 	defs := jobs.Definitions()
 	if len(defs) != len(want) {
