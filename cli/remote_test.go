@@ -113,7 +113,7 @@ func TestSubmitStatusWait(t *testing.T) {
 			want  string
 			usage bool
 		}{
-			{[]string{"--input", "s3://in/data/a.txt"}, "--job is required", true},
+			{[]string{"--input", "s3://in/data/a.txt"}, "--job (or --sql) is required", true},
 			{[]string{"--job", "wordcount"}, "at least one --input", true},
 			{[]string{"--job", "nope", "--input", "s3://in/data/a.txt"}, `unknown job "nope"`, true},
 			{[]string{"--job", "wordcount", "--input", "s3://in/data/a.txt", "--chunk-size", "big"}, "--chunk-size", true},
