@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
@@ -18,7 +17,8 @@ import (
 )
 
 func main() {
-	log := lambdacontext.NewLogger().With("function", "api")
+	log := awsrun.Logger("api")
+	slog.SetDefault(log)
 	cfg, err := api.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		log.Error("init", "err", err)
@@ -39,6 +39,5 @@ func main() {
 	if fn := os.Getenv(api.EnvMapperFunction); fn != "" {
 		svc.Mapper = &query.Lambda{Client: awslambda.NewFromConfig(c.Config), Function: fn, Store: svc.Store}
 	}
-	slog.SetDefault(log)
 	lambda.Start(svc.Handle)
 }

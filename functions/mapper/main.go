@@ -2,20 +2,10 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/scattergather/scattergather/internal/awsrun"
+	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
 func main() {
-	h, err := awsrun.Handler(context.Background(), "mapper")
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.HandleMapper)
+	awsrun.Start("mapper", func(h *pipeline.Handler) any { return h.HandleMapper })
 }

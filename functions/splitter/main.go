@@ -2,20 +2,10 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/scattergather/scattergather/internal/awsrun"
+	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
 func main() {
-	h, err := awsrun.Handler(context.Background(), "splitter")
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Plan)
+	awsrun.Start("splitter", func(h *pipeline.Handler) any { return h.Plan })
 }

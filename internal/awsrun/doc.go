@@ -1,3 +1,3 @@
-// Package awsrun builds the pipeline handler a Lambda function runs: it reads
-// the function's environment once and wires S3 and DynamoDB clients.
+// Package awsrun is what a Lambda function's main calls: it reads the function's environment
+// once, builds its logger, S3 and DynamoDB clients and handler, and starts it.
 package awsrun
