@@ -259,7 +259,7 @@ func TestQueryThroughLambda(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed := slowSeed(t, spec, q, 2)
+	seed := querytest.FaultSeed(t, q, spec, 2)
 	faulty := map[string]string{faults.EnvFaults: spec, faults.EnvSeed: fmt.Sprint(seed)}
 	base := `{"job":"wordcount","input":"` + w.text + `","chunkSize":"3KiB"`
 	for _, c := range []struct {
@@ -307,28 +307,4 @@ func TestQueryThroughLambda(t *testing.T) {
 				r.Report, stall.Resent(0), stall.Resent(1), budget)
 		}
 	})
-}
-
-// slowSeed finds a seed under which exactly `slow` first sends of q's chunks are
-// stragglers and none of their hedged resends is.
-func slowSeed(t testing.TB, spec string, q query.Query, slow int) uint64 {
-	t.Helper()
-	for seed := uint64(1); seed < 1000; seed++ {
-		fs, err := faults.Parse(spec, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, hedgeSlow := 0, false
-		for i := range q.Chunks {
-			if fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/0", q.ID, i)) {
-				n++
-				hedgeSlow = hedgeSlow || fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/1", q.ID, i))
-			}
-		}
-		if n == slow && !hedgeSlow {
-			return seed
-		}
-	}
-	t.Fatalf("no seed below 1000 makes %d chunks slow", slow)
-	return 0
 }

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -164,30 +165,29 @@ func Run(ctx context.Context, inv Invoker, q Query, o Options, w io.Writer) (Res
 	return r.res, nil
 }
 
+// withDefaults fills in every setting left at zero (or out of its range).
 func (o Options) withDefaults() Options {
-	if o.HedgePercentile <= 0 || o.HedgePercentile > 1 {
-		o.HedgePercentile = DefaultHedgePercentile
-	}
-	if o.HedgeFloor <= 0 {
-		o.HedgeFloor = DefaultHedgeFloor
-	}
-	if o.HedgeBudget <= 0 {
-		o.HedgeBudget = DefaultHedgeBudget
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency
+	if o.HedgePercentile > 1 {
+		o.HedgePercentile = 0
 	}
 	if o.FanIn < 2 {
-		o.FanIn = DefaultFanIn
+		o.FanIn = 0
 	}
-	if o.Retries == 0 {
-		o.Retries = DefaultRetries
-	}
-	if o.RetryBackoff <= 0 {
-		o.RetryBackoff = DefaultRetryBackoff
-	}
-	if o.Log == nil {
-		o.Log = slog.Default()
-	}
+	o.HedgePercentile = positiveOr(o.HedgePercentile, DefaultHedgePercentile)
+	o.HedgeFloor = positiveOr(o.HedgeFloor, DefaultHedgeFloor)
+	o.HedgeBudget = positiveOr(o.HedgeBudget, DefaultHedgeBudget)
+	o.Concurrency = positiveOr(o.Concurrency, DefaultConcurrency)
+	o.FanIn = positiveOr(o.FanIn, DefaultFanIn)
+	o.Retries = cmp.Or(o.Retries, DefaultRetries) // negative: none
+	o.RetryBackoff = positiveOr(o.RetryBackoff, DefaultRetryBackoff)
+	o.Log = cmp.Or(o.Log, slog.Default())
 	return o
+}
+
+// positiveOr is v, or def when v is not positive.
+func positiveOr[T int | float64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

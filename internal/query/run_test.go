@@ -94,7 +94,7 @@ func TestRun(t *testing.T) {
 	if err != nil || want == "" {
 		t.Fatalf("plain run: %v, %d bytes", err, len(want))
 	}
-	crashSeed := seedFor(t, q, "mapper.crash.before-write=0.1", 3)
+	crashSeed := querytest.FaultSeed(t, q, "mapper.crash.before-write=0.1", 3)
 
 	t.Run("complete", func(t *testing.T) {
 		res, out, err := run(w.handler("", 0), q, query.Options{Hedge: true, Concurrency: 4, FanIn: 3})
@@ -162,30 +162,4 @@ func TestRun(t *testing.T) {
 			t.Fatalf("err %v, %d retries: want a chunk error naming %s, not resent", err, res.Retries, csv)
 		}
 	})
-}
-
-// seedFor finds a fault seed under which spec fires on the first sends of exactly
-// `fire` of q's chunks and on none of their resends: the faults are keyed by query,
-// chunk and attempt.
-func seedFor(t *testing.T, q query.Query, spec string, fire int) uint64 {
-	t.Helper()
-	name, _, _ := strings.Cut(spec, "=")
-	for seed := uint64(1); seed < 10_000; seed++ {
-		fs, err := faults.Parse(spec, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, again := 0, false
-		for i := range q.Chunks {
-			if fs.Fire(name, fmt.Sprintf("%s/%d/0", q.ID, i)) {
-				n++
-				again = again || fs.Fire(name, fmt.Sprintf("%s/%d/1", q.ID, i))
-			}
-		}
-		if n == fire && !again {
-			return seed
-		}
-	}
-	t.Fatalf("no seed below 10000 fires %s on %d chunks", spec, fire)
-	return 0
 }

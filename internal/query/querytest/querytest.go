@@ -2,9 +2,13 @@ package querytest
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"testing"
 
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/query"
 )
@@ -47,4 +51,30 @@ func (s *Stall) Resent(chunk int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.resends[chunk]
+}
+
+// FaultSeed finds a fault seed under which spec ("NAME=P", see package faults) fires on
+// the first sends of exactly `fire` of q's chunks and on none of their first resends:
+// the faults are keyed by query, chunk and attempt, so the seed replays them.
+func FaultSeed(t testing.TB, q query.Query, spec string, fire int) uint64 {
+	t.Helper()
+	name, _, _ := strings.Cut(spec, "=")
+	for seed := uint64(1); seed < 10_000; seed++ {
+		fs, err := faults.Parse(spec, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, again := 0, false
+		for i := range q.Chunks {
+			if fs.Fire(name, fmt.Sprintf("%s/%d/0", q.ID, i)) {
+				n++
+				again = again || fs.Fire(name, fmt.Sprintf("%s/%d/1", q.ID, i))
+			}
+		}
+		if n == fire && !again {
+			return seed
+		}
+	}
+	t.Fatalf("no seed below 10000 fires %s on %d of %d chunks", spec, fire, len(q.Chunks))
+	return 0
 }
