@@ -29,12 +29,12 @@ var intrinsics = map[string]intrinsic{
 	"States.StringToJson":   {1, 1, stringToJSON},
 	"States.JsonToString":   {1, 1, func(in invocation) (any, error) { return encodeJSON(in.args[0]) }},
 	"States.Array":          {0, -1, func(in invocation) (any, error) { return in.args, nil }},
-	"States.ArrayPartition": {2, 2, arrayPartition},
-	"States.ArrayContains":  {2, 2, arrayContains},
+	"States.ArrayPartition": {2, 2, onArray(arrayPartition)},
+	"States.ArrayContains":  {2, 2, onArray(arrayContains)},
 	"States.ArrayRange":     {3, 3, arrayRange},
-	"States.ArrayGetItem":   {2, 2, arrayGetItem},
-	"States.ArrayLength":    {1, 1, arrayLength},
-	"States.ArrayUnique":    {1, 1, arrayUnique},
+	"States.ArrayGetItem":   {2, 2, onArray(arrayGetItem)},
+	"States.ArrayLength":    {1, 1, onArray(arrayLength)},
+	"States.ArrayUnique":    {1, 1, onArray(arrayUnique)},
 	"States.Base64Encode":   {1, 1, base64Encode},
 	"States.Base64Decode":   {1, 1, base64Decode},
 	"States.Hash":           {2, 2, statesHash},
@@ -93,6 +93,17 @@ func (in invocation) encodable(i int) (string, error) {
 		err = fmt.Errorf("the input has more than %d characters", maxEncodeInput)
 	}
 	return s, err
+}
+
+// onArray makes fn, which takes the first argument as an array, an intrinsic's fn.
+func onArray(fn func(a []any, in invocation) (any, error)) func(invocation) (any, error) {
+	return func(in invocation) (any, error) {
+		a, err := in.array(0)
+		if err != nil {
+			return nil, err
+		}
+		return fn(a, in)
+	}
 }
 
 func (in invocation) array(i int) ([]any, error) {
@@ -190,11 +201,7 @@ func stringToJSON(in invocation) (any, error) {
 	return v, nil
 }
 
-func arrayPartition(in invocation) (any, error) {
-	a, err := in.array(0)
-	if err != nil {
-		return nil, err
-	}
+func arrayPartition(a []any, in invocation) (any, error) {
 	size, ok := toInt(in.args[1])
 	if !ok || size <= 0 {
 		return nil, fmt.Errorf("the chunk size must be a positive integer, got %s", jsonText(in.args[1], 64))
@@ -206,11 +213,7 @@ func arrayPartition(in invocation) (any, error) {
 	return out, nil
 }
 
-func arrayContains(in invocation) (any, error) {
-	a, err := in.array(0)
-	if err != nil {
-		return nil, err
-	}
+func arrayContains(a []any, in invocation) (any, error) {
 	return slices.ContainsFunc(a, func(x any) bool { return equalValues(x, in.args[1]) }), nil
 }
 
@@ -237,11 +240,7 @@ func arrayRange(in invocation) (any, error) {
 	return out, nil
 }
 
-func arrayGetItem(in invocation) (any, error) {
-	a, err := in.array(0)
-	if err != nil {
-		return nil, err
-	}
+func arrayGetItem(a []any, in invocation) (any, error) {
 	i, ok := toInt(in.args[1])
 	if !ok || i < 0 || i >= int64(len(a)) {
 		return nil, fmt.Errorf("index %s is out of range for an array of %d items", jsonText(in.args[1], 64), len(a))
@@ -249,19 +248,11 @@ func arrayGetItem(in invocation) (any, error) {
 	return a[i], nil
 }
 
-func arrayLength(in invocation) (any, error) {
-	a, err := in.array(0)
-	if err != nil {
-		return nil, err
-	}
+func arrayLength(a []any, _ invocation) (any, error) {
 	return intNumber(int64(len(a))), nil
 }
 
-func arrayUnique(in invocation) (any, error) {
-	a, err := in.array(0)
-	if err != nil {
-		return nil, err
-	}
+func arrayUnique(a []any, _ invocation) (any, error) {
 	out := []any{}
 	for _, x := range a {
 		if !slices.ContainsFunc(out, func(y any) bool { return equalValues(x, y) }) {
