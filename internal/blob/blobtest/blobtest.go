@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -153,16 +152,9 @@ func testPutIfAbsent(t *testing.T, s blob.Store) {
 func testPutIfAbsentConcurrent(t *testing.T, s blob.Store) {
 	const writers = 8
 	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.PutIfAbsent(t.Context(), "race", strings.NewReader(fmt.Sprintf("writer %d", i)))
-		})
-	}
-	close(start)
-	wg.Wait()
+	testutil.Race(writers, func(i int) {
+		errs[i] = s.PutIfAbsent(t.Context(), "race", strings.NewReader(fmt.Sprintf("writer %d", i)))
+	})
 	winner := -1
 	for i, err := range errs {
 		switch {
