@@ -138,8 +138,10 @@ func TestRun(t *testing.T) {
 			}
 			var inc *query.IncompleteError
 			switch {
-			case allow && (err != nil || out == "" || len(out) >= len(want)):
-				t.Fatalf("err %v, %d bytes: want a partial answer, shorter than the complete %d", err, len(out), len(want))
+			case allow && (err != nil || (out != "") != (c.Succeeded > 0) || len(out) >= len(want)):
+				// How many chunks beat the deadline depends on the machine; what they
+				// answered is written, and it is less than the whole.
+				t.Fatalf("err %v, %d bytes from %d chunks: want a partial answer, shorter than the complete %d", err, len(out), c.Succeeded, len(want))
 			case !allow && (!errors.As(err, &inc) || inc.Report != res.Report || out != ""):
 				t.Fatalf("err %v, %d bytes: want an incomplete-query error with the report, nothing written", err, len(out))
 			}
