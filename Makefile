@@ -19,10 +19,15 @@ run: scatter
 scatter:
 	$(GO) build -o $(BIN)/scatter ./cmd/scatter
 
-## test: vet, then every test (unit, engine, local-emulator integration, template lint)
+## test: vet, then every test (unit, engine, local-emulator integration, template lint), the
+## example module's, then the DuckDB references, each a test-only module for the cgo bindings:
+## sqlcheck (the sql job's query corpus) and pqcheck (the Parquet reader and writer)
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+	cd examples/uniquevisitors && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd sqlcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
+	cd pqcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 
 ## goldens: rewrite the payload goldens (internal/pipeline/testdata, internal/api/testdata)
 ## from the tests' examples after a change to a step payload or an event; review the diff
@@ -42,7 +47,7 @@ bench: scatter
 ## chaos: the seeded chaos suite at length: make chaos RUNS=1000 (seeded runs per job)
 RUNS ?= 50
 chaos:
-	$(GO) test -count=1 -timeout 0 -run 'TestChaos$$' ./cmd/scatter -v -args -chaos.runs=$(RUNS) | grep -v '^=== \|^    --- PASS'
+	$(GO) test -count=1 -timeout 0 -run 'TestChaos$$' ./cli -v -args -chaos.runs=$(RUNS) | grep -v '^=== \|^    --- PASS'
 
 ## build: one linux/arm64 bootstrap per function, through the targets `sam build` calls
 build:

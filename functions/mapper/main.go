@@ -1,11 +1,6 @@
-// Command mapper is the scattergather mapper Lambda function (provided.al2023).
+// Command mapper is the scattergather mapper Lambda function (provided.al2023): it maps one chunk.
 package main
 
-import (
-	"github.com/scattergather/scattergather/internal/awsrun"
-	"github.com/scattergather/scattergather/internal/pipeline"
-)
+import "github.com/scattergather/scattergather/lambdafn"
 
-func main() {
-	awsrun.Start("mapper", func(h *pipeline.Handler) any { return h.HandleMapper })
-}
+func main() { lambdafn.Mapper() }

@@ -1,11 +1,6 @@
-// Command reducer is the scattergather reducer Lambda function (provided.al2023).
+// Command reducer is the scattergather reducer Lambda function (provided.al2023): it gathers a job's partials.
 package main
 
-import (
-	"github.com/scattergather/scattergather/internal/awsrun"
-	"github.com/scattergather/scattergather/internal/pipeline"
-)
+import "github.com/scattergather/scattergather/lambdafn"
 
-func main() {
-	awsrun.Start("reducer", func(h *pipeline.Handler) any { return h.Gather })
-}
+func main() { lambdafn.Reducer() }

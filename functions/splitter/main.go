@@ -1,11 +1,6 @@
-// Command splitter is the scattergather splitter Lambda function (provided.al2023).
+// Command splitter is the scattergather splitter Lambda function (provided.al2023): it plans a job into chunks.
 package main
 
-import (
-	"github.com/scattergather/scattergather/internal/awsrun"
-	"github.com/scattergather/scattergather/internal/pipeline"
-)
+import "github.com/scattergather/scattergather/lambdafn"
 
-func main() {
-	awsrun.Start("splitter", func(h *pipeline.Handler) any { return h.Plan })
-}
+func main() { lambdafn.Splitter() }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -50,20 +49,6 @@ var Required = map[string][]string{
 // chunk IDs as attributes.
 func Logger(function string) *slog.Logger {
 	return lambdacontext.NewLogger().With("function", function)
-}
-
-// Start is the main of the splitter, mapper and reducer functions: it makes Logger
-// the default, builds function's handler from the environment (an error is logged and
-// exits) and serves the handler entry picks with lambda.Start.
-func Start(function string, entry func(*pipeline.Handler) any) {
-	log := Logger(function)
-	slog.SetDefault(log)
-	h, err := Handler(context.Background(), function)
-	if err != nil {
-		log.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(entry(h))
 }
 
 // Handler reads the environment of function and builds its handler; a missing

@@ -1,3 +1,3 @@
-// Package awsrun is what a Lambda function's main calls: it reads the function's environment
-// once, builds its logger, S3 and DynamoDB clients and handler, and starts it.
+// Package awsrun builds what a Lambda function runs, for package lambdafn: it reads the
+// function's environment once and makes its logger, S3 and DynamoDB clients and handler.
 package awsrun

@@ -2,10 +2,12 @@ package datagen
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 )
 
 // Kinds lists the generators by name.
@@ -13,6 +15,8 @@ var Kinds = map[string]func(w io.Writer, size int64, seed uint64) error{
 	"text":       Text,
 	"uservisits": UserVisits,
 	"jsonl":      UserVisitsJSONL,
+	"orders":     Orders,
+	"ordersjson": OrdersJSONL,
 }
 
 const letters = "abcdefghijklmnopqrstuvwxyz"
@@ -138,6 +142,141 @@ func UserVisitsJSONL(w io.Writer, size int64, seed uint64) error {
 		v.fill(r, ips, words, zipf)
 		line = fmt.Appendf(line[:0], `{"sourceIP":%q,"destURL":%q,"visitDate":%q,"adRevenue":%s,"userAgent":%q,"countryCode":%q,"languageCode":%q,"searchWord":%q,"duration":%s}`+"\n",
 			v.ip, v.url, v.date, v.revenue, v.agent, v.country, v.lang, v.search, v.duration)
+		if _, err := bw.Write(line); err != nil {
+			return err
+		}
+		written += int64(len(line))
+	}
+	return bw.Flush()
+}
+
+// order holds one generated order; an empty text is a missing value.
+type order struct {
+	id                                   int64
+	customer, country, date, amount, qty string
+	discount, note, flag                 string
+	customerNull, countryNull, dateNull  bool
+	amountNull, qtyNull, discountNull    bool
+	noteNull, flagNull                   bool
+}
+
+var (
+	orderCustomers = []string{"Ada", "Zoë", "Łukasz", "日本語", "O'Brien", "Smith, John", `The "Best" Co`, "ada", "Émile", "  padded  ", "x_y%z", "Mario", "mario", "Ünal", "Ana-María"}
+	orderCountries = []string{"USA", "DEU", "FRA", "GBR", "JPN", "BRA", "usa"}
+	orderNotes     = []string{"rush", "gift wrap", "call before", "fragile; handle with care", "dép'ôt", "a,b,c", `say "hi"`, "ok", "Ok", "OK"}
+)
+
+func (o *order) fill(r *rand.Rand, id int64) {
+	*o = order{id: id}
+	o.customer = orderCustomers[r.IntN(len(orderCustomers))]
+	o.customerNull = r.IntN(40) == 0
+	o.country = orderCountries[r.IntN(len(orderCountries))]
+	o.countryNull = r.IntN(25) == 0
+	o.date = fmt.Sprintf("%04d-%02d-%02d", 2018+r.IntN(6), 1+r.IntN(12), 1+r.IntN(28))
+	o.dateNull = r.IntN(30) == 0
+	cents := r.IntN(200_000) - 20_000 // some negative
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	o.amount = fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
+	o.amountNull = r.IntN(20) == 0
+	o.qty = strconv.Itoa(r.IntN(60) - 10)
+	o.qtyNull = r.IntN(35) == 0
+	o.discount = strconv.FormatFloat(float64(r.IntN(400))/1000, 'f', -1, 64)
+	o.discountNull = r.IntN(15) == 0
+	o.note = orderNotes[r.IntN(len(orderNotes))]
+	o.noteNull = r.IntN(4) == 0
+	o.flag = strconv.FormatBool(r.IntN(3) == 0)
+	o.flagNull = r.IntN(50) == 0
+}
+
+// Orders writes about size bytes of an orders CSV for the SQL tests, with a
+// header row: id (unique, increasing), customer (UTF-8, quotes, commas,
+// spaces), country, orderDate (YYYY-MM-DD), amount (two decimals, some
+// negative), qty (integer, some negative), discount (a fraction), note
+// (quoted text with commas and quotes), flag (true/false). Every column but
+// id has empty fields, which DuckDB reads as NULL.
+func Orders(w io.Writer, size int64, seed uint64) error {
+	r := rand.New(rand.NewPCG(seed, 0x0d3))
+	bw := bufio.NewWriterSize(w, 1<<20)
+	n, err := bw.WriteString("id,customer,country,orderDate,amount,qty,discount,note,flag\n")
+	if err != nil {
+		return err
+	}
+	written := int64(n)
+	var o order
+	line := make([]byte, 0, 256)
+	field := func(v string, null bool) {
+		line = append(line, ',')
+		if !null {
+			line = csvField(line, v)
+		}
+	}
+	for id := int64(1); written < size; id++ {
+		o.fill(r, id)
+		line = strconv.AppendInt(line[:0], o.id, 10)
+		field(o.customer, o.customerNull)
+		field(o.country, o.countryNull)
+		field(o.date, o.dateNull)
+		field(o.amount, o.amountNull)
+		field(o.qty, o.qtyNull)
+		field(o.discount, o.discountNull)
+		field(o.note, o.noteNull)
+		field(o.flag, o.flagNull)
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return err
+		}
+		written += int64(len(line))
+	}
+	return bw.Flush()
+}
+
+// csvField appends v as a CSV field, quoted when it holds a comma, a quote
+// or a space at either end.
+func csvField(dst []byte, v string) []byte {
+	if !strings.ContainsAny(v, ",\"") && strings.TrimSpace(v) == v {
+		return append(dst, v...)
+	}
+	dst = append(dst, '"')
+	dst = append(dst, strings.ReplaceAll(v, `"`, `""`)...)
+	return append(dst, '"')
+}
+
+// OrdersJSONL writes the orders of Orders as JSON Lines: a missing value is
+// null or an absent member.
+func OrdersJSONL(w io.Writer, size int64, seed uint64) error {
+	r := rand.New(rand.NewPCG(seed, 0x0d4))
+	bw := bufio.NewWriterSize(w, 1<<20)
+	var written int64
+	var o order
+	line := make([]byte, 0, 256)
+	for id := int64(1); written < size; id++ {
+		o.fill(r, id)
+		line = fmt.Appendf(line[:0], `{"id":%d`, o.id)
+		member := func(name, v string, null, number bool) {
+			switch {
+			case null && id%2 == 0:
+				return // absent
+			case null:
+				line = fmt.Appendf(line, `,%q:null`, name)
+			case number:
+				line = fmt.Appendf(line, `,%q:%s`, name, v)
+			default:
+				b, _ := json.Marshal(v)
+				line = fmt.Appendf(line, `,%q:%s`, name, b)
+			}
+		}
+		member("customer", o.customer, o.customerNull, false)
+		member("country", o.country, o.countryNull, false)
+		member("orderDate", o.date, o.dateNull, false)
+		member("amount", o.amount, o.amountNull, true)
+		member("qty", o.qty, o.qtyNull, true)
+		member("discount", o.discount, o.discountNull, true)
+		member("note", o.note, o.noteNull, false)
+		member("flag", o.flag, o.flagNull, true)
+		line = append(line, "}\n"...)
 		if _, err := bw.Write(line); err != nil {
 			return err
 		}

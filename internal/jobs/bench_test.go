@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 )
 
@@ -27,6 +28,22 @@ var benchCases = []benchCase{
 	{"groupby-q2", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue"}, "uservisits"},
 	{"groupby-jsonl", "groupby", jobs.Params{"format": "jsonl", "key": "countryCode", "agg": "sum:adRevenue,count:sourceIP"}, "jsonl"},
 	{"search", "search", jobs.Params{"query": "abc the xyz", "k": "10"}, "text"},
+	// The sql job's equivalents of select and groupby above.
+	{"sql-select-csv", "sql", jobs.Params{"query": "SELECT sourceIP, adRevenue, userAgent FROM 'x' WHERE adRevenue > 500"}, "uservisits"},
+	{"sql-select-jsonl", "sql", jobs.Params{"query": "SELECT sourceIP, adRevenue, userAgent FROM 'x' WHERE countryCode = 'USA'"}, "jsonl"},
+	{"sql-groupby-csv", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8), sum(adRevenue), count(duration), avg(adRevenue), min(duration), max(adRevenue) FROM 'x' GROUP BY 1"}, "uservisits"},
+	{"sql-groupby-q2", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8), sum(adRevenue) FROM 'x' GROUP BY 1"}, "uservisits"},
+	{"sql-groupby-jsonl", "sql", jobs.Params{"query": "SELECT countryCode, sum(adRevenue), count(sourceIP) FROM 'x' GROUP BY countryCode"}, "jsonl"},
+	{"sql-filter-expr", "sql", jobs.Params{"query": "SELECT sourceIP FROM 'x' WHERE visitDate BETWEEN DATE '1990-01-01' AND DATE '1999-12-31' AND countryCode IN ('USA', 'DEU') AND adRevenue > 100"}, "uservisits"},
+	{"sql-order-limit", "sql", jobs.Params{"query": "SELECT sourceIP, adRevenue FROM 'x' ORDER BY adRevenue DESC LIMIT 10"}, "uservisits"},
+}
+
+// benchSource names the bench input: the sql job tells JSON Lines by its extension.
+func benchSource(kind string) string {
+	if kind == "jsonl" {
+		return "bench.jsonl"
+	}
+	return "bench.csv"
 }
 
 // benchInput returns generated lines and the header line (offset 0).
@@ -42,18 +59,14 @@ func benchInput(tb testing.TB, kind string) (lines [][]byte, header []byte, size
 
 // warm returns a mapper that has seen every line once, so that what follows
 // is the steady state (every distinct word and key already known).
-func warm(tb testing.TB, c benchCase, lines [][]byte, header []byte) jobs.Mapper {
+func warm(tb testing.TB, c benchCase, lines [][]byte, header []byte) *feed.Feeder {
 	tb.Helper()
 	j, err := jobs.New(c.job, c.p)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := j.NewMapper()
-	part := jobs.Part{Source: "bench", Ordinal: 0}
-	if j.NeedsHeader() {
-		part.Header = header
-	}
-	if err := m.StartPart(part); err != nil {
+	m := feeder(tb, j, c.p)
+	if err := m.StartPart(jobs.Part{Source: benchSource(c.kind), Ordinal: 0}, header); err != nil {
 		tb.Fatal(err)
 	}
 	for i, l := range lines {
@@ -96,12 +109,8 @@ func BenchmarkOutput(b *testing.B) {
 			var partials [][]byte
 			per := len(lines)/8 + 1
 			for s := 0; s < len(lines); s += per {
-				m := j.NewMapper()
-				part := jobs.Part{Source: "bench"}
-				if j.NeedsHeader() {
-					part.Header = header
-				}
-				if err := m.StartPart(part); err != nil {
+				m := feeder(b, j, c.p)
+				if err := m.StartPart(jobs.Part{Source: benchSource(c.kind)}, header); err != nil {
 					b.Fatal(err)
 				}
 				for k := s; k < min(s+per, len(lines)); k++ {

@@ -68,21 +68,17 @@ func BenchmarkChunk(b *testing.B) {
 				b.ReportMetric(float64(size)*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "cpu-MB/s")
 			}()
 			for i := 0; i < b.N; i++ {
-				m := j.NewMapper()
-				jp := jobs.Part{Source: path}
-				if j.NeedsHeader() {
-					if jp.Header, err = split.Header(ctx, store, part); err != nil {
+				m := feeder(b, j, c.p)
+				var header []byte
+				if m.NeedsHeader(path) {
+					if header, err = split.Header(ctx, store, part); err != nil {
 						b.Fatal(err)
 					}
 				}
-				if err := m.StartPart(jp); err != nil {
+				if err := m.StartPart(jobs.Part{Source: path}, header); err != nil {
 					b.Fatal(err)
 				}
-				var block split.BlockFunc
-				if bm, ok := m.(jobs.BlockMapper); ok {
-					block = bm.Records
-				}
-				if _, err := split.PartBlocks(ctx, store, part, m.Record, block); err != nil {
+				if _, err := split.PartBlocks(ctx, store, part, m.Record, m.Block()); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := m.Finish(discard{}); err != nil {

@@ -15,6 +15,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "grep",
+		Version: version,
 		Summary: "every line that matches a Go RE2 regular expression, as in the input, in input order",
 		Params: []Param{
 			{Name: "pattern", Usage: "regular expression (Go RE2 syntax) a line must match", Required: true},
@@ -134,7 +135,7 @@ func plainLiteral(re *syntax.Regexp) (string, bool) {
 	return s, true
 }
 
-func (*grep) NeedsHeader() bool { return false }
+func (*grep) Input() Input { return Input{} }
 
 func (g *grep) NewMapper() Mapper { return &grepMapper{g: g} }
 

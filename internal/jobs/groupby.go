@@ -11,11 +11,13 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
+	"github.com/scattergather/scattergather/record"
 )
 
 func init() {
 	Register(Definition{
 		Name:    "groupby",
+		Version: version,
 		Summary: "group rows of a CSV (with a header) or JSON Lines input by a key and aggregate columns with exact decimals; CSV sorted by key",
 		Params: []Param{
 			{Name: "key", Usage: "group key column, COL or COL:N for its first N bytes", Required: true},
@@ -38,7 +40,7 @@ type groupby struct {
 	aggAt   []int    // -1 for count:*
 	parse   []bool   // the aggregate is the first to read its column as a number
 	reasons []string // skip reason per aggregate
-	jsonl   bool
+	format  record.Format
 	strict  bool
 }
 
@@ -48,11 +50,9 @@ func newGroupby(p Params) (Job, error) {
 	if j.strict, err = ParseStrict(p); err != nil {
 		return nil, fmt.Errorf("groupby: %w", err)
 	}
-	format, err := parseFormat(p)
-	if err != nil {
+	if j.format, err = tableFormat(p); err != nil {
 		return nil, fmt.Errorf("groupby: %w", err)
 	}
-	j.jsonl = format == formatJSONL
 	if j.keyCol, j.keyLen, err = parseKey(p["key"]); err != nil {
 		return nil, fmt.Errorf("groupby: %w", err)
 	}
@@ -79,10 +79,10 @@ func newGroupby(p Params) (Job, error) {
 	return j, nil
 }
 
-func (j *groupby) NeedsHeader() bool { return !j.jsonl }
+func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	return &groupbyMapper{j: j, rows: newRowReader(j.jsonl, j.read), keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read))}
+	return &groupbyMapper{j: j, keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read))}
 }
 
 // aggState is one aggregate of one group: the running sum (sum, avg), or the
@@ -115,7 +115,6 @@ const aggStateMemory = int64(unsafe.Sizeof(aggState{})) + 16
 // the group's row count) and spills sorted runs past combineBudget.
 type groupbyMapper struct {
 	j      *groupby
-	rows   *rowReader
 	keys   *keyTable
 	states []aggState    // keys.size() * len(aggs)
 	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
@@ -123,24 +122,21 @@ type groupbyMapper struct {
 	st     Stats
 }
 
-func (m *groupbyMapper) StartPart(p Part) error { return m.rows.startPart(p) }
+func (m *groupbyMapper) StartPart(Part) error { return nil }
 
-func (m *groupbyMapper) Record(line []byte, offset int64) error {
-	if ok, err := m.rows.read(line, offset, &m.st, m.j.strict); !ok {
-		return err
-	}
+func (m *groupbyMapper) Row(r *record.Row) error {
 	j := m.j
 	for a := range j.aggs {
 		if !j.parse[a] {
 			continue // count, or a column an earlier aggregate parsed
 		}
-		d, ok := decimal.Parse(m.rows.text(j.aggAt[a]))
+		d, ok := decimal.Parse(r.Value(j.aggAt[a]))
 		if !ok {
-			return skip(&m.st, j.strict, offset, j.reasons[a])
+			return skip(&m.st, j.strict, r.Offset, j.reasons[a])
 		}
 		m.vals[j.aggAt[a]] = d
 	}
-	key := m.rows.text(j.keyAt)
+	key := r.Value(j.keyAt)
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
 	}
@@ -155,9 +151,9 @@ func (m *groupbyMapper) Record(line []byte, offset int64) error {
 		switch s := &states[a]; {
 		case agg.fn == aggCount:
 		case !first:
-			s.add(agg.fn, m.vals[j.aggAt[a]], m.rows.text(j.aggAt[a]))
+			s.add(agg.fn, m.vals[j.aggAt[a]], r.Value(j.aggAt[a]))
 		case agg.fn == aggMin || agg.fn == aggMax:
-			s.raw = append(s.raw[:0], m.rows.text(j.aggAt[a])...)
+			s.raw = append(s.raw[:0], r.Value(j.aggAt[a])...)
 			fallthrough
 		default:
 			s.d = m.vals[j.aggAt[a]]

@@ -21,12 +21,8 @@ func runSimple(t *testing.T, job string, p jobs.Params, inputs []reference.Input
 	}
 	var partials [][]byte
 	for ord, in := range inputs {
-		m := j.NewMapper()
-		part := jobs.Part{Source: in.Source, Ordinal: ord}
-		if j.NeedsHeader() {
-			part.Header = header(in.Data)
-		}
-		if err := m.StartPart(part); err != nil {
+		m := feeder(t, j, p)
+		if err := m.StartPart(jobs.Part{Source: in.Source, Ordinal: ord}, header(in.Data)); err != nil {
 			t.Fatalf("StartPart: %v", err)
 		}
 		lines, offs := splitLines(in.Data)
@@ -131,9 +127,9 @@ func TestStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := j.NewMapper()
+	m := feeder(t, j, nil)
 	data := "k,v\na,1\n\nb,x\na,\"2\nc,1,2\na,3\n"
-	if err := m.StartPart(jobs.Part{Source: "s", Header: []byte("k,v")}); err != nil {
+	if err := m.StartPart(jobs.Part{Source: "s"}, []byte("k,v")); err != nil {
 		t.Fatal(err)
 	}
 	lines, offs := splitLines([]byte(data))
@@ -182,12 +178,8 @@ func TestStrict(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := j.NewMapper()
-			part := jobs.Part{Source: "src"}
-			if j.NeedsHeader() {
-				part.Header = header([]byte(c.data))
-			}
-			if err := m.StartPart(part); err != nil {
+			m := feeder(t, j, p)
+			if err := m.StartPart(jobs.Part{Source: "src"}, header([]byte(c.data))); err != nil {
 				t.Fatal(err)
 			}
 			lines, offs := splitLines([]byte(c.data))
@@ -222,7 +214,7 @@ func TestMissingColumn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = j.NewMapper().StartPart(jobs.Part{Source: "data/x.csv", Header: []byte("a,b")})
+			err = feeder(t, j, nil).StartPart(jobs.Part{Source: "data/x.csv"}, []byte("a,b"))
 			if err == nil || !strings.Contains(err.Error(), "data/x.csv") || !strings.Contains(err.Error(), `"nope"`) {
 				t.Fatalf("error %v, want one naming data/x.csv and \"nope\"", err)
 			}
@@ -232,7 +224,7 @@ func TestMissingColumn(t *testing.T) {
 		})
 	}
 	j, _ := jobs.New("select", jobs.Params{"columns": "a"})
-	if err := j.NewMapper().StartPart(jobs.Part{Source: "h.csv", Header: []byte(`"a,b`)}); err == nil || !strings.Contains(err.Error(), "h.csv") {
+	if err := feeder(t, j, nil).StartPart(jobs.Part{Source: "h.csv"}, []byte(`"a,b`)); err == nil || !strings.Contains(err.Error(), "h.csv") {
 		t.Fatalf("bad header: error %v, want one naming h.csv", err)
 	}
 }
@@ -295,6 +287,7 @@ func TestDefinitions(t *testing.T) {
 		"groupby":   {"key", "agg", "format"},
 		"search":    {"query", "k"},
 		"select":    {"where", "columns", "format"},
+		"sql":       {"query", "schema"},
 		"wordcount": nil,
 	}
 	defs := jobs.Definitions()

@@ -3,26 +3,12 @@ package jobs
 import (
 	"bytes"
 	"fmt"
+	"github.com/scattergather/scattergather/job"
 	"strconv"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
-
-// strictParam is the parameter every job honours.
-const strictParam = "strict"
-
-// ParseStrict reads the "strict" parameter: "", "false" or "true".
-func ParseStrict(p Params) (bool, error) {
-	switch v := p[strictParam]; v {
-	case "", "false":
-		return false, nil
-	case "true":
-		return true, nil
-	default:
-		return false, fmt.Errorf("--strict must be true or false, not %q", v)
-	}
-}
 
 // Formats of the tabular jobs.
 const (
@@ -224,10 +210,4 @@ func parseK(s string) (int, error) {
 var isWordSep = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\v': true, '\f': true}
 
 // skip counts a malformed record, or returns it as an error under strict.
-func skip(st *Stats, strict bool, offset int64, reason string) error {
-	if strict {
-		return &RecordError{Offset: offset, Reason: reason}
-	}
-	st.Skip(reason)
-	return nil
-}
+var skip = job.Skip

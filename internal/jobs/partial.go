@@ -326,23 +326,6 @@ func mergeBlocks(w io.Writer, partials []io.Reader, job, magic string) error {
 	return e.flush()
 }
 
-// Concatenator is a Job whose output is a fixed prefix followed by the bytes
-// of its partials' blocks, in partial order (grep, select). A reducer can
-// assemble that output from byte ranges of the partials, which S3 copies
-// itself, instead of reading them.
-type Concatenator interface {
-	Job
-	// OutputPrefix is what the output holds before the partials' bytes.
-	OutputPrefix() []byte
-	// OutputRanges returns where partial i's output bytes lie in it, in
-	// order, and its row count. It reads only the partial's header and block
-	// lengths, through r, which holds size bytes.
-	OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error)
-}
-
-// Range is n bytes from offset Off.
-type Range struct{ Off, N int64 }
-
 // blockRanges is OutputRanges for a partial of magic's block stream: one
 // small read per block, as the blocks' lengths chain them.
 func blockRanges(r io.ReaderAt, size int64, job, magic string, i int) ([]Range, int64, error) {

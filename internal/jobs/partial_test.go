@@ -28,12 +28,8 @@ var partialCases = []partialCase{
 // mapPartial runs one mapper over data and returns its partial.
 func mapPartial(t testing.TB, j jobs.Job, data string) []byte {
 	t.Helper()
-	m := j.NewMapper()
-	part := jobs.Part{Source: "p"}
-	if j.NeedsHeader() {
-		part.Header = header([]byte(data))
-	}
-	if err := m.StartPart(part); err != nil {
+	m := feeder(t, j, nil)
+	if err := m.StartPart(jobs.Part{Source: "p"}, header([]byte(data))); err != nil {
 		t.Fatal(err)
 	}
 	lines, offs := splitLines([]byte(data))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/scattergather/scattergather/internal/feed"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -13,8 +14,8 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 )
 
-// record is one line of one input, as the mapper runtime delivers it.
-type record struct {
+// inputRecord is one line of one input, as the mapper runtime delivers it.
+type inputRecord struct {
 	ord    int
 	line   []byte
 	offset int64
@@ -35,7 +36,7 @@ func splitLines(data []byte) (lines [][]byte, offsets []int64) {
 	return lines, offsets
 }
 
-// header is what the runtime gives as Part.Header: the first line without "\r".
+// header is the CSV header the runtime gives the feeder: the first line.
 func header(data []byte) []byte {
 	if len(data) == 0 {
 		return nil
@@ -52,15 +53,15 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 	if err != nil {
 		return nil, jobs.Stats{}, err
 	}
-	var recs []record
+	var recs []inputRecord
 	for ord, in := range inputs {
 		lines, offs := splitLines(in.Data)
 		for i := range lines {
-			recs = append(recs, record{ord, lines[i], offs[i]})
+			recs = append(recs, inputRecord{ord, lines[i], offs[i]})
 		}
 	}
 	cut := []float64{0, 0.02, 0.1, 0.3, 1}[r.IntN(5)]
-	var chunks [][]record
+	var chunks [][]inputRecord
 	start := 0
 	for i := 1; i <= len(recs); i++ {
 		if i == len(recs) || r.Float64() < cut {
@@ -72,9 +73,9 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 	var partials [][]byte
 	scratch := make([]byte, 0, 1024)
 	for _, chunk := range chunks {
-		m := j.NewMapper()
-		bm, blocks := m.(jobs.BlockMapper)
-		blocks = blocks && r.IntN(2) == 0
+		m := feeder(nil, j, p)
+		bm := m.Block()
+		blocks := bm != nil && r.IntN(2) == 0
 		var block []byte
 		var blockOff int64
 		var blockN int
@@ -83,7 +84,7 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 			if blockN == 0 {
 				return nil
 			}
-			err := bm.Records(block, blockOff, blockN)
+			err := bm(block, blockOff, blockN)
 			for i := range block {
 				block[i] = '#'
 			}
@@ -97,11 +98,7 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 					return nil, mapStats, err
 				}
 				cur = rc.ord
-				part := jobs.Part{Source: inputs[cur].Source, Ordinal: cur}
-				if j.NeedsHeader() {
-					part.Header = header(inputs[cur].Data)
-				}
-				if err := m.StartPart(part); err != nil {
+				if err := m.StartPart(jobs.Part{Source: inputs[cur].Source, Ordinal: cur}, header(inputs[cur].Data)); err != nil {
 					return nil, mapStats, err
 				}
 			}
@@ -126,18 +123,10 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 				}
 			}
 			if err != nil {
-				var re *jobs.RecordError
-				if errors.As(err, &re) {
-					re.Source = inputs[cur].Source
-				}
 				return nil, mapStats, err
 			}
 		}
 		if err := flush(); err != nil {
-			var re *jobs.RecordError
-			if errors.As(err, &re) {
-				re.Source = inputs[cur].Source
-			}
 			return nil, mapStats, err
 		}
 		var buf bytes.Buffer
@@ -151,7 +140,7 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 	if r.IntN(4) == 0 {
 		// Sometimes a chunk with no records at all.
 		var buf bytes.Buffer
-		if _, err := j.NewMapper().Finish(&buf); err != nil {
+		if _, err := feeder(nil, j, p).Finish(&buf); err != nil {
 			return nil, mapStats, err
 		}
 		at := r.IntN(len(partials) + 1)
@@ -519,4 +508,18 @@ func TestMatchesReference(t *testing.T) {
 			}
 		})
 	}
+}
+
+// feeder returns a feeder of a new mapper of j, strict as p says; tb may be
+// nil where a failure is returned instead.
+func feeder(tb testing.TB, j jobs.Job, p jobs.Params) *feed.Feeder {
+	strict, _ := jobs.ParseStrict(p)
+	f, err := feed.New(j, strict)
+	if err != nil {
+		if tb == nil {
+			panic(err)
+		}
+		tb.Fatal(err)
+	}
+	return f
 }

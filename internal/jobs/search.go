@@ -14,6 +14,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "search",
+		Version: version,
 		Summary: "the K lines with the most whole-word, case-insensitive occurrences of the query terms: score<TAB>SRC:OFFSET<TAB>line",
 		Params: []Param{
 			{Name: "query", Usage: "search terms, separated by spaces", Required: true},
@@ -95,7 +96,7 @@ func score(low []byte, terms [][]byte) int64 {
 	return n
 }
 
-func (*search) NeedsHeader() bool { return false }
+func (*search) Input() Input { return Input{} }
 
 func (s *search) NewMapper() Mapper { return &searchMapper{s: s, top: &topK{k: s.k}} }
 

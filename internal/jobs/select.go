@@ -5,14 +5,16 @@ import (
 	"io"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/record"
 )
 
 func init() {
 	Register(Definition{
 		Name:    "select",
+		Version: version,
 		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
 		Params: []Param{
-			{Name: "where", Usage: "condition 'COLUMN OP VALUE', OP one of > >= < <= == != (numeric when both sides are numbers); every row when empty"},
+			{Name: "where", Usage: "condition 'COLUMN OP VALUE' (OP one of > >= < <= == !=, numeric when both sides are numbers) or a SQL expression (AND, OR, NOT, BETWEEN, IN, LIKE, IS NULL: docs/sql.md); every row when empty"},
 			{Name: "columns", Usage: "comma-separated columns to output, e.g. sourceIP,adRevenue", Required: true},
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
@@ -21,12 +23,11 @@ func init() {
 }
 
 type selectJob struct {
-	where   *condition
+	where   *rowFilter
 	columns []string // output columns, as given
 	read    []string // distinct columns read
 	out     []int    // output column -> position in read
-	whereAt int      // where column -> position in read
-	jsonl   bool
+	format  record.Format
 	strict  bool
 }
 
@@ -36,11 +37,9 @@ func newSelect(p Params) (Job, error) {
 	if j.strict, err = ParseStrict(p); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
-	format, err := parseFormat(p)
-	if err != nil {
+	if j.format, err = tableFormat(p); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
-	j.jsonl = format == formatJSONL
 	if j.columns, err = parseColumns("columns", p["columns"]); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
@@ -49,36 +48,34 @@ func newSelect(p Params) (Job, error) {
 		j.out = append(j.out, set.add(c))
 	}
 	if w := p["where"]; w != "" {
-		if j.where, err = parseWhere(w); err != nil {
+		if j.where, err = parseFilter(w); err != nil {
 			return nil, fmt.Errorf("select: %w", err)
 		}
-		j.whereAt = set.add(j.where.Column)
+		j.where.addColumns(&set)
 	}
 	j.read = set.names
 	return j, nil
 }
 
-func (j *selectJob) NeedsHeader() bool { return !j.jsonl }
+func (j *selectJob) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
-func (j *selectJob) NewMapper() Mapper {
-	return &selectMapper{j: j, rows: newRowReader(j.jsonl, j.read)}
-}
+func (j *selectJob) NewMapper() Mapper { return &selectMapper{j: j, where: j.where.newMatcher()} }
 
 type selectMapper struct {
-	j    *selectJob
-	rows *rowReader
-	out  outBuffer
-	st   Stats
+	j     *selectJob
+	where *rowMatcher
+	out   outBuffer
+	st    Stats
 }
 
-func (m *selectMapper) StartPart(p Part) error { return m.rows.startPart(p) }
+func (m *selectMapper) StartPart(Part) error { return nil }
 
-func (m *selectMapper) Record(line []byte, offset int64) error {
-	if ok, err := m.rows.read(line, offset, &m.st, m.j.strict); !ok {
-		return err
-	}
-	if w := m.j.where; w != nil {
-		if !m.rows.present[m.j.whereAt] || !w.match(m.rows.val[m.j.whereAt]) {
+func (m *selectMapper) Row(r *record.Row) error {
+	if m.where != nil {
+		if ok, reason := m.where.match(r); !ok {
+			if reason != "" {
+				return skip(&m.st, m.j.strict, r.Offset, reason)
+			}
 			return nil
 		}
 	}
@@ -86,7 +83,7 @@ func (m *selectMapper) Record(line []byte, offset int64) error {
 		if i > 0 {
 			m.out.buf = append(m.out.buf, ',')
 		}
-		m.out.buf = m.rows.appendCSVValue(m.out.buf, c)
+		m.out.buf = r.AppendCSV(m.out.buf, c)
 	}
 	m.out.buf = append(m.out.buf, '\n')
 	m.st.RecordsOut++

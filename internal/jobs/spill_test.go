@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"fmt"
+	"github.com/scattergather/scattergather/internal/feed"
 	"io"
 	"testing"
 )
@@ -35,28 +36,16 @@ func TestSpillKeepsPartials(t *testing.T) {
 			run := func(budget int64) ([]byte, Stats, bool) {
 				restore := SetCombineBudget(budget)
 				defer restore()
-				m := j.NewMapper()
-				lines := bytes.SplitAfter(c.data, []byte("\n"))
-				part := Part{Source: "t"}
-				if j.NeedsHeader() {
-					part.Header = bytes.TrimSuffix(lines[0], []byte("\n"))
-				}
-				if err := m.StartPart(part); err != nil {
+				f, err := feed.New(j, false)
+				if err != nil {
 					t.Fatal(err)
 				}
-				var off int64
-				for _, l := range lines {
-					if len(l) == 0 {
-						continue
-					}
-					if err := m.Record(bytes.TrimSuffix(l, []byte("\n")), off); err != nil {
-						t.Fatal(err)
-					}
-					off += int64(len(l))
+				if err := f.Object(Part{Source: "t"}, c.data); err != nil {
+					t.Fatal(err)
 				}
-				spilled := spilledTo(t, m)
+				spilled := spilledTo(t, f.Mapper())
 				var out bytes.Buffer
-				st, err := m.Finish(&out)
+				st, err := f.Finish(&out)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -13,6 +13,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "wordcount",
+		Version: version,
 		Summary: "count words (runs of bytes other than space, \\t, \\n, \\r, \\v, \\f); output word<TAB>count per distinct word, sorted",
 		New: func(p Params) (Job, error) {
 			if _, err := ParseStrict(p); err != nil { // wordcount has no malformed records
@@ -25,7 +26,7 @@ func init() {
 
 type wordcount struct{}
 
-func (*wordcount) NeedsHeader() bool { return false }
+func (*wordcount) Input() Input { return Input{} }
 
 func (j *wordcount) NewMapper() Mapper {
 	return &wordcountMapper{words: newKeyTable()}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/metrics"
@@ -285,7 +286,7 @@ func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (res MapR
 	started := h.now()
 	attempt := newAttemptID()
 	key := fmt.Sprintf("%spartials/%08d/%s.part", in.Work, in.Chunk.Index, attempt)
-	stats, err := h.mapChunk(ctx, job, in.Chunk, key, fk)
+	stats, err := h.mapChunk(ctx, job, in.Chunk, strictOf(in.Params), key, fk)
 	if err != nil {
 		return MapResult{}, err
 	}
@@ -328,8 +329,8 @@ func committedResult(c ledger.Commit) MapResult {
 
 // mapChunk runs the job's mapper over every part of the chunk and writes the
 // partial result to key.
-func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key, fk string) (MapStats, error) {
-	m, st, err := h.runMapper(ctx, job, c)
+func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, strict bool, key, fk string) (MapStats, error) {
+	m, st, err := h.runMapper(ctx, job, c, strict)
 	if err != nil {
 		return st, err
 	}
@@ -345,39 +346,45 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, key,
 }
 
 // runMapper feeds every record the chunk owns to a new mapper of job and
-// returns it, ready to Finish.
-func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk) (jobs.Mapper, MapStats, error) {
-	m := job.NewMapper()
-	var block split.BlockFunc
-	if bm, ok := m.(jobs.BlockMapper); ok {
-		block = bm.Records // whole records at once: no search for each line's end
-	}
+// returns its feeder, ready to Finish.
+func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, strict bool) (*feed.Feeder, MapStats, error) {
 	var st MapStats
+	f, err := feed.New(job, strict)
+	if err != nil {
+		return nil, st, inputErrorf("map: %v", err)
+	}
 	for _, p := range c.Parts {
-		part := jobs.Part{Source: p.Source, Ordinal: p.Ordinal}
-		if job.NeedsHeader() {
-			hdr, err := split.Header(ctx, h.Store, p)
-			if err != nil {
+		var header []byte
+		if f.NeedsHeader(p.Source) {
+			if header, err = split.Header(ctx, h.Store, p); err != nil {
 				return nil, st, partError(p, err)
 			}
-			part.Header = hdr
 		}
-		if err := m.StartPart(part); err != nil {
+		if err := f.StartPart(jobs.Part{Source: p.Source, Ordinal: p.Ordinal}, header); err != nil {
 			return nil, st, inputErrorf("map: %s: %v", p.Source, err)
 		}
-		ps, err := split.PartBlocks(ctx, h.Store, p, m.Record, block)
+		ps, err := split.PartBlocks(ctx, h.Store, p, f.Record, f.Block())
 		st.BytesIn += p.End - p.Start
 		st.BytesRead += ps.BytesRead
 		if err != nil {
 			var re *jobs.RecordError
-			if errors.As(err, &re) {
-				re.Source = p.Source
+			var me *feed.MapError
+			switch {
+			case errors.As(err, &re):
 				return nil, st, &RecordError{Msg: re.Error()}
+			case errors.As(err, &me):
+				return nil, st, inputErrorf("%v", me)
 			}
 			return nil, st, partError(p, err)
 		}
 	}
-	return m, st, nil
+	return f, st, nil
+}
+
+// strictOf is the "strict" parameter of params that jobs.New accepted.
+func strictOf(p jobs.Params) bool {
+	strict, _ := jobs.ParseStrict(p)
+	return strict
 }
 
 // partError classifies a read failure: a missing object or corrupt data is the

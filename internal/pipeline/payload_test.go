@@ -32,6 +32,11 @@ func TestPayloadGoldens(t *testing.T) {
 			{Source: "s3://scatter-in/archive/", URL: "s3://scatter-in/archive/2025-12.log.zst", Start: 0, End: 7340032, Size: 7340032, Codec: "zstd"},
 			{Source: "s3://scatter-in/archive/", URL: "s3://scatter-in/archive/2025-11.log.gz", Ordinal: 1, Start: 0, End: 5242880, Size: 5242880, Gzip: true},
 		}}
+		// A Parquet chunk owns the row groups whose first byte lies in its range.
+		parquetJobID = "select-71c0e5a92b4d3f8e06a1b5c4"
+		parquet      = plan.Chunk{Index: 1, Parts: []plan.Part{
+			{Source: "s3://scatter-in/orders/", URL: "s3://scatter-in/orders/2026-01.parquet", Start: 134217728, End: 268435456, Size: 402653184, Format: plan.FormatParquet},
+		}}
 		stats = pipeline.MapStats{
 			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2}},
 			BytesIn: 67108864, BytesRead: 67112960, DurationMS: 812,
@@ -54,6 +59,10 @@ func TestPayloadGoldens(t *testing.T) {
 		}},
 		{File: "map-input.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: chunk, TimeoutSeconds: 94}},
 		{File: "map-input-compressed.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: compressed, TimeoutSeconds: 66}},
+		{File: "map-input-parquet.json", Example: pipeline.MapInput{
+			JobID: parquetJobID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"},
+			Work: "s3://scatter-work/jobs/" + parquetJobID + "/", Chunk: parquet, TimeoutSeconds: 94,
+		}},
 		{File: "map-result.json", Example: pipeline.MapResult{
 			JobID: jobID, Chunk: 3, Attempt: "9c41e0d27f3a5b86", Partial: work + "partials/00000003/9c41e0d27f3a5b86.part", Stats: stats,
 		}},
@@ -77,6 +86,10 @@ func TestPayloadGoldens(t *testing.T) {
 		}},
 		{File: "query-chunk.json", Example: pipeline.QueryChunk{
 			QueryID: queryID, Job: "grep", Params: params, Chunk: compressed, Attempt: 1, Work: queryWork, InlineLimit: 1 << 20,
+		}},
+		{File: "query-chunk-parquet.json", Example: pipeline.QueryChunk{
+			QueryID: queryID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"}, Chunk: parquet, Attempt: 2,
+			Work: queryWork, InlineLimit: 1 << 20,
 		}},
 		{File: "query-partial.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 0, Attempt: 1, Partial: []byte("2026-01-01T00:00:03Z ERROR disk full\n"), Stats: stats}},
 		{File: "query-partial-spilled.json", Example: pipeline.QueryPartial{

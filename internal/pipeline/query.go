@@ -78,7 +78,7 @@ func (h *Handler) Query(ctx context.Context, in QueryChunk) (QueryPartial, error
 		return QueryPartial{}, retryable("query %s: %v", fk, err)
 	}
 	started := h.now()
-	m, st, err := h.runMapper(ctx, job, in.Chunk)
+	m, st, err := h.runMapper(ctx, job, in.Chunk, strictOf(in.Params))
 	if err != nil {
 		return QueryPartial{}, err
 	}

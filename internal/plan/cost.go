@@ -27,6 +27,9 @@ var Profiles = map[string]JobProfile{
 	"search":    {CoreMBps: 330, PartialRatio: 0.0001},
 	"select":    {CoreMBps: 300, PartialRatio: 0.02, HeaderRead: true},
 	"groupby":   {CoreMBps: 300, PartialRatio: 0.001, HeaderRead: true},
+	// sql: measured by h-sql as 1.5-1.6x the CPU of the equivalent select or
+	// groupby (docs/sql.md), so 300/1.6.
+	"sql": {CoreMBps: 190, PartialRatio: 0.001, HeaderRead: true},
 }
 
 // EstimateInput is a job to price before running it on AWS.

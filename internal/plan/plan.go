@@ -15,8 +15,12 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
+	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/job"
 )
 
 // DefaultChunkSize is the chunk size when none is given: 64 MiB.
@@ -38,7 +42,14 @@ type Object struct {
 	ETag string `json:"etag"`
 	// Ordinal is the object's position in input order.
 	Ordinal int `json:"ord"`
+	// Parquet is the footer of a Parquet object (named .parquet), read by
+	// Resolve: Split cuts the object at its row groups.
+	Parquet *pq.Footer `json:"-"`
 }
+
+// FormatParquet marks a Part of a Parquet object: it owns the row groups
+// whose first byte lies in [Start, End).
+const FormatParquet = "parquet"
 
 // Codec returns the compression of the object by its name (codec.Of), or ""
 // for an object read as it is. A compressed object cannot be entered in the
@@ -61,6 +72,9 @@ type Part struct {
 	// Gzip is how plans written before Codec marked a gzip object; a job
 	// planned then and resumed now still reads it decompressed.
 	Gzip bool `json:"gzip,omitempty"`
+	// Format is FormatParquet for a run of a Parquet object's row groups
+	// (those whose first byte lies in [Start, End)), "" for text.
+	Format string `json:"fmt,omitempty"`
 }
 
 // Compression is the part's codec format, from Codec or the older Gzip.
@@ -114,7 +128,40 @@ func Resolve(ctx context.Context, store blob.Store, sources []string) ([]Object,
 	for i := range objs {
 		objs[i].Ordinal = i
 	}
+	if err := readFooters(ctx, store, objs); err != nil {
+		return nil, err
+	}
 	return objs, nil
+}
+
+// footerReads bounds the Parquet footers Resolve reads at once.
+const footerReads = 8
+
+// readFooters reads the footer of every object named .parquet (two ranged
+// GETs each), so that Split can cut it at its row groups. A damaged footer is
+// an InputError naming the object; a store failure is worth another try.
+func readFooters(ctx context.Context, store blob.Store, objs []Object) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(footerReads)
+	for i := range objs {
+		o := &objs[i]
+		if o.Size == 0 || o.Codec() != "" || !pq.IsParquetName(o.URL) {
+			continue
+		}
+		g.Go(func() error {
+			f, err := pq.ReadFooter(ctx, store, o.Source, o.URL, o.Size)
+			if err != nil {
+				var se *pq.StoreError
+				if errors.As(err, &se) && !blob.Permanent(err) {
+					return fmt.Errorf("input %s: %w", o.Source, err)
+				}
+				return &InputError{Input: o.Source, Err: err}
+			}
+			o.Parquet = f
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, error) {
@@ -249,8 +296,17 @@ func CheckOutput(objs []Object, output string) error {
 // Split cuts objects into chunks of about chunkSize bytes. An object larger than
 // chunkSize is cut into byte ranges; consecutive smaller objects are packed into
 // one chunk while they fit; a compressed object (codec.Of) is a chunk of its own, read whole; an
-// empty object is dropped (it has no records).
+// empty object is dropped (it has no records). A Parquet object (one Resolve
+// read the footer of) is cut into runs of whole row groups, weighed by their
+// compressed size.
 func Split(objs []Object, chunkSize int64) []Chunk {
+	return SplitColumns(objs, chunkSize, nil)
+}
+
+// SplitColumns is Split for a job that reads only the named columns: a
+// Parquet row group weighs the compressed bytes of those columns, so a job
+// that reads a narrow slice of a wide file gets fewer, longer chunks.
+func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 	if chunkSize <= 0 {
 		chunkSize = DefaultChunkSize
 	}
@@ -265,6 +321,24 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 	}
 	for _, o := range objs {
 		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size}
+		weight := o.Size
+		if o.Parquet != nil {
+			part.Format = FormatParquet
+			runs, total := rowGroupRuns(o, chunkSize, columns)
+			switch {
+			case len(runs) == 0:
+				continue // no row groups: no rows
+			case len(runs) > 1:
+				flush()
+				for _, r := range runs {
+					p := part
+					p.Start, p.End = r[0], r[1]
+					chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{p}})
+				}
+				continue
+			}
+			weight = total
+		}
 		switch {
 		case o.Size == 0:
 			continue
@@ -272,7 +346,7 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 			flush()
 			part.Codec = o.Codec()
 			chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{part}})
-		case o.Size >= chunkSize:
+		case o.Parquet == nil && o.Size >= chunkSize:
 			flush()
 			for start := int64(0); start < o.Size; start += chunkSize {
 				p := part
@@ -280,21 +354,56 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 				chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{p}})
 			}
 		default:
-			if packBytes+o.Size > chunkSize {
+			if packBytes+weight > chunkSize {
 				flush()
 			}
 			pack = append(pack, part)
-			packBytes += o.Size
+			packBytes += weight
 		}
 	}
 	flush()
 	return chunks
 }
 
-// JobID derives the job's identity from the job, its parameters, the inputs'
-// identities, the chunk size and the output, so the same submission twice is one
-// job. The result is safe as a Step Functions execution name.
-func JobID(job string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+// rowGroupRuns cuts a Parquet object into byte ranges that each hold a run of
+// whole row groups weighing about chunkSize (at least one row group each).
+// The ranges cover [0, Size) without overlap, cut only at row groups' first
+// bytes, so every row group, and so every row, is owned by exactly one. It
+// also returns the object's total weight.
+func rowGroupRuns(o Object, chunkSize int64, columns []string) (runs [][2]int64, total int64) {
+	groups := o.Parquet.RowGroups()
+	if len(groups) == 0 {
+		return nil, 0
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Start < groups[j].Start })
+	start, w := int64(0), int64(0)
+	for i, g := range groups {
+		gw := o.Parquet.ColumnBytes(g.Index, columns)
+		if i > 0 && w > 0 && w+gw > chunkSize && g.Start > start {
+			runs = append(runs, [2]int64{start, g.Start})
+			start, w = g.Start, 0
+		}
+		w += gw
+		total += gw
+	}
+	return append(runs, [2]int64{start, o.Size}), total
+}
+
+// JobID derives the job's identity from the job and its code version (the
+// registered job.Definition's Version), its parameters, the inputs'
+// identities, the chunk size and the output, so the same submission twice is
+// one job, and a job whose logic changed is a new one. The result is safe as a
+// Step Functions execution name.
+func JobID(name string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+	var version string
+	if d, ok := job.Lookup(name); ok {
+		version = d.Version
+	}
+	return jobID(name, version, params, objs, chunkSize, output)
+}
+
+// jobID is JobID with the job's version given.
+func jobID(name, version string, params map[string]string, objs []Object, chunkSize int64, output string) string {
 	type ident struct {
 		URL  string `json:"u"`
 		ETag string `json:"e"`
@@ -308,15 +417,16 @@ func JobID(job string, params map[string]string, objs []Object, chunkSize int64,
 		ids[i] = ident{o.URL, o.ETag, o.Size}
 	}
 	canon, _ := json.Marshal(struct { // map keys marshal sorted: canonical
-		V      int               `json:"v"`
-		Job    string            `json:"job"`
-		Params map[string]string `json:"params"`
-		Inputs []ident           `json:"inputs"`
-		Chunk  int64             `json:"chunkSize"`
-		Output string            `json:"output"`
-	}{1, job, params, ids, chunkSize, output})
+		V       int               `json:"v"`
+		Job     string            `json:"job"`
+		Version string            `json:"version"`
+		Params  map[string]string `json:"params"`
+		Inputs  []ident           `json:"inputs"`
+		Chunk   int64             `json:"chunkSize"`
+		Output  string            `json:"output"`
+	}{2, name, version, params, ids, chunkSize, output})
 	sum := sha256.Sum256(canon)
-	return job + "-" + hex.EncodeToString(sum[:12])
+	return name + "-" + hex.EncodeToString(sum[:12])
 }
 
 // ParseSize parses a byte count: plain bytes ("4096") or a number with a unit,

@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// submission holds the flags that name a job and its inputs, which run, query
+// and submit share.
+type submission struct {
+	job    string
+	sql    string
+	inputs multiFlag
+	jf     *jobFlags
+}
+
+func (s *submission) define(fs *flag.FlagSet, inputUsage string) {
+	fs.StringVar(&s.job, "job", "", "the job to run ('scatter jobs' lists them)")
+	fs.StringVar(&s.sql, "sql", "", "a SQL query instead of --job: the sql job, its input the query's FROM (docs/sql.md)")
+	fs.Var(&s.inputs, "input", inputUsage)
+	s.jf = defineJobFlags(fs)
+}
+
+// parse parses args into fs and checks that no argument is left over and that
+// a job and an input were given.
+func (s *submission) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return s.check(fs)
+}
+
+// check checks that a job and an input were given: --sql names both.
+func (s *submission) check(fs *flag.FlagSet) error {
+	if s.sql != "" {
+		if s.job != "" && s.job != "sql" {
+			return usageError{fmt.Sprintf("--sql is the sql job: it does not go with --job %s", s.job)}
+		}
+		if *s.jf.values["query"] != "" {
+			return usageError{"give the query once: --sql QUERY, or --job sql --query QUERY"}
+		}
+		s.job = "sql"
+		if err := fs.Set("query", s.sql); err != nil {
+			return err
+		}
+	}
+	switch {
+	case s.job == "":
+		return usageError{"--job (or --sql) is required"}
+	case len(s.inputs) == 0 && s.job == "sql":
+		// The query names its input: FROM 'PATH'.
+		from, err := jobs.SQLInputs(*s.jf.values["query"])
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		s.inputs = from
+	case len(s.inputs) == 0:
+		return usageError{"at least one --input is required"}
+	}
+	return nil
+}
+
+// params returns the chosen job's parameters (see jobFlags.params).
+func (s *submission) params(fs *flag.FlagSet) (jobs.Params, error) {
+	return s.jf.params(fs, s.job)
+}
+
+// parseChunkSize parses the --chunk-size flag's value.
+func parseChunkSize(s string) (int64, error) {
+	n, err := plan.ParseSize(s)
+	if err != nil {
+		return 0, usageError{"--chunk-size: " + err.Error()}
+	}
+	return n, nil
+}
+
+// parseFaults parses the --faults flag's value: nil without one.
+func parseFaults(spec string, seed uint64) (*faults.Set, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	fs, err := faults.Parse(spec, seed)
+	if err != nil {
+		return nil, usageError{"--faults: " + err.Error()}
+	}
+	return fs, nil
+}
+
+// splitJobID parses fs with the job ID before or after the flags. It returns
+// the ID ("" without one) and the arguments left after it.
+func splitJobID(fs *flag.FlagSet, args []string) (jobID string, rest []string, err error) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		jobID, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
+	}
+	rest = fs.Args()
+	if jobID == "" && len(rest) > 0 {
+		jobID, rest = rest[0], rest[1:]
+	}
+	return jobID, rest, nil
+}
+
+// parseJobArgs parses fs with the job ID before or after the flags; anything
+// but exactly one job ID is a usage error.
+func parseJobArgs(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	jobID, rest, err := splitJobID(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if jobID == "" || len(rest) > 0 {
+		return "", usageError{"usage: " + usage}
+	}
+	return jobID, nil
+}
+
+// writeJSON writes v indented, as every --json output is.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// jobFlags are the flags of every registered job, defined once each.
+type jobFlags struct {
+	values map[string]*string
+	strict *bool
+}
+
+func defineJobFlags(fs *flag.FlagSet) *jobFlags {
+	jf := &jobFlags{values: map[string]*string{}}
+	for _, d := range jobs.Definitions() {
+		for _, p := range d.Params {
+			if _, done := jf.values[p.Name]; done {
+				continue
+			}
+			jf.values[p.Name] = fs.String(p.Name, "", fmt.Sprintf("%s (job %s)", p.Usage, d.Name))
+		}
+	}
+	jf.strict = fs.Bool("strict", false, "fail the job on the first malformed record instead of skipping and counting it")
+	return jf
+}
+
+// params returns the chosen job's parameters: the flags the user set, then the
+// job's defaults. A flag set for another job is an error.
+func (jf *jobFlags) params(fs *flag.FlagSet, job string) (jobs.Params, error) {
+	d, ok := jobs.Lookup(job)
+	if !ok {
+		return nil, usageError{fmt.Sprintf("unknown job %q; 'scatter jobs' lists them", job)}
+	}
+	own := map[string]jobs.Param{}
+	for _, p := range d.Params {
+		own[p.Name] = p
+	}
+	p := jobs.Params{}
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if _, isJobFlag := jf.values[f.Name]; !isJobFlag {
+			return
+		}
+		if _, mine := own[f.Name]; !mine && err == nil {
+			err = usageError{fmt.Sprintf("--%s does not apply to job %s", f.Name, job)}
+		}
+		p[f.Name] = f.Value.String()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if *jf.strict {
+		p["strict"] = "true"
+	}
+	return d.WithDefaults(p), nil
+}
+
+func cmdJobs(w io.Writer) error {
+	for _, d := range jobs.Definitions() {
+		fmt.Fprintf(w, "%s\t%s\n", d.Name, d.Summary)
+		for _, p := range d.Params {
+			req := ""
+			if p.Required {
+				req = " (required)"
+			}
+			if p.Default != "" {
+				req += " (default " + p.Default + ")"
+			}
+			fmt.Fprintf(w, "  --%s\t%s%s\n", p.Name, p.Usage, req)
+		}
+	}
+	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n")
+	return nil
+}

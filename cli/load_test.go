@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/local/engine"
+)
+
+// TestTenThousandChunkJob: one job of 10,000 chunks on the local engine gives
+// the reference output with at most 2 ledger writes per chunk.
+func TestTenThousandChunkJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the 10,000-chunk job takes about half a minute")
+	}
+	var data bytes.Buffer
+	if err := datagen.Text(&data, 2_000_000, 11); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, data.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "wc.tsv")
+	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	eng := &engine.Engine{Handler: local.Handler}
+	started := time.Now()
+	res, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: out, ChunkSize: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Since(started)
+	if res.Plan.Chunks < 10_000 {
+		t.Fatalf("planned %d chunks, want at least 10,000", res.Plan.Chunks)
+	}
+	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: in, Data: data.Bytes()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatalf("the %d-chunk job's output differs from the reference", res.Plan.Chunks)
+	}
+	perChunk := float64(local.Ledger.Writes()) / float64(res.Plan.Chunks)
+	if perChunk > 2 {
+		t.Fatalf("%d ledger writes for %d chunks: %.3f per chunk, want at most 2", local.Ledger.Writes(), res.Plan.Chunks, perChunk)
+	}
+	fmt.Printf("load: %d chunks in %v, %d ledger writes (%.4f per chunk)\n", res.Plan.Chunks, wall.Round(time.Millisecond), local.Ledger.Writes(), perChunk)
+}
+
+// TestConcurrentSubmissions: 100 concurrent submissions of 20 distinct jobs,
+// every one submitted five times, end as exactly 20 succeeded jobs with the
+// reference outputs.
+func TestConcurrentSubmissions(t *testing.T) {
+	const distinct, copies = 20, 5
+	dir := t.TempDir()
+	type sub struct {
+		in   pipeline.PlanInput
+		want []byte
+	}
+	subs := make([]sub, distinct)
+	for i := range subs {
+		var data bytes.Buffer
+		if err := datagen.Text(&data, int64(20_000+i*1_000), uint64(i)); err != nil {
+			t.Fatal(err)
+		}
+		in := filepath.Join(dir, fmt.Sprintf("in-%02d.txt", i))
+		if err := os.WriteFile(in, data.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		job, params := "wordcount", jobs.Params{}
+		if i%2 == 1 {
+			job, params = "grep", jobs.Params{"pattern": "^[a-m]"}
+		}
+		want, err := reference.Run(job, params, []reference.Input{{Source: in, Data: data.Bytes()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs[i] = sub{pipeline.PlanInput{Job: job, Params: params, Inputs: []string{in}, Output: filepath.Join(dir, fmt.Sprintf("out-%02d", i)), ChunkSize: 4096}, want}
+	}
+	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	var wg sync.WaitGroup
+	ids := make([]string, distinct*copies)
+	errs := make([]error, distinct*copies)
+	for n := range distinct * copies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4}
+			res, err := eng.Run(context.Background(), subs[n%distinct].in)
+			ids[n], errs[n] = res.Plan.JobID, err
+		}()
+	}
+	wg.Wait()
+	for n, err := range errs {
+		if err != nil {
+			t.Fatalf("submission %d: %v", n, err)
+		}
+		if ids[n] != ids[n%distinct] {
+			t.Fatalf("submissions %d and %d of one spec made jobs %s and %s", n, n%distinct, ids[n], ids[n%distinct])
+		}
+	}
+	all, err := local.Ledger.Jobs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != distinct {
+		t.Fatalf("the ledger holds %d jobs, want %d", len(all), distinct)
+	}
+	for _, j := range all {
+		if j.Status != ledger.Succeeded {
+			t.Errorf("job %s is %s", j.ID, j.Status)
+		}
+	}
+	for i, s := range subs {
+		if got, _ := os.ReadFile(s.in.Output); !bytes.Equal(got, s.want) {
+			t.Errorf("spec %d (%s): output differs from the reference", i, s.in.Job)
+		}
+	}
+}

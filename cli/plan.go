@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/sql"
+)
+
+// cmdPlan prints the chunk plan of a job and what it would cost and take on
+// AWS, without running it.
+func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scatter plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		job         = fs.String("job", "", "the job ('scatter jobs' lists them)")
+		size        = fs.String("size", "", "price this many input bytes instead of --input (e.g. 126.8GB)")
+		chunkSize   = fs.String("chunk-size", "64MiB", "target chunk size")
+		concurrency = fs.Int("concurrency", plan.DefaultAWSMaxConc, "the Map state's MaxConcurrency on AWS")
+		memory      = fs.Int("memory", plan.DefaultLambdaMB, "each function's memory, MB")
+		fanIn       = fs.Int("fan-in", plan.DefaultGatherFanIn, "the gather tree's fan-in (the template's GatherFanIn)")
+		jsonOut     = fs.Bool("json", false, "print the estimate as JSON")
+		sqlQuery    = fs.String("sql", "", "plan a SQL query (the sql job): its stages, then its cost; the input is its FROM unless --input or --size")
+		schema      = fs.String("schema", "", "the query's column types, name:TYPE,... (with --sql)")
+		inputs      multiFlag
+	)
+	fs.Var(&inputs, "input", "a local file or directory to plan (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var sqlPlan *sql.Description
+	if *sqlQuery != "" {
+		if *job != "" && *job != "sql" {
+			return usageError{"--sql is the sql job: it does not go with --job " + *job}
+		}
+		*job = "sql"
+		d, err := jobs.SQLPlan(*sqlQuery, *schema)
+		if err != nil {
+			return usageError{"--sql: " + err.Error()}
+		}
+		sqlPlan = &d
+		if len(inputs) == 0 && *size == "" {
+			if inputs, err = jobs.SQLInputs(*sqlQuery); err != nil {
+				return usageError{"--sql: " + err.Error()}
+			}
+		}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	case *job == "":
+		return usageError{"--job (or --sql) is required"}
+	case (len(inputs) == 0) == (*size == ""):
+		return usageError{"give either --input or --size"}
+	case *concurrency < 1:
+		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
+	case *memory < 128 || *memory > 10240:
+		return usageError{fmt.Sprintf("--memory %d: Lambda allows 128 to 10240 MB", *memory)}
+	}
+	if _, ok := plan.Profiles[*job]; !ok {
+		return usageError{fmt.Sprintf("unknown job %q; 'scatter jobs' lists them", *job)}
+	}
+	cs, err := parseChunkSize(*chunkSize)
+	if err != nil {
+		return err
+	}
+	if *fanIn < 2 {
+		return usageError{fmt.Sprintf("--fan-in %d: want at least 2", *fanIn)}
+	}
+	in := plan.EstimateInput{Job: *job, ChunkSize: cs, Concurrency: *concurrency, MemoryMB: *memory, FanIn: *fanIn}
+	var chunks []plan.Chunk
+	if *size != "" {
+		if in.Bytes, err = parseDecimalSize(*size); err != nil {
+			return usageError{"--size: " + err.Error()}
+		}
+	} else {
+		objs, err := plan.Resolve(ctx, blob.NewMux(nil), inputs)
+		if err != nil {
+			return err
+		}
+		chunks = plan.Split(objs, cs)
+		for _, c := range chunks {
+			in.Bytes += c.Bytes()
+		}
+		in.Objects, in.Chunks = len(objs), len(chunks)
+		if in.Chunks == 0 {
+			return fmt.Errorf("inputs %v hold no bytes", inputs)
+		}
+	}
+	e, err := plan.EstimateCost(in)
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		return writeJSON(stdout, struct {
+			plan.Estimate
+			SQL *sql.Description `json:"sql,omitempty"`
+		}{e, sqlPlan})
+	}
+	if sqlPlan != nil {
+		printSQLPlan(stdout, *sqlPlan)
+	}
+	printEstimate(stdout, e, chunks)
+	return nil
+}
+
+// printSQLPlan prints what a query reads, computes and how it gathers.
+func printSQLPlan(w io.Writer, d sql.Description) {
+	fmt.Fprintf(w, "sql: %s plan over %s\n", d.Kind, d.From)
+	fmt.Fprintf(w, "  reads:  %s\n", strings.Join(d.Columns, ", "))
+	if d.Filter != "" {
+		fmt.Fprintf(w, "  where:  %s\n", d.Filter)
+	}
+	fmt.Fprintf(w, "  output: %s\n", strings.Join(d.Output, ", "))
+	for _, st := range d.Stages {
+		fmt.Fprintf(w, "  stage:  %s\n", st)
+	}
+}
+
+// parseDecimalSize accepts what ParseSize does and also a decimal number
+// before a unit ("126.8GB").
+func parseDecimalSize(s string) (int64, error) {
+	if n, err := plan.ParseSize(s); err == nil {
+		return n, nil
+	}
+	for _, u := range []struct {
+		suffix string
+		mult   float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}} {
+		var v float64
+		var rest string
+		if n, _ := fmt.Sscanf(s, "%g%s", &v, &rest); n == 2 && rest == u.suffix && v > 0 {
+			return int64(v * u.mult), nil
+		}
+	}
+	return 0, fmt.Errorf("size %q: want bytes or a number with KiB MiB GiB TiB KB MB GB TB", s)
+}
+
+func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk) {
+	fmt.Fprintf(w, "job %s: %.4g GB in %d chunks of %s\n", e.Job, float64(e.Bytes)/1e9, e.Chunks, humanBytes(e.ChunkSize))
+	if len(chunks) > 0 {
+		show := min(len(chunks), 5)
+		for _, c := range chunks[:show] {
+			p := c.Parts[0]
+			fmt.Fprintf(w, "  chunk %d: %s [%d, %d)", c.Index, p.Source, p.Start, p.End)
+			if len(c.Parts) > 1 {
+				fmt.Fprintf(w, " and %d more parts", len(c.Parts)-1)
+			}
+			fmt.Fprintln(w)
+		}
+		if len(chunks) > show {
+			fmt.Fprintf(w, "  ... %d more chunks\n", len(chunks)-show)
+		}
+	}
+	fmt.Fprintf(w, "on AWS (%s prices of %s), %d MB functions, up to %d at once:\n", plan.PricesRegion, plan.PricesRead, e.MemoryMB, e.Concurrency)
+	fmt.Fprintf(w, "  Lambda          %8d invocations, %10.1f GB-s   $%.4f\n", e.Invocations, e.GBSeconds, e.LambdaUSD)
+	fmt.Fprintf(w, "  Step Functions  %8d state transitions           $%.4f\n", e.Transitions, e.StepUSD)
+	fmt.Fprintf(w, "  DynamoDB        %8d writes, %8d reads       $%.4f\n", e.DynamoWrites, e.DynamoReads, e.DynamoUSD)
+	fmt.Fprintf(w, "  S3              %8d GETs, %8d PUTs          $%.4f\n", e.S3Gets, e.S3Puts, e.S3USD)
+	fmt.Fprintf(w, "  total                                             $%.4f  ($%.2f per TB; Athena: $%.2f per TB, $%.4f for this input)\n",
+		e.TotalUSD, e.PerTBUSD, plan.AthenaPerTBUSD, e.AthenaUSD)
+	fmt.Fprintf(w, "gather: %d tree levels (%d merges) before the final gather\n", e.GatherLevels, e.GatherMerges)
+	fmt.Fprintf(w, "time: about %.1f s (%d waves of %.2f s chunks at %.0f MB/s each, %.0f s concurrency ramp, %.1f s final gather)\n",
+		e.WallSeconds, e.Waves, e.ChunkSeconds, e.MapperMBps, e.RampSeconds, e.ReduceSeconds)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

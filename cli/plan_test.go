@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+func TestPlanCommand(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, bytes.Repeat([]byte("a b c\n"), 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		args   []string
+		chunks int
+		bytes  int64
+	}{
+		{"size", []string{"--job", "groupby", "--size", "126.8GB"}, 1890, 126_800_000_000},
+		{"size in bytes", []string{"--job", "grep", "--size", "1GiB", "--chunk-size", "256MiB"}, 4, 1 << 30},
+		{"input", []string{"--job", "wordcount", "--input", in, "--chunk-size", "1KiB"}, 6, 6000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if err := dispatch(context.Background(), append([]string{"plan", "--json"}, c.args...), &out, &errOut); err != nil {
+				t.Fatalf("%v: %s", err, errOut.String())
+			}
+			var e plan.Estimate
+			if err := json.Unmarshal(out.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			if e.Chunks != c.chunks || e.Bytes != c.bytes || e.TotalUSD <= 0 || e.WallSeconds <= 0 {
+				t.Fatalf("estimate %+v: want %d chunks of %d bytes in all, a cost and a time", e, c.chunks, c.bytes)
+			}
+			out.Reset()
+			if err := dispatch(context.Background(), append([]string{"plan"}, c.args...), &out, &errOut); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"Lambda", "Step Functions", "DynamoDB", "S3", "Athena", "per TB"} {
+				if !strings.Contains(out.String(), want) {
+					t.Fatalf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
+	}
+	for _, bad := range [][]string{{"--job", "wordcount"}, {"--size", "1GB"}, {"--job", "nope", "--size", "1GB"}, {"--job", "grep", "--size", "1GB", "--memory", "64"}} {
+		if err := dispatch(context.Background(), append([]string{"plan"}, bad...), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("plan %v: no error", bad)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scattergather/scattergather/internal/jobs/reference"
+)
+
+// envAsCLI makes the test binary run main() instead of the tests, so a test can
+// start `scatter` as a process and interrupt it as a user does.
+const envAsCLI = "SCATTER_TEST_AS_CLI"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envAsCLI) == "1" {
+		Main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// startCLI starts the scatter command as a child process.
+func startCLI(t *testing.T, stderr *bytes.Buffer, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), envAsCLI+"=1")
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd
+}
+
+// TestInterruptAndResume: Ctrl-C in the middle of `scatter run` leaves the
+// committed chunks in the ledger; `scatter resume` runs only the others and the
+// output equals the reference.
+func TestInterruptAndResume(t *testing.T) {
+	f := newFixture(t)
+	state, out := t.TempDir(), filepath.Join(t.TempDir(), "wc.tsv")
+	var stderr bytes.Buffer
+	// Slow mappers (2 s each at p=0.5) give the interrupt time to land mid-job.
+	cmd := startCLI(t, &stderr, "run", "--job", "wordcount", "--input", f.text, "--output", out,
+		"--chunk-size", "8KiB", "--concurrency", "2", "--state-dir", state,
+		"--faults", "mapper.slow=0.5", "--fault-seed", "3")
+	partials := filepath.Join(state, "work", "jobs", "*", "partials", "*", "*.part")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		found, _ := filepath.Glob(partials)
+		if len(found) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 3 partials after 60 s; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("interrupted run: %v, want a non-zero exit; stderr:\n%s", err, stderr.String())
+	}
+	m := regexp.MustCompile(`interrupted; job ([a-z]+-[0-9a-f]{24})`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("the interrupted run names no job to resume; stderr:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("an interrupted run wrote the output")
+	}
+	_, resumeErr, err := runCLI(t, "resume", m[1], "--state-dir", state)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, resumeErr)
+	}
+	done := regexp.MustCompile(`(\d+) of (\d+) chunks already committed`).FindStringSubmatch(resumeErr)
+	if done == nil || done[1] == "0" || done[1] == done[2] {
+		t.Fatalf("resume should start with some but not all chunks committed: %q", resumeErr)
+	}
+	want, err := reference.Run("wordcount", nil, f.textFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatal("the resumed job's output differs from the reference")
+	}
+	t.Logf("interrupted after a few chunks; resume found %s of %s committed", done[1], done[2])
+}
+
+// TestResumeErrors: resume names what is wrong with the job it is asked for.
+func TestResumeErrors(t *testing.T) {
+	state := t.TempDir()
+	if _, _, err := runCLI(t, "resume", "wordcount-000000000000000000000000", "--state-dir", state); err == nil || !strings.Contains(err.Error(), "not in the ledger") {
+		t.Fatalf("resume of an unknown job: %v", err)
+	}
+	// A job whose input changed since it was planned is another job.
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("a b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", filepath.Join(t.TempDir(), "o"),
+		"--state-dir", state, "--faults", "reducer.crash.before-write=1")
+	m := jobIDPattern.FindStringSubmatch(errString(err))
+	if m == nil {
+		t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
+	}
+	if err := os.WriteFile(in, []byte("a b c d\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, "resume", m[1], "--state-dir", state); err == nil || !strings.Contains(err.Error(), "inputs changed") {
+		t.Fatalf("resume after the input changed: %v", err)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+var backupsPattern = regexp.MustCompile(`backup attempts for stragglers: (\d+) sent, (\d+) answered first`)
+
+// TestStragglersGetBackups: with slow mappers, --backups (the default) maps a
+// straggling chunk again alongside and the first answer wins; the output is
+// the reference either way, and --backups=false sends none.
+func TestStragglersGetBackups(t *testing.T) {
+	f := newFixture(t)
+	want, err := reference.Run("wordcount", nil, f.textFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, backups := range []bool{true, false} {
+		out := filepath.Join(t.TempDir(), "wc.tsv")
+		_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", f.text, "--output", out, "--chunk-size", "8KiB",
+			"--concurrency", "4", "--state-dir", t.TempDir(), "--faults", "mapper.slow=0.2", "--fault-seed", "5",
+			"--backups="+strconv.FormatBool(backups))
+		if err != nil {
+			t.Fatalf("--backups=%v: %v\n%s", backups, err, stderr)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Fatalf("--backups=%v: output differs from the reference", backups)
+		}
+		if !strings.Contains(stderr, "mapper.slow=") {
+			t.Fatalf("no straggler was injected: the test proves nothing\n%s", stderr)
+		}
+		m := backupsPattern.FindStringSubmatch(stderr)
+		switch {
+		case backups && (m == nil || m[2] == "0"):
+			t.Fatalf("stragglers got no backup that answered first:\n%s", stderr)
+		case !backups && m != nil:
+			t.Fatalf("--backups=false sent backups: %s", m[0])
+		}
+	}
+}

@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/local/asl"
+	"github.com/scattergather/scattergather/local/engine"
+)
+
+// runOptions are the flags every local-state subcommand shares.
+type runOptions struct {
+	stateDir    string
+	endpoint    string
+	region      string
+	jsonOut     bool
+	concurrency int
+	faults      string
+	faultSeed   uint64
+	backups     bool
+	cpuProfile  string
+}
+
+func (o *runOptions) define(fs *flag.FlagSet) {
+	fs.StringVar(&o.stateDir, "state-dir", engine.DefaultStateDir, "directory of the local work area and ledger")
+	fs.StringVar(&o.endpoint, "endpoint", "", "URL of an S3-compatible server for s3:// locations")
+	fs.StringVar(&o.region, "region", "", "AWS region for s3:// locations (default: the environment's, else us-east-1)")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the job summary as JSON on stdout")
+	fs.IntVar(&o.concurrency, "concurrency", runtime.NumCPU(), "mappers running at once")
+	fs.StringVar(&o.faults, "faults", "", "inject faults: NAME=P[,NAME=P...] ('scatter faults' lists them)")
+	fs.Uint64Var(&o.faultSeed, "fault-seed", 1, "seed of the fault injection: the same seed replays the same faults")
+	fs.BoolVar(&o.backups, "backups", true, "give a straggling mapper a backup attempt (first answer wins)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the job to `FILE` (read it with 'go tool pprof')")
+}
+
+// open opens the local state with the options' faults.
+func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, error) {
+	if o.concurrency < 1 {
+		return nil, nil, usageError{fmt.Sprintf("--concurrency %d: want at least 1", o.concurrency)}
+	}
+	fs, err := parseFaults(o.faults, o.faultSeed)
+	if err != nil {
+		return nil, nil, err
+	}
+	fanIn := 0
+	if v := os.Getenv(envFanIn); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 {
+			return nil, nil, usageError{fmt.Sprintf("%s=%q: want an integer of at least 2", envFanIn, v)}
+		}
+		fanIn = n
+	}
+	local, err := engine.Open(ctx, o.stateDir, engine.Options{Endpoint: o.endpoint, Region: o.region, Faults: fs})
+	if err != nil {
+		return nil, nil, err
+	}
+	local.Handler.FanIn = fanIn
+	return local, fs, nil
+}
+
+// envFanIn sets how many partials one reducer merges (the Lambdas' FAN_IN):
+// a job with more gathers in a tree of merges. Small values are for tests.
+const envFanIn = "SCATTER_FAN_IN"
+
+// envRetryScale scales the definition's retry intervals on the local engine
+// (0.01 makes a 1 s interval 10 ms): for chaos runs and demos.
+const envRetryScale = "SCATTER_RETRY_SCALE"
+
+func scaledSleep(scale float64) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(time.Duration(float64(d) * scale))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// execute runs one submission on the local engine and reports it.
+func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
+	prog := newProgress(stderr)
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups}
+	if v := os.Getenv(envRetryScale); v != "" {
+		scale, err := strconv.ParseFloat(v, 64)
+		if err != nil || scale < 0 {
+			return usageError{fmt.Sprintf("%s=%q: want a non-negative number", envRetryScale, v)}
+		}
+		eng.Sleep = scaledSleep(scale)
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	started := time.Now()
+	res, err := eng.Run(ctx, in)
+	prog.finish()
+	if fs != nil {
+		fmt.Fprintf(stderr, "scatter: faults injected: %s\n", fs)
+	}
+	if sent, won := eng.Backups(); sent > 0 {
+		fmt.Fprintf(stderr, "scatter: backup attempts for stragglers: %d sent, %d answered first\n", sent, won)
+	}
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			id := "JOBID"
+			if je := (*engine.JobError)(nil); errors.As(err, &je) {
+				id = je.JobID
+			}
+			return fmt.Errorf("interrupted; job %s keeps its committed chunks in %s: finish it with 'scatter resume %s --state-dir %s'", id, o.stateDir, id, o.stateDir)
+		}
+		return err
+	}
+	return report(ctx, local, res, time.Since(started), o.jsonOut, stdout, stderr)
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scatter run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		opts      runOptions
+		sub       submission
+		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
+		chunkSize = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+	)
+	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
+	opts.define(fs)
+	if err := sub.parse(fs, args); err != nil {
+		return err
+	}
+	if *output == "" {
+		return usageError{"--output is required"}
+	}
+	size, err := parseChunkSize(*chunkSize)
+	if err != nil {
+		return err
+	}
+	params, err := sub.params(fs)
+	if err != nil {
+		return err
+	}
+	local, fset, err := opts.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer local.Close()
+	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency}
+	return execute(ctx, &opts, local, fset, in, stdout, stderr)
+}
+
+// report prints the one-line summary on stderr and, with --json, the summary object on stdout.
+func report(ctx context.Context, local *engine.Local, res engine.Result, wall time.Duration, jsonOut bool, stdout, stderr io.Writer) error {
+	var sum pipeline.Summary
+	rc, err := local.Store.Open(ctx, res.Gather.Summary, 0, -1)
+	if err != nil {
+		return fmt.Errorf("read job summary %s: %w", res.Gather.Summary, err)
+	}
+	err = json.NewDecoder(rc).Decode(&sum)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("read job summary %s: %w", res.Gather.Summary, err)
+	}
+	mbps := float64(sum.BytesIn) / 1e6 / max(wall.Seconds(), 1e-9)
+	reused := ""
+	if res.Plan.Done {
+		reused = " (already done; output reused)"
+	}
+	fmt.Fprintf(stderr, "scatter: %s %s%s: %d chunks, %.1f MB in %.2fs (%.1f MB/s), %d records in, %d out, %d skipped -> %s\n",
+		sum.JobID, strings.ToLower(sum.Status), reused, sum.Chunks, float64(sum.BytesIn)/1e6, wall.Seconds(), mbps,
+		sum.RecordsIn, sum.RecordsOut, sum.Skipped, sum.Output)
+	if jsonOut {
+		return writeJSON(stdout, struct {
+			pipeline.Summary
+			Reused bool    `json:"reused"`
+			MBps   float64 `json:"mbPerSecond"`
+		}{sum, res.Plan.Done, mbps})
+	}
+	return nil
+}
+
+// progress draws chunks done/total, MB/s and ETA on stderr when it is a terminal.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	on    bool
+	bar   *progressbar.ProgressBar
+	bytes int64
+	start time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, on: ok && term.IsTerminal(int(f.Fd())), start: time.Now()}
+}
+
+func (p *progress) event(ev asl.Event) {
+	// The chunks are the Scatter map's items (MergeLevel's are the gather tree's groups).
+	if !p.on || ev.Type != "MapRunStarted" || ev.State != engine.ScatterState {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bar = progressbar.NewOptions(ev.Items,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription("chunks"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (p *progress) mapped(r pipeline.MapResult) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bytes += r.Stats.BytesIn
+	if p.bar != nil {
+		mbps := float64(p.bytes) / 1e6 / max(time.Since(p.start).Seconds(), 1e-9)
+		p.bar.Describe(fmt.Sprintf("chunks %.1f MB/s", mbps))
+		_ = p.bar.Add(1)
+	}
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,10 @@
+// Command mapper is the stack's mapper Lambda function, with the uniquevisitors job.
+package main
+
+import (
+	"example.com/uniquevisitors/visits"
+
+	"github.com/scattergather/scattergather/lambdafn"
+)
+
+func main() { lambdafn.Mapper(visits.UniqueVisitors) }

@@ -1,0 +1,10 @@
+// Command reducer is the stack's reducer Lambda function, with the uniquevisitors job.
+package main
+
+import (
+	"example.com/uniquevisitors/visits"
+
+	"github.com/scattergather/scattergather/lambdafn"
+)
+
+func main() { lambdafn.Reducer(visits.UniqueVisitors) }

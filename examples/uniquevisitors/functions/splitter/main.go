@@ -1,0 +1,10 @@
+// Command splitter is the stack's splitter Lambda function, with the uniquevisitors job.
+package main
+
+import (
+	"example.com/uniquevisitors/visits"
+
+	"github.com/scattergather/scattergather/lambdafn"
+)
+
+func main() { lambdafn.Splitter(visits.UniqueVisitors) }

@@ -1,0 +1,207 @@
+package feed
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/scattergather/scattergather/job"
+	"github.com/scattergather/scattergather/record"
+)
+
+// Feeder feeds one chunk's records to one mapper. The pipeline's mapper, the
+// request-time query path and the job tests all map through a Feeder, so a
+// job is fed the same way everywhere.
+type Feeder struct {
+	in     job.Input
+	m      job.Mapper
+	lines  job.LineMapper
+	block  job.BlockMapper
+	rows   job.RowMapper
+	reader *record.Reader
+	strict bool
+	// st counts what the feeder reads for a RowMapper: data records and the
+	// ones it skips.
+	st     job.Stats
+	source string
+}
+
+// New returns a feeder of a new mapper of j. strict is the job's "strict"
+// parameter.
+func New(j job.Job, strict bool) (*Feeder, error) {
+	in := j.Input()
+	f := &Feeder{in: in, m: j.NewMapper(), strict: strict}
+	if in.Format.Table() {
+		rm, ok := f.m.(job.RowMapper)
+		if !ok {
+			return nil, fmt.Errorf("the job reads %s, but its mapper %T is not a job.RowMapper", in.Format, f.m)
+		}
+		f.rows = rm
+		return f, nil
+	}
+	lm, ok := f.m.(job.LineMapper)
+	if !ok {
+		return nil, fmt.Errorf("the job reads lines, but its mapper %T is not a job.LineMapper", f.m)
+	}
+	f.lines = lm
+	f.block, _ = lm.(job.BlockMapper)
+	return f, nil
+}
+
+// Format is how the feeder reads the records of the object named source.
+func (f *Feeder) Format(source string) record.Format { return record.Of(source, f.in.Format) }
+
+// NeedsHeader reports whether StartPart needs the first record of the object
+// named source: a CSV header, or the first JSON object whose members are
+// the columns when the job asks for all of them.
+func (f *Feeder) NeedsHeader(source string) bool {
+	switch f.Format(source) {
+	case record.CSV:
+		return true
+	case record.JSONLines:
+		return f.in.AllColumns
+	}
+	return false
+}
+
+// StartPart begins the records of part p. header is the object's first
+// record when NeedsHeader says so (nil for an empty object).
+func (f *Feeder) StartPart(p job.Part, header []byte) error {
+	f.source = p.Source
+	p.Format = f.Format(p.Source)
+	if f.rows == nil {
+		return f.m.StartPart(p)
+	}
+	if header == nil && f.NeedsHeader(p.Source) {
+		f.reader = nil // an empty object: no records follow
+		return f.m.StartPart(p)
+	}
+	p.Columns = f.in.Columns
+	if f.in.AllColumns {
+		var err error
+		if p.Format == record.CSV {
+			p.Columns, err = record.HeaderColumns(header)
+		} else {
+			p.Columns, err = record.JSONKeys(header)
+		}
+		if err != nil {
+			return fmt.Errorf("columns of %s: %w", p.Source, err)
+		}
+	}
+	r, err := record.NewReader(p.Format, p.Columns)
+	if err != nil {
+		return err
+	}
+	if err := r.Start(p.Source, header); err != nil {
+		return err
+	}
+	f.reader = r
+	return f.m.StartPart(p)
+}
+
+// Record feeds one record: rec is the record without its line terminator
+// ("\r" kept), offset its byte offset in its object. A *job.RecordError
+// returned names the part's source.
+func (f *Feeder) Record(rec []byte, offset int64) error {
+	if f.lines != nil {
+		return f.named(f.lines.Record(rec, offset), offset)
+	}
+	if f.reader == nil {
+		return errors.New("a record before any header")
+	}
+	row, data, reason, err := f.reader.Read(rec, offset)
+	if data {
+		f.st.RecordsIn++
+	}
+	switch {
+	case err != nil:
+		return err
+	case reason != "":
+		return f.named(job.Skip(&f.st, f.strict, offset, reason), offset)
+	case row == nil:
+		return nil
+	}
+	return f.named(f.rows.Row(row), offset)
+}
+
+// Block is the function that takes runs of whole records at once, or nil
+// when the mapper takes one record at a time.
+func (f *Feeder) Block() func(data []byte, offset int64, n int) error {
+	if f.block == nil {
+		return nil
+	}
+	return func(data []byte, offset int64, n int) error {
+		return f.named(f.block.Records(data, offset, n), offset)
+	}
+}
+
+// Finish writes the mapper's partial and returns its counts, with the
+// records the feeder read and skipped added.
+func (f *Feeder) Finish(w io.Writer) (job.Stats, error) {
+	st, err := f.m.Finish(w)
+	st.Add(f.st)
+	return st, err
+}
+
+// MapError is an error a job's mapper returned for a record (other than a
+// *job.RecordError): the job's own failure, which running the chunk again
+// would repeat, so the pipeline does not retry it.
+type MapError struct {
+	Source string
+	Offset int64
+	Err    error
+}
+
+func (e *MapError) Error() string {
+	return fmt.Sprintf("map %s at byte %d: %v", e.Source, e.Offset, e.Err)
+}
+
+func (e *MapError) Unwrap() error { return e.Err }
+
+// named fills in the source of a *job.RecordError, and makes any other
+// error a *MapError.
+func (f *Feeder) named(err error, offset int64) error {
+	if err == nil {
+		return nil
+	}
+	var re *job.RecordError
+	if errors.As(err, &re) {
+		if re.Source == "" {
+			re.Source = f.source
+		}
+		return err
+	}
+	return &MapError{Source: f.source, Offset: offset, Err: err}
+}
+
+// Mapper is the mapper the feeder feeds.
+func (f *Feeder) Mapper() job.Mapper { return f.m }
+
+// Object feeds every record of a whole object held in memory, as part p:
+// its lines, the first one being the header for CSV. It is the in-memory
+// form of what the pipeline does with a part read from a store, for tests
+// and small inputs. (Records are lines here: quoted newlines in CSV need
+// the store path.)
+func (f *Feeder) Object(p job.Part, data []byte) error {
+	var header []byte
+	if f.NeedsHeader(p.Source) && len(data) > 0 {
+		header, _, _ = bytes.Cut(data, []byte{'\n'})
+	}
+	if err := f.StartPart(p, header); err != nil {
+		return err
+	}
+	var off int64
+	for len(data) > 0 {
+		line, rest, found := bytes.Cut(data, []byte{'\n'})
+		if err := f.Record(line, off); err != nil {
+			return err
+		}
+		off += int64(len(line))
+		if found {
+			off++
+		}
+		data = rest
+	}
+	return nil
+}

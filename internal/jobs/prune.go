@@ -1,0 +1,73 @@
+package jobs
+
+import (
+	"bytes"
+
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+	"github.com/scattergather/scattergather/internal/pq"
+)
+
+var _ pq.Predicate = (*condition)(nil)
+
+// Columns implements pq.Predicate: the --where column.
+func (w *condition) Columns() []string { return []string{w.Column} }
+
+// CannotMatch implements pq.Predicate for --where: it reports whether no row
+// whose column lies within the statistics can satisfy the condition as match
+// tests it. A null reads as an empty field and a float's NaN as "nan"; bounds
+// are used only where the comparison match makes follows their order:
+// numeric bounds against a numeric VALUE, byte-ordered bounds against a
+// VALUE that is not a number.
+func (w *condition) CannotMatch(stats []pq.ColumnStats) bool {
+	if len(stats) != 1 {
+		return false
+	}
+	s := stats[0]
+	if s.NullCount != 0 && w.match(nil) {
+		return false // a null (or an unknown number of them) may match
+	}
+	if s.MayHaveNaN && w.match([]byte("nan")) {
+		return false
+	}
+	if !s.HasMinMax {
+		return s.Rows > 0 && s.NullCount == s.Rows // only nulls, and they do not match
+	}
+	var lo, hi int // Min and Max compared with VALUE
+	switch {
+	case s.Order == pq.Numeric && w.isNum:
+		min, ok1 := decimal.Parse(s.Min)
+		max, ok2 := decimal.Parse(s.Max)
+		if !ok1 || !ok2 { // an infinity: its text is not a number
+			return false
+		}
+		lo, hi = decimal.Cmp(min, w.num), decimal.Cmp(max, w.num)
+	case s.Order == pq.Bytewise && !w.isNum:
+		lo, hi = bytes.Compare(s.Min, w.value), bytes.Compare(s.Max, w.value)
+	default:
+		return false
+	}
+	switch w.op {
+	case opGT:
+		return hi <= 0
+	case opGE:
+		return hi < 0
+	case opLT:
+		return lo >= 0
+	case opLE:
+		return lo > 0
+	case opEQ:
+		return lo > 0 || hi < 0
+	default: // opNE: only when every value equals VALUE
+		return lo == 0 && hi == 0
+	}
+}
+
+// WherePredicate parses a --where 'COL OP VALUE' condition as the predicate a
+// Parquet reader prunes row groups and pages with.
+func WherePredicate(s string) (pq.Predicate, error) {
+	w, err := parseWhere(s)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}

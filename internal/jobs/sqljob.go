@@ -1,0 +1,767 @@
+package jobs
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/record"
+)
+
+// The sql job runs one query of internal/sql's subset (see docs/sql.md).
+// Its plan decides the partials:
+//   - a plain scan without LIMIT and without *: select's block stream
+//     (magicSQLScan), so the reducer concatenates byte ranges;
+//   - everything else (magicSQL): the query's fingerprint, the columns *
+//     stood for, then entries (key, value) sorted by key: for a scan the
+//     key is the record's input position; for ORDER BY its ORDER BY key,
+//     then position; for an aggregate the group key, and the value the
+//     group's aggregate states. Merging is a k-way merge by key (groups of
+//     equal keys combined), so a sort's gather is a merge of runs sorted by
+//     an order-preserving byte key, which a range-partitioned gather can
+//     split on the same keys.
+
+func init() {
+	Register(Definition{
+		Name:    "sql",
+		Version: version,
+		Summary: "a SQL query (DuckDB's dialect, the subset of docs/sql.md) over CSV (with a header) or JSON Lines inputs; CSV with a header row",
+		Params: []Param{
+			{Name: "query", Usage: "the SQL query (job sql): SELECT ... FROM 'PATH' ...", Required: true},
+			{Name: "schema", Usage: "column types for job sql: name:TYPE[,name:TYPE...] or a JSON object {\"name\":\"TYPE\"}; other columns are untyped"},
+		},
+		New: newSQL,
+	})
+}
+
+// Partial magics of the sql job.
+const (
+	magicSQL     = "sgsq"
+	magicSQLScan = "sgss"
+)
+
+// SQLInputs returns the location a query names in FROM, which the CLI and
+// the API use as the job's input.
+func SQLInputs(query string) ([]string, error) { return sql.Inputs(query) }
+
+// SQLPlan returns the plan of a query with its schema parameter, for
+// `scatter plan --sql` (a query with * is planned without its columns).
+func SQLPlan(query, schema string) (sql.Description, error) {
+	s, err := sql.ParseSchema(schema)
+	if err != nil {
+		return sql.Description{}, err
+	}
+	q, err := sql.Parse(query)
+	if err != nil {
+		return sql.Description{}, err
+	}
+	var header []string
+	if q.HasStar() {
+		header = []string{}
+	}
+	p, err := sql.Analyze(q, s, header)
+	if err != nil {
+		return sql.Description{}, fmt.Errorf("%w", err)
+	}
+	return p.Describe(), nil
+}
+
+type sqlJob struct {
+	text   string
+	query  *sql.Query
+	schema sql.Schema
+	strict bool
+	fp     uint64 // the query's and schema's fingerprint, checked in partials
+
+	mu    sync.Mutex
+	plans map[string]*sql.Plan // by header (joined by "\x00") for *, "" otherwise
+}
+
+// sqlConcatJob is a plain scan, whose output the reducer can assemble from
+// the partials' byte ranges.
+type sqlConcatJob struct{ *sqlJob }
+
+func newSQL(p Params) (Job, error) {
+	j := &sqlJob{text: p["query"], plans: map[string]*sql.Plan{}}
+	var err error
+	if j.strict, err = ParseStrict(p); err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
+	if j.schema, err = sql.ParseSchema(p["schema"]); err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
+	if j.query, err = sql.Parse(j.text); err != nil {
+		return nil, err
+	}
+	var header []string
+	if j.query.HasStar() {
+		header = []string{} // checks everything but the columns * stands for
+	}
+	plan, err := sql.Compile(j.text, j.schema, header)
+	if err != nil {
+		return nil, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte(j.query.String()))
+	h.Write([]byte{0})
+	h.Write([]byte(j.schema.String()))
+	j.fp = h.Sum64()
+	if !j.query.HasStar() {
+		j.plans[""] = plan
+		if plan.Kind == sql.Scan && plan.Limit < 0 {
+			return &sqlConcatJob{j}, nil
+		}
+	}
+	return j, nil
+}
+
+// plan returns the plan for a header (the columns * stands for; nil without *).
+func (j *sqlJob) plan(header []string) (*sql.Plan, error) {
+	key := strings.Join(header, "\x00")
+	if header == nil {
+		key = ""
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if p, ok := j.plans[key]; ok {
+		return p, nil
+	}
+	p, err := sql.Compile(j.text, j.schema, header)
+	if err != nil {
+		return nil, err
+	}
+	j.plans[key] = p
+	return p, nil
+}
+
+// Input reads each object as its name says (CSV, JSON Lines; Parquet by
+// the planner): the plan's columns, or every column for SELECT *.
+func (j *sqlJob) Input() Input {
+	if j.query.HasStar() {
+		return Input{Format: record.Auto, AllColumns: true}
+	}
+	p, _ := j.plan(nil) // planned in newSQL
+	return Input{Format: record.Auto, Columns: p.Columns}
+}
+
+func (j *sqlJob) NewMapper() Mapper {
+	m := &sqlMapper{j: j}
+	if !j.query.HasStar() {
+		p, _ := j.plan(nil) // planned in newSQL
+		m.setProgram(p, nil)
+	}
+	return m
+}
+
+func (j *sqlConcatJob) NewMapper() Mapper {
+	m := j.sqlJob.NewMapper().(*sqlMapper)
+	m.concat = true
+	return m
+}
+
+// sqlMapper runs a query's program over a chunk's records.
+type sqlMapper struct {
+	j      *sqlJob
+	prog   *sql.Program
+	header []string // the columns * stands for, nil without *
+	concat bool
+	st     Stats
+
+	// Scan (concat): the output rows.
+	out outBuffer
+	// Scan with LIMIT or *, Sort: entries; Aggregate: the groups.
+	ents    entryBuffer
+	keys    *keyTable
+	states  []sql.AggState
+	vals    []sql.Value
+	extra   int64 // memory of states beyond their structs
+	spills  spillFiles
+	part    Part
+	keyBuf  []byte
+	lastSrc string
+}
+
+func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
+	m.prog = p.NewProgram()
+	m.header = header
+	if p.Kind == sql.Aggregate {
+		m.keys = newKeyTable()
+		m.vals = make([]sql.Value, m.prog.NumAggs())
+	}
+}
+
+func (m *sqlMapper) StartPart(p Part) error {
+	m.part = p
+	if !m.j.query.HasStar() || p.Columns == nil { // p.Columns is nil for an empty object
+		return nil
+	}
+	if m.prog == nil {
+		plan, err := m.j.plan(p.Columns)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Source, err)
+		}
+		m.setProgram(plan, p.Columns)
+		m.lastSrc = p.Source
+	} else if !slices.Equal(p.Columns, m.header) {
+		return fmt.Errorf("sql: SELECT * over inputs with different columns: %s has %s, %s has %s",
+			m.lastSrc, strings.Join(m.header, ","), p.Source, strings.Join(p.Columns, ","))
+	}
+	return nil
+}
+
+// Row runs the query's program over one row of its columns.
+func (m *sqlMapper) Row(row *record.Row) error {
+	g := m.prog
+	r := &g.Row
+	for c := range r.Text {
+		r.Text[c], r.Null[c] = sqlValue(row, c)
+	}
+	offset := row.Offset
+	g.Reset()
+	if !g.Match() {
+		return m.valueError(offset)
+	}
+	if r.Err != nil {
+		return m.valueError(offset)
+	}
+	switch g.Plan.Kind {
+	case sql.Scan, sql.Sort:
+		return m.row(offset)
+	}
+	return m.aggregate(offset)
+}
+
+// valueError skips (or under strict fails on) a record whose evaluation
+// met a value error; nil when there was none.
+func (m *sqlMapper) valueError(offset int64) error {
+	e := m.prog.Row.Err
+	if e == nil {
+		return nil
+	}
+	if m.j.strict {
+		return &RecordError{Offset: offset, Reason: "sql: " + e.Error()}
+	}
+	m.st.Skip(e.Reason)
+	return nil
+}
+
+// row outputs one selected record.
+func (m *sqlMapper) row(offset int64) error {
+	g := m.prog
+	if m.concat {
+		n := len(m.out.buf)
+		m.out.buf = g.AppendRow(m.out.buf)
+		if g.Row.Err != nil {
+			m.out.buf = m.out.buf[:n]
+			return m.valueError(offset)
+		}
+		m.st.RecordsOut++
+		return m.out.check()
+	}
+	k := m.keyBuf[:0]
+	if g.Plan.Kind == sql.Sort {
+		k = g.AppendOrderKey(k)
+	}
+	k = binary.BigEndian.AppendUint64(k, uint64(m.part.Ordinal))
+	k = binary.BigEndian.AppendUint64(k, uint64(offset))
+	m.keyBuf = k
+	e := &m.ents
+	e.start()
+	e.data = g.AppendRow(e.data)
+	if g.Row.Err != nil {
+		e.cancel()
+		return m.valueError(offset)
+	}
+	e.add(k)
+	if lim := g.Plan.Limit; lim >= 0 && int64(len(e.ents)) > 2*lim+1024 {
+		e.keepFirst(int(lim))
+	}
+	if int64(len(e.data))+int64(len(e.ents))*entSize > combineBudget {
+		if lim := g.Plan.Limit; lim >= 0 {
+			e.keepFirst(int(lim))
+		}
+		if int64(len(e.data)) > combineBudget/2 {
+			return m.spill()
+		}
+	}
+	return nil
+}
+
+// aggregate folds one record into its group.
+func (m *sqlMapper) aggregate(offset int64) error {
+	g := m.prog
+	m.keyBuf = g.AppendGroupKey(m.keyBuf[:0])
+	g.ArgValues(m.vals)
+	if g.Row.Err != nil {
+		return m.valueError(offset)
+	}
+	idx := int(m.keys.add(m.keyBuf))
+	na := g.NumAggs()
+	first := m.keys.ents[idx].count == 1
+	if first {
+		for range na {
+			m.states = append(m.states, sql.AggState{})
+		}
+	}
+	st := m.states[idx*na : (idx+1)*na]
+	m.extra += g.Accumulate(st, m.vals)
+	if m.keys.memory()+int64(len(m.states))*aggStateSize+m.extra > combineBudget {
+		return m.spill()
+	}
+	return nil
+}
+
+const aggStateSize = int64(unsafe.Sizeof(sql.AggState{}))
+
+// spill writes what the mapper holds as a sorted run to a temporary file.
+func (m *sqlMapper) spill() error {
+	if err := m.spills.write(func(w io.Writer) error { _, err := m.writeRun(w); return err }); err != nil {
+		return err
+	}
+	if m.keys != nil {
+		m.keys.reset()
+		m.states = m.states[:0]
+		m.extra = 0
+	} else {
+		m.ents.reset()
+	}
+	return nil
+}
+
+// writeRun writes the held entries or groups, sorted by key, as a partial.
+func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
+	e := m.j.newEncoder(w, m.header)
+	var n int64
+	if m.keys != nil {
+		na := m.prog.NumAggs()
+		var buf []byte
+		for _, g := range m.keys.sorted() {
+			buf = m.prog.AppendStates(buf[:0], m.states[int(g)*na:int(g+1)*na])
+			e.flag(flagEntry)
+			e.bytes(m.keys.key(g))
+			e.bytes(buf)
+			n++
+		}
+	} else {
+		m.ents.sort()
+		if lim := m.prog.Plan.Limit; lim >= 0 {
+			m.ents.keepFirst(int(lim))
+		}
+		for i := range m.ents.ents {
+			k, v := m.ents.entry(i)
+			e.flag(flagEntry)
+			e.bytes(k)
+			e.bytes(v)
+			n++
+		}
+	}
+	e.flag(flagEnd)
+	return n, e.flush()
+}
+
+func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
+	if m.concat {
+		return m.st, m.out.finish(w, magicSQLScan, m.st.RecordsOut)
+	}
+	if m.prog == nil { // * and no header seen: an empty chunk
+		e := m.j.newEncoder(w, nil)
+		e.flag(flagEnd)
+		return m.st, e.flush()
+	}
+	if len(m.spills.files) == 0 {
+		var err error
+		m.st.RecordsOut, err = m.writeRun(w)
+		return m.st, err
+	}
+	var err error
+	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, m.j.mergeTo)
+	return m.st, err
+}
+
+// entryBuffer holds (key, value) entries in one arena.
+type entryBuffer struct {
+	data []byte
+	ents []entRef
+	cur  int // where the entry being built starts in data
+}
+
+type entRef struct{ off, klen, vlen uint32 }
+
+const entSize = int64(unsafe.Sizeof(entRef{}))
+
+// start begins an entry: its value is appended to data next, then add(key).
+func (b *entryBuffer) start() { b.cur = len(b.data) }
+
+// cancel drops the entry being built.
+func (b *entryBuffer) cancel() { b.data = b.data[:b.cur] }
+
+// add ends the entry whose value was appended since start, with key k.
+func (b *entryBuffer) add(k []byte) {
+	vlen := len(b.data) - b.cur
+	b.data = append(b.data, k...)
+	// Stored as value then key; entry() knows.
+	b.ents = append(b.ents, entRef{off: uint32(b.cur), klen: uint32(len(k)), vlen: uint32(vlen)})
+}
+
+func (b *entryBuffer) entry(i int) (key, val []byte) {
+	e := b.ents[i]
+	v := b.data[e.off : e.off+e.vlen]
+	k := b.data[e.off+e.vlen : e.off+e.vlen+e.klen]
+	return k, v
+}
+
+func (b *entryBuffer) sort() {
+	slices.SortFunc(b.ents, func(x, y entRef) int {
+		return bytes.Compare(b.data[x.off+x.vlen:x.off+x.vlen+x.klen], b.data[y.off+y.vlen:y.off+y.vlen+y.klen])
+	})
+}
+
+// keepFirst keeps the n entries of smallest key, compacting the arena.
+func (b *entryBuffer) keepFirst(n int) {
+	b.sort()
+	if len(b.ents) <= n {
+		return
+	}
+	kept := b.ents[:n]
+	data := make([]byte, 0, len(b.data)/max(1, len(b.ents)/max(n, 1)))
+	for i, e := range kept {
+		off := len(data)
+		data = append(data, b.data[e.off:e.off+e.vlen+e.klen]...)
+		kept[i].off = uint32(off)
+	}
+	b.data, b.ents = data, kept
+}
+
+func (b *entryBuffer) reset() { b.data, b.ents = b.data[:0], b.ents[:0] }
+
+// newEncoder starts a magicSQL partial: the fingerprint, then the columns *
+// stood for (a count of 0 and no names without *; 1<<32 when unknown).
+func (j *sqlJob) newEncoder(w io.Writer, header []string) *encoder {
+	e := newEncoder(w, magicSQL)
+	var fp [8]byte
+	binary.BigEndian.PutUint64(fp[:], j.fp)
+	e.w.Write(fp[:])
+	if header == nil && j.query.HasStar() {
+		e.uvarint(unknownHeader)
+		return e
+	}
+	e.uvarint(uint64(len(header)))
+	for _, h := range header {
+		e.bytes([]byte(h))
+	}
+	return e
+}
+
+const unknownHeader = 1 << 32
+
+// sqlRun reads the sorted entries of one magicSQL partial.
+type sqlRun struct {
+	d      *decoder
+	k, v   []byte
+	prev   []byte
+	first  bool
+	header []string
+	known  bool // header is known (always without *)
+}
+
+func (r *sqlRun) key() []byte { return r.k }
+
+func (r *sqlRun) next() (bool, error) {
+	ok, err := r.d.flag()
+	if !ok || err != nil {
+		return false, err
+	}
+	r.prev, r.k = r.k, r.prev
+	if r.k, err = r.d.bytes(r.k); err != nil {
+		return false, err
+	}
+	if !r.first && bytes.Compare(r.prev, r.k) > 0 {
+		return false, r.d.corrupt("keys out of order", nil)
+	}
+	r.first = false
+	if r.v, err = r.d.bytes(r.v); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// openRuns opens the partials and returns them with the columns * stood
+// for (nil without *), checking that every partial agrees.
+func (j *sqlJob) openRuns(partials []io.Reader) ([]*sqlRun, []string, error) {
+	runs := make([]*sqlRun, len(partials))
+	var header []string
+	known := false
+	from := 0
+	for i, p := range partials {
+		d, err := newDecoder(p, "sql", magicSQL, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		var fp [8]byte
+		if _, err := io.ReadFull(d.r, fp[:]); err != nil {
+			return nil, nil, d.corrupt("truncated fingerprint", err)
+		}
+		if binary.BigEndian.Uint64(fp[:]) != j.fp {
+			return nil, nil, d.corrupt("a partial of another query or schema", nil)
+		}
+		n, err := d.uvarint()
+		if err != nil {
+			return nil, nil, err
+		}
+		r := &sqlRun{d: d, first: true}
+		if n != unknownHeader {
+			if n > 1<<20 {
+				return nil, nil, d.corrupt("too many columns", nil)
+			}
+			r.known = true
+			for k := uint64(0); k < n; k++ {
+				b, err := d.bytes(nil)
+				if err != nil {
+					return nil, nil, err
+				}
+				r.header = append(r.header, string(b))
+			}
+			if !known {
+				header, known, from = r.header, true, i
+			} else if !slices.Equal(header, r.header) {
+				return nil, nil, fmt.Errorf("sql: SELECT * over inputs with different columns: partial %d has %s, partial %d has %s",
+					from, strings.Join(header, ","), i, strings.Join(r.header, ","))
+			}
+		}
+		runs[i] = r
+	}
+	if !j.query.HasStar() {
+		header = nil
+	}
+	return runs, header, nil
+}
+
+// merge calls emit with every entry of the partials in key order; for an
+// aggregate, entries of equal keys come merged into one. It returns the
+// plan (nil when * stood for no known columns: every partial was empty).
+func (j *sqlJob) merge(partials []io.Reader, emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
+	runs, header, err := j.openRuns(partials)
+	if err != nil {
+		return nil, nil, err
+	}
+	var prog *sql.Program
+	if header != nil || !j.query.HasStar() {
+		plan, err := j.plan(header)
+		if err != nil {
+			return nil, nil, err
+		}
+		prog = plan.NewProgram()
+	}
+	mg := newMerger(runs)
+	var st, other []sql.AggState
+	if prog != nil && prog.Plan.Kind == sql.Aggregate {
+		st, other = prog.NewStates(), prog.NewStates()
+	}
+	for {
+		grp, err := mg.next()
+		if err != nil {
+			return nil, nil, err
+		}
+		if grp == nil {
+			return prog, header, nil
+		}
+		if prog == nil {
+			return nil, nil, runs[grp[0]].d.corrupt("entries in a partial without columns", nil)
+		}
+		if st == nil { // rows: keys are unique, but emit each
+			for _, i := range grp {
+				more, err := emit(prog, runs[i].k, runs[i].v, nil)
+				if err != nil || !more {
+					return prog, header, err
+				}
+			}
+			continue
+		}
+		first := runs[grp[0]]
+		if err := prog.DecodeStates(first.v, st); err != nil {
+			return nil, nil, first.d.corrupt(err.Error(), nil)
+		}
+		for _, i := range grp[1:] {
+			if err := prog.DecodeStates(runs[i].v, other); err != nil {
+				return nil, nil, runs[i].d.corrupt(err.Error(), nil)
+			}
+			prog.Merge(st, other)
+		}
+		more, err := emit(prog, first.k, nil, st)
+		if err != nil || !more {
+			return prog, header, err
+		}
+	}
+}
+
+func (j *sqlJob) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := j.mergeTo(w, partials)
+	return err
+}
+
+// mergeTo merges partials into one on w and returns its number of entries.
+// Rows past a LIMIT are dropped: no gather can need them.
+func (j *sqlJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
+	var e *encoder
+	var n int64
+	var buf []byte
+	prog, header, err := j.merge(partials, func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error) {
+		if e == nil {
+			e = j.newEncoder(w, headerOf(p, j))
+		}
+		if st != nil {
+			buf = p.AppendStates(buf[:0], st)
+			val = buf
+		}
+		e.flag(flagEntry)
+		e.bytes(key)
+		e.bytes(val)
+		n++
+		lim := p.Plan.Limit
+		return st != nil || lim < 0 || n < lim, nil
+	})
+	if err != nil {
+		return n, err
+	}
+	if e == nil {
+		if prog != nil {
+			header = headerOf(prog, j)
+		}
+		e = j.newEncoder(w, header)
+	}
+	e.flag(flagEnd)
+	return n, e.flush()
+}
+
+// headerOf is the columns * stood for in the program's plan, nil without *.
+func headerOf(p *sql.Program, j *sqlJob) []string {
+	if !j.query.HasStar() {
+		return nil
+	}
+	return p.Plan.StarHeader
+}
+
+func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	var st Stats
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var line []byte
+	wroteHeader := false
+	writeHeader := func(p *sql.Program) {
+		if !wroteHeader {
+			bw.Write(p.Plan.Header())
+			wroteHeader = true
+		}
+	}
+	var sorted *entryBuffer
+	seq := uint64(0)
+	groups := 0
+	prog, _, err := j.merge(partials, func(p *sql.Program, key, val []byte, states []sql.AggState) (bool, error) {
+		writeHeader(p)
+		groups++
+		lim := p.Plan.Limit
+		if states == nil { // rows, in order
+			bw.Write(val)
+			st.RecordsOut++
+			return lim < 0 || st.RecordsOut < lim, nil
+		}
+		if err := p.LoadGroup(key, states); err != nil {
+			return false, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+		}
+		return j.emitGroup(p, bw, &line, &sorted, &seq, &st)
+	})
+	if err != nil {
+		return st, err
+	}
+	if prog == nil {
+		// * over inputs that were all empty: no columns to name.
+		return st, bw.Flush()
+	}
+	writeHeader(prog)
+	if prog.Global() && groups == 0 {
+		// An aggregate without GROUP BY has one row, even over no records.
+		states := prog.NewStates()
+		if err := prog.LoadGroup(nil, states); err != nil {
+			return st, err
+		}
+		if _, err := j.emitGroup(prog, bw, &line, &sorted, &seq, &st); err != nil {
+			return st, err
+		}
+	}
+	if sorted != nil {
+		sorted.sort()
+		lim := prog.Plan.Limit
+		for i := range sorted.ents {
+			if lim >= 0 && int64(i) >= lim {
+				break
+			}
+			_, v := sorted.entry(i)
+			bw.Write(v)
+			st.RecordsOut++
+		}
+	}
+	return st, bw.Flush()
+}
+
+// emitGroup writes a loaded group's row (after HAVING), or, under ORDER
+// BY, keeps it with its ORDER BY key for sorting at the end.
+func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorted **entryBuffer, seq *uint64, st *Stats) (bool, error) {
+	p.Reset()
+	if !p.Having() {
+		return true, p.Row.Err.AsError()
+	}
+	lim := p.Plan.Limit
+	if p.Plan.Ordered() {
+		if *sorted == nil {
+			*sorted = &entryBuffer{}
+		}
+		b := *sorted
+		b.start()
+		b.data = p.AppendRow(b.data)
+		k := p.AppendOrderKey(nil)
+		k = binary.BigEndian.AppendUint64(k, *seq)
+		*seq++
+		b.add(k)
+		if lim >= 0 && int64(len(b.ents)) > 2*lim+1024 {
+			b.keepFirst(int(lim))
+		}
+		return true, p.Row.Err.AsError()
+	}
+	*seq++
+	*line = p.AppendRow((*line)[:0])
+	if err := p.Row.Err.AsError(); err != nil {
+		return false, err
+	}
+	bw.Write(*line)
+	st.RecordsOut++
+	return lim < 0 || st.RecordsOut < lim, nil
+}
+
+func (j *sqlConcatJob) Merge(w io.Writer, partials []io.Reader) error {
+	return mergeBlocks(w, partials, "sql", magicSQLScan)
+}
+
+// OutputPrefix is the output's header row.
+func (j *sqlConcatJob) OutputPrefix() []byte {
+	p, _ := j.plan(nil)
+	return p.Header()
+}
+
+func (j *sqlConcatJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error) {
+	return blockRanges(r, size, "sql", magicSQLScan, i)
+}
+
+func (j *sqlConcatJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	if _, err := w.Write(j.OutputPrefix()); err != nil {
+		return Stats{}, err
+	}
+	n, err := outputBlocks(w, partials, "sql", magicSQLScan)
+	return Stats{RecordsOut: n}, err
+}

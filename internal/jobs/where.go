@@ -1,0 +1,140 @@
+package jobs
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/record"
+)
+
+// rowFilter is a --where: either the historical 'COL OP VALUE' condition
+// (numeric when both sides are numbers, byte-wise otherwise; == accepted)
+// or an expression of the sql job's language (AND, OR, NOT, BETWEEN, IN,
+// LIKE, IS NULL, functions, ...), with its NULL rules: an empty CSV field
+// or a missing or null JSON member is NULL and satisfies no comparison.
+type rowFilter struct {
+	cond *condition // the 'COL OP VALUE' form
+	plan *sql.Plan  // an expression
+	at   []int      // filter column -> position in the row reader's columns
+}
+
+// parseFilter reads a --where. A single comparison of a column with a
+// number, a string or a bare word keeps its historical meaning (VALUE
+// unquoted, or in single or double quotes, is a value); anything the SQL
+// expression parser reads otherwise is an expression.
+func parseFilter(s string) (*rowFilter, error) {
+	e, sqlErr := sql.ParseExpr(s)
+	if sqlErr == nil && !isSimpleComparison(e) {
+		p, err := sql.CompileFilter(s, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--where: %w", err)
+		}
+		return &rowFilter{plan: p}, nil
+	}
+	c, err := parseWhere(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w (nor is it a SQL expression: %w)", err, sqlErr)
+	}
+	if sqlErr != nil && looksLikeSQL(string(c.value)) {
+		// 'a > 1 AND' is a broken expression, not a comparison with "1 AND".
+		return nil, fmt.Errorf("--where: %w", sqlErr)
+	}
+	return &rowFilter{cond: c}, nil
+}
+
+// looksLikeSQL reports a VALUE holding a SQL keyword as a word of its own.
+func looksLikeSQL(v string) bool {
+	for _, w := range strings.Fields(strings.ToUpper(v)) {
+		switch w {
+		case "AND", "OR", "NOT", "BETWEEN", "IN", "LIKE", "IS", "NULL":
+			return true
+		}
+	}
+	return false
+}
+
+// isSimpleComparison reports COLUMN OP (number | 'string' | word | "word").
+func isSimpleComparison(e sql.Expr) bool {
+	b, ok := e.(*sql.Binary)
+	if !ok || !slices.Contains([]string{"=", "<>", "<", "<=", ">", ">="}, b.Op) {
+		return false
+	}
+	if l, ok := b.L.(*sql.ColumnRef); !ok || l.Table != "" {
+		return false
+	}
+	switch r := b.R.(type) {
+	case *sql.Literal:
+		return r.Kind == sql.LitNumber || r.Kind == sql.LitString
+	case *sql.ColumnRef:
+		return r.Table == ""
+	case *sql.Unary:
+		l, ok := r.X.(*sql.Literal)
+		return ok && l.Kind == sql.LitNumber
+	}
+	return false
+}
+
+// columns are the columns the filter reads.
+func (f *rowFilter) columns() []string {
+	if f.cond != nil {
+		return []string{f.cond.Column}
+	}
+	return f.plan.Columns
+}
+
+// addColumns adds the filter's columns to the set a job's row reader reads.
+func (f *rowFilter) addColumns(set *columnSet) {
+	for _, c := range f.columns() {
+		f.at = append(f.at, set.add(c))
+	}
+}
+
+// rowMatcher evaluates a filter for one mapper.
+type rowMatcher struct {
+	f    *rowFilter
+	prog *sql.Program
+}
+
+// newMatcher compiles f for one mapper; nil for no filter.
+func (f *rowFilter) newMatcher() *rowMatcher {
+	if f == nil {
+		return nil
+	}
+	m := &rowMatcher{f: f}
+	if f.plan != nil {
+		m.prog = f.plan.NewProgram()
+	}
+	return m
+}
+
+// match reports whether a row passes; a value error (a typed column that
+// does not parse) is returned as a skip reason.
+func (m *rowMatcher) match(row *record.Row) (bool, string) {
+	if m.f.cond != nil {
+		c := m.f.at[0]
+		return row.Present(c) && m.f.cond.match(row.Value(c)), ""
+	}
+	r := &m.prog.Row
+	for i, c := range m.f.at {
+		r.Text[i], r.Null[i] = sqlValue(row, c)
+	}
+	m.prog.Reset()
+	ok := m.prog.Match()
+	if r.Err != nil {
+		return false, r.Err.Reason
+	}
+	return ok, ""
+}
+
+// sqlValue is column c of row as the sql package sees it: its text, and
+// whether it is NULL (a missing or null JSON member, a Parquet NULL, or, as
+// DuckDB reads CSV, an empty field, quoted or not).
+func sqlValue(row *record.Row, c int) ([]byte, bool) {
+	v := row.Value(c)
+	if row.Format() == record.CSV {
+		return v, len(v) == 0
+	}
+	return v, row.Null(c)
+}

@@ -1,0 +1,124 @@
+package pq
+
+import (
+	"bytes"
+
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// Order says how the texts of a column's values compare, which decides what
+// its min/max statistics can prove.
+type Order uint8
+
+const (
+	// Unordered: the statistics bound nothing a text comparison can use.
+	Unordered Order = iota
+	// Numeric: every non-null value's text is a number (an integer, a decimal,
+	// a float; "inf" and "nan" aside) and min/max bound them numerically.
+	Numeric
+	// Bytewise: min/max bound the values' texts in byte order (strings, dates
+	// and timestamps of years 1 to 9999, times, booleans, UUIDs).
+	Bytewise
+)
+
+// ColumnStats is what a file's statistics say of one column over a run of
+// rows (a row group, or a page of the page index).
+type ColumnStats struct {
+	// Column is the column's name.
+	Column string
+	// Rows is how many rows the statistics cover.
+	Rows int64
+	// Order says how Min and Max bound the values' texts.
+	Order Order
+	// HasMinMax is false when the file gives no usable bounds (or every
+	// value is null).
+	HasMinMax bool
+	// Min and Max are the smallest and largest non-null values, printed as
+	// the reader prints values.
+	Min, Max []byte
+	// NullCount is the number of nulls, or -1 when unknown.
+	NullCount int64
+	// MayHaveNaN is true for a float column, whose NaNs (printed "nan")
+	// statistics leave out.
+	MayHaveNaN bool
+}
+
+// Predicate is a row filter that a reader can test against statistics to
+// skip row groups and pages that cannot hold a matching row. It only prunes:
+// the caller still tests every row it is handed.
+type Predicate interface {
+	// Columns names the columns whose statistics CannotMatch takes.
+	Columns() []string
+	// CannotMatch reports whether no row described by stats (one entry per
+	// column of Columns, in that order) can satisfy the predicate. When in
+	// doubt it returns false.
+	CannotMatch(stats []ColumnStats) bool
+}
+
+// statsOf builds a column's statistics from PLAIN-encoded bounds.
+func statsOf(c Column, rows int64, min, max []byte, hasBounds bool, nulls int64) ColumnStats {
+	st := ColumnStats{Column: c.Name, Rows: rows, NullCount: nulls, MayHaveNaN: c.vt.kind == kindFloat || c.vt.kind == kindDouble}
+	if !c.Nullable {
+		st.NullCount = 0
+	}
+	if !hasBounds {
+		return st
+	}
+	lo, ok1 := c.vt.appendPlain(nil, min)
+	hi, ok2 := c.vt.appendPlain(nil, max)
+	if !ok1 || !ok2 {
+		return st
+	}
+	st.Min, st.Max, st.HasMinMax = lo, hi, true
+	switch c.vt.kind {
+	case kindInt, kindUint, kindDecimal, kindFloat, kindDouble:
+		st.Order = Numeric
+	case kindString, kindBool, kindUUID, kindTime:
+		st.Order = Bytewise
+	case kindDate, kindTimestamp:
+		// ISO text sorts as time only for 4-digit years of the common era
+		if !bytes.Contains(lo, []byte("(BC)")) && !bytes.Contains(hi, []byte("(BC)")) &&
+			yearDigits(lo) == 4 && yearDigits(hi) == 4 {
+			st.Order = Bytewise
+		}
+	}
+	return st
+}
+
+func yearDigits(b []byte) int {
+	return bytes.IndexByte(b, '-')
+}
+
+// chunkStats is the statistics of column c in row group rg.
+func (f *Footer) chunkStats(rg int, c Column) ColumnStats {
+	g := &f.meta.RowGroups[rg]
+	md := &g.Columns[c.leaf].MetaData
+	s := &md.Statistics
+	min, max := s.MinValue, s.MaxValue
+	has := min != nil && max != nil
+	if !has && legacyStatsOrdered(c.vt) {
+		min, max = s.Min, s.Max
+		has = min != nil && max != nil
+	}
+	nulls := int64(-1)
+	if has || s.NullCount > 0 {
+		nulls = s.NullCount // writers that give bounds give the null count
+	}
+	if md.NumValues == s.NullCount && s.NullCount > 0 {
+		has = false // every value is null
+	}
+	return statsOf(c, g.NumRows, min, max, has, nulls)
+}
+
+// legacyStatsOrdered reports whether the deprecated min/max fields, which
+// compared bytes as signed, are in the order of the values: only for signed
+// numbers.
+func legacyStatsOrdered(t valueType) bool {
+	switch t.kind {
+	case kindInt, kindFloat, kindDouble, kindBool:
+		return true
+	case kindDecimal, kindDate, kindTimestamp, kindTime:
+		return t.physical == format.Int32 || t.physical == format.Int64
+	}
+	return false
+}

@@ -1,0 +1,169 @@
+package pq
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/scattergather/scattergather/internal/blob"
+)
+
+// coalesceGap is the largest hole between two wanted byte ranges that is read
+// rather than skipped: a GET costs about as much time as this many bytes of
+// transfer, and a hole this small rarely spans a whole column chunk.
+const coalesceGap = 64 << 10
+
+// maxParallelGets bounds the ranged GETs one reader has in flight at once.
+const maxParallelGets = 4
+
+// span is a byte range [off, end) of an object.
+type span struct{ off, end int64 }
+
+// rangeReader is an io.ReaderAt over one object of a blob.Store. Reads inside
+// a range fetched by fetch are served from memory; any other read is a ranged
+// GET of exactly its bytes. It counts the bytes it took from the store.
+type rangeReader struct {
+	ctx    context.Context
+	store  blob.Store
+	source string
+	url    string
+	size   int64
+
+	mu      sync.Mutex
+	cache   []fetched // sorted by offset, disjoint
+	read    int64     // bytes taken from the store
+	gets    int       // GET requests
+	onFetch func(off, n int64)
+}
+
+type fetched struct {
+	off  int64
+	data []byte
+}
+
+func newRangeReader(ctx context.Context, store blob.Store, source, url string, size int64) *rangeReader {
+	return &rangeReader{ctx: ctx, store: store, source: source, url: url, size: size}
+}
+
+// ReadAt implements io.ReaderAt.
+func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("read at negative offset %d", off)
+	}
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), r.size-off)
+	r.mu.Lock()
+	for _, f := range r.cache {
+		if off >= f.off && off+want <= f.off+int64(len(f.data)) {
+			copy(p, f.data[off-f.off:off-f.off+want])
+			r.mu.Unlock()
+			if want < int64(len(p)) {
+				return int(want), io.EOF
+			}
+			return int(want), nil
+		}
+	}
+	r.mu.Unlock()
+	if err := r.get(p[:want], off); err != nil {
+		return 0, err
+	}
+	if want < int64(len(p)) {
+		return int(want), io.EOF
+	}
+	return int(want), nil
+}
+
+// StoreError is a failure of the store itself (not of the object's content)
+// while reading Parquet: worth another try unless blob.Permanent says otherwise.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string { return e.Err.Error() }
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// get fills p with the object's bytes at off in one ranged GET.
+func (r *rangeReader) get(p []byte, off int64) error {
+	rc, err := r.store.Open(r.ctx, r.url, off, int64(len(p)))
+	if err != nil {
+		return &StoreError{fmt.Errorf("read %s bytes [%d,%d): %w", r.source, off, off+int64(len(p)), err)}
+	}
+	defer rc.Close()
+	n, err := io.ReadFull(rc, p)
+	r.mu.Lock()
+	r.read += int64(n)
+	r.gets++
+	r.mu.Unlock()
+	if r.onFetch != nil {
+		r.onFetch(off, int64(n))
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("read %s bytes [%d,%d): the object ends at byte %d, before its planned size %d (truncated or replaced?)",
+			r.source, off, off+int64(len(p)), off+int64(n), r.size)
+	}
+	if err != nil {
+		return &StoreError{fmt.Errorf("read %s bytes [%d,%d): %w", r.source, off, off+int64(len(p)), err)}
+	}
+	return nil
+}
+
+// coalesce sorts spans and merges those that overlap or lie within
+// coalesceGap of each other.
+func coalesce(spans []span) []span {
+	spans = slices.DeleteFunc(slices.Clone(spans), func(s span) bool { return s.end <= s.off })
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.off, b.off) })
+	var out []span
+	for _, s := range spans {
+		if n := len(out); n > 0 && s.off <= out[n-1].end+coalesceGap {
+			out[n-1].end = max(out[n-1].end, s.end)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// fetch reads the spans (coalesced) into memory with parallel ranged GETs;
+// they replace what was fetched before, unless keep is set. It returns the
+// bytes fetched.
+func (r *rangeReader) fetch(spans []span, keep bool) (int64, error) {
+	merged := coalesce(spans)
+	got := make([]fetched, len(merged))
+	g, _ := errgroup.WithContext(r.ctx)
+	g.SetLimit(maxParallelGets)
+	var total int64
+	for i, s := range merged {
+		s.end = min(s.end, r.size)
+		if s.end <= s.off {
+			continue
+		}
+		total += s.end - s.off
+		got[i] = fetched{off: s.off, data: make([]byte, s.end-s.off)}
+		g.Go(func() error { return r.get(got[i].data, s.off) })
+	}
+	if err := g.Wait(); err != nil {
+		return total, err
+	}
+	got = slices.DeleteFunc(got, func(f fetched) bool { return f.data == nil })
+	r.mu.Lock()
+	if keep {
+		got = append(got, r.cache...)
+		slices.SortFunc(got, func(a, b fetched) int { return cmp.Compare(a.off, b.off) })
+	}
+	r.cache = got
+	r.mu.Unlock()
+	return total, nil
+}
+
+// bytesRead returns the bytes taken from the store so far.
+func (r *rangeReader) bytesRead() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.read
+}

@@ -1,0 +1,573 @@
+package pq
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// kind is how a column's values are decoded and printed: the physical type
+// refined by the logical (or older converted) type.
+type kind uint8
+
+const (
+	kindBool    kind = iota + 1
+	kindInt          // INT32 or INT64, signed
+	kindUint         // INT32 or INT64, unsigned
+	kindFloat        // FLOAT
+	kindDouble       // DOUBLE
+	kindDecimal      // INT32, INT64, BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY with a scale
+	kindDate         // INT32 days since 1970-01-01
+	kindTimestamp
+	kindTime
+	kindInt96 // legacy timestamp: nanoseconds of the day and a Julian day
+	kindString
+	kindBlob
+	kindUUID
+	kindNull // always null (the NULL logical type)
+)
+
+// valueType is everything needed to read one flat column's values.
+type valueType struct {
+	kind     kind
+	physical format.Type
+	scale    int   // decimal scale
+	prec     int   // decimal precision
+	unit     int64 // timestamps and times: units per second (1e3, 1e6, 1e9)
+	utc      bool  // a timestamp adjusted to UTC: printed with "+00"
+	bits     int   // integer width in bits (8, 16, 32, 64)
+	name     string
+}
+
+// typeOf classifies a leaf schema element. It returns an error for a type no
+// job can read as a value (an INTERVAL, a FLOAT16, geometry).
+func typeOf(el *format.SchemaElement) (valueType, error) {
+	if !el.Type.Valid {
+		return valueType{}, fmt.Errorf("no physical type")
+	}
+	t := valueType{physical: el.Type.V, bits: 64}
+	lt := el.LogicalType.Value
+	ct, hasCT := el.ConvertedType.V, el.ConvertedType.Valid
+	switch v := lt.(type) {
+	case *format.NullType:
+		t.kind, t.name = kindNull, "NULL"
+		return t, nil
+	case *format.DecimalType:
+		return decimalType(t, int(v.Scale), int(v.Precision))
+	}
+	if lt == nil && hasCT && ct == deprecated.Decimal {
+		return decimalType(t, int(el.Scale.V), int(el.Precision.V))
+	}
+	switch t.physical {
+	case format.Boolean:
+		t.kind, t.name = kindBool, "BOOLEAN"
+	case format.Int32, format.Int64:
+		t.kind, t.bits = kindInt, 32
+		if t.physical == format.Int64 {
+			t.bits = 64
+		}
+		switch v := lt.(type) {
+		case *format.IntType:
+			t.bits = int(v.BitWidth)
+			if !v.IsSigned {
+				t.kind = kindUint
+			}
+		case *format.DateType:
+			t.kind = kindDate
+		case *format.TimestampType:
+			t.kind, t.unit, t.utc = kindTimestamp, unitOf(v.Unit), v.IsAdjustedToUTC
+		case *format.TimeType:
+			t.kind, t.unit = kindTime, unitOf(v.Unit)
+		case nil:
+			if hasCT {
+				switch ct {
+				case deprecated.Int8, deprecated.Int16, deprecated.Int32, deprecated.Int64:
+					t.bits = map[deprecated.ConvertedType]int{deprecated.Int8: 8, deprecated.Int16: 16, deprecated.Int32: 32, deprecated.Int64: 64}[ct]
+				case deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
+					t.kind = kindUint
+					t.bits = map[deprecated.ConvertedType]int{deprecated.Uint8: 8, deprecated.Uint16: 16, deprecated.Uint32: 32, deprecated.Uint64: 64}[ct]
+				case deprecated.Date:
+					t.kind = kindDate
+				case deprecated.TimestampMillis:
+					t.kind, t.unit = kindTimestamp, 1e3
+				case deprecated.TimestampMicros:
+					t.kind, t.unit = kindTimestamp, 1e6
+				case deprecated.TimeMillis:
+					t.kind, t.unit = kindTime, 1e3
+				case deprecated.TimeMicros:
+					t.kind, t.unit = kindTime, 1e6
+				default:
+					return t, fmt.Errorf("integer with converted type %d", ct)
+				}
+			}
+		default:
+			return t, fmt.Errorf("integer with logical type %s", lt)
+		}
+		t.name = intName(t)
+	case format.Int96:
+		t.kind, t.name = kindInt96, "TIMESTAMP"
+	case format.Float:
+		t.kind, t.name = kindFloat, "FLOAT"
+	case format.Double:
+		t.kind, t.name = kindDouble, "DOUBLE"
+	case format.ByteArray, format.FixedLenByteArray:
+		switch lt.(type) {
+		case *format.StringType, *format.EnumType, *format.JsonType:
+			t.kind, t.name = kindString, "VARCHAR"
+		case *format.UUIDType:
+			if el.TypeLength.V != 16 {
+				return t, fmt.Errorf("UUID of %d bytes, not 16", el.TypeLength.V)
+			}
+			t.kind, t.name = kindUUID, "UUID"
+		case *format.BsonType:
+			t.kind, t.name = kindBlob, "BLOB"
+		case nil:
+			t.kind, t.name = kindBlob, "BLOB"
+			if hasCT {
+				switch ct {
+				case deprecated.UTF8, deprecated.Enum, deprecated.Json:
+					t.kind, t.name = kindString, "VARCHAR"
+				case deprecated.Bson:
+				default:
+					return t, fmt.Errorf("byte array with converted type %d", ct)
+				}
+			}
+		default:
+			return t, fmt.Errorf("byte array with logical type %s", lt)
+		}
+	default:
+		return t, fmt.Errorf("physical type %s", t.physical)
+	}
+	return t, nil
+}
+
+func decimalType(t valueType, scale, prec int) (valueType, error) {
+	switch t.physical {
+	case format.Int32, format.Int64, format.ByteArray, format.FixedLenByteArray:
+	default:
+		return t, fmt.Errorf("decimal stored as %s", t.physical)
+	}
+	if scale < 0 || prec < 0 || (prec > 0 && scale > prec) {
+		return t, fmt.Errorf("decimal with precision %d and scale %d", prec, scale)
+	}
+	t.kind, t.scale, t.prec = kindDecimal, scale, prec
+	t.name = fmt.Sprintf("DECIMAL(%d,%d)", prec, scale)
+	return t, nil
+}
+
+func unitOf(u format.TimeUnit) int64 {
+	switch u.Value.(type) {
+	case *format.MilliSeconds:
+		return 1e3
+	case *format.NanoSeconds:
+		return 1e9
+	default:
+		return 1e6
+	}
+}
+
+func intName(t valueType) string {
+	switch t.kind {
+	case kindDate:
+		return "DATE"
+	case kindTime:
+		return "TIME"
+	case kindTimestamp:
+		if t.utc {
+			return "TIMESTAMP WITH TIME ZONE"
+		}
+		return "TIMESTAMP"
+	}
+	names := map[int]string{8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT"}
+	n := names[t.bits]
+	if n == "" {
+		n = "BIGINT"
+	}
+	if t.kind == kindUint {
+		n = "U" + n
+	}
+	return n
+}
+
+// numeric reports whether the values are numbers: integers, decimals, floats.
+func (t valueType) numeric() bool {
+	switch t.kind {
+	case kindInt, kindUint, kindFloat, kindDouble, kindDecimal:
+		return true
+	}
+	return false
+}
+
+// appendPlain appends the text of one PLAIN-encoded value (as statistics
+// store them: fixed-width little-endian numbers, raw bytes for byte arrays).
+func (t valueType) appendPlain(dst, b []byte) ([]byte, bool) {
+	switch t.physical {
+	case format.Boolean:
+		if len(b) != 1 {
+			return dst, false
+		}
+		return t.appendInt(dst, int64(b[0])), true
+	case format.Int32:
+		if len(b) != 4 {
+			return dst, false
+		}
+		return t.appendInt(dst, int64(int32(binary.LittleEndian.Uint32(b)))), true
+	case format.Int64:
+		if len(b) != 8 {
+			return dst, false
+		}
+		return t.appendInt(dst, int64(binary.LittleEndian.Uint64(b))), true
+	case format.Float:
+		if len(b) != 4 {
+			return dst, false
+		}
+		return appendFloat(dst, float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), 32), true
+	case format.Double:
+		if len(b) != 8 {
+			return dst, false
+		}
+		return appendFloat(dst, math.Float64frombits(binary.LittleEndian.Uint64(b)), 64), true
+	case format.ByteArray, format.FixedLenByteArray:
+		return t.appendBytes(dst, b), true
+	}
+	return dst, false
+}
+
+// appendInt appends the text of an INT32, INT64 or BOOLEAN value v.
+func (t valueType) appendInt(dst []byte, v int64) []byte {
+	switch t.kind {
+	case kindBool:
+		if v != 0 {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case kindUint:
+		if t.physical == format.Int32 {
+			return strconv.AppendUint(dst, uint64(uint32(v)), 10)
+		}
+		return strconv.AppendUint(dst, uint64(v), 10)
+	case kindDecimal:
+		return appendDecimal(dst, v, t.scale)
+	case kindDate:
+		return appendDate(dst, v)
+	case kindTimestamp:
+		dst = appendTimestamp(dst, v, t.unit)
+		if t.utc {
+			dst = append(dst, "+00"...)
+		}
+		return dst
+	case kindTime:
+		return appendTime(dst, v, t.unit)
+	default:
+		return strconv.AppendInt(dst, v, 10)
+	}
+}
+
+// appendBytes appends the text of a BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY value.
+func (t valueType) appendBytes(dst, b []byte) []byte {
+	switch t.kind {
+	case kindString:
+		return append(dst, b...)
+	case kindDecimal:
+		if v, ok := beInt64(b); ok {
+			return appendDecimal(dst, v, t.scale)
+		}
+		return appendBigDecimal(dst, b, t.scale)
+	case kindUUID:
+		return appendUUID(dst, b)
+	case kindInt96:
+		if len(b) != 12 {
+			return append(dst, "?"...)
+		}
+		return appendTimestamp(dst, int96Micros(b), 1e6)
+	default:
+		return appendBlob(dst, b)
+	}
+}
+
+// int96Micros converts a legacy INT96 timestamp (nanoseconds of the day, then
+// the Julian day number, little-endian) to microseconds since the epoch, as
+// DuckDB reads it.
+func int96Micros(b []byte) int64 {
+	nanos := int64(binary.LittleEndian.Uint64(b[:8]))
+	day := int64(binary.LittleEndian.Uint32(b[8:])) - 2440588
+	return day*86_400_000_000 + nanos/1000
+}
+
+// beInt64 reads a big-endian two's complement integer when it fits an int64.
+func beInt64(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, true
+	}
+	neg := b[0]&0x80 != 0
+	for len(b) > 8 {
+		if (neg && b[0] != 0xff) || (!neg && b[0] != 0) {
+			return 0, false
+		}
+		b = b[1:]
+	}
+	var v uint64
+	if neg {
+		v = math.MaxUint64
+	}
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	x := int64(v)
+	if (x < 0) != neg {
+		return 0, false
+	}
+	return x, true
+}
+
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// appendDecimal appends unscaled×10^-scale exactly, with scale digits after
+// the point ("12.50", "-0.05"), as DuckDB prints a DECIMAL.
+func appendDecimal(dst []byte, v int64, scale int) []byte {
+	if scale == 0 {
+		return strconv.AppendInt(dst, v, 10)
+	}
+	u := uint64(v)
+	if v < 0 {
+		dst = append(dst, '-')
+		u = -u
+	}
+	var tmp [24]byte
+	digits := strconv.AppendUint(tmp[:0], u, 10)
+	return appendPoint(dst, digits, scale)
+}
+
+// appendPoint appends the decimal digits with a point scale places from the
+// right, padding with zeros on the left.
+func appendPoint(dst, digits []byte, scale int) []byte {
+	if len(digits) <= scale {
+		dst = append(dst, '0', '.')
+		for i := len(digits); i < scale; i++ {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	}
+	dst = append(dst, digits[:len(digits)-scale]...)
+	dst = append(dst, '.')
+	return append(dst, digits[len(digits)-scale:]...)
+}
+
+func appendBigDecimal(dst, b []byte, scale int) []byte {
+	var x big.Int
+	x.SetBytes(b)
+	if b[0]&0x80 != 0 { // two's complement: subtract 2^(8·len)
+		var m big.Int
+		m.Lsh(big.NewInt(1), uint(8*len(b)))
+		x.Sub(&x, &m)
+		dst = append(dst, '-')
+		x.Neg(&x)
+	}
+	digits := x.Append(nil, 10)
+	if scale == 0 {
+		return append(dst, digits...)
+	}
+	return appendPoint(dst, digits, scale)
+}
+
+// appendFloat appends a float as DuckDB prints it: the shortest digits that
+// read back as the same value, in plain notation ("100.0", "0.0001") when the
+// decimal exponent is in [-4, 16), else scientific ("1e+20", "1.5e-07");
+// "inf", "-inf", "nan".
+func appendFloat(dst []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "nan"...)
+	case math.IsInf(f, 1):
+		return append(dst, "inf"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-inf"...)
+	}
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits) // [-]d[.ddd]e±XX
+	if e[0] == '-' {
+		dst = append(dst, '-')
+		e = e[1:]
+	}
+	epos := 0
+	for epos < len(e) && e[epos] != 'e' {
+		epos++
+	}
+	exp, sign := 0, 1
+	for _, c := range e[epos+1:] {
+		switch {
+		case c == '-':
+			sign = -1
+		case c >= '0' && c <= '9':
+			exp = exp*10 + int(c-'0')
+		}
+	}
+	exp *= sign
+	if exp < -4 || exp >= 16 {
+		return append(dst, e...)
+	}
+	// digits without the point
+	var dbuf [24]byte
+	digits := append(dbuf[:0], e[0])
+	if epos > 1 {
+		digits = append(digits, e[2:epos]...)
+	}
+	switch {
+	case exp < 0:
+		dst = append(dst, '0', '.')
+		for i := -1; i > exp; i-- {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	case exp+1 >= len(digits):
+		dst = append(dst, digits...)
+		for i := len(digits); i < exp+1; i++ {
+			dst = append(dst, '0')
+		}
+		return append(dst, '.', '0')
+	default:
+		dst = append(dst, digits[:exp+1]...)
+		dst = append(dst, '.')
+		return append(dst, digits[exp+1:]...)
+	}
+}
+
+// civil converts days since 1970-01-01 to a proleptic Gregorian date
+// (Howard Hinnant's civil_from_days).
+func civil(days int64) (year int64, month, day int) {
+	z := days + 719468
+	era := z
+	if z < 0 {
+		era = z - 146096
+	}
+	era /= 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := int(doy - (153*mp+2)/5 + 1)
+	m := int(mp + 3)
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// appendDate appends YYYY-MM-DD, with " (BC)" for years before 1 as DuckDB
+// prints them (year 0 is 1 BC).
+func appendDate(dst []byte, days int64) []byte {
+	dst, bc := appendYMD(dst, days)
+	if bc {
+		dst = append(dst, " (BC)"...)
+	}
+	return dst
+}
+
+// appendYMD appends the YYYY-MM-DD of days since the epoch and reports
+// whether the year is before 1 (printed as its BC year).
+func appendYMD(dst []byte, days int64) ([]byte, bool) {
+	y, m, d := civil(days)
+	bc := y <= 0
+	if bc {
+		y = 1 - y
+	}
+	dst = appendPadded(dst, y, 4)
+	dst = append(dst, '-')
+	dst = appendPadded(dst, int64(m), 2)
+	dst = append(dst, '-')
+	return appendPadded(dst, int64(d), 2), bc
+}
+
+func appendPadded(dst []byte, v int64, width int) []byte {
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], v, 10)
+	for i := len(s); i < width; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, s...)
+}
+
+// floorDiv divides rounding towards minus infinity.
+func floorDiv(a, b int64) (q, r int64) {
+	q, r = a/b, a%b
+	if r < 0 {
+		q--
+		r += b
+	}
+	return q, r
+}
+
+// appendTimestamp appends "YYYY-MM-DD HH:MM:SS[.fff]" for v units (unit per
+// second) since the epoch, the fraction without trailing zeros, as DuckDB
+// prints a TIMESTAMP; a date before year 1 ends in " (BC)".
+func appendTimestamp(dst []byte, v, unit int64) []byte {
+	days, rem := floorDiv(v, 86400*unit)
+	dst, bc := appendYMD(dst, days)
+	dst = append(dst, ' ')
+	dst = appendTime(dst, rem, unit)
+	if bc {
+		dst = append(dst, " (BC)"...)
+	}
+	return dst
+}
+
+// appendTime appends "HH:MM:SS[.fff]" for v units since midnight.
+func appendTime(dst []byte, v, unit int64) []byte {
+	secs, frac := floorDiv(v, unit)
+	dst = appendPadded(dst, secs/3600, 2)
+	dst = append(dst, ':')
+	dst = appendPadded(dst, secs/60%60, 2)
+	dst = append(dst, ':')
+	dst = appendPadded(dst, secs%60, 2)
+	if frac == 0 {
+		return dst
+	}
+	width := 3
+	switch unit {
+	case 1e6:
+		width = 6
+	case 1e9:
+		width = 9
+	}
+	for frac%10 == 0 {
+		frac /= 10
+		width--
+	}
+	dst = append(dst, '.')
+	return appendPadded(dst, frac, width)
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendUUID(dst, b []byte) []byte {
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return dst
+}
+
+// appendBlob appends bytes as DuckDB prints a BLOB: printable ASCII as it is,
+// every other byte, the backslash and both quotes as \xHH.
+func appendBlob(dst, b []byte) []byte {
+	const upper = "0123456789ABCDEF"
+	for _, c := range b {
+		if c >= 0x20 && c <= 0x7e && c != '\\' && c != '"' && c != '\'' {
+			dst = append(dst, c)
+			continue
+		}
+		dst = append(dst, '\\', 'x', upper[c>>4], upper[c&15])
+	}
+	return dst
+}

@@ -1,0 +1,113 @@
+package runs
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestRangesPartitionRuns: for random runs (skewed value sizes, shared and
+// distinct keys) and partition counts, the boundaries strictly increase,
+// every range holds keys of its own, and reading every run's span of every
+// range, in range order, yields exactly the merge of the whole runs.
+func TestRangesPartitionRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	for iter := 0; iter < 60; iter++ {
+		nruns := 1 + r.IntN(5)
+		var data [][]byte
+		var indexes []Index
+		for i := 0; i < nruns; i++ {
+			set := map[string]bool{}
+			universe := []int{10, 1000, 50000}[r.IntN(3)]
+			for n := r.IntN(20000); n > 0; n-- {
+				set[fmt.Sprintf("k%07d", r.IntN(universe))] = true
+			}
+			keys := make([]string, 0, len(set))
+			for k := range set {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			d := writeRun(t, keys, func(k string) string {
+				if k == "k0000003" {
+					return string(bytes.Repeat([]byte("x"), 200000)) // one heavy key
+				}
+				return k
+			})
+			ix, err := ReadIndex(bytes.NewReader(d), int64(len(d)), "run")
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, indexes = append(data, d), append(indexes, ix)
+		}
+		whole := mergedKeys(t, data, func(d []byte) *Reader {
+			rr, err := NewReader(bytes.NewReader(d), "run")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rr
+		})
+		p := 2 + r.IntN(12)
+		bounds := Boundaries(indexes, p)
+		if len(bounds) > p-1 {
+			t.Fatalf("%d boundaries for %d ranges", len(bounds), p)
+		}
+		for i := 1; i < len(bounds); i++ {
+			if bytes.Compare(bounds[i-1], bounds[i]) >= 0 {
+				t.Fatalf("boundaries out of order: %q then %q", bounds[i-1], bounds[i])
+			}
+		}
+		var all []string
+		for rg := 0; rg <= len(bounds); rg++ {
+			var lo, hi []byte
+			if rg > 0 {
+				lo = bounds[rg-1]
+			}
+			if rg < len(bounds) {
+				hi = bounds[rg]
+			}
+			got := mergedKeys(t, data, func(d []byte) *Reader {
+				ix, _ := ReadIndex(bytes.NewReader(d), int64(len(d)), "run")
+				off, end := ix.Span(lo, hi)
+				return NewRangeReader(bytes.NewReader(d[off:end]), "range", lo, hi)
+			})
+			if len(whole) > 0 && len(got) == 0 {
+				t.Fatalf("range %d [%q, %q) of %d is empty", rg, lo, hi, len(bounds)+1)
+			}
+			all = append(all, got...)
+		}
+		if !slices.Equal(all, whole) {
+			t.Fatalf("ranges hold %d keys, the whole runs %d", len(all), len(whole))
+		}
+	}
+}
+
+func mergedKeys(t *testing.T, data [][]byte, open func([]byte) *Reader) []string {
+	readers := make([]*Reader, len(data))
+	for i, d := range data {
+		readers[i] = open(d)
+	}
+	var keys []string
+	err := Merge(readers, func(key []byte, vals [][]byte) error {
+		keys = append(keys, string(key))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func TestReadIndexRefusesCorruptFooters(t *testing.T) {
+	d := writeRun(t, []string{"a", "b", "c"}, func(k string) string { return k })
+	for name, bad := range map[string][]byte{
+		"short":      d[:10],
+		"bad magic":  append(append([]byte{}, d[:len(d)-1]...), 'z'),
+		"bad offset": append(append([]byte{}, d[:len(d)-footerSize]...), append(bytes.Repeat([]byte{0xff}, 16), footerMagic...)...),
+	} {
+		if _, err := ReadIndex(bytes.NewReader(bad), int64(len(bad)), "run"); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

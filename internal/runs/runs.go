@@ -1,0 +1,336 @@
+package runs
+
+import (
+	"bufio"
+	"bytes"
+	"container/heap"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// ErrCorrupt is wrapped by every error about a run that cannot be decoded.
+var ErrCorrupt = errors.New("corrupt sorted run")
+
+// A run is:
+//
+//	magic "sgkv", version byte
+//	entries: flagEntry, uvarint len(key), key, uvarint len(value), value
+//	flagEnd, uvarint number of entries
+//	index: uvarint n, then n × (uvarint len(key), key, uvarint offset of its entry)
+//	uint64 little-endian offset of the end marker, uint64 offset of the index, magic "sgkx"
+//
+// Keys strictly increase. The index samples every IndexEvery bytes of
+// entries, so a reader can seek near any key.
+const (
+	magic       = "sgkv"
+	footerMagic = "sgkx"
+	version     = 1
+	headerSize  = len(magic) + 1
+	footerSize  = 16 + 4 // two offsets and footerMagic
+	flagEnd     = 0
+	flagEntry   = 1
+	// IndexEvery is how many bytes of entries lie between index samples.
+	IndexEvery = 64 << 10
+	// maxField bounds one length-prefixed field read at once, so a corrupt
+	// length fails on EOF instead of allocating its claimed size.
+	maxField = 1 << 20
+)
+
+// Writer writes one sorted run.
+type Writer struct {
+	w       *bufio.Writer
+	tmp     [binary.MaxVarintLen64]byte
+	off     int64 // bytes written so far
+	count   int64
+	prev    []byte
+	started bool
+	last    int64 // offset of the last sample
+	index   []sample
+}
+
+type sample struct {
+	key []byte
+	off int64
+}
+
+// NewWriter starts a run on w.
+func NewWriter(w io.Writer) *Writer {
+	rw := &Writer{w: bufio.NewWriterSize(w, 64<<10), last: -IndexEvery}
+	rw.w.WriteString(magic)
+	rw.w.WriteByte(version)
+	rw.off = int64(headerSize)
+	return rw
+}
+
+func (w *Writer) uvarint(v uint64) {
+	n := binary.PutUvarint(w.tmp[:], v)
+	w.w.Write(w.tmp[:n])
+	w.off += int64(n)
+}
+
+func (w *Writer) bytes(b []byte) {
+	w.uvarint(uint64(len(b)))
+	w.w.Write(b)
+	w.off += int64(len(b))
+}
+
+// Add appends an entry; its key must sort after the previous entry's.
+func (w *Writer) Add(key, value []byte) error {
+	if w.started && bytes.Compare(w.prev, key) >= 0 {
+		return fmt.Errorf("runs: key %q does not sort after %q", key, w.prev)
+	}
+	w.started = true
+	w.prev = append(w.prev[:0], key...)
+	if w.off-w.last >= IndexEvery {
+		w.index = append(w.index, sample{key: bytes.Clone(key), off: w.off})
+		w.last = w.off
+	}
+	w.w.WriteByte(flagEntry)
+	w.off++
+	w.bytes(key)
+	w.bytes(value)
+	w.count++
+	return nil
+}
+
+// Count is the number of entries added.
+func (w *Writer) Count() int64 { return w.count }
+
+// Close ends the run (the end marker, the count, the index and the footer)
+// and flushes it; it does not close the underlying writer.
+func (w *Writer) Close() error {
+	endAt := w.off
+	w.w.WriteByte(flagEnd)
+	w.off++
+	w.uvarint(uint64(w.count))
+	indexAt := w.off
+	w.uvarint(uint64(len(w.index)))
+	for _, s := range w.index {
+		w.bytes(s.key)
+		w.uvarint(uint64(s.off))
+	}
+	var f [footerSize]byte
+	binary.LittleEndian.PutUint64(f[:8], uint64(endAt))
+	binary.LittleEndian.PutUint64(f[8:16], uint64(indexAt))
+	copy(f[16:], footerMagic)
+	w.w.Write(f[:])
+	return w.w.Flush()
+}
+
+// Reader reads the entries of one run in order.
+type Reader struct {
+	r     *bufio.Reader
+	name  string
+	key   []byte
+	val   []byte
+	count int64
+	done  bool
+	seen  bool // an entry has been decoded: key holds its key
+	// A ranged reader starts at an entry inside a run and yields only the
+	// keys in [lo, hi) (nil hi: to the end).
+	ranged bool
+	lo, hi []byte
+}
+
+// NewReader reads a run from r; name says which run in error messages.
+func NewReader(r io.Reader, name string) (*Reader, error) {
+	rr := &Reader{r: bufio.NewReaderSize(r, 64<<10), name: name}
+	var h [headerSize]byte
+	if _, err := io.ReadFull(rr.r, h[:]); err != nil {
+		return nil, rr.corrupt("truncated header", err)
+	}
+	if string(h[:len(magic)]) != magic {
+		return nil, rr.corrupt(fmt.Sprintf("bad magic %q", h[:len(magic)]), nil)
+	}
+	if h[len(magic)] != version {
+		return nil, rr.corrupt(fmt.Sprintf("unsupported version %d (this build reads %d)", h[len(magic)], version), nil)
+	}
+	return rr, nil
+}
+
+func (r *Reader) corrupt(what string, err error) error {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s: %s: %w", r.name, what, err) // the store's error, not corruption
+	}
+	return fmt.Errorf("%s: %w: %s", r.name, ErrCorrupt, what)
+}
+
+func (r *Reader) uvarint() (uint64, error) {
+	v, err := binary.ReadUvarint(r.r)
+	if err != nil {
+		return 0, r.corrupt("truncated varint", err)
+	}
+	return v, nil
+}
+
+func (r *Reader) field(buf []byte) ([]byte, error) {
+	n, err := r.uvarint()
+	if err != nil {
+		return buf, err
+	}
+	buf = buf[:0]
+	for uint64(len(buf)) < n {
+		step := int(min(n-uint64(len(buf)), maxField))
+		start := len(buf)
+		buf = slices.Grow(buf, step)[:start+step]
+		if _, err := io.ReadFull(r.r, buf[start:]); err != nil {
+			return buf, r.corrupt("truncated field", err)
+		}
+	}
+	return buf, nil
+}
+
+// Next reads the following entry; false at the end of the run (or range).
+func (r *Reader) Next() (bool, error) {
+	for !r.done {
+		ok, err := r.entry()
+		if err != nil || !ok {
+			return false, err
+		}
+		if r.hi != nil && bytes.Compare(r.key, r.hi) >= 0 {
+			r.done = true
+			return false, nil
+		}
+		if r.lo == nil || bytes.Compare(r.key, r.lo) >= 0 {
+			r.count++
+			return true, nil
+		}
+		// Before the range: a span starts at a sample at or before lo.
+	}
+	return false, nil
+}
+
+// entry decodes the next entry, checking the order of keys; false at the
+// end marker.
+func (r *Reader) entry() (bool, error) {
+	c, err := r.r.ReadByte()
+	if err == io.EOF && r.ranged {
+		r.done = true // a span that ends at a sample, before the end marker
+		return false, nil
+	}
+	if err != nil {
+		return false, r.corrupt("missing end marker", err)
+	}
+	switch c {
+	case flagEnd:
+		r.done = true
+		n, err := r.uvarint()
+		if err != nil {
+			return false, err
+		}
+		if !r.ranged && n != uint64(r.count) {
+			return false, r.corrupt(fmt.Sprintf("%d entries, the end marker says %d", r.count, n), nil)
+		}
+		return false, nil
+	case flagEntry:
+	default:
+		return false, r.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
+	}
+	next, err := r.field(r.val) // the value buffer is free: read the key into it, then swap
+	if err != nil {
+		return false, err
+	}
+	if r.seen && bytes.Compare(r.key, next) >= 0 {
+		return false, r.corrupt("keys out of order", nil)
+	}
+	r.seen = true
+	r.key, r.val = next, r.key
+	r.val, err = r.field(r.val)
+	return err == nil, err
+}
+
+// NewRangeReader reads the entries of a Span of a run, from its first byte
+// (an entry's start), yielding only the keys in [lo, hi); nil lo and hi
+// mean no bound.
+func NewRangeReader(r io.Reader, name string, lo, hi []byte) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10), name: name, ranged: true, lo: lo, hi: hi}
+}
+
+// Key is the current entry's key, valid until the next call of Next.
+func (r *Reader) Key() []byte { return r.key }
+
+// Value is the current entry's value, valid until the next call of Next.
+func (r *Reader) Value() []byte { return r.val }
+
+// Merge merges runs by key: for each distinct key, in order, fn gets the key
+// and the values of the runs that hold it, in run order. key and values are
+// valid during the call.
+func Merge(runs []*Reader, fn func(key []byte, values [][]byte) error) error {
+	h := &runHeap{runs: runs}
+	for i, r := range runs {
+		ok, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			h.idx = append(h.idx, i)
+		}
+	}
+	heap.Init(h)
+	var group []int
+	var vals [][]byte
+	for h.Len() > 0 {
+		group = append(group[:0], heap.Pop(h).(int))
+		k := runs[group[0]].Key()
+		for h.Len() > 0 && bytes.Equal(runs[h.idx[0]].Key(), k) {
+			group = append(group, heap.Pop(h).(int))
+		}
+		slices.Sort(group) // run order
+		vals = vals[:0]
+		for _, i := range group {
+			vals = append(vals, runs[i].Value())
+		}
+		if err := fn(k, vals); err != nil {
+			return err
+		}
+		for _, i := range group {
+			ok, err := runs[i].Next()
+			if err != nil {
+				return err
+			}
+			if ok {
+				heap.Push(h, i)
+			}
+		}
+	}
+	return nil
+}
+
+// runHeap orders runs by current key, then by run position.
+type runHeap struct {
+	runs []*Reader
+	idx  []int
+}
+
+func (h *runHeap) Len() int { return len(h.idx) }
+func (h *runHeap) Less(i, j int) bool {
+	a, b := h.idx[i], h.idx[j]
+	if c := bytes.Compare(h.runs[a].Key(), h.runs[b].Key()); c != 0 {
+		return c < 0
+	}
+	return a < b
+}
+func (h *runHeap) Swap(i, j int) { h.idx[i], h.idx[j] = h.idx[j], h.idx[i] }
+func (h *runHeap) Push(x any)    { h.idx = append(h.idx, x.(int)) }
+func (h *runHeap) Pop() any {
+	n := len(h.idx) - 1
+	x := h.idx[n]
+	h.idx = h.idx[:n]
+	return x
+}
+
+// TempFile creates a temporary file for a spilled run and unlinks it at
+// once: it lives as long as it is open, and nothing is left behind if the
+// process dies.
+func TempFile() (*os.File, error) {
+	f, err := os.CreateTemp("", "scatter-spill-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name())
+	return f, nil
+}

@@ -1,0 +1,455 @@
+package sql
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"slices"
+
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+)
+
+// AggState is the running state of one aggregate of one group. Its zero
+// value is the state of no rows.
+type AggState struct {
+	n int64 // rows (count(*)) or non-NULL values seen
+	// d is the exact sum (sum, avg over BIGINT, DECIMAL, untyped), or the
+	// best value of min and max when it is a DECIMAL or an untyped number.
+	d   decimal.Dec
+	f   *fsum  // exact sum of doubles
+	key []byte // min, max: the best value's key
+	set map[string]struct{}
+	// min, max: the best value, so that most values are compared without
+	// being encoded (valid when cached): bestI holds a BIGINT, DATE or
+	// BOOLEAN, or a DOUBLE's bits; text a VARCHAR or untyped text.
+	bestI  int64
+	text   []byte
+	bestN  bool // an untyped best that reads as a number, d
+	cached bool
+}
+
+// bestValue is the cached best value, of kind k.
+func (s *AggState) bestValue(k Kind) Value {
+	switch k {
+	case KDouble:
+		return Value{K: k, F: math.Float64frombits(uint64(s.bestI))}
+	case KDecimal:
+		return Value{K: k, D: s.d}
+	case KVarchar, KText:
+		return Value{K: k, S: s.text}
+	}
+	return Value{K: k, I: s.bestI}
+}
+
+// sum returns s's double sum, creating it.
+func (s *AggState) sum() *fsum {
+	if s.f == nil {
+		s.f = &fsum{}
+	}
+	return s.f
+}
+
+// errState reports a partial's aggregate state that does not decode.
+var errState = errors.New("sql: malformed aggregate state")
+
+// fsum is an exact sum of doubles (Shewchuk's algorithm, as Python's
+// math.fsum): non-overlapping partials whose exact sum is the sum of every
+// value added, so the rounded result does not depend on the order values
+// and partial sums were added in, and so not on the chunking.
+type fsum struct {
+	p       []float64
+	special float64 // the sum of infinities and NaNs added, when any
+	hasSpec bool
+}
+
+func (s *fsum) add(x float64) {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		if s.hasSpec {
+			s.special += x
+		} else {
+			s.special, s.hasSpec = x, true
+		}
+		return
+	}
+	i := 0
+	for _, y := range s.p {
+		if math.Abs(x) < math.Abs(y) {
+			x, y = y, x
+		}
+		hi := x + y
+		lo := y - (hi - x)
+		if lo != 0 {
+			s.p[i] = lo
+			i++
+		}
+		x = hi
+	}
+	s.p = append(s.p[:i], x)
+}
+
+// value is the sum rounded once, correctly.
+func (s *fsum) value() float64 {
+	if s.hasSpec {
+		return s.special
+	}
+	n := len(s.p)
+	if n == 0 {
+		return 0
+	}
+	var lo float64
+	n--
+	hi := s.p[n]
+	for n > 0 {
+		x := hi
+		n--
+		y := s.p[n]
+		hi = x + y
+		yr := hi - x
+		lo = y - yr
+		if lo != 0 {
+			break
+		}
+	}
+	if n > 0 && (lo < 0 && s.p[n-1] < 0 || lo > 0 && s.p[n-1] > 0) {
+		y := lo * 2
+		x := hi + y
+		if y == x-hi {
+			hi = x
+		}
+	}
+	return hi
+}
+
+// accumulate folds value v of aggregate a into s and returns how many
+// bytes s grew by (a new distinct value, a longer best value).
+func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int64 {
+	switch a.fn {
+	case aggCountStar:
+		s.n++
+		return 0
+	}
+	if v.K == KNull {
+		return 0
+	}
+	switch a.fn {
+	case aggCount:
+		s.n++
+	case aggCountDistinct:
+		k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
+		*scratch = k
+		if s.set == nil {
+			s.set = make(map[string]struct{})
+		}
+		if _, ok := s.set[string(k)]; !ok {
+			s.set[string(k)] = struct{}{}
+			return int64(len(k)) + 48
+		}
+	case aggSum, aggAvg:
+		s.n++
+		switch v.K {
+		case KDouble:
+			s.sum().add(v.F)
+		case KBigint:
+			s.d = decimal.Add(s.d, decimal.FromInt(v.I))
+		default:
+			s.d = decimal.Add(s.d, v.D)
+		}
+	case aggMin, aggMax:
+		if s.n > 0 && s.cached {
+			c, num, d := a.compareBest(r, v, s)
+			s.n++
+			if !(a.fn == aggMin && c < 0 || a.fn == aggMax && c > 0) {
+				return 0
+			}
+			return a.setBest(s, v, num, d)
+		}
+		if s.n > 0 { // a best from a partial: compare keys
+			k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
+			*scratch = k
+			s.n++
+			if !a.better(k, s.key) {
+				return 0
+			}
+		} else {
+			s.n++
+		}
+		d, num := decimal.Dec{}, false
+		if v.K == KText {
+			d, num = a.number(r, v)
+		}
+		return a.setBest(s, v, num, d)
+	}
+	return 0
+}
+
+// number reads untyped v as a number: the row's once-per-record reading
+// when the argument is a column.
+func (a *aggSpec) number(r *Row, v Value) (decimal.Dec, bool) {
+	if a.arg.op == opCol {
+		return r.number(a.arg.idx)
+	}
+	return parseNumber(v.S)
+}
+
+// setBest makes v (num and d: whether untyped v reads as the number d) the
+// best value of s, and returns how many bytes s grew by.
+func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
+	before := cap(s.key) + cap(s.text)
+	s.key = appendKey(s.key[:0], a.arg.typ, v, false, false)
+	s.bestN, s.cached = num, true
+	switch v.K {
+	case KText:
+		s.d = d
+		s.text = append(s.text[:0], v.S...)
+	case KVarchar:
+		s.text = append(s.text[:0], v.S...)
+	case KDecimal:
+		s.d = v.D
+	case KDouble:
+		s.bestI = int64(math.Float64bits(v.F))
+	default:
+		s.bestI = v.I
+	}
+	return int64(cap(s.key) + cap(s.text) - before)
+}
+
+// compareBest compares non-NULL v with s's cached best in key order; for
+// untyped text it returns whether v reads as a number, and which.
+func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.Dec) {
+	switch a.arg.typ.Kind {
+	case KDouble:
+		x, y := v.F, math.Float64frombits(uint64(s.bestI))
+		if x == 0 && y == 0 {
+			return 0, false, decimal.Dec{}
+		}
+		return compareFloat(x, y), false, decimal.Dec{}
+	case KText:
+		d, num := a.number(r, v)
+		switch {
+		case num && s.bestN:
+			if c := decimal.Cmp(d, s.d); c != 0 {
+				return c, num, d
+			}
+		case num:
+			return -1, num, d
+		case s.bestN:
+			return 1, num, d
+		}
+		return compareBytes(v.S, s.text), num, d
+	}
+	return compareValues(v, s.bestValue(v.K)), false, decimal.Dec{}
+}
+
+// better reports whether key k beats the current best b.
+func (a *aggSpec) better(k, b []byte) bool {
+	c := compareBytes(k, b)
+	if a.fn == aggMin {
+		return c < 0
+	}
+	return c > 0
+}
+
+func compareBytes(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(a) < len(b):
+		return -1
+	case len(a) > len(b):
+		return 1
+	}
+	return 0
+}
+
+// merge folds state o of aggregate a into s.
+func (a *aggSpec) merge(s, o *AggState) {
+	switch a.fn {
+	case aggCountStar, aggCount:
+		s.n += o.n
+	case aggCountDistinct:
+		if len(o.set) > 0 && s.set == nil {
+			s.set = make(map[string]struct{}, len(o.set))
+		}
+		for k := range o.set {
+			s.set[k] = struct{}{}
+		}
+	case aggSum, aggAvg:
+		s.n += o.n
+		if a.sumKind == KDouble {
+			if o.f != nil {
+				for _, x := range o.f.p {
+					s.sum().add(x)
+				}
+				if o.f.hasSpec {
+					s.sum().add(o.f.special)
+				}
+			}
+		} else {
+			s.d = decimal.Add(s.d, o.d)
+		}
+	case aggMin, aggMax:
+		if o.n > 0 && (s.n == 0 || a.better(o.key, s.key)) {
+			s.key = append(s.key[:0], o.key...)
+			s.cached = false
+		}
+		s.n += o.n
+	}
+}
+
+// appendState encodes s: uvarints and length-prefixed bytes.
+func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
+	switch a.fn {
+	case aggCountDistinct:
+		keys := make([]string, 0, len(s.set))
+		for k := range s.set {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = binary.AppendUvarint(dst, uint64(len(keys)))
+		for _, k := range keys {
+			dst = binary.AppendUvarint(dst, uint64(len(k)))
+			dst = append(dst, k...)
+		}
+		return dst
+	}
+	dst = binary.AppendUvarint(dst, uint64(s.n))
+	switch a.fn {
+	case aggSum, aggAvg:
+		if a.sumKind == KDouble {
+			f := s.sum()
+			n := len(f.p)
+			if f.hasSpec {
+				n++
+			}
+			dst = binary.AppendUvarint(dst, uint64(n))
+			for _, x := range f.p {
+				dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(x))
+			}
+			if f.hasSpec {
+				dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(f.special))
+			}
+		} else {
+			var buf [48]byte
+			t := s.d.Append(buf[:0])
+			dst = binary.AppendUvarint(dst, uint64(len(t)))
+			dst = append(dst, t...)
+		}
+	case aggMin, aggMax:
+		if s.n > 0 {
+			dst = binary.AppendUvarint(dst, uint64(len(s.key)))
+			dst = append(dst, s.key...)
+		}
+	}
+	return dst
+}
+
+// decodeState reads appendState's form into s (reset first) and returns the rest.
+func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
+	uv := func() (uint64, bool) {
+		v, k := binary.Uvarint(src)
+		if k <= 0 {
+			return 0, false
+		}
+		src = src[k:]
+		return v, true
+	}
+	field := func() ([]byte, bool) {
+		n, ok := uv()
+		if !ok || n > uint64(len(src)) {
+			return nil, false
+		}
+		f := src[:n]
+		src = src[n:]
+		return f, true
+	}
+	f := s.f
+	if f != nil {
+		*f = fsum{p: f.p[:0]}
+	}
+	*s = AggState{key: s.key[:0], f: f, text: s.text[:0]}
+	if a.fn == aggCountDistinct {
+		n, ok := uv()
+		if !ok || n > uint64(len(src)) {
+			return nil, errState
+		}
+		s.set = make(map[string]struct{}, n)
+		for i := uint64(0); i < n; i++ {
+			k, ok := field()
+			if !ok {
+				return nil, errState
+			}
+			s.set[string(k)] = struct{}{}
+		}
+		return src, nil
+	}
+	n, ok := uv()
+	if !ok || n > math.MaxInt64 {
+		return nil, errState
+	}
+	s.n = int64(n)
+	switch a.fn {
+	case aggSum, aggAvg:
+		if a.sumKind == KDouble {
+			k, ok := uv()
+			if !ok || k > uint64(len(src))/8 {
+				return nil, errState
+			}
+			for i := uint64(0); i < k; i++ {
+				s.sum().add(math.Float64frombits(binary.BigEndian.Uint64(src)))
+				src = src[8:]
+			}
+		} else {
+			t, ok := field()
+			if !ok {
+				return nil, errState
+			}
+			if s.d, ok = decimal.Parse(t); !ok {
+				return nil, errState
+			}
+		}
+	case aggMin, aggMax:
+		if s.n > 0 {
+			k, ok := field()
+			if !ok {
+				return nil, errState
+			}
+			s.key = append(s.key, k...)
+		}
+	}
+	return src, nil
+}
+
+// result is the aggregate's value for a group in state s.
+func (a *aggSpec) result(s *AggState, buf []byte) (Value, []byte, error) {
+	switch a.fn {
+	case aggCountStar, aggCount:
+		return Value{K: KBigint, I: s.n}, buf, nil
+	case aggCountDistinct:
+		return Value{K: KBigint, I: int64(len(s.set))}, buf, nil
+	}
+	if s.n == 0 {
+		return Null, buf, nil
+	}
+	switch a.fn {
+	case aggSum:
+		if a.sumKind == KDouble {
+			return Value{K: KDouble, F: s.sum().value()}, buf, nil
+		}
+		return Value{K: KDecimal, D: s.d}, buf, nil
+	case aggAvg:
+		if a.sumKind == KDouble {
+			return Value{K: KDouble, F: s.sum().value() / float64(s.n)}, buf, nil
+		}
+		return Value{K: KDouble, F: decimal.Quo(s.d, decimal.FromInt(s.n))}, buf, nil
+	}
+	var v Value
+	_, buf, err := decodeKey(s.key, a.arg.typ, false, &v, buf)
+	return v, buf, err
+}

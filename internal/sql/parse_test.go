@@ -1,0 +1,260 @@
+package sql
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseRoundTrip(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"select a from 'f.csv'", "SELECT a FROM 'f.csv'"},
+		{"SELECT DISTINCT a AS x, b y FROM 'it''s.csv' t WHERE a = 1 AND NOT b <> 'q' OR c IS NOT NULL",
+			"SELECT DISTINCT a AS \"x\", b AS \"y\" FROM 'it''s.csv' AS \"t\" WHERE (((a = 1) AND (NOT (b <> 'q'))) OR (c IS NOT NULL))"},
+		{"SELECT a FROM 'f' WHERE a != 2 AND a == 3", "SELECT a FROM 'f' WHERE ((a <> 2) AND (a = 3))"},
+		{"SELECT * FROM 's3://b/p/' WHERE d BETWEEN DATE '2020-01-01' AND DATE '2020-12-31'",
+			"SELECT * FROM 's3://b/p/' WHERE (d BETWEEN CAST('2020-01-01' AS DATE) AND CAST('2020-12-31' AS DATE))"},
+		{"SELECT a FROM 'f' WHERE a NOT IN (1, 2.5, 'x') AND b NOT LIKE 'a%' AND c NOT BETWEEN 1 AND 2",
+			"SELECT a FROM 'f' WHERE (((a NOT IN (1, 2.5, 'x')) AND (b NOT LIKE 'a%')) AND (c NOT BETWEEN 1 AND 2))"},
+		{"SELECT count(*), count(DISTINCT a), sum(a * 2 + 1) FROM 'f' GROUP BY b, 2 HAVING count(*) > 1 ORDER BY 1 DESC, b NULLS FIRST LIMIT 10;",
+			"SELECT count(*), count(DISTINCT a), sum(((a * 2) + 1)) FROM 'f' GROUP BY b, 2 HAVING (count(*) > 1) ORDER BY 1 DESC, b NULLS FIRST LIMIT 10"},
+		{"SELECT CAST(a AS DECIMAL(10, 2)), b::DATE, -a, - 1, 1e3, .5 FROM 'f'",
+			"SELECT CAST(a AS DECIMAL(10,2)), CAST(b AS DATE), -(a), -(1), 1e3, .5 FROM 'f'"},
+		{"SELECT \"weird \"\"name\"\"\" FROM 'f' -- comment\n /* block */", "SELECT \"weird \"\"name\"\"\" FROM 'f'"},
+		{"SELECT a FROM 'f' WHERE (a + 1) * 2 // 3 % 4 - 5 / 6 > 0", "SELECT a FROM 'f' WHERE ((((((a + 1) * 2) // 3) % 4) - (5 / 6)) > 0)"},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			q, err := Parse(c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := q.String(); got != c.want {
+				t.Fatalf("got  %s\nwant %s", got, c.want)
+			}
+			// The normal form parses to itself.
+			q2, err := Parse(q.String())
+			if err != nil || q2.String() != q.String() {
+				t.Fatalf("normal form %q: %v, %v", q.String(), err, q2)
+			}
+		})
+	}
+}
+
+// TestParseErrors: malformed SQL is ErrSyntax and unsupported SQL
+// ErrUnsupported, each naming what and where.
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		q    string
+		kind error
+		want string
+	}{
+		{"", ErrSyntax, "empty query"},
+		{"SELEC a FROM 'f'", ErrSyntax, "column 1: expected SELECT"},
+		{"SELECT a 'f'", ErrSyntax, "column 10: expected FROM"},
+		{"SELECT a FROM", ErrSyntax, "column 14: expected a quoted location"},
+		{"SELECT a FROM 'f", ErrSyntax, "column 15: string literal is not closed"},
+		{"SELECT a FROM 'f' WHERE", ErrSyntax, "expected an expression, found the end"},
+		{"SELECT a FROM 'f' WHERE a = ", ErrSyntax, "column 29"},
+		{"SELECT a, FROM 'f'", ErrSyntax, "column 11: expected a select item"},
+		{"SELECT (a FROM 'f'", ErrSyntax, `expected ")"`},
+		{"SELECT a FROM 'f' LIMIT x1", ErrUnsupported, "LIMIT with anything but a whole number"},
+		{"SELECT a FROM 'f' LIMIT -1", ErrSyntax, "expected a number after LIMIT"},
+		{"SELECT 12abc FROM 'f'", ErrSyntax, `malformed number "12a"`},
+		{"SELECT a FROM 'f' WHERE a IS 3", ErrSyntax, "expected NULL after IS"},
+		{"SELECT a FROM 'f' garbage here", ErrSyntax, `unexpected "here"`},
+		{"SELECT a\nFROM 'f'\nWHERE a = = 1", ErrSyntax, "line 3, column 11"},
+		{"SELECT CAST(a AS WHATEVER) FROM 'f'", ErrSyntax, `unknown type "WHATEVER"`},
+		{"SELECT a FROM 'f' WHERE a = DATE '2020-02-30'", ErrType, "not a date"},
+		{"SELECT a FROM 'f' /* open", ErrSyntax, "comment /* is not closed"},
+		{"SELECT a FROM 'a.csv' JOIN 'b.csv' USING (id)", ErrUnsupported, "column 23: joins (JOIN)"},
+		{"SELECT a FROM 'a.csv', 'b.csv'", ErrUnsupported, "column 22: joins (a second FROM item)"},
+		{"SELECT a FROM 'a.csv' t LEFT JOIN 'b.csv' u ON t.id = u.id", ErrUnsupported, "joins (LEFT)"},
+		{"SELECT a FROM (SELECT a FROM 'f')", ErrUnsupported, "subqueries (a query in FROM)"},
+		{"SELECT a FROM 'f' WHERE a IN (SELECT b FROM 'g')", ErrUnsupported, "subqueries (IN (SELECT ...))"},
+		{"SELECT (SELECT 1) FROM 'f'", ErrUnsupported, "column 9: subqueries"},
+		{"SELECT a FROM 'f' WHERE EXISTS (SELECT 1)", ErrUnsupported, "EXISTS"},
+		{"SELECT sum(a) OVER (PARTITION BY b) FROM 'f'", ErrUnsupported, "column 15: window functions (OVER)"},
+		{"SELECT a FROM 'f' QUALIFY a > 1", ErrUnsupported, "QUALIFY"},
+		{"WITH t AS (SELECT 1) SELECT * FROM t", ErrUnsupported, "WITH"},
+		{"SELECT a FROM 'f' UNION SELECT b FROM 'g'", ErrUnsupported, "UNION (set operations)"},
+		{"SELECT a FROM 'f' ORDER BY a OFFSET 3", ErrUnsupported, "OFFSET"},
+		{"SELECT a FROM 'f' LIMIT 3 OFFSET 3", ErrUnsupported, "OFFSET"},
+		{"SELECT a FROM visits", ErrUnsupported, "table visits: FROM takes a quoted location"},
+		{"SELECT a FROM read_csv('f')", ErrUnsupported, "table function read_csv"},
+		{"SELECT CASE WHEN a THEN 1 END FROM 'f'", ErrUnsupported, "CASE expressions"},
+		{"SELECT a || b FROM 'f'", ErrUnsupported, "string concatenation ||"},
+		{"SELECT a FROM 'f' WHERE a ILIKE 'x'", ErrUnsupported, "ILIKE (only LIKE)"},
+		{"SELECT a FROM 'f' WHERE a LIKE 'x' ESCAPE '!'", ErrUnsupported, "LIKE ... ESCAPE"},
+		{"SELECT a FROM 'f' WHERE a IS DISTINCT FROM b", ErrUnsupported, "IS [NOT] DISTINCT FROM"},
+		{"SELECT a FROM 'f' GROUP BY ALL", ErrUnsupported, "GROUP BY ALL"},
+		{"SELECT a FROM 'f' GROUP BY ROLLUP (a)", ErrUnsupported, "GROUP BY ROLLUP"},
+		{"SELECT a FROM 'f' ORDER BY ALL", ErrUnsupported, "ORDER BY ALL"},
+		{"SELECT DISTINCT ON (a) a FROM 'f'", ErrUnsupported, "DISTINCT ON"},
+		{"SELECT * EXCLUDE (a) FROM 'f'", ErrUnsupported, "* EXCLUDE"},
+		{"SELECT t.* FROM 'f' t", ErrUnsupported, "qualified star"},
+		{"SELECT TIMESTAMP '2020-01-01 00:00' FROM 'f'", ErrUnsupported, "TIMESTAMP values"},
+		{"SELECT CAST(a AS TIMESTAMP) FROM 'f'", ErrUnsupported, "type TIMESTAMP"},
+		{"SELECT TRY_CAST(a AS INT) FROM 'f'", ErrUnsupported, "TRY_CAST"},
+		{"SELECT [1, 2] FROM 'f'", ErrUnsupported, "list literals"},
+		{"SELECT a FROM 'f' WHERE a = ?", ErrUnsupported, "parameters"},
+		{"SELECT a FROM ['a.csv', 'b.csv']", ErrUnsupported, "a list of locations"},
+		{"SELECT a FROM 'f' USING SAMPLE 10%", ErrUnsupported, "sampling"},
+		{"SELECT a FROM 'f' WHERE a = ANY (SELECT 1)", ErrUnsupported, "ANY (subquery comparisons)"},
+		{"SELECT count(*) FILTER (WHERE a > 1) FROM 'f'", ErrUnsupported, "aggregate FILTER"},
+		{"INSERT INTO t VALUES (1)", ErrUnsupported, "INSERT statements"},
+		{"CREATE TABLE t (a INT)", ErrUnsupported, "CREATE statements"},
+		{"SELECT 1 FROM 'f'; SELECT 2 FROM 'g'", ErrUnsupported, "several statements"},
+		{"FROM 'f'", ErrUnsupported, "FROM-first"},
+	}
+	for _, c := range cases {
+		t.Run(c.q, func(t *testing.T) {
+			_, err := Parse(c.q)
+			if err == nil {
+				t.Fatal("parsed; want an error")
+			}
+			if !errors.Is(err, c.kind) {
+				t.Fatalf("error %v is not %v", err, c.kind)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestCompileErrors: a query that parses but does not type-check, or names
+// what it may not, fails before anything runs, naming the column.
+func TestCompileErrors(t *testing.T) {
+	schema := Schema{"name": TVarchar, "qty": TBigint, "day": TDate, "price": Decimal(10, 2)}
+	cases := []struct {
+		q    string
+		kind error
+		want string
+	}{
+		{"SELECT sum(name) FROM 'f'", ErrType, "sum takes a number, and column name is VARCHAR"},
+		{"SELECT lower(qty) FROM 'f'", ErrType, "lower takes VARCHAR, and column qty is BIGINT"},
+		{"SELECT a FROM 'f' WHERE qty = 'seven'", ErrType, "'seven' compared with column qty"},
+		{"SELECT a FROM 'f' WHERE day > 5", ErrType, "cannot compare column day (DATE) with 5 (BIGINT)"},
+		{"SELECT a FROM 'f' WHERE day = '2020-13-01'", ErrType, "'2020-13-01' compared with column day"},
+		{"SELECT name + 1 FROM 'f'", ErrType, "column name is VARCHAR"},
+		{"SELECT a FROM 'f' WHERE name", ErrType, "WHERE takes BOOLEAN operands, not VARCHAR (column name)"},
+		{"SELECT a FROM 'f' WHERE name LIKE qty", ErrUnsupported, "LIKE with a pattern that is not a constant"},
+		{"SELECT CAST(day AS BIGINT) FROM 'f'", ErrType, "cannot cast column day (DATE) to BIGINT"},
+		{"SELECT CAST('x' AS BIGINT) FROM 'f'", ErrType, `"x" is not a BIGINT`},
+		{"SELECT CAST(price AS DECIMAL(40, 2)) FROM 'f'", ErrType, "width must be 1 to 38"},
+		{"SELECT substr(name) FROM 'f'", ErrType, "substr takes 2 or 3 arguments, not 1"},
+		{"SELECT concat(a, b) FROM 'f'", ErrUnsupported, "function concat"},
+		{"SELECT a FROM 'f' WHERE count(*) > 1", ErrName, "aggregate count is not allowed in WHERE"},
+		{"SELECT a, count(*) FROM 'f'", ErrName, `column "a" must appear in the GROUP BY clause`},
+		{"SELECT a, count(*) FROM 'f' GROUP BY b", ErrName, `column "a" must appear`},
+		{"SELECT sum(count(*)) FROM 'f'", ErrName, "cannot be nested"},
+		{"SELECT a FROM 'f' GROUP BY 3", ErrName, "GROUP BY 3: a position must be 1 to 1"},
+		{"SELECT a FROM 'f' ORDER BY 0", ErrName, "ORDER BY 0"},
+		{"SELECT x.a FROM 'f' t", ErrName, `no FROM item is named "x"`},
+		{"SELECT sum(DISTINCT a) FROM 'f'", ErrUnsupported, "only count takes DISTINCT"},
+		{"SELECT DISTINCT a, count(*) FROM 'f' GROUP BY a", ErrUnsupported, "SELECT DISTINCT with GROUP BY"},
+		{"SELECT a // 1.5 FROM 'f'", ErrUnsupported, "integer division takes BIGINT"},
+		{"SELECT * FROM 'f'", ErrName, "SELECT * needs the input's columns"},
+	}
+	for _, c := range cases {
+		t.Run(c.q, func(t *testing.T) {
+			var header []string
+			if !strings.Contains(c.q, "*") || strings.Contains(c.q, "count(*)") {
+				header = nil
+			}
+			_, err := Compile(c.q, schema, header)
+			if err == nil {
+				t.Fatal("compiled; want an error")
+			}
+			if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q, want %v containing %q", err, c.kind, c.want)
+			}
+		})
+	}
+}
+
+func TestParseSchema(t *testing.T) {
+	s, err := ParseSchema("a:VARCHAR, b:decimal(10,2),c:INTEGER,d:date")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.String(); got != "a:VARCHAR,b:DECIMAL(10,2),c:BIGINT,d:DATE" {
+		t.Fatalf("got %s", got)
+	}
+	j, err := ParseSchema(`{"a": "DOUBLE", "b": "DECIMAL(5,1)"}`)
+	if err != nil || j.String() != "a:DOUBLE,b:DECIMAL(5,1)" {
+		t.Fatalf("json: %v %v", j, err)
+	}
+	for _, bad := range []string{"a", "a:", "a:BLOB", "a:INT,a:INT", "a:DECIMAL(3,4)", `{"a": 1}`} {
+		if _, err := ParseSchema(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// FuzzParse: the parser never panics, and what it accepts prints as a
+// query it parses to the same text.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"SELECT a, b AS c FROM 'f.csv' WHERE a > 1 AND b LIKE 'x%' OR NOT c IS NULL",
+		"SELECT count(*), sum(x), count(DISTINCT y) FROM 's3://b/k' GROUP BY z HAVING count(*) > 1 ORDER BY 1 DESC LIMIT 5",
+		"SELECT CAST(a AS DECIMAL(10,2)), substr(b, 1, 3), -c, d::DATE FROM 'x' t WHERE t.a IN (1, 'a', DATE '2020-01-01')",
+		"SELECT * FROM 'x' WHERE a BETWEEN 1 AND 2 -- c\n",
+		"SELECT \"q\"\"x\" FROM 'it''s' /* c */ ORDER BY a NULLS FIRST",
+		"SELECT 1e5, .5, 5., 1_000 FROM 'x'",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := Parse(s)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not an *Error", err)
+			}
+			_ = e.Error()
+			return
+		}
+		norm := q.String()
+		q2, err := Parse(norm)
+		if err != nil {
+			t.Fatalf("%q parsed, its normal form %q does not: %v", s, norm, err)
+		}
+		if q2.String() != norm {
+			t.Fatalf("normal form changes: %q then %q", norm, q2.String())
+		}
+		// Analysis and evaluation never panic either.
+		p, err := Analyze(q, Schema{"a": TBigint, "b": TVarchar}, []string{"a", "b"})
+		if err != nil {
+			return
+		}
+		g := p.NewProgram()
+		for _, vals := range [][]string{{"1", "x"}, {"", "-2.5e3"}, {"9223372036854775807", ""}, {"abc", "2020-01-01"}} {
+			for i := range g.Row.Text {
+				v := vals[i%len(vals)]
+				g.Row.Text[i], g.Row.Null[i] = []byte(v), v == ""
+			}
+			g.Reset()
+			g.Match()
+			g.AppendRow(nil)
+			if p.Kind == Aggregate {
+				key := g.AppendGroupKey(nil)
+				st := g.NewStates()
+				vs := make([]Value, g.NumAggs())
+				g.ArgValues(vs)
+				g.Accumulate(st, vs)
+				enc := g.AppendStates(nil, st)
+				if err := g.DecodeStates(enc, st); err != nil {
+					t.Fatalf("states do not decode: %v", err)
+				}
+				if err := g.LoadGroup(key, st); err != nil {
+					t.Fatalf("group key does not decode: %v", err)
+				}
+				g.Having()
+				g.AppendRow(nil)
+			}
+			g.AppendOrderKey(nil)
+		}
+	})
+}

@@ -1,0 +1,445 @@
+package sql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
+)
+
+// PlanKind is how a query runs as a scatter/gather job.
+type PlanKind uint8
+
+// The kinds of plans.
+const (
+	// Scan: each mapper filters and projects its rows; the gather
+	// concatenates them in input order (the first LIMIT rows when limited).
+	Scan PlanKind = iota + 1
+	// Sort: ORDER BY: each mapper sorts its rows by their ORDER BY key (and
+	// keeps the first LIMIT); the gather merges the sorted runs.
+	Sort
+	// Aggregate: GROUP BY, aggregates or DISTINCT: each mapper aggregates
+	// its rows in a hash table by group key and writes the groups sorted by
+	// key; the gather merges them, then applies HAVING, the select list,
+	// ORDER BY and LIMIT.
+	Aggregate
+)
+
+func (k PlanKind) String() string {
+	switch k {
+	case Scan:
+		return "scan"
+	case Sort:
+		return "sort"
+	}
+	return "aggregate"
+}
+
+// Plan is a checked query, ready to compile into Programs.
+type Plan struct {
+	Query *Query
+	Kind  PlanKind
+	// Columns are the input columns the query reads, as it spells them
+	// (names match a CSV header exactly, else case-insensitively), and
+	// ColumnTypes their types (KText for untyped).
+	Columns     []string
+	ColumnTypes []Type
+	// Star reports a SELECT *: the plan was made for one header's
+	// columns, StarHeader.
+	Star       bool
+	StarHeader []string
+	// Names and Types are the output's columns.
+	Names []string
+	Types []Type
+	// Limit is the LIMIT, -1 without one.
+	Limit int64
+
+	where  *node
+	items  []*node // Scan, Sort: record level; Aggregate: group level
+	order  []orderKey
+	groups []*node // record level
+	aggs   []*aggSpec
+	having *node
+}
+
+// orderKey is one ORDER BY key, bound.
+type orderKey struct {
+	n                *node
+	desc, nullsFirst bool
+}
+
+// HasStar reports whether the select list holds *, so that the plan
+// depends on the input's columns (give them to Compile).
+func (q *Query) HasStar() bool {
+	for _, it := range q.Items {
+		if it.Star {
+			return true
+		}
+	}
+	return false
+}
+
+// Inputs returns the location a query reads (its FROM 'PATH'), for the
+// CLI and the API to resolve as the job's inputs.
+func Inputs(query string) ([]string, error) {
+	q, err := Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	return []string{q.From}, nil
+}
+
+// Compile parses and checks a query against a schema. header lists the
+// input's columns; it is needed only when the query selects * (HasStar),
+// and nil otherwise.
+func Compile(query string, schema Schema, header []string) (*Plan, error) {
+	q, err := Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Analyze(q, schema, header)
+	if err != nil {
+		return nil, withQuery(err, query)
+	}
+	return p, nil
+}
+
+// Analyze checks a parsed query; see Compile.
+func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
+	p := &Plan{Query: q, Limit: q.Limit, Star: q.HasStar()}
+	if p.Star {
+		p.StarHeader = header
+	}
+	if p.Star && header == nil {
+		return nil, nameErr(q.Items[0].At, "SELECT * needs the input's columns")
+	}
+	b := &binder{schema: schema, fromAlias: q.FromAlias, colIdx: map[string]int{}}
+	// Expand *.
+	var items []SelectItem
+	for _, it := range q.Items {
+		if !it.Star {
+			items = append(items, it)
+			continue
+		}
+		for _, h := range header {
+			items = append(items, SelectItem{Expr: &ColumnRef{Name: h, At: it.At}, At: it.At})
+		}
+	}
+	for _, it := range items {
+		name := it.Alias
+		if name == "" {
+			name = it.Expr.String()
+		}
+		p.Names = append(p.Names, name)
+	}
+	if q.Where != nil {
+		b.where = "WHERE"
+		w, err := b.bind(q.Where)
+		if err != nil {
+			return nil, err
+		}
+		if w, err = toBool(w, "WHERE"); err != nil {
+			return nil, err
+		}
+		p.where = w
+	}
+	hasAgg := q.Having != nil || len(q.GroupBy) > 0
+	for _, it := range items {
+		if containsAggregate(it.Expr) {
+			hasAgg = true
+		}
+	}
+	for _, o := range q.OrderBy {
+		if containsAggregate(o.Expr) {
+			hasAgg = true
+		}
+	}
+	switch {
+	case q.Distinct && hasAgg:
+		return nil, unsupported(q.Items[0].At, "SELECT DISTINCT with GROUP BY or aggregates")
+	case q.Distinct:
+		p.Kind = Aggregate
+		groupExprs := make([]Expr, len(items))
+		for i, it := range items {
+			groupExprs[i] = it.Expr
+		}
+		if err := p.bindGroups(b, groupExprs); err != nil {
+			return nil, err
+		}
+	case hasAgg:
+		p.Kind = Aggregate
+		groupExprs := make([]Expr, len(q.GroupBy))
+		for i, g := range q.GroupBy {
+			e, err := resolveRef(g, items, "GROUP BY")
+			if err != nil {
+				return nil, err
+			}
+			if containsAggregate(e) {
+				return nil, &Error{Kind: ErrName, Pos: g.Pos(), Msg: "GROUP BY cannot hold an aggregate"}
+			}
+			groupExprs[i] = e
+		}
+		if err := p.bindGroups(b, groupExprs); err != nil {
+			return nil, err
+		}
+	case len(q.OrderBy) > 0:
+		p.Kind = Sort
+	default:
+		p.Kind = Scan
+	}
+	b.where = "the select list"
+	for _, it := range items {
+		n, err := b.bind(it.Expr)
+		if err != nil {
+			return nil, err
+		}
+		p.items = append(p.items, n)
+		p.Types = append(p.Types, n.typ)
+	}
+	if q.Having != nil {
+		h, err := b.bind(q.Having)
+		if err != nil {
+			return nil, err
+		}
+		if h, err = toBool(h, "HAVING"); err != nil {
+			return nil, err
+		}
+		p.having = h
+	}
+	b.where = "ORDER BY"
+	for _, o := range q.OrderBy {
+		e, err := resolveRef(o.Expr, items, "ORDER BY")
+		if err != nil {
+			return nil, err
+		}
+		n, err := b.bind(e)
+		if err != nil {
+			return nil, err
+		}
+		p.order = append(p.order, orderKey{n: n, desc: o.Desc, nullsFirst: o.NullsFirst})
+	}
+	p.aggs = b.aggs
+	p.Columns, p.ColumnTypes = b.cols, b.colType
+	return p, nil
+}
+
+// bindGroups binds the group key expressions at record level and switches
+// the binder to group level.
+func (p *Plan) bindGroups(b *binder, exprs []Expr) error {
+	b.where = "GROUP BY"
+	for _, e := range exprs {
+		n, err := b.bind(e)
+		if err != nil {
+			return err
+		}
+		p.groups = append(p.groups, n)
+		b.groupText = append(b.groupText, exprKey(e))
+		b.groupNode = append(b.groupNode, n)
+	}
+	b.grouping = true
+	return nil
+}
+
+// resolveRef resolves a GROUP BY or ORDER BY item that is a position (1 is
+// the first select item) or a select alias, as DuckDB does.
+func resolveRef(e Expr, items []SelectItem, clause string) (Expr, error) {
+	switch x := e.(type) {
+	case *Literal:
+		if x.Kind == LitNumber {
+			k, err := strconv.Atoi(x.Text)
+			if err != nil || k < 1 || k > len(items) {
+				return nil, nameErr(x.At, "%s %s: a position must be 1 to %d", clause, x.Text, len(items))
+			}
+			return items[k-1].Expr, nil
+		}
+	case *ColumnRef:
+		if x.Table != "" {
+			return e, nil
+		}
+		for _, it := range items {
+			if it.Alias != "" && strings.EqualFold(it.Alias, x.Name) {
+				if c, ok := it.Expr.(*ColumnRef); ok && strings.EqualFold(c.Name, x.Name) {
+					return e, nil
+				}
+				return it.Expr, nil
+			}
+		}
+	}
+	return e, nil
+}
+
+// containsAggregate reports whether e calls an aggregate function.
+func containsAggregate(e Expr) bool {
+	switch e := e.(type) {
+	case *Call:
+		if aggNames[e.Name] {
+			return true
+		}
+		for _, a := range e.Args {
+			if containsAggregate(a) {
+				return true
+			}
+		}
+	case *Unary:
+		return containsAggregate(e.X)
+	case *Binary:
+		return containsAggregate(e.L) || containsAggregate(e.R)
+	case *Not:
+		return containsAggregate(e.X)
+	case *IsNull:
+		return containsAggregate(e.X)
+	case *Between:
+		return containsAggregate(e.X) || containsAggregate(e.Lo) || containsAggregate(e.Hi)
+	case *In:
+		if containsAggregate(e.X) {
+			return true
+		}
+		for _, a := range e.List {
+			if containsAggregate(a) {
+				return true
+			}
+		}
+	case *Like:
+		return containsAggregate(e.X) || containsAggregate(e.Pattern)
+	case *Cast:
+		return containsAggregate(e.X)
+	}
+	return false
+}
+
+// Header is the output's header row: the names, CSV-quoted where needed.
+func (p *Plan) Header() []byte {
+	var h []byte
+	for i, n := range p.Names {
+		if i > 0 {
+			h = append(h, ',')
+		}
+		h = csvline.AppendField(h, []byte(n))
+	}
+	return append(h, '\n')
+}
+
+// Ordered reports whether the output follows an ORDER BY.
+func (p *Plan) Ordered() bool { return len(p.order) > 0 }
+
+// Description says what a plan does, for `scatter plan --sql`.
+type Description struct {
+	From    string   `json:"from"`
+	Kind    string   `json:"kind"`
+	Columns []string `json:"columns"` // name TYPE
+	Filter  string   `json:"filter,omitempty"`
+	Output  []string `json:"output"` // name TYPE
+	Stages  []string `json:"stages"`
+}
+
+// Describe returns what the plan reads, computes and how it gathers.
+func (p *Plan) Describe() Description {
+	d := Description{From: p.Query.From, Kind: p.Kind.String()}
+	for i, c := range p.Columns {
+		d.Columns = append(d.Columns, c+" "+p.ColumnTypes[i].String())
+	}
+	if p.Query.Where != nil {
+		d.Filter = p.Query.Where.String()
+	}
+	for i, n := range p.Names {
+		d.Output = append(d.Output, n+" "+p.Types[i].String())
+	}
+	lim := ""
+	if p.Limit >= 0 {
+		lim = fmt.Sprintf(", first %d", p.Limit)
+	}
+	var keys []string
+	for _, o := range p.Query.OrderBy {
+		k := o.Expr.String()
+		if o.Desc {
+			k += " DESC"
+		}
+		keys = append(keys, k)
+	}
+	read := "read " + strings.Join(p.Columns, ", ")
+	if len(p.Columns) == 0 {
+		read = "read no column"
+	}
+	if d.Filter != "" {
+		read += "; filter " + d.Filter
+	}
+	switch p.Kind {
+	case Scan:
+		d.Stages = []string{
+			"map: " + read + "; project the select list; keep input order" + lim,
+			"gather: concatenate the chunks' rows in input order" + lim,
+		}
+	case Sort:
+		top := "sort the chunk's rows by " + strings.Join(keys, ", ")
+		if p.Limit >= 0 {
+			top = fmt.Sprintf("keep the chunk's top %d rows by %s", p.Limit, strings.Join(keys, ", "))
+		}
+		d.Stages = []string{
+			"map: " + read + "; project the select list; " + top,
+			"gather: merge the sorted runs" + lim,
+		}
+	case Aggregate:
+		var gk []string
+		for _, g := range p.Query.GroupBy {
+			gk = append(gk, g.String())
+		}
+		if p.Query.Distinct {
+			gk = append(gk, "the select list (DISTINCT)")
+		}
+		by := "one group"
+		if len(gk) > 0 {
+			by = "group by " + strings.Join(gk, ", ")
+		}
+		var aggs []string
+		for _, a := range p.aggText() {
+			aggs = append(aggs, a)
+		}
+		agg := ""
+		if len(aggs) > 0 {
+			agg = "; aggregate " + strings.Join(aggs, ", ")
+		}
+		gather := "gather: merge the groups by key"
+		if p.Query.Having != nil {
+			gather += "; HAVING " + p.Query.Having.String()
+		}
+		gather += "; project the select list"
+		if len(keys) > 0 {
+			gather += "; sort by " + strings.Join(keys, ", ")
+		} else {
+			gather += "; in group key order"
+		}
+		d.Stages = []string{
+			"map: " + read + "; hash " + by + agg + " (spilling sorted runs past the memory budget)",
+			gather + lim,
+		}
+	}
+	return d
+}
+
+// aggText names the plan's aggregates.
+func (p *Plan) aggText() []string {
+	names := map[aggFunc]string{aggCountStar: "count", aggCount: "count", aggCountDistinct: "count", aggSum: "sum", aggMin: "min", aggMax: "max", aggAvg: "avg"}
+	var out []string
+	for _, a := range p.aggs {
+		switch a.fn {
+		case aggCountStar:
+			out = append(out, "count(*)")
+		case aggCountDistinct:
+			out = append(out, "count(DISTINCT "+describeNode(a.arg)+")")
+		default:
+			out = append(out, names[a.fn]+"("+describeNode(a.arg)+")")
+		}
+	}
+	return out
+}
+
+func describeNode(n *node) string {
+	for n.op == opConvert && len(n.args) == 1 {
+		n = n.args[0]
+	}
+	if n.op == opCol {
+		return n.name
+	}
+	return "an expression"
+}

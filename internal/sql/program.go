@@ -1,0 +1,215 @@
+package sql
+
+import (
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+)
+
+// Program is a Plan compiled for one goroutine: its expressions are
+// closures with their own scratch space. The caller fills Row.Text and
+// Row.Null for each record (indexed as Plan.Columns), calls Reset, then
+// the methods its plan kind uses; after each, Row.Err set means the record
+// has a value error and must be skipped (or fail the job under strict).
+type Program struct {
+	Plan *Plan
+	Row  Row
+
+	where   evalFn
+	items   []evalFn
+	order   []evalFn
+	groups  []evalFn
+	aggArgs []evalFn
+	having  evalFn
+	scratch []byte
+	keyBuf  []byte
+}
+
+// NewProgram compiles the plan for one goroutine.
+func (p *Plan) NewProgram() *Program {
+	g := &Program{Plan: p}
+	comp := &compiler{}
+	n := len(p.Columns)
+	g.Row.Text = make([][]byte, n)
+	g.Row.Null = make([]bool, n)
+	g.Row.numSeq = make([]uint64, n)
+	g.Row.num = make([]decimal.Dec, n)
+	g.Row.numOK = make([]bool, n)
+	g.Row.seq = 1 // per-record caches start out stale
+	g.Row.Slots = make([]Value, len(p.groups)+len(p.aggs))
+	if p.where != nil {
+		g.where = compile(p.where, comp)
+	}
+	for _, it := range p.items {
+		g.items = append(g.items, compile(it, comp))
+	}
+	for _, o := range p.order {
+		g.order = append(g.order, compile(o.n, comp))
+	}
+	for _, gr := range p.groups {
+		g.groups = append(g.groups, compile(gr, comp))
+	}
+	for _, a := range p.aggs {
+		var f evalFn
+		if a.arg != nil {
+			f = compile(a.arg, comp)
+		}
+		g.aggArgs = append(g.aggArgs, f)
+	}
+	if p.having != nil {
+		g.having = compile(p.having, comp)
+	}
+	return g
+}
+
+// Reset starts a record (or a group): it clears the row's error.
+func (g *Program) Reset() {
+	g.Row.Err = nil
+	g.Row.seq++
+}
+
+// Match evaluates WHERE on the record: true when there is none.
+func (g *Program) Match() bool {
+	if g.where == nil {
+		return true
+	}
+	v := g.where(&g.Row)
+	return v.K == KBool && v.I == 1
+}
+
+// AppendRow appends the select list's values as one CSV row, "\n" ended:
+// on the record (Scan, Sort) or on the loaded group (Aggregate).
+func (g *Program) AppendRow(dst []byte) []byte {
+	for i, f := range g.items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendField(dst, f(&g.Row), g.Plan.Types[i])
+	}
+	return append(dst, '\n')
+}
+
+// appendField writes a value as a CSV field: NULL as an empty field, an
+// empty string as "", text quoted when it needs to be, anything else as
+// DuckDB casts it to VARCHAR.
+func appendField(dst []byte, v Value, t Type) []byte {
+	switch v.K {
+	case KNull:
+		return dst
+	case KVarchar, KText:
+		if len(v.S) == 0 {
+			return append(dst, '"', '"')
+		}
+		return csvline.AppendField(dst, v.S)
+	}
+	return appendText(dst, v, t)
+}
+
+// AppendOrderKey appends the ORDER BY key: of the record (Sort) or of the
+// loaded group (Aggregate). Keys compare as bytes in the ORDER BY order.
+func (g *Program) AppendOrderKey(dst []byte) []byte {
+	for i, f := range g.order {
+		o := g.Plan.order[i]
+		dst = appendKey(dst, o.n.typ, f(&g.Row), o.desc, o.nullsFirst)
+	}
+	return dst
+}
+
+// AppendGroupKey appends the record's group key (Aggregate).
+func (g *Program) AppendGroupKey(dst []byte) []byte {
+	for i, f := range g.groups {
+		dst = appendKey(dst, g.Plan.groups[i].typ, f(&g.Row), false, false)
+	}
+	return dst
+}
+
+// NewStates returns the zero states of a new group.
+func (g *Program) NewStates() []AggState { return make([]AggState, len(g.Plan.aggs)) }
+
+// NumAggs is the number of aggregate states per group.
+func (g *Program) NumAggs() int { return len(g.Plan.aggs) }
+
+// ArgValues evaluates the aggregates' arguments on the record into
+// vals (len NumAggs), so that a value error is known before any state changes.
+func (g *Program) ArgValues(vals []Value) {
+	for i, f := range g.aggArgs {
+		if f != nil {
+			vals[i] = f(&g.Row)
+		}
+	}
+}
+
+// Accumulate folds the values ArgValues gave into a group's states and
+// returns how many bytes the states grew by beyond their structs.
+func (g *Program) Accumulate(st []AggState, vals []Value) int64 {
+	var grew int64
+	for i, a := range g.Plan.aggs {
+		grew += a.accumulate(&g.Row, &st[i], vals[i], &g.scratch)
+	}
+	return grew
+}
+
+// Merge folds the states o of a group into st.
+func (g *Program) Merge(st, o []AggState) {
+	for i, a := range g.Plan.aggs {
+		a.merge(&st[i], &o[i])
+	}
+}
+
+// AppendStates encodes a group's states.
+func (g *Program) AppendStates(dst []byte, st []AggState) []byte {
+	for i, a := range g.Plan.aggs {
+		dst = a.appendState(dst, &st[i])
+	}
+	return dst
+}
+
+// DecodeStates decodes AppendStates' form into st.
+func (g *Program) DecodeStates(src []byte, st []AggState) error {
+	var err error
+	for i, a := range g.Plan.aggs {
+		if src, err = a.decodeState(src, &st[i]); err != nil {
+			return err
+		}
+	}
+	if len(src) != 0 {
+		return errState
+	}
+	return nil
+}
+
+// LoadGroup sets the row's slots to a group's key values and aggregate
+// results, for Having, AppendRow and AppendOrderKey.
+func (g *Program) LoadGroup(key []byte, st []AggState) error {
+	var err error
+	rest := key
+	for i, gr := range g.Plan.groups {
+		if rest, g.keyBuf, err = decodeKey(rest, gr.typ, false, &g.Row.Slots[i], nil); err != nil {
+			return err
+		}
+	}
+	if len(rest) != 0 {
+		return errKey
+	}
+	k := len(g.Plan.groups)
+	for i, a := range g.Plan.aggs {
+		if g.Row.Slots[k+i], _, err = a.result(&st[i], nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Having evaluates HAVING on the loaded group: true when there is none.
+func (g *Program) Having() bool {
+	if g.having == nil {
+		return true
+	}
+	v := g.having(&g.Row)
+	return v.K == KBool && v.I == 1
+}
+
+// Global reports an aggregate without GROUP BY, which outputs one row even
+// when no record matched.
+func (g *Program) Global() bool {
+	return g.Plan.Kind == Aggregate && len(g.Plan.groups) == 0
+}

@@ -1,0 +1,222 @@
+package sql
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Kind is a value's type.
+type Kind uint8
+
+// The types. Text is the type of a column the schema does not type: its
+// values are text that compares as a number against a number, as a date
+// against a date, and as text otherwise.
+const (
+	KNull Kind = iota
+	KBool
+	KBigint
+	KDecimal
+	KDouble
+	KVarchar
+	KDate
+	KText
+)
+
+// Type is a column's or an expression's type. Width and Scale are a
+// DECIMAL's; Scale is -1 for a decimal whose scale is that of its value
+// (a number read from an untyped column, or a sum of them).
+type Type struct {
+	Kind         Kind
+	Width, Scale int
+}
+
+// Common types.
+var (
+	TNull    = Type{Kind: KNull}
+	TBool    = Type{Kind: KBool}
+	TBigint  = Type{Kind: KBigint}
+	TDouble  = Type{Kind: KDouble}
+	TVarchar = Type{Kind: KVarchar}
+	TDate    = Type{Kind: KDate}
+	TText    = Type{Kind: KText}
+	// TNumber is the decimal an untyped value becomes in arithmetic: exact,
+	// with the scale its text has.
+	TNumber = Type{Kind: KDecimal, Width: 38, Scale: -1}
+)
+
+// Decimal returns DECIMAL(width, scale).
+func Decimal(width, scale int) Type { return Type{Kind: KDecimal, Width: width, Scale: scale} }
+
+func (t Type) String() string {
+	switch t.Kind {
+	case KNull:
+		return "NULL"
+	case KBool:
+		return "BOOLEAN"
+	case KBigint:
+		return "BIGINT"
+	case KDecimal:
+		if t.Scale < 0 {
+			return "DECIMAL"
+		}
+		return fmt.Sprintf("DECIMAL(%d,%d)", t.Width, t.Scale)
+	case KDouble:
+		return "DOUBLE"
+	case KVarchar:
+		return "VARCHAR"
+	case KDate:
+		return "DATE"
+	}
+	return "untyped"
+}
+
+// numeric reports BIGINT, DECIMAL and DOUBLE.
+func (t Type) numeric() bool { return t.Kind == KBigint || t.Kind == KDecimal || t.Kind == KDouble }
+
+// typeNames maps DuckDB's type names and aliases to our types; DECIMAL and
+// NUMERIC take an optional (width[, scale]).
+var typeNames = map[string]Type{
+	"VARCHAR": TVarchar, "TEXT": TVarchar, "STRING": TVarchar, "CHAR": TVarchar, "BPCHAR": TVarchar,
+	"BIGINT": TBigint, "INT8": TBigint, "LONG": TBigint, "INTEGER": TBigint, "INT": TBigint,
+	"INT4": TBigint, "SIGNED": TBigint, "SMALLINT": TBigint, "INT2": TBigint, "SHORT": TBigint,
+	"TINYINT": TBigint, "INT1": TBigint,
+	"DOUBLE": TDouble, "FLOAT8": TDouble, "FLOAT": TDouble, "FLOAT4": TDouble, "REAL": TDouble,
+	"DATE":    TDate,
+	"BOOLEAN": TBool, "BOOL": TBool, "LOGICAL": TBool,
+	"DECIMAL": Decimal(18, 3), "NUMERIC": Decimal(18, 3),
+}
+
+// unsupportedTypes are DuckDB types this subset does not have.
+var unsupportedTypes = []string{"TIMESTAMP", "TIME", "TIMESTAMPTZ", "DATETIME", "INTERVAL", "BLOB", "UUID",
+	"HUGEINT", "UHUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "JSON", "BIT", "LIST", "STRUCT", "MAP", "UNION", "ENUM"}
+
+// lookupType returns the type of a type name (any case) with optional
+// DECIMAL parameters, or an error naming what is wrong.
+func lookupType(name string, params []int, pos int) (Type, error) {
+	up := strings.ToUpper(name)
+	t, ok := typeNames[up]
+	if !ok {
+		if slices.Contains(unsupportedTypes, up) {
+			return Type{}, unsupported(pos, "type %s (supported: VARCHAR, BIGINT, DOUBLE, DECIMAL, DATE, BOOLEAN)", up)
+		}
+		return Type{}, syntaxErr(pos, "unknown type %q", name)
+	}
+	if len(params) > 0 && t.Kind != KDecimal {
+		return Type{}, syntaxErr(pos, "type %s takes no parameters", up)
+	}
+	if t.Kind == KDecimal && len(params) > 0 {
+		t.Width, t.Scale = params[0], 0
+		if len(params) > 1 {
+			t.Scale = params[1]
+		}
+		if len(params) > 2 || t.Width < 1 || t.Width > 38 || t.Scale < 0 || t.Scale > t.Width {
+			return Type{}, typeErr(pos, "DECIMAL(%s): width must be 1 to 38 and scale 0 to width", joinInts(params))
+		}
+	}
+	return t, nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+// Schema gives some columns a type; the others are untyped.
+type Schema map[string]Type
+
+// ParseSchema reads a schema: either "name:TYPE,name:TYPE,..." (the --schema
+// flag) or a JSON object {"name": "TYPE", ...} (a schema.json file), TYPE
+// being one of DuckDB's type names this subset has (VARCHAR, BIGINT,
+// INTEGER, DOUBLE, DECIMAL(w,s), DATE, BOOLEAN, ...). An empty text is an
+// empty schema.
+func ParseSchema(text string) (Schema, error) {
+	s := Schema{}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return s, nil
+	}
+	if strings.HasPrefix(text, "{") {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(text), &m); err != nil {
+			return nil, fmt.Errorf("schema: want a JSON object of column names to type names: %w", err)
+		}
+		for name, typ := range m {
+			t, err := parseTypeText(typ)
+			if err != nil {
+				return nil, fmt.Errorf("schema: column %q: %w", name, err)
+			}
+			s[name] = t
+		}
+		return s, nil
+	}
+	// name:TYPE pairs; a DECIMAL(w,s) holds a comma, so split on commas
+	// outside parentheses.
+	depth, start := 0, 0
+	var parts []string
+	for i, c := range text {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, text[start:i])
+				start = i + 1
+			}
+		}
+	}
+	parts = append(parts, text[start:])
+	for _, p := range parts {
+		name, typ, ok := strings.Cut(p, ":")
+		name, typ = strings.TrimSpace(name), strings.TrimSpace(typ)
+		if !ok || name == "" || typ == "" {
+			return nil, fmt.Errorf("schema %q: want name:TYPE[,name:TYPE...], got %q", text, p)
+		}
+		if _, dup := s[name]; dup {
+			return nil, fmt.Errorf("schema %q: column %q is typed twice", text, name)
+		}
+		t, err := parseTypeText(typ)
+		if err != nil {
+			return nil, fmt.Errorf("schema: column %q: %w", name, err)
+		}
+		s[name] = t
+	}
+	return s, nil
+}
+
+// parseTypeText parses a type name with optional parameters, e.g. DECIMAL(10,2).
+func parseTypeText(s string) (Type, error) {
+	p := &parser{lex: lexer{src: s}}
+	if err := p.advance(); err != nil {
+		return Type{}, err
+	}
+	t, err := p.typeName()
+	if err != nil {
+		return Type{}, withQuery(err, s)
+	}
+	if p.tok.kind != tEOF {
+		return Type{}, withQuery(syntaxErr(p.tok.pos, "unexpected %s after the type", p.describe()), s)
+	}
+	return t, nil
+}
+
+// String writes the schema as name:TYPE pairs sorted by name, its canonical form.
+func (s Schema) String() string {
+	names := make([]string, 0, len(s))
+	for n := range s {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + ":" + s[n].String()
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,320 @@
+package sql
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+)
+
+// Value is one value during evaluation. Which fields hold it depends on K:
+// I for BIGINT, DATE (days since 1970-01-01) and BOOLEAN (0 or 1), D for
+// DECIMAL, F for DOUBLE, S for VARCHAR and untyped text. S is a view that is
+// valid only until the next record. K is KNull for NULL.
+type Value struct {
+	K Kind
+	I int64
+	F float64
+	D decimal.Dec
+	S []byte
+}
+
+// Null is the NULL value.
+var Null = Value{}
+
+// IsNull reports whether v is NULL.
+func (v Value) IsNull() bool { return v.K == KNull }
+
+func boolValue(b bool) Value {
+	if b {
+		return Value{K: KBool, I: 1}
+	}
+	return Value{K: KBool}
+}
+
+// parseNumberLiteral parses a number literal's text: an integer that fits
+// an int64 is a BIGINT (DuckDB's INTEGER and BIGINT), a number with a point
+// and no exponent a DECIMAL of its scale, one with an exponent a DOUBLE.
+func parseNumberLiteral(s string) (Value, bool) {
+	hasExp, hasPoint := false, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 'e', 'E':
+			hasExp = true
+		case '.':
+			hasPoint = true
+		}
+	}
+	if hasExp {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil && !isRangeErr(err) {
+			return Value{}, false
+		}
+		return Value{K: KDouble, F: f}, true
+	}
+	if !hasPoint {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return Value{K: KBigint, I: n}, true
+		}
+	}
+	t := s
+	if len(t) > 0 && t[len(t)-1] == '.' { // "5." is 5 in SQL
+		t = t[:len(t)-1]
+	}
+	d, ok := decimal.Parse([]byte(t))
+	if !ok {
+		return Value{}, false
+	}
+	return Value{K: KDecimal, D: d}, true
+}
+
+func isRangeErr(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+// trimSpace removes ASCII spaces around b, as DuckDB does before casting
+// text to a number, date or boolean.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// parseNumber reads text as an exact number ("5." and ".5" included), for
+// untyped values in numeric contexts and for DECIMAL columns.
+func parseNumber(b []byte) (decimal.Dec, bool) {
+	b = trimSpace(b)
+	if d, ok := decimal.Parse(b); ok {
+		return d, true
+	}
+	if n := len(b); n > 1 && b[n-1] == '.' && isDigit(b[n-2]) {
+		return decimal.Parse(b[:n-1])
+	}
+	return decimal.Dec{}, false
+}
+
+// parseBigint reads text as a BIGINT: an integer, or a decimal rounded half
+// away from zero as DuckDB casts '2.5' to 3.
+func parseBigint(b []byte) (int64, bool) {
+	b = trimSpace(b)
+	var n int64
+	neg := false
+	i := 0
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	if i == len(b) {
+		return 0, false
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		if !isDigit(c) {
+			d, ok := parseNumber(b)
+			if !ok {
+				return 0, false
+			}
+			return decimal.Int64(d)
+		}
+		if n > (math.MaxInt64-int64(c-'0'))/10 {
+			if neg && n == math.MaxInt64/10 && c == '8' && i == len(b)-1 {
+				return math.MinInt64, true
+			}
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// parseDouble reads text as a DOUBLE: a number, or inf, -inf, infinity, nan
+// in any case.
+func parseDouble(b []byte) (float64, bool) {
+	b = trimSpace(b)
+	if d, ok := parseNumber(b); ok {
+		return decimal.Float64(d), true
+	}
+	if len(b) >= 3 && len(b) <= 9 {
+		f, err := strconv.ParseFloat(string(b), 64)
+		return f, err == nil && (math.IsInf(f, 0) || math.IsNaN(f))
+	}
+	return 0, false
+}
+
+// parseBool reads true/false, t/f, yes/no, y/n, 1/0 in any case, as DuckDB casts text.
+func parseBool(b []byte) (bool, bool) {
+	b = trimSpace(b)
+	if len(b) > 5 {
+		return false, false
+	}
+	var low [5]byte
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	switch string(low[:len(b)]) {
+	case "true", "t", "yes", "y", "1":
+		return true, true
+	case "false", "f", "no", "n", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// parseDate reads YYYY-MM-DD (the year may have more digits, month and day
+// one or two) and returns days since 1970-01-01.
+func parseDate(b []byte) (int64, bool) {
+	b = trimSpace(b)
+	i := 0
+	num := func(maxDigits int) (int, bool) {
+		start, n := i, 0
+		for i < len(b) && isDigit(b[i]) && i-start < maxDigits {
+			n = n*10 + int(b[i]-'0')
+			i++
+		}
+		return n, i > start
+	}
+	y, ok := num(7)
+	if !ok || i < 4 || i >= len(b) || b[i] != '-' {
+		return 0, false
+	}
+	i++
+	m, ok := num(2)
+	if !ok || i >= len(b) || b[i] != '-' {
+		return 0, false
+	}
+	i++
+	d, ok := num(2)
+	if !ok || i != len(b) || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return 0, false
+	}
+	return daysFromCivil(y, m, d), true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil is days since 1970-01-01 of a proleptic Gregorian date
+// (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// civilFromDays is daysFromCivil's inverse.
+func civilFromDays(z int64) (y, m, d int) {
+	z += 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	yy := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = int(doy - (153*mp+2)/5 + 1)
+	m = int(mp + 3)
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		yy++
+	}
+	return int(yy), m, d
+}
+
+// appendDate writes days since 1970-01-01 as YYYY-MM-DD.
+func appendDate(dst []byte, days int64) []byte {
+	y, m, d := civilFromDays(days)
+	if y < 0 {
+		dst = append(dst, '-')
+		y = -y
+	}
+	for p := 1000; p > 1 && y < p; p /= 10 {
+		dst = append(dst, '0')
+	}
+	dst = strconv.AppendInt(dst, int64(y), 10)
+	dst = append(dst, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+	return dst
+}
+
+// appendDouble writes f as DuckDB casts a DOUBLE to VARCHAR: the shortest
+// text that reads back as f, in plain notation with at least one
+// fractional digit when its decimal exponent is in [-4, 16), else as
+// d.ddde±XX; inf, -inf and nan.
+func appendDouble(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "nan"...)
+	case math.IsInf(f, 1):
+		return append(dst, "inf"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-inf"...)
+	}
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64) // [-]d[.ddd]e±XX
+	mant, exp := e, 0
+	for i := len(e) - 1; i >= 0; i-- {
+		if e[i] == 'e' {
+			mant = e[:i]
+			exp, _ = strconv.Atoi(string(e[i+1:]))
+			break
+		}
+	}
+	if exp < -4 || exp >= 16 {
+		dst = append(dst, mant...)
+		dst = append(dst, 'e')
+		if exp < 0 {
+			dst = append(dst, '-')
+			exp = -exp
+		} else {
+			dst = append(dst, '+')
+		}
+		if exp < 10 {
+			dst = append(dst, '0')
+		}
+		return strconv.AppendInt(dst, int64(exp), 10)
+	}
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+	if bytes.IndexByte(dst[start:], '.') < 0 {
+		dst = append(dst, '.', '0')
+	}
+	return dst
+}

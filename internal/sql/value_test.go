@@ -1,0 +1,283 @@
+package sql
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+)
+
+func TestAppendDouble(t *testing.T) {
+	// DuckDB's CAST(x AS VARCHAR) of these doubles.
+	cases := []struct {
+		f    float64
+		want string
+	}{
+		{100, "100.0"}, {0.1, "0.1"}, {1e20, "1e+20"}, {1.0 / 3, "0.3333333333333333"},
+		{123456789012345678, "1.2345678901234568e+17"}, {1e-7, "1e-07"}, {math.Copysign(0, -1), "-0.0"},
+		{1e15, "1000000000000000.0"}, {1e16, "1e+16"}, {12345678.9, "12345678.9"}, {0.0001, "0.0001"},
+		{0.00001, "1e-05"}, {-2.5, "-2.5"}, {1e301, "1e+301"}, {math.NaN(), "nan"}, {math.Inf(-1), "-inf"},
+	}
+	for _, c := range cases {
+		if got := string(appendDouble(nil, c.f)); got != c.want {
+			t.Errorf("%v: got %q, want %q", c.f, got, c.want)
+		}
+	}
+}
+
+func TestDates(t *testing.T) {
+	for _, s := range []string{"1970-01-01", "2000-02-29", "1969-12-31", "0001-01-01", "9999-12-31", "1600-03-01"} {
+		d, ok := parseDate([]byte(s))
+		if !ok || string(appendDate(nil, d)) != s {
+			t.Errorf("%s: %d %v -> %s", s, d, ok, appendDate(nil, d))
+		}
+	}
+	if d, _ := parseDate([]byte("2020-01-02")); d != 18263 {
+		t.Errorf("2020-01-02 is day %d, want 18263", d)
+	}
+	for _, bad := range []string{"2021-02-29", "2020-13-01", "2020-00-10", "20-01-01", "2020-01-01x", "", "2020/01/01"} {
+		if _, ok := parseDate([]byte(bad)); ok {
+			t.Errorf("%q parsed as a date", bad)
+		}
+	}
+	// Every day of 800 years round-trips, in order.
+	prev := int64(math.MinInt64)
+	for y := 1800; y < 2600; y++ {
+		for m := 1; m <= 12; m++ {
+			for d := 1; d <= daysIn(y, m); d++ {
+				n := daysFromCivil(y, m, d)
+				if n != prev+1 && prev != math.MinInt64 {
+					t.Fatalf("%d-%d-%d is day %d after %d", y, m, d, n, prev)
+				}
+				if yy, mm, dd := civilFromDays(n); yy != y || mm != m || dd != d {
+					t.Fatalf("day %d is %d-%d-%d, want %d-%d-%d", n, yy, mm, dd, y, m, d)
+				}
+				prev = n
+			}
+		}
+	}
+}
+
+func TestLike(t *testing.T) {
+	cases := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"abc", "abc", true}, {"abc", "abcd", false}, {"a%", "abc", true}, {"a%", "ba", false},
+		{"%c", "abc", true}, {"%b%", "abc", true}, {"%x%", "abc", false}, {"_", "é", true},
+		{"_", "ab", false}, {"a_c", "abc", true}, {"a_c", "ac", false}, {"%a_%a", "banana", true},
+		{"%a_%a", "bana", true}, {"%a_%a", "baa", false}, {"%", "", true}, {"", "", true},
+		{"_%_", "a", false}, {"_%_", "ab", true}, {"%日_", "x日本", true}, {"a%b%c", "aXbYc", true},
+		{"a%b%c", "acb", false}, {"%%", "x", true}, {"\\%", "\\x", true},
+	}
+	for _, c := range cases {
+		if got := compileLike([]byte(c.pattern)).match([]byte(c.s)); got != c.want {
+			t.Errorf("%q LIKE %q = %v, want %v", c.s, c.pattern, got, c.want)
+		}
+	}
+}
+
+func TestSubstr(t *testing.T) {
+	// DuckDB's answers.
+	cases := []struct {
+		s        string
+		start, n int64
+		want     string
+	}{
+		{"hello", 0, 2, "h"}, {"hello", -2, math.MaxInt64, "lo"}, {"hello", 2, -1, "h"}, {"hello", -2, 1, "l"},
+		{"héllo", 2, 3, "éll"}, {"héllo", 2, math.MaxInt64, "éllo"}, {"日本語", 2, 1, "本"}, {"abc", 5, 1, ""},
+		{"abc", 1, 0, ""}, {"abc", -10, 12, "abc"}, {"abc", -10, 8, "a"}, {"abc", 0, math.MaxInt64, "abc"},
+		{"abc", -1, -1, "b"}, {"abc", 2, -5, "a"}, {"abc", math.MinInt64, math.MaxInt64, "abc"},
+	}
+	for _, c := range cases {
+		if got := string(substr([]byte(c.s), c.start, c.n)); got != c.want {
+			t.Errorf("substr(%q, %d, %d) = %q, want %q", c.s, c.start, c.n, got, c.want)
+		}
+	}
+}
+
+// randValue returns a random value of type t.
+func randValue(r *rand.Rand, t Type) Value {
+	if r.IntN(10) == 0 {
+		return Null
+	}
+	switch t.Kind {
+	case KBool:
+		return boolValue(r.IntN(2) == 0)
+	case KBigint, KDate:
+		return Value{K: t.Kind, I: r.Int64N(1<<40) - 1<<39}
+	case KDouble:
+		return Value{K: KDouble, F: []float64{0, -0.5, 1e300, -1e-300, math.Inf(1), math.Inf(-1), r.NormFloat64() * 1e6}[r.IntN(7)]}
+	case KDecimal:
+		d, _ := decimal.Parse([]byte(strconv.FormatInt(r.Int64N(2_000_000)-1_000_000, 10) + "e-" + strconv.Itoa(r.IntN(5))))
+		if r.IntN(5) == 0 {
+			d, _ = decimal.Parse([]byte("-123456789012345678901234567890.5"))
+		}
+		return Value{K: KDecimal, D: d}
+	}
+	b := make([]byte, r.IntN(6))
+	for i := range b {
+		b[i] = "a\x00\x01\xffbZ9.-"[r.IntN(9)]
+	}
+	if t.Kind == KText && r.IntN(2) == 0 {
+		b = []byte(strconv.Itoa(r.IntN(2000) - 1000))
+	}
+	return Value{K: t.Kind, S: b}
+}
+
+// compareForKey is the order keys must keep: NULLs last, untyped numbers
+// as numbers before other text, then by text.
+func compareForKey(x, y Value, t Type) int {
+	switch {
+	case x.K == KNull && y.K == KNull:
+		return 0
+	case x.K == KNull:
+		return 1
+	case y.K == KNull:
+		return -1
+	}
+	if t.Kind == KText {
+		dx, okx := parseNumber(x.S)
+		dy, oky := parseNumber(y.S)
+		switch {
+		case okx && oky:
+			if c := decimal.Cmp(dx, dy); c != 0 {
+				return c
+			}
+		case okx:
+			return -1
+		case oky:
+			return 1
+		}
+		return bytes.Compare(x.S, y.S)
+	}
+	if t.Kind == KDouble && x.F == 0 && y.F == 0 {
+		return 0
+	}
+	return compareValues(x, y)
+}
+
+// TestKeysKeepOrder: for every type, keys compare as their values do
+// (descending keys the other way round, NULLs last in both), and decode
+// back to their values.
+func TestKeysKeepOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, typ := range []Type{TBool, TBigint, TDate, TDouble, TNumber, TVarchar, TText} {
+		t.Run(typ.String(), func(t *testing.T) {
+			vals := make([]Value, 300)
+			for i := range vals {
+				vals[i] = randValue(r, typ)
+			}
+			for _, desc := range []bool{false, true} {
+				for i := 0; i < 2000; i++ {
+					x, y := vals[r.IntN(len(vals))], vals[r.IntN(len(vals))]
+					kx, ky := appendKey(nil, typ, x, desc, false), appendKey(nil, typ, y, desc, false)
+					want := compareForKey(x, y, typ)
+					if desc && x.K != KNull && y.K != KNull {
+						want = -want
+					}
+					if got := bytes.Compare(kx, ky); sign(got) != sign(want) {
+						t.Fatalf("desc %v: %v vs %v: keys compare %d, values %d", desc, x, y, got, want)
+					}
+					// A two-part key orders by its first part first.
+					if want != 0 {
+						k2x := appendKey(slices.Clone(kx), TBigint, Value{K: KBigint, I: 9}, false, false)
+						k2y := appendKey(slices.Clone(ky), TBigint, Value{K: KBigint, I: 1}, false, false)
+						if sign(bytes.Compare(k2x, k2y)) != sign(want) {
+							t.Fatalf("%v vs %v: a second key part changed the order", x, y)
+						}
+					}
+					var v Value
+					rest, _, err := decodeKey(kx, typ, desc, &v, nil)
+					if err != nil || len(rest) != 0 {
+						t.Fatalf("decode %v: %v, %d bytes left", x, err, len(rest))
+					}
+					if compareForKey(v, x, typ) != 0 || (typ.Kind == KText || typ.Kind == KVarchar) && !bytes.Equal(v.S, x.S) {
+						t.Fatalf("decoded %v, want %v", v, x)
+					}
+				}
+			}
+		})
+	}
+}
+
+func sign(c int) int {
+	switch {
+	case c < 0:
+		return -1
+	case c > 0:
+		return 1
+	}
+	return 0
+}
+
+// TestFsumIsExact: the sum of doubles does not depend on their order.
+func TestFsumIsExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for iter := 0; iter < 200; iter++ {
+		xs := make([]float64, 1+r.IntN(50))
+		for i := range xs {
+			xs[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(30)-15))
+		}
+		var a fsum
+		for _, x := range xs {
+			a.add(x)
+		}
+		r.Shuffle(len(xs), func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
+		// Split in two, sum each, merge the partials.
+		var b, c fsum
+		cut := r.IntN(len(xs) + 1)
+		for _, x := range xs[:cut] {
+			b.add(x)
+		}
+		for _, x := range xs[cut:] {
+			c.add(x)
+		}
+		for _, p := range c.p {
+			b.add(p)
+		}
+		if a.value() != b.value() {
+			t.Fatalf("iter %d: %v in one order, %v in another", iter, a.value(), b.value())
+		}
+	}
+	var s fsum
+	for _, x := range []float64{1e100, 1, -1e100} {
+		s.add(x)
+	}
+	if s.value() != 1 {
+		t.Fatalf("1e100 + 1 - 1e100 = %v, want 1", s.value())
+	}
+}
+
+// TestSubstrProperty: substr in characters, checked against slicing runes.
+func TestSubstrProperty(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for iter := 0; iter < 5000; iter++ {
+		var b []rune
+		for n := r.IntN(8); n > 0; n-- {
+			b = append(b, []rune("aé日😀 ")[r.IntN(5)])
+		}
+		start, n := int64(r.IntN(14)-6), int64(r.IntN(14)-5)
+		chars := int64(len(b))
+		from := start - 1
+		if start < 0 {
+			from = chars + start
+		}
+		to := from + n
+		if n < 0 {
+			from, to = from+n, from
+		}
+		from, to = max(from, 0), min(to, chars)
+		want := ""
+		if from < to {
+			want = string(b[from:to])
+		}
+		if got := string(substr([]byte(string(b)), start, n)); got != want {
+			t.Fatalf("substr(%q, %d, %d) = %q, want %q", string(b), start, n, got, want)
+		}
+	}
+}

@@ -1,0 +1,337 @@
+package job
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"sync"
+
+	"github.com/scattergather/scattergather/record"
+)
+
+// Params are a job's parameters by flag name without dashes, e.g.
+// {"pattern": "err"} for grep or {"key": "sourceIP:8", "agg": "sum:adRevenue"}.
+// The boolean "strict" applies to every job: "true" turns the first
+// malformed record into a failure instead of a skipped, counted record.
+type Params map[string]string
+
+// Param describes one job parameter, for flags, docs and validation.
+type Param struct {
+	// Name is the flag name, without dashes.
+	Name string
+	// Usage is one line of help.
+	Usage string
+	// Required parameters must be given (non-empty).
+	Required bool
+	// Default is the value when the parameter is not given.
+	Default string
+}
+
+// Definition registers a job type.
+type Definition struct {
+	// Name is how users ask for the job (--job NAME): lower case letters,
+	// digits and dashes.
+	Name string
+	// Version names the job's logic. It is part of every job ID, so
+	// changing what a job computes and its Version gives new jobs instead of
+	// old commits: bump it whenever the output for the same input changes.
+	Version string
+	// Summary is one line for `scatter jobs`.
+	Summary string
+	// Params are the job's parameters; "strict" is every job's and is not
+	// listed.
+	Params []Param
+	// New validates params and returns a configured job. It is called by
+	// every function that handles the job (splitter, mappers, reducers), so
+	// it must not depend on anything but params.
+	New func(p Params) (Job, error)
+}
+
+// WithDefaults returns p with the job's default for every parameter p does
+// not set, and without "strict" unless it is "true": the canonical form the
+// job ID is derived from, so a job asked for by the CLI and by the API is one
+// job.
+func (d Definition) WithDefaults(p Params) Params {
+	out := Params{}
+	for k, v := range p {
+		if k != StrictParam || v == "true" {
+			out[k] = v
+		}
+	}
+	for _, prm := range d.Params {
+		if _, set := out[prm.Name]; !set && prm.Default != "" {
+			out[prm.Name] = prm.Default
+		}
+	}
+	return out
+}
+
+// Input says how the framework reads a job's records.
+type Input struct {
+	// Format is how records are found in the bytes of an object. Lines
+	// (the zero value) hands each line to a LineMapper; CSV and JSONLines
+	// hand a Row of Columns to a RowMapper. A Parquet object (.parquet, or
+	// the PAR1 magic) is read as Parquet whatever Format says: a RowMapper
+	// gets its rows, a LineMapper the values of Column.
+	Format record.Format
+	// Columns are the columns a RowMapper's rows carry, in this order. A
+	// CSV column is found in each object's header by name, else by name
+	// ignoring case.
+	Columns []string
+	// AllColumns asks instead for every column of each object, in its
+	// order (SELECT *): a CSV header's, a Parquet schema's, or the members
+	// of a JSON Lines object's first line. Part.Columns names them.
+	AllColumns bool
+	// Column is, for a LineMapper over a table input (Parquet), the column
+	// whose values are its records; empty refuses table inputs.
+	Column string
+}
+
+// Job is one configured job: it makes a mapper per chunk and merges partial
+// results.
+//
+// Partial results are the job's own compact, versioned encoding. Merge and
+// Output receive partials in input order (chunk order), so jobs whose output
+// keeps input order can concatenate, and jobs that aggregate by key can
+// merge sorted runs. Merge must be associative: the framework merges in
+// trees of any shape (package jobtest checks it).
+type Job interface {
+	// Input says how the framework reads the job's records.
+	Input() Input
+	// NewMapper returns a mapper for one chunk: a LineMapper for Lines
+	// input, a RowMapper for table formats.
+	NewMapper() Mapper
+	// Merge combines partials, given in input order, into one partial of the
+	// same encoding.
+	Merge(w io.Writer, partials []io.Reader) error
+	// Output merges partials, given in input order, and writes the job's
+	// final output format.
+	Output(w io.Writer, partials []io.Reader) (Stats, error)
+}
+
+// Mapper processes the records of one chunk, fed by the framework through
+// LineMapper.Record or RowMapper.Row. It is used by one goroutine, and only
+// for one attempt at one chunk.
+type Mapper interface {
+	// StartPart is called before the records of each object part of the chunk.
+	StartPart(p Part) error
+	// Finish writes the chunk's encoded partial result and returns the
+	// chunk's counts.
+	Finish(w io.Writer) (Stats, error)
+}
+
+// LineMapper is the Mapper of a job whose Input is Lines.
+type LineMapper interface {
+	Mapper
+	// Record is called for every record the chunk owns, in order. line is
+	// the record without its trailing "\n" (a "\r" before it is kept);
+	// offset is the byte offset of the line's first byte in its object.
+	// line is only valid during the call. With strict on, a malformed record
+	// returns a *RecordError (Skip makes one).
+	Record(line []byte, offset int64) error
+}
+
+// BlockMapper is a LineMapper that also takes a run of whole records at
+// once, which spares finding every record's end when the job does not need
+// it.
+type BlockMapper interface {
+	LineMapper
+	// Records is Record for each of the n records of data, in order: each
+	// ends in "\n", which data keeps; offset is data[0]'s byte offset in its
+	// object. data is only valid during the call.
+	Records(data []byte, offset int64, n int) error
+}
+
+// RowMapper is the Mapper of a job whose Input is a table format. The
+// framework reads the records, counts them in RecordsIn, and skips (or, with
+// strict, fails on) the ones it cannot read; the mapper counts what it
+// outputs and its own skips.
+type RowMapper interface {
+	Mapper
+	// Row is called for every row the chunk owns, in order. The row and its
+	// values are only valid during the call.
+	Row(r *record.Row) error
+}
+
+// Part tells a mapper which object the following records come from.
+type Part struct {
+	// Source is the object's name as the user gave it (a path, a path under
+	// a given directory, or s3://bucket/key).
+	Source string
+	// Ordinal is the object's position in input order (SRC order, then path).
+	Ordinal int
+	// Format is how the part's records are read: the job's Input.Format,
+	// resolved by the object's name for record.Auto, or Parquet for a
+	// Parquet object.
+	Format record.Format
+	// Columns name the columns of the part's rows (a RowMapper's): Input.Columns,
+	// or the object's own with Input.AllColumns.
+	Columns []string
+}
+
+// Stats are a mapper's or an output's counts.
+type Stats struct {
+	RecordsIn  int64            `json:"recordsIn"`
+	RecordsOut int64            `json:"recordsOut"`
+	Skipped    int64            `json:"skipped"`
+	SkipReason map[string]int64 `json:"skipReasons,omitempty"`
+}
+
+// Skip counts one malformed record under reason.
+func (s *Stats) Skip(reason string) {
+	s.Skipped++
+	if s.SkipReason == nil {
+		s.SkipReason = make(map[string]int64)
+	}
+	s.SkipReason[reason]++
+}
+
+// Add accumulates o into s.
+func (s *Stats) Add(o Stats) {
+	s.RecordsIn += o.RecordsIn
+	s.RecordsOut += o.RecordsOut
+	s.Skipped += o.Skipped
+	for k, v := range o.SkipReason {
+		if s.SkipReason == nil {
+			s.SkipReason = make(map[string]int64)
+		}
+		s.SkipReason[k] += v
+	}
+}
+
+// RecordError is a malformed record under strict. The framework fills in
+// Source; Offset is the record's byte offset in its object (a Parquet row's
+// index).
+type RecordError struct {
+	Source string
+	Offset int64
+	Reason string
+}
+
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("malformed record in %s at byte %d: %s", e.Source, e.Offset, e.Reason)
+}
+
+// Skip handles one malformed record at offset: with strict it returns the
+// *RecordError that fails the job; otherwise it counts the record in st
+// under reason and returns nil.
+func Skip(st *Stats, strict bool, offset int64, reason string) error {
+	if strict {
+		return &RecordError{Offset: offset, Reason: reason}
+	}
+	st.Skip(reason)
+	return nil
+}
+
+// StrictParam is the parameter every job honours.
+const StrictParam = "strict"
+
+// ParseStrict reads the "strict" parameter: "", "false" or "true".
+func ParseStrict(p Params) (bool, error) {
+	switch v := p[StrictParam]; v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, fmt.Errorf("--strict must be true or false, not %q", v)
+	}
+}
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]Definition{}
+	nameRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+)
+
+// Register adds a job definition, usually from an init function or before
+// cli.Main. It panics on a duplicate name, a malformed name, a missing
+// Version or New: these are programming errors.
+func Register(d Definition) {
+	switch {
+	case !nameRE.MatchString(d.Name):
+		panic(fmt.Sprintf("job: name %q: want lower case letters, digits and dashes, starting with a letter", d.Name))
+	case d.Version == "":
+		panic("job: " + d.Name + " declares no Version")
+	case d.New == nil:
+		panic("job: " + d.Name + " has no New")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := registry[d.Name]; dup {
+		panic("job: duplicate job " + d.Name)
+	}
+	registry[d.Name] = d
+}
+
+// Lookup returns the definition of the named job.
+func Lookup(name string) (Definition, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	d, ok := registry[name]
+	return d, ok
+}
+
+// Definitions returns every registered job, sorted by name.
+func Definitions() []Definition {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]Definition, 0, len(registry))
+	for _, d := range registry {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// New looks up the named job, checks params against its definition (unknown
+// or missing required parameters are errors) and configures it.
+func New(name string, p Params) (Job, error) {
+	d, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown job %q (known: %s)", name, knownNames())
+	}
+	known := map[string]bool{StrictParam: true}
+	for _, prm := range d.Params {
+		known[prm.Name] = true
+	}
+	for k := range p {
+		if !known[k] {
+			return nil, fmt.Errorf("job %s: unknown parameter --%s", name, k)
+		}
+	}
+	for _, prm := range d.Params {
+		if prm.Required && p[prm.Name] == "" {
+			return nil, fmt.Errorf("job %s: missing --%s (%s)", name, prm.Name, prm.Usage)
+		}
+	}
+	return d.New(p)
+}
+
+func knownNames() string {
+	var s string
+	for i, d := range Definitions() {
+		if i > 0 {
+			s += ", "
+		}
+		s += d.Name
+	}
+	return s
+}
+
+// Concatenator is a Job whose output is a fixed prefix followed by the
+// bytes of its partials' records in order (grep, select). The framework may
+// then compose a large output on S3 from ranges of the partials
+// (UploadPartCopy) instead of streaming it through one process.
+type Concatenator interface {
+	Job
+	// OutputPrefix is what the output holds before the partials' bytes.
+	OutputPrefix() []byte
+	// OutputRanges returns where partial i's output bytes lie in it, in
+	// order, and how many records they hold. size is the partial's length.
+	OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error)
+}
+
+// Range is a byte range [Off, Off+N) of a partial.
+type Range struct{ Off, N int64 }

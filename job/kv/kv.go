@@ -1,0 +1,328 @@
+package kv
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/scattergather/scattergather/internal/runs"
+	"github.com/scattergather/scattergather/job"
+	"github.com/scattergather/scattergather/record"
+)
+
+// Job is a configured typed job. Exactly one of MapLine (for Lines input) and
+// MapRow (for a table format) is set, as Input.Format says.
+type Job[K, V any] struct {
+	// Input says what the map function reads: lines, or rows of
+	// Input.Columns of CSV, JSON Lines or Parquet.
+	Input job.Input
+	// Key and Value encode keys and values. Key must preserve order: the
+	// output is sorted by the encoded keys' bytes.
+	Key   Codec[K]
+	Value Codec[V]
+	// MapLine maps one line (without its "\n"), emitting any number of
+	// pairs. line and the pairs' memory are only valid during the call
+	// unless the codecs copy them (the built-in ones do).
+	MapLine func(line []byte, emit func(K, V)) error
+	// MapRow maps one row of Input.Columns.
+	MapRow func(r *record.Row, emit func(K, V)) error
+	// Combine merges two values of one key. It must be associative and
+	// commutative: the framework combines in any grouping, in the mapper, in
+	// spills and in the gather. It may modify and return a.
+	Combine func(a, b V) V
+	// Header is the output's first line (without "\n"); empty for none.
+	Header string
+	// Format appends the output line of one key and its combined value,
+	// without "\n", to dst.
+	Format func(dst []byte, k K, v V) []byte
+}
+
+// Def defines a typed job with parameters: New builds the Job for each set of
+// parameters (called by every function that handles the job).
+type Def[K, V any] struct {
+	// Name, Version, Summary and Params are job.Definition's.
+	Name, Version, Summary string
+	Params                 []job.Param
+	New                    func(p job.Params) (Job[K, V], error)
+}
+
+// Definition is d as the framework registers it (job.Register, cli.Main,
+// the lambdafn entry points).
+func (d Def[K, V]) Definition() job.Definition {
+	return job.Definition{
+		Name: d.Name, Version: d.Version, Summary: d.Summary, Params: d.Params,
+		New: func(p job.Params) (job.Job, error) {
+			strict, err := job.ParseStrict(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", d.Name, err)
+			}
+			j, err := d.New(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", d.Name, err)
+			}
+			if err := j.check(); err != nil {
+				return nil, fmt.Errorf("%s: %w", d.Name, err)
+			}
+			return &typed[K, V]{Job: j, name: d.Name, strict: strict}, nil
+		},
+	}
+}
+
+func (j *Job[K, V]) check() error {
+	switch {
+	case j.Key == nil || j.Value == nil:
+		return errors.New("kv.Job needs Key and Value codecs")
+	case j.Combine == nil || j.Format == nil:
+		return errors.New("kv.Job needs Combine and Format")
+	case j.Input.Format.Table() && j.MapRow == nil:
+		return fmt.Errorf("kv.Job reads %s: it needs MapRow", j.Input.Format)
+	case !j.Input.Format.Table() && j.MapLine == nil:
+		return errors.New("kv.Job reads lines: it needs MapLine")
+	}
+	return nil
+}
+
+// SkipError is a record the map function cannot use: Skip makes one.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return "skip record: " + e.Reason }
+
+// Skip is what a map function returns for a malformed record: the record is
+// counted under reason in the job summary, or, with --strict, fails the job
+// naming the record's source and offset.
+func Skip(reason string) error { return &SkipError{Reason: reason} }
+
+// Budget is how many bytes of keys and values a mapper holds before it
+// spills a sorted run to a temporary file.
+var Budget int64 = 48 << 20
+
+// typed is a Job[K, V] as the framework runs it.
+type typed[K, V any] struct {
+	Job[K, V]
+	name   string
+	strict bool
+}
+
+func (t *typed[K, V]) Input() job.Input { return t.Job.Input }
+
+func (t *typed[K, V]) NewMapper() job.Mapper {
+	m := &mapper[K, V]{t: t, index: map[string]int32{}}
+	m.emitFn = m.emit
+	return m
+}
+
+// mapper combines the pairs of one chunk in memory, spilling sorted runs past
+// Budget.
+type mapper[K, V any] struct {
+	t      *typed[K, V]
+	index  map[string]int32 // encoded key -> position in keys and vals
+	keys   []string
+	vals   []V
+	memory int64
+	spills []*os.File
+	kbuf   []byte
+	vbuf   []byte
+	emitFn func(K, V)
+	st     job.Stats
+}
+
+// entryMemory is what one entry costs besides its key's bytes.
+var entryMemory = int64(unsafe.Sizeof("")*2+unsafe.Sizeof(int32(0))) + 48
+
+func (m *mapper[K, V]) emit(k K, v V) {
+	m.kbuf = m.t.Key.Append(m.kbuf[:0], k)
+	if i, ok := m.index[string(m.kbuf)]; ok {
+		m.vals[i] = m.t.Combine(m.vals[i], v)
+		return
+	}
+	key := string(m.kbuf)
+	m.index[key] = int32(len(m.keys))
+	m.keys = append(m.keys, key)
+	m.vals = append(m.vals, v)
+	m.memory += int64(len(key)) + entryMemory + int64(unsafe.Sizeof(v))
+}
+
+func (m *mapper[K, V]) StartPart(job.Part) error { return nil }
+
+// Record maps one line.
+func (m *mapper[K, V]) Record(line []byte, offset int64) error {
+	m.st.RecordsIn++
+	return m.after(m.t.MapLine(line, m.emitFn), offset)
+}
+
+// Row maps one row (the framework counts rows in).
+func (m *mapper[K, V]) Row(r *record.Row) error {
+	return m.after(m.t.MapRow(r, m.emitFn), r.Offset)
+}
+
+// after handles the map function's error and spills past the budget.
+func (m *mapper[K, V]) after(err error, offset int64) error {
+	if err != nil {
+		var skip *SkipError
+		if errors.As(err, &skip) {
+			return job.Skip(&m.st, m.t.strict, offset, skip.Reason)
+		}
+		return err
+	}
+	if m.memory > Budget {
+		return m.spill()
+	}
+	return nil
+}
+
+// writeRun writes the table's entries as one sorted run.
+func (m *mapper[K, V]) writeRun(w io.Writer) (int64, error) {
+	order := make([]int32, len(m.keys))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(m.keys[a], m.keys[b]) })
+	rw := runs.NewWriter(w)
+	for _, i := range order {
+		m.vbuf = m.t.Value.Append(m.vbuf[:0], m.vals[i])
+		if err := rw.Add(unsafe.Slice(unsafe.StringData(m.keys[i]), len(m.keys[i])), m.vbuf); err != nil {
+			return 0, err
+		}
+	}
+	return rw.Count(), rw.Close()
+}
+
+func (m *mapper[K, V]) reset() {
+	clear(m.index)
+	m.keys, m.vals, m.memory = m.keys[:0], m.vals[:0], 0
+}
+
+// spill writes the table as a sorted run to a temporary file and empties it.
+func (m *mapper[K, V]) spill() error {
+	f, err := runs.TempFile()
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	m.spills = append(m.spills, f)
+	if _, err := m.writeRun(f); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	m.reset()
+	return nil
+}
+
+// Finish writes the chunk's partial: the table as one sorted run, or the
+// merge of its spilled runs.
+func (m *mapper[K, V]) Finish(w io.Writer) (job.Stats, error) {
+	defer func() {
+		for _, f := range m.spills {
+			f.Close()
+		}
+	}()
+	if len(m.spills) == 0 {
+		n, err := m.writeRun(w)
+		m.st.RecordsOut = n
+		return m.st, err
+	}
+	if err := m.spill(); err != nil {
+		return m.st, err
+	}
+	readers := make([]io.Reader, len(m.spills))
+	for i, s := range m.spills {
+		if _, err := s.Seek(0, io.SeekStart); err != nil {
+			return m.st, fmt.Errorf("spill: %w", err)
+		}
+		readers[i] = s
+	}
+	n, err := m.t.merge(w, readers, "spill")
+	m.st.RecordsOut = n
+	return m.st, err
+}
+
+// merge merges sorted runs into one, combining the values of equal keys.
+func (t *typed[K, V]) merge(w io.Writer, partials []io.Reader, what string) (int64, error) {
+	rw := runs.NewWriter(w)
+	var vbuf []byte
+	err := t.combined(partials, what, func(key []byte, v V, raw []byte) error {
+		if raw == nil {
+			vbuf = t.Value.Append(vbuf[:0], v)
+			raw = vbuf
+		}
+		return rw.Add(key, raw)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rw.Count(), rw.Close()
+}
+
+// combined calls fn with each key of the runs and its combined value, in key
+// order. When only one run holds the key, raw is its encoded value as it
+// stood (and v is decoded only if decode is needed by fn); otherwise raw is nil.
+func (t *typed[K, V]) combined(partials []io.Reader, what string, fn func(key []byte, v V, raw []byte) error) error {
+	rs := make([]*runs.Reader, len(partials))
+	for i, p := range partials {
+		r, err := runs.NewReader(p, fmt.Sprintf("%s %s %d", t.name, what, i))
+		if err != nil {
+			return err
+		}
+		rs[i] = r
+	}
+	return runs.Merge(rs, func(key []byte, vals [][]byte) error {
+		if len(vals) == 1 {
+			var zero V
+			return fn(key, zero, vals[0])
+		}
+		acc, err := t.Value.Decode(vals[0])
+		if err != nil {
+			return fmt.Errorf("%s: key %q: %w", t.name, key, err)
+		}
+		for _, raw := range vals[1:] {
+			v, err := t.Value.Decode(raw)
+			if err != nil {
+				return fmt.Errorf("%s: key %q: %w", t.name, key, err)
+			}
+			acc = t.Combine(acc, v)
+		}
+		return fn(key, acc, nil)
+	})
+}
+
+// Merge combines partials into one sorted run.
+func (t *typed[K, V]) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := t.merge(w, partials, "partial")
+	return err
+}
+
+// Output writes the header and one line per key, in key order.
+func (t *typed[K, V]) Output(w io.Writer, partials []io.Reader) (job.Stats, error) {
+	var st job.Stats
+	bw := bufioWriter(w)
+	if t.Header != "" {
+		bw.WriteString(t.Header)
+		bw.WriteByte('\n')
+	}
+	var line []byte
+	err := t.combined(partials, "partial", func(key []byte, v V, raw []byte) error {
+		var err error
+		if raw != nil {
+			if v, err = t.Value.Decode(raw); err != nil {
+				return fmt.Errorf("%s: key %q: %w", t.name, key, err)
+			}
+		}
+		k, err := t.Key.Decode(key)
+		if err != nil {
+			return fmt.Errorf("%s: key %q: %w", t.name, key, err)
+		}
+		line = append(t.Format(line[:0], k, v), '\n')
+		st.RecordsOut++
+		_, err = bw.Write(line)
+		return err
+	})
+	if err != nil {
+		return st, err
+	}
+	return st, bw.Flush()
+}
+
+func bufioWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 64<<10) }

@@ -1,0 +1,124 @@
+package kv_test
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/job"
+	"github.com/scattergather/scattergather/job/jobtest"
+	"github.com/scattergather/scattergather/job/kv"
+	"github.com/scattergather/scattergather/record"
+)
+
+// letters counts the lines that start with each letter: a Lines job.
+var letters = kv.Def[[]byte, int64]{
+	Name: "kvtest-letters", Version: "1", Summary: "lines by first letter",
+	New: func(job.Params) (kv.Job[[]byte, int64], error) {
+		return kv.Job[[]byte, int64]{
+			Key: kv.Bytes, Value: kv.Varint,
+			MapLine: func(line []byte, emit func([]byte, int64)) error {
+				if len(line) == 0 {
+					return kv.Skip("empty line")
+				}
+				emit(line[:1], 1)
+				return nil
+			},
+			Combine: func(a, b int64) int64 { return a + b },
+			Header:  "letter\tlines",
+			Format: func(dst, k []byte, v int64) []byte {
+				return strconv.AppendInt(append(append(dst, k...), '\t'), v, 10)
+			},
+		}, nil
+	},
+}.Definition()
+
+// spend sums an amount per city of a CSV, with a parameter: a table job.
+var spend = kv.Def[string, int64]{
+	Name: "kvtest-spend", Version: "1", Summary: "amount per city",
+	Params: []job.Param{{Name: "min", Usage: "smallest amount counted", Default: "0"}},
+	New: func(p job.Params) (kv.Job[string, int64], error) {
+		least, err := strconv.ParseInt(p["min"], 10, 64)
+		if err != nil {
+			return kv.Job[string, int64]{}, fmt.Errorf("--min %q: %w", p["min"], err)
+		}
+		return kv.Job[string, int64]{
+			Input: job.Input{Format: record.CSV, Columns: []string{"city", "amount"}},
+			Key:   kv.String, Value: kv.Int64,
+			MapRow: func(r *record.Row, emit func(string, int64)) error {
+				n, err := strconv.ParseInt(string(r.Value(1)), 10, 64)
+				if err != nil {
+					return kv.Skip("amount is not a number")
+				}
+				if n >= least {
+					emit(string(r.Value(0)), n)
+				}
+				return nil
+			},
+			Combine: func(a, b int64) int64 { return a + b },
+			Header:  "city,amount",
+			Format: func(dst []byte, k string, v int64) []byte {
+				return strconv.AppendInt(append(append(dst, k...), ','), v, 10)
+			},
+		}, nil
+	},
+}.Definition()
+
+func text(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%c line %d\n", 'a'+i*7%26, i)
+	}
+	return b.Bytes()
+}
+
+func TestTypedJobs(t *testing.T) {
+	var csv bytes.Buffer
+	csv.WriteString("city,amount\n")
+	want := map[string]int64{}
+	for i := 0; i < 400; i++ {
+		city := []string{"Oslo", "Lima", "Pune", "Kyiv", "Accra"}[i%5]
+		fmt.Fprintf(&csv, "%s,%d\n", city, i)
+		if i >= 10 {
+			want[city] += int64(i)
+		}
+	}
+	wantCSV := "city,amount\n"
+	for _, c := range []string{"Accra", "Kyiv", "Lima", "Oslo", "Pune"} {
+		wantCSV += fmt.Sprintf("%s,%d\n", c, want[c])
+	}
+	jobtest.Check(t, letters,
+		jobtest.Case{Name: "two files", Inputs: []jobtest.Input{{Name: "a.txt", Data: text(300)}, {Name: "b.txt", Data: text(40)}}},
+	)
+	jobtest.Check(t, spend,
+		jobtest.Case{Name: "csv", Params: job.Params{"min": "10"}, Inputs: []jobtest.Input{{Name: "s.csv", Data: csv.Bytes()}}, Want: []byte(wantCSV)},
+		jobtest.Case{Name: "bad amount", Params: job.Params{"min": "0"},
+			Inputs:    []jobtest.Input{{Name: "s.csv", Data: []byte("city,amount\nOslo,1\nLima,x\n")}},
+			Want:      []byte("city,amount\nOslo,1\n"),
+			BadRecord: "s.csv:19"},
+	)
+}
+
+// TestCheckCatchesNonAssociativeCombine: a Combine that is not associative
+// (here: keeps the difference) makes the output depend on how partials are
+// grouped, and the kit says so.
+func TestCheckCatchesNonAssociativeCombine(t *testing.T) {
+	bad := kv.Def[[]byte, int64]{
+		Name: "kvtest-bad", Version: "1",
+		New: func(job.Params) (kv.Job[[]byte, int64], error) {
+			return kv.Job[[]byte, int64]{
+				Key: kv.Bytes, Value: kv.Varint,
+				MapLine: func(line []byte, emit func([]byte, int64)) error { emit(line[:1], 1); return nil },
+				Combine: func(a, b int64) int64 { return a - b },
+				Format:  func(dst, k []byte, v int64) []byte { return strconv.AppendInt(append(dst, k...), v, 10) },
+			}, nil
+		},
+	}.Definition()
+	job.Register(bad)
+	err := jobtest.Verify(t.TempDir(), bad.Name, jobtest.Case{Inputs: []jobtest.Input{{Name: "x.txt", Data: text(500)}}})
+	if err == nil || !strings.Contains(err.Error(), "associative") {
+		t.Fatalf("Verify of a non-associative combine: %v, want an error saying the output depends on how partials are merged", err)
+	}
+}

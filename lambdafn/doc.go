@@ -1,0 +1,5 @@
+// Package lambdafn is the entry point of each of the stack's Lambda
+// functions (splitter, mapper, reducer, api) for the provided.al2023
+// runtime: a function's main is one call, with the user's jobs added to the
+// built-in ones.
+package lambdafn

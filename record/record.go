@@ -1,0 +1,363 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/internal/jobs/jsonline"
+)
+
+// Format is how the records of an object are found and read.
+type Format uint8
+
+const (
+	// Lines: a record is a line; its "\n" is not part of it, a "\r" before
+	// it is. Jobs over lines implement job.LineMapper.
+	Lines Format = iota
+	// CSV: a record is an RFC 4180 record (it may hold newlines inside
+	// quotes); an object's first record is its header, which names the
+	// columns. Jobs over CSV implement job.RowMapper.
+	CSV
+	// JSONLines: a record is a line holding one JSON object; its members
+	// are the columns. Jobs over JSON Lines implement job.RowMapper.
+	JSONLines
+	// Parquet: a record is a row of a Parquet file. No job asks for it: an
+	// object named .parquet, or starting with the PAR1 magic, is read as
+	// Parquet whatever the job's format, and handed to job.RowMapper the
+	// same way as CSV.
+	Parquet
+	// Auto: a table format chosen by each object's name: JSON Lines for
+	// .jsonl, .ndjson and .json (a compression suffix aside), Parquet as
+	// above, CSV otherwise. The sql job reads its inputs this way.
+	Auto
+)
+
+var formatNames = [...]string{Lines: "lines", CSV: "csv", JSONLines: "jsonl", Parquet: "parquet", Auto: "auto"}
+
+// Of is the format an object named name is read in by a job whose format is
+// f: Auto becomes JSONLines or CSV by the name; any other format stays. (A
+// Parquet object is found by the planner, by name or magic, not here.)
+func Of(name string, f Format) Format {
+	if f != Auto {
+		return f
+	}
+	lower := strings.ToLower(name)
+	for _, ext := range []string{".gz", ".zst", ".bz2"} {
+		lower = strings.TrimSuffix(lower, ext)
+	}
+	for _, ext := range []string{".jsonl", ".ndjson", ".json"} {
+		if strings.HasSuffix(lower, ext) {
+			return JSONLines
+		}
+	}
+	return CSV
+}
+
+// String is the format's name: lines, csv, jsonl or parquet.
+func (f Format) String() string {
+	if int(f) < len(formatNames) {
+		return formatNames[f]
+	}
+	return fmt.Sprintf("Format(%d)", f)
+}
+
+// Table reports whether the format has columns (CSV, JSON Lines, Parquet).
+func (f Format) Table() bool { return f != Lines }
+
+// ParseFormat reads a format's name as String writes it.
+func ParseFormat(s string) (Format, error) {
+	for f, name := range formatNames {
+		if s == name {
+			return Format(f), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown format %q (want lines, csv, jsonl or parquet)", s)
+}
+
+// Skip reasons for records a Reader cannot read. The job summary counts
+// skipped records by reason; under --strict the first one fails the job.
+const (
+	ReasonCSVQuote     = "csv: bad quoting"
+	ReasonCSVFields    = "csv: field count"
+	ReasonJSONSyntax   = "json: syntax"
+	ReasonJSONNotObjct = "json: not an object"
+)
+
+// Row is one record of a table format, seen through the columns a job asked
+// for (job.Input.Columns), in that order. A Row and every slice it returns
+// are only valid during the call that hands it over.
+type Row struct {
+	// Offset is the record's byte offset in its object; for Parquet, the
+	// row's index in its object.
+	Offset int64
+
+	present []bool
+	val     [][]byte
+	raw     [][]byte
+	kind    []jsonline.Kind
+	format  Format
+}
+
+func newRow(n int, f Format) Row {
+	return Row{present: make([]bool, n), val: make([][]byte, n), raw: make([][]byte, n), kind: make([]jsonline.Kind, n), format: f}
+}
+
+// Format is the format the row was read from.
+func (r *Row) Format() Format { return r.format }
+
+// Len is the number of columns the row carries.
+func (r *Row) Len() int { return len(r.val) }
+
+// Value is column i's text: a CSV field without its quotes, a JSON string's
+// decoded text or any other JSON value's token (null included), a Parquet
+// value as DuckDB's CSV writer prints it. It is empty when the column is not
+// Present.
+func (r *Row) Value(i int) []byte {
+	if !r.present[i] {
+		return nil
+	}
+	return r.val[i]
+}
+
+// Present reports whether the record has column i: always for CSV; for JSON
+// Lines, whether the object has the member; for Parquet, whether the value
+// is not NULL.
+func (r *Row) Present(i int) bool { return r.present[i] }
+
+// Null reports whether column i is SQL NULL: not Present, or a JSON null.
+// An empty CSV field is not NULL here; a reader with a schema decides that.
+func (r *Row) Null(i int) bool {
+	return !r.present[i] || (r.format == JSONLines && r.kind[i] == jsonline.Null)
+}
+
+// AppendCSV appends column i as a CSV output field: a CSV field exactly as it
+// stood in the input; a JSON string's text and a nested object or array's raw
+// text, quoted when needed, any other JSON value's token; a missing value as
+// an empty field.
+func (r *Row) AppendCSV(dst []byte, i int) []byte {
+	switch {
+	case r.format == CSV:
+		return append(dst, r.raw[i]...)
+	case !r.present[i]:
+		return dst
+	case r.format == JSONLines && r.kind[i] != jsonline.String:
+		return csvline.AppendField(dst, r.raw[i])
+	default:
+		return csvline.AppendField(dst, r.val[i])
+	}
+}
+
+// Set fills column i of the row (a format reader's part: Parquet's, or a
+// test's). raw is the value as it stood in the input.
+func (r *Row) Set(i int, val, raw []byte) {
+	r.present[i], r.val[i], r.raw[i] = true, val, raw
+}
+
+// SetNull marks column i of the row as NULL (not Present).
+func (r *Row) SetNull(i int) { r.present[i], r.val[i], r.raw[i] = false, nil, nil }
+
+// NewRow returns an empty row of n columns read from format f, for readers
+// of other formats and for tests.
+func NewRow(n int, f Format) *Row {
+	r := newRow(n, f)
+	return &r
+}
+
+// Reader reads the records of a CSV or JSON Lines object into Rows of a fixed
+// list of columns, without allocating per record. One Reader serves one
+// goroutine; Start it for each object.
+type Reader struct {
+	format Format
+	cols   []string
+	row    Row
+
+	// CSV: the position of each column in the current object's header.
+	idx      []int
+	nfields  int
+	resolved bool
+	fields   []csvline.Field
+
+	// JSON Lines.
+	members []jsonline.Member
+	keyBuf  []byte
+
+	scratch [][]byte
+}
+
+// NewReader returns a reader of format (CSV or JSONLines) for columns.
+// A CSV column is found in each object's header by name, else by name
+// ignoring case.
+func NewReader(format Format, columns []string) (*Reader, error) {
+	if format != CSV && format != JSONLines {
+		return nil, fmt.Errorf("record: a Reader reads csv or jsonl, not %s", format)
+	}
+	n := len(columns)
+	return &Reader{format: format, cols: columns, row: newRow(n, format), idx: make([]int, n), scratch: make([][]byte, n)}, nil
+}
+
+// Start begins an object. For CSV, header is its first record (without its
+// line terminator); a column the header lacks is an error naming source and
+// column. A nil header is an empty object, from which no record follows.
+func (r *Reader) Start(source string, header []byte) error {
+	if r.format != CSV {
+		return nil
+	}
+	r.resolved = false
+	if header == nil {
+		return nil
+	}
+	names, err := HeaderColumns(header)
+	if err != nil {
+		return fmt.Errorf("CSV header of %s: %w", source, err)
+	}
+	for c, col := range r.cols {
+		if r.idx[c] = columnIndex(names, col); r.idx[c] < 0 {
+			return fmt.Errorf("column %q is not in the CSV header of %s", col, source)
+		}
+	}
+	r.nfields = len(names)
+	r.resolved = true
+	return nil
+}
+
+// columnIndex finds col among a header's names: the same name, else the one
+// name equal to it ignoring case (as DuckDB matches column names); -1 when
+// neither.
+func columnIndex(names []string, col string) int {
+	folded := -1
+	for i, name := range names {
+		switch {
+		case name == col:
+			return i
+		case strings.EqualFold(name, col):
+			if folded >= 0 {
+				return -1 // ambiguous
+			}
+			folded = i
+		}
+	}
+	return folded
+}
+
+// JSONKeys returns the member names of a JSON object line, in order, once
+// each: the columns of a JSON Lines object whose first line it is.
+func JSONKeys(line []byte) ([]string, error) {
+	if jsonline.Blank(line) {
+		return nil, errors.New("the first line is blank")
+	}
+	ms, err := jsonline.Members(nil, line)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	var buf []byte
+	seen := map[string]bool{}
+	for _, m := range ms {
+		var k []byte
+		k, buf = m.KeyText(line, buf)
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			names = append(names, string(k))
+		}
+	}
+	return names, nil
+}
+
+// HeaderColumns returns the decoded column names of a CSV header record
+// (without its line terminator). A UTF-8 byte order mark before it is not
+// part of the first name.
+func HeaderColumns(header []byte) ([]string, error) {
+	header = TrimBOM(csvline.TrimCR(header))
+	fields, err := csvline.Split(nil, header)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(fields))
+	var buf []byte
+	for i, f := range fields {
+		var v []byte
+		v, buf = f.Value(header, buf)
+		names[i] = string(v)
+	}
+	return names, nil
+}
+
+// TrimBOM removes a UTF-8 byte order mark from the start of b.
+func TrimBOM(b []byte) []byte {
+	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		return b[3:]
+	}
+	return b
+}
+
+// Read parses one record into the reader's row. It returns (nil, "", nil)
+// for a record that is not data (a CSV header at offset 0, a blank line), and
+// (nil, reason, nil) for a malformed one, reason being one of the Reason
+// constants. data reports whether the record counts as a data record (every
+// record but headers and blank lines), malformed or not.
+func (r *Reader) Read(rec []byte, offset int64) (row *Row, data bool, reason string, err error) {
+	if r.format == JSONLines {
+		return r.readJSON(rec, offset)
+	}
+	if offset == 0 {
+		return nil, false, "", nil // the header row
+	}
+	if !r.resolved {
+		return nil, false, "", errors.New("CSV record before any header")
+	}
+	l := csvline.TrimCR(rec)
+	if len(l) == 0 {
+		return nil, false, "", nil
+	}
+	r.fields, err = csvline.Split(r.fields, l)
+	if err != nil {
+		return nil, true, ReasonCSVQuote, nil
+	}
+	if len(r.fields) != r.nfields {
+		return nil, true, ReasonCSVFields, nil
+	}
+	for c := range r.cols {
+		f := r.fields[r.idx[c]]
+		r.row.present[c] = true
+		r.row.raw[c] = f.Raw(l)
+		r.row.val[c], r.scratch[c] = f.Value(l, r.scratch[c])
+	}
+	r.row.Offset = offset
+	return &r.row, true, "", nil
+}
+
+func (r *Reader) readJSON(line []byte, offset int64) (*Row, bool, string, error) {
+	if jsonline.Blank(line) {
+		return nil, false, "", nil
+	}
+	var err error
+	r.members, err = jsonline.Members(r.members, line)
+	if err != nil {
+		if errors.Is(err, jsonline.ErrNotObject) {
+			return nil, true, ReasonJSONNotObjct, nil
+		}
+		return nil, true, ReasonJSONSyntax, nil
+	}
+	row := &r.row
+	clear(row.present)
+	for _, m := range r.members {
+		var key []byte
+		key, r.keyBuf = m.KeyText(line, r.keyBuf)
+		for c, col := range r.cols {
+			if string(key) == col { // a later duplicate key wins, as in encoding/json
+				row.present[c] = true
+				row.kind[c] = m.Kind
+				row.raw[c] = m.Value(line)
+				row.val[c], r.scratch[c] = m.Text(line, r.scratch[c])
+			}
+		}
+	}
+	row.Offset = offset
+	return row, true, "", nil
+}
+
+// AppendCSVField appends v to dst as one CSV field, quoted (with its quotes
+// doubled) when it holds a comma, a quote, "\r" or "\n".
+func AppendCSVField(dst, v []byte) []byte { return csvline.AppendField(dst, v) }

@@ -1,0 +1,382 @@
+package sqlcheck
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	gosql "database/sql"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/local/engine"
+)
+
+// corpusQuery is one query of testdata/corpus.sql.
+type corpusQuery struct {
+	name, schema, text string
+}
+
+func readCorpus(t *testing.T) []corpusQuery {
+	t.Helper()
+	data, err := os.ReadFile("testdata/corpus.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []corpusQuery
+	var cur *corpusQuery
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "-- name: "):
+			out = append(out, corpusQuery{name: strings.TrimPrefix(line, "-- name: ")})
+			cur = &out[len(out)-1]
+		case cur != nil && strings.HasPrefix(line, "-- schema: "):
+			cur.schema = strings.TrimPrefix(line, "-- schema: ")
+		case cur != nil && strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "--"):
+			cur.text = strings.TrimSpace(cur.text + " " + line)
+		}
+	}
+	return out
+}
+
+// data is the generated inputs, by placeholder.
+type data struct {
+	orders, ordersDir, ordersJSON, visits string
+}
+
+func generate(t *testing.T) data {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, kind string, size int64, seed uint64) string {
+		var b bytes.Buffer
+		if err := datagen.Kinds[kind](&b, size, seed); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	d := data{
+		orders:     write("orders.csv", "orders", 120_000, 1),
+		ordersJSON: write("orders.jsonl", "ordersjson", 80_000, 2),
+		visits:     write("visits.csv", "uservisits", 120_000, 3),
+	}
+	write("dir/a.csv", "orders", 30_000, 4)
+	write("dir/b.csv", "orders", 40_000, 5)
+	d.ordersDir = filepath.Join(dir, "dir")
+	return d
+}
+
+// ours is the query as the sql job gets it.
+func (d data) ours(q string) string {
+	return strings.NewReplacer("{orders_dir}", d.ordersDir, "{orders_json}", d.ordersJSON, "{orders}", d.orders, "{visits}", d.visits).Replace(q)
+}
+
+// duck is the query as DuckDB gets it: a directory as a glob, a schema as read_csv's types.
+func (d data) duck(q, schema string) string {
+	from := func(path string) string {
+		if schema == "" {
+			return "'" + path + "'"
+		}
+		var types []string
+		for _, p := range strings.Split(splitSchema(schema), ";") {
+			name, typ, _ := strings.Cut(p, ":")
+			types = append(types, fmt.Sprintf("'%s': '%s'", name, typ))
+		}
+		return fmt.Sprintf("read_csv('%s', types={%s})", path, strings.Join(types, ", "))
+	}
+	return strings.NewReplacer(
+		"'{orders_dir}'", from(filepath.Join(d.ordersDir, "*.csv")),
+		"'{orders_json}'", from(d.ordersJSON),
+		"'{orders}'", from(d.orders),
+		"'{visits}'", from(d.visits),
+	).Replace(q)
+}
+
+// splitSchema turns name:TYPE,name:TYPE into name:TYPE;name:TYPE, keeping
+// the commas of DECIMAL(w,s).
+func splitSchema(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, c := range s {
+		switch {
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			b.WriteRune(';')
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// runner runs sql jobs on the local engine with one chunk size.
+type runner struct {
+	local     *engine.Local
+	chunkSize int64
+	n         int
+	dir       string
+}
+
+func newRunner(t *testing.T, chunkSize int64, fanIn int) *runner {
+	t.Helper()
+	dir := t.TempDir()
+	local, err := engine.Open(context.Background(), filepath.Join(dir, "state"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { local.Close() })
+	local.Handler.FanIn = fanIn
+	return &runner{local: local, chunkSize: chunkSize, dir: dir}
+}
+
+func (r *runner) run(query, schema string) ([]byte, error) {
+	inputs, err := jobs.SQLInputs(query)
+	if err != nil {
+		return nil, err
+	}
+	r.n++
+	out := filepath.Join(r.dir, fmt.Sprintf("out-%d.csv", r.n))
+	params := jobs.Params{"query": query}
+	if schema != "" {
+		params["schema"] = schema
+	}
+	eng := &engine.Engine{Handler: r.local.Handler, MaxParallel: 2}
+	if _, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "sql", Params: params, Inputs: inputs, Output: out, ChunkSize: r.chunkSize}); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(out)
+}
+
+// result is a query's answer: column names and rows of text cells ("" for NULL).
+type result struct {
+	names []string
+	rows  [][]string
+}
+
+func parseCSV(b []byte) (result, error) {
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		return result{}, err
+	}
+	if len(recs) > 0 && len(recs[0]) == 1 {
+		// One column: a NULL is an empty line, which encoding/csv skips.
+		recs = recs[:0]
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			if strings.HasPrefix(line, `"`) {
+				line = strings.ReplaceAll(line[1:len(line)-1], `""`, `"`)
+			}
+			recs = append(recs, []string{line})
+		}
+	}
+	if len(recs) == 0 {
+		return result{}, fmt.Errorf("no header row")
+	}
+	return result{names: recs[0], rows: recs[1:]}, nil
+}
+
+func duckQuery(db *gosql.DB, q string) (result, error) {
+	rows, err := db.Query(q)
+	if err != nil {
+		return result{}, err
+	}
+	defer rows.Close()
+	var res result
+	if res.names, err = rows.Columns(); err != nil {
+		return result{}, err
+	}
+	for rows.Next() {
+		vals := make([]any, len(res.names))
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return result{}, err
+		}
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			row[i] = duckText(v)
+		}
+		res.rows = append(res.rows, row)
+	}
+	return res, rows.Err()
+}
+
+// duckText writes a DuckDB value as the sql job writes it.
+func duckText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		return v.Format("2006-01-02")
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case *big.Int:
+		return v.String()
+	case []byte:
+		return string(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// sameCell compares two cells: numbers as numbers (a relative difference
+// of 1e-9 allowed, as DuckDB sums doubles in floating point and the job
+// exactly), anything else as text.
+func sameCell(a, b string) bool {
+	if a == b {
+		return true
+	}
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	if errA != nil || errB != nil {
+		return false
+	}
+	if math.IsInf(x, 0) || math.IsInf(y, 0) || math.IsNaN(x) || math.IsNaN(y) {
+		return x == y || math.IsNaN(x) && math.IsNaN(y)
+	}
+	return math.Abs(x-y) <= 1e-9*math.Max(1, math.Max(math.Abs(x), math.Abs(y)))
+}
+
+// compareCells orders cells numbers first, by value, then text.
+func compareCells(a, b string) int {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	switch {
+	case errA == nil && errB == nil:
+		if sameCell(a, b) {
+			return 0
+		}
+		return cmp.Compare(x, y)
+	case errA == nil:
+		return -1
+	case errB == nil:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+func sortRows(rows [][]string) {
+	slices.SortStableFunc(rows, func(a, b []string) int {
+		for i := range min(len(a), len(b)) {
+			if c := compareCells(a[i], b[i]); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(len(a), len(b))
+	})
+}
+
+// diff returns what differs between our answer and DuckDB's, "" if nothing.
+func diff(ours, duck result, ordered bool) string {
+	if len(ours.names) != len(duck.names) {
+		return fmt.Sprintf("columns: ours %q, DuckDB %q", ours.names, duck.names)
+	}
+	if len(ours.rows) != len(duck.rows) {
+		return fmt.Sprintf("%d rows, DuckDB %d", len(ours.rows), len(duck.rows))
+	}
+	if !ordered {
+		sortRows(ours.rows)
+		sortRows(duck.rows)
+	}
+	for i := range ours.rows {
+		for j := range ours.rows[i] {
+			if !sameCell(ours.rows[i][j], duck.rows[i][j]) {
+				return fmt.Sprintf("row %d column %s: ours %q, DuckDB %q\nours:  %q\nduck:  %q", i, duck.names[j], ours.rows[i][j], duck.rows[i][j], ours.rows[i], duck.rows[i])
+			}
+		}
+	}
+	return ""
+}
+
+// TestCorpusAgreesWithDuckDB runs every query of the corpus through the sql
+// job at two chunk sizes (the small one gathering in a tree of merges) and
+// through DuckDB, and compares the answers.
+func TestCorpusAgreesWithDuckDB(t *testing.T) {
+	d := generate(t)
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("SET threads TO 2"); err != nil {
+		t.Fatal(err)
+	}
+	runners := map[string]*runner{
+		"24KiB-fanin3": newRunner(t, 24<<10, 3),
+		"1MiB":         newRunner(t, 1<<20, 0),
+	}
+	corpus := readCorpus(t)
+	if len(corpus) < 90 {
+		t.Fatalf("the corpus has %d queries; expected at least 90", len(corpus))
+	}
+	for _, q := range corpus {
+		t.Run(q.name, func(t *testing.T) {
+			want, err := duckQuery(db, d.duck(q.text, q.schema))
+			if err != nil {
+				t.Fatalf("DuckDB: %v\n%s", err, d.duck(q.text, q.schema))
+			}
+			if len(want.rows) == 0 && !strings.Contains(q.name, "zero") {
+				t.Errorf("DuckDB answers no row: the query tests little on this data")
+			}
+			parsed, err := sql.Parse(q.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ordered := len(parsed.OrderBy) > 0 || parsed.Limit >= 0 && !parsed.HasStar() && len(parsed.GroupBy) == 0 && !parsed.Distinct
+			var first []byte
+			for _, name := range []string{"24KiB-fanin3", "1MiB"} {
+				out, err := runners[name].run(d.ours(q.text), q.schema)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if first == nil {
+					first = out
+				} else if !bytes.Equal(first, out) {
+					t.Errorf("%s: the output differs from the 24KiB run's", name)
+				}
+				got, err := parseCSV(out)
+				if err != nil {
+					t.Fatalf("%s: output: %v", name, err)
+				}
+				if msg := diff(got, want, ordered); msg != "" {
+					t.Errorf("%s: %s\nquery: %s", name, msg, q.text)
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			// Names: an alias as given, else DuckDB's name for the expression.
+			got, _ := parseCSV(first)
+			for i, n := range got.names {
+				if !strings.EqualFold(n, want.names[i]) {
+					t.Errorf("column %d is named %q, DuckDB names it %q", i, n, want.names[i])
+				}
+			}
+		})
+	}
+}

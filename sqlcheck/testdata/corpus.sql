@@ -1,0 +1,296 @@
+-- The query corpus of the sql job, each run by the job at several chunk
+-- sizes and by DuckDB. A query starts with "-- name: NAME"; "-- schema:
+-- name:TYPE,..." types columns (DuckDB gets them as read_csv's types). In
+-- FROM, {orders} is an orders CSV, {orders_dir} a directory of two of
+-- them, {orders_json} the orders as JSON Lines, {visits} a uservisits CSV.
+
+-- name: scan-all-columns
+SELECT * FROM '{orders}'
+
+-- name: scan-projection
+SELECT id, customer, amount FROM '{orders}'
+
+-- name: filter-number
+SELECT id, amount FROM '{orders}' WHERE amount > 1000
+
+-- name: filter-negative
+SELECT id, amount, qty FROM '{orders}' WHERE amount < 0 AND qty <= -5
+
+-- name: filter-string-eq
+SELECT id, country FROM '{orders}' WHERE country = 'USA'
+
+-- name: filter-string-ne-bang
+SELECT id, country FROM '{orders}' WHERE country != 'USA'
+
+-- name: filter-or-not-parens
+SELECT id FROM '{orders}' WHERE NOT (country = 'DEU' OR country = 'FRA') AND (qty > 40 OR amount < -150)
+
+-- name: filter-between-numbers
+SELECT id, qty FROM '{orders}' WHERE qty BETWEEN 10 AND 12
+
+-- name: filter-not-between
+SELECT id, qty FROM '{orders}' WHERE qty NOT BETWEEN -5 AND 45
+
+-- name: filter-date-range
+SELECT id, orderDate FROM '{orders}' WHERE orderDate BETWEEN DATE '2020-01-01' AND DATE '2020-03-31'
+
+-- name: filter-date-compare
+SELECT id, orderDate FROM '{orders}' WHERE orderDate >= DATE '2023-12-01'
+
+-- name: filter-date-string
+SELECT id FROM '{orders}' WHERE orderDate < '2018-02-01'
+
+-- name: filter-in-strings
+SELECT id, country FROM '{orders}' WHERE country IN ('JPN', 'BRA')
+
+-- name: filter-not-in-numbers
+SELECT id, qty FROM '{orders}' WHERE qty NOT IN (1, 2, 3, 4, 5) AND qty < 8
+
+-- name: filter-in-with-null
+SELECT count(*) FROM '{orders}' WHERE qty IN (1, NULL)
+
+-- name: filter-like-prefix
+SELECT id, customer FROM '{orders}' WHERE customer LIKE 'Ma%'
+
+-- name: filter-like-contains
+SELECT id, note FROM '{orders}' WHERE note LIKE '%a%'
+
+-- name: filter-like-underscore-utf8
+SELECT id, customer FROM '{orders}' WHERE customer LIKE '_mile'
+
+-- name: filter-like-general
+SELECT id, customer FROM '{orders}' WHERE customer LIKE '%a_%a'
+
+-- name: filter-not-like
+SELECT count(*) FROM '{orders}' WHERE customer NOT LIKE '%o%'
+
+-- name: filter-is-null
+SELECT id FROM '{orders}' WHERE amount IS NULL
+
+-- name: filter-is-not-null
+SELECT count(*) FROM '{orders}' WHERE note IS NOT NULL AND country IS NOT NULL
+
+-- name: filter-bool
+SELECT id FROM '{orders}' WHERE flag AND qty > 45
+
+-- name: filter-bool-compare
+SELECT count(*) FROM '{orders}' WHERE flag = false
+
+-- name: filter-quoted-strings
+SELECT id, customer, note FROM '{orders}' WHERE customer = 'Smith, John' OR note = 'say "hi"'
+
+-- name: filter-padded
+SELECT id FROM '{orders}' WHERE customer = '  padded  '
+
+-- name: arithmetic
+SELECT id, amount * qty AS total, amount - 10.5 AS less, qty + 1 AS q1, qty * 2 - 3 AS q2 FROM '{orders}' WHERE id < 400
+
+-- name: arithmetic-division
+SELECT id, qty / 4 AS d, qty // 4 AS i, qty % 7 AS m FROM '{orders}' WHERE id < 300
+
+-- name: arithmetic-unary
+SELECT id, -amount AS neg, -qty AS nq FROM '{orders}' WHERE id < 100
+
+-- name: arithmetic-in-filter
+SELECT id FROM '{orders}' WHERE amount * (1 - discount) > 1500
+
+-- name: functions-case
+SELECT id, lower(customer) AS l, upper(customer) AS u FROM '{orders}' WHERE id < 200
+
+-- name: functions-length-trim
+SELECT id, length(customer) AS n, trim(customer) AS t, length(trim(customer)) AS tn FROM '{orders}' WHERE id < 200
+
+-- name: functions-substr
+SELECT id, substr(customer, 2, 3) AS a, substring(customer, 2) AS b, substr(note, -3) AS c FROM '{orders}' WHERE id < 200
+
+-- name: cast-types
+SELECT id, CAST(amount AS VARCHAR) AS s, CAST(qty AS DOUBLE) AS d, CAST(amount AS BIGINT) AS i, CAST(orderDate AS VARCHAR) AS ds FROM '{orders}' WHERE id < 150
+
+-- name: cast-decimal
+SELECT id, CAST(discount AS DECIMAL(10,2)) AS d2, CAST(amount AS DECIMAL(12,1)) AS a1 FROM '{orders}' WHERE id < 150
+
+-- name: cast-date-filter
+SELECT id FROM '{orders}' WHERE CAST(orderDate AS DATE) BETWEEN DATE '2021-07-01' AND DATE '2021-07-04'
+
+-- name: cast-in-where
+SELECT count(*) FROM '{orders}' WHERE CAST(qty AS VARCHAR) LIKE '1%'
+
+-- name: distinct-one
+SELECT DISTINCT country FROM '{orders}'
+
+-- name: distinct-two
+SELECT DISTINCT country, flag FROM '{orders}'
+
+-- name: distinct-expression
+SELECT DISTINCT lower(country) AS c FROM '{orders}'
+
+-- name: count-star
+SELECT count(*) FROM '{orders}'
+
+-- name: global-aggregates
+SELECT count(*), count(amount), sum(amount), min(amount), max(amount), avg(amount), sum(qty), avg(qty), min(orderDate), max(orderDate), min(customer), max(customer) FROM '{orders}'
+
+-- name: global-over-nothing
+SELECT count(*), sum(amount), avg(qty), min(customer) FROM '{orders}' WHERE qty > 1000
+
+-- name: group-by-country
+SELECT country, count(*), sum(amount), avg(amount), min(qty), max(qty) FROM '{orders}' GROUP BY country
+
+-- name: group-by-two
+SELECT country, flag, count(*) AS n, sum(qty) AS q FROM '{orders}' GROUP BY country, flag
+
+-- name: group-by-alias
+SELECT substr(CAST(orderDate AS VARCHAR), 1, 4) AS yr, count(*) AS n, sum(amount) AS total FROM '{orders}' GROUP BY yr
+
+-- name: group-by-position
+SELECT lower(country) AS c, count(*) FROM '{orders}' GROUP BY 1
+
+-- name: group-by-expression
+SELECT qty % 5 AS bucket, count(*), sum(discount) FROM '{orders}' GROUP BY qty % 5
+
+-- name: group-by-date
+SELECT orderDate, count(*) FROM '{orders}' WHERE orderDate < DATE '2018-03-01' GROUP BY orderDate
+
+-- name: group-by-not-selected
+SELECT count(*), sum(amount) FROM '{orders}' GROUP BY customer
+
+-- name: count-distinct
+SELECT country, count(DISTINCT customer), count(DISTINCT note), count(note) FROM '{orders}' GROUP BY country
+
+-- name: count-distinct-global
+SELECT count(DISTINCT customer), count(DISTINCT qty), count(DISTINCT orderDate) FROM '{orders}'
+
+-- name: sum-double
+SELECT country, sum(discount), avg(discount) FROM '{orders}' GROUP BY country
+
+-- name: aggregate-expressions
+SELECT country, sum(amount * qty) AS gross, sum(amount) / count(*) AS mean, max(qty) - min(qty) AS spread FROM '{orders}' GROUP BY country
+
+-- name: aggregate-over-expression-of-group
+SELECT upper(country) AS c, count(*) AS n FROM '{orders}' GROUP BY country
+
+-- name: having
+SELECT customer, count(*) AS n, sum(amount) AS total FROM '{orders}' GROUP BY customer HAVING count(*) > 95
+
+-- name: having-aggregate-not-selected
+SELECT country FROM '{orders}' GROUP BY country HAVING avg(qty) > 19.5
+
+-- name: order-by-number-desc
+SELECT id, amount FROM '{orders}' ORDER BY amount DESC, id
+
+-- name: order-by-string
+SELECT id, customer FROM '{orders}' ORDER BY customer, id
+
+-- name: order-by-nulls-default
+SELECT id, qty FROM '{orders}' ORDER BY qty DESC, id
+
+-- name: order-by-nulls-first
+SELECT id, country FROM '{orders}' ORDER BY country NULLS FIRST, id DESC
+
+-- name: order-by-date-limit
+SELECT id, orderDate FROM '{orders}' WHERE orderDate IS NOT NULL ORDER BY orderDate DESC, id LIMIT 20
+
+-- name: order-by-expression-limit
+SELECT id, amount * qty AS g FROM '{orders}' ORDER BY amount * qty, id LIMIT 7
+
+-- name: order-by-alias
+SELECT id, length(customer) AS n FROM '{orders}' ORDER BY n DESC, id LIMIT 30
+
+-- name: order-by-position
+SELECT customer, id FROM '{orders}' WHERE id < 500 ORDER BY 1 DESC, 2
+
+-- name: order-by-not-selected
+SELECT id FROM '{orders}' ORDER BY discount DESC, id LIMIT 12
+
+-- name: limit-input-order
+SELECT id, customer FROM '{orders}' LIMIT 25
+
+-- name: limit-filter
+SELECT id FROM '{orders}' WHERE country = 'GBR' LIMIT 10
+
+-- name: limit-zero
+SELECT id FROM '{orders}' LIMIT 0
+
+-- name: aggregate-order-limit
+SELECT customer, sum(amount) AS total FROM '{orders}' GROUP BY customer ORDER BY total DESC LIMIT 5
+
+-- name: aggregate-order-by-count
+SELECT country, count(*) FROM '{orders}' GROUP BY country ORDER BY count(*) DESC, country
+
+-- name: aggregate-order-by-key
+SELECT qty, count(*) AS n FROM '{orders}' GROUP BY qty ORDER BY qty NULLS FIRST
+
+-- name: distinct-order-limit
+SELECT DISTINCT customer FROM '{orders}' ORDER BY customer DESC LIMIT 6
+
+-- name: qualified-alias
+SELECT o.id, o.amount FROM '{orders}' AS o WHERE o.qty = 7
+
+-- name: quoted-identifier
+SELECT "id", "orderDate" AS "the date" FROM '{orders}' WHERE "qty" = 3
+
+-- name: case-insensitive-columns
+SELECT ID, Customer FROM '{orders}' WHERE QTY = 8
+
+-- name: constants
+SELECT 1 + 2 AS three, 'x' AS s, 2.50 * 2 AS d, DATE '2020-02-28' + 1 AS next, 7 / 2 AS h FROM '{orders}' LIMIT 3
+
+-- name: directory-scan
+SELECT id, country FROM '{orders_dir}' WHERE qty = 30
+
+-- name: directory-aggregate
+SELECT country, count(*), sum(amount) FROM '{orders_dir}' GROUP BY country
+
+-- name: directory-order
+SELECT id, amount FROM '{orders_dir}' ORDER BY amount, id LIMIT 15
+
+-- name: schema-decimal
+-- schema: amount:DECIMAL(10,2),qty:BIGINT
+SELECT country, sum(amount), min(amount), max(amount), avg(amount), sum(qty) FROM '{orders}' GROUP BY country
+
+-- name: schema-decimal-scan
+-- schema: amount:DECIMAL(12,3)
+SELECT id, amount, amount * 2 AS twice FROM '{orders}' WHERE amount > 1750
+
+-- name: schema-double
+-- schema: amount:DOUBLE
+SELECT id, amount FROM '{orders}' WHERE amount BETWEEN 100 AND 120
+
+-- name: schema-varchar
+-- schema: qty:VARCHAR
+SELECT qty, count(*) FROM '{orders}' GROUP BY qty
+
+-- name: schema-varchar-order
+-- schema: qty:VARCHAR
+SELECT DISTINCT qty FROM '{orders}' ORDER BY qty
+
+-- name: schema-date
+-- schema: orderDate:DATE
+SELECT orderDate - DATE '2018-01-01' AS days, id FROM '{orders}' WHERE orderDate < DATE '2018-01-15'
+
+-- name: json-scan
+SELECT id, customer, amount FROM '{orders_json}' WHERE amount > 1700
+
+-- name: json-null
+SELECT count(*), count(customer), count(amount), count(flag) FROM '{orders_json}'
+
+-- name: json-aggregate
+SELECT country, count(*), sum(amount), avg(qty) FROM '{orders_json}' GROUP BY country
+
+-- name: json-order
+SELECT id, customer FROM '{orders_json}' WHERE customer IS NOT NULL ORDER BY customer DESC, id LIMIT 9
+
+-- name: bdb-scan
+SELECT sourceIP, adRevenue FROM '{visits}' WHERE adRevenue > 900
+
+-- name: bdb-aggregate
+SELECT substr(sourceIP, 1, 7) AS prefix, sum(adRevenue) FROM '{visits}' GROUP BY substr(sourceIP, 1, 7)
+
+-- name: bdb-date-range
+SELECT sourceIP, sum(adRevenue) AS totalRevenue, avg(duration) AS avgDuration FROM '{visits}' WHERE visitDate BETWEEN DATE '1980-01-01' AND DATE '1980-04-01' GROUP BY sourceIP ORDER BY totalRevenue DESC LIMIT 1
+
+-- name: bdb-user-question
+SELECT countryCode, count(*) AS visits, sum(adRevenue) AS revenue FROM '{visits}' WHERE adRevenue > 100 AND countryCode IN ('USA', 'DEU') AND visitDate >= DATE '2001-01-01' GROUP BY countryCode ORDER BY countryCode
+
+-- name: bdb-like-agent
+SELECT count(*) FROM '{visits}' WHERE userAgent LIKE 'Mozilla%' AND languageCode <> 'en-US'
