@@ -18,7 +18,8 @@ gather the partial results into one output.
 
 Usage:
   scatter run --job JOB --input SRC [--input SRC ...] --output DST [job flags] [options]
-  scatter resume JOBID    finish a failed or interrupted job (only uncommitted chunks run)
+  scatter resume JOBID    finish a failed or interrupted job (only uncommitted chunks run);
+                          with --stack NAME or --remote, redrive its failed execution there
   scatter plan --job JOB --input SRC|--size SIZE [--concurrency N] [--memory MB] [--chunk-size S]
                           the chunk plan and what the job would cost and take on AWS
   scatter query --job JOB --input SRC [...] [job flags] [--output DST] [--deadline D]

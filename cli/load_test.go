@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +20,13 @@ import (
 	"github.com/scattergather/scattergather/local/engine"
 )
 
-// TestTenThousandChunkJob: one job of 10,000 chunks on the local engine gives
-// the reference output with at most 2 ledger writes per chunk.
-func TestTenThousandChunkJob(t *testing.T) {
+// TestTwentyThousandChunkJob: one job of 20,000 chunks on the local engine gives the
+// reference output with at most 2 ledger writes per chunk. Its Distributed Map's results
+// (about 55 bytes a chunk, over 1 MB) go through the definition's ResultWriter; without
+// it the engine, like AWS, would fail the Map with States.DataLimitExceeded.
+func TestTwentyThousandChunkJob(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: the 10,000-chunk job takes about half a minute")
+		t.Skip("-short: the 20,000-chunk job takes about a minute")
 	}
 	var data bytes.Buffer
 	if err := datagen.Text(&data, 2_000_000, 11); err != nil {
@@ -40,13 +44,13 @@ func TestTenThousandChunkJob(t *testing.T) {
 	defer local.Close()
 	eng := &engine.Engine{Handler: local.Handler}
 	started := time.Now()
-	res, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: out, ChunkSize: 200})
+	res, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: out, ChunkSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wall := time.Since(started)
-	if res.Plan.Chunks < 10_000 {
-		t.Fatalf("planned %d chunks, want at least 10,000", res.Plan.Chunks)
+	if res.Plan.Chunks < 20_000 {
+		t.Fatalf("planned %d chunks, want at least 20,000", res.Plan.Chunks)
 	}
 	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: in, Data: data.Bytes()}})
 	if err != nil {
@@ -58,6 +62,10 @@ func TestTenThousandChunkJob(t *testing.T) {
 	perChunk := float64(local.Ledger.Writes()) / float64(res.Plan.Chunks)
 	if perChunk > 2 {
 		t.Fatalf("%d ledger writes for %d chunks: %.3f per chunk, want at most 2", local.Ledger.Writes(), res.Plan.Chunks, perChunk)
+	}
+	results, err := filepath.Glob(filepath.Join(local.StateDir, "work", "jobs", res.Plan.JobID, pipeline.MapResultsDir, "*", "SUCCEEDED_0.json"))
+	if err != nil || len(results) != 1 {
+		t.Fatalf("the Map's results file: %v, %v", results, err)
 	}
 	fmt.Printf("load: %d chunks in %v, %d ledger writes (%.4f per chunk)\n", res.Plan.Chunks, wall.Round(time.Millisecond), local.Ledger.Writes(), perChunk)
 }
@@ -135,4 +143,63 @@ func TestConcurrentSubmissions(t *testing.T) {
 			t.Errorf("spec %d (%s): output differs from the reference", i, s.in.Job)
 		}
 	}
+}
+
+// TestThirtyThousandSmallFiles: 30,000 small files in one directory run as one job at
+// the default chunk size. The default would pack them all into one chunk; the plan bounds
+// each manifest item, so every chunk, with the fields the definition's ItemSelector adds,
+// fits a child execution's 256 KiB input.
+func TestThirtyThousandSmallFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 30,000 files")
+	}
+	dir := filepath.Join(t.TempDir(), "logs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var inputs []reference.Input
+	for i := range 30_000 {
+		path := filepath.Join(dir, fmt.Sprintf("host-%03d-part-%06d.log", i%127, i))
+		data := []byte(fmt.Sprintf("GET /index.html %d ok\nPOST /api/%d fail\n", i%13, i%7))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, reference.Input{Source: path, Data: data})
+	}
+	out := filepath.Join(t.TempDir(), "wc.tsv")
+	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	res, err := (&engine.Engine{Handler: local.Handler}).Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{dir}, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan.Chunks < 2 {
+		t.Fatalf("30,000 files made %d chunk(s)", res.Plan.Chunks)
+	}
+	raw, err := os.ReadFile(filepath.Join(local.StateDir, "work", "jobs", res.Plan.JobID, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunks []json.RawMessage
+	if err := json.Unmarshal(raw, &chunks); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range chunks {
+		item, _ := json.Marshal(map[string]any{"jobId": res.Plan.JobID, "job": res.Plan.Job, "params": res.Plan.Params, "work": res.Plan.Work, "timeoutSeconds": res.Plan.MapTimeoutSeconds, "chunk": c})
+		if len(item) > 256<<10 {
+			t.Fatalf("item %d of the Distributed Map is %d bytes, over a child execution's 256 KiB input", i, len(item))
+		}
+	}
+	sort.Slice(inputs, func(i, j int) bool { return inputs[i].Source < inputs[j].Source })
+	want, err := reference.Run("wordcount", jobs.Params{}, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatal("the output differs from the reference")
+	}
+	fmt.Printf("small files: 30,000 files in %d chunks\n", res.Plan.Chunks)
 }

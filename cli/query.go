@@ -12,8 +12,8 @@ import (
 	"log/slog"
 
 	"github.com/scattergather/scattergather/internal/blob"
-	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/query"
@@ -97,7 +97,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "scatter: faults injected: %s\n", fset)
 	}
 	if err == nil {
-		err = writeResult(ctx, mux, *output, &buf, stdout)
+		err = writeResult(ctx, mux, *output, sub.job, params, &buf, stdout)
 	}
 	var inc *query.IncompleteError
 	if err == nil || errors.As(err, &inc) {
@@ -117,8 +117,9 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return err
 }
 
-// writeResult puts the output at dst (atomically) or, without dst, on stdout.
-func writeResult(ctx context.Context, store blob.Store, dst string, out *bytes.Buffer, stdout io.Writer) error {
+// writeResult puts the output at dst (atomically), encoded as its name
+// asks (compressed, Parquet), or, without dst, on stdout.
+func writeResult(ctx context.Context, store blob.Store, dst, name string, params jobs.Params, out *bytes.Buffer, stdout io.Writer) error {
 	if dst == "" {
 		bw := bufio.NewWriter(stdout)
 		if _, err := out.WriteTo(bw); err != nil {
@@ -126,21 +127,15 @@ func writeResult(ctx context.Context, store blob.Store, dst string, out *bytes.B
 		}
 		return bw.Flush()
 	}
-	var body io.Reader = out
-	if c := codec.Of(dst); c != "" {
-		var z bytes.Buffer
-		zw, err := codec.Writer(c, &z)
-		if err == nil {
-			if _, err = out.WriteTo(zw); err == nil {
-				err = zw.Close()
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("write result %s: %w", dst, err)
-		}
-		body = &z
+	j, err := jobs.New(name, params)
+	if err != nil {
+		return err
 	}
-	if err := store.Put(ctx, dst, body); err != nil {
+	var body bytes.Buffer
+	if err := pipeline.WriteOutput(&body, dst, j, func(w io.Writer) error { _, err := out.WriteTo(w); return err }); err != nil {
+		return fmt.Errorf("write result %s: %w", dst, err)
+	}
+	if err := store.Put(ctx, dst, &body); err != nil {
 		return fmt.Errorf("write result %s: %w", dst, err)
 	}
 	return nil

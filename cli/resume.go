@@ -1,12 +1,19 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/scattergather/scattergather/internal/api"
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/ledger"
@@ -21,9 +28,14 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	var opts runOptions
 	opts.define(fs)
-	jobID, err := parseJobArgs(fs, args, "scatter resume JOBID [--state-dir DIR]")
+	stack := fs.String("stack", "", "redrive the job's failed execution on this deployed stack instead of resuming local state")
+	remote := fs.Bool("remote", false, "redrive on the stack of the SCATTER_* variables 'scatter local up' prints")
+	jobID, err := parseJobArgs(fs, args, "scatter resume JOBID [--state-dir DIR | --stack NAME | --remote]")
 	if err != nil {
 		return err
+	}
+	if *stack != "" || *remote {
+		return redrive(ctx, &remoteOptions{stack: *stack, endpoint: cmp.Or(opts.endpoint, os.Getenv(envAWSEndpoint)), region: opts.region}, jobID, stderr)
 	}
 	local, fset, err := opts.open(ctx)
 	if err != nil {
@@ -48,13 +60,37 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if id := plan.JobID(in.Job, in.Params, objs, in.ChunkSize, in.Output); id != jobID {
 		return fmt.Errorf("job %s: its inputs changed since it was planned (they now make job %s); run it again instead", jobID, id)
 	}
-	committed, err := local.Ledger.Chunks(ctx, jobID)
+	committed, err := local.Ledger.Count(ctx, jobID)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "scatter: resuming %s (%s): %d of %d chunks already committed\n", jobID, j.Status, len(committed), j.Chunks)
+	fmt.Fprintf(stderr, "scatter: resuming %s (%s): %d of %d chunks already committed\n", jobID, j.Status, committed, j.Chunks)
 	in.MaxConcurrency = opts.concurrency
 	return execute(ctx, &opts, local, fset, in, stdout, stderr)
+}
+
+// redrive resumes a job of a deployed stack: a Step Functions redrive of its failed
+// execution (the caller needs states:RedriveExecution on it). The execution goes on from
+// its failed step, RecordFailure, which reopens the job and resumes at the Scatter Map or
+// the gather; committed chunks answer from the ledger, so only the failed ones run again
+// (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html).
+func redrive(ctx context.Context, ro *remoteOptions, jobID string, stderr io.Writer) error {
+	svc, err := openRemote(ctx, ro)
+	if err != nil {
+		return err
+	}
+	r, ok := svc.Starter.(interface {
+		RedriveExecution(context.Context, *sfn.RedriveExecutionInput, ...func(*sfn.Options)) (*sfn.RedriveExecutionOutput, error)
+	})
+	if !ok {
+		return fmt.Errorf("job %s: this stack's client cannot redrive executions", jobID)
+	}
+	arn := api.ExecutionARN(svc.StateMachineARN, jobID)
+	if _, err := r.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		return fmt.Errorf("job %s: redrive %s: %w", jobID, arn, err)
+	}
+	fmt.Fprintf(stderr, "scatter: job %s redriven: its failed step runs again and only uncommitted chunks are mapped; follow it with 'scatter wait %s'\n", jobID, jobID)
+	return nil
 }
 
 func cmdFaults(w io.Writer) error {

@@ -168,6 +168,10 @@ type Part struct {
 	// Columns name the columns of the part's rows (a RowMapper's): Input.Columns,
 	// or the object's own with Input.AllColumns.
 	Columns []string
+	// Types are the Columns' types as DuckDB names them (BIGINT, VARCHAR,
+	// DECIMAL(18,2), ...) when the format declares them (Parquet); nil
+	// otherwise.
+	Types []string
 }
 
 // Stats are a mapper's or an output's counts.

@@ -98,11 +98,11 @@ func (s *Service) Status(ctx context.Context, jobID string) (Status, error) {
 		} else {
 			st.Output = specOutput(job.Spec)
 		}
-		commits, err := s.Ledger.Chunks(ctx, jobID)
+		committed, err := s.Ledger.Count(ctx, jobID)
 		if err != nil {
-			return st, upstream("read commits of %s: %v", jobID, err)
+			return st, upstream("count commits of %s: %v", jobID, err)
 		}
-		st.Committed = len(commits)
+		st.Committed = committed
 	}
 	if st.Error == "" && exec != nil && exec.Error != "" {
 		st.Error = exec.Error

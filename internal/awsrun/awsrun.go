@@ -81,6 +81,9 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 			}
 		}
 	}
+	if h.FanIn > pipeline.MaxFanIn {
+		return nil, fmt.Errorf("%s: %s=%d: at most %d (a merge holds every partial open, and a Lambda function has 1,024 file descriptors)", function, EnvFanIn, h.FanIn, pipeline.MaxFanIn)
+	}
 	c, err := NewClients(ctx, function, os.Getenv(EnvTable))
 	if err != nil {
 		return nil, err

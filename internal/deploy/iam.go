@@ -12,8 +12,19 @@ type Statement struct {
 	Effect    string
 	Actions   []string
 	Resources []string
+	// Conditions are the statement's Condition block: operator, then key, then the
+	// values any of which may match (StringEquals and StringLike only).
+	Conditions map[string]map[string][]string
 	// Source says where the statement came from (a policy template's name, or "inline").
 	Source string
+}
+
+// conditionOperators are the Condition operators statements may use, and how each
+// matches a request's value against a policy value
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+var conditionOperators = map[string]func(policy, value string) bool{
+	"StringEquals": func(p, v string) bool { return p == v },
+	"StringLike":   wildcard,
 }
 
 // samTemplates expands the SAM policy templates this template uses into their
@@ -127,6 +138,13 @@ func statements(v any) ([]Statement, error) {
 		s.Effect, _ = m["Effect"].(string)
 		s.Actions = strs(m["Action"])
 		s.Resources = strs(m["Resource"])
+		if c, ok := m["Condition"]; ok {
+			conds, err := conditions(c)
+			if err != nil {
+				return nil, fmt.Errorf("statement %q: %w", s.Sid, err)
+			}
+			s.Conditions = conds
+		}
 		if s.Effect != "Allow" && s.Effect != "Deny" {
 			return nil, fmt.Errorf("statement %q: Effect %v", s.Sid, m["Effect"])
 		}
@@ -136,6 +154,56 @@ func statements(v any) ([]Statement, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// conditions parses a Condition block: {"Operator": {"key": value or [values]}}.
+func conditions(v any) (map[string]map[string][]string, error) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil, fmt.Errorf("Condition %v is not a mapping of operators", v)
+	}
+	out := map[string]map[string][]string{}
+	for op, kv := range m {
+		if conditionOperators[op] == nil {
+			return nil, fmt.Errorf("Condition operator %s is not one the check evaluates (%v)", op, Keys(map[string]any{"StringEquals": 0, "StringLike": 0}))
+		}
+		keys, ok := kv.(map[string]any)
+		if !ok || len(keys) == 0 {
+			return nil, fmt.Errorf("Condition %s: %v is not a mapping of keys", op, kv)
+		}
+		out[op] = map[string][]string{}
+		for k, vals := range keys {
+			vs := strs(vals)
+			if len(vs) == 0 {
+				return nil, fmt.Errorf("Condition %s %s: no values", op, k)
+			}
+			out[op][k] = vs
+		}
+	}
+	return out, nil
+}
+
+// conditionsHold reports whether a request with the context keys ctx meets every
+// condition: within an operator every key must match, a key matches when any of its
+// values does, and a key the request does not have matches nothing.
+func conditionsHold(conds map[string]map[string][]string, ctx map[string]string) bool {
+	for op, keys := range conds {
+		match := conditionOperators[op]
+		for k, vals := range keys {
+			v, ok := ctx[k]
+			if !ok {
+				return false
+			}
+			hit := false
+			for _, p := range vals {
+				hit = hit || match(p, v)
+			}
+			if !hit {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func strs(v any) []string {
@@ -164,13 +232,20 @@ func Keys(m map[string]any) []string {
 	return out
 }
 
-// Allowed reports whether the statements allow action on resource: an Allow matches and
-// no Deny does. Actions match case-insensitively, resources case-sensitively, both with
-// IAM's * and ? wildcards.
+// Allowed reports whether the statements allow action on resource for a request with no
+// condition keys: see AllowedIn.
 func Allowed(stmts []Statement, action, resource string) bool {
+	return AllowedIn(stmts, action, resource, nil)
+}
+
+// AllowedIn reports whether the statements allow action on resource for a request whose
+// condition keys are ctx (for example s3:prefix of a ListObjectsV2): an Allow matches and
+// no Deny does. Actions match case-insensitively, resources case-sensitively, both with
+// IAM's * and ? wildcards; a statement's conditions must all hold.
+func AllowedIn(stmts []Statement, action, resource string, ctx map[string]string) bool {
 	allowed := false
 	for _, s := range stmts {
-		if !matchAny(s.Actions, action, true) || !matchAny(s.Resources, resource, false) {
+		if !Matches(s, action, resource, ctx) {
 			continue
 		}
 		if s.Effect == "Deny" {
@@ -179,6 +254,12 @@ func Allowed(stmts []Statement, action, resource string) bool {
 		allowed = true
 	}
 	return allowed
+}
+
+// Matches reports whether statement s applies to action on resource for a request with
+// the condition keys ctx.
+func Matches(s Statement, action, resource string, ctx map[string]string) bool {
+	return matchAny(s.Actions, action, true) && matchAny(s.Resources, resource, false) && conditionsHold(s.Conditions, ctx)
 }
 
 func matchAny(patterns []string, s string, fold bool) bool {

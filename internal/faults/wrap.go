@@ -214,6 +214,14 @@ func (l Ledger) Open(ctx context.Context, j ledger.Job) (got ledger.Job, err err
 	return got, err
 }
 
+func (l Ledger) Reopen(ctx context.Context, id string) (got ledger.Job, err error) {
+	err = l.faults().write(ctx, "reopen", id, func() error {
+		got, err = l.Ledger.Reopen(ctx, id)
+		return err
+	})
+	return got, err
+}
+
 func (l Ledger) Job(ctx context.Context, id string) (got ledger.Job, err error) {
 	err = l.faults().read(ctx, "job", id, func() error {
 		got, err = l.Ledger.Job(ctx, id)
@@ -241,6 +249,22 @@ func (l Ledger) Chunk(ctx context.Context, id string, chunk int) (got ledger.Com
 func (l Ledger) Chunks(ctx context.Context, id string) (got []ledger.Commit, err error) {
 	err = l.faults().read(ctx, "chunks", id, func() error {
 		got, err = l.Ledger.Chunks(ctx, id)
+		return err
+	})
+	return got, err
+}
+
+func (l Ledger) ChunkRange(ctx context.Context, id string, from, to int) (got []ledger.Commit, err error) {
+	err = l.faults().read(ctx, "chunks", id, func() error {
+		got, err = l.Ledger.ChunkRange(ctx, id, from, to)
+		return err
+	})
+	return got, err
+}
+
+func (l Ledger) Count(ctx context.Context, id string) (got int, err error) {
+	err = l.faults().read(ctx, "count", id, func() error {
+		got, err = l.Ledger.Count(ctx, id)
 		return err
 	})
 	return got, err

@@ -14,6 +14,7 @@ import (
 // request-time query path and the job tests all map through a Feeder, so a
 // job is fed the same way everywhere.
 type Feeder struct {
+	job    job.Job
 	in     job.Input
 	m      job.Mapper
 	lines  job.LineMapper
@@ -31,7 +32,7 @@ type Feeder struct {
 // parameter.
 func New(j job.Job, strict bool) (*Feeder, error) {
 	in := j.Input()
-	f := &Feeder{in: in, m: j.NewMapper(), strict: strict}
+	f := &Feeder{job: j, in: in, m: j.NewMapper(), strict: strict}
 	if in.Format.Table() {
 		rm, ok := f.m.(job.RowMapper)
 		if !ok {

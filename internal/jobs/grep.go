@@ -19,12 +19,14 @@ func init() {
 		Summary: "every line that matches a Go RE2 regular expression, as in the input, in input order",
 		Params: []Param{
 			{Name: "pattern", Usage: "regular expression (Go RE2 syntax) a line must match", Required: true},
+			columnParam,
 		},
 		New: newGrep,
 	})
 }
 
 type grep struct {
+	column   string // Parquet: the column read as lines
 	re       *regexp.Regexp
 	prefix   []byte    // a literal every match begins with, if any
 	complete bool      // the whole regexp is prefix
@@ -39,7 +41,7 @@ func newGrep(p Params) (Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grep: bad --pattern: %w", err)
 	}
-	g := &grep{re: re}
+	g := &grep{re: re, column: p["column"]}
 	prefix, complete := re.LiteralPrefix()
 	if !strings.ContainsRune(prefix, utf8.RuneError) { // U+FFFD also matches invalid bytes
 		g.prefix, g.complete = []byte(prefix), complete
@@ -135,7 +137,7 @@ func plainLiteral(re *syntax.Regexp) (string, bool) {
 	return s, true
 }
 
-func (*grep) Input() Input { return Input{} }
+func (g *grep) Input() Input { return Input{Column: g.column} }
 
 func (g *grep) NewMapper() Mapper { return &grepMapper{g: g} }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/record"
 )
 
@@ -122,7 +123,23 @@ type groupbyMapper struct {
 	st     Stats
 }
 
-func (m *groupbyMapper) StartPart(Part) error { return nil }
+// StartPart refuses an object whose declared column types (Parquet's) make
+// an aggregate impossible: sum over a string fails the job naming the file
+// and the column, instead of skipping every row.
+func (m *groupbyMapper) StartPart(p Part) error {
+	if p.Types == nil {
+		return nil
+	}
+	for a, agg := range m.j.aggs {
+		if agg.fn == aggCount {
+			continue
+		}
+		if t := p.Types[m.j.aggAt[a]]; !numericType(t) {
+			return fmt.Errorf("groupby: %s:%s needs numbers, but column %q of %s is %s", agg.Func, agg.Column, agg.Column, p.Source, t)
+		}
+	}
+	return nil
+}
 
 func (m *groupbyMapper) Row(r *record.Row) error {
 	j := m.j
@@ -408,4 +425,18 @@ func (j *groupby) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 		return st, err
 	}
 	return st, bw.Flush()
+}
+
+// ParquetColumns types a Parquet output: the key a string, counts integers,
+// the other aggregates exact decimals of the largest scale they have.
+func (j *groupby) ParquetColumns() []pq.OutputColumn {
+	cols := []pq.OutputColumn{{Kind: pq.OutString}}
+	for _, a := range j.aggs {
+		if a.fn == aggCount {
+			cols = append(cols, pq.OutputColumn{Kind: pq.OutInt64})
+		} else {
+			cols = append(cols, pq.OutputColumn{Kind: pq.OutDecimal, Scale: pq.InferScale})
+		}
+	}
+	return cols
 }

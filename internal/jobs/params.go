@@ -211,3 +211,18 @@ var isWordSep = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\v': t
 
 // skip counts a malformed record, or returns it as an error under strict.
 var skip = job.Skip
+
+// columnParam is the line jobs' --column: the string column of a Parquet
+// input whose values they read as lines (text inputs are read as lines
+// whatever it says).
+var columnParam = Param{Name: "column", Usage: "for a Parquet input: the string column whose values are the lines"}
+
+// numericType reports whether a column of this type (as DuckDB names it)
+// holds numbers.
+func numericType(t string) bool {
+	switch t {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE":
+		return true
+	}
+	return strings.HasPrefix(t, "DECIMAL")
+}

@@ -19,14 +19,16 @@ func init() {
 		Params: []Param{
 			{Name: "query", Usage: "search terms, separated by spaces", Required: true},
 			{Name: "k", Usage: "how many top lines to output", Default: "10"},
+			columnParam,
 		},
 		New: newSearch,
 	})
 }
 
 type search struct {
-	terms [][]byte // lower-case, distinct
-	k     int
+	terms  [][]byte // lower-case, distinct
+	k      int
+	column string // Parquet: the column read as lines
 }
 
 func newSearch(p Params) (Job, error) {
@@ -41,7 +43,7 @@ func newSearch(p Params) (Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	return &search{terms: terms, k: k}, nil
+	return &search{terms: terms, k: k, column: p["column"]}, nil
 }
 
 // queryTerms splits a query on ASCII whitespace, lower-cases ASCII letters
@@ -96,7 +98,7 @@ func score(low []byte, terms [][]byte) int64 {
 	return n
 }
 
-func (*search) Input() Input { return Input{} }
+func (s *search) Input() Input { return Input{Column: s.column} }
 
 func (s *search) NewMapper() Mapper { return &searchMapper{s: s, top: &topK{k: s.k}} }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/record"
 )
 
@@ -120,4 +121,14 @@ func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 	}
 	n, err := outputBlocks(w, partials, "select", magicSelect)
 	return Stats{RecordsOut: n}, err
+}
+
+// ParquetPredicate lets a Parquet reader skip the row groups and pages
+// whose statistics rule out a 'COL OP VALUE' --where (an expression prunes
+// nothing yet).
+func (j *selectJob) ParquetPredicate() pq.Predicate {
+	if j.where == nil || j.where.cond == nil {
+		return nil
+	}
+	return j.where.cond
 }

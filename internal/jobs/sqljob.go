@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/record"
 )
@@ -764,4 +765,37 @@ func (j *sqlConcatJob) Output(w io.Writer, partials []io.Reader) (Stats, error) 
 	}
 	n, err := outputBlocks(w, partials, "sql", magicSQLScan)
 	return Stats{RecordsOut: n}, err
+}
+
+// ParquetColumns types a Parquet output by the query's select list (every
+// column a string for SELECT *, whose types the inputs decide).
+func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
+	if j.query.HasStar() {
+		return nil
+	}
+	p, err := j.plan(nil)
+	if err != nil {
+		return nil
+	}
+	cols := make([]pq.OutputColumn, len(p.Types))
+	for i, t := range p.Types {
+		switch t.Kind {
+		case sql.KBool:
+			cols[i].Kind = pq.OutBoolean
+		case sql.KBigint:
+			cols[i].Kind = pq.OutInt64
+		case sql.KDouble:
+			cols[i].Kind = pq.OutDouble
+		case sql.KDate:
+			cols[i].Kind = pq.OutDate
+		case sql.KDecimal:
+			cols[i] = pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}
+			if t.Scale < 0 {
+				cols[i].Precision, cols[i].Scale = 38, pq.InferScale
+			}
+		default:
+			cols[i].Kind = pq.OutString
+		}
+	}
+	return cols
 }

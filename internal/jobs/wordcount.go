@@ -15,18 +15,19 @@ func init() {
 		Name:    "wordcount",
 		Version: version,
 		Summary: "count words (runs of bytes other than space, \\t, \\n, \\r, \\v, \\f); output word<TAB>count per distinct word, sorted",
+		Params:  []Param{columnParam},
 		New: func(p Params) (Job, error) {
 			if _, err := ParseStrict(p); err != nil { // wordcount has no malformed records
 				return nil, fmt.Errorf("wordcount: %w", err)
 			}
-			return &wordcount{}, nil
+			return &wordcount{column: p["column"]}, nil
 		},
 	})
 }
 
-type wordcount struct{}
+type wordcount struct{ column string }
 
-func (*wordcount) Input() Input { return Input{} }
+func (j *wordcount) Input() Input { return Input{Column: j.column} }
 
 func (j *wordcount) NewMapper() Mapper {
 	return &wordcountMapper{words: newKeyTable()}

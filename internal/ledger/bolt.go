@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -122,6 +123,32 @@ func (b *Bolt) Open(ctx context.Context, job Job) (Job, error) {
 	return out, nil
 }
 
+// Reopen moves a FAILED job back to RUNNING; see Ledger.Reopen.
+func (b *Bolt) Reopen(ctx context.Context, jobID string) (Job, error) {
+	var out Job
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(jobsBucket)
+		stored, found, err := getJSON[Job](jobs, []byte(jobID))
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return ErrNotFound
+		case stored.Status != Failed:
+			out = stored
+			return nil
+		}
+		out = stored
+		out.Status, out.Error, out.Updated = Running, "", now()
+		out.Runs++
+		return putJSON(jobs, []byte(jobID), out)
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("reopen job %s: %w", jobID, err)
+	}
+	return out, nil
+}
+
 // Job returns the job item.
 func (b *Bolt) Job(ctx context.Context, jobID string) (Job, error) {
 	var out Job
@@ -236,6 +263,46 @@ func (b *Bolt) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
 		return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
 	}
 	return out, nil // chunk keys are big-endian indexes: bbolt iterates them in order
+}
+
+// ChunkRange returns the commits of chunks [from, to) of the job, sorted by chunk index.
+func (b *Bolt) ChunkRange(ctx context.Context, jobID string, from, to int) ([]Commit, error) {
+	var out []Commit
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID))
+		if chunks == nil || from >= to {
+			return nil
+		}
+		end := chunkKey(to)
+		cur := chunks.Cursor()
+		for k, v := cur.Seek(chunkKey(max(from, 0))); k != nil && bytes.Compare(k, end) < 0; k, v = cur.Next() {
+			var c Commit
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chunks [%d,%d) of job %s: %w", from, to, jobID, err)
+	}
+	return out, nil
+}
+
+// Count returns how many chunks of the job are committed.
+func (b *Bolt) Count(ctx context.Context, jobID string) (int, error) {
+	n := 0
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		if chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID)); chunks != nil {
+			n = chunks.Stats().KeyN
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count chunks of job %s: %w", jobID, err)
+	}
+	return n, nil
 }
 
 // Finish moves a RUNNING job to status; see Ledger.Finish.

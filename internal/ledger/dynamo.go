@@ -106,23 +106,33 @@ func (d *Dynamo) Open(ctx context.Context, job Job) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("open job %s: %w", job.ID, err)
 	}
-	// A FAILED job runs again. Only one of concurrent openers moves it; the others
-	// find it RUNNING and return it.
-	for stored.Status == Failed {
-		t := now()
-		updated, done, err := d.updateJob(ctx, job.ID,
-			"SET #status = :running, #runs = #runs + :one, #updated = :now, #exp = :exp REMOVE #error", "#status = :failed",
-			map[string]string{"#status": "status", "#runs": "runs", "#updated": "updated", "#exp": "expiresAt", "#error": "error"},
-			map[string]any{":running": Running, ":failed": Failed, ":one": 1, ":now": t, ":exp": d.expiresAt(t)})
-		if err != nil {
-			return Job{}, fmt.Errorf("reopen job %s: %w", job.ID, err)
-		}
-		if done {
-			return updated, nil
-		}
-		stored = updated
+	if stored.Status != Failed {
+		return stored, nil
 	}
-	return stored, nil
+	return d.reopen(ctx, job.ID)
+}
+
+// Reopen moves a FAILED job back to RUNNING; see Ledger.Reopen.
+func (d *Dynamo) Reopen(ctx context.Context, jobID string) (Job, error) {
+	if jobID == "" {
+		return Job{}, errors.New("reopen job: empty job ID")
+	}
+	return d.reopen(ctx, jobID)
+}
+
+// reopen runs a FAILED job again: a conditional UpdateItem, so that only one of concurrent
+// openers moves it and the others find it RUNNING and return it. A job without an item
+// fails the condition and is ErrNotFound.
+func (d *Dynamo) reopen(ctx context.Context, jobID string) (Job, error) {
+	t := now()
+	updated, _, err := d.updateJob(ctx, jobID,
+		"SET #status = :running, #runs = #runs + :one, #updated = :now, #exp = :exp REMOVE #error", "#status = :failed",
+		map[string]string{"#status": "status", "#runs": "runs", "#updated": "updated", "#exp": "expiresAt", "#error": "error"},
+		map[string]any{":running": Running, ":failed": Failed, ":one": 1, ":now": t, ":exp": d.expiresAt(t)})
+	if err != nil {
+		return Job{}, fmt.Errorf("reopen job %s: %w", jobID, err)
+	}
+	return updated, nil
 }
 
 // updateJob applies update to the job item when cond holds. done reports
@@ -268,6 +278,63 @@ func (d *Dynamo) Chunk(ctx context.Context, jobID string, chunk int) (Commit, er
 
 // Chunks returns every commit of the job, sorted by chunk index (the sort key's order).
 func (d *Dynamo) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
+	out, err := d.queryCommits(ctx, jobID, "pk = :pk AND begins_with(sk, :prefix)", map[string]types.AttributeValue{
+		":prefix": &types.AttributeValueMemberS{Value: chunkPrefix},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
+	}
+	return out, nil
+}
+
+// ChunkRange returns the commits of chunks [from, to) of the job: one query over the
+// sort keys chunk#from..chunk#(to-1), which reads only those items.
+func (d *Dynamo) ChunkRange(ctx context.Context, jobID string, from, to int) ([]Commit, error) {
+	from = max(from, 0)
+	if from >= to {
+		return nil, nil
+	}
+	out, err := d.queryCommits(ctx, jobID, "pk = :pk AND sk BETWEEN :from AND :to", map[string]types.AttributeValue{
+		":from": &types.AttributeValueMemberS{Value: chunkSK(from)},
+		":to":   &types.AttributeValueMemberS{Value: chunkSK(to - 1)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chunks [%d,%d) of job %s: %w", from, to, jobID, err)
+	}
+	return out, nil
+}
+
+// queryCommits runs a consistent query of the job's partition and decodes every page.
+func (d *Dynamo) queryCommits(ctx context.Context, jobID, cond string, values map[string]types.AttributeValue) ([]Commit, error) {
+	values[":pk"] = &types.AttributeValueMemberS{Value: jobID}
+	p := dynamodb.NewQueryPaginator(d.client, &dynamodb.QueryInput{
+		TableName:                 &d.table,
+		KeyConditionExpression:    &cond,
+		ExpressionAttributeValues: values,
+		ConsistentRead:            aws.Bool(true),
+	})
+	var out []Commit
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, av := range page.Items {
+			c, err := decodeItem[commitItem](av, commitItem.commit)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Count returns how many chunks of the job are committed: a consistent query with
+// Select COUNT, paged (a page counts at most 1 MB of items). It consumes the read
+// capacity of the items it counts, as a query returning them would, but sends none of
+// them back (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Other.html).
+func (d *Dynamo) Count(ctx context.Context, jobID string) (int, error) {
 	p := dynamodb.NewQueryPaginator(d.client, &dynamodb.QueryInput{
 		TableName:              &d.table,
 		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
@@ -275,23 +342,18 @@ func (d *Dynamo) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
 			":pk":     &types.AttributeValueMemberS{Value: jobID},
 			":prefix": &types.AttributeValueMemberS{Value: chunkPrefix},
 		},
+		Select:         types.SelectCount,
 		ConsistentRead: aws.Bool(true),
 	})
-	var out []Commit
+	n := 0
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
+			return 0, fmt.Errorf("count chunks of job %s: %w", jobID, err)
 		}
-		for _, av := range page.Items {
-			c, err := decodeItem[commitItem](av, commitItem.commit)
-			if err != nil {
-				return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
-			}
-			out = append(out, c)
-		}
+		n += int(page.Count)
 	}
-	return out, nil
+	return n, nil
 }
 
 // Finish moves a RUNNING job to status; see Ledger.Finish.

@@ -68,6 +68,10 @@ type Ledger interface {
 	// If the job exists and is FAILED, it moves it back to RUNNING and increments Runs.
 	// If the job exists and is RUNNING or SUCCEEDED, it returns the stored item unchanged.
 	Open(ctx context.Context, job Job) (Job, error)
+	// Reopen moves a FAILED job back to RUNNING and increments Runs, as Open does, without
+	// creating a job: a job the ledger does not know is an error wrapping ErrNotFound. A
+	// RUNNING or SUCCEEDED job is returned unchanged.
+	Reopen(ctx context.Context, jobID string) (Job, error)
 	// Job returns the job item, or an error wrapping ErrNotFound.
 	Job(ctx context.Context, jobID string) (Job, error)
 	// Commit records a chunk's partial result unless the chunk is already committed.
@@ -77,6 +81,12 @@ type Ledger interface {
 	Chunk(ctx context.Context, jobID string, chunk int) (Commit, error)
 	// Chunks returns every commit of a job, sorted by chunk index.
 	Chunks(ctx context.Context, jobID string) ([]Commit, error)
+	// ChunkRange returns the commits of chunks [from, to) of a job, sorted by chunk
+	// index; a chunk without a commit is absent. It reads only those items.
+	ChunkRange(ctx context.Context, jobID string, from, to int) ([]Commit, error)
+	// Count returns how many chunks of a job are committed, as of a consistent read,
+	// without returning the commits.
+	Count(ctx context.Context, jobID string) (int, error)
 	// Finish moves a RUNNING job to SUCCEEDED or FAILED, setting output or errMsg.
 	// Finishing a job again with the same status is a no-op that returns the stored item;
 	// finishing a SUCCEEDED job as FAILED, or a FAILED one as SUCCEEDED, returns ErrConflict.

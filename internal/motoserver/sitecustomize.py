@@ -113,12 +113,202 @@ def _patch_dynamodb_atomic_writes():
         setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
 
 
+# RedriveExecution (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html)
+# is not in moto. This approximates what AWS documents: an execution that FAILED, TIMED_OUT
+# or was ABORTED is continued, under the same ARN and definition, from its unsuccessful step
+# (the last top-level state it entered, found in its history) with that step's input; the
+# steps that succeeded are not run again, RedriveCount goes up by one (in DescribeExecution
+# and in the context object, $$.Execution.RedriveCount, which every execution now has) and
+# the history carries on with an ExecutionRedriven event. Where it differs from AWS: a
+# Distributed Map that failed the execution itself is run again whole (AWS reruns only its
+# unsuccessful child executions), retry counts are not shown per redrive, and neither the
+# 14-day window nor the 24,999-event limit is checked.
+def _patch_redrive():
+    import datetime
+    import json
+
+    from moto.core.responses import ActionResult
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.parser.api import ExecutionStatus, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.flow.start_at import StartAt
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    class ExecutionNotRedrivable(AWSError):
+        TYPE = "ExecutionNotRedrivable"
+        STATUS = 400
+
+    get_env = ExecutionWorker._get_evaluation_environment
+
+    def _get_evaluation_environment(self):
+        env = get_env(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        execution["RedriveCount"] = getattr(self, "scatter_redrive_count", 0)
+        return env
+
+    ExecutionWorker._get_evaluation_environment = _get_evaluation_environment
+
+    class RedriveWorker(ExecutionWorker):
+        def _execution_logic(self):
+            start_at, state_input, history, count = self.scatter_redrive
+            program = self._get_evaluation_entrypoint()
+            program.start_at = StartAt(start_at_name=start_at)
+            self.env = self._get_evaluation_environment()
+            self.env.states.reset(input_value=state_input)
+            manager = self.env.event_manager
+            manager._history_event_list.extend(history)
+            manager._event_id_gen._next_id = len(history) + 1
+            manager.add_event(
+                context=self.env.event_history_context,
+                event_type=HistoryEventType.ExecutionRedriven,
+                event_details=EventDetails(executionRedrivenEventDetails={"redriveCount": count}),
+                update_source_event_id=False,
+            )
+            program.eval(self.env)
+            self._execution_communication.terminated()
+
+    def redrive_execution(self, execution_arn):
+        execution = self.describe_execution(execution_arn)
+        status = execution.exec_status
+        if status not in (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT, ExecutionStatus.ABORTED):
+            raise ExecutionNotRedrivable(f"Execution {execution_arn} is {status.value} and cannot be redriven")
+        program = AmazonStateLanguageParser.parse(execution.state_machine.definition)[0]
+        top = program.states.states
+        history = execution.exec_worker.env.event_manager.get_event_history()
+        start_at, state_input = program.start_at.start_at_name, execution.input_data
+        for event in reversed(history):
+            details = event.get("stateEnteredEventDetails")
+            if str(event.get("type", "")).endswith("StateEntered") and details and details.get("name") in top:
+                start_at, state_input = details["name"], json.loads(details.get("input") or "{}")
+                break
+        count = getattr(execution, "scatter_redrive_count", 0) + 1
+        worker = execution._get_start_execution_worker()
+        worker.__class__ = RedriveWorker
+        worker.scatter_redrive = (start_at, state_input, history, count)
+        worker.scatter_redrive_count = count
+        execution.scatter_redrive_count = count
+        execution.scatter_redrive_date = datetime.datetime.now(tz=datetime.timezone.utc)
+        execution.exec_worker = worker
+        execution.exec_status = ExecutionStatus.RUNNING
+        execution.stop_date = execution.error = execution.cause = execution.output = None
+        worker.start()
+        return execution
+
+    StepFunctionsParserBackend.redrive_execution = redrive_execution
+
+    def redrive_execution_action(self):
+        execution = self.stepfunction_backend.redrive_execution(self._get_param("executionArn"))
+        return ActionResult({"redriveDate": execution.scatter_redrive_date})
+
+    StepFunctionResponse.redrive_execution = redrive_execution_action
+
+    describe = StepFunctionResponse.describe_execution
+
+    def describe_execution(self):
+        result = describe(self)
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        count = getattr(execution, "scatter_redrive_count", 0)
+        result.result["redriveCount"] = count
+        if count:
+            result.result["redriveDate"] = execution.scatter_redrive_date
+        return result
+
+    StepFunctionResponse.describe_execution = describe_execution
+
+
+# moto's ResultWriter (arn:aws:states:::s3:putObject) evaluates its Parameters' paths against
+# the Map's results, and writes a manifest that names no result files ("TODO: generate result
+# files"). AWS resolves them in the Distributed Map state's input (the IAM section of
+# https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html: "a
+# reference path to an existing key-value pair in your Distributed Map state input"), so here
+# the Parameters see the state's input. This writes the Map Run's results as AWS does
+# (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html): the
+# successful children's outputs in <prefix>/<map run>/SUCCEEDED_0.json, named by the
+# manifest. moto runs the children as threads, not executions, so each entry has the Status
+# and the Output (as JSON text) but not the child execution's ARN, input or dates; failed and
+# pending children are not written (moto fails such a Map before its ResultWriter runs).
+def _patch_result_writer():
+    import copy
+    import json
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.result_writer_decl import (
+        ResultWriter,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+
+    eval_execution = StateMap._eval_execution
+
+    def _eval_execution(self, env):
+        env.scatter_map_input = copy.deepcopy(env.states.get_input())
+        return eval_execution(self, env)
+
+    StateMap._eval_execution = _eval_execution
+
+    def _eval_body(self, env):
+        # Paths read the top of the stack, where moto has the results: evaluate the
+        # Parameters over the state's input instead, and leave [results, parameters].
+        env.stack.append(copy.deepcopy(env.scatter_map_input))
+        self.parargs.eval(env=env)
+        parameters = env.stack.pop()
+        env.stack.pop()
+        env.stack.append(parameters)
+        self.resource_eval.eval_resource(env=env)
+
+    ResultWriter._eval_body = _eval_body
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (
+        ResourceEvalS3,
+    )
+
+    def _handle_put_object(env, resource_runtime_part, state_credentials):
+        parameters = env.stack.pop()
+        results = env.stack.pop()
+        s3 = ResourceEvalS3._get_s3_client(resource_runtime_part=resource_runtime_part, state_credentials=state_credentials)
+        map_run = env.map_run_record_pool_manager.get_all().pop()
+        run_id = map_run.map_run_arn.split(":")[-1]
+        bucket, prefix = parameters["Bucket"], parameters.get("Prefix", "")
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        files = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+        entries = [{"Status": "SUCCEEDED", "Output": json.dumps(r, separators=(",", ":"))} for r in (results or [])]
+        if entries:
+            body = json.dumps(entries).encode("utf8")
+            key = prefix + run_id + "/SUCCEEDED_0.json"
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+            files["SUCCEEDED"].append({"Key": key, "Size": len(body)})
+        key = prefix + run_id + "/manifest.json"
+        manifest = {"DestinationBucket": bucket, "MapRunArn": map_run.map_run_arn, "ResultFiles": files}
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest, indent=2).encode("utf8"))
+        env.stack.append({"MapRunArn": map_run.map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}})
+
+    ResourceEvalS3._handle_put_object = staticmethod(_handle_put_object)
+
+
+# moto's Step Functions interpreter parses every JSONPath each time it evaluates one
+# (jsonpath_ng's parse builds a PLY lexer and LALR parser per call, reading its own source
+# and taking the import lock: about 10 ms of CPU). A Distributed Map child evaluates about a
+# dozen (ItemSelector, TimeoutSecondsPath, Payload, ResultSelector), so moto spent most of a
+# second of CPU on each chunk and a job of thousands of chunks took hours. The parsed path
+# is immutable and find() only reads it: here each distinct path is parsed once.
+def _patch_json_path_cache():
+    import functools
+
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module in (json_path, result_path):
+        module.parse = functools.lru_cache(maxsize=4096)(module.parse)
+
+
 def _apply():
     try:
         import moto
     except ImportError:  # moto missing: the server itself reports it
         return
-    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes):
+    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes, _patch_redrive, _patch_result_writer, _patch_json_path_cache):
         try:
             patch()
         except Exception as e:  # site.py would print and go on without the patch

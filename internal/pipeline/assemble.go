@@ -46,7 +46,7 @@ func (h *Handler) assemble(ctx context.Context, job jobs.Job, keys []string, out
 		if errors.Is(err, blob.ErrNotFound) {
 			return inputErrorf("gather: partial %s is missing from the store", k)
 		} else if err != nil {
-			return retryable("gather: stat partial %s: %v", k, err)
+			return storeFailure(err, "gather: stat partial %s", k)
 		}
 		sizes[i] = info.Size
 		return nil
@@ -66,7 +66,7 @@ func (h *Handler) assemble(ctx context.Context, job jobs.Job, keys []string, out
 		var err error
 		ranges[i], rows[i], err = c.OutputRanges(&storeReaderAt{ctx: ctx, store: h.Store, key: k}, sizes[i], i)
 		if err != nil {
-			return retryable("gather: read partial %s: %v", k, err)
+			return storeFailure(err, "gather: read partial %s", k)
 		}
 		return nil
 	})
@@ -92,7 +92,7 @@ func (h *Handler) assemble(ctx context.Context, job jobs.Job, keys []string, out
 	if errors.Is(err, blob.ErrCannotCompose) {
 		return nil, 0, nil
 	} else if err != nil {
-		return nil, 0, retryable("write %s: %v", output, err)
+		return nil, 0, storeFailure(err, "write %s", output)
 	}
 	return &Assembly{ComposeStats: st, Ranges: len(pieces) - 1}, n, nil
 }

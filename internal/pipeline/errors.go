@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/scattergather/scattergather/internal/blob"
 )
 
 // The error types below are what handlers return at the Lambda boundary.
@@ -29,6 +32,31 @@ func (e *RetryableError) Unwrap() error { return e.Err }
 func retryable(format string, a ...any) error {
 	return &RetryableError{Err: fmt.Errorf(format, a...)}
 }
+
+// StoreError is a store request refused for good (blob.Permanent): access denied, a
+// bucket that does not exist, another 4xx. No retry mends it, so the state machine
+// does not retry it and the job fails at once, naming the request.
+type StoreError struct{ Msg string }
+
+func (e *StoreError) Error() string { return e.Msg }
+
+// storeFailure classifies a store error: a permanent refusal is a StoreError, anything
+// else (5xx, SlowDown, a timeout, a reset connection) a RetryableError.
+func storeFailure(err error, format string, a ...any) error {
+	msg := fmt.Sprintf(format, a...) + ": " + err.Error()
+	if blob.Permanent(err) {
+		return &StoreError{Msg: msg}
+	}
+	return &RetryableError{Err: errors.New(msg)}
+}
+
+// JobFailedError is what the state machine's RecordFailure step answers once it has
+// recorded a job's failure in the ledger: the execution fails at that Task state, so a
+// Step Functions redrive runs it again (a Fail state would only fail again), and that run
+// reopens the job and resumes the work (Handler.Gather with Failure set).
+type JobFailedError struct{ Msg string }
+
+func (e *JobFailedError) Error() string { return e.Msg }
 
 // IncompleteJobError is a gather that found chunks without a commit.
 type IncompleteJobError struct {

@@ -48,6 +48,9 @@ type PlanOutput struct {
 	// FanIn is how many partials one reducer merges: the state machine gathers
 	// in a tree of groups of FanIn when there are more.
 	FanIn int `json:"fanIn"`
+	// MapResults is where the Scatter Distributed Map writes its children's results
+	// (its ResultWriter): Key is the prefix jobs/<jobId>/mapresults in the work bucket.
+	MapResults Location `json:"mapResults"`
 	// Done is true when the same submission already succeeded: nothing to run.
 	Done bool `json:"done"`
 }
@@ -84,6 +87,12 @@ type MapStats struct {
 	BytesIn    int64 `json:"bytesIn"`
 	BytesRead  int64 `json:"bytesRead"`
 	DurationMS int64 `json:"durationMs"`
+	// Parquet: BytesSkipped of the chunk's row groups were not read (other
+	// columns, pruned row groups and pages); RowGroupsPruned of its
+	// RowGroups were ruled out by their statistics.
+	BytesSkipped    int64 `json:"bytesSkipped,omitempty"`
+	RowGroups       int64 `json:"rowGroups,omitempty"`
+	RowGroupsPruned int64 `json:"rowGroupsPruned,omitempty"`
 }
 
 // Failure is a Step Functions error as a Catch hands it over.
@@ -91,6 +100,20 @@ type Failure struct {
 	Error string `json:"Error"`
 	Cause string `json:"Cause"`
 }
+
+// FailedAt is where the state machine caught a job's failure: the state a redrive
+// resumes at (ResumeScatter or ResumeGather) and the execution's redrive count then
+// ($$.Execution.RedriveCount).
+type FailedAt struct {
+	Resume       string `json:"resume"`
+	RedriveCount int    `json:"redriveCount"`
+}
+
+// The states a redriven execution resumes at after a recorded failure.
+const (
+	ResumeScatter = "Scatter"
+	ResumeGather  = "StartGather"
+)
 
 // The reducer's steps (GatherInput.Step). The state machine plans each level
 // of the gather tree, merges its groups in a Map, and gathers the last level.
@@ -125,6 +148,11 @@ type GatherInput struct {
 	// Group is the group of Level a StepMerge merges.
 	Group   int      `json:"group,omitempty"`
 	Failure *Failure `json:"failure,omitempty"`
+	// FailedAt and RedriveCount come with Failure: when the execution's redrive count
+	// now ($$.Execution.RedriveCount) is above the one at the failure, the execution was
+	// redriven, and the step reopens the job instead of recording the failure again.
+	FailedAt     *FailedAt `json:"failedAt,omitempty"`
+	RedriveCount int       `json:"redriveCount,omitempty"`
 }
 
 // GatherOutput is the reducer's result.
@@ -137,6 +165,9 @@ type GatherOutput struct {
 	Tree *TreeLevel `json:"tree,omitempty"`
 	// Partial is the intermediate partial a StepMerge wrote.
 	Partial string `json:"partial,omitempty"`
+	// Resume is, for a failure step run again by a redrive, the state the redriven
+	// execution goes on at (FailedAt.Resume).
+	Resume string `json:"resume,omitempty"`
 }
 
 // TreeLevel is the plan of one level of the gather tree.

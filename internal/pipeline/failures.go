@@ -32,21 +32,29 @@ func (h *Handler) noteChunkFailure(ctx context.Context, in MapInput, err error) 
 	}
 }
 
-// firstChunkFailure returns the failure of the lowest-numbered failed chunk.
-func (h *Handler) firstChunkFailure(ctx context.Context, jobID string) (ChunkFailure, bool) {
-	infos, err := h.Store.List(ctx, failuresPrefix(h.WorkBucket, jobID))
-	if err != nil || len(infos) == 0 {
-		return ChunkFailure{}, false
+// firstChunkFailure returns the failure of the lowest-numbered failed chunk; found is
+// false when no chunk left one. A listing or read the store refuses is an error
+// (storeFailure); a record that is not JSON is ignored.
+func (h *Handler) firstChunkFailure(ctx context.Context, jobID string) (f ChunkFailure, found bool, err error) {
+	prefix := failuresPrefix(h.WorkBucket, jobID)
+	infos, err := h.Store.List(ctx, prefix)
+	if err != nil {
+		return f, false, storeFailure(err, "list chunk failures %s", prefix)
+	}
+	if len(infos) == 0 {
+		return f, false, nil
 	}
 	rc, err := h.Store.Open(ctx, infos[0].Key, 0, -1) // List sorts by key: the lowest chunk first
 	if err != nil {
-		return ChunkFailure{}, false
+		return f, false, storeFailure(err, "read chunk failure %s", infos[0].Key)
 	}
 	defer rc.Close()
-	var f ChunkFailure
 	raw, err := io.ReadAll(io.LimitReader(rc, 64<<10))
-	if err != nil || json.Unmarshal(raw, &f) != nil {
-		return ChunkFailure{}, false
+	if err != nil {
+		return f, false, storeFailure(err, "read chunk failure %s", infos[0].Key)
 	}
-	return f, true
+	if json.Unmarshal(raw, &f) != nil {
+		return f, false, nil
+	}
+	return f, true, nil
 }

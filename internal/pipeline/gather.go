@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/scattergather/scattergather/internal/blob"
-	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -20,19 +20,25 @@ import (
 
 // Summary is the job summary written beside the final output.
 type Summary struct {
-	JobID       string           `json:"jobId"`
-	Job         string           `json:"job"`
-	Params      jobs.Params      `json:"params"`
-	Status      string           `json:"status"`
-	Inputs      []string         `json:"inputs"`
-	Output      string           `json:"output"`
-	Chunks      int              `json:"chunks"`
-	BytesIn     int64            `json:"bytesIn"`
-	BytesRead   int64            `json:"bytesRead"`
-	RecordsIn   int64            `json:"recordsIn"`
-	RecordsOut  int64            `json:"recordsOut"`
-	Skipped     int64            `json:"skipped"`
-	SkipReasons map[string]int64 `json:"skipReasons,omitempty"`
+	JobID     string      `json:"jobId"`
+	Job       string      `json:"job"`
+	Params    jobs.Params `json:"params"`
+	Status    string      `json:"status"`
+	Inputs    []string    `json:"inputs"`
+	Output    string      `json:"output"`
+	Chunks    int         `json:"chunks"`
+	BytesIn   int64       `json:"bytesIn"`
+	BytesRead int64       `json:"bytesRead"`
+	// BytesSkipped are Parquet bytes the mappers did not read (other
+	// columns, pruned row groups and pages); RowGroupsPruned of RowGroups
+	// were ruled out by their statistics.
+	BytesSkipped    int64            `json:"bytesSkipped,omitempty"`
+	RowGroups       int64            `json:"rowGroups,omitempty"`
+	RowGroupsPruned int64            `json:"rowGroupsPruned,omitempty"`
+	RecordsIn       int64            `json:"recordsIn"`
+	RecordsOut      int64            `json:"recordsOut"`
+	Skipped         int64            `json:"skipped"`
+	SkipReasons     map[string]int64 `json:"skipReasons,omitempty"`
 	// Runs counts how often the job was opened (resumes and redrives add one).
 	Runs int `json:"runs"`
 	// MapMillis sums the committed mappers' durations; MaxChunkMillis is the slowest.
@@ -69,8 +75,8 @@ func (in GatherInput) validate() error {
 		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)
 	case in.Step != StepGather && in.Step != StepPlan && in.Step != StepMerge:
 		return inputErrorf("gather %s: step %q is not %q or %q", in.JobID, in.Step, StepPlan, StepMerge)
-	case in.FanIn == 1 || in.FanIn < 0:
-		return inputErrorf("gather %s: fanIn %d: want 0 (the default) or at least 2", in.JobID, in.FanIn)
+	case in.FanIn == 1 || in.FanIn < 0 || in.FanIn > MaxFanIn:
+		return inputErrorf("gather %s: fanIn %d: want 0 (the default) or 2 to %d (a merge holds every partial open, and a Lambda function has 1,024 file descriptors)", in.JobID, in.FanIn, MaxFanIn)
 	case in.Level < 0 || in.Level > maxTreeLevels:
 		return inputErrorf("gather %s: level %d is outside [0, %d]", in.JobID, in.Level, maxTreeLevels)
 	case in.Group < 0:
@@ -84,13 +90,13 @@ func (in GatherInput) validate() error {
 	return nil
 }
 
-// fanIn is the fan-in of an event that names n (0: the handler's).
+// fanIn is the fan-in of an event that names n (0: the handler's), at most MaxFanIn.
 func (h *Handler) fanIn(n int) int {
 	switch {
 	case n >= 2:
-		return n
+		return min(n, MaxFanIn)
 	case h.FanIn >= 2:
-		return h.FanIn
+		return min(h.FanIn, MaxFanIn)
 	}
 	return DefaultFanIn
 }
@@ -178,6 +184,9 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 		if json.Unmarshal([]byte(c.Stats), &st) == nil {
 			sum.BytesIn += st.BytesIn
 			sum.BytesRead += st.BytesRead
+			sum.BytesSkipped += st.BytesSkipped
+			sum.RowGroups += st.RowGroups
+			sum.RowGroupsPruned += st.RowGroupsPruned
 			sum.RecordsIn += st.RecordsIn
 			sum.Skipped += st.Skipped
 			for k, v := range st.SkipReason {
@@ -194,6 +203,47 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 		return nil, sum, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
 	}
 	return partials, sum, nil
+}
+
+// allCommitted checks that every chunk of the job is committed with one count of its
+// commits; only when some are missing does it read them all, to name the missing ones.
+func (h *Handler) allCommitted(ctx context.Context, in GatherInput) error {
+	n, err := h.Ledger.Count(ctx, in.JobID)
+	if err != nil {
+		return retryable("gather %s: count commits: %v", in.JobID, err)
+	}
+	if n >= in.Chunks {
+		return nil
+	}
+	_, _, err = h.committed(ctx, in)
+	if err == nil { // committed between the count and the read
+		return nil
+	}
+	return err
+}
+
+// committedRange returns the partials of chunks [from, to) in chunk order, reading only
+// their commits; a chunk without a commit is an IncompleteJobError.
+func (h *Handler) committedRange(ctx context.Context, in GatherInput, from, to int) ([]string, error) {
+	commits, err := h.Ledger.ChunkRange(ctx, in.JobID, from, to)
+	if err != nil {
+		return nil, retryable("gather %s: read commits [%d,%d): %v", in.JobID, from, to, err)
+	}
+	keys := make([]string, 0, to-from)
+	var missing []int
+	next := 0
+	for i := from; i < to; i++ {
+		if next < len(commits) && commits[next].Chunk == i {
+			keys = append(keys, commits[next].Partial)
+			next++
+			continue
+		}
+		missing = append(missing, i)
+	}
+	if len(missing) > 0 {
+		return nil, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
+	}
+	return keys, nil
 }
 
 // Gather is the reducer. Its StepGather checks that every chunk is committed,
@@ -260,29 +310,21 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		return GatherOutput{}, &RetryableError{Err: err}
 	}
 	var outStats jobs.Stats
-	compress := codec.Of(in.Output)
-	if compress == "" {
+	if !encodedOutput(in.Output) {
 		if sum.Assembly, outStats.RecordsOut, err = h.assemble(ctx, job, partials, in.Output); err != nil {
 			return GatherOutput{}, err
 		}
 	}
 	if sum.Assembly == nil {
 		err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
-			return h.putFrom(ctx, in.Output, func(w io.Writer) error {
-				if compress == "" {
-					var err error
+			var err error
+			sum.BytesOut, err = h.putFrom(ctx, in.Output, func(w io.Writer) error {
+				return WriteOutput(w, in.Output, job, func(w io.Writer) (err error) {
 					outStats, err = job.Output(w, rs)
 					return err
-				}
-				zw, err := codec.Writer(compress, w)
-				if err != nil {
-					return err
-				}
-				if outStats, err = job.Output(zw, rs); err != nil {
-					return err
-				}
-				return zw.Close()
+				})
 			})
+			return err
 		})
 		if err != nil {
 			return GatherOutput{}, err
@@ -299,10 +341,15 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if json.Unmarshal([]byte(j.Spec), &spec) == nil {
 		sum.Inputs = spec.Inputs
 	}
-	h.observe(ctx, in, rec, &sum)
+	if sum.Assembly != nil {
+		sum.BytesOut = sum.Assembly.CopiedBytes + sum.Assembly.SentBytes
+	}
+	if err := h.observe(ctx, in, rec, &sum); err != nil {
+		return GatherOutput{}, err
+	}
 	summaryJSON, _ := json.MarshalIndent(sum, "", "  ")
 	if err := h.Store.Put(ctx, SummaryLocation(in.Output), strings.NewReader(string(summaryJSON)+"\n")); err != nil {
-		return GatherOutput{}, retryable("gather %s: write summary: %v", in.JobID, err)
+		return GatherOutput{}, storeFailure(err, "gather %s: write summary", in.JobID)
 	}
 	if _, err := h.Ledger.Finish(ctx, in.JobID, ledger.Succeeded, in.Output, ""); err != nil {
 		if errors.Is(err, ledger.ErrConflict) {
@@ -330,7 +377,7 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 			tl := &TreeLevel{Level: 0, Partials: in.Chunks, FanIn: fanIn, Groups: []int{}}
 			return GatherOutput{JobID: in.JobID, Status: status, Tree: tl}, nil
 		}
-		if _, _, err := h.committed(ctx, in); err != nil {
+		if err := h.allCommitted(ctx, in); err != nil {
 			return GatherOutput{}, err
 		}
 	}
@@ -359,14 +406,16 @@ func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput,
 	if from >= n {
 		return GatherOutput{}, inputErrorf("gather %s: level %d has %d partials: no group %d of %d", in.JobID, in.Level, n, in.Group, fanIn)
 	}
-	var committed []string
+	var keys []string
 	if in.Level == 0 {
-		if committed, _, err = h.committed(ctx, in); err != nil {
+		if keys, err = h.committedRange(ctx, in, from, to); err != nil {
 			return GatherOutput{}, err
 		}
+	} else {
+		keys = levelKeys(in.Work, in.Level, from, to, nil)
 	}
 	key := TreeKey(in.Work, in.Level+1, in.Group)
-	if err := h.merge(ctx, job, levelKeys(in.Work, in.Level, from, to, committed), key); err != nil {
+	if err := h.merge(ctx, job, keys, key); err != nil {
 		return GatherOutput{}, err
 	}
 	h.log().InfoContext(ctx, "merged gather group", "jobId", in.JobID, "level", in.Level, "group", in.Group, "partials", to-from, "partial", key)
@@ -376,13 +425,34 @@ func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput,
 // merge merges the partials at keys, in order, into the partial at key.
 func (h *Handler) merge(ctx context.Context, job jobs.Job, keys []string, key string) error {
 	return h.withPartials(ctx, keys, func(rs []io.Reader) error {
-		return h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
+		_, err := h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
+		return err
 	})
 }
 
+// recordFailure is the state machine's RecordFailure step. Run for a failure it records
+// the job as FAILED in the ledger with the error (for a Distributed Map that failed, the
+// first failed chunk's own error) and answers JobFailedError, so that the execution fails
+// at this Task state. Run again by a redrive of that execution (its redrive count now
+// above the one at the failure) it reopens the job instead and answers which state the
+// execution resumes at.
 func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutput, error) {
 	if in.JobID == "" {
 		return GatherOutput{}, inputErrorf("record failure: event has no jobId")
+	}
+	if at := in.FailedAt; at != nil && in.RedriveCount > at.RedriveCount {
+		if at.Resume != ResumeScatter && at.Resume != ResumeGather {
+			return GatherOutput{}, inputErrorf("record failure of %s: failedAt.resume %q is not %q or %q", in.JobID, at.Resume, ResumeScatter, ResumeGather)
+		}
+		j, err := h.Ledger.Reopen(ctx, in.JobID)
+		switch {
+		case errors.Is(err, ledger.ErrNotFound):
+			return GatherOutput{}, inputErrorf("redrive of %s: no such job in the ledger", in.JobID)
+		case err != nil:
+			return GatherOutput{}, retryable("redrive of %s: reopen job: %v", in.JobID, err)
+		}
+		h.log().InfoContext(ctx, "job redriven", "jobId", in.JobID, "resume", at.Resume, "runs", j.Runs, "redriveCount", in.RedriveCount)
+		return GatherOutput{JobID: in.JobID, Status: string(j.Status), Resume: at.Resume}, nil
 	}
 	msg := in.Failure.Error
 	if in.Failure.Cause != "" {
@@ -390,7 +460,15 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 	}
 	if in.Failure.Error == "States.ExceedToleratedFailureThreshold" {
 		// The Map's own cause says only that a chunk failed; the chunk said why.
-		if first, ok := h.firstChunkFailure(ctx, in.JobID); ok {
+		first, ok, err := h.firstChunkFailure(ctx, in.JobID)
+		var se *StoreError
+		switch {
+		case errors.As(err, &se):
+			// The failure is still recorded, with why its cause could not be read.
+			msg += " (the failed chunk's own error could not be read: " + se.Msg + ")"
+		case err != nil:
+			return GatherOutput{}, err
+		case ok:
 			msg = fmt.Sprintf("chunk %d failed: %s: %s", first.Chunk, first.ErrorType, first.ErrorMessage)
 		}
 	}
@@ -398,15 +476,15 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 	switch {
 	case errors.Is(err, ledger.ErrNotFound):
 		h.log().WarnContext(ctx, "failure of a job the ledger does not know", "jobId", in.JobID, "error", msg)
-		return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
 	case errors.Is(err, ledger.ErrConflict):
 		// Only a job that succeeded conflicts with finishing it as failed.
-		return GatherOutput{JobID: in.JobID, Status: string(ledger.Succeeded)}, nil
+		h.log().WarnContext(ctx, "failure of a job that succeeded", "jobId", in.JobID, "error", msg)
 	case err != nil:
 		return GatherOutput{}, retryable("record failure of %s: %v", in.JobID, err)
+	default:
+		h.log().ErrorContext(ctx, "job failed", "jobId", in.JobID, "error", msg)
 	}
-	h.log().ErrorContext(ctx, "job failed", "jobId", in.JobID, "error", msg)
-	return GatherOutput{JobID: in.JobID, Status: string(ledger.Failed)}, nil
+	return GatherOutput{}, &JobFailedError{Msg: msg}
 }
 
 // CauseMessage extracts errorMessage from a Lambda error cause, which Step
@@ -439,7 +517,7 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 		if errors.Is(err, blob.ErrNotFound) {
 			return inputErrorf("gather: partial %s is missing from the store", k)
 		} else if err != nil {
-			return retryable("gather: open partial %s: %v", k, err)
+			return storeFailure(err, "gather: open partial %s", k)
 		}
 		rcs[i] = rc
 		return nil
@@ -454,26 +532,50 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 	return fn(readers)
 }
 
-// putFrom streams what produce writes into the object at key.
-func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Writer) error) error {
+// putFrom streams what produce writes into the object at key and returns how many
+// bytes it wrote.
+func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Writer) error) (int64, error) {
 	pr, pw := io.Pipe()
 	produced := make(chan error, 1)
+	counted := &countingWriter{w: pw}
 	go func() {
-		bw := bufio.NewWriterSize(pw, 256<<10)
+		bw := writers.Get().(*bufio.Writer)
+		bw.Reset(counted)
 		err := produce(bw)
 		if err == nil {
 			err = bw.Flush()
 		}
+		bw.Reset(nil)
+		writers.Put(bw)
 		pw.CloseWithError(err)
 		produced <- err
 	}()
 	putErr := h.Store.Put(ctx, key, pr)
-	pr.CloseWithError(errors.New("upload ended"))
-	if err := <-produced; err != nil {
-		return retryable("write %s: %v", key, err)
+	pr.CloseWithError(errUploadEnded)
+	if err := <-produced; err != nil && !errors.Is(err, errUploadEnded) {
+		return 0, retryable("write %s: %v", key, err)
 	}
 	if putErr != nil {
-		return retryable("write %s: %v", key, putErr)
+		return 0, storeFailure(putErr, "write %s", key)
 	}
-	return nil
+	return counted.n, nil
+}
+
+// writers recycles putFrom's buffers: a partial of a few bytes would otherwise
+// allocate and clear a whole one.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
+
+// errUploadEnded is what a producer meets when the upload stopped reading.
+var errUploadEnded = errors.New("upload ended")
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -28,6 +28,27 @@ import (
 // merged in a tree of intermediate partials.
 const DefaultFanIn = plan.DefaultGatherFanIn
 
+// MaxItemOverhead bounds what a Distributed Map item carries besides its chunk (the
+// definition's ItemSelector: jobId, job, params, work, timeoutSeconds): with a chunk of
+// at most plan.MaxChunkJSON, an item is at most 128 KiB, well within a child execution's
+// 256 KiB input (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html),
+// and the parameters, which the execution's state holds twice (the submission and the
+// plan), leave that within 256 KiB too.
+const MaxItemOverhead = 64 << 10
+
+// itemOverhead is the JSON length of a mapper event of the plan without its chunk.
+func itemOverhead(p PlanOutput) int {
+	b, _ := json.Marshal(MapInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, TimeoutSeconds: p.MapTimeoutSeconds})
+	return len(b)
+}
+
+// MaxFanIn bounds the fan-in: a merge holds every partial it merges open at once, each
+// on its own connection (a file descriptor), and a Lambda function has 1,024 file
+// descriptors (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html);
+// 512 leaves the rest to the output's upload, the ledger, the runtime API and logs.
+// The template's GatherFanIn has the same MaxValue.
+const MaxFanIn = 512
+
 // MaxTreeGroups bounds the groups of one level of the gather tree (the items of
 // the state machine's MergeLevel, ~100 bytes of result each): the plan raises
 // its fan-in above the configured one when a job has more than
@@ -142,6 +163,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	out := PlanOutput{
 		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
 		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
+		MapResults:     Location{Bucket: h.WorkBucket, Key: workPrefix(id) + MapResultsDir},
 		Chunks:         len(chunks),
 		MaxConcurrency: conc,
 	}
@@ -151,9 +173,14 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		largest = max(largest, c.Bytes())
 	}
 	out.MapTimeoutSeconds = MapTimeout(largest)
+	// A manifest item reaches its mapper as a child execution's input: the chunk (at most
+	// plan.MaxChunkJSON) and these fields, within Step Functions' 256 KiB.
+	if n := itemOverhead(out); n > MaxItemOverhead {
+		return PlanOutput{}, inputErrorf("plan: the job's parameters take %d bytes in every chunk's event, over %d: a child execution's input is limited to 256 KiB", n, MaxItemOverhead)
+	}
 	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's
 	// items and results stay far below Step Functions' 256 KiB payload limit.
-	out.FanIn = max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups)
+	out.FanIn = min(max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups), MaxFanIn)
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {
@@ -174,11 +201,16 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		return PlanOutput{}, fmt.Errorf("plan %s: encode manifest: %w", id, err)
 	}
 	if err := h.Store.Put(ctx, out.Work+"manifest.json", bytes.NewReader(manifest)); err != nil {
-		return PlanOutput{}, retryable("plan %s: write manifest: %v", id, err)
+		return PlanOutput{}, storeFailure(err, "plan %s: write manifest", id)
 	}
 	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
 	return out, nil
 }
+
+// MapResultsDir is where, under a job's work prefix, the Scatter Distributed Map's
+// ResultWriter writes its children's results (AWS adds <map run>/manifest.json and
+// SUCCEEDED_n.json, FAILED_n.json, PENDING_n.json under it).
+const MapResultsDir = "mapresults"
 
 // workPrefix is the key prefix, in the work bucket, of job id's work area.
 func workPrefix(id string) string { return "jobs/" + id + "/" }
@@ -337,7 +369,7 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, stri
 	if err := h.Faults.Err("mapper.crash.before-write", fk); err != nil {
 		return st, &RetryableError{Err: err}
 	}
-	err = h.putFrom(ctx, key, func(w io.Writer) error {
+	_, err = h.putFrom(ctx, key, func(w io.Writer) error {
 		var err error
 		st.Stats, err = m.Finish(w)
 		return err
@@ -354,6 +386,12 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 		return nil, st, inputErrorf("map: %v", err)
 	}
 	for _, p := range c.Parts {
+		if p.Format == plan.FormatParquet {
+			if err := h.mapParquet(ctx, f, p, &st); err != nil {
+				return nil, st, err
+			}
+			continue
+		}
 		var header []byte
 		if f.NeedsHeader(p.Source) {
 			if header, err = split.Header(ctx, h.Store, p); err != nil {
@@ -367,18 +405,24 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 		st.BytesIn += p.End - p.Start
 		st.BytesRead += ps.BytesRead
 		if err != nil {
-			var re *jobs.RecordError
-			var me *feed.MapError
-			switch {
-			case errors.As(err, &re):
-				return nil, st, &RecordError{Msg: re.Error()}
-			case errors.As(err, &me):
-				return nil, st, inputErrorf("%v", me)
-			}
-			return nil, st, partError(p, err)
+			return nil, st, mapError(p, err)
 		}
 	}
 	return f, st, nil
+}
+
+// mapError classifies what failed a part's mapping: a malformed record under
+// strict, the job's own error, or a read failure (partError).
+func mapError(p plan.Part, err error) error {
+	var re *jobs.RecordError
+	var me *feed.MapError
+	switch {
+	case errors.As(err, &re):
+		return &RecordError{Msg: re.Error()}
+	case errors.As(err, &me):
+		return inputErrorf("%v", me)
+	}
+	return partError(p, err)
 }
 
 // strictOf is the "strict" parameter of params that jobs.New accepted.
@@ -394,7 +438,7 @@ func partError(p plan.Part, err error) error {
 	if errors.Is(err, blob.ErrNotFound) || errors.As(err, &corrupt) {
 		return inputErrorf("map: %v", err)
 	}
-	return retryable("map: %s: %v", p.Source, err)
+	return storeFailure(err, "map: %s", p.Source)
 }
 
 func newAttemptID() string {

@@ -192,6 +192,10 @@ func TestEventsValidated(t *testing.T) {
 			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "o\x01"})
 			return err
 		}, "control character"},
+		{"plan: parameters too large for a child execution", func() error {
+			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "grep", Params: map[string]string{"pattern": "a|" + strings.Repeat("b", 200<<10)}, Inputs: []string{in}, Output: "o"})
+			return err
+		}, "256 KiB"},
 		{"plan: over the chunk cap", func() error {
 			h2 := *h
 			h2.MaxChunks = 1
@@ -230,6 +234,14 @@ func TestEventsValidated(t *testing.T) {
 			_, err := h.Gather(ctx, pipeline.GatherInput{JobID: "missing", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Output: "o"})
 			return err
 		}, "no such job"},
+		{"gather: fan-in over the file descriptors", func() error {
+			_, err := h.Gather(ctx, pipeline.GatherInput{Step: pipeline.StepMerge, JobID: "j", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Chunks: 9000, FanIn: 4096})
+			return err
+		}, "fanIn 4096"},
+		{"record failure: redrive resuming nowhere", func() error {
+			_, err := h.Gather(ctx, pipeline.GatherInput{JobID: "j", Failure: &pipeline.Failure{Error: "E"}, FailedAt: &pipeline.FailedAt{Resume: "Plan"}, RedriveCount: 1})
+			return err
+		}, "failedAt.resume"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -307,8 +319,9 @@ func TestFailedJobNamesTheChunkError(t *testing.T) {
 	_, err = h.Gather(context.Background(), pipeline.GatherInput{JobID: p.JobID, Failure: &pipeline.Failure{
 		Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded",
 	}})
-	if err != nil {
-		t.Fatal(err)
+	var jf *pipeline.JobFailedError
+	if !errors.As(err, &jf) || !strings.Contains(jf.Msg, "byte 8") {
+		t.Fatalf("RecordFailure = %v, want a JobFailedError naming the chunk's error", err)
 	}
 	j, err := h.Ledger.Job(context.Background(), p.JobID)
 	if err != nil {
@@ -316,5 +329,38 @@ func TestFailedJobNamesTheChunkError(t *testing.T) {
 	}
 	if j.Status != ledger.Failed || !strings.Contains(j.Error, in) || !strings.Contains(j.Error, "byte 8") || !strings.Contains(j.Error, "RecordError") {
 		t.Fatalf("job %s %q: want FAILED naming %s and byte 8", j.Status, j.Error, in)
+	}
+}
+
+// TestRecordFailureThenRedrive: RecordFailure records the job as FAILED and fails (so the
+// execution fails at that Task); a retry of the same step records again; the same step
+// run by a redrive of the execution (a higher redrive count) reopens the job and names
+// the state to resume at.
+func TestRecordFailureThenRedrive(t *testing.T) {
+	h := newHandler(t)
+	ctx := context.Background()
+	p, _ := planned(t, h, "a b\n", 64)
+	step := func(redrives int) (pipeline.GatherOutput, error) {
+		return h.Gather(ctx, pipeline.GatherInput{JobID: p.JobID,
+			Failure:  &pipeline.Failure{Error: "IncompleteJobError", Cause: `{"errorMessage":"2 of 3 chunks not committed","errorType":"IncompleteJobError"}`},
+			FailedAt: &pipeline.FailedAt{Resume: pipeline.ResumeGather, RedriveCount: 0}, RedriveCount: redrives})
+	}
+	for range 2 { // the step, and a retry of it
+		_, err := step(0)
+		var jf *pipeline.JobFailedError
+		if !errors.As(err, &jf) || pipeline.ErrorType(err) != "JobFailedError" || jf.Msg != "IncompleteJobError: 2 of 3 chunks not committed" {
+			t.Fatalf("RecordFailure = %v (%T), want a JobFailedError with the recorded message", err, err)
+		}
+		j, _ := h.Ledger.Job(ctx, p.JobID)
+		if j.Status != ledger.Failed || j.Error != jf.Msg || j.Runs != 1 {
+			t.Fatalf("job %s %q runs %d after RecordFailure, want FAILED with the message, 1 run", j.Status, j.Error, j.Runs)
+		}
+	}
+	out, err := step(1)
+	if err != nil || out.Resume != pipeline.ResumeGather || out.Status != string(ledger.Running) {
+		t.Fatalf("RecordFailure run by a redrive = %+v, %v; want the job reopened and resume at %s", out, err, pipeline.ResumeGather)
+	}
+	if j, _ := h.Ledger.Job(ctx, p.JobID); j.Status != ledger.Running || j.Runs != 2 || j.Error != "" {
+		t.Fatalf("job %s %q runs %d after the redrive, want RUNNING, 2 runs, no error", j.Status, j.Error, j.Runs)
 	}
 }

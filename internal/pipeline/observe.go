@@ -335,16 +335,15 @@ type Observed struct {
 	EstimatedCost metrics.Cost            `json:"estimatedCost"`
 }
 
-// observe fills the summary's Observed fields from the job's attempt records, the gather in
-// progress included; a listing that fails leaves them partial, never fails the gather.
-func (h *Handler) observe(ctx context.Context, in GatherInput, rec *attemptRec, sum *Summary) {
+// observe fills the summary's phases, usage and cost from the job's attempt records, the
+// gather in progress included (the caller has set BytesOut from what it wrote). A listing
+// that fails fails the gather, retryable unless the store refused it for good: a summary
+// without its phases and cost would look complete and be wrong.
+func (h *Handler) observe(ctx context.Context, in GatherInput, rec *attemptRec, sum *Summary) error {
 	rec.sum = sum // beginAttempt set its job and work area
-	if info, err := h.Store.Stat(ctx, in.Output); err == nil {
-		sum.BytesOut = info.Size
-	}
 	atts, err := ListAttempts(ctx, h.Store, in.Work, false)
 	if err != nil {
-		h.log().WarnContext(ctx, "list attempts for the summary", "jobId", in.JobID, "err", err)
+		return storeFailure(err, "gather %s: list attempt records for the summary", in.JobID)
 	}
 	cur := rec.a
 	cur.End, cur.Outcome = h.now().UTC(), OutcomeOK
@@ -352,6 +351,7 @@ func (h *Handler) observe(ctx context.Context, in GatherInput, rec *attemptRec, 
 	sum.Phases = SummarizePhases(atts)
 	sum.Usage = EstimateUsage(atts, sum)
 	sum.EstimatedCost = metrics.Estimate(sum.Usage)
+	return nil
 }
 
 // SummarizePhases folds attempts into one PhaseSummary per phase (plan, map, gather).
@@ -397,7 +397,8 @@ func SummarizePhases(atts []Attempt) map[string]PhaseSummary {
 //   - DynamoDB: per run, Open and Finish (2 writes); per mapper attempt one read of the
 //     chunk's commit and, unless it found the commit, one conditional write; per gather
 //     attempt one job read and the chunk query (4 KB per read unit, plan.CommitItemBytes an item);
-//     the same for the first PlanLevel, and one chunk query per group merged at level 0.
+//     the job read and the count of the commits by the first PlanLevel (a count consumes
+//     what the query would), and per group merged at level 0 the query of its own commits.
 //   - S3: per mapper attempt one GET per part (one per chunk assumed) and two PUTs (partial
 //     and attempt record); the plan's manifest, input stats and listings; the ItemReader's
 //     GET; the gather's LIST of attempts, GET of every partial, PUT of output, summary and
@@ -447,7 +448,8 @@ func EstimateUsage(atts []Attempt, sum *Summary) metrics.Usage {
 	u.MapChildExecutions = chunks
 	u.StateTransitions = 8*runs + max(plans-runs, 0) + max(gathers-1, 0) + maps + 3*levels + merges
 	u.DynamoWrites = 2*runs + mapWrites
-	u.DynamoReads = maps + gathers*(1+queryUnits) + (1 + queryUnits) + level0Groups*queryUnits
+	groupUnits := max((int64(max(sum.FanIn, 2))*plan.CommitItemBytes+4095)/4096, 1)
+	u.DynamoReads = maps + gathers*(1+queryUnits) + (1 + queryUnits) + level0Groups*groupUnits
 	inputs := int64(len(sum.Inputs))
 	u.S3Gets = 2*inputs + 1 + maps + chunks + merges
 	u.S3Puts = plans*2 + inputs + maps*2 + merges + gathers + 2 + (int64(len(atts))+999)/1000

@@ -41,6 +41,10 @@ func TestPayloadGoldens(t *testing.T) {
 			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2}},
 			BytesIn: 67108864, BytesRead: 67112960, DurationMS: 812,
 		}
+		parquetStats = pipeline.MapStats{
+			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113},
+			BytesIn: 134217728, BytesRead: 20975616, BytesSkipped: 113242112, RowGroups: 2, RowGroupsPruned: 1, DurationMS: 406,
+		}
 	)
 	golden.Check(t, []golden.Case{
 		{File: "plan-input.json", Example: pipeline.PlanInput{
@@ -50,12 +54,12 @@ func TestPayloadGoldens(t *testing.T) {
 		{File: "plan-output.json", Example: pipeline.PlanOutput{
 			JobID: jobID, Job: "grep", Params: params, Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
 			Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 5, Bytes: 314572800, MaxConcurrency: 200,
-			MapTimeoutSeconds: 94, FanIn: 256,
+			MapTimeoutSeconds: 94, FanIn: 256, MapResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/mapresults"},
 		}},
 		{File: "plan-output-done.json", Example: pipeline.PlanOutput{
 			JobID: jobID, Job: "grep", Params: params, Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
 			Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 5, Bytes: 314572800, MaxConcurrency: 200,
-			MapTimeoutSeconds: 94, FanIn: 256, Done: true,
+			MapTimeoutSeconds: 94, FanIn: 256, Done: true, MapResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/mapresults"},
 		}},
 		{File: "map-input.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: chunk, TimeoutSeconds: 94}},
 		{File: "map-input-compressed.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: compressed, TimeoutSeconds: 66}},
@@ -65,6 +69,9 @@ func TestPayloadGoldens(t *testing.T) {
 		}},
 		{File: "map-result.json", Example: pipeline.MapResult{
 			JobID: jobID, Chunk: 3, Attempt: "9c41e0d27f3a5b86", Partial: work + "partials/00000003/9c41e0d27f3a5b86.part", Stats: stats,
+		}},
+		{File: "map-result-parquet.json", Example: pipeline.MapResult{
+			JobID: parquetJobID, Chunk: 1, Attempt: "4b7e01c9d2a3f658", Partial: "s3://scatter-work/jobs/" + parquetJobID + "/partials/00000001/4b7e01c9d2a3f658.part", Stats: parquetStats,
 		}},
 		{File: "map-result-duplicate.json", Example: pipeline.MapResult{
 			JobID: jobID, Chunk: 3, Attempt: "9c41e0d27f3a5b86", Partial: work + "partials/00000003/9c41e0d27f3a5b86.part", Duplicate: true, Stats: stats,
@@ -77,6 +84,10 @@ func TestPayloadGoldens(t *testing.T) {
 		{File: "gather-input-failure.json", Example: pipeline.GatherInput{JobID: jobID, Chunks: 700, Failure: &pipeline.Failure{
 			Error: "InputError", Cause: `{"errorMessage":"map: s3://scatter-in/logs/2026-01-02.log: not found","errorType":"InputError"}`,
 		}}},
+		{File: "gather-input-redriven.json", Example: pipeline.GatherInput{JobID: jobID, Chunks: 700, Failure: &pipeline.Failure{
+			Error: "InputError", Cause: `{"errorMessage":"map: s3://scatter-in/logs/2026-01-02.log: not found","errorType":"InputError"}`,
+		}, FailedAt: &pipeline.FailedAt{Resume: "Scatter", RedriveCount: 0}, RedriveCount: 1}},
+		{File: "gather-output-redriven.json", Example: pipeline.GatherOutput{JobID: jobID, Status: "RUNNING", Resume: "Scatter"}},
 		{File: "gather-output-plan.json", Example: pipeline.GatherOutput{JobID: jobID, Status: "RUNNING", Tree: &pipeline.TreeLevel{
 			Level: 0, Partials: 700, FanIn: 256, Merge: true, Groups: []int{0, 1, 2}, Next: 1,
 		}}},
@@ -92,6 +103,7 @@ func TestPayloadGoldens(t *testing.T) {
 			Work: queryWork, InlineLimit: 1 << 20,
 		}},
 		{File: "query-partial.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 0, Attempt: 1, Partial: []byte("2026-01-01T00:00:03Z ERROR disk full\n"), Stats: stats}},
+		{File: "query-partial-parquet.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 1, Attempt: 2, Partial: []byte("1001,250.00\n"), Stats: parquetStats}},
 		{File: "query-partial-spilled.json", Example: pipeline.QueryPartial{
 			QueryID: queryID, Chunk: 0, Attempt: 1, PartialKey: queryWork + "query/00000000-1-5d2e8a9c3f104b77.part", Stats: stats,
 		}},

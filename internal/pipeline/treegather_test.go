@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
@@ -278,5 +280,87 @@ func TestPlanBoundsTheTreeGroups(t *testing.T) {
 	}
 	if groups := (p.Chunks + p.FanIn - 1) / p.FanIn; p.FanIn <= 2 || groups > pipeline.MaxTreeGroups {
 		t.Fatalf("%d chunks: fan-in %d makes %d groups, want at most %d", p.Chunks, p.FanIn, groups, pipeline.MaxTreeGroups)
+	}
+}
+
+// readCounter is the bbolt ledger with a count of the commit items each read returned.
+type readCounter struct {
+	ledger.Ledger
+	mu    sync.Mutex
+	items int
+}
+
+func (r *readCounter) add(n int) {
+	r.mu.Lock()
+	r.items += n
+	r.mu.Unlock()
+}
+
+func (r *readCounter) Chunks(ctx context.Context, id string) ([]ledger.Commit, error) {
+	cs, err := r.Ledger.Chunks(ctx, id)
+	r.add(len(cs))
+	return cs, err
+}
+
+func (r *readCounter) ChunkRange(ctx context.Context, id string, from, to int) ([]ledger.Commit, error) {
+	cs, err := r.Ledger.ChunkRange(ctx, id, from, to)
+	r.add(len(cs))
+	return cs, err
+}
+
+func (r *readCounter) read() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.items
+	r.items = 0
+	return n
+}
+
+// TestLevelZeroReadsOnlyWhatItNeeds: the first PlanLevel counts the commits instead of
+// reading them, and a level-0 merge reads only its own group's commits; a missing
+// commit is still reported by chunk.
+func TestLevelZeroReadsOnlyWhatItNeeds(t *testing.T) {
+	var text strings.Builder
+	for i := range 600 {
+		fmt.Fprintf(&text, "w%d x%d\n", i%13, i%7)
+	}
+	h := newHandler(t)
+	rc := &readCounter{Ledger: h.Ledger}
+	h.Ledger = rc
+	h.FanIn = 4
+	ctx := context.Background()
+	p, chunks := planned(t, h, text.String(), 128)
+	if len(chunks) < 20 {
+		t.Fatalf("%d chunks: want at least 20", len(chunks))
+	}
+	for _, c := range chunks[:len(chunks)-1] {
+		if _, err := h.Map(ctx, mapInput(p, c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := func(s string, group int) pipeline.GatherInput {
+		return pipeline.GatherInput{Step: s, JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunks: p.Chunks, FanIn: 4, Group: group}
+	}
+	_, err := h.Gather(ctx, step(pipeline.StepPlan, 0))
+	var inc *pipeline.IncompleteJobError
+	if !errors.As(err, &inc) || len(inc.Missing) != 1 || inc.Missing[0] != len(chunks)-1 {
+		t.Fatalf("plan with the last chunk uncommitted: %v, want IncompleteJobError naming chunk %d", err, len(chunks)-1)
+	}
+	rc.read()
+	if _, err := h.Map(ctx, mapInput(p, chunks[len(chunks)-1])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Gather(ctx, step(pipeline.StepPlan, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if n := rc.read(); n != 0 {
+		t.Errorf("the first PlanLevel of a complete job read %d commits, want 0 (a count)", n)
+	}
+	group := 2
+	if _, err := h.Gather(ctx, step(pipeline.StepMerge, group)); err != nil {
+		t.Fatal(err)
+	}
+	if n := rc.read(); n != 4 {
+		t.Errorf("a level-0 merge of %d partials read %d commits, want its group's 4", len(chunks), n)
 	}
 }

@@ -131,9 +131,11 @@ const ReducerOpens = 32
 //     Scatter, StartGather, PlanLevel, MoreLevels, Gather, Succeeded), 2 per
 //     chunk (the child execution and its Task), 3 per tree level (MergeLevel,
 //     PlanLevel, MoreLevels) and 1 per merge.
-//   - DynamoDB: writes: open, one commit per chunk, finish; reads: one commit
-//     check per chunk, the job, and the commit query (4 KB per read unit) by
-//     the first PlanLevel, every first-level merge and the final Gather.
+//   - DynamoDB: writes: open, one commit per chunk, finish; reads (4 KB per
+//     read unit): one commit check per chunk, the job, the count of the commits
+//     by the first PlanLevel and the commit query of the final Gather (a count
+//     consumes what a query of the same items does), and each first-level merge's
+//     query of its own group's commits.
 //   - S3: GETs: a HEAD per object, the manifest, a ranged GET per chunk (two
 //     for CSV jobs, with the header), one per partial a merge or the Gather
 //     reads; PUTs: the manifest, a partial per chunk, one per merge, the
@@ -204,7 +206,8 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
 	e.Transitions = 8 + 2*n + 3*levels + merges
 	e.DynamoWrites = n + 2
-	e.DynamoReads = n + 1 + (2+firstLevel)*((n*CommitItemBytes+4095)/4096)
+	readUnits := func(items int64) int64 { return (items*CommitItemBytes + 4095) / 4096 }
+	e.DynamoReads = n + 1 + 2*readUnits(n) + firstLevel*readUnits(min(fanIn, n))
 	e.S3Gets = int64(in.Objects) + 1 + n + mergeReads + last
 	if prof.HeaderRead {
 		e.S3Gets += n

@@ -145,10 +145,20 @@ func readFooters(ctx context.Context, store blob.Store, objs []Object) error {
 	g.SetLimit(footerReads)
 	for i := range objs {
 		o := &objs[i]
-		if o.Size == 0 || o.Codec() != "" || !pq.IsParquetName(o.URL) {
+		if o.Size < 12 || o.Codec() != "" || !(pq.IsParquetName(o.URL) || mayBeParquet(o.URL)) {
 			continue
 		}
 		g.Go(func() error {
+			if !pq.IsParquetName(o.URL) {
+				// No name says what it is: the PAR1 magic does (one small read).
+				is, err := pq.Sniff(ctx, store, o.URL)
+				if err != nil {
+					return storeError(o.Source, err)
+				}
+				if !is {
+					return nil
+				}
+			}
 			f, err := pq.ReadFooter(ctx, store, o.Source, o.URL, o.Size)
 			if err != nil {
 				var se *pq.StoreError
@@ -162,6 +172,18 @@ func readFooters(ctx context.Context, store blob.Store, objs []Object) error {
 		})
 	}
 	return g.Wait()
+}
+
+// textExtensions name objects that are not Parquet whatever their bytes.
+var textExtensions = map[string]bool{".csv": true, ".tsv": true, ".txt": true, ".log": true, ".jsonl": true,
+	".ndjson": true, ".json": true, ".md": true, ".xml": true, ".html": true, ".gz": true, ".zst": true, ".bz2": true}
+
+// mayBeParquet reports an object whose name does not say its format (no
+// extension, or one not known as text): Resolve sniffs it for the PAR1 magic.
+func mayBeParquet(name string) bool {
+	base := name[strings.LastIndexByte(name, '/')+1:]
+	ext := strings.ToLower(filepath.Ext(base))
+	return !textExtensions[ext]
 }
 
 func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, error) {
@@ -293,12 +315,30 @@ func CheckOutput(objs []Object, output string) error {
 	return nil
 }
 
+// MaxChunkJSON bounds a chunk's JSON encoding (a manifest item). The state machine
+// passes each item, with the job's ID, name, parameters and work area, to a child
+// execution of the Distributed Map, whose input is limited to 256 KiB
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); a chunk
+// of at most 64 KiB leaves the rest to the job's parameters (pipeline.MaxItemOverhead).
+const MaxChunkJSON = 64 << 10
+
+// chunkJSONBase is the length of a chunk's JSON without its parts, for the largest
+// index a plan has: {"index":99999999,"parts":[]}.
+const chunkJSONBase = len(`{"index":99999999,"parts":[]}`)
+
+// partJSON is the length of p's JSON encoding.
+func partJSON(p Part) int {
+	b, _ := json.Marshal(p) // a Part always encodes
+	return len(b)
+}
+
 // Split cuts objects into chunks of about chunkSize bytes. An object larger than
 // chunkSize is cut into byte ranges; consecutive smaller objects are packed into
-// one chunk while they fit; a compressed object (codec.Of) is a chunk of its own, read whole; an
-// empty object is dropped (it has no records). A Parquet object (one Resolve
-// read the footer of) is cut into runs of whole row groups, weighed by their
-// compressed size.
+// one chunk while they fit, and while the chunk's JSON stays within MaxChunkJSON (so
+// many small objects make several chunks, not one manifest item of megabytes); a
+// compressed object (codec.Of) is a chunk of its own, read whole; an empty object is
+// dropped (it has no records). A Parquet object (one Resolve read the footer of) is cut
+// into runs of whole row groups, weighed by their compressed size.
 func Split(objs []Object, chunkSize int64) []Chunk {
 	return SplitColumns(objs, chunkSize, nil)
 }
@@ -313,10 +353,11 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 	var chunks []Chunk
 	var pack []Part
 	var packBytes int64
+	packJSON := chunkJSONBase
 	flush := func() {
 		if len(pack) > 0 {
 			chunks = append(chunks, Chunk{Index: len(chunks), Parts: pack})
-			pack, packBytes = nil, 0
+			pack, packBytes, packJSON = nil, 0, chunkJSONBase
 		}
 	}
 	for _, o := range objs {
@@ -354,11 +395,13 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 				chunks = append(chunks, Chunk{Index: len(chunks), Parts: []Part{p}})
 			}
 		default:
-			if packBytes+weight > chunkSize {
+			n := partJSON(part) + 1 // and a comma
+			if packBytes+weight > chunkSize || packJSON+n > MaxChunkJSON {
 				flush()
 			}
 			pack = append(pack, part)
 			packBytes += weight
+			packJSON += n
 		}
 	}
 	flush()

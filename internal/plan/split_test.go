@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -136,6 +137,45 @@ func TestSmallFilesArePacked(t *testing.T) {
 	}
 	if got := len(plan.Split(objects(sizes...), 1000)); got != 10 {
 		t.Fatalf("100 objects of 100 bytes at 1000-byte chunks: %d chunks, want 10", got)
+	}
+}
+
+// TestManyTinyObjectsMakeBoundedItems: 30,000 small objects in one directory, which the
+// default chunk size would pack into one chunk (a manifest item of megabytes), make chunks
+// whose JSON stays within MaxChunkJSON, each as full as that allows, covering every object
+// once in order.
+func TestManyTinyObjectsMakeBoundedItems(t *testing.T) {
+	const n = 30_000
+	objs := make([]plan.Object, n)
+	for i := range objs {
+		name := fmt.Sprintf("s3://a-bucket-of-logs/2026/12/05/host-%05d/part-%06d.log", i%97, i)
+		objs[i] = plan.Object{Source: name, URL: name, Size: 120, Ordinal: i, ETag: "e"}
+	}
+	chunks := plan.Split(objs, plan.DefaultChunkSize)
+	if len(chunks) < 2 {
+		t.Fatalf("%d small objects made %d chunk", n, len(chunks))
+	}
+	next := 0
+	for i, c := range chunks {
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > plan.MaxChunkJSON {
+			t.Fatalf("chunk %d of %d parts encodes to %d bytes, over %d", i, len(c.Parts), len(b), plan.MaxChunkJSON)
+		}
+		if i < len(chunks)-1 && len(b) < plan.MaxChunkJSON*9/10 {
+			t.Errorf("chunk %d encodes to %d bytes: packed too loosely", i, len(b))
+		}
+		for _, p := range c.Parts {
+			if p.Ordinal != next {
+				t.Fatalf("chunk %d has object %d, want %d", i, p.Ordinal, next)
+			}
+			next++
+		}
+	}
+	if next != n {
+		t.Fatalf("the chunks cover %d of %d objects", next, n)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/scattergather/scattergather/internal/duckfmt"
 	"io"
 	"math"
 	"sort"
@@ -241,11 +242,11 @@ func (r *Reader) Text(c int) []byte {
 	case parquet.Int96:
 		w := v.Int96()
 		micros := (int64(w[2])-2440588)*86_400_000_000 + int64(uint64(w[1])<<32|uint64(w[0]))/1000
-		b = appendTimestamp(b, micros, 1e6)
+		b = duckfmt.AppendTimestamp(b, micros, 1e6)
 	case parquet.Float:
-		b = appendFloat(b, float64(v.Float()), 32)
+		b = duckfmt.AppendFloat(b, float64(v.Float()), 32)
 	case parquet.Double:
-		b = appendFloat(b, v.Double(), 64)
+		b = duckfmt.AppendFloat(b, v.Double(), 64)
 	case parquet.ByteArray, parquet.FixedLenByteArray:
 		b = t.appendBytes(b, v.ByteArray())
 	}

@@ -3,6 +3,7 @@ package pq
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/scattergather/scattergather/internal/duckfmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -226,12 +227,12 @@ func (t valueType) appendPlain(dst, b []byte) ([]byte, bool) {
 		if len(b) != 4 {
 			return dst, false
 		}
-		return appendFloat(dst, float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), 32), true
+		return duckfmt.AppendFloat(dst, float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), 32), true
 	case format.Double:
 		if len(b) != 8 {
 			return dst, false
 		}
-		return appendFloat(dst, math.Float64frombits(binary.LittleEndian.Uint64(b)), 64), true
+		return duckfmt.AppendFloat(dst, math.Float64frombits(binary.LittleEndian.Uint64(b)), 64), true
 	case format.ByteArray, format.FixedLenByteArray:
 		return t.appendBytes(dst, b), true
 	}
@@ -254,15 +255,15 @@ func (t valueType) appendInt(dst []byte, v int64) []byte {
 	case kindDecimal:
 		return appendDecimal(dst, v, t.scale)
 	case kindDate:
-		return appendDate(dst, v)
+		return duckfmt.AppendDate(dst, v)
 	case kindTimestamp:
-		dst = appendTimestamp(dst, v, t.unit)
+		dst = duckfmt.AppendTimestamp(dst, v, t.unit)
 		if t.utc {
 			dst = append(dst, "+00"...)
 		}
 		return dst
 	case kindTime:
-		return appendTime(dst, v, t.unit)
+		return duckfmt.AppendTime(dst, v, t.unit)
 	default:
 		return strconv.AppendInt(dst, v, 10)
 	}
@@ -284,7 +285,7 @@ func (t valueType) appendBytes(dst, b []byte) []byte {
 		if len(b) != 12 {
 			return append(dst, "?"...)
 		}
-		return appendTimestamp(dst, int96Micros(b), 1e6)
+		return duckfmt.AppendTimestamp(dst, int96Micros(b), 1e6)
 	default:
 		return appendBlob(dst, b)
 	}
@@ -373,177 +374,6 @@ func appendBigDecimal(dst, b []byte, scale int) []byte {
 		return append(dst, digits...)
 	}
 	return appendPoint(dst, digits, scale)
-}
-
-// appendFloat appends a float as DuckDB prints it: the shortest digits that
-// read back as the same value, in plain notation ("100.0", "0.0001") when the
-// decimal exponent is in [-4, 16), else scientific ("1e+20", "1.5e-07");
-// "inf", "-inf", "nan".
-func appendFloat(dst []byte, f float64, bits int) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, "nan"...)
-	case math.IsInf(f, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-inf"...)
-	}
-	var tmp [32]byte
-	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits) // [-]d[.ddd]e±XX
-	if e[0] == '-' {
-		dst = append(dst, '-')
-		e = e[1:]
-	}
-	epos := 0
-	for epos < len(e) && e[epos] != 'e' {
-		epos++
-	}
-	exp, sign := 0, 1
-	for _, c := range e[epos+1:] {
-		switch {
-		case c == '-':
-			sign = -1
-		case c >= '0' && c <= '9':
-			exp = exp*10 + int(c-'0')
-		}
-	}
-	exp *= sign
-	if exp < -4 || exp >= 16 {
-		return append(dst, e...)
-	}
-	// digits without the point
-	var dbuf [24]byte
-	digits := append(dbuf[:0], e[0])
-	if epos > 1 {
-		digits = append(digits, e[2:epos]...)
-	}
-	switch {
-	case exp < 0:
-		dst = append(dst, '0', '.')
-		for i := -1; i > exp; i-- {
-			dst = append(dst, '0')
-		}
-		return append(dst, digits...)
-	case exp+1 >= len(digits):
-		dst = append(dst, digits...)
-		for i := len(digits); i < exp+1; i++ {
-			dst = append(dst, '0')
-		}
-		return append(dst, '.', '0')
-	default:
-		dst = append(dst, digits[:exp+1]...)
-		dst = append(dst, '.')
-		return append(dst, digits[exp+1:]...)
-	}
-}
-
-// civil converts days since 1970-01-01 to a proleptic Gregorian date
-// (Howard Hinnant's civil_from_days).
-func civil(days int64) (year int64, month, day int) {
-	z := days + 719468
-	era := z
-	if z < 0 {
-		era = z - 146096
-	}
-	era /= 146097
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y := yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d := int(doy - (153*mp+2)/5 + 1)
-	m := int(mp + 3)
-	if m > 12 {
-		m -= 12
-	}
-	if m <= 2 {
-		y++
-	}
-	return y, m, d
-}
-
-// appendDate appends YYYY-MM-DD, with " (BC)" for years before 1 as DuckDB
-// prints them (year 0 is 1 BC).
-func appendDate(dst []byte, days int64) []byte {
-	dst, bc := appendYMD(dst, days)
-	if bc {
-		dst = append(dst, " (BC)"...)
-	}
-	return dst
-}
-
-// appendYMD appends the YYYY-MM-DD of days since the epoch and reports
-// whether the year is before 1 (printed as its BC year).
-func appendYMD(dst []byte, days int64) ([]byte, bool) {
-	y, m, d := civil(days)
-	bc := y <= 0
-	if bc {
-		y = 1 - y
-	}
-	dst = appendPadded(dst, y, 4)
-	dst = append(dst, '-')
-	dst = appendPadded(dst, int64(m), 2)
-	dst = append(dst, '-')
-	return appendPadded(dst, int64(d), 2), bc
-}
-
-func appendPadded(dst []byte, v int64, width int) []byte {
-	var tmp [20]byte
-	s := strconv.AppendInt(tmp[:0], v, 10)
-	for i := len(s); i < width; i++ {
-		dst = append(dst, '0')
-	}
-	return append(dst, s...)
-}
-
-// floorDiv divides rounding towards minus infinity.
-func floorDiv(a, b int64) (q, r int64) {
-	q, r = a/b, a%b
-	if r < 0 {
-		q--
-		r += b
-	}
-	return q, r
-}
-
-// appendTimestamp appends "YYYY-MM-DD HH:MM:SS[.fff]" for v units (unit per
-// second) since the epoch, the fraction without trailing zeros, as DuckDB
-// prints a TIMESTAMP; a date before year 1 ends in " (BC)".
-func appendTimestamp(dst []byte, v, unit int64) []byte {
-	days, rem := floorDiv(v, 86400*unit)
-	dst, bc := appendYMD(dst, days)
-	dst = append(dst, ' ')
-	dst = appendTime(dst, rem, unit)
-	if bc {
-		dst = append(dst, " (BC)"...)
-	}
-	return dst
-}
-
-// appendTime appends "HH:MM:SS[.fff]" for v units since midnight.
-func appendTime(dst []byte, v, unit int64) []byte {
-	secs, frac := floorDiv(v, unit)
-	dst = appendPadded(dst, secs/3600, 2)
-	dst = append(dst, ':')
-	dst = appendPadded(dst, secs/60%60, 2)
-	dst = append(dst, ':')
-	dst = appendPadded(dst, secs%60, 2)
-	if frac == 0 {
-		return dst
-	}
-	width := 3
-	switch unit {
-	case 1e6:
-		width = 6
-	case 1e9:
-		width = 9
-	}
-	for frac%10 == 0 {
-		frac /= 10
-		width--
-	}
-	dst = append(dst, '.')
-	return appendPadded(dst, frac, width)
 }
 
 const hexDigits = "0123456789abcdef"

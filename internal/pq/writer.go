@@ -74,8 +74,9 @@ type Writer struct {
 }
 
 // NewWriter starts a Parquet output of the given columns on w. Every column
-// is optional (nullable).
-func NewWriter(w io.Writer, cols []OutputColumn) (*Writer, error) {
+// is optional (nullable). opts tune the library's writer (e.g.
+// parquet.MaxRowsPerRowGroup).
+func NewWriter(w io.Writer, cols []OutputColumn, opts ...parquet.WriterOption) (*Writer, error) {
 	if len(cols) == 0 {
 		return nil, errors.New("parquet output: no columns")
 	}
@@ -120,7 +121,7 @@ func NewWriter(w io.Writer, cols []OutputColumn) (*Writer, error) {
 	schema := parquet.NewSchema("scattergather", orderedGroup{fields: fields})
 	return &Writer{
 		cols: cols,
-		w:    parquet.NewWriter(w, schema),
+		w:    parquet.NewWriter(w, append([]parquet.WriterOption{schema}, opts...)...),
 		row:  make(parquet.Row, len(cols)),
 		set:  make([]bool, len(cols)),
 	}, nil

@@ -3,6 +3,7 @@ package sql
 import (
 	"bytes"
 	"fmt"
+	"github.com/scattergather/scattergather/internal/duckfmt"
 	"math"
 	"math/bits"
 	"strings"
@@ -870,9 +871,9 @@ func appendText(dst []byte, v Value, t Type) []byte {
 		}
 		return d.Append(dst)
 	case KDouble:
-		return appendDouble(dst, v.F)
+		return duckfmt.AppendFloat(dst, v.F, 64)
 	case KDate:
-		return appendDate(dst, v.I)
+		return duckfmt.AppendDate(dst, v.I)
 	}
 	return append(dst, v.S...)
 }

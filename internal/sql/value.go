@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"bytes"
 	"math"
 	"strconv"
 
@@ -234,87 +233,4 @@ func daysFromCivil(y, m, d int) int64 {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
-}
-
-// civilFromDays is daysFromCivil's inverse.
-func civilFromDays(z int64) (y, m, d int) {
-	z += 719468
-	era := z / 146097
-	if z < 0 && z%146097 != 0 {
-		era--
-	}
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	yy := yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = int(doy - (153*mp+2)/5 + 1)
-	m = int(mp + 3)
-	if m > 12 {
-		m -= 12
-	}
-	if m <= 2 {
-		yy++
-	}
-	return int(yy), m, d
-}
-
-// appendDate writes days since 1970-01-01 as YYYY-MM-DD.
-func appendDate(dst []byte, days int64) []byte {
-	y, m, d := civilFromDays(days)
-	if y < 0 {
-		dst = append(dst, '-')
-		y = -y
-	}
-	for p := 1000; p > 1 && y < p; p /= 10 {
-		dst = append(dst, '0')
-	}
-	dst = strconv.AppendInt(dst, int64(y), 10)
-	dst = append(dst, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
-	return dst
-}
-
-// appendDouble writes f as DuckDB casts a DOUBLE to VARCHAR: the shortest
-// text that reads back as f, in plain notation with at least one
-// fractional digit when its decimal exponent is in [-4, 16), else as
-// d.ddde±XX; inf, -inf and nan.
-func appendDouble(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, "nan"...)
-	case math.IsInf(f, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-inf"...)
-	}
-	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64) // [-]d[.ddd]e±XX
-	mant, exp := e, 0
-	for i := len(e) - 1; i >= 0; i-- {
-		if e[i] == 'e' {
-			mant = e[:i]
-			exp, _ = strconv.Atoi(string(e[i+1:]))
-			break
-		}
-	}
-	if exp < -4 || exp >= 16 {
-		dst = append(dst, mant...)
-		dst = append(dst, 'e')
-		if exp < 0 {
-			dst = append(dst, '-')
-			exp = -exp
-		} else {
-			dst = append(dst, '+')
-		}
-		if exp < 10 {
-			dst = append(dst, '0')
-		}
-		return strconv.AppendInt(dst, int64(exp), 10)
-	}
-	start := len(dst)
-	dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
-	if bytes.IndexByte(dst[start:], '.') < 0 {
-		dst = append(dst, '.', '0')
-	}
-	return dst
 }

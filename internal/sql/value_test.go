@@ -8,32 +8,15 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
-
-func TestAppendDouble(t *testing.T) {
-	// DuckDB's CAST(x AS VARCHAR) of these doubles.
-	cases := []struct {
-		f    float64
-		want string
-	}{
-		{100, "100.0"}, {0.1, "0.1"}, {1e20, "1e+20"}, {1.0 / 3, "0.3333333333333333"},
-		{123456789012345678, "1.2345678901234568e+17"}, {1e-7, "1e-07"}, {math.Copysign(0, -1), "-0.0"},
-		{1e15, "1000000000000000.0"}, {1e16, "1e+16"}, {12345678.9, "12345678.9"}, {0.0001, "0.0001"},
-		{0.00001, "1e-05"}, {-2.5, "-2.5"}, {1e301, "1e+301"}, {math.NaN(), "nan"}, {math.Inf(-1), "-inf"},
-	}
-	for _, c := range cases {
-		if got := string(appendDouble(nil, c.f)); got != c.want {
-			t.Errorf("%v: got %q, want %q", c.f, got, c.want)
-		}
-	}
-}
 
 func TestDates(t *testing.T) {
 	for _, s := range []string{"1970-01-01", "2000-02-29", "1969-12-31", "0001-01-01", "9999-12-31", "1600-03-01"} {
 		d, ok := parseDate([]byte(s))
-		if !ok || string(appendDate(nil, d)) != s {
-			t.Errorf("%s: %d %v -> %s", s, d, ok, appendDate(nil, d))
+		if !ok || string(duckfmt.AppendDate(nil, d)) != s {
+			t.Errorf("%s: %d %v -> %s", s, d, ok, duckfmt.AppendDate(nil, d))
 		}
 	}
 	if d, _ := parseDate([]byte("2020-01-02")); d != 18263 {
@@ -53,7 +36,7 @@ func TestDates(t *testing.T) {
 				if n != prev+1 && prev != math.MinInt64 {
 					t.Fatalf("%d-%d-%d is day %d after %d", y, m, d, n, prev)
 				}
-				if yy, mm, dd := civilFromDays(n); yy != y || mm != m || dd != d {
+				if yy, mm, dd := duckfmt.Civil(n); yy != int64(y) || mm != m || dd != d {
 					t.Fatalf("day %d is %d-%d-%d, want %d-%d-%d", n, yy, mm, dd, y, m, d)
 				}
 				prev = n

@@ -1,7 +1,6 @@
 package kv
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -239,53 +238,51 @@ func (m *mapper[K, V]) Finish(w io.Writer) (job.Stats, error) {
 	return m.st, err
 }
 
+// CombineValues decodes the values of one key, combines them in order and
+// appends the encoding of the result to dst (runs.Keyed).
+func (t *typed[K, V]) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	acc, err := t.Value.Decode(values[0])
+	if err != nil {
+		return dst, fmt.Errorf("%s: key %q: %w", t.name, key, err)
+	}
+	for _, raw := range values[1:] {
+		v, err := t.Value.Decode(raw)
+		if err != nil {
+			return dst, fmt.Errorf("%s: key %q: %w", t.name, key, err)
+		}
+		acc = t.Combine(acc, v)
+	}
+	return t.Value.Append(dst, acc), nil
+}
+
+// OutputHeader is the header line, if the job has one (runs.Keyed).
+func (t *typed[K, V]) OutputHeader() []byte {
+	if t.Header == "" {
+		return nil
+	}
+	return []byte(t.Header + "\n")
+}
+
+// AppendOutput appends the output line of one key and its value (runs.Keyed).
+func (t *typed[K, V]) AppendOutput(dst, key, value []byte) ([]byte, error) {
+	k, err := t.Key.Decode(key)
+	if err != nil {
+		return dst, fmt.Errorf("%s: key %q: %w", t.name, key, err)
+	}
+	v, err := t.Value.Decode(value)
+	if err != nil {
+		return dst, fmt.Errorf("%s: key %q: %w", t.name, key, err)
+	}
+	return append(t.Format(dst, k, v), '\n'), nil
+}
+
 // merge merges sorted runs into one, combining the values of equal keys.
 func (t *typed[K, V]) merge(w io.Writer, partials []io.Reader, what string) (int64, error) {
-	rw := runs.NewWriter(w)
-	var vbuf []byte
-	err := t.combined(partials, what, func(key []byte, v V, raw []byte) error {
-		if raw == nil {
-			vbuf = t.Value.Append(vbuf[:0], v)
-			raw = vbuf
-		}
-		return rw.Add(key, raw)
-	})
+	rs, err := runs.Readers(partials, t.name+" "+what)
 	if err != nil {
 		return 0, err
 	}
-	return rw.Count(), rw.Close()
-}
-
-// combined calls fn with each key of the runs and its combined value, in key
-// order. When only one run holds the key, raw is its encoded value as it
-// stood (and v is decoded only if decode is needed by fn); otherwise raw is nil.
-func (t *typed[K, V]) combined(partials []io.Reader, what string, fn func(key []byte, v V, raw []byte) error) error {
-	rs := make([]*runs.Reader, len(partials))
-	for i, p := range partials {
-		r, err := runs.NewReader(p, fmt.Sprintf("%s %s %d", t.name, what, i))
-		if err != nil {
-			return err
-		}
-		rs[i] = r
-	}
-	return runs.Merge(rs, func(key []byte, vals [][]byte) error {
-		if len(vals) == 1 {
-			var zero V
-			return fn(key, zero, vals[0])
-		}
-		acc, err := t.Value.Decode(vals[0])
-		if err != nil {
-			return fmt.Errorf("%s: key %q: %w", t.name, key, err)
-		}
-		for _, raw := range vals[1:] {
-			v, err := t.Value.Decode(raw)
-			if err != nil {
-				return fmt.Errorf("%s: key %q: %w", t.name, key, err)
-			}
-			acc = t.Combine(acc, v)
-		}
-		return fn(key, acc, nil)
-	})
+	return runs.MergeTo(w, t, rs)
 }
 
 // Merge combines partials into one sorted run.
@@ -296,33 +293,10 @@ func (t *typed[K, V]) Merge(w io.Writer, partials []io.Reader) error {
 
 // Output writes the header and one line per key, in key order.
 func (t *typed[K, V]) Output(w io.Writer, partials []io.Reader) (job.Stats, error) {
-	var st job.Stats
-	bw := bufioWriter(w)
-	if t.Header != "" {
-		bw.WriteString(t.Header)
-		bw.WriteByte('\n')
-	}
-	var line []byte
-	err := t.combined(partials, "partial", func(key []byte, v V, raw []byte) error {
-		var err error
-		if raw != nil {
-			if v, err = t.Value.Decode(raw); err != nil {
-				return fmt.Errorf("%s: key %q: %w", t.name, key, err)
-			}
-		}
-		k, err := t.Key.Decode(key)
-		if err != nil {
-			return fmt.Errorf("%s: key %q: %w", t.name, key, err)
-		}
-		line = append(t.Format(line[:0], k, v), '\n')
-		st.RecordsOut++
-		_, err = bw.Write(line)
-		return err
-	})
+	rs, err := runs.Readers(partials, t.name)
 	if err != nil {
-		return st, err
+		return job.Stats{}, err
 	}
-	return st, bw.Flush()
+	n, err := runs.OutputTo(w, t, rs, true)
+	return job.Stats{RecordsOut: n}, err
 }
-
-func bufioWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 64<<10) }

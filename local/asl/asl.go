@@ -21,6 +21,7 @@ const (
 	ErrNoChoiceMatched                 = "States.NoChoiceMatched"
 	ErrExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold"
 	ErrItemReaderFailed                = "States.ItemReaderFailed"
+	ErrResultWriterFailed              = "States.ResultWriterFailed"
 )
 
 // Failure is an ASL error: Name is the error name that Retry and Catch
@@ -59,6 +60,10 @@ type LambdaFunc func(ctx context.Context, function string, payload any) (any, er
 // GetObjectFunc reads an object for a Distributed Map ItemReader with
 // Resource arn:aws:states:::s3:getObject.
 type GetObjectFunc func(ctx context.Context, bucket, key string) ([]byte, error)
+
+// PutObjectFunc writes an object for a Distributed Map ResultWriter with Resource
+// arn:aws:states:::s3:putObject.
+type PutObjectFunc func(ctx context.Context, bucket, key string, body []byte) error
 
 // Event types.
 const (
@@ -108,6 +113,9 @@ type Options struct {
 	// GetObject reads Distributed Map ItemReader objects; required if the
 	// definition has an ItemReader.
 	GetObject GetObjectFunc
+	// PutObject writes a Distributed Map's ResultWriter files; required if the
+	// definition has a ResultWriter.
+	PutObject PutObjectFunc
 	// Sleep waits out Wait states and Retry intervals; the default sleeps in
 	// real time and returns ctx.Err() if ctx ends first.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -130,6 +138,7 @@ type Machine struct {
 	timeout    int64 // seconds; 0: none
 	usesLambda bool
 	usesReader bool
+	usesWriter bool
 }
 
 // Parse substitutes ${Name} placeholders (an unknown placeholder is an error
@@ -150,7 +159,7 @@ func Parse(definition []byte, substitutions map[string]string) (*Machine, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Machine{root: g, timeout: timeout, usesLambda: p.usesLambda, usesReader: p.usesReader}, nil
+	return &Machine{root: g, timeout: timeout, usesLambda: p.usesLambda, usesReader: p.usesReader, usesWriter: p.usesWriter}, nil
 }
 
 // Execute runs the machine on input: decoded-JSON values (map[string]any,
@@ -167,6 +176,9 @@ func (m *Machine) Execute(ctx context.Context, input any, opts Options) (any, er
 	}
 	if m.usesReader && opts.GetObject == nil {
 		return nil, errors.New("the definition has an ItemReader but Options.GetObject is nil")
+	}
+	if m.usesWriter && opts.PutObject == nil {
+		return nil, errors.New("the definition has a ResultWriter but Options.PutObject is nil")
 	}
 	if input == nil {
 		input = map[string]any{}

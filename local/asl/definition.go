@@ -14,6 +14,7 @@ import (
 const (
 	lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
 	s3GetObjectResource  = "arn:aws:states:::s3:getObject"
+	s3PutObjectResource  = "arn:aws:states:::s3:putObject"
 )
 
 var lambdaARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]*:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$`)
@@ -76,6 +77,7 @@ type mapSpec struct {
 	processor   *graph
 	distributed bool
 	reader      *itemReader
+	writer      *resultWriter
 
 	maxConc     int64
 	maxConcPath *path
@@ -92,6 +94,11 @@ type itemReader struct {
 	params    *tmpl
 	inputType string // JSON or JSONL
 	maxItems  int64  // 0: all
+}
+
+// resultWriter is a Distributed Map's ResultWriter: Parameters give Bucket and Prefix.
+type resultWriter struct {
+	params *tmpl
 }
 
 type retrier struct {
@@ -120,18 +127,17 @@ var stateFields = map[string][]string{
 	"Parallel": {"Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Branches"},
 	"Map": {"Next", "End", "InputPath", "OutputPath", "ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator", "ItemReader",
 		"ResultSelector", "ResultPath", "Retry", "Catch", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailurePercentage",
-		"ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath", "Label"},
+		"ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath", "Label", "ResultWriter"},
 }
 
 // unsupported names fields that are valid ASL but that this engine does not run.
 var unsupported = map[string]string{
-	"Assign":       "workflow variables (Assign) are not supported",
-	"Output":       "Output is a JSONata field",
-	"Arguments":    "Arguments is a JSONata field",
-	"Items":        "Items is a JSONata field",
-	"ItemBatcher":  "ItemBatcher is not supported",
-	"ResultWriter": "ResultWriter is not supported",
-	"Credentials":  "Credentials is not supported",
+	"Assign":      "workflow variables (Assign) are not supported",
+	"Output":      "Output is a JSONata field",
+	"Arguments":   "Arguments is a JSONata field",
+	"Items":       "Items is a JSONata field",
+	"ItemBatcher": "ItemBatcher is not supported",
+	"Credentials": "Credentials is not supported",
 }
 
 var placeholder = regexp.MustCompile(`\$\{([^}]*)\}`)
@@ -161,6 +167,7 @@ func Substitute(def []byte, subs map[string]string) ([]byte, error) {
 type parser struct {
 	usesLambda bool
 	usesReader bool
+	usesWriter bool
 }
 
 func (p *parser) machine(v any) (*graph, int64, error) {
@@ -528,7 +535,7 @@ func (p *parser) mapState(st *state, f *fields) error {
 	}
 	m.maxConcPath = f.path("MaxConcurrencyPath")
 
-	distributedOnly := []string{"ItemReader", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath", "Label"}
+	distributedOnly := []string{"ItemReader", "ResultWriter", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath", "Label"}
 	for _, k := range distributedOnly {
 		if _, ok := f.obj[k]; ok && !m.distributed {
 			return fmt.Errorf("%s: field %s needs ItemProcessor.ProcessorConfig.Mode DISTRIBUTED", st.where, k)
@@ -555,6 +562,13 @@ func (p *parser) mapState(st *state, f *fields) error {
 		return f.err
 	}
 
+	if w, ok := f.obj["ResultWriter"]; ok {
+		rw, err := p.resultWriter(st.where, w)
+		if err != nil {
+			return err
+		}
+		m.writer = rw
+	}
 	if rd, ok := f.obj["ItemReader"]; ok {
 		if m.itemsPath != nil {
 			return fmt.Errorf("%s: ItemsPath cannot be used with ItemReader", st.where)
@@ -623,6 +637,46 @@ func (p *parser) itemReader(where string, v any) (*itemReader, error) {
 	}
 	p.usesReader = true
 	return r, nil
+}
+
+// resultWriter parses a ResultWriter that exports the results to S3 (Resource
+// arn:aws:states:::s3:putObject with Parameters Bucket and Prefix), as
+// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
+// describes it. WriterConfig (Transformation, OutputType) is not supported: the results
+// are written as AWS writes them without it (Transformation NONE, JSON).
+func (p *parser) resultWriter(where string, v any) (*resultWriter, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: field ResultWriter must be an object", where)
+	}
+	where += ": field ResultWriter"
+	w := &resultWriter{}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		switch k {
+		case "Resource":
+			if obj[k] != s3PutObjectResource {
+				return nil, fmt.Errorf("%s: Resource: unsupported resource %s (the local engine writes with %s)", where, jsonText(obj[k], 128), s3PutObjectResource)
+			}
+		case "Parameters":
+			t, err := compileTemplate(obj[k])
+			if err != nil {
+				return nil, fmt.Errorf("%s: Parameters: %w", where, err)
+			}
+			w.params = t
+		case "WriterConfig":
+			return nil, fmt.Errorf("%s: WriterConfig is not supported by the local engine", where)
+		default:
+			return nil, fmt.Errorf("%s: unknown field %q", where, k)
+		}
+	}
+	if _, ok := obj["Resource"]; !ok {
+		return nil, fmt.Errorf("%s: Resource is required", where)
+	}
+	if w.params == nil {
+		return nil, fmt.Errorf("%s: Parameters with Bucket (and Prefix) are required", where)
+	}
+	p.usesWriter = true
+	return w, nil
 }
 
 func (p *parser) retryCatch(st *state, obj map[string]any) error {

@@ -48,11 +48,15 @@ func newRun(opts Options, input any) *run {
 	if name == "" {
 		name = newUUID()
 	}
+	// RedriveCount is 0: a local execution is never redriven (scatter resume starts a
+	// new one). AWS has it in every Standard execution's context object, RedriveTime only
+	// once redriven (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
 	r.top = &frame{mapIndex: -1, execution: map[string]any{
-		"Id":        "arn:aws:states:local:" + localAccount + ":execution:local:" + name,
-		"Name":      name,
-		"Input":     input,
-		"StartTime": time.Now().UTC().Format(timeFormat),
+		"Id":           "arn:aws:states:local:" + localAccount + ":execution:local:" + name,
+		"Name":         name,
+		"Input":        input,
+		"StartTime":    time.Now().UTC().Format(timeFormat),
+		"RedriveCount": intNumber(0),
 	}}
 	return r
 }

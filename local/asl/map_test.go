@@ -2,6 +2,7 @@ package asl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -261,6 +262,84 @@ func TestMapDistributed(t *testing.T) {
 				t.Fatal(err)
 			}
 			assertJSON(t, out.(map[string]any)["results"], c.want)
+		})
+	}
+}
+
+// TestDistributedMapResults: without a ResultWriter a Distributed Map's collected
+// results must fit Step Functions' 256 KiB payload quota, else the state fails with
+// States.DataLimitExceeded, which no Catch takes; with one, any number of results go to
+// S3 and the state's result is the export's location, as
+// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html has it.
+func TestDistributedMapResults(t *testing.T) {
+	const resultBytes = 100 // each item's result: {"pad":"xxx..."} of about this size
+	pad := func(_ context.Context, p any) (any, error) {
+		return map[string]any{"pad": strings.Repeat("x", resultBytes-10)}, nil
+	}
+	manifest := func(n int) []byte {
+		return []byte("[" + strings.TrimSuffix(strings.Repeat(`{"id":1},`, n), ",") + "]")
+	}
+	caught := strings.Replace(distributed(""), `"ResultPath":"$.results","End":true`,
+		`"ResultPath":"$.results","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Succeed"`, 1)
+	withWriter := strings.Replace(distributed(""), `"ResultPath":"$.results"`,
+		`"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket.$":"$.manifest.bucket","Prefix":"out/results"}},"ResultPath":"$.results"`, 1)
+	under, over := MaxPayloadBytes/(resultBytes+1)-10, MaxPayloadBytes/(resultBytes+1)+10
+	cases := []struct {
+		name  string
+		def   string
+		items int
+		want  string // "" for success, else the error name
+	}{
+		{"under the quota", caught, under, ""},
+		{"over the quota, even with a Catch", caught, over, ErrDataLimitExceeded},
+		{"over the quota through a ResultWriter", withWriter, 3 * over, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			written := map[string][]byte{}
+			opts := Options{
+				Lambda:    (&lambdas{fns: map[string]func(context.Context, any) (any, error){"work": pad}}).invoke,
+				GetObject: func(context.Context, string, string) ([]byte, error) { return manifest(c.items), nil },
+				PutObject: func(_ context.Context, bucket, key string, body []byte) error {
+					mu.Lock()
+					defer mu.Unlock()
+					written[bucket+"/"+key] = body
+					return nil
+				},
+			}
+			out, err := mustParse(t, c.def).Execute(context.Background(), raw(`{"job":"j","manifest":{"bucket":"b","key":"m.json"}}`), opts)
+			if c.want != "" {
+				if f := failureOf(t, err); f.Name != c.want || !strings.Contains(f.Cause, "ResultWriter") {
+					t.Fatalf("got %v, want %s advising a ResultWriter", err, c.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := out.(map[string]any)["results"]
+			if strings.Contains(c.def, "ResultWriter") {
+				details := res.(map[string]any)["ResultWriterDetails"].(map[string]any)
+				key := details["Key"].(string)
+				if details["Bucket"] != "b" || !strings.HasPrefix(key, "out/results/") || !strings.HasSuffix(key, "/manifest.json") {
+					t.Fatalf("ResultWriterDetails %v", details)
+				}
+				var m struct {
+					ResultFiles map[string][]struct{ Key string }
+				}
+				if err := json.Unmarshal(written["b/"+key], &m); err != nil || len(m.ResultFiles["SUCCEEDED"]) != 1 {
+					t.Fatalf("manifest %s: %v", written["b/"+key], err)
+				}
+				var entries []map[string]any
+				if err := json.Unmarshal(written["b/"+m.ResultFiles["SUCCEEDED"][0].Key], &entries); err != nil || len(entries) != c.items {
+					t.Fatalf("the SUCCEEDED file has %d entries (%v), want %d", len(entries), err, c.items)
+				}
+				return
+			}
+			if n := len(res.([]any)); n != c.items {
+				t.Fatalf("%d results, want %d", n, c.items)
+			}
 		})
 	}
 }

@@ -3,8 +3,10 @@ package asl
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +94,11 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 
 	r.emit(Event{Type: EventMapRunStarted, State: st.name, MapIndex: sr.fr.mapIndex, Items: len(items)})
 	results := make([]any, len(items))
+	var runs []childRun
+	mapRunID := newUUID()
+	if m.writer != nil {
+		runs = make([]childRun, len(items))
+	}
 	var failed atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(int(limit))
@@ -110,19 +117,32 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 				}
 			}
 			fr := &frame{mapIndex: i, execution: sr.fr.execution}
+			var run *childRun
 			if m.distributed {
 				name := newUUID()
+				started := time.Now().UTC()
 				fr.execution = map[string]any{
-					"Id":        fmt.Sprintf("%s/%s:%s", sr.fr.execution["Id"], st.name, name),
-					"Name":      name,
-					"Input":     in,
-					"StartTime": time.Now().UTC().Format(timeFormat),
+					"Id":           fmt.Sprintf("%s/%s:%s", sr.fr.execution["Id"], st.name, name),
+					"Name":         name,
+					"Input":        in,
+					"StartTime":    started.Format(timeFormat),
+					"RedriveCount": intNumber(0),
+				}
+				if runs != nil {
+					run = &runs[i]
+					run.arn, run.name, run.input, run.start = fr.execution["Id"].(string), name, in, started
 				}
 			}
 			r.emit(Event{Type: EventMapIterationStarted, State: st.name, MapIndex: i})
 			out, _, err := r.runGraph(gctx, m.processor, in, fr)
+			if run != nil {
+				run.stop = time.Now().UTC()
+			}
 			if err == nil {
 				results[i] = out
+				if run != nil {
+					run.status, run.output = "SUCCEEDED", out
+				}
 				r.emit(Event{Type: EventMapIterationSucceeded, State: st.name, MapIndex: i})
 				return nil
 			}
@@ -135,19 +155,156 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 				return f
 			}
 			results[i] = map[string]any{"Error": f.Name, "Cause": f.Cause}
+			if run != nil {
+				run.status, run.failure = "FAILED", f
+			}
 			if n := failed.Add(1); tol.exceeded(n) {
 				return &Failure{Name: ErrExceedToleratedFailureThreshold, Cause: fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed (%s); item %d: %s", n, len(items), tol, i, f.Error())}
 			}
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
+	if m.writer != nil {
+		// AWS writes the results of a Map Run whether it succeeded or failed (the
+		// items it never started as PENDING); a write that fails is States.ResultWriterFailed.
+		details, werr := r.writeResults(ctx, sr, eff, mapRunID, runs, items)
+		if err != nil {
+			return nil, err
+		}
+		if werr != nil {
+			return nil, werr
+		}
+		return details, nil
+	}
+	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if m.distributed {
+		// Without a ResultWriter AWS gathers every child's result into the state's output
+		// before ResultPath applies, and fails a result over the payload quota
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html,
+		// https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+		if n := jsonSize(results); n > MaxPayloadBytes {
+			return nil, &Failure{Name: ErrDataLimitExceeded, Cause: fmt.Sprintf("The Map Run's results (%d items, %d bytes) exceed the maximum of %d bytes for a state's output; write them to Amazon S3 with a ResultWriter", len(items), n, MaxPayloadBytes)}
+		}
 	}
 	return results, nil
+}
+
+// MaxPayloadBytes is Step Functions' quota on a state's or an execution's input and
+// output, 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+const MaxPayloadBytes = 262144
+
+// jsonSize is the length of v's JSON encoding (-1 if it has none).
+func jsonSize(v any) int {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return -1
+	}
+	return len(b)
+}
+
+// childRun is a Distributed Map's child execution, as its ResultWriter reports it.
+type childRun struct {
+	arn, name   string
+	input       any
+	output      any
+	failure     *Failure
+	status      string // SUCCEEDED or FAILED; "" for an item never started (PENDING)
+	start, stop time.Time
+}
+
+// writeResults exports a Map Run's results as a ResultWriter without WriterConfig does
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html):
+// under PREFIX/<map run id>/, SUCCEEDED_0.json, FAILED_0.json and PENDING_0.json (each a
+// JSON array of the child executions with that status, in item order, as
+// Transformation NONE has them: input and output as JSON text with the execution's
+// metadata; a status with none writes no file), then manifest.json naming them. The
+// state's result is {"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}. AWS starts
+// another file past 5 GB; a local run writes one.
+func (r *run) writeResults(ctx context.Context, sr *stateRun, eff any, mapRunID string, runs []childRun, items []any) (any, error) {
+	pv, err := sr.st.m.writer.params.eval(sr.env(eff))
+	if err != nil {
+		return nil, err
+	}
+	params, _ := pv.(map[string]any)
+	bucket, ok := params["Bucket"].(string)
+	prefix, okPrefix := params["Prefix"].(string)
+	if _, has := params["Prefix"]; !has {
+		okPrefix = true
+	}
+	if !ok || bucket == "" || !okPrefix {
+		return nil, runtimeFailure("the ResultWriter Parameters must give a Bucket string and a Prefix string, got %s", jsonText(pv, 256))
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	mapRunArn := fmt.Sprintf("arn:aws:states:local:%s:mapRun:local/%s:%s", localAccount, sr.st.name, mapRunID)
+	dir := prefix + mapRunID + "/"
+	byStatus := map[string][]any{}
+	for i, c := range runs {
+		status := c.status
+		if status == "" {
+			status = "PENDING"
+		}
+		entry := map[string]any{"Status": status}
+		if c.status != "" {
+			inText, _ := encodeJSON(c.input)
+			entry["ExecutionArn"], entry["Name"] = c.arn, c.name
+			entry["Input"], entry["InputDetails"] = inText, map[string]any{"Included": true}
+			entry["StateMachineArn"] = stateMachineID
+			entry["StartDate"], entry["StopDate"] = c.start.Format(timeFormat), c.stop.Format(timeFormat)
+			entry["RedriveCount"] = intNumber(0)
+		} else {
+			inText, _ := encodeJSON(items[i])
+			entry["Input"], entry["InputDetails"] = inText, map[string]any{"Included": true}
+		}
+		switch c.status {
+		case "SUCCEEDED":
+			outText, _ := encodeJSON(c.output)
+			entry["Output"], entry["OutputDetails"] = outText, map[string]any{"Included": true}
+		case "FAILED":
+			entry["Error"], entry["Cause"] = c.failure.Name, c.failure.Cause
+		}
+		byStatus[status] = append(byStatus[status], entry)
+	}
+	files := map[string][]any{"SUCCEEDED": {}, "FAILED": {}, "PENDING": {}}
+	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
+		entries := byStatus[status]
+		if len(entries) == 0 {
+			continue
+		}
+		body, err := json.Marshal(entries)
+		if err != nil {
+			return nil, &Failure{Name: ErrResultWriterFailed, Cause: fmt.Sprintf("encoding the %s results: %v", status, err)}
+		}
+		key := dir + status + "_0.json"
+		if err := r.opts.PutObject(ctx, bucket, key, body); err != nil {
+			return nil, writerFailure(ctx, bucket, key, err)
+		}
+		files[status] = append(files[status], map[string]any{"Key": key, "Size": intNumber(int64(len(body)))})
+	}
+	manifest, _ := json.Marshal(map[string]any{"DestinationBucket": bucket, "MapRunArn": mapRunArn, "ResultFiles": files})
+	key := dir + "manifest.json"
+	if err := r.opts.PutObject(ctx, bucket, key, manifest); err != nil {
+		return nil, writerFailure(ctx, bucket, key, err)
+	}
+	return map[string]any{"MapRunArn": mapRunArn, "ResultWriterDetails": map[string]any{"Bucket": bucket, "Key": key}}, nil
+}
+
+func writerFailure(ctx context.Context, bucket, key string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var f *Failure
+	if errors.As(err, &f) {
+		return &Failure{Name: f.Name, Cause: f.Cause}
+	}
+	return &Failure{Name: ErrResultWriterFailed, Cause: fmt.Sprintf("writing s3://%s/%s: %v", bucket, key, err)}
 }
 
 // tolerance is a Distributed Map's tolerated failure threshold.

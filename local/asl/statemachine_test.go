@@ -18,19 +18,21 @@ import (
 type fakeJob struct {
 	chunks     int
 	done       bool
-	mapperFail map[int]string // chunk index -> error name, every attempt
-	flaky      map[int]int    // chunk index -> attempts that fail with RetryableError first
-	hang       map[int]int    // chunk index -> attempts that hang until the Task's timeout
-	timeout    int            // mapTimeoutSeconds of the plan; 0 means 60
-	fanIn      int            // fanIn of the plan; 0 means 256
+	mapperFail map[int]string   // chunk index -> error name, every attempt
+	flaky      map[int]int      // chunk index -> attempts that fail with RetryableError first
+	lambdaErrs map[int][]string // chunk index -> the Lambda service errors its first attempts meet, in order
+	hang       map[int]int      // chunk index -> attempts that hang until the Task's timeout
+	timeout    int              // mapTimeoutSeconds of the plan; 0 means 60
+	fanIn      int              // fanIn of the plan; 0 means 256
 
 	mu       sync.Mutex
 	attempts map[int]int
 	failures []any // RecordFailure payloads
 	gathers  []any
-	plans    []int    // levels planned, in order
-	merges   [][2]int // {level, group} merged, in order of calls
-	maxLevel int      // the highest level merged so far; a merge below it is out of order
+	objects  map[string][]byte // what the ResultWriter wrote, by s3://bucket/key
+	plans    []int             // levels planned, in order
+	merges   [][2]int          // {level, group} merged, in order of calls
+	maxLevel int               // the highest level merged so far; a merge below it is out of order
 }
 
 func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any, error) {
@@ -43,6 +45,7 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			"work":     "s3://work/jobs/job-1/", "output": p["output"],
 			"chunks": j.chunks, "bytes": 1000, "maxConcurrency": 2, "mapTimeoutSeconds": cmp.Or(j.timeout, 60),
 			"fanIn": cmp.Or(j.fanIn, 256), "done": j.done,
+			"mapResults": map[string]any{"bucket": "work", "key": "jobs/job-1/mapresults"},
 		}, nil
 	case "mapper":
 		if p["jobId"] != "job-1" || p["job"] != "wordcount" || p["work"] != "s3://work/jobs/job-1/" {
@@ -64,6 +67,9 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			<-ctx.Done() // the Task's TimeoutSeconds ends it
 			return nil, ctx.Err()
 		}
+		if errs := j.lambdaErrs[int(idx)]; n <= len(errs) {
+			return nil, &Failure{Name: errs[n-1], Cause: "the Lambda service"}
+		}
 		if n <= j.flaky[int(idx)] {
 			return nil, &Failure{Name: "RetryableError", Cause: "try again"}
 		}
@@ -72,8 +78,9 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 		j.mu.Lock()
 		defer j.mu.Unlock()
 		if _, ok := p["failure"]; ok {
+			// The reducer records the failure and fails the execution at this Task.
 			j.failures = append(j.failures, payload)
-			return map[string]any{"recorded": true}, nil
+			return nil, &Failure{Name: "JobFailedError", Cause: `{"errorMessage":"recorded","errorType":"JobFailedError"}`}
 		}
 		fanIn, _ := toInt(p["fanIn"])
 		level, _ := toInt(p["level"])
@@ -110,6 +117,44 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 		return map[string]any{"status": "SUCCEEDED", "output": p["output"], "summary": "s3://out/summary.json", "extra": 1}, nil
 	}
 	return nil, &Failure{Name: "Lambda.ResourceNotFoundException", Cause: function}
+}
+
+func (j *fakeJob) putObject(_ context.Context, bucket, key string, body []byte) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.objects == nil {
+		j.objects = map[string][]byte{}
+	}
+	j.objects["s3://"+bucket+"/"+key] = body
+	return nil
+}
+
+// resultFiles decodes the ResultWriter's manifest and files of one Map Run.
+func (j *fakeJob) resultFiles(t *testing.T) (manifest map[string]any, byStatus map[string][]map[string]any) {
+	t.Helper()
+	byStatus = map[string][]map[string]any{}
+	for k, v := range j.objects {
+		if !strings.HasPrefix(k, "s3://work/jobs/job-1/mapresults/") {
+			t.Errorf("the ResultWriter wrote %s, outside the job's mapresults/", k)
+		}
+		switch {
+		case strings.HasSuffix(k, "/manifest.json"):
+			if err := json.Unmarshal(v, &manifest); err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+		default:
+			var entries []map[string]any
+			if err := json.Unmarshal(v, &entries); err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+			status := k[strings.LastIndex(k, "/")+1 : strings.LastIndex(k, "_")]
+			byStatus[status] = append(byStatus[status], entries...)
+		}
+	}
+	if manifest == nil {
+		t.Fatal("the ResultWriter wrote no manifest.json")
+	}
+	return manifest, byStatus
 }
 
 func (j *fakeJob) getObject(_ context.Context, bucket, key string) ([]byte, error) {
@@ -157,8 +202,45 @@ var definitionCases = []struct {
 			if len(j.merges) != 0 || fmt.Sprint(j.plans) != "[0]" {
 				t.Errorf("5 chunks under a fan-in of 256: planned %v, merged %v; want one plan, no merge", j.plans, j.merges)
 			}
+			// The Distributed Map's results went to the job's work area, not into the state.
+			manifest, files := j.resultFiles(t)
+			if len(files["SUCCEEDED"]) != 5 || len(files["FAILED"]) != 0 || len(files["PENDING"]) != 0 {
+				t.Fatalf("result files: %d succeeded, %d failed, %d pending; want 5, 0, 0", len(files["SUCCEEDED"]), len(files["FAILED"]), len(files["PENDING"]))
+			}
+			for _, e := range files["SUCCEEDED"] {
+				var in, result map[string]any
+				if json.Unmarshal([]byte(e["Input"].(string)), &in) != nil || json.Unmarshal([]byte(e["Output"].(string)), &result) != nil {
+					t.Fatalf("entry %v: Input and Output are not JSON text", e)
+				}
+				if in["jobId"] != "job-1" || result["attempt"] == nil || e["Status"] != "SUCCEEDED" || !strings.Contains(e["ExecutionArn"].(string), "/Scatter:") {
+					t.Errorf("result entry %v", e)
+				}
+			}
+			if manifest["DestinationBucket"] != "work" || !strings.Contains(manifest["MapRunArn"].(string), ":mapRun:") {
+				t.Errorf("manifest %v", manifest)
+			}
 		},
 		wantSleeps: 3,
+	},
+	{
+		// https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html:
+		// the service exceptions are transient, Lambda.Unknown covers timeouts and
+		// out-of-memory, and throttling (TooManyRequests) gets a longer retrier of its own.
+		name: "Lambda service errors and throttling are retried",
+		job: &fakeJob{chunks: 3, lambdaErrs: map[int][]string{
+			0: {"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
+				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
+				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
+				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException"},
+			1: {"Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException"},
+			2: {"Lambda.Unknown"},
+		}},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			if j.attempts[0] != 12 || j.attempts[1] != 3 || j.attempts[2] != 2 || len(j.gathers) != 1 {
+				t.Errorf("attempts %v and %d gathers: want 11 throttles, 2 and 1 service errors retried, then success", j.attempts, len(j.gathers))
+			}
+		},
+		wantSleeps: 14,
 	},
 	{
 		name: "a gather tree of three levels",
@@ -220,10 +302,19 @@ var definitionCases = []struct {
 	{
 		name:    "a failed chunk fails the job through RecordFailure",
 		job:     &fakeJob{chunks: 4, mapperFail: map[int]string{2: "InputError"}},
-		wantErr: ErrExceedToleratedFailureThreshold,
+		wantErr: "JobFailedError",
 		check: func(t *testing.T, j *fakeJob, out any, err error) {
-			if !strings.HasPrefix(err.Error(), `state "Failed": States.ExceedToleratedFailureThreshold`) {
+			// The execution fails at the RecordFailure Task, which a redrive runs again.
+			if !strings.HasPrefix(err.Error(), `state "RecordFailure": JobFailedError`) {
 				t.Errorf("error %q", err)
+			}
+			assertJSON(t, j.failures[0].(map[string]any)["failedAt"], `{"resume":"Scatter","redriveCount":0}`)
+			if rc := j.failures[0].(map[string]any)["redriveCount"]; fmt.Sprint(rc) != "0" {
+				t.Errorf("RecordFailure's redriveCount %v, want 0", rc)
+			}
+			_, files := j.resultFiles(t)
+			if len(files["FAILED"]) != 1 || files["FAILED"][0]["Error"] != "InputError" || len(files["SUCCEEDED"])+len(files["PENDING"]) != 3 {
+				t.Errorf("result files of the failed Map Run: %v", files)
 			}
 			if j.attempts[2] != 1 {
 				t.Errorf("InputError was retried: %d attempts", j.attempts[2])
@@ -259,7 +350,7 @@ func TestScatterGatherDefinition(t *testing.T) {
 			c.job.attempts = map[int]int{}
 			ev := &events{}
 			sl := &sleeper{}
-			out, err := m.Execute(context.Background(), input, Options{Lambda: c.job.lambda, GetObject: c.job.getObject, Sleep: sl.sleep, OnEvent: ev.on})
+			out, err := m.Execute(context.Background(), input, Options{Lambda: c.job.lambda, GetObject: c.job.getObject, PutObject: c.job.putObject, Sleep: sl.sleep, OnEvent: ev.on})
 			if c.wantErr != "" {
 				if f := failureOf(t, err); f.Name != c.wantErr {
 					t.Fatalf("got %v, want %s", err, c.wantErr)
@@ -271,8 +362,8 @@ func TestScatterGatherDefinition(t *testing.T) {
 				t.Errorf("%d retry sleeps, want %d", n, c.wantSleeps)
 			}
 			for _, d := range sl.durations() {
-				if d < 0 || d > 20*time.Second {
-					t.Errorf("retry sleep %v outside the jittered [0, 20s]", d)
+				if d < 0 || d > 120*time.Second {
+					t.Errorf("retry sleep %v outside the jittered [0, 120s] of the throttling retrier", d)
 				}
 			}
 			if !c.job.done {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -190,6 +191,7 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 	out, err := m.Execute(ctx, json.RawMessage(input), asl.Options{
 		Lambda:      e.invoke,
 		GetObject:   e.getObject,
+		PutObject:   e.putObject,
 		OnEvent:     onEvent,
 		MaxParallel: e.MaxParallel,
 		Sleep:       e.Sleep,
@@ -204,6 +206,9 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		switch {
 		case firstMapFailure != nil:
 			err = fmt.Errorf("a chunk failed: %s: %s", firstMapFailure.Name, pipeline.CauseMessage(firstMapFailure.Cause))
+		case errors.As(err, &f) && f.Name == jobFailed:
+			// RecordFailure's answer: its message is the failure it recorded.
+			err = errors.New(pipeline.CauseMessage(f.Cause))
 		case errors.As(err, &f):
 			err = fmt.Errorf("%s: %s", f.Name, pipeline.CauseMessage(f.Cause))
 		}
@@ -293,6 +298,15 @@ func lambdaFailure(err error) *asl.Failure {
 	typ := pipeline.ErrorType(err)
 	cause, _ := json.Marshal(messages.InvokeResponse_Error{Message: err.Error(), Type: typ})
 	return &asl.Failure{Name: typ, Cause: string(cause)}
+}
+
+// jobFailed is the error name of pipeline.JobFailedError, the recorded failure.
+var jobFailed = pipeline.ErrorType(&pipeline.JobFailedError{})
+
+// putObject writes a ResultWriter's file through the handler's store (the work bucket
+// is a directory of the state directory).
+func (e *Engine) putObject(ctx context.Context, bucket, key string, body []byte) error {
+	return e.Handler.Store.Put(ctx, "s3://"+bucket+"/"+key, bytes.NewReader(body))
 }
 
 func (e *Engine) getObject(ctx context.Context, bucket, key string) ([]byte, error) {

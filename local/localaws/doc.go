@@ -27,6 +27,22 @@
 //   - DynamoDB conditional writes are not atomic under concurrent requests
 //     (two "first" commits can both pass their condition); the same patch runs
 //     item writes one at a time, as atomic as DynamoDB's.
+//   - The Distributed Map's ResultWriter evaluates its Parameters over the Map's
+//     results instead of its input, and writes a manifest naming no result
+//     files; the patch evaluates them over the input, as AWS does, and writes
+//     SUCCEEDED_0.json (each child's Status and Output; moto's children are
+//     threads, so no execution ARN, input or dates).
+//   - There is no RedriveExecution, and no $$.Execution.RedriveCount. The patch
+//     adds both: a redrive continues a FAILED, TIMED_OUT or ABORTED execution
+//     from the last top-level state it entered, with that state's input and the
+//     redrive count one higher (DescribeExecution's redriveCount too). Unlike
+//     AWS it reruns a Distributed Map that failed the execution whole, not only
+//     its failed children, and checks neither the 14-day window nor the
+//     history's length.
+//   - Every JSONPath evaluation parses the path again (jsonpath_ng builds its
+//     parser per call: about 10 ms of CPU, a dozen times per Map child); the
+//     patch parses each distinct path once, so a job of thousands of chunks
+//     takes minutes, not hours. This changes no answer.
 //
 // Not emulated: IAM (moto does not enforce the template's policies and the
 // local /api takes unsigned requests), throttling and reserved concurrency

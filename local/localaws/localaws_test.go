@@ -687,9 +687,15 @@ func apiCall(t *testing.T, method, path string, body []byte) (int, []byte) {
 // progress only grows on the way.
 func waitStatus(t *testing.T, id string) api.Status {
 	t.Helper()
+	return waitStatusFor(t, id, jobTimeout)
+}
+
+// waitStatusFor is waitStatus with a timeout of its own.
+func waitStatusFor(t *testing.T, id string, timeout time.Duration) api.Status {
+	t.Helper()
 	var st api.Status
 	lastCommitted := 0
-	waitFor(t, "job "+id+" to finish", func() bool {
+	waitWithin(t, timeout, "job "+id+" to finish", func() bool {
 		code, body := apiCall(t, http.MethodGet, "/jobs/"+id, nil)
 		if code != http.StatusOK {
 			t.Fatalf("GET /jobs/%s: %d %s", id, code, body)
@@ -740,10 +746,15 @@ func executionsNamed(t *testing.T, name string) int {
 
 func waitFor(t *testing.T, what string, done func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(jobTimeout)
+	waitWithin(t, jobTimeout, what, done)
+}
+
+func waitWithin(t *testing.T, timeout time.Duration, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
 	for !done() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", jobTimeout, what)
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
 		time.Sleep(150 * time.Millisecond)
 	}

@@ -30,9 +30,11 @@ func Run(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) {
 		{"Open", testOpen},
 		{"JobNotFound", testJobNotFound},
 		{"OpenConcurrent", testOpenConcurrent},
+		{"Reopen", testReopen},
 		{"Commit", testCommit},
 		{"CommitConcurrent", testCommitConcurrent},
 		{"Chunks", testChunks},
+		{"ChunkRangeAndCount", testChunkRangeAndCount},
 		{"Finish", testFinish},
 		{"FinishConcurrent", testFinishConcurrent},
 	}
@@ -188,6 +190,50 @@ func testJobNotFound(t *testing.T, l ledger.Ledger) {
 	}
 	if _, err := l.Job(ctx(t), "absent"); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("Finish created the absent job: %v", err)
+	}
+}
+
+// testReopen: Reopen moves only a FAILED job back to RUNNING (one run more, the error
+// cleared), leaves a RUNNING or SUCCEEDED one as it is, never creates a job, and of
+// concurrent reopeners of one failure exactly one starts a run.
+func testReopen(t *testing.T, l ledger.Ledger) {
+	if _, err := l.Reopen(ctx(t), "absent"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("Reopen of an unknown job = %v, want ErrNotFound", err)
+	}
+	if _, err := l.Job(ctx(t), "absent"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("Reopen created the unknown job: %v", err)
+	}
+	first := open(t, l, newJob("job-ro"))
+	got, err := l.Reopen(ctx(t), "job-ro")
+	if err != nil || sameJob(got, first) != "" {
+		t.Fatalf("Reopen of a RUNNING job = %+v, %v; want it unchanged", got, err)
+	}
+	if _, err := l.Finish(ctx(t), "job-ro", ledger.Failed, "", "a chunk failed"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := l.Reopen(ctx(t), "job-ro"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	stored, err := l.Job(ctx(t), "job-ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != ledger.Running || stored.Runs != 2 || stored.Error != "" || stored.Spec != first.Spec {
+		t.Fatalf("after 8 concurrent reopens of a failure: status %s runs %d error %q, want RUNNING, 2 runs, no error", stored.Status, stored.Runs, stored.Error)
+	}
+	if _, err := l.Finish(ctx(t), "job-ro", ledger.Succeeded, "s3://out/x", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Reopen(ctx(t), "job-ro"); err != nil || got.Status != ledger.Succeeded || got.Runs != 2 {
+		t.Fatalf("Reopen of a SUCCEEDED job = %+v, %v; want it unchanged", got, err)
 	}
 }
 
@@ -358,6 +404,69 @@ func testChunks(t *testing.T, l ledger.Ledger) {
 	c, err := l.Chunk(ctx(t), "job-4", ManyChunks-1)
 	if err != nil || c.Partial != fmt.Sprintf("p/%d", ManyChunks-1) {
 		t.Errorf("Chunk(last) = %+v, %v", c, err)
+	}
+}
+
+// testChunkRangeAndCount: a range returns exactly the committed chunks in it, in order,
+// whatever page boundaries fall inside; Count counts every commit of the job and no other's.
+func testChunkRangeAndCount(t *testing.T, l ledger.Ledger) {
+	open(t, l, newJob("job-r"))
+	open(t, l, newJob("job-r2"))
+	if n, err := l.Count(ctx(t), "job-r"); err != nil || n != 0 {
+		t.Fatalf("Count of a job without commits = %d, %v; want 0", n, err)
+	}
+	if n, err := l.Count(ctx(t), "no-such-job"); err != nil || n != 0 {
+		t.Fatalf("Count of an unknown job = %d, %v; want 0", n, err)
+	}
+	stats := strings.Repeat("s", StatsSize)
+	committed := map[int]bool{}
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i := range ManyChunks {
+		if i%3 == 1 { // every third chunk stays uncommitted
+			continue
+		}
+		committed[i] = true
+		g.Go(func() error {
+			_, _, err := l.Commit(ctx(t), ledger.Commit{JobID: "job-r", Chunk: i, Attempt: "a", Partial: fmt.Sprintf("p/%d", i), Stats: stats})
+			return err
+		})
+	}
+	for i := range 5 {
+		g.Go(func() error {
+			_, _, err := l.Commit(ctx(t), ledger.Commit{JobID: "job-r2", Chunk: i, Attempt: "b", Partial: "other"})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Count(ctx(t), "job-r"); err != nil || n != len(committed) {
+		t.Fatalf("Count = %d, %v; want %d", n, err, len(committed))
+	}
+	if n, err := l.Count(ctx(t), "job-r2"); err != nil || n != 5 {
+		t.Fatalf("Count(job-r2) = %d, %v; want 5", n, err)
+	}
+	for _, r := range [][2]int{{0, 1}, {1, 2}, {0, 10}, {7, 8}, {99, 256}, {0, ManyChunks}, {ManyChunks - 3, ManyChunks + 10}, {5, 5}, {9, 3}, {-4, 2}} {
+		from, to := r[0], r[1]
+		got, err := l.ChunkRange(ctx(t), "job-r", from, to)
+		if err != nil {
+			t.Fatalf("ChunkRange(%d, %d): %v", from, to, err)
+		}
+		var want []int
+		for i := max(from, 0); i < to && i < ManyChunks; i++ {
+			if committed[i] {
+				want = append(want, i)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ChunkRange(%d, %d) returned %d commits, want %d", from, to, len(got), len(want))
+		}
+		for k, c := range got {
+			if c.JobID != "job-r" || c.Chunk != want[k] || c.Partial != fmt.Sprintf("p/%d", want[k]) || c.Stats != stats {
+				t.Fatalf("ChunkRange(%d, %d)[%d] = chunk %d of %s (%q), want chunk %d of job-r", from, to, k, c.Chunk, c.JobID, c.Partial, want[k])
+			}
+		}
 	}
 }
 

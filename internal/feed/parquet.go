@@ -1,0 +1,102 @@
+package feed
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/job"
+	"github.com/scattergather/scattergather/record"
+)
+
+// Pruner is a job that can tell the Parquet reader which row groups and
+// pages cannot hold a row it keeps (select's --where); nil when it cannot.
+type Pruner interface {
+	ParquetPredicate() pq.Predicate
+}
+
+// Parquet feeds the rows of a Parquet span (the row groups a chunk part
+// owns) to the mapper: a RowMapper gets rows of its columns, values printed
+// as DuckDB's CSV writer prints them; a LineMapper gets the values of its
+// Input.Column as records. Only the columns the job reads are fetched, and
+// row groups and pages a Pruner rules out are skipped. ordinal is the
+// object's position in input order.
+func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, ordinal int, footer *pq.Footer) (pq.Stats, error) {
+	var st pq.Stats
+	if footer == nil {
+		var err error
+		if footer, err = pq.ReadFooter(ctx, store, span.Source, span.URL, span.Size); err != nil {
+			return st, err
+		}
+	}
+	cols := f.in.Columns
+	switch {
+	case f.lines != nil && f.in.Column == "":
+		return st, fmt.Errorf("%s is Parquet: this job reads lines; name the column whose values are its records (--column)", span.Source)
+	case f.lines != nil:
+		cols = []string{f.in.Column}
+	case f.in.AllColumns:
+		cols = make([]string, 0, len(footer.Columns))
+		for _, c := range footer.Columns {
+			cols = append(cols, c.Name)
+		}
+	}
+	var opts pq.Options
+	opts.Footer = footer
+	if p, ok := f.job.(Pruner); ok {
+		opts.Predicate = p.ParquetPredicate()
+	}
+	r, err := pq.Open(ctx, store, span, cols, opts)
+	if err != nil {
+		return st, err
+	}
+	defer r.Close()
+	types := make([]string, len(cols))
+	for i, c := range r.Columns() {
+		types[i] = c.Type
+	}
+	part := job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: cols, Types: types}
+	f.source = span.Source
+	if err := f.m.StartPart(part); err != nil {
+		return st, err
+	}
+	first := rowGroupStarts(footer)
+	row := record.NewRow(len(cols), record.Parquet)
+	for r.Next() {
+		rg, i := r.Location()
+		offset := first[rg] + i
+		if f.lines != nil {
+			if err := f.named(f.lines.Record(r.Text(0), offset), offset); err != nil {
+				return r.Stats(), err
+			}
+			continue
+		}
+		for c := range cols {
+			if r.Null(c) {
+				row.SetNull(c)
+			} else {
+				v := r.Text(c)
+				row.Set(c, v, v)
+			}
+		}
+		row.Offset = offset
+		f.st.RecordsIn++
+		if err := f.named(f.rows.Row(row), offset); err != nil {
+			return r.Stats(), err
+		}
+	}
+	return r.Stats(), r.Err()
+}
+
+// rowGroupStarts is the index in the file of each row group's first row.
+func rowGroupStarts(f *pq.Footer) []int64 {
+	groups := f.RowGroups()
+	starts := make([]int64, len(groups))
+	var n int64
+	for _, g := range groups {
+		starts[g.Index] = n
+		n += g.Rows
+	}
+	return starts
+}

@@ -1,0 +1,40 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/feed"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq"
+)
+
+// mapParquet feeds the rows of a Parquet part (a run of row groups) to the
+// chunk's mapper, fetching only the columns the job reads, and counts what
+// it read and what pruning skipped.
+func (h *Handler) mapParquet(ctx context.Context, f *feed.Feeder, p plan.Part, st *MapStats) error {
+	span := pq.Span{Source: p.Source, URL: p.URL, Size: p.Size, Start: p.Start, End: p.End}
+	ps, err := f.Parquet(ctx, h.Store, span, p.Ordinal, nil)
+	st.BytesIn += p.End - p.Start
+	st.BytesRead += ps.BytesRead
+	st.BytesSkipped += ps.BytesSkipped
+	st.RowGroups += int64(ps.RowGroups)
+	st.RowGroupsPruned += int64(ps.RowGroupsPruned)
+	if err == nil {
+		return nil
+	}
+	var se *pq.StoreError
+	var re *jobs.RecordError
+	var me *feed.MapError
+	switch {
+	case errors.As(err, &se) && !blob.Permanent(err):
+		return retryable("map: %s: %v", p.Source, err)
+	case errors.As(err, &re), errors.As(err, &me):
+		return mapError(p, err)
+	}
+	// A damaged file, a column it lacks, a type the job cannot read, a
+	// refused read: the input's fault, named by file, row group and column.
+	return inputErrorf("map: %v", err)
+}

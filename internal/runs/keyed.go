@@ -1,0 +1,90 @@
+package runs
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+)
+
+// Keyed is a job whose partials are runs: (key, value) entries sorted by
+// key, whose output is one line (or more) per key in key order. The
+// framework merges such partials itself, and can gather them by key range,
+// in parallel, each range a part of the output.
+type Keyed interface {
+	// CombineValues appends to dst the one value that combines values (a
+	// key's, from several runs, in run order).
+	CombineValues(dst, key []byte, values [][]byte) ([]byte, error)
+	// OutputHeader is what the output holds before its first line.
+	OutputHeader() []byte
+	// AppendOutput appends the output of one key and its combined value.
+	AppendOutput(dst, key, value []byte) ([]byte, error)
+}
+
+// MergeTo merges readers into one run on w, combining each key's values,
+// and returns its entries.
+func MergeTo(w io.Writer, k Keyed, readers []*Reader) (int64, error) {
+	rw := NewWriter(w)
+	var buf []byte
+	err := Merge(readers, func(key []byte, vals [][]byte) error {
+		v := vals[0]
+		if len(vals) > 1 {
+			var err error
+			if buf, err = k.CombineValues(buf[:0], key, vals); err != nil {
+				return err
+			}
+			v = buf
+		}
+		return rw.Add(key, v)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rw.Count(), rw.Close()
+}
+
+// OutputTo merges readers and writes the output lines of their keys to w,
+// after the job's header when header is true (the first part of an
+// output), and returns the lines written.
+func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if header {
+		bw.Write(k.OutputHeader())
+	}
+	var line, buf []byte
+	var n int64
+	err := Merge(readers, func(key []byte, vals [][]byte) error {
+		v := vals[0]
+		if len(vals) > 1 {
+			var err error
+			if buf, err = k.CombineValues(buf[:0], key, vals); err != nil {
+				return err
+			}
+			v = buf
+		}
+		var err error
+		if line, err = k.AppendOutput(line[:0], key, v); err != nil {
+			return err
+		}
+		n++
+		_, err = bw.Write(line)
+		return err
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
+}
+
+// Readers opens a run reader on each partial; name prefixes their names in
+// errors.
+func Readers(partials []io.Reader, name string) ([]*Reader, error) {
+	rs := make([]*Reader, len(partials))
+	for i, p := range partials {
+		r, err := NewReader(p, name+" partial "+strconv.Itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		rs[i] = r
+	}
+	return rs, nil
+}
