@@ -6,7 +6,7 @@ SAMPLE        := testdata/generated/corpus.txt
 RUN_OUTPUT    := out/wordcount.tsv
 LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
 
-.PHONY: run test chaos build build-local local lint bench deploy clean scatter \
+.PHONY: run test goldens chaos build build-local local lint bench deploy clean scatter \
 	build-SplitterFunction build-MapperFunction build-ReducerFunction build-ApiFunction
 
 ## run: build the CLI, generate sample data and run a wordcount end to end (no AWS, no Docker)
@@ -28,6 +28,11 @@ test:
 	cd examples/uniquevisitors && $(GO) vet ./... && $(GO) test -count=1 ./...
 	cd sqlcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 	cd pqcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
+
+## goldens: rewrite the payload goldens (internal/pipeline/testdata, internal/api/testdata)
+## from the tests' examples after a change to a step payload or an event; review the diff
+goldens:
+	$(GO) test -count=1 -run 'Goldens$$' ./internal/pipeline ./internal/api -update
 
 ## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data
 ## (make bench SIZE=1GiB REPS=5); prints MB/s, peak RSS and ratios, writes bench/results/*.json.

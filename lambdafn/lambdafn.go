@@ -6,48 +6,50 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/awsrun"
+	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/query"
 	"github.com/scattergather/scattergather/job"
 )
 
 // Splitter runs the splitter function: it plans a job into chunks and writes
-// the manifest. Like every function here, it registers jobs, reads its
-// configuration from the environment the template sets, and serves
-// invocations until the runtime stops it; a configuration error is logged and
-// exits the process with status 1, which Lambda reports as an init error.
+// the manifest. Like every function here, it registers jobs, makes the
+// function's logger (awsrun.Logger) the default, reads its configuration from
+// the environment the template sets, and serves invocations until the runtime
+// stops it; a configuration error is logged and exits the process with status
+// 1, which Lambda reports as an init error.
 func Splitter(jobs ...job.Definition) {
-	register(jobs)
-	h := must(awsrun.Handler(context.Background(), "splitter"))
-	lambda.Start(h.Plan)
+	start("splitter", jobs, func(h *pipeline.Handler) any { return h.Plan })
 }
 
 // Mapper runs the mapper function: it maps one chunk and commits it, or, in
 // query mode, answers with the chunk's partial.
 func Mapper(jobs ...job.Definition) {
-	register(jobs)
-	h := must(awsrun.Handler(context.Background(), "mapper"))
-	lambda.Start(h.HandleMapper)
+	start("mapper", jobs, func(h *pipeline.Handler) any { return h.HandleMapper })
 }
 
 // Reducer runs the reducer function: it gathers a job's committed partials
 // into its output, in a tree of merges when there are many.
 func Reducer(jobs ...job.Definition) {
-	register(jobs)
-	h := must(awsrun.Handler(context.Background(), "reducer"))
-	lambda.Start(h.Gather)
+	start("reducer", jobs, func(h *pipeline.Handler) any { return h.Gather })
+}
+
+// start is the splitter's, mapper's and reducer's main: entry picks the
+// handler method that function serves.
+func start(function string, jobs []job.Definition, entry func(*pipeline.Handler) any) {
+	register(function, jobs)
+	h := must(awsrun.Handler(context.Background(), function))
+	lambda.Start(entry(h))
 }
 
 // API runs the api function: the HTTP API (POST /jobs, GET and DELETE
 // /jobs/{id}, POST /query) and the S3 trigger on the input bucket.
 func API(jobs ...job.Definition) {
-	register(jobs)
-	log := lambdacontext.NewLogger().With("function", "api")
+	log := register("api", jobs)
 	cfg := must(api.ConfigFromEnv(os.Getenv))
 	c := must(awsrun.NewClients(context.Background(), "api", cfg.Table))
 	svc := &api.Service{
@@ -60,14 +62,18 @@ func API(jobs ...job.Definition) {
 	if fn := os.Getenv(api.EnvMapperFunction); fn != "" {
 		svc.Mapper = &query.Lambda{Client: awslambda.NewFromConfig(c.Config), Function: fn, Store: svc.Store}
 	}
-	slog.SetDefault(log)
 	lambda.Start(svc.Handle)
 }
 
-func register(jobs []job.Definition) {
+// register adds the user's jobs to the built-in ones and makes function's
+// logger the default, which it returns.
+func register(function string, jobs []job.Definition) *slog.Logger {
+	log := awsrun.Logger(function)
+	slog.SetDefault(log)
 	for _, d := range jobs {
 		job.Register(d)
 	}
+	return log
 }
 
 // must returns v, or logs err and exits: a function that cannot start must

@@ -10,6 +10,7 @@ import (
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/query"
+	"github.com/scattergather/scattergather/internal/query/querytest"
 )
 
 // BenchmarkQueryLatency: POST /query over 64 chunks, 2 of them stragglers
@@ -28,7 +29,7 @@ func BenchmarkQueryLatency(b *testing.B) {
 		b.Fatalf("%d chunks, want 64", len(q.Chunks))
 	}
 	const spec = "mapper.slow=0.05"
-	seed := slowSeed(b, spec, q, 2)
+	seed := querytest.FaultSeed(b, q, spec, 2)
 	faulty := map[string]string{faults.EnvFaults: spec, faults.EnvSeed: fmt.Sprint(seed)}
 	for _, hedge := range []bool{false, true} {
 		b.Run(fmt.Sprintf("hedge=%v", hedge), func(b *testing.B) {

@@ -3,10 +3,12 @@ package awsrun
 import (
 	"context"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"log/slog"
 	"os"
 	"strconv"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
@@ -37,6 +39,18 @@ var Required = map[string][]string{
 	"reducer":  {EnvTable, EnvWorkBucket},
 }
 
+// Logger is the logger of a Lambda function: log/slog through aws-lambda-go's
+// lambdacontext handler, which adds each invocation's requestId and writes the format
+// and level the template's LoggingConfig sets (Lambda passes them to a custom runtime
+// as AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL:
+// https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html,
+// https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+// Outside Lambda, with neither set, it writes text at INFO. Handlers add the job and
+// chunk IDs as attributes.
+func Logger(function string) *slog.Logger {
+	return lambdacontext.NewLogger().With("function", function)
+}
+
 // Handler reads the environment of function and builds its handler; a missing
 // or malformed variable is an error that names it.
 func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
@@ -48,7 +62,7 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 	h := &pipeline.Handler{
 		WorkBucket:    os.Getenv(EnvWorkBucket),
 		TriggerBucket: os.Getenv(EnvTriggerBucket),
-		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", function),
+		Log:           Logger(function),
 		Metrics:       metrics.NewWriter(os.Stdout),
 	}
 	var err error
@@ -88,7 +102,7 @@ type Clients struct {
 }
 
 // NewClients builds a function's Clients from its environment: the endpoint
-// (SCATTER_ENDPOINT, for a local AWS), the ledger's table and the faults.
+// (AWS_ENDPOINT_URL, set for a local AWS), the ledger's table and the faults.
 func NewClients(ctx context.Context, function, table string) (Clients, error) {
 	endpoint := os.Getenv(EnvEndpoint)
 	cfg, err := awsx.Config(ctx, endpoint, "")

@@ -1,3 +1,3 @@
-// Package awsrun builds the pipeline handler a Lambda function runs: it reads
-// the function's environment once and wires S3 and DynamoDB clients.
+// Package awsrun builds what a Lambda function runs, for package lambdafn: it reads the
+// function's environment once and makes its logger, S3 and DynamoDB clients and handler.
 package awsrun

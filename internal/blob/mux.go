@@ -129,26 +129,26 @@ func (m *Mux) Open(ctx context.Context, loc string, off, n int64) (io.ReadCloser
 
 // Put writes the object at loc atomically.
 func (m *Mux) Put(ctx context.Context, loc string, r io.Reader) error {
-	s, key, err := m.route(loc)
-	if err != nil {
-		return fmt.Errorf("put: %w", err)
-	}
-	if s == nil {
-		return putPath(ctx, key, loc, r)
-	}
-	return s.Put(ctx, key, r)
+	return m.put(ctx, loc, r, putPath, Store.Put)
 }
 
 // PutIfAbsent writes the object at loc unless it exists (then the error wraps ErrExists).
 func (m *Mux) PutIfAbsent(ctx context.Context, loc string, r io.Reader) error {
+	return m.put(ctx, loc, r, putIfAbsentPath, Store.PutIfAbsent)
+}
+
+// put writes r at loc with local, for a local path, or with remote, in loc's store.
+func (m *Mux) put(ctx context.Context, loc string, r io.Reader,
+	local func(ctx context.Context, path, name string, r io.Reader) error,
+	remote func(s Store, ctx context.Context, key string, r io.Reader) error) error {
 	s, key, err := m.route(loc)
 	if err != nil {
 		return fmt.Errorf("put: %w", err)
 	}
 	if s == nil {
-		return putIfAbsentPath(ctx, key, loc, r)
+		return local(ctx, key, loc, r)
 	}
-	return s.PutIfAbsent(ctx, key, r)
+	return remote(s, ctx, key, r)
 }
 
 // List returns the objects whose locations start with prefix, sorted, with Info.Key set

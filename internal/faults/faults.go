@@ -149,10 +149,8 @@ func (s *Set) Sleep(ctx context.Context, name, key string) error {
 	if !s.Fire(name, key) {
 		return nil
 	}
-	t := time.NewTimer(SlowDelay)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-time.After(SlowDelay): // collected when unreferenced, fired or not (Go 1.23)
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -51,6 +51,68 @@ func retry(ctx context.Context, op func() error) error {
 	return fmt.Errorf("after %d attempts: %w", MaxAttempts, err)
 }
 
+// injector injects one adapter's two faults around its calls: a refusal before
+// the call takes effect (a throttle, a slowdown), and a timeout that hides what the
+// call did (a write that took effect, a read that did not). It retries them as
+// the SDK would (retry).
+type injector struct {
+	f       *Set
+	subject string // what the errors name before the operation: "" or "ledger "
+	refusal string // the refusal's fault
+	refused string // how the refusal reads in errors
+	timeout string // the timeout's fault
+}
+
+func (in injector) refuse(op, key string) error {
+	if err := in.f.Err(in.refusal, op+":"+key); err != nil {
+		return fmt.Errorf("%s%s %s: %s: %w", in.subject, op, key, in.refused, err)
+	}
+	return nil
+}
+
+func (in injector) timeOut(op, key string) error {
+	if err := in.f.Err(in.timeout, op+":"+key); err != nil {
+		return fmt.Errorf("%s%s %s: request timeout: %w", in.subject, op, key, err)
+	}
+	return nil
+}
+
+// read wraps a read: a refusal or a timeout, then the call.
+func (in injector) read(ctx context.Context, op, key string, call func() error) error {
+	return retry(ctx, func() error {
+		if err := in.refuse(op, key); err != nil {
+			return err
+		}
+		if err := in.timeOut(op, key); err != nil {
+			return err
+		}
+		return call()
+	})
+}
+
+// write wraps a write: a refusal, the call, then a timeout that hides its effect.
+func (in injector) write(ctx context.Context, op, key string, call func() error) error {
+	return retry(ctx, func() error {
+		if err := in.refuse(op, key); err != nil {
+			return err
+		}
+		if err := call(); err != nil {
+			return err
+		}
+		return in.timeOut(op, key)
+	})
+}
+
+// refusable wraps a call that can be refused but does not time out here.
+func (in injector) refusable(ctx context.Context, op, key string, call func() error) error {
+	return retry(ctx, func() error {
+		if err := in.refuse(op, key); err != nil {
+			return err
+		}
+		return call()
+	})
+}
+
 // Store injects blob.slowdown and blob.timeout into a blob.Store. A slowdown is
 // refused before the call; a timeout of a write happens after the write took
 // effect, of a read before it.
@@ -61,35 +123,12 @@ type Store struct {
 
 var _ blob.Store = Store{}
 
-func (s Store) before(op, key string) error {
-	if err := s.F.Err("blob.slowdown", op+":"+key); err != nil {
-		return fmt.Errorf("%s %s: 503 SlowDown: %w", op, key, err)
-	}
-	return nil
-}
-
-func (s Store) timeout(op, key string) error {
-	if err := s.F.Err("blob.timeout", op+":"+key); err != nil {
-		return fmt.Errorf("%s %s: request timeout: %w", op, key, err)
-	}
-	return nil
-}
-
-// read wraps a read: a slowdown or a timeout, then the call.
-func (s Store) read(ctx context.Context, op, key string, call func() error) error {
-	return retry(ctx, func() error {
-		if err := s.before(op, key); err != nil {
-			return err
-		}
-		if err := s.timeout(op, key); err != nil {
-			return err
-		}
-		return call()
-	})
+func (s Store) faults() injector {
+	return injector{f: s.F, refusal: "blob.slowdown", refused: "503 SlowDown", timeout: "blob.timeout"}
 }
 
 func (s Store) Stat(ctx context.Context, key string) (info blob.Info, err error) {
-	err = s.read(ctx, "stat", key, func() error {
+	err = s.faults().read(ctx, "stat", key, func() error {
 		info, err = s.Store.Stat(ctx, key)
 		return err
 	})
@@ -97,7 +136,7 @@ func (s Store) Stat(ctx context.Context, key string) (info blob.Info, err error)
 }
 
 func (s Store) Open(ctx context.Context, key string, off, n int64) (rc io.ReadCloser, err error) {
-	err = s.read(ctx, "open", key, func() error {
+	err = s.faults().read(ctx, "open", key, func() error {
 		rc, err = s.Store.Open(ctx, key, off, n)
 		return err
 	})
@@ -125,18 +164,12 @@ func (s Store) put(ctx context.Context, key string, r io.Reader, write func(cont
 	if err != nil {
 		return err
 	}
-	return retry(ctx, func() error {
-		if err := s.before("put", key); err != nil {
-			return err
-		}
+	return s.faults().write(ctx, "put", key, func() error {
 		b, err := body()
 		if err != nil {
 			return err
 		}
-		if err := write(ctx, key, b); err != nil {
-			return err
-		}
-		return s.timeout("put", key)
+		return write(ctx, key, b)
 	})
 }
 
@@ -149,10 +182,7 @@ func (s Store) PutIfAbsent(ctx context.Context, key string, r io.Reader) error {
 }
 
 func (s Store) List(ctx context.Context, prefix string) (infos []blob.Info, err error) {
-	err = retry(ctx, func() error {
-		if err := s.before("list", prefix); err != nil {
-			return err
-		}
+	err = s.faults().refusable(ctx, "list", prefix, func() error {
 		infos, err = s.Store.List(ctx, prefix)
 		return err
 	})
@@ -160,12 +190,7 @@ func (s Store) List(ctx context.Context, prefix string) (infos []blob.Info, err 
 }
 
 func (s Store) Delete(ctx context.Context, key string) error {
-	return retry(ctx, func() error {
-		if err := s.before("delete", key); err != nil {
-			return err
-		}
-		return s.Store.Delete(ctx, key)
-	})
+	return s.faults().refusable(ctx, "delete", key, func() error { return s.Store.Delete(ctx, key) })
 }
 
 // Ledger injects ledger.throttle (refused before the call) and ledger.timeout
@@ -177,48 +202,12 @@ type Ledger struct {
 
 var _ ledger.Ledger = Ledger{}
 
-func (l Ledger) throttle(op, key string) error {
-	if err := l.F.Err("ledger.throttle", op+":"+key); err != nil {
-		return fmt.Errorf("ledger %s %s: ProvisionedThroughputExceededException: %w", op, key, err)
-	}
-	return nil
-}
-
-func (l Ledger) timeout(op, key string) error {
-	if err := l.F.Err("ledger.timeout", op+":"+key); err != nil {
-		return fmt.Errorf("ledger %s %s: request timeout: %w", op, key, err)
-	}
-	return nil
-}
-
-// read wraps a read: a throttle or a timeout, then the call.
-func (l Ledger) read(ctx context.Context, op, key string, call func() error) error {
-	return retry(ctx, func() error {
-		if err := l.throttle(op, key); err != nil {
-			return err
-		}
-		if err := l.timeout(op, key); err != nil {
-			return err
-		}
-		return call()
-	})
-}
-
-// write wraps a write: a throttle, the call, then a timeout that hides its effect.
-func (l Ledger) write(ctx context.Context, op, key string, call func() error) error {
-	return retry(ctx, func() error {
-		if err := l.throttle(op, key); err != nil {
-			return err
-		}
-		if err := call(); err != nil {
-			return err
-		}
-		return l.timeout(op, key)
-	})
+func (l Ledger) faults() injector {
+	return injector{f: l.F, subject: "ledger ", refusal: "ledger.throttle", refused: "ProvisionedThroughputExceededException", timeout: "ledger.timeout"}
 }
 
 func (l Ledger) Open(ctx context.Context, j ledger.Job) (got ledger.Job, err error) {
-	err = l.write(ctx, "open", j.ID, func() error {
+	err = l.faults().write(ctx, "open", j.ID, func() error {
 		got, err = l.Ledger.Open(ctx, j)
 		return err
 	})
@@ -226,7 +215,7 @@ func (l Ledger) Open(ctx context.Context, j ledger.Job) (got ledger.Job, err err
 }
 
 func (l Ledger) Reopen(ctx context.Context, id string) (got ledger.Job, err error) {
-	err = l.write(ctx, "reopen", id, func() error {
+	err = l.faults().write(ctx, "reopen", id, func() error {
 		got, err = l.Ledger.Reopen(ctx, id)
 		return err
 	})
@@ -234,7 +223,7 @@ func (l Ledger) Reopen(ctx context.Context, id string) (got ledger.Job, err erro
 }
 
 func (l Ledger) Job(ctx context.Context, id string) (got ledger.Job, err error) {
-	err = l.read(ctx, "job", id, func() error {
+	err = l.faults().read(ctx, "job", id, func() error {
 		got, err = l.Ledger.Job(ctx, id)
 		return err
 	})
@@ -242,7 +231,7 @@ func (l Ledger) Job(ctx context.Context, id string) (got ledger.Job, err error) 
 }
 
 func (l Ledger) Commit(ctx context.Context, c ledger.Commit) (winner ledger.Commit, won bool, err error) {
-	err = l.write(ctx, "commit", fmt.Sprintf("%s/%d", c.JobID, c.Chunk), func() error {
+	err = l.faults().write(ctx, "commit", fmt.Sprintf("%s/%d", c.JobID, c.Chunk), func() error {
 		winner, won, err = l.Ledger.Commit(ctx, c)
 		return err
 	})
@@ -250,7 +239,7 @@ func (l Ledger) Commit(ctx context.Context, c ledger.Commit) (winner ledger.Comm
 }
 
 func (l Ledger) Chunk(ctx context.Context, id string, chunk int) (got ledger.Commit, err error) {
-	err = l.read(ctx, "chunk", fmt.Sprintf("%s/%d", id, chunk), func() error {
+	err = l.faults().read(ctx, "chunk", fmt.Sprintf("%s/%d", id, chunk), func() error {
 		got, err = l.Ledger.Chunk(ctx, id, chunk)
 		return err
 	})
@@ -258,7 +247,7 @@ func (l Ledger) Chunk(ctx context.Context, id string, chunk int) (got ledger.Com
 }
 
 func (l Ledger) Chunks(ctx context.Context, id string) (got []ledger.Commit, err error) {
-	err = l.read(ctx, "chunks", id, func() error {
+	err = l.faults().read(ctx, "chunks", id, func() error {
 		got, err = l.Ledger.Chunks(ctx, id)
 		return err
 	})
@@ -266,7 +255,7 @@ func (l Ledger) Chunks(ctx context.Context, id string) (got []ledger.Commit, err
 }
 
 func (l Ledger) ChunkRange(ctx context.Context, id string, from, to int) (got []ledger.Commit, err error) {
-	err = l.read(ctx, "chunks", id, func() error {
+	err = l.faults().read(ctx, "chunks", id, func() error {
 		got, err = l.Ledger.ChunkRange(ctx, id, from, to)
 		return err
 	})
@@ -274,7 +263,7 @@ func (l Ledger) ChunkRange(ctx context.Context, id string, from, to int) (got []
 }
 
 func (l Ledger) Count(ctx context.Context, id string) (got int, err error) {
-	err = l.read(ctx, "count", id, func() error {
+	err = l.faults().read(ctx, "count", id, func() error {
 		got, err = l.Ledger.Count(ctx, id)
 		return err
 	})
@@ -282,7 +271,7 @@ func (l Ledger) Count(ctx context.Context, id string) (got int, err error) {
 }
 
 func (l Ledger) Finish(ctx context.Context, id string, st ledger.Status, output, msg string) (got ledger.Job, err error) {
-	err = l.write(ctx, "finish", id, func() error {
+	err = l.faults().write(ctx, "finish", id, func() error {
 		got, err = l.Ledger.Finish(ctx, id, st, output, msg)
 		return err
 	})

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -112,13 +111,12 @@ func fetch(ctx context.Context, store blob.Store, res pipeline.QueryPartial) ([]
 	if err != nil {
 		return nil, res.Stats, fmt.Errorf("read partial %s: %w", res.PartialKey, err)
 	}
-	var buf bytes.Buffer
-	_, err = io.Copy(&buf, rc)
+	partial, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
 		return nil, res.Stats, fmt.Errorf("read partial %s: %w", res.PartialKey, err)
 	}
 	// The work area expires anyway; a failed delete costs storage, not correctness.
 	_ = store.Delete(context.WithoutCancel(ctx), res.PartialKey)
-	return buf.Bytes(), res.Stats, nil
+	return partial, res.Stats, nil
 }

@@ -680,97 +680,112 @@ func (p *parser) resultWriter(where string, v any) (*resultWriter, error) {
 }
 
 func (p *parser) retryCatch(st *state, obj map[string]any) error {
-	if v, ok := obj["Retry"]; ok {
-		list, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%s: field Retry must be an array", st.where)
-		}
-		for i, x := range list {
-			where := fmt.Sprintf("%s: Retry[%d]", st.where, i)
-			o, ok := x.(map[string]any)
-			if !ok {
-				return fmt.Errorf("%s: a retrier must be an object", where)
-			}
-			r := &retrier{interval: 1, maxAttempts: 3, backoff: 2}
-			f := fields{where: where, obj: o}
-			for _, k := range slices.Sorted(maps.Keys(o)) {
-				switch k {
-				case "ErrorEquals", "Comment":
-				case "IntervalSeconds":
-					r.interval = float64(f.positiveInt(k))
-				case "MaxAttempts":
-					r.maxAttempts = f.nonNegativeInt(k)
-				case "BackoffRate":
-					rat, ok := toRat(o[k])
-					b, _ := rat.Float64()
-					if !ok || b < 1 {
-						return fmt.Errorf("%s: BackoffRate must be a number >= 1.0, got %s", where, jsonText(o[k], 64))
-					}
-					r.backoff = b
-				case "MaxDelaySeconds":
-					r.maxDelay = float64(f.positiveInt(k))
-				case "JitterStrategy":
-					switch o[k] {
-					case "FULL":
-						r.fullJitter = true
-					case "NONE":
-					default:
-						return fmt.Errorf("%s: JitterStrategy must be FULL or NONE, got %s", where, jsonText(o[k], 64))
-					}
-				default:
-					return fmt.Errorf("%s: unknown field %q", where, k)
-				}
-			}
-			if f.err != nil {
-				return f.err
-			}
-			errs, err := errorEquals(where, o["ErrorEquals"], i == len(list)-1)
-			if err != nil {
-				return err
-			}
-			r.errors = errs
+	if err := eachObject(st.where, obj, "Retry", "a retrier", func(where string, o map[string]any, last bool) error {
+		r, err := retrierOf(where, o, last)
+		if err == nil {
 			st.retry = append(st.retry, r)
 		}
+		return err
+	}); err != nil {
+		return err
 	}
-	if v, ok := obj["Catch"]; ok {
-		list, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%s: field Catch must be an array", st.where)
-		}
-		for i, x := range list {
-			where := fmt.Sprintf("%s: Catch[%d]", st.where, i)
-			o, ok := x.(map[string]any)
-			if !ok {
-				return fmt.Errorf("%s: a catcher must be an object", where)
-			}
-			c := &catcher{}
-			f := fields{where: where, obj: o}
-			for _, k := range slices.Sorted(maps.Keys(o)) {
-				switch k {
-				case "ErrorEquals", "Comment":
-				case "Next":
-					c.next = f.str(k)
-				case "ResultPath":
-					c.resultPath = f.refPath(k)
-				default:
-					return fmt.Errorf("%s: unknown field %q", where, k)
-				}
-			}
-			if f.err != nil {
-				return f.err
-			}
-			if c.next == "" {
-				return fmt.Errorf("%s: Next is required", where)
-			}
-			errs, err := errorEquals(where, o["ErrorEquals"], i == len(list)-1)
-			if err != nil {
-				return err
-			}
-			c.errors = errs
+	return eachObject(st.where, obj, "Catch", "a catcher", func(where string, o map[string]any, last bool) error {
+		c, err := catcherOf(where, o, last)
+		if err == nil {
 			st.catch = append(st.catch, c)
+		}
+		return err
+	})
+}
+
+// eachObject calls fn on each element of the array field k of obj, which must be
+// objects (what names one in errors); last is true for the final one.
+func eachObject(where string, obj map[string]any, k, what string, fn func(where string, o map[string]any, last bool) error) error {
+	v, ok := obj[k]
+	if !ok {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("%s: field %s must be an array", where, k)
+	}
+	for i, x := range list {
+		at := fmt.Sprintf("%s: %s[%d]", where, k, i)
+		o, ok := x.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: %s must be an object", at, what)
+		}
+		if err := fn(at, o, i == len(list)-1); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// retrierOf reads one Retry element.
+func retrierOf(where string, o map[string]any, last bool) (*retrier, error) {
+	r := &retrier{interval: 1, maxAttempts: 3, backoff: 2}
+	f := fields{where: where, obj: o}
+	for _, k := range slices.Sorted(maps.Keys(o)) {
+		switch k {
+		case "ErrorEquals", "Comment":
+		case "IntervalSeconds":
+			r.interval = float64(f.positiveInt(k))
+		case "MaxAttempts":
+			r.maxAttempts = f.nonNegativeInt(k)
+		case "BackoffRate":
+			rat, ok := toRat(o[k])
+			b, _ := rat.Float64()
+			if !ok || b < 1 {
+				return nil, fmt.Errorf("%s: BackoffRate must be a number >= 1.0, got %s", where, jsonText(o[k], 64))
+			}
+			r.backoff = b
+		case "MaxDelaySeconds":
+			r.maxDelay = float64(f.positiveInt(k))
+		case "JitterStrategy":
+			switch o[k] {
+			case "FULL":
+				r.fullJitter = true
+			case "NONE":
+			default:
+				return nil, fmt.Errorf("%s: JitterStrategy must be FULL or NONE, got %s", where, jsonText(o[k], 64))
+			}
+		default:
+			return nil, fmt.Errorf("%s: unknown field %q", where, k)
+		}
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	var err error
+	r.errors, err = errorEquals(where, o["ErrorEquals"], last)
+	return r, err
+}
+
+// catcherOf reads one Catch element.
+func catcherOf(where string, o map[string]any, last bool) (*catcher, error) {
+	c := &catcher{}
+	f := fields{where: where, obj: o}
+	for _, k := range slices.Sorted(maps.Keys(o)) {
+		switch k {
+		case "ErrorEquals", "Comment":
+		case "Next":
+			c.next = f.str(k)
+		case "ResultPath":
+			c.resultPath = f.refPath(k)
+		default:
+			return nil, fmt.Errorf("%s: unknown field %q", where, k)
+		}
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	if c.next == "" {
+		return nil, fmt.Errorf("%s: Next is required", where)
+	}
+	var err error
+	c.errors, err = errorEquals(where, o["ErrorEquals"], last)
+	return c, err
 }
 
 func errorEquals(where string, v any, last bool) ([]string, error) {
@@ -805,29 +820,33 @@ func (f *fields) fail(k, format string, args ...any) {
 	}
 }
 
-func (f *fields) str(k string) string {
+// typed is field k of f as a T (what names T in the error); the zero T when absent.
+func typed[T any](f *fields, k, what string) T {
 	v, ok := f.obj[k]
 	if !ok {
-		return ""
+		var zero T
+		return zero
 	}
-	s, ok := v.(string)
+	t, ok := v.(T)
 	if !ok {
-		f.fail(k, "must be a string, got %s", jsonText(v, 64))
+		f.fail(k, "must be %s, got %s", what, jsonText(v, 64))
 	}
-	return s
+	return t
 }
 
-func (f *fields) boolean(k string) bool {
-	v, ok := f.obj[k]
-	if !ok {
-		return false
+// keep returns what compiling field k gave, keeping the error as f's.
+func keep[T any](f *fields, k string) func(T, error) T {
+	return func(v T, err error) T {
+		if err != nil {
+			f.fail(k, "%v", err)
+		}
+		return v
 	}
-	b, ok := v.(bool)
-	if !ok {
-		f.fail(k, "must be a boolean, got %s", jsonText(v, 64))
-	}
-	return b
 }
+
+func (f *fields) str(k string) string { return typed[string](f, k, "a string") }
+
+func (f *fields) boolean(k string) bool { return typed[bool](f, k, "a boolean") }
 
 func (f *fields) positiveInt(k string) int64 {
 	n, err := positiveInt(f.where, k, f.obj[k])
@@ -861,11 +880,7 @@ func (f *fields) path(k string) *path {
 		}
 		return nil
 	}
-	p, err := compilePath(s)
-	if err != nil {
-		f.fail(k, "%v", err)
-	}
-	return p
+	return keep[*path](f, k)(compilePath(s))
 }
 
 // pathOrIntrinsic reads ErrorPath/CausePath: a path or an intrinsic function.
@@ -909,11 +924,7 @@ func (f *fields) refPath(k string) *refPath {
 		f.fail(k, "must be a reference path or null, got %s", jsonText(v, 64))
 		return nil
 	}
-	r, err := compileRefPath(s)
-	if err != nil {
-		f.fail(k, "%v", err)
-	}
-	return r
+	return keep[*refPath](f, k)(compileRefPath(s))
 }
 
 func (f *fields) template(k string) *tmpl {
@@ -925,9 +936,5 @@ func (f *fields) template(k string) *tmpl {
 		f.fail(k, "must be an object")
 		return nil
 	}
-	t, err := compileTemplate(v)
-	if err != nil {
-		f.fail(k, "%v", err)
-	}
-	return t
+	return keep[*tmpl](f, k)(compileTemplate(v))
 }

@@ -2,9 +2,11 @@ package asl
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -206,4 +208,36 @@ func TestIntrinsicParse(t *testing.T) {
 			t.Errorf("args: %+v %+v", c.args[0].path, c.args[1].path)
 		}
 	})
+}
+
+// TestIntrinsicArgumentCounts: every function of the table parses with its fewest and
+// most arguments and is refused, naming the counts, with one too few or too many.
+func TestIntrinsicArgumentCounts(t *testing.T) {
+	call := func(name string, n int) string {
+		return name + "(" + strings.TrimSuffix(strings.Repeat("1,", n), ",") + ")"
+	}
+	for name, f := range intrinsics {
+		t.Run(name, func(t *testing.T) {
+			most := f.max
+			if most < 0 {
+				most = f.min + 3
+			}
+			for n := f.min; n <= most; n++ {
+				if _, err := parseIntrinsic(call(name, n)); err != nil {
+					t.Errorf("%d arguments: %v", n, err)
+				}
+			}
+			want := map[bool]string{true: "at least", false: fmt.Sprint(f.min)}[f.max < 0]
+			if f.min > 0 {
+				if _, err := parseIntrinsic(call(name, f.min-1)); err == nil || !strings.Contains(err.Error(), name+" takes "+want) {
+					t.Errorf("%d arguments: err %v, want %q", f.min-1, err, name+" takes "+want)
+				}
+			}
+			if f.max >= 0 {
+				if _, err := parseIntrinsic(call(name, f.max+1)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("arguments, got %d", f.max+1)) {
+					t.Errorf("%d arguments: err %v", f.max+1, err)
+				}
+			}
+		})
+	}
 }

@@ -38,134 +38,136 @@ func taskMachine(retry, catch string) string {
 		"Y":{"Type":"Pass","End":true}}}`
 }
 
+// retryCases are TestRetry's: a Task's Retry and Catch against the errors its Lambda fails with.
+var retryCases = []struct {
+	name         string
+	retry, catch string
+	errors       []string // what the Lambda fails with, in turn
+	wantSleeps   []time.Duration
+	wantCalls    int64
+	wantErr      string // the execution's error name; "" for success
+	wantOutput   string // with wantErr "", a substring of the output JSON
+}{
+	{
+		name:       "defaults: 1s interval, 3 attempts, backoff 2",
+		retry:      `[{"ErrorEquals":["RetryableError"]}]`,
+		errors:     []string{"RetryableError", "RetryableError", "RetryableError", "RetryableError"},
+		wantSleeps: secs(1, 2, 4),
+		wantCalls:  4,
+		wantErr:    "RetryableError",
+	},
+	{
+		name:       "succeeds on a retry",
+		retry:      `[{"ErrorEquals":["RetryableError"],"IntervalSeconds":3}]`,
+		errors:     []string{"RetryableError", "RetryableError"},
+		wantSleeps: secs(3, 6),
+		wantCalls:  3,
+		wantOutput: `"result":{"ok":true}`,
+	},
+	{
+		name:       "MaxDelaySeconds caps the backoff",
+		retry:      `[{"ErrorEquals":["E"],"IntervalSeconds":1,"BackoffRate":3,"MaxAttempts":5,"MaxDelaySeconds":10}]`,
+		errors:     slices.Repeat([]string{"E"}, 6),
+		wantSleeps: secs(1, 3, 9, 10, 10),
+		wantCalls:  6,
+		wantErr:    "E",
+	},
+	{
+		name:       "fractional BackoffRate",
+		retry:      `[{"ErrorEquals":["E"],"IntervalSeconds":2,"BackoffRate":1.5,"MaxAttempts":3}]`,
+		errors:     slices.Repeat([]string{"E"}, 4),
+		wantSleeps: secs(2, 3, 4.5),
+		wantCalls:  4,
+		wantErr:    "E",
+	},
+	{
+		name:      "MaxAttempts 0 never retries",
+		retry:     `[{"ErrorEquals":["E"],"MaxAttempts":0}]`,
+		errors:    []string{"E"},
+		wantCalls: 1,
+		wantErr:   "E",
+	},
+	{
+		name:      "unmatched error is not retried",
+		retry:     `[{"ErrorEquals":["Other"]}]`,
+		errors:    []string{"E"},
+		wantCalls: 1,
+		wantErr:   "E",
+	},
+	{
+		name:       "each retrier counts its own attempts, then Catch (docs example)",
+		retry:      `[{"ErrorEquals":["ErrorA","ErrorB"],"IntervalSeconds":1,"BackoffRate":2,"MaxAttempts":2},{"ErrorEquals":["ErrorC"],"IntervalSeconds":5}]`,
+		catch:      `[{"ErrorEquals":["States.ALL"],"Next":"Z"}]`,
+		errors:     []string{"ErrorA", "ErrorB", "ErrorC", "ErrorB"},
+		wantSleeps: secs(1, 2, 5),
+		wantCalls:  4,
+		wantOutput: `"Error":"ErrorB"`,
+	},
+	{
+		name:       "States.ALL retries anything",
+		retry:      `[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}]`,
+		errors:     []string{"Anything"},
+		wantSleeps: secs(1),
+		wantCalls:  2,
+		wantOutput: `"ok":true`,
+	},
+	{
+		name:       "a plain Go error is States.TaskFailed",
+		retry:      `[{"ErrorEquals":["States.TaskFailed"],"MaxAttempts":1}]`,
+		errors:     []string{"plain", "plain"},
+		wantSleeps: secs(1),
+		wantCalls:  2,
+		wantErr:    ErrTaskFailed,
+	},
+	{
+		name:       "States.TaskFailed matches any error name",
+		retry:      `[{"ErrorEquals":["States.TaskFailed"],"MaxAttempts":1}]`,
+		errors:     []string{"Custom.Error"},
+		wantSleeps: secs(1),
+		wantCalls:  2,
+		wantOutput: `"ok":true`,
+	},
+	{
+		name:      "States.TaskFailed does not match States.Timeout",
+		retry:     `[{"ErrorEquals":["States.TaskFailed"]}]`,
+		errors:    []string{ErrTimeout},
+		wantCalls: 1,
+		wantErr:   ErrTimeout,
+	},
+	{
+		name:       "Catch ResultPath keeps the input and adds the error",
+		catch:      `[{"ErrorEquals":["Other"],"Next":"Y"},{"ErrorEquals":["E"],"ResultPath":"$.error","Next":"Z"}]`,
+		errors:     []string{"E"},
+		wantCalls:  1,
+		wantOutput: `{"error":{"Cause":"attempt 1","Error":"E"},"in":1}`,
+	},
+	{
+		name:       "Catch without ResultPath outputs the error",
+		catch:      `[{"ErrorEquals":["E"],"Next":"Z"}]`,
+		errors:     []string{"E"},
+		wantCalls:  1,
+		wantOutput: `{"Cause":"attempt 1","Error":"E"}`,
+	},
+	{
+		name:       "Catch ResultPath null keeps the input",
+		catch:      `[{"ErrorEquals":["E"],"ResultPath":null,"Next":"Z"}]`,
+		errors:     []string{"E"},
+		wantCalls:  1,
+		wantOutput: `{"in":1}`,
+	},
+	{
+		name:       "Catch after retries are exhausted",
+		retry:      `[{"ErrorEquals":["E"],"MaxAttempts":2,"IntervalSeconds":2}]`,
+		catch:      `[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.error","Next":"Z"}]`,
+		errors:     []string{"E", "E", "E"},
+		wantSleeps: secs(2, 4),
+		wantCalls:  3,
+		wantOutput: `"error":{"Cause":"attempt 3","Error":"E"}`,
+	},
+}
+
 func TestRetry(t *testing.T) {
-	cases := []struct {
-		name         string
-		retry, catch string
-		errors       []string // what the Lambda fails with, in turn
-		wantSleeps   []time.Duration
-		wantCalls    int64
-		wantErr      string // the execution's error name; "" for success
-		wantOutput   string // with wantErr "", a substring of the output JSON
-	}{
-		{
-			name:       "defaults: 1s interval, 3 attempts, backoff 2",
-			retry:      `[{"ErrorEquals":["RetryableError"]}]`,
-			errors:     []string{"RetryableError", "RetryableError", "RetryableError", "RetryableError"},
-			wantSleeps: secs(1, 2, 4),
-			wantCalls:  4,
-			wantErr:    "RetryableError",
-		},
-		{
-			name:       "succeeds on a retry",
-			retry:      `[{"ErrorEquals":["RetryableError"],"IntervalSeconds":3}]`,
-			errors:     []string{"RetryableError", "RetryableError"},
-			wantSleeps: secs(3, 6),
-			wantCalls:  3,
-			wantOutput: `"result":{"ok":true}`,
-		},
-		{
-			name:       "MaxDelaySeconds caps the backoff",
-			retry:      `[{"ErrorEquals":["E"],"IntervalSeconds":1,"BackoffRate":3,"MaxAttempts":5,"MaxDelaySeconds":10}]`,
-			errors:     slices.Repeat([]string{"E"}, 6),
-			wantSleeps: secs(1, 3, 9, 10, 10),
-			wantCalls:  6,
-			wantErr:    "E",
-		},
-		{
-			name:       "fractional BackoffRate",
-			retry:      `[{"ErrorEquals":["E"],"IntervalSeconds":2,"BackoffRate":1.5,"MaxAttempts":3}]`,
-			errors:     slices.Repeat([]string{"E"}, 4),
-			wantSleeps: secs(2, 3, 4.5),
-			wantCalls:  4,
-			wantErr:    "E",
-		},
-		{
-			name:      "MaxAttempts 0 never retries",
-			retry:     `[{"ErrorEquals":["E"],"MaxAttempts":0}]`,
-			errors:    []string{"E"},
-			wantCalls: 1,
-			wantErr:   "E",
-		},
-		{
-			name:      "unmatched error is not retried",
-			retry:     `[{"ErrorEquals":["Other"]}]`,
-			errors:    []string{"E"},
-			wantCalls: 1,
-			wantErr:   "E",
-		},
-		{
-			name:       "each retrier counts its own attempts, then Catch (docs example)",
-			retry:      `[{"ErrorEquals":["ErrorA","ErrorB"],"IntervalSeconds":1,"BackoffRate":2,"MaxAttempts":2},{"ErrorEquals":["ErrorC"],"IntervalSeconds":5}]`,
-			catch:      `[{"ErrorEquals":["States.ALL"],"Next":"Z"}]`,
-			errors:     []string{"ErrorA", "ErrorB", "ErrorC", "ErrorB"},
-			wantSleeps: secs(1, 2, 5),
-			wantCalls:  4,
-			wantOutput: `"Error":"ErrorB"`,
-		},
-		{
-			name:       "States.ALL retries anything",
-			retry:      `[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}]`,
-			errors:     []string{"Anything"},
-			wantSleeps: secs(1),
-			wantCalls:  2,
-			wantOutput: `"ok":true`,
-		},
-		{
-			name:       "a plain Go error is States.TaskFailed",
-			retry:      `[{"ErrorEquals":["States.TaskFailed"],"MaxAttempts":1}]`,
-			errors:     []string{"plain", "plain"},
-			wantSleeps: secs(1),
-			wantCalls:  2,
-			wantErr:    ErrTaskFailed,
-		},
-		{
-			name:       "States.TaskFailed matches any error name",
-			retry:      `[{"ErrorEquals":["States.TaskFailed"],"MaxAttempts":1}]`,
-			errors:     []string{"Custom.Error"},
-			wantSleeps: secs(1),
-			wantCalls:  2,
-			wantOutput: `"ok":true`,
-		},
-		{
-			name:      "States.TaskFailed does not match States.Timeout",
-			retry:     `[{"ErrorEquals":["States.TaskFailed"]}]`,
-			errors:    []string{ErrTimeout},
-			wantCalls: 1,
-			wantErr:   ErrTimeout,
-		},
-		{
-			name:       "Catch ResultPath keeps the input and adds the error",
-			catch:      `[{"ErrorEquals":["Other"],"Next":"Y"},{"ErrorEquals":["E"],"ResultPath":"$.error","Next":"Z"}]`,
-			errors:     []string{"E"},
-			wantCalls:  1,
-			wantOutput: `{"error":{"Cause":"attempt 1","Error":"E"},"in":1}`,
-		},
-		{
-			name:       "Catch without ResultPath outputs the error",
-			catch:      `[{"ErrorEquals":["E"],"Next":"Z"}]`,
-			errors:     []string{"E"},
-			wantCalls:  1,
-			wantOutput: `{"Cause":"attempt 1","Error":"E"}`,
-		},
-		{
-			name:       "Catch ResultPath null keeps the input",
-			catch:      `[{"ErrorEquals":["E"],"ResultPath":null,"Next":"Z"}]`,
-			errors:     []string{"E"},
-			wantCalls:  1,
-			wantOutput: `{"in":1}`,
-		},
-		{
-			name:       "Catch after retries are exhausted",
-			retry:      `[{"ErrorEquals":["E"],"MaxAttempts":2,"IntervalSeconds":2}]`,
-			catch:      `[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.error","Next":"Z"}]`,
-			errors:     []string{"E", "E", "E"},
-			wantSleeps: secs(2, 4),
-			wantCalls:  3,
-			wantOutput: `"error":{"Cause":"attempt 3","Error":"E"}`,
-		},
-	}
-	for _, c := range cases {
+	for _, c := range retryCases {
 		t.Run(c.name, func(t *testing.T) {
 			if c.retry == "" {
 				c.retry = "[]"

@@ -170,6 +170,166 @@ func (j *fakeJob) getObject(_ context.Context, bucket, key string) ([]byte, erro
 
 // TestScatterGatherDefinition runs statemachine/scatter-gather.asl.json, the
 // one definition the project deploys, with fake functions.
+// definitionCases are TestScatterGatherDefinition's: fake jobs run through the shipped definition.
+var definitionCases = []struct {
+	name       string
+	job        *fakeJob
+	wantErr    string // the execution's error name; "" for success
+	wantSleeps int
+	// wantMergeRuns are the items of the MergeLevel Map runs, in order.
+	wantMergeRuns []int
+	check         func(t *testing.T, j *fakeJob, out any, err error)
+}{
+	{
+		name: "success with retried chunks",
+		job:  &fakeJob{chunks: 5, flaky: map[int]int{1: 2, 3: 1}},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			o := out.(map[string]any)
+			assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
+			assertJSON(t, o["plan"].(map[string]any)["manifest"], `{"bucket":"work","key":"jobs/job-1/manifest.json"}`)
+			if _, ok := o["job"]; !ok {
+				t.Errorf("output %v lost the execution input", o)
+			}
+			for i := 0; i < 5; i++ {
+				if want := 1 + j.flaky[i]; j.attempts[i] != want {
+					t.Errorf("chunk %d: %d attempts, want %d", i, j.attempts[i], want)
+				}
+			}
+			if len(j.gathers) != 1 {
+				t.Fatalf("%d reducer calls", len(j.gathers))
+			}
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0}`)
+			if len(j.merges) != 0 || fmt.Sprint(j.plans) != "[0]" {
+				t.Errorf("5 chunks under a fan-in of 256: planned %v, merged %v; want one plan, no merge", j.plans, j.merges)
+			}
+			// The Distributed Map's results went to the job's work area, not into the state.
+			manifest, files := j.resultFiles(t)
+			if len(files["SUCCEEDED"]) != 5 || len(files["FAILED"]) != 0 || len(files["PENDING"]) != 0 {
+				t.Fatalf("result files: %d succeeded, %d failed, %d pending; want 5, 0, 0", len(files["SUCCEEDED"]), len(files["FAILED"]), len(files["PENDING"]))
+			}
+			for _, e := range files["SUCCEEDED"] {
+				var in, result map[string]any
+				if json.Unmarshal([]byte(e["Input"].(string)), &in) != nil || json.Unmarshal([]byte(e["Output"].(string)), &result) != nil {
+					t.Fatalf("entry %v: Input and Output are not JSON text", e)
+				}
+				if in["jobId"] != "job-1" || result["attempt"] == nil || e["Status"] != "SUCCEEDED" || !strings.Contains(e["ExecutionArn"].(string), "/Scatter:") {
+					t.Errorf("result entry %v", e)
+				}
+			}
+			if manifest["DestinationBucket"] != "work" || !strings.Contains(manifest["MapRunArn"].(string), ":mapRun:") {
+				t.Errorf("manifest %v", manifest)
+			}
+		},
+		wantSleeps: 3,
+	},
+	{
+		// https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html:
+		// the service exceptions are transient, Lambda.Unknown covers timeouts and
+		// out-of-memory, and throttling (TooManyRequests) gets a longer retrier of its own.
+		name: "Lambda service errors and throttling are retried",
+		job: &fakeJob{chunks: 3, lambdaErrs: map[int][]string{
+			0: {"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
+				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
+				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
+				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException"},
+			1: {"Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException"},
+			2: {"Lambda.Unknown"},
+		}},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			if j.attempts[0] != 12 || j.attempts[1] != 3 || j.attempts[2] != 2 || len(j.gathers) != 1 {
+				t.Errorf("attempts %v and %d gathers: want 11 throttles, 2 and 1 service errors retried, then success", j.attempts, len(j.gathers))
+			}
+		},
+		wantSleeps: 14,
+	},
+	{
+		name: "a gather tree of three levels",
+		// 40 partials, fan-in 3: levels of 40, 14, 5 and 2 partials.
+		job: &fakeJob{chunks: 40, fanIn: 3},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			if got := fmt.Sprint(j.plans); got != "[0 1 2 3]" {
+				t.Errorf("levels planned %s, want [0 1 2 3]", got)
+			}
+			perLevel := map[int]map[int]bool{}
+			for _, m := range j.merges {
+				if perLevel[m[0]] == nil {
+					perLevel[m[0]] = map[int]bool{}
+				}
+				if perLevel[m[0]][m[1]] {
+					t.Errorf("level %d group %d merged twice", m[0], m[1])
+				}
+				perLevel[m[0]][m[1]] = true
+			}
+			for level, groups := range map[int]int{0: 14, 1: 5, 2: 2} {
+				if len(perLevel[level]) != groups {
+					t.Errorf("level %d: %d groups merged, want %d", level, len(perLevel[level]), groups)
+				}
+			}
+			if len(j.merges) != 21 {
+				t.Errorf("%d merges, want 21", len(j.merges))
+			}
+			if len(j.gathers) != 1 {
+				t.Fatalf("%d gathers", len(j.gathers))
+			}
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3}`)
+			o := out.(map[string]any)
+			assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
+		},
+		wantMergeRuns: []int{14, 5, 2},
+	},
+	{
+		name: "a stuck mapper is timed out and retried",
+		job:  &fakeJob{chunks: 3, hang: map[int]int{1: 1}, timeout: 1},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			if j.attempts[1] != 2 || j.attempts[0] != 1 || j.attempts[2] != 1 {
+				t.Errorf("attempts %v: want chunk 1 tried again after its timeout", j.attempts)
+			}
+			if len(j.gathers) != 1 {
+				t.Fatalf("%d reducer calls", len(j.gathers))
+			}
+		},
+		wantSleeps: 1,
+	},
+	{
+		name: "already done: no scatter, no gather",
+		job:  &fakeJob{chunks: 3, done: true},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			if len(j.attempts) != 0 || len(j.gathers) != 0 {
+				t.Errorf("mapped %v and gathered %d times for a done job", j.attempts, len(j.gathers))
+			}
+		},
+	},
+	{
+		name:    "a failed chunk fails the job through RecordFailure",
+		job:     &fakeJob{chunks: 4, mapperFail: map[int]string{2: "InputError"}},
+		wantErr: "JobFailedError",
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			// The execution fails at the RecordFailure Task, which a redrive runs again.
+			if !strings.HasPrefix(err.Error(), `state "RecordFailure": JobFailedError`) {
+				t.Errorf("error %q", err)
+			}
+			assertJSON(t, j.failures[0].(map[string]any)["failedAt"], `{"resume":"Scatter","redriveCount":0}`)
+			if rc := j.failures[0].(map[string]any)["redriveCount"]; fmt.Sprint(rc) != "0" {
+				t.Errorf("RecordFailure's redriveCount %v, want 0", rc)
+			}
+			_, files := j.resultFiles(t)
+			if len(files["FAILED"]) != 1 || files["FAILED"][0]["Error"] != "InputError" || len(files["SUCCEEDED"])+len(files["PENDING"]) != 3 {
+				t.Errorf("result files of the failed Map Run: %v", files)
+			}
+			if j.attempts[2] != 1 {
+				t.Errorf("InputError was retried: %d attempts", j.attempts[2])
+			}
+			if len(j.failures) != 1 || len(j.gathers) != 0 {
+				t.Fatalf("%d RecordFailure calls, %d gathers", len(j.failures), len(j.gathers))
+			}
+			f := j.failures[0].(map[string]any)["failure"].(map[string]any)
+			if f["Error"] != ErrExceedToleratedFailureThreshold || !strings.Contains(f["Cause"].(string), "chunk 2 is bad") {
+				t.Errorf("RecordFailure payload %v", j.failures[0])
+			}
+		},
+	},
+}
+
 func TestScatterGatherDefinition(t *testing.T) {
 	subs := map[string]string{"SplitterFunctionArn": "splitter", "MapperFunctionArn": "mapper", "ReducerFunctionArn": "reducer"}
 	m, err := Parse(statemachine.Definition, subs)
@@ -185,165 +345,7 @@ func TestScatterGatherDefinition(t *testing.T) {
 		}
 	})
 
-	cases := []struct {
-		name       string
-		job        *fakeJob
-		wantErr    string // the execution's error name; "" for success
-		wantSleeps int
-		// wantMergeRuns are the items of the MergeLevel Map runs, in order.
-		wantMergeRuns []int
-		check         func(t *testing.T, j *fakeJob, out any, err error)
-	}{
-		{
-			name: "success with retried chunks",
-			job:  &fakeJob{chunks: 5, flaky: map[int]int{1: 2, 3: 1}},
-			check: func(t *testing.T, j *fakeJob, out any, err error) {
-				o := out.(map[string]any)
-				assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
-				assertJSON(t, o["plan"].(map[string]any)["manifest"], `{"bucket":"work","key":"jobs/job-1/manifest.json"}`)
-				if _, ok := o["job"]; !ok {
-					t.Errorf("output %v lost the execution input", o)
-				}
-				for i := 0; i < 5; i++ {
-					if want := 1 + j.flaky[i]; j.attempts[i] != want {
-						t.Errorf("chunk %d: %d attempts, want %d", i, j.attempts[i], want)
-					}
-				}
-				if len(j.gathers) != 1 {
-					t.Fatalf("%d reducer calls", len(j.gathers))
-				}
-				assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0}`)
-				if len(j.merges) != 0 || fmt.Sprint(j.plans) != "[0]" {
-					t.Errorf("5 chunks under a fan-in of 256: planned %v, merged %v; want one plan, no merge", j.plans, j.merges)
-				}
-				// The Distributed Map's results went to the job's work area, not into the state.
-				manifest, files := j.resultFiles(t)
-				if len(files["SUCCEEDED"]) != 5 || len(files["FAILED"]) != 0 || len(files["PENDING"]) != 0 {
-					t.Fatalf("result files: %d succeeded, %d failed, %d pending; want 5, 0, 0", len(files["SUCCEEDED"]), len(files["FAILED"]), len(files["PENDING"]))
-				}
-				for _, e := range files["SUCCEEDED"] {
-					var in, result map[string]any
-					if json.Unmarshal([]byte(e["Input"].(string)), &in) != nil || json.Unmarshal([]byte(e["Output"].(string)), &result) != nil {
-						t.Fatalf("entry %v: Input and Output are not JSON text", e)
-					}
-					if in["jobId"] != "job-1" || result["attempt"] == nil || e["Status"] != "SUCCEEDED" || !strings.Contains(e["ExecutionArn"].(string), "/Scatter:") {
-						t.Errorf("result entry %v", e)
-					}
-				}
-				if manifest["DestinationBucket"] != "work" || !strings.Contains(manifest["MapRunArn"].(string), ":mapRun:") {
-					t.Errorf("manifest %v", manifest)
-				}
-			},
-			wantSleeps: 3,
-		},
-		{
-			// https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html:
-			// the service exceptions are transient, Lambda.Unknown covers timeouts and
-			// out-of-memory, and throttling (TooManyRequests) gets a longer retrier of its own.
-			name: "Lambda service errors and throttling are retried",
-			job: &fakeJob{chunks: 3, lambdaErrs: map[int][]string{
-				0: {"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
-					"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
-					"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
-					"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException"},
-				1: {"Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException"},
-				2: {"Lambda.Unknown"},
-			}},
-			check: func(t *testing.T, j *fakeJob, out any, err error) {
-				if j.attempts[0] != 12 || j.attempts[1] != 3 || j.attempts[2] != 2 || len(j.gathers) != 1 {
-					t.Errorf("attempts %v and %d gathers: want 11 throttles, 2 and 1 service errors retried, then success", j.attempts, len(j.gathers))
-				}
-			},
-			wantSleeps: 14,
-		},
-		{
-			name: "a gather tree of three levels",
-			// 40 partials, fan-in 3: levels of 40, 14, 5 and 2 partials.
-			job: &fakeJob{chunks: 40, fanIn: 3},
-			check: func(t *testing.T, j *fakeJob, out any, err error) {
-				if got := fmt.Sprint(j.plans); got != "[0 1 2 3]" {
-					t.Errorf("levels planned %s, want [0 1 2 3]", got)
-				}
-				perLevel := map[int]map[int]bool{}
-				for _, m := range j.merges {
-					if perLevel[m[0]] == nil {
-						perLevel[m[0]] = map[int]bool{}
-					}
-					if perLevel[m[0]][m[1]] {
-						t.Errorf("level %d group %d merged twice", m[0], m[1])
-					}
-					perLevel[m[0]][m[1]] = true
-				}
-				for level, groups := range map[int]int{0: 14, 1: 5, 2: 2} {
-					if len(perLevel[level]) != groups {
-						t.Errorf("level %d: %d groups merged, want %d", level, len(perLevel[level]), groups)
-					}
-				}
-				if len(j.merges) != 21 {
-					t.Errorf("%d merges, want 21", len(j.merges))
-				}
-				if len(j.gathers) != 1 {
-					t.Fatalf("%d gathers", len(j.gathers))
-				}
-				assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3}`)
-				o := out.(map[string]any)
-				assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
-			},
-			wantMergeRuns: []int{14, 5, 2},
-		},
-		{
-			name: "a stuck mapper is timed out and retried",
-			job:  &fakeJob{chunks: 3, hang: map[int]int{1: 1}, timeout: 1},
-			check: func(t *testing.T, j *fakeJob, out any, err error) {
-				if j.attempts[1] != 2 || j.attempts[0] != 1 || j.attempts[2] != 1 {
-					t.Errorf("attempts %v: want chunk 1 tried again after its timeout", j.attempts)
-				}
-				if len(j.gathers) != 1 {
-					t.Fatalf("%d reducer calls", len(j.gathers))
-				}
-			},
-			wantSleeps: 1,
-		},
-		{
-			name: "already done: no scatter, no gather",
-			job:  &fakeJob{chunks: 3, done: true},
-			check: func(t *testing.T, j *fakeJob, out any, err error) {
-				if len(j.attempts) != 0 || len(j.gathers) != 0 {
-					t.Errorf("mapped %v and gathered %d times for a done job", j.attempts, len(j.gathers))
-				}
-			},
-		},
-		{
-			name:    "a failed chunk fails the job through RecordFailure",
-			job:     &fakeJob{chunks: 4, mapperFail: map[int]string{2: "InputError"}},
-			wantErr: "JobFailedError",
-			check: func(t *testing.T, j *fakeJob, out any, err error) {
-				// The execution fails at the RecordFailure Task, which a redrive runs again.
-				if !strings.HasPrefix(err.Error(), `state "RecordFailure": JobFailedError`) {
-					t.Errorf("error %q", err)
-				}
-				assertJSON(t, j.failures[0].(map[string]any)["failedAt"], `{"resume":"Scatter","redriveCount":0}`)
-				if rc := j.failures[0].(map[string]any)["redriveCount"]; fmt.Sprint(rc) != "0" {
-					t.Errorf("RecordFailure's redriveCount %v, want 0", rc)
-				}
-				_, files := j.resultFiles(t)
-				if len(files["FAILED"]) != 1 || files["FAILED"][0]["Error"] != "InputError" || len(files["SUCCEEDED"])+len(files["PENDING"]) != 3 {
-					t.Errorf("result files of the failed Map Run: %v", files)
-				}
-				if j.attempts[2] != 1 {
-					t.Errorf("InputError was retried: %d attempts", j.attempts[2])
-				}
-				if len(j.failures) != 1 || len(j.gathers) != 0 {
-					t.Fatalf("%d RecordFailure calls, %d gathers", len(j.failures), len(j.gathers))
-				}
-				f := j.failures[0].(map[string]any)["failure"].(map[string]any)
-				if f["Error"] != ErrExceedToleratedFailureThreshold || !strings.Contains(f["Cause"].(string), "chunk 2 is bad") {
-					t.Errorf("RecordFailure payload %v", j.failures[0])
-				}
-			},
-		},
-	}
-	for _, c := range cases {
+	for _, c := range definitionCases {
 		t.Run(c.name, func(t *testing.T) {
 			c.job.attempts = map[int]int{}
 			ev := &events{}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -94,26 +95,10 @@ func toRat(v any) (*big.Rat, bool) {
 		return r.SetFloat64(t), true
 	case float32:
 		return toRat(float64(t))
-	case int:
-		return r.SetInt64(int64(t)), true
-	case int8:
-		return r.SetInt64(int64(t)), true
-	case int16:
-		return r.SetInt64(int64(t)), true
-	case int32:
-		return r.SetInt64(int64(t)), true
-	case int64:
-		return r.SetInt64(t), true
-	case uint:
-		return r.SetInt(new(big.Int).SetUint64(uint64(t))), true
-	case uint8:
-		return r.SetInt64(int64(t)), true
-	case uint16:
-		return r.SetInt64(int64(t)), true
-	case uint32:
-		return r.SetInt64(int64(t)), true
-	case uint64:
-		return r.SetInt(new(big.Int).SetUint64(t)), true
+	case int, int8, int16, int32, int64:
+		return r.SetInt64(reflect.ValueOf(t).Int()), true
+	case uint, uint8, uint16, uint32, uint64:
+		return r.SetInt(new(big.Int).SetUint64(reflect.ValueOf(t).Uint())), true
 	}
 	return nil, false
 }

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/straggler"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/statemachine"
 )
@@ -53,62 +53,42 @@ type Engine struct {
 	OnMapResult func(pipeline.MapResult)
 	// Sleep waits out the definition's retry intervals; nil means real time.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// NoBackups turns off backup attempts for stragglers (see backupAfter).
+	// NoBackups turns off backup attempts for stragglers (see backupPolicy).
 	NoBackups bool
 
 	mu    sync.Mutex
 	jobID string // the planned job, once the splitter has answered
-	// durations are the latest successful mapper attempts' durations.
-	durations []time.Duration
-	// backups counts backup attempts launched and won (answered first).
-	backupsSent, backupsWon int
+	// backups applies backupPolicy to the mapper attempts; nil until the first.
+	backups *straggler.Tracker
 }
 
-// Stragglers get a backup attempt (MapReduce's backup tasks; "The Tail at
-// Scale"'s hedged requests): when a mapper attempt runs longer than
-// backupFactor times the median of the attempts seen so far (at least
-// backupFloor, after backupMinSeen of them), the same chunk is mapped again
+// Stragglers get a backup attempt: when a mapper attempt runs longer than
+// backupPolicy's threshold (4 times the median of the latest 256 attempts that
+// answered, at least 0.5 s, after 5 of them), the same chunk is mapped again
 // alongside it and the first answer is taken. The commit protocol makes that
-// safe: the first commit wins, the other attempt answers with it.
-const (
-	backupFactor  = 4
-	backupFloor   = 500 * time.Millisecond
-	backupMinSeen = 5
-	backupWindow  = 256 // durations kept for the median
-	backupCheck   = 50 * time.Millisecond
-)
+// safe: the first commit wins, the other attempt answers with it. A query hedges
+// by the same policy with its own settings; docs/architecture.md says why they differ.
+var backupPolicy = straggler.Policy{Quantile: 0.5, Factor: 4, Floor: 500 * time.Millisecond, MinSeen: 5, Window: 256}
+
+// backupCheck is how often a running attempt looks at the threshold again: it
+// moves as attempts finish, and an early attempt has none yet.
+const backupCheck = 50 * time.Millisecond
 
 // Backups reports the backup attempts launched and the ones that answered first.
 func (e *Engine) Backups() (sent, won int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.backupsSent, e.backupsWon
+	return e.backups.Counts()
 }
 
-// backupAfter is how long an attempt may run before it gets a backup; 0 means
-// not yet (too few attempts seen) or never.
-func (e *Engine) backupAfter() time.Duration {
-	if e.NoBackups {
-		return 0
-	}
-	e.mu.Lock()
-	d := append([]time.Duration(nil), e.durations...)
-	e.mu.Unlock()
-	if len(d) < backupMinSeen {
-		return 0
-	}
-	slices.Sort(d)
-	return max(backupFloor, backupFactor*d[len(d)/2])
-}
-
-func (e *Engine) observe(d time.Duration) {
+// stragglers is the tracker of the mapper attempts; nil with NoBackups.
+func (e *Engine) stragglers() *straggler.Tracker {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.durations) == backupWindow {
-		copy(e.durations, e.durations[1:])
-		e.durations = e.durations[:backupWindow-1]
+	if e.backups == nil && !e.NoBackups {
+		e.backups = straggler.New(backupPolicy)
 	}
-	e.durations = append(e.durations, d)
+	return e.backups
 }
 
 // mapWithBackup runs the mapper on raw; a straggling attempt gets one backup.
@@ -121,45 +101,44 @@ func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (pipeline.MapRes
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	backups := e.stragglers()
 	answers := make(chan answer, 2)
 	attempt := func(backup bool) {
 		start := time.Now()
 		r, v, err := call(ctx, raw, e.Handler.Map)
 		if err == nil {
-			e.observe(time.Since(start))
+			backups.Answered(time.Since(start))
 		}
 		answers <- answer{r, v, err, backup}
 	}
 	start := time.Now()
 	go attempt(false)
-	// The median moves as attempts finish, and an early attempt has none yet:
-	// look again every backupCheck.
-	check := time.NewTicker(backupCheck)
-	defer check.Stop()
-	ticks := check.C
+	var ticks <-chan time.Time
+	if backups != nil {
+		check := time.NewTicker(backupCheck)
+		defer check.Stop()
+		ticks = check.C
+	}
 	running := 1
 	for {
 		select {
 		case <-ticks:
-			after := e.backupAfter()
-			if after == 0 || time.Since(start) < after {
+			after, ok := backups.Threshold()
+			if !ok || time.Since(start) < after {
 				continue
 			}
 			ticks = nil
-			running++
-			e.mu.Lock()
-			e.backupsSent++
-			e.mu.Unlock()
-			go attempt(true)
+			if backups.Backup() {
+				running++
+				go attempt(true)
+			}
 		case a := <-answers:
 			running--
 			if a.err != nil && running > 0 {
 				continue // the other attempt may still answer
 			}
 			if a.err == nil && a.backup {
-				e.mu.Lock()
-				e.backupsWon++
-				e.mu.Unlock()
+				backups.Won()
 			}
 			return a.r, a.v, a.err
 		}

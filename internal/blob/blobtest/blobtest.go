@@ -2,18 +2,17 @@ package blobtest
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // LargeSize is the size of the suite's large objects: above the S3 transfer manager's
@@ -22,41 +21,29 @@ const LargeSize = 6<<20 + 123
 
 // Run runs the conformance suite. newStore returns an empty store for one subtest.
 func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s blob.Store)
-	}{
-		{"PutStatOpen", testPutStatOpen},
-		{"Overwrite", testOverwrite},
-		{"PutIfAbsent", testPutIfAbsent},
-		{"PutIfAbsentConcurrent", testPutIfAbsentConcurrent},
-		{"List", testList},
-		{"Delete", testDelete},
-		{"NotFound", testNotFound},
-		{"Large", testLarge},
-		{"Atomic", testAtomic},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
-	}
-}
-
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	return c
+	testutil.RunSuite(t, newStore, map[string]func(*testing.T, blob.Store){
+		"PutStatOpen":           testPutStatOpen,
+		"Overwrite":             testOverwrite,
+		"PutIfAbsent":           testPutIfAbsent,
+		"PutIfAbsentConcurrent": testPutIfAbsentConcurrent,
+		"List":                  testList,
+		"Delete":                testDelete,
+		"NotFound":              testNotFound,
+		"Large":                 testLarge,
+		"Atomic":                testAtomic,
+	})
 }
 
 func put(t *testing.T, s blob.Store, key, body string) {
 	t.Helper()
-	if err := s.Put(ctx(t), key, strings.NewReader(body)); err != nil {
+	if err := s.Put(t.Context(), key, strings.NewReader(body)); err != nil {
 		t.Fatalf("Put(%q): %v", key, err)
 	}
 }
 
 func read(t *testing.T, s blob.Store, key string, off, n int64) string {
 	t.Helper()
-	rc, err := s.Open(ctx(t), key, off, n)
+	rc, err := s.Open(t.Context(), key, off, n)
 	if err != nil {
 		t.Fatalf("Open(%q, %d, %d): %v", key, off, n, err)
 	}
@@ -72,7 +59,7 @@ func testPutStatOpen(t *testing.T, s blob.Store) {
 	const key, body = "in/data.txt", "0123456789abcdefghij"
 	before := time.Now().Add(-time.Hour)
 	put(t, s, key, body)
-	info, err := s.Stat(ctx(t), key)
+	info, err := s.Stat(t.Context(), key)
 	if err != nil {
 		t.Fatalf("Stat: %v", err)
 	}
@@ -110,7 +97,7 @@ func testPutStatOpen(t *testing.T, s blob.Store) {
 	}
 	t.Run("empty object", func(t *testing.T) {
 		put(t, s, "empty", "")
-		info, err := s.Stat(ctx(t), "empty")
+		info, err := s.Stat(t.Context(), "empty")
 		if err != nil || info.Size != 0 {
 			t.Fatalf("Stat(empty) = %+v, %v; want size 0", info, err)
 		}
@@ -122,7 +109,7 @@ func testPutStatOpen(t *testing.T, s blob.Store) {
 
 func testOverwrite(t *testing.T, s blob.Store) {
 	put(t, s, "k", "first version")
-	first, err := s.Stat(ctx(t), "k")
+	first, err := s.Stat(t.Context(), "k")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +117,7 @@ func testOverwrite(t *testing.T, s blob.Store) {
 	if got := read(t, s, "k", 0, -1); got != "second" {
 		t.Errorf("after overwrite read %q, want %q", got, "second")
 	}
-	second, err := s.Stat(ctx(t), "k")
+	second, err := s.Stat(t.Context(), "k")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,10 +130,10 @@ func testOverwrite(t *testing.T, s blob.Store) {
 }
 
 func testPutIfAbsent(t *testing.T, s blob.Store) {
-	if err := s.PutIfAbsent(ctx(t), "once/k", strings.NewReader("winner")); err != nil {
+	if err := s.PutIfAbsent(t.Context(), "once/k", strings.NewReader("winner")); err != nil {
 		t.Fatalf("first PutIfAbsent: %v", err)
 	}
-	err := s.PutIfAbsent(ctx(t), "once/k", strings.NewReader("loser"))
+	err := s.PutIfAbsent(t.Context(), "once/k", strings.NewReader("loser"))
 	if !errors.Is(err, blob.ErrExists) {
 		t.Fatalf("second PutIfAbsent = %v, want ErrExists", err)
 	}
@@ -165,16 +152,9 @@ func testPutIfAbsent(t *testing.T, s blob.Store) {
 func testPutIfAbsentConcurrent(t *testing.T, s blob.Store) {
 	const writers = 8
 	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.PutIfAbsent(ctx(t), "race", strings.NewReader(fmt.Sprintf("writer %d", i)))
-		})
-	}
-	close(start)
-	wg.Wait()
+	testutil.Race(writers, func(i int) {
+		errs[i] = s.PutIfAbsent(t.Context(), "race", strings.NewReader(fmt.Sprintf("writer %d", i)))
+	})
 	winner := -1
 	for i, err := range errs {
 		switch {
@@ -219,7 +199,7 @@ func testList(t *testing.T, s blob.Store) {
 	}
 	for _, tc := range cases {
 		t.Run("prefix "+tc.prefix, func(t *testing.T) {
-			infos, err := s.List(ctx(t), tc.prefix)
+			infos, err := s.List(t.Context(), tc.prefix)
 			if err != nil {
 				t.Fatalf("List(%q): %v", tc.prefix, err)
 			}
@@ -243,26 +223,26 @@ func testList(t *testing.T, s blob.Store) {
 func testDelete(t *testing.T, s blob.Store) {
 	put(t, s, "d/k", "doomed")
 	put(t, s, "d/keep", "kept")
-	if err := s.Delete(ctx(t), "d/k"); err != nil {
+	if err := s.Delete(t.Context(), "d/k"); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	if _, err := s.Stat(ctx(t), "d/k"); !errors.Is(err, blob.ErrNotFound) {
+	if _, err := s.Stat(t.Context(), "d/k"); !errors.Is(err, blob.ErrNotFound) {
 		t.Errorf("Stat after Delete = %v, want ErrNotFound", err)
 	}
-	if err := s.Delete(ctx(t), "d/k"); err != nil {
+	if err := s.Delete(t.Context(), "d/k"); err != nil {
 		t.Errorf("second Delete: %v", err)
 	}
-	if err := s.Delete(ctx(t), "never/was"); err != nil {
+	if err := s.Delete(t.Context(), "never/was"); err != nil {
 		t.Errorf("Delete of a missing key: %v", err)
 	}
-	infos, err := s.List(ctx(t), "d/")
+	infos, err := s.List(t.Context(), "d/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(infos) != 1 || infos[0].Key != "d/keep" {
 		t.Errorf("List after Delete = %+v, want only d/keep", infos)
 	}
-	if err := s.PutIfAbsent(ctx(t), "d/k", strings.NewReader("again")); err != nil {
+	if err := s.PutIfAbsent(t.Context(), "d/k", strings.NewReader("again")); err != nil {
 		t.Errorf("PutIfAbsent after Delete: %v", err)
 	}
 }
@@ -273,23 +253,23 @@ func testNotFound(t *testing.T, s blob.Store) {
 		name string
 		op   func(key string) error
 	}{
-		{"Stat", func(key string) error { _, err := s.Stat(ctx(t), key); return err }},
+		{"Stat", func(key string) error { _, err := s.Stat(t.Context(), key); return err }},
 		{"Open", func(key string) error {
-			rc, err := s.Open(ctx(t), key, 0, -1)
+			rc, err := s.Open(t.Context(), key, 0, -1)
 			if err == nil {
 				rc.Close()
 			}
 			return err
 		}},
 		{"Open ranged", func(key string) error {
-			rc, err := s.Open(ctx(t), key, 1, 2)
+			rc, err := s.Open(t.Context(), key, 1, 2)
 			if err == nil {
 				rc.Close()
 			}
 			return err
 		}},
 		{"Open n zero", func(key string) error {
-			rc, err := s.Open(ctx(t), key, 0, 0)
+			rc, err := s.Open(t.Context(), key, 0, 0)
 			if err == nil {
 				rc.Close()
 			}
@@ -309,7 +289,7 @@ func testNotFound(t *testing.T, s blob.Store) {
 			})
 		}
 	}
-	infos, err := s.List(ctx(t), "missing")
+	infos, err := s.List(t.Context(), "missing")
 	if err != nil || len(infos) != 0 {
 		t.Errorf("List(missing) = %v, %v; want nothing", infos, err)
 	}
@@ -324,10 +304,10 @@ func testLarge(t *testing.T, s blob.Store) {
 	for i := range data {
 		data[i] = byte(rng.Uint32())
 	}
-	if err := s.Put(ctx(t), "big/object", onlyReader{bytes.NewReader(data)}); err != nil {
+	if err := s.Put(t.Context(), "big/object", onlyReader{bytes.NewReader(data)}); err != nil {
 		t.Fatalf("Put large: %v", err)
 	}
-	info, err := s.Stat(ctx(t), "big/object")
+	info, err := s.Stat(t.Context(), "big/object")
 	if err != nil || info.Size != LargeSize {
 		t.Fatalf("Stat = %+v, %v; want size %d", info, err, LargeSize)
 	}
@@ -338,10 +318,10 @@ func testLarge(t *testing.T, s blob.Store) {
 	if got := read(t, s, "big/object", off, n); got != string(data[off:off+n]) {
 		t.Errorf("ranged read across the part boundary differs")
 	}
-	if err := s.PutIfAbsent(ctx(t), "big/once", onlyReader{bytes.NewReader(data)}); err != nil {
+	if err := s.PutIfAbsent(t.Context(), "big/once", onlyReader{bytes.NewReader(data)}); err != nil {
 		t.Fatalf("PutIfAbsent large: %v", err)
 	}
-	if err := s.PutIfAbsent(ctx(t), "big/once", onlyReader{bytes.NewReader(data)}); !errors.Is(err, blob.ErrExists) {
+	if err := s.PutIfAbsent(t.Context(), "big/once", onlyReader{bytes.NewReader(data)}); !errors.Is(err, blob.ErrExists) {
 		t.Fatalf("second PutIfAbsent large = %v, want ErrExists", err)
 	}
 	if got := read(t, s, "big/once", 0, -1); sha256.Sum256([]byte(got)) != sha256.Sum256(data) {
@@ -373,7 +353,7 @@ func testAtomic(t *testing.T, s blob.Store) {
 	versions := []fill{{'a', LargeSize}, {'b', LargeSize + 4096}}
 	putVersion := func(i int) error {
 		v := versions[i]
-		return s.Put(ctx(t), "atomic", &v)
+		return s.Put(t.Context(), "atomic", &v)
 	}
 	if err := putVersion(0); err != nil {
 		t.Fatal(err)
@@ -397,7 +377,7 @@ func testAtomic(t *testing.T, s blob.Store) {
 			writing = false
 		default:
 		}
-		rc, err := s.Open(ctx(t), "atomic", 0, -1)
+		rc, err := s.Open(t.Context(), "atomic", 0, -1)
 		if err != nil {
 			t.Fatalf("Open while writing: %v", err)
 		}

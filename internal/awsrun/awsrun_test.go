@@ -1,0 +1,49 @@
+package awsrun_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/awsrun"
+)
+
+// TestHandler: a function's handler comes from its environment; a missing or
+// malformed variable is an error naming it, and the endpoint a local AWS sets is
+// AWS_ENDPOINT_URL.
+func TestHandler(t *testing.T) {
+	base := map[string]string{
+		awsrun.EnvTable: "ledger", awsrun.EnvWorkBucket: "work", awsrun.EnvEndpoint: "http://127.0.0.1:1",
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+	}
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		want string // in the error; "" for none
+	}{
+		{"complete", map[string]string{awsrun.EnvFanIn: "64", awsrun.EnvDefaultChunkSize: "16MiB"}, ""},
+		{"no table", map[string]string{awsrun.EnvTable: ""}, "environment variable TABLE_NAME is not set"},
+		{"no work bucket", map[string]string{awsrun.EnvWorkBucket: ""}, "WORK_BUCKET"},
+		{"bad fan-in", map[string]string{awsrun.EnvFanIn: "-2"}, `FAN_IN="-2": want a non-negative integer`},
+		{"bad chunk size", map[string]string{awsrun.EnvDefaultChunkSize: "big"}, "DEFAULT_CHUNK_SIZE"},
+		{"bad faults", map[string]string{"SCATTER_FAULTS": "mapper.nope=1"}, "mapper.nope"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range base {
+				t.Setenv(k, v)
+			}
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			h, err := awsrun.Handler(context.Background(), "mapper")
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatal(err)
+			case c.want == "" && (h.FanIn != 64 || h.DefaultChunkSize != 16<<20 || h.WorkBucket != "work" || h.Log == nil || h.Store == nil || h.Ledger == nil):
+				t.Fatalf("handler %+v: want the environment's settings", h)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "mapper: ")):
+				t.Fatalf("err %v: want one naming the function and %q", err, c.want)
+			}
+		})
+	}
+}

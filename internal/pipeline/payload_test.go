@@ -1,0 +1,111 @@
+package pipeline_test
+
+import (
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil/golden"
+)
+
+// The examples of one grep job over two log objects, as the state machine passes its
+// step payloads, and of a query's chunk. A field added to a payload must be set in an
+// example here (TestPayloadGoldens says which); `make goldens` then rewrites
+// testdata/, and the diff shows the new wire format in review.
+func TestPayloadGoldens(t *testing.T) {
+	const (
+		jobID = "grep-3f9a2c71d04be8e5a6c1f207"
+		work  = "s3://scatter-work/jobs/" + jobID + "/"
+		// A query's ID is derived as a job's; its work area is where large partials spill.
+		queryID   = "grep-b27d04e9c15a38f60e4d9a12"
+		queryWork = "s3://scatter-work/jobs/" + queryID + "/"
+	)
+
+	var (
+		params = jobs.Params{"pattern": "ERROR|WARN", "strict": "true"}
+		chunk  = plan.Chunk{Index: 3, Parts: []plan.Part{
+			{Source: "s3://scatter-in/logs/", URL: "s3://scatter-in/logs/2026-01-01.log", Ordinal: 0, Start: 201326592, End: 209715200, Size: 209715200},
+			{Source: "s3://scatter-in/logs/", URL: "s3://scatter-in/logs/2026-01-02.log", Ordinal: 1, Start: 0, End: 58720256, Size: 104857600},
+		}}
+		compressed = plan.Chunk{Index: 0, Parts: []plan.Part{
+			{Source: "s3://scatter-in/archive/", URL: "s3://scatter-in/archive/2025-12.log.zst", Start: 0, End: 7340032, Size: 7340032, Codec: "zstd"},
+			{Source: "s3://scatter-in/archive/", URL: "s3://scatter-in/archive/2025-11.log.gz", Ordinal: 1, Start: 0, End: 5242880, Size: 5242880, Gzip: true},
+		}}
+		// A Parquet chunk owns the row groups whose first byte lies in its range.
+		parquetJobID = "select-71c0e5a92b4d3f8e06a1b5c4"
+		parquet      = plan.Chunk{Index: 1, Parts: []plan.Part{
+			{Source: "s3://scatter-in/orders/", URL: "s3://scatter-in/orders/2026-01.parquet", Start: 134217728, End: 268435456, Size: 402653184, Format: plan.FormatParquet},
+		}}
+		stats = pipeline.MapStats{
+			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2}},
+			BytesIn: 67108864, BytesRead: 67112960, DurationMS: 812,
+		}
+		parquetStats = pipeline.MapStats{
+			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113},
+			BytesIn: 134217728, BytesRead: 20975616, BytesSkipped: 113242112, RowGroups: 2, RowGroupsPruned: 1, DurationMS: 406,
+		}
+	)
+	golden.Check(t, []golden.Case{
+		{File: "plan-input.json", Example: pipeline.PlanInput{
+			Job: "grep", Params: params, Inputs: []string{"s3://scatter-in/logs/"}, Output: "s3://scatter-out/results/errors.txt",
+			ChunkSize: 64 << 20, MaxConcurrency: 200,
+		}},
+		{File: "plan-output.json", Example: pipeline.PlanOutput{
+			JobID: jobID, Job: "grep", Params: params, Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
+			Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 5, Bytes: 314572800, MaxConcurrency: 200,
+			MapTimeoutSeconds: 94, FanIn: 256, MapResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/mapresults"},
+		}},
+		{File: "plan-output-done.json", Example: pipeline.PlanOutput{
+			JobID: jobID, Job: "grep", Params: params, Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
+			Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 5, Bytes: 314572800, MaxConcurrency: 200,
+			MapTimeoutSeconds: 94, FanIn: 256, Done: true, MapResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/mapresults"},
+		}},
+		{File: "map-input.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: chunk, TimeoutSeconds: 94}},
+		{File: "map-input-compressed.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: compressed, TimeoutSeconds: 66}},
+		{File: "map-input-parquet.json", Example: pipeline.MapInput{
+			JobID: parquetJobID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"},
+			Work: "s3://scatter-work/jobs/" + parquetJobID + "/", Chunk: parquet, TimeoutSeconds: 94,
+		}},
+		{File: "map-result.json", Example: pipeline.MapResult{
+			JobID: jobID, Chunk: 3, Attempt: "9c41e0d27f3a5b86", Partial: work + "partials/00000003/9c41e0d27f3a5b86.part", Stats: stats,
+		}},
+		{File: "map-result-parquet.json", Example: pipeline.MapResult{
+			JobID: parquetJobID, Chunk: 1, Attempt: "4b7e01c9d2a3f658", Partial: "s3://scatter-work/jobs/" + parquetJobID + "/partials/00000001/4b7e01c9d2a3f658.part", Stats: parquetStats,
+		}},
+		{File: "map-result-duplicate.json", Example: pipeline.MapResult{
+			JobID: jobID, Chunk: 3, Attempt: "9c41e0d27f3a5b86", Partial: work + "partials/00000003/9c41e0d27f3a5b86.part", Duplicate: true, Stats: stats,
+		}},
+		{File: "gather-input-plan.json", Example: pipeline.GatherInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunks: 700, Step: pipeline.StepPlan, FanIn: 256}},
+		{File: "gather-input-merge.json", Example: pipeline.GatherInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunks: 700, Step: pipeline.StepMerge, FanIn: 256, Level: 0, Group: 2}},
+		{File: "gather-input.json", Example: pipeline.GatherInput{
+			JobID: jobID, Job: "grep", Params: params, Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 700, FanIn: 256, Level: 1,
+		}},
+		{File: "gather-input-failure.json", Example: pipeline.GatherInput{JobID: jobID, Chunks: 700, Failure: &pipeline.Failure{
+			Error: "InputError", Cause: `{"errorMessage":"map: s3://scatter-in/logs/2026-01-02.log: not found","errorType":"InputError"}`,
+		}}},
+		{File: "gather-input-redriven.json", Example: pipeline.GatherInput{JobID: jobID, Chunks: 700, Failure: &pipeline.Failure{
+			Error: "InputError", Cause: `{"errorMessage":"map: s3://scatter-in/logs/2026-01-02.log: not found","errorType":"InputError"}`,
+		}, FailedAt: &pipeline.FailedAt{Resume: "Scatter", RedriveCount: 0}, RedriveCount: 1}},
+		{File: "gather-output-redriven.json", Example: pipeline.GatherOutput{JobID: jobID, Status: "RUNNING", Resume: "Scatter"}},
+		{File: "gather-output-plan.json", Example: pipeline.GatherOutput{JobID: jobID, Status: "RUNNING", Tree: &pipeline.TreeLevel{
+			Level: 0, Partials: 700, FanIn: 256, Merge: true, Groups: []int{0, 1, 2}, Next: 1,
+		}}},
+		{File: "gather-output-merge.json", Example: pipeline.GatherOutput{JobID: jobID, Status: "RUNNING", Partial: work + "tree/1/00000002.part"}},
+		{File: "gather-output.json", Example: pipeline.GatherOutput{
+			JobID: jobID, Status: "SUCCEEDED", Output: "s3://scatter-out/results/errors.txt", Summary: "s3://scatter-out/results/errors.txt.summary.json",
+		}},
+		{File: "query-chunk.json", Example: pipeline.QueryChunk{
+			QueryID: queryID, Job: "grep", Params: params, Chunk: compressed, Attempt: 1, Work: queryWork, InlineLimit: 1 << 20,
+		}},
+		{File: "query-chunk-parquet.json", Example: pipeline.QueryChunk{
+			QueryID: queryID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"}, Chunk: parquet, Attempt: 2,
+			Work: queryWork, InlineLimit: 1 << 20,
+		}},
+		{File: "query-partial.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 0, Attempt: 1, Partial: []byte("2026-01-01T00:00:03Z ERROR disk full\n"), Stats: stats}},
+		{File: "query-partial-parquet.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 1, Attempt: 2, Partial: []byte("1001,250.00\n"), Stats: parquetStats}},
+		{File: "query-partial-spilled.json", Example: pipeline.QueryPartial{
+			QueryID: queryID, Chunk: 0, Attempt: 1, PartialKey: queryWork + "query/00000000-1-5d2e8a9c3f104b77.part", Stats: stats,
+		}},
+	})
+}
