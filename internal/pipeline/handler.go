@@ -135,7 +135,12 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if params == nil {
 		params = jobs.Params{}
 	}
-	id := plan.JobID(in.Job, params, objs, chunkSize, in.Output)
+	// Part files are another output than one object at the same location: another job.
+	identity := in.Output
+	if in.OutputParts {
+		identity = PartLocation(in.Output, 0)
+	}
+	id := plan.JobID(in.Job, params, objs, chunkSize, identity)
 	conc := in.MaxConcurrency
 	if conc == 0 {
 		conc = h.DefaultConcurrency
@@ -149,6 +154,8 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		MapResults:     Location{Bucket: h.WorkBucket, Key: workPrefix(id) + MapResultsDir},
 		Chunks:         len(chunks),
 		MaxConcurrency: conc,
+		Partitions:     in.Partitions,
+		OutputParts:    in.OutputParts,
 	}
 	var largest int64
 	for _, c := range chunks {
@@ -194,8 +201,12 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 // inputs, the output (which may not land under triggerBucket's incoming/ prefix, where it
 // would start another job) and the sizes.
 func (in PlanInput) validate(triggerBucket string) error {
-	if _, err := jobs.New(in.Job, in.Params); err != nil {
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
 		return inputErrorf("plan: %w", err)
+	}
+	if err := checkPartitions(in, job); err != nil {
+		return err
 	}
 	if len(in.Inputs) == 0 {
 		return inputErrorf("plan: no inputs given")
