@@ -57,18 +57,7 @@ const DefaultGatherFanIn = 256
 // they read, the merges of the first level, and the partials the final
 // Gather reads.
 func GatherTree(n, f int64) (levels, merges, reads, firstLevel, last int64) {
-	p := n
-	for p > f {
-		g := (p + f - 1) / f
-		if levels == 0 {
-			firstLevel = g
-		}
-		merges += g
-		reads += p
-		p = g
-		levels++
-	}
-	return levels, merges, reads, firstLevel, p
+	return NewTree(int(n), int(f)).Shape()
 }
 
 // Estimate is the predicted cost and time of a job on AWS.
@@ -195,10 +184,11 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	}
 	e.ReduceSeconds = mergeSeconds(last, 1)
 	treeBusy, treeWall := LambdaColdStartSec, LambdaColdStartSec // the first PlanLevel
-	for p := n; p > fanIn; p = (p + fanIn - 1) / fanIn {
-		g := (p + fanIn - 1) / fanIn
-		one := mergeSeconds(min(p, fanIn), 1/float64(g)) // a group merges its share of the level
-		treeBusy += float64(g)*one + LambdaColdStartSec  // the merges, and the next PlanLevel
+	tree := NewTree(chunks, in.FanIn)
+	for l := 0; tree.Merges(l); l++ {
+		g := int64(tree.Groups(l))
+		one := mergeSeconds(fanIn, 1/float64(g))        // a group merges its share of the level
+		treeBusy += float64(g)*one + LambdaColdStartSec // the merges, and the next PlanLevel
 		treeWall += one + LambdaColdStartSec + 3*StepTransitionSec
 	}
 	planSeconds := LambdaColdStartSec + float64(in.Objects)*S3FirstByteSec
