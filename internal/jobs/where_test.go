@@ -37,9 +37,9 @@ var whereCases = []struct{ where, ids string }{
 	{"NOT (amount < 50)", "4 6"},
 	{"day BETWEEN DATE '2001-01-01' AND DATE '2001-12-31'", "1 3 5"},
 	{"day >= DATE '2002-01-01' OR day IS NULL", "2 4 6"},
-	{"amount = 10.5", "1"},         // SQL's =: numbers compare as numbers
-	{"amount <> 10.5", "3 4 5 6"},  // and a NULL satisfies no comparison
-	{"name = 'ann'", "3"},          // LIKE and = are case-sensitive
+	{"amount = 10.5", "1"},        // SQL's =: numbers compare as numbers
+	{"amount <> 10.5", "3 4 5 6"}, // and a NULL satisfies no comparison
+	{"name = 'ann'", "3"},         // LIKE and = are case-sensitive
 	{"upper(trim(name)) = 'ANN'", "1 3"},
 	{"length(name) > 3 AND substr(name, 1, 1) = 'O'", "5"},
 	{"id * 2 >= 8 AND id % 2 = 0", "4 6"},
@@ -52,8 +52,8 @@ var whereCases = []struct{ where, ids string }{
 	{"amount == 10.5", "1"},
 	{"name == Bob", "2"},   // a bare word is a value
 	{`name == "ann"`, "3"}, // and so is a double-quoted one
-	{"name>M", "5 3"},      // bytes: 'O' and 'a' are after 'M'
-	{"amount < 0", "3 2"},  // '' < '0' as text, -2 < 0 as numbers
+	{"name>M", "3 5"},      // bytes: 'O' and 'a' are after 'M'
+	{"amount < 0", "2 3"},  // '' < '0' as text, -2 < 0 as numbers
 }
 
 // TestWhereExpressions runs every case through select and through groupby
