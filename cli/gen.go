@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,7 @@ import (
 )
 
 func cmdGen(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter gen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter gen", stderr)
 	var kinds []string
 	for k := range datagen.Kinds {
 		kinds = append(kinds, k)

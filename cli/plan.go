@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,8 +15,7 @@ import (
 // cmdPlan prints the chunk plan of a job and what it would cost and take on
 // AWS, without running it.
 func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter plan", stderr)
 	var (
 		job         = fs.String("job", "", "the job ('scatter jobs' lists them)")
 		size        = fs.String("size", "", "price this many input bytes instead of --input (e.g. 126.8GB)")
