@@ -159,7 +159,7 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 		if !j.parse[a] {
 			continue // count, or a column an earlier aggregate parsed
 		}
-		d, ok := decimal.Parse(r.Value(j.aggAt[a]))
+		d, ok := decimal.ParseText(r.Value(j.aggAt[a]))
 		if !ok {
 			return skip(&m.st, j.strict, r.Offset, j.reasons[a])
 		}
@@ -180,9 +180,9 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 		switch s := &states[a]; {
 		case agg.fn == aggCount:
 		case !first:
-			s.add(agg.fn, m.vals[j.aggAt[a]], r.Value(j.aggAt[a]))
+			s.add(agg.fn, m.vals[j.aggAt[a]], decimal.TrimSpace(r.Value(j.aggAt[a])))
 		case agg.fn == aggMin || agg.fn == aggMax:
-			s.raw = append(s.raw[:0], r.Value(j.aggAt[a])...)
+			s.raw = append(s.raw[:0], decimal.TrimSpace(r.Value(j.aggAt[a]))...)
 			fallthrough
 		default:
 			s.d = m.vals[j.aggAt[a]]
@@ -302,7 +302,7 @@ func (r *groupRun) next() (bool, error) {
 			return false, err
 		}
 		var ok bool
-		if s.d, ok = decimal.Parse(s.raw); !ok {
+		if s.d, ok = decimal.ParseText(s.raw); !ok {
 			return false, r.d.corrupt(fmt.Sprintf("bad number %q", s.raw), nil)
 		}
 	}

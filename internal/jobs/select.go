@@ -95,16 +95,7 @@ func (*selectJob) Merge(w io.Writer, partials []io.Reader) error {
 }
 
 // OutputPrefix is the output's header row.
-func (j *selectJob) OutputPrefix() []byte {
-	var header []byte
-	for i, c := range j.columns {
-		if i > 0 {
-			header = append(header, ',')
-		}
-		header = csvline.AppendField(header, []byte(c))
-	}
-	return append(header, '\n')
-}
+func (j *selectJob) OutputPrefix() []byte { return csvline.Header(j.columns) }
 
 func (*selectJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error) {
 	return blockRanges(r, size, "select", magicSelect, i)

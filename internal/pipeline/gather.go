@@ -98,31 +98,9 @@ func (h *Handler) fanIn(n int) int {
 	return DefaultFanIn
 }
 
-// LevelPartials is how many partials level of a gather tree over chunks
-// committed partials has: level 0 is the chunks' own, and each level above
-// has one per group of fanIn partials of the level below. A fanIn under 2
-// means DefaultFanIn.
-func LevelPartials(chunks, fanIn, level int) int {
-	if fanIn < 2 {
-		fanIn = DefaultFanIn
-	}
-	n := chunks
-	for ; level > 0 && n > 1; level-- {
-		n = (n + fanIn - 1) / fanIn
-	}
-	return n
-}
-
-// TreeLevels is how many levels of merges a gather of chunks partials takes
-// with fanIn: the first level with at most fanIn partials, which the final
-// gather merges.
-func TreeLevels(chunks, fanIn int) int {
-	if fanIn < 2 {
-		fanIn = DefaultFanIn
-	}
-	levels, _, _, _, _ := plan.GatherTree(int64(chunks), int64(fanIn))
-	return int(levels)
-}
+// tree is the gather tree of an event: its chunks with the event's fan-in
+// (plan.Tree holds the arithmetic).
+func (h *Handler) tree(in GatherInput) plan.Tree { return plan.NewTree(in.Chunks, h.fanIn(in.FanIn)) }
 
 // TreeKey is the location of the intermediate partial of group of the level
 // below level, under the job's work prefix: a deterministic key, so a retried
@@ -285,23 +263,22 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if err != nil {
 		return GatherOutput{}, err
 	}
-	fanIn := h.fanIn(in.FanIn)
+	tree := h.tree(in)
+	fanIn := tree.FanIn
 	sum.FanIn = fanIn
 	sum.GatherLevels = in.Level
-	n := LevelPartials(in.Chunks, fanIn, in.Level)
-	partials := levelKeys(in.Work, in.Level, 0, n, committed)
-	for len(partials) > fanIn {
+	partials := levelKeys(in.Work, in.Level, 0, tree.Partials(in.Level), committed)
+	for ; tree.Merges(sum.GatherLevels); sum.GatherLevels++ {
 		var next []string
-		for g := 0; g*fanIn < len(partials); g++ {
-			group := partials[g*fanIn : min((g+1)*fanIn, len(partials))]
+		for g := range tree.Groups(sum.GatherLevels) {
+			from, to := tree.Group(sum.GatherLevels, g)
 			key := TreeKey(in.Work, sum.GatherLevels+1, g)
-			if err := h.merge(ctx, job, group, key); err != nil {
+			if err := h.merge(ctx, job, partials[from:to], key); err != nil {
 				return GatherOutput{}, err
 			}
 			next = append(next, key)
 		}
 		partials = next
-		sum.GatherLevels++
 	}
 	if err := h.Faults.Err("reducer.crash.before-write", in.JobID); err != nil {
 		return GatherOutput{}, &RetryableError{Err: err}
@@ -362,7 +339,8 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 // checks that every chunk is committed, so a job with a missing chunk fails
 // before any merge; a job that already succeeded plans no merges.
 func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, error) {
-	fanIn := h.fanIn(in.FanIn)
+	tree := h.tree(in)
+	fanIn := tree.FanIn
 	status := string(ledger.Running)
 	if in.Level == 0 {
 		j, err := h.gatherJob(ctx, in.JobID)
@@ -378,11 +356,11 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 			return GatherOutput{}, err
 		}
 	}
-	n := LevelPartials(in.Chunks, fanIn, in.Level)
+	n := tree.Partials(in.Level)
 	tl := &TreeLevel{Level: in.Level, Partials: n, FanIn: fanIn, Groups: []int{}, Next: in.Level}
-	if n > fanIn {
+	if tree.Merges(in.Level) {
 		tl.Merge, tl.Next = true, in.Level+1
-		for g := 0; g*fanIn < n; g++ {
+		for g := range tree.Groups(in.Level) {
 			tl.Groups = append(tl.Groups, g)
 		}
 	}
@@ -397,11 +375,10 @@ func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput,
 	if err != nil {
 		return GatherOutput{}, inputErrorf("gather %s: %w", in.JobID, err)
 	}
-	fanIn := h.fanIn(in.FanIn)
-	n := LevelPartials(in.Chunks, fanIn, in.Level)
-	from, to := in.Group*fanIn, min((in.Group+1)*fanIn, n)
-	if from >= n {
-		return GatherOutput{}, inputErrorf("gather %s: level %d has %d partials: no group %d of %d", in.JobID, in.Level, n, in.Group, fanIn)
+	tree := h.tree(in)
+	from, to := tree.Group(in.Level, in.Group)
+	if from >= to {
+		return GatherOutput{}, inputErrorf("gather %s: level %d has %d partials: no group %d of %d", in.JobID, in.Level, tree.Partials(in.Level), in.Group, tree.FanIn)
 	}
 	var keys []string
 	if in.Level == 0 {
