@@ -143,7 +143,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		opts      runOptions
 		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
-		chunkSize = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+		chunkSize = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
 		parts     = fs.Int("partitions", 0, "key ranges a keyed job (job/kv) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
 		outParts  = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
 	)
@@ -158,9 +158,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *parts < 0 || *parts > pipeline.MaxPartitions {
 		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *parts, pipeline.MaxPartitions)}
 	}
-	size, err := parseChunkSize(*chunkSize)
-	if err != nil {
-		return err
+	var size int64 // 0: the default, balanced over the mappers
+	if *chunkSize != "" {
+		var err error
+		if size, err = parseChunkSize(*chunkSize); err != nil {
+			return err
+		}
 	}
 	params, err := sub.params(fs)
 	if err != nil {
