@@ -391,17 +391,6 @@ func fmtDuration(d time.Duration) string {
 // report does.
 func FormatBytes(n int64) string { return fmtBytes(n) }
 
-// ParquetScan says what pruning saved a job over Parquet input: the bytes
-// its mappers read and skipped and the row groups statistics ruled out, or
-// "" for a job that read no Parquet.
-func ParquetScan(s pipeline.Summary) string {
-	if s.RowGroups == 0 {
-		return ""
-	}
-	return fmt.Sprintf("read %s, skipped %s (other columns, pruned row groups and pages), %d of %d row groups pruned",
-		fmtBytes(s.BytesRead), fmtBytes(s.BytesSkipped), s.RowGroupsPruned, s.RowGroups)
-}
-
 func fmtBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
