@@ -92,9 +92,9 @@ func skewedInput(t *testing.T, rng *rand.Rand, path, skew string, n int) []byte 
 	return ref
 }
 
-// runJob runs rangetest-sum through the shipped definition on the local
+// runSum runs rangetest-sum through the shipped definition on the local
 // engine and returns its summary.
-func runJob(t *testing.T, local *engine.Local, in pipeline.PlanInput) pipeline.Summary {
+func runSum(t *testing.T, local *engine.Local, in pipeline.PlanInput) pipeline.Summary {
 	t.Helper()
 	in.Job = rangeSum.Name
 	ctx := context.Background()
@@ -142,8 +142,8 @@ func TestRangeGatherProperty(t *testing.T) {
 			defer local.Close()
 			input := filepath.Join(dir, "in.txt")
 			ref := skewedInput(t, rng, input, skew, 2000+rng.IntN(20000))
-			one := runJob(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "one.tsv"), ChunkSize: chunk, Partitions: 1})
-			ranged := runJob(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "ranged.tsv"), ChunkSize: chunk, Partitions: p})
+			one := runSum(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "one.tsv"), ChunkSize: chunk, Partitions: 1})
+			ranged := runSum(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "ranged.tsv"), ChunkSize: chunk, Partitions: p})
 			if one.Partitions != 0 || ranged.Partitions < 2 || ranged.Partitions > p || ranged.Chunks < 2 {
 				t.Fatalf("one reducer gathered in %d ranges, the partitioned run in %d of %d asked over %d chunks", one.Partitions, ranged.Partitions, p, ranged.Chunks)
 			}
@@ -157,7 +157,7 @@ func TestRangeGatherProperty(t *testing.T) {
 			if ranged.RecordsOut != one.RecordsOut {
 				t.Fatalf("records out: %d by ranges, %d by one reducer", ranged.RecordsOut, one.RecordsOut)
 			}
-			parts := runJob(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "parts"), ChunkSize: chunk, Partitions: p, OutputParts: true})
+			parts := runSum(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "parts"), ChunkSize: chunk, Partitions: p, OutputParts: true})
 			checkParts(t, parts, ref)
 			t.Logf("%d chunks, %d keys, %d ranges", ranged.Chunks, ranged.RecordsOut, ranged.Partitions)
 		})
@@ -217,7 +217,7 @@ func TestRangeGatherFaults(t *testing.T) {
 				}
 				input := filepath.Join(dir, "in.txt")
 				ref := skewedInput(t, rand.New(rand.NewPCG(seed, 3)), input, "pool", 8000)
-				sum := runJob(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 4 << 10, Partitions: 5})
+				sum := runSum(t, local, pipeline.PlanInput{Inputs: []string{input}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 4 << 10, Partitions: 5})
 				local.Close()
 				if got := readFile(t, sum.Output); sum.Partitions < 2 || !bytes.Equal(got, ref) {
 					t.Fatalf("seed %d, %d ranges, faults %s: output differs from the reference (%d vs %d bytes)", seed, sum.Partitions, fs, len(got), len(ref))
