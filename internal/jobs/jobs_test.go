@@ -255,7 +255,7 @@ func TestNew(t *testing.T) {
 		{"select empty column", "select", jobs.Params{"columns": "a,,b"}, "empty column"},
 		{"select bad format", "select", jobs.Params{"columns": "a", "format": "xml"}, "--format"},
 		{"select no operator", "select", jobs.Params{"columns": "a", "where": "a 1"}, "want 'COLUMN OP VALUE'"},
-		{"select single equals", "select", jobs.Params{"columns": "a", "where": "a = 1"}, "unknown operator"},
+		{"select single equals is SQL", "select", jobs.Params{"columns": "a", "where": "a = 1"}, ""},
 		{"select bang", "select", jobs.Params{"columns": "a", "where": "a ! 1"}, "unknown operator"},
 		{"select no column", "select", jobs.Params{"columns": "a", "where": " >= 1"}, "no column"},
 		{"groupby", "groupby", jobs.Params{"key": "a:8", "agg": "sum:b, avg:c ,count:*"}, ""},
@@ -290,7 +290,7 @@ func TestNew(t *testing.T) {
 func TestDefinitions(t *testing.T) {
 	want := map[string][]string{
 		"grep":      {"pattern", "column"},
-		"groupby":   {"key", "agg", "format"},
+		"groupby":   {"key", "agg", "where", "format"},
 		"search":    {"query", "k", "column"},
 		"select":    {"where", "columns", "format"},
 		"sql":       {"query", "schema"},
