@@ -19,7 +19,7 @@ import (
 	"github.com/scattergather/scattergather/internal/cfn"
 )
 
-// IAM on the local AWS (docs/local.md, "IAM"). Every function runs with temporary
+// IAM on the local AWS (docs/quotas.md, "IAM"). Every function runs with temporary
 // credentials of its own role, and the gateway checks every AWS call a role makes
 // against that role's statements, at action and resource level with the condition keys
 // the template uses, before moto sees it. moto holds the roles (iam:CreateRole,

@@ -53,6 +53,9 @@ type Options struct {
 	// NoIAM turns IAM off: the functions and the state machine run with the user's
 	// credentials and nothing is checked (iam.go).
 	NoIAM bool
+	// NoLimits turns off the quotas the Lambda host enforces on the functions'
+	// processes (memory, file descriptors, /tmp; lambdahost.Options.NoLimits).
+	NoLimits bool
 }
 
 // Stack is a running local AWS.
@@ -145,10 +148,10 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 		bin := filepath.Join(o.BinDir, f.Name, "bootstrap")
 		hostFns = append(hostFns, lambdahost.Function{
 			Name: f.Name, Path: bin, Env: env,
-			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, MaxInstances: 8,
+			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, EphemeralMB: f.EphemeralMB, MaxInstances: 8,
 		})
 	}
-	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs})
+	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs, NoLimits: o.NoLimits})
 	if err != nil {
 		s.Close()
 		ln.Close()
