@@ -21,6 +21,7 @@ import (
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/metrics"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 	"github.com/scattergather/scattergather/internal/split"
 )
 
@@ -100,7 +101,7 @@ func (h *Handler) now() time.Time {
 // Plan is the splitter: it validates the submission, resolves the inputs,
 // cuts them into chunks, opens the job in the ledger and writes the manifest.
 func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err error) {
-	rec := h.beginAttempt(ctx, PhasePlan, "", "", -1)
+	rec := h.beginAttempt(ctx, attempts.PhasePlan, "", "", -1)
 	defer func() { rec.endPlan(ctx, h, res, err) }()
 	if err := in.validate(h.TriggerBucket); err != nil {
 		return PlanOutput{}, err
@@ -123,6 +124,16 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err := plan.CheckOutput(objs, in.Output); err != nil {
 		return PlanOutput{}, inputErrorf("plan: %w", err)
 	}
+	conc := in.MaxConcurrency
+	if conc == 0 {
+		conc = h.DefaultConcurrency
+	}
+	if conc <= 0 {
+		conc = runtime.NumCPU()
+	}
+	if in.ChunkSize == 0 {
+		chunkSize = plan.BalancedChunkSize(plainBytes(objs), chunkSize, conc)
+	}
 	chunks := plan.Split(objs, chunkSize)
 	maxChunks := h.MaxChunks
 	if maxChunks <= 0 {
@@ -136,13 +147,6 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		params = jobs.Params{}
 	}
 	id := plan.JobID(in.Job, params, objs, chunkSize, in.Output)
-	conc := in.MaxConcurrency
-	if conc == 0 {
-		conc = h.DefaultConcurrency
-	}
-	if conc <= 0 {
-		conc = runtime.NumCPU()
-	}
 	out := PlanOutput{
 		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
 		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
@@ -312,7 +316,7 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (res MapResult, err erro
 }
 
 func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (res MapResult, err error) {
-	rec := h.beginAttempt(ctx, PhaseMap, in.JobID, in.Work, in.Chunk.Index)
+	rec := h.beginAttempt(ctx, attempts.PhaseMap, in.JobID, in.Work, in.Chunk.Index)
 	defer func() { rec.endMap(ctx, h, res, err) }()
 	log := h.log().With("jobId", in.JobID, "chunk", in.Chunk.Index)
 	if c, err := h.Ledger.Chunk(ctx, in.JobID, in.Chunk.Index); err == nil {
@@ -455,4 +459,16 @@ func newAttemptID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
+}
+
+// plainBytes is the size of the objects Split cuts into byte ranges: neither
+// compressed nor Parquet, whose chunks are whole objects or row groups.
+func plainBytes(objs []plan.Object) int64 {
+	var n int64
+	for _, o := range objs {
+		if o.Codec() == "" && o.Parquet == nil {
+			n += o.Size
+		}
+	}
+	return n
 }
