@@ -252,10 +252,10 @@ func jsonChecks(service string, r *http.Request) ([]check, error) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var in struct {
-		TableName, IndexName                                string
-		StateMachineArn, ExecutionArn, MapRunArn            string
-		RequestItems                                        map[string]json.RawMessage
-		TransactItems                                       []map[string]struct{ TableName string }
+		TableName, IndexName                     string
+		StateMachineArn, ExecutionArn, MapRunArn string
+		RequestItems                             map[string]json.RawMessage
+		TransactItems                            []map[string]struct{ TableName string }
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", service, op, err)
