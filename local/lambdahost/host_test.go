@@ -712,3 +712,28 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("TMPDIRs %q and %q: want each instance its own /tmp", a, b)
 	}
 }
+
+// TestPayloadLimits: a synchronous request over 6 MB and an Event over 1 MB are refused
+// with Lambda's RequestTooLargeException (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html);
+// at the limit they pass.
+func TestPayloadLimits(t *testing.T) {
+	h := newHost(t, lambdahost.Options{}, echoFn("echo"))
+	payload := func(n int) []byte { return []byte(`{"action":"pid","msg":"` + strings.Repeat("a", n-len(`{"action":"pid","msg":""}`)) + `"}`) }
+	cases := []struct {
+		typ  types.InvocationType
+		size int
+		ok   bool
+	}{
+		{types.InvocationTypeRequestResponse, lambdahost.MaxSyncPayload, true},
+		{types.InvocationTypeRequestResponse, lambdahost.MaxSyncPayload + 1, false},
+		{types.InvocationTypeEvent, lambdahost.MaxAsyncPayload, true},
+		{types.InvocationTypeEvent, lambdahost.MaxAsyncPayload + 1, false},
+	}
+	for _, tc := range cases {
+		_, err := sdkClient(h.url).Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("echo"), InvocationType: tc.typ, Payload: payload(tc.size)})
+		var tooLarge *types.RequestTooLargeException
+		if tc.ok && err != nil || !tc.ok && !errors.As(err, &tooLarge) {
+			t.Errorf("%s of %d bytes: %v; want ok=%v, else RequestTooLargeException", tc.typ, tc.size, err, tc.ok)
+		}
+	}
+}
