@@ -718,7 +718,9 @@ func TestLimits(t *testing.T) {
 // at the limit they pass.
 func TestPayloadLimits(t *testing.T) {
 	h := newHost(t, lambdahost.Options{}, echoFn("echo"))
-	payload := func(n int) []byte { return []byte(`{"action":"pid","msg":"` + strings.Repeat("a", n-len(`{"action":"pid","msg":""}`)) + `"}`) }
+	payload := func(n int) []byte {
+		return []byte(`{"action":"pid","msg":"` + strings.Repeat("a", n-len(`{"action":"pid","msg":""}`)) + `"}`)
+	}
 	cases := []struct {
 		typ  types.InvocationType
 		size int
