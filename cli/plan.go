@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/internal/sqlspec"
 )
 
 // cmdPlan prints the chunk plan of a job and what it would cost and take on
@@ -36,19 +37,18 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	var sqlPlan *sql.Description
 	if *sqlQuery != "" {
-		if *job != "" && *job != "sql" {
-			return usageError{"--sql is the sql job: it does not go with --job " + *job}
+		spec, err := sqlspec.FromQuery(*sqlQuery, *job, "", inputs)
+		if err != nil {
+			return usageError{"--sql: " + err.Error()}
 		}
-		*job = "sql"
+		*job = spec.Job
 		d, err := jobs.SQLPlan(*sqlQuery, *schema)
 		if err != nil {
 			return usageError{"--sql: " + err.Error()}
 		}
 		sqlPlan = &d
 		if len(inputs) == 0 && *size == "" {
-			if inputs, err = jobs.SQLInputs(*sqlQuery); err != nil {
-				return usageError{"--sql: " + err.Error()}
-			}
+			inputs = spec.Inputs
 		}
 	}
 	switch {
