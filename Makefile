@@ -34,14 +34,17 @@ test:
 goldens:
 	$(GO) test -count=1 -run 'Goldens$$' ./internal/pipeline ./internal/api -update
 
-## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data
-## (make bench SIZE=1GiB REPS=5); prints MB/s, peak RSS and ratios, writes bench/results/*.json.
+## bench: time every job against wc -w, mawk, grep -E and DuckDB on generated data, groupby on
+## low- and high-cardinality uservisits, groupby and select on the data as Parquet, at each SIZE
+## (make bench SIZE=256MiB JOBS=wordcount REPS=5); prints MB/s, CPU-seconds, peak RSS, ratios
+## and group counts, writes bench/results/*.json.
 ## Then p50/p99 of POST /query over 64 chunks, 2 of them stragglers, with and without hedging
 ## (the real mapper binary on the Lambda host, moto's S3). Not part of `make test`.
-SIZE ?= 256MiB
+SIZE ?= 128MiB,1GiB
 REPS ?= 3
+JOBS ?= wordcount,grep,groupby,select,parquet
 bench: scatter
-	cd bench && $(GO) run . --size $(SIZE) --reps $(REPS) --scatter ../$(BIN)/scatter
+	cd bench && $(GO) run . --size $(SIZE) --reps $(REPS) --jobs $(JOBS) --scatter ../$(BIN)/scatter
 	$(GO) test -run '^$$' -bench BenchmarkQueryLatency -benchtime 20x ./internal/api
 
 ## chaos: the seeded chaos suite at length: make chaos RUNS=1000 (seeded runs per job)

@@ -43,7 +43,9 @@ func main() {
 }
 
 type config struct {
-	size      string
+	size      string // this pass's size, one of sizes
+	sizes     string
+	cards     string
 	scatter   string
 	data      string
 	results   string
@@ -65,8 +67,9 @@ type Measure struct {
 	// CPUSeconds is the median user+system CPU time of the repetitions;
 	// CPUMBps is bytes over it: throughput per CPU-second, which other load
 	// on the machine disturbs far less than wall time.
-	CPUSeconds float64 `json:"medianCpuSeconds"`
-	CPUMBps    float64 `json:"mbPerCpuSecond"`
+	CPUSeconds float64   `json:"medianCpuSeconds"`
+	CPU        []float64 `json:"cpuSeconds"` // every repetition
+	CPUMBps    float64   `json:"mbPerCpuSecond"`
 	// PeakRSSMiB is the largest peak resident set of the repetitions.
 	PeakRSSMiB float64 `json:"peakRssMiB"`
 	// Ratio is scatter's MB/s over this peer's, CPURatio scatter's MB per
@@ -89,6 +92,7 @@ type Report struct {
 	Reps      int       `json:"reps"`
 	ChunkSize string    `json:"chunkSize"`
 	Load      string    `json:"loadAverageBefore"`
+	LoadAfter string    `json:"loadAverageAfter"`
 	Measures  []Measure `json:"measures"`
 	// MapperRSS is the peak RSS of `scatter run` with the whole file as one
 	// chunk and one mapper: the bound of one mapper invocation whatever the chunk size.
@@ -98,12 +102,13 @@ type Report struct {
 func run(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var c config
-	fs.StringVar(&c.size, "size", "256MiB", "size of each generated input (bytes or KiB MiB GiB ...)")
+	fs.StringVar(&c.sizes, "size", "128MiB", "sizes of the generated inputs, comma-separated (bytes or KiB MiB GiB ...); every job runs at each")
+	fs.StringVar(&c.cards, "cardinality", "low,high", "the uservisits cardinalities groupby runs on (scatter gen --cardinality)")
 	fs.StringVar(&c.scatter, "scatter", "../bin/scatter", "the scatter binary")
 	fs.StringVar(&c.data, "data", "../testdata/generated/bench", "where the generated inputs are kept")
 	fs.StringVar(&c.results, "results", "results", "where the JSON history goes (empty: none)")
 	fs.IntVar(&c.reps, "reps", 3, "repetitions of every command; the median is reported")
-	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select", "jobs to run")
+	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select,parquet", "suites to run (parquet: groupby and select on the high-cardinality data as Parquet)")
 	fs.StringVar(&c.chunkSize, "chunk-size", "64MiB", "scatter's --chunk-size")
 	fs.BoolVar(&c.mapperRSS, "mapper-rss", true, "also measure one mapper over the whole file as one chunk")
 	if err := fs.Parse(args); err != nil {
@@ -127,45 +132,39 @@ func run(args []string) error {
 	}
 	defer os.RemoveAll(work)
 
+	for _, size := range strings.Split(c.sizes, ",") {
+		c.size = size
+		if err := runSize(c, self, work); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runSize runs every suite at c.size and writes the report.
+func runSize(c config, self, work string) error {
 	rep := Report{When: time.Now().UTC(), Commit: gitCommit(), Size: c.size, Cores: runtime.NumCPU(), Reps: c.reps, ChunkSize: c.chunkSize, Load: loadAvg()}
+	fmt.Printf("== %s inputs, %d repetitions, load average %s\n", c.size, c.reps, rep.Load)
 	for _, job := range strings.Split(c.jobs, ",") {
 		b, ok := suites[job]
 		if !ok {
 			return fmt.Errorf("unknown job %q", job)
 		}
-		input, err := generate(c, b.kind)
-		if err != nil {
-			return err
+		cards := []string{""}
+		switch {
+		case b.cardinality:
+			cards = strings.Split(c.cards, ",")
+		case b.kind == "uservisits":
+			cards = []string{"high"} // the same file as groupby's high-cardinality run
 		}
-		fi, err := os.Stat(input)
-		if err != nil {
-			return err
+		for _, card := range cards {
+			if err := runSuite(c, &rep, self, work, job, card, b); err != nil {
+				return err
+			}
 		}
-		warm(input)
-		env := &suiteEnv{c: c, self: self, input: input, size: fi.Size(), work: filepath.Join(work, job)}
-		if err := os.MkdirAll(env.work, 0o755); err != nil {
-			return err
-		}
-		ms, mapper, err := b.run(env)
-		if err != nil {
-			return fmt.Errorf("%s: %w", job, err)
-		}
-		for i := 1; i < len(ms); i++ {
-			ms[i].Ratio = ms[0].MBps / ms[i].MBps
-			ms[i].CPURatio = ms[0].CPUMBps / ms[i].CPUMBps
-		}
-		if err := env.predict(job, &ms[0]); err != nil {
-			return fmt.Errorf("%s: scatter plan: %w", job, err)
-		}
-		printMeasures(ms)
-		fmt.Printf("  scatter plan's core-rate model predicts %.2fs for this run; measured/predicted %.2f\n",
-			ms[0].PredictedSeconds, ms[0].Median/ms[0].PredictedSeconds)
-		if mapper != nil {
-			fmt.Printf("  one mapper over the whole %s file as one chunk: peak RSS %.0f MiB\n", c.size, mapper.PeakRSSMiB)
-			rep.MapperRSS = append(rep.MapperRSS, *mapper)
-		}
-		rep.Measures = append(rep.Measures, ms...)
 	}
+	rep.LoadAfter = loadAvg()
+	fmt.Printf("load average after: %s\n", rep.LoadAfter)
 	if c.results == "" {
 		return nil
 	}
@@ -178,6 +177,61 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Printf("results: %s\n", name)
+	return nil
+}
+
+// runSuite runs one suite on its input of cardinality card ("" for the
+// kind's only one) and adds its measures to rep.
+func runSuite(c config, rep *Report, self, work, job, card string, b suite) error {
+	input, err := generate(c, b.kind, card)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(input)
+	if err != nil {
+		return err
+	}
+	warm(input)
+	name := job
+	if b.cardinality {
+		name = job + "-" + card
+	}
+	env := &suiteEnv{c: c, self: self, input: input, size: fi.Size(), work: filepath.Join(work, name), name: name}
+	if err := os.MkdirAll(env.work, 0o755); err != nil {
+		return err
+	}
+	fmt.Printf("-- %s (%s, load average %s)\n", name, filepath.Base(input), loadAvg())
+	ms, mapper, err := b.run(env)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	sc := -1 // the scatter row the peers below it are compared with
+	for i := range ms {
+		if ms[i].Tool == "scatter" {
+			sc = i
+		} else if sc >= 0 && ms[sc].Job == ms[i].Job {
+			ms[i].Ratio = ms[sc].MBps / ms[i].MBps
+			ms[i].CPURatio = ms[sc].CPUMBps / ms[i].CPUMBps
+		}
+	}
+	for i := range ms {
+		if ms[i].Tool != "scatter" || b.planJob == "" {
+			continue
+		}
+		if err := env.predict(b.planJob, &ms[i]); err != nil {
+			return fmt.Errorf("%s: scatter plan: %w", name, err)
+		}
+	}
+	printMeasures(ms)
+	if b.planJob != "" {
+		fmt.Printf("  scatter plan's core-rate model predicts %.2fs for this run; measured/predicted %.2f\n",
+			ms[0].PredictedSeconds, ms[0].Median/ms[0].PredictedSeconds)
+	}
+	if mapper != nil {
+		fmt.Printf("  one mapper over the whole %s file as one chunk: peak RSS %.0f MiB\n", c.size, mapper.PeakRSSMiB)
+		rep.MapperRSS = append(rep.MapperRSS, *mapper)
+	}
+	rep.Measures = append(rep.Measures, ms...)
 	return nil
 }
 
@@ -200,15 +254,22 @@ func printMeasures(ms []Measure) {
 	}
 }
 
-// generate writes the input of kind at the configured size once; later runs reuse it.
-func generate(c config, kind string) (string, error) {
+// generate writes the input of kind (and cardinality card, when not "") at
+// the configured size once; later runs reuse it.
+func generate(c config, kind, card string) (string, error) {
 	ext := map[string]string{"text": "txt", "uservisits": "csv"}[kind]
-	path := filepath.Join(c.data, fmt.Sprintf("%s-%s.%s", kind, c.size, ext))
+	name := kind
+	args := []string{"gen", "--kind", kind, "--size", c.size, "--seed", "1"}
+	if card != "" {
+		name += "-" + card
+		args = append(args, "--cardinality", card)
+	}
+	path := filepath.Join(c.data, fmt.Sprintf("%s-%s.%s", name, c.size, ext))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
 	fmt.Printf("generating %s (%s)\n", path, c.size)
-	cmd := exec.Command(c.scatter, "gen", "--kind", kind, "--size", c.size, "--seed", "1", "--out", path)
+	cmd := exec.Command(c.scatter, append(args, "--out", path)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("scatter gen: %w", err)
@@ -228,6 +289,7 @@ func warm(path string) {
 
 type suiteEnv struct {
 	c     config
+	name  string // the suite's name in the output: the job, and the cardinality
 	self  string
 	input string
 	size  int64
@@ -236,14 +298,17 @@ type suiteEnv struct {
 
 type suite struct {
 	kind string
-	run  func(e *suiteEnv) (ms []Measure, mapper *Measure, err error)
+	// cardinality: the suite runs once per --cardinality, on that data.
+	cardinality bool
+	// planJob is the job whose `scatter plan` prediction is printed ("": none).
+	planJob string
+	run     func(e *suiteEnv) (ms []Measure, mapper *Measure, err error)
 }
 
 // timed runs argv reps times (stdout to outFile, or discarded) and returns the
 // measure; prepare, when set, runs before each repetition, off the clock.
 func (e *suiteEnv) timed(job, tool string, argv []string, env []string, outFile string, prepare func() error) (Measure, error) {
-	m := Measure{Job: job, Tool: tool, Command: strings.Join(argv, " "), Bytes: e.size}
-	var cpu []float64
+	m := Measure{Job: e.label(job), Tool: tool, Command: strings.Join(argv, " "), Bytes: e.size}
 	for r := 0; r < e.c.reps; r++ {
 		if prepare != nil {
 			if err := prepare(); err != nil {
@@ -275,16 +340,63 @@ func (e *suiteEnv) timed(job, tool string, argv []string, env []string, outFile 
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			m.PeakRSSMiB = math.Max(m.PeakRSSMiB, float64(ru.Maxrss)/1024)
 		}
-		cpu = append(cpu, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
+		m.CPU = append(m.CPU, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
 	}
-	slices.Sort(cpu)
-	m.CPUSeconds = cpu[len(cpu)/2]
-	m.CPUMBps = float64(e.size) / 1e6 / m.CPUSeconds
-	s := slices.Clone(m.Seconds)
-	slices.Sort(s)
-	m.Median = s[len(s)/2]
-	m.MBps = float64(e.size) / 1e6 / m.Median
+	e.finish(&m)
 	return m, nil
+}
+
+// finish derives the medians and rates of m from its repetitions.
+func (e *suiteEnv) finish(m *Measure) {
+	m.CPUSeconds = median(m.CPU)
+	m.CPUMBps = float64(e.size) / 1e6 / m.CPUSeconds
+	m.Median = median(m.Seconds)
+	m.MBps = float64(e.size) / 1e6 / m.Median
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// alternate runs each of runs once per repetition, in turn (scatter, then
+// its peer, then scatter again ...), so that a burst of load from other
+// processes falls on both rather than on one tool's repetitions.
+func (e *suiteEnv) alternate(runs ...func() (Measure, error)) ([]Measure, error) {
+	reps := e.c.reps
+	e.c.reps = 1
+	defer func() { e.c.reps = reps }()
+	ms := make([]Measure, len(runs))
+	for r := 0; r < reps; r++ {
+		for i, run := range runs {
+			m, err := run()
+			if err != nil {
+				return nil, err
+			}
+			if r == 0 {
+				ms[i] = m
+				continue
+			}
+			ms[i].Seconds = append(ms[i].Seconds, m.Seconds...)
+			ms[i].CPU = append(ms[i].CPU, m.CPU...)
+			ms[i].PeakRSSMiB = math.Max(ms[i].PeakRSSMiB, m.PeakRSSMiB)
+		}
+	}
+	for i := range ms {
+		e.finish(&ms[i])
+	}
+	return ms, nil
+}
+
+// label names a measure of job in this suite: the suite's name, which
+// starts with the job's (groupby-high), or the suite's and the job's
+// (parquet/groupby).
+func (e *suiteEnv) label(job string) string {
+	if strings.HasPrefix(e.name, job) {
+		return e.name
+	}
+	return e.name + "/" + job
 }
 
 // scatter times `scatter run` for job with a fresh state directory every time,
@@ -350,9 +462,13 @@ func (e *suiteEnv) mapperRSS(job string, jobArgs []string) (*Measure, error) {
 }
 
 type summary struct {
-	RecordsIn  int64 `json:"recordsIn"`
-	RecordsOut int64 `json:"recordsOut"`
-	Chunks     int   `json:"chunks"`
+	RecordsIn       int64 `json:"recordsIn"`
+	RecordsOut      int64 `json:"recordsOut"`
+	Chunks          int   `json:"chunks"`
+	BytesRead       int64 `json:"bytesRead"`
+	BytesSkipped    int64 `json:"bytesSkipped"`
+	RowGroups       int64 `json:"rowGroups"`
+	RowGroupsPruned int64 `json:"rowGroupsPruned"`
 }
 
 func shellJoin(argv []string) string {
@@ -371,10 +487,11 @@ func lookPath(name string) bool {
 }
 
 var suites = map[string]suite{
-	"wordcount": {kind: "text", run: benchWordcount},
-	"grep":      {kind: "text", run: benchGrep},
-	"groupby":   {kind: "uservisits", run: benchGroupby},
-	"select":    {kind: "uservisits", run: benchSelect},
+	"wordcount": {kind: "text", planJob: "wordcount", run: benchWordcount},
+	"grep":      {kind: "text", planJob: "grep", run: benchGrep},
+	"groupby":   {kind: "uservisits", cardinality: true, planJob: "groupby", run: benchGroupby},
+	"select":    {kind: "uservisits", cardinality: false, planJob: "select", run: benchSelect},
+	"parquet":   {kind: "uservisits", run: benchParquet},
 }
 
 func benchWordcount(e *suiteEnv) ([]Measure, *Measure, error) {
@@ -484,51 +601,147 @@ const (
 	selectValue = "990"
 )
 
-func benchGroupby(e *suiteEnv) ([]Measure, *Measure, error) {
-	args := []string{"--key", q2Key, "--agg", "sum:adRevenue"}
-	sm, out, sum, err := e.scatter("groupby", args)
-	if err != nil {
-		return nil, nil, err
+// scatterRun returns a run of `scatter run` for alternate, which leaves the
+// output path and the summary of its latest repetition in out and sum.
+func (e *suiteEnv) scatterRun(job string, args []string, out *string, sum *summary) func() (Measure, error) {
+	return func() (Measure, error) {
+		m, o, s, err := e.scatter(job, args)
+		*out, *sum = o, s
+		return m, err
 	}
-	sql := fmt.Sprintf(`COPY (SELECT SUBSTR(sourceIP,1,8) AS key, SUM(adRevenue) AS sum_adRevenue FROM read_csv('%s', header=true) GROUP BY key ORDER BY key) TO '%s' (HEADER)`,
-		e.input, filepath.Join(e.work, "duck.csv"))
-	dm, err := e.duck("groupby", sql)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, total, err := csvSum(out)
-	if err == nil {
-		drows, dtotal, derr := csvSum(filepath.Join(e.work, "duck.csv"))
-		if derr == nil {
-			dm.Agrees = agrees(rows == drows && rows == sum.RecordsOut && math.Abs(total-dtotal) <= 1e-9*math.Abs(total)+1e-6)
-			dm.Note = fmt.Sprintf("%d groups; total of sums %.2f (scatter exact) vs %.2f (DuckDB double)", rows, total, dtotal)
-		}
-	}
-	mapper, err := e.mapperRSS("groupby", args)
-	return []Measure{sm, dm}, mapper, err
 }
 
-func benchSelect(e *suiteEnv) ([]Measure, *Measure, error) {
-	args := []string{"--where", "adRevenue > " + selectValue, "--columns", "sourceIP,adRevenue"}
-	sm, _, sum, err := e.scatter("select", args)
-	if err != nil {
-		return nil, nil, err
+// duckRun returns a run of a DuckDB statement for alternate, which leaves
+// the bytes DuckDB read (its rchar) in read.
+func (e *suiteEnv) duckRun(job, sql string, read *int64) func() (Measure, error) {
+	return func() (Measure, error) {
+		m, n, err := e.duck(job, sql)
+		*read = n
+		return m, err
 	}
-	duckOut := filepath.Join(e.work, "duck.csv")
-	sql := fmt.Sprintf(`COPY (SELECT sourceIP, adRevenue FROM read_csv('%s', header=true) WHERE adRevenue > %s) TO '%s' (HEADER)`,
-		e.input, selectValue, duckOut)
-	dm, err := e.duck("select", sql)
+}
+
+// groupbyQuery is Q2 for scatter and for DuckDB over from (read_csv(...) or read_parquet(...)).
+func (e *suiteEnv) groupbyQuery(from, duckOut string) (args []string, sql string) {
+	return []string{"--key", q2Key, "--agg", "sum:adRevenue"},
+		fmt.Sprintf(`COPY (SELECT SUBSTR(sourceIP,1,8) AS key, SUM(adRevenue) AS sum_adRevenue FROM %s GROUP BY key ORDER BY key) TO '%s' (HEADER)`, from, duckOut)
+}
+
+// selectQuery is the Q1-like filter for scatter and for DuckDB over from.
+func (e *suiteEnv) selectQuery(from, duckOut string) (args []string, sql string) {
+	return []string{"--where", "adRevenue > " + selectValue, "--columns", "sourceIP,adRevenue"},
+		fmt.Sprintf(`COPY (SELECT sourceIP, adRevenue FROM %s WHERE adRevenue > %s) TO '%s' (HEADER)`, from, selectValue, duckOut)
+}
+
+// compareGroups checks scatter's groupby output against DuckDB's: the same
+// number of groups (also the summary's), the same total of the sums.
+func compareGroups(dm *Measure, out, duckOut string, sum summary) {
+	rows, total, err := csvSum(out)
 	if err != nil {
-		return nil, nil, err
+		return
 	}
-	// DuckDB reads adRevenue as a double and writes it back in its own format;
-	// scatter writes each value as it stood, so the rows are compared by count.
+	drows, dtotal, err := csvSum(duckOut)
+	if err != nil {
+		return
+	}
+	dm.Agrees = agrees(rows == drows && rows == sum.RecordsOut && math.Abs(total-dtotal) <= 1e-9*math.Abs(total)+1e-6)
+	dm.Note = fmt.Sprintf("%d groups; total of sums %.2f (scatter exact) vs %.2f (DuckDB double)", rows, total, dtotal)
+}
+
+// compareRows checks that DuckDB selected as many rows as scatter. DuckDB
+// reads adRevenue as a double and writes it back in its own format; scatter
+// writes each value as it stood, so the rows are compared by count.
+func compareRows(dm *Measure, duckOut string, sum summary) {
 	if drows, _, err := csvSum(duckOut); err == nil {
 		dm.Agrees = agrees(drows == sum.RecordsOut)
 		dm.Note = fmt.Sprintf("%d rows selected", drows)
 	}
+}
+
+func benchGroupby(e *suiteEnv) ([]Measure, *Measure, error) {
+	duckOut := filepath.Join(e.work, "duck.csv")
+	args, sql := e.groupbyQuery(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
+	var out string
+	var sum summary
+	var read int64
+	ms, err := e.alternate(e.scatterRun("groupby", args, &out, &sum), e.duckRun("groupby", sql, &read))
+	if err != nil {
+		return nil, nil, err
+	}
+	compareGroups(&ms[1], out, duckOut, sum)
+	mapper, err := e.mapperRSS("groupby", args)
+	return ms, mapper, err
+}
+
+func benchSelect(e *suiteEnv) ([]Measure, *Measure, error) {
+	duckOut := filepath.Join(e.work, "duck.csv")
+	args, sql := e.selectQuery(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
+	var out string
+	var sum summary
+	var read int64
+	ms, err := e.alternate(e.scatterRun("select", args, &out, &sum), e.duckRun("select", sql, &read))
+	if err != nil {
+		return nil, nil, err
+	}
+	compareRows(&ms[1], duckOut, sum)
 	mapper, err := e.mapperRSS("select", args)
-	return []Measure{sm, dm}, mapper, err
+	return ms, mapper, err
+}
+
+// benchParquet converts the high-cardinality uservisits CSV to Parquet with
+// DuckDB (snappy, row groups of 65,536 rows), then times Q2 and the Q1-like
+// select on that file, scatter against DuckDB (2 threads), and reports the
+// bytes each read against the file's size.
+func benchParquet(e *suiteEnv) ([]Measure, *Measure, error) {
+	pq := strings.TrimSuffix(e.input, filepath.Ext(e.input)) + ".parquet"
+	if _, err := os.Stat(pq); err != nil {
+		fmt.Printf("converting %s to Parquet\n", e.input)
+		tmp := pq + ".tmp"
+		conv := fmt.Sprintf(`COPY (SELECT * FROM read_csv('%s', header=true)) TO '%s' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 65536)`, e.input, tmp)
+		if out, err := exec.Command(e.self, "duckdb", "--threads", "2", "--sql", conv).CombinedOutput(); err != nil {
+			return nil, nil, fmt.Errorf("convert to Parquet: %v: %s", err, out)
+		}
+		if err := os.Rename(tmp, pq); err != nil {
+			return nil, nil, err
+		}
+	}
+	fi, err := os.Stat(pq)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.input, e.size = pq, fi.Size()
+	warm(pq)
+	from := fmt.Sprintf("read_parquet('%s')", pq)
+	duckOut := filepath.Join(e.work, "duck.csv")
+	var out string
+	var sum summary
+	var read int64
+	note := func(m *Measure, read int64, what string) {
+		m.Note = strings.TrimPrefix(fmt.Sprintf("%s; read %.0f of %.0f MB (%.0f%%)%s", m.Note, float64(read)/1e6, float64(e.size)/1e6, 100*float64(read)/float64(e.size), what), "; ")
+	}
+
+	gargs, gsql := e.groupbyQuery(from, duckOut)
+	gm, err := e.alternate(e.scatterRun("groupby", gargs, &out, &sum), e.duckRun("groupby", gsql, &read))
+	if err != nil {
+		return nil, nil, err
+	}
+	compareGroups(&gm[1], out, duckOut, sum)
+	note(&gm[0], sum.BytesRead, fmt.Sprintf(", skipped %.0f MB, %d of %d row groups pruned", float64(sum.BytesSkipped)/1e6, sum.RowGroupsPruned, sum.RowGroups))
+	note(&gm[1], read, " (rchar)")
+
+	sargs, ssql := e.selectQuery(from, duckOut)
+	sm, err := e.alternate(e.scatterRun("select", sargs, &out, &sum), e.duckRun("select", ssql, &read))
+	if err != nil {
+		return nil, nil, err
+	}
+	compareRows(&sm[1], duckOut, sum)
+	note(&sm[0], sum.BytesRead, fmt.Sprintf(", skipped %.0f MB, %d of %d row groups pruned", float64(sum.BytesSkipped)/1e6, sum.RowGroupsPruned, sum.RowGroups))
+	note(&sm[1], read, " (rchar)")
+	mapper, err := e.mapperRSS("groupby", gargs)
+	if mapper != nil {
+		mapper.Job = e.label("groupby")
+	}
+	return append(gm, sm...), mapper, err
 }
 
 // csvSum returns the data rows of a key,value CSV and the sum of the values.
@@ -556,13 +769,24 @@ func csvSum(path string) (rows int64, total float64, err error) {
 	return rows, total, s.Err()
 }
 
-// duck times a DuckDB query in a child process of this binary (so its peak RSS is its own).
-func (e *suiteEnv) duck(job, sql string) (Measure, error) {
-	m, err := e.timed(job, "duckdb 2 threads", []string{e.self, "duckdb", "--threads", "2", "--sql", sql}, nil, "", nil)
+// duck times a DuckDB query in a child process of this binary (so its peak
+// RSS is its own) and returns the bytes it read (its rchar, reads from the
+// page cache included) in the last repetition.
+func (e *suiteEnv) duck(job, sql string) (Measure, int64, error) {
+	ioOut := filepath.Join(e.work, "duck.io")
+	m, err := e.timed(job, "duckdb 2 threads", []string{e.self, "duckdb", "--threads", "2", "--io-out", ioOut, "--sql", sql}, nil, "", nil)
 	if err != nil && errors.Is(err, exec.ErrNotFound) {
-		return m, fmt.Errorf("duckdb runner: %w", err)
+		return m, 0, fmt.Errorf("duckdb runner: %w", err)
 	}
-	return m, err
+	if err != nil {
+		return m, 0, err
+	}
+	b, err := os.ReadFile(ioOut)
+	if err != nil {
+		return m, 0, err
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return m, n, err
 }
 
 func gitCommit() string {

@@ -43,7 +43,7 @@ Usage:
   scatter init [--dir DIR]
                           write the stack's template.yaml and state machine definition
                           into a module with its own jobs, for sam build and sam deploy
-  scatter gen --kind text|uservisits|jsonl --size SIZE --out FILE
+  scatter gen --kind text|uservisits|jsonl --size SIZE --out FILE [--cardinality high|low] [--ips N] [--urls N]
                           write deterministic sample data
   scatter help            this text
 

@@ -204,3 +204,37 @@ func cmdJobs(w io.Writer) error {
 	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n")
 	return nil
 }
+
+// newFlagSet is the flag set of the subcommand name ("scatter run"): a bad flag is an
+// error, not an exit, and usage goes to stderr.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// envDefaults are the flags whose default an environment variable gives (docs/operations.md
+// lists them): a flag on the command line wins over its variable.
+var envDefaults = []struct{ flag, env string }{
+	{"fan-in", envFanIn},
+	{"retry-scale", envRetryScale},
+}
+
+// applyEnvDefaults sets each flag of envDefaults that fs defines and the command line left
+// unset from its variable in getenv, when that is set; a malformed value is a usage error
+// that names the variable.
+func applyEnvDefaults(fs *flag.FlagSet, getenv func(string) string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, d := range envDefaults {
+		if fs.Lookup(d.flag) == nil || set[d.flag] {
+			continue
+		}
+		if v := getenv(d.env); v != "" {
+			if err := fs.Set(d.flag, v); err != nil {
+				return usageError{fmt.Sprintf("$%s=%q (the default of --%s): %v", d.env, v, d.flag, err)}
+			}
+		}
+	}
+	return nil
+}

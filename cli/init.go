@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,8 +19,7 @@ var initFiles = map[string][]byte{
 // cmdInit writes the stack's template and state machine definition into a
 // user's module, for `sam build` and `sam deploy` there.
 func cmdInit(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter init", stderr)
 	dir := fs.String("dir", ".", "the module's directory")
 	force := fs.Bool("force", false, "overwrite files that exist")
 	if err := fs.Parse(args); err != nil {

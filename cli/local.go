@@ -59,8 +59,7 @@ func cmdLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // cmdLocalUp runs the local AWS in the foreground until SIGINT or SIGTERM.
 func cmdLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter local up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter local up", stderr)
 	var lf localFlags
 	lf.define(fs)
 	fs.String("state-dir", ".scatter", "accepted for symmetry; the emulator keeps its state in memory")
@@ -92,8 +91,7 @@ func cmdLocalInvoke(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		function, args = args[0], args[1:]
 	}
-	fs := flag.NewFlagSet("scatter local invoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter local invoke", stderr)
 	var lf localFlags
 	lf.define(fs)
 	event := fs.String("event", "", "a JSON file with the event")

@@ -51,9 +51,55 @@ func TestPlanCommand(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range [][]string{{"--job", "wordcount"}, {"--size", "1GB"}, {"--job", "nope", "--size", "1GB"}, {"--job", "grep", "--size", "1GB", "--memory", "64"}} {
+	for _, bad := range [][]string{{"--job", "wordcount", "--size", "1TB", "--children", "express", "--batch", "1000"},
+		{"--job", "wordcount", "--size", "1TB", "--children", "inline"}, {"--job", "wordcount", "--size", "1TB", "--batch", "0"},
+		{"--job", "wordcount"}, {"--size", "1GB"}, {"--job", "nope", "--size", "1GB"}, {"--job", "grep", "--size", "1GB", "--memory", "64"}} {
 		if err := dispatch(context.Background(), append([]string{"plan"}, bad...), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("plan %v: no error", bad)
+		}
+	}
+}
+
+// TestPlanChildren: Express children and batches cut the Step Functions bill
+// of `scatter plan` (1 TB wordcount: two transitions per chunk become one
+// Express request per child), --compare prices each option and refuses those
+// past a limit, and --prices lists every price with its AWS page.
+func TestPlanChildren(t *testing.T) {
+	estimate := func(args ...string) plan.Estimate {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := dispatch(context.Background(), append([]string{"plan", "--json", "--job", "wordcount", "--size", "1TB"}, args...), &out, &errOut); err != nil {
+			t.Fatalf("%v: %s", err, errOut.String())
+		}
+		var e plan.Estimate
+		if err := json.Unmarshal(out.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	std, exp := estimate(), estimate("--children", "express", "--batch", "16")
+	if std.ChildType != "standard" || std.Children != std.Chunks || std.Transitions < 2*int64(std.Chunks) {
+		t.Fatalf("standard: %+v: want a child per chunk and two transitions each", std)
+	}
+	if exp.ChildType != "express" || exp.Children != (exp.Chunks+15)/16 || exp.ExpressRequests != int64(exp.Children) || exp.StepUSD*10 > std.StepUSD {
+		t.Fatalf("express of 16: %+v: want a child per 16 chunks, an Express request each, a tenth of standard's $%.4f", exp, std.StepUSD)
+	}
+	var out bytes.Buffer
+	if err := dispatch(context.Background(), []string{"plan", "--job", "wordcount", "--size", "1TB", "--chunk-size", "512MiB", "--compare"}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"standard     1", "express     16", "refused: batch of 64 chunks: an Express child would run"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--compare output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := dispatch(context.Background(), []string{"plan", "--prices"}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plan.PriceTable {
+		if !strings.Contains(out.String(), p.URL) || !strings.Contains(out.String(), p.Name) {
+			t.Errorf("--prices lacks %s (%s)", p.Name, p.URL)
 		}
 	}
 }

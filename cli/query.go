@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,8 +22,7 @@ import (
 // cmdQuery is `scatter query`: the request-time path, mapping every chunk in this
 // process concurrently, with no state machine and no ledger.
 func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter query", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter query", stderr)
 	var (
 		sub          submission
 		output       = fs.String("output", "", "where the result goes: a local path or s3://bucket/key (default: stdout)")

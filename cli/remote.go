@@ -117,8 +117,7 @@ func localOutputs(getenv func(string) string) (map[string]string, error) {
 
 // cmdSubmit starts a job on a deployed stack, the way POST /jobs does, and prints its ID.
 func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter submit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter submit", stderr)
 	var (
 		opts        remoteOptions
 		sub         submission
@@ -167,8 +166,7 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // cmdStatus prints a job's status on a deployed stack.
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter status", stderr)
 	var opts remoteOptions
 	opts.define(fs)
 	jobID, err := parseJobArgs(fs, args, "scatter status JOBID [--stack NAME] [--json]")
@@ -192,8 +190,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // cmdWait follows a job on a deployed stack until it finishes, with a progress bar of its
 // committed chunks on stderr when that is a terminal. It fails unless the job succeeded.
 func cmdWait(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter wait", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter wait", stderr)
 	var opts remoteOptions
 	opts.define(fs)
 	interval := fs.Duration("interval", 2*time.Second, "how often to poll the job")

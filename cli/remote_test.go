@@ -256,9 +256,8 @@ func TestRemoteConfigSources(t *testing.T) {
 	}
 }
 
-func newFlagSet(o *remoteOptions) *flag.FlagSet {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+func remoteFlagSet(o *remoteOptions) *flag.FlagSet {
+	fs := newFlagSet("test", io.Discard)
 	o.define(fs)
 	return fs
 }
@@ -266,7 +265,7 @@ func newFlagSet(o *remoteOptions) *flag.FlagSet {
 func TestParseJobArgs(t *testing.T) {
 	for _, args := range [][]string{{"j1", "--json"}, {"--json", "j1"}} {
 		var o remoteOptions
-		fs := newFlagSet(&o)
+		fs := remoteFlagSet(&o)
 		id, err := parseJobArgs(fs, args, "x")
 		if err != nil || id != "j1" || !o.jsonOut {
 			t.Errorf("%v: id %q json %v err %v", args, id, o.jsonOut, err)
@@ -274,7 +273,7 @@ func TestParseJobArgs(t *testing.T) {
 	}
 	for _, args := range [][]string{{}, {"--json"}, {"j1", "j2"}} {
 		var o remoteOptions
-		if _, err := parseJobArgs(newFlagSet(&o), args, "x"); err == nil {
+		if _, err := parseJobArgs(remoteFlagSet(&o), args, "x"); err == nil {
 			t.Errorf("%v accepted", args)
 		}
 	}

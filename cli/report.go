@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,8 +17,7 @@ import (
 // cmdReport renders what a job did: from the local state directory, or from a deployed stack
 // (its DynamoDB ledger and S3 work area) with --stack or --remote.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter report", stderr)
 	var (
 		htmlOut  = fs.String("html", "", "write the report to this HTML file (self-contained, viewable offline)")
 		stateDir = fs.String("state-dir", engine.DefaultStateDir, "directory of the local work area and ledger")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,8 +23,7 @@ import (
 // cmdResume finishes a failed or interrupted job: the same submission runs
 // again, and the mappers skip every chunk the ledger has committed.
 func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter resume", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter resume", stderr)
 	var opts runOptions
 	opts.define(fs)
 	stack := fs.String("stack", "", "redrive the job's failed execution on this deployed stack instead of resuming local state")

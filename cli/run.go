@@ -10,17 +10,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
-	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -35,6 +29,10 @@ type runOptions struct {
 	faultSeed   uint64
 	backups     bool
 	cpuProfile  string
+	fanIn       int
+	retryScale  float64
+	// fs is the flag set the options were defined on, for their environment defaults.
+	fs *flag.FlagSet
 }
 
 func (o *runOptions) define(fs *flag.FlagSet) {
@@ -47,6 +45,9 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.Uint64Var(&o.faultSeed, "fault-seed", 1, "seed of the fault injection: the same seed replays the same faults")
 	fs.BoolVar(&o.backups, "backups", true, "give a straggling mapper a backup attempt (first answer wins)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the job to `FILE` (read it with 'go tool pprof')")
+	fs.IntVar(&o.fanIn, "fan-in", 0, fmt.Sprintf("partials one reducer merges, 2 to %d; a job with more gathers in a tree of merges (default $%s, else %d)", pipeline.MaxFanIn, envFanIn, pipeline.DefaultFanIn))
+	fs.Float64Var(&o.retryScale, "retry-scale", 1, "scale of the state machine's retry intervals: 0.01 makes a 1 s interval 10 ms, for chaos runs and demos (default $"+envRetryScale+", else 1)")
+	o.fs = fs
 }
 
 // open opens the local state with the options' faults.
@@ -58,28 +59,29 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	fanIn := 0
-	if v := os.Getenv(envFanIn); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 2 {
-			return nil, nil, usageError{fmt.Sprintf("%s=%q: want an integer of at least 2", envFanIn, v)}
-		}
-		fanIn = n
+	if err := applyEnvDefaults(o.fs, os.Getenv); err != nil {
+		return nil, nil, err
+	}
+	if o.fanIn != 0 && (o.fanIn < 2 || o.fanIn > pipeline.MaxFanIn) {
+		return nil, nil, usageError{fmt.Sprintf("--fan-in %d: want 2 to %d", o.fanIn, pipeline.MaxFanIn)}
+	}
+	if o.retryScale < 0 {
+		return nil, nil, usageError{fmt.Sprintf("--retry-scale %g: want a non-negative number", o.retryScale)}
 	}
 	local, err := engine.Open(ctx, o.stateDir, engine.Options{Endpoint: o.endpoint, Region: o.region, Faults: fs})
 	if err != nil {
 		return nil, nil, err
 	}
-	local.Handler.FanIn = fanIn
+	local.Handler.FanIn = o.fanIn
 	return local, fs, nil
 }
 
-// envFanIn sets how many partials one reducer merges (the Lambdas' FAN_IN):
-// a job with more gathers in a tree of merges. Small values are for tests.
+// envFanIn is the default of --fan-in: how many partials one reducer merges (the
+// Lambdas' FAN_IN). Small values are for tests.
 const envFanIn = "SCATTER_FAN_IN"
 
-// envRetryScale scales the definition's retry intervals on the local engine
-// (0.01 makes a 1 s interval 10 ms): for chaos runs and demos.
+// envRetryScale is the default of --retry-scale, which scales the definition's retry
+// intervals on the local engine.
 const envRetryScale = "SCATTER_RETRY_SCALE"
 
 func scaledSleep(scale float64) func(context.Context, time.Duration) error {
@@ -99,12 +101,8 @@ func scaledSleep(scale float64) func(context.Context, time.Duration) error {
 func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr)
 	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups}
-	if v := os.Getenv(envRetryScale); v != "" {
-		scale, err := strconv.ParseFloat(v, 64)
-		if err != nil || scale < 0 {
-			return usageError{fmt.Sprintf("%s=%q: want a non-negative number", envRetryScale, v)}
-		}
-		eng.Sleep = scaledSleep(scale)
+	if o.retryScale != 1 {
+		eng.Sleep = scaledSleep(o.retryScale)
 	}
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
@@ -140,8 +138,7 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter run", stderr)
 	var (
 		opts      runOptions
 		sub       submission
@@ -201,59 +198,4 @@ func report(ctx context.Context, local *engine.Local, res engine.Result, wall ti
 		}{sum, res.Plan.Done, mbps})
 	}
 	return nil
-}
-
-// progress draws chunks done/total, MB/s and ETA on stderr when it is a terminal.
-type progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	on    bool
-	bar   *progressbar.ProgressBar
-	bytes int64
-	start time.Time
-}
-
-func newProgress(w io.Writer) *progress {
-	f, ok := w.(*os.File)
-	return &progress{w: w, on: ok && term.IsTerminal(int(f.Fd())), start: time.Now()}
-}
-
-func (p *progress) event(ev asl.Event) {
-	// The chunks are the Scatter map's items (MergeLevel's are the gather tree's groups).
-	if !p.on || ev.Type != "MapRunStarted" || ev.State != engine.ScatterState {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.bar = progressbar.NewOptions(ev.Items,
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription("chunks"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-}
-
-func (p *progress) mapped(r pipeline.MapResult) {
-	if !p.on {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.bytes += r.Stats.BytesIn
-	if p.bar != nil {
-		mbps := float64(p.bytes) / 1e6 / max(time.Since(p.start).Seconds(), 1e-9)
-		p.bar.Describe(fmt.Sprintf("chunks %.1f MB/s", mbps))
-		_ = p.bar.Add(1)
-	}
-}
-
-func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
-	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
 )
 
 // fixture writes generated and hand-made inputs once for the package's tests.
@@ -188,7 +188,7 @@ func TestRunMatchesReference(t *testing.T) {
 				if err := json.Unmarshal([]byte(stdout), &sum); err != nil || !strings.HasPrefix(sum.JobID, job+"-") || sum.Chunks < 1 {
 					t.Fatalf("--json summary %q: %v", stdout, err)
 				}
-				if want := pipeline.TreeLevels(sum.Chunks, l.fanIn); l.fanIn > 0 && (sum.FanIn != l.fanIn || sum.GatherLevels != want || want < 2) {
+				if want := plan.NewTree(sum.Chunks, l.fanIn).Levels(); l.fanIn > 0 && (sum.FanIn != l.fanIn || sum.GatherLevels != want || want < 2) {
 					t.Fatalf("chunk %s fan-in %d: summary says fan-in %d, %d gather levels over %d chunks; want %d levels", l.chunk, l.fanIn, sum.FanIn, sum.GatherLevels, sum.Chunks, want)
 				}
 				if l.fanIn > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,8 +16,7 @@ import (
 // the local engine (the same definition, ledger and gather as `scatter
 // run`), its result on stdout or at --output.
 func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scatter sql", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scatter sql", stderr)
 	var (
 		opts      runOptions
 		sub       submission

@@ -16,7 +16,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/awsrun"
-	"github.com/scattergather/scattergather/internal/deploy"
+	"github.com/scattergather/scattergather/internal/cfn"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/statemachine"
@@ -55,9 +55,9 @@ func repoRoot(t testing.TB) string {
 	}
 }
 
-func loadTemplate(t testing.TB) *deploy.Template {
+func loadTemplate(t testing.TB) *cfn.Template {
 	t.Helper()
-	tmpl, err := deploy.Load(filepath.Join(repoRoot(t), "template.yaml"))
+	tmpl, err := cfn.Load(filepath.Join(repoRoot(t), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ type stack struct {
 	fn                                   map[string]string // function ARNs by logical ID
 }
 
-func stackOf(tmpl *deploy.Template) (stack, error) {
+func stackOf(tmpl *cfn.Template) (stack, error) {
 	var s stack
 	var err error
 	get := func(v any) string {
@@ -174,21 +174,21 @@ var leastPrivilege = []string{splitter, mapper, reducer, stateMachine}
 
 // unusedGrants reports every action and resource pattern of a principal's statements
 // that none of its calls needs: a grant no code uses.
-func unusedGrants(principal string, stmts []deploy.Statement, calls []call) []string {
+func unusedGrants(principal string, stmts []cfn.Statement, calls []call) []string {
 	var problems []string
 	for _, st := range stmts {
 		if st.Effect != "Allow" {
 			continue
 		}
 		for _, a := range st.Actions {
-			if deploy.ResourcelessActions[a] {
+			if cfn.ResourcelessActions[a] {
 				continue
 			}
 			for _, r := range st.Resources {
 				used := false
 				for _, c := range calls {
-					one := deploy.Statement{Effect: "Allow", Actions: []string{a}, Resources: []string{r}, Conditions: st.Conditions}
-					if deploy.Matches(one, c.action, c.resource, c.ctx()) {
+					one := cfn.Statement{Effect: "Allow", Actions: []string{a}, Resources: []string{r}, Conditions: st.Conditions}
+					if cfn.Matches(one, c.action, c.resource, c.ctx()) {
 						used = true
 						break
 					}
@@ -223,7 +223,7 @@ func forbiddenCalls(s stack) map[string][]call {
 			{action: "s3:GetObject", resource: result}, {action: "s3:ListBucket", resource: outBucket, prefix: "results/"}, {action: "s3:ListBucket", resource: outBucket},
 			{action: "dynamodb:PutItem", resource: s.tableARN}}, every...),
 		apiFn: append([]call{{action: "s3:PutObject", resource: result}, {action: "dynamodb:PutItem", resource: s.tableARN}, {action: "dynamodb:UpdateItem", resource: s.tableARN}, {action: "states:StartExecution", resource: strings.TrimSuffix(s.sm, s.smName) + "other"}}, every[:5]...),
-		stateMachine: {{action: "s3:PutObject", resource: work}, {action: "lambda:InvokeFunction", resource: fmt.Sprintf("arn:aws:lambda:%s:%s:function:other", deploy.Region, deploy.AccountID)},
+		stateMachine: {{action: "s3:PutObject", resource: work}, {action: "lambda:InvokeFunction", resource: fmt.Sprintf("arn:aws:lambda:%s:%s:function:other", cfn.Region, cfn.AccountID)},
 			{action: "s3:GetObject", resource: trigger}, {action: "s3:GetObject", resource: "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/partials/00000000/a.part"},
 			{action: "s3:PutObject", resource: "arn:aws:s3:::" + s.out + "/results/x"}, {action: "states:RedriveExecution", resource: api.ExecutionARN(s.sm, jobID)}},
 	}
@@ -297,7 +297,7 @@ func requiredEnv(s stack) map[string]map[string]func(string) error {
 }
 
 // env is a function's environment: Globals' variables, then its own.
-func env(tmpl *deploy.Template, fn string) (map[string]string, error) {
+func env(tmpl *cfn.Template, fn string) (map[string]string, error) {
 	out := map[string]string{}
 	g, _ := tmpl.Root["Globals"].(map[string]any)
 	gf, _ := g["Function"].(map[string]any)
@@ -318,7 +318,7 @@ func env(tmpl *deploy.Template, fn string) (map[string]string, error) {
 
 // prop is a function's property as SAM applies Globals: its own value, else the global
 // one; maps are merged, the function's keys on top.
-func prop(tmpl *deploy.Template, fn, name string) any {
+func prop(tmpl *cfn.Template, fn, name string) any {
 	_, props := tmpl.Resource(fn)
 	g, _ := tmpl.Root["Globals"].(map[string]any)
 	gf, _ := g["Function"].(map[string]any)
@@ -346,7 +346,7 @@ var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
 
 // check reports every disagreement between the template, the ASL definition, the code's
 // tables above and the Makefile. It is what the tests assert is empty.
-func check(tmpl *deploy.Template, asl []byte, makefile string) []string {
+func check(tmpl *cfn.Template, asl []byte, makefile string) []string {
 	var problems []string
 	report := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	s, err := stackOf(tmpl)
@@ -396,12 +396,12 @@ func check(tmpl *deploy.Template, asl []byte, makefile string) []string {
 	}
 
 	// GatherFanIn bounds the partials one merge holds open: the handlers' bound.
-	if fi, _ := deploy.Path(tmpl.Root, "Parameters", "GatherFanIn").(map[string]any); fmt.Sprint(fi["MaxValue"]) != strconv.Itoa(pipeline.MaxFanIn) {
+	if fi, _ := cfn.Path(tmpl.Root, "Parameters", "GatherFanIn").(map[string]any); fmt.Sprint(fi["MaxValue"]) != strconv.Itoa(pipeline.MaxFanIn) {
 		report("parameter GatherFanIn: MaxValue %v, want pipeline.MaxFanIn (%d): a merge holds every partial open, and a Lambda function has 1,024 file descriptors", fi["MaxValue"], pipeline.MaxFanIn)
 	}
 
 	// IAM: every call the code makes is allowed, the forbidden ones are not, least privilege.
-	policies := map[string][]deploy.Statement{}
+	policies := map[string][]cfn.Statement{}
 	for _, p := range append(append([]string{}, functions...), stateMachine) {
 		stmts, err := tmpl.Policies(p)
 		if err != nil {
@@ -409,7 +409,7 @@ func check(tmpl *deploy.Template, asl []byte, makefile string) []string {
 			continue
 		}
 		policies[p] = stmts
-		problems = append(problems, deploy.Lint(p, stmts)...)
+		problems = append(problems, cfn.Lint(p, stmts)...)
 	}
 	required := requiredCalls(s)
 	smCalls, err := aslCalls(tmpl, asl, s)
@@ -419,7 +419,7 @@ func check(tmpl *deploy.Template, asl []byte, makefile string) []string {
 	required[stateMachine] = smCalls
 	for _, p := range sortedKeys(required) {
 		for _, c := range required[p] {
-			if !deploy.AllowedIn(policies[p], c.action, c.resource, c.ctx()) {
+			if !cfn.AllowedIn(policies[p], c.action, c.resource, c.ctx()) {
 				report("%s: %s on %s%s is not allowed by its policies", p, c.action, c.resource, prefixNote(c))
 			}
 		}
@@ -430,7 +430,7 @@ func check(tmpl *deploy.Template, asl []byte, makefile string) []string {
 	forbidden := forbiddenCalls(s)
 	for _, p := range sortedKeys(forbidden) {
 		for _, c := range forbidden[p] {
-			if deploy.AllowedIn(policies[p], c.action, c.resource, c.ctx()) {
+			if cfn.AllowedIn(policies[p], c.action, c.resource, c.ctx()) {
 				report("%s: %s on %s%s is allowed, and must not be", p, c.action, c.resource, prefixNote(c))
 			}
 		}
@@ -452,7 +452,7 @@ func prefixNote(c call) string {
 
 // aslCalls reads the definition: every placeholder must be substituted (by the ARN of the
 // function it names), and every task's resource gives a call the state machine makes.
-func aslCalls(tmpl *deploy.Template, asl []byte, s stack) ([]call, error) {
+func aslCalls(tmpl *cfn.Template, asl []byte, s stack) ([]call, error) {
 	_, props := tmpl.Resource(stateMachine)
 	if props == nil {
 		return nil, fmt.Errorf("%s: no state machine of that name", stateMachine)
@@ -561,7 +561,7 @@ func aslCalls(tmpl *deploy.Template, asl []byte, s stack) ([]call, error) {
 	return calls, nil
 }
 
-func checkTriggers(tmpl *deploy.Template) []string {
+func checkTriggers(tmpl *cfn.Template) []string {
 	var problems []string
 	_, props := tmpl.Resource(apiFn)
 	evs, _ := props["Events"].(map[string]any)
@@ -585,7 +585,7 @@ func checkTriggers(tmpl *deploy.Template) []string {
 			if !reflect.DeepEqual(p["Bucket"], map[string]any{"Ref": inputBucket}) {
 				problems = append(problems, fmt.Sprintf("%s event %s: bucket %v, want the input bucket", apiFn, name, p["Bucket"]))
 			}
-			rules, _ := deploy.Path(p, "Filter", "S3Key", "Rules").([]any)
+			rules, _ := cfn.Path(p, "Filter", "S3Key", "Rules").([]any)
 			prefix := ""
 			for _, r := range rules {
 				rm, _ := r.(map[string]any)
@@ -613,13 +613,13 @@ func checkTriggers(tmpl *deploy.Template) []string {
 		}
 		_, p := tmpl.Resource(fn)
 		if evs, _ := p["Events"].(map[string]any); len(evs) > 0 {
-			problems = append(problems, fmt.Sprintf("%s: has events %v; only %s is triggered", fn, deploy.Keys(evs), apiFn))
+			problems = append(problems, fmt.Sprintf("%s: has events %v; only %s is triggered", fn, cfn.Keys(evs), apiFn))
 		}
 	}
 	return problems
 }
 
-func checkStorage(tmpl *deploy.Template) []string {
+func checkStorage(tmpl *cfn.Template) []string {
 	var problems []string
 	report := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	for _, b := range []string{inputBucket, outputBucket} {
@@ -634,10 +634,10 @@ func checkStorage(tmpl *deploy.Template) []string {
 				report("%s: PublicAccessBlockConfiguration.%s is not true", b, k)
 			}
 		}
-		if deploy.Path(p, "BucketEncryption", "ServerSideEncryptionConfiguration") == nil {
+		if cfn.Path(p, "BucketEncryption", "ServerSideEncryptionConfiguration") == nil {
 			report("%s: no BucketEncryption", b)
 		}
-		rules, _ := deploy.Path(p, "LifecycleConfiguration", "Rules").([]any)
+		rules, _ := cfn.Path(p, "LifecycleConfiguration", "Rules").([]any)
 		abort, expireWork := false, false
 		for _, r := range rules {
 			rm, _ := r.(map[string]any)
@@ -660,10 +660,10 @@ func checkStorage(tmpl *deploy.Template) []string {
 			if !reflect.DeepEqual(bp["Bucket"], map[string]any{"Ref": b}) {
 				continue
 			}
-			stmts, _ := deploy.Path(bp, "PolicyDocument", "Statement").([]any)
+			stmts, _ := cfn.Path(bp, "PolicyDocument", "Statement").([]any)
 			for _, st := range stmts {
 				sm, _ := st.(map[string]any)
-				if sm["Effect"] == "Deny" && fmt.Sprint(deploy.Path(sm, "Condition", "Bool", "aws:SecureTransport")) == "false" {
+				if sm["Effect"] == "Deny" && fmt.Sprint(cfn.Path(sm, "Condition", "Bool", "aws:SecureTransport")) == "false" {
 					tlsOnly = true
 				}
 			}
@@ -688,10 +688,10 @@ func checkStorage(tmpl *deploy.Template) []string {
 	if p["BillingMode"] != "PAY_PER_REQUEST" {
 		report("%s: BillingMode %v, want PAY_PER_REQUEST", ledgerTable, p["BillingMode"])
 	}
-	if deploy.Path(p, "TimeToLiveSpecification", "AttributeName") != "expiresAt" || deploy.Path(p, "TimeToLiveSpecification", "Enabled") != true {
+	if cfn.Path(p, "TimeToLiveSpecification", "AttributeName") != "expiresAt" || cfn.Path(p, "TimeToLiveSpecification", "Enabled") != true {
 		report("%s: TTL is not enabled on expiresAt", ledgerTable)
 	}
-	if deploy.Path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
+	if cfn.Path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
 		report("%s: point-in-time recovery is off", ledgerTable)
 	}
 	return problems
@@ -699,7 +699,7 @@ func checkStorage(tmpl *deploy.Template) []string {
 
 // checkOutputs: a client configured from the outputs (scatter submit) sees the stack as
 // the api function does, and every function ARN and the API URL are there.
-func checkOutputs(tmpl *deploy.Template, s stack) []string {
+func checkOutputs(tmpl *cfn.Template, s stack) []string {
 	var problems []string
 	outs, _ := tmpl.Root["Outputs"].(map[string]any)
 	values := map[string]string{}
@@ -800,14 +800,14 @@ func TestTemplateAgreesWithCode(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, c := range extraReadCalls[fn] {
-				if !deploy.AllowedIn(stmts, c.action, c.resource, c.ctx()) {
+				if !cfn.AllowedIn(stmts, c.action, c.resource, c.ctx()) {
 					t.Errorf("%s with ExtraReadBucketArns: %s on %s is not allowed", fn, c.action, c.resource)
 				}
 			}
-			if deploy.Allowed(stmts, "s3:GetObject", "arn:aws:s3:::data-c/k") {
+			if cfn.Allowed(stmts, "s3:GetObject", "arn:aws:s3:::data-c/k") {
 				t.Errorf("%s: reads a bucket ExtraReadBucketArns does not name", fn)
 			}
-			problems := deploy.Lint(fn, stmts)
+			problems := cfn.Lint(fn, stmts)
 			if slices.Contains(leastPrivilege, fn) {
 				s, err := stackOf(withExtra)
 				if err != nil {
@@ -820,7 +820,7 @@ func TestTemplateAgreesWithCode(t *testing.T) {
 			}
 		}
 		stmts, _ := withExtra.Policies(reducer)
-		if deploy.Allowed(stmts, "s3:GetObject", "arn:aws:s3:::data-a/k") {
+		if cfn.Allowed(stmts, "s3:GetObject", "arn:aws:s3:::data-a/k") {
 			t.Error("the reducer reads inputs; its code does not")
 		}
 	})
@@ -834,14 +834,14 @@ func TestCheckFailsWhenBroken(t *testing.T) {
 	base := loadTemplate(t)
 	asl := readRepoFile(t, "statemachine/scatter-gather.asl.json")
 	makefile := string(readRepoFile(t, "Makefile"))
-	resource := func(tmpl *deploy.Template, id string) map[string]any {
+	resource := func(tmpl *cfn.Template, id string) map[string]any {
 		_, p := tmpl.Resource(id)
 		if p == nil {
 			t.Fatalf("no resource %s", id)
 		}
 		return p
 	}
-	statement := func(tmpl *deploy.Template, id, sid string) map[string]any {
+	statement := func(tmpl *cfn.Template, id, sid string) map[string]any {
 		for _, pol := range resource(tmpl, id)["Policies"].([]any) {
 			pm, _ := pol.(map[string]any)
 			stmts, _ := pm["Statement"].([]any)
@@ -869,120 +869,120 @@ func TestCheckFailsWhenBroken(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		edit func(tmpl *deploy.Template) []byte // returns the definition to check
+		edit func(tmpl *cfn.Template) []byte // returns the definition to check
 		want string
 	}{
-		{"mapper loses s3:DeleteObject", func(tmpl *deploy.Template) []byte {
+		{"mapper loses s3:DeleteObject", func(tmpl *cfn.Template) []byte {
 			removeAction(statement(tmpl, mapper, "WritePartials"), "s3:DeleteObject")
 			return asl
 		}, "MapperFunction: s3:DeleteObject on arn:aws:s3:::"},
-		{"splitter loses its manifest write", func(tmpl *deploy.Template) []byte {
+		{"splitter loses its manifest write", func(tmpl *cfn.Template) []byte {
 			removeAction(statement(tmpl, splitter, "WriteManifest"), "s3:PutObject")
 			return asl
 		}, "SplitterFunction: s3:PutObject on"},
-		{"api loses DynamoDB read", func(tmpl *deploy.Template) []byte {
+		{"api loses DynamoDB read", func(tmpl *cfn.Template) []byte {
 			p := resource(tmpl, apiFn)
 			p["Policies"] = p["Policies"].([]any)[1:]
 			return asl
 		}, "ApiFunction: dynamodb:GetItem on"},
-		{"state machine cannot start its map children", func(tmpl *deploy.Template) []byte {
+		{"state machine cannot start its map children", func(tmpl *cfn.Template) []byte {
 			removeAction(statement(tmpl, stateMachine, "DistributedMapStart"), "states:StartExecution")
 			statement(tmpl, stateMachine, "DistributedMapStart")["Action"] = "states:ListExecutions"
 			return asl
 		}, "ScatterGatherStateMachine: states:StartExecution on"},
-		{"state machine cannot invoke the reducer", func(tmpl *deploy.Template) []byte {
+		{"state machine cannot invoke the reducer", func(tmpl *cfn.Template) []byte {
 			p := resource(tmpl, stateMachine)
 			p["Policies"] = append(p["Policies"].([]any)[:2:2], p["Policies"].([]any)[3:]...)
 			return asl
 		}, "ScatterGatherStateMachine: lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:sg-test-reducerfunction"},
-		{"reducer gets a wildcard action", func(tmpl *deploy.Template) []byte {
+		{"reducer gets a wildcard action", func(tmpl *cfn.Template) []byte {
 			p := resource(tmpl, reducer)
 			p["Policies"] = append(p["Policies"].([]any), map[string]any{"Statement": []any{map[string]any{"Sid": "Wide", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::x/*"}}})
 			return asl
 		}, `ReducerFunction: statement "Wide" allows every action`},
-		{"api gets Resource star", func(tmpl *deploy.Template) []byte {
+		{"api gets Resource star", func(tmpl *cfn.Template) []byte {
 			statement(tmpl, apiFn, "WatchJobs")["Resource"] = "*"
 			return asl
 		}, `ApiFunction: statement "WatchJobs" allows states:DescribeExecution on Resource "*"`},
-		{"mapper may write results", func(tmpl *deploy.Template) []byte {
+		{"mapper may write results", func(tmpl *cfn.Template) []byte {
 			statement(tmpl, mapper, "WritePartials")["Resource"] = map[string]any{"Fn::Sub": "${OutputBucket.Arn}/*"}
 			return asl
 		}, "MapperFunction: s3:PutObject on arn:aws:s3:::sg-test-outputbucket/results/x is allowed, and must not be"},
-		{"reducer loses its listing of the work area", func(tmpl *deploy.Template) []byte {
+		{"reducer loses its listing of the work area", func(tmpl *cfn.Template) []byte {
 			removeAction(statement(tmpl, reducer, "ListWorkArea"), "s3:ListBucket")
 			statement(tmpl, reducer, "ListWorkArea")["Action"] = "s3:ListBucketVersions"
 			return asl
 		}, "ReducerFunction: s3:ListBucket on arn:aws:s3:::sg-test-outputbucket (s3:prefix jobs/" + jobID + "/attempts/) is not allowed"},
-		{"reducer lists without the prefix condition", func(tmpl *deploy.Template) []byte {
+		{"reducer lists without the prefix condition", func(tmpl *cfn.Template) []byte {
 			delete(statement(tmpl, reducer, "ListWorkArea"), "Condition")
 			return asl
 		}, "ReducerFunction: s3:ListBucket on arn:aws:s3:::sg-test-outputbucket is allowed, and must not be"},
-		{"mapper gets DeleteItem", func(tmpl *deploy.Template) []byte {
+		{"mapper gets DeleteItem", func(tmpl *cfn.Template) []byte {
 			st := statement(tmpl, mapper, "CommitChunks")
 			st["Action"] = append(st["Action"].([]any), "dynamodb:DeleteItem")
 			return asl
 		}, `MapperFunction: statement "CommitChunks" grants dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/sg-test-ledgertable, which no code calls`},
-		{"splitter gets DynamoDBCrudPolicy back", func(tmpl *deploy.Template) []byte {
+		{"splitter gets DynamoDBCrudPolicy back", func(tmpl *cfn.Template) []byte {
 			p := resource(tmpl, splitter)
 			p["Policies"] = append(p["Policies"].([]any), map[string]any{"DynamoDBCrudPolicy": map[string]any{"TableName": map[string]any{"Ref": ledgerTable}}})
 			return asl
 		}, "SplitterFunction: statement \"\" grants dynamodb:Scan"},
-		{"state machine cannot write its Map's results", func(tmpl *deploy.Template) []byte {
+		{"state machine cannot write its Map's results", func(tmpl *cfn.Template) []byte {
 			removeAction(statement(tmpl, stateMachine, "WriteMapResults"), "s3:ListMultipartUploadParts")
 			return asl
 		}, "ScatterGatherStateMachine: s3:ListMultipartUploadParts on arn:aws:s3:::sg-test-outputbucket/jobs/" + jobID + "/mapresults/"},
-		{"state machine cannot redrive its Map Runs", func(tmpl *deploy.Template) []byte {
+		{"state machine cannot redrive its Map Runs", func(tmpl *cfn.Template) []byte {
 			removeAction(statement(tmpl, stateMachine, "DistributedMapChildren"), "states:RedriveExecution")
 			return asl
 		}, "ScatterGatherStateMachine: states:RedriveExecution on"},
-		{"a Map Run writing its results elsewhere", func(tmpl *deploy.Template) []byte {
+		{"a Map Run writing its results elsewhere", func(tmpl *cfn.Template) []byte {
 			return []byte(strings.Replace(string(asl), `"arn:aws:states:::s3:putObject"`, `"arn:aws:states:::s3:copyObject"`, 1))
 		}, "no IAM rule for ResultWriter"},
-		{"GatherFanIn up to 4096", func(tmpl *deploy.Template) []byte {
-			deploy.Path(tmpl.Root, "Parameters", "GatherFanIn").(map[string]any)["MaxValue"] = 4096
+		{"GatherFanIn up to 4096", func(tmpl *cfn.Template) []byte {
+			cfn.Path(tmpl.Root, "Parameters", "GatherFanIn").(map[string]any)["MaxValue"] = 4096
 			return asl
 		}, "parameter GatherFanIn: MaxValue 4096"},
-		{"api loses STATE_MACHINE_ARN", func(tmpl *deploy.Template) []byte {
-			delete(deploy.Path(resource(tmpl, apiFn), "Environment", "Variables").(map[string]any), "STATE_MACHINE_ARN")
+		{"api loses STATE_MACHINE_ARN", func(tmpl *cfn.Template) []byte {
+			delete(cfn.Path(resource(tmpl, apiFn), "Environment", "Variables").(map[string]any), "STATE_MACHINE_ARN")
 			return asl
 		}, "ApiFunction: environment variable STATE_MACHINE_ARN, which its code reads, is not set"},
-		{"splitter's INPUT_BUCKET names another bucket", func(tmpl *deploy.Template) []byte {
-			deploy.Path(resource(tmpl, splitter), "Environment", "Variables").(map[string]any)["INPUT_BUCKET"] = "somewhere"
+		{"splitter's INPUT_BUCKET names another bucket", func(tmpl *cfn.Template) []byte {
+			cfn.Path(resource(tmpl, splitter), "Environment", "Variables").(map[string]any)["INPUT_BUCKET"] = "somewhere"
 			return asl
 		}, `SplitterFunction: environment variable INPUT_BUCKET is "somewhere"`},
-		{"placeholder without substitution", func(tmpl *deploy.Template) []byte {
+		{"placeholder without substitution", func(tmpl *cfn.Template) []byte {
 			delete(resource(tmpl, stateMachine)["DefinitionSubstitutions"].(map[string]any), "MapperFunctionArn")
 			return asl
 		}, "placeholder ${MapperFunctionArn} of the definition has no DefinitionSubstitution"},
-		{"substitution of the wrong function", func(tmpl *deploy.Template) []byte {
+		{"substitution of the wrong function", func(tmpl *cfn.Template) []byte {
 			resource(tmpl, stateMachine)["DefinitionSubstitutions"].(map[string]any)["ReducerFunctionArn"] = map[string]any{"Fn::GetAtt": []any{mapper, "Arn"}}
 			return asl
 		}, "${ReducerFunctionArn} is substituted by"},
-		{"new placeholder in the definition", func(tmpl *deploy.Template) []byte {
+		{"new placeholder in the definition", func(tmpl *cfn.Template) []byte {
 			return []byte(strings.Replace(string(asl), "${MapperFunctionArn}", "${ChunkMapperArn}", 1))
 		}, "placeholder ${ChunkMapperArn}"},
-		{"trigger on the output bucket", func(tmpl *deploy.Template) []byte {
-			ev := deploy.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any)
+		{"trigger on the output bucket", func(tmpl *cfn.Template) []byte {
+			ev := cfn.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any)
 			ev["Bucket"] = map[string]any{"Ref": outputBucket}
 			return asl
 		}, "bucket map[Ref:OutputBucket], want the input bucket"},
-		{"trigger without the incoming/ filter", func(tmpl *deploy.Template) []byte {
-			delete(deploy.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any), "Filter")
+		{"trigger without the incoming/ filter", func(tmpl *cfn.Template) []byte {
+			delete(cfn.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any), "Filter")
 			return asl
 		}, `prefix filter "", want "incoming/"`},
-		{"API without IAM authorization", func(tmpl *deploy.Template) []byte {
+		{"API without IAM authorization", func(tmpl *cfn.Template) []byte {
 			delete(resource(tmpl, "JobsApi"), "Auth")
 			return asl
 		}, "does not default to IAM authorization"},
-		{"public output bucket", func(tmpl *deploy.Template) []byte {
-			deploy.Path(resource(tmpl, outputBucket), "PublicAccessBlockConfiguration").(map[string]any)["RestrictPublicBuckets"] = false
+		{"public output bucket", func(tmpl *cfn.Template) []byte {
+			cfn.Path(resource(tmpl, outputBucket), "PublicAccessBlockConfiguration").(map[string]any)["RestrictPublicBuckets"] = false
 			return asl
 		}, "OutputBucket: PublicAccessBlockConfiguration.RestrictPublicBuckets is not true"},
-		{"x86 function", func(tmpl *deploy.Template) []byte {
+		{"x86 function", func(tmpl *cfn.Template) []byte {
 			resource(tmpl, mapper)["Architectures"] = []any{"x86_64"}
 			return asl
 		}, "MapperFunction: Architectures is [x86_64], want [arm64]"},
-		{"output missing", func(tmpl *deploy.Template) []byte {
+		{"output missing", func(tmpl *cfn.Template) []byte {
 			delete(tmpl.Root["Outputs"].(map[string]any), "StateMachineArn")
 			return asl
 		}, "stack output StateMachineArn is missing"},

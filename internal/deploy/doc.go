@@ -1,3 +1,4 @@
-// Package deploy evaluates the SAM template offline (intrinsics, conditions, SAM policy
-// templates, IAM matching) so tests can prove template.yaml, the ASL and the code agree.
+// Package deploy holds the tests that prove template.yaml, the state machine definition
+// and the handlers' code agree (placeholders, environment, IAM), evaluating the template
+// with internal/cfn.
 package deploy

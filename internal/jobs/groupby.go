@@ -23,6 +23,7 @@ func init() {
 		Params: []Param{
 			{Name: "key", Usage: "group key column, COL or COL:N for its first N bytes", Required: true},
 			{Name: "agg", Usage: "aggregates FUNC:COL[,FUNC:COL...], FUNC one of count, sum, min, max, avg", Required: true},
+			{Name: "where", Usage: "only rows that satisfy this condition: 'COLUMN OP VALUE' or a SQL expression, as select's --where (docs/sql.md); every row when empty"},
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
 		New: newGroupby,
@@ -43,6 +44,7 @@ type groupby struct {
 	reasons []string // skip reason per aggregate
 	format  record.Format
 	strict  bool
+	where   *rowFilter // nil: every row
 }
 
 func newGroupby(p Params) (Job, error) {
@@ -76,6 +78,12 @@ func newGroupby(p Params) (Job, error) {
 		parsed[at] = parsed[at] || a.fn != aggCount
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
 	}
+	if w := p["where"]; w != "" {
+		if j.where, err = parseFilter(w); err != nil {
+			return nil, fmt.Errorf("groupby: %w", err)
+		}
+		j.where.addColumns(&set)
+	}
 	j.read = set.names
 	return j, nil
 }
@@ -83,7 +91,7 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	return &groupbyMapper{j: j, keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read))}
+	return &groupbyMapper{j: j, keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
 }
 
 // aggState is one aggregate of one group: the running sum (sum, avg), or the
@@ -121,6 +129,7 @@ type groupbyMapper struct {
 	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
 	spills spillFiles
 	st     Stats
+	where  *rowMatcher // nil: every row
 }
 
 // StartPart refuses an object whose declared column types (Parquet's) make
@@ -143,11 +152,14 @@ func (m *groupbyMapper) StartPart(p Part) error {
 
 func (m *groupbyMapper) Row(r *record.Row) error {
 	j := m.j
+	if keep, err := m.where.keep(r, &m.st, j.strict); !keep {
+		return err
+	}
 	for a := range j.aggs {
 		if !j.parse[a] {
 			continue // count, or a column an earlier aggregate parsed
 		}
-		d, ok := decimal.Parse(r.Value(j.aggAt[a]))
+		d, ok := decimal.ParseText(r.Value(j.aggAt[a]))
 		if !ok {
 			return skip(&m.st, j.strict, r.Offset, j.reasons[a])
 		}
@@ -168,9 +180,9 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 		switch s := &states[a]; {
 		case agg.fn == aggCount:
 		case !first:
-			s.add(agg.fn, m.vals[j.aggAt[a]], r.Value(j.aggAt[a]))
+			s.add(agg.fn, m.vals[j.aggAt[a]], decimal.TrimSpace(r.Value(j.aggAt[a])))
 		case agg.fn == aggMin || agg.fn == aggMax:
-			s.raw = append(s.raw[:0], r.Value(j.aggAt[a])...)
+			s.raw = append(s.raw[:0], decimal.TrimSpace(r.Value(j.aggAt[a]))...)
 			fallthrough
 		default:
 			s.d = m.vals[j.aggAt[a]]
@@ -290,7 +302,7 @@ func (r *groupRun) next() (bool, error) {
 			return false, err
 		}
 		var ok bool
-		if s.d, ok = decimal.Parse(s.raw); !ok {
+		if s.d, ok = decimal.ParseText(s.raw); !ok {
 			return false, r.d.corrupt(fmt.Sprintf("bad number %q", s.raw), nil)
 		}
 	}

@@ -97,6 +97,12 @@ func TestJobOutputs(t *testing.T) {
 		{"groupby", "groupby", jobs.Params{"key": "k", "agg": "sum:v,count:v,avg:v,min:v,max:v"},
 			[]reference.Input{in("g.csv", "k,v\na,0.10\nb,1\na,0.20\nb,2.5\nc,x\n\"d,e\",-3\n")},
 			"key,sum_v,count_v,avg_v,min_v,max_v\na,0.30,2,0.15,0.10,0.20\nb,3.5,2,1.75,1,2.5\n\"d,e\",-3,1,-3,-3,-3\n"},
+		{"groupby numbers as duckdb reads them", "groupby", jobs.Params{"key": "k", "agg": "sum:v,count:v,min:v,max:v"},
+			[]reference.Input{in("g.csv", "\ufeffk,v\na,  7\na,7 \na,5.\nb,.5\nb,+1e1\nb,1_000\nb,\t-2.5e-1\r\nc,1__0\nc,nan\nc,.\nc,e3\nc,\n")},
+			"key,sum_v,count_v,min_v,max_v\na,19,3,5.,7\nb,1010.25,4,-2.5e-1,1_000\n"},
+		{"select numbers as duckdb reads them", "select", jobs.Params{"where": "v > 6", "columns": "k"},
+			[]reference.Input{in("g.csv", "\ufeffk,v\na,  7\nb,7 \nc,5.\nd,+1e1\ne,6_5\nf,x\n")},
+			"k\na\nb\nd\ne\nf\n"}, // x > 6 byte-wise
 		{"groupby first of equals", "groupby", jobs.Params{"key": "k", "agg": "min:v,max:v,sum:v"},
 			[]reference.Input{in("g.csv", "k,v\na,1.0\na,1\na,1.00\na,1e0\n")},
 			"key,min_v,max_v,sum_v\na,1.0,1.0,4.00\n"},
@@ -249,7 +255,7 @@ func TestNew(t *testing.T) {
 		{"select empty column", "select", jobs.Params{"columns": "a,,b"}, "empty column"},
 		{"select bad format", "select", jobs.Params{"columns": "a", "format": "xml"}, "--format"},
 		{"select no operator", "select", jobs.Params{"columns": "a", "where": "a 1"}, "want 'COLUMN OP VALUE'"},
-		{"select single equals", "select", jobs.Params{"columns": "a", "where": "a = 1"}, "unknown operator"},
+		{"select single equals is SQL", "select", jobs.Params{"columns": "a", "where": "a = 1"}, ""},
 		{"select bang", "select", jobs.Params{"columns": "a", "where": "a ! 1"}, "unknown operator"},
 		{"select no column", "select", jobs.Params{"columns": "a", "where": " >= 1"}, "no column"},
 		{"groupby", "groupby", jobs.Params{"key": "a:8", "agg": "sum:b, avg:c ,count:*"}, ""},
@@ -284,7 +290,7 @@ func TestNew(t *testing.T) {
 func TestDefinitions(t *testing.T) {
 	want := map[string][]string{
 		"grep":      {"pattern", "column"},
-		"groupby":   {"key", "agg", "format"},
+		"groupby":   {"key", "agg", "where", "format"},
 		"search":    {"query", "k", "column"},
 		"select":    {"where", "columns", "format"},
 		"sql":       {"query", "schema"},

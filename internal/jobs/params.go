@@ -83,7 +83,7 @@ func parseWhere(s string) (*condition, error) {
 		v = v[1 : n-1]
 	}
 	w.value = []byte(v)
-	w.num, w.isNum = decimal.Parse(w.value)
+	w.num, w.isNum = decimal.ParseText(w.value)
 	return w, nil
 }
 
@@ -116,7 +116,7 @@ func (w *condition) parseNum(v []byte) (decimal.Dec, bool) {
 	if !w.isNum {
 		return decimal.Dec{}, false
 	}
-	return decimal.Parse(v)
+	return decimal.ParseText(v)
 }
 
 // parseColumns splits a comma-separated list of column names, trimming spaces.

@@ -8,7 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+
+	"github.com/scattergather/scattergather/internal/runs"
 )
 
 // ErrCorruptPartial is wrapped by every error about a partial result that
@@ -32,10 +33,6 @@ const (
 	flagEnd   = 0
 	flagEntry = 1
 )
-
-// maxChunk bounds how much is read at once for one length-prefixed field, so
-// a corrupt length fails on EOF instead of allocating its claimed size.
-const maxChunk = 1 << 20
 
 // encoder writes a partial.
 type encoder struct {
@@ -151,14 +148,9 @@ func (d *decoder) bytes(buf []byte) ([]byte, error) {
 	if err != nil {
 		return buf, err
 	}
-	buf = buf[:0]
-	for uint64(len(buf)) < n {
-		step := int(min(n-uint64(len(buf)), maxChunk))
-		start := len(buf)
-		buf = slices.Grow(buf, step)[:start+step]
-		if _, err := io.ReadFull(d.r, buf[start:]); err != nil {
-			return buf, d.corrupt("truncated field", err)
-		}
+	buf, err = runs.ReadField(d.r, buf, n)
+	if err != nil {
+		return buf, d.corrupt("truncated field", err)
 	}
 	return buf, nil
 }

@@ -15,7 +15,7 @@ func init() {
 		Version: version,
 		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
 		Params: []Param{
-			{Name: "where", Usage: "condition 'COLUMN OP VALUE' (OP one of > >= < <= == !=, numeric when both sides are numbers) or a SQL expression (AND, OR, NOT, BETWEEN, IN, LIKE, IS NULL: docs/sql.md); every row when empty"},
+			{Name: "where", Usage: "condition 'COLUMN OP VALUE' (OP one of > >= < <= == !=, numeric when both sides are numbers) or a SQL expression (= <>, AND, OR, NOT, BETWEEN, IN, LIKE, IS NULL, DATE '...', functions: docs/sql.md); every row when empty"},
 			{Name: "columns", Usage: "comma-separated columns to output, e.g. sourceIP,adRevenue", Required: true},
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
@@ -72,13 +72,8 @@ type selectMapper struct {
 func (m *selectMapper) StartPart(Part) error { return nil }
 
 func (m *selectMapper) Row(r *record.Row) error {
-	if m.where != nil {
-		if ok, reason := m.where.match(r); !ok {
-			if reason != "" {
-				return skip(&m.st, m.j.strict, r.Offset, reason)
-			}
-			return nil
-		}
+	if keep, err := m.where.keep(r, &m.st, m.j.strict); !keep {
+		return err
 	}
 	for i, c := range m.j.out {
 		if i > 0 {
@@ -100,16 +95,7 @@ func (*selectJob) Merge(w io.Writer, partials []io.Reader) error {
 }
 
 // OutputPrefix is the output's header row.
-func (j *selectJob) OutputPrefix() []byte {
-	var header []byte
-	for i, c := range j.columns {
-		if i > 0 {
-			header = append(header, ',')
-		}
-		header = csvline.AppendField(header, []byte(c))
-	}
-	return append(header, '\n')
-}
+func (j *selectJob) OutputPrefix() []byte { return csvline.Header(j.columns) }
 
 func (*selectJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, error) {
 	return blockRanges(r, size, "select", magicSelect, i)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/scattergather/scattergather/internal/runs"
 )
 
 // combineBudget is how many bytes a combiner (wordcount's and groupby's
@@ -29,19 +31,8 @@ func (s *spillFiles) write(produce func(w io.Writer) error) error {
 	return nil
 }
 
-// newSpillFile creates a temporary file and unlinks it at once: it lives as
-// long as it is open, and nothing is left behind if the process dies.
-func newSpillFile() (*os.File, error) {
-	f, err := os.CreateTemp("", "scatter-spill-*")
-	if err != nil {
-		return nil, err
-	}
-	os.Remove(f.Name())
-	return f, nil
-}
-
 func (s *spillFiles) create(produce func(w io.Writer) error) error {
-	f, err := newSpillFile()
+	f, err := runs.TempFile()
 	if err != nil {
 		return err
 	}
@@ -100,7 +91,7 @@ func (o *outBuffer) check() error {
 		return nil
 	}
 	if o.file == nil {
-		f, err := newSpillFile()
+		f, err := runs.TempFile()
 		if err != nil {
 			return fmt.Errorf("spill: %w", err)
 		}

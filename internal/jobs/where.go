@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ type rowFilter struct {
 // expression parser reads otherwise is an expression.
 func parseFilter(s string) (*rowFilter, error) {
 	e, sqlErr := sql.ParseExpr(s)
-	if sqlErr == nil && !isSimpleComparison(e) {
+	if sqlErr == nil && !isSimpleComparison(s, e) {
 		p, err := sql.CompileFilter(s, nil)
 		if err != nil {
 			return nil, fmt.Errorf("--where: %w", err)
@@ -37,8 +38,9 @@ func parseFilter(s string) (*rowFilter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (nor is it a SQL expression: %w)", err, sqlErr)
 	}
-	if sqlErr != nil && looksLikeSQL(string(c.value)) {
-		// 'a > 1 AND' is a broken expression, not a comparison with "1 AND".
+	if sqlErr != nil && (!errors.Is(sqlErr, sql.ErrSyntax) || looksLikeSQL(string(c.value))) {
+		// 'a > 1 AND' is a broken expression, not a comparison with "1 AND";
+		// SQL that parses but is wrong (a bad DATE, an unsupported feature) too.
 		return nil, fmt.Errorf("--where: %w", sqlErr)
 	}
 	return &rowFilter{cond: c}, nil
@@ -48,17 +50,23 @@ func parseFilter(s string) (*rowFilter, error) {
 func looksLikeSQL(v string) bool {
 	for _, w := range strings.Fields(strings.ToUpper(v)) {
 		switch w {
-		case "AND", "OR", "NOT", "BETWEEN", "IN", "LIKE", "IS", "NULL":
+		case "AND", "OR", "NOT", "BETWEEN", "IN", "LIKE", "IS", "NULL", "DATE", "CAST":
 			return true
 		}
 	}
 	return false
 }
 
-// isSimpleComparison reports COLUMN OP (number | 'string' | word | "word").
-func isSimpleComparison(e sql.Expr) bool {
+// isSimpleComparison reports COLUMN OP (number | 'string' | word | "word")
+// with OP one of the historical operators > >= < <= == !=. SQL's own = and
+// <> (which the historical form never had) keep their SQL meaning, NULLs
+// included: "a = 1" is the expression, "a == 1" the historical comparison.
+func isSimpleComparison(text string, e sql.Expr) bool {
 	b, ok := e.(*sql.Binary)
 	if !ok || !slices.Contains([]string{"=", "<>", "<", "<=", ">", ">="}, b.Op) {
+		return false
+	}
+	if op := text[b.At:]; b.Op == "=" && !strings.HasPrefix(op, "==") || b.Op == "<>" && !strings.HasPrefix(op, "!=") {
 		return false
 	}
 	if l, ok := b.L.(*sql.ColumnRef); !ok || l.Table != "" {
@@ -126,6 +134,21 @@ func (m *rowMatcher) match(row *record.Row) (bool, string) {
 		return false, r.Err.Reason
 	}
 	return ok, ""
+}
+
+// keep reports whether row r passes the filter (every row passes a nil
+// matcher). A row whose filter cannot be evaluated (a typed column that does
+// not parse) is a malformed record: counted in st and skipped, or with
+// strict an error naming its offset.
+func (m *rowMatcher) keep(r *record.Row, st *Stats, strict bool) (bool, error) {
+	if m == nil {
+		return true, nil
+	}
+	ok, reason := m.match(r)
+	if !ok && reason != "" {
+		return false, skip(st, strict, r.Offset, reason)
+	}
+	return ok, nil
 }
 
 // sqlValue is column c of row as the sql package sees it: its text, and

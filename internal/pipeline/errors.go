@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 
@@ -13,13 +12,20 @@ import (
 // machine's Retry and Catch match on it: RetryableError is retried with
 // backoff; every other type fails the job.
 
-// InputError is a malformed event or an input that cannot be processed.
-type InputError struct{ Msg string }
+// InputError is a malformed event or an input that cannot be processed. Err, when set,
+// is the cause (errors.Is and errors.As see through it).
+type InputError struct {
+	Msg string
+	Err error
+}
 
 func (e *InputError) Error() string { return e.Msg }
+func (e *InputError) Unwrap() error { return e.Err }
 
+// inputErrorf is an InputError whose message is fmt.Errorf's: a %w verb keeps the cause.
 func inputErrorf(format string, a ...any) error {
-	return &InputError{Msg: fmt.Sprintf(format, a...)}
+	err := fmt.Errorf(format, a...)
+	return &InputError{Msg: err.Error(), Err: err}
 }
 
 // RetryableError is a transient failure (a store or ledger call that failed
@@ -29,6 +35,7 @@ type RetryableError struct{ Err error }
 func (e *RetryableError) Error() string { return e.Err.Error() }
 func (e *RetryableError) Unwrap() error { return e.Err }
 
+// retryable is a RetryableError whose error is fmt.Errorf's: a %w verb keeps the cause.
 func retryable(format string, a ...any) error {
 	return &RetryableError{Err: fmt.Errorf(format, a...)}
 }
@@ -36,18 +43,22 @@ func retryable(format string, a ...any) error {
 // StoreError is a store request refused for good (blob.Permanent): access denied, a
 // bucket that does not exist, another 4xx. No retry mends it, so the state machine
 // does not retry it and the job fails at once, naming the request.
-type StoreError struct{ Msg string }
+type StoreError struct {
+	Msg string
+	Err error // the store's error
+}
 
 func (e *StoreError) Error() string { return e.Msg }
+func (e *StoreError) Unwrap() error { return e.Err }
 
 // storeFailure classifies a store error: a permanent refusal is a StoreError, anything
 // else (5xx, SlowDown, a timeout, a reset connection) a RetryableError.
 func storeFailure(err error, format string, a ...any) error {
-	msg := fmt.Sprintf(format, a...) + ": " + err.Error()
+	wrapped := fmt.Errorf("%s: %w", fmt.Sprintf(format, a...), err)
 	if blob.Permanent(err) {
-		return &StoreError{Msg: msg}
+		return &StoreError{Msg: wrapped.Error(), Err: err}
 	}
-	return &RetryableError{Err: errors.New(msg)}
+	return &RetryableError{Err: wrapped}
 }
 
 // JobFailedError is what the state machine's RecordFailure step answers once it has
@@ -74,9 +85,14 @@ func (e *IncompleteJobError) Error() string {
 }
 
 // RecordError is a malformed record under --strict; it names the source and offset.
-type RecordError struct{ Msg string }
+// Err, when set, is the cause.
+type RecordError struct {
+	Msg string
+	Err error
+}
 
 func (e *RecordError) Error() string { return e.Msg }
+func (e *RecordError) Unwrap() error { return e.Err }
 
 // ErrorType is the name aws-lambda-go reports for err, and so the name a state
 // machine's Retry and Catch see: the type's name, without the pointer.

@@ -1,18 +1,15 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
@@ -84,7 +81,7 @@ func (in GatherInput) validate() error {
 	}
 	if in.Step == StepGather {
 		if err := plan.ValidateLocation(in.Output); err != nil {
-			return inputErrorf("gather %s: output %q: %v", in.JobID, in.Output, err)
+			return inputErrorf("gather %s: output %q: %w", in.JobID, in.Output, err)
 		}
 	}
 	return nil
@@ -101,31 +98,9 @@ func (h *Handler) fanIn(n int) int {
 	return DefaultFanIn
 }
 
-// LevelPartials is how many partials level of a gather tree over chunks
-// committed partials has: level 0 is the chunks' own, and each level above
-// has one per group of fanIn partials of the level below. A fanIn under 2
-// means DefaultFanIn.
-func LevelPartials(chunks, fanIn, level int) int {
-	if fanIn < 2 {
-		fanIn = DefaultFanIn
-	}
-	n := chunks
-	for ; level > 0 && n > 1; level-- {
-		n = (n + fanIn - 1) / fanIn
-	}
-	return n
-}
-
-// TreeLevels is how many levels of merges a gather of chunks partials takes
-// with fanIn: the first level with at most fanIn partials, which the final
-// gather merges.
-func TreeLevels(chunks, fanIn int) int {
-	if fanIn < 2 {
-		fanIn = DefaultFanIn
-	}
-	levels, _, _, _, _ := plan.GatherTree(int64(chunks), int64(fanIn))
-	return int(levels)
-}
+// tree is the gather tree of an event: its chunks with the event's fan-in
+// (plan.Tree holds the arithmetic).
+func (h *Handler) tree(in GatherInput) plan.Tree { return plan.NewTree(in.Chunks, h.fanIn(in.FanIn)) }
 
 // TreeKey is the location of the intermediate partial of group of the level
 // below level, under the job's work prefix: a deterministic key, so a retried
@@ -154,7 +129,7 @@ func (h *Handler) gatherJob(ctx context.Context, jobID string) (ledger.Job, erro
 	if errors.Is(err, ledger.ErrNotFound) {
 		return j, inputErrorf("gather %s: no such job in the ledger", jobID)
 	} else if err != nil {
-		return j, retryable("gather %s: read job: %v", jobID, err)
+		return j, retryable("gather %s: read job: %w", jobID, err)
 	}
 	return j, nil
 }
@@ -165,7 +140,7 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 	var sum Summary
 	commits, err := h.Ledger.Chunks(ctx, in.JobID)
 	if err != nil {
-		return nil, sum, retryable("gather %s: list commits: %v", in.JobID, err)
+		return nil, sum, retryable("gather %s: list commits: %w", in.JobID, err)
 	}
 	byIndex := make(map[int]ledger.Commit, len(commits))
 	for _, c := range commits {
@@ -210,7 +185,7 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 func (h *Handler) allCommitted(ctx context.Context, in GatherInput) error {
 	n, err := h.Ledger.Count(ctx, in.JobID)
 	if err != nil {
-		return retryable("gather %s: count commits: %v", in.JobID, err)
+		return retryable("gather %s: count commits: %w", in.JobID, err)
 	}
 	if n >= in.Chunks {
 		return nil
@@ -227,7 +202,7 @@ func (h *Handler) allCommitted(ctx context.Context, in GatherInput) error {
 func (h *Handler) committedRange(ctx context.Context, in GatherInput, from, to int) ([]string, error) {
 	commits, err := h.Ledger.ChunkRange(ctx, in.JobID, from, to)
 	if err != nil {
-		return nil, retryable("gather %s: read commits [%d,%d): %v", in.JobID, from, to, err)
+		return nil, retryable("gather %s: read commits [%d,%d): %w", in.JobID, from, to, err)
 	}
 	keys := make([]string, 0, to-from)
 	var missing []int
@@ -282,29 +257,28 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	}
 	job, err := jobs.New(in.Job, in.Params)
 	if err != nil {
-		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+		return GatherOutput{}, inputErrorf("gather %s: %w", in.JobID, err)
 	}
 	committed, sum, err := h.committed(ctx, in)
 	if err != nil {
 		return GatherOutput{}, err
 	}
-	fanIn := h.fanIn(in.FanIn)
+	tree := h.tree(in)
+	fanIn := tree.FanIn
 	sum.FanIn = fanIn
 	sum.GatherLevels = in.Level
-	n := LevelPartials(in.Chunks, fanIn, in.Level)
-	partials := levelKeys(in.Work, in.Level, 0, n, committed)
-	for len(partials) > fanIn {
+	partials := levelKeys(in.Work, in.Level, 0, tree.Partials(in.Level), committed)
+	for ; tree.Merges(sum.GatherLevels); sum.GatherLevels++ {
 		var next []string
-		for g := 0; g*fanIn < len(partials); g++ {
-			group := partials[g*fanIn : min((g+1)*fanIn, len(partials))]
+		for g := range tree.Groups(sum.GatherLevels) {
+			from, to := tree.Group(sum.GatherLevels, g)
 			key := TreeKey(in.Work, sum.GatherLevels+1, g)
-			if err := h.merge(ctx, job, group, key); err != nil {
+			if err := h.merge(ctx, job, partials[from:to], key); err != nil {
 				return GatherOutput{}, err
 			}
 			next = append(next, key)
 		}
 		partials = next
-		sum.GatherLevels++
 	}
 	if err := h.Faults.Err("reducer.crash.before-write", in.JobID); err != nil {
 		return GatherOutput{}, &RetryableError{Err: err}
@@ -353,9 +327,9 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	}
 	if _, err := h.Ledger.Finish(ctx, in.JobID, ledger.Succeeded, in.Output, ""); err != nil {
 		if errors.Is(err, ledger.ErrConflict) {
-			return GatherOutput{}, inputErrorf("gather %s: job was finished as failed by another writer: %v", in.JobID, err)
+			return GatherOutput{}, inputErrorf("gather %s: job was finished as failed by another writer: %w", in.JobID, err)
 		}
-		return GatherOutput{}, retryable("gather %s: finish job: %v", in.JobID, err)
+		return GatherOutput{}, retryable("gather %s: finish job: %w", in.JobID, err)
 	}
 	h.log().InfoContext(ctx, "gathered", "jobId", in.JobID, "chunks", in.Chunks, "fanIn", fanIn, "levels", sum.GatherLevels, "output", in.Output)
 	return GatherOutput{JobID: in.JobID, Status: string(ledger.Succeeded), Output: in.Output, Summary: SummaryLocation(in.Output)}, nil
@@ -365,7 +339,8 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 // checks that every chunk is committed, so a job with a missing chunk fails
 // before any merge; a job that already succeeded plans no merges.
 func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, error) {
-	fanIn := h.fanIn(in.FanIn)
+	tree := h.tree(in)
+	fanIn := tree.FanIn
 	status := string(ledger.Running)
 	if in.Level == 0 {
 		j, err := h.gatherJob(ctx, in.JobID)
@@ -381,11 +356,11 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 			return GatherOutput{}, err
 		}
 	}
-	n := LevelPartials(in.Chunks, fanIn, in.Level)
+	n := tree.Partials(in.Level)
 	tl := &TreeLevel{Level: in.Level, Partials: n, FanIn: fanIn, Groups: []int{}, Next: in.Level}
-	if n > fanIn {
+	if tree.Merges(in.Level) {
 		tl.Merge, tl.Next = true, in.Level+1
-		for g := 0; g*fanIn < n; g++ {
+		for g := range tree.Groups(in.Level) {
 			tl.Groups = append(tl.Groups, g)
 		}
 	}
@@ -398,13 +373,12 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput, error) {
 	job, err := jobs.New(in.Job, in.Params)
 	if err != nil {
-		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+		return GatherOutput{}, inputErrorf("gather %s: %w", in.JobID, err)
 	}
-	fanIn := h.fanIn(in.FanIn)
-	n := LevelPartials(in.Chunks, fanIn, in.Level)
-	from, to := in.Group*fanIn, min((in.Group+1)*fanIn, n)
-	if from >= n {
-		return GatherOutput{}, inputErrorf("gather %s: level %d has %d partials: no group %d of %d", in.JobID, in.Level, n, in.Group, fanIn)
+	tree := h.tree(in)
+	from, to := tree.Group(in.Level, in.Group)
+	if from >= to {
+		return GatherOutput{}, inputErrorf("gather %s: level %d has %d partials: no group %d of %d", in.JobID, in.Level, tree.Partials(in.Level), in.Group, tree.FanIn)
 	}
 	var keys []string
 	if in.Level == 0 {
@@ -449,7 +423,7 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 		case errors.Is(err, ledger.ErrNotFound):
 			return GatherOutput{}, inputErrorf("redrive of %s: no such job in the ledger", in.JobID)
 		case err != nil:
-			return GatherOutput{}, retryable("redrive of %s: reopen job: %v", in.JobID, err)
+			return GatherOutput{}, retryable("redrive of %s: reopen job: %w", in.JobID, err)
 		}
 		h.log().InfoContext(ctx, "job redriven", "jobId", in.JobID, "resume", at.Resume, "runs", j.Runs, "redriveCount", in.RedriveCount)
 		return GatherOutput{JobID: in.JobID, Status: string(j.Status), Resume: at.Resume}, nil
@@ -480,7 +454,7 @@ func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutp
 		// Only a job that succeeded conflicts with finishing it as failed.
 		h.log().WarnContext(ctx, "failure of a job that succeeded", "jobId", in.JobID, "error", msg)
 	case err != nil:
-		return GatherOutput{}, retryable("record failure of %s: %v", in.JobID, err)
+		return GatherOutput{}, retryable("record failure of %s: %w", in.JobID, err)
 	default:
 		h.log().ErrorContext(ctx, "job failed", "jobId", in.JobID, "error", msg)
 	}
@@ -495,87 +469,4 @@ func CauseMessage(cause string) string {
 		return c.Message
 	}
 	return cause
-}
-
-// openParallel is how many partials a reducer opens or reads at once.
-const openParallel = plan.ReducerOpens
-
-// withPartials opens every partial (openParallel at a time), calls fn with
-// buffered readers in order, and closes them.
-func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.Reader) error) error {
-	rcs := make([]io.ReadCloser, len(keys))
-	defer func() {
-		for _, rc := range rcs {
-			if rc != nil {
-				rc.Close()
-			}
-		}
-	}()
-	err := eachPartial(keys, func(i int, k string) error {
-		// ctx, not a group context: the readers outlive the group.
-		rc, err := h.Store.Open(ctx, k, 0, -1)
-		if errors.Is(err, blob.ErrNotFound) {
-			return inputErrorf("gather: partial %s is missing from the store", k)
-		} else if err != nil {
-			return storeFailure(err, "gather: open partial %s", k)
-		}
-		rcs[i] = rc
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	readers := make([]io.Reader, len(keys))
-	for i, rc := range rcs {
-		readers[i] = bufio.NewReaderSize(rc, 64<<10)
-	}
-	return fn(readers)
-}
-
-// putFrom streams what produce writes into the object at key and returns how many
-// bytes it wrote.
-func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Writer) error) (int64, error) {
-	pr, pw := io.Pipe()
-	produced := make(chan error, 1)
-	counted := &countingWriter{w: pw}
-	go func() {
-		bw := writers.Get().(*bufio.Writer)
-		bw.Reset(counted)
-		err := produce(bw)
-		if err == nil {
-			err = bw.Flush()
-		}
-		bw.Reset(nil)
-		writers.Put(bw)
-		pw.CloseWithError(err)
-		produced <- err
-	}()
-	putErr := h.Store.Put(ctx, key, pr)
-	pr.CloseWithError(errUploadEnded)
-	if err := <-produced; err != nil && !errors.Is(err, errUploadEnded) {
-		return 0, retryable("write %s: %v", key, err)
-	}
-	if putErr != nil {
-		return 0, storeFailure(putErr, "write %s", key)
-	}
-	return counted.n, nil
-}
-
-// writers recycles putFrom's buffers: a partial of a few bytes would otherwise
-// allocate and clear a whole one.
-var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
-
-// errUploadEnded is what a producer meets when the upload stopped reading.
-var errUploadEnded = errors.New("upload ended")
-
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

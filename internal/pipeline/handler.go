@@ -102,25 +102,8 @@ func (h *Handler) now() time.Time {
 func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err error) {
 	rec := h.beginAttempt(ctx, PhasePlan, "", "", -1)
 	defer func() { rec.endPlan(ctx, h, res, err) }()
-	if _, err := jobs.New(in.Job, in.Params); err != nil {
-		return PlanOutput{}, inputErrorf("plan: %v", err)
-	}
-	if len(in.Inputs) == 0 {
-		return PlanOutput{}, inputErrorf("plan: no inputs given")
-	}
-	if err := plan.ValidateLocation(in.Output); err != nil {
-		return PlanOutput{}, inputErrorf("plan: output %q: %v", in.Output, err)
-	}
-	if in.ChunkSize < 0 {
-		return PlanOutput{}, inputErrorf("plan: chunkSize %d is negative", in.ChunkSize)
-	}
-	if in.MaxConcurrency < 0 {
-		return PlanOutput{}, inputErrorf("plan: maxConcurrency %d is negative", in.MaxConcurrency)
-	}
-	if h.TriggerBucket != "" {
-		if b, k, ok := blob.ParseS3(in.Output); ok && b == h.TriggerBucket && strings.HasPrefix(k, "incoming/") {
-			return PlanOutput{}, inputErrorf("plan: output %s is under the trigger prefix incoming/ and would start another job", in.Output)
-		}
+	if err := in.validate(h.TriggerBucket); err != nil {
+		return PlanOutput{}, err
 	}
 	chunkSize := in.ChunkSize
 	if chunkSize == 0 {
@@ -133,12 +116,12 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err != nil {
 		var ie *plan.InputError
 		if errors.As(err, &ie) {
-			return PlanOutput{}, inputErrorf("plan: %v", err)
+			return PlanOutput{}, inputErrorf("plan: %w", err)
 		}
-		return PlanOutput{}, retryable("plan: %v", err)
+		return PlanOutput{}, retryable("plan: %w", err)
 	}
 	if err := plan.CheckOutput(objs, in.Output); err != nil {
-		return PlanOutput{}, inputErrorf("plan: %v", err)
+		return PlanOutput{}, inputErrorf("plan: %w", err)
 	}
 	chunks := plan.Split(objs, chunkSize)
 	maxChunks := h.MaxChunks
@@ -184,7 +167,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {
-		return PlanOutput{}, retryable("plan %s: open job: %v", id, err)
+		return PlanOutput{}, retryable("plan %s: open job: %w", id, err)
 	}
 	if err := h.recordSubmission(ctx, in.Submission, id); err != nil {
 		return PlanOutput{}, err
@@ -224,6 +207,33 @@ func (h *Handler) recordSubmission(ctx context.Context, sub, jobID string) error
 	rec, _ := json.Marshal(SubmissionRecord{Submission: sub, JobID: jobID})
 	if err := h.Store.Put(ctx, SubmissionLocation(h.WorkBucket, sub), bytes.NewReader(rec)); err != nil {
 		return storeFailure(err, "plan %s: record submission %s", jobID, sub)
+	}
+	return nil
+}
+
+// validate checks a submission before anything is read: the job and its parameters, the
+// inputs, the output (which may not land under triggerBucket's incoming/ prefix, where it
+// would start another job) and the sizes.
+func (in PlanInput) validate(triggerBucket string) error {
+	if _, err := jobs.New(in.Job, in.Params); err != nil {
+		return inputErrorf("plan: %w", err)
+	}
+	if len(in.Inputs) == 0 {
+		return inputErrorf("plan: no inputs given")
+	}
+	if err := plan.ValidateLocation(in.Output); err != nil {
+		return inputErrorf("plan: output %q: %w", in.Output, err)
+	}
+	switch {
+	case in.ChunkSize < 0:
+		return inputErrorf("plan: chunkSize %d is negative", in.ChunkSize)
+	case in.MaxConcurrency < 0:
+		return inputErrorf("plan: maxConcurrency %d is negative", in.MaxConcurrency)
+	}
+	if triggerBucket != "" {
+		if b, k, ok := blob.ParseS3(in.Output); ok && b == triggerBucket && strings.HasPrefix(k, "incoming/") {
+			return inputErrorf("plan: output %s is under the trigger prefix incoming/ and would start another job", in.Output)
+		}
 	}
 	return nil
 }
@@ -280,7 +290,7 @@ func validateChunk(id string, c plan.Chunk) error {
 	}
 	for i, p := range c.Parts {
 		if err := plan.ValidateLocation(p.URL); err != nil {
-			return inputErrorf("map %s: chunk %d part %d: url %q: %v", id, c.Index, i, p.URL, err)
+			return inputErrorf("map %s: chunk %d part %d: url %q: %w", id, c.Index, i, p.URL, err)
 		}
 		if p.Start < 0 || p.End < p.Start || p.End > p.Size {
 			return inputErrorf("map %s: chunk %d part %d: bad range [%d,%d) of %d bytes", id, c.Index, i, p.Start, p.End, p.Size)
@@ -304,7 +314,7 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (res MapResult, err erro
 	ctx = withAttemptStart(ctx, h.now())
 	fk := fmt.Sprintf("%s/%d", in.JobID, in.Chunk.Index)
 	if err := h.Faults.Sleep(ctx, "mapper.slow", fk); err != nil {
-		return MapResult{}, retryable("map %s: %v", fk, err)
+		return MapResult{}, retryable("map %s: %w", fk, err)
 	}
 	if !h.Faults.Fire("mapper.duplicate", fk) {
 		return h.mapOnce(ctx, in, fk)
@@ -330,11 +340,11 @@ func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (res MapR
 		log.InfoContext(ctx, "chunk already committed", "attempt", c.Attempt)
 		return committedResult(c), nil
 	} else if !errors.Is(err, ledger.ErrNotFound) {
-		return MapResult{}, retryable("map %s chunk %d: read commit: %v", in.JobID, in.Chunk.Index, err)
+		return MapResult{}, retryable("map %s chunk %d: read commit: %w", in.JobID, in.Chunk.Index, err)
 	}
 	job, err := jobs.New(in.Job, in.Params)
 	if err != nil {
-		return MapResult{}, inputErrorf("map %s: %v", in.JobID, err)
+		return MapResult{}, inputErrorf("map %s: %w", in.JobID, err)
 	}
 	started := h.now()
 	attempt := newAttemptID()
@@ -353,7 +363,7 @@ func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (res MapR
 		Stats: string(statsJSON), Committed: h.now(),
 	})
 	if err != nil {
-		return MapResult{}, retryable("map %s chunk %d: commit: %v", in.JobID, in.Chunk.Index, err)
+		return MapResult{}, retryable("map %s chunk %d: commit: %w", in.JobID, in.Chunk.Index, err)
 	}
 	if !won && winner.Attempt == attempt {
 		// Our own commit, acknowledged late: a retried write after a timeout finds it.
@@ -404,7 +414,7 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 	var st MapStats
 	f, err := feed.New(job, strict)
 	if err != nil {
-		return nil, st, inputErrorf("map: %v", err)
+		return nil, st, inputErrorf("map: %w", err)
 	}
 	for _, p := range c.Parts {
 		if p.Format == plan.FormatParquet {
@@ -420,7 +430,7 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 			}
 		}
 		if err := f.StartPart(jobs.Part{Source: p.Source, Ordinal: p.Ordinal}, header); err != nil {
-			return nil, st, inputErrorf("map: %s: %v", p.Source, err)
+			return nil, st, inputErrorf("map: %s: %w", p.Source, err)
 		}
 		ps, err := split.PartBlocks(ctx, h.Store, p, f.Record, f.Block())
 		st.BytesIn += p.End - p.Start
@@ -439,9 +449,9 @@ func mapError(p plan.Part, err error) error {
 	var me *feed.MapError
 	switch {
 	case errors.As(err, &re):
-		return &RecordError{Msg: re.Error()}
+		return &RecordError{Msg: re.Error(), Err: err}
 	case errors.As(err, &me):
-		return inputErrorf("%v", me)
+		return inputErrorf("%w", me)
 	}
 	return partError(p, err)
 }
@@ -457,7 +467,7 @@ func strictOf(p jobs.Params) bool {
 func partError(p plan.Part, err error) error {
 	var corrupt *split.CorruptError
 	if errors.Is(err, blob.ErrNotFound) || errors.As(err, &corrupt) {
-		return inputErrorf("map: %v", err)
+		return inputErrorf("map: %w", err)
 	}
 	return storeFailure(err, "map: %s", p.Source)
 }

@@ -434,8 +434,9 @@ func EstimateUsage(atts []Attempt, sum *Summary) metrics.Usage {
 	runs := int64(max(sum.Runs, 1))
 	levels := int64(sum.GatherLevels)
 	merges, level0Groups := int64(0), int64(0)
+	tree := plan.NewTree(sum.Chunks, sum.FanIn)
 	for level := 1; level <= sum.GatherLevels; level++ {
-		n := int64(LevelPartials(sum.Chunks, sum.FanIn, level)) // the groups merged at level-1
+		n := int64(tree.Partials(level)) // the groups merged at level-1
 		if level == 1 {
 			level0Groups = n
 		}

@@ -30,11 +30,11 @@ func (h *Handler) mapParquet(ctx context.Context, f *feed.Feeder, p plan.Part, s
 	var me *feed.MapError
 	switch {
 	case errors.As(err, &se) && !blob.Permanent(err):
-		return retryable("map: %s: %v", p.Source, err)
+		return retryable("map: %s: %w", p.Source, err)
 	case errors.As(err, &re), errors.As(err, &me):
 		return mapError(p, err)
 	}
 	// A damaged file, a column it lacks, a type the job cannot read, a
 	// refused read: the input's fault, named by file, row group and column.
-	return inputErrorf("map: %v", err)
+	return inputErrorf("map: %w", err)
 }

@@ -71,11 +71,11 @@ func (h *Handler) Query(ctx context.Context, in QueryChunk) (QueryPartial, error
 	}
 	job, err := jobs.New(in.Job, in.Params)
 	if err != nil {
-		return QueryPartial{}, inputErrorf("query %s: %v", in.QueryID, err)
+		return QueryPartial{}, inputErrorf("query %s: %w", in.QueryID, err)
 	}
 	fk := fmt.Sprintf("%s/%d/%d", in.QueryID, in.Chunk.Index, in.Attempt)
 	if err := h.Faults.Sleep(ctx, "mapper.slow", fk); err != nil {
-		return QueryPartial{}, retryable("query %s: %v", fk, err)
+		return QueryPartial{}, retryable("query %s: %w", fk, err)
 	}
 	started := h.now()
 	m, st, err := h.runMapper(ctx, job, in.Chunk, strictOf(in.Params))
@@ -101,7 +101,7 @@ func (h *Handler) Query(ctx context.Context, in QueryChunk) (QueryPartial, error
 	}
 	out.PartialKey = fmt.Sprintf("%squery/%08d-%d-%s.part", in.Work, in.Chunk.Index, in.Attempt, newAttemptID())
 	if err := h.Store.Put(ctx, out.PartialKey, &buf); err != nil {
-		return QueryPartial{}, retryable("query %s: write partial: %v", fk, err)
+		return QueryPartial{}, retryable("query %s: write partial: %w", fk, err)
 	}
 	return out, nil
 }
@@ -113,18 +113,18 @@ func (h *Handler) HandleMapper(ctx context.Context, event json.RawMessage) (any,
 		QueryID *string `json:"queryId"`
 	}
 	if err := json.Unmarshal(event, &probe); err != nil {
-		return nil, inputErrorf("mapper: malformed event: %v", err)
+		return nil, inputErrorf("mapper: malformed event: %w", err)
 	}
 	if probe.QueryID != nil {
 		var in QueryChunk
 		if err := json.Unmarshal(event, &in); err != nil {
-			return nil, inputErrorf("query: malformed event: %v", err)
+			return nil, inputErrorf("query: malformed event: %w", err)
 		}
 		return h.Query(ctx, in)
 	}
 	var in MapInput
 	if err := json.Unmarshal(event, &in); err != nil {
-		return nil, inputErrorf("map: malformed event: %v", err)
+		return nil, inputErrorf("map: malformed event: %w", err)
 	}
 	return h.Map(ctx, in)
 }

@@ -161,7 +161,7 @@ func TestGatherTreeSteps(t *testing.T) {
 			t.Fatalf("plan level %d: %v", level, err)
 		}
 		tl := res.Tree
-		if tl == nil || tl.Level != level || tl.Partials != pipeline.LevelPartials(p.Chunks, fanIn, level) {
+		if tl == nil || tl.Level != level || tl.Partials != plan.NewTree(p.Chunks, fanIn).Partials(level) {
 			t.Fatalf("plan of level %d: %+v", level, tl)
 		}
 		if !tl.Merge {
@@ -179,7 +179,7 @@ func TestGatherTreeSteps(t *testing.T) {
 		}
 		level = tl.Next
 	}
-	if want := pipeline.TreeLevels(p.Chunks, fanIn); level != want || level < 3 {
+	if want := plan.NewTree(p.Chunks, fanIn).Levels(); level != want || level < 3 {
 		t.Fatalf("%d chunks: the tree ended at level %d, want %d (and several)", p.Chunks, level, want)
 	}
 	// A retried merge overwrites its partial with the same bytes.

@@ -46,7 +46,26 @@ type EstimateInput struct {
 	MemoryMB int
 	// FanIn is the gather tree's fan-in (0: DefaultGatherFanIn).
 	FanIn int
+	// Children is the Distributed Map's child workflow type: ChildStandard
+	// (the template's, and the default) or ChildExpress.
+	Children string
+	// Batch is how many chunks one child execution maps (an ItemBatcher's
+	// MaxItemsPerBatch); 0 or 1: one chunk per child, as the template does.
+	Batch int
+	// ItemBytes is the JSON size of one chunk's manifest item (0:
+	// DefaultItemBytes), which bounds a batch by the child input quota.
+	ItemBytes int
 }
+
+// The Distributed Map's child workflow types.
+const (
+	ChildStandard = "standard"
+	ChildExpress  = "express"
+)
+
+// DefaultItemBytes is about what one byte-range chunk's manifest item holds
+// (its index, source, URL, range and size) when no real plan is at hand.
+const DefaultItemBytes = 300
 
 // DefaultGatherFanIn is how many partials one gather step merges at once, the
 // template's GatherFanIn default (pipeline.DefaultFanIn).
@@ -57,18 +76,7 @@ const DefaultGatherFanIn = 256
 // they read, the merges of the first level, and the partials the final
 // Gather reads.
 func GatherTree(n, f int64) (levels, merges, reads, firstLevel, last int64) {
-	p := n
-	for p > f {
-		g := (p + f - 1) / f
-		if levels == 0 {
-			firstLevel = g
-		}
-		merges += g
-		reads += p
-		p = g
-		levels++
-	}
-	return levels, merges, reads, firstLevel, p
+	return NewTree(int(n), int(f)).Shape()
 }
 
 // Estimate is the predicted cost and time of a job on AWS.
@@ -77,12 +85,24 @@ type Estimate struct {
 	Bytes       int64   `json:"bytes"`
 	ChunkSize   int64   `json:"chunkSize"`
 	Chunks      int     `json:"chunks"`
-	Concurrency int     `json:"concurrency"`
+	ChildType   string  `json:"childType"`   // the Map's child workflows: standard or express
+	Batch       int     `json:"batch"`       // chunks per child execution
+	Children    int     `json:"children"`    // child workflow executions: ceil(chunks / batch)
+	Concurrency int     `json:"concurrency"` // children at once
 	MemoryMB    int     `json:"memoryMB"`
 	CoreMBps    float64 `json:"coreMBps"`   // the job's measured single-core rate
 	MapperMBps  float64 `json:"mapperMBps"` // one mapper: min(CPU share × core rate, S3 bandwidth)
 	// ChunkSeconds is one full chunk's mapper duration, overheads included.
-	ChunkSeconds  float64 `json:"chunkSeconds"`
+	ChunkSeconds float64 `json:"chunkSeconds"`
+	// ChildSeconds is one full child execution's duration: a mapper
+	// invocation over its batch of chunks.
+	ChildSeconds float64 `json:"childSeconds"`
+	// ExpressRequests and ExpressGBSeconds are what Express children bill.
+	ExpressRequests  int64   `json:"expressRequests,omitempty"`
+	ExpressGBSeconds float64 `json:"expressGBSeconds,omitempty"`
+	// GatherSeconds is the wall time of the whole gather: the tree's
+	// levels and the final Gather (ReduceSeconds).
+	GatherSeconds float64 `json:"gatherSeconds"`
 	ReduceSeconds float64 `json:"reduceSeconds"`
 	GatherLevels  int     `json:"gatherLevels"` // merge levels of the gather tree before the final Gather
 	GatherMerges  int64   `json:"gatherMerges"` // MergeGroup invocations in all
@@ -116,21 +136,28 @@ const ReducerOpens = 32
 
 // EstimateCost predicts a job's AWS cost and wall time. The model, term by term:
 //
-//   - chunks: ceil(bytes / chunk size), unless the caller planned real inputs.
+//   - chunks: ceil(bytes / chunk size), unless the caller planned real inputs;
+//     children: ceil(chunks / batch), each child execution one mapper
+//     invocation over its batch of chunks (an ItemBatcher batch; batch 1 is
+//     the template's one chunk per child).
 //   - the gather tree (GatherTree): while a level has more partials than the
 //     fan-in, a MergeLevel merges its groups of fan-in partials in parallel.
-//   - Lambda invocations: the splitter, one mapper per chunk, a PlanLevel per
+//   - Lambda invocations: the splitter, one mapper per child, a PlanLevel per
 //     level and one more, a MergeGroup per group, the final Gather.
 //   - a mapper reads at min(core rate × min(1, memory/1769 MB), S3 bandwidth)
-//     and pays a cold start and a first-byte latency; a merge (a group, or the
+//     and pays a cold start per invocation and a first-byte latency per
+//     chunk (two for CSV jobs, with the header); a merge (a group, or the
 //     final Gather over the last level) merges its share of bytes ×
 //     PartialRatio at DefaultGatherMergeMBps after a cold start and a
 //     first-byte latency per 32 partials (it opens 32 at once); a PlanLevel
 //     costs a cold start; GB-seconds are the durations times the memory.
 //   - Step Functions: 8 transitions for the workflow (Plan, AlreadyDone,
-//     Scatter, StartGather, PlanLevel, MoreLevels, Gather, Succeeded), 2 per
-//     chunk (the child execution and its Task), 3 per tree level (MergeLevel,
-//     PlanLevel, MoreLevels) and 1 per merge.
+//     Scatter, StartGather, PlanLevel, MoreLevels, Gather, Succeeded), 3 per
+//     tree level (MergeLevel, PlanLevel, MoreLevels) and 1 per merge; Standard
+//     children add 2 per child (the child execution and its Task); Express
+//     children bill instead a request per child and its duration (rounded up
+//     to 100 ms) at 64 MB, the smallest billed memory, which a child's small
+//     definition and payload do not exceed.
 //   - DynamoDB: writes: open, one commit per chunk, finish; reads (4 KB per
 //     read unit): one commit check per chunk, the job, the count of the commits
 //     by the first PlanLevel and the commit query of the final Gather (a count
@@ -141,20 +168,88 @@ const ReducerOpens = 32
 //     reads; PUTs: the manifest, a partial per chunk, one per merge, the
 //     output and its summary.
 //   - wall: the splitter, the concurrency ramp (LambdaScalePer10s every
-//     LambdaScaleInterval), waves of min(concurrency, chunks) mappers, each
+//     LambdaScaleInterval), waves of min(concurrency, children) children, each
 //     tree level (a PlanLevel, then its merges in parallel), the final Gather,
 //     and StepTransitionSec per transition on the critical path.
+//
+// A batch that makes a child run past Lambda's timeout, an Express child past
+// five minutes, or a batch's items past the child input quota is an error.
 func EstimateCost(in EstimateInput) (Estimate, error) {
+	prof, err := in.defaults()
+	if err != nil {
+		return Estimate{}, err
+	}
+	chunks := in.Chunks
+	if chunks <= 0 {
+		chunks = int((in.Bytes + in.ChunkSize - 1) / in.ChunkSize)
+	}
+	e := Estimate{Job: in.Job, Bytes: in.Bytes, ChunkSize: in.ChunkSize, Chunks: chunks, ChildType: in.Children, Batch: in.Batch,
+		MemoryMB: in.MemoryMB, CoreMBps: prof.CoreMBps, PricesRead: PricesRead}
+	n := int64(chunks)
+	e.Children = (chunks + in.Batch - 1) / in.Batch
+	children := int64(e.Children)
+	memGB := float64(in.MemoryMB) / 1024
+	mb := float64(in.Bytes) / 1e6
+
+	e.MapperMBps = math.Min(prof.CoreMBps*math.Min(1, float64(in.MemoryMB)/LambdaMBPerVCPU), S3ReadMBps)
+	firstBytes := S3FirstByteSec
+	if prof.HeaderRead {
+		firstBytes += S3FirstByteSec
+	}
+	chunkBytes := math.Min(float64(in.ChunkSize), float64(in.Bytes)) / 1e6
+	e.ChunkSeconds = LambdaColdStartSec + firstBytes + chunkBytes/e.MapperMBps
+	e.ChildSeconds = LambdaColdStartSec + float64(min(in.Batch, chunks))*(firstBytes+chunkBytes/e.MapperMBps)
+	if err := in.checkChild(e.ChildSeconds); err != nil {
+		return Estimate{}, err
+	}
+	mapSeconds := float64(children)*LambdaColdStartSec + float64(n)*firstBytes + mb/e.MapperMBps
+	treeBusy, treeWall := e.gatherTree(in, prof, n, mb)
+	planSeconds := LambdaColdStartSec + float64(in.Objects)*S3FirstByteSec
+	levels, merges := int64(e.GatherLevels), e.GatherMerges
+	e.Invocations = children + 2 + (levels + 1) + merges
+	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
+	e.Transitions = 8 + 3*levels + merges
+	if in.Children == ChildExpress {
+		billed := math.Ceil(e.ChildSeconds/ExpressDurationStepSec-1e-9) * ExpressDurationStepSec
+		e.ExpressRequests = children
+		e.ExpressGBSeconds = float64(children) * billed * ExpressMemoryStepMB / 1024
+	} else {
+		e.Transitions += 2 * children
+	}
+	e.countRequests(in, prof, n)
+
+	e.LambdaUSD = float64(e.Invocations)*LambdaPerRequestUSD + e.GBSeconds*LambdaPerGBSecUSD
+	e.StepUSD = float64(e.Transitions)*StepFunctionsPerTxn + float64(e.ExpressRequests)*ExpressPerRequestUSD + e.ExpressGBSeconds*ExpressPerGBSecUSD
+	e.DynamoUSD = float64(e.DynamoWrites)*DynamoWriteUSD + float64(e.DynamoReads)*DynamoReadUSD
+	e.S3USD = float64(e.S3Gets)*S3GetUSD + float64(e.S3Puts)*S3PutUSD
+	e.TotalUSD = e.LambdaUSD + e.StepUSD + e.DynamoUSD + e.S3USD
+	tb := float64(in.Bytes) / BytesPerTB
+	e.PerTBUSD = e.TotalUSD / tb
+	e.AthenaUSD = AthenaPerTBUSD * tb
+
+	conc := min(in.Concurrency, e.Children)
+	e.Concurrency = conc
+	e.Waves = (e.Children + conc - 1) / conc
+	e.RampSeconds = LambdaScaleInterval * float64((conc-1)/LambdaScalePer10s)
+	e.GatherSeconds = treeWall + e.ReduceSeconds
+	e.WallSeconds = planSeconds + e.RampSeconds + float64(e.Waves)*(e.ChildSeconds+2*StepTransitionSec) +
+		e.GatherSeconds + 8*StepTransitionSec
+	return e, nil
+}
+
+// defaults fills in the input's defaults and returns the job's profile, or
+// an error naming what the input got wrong.
+func (in *EstimateInput) defaults() (JobProfile, error) {
 	prof := in.Profile
 	if prof == (JobProfile{}) {
 		p, ok := Profiles[in.Job]
 		if !ok {
-			return Estimate{}, fmt.Errorf("no cost profile for job %q", in.Job)
+			return prof, fmt.Errorf("no cost profile for job %q", in.Job)
 		}
 		prof = p
 	}
 	if in.Bytes <= 0 {
-		return Estimate{}, fmt.Errorf("input size %d: want a positive number of bytes", in.Bytes)
+		return prof, fmt.Errorf("input size %d: want a positive number of bytes", in.Bytes)
 	}
 	if in.ChunkSize <= 0 {
 		in.ChunkSize = DefaultChunkSize
@@ -165,46 +260,71 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	if in.Concurrency <= 0 {
 		in.Concurrency = DefaultAWSMaxConc
 	}
+	if in.Concurrency > MapMaxConcurrency {
+		return prof, fmt.Errorf("concurrency %d: a Distributed Map runs at most %d child executions at once", in.Concurrency, MapMaxConcurrency)
+	}
 	if in.Objects <= 0 {
 		in.Objects = 1
 	}
 	if in.FanIn < 2 {
 		in.FanIn = DefaultGatherFanIn
 	}
-	chunks := in.Chunks
-	if chunks <= 0 {
-		chunks = int((in.Bytes + in.ChunkSize - 1) / in.ChunkSize)
+	if in.Batch <= 0 {
+		in.Batch = 1
 	}
-	e := Estimate{Job: in.Job, Bytes: in.Bytes, ChunkSize: in.ChunkSize, Chunks: chunks, MemoryMB: in.MemoryMB, CoreMBps: prof.CoreMBps, PricesRead: PricesRead}
-	n := int64(chunks)
-	memGB := float64(in.MemoryMB) / 1024
-	mb := float64(in.Bytes) / 1e6
+	if in.ItemBytes <= 0 {
+		in.ItemBytes = DefaultItemBytes
+	}
+	switch in.Children {
+	case "":
+		in.Children = ChildStandard
+	case ChildStandard, ChildExpress:
+	default:
+		return prof, fmt.Errorf("child workflow type %q: want %s or %s", in.Children, ChildStandard, ChildExpress)
+	}
+	if b := in.Batch * in.ItemBytes; b > ChildInputMaxBytes {
+		return prof, fmt.Errorf("batch of %d chunks: %d bytes of items, over a child execution's input quota of %d bytes", in.Batch, b, ChildInputMaxBytes)
+	}
+	return prof, nil
+}
 
-	e.MapperMBps = math.Min(prof.CoreMBps*math.Min(1, float64(in.MemoryMB)/LambdaMBPerVCPU), S3ReadMBps)
-	perChunk := LambdaColdStartSec + S3FirstByteSec
-	if prof.HeaderRead {
-		perChunk += S3FirstByteSec
+// checkChild refuses a child that would outlive its limits: Lambda's timeout
+// for the mapper invocation, five minutes for an Express child.
+func (in *EstimateInput) checkChild(sec float64) error {
+	if sec > LambdaMaxTimeoutSec {
+		return fmt.Errorf("batch of %d chunks: a child's mapper would run %.0f s, past Lambda's %d s timeout; lower the batch or the chunk size", in.Batch, sec, LambdaMaxTimeoutSec)
 	}
-	e.ChunkSeconds = perChunk + math.Min(float64(in.ChunkSize), float64(in.Bytes))/1e6/e.MapperMBps
-	mapSeconds := float64(n)*perChunk + mb/e.MapperMBps
+	if in.Children == ChildExpress && sec+2*StepTransitionSec > ExpressMaxSec {
+		return fmt.Errorf("batch of %d chunks: an Express child would run %.0f s, past its %d s limit; lower the batch or the chunk size", in.Batch, sec, ExpressMaxSec)
+	}
+	return nil
+}
+
+// gatherTree sets the gather tree's shape and the final Gather's duration,
+// and returns the tree's busy seconds (billed) and wall seconds.
+func (e *Estimate) gatherTree(in EstimateInput, prof JobProfile, n int64, mb float64) (busy, wall float64) {
 	fanIn := int64(in.FanIn)
-	levels, merges, mergeReads, firstLevel, last := GatherTree(n, fanIn)
+	levels, merges, _, _, last := GatherTree(n, fanIn)
 	e.GatherLevels, e.GatherMerges = int(levels), merges
 	mergeSeconds := func(partials int64, share float64) float64 {
 		return LambdaColdStartSec + float64((partials+ReducerOpens-1)/ReducerOpens)*S3FirstByteSec + mb*prof.PartialRatio*share/DefaultGatherMergeMBps
 	}
 	e.ReduceSeconds = mergeSeconds(last, 1)
-	treeBusy, treeWall := LambdaColdStartSec, LambdaColdStartSec // the first PlanLevel
-	for p := n; p > fanIn; p = (p + fanIn - 1) / fanIn {
-		g := (p + fanIn - 1) / fanIn
-		one := mergeSeconds(min(p, fanIn), 1/float64(g)) // a group merges its share of the level
-		treeBusy += float64(g)*one + LambdaColdStartSec  // the merges, and the next PlanLevel
-		treeWall += one + LambdaColdStartSec + 3*StepTransitionSec
+	busy, wall = LambdaColdStartSec, LambdaColdStartSec // the first PlanLevel
+	tree := NewTree(int(n), in.FanIn)
+	for l := 0; tree.Merges(l); l++ {
+		g := int64(tree.Groups(l))
+		one := mergeSeconds(fanIn, 1/float64(g))    // a group merges its share of the level
+		busy += float64(g)*one + LambdaColdStartSec // the merges, and the next PlanLevel
+		wall += one + LambdaColdStartSec + 3*StepTransitionSec
 	}
-	planSeconds := LambdaColdStartSec + float64(in.Objects)*S3FirstByteSec
-	e.Invocations = n + 2 + (levels + 1) + merges
-	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
-	e.Transitions = 8 + 2*n + 3*levels + merges
+	return busy, wall
+}
+
+// countRequests counts the DynamoDB and S3 requests of n chunks.
+func (e *Estimate) countRequests(in EstimateInput, prof JobProfile, n int64) {
+	fanIn := int64(in.FanIn)
+	_, merges, mergeReads, firstLevel, last := GatherTree(n, fanIn)
 	e.DynamoWrites = n + 2
 	readUnits := func(items int64) int64 { return (items*CommitItemBytes + 4095) / 4096 }
 	e.DynamoReads = n + 1 + 2*readUnits(n) + firstLevel*readUnits(min(fanIn, n))
@@ -213,21 +333,4 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 		e.S3Gets += n
 	}
 	e.S3Puts = 1 + n + merges + 2
-
-	e.LambdaUSD = float64(e.Invocations)*LambdaPerRequestUSD + e.GBSeconds*LambdaPerGBSecUSD
-	e.StepUSD = float64(e.Transitions) * StepFunctionsPerTxn
-	e.DynamoUSD = float64(e.DynamoWrites)*DynamoWriteUSD + float64(e.DynamoReads)*DynamoReadUSD
-	e.S3USD = float64(e.S3Gets)*S3GetUSD + float64(e.S3Puts)*S3PutUSD
-	e.TotalUSD = e.LambdaUSD + e.StepUSD + e.DynamoUSD + e.S3USD
-	tb := float64(in.Bytes) / BytesPerTB
-	e.PerTBUSD = e.TotalUSD / tb
-	e.AthenaUSD = AthenaPerTBUSD * tb
-
-	conc := min(in.Concurrency, chunks)
-	e.Concurrency = conc
-	e.Waves = (chunks + conc - 1) / conc
-	e.RampSeconds = LambdaScaleInterval * float64((conc-1)/LambdaScalePer10s)
-	e.WallSeconds = planSeconds + e.RampSeconds + float64(e.Waves)*(e.ChunkSeconds+2*StepTransitionSec) +
-		treeWall + e.ReduceSeconds + 8*StepTransitionSec
-	return e, nil
 }

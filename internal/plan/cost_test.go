@@ -2,6 +2,7 @@ package plan
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -98,6 +99,119 @@ func TestEstimateCostTree(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestEstimateCostExpressBatch: the hand-computed case of TestEstimateCostByHand
+// with Express children of 4 chunks each. The children bill a request each and
+// their duration at 64 MB instead of 2 transitions each; a mapper invocation
+// maps 4 chunks, paying one cold start for them.
+func TestEstimateCostExpressBatch(t *testing.T) {
+	e, err := EstimateCost(EstimateInput{
+		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
+		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1,
+		Children: ChildExpress, Batch: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"children", int64(e.Children), 25},
+		{"invocations", e.Invocations, 28}, // splitter + 25 mappers + PlanLevel + Gather
+		{"transitions", e.Transitions, 8},  // the parent's only
+		{"express requests", e.ExpressRequests, 25},
+		{"dynamo writes", e.DynamoWrites, 102}, // per chunk, as before
+		{"s3 gets", e.S3Gets, 202},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"child seconds", e.ChildSeconds, 3.114444444}, // 0.15 + 4 × (0.03 + 64/90)
+		{"express GB-seconds", e.ExpressGBSeconds, 5},  // 25 × 3.2 s (rounded up to 100 ms) × 64/1024 GB
+		{"step functions USD", e.StepUSD, 0.00030835},  // 8 × 0.025e-3 + 25 × 1e-6 + 5 × 0.00001667
+		{"GB-seconds", e.GBSeconds, 137.3873427},       // (0.18 + 25 × 0.15 + 100 × 0.03 + 6400/90 + 0.15 + 1.3367) × 1769/1024
+		{"lambda USD", e.LambdaUSD, 0.00183744039},     // 28 × 0.2e-6 + GB-s × 0.0000133334
+		{"wall seconds", e.WallSeconds, 5.281111111},   // 0.18 + (3.1144 + 0.1) + 0.15 + 1.3367 + 0.4
+	} {
+		if math.Abs(c.got-c.want) > 1e-6*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s = %.9g, want %.9g", c.name, c.got, c.want)
+		}
+	}
+	std, err := EstimateCost(EstimateInput{
+		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
+		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1, Batch: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if std.Transitions != 8+2*25 || std.ExpressRequests != 0 || std.Children != 25 {
+		t.Errorf("standard children of 4: %d transitions, %d express requests, %d children; want 58, 0, 25", std.Transitions, std.ExpressRequests, std.Children)
+	}
+}
+
+// TestEstimateCostChildLimits: a batch that outlives an Express child's five
+// minutes, Lambda's 900 s timeout, or the child input quota is refused.
+func TestEstimateCostChildLimits(t *testing.T) {
+	base := EstimateInput{Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01}, Bytes: 1e12, ChunkSize: 64_000_000, ItemBytes: 200}
+	for _, c := range []struct {
+		name     string
+		children string
+		batch    int
+		want     string // "" for no error
+	}{
+		{"express under five minutes", ChildExpress, 300, ""},
+		{"express over five minutes", ChildExpress, 1000, "past its 300 s limit"},
+		{"standard under the timeout", ChildStandard, 1000, ""},
+		{"standard over the timeout", ChildStandard, 1300, "past Lambda's 900 s timeout"},
+		{"over the input quota", ChildStandard, 1400, "input quota"},
+		{"unknown child type", "inline", 1, "want standard or express"},
+	} {
+		in := base
+		in.Children, in.Batch = c.children, c.batch
+		_, err := EstimateCost(in)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
+		}
+	}
+	if _, err := EstimateCost(EstimateInput{Job: "wordcount", Bytes: 1e9, Concurrency: MapMaxConcurrency + 1}); err == nil {
+		t.Error("concurrency over the Map's limit: no error")
+	}
+}
+
+// TestPriceTable: every AWS price the model multiplies by is in the table,
+// each entry names an AWS page and says what that page showed.
+func TestPriceTable(t *testing.T) {
+	have := map[float64]bool{}
+	for _, p := range PriceTable {
+		have[p.Value] = true
+		if !strings.HasPrefix(p.URL, "https://aws.amazon.com/") && !strings.HasPrefix(p.URL, "https://docs.aws.amazon.com/") {
+			t.Errorf("%s: source %q is not an AWS page", p.Name, p.URL)
+		}
+		if p.Checked == "" || p.Unit == "" || p.Value <= 0 {
+			t.Errorf("%s: want a value, a unit and what the page showed: %+v", p.Name, p)
+		}
+	}
+	for name, v := range map[string]float64{
+		"Lambda request": LambdaPerRequestUSD, "Lambda GB-second": LambdaPerGBSecUSD, "state transition": StepFunctionsPerTxn,
+		"Express request": ExpressPerRequestUSD, "Express GB-second": ExpressPerGBSecUSD, "Express limit": ExpressMaxSec,
+		"DynamoDB write": DynamoWriteUSD, "DynamoDB read": DynamoReadUSD, "S3 GET": S3GetUSD, "S3 PUT": S3PutUSD,
+		"Map concurrency": MapMaxConcurrency, "child input": ChildInputMaxBytes, "Lambda timeout": LambdaMaxTimeoutSec,
+		"Lambda concurrency": DefaultAWSMaxConc, "Lambda scaling": LambdaScalePer10s,
+	} {
+		if !have[v] {
+			t.Errorf("%s (%v) is not in PriceTable", name, v)
 		}
 	}
 }

@@ -307,7 +307,7 @@ func ValidateLocation(loc string) error {
 func CheckOutput(objs []Object, output string) error {
 	if c := codec.Of(output); c != "" {
 		if _, err := codec.Writer(c, io.Discard); err != nil {
-			return fmt.Errorf("output %s: %v", output, err)
+			return fmt.Errorf("output %s: %w", output, err)
 		}
 	}
 	for _, o := range objs {

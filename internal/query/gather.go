@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
 )
 
 // gatherer merges partials as they arrive, in an aligned tree: the node (L, j)
@@ -14,14 +15,17 @@ import (
 // leave their ancestors unmerged, so a partial answer is the present nodes in order.
 type gatherer struct {
 	job    jobs.Job
+	tree   plan.Tree
 	fanIn  int
 	counts []int // nodes per level; the last level has one node
 	nodes  []map[int][]byte
 }
 
 func newGatherer(job jobs.Job, chunks, fanIn int) *gatherer {
-	g := &gatherer{job: job, fanIn: fanIn}
-	for c := max(chunks, 1); ; c = (c + fanIn - 1) / fanIn {
+	g := &gatherer{job: job, tree: plan.NewTree(max(chunks, 1), fanIn)}
+	g.fanIn = g.tree.FanIn
+	for l := 0; ; l++ {
+		c := g.tree.Partials(l)
 		g.counts = append(g.counts, c)
 		g.nodes = append(g.nodes, map[int][]byte{})
 		if c == 1 {
@@ -46,7 +50,7 @@ func (g *gatherer) add(level, j int, partial []byte) error {
 	if level+1 == len(g.counts) {
 		return nil
 	}
-	first, last := j/g.fanIn*g.fanIn, min(j/g.fanIn*g.fanIn+g.fanIn, g.counts[level])
+	first, last := g.tree.Group(level, g.tree.Parent(j))
 	readers := make([]io.Reader, 0, last-first)
 	for k := first; k < last; k++ {
 		p, ok := g.nodes[level][k]
@@ -73,7 +77,8 @@ func (g *gatherer) present(level, j int, out []io.Reader) []io.Reader {
 	if level == 0 {
 		return out
 	}
-	for k := j * g.fanIn; k < min(j*g.fanIn+g.fanIn, g.counts[level-1]); k++ {
+	from, to := g.tree.Group(level-1, j)
+	for k := from; k < to; k++ {
 		out = g.present(level-1, k, out)
 	}
 	return out

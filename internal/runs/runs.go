@@ -172,13 +172,24 @@ func (r *Reader) field(buf []byte) ([]byte, error) {
 	if err != nil {
 		return buf, err
 	}
+	buf, err = ReadField(r.r, buf, n)
+	if err != nil {
+		return buf, r.corrupt("truncated field", err)
+	}
+	return buf, nil
+}
+
+// ReadField reads the n bytes of a length-prefixed field from r into buf[:0], growing buf
+// at most maxField bytes at a time, so that a corrupt length fails on EOF instead of
+// allocating its claimed size. The partial results' encodings read their fields with it.
+func ReadField(r io.Reader, buf []byte, n uint64) ([]byte, error) {
 	buf = buf[:0]
 	for uint64(len(buf)) < n {
 		step := int(min(n-uint64(len(buf)), maxField))
 		start := len(buf)
 		buf = slices.Grow(buf, step)[:start+step]
-		if _, err := io.ReadFull(r.r, buf[start:]); err != nil {
-			return buf, r.corrupt("truncated field", err)
+		if _, err := io.ReadFull(r, buf[start:]); err != nil {
+			return buf, err
 		}
 	}
 	return buf, nil

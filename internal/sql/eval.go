@@ -2,13 +2,15 @@ package sql
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
-	"github.com/scattergather/scattergather/internal/duckfmt"
 	"math"
 	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/scattergather/scattergather/internal/duckfmt"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
@@ -419,13 +421,7 @@ func abs(v int64) int64 {
 func compareValues(x, y Value) int {
 	switch x.K {
 	case KBigint, KDate, KBool:
-		switch {
-		case x.I < y.I:
-			return -1
-		case x.I > y.I:
-			return 1
-		}
-		return 0
+		return cmp.Compare(x.I, y.I)
 	case KDecimal:
 		return decimal.Cmp(x.D, y.D)
 	case KDouble:

@@ -309,16 +309,7 @@ func containsAggregate(e Expr) bool {
 }
 
 // Header is the output's header row: the names, CSV-quoted where needed.
-func (p *Plan) Header() []byte {
-	var h []byte
-	for i, n := range p.Names {
-		if i > 0 {
-			h = append(h, ',')
-		}
-		h = csvline.AppendField(h, []byte(n))
-	}
-	return append(h, '\n')
-}
+func (p *Plan) Header() []byte { return csvline.Header(p.Names) }
 
 // Ordered reports whether the output follows an ORDER BY.
 func (p *Plan) Ordered() bool { return len(p.order) > 0 }

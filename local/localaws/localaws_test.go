@@ -30,6 +30,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/motoserver"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/localaws"
@@ -366,7 +367,7 @@ func runThroughS3(t *testing.T, c jobCase) {
 	if sum.Chunks < 2 {
 		t.Errorf("%d chunks: want several, so the Distributed Map fans out", sum.Chunks)
 	}
-	if want := pipeline.TreeLevels(sum.Chunks, fanIn); sum.FanIn != fanIn || sum.GatherLevels != want || want < 2 {
+	if want := plan.NewTree(sum.Chunks, fanIn).Levels(); sum.FanIn != fanIn || sum.GatherLevels != want || want < 2 {
 		t.Errorf("gathered %d chunks with fan-in %d in %d levels; want fan-in %d and %d levels of the state machine's tree", sum.Chunks, sum.FanIn, sum.GatherLevels, fanIn, want)
 	}
 	t.Logf("%d chunks gathered with fan-in %d in %d levels", sum.Chunks, sum.FanIn, sum.GatherLevels)

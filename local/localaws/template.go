@@ -2,33 +2,28 @@ package localaws
 
 import (
 	"fmt"
-	"os"
-	"sort"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/scattergather/scattergather/internal/cfn"
 )
 
 // Local stand-ins for the pseudo parameters.
 const (
-	Region    = "us-east-1"
-	AccountID = "123456789012" // moto's default account
-	StackName = "scatter-local"
+	Region    = cfn.Region
+	AccountID = cfn.AccountID // moto's default account
+	// StackName is the local stack's name: buckets and tables without a name property
+	// are StackName-<logicalid> (scatter-outputbucket, the sample events' bucket).
+	StackName = "scatter"
 )
 
-// Template is the part of a SAM template the local AWS needs.
+// Template is a SAM template as the local AWS runs it: evaluated by internal/cfn (the
+// one evaluator the template tests use too), with local physical names: buckets and
+// tables without a name property are scatter-<logicalid>, functions are named by their
+// logical IDs.
 type Template struct {
-	Resources map[string]Resource
-	params    map[string]string
-	globals   *yaml.Node
-}
-
-// Resource is one template resource.
-type Resource struct {
-	LogicalID string
-	Type      string
-	Props     *yaml.Node
+	*cfn.Template
+	fns []Function
 }
 
 // Function is a serverless function as the local AWS runs it.
@@ -37,9 +32,13 @@ type Function struct {
 	Env      map[string]string
 	Timeout  int
 	MemoryMB int
+	// EphemeralMB is the function's /tmp (EphemeralStorage.Size; 512 MB by default).
+	EphemeralMB int
 	// Routes are the HttpApi routes ("POST /jobs") and S3 the bucket trigger, if any.
 	Routes []Route
 	S3     []S3Trigger
+	// Policies are the statements of the function's role (SAM policy templates expanded).
+	Policies []cfn.Statement
 }
 
 // Route is an HTTP API route served by a function.
@@ -48,289 +47,147 @@ type Route struct{ Method, Path string }
 // S3Trigger starts a function on ObjectCreated under Prefix in Bucket.
 type S3Trigger struct{ Bucket, Prefix string }
 
-// LoadTemplate parses a SAM template file.
+// LoadTemplate parses and evaluates a SAM template file.
 func LoadTemplate(path string) (*Template, error) {
-	raw, err := os.ReadFile(path)
+	ct, err := cfn.Load(path)
 	if err != nil {
-		return nil, err
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty template", path)
+	return newTemplate(ct)
+}
+
+func newTemplate(ct *cfn.Template) (*Template, error) {
+	ct.StackName = StackName
+	if ct.Names == nil {
+		ct.Names = map[string]string{}
 	}
-	root := doc.Content[0]
-	t := &Template{Resources: map[string]Resource{}, params: map[string]string{}}
-	if ps := get(root, "Parameters"); ps != nil {
-		for i := 0; i+1 < len(ps.Content); i += 2 {
-			if d := get(ps.Content[i+1], "Default"); d != nil {
-				t.params[ps.Content[i].Value] = d.Value
-			}
+	for _, id := range ct.ResourcesOfType("AWS::Serverless::Function") {
+		ct.Names[id] = id
+	}
+	t := &Template{Template: ct}
+	for _, id := range ct.ResourcesOfType("AWS::Serverless::Function") {
+		f, err := t.function(id)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", id, err)
 		}
-	}
-	if g := get(root, "Globals"); g != nil {
-		t.globals = get(g, "Function")
-	}
-	rs := get(root, "Resources")
-	if rs == nil {
-		return nil, fmt.Errorf("%s: no Resources", path)
-	}
-	for i := 0; i+1 < len(rs.Content); i += 2 {
-		id, body := rs.Content[i].Value, rs.Content[i+1]
-		r := Resource{LogicalID: id, Props: get(body, "Properties")}
-		if ty := get(body, "Type"); ty != nil {
-			r.Type = ty.Value
-		}
-		t.Resources[id] = r
+		t.fns = append(t.fns, f)
 	}
 	return t, nil
 }
 
-// get returns the value of key in a mapping node, or nil.
-func get(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+// LocalName is the physical name a resource gets locally.
+func (t *Template) LocalName(id string) string {
+	n, err := t.PhysicalName(id)
+	if err != nil {
+		return id
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
+	return n
+}
+
+// ByType lists the logical IDs of the resources of the given types, sorted by type then ID.
+func (t *Template) ByType(types ...string) []string {
+	var ids []string
+	for _, ty := range types {
+		ids = append(ids, t.ResourcesOfType(ty)...)
+	}
+	return ids
+}
+
+// Functions returns every serverless function with its environment, timeout, memory,
+// storage, events and policies resolved, Globals first and the function's own on top.
+func (t *Template) Functions() []Function { return t.fns }
+
+func (t *Template) function(id string) (Function, error) {
+	f := Function{Name: id, Env: map[string]string{}, Timeout: 3, MemoryMB: 128, EphemeralMB: 512}
+	_, props := t.Resource(id)
+	globals, _ := cfn.Path(t.Root, "Globals", "Function").(map[string]any)
+	for _, scope := range []map[string]any{globals, props} {
+		ev, err := t.Eval(scope)
+		if err != nil {
+			return f, err
+		}
+		m, _ := ev.(map[string]any)
+		if vars, ok := cfn.Path(m, "Environment", "Variables").(map[string]any); ok {
+			for k, v := range vars {
+				if f.Env[k], err = t.EvalString(v); err != nil {
+					return f, fmt.Errorf("Environment %s: %w", k, err)
+				}
+			}
+		}
+		for _, n := range []struct {
+			path []string
+			dst  *int
+		}{{[]string{"Timeout"}, &f.Timeout}, {[]string{"MemorySize"}, &f.MemoryMB}, {[]string{"EphemeralStorage", "Size"}, &f.EphemeralMB}} {
+			if v := cfn.Path(m, n.path...); v != nil {
+				s, err := t.EvalString(v)
+				if err != nil {
+					return f, err
+				}
+				if *n.dst, err = strconv.Atoi(s); err != nil {
+					return f, fmt.Errorf("%s: %w", strings.Join(n.path, "."), err)
+				}
+			}
+		}
+	}
+	if err := t.events(&f, props); err != nil {
+		return f, err
+	}
+	pol, err := t.Policies(id)
+	if err != nil {
+		return f, err
+	}
+	f.Policies = pol
+	return f, nil
+}
+
+// events reads a function's HttpApi routes and S3 triggers.
+func (t *Template) events(f *Function, props map[string]any) error {
+	evs, err := t.Eval(props["Events"])
+	if err != nil {
+		return fmt.Errorf("Events: %w", err)
+	}
+	m, _ := evs.(map[string]any)
+	for _, name := range cfn.Keys(m) {
+		ev, _ := m[name].(map[string]any)
+		p, _ := ev["Properties"].(map[string]any)
+		str := func(v any) string { s, _ := t.EvalString(v); return s }
+		switch ev["Type"] {
+		case "HttpApi", "Api":
+			f.Routes = append(f.Routes, Route{Method: strings.ToUpper(str(p["Method"])), Path: str(p["Path"])})
+		case "S3":
+			trig := S3Trigger{Bucket: str(p["Bucket"])}
+			rules, _ := cfn.Path(p, "Filter", "S3Key", "Rules").([]any)
+			for _, r := range rules {
+				rm, _ := r.(map[string]any)
+				if strings.EqualFold(str(rm["Name"]), "prefix") {
+					trig.Prefix = str(rm["Value"])
+				}
+			}
+			f.S3 = append(f.S3, trig)
 		}
 	}
 	return nil
 }
 
-// LocalName is the physical name a resource gets locally.
-func (t *Template) LocalName(id string) string {
-	r := t.Resources[id]
-	if prop, ok := nameProps[r.Type]; ok {
-		if n := get(r.Props, prop); n != nil {
-			return t.Eval(n)
+// Substitutions are the state machine's DefinitionSubstitutions, evaluated.
+func (t *Template) Substitutions(id string) (map[string]string, error) {
+	_, props := t.Resource(id)
+	raw, _ := props["DefinitionSubstitutions"].(map[string]any)
+	subs := map[string]string{}
+	for k, v := range raw {
+		s, err := t.EvalString(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s DefinitionSubstitutions %s: %w", id, k, err)
 		}
+		subs[k] = s
 	}
-	switch r.Type {
-	case "AWS::S3::Bucket", "AWS::DynamoDB::Table":
-		return "scatter-" + strings.ToLower(id)
-	}
-	return id
-}
-
-// nameProps is the property that names a resource of each type.
-var nameProps = map[string]string{
-	"AWS::S3::Bucket":                  "BucketName",
-	"AWS::DynamoDB::Table":             "TableName",
-	"AWS::Serverless::StateMachine":    "Name",
-	"AWS::StepFunctions::StateMachine": "Name",
-}
-
-// ARN is the local ARN of a resource.
-func (t *Template) ARN(id string) string {
-	r := t.Resources[id]
-	switch r.Type {
-	case "AWS::S3::Bucket":
-		return "arn:aws:s3:::" + t.LocalName(id)
-	case "AWS::DynamoDB::Table":
-		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", Region, AccountID, t.LocalName(id))
-	case "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine":
-		return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", Region, AccountID, t.LocalName(id))
-	case "AWS::Serverless::Function", "AWS::Lambda::Function":
-		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, AccountID, id)
-	}
-	return id
-}
-
-// ByType lists the logical IDs of a resource type, sorted.
-func (t *Template) ByType(types ...string) []string {
-	var ids []string
-	for id, r := range t.Resources {
-		for _, ty := range types {
-			if r.Type == ty {
-				ids = append(ids, id)
-			}
-		}
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-// ref resolves a Ref: a parameter's default, a pseudo parameter, or a resource's name.
-func (t *Template) ref(name string) string {
-	switch name {
-	case "AWS::Region":
-		return Region
-	case "AWS::AccountId":
-		return AccountID
-	case "AWS::StackName":
-		return StackName
-	case "AWS::Partition":
-		return "aws"
-	case "AWS::URLSuffix":
-		return "amazonaws.com"
-	case "AWS::NoValue":
-		return ""
-	}
-	if v, ok := t.params[name]; ok {
-		return v
-	}
-	r, ok := t.Resources[name]
-	if !ok {
-		return name
-	}
-	switch r.Type {
-	case "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine":
-		return t.ARN(name)
-	}
-	return t.LocalName(name)
-}
-
-func (t *Template) getAtt(spec string) string {
-	id, attr, _ := strings.Cut(spec, ".")
-	switch attr {
-	case "Arn":
-		return t.ARN(id)
-	case "Name", "TableName":
-		return t.LocalName(id)
-	}
-	return t.LocalName(id)
-}
-
-// Eval resolves a scalar or an intrinsic (Ref, GetAtt, Sub, Join, If) to a string.
-func (t *Template) Eval(n *yaml.Node) string {
-	if n == nil {
-		return ""
-	}
-	switch n.Tag {
-	case "!Ref":
-		return t.ref(n.Value)
-	case "!GetAtt":
-		if n.Kind == yaml.SequenceNode && len(n.Content) == 2 {
-			return t.getAtt(n.Content[0].Value + "." + n.Content[1].Value)
-		}
-		return t.getAtt(n.Value)
-	case "!Sub":
-		if n.Kind == yaml.SequenceNode && len(n.Content) > 0 {
-			return t.sub(n.Content[0].Value)
-		}
-		return t.sub(n.Value)
-	case "!Join":
-		return t.join(n)
-	case "!If":
-		if n.Kind == yaml.SequenceNode && len(n.Content) == 3 {
-			return t.Eval(n.Content[2]) // conditions are off locally: the false branch
-		}
-	}
-	if n.Kind == yaml.MappingNode && len(n.Content) == 2 {
-		v := n.Content[1]
-		switch n.Content[0].Value {
-		case "Ref":
-			return t.ref(v.Value)
-		case "Fn::GetAtt":
-			if v.Kind == yaml.SequenceNode && len(v.Content) == 2 {
-				return t.getAtt(v.Content[0].Value + "." + v.Content[1].Value)
-			}
-			return t.getAtt(v.Value)
-		case "Fn::Sub":
-			if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
-				return t.sub(v.Content[0].Value)
-			}
-			return t.sub(v.Value)
-		case "Fn::Join":
-			return t.join(v)
-		}
-	}
-	return n.Value
-}
-
-func (t *Template) join(n *yaml.Node) string {
-	if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
-		return ""
-	}
-	var parts []string
-	for _, p := range n.Content[1].Content {
-		parts = append(parts, t.Eval(p))
-	}
-	return strings.Join(parts, n.Content[0].Value)
-}
-
-func (t *Template) sub(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := strings.Index(s[i:], "}")
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		name := s[i+2 : i+j]
-		if strings.Contains(name, ".") {
-			b.WriteString(t.getAtt(name))
-		} else {
-			b.WriteString(t.ref(name))
-		}
-		s = s[i+j+1:]
-	}
-}
-
-// Functions returns every serverless function with its environment, timeout,
-// memory and events resolved, Globals first and the function's own on top.
-func (t *Template) Functions() []Function {
-	var fns []Function
-	for _, id := range t.ByType("AWS::Serverless::Function") {
-		r := t.Resources[id]
-		f := Function{Name: id, Env: map[string]string{}, Timeout: 3, MemoryMB: 128}
-		for _, scope := range []*yaml.Node{t.globals, r.Props} {
-			if vars := get(get(scope, "Environment"), "Variables"); vars != nil {
-				for i := 0; i+1 < len(vars.Content); i += 2 {
-					f.Env[vars.Content[i].Value] = t.Eval(vars.Content[i+1])
-				}
-			}
-			if v := get(scope, "Timeout"); v != nil {
-				if n, err := strconv.Atoi(t.Eval(v)); err == nil {
-					f.Timeout = n
-				}
-			}
-			if v := get(scope, "MemorySize"); v != nil {
-				if n, err := strconv.Atoi(t.Eval(v)); err == nil {
-					f.MemoryMB = n
-				}
-			}
-		}
-		if evs := get(r.Props, "Events"); evs != nil {
-			for i := 0; i+1 < len(evs.Content); i += 2 {
-				ev := evs.Content[i+1]
-				props := get(ev, "Properties")
-				switch ty := get(ev, "Type"); {
-				case ty == nil:
-				case ty.Value == "HttpApi" || ty.Value == "Api":
-					f.Routes = append(f.Routes, Route{Method: strings.ToUpper(t.Eval(get(props, "Method"))), Path: t.Eval(get(props, "Path"))})
-				case ty.Value == "S3":
-					trig := S3Trigger{Bucket: t.Eval(get(props, "Bucket"))}
-					if rules := get(get(get(props, "Filter"), "S3Key"), "Rules"); rules != nil {
-						for _, rule := range rules.Content {
-							if strings.EqualFold(t.Eval(get(rule, "Name")), "prefix") {
-								trig.Prefix = t.Eval(get(rule, "Value"))
-							}
-						}
-					}
-					f.S3 = append(f.S3, trig)
-				}
-			}
-		}
-		fns = append(fns, f)
-	}
-	return fns
+	return subs, nil
 }
 
 // FunctionName resolves a function name case-insensitively, with or without
 // its Function suffix (splitter, SplitterFunction), to its logical ID.
 func (t *Template) FunctionName(name string) (string, error) {
-	ids := t.ByType("AWS::Serverless::Function")
+	ids := t.ResourcesOfType("AWS::Serverless::Function")
 	for _, id := range ids {
 		if strings.EqualFold(id, name) || strings.EqualFold(id, name+"Function") {
 			return id, nil

@@ -198,11 +198,9 @@ func (s *Stack) create(ctx context.Context) error {
 	if len(machines) != 1 {
 		return fmt.Errorf("template has %d state machines, want 1", len(machines))
 	}
-	subs := map[string]string{}
-	if n := get(s.tmpl.Resources[machines[0]].Props, "DefinitionSubstitutions"); n != nil {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			subs[n.Content[i].Value] = s.tmpl.Eval(n.Content[i+1])
-		}
+	subs, err := s.tmpl.Substitutions(machines[0])
+	if err != nil {
+		return err
 	}
 	def, err := motoDefinition(statemachine.Definition, subs)
 	if err != nil {

@@ -164,3 +164,16 @@ func AppendField(dst, v []byte) []byte {
 	dst = append(dst, v...)
 	return append(dst, '"')
 }
+
+// Header is a CSV header row of names: the fields (AppendField) joined by commas, and a
+// newline.
+func Header(names []string) []byte {
+	var h []byte
+	for i, n := range names {
+		if i > 0 {
+			h = append(h, ',')
+		}
+		h = AppendField(h, []byte(n))
+	}
+	return append(h, '\n')
+}

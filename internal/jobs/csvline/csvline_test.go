@@ -179,3 +179,17 @@ func checkLine(t *testing.T, line []byte) {
 		}
 	}
 }
+
+// TestHeader: a header row quotes the names that need it, as encoding/csv writes them.
+func TestHeader(t *testing.T) {
+	names := []string{"a", "b,c", `say "hi"`, ""}
+	var want bytes.Buffer
+	w := csv.NewWriter(&want)
+	if err := w.Write(names); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	if got := Header(names); !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("Header(%q) = %q, want %q", names, got, want.Bytes())
+	}
+}

@@ -1,6 +1,7 @@
 package decimal
 
 import (
+	"cmp"
 	"math"
 	"math/big"
 	"math/bits"
@@ -226,13 +227,7 @@ func Cmp(a, b Dec) int {
 	}
 	a, b = align(a, b)
 	if a.big == nil && b.big == nil {
-		switch {
-		case a.small < b.small:
-			return -1
-		case a.small > b.small:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.small, b.small)
 	}
 	return a.bigCoef().Cmp(b.bigCoef())
 }

@@ -183,7 +183,7 @@ func (r *runner) rows(jsonl bool, cols []string, fn func(rw row) string) error {
 			if len(ls) == 0 {
 				continue
 			}
-			header, _, err := parseCSV(ls[0].text)
+			header, _, err := parseCSV(strings.TrimPrefix(ls[0].text, "\ufeff"))
 			if err != nil {
 				return fmt.Errorf("CSV header of %s: %w", in.Source, err)
 			}
@@ -314,18 +314,24 @@ func parseJSON(text string) (map[string]value, string) {
 	return obj, ""
 }
 
-var numberRE = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]+)?|\.[0-9]+)([eE]([+-]?)([0-9]+))?$`)
+// numberRE is the text DuckDB casts to a number, once the whitespace around
+// it is trimmed: a point may end the digits ("5."), and a single underscore
+// may stand between two digits ("1_000").
+var numberRE = regexp.MustCompile(`^[+-]?([0-9](_?[0-9])*(\.([0-9](_?[0-9])*)?)?|\.[0-9](_?[0-9])*)([eE]([+-]?)([0-9](_?[0-9])*))?$`)
 
-// number parses an exact decimal; the second result is its scale, the number
-// of decimal places it denotes (never negative).
+// number parses an exact decimal as DuckDB casts text to one; the second
+// result is its scale, the number of decimal places it denotes (never
+// negative).
 func number(s string) (*big.Rat, int, bool) {
+	s = strings.TrimFunc(s, isSpace)
 	m := numberRE.FindStringSubmatch(s)
 	if m == nil {
 		return nil, 0, false
 	}
+	s = strings.ReplaceAll(s, "_", "")
 	exp := 0
-	if m[5] != "" {
-		digits := strings.TrimLeft(m[5], "0")
+	if m[9] != "" {
+		digits := strings.TrimLeft(strings.ReplaceAll(m[9], "_", ""), "0")
 		if len(digits) > 4 {
 			return nil, 0, false
 		}
@@ -333,9 +339,12 @@ func number(s string) (*big.Rat, int, bool) {
 		if exp > 1000 {
 			return nil, 0, false
 		}
-		if m[4] == "-" {
+		if m[8] == "-" {
 			exp = -exp
 		}
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 && (i+1 == len(s) || s[i+1] < '0' || s[i+1] > '9') {
+		s = s[:i] + s[i+1:] // "5." is 5
 	}
 	mant := s
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
@@ -482,7 +491,7 @@ func (r *runner) groupby() error {
 			if !ok {
 				return "groupby: non-numeric " + a.fn + ":" + a.col
 			}
-			vals[i], scales[i], texts[i] = n, sc, v.text
+			vals[i], scales[i], texts[i] = n, sc, strings.TrimFunc(v.text, isSpace)
 		}
 		key := rw(keyCol).text
 		if keyLen > 0 && len(key) > keyLen {

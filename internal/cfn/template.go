@@ -1,4 +1,4 @@
-package deploy
+package cfn
 
 import (
 	"fmt"
@@ -26,6 +26,12 @@ type Template struct {
 	Root map[string]any
 	// Params overrides parameter defaults (a CommaDelimitedList as comma-separated text).
 	Params map[string]string
+	// StackName is AWS::StackName and the prefix of generated physical names; empty
+	// means the constant StackName.
+	StackName string
+	// Names are physical names chosen by whoever deploys the template, by logical ID;
+	// they win over the template's name properties and generated names.
+	Names map[string]string
 }
 
 // Load parses the SAM template at path.
@@ -417,7 +423,7 @@ func (t *Template) ref(name string) (any, error) {
 	case "AWS::AccountId":
 		return AccountID, nil
 	case "AWS::StackName":
-		return StackName, nil
+		return t.stackName(), nil
 	case "AWS::URLSuffix":
 		return "amazonaws.com", nil
 	case "AWS::NoValue":
@@ -439,6 +445,9 @@ func (t *Template) ref(name string) (any, error) {
 // PhysicalName is the name a resource gets: its name property when set, else one made
 // from the stack name and the logical ID.
 func (t *Template) PhysicalName(id string) (string, error) {
+	if n, ok := t.Names[id]; ok {
+		return n, nil
+	}
 	typ, props := t.Resource(id)
 	prop := map[string]string{
 		"AWS::S3::Bucket":               "BucketName",
@@ -453,7 +462,14 @@ func (t *Template) PhysicalName(id string) (string, error) {
 	if typ == "AWS::Serverless::StateMachine" {
 		return id, nil
 	}
-	return StackName + "-" + strings.ToLower(id), nil
+	return t.stackName() + "-" + strings.ToLower(id), nil
+}
+
+func (t *Template) stackName() string {
+	if t.StackName != "" {
+		return t.StackName
+	}
+	return StackName
 }
 
 func (t *Template) getAtt(id, attr string) (string, error) {
@@ -527,7 +543,11 @@ func (t *Template) Clone() *Template {
 	for k, v := range t.Params {
 		params[k] = v
 	}
-	return &Template{Root: deepCopy(t.Root).(map[string]any), Params: params}
+	names := make(map[string]string, len(t.Names))
+	for k, v := range t.Names {
+		names[k] = v
+	}
+	return &Template{Root: deepCopy(t.Root).(map[string]any), Params: params, StackName: t.StackName, Names: names}
 }
 
 func deepCopy(v any) any {

@@ -1,0 +1,116 @@
+package pipeline
+
+// The stream helpers both phases use: the mapper writes its partial through putFrom, the
+// reducer opens partials with withPartials and writes merges and outputs through putFrom.
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// openParallel is how many partials a reducer opens or reads at once.
+const openParallel = plan.ReducerOpens
+
+// withPartials opens every partial (openParallel at a time), calls fn with
+// buffered readers in order, and closes them.
+func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.Reader) error) error {
+	rcs := make([]io.ReadCloser, len(keys))
+	defer func() {
+		for _, rc := range rcs {
+			if rc != nil {
+				rc.Close()
+			}
+		}
+	}()
+	err := eachPartial(keys, func(i int, k string) error {
+		// ctx, not a group context: the readers outlive the group.
+		rc, err := h.Store.Open(ctx, k, 0, -1)
+		if errors.Is(err, blob.ErrNotFound) {
+			return inputErrorf("gather: partial %s is missing from the store", k)
+		} else if err != nil {
+			return storeFailure(err, "gather: open partial %s", k)
+		}
+		rcs[i] = rc
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	readers := make([]io.Reader, len(keys))
+	for i, rc := range rcs {
+		readers[i] = bufio.NewReaderSize(rc, 64<<10)
+	}
+	return fn(readers)
+}
+
+// putFrom streams what produce writes into the object at key and returns how many
+// bytes it wrote. A producer's error is classified by produceError.
+func (h *Handler) putFrom(ctx context.Context, key string, produce func(io.Writer) error) (int64, error) {
+	pr, pw := io.Pipe()
+	produced := make(chan error, 1)
+	counted := &countingWriter{w: pw}
+	go func() {
+		bw := writers.Get().(*bufio.Writer)
+		bw.Reset(counted)
+		err := produce(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		bw.Reset(nil)
+		writers.Put(bw)
+		pw.CloseWithError(err)
+		produced <- err
+	}()
+	putErr := h.Store.Put(ctx, key, pr)
+	pr.CloseWithError(errUploadEnded)
+	if err := <-produced; err != nil && !errors.Is(err, errUploadEnded) {
+		return 0, produceError(key, err)
+	}
+	if putErr != nil {
+		return 0, storeFailure(putErr, "write %s", key)
+	}
+	return counted.n, nil
+}
+
+// writers recycles putFrom's buffers: a partial of a few bytes would otherwise
+// allocate and clear a whole one.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
+
+// errUploadEnded is what a producer meets when the upload stopped reading.
+var errUploadEnded = errors.New("upload ended")
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// produceError classifies what failed a producer: input, record and store errors pass
+// through unchanged (no retry mends them), a corrupt partial is the input's fault, and
+// anything else (a read of a partial that broke off) may be transient.
+func produceError(key string, err error) error {
+	var ie *InputError
+	var re *RecordError
+	var se *StoreError
+	var rt *RetryableError
+	switch {
+	case errors.As(err, &ie), errors.As(err, &re), errors.As(err, &se), errors.As(err, &rt):
+		return err
+	case errors.Is(err, jobs.ErrCorruptPartial):
+		return inputErrorf("write %s: %w", key, err)
+	}
+	return retryable("write %s: %w", key, err)
+}
