@@ -15,6 +15,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -143,7 +144,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		opts      runOptions
 		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
-		chunkSize = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+		chunkSize = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
 	)
 	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
@@ -153,9 +154,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *output == "" {
 		return usageError{"--output is required"}
 	}
-	size, err := parseChunkSize(*chunkSize)
-	if err != nil {
-		return err
+	var size int64 // 0: the default, balanced over the mappers
+	if *chunkSize != "" {
+		var err error
+		if size, err = parseChunkSize(*chunkSize); err != nil {
+			return err
+		}
 	}
 	params, err := sub.params(fs)
 	if err != nil {
@@ -190,6 +194,9 @@ func report(ctx context.Context, local *engine.Local, res engine.Result, wall ti
 	fmt.Fprintf(stderr, "scatter: %s %s%s: %d chunks, %.1f MB in %.2fs (%.1f MB/s), %d records in, %d out, %d skipped -> %s\n",
 		sum.JobID, strings.ToLower(sum.Status), reused, sum.Chunks, float64(sum.BytesIn)/1e6, wall.Seconds(), mbps,
 		sum.RecordsIn, sum.RecordsOut, sum.Skipped, sum.Output)
+	if p := jobreport.ParquetScan(sum); p != "" {
+		fmt.Fprintf(stderr, "scatter: parquet: %s\n", p)
+	}
 	if jsonOut {
 		return writeJSON(stdout, struct {
 			pipeline.Summary
