@@ -79,6 +79,20 @@ func (s *submission) params(fs *flag.FlagSet) (jobs.Params, error) {
 	return s.jf.params(fs, s.job)
 }
 
+// sizeAndParams reads a submission's --chunk-size value (empty: 0, the default) and its
+// job's parameters (see params).
+func (s *submission) sizeAndParams(fs *flag.FlagSet, chunkSize string) (int64, jobs.Params, error) {
+	var size int64
+	if chunkSize != "" {
+		var err error
+		if size, err = parseChunkSize(chunkSize); err != nil {
+			return 0, nil, err
+		}
+	}
+	params, err := s.params(fs)
+	return size, params, err
+}
+
 // parseChunkSize parses the --chunk-size flag's value.
 func parseChunkSize(s string) (int64, error) {
 	n, err := plan.ParseSize(s)

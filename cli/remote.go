@@ -133,14 +133,7 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *concurrency < 0 {
 		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
 	}
-	var size int64
-	if *chunkSize != "" {
-		var err error
-		if size, err = parseChunkSize(*chunkSize); err != nil {
-			return err
-		}
-	}
-	params, err := sub.params(fs)
+	size, params, err := sub.sizeAndParams(fs, *chunkSize)
 	if err != nil {
 		return err
 	}
