@@ -364,9 +364,12 @@ func runThroughS3(t *testing.T, c jobCase) {
 	if err := json.Unmarshal(summary, &sum); err != nil {
 		t.Fatalf("summary: %v", err)
 	}
-	exec := waitExecution(t, sum.JobID)
+	// The upload's execution is named by its submission, not by the ledger's job ID:
+	// find it by the output it writes.
+	name := executionWriting(t, "s3://"+stack.OutputBucket+"/"+outKey)
+	exec := waitExecution(t, name)
 	if exec != "SUCCEEDED" {
-		t.Fatalf("execution %s: %s", sum.JobID, exec)
+		t.Fatalf("execution %s (job %s): %s", name, sum.JobID, exec)
 	}
 	if sum.Chunks < 2 {
 		t.Errorf("%d chunks: want several, so the Distributed Map fans out", sum.Chunks)
@@ -721,6 +724,28 @@ func waitExecution(t *testing.T, jobID string) string {
 		return status != "RUNNING"
 	})
 	return status
+}
+
+// executionWriting returns the name of the execution whose input names output.
+func executionWriting(t *testing.T, output string) string {
+	t.Helper()
+	c := sfn.NewFromConfig(stack.AWSConfig())
+	out, err := c.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(stack.StateMachineARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range out.Executions {
+		d, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in pipeline.PlanInput
+		if json.Unmarshal([]byte(aws.ToString(d.Input)), &in) == nil && in.Output == output {
+			return aws.ToString(e.Name)
+		}
+	}
+	t.Fatalf("no execution writes %s", output)
+	return ""
 }
 
 func executionsNamed(t *testing.T, name string) int {
