@@ -159,14 +159,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *parts < 0 || *parts > pipeline.MaxPartitions {
 		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *parts, pipeline.MaxPartitions)}
 	}
-	var size int64 // 0: the default, balanced over the mappers
-	if *chunkSize != "" {
-		var err error
-		if size, err = parseChunkSize(*chunkSize); err != nil {
-			return err
-		}
-	}
-	params, err := sub.params(fs)
+	size, params, err := sub.sizeAndParams(fs, *chunkSize) // size 0: the default, balanced over the mappers
 	if err != nil {
 		return err
 	}
