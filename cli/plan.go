@@ -97,7 +97,7 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return usageError{"--size: " + err.Error()}
 		}
 	} else {
-		objs, err := plan.Resolve(ctx, blob.NewMux(nil), inputs)
+		objs, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), *job, nil, inputs)
 		if err != nil {
 			return err
 		}

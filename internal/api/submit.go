@@ -71,7 +71,7 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	if conc == 0 {
 		conc = s.DefaultConcurrency
 	}
-	objs, err := plan.Resolve(ctx, s.Store, spec.Inputs)
+	objs, params, err := plan.ResolveJob(ctx, s.Store, spec.Job, spec.Params, spec.Inputs)
 	if err != nil {
 		var ie *plan.InputError
 		if !errors.As(err, &ie) {
@@ -87,14 +87,14 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	if output == "" {
 		// The job ID covers the output, so the default output is named by the ID of
 		// the submission without one: stable for the same submission.
-		output = blob.S3Location(s.OutputBucket, "results/"+spec.Job+"/"+plan.JobID(spec.Job, spec.Params, objs, chunkSize, ""))
+		output = blob.S3Location(s.OutputBucket, "results/"+spec.Job+"/"+plan.JobID(spec.Job, params, objs, chunkSize, ""))
 	}
 	if err := plan.CheckOutput(objs, output); err != nil {
 		return pipeline.PlanInput{}, sub, badRequest("%v", err)
 	}
-	id := plan.JobID(spec.Job, spec.Params, objs, chunkSize, output)
+	id := plan.JobID(spec.Job, params, objs, chunkSize, output)
 	in := pipeline.PlanInput{
-		Job: spec.Job, Params: spec.Params, Inputs: spec.Inputs, Output: output,
+		Job: spec.Job, Params: params, Inputs: spec.Inputs, Output: output,
 		ChunkSize: chunkSize, MaxConcurrency: conc,
 	}
 	sub = Submission{JobID: id, ExecutionARN: ExecutionARN(s.StateMachineARN, id), Output: output, Chunks: len(chunks)}
