@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	jobreport "github.com/scattergather/scattergather/internal/report"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -58,7 +59,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return writeJSON(stdout, struct {
 			Job      any                `json:"job"`
 			Summary  *pipeline.Summary  `json:"summary"`
-			Attempts []pipeline.Attempt `json:"attempts"`
+			Attempts []attempts.Attempt `json:"attempts"`
 		}{d.Job, d.Summary, d.Attempts})
 	}
 	if *htmlOut == "" {
@@ -105,8 +106,8 @@ func writeReport(ctx context.Context, path string, d *jobreport.Data) error {
 // printReport is the text form: the phases and where the time went.
 func printReport(w io.Writer, d *jobreport.Data) {
 	fmt.Fprintf(w, "job %s (%s): %s, %d chunks, %d committed\n", d.Job.ID, d.Job.Name, d.Job.Status, d.Job.Chunks, len(d.Commits))
-	phases := pipeline.SummarizePhases(d.Attempts)
-	for _, name := range []string{pipeline.PhasePlan, pipeline.PhaseMap, pipeline.PhaseGather} {
+	phases := attempts.SummarizePhases(d.Attempts)
+	for _, name := range []string{attempts.PhasePlan, attempts.PhaseMap, attempts.PhaseGather} {
 		p := phases[name]
 		fmt.Fprintf(w, "  %-6s %4d attempts, %3d failed, %3d duplicates, wall %.3fs, busy %.3fs\n", name, p.Attempts, p.Failed, p.Duplicates, p.WallSeconds, p.BusySeconds)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/pipeline"
 	jobreport "github.com/scattergather/scattergather/internal/report"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -65,7 +66,7 @@ func TestSummaryFitsSchemaForEveryJob(t *testing.T) {
 				sum := string(raw)
 				maps := 0
 				for _, a := range atts {
-					if a.Phase == pipeline.PhaseMap {
+					if a.Phase == attempts.PhaseMap {
 						maps++
 					}
 				}
@@ -78,14 +79,14 @@ func TestSummaryFitsSchemaForEveryJob(t *testing.T) {
 }
 
 // listLocalAttempts lists a local job's attempt records through the engine's store.
-func listLocalAttempts(t *testing.T, state, id string) ([]pipeline.Attempt, error) {
+func listLocalAttempts(t *testing.T, state, id string) ([]attempts.Attempt, error) {
 	t.Helper()
 	local, err := engine.Open(context.Background(), state, engine.Options{})
 	if err != nil {
 		return nil, err
 	}
 	defer local.Close()
-	return pipeline.ListAttempts(context.Background(), local.Store, pipeline.WorkArea(engine.WorkBucket, id), false)
+	return attempts.List(context.Background(), local.Store, pipeline.WorkArea(engine.WorkBucket, id), false)
 }
 
 // chromium finds Debian's chromium; on CI, as root, it installs it when it is missing. It
@@ -175,7 +176,7 @@ func TestReportInBrowser(t *testing.T) {
 	for _, a := range atts {
 		outcomes[a.Outcome]++
 	}
-	if outcomes[pipeline.OutcomeFailed] == 0 || outcomes[pipeline.OutcomeDuplicate] == 0 {
+	if outcomes[attempts.OutcomeFailed] == 0 || outcomes[attempts.OutcomeDuplicate] == 0 {
 		t.Fatalf("the faults made no retries or no duplicates (%v): the test shows nothing", outcomes)
 	}
 
@@ -195,7 +196,7 @@ func TestReportInBrowser(t *testing.T) {
 	perOutcome := map[string]int{}
 	for _, b := range bars {
 		perOutcome[b[4]]++
-		if b[4] == pipeline.OutcomeCommitted {
+		if b[4] == attempts.OutcomeCommitted {
 			n, _ := strconv.Atoi(b[3])
 			committed[b[1]] = n
 		}

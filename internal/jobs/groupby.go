@@ -173,7 +173,10 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 	g := int(m.keys.add(key))
 	first := m.keys.ents[g].count == 1
 	if first {
-		m.states = append(m.states, make([]aggState, na)...)
+		// Every field a first row's aggregates use is set below, so the
+		// states are not cleared: a reused min/max text keeps its buffer.
+		m.states = grow2(m.states, na)
+		m.states = m.states[:len(m.states)+na]
 	}
 	states := m.states[g*na : (g+1)*na]
 	for a, agg := range j.aggs {
@@ -208,9 +211,10 @@ func (m *groupbyMapper) spill() error {
 func (m *groupbyMapper) writeRun(w io.Writer) error {
 	e := newGroupEncoder(w, m.j)
 	var buf []byte
+	var kb [16]byte
 	na := len(m.j.aggs)
 	for _, g := range m.keys.sorted() {
-		buf = m.j.writeGroup(e, m.keys.key(g), m.keys.ents[g].count, m.states[int(g)*na:int(g+1)*na], buf)
+		buf = m.j.writeGroup(e, m.keys.keyInto(g, &kb), m.keys.ents[g].count, m.states[int(g)*na:int(g+1)*na], buf)
 	}
 	e.flag(flagEnd)
 	return e.flush()

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"math/bits"
 	"slices"
@@ -229,7 +230,9 @@ func (t *keyTable) insert(slot uint64, tag uint32, head, next uint64, k []byte) 
 	if idx == maxKeys {
 		panic("keyTable: more keys than a slot can index; the combine budget should have spilled long before")
 	}
+	t.ents = grow2(t.ents, 1)
 	t.ents = append(t.ents, keyEnt{head: head, next: next, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
+	t.arena = grow2(t.arena, len(k))
 	t.arena = append(t.arena, k...)
 	t.slots[slot] = tag | uint32(idx+1)
 	if len(t.ents)*2 > len(t.slots) {
@@ -254,21 +257,113 @@ func (t *keyTable) grow() {
 	}
 }
 
-// sorted returns the entry indexes in byte order of their keys.
-func (t *keyTable) sorted() []int32 {
-	order := make([]int32, len(t.ents))
-	for i := range order {
-		order[i] = int32(i)
+// grow2 makes room for n more elements in s, doubling its capacity when it
+// must grow: append grows a large slice by a quarter at a time, which for a
+// table of a million keys means copying it five times over instead of once.
+func grow2[S ~[]E, E any](s S, n int) S {
+	if len(s)+n <= cap(s) {
+		return s
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ea, eb := &t.ents[a], &t.ents[b]
-		if ea.head != eb.head {
-			if ea.head < eb.head {
-				return -1
-			}
-			return 1
+	return slices.Grow(s, max(n, len(s)))
+}
+
+// sortKey is an entry's place in sorted: its first 16 bytes and its index.
+type sortKey struct {
+	head, next uint64
+	idx        int32
+}
+
+// radixMin is the table size from which sorted orders the heads by radix
+// rather than by comparisons.
+const radixMin = 1 << 15
+
+// sorted returns the entry indexes in byte order of their keys. The first 8
+// bytes of the keys (their heads) order them by a radix sort, which reads the
+// entries in sequence and never compares; only entries of equal heads are
+// then compared, by their next 8 bytes and, past the 16th byte, the arena.
+func (t *keyTable) sorted() []int32 {
+	n := len(t.ents)
+	keys := make([]sortKey, n)
+	for i := range t.ents {
+		keys[i] = sortKey{head: t.ents[i].head, next: t.ents[i].next, idx: int32(i)}
+	}
+	if n >= radixMin {
+		keys = radixSortHeads(keys)
+	} else {
+		slices.SortFunc(keys, func(a, b sortKey) int { return cmp.Compare(a.head, b.head) })
+	}
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && keys[j].head == keys[i].head {
+			j++
 		}
-		return bytes.Compare(t.arena[ea.off:ea.off+ea.n], t.arena[eb.off:eb.off+eb.n])
-	})
+		if j-i > 1 {
+			slices.SortFunc(keys[i:j], t.cmpTails)
+		}
+		i = j
+	}
+	order := make([]int32, n)
+	for i, k := range keys {
+		order[i] = k.idx
+	}
 	return order
+}
+
+// cmpTails compares the keys of two entries whose first 8 bytes are equal.
+// Their first 16 bytes zero-padded being equal, a key of at most 16 bytes
+// is a prefix of the other one, so the lengths order them.
+func (t *keyTable) cmpTails(a, b sortKey) int {
+	if a.next != b.next {
+		return cmp.Compare(a.next, b.next)
+	}
+	ea, eb := &t.ents[a.idx], &t.ents[b.idx]
+	if ea.n <= 16 || eb.n <= 16 {
+		return cmp.Compare(ea.n, eb.n)
+	}
+	return bytes.Compare(t.arena[ea.off+16:ea.off+ea.n], t.arena[eb.off+16:eb.off+eb.n])
+}
+
+// radixSortHeads sorts keys by head, least significant 16 bits first,
+// skipping the digits every head shares; it returns the sorted slice
+// (keys or its scratch twin).
+func radixSortHeads(keys []sortKey) []sortKey {
+	var counts [4][1 << 16]uint32
+	for i := range keys {
+		h := keys[i].head
+		counts[0][uint16(h)]++
+		counts[1][uint16(h>>16)]++
+		counts[2][uint16(h>>32)]++
+		counts[3][uint16(h>>48)]++
+	}
+	src, dst := keys, make([]sortKey, len(keys))
+	for d := range counts {
+		c := &counts[d]
+		if c[uint16(src[0].head>>(16*d))] == uint32(len(src)) {
+			continue // every head has this digit
+		}
+		var sum uint32
+		for i := range c {
+			c[i], sum = sum, sum+c[i]
+		}
+		shift := uint(16 * d)
+		for _, k := range src {
+			b := uint16(k.head >> shift)
+			dst[c[b]] = k
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}
+
+// keyInto returns the bytes of entry i: from its head and next words when
+// the key is at most 16 bytes (into buf, no read of the arena), else from the arena.
+func (t *keyTable) keyInto(i int32, buf *[16]byte) []byte {
+	e := &t.ents[i]
+	if e.n > 16 {
+		return t.arena[e.off : e.off+e.n : e.off+e.n]
+	}
+	binary.BigEndian.PutUint64(buf[:8], e.head)
+	binary.BigEndian.PutUint64(buf[8:], e.next)
+	return buf[:e.n]
 }

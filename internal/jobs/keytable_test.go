@@ -145,3 +145,42 @@ func TestKeyWords(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyTableSorted checks sorted and keyInto, through both the comparison
+// sort (small tables) and the radix sort of heads (from radixMin keys),
+// against a sort of the keys: random bytes (NULs and 0xff included) of 0 to
+// 24 bytes, many sharing their first 8 or 16 bytes, some prefixes of others.
+func TestKeyTableSorted(t *testing.T) {
+	for _, n := range []int{1, 500, radixMin - 1, radixMin, 3 * radixMin} {
+		r := rand.New(rand.NewPCG(uint64(n), 9))
+		tbl := newKeyTable()
+		want := map[string]bool{}
+		prefixes := [][]byte{nil, []byte("12.34.56"), []byte("12.34.56.78.90.ab"), {0, 0, 0, 0, 0, 0, 0, 0}, {0xff, 0xff}}
+		for len(want) < n {
+			k := append([]byte(nil), prefixes[r.IntN(len(prefixes))]...)
+			for i := r.IntN(9); i > 0; i-- {
+				k = append(k, []byte{0, 1, '.', '9', 0xfe, 0xff}[r.IntN(6)])
+			}
+			if r.IntN(3) == 0 {
+				k = k[:r.IntN(len(k)+1)]
+			}
+			tbl.add(k[:len(k):len(k)])
+			want[string(k)] = true
+		}
+		keys := make([]string, 0, len(want))
+		for k := range want {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		order := tbl.sorted()
+		if len(order) != len(keys) {
+			t.Fatalf("%d keys: sorted has %d", n, len(order))
+		}
+		var kb [16]byte
+		for i, g := range order {
+			if got := tbl.keyInto(g, &kb); string(got) != keys[i] || string(tbl.key(g)) != keys[i] {
+				t.Fatalf("%d keys: position %d is %q (keyInto %q), want %q", n, i, tbl.key(g), got, keys[i])
+			}
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 )
 
 // Summary is the job summary written beside the final output.
@@ -243,7 +244,7 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		}
 		return h.mergeGroup(ctx, in)
 	}
-	rec := h.beginAttempt(ctx, PhaseGather, in.JobID, in.Work, -1)
+	rec := h.beginAttempt(ctx, attempts.PhaseGather, in.JobID, in.Work, -1)
 	defer func() { rec.endGather(ctx, h, res, err) }()
 	if err := in.validate(); err != nil {
 		return GatherOutput{}, err

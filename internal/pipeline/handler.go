@@ -21,6 +21,7 @@ import (
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/metrics"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 	"github.com/scattergather/scattergather/internal/split"
 )
 
@@ -100,7 +101,7 @@ func (h *Handler) now() time.Time {
 // Plan is the splitter: it validates the submission, resolves the inputs,
 // cuts them into chunks, opens the job in the ledger and writes the manifest.
 func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err error) {
-	rec := h.beginAttempt(ctx, PhasePlan, "", "", -1)
+	rec := h.beginAttempt(ctx, attempts.PhasePlan, "", "", -1)
 	defer func() { rec.endPlan(ctx, h, res, err) }()
 	if err := in.validate(h.TriggerBucket); err != nil {
 		return PlanOutput{}, err
@@ -312,7 +313,7 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (res MapResult, err erro
 }
 
 func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (res MapResult, err error) {
-	rec := h.beginAttempt(ctx, PhaseMap, in.JobID, in.Work, in.Chunk.Index)
+	rec := h.beginAttempt(ctx, attempts.PhaseMap, in.JobID, in.Work, in.Chunk.Index)
 	defer func() { rec.endMap(ctx, h, res, err) }()
 	log := h.log().With("jobId", in.JobID, "chunk", in.Chunk.Index)
 	if c, err := h.Ledger.Chunk(ctx, in.JobID, in.Chunk.Index); err == nil {

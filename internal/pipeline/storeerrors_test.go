@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 )
 
 // refusingStore is the filesystem store with every List under a prefix answered by S3's
@@ -79,8 +80,8 @@ func TestGatherDoesNotSwallowStoreErrors(t *testing.T) {
 				t.Fatalf("summary: %v", err)
 			}
 			out, _ := os.Stat(res.Output)
-			if sum.BytesOut != out.Size() || sum.Phases[pipeline.PhaseMap].Attempts != len(chunks) || sum.EstimatedCost.Total <= 0 {
-				t.Fatalf("summary: %d bytes out (the output has %d), %d map attempts (want %d), cost %v", sum.BytesOut, out.Size(), sum.Phases[pipeline.PhaseMap].Attempts, len(chunks), sum.EstimatedCost.Total)
+			if sum.BytesOut != out.Size() || sum.Phases[attempts.PhaseMap].Attempts != len(chunks) || sum.EstimatedCost.Total <= 0 {
+				t.Fatalf("summary: %d bytes out (the output has %d), %d map attempts (want %d), cost %v", sum.BytesOut, out.Size(), sum.Phases[attempts.PhaseMap].Attempts, len(chunks), sum.EstimatedCost.Total)
 			}
 		})
 	}

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 )
 
 // view is what the page template reads.
@@ -27,7 +27,7 @@ type view struct {
 
 type phaseRow struct {
 	Name string
-	pipeline.PhaseSummary
+	attempts.PhaseSummary
 	Wall, Busy string
 }
 
@@ -47,7 +47,7 @@ func Render(w io.Writer, d *Data) error {
 		if t0.IsZero() || a.Start.Before(t0) {
 			t0 = a.Start
 		}
-		if a.Phase == pipeline.PhaseMap {
+		if a.Phase == attempts.PhaseMap {
 			v.MapCount++
 		}
 	}
@@ -55,17 +55,17 @@ func Render(w io.Writer, d *Data) error {
 	v.Throughput = throughput(d.Attempts, t0, v.Timeline.Span)
 	v.Hist = histogram(d.Attempts)
 	v.Wall = fmtDuration(v.Timeline.Span)
-	phases := pipeline.SummarizePhases(d.Attempts)
+	phases := attempts.SummarizePhases(d.Attempts)
 	if d.Summary != nil && d.Summary.Phases != nil {
 		phases = d.Summary.Phases
 	}
-	for _, name := range []string{pipeline.PhasePlan, pipeline.PhaseMap, pipeline.PhaseGather} {
+	for _, name := range []string{attempts.PhasePlan, attempts.PhaseMap, attempts.PhaseGather} {
 		p := phases[name]
 		v.Phases = append(v.Phases, phaseRow{Name: name, PhaseSummary: p,
 			Wall: fmtDuration(time.Duration(p.WallSeconds * float64(time.Second))),
 			Busy: fmtDuration(time.Duration(p.BusySeconds * float64(time.Second)))})
 	}
-	m := phases[pipeline.PhaseMap]
+	m := phases[attempts.PhaseMap]
 	v.Facts = []fact{
 		{"status", string(d.Job.Status)},
 		{"chunks", fmt.Sprint(d.Job.Chunks)},

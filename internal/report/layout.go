@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 )
 
 // The geometry of the charts, in SVG user units.
@@ -23,7 +23,7 @@ const (
 
 // Bar is one attempt on the timeline.
 type Bar struct {
-	A          pipeline.Attempt
+	A          attempts.Attempt
 	X, Y, W, H float64
 	Lane       int
 	Straggler  bool
@@ -65,7 +65,7 @@ type Timeline struct {
 // last, mapper attempts on one row per worker (Lambda execution environment) or, when the
 // workers are unknown, packed into the fewest rows with no overlap, which is the concurrency
 // the run actually reached.
-func layoutTimeline(atts []pipeline.Attempt, t0 time.Time) Timeline {
+func layoutTimeline(atts []attempts.Attempt, t0 time.Time) Timeline {
 	tl := Timeline{T0: t0, ChartLeft: chartLeft, ChartRight: chartLeft + chartWidth}
 	var end time.Time
 	for _, a := range atts {
@@ -76,12 +76,12 @@ func layoutTimeline(atts []pipeline.Attempt, t0 time.Time) Timeline {
 	tl.Span = max(end.Sub(t0), time.Millisecond)
 	x := func(t time.Time) float64 { return chartLeft + float64(t.Sub(t0))/float64(tl.Span)*chartWidth }
 
-	var plan, gather, maps []pipeline.Attempt
+	var plan, gather, maps []attempts.Attempt
 	for _, a := range atts {
 		switch a.Phase {
-		case pipeline.PhasePlan:
+		case attempts.PhasePlan:
 			plan = append(plan, a)
-		case pipeline.PhaseGather:
+		case attempts.PhaseGather:
 			gather = append(gather, a)
 		default:
 			maps = append(maps, a)
@@ -92,7 +92,7 @@ func layoutTimeline(atts []pipeline.Attempt, t0 time.Time) Timeline {
 	// The median committed duration, for stragglers.
 	var committed []int64
 	for _, a := range maps {
-		if a.Outcome == pipeline.OutcomeCommitted {
+		if a.Outcome == attempts.OutcomeCommitted {
 			committed = append(committed, a.Duration().Milliseconds())
 		}
 	}
@@ -108,7 +108,7 @@ func layoutTimeline(atts []pipeline.Attempt, t0 time.Time) Timeline {
 		lane++
 		return lane - 1
 	}
-	place := func(a pipeline.Attempt, row int) Bar {
+	place := func(a attempts.Attempt, row int) Bar {
 		w := math.Max(x(a.End)-x(a.Start), 2)
 		return Bar{A: a, Lane: row, X: x(a.Start), Y: float64(row)*rowHeight + 2, W: w, H: rowHeight - 4}
 	}
@@ -164,10 +164,10 @@ func layoutTimeline(atts []pipeline.Attempt, t0 time.Time) Timeline {
 	}
 	for i := range tl.Bars {
 		b := &tl.Bars[i]
-		if b.A.Phase == pipeline.PhaseMap {
+		if b.A.Phase == attempts.PhaseMap {
 			retries[b.A.Chunk]++
 			b.Retry = retries[b.A.Chunk]
-			b.Straggler = b.A.Outcome == pipeline.OutcomeCommitted && len(committed) >= minForStragglers &&
+			b.Straggler = b.A.Outcome == attempts.OutcomeCommitted && len(committed) >= minForStragglers &&
 				float64(b.A.Duration().Milliseconds()) > StragglerFactor*float64(max(tl.MedianMS, 1))
 			if b.Straggler {
 				tl.Stragglers++
@@ -196,7 +196,7 @@ func shortWorker(w string, n int) string {
 func barTitle(b Bar) string {
 	a := b.A
 	s := a.Phase
-	if a.Phase == pipeline.PhaseMap {
+	if a.Phase == attempts.PhaseMap {
 		s = fmt.Sprintf("chunk %d, attempt %d", a.Chunk, b.Retry)
 	}
 	s += fmt.Sprintf(": %s, %s", a.Outcome, fmtDuration(a.Duration()))
@@ -253,13 +253,13 @@ type Series struct {
 // throughput spreads every committed attempt's bytes evenly over its duration and sums them
 // into bins: the useful MB/s over time (bytes read by failed and duplicate attempts are waste,
 // not throughput).
-func throughput(atts []pipeline.Attempt, t0 time.Time, span time.Duration) Series {
+func throughput(atts []attempts.Attempt, t0 time.Time, span time.Duration) Series {
 	const bins, height = 80, 140.0
 	vals := make([]float64, bins)
 	binDur := float64(span) / bins
 	var total float64
 	for _, a := range atts {
-		if a.Phase != pipeline.PhaseMap || a.Outcome != pipeline.OutcomeCommitted || a.BytesRead == 0 {
+		if a.Phase != attempts.PhaseMap || a.Outcome != attempts.OutcomeCommitted || a.BytesRead == 0 {
 			continue
 		}
 		total += float64(a.BytesRead)
@@ -325,12 +325,12 @@ type Histogram struct {
 	Max    string
 }
 
-func histogram(atts []pipeline.Attempt) Histogram {
+func histogram(atts []attempts.Attempt) Histogram {
 	const bins, height = 24, 140.0
 	var ds []time.Duration
 	var maxD time.Duration
 	for _, a := range atts {
-		if a.Phase == pipeline.PhaseMap {
+		if a.Phase == attempts.PhaseMap {
 			ds = append(ds, a.Duration())
 			maxD = max(maxD, a.Duration())
 		}
@@ -348,19 +348,19 @@ func histogram(atts []pipeline.Attempt) Histogram {
 		counts[i] = map[string]int{}
 	}
 	for _, a := range atts {
-		if a.Phase == pipeline.PhaseMap {
+		if a.Phase == attempts.PhaseMap {
 			i := min(int(a.Duration()/width), bins-1)
 			counts[i][a.Outcome]++
 		}
 	}
 	for _, c := range counts {
-		h.MaxN = max(h.MaxN, c[pipeline.OutcomeCommitted]+c[pipeline.OutcomeDuplicate]+c[pipeline.OutcomeFailed])
+		h.MaxN = max(h.MaxN, c[attempts.OutcomeCommitted]+c[attempts.OutcomeDuplicate]+c[attempts.OutcomeFailed])
 	}
 	bw := chartWidth / bins
 	for i, c := range counts {
 		b := HistBar{X: chartLeft + float64(i)*bw + 1, W: bw - 2, Label: fmt.Sprintf("%s to %s", fmtDuration(time.Duration(i)*width), fmtDuration(time.Duration(i+1)*width))}
 		y := height
-		for _, o := range []string{pipeline.OutcomeCommitted, pipeline.OutcomeDuplicate, pipeline.OutcomeFailed} {
+		for _, o := range []string{attempts.OutcomeCommitted, attempts.OutcomeDuplicate, attempts.OutcomeFailed} {
 			if c[o] == 0 {
 				continue
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 )
 
 // Data is everything a report shows about one job.
@@ -24,7 +25,7 @@ type Data struct {
 	Commits []ledger.Commit
 	// Attempts are the attempt records, by start; when the work area has none (it expired,
 	// or the job ran before attempts were recorded) they are the commits' attempts.
-	Attempts []pipeline.Attempt
+	Attempts []attempts.Attempt
 	// FromLedger is true when Attempts were rebuilt from the commits alone.
 	FromLedger bool
 	// Summary is the summary beside the output, nil until the job succeeded.
@@ -48,10 +49,10 @@ func Load(ctx context.Context, store blob.Store, lg ledger.Ledger, workBucket, j
 	if d.Commits, err = lg.Chunks(ctx, jobID); err != nil {
 		return nil, fmt.Errorf("job %s: commits: %w", jobID, err)
 	}
-	if d.Attempts, err = pipeline.ListAttempts(ctx, store, d.Work, true); err != nil {
+	if d.Attempts, err = attempts.List(ctx, store, d.Work, true); err != nil {
 		return nil, fmt.Errorf("job %s: %w", jobID, err)
 	}
-	if !hasPhase(d.Attempts, pipeline.PhaseMap) && len(d.Commits) > 0 {
+	if !hasPhase(d.Attempts, attempts.PhaseMap) && len(d.Commits) > 0 {
 		d.Attempts = append(d.Attempts, fromCommits(d.Commits)...)
 		d.FromLedger = true
 	}
@@ -73,7 +74,7 @@ func Load(ctx context.Context, store blob.Store, lg ledger.Ledger, workBucket, j
 	return d, nil
 }
 
-func hasPhase(atts []pipeline.Attempt, phase string) bool {
+func hasPhase(atts []attempts.Attempt, phase string) bool {
 	for _, a := range atts {
 		if a.Phase == phase {
 			return true
@@ -84,14 +85,14 @@ func hasPhase(atts []pipeline.Attempt, phase string) bool {
 
 // fromCommits rebuilds the committed attempts from the ledger: each commit's time and the
 // duration in its stats.
-func fromCommits(cs []ledger.Commit) []pipeline.Attempt {
-	out := make([]pipeline.Attempt, 0, len(cs))
+func fromCommits(cs []ledger.Commit) []attempts.Attempt {
+	out := make([]attempts.Attempt, 0, len(cs))
 	for _, c := range cs {
 		var st pipeline.MapStats
 		_ = json.Unmarshal([]byte(c.Stats), &st)
 		end := c.Committed.UTC()
-		out = append(out, pipeline.Attempt{
-			JobID: c.JobID, Phase: pipeline.PhaseMap, Chunk: c.Chunk, ID: c.Attempt, Outcome: pipeline.OutcomeCommitted,
+		out = append(out, attempts.Attempt{
+			JobID: c.JobID, Phase: attempts.PhaseMap, Chunk: c.Chunk, ID: c.Attempt, Outcome: attempts.OutcomeCommitted,
 			Start: end.Add(-time.Duration(st.DurationMS) * time.Millisecond), End: end,
 			BytesRead: st.BytesRead, RecordsIn: st.RecordsIn, Skipped: st.Skipped,
 		})

@@ -16,6 +16,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/report/attempts"
 )
 
 // TestRedriveResumesAFailedJob: a strict job fails on a malformed row in one chunk; the
@@ -87,7 +88,7 @@ func TestRedriveResumesAFailedJob(t *testing.T) {
 	}
 	// The chunks committed before the failure were not mapped again.
 	work := pipeline.WorkArea(stack.OutputBucket, sub.JobID)
-	objs, err := s3List(t, stack.OutputBucket, strings.TrimPrefix(pipeline.AttemptsPrefix(work), "s3://"+stack.OutputBucket+"/")+"map/")
+	objs, err := s3List(t, stack.OutputBucket, strings.TrimPrefix(attempts.Prefix(work), "s3://"+stack.OutputBucket+"/")+"map/")
 	if err != nil {
 		t.Fatal(err)
 	}
