@@ -109,7 +109,7 @@ func run(args []string) error {
 	fs.StringVar(&c.results, "results", "results", "where the JSON history goes (empty: none)")
 	fs.IntVar(&c.reps, "reps", 3, "repetitions of every command; the median is reported")
 	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select,parquet", "suites to run (parquet: groupby and select on the high-cardinality data as Parquet)")
-	fs.StringVar(&c.chunkSize, "chunk-size", "64MiB", "scatter's --chunk-size")
+	fs.StringVar(&c.chunkSize, "chunk-size", "", "scatter's --chunk-size (empty: scatter's default, 64 MiB evened out over the cores)")
 	fs.BoolVar(&c.mapperRSS, "mapper-rss", true, "also measure one mapper over the whole file as one chunk")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -405,8 +405,11 @@ func (e *suiteEnv) scatter(job string, jobArgs []string, extra ...string) (Measu
 	out := filepath.Join(e.work, "scatter.out")
 	script := filepath.Join(e.work, "run.sh")
 	// A fresh state directory per repetition, so no run reuses another's job.
-	argv := append([]string{e.c.scatter, "run", "--job", job, "--input", e.input, "--output", out,
-		"--chunk-size", e.c.chunkSize, "--json"}, jobArgs...)
+	argv := []string{e.c.scatter, "run", "--job", job, "--input", e.input, "--output", out, "--json"}
+	if e.c.chunkSize != "" {
+		argv = append(argv, "--chunk-size", e.c.chunkSize)
+	}
+	argv = append(argv, jobArgs...)
 	argv = append(argv, extra...)
 	state := e.work + "/state"
 	body := fmt.Sprintf("#!/bin/sh\nexec %s --state-dir %q\n", shellJoin(argv), state)
@@ -430,7 +433,11 @@ func (e *suiteEnv) scatter(job string, jobArgs []string, extra ...string) (Measu
 // predict asks `scatter plan` for the job's chunks and measured core rate and
 // derives the local run's time: the bytes over the rate of min(cores, chunks) mappers.
 func (e *suiteEnv) predict(job string, m *Measure) error {
-	out, err := exec.Command(e.c.scatter, "plan", "--json", "--job", job, "--input", e.input, "--chunk-size", e.c.chunkSize).Output()
+	args := []string{"plan", "--json", "--job", job, "--input", e.input}
+	if e.c.chunkSize != "" {
+		args = append(args, "--chunk-size", e.c.chunkSize)
+	}
+	out, err := exec.Command(e.c.scatter, args...).Output()
 	if err != nil {
 		return err
 	}

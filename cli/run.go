@@ -143,7 +143,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		opts      runOptions
 		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
-		chunkSize = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+		chunkSize = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
 	)
 	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
@@ -153,9 +153,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *output == "" {
 		return usageError{"--output is required"}
 	}
-	size, err := parseChunkSize(*chunkSize)
-	if err != nil {
-		return err
+	var size int64 // 0: the default, balanced over the mappers
+	if *chunkSize != "" {
+		var err error
+		if size, err = parseChunkSize(*chunkSize); err != nil {
+			return err
+		}
 	}
 	params, err := sub.params(fs)
 	if err != nil {

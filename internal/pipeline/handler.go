@@ -124,6 +124,16 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err := plan.CheckOutput(objs, in.Output); err != nil {
 		return PlanOutput{}, inputErrorf("plan: %w", err)
 	}
+	conc := in.MaxConcurrency
+	if conc == 0 {
+		conc = h.DefaultConcurrency
+	}
+	if conc <= 0 {
+		conc = runtime.NumCPU()
+	}
+	if in.ChunkSize == 0 {
+		chunkSize = plan.BalancedChunkSize(plainBytes(objs), chunkSize, conc)
+	}
 	chunks := plan.Split(objs, chunkSize)
 	maxChunks := h.MaxChunks
 	if maxChunks <= 0 {
@@ -137,13 +147,6 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	}
 	in.Params = params // with the schema.json beside a query's input, for the ledger's spec too
 	id := plan.JobID(in.Job, params, objs, chunkSize, in.Output)
-	conc := in.MaxConcurrency
-	if conc == 0 {
-		conc = h.DefaultConcurrency
-	}
-	if conc <= 0 {
-		conc = runtime.NumCPU()
-	}
 	out := PlanOutput{
 		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
 		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
@@ -456,4 +459,16 @@ func newAttemptID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
+}
+
+// plainBytes is the size of the objects Split cuts into byte ranges: neither
+// compressed nor Parquet, whose chunks are whole objects or row groups.
+func plainBytes(objs []plan.Object) int64 {
+	var n int64
+	for _, o := range objs {
+		if o.Codec() == "" && o.Parquet == nil {
+			n += o.Size
+		}
+	}
+	return n
 }

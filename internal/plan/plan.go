@@ -495,3 +495,28 @@ func ParseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// BalancedChunkSize is the chunk size a job of the default chunk size gets
+// for workers mappers running at once. Cutting total bytes at chunkSize
+// leaves a last chunk of whatever remains and, for a job of a few waves of
+// chunks, mappers idle while the last wave runs; instead the chunks are
+// evened out: as many as total needs when chunks may be up to an eighth
+// larger than chunkSize (so 128 MiB and a few bytes make two chunks, not a
+// third of a few bytes), rounded up to a multiple of workers while there are
+// fewer than four waves (so 200 MiB on 2 mappers makes four chunks of 50 MiB,
+// not three and one core idle for the last third). A job of one chunk or of
+// many waves keeps chunkSize.
+func BalancedChunkSize(total, chunkSize int64, workers int) int64 {
+	if total <= chunkSize || chunkSize <= 0 || workers < 1 {
+		return chunkSize
+	}
+	w := int64(workers)
+	n := (total + chunkSize + chunkSize/8 - 1) / (chunkSize + chunkSize/8)
+	switch {
+	case n >= 4*w:
+		return chunkSize
+	case n > w:
+		n = (n + w - 1) / w * w
+	}
+	return (total + n - 1) / n
+}

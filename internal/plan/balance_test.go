@@ -1,0 +1,43 @@
+package plan
+
+import "testing"
+
+// TestBalancedChunkSize: a job of a few default chunks is cut into even
+// chunks, whole waves of them when there are more than mappers; one of many
+// waves or of one chunk keeps the chunk size; no chunk passes 9/8 of it.
+func TestBalancedChunkSize(t *testing.T) {
+	const MiB = 1 << 20
+	cases := []struct {
+		total   int64
+		workers int
+		chunks  int // that Split makes of one object of total bytes
+	}{
+		{128*MiB + 1000, 2, 2}, // two even chunks, not two and a sliver
+		{200 * MiB, 2, 4},      // three 64 MiB chunks would idle a core for the last third
+		{300 * MiB, 2, 6},
+		{500 * MiB, 2, 8}, // four waves or more: kept
+		{1 << 30, 2, 16},
+		{200 * MiB, 1000, 3}, // a wide Map: one wave already, three even chunks
+		{10 * MiB, 2, 1},
+		{0, 2, 0},
+	}
+	for _, c := range cases {
+		size := BalancedChunkSize(c.total, DefaultChunkSize, c.workers)
+		if size > DefaultChunkSize*9/8+1 {
+			t.Errorf("%d bytes, %d workers: chunk size %d passes 9/8 of %d", c.total, c.workers, size, DefaultChunkSize)
+		}
+		chunks := Split([]Object{{Source: "a", Size: c.total}}, size)
+		if len(chunks) != c.chunks {
+			t.Errorf("%d bytes, %d workers: chunk size %d makes %d chunks, want %d", c.total, c.workers, size, len(chunks), c.chunks)
+		}
+		if n := len(chunks); n > 1 && n < 4*c.workers {
+			if n > c.workers && n%c.workers != 0 {
+				t.Errorf("%d bytes, %d workers: %d chunks are not whole waves", c.total, c.workers, n)
+			}
+			first, last := chunks[0].Parts[0], chunks[n-1].Parts[0]
+			if d := (first.End - first.Start) - (last.End - last.Start); d < 0 || d >= int64(n) {
+				t.Errorf("%d bytes: first chunk %d bytes, last %d: uneven", c.total, first.End-first.Start, last.End-last.Start)
+			}
+		}
+	}
+}
