@@ -2,13 +2,17 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq"
+	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/internal/sql"
 )
 
@@ -16,118 +20,208 @@ import (
 // AWS, without running it.
 func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("scatter plan", stderr)
-	var (
-		job         = fs.String("job", "", "the job ('scatter jobs' lists them)")
-		size        = fs.String("size", "", "price this many input bytes instead of --input (e.g. 126.8GB)")
-		chunkSize   = fs.String("chunk-size", "64MiB", "target chunk size")
-		concurrency = fs.Int("concurrency", plan.DefaultAWSMaxConc, "the Map state's MaxConcurrency on AWS")
-		memory      = fs.Int("memory", plan.DefaultLambdaMB, "each function's memory, MB")
-		fanIn       = fs.Int("fan-in", plan.DefaultGatherFanIn, "the gather tree's fan-in (the template's GatherFanIn)")
-		children    = fs.String("children", plan.ChildStandard, "the Distributed Map's child workflows: standard (the template's) or express")
-		batch       = fs.Int("batch", 1, "chunks per child execution (an ItemBatcher's MaxItemsPerBatch); 1 is the template's")
-		compare     = fs.Bool("compare", false, "print time and cost for Standard and Express children at several batch sizes")
-		ratio       = fs.Float64("partial-ratio", 0, "the partials' size relative to the input (0: the job's measured ratio; a high-cardinality groupby has a larger one)")
-		prices      = fs.Bool("prices", false, "print the AWS prices and limits the model uses, with their sources, and exit")
-		jsonOut     = fs.Bool("json", false, "print the estimate as JSON")
-		sqlQuery    = fs.String("sql", "", "plan a SQL query (the sql job): its stages, then its cost; the input is its FROM unless --input or --size")
-		schema      = fs.String("schema", "", "the query's column types, name:TYPE,... (with --sql)")
-		inputs      multiFlag
-	)
-	fs.Var(&inputs, "input", "a local file or directory to plan (repeatable)")
+	f := definePlanFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *prices {
+	if *f.prices {
 		printPrices(stdout)
 		return nil
 	}
-	var sqlPlan *sql.Description
-	if *sqlQuery != "" {
-		if *job != "" && *job != "sql" {
-			return usageError{"--sql is the sql job: it does not go with --job " + *job}
-		}
-		*job = "sql"
-		d, err := jobs.SQLPlan(*sqlQuery, *schema)
-		if err != nil {
-			return usageError{"--sql: " + err.Error()}
-		}
-		sqlPlan = &d
-		if len(inputs) == 0 && *size == "" {
-			if inputs, err = jobs.SQLInputs(*sqlQuery); err != nil {
-				return usageError{"--sql: " + err.Error()}
-			}
-		}
-	}
-	switch {
-	case fs.NArg() > 0:
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	case *job == "":
-		return usageError{"--job (or --sql) is required"}
-	case (len(inputs) == 0) == (*size == ""):
-		return usageError{"give either --input or --size"}
-	case *concurrency < 1:
-		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
-	case *memory < 128 || *memory > 10240:
-		return usageError{fmt.Sprintf("--memory %d: Lambda allows 128 to 10240 MB", *memory)}
-	}
-	if _, ok := plan.Profiles[*job]; !ok {
-		return usageError{fmt.Sprintf("unknown job %q; 'scatter jobs' lists them", *job)}
-	}
-	cs, err := parseChunkSize(*chunkSize)
+	sqlPlan, err := f.sqlQuery(fs)
 	if err != nil {
 		return err
 	}
-	if *fanIn < 2 {
-		return usageError{fmt.Sprintf("--fan-in %d: want at least 2", *fanIn)}
+	in, err := f.check(fs)
+	if err != nil {
+		return err
 	}
-	if *batch < 1 {
-		return usageError{fmt.Sprintf("--batch %d: want at least 1", *batch)}
-	}
-	if *ratio < 0 || *ratio > 10 {
-		return usageError{fmt.Sprintf("--partial-ratio %g: want a ratio between 0 and 10", *ratio)}
-	}
-	prof := plan.Profiles[*job]
-	if *ratio > 0 {
-		prof.PartialRatio = *ratio
-	}
-	in := plan.EstimateInput{Job: *job, Profile: prof, ChunkSize: cs, Concurrency: *concurrency, MemoryMB: *memory, FanIn: *fanIn, Children: *children, Batch: *batch}
 	var chunks []plan.Chunk
-	if *size != "" {
-		if in.Bytes, err = parseDecimalSize(*size); err != nil {
+	var scan *plan.Scan
+	if *f.size != "" {
+		if in.Bytes, err = parseDecimalSize(*f.size); err != nil {
 			return usageError{"--size: " + err.Error()}
 		}
-	} else {
-		objs, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), *job, nil, inputs)
-		if err != nil {
-			return err
-		}
-		chunks = plan.Split(objs, cs)
-		for _, c := range chunks {
-			in.Bytes += c.Bytes()
-		}
-		in.Objects, in.Chunks = len(objs), len(chunks)
-		if in.Chunks == 0 {
-			return fmt.Errorf("inputs %v hold no bytes", inputs)
-		}
+	} else if chunks, scan, err = f.planInputs(ctx, fs, &in); err != nil {
+		return err
 	}
-	if *compare {
-		return printComparison(stdout, in, *jsonOut)
+	if *f.compare {
+		return printComparison(stdout, in, *f.jsonOut)
 	}
 	e, err := plan.EstimateCost(in)
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	if *jsonOut {
+	if *f.jsonOut {
 		return writeJSON(stdout, struct {
 			plan.Estimate
-			SQL *sql.Description `json:"sql,omitempty"`
-		}{e, sqlPlan})
+			Scan *plan.Scan       `json:"parquet,omitempty"`
+			SQL  *sql.Description `json:"sql,omitempty"`
+		}{e, scan, sqlPlan})
 	}
 	if sqlPlan != nil {
 		printSQLPlan(stdout, *sqlPlan)
 	}
-	printEstimate(stdout, e, chunks)
+	printEstimate(stdout, e, chunks, scan)
 	return nil
+}
+
+// planFlags are scatter plan's flags; jf the jobs' own (--key, --where, ...),
+// which price a Parquet input by the columns and filter of the job.
+type planFlags struct {
+	job, size, chunkSize, children, sql *string
+	concurrency, memory, fanIn, batch   *int
+	ratio                               *float64
+	compare, prices, jsonOut            *bool
+	inputs                              multiFlag
+	jf                                  *jobFlags
+}
+
+func definePlanFlags(fs *flag.FlagSet) *planFlags {
+	f := &planFlags{
+		job:         fs.String("job", "", "the job ('scatter jobs' lists them)"),
+		size:        fs.String("size", "", "price this many input bytes instead of --input (e.g. 126.8GB)"),
+		chunkSize:   fs.String("chunk-size", "64MiB", "target chunk size"),
+		concurrency: fs.Int("concurrency", plan.DefaultAWSMaxConc, "the Map state's MaxConcurrency on AWS"),
+		memory:      fs.Int("memory", plan.DefaultLambdaMB, "each function's memory, MB"),
+		fanIn:       fs.Int("fan-in", plan.DefaultGatherFanIn, "the gather tree's fan-in (the template's GatherFanIn)"),
+		children:    fs.String("children", plan.ChildStandard, "the Distributed Map's child workflows: standard (the template's) or express"),
+		batch:       fs.Int("batch", 1, "chunks per child execution (an ItemBatcher's MaxItemsPerBatch); 1 is the template's"),
+		compare:     fs.Bool("compare", false, "print time and cost for Standard and Express children at several batch sizes"),
+		ratio:       fs.Float64("partial-ratio", 0, "the partials' size relative to the input (0: the job's measured ratio; a high-cardinality groupby has a larger one)"),
+		prices:      fs.Bool("prices", false, "print the AWS prices and limits the model uses, with their sources, and exit"),
+		jsonOut:     fs.Bool("json", false, "print the estimate as JSON"),
+		sql:         fs.String("sql", "", "plan a SQL query (the sql job): its stages, then its cost; the input is its FROM unless --input or --size"),
+	}
+	fs.Var(&f.inputs, "input", "a local file or directory to plan (repeatable)")
+	f.jf = defineJobFlags(fs)
+	return f
+}
+
+// sqlQuery describes the --sql query, which names the job (sql), and its
+// input (its FROM) when neither --input nor --size does; nil without one.
+func (f *planFlags) sqlQuery(fs *flag.FlagSet) (*sql.Description, error) {
+	if *f.sql == "" {
+		return nil, nil
+	}
+	if *f.job != "" && *f.job != "sql" {
+		return nil, usageError{"--sql is the sql job: it does not go with --job " + *f.job}
+	}
+	*f.job = "sql"
+	if err := fs.Set("query", *f.sql); err != nil {
+		return nil, err
+	}
+	d, err := jobs.SQLPlan(*f.sql, *f.jf.values["schema"])
+	if err != nil {
+		return nil, usageError{"--sql: " + err.Error()}
+	}
+	if len(f.inputs) == 0 && *f.size == "" {
+		if f.inputs, err = jobs.SQLInputs(*f.sql); err != nil {
+			return nil, usageError{"--sql: " + err.Error()}
+		}
+	}
+	return &d, nil
+}
+
+// check checks the flags and returns the estimate's input, without its bytes.
+func (f *planFlags) check(fs *flag.FlagSet) (plan.EstimateInput, error) {
+	var in plan.EstimateInput
+	switch {
+	case fs.NArg() > 0:
+		return in, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	case *f.job == "":
+		return in, usageError{"--job (or --sql) is required"}
+	case (len(f.inputs) == 0) == (*f.size == ""):
+		return in, usageError{"give either --input or --size"}
+	case *f.concurrency < 1:
+		return in, usageError{fmt.Sprintf("--concurrency %d: want at least 1", *f.concurrency)}
+	case *f.memory < 128 || *f.memory > 10240:
+		return in, usageError{fmt.Sprintf("--memory %d: Lambda allows 128 to 10240 MB", *f.memory)}
+	case *f.fanIn < 2:
+		return in, usageError{fmt.Sprintf("--fan-in %d: want at least 2", *f.fanIn)}
+	case *f.batch < 1:
+		return in, usageError{fmt.Sprintf("--batch %d: want at least 1", *f.batch)}
+	case *f.ratio < 0 || *f.ratio > 10:
+		return in, usageError{fmt.Sprintf("--partial-ratio %g: want a ratio between 0 and 10", *f.ratio)}
+	}
+	prof, ok := plan.Profiles[*f.job]
+	if !ok {
+		return in, usageError{fmt.Sprintf("unknown job %q; 'scatter jobs' lists them", *f.job)}
+	}
+	if *f.ratio > 0 {
+		prof.PartialRatio = *f.ratio
+	}
+	cs, err := parseChunkSize(*f.chunkSize)
+	if err != nil {
+		return in, err
+	}
+	return plan.EstimateInput{Job: *f.job, Profile: prof, ChunkSize: cs, Concurrency: *f.concurrency, MemoryMB: *f.memory,
+		FanIn: *f.fanIn, Children: *f.children, Batch: *f.batch}, nil
+}
+
+// planInputs resolves --input and plans its chunks as a run does, setting in's bytes,
+// objects and chunks. With a Parquet object among them it builds the job from
+// its flags to price only what its mappers will read (plan.EstimateScan).
+func (f *planFlags) planInputs(ctx context.Context, fs *flag.FlagSet, in *plan.EstimateInput) ([]plan.Chunk, *plan.Scan, error) {
+	objs, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), *f.job, nil, f.inputs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var parquet bool
+	for _, o := range objs {
+		parquet = parquet || o.Parquet != nil
+	}
+	var columns []string
+	var pred pq.Predicate
+	if parquet {
+		if columns, pred, err = f.jobReads(fs); err != nil {
+			return nil, nil, err
+		}
+	}
+	chunks := plan.Split(objs, in.ChunkSize) // as the run plans them: row groups weighed whole
+	for _, c := range chunks {
+		in.Bytes += c.Bytes()
+	}
+	in.Objects, in.Chunks = len(objs), len(chunks)
+	if in.Chunks == 0 {
+		return nil, nil, fmt.Errorf("inputs %v hold no bytes", f.inputs)
+	}
+	if !parquet {
+		return chunks, nil, nil
+	}
+	scan, err := plan.EstimateScan(objs, chunks, columns, pred)
+	if err != nil {
+		return nil, nil, err
+	}
+	in.ReadBytes = scan.Read
+	return chunks, &scan, nil
+}
+
+// jobReads builds the job from its flags and returns the Parquet columns its
+// mappers read (nil: all) and the filter they prune row groups by.
+func (f *planFlags) jobReads(fs *flag.FlagSet) ([]string, pq.Predicate, error) {
+	params, err := f.jf.params(fs, *f.job)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := jobs.New(*f.job, params)
+	if err != nil {
+		return nil, nil, usageError{fmt.Sprintf("a Parquet input is priced by what job %s reads: %v", *f.job, err)}
+	}
+	var pred pq.Predicate
+	if p, ok := j.(feed.Pruner); ok {
+		pred = p.ParquetPredicate()
+	}
+	switch in := j.Input(); {
+	case !in.Format.Table() && in.Column == "":
+		return nil, nil, usageError{fmt.Sprintf("a Parquet input: job %s reads lines; name the column whose values are its records (--column)", *f.job)}
+	case in.Column != "":
+		return []string{in.Column}, pred, nil
+	case in.AllColumns:
+		return nil, pred, nil
+	default:
+		return in.Columns, pred, nil
+	}
 }
 
 // printSQLPlan prints what a query reads, computes and how it gathers.
@@ -162,7 +256,7 @@ func parseDecimalSize(s string) (int64, error) {
 	return 0, fmt.Errorf("size %q: want bytes or a number with KiB MiB GiB TiB KB MB GB TB", s)
 }
 
-func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk) {
+func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk, scan *plan.Scan) {
 	fmt.Fprintf(w, "job %s: %.4g GB in %d chunks of %s\n", e.Job, float64(e.Bytes)/1e9, e.Chunks, humanBytes(e.ChunkSize))
 	if len(chunks) > 0 {
 		show := min(len(chunks), 5)
@@ -177,6 +271,10 @@ func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk) {
 		if len(chunks) > show {
 			fmt.Fprintf(w, "  ... %d more chunks\n", len(chunks)-show)
 		}
+	}
+	if scan != nil {
+		fmt.Fprintf(w, "parquet: the mappers read %s of %s (%.1f%%): %s of other columns and pruned row groups skipped, %d of %d row groups pruned by statistics\n",
+			jobreport.FormatBytes(scan.Read), jobreport.FormatBytes(e.Bytes), 100*float64(scan.Read)/float64(e.Bytes), jobreport.FormatBytes(scan.Skipped), scan.RowGroupsPruned, scan.RowGroups)
 	}
 	fmt.Fprintf(w, "on AWS (%s prices of %s), %d MB functions, %s child workflows of %d chunks (%d), up to %d at once:\n",
 		plan.PricesRegion, plan.PricesRead, e.MemoryMB, e.ChildType, e.Batch, e.Children, e.Concurrency)

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
@@ -101,5 +105,74 @@ func TestPlanChildren(t *testing.T) {
 		if !strings.Contains(out.String(), p.URL) || !strings.Contains(out.String(), p.Name) {
 			t.Errorf("--prices lacks %s (%s)", p.Name, p.URL)
 		}
+	}
+}
+
+// TestPlanParquet: `scatter plan` on a Parquet input prices what the run's
+// mappers then read: for a --where no row group can satisfy, the footers and
+// nothing else, byte for byte what the run counts; for one column of nine,
+// that column's chunks (within the run's small holes between coalesced
+// ranges), at most half the file.
+func TestPlanParquet(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	if err := datagen.Kinds["uservisits"](&b, 400_000, 21); err != nil {
+		t.Fatal(err)
+	}
+	pqPath := filepath.Join(dir, "visits.parquet")
+	uservisitsParquet(t, b.Bytes(), pqPath, 700)
+	type planned struct {
+		plan.Estimate
+		Scan *plan.Scan `json:"parquet"`
+	}
+	for _, c := range []struct {
+		name   string
+		args   []string
+		pruned bool
+	}{
+		{"no row group matches", []string{"--job", "select", "--columns", "sourceIP", "--where", "duration > 1000000"}, true},
+		{"one column", []string{"--job", "select", "--columns", "sourceIP"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"--input", pqPath, "--chunk-size", "64KiB"}, c.args...)
+			var out, errOut bytes.Buffer
+			if err := dispatch(context.Background(), append([]string{"plan", "--json"}, args...), &out, &errOut); err != nil {
+				t.Fatalf("%v: %s", err, errOut.String())
+			}
+			var p planned
+			if err := json.Unmarshal(out.Bytes(), &p); err != nil || p.Scan == nil {
+				t.Fatalf("%v: %s", err, out.String())
+			}
+			out.Reset()
+			run := append([]string{"run", "--json", "--output", filepath.Join(dir, c.name+".csv"), "--state-dir", filepath.Join(dir, "state")}, args...)
+			if err := dispatch(context.Background(), run, &out, &errOut); err != nil {
+				t.Fatalf("%v: %s", err, errOut.String())
+			}
+			var sum pipeline.Summary
+			if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+				t.Fatal(err)
+			}
+			// The run's summary line and the report say what pruning saved.
+			var rep bytes.Buffer
+			if err := dispatch(context.Background(), []string{"report", "--state-dir", filepath.Join(dir, "state"), sum.JobID}, &rep, &errOut); err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("%d of %d row groups pruned", sum.RowGroupsPruned, sum.RowGroups)
+			if !strings.Contains(errOut.String(), "parquet: read") || !strings.Contains(errOut.String(), want) || !strings.Contains(rep.String(), want) {
+				t.Errorf("run's line and report lack %q:\n%s\n%s", want, errOut.String(), rep.String())
+			}
+			if int64(p.Scan.RowGroups) != sum.RowGroups || int64(p.Scan.RowGroupsPruned) != sum.RowGroupsPruned || p.Chunks != sum.Chunks {
+				t.Errorf("plan: %d chunks, %d of %d row groups pruned; run: %d chunks, %d of %d", p.Chunks, p.Scan.RowGroupsPruned, p.Scan.RowGroups, sum.Chunks, sum.RowGroupsPruned, sum.RowGroups)
+			}
+			if p.ReadBytes != p.Scan.Read {
+				t.Errorf("the estimate prices %d bytes, the scan reads %d", p.ReadBytes, p.Scan.Read)
+			}
+			switch {
+			case c.pruned && (p.Scan.RowGroupsPruned != p.Scan.RowGroups || p.Scan.Read != sum.BytesRead):
+				t.Errorf("plan reads %d bytes, pruning %d of %d row groups; the run read %d: want all pruned and the footers' bytes alike", p.Scan.Read, p.Scan.RowGroupsPruned, p.Scan.RowGroups, sum.BytesRead)
+			case !c.pruned && (p.Scan.Read*2 > p.Bytes || math.Abs(float64(p.Scan.Read-sum.BytesRead)) > 0.1*float64(sum.BytesRead)):
+				t.Errorf("plan reads %d of %d bytes, the run read %d: want half at most, within 10%% of the run", p.Scan.Read, p.Bytes, sum.BytesRead)
+			}
+		})
 	}
 }

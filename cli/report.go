@@ -114,6 +114,9 @@ func printReport(w io.Writer, d *jobreport.Data) {
 	if s := d.Summary; s != nil {
 		fmt.Fprintf(w, "  %d records in, %d out, %d skipped; %d bytes in, %d out; estimated AWS cost $%.6f\n",
 			s.RecordsIn, s.RecordsOut, s.Skipped, s.BytesIn, s.BytesOut, s.EstimatedCost.Total)
+		if p := jobreport.ParquetScan(*s); p != "" {
+			fmt.Fprintf(w, "  parquet: %s\n", p)
+		}
 	}
 	fmt.Fprintln(w, "  (--html FILE draws the timeline, throughput and durations)")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -193,6 +194,9 @@ func report(ctx context.Context, local *engine.Local, res engine.Result, wall ti
 	fmt.Fprintf(stderr, "scatter: %s %s%s: %d chunks, %.1f MB in %.2fs (%.1f MB/s), %d records in, %d out, %d skipped -> %s\n",
 		sum.JobID, strings.ToLower(sum.Status), reused, sum.Chunks, float64(sum.BytesIn)/1e6, wall.Seconds(), mbps,
 		sum.RecordsIn, sum.RecordsOut, sum.Skipped, sum.Output)
+	if p := jobreport.ParquetScan(sum); p != "" {
+		fmt.Fprintf(stderr, "scatter: parquet: %s\n", p)
+	}
 	if jsonOut {
 		return writeJSON(stdout, struct {
 			pipeline.Summary

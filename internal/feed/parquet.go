@@ -29,6 +29,7 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		if footer, err = pq.ReadFooter(ctx, store, span.Source, span.URL, span.Size); err != nil {
 			return st, err
 		}
+		st.BytesRead = footer.BytesRead // fetched too: the reader counts only what it reads
 	}
 	cols := f.in.Columns
 	switch {
@@ -68,7 +69,7 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		offset := first[rg] + i
 		if f.lines != nil {
 			if err := f.named(f.lines.Record(r.Text(0), offset), offset); err != nil {
-				return r.Stats(), err
+				return f.stats(r, st), err
 			}
 			continue
 		}
@@ -83,10 +84,18 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		row.Offset = offset
 		f.st.RecordsIn++
 		if err := f.named(f.rows.Row(row), offset); err != nil {
-			return r.Stats(), err
+			return f.stats(r, st), err
 		}
 	}
-	return r.Stats(), r.Err()
+	return f.stats(r, st), r.Err()
+}
+
+// stats is the reader's counts and the footer bytes fetched before it (in
+// st).
+func (f *Feeder) stats(r *pq.Reader, st pq.Stats) pq.Stats {
+	s := r.Stats()
+	s.BytesRead += st.BytesRead
+	return s
 }
 
 // rowGroupStarts is the index in the file of each row group's first row.

@@ -34,11 +34,16 @@ var Profiles = map[string]JobProfile{
 
 // EstimateInput is a job to price before running it on AWS.
 type EstimateInput struct {
-	Job       string
-	Profile   JobProfile // zero: Profiles[Job]
-	Bytes     int64      // input bytes
-	Objects   int        // input objects (at least 1)
-	Chunks    int        // 0: ceil(Bytes / ChunkSize)
+	Job     string
+	Profile JobProfile // zero: Profiles[Job]
+	Bytes   int64      // input bytes
+	// ReadBytes is what the mappers fetch of them (0: Bytes): less for a
+	// Parquet input whose job reads some columns or whose filter prunes row
+	// groups (EstimateScan). The map's time, the partials and the Athena
+	// comparison scale with it.
+	ReadBytes int64
+	Objects   int // input objects (at least 1)
+	Chunks    int // 0: ceil(Bytes / ChunkSize)
 	ChunkSize int64
 	// Concurrency is the Map state's MaxConcurrency (0: DefaultAWSMaxConc).
 	Concurrency int
@@ -83,6 +88,7 @@ func GatherTree(n, f int64) (levels, merges, reads, firstLevel, last int64) {
 type Estimate struct {
 	Job         string  `json:"job"`
 	Bytes       int64   `json:"bytes"`
+	ReadBytes   int64   `json:"readBytes"` // what the mappers fetch of Bytes
 	ChunkSize   int64   `json:"chunkSize"`
 	Chunks      int     `json:"chunks"`
 	ChildType   string  `json:"childType"`   // the Map's child workflows: standard or express
@@ -144,6 +150,8 @@ const ReducerOpens = 32
 //     fan-in, a MergeLevel merges its groups of fan-in partials in parallel.
 //   - Lambda invocations: the splitter, one mapper per child, a PlanLevel per
 //     level and one more, a MergeGroup per group, the final Gather.
+//   - the map reads ReadBytes (all of Bytes for text; of Parquet, the job's
+//     columns of the row groups its filter leaves, EstimateScan);
 //   - a mapper reads at min(core rate × min(1, memory/1769 MB), S3 bandwidth)
 //     and pays a cold start per invocation and a first-byte latency per
 //     chunk (two for CSV jobs, with the header); a merge (a group, or the
@@ -183,20 +191,20 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	if chunks <= 0 {
 		chunks = int((in.Bytes + in.ChunkSize - 1) / in.ChunkSize)
 	}
-	e := Estimate{Job: in.Job, Bytes: in.Bytes, ChunkSize: in.ChunkSize, Chunks: chunks, ChildType: in.Children, Batch: in.Batch,
+	e := Estimate{Job: in.Job, Bytes: in.Bytes, ReadBytes: in.ReadBytes, ChunkSize: in.ChunkSize, Chunks: chunks, ChildType: in.Children, Batch: in.Batch,
 		MemoryMB: in.MemoryMB, CoreMBps: prof.CoreMBps, PricesRead: PricesRead}
 	n := int64(chunks)
 	e.Children = (chunks + in.Batch - 1) / in.Batch
 	children := int64(e.Children)
 	memGB := float64(in.MemoryMB) / 1024
-	mb := float64(in.Bytes) / 1e6
+	mb := float64(in.ReadBytes) / 1e6 // what the map reads
 
 	e.MapperMBps = math.Min(prof.CoreMBps*math.Min(1, float64(in.MemoryMB)/LambdaMBPerVCPU), S3ReadMBps)
 	firstBytes := S3FirstByteSec
 	if prof.HeaderRead {
 		firstBytes += S3FirstByteSec
 	}
-	chunkBytes := math.Min(float64(in.ChunkSize), float64(in.Bytes)) / 1e6
+	chunkBytes := math.Min(float64(in.ChunkSize), float64(in.Bytes)) / 1e6 * float64(in.ReadBytes) / float64(in.Bytes)
 	e.ChunkSeconds = LambdaColdStartSec + firstBytes + chunkBytes/e.MapperMBps
 	e.ChildSeconds = LambdaColdStartSec + float64(min(in.Batch, chunks))*(firstBytes+chunkBytes/e.MapperMBps)
 	if err := in.checkChild(e.ChildSeconds); err != nil {
@@ -223,9 +231,8 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.DynamoUSD = float64(e.DynamoWrites)*DynamoWriteUSD + float64(e.DynamoReads)*DynamoReadUSD
 	e.S3USD = float64(e.S3Gets)*S3GetUSD + float64(e.S3Puts)*S3PutUSD
 	e.TotalUSD = e.LambdaUSD + e.StepUSD + e.DynamoUSD + e.S3USD
-	tb := float64(in.Bytes) / BytesPerTB
-	e.PerTBUSD = e.TotalUSD / tb
-	e.AthenaUSD = AthenaPerTBUSD * tb
+	e.PerTBUSD = e.TotalUSD / (float64(in.Bytes) / BytesPerTB)
+	e.AthenaUSD = AthenaPerTBUSD * float64(in.ReadBytes) / BytesPerTB // Athena too scans only what it reads
 
 	conc := min(in.Concurrency, e.Children)
 	e.Concurrency = conc
@@ -250,6 +257,9 @@ func (in *EstimateInput) defaults() (JobProfile, error) {
 	}
 	if in.Bytes <= 0 {
 		return prof, fmt.Errorf("input size %d: want a positive number of bytes", in.Bytes)
+	}
+	if in.ReadBytes <= 0 || in.ReadBytes > in.Bytes {
+		in.ReadBytes = in.Bytes
 	}
 	if in.ChunkSize <= 0 {
 		in.ChunkSize = DefaultChunkSize

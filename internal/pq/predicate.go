@@ -122,3 +122,24 @@ func legacyStatsOrdered(t valueType) bool {
 	}
 	return false
 }
+
+// CannotMatch reports whether row group rg's statistics prove that no row of
+// it satisfies pred, as a Reader's pruning decides before fetching any of its
+// column data; a planner uses it to price a scan before running it. A column
+// pred names that the file lacks is an error naming the file and the column.
+func (f *Footer) CannotMatch(rg int, pred Predicate) (bool, error) {
+	cols, err := f.resolve(pred.Columns())
+	if err != nil {
+		return false, err
+	}
+	return f.cannotMatch(rg, cols, pred), nil
+}
+
+// cannotMatch is CannotMatch over pred's columns, resolved.
+func (f *Footer) cannotMatch(rg int, cols []Column, pred Predicate) bool {
+	st := make([]ColumnStats, len(cols))
+	for i, c := range cols {
+		st[i] = f.chunkStats(rg, c)
+	}
+	return pred.CannotMatch(st)
+}

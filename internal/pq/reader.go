@@ -344,11 +344,7 @@ func (r *Reader) nextRowGroup() (bool, error) {
 		r.rg, r.row = rg, 0
 		all := r.f.ColumnBytes(rg, nil)
 		if r.pred != nil {
-			st := make([]ColumnStats, len(r.pcols))
-			for i, c := range r.pcols {
-				st[i] = r.f.chunkStats(rg, c)
-			}
-			if r.pred.CannotMatch(st) {
+			if r.f.cannotMatch(rg, r.pcols, r.pred) {
 				r.stats.RowGroupsPruned++
 				r.stats.BytesSkipped += all
 				continue

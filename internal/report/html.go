@@ -84,6 +84,9 @@ func Render(w io.Writer, d *Data) error {
 			fact{"skipped", fmt.Sprint(s.Skipped)},
 			fact{"est. AWS cost", fmt.Sprintf("$%.6f", s.EstimatedCost.Total)},
 		)
+		if p := ParquetScan(*s); p != "" {
+			v.Facts = append(v.Facts, fact{"parquet", p})
+		}
 		for k, n := range s.SkipReasons {
 			v.Skips = append(v.Skips, skipRow{k, n})
 		}

@@ -387,6 +387,10 @@ func fmtDuration(d time.Duration) string {
 	}
 }
 
+// FormatBytes prints a byte count with a binary unit (KiB, MiB, GiB), as the
+// report does.
+func FormatBytes(n int64) string { return fmtBytes(n) }
+
 func fmtBytes(n int64) string {
 	switch {
 	case n >= 1<<30:

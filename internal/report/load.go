@@ -119,3 +119,14 @@ func readSummary(ctx context.Context, store blob.Store, loc string) (*pipeline.S
 	}
 	return &s, nil
 }
+
+// ParquetScan says what pruning saved a job over Parquet input: the bytes
+// its mappers read and skipped and the row groups statistics ruled out, or
+// "" for a job that read no Parquet.
+func ParquetScan(s pipeline.Summary) string {
+	if s.RowGroups == 0 {
+		return ""
+	}
+	return fmt.Sprintf("read %s, skipped %s (other columns, pruned row groups and pages), %d of %d row groups pruned",
+		fmtBytes(s.BytesRead), fmtBytes(s.BytesSkipped), s.RowGroupsPruned, s.RowGroups)
+}
