@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/scattergather/scattergather/internal/split"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/record"
 )
@@ -180,17 +181,27 @@ func (f *Feeder) named(err error, offset int64) error {
 func (f *Feeder) Mapper() job.Mapper { return f.m }
 
 // Object feeds every record of a whole object held in memory, as part p:
-// its lines, the first one being the header for CSV. It is the in-memory
-// form of what the pipeline does with a part read from a store, for tests
-// and small inputs. (Records are lines here: quoted newlines in CSV need
-// the store path.)
+// its lines, or its CSV records (the first being the header). It is the
+// in-memory form of what the pipeline does with a part read from a store,
+// for tests and small inputs.
 func (f *Feeder) Object(p job.Part, data []byte) error {
+	csv := f.Format(p.Source) == record.CSV
 	var header []byte
 	if f.NeedsHeader(p.Source) && len(data) > 0 {
 		header, _, _ = bytes.Cut(data, []byte{'\n'})
+		if csv {
+			_ = split.CSVRecords(data, func(rec []byte, _ int64) error {
+				header = rec
+				return errFirst
+			})
+		}
+		header = bytes.TrimSuffix(header, []byte{'\r'})
 	}
 	if err := f.StartPart(p, header); err != nil {
 		return err
+	}
+	if csv {
+		return split.CSVRecords(data, f.Record)
 	}
 	var off int64
 	for len(data) > 0 {
@@ -206,3 +217,6 @@ func (f *Feeder) Object(p job.Part, data []byte) error {
 	}
 	return nil
 }
+
+// errFirst stops a walk of records after the first.
+var errFirst = errors.New("first record")

@@ -4,14 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/scattergather/scattergather/internal/feed"
 	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/record"
 )
 
 // inputRecord is one line of one input, as the mapper runtime delivers it.
@@ -45,6 +47,29 @@ func header(data []byte) []byte {
 	return bytes.Clone(bytes.TrimSuffix(l[0], []byte{'\r'}))
 }
 
+// recordsOf splits an input into the records the pipeline reads from it:
+// CSV records (split.CSVRecords) when j reads it as CSV, else lines.
+func recordsOf(j jobs.Job, source string, data []byte) (recs [][]byte, offsets []int64) {
+	if record.Of(source, j.Input().Format) != record.CSV {
+		return splitLines(data)
+	}
+	_ = split.CSVRecords(data, func(rec []byte, off int64) error {
+		recs, offsets = append(recs, rec), append(offsets, off)
+		return nil
+	})
+	return recs, offsets
+}
+
+// headerOf is the header the runtime gives the feeder for an input of j:
+// its first record.
+func headerOf(j jobs.Job, source string, data []byte) []byte {
+	recs, _ := recordsOf(j, source, data)
+	if len(recs) == 0 {
+		return nil
+	}
+	return bytes.Clone(bytes.TrimSuffix(recs[0], []byte{'\r'}))
+}
+
 // runChunked runs job over inputs as the pipeline does, with random chunks
 // (each a run of consecutive records, possibly spanning objects), then random
 // tree-shaped merges of consecutive partials, then Output.
@@ -55,7 +80,7 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 	}
 	var recs []inputRecord
 	for ord, in := range inputs {
-		lines, offs := splitLines(in.Data)
+		lines, offs := recordsOf(j, in.Source, in.Data)
 		for i := range lines {
 			recs = append(recs, inputRecord{ord, lines[i], offs[i]})
 		}
@@ -98,7 +123,7 @@ func runChunked(r *rand.Rand, job string, p jobs.Params, inputs []reference.Inpu
 					return nil, mapStats, err
 				}
 				cur = rc.ord
-				if err := m.StartPart(jobs.Part{Source: inputs[cur].Source, Ordinal: cur}, header(inputs[cur].Data)); err != nil {
+				if err := m.StartPart(jobs.Part{Source: inputs[cur].Source, Ordinal: cur}, headerOf(j, inputs[cur].Source, inputs[cur].Data)); err != nil {
 					return nil, mapStats, err
 				}
 			}

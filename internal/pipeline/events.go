@@ -93,6 +93,26 @@ type MapStats struct {
 	BytesSkipped    int64 `json:"bytesSkipped,omitempty"`
 	RowGroups       int64 `json:"rowGroups,omitempty"`
 	RowGroupsPruned int64 `json:"rowGroupsPruned,omitempty"`
+	// CSV holds, for each CSV part that starts or ends inside its object,
+	// the quote state the mapper assumed at its start and the record starts
+	// it found there and past its end; the gather confirms them (confirmCSV).
+	CSV []CSVBound `json:"csv,omitempty"`
+}
+
+// CSVBound is what a mapper read of a CSV part cut out of an object: see
+// split.CSVBounds.
+type CSVBound struct {
+	URL   string `json:"url"`
+	Start int64  `json:"start"`
+	End   int64  `json:"end"`
+	// Assumed is the quote state the mapper guessed before Start ("" when
+	// it read from a known First: a re-read).
+	Assumed string `json:"assumed,omitempty"`
+	// First is where the part's first record starts; Next where the record
+	// after its last one starts. Part i+1 of an object is right when its
+	// First is part i's Next.
+	First int64 `json:"first"`
+	Next  int64 `json:"next"`
 }
 
 // Failure is a Step Functions error as a Catch hands it over.

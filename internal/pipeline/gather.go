@@ -46,6 +46,9 @@ type Summary struct {
 	// of intermediate merges the gather tree had (0: one flat merge).
 	FanIn        int `json:"fanIn"`
 	GatherLevels int `json:"gatherLevels"`
+	// CSVRereads counts the CSV chunks read again because the quote state
+	// guessed at their start was wrong (confirmCSV).
+	CSVRereads int `json:"csvRereads,omitempty"`
 	// Assembly is set when the output was composed on S3 from the partials'
 	// byte ranges (grep and select with large partials) instead of streamed.
 	Assembly    *Assembly `json:"assembly,omitempty"`
@@ -178,7 +181,8 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 	if len(missing) > 0 {
 		return nil, sum, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
 	}
-	return partials, sum, nil
+	partials, err = h.confirmCSV(ctx, in, byIndex, partials, &sum)
+	return partials, sum, err
 }
 
 // allCommitted checks that every chunk of the job is committed with one count of its
@@ -219,7 +223,7 @@ func (h *Handler) committedRange(ctx context.Context, in GatherInput, from, to i
 	if len(missing) > 0 {
 		return nil, &IncompleteJobError{JobID: in.JobID, Missing: missing, Chunks: in.Chunks}
 	}
-	return keys, nil
+	return h.applyRereads(ctx, in, from, keys)
 }
 
 // Gather is the reducer. Its StepGather checks that every chunk is committed,
@@ -354,6 +358,9 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 			return GatherOutput{JobID: in.JobID, Status: status, Tree: tl}, nil
 		}
 		if err := h.allCommitted(ctx, in); err != nil {
+			return GatherOutput{}, err
+		}
+		if err := h.confirmCSVTree(ctx, in); err != nil {
 			return GatherOutput{}, err
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/report/attempts"
 	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/record"
 )
 
 // DefaultFanIn is how many partials one gather step merges at once; more are
@@ -394,10 +395,16 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, stri
 // runMapper feeds every record the chunk owns to a new mapper of job and
 // returns its feeder, ready to Finish.
 func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, strict bool) (*feed.Feeder, MapStats, error) {
+	return h.runMapperFrom(ctx, job, c, strict, nil)
+}
+
+// runMapperFrom is runMapper with the first record start of some CSV parts
+// known (by csvPartKey): a re-read after a wrong guess (confirmCSV).
+func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk, strict bool, firsts map[string]int64) (*feed.Feeder, MapStats, error) {
 	var st MapStats
 	f, err := feed.New(job, strict)
 	if err != nil {
-		return nil, st, inputErrorf("map: %w", err)
+		return nil, st, inputErrorf("map: %v", err)
 	}
 	for _, p := range c.Parts {
 		if p.Format == plan.FormatParquet {
@@ -406,16 +413,26 @@ func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, str
 			}
 			continue
 		}
+		csv := f.Format(p.Source) == record.CSV
 		var header []byte
 		if f.NeedsHeader(p.Source) {
-			if header, err = split.Header(ctx, h.Store, p); err != nil {
+			read := split.Header
+			if csv {
+				read = split.CSVHeader
+			}
+			if header, err = read(ctx, h.Store, p); err != nil {
 				return nil, st, partError(p, err)
 			}
 		}
 		if err := f.StartPart(jobs.Part{Source: p.Source, Ordinal: p.Ordinal}, header); err != nil {
-			return nil, st, inputErrorf("map: %s: %w", p.Source, err)
+			return nil, st, inputErrorf("map: %s: %v", p.Source, err)
 		}
-		ps, err := split.PartBlocks(ctx, h.Store, p, f.Record, f.Block())
+		var ps split.Stats
+		if csv {
+			ps, err = h.mapCSV(ctx, f, p, firsts, &st)
+		} else {
+			ps, err = split.PartBlocks(ctx, h.Store, p, f.Record, f.Block())
+		}
 		st.BytesIn += p.End - p.Start
 		st.BytesRead += ps.BytesRead
 		if err != nil {

@@ -41,6 +41,13 @@ func TestPayloadGoldens(t *testing.T) {
 			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2}},
 			BytesIn: 67108864, BytesRead: 67112960, DurationMS: 812,
 		}
+		// a CSV chunk cut out of its object: the quote state it guessed and
+		// the record starts the gather confirms
+		csvStats = pipeline.MapStats{
+			Stats:   jobs.Stats{RecordsIn: 412000, RecordsOut: 5},
+			BytesIn: 67108864, BytesRead: 67125248, DurationMS: 655,
+			CSV: []pipeline.CSVBound{{URL: "s3://scatter-in/exports/crm.csv", Start: 67108864, End: 134217728, Assumed: "quoted", First: 67108901, Next: 134217790}},
+		}
 		parquetStats = pipeline.MapStats{
 			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113},
 			BytesIn: 134217728, BytesRead: 20975616, BytesSkipped: 113242112, RowGroups: 2, RowGroupsPruned: 1, DurationMS: 406,
@@ -73,6 +80,9 @@ func TestPayloadGoldens(t *testing.T) {
 		{File: "map-result-parquet.json", Example: pipeline.MapResult{
 			JobID: parquetJobID, Chunk: 1, Attempt: "4b7e01c9d2a3f658", Partial: "s3://scatter-work/jobs/" + parquetJobID + "/partials/00000001/4b7e01c9d2a3f658.part", Stats: parquetStats,
 		}},
+		{File: "map-result-csv.json", Example: pipeline.MapResult{
+			JobID: jobID, Chunk: 1, Attempt: "0d5f2a7c91b3e468", Partial: work + "partials/00000001/0d5f2a7c91b3e468.part", Stats: csvStats,
+		}},
 		{File: "map-result-duplicate.json", Example: pipeline.MapResult{
 			JobID: jobID, Chunk: 3, Attempt: "9c41e0d27f3a5b86", Partial: work + "partials/00000003/9c41e0d27f3a5b86.part", Duplicate: true, Stats: stats,
 		}},
@@ -103,6 +113,7 @@ func TestPayloadGoldens(t *testing.T) {
 			Work: queryWork, InlineLimit: 1 << 20,
 		}},
 		{File: "query-partial.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 0, Attempt: 1, Partial: []byte("2026-01-01T00:00:03Z ERROR disk full\n"), Stats: stats}},
+		{File: "query-partial-csv.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 1, Attempt: 1, Partial: []byte("Boston,1201.50,396\n"), Stats: csvStats}},
 		{File: "query-partial-parquet.json", Example: pipeline.QueryPartial{QueryID: queryID, Chunk: 1, Attempt: 2, Partial: []byte("1001,250.00\n"), Stats: parquetStats}},
 		{File: "query-partial-spilled.json", Example: pipeline.QueryPartial{
 			QueryID: queryID, Chunk: 0, Attempt: 1, PartialKey: queryWork + "query/00000000-1-5d2e8a9c3f104b77.part", Stats: stats,

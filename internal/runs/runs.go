@@ -345,3 +345,20 @@ func TempFile() (*os.File, error) {
 	os.Remove(f.Name())
 	return f, nil
 }
+
+// AppendSet appends set to dst as its member count, then each member length-prefixed
+// (uvarints), in byte order, so that equal sets encode to equal bytes: job/kv's StringSet
+// and the sql job's count(DISTINCT) state are encoded so.
+func AppendSet(dst []byte, set map[string]struct{}) []byte {
+	members := make([]string, 0, len(set))
+	for m := range set {
+		members = append(members, m)
+	}
+	slices.Sort(members)
+	dst = binary.AppendUvarint(dst, uint64(len(members)))
+	for _, m := range members {
+		dst = binary.AppendUvarint(dst, uint64(len(m)))
+		dst = append(dst, m...)
+	}
+	return dst
+}

@@ -146,3 +146,16 @@ func writeSwapped(t *testing.T) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestAppendSet: a set encodes as its count and its members length-prefixed in byte order,
+// after what dst holds.
+func TestAppendSet(t *testing.T) {
+	got := AppendSet([]byte("x"), map[string]struct{}{"bb": {}, "a": {}, "": {}})
+	want := []byte("x\x03\x00\x01a\x02bb")
+	if !bytes.Equal(got, want) {
+		t.Errorf("AppendSet = %q, want %q", got, want)
+	}
+	if got := AppendSet(nil, nil); !bytes.Equal(got, []byte{0}) {
+		t.Errorf("empty set = %q, want a zero count", got)
+	}
+}

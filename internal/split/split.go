@@ -147,12 +147,18 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 // Header returns the first line of the object (without "\n" and a "\r" before
 // it), reading at most what the line needs. A compressed object is decompressed.
 func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, error) {
+	return header(ctx, store, part, false)
+}
+
+// header returns the object's first record: a line, or a CSV record.
+func header(ctx context.Context, store blob.Store, part plan.Part, csv bool) ([]byte, error) {
 	r, counted, closeAll, err := openWhole(ctx, store, part)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll()
 	s := NewScanner(r, 0)
+	s.csv = csv
 	defer s.Free()
 	line, _, err := s.Next()
 	if err == io.EOF {
@@ -167,9 +173,11 @@ func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, erro
 	return bytes.Clone(bytes.TrimSuffix(line, []byte{'\r'})), nil
 }
 
-// Scanner splits a stream into "\n"-terminated lines without copying lines that
-// fit in its buffer; a longer line is assembled in a growing buffer.
+// Scanner splits a stream into "\n"-terminated lines (or CSV records, see
+// PartCSV) without copying lines that fit in its buffer; a longer line is
+// assembled in a growing buffer.
 type Scanner struct {
+	csv     bool
 	r       io.Reader
 	buf     []byte
 	lo, hi  int   // unread bytes are buf[lo:hi]
@@ -232,12 +240,24 @@ func (s *Scanner) fill() error {
 }
 
 // Next returns the next line without its "\n" and its offset, or io.EOF. A
-// final line without "\n" is returned like any other.
+// final line without "\n" is returned like any other. A CSV scanner returns
+// the next CSV record the same way.
 func (s *Scanner) Next() ([]byte, int64, error) {
 	start := s.pos
 	s.long = s.long[:0]
+	q, scanned := AtField, 0 // CSV: the state after the scanned bytes of buf[lo:hi]
 	for {
-		if i := bytes.IndexByte(s.buf[s.lo:s.hi], '\n'); i >= 0 {
+		var i int
+		if s.csv {
+			if i, q = csvEnd(s.buf[s.lo+scanned:s.hi], q); i >= 0 {
+				i += scanned
+			} else {
+				scanned = s.hi - s.lo
+			}
+		} else {
+			i = bytes.IndexByte(s.buf[s.lo:s.hi], '\n')
+		}
+		if i >= 0 {
 			line := s.buf[s.lo : s.lo+i]
 			s.lo += i + 1
 			s.pos += int64(i + 1)
@@ -260,7 +280,7 @@ func (s *Scanner) Next() ([]byte, int64, error) {
 		if s.lo == 0 && s.hi == len(s.buf) { // a line longer than the buffer
 			s.long = append(s.long, s.buf[:s.hi]...)
 			s.pos += int64(s.hi)
-			s.lo, s.hi = 0, 0
+			s.lo, s.hi, scanned = 0, 0, 0
 		}
 		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
 			return nil, start, err

@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"slices"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
+	"github.com/scattergather/scattergather/internal/runs"
 )
 
 // AggState is the running state of one aggregate of one group. Its zero
@@ -307,17 +307,7 @@ func (a *aggSpec) merge(s, o *AggState) {
 func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 	switch a.fn {
 	case aggCountDistinct:
-		keys := make([]string, 0, len(s.set))
-		for k := range s.set {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		dst = binary.AppendUvarint(dst, uint64(len(keys)))
-		for _, k := range keys {
-			dst = binary.AppendUvarint(dst, uint64(len(k)))
-			dst = append(dst, k...)
-		}
-		return dst
+		return runs.AppendSet(dst, s.set)
 	}
 	dst = binary.AppendUvarint(dst, uint64(s.n))
 	switch a.fn {

@@ -74,20 +74,8 @@ func isRangeErr(err error) bool {
 }
 
 // trimSpace removes ASCII spaces around b, as DuckDB does before casting
-// text to a number, date or boolean.
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[0]) {
-		b = b[1:]
-	}
-	for len(b) > 0 && isSpace(b[len(b)-1]) {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
+// text to a number, date or boolean: the same set decimal.TrimSpace removes.
+func trimSpace(b []byte) []byte { return decimal.TrimSpace(b) }
 
 // parseNumber reads text as an exact number ("5." and ".5" included), for
 // untyped values in numeric contexts and for DECIMAL columns.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/scattergather/scattergather/internal/runs"
 )
 
 // Codec encodes values of T as bytes and decodes them back. A key codec must
@@ -137,19 +139,7 @@ func Union(a, b Set) Set {
 
 type setCodec struct{}
 
-func (setCodec) Append(dst []byte, s Set) []byte {
-	members := make([]string, 0, len(s))
-	for m := range s {
-		members = append(members, m)
-	}
-	slices.Sort(members)
-	dst = binary.AppendUvarint(dst, uint64(len(members)))
-	for _, m := range members {
-		dst = binary.AppendUvarint(dst, uint64(len(m)))
-		dst = append(dst, m...)
-	}
-	return dst
-}
+func (setCodec) Append(dst []byte, s Set) []byte { return runs.AppendSet(dst, s) }
 
 func (setCodec) Decode(b []byte) (Set, error) {
 	n, k := binary.Uvarint(b)

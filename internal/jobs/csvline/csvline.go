@@ -8,7 +8,7 @@ import (
 )
 
 // ErrQuote reports bad quoting: a quote inside an unquoted field, text after a
-// closing quote, or a quoted field not closed on its line.
+// closing quote, or a quoted field not closed in its record.
 var ErrQuote = errors.New("bad quoting")
 
 // Field is one field of a line: line[Start:End] are its raw bytes, quotes
@@ -27,9 +27,10 @@ func TrimCR(line []byte) []byte {
 	return line
 }
 
-// Split appends the fields of line to dst[:0] and returns them. line must not
-// contain "\n" and should already have its trailing "\r" removed (TrimCR). An
-// empty line is one empty field.
+// Split appends the fields of a record to dst[:0] and returns them. line is
+// one CSV record (split.PartCSV's): it may hold "\n" inside quoted fields,
+// and should already have its trailing "\r" removed (TrimCR). An empty line
+// is one empty field.
 func Split(dst []Field, line []byte) ([]Field, error) {
 	dst = dst[:0]
 	n := len(line)

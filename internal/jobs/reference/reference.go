@@ -180,6 +180,7 @@ func (r *runner) rows(jsonl bool, cols []string, fn func(rw row) string) error {
 	for _, in := range r.inputs {
 		ls := lines(in.Data)
 		if !jsonl {
+			ls = csvRecords(in.Data)
 			if len(ls) == 0 {
 				continue
 			}
@@ -253,9 +254,74 @@ func (r *runner) rows(jsonl bool, cols []string, fn func(rw row) string) error {
 	return nil
 }
 
-// parseCSV reads one line (its "\r" before "\n" included) with encoding/csv and
-// returns the decoded fields and each field's raw bytes. A blank line is one
-// empty field.
+// csvRecords splits CSV text into records: a record ends at a "\n" outside
+// quotes. A quote opens a quoted field at a field's start; inside one, ""
+// is a quote and a quote before ",", "\n" or "\r\n" closes it; any other
+// quote is bad quoting, and the record then ends at the end of its line.
+func csvRecords(data []byte) []line {
+	s := string(data)
+	var out []line
+	for start := 0; start < len(s); {
+		end := recordEnd(s, start)
+		out = append(out, line{s[start:end], int64(start)})
+		start = end + 1
+	}
+	return out
+}
+
+// recordEnd is the index of the "\n" that ends the record starting at i,
+// or len(s).
+func recordEnd(s string, i int) int {
+	toLineEnd := func(j int) int {
+		if k := strings.IndexByte(s[j:], '\n'); k >= 0 {
+			return j + k
+		}
+		return len(s)
+	}
+	atField := true
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n':
+			return i
+		case c == '"' && atField:
+			j := i + 1
+			for {
+				k := strings.IndexByte(s[j:], '"')
+				if k < 0 {
+					return len(s) // never closed
+				}
+				j += k + 1
+				if j < len(s) && s[j] == '"' {
+					j++
+					continue
+				}
+				break
+			}
+			switch {
+			case j == len(s):
+				return j
+			case s[j] == ',':
+				i = j // the loop's i++ passes the comma
+				atField = true
+				continue
+			case s[j] == '\n':
+				return j
+			case s[j] == '\r' && j+1 < len(s) && s[j+1] == '\n':
+				return j + 1
+			}
+			return toLineEnd(j)
+		case c == '"':
+			return toLineEnd(i)
+		default:
+			atField = c == ','
+		}
+	}
+	return len(s)
+}
+
+// parseCSV reads one record (its "\r" before "\n" included) and returns the
+// decoded fields and each field's raw bytes; encoding/csv decides whether
+// it is well formed. A blank record is one empty field.
 func parseCSV(text string) (fields, raw []string, err error) {
 	body := strings.TrimSuffix(text, "\r")
 	if body == "" {
@@ -270,18 +336,26 @@ func parseCSV(text string) (fields, raw []string, err error) {
 	if _, err := cr.Read(); !errors.Is(err, io.EOF) {
 		return nil, nil, fmt.Errorf("more than one record on a line")
 	}
-	raw = make([]string, len(rec))
-	for i := range rec {
-		_, col := cr.FieldPos(i)
-		start := col - 1
-		end := len(body)
-		if i+1 < len(rec) {
-			_, next := cr.FieldPos(i + 1)
-			end = next - 2 // before the comma
+	inQuotes, start := false, 0
+	for i := 0; i <= len(body); i++ {
+		if i == len(body) || (body[i] == ',' && !inQuotes) {
+			raw = append(raw, body[start:i])
+			start = i + 1
+		} else if body[i] == '"' {
+			inQuotes = !inQuotes
 		}
-		raw[i] = body[start:end]
 	}
-	return rec, raw, nil
+	if len(raw) != len(rec) {
+		return nil, nil, fmt.Errorf("%d raw fields, %d decoded", len(raw), len(rec))
+	}
+	fields = make([]string, len(raw))
+	for i, r := range raw {
+		fields[i] = r
+		if strings.HasPrefix(r, `"`) { // kept as written: encoding/csv would read "\r\n" inside as "\n"
+			fields[i] = strings.ReplaceAll(r[1:len(r)-1], `""`, `"`)
+		}
+	}
+	return fields, raw, nil
 }
 
 // parseJSON decodes one JSON Lines record into its top-level members.

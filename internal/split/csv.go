@@ -1,0 +1,414 @@
+package split
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// CSV records. A record is an RFC 4180 record: it ends at a "\n" outside
+// quotes, so it may hold newlines inside a quoted field. Where it ends is
+// decided by the automaton below, read from the object's first byte. It is
+// Go's encoding/csv reader's: a quote opens a quoted field only at the start
+// of a field; inside one, a quote is doubled, or closes the field when a
+// comma, "\n" or "\r\n" follows; a quote anywhere else is bad quoting, and
+// a badly quoted record runs to the end of its line. The record's fields are
+// then read by csvline.Split, which agrees on what is bad quoting.
+
+// QuoteState is the CSV automaton's state before a byte.
+type QuoteState uint8
+
+// The states. A record starts in AtField.
+const (
+	AtField      QuoteState = iota // at the start of a field
+	InField                        // in an unquoted field
+	InQuotes                       // inside a quoted field
+	AfterQuote                     // a quote inside quotes: a closing one, or the first of a pair
+	AfterQuoteCR                   // "\r" after a closing quote: "\n" must follow
+	BadQuote                       // bad quoting: the record runs to the end of the line
+	numStates
+)
+
+var stateNames = [numStates]string{"field", "unquoted", "quoted", "quote", "quote-cr", "bad"}
+
+// String names the state, as the mapper's stats record it.
+func (q QuoteState) String() string {
+	if q < numStates {
+		return stateNames[q]
+	}
+	return fmt.Sprintf("QuoteState(%d)", uint8(q))
+}
+
+// Quoted reports whether the state is inside a quoted field.
+func (q QuoteState) Quoted() bool { return q == InQuotes || q == AfterQuote }
+
+// step is the automaton on one byte: the next state, whether c ends the
+// record (the next byte starts one, in AtField), and whether c is where
+// the record's quoting went bad.
+func step(q QuoteState, c byte) (next QuoteState, end, bad bool) {
+	switch q {
+	case AtField, InField:
+		switch c {
+		case '\n':
+			return AtField, true, false
+		case ',':
+			return AtField, false, false
+		case '"':
+			if q == AtField {
+				return InQuotes, false, false
+			}
+			return BadQuote, false, true
+		}
+		return InField, false, false
+	case InQuotes:
+		if c == '"' {
+			return AfterQuote, false, false
+		}
+		return InQuotes, false, false
+	case AfterQuote:
+		switch c {
+		case '"':
+			return InQuotes, false, false
+		case ',':
+			return AtField, false, false
+		case '\n':
+			return AtField, true, false
+		case '\r':
+			return AfterQuoteCR, false, false
+		}
+		return BadQuote, false, true
+	case AfterQuoteCR:
+		if c == '\n' {
+			return AtField, true, false
+		}
+		return BadQuote, false, true
+	default: // BadQuote
+		if c == '\n' {
+			return AtField, true, false
+		}
+		return BadQuote, false, false
+	}
+}
+
+// csvEnd finds the "\n" that ends a record in b, whose first byte the
+// automaton meets in state q: its index, or -1 and the state after b. It
+// is step over b, jumping over the bytes that cannot change the state.
+func csvEnd(b []byte, q QuoteState) (int, QuoteState) {
+	i := 0
+	for i < len(b) {
+		switch q {
+		case AtField, InField:
+			nl := bytes.IndexByte(b[i:], '\n')
+			seg := b[i:]
+			if nl >= 0 {
+				seg = seg[:nl]
+			}
+			k := bytes.IndexByte(seg, '"')
+			if k < 0 {
+				if nl >= 0 {
+					return i + nl, AtField
+				}
+				if n := len(seg); n > 0 {
+					q = InField
+					if seg[n-1] == ',' {
+						q = AtField
+					}
+				}
+				return -1, q
+			}
+			if k > 0 {
+				q = InField
+				if seg[k-1] == ',' {
+					q = AtField
+				}
+			}
+			i += k
+			q, _, _ = step(q, '"')
+			i++
+		case InQuotes:
+			k := bytes.IndexByte(b[i:], '"')
+			if k < 0 {
+				return -1, InQuotes
+			}
+			i += k + 1
+			q = AfterQuote
+		case BadQuote:
+			k := bytes.IndexByte(b[i:], '\n')
+			if k < 0 {
+				return -1, BadQuote
+			}
+			return i + k, AtField
+		default:
+			var end bool
+			if q, end, _ = step(q, b[i]); end {
+				return i, AtField
+			}
+			i++
+		}
+	}
+	return -1, q
+}
+
+// SpecWindow is how far past a chunk's start the speculation reads at most
+// to decide the quote state there (see Speculate).
+const SpecWindow = 64 << 10
+
+// guess is one hypothesis of the automaton's state before a chunk's first
+// byte, followed through the bytes after it.
+type guess struct {
+	start   QuoteState // the state assumed
+	q       QuoteState // the state now
+	first   int        // where its first record starts (index after its "\n"), -1 before
+	bad     int        // how many places its quoting went bad
+	dropped bool
+}
+
+// Speculate guesses the automaton's state before b[0] when reading does
+// not start at the object's beginning, and returns it with the index in b
+// of the first record start after it (-1 when none lies in b). It follows
+// every state at once through b and stops at the first position where the
+// parse is unambiguous: when the hypotheses have met (two in the same state
+// past their first record have the same future, so the one whose quoting
+// went bad less often stays), or at window bytes. It picks, of those left,
+// the one with the fewest bad quotes, then one that found a record start,
+// then the earliest start. This is the speculation of DuckDB's parallel CSV
+// reader and of Ge et al., "Speculative Distributed CSV Data Parsing for Big
+// Data Analytics" (SIGMOD 2019): right for almost every real file, and
+// confirmed afterwards against the previous chunk's end, which re-reads the
+// chunk when it was wrong.
+func Speculate(b []byte, window int) (QuoteState, int) {
+	var gs [numStates]guess
+	for s := range gs {
+		gs[s] = guess{start: QuoteState(s), q: QuoteState(s), first: -1}
+	}
+	live := len(gs)
+	for i := 0; i < len(b) && live > 1 && i < window; i++ {
+		c := b[i]
+		for g := range gs {
+			if gs[g].dropped {
+				continue
+			}
+			next, end, bad := step(gs[g].q, c)
+			gs[g].q = next
+			if bad {
+				gs[g].bad++
+			}
+			if end && gs[g].first < 0 {
+				gs[g].first = i + 1
+			}
+		}
+		live = merge(gs[:])
+	}
+	best := -1
+	for g := range gs {
+		if !gs[g].dropped && (best < 0 || better(gs[g], gs[best])) {
+			best = g
+		}
+	}
+	return gs[best].start, gs[best].first
+}
+
+// merge drops each hypothesis that has met a better one (the same state,
+// both past their first record or both before it) and returns how many are
+// left.
+func merge(gs []guess) int {
+	live := 0
+	for a := range gs {
+		if gs[a].dropped {
+			continue
+		}
+		for b := a + 1; b < len(gs); b++ {
+			if gs[b].dropped || gs[b].q != gs[a].q || (gs[a].first < 0) != (gs[b].first < 0) {
+				continue
+			}
+			if better(gs[b], gs[a]) {
+				gs[a].dropped = true
+				break
+			}
+			gs[b].dropped = true
+		}
+		if !gs[a].dropped {
+			live++
+		}
+	}
+	return live
+}
+
+// better orders hypotheses: fewer bad quotes, then a record start found,
+// then the earlier start.
+func better(a, b guess) bool {
+	switch {
+	case a.bad != b.bad:
+		return a.bad < b.bad
+	case (a.first >= 0) != (b.first >= 0):
+		return a.first >= 0
+	}
+	return a.first < b.first
+}
+
+// CSVBounds is what a CSV part's reading assumed and found: the
+// speculation's guess, confirmed later against the part before it.
+type CSVBounds struct {
+	// Assumed is the quote state guessed before the part's first byte (the
+	// byte before Start; AtField for a part at the object's start or one
+	// read with a known First).
+	Assumed QuoteState
+	// First is where the part's first record starts: the first record
+	// start at or after the part's Start as the reading saw it.
+	First int64
+	// Next is where the first record after the part's starts: the first
+	// record start at or after its End (the object's size at its end).
+	Next int64
+}
+
+// PartCSV reads the CSV records of part (records as above) and calls fn
+// for each one it owns, in order: those whose first byte lies in
+// [Start, End). first is where its first record starts when known (the
+// previous part's Next, on a re-read); -1 speculates (Speculate). A
+// compressed part is read whole from its start.
+func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64, fn RecordFunc) (Stats, CSVBounds, error) {
+	if part.Compression() != "" {
+		st, err := csvWhole(ctx, store, part, fn)
+		return st, CSVBounds{First: 0, Next: part.Size}, err
+	}
+	if part.Start < 0 || part.End < part.Start || part.End > part.Size || first > part.Size {
+		return Stats{}, CSVBounds{}, fmt.Errorf("part %s [%d,%d) of %d bytes: bad range", part.Source, part.Start, part.End, part.Size)
+	}
+	if part.Start == 0 {
+		first = 0
+	}
+	from := first
+	if first < 0 {
+		from = part.Start - 1 // the byte before start is where the guess begins
+	}
+	b := CSVBounds{First: first, Next: first}
+	if from >= part.Size || part.Start == part.End {
+		return Stats{}, b, nil
+	}
+	rr := newRangeReader(ctx, store, part, from)
+	defer rr.Close()
+	s := NewScanner(rr, from)
+	s.csv = true
+	defer s.Free()
+	if first < 0 {
+		q, err := s.speculate()
+		if err != nil {
+			return s.stats(), b, fmt.Errorf("read %s at byte %d: %w", part.Source, from, err)
+		}
+		b.Assumed, b.First = q, s.Offset()
+	}
+	for s.Offset() < part.End {
+		rec, off, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return s.stats(), b, fmt.Errorf("read %s at byte %d: %w", part.Source, s.Offset(), err)
+		}
+		if err := fn(rec, off); err != nil {
+			return s.stats(), b, err
+		}
+		s.records++
+	}
+	b.Next = s.Offset()
+	return s.stats(), b, nil
+}
+
+// speculate guesses the state before the scanner's next byte and skips to
+// the first record start after it.
+func (s *Scanner) speculate() (QuoteState, error) {
+	for s.hi-s.lo < SpecWindow && !s.eof {
+		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
+			return AtField, err
+		}
+	}
+	q, i := Speculate(s.buf[s.lo:s.hi], SpecWindow)
+	if i >= 0 {
+		s.lo += i
+		s.pos += int64(i)
+		return q, nil
+	}
+	return q, s.skipRecord(q)
+}
+
+// skipRecord discards bytes through the end of the record the scanner is
+// in, in state q (or to the end).
+func (s *Scanner) skipRecord(q QuoteState) error {
+	for {
+		i, next := csvEnd(s.buf[s.lo:s.hi], q)
+		if i >= 0 {
+			s.lo += i + 1
+			s.pos += int64(i + 1)
+			return nil
+		}
+		q = next
+		s.pos += int64(s.hi - s.lo)
+		s.lo, s.hi = 0, 0
+		if s.eof {
+			return nil
+		}
+		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+	}
+}
+
+// csvWhole reads every CSV record of a compressed object.
+func csvWhole(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
+	r, counted, closeAll, err := openWhole(ctx, store, part)
+	if err != nil {
+		var n int64
+		if counted != nil {
+			n = counted.n
+		}
+		return Stats{BytesRead: n}, err
+	}
+	defer closeAll()
+	s := NewScanner(r, 0)
+	s.csv = true
+	defer s.Free()
+	for {
+		rec, off, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Stats{BytesRead: counted.n, Records: s.records}, readError(part, counted, s.Offset(), err)
+		}
+		if err := fn(rec, off); err != nil {
+			return Stats{BytesRead: counted.n, Records: s.records}, err
+		}
+		s.records++
+	}
+	return Stats{BytesRead: counted.n, Records: s.records}, nil
+}
+
+// CSVHeader returns the first CSV record of the object (without its "\n"
+// and a "\r" before it), reading at most what the record needs.
+func CSVHeader(ctx context.Context, store blob.Store, part plan.Part) ([]byte, error) {
+	return header(ctx, store, part, true)
+}
+
+// CSVRecords calls fn for every CSV record of a whole object held in
+// memory (each without its "\n"), with its offset.
+func CSVRecords(data []byte, fn RecordFunc) error {
+	var off int64
+	for len(data) > 0 {
+		i, _ := csvEnd(data, AtField)
+		rec, n := data, len(data)
+		if i >= 0 {
+			rec, n = data[:i], i+1
+		}
+		if err := fn(rec, off); err != nil {
+			return err
+		}
+		data = data[n:]
+		off += int64(n)
+	}
+	return nil
+}

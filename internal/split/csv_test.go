@@ -1,0 +1,300 @@
+package split_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/split"
+)
+
+// randomCSV writes rows of random fields: plain, empty, and quoted ones
+// holding commas, doubled quotes, "\n" and "\r\n"; rows end in "\r\n" or
+// "\n", and the last one sometimes in nothing. With bad set, a few bare
+// quotes and unclosed fields make some records malformed.
+func randomCSV(r *rand.Rand, rows int, bad bool) []byte {
+	var b bytes.Buffer
+	cols := 1 + r.IntN(4)
+	pieces := []string{"a", "bc", ",", `""`, "\n", "\r\n", " ", "x y", "1.5"}
+	for i := 0; i < rows; i++ {
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			switch k := r.IntN(10); {
+			case k < 3:
+				b.WriteString(fmt.Sprint(r.IntN(1000)))
+			case k == 3: // empty
+			case bad && k == 4 && r.IntN(8) == 0:
+				b.WriteString([]string{`a"b`, `"a"b`, `"open`}[r.IntN(3)])
+			default:
+				b.WriteByte('"')
+				for n := r.IntN(5); n > 0; n-- {
+					b.WriteString(pieces[r.IntN(len(pieces))])
+				}
+				b.WriteByte('"')
+			}
+		}
+		if i < rows-1 || r.IntN(2) == 0 {
+			b.WriteString([]string{"\n", "\r\n"}[r.IntN(2)])
+		}
+	}
+	return b.Bytes()
+}
+
+// csvRecords is every record of data read by the automaton one byte at a
+// time from the object's start: the ownership every chunking must give.
+func csvRecords(data []byte) []record {
+	var out []record
+	start := 0
+	q := split.AtField
+	for i, c := range data {
+		var end bool
+		if q, end = stepAll(q, c); end {
+			out = append(out, record{int64(start), string(data[start:i])})
+			start = i + 1
+		}
+	}
+	if start < len(data) {
+		out = append(out, record{int64(start), string(data[start:])})
+	}
+	return out
+}
+
+// stepAll runs split.Speculate's automaton on one byte through the exported
+// test hook.
+func stepAll(q split.QuoteState, c byte) (split.QuoteState, bool) {
+	next, end, _ := split.Step(q, c)
+	return next, end
+}
+
+// readCSV reads the parts of a plan of the object as the pipeline does:
+// each part speculates, and a part whose First differs from the previous
+// part's Next is read again from that Next (the confirmation). It returns
+// the records in order and how many parts were read again.
+func readCSV(t *testing.T, store blob.Store, key string, size int64, cuts []int64) ([]record, int) {
+	t.Helper()
+	var got []record
+	start, prevNext, rereads := int64(0), int64(0), 0
+	for _, end := range append(cuts, size) {
+		p := plan.Part{Source: key, URL: key, Start: start, End: end, Size: size}
+		var recs []record
+		collect := func(rec []byte, off int64) error {
+			recs = append(recs, record{off, string(rec)})
+			return nil
+		}
+		_, b, err := split.PartCSV(context.Background(), store, p, -1, collect)
+		if err != nil {
+			t.Fatalf("part [%d,%d): %v", start, end, err)
+		}
+		if b.First != prevNext {
+			rereads++
+			recs = nil
+			if _, b, err = split.PartCSV(context.Background(), store, p, prevNext, collect); err != nil {
+				t.Fatalf("part [%d,%d) from %d: %v", start, end, prevNext, err)
+			}
+		}
+		if b.First != prevNext || b.Next < end && b.Next != size {
+			t.Fatalf("part [%d,%d): bounds %+v after a part that ended at %d", start, end, b, prevNext)
+		}
+		for _, r := range recs {
+			if r.off < start || r.off >= end {
+				t.Fatalf("part [%d,%d) delivered a record at %d", start, end, r.off)
+			}
+		}
+		got = append(got, recs...)
+		start, prevNext = end, b.Next
+	}
+	return got, rereads
+}
+
+// goCSV reads data with encoding/csv: each record's fields, "\r\n" inside
+// quotes kept as Go reads it ("\n"); malformed records are skipped as Go's
+// reader resumes after them.
+func goCSV(data []byte) [][]string {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	var out [][]string
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err == nil {
+			out = append(out, rec)
+		}
+	}
+}
+
+// fieldsOf decodes the well-formed records with csvline, the way
+// record.Reader does, "\r\n" read as Go reads it; blank records are
+// skipped as Go skips empty lines.
+func fieldsOf(t *testing.T, recs []record) [][]string {
+	var out [][]string
+	for _, r := range recs {
+		line := csvline.TrimCR([]byte(r.line))
+		if len(line) == 0 {
+			continue
+		}
+		fs, err := csvline.Split(nil, line)
+		if err != nil {
+			continue
+		}
+		var row []string
+		for _, f := range fs {
+			v, _ := f.Value(line, nil)
+			row = append(row, strings.ReplaceAll(string(v), "\r\n", "\n"))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// TestCSVEveryRecordOnce is record ownership for RFC 4180 CSV: for random
+// files with quoted newlines, doubled quotes, quoted commas and CRLF at
+// every position relative to chunk boundaries (every cut, 1-byte chunks
+// and random ones), the records of all parts, read as the pipeline reads
+// them, are exactly the records of a single-chunk read, each once; and
+// their fields are what encoding/csv reads.
+func TestCSVEveryRecordOnce(t *testing.T) {
+	store := blob.NewFS(t.TempDir())
+	r := rand.New(rand.NewPCG(7, 11))
+	rereads := 0
+	for iter := 0; iter < 200; iter++ {
+		bad := iter%4 == 3
+		data := randomCSV(r, 1+r.IntN(12), bad)
+		key := fmt.Sprintf("in/%d.csv", iter)
+		if err := store.Put(context.Background(), key, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		size := int64(len(data))
+		want := csvRecords(data)
+		whole, _ := readCSV(t, store, key, size, nil)
+		if fmt.Sprint(whole) != fmt.Sprint(want) {
+			t.Fatalf("%q: one part read\n%v\nwant\n%v", data, whole, want)
+		}
+		if !bad {
+			if got, goWant := fieldsOf(t, whole), goCSV(data); fmt.Sprint(got) != fmt.Sprint(goWant) {
+				t.Fatalf("%q: fields\n%q\nencoding/csv\n%q", data, got, goWant)
+			}
+		}
+		var cutsList [][]int64
+		for c := int64(1); c < size; c++ { // one cut at every position
+			cutsList = append(cutsList, []int64{c})
+		}
+		var ones, random []int64
+		for c := int64(1); c < size; c++ {
+			ones = append(ones, c)
+		}
+		for c := int64(r.IntN(8)); c < size; c += 1 + int64(r.IntN(16)) {
+			if c > 0 {
+				random = append(random, c)
+			}
+		}
+		cutsList = append(cutsList, ones, random)
+		for _, cuts := range cutsList {
+			got, n := readCSV(t, store, key, size, cuts)
+			rereads += n
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%q cut at %v:\n%v\nwant\n%v", data, cuts, got, want)
+			}
+		}
+	}
+	t.Logf("%d parts read again after a wrong guess", rereads)
+}
+
+// TestCSVEndMatchesStep: csvEnd's jumps over bytes agree with the
+// automaton one byte at a time, from every state, across buffer refills.
+func TestCSVEndMatchesStep(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	alphabet := []byte{'a', ',', '"', '\n', '\r'}
+	for iter := 0; iter < 20000; iter++ {
+		b := make([]byte, r.IntN(24))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		q0 := split.QuoteState(r.IntN(6))
+		wantEnd, q := -1, q0
+		for i, c := range b {
+			var end bool
+			if q, end = stepAll(q, c); end {
+				wantEnd = i
+				break
+			}
+		}
+		cut := 0
+		if len(b) > 0 {
+			cut = r.IntN(len(b) + 1)
+		}
+		gotEnd, gq := split.CSVEnd(b[:cut], q0)
+		if gotEnd < 0 {
+			if gotEnd, gq = split.CSVEnd(b[cut:], gq); gotEnd >= 0 {
+				gotEnd += cut
+			}
+		}
+		if gotEnd != wantEnd || (wantEnd < 0 && gq != q) {
+			t.Fatalf("csvEnd(%q from %v, refilled at %d) = %d %v, want %d %v", b, q0, cut, gotEnd, gq, wantEnd, q)
+		}
+	}
+}
+
+// TestCSVWrongGuessReread: a quoted field longer than the speculation's
+// window whose lines look like records ("",""), cut inside: the guess is
+// unquoted and wrong, the part's First differs from the previous part's
+// Next, and reading it again from there gives the single-chunk records.
+func TestCSVWrongGuessReread(t *testing.T) {
+	store := blob.NewFS(t.TempDir())
+	var b bytes.Buffer
+	b.WriteString("id,note\n1,\"start\n")
+	for b.Len() < 3*split.SpecWindow {
+		b.WriteString("\"\"\"\",\"\"\"\"\n") // the text "","" inside quotes
+	}
+	b.WriteString("end\"\n2,plain\n3,\"x,\"\"y\"\"\"\r\n")
+	data := b.Bytes()
+	if err := store.Put(context.Background(), "w.csv", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(data))
+	cuts := []int64{size / 3, 2 * size / 3}
+	got, rereads := readCSV(t, store, "w.csv", size, cuts)
+	want := csvRecords(data)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("records\n%.300v\nwant\n%.300v", got, want)
+	}
+	if len(want) != 4 {
+		t.Fatalf("%d records, want 4 (header, the long one, 2, 3)", len(want))
+	}
+	if rereads == 0 {
+		t.Fatal("no part was read again: the guess inside the long field should have been wrong")
+	}
+}
+
+// TestSpeculate: the guess at typical cuts of a Python-csv-like file.
+func TestSpeculate(t *testing.T) {
+	cases := []struct {
+		data   string
+		quoted bool
+		first  int
+	}{
+		{"x,y\nb,c\n", false, 4},
+		{"text inside\n\",Lee,3\n4,\"a,b\",5\n", true, 20},
+		{"lo, J\",10\r\n2,\"Ng\",9\r\n", true, 11},
+		{",9\r\n2,\"say \"\"hi\"\"\",1\r\n", false, 4},
+		{"\"\"hi\"\"\",1\n3,x,2\n", true, 10},
+	}
+	for _, c := range cases {
+		q, first := split.Speculate([]byte(c.data), split.SpecWindow)
+		if q.Quoted() != c.quoted || first != c.first {
+			t.Errorf("Speculate(%q) = %v (quoted %v), first %d; want quoted %v, first %d", c.data, q, q.Quoted(), first, c.quoted, c.first)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/local/engine"
+)
+
+// pythonCSV is a file as Python's csv module writes one: CRLF rows, quoted
+// fields with commas and doubled quotes, a newline inside quotes in one row
+// in eight, and amounts written "  7", "7 ", "5.", ".5", "+3".
+func pythonCSV(rows int) []byte {
+	r := rand.New(rand.NewPCG(16, 2026))
+	cities := []string{`"Washington, D.C."`, "Boston", `"Springfield ""IL"""`, "Oslo", `"Zürich, CH"`}
+	amounts := []string{"  7", "7 ", "5.", ".5", "+3", "12.25", "-1.5e1", "1_000", "100"}
+	var b bytes.Buffer
+	b.WriteString("id,city,amount,note\r\n")
+	for i := 0; i < rows; i++ {
+		note := fmt.Sprintf("n%d", r.IntN(100))
+		if i%8 == 3 {
+			note = fmt.Sprintf("\"line one\r\nline \"\"two\"\", %d\"", i)
+		}
+		fmt.Fprintf(&b, "%d,%s,%s,%s\r\n", i, cities[r.IntN(len(cities))], amounts[r.IntN(len(amounts))], note)
+	}
+	return b.Bytes()
+}
+
+// runJob runs one job through the local engine (the state machine, the
+// splitter, mappers, ledger and reducer) and returns its output and summary.
+func runJob(t *testing.T, job string, params jobs.Params, data []byte, chunk int64, fanIn ...int) (string, pipeline.Summary) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	local, err := engine.Open(ctx, filepath.Join(dir, "state"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	if len(fanIn) > 0 {
+		local.Handler.FanIn = fanIn[0]
+	}
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4, NoBackups: true}
+	res, err := eng.Run(ctx, pipeline.PlanInput{Job: job, Params: params, Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
+	if err != nil {
+		t.Fatalf("chunk size %d: %v", chunk, err)
+	}
+	out, err := os.ReadFile(res.Gather.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum pipeline.Summary
+	b, err := os.ReadFile(res.Gather.Summary)
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	if sum.Chunks != res.Plan.Chunks {
+		t.Fatalf("summary of %d chunks, plan %d", sum.Chunks, res.Plan.Chunks)
+	}
+	return string(out), sum
+}
+
+// TestGroupbyPythonCSVEveryChunkSize: groupby over a Python-written CSV
+// through the local pipeline gives the single-chunk answer at every chunk
+// size (small ones cut inside quoted newlines and make a gather tree), and
+// that answer is what encoding/csv and exact arithmetic give.
+func TestGroupbyPythonCSVEveryChunkSize(t *testing.T) {
+	data := pythonCSV(800)
+	params := jobs.Params{"key": "city", "agg": "sum:amount,count:amount"}
+	want, wantSum := runJob(t, "groupby", params, data, 1<<20)
+	if wantSum.Chunks != 1 || wantSum.Skipped != 0 || wantSum.RecordsIn != 800 {
+		t.Fatalf("single chunk: %d chunks, %d records, %d skipped %v; want 1, 800, 0", wantSum.Chunks, wantSum.RecordsIn, wantSum.Skipped, wantSum.SkipReasons)
+	}
+	if ref := goGroupby(t, data); want != ref {
+		t.Fatalf("single chunk output\n%s\nencoding/csv and big.Rat\n%s", want, ref)
+	}
+	for _, chunk := range []int64{61, 200, 1000, 4096} {
+		got, sum := runJob(t, "groupby", params, data, chunk)
+		if got != want || sum.RecordsIn != 800 || sum.Skipped != 0 {
+			t.Fatalf("chunk size %d (%d chunks, %d re-read): %d records, %d skipped, output\n%s\nwant\n%s", chunk, sum.Chunks, sum.CSVRereads, sum.RecordsIn, sum.Skipped, got, want)
+		}
+		t.Logf("chunk size %d: %d chunks, %d read again, %d gather levels", chunk, sum.Chunks, sum.CSVRereads, sum.GatherLevels)
+	}
+}
+
+// goGroupby is the groupby answer computed with encoding/csv and big.Rat
+// (amounts trimmed and "5." and "1_000" spelled out), formatted as the job
+// formats sums: the largest scale among the inputs, here 2.
+func goGroupby(t *testing.T, data []byte) string {
+	cr := csv.NewReader(bytes.NewReader(data))
+	if _, err := cr.Read(); err != nil {
+		t.Fatal(err)
+	}
+	sums, counts := map[string]*big.Rat{}, map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := strings.TrimSuffix(strings.ReplaceAll(strings.TrimSpace(rec[2]), "_", ""), ".")
+		v, ok := new(big.Rat).SetString(a)
+		if !ok {
+			t.Fatalf("amount %q", rec[2])
+		}
+		if sums[rec[1]] == nil {
+			sums[rec[1]] = new(big.Rat)
+		}
+		sums[rec[1]].Add(sums[rec[1]], v)
+		counts[rec[1]]++
+	}
+	var keys []string
+	for k := range sums {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	var b strings.Builder
+	b.WriteString("key,sum_amount,count_amount\n")
+	for _, k := range keys {
+		key := k
+		if strings.ContainsAny(k, ",\"\r\n") {
+			key = `"` + strings.ReplaceAll(k, `"`, `""`) + `"`
+		}
+		fmt.Fprintf(&b, "%s,%s,%d\n", key, sums[k].FloatString(2), counts[k])
+	}
+	return b.String()
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// TestCSVWrongGuessRereadInPipeline: a quoted field longer than the
+// speculation window whose lines look like records, cut inside by the
+// chunks: some mapper guesses wrong, the gather finds its First differs
+// from the previous chunk's Next, reads it again, and the answer is the
+// single-chunk one; with a fan-in of 2 the re-read reaches the tree's merges.
+func TestCSVWrongGuessRereadInPipeline(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("k,v\r\na,1\r\nb,\"start\n")
+	for b.Len() < 3*split.SpecWindow {
+		b.WriteString("\"\"\"\",\"\"\"\"\n")
+	}
+	b.WriteString("end\"\r\nc,2\r\na,3\r\n")
+	data := b.Bytes()
+	want, _ := runJob(t, "select", jobs.Params{"columns": "k"}, data, 1<<20)
+	if want != "k\na\nb\nc\na\n" {
+		t.Fatalf("single chunk select: %q", want)
+	}
+	wantG, _ := runJob(t, "groupby", jobs.Params{"key": "k", "agg": "count:*"}, data, 1<<20)
+	for _, chunk := range []int64{16 << 10, 40 << 10} {
+		got, sum := runJob(t, "select", jobs.Params{"columns": "k"}, data, chunk)
+		if got != want || sum.CSVRereads == 0 {
+			t.Fatalf("chunk size %d: %d chunks, %d read again, output %q; want %q and a re-read", chunk, sum.Chunks, sum.CSVRereads, got, want)
+		}
+		gotG, sumG := runJob(t, "groupby", jobs.Params{"key": "k", "agg": "count:*"}, data, chunk, 2)
+		if gotG != wantG || sumG.CSVRereads == 0 || sumG.GatherLevels == 0 {
+			t.Fatalf("groupby chunk size %d, fan-in 2: %q (%d re-read, %d levels), want %q through a tree", chunk, gotG, sumG.CSVRereads, sumG.GatherLevels, wantG)
+		}
+	}
+}
