@@ -71,6 +71,7 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 type planFlags struct {
 	job, size, chunkSize, children, sql *string
 	concurrency, memory, fanIn, batch   *int
+	partitions                          *int
 	ratio                               *float64
 	compare, prices, jsonOut            *bool
 	inputs                              multiFlag
@@ -86,6 +87,7 @@ func definePlanFlags(fs *flag.FlagSet) *planFlags {
 		memory:      fs.Int("memory", plan.DefaultLambdaMB, "each function's memory, MB"),
 		fanIn:       fs.Int("fan-in", plan.DefaultGatherFanIn, "the gather tree's fan-in (the template's GatherFanIn)"),
 		children:    fs.String("children", plan.ChildStandard, "the Distributed Map's child workflows: standard (the template's) or express"),
+		partitions:  fs.Int("partitions", 0, "gather by this many key ranges in parallel (2 to 1000; issue 15's range-partitioned reducers) instead of the tree (0)"),
 		batch:       fs.Int("batch", 1, "chunks per child execution (an ItemBatcher's MaxItemsPerBatch); 1 is the template's"),
 		compare:     fs.Bool("compare", false, "print time and cost for Standard and Express children at several batch sizes"),
 		ratio:       fs.Float64("partial-ratio", 0, "the partials' size relative to the input (0: the job's measured ratio; a high-cardinality groupby has a larger one)"),
@@ -156,7 +158,7 @@ func (f *planFlags) check(fs *flag.FlagSet) (plan.EstimateInput, error) {
 		return in, err
 	}
 	return plan.EstimateInput{Job: *f.job, Profile: prof, ChunkSize: cs, Concurrency: *f.concurrency, MemoryMB: *f.memory,
-		FanIn: *f.fanIn, Children: *f.children, Batch: *f.batch}, nil
+		FanIn: *f.fanIn, Children: *f.children, Batch: *f.batch, Partitions: *f.partitions}, nil
 }
 
 // planInputs resolves --input and plans its chunks as a run does, setting in's bytes,
@@ -289,8 +291,12 @@ func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk, scan *plan
 	fmt.Fprintf(w, "  S3              %8d GETs, %8d PUTs          $%.4f\n", e.S3Gets, e.S3Puts, e.S3USD)
 	fmt.Fprintf(w, "  total                                             $%.4f  ($%.2f per TB; Athena: $%.2f per TB, $%.4f for this input)\n",
 		e.TotalUSD, e.PerTBUSD, plan.AthenaPerTBUSD, e.AthenaUSD)
-	fmt.Fprintf(w, "gather: %d tree levels (%d merges) before the final gather\n", e.GatherLevels, e.GatherMerges)
-	fmt.Fprintf(w, "time: about %.1f s (%d waves of %.2f s children at %.0f MB/s each, %.0f s concurrency ramp, %.1f s gather of which %.1f s the final serial gather)\n",
+	if e.Partitions > 0 {
+		fmt.Fprintf(w, "gather: %d key ranges merged in parallel, then assembled in order\n", e.Partitions)
+	} else {
+		fmt.Fprintf(w, "gather: %d tree levels (%d merges) before the final gather\n", e.GatherLevels, e.GatherMerges)
+	}
+	fmt.Fprintf(w, "time: about %.1f s (%d waves of %.2f s children at %.0f MB/s each, %.0f s concurrency ramp, %.1f s gather of which %.1f s the final gather)\n",
 		e.WallSeconds, e.Waves, e.ChildSeconds, e.MapperMBps, e.RampSeconds, e.GatherSeconds, e.ReduceSeconds)
 }
 

@@ -56,6 +56,7 @@ func TestPlanCommand(t *testing.T) {
 		})
 	}
 	for _, bad := range [][]string{{"--job", "wordcount", "--size", "1TB", "--children", "express", "--batch", "1000"},
+		{"--job", "wordcount", "--size", "1TB", "--partitions", "1001"},
 		{"--job", "wordcount", "--size", "1TB", "--children", "inline"}, {"--job", "wordcount", "--size", "1TB", "--batch", "0"},
 		{"--job", "wordcount"}, {"--size", "1GB"}, {"--job", "nope", "--size", "1GB"}, {"--job", "grep", "--size", "1GB", "--memory", "64"}} {
 		if err := dispatch(context.Background(), append([]string{"plan"}, bad...), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
@@ -87,6 +88,11 @@ func TestPlanChildren(t *testing.T) {
 	}
 	if exp.ChildType != "express" || exp.Children != (exp.Chunks+15)/16 || exp.ExpressRequests != int64(exp.Children) || exp.StepUSD*10 > std.StepUSD {
 		t.Fatalf("express of 16: %+v: want a child per 16 chunks, an Express request each, a tenth of standard's $%.4f", exp, std.StepUSD)
+	}
+	// Key ranges replace the one final Gather's serial merge.
+	ranges := estimate("--children", "express", "--chunk-size", "256MiB", "--partitions", "38")
+	if ranges.Partitions != 38 || ranges.GatherLevels != 0 || ranges.GatherSeconds*5 > exp.GatherSeconds || ranges.ReduceSeconds > 1 {
+		t.Fatalf("38 key ranges: %+v: want no tree, a gather a fifth of the tree's %.1f s at most", ranges, exp.GatherSeconds)
 	}
 	var out bytes.Buffer
 	if err := dispatch(context.Background(), []string{"plan", "--job", "wordcount", "--size", "1TB", "--chunk-size", "512MiB", "--compare"}, &out, &bytes.Buffer{}); err != nil {

@@ -57,6 +57,11 @@ type EstimateInput struct {
 	// Batch is how many chunks one child execution maps (an ItemBatcher's
 	// MaxItemsPerBatch); 0 or 1: one chunk per child, as the template does.
 	Batch int
+	// Partitions, when 2 or more, gathers by key ranges instead of the tree:
+	// P range reducers in parallel, each merging its range of every partial
+	// (ranged reads), then the final Gather assembling the ranges with S3
+	// UploadPartCopy (see RangeGather). 0 or 1: the gather tree.
+	Partitions int
 	// ItemBytes is the JSON size of one chunk's manifest item (0:
 	// DefaultItemBytes), which bounds a batch by the child input quota.
 	ItemBytes int
@@ -110,8 +115,9 @@ type Estimate struct {
 	// levels and the final Gather (ReduceSeconds).
 	GatherSeconds float64 `json:"gatherSeconds"`
 	ReduceSeconds float64 `json:"reduceSeconds"`
-	GatherLevels  int     `json:"gatherLevels"` // merge levels of the gather tree before the final Gather
-	GatherMerges  int64   `json:"gatherMerges"` // MergeGroup invocations in all
+	GatherLevels  int     `json:"gatherLevels"`         // merge levels of the gather tree before the final Gather
+	GatherMerges  int64   `json:"gatherMerges"`         // MergeGroup invocations in all
+	Partitions    int     `json:"partitions,omitempty"` // range reducers of a gather by key ranges
 	Invocations   int64   `json:"lambdaInvocations"`
 	GBSeconds     float64 `json:"lambdaGBSeconds"`
 	Transitions   int64   `json:"stateTransitions"`
@@ -147,7 +153,8 @@ const ReducerOpens = 32
 //     invocation over its batch of chunks (an ItemBatcher batch; batch 1 is
 //     the template's one chunk per child).
 //   - the gather tree (GatherTree): while a level has more partials than the
-//     fan-in, a MergeLevel merges its groups of fan-in partials in parallel.
+//     fan-in, a MergeLevel merges its groups of fan-in partials in parallel;
+//     or, with Partitions, the gather by key ranges (rangeGather).
 //   - Lambda invocations: the splitter, one mapper per child, a PlanLevel per
 //     level and one more, a MergeGroup per group, the final Gather.
 //   - the map reads ReadBytes (all of Bytes for text; of Parquet, the job's
@@ -211,12 +218,20 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 		return Estimate{}, err
 	}
 	mapSeconds := float64(children)*LambdaColdStartSec + float64(n)*firstBytes + mb/e.MapperMBps
-	treeBusy, treeWall := e.gatherTree(in, prof, n, mb)
+	var treeBusy, treeWall float64
+	if in.Partitions > 1 {
+		treeBusy, treeWall = e.rangeGather(in, prof, n, mb)
+	} else {
+		treeBusy, treeWall = e.gatherTree(in, prof, n, mb)
+	}
 	planSeconds := LambdaColdStartSec + float64(in.Objects)*S3FirstByteSec
 	levels, merges := int64(e.GatherLevels), e.GatherMerges
-	e.Invocations = children + 2 + (levels + 1) + merges
+	e.Invocations = children + 2 + (levels + 1) + merges + int64(e.Partitions)
 	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
 	e.Transitions = 8 + 3*levels + merges
+	if e.Partitions > 0 {
+		e.Transitions += 1 + 2*int64(e.Partitions) // GatherRanges, and each range's child and Task
+	}
 	if in.Children == ChildExpress {
 		billed := math.Ceil(e.ChildSeconds/ExpressDurationStepSec-1e-9) * ExpressDurationStepSec
 		e.ExpressRequests = children
@@ -282,6 +297,9 @@ func (in *EstimateInput) defaults() (JobProfile, error) {
 	if in.Batch <= 0 {
 		in.Batch = 1
 	}
+	if in.Partitions < 0 || in.Partitions > RangeMaxPartitions {
+		return prof, fmt.Errorf("partitions %d: want 0 or 1 (the gather tree) or up to %d key ranges", in.Partitions, RangeMaxPartitions)
+	}
 	if in.ItemBytes <= 0 {
 		in.ItemBytes = DefaultItemBytes
 	}
@@ -335,12 +353,47 @@ func (e *Estimate) gatherTree(in EstimateInput, prof JobProfile, n int64, mb flo
 func (e *Estimate) countRequests(in EstimateInput, prof JobProfile, n int64) {
 	fanIn := int64(in.FanIn)
 	_, merges, mergeReads, firstLevel, last := GatherTree(n, fanIn)
-	e.DynamoWrites = n + 2
 	readUnits := func(items int64) int64 { return (items*CommitItemBytes + 4095) / 4096 }
-	e.DynamoReads = n + 1 + 2*readUnits(n) + firstLevel*readUnits(min(fanIn, n))
-	e.S3Gets = int64(in.Objects) + 1 + n + mergeReads + last
+	e.DynamoWrites = n + 2
+	e.DynamoReads = n + 1 + 2*readUnits(n)
+	e.S3Gets = int64(in.Objects) + 1 + n
+	e.S3Puts = 1 + n + 2
+	if p := int64(e.Partitions); p > 0 {
+		// The plan reads every partial's key index; each range reducer reads
+		// its range of every partial, checks and commits its range; the
+		// Gather reads the ranges' commits and copies each range as a part
+		// of one multipart upload (create, P copies, complete).
+		e.DynamoWrites += p
+		e.DynamoReads += p + readUnits(p)
+		e.S3Gets += n + p*n
+		e.S3Puts += p + p + 2
+	} else {
+		e.DynamoReads += firstLevel * readUnits(min(fanIn, n))
+		e.S3Gets += mergeReads + last
+		e.S3Puts += merges
+	}
 	if prof.HeaderRead {
 		e.S3Gets += n
 	}
-	e.S3Puts = 1 + n + merges + 2
+}
+
+// rangeGather is the gather by key ranges: the first PlanLevel samples the
+// partials' key indexes (a GET each, 32 at once) and cuts P ranges; P range
+// reducers, min(P, concurrency) at once, each merge 1/P of the partials'
+// bytes after a first byte from every partial (32 at once); the final Gather
+// assembles the P ranges server-side with UploadPartCopy (32 at once). It
+// returns the busy seconds (billed) and the wall seconds before the final
+// Gather, whose own seconds are ReduceSeconds.
+func (e *Estimate) rangeGather(in EstimateInput, prof JobProfile, n int64, mb float64) (busy, wall float64) {
+	p := in.Partitions
+	e.Partitions = p
+	opens := func(k int64) float64 { return float64((k+ReducerOpens-1)/ReducerOpens) * S3FirstByteSec }
+	plan := LambdaColdStartSec + opens(n)
+	reducer := LambdaColdStartSec + opens(n) + mb*prof.PartialRatio/float64(p)/DefaultGatherMergeMBps
+	conc := min(p, in.Concurrency)
+	waves := (p + conc - 1) / conc
+	e.ReduceSeconds = LambdaColdStartSec + opens(int64(p))
+	busy = plan + float64(p)*reducer
+	wall = plan + 3*StepTransitionSec + float64(waves)*(reducer+2*StepTransitionSec)
+	return busy, wall
 }

@@ -215,3 +215,47 @@ func TestPriceTable(t *testing.T) {
 		}
 	}
 }
+
+// TestEstimateCostRanges: the hand-computed case of TestEstimateCostByHand
+// gathered by 4 key ranges instead of the tree: each range reducer reads its
+// range of all 100 partials (400 ranged GETs) and merges a quarter of the 64
+// MB of partials; the Gather copies 4 parts into one multipart upload.
+func TestEstimateCostRanges(t *testing.T) {
+	e, err := EstimateCost(EstimateInput{
+		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
+		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1, Partitions: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"partitions", int64(e.Partitions), 4},
+		{"tree levels", int64(e.GatherLevels), 0},
+		{"invocations", e.Invocations, 107},    // splitter + 100 mappers + PlanLevel + Gather + 4 range reducers
+		{"transitions", e.Transitions, 217},    // 8 + 2 × 100 + GatherRanges + 2 × 4
+		{"s3 gets", e.S3Gets, 602},             // head + manifest + 100 chunks + 100 indexes + 4 × 100 ranges
+		{"s3 puts", e.S3Puts, 113},             // manifest + 100 partials + output + summary + 4 ranges + create, 4 copies, complete
+		{"dynamo writes", e.DynamoWrites, 106}, // 102 + a commit per range
+		{"dynamo reads", e.DynamoReads, 126},   // 100 + 1 + 2 × 10 + a check per range + the ranges' commits
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"assembly seconds", e.ReduceSeconds, 0.18},      // 0.15 + ceil(4/32) × 0.03
+		{"gather seconds", e.GatherSeconds, 1.236666667}, // plan 0.27 + 0.15 + a reducer (0.27 + 16/60) + 0.1 + 0.18
+		{"GB-seconds", e.GBSeconds, 158.7397255},         // (0.18 + 89.1111 + 0.27 + 4 × 0.5367 + 0.18) × 1769/1024
+		{"wall seconds", e.WallSeconds, 2.807777778},     // 0.18 + (0.8911 + 0.1) + 1.2367 + 0.4
+	} {
+		if math.Abs(c.got-c.want) > 1e-6*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s = %.9g, want %.9g", c.name, c.got, c.want)
+		}
+	}
+}

@@ -125,3 +125,9 @@ var PriceTable = []Price{
 		"https://aws.amazon.com/athena/pricing/",
 		"not checked against a stored AWS page: the issue's comparison figure, $5 per TB scanned"},
 }
+
+// RangeMaxPartitions bounds a gather by key ranges: each range is a part of
+// the output's multipart upload, which has at most 10,000 parts
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html); the
+// pipeline keeps to 1,000.
+const RangeMaxPartitions = 1000
