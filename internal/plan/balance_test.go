@@ -17,14 +17,17 @@ func TestBalancedChunkSize(t *testing.T) {
 		{300 * MiB, 2, 6},
 		{500 * MiB, 2, 8}, // four waves or more: kept
 		{1 << 30, 2, 16},
-		{200 * MiB, 1000, 3}, // a wide Map: one wave already, three even chunks
+		{1<<30 + 63, 2, 16},      // no 63-byte seventeenth chunk
+		{1<<30 + 20*MiB, 2, 17},  // a last chunk of 20 MiB stays its own
+		{1 << 40, 1000, 1 << 14}, // a terabyte on a wide Map: 64 MiB chunks
+		{200 * MiB, 1000, 3},     // a wide Map: one wave already, three even chunks
 		{10 * MiB, 2, 1},
 		{0, 2, 0},
 	}
 	for _, c := range cases {
 		size := BalancedChunkSize(c.total, DefaultChunkSize, c.workers)
-		if size > DefaultChunkSize*9/8+1 {
-			t.Errorf("%d bytes, %d workers: chunk size %d passes 9/8 of %d", c.total, c.workers, size, DefaultChunkSize)
+		if size > DefaultChunkSize*9/8+1 || size < DefaultChunkSize*3/4 {
+			t.Errorf("%d bytes, %d workers: chunk size %d is not within 3/4 to 9/8 of %d", c.total, c.workers, size, DefaultChunkSize)
 		}
 		chunks := Split([]Object{{Source: "a", Size: c.total}}, size)
 		if len(chunks) != c.chunks {

@@ -9,17 +9,11 @@ import (
 // TestEstimateCostByHand checks the model against a case computed by hand:
 // 6.4 GB in 100 chunks of 64 MB, one full vCPU, a core rate above S3's.
 func TestEstimateCostByHand(t *testing.T) {
-	e, err := EstimateCost(EstimateInput{
-		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
-		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1,
-	})
+	e, err := EstimateCost(byHand())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ints := []struct {
-		name      string
-		got, want int64
-	}{
+	checkInts(t, []intCase{
 		{"chunks", int64(e.Chunks), 100},
 		{"invocations", e.Invocations, 103},    // splitter + 100 mappers + PlanLevel + Gather (no tree under fan-in 256)
 		{"transitions", e.Transitions, 208},    // 8 + 2 × 100
@@ -29,16 +23,8 @@ func TestEstimateCostByHand(t *testing.T) {
 		{"s3 puts", e.S3Puts, 103},             // manifest + 100 partials + output + summary
 		{"concurrency", int64(e.Concurrency), 100},
 		{"waves", int64(e.Waves), 1},
-	}
-	for _, c := range ints {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
-	floats := []struct {
-		name      string
-		got, want float64
-	}{
+	})
+	checkFloats(t, []floatCase{
 		{"mapper MB/s", e.MapperMBps, 90},                // min(100 × 1, 90)
 		{"chunk seconds", e.ChunkSeconds, 0.891111111},   // 0.15 + 0.03 + 64/90
 		{"reduce seconds", e.ReduceSeconds, 1.336666667}, // 0.15 + ceil(100/32) × 0.03 + 64/60
@@ -51,12 +37,7 @@ func TestEstimateCostByHand(t *testing.T) {
 		{"USD per TB", e.PerTBUSD, 1.24785118},       // total / 0.0064 TB
 		{"athena USD", e.AthenaUSD, 0.032},           // 5 × 0.0064
 		{"wall seconds", e.WallSeconds, 3.057777778}, // 0.18 + 0 + (0.8911 + 0.1) + 0.15 + 1.3367 + 0.4
-	}
-	for _, c := range floats {
-		if math.Abs(c.got-c.want) > 1e-6*math.Max(1, math.Abs(c.want)) {
-			t.Errorf("%s = %.9g, want %.9g", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // TestEstimateCostRamp: past the scaling step, the ramp adds 10 s per 1,000
@@ -78,17 +59,11 @@ func TestEstimateCostRamp(t *testing.T) {
 // PlanLevel and MergeGroup invocations, transitions and S3 requests: 1,000
 // chunks at fan-in 10 merge 1,000 partials into 100, 100 into 10, then gather 10.
 func TestEstimateCostTree(t *testing.T) {
-	e, err := EstimateCost(EstimateInput{
-		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
-		Bytes: 1_000_000_000, ChunkSize: 1_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1, FanIn: 10,
-	})
+	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Bytes, in.ChunkSize, in.FanIn = 1_000_000_000, 1_000_000, 10 }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name      string
-		got, want int64
-	}{
+	checkInts(t, []intCase{
 		{"levels", int64(e.GatherLevels), 2},
 		{"merges", e.GatherMerges, 110},                    // 100 + 10
 		{"invocations", e.Invocations, 1115},               // 1 + 1,000 + 3 PlanLevels + 110 merges + 1
@@ -96,11 +71,7 @@ func TestEstimateCostTree(t *testing.T) {
 		{"s3 gets", e.S3Gets, 2112},                        // 1 + 1 + 1,000 + (1,000 + 100) + 10
 		{"s3 puts", e.S3Puts, 1113},                        // 1 + 1,000 + 110 + 2
 		{"dynamo reads", e.DynamoReads, 1001 + 2*98 + 100}, // 1,000 + 1 + 2 × ceil(1,000 × 400 / 4096) + 100 groups × ceil(10 × 400 / 4096)
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // TestEstimateCostExpressBatch: the hand-computed case of TestEstimateCostByHand
@@ -108,48 +79,27 @@ func TestEstimateCostTree(t *testing.T) {
 // their duration at 64 MB instead of 2 transitions each; a mapper invocation
 // maps 4 chunks, paying one cold start for them.
 func TestEstimateCostExpressBatch(t *testing.T) {
-	e, err := EstimateCost(EstimateInput{
-		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
-		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1,
-		Children: ChildExpress, Batch: 4,
-	})
+	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Children, in.Batch = ChildExpress, 4 }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name      string
-		got, want int64
-	}{
+	checkInts(t, []intCase{
 		{"children", int64(e.Children), 25},
 		{"invocations", e.Invocations, 28}, // splitter + 25 mappers + PlanLevel + Gather
 		{"transitions", e.Transitions, 8},  // the parent's only
 		{"express requests", e.ExpressRequests, 25},
 		{"dynamo writes", e.DynamoWrites, 102}, // per chunk, as before
 		{"s3 gets", e.S3Gets, 202},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		name      string
-		got, want float64
-	}{
+	})
+	checkFloats(t, []floatCase{
 		{"child seconds", e.ChildSeconds, 3.114444444}, // 0.15 + 4 × (0.03 + 64/90)
 		{"express GB-seconds", e.ExpressGBSeconds, 5},  // 25 × 3.2 s (rounded up to 100 ms) × 64/1024 GB
 		{"step functions USD", e.StepUSD, 0.00030835},  // 8 × 0.025e-3 + 25 × 1e-6 + 5 × 0.00001667
 		{"GB-seconds", e.GBSeconds, 137.3873427},       // (0.18 + 25 × 0.15 + 100 × 0.03 + 6400/90 + 0.15 + 1.3367) × 1769/1024
 		{"lambda USD", e.LambdaUSD, 0.00183744039},     // 28 × 0.2e-6 + GB-s × 0.0000133334
 		{"wall seconds", e.WallSeconds, 5.281111111},   // 0.18 + (3.1144 + 0.1) + 0.15 + 1.3367 + 0.4
-	} {
-		if math.Abs(c.got-c.want) > 1e-6*math.Max(1, math.Abs(c.want)) {
-			t.Errorf("%s = %.9g, want %.9g", c.name, c.got, c.want)
-		}
-	}
-	std, err := EstimateCost(EstimateInput{
-		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
-		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1, Batch: 4,
 	})
+	std, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Batch = 4 }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,17 +171,11 @@ func TestPriceTable(t *testing.T) {
 // range of all 100 partials (400 ranged GETs) and merges a quarter of the 64
 // MB of partials; the Gather copies 4 parts into one multipart upload.
 func TestEstimateCostRanges(t *testing.T) {
-	e, err := EstimateCost(EstimateInput{
-		Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
-		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1, Partitions: 4,
-	})
+	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Partitions = 4 }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name      string
-		got, want int64
-	}{
+	checkInts(t, []intCase{
 		{"partitions", int64(e.Partitions), 4},
 		{"tree levels", int64(e.GatherLevels), 0},
 		{"invocations", e.Invocations, 107},    // splitter + 100 mappers + PlanLevel + Gather + 4 range reducers
@@ -240,22 +184,54 @@ func TestEstimateCostRanges(t *testing.T) {
 		{"s3 puts", e.S3Puts, 113},             // manifest + 100 partials + output + summary + 4 ranges + create, 4 copies, complete
 		{"dynamo writes", e.DynamoWrites, 106}, // 102 + a commit per range
 		{"dynamo reads", e.DynamoReads, 126},   // 100 + 1 + 2 × 10 + a check per range + the ranges' commits
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		name      string
-		got, want float64
-	}{
+	})
+	checkFloats(t, []floatCase{
 		{"assembly seconds", e.ReduceSeconds, 0.18},      // 0.15 + ceil(4/32) × 0.03
 		{"gather seconds", e.GatherSeconds, 1.236666667}, // plan 0.27 + 0.15 + a reducer (0.27 + 16/60) + 0.1 + 0.18
 		{"GB-seconds", e.GBSeconds, 158.7397255},         // (0.18 + 89.1111 + 0.27 + 4 × 0.5367 + 0.18) × 1769/1024
 		{"wall seconds", e.WallSeconds, 2.807777778},     // 0.18 + (0.8911 + 0.1) + 1.2367 + 0.4
-	} {
+	})
+}
+
+// intCase and floatCase are a figure of an estimate and its hand-computed value.
+type intCase struct {
+	name      string
+	got, want int64
+}
+
+type floatCase struct {
+	name      string
+	got, want float64
+}
+
+func checkInts(t *testing.T, cases []intCase) {
+	t.Helper()
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+// checkFloats compares to within a millionth.
+func checkFloats(t *testing.T, cases []floatCase) {
+	t.Helper()
+	for _, c := range cases {
 		if math.Abs(c.got-c.want) > 1e-6*math.Max(1, math.Abs(c.want)) {
 			t.Errorf("%s = %.9g, want %.9g", c.name, c.got, c.want)
 		}
 	}
+}
+
+// byHand is the input of TestEstimateCostByHand: 6.4 GB in 100 chunks of 64
+// MB, one full vCPU, a core rate above S3's.
+func byHand() EstimateInput {
+	return EstimateInput{Job: "x", Profile: JobProfile{CoreMBps: 100, PartialRatio: 0.01},
+		Bytes: 6_400_000_000, ChunkSize: 64_000_000, MemoryMB: 1769, Concurrency: 1000, Objects: 1}
+}
+
+// with is in changed by change.
+func with(in EstimateInput, change func(*EstimateInput)) EstimateInput {
+	change(&in)
+	return in
 }

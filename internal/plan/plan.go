@@ -504,8 +504,9 @@ func ParseSize(s string) (int64, error) {
 // larger than chunkSize (so 128 MiB and a few bytes make two chunks, not a
 // third of a few bytes), rounded up to a multiple of workers while there are
 // fewer than four waves (so 200 MiB on 2 mappers makes four chunks of 50 MiB,
-// not three and one core idle for the last third). A job of one chunk or of
-// many waves keeps chunkSize.
+// not three and one core idle for the last third). A job of one chunk keeps
+// chunkSize, and so does one of many waves, but for a last sliver of under
+// an eighth of a chunk, which is folded into the others.
 func BalancedChunkSize(total, chunkSize int64, workers int) int64 {
 	if total <= chunkSize || chunkSize <= 0 || workers < 1 {
 		return chunkSize
@@ -514,7 +515,12 @@ func BalancedChunkSize(total, chunkSize int64, workers int) int64 {
 	n := (total + chunkSize + chunkSize/8 - 1) / (chunkSize + chunkSize/8)
 	switch {
 	case n >= 4*w:
-		return chunkSize
+		// Many waves: keep chunkSize, only folding a last sliver of under
+		// an eighth of a chunk into the others.
+		if rest := total % chunkSize; rest == 0 || rest >= chunkSize/8 {
+			return chunkSize
+		}
+		n = total / chunkSize
 	case n > w:
 		n = (n + w - 1) / w * w
 	}
