@@ -10,6 +10,7 @@ import (
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/sqlspec"
 )
 
 // multiFlag collects a repeatable string flag.
@@ -46,30 +47,27 @@ func (s *submission) parse(fs *flag.FlagSet, args []string) error {
 	return s.check(fs)
 }
 
-// check checks that a job and an input were given: --sql names both.
+// check checks that a job and an input were given: --sql names both (sqlspec makes the
+// sql job's spec, as POST /jobs does for {"sql": ...}).
 func (s *submission) check(fs *flag.FlagSet) error {
-	if s.sql != "" {
-		if s.job != "" && s.job != "sql" {
-			return usageError{fmt.Sprintf("--sql is the sql job: it does not go with --job %s", s.job)}
-		}
-		if *s.jf.values["query"] != "" {
+	query, given := s.sql, *s.jf.values["query"]
+	if query == "" && s.job == sqlspec.Job {
+		query, given = given, "" // --job sql --query QUERY
+	}
+	if query != "" {
+		if s.sql != "" && given != "" {
 			return usageError{"give the query once: --sql QUERY, or --job sql --query QUERY"}
 		}
-		s.job = "sql"
-		if err := fs.Set("query", s.sql); err != nil {
-			return err
+		spec, err := sqlspec.FromQuery(query, s.job, "", s.inputs)
+		if err != nil {
+			return usageError{"--sql: " + err.Error()}
 		}
+		s.job, s.inputs = spec.Job, spec.Inputs
+		return fs.Set("query", spec.Query)
 	}
 	switch {
 	case s.job == "":
 		return usageError{"--job (or --sql) is required"}
-	case len(s.inputs) == 0 && s.job == "sql":
-		// The query names its input: FROM 'PATH'.
-		from, err := jobs.SQLInputs(*s.jf.values["query"])
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		s.inputs = from
 	case len(s.inputs) == 0:
 		return usageError{"at least one --input is required"}
 	}
@@ -79,6 +77,20 @@ func (s *submission) check(fs *flag.FlagSet) error {
 // params returns the chosen job's parameters (see jobFlags.params).
 func (s *submission) params(fs *flag.FlagSet) (jobs.Params, error) {
 	return s.jf.params(fs, s.job)
+}
+
+// sizeAndParams reads a submission's --chunk-size value (empty: 0, the default) and its
+// job's parameters (see params).
+func (s *submission) sizeAndParams(fs *flag.FlagSet, chunkSize string) (int64, jobs.Params, error) {
+	var size int64
+	if chunkSize != "" {
+		var err error
+		if size, err = parseChunkSize(chunkSize); err != nil {
+			return 0, nil, err
+		}
+	}
+	params, err := s.params(fs)
+	return size, params, err
 }
 
 // parseChunkSize parses the --chunk-size flag's value.

@@ -19,6 +19,8 @@ type localFlags struct {
 	verbose   bool
 	faults    string
 	faultSeed uint64
+	noIAM     bool
+	noLimits  bool
 }
 
 func (l *localFlags) define(fs *flag.FlagSet) {
@@ -27,10 +29,12 @@ func (l *localFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&l.verbose, "v", false, "copy the functions' and the emulator's logs to stderr")
 	fs.StringVar(&l.faults, "faults", "", "inject faults into the functions: NAME=P[,NAME=P...]")
 	fs.Uint64Var(&l.faultSeed, "fault-seed", 1, "seed of the fault injection")
+	fs.BoolVar(&l.noIAM, "no-iam", false, "run every function and the state machine unchecked, instead of with its own role from the template (docs/quotas.md)")
+	fs.BoolVar(&l.noLimits, "no-limits", false, "do not enforce Lambda's quotas on the functions' processes: memory, file descriptors, /tmp (docs/quotas.md)")
 }
 
 func (l *localFlags) up(ctx context.Context, stderr io.Writer) (*localaws.Stack, error) {
-	o := localaws.Options{Template: l.template, BinDir: l.binDir, ExtraEnv: map[string]string{}}
+	o := localaws.Options{Template: l.template, BinDir: l.binDir, ExtraEnv: map[string]string{}, NoIAM: l.noIAM, NoLimits: l.noLimits}
 	if l.verbose {
 		o.Logs = stderr
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pq"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/internal/sqlspec"
 )
 
 // cmdPlan prints the chunk plan of a job and what it would cost and take on
@@ -106,11 +107,12 @@ func (f *planFlags) sqlQuery(fs *flag.FlagSet) (*sql.Description, error) {
 	if *f.sql == "" {
 		return nil, nil
 	}
-	if *f.job != "" && *f.job != "sql" {
-		return nil, usageError{"--sql is the sql job: it does not go with --job " + *f.job}
+	spec, err := sqlspec.FromQuery(*f.sql, *f.job, "", f.inputs)
+	if err != nil {
+		return nil, usageError{"--sql: " + err.Error()}
 	}
-	*f.job = "sql"
-	if err := fs.Set("query", *f.sql); err != nil {
+	*f.job = spec.Job
+	if err := fs.Set("query", spec.Query); err != nil {
 		return nil, err
 	}
 	d, err := jobs.SQLPlan(*f.sql, *f.jf.values["schema"])
@@ -118,9 +120,7 @@ func (f *planFlags) sqlQuery(fs *flag.FlagSet) (*sql.Description, error) {
 		return nil, usageError{"--sql: " + err.Error()}
 	}
 	if len(f.inputs) == 0 && *f.size == "" {
-		if f.inputs, err = jobs.SQLInputs(*f.sql); err != nil {
-			return nil, usageError{"--sql: " + err.Error()}
-		}
+		f.inputs = spec.Inputs
 	}
 	return &d, nil
 }

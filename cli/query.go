@@ -54,11 +54,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *retries < 0:
 		return usageError{fmt.Sprintf("--retries %d: want 0 or more", *retries)}
 	}
-	size, err := parseChunkSize(*chunkSize)
-	if err != nil {
-		return err
-	}
-	params, err := sub.params(fs)
+	size, params, err := sub.sizeAndParams(fs, *chunkSize)
 	if err != nil {
 		return err
 	}

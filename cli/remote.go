@@ -133,14 +133,7 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *concurrency < 0 {
 		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
 	}
-	var size int64
-	if *chunkSize != "" {
-		var err error
-		if size, err = parseChunkSize(*chunkSize); err != nil {
-			return err
-		}
-	}
-	params, err := sub.params(fs)
+	size, params, err := sub.sizeAndParams(fs, *chunkSize)
 	if err != nil {
 		return err
 	}
@@ -156,7 +149,7 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if res.Duplicate {
 		state = "already submitted"
 	}
-	fmt.Fprintf(stderr, "scatter: job %s %s: %d chunks, %.1f MB -> %s\n", res.JobID, state, res.Chunks, float64(res.Bytes)/1e6, res.Output)
+	fmt.Fprintf(stderr, "scatter: job %s %s -> %s (the splitter plans it; 'scatter status %s' reports it)\n", res.JobID, state, res.Output, res.JobID)
 	if opts.jsonOut {
 		return writeJSON(stdout, res)
 	}

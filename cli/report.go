@@ -74,6 +74,9 @@ func loadRemoteReport(ctx context.Context, ro *remoteOptions, id string) (*jobre
 	if err != nil {
 		return nil, err
 	}
+	if id, err = svc.LedgerJobID(ctx, id); err != nil {
+		return nil, err
+	}
 	return jobreport.Load(ctx, svc.Store, svc.Ledger, svc.WorkBucket, id)
 }
 

@@ -154,14 +154,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *output == "" {
 		return usageError{"--output is required"}
 	}
-	var size int64 // 0: the default, balanced over the mappers
-	if *chunkSize != "" {
-		var err error
-		if size, err = parseChunkSize(*chunkSize); err != nil {
-			return err
-		}
-	}
-	params, err := sub.params(fs)
+	size, params, err := sub.sizeAndParams(fs, *chunkSize) // size 0: the default, balanced over the mappers
 	if err != nil {
 		return err
 	}

@@ -41,11 +41,7 @@ func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := sub.check(fs); err != nil {
 		return err
 	}
-	size, err := parseChunkSize(*chunkSize)
-	if err != nil {
-		return err
-	}
-	params, err := sub.params(fs)
+	size, params, err := sub.sizeAndParams(fs, *chunkSize)
 	if err != nil {
 		return err
 	}

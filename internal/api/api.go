@@ -28,6 +28,12 @@ const (
 	EnvWorkBucket         = awsrun.EnvWorkBucket
 	EnvDefaultChunkSize   = awsrun.EnvDefaultChunkSize
 	EnvDefaultConcurrency = awsrun.EnvDefaultConcurrency
+	// EnvExtraInputBuckets (optional) lists further buckets inputs may be read from,
+	// comma-separated names or arn:aws:s3:::NAME ARNs (the stack's ExtraReadBucketArns).
+	EnvExtraInputBuckets = "EXTRA_INPUT_BUCKETS"
+	// EnvAdminPrincipals (optional) lists, comma-separated, the IAM principal ARNs that
+	// may read and cancel every job (the stack's ApiAdminPrincipalArns).
+	EnvAdminPrincipals = "API_ADMIN_PRINCIPALS"
 )
 
 // Required lists the variables the api function cannot start without, in the order
@@ -52,6 +58,11 @@ type Config struct {
 	// the splitter's, so that a job ID derived here is the one the splitter derives.
 	DefaultChunkSize   int64
 	DefaultConcurrency int
+	// ExtraInputBuckets are the buckets besides InputBucket that inputs may name; no
+	// other bucket is read for a caller, so the API lends no one the functions' reach.
+	ExtraInputBuckets []string
+	// AdminPrincipals may read and cancel every job; any other caller only its own.
+	AdminPrincipals []string
 }
 
 // ConfigFromEnv reads the Config from the variables in Required; an error names the first
@@ -69,6 +80,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		OutputBucket:    getenv(EnvOutputBucket),
 		WorkBucket:      getenv(EnvWorkBucket),
 	}
+	for _, v := range splitList(getenv(EnvExtraInputBuckets)) {
+		// arn:aws:s3:::NAME or NAME
+		c.ExtraInputBuckets = append(c.ExtraInputBuckets, v[strings.LastIndexByte(v, ':')+1:])
+	}
+	c.AdminPrincipals = splitList(getenv(EnvAdminPrincipals))
 	var err error
 	if c.DefaultChunkSize, err = plan.ParseSize(getenv(EnvDefaultChunkSize)); err != nil {
 		return Config{}, fmt.Errorf("environment variable %s: %w", EnvDefaultChunkSize, err)
@@ -77,6 +93,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("environment variable %s=%q: want a whole number from 1 to %d", EnvDefaultConcurrency, getenv(EnvDefaultConcurrency), MaxConcurrency)
 	}
 	return c, c.Validate()
+}
+
+// splitList splits a comma-separated list, dropping empty items and spaces.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // Validate checks that the Config names a state machine and the buckets.
@@ -90,6 +117,11 @@ func (c Config) Validate() error {
 		return errors.New("no output bucket")
 	case c.WorkBucket == "":
 		return errors.New("no work bucket")
+	}
+	for _, a := range c.AdminPrincipals {
+		if !strings.HasPrefix(a, "arn:") {
+			return fmt.Errorf("admin principal %q is not an ARN", a)
+		}
 	}
 	return nil
 }
@@ -119,6 +151,8 @@ type Service struct {
 	Mapper query.Invoker
 	// Log receives structured logs; nil means slog.Default().
 	Log *slog.Logger
+	// MaxResponse bounds an answer's encoded size; 0 means MaxResponse (Lambda's 6 MB).
+	MaxResponse int
 }
 
 func (s *Service) log() *slog.Logger {
@@ -129,7 +163,8 @@ func (s *Service) log() *slog.Logger {
 }
 
 // Error is a request the service refuses or cannot answer, with the HTTP status that says
-// why: 400 for a bad spec or input, 404 for an unknown job, 502 when AWS failed.
+// why: 400 for a bad spec or input, 403 for a caller that may not, 404 for an unknown job,
+// 409 for a submission that conflicts with a job of the same ID, 502 when AWS failed.
 type Error struct {
 	Status int
 	Msg    string
@@ -145,8 +180,8 @@ func notFound(format string, a ...any) error {
 	return &Error{Status: http.StatusNotFound, Msg: fmt.Sprintf(format, a...)}
 }
 
-func upstream(format string, a ...any) error {
-	return &Error{Status: http.StatusBadGateway, Msg: fmt.Sprintf(format, a...)}
+func conflict(format string, a ...any) error {
+	return &Error{Status: http.StatusConflict, Msg: fmt.Sprintf(format, a...)}
 }
 
 // StatusOf is the HTTP status for err: an *Error's own, else 500.

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -36,6 +38,36 @@ type env struct {
 	lg      *ledger.Bolt
 	mux     *blob.Mux
 	in, out *blob.FS
+	reads   *countingStore // the input bucket as the Service sees it
+	extra   *blob.FS       // an extra input bucket
+}
+
+// The callers of the tests' requests.
+var (
+	alice = api.Caller{UserARN: "arn:aws:iam::123456789012:user/alice", UserID: "AIDAALICE", AccountID: "123456789012"}
+	bob   = api.Caller{UserARN: "arn:aws:sts::123456789012:assumed-role/analyst/bob", UserID: "AROAANALYST:bob", AccountID: "123456789012"}
+	admin = api.Caller{UserARN: "arn:aws:sts::123456789012:assumed-role/ops/carol", UserID: "AROAOPS:carol", AccountID: "123456789012"}
+)
+
+// countingStore counts the reads (Stat, Open, List) of the real store it wraps.
+type countingStore struct {
+	blob.Store
+	n atomic.Int64
+}
+
+func (c *countingStore) Stat(ctx context.Context, key string) (blob.Info, error) {
+	c.n.Add(1)
+	return c.Store.Stat(ctx, key)
+}
+
+func (c *countingStore) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	c.n.Add(1)
+	return c.Store.Open(ctx, key, off, n)
+}
+
+func (c *countingStore) List(ctx context.Context, prefix string) ([]blob.Info, error) {
+	c.n.Add(1)
+	return c.Store.List(ctx, prefix)
 }
 
 func newEnv(t *testing.T) *env {
@@ -45,13 +77,17 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lg.Close() })
-	e := &env{exec: apitest.New(), lg: lg, mux: blob.NewMux(nil), in: blob.NewFS(t.TempDir()), out: blob.NewFS(t.TempDir())}
-	e.mux.Mount(inBucket, e.in)
+	e := &env{exec: apitest.New(), lg: lg, mux: blob.NewMux(nil), in: blob.NewFS(t.TempDir()), out: blob.NewFS(t.TempDir()), extra: blob.NewFS(t.TempDir())}
+	e.reads = &countingStore{Store: e.in}
+	e.mux.Mount(inBucket, e.reads)
 	e.mux.Mount(outBucket, e.out)
+	e.mux.Mount("sg-lake", e.extra)
+	e.mux.Mount("elsewhere", blob.NewFS(t.TempDir()))
 	e.svc = &api.Service{
 		Config: api.Config{
 			StateMachineARN: smARN, Table: "ledger", InputBucket: inBucket, OutputBucket: outBucket, WorkBucket: outBucket,
-			DefaultChunkSize: 64 << 20, DefaultConcurrency: 8,
+			DefaultChunkSize: 64 << 20, DefaultConcurrency: 8, ExtraInputBuckets: []string{"sg-lake"},
+			AdminPrincipals: []string{"arn:aws:iam::123456789012:role/ops"},
 		},
 		Starter: e.exec, Ledger: lg, Store: e.mux, Log: slog.New(slog.DiscardHandler),
 	}
@@ -67,7 +103,20 @@ func put(t *testing.T, s blob.Store, key, data string) {
 
 func (e *env) call(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
+	return e.callAs(t, &alice, method, path, body)
+}
+
+// callAs sends the request as API Gateway does for an IAM-authorized route signed by
+// caller (nil: an unsigned request, which only a misconfigured route lets through).
+func (e *env) callAs(t *testing.T, caller *api.Caller, method, path, body string) (int, map[string]any) {
+	t.Helper()
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: path, Body: body}
+	req.RequestContext.RequestID = "req-1"
+	if caller != nil {
+		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{
+			UserARN: caller.UserARN, UserID: caller.UserID, AccountID: caller.AccountID, CallerID: caller.UserID,
+		}}
+	}
 	req.RequestContext.HTTP.Method = method
 	req.RequestContext.HTTP.Path = path
 	switch {
@@ -103,6 +152,7 @@ func (e *env) seed(t *testing.T) {
 	put(t, e.in, "logs/app.log", "ERROR one\nINFO two\n")
 	put(t, e.out, "results/old.tsv", "a\t1\n")
 	put(t, e.in, "big.txt", strings.Repeat("x", 100_001))
+	put(t, e.extra, "lake/part-0.txt", "from the lake\n")
 }
 
 func TestSubmitValidation(t *testing.T) {
@@ -119,8 +169,19 @@ func TestSubmitValidation(t *testing.T) {
 		{"grep inputs array and flags", `{"job":"grep","input":["s3://sg-in/data/a.txt","s3://sg-in/data/b.txt"],"pattern":"ERROR","chunkSize":"1KiB","concurrency":4,"strict":true}`, 202, "s3://sg-out/results/grep/"},
 		{"prefix input, explicit output", `{"job":"wordcount","input":"s3://sg-in/data/","output":"s3://sg-out/results/counts.tsv"}`, 202, "s3://sg-out/results/counts.tsv"},
 		{"search k as a number", `{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","k":3}`, 202, "s3://sg-out/results/search/"},
-		{"a result as input", `{"job":"wordcount","input":"s3://sg-out/results/old.tsv","output":"s3://sg-out/results/new.tsv"}`, 202, "s3://sg-out/results/new.tsv"},
+		{"an extra input bucket", `{"job":"wordcount","input":"s3://sg-lake/lake/","output":"s3://sg-out/results/lake.tsv"}`, 202, "s3://sg-out/results/lake.tsv"},
+		{"a missing input: the splitter says so", `{"job":"wordcount","input":"s3://sg-in/data/none.txt"}`, 202, "s3://sg-out/results/wordcount/"},
+		{"an empty prefix: the splitter says so", `{"job":"wordcount","input":"s3://sg-in/nothing/"}`, 202, "s3://sg-out/results/wordcount/"},
 		{"chunk size in bytes", `{"job":"wordcount","input":"s3://sg-in/logs/app.log","chunkSize":4096}`, 202, "s3://sg-out/results/wordcount/"},
+
+		{"sql, its input the FROM", `{"sql":"SELECT count(*) AS n FROM 's3://sg-in/data/'"}`, 202, "s3://sg-out/results/sql/sql-"},
+		{"sql with an input given", `{"sql":"SELECT count(*) AS n FROM 's3://sg-in/data/'","input":"s3://sg-lake/lake/"}`, 202, "s3://sg-out/results/sql/"},
+		{"sql: a FROM outside the input buckets", `{"sql":"SELECT * FROM 's3://sg-out/jobs/x/manifest.json'"}`, 400, "inputs are read from the input bucket sg-in"},
+		{"sql: a FROM outside, an input inside", `{"sql":"SELECT * FROM 's3://elsewhere/secret.csv'","input":"s3://sg-in/data/a.txt"}`, 400, `input "s3://elsewhere/secret.csv"`},
+		{"sql: a parse error names its position", `{"sql":"SELECT a,, b FROM 's3://sg-in/data/'"}`, 400, "at column 10"},
+		{"sql: unsupported", `{"sql":"SELECT a FROM 's3://sg-in/x.csv' JOIN y ON a = b"}`, 400, "column"},
+		{"sql and another job", `{"sql":"SELECT a FROM 's3://sg-in/x.csv'","job":"grep"}`, 400, "does not go with job grep"},
+		{"sql twice", `{"sql":"SELECT a FROM 's3://sg-in/x.csv'","job":"sql","query":"SELECT b FROM 's3://sg-in/x.csv'"}`, 400, "give the query once"},
 
 		{"empty body", ``, 400, "request body is empty"},
 		{"not JSON", `job=wordcount`, 400, "not a JSON object"},
@@ -145,20 +206,19 @@ func TestSubmitValidation(t *testing.T) {
 		{"control character in input", `{"job":"wordcount","input":"s3://sg-in/data/a\u0001.txt"}`, 400, "control character 0x01"},
 		{"input key over 1024 bytes", `{"job":"wordcount","input":"` + longKey + `"}`, 400, "over the limit of 1024"},
 		{"input bucket only", `{"job":"wordcount","input":"s3://sg-in/"}`, 400, "name an object or a prefix"},
-		{"missing input object", `{"job":"wordcount","input":"s3://sg-in/data/none.txt"}`, 400, "object not found"},
-		{"empty input prefix", `{"job":"wordcount","input":"s3://sg-in/nothing/"}`, 400, "no objects under this prefix"},
-		{"input in the work area", `{"job":"wordcount","input":"s3://sg-out/jobs/x/manifest.json"}`, 400, "work area jobs/"},
+		{"input in the work area", `{"job":"wordcount","input":"s3://sg-out/jobs/x/manifest.json"}`, 400, "inputs are read from the input bucket sg-in and the extra input buckets sg-lake only"},
+		{"a result as input", `{"job":"wordcount","input":"s3://sg-out/results/old.tsv","output":"s3://sg-out/results/new.tsv"}`, 400, "inputs are read from the input bucket"},
+		{"input in another bucket", `{"job":"wordcount","input":"s3://elsewhere/secret.txt"}`, 400, "inputs are read from the input bucket"},
+		{"output outside results/", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-out/index.html"}`, 400, "outputs go under results/"},
 		{"output under incoming/", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-in/incoming/wordcount/x"}`, 400, "trigger prefix incoming/"},
 		{"output in another bucket", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://elsewhere/x.tsv"}`, 400, "outputs go to the output bucket"},
 		{"output a prefix", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-out/results/"}`, 400, "not a prefix"},
 		{"output in the work area", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-out/jobs/x.tsv"}`, 400, "work area jobs/"},
 		{"output a local path", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"/tmp/out.tsv"}`, 400, "want an s3://sg-out/KEY"},
 		{"output with dot-dot", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","output":"s3://sg-out/results/../x"}`, 400, `".." segment`},
-		{"output overwrites input", `{"job":"wordcount","input":"s3://sg-out/results/old.tsv","output":"s3://sg-out/results/old.tsv"}`, 400, "would overwrite input"},
 		{"chunk size not a size", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","chunkSize":"lots"}`, 400, `size "lots"`},
 		{"chunk size zero", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","chunkSize":0}`, 400, "want a positive number"},
 		{"chunk size negative", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","chunkSize":-5}`, 400, "want a positive number"},
-		{"too many chunks", `{"job":"wordcount","input":"s3://sg-in/big.txt","chunkSize":1}`, 400, "over the cap of 100000"},
 		{"concurrency zero", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","concurrency":0}`, 400, "want a whole number from 1 to 10000"},
 		{"concurrency too high", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","concurrency":20000}`, 400, "want a whole number from 1 to 10000"},
 		{"concurrency fractional", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","concurrency":2.5}`, 400, "want a whole number"},
@@ -195,9 +255,34 @@ func TestSubmitValidation(t *testing.T) {
 	}
 }
 
-// TestJobIDIsTheSplitters: the ID the API answers is the one the splitter derives from the
-// execution input, so the API's status and the pipeline's ledger name the same job.
-func TestJobIDIsTheSplitters(t *testing.T) {
+// execOf returns the execution named id.
+func (e *env) execOf(t *testing.T, id string) (apitest.Execution, pipeline.PlanInput) {
+	t.Helper()
+	for _, x := range e.exec.List() {
+		if x.Name == id {
+			var in pipeline.PlanInput
+			dec := json.NewDecoder(strings.NewReader(x.Input))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				t.Fatalf("execution input is not a PlanInput: %v", err)
+			}
+			return x, in
+		}
+	}
+	t.Fatalf("no execution named %s", id)
+	return apitest.Execution{}, pipeline.PlanInput{}
+}
+
+// splitter is the splitter function over the env's stores.
+func (e *env) splitter() *pipeline.Handler {
+	return &pipeline.Handler{Store: e.mux, Ledger: e.lg, WorkBucket: outBucket, TriggerBucket: inBucket, DefaultChunkSize: 1 << 30}
+}
+
+// TestSubmitReadsNoInputs: POST /jobs answers without reading an input (a large prefix
+// would outlast API Gateway's 30 s); the execution input names the submitter and the
+// submission, the splitter plans it and records the job it planned, and GET reports that
+// job's progress under the submission's ID.
+func TestSubmitReadsNoInputs(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
 	for _, body := range []string{
@@ -205,40 +290,127 @@ func TestJobIDIsTheSplitters(t *testing.T) {
 		`{"job":"grep","input":["s3://sg-in/data/b.txt","s3://sg-in/logs/app.log"],"pattern":"ERROR","chunkSize":16}`,
 		`{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","output":"s3://sg-out/results/s.tsv"}`,
 	} {
+		e.reads.n.Store(0)
+		status, resp := e.call(t, http.MethodPost, "/jobs", body)
+		if status != http.StatusAccepted {
+			t.Fatalf("%s: status %d %v", body, status, resp)
+		}
+		if n := e.reads.n.Load(); n != 0 {
+			t.Errorf("%s: the submission read the input bucket %d times, want none", body, n)
+		}
+		id := resp["jobId"].(string)
+		_, in := e.execOf(t, id)
+		if in.Submission != id || in.Owner != alice.UserARN || in.Output != resp["output"] {
+			t.Errorf("execution input %+v: want submission %s, owner %s, output %v", in, id, alice.UserARN, resp["output"])
+		}
+		status, st := e.call(t, http.MethodGet, "/jobs/"+id, "")
+		if status != http.StatusOK || st["status"] != "RUNNING" || st["ledgerJobId"] != nil {
+			t.Errorf("before planning: %d %v, want RUNNING without a ledger job", status, st)
+		}
+		out, err := e.splitter().Plan(context.Background(), in)
+		if err != nil {
+			t.Fatalf("splitter refused the execution input: %v", err)
+		}
+		status, st = e.call(t, http.MethodGet, "/jobs/"+id, "")
+		if status != http.StatusOK || st["ledgerJobId"] != out.JobID || int(st["chunks"].(float64)) != out.Chunks || st["output"] != out.Output {
+			t.Errorf("after planning: %d %v, want ledger job %s of %d chunks", status, st, out.JobID, out.Chunks)
+		}
+	}
+}
+
+// TestInputErrorsShowInStatus: an input the API accepted without reading it, but which
+// the splitter cannot plan, fails the job; GET says why, naming the input.
+func TestInputErrorsShowInStatus(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	for body, want := range map[string]string{
+		`{"job":"wordcount","input":"s3://sg-in/data/none.txt"}`:         "s3://sg-in/data/none.txt",
+		`{"job":"wordcount","input":"s3://sg-in/nothing/"}`:              "no objects under this prefix",
+		`{"job":"wordcount","input":"s3://sg-in/big.txt","chunkSize":1}`: "over the cap of 100000",
+	} {
 		status, resp := e.call(t, http.MethodPost, "/jobs", body)
 		if status != http.StatusAccepted {
 			t.Fatalf("%s: status %d %v", body, status, resp)
 		}
 		id := resp["jobId"].(string)
-		var exec apitest.Execution
-		for _, x := range e.exec.List() {
-			if x.Name == id {
-				exec = x
-			}
+		x, in := e.execOf(t, id)
+		_, err := e.splitter().Plan(context.Background(), in)
+		var ie *pipeline.InputError
+		if !errors.As(err, &ie) {
+			t.Fatalf("%s: splitter error %v, want an InputError", body, err)
 		}
-		if exec.Name == "" {
-			t.Fatalf("%s: no execution named %s", body, id)
+		// The Plan state has no Catch: the execution fails with the function's error,
+		// its cause the Lambda error payload.
+		cause, _ := json.Marshal(map[string]string{"errorType": "InputError", "errorMessage": ie.Msg})
+		if err := e.exec.Fail(x.ARN, "InputError", string(cause)); err != nil {
+			t.Fatal(err)
 		}
-		var in pipeline.PlanInput
-		dec := json.NewDecoder(strings.NewReader(exec.Input))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			t.Fatalf("execution input is not a PlanInput: %v", err)
+		status, st := e.call(t, http.MethodGet, "/jobs/"+id, "")
+		msg, _ := st["error"].(string)
+		if status != http.StatusOK || st["status"] != "FAILED" || !strings.Contains(msg, want) || !strings.HasPrefix(msg, "InputError: ") {
+			t.Errorf("%s: status %d %v, want FAILED with an error naming %q", body, status, st, want)
 		}
-		h := &pipeline.Handler{Store: e.mux, Ledger: e.lg, WorkBucket: outBucket, TriggerBucket: inBucket, DefaultChunkSize: 1 << 30}
-		out, err := h.Plan(context.Background(), in)
-		if err != nil {
-			t.Fatalf("splitter refused the execution input: %v", err)
+	}
+}
+
+// TestInternalsDoNotLeak: an execution that failed for a reason that is not the caller's
+// input (an AWS error naming roles and accounts) answers its error type and where to look,
+// not its cause; the execution's raw error and cause are not in the answer either.
+func TestInternalsDoNotLeak(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	_, resp := e.call(t, http.MethodPost, "/jobs", `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`)
+	id := resp["jobId"].(string)
+	x, _ := e.execOf(t, id)
+	secret := "User: arn:aws:sts::123456789012:assumed-role/sg-SplitterRole-X/fn is not authorized to perform: s3:ListBucket (Request ID: 4F2A)"
+	cause, _ := json.Marshal(map[string]string{"errorType": "StoreError", "errorMessage": secret})
+	if err := e.exec.Fail(x.ARN, "StoreError", string(cause)); err != nil {
+		t.Fatal(err)
+	}
+	status, st := e.call(t, http.MethodGet, "/jobs/"+id, "")
+	raw, _ := json.Marshal(st)
+	if status != http.StatusOK || strings.Contains(string(raw), "assumed-role") || strings.Contains(string(raw), "4F2A") {
+		t.Errorf("status %d: the answer leaks the cause: %s", status, raw)
+	}
+	if msg, _ := st["error"].(string); !strings.HasPrefix(msg, "StoreError: ") || !strings.Contains(msg, id) {
+		t.Errorf("error %q: want the error type and the job's ID", msg)
+	}
+}
+
+// TestOnlyTheOwnerOrAnAdminSeesAJob: the submitter recorded on the job may read and cancel
+// it, and so may a session of an admin role (ApiAdminPrincipalArns); another principal
+// gets 403 on both, and an unsigned request is refused on every route.
+func TestOnlyTheOwnerOrAnAdminSeesAJob(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	_, resp := e.callAs(t, &alice, http.MethodPost, "/jobs", `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`)
+	id := resp["jobId"].(string)
+	for _, m := range []string{http.MethodGet, http.MethodDelete} {
+		if status, body := e.callAs(t, &bob, m, "/jobs/"+id, ""); status != http.StatusForbidden || !strings.Contains(body["message"].(string), "another principal") {
+			t.Errorf("%s by another principal: %d %v, want 403", m, status, body)
 		}
-		if out.JobID != id {
-			t.Errorf("splitter derived job %s, the API answered %s", out.JobID, id)
-		}
-		if out.Output != resp["output"] {
-			t.Errorf("splitter output %s, the API answered %v", out.Output, resp["output"])
-		}
-		if int(resp["chunks"].(float64)) != out.Chunks {
-			t.Errorf("API planned %v chunks, splitter %d", resp["chunks"], out.Chunks)
-		}
+	}
+	if x, _ := e.execOf(t, id); x.Status != types.ExecutionStatusRunning {
+		t.Fatalf("another principal's DELETE stopped the job: %s", x.Status)
+	}
+	if status, body := e.callAs(t, nil, http.MethodGet, "/jobs/"+id, ""); status != http.StatusForbidden || !strings.Contains(body["message"].(string), "no IAM identity") {
+		t.Errorf("unsigned GET: %d %v, want 403", status, body)
+	}
+	if status, body := e.callAs(t, nil, http.MethodPost, "/jobs", `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`); status != http.StatusForbidden {
+		t.Errorf("unsigned POST: %d %v, want 403", status, body)
+	}
+	if status, body := e.callAs(t, &alice, http.MethodGet, "/jobs/"+id, ""); status != http.StatusOK {
+		t.Errorf("owner's GET: %d %v", status, body)
+	}
+	if status, body := e.callAs(t, &admin, http.MethodGet, "/jobs/"+id, ""); status != http.StatusOK {
+		t.Errorf("admin's GET: %d %v", status, body)
+	}
+	if status, body := e.callAs(t, &admin, http.MethodDelete, "/jobs/"+id, ""); status != http.StatusOK || body["status"] != "ABORTED" {
+		t.Errorf("admin's DELETE: %d %v", status, body)
+	}
+	// The same spec from another principal is its own submission.
+	if status, body := e.callAs(t, &bob, http.MethodPost, "/jobs", `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`); status != http.StatusAccepted || body["jobId"] == id {
+		t.Errorf("bob's submission: %d %v, want a new job", status, body)
 	}
 }
 
@@ -272,8 +444,13 @@ func TestDuplicateSubmissionsStartOneExecution(t *testing.T) {
 	if n := len(e.exec.List()); n != 1 {
 		t.Errorf("%d executions, want 1", n)
 	}
+	// The same job with another concurrency is not a duplicate: it conflicts.
+	status, resp := e.call(t, http.MethodPost, "/jobs", `{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","concurrency":3}`)
+	if msg, _ := resp["message"].(string); status != http.StatusConflict || !strings.Contains(msg, "concurrency 8, not 3") || !strings.Contains(msg, first) {
+		t.Errorf("another concurrency: status %d %v, want 409 naming the job and both concurrencies", status, resp)
+	}
 	// A different spec is a different job.
-	status, resp := e.call(t, http.MethodPost, "/jobs", `{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","k":3}`)
+	status, resp = e.call(t, http.MethodPost, "/jobs", `{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","k":3}`)
 	if status != http.StatusAccepted || resp["jobId"] == first {
 		t.Errorf("another k: status %d job %v", status, resp["jobId"])
 	}
@@ -318,7 +495,7 @@ func TestStatusAndCancel(t *testing.T) {
 		t.Fatalf("plan has %d chunks; the test wants at least 3", plan.Chunks)
 	}
 	for i := 0; i < 2; i++ {
-		if _, _, err := e.lg.Commit(ctx, ledger.Commit{JobID: id, Chunk: i, Attempt: "a", Partial: "s3://sg-out/jobs/p"}); err != nil {
+		if _, _, err := e.lg.Commit(ctx, ledger.Commit{JobID: plan.JobID, Chunk: i, Attempt: "a", Partial: "s3://sg-out/jobs/p"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -351,7 +528,7 @@ func TestStatusAndCancel(t *testing.T) {
 		}
 	})
 	t.Run("succeeded", func(t *testing.T) {
-		if _, err := e.lg.Finish(ctx, id, ledger.Succeeded, in.Output, ""); err != nil {
+		if _, err := e.lg.Finish(ctx, plan.JobID, ledger.Succeeded, in.Output, ""); err != nil {
 			t.Fatal(err)
 		}
 		status, body := e.call(t, http.MethodGet, "/jobs/"+id, "")
@@ -415,7 +592,8 @@ func TestS3Events(t *testing.T) {
 		{"control character", s3Event([2]string{inBucket, "incoming/wordcount/a%01b"}), nil, []string{"control character"}, false},
 		{"unknown job", s3Event([2]string{inBucket, "incoming/frobnicate/a.txt"}), nil, []string{`unknown job "frobnicate"`}, false},
 		{"folder marker", s3Event([2]string{inBucket, "incoming/wordcount/"}), nil, []string{"folder"}, false},
-		{"missing object", s3Event([2]string{inBucket, "incoming/wordcount/gone.txt"}), nil, []string{"object not found"}, false},
+		{"another bucket of the account", s3Event([2]string{"elsewhere", "incoming/wordcount/a.txt"}), nil, []string{"is not the input bucket sg-in"}, false},
+		{"an upload is not read: the splitter checks it", s3Event([2]string{inBucket, "incoming/wordcount/gone.txt"}), []string{"s3://sg-out/results/wordcount/gone.txt"}, nil, false},
 		{"bad records do not stop good ones", s3Event(
 			[2]string{inBucket, "incoming/wordcount/%zz"},
 			[2]string{inBucket, "uploads/x"},
@@ -501,7 +679,7 @@ func TestMalformedEvents(t *testing.T) {
 		e.seed(t)
 		req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /jobs", RawPath: "/jobs", IsBase64Encoded: true,
 			Body: base64.StdEncoding.EncodeToString([]byte(`{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`))}
-		resp := e.svc.HandleHTTP(context.Background(), req)
+		resp := e.svc.HandleHTTP(context.Background(), signed(req))
 		if resp.StatusCode != http.StatusAccepted {
 			t.Errorf("status %d %s", resp.StatusCode, resp.Body)
 		}
@@ -561,6 +739,14 @@ func TestSpecJSONRoundTrip(t *testing.T) {
 	}
 }
 
+// signed returns req as API Gateway passes it for an IAM-authorized route signed by alice.
+func signed(req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{
+		UserARN: alice.UserARN, UserID: alice.UserID, AccountID: alice.AccountID,
+	}}
+	return req
+}
+
 func TestRouteByPath(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
@@ -568,7 +754,7 @@ func TestRouteByPath(t *testing.T) {
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "$default", RawPath: "/jobs",
 		Body: `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`}
 	req.RequestContext.HTTP.Method = http.MethodPost
-	resp := e.svc.HandleHTTP(context.Background(), req)
+	resp := e.svc.HandleHTTP(context.Background(), signed(req))
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("POST /jobs: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -576,11 +762,11 @@ func TestRouteByPath(t *testing.T) {
 	json.Unmarshal([]byte(resp.Body), &sub)
 	req = events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "$default", RawPath: "/jobs/" + sub.JobID}
 	req.RequestContext.HTTP.Method = http.MethodGet
-	if resp := e.svc.HandleHTTP(context.Background(), req); resp.StatusCode != http.StatusOK {
+	if resp := e.svc.HandleHTTP(context.Background(), signed(req)); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /jobs/ID: %d %s", resp.StatusCode, resp.Body)
 	}
 	req.RawPath = "/other"
-	if resp := e.svc.HandleHTTP(context.Background(), req); resp.StatusCode != http.StatusNotFound {
+	if resp := e.svc.HandleHTTP(context.Background(), signed(req)); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /other: %d %s", resp.StatusCode, resp.Body)
 	}
 }

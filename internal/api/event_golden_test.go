@@ -33,6 +33,12 @@ func TestEventGoldens(t *testing.T) {
 				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
 					Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.10", UserAgent: "curl/8.5.0",
 				},
+				// An IAM-authorized route names the signer
+				// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
+				Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{
+					AccessKey: "ASIAEXAMPLEKEY", AccountID: "123456789012", CallerID: "AROAEXAMPLEID:analyst",
+					UserARN: "arn:aws:sts::123456789012:assumed-role/analytics/analyst", UserID: "AROAEXAMPLEID:analyst",
+				}},
 			},
 			Body: body,
 		}

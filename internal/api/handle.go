@@ -58,6 +58,13 @@ func (s *Service) HandleHTTP(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil {
 		return errorResponse(err)
 	}
+	ctx = withRequestID(ctx, req.RequestContext.RequestID)
+	caller, err := callerOf(req)
+	if err != nil {
+		s.log().WarnContext(ctx, "request refused", "route", route, "err", err)
+		return errorResponse(err)
+	}
+	ctx = WithCaller(ctx, caller)
 	switch {
 	case route == "/jobs" && method == http.MethodPost:
 		body, err := requestBody(req)
@@ -174,6 +181,13 @@ func jsonResponse(status int, v any) events.APIGatewayV2HTTPResponse {
 		Headers:    map[string]string{"Content-Type": "application/json"},
 		Body:       string(body),
 	}
+}
+
+// responseSize is the size of the api function's response for v with status as the
+// Lambda runtime encodes it: the response object as JSON, its body a JSON string.
+func responseSize(status int, v any) int {
+	b, _ := json.Marshal(jsonResponse(status, v))
+	return len(b)
 }
 
 func errorResponse(err error) events.APIGatewayV2HTTPResponse {

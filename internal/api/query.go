@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/query"
 )
 
@@ -26,9 +28,16 @@ const (
 	// MaxQueryDeadline keeps a query under API Gateway's 30 s integration timeout
 	// (and so under the api function's own timeout).
 	MaxQueryDeadline = 25 * time.Second
-	// MaxQueryResult is the largest result an answer carries: a Lambda response is at
-	// most 6 MB, and JSON escaping can grow the text.
-	MaxQueryResult = 4 << 20
+	// MaxResponse bounds the api function's whole response as the Lambda runtime sends
+	// it (the API Gateway response object, whose body is the answer's JSON as a string,
+	// so escaped twice): a synchronous invocation's response is at most 6 MB
+	// (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html), below the HTTP
+	// API's 10 MB payload (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+	// 6,000,000 leaves room for the runtime's framing.
+	MaxResponse = 6_000_000
+	// QueryResultsPrefix is where, in the output bucket, a query result too large to
+	// answer inline is written; the answer names the object (resultLocation).
+	QueryResultsPrefix = ResultsPrefix + "queries/"
 	// MaxQueryFanOut caps the chunks of one query (and so the mapper invocations it
 	// makes, hedges aside), so one question cannot take the account's concurrency.
 	MaxQueryFanOut = query.DefaultMaxFanOut
@@ -123,11 +132,14 @@ type QueryAnswer struct {
 	query.Report
 	Result       *string `json:"result,omitempty"`
 	ResultBase64 []byte  `json:"resultBase64,omitempty"`
-	Bytes        int64   `json:"bytes"`
-	RecordsIn    int64   `json:"recordsIn"`
-	RecordsOut   int64   `json:"recordsOut"`
-	Skipped      int64   `json:"skipped"`
-	Millis       int64   `json:"millis"`
+	// ResultLocation names the object (s3://OUTPUT/results/queries/...) that holds a
+	// result too large for the answer (see MaxResponse); result is then absent.
+	ResultLocation string `json:"resultLocation,omitempty"`
+	Bytes          int64  `json:"bytes"`
+	RecordsIn      int64  `json:"recordsIn"`
+	RecordsOut     int64  `json:"recordsOut"`
+	Skipped        int64  `json:"skipped"`
+	Millis         int64  `json:"millis"`
 }
 
 // Query plans the request's inputs, maps every chunk through s.Mapper and answers with
@@ -144,7 +156,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	if len(spec.Inputs) == 0 {
 		return QueryAnswer{}, badRequest("no input given (field \"input\": an s3:// location or an array of them)")
 	}
-	for _, in := range spec.Inputs {
+	for _, in := range slices.Concat(spec.Inputs, spec.from) {
 		if err := s.checkInput(in); err != nil {
 			return QueryAnswer{}, err
 		}
@@ -159,7 +171,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	case errors.As(err, &pe):
 		return QueryAnswer{}, badRequest("%v", err)
 	case err != nil:
-		return QueryAnswer{}, upstream("plan query: %v", err)
+		return QueryAnswer{}, s.internalError(ctx, err, "could not plan the query")
 	}
 	conc := spec.Concurrency
 	if conc == 0 {
@@ -184,19 +196,41 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	case errors.As(err, &ce):
 		return ans, badRequest("%v", err)
 	case err != nil:
-		return ans, upstream("query %s: %v", q.ID, err)
-	case out.Len() > MaxQueryResult:
-		return ans, &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("query result is %d bytes, over the limit of %d: POST /jobs writes it to the output bucket", out.Len(), MaxQueryResult)}
+		return ans, s.internalError(ctx, err, "query %s failed", q.ID)
 	}
-	if utf8.Valid(out.Bytes()) {
-		text := out.String()
-		ans.Result = &text
-	} else {
-		ans.ResultBase64 = out.Bytes()
+	if err := s.fitAnswer(ctx, &ans, out.Bytes()); err != nil {
+		return ans, err
 	}
 	s.log().InfoContext(ctx, "query answered", "queryId", q.ID, "chunks", res.Chunks.Total, "partial", res.Partial,
 		"hedgesSent", res.Hedges.Sent, "hedgesWon", res.Hedges.Won, "retries", res.Retries, "ms", ans.Millis)
 	return ans, nil
+}
+
+// fitAnswer puts result in ans: inline (as text when it is UTF-8, else base64) when the
+// encoded response fits MaxResponse, else written to the output bucket under
+// QueryResultsPrefix, named by the query's ID, with ans naming the object.
+func (s *Service) fitAnswer(ctx context.Context, ans *QueryAnswer, result []byte) error {
+	if utf8.Valid(result) {
+		text := string(result)
+		ans.Result = &text
+	} else {
+		ans.ResultBase64 = result
+	}
+	limit := s.MaxResponse
+	if limit <= 0 {
+		limit = MaxResponse
+	}
+	if n := responseSize(http.StatusOK, ans); n <= limit {
+		return nil
+	}
+	ans.Result, ans.ResultBase64 = nil, nil
+	loc := blob.S3Location(s.OutputBucket, QueryResultsPrefix+ans.QueryID)
+	if err := s.Store.Put(ctx, loc, bytes.NewReader(result)); err != nil {
+		return s.internalError(ctx, err, "query %s: could not write its result of %d bytes to %s", ans.QueryID, len(result), loc)
+	}
+	ans.ResultLocation = loc
+	s.log().InfoContext(ctx, "query result written", "queryId", ans.QueryID, "bytes", len(result), "location", loc)
+	return nil
 }
 
 // handleQuery serves POST /query. A refused query that got as far as mapping answers

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -164,7 +165,7 @@ type queryResponse struct {
 
 func postQuery(t testing.TB, svc *api.Service, body string) queryResponse {
 	t.Helper()
-	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /query", RawPath: "/query", Body: body}
+	req := signed(events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /query", RawPath: "/query", Body: body})
 	req.RequestContext.HTTP.Method, req.RequestContext.HTTP.Path = http.MethodPost, "/query"
 	raw, _ := json.Marshal(req)
 	out, err := svc.Handle(context.Background(), raw)
@@ -241,6 +242,8 @@ func TestQueryThroughLambda(t *testing.T) {
 			{`{"job":"wordcount","input":"` + w.text + `","output":"s3://sg-out/x"}`, "POST /jobs"},
 			{`{"job":"grep","input":"` + w.text + `","pattern":"a("}`, "pattern"},
 			{`{"job":"wordcount","input":"s3://sg-in/data/missing.txt"}`, "missing.txt"},
+			{`{"job":"wordcount","input":"s3://sg-out/results/wordcount/a.txt"}`, "inputs are read from the input bucket sg-in only"},
+			{`{"sql":"SELECT * FROM 's3://sg-out/results/x.csv'"}`, "inputs are read from the input bucket sg-in only"},
 		} {
 			r := postQuery(t, svc, c.body)
 			if r.status != http.StatusBadRequest || !strings.Contains(r.Message, c.want) {
@@ -249,6 +252,45 @@ func TestQueryThroughLambda(t *testing.T) {
 		}
 		if n := inv.n.Load(); n != 0 {
 			t.Fatalf("bad requests invoked the mapper %d times", n)
+		}
+	})
+
+	// A result whose answer, escaped twice (the answer's JSON, then the response's body
+	// string), passes Lambda's 6 MB response goes to the output bucket: 1 MB of lines
+	// of '<' (each escaped to \u003c, then to \\u003c) grows to 7 MB.
+	t.Run("a result too large to answer goes to S3", func(t *testing.T) {
+		svc, _ := w.service(nil)
+		var b bytes.Buffer
+		for b.Len() < 1<<20 {
+			b.WriteString(strings.Repeat("<", 99) + "\n")
+		}
+		loc := blob.S3Location(inBucket, "data/angles.txt")
+		if err := w.mux.Put(context.Background(), loc, bytes.NewReader(b.Bytes())); err != nil {
+			t.Fatal(err)
+		}
+		req := signed(events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /query", RawPath: "/query",
+			Body: `{"job":"grep","input":"` + loc + `","pattern":"<","deadline":"20s"}`})
+		req.RequestContext.HTTP.Method = http.MethodPost
+		resp := svc.HandleHTTP(context.Background(), req)
+		raw, _ := json.Marshal(resp)
+		if len(raw) > api.MaxResponse {
+			t.Fatalf("the response is %d bytes, over Lambda's limit (%d)", len(raw), api.MaxResponse)
+		}
+		var ans api.QueryAnswer
+		if err := json.Unmarshal([]byte(resp.Body), &ans); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d %.300s: %v", resp.StatusCode, resp.Body, err)
+		}
+		if ans.Result != nil || ans.ResultLocation != blob.S3Location(outBucket, api.QueryResultsPrefix+ans.QueryID) {
+			t.Fatalf("result inline %v, location %q: want it written under results/queries/", ans.Result != nil, ans.ResultLocation)
+		}
+		rc, err := w.mux.Open(context.Background(), ans.ResultLocation, 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(got, b.Bytes()) {
+			t.Fatalf("the written result is %d bytes, want the %d matching lines", len(got), b.Len())
 		}
 	})
 

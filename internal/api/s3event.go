@@ -106,8 +106,11 @@ func (s *Service) startFromRecord(ctx context.Context, rec events.S3EventRecord)
 	if bucket == "" {
 		return Submission{}, "record names no bucket", nil
 	}
-	if bucket == s.OutputBucket || bucket == s.WorkBucket {
-		return Submission{}, "objects in the output bucket never start jobs", nil
+	if bucket != s.InputBucket {
+		// The S3 notification is configured on the input bucket only, and the function's
+		// permission is scoped to it (SourceArn); an event naming another bucket did not
+		// come from there.
+		return Submission{}, fmt.Sprintf("bucket %s is not the input bucket %s: objects in other buckets never start jobs", bucket, s.InputBucket), nil
 	}
 	// S3 URL-encodes keys in events (a space as '+').
 	key, err := url.QueryUnescape(rec.S3.Object.Key)
@@ -129,6 +132,10 @@ func (s *Service) startFromRecord(ctx context.Context, rec events.S3EventRecord)
 	spec.Job = job
 	spec.Inputs = []string{loc}
 	spec.Output = blob.S3Location(s.OutputBucket, ResultsPrefix+job+"/"+name)
+	// The object's ETag (and the event's sequencer) make a new upload to the same key a
+	// new submission, and the same event delivered again the same one.
+	spec.revision = rec.S3.Object.ETag + "/" + rec.S3.Object.Sequencer
+	ctx = WithCaller(ctx, Caller{UserID: strings.TrimPrefix(rec.PrincipalID.PrincipalID, "AWS:")})
 	sub, err := s.Submit(ctx, spec)
 	if err != nil {
 		if StatusOf(err) >= 500 {

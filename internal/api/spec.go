@@ -10,6 +10,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/sqlspec"
 )
 
 // MaxBody caps a job spec (a POST /jobs body or a .job.json sidecar): 64 KiB.
@@ -30,7 +31,9 @@ const MaxConcurrency = 10000
 //
 // input is a string or an array of strings; chunkSize a number of bytes or a size with a
 // unit ("64MiB"); every other field is a job flag (pattern, where, columns, format, key, agg,
-// query, k, strict), a string, number or boolean.
+// query, k, strict), a string, number or boolean. {"sql": "SELECT ... FROM 's3://...'"}
+// stands for the sql job with that query, its input the query's FROM unless input is given
+// (internal/sqlspec, as `scatter sql`).
 type Spec struct {
 	Job    string
 	Inputs []string
@@ -42,6 +45,12 @@ type Spec struct {
 	Concurrency int
 	// Params are the job flags by name, without dashes.
 	Params jobs.Params
+
+	// from is what a SQL query's FROM names (checked like an input even when inputs are given).
+	from []string
+	// revision tells apart submissions of the same spec on different data when the
+	// caller knows it without reading the inputs (an upload's ETag); part of the ID.
+	revision string
 }
 
 // The spec fields that are not job flags.
@@ -51,6 +60,7 @@ const (
 	fieldOutput      = "output"
 	fieldChunkSize   = "chunkSize"
 	fieldConcurrency = "concurrency"
+	fieldSQL         = "sql"
 	paramStrict      = "strict"
 )
 
@@ -84,6 +94,7 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 	}
 	sort.Strings(names) // report the first bad field deterministically
 	flags := jobFlagNames()
+	var sqlText string
 	for _, name := range names {
 		raw := fields[name]
 		if why, ok := forbidden[name]; ok {
@@ -101,9 +112,11 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 			s.ChunkSize, err = decodeSize(raw)
 		case fieldConcurrency:
 			s.Concurrency, err = decodeConcurrency(raw)
+		case fieldSQL:
+			sqlText, err = decodeString(raw)
 		default:
 			if !flags[name] {
-				return s, fmt.Errorf("unknown field %q (fields: job, input, output, chunkSize, concurrency and the job flags %s)", name, flagList(flags))
+				return s, fmt.Errorf("unknown field %q (fields: job, sql, input, output, chunkSize, concurrency and the job flags %s)", name, flagList(flags))
 			}
 			v, set, perr := decodeParam(name, raw)
 			if perr != nil {
@@ -120,6 +133,17 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 		if err != nil {
 			return s, fmt.Errorf("field %q: %v", name, err)
 		}
+	}
+	if _, ok := fields[fieldSQL]; ok {
+		q, err := sqlspec.FromQuery(sqlText, s.Job, s.Params[sqlspec.QueryParam], s.Inputs)
+		if err != nil {
+			return s, fmt.Errorf("field %q: %v", fieldSQL, err)
+		}
+		if s.Params == nil {
+			s.Params = jobs.Params{}
+		}
+		s.Job, s.Inputs, s.from = q.Job, q.Inputs, q.From
+		s.Params[sqlspec.QueryParam] = q.Query
 	}
 	return s, nil
 }

@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,27 +15,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
 // Submission is the answer to a submitted job.
 type Submission struct {
-	// JobID names the job; it is also the execution's name.
+	// JobID names the submission; it is also the execution's name, and GET /jobs/{jobId}
+	// reports the job. The splitter derives the ledger's own job ID from the inputs'
+	// identities when it plans (Status reports it as LedgerJobID).
 	JobID        string `json:"jobId"`
 	ExecutionARN string `json:"executionArn"`
 	// Output is where the result will be, with its summary at Output + ".summary.json".
 	Output string `json:"output"`
-	// Chunks and Bytes are the plan's size.
-	Chunks int   `json:"chunks"`
-	Bytes  int64 `json:"bytes"`
-	// Duplicate is true when the same job had already been submitted: nothing new started.
+	// Duplicate is true when the same submission had already been made: nothing new started.
 	Duplicate bool `json:"duplicate"`
 }
 
-// Plan validates spec, resolves its inputs and derives the execution input and job ID
-// exactly as the splitter will: the same job, parameters, inputs, chunk size and output
-// give the same ID. It starts nothing.
+// Plan validates spec and derives the execution's input and name, without reading the
+// inputs (listing a large prefix could outlast API Gateway's 30 s integration timeout,
+// which cannot be raised: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+// The splitter resolves and checks the inputs; its errors show in the job's status. The
+// name covers everything that makes the job (job, parameters, inputs as named, chunk
+// size, output) and the submitter recorded in ctx (WithCaller), not the concurrency.
 func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Submission, error) {
 	var sub Submission
 	if err := spec.normalize(); err != nil {
@@ -44,7 +50,7 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	if len(spec.Inputs) > MaxInputs {
 		return pipeline.PlanInput{}, sub, badRequest("%d inputs, over the limit of %d (name a prefix instead)", len(spec.Inputs), MaxInputs)
 	}
-	for _, in := range spec.Inputs {
+	for _, in := range slices.Concat(spec.Inputs, spec.from) {
 		if err := s.checkInput(in); err != nil {
 			return pipeline.PlanInput{}, sub, err
 		}
@@ -52,6 +58,11 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	if spec.Output != "" {
 		if err := s.checkOutput(spec.Output); err != nil {
 			return pipeline.PlanInput{}, sub, err
+		}
+		for _, in := range spec.Inputs {
+			if in == spec.Output {
+				return pipeline.PlanInput{}, sub, badRequest("output %q would overwrite input %q", spec.Output, in)
+			}
 		}
 	}
 	if spec.ChunkSize < 0 {
@@ -71,41 +82,53 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	if conc == 0 {
 		conc = s.DefaultConcurrency
 	}
-	objs, err := plan.Resolve(ctx, s.Store, spec.Inputs)
-	if err != nil {
-		var ie *plan.InputError
-		if !errors.As(err, &ie) {
-			return pipeline.PlanInput{}, sub, upstream("resolve inputs: %v", err)
-		}
-		return pipeline.PlanInput{}, sub, badRequest("%v", err)
-	}
-	chunks := plan.Split(objs, chunkSize)
-	if len(chunks) > plan.DefaultMaxChunks {
-		return pipeline.PlanInput{}, sub, badRequest("%d chunks is over the cap of %d; use a larger chunkSize", len(chunks), plan.DefaultMaxChunks)
-	}
+	owner := ownerFrom(ctx)
+	id := submissionID(spec.Job, spec.Params, spec.Inputs, chunkSize, spec.Output, owner+"\x00"+spec.revision)
 	output := spec.Output
 	if output == "" {
-		// The job ID covers the output, so the default output is named by the ID of
-		// the submission without one: stable for the same submission.
-		output = blob.S3Location(s.OutputBucket, "results/"+spec.Job+"/"+plan.JobID(spec.Job, spec.Params, objs, chunkSize, ""))
+		// The ID covers the output, so the default output is named by the ID of the
+		// submission without one: stable for the same submission.
+		output = blob.S3Location(s.OutputBucket, ResultsPrefix+spec.Job+"/"+id)
 	}
-	if err := plan.CheckOutput(objs, output); err != nil {
-		return pipeline.PlanInput{}, sub, badRequest("%v", err)
-	}
-	id := plan.JobID(spec.Job, spec.Params, objs, chunkSize, output)
 	in := pipeline.PlanInput{
 		Job: spec.Job, Params: spec.Params, Inputs: spec.Inputs, Output: output,
-		ChunkSize: chunkSize, MaxConcurrency: conc,
+		ChunkSize: chunkSize, MaxConcurrency: conc, Submission: id, Owner: owner,
 	}
-	sub = Submission{JobID: id, ExecutionARN: ExecutionARN(s.StateMachineARN, id), Output: output, Chunks: len(chunks)}
-	for _, c := range chunks {
-		sub.Bytes += c.Bytes()
-	}
+	sub = Submission{JobID: id, ExecutionARN: ExecutionARN(s.StateMachineARN, id), Output: output}
 	return in, sub, nil
 }
 
-// Submit plans spec and starts its execution, named by the job ID. A job submitted before
-// (the execution name exists) is not started again: the answer has Duplicate set.
+// submissionID names a submission: the job's name and a hash of what makes it.
+func submissionID(job string, params map[string]string, inputs []string, chunkSize int64, output, owner string) string {
+	if params == nil {
+		params = map[string]string{}
+	}
+	var version string
+	if d, ok := jobs.Lookup(job); ok {
+		version = d.Version
+	}
+	canon, _ := json.Marshal(struct { // map keys marshal sorted: canonical
+		V       int               `json:"v"`
+		Job     string            `json:"job"`
+		Version string            `json:"version"`
+		Params  map[string]string `json:"params"`
+		Inputs  []string          `json:"inputs"`
+		Chunk   int64             `json:"chunkSize"`
+		Output  string            `json:"output"`
+		Owner   string            `json:"owner"`
+	}{1, job, version, params, inputs, chunkSize, output, owner})
+	sum := sha256.Sum256(canon)
+	return job + "-" + hex.EncodeToString(sum[:12])
+}
+
+// Submit starts spec's execution, named by its submission ID, without reading its inputs.
+// StartExecution is idempotent for a Standard workflow: the same name and input as an
+// open execution answers success without starting one, the same name with another input
+// (or any input once the execution closed) ExecutionAlreadyExists
+// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html,
+// https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html).
+// So Submit first looks for the execution: the same input is a duplicate (Duplicate set,
+// nothing started), another input (a changed concurrency) a conflict (409).
 func (s *Service) Submit(ctx context.Context, spec Spec) (Submission, error) {
 	in, sub, err := s.Plan(ctx, spec)
 	if err != nil {
@@ -115,7 +138,11 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (Submission, error) {
 	if err != nil {
 		return sub, fmt.Errorf("encode execution input: %w", err)
 	}
-	out, err := s.Starter.StartExecution(ctx, &sfn.StartExecutionInput{
+	if dup, err := s.existing(ctx, sub, string(input)); dup || err != nil {
+		sub.Duplicate = dup
+		return sub, err
+	}
+	_, err = s.Starter.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(s.StateMachineARN),
 		Name:            aws.String(sub.JobID),
 		Input:           aws.String(string(input)),
@@ -123,20 +150,48 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (Submission, error) {
 	var exists *types.ExecutionAlreadyExists
 	switch {
 	case errors.As(err, &exists):
-		sub.Duplicate = true
-		s.log().InfoContext(ctx, "duplicate submission", "jobId", sub.JobID)
-		return sub, nil
+		// Started meanwhile by another request: classify against it.
+		dup, err := s.existing(ctx, sub, string(input))
+		sub.Duplicate = dup
+		if err == nil && !dup {
+			err = s.internalError(ctx, exists, "start job %s: Step Functions reports an execution of that name that cannot be described", sub.JobID)
+		}
+		return sub, err
 	case err != nil:
-		return sub, upstream("start job %s: %v", sub.JobID, err)
+		return sub, s.internalError(ctx, err, "could not start job %s", sub.JobID)
 	}
-	if arn := aws.ToString(out.ExecutionArn); arn != "" {
-		sub.ExecutionARN = arn
-	}
-	s.log().InfoContext(ctx, "job started", "jobId", sub.JobID, "job", in.Job, "chunks", sub.Chunks, "bytes", sub.Bytes, "output", sub.Output)
+	s.log().InfoContext(ctx, "job started", "jobId", sub.JobID, "job", in.Job, "output", sub.Output, "owner", in.Owner)
 	return sub, nil
 }
 
-// checkInput accepts s3:// locations only: the deployed functions read no local files.
+// existing reports whether the submission's execution exists with the same input (a
+// duplicate); one with another input is a conflict error.
+func (s *Service) existing(ctx context.Context, sub Submission, input string) (bool, error) {
+	out, err := s.Starter.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(sub.ExecutionARN)})
+	var missing *types.ExecutionDoesNotExist
+	switch {
+	case errors.As(err, &missing):
+		return false, nil
+	case err != nil:
+		return false, s.internalError(ctx, err, "could not look up job %s", sub.JobID)
+	case aws.ToString(out.Input) == input:
+		s.log().InfoContext(ctx, "duplicate submission", "jobId", sub.JobID, "status", out.Status)
+		return true, nil
+	}
+	var was pipeline.PlanInput
+	_ = json.Unmarshal([]byte(aws.ToString(out.Input)), &was)
+	var now pipeline.PlanInput
+	_ = json.Unmarshal([]byte(input), &now)
+	why := "with other settings"
+	if was.MaxConcurrency != now.MaxConcurrency {
+		why = fmt.Sprintf("with concurrency %d, not %d", was.MaxConcurrency, now.MaxConcurrency)
+	}
+	return false, conflict("job %s was already submitted %s (%s): the same job cannot be submitted again with other settings", sub.JobID, why, out.Status)
+}
+
+// checkInput accepts s3:// locations in the input bucket or one of the extra input
+// buckets only: the functions can read more (the work area, the outputs), and a caller
+// must not borrow their reach.
 func (s *Service) checkInput(in string) error {
 	if err := plan.ValidateLocation(in); err != nil {
 		return badRequest("input %q: %v", in, err)
@@ -144,6 +199,9 @@ func (s *Service) checkInput(in string) error {
 	bucket, key, ok := blob.ParseS3(in)
 	if !ok {
 		return badRequest("input %q: want an s3://bucket/key or s3://bucket/prefix/ location", in)
+	}
+	if !s.inputBucket(bucket) {
+		return badRequest("input %q: inputs are read from the input bucket %s%s only", in, s.InputBucket, s.extraList())
 	}
 	if key == "" || strings.HasPrefix(key, "/") {
 		return badRequest("input %q: name an object or a prefix under the bucket", in)
@@ -154,8 +212,21 @@ func (s *Service) checkInput(in string) error {
 	return nil
 }
 
-// checkOutput accepts an object in the output bucket, outside the work area: the reducer
-// may write nowhere else, and nothing it writes can start another job.
+// inputBucket reports whether inputs may be read from bucket.
+func (s *Service) inputBucket(bucket string) bool {
+	return bucket == s.InputBucket || slices.Contains(s.ExtraInputBuckets, bucket)
+}
+
+func (s *Service) extraList() string {
+	if len(s.ExtraInputBuckets) == 0 {
+		return ""
+	}
+	return " and the extra input buckets " + strings.Join(s.ExtraInputBuckets, ", ")
+}
+
+// checkOutput accepts an object under results/ in the output bucket: the reducer writes
+// only there for a caller, so no caller overwrites another part of the bucket, and
+// nothing it writes can start another job.
 func (s *Service) checkOutput(out string) error {
 	if err := plan.ValidateLocation(out); err != nil {
 		return badRequest("output %q: %v", out, err)
@@ -173,6 +244,8 @@ func (s *Service) checkOutput(out string) error {
 		return badRequest("output %q: name an object, not a prefix", out)
 	case bucket == s.WorkBucket && strings.HasPrefix(key, "jobs/"):
 		return badRequest("output %q is in the work area jobs/, which expires", out)
+	case !strings.HasPrefix(key, ResultsPrefix):
+		return badRequest("output %q: outputs go under %s of the output bucket (s3://%s/%s...)", out, ResultsPrefix, s.OutputBucket, ResultsPrefix)
 	}
 	return nil
 }

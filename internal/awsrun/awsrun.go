@@ -112,7 +112,9 @@ func NewClients(ctx context.Context, function, table string) (Clients, error) {
 	s3c := awsx.S3Client(cfg, endpoint)
 	c := Clients{
 		Config: cfg,
-		Store:  blob.NewMux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil }),
+		// On Lambda every location is s3://: a local path (of the function's own
+		// filesystem) is refused, never read or written.
+		Store:  blob.NewS3Mux(func(bucket string) (blob.Store, error) { return blob.NewS3(s3c, bucket), nil }),
 		Ledger: ledger.NewDynamo(awsx.DynamoClient(cfg), table),
 	}
 	if c.Faults, err = faults.FromEnv(); err != nil {

@@ -2,10 +2,15 @@ package awsrun_test
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/awsrun"
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
 // TestHandler: a function's handler comes from its environment; a missing or
@@ -45,5 +50,40 @@ func TestHandler(t *testing.T) {
 				t.Fatalf("err %v: want one naming the function and %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestLambdaRefusesLocalPaths: on Lambda a function reads and writes s3:// locations
+// only; a local path is refused at once as an input error (the job fails, naming it),
+// and nothing on the function's own filesystem is read or written.
+func TestLambdaRefusesLocalPaths(t *testing.T) {
+	for k, v := range map[string]string{
+		awsrun.EnvTable: "ledger", awsrun.EnvWorkBucket: "work", awsrun.EnvEndpoint: "http://127.0.0.1:1",
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+	} {
+		t.Setenv(k, v)
+	}
+	h, err := awsrun.Handler(context.Background(), "splitter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("local data\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Plan(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{secret}, Output: "s3://out/results/x"})
+	var ie *pipeline.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "s3://") {
+		t.Fatalf("plan of a local input: %v, want an InputError naming it", err)
+	}
+	if _, err := h.Store.Open(context.Background(), secret, 0, -1); !errors.Is(err, blob.ErrLocalPath) {
+		t.Errorf("open of a local path: %v, want ErrLocalPath", err)
+	}
+	out := filepath.Join(t.TempDir(), "written.txt")
+	if err := h.Store.Put(context.Background(), out, strings.NewReader("x")); !errors.Is(err, blob.ErrLocalPath) || !blob.Permanent(err) {
+		t.Errorf("put to a local path: %v, want a permanent ErrLocalPath", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the local path was written: %v", err)
 	}
 }

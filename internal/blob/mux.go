@@ -2,6 +2,7 @@ package blob
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -41,6 +42,7 @@ func S3Location(bucket, key string) string {
 // written directly with FS's atomic and conditional semantics.
 type Mux struct {
 	factory func(bucket string) (Store, error)
+	s3Only  bool
 
 	mu     sync.Mutex
 	stores map[string]Store
@@ -53,6 +55,21 @@ var _ Store = (*Mux)(nil)
 func NewMux(factory func(bucket string) (Store, error)) *Mux {
 	return &Mux{factory: factory, stores: map[string]Store{}}
 }
+
+// ErrLocalPath is a local path given to a Mux that takes s3:// locations only.
+var ErrLocalPath = errors.New("a local path where only s3:// locations are accepted")
+
+// NewS3Mux is NewMux for a process that must not touch its own filesystem for a caller
+// (a function on Lambda): a location that is not s3:// is an error wrapping ErrLocalPath,
+// and LocalPaths reports false.
+func NewS3Mux(factory func(bucket string) (Store, error)) *Mux {
+	m := NewMux(factory)
+	m.s3Only = true
+	return m
+}
+
+// LocalPaths reports whether the Mux reads and writes local paths (see NewS3Mux).
+func (m *Mux) LocalPaths() bool { return !m.s3Only }
 
 // Mount routes s3://bucket/... locations to s.
 func (m *Mux) Mount(bucket string, s Store) {
@@ -84,6 +101,9 @@ func (m *Mux) route(loc string) (s Store, key string, err error) {
 	if !IsS3(loc) {
 		if loc == "" {
 			return nil, "", fmt.Errorf("empty location")
+		}
+		if m.s3Only {
+			return nil, "", fmt.Errorf("%q: %w: a function on Lambda reads and writes s3://bucket/key locations only", loc, ErrLocalPath)
 		}
 		if strings.IndexByte(loc, 0) >= 0 {
 			return nil, "", fmt.Errorf("invalid location %q: contains NUL", loc)
@@ -156,6 +176,9 @@ func (m *Mux) put(ctx context.Context, loc string, r io.Reader,
 // ("data/" lists data/a.txt, data/sub/b.txt; "" lists the working directory).
 func (m *Mux) List(ctx context.Context, prefix string) ([]Info, error) {
 	if !IsS3(prefix) {
+		if m.s3Only {
+			return nil, fmt.Errorf("list %q: %w: a function on Lambda reads and writes s3://bucket/key locations only", prefix, ErrLocalPath)
+		}
 		if strings.IndexByte(prefix, 0) >= 0 {
 			return nil, fmt.Errorf("list: invalid location %q: contains NUL", prefix)
 		}

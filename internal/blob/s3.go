@@ -185,7 +185,7 @@ func (s *S3) mapErr(err error) error {
 // with a 4xx other than 408 (timeout) and 429 (throttling), such as 403.
 // Anything else (5xx, SlowDown, a reset connection, a timeout) may pass.
 func Permanent(err error) bool {
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrLocalPath) {
 		return true
 	}
 	code, status := apiCode(err)

@@ -721,7 +721,7 @@ func checkOutputs(tmpl *cfn.Template, s stack) []string {
 		return append(problems, err.Error())
 	}
 	fromEnv, err := api.ConfigFromEnv(func(k string) string { return apiEnv[k] })
-	if err == nil && fromOutputs != fromEnv {
+	if err == nil && !reflect.DeepEqual(fromOutputs, fromEnv) {
 		problems = append(problems, fmt.Sprintf("the outputs describe %+v, the api function's environment %+v", fromOutputs, fromEnv))
 	}
 	for _, fn := range functions {

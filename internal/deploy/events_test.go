@@ -121,7 +121,13 @@ func TestSampleEvents(t *testing.T) {
 			t.Fatalf("reducer.json gathers %s at %s; mapper.json maps %s at %s", in.JobID, in.Work, mapIn.JobID, mapIn.Work)
 		}
 		// The splitter would have opened the job; the sample mapper committed its one chunk.
-		if _, err := w.lg.Open(ctx, ledger.Job{ID: in.JobID, Name: in.Job, Chunks: in.Chunks}); err != nil {
+		// Its spec is the splitter sample's, which names the local /api's principal as the
+		// owner, so that api-get-job.json may read the job.
+		spec, err := os.ReadFile(filepath.Join(repoRoot(t), "local", "events", "splitter.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.lg.Open(ctx, ledger.Job{ID: in.JobID, Name: in.Job, Chunks: in.Chunks, Spec: string(spec)}); err != nil {
 			t.Fatal(err)
 		}
 		out, err := w.h.Gather(ctx, in)

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/scattergather/scattergather/internal/blob"
 )
@@ -36,8 +39,30 @@ func (e *RetryableError) Error() string { return e.Err.Error() }
 func (e *RetryableError) Unwrap() error { return e.Err }
 
 // retryable is a RetryableError whose error is fmt.Errorf's: a %w verb keeps the cause.
+// A permission refusal in the cause (AccessDenied from S3, AccessDeniedException from
+// DynamoDB or Lambda) is not transient: it is a StoreError, so the job fails at once
+// naming the action and resource instead of after every retry.
 func retryable(format string, a ...any) error {
-	return &RetryableError{Err: fmt.Errorf(format, a...)}
+	err := fmt.Errorf(format, a...)
+	if Denied(err) {
+		return &StoreError{Msg: err.Error(), Err: err}
+	}
+	return &RetryableError{Err: err}
+}
+
+// Denied reports whether err holds an AWS permission refusal: the AccessDenied of S3 or
+// the AccessDeniedException of the JSON services
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
+func Denied(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "AccessDenied", "AccessDeniedException":
+		return true
+	}
+	return false
 }
 
 // StoreError is a store request refused for good (blob.Permanent): access denied, a

@@ -20,6 +20,27 @@ type PlanInput struct {
 	ChunkSize int64 `json:"chunkSize,omitempty"`
 	// MaxConcurrency bounds concurrent mappers; 0 means the default.
 	MaxConcurrency int `json:"maxConcurrency,omitempty"`
+	// Submission is the ID the API answered a submission with (the execution's name),
+	// when it is not the job ID: the API does not read the inputs, so it cannot derive
+	// the job ID, and the splitter records which job the submission planned at
+	// SubmissionLocation for the API's status.
+	Submission string `json:"submission,omitempty"`
+	// Owner is the IAM principal that submitted the job through the API (its ARN, or
+	// userid:ID); only it and the stack's admin principals may read or cancel the job there.
+	Owner string `json:"owner,omitempty"`
+}
+
+// SubmissionRecord is what the splitter writes at SubmissionLocation: the job a
+// submission planned.
+type SubmissionRecord struct {
+	Submission string `json:"submission"`
+	JobID      string `json:"jobId"`
+}
+
+// SubmissionLocation is where, in workBucket, the splitter records the job that the
+// submission id planned: jobs/ID/submission.json (it expires with the work area).
+func SubmissionLocation(workBucket, id string) string {
+	return WorkArea(workBucket, id) + "submission.json"
 }
 
 // Location names an S3 object by bucket and key, as ItemReader wants it.

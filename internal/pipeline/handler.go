@@ -174,6 +174,9 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err != nil {
 		return PlanOutput{}, retryable("plan %s: open job: %w", id, err)
 	}
+	if err := h.recordSubmission(ctx, in.Submission, id); err != nil {
+		return PlanOutput{}, err
+	}
 	if job.Status == ledger.Succeeded {
 		out.Done = true
 		return out, nil
@@ -193,6 +196,24 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	}
 	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
 	return out, nil
+}
+
+// recordSubmission writes which job the API's submission sub planned (nothing without
+// one), so that GET /jobs/{sub} finds the job's ledger item.
+func (h *Handler) recordSubmission(ctx context.Context, sub, jobID string) error {
+	if sub == "" || sub == jobID {
+		return nil
+	}
+	for i := 0; i < len(sub); i++ {
+		if c := sub[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') || len(sub) > 80 {
+			return inputErrorf("plan: submission %q is not a job ID (letters, digits, - and _, at most 80)", sub)
+		}
+	}
+	rec, _ := json.Marshal(SubmissionRecord{Submission: sub, JobID: jobID})
+	if err := h.Store.Put(ctx, SubmissionLocation(h.WorkBucket, sub), bytes.NewReader(rec)); err != nil {
+		return storeFailure(err, "plan %s: record submission %s", jobID, sub)
+	}
+	return nil
 }
 
 // validate checks a submission before anything is read: the job and its parameters, the

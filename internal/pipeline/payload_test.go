@@ -58,6 +58,12 @@ func TestPayloadGoldens(t *testing.T) {
 			Job: "grep", Params: params, Inputs: []string{"s3://scatter-in/logs/"}, Output: "s3://scatter-out/results/errors.txt",
 			ChunkSize: 64 << 20, MaxConcurrency: 200,
 		}},
+		// As POST /jobs starts it: named by the submission, which the splitter records.
+		{File: "plan-input-api.json", Example: pipeline.PlanInput{
+			Job: "grep", Params: params, Inputs: []string{"s3://scatter-in/logs/"}, Output: "s3://scatter-out/results/errors.txt",
+			ChunkSize: 64 << 20, MaxConcurrency: 200, Submission: "grep-0c8e5a9d31f2b7c4e6a1d092",
+			Owner: "arn:aws:sts::123456789012:assumed-role/analytics/analyst",
+		}},
 		{File: "plan-output.json", Example: pipeline.PlanOutput{
 			JobID: jobID, Job: "grep", Params: params, Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
 			Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 5, Bytes: 314572800, MaxConcurrency: 200,

@@ -214,6 +214,9 @@ func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, er
 		}
 		return []Object{{Source: src, URL: src, Size: in.Size, ETag: in.ETag}}, nil
 	}
+	if lp, ok := store.(interface{ LocalPaths() bool }); ok && !lp.LocalPaths() {
+		return nil, &InputError{Input: src, Err: fmt.Errorf("%w: a function on Lambda reads s3://bucket/key and s3://bucket/prefix/ inputs only", blob.ErrLocalPath)}
+	}
 	fi, err := os.Stat(src)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -129,6 +129,10 @@ type Options struct {
 	MaxParallel int
 	// ExecutionName is $$.Execution.Name; the default is a random UUID.
 	ExecutionName string
+	// NoLimits turns off the payload quota (MaxPayloadBytes) on the execution's
+	// input, each state's output and each child execution's input; the Map Run's
+	// results without a ResultWriter are always checked.
+	NoLimits bool
 }
 
 // Machine is a parsed and validated state machine definition. It is safe
@@ -188,6 +192,9 @@ func (m *Machine) Execute(ctx context.Context, input any, opts Options) (any, er
 		return nil, fmt.Errorf("execution input: %w", err)
 	}
 	r := newRun(opts, in)
+	if err := r.checkPayload(in, "The execution input"); err != nil {
+		return nil, err
+	}
 	if m.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(m.timeout)*time.Second)

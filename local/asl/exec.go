@@ -95,6 +95,9 @@ func (r *run) runGraph(ctx context.Context, g *graph, input any, fr *frame) (any
 		}
 		st := g.states[name]
 		out, next, err := r.runState(ctx, st, input, fr)
+		if err == nil {
+			err = r.checkPayload(out, "The state '"+name+"' returned a result")
+		}
 		if err != nil {
 			return nil, name, err
 		}
@@ -118,6 +121,20 @@ type stateRun struct {
 type mapItem struct {
 	index int
 	value any
+}
+
+// checkPayload fails a payload over Step Functions' 256 KiB quota on a state's or an
+// execution's input and output with States.DataLimitExceeded, as AWS does
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
+// https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+func (r *run) checkPayload(v any, what string) error {
+	if r.opts.NoLimits {
+		return nil
+	}
+	if n := jsonSize(v); n > MaxPayloadBytes {
+		return &Failure{Name: ErrDataLimitExceeded, Cause: fmt.Sprintf("%s with a size of %d bytes, exceeding the maximum of %d bytes", what, n, MaxPayloadBytes)}
+	}
+	return nil
 }
 
 func (sr *stateRun) env(input any) *env {

@@ -134,7 +134,14 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 				}
 			}
 			r.emit(Event{Type: EventMapIterationStarted, State: st.name, MapIndex: i})
-			out, _, err := r.runGraph(gctx, m.processor, in, fr)
+			var out any
+			err := error(nil)
+			if m.distributed { // a child execution's input has the execution's quota
+				err = r.checkPayload(in, fmt.Sprintf("The child execution input of item %d", i))
+			}
+			if err == nil {
+				out, _, err = r.runGraph(gctx, m.processor, in, fr)
+			}
 			if run != nil {
 				run.stop = time.Now().UTC()
 			}

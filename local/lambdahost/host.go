@@ -33,6 +33,10 @@ const (
 	DefaultTimeout = 3 * time.Second
 	// DefaultMemoryMB is the memory size of a Function that sets none.
 	DefaultMemoryMB = 128
+	// DefaultEphemeralMB is the /tmp of a Function that sets none (512 MB).
+	DefaultEphemeralMB = 512
+	// MaxFiles is the file descriptors a function's process may hold (1,024).
+	MaxFiles = 1024
 	// DefaultInitTimeout bounds the init phase (process start to its first
 	// GET /next), as on AWS.
 	DefaultInitTimeout = 10 * time.Second
@@ -69,8 +73,14 @@ type Function struct {
 	// Timeout of one invocation; DefaultTimeout when zero.
 	Timeout time.Duration
 	// MemoryMB is reported to the function as AWS_LAMBDA_FUNCTION_MEMORY_SIZE
-	// and in the REPORT log line; it is not enforced. DefaultMemoryMB when zero.
+	// and in the REPORT log line. DefaultMemoryMB when zero. Unless
+	// Options.NoLimits, an invocation whose peak RSS passed it fails with
+	// Runtime.OutOfMemory and its instance is stopped (limits.go).
 	MemoryMB int
+	// EphemeralMB is the size of the function's /tmp: each instance gets a private
+	// TMPDIR, and unless Options.NoLimits an invocation that leaves more than this
+	// in it fails (limits.go). DefaultEphemeralMB when zero.
+	EphemeralMB int
 	// MaxInstances is how many instances (processes) of the function may run
 	// at once; further invocations wait for a free one. GOMAXPROCS when zero.
 	MaxInstances int
@@ -89,6 +99,9 @@ type Options struct {
 	AccountID string
 	// InitTimeout bounds a new instance's init phase; DefaultInitTimeout when zero.
 	InitTimeout time.Duration
+	// NoLimits turns off the quotas Lambda enforces on a function's process
+	// beyond the timeout and payload sizes: memory, file descriptors and /tmp.
+	NoLimits bool
 }
 
 // Result is the outcome of one invocation.
@@ -126,7 +139,9 @@ type InvocationRecord struct {
 	PeakRSSKB    int64
 	// ErrorType is empty on success.
 	ErrorType string
-	Instance  int
+	// ErrorMessage is the errorMessage of the error document, its first KiB.
+	ErrorMessage string
+	Instance     int
 }
 
 // Host runs Functions as local processes. It starts an instance lazily on
@@ -220,6 +235,9 @@ func New(fns []Function, opts Options) (*Host, error) {
 		}
 		if fn.MemoryMB <= 0 {
 			fn.MemoryMB = DefaultMemoryMB
+		}
+		if fn.EphemeralMB <= 0 {
+			fn.EphemeralMB = DefaultEphemeralMB
 		}
 		if fn.MaxInstances <= 0 {
 			fn.MaxInstances = runtime.GOMAXPROCS(0)
@@ -519,6 +537,7 @@ func (h *Host) finish(f *function, inv *invocation, res Result, start time.Time)
 	h.record(InvocationRecord{
 		Function: f.Name, RequestID: inv.id, Start: start, Duration: res.Duration,
 		InitDuration: res.InitDuration, PeakRSSKB: res.PeakRSSKB, ErrorType: res.ErrorType, Instance: res.Instance,
+		ErrorMessage: errorMessage(res),
 	})
 }
 
@@ -529,6 +548,16 @@ type runOutcome struct {
 }
 
 // errorResult is an Unhandled function error made by the host.
+// errorMessage is the errorMessage of a failed invocation's error document, clipped.
+func errorMessage(res Result) string {
+	if res.FunctionError == "" {
+		return ""
+	}
+	var doc messages.InvokeResponse_Error
+	json.Unmarshal(res.Payload, &doc)
+	return doc.Message[:min(len(doc.Message), 1024)]
+}
+
 func errorResult(requestID, errType, msg string) Result {
 	body, _ := json.Marshal(messages.InvokeResponse_Error{Message: msg, Type: errType})
 	return Result{Payload: body, FunctionError: "Unhandled", ErrorType: errType, RequestID: requestID}

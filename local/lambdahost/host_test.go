@@ -671,3 +671,71 @@ func TestInvokePath(t *testing.T) {
 		})
 	}
 }
+
+// TestLimits: a function's process gets Lambda's quotas
+// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): passing its
+// MemorySize fails the invocation with Runtime.OutOfMemory, the 1,025th open file
+// fails (EMFILE), and /tmp is a private directory whose size is the function's
+// ephemeral storage. With NoLimits the same invocations succeed.
+func TestLimits(t *testing.T) {
+	fn := echoFn("echo")
+	fn.MemoryMB, fn.EphemeralMB, fn.Timeout = 128, 1, time.Minute // a loaded machine is slow to touch 200 MB
+	cases := []struct {
+		name, payload, errType, errText string
+	}{
+		{"memory", `{"action":"alloc","mb":200,"ms":50}`, "Runtime.OutOfMemory", "MemorySize 128 MB"},
+		{"files", `{"action":"files","n":1100}`, "", "too many open files"},
+		{"tmp", `{"action":"tmp","mb":2}`, "Runtime.EphemeralStorageExceeded", "EphemeralStorage of 1 MB"},
+	}
+	for _, noLimits := range []bool{false, true} {
+		h := newHost(t, lambdahost.Options{NoLimits: noLimits}, fn)
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s/noLimits=%v", tc.name, noLimits), func(t *testing.T) {
+				res := mustInvoke(t, h, "echo", tc.payload)
+				if noLimits {
+					if res.FunctionError != "" {
+						t.Fatalf("with NoLimits: %s", res.Payload)
+					}
+					return
+				}
+				d := parseError(t, res.Payload)
+				if res.FunctionError == "" || (tc.errType != "" && d.ErrorType != tc.errType) || !strings.Contains(d.ErrorMessage, tc.errText) {
+					t.Fatalf("got %s %s, want a failure %s naming %q", res.FunctionError, res.Payload, tc.errType, tc.errText)
+				}
+			})
+		}
+	}
+	h := newHost(t, lambdahost.Options{}, fn, echoFn("other"))
+	a := parseReply(t, mustInvoke(t, h, "echo", `{"action":"tmp","mb":0}`).Payload).Env["TMPDIR"]
+	b := parseReply(t, mustInvoke(t, h, "other", `{"action":"tmp","mb":0}`).Payload).Env["TMPDIR"]
+	if a == "" || a == b || a == os.TempDir() {
+		t.Fatalf("TMPDIRs %q and %q: want each instance its own /tmp", a, b)
+	}
+}
+
+// TestPayloadLimits: a synchronous request over 6 MB and an Event over 1 MB are refused
+// with Lambda's RequestTooLargeException (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html);
+// at the limit they pass.
+func TestPayloadLimits(t *testing.T) {
+	h := newHost(t, lambdahost.Options{}, echoFn("echo"))
+	payload := func(n int) []byte {
+		return []byte(`{"action":"pid","msg":"` + strings.Repeat("a", n-len(`{"action":"pid","msg":""}`)) + `"}`)
+	}
+	cases := []struct {
+		typ  types.InvocationType
+		size int
+		ok   bool
+	}{
+		{types.InvocationTypeRequestResponse, lambdahost.MaxSyncPayload, true},
+		{types.InvocationTypeRequestResponse, lambdahost.MaxSyncPayload + 1, false},
+		{types.InvocationTypeEvent, lambdahost.MaxAsyncPayload, true},
+		{types.InvocationTypeEvent, lambdahost.MaxAsyncPayload + 1, false},
+	}
+	for _, tc := range cases {
+		_, err := sdkClient(h.url).Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("echo"), InvocationType: tc.typ, Payload: payload(tc.size)})
+		var tooLarge *types.RequestTooLargeException
+		if tc.ok && err != nil || !tc.ok && !errors.As(err, &tooLarge) {
+			t.Errorf("%s of %d bytes: %v; want ok=%v, else RequestTooLargeException", tc.typ, tc.size, err, tc.ok)
+		}
+	}
+}

@@ -37,6 +37,7 @@ type instance struct {
 	f       *function
 	seq     int
 	pid     int
+	tmp     string // the instance's private TMPDIR, its /tmp
 	srv     *http.Server
 	started time.Time
 
@@ -110,7 +111,13 @@ func (f *function) start(seq int) (*instance, error) {
 
 	cmd := newCommand(f.Path)
 	cmd.Dir = filepath.Dir(f.Path)
-	cmd.Env = f.environ(ln.Addr().String())
+	tmp, err := os.MkdirTemp("", "lambda-tmp-"+f.Name+"-")
+	if err != nil {
+		inst.srv.Close()
+		return nil, fmt.Errorf("private /tmp: %w", err)
+	}
+	inst.tmp = tmp
+	cmd.Env = append(f.environ(ln.Addr().String()), "TMPDIR="+tmp)
 	var logR, logW *os.File
 	if f.h.sink.enabled() {
 		if logR, logW, err = os.Pipe(); err != nil {
@@ -129,15 +136,22 @@ func (f *function) start(seq int) (*instance, error) {
 			logR.Close()
 		}
 		inst.srv.Close()
+		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("start %s: %w", f.Path, err)
 	}
 	inst.pid = cmd.Process.Pid
+	if !f.h.opts.NoLimits {
+		if err := limitFiles(inst.pid, MaxFiles); err != nil {
+			fmt.Fprintf(os.Stderr, "lambdahost: %s: limit file descriptors: %v\n", f.Name, err)
+		}
+	}
 	if logR != nil {
 		go f.h.sink.copyLines(f.Name, logR)
 	}
 	go func() {
 		inst.exitErr = cmd.Wait()
 		signalGroup(inst.pid, syscall.SIGKILL) // orphans the bootstrap left behind
+		os.RemoveAll(tmp)
 		close(inst.exited)
 	}()
 
@@ -275,6 +289,11 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 	}
 	res.Duration = time.Since(begin)
 	res.PeakRSSKB = mem.peak() // before a timed-out process is killed
+	if !h.opts.NoLimits && !timedOut {
+		if over, ok := inst.overLimits(inv, res.PeakRSSKB); !ok {
+			res, healthy = over, false
+		}
+	}
 	res.RequestID = inv.id
 	res.Instance = inst.seq
 	res.InitDuration = initDur

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // newCommand runs path in its own process group (so Close can kill what it
@@ -96,4 +98,11 @@ func statusKB(pid int, field string) (int64, bool) {
 	b = bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(b), []byte("kB")))
 	kb, err := strconv.ParseInt(string(b), 10, 64)
 	return kb, err == nil
+}
+
+// limitFiles sets the process's RLIMIT_NOFILE, soft and hard, to n: Lambda's
+// 1,024 file descriptors.
+func limitFiles(pid, n int) error {
+	lim := unix.Rlimit{Cur: uint64(n), Max: uint64(n)}
+	return unix.Prlimit(pid, unix.RLIMIT_NOFILE, &lim, nil)
 }

@@ -87,7 +87,7 @@ func TestRedriveResumesAFailedJob(t *testing.T) {
 		t.Fatalf("output after the redrive: %s", firstDiff(got, want))
 	}
 	// The chunks committed before the failure were not mapped again.
-	work := pipeline.WorkArea(stack.OutputBucket, sub.JobID)
+	work := pipeline.WorkArea(stack.OutputBucket, st.LedgerJobID)
 	objs, err := s3List(t, stack.OutputBucket, strings.TrimPrefix(attempts.Prefix(work), "s3://"+stack.OutputBucket+"/")+"map/")
 	if err != nil {
 		t.Fatal(err)

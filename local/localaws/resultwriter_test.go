@@ -45,7 +45,7 @@ func TestMapResultsGoThroughTheResultWriter(t *testing.T) {
 	sub := submit(t, spec)
 	st := waitStatusFor(t, sub.JobID, timeout)
 	if st.Status != "SUCCEEDED" {
-		t.Fatalf("the job of %d chunks: %+v", sub.Chunks, st)
+		t.Fatalf("the job %s: %+v", sub.JobID, st)
 	}
 	t.Logf("%d chunks through moto in %v", st.Chunks, time.Since(started).Round(time.Second))
 	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: "s3://" + stack.InputBucket + "/" + key, Data: data.Bytes()}})
@@ -56,7 +56,7 @@ func TestMapResultsGoThroughTheResultWriter(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("output: %s", firstDiff(got, want))
 	}
-	prefix := "jobs/" + sub.JobID + "/" + pipeline.MapResultsDir + "/"
+	prefix := "jobs/" + st.LedgerJobID + "/" + pipeline.MapResultsDir + "/"
 	keys, err := s3List(t, stack.OutputBucket, prefix)
 	if err != nil {
 		t.Fatal(err)

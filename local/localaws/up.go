@@ -50,6 +50,12 @@ type Options struct {
 	ExtraEnv map[string]string
 	// Python runs moto; empty means python3 from PATH.
 	Python string
+	// NoIAM turns IAM off: the functions and the state machine run with the user's
+	// credentials and nothing is checked (iam.go).
+	NoIAM bool
+	// NoLimits turns off the quotas the Lambda host enforces on the functions'
+	// processes (memory, file descriptors, /tmp; lambdahost.Options.NoLimits).
+	NoLimits bool
 }
 
 // Stack is a running local AWS.
@@ -67,6 +73,7 @@ type Stack struct {
 	srv    *http.Server
 	proxy  *httputil.ReverseProxy
 	fns    []Function
+	guard  *guard // nil with NoIAM
 	events sync.WaitGroup
 	logs   io.Writer
 }
@@ -106,6 +113,19 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 	motoURL, _ := url.Parse(s.moto.URL)
 	s.proxy = httputil.NewSingleHostReverseProxy(motoURL)
 	s.proxy.ModifyResponse = s.afterMoto
+	machines := tmpl.ByType("AWS::Serverless::StateMachine")
+	if len(machines) != 1 {
+		s.Close()
+		ln.Close()
+		return nil, fmt.Errorf("template has %d state machines, want 1", len(machines))
+	}
+	if !o.NoIAM {
+		if s.guard, err = newGuard(ctx, s.moto.URL, tmpl, machines[0]); err != nil {
+			s.Close()
+			ln.Close()
+			return nil, fmt.Errorf("IAM: %w", err)
+		}
+	}
 
 	var hostFns []lambdahost.Function
 	for _, f := range s.fns {
@@ -114,6 +134,10 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 			"AWS_ACCESS_KEY_ID":     AccessKeyID,
 			"AWS_SECRET_ACCESS_KEY": SecretAccessKey,
 			"AWS_REGION":            Region,
+		}
+		if s.guard != nil { // the function's own role, as Lambda gives it
+			c := s.guard.role(f.Name).creds
+			env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"] = c.AccessKeyID, c.SecretAccessKey, c.SessionToken
 		}
 		for k, v := range f.Env {
 			env[k] = v
@@ -124,10 +148,10 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 		bin := filepath.Join(o.BinDir, f.Name, "bootstrap")
 		hostFns = append(hostFns, lambdahost.Function{
 			Name: f.Name, Path: bin, Env: env,
-			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, MaxInstances: 8,
+			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, EphemeralMB: f.EphemeralMB, MaxInstances: 8,
 		})
 	}
-	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs})
+	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs, NoLimits: o.NoLimits})
 	if err != nil {
 		s.Close()
 		ln.Close()
@@ -195,9 +219,6 @@ func (s *Stack) create(ctx context.Context) error {
 		}
 	}
 	machines := s.tmpl.ByType("AWS::Serverless::StateMachine")
-	if len(machines) != 1 {
-		return fmt.Errorf("template has %d state machines, want 1", len(machines))
-	}
 	subs, err := s.tmpl.Substitutions(machines[0])
 	if err != nil {
 		return err
@@ -206,10 +227,14 @@ func (s *Stack) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	roleARN := fmt.Sprintf("arn:aws:iam::%s:role/%s-%s", AccountID, StackName, machines[0])
+	if s.guard != nil {
+		roleARN = s.guard.role(machines[0]).arn
+	}
 	out, err := sfn.NewFromConfig(cfg).CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name:       aws.String(s.tmpl.LocalName(machines[0])),
 		Definition: aws.String(def),
-		RoleArn:    aws.String(fmt.Sprintf("arn:aws:iam::%s:role/%s-states", AccountID, StackName)),
+		RoleArn:    aws.String(roleARN),
 	})
 	if err != nil {
 		return fmt.Errorf("create state machine: %w", err)
@@ -221,6 +246,9 @@ func (s *Stack) create(ctx context.Context) error {
 // ServeHTTP is the gateway: Lambda Invoke calls go to the Lambda host, the
 // HTTP API to its function, everything else to moto.
 func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.guard != nil && !s.guard.allow(w, r) {
+		return
+	}
 	if _, ok := lambdahost.InvokePath(r.URL.EscapedPath()); ok {
 		s.host.ServeHTTP(w, r)
 		return
@@ -316,6 +344,9 @@ func (s *Stack) deliverS3(function, name, bucket, key, etag string) {
 	}()
 }
 
+// LocalAPIPrincipal is the IAM principal every request to the local /api comes from.
+const LocalAPIPrincipal = "arn:aws:iam::" + AccountID + ":user/local"
+
 // serveAPI turns an HTTP request into an API Gateway HTTP API (v2) event for
 // the function whose route matches.
 func (s *Stack) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -343,6 +374,11 @@ func (s *Stack) serveAPI(w http.ResponseWriter, r *http.Request) {
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			AccountID: AccountID, Stage: "$default", RequestID: fmt.Sprint(time.Now().UnixNano()),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: path, Protocol: "HTTP/1.1", SourceIP: "127.0.0.1"},
+			// The local /api takes unsigned requests: every request is this one local
+			// principal, as an IAM-authorized route passes the signer on AWS.
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{
+				AccountID: AccountID, UserARN: LocalAPIPrincipal, UserID: "AIDALOCALAPIUSER", CallerID: "AIDALOCALAPIUSER",
+			}},
 		},
 	}
 	payload, _ := json.Marshal(ev)

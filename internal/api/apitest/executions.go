@@ -27,7 +27,8 @@ type Execution struct {
 }
 
 // Executions is an in-memory Step Functions: StartExecution records an execution under
-// its name and refuses a name that exists with *types.ExecutionAlreadyExists;
+// its name; for a name that exists it answers as Step Functions does, success for the same
+// input while the execution runs, else *types.ExecutionAlreadyExists;
 // DescribeExecution and StopExecution answer *types.ExecutionDoesNotExist for an unknown
 // ARN. Executions stay RUNNING until Finish or StopExecution. It satisfies api.Starter.
 type Executions struct {
@@ -53,7 +54,13 @@ func (e *Executions) StartExecution(ctx context.Context, in *sfn.StartExecutionI
 	if e.byARN == nil {
 		e.byARN = map[string]*Execution{}
 	}
-	if _, dup := e.byARN[arn]; dup {
+	if x, dup := e.byARN[arn]; dup {
+		// As Step Functions (Standard): the same name and input as an open execution is
+		// idempotent, anything else ExecutionAlreadyExists.
+		// https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+		if x.Status == types.ExecutionStatusRunning && x.Input == aws.ToString(in.Input) {
+			return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn), StartDate: aws.Time(x.Start)}, nil
+		}
 		return nil, &types.ExecutionAlreadyExists{Message: aws.String("Execution Already Exists: '" + arn + "'")}
 	}
 	now := time.Now()
@@ -107,6 +114,18 @@ func (e *Executions) Finish(arn string, status types.ExecutionStatus) error {
 		return fmt.Errorf("no execution %s", arn)
 	}
 	x.Status, x.Stop = status, time.Now()
+	return nil
+}
+
+// Fail ends a running execution as FAILED with the error and cause a failed state gives it.
+func (e *Executions) Fail(arn, errType, cause string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, ok := e.byARN[arn]
+	if !ok {
+		return fmt.Errorf("no execution %s", arn)
+	}
+	x.Status, x.Stop, x.Error, x.Cause = types.ExecutionStatusFailed, time.Now(), errType, cause
 	return nil
 }
 

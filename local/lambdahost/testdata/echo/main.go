@@ -29,7 +29,7 @@ type event struct {
 	Code   int    `json:"code"` // exit: the status
 	Msg    string `json:"msg"`  // fail, log
 	Dir    string `json:"dir"`  // barrier: the rendezvous directory
-	N      int    `json:"n"`    // barrier: how many must meet
+	N      int    `json:"n"`    // barrier: how many must meet; files: how many to open
 }
 
 // InputError is the named error type the "fail" action returns.
@@ -100,6 +100,25 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		runtime.KeepAlive(b)
 		b = nil
 		debug.FreeOSMemory()
+	case "files": // hold N open files at once
+		var open []*os.File
+		defer func() {
+			for _, f := range open {
+				f.Close()
+			}
+		}()
+		for i := 0; i < ev.N; i++ {
+			f, err := os.Open(os.DevNull)
+			if err != nil {
+				return nil, fmt.Errorf("after %d open files: %w", len(open), err)
+			}
+			open = append(open, f)
+		}
+	case "tmp": // leave MB megabytes in the function's /tmp
+		if err := os.WriteFile(filepath.Join(os.TempDir(), "big"), make([]byte, ev.MB<<20), 0o644); err != nil {
+			return nil, err
+		}
+		me.Env = map[string]string{"TMPDIR": os.TempDir()}
 	case "barrier": // wait until N invocations are inside at once
 		if err := os.WriteFile(filepath.Join(ev.Dir, fmt.Sprint(os.Getpid())), nil, 0o644); err != nil {
 			return nil, err

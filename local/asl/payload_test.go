@@ -1,0 +1,48 @@
+package asl
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestPayloadQuota: Step Functions' 256 KiB quota on an execution's input, a state's
+// output and a child execution's input fails the execution with
+// States.DataLimitExceeded, naming what passed it; a payload at the quota passes, and
+// with NoLimits so does one over it.
+func TestPayloadQuota(t *testing.T) {
+	// A JSON string of n bytes encoded: n-2 characters between the quotes.
+	str := func(n int) string { return strings.Repeat("a", n-2) }
+	pass := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	// Each child's input holds its item twice: over the quota while the execution's is not.
+	dmap := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+		"ItemSelector":{"a.$":"$$.Map.Item.Value","b.$":"$$.Map.Item.Value"},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"End":true}}}}}}`
+	cases := []struct {
+		name, def string
+		input     any
+		cause     string
+	}{
+		{"execution input at the quota", pass, str(MaxPayloadBytes), ""},
+		{"execution input over it", pass, str(MaxPayloadBytes + 1), "The execution input"},
+		{"state output over it", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"` + str(MaxPayloadBytes+1) + `","End":true}}}`, nil, "The state 'P' returned a result"},
+		{"child execution input over it", dmap, []any{1, str(MaxPayloadBytes/2 + 10)}, "The child execution input of item 1"},
+	}
+	for _, tc := range cases {
+		for _, noLimits := range []bool{false, true} {
+			_, err := mustParse(t, tc.def).Execute(context.Background(), tc.input, Options{NoLimits: noLimits})
+			if tc.cause == "" || noLimits {
+				if err != nil {
+					t.Errorf("%s (NoLimits %v): %v", tc.name, noLimits, err)
+				}
+				continue
+			}
+			f := failureOf(t, err)
+			// A child's failure fails its item, and the Map its tolerance names it.
+			if all := f.Name + ": " + f.Cause; !strings.Contains(all, ErrDataLimitExceeded) || !strings.Contains(f.Cause, tc.cause) {
+				t.Errorf("%s: %s %q, want %s naming %q", tc.name, f.Name, f.Cause, ErrDataLimitExceeded, tc.cause)
+			}
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package localaws_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/local/localaws"
+)
+
+// withoutMapperPut is template.yaml with s3:PutObject taken out of the mapper's
+// WritePartials statement: the mapper may no longer write its partial.
+func withoutMapperPut(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	mapper := strings.Index(text, "\n  MapperFunction:\n")
+	sid := strings.Index(text[mapper:], "Sid: WritePartials")
+	if mapper < 0 || sid < 0 {
+		t.Fatal("template.yaml has no MapperFunction with a WritePartials statement")
+	}
+	at := mapper + sid
+	put := strings.Index(text[at:], "- s3:PutObject\n")
+	if put < 0 {
+		t.Fatal("the mapper's WritePartials does not grant s3:PutObject")
+	}
+	start := strings.LastIndex(text[:at+put], "\n") + 1
+	end := at + put + len("- s3:PutObject\n")
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(text[:start]+text[end:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestDeniedPermissionFailsTheJobAtOnce: on a local AWS whose template no longer
+// grants the mapper s3:PutObject, a job fails with S3's AccessDenied naming the
+// action, and at once: its one chunk's mapper ran once (a StoreError is not retried).
+func TestDeniedPermissionFailsTheJobAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	denied, err := localaws.Up(ctx, localaws.Options{Template: withoutMapperPut(t), BinDir: binDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer denied.Close()
+	client := s3.NewFromConfig(denied.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	key := "data/denied.txt"
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(denied.InputBucket), Key: aws.String(key), Body: strings.NewReader("a b c\nb c\n")}); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := json.Marshal(map[string]any{"job": "wordcount", "input": "s3://" + denied.InputBucket + "/" + key, "output": "s3://" + denied.OutputBucket + "/results/denied.txt"})
+	code, body := call(t, http.MethodPost, denied.APIURL+"/jobs", spec)
+	var sub api.Submission
+	if code != http.StatusAccepted || json.Unmarshal(body, &sub) != nil {
+		t.Fatalf("POST /jobs: %d %s", code, body)
+	}
+	var st api.Status
+	waitFor(t, "job "+sub.JobID+" to fail", func() bool {
+		code, body := call(t, http.MethodGet, denied.APIURL+"/jobs/"+sub.JobID, nil)
+		st = api.Status{}
+		if code != http.StatusOK || json.Unmarshal(body, &st) != nil {
+			t.Fatalf("GET /jobs/%s: %d %s", sub.JobID, code, body)
+		}
+		return st.Terminal()
+	})
+	if st.Status != "FAILED" {
+		t.Fatalf("job without the mapper's s3:PutObject: %s %q; want FAILED", st.Status, st.Error)
+	}
+	// The job's error is the Map's (its tolerated failures exceeded): the mapper could
+	// not write its failure record either, as on AWS. The mapper's own error names the
+	// refusal as S3 answers it.
+	mappers := 0
+	for _, r := range denied.Stats() {
+		if r.Function != "MapperFunction" {
+			continue
+		}
+		mappers++
+		if r.ErrorType != "StoreError" || !strings.Contains(r.ErrorMessage, "AccessDenied") || !strings.Contains(r.ErrorMessage, "s3:PutObject") {
+			t.Errorf("the denied mapper failed with %s %q, want a StoreError (not retried) with S3's AccessDenied naming s3:PutObject", r.ErrorType, r.ErrorMessage)
+		}
+	}
+	if st.Chunks != 1 || mappers != 1 {
+		t.Fatalf("%d chunks, %d mapper invocations: want the one chunk's mapper to run once, not retried", st.Chunks, mappers)
+	}
+	t.Logf("failed at once: %s", st.Error)
+}
+
+// TestJobCasesCoverEveryJob: the table TestJobs runs through the local AWS, with IAM
+// on, holds every registered job, so a new job cannot skip the strict tier.
+func TestJobCasesCoverEveryJob(t *testing.T) {
+	have := map[string]bool{}
+	for _, c := range jobCases(t) {
+		have[c.job] = true
+	}
+	for _, d := range jobs.Definitions() {
+		if !have[d.Name] {
+			t.Errorf("job %s is registered but not in jobCases: it never runs on the local AWS", d.Name)
+		}
+	}
+}
+
+func call(t *testing.T, method, url string, body []byte) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
