@@ -165,7 +165,7 @@ func (f *planFlags) check(fs *flag.FlagSet) (plan.EstimateInput, error) {
 // objects and chunks. With a Parquet object among them it builds the job from
 // its flags to price only what its mappers will read (plan.EstimateScan).
 func (f *planFlags) planInputs(ctx context.Context, fs *flag.FlagSet, in *plan.EstimateInput) ([]plan.Chunk, *plan.Scan, error) {
-	objs, err := plan.Resolve(ctx, blob.NewMux(nil), f.inputs)
+	objs, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), *f.job, nil, f.inputs)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -51,7 +51,7 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("job %s: stored spec: %w", jobID, err)
 	}
 	// The inputs must be the ones the job was planned on, or it would be another job.
-	objs, err := plan.Resolve(ctx, local.Store, in.Inputs)
+	objs, _, err := plan.ResolveJob(ctx, local.Store, in.Job, in.Params, in.Inputs)
 	if err != nil {
 		return fmt.Errorf("job %s: %w", jobID, err)
 	}

@@ -56,7 +56,13 @@ func readCorpus(t *testing.T) []corpusQuery {
 // data is the generated inputs, by placeholder.
 type data struct {
 	orders, ordersDir, ordersJSON, visits string
+	// typed is a directory of orders files with a schema.json, whose
+	// types the job takes as if given by --schema.
+	typed string
 }
+
+// typedSchema is the schema.json of data.typed.
+const typedSchema = `{"amount": "DECIMAL(10,2)", "qty": "VARCHAR", "orderDate": "DATE", "discount": "DOUBLE", "flag": "BOOLEAN"}`
 
 func generate(t *testing.T) data {
 	t.Helper()
@@ -83,12 +89,18 @@ func generate(t *testing.T) data {
 	write("dir/a.csv", "orders", 30_000, 4)
 	write("dir/b.csv", "orders", 40_000, 5)
 	d.ordersDir = filepath.Join(dir, "dir")
+	write("typed/a.csv", "orders", 50_000, 6)
+	write("typed/b.csv", "orders", 30_000, 7)
+	if err := os.WriteFile(filepath.Join(dir, "typed", "schema.json"), []byte(typedSchema), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.typed = filepath.Join(dir, "typed")
 	return d
 }
 
 // ours is the query as the sql job gets it.
 func (d data) ours(q string) string {
-	return strings.NewReplacer("{orders_dir}", d.ordersDir, "{orders_json}", d.ordersJSON, "{orders}", d.orders, "{visits}", d.visits).Replace(q)
+	return strings.NewReplacer("{orders_typed}", d.typed, "{orders_dir}", d.ordersDir, "{orders_json}", d.ordersJSON, "{orders}", d.orders, "{visits}", d.visits).Replace(q)
 }
 
 // duck is the query as DuckDB gets it: a directory as a glob, a schema as read_csv's types.
@@ -104,7 +116,10 @@ func (d data) duck(q, schema string) string {
 		}
 		return fmt.Sprintf("read_csv('%s', types={%s})", path, strings.Join(types, ", "))
 	}
+	// The schema.json of {orders_typed} is read_csv's types.
+	typed := strings.NewReplacer(`{"`, "{'", `"}`, "'}", `": "`, "': '", `", "`, "', '").Replace(typedSchema)
 	return strings.NewReplacer(
+		"'{orders_typed}'", fmt.Sprintf("read_csv('%s', types=%s)", filepath.Join(d.typed, "*.csv"), typed),
 		"'{orders_dir}'", from(filepath.Join(d.ordersDir, "*.csv")),
 		"'{orders_json}'", from(d.ordersJSON),
 		"'{orders}'", from(d.orders),

@@ -114,7 +114,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if chunkSize <= 0 {
 		chunkSize = plan.DefaultChunkSize
 	}
-	objs, err := plan.Resolve(ctx, h.Store, in.Inputs)
+	objs, params, err := plan.ResolveJob(ctx, h.Store, in.Job, in.Params, in.Inputs)
 	if err != nil {
 		var ie *plan.InputError
 		if errors.As(err, &ie) {
@@ -143,10 +143,10 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if len(chunks) > maxChunks {
 		return PlanOutput{}, inputErrorf("plan: %d chunks is over the cap of %d; use a larger chunk size", len(chunks), maxChunks)
 	}
-	params := in.Params
 	if params == nil {
 		params = jobs.Params{}
 	}
+	in.Params = params // with the schema.json beside a query's input, for the ledger's spec too
 	id := plan.JobID(in.Job, params, objs, chunkSize, in.Output)
 	out := PlanOutput{
 		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,

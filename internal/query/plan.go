@@ -46,7 +46,7 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 	if maxFanOut <= 0 {
 		maxFanOut = DefaultMaxFanOut
 	}
-	objs, err := plan.Resolve(ctx, store, inputs)
+	objs, params, err := plan.ResolveJob(ctx, store, job, params, inputs)
 	if err != nil {
 		var ie *plan.InputError
 		if errors.As(err, &ie) {

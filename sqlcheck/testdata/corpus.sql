@@ -294,3 +294,18 @@ SELECT countryCode, count(*) AS visits, sum(adRevenue) AS revenue FROM '{visits}
 
 -- name: bdb-like-agent
 SELECT count(*) FROM '{visits}' WHERE userAgent LIKE 'Mozilla%' AND languageCode <> 'en-US'
+
+-- name: schemafile-aggregate
+SELECT country, sum(amount), min(amount), max(amount), avg(amount), min(qty), max(qty), min(orderDate), max(discount) FROM '{orders_typed}' GROUP BY country
+
+-- name: schemafile-filter
+SELECT id, amount, qty, orderDate FROM '{orders_typed}' WHERE orderDate BETWEEN DATE '2018-03-01' AND DATE '2018-03-31' AND amount > 100 AND flag
+
+-- name: schemafile-order
+SELECT id, discount, amount FROM '{orders_typed}' WHERE qty IS NOT NULL ORDER BY discount DESC, amount, id LIMIT 25
+
+-- name: schemafile-arith
+SELECT flag, sum(amount * discount) AS total, count(DISTINCT orderDate) AS days FROM '{orders_typed}' GROUP BY flag
+
+-- name: schemafile-varchar-order
+SELECT DISTINCT qty FROM '{orders_typed}' WHERE qty IS NOT NULL ORDER BY qty DESC LIMIT 30

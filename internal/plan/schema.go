@@ -1,0 +1,130 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/sql"
+)
+
+// SchemaFile is the name of the file beside a SQL query's input that gives
+// its columns' types, as a JSON object {"column": "TYPE", ...}: DuckDB's
+// read_csv(..., types={...}) for the sql job (docs/sql.md).
+const SchemaFile = "schema.json"
+
+// maxSchemaFile bounds what is read of a schema file: it travels in every
+// chunk's event as the job's schema parameter.
+const maxSchemaFile = 16 << 10
+
+// ResolveJob is Resolve for a job. For the sql job a schema.json is never an
+// input (a directory or prefix of CSV files may hold one), and when params
+// have no schema, the schema.json beside the inputs gives it: the returned
+// params are a copy with the file's content as "schema". Every path that
+// plans a job (the splitter, the request-time query, the API, resume) calls
+// it, so they agree on the inputs and on the job's ID.
+func ResolveJob(ctx context.Context, store blob.Store, job string, params map[string]string, sources []string) ([]Object, map[string]string, error) {
+	objs, err := Resolve(ctx, store, sources)
+	if err != nil || job != "sql" {
+		return objs, params, err
+	}
+	kept := objs[:0:0]
+	for _, o := range objs {
+		if path.Base(filepath.ToSlash(o.URL)) != SchemaFile {
+			o.Ordinal = len(kept)
+			kept = append(kept, o)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, nil, &InputError{Input: strings.Join(sources, ", "), Err: errors.New("no input but " + SchemaFile)}
+	}
+	if params["schema"] != "" {
+		return kept, params, nil
+	}
+	text, err := findSchema(ctx, store, sources)
+	if err != nil || text == "" {
+		return kept, params, err
+	}
+	out := maps.Clone(params)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out["schema"] = text
+	return kept, out, nil
+}
+
+// schemaBeside is where a source's schema.json would be: in the directory or
+// under the prefix it names, else beside the file or object.
+func schemaBeside(src string) string {
+	if blob.IsS3(src) {
+		if strings.HasSuffix(src, "/") {
+			return src + SchemaFile
+		}
+		return src[:strings.LastIndexByte(src, '/')+1] + SchemaFile
+	}
+	if fi, err := os.Stat(src); err == nil && fi.IsDir() {
+		return filepath.Join(src, SchemaFile)
+	}
+	return filepath.Join(filepath.Dir(src), SchemaFile)
+}
+
+// findSchema reads the schema.json beside the sources: "" when there is none;
+// two that differ, or one that is not a schema, are an InputError naming them.
+func findSchema(ctx context.Context, store blob.Store, sources []string) (string, error) {
+	var text, from string
+	for _, src := range sources {
+		loc := schemaBeside(src)
+		if loc == from {
+			continue
+		}
+		t, err := readSchema(ctx, store, loc)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			continue
+		case err != nil:
+			return "", err
+		case from != "" && t != text:
+			return "", &InputError{Input: loc, Err: fmt.Errorf("differs from %s: the inputs of one query take one schema", from)}
+		}
+		text, from = t, loc
+	}
+	return text, nil
+}
+
+// readSchema reads and checks the schema file at loc.
+func readSchema(ctx context.Context, store blob.Store, loc string) (string, error) {
+	info, err := store.Stat(ctx, loc)
+	if err != nil {
+		if errors.Is(err, blob.ErrNotFound) {
+			return "", err
+		}
+		return "", storeError(loc, err)
+	}
+	if info.Size > maxSchemaFile {
+		return "", &InputError{Input: loc, Err: fmt.Errorf("%d bytes: a schema file holds at most %d", info.Size, maxSchemaFile)}
+	}
+	r, err := store.Open(ctx, loc, 0, -1)
+	if err != nil {
+		return "", storeError(loc, err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return "", storeError(loc, err)
+	}
+	text := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(text, "{") {
+		return "", &InputError{Input: loc, Err: errors.New(`want a JSON object {"column": "TYPE", ...}`)}
+	}
+	if _, err := sql.ParseSchema(text); err != nil {
+		return "", &InputError{Input: loc, Err: err}
+	}
+	return text, nil
+}

@@ -1,0 +1,89 @@
+package plan_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestResolveJobSchemaFile: a schema.json in a query's input directory, or
+// beside its input file, becomes the sql job's schema parameter and is not
+// an input; --schema wins over it; other jobs read it as any other file.
+func TestResolveJobSchemaFile(t *testing.T) {
+	dir := t.TempDir()
+	schema := `{"amount": "DECIMAL(10,2)"}`
+	writeFiles(t, dir, map[string]string{
+		"d/a.csv": "id,amount\n1,2\n", "d/b.csv": "id,amount\n3,4\n", "d/schema.json": schema,
+		"e/x.csv": "id\n1\n", "e/schema.json": `{"id": "BIGINT"}`,
+		"f/y.csv": "id\n1\n",
+	})
+	ctx, store := context.Background(), blob.NewMux(nil)
+	d := filepath.Join(dir, "d")
+	names := func(objs []plan.Object) string {
+		var s []string
+		for i, o := range objs {
+			if o.Ordinal != i {
+				t.Errorf("%s has ordinal %d at %d", o.Source, o.Ordinal, i)
+			}
+			s = append(s, filepath.Base(o.URL))
+		}
+		return strings.Join(s, " ")
+	}
+
+	objs, params, err := plan.ResolveJob(ctx, store, "sql", map[string]string{"query": "q"}, []string{d})
+	if err != nil || names(objs) != "a.csv b.csv" || params["schema"] != schema || params["query"] != "q" {
+		t.Fatalf("directory: %s, %v, %v; want a.csv b.csv with the schema", names(objs), params, err)
+	}
+	objs, params, err = plan.ResolveJob(ctx, store, "sql", map[string]string{"schema": "amount:DOUBLE"}, []string{d})
+	if err != nil || names(objs) != "a.csv b.csv" || params["schema"] != "amount:DOUBLE" {
+		t.Fatalf("--schema given: %s, %v, %v; want it kept and schema.json dropped", names(objs), params, err)
+	}
+	objs, params, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(d, "a.csv")})
+	if err != nil || names(objs) != "a.csv" || params["schema"] != schema {
+		t.Fatalf("file: %s, %v, %v; want the schema beside it", names(objs), params, err)
+	}
+	objs, params, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(dir, "f")})
+	if err != nil || names(objs) != "y.csv" || params != nil {
+		t.Fatalf("no schema file: %s, %v, %v; want the params unchanged", names(objs), params, err)
+	}
+	objs, params, err = plan.ResolveJob(ctx, store, "wordcount", nil, []string{d})
+	if err != nil || names(objs) != "a.csv b.csv schema.json" || params != nil {
+		t.Fatalf("wordcount: %s, %v, %v; want every file as input", names(objs), params, err)
+	}
+
+	var ie *plan.InputError
+	_, _, err = plan.ResolveJob(ctx, store, "sql", nil, []string{d, filepath.Join(dir, "e")})
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), filepath.Join(dir, "e", "schema.json")) || !strings.Contains(err.Error(), "differs") {
+		t.Fatalf("two schemas: %v, want an InputError naming e/schema.json", err)
+	}
+	for name, bad := range map[string]string{"type": `{"amount": "MONEY"}`, "json": `{"amount": `, "pairs": "amount:DOUBLE"} {
+		writeFiles(t, dir, map[string]string{"g/x.csv": "amount\n1\n", "g/schema.json": bad})
+		_, _, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(dir, "g")})
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), filepath.Join(dir, "g", "schema.json")) {
+			t.Errorf("bad schema (%s): %v, want an InputError naming g/schema.json", name, err)
+		}
+	}
+	writeFiles(t, dir, map[string]string{"h/schema.json": schema})
+	if _, _, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(dir, "h")}); !errors.As(err, &ie) {
+		t.Fatalf("only a schema.json: %v, want an InputError", err)
+	}
+}
