@@ -145,6 +145,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
 		chunkSize = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
+		parts     = fs.Int("partitions", 0, "key ranges a keyed job (job/kv) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
+		outParts  = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
 	)
 	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
@@ -153,6 +155,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *output == "" {
 		return usageError{"--output is required"}
+	}
+	if *parts < 0 || *parts > pipeline.MaxPartitions {
+		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *parts, pipeline.MaxPartitions)}
 	}
 	size, params, err := sub.sizeAndParams(fs, *chunkSize) // size 0: the default, balanced over the mappers
 	if err != nil {
@@ -163,7 +168,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer local.Close()
-	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency}
+	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency, Partitions: *parts, OutputParts: *outParts}
 	return execute(ctx, &opts, local, fset, in, stdout, stderr)
 }
 

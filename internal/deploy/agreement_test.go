@@ -154,6 +154,11 @@ func requiredCalls(s stack) map[string][]call {
 			{action: "s3:PutObject", resource: result}, {action: "s3:PutObject", resource: result + ".summary.json"}, {action: "s3:AbortMultipartUpload", resource: result},
 			{action: "s3:PutObject", resource: work + "attempts/gather/1-2-2048-ok-0123456789abcdef.json"},
 			{action: "dynamodb:GetItem", resource: s.tableARN}, {action: "dynamodb:Query", resource: s.tableARN}, {action: "dynamodb:UpdateItem", resource: s.tableARN},
+			// The partitioned gather: the plan of the key ranges and the GatherRanges items, a
+			// range reducer's output, its commit, and the delete of a range that lost the race.
+			{action: "s3:PutObject", resource: work + pipeline.RangePlanFile}, {action: "s3:GetObject", resource: work + pipeline.RangePlanFile},
+			{action: "s3:PutObject", resource: work + pipeline.RangeItemsFile}, {action: "s3:PutObject", resource: work + "ranges/00003/0123456789abcdef.part"},
+			{action: "s3:DeleteObject", resource: work + "ranges/00003/0123456789abcdef.part"}, {action: "dynamodb:PutItem", resource: s.tableARN},
 		},
 		apiFn: {
 			{action: "s3:GetObject", resource: inObj}, {action: "s3:GetObject", resource: inObj + ".job.json"}, {action: "s3:ListBucket", resource: inBucket},
@@ -221,7 +226,7 @@ func forbiddenCalls(s stack) map[string][]call {
 			{action: "dynamodb:UpdateItem", resource: s.tableARN}, {action: "dynamodb:Query", resource: s.tableARN}}, every...),
 		reducer: append([]call{{action: "s3:GetObject", resource: "arn:aws:s3:::" + s.in + "/incoming/wordcount/a.txt"}, {action: "s3:DeleteObject", resource: result},
 			{action: "s3:GetObject", resource: result}, {action: "s3:ListBucket", resource: outBucket, prefix: "results/"}, {action: "s3:ListBucket", resource: outBucket},
-			{action: "dynamodb:PutItem", resource: s.tableARN}}, every...),
+			{action: "s3:DeleteObject", resource: work}}, every...),
 		apiFn: append([]call{{action: "s3:PutObject", resource: result}, {action: "dynamodb:PutItem", resource: s.tableARN}, {action: "dynamodb:UpdateItem", resource: s.tableARN}, {action: "states:StartExecution", resource: strings.TrimSuffix(s.sm, s.smName) + "other"}}, every[:5]...),
 		stateMachine: {{action: "s3:PutObject", resource: work}, {action: "lambda:InvokeFunction", resource: fmt.Sprintf("arn:aws:lambda:%s:%s:function:other", cfn.Region, cfn.AccountID)},
 			{action: "s3:GetObject", resource: trigger}, {action: "s3:GetObject", resource: "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/partials/00000000/a.part"},
@@ -501,6 +506,7 @@ func aslCalls(tmpl *cfn.Template, asl []byte, s stack) ([]call, error) {
 	}
 	manifest := "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/manifest.json"
 	mapResults := "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/" + pipeline.MapResultsDir + "/"
+	work := "arn:aws:s3:::" + s.out + "/jobs/" + jobID + "/"
 	var calls []call
 	var walk func(states map[string]any)
 	walk = func(states map[string]any) {
@@ -519,8 +525,13 @@ func aslCalls(tmpl *cfn.Template, asl []byte, s stack) ([]call, error) {
 				if ir["Resource"] != "arn:aws:states:::s3:getObject" {
 					problems = append(problems, fmt.Sprintf("state %s: the test has no IAM rule for ItemReader %v", name, ir["Resource"]))
 				}
-				// The splitter writes the manifest to jobs/<jobId>/manifest.json in the work bucket.
-				calls = append(calls, call{action: "s3:GetObject", resource: manifest})
+				// The splitter writes the manifest to jobs/<jobId>/manifest.json in the work
+				// bucket; the reducer's plan step the key ranges GatherRanges reads.
+				items := manifest
+				if name == "GatherRanges" {
+					items = work + pipeline.RangeItemsFile
+				}
+				calls = append(calls, call{action: "s3:GetObject", resource: items})
 			}
 			if rw, ok := m["ResultWriter"].(map[string]any); ok {
 				if rw["Resource"] != "arn:aws:states:::s3:putObject" {
@@ -529,6 +540,9 @@ func aslCalls(tmpl *cfn.Template, asl []byte, s stack) ([]call, error) {
 				// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html:
 				// a multipart upload of the result files under the prefix (the plan's mapResults).
 				obj := mapResults + "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/SUCCEEDED_0.json"
+				if name == "GatherRanges" {
+					obj = work + pipeline.RangeResultsDir + "/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/SUCCEEDED_0.json"
+				}
 				for _, a := range []string{"s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"} {
 					calls = append(calls, call{action: a, resource: obj})
 				}

@@ -20,6 +20,14 @@ type PlanInput struct {
 	ChunkSize int64 `json:"chunkSize,omitempty"`
 	// MaxConcurrency bounds concurrent mappers; 0 means the default.
 	MaxConcurrency int `json:"maxConcurrency,omitempty"`
+	// Partitions is how many key ranges a keyed job (job/kv) is gathered in,
+	// by reducers in parallel: 0 lets the gather choose from the partials'
+	// sizes (one range per DefaultRangeBytes; the tree below two), 1 is one
+	// reducer (the tree). A job that is not keyed cannot ask for more than 1.
+	Partitions int `json:"partitions,omitempty"`
+	// OutputParts leaves a keyed job's output as ordered part files
+	// (PartLocation: Output/part-00000, ...), one per key range.
+	OutputParts bool `json:"outputParts,omitempty"`
 	// Submission is the ID the API answered a submission with (the execution's name),
 	// when it is not the job ID: the API does not read the inputs, so it cannot derive
 	// the job ID, and the splitter records which job the submission planned at
@@ -74,6 +82,9 @@ type PlanOutput struct {
 	MapResults Location `json:"mapResults"`
 	// Done is true when the same submission already succeeded: nothing to run.
 	Done bool `json:"done"`
+	// Partitions and OutputParts are the submission's (PlanInput).
+	Partitions  int  `json:"partitions"`
+	OutputParts bool `json:"outputParts"`
 }
 
 // MapInput is a mapper's event: one chunk of one job.
@@ -168,6 +179,9 @@ const (
 	// StepMerge merges group Group of Level into the intermediate partial
 	// Group of Level+1 (TreeKey), overwriting it, so a retry is safe.
 	StepMerge = "merge"
+	// StepRange reduces key range Range of every committed partial into the
+	// output lines of its keys, committed once (the partitioned gather).
+	StepRange = "range"
 )
 
 // GatherInput is the reducer's event. With Failure set it records the job's
@@ -187,8 +201,15 @@ type GatherInput struct {
 	// level L+1 holds one merged partial per group of FanIn partials of level L.
 	Level int `json:"level,omitempty"`
 	// Group is the group of Level a StepMerge merges.
-	Group   int      `json:"group,omitempty"`
-	Failure *Failure `json:"failure,omitempty"`
+	Group int `json:"group,omitempty"`
+	// Partitions is, for StepPlan, the submission's request (PlanInput), and
+	// for StepGather the key ranges the plan chose (0 or 1: the tree).
+	Partitions int `json:"partitions,omitempty"`
+	// Range is the key range a StepRange reduces.
+	Range int `json:"range,omitempty"`
+	// OutputParts is the submission's (PlanInput): StepGather writes part files.
+	OutputParts bool     `json:"outputParts,omitempty"`
+	Failure     *Failure `json:"failure,omitempty"`
 	// FailedAt and RedriveCount come with Failure: when the execution's redrive count
 	// now ($$.Execution.RedriveCount) is above the one at the failure, the execution was
 	// redriven, and the step reopens the job instead of recording the failure again.
@@ -223,4 +244,11 @@ type TreeLevel struct {
 	Merge  bool  `json:"merge"`
 	Groups []int `json:"groups"`
 	Next   int   `json:"next"`
+	// Partitions is, at level 0 of a keyed job gathered by key ranges, how
+	// many ranges the GatherRanges Map reduces (Merge is then false); 0
+	// otherwise. Ranges is the Map's items (RangeItem), RangeResults where
+	// its ResultWriter writes; both are empty without ranges.
+	Partitions   int      `json:"partitions"`
+	Ranges       Location `json:"ranges"`
+	RangeResults Location `json:"rangeResults"`
 }

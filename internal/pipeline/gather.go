@@ -46,11 +46,17 @@ type Summary struct {
 	// of intermediate merges the gather tree had (0: one flat merge).
 	FanIn        int `json:"fanIn"`
 	GatherLevels int `json:"gatherLevels"`
+	// Partitions is how many key ranges reducers gathered in parallel (a
+	// keyed job's partitioned gather); Parts how many part files the output
+	// was left as (OutputParts).
+	Partitions int `json:"partitions,omitempty"`
+	Parts      int `json:"parts,omitempty"`
 	// CSVRereads counts the CSV chunks read again because the quote state
 	// guessed at their start was wrong (confirmCSV).
 	CSVRereads int `json:"csvRereads,omitempty"`
 	// Assembly is set when the output was composed on S3 from the partials'
-	// byte ranges (grep and select with large partials) instead of streamed.
+	// byte ranges (grep and select with large partials, the key ranges of a
+	// partitioned gather) instead of streamed.
 	Assembly    *Assembly `json:"assembly,omitempty"`
 	Started     time.Time `json:"started"`
 	Finished    time.Time `json:"finished"`
@@ -74,8 +80,12 @@ func (in GatherInput) validate() error {
 		return inputErrorf("gather %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
 	case in.Chunks < 0:
 		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)
-	case in.Step != StepGather && in.Step != StepPlan && in.Step != StepMerge:
-		return inputErrorf("gather %s: step %q is not %q or %q", in.JobID, in.Step, StepPlan, StepMerge)
+	case in.Step != StepGather && in.Step != StepPlan && in.Step != StepMerge && in.Step != StepRange:
+		return inputErrorf("gather %s: step %q is not %q, %q or %q", in.JobID, in.Step, StepPlan, StepMerge, StepRange)
+	case in.Partitions < 0 || in.Partitions > MaxPartitions:
+		return inputErrorf("gather %s: partitions %d is outside [0, %d]", in.JobID, in.Partitions, MaxPartitions)
+	case in.Range < 0 || (in.Step == StepRange && in.Range >= MaxPartitions):
+		return inputErrorf("gather %s: range %d is outside [0, %d)", in.JobID, in.Range, MaxPartitions)
 	case in.FanIn == 1 || in.FanIn < 0 || in.FanIn > MaxFanIn:
 		return inputErrorf("gather %s: fanIn %d: want 0 (the default) or 2 to %d (a merge holds every partial open, and a Lambda function has 1,024 file descriptors)", in.JobID, in.FanIn, MaxFanIn)
 	case in.Level < 0 || in.Level > maxTreeLevels:
@@ -247,6 +257,11 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 			return GatherOutput{}, err
 		}
 		return h.mergeGroup(ctx, in)
+	case StepRange:
+		if err := in.validate(); err != nil {
+			return GatherOutput{}, err
+		}
+		return h.mergeRange(ctx, in)
 	}
 	rec := h.beginAttempt(ctx, attempts.PhaseGather, in.JobID, in.Work, -1)
 	defer func() { rec.endGather(ctx, h, res, err) }()
@@ -268,46 +283,18 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if err != nil {
 		return GatherOutput{}, err
 	}
-	tree := h.tree(in)
-	fanIn := tree.FanIn
-	sum.FanIn = fanIn
-	sum.GatherLevels = in.Level
-	partials := levelKeys(in.Work, in.Level, 0, tree.Partials(in.Level), committed)
-	for ; tree.Merges(sum.GatherLevels); sum.GatherLevels++ {
-		var next []string
-		for g := range tree.Groups(sum.GatherLevels) {
-			from, to := tree.Group(sum.GatherLevels, g)
-			key := TreeKey(in.Work, sum.GatherLevels+1, g)
-			if err := h.merge(ctx, job, partials[from:to], key); err != nil {
-				return GatherOutput{}, err
-			}
-			next = append(next, key)
-		}
-		partials = next
-	}
+	var outStats jobs.Stats
 	if err := h.Faults.Err("reducer.crash.before-write", in.JobID); err != nil {
 		return GatherOutput{}, &RetryableError{Err: err}
 	}
-	var outStats jobs.Stats
-	if !encodedOutput(in.Output) {
-		if sum.Assembly, outStats.RecordsOut, err = h.assemble(ctx, job, partials, in.Output); err != nil {
-			return GatherOutput{}, err
-		}
+	if in.Partitions > 1 {
+		err = h.gatherRanges(ctx, in, &sum)
+		outStats.RecordsOut = sum.RecordsOut
+	} else {
+		outStats, err = h.gatherTree(ctx, in, job, committed, &sum)
 	}
-	if sum.Assembly == nil {
-		err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
-			var err error
-			sum.BytesOut, err = h.putFrom(ctx, in.Output, func(w io.Writer) error {
-				return WriteOutput(w, in.Output, job, func(w io.Writer) (err error) {
-					outStats, err = job.Output(w, rs)
-					return err
-				})
-			})
-			return err
-		})
-		if err != nil {
-			return GatherOutput{}, err
-		}
+	if err != nil {
+		return GatherOutput{}, err
 	}
 	if err := h.Faults.Err("reducer.crash.after-write", in.JobID); err != nil {
 		return GatherOutput{}, &RetryableError{Err: err}
@@ -336,8 +323,52 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		}
 		return GatherOutput{}, retryable("gather %s: finish job: %w", in.JobID, err)
 	}
-	h.log().InfoContext(ctx, "gathered", "jobId", in.JobID, "chunks", in.Chunks, "fanIn", fanIn, "levels", sum.GatherLevels, "output", in.Output)
+	h.log().InfoContext(ctx, "gathered", "jobId", in.JobID, "chunks", in.Chunks, "fanIn", sum.FanIn, "levels", sum.GatherLevels, "partitions", sum.Partitions, "output", in.Output)
 	return GatherOutput{JobID: in.JobID, Status: string(ledger.Succeeded), Output: in.Output, Summary: SummaryLocation(in.Output)}, nil
+}
+
+// gatherTree merges the committed partials in a tree of merges (from the
+// event's Level) and writes the output from the last level's partials: composed
+// on S3 (assemble) or streamed.
+func (h *Handler) gatherTree(ctx context.Context, in GatherInput, job jobs.Job, committed []string, sum *Summary) (outStats jobs.Stats, err error) {
+	tree := h.tree(in)
+	fanIn := tree.FanIn
+	sum.FanIn = fanIn
+	sum.GatherLevels = in.Level
+	partials := levelKeys(in.Work, in.Level, 0, tree.Partials(in.Level), committed)
+	for ; tree.Merges(sum.GatherLevels); sum.GatherLevels++ {
+		var next []string
+		for g := range tree.Groups(sum.GatherLevels) {
+			from, to := tree.Group(sum.GatherLevels, g)
+			key := TreeKey(in.Work, sum.GatherLevels+1, g)
+			if err := h.merge(ctx, job, partials[from:to], key); err != nil {
+				return outStats, err
+			}
+			next = append(next, key)
+		}
+		partials = next
+	}
+	if !encodedOutput(in.Output) {
+		if sum.Assembly, outStats.RecordsOut, err = h.assemble(ctx, job, partials, in.Output); err != nil {
+			return outStats, err
+		}
+	}
+	if sum.Assembly == nil {
+		err = h.withPartials(ctx, partials, func(rs []io.Reader) error {
+			var err error
+			sum.BytesOut, err = h.putFrom(ctx, in.Output, func(w io.Writer) error {
+				return WriteOutput(w, in.Output, job, func(w io.Writer) (err error) {
+					outStats, err = job.Output(w, rs)
+					return err
+				})
+			})
+			return err
+		})
+		if err != nil {
+			return outStats, err
+		}
+	}
+	return outStats, nil
 }
 
 // planTree plans level in.Level of the gather tree. At level 0 it first
@@ -362,6 +393,16 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 		}
 		if err := h.confirmCSVTree(ctx, in); err != nil {
 			return GatherOutput{}, err
+		}
+	}
+	if in.Level == 0 {
+		// A keyed job with large partials (or that asks) is gathered by key ranges instead.
+		tl := &TreeLevel{Level: 0, Partials: in.Chunks, FanIn: fanIn, Groups: []int{}}
+		if err := h.planRanges(ctx, in, tl); err != nil {
+			return GatherOutput{}, err
+		}
+		if tl.Partitions > 1 {
+			return GatherOutput{JobID: in.JobID, Status: status, Tree: tl}, nil
 		}
 	}
 	n := tree.Partials(in.Level)

@@ -147,13 +147,20 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		params = jobs.Params{}
 	}
 	in.Params = params // with the schema.json beside a query's input, for the ledger's spec too
-	id := plan.JobID(in.Job, params, objs, chunkSize, in.Output)
+	// Part files are another output than one object at the same location: another job.
+	identity := in.Output
+	if in.OutputParts {
+		identity = PartLocation(in.Output, 0)
+	}
+	id := plan.JobID(in.Job, params, objs, chunkSize, identity)
 	out := PlanOutput{
 		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
 		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
 		MapResults:     Location{Bucket: h.WorkBucket, Key: workPrefix(id) + MapResultsDir},
 		Chunks:         len(chunks),
 		MaxConcurrency: conc,
+		Partitions:     in.Partitions,
+		OutputParts:    in.OutputParts,
 	}
 	var largest int64
 	for _, c := range chunks {
@@ -220,8 +227,12 @@ func (h *Handler) recordSubmission(ctx context.Context, sub, jobID string) error
 // inputs, the output (which may not land under triggerBucket's incoming/ prefix, where it
 // would start another job) and the sizes.
 func (in PlanInput) validate(triggerBucket string) error {
-	if _, err := jobs.New(in.Job, in.Params); err != nil {
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
 		return inputErrorf("plan: %w", err)
+	}
+	if err := checkPartitions(in, job); err != nil {
+		return err
 	}
 	if len(in.Inputs) == 0 {
 		return inputErrorf("plan: no inputs given")

@@ -20,6 +20,9 @@ func TestPayloadGoldens(t *testing.T) {
 		// A query's ID is derived as a job's; its work area is where large partials spill.
 		queryID   = "grep-b27d04e9c15a38f60e4d9a12"
 		queryWork = "s3://scatter-work/jobs/" + queryID + "/"
+		// A keyed job's, gathered by key ranges.
+		kvJobID = "uniquevisitors-0d4c2b9e81f37a56c4e2d910"
+		kvWork  = "s3://scatter-work/jobs/" + kvJobID + "/"
 	)
 
 	var (
@@ -107,6 +110,23 @@ func TestPayloadGoldens(t *testing.T) {
 		{File: "gather-output-plan.json", Example: pipeline.GatherOutput{JobID: jobID, Status: "RUNNING", Tree: &pipeline.TreeLevel{
 			Level: 0, Partials: 700, FanIn: 256, Merge: true, Groups: []int{0, 1, 2}, Next: 1,
 		}}},
+		// A keyed job (job/kv) gathered by key ranges, left as part files.
+		{File: "plan-input-ranges.json", Example: pipeline.PlanInput{
+			Job: "uniquevisitors", Inputs: []string{"s3://scatter-in/uservisits/"}, Output: "s3://scatter-out/visitors", Partitions: 8, OutputParts: true,
+		}},
+		{File: "gather-input-plan-ranges.json", Example: pipeline.GatherInput{
+			JobID: kvJobID, Job: "uniquevisitors", Work: kvWork, Output: "s3://scatter-out/visitors", Chunks: 700, Step: pipeline.StepPlan, FanIn: 256, Partitions: 8,
+		}},
+		{File: "gather-output-plan-ranges.json", Example: pipeline.GatherOutput{JobID: kvJobID, Status: "RUNNING", Tree: &pipeline.TreeLevel{
+			Level: 0, Partials: 700, FanIn: 256, Groups: []int{}, Partitions: 8,
+			Ranges:       pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + kvJobID + "/" + pipeline.RangeItemsFile},
+			RangeResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + kvJobID + "/" + pipeline.RangeResultsDir},
+		}}},
+		{File: "gather-input-range.json", Example: pipeline.GatherInput{JobID: kvJobID, Job: "uniquevisitors", Work: kvWork, Chunks: 700, Step: pipeline.StepRange, Range: 3}},
+		{File: "gather-output-range.json", Example: pipeline.GatherOutput{JobID: kvJobID, Status: "RUNNING", Partial: kvWork + "ranges/00003/5d2e8a9c3f104b77.part"}},
+		{File: "gather-input-ranges.json", Example: pipeline.GatherInput{
+			JobID: kvJobID, Job: "uniquevisitors", Work: kvWork, Output: "s3://scatter-out/visitors", Chunks: 700, FanIn: 256, Partitions: 8, OutputParts: true,
+		}},
 		{File: "gather-output-merge.json", Example: pipeline.GatherOutput{JobID: jobID, Status: "RUNNING", Partial: work + "tree/1/00000002.part"}},
 		{File: "gather-output.json", Example: pipeline.GatherOutput{
 			JobID: jobID, Status: "SUCCEEDED", Output: "s3://scatter-out/results/errors.txt", Summary: "s3://scatter-out/results/errors.txt.summary.json",

@@ -139,3 +139,35 @@ func Boundaries(indexes []Index, p int) [][]byte {
 	}
 	return bounds
 }
+
+// ScanIndex reads a whole run from r and returns an index that samples
+// every entry: for runs too small for their own index (one sample per
+// IndexEvery bytes) to split into ranges.
+func ScanIndex(r io.Reader, name string) (Index, error) {
+	rr, err := NewReader(r, name)
+	if err != nil {
+		return Index{}, err
+	}
+	var ix Index
+	off := int64(headerSize)
+	for {
+		ok, err := rr.Next()
+		if err != nil {
+			return Index{}, err
+		}
+		if !ok {
+			break
+		}
+		k, v := rr.Key(), rr.Value()
+		ix.Samples = append(ix.Samples, Sample{Key: bytes.Clone(k), Off: off})
+		off += 1 + int64(uvarintLen(uint64(len(k)))+len(k)+uvarintLen(uint64(len(v)))+len(v))
+	}
+	ix.End = off
+	return ix, nil
+}
+
+// uvarintLen is the length of v's uvarint encoding.
+func uvarintLen(v uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], v)
+}

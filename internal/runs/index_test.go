@@ -111,3 +111,35 @@ func TestReadIndexRefusesCorruptFooters(t *testing.T) {
 		}
 	}
 }
+
+// TestScanIndexMatchesReadIndex: a scanned index samples every entry at the
+// offsets the run's own index gives for the entries it samples, and ends
+// where the run's entries end.
+func TestScanIndexMatchesReadIndex(t *testing.T) {
+	var b bytes.Buffer
+	w := NewWriter(&b)
+	for i := 0; i < 20000; i++ {
+		w.Add([]byte(fmt.Sprintf("key%07d", i*3)), bytes.Repeat([]byte{byte(i)}, i%40))
+	}
+	w.Close()
+	own, err := ReadIndex(bytes.NewReader(b.Bytes()), int64(b.Len()), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := ScanIndex(bytes.NewReader(b.Bytes()), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Samples) != 20000 || scan.End != own.End || len(own.Samples) < 2 {
+		t.Fatalf("scan: %d samples ending at %d; own index %d samples ending at %d", len(scan.Samples), scan.End, len(own.Samples), own.End)
+	}
+	at := map[string]int64{}
+	for _, s := range scan.Samples {
+		at[string(s.Key)] = s.Off
+	}
+	for _, s := range own.Samples {
+		if at[string(s.Key)] != s.Off {
+			t.Fatalf("key %q: scanned at %d, indexed at %d", s.Key, at[string(s.Key)], s.Off)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +26,7 @@ type fakeJob struct {
 	hang       map[int]int      // chunk index -> attempts that hang until the Task's timeout
 	timeout    int              // mapTimeoutSeconds of the plan; 0 means 60
 	fanIn      int              // fanIn of the plan; 0 means 256
+	partitions int              // key ranges the gather's plan chooses; under 2: the tree
 
 	mu       sync.Mutex
 	attempts map[int]int
@@ -32,6 +35,7 @@ type fakeJob struct {
 	objects  map[string][]byte // what the ResultWriter wrote, by s3://bucket/key
 	plans    []int             // levels planned, in order
 	merges   [][2]int          // {level, group} merged, in order of calls
+	ranges   map[int]int       // key range -> times reduced
 	maxLevel int               // the highest level merged so far; a merge below it is out of order
 }
 
@@ -46,6 +50,7 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			"chunks": j.chunks, "bytes": 1000, "maxConcurrency": 2, "mapTimeoutSeconds": cmp.Or(j.timeout, 60),
 			"fanIn": cmp.Or(j.fanIn, 256), "done": j.done,
 			"mapResults": map[string]any{"bucket": "work", "key": "jobs/job-1/mapresults"},
+			"partitions": j.partitions, "outputParts": false,
 		}, nil
 	case "mapper":
 		if p["jobId"] != "job-1" || p["job"] != "wordcount" || p["work"] != "s3://work/jobs/job-1/" {
@@ -84,7 +89,7 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 		}
 		fanIn, _ := toInt(p["fanIn"])
 		level, _ := toInt(p["level"])
-		if p["jobId"] != "job-1" || p["work"] != "s3://work/jobs/job-1/" || fanIn != int64(cmp.Or(j.fanIn, 256)) {
+		if p["jobId"] != "job-1" || p["work"] != "s3://work/jobs/job-1/" || (fanIn != int64(cmp.Or(j.fanIn, 256)) && p["step"] != "range") {
 			return nil, fmt.Errorf("reducer payload %v", p)
 		}
 		switch p["step"] {
@@ -95,7 +100,16 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			for l := 0; l < int(level); l++ {
 				n = (n + int(fanIn) - 1) / int(fanIn)
 			}
-			tree := map[string]any{"level": level, "partials": n, "fanIn": fanIn, "merge": false, "groups": []any{}, "next": level}
+			none := map[string]any{"bucket": "", "key": ""}
+			tree := map[string]any{"level": level, "partials": n, "fanIn": fanIn, "merge": false, "groups": []any{}, "next": level,
+				"partitions": 0, "ranges": none, "rangeResults": none}
+			if level == 0 && j.partitions > 1 {
+				// A keyed job's gather by key ranges: no tree.
+				tree["partitions"] = j.partitions
+				tree["ranges"] = map[string]any{"bucket": "work", "key": "jobs/job-1/ranges/items.json"}
+				tree["rangeResults"] = map[string]any{"bucket": "work", "key": "jobs/job-1/ranges/results"}
+				return map[string]any{"jobId": "job-1", "status": "RUNNING", "tree": tree}, nil
+			}
 			if n > int(fanIn) {
 				var groups []any
 				for g := 0; g*int(fanIn) < n; g++ {
@@ -112,6 +126,13 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			j.maxLevel = int(level)
 			j.merges = append(j.merges, [2]int{int(level), int(group)})
 			return map[string]any{"jobId": "job-1", "status": "RUNNING", "partial": fmt.Sprintf("s3://work/jobs/job-1/tree/%d/%d.part", level+1, group)}, nil
+		case "range":
+			r, _ := toInt(p["range"])
+			if j.ranges == nil {
+				j.ranges = map[int]int{}
+			}
+			j.ranges[int(r)]++
+			return map[string]any{"jobId": "job-1", "status": "RUNNING", "partial": fmt.Sprintf("s3://work/jobs/job-1/ranges/%05d/a.part", r)}, nil
 		}
 		j.gathers = append(j.gathers, payload)
 		return map[string]any{"status": "SUCCEEDED", "output": p["output"], "summary": "s3://out/summary.json", "extra": 1}, nil
@@ -158,6 +179,13 @@ func (j *fakeJob) resultFiles(t *testing.T) (manifest map[string]any, byStatus m
 }
 
 func (j *fakeJob) getObject(_ context.Context, bucket, key string) ([]byte, error) {
+	if bucket == "work" && key == "jobs/job-1/ranges/items.json" && j.partitions > 1 {
+		items := make([]any, j.partitions)
+		for i := range items {
+			items[i] = map[string]any{"range": i}
+		}
+		return json.Marshal(items)
+	}
 	if bucket != "work" || key != "jobs/job-1/manifest.json" {
 		return nil, fmt.Errorf("no object s3://%s/%s", bucket, key)
 	}
@@ -198,7 +226,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d reducer calls", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0,"partitions":0,"outputParts":false}`)
 			if len(j.merges) != 0 || fmt.Sprint(j.plans) != "[0]" {
 				t.Errorf("5 chunks under a fan-in of 256: planned %v, merged %v; want one plan, no merge", j.plans, j.merges)
 			}
@@ -271,11 +299,37 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d gathers", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3,"partitions":0,"outputParts":false}`)
 			o := out.(map[string]any)
 			assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
 		},
 		wantMergeRuns: []int{14, 5, 2},
+	},
+	{
+		name: "a keyed job gathered by four key ranges",
+		job:  &fakeJob{chunks: 40, fanIn: 3, partitions: 4},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			if fmt.Sprint(j.plans) != "[0]" || len(j.merges) != 0 {
+				t.Errorf("planned levels %v, merged %v: a gather by key ranges has no tree", j.plans, j.merges)
+			}
+			if fmt.Sprint(j.ranges) != "map[0:1 1:1 2:1 3:1]" {
+				t.Errorf("ranges reduced %v, want each of 4 once", j.ranges)
+			}
+			if len(j.gathers) != 1 {
+				t.Fatalf("%d gathers", len(j.gathers))
+			}
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":4,"outputParts":false}`)
+			// The GatherRanges Map wrote its results beside the ranges, as the Scatter Map does.
+			n := 0
+			for k := range j.objects {
+				if strings.HasPrefix(k, "s3://work/jobs/job-1/ranges/results/") && strings.Contains(k, "SUCCEEDED_") {
+					n++
+				}
+			}
+			if n == 0 {
+				t.Errorf("no GatherRanges results under ranges/results/: %v", slices.Collect(maps.Keys(j.objects)))
+			}
+		},
 	},
 	{
 		name: "a stuck mapper is timed out and retried",
@@ -356,7 +410,7 @@ func TestScatterGatherDefinition(t *testing.T) {
 					t.Fatalf("got %v, want %s", err, c.wantErr)
 				}
 			} else if err != nil {
-				t.Fatalf("Execute: %v", err)
+				t.Fatalf("Execute: %v (failures %v)", err, c.job.failures)
 			}
 			if n := len(sl.durations()); n != c.wantSleeps {
 				t.Errorf("%d retry sleeps, want %d", n, c.wantSleeps)

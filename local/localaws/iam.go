@@ -245,12 +245,10 @@ func jsonChecks(service string, r *http.Request) ([]check, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s request without an X-Amz-Target", service)
 	}
-	body, err := io.ReadAll(r.Body)
-	r.Body.Close()
+	body, err := peekBody(r)
 	if err != nil {
 		return nil, err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	var in struct {
 		TableName, IndexName                     string
 		StateMachineArn, ExecutionArn, MapRunArn string
@@ -287,6 +285,14 @@ func jsonChecks(service string, r *http.Request) ([]check, error) {
 		checks = append(checks, check{action: action, resource: table(in.TableName)})
 	}
 	return checks, nil
+}
+
+// peekBody reads a request's body and puts it back for moto.
+func peekBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, err
 }
 
 func firstNonEmpty(s ...string) string {
@@ -385,12 +391,10 @@ func s3BucketChecks(r *http.Request, q url.Values, arn string) ([]check, error) 
 			break
 		}
 		// DeleteObjects needs s3:DeleteObject on every object it names.
-		body, err := io.ReadAll(r.Body)
-		r.Body.Close()
+		body, err := peekBody(r)
 		if err != nil {
 			return nil, err
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		var del struct {
 			Objects []struct{ Key string } `xml:"Object"`
 		}
