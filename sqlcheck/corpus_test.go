@@ -29,6 +29,10 @@ import (
 // corpusQuery is one query of testdata/corpus.sql.
 type corpusQuery struct {
 	name, schema, text string
+	// keys are the output columns (0-based) that ORDER BY sorts by, from
+	// "-- keys: 1,2" (1-based): rows tied on them may come in any order, so
+	// the rows are compared as a multiset and these columns in order.
+	keys []int
 }
 
 func readCorpus(t *testing.T) []corpusQuery {
@@ -46,6 +50,14 @@ func readCorpus(t *testing.T) []corpusQuery {
 			cur = &out[len(out)-1]
 		case cur != nil && strings.HasPrefix(line, "-- schema: "):
 			cur.schema = strings.TrimPrefix(line, "-- schema: ")
+		case cur != nil && strings.HasPrefix(line, "-- keys: "):
+			for _, k := range strings.Split(strings.TrimPrefix(line, "-- keys: "), ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(k))
+				if err != nil || n < 1 {
+					t.Fatalf("%s: bad keys line %q", cur.name, line)
+				}
+				cur.keys = append(cur.keys, n-1)
+			}
 		case cur != nil && strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "--"):
 			cur.text = strings.TrimSpace(cur.text + " " + line)
 		}
@@ -378,8 +390,13 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: output: %v", name, err)
 				}
-				if msg := diff(got, want, ordered); msg != "" {
+				if msg := diff(got, want, ordered && q.keys == nil); msg != "" {
 					t.Errorf("%s: %s\nquery: %s", name, msg, q.text)
+				}
+				if q.keys != nil {
+					if msg := diff(project(got, q.keys), project(want, q.keys), true); msg != "" {
+						t.Errorf("%s: the ORDER BY columns' order: %s\nquery: %s", name, msg, q.text)
+					}
 				}
 			}
 			if t.Failed() {
@@ -394,4 +411,20 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 			}
 		})
 	}
+}
+
+// project keeps the columns keys of every row.
+func project(r result, keys []int) result {
+	out := result{}
+	for _, k := range keys {
+		out.names = append(out.names, r.names[k])
+	}
+	for _, row := range r.rows {
+		var p []string
+		for _, k := range keys {
+			p = append(p, row[k])
+		}
+		out.rows = append(out.rows, p)
+	}
+	return out
 }

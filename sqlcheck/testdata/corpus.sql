@@ -309,3 +309,23 @@ SELECT flag, sum(amount * discount) AS total, count(DISTINCT orderDate) AS days 
 
 -- name: schemafile-varchar-order
 SELECT DISTINCT qty FROM '{orders_typed}' WHERE qty IS NOT NULL ORDER BY qty DESC LIMIT 30
+
+-- name: sort-ties-one-key
+-- keys: 1
+SELECT country, id, amount FROM '{orders}' ORDER BY country DESC NULLS FIRST
+
+-- name: sort-ties-two-keys
+-- keys: 1,2
+SELECT qty, flag, id, customer FROM '{orders}' ORDER BY qty DESC NULLS LAST, flag
+
+-- name: sort-ties-nulls-first-date-desc
+-- keys: 1,2
+SELECT discount, orderDate, id FROM '{orders}' ORDER BY discount NULLS FIRST, orderDate DESC
+
+-- name: sort-ties-aggregate
+-- keys: 3
+SELECT country, flag, count(*) AS n FROM '{orders}' GROUP BY country, flag ORDER BY n DESC
+
+-- name: sort-ties-expression
+-- keys: 1
+SELECT substr(customer, 1, 1) AS c, id FROM '{orders_dir}' ORDER BY c NULLS FIRST
