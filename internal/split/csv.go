@@ -273,7 +273,7 @@ type CSVBounds struct {
 // compressed part is read whole from its start.
 func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64, fn RecordFunc) (Stats, CSVBounds, error) {
 	if part.Compression() != "" {
-		st, err := csvWhole(ctx, store, part, fn)
+		st, err := compressedPart(ctx, store, part, fn, true)
 		return st, CSVBounds{First: 0, Next: part.Size}, err
 	}
 	if part.Start < 0 || part.End < part.Start || part.End > part.Size || first > part.Size {
@@ -356,36 +356,6 @@ func (s *Scanner) skipRecord(q QuoteState) error {
 			return err
 		}
 	}
-}
-
-// csvWhole reads every CSV record of a compressed object.
-func csvWhole(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
-	r, counted, closeAll, err := openWhole(ctx, store, part)
-	if err != nil {
-		var n int64
-		if counted != nil {
-			n = counted.n
-		}
-		return Stats{BytesRead: n}, err
-	}
-	defer closeAll()
-	s := NewScanner(r, 0)
-	s.csv = true
-	defer s.Free()
-	for {
-		rec, off, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Stats{BytesRead: counted.n, Records: s.records}, readError(part, counted, s.Offset(), err)
-		}
-		if err := fn(rec, off); err != nil {
-			return Stats{BytesRead: counted.n, Records: s.records}, err
-		}
-		s.records++
-	}
-	return Stats{BytesRead: counted.n, Records: s.records}, nil
 }
 
 // CSVHeader returns the first CSV record of the object (without its "\n"

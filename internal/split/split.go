@@ -44,7 +44,7 @@ func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) 
 // "\n" (the last of an object). A nil block, or a compressed part, calls fn for every record.
 func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, block BlockFunc) (Stats, error) {
 	if part.Compression() != "" {
-		return compressedPart(ctx, store, part, fn)
+		return compressedPart(ctx, store, part, fn, false)
 	}
 	if part.Start < 0 || part.End < part.Start || part.End > part.Size {
 		return Stats{}, fmt.Errorf("part %s [%d,%d) of %d bytes: bad range", part.Source, part.Start, part.End, part.Size)
@@ -115,8 +115,9 @@ func openWhole(ctx context.Context, store blob.Store, part plan.Part) (r io.Read
 }
 
 // compressedPart reads a compressed object whole, counting the compressed
-// bytes read; record offsets are offsets in the decompressed stream.
-func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
+// bytes read; record offsets are offsets in the decompressed stream. csv
+// reads CSV records instead of lines.
+func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, csv bool) (Stats, error) {
 	r, counted, closeAll, err := openWhole(ctx, store, part)
 	if err != nil {
 		var n int64
@@ -127,6 +128,7 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 	}
 	defer closeAll()
 	s := NewScanner(r, 0)
+	s.csv = csv
 	defer s.Free()
 	for {
 		line, off, err := s.Next()
