@@ -392,7 +392,7 @@ func runThroughS3(t *testing.T, c jobCase) {
 func runThroughAPI(t *testing.T, c jobCase) {
 	key := fmt.Sprintf("data/%s.%s", c.name, c.ext)
 	put(t, stack.InputBucket, key, c.input)
-	output := fmt.Sprintf("s3://%s/api/%s.%s", stack.OutputBucket, c.name, c.ext)
+	output := fmt.Sprintf("s3://%s/results/api/%s.%s", stack.OutputBucket, c.name, c.ext) // outputs go under results/
 	spec := c.spec(map[string]any{"job": c.job, "input": "s3://" + stack.InputBucket + "/" + key, "output": output})
 	sub := submit(t, spec)
 	want := c.expected(t, stack.InputBucket, key)
@@ -425,7 +425,7 @@ func TestLargeGrepIsComposed(t *testing.T) {
 	input := b.Bytes()
 	key := "data/large-grep.txt"
 	put(t, stack.InputBucket, key, input)
-	output := fmt.Sprintf("s3://%s/api/large-grep.txt", stack.OutputBucket)
+	output := fmt.Sprintf("s3://%s/results/api/large-grep.txt", stack.OutputBucket)
 	spec, _ := json.Marshal(map[string]any{"job": "grep", "pattern": "[a-z]", "chunkSize": "6MiB",
 		"input": "s3://" + stack.InputBucket + "/" + key, "output": output})
 	sub := submit(t, spec)
