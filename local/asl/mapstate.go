@@ -52,40 +52,13 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 	st, m := sr.st, sr.st.m
 	e := sr.env(eff)
 
-	var items []any
-	if m.reader != nil {
-		var err error
-		if items, err = r.readItems(ctx, sr, eff); err != nil {
-			return nil, err
-		}
-	} else {
-		v := eff
-		src := "$"
-		if m.itemsPath != nil {
-			var ok bool
-			src = m.itemsPath.src
-			if v, ok = m.itemsPath.get(e); !ok {
-				return nil, runtimeFailure("Invalid path '%s' in ItemsPath: the path could not be found in the input '%s'", src, jsonText(eff, 1024))
-			}
-		}
-		a, ok := v.([]any)
-		if !ok {
-			return nil, runtimeFailure("ItemsPath '%s' must select an array, got %s", src, typeName(v))
-		}
-		items = a
+	items, err := r.mapItems(ctx, sr, eff, e)
+	if err != nil {
+		return nil, err
 	}
-
-	limit := m.maxConc
-	if m.maxConcPath != nil {
-		v, ok := m.maxConcPath.get(e)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 0 {
-			return nil, runtimeFailure("MaxConcurrencyPath '%s' must select a non-negative integer, got %s", m.maxConcPath.src, jsonText(v, 64))
-		}
-		limit = n
-	}
-	if limit == 0 || limit > int64(r.maxPar) {
-		limit = int64(r.maxPar)
+	limit, err := r.mapLimit(m, e)
+	if err != nil {
+		return nil, err
 	}
 	tol, err := r.tolerance(m, e, int64(len(items)))
 	if err != nil {
@@ -200,6 +173,47 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 		}
 	}
 	return results, nil
+}
+
+// mapItems are the items a Map state iterates: read by its ItemReader, or the
+// array its ItemsPath (the effective input by default) selects.
+func (r *run) mapItems(ctx context.Context, sr *stateRun, eff any, e *env) ([]any, error) {
+	m := sr.st.m
+	if m.reader != nil {
+		return r.readItems(ctx, sr, eff)
+	}
+	v := eff
+	src := "$"
+	if m.itemsPath != nil {
+		var ok bool
+		src = m.itemsPath.src
+		if v, ok = m.itemsPath.get(e); !ok {
+			return nil, runtimeFailure("Invalid path '%s' in ItemsPath: the path could not be found in the input '%s'", src, jsonText(eff, 1024))
+		}
+	}
+	a, ok := v.([]any)
+	if !ok {
+		return nil, runtimeFailure("ItemsPath '%s' must select an array, got %s", src, typeName(v))
+	}
+	return a, nil
+}
+
+// mapLimit is how many iterations run at once: MaxConcurrency (or the value
+// MaxConcurrencyPath selects), 0 meaning no limit, capped by Options.MaxParallel.
+func (r *run) mapLimit(m *mapSpec, e *env) (int64, error) {
+	limit := m.maxConc
+	if m.maxConcPath != nil {
+		v, ok := m.maxConcPath.get(e)
+		n, isInt := toInt(v)
+		if !ok || !isInt || n < 0 {
+			return 0, runtimeFailure("MaxConcurrencyPath '%s' must select a non-negative integer, got %s", m.maxConcPath.src, jsonText(v, 64))
+		}
+		limit = n
+	}
+	if limit == 0 || limit > int64(r.maxPar) {
+		limit = int64(r.maxPar)
+	}
+	return limit, nil
 }
 
 // MaxPayloadBytes is Step Functions' quota on a state's or an execution's input and
