@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/faults"
@@ -89,7 +90,8 @@ func cmdLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // cmdLocalInvoke is `sam local invoke` without Docker: it invokes one function
 // with an event file and prints the response, on a running `scatter local up`
-// with --endpoint, else on a local AWS it brings up for the call.
+// with --endpoint, else on a local AWS it brings up for the call, seeded with the
+// objects under seed/ beside the event file (the samples' input).
 func cmdLocalInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var function string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -132,6 +134,14 @@ func cmdLocalInvoke(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 		defer stack.Close()
+		// The objects the sample events name live beside them, under seed/.
+		seeded, err := stack.Seed(ctx, filepath.Join(filepath.Dir(*event), "seed"))
+		if err != nil {
+			return err
+		}
+		if len(seeded) > 0 {
+			fmt.Fprintf(stderr, "scatter: seeded %d object(s) of %s into s3://%s\n", len(seeded), filepath.Join(filepath.Dir(*event), "seed"), stack.InputBucket)
+		}
 		res, err := stack.Invoke(ctx, name, payload)
 		if err != nil {
 			return fmt.Errorf("invoke %s: %w", name, err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -200,17 +201,43 @@ func TestLocalUpAndInvoke(t *testing.T) {
 }
 
 // TestLocalInvokeOnItsOwnStack: without --endpoint, `scatter local invoke`
-// brings up a local AWS for the call. There the sample object does not exist,
-// so the splitter fails, and the error names the function and its error type.
+// brings up a local AWS for the call and seeds it with local/events/seed, so the
+// splitter and mapper samples work on their own, as `sam local invoke` samples do;
+// an event naming an object that is not there still fails naming the function,
+// its error type and the object.
 func TestLocalInvokeOnItsOwnStack(t *testing.T) {
 	t.Parallel()
-	out, errOut, err := runScatter("local", "invoke", "SplitterFunction", "--event", filepath.Join(repoRoot, "local", "events", "splitter.json"),
+	for _, ev := range sampleEvents[:2] {
+		out, errOut, err := runScatter("local", "invoke", map[string]string{"splitter": "SplitterFunction", "mapper": "MapperFunction"}[ev.function], "--event", filepath.Join(repoRoot, "local", "events", ev.file),
+			"--template", filepath.Join(repoRoot, "template.yaml"), "--bin-dir", binDir)
+		if err != nil {
+			t.Fatalf("%s on its own stack: %v\n%s", ev.file, err, lastLine(errOut))
+		}
+		if !strings.Contains(errOut, "seeded 1 object(s)") {
+			t.Errorf("%s: stderr does not say the sample was seeded:\n%s", ev.file, errOut)
+		}
+		var a map[string]any
+		if err := json.Unmarshal([]byte(out), &a); err != nil {
+			t.Fatalf("%s answered %q: %v", ev.file, out, err)
+		}
+		ev.check(t, a)
+	}
+
+	missing := filepath.Join(t.TempDir(), "splitter.json")
+	event, err := os.ReadFile(filepath.Join(repoRoot, "local", "events", "splitter.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(missing, bytes.ReplaceAll(event, []byte("sample.txt"), []byte("absent.txt")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runScatter("local", "invoke", "SplitterFunction", "--event", missing,
 		"--template", filepath.Join(repoRoot, "template.yaml"), "--bin-dir", binDir)
 	if err == nil {
 		t.Fatalf("the splitter planned a missing object: %s", out)
 	}
 	last := lastLine(errOut)
-	if !strings.Contains(last, "SplitterFunction failed with InputError") || !strings.Contains(last, "sample.txt") {
+	if !strings.Contains(last, "SplitterFunction failed with InputError") || !strings.Contains(last, "absent.txt") {
 		t.Errorf("error %q: want the function, its error type and the missing object", last)
 	}
 }
