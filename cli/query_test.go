@@ -147,7 +147,9 @@ func TestQueryHedging(t *testing.T) {
 			switch {
 			case c.hedge == "false" && r.Hedges != (query.HedgeCounts{}):
 				t.Fatalf("hedges %+v without hedging", r.Hedges)
-			case c.hedge == "true" && (r.Hedges.Won != 2 || r.Hedges.Sent > budget):
+			case c.hedge == "true" && (r.Hedges.Won < 2 || r.Hedges.Sent > budget):
+				// At least the two stragglers: on a loaded machine an ordinary chunk
+				// may pass the hedge delay too, and its resend may win as well.
 				t.Fatalf("hedges %+v: want both stragglers resent and won, within the budget of %d", r.Hedges, budget)
 			}
 		})
