@@ -39,21 +39,11 @@ func (h *Handler) assemble(ctx context.Context, job jobs.Job, keys []string, out
 	}
 	// The sizes first: without a partial of MinPartSize there is nothing to
 	// copy, and the output is streamed without reading any block lengths.
-	sizes := make([]int64, len(keys))
-	large := false
-	err := eachPartial(keys, func(i int, k string) error {
-		info, err := h.Store.Stat(ctx, k)
-		if errors.Is(err, blob.ErrNotFound) {
-			return inputErrorf("gather: partial %s is missing from the store", k)
-		} else if err != nil {
-			return storeFailure(err, "gather: stat partial %s", k)
-		}
-		sizes[i] = info.Size
-		return nil
-	})
+	sizes, err := h.partialSizes(ctx, keys)
 	if err != nil {
 		return nil, 0, err
 	}
+	large := false
 	for _, n := range sizes {
 		large = large || n >= blob.MinPartSize
 	}

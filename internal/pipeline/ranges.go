@@ -177,17 +177,7 @@ func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, 
 	if err != nil {
 		return rangePlan{}, err
 	}
-	sizes := make([]int64, len(keys))
-	err = eachPartial(keys, func(i int, k string) error {
-		info, err := h.Store.Stat(ctx, k)
-		if errors.Is(err, blob.ErrNotFound) {
-			return inputErrorf("gather: partial %s is missing from the store", k)
-		} else if err != nil {
-			return storeFailure(err, "gather: stat partial %s", k)
-		}
-		sizes[i] = info.Size
-		return nil
-	})
+	sizes, err := h.partialSizes(ctx, keys)
 	if err != nil {
 		return rangePlan{}, err
 	}
@@ -354,17 +344,7 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 // fn with run readers of those keys, in partial order. A partial whose span
 // is empty is left out.
 func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, fn func([]*runs.Reader) error) error {
-	sizes := make([]int64, len(keys))
-	err := eachPartial(keys, func(i int, k string) error {
-		info, err := h.Store.Stat(ctx, k)
-		if errors.Is(err, blob.ErrNotFound) {
-			return inputErrorf("gather: partial %s is missing from the store", k)
-		} else if err != nil {
-			return storeFailure(err, "gather: stat partial %s", k)
-		}
-		sizes[i] = info.Size
-		return nil
-	})
+	sizes, err := h.partialSizes(ctx, keys)
 	if err != nil {
 		return err
 	}
@@ -506,4 +486,21 @@ func (h *Handler) copyObject(ctx context.Context, pieces []blob.Piece, dst strin
 		return nil
 	})
 	return n, nil, err
+}
+
+// partialSizes stats every partial (in parallel): a missing one is an input
+// error naming it, any other failure a store error.
+func (h *Handler) partialSizes(ctx context.Context, keys []string) ([]int64, error) {
+	sizes := make([]int64, len(keys))
+	err := eachPartial(keys, func(i int, k string) error {
+		info, err := h.Store.Stat(ctx, k)
+		if errors.Is(err, blob.ErrNotFound) {
+			return inputErrorf("gather: partial %s is missing from the store", k)
+		} else if err != nil {
+			return storeFailure(err, "gather: stat partial %s", k)
+		}
+		sizes[i] = info.Size
+		return nil
+	})
+	return sizes, err
 }
