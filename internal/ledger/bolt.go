@@ -193,6 +193,9 @@ func (b *Bolt) Commit(ctx context.Context, c Commit) (Commit, bool, error) {
 	if err := checkCommit(c); err != nil {
 		return Commit{}, false, err
 	}
+	if err := checkItemSize(commitItem{PK: c.JobID, SK: chunkSK(c.Chunk), Commit: c, ExpiresAt: 1}); err != nil {
+		return Commit{}, false, fmt.Errorf("commit chunk %d of job %s: %w", c.Chunk, c.JobID, err)
+	}
 	var winner Commit
 	var won bool
 	err := b.update(ctx, func(tx *bolt.Tx) error {

@@ -40,14 +40,22 @@ func (e *RetryableError) Unwrap() error { return e.Err }
 
 // retryable is a RetryableError whose error is fmt.Errorf's: a %w verb keeps the cause.
 // A permission refusal in the cause (AccessDenied from S3, AccessDeniedException from
-// DynamoDB or Lambda) is not transient: it is a StoreError, so the job fails at once
+// DynamoDB or Lambda), or DynamoDB's ValidationException, is not transient: it is a StoreError, so the job fails at once
 // naming the action and resource instead of after every retry.
 func retryable(format string, a ...any) error {
 	err := fmt.Errorf(format, a...)
-	if Denied(err) {
+	if Denied(err) || invalid(err) {
 		return &StoreError{Msg: err.Error(), Err: err}
 	}
 	return &RetryableError{Err: err}
+}
+
+// invalid reports whether err holds DynamoDB's ValidationException (an item over
+// 400 KB, among others), which the SDK does not retry and no retry mends
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html).
+func invalid(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationException"
 }
 
 // Denied reports whether err holds an AWS permission refusal: the AccessDenied of S3 or

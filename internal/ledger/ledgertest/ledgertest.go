@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scattergather/scattergather/internal/ledger"
@@ -33,6 +34,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) {
 		{"Reopen", testReopen},
 		{"Commit", testCommit},
 		{"CommitConcurrent", testCommitConcurrent},
+		{"ItemSizeLimit", testItemSizeLimit},
 		{"Chunks", testChunks},
 		{"ChunkRangeAndCount", testChunkRangeAndCount},
 		{"Finish", testFinish},
@@ -312,6 +314,28 @@ func testCommit(t *testing.T, l ledger.Ledger) {
 	}
 	if _, _, err := l.Commit(ctx(t), ledger.Commit{Chunk: 1}); err == nil {
 		t.Error("Commit without a job ID succeeded")
+	}
+}
+
+// testItemSizeLimit: a commit whose item passes DynamoDB's 400 KB is refused with
+// DynamoDB's ValidationException and leaves no commit; one just under it is taken.
+func testItemSizeLimit(t *testing.T, l ledger.Ledger) {
+	open(t, l, newJob("job-big"))
+	over := ledger.Commit{JobID: "job-big", Chunk: 1, Attempt: "a", Partial: "p", Stats: strings.Repeat("x", ledger.MaxItemBytes)}
+	_, _, err := l.Commit(ctx(t), over)
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationException" {
+		t.Fatalf("Commit of a %d-byte item: %v; want a ValidationException", len(over.Stats), err)
+	}
+	if _, err := l.Chunk(ctx(t), "job-big", 1); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("after the refused commit, Chunk = %v; want ErrNotFound", err)
+	}
+	// 400,000 bytes: taken by DynamoDB (400 KB of 1,024 bytes) and by moto, which
+	// refuses items over 405,000 bytes by its own count.
+	under := over
+	under.Stats = strings.Repeat("x", 399_000)
+	if _, won, err := l.Commit(ctx(t), under); err != nil || !won {
+		t.Errorf("Commit of a %d-byte item = %v, %v; want won", len(under.Stats), won, err)
 	}
 }
 
