@@ -159,7 +159,7 @@ func (h *Handler) readRangePlan(ctx context.Context, in GatherInput) (rangePlan,
 	}
 	defer rc.Close()
 	if err := json.NewDecoder(rc).Decode(&rp); err != nil {
-		return rp, false, retryable("gather %s: read range plan: %v", in.JobID, err)
+		return rp, false, retryable("gather %s: read range plan: %w", in.JobID, err)
 	}
 	if rp.Partitions != len(rp.Bounds)+1 || rp.Partitions > MaxPartitions {
 		return rp, false, inputErrorf("gather %s: range plan %s: %d partitions with %d bounds", in.JobID, in.Work+RangePlanFile, rp.Partitions, len(rp.Bounds))
@@ -219,7 +219,7 @@ func (h *Handler) partialIndexes(ctx context.Context, keys []string, sizes []int
 		var err error
 		indexes[i], err = runs.ReadIndex(&storeReaderAt{ctx: ctx, store: h.Store, key: k}, sizes[i], "partial "+k)
 		if errors.Is(err, runs.ErrCorrupt) {
-			return inputErrorf("gather: %v", err)
+			return inputErrorf("gather: %w", err)
 		} else if err != nil {
 			return storeFailure(err, "gather: read index of partial %s", k)
 		}
@@ -277,7 +277,7 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 	if c, err := h.Ledger.Chunk(ctx, id, in.Range); err == nil {
 		return GatherOutput{JobID: in.JobID, Status: string(ledger.Running), Partial: c.Partial}, nil
 	} else if !errors.Is(err, ledger.ErrNotFound) {
-		return GatherOutput{}, retryable("gather %s range %d: read commit: %v", in.JobID, in.Range, err)
+		return GatherOutput{}, retryable("gather %s range %d: read commit: %w", in.JobID, in.Range, err)
 	}
 	job, err := jobs.New(in.Job, in.Params)
 	if err != nil {
@@ -327,7 +327,7 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 	statsJSON, _ := json.Marshal(st)
 	winner, won, err := h.Ledger.Commit(ctx, ledger.Commit{JobID: id, Chunk: in.Range, Attempt: attempt, Partial: key, Stats: string(statsJSON), Committed: h.now()})
 	if err != nil {
-		return GatherOutput{}, retryable("gather %s range %d: commit: %v", in.JobID, in.Range, err)
+		return GatherOutput{}, retryable("gather %s range %d: commit: %w", in.JobID, in.Range, err)
 	}
 	if !won && winner.Attempt != attempt {
 		if err := h.Store.Delete(ctx, key); err != nil {
@@ -399,7 +399,7 @@ func (c *crashingWriter) Write(p []byte) (int, error) {
 func (h *Handler) rangeCommits(ctx context.Context, in GatherInput) ([]ledger.Commit, error) {
 	commits, err := h.Ledger.ChunkRange(ctx, rangeLedgerID(in.JobID), 0, in.Partitions)
 	if err != nil {
-		return nil, retryable("gather %s: read range commits: %v", in.JobID, err)
+		return nil, retryable("gather %s: read range commits: %w", in.JobID, err)
 	}
 	if len(commits) != in.Partitions {
 		var missing []int

@@ -13,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/runs"
 )
 
 // openParallel is how many partials a reducer opens or reads at once.
@@ -109,7 +110,7 @@ func produceError(key string, err error) error {
 	switch {
 	case errors.As(err, &ie), errors.As(err, &re), errors.As(err, &se), errors.As(err, &rt):
 		return err
-	case errors.Is(err, jobs.ErrCorruptPartial):
+	case errors.Is(err, jobs.ErrCorruptPartial), errors.Is(err, runs.ErrCorrupt):
 		return inputErrorf("write %s: %w", key, err)
 	}
 	return retryable("write %s: %w", key, err)
