@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,8 +115,7 @@ func submissionID(job string, params map[string]string, inputs []string, chunkSi
 		Output  string            `json:"output"`
 		Owner   string            `json:"owner"`
 	}{1, job, version, params, inputs, chunkSize, output, owner})
-	sum := sha256.Sum256(canon)
-	return job + "-" + hex.EncodeToString(sum[:12])
+	return plan.NameID(job, canon)
 }
 
 // Submit starts spec's execution, named by its submission ID, without reading its inputs.

@@ -471,6 +471,12 @@ func jobID(name, version string, params map[string]string, objs []Object, chunkS
 		Chunk   int64             `json:"chunkSize"`
 		Output  string            `json:"output"`
 	}{2, name, version, params, ids, chunkSize, output})
+	return NameID(name, canon)
+}
+
+// NameID is name, a hyphen and 24 hex digits of canon's SHA-256: the form of job
+// and submission IDs, safe as a Step Functions execution name.
+func NameID(name string, canon []byte) string {
 	sum := sha256.Sum256(canon)
 	return name + "-" + hex.EncodeToString(sum[:12])
 }
