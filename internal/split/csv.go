@@ -339,23 +339,11 @@ func (s *Scanner) speculate() (QuoteState, error) {
 // skipRecord discards bytes through the end of the record the scanner is
 // in, in state q (or to the end).
 func (s *Scanner) skipRecord(q QuoteState) error {
-	for {
-		i, next := csvEnd(s.buf[s.lo:s.hi], q)
-		if i >= 0 {
-			s.lo += i + 1
-			s.pos += int64(i + 1)
-			return nil
-		}
-		q = next
-		s.pos += int64(s.hi - s.lo)
-		s.lo, s.hi = 0, 0
-		if s.eof {
-			return nil
-		}
-		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-	}
+	return s.skipThrough(func(b []byte) int {
+		i, next := csvEnd(b, q)
+		q = next // the state carries over to the next buffer
+		return i
+	})
 }
 
 // CSVHeader returns the first CSV record of the object (without its "\n"

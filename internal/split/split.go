@@ -320,8 +320,14 @@ func (s *Scanner) nextBlock(limit int64) (data []byte, offset int64, n int, err 
 
 // SkipLine discards bytes through the next "\n" (or to the end).
 func (s *Scanner) SkipLine() error {
+	return s.skipThrough(func(b []byte) int { return bytes.IndexByte(b, '\n') })
+}
+
+// skipThrough discards bytes through the one at end's index in the buffered bytes,
+// refilling while end finds none (-1), or to the end of the input.
+func (s *Scanner) skipThrough(end func(b []byte) int) error {
 	for {
-		if i := bytes.IndexByte(s.buf[s.lo:s.hi], '\n'); i >= 0 {
+		if i := end(s.buf[s.lo:s.hi]); i >= 0 {
 			s.lo += i + 1
 			s.pos += int64(i + 1)
 			return nil
