@@ -77,18 +77,9 @@ func isRangeErr(err error) bool {
 // text to a number, date or boolean: the same set decimal.TrimSpace removes.
 func trimSpace(b []byte) []byte { return decimal.TrimSpace(b) }
 
-// parseNumber reads text as an exact number ("5." and ".5" included), for
+// parseNumber reads text as an exact number as DuckDB casts it (decimal.ParseText), for
 // untyped values in numeric contexts and for DECIMAL columns.
-func parseNumber(b []byte) (decimal.Dec, bool) {
-	b = trimSpace(b)
-	if d, ok := decimal.Parse(b); ok {
-		return d, true
-	}
-	if n := len(b); n > 1 && b[n-1] == '.' && isDigit(b[n-2]) {
-		return decimal.Parse(b[:n-1])
-	}
-	return decimal.Dec{}, false
-}
+func parseNumber(b []byte) (decimal.Dec, bool) { return decimal.ParseText(b) }
 
 // parseBigint reads text as a BIGINT: an integer, or a decimal rounded half
 // away from zero as DuckDB casts '2.5' to 3.
