@@ -54,7 +54,8 @@ type Options struct {
 	// credentials and nothing is checked (iam.go).
 	NoIAM bool
 	// NoLimits turns off the quotas the Lambda host enforces on the functions'
-	// processes (memory, file descriptors, /tmp; lambdahost.Options.NoLimits).
+	// processes (memory, file descriptors, /tmp; lambdahost.Options.NoLimits) and
+	// Step Functions' payload quota at the gateway (limits.go).
 	NoLimits bool
 }
 
@@ -74,6 +75,7 @@ type Stack struct {
 	proxy  *httputil.ReverseProxy
 	fns    []Function
 	guard  *guard // nil with NoIAM
+	limits bool   // Step Functions' payload quota is checked (limits.go); off with NoLimits
 	events sync.WaitGroup
 	logs   io.Writer
 }
@@ -90,7 +92,7 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 	if logs == nil {
 		logs = io.Discard
 	}
-	s := &Stack{tmpl: tmpl, fns: tmpl.Functions(), logs: logs}
+	s := &Stack{tmpl: tmpl, fns: tmpl.Functions(), logs: logs, limits: !o.NoLimits}
 	for _, f := range s.fns {
 		if _, err := os.Stat(filepath.Join(o.BinDir, f.Name, "bootstrap")); err != nil {
 			return nil, fmt.Errorf("function %s: %w (build the host binaries with 'make build-local')", f.Name, err)
@@ -247,6 +249,9 @@ func (s *Stack) create(ctx context.Context) error {
 // HTTP API to its function, everything else to moto.
 func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.guard != nil && !s.guard.allow(w, r) {
+		return
+	}
+	if s.limits && !statesPayloadOK(w, r) {
 		return
 	}
 	if _, ok := lambdahost.InvokePath(r.URL.EscapedPath()); ok {
