@@ -4,39 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/scattergather/scattergather/job"
-	"github.com/scattergather/scattergather/job/kv"
+	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 )
-
-// clitestCount counts the lines of each first word: a user's typed job, so
-// `scatter run` may gather it by key ranges.
-var clitestCount = kv.Def[string, int64]{
-	Name: "clitest-count", Version: "1", Summary: "lines per first word (a test job)",
-	New: func(job.Params) (kv.Job[string, int64], error) {
-		return kv.Job[string, int64]{
-			Key: kv.String, Value: kv.Varint,
-			MapLine: func(line []byte, emit func(string, int64)) error {
-				w, _, _ := strings.Cut(string(line), " ")
-				emit(w, 1)
-				return nil
-			},
-			Combine: func(a, b int64) int64 { return a + b },
-			Header:  "word,lines",
-			Format: func(dst []byte, k string, v int64) []byte {
-				return strconv.AppendInt(append(append(dst, k...), ','), v, 10)
-			},
-		}, nil
-	},
-}.Definition()
-
-func init() { job.Register(clitestCount) }
 
 // TestRunPartitions: `scatter run --partitions 4` gathers a keyed job by key
 // ranges (the summary says how many) into the output one reducer writes and
@@ -45,28 +20,7 @@ func init() { job.Register(clitestCount) }
 func TestRunPartitions(t *testing.T) {
 	dir := t.TempDir()
 	input := filepath.Join(dir, "in.txt")
-	var b strings.Builder
-	counts := map[string]int{}
-	for i := range 30000 {
-		w := fmt.Sprintf("w%05d", (i*7919)%4999)
-		if i%3 == 0 {
-			w = "hot" // a third of the lines under one key
-		}
-		counts[w]++
-		fmt.Fprintf(&b, "%s tail %d\n", w, i)
-	}
-	if err := os.WriteFile(input, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	words := make([]string, 0, len(counts))
-	for w := range counts {
-		words = append(words, w)
-	}
-	slices.Sort(words)
-	want := "word,lines\n"
-	for _, w := range words {
-		want += fmt.Sprintf("%s,%d\n", w, counts[w])
-	}
+	want := string(sumjob.SkewedInput(t, rand.New(rand.NewPCG(1, 2)), input, sumjob.HalfOneKey, 30000))
 	state := filepath.Join(dir, "state")
 	run := func(out string, extra ...string) (sum struct {
 		Partitions int `json:"partitions"`
@@ -74,7 +28,7 @@ func TestRunPartitions(t *testing.T) {
 		Chunks     int `json:"chunks"`
 	}) {
 		t.Helper()
-		args := append([]string{"run", "--job", "clitest-count", "--input", input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, extra...)
+		args := append([]string{"run", "--job", sumjob.Def.Name, "--input", input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, extra...)
 		stdout, stderr, err := runCLI(t, args...)
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, stderr)
