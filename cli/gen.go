@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
-func cmdGen(args []string, stderr io.Writer) error {
+func cmdGen(_ context.Context, args []string, _, stderr io.Writer) error {
 	fs := newFlagSet("scatter gen", stderr)
 	var kinds []string
 	for k := range datagen.Kinds {
