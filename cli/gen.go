@@ -14,6 +14,8 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
+// cmdGen is `scatter gen`: a file of generated data of one kind (datagen), the same
+// bytes for the same seed, for tests and benchmarks.
 func cmdGen(_ context.Context, args []string, _, stderr io.Writer) error {
 	fs := newFlagSet("scatter gen", stderr)
 	var kinds []string
