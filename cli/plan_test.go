@@ -121,12 +121,12 @@ func TestPlanChildren(t *testing.T) {
 // ranges), at most half the file.
 func TestPlanParquet(t *testing.T) {
 	dir := t.TempDir()
-	var b bytes.Buffer
-	if err := datagen.Kinds["uservisits"](&b, 400_000, 21); err != nil {
+	visits, err := datagen.Bytes("uservisits", 400_000, 21)
+	if err != nil {
 		t.Fatal(err)
 	}
 	pqPath := filepath.Join(dir, "visits.parquet")
-	uservisitsParquet(t, b.Bytes(), pqPath, 700)
+	uservisitsParquet(t, visits, pqPath, 700)
 	type planned struct {
 		plan.Estimate
 		Scan *plan.Scan `json:"parquet"`

@@ -35,15 +35,12 @@ func newFixture(t *testing.T) *fixture {
 	dir := t.TempDir()
 	f := &fixture{dir: dir}
 	gen := func(name, kind string, size int64, seed uint64) (string, []byte) {
-		var b bytes.Buffer
-		if err := datagen.Kinds[kind](&b, size, seed); err != nil {
-			t.Fatal(err)
-		}
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		b, err := datagen.WriteFile(p, kind, size, seed)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return p, b.Bytes()
+		return p, b
 	}
 	var data []byte
 	f.text, data = gen("text.txt", "text", 300_000, 7)

@@ -17,12 +17,8 @@ import (
 // naming the position.
 func TestSQLCommands(t *testing.T) {
 	dir := t.TempDir()
-	var b bytes.Buffer
-	if err := datagen.Kinds["uservisits"](&b, 200_000, 11); err != nil {
-		t.Fatal(err)
-	}
 	csv := filepath.Join(dir, "visits.csv")
-	if err := os.WriteFile(csv, b.Bytes(), 0o644); err != nil {
+	if _, err := datagen.WriteFile(csv, "uservisits", 200_000, 11); err != nil {
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state")

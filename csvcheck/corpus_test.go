@@ -2,7 +2,6 @@ package csvcheck
 
 import (
 	"bytes"
-	"context"
 	gosql "database/sql"
 	"encoding/csv"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // corpus is the awkward files: what Python's csv module, spreadsheets and
@@ -65,22 +65,8 @@ func corpus() map[string][]byte {
 // run runs a job over one file through the local engine and returns its output.
 func run(t *testing.T, job string, params jobs.Params, file string, chunk int64) []byte {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	local, err := engine.Open(ctx, filepath.Join(dir, "state"), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4, NoBackups: true}
-	res, err := eng.Run(ctx, pipeline.PlanInput{Job: job, Params: params, Inputs: []string{file}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
-	if err != nil {
-		t.Fatalf("%s over %s at chunk size %d: %v", job, file, chunk, err)
-	}
-	out, err := os.ReadFile(res.Gather.Output)
-	if err != nil {
-		t.Fatal(err)
-	}
+	local, dir := enginetest.Open(t, engine.Options{})
+	out, _ := enginetest.Run(t, local, pipeline.PlanInput{Job: job, Params: params, Inputs: []string{file}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
 	return out
 }
 

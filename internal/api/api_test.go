@@ -379,15 +379,23 @@ func TestInternalsDoNotLeak(t *testing.T) {
 
 // TestOnlyTheOwnerOrAnAdminSeesAJob: the submitter recorded on the job may read and cancel
 // it, and so may a session of an admin role (ApiAdminPrincipalArns); another principal
-// gets 403 on both, and an unsigned request is refused on every route.
+// gets on both the very answer of a job that does not exist (a 403 would tell it the job
+// exists), and an unsigned request is refused on every route.
 func TestOnlyTheOwnerOrAnAdminSeesAJob(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
 	_, resp := e.callAs(t, &alice, http.MethodPost, "/jobs", `{"job":"wordcount","input":"s3://sg-in/data/a.txt"}`)
 	id := resp["jobId"].(string)
+	const unknownID = "nosuchjob0000000000000000000000"
 	for _, m := range []string{http.MethodGet, http.MethodDelete} {
-		if status, body := e.callAs(t, &bob, m, "/jobs/"+id, ""); status != http.StatusForbidden || !strings.Contains(body["message"].(string), "another principal") {
-			t.Errorf("%s by another principal: %d %v, want 403", m, status, body)
+		wantStatus, wantBody := e.callAs(t, &bob, m, "/jobs/"+unknownID, "")
+		wantMsg, _ := wantBody["message"].(string)
+		if wantStatus != http.StatusNotFound || !strings.Contains(wantMsg, unknownID) {
+			t.Fatalf("%s of an unknown job: %d %v, want 404 naming it", m, wantStatus, wantBody)
+		}
+		status, body := e.callAs(t, &bob, m, "/jobs/"+id, "")
+		if msg, _ := body["message"].(string); status != wantStatus || msg != strings.ReplaceAll(wantMsg, unknownID, id) {
+			t.Errorf("%s by another principal: %d %v, want the unknown job's answer %d %q", m, status, body, wantStatus, wantMsg)
 		}
 	}
 	if x, _ := e.execOf(t, id); x.Status != types.ExecutionStatusRunning {

@@ -82,14 +82,19 @@ func ownerFrom(ctx context.Context) string {
 }
 
 // authorize lets the caller in ctx act on job jobID, owned by owner: the owner itself or
-// an admin principal. Without a caller in ctx it allows (see WithCaller).
-func (s *Service) authorize(ctx context.Context, jobID, owner string) error {
+// an admin principal. Without a caller in ctx it allows (see WithCaller). Anyone else
+// gets unknown, the answer the route gives for a job that does not exist: a 403 would
+// tell them the job exists. S3 does the same the other way round: to a caller without
+// s3:ListBucket it answers a missing key as it answers a forbidden one, 403, so that the
+// answer does not tell which keys exist
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+func (s *Service) authorize(ctx context.Context, jobID, owner string, unknown error) error {
 	c, ok := callerFrom(ctx)
 	if !ok || c.owns(owner) || s.isAdmin(c) {
 		return nil
 	}
-	s.log().WarnContext(ctx, "job access refused", "jobId", jobID, "caller", c.UserARN, "callerId", c.UserID, "owner", owner)
-	return &Error{Status: http.StatusForbidden, Msg: fmt.Sprintf("job %s was submitted by another principal: only its submitter and the stack's ApiAdminPrincipalArns may read or cancel it", jobID)}
+	s.log().WarnContext(ctx, "job access refused: answered as an unknown job", "jobId", jobID, "caller", c.UserARN, "callerId", c.UserID, "owner", owner)
+	return unknown
 }
 
 // isAdmin reports whether c is one of AdminPrincipals: the same ARN, or a session of an

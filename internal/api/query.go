@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/query"
 )
 
@@ -192,9 +193,13 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	var ce *query.ChunkError
 	switch {
 	case errors.As(err, &inc):
-		return ans, &Error{Status: http.StatusGatewayTimeout, Msg: err.Error()}
+		public := *inc
+		if inc.Cause != nil {
+			public.Cause = errors.New(s.chunkFailure(ctx, q.ID, inc.Cause))
+		}
+		return ans, &Error{Status: http.StatusGatewayTimeout, Msg: public.Error()}
 	case errors.As(err, &ce):
-		return ans, badRequest("%v", err)
+		return ans, badRequest("%s", s.chunkFailure(ctx, q.ID, ce))
 	case err != nil:
 		return ans, s.internalError(ctx, err, "query %s failed", q.ID)
 	}
@@ -204,6 +209,48 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	s.log().InfoContext(ctx, "query answered", "queryId", q.ID, "chunks", res.Chunks.Total, "partial", res.Partial,
 		"hedgesSent", res.Hedges.Sent, "hedgesWon", res.Hedges.Won, "retries", res.Retries, "ms", ans.Millis)
 	return ans, nil
+}
+
+// chunkFailure is what a caller sees of a query's failed chunk (a *query.ChunkError, or
+// any error of the mapper): as for a job (publicErrorTypes), the message of an InputError
+// or a RecordError, which describes the caller's own data; of anything else (an AWS error
+// naming the mapper's role, account and request, a crash, a timeout) its type and where to
+// look, with the raw error logged under the request ID.
+func (s *Service) chunkFailure(ctx context.Context, queryID string, err error) string {
+	prefix := ""
+	var ce *query.ChunkError
+	if errors.As(err, &ce) {
+		prefix, err = fmt.Sprintf("chunk %d: ", ce.Chunk), ce.Err
+	}
+	typ, msg := mapperError(err)
+	if publicErrorTypes[typ] {
+		return prefix + typ + ": " + msg
+	}
+	id := requestID(ctx)
+	s.log().ErrorContext(ctx, "query chunk failed", "queryId", queryID, "err", err, "requestId", id)
+	where := "query " + queryID
+	if id != "" {
+		where += ", request " + id
+	}
+	return fmt.Sprintf("%s%s: the mapper failed; the api function's and the mapper's logs have the cause (%s)", prefix, typ, where)
+}
+
+// mapperError is the error type and message of a mapper's failure: the type the mapper
+// function reported through the Lambda Invoke API, or the handler's own error type when
+// the mapper ran in process; "Error" for a failure of the invocation itself.
+func mapperError(err error) (typ, msg string) {
+	var fe *query.FunctionError
+	var ie *pipeline.InputError
+	var re *pipeline.RecordError
+	switch {
+	case errors.As(err, &fe):
+		return fe.Type, fe.Message
+	case errors.As(err, &ie):
+		return pipeline.ErrorType(ie), ie.Error()
+	case errors.As(err, &re):
+		return pipeline.ErrorType(re), re.Error()
+	}
+	return "Error", err.Error()
 }
 
 // fitAnswer puts result in ans: inline (as text when it is UTF-8, else base64) when the

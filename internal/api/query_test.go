@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -349,4 +350,60 @@ func TestQueryThroughLambda(t *testing.T) {
 				r.Report, stall.Resent(0), stall.Resent(1), budget)
 		}
 	})
+}
+
+// TestQueryMapperErrorsDoNotLeak: a mapper refused by S3 (AccessDenied, whose message names
+// the mapper's role, the account and the request) fails the query without that message
+// in the answer: the caller sees the error type, the query and the request ID, and the
+// api function's log has the raw error. A RecordError, which describes the caller's own
+// data, still answers with its message.
+func TestQueryMapperErrorsDoNotLeak(t *testing.T) {
+	const secret = "User: arn:aws:sts::123456789012:assumed-role/sg-MapperRole-X/mapper is not authorized to perform: s3:GetObject"
+	// S3 as it answers a role whose policy lacks s3:GetObject
+	// (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+	denied := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("x-amz-request-id", "4F2AREQUESTID")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>%s</Message><RequestId>4F2AREQUESTID</RequestId></Error>`, secret)
+	}))
+	defer denied.Close()
+	w := newQueryWorld(t)
+	svc, inv := w.service(map[string]string{"AWS_ENDPOINT_URL": denied.URL})
+	var logs bytes.Buffer
+	svc.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	req := signed(events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /query", RawPath: "/query",
+		Body: `{"job":"wordcount","input":"` + w.text + `","chunkSize":"64KiB","deadline":"20s","allowPartial":false}`})
+	req.RequestContext.HTTP.Method, req.RequestContext.RequestID = http.MethodPost, "req-7e1d"
+	resp := svc.HandleHTTP(context.Background(), req)
+	var r queryResponse
+	if err := json.Unmarshal([]byte(resp.Body), &r); err != nil {
+		t.Fatalf("body %.300q: %v", resp.Body, err)
+	}
+	if inv.n.Load() == 0 || r.Chunks.Failed == 0 {
+		t.Fatalf("status %d %q, report %+v: the mapper was not refused, the case tests nothing", resp.StatusCode, r.Message, r.Report)
+	}
+	for _, leak := range []string{"assumed-role", "123456789012", "4F2AREQUESTID"} {
+		if strings.Contains(resp.Body, leak) {
+			t.Errorf("the answer leaks %q: %s", leak, resp.Body)
+		}
+	}
+	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(r.Message, "StoreError") ||
+		!strings.Contains(r.Message, "req-7e1d") || !strings.Contains(r.Message, r.QueryID) {
+		t.Errorf("status %d %q: want 504 naming the error type, the query and the request", resp.StatusCode, r.Message)
+	}
+	if !strings.Contains(logs.String(), "assumed-role/sg-MapperRole-X") || !strings.Contains(logs.String(), "req-7e1d") {
+		t.Errorf("the log lacks the raw error under the request ID:\n%s", logs.String())
+	}
+
+	// A malformed record under strict: the caller's own data, answered as it is.
+	bad := blob.S3Location(inBucket, "data/bad.csv")
+	if err := w.mux.Put(context.Background(), bad, strings.NewReader("a,b\n1,\"unterminated\n")); err != nil {
+		t.Fatal(err)
+	}
+	svc, _ = w.service(nil)
+	r = postQuery(t, svc, `{"job":"select","input":"`+bad+`","columns":"a","format":"csv","strict":true,"deadline":"20s"}`)
+	if r.status != http.StatusBadRequest || !strings.Contains(r.Message, "RecordError: ") {
+		t.Errorf("malformed record: status %d %q, want 400 with the RecordError's message", r.status, r.Message)
+	}
 }

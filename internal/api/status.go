@@ -66,7 +66,7 @@ func (st Status) Terminal() bool {
 // once the splitter has planned it, its ledger item (status, committed chunks, output,
 // error). A job ID the ledger names directly (a job started before submission IDs, or by
 // `scatter submit` of an older version) is read from the ledger alone. A job neither
-// knows is an *Error with status 404; a caller in ctx that may not read it gets 403.
+// knows is an *Error with status 404; so is one a caller in ctx may not read.
 func (s *Service) Status(ctx context.Context, jobID string) (Status, error) {
 	if err := validJobID(jobID); err != nil {
 		return Status{}, badRequest("%v", err)
@@ -91,14 +91,15 @@ func (s *Service) Status(ctx context.Context, jobID string) (Status, error) {
 			return st, s.internalError(ctx, err, "could not read job %s", jobID)
 		}
 	}
+	unknown := notFound("no job %s", jobID)
 	if !inLedger && exec == nil {
-		return st, notFound("no job %s", jobID)
+		return st, unknown
 	}
 	owner := input.Owner
 	if exec == nil {
 		owner = specOwner(job.Spec)
 	}
-	if err := s.authorize(ctx, jobID, owner); err != nil {
+	if err := s.authorize(ctx, jobID, owner, unknown); err != nil {
 		return Status{}, err
 	}
 	st.Execution = exec
@@ -188,7 +189,7 @@ func (s *Service) LedgerJobID(ctx context.Context, id string) (string, error) {
 	if err != nil || exec == nil || input.Submission != id {
 		return id, err
 	}
-	if err := s.authorize(ctx, id, input.Owner); err != nil {
+	if err := s.authorize(ctx, id, input.Owner, notFound("no job %s", id)); err != nil {
 		return "", err
 	}
 	lid, err := s.planned(ctx, id)
@@ -208,10 +209,11 @@ func (s *Service) Cancel(ctx context.Context, jobID string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	unknown := notFound("no execution of job %s", jobID)
 	if exec == nil {
-		return Status{}, notFound("no execution of job %s", jobID)
+		return Status{}, unknown
 	}
-	if err := s.authorize(ctx, jobID, input.Owner); err != nil {
+	if err := s.authorize(ctx, jobID, input.Owner, unknown); err != nil {
 		return Status{}, err
 	}
 	_, err = s.Starter.StopExecution(ctx, &sfn.StopExecutionInput{

@@ -2,10 +2,12 @@ package datagen
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -17,6 +19,28 @@ var Kinds = map[string]func(w io.Writer, size int64, seed uint64) error{
 	"jsonl":      UserVisitsJSONL,
 	"orders":     Orders,
 	"ordersjson": OrdersJSONL,
+}
+
+// Bytes returns size bytes of the generator kind names in Kinds, from seed.
+func Bytes(kind string, size int64, seed uint64) ([]byte, error) {
+	gen, ok := Kinds[kind]
+	if !ok {
+		return nil, fmt.Errorf("datagen: no generator %q", kind)
+	}
+	var b bytes.Buffer
+	if err := gen(&b, size, seed); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteFile writes Bytes(kind, size, seed) to a file at path, and returns them.
+func WriteFile(path, kind string, size int64, seed uint64) ([]byte, error) {
+	b, err := Bytes(kind, size, seed)
+	if err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(path, b, 0o644)
 }
 
 const letters = "abcdefghijklmnopqrstuvwxyz"

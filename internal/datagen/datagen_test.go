@@ -3,6 +3,8 @@ package datagen
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -100,5 +102,29 @@ func TestVisitAddressBijective(t *testing.T) {
 			t.Fatalf("index %d repeats address %#x", i, a)
 		}
 		seen[a] = true
+	}
+}
+
+// TestWriteFile: WriteFile writes and returns what the kind's generator writes for the
+// seed, and an unknown kind is an error naming it.
+func TestWriteFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "visits.csv")
+	got, err := WriteFile(path, "uservisits", 4<<10, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := UserVisits(&want, 4<<10, 9); err != nil {
+		t.Fatal(err)
+	}
+	onDisk, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) || !bytes.Equal(onDisk, got) {
+		t.Fatalf("WriteFile returned %d bytes and wrote %d; UserVisits writes %d", len(got), len(onDisk), want.Len())
+	}
+	if _, err := Bytes("csv", 10, 1); err == nil || !strings.Contains(err.Error(), `"csv"`) {
+		t.Fatalf("Bytes of an unknown kind: %v, want an error naming it", err)
 	}
 }

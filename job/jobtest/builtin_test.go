@@ -1,7 +1,6 @@
 package jobtest_test
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/datagen"
@@ -14,11 +13,11 @@ import (
 // theirs, so the kit holds a job to what the framework's own jobs meet.
 func TestBuiltinJobsConform(t *testing.T) {
 	gen := func(kind string, size int64) []byte {
-		var b bytes.Buffer
-		if err := datagen.Kinds[kind](&b, size, 3); err != nil {
+		b, err := datagen.Bytes(kind, size, 3)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return b.Bytes()
+		return b
 	}
 	text, visits, jsonl := gen("text", 12<<10), gen("uservisits", 12<<10), gen("jsonl", 8<<10)
 	in := func(name string, data []byte) []jobtest.Input { return []jobtest.Input{{Name: name, Data: data}} }

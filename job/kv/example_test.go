@@ -9,29 +9,34 @@ import (
 	"github.com/scattergather/scattergather/record"
 )
 
-// A typed job: the distinct visitors (sourceIP) of each page (destURL) of a
-// uservisits CSV. The framework combines, spills, merges and gathers; the
-// output is destURL,uniqueVisitors sorted by destURL.
+// A typed job: the total visit duration of each country (countryCode) of a
+// uservisits CSV. A row whose duration is not a whole number is skipped and
+// counted (--strict fails on it). The framework combines, spills, merges and
+// gathers; the output is countryCode,seconds sorted by countryCode.
 func ExampleDef() {
-	uniqueVisitors := kv.Def[[]byte, kv.Set]{
-		Name: "uniquevisitors", Version: "1",
-		New: func(job.Params) (kv.Job[[]byte, kv.Set], error) {
-			return kv.Job[[]byte, kv.Set]{
-				Input: job.Input{Format: record.CSV, Columns: []string{"destURL", "sourceIP"}},
-				Key:   kv.Bytes,
-				Value: kv.StringSet,
-				MapRow: func(r *record.Row, emit func([]byte, kv.Set)) error {
-					emit(r.Value(0), kv.SetOf(string(r.Value(1))))
+	timeByCountry := kv.Def[string, int64]{
+		Name: "timebycountry", Version: "1",
+		New: func(job.Params) (kv.Job[string, int64], error) {
+			return kv.Job[string, int64]{
+				Input: job.Input{Format: record.CSV, Columns: []string{"countryCode", "duration"}},
+				Key:   kv.String,
+				Value: kv.Int64,
+				MapRow: func(r *record.Row, emit func(string, int64)) error {
+					seconds, err := strconv.ParseInt(string(r.Value(1)), 10, 64)
+					if err != nil {
+						return kv.Skip("duration is not a whole number")
+					}
+					emit(string(r.Value(0)), seconds)
 					return nil
 				},
-				Combine: kv.Union,
-				Header:  "destURL,uniqueVisitors",
-				Format: func(dst, url []byte, ips kv.Set) []byte {
-					dst = record.AppendCSVField(dst, url)
-					return strconv.AppendInt(append(dst, ','), int64(len(ips)), 10)
+				Combine: func(a, b int64) int64 { return a + b },
+				Header:  "countryCode,seconds",
+				Format: func(dst []byte, country string, seconds int64) []byte {
+					dst = record.AppendCSVField(dst, []byte(country))
+					return strconv.AppendInt(append(dst, ','), seconds, 10)
 				},
 			}, nil
 		},
 	}.Definition()
-	cli.Main(uniqueVisitors) // the scatter CLI with the job: scatter run --job uniquevisitors ...
+	cli.Main(timeByCountry) // the scatter CLI with the job: scatter run --job timebycountry ...
 }

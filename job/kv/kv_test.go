@@ -3,37 +3,17 @@ package kv_test
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/job/jobtest"
 	"github.com/scattergather/scattergather/job/kv"
 	"github.com/scattergather/scattergather/record"
 )
-
-// letters counts the lines that start with each letter: a Lines job.
-var letters = kv.Def[[]byte, int64]{
-	Name: "kvtest-letters", Version: "1", Summary: "lines by first letter",
-	New: func(job.Params) (kv.Job[[]byte, int64], error) {
-		return kv.Job[[]byte, int64]{
-			Key: kv.Bytes, Value: kv.Varint,
-			MapLine: func(line []byte, emit func([]byte, int64)) error {
-				if len(line) == 0 {
-					return kv.Skip("empty line")
-				}
-				emit(line[:1], 1)
-				return nil
-			},
-			Combine: func(a, b int64) int64 { return a + b },
-			Header:  "letter\tlines",
-			Format: func(dst, k []byte, v int64) []byte {
-				return strconv.AppendInt(append(append(dst, k...), '\t'), v, 10)
-			},
-		}, nil
-	},
-}.Definition()
 
 // spend sums an amount per city of a CSV, with a parameter: a table job.
 var spend = kv.Def[string, int64]{
@@ -89,8 +69,10 @@ func TestTypedJobs(t *testing.T) {
 	for _, c := range []string{"Accra", "Kyiv", "Lima", "Oslo", "Pune"} {
 		wantCSV += fmt.Sprintf("%s,%d\n", c, want[c])
 	}
-	jobtest.Check(t, letters,
-		jobtest.Case{Name: "two files", Inputs: []jobtest.Input{{Name: "a.txt", Data: text(300)}, {Name: "b.txt", Data: text(40)}}},
+	lines, sums := sumjob.Generate(rand.New(rand.NewPCG(1, 1)), sumjob.Pool, 3000)
+	cut := len(lines)/3 + bytes.IndexByte(lines[len(lines)/3:], '\n') + 1
+	jobtest.Check(t, sumjob.Def, // a Lines job
+		jobtest.Case{Name: "two files", Inputs: []jobtest.Input{{Name: "a.txt", Data: lines[:cut]}, {Name: "b.txt", Data: lines[cut:]}}, Want: sums},
 	)
 	jobtest.Check(t, spend,
 		jobtest.Case{Name: "csv", Params: job.Params{"min": "10"}, Inputs: []jobtest.Input{{Name: "s.csv", Data: csv.Bytes()}}, Want: []byte(wantCSV)},

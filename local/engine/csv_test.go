@@ -2,15 +2,15 @@ package engine_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +18,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/split"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // pythonCSV is a file as Python's csv module writes one: CRLF rows, quoted
@@ -39,17 +40,11 @@ func pythonCSV(rows int) []byte {
 	return b.Bytes()
 }
 
-// runJob runs one job through the local engine (the state machine, the
+// runJob runs one job over data through the local engine (the state machine, the
 // splitter, mappers, ledger and reducer) and returns its output and summary.
 func runJob(t *testing.T, job string, params jobs.Params, data []byte, chunk int64, fanIn ...int) (string, pipeline.Summary) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	local, err := engine.Open(ctx, filepath.Join(dir, "state"), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
+	local, dir := enginetest.Open(t, engine.Options{})
 	if len(fanIn) > 0 {
 		local.Handler.FanIn = fanIn[0]
 	}
@@ -57,23 +52,7 @@ func runJob(t *testing.T, job string, params jobs.Params, data []byte, chunk int
 	if err := os.WriteFile(in, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4, NoBackups: true}
-	res, err := eng.Run(ctx, pipeline.PlanInput{Job: job, Params: params, Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
-	if err != nil {
-		t.Fatalf("chunk size %d: %v", chunk, err)
-	}
-	out, err := os.ReadFile(res.Gather.Output)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum pipeline.Summary
-	b, err := os.ReadFile(res.Gather.Summary)
-	if err != nil || json.Unmarshal(b, &sum) != nil {
-		t.Fatalf("summary: %v", err)
-	}
-	if sum.Chunks != res.Plan.Chunks {
-		t.Fatalf("summary of %d chunks, plan %d", sum.Chunks, res.Plan.Chunks)
-	}
+	out, sum := enginetest.Run(t, local, pipeline.PlanInput{Job: job, Params: params, Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
 	return string(out), sum
 }
 
@@ -128,14 +107,9 @@ func goGroupby(t *testing.T, data []byte) string {
 		sums[rec[1]].Add(sums[rec[1]], v)
 		counts[rec[1]]++
 	}
-	var keys []string
-	for k := range sums {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
 	var b strings.Builder
 	b.WriteString("key,sum_amount,count_amount\n")
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(sums)) {
 		key := k
 		if strings.ContainsAny(k, ",\"\r\n") {
 			key = `"` + strings.ReplaceAll(k, `"`, `""`) + `"`
@@ -143,14 +117,6 @@ func goGroupby(t *testing.T, data []byte) string {
 		fmt.Fprintf(&b, "%s,%s,%d\n", key, sums[k].FloatString(2), counts[k])
 	}
 	return b.String()
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // TestCSVWrongGuessRereadInPipeline: a quoted field longer than the

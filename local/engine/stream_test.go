@@ -12,6 +12,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // TestCorruptPartialFailsAtOnce runs the state machine over a job whose first partial is
@@ -20,12 +21,7 @@ import (
 // corrupt partial.
 func TestCorruptPartialFailsAtOnce(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	local, err := engine.Open(ctx, filepath.Join(dir, "state"), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
+	local, dir := enginetest.Open(t, engine.Options{})
 	in := filepath.Join(dir, "in.txt")
 	if err := os.WriteFile(in, []byte(strings.Repeat("a b c\nd e\n", 40)), 0o644); err != nil {
 		t.Fatal(err)
@@ -54,7 +50,7 @@ func TestCorruptPartialFailsAtOnce(t *testing.T) {
 			}
 		},
 	}
-	_, err = eng.Run(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 64})
+	_, err := eng.Run(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 64})
 	if err == nil || !strings.Contains(err.Error(), "corrupt partial") {
 		t.Fatalf("run over a corrupt partial: %v, want a failure naming the corrupt partial", err)
 	}

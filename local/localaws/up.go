@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -54,9 +55,26 @@ type Options struct {
 	// credentials and nothing is checked (iam.go).
 	NoIAM bool
 	// NoLimits turns off the quotas the Lambda host enforces on the functions'
-	// processes (memory, file descriptors, /tmp; lambdahost.Options.NoLimits).
+	// processes (memory, file descriptors, /tmp; lambdahost.Options.NoLimits). The
+	// timeouts and payload sizes, the HTTP API's among them, stay enforced.
 	NoLimits bool
+	// APITimeout is the HTTP API's integration timeout; 0 means APITimeout (tests
+	// shorten it).
+	APITimeout time.Duration
 }
+
+// The HTTP API's quotas that the gateway enforces on /api, as API Gateway answers them
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html):
+// neither can be raised.
+const (
+	// APITimeout is the maximum integration timeout: past it the caller gets 503
+	// Service Unavailable (what an HTTP API answers; docs/quotas.md) while the
+	// function runs on to its own Timeout.
+	APITimeout = 30 * time.Second
+	// APIMaxPayload is the payload size, 10 MB; a larger request body is refused with
+	// 413 before any function is invoked.
+	APIMaxPayload = 10 << 20
+)
 
 // Stack is a running local AWS.
 type Stack struct {
@@ -76,6 +94,8 @@ type Stack struct {
 	guard  *guard // nil with NoIAM
 	events sync.WaitGroup
 	logs   io.Writer
+	// apiTimeout is Options.APITimeout or APITimeout.
+	apiTimeout time.Duration
 }
 
 // Up starts moto, the Lambda host and the gateway on free 127.0.0.1 ports,
@@ -90,7 +110,7 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 	if logs == nil {
 		logs = io.Discard
 	}
-	s := &Stack{tmpl: tmpl, fns: tmpl.Functions(), logs: logs}
+	s := &Stack{tmpl: tmpl, fns: tmpl.Functions(), logs: logs, apiTimeout: cmp.Or(o.APITimeout, APITimeout)}
 	for _, f := range s.fns {
 		if _, err := os.Stat(filepath.Join(o.BinDir, f.Name, "bootstrap")); err != nil {
 			return nil, fmt.Errorf("function %s: %w (build the host binaries with 'make build-local')", f.Name, err)
@@ -249,6 +269,9 @@ func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.guard != nil && !s.guard.allow(w, r) {
 		return
 	}
+	if !statesPayloadOK(w, r) {
+		return
+	}
 	if _, ok := lambdahost.InvokePath(r.URL.EscapedPath()); ok {
 		s.host.ServeHTTP(w, r)
 		return
@@ -356,12 +379,17 @@ func (s *Stack) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	fn, route, params := s.match(r.Method, path)
 	if fn == "" {
-		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+		apiError(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, APIMaxPayload+1))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(body) > APIMaxPayload {
+		apiError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		fmt.Fprintf(s.logs, "api %s %s: request body over the HTTP API's %d bytes\n", r.Method, path, APIMaxPayload)
 		return
 	}
 	headers := map[string]string{}
@@ -382,11 +410,14 @@ func (s *Stack) serveAPI(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	payload, _ := json.Marshal(ev)
-	res, err := s.host.Invoke(r.Context(), fn, payload)
+	res, err := s.invokeWithin(r.Context(), fn, payload)
+	if errors.Is(err, errIntegrationTimeout) {
+		apiError(w, http.StatusServiceUnavailable, "Service Unavailable")
+		fmt.Fprintf(s.logs, "api %s %s: no answer within the HTTP API's integration timeout (%s)\n", r.Method, path, s.apiTimeout)
+		return
+	}
 	if err != nil || res.FunctionError != "" {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprintf(w, `{"message":"Internal Server Error"}`)
+		apiError(w, http.StatusInternalServerError, "Internal Server Error")
 		fmt.Fprintf(s.logs, "api %s %s: %v %s\n", r.Method, path, err, res.Payload)
 		return
 	}
@@ -401,6 +432,40 @@ func (s *Stack) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(out.StatusCode)
 	io.Copy(w, bytes.NewReader([]byte(out.Body)))
+}
+
+// errIntegrationTimeout is an HTTP API request whose function did not answer in time.
+var errIntegrationTimeout = errors.New("integration timeout")
+
+// invokeWithin invokes fn for the HTTP API, waiting at most the integration timeout,
+// after which it answers errIntegrationTimeout. The invocation runs on, as the function
+// does on AWS after API Gateway has given up on it.
+func (s *Stack) invokeWithin(ctx context.Context, fn string, payload []byte) (lambdahost.Result, error) {
+	type outcome struct {
+		res lambdahost.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := s.host.Invoke(context.WithoutCancel(ctx), fn, payload)
+		done <- outcome{res, err}
+	}()
+	timer := time.NewTimer(s.apiTimeout)
+	defer timer.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-timer.C:
+		return lambdahost.Result{}, errIntegrationTimeout
+	}
+}
+
+// apiError answers as API Gateway does when it, not the function, fails a request:
+// {"message": msg} with the status.
+func apiError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"message":%q}`, msg)
 }
 
 // match finds the route for method and path; {name} segments bind parameters.

@@ -1,0 +1,62 @@
+// Package enginetest runs jobs on the local engine for tests: an engine whose state lives
+// in a test's temporary directory, and a run that returns the output and the summary.
+package enginetest
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/local/engine"
+)
+
+// Open opens a local engine with options o whose state is under a fresh temporary
+// directory of t, and closes it when t ends. dir is that directory, for the test's
+// inputs and outputs.
+func Open(t testing.TB, o engine.Options) (local *engine.Local, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	local, err := engine.Open(context.Background(), filepath.Join(dir, "state"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { local.Close() })
+	return local, dir
+}
+
+// Run runs in through local's handlers and state machine (four map iterations at once,
+// no backup attempts, retry intervals not waited) and returns the output and the summary
+// the reducer wrote. It fails t when the run fails or the summary counts other chunks
+// than the plan made.
+func Run(t testing.TB, local *engine.Local, in pipeline.PlanInput) (out []byte, sum pipeline.Summary) {
+	t.Helper()
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4, NoBackups: true, Sleep: func(context.Context, time.Duration) error { return nil }}
+	res, err := eng.Run(context.Background(), in)
+	if err != nil {
+		t.Fatalf("%s over %v at chunk size %d: %v", in.Job, in.Inputs, in.ChunkSize, err)
+	}
+	if err := json.Unmarshal(ReadFile(t, res.Gather.Summary), &sum); err != nil {
+		t.Fatalf("summary %s: %v", res.Gather.Summary, err)
+	}
+	if sum.Chunks != res.Plan.Chunks {
+		t.Fatalf("summary of %d chunks, plan of %d", sum.Chunks, res.Plan.Chunks)
+	}
+	if in.OutputParts {
+		return nil, sum
+	}
+	return ReadFile(t, res.Gather.Output), sum
+}
+
+// ReadFile returns the content of the file at path, or fails t.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
