@@ -15,8 +15,8 @@ type AggState struct {
 	n int64 // rows (count(*)) or non-NULL values seen
 	// d is the exact sum (sum, avg over BIGINT, DECIMAL, untyped), or the
 	// best value of min and max when it is a DECIMAL or an untyped number.
-	d   decimal.Dec
-	f   *fsum  // exact sum of doubles
+	d decimal.Dec
+	f *fsum // exact sum of doubles
 	// key is min's and max's best value's key, when the best is not
 	// cached (a state decoded from a partial): a mapper's states keep their
 	// best in the fields below and encode its key only when written.
