@@ -8,7 +8,6 @@ import (
 	"flag"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/scattergather/scattergather/internal/api/apitest"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
@@ -34,11 +34,7 @@ type remoteWorld struct {
 
 func newRemoteWorld(t *testing.T) *remoteWorld {
 	t.Helper()
-	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "l.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lg.Close() })
+	lg := ledgertest.OpenBolt(t)
 	mux := blob.NewMux(nil)
 	mux.Mount("in", blob.NewFS(t.TempDir()))
 	mux.Mount("out", blob.NewFS(t.TempDir()))

@@ -18,8 +18,18 @@ func AppendFloat(dst []byte, f float64, bits int) []byte {
 	case math.IsInf(f, -1):
 		return append(dst, "-inf"...)
 	}
+	if bits == 64 {
+		if out, ok := appendShortDouble(dst, f); ok {
+			return out
+		}
+	}
 	var tmp [32]byte
-	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits) // [-]d[.ddd]e±XX
+	return appendShortest(dst, strconv.AppendFloat(tmp[:0], f, 'e', -1, bits))
+}
+
+// appendShortest prints strconv's shortest digits e ([-]d[.ddd]e±XX) as
+// DuckDB does: plainly from 1e-4 to below 1e16, else in e-notation.
+func appendShortest(dst, e []byte) []byte {
 	if e[0] == '-' {
 		dst = append(dst, '-')
 		e = e[1:]
@@ -66,6 +76,46 @@ func AppendFloat(dst []byte, f float64, bits int) []byte {
 		return append(dst, digits[exp+1:]...)
 	}
 }
+
+// appendShortDouble is AppendFloat's fast path for a double that is a
+// decimal of at most 6 places and 15 significant digits, between 1e-4 and
+// 1e9 in magnitude (money, measurements): x = f×10^6 rounded, kept when
+// x/10^6 rounds back to f. A decimal of at most 15 significant digits is
+// the only one of so few digits that rounds to its double (DBL_DIG is 15),
+// so x/10^6 with its trailing zeros trimmed is the shortest decimal that
+// round-trips, the digits strconv's shortest formatting finds; it is printed
+// as AppendFloat prints those. false: use the general path.
+func appendShortDouble(dst []byte, f float64) ([]byte, bool) {
+	a := math.Abs(f)
+	if !(a >= 1e-4 && a < 1e9) {
+		return dst, false
+	}
+	x := math.Round(a * 1e6)
+	if x/1e6 != a {
+		return dst, false
+	}
+	u, k := uint64(x), 6
+	for k > 0 && u%10 == 0 {
+		u /= 10
+		k--
+	}
+	if f < 0 {
+		dst = append(dst, '-')
+	}
+	if k == 0 {
+		return append(strconv.AppendUint(dst, u, 10), '.', '0'), true
+	}
+	p := uint64(pow10[k])
+	dst = strconv.AppendUint(dst, u/p, 10)
+	dst = append(dst, '.')
+	frac := u % p
+	for q := p / 10; q > frac && q > 1; q /= 10 {
+		dst = append(dst, '0')
+	}
+	return strconv.AppendUint(dst, frac, 10), true
+}
+
+var pow10 = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
 
 // Civil converts days since 1970-01-01 to a proleptic Gregorian date
 // (Howard Hinnant's civil_from_days).

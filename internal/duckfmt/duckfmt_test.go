@@ -2,6 +2,8 @@ package duckfmt
 
 import (
 	"math"
+	"math/rand"
+	"strconv"
 	"testing"
 )
 
@@ -20,6 +22,47 @@ func TestAppendDouble(t *testing.T) {
 		if got := string(AppendFloat(nil, c.f, 64)); got != c.want {
 			t.Errorf("%v: got %q, want %q", c.f, got, c.want)
 		}
+	}
+}
+
+// TestShortDoubleMatchesGeneral: the fast path for short decimals prints
+// exactly what the general path (strconv's shortest digits) prints, on
+// random decimals of 0 to 8 places and up to 14 digits, on the edges of the
+// fast path's range, and on random doubles.
+func TestShortDoubleMatchesGeneral(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	tried, fast := 0, 0
+	check := func(f float64) {
+		tried++
+		out, ok := appendShortDouble(nil, f)
+		if !ok {
+			return
+		}
+		fast++
+		want := appendShortest(nil, strconv.AppendFloat(nil, f, 'e', -1, 64))
+		if string(out) != string(want) {
+			t.Errorf("%v: fast path %q, general %q", f, out, want)
+		}
+	}
+	edges := []float64{1e-4, 0.00011, 0.000999999, 1, 0.5, 999999999.999999, 999999999.9999999, 1e9, 8.99e8, 123456789.123456, 0.1 + 0.2, 100, 1e6 + 0.5}
+	for _, f := range edges {
+		check(f)
+		check(-f)
+		check(math.Nextafter(f, 0))
+		check(math.Nextafter(f, 2e9))
+	}
+	for i := 0; i < 300000; i++ {
+		places := rng.Intn(9)
+		n := rng.Int63n(int64(math.Pow10(rng.Intn(15))) + 1)
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(n)/math.Pow10(places), 'f', places, 64), 64)
+		if rng.Intn(2) == 0 {
+			f = -f
+		}
+		check(f)
+		check(math.Float64frombits(rng.Uint64()))
+	}
+	if fast < tried/4 {
+		t.Fatalf("the fast path took %d of %d values: the test does not exercise it", fast, tried)
 	}
 }
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 )
 
 func fired(t *testing.T, spec string, seed uint64) string {
@@ -77,11 +77,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := faults.Store{Store: blob.NewFS(t.TempDir()), F: set}
-	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lg.Close()
+	lg := ledgertest.OpenBolt(t)
 	led := faults.Ledger{Ledger: lg, F: set}
 	if _, err := led.Open(ctx, ledger.Job{ID: "job-1", Name: "wordcount", Chunks: 50}); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
-	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/testutil/moto"
 )
@@ -52,11 +52,7 @@ func TestAssembleOnS3(t *testing.T) {
 	} {
 		for _, fanIn := range []int{2, pipeline.DefaultFanIn} {
 			run := func(t *testing.T, store blob.Store, input, output string) ([]byte, pipeline.Summary) {
-				lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "ledger.db"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer lg.Close()
+				lg := ledgertest.OpenBolt(t)
 				work := "asm-work"
 				if store != s3mux {
 					m := blob.NewMux(nil)

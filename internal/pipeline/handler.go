@@ -133,7 +133,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		conc = runtime.NumCPU()
 	}
 	if in.ChunkSize == 0 {
-		chunkSize = plan.BalancedChunkSize(plainBytes(objs), chunkSize, conc)
+		chunkSize = plan.BalancedChunkSize(plan.SplitBytes(objs), chunkSize, conc)
 	}
 	chunks := plan.Split(objs, chunkSize)
 	maxChunks := h.MaxChunks
@@ -508,16 +508,4 @@ func newAttemptID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
-}
-
-// plainBytes is the size of the objects Split cuts into byte ranges: neither
-// compressed nor Parquet, whose chunks are whole objects or row groups.
-func plainBytes(objs []plan.Object) int64 {
-	var n int64
-	for _, o := range objs {
-		if o.Codec() == "" && o.Parquet == nil {
-			n += o.Size
-		}
-	}
-	return n
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
@@ -20,11 +21,7 @@ const work = "scatter-work"
 
 func newHandler(t *testing.T) *pipeline.Handler {
 	t.Helper()
-	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lg.Close() })
+	lg := ledgertest.OpenBolt(t)
 	mux := blob.NewMux(nil)
 	mux.Mount(work, blob.NewFS(t.TempDir()))
 	return &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: work, TriggerBucket: "in"}

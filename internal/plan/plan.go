@@ -341,13 +341,16 @@ func partJSON(p Part) int {
 // many small objects make several chunks, not one manifest item of megabytes); a
 // compressed object (codec.Of) is a chunk of its own, read whole; an empty object is
 // dropped (it has no records). A Parquet object (one Resolve read the footer of) is cut
-// into runs of whole row groups, weighed by their compressed size.
+// into runs of whole row groups, weighed by their decoded (uncompressed) size:
+// what a mapper spends its time on is decoding values, and a row group's
+// decoded size is near the size of the same rows as text, so a chunk of
+// Parquet is about as much work as a chunk of CSV.
 func Split(objs []Object, chunkSize int64) []Chunk {
 	return SplitColumns(objs, chunkSize, nil)
 }
 
 // SplitColumns is Split for a job that reads only the named columns: a
-// Parquet row group weighs the compressed bytes of those columns, so a job
+// Parquet row group weighs the decoded bytes of those columns, so a job
 // that reads a narrow slice of a wide file gets fewer, longer chunks.
 func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 	if chunkSize <= 0 {
@@ -412,7 +415,10 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 }
 
 // rowGroupRuns cuts a Parquet object into byte ranges that each hold a run of
-// whole row groups weighing about chunkSize (at least one row group each).
+// whole row groups, as few runs as keep each within about chunkSize and as
+// even as the row groups allow (at least one row group each): a run ends at
+// the row group whose middle lies past its share of the total weight, so a
+// file of 2.1 chunks' weight is two runs of about 1.05, not two and a sliver.
 // The ranges cover [0, Size) without overlap, cut only at row groups' first
 // bytes, so every row group, and so every row, is owned by exactly one. It
 // also returns the object's total weight.
@@ -422,15 +428,25 @@ func rowGroupRuns(o Object, chunkSize int64, columns []string) (runs [][2]int64,
 		return nil, 0
 	}
 	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Start < groups[j].Start })
-	start, w := int64(0), int64(0)
+	weights := make([]int64, len(groups))
 	for i, g := range groups {
-		gw := o.Parquet.ColumnBytes(g.Index, columns)
-		if i > 0 && w > 0 && w+gw > chunkSize && g.Start > start {
+		weights[i] = o.Parquet.DecodedBytes(g.Index, columns)
+		total += weights[i]
+	}
+	n := max(1, (total+chunkSize-1)/chunkSize)
+	start, w, before, k := int64(0), int64(0), int64(0), int64(1)
+	for i, g := range groups {
+		gw := weights[i]
+		// target is the weight before the end of run k: k n-ths of the total
+		if target := total / n * k; k < n && w > 0 && g.Start > start && before+gw/2 >= target {
 			runs = append(runs, [2]int64{start, g.Start})
 			start, w = g.Start, 0
+			for k < n && total/n*k <= before+gw/2 {
+				k++
+			}
 		}
 		w += gw
-		total += gw
+		before += gw
 	}
 	return append(runs, [2]int64{start, o.Size}), total
 }
@@ -503,6 +519,25 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q is too large", s)
 	}
 	return n * mult, nil
+}
+
+// SplitBytes is the weight Split gives objects cut into several chunks:
+// the size of the plain (uncompressed, text) objects and the decoded size of
+// the Parquet ones (a compressed object is one chunk whatever its size).
+// It is the total BalancedChunkSize evens out.
+func SplitBytes(objs []Object) int64 {
+	var n int64
+	for _, o := range objs {
+		switch {
+		case o.Parquet != nil:
+			for _, g := range o.Parquet.RowGroups() {
+				n += g.Decoded
+			}
+		case o.Codec() == "":
+			n += o.Size
+		}
+	}
+	return n
 }
 
 // BalancedChunkSize is the chunk size a job of the default chunk size gets

@@ -87,6 +87,8 @@ type RowGroup struct {
 	Start, End int64
 	// Bytes is the total compressed size of its column chunks.
 	Bytes int64
+	// Decoded is their total uncompressed size (DecodedBytes of every column).
+	Decoded int64
 }
 
 // ReadFooter reads the footer of a Parquet object of size bytes: its last 8
@@ -240,11 +242,7 @@ func (f *Footer) NumRows() int64 { return f.meta.NumRows }
 func (f *Footer) RowGroups() []RowGroup {
 	out := make([]RowGroup, len(f.meta.RowGroups))
 	for i, rg := range f.meta.RowGroups {
-		var b int64
-		for j := range rg.Columns {
-			b += rg.Columns[j].MetaData.TotalCompressedSize
-		}
-		out[i] = RowGroup{Index: i, Rows: rg.NumRows, Start: f.starts[i], End: f.ends[i], Bytes: b}
+		out[i] = RowGroup{Index: i, Rows: rg.NumRows, Start: f.starts[i], End: f.ends[i], Bytes: f.ColumnBytes(i, nil), Decoded: f.DecodedBytes(i, nil)}
 	}
 	return out
 }
@@ -262,18 +260,30 @@ func (f *Footer) Column(name string) (Column, bool) {
 // ColumnBytes is the compressed size of the named columns' chunks in row
 // group rg; names the file lacks count nothing. No names means every column.
 func (f *Footer) ColumnBytes(rg int, names []string) int64 {
+	return f.columnSize(rg, names, func(m *format.ColumnMetaData) int64 { return m.TotalCompressedSize })
+}
+
+// DecodedBytes is the uncompressed size of the named columns' chunks in row
+// group rg (every column when names is empty): the bytes a reader decodes,
+// which, more than the compressed bytes it fetches, is what reading costs.
+func (f *Footer) DecodedBytes(rg int, names []string) int64 {
+	return f.columnSize(rg, names, func(m *format.ColumnMetaData) int64 { return m.TotalUncompressedSize })
+}
+
+// columnSize sums size over the named columns' chunks in row group rg (every
+// column when names is empty).
+func (f *Footer) columnSize(rg int, names []string, size func(*format.ColumnMetaData) int64) int64 {
 	cols := f.meta.RowGroups[rg].Columns
+	var b int64
 	if len(names) == 0 {
-		var b int64
 		for j := range cols {
-			b += cols[j].MetaData.TotalCompressedSize
+			b += size(&cols[j].MetaData)
 		}
 		return b
 	}
-	var b int64
 	for _, n := range names {
 		if c, ok := f.Column(n); ok && c.leaf >= 0 {
-			b += cols[c.leaf].MetaData.TotalCompressedSize
+			b += size(&cols[c.leaf].MetaData)
 		}
 	}
 	return b

@@ -156,10 +156,32 @@ func TestSplitFansOutAndPacks(t *testing.T) {
 	}
 	var per int64
 	for _, g := range objs[0].Parquet.RowGroups() {
-		per = max(per, g.Bytes)
+		per = max(per, g.Decoded)
 	}
-	if n := len(plan.Split(objs, 4*per)); n < 5 || n > 7 {
-		t.Errorf("20 row groups at 4 per chunk: %d chunks, want about 5", n)
+	if n := len(plan.Split(objs, 4*per)); n != 5 {
+		t.Errorf("20 row groups at 4 per chunk: %d chunks, want 5", n)
+	}
+	// a file of 2.1 chunks' weight is three even runs (7, 6, 7 row groups),
+	// not two full ones and a sliver of two
+	var total int64
+	groups := objs[0].Parquet.RowGroups()
+	for _, g := range groups {
+		total += g.Decoded
+	}
+	chunks := plan.Split(objs, total*10/21)
+	if len(chunks) != 3 {
+		t.Fatalf("20 row groups at 2.1 chunks' weight: %d chunks, want 3", len(chunks))
+	}
+	for i, c := range chunks {
+		n := 0
+		for _, g := range groups {
+			if g.Start >= c.Parts[0].Start && g.Start < c.Parts[0].End {
+				n++
+			}
+		}
+		if n < 6 || n > 7 {
+			t.Errorf("20 row groups in 3 chunks: chunk %d has %d, want 6 or 7", i, n)
+		}
 	}
 	objs, err = plan.Resolve(ctx, blob.NewMux(nil), smalls)
 	if err != nil {

@@ -86,10 +86,13 @@ type Reader struct {
 	left   int64 // rows left in the current range
 	row    int64 // the current row's index in its row group
 
+	// The current batch: every column's next bn values, of which row bi is
+	// the current one.
 	cur    []cursor
-	vals   []parquet.Value
-	text   [][]byte
-	textOK []bool
+	bi, bn int
+	seq    uint64   // the current row's number, from 1
+	text   [][]byte // column c's text of the row whose seq is textAt[c]
+	textAt []uint64
 
 	stats Stats
 	err   error
@@ -130,7 +133,7 @@ func Open(ctx context.Context, store blob.Store, s Span, columns []string, opts 
 	for i := range r.cur {
 		r.cur[i].buf = make([]parquet.Value, valueBatch)
 	}
-	r.vals, r.text, r.textOK = make([]parquet.Value, n), make([][]byte, n), make([]bool, n)
+	r.text, r.textAt = make([][]byte, n), make([]uint64, n)
 	return r, nil
 }
 
@@ -142,6 +145,20 @@ func (r *Reader) Columns() []Column { return r.cols }
 
 // Next advances to the next row; false at the end or on an error (Err).
 func (r *Reader) Next() bool {
+	if r.bi+1 < r.bn {
+		r.bi++
+		r.row++
+		r.seq++
+		r.stats.Rows++
+		return true
+	}
+	return r.nextBatch()
+}
+
+// nextBatch decodes the next batch of up to valueBatch rows of every column
+// (all of one row range) and moves to its first row.
+func (r *Reader) nextBatch() bool {
+	r.bi, r.bn = 0, 0
 	if r.err != nil {
 		return false
 	}
@@ -163,17 +180,17 @@ func (r *Reader) Next() bool {
 			return false
 		}
 	}
+	n := int(min(r.left, valueBatch))
 	for c := range r.cur {
-		v, err := r.cur[c].next()
-		if err != nil {
+		if err := r.cur[c].fill(n); err != nil {
 			r.err = r.columnError(c, err)
 			return false
 		}
-		r.vals[c] = v
-		r.textOK[c] = false
 	}
-	r.left--
+	r.bn = n
+	r.left -= int64(n)
 	r.row++
+	r.seq++
 	r.stats.Rows++
 	return true
 }
@@ -209,24 +226,26 @@ func (r *Reader) columnError(c int, err error) error {
 	return fmt.Errorf("parquet %s, row group %d, column %q: %w", r.f.Source, r.rg, r.cols[c].Name, err)
 }
 
+// val is column c's value in the current row.
+func (r *Reader) val(c int) *parquet.Value { return &r.cur[c].buf[r.bi] }
+
 // Null reports whether column c of the current row is null.
-func (r *Reader) Null(c int) bool { return r.vals[c].IsNull() }
+func (r *Reader) Null(c int) bool { return r.val(c).IsNull() }
 
 // Text is column c's value as DuckDB's CSV writer prints it (without CSV
 // quoting), or nil for a null. It is valid until the next call of Next.
 func (r *Reader) Text(c int) []byte {
-	if r.textOK[c] {
-		if r.vals[c].IsNull() {
-			return nil
-		}
-		return r.text[c]
-	}
-	v := r.vals[c]
+	v := r.val(c)
 	if v.IsNull() {
-		r.textOK[c] = true
 		return nil
 	}
 	t := &r.cols[c].vt
+	if t.kind == kindString {
+		return v.ByteArray() // the text is the bytes: no copy
+	}
+	if r.textAt[c] == r.seq {
+		return r.text[c]
+	}
 	b := r.text[c][:0]
 	switch v.Kind() {
 	case parquet.Boolean:
@@ -250,14 +269,14 @@ func (r *Reader) Text(c int) []byte {
 	case parquet.ByteArray, parquet.FixedLenByteArray:
 		b = t.appendBytes(b, v.ByteArray())
 	}
-	r.text[c], r.textOK[c] = b, true
+	r.text[c], r.textAt[c] = b, r.seq
 	return b
 }
 
 // Int64 is column c's value as an integer, for a signed or unsigned integer
 // column whose value fits; false for a null or another type.
 func (r *Reader) Int64(c int) (int64, bool) {
-	v := r.vals[c]
+	v := r.val(c)
 	if v.IsNull() {
 		return 0, false
 	}
@@ -283,7 +302,7 @@ func (r *Reader) Decimal(c int) (unscaled int64, scale int, ok bool) {
 	if v, ok := r.Int64(c); ok {
 		return v, 0, true
 	}
-	v := r.vals[c]
+	v := r.val(c)
 	t := &r.cols[c].vt
 	if v.IsNull() || t.kind != kindDecimal {
 		return 0, 0, false
@@ -302,7 +321,7 @@ func (r *Reader) Decimal(c int) (unscaled int64, scale int, ok bool) {
 // Float64 is column c's value for a FLOAT or DOUBLE column; false for a null
 // or another type.
 func (r *Reader) Float64(c int) (float64, bool) {
-	v := r.vals[c]
+	v := r.val(c)
 	switch {
 	case v.IsNull():
 		return 0, false
@@ -390,11 +409,9 @@ func (r *Reader) startRange(rg rowRange) error {
 }
 
 func (r *Reader) closeCursors() {
+	r.bi, r.bn = 0, 0
 	for c := range r.cur {
-		if p := r.cur[c].pages; p != nil {
-			p.Close()
-		}
-		r.cur[c] = cursor{buf: r.cur[c].buf}
+		r.cur[c].close()
 	}
 	r.rr.mu.Lock()
 	r.rr.cache = nil
@@ -549,41 +566,72 @@ func overlaps(ranges []rowRange, lo, hi int64) bool {
 	return false
 }
 
-// cursor reads one column chunk's values one at a time, a batch at a time.
+// cursor reads one column chunk's values a batch at a time into buf.
 type cursor struct {
 	pages *parquet.FilePages
 	vr    parquet.ValueReader
+	page  parquet.Page   // the page vr reads
+	done  []parquet.Page // pages read to their end whose values buf may still hold
 	buf   []parquet.Value
-	i, n  int
 	rows  int64
 }
 
-func (c *cursor) next() (parquet.Value, error) {
-	for c.i >= c.n {
+// fill decodes the column's next n values into buf[:n], reading pages as
+// it needs them. The values of a byte array point into their page, so the
+// pages the previous batch used are returned to parquet-go's pools only now.
+func (c *cursor) fill(n int) error {
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	c.done = c.done[:0]
+	dst := c.buf[:n]
+	for k := 0; k < n; {
 		if c.vr == nil {
 			p, err := c.pages.ReadPage()
 			if errors.Is(err, io.EOF) {
-				return parquet.Value{}, fmt.Errorf("the column has fewer values than the row group's rows")
+				return fmt.Errorf("the column has fewer values than the row group's rows")
 			}
 			if err != nil {
-				return parquet.Value{}, err
+				return err
 			}
-			c.vr = p.Values()
+			c.page, c.vr = p, p.Values()
 		}
-		n, err := c.vr.ReadValues(c.buf)
-		c.i, c.n = 0, n
-		if errors.Is(err, io.EOF) {
-			c.vr = nil
-		} else if err != nil {
-			return parquet.Value{}, err
+		m, err := c.vr.ReadValues(dst[k:])
+		k += m
+		switch {
+		case errors.Is(err, io.EOF):
+			c.done = append(c.done, c.page)
+			c.vr, c.page = nil, nil
+		case err != nil:
+			return err
+		case m == 0:
+			return fmt.Errorf("a page gave no values")
 		}
 	}
-	v := c.buf[c.i]
-	c.i++
-	return v, nil
+	return nil
+}
+
+// close releases the pages the cursor holds.
+func (c *cursor) close() {
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	if c.page != nil {
+		parquet.Release(c.page)
+	}
+	if c.pages != nil {
+		c.pages.Close()
+	}
+	*c = cursor{buf: c.buf, done: c.done[:0]}
 }
 
 func (c *cursor) seek(row int64) error {
-	c.vr, c.i, c.n = nil, 0, 0
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	if c.page != nil {
+		parquet.Release(c.page)
+	}
+	c.vr, c.page, c.done = nil, nil, c.done[:0]
 	return c.pages.SeekToRow(row)
 }
