@@ -10,13 +10,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 )
 
 // TestRunPartitions: `scatter run --partitions 4` gathers a keyed job by key
 // ranges (the summary says how many) into the output one reducer writes and
 // the reference; --output-parts leaves the ranges as ordered part files;
-// --partitions on a job that is not keyed fails naming why.
+// wordcount and groupby (sorted-run partials) gather by ranges into the one
+// reducer's output and the reference; --partitions on a job that is not
+// keyed (grep) fails naming why.
 func TestRunPartitions(t *testing.T) {
 	dir := t.TempDir()
 	input := filepath.Join(dir, "in.txt")
@@ -64,8 +68,61 @@ func TestRunPartitions(t *testing.T) {
 	if s.Parts < 2 || string(joined) != want {
 		t.Fatalf("%d part files; joined they differ from the reference (%d vs %d bytes)", s.Parts, len(joined), len(want))
 	}
-	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", input, "--output", filepath.Join(dir, "wc.tsv"), "--state-dir", state, "--partitions", "4")
-	if err == nil || !strings.Contains(err.Error()+stderr, "not sorted runs of a keyed job") {
-		t.Fatalf("--partitions 4 on wordcount: %v %s; want a failure saying it is not a keyed job", err, stderr)
+	// The built-ins whose partials are sorted runs: wordcount over the
+	// lines, groupby over them as CSV.
+	csvInput := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(csvInput, []byte("k,n\n"+strings.ReplaceAll(mustRead(t, input), " ", ",")), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	for _, c := range []struct {
+		job, input string
+		params     jobs.Params
+		flags      []string
+	}{
+		{"wordcount", input, nil, nil},
+		{"groupby", csvInput, jobs.Params{"key": "k", "agg": "count:*,sum:n,min:n,max:n,avg:n"}, []string{"--key", "k", "--agg", "count:*,sum:n,min:n,max:n,avg:n"}},
+	} {
+		ref, err := reference.Run(c.job, c.params, []reference.Input{{Source: c.input, Data: []byte(mustRead(t, c.input))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runJob := func(out string, extra ...string) (sum struct {
+			Partitions int `json:"partitions"`
+			Chunks     int `json:"chunks"`
+		}) {
+			t.Helper()
+			args := append([]string{"run", "--job", c.job, "--input", c.input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, c.flags...)
+			stdout, stderr, err := runCLI(t, append(args, extra...)...)
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, stderr)
+			}
+			if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+				t.Fatalf("--json: %v: %q", err, stdout)
+			}
+			return sum
+		}
+		one, ranged := filepath.Join(dir, c.job+"-one"), filepath.Join(dir, c.job+"-ranged")
+		if s := runJob(one, "--partitions", "1"); s.Partitions != 0 || s.Chunks < 4 {
+			t.Fatalf("%s --partitions 1: %+v, want one reducer over several chunks", c.job, s)
+		}
+		if s := runJob(ranged, "--partitions", "4"); s.Partitions < 2 || s.Partitions > 4 {
+			t.Fatalf("%s --partitions 4: summary says %d ranges", c.job, s.Partitions)
+		}
+		if got1, gotP := mustRead(t, one), mustRead(t, ranged); got1 != string(ref) || gotP != got1 {
+			t.Fatalf("%s: outputs differ: one reducer %d bytes, by ranges %d, reference %d", c.job, len(got1), len(gotP), len(ref))
+		}
+	}
+	_, stderr, err := runCLI(t, "run", "--job", "grep", "--pattern", "a", "--input", input, "--output", filepath.Join(dir, "grep.txt"), "--state-dir", state, "--partitions", "4")
+	if err == nil || !strings.Contains(err.Error()+stderr, "not sorted runs") {
+		t.Fatalf("--partitions 4 on grep: %v %s; want a failure saying its partials are not sorted runs", err, stderr)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -1,17 +1,15 @@
 package jobs
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/runs"
 	"github.com/scattergather/scattergather/record"
 )
 
@@ -207,17 +205,20 @@ func (m *groupbyMapper) spill() error {
 	return nil
 }
 
-// writeRun encodes the groups as a groupby partial, sorted by key.
+// writeRun writes the groups as a groupby partial: a sorted run of their
+// keys and values (appendGroup).
 func (m *groupbyMapper) writeRun(w io.Writer) error {
-	e := newGroupEncoder(w, m.j)
-	var buf []byte
+	rw := runs.NewTaggedWriter(w, m.j.runTag())
+	var val []byte
 	var kb [16]byte
 	na := len(m.j.aggs)
 	for _, g := range m.keys.sorted() {
-		buf = m.j.writeGroup(e, m.keys.keyInto(g, &kb), m.keys.ents[g].count, m.states[int(g)*na:int(g+1)*na], buf)
+		val = m.j.appendGroup(val[:0], m.keys.ents[g].count, m.states[int(g)*na:int(g+1)*na])
+		if err := rw.Add(m.keys.keyInto(g, &kb), val); err != nil {
+			return err
+		}
 	}
-	e.flag(flagEnd)
-	return e.flush()
+	return rw.Close()
 }
 
 func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
@@ -230,178 +231,6 @@ func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
 	return m.st, err
 }
 
-// newGroupEncoder starts a groupby partial: magic, version, then the list of
-// aggregate functions, so a partial of another --agg is refused.
-func newGroupEncoder(w io.Writer, j *groupby) *encoder {
-	e := newEncoder(w, magicGroupby)
-	e.uvarint(uint64(len(j.aggs)))
-	for _, a := range j.aggs {
-		e.w.WriteByte(byte(a.fn))
-	}
-	return e
-}
-
-// writeGroup encodes one group entry: its key, row count, then per aggregate
-// the sum (sum, avg) or the best value's text (min, max). buf is scratch
-// space, returned for reuse.
-func (j *groupby) writeGroup(e *encoder, key []byte, count int64, states []aggState, buf []byte) []byte {
-	e.flag(flagEntry)
-	e.bytes(key)
-	e.uvarint(uint64(count))
-	for a, agg := range j.aggs {
-		switch agg.fn {
-		case aggSum, aggAvg:
-			buf = states[a].d.Append(buf[:0])
-			e.bytes(buf)
-		case aggMin, aggMax:
-			e.bytes(states[a].raw)
-		}
-	}
-	return buf
-}
-
-// group is a merged group: its key, row count and aggregate values.
-type group struct {
-	key   []byte
-	count int64
-	aggs  []aggState // raw: the value's text as encoded
-}
-
-// groupRun reads the sorted entries of one groupby partial.
-type groupRun struct {
-	d     *decoder
-	j     *groupby
-	cur   group
-	prev  []byte
-	first bool
-}
-
-func (r *groupRun) key() []byte { return r.cur.key }
-
-func (r *groupRun) next() (bool, error) {
-	ok, err := r.d.flag()
-	if !ok || err != nil {
-		return false, err
-	}
-	r.prev, r.cur.key = r.cur.key, r.prev
-	if r.cur.key, err = r.d.bytes(r.cur.key); err != nil {
-		return false, err
-	}
-	if err := sortedKey(r.d, r.prev, r.cur.key, r.first); err != nil {
-		return false, err
-	}
-	r.first = false
-	if r.cur.count, err = r.d.int64(); err != nil {
-		return false, err
-	}
-	if r.cur.count < 1 {
-		return false, r.d.corrupt("group with no rows", nil)
-	}
-	for a, agg := range r.j.aggs {
-		if agg.fn == aggCount {
-			continue
-		}
-		s := &r.cur.aggs[a]
-		if s.raw, err = r.d.bytes(s.raw); err != nil {
-			return false, err
-		}
-		var ok bool
-		if s.d, ok = decimal.ParseText(s.raw); !ok {
-			return false, r.d.corrupt(fmt.Sprintf("bad number %q", s.raw), nil)
-		}
-	}
-	return true, nil
-}
-
-func (j *groupby) openRuns(partials []io.Reader) ([]*groupRun, error) {
-	runs := make([]*groupRun, len(partials))
-	for i, p := range partials {
-		d, err := newDecoder(p, "groupby", magicGroupby, i)
-		if err != nil {
-			return nil, err
-		}
-		n, err := d.uvarint()
-		if err != nil {
-			return nil, err
-		}
-		if n != uint64(len(j.aggs)) {
-			return nil, d.corrupt(fmt.Sprintf("%d aggregates, this job has %d", n, len(j.aggs)), nil)
-		}
-		for _, a := range j.aggs {
-			fn, err := d.r.ReadByte()
-			if err != nil {
-				return nil, d.corrupt("truncated aggregate list", err)
-			}
-			if aggFunc(fn) != a.fn {
-				return nil, d.corrupt("aggregates differ from this job's --agg", nil)
-			}
-		}
-		runs[i] = &groupRun{d: d, j: j, first: true, cur: group{aggs: make([]aggState, len(j.aggs))}}
-	}
-	return runs, nil
-}
-
-// merge calls emit with every group of the partials, in key order, combined.
-func (j *groupby) merge(partials []io.Reader, emit func(g *group) error) error {
-	runs, err := j.openRuns(partials)
-	if err != nil {
-		return err
-	}
-	m := newMerger(runs)
-	out := group{aggs: make([]aggState, len(j.aggs))}
-	for {
-		grp, err := m.next()
-		if err != nil {
-			return err
-		}
-		if grp == nil {
-			return nil
-		}
-		first := &runs[grp[0]].cur
-		out.key = append(out.key[:0], first.key...)
-		out.count = first.count
-		for a, s := range first.aggs {
-			out.aggs[a].d = s.d
-			out.aggs[a].raw = append(out.aggs[a].raw[:0], s.raw...)
-		}
-		for _, i := range grp[1:] {
-			g := &runs[i].cur
-			if g.count > math.MaxInt64-out.count {
-				return runs[i].d.corrupt("row count overflows", nil)
-			}
-			out.count += g.count
-			for a, agg := range j.aggs {
-				out.aggs[a].add(agg.fn, g.aggs[a].d, g.aggs[a].raw)
-			}
-		}
-		if err := emit(&out); err != nil {
-			return err
-		}
-	}
-}
-
-func (j *groupby) Merge(w io.Writer, partials []io.Reader) error {
-	_, err := j.mergeTo(w, partials)
-	return err
-}
-
-// mergeTo merges partials into one partial on w and returns its number of groups.
-func (j *groupby) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
-	e := newGroupEncoder(w, j)
-	var buf []byte
-	var groups int64
-	err := j.merge(partials, func(g *group) error {
-		groups++
-		buf = j.writeGroup(e, g.key, g.count, g.aggs, buf)
-		return nil
-	})
-	if err != nil {
-		return groups, err
-	}
-	e.flag(flagEnd)
-	return groups, e.flush()
-}
-
 // header is the output's header row: key,FUNC_COL,...
 func (j *groupby) header() []byte {
 	h := []byte("key")
@@ -410,37 +239,6 @@ func (j *groupby) header() []byte {
 		h = csvline.AppendField(h, []byte(a.Name()))
 	}
 	return append(h, '\n')
-}
-
-func (j *groupby) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	var st Stats
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(j.header())
-	var line []byte
-	err := j.merge(partials, func(g *group) error {
-		line = csvline.AppendField(line[:0], g.key)
-		for a, agg := range j.aggs {
-			line = append(line, ',')
-			switch agg.fn {
-			case aggCount:
-				line = strconv.AppendInt(line, g.count, 10)
-			case aggSum:
-				line = g.aggs[a].d.Append(line)
-			case aggAvg:
-				line = decimal.AppendAvg(line, g.aggs[a].d, g.count, avgPlaces)
-			case aggMin, aggMax:
-				line = append(line, g.aggs[a].raw...)
-			}
-		}
-		line = append(line, '\n')
-		st.RecordsOut++
-		_, err := bw.Write(line)
-		return err
-	})
-	if err != nil {
-		return st, err
-	}
-	return st, bw.Flush()
 }
 
 // ParquetColumns types a Parquet output: the key a string, counts integers,

@@ -171,6 +171,53 @@ func (d *decoder) flag() (bool, error) {
 	return false, d.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
 }
 
+// openRuns opens partials that are sorted runs (package runs) tagged tag:
+// wordcount's and groupby's.
+func openRuns(partials []io.Reader, job string, tag []byte) ([]*runs.Reader, error) {
+	rs := make([]*runs.Reader, len(partials))
+	for i, p := range partials {
+		r, err := runs.NewReader(p, fmt.Sprintf("%s partial %d", job, i))
+		if err != nil {
+			return nil, corruptRun(err)
+		}
+		if !bytes.Equal(r.Tag(), tag) {
+			return nil, fmt.Errorf("%s partial %d: %w: a run tagged %q, not %q (another job's, or other parameters')", job, i, ErrCorruptPartial, r.Tag(), tag)
+		}
+		rs[i] = r
+	}
+	return rs, nil
+}
+
+// corruptRun marks an error about a corrupt run as one about a corrupt partial.
+func corruptRun(err error) error {
+	if errors.Is(err, runs.ErrCorrupt) && !errors.Is(err, ErrCorruptPartial) {
+		return fmt.Errorf("%w: %w", ErrCorruptPartial, err)
+	}
+	return err
+}
+
+// mergeRuns merges the runs of partials (tagged tag) into one on w and
+// returns its entries.
+func mergeRuns(w io.Writer, k runs.Keyed, partials []io.Reader, job string, tag []byte) (int64, error) {
+	rs, err := openRuns(partials, job, tag)
+	if err != nil {
+		return 0, err
+	}
+	n, err := runs.MergeTaggedTo(w, k, rs, tag)
+	return n, corruptRun(err)
+}
+
+// outputRuns writes the output of the runs of partials (tagged tag): the
+// job's header, then its lines in key order.
+func outputRuns(w io.Writer, k runs.Keyed, partials []io.Reader, job string, tag []byte) (Stats, error) {
+	rs, err := openRuns(partials, job, tag)
+	if err != nil {
+		return Stats{}, err
+	}
+	n, err := runs.OutputTo(w, k, rs, true)
+	return Stats{RecordsOut: n}, corruptRun(err)
+}
+
 // keyed is a sorted run of entries, one of the inputs of a k-way merge.
 type keyed interface {
 	// next decodes the following entry; false at the end of the run.
@@ -246,14 +293,6 @@ func (m *merger[R]) next() ([]int, error) {
 		m.group = append(m.group, heap.Pop(&m.h).(int))
 	}
 	return m.group, nil
-}
-
-// sortedKey checks that a run's keys strictly increase: cur must sort after prev.
-func sortedKey(d *decoder, prev, cur []byte, first bool) error {
-	if !first && bytes.Compare(prev, cur) >= 0 {
-		return d.corrupt("keys out of order", nil)
-	}
-	return nil
 }
 
 // Streams of the order-keeping jobs (grep, select): length-prefixed blocks of

@@ -1,13 +1,14 @@
 package jobs
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"math/bits"
 	"strconv"
+
+	"github.com/scattergather/scattergather/internal/runs"
 )
 
 func init() {
@@ -204,17 +205,23 @@ func (m *wordcountMapper) spill() error {
 	return nil
 }
 
-// writeRun encodes the table as a wordcount partial: its words sorted.
+// A wordcount partial is a sorted run (package runs) tagged wordcountTag:
+// one entry per distinct word, its count (uvarint) as value. As a run it
+// merges like job/kv's, and the framework can gather it by key ranges.
+var wordcountTag = []byte("wordcount")
+
+// writeRun writes the table as a wordcount partial: its words sorted.
 func (m *wordcountMapper) writeRun(w io.Writer) error {
 	t := m.words
-	e := newEncoder(w, magicWordcount)
+	rw := runs.NewTaggedWriter(w, wordcountTag)
+	var v [binary.MaxVarintLen64]byte
 	for _, k := range t.sorted() {
-		e.flag(flagEntry)
-		e.bytes(t.key(k))
-		e.uvarint(uint64(t.ents[k].count))
+		n := binary.PutUvarint(v[:], uint64(t.ents[k].count))
+		if err := rw.Add(t.key(k), v[:n]); err != nil {
+			return err
+		}
 	}
-	e.flag(flagEnd)
-	return e.flush()
+	return rw.Close()
 }
 
 func (m *wordcountMapper) Finish(w io.Writer) (Stats, error) {
@@ -223,115 +230,60 @@ func (m *wordcountMapper) Finish(w io.Writer) (Stats, error) {
 		return m.st, m.writeRun(w)
 	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, mergeWordsTo)
+	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, (*wordcount)(nil).mergeTo)
 	return m.st, err
 }
 
-// wordRun reads the sorted entries of one wordcount partial.
-type wordRun struct {
-	d     *decoder
-	word  []byte
-	prev  []byte
-	count int64
-	first bool
+// wordCount decodes a word's count.
+func wordCount(word, v []byte) (int64, error) {
+	n, k := binary.Uvarint(v)
+	if k != len(v) || n > math.MaxInt64 {
+		return 0, fmt.Errorf("wordcount: word %q: %w: bad count", word, ErrCorruptPartial)
+	}
+	return int64(n), nil
 }
 
-func (r *wordRun) key() []byte { return r.word }
-
-func (r *wordRun) next() (bool, error) {
-	ok, err := r.d.flag()
-	if !ok || err != nil {
-		return false, err
-	}
-	r.prev, r.word = r.word, r.prev
-	if r.word, err = r.d.bytes(r.word); err != nil {
-		return false, err
-	}
-	if r.count, err = r.d.int64(); err != nil {
-		return false, err
-	}
-	if err := sortedKey(r.d, r.prev, r.word, r.first); err != nil {
-		return false, err
-	}
-	r.first = false
-	return true, nil
-}
-
-func openWordRuns(partials []io.Reader) ([]*wordRun, error) {
-	runs := make([]*wordRun, len(partials))
-	for i, p := range partials {
-		d, err := newDecoder(p, "wordcount", magicWordcount, i)
+// CombineValues adds a word's counts (runs.Keyed).
+func (*wordcount) CombineValues(dst, word []byte, values [][]byte) ([]byte, error) {
+	var total int64
+	for _, v := range values {
+		n, err := wordCount(word, v)
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
-		runs[i] = &wordRun{d: d, first: true}
+		if n > math.MaxInt64-total {
+			return dst, fmt.Errorf("wordcount: word %q: %w: count overflows", word, ErrCorruptPartial)
+		}
+		total += n
 	}
-	return runs, nil
+	return binary.AppendUvarint(dst, uint64(total)), nil
 }
 
-// mergeWords calls emit for every distinct word of the partials, in byte
-// order, with its total count.
-func mergeWords(partials []io.Reader, emit func(word []byte, count int64)) error {
-	runs, err := openWordRuns(partials)
+// OutputHeader is nothing: wordcount's output has no header (runs.Keyed).
+func (*wordcount) OutputHeader() []byte { return nil }
+
+// AppendOutput appends "word<TAB>count\n" (runs.Keyed).
+func (*wordcount) AppendOutput(dst, word, value []byte) ([]byte, error) {
+	n, err := wordCount(word, value)
 	if err != nil {
-		return err
+		return dst, err
 	}
-	m := newMerger(runs)
-	for {
-		group, err := m.next()
-		if err != nil {
-			return err
-		}
-		if group == nil {
-			return nil
-		}
-		var total int64
-		for _, i := range group {
-			if runs[i].count > math.MaxInt64-total {
-				return runs[i].d.corrupt("word count overflows", nil)
-			}
-			total += runs[i].count
-		}
-		emit(runs[group[0]].word, total)
-	}
+	dst = append(append(dst, word...), '\t')
+	return append(strconv.AppendInt(dst, n, 10), '\n'), nil
 }
 
-func (*wordcount) Merge(w io.Writer, partials []io.Reader) error {
-	_, err := mergeWordsTo(w, partials)
+// Merge merges partials into one partial.
+func (j *wordcount) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := j.mergeTo(w, partials)
 	return err
 }
 
-// mergeWordsTo merges partials into one partial on w and returns its number of words.
-func mergeWordsTo(w io.Writer, partials []io.Reader) (int64, error) {
-	e := newEncoder(w, magicWordcount)
-	var words int64
-	err := mergeWords(partials, func(word []byte, count int64) {
-		words++
-		e.flag(flagEntry)
-		e.bytes(word)
-		e.uvarint(uint64(count))
-	})
-	if err != nil {
-		return words, err
-	}
-	e.flag(flagEnd)
-	return words, e.flush()
+// mergeTo merges partials into one partial on w and returns its number of words.
+func (j *wordcount) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
+	return mergeRuns(w, j, partials, "wordcount", wordcountTag)
 }
 
-func (*wordcount) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	var st Stats
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var line []byte
-	err := mergeWords(partials, func(word []byte, count int64) {
-		line = append(line[:0], word...)
-		line = append(line, '\t')
-		line = strconv.AppendInt(line, count, 10)
-		line = append(line, '\n')
-		bw.Write(line)
-		st.RecordsOut++
-	})
-	if err != nil {
-		return st, err
-	}
-	return st, bw.Flush()
+// Output writes word<TAB>count per distinct word, in byte order.
+func (j *wordcount) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	return outputRuns(w, j, partials, "wordcount", wordcountTag)
 }

@@ -1,7 +1,7 @@
 package pipeline
 
 // The range-partitioned gather (the TeraSort way) for jobs whose partials are
-// sorted runs (runs.Keyed: the typed kv jobs): the gather's plan step samples
+// sorted runs (runs.Keyed: the typed kv jobs, wordcount and groupby): the gather's plan step samples
 // the committed partials' key indexes and cuts the keys into P ranges; the
 // state machine's GatherRanges Map runs one range reducer per range, in
 // parallel, each merging its range of every partial (ranged reads, never a
@@ -90,7 +90,7 @@ func checkPartitions(in PlanInput, j jobs.Job) error {
 		return nil
 	}
 	if _, ok := keyedJob(j); !ok {
-		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs of a keyed job (job/kv); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
+		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount and groupby are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
 	}
 	if encodedOutput(in.Output) {
 		return inputErrorf("plan: output %s is compressed or Parquet: key ranges (partitions %d, output parts %v) are written as the job's text", in.Output, in.Partitions, in.OutputParts)

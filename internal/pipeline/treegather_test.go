@@ -316,9 +316,11 @@ func (r *readCounter) read() int {
 	return n
 }
 
-// TestLevelZeroReadsOnlyWhatItNeeds: the first PlanLevel counts the commits instead of
-// reading them, and a level-0 merge reads only its own group's commits; a missing
-// commit is still reported by chunk.
+// TestLevelZeroReadsOnlyWhatItNeeds: the first PlanLevel of a job gathered by the tree
+// (partitions 1: wordcount's partials are sorted runs, which with partitions 0 the plan
+// step sizes to choose key ranges) counts the commits instead of reading them, and a
+// level-0 merge reads only its own group's commits; a missing commit is still reported
+// by chunk.
 func TestLevelZeroReadsOnlyWhatItNeeds(t *testing.T) {
 	var text strings.Builder
 	for i := range 600 {
@@ -339,7 +341,7 @@ func TestLevelZeroReadsOnlyWhatItNeeds(t *testing.T) {
 		}
 	}
 	step := func(s string, group int) pipeline.GatherInput {
-		return pipeline.GatherInput{Step: s, JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunks: p.Chunks, FanIn: 4, Group: group}
+		return pipeline.GatherInput{Step: s, JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunks: p.Chunks, FanIn: 4, Group: group, Partitions: 1}
 	}
 	_, err := h.Gather(ctx, step(pipeline.StepPlan, 0))
 	var inc *pipeline.IncompleteJobError

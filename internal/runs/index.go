@@ -3,6 +3,7 @@ package runs
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -50,28 +51,41 @@ func ReadIndex(r io.ReaderAt, size int64, name string) (Index, error) {
 	if _, err := r.ReadAt(raw, at); err != nil {
 		return Index{}, corrupt("read index", err)
 	}
+	ix, err := parseIndex(raw, end)
+	if err != nil {
+		return Index{}, corrupt(err.Error(), nil)
+	}
+	return ix, nil
+}
+
+// parseIndex decodes a run's index (raw: from its count of samples to the
+// footer) for entries that end at end; the error says what is wrong.
+func parseIndex(raw []byte, end int64) (Index, error) {
 	n, k := binary.Uvarint(raw)
 	if k <= 0 || n > uint64(len(raw)) {
-		return Index{}, corrupt("bad index length", nil)
+		return Index{}, errors.New("bad index length")
 	}
 	raw = raw[k:]
 	ix := Index{End: end, Samples: make([]Sample, 0, n)}
 	for i := uint64(0); i < n; i++ {
 		l, k := binary.Uvarint(raw)
 		if k <= 0 || l > uint64(len(raw)-k) {
-			return Index{}, corrupt("truncated index key", nil)
+			return Index{}, errors.New("truncated index key")
 		}
 		key := bytes.Clone(raw[k : k+int(l)])
 		raw = raw[k+int(l):]
 		off, k2 := binary.Uvarint(raw)
 		if k2 <= 0 || int64(off) < int64(headerSize) || int64(off) >= end {
-			return Index{}, corrupt("bad index offset", nil)
+			return Index{}, errors.New("bad index offset")
 		}
 		raw = raw[k2:]
 		if i > 0 && (bytes.Compare(ix.Samples[i-1].Key, key) >= 0 || ix.Samples[i-1].Off >= int64(off)) {
-			return Index{}, corrupt("index out of order", nil)
+			return Index{}, errors.New("index out of order")
 		}
 		ix.Samples = append(ix.Samples, Sample{Key: key, Off: int64(off)})
+	}
+	if len(raw) != 0 {
+		return Index{}, errors.New("bytes after the index")
 	}
 	return ix, nil
 }
@@ -80,7 +94,10 @@ func ReadIndex(r io.ReaderAt, size int64, name string) (Index, error) {
 // key in [lo, hi) (nil: no bound): from the last sample at or before lo to
 // the first sample at or after hi. Read it with NewRangeReader.
 func (ix Index) Span(lo, hi []byte) (off, end int64) {
-	off, end = int64(headerSize), ix.End
+	if len(ix.Samples) == 0 {
+		return ix.End, ix.End // no entries (the first entry is always sampled)
+	}
+	off, end = ix.Samples[0].Off, ix.End
 	if lo != nil {
 		// The last sample whose key <= lo.
 		i := sort.Search(len(ix.Samples), func(i int) bool { return bytes.Compare(ix.Samples[i].Key, lo) > 0 })
@@ -149,7 +166,7 @@ func ScanIndex(r io.Reader, name string) (Index, error) {
 		return Index{}, err
 	}
 	var ix Index
-	off := int64(headerSize)
+	off := rr.pos()
 	for {
 		ok, err := rr.Next()
 		if err != nil {

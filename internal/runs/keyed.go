@@ -23,7 +23,12 @@ type Keyed interface {
 // MergeTo merges readers into one run on w, combining each key's values,
 // and returns its entries.
 func MergeTo(w io.Writer, k Keyed, readers []*Reader) (int64, error) {
-	rw := NewWriter(w)
+	return MergeTaggedTo(w, k, readers, nil)
+}
+
+// MergeTaggedTo is MergeTo writing a run tagged tag (NewTaggedWriter).
+func MergeTaggedTo(w io.Writer, k Keyed, readers []*Reader, tag []byte) (int64, error) {
+	rw := NewTaggedWriter(w, tag)
 	var buf []byte
 	err := Merge(readers, func(key []byte, vals [][]byte) error {
 		v := vals[0]

@@ -17,18 +17,20 @@ var ErrCorrupt = errors.New("corrupt sorted run")
 
 // A run is:
 //
-//	magic "sgkv", version byte
+//	magic "sgkv", version byte, uvarint len(tag), tag
 //	entries: flagEntry, uvarint len(key), key, uvarint len(value), value
 //	flagEnd, uvarint number of entries
 //	index: uvarint n, then n × (uvarint len(key), key, uvarint offset of its entry)
 //	uint64 little-endian offset of the end marker, uint64 offset of the index, magic "sgkx"
 //
 // Keys strictly increase. The index samples every IndexEvery bytes of
-// entries, so a reader can seek near any key.
+// entries (the first entry always), so a reader can seek near any key. The
+// tag says what the entries are (a job and the layout of its values), so a
+// reader of one job refuses another's run.
 const (
 	magic       = "sgkv"
 	footerMagic = "sgkx"
-	version     = 1
+	version     = 2
 	headerSize  = len(magic) + 1
 	footerSize  = 16 + 4 // two offsets and footerMagic
 	flagEnd     = 0
@@ -38,6 +40,8 @@ const (
 	// maxField bounds one length-prefixed field read at once, so a corrupt
 	// length fails on EOF instead of allocating its claimed size.
 	maxField = 1 << 20
+	// maxTag bounds a run's tag.
+	maxTag = 1 << 10
 )
 
 // Writer writes one sorted run.
@@ -57,12 +61,17 @@ type sample struct {
 	off int64
 }
 
-// NewWriter starts a run on w.
-func NewWriter(w io.Writer) *Writer {
+// NewWriter starts a run on w, with no tag.
+func NewWriter(w io.Writer) *Writer { return NewTaggedWriter(w, nil) }
+
+// NewTaggedWriter starts a run on w whose header holds tag (at most 1 KiB):
+// what its entries are, checked by the readers of whole runs (Reader.Tag).
+func NewTaggedWriter(w io.Writer, tag []byte) *Writer {
 	rw := &Writer{w: bufio.NewWriterSize(w, 64<<10), last: -IndexEvery}
 	rw.w.WriteString(magic)
 	rw.w.WriteByte(version)
 	rw.off = int64(headerSize)
+	rw.bytes(tag[:min(len(tag), maxTag)])
 	return rw
 }
 
@@ -124,7 +133,9 @@ func (w *Writer) Close() error {
 // Reader reads the entries of one run in order.
 type Reader struct {
 	r     *bufio.Reader
+	src   *countingReader // under r: where in the run r is
 	name  string
+	tag   []byte
 	key   []byte
 	val   []byte
 	count int64
@@ -136,9 +147,12 @@ type Reader struct {
 	lo, hi []byte
 }
 
-// NewReader reads a run from r; name says which run in error messages.
+// NewReader reads a whole run from r; name says which run in error
+// messages. It checks the run's order, count, index and footer, so a
+// truncated or extended run is refused.
 func NewReader(r io.Reader, name string) (*Reader, error) {
-	rr := &Reader{r: bufio.NewReaderSize(r, 64<<10), name: name}
+	src := &countingReader{r: r}
+	rr := &Reader{r: bufio.NewReaderSize(src, 64<<10), src: src, name: name}
 	var h [headerSize]byte
 	if _, err := io.ReadFull(rr.r, h[:]); err != nil {
 		return nil, rr.corrupt("truncated header", err)
@@ -149,7 +163,35 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	if h[len(magic)] != version {
 		return nil, rr.corrupt(fmt.Sprintf("unsupported version %d (this build reads %d)", h[len(magic)], version), nil)
 	}
+	n, err := rr.uvarint()
+	if err != nil {
+		return nil, err
+	}
+	if n > maxTag {
+		return nil, rr.corrupt(fmt.Sprintf("tag of %d bytes", n), nil)
+	}
+	if rr.tag, err = ReadField(rr.r, nil, n); err != nil {
+		return nil, rr.corrupt("truncated tag", err)
+	}
 	return rr, nil
+}
+
+// Tag is the run's tag (NewTaggedWriter).
+func (r *Reader) Tag() []byte { return r.tag }
+
+// pos is the offset in the run of the next byte r reads.
+func (r *Reader) pos() int64 { return r.src.n - int64(r.r.Buffered()) }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func (r *Reader) corrupt(what string, err error) error {
@@ -229,14 +271,18 @@ func (r *Reader) entry() (bool, error) {
 	switch c {
 	case flagEnd:
 		r.done = true
+		if r.ranged {
+			return false, nil
+		}
+		endAt := r.pos() - 1
 		n, err := r.uvarint()
 		if err != nil {
 			return false, err
 		}
-		if !r.ranged && n != uint64(r.count) {
+		if n != uint64(r.count) {
 			return false, r.corrupt(fmt.Sprintf("%d entries, the end marker says %d", r.count, n), nil)
 		}
-		return false, nil
+		return false, r.trailer(endAt)
 	case flagEntry:
 	default:
 		return false, r.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
@@ -252,6 +298,31 @@ func (r *Reader) entry() (bool, error) {
 	r.key, r.val = next, r.key
 	r.val, err = r.field(r.val)
 	return err == nil, err
+}
+
+// trailer reads and checks what follows a whole run's count: its index and
+// footer, which must point back at the end marker (at endAt) and the index,
+// and then the end of the run.
+func (r *Reader) trailer(endAt int64) error {
+	indexAt := r.pos()
+	rest, err := io.ReadAll(r.r)
+	if err != nil {
+		return r.corrupt("read index", err)
+	}
+	if len(rest) < footerSize {
+		return r.corrupt("truncated footer", nil)
+	}
+	f := rest[len(rest)-footerSize:]
+	if string(f[16:]) != footerMagic {
+		return r.corrupt("bad footer magic", nil)
+	}
+	if int64(binary.LittleEndian.Uint64(f[:8])) != endAt || int64(binary.LittleEndian.Uint64(f[8:16])) != indexAt {
+		return r.corrupt("footer offsets do not match the run", nil)
+	}
+	if _, err := parseIndex(rest[:len(rest)-footerSize], endAt); err != nil {
+		return r.corrupt(err.Error(), nil)
+	}
+	return nil
 }
 
 // NewRangeReader reads the entries of a Span of a run, from its first byte

@@ -120,8 +120,12 @@ func TestCorruptRuns(t *testing.T) {
 		"bad magic":    append([]byte("xxxx"), good[4:]...),
 		"truncated":    good[:len(good)/2],
 		"no end":       good[:bytes.Index(good, []byte(keys[len(keys)-1]))+12],
-		"bad flag":     append(append([]byte{}, good[:headerSize]...), append([]byte{7}, good[headerSize+1:]...)...),
+		"bad flag":     append(append([]byte{}, good[:headerSize+1]...), append([]byte{7}, good[headerSize+2:]...)...),
 		"out of order": writeSwapped(t),
+		"no footer":    good[:len(good)-footerSize],
+		"trailing":     append(append([]byte{}, good...), 0),
+		"bad index":    append(append([]byte{}, good[:len(good)-footerSize-1]...), good[len(good)-footerSize:]...),
+		"long tag":     append(append([]byte{}, good[:headerSize]...), 0xff, 0xff, 0x03),
 	}
 	for name, d := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -157,5 +161,77 @@ func TestAppendSet(t *testing.T) {
 	}
 	if got := AppendSet(nil, nil); !bytes.Equal(got, []byte{0}) {
 		t.Errorf("empty set = %q, want a zero count", got)
+	}
+}
+
+// TestTaggedRun: a run's tag comes back from its reader, and the tag does not
+// move its entries for the index: the whole span, the scanned index and the
+// ranged reads see the same keys as the whole read.
+func TestTaggedRun(t *testing.T) {
+	var b bytes.Buffer
+	w := NewTaggedWriter(&b, []byte("job\x01\x02"))
+	var keys []string
+	for i := range 5000 {
+		keys = append(keys, fmt.Sprintf("k%05d", i))
+		if err := w.Add([]byte(keys[i]), []byte("value")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := b.Bytes()
+	r, err := NewReader(bytes.NewReader(d), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.Tag()) != "job\x01\x02" {
+		t.Fatalf("tag %q", r.Tag())
+	}
+	ix, err := ReadIndex(bytes.NewReader(d), int64(len(d)), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := ScanIndex(bytes.NewReader(d), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Samples[0].Off != scan.Samples[0].Off || ix.End != scan.End {
+		t.Fatalf("index starts at %d ends at %d, scan at %d and %d", ix.Samples[0].Off, ix.End, scan.Samples[0].Off, scan.End)
+	}
+	for _, c := range []struct{ lo, hi string }{{"", ""}, {"", "k02000"}, {"k02000", ""}, {"k00001", "k04999"}} {
+		var lo, hi []byte
+		if c.lo != "" {
+			lo = []byte(c.lo)
+		}
+		if c.hi != "" {
+			hi = []byte(c.hi)
+		}
+		off, end := ix.Span(lo, hi)
+		rr := NewRangeReader(bytes.NewReader(d[off:end]), "range", lo, hi)
+		var got []string
+		for {
+			ok, err := rr.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			got = append(got, string(rr.Key()))
+		}
+		want := slices.DeleteFunc(slices.Clone(keys), func(k string) bool {
+			return (lo != nil && k < c.lo) || (hi != nil && k >= c.hi)
+		})
+		if !slices.Equal(got, want) {
+			t.Fatalf("range [%q,%q): %d keys, want %d", c.lo, c.hi, len(got), len(want))
+		}
+	}
+	var empty bytes.Buffer
+	ew := NewTaggedWriter(&empty, []byte("t"))
+	ew.Close()
+	eix, err := ReadIndex(bytes.NewReader(empty.Bytes()), int64(empty.Len()), "empty")
+	if off, end := eix.Span(nil, nil); err != nil || off != end {
+		t.Fatalf("empty run's span [%d,%d), %v", off, end, err)
 	}
 }

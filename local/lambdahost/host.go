@@ -74,12 +74,13 @@ type Function struct {
 	Timeout time.Duration
 	// MemoryMB is reported to the function as AWS_LAMBDA_FUNCTION_MEMORY_SIZE
 	// and in the REPORT log line. DefaultMemoryMB when zero. Unless
-	// Options.NoLimits, an invocation whose peak RSS passed it fails with
-	// Runtime.OutOfMemory and its instance is stopped (limits.go).
+	// Options.NoLimits, a process whose RSS passes it is killed while it runs
+	// and the invocation fails with Runtime.OutOfMemory (limits.go).
 	MemoryMB int
 	// EphemeralMB is the size of the function's /tmp: each instance gets a private
-	// TMPDIR, and unless Options.NoLimits an invocation that leaves more than this
-	// in it fails (limits.go). DefaultEphemeralMB when zero.
+	// TMPDIR, and unless Options.NoLimits it is a tmpfs of this size where the
+	// system allows one (writes past it fail with ENOSPC), else a directory whose
+	// size is watched (limits.go). DefaultEphemeralMB when zero.
 	EphemeralMB int
 	// MaxInstances is how many instances (processes) of the function may run
 	// at once; further invocations wait for a free one. GOMAXPROCS when zero.
@@ -150,8 +151,9 @@ type InvocationRecord struct {
 //
 // Peak memory: before each invocation the host writes "5" to
 // /proc/PID/clear_refs, which resets the kernel's VmHWM (peak RSS) to the
-// current RSS, and reads VmHWM from /proc/PID/status when the invocation
-// ends, so PeakRSSKB is exact. Where clear_refs cannot be written (no
+// current RSS, and reads VmHWM from /proc/PID/status every 5ms while the
+// invocation runs (to kill a process past its MemorySize, limits.go) and when
+// it ends, so PeakRSSKB is exact. Where clear_refs cannot be written (no
 // permission, not Linux's procfs) it falls back to the highest VmRSS sampled
 // every 5ms during the invocation, which can miss short spikes. Only the
 // bootstrap process is measured, not children it starts. PeakRSSKB is 0 when
@@ -159,6 +161,7 @@ type InvocationRecord struct {
 type Host struct {
 	opts   Options
 	region string
+	tmpfs  bool // each instance's /tmp is a tmpfs of its size (sandbox_linux.go)
 	fns    map[string]*function
 	sink   *logSink
 
@@ -208,6 +211,7 @@ func New(fns []Function, opts Options) (*Host, error) {
 	if h.opts.InitTimeout <= 0 {
 		h.opts.InitTimeout = DefaultInitTimeout
 	}
+	h.tmpfs = !h.opts.NoLimits && tmpfsAvailable()
 	for _, fn := range fns {
 		if fn.Name == "" || strings.ContainsAny(fn.Name, ":/ ") {
 			return nil, fmt.Errorf("function name %q: want a plain Lambda function name", fn.Name)

@@ -673,38 +673,70 @@ func TestInvokePath(t *testing.T) {
 }
 
 // TestLimits: a function's process gets Lambda's quotas
-// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): passing its
-// MemorySize fails the invocation with Runtime.OutOfMemory, the 1,025th open file
-// fails (EMFILE), and /tmp is a private directory whose size is the function's
-// ephemeral storage. With NoLimits the same invocations succeed.
+// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html) while it
+// runs: passing its MemorySize kills the process in the middle of the invocation,
+// which fails with Runtime.OutOfMemory and AWS's "signal: killed"; the 1,025th open
+// file fails (EMFILE); a write past /tmp's ephemeral storage fails with ENOSPC (a
+// tmpfs), or, where no tmpfs can be mounted, the process is killed once the watched
+// directory passes it. A handler that was killed never reaches the end of its
+// action (the "done" mark). With NoLimits the same invocations succeed.
 func TestLimits(t *testing.T) {
 	fn := echoFn("echo")
 	fn.MemoryMB, fn.EphemeralMB, fn.Timeout = 128, 1, time.Minute // a loaded machine is slow to touch 200 MB
-	cases := []struct {
+	fn.MaxInstances = 1
+	type limitCase struct {
 		name, payload, errType, errText string
-	}{
-		{"memory", `{"action":"alloc","mb":200,"ms":50}`, "Runtime.OutOfMemory", "MemorySize 128 MB"},
-		{"files", `{"action":"files","n":1100}`, "", "too many open files"},
-		{"tmp", `{"action":"tmp","mb":2}`, "Runtime.EphemeralStorageExceeded", "EphemeralStorage of 1 MB"},
+		killed                          bool // the handler must not reach its end
+	}
+	memory := limitCase{"memory", `{"action":"alloc","mb":200,"ms":3000,"dir":%q}`, "Runtime.OutOfMemory",
+		"Error: Runtime exited with error: signal: killed", true}
+	files := limitCase{"files", `{"action":"files","n":1100}`, "", "too many open files", false}
+	tmpfs := limitCase{"tmp", `{"action":"tmp","mb":2,"ms":3000,"dir":%q}`, "PathError", "no space left on device", true}
+	watched := limitCase{"tmp watched", `{"action":"tmp","mb":2,"ms":3000,"dir":%q}`, "Runtime.EphemeralStorageExceeded",
+		"EphemeralStorage of 1 MB", true}
+	run := func(t *testing.T, h *testHost, tc limitCase, noLimits bool) {
+		dir := t.TempDir()
+		payload := tc.payload
+		if strings.Contains(payload, "%q") {
+			payload = fmt.Sprintf(payload, dir)
+		}
+		pid := parseReply(t, mustInvoke(t, h, "echo", `{"action":"pid"}`).Payload).PID
+		res := mustInvoke(t, h, "echo", payload)
+		_, statErr := os.Stat(filepath.Join(dir, "done"))
+		if noLimits {
+			if res.FunctionError != "" {
+				t.Fatalf("with NoLimits: %s", res.Payload)
+			}
+			return
+		}
+		d := parseError(t, res.Payload)
+		if res.FunctionError == "" || (tc.errType != "" && d.ErrorType != tc.errType) || !strings.Contains(d.ErrorMessage, tc.errText) {
+			t.Fatalf("got %s %s, want a failure %s naming %q", res.FunctionError, res.Payload, tc.errType, tc.errText)
+		}
+		if tc.killed && statErr == nil {
+			t.Fatalf("the handler ran to its end: the limit was checked after the invocation, not while it ran")
+		}
+		if tc.errType == "Runtime.OutOfMemory" || tc.errType == "Runtime.EphemeralStorageExceeded" {
+			waitGone(t, pid)
+		}
 	}
 	for _, noLimits := range []bool{false, true} {
 		h := newHost(t, lambdahost.Options{NoLimits: noLimits}, fn)
+		cases := []limitCase{memory, files}
+		if lambdahost.TmpfsAvailable() || noLimits {
+			cases = append(cases, tmpfs)
+		} else {
+			t.Logf("no tmpfs can be mounted here: only the watched /tmp is tested")
+		}
 		for _, tc := range cases {
-			t.Run(fmt.Sprintf("%s/noLimits=%v", tc.name, noLimits), func(t *testing.T) {
-				res := mustInvoke(t, h, "echo", tc.payload)
-				if noLimits {
-					if res.FunctionError != "" {
-						t.Fatalf("with NoLimits: %s", res.Payload)
-					}
-					return
-				}
-				d := parseError(t, res.Payload)
-				if res.FunctionError == "" || (tc.errType != "" && d.ErrorType != tc.errType) || !strings.Contains(d.ErrorMessage, tc.errText) {
-					t.Fatalf("got %s %s, want a failure %s naming %q", res.FunctionError, res.Payload, tc.errType, tc.errText)
-				}
-			})
+			t.Run(fmt.Sprintf("%s/noLimits=%v", tc.name, noLimits), func(t *testing.T) { run(t, h, tc, noLimits) })
 		}
 	}
+	t.Run("tmp watched/noLimits=false", func(t *testing.T) {
+		h := newHost(t, lambdahost.Options{}, fn)
+		lambdahost.WatchTmpDir(h.Host)
+		run(t, h, watched, false)
+	})
 	h := newHost(t, lambdahost.Options{}, fn, echoFn("other"))
 	a := parseReply(t, mustInvoke(t, h, "echo", `{"action":"tmp","mb":0}`).Payload).Env["TMPDIR"]
 	b := parseReply(t, mustInvoke(t, h, "other", `{"action":"tmp","mb":0}`).Payload).Env["TMPDIR"]

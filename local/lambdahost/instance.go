@@ -38,6 +38,7 @@ type instance struct {
 	seq     int
 	pid     int
 	tmp     string // the instance's private TMPDIR, its /tmp
+	tmpfs   bool   // tmp is a tmpfs of the function's EphemeralMB (sandbox_linux.go)
 	srv     *http.Server
 	started time.Time
 
@@ -109,15 +110,18 @@ func (f *function) start(seq int) (*instance, error) {
 	inst.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
 	go inst.srv.Serve(ln)
 
-	cmd := newCommand(f.Path)
-	cmd.Dir = filepath.Dir(f.Path)
 	tmp, err := os.MkdirTemp("", "lambda-tmp-"+f.Name+"-")
 	if err != nil {
 		inst.srv.Close()
 		return nil, fmt.Errorf("private /tmp: %w", err)
 	}
 	inst.tmp = tmp
-	cmd.Env = append(f.environ(ln.Addr().String()), "TMPDIR="+tmp)
+	tmpMB := 0
+	if !f.h.opts.NoLimits && f.h.tmpfs {
+		inst.tmpfs, tmpMB = true, f.EphemeralMB
+	}
+	cmd := newCommand(f.Path, f.environ(ln.Addr().String()), tmp, tmpMB)
+	cmd.Dir = filepath.Dir(f.Path)
 	var logR, logW *os.File
 	if f.h.sink.enabled() {
 		if logR, logW, err = os.Pipe(); err != nil {
@@ -236,7 +240,7 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 		inst.used = true
 	}
 
-	mem := watchMemory(inst.pid)
+	mem := inst.watch()
 	begin := time.Now()
 	inv.deadline = begin.Add(f.Timeout)
 	timer := time.NewTimer(f.Timeout)
@@ -288,18 +292,33 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.Timeout.Seconds()))
 	}
 	res.Duration = time.Since(begin)
-	res.PeakRSSKB = mem.peak() // before a timed-out process is killed
-	if !h.opts.NoLimits && !timedOut {
-		if over, ok := inst.overLimits(inv, res.PeakRSSKB); !ok {
-			res, healthy = over, false
-		}
+	peak, over := mem.peak() // before a timed-out process is killed
+	if !h.opts.NoLimits && over == withinLimits {
+		over = inst.overAfter(peak)
 	}
+	if over != withinLimits {
+		res, healthy = inst.limitResult(inv, over), false
+	}
+	res.PeakRSSKB = peak
 	res.RequestID = inv.id
 	res.Instance = inst.seq
 	res.InitDuration = initDur
 	f.put(inst, healthy)
 	h.finish(f, inv, res, begin)
 	return runOutcome{res: res}, false
+}
+
+// watch starts watching the process for one invocation, with the limits it
+// enforces unless Options.NoLimits.
+func (inst *instance) watch() *memWatch {
+	if inst.f.h.opts.NoLimits {
+		return watchMemory(inst.pid, 0, "", 0)
+	}
+	var tmpLimit int64
+	if !inst.tmpfs {
+		tmpLimit = int64(inst.f.EphemeralMB) << 20
+	}
+	return watchMemory(inst.pid, int64(inst.f.MemoryMB)*1024, inst.tmp, tmpLimit)
 }
 
 // failInit ends an invocation whose instance failed to init, and the instance.

@@ -13,10 +13,15 @@ import (
 )
 
 // newCommand runs path in its own process group (so Close can kill what it
-// starts too), killed if the host dies.
-func newCommand(path string) *exec.Cmd {
+// starts too), killed if the host dies. When tmpMB > 0 its TMPDIR tmp becomes a
+// tmpfs of that size (sandbox_linux.go).
+func newCommand(path string, env []string, tmp string, tmpMB int) *exec.Cmd {
 	cmd := exec.Command(path)
+	cmd.Env = append(env, "TMPDIR="+tmp)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if tmpMB > 0 {
+		sandboxed(cmd, tmpMB)
+	}
 	return cmd
 }
 
@@ -25,60 +30,92 @@ func signalGroup(pid int, sig syscall.Signal) {
 	syscall.Kill(-pid, sig)
 }
 
-// memWatch measures a process's peak RSS over one invocation: exactly, from
-// VmHWM after resetting it through clear_refs, or else by sampling VmRSS.
+// memWatch watches a process over one invocation, as Lambda's sandbox would: its
+// peak RSS, exactly from VmHWM after resetting it through clear_refs (or else from
+// sampled VmRSS), polled every memSampleEvery; when the peak passes limitKB it kills
+// the process group at once, as AWS kills a function that passes its MemorySize.
+// When tmpLimit is set (no tmpfs could be mounted, sandbox_linux.go) it also walks
+// tmp every tmpSampleEvery and kills the process when /tmp holds more than that.
 type memWatch struct {
-	pid   int
-	reset bool
-	stop  chan struct{}
-	done  chan struct{}
-	max   int64
+	pid      int
+	limitKB  int64 // 0: no limit
+	tmp      string
+	tmpLimit int64 // bytes; 0: /tmp is not watched
+	reset    bool
+	stop     chan struct{}
+	done     chan struct{}
+	max      int64
+	over     overLimit // set before done is closed
 }
 
-const memSampleEvery = 5 * time.Millisecond
+const (
+	memSampleEvery = 5 * time.Millisecond
+	tmpSampleEvery = 50 * time.Millisecond
+)
 
-func watchMemory(pid int) *memWatch {
-	m := &memWatch{pid: pid}
-	if os.WriteFile("/proc/"+strconv.Itoa(pid)+"/clear_refs", []byte("5"), 0) == nil {
-		m.reset = true
-		return m
-	}
-	m.stop, m.done = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(m.done)
-		t := time.NewTicker(memSampleEvery)
-		defer t.Stop()
-		for {
-			if kb, ok := statusKB(pid, "VmRSS:"); ok && kb > m.max {
-				m.max = kb
-			}
-			select {
-			case <-m.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
+func watchMemory(pid int, limitKB int64, tmp string, tmpLimit int64) *memWatch {
+	m := &memWatch{pid: pid, limitKB: limitKB, tmp: tmp, tmpLimit: tmpLimit,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	m.reset = os.WriteFile("/proc/"+strconv.Itoa(pid)+"/clear_refs", []byte("5"), 0) == nil
+	go m.run()
 	return m
 }
 
-// peak ends the watch and returns the peak in KiB (0 if unknown). It may be
-// called more than once.
-func (m *memWatch) peak() int64 {
-	if m.reset {
-		kb, _ := statusKB(m.pid, "VmHWM:")
-		return kb
+func (m *memWatch) run() {
+	defer close(m.done)
+	t := time.NewTicker(memSampleEvery)
+	defer t.Stop()
+	lastTmp := time.Now()
+	for {
+		m.sample()
+		if m.limitKB > 0 && m.max > m.limitKB {
+			m.kill(overMemory)
+			return
+		}
+		if m.tmpLimit > 0 && time.Since(lastTmp) >= tmpSampleEvery {
+			lastTmp = time.Now()
+			if dirBytes(m.tmp) > m.tmpLimit {
+				m.kill(overTmp)
+				return
+			}
+		}
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+		}
 	}
+}
+
+func (m *memWatch) kill(why overLimit) {
+	m.over = why
+	signalGroup(m.pid, syscall.SIGKILL)
+}
+
+// sample raises max to the process's peak (VmHWM) or current (VmRSS) memory.
+func (m *memWatch) sample() {
+	field := "VmRSS:"
+	if m.reset {
+		field = "VmHWM:"
+	}
+	if kb, ok := statusKB(m.pid, field); ok && kb > m.max {
+		m.max = kb
+	}
+}
+
+// peak ends the watch and returns the peak in KiB (0 if unknown) and the quota
+// the process passed, if the watch killed it. It may be called more than once.
+func (m *memWatch) peak() (int64, overLimit) {
 	select {
 	case <-m.stop:
 	default:
 		close(m.stop)
 	}
 	<-m.done
-	if kb, ok := statusKB(m.pid, "VmRSS:"); ok && kb > m.max {
-		m.max = kb
+	if m.over == withinLimits {
+		m.sample()
 	}
-	return m.max
+	return m.max, m.over
 }
 
 // statusKB reads one "Name:   123 kB" field of /proc/PID/status.

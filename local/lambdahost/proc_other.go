@@ -8,8 +8,13 @@ import (
 	"syscall"
 )
 
-// newCommand runs path; off Linux the host kills only the process itself.
-func newCommand(path string) *exec.Cmd { return exec.Command(path) }
+// newCommand runs path; off Linux the host kills only the process itself and
+// /tmp is a plain directory (tmpMB is never set: tmpfsAvailable is false).
+func newCommand(path string, env []string, tmp string, tmpMB int) *exec.Cmd {
+	cmd := exec.Command(path)
+	cmd.Env = append(env, "TMPDIR="+tmp)
+	return cmd
+}
 
 func signalGroup(pid int, sig syscall.Signal) {
 	if p, err := os.FindProcess(pid); err == nil {
@@ -17,12 +22,14 @@ func signalGroup(pid int, sig syscall.Signal) {
 	}
 }
 
-// memWatch reports no memory off Linux.
+func tmpfsAvailable() bool { return false }
+
+// memWatch reports no memory off Linux and watches no limit.
 type memWatch struct{}
 
-func watchMemory(int) *memWatch { return &memWatch{} }
+func watchMemory(int, int64, string, int64) *memWatch { return &memWatch{} }
 
-func (*memWatch) peak() int64 { return 0 }
+func (*memWatch) peak() (int64, overLimit) { return 0, withinLimits }
 
 // limitFiles is a no-op off Linux.
 func limitFiles(pid, n int) error { return nil }

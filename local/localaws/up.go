@@ -269,6 +269,9 @@ func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.guard != nil && !s.guard.allow(w, r) {
 		return
 	}
+	if !statesPayloadOK(w, r) {
+		return
+	}
 	if _, ok := lambdahost.InvokePath(r.URL.EscapedPath()); ok {
 		s.host.ServeHTTP(w, r)
 		return

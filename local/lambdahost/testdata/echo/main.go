@@ -28,7 +28,7 @@ type event struct {
 	MB     int    `json:"mb"`   // alloc: how much
 	Code   int    `json:"code"` // exit: the status
 	Msg    string `json:"msg"`  // fail, log
-	Dir    string `json:"dir"`  // barrier: the rendezvous directory
+	Dir    string `json:"dir"`  // barrier: the rendezvous directory; alloc, tmp: where to mark the end
 	N      int    `json:"n"`    // barrier: how many must meet; files: how many to open
 }
 
@@ -100,6 +100,9 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		runtime.KeepAlive(b)
 		b = nil
 		debug.FreeOSMemory()
+		if err := mark(ev.Dir); err != nil {
+			return nil, err
+		}
 	case "files": // hold N open files at once
 		var open []*os.File
 		defer func() {
@@ -114,8 +117,12 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 			}
 			open = append(open, f)
 		}
-	case "tmp": // leave MB megabytes in the function's /tmp
+	case "tmp": // leave MB megabytes in the function's /tmp, then wait MS
 		if err := os.WriteFile(filepath.Join(os.TempDir(), "big"), make([]byte, ev.MB<<20), 0o644); err != nil {
+			return nil, err
+		}
+		time.Sleep(time.Duration(ev.MS) * time.Millisecond)
+		if err := mark(ev.Dir); err != nil {
 			return nil, err
 		}
 		me.Env = map[string]string{"TMPDIR": os.TempDir()}
@@ -142,6 +149,14 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("unknown action %q", ev.Action)
 	}
 	return me, nil
+}
+
+// mark leaves a file named "done" in dir (when set): the handler got that far.
+func mark(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	return os.WriteFile(filepath.Join(dir, "done"), nil, 0o644)
 }
 
 // postInitError reports a failed init through the Runtime API, as a custom

@@ -1,0 +1,177 @@
+package jobs
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+)
+
+// A groupby partial is a sorted run (package runs) tagged with the job's
+// aggregate functions (runTag), so a partial of another --agg is refused:
+// one entry per group, its key, and as value the group's row count (uvarint)
+// then per aggregate but count a length-prefixed text: the sum (sum, avg) or
+// the best value as it stood in the input (min, max). As a run it merges
+// like job/kv's, and the framework can gather it by key ranges.
+
+// runTag is the tag of the job's runs: "groupby" and its aggregate functions.
+func (j *groupby) runTag() []byte {
+	tag := []byte("groupby")
+	for _, a := range j.aggs {
+		tag = append(tag, byte(a.fn))
+	}
+	return tag
+}
+
+// appendGroup appends the value of a group of count rows whose aggregates
+// are states.
+func (j *groupby) appendGroup(dst []byte, count int64, states []aggState) []byte {
+	dst = binary.AppendUvarint(dst, uint64(count))
+	for a, agg := range j.aggs {
+		switch agg.fn {
+		case aggSum, aggAvg:
+			// The decimal's text is written in place after a one-byte
+			// length, moved when it is 128 bytes or longer.
+			at := len(dst)
+			dst = states[a].d.Append(append(dst, 0))
+			n := len(dst) - at - 1
+			if n < 0x80 {
+				dst[at] = byte(n)
+			} else {
+				var l [binary.MaxVarintLen64]byte
+				k := binary.PutUvarint(l[:], uint64(n))
+				dst = slices.Insert(dst, at+1, l[1:k]...)
+				copy(dst[at:], l[:k])
+			}
+		case aggMin, aggMax:
+			dst = binary.AppendUvarint(dst, uint64(len(states[a].raw)))
+			dst = append(dst, states[a].raw...)
+		}
+	}
+	return dst
+}
+
+// decodeGroup decodes a group's value into states (one per aggregate: the
+// raw texts alias v) and returns its row count.
+func (j *groupby) decodeGroup(key, v []byte, states []aggState) (int64, error) {
+	count, k := binary.Uvarint(v)
+	if k <= 0 || count < 1 || count > math.MaxInt64 {
+		return 0, j.corrupt(key, "bad row count")
+	}
+	v = v[k:]
+	for a, agg := range j.aggs {
+		if agg.fn == aggCount {
+			continue
+		}
+		n, k := binary.Uvarint(v)
+		if k <= 0 || n > uint64(len(v)-k) {
+			return 0, j.corrupt(key, "truncated aggregate")
+		}
+		s := &states[a]
+		s.raw = v[k : k+int(n)]
+		v = v[k+int(n):]
+		var ok bool
+		if s.d, ok = decimal.ParseText(s.raw); !ok {
+			return 0, j.corrupt(key, fmt.Sprintf("bad number %q", s.raw))
+		}
+	}
+	if len(v) != 0 {
+		return 0, j.corrupt(key, "bytes after the aggregates")
+	}
+	return int64(count), nil
+}
+
+func (j *groupby) corrupt(key []byte, what string) error {
+	return fmt.Errorf("groupby: group %q: %w: %s", key, ErrCorruptPartial, what)
+}
+
+// groupStates returns room for one group's aggregates: buf when they fit.
+func groupStates(buf *[8]aggState, n int) []aggState {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]aggState, n)
+}
+
+// CombineValues combines the values of one group from several partials, in
+// partial order (runs.Keyed): counts and sums add, and min and max keep the
+// first of equal best values.
+func (j *groupby) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	var accBuf, curBuf [8]aggState
+	acc, cur := groupStates(&accBuf, len(j.aggs)), groupStates(&curBuf, len(j.aggs))
+	count, err := j.decodeGroup(key, values[0], acc)
+	if err != nil {
+		return dst, err
+	}
+	for _, v := range values[1:] {
+		n, err := j.decodeGroup(key, v, cur)
+		if err != nil {
+			return dst, err
+		}
+		if n > math.MaxInt64-count {
+			return dst, j.corrupt(key, "row count overflows")
+		}
+		count += n
+		for a, agg := range j.aggs {
+			switch agg.fn {
+			case aggSum, aggAvg:
+				acc[a].d = decimal.Add(acc[a].d, cur[a].d)
+			case aggMin, aggMax:
+				c := decimal.Cmp(cur[a].d, acc[a].d)
+				if (agg.fn == aggMin && c < 0) || (agg.fn == aggMax && c > 0) {
+					acc[a] = cur[a]
+				}
+			}
+		}
+	}
+	return j.appendGroup(dst, count, acc), nil
+}
+
+// OutputHeader is the output's header row: key,FUNC_COL,... (runs.Keyed).
+func (j *groupby) OutputHeader() []byte { return j.header() }
+
+// AppendOutput appends the output row of one group (runs.Keyed).
+func (j *groupby) AppendOutput(dst, key, value []byte) ([]byte, error) {
+	var buf [8]aggState
+	states := groupStates(&buf, len(j.aggs))
+	count, err := j.decodeGroup(key, value, states)
+	if err != nil {
+		return dst, err
+	}
+	dst = csvline.AppendField(dst, key)
+	for a, agg := range j.aggs {
+		dst = append(dst, ',')
+		switch agg.fn {
+		case aggCount:
+			dst = strconv.AppendInt(dst, count, 10)
+		case aggSum:
+			dst = states[a].d.Append(dst)
+		case aggAvg:
+			dst = decimal.AppendAvg(dst, states[a].d, count, avgPlaces)
+		case aggMin, aggMax:
+			dst = append(dst, states[a].raw...)
+		}
+	}
+	return append(dst, '\n'), nil
+}
+
+// Merge merges partials into one partial.
+func (j *groupby) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := j.mergeTo(w, partials)
+	return err
+}
+
+// mergeTo merges partials into one partial on w and returns its number of groups.
+func (j *groupby) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
+	return mergeRuns(w, j, partials, "groupby", j.runTag())
+}
+
+// Output writes the header and one row per group, in key order.
+func (j *groupby) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	return outputRuns(w, j, partials, "groupby", j.runTag())
+}
