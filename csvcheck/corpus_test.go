@@ -62,6 +62,32 @@ func corpus() map[string][]byte {
 	return files
 }
 
+// writeCorpus writes the corpus into a temporary directory of t and returns the
+// files' paths by name.
+func writeCorpus(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := map[string]string{}
+	for name, data := range corpus() {
+		paths[name] = filepath.Join(dir, name)
+		if err := os.WriteFile(paths[name], data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return paths
+}
+
+// openDuck opens an in-memory DuckDB, closed when t ends.
+func openDuck(t *testing.T) *gosql.DB {
+	t.Helper()
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // run runs a job over one file through the local engine and returns its output.
 func run(t *testing.T, job string, params jobs.Params, file string, chunk int64) []byte {
 	t.Helper()
@@ -125,17 +151,8 @@ func readCSV(file string) string {
 // newlines), gives DuckDB's answer: the rows whose amount DuckDB casts to a
 // number, grouped by the decoded city, sums compared as numbers.
 func TestGroupbyMatchesDuckDB(t *testing.T) {
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	dir := t.TempDir()
-	for name, data := range corpus() {
-		file := filepath.Join(dir, name)
-		if err := os.WriteFile(file, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	db := openDuck(t)
+	for name, file := range writeCorpus(t) {
 		want := duck(t, db, fmt.Sprintf(`SELECT city, sum(a)::VARCHAR, count(a)::VARCHAR FROM (
 			SELECT replace(city, chr(13)||chr(10), chr(10)) AS city, TRY_CAST(amount AS DECIMAL(38,6)) AS a FROM %s)
 			WHERE a IS NOT NULL GROUP BY city`, readCSV(file)))
@@ -162,19 +179,10 @@ func TestGroupbyMatchesDuckDB(t *testing.T) {
 // over the files whose amounts are all numbers gives DuckDB's rows, in input
 // order, values decoded (quoted newlines and doubled quotes included).
 func TestSelectMatchesDuckDB(t *testing.T) {
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	dir := t.TempDir()
-	for name, data := range corpus() {
+	db := openDuck(t)
+	for name, file := range writeCorpus(t) {
 		if name == "refused-numbers.csv" {
 			continue // select compares non-numbers byte-wise, where DuckDB's cast fails
-		}
-		file := filepath.Join(dir, name)
-		if err := os.WriteFile(file, data, 0o644); err != nil {
-			t.Fatal(err)
 		}
 		want := duck(t, db, fmt.Sprintf(`SELECT id, city, note FROM %s WHERE TRY_CAST(amount AS DECIMAL(38,6)) > 6`, readCSV(file)))
 		t.Logf("%s: DuckDB selects %d rows", name, len(want))
