@@ -716,6 +716,9 @@ func TestLimits(t *testing.T) {
 		if tc.killed && statErr == nil {
 			t.Fatalf("the handler ran to its end: the limit was checked after the invocation, not while it ran")
 		}
+		if tc.errType == "Runtime.OutOfMemory" && (res.PeakRSSKB <= int64(fn.MemoryMB)<<10 || res.Duration <= 0) {
+			t.Fatalf("killed for its memory with PeakRSSKB %d and Duration %v: want the peak past %d MB and the time it ran", res.PeakRSSKB, res.Duration, fn.MemoryMB)
+		}
 		if tc.errType == "Runtime.OutOfMemory" || tc.errType == "Runtime.EphemeralStorageExceeded" {
 			waitGone(t, pid)
 		}
