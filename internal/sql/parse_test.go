@@ -241,9 +241,8 @@ func FuzzParse(f *testing.F) {
 			if p.Kind == Aggregate {
 				key := g.AppendGroupKey(nil)
 				st := g.NewStates()
-				vs := make([]Value, g.NumAggs())
-				g.ArgValues(vs)
-				g.Accumulate(st, vs)
+				g.Check()
+				g.Fold(st)
 				enc := g.AppendStates(nil, st)
 				if err := g.DecodeStates(enc, st); err != nil {
 					t.Fatalf("states do not decode: %v", err)
