@@ -1,7 +1,6 @@
 package query_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -9,7 +8,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/query"
-	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/internal/split/splittest"
 )
 
 // TestQueryConfirmsCSVGuesses: a quoted field longer than the speculation
@@ -19,14 +18,9 @@ import (
 // the right record start, and answers what one chunk answers; the counts
 // are the re-read's.
 func TestQueryConfirmsCSVGuesses(t *testing.T) {
-	var b bytes.Buffer
-	b.WriteString("k,v\r\na,1\r\nb,\"start\n")
-	for b.Len() < 3*split.SpecWindow {
-		b.WriteString("\"\"\"\",\"\"\"\"\n")
-	}
-	b.WriteString("end\"\r\nc,2\r\na,3\r\n")
+	data := splittest.LongQuotedCSV("k,v\r\na,1\r\nb,\"start\n", "end\"\r\nc,2\r\na,3\r\n")
 	w := &world{t: t, text: filepath.Join(t.TempDir(), "quoted.csv")}
-	if err := os.WriteFile(w.text, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(w.text, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	inv := w.handler("", 0)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
-	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/internal/split/splittest"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
@@ -125,13 +125,7 @@ func goGroupby(t *testing.T, data []byte) string {
 // from the previous chunk's Next, reads it again, and the answer is the
 // single-chunk one; with a fan-in of 2 the re-read reaches the tree's merges.
 func TestCSVWrongGuessRereadInPipeline(t *testing.T) {
-	var b bytes.Buffer
-	b.WriteString("k,v\r\na,1\r\nb,\"start\n")
-	for b.Len() < 3*split.SpecWindow {
-		b.WriteString("\"\"\"\",\"\"\"\"\n")
-	}
-	b.WriteString("end\"\r\nc,2\r\na,3\r\n")
-	data := b.Bytes()
+	data := splittest.LongQuotedCSV("k,v\r\na,1\r\nb,\"start\n", "end\"\r\nc,2\r\na,3\r\n")
 	want, _ := runJob(t, "select", jobs.Params{"columns": "k"}, data, 1<<20)
 	if want != "k\na\nb\nc\na\n" {
 		t.Fatalf("single chunk select: %q", want)
