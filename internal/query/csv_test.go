@@ -6,9 +6,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/query"
-	"github.com/scattergather/scattergather/internal/split/splittest"
+	"github.com/scattergather/scattergather/internal/split"
 )
 
 // TestQueryConfirmsCSVGuesses: a quoted field longer than the speculation
@@ -18,7 +19,7 @@ import (
 // the right record start, and answers what one chunk answers; the counts
 // are the re-read's.
 func TestQueryConfirmsCSVGuesses(t *testing.T) {
-	data := splittest.LongQuotedCSV("k,v\r\na,1\r\nb,\"start\n", "end\"\r\nc,2\r\na,3\r\n")
+	data := datagen.MisleadingCSV(3 * split.SpecWindow)
 	w := &world{t: t, text: filepath.Join(t.TempDir(), "quoted.csv")}
 	if err := os.WriteFile(w.text, data, 0o644); err != nil {
 		t.Fatal(err)
