@@ -23,6 +23,7 @@ func init() {
 			{Name: "key", Usage: "group key column, COL or COL:N for its first N bytes", Required: true},
 			{Name: "agg", Usage: "aggregates FUNC:COL[,FUNC:COL...], FUNC one of count, sum, min, max, avg", Required: true},
 			{Name: "where", Usage: "only rows that satisfy this condition: 'COLUMN OP VALUE' or a SQL expression, as select's --where (docs/sql.md); every row when empty"},
+			whereSchemaParam,
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
 		New: newGroupby,
@@ -78,7 +79,7 @@ func newGroupby(p Params) (Job, error) {
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
 	}
 	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w); err != nil {
+		if j.where, err = parseFilter(w, p["schema"]); err != nil {
 			return nil, fmt.Errorf("groupby: %w", err)
 		}
 		j.where.addColumns(&set)

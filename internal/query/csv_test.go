@@ -1,12 +1,12 @@
 package query_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/query"
 	"github.com/scattergather/scattergather/internal/split"
@@ -19,14 +19,9 @@ import (
 // the right record start, and answers what one chunk answers; the counts
 // are the re-read's.
 func TestQueryConfirmsCSVGuesses(t *testing.T) {
-	var b bytes.Buffer
-	b.WriteString("k,v\r\na,1\r\nb,\"start\n")
-	for b.Len() < 3*split.SpecWindow {
-		b.WriteString("\"\"\"\",\"\"\"\"\n")
-	}
-	b.WriteString("end\"\r\nc,2\r\na,3\r\n")
+	data := datagen.MisleadingCSV(3 * split.SpecWindow)
 	w := &world{t: t, text: filepath.Join(t.TempDir(), "quoted.csv")}
-	if err := os.WriteFile(w.text, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(w.text, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	inv := w.handler("", 0)
