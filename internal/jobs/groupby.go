@@ -3,8 +3,8 @@ package jobs
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -23,6 +23,7 @@ func init() {
 			{Name: "key", Usage: "group key column, COL or COL:N for its first N bytes", Required: true},
 			{Name: "agg", Usage: "aggregates FUNC:COL[,FUNC:COL...], FUNC one of count, sum, min, max, avg", Required: true},
 			{Name: "where", Usage: "only rows that satisfy this condition: 'COLUMN OP VALUE' or a SQL expression, as select's --where (docs/sql.md); every row when empty"},
+			whereSchemaParam,
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
 		New: newGroupby,
@@ -78,7 +79,7 @@ func newGroupby(p Params) (Job, error) {
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
 	}
 	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w); err != nil {
+		if j.where, err = parseFilter(w, p["schema"]); err != nil {
 			return nil, fmt.Errorf("groupby: %w", err)
 		}
 		j.where.addColumns(&set)
@@ -90,7 +91,31 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	return &groupbyMapper{j: j, keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	if t, ok := groupTables.Get().(*groupTable); ok {
+		m.keys, m.states = t.keys, t.states[:0]
+	} else {
+		m.keys = newKeyTable()
+	}
+	return m
+}
+
+// groupTable is a finished mapper's table and states, kept for the next
+// mapper of the process: a table of a few hundred thousand groups is tens
+// of megabytes, which a new one would have the system clear (and fault in)
+// again for every chunk.
+type groupTable struct {
+	keys   *keyTable
+	states []aggState
+}
+
+var groupTables sync.Pool
+
+// release hands the mapper's table to the next mapper; m is done with it.
+func (m *groupbyMapper) release() {
+	m.keys.reset()
+	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0]})
+	m.keys, m.states = nil, nil
 }
 
 // aggState is one aggregate of one group: the running sum (sum, avg), or the
@@ -155,7 +180,7 @@ func (m *groupbyMapper) sizeTable() {
 	// An entry, its key bytes, its states and two slots (half load).
 	groups := combineBudget / (keyEntSize + keyLen + na*aggStateMemory + 8)
 	t.reserve(int(groups), int(groups*keyLen))
-	m.states = slices.Grow(m.states, max(0, int(groups*na)-len(m.states)))
+	m.states = growTo(m.states, int(groups*na))
 }
 
 // rowBatch holds the rows Row took and flush has not folded in yet: each
@@ -344,6 +369,7 @@ func (m *groupbyMapper) writeRun(w io.Writer) error {
 }
 
 func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
+	defer m.release()
 	if err := m.flush(); err != nil {
 		m.spills.close()
 		return m.st, err

@@ -242,14 +242,9 @@ func (m *sqlMapper) Row(row *record.Row) error {
 // valueError skips (or under strict fails on) a record whose evaluation
 // met a value error; nil when there was none.
 func (m *sqlMapper) valueError(offset int64) error {
-	e := m.prog.Row.Err
-	if e == nil {
-		return nil
+	if e := m.prog.Row.Err; e != nil {
+		return skipValue(&m.st, m.j.strict, offset, e)
 	}
-	if m.j.strict {
-		return &RecordError{Offset: offset, Reason: "sql: " + e.Error()}
-	}
-	m.st.Skip(e.Reason)
 	return nil
 }
 

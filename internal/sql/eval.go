@@ -57,11 +57,15 @@ type ValueError struct {
 }
 
 func (e *ValueError) Error() string {
+	want := e.Type.String()
+	if e.Type.Kind == KDecimal && e.Type.Scale < 0 {
+		want = "number" // what arithmetic, sum and avg need of untyped text
+	}
 	switch {
 	case e.Column != "":
-		return fmt.Sprintf("column %s: %q is not a %s", e.Column, e.Value, e.Type)
+		return fmt.Sprintf("column %s: %q is not a %s", e.Column, e.Value, want)
 	case e.Value != "":
-		return fmt.Sprintf("%q is not a %s", e.Value, e.Type)
+		return fmt.Sprintf("%q is not a %s", e.Value, want)
 	}
 	return strings.TrimPrefix(e.Reason, "sql: ")
 }
