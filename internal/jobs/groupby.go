@@ -3,8 +3,8 @@ package jobs
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -91,7 +91,31 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	return &groupbyMapper{j: j, keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	if t, ok := groupTables.Get().(*groupTable); ok {
+		m.keys, m.states = t.keys, t.states[:0]
+	} else {
+		m.keys = newKeyTable()
+	}
+	return m
+}
+
+// groupTable is a finished mapper's table and states, kept for the next
+// mapper of the process: a table of a few hundred thousand groups is tens
+// of megabytes, which a new one would have the system clear (and fault in)
+// again for every chunk.
+type groupTable struct {
+	keys   *keyTable
+	states []aggState
+}
+
+var groupTables sync.Pool
+
+// release hands the mapper's table to the next mapper; m is done with it.
+func (m *groupbyMapper) release() {
+	m.keys.reset()
+	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0]})
+	m.keys, m.states = nil, nil
 }
 
 // aggState is one aggregate of one group: the running sum (sum, avg), or the
@@ -156,7 +180,7 @@ func (m *groupbyMapper) sizeTable() {
 	// An entry, its key bytes, its states and two slots (half load).
 	groups := combineBudget / (keyEntSize + keyLen + na*aggStateMemory + 8)
 	t.reserve(int(groups), int(groups*keyLen))
-	m.states = slices.Grow(m.states, max(0, int(groups*na)-len(m.states)))
+	m.states = growTo(m.states, int(groups*na))
 }
 
 // rowBatch holds the rows Row took and flush has not folded in yet: each
@@ -345,6 +369,7 @@ func (m *groupbyMapper) writeRun(w io.Writer) error {
 }
 
 func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
+	defer m.release()
 	if err := m.flush(); err != nil {
 		m.spills.close()
 		return m.st, err

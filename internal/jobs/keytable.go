@@ -21,6 +21,7 @@ type keyTable struct {
 	shift uint     // 64 - log2(len(slots)): a hash's top bits pick its slot
 	ents  []keyEnt
 	arena []byte
+	sort  [2][]sortKey // sortedKeys' memory, kept for the next sort
 }
 
 type keyEnt struct {
@@ -272,8 +273,8 @@ func (t *keyTable) reserve(keys, keyBytes int) {
 		t.slots = make([]uint32, n)
 		t.place()
 	}
-	t.ents = slices.Grow(t.ents, max(0, keys-len(t.ents)))
-	t.arena = slices.Grow(t.arena, max(0, keyBytes-len(t.arena)))
+	t.ents = growTo(t.ents, keys)
+	t.arena = growTo(t.arena, keyBytes)
 }
 
 // grow doubles the slots and places every entry again.
@@ -304,7 +305,19 @@ func grow2[S ~[]E, E any](s S, n int) S {
 	if len(s)+n <= cap(s) {
 		return s
 	}
-	return slices.Grow(s, max(n, len(s)))
+	return growTo(s, len(s)+max(n, len(s)))
+}
+
+// growTo returns s with a capacity of at least c. Unlike slices.Grow it does
+// not clear the new capacity itself: memory fresh from the system is
+// already zero, and its pages are not touched until used.
+func growTo[S ~[]E, E any](s S, c int) S {
+	if c <= cap(s) {
+		return s
+	}
+	ns := make(S, len(s), c)
+	copy(ns, s)
+	return ns
 }
 
 // sortKey is an entry's place in sorted: its first 16 bytes, its index and
@@ -334,15 +347,22 @@ func (t *keyTable) sorted() []int32 {
 
 // sortedKeys is sorted, each entry with its first 16 bytes and length, so
 // that a key of up to 16 bytes is written without reading its entry (keyOf).
+// The slice returned is the table's: valid until the next sort.
 func (t *keyTable) sortedKeys() []sortKey {
 	n := len(t.ents)
-	keys := make([]sortKey, n)
+	for i := range t.sort {
+		if cap(t.sort[i]) < n {
+			t.sort[i] = make([]sortKey, n)
+		}
+		t.sort[i] = t.sort[i][:n]
+	}
+	keys := t.sort[0]
 	for i := range t.ents {
 		e := &t.ents[i]
 		keys[i] = sortKey{head: e.head, next: e.next, idx: int32(i), n: e.n}
 	}
 	if n >= radixMin {
-		keys = radixSortHeads(keys)
+		keys = radixSortHeads(keys, t.sort[1])
 	} else {
 		slices.SortFunc(keys, func(a, b sortKey) int { return cmp.Compare(a.head, b.head) })
 	}
@@ -374,9 +394,9 @@ func (t *keyTable) cmpTails(a, b sortKey) int {
 }
 
 // radixSortHeads sorts keys by head, least significant 16 bits first,
-// skipping the digits every head shares; it returns the sorted slice
-// (keys or its scratch twin).
-func radixSortHeads(keys []sortKey) []sortKey {
+// skipping the digits every head shares; it returns the sorted slice (keys
+// or scratch, which is as long).
+func radixSortHeads(keys, scratch []sortKey) []sortKey {
 	var counts [4][1 << 16]uint32
 	for i := range keys {
 		h := keys[i].head
@@ -385,7 +405,7 @@ func radixSortHeads(keys []sortKey) []sortKey {
 		counts[2][uint16(h>>32)]++
 		counts[3][uint16(h>>48)]++
 	}
-	src, dst := keys, make([]sortKey, len(keys))
+	src, dst := keys, scratch
 	for d := range counts {
 		c := &counts[d]
 		if c[uint16(src[0].head>>(16*d))] == uint32(len(src)) {
