@@ -44,7 +44,7 @@ goldens:
 ## (the real mapper binary on the Lambda host, moto's S3). Not part of `make test`.
 SIZE ?= 128MiB,1GiB
 REPS ?= 3
-JOBS ?= wordcount,grep,groupby,select,parquet
+JOBS ?= wordcount,grep,groupby,select,parquet,sql
 bench: scatter
 	cd bench && $(GO) run . --size $(SIZE) --reps $(REPS) --jobs $(JOBS) --scatter ../$(BIN)/scatter
 	$(GO) test -run '^$$' -bench BenchmarkQueryLatency -benchtime 20x ./internal/api

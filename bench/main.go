@@ -108,7 +108,7 @@ func run(args []string) error {
 	fs.StringVar(&c.data, "data", "../testdata/generated/bench", "where the generated inputs are kept")
 	fs.StringVar(&c.results, "results", "results", "where the JSON history goes (empty: none)")
 	fs.IntVar(&c.reps, "reps", 3, "repetitions of every command; the median is reported")
-	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select,parquet", "suites to run (parquet: groupby and select on the high-cardinality data as Parquet)")
+	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select,parquet,sql", "suites to run (parquet: groupby and select on the high-cardinality data as Parquet; sql: the sql job against groupby and select)")
 	fs.StringVar(&c.chunkSize, "chunk-size", "", "scatter's --chunk-size (empty: scatter's default, 64 MiB evened out over the cores)")
 	fs.BoolVar(&c.mapperRSS, "mapper-rss", true, "also measure one mapper over the whole file as one chunk")
 	if err := fs.Parse(args); err != nil {
@@ -498,6 +498,7 @@ var suites = map[string]suite{
 	"grep":      {kind: "text", planJob: "grep", run: benchGrep},
 	"groupby":   {kind: "uservisits", cardinality: true, planJob: "groupby", run: benchGroupby},
 	"select":    {kind: "uservisits", cardinality: false, planJob: "select", run: benchSelect},
+	"sql":       {kind: "uservisits", cardinality: true, run: benchSQL},
 	"parquet":   {kind: "uservisits", run: benchParquet},
 }
 
@@ -693,6 +694,63 @@ func benchSelect(e *suiteEnv) ([]Measure, *Measure, error) {
 	compareRows(&ms[1], duckOut, sum)
 	mapper, err := e.mapperRSS("select", args)
 	return ms, mapper, err
+}
+
+// benchSQL times the sql job against the built-in job that answers the same
+// question on the same file, alternating: Q2 as `scatter run --job sql` and as
+// groupby, the Q1-like filter as sql's WHERE and as select's --where (issue
+// 17: the sql job is at least as fast as the equivalent built-in job). The
+// built-in is the peer of each pair, so the ratios are sql over built-in.
+func benchSQL(e *suiteEnv) ([]Measure, *Measure, error) {
+	gArgs, _ := e.groupbyQuery("", "")
+	sArgs, _ := e.selectQuery("", "")
+	qGroup := fmt.Sprintf("SELECT substr(sourceIP, 1, 8) AS key, sum(adRevenue) AS sum_adRevenue FROM '%s' GROUP BY key", e.input)
+	qSelect := fmt.Sprintf("SELECT sourceIP, adRevenue FROM '%s' WHERE adRevenue > %s", e.input, selectValue)
+	runs := []struct {
+		name, job, tool string
+		args            []string
+	}{
+		{"groupby", "sql", "scatter", []string{"--query", qGroup}},
+		{"groupby", "groupby", "scatter groupby", gArgs},
+		{"select", "sql", "scatter", []string{"--query", qSelect}},
+		{"select", "select", "scatter select", sArgs},
+	}
+	outs := make([]string, len(runs))
+	sums := make([]summary, len(runs))
+	fns := make([]func() (Measure, error), len(runs))
+	for i, r := range runs {
+		sub := *e // its own output and state directory
+		sub.work = filepath.Join(e.work, fmt.Sprintf("%d-%s", i, r.job))
+		if err := os.MkdirAll(sub.work, 0o755); err != nil {
+			return nil, nil, err
+		}
+		fns[i] = sub.scatterRun(r.job, r.args, &outs[i], &sums[i])
+	}
+	ms, err := e.alternate(fns...)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, r := range runs {
+		ms[i].Job, ms[i].Tool = e.name+"/"+r.name, r.tool
+	}
+	// Q2: the same groups and total; the filter: byte-identical rows.
+	rows, total, err := csvSum(outs[0])
+	if err == nil {
+		grows, gtotal, gerr := csvSum(outs[1])
+		err = gerr
+		ms[1].Agrees = agrees(rows == grows && rows == sums[0].RecordsOut && math.Abs(total-gtotal) <= 1e-9*math.Abs(total))
+		ms[1].Note = fmt.Sprintf("%d groups (sql) vs %d (groupby)", rows, grows)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	same, err := sameFile(outs[2], outs[3])
+	if err != nil {
+		return nil, nil, err
+	}
+	ms[3].Agrees = agrees(same)
+	ms[3].Note = fmt.Sprintf("%d rows (sql) vs %d (select)", sums[2].RecordsOut, sums[3].RecordsOut)
+	return ms, nil, nil
 }
 
 // benchParquet converts the high-cardinality uservisits CSV to Parquet with

@@ -98,41 +98,33 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// commands are the subcommands by name; each runs with the arguments after its name.
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"run":    cmdRun,
+	"resume": cmdResume,
+	"plan":   cmdPlan,
+	"query":  cmdQuery,
+	"sql":    cmdSQL,
+	"local":  cmdLocal,
+	"submit": cmdSubmit,
+	"status": cmdStatus,
+	"wait":   cmdWait,
+	"report": cmdReport,
+	"faults": cmdFaults,
+	"gen":    cmdGen,
+	"jobs":   cmdJobs,
+	"init":   cmdInit,
+}
+
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
 	}
-	switch args[0] {
-	case "run":
-		return cmdRun(ctx, args[1:], stdout, stderr)
-	case "resume":
-		return cmdResume(ctx, args[1:], stdout, stderr)
-	case "plan":
-		return cmdPlan(ctx, args[1:], stdout, stderr)
-	case "query":
-		return cmdQuery(ctx, args[1:], stdout, stderr)
-	case "sql":
-		return cmdSQL(ctx, args[1:], stdout, stderr)
-	case "local":
-		return cmdLocal(ctx, args[1:], stdout, stderr)
-	case "submit":
-		return cmdSubmit(ctx, args[1:], stdout, stderr)
-	case "status":
-		return cmdStatus(ctx, args[1:], stdout, stderr)
-	case "wait":
-		return cmdWait(ctx, args[1:], stdout, stderr)
-	case "report":
-		return cmdReport(ctx, args[1:], stdout, stderr)
-	case "faults":
-		return cmdFaults(stdout)
-	case "gen":
-		return cmdGen(args[1:], stderr)
-	case "jobs":
-		return cmdJobs(stdout)
-	case "init":
-		return cmdInit(args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(ctx, args[1:], stdout, stderr)
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

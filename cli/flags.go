@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -201,7 +202,7 @@ func (jf *jobFlags) params(fs *flag.FlagSet, job string) (jobs.Params, error) {
 	return d.WithDefaults(p), nil
 }
 
-func cmdJobs(w io.Writer) error {
+func cmdJobs(_ context.Context, _ []string, w, _ io.Writer) error {
 	for _, d := range jobs.Definitions() {
 		fmt.Fprintf(w, "%s\t%s\n", d.Name, d.Summary)
 		for _, p := range d.Params {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +14,9 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
-func cmdGen(args []string, stderr io.Writer) error {
+// cmdGen is `scatter gen`: a file of generated data of one kind (datagen), the same
+// bytes for the same seed, for tests and benchmarks.
+func cmdGen(_ context.Context, args []string, _, stderr io.Writer) error {
 	fs := newFlagSet("scatter gen", stderr)
 	var kinds []string
 	for k := range datagen.Kinds {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +19,7 @@ var initFiles = map[string][]byte{
 
 // cmdInit writes the stack's template and state machine definition into a
 // user's module, for `sam build` and `sam deploy` there.
-func cmdInit(args []string, stdout, stderr io.Writer) error {
+func cmdInit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("scatter init", stderr)
 	dir := fs.String("dir", ".", "the module's directory")
 	force := fs.Bool("force", false, "overwrite files that exist")

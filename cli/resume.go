@@ -91,7 +91,7 @@ func redrive(ctx context.Context, ro *remoteOptions, jobID string, stderr io.Wri
 	return nil
 }
 
-func cmdFaults(w io.Writer) error {
+func cmdFaults(_ context.Context, _ []string, w, _ io.Writer) error {
 	for _, f := range faults.Catalog {
 		fmt.Fprintf(w, "%-28s %s\n", f.Name, f.Help)
 	}

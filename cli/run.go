@@ -138,6 +138,8 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 	return report(ctx, local, res, time.Since(started), o.jsonOut, stdout, stderr)
 }
 
+// cmdRun is `scatter run`: a job through the local engine (the state machine, ledger and
+// handlers the stack runs), its summary on stderr and, with --json, on stdout.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("scatter run", stderr)
 	var (

@@ -72,3 +72,40 @@ func TestSQLCommands(t *testing.T) {
 		t.Fatalf("malformed SQL: error %v, want one naming the position", err)
 	}
 }
+
+// TestSQLTypeErrorsCLI: from the command line, a value that is not of its
+// column's type is skipped and counted under the column and the type (the
+// --json summary's skipReasons), or with --strict fails the job naming the
+// object, the byte offset, the column and the value; select's --where takes
+// --schema as sql does; a literal that is not of its column's type is refused
+// before anything runs, naming the column, the value and the position.
+func TestSQLTypeErrorsCLI(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(csv, []byte("id,city,amount\n1,Paris,10.5\n2,Rome,x7\n3,,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	run := func(args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := dispatch(context.Background(), append(args, "--state-dir", state), &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+	out, _, err := run("sql", "SELECT sum(amount) AS s FROM '"+csv+"'", "--schema", "amount:DECIMAL(10,2)", "--json", "--output", filepath.Join(dir, "s.csv"))
+	if err != nil || !strings.Contains(out, `"sql: column amount is not a DECIMAL(10,2)": 1`) {
+		t.Fatalf("default: %v\n%s\nwant one record skipped under the column and its type", err, out)
+	}
+	for _, args := range [][]string{
+		{"sql", "SELECT sum(amount) FROM '" + csv + "'", "--schema", "amount:DECIMAL(10,2)", "--strict"},
+		{"run", "--job", "select", "--input", csv, "--where", "amount > 5", "--schema", "amount:DECIMAL(10,2)", "--columns", "id", "--strict", "--output", filepath.Join(dir, "sel.csv")},
+	} {
+		_, _, err = run(args...)
+		if err == nil || !strings.Contains(err.Error(), csv+" at byte 28") || !strings.Contains(err.Error(), `column amount: "x7" is not a DECIMAL(10,2)`) {
+			t.Fatalf("%v: error %v, want one naming %s, byte 28, the column and the value", args, err, csv)
+		}
+	}
+	_, _, err = run("sql", "SELECT id FROM '"+csv+"' WHERE amount > 'x'", "--schema", "amount:DECIMAL(10,2)")
+	if err == nil || !strings.Contains(err.Error(), `'x' compared with column amount (DECIMAL(10,2)): "x" is not a number`) {
+		t.Fatalf("amount > 'x': error %v, want a type error naming the column and the value", err)
+	}
+}

@@ -405,3 +405,19 @@ func OrdersJSONL(w io.Writer, size int64, seed uint64) error {
 	}
 	return bw.Flush()
 }
+
+// MisleadingCSV is a CSV (columns k and v, CRLF rows) whose record b holds
+// a quoted field of at least size bytes made of lines that look like
+// records ("""","""" on each). A chunk that starts inside that field and
+// speculates its quote state over a window shorter than the field guesses
+// wrong, so the tests of the confirmation that reads such a chunk again use
+// it. Its records are k = a, b, c, a.
+func MisleadingCSV(size int) []byte {
+	var b bytes.Buffer
+	b.WriteString("k,v\r\na,1\r\nb,\"start\n")
+	for b.Len() < size {
+		b.WriteString("\"\"\"\",\"\"\"\"\n")
+	}
+	b.WriteString("end\"\r\nc,2\r\na,3\r\n")
+	return b.Bytes()
+}

@@ -577,10 +577,10 @@ func aslCalls(tmpl *cfn.Template, asl []byte, s stack) ([]call, error) {
 
 func checkTriggers(tmpl *cfn.Template) []string {
 	var problems []string
+	report := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	_, props := tmpl.Resource(apiFn)
 	evs, _ := props["Events"].(map[string]any)
 	routes := map[string]bool{}
-	s3Triggers := 0
 	for name, e := range evs {
 		m, _ := e.(map[string]any)
 		p, _ := m["Properties"].(map[string]any)
@@ -592,15 +592,65 @@ func checkTriggers(tmpl *cfn.Template) []string {
 			typ, ap := tmpl.Resource(apiID)
 			auth, _ := ap["Auth"].(map[string]any)
 			if typ != "AWS::Serverless::HttpApi" || auth["DefaultAuthorizer"] != "AWS_IAM" || auth["EnableIamAuthorizer"] != true {
-				problems = append(problems, fmt.Sprintf("%s event %s: the HttpApi %v does not default to IAM authorization", apiFn, name, apiID))
+				report("%s event %s: the HttpApi %v does not default to IAM authorization", apiFn, name, apiID)
 			}
-		case "S3":
-			s3Triggers++
-			if !reflect.DeepEqual(p["Bucket"], map[string]any{"Ref": inputBucket}) {
-				problems = append(problems, fmt.Sprintf("%s event %s: bucket %v, want the input bucket", apiFn, name, p["Bucket"]))
+		default:
+			// SAM's S3 event grants S3 the invoke with SourceAccount only: any bucket of the
+			// account could start jobs.
+			report("%s event %s: type %v; uploads reach it through the input bucket's NotificationConfiguration and a Lambda permission with SourceArn", apiFn, name, m["Type"])
+		}
+	}
+	for _, r := range []string{"POST /jobs", "GET /jobs/{id}", "DELETE /jobs/{id}"} {
+		if !routes[r] {
+			report("%s: no HttpApi route %s", apiFn, r)
+		}
+	}
+	problems = append(problems, checkUploadTrigger(tmpl)...)
+	// No other function is triggered: nothing written under results/ starts anything.
+	for _, fn := range functions {
+		if fn == apiFn {
+			continue
+		}
+		_, p := tmpl.Resource(fn)
+		if evs, _ := p["Events"].(map[string]any); len(evs) > 0 {
+			report("%s: has events %v; only %s is triggered", fn, cfn.Keys(evs), apiFn)
+		}
+	}
+	return problems
+}
+
+// checkUploadTrigger: the input bucket, and no other, notifies the api function of
+// ObjectCreated under incoming/; S3 may invoke it for that bucket's ARN in this account
+// only (SourceArn and SourceAccount), and the bucket depends on that permission, which
+// S3 checks when the notification is configured.
+func checkUploadTrigger(tmpl *cfn.Template) []string {
+	var problems []string
+	report := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	eval := func(v any) string { s, _ := tmpl.EvalString(v); return s }
+	apiArn := eval(map[string]any{"Fn::GetAtt": []any{apiFn, "Arn"}})
+	bucketArn := eval(map[string]any{"Fn::GetAtt": []any{inputBucket, "Arn"}})
+	for _, b := range tmpl.ResourcesOfType("AWS::S3::Bucket") {
+		_, bp := tmpl.Resource(b)
+		if b != inputBucket {
+			if bp["NotificationConfiguration"] != nil {
+				report("%s: has a NotificationConfiguration; only the input bucket starts jobs", b)
 			}
-			rules, _ := cfn.Path(p, "Filter", "S3Key", "Rules").([]any)
+			continue
+		}
+		lcs, _ := cfn.Path(bp, "NotificationConfiguration", "LambdaConfigurations").([]any)
+		if len(lcs) != 1 {
+			report("%s: %d LambdaConfigurations, want the one that notifies %s", b, len(lcs), apiFn)
+		}
+		for _, lc := range lcs {
+			m, _ := lc.(map[string]any)
+			if fn := eval(m["Function"]); fn != apiArn {
+				report("%s: the notification invokes %s, want %s", b, fn, apiArn)
+			}
+			if m["Event"] != "s3:ObjectCreated:*" {
+				report("%s: the notification's event is %v, want s3:ObjectCreated:*", b, m["Event"])
+			}
 			prefix := ""
+			rules, _ := cfn.Path(m, "Filter", "S3Key", "Rules").([]any)
 			for _, r := range rules {
 				rm, _ := r.(map[string]any)
 				if strings.EqualFold(fmt.Sprint(rm["Name"]), "prefix") {
@@ -608,30 +658,41 @@ func checkTriggers(tmpl *cfn.Template) []string {
 				}
 			}
 			if prefix != api.IncomingPrefix {
-				problems = append(problems, fmt.Sprintf("%s event %s: prefix filter %q, want %q", apiFn, name, prefix, api.IncomingPrefix))
+				report("%s: the notification's prefix filter %q, want %q", b, prefix, api.IncomingPrefix)
 			}
 		}
 	}
-	for _, r := range []string{"POST /jobs", "GET /jobs/{id}", "DELETE /jobs/{id}"} {
-		if !routes[r] {
-			problems = append(problems, fmt.Sprintf("%s: no HttpApi route %s", apiFn, r))
-		}
-	}
-	if s3Triggers != 1 {
-		problems = append(problems, fmt.Sprintf("%s: %d S3 events, want the one on the input bucket", apiFn, s3Triggers))
-	}
-	// No other function is triggered by S3: nothing written under results/ starts anything.
-	for _, fn := range functions {
-		if fn == apiFn {
+	var perms []string
+	for _, id := range tmpl.ResourcesOfType("AWS::Lambda::Permission") {
+		_, p := tmpl.Resource(id)
+		if p["Principal"] != "s3.amazonaws.com" {
 			continue
 		}
-		_, p := tmpl.Resource(fn)
-		if evs, _ := p["Events"].(map[string]any); len(evs) > 0 {
-			problems = append(problems, fmt.Sprintf("%s: has events %v; only %s is triggered", fn, cfn.Keys(evs), apiFn))
+		perms = append(perms, id)
+		if fn := eval(p["FunctionName"]); fn != apiArn && fn != apiFn {
+			report("%s: grants S3 the invoke of %s, want %s", id, fn, apiFn)
 		}
+		if p["Action"] != "lambda:InvokeFunction" {
+			report("%s: Action %v, want lambda:InvokeFunction", id, p["Action"])
+		}
+		if arn := eval(p["SourceArn"]); arn != bucketArn {
+			report("%s: SourceArn %q, want the input bucket's ARN %s (without it any bucket can invoke the function)", id, arn, bucketArn)
+		}
+		if !reflect.DeepEqual(p["SourceAccount"], map[string]any{"Ref": "AWS::AccountId"}) {
+			report("%s: SourceAccount %v, want !Ref AWS::AccountId", id, p["SourceAccount"])
+		}
+		deps := cfn.Path(tmpl.Root, "Resources", inputBucket, "DependsOn")
+		if deps != id && !slices.Contains(toAnySlice(deps), any(id)) {
+			report("%s: DependsOn %v, want %s: S3 checks the permission when the notification is configured", inputBucket, deps, id)
+		}
+	}
+	if len(perms) != 1 {
+		report("%d Lambda permissions for s3.amazonaws.com (%v), want the one for the input bucket", len(perms), perms)
 	}
 	return problems
 }
+
+func toAnySlice(v any) []any { l, _ := v.([]any); return l }
 
 func checkStorage(tmpl *cfn.Template) []string {
 	var problems []string
@@ -976,14 +1037,31 @@ func TestCheckFailsWhenBroken(t *testing.T) {
 			return []byte(strings.Replace(string(asl), "${MapperFunctionArn}", "${ChunkMapperArn}", 1))
 		}, "placeholder ${ChunkMapperArn}"},
 		{"trigger on the output bucket", func(tmpl *cfn.Template) []byte {
-			ev := cfn.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any)
-			ev["Bucket"] = map[string]any{"Ref": outputBucket}
+			resource(tmpl, outputBucket)["NotificationConfiguration"] = resource(tmpl, inputBucket)["NotificationConfiguration"]
 			return asl
-		}, "bucket map[Ref:OutputBucket], want the input bucket"},
+		}, "OutputBucket: has a NotificationConfiguration"},
 		{"trigger without the incoming/ filter", func(tmpl *cfn.Template) []byte {
-			delete(cfn.Path(resource(tmpl, apiFn), "Events", "Upload", "Properties").(map[string]any), "Filter")
+			lc := cfn.Path(resource(tmpl, inputBucket), "NotificationConfiguration", "LambdaConfigurations").([]any)[0]
+			delete(lc.(map[string]any), "Filter")
 			return asl
 		}, `prefix filter "", want "incoming/"`},
+		{"trigger through SAM's S3 event", func(tmpl *cfn.Template) []byte {
+			resource(tmpl, apiFn)["Events"].(map[string]any)["Upload"] = map[string]any{"Type": "S3",
+				"Properties": map[string]any{"Bucket": map[string]any{"Ref": inputBucket}, "Events": "s3:ObjectCreated:*"}}
+			return asl
+		}, "ApiFunction event Upload: type S3"},
+		{"permission without SourceArn", func(tmpl *cfn.Template) []byte {
+			delete(resource(tmpl, "ApiFunctionUploadPermission"), "SourceArn")
+			return asl
+		}, `ApiFunctionUploadPermission: SourceArn ""`},
+		{"permission for another bucket", func(tmpl *cfn.Template) []byte {
+			resource(tmpl, "ApiFunctionUploadPermission")["SourceArn"] = map[string]any{"Fn::GetAtt": []any{outputBucket, "Arn"}}
+			return asl
+		}, `ApiFunctionUploadPermission: SourceArn "arn:aws:s3:::sg-test-outputbucket"`},
+		{"bucket not depending on the permission", func(tmpl *cfn.Template) []byte {
+			delete(tmpl.Root["Resources"].(map[string]any)[inputBucket].(map[string]any), "DependsOn")
+			return asl
+		}, "InputBucket: DependsOn <nil>, want ApiFunctionUploadPermission"},
 		{"API without IAM authorization", func(tmpl *cfn.Template) []byte {
 			delete(resource(tmpl, "JobsApi"), "Auth")
 			return asl

@@ -94,28 +94,28 @@ func appendShortDouble(dst []byte, f float64) ([]byte, bool) {
 	if x/1e6 != a {
 		return dst, false
 	}
-	u, k := uint64(x), 6
-	for k > 0 && u%10 == 0 {
-		u /= 10
-		k--
-	}
+	u := uint64(x)
 	if f < 0 {
 		dst = append(dst, '-')
 	}
-	if k == 0 {
-		return append(strconv.AppendUint(dst, u, 10), '.', '0'), true
+	dst = strconv.AppendUint(dst, u/1e6, 10)
+	frac := u % 1e6
+	if frac == 0 {
+		return append(dst, '.', '0'), true
 	}
-	p := uint64(pow10[k])
-	dst = strconv.AppendUint(dst, u/p, 10)
-	dst = append(dst, '.')
-	frac := u % p
-	for q := p / 10; q > frac && q > 1; q /= 10 {
-		dst = append(dst, '0')
+	var d [7]byte // '.' and six digits, of which the trailing zeros are cut
+	d[0] = '.'
+	n := 0
+	for i := 6; i >= 1; i-- {
+		c := byte(frac % 10)
+		frac /= 10
+		if n == 0 && c != 0 {
+			n = i + 1
+		}
+		d[i] = '0' + c
 	}
-	return strconv.AppendUint(dst, frac, 10), true
+	return append(dst, d[:n]...), true
 }
-
-var pow10 = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
 
 // Civil converts days since 1970-01-01 to a proleptic Gregorian date
 // (Howard Hinnant's civil_from_days).

@@ -72,3 +72,25 @@ func TestAppendDateBC(t *testing.T) {
 		t.Errorf("the day before 0001-01-01 prints %q, want %q", got, "0001-12-31 (BC)")
 	}
 }
+
+// BenchmarkAppendFloat formats doubles of 4 decimal places (uservisits'
+// adRevenue) with AppendFloat (the fast path) and with the general path.
+func BenchmarkAppendFloat(b *testing.B) {
+	vals := make([]float64, 1024)
+	rng := rand.New(rand.NewSource(1))
+	for i := range vals {
+		vals[i] = float64(rng.Intn(10_000_000)) / 1e4
+	}
+	buf := make([]byte, 0, 32)
+	b.Run("fast", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			buf = AppendFloat(buf[:0], vals[i%len(vals)], 64)
+		}
+	})
+	b.Run("general", func(b *testing.B) {
+		var tmp [32]byte
+		for i := 0; i < b.N; i++ {
+			buf = appendShortest(buf[:0], strconv.AppendFloat(tmp[:0], vals[i%len(vals)], 'e', -1, 64))
+		}
+	})
+}

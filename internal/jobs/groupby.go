@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -22,6 +23,7 @@ func init() {
 			{Name: "key", Usage: "group key column, COL or COL:N for its first N bytes", Required: true},
 			{Name: "agg", Usage: "aggregates FUNC:COL[,FUNC:COL...], FUNC one of count, sum, min, max, avg", Required: true},
 			{Name: "where", Usage: "only rows that satisfy this condition: 'COLUMN OP VALUE' or a SQL expression, as select's --where (docs/sql.md); every row when empty"},
+			whereSchemaParam,
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
 		New: newGroupby,
@@ -77,7 +79,7 @@ func newGroupby(p Params) (Job, error) {
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
 	}
 	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w); err != nil {
+		if j.where, err = parseFilter(w, p["schema"]); err != nil {
 			return nil, fmt.Errorf("groupby: %w", err)
 		}
 		j.where.addColumns(&set)
@@ -89,7 +91,31 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	return &groupbyMapper{j: j, keys: newKeyTable(), vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	if t, ok := groupTables.Get().(*groupTable); ok {
+		m.keys, m.states = t.keys, t.states[:0]
+	} else {
+		m.keys = newKeyTable()
+	}
+	return m
+}
+
+// groupTable is a finished mapper's table and states, kept for the next
+// mapper of the process: a table of a few hundred thousand groups is tens
+// of megabytes, which a new one would have the system clear (and fault in)
+// again for every chunk.
+type groupTable struct {
+	keys   *keyTable
+	states []aggState
+}
+
+var groupTables sync.Pool
+
+// release hands the mapper's table to the next mapper; m is done with it.
+func (m *groupbyMapper) release() {
+	m.keys.reset()
+	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0]})
+	m.keys, m.states = nil, nil
 }
 
 // aggState is one aggregate of one group: the running sum (sum, avg), or the
@@ -119,15 +145,53 @@ func (s *aggState) add(fn aggFunc, d decimal.Dec, raw []byte) {
 const aggStateMemory = int64(unsafe.Sizeof(aggState{})) + 16
 
 // groupbyMapper combines in a keyTable (one entry per group, whose count is
-// the group's row count) and spills sorted runs past combineBudget.
+// the group's row count) and spills sorted runs past combineBudget. Rows
+// wait in a batch of up to batchSize, whose groups are looked up together
+// (see flush).
 type groupbyMapper struct {
 	j      *groupby
 	keys   *keyTable
 	states []aggState    // keys.size() * len(aggs)
 	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
+	batch  rowBatch
 	spills spillFiles
 	st     Stats
 	where  *rowMatcher // nil: every row
+	sink   int         // what flush's early loads of states read, so that they are kept
+	rows   int         // rows folded into the table since it was last empty
+	sized  bool        // the table has been sized (sizeTable) since it was last empty
+}
+
+// sampleKeys is how many groups a table has when sizeTable looks at it.
+const sampleKeys = 1 << 13
+
+// sizeTable makes room at once, when most rows so far began a group of their
+// own, for as many groups as the combine budget holds: a table of a few
+// hundred thousand groups is then not copied and placed again at every
+// doubling. Room that is not used costs address space, not memory.
+func (m *groupbyMapper) sizeTable() {
+	m.sized = true
+	t := m.keys
+	if t.size()*2 < m.rows {
+		return // few new groups: let the table grow as it needs
+	}
+	na := int64(len(m.j.aggs))
+	keyLen := int64(len(t.arena)/t.size()) + 1
+	// An entry, its key bytes, its states and two slots (half load).
+	groups := combineBudget / (keyEntSize + keyLen + na*aggStateMemory + 8)
+	t.reserve(int(groups), int(groups*keyLen))
+	m.states = growTo(m.states, int(groups*na))
+}
+
+// rowBatch holds the rows Row took and flush has not folded in yet: each
+// one's key (a copy, indexed by kb) and per aggregate its number and, for
+// min and max, its text.
+type rowBatch struct {
+	kb   keyBatch
+	keys []byte
+	vals []decimal.Dec // batchSize * len(aggs)
+	raw  []int         // batchSize * len(aggs) + 1 bounds of the texts in raws
+	raws []byte
 }
 
 // StartPart refuses an object whose declared column types (Parquet's) make
@@ -167,32 +231,98 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
 	}
-	na := len(j.aggs)
-	g := int(m.keys.add(key))
-	first := m.keys.ents[g].count == 1
-	if first {
-		// Every field a first row's aggregates use is set below, so the
-		// states are not cleared: a reused min/max text keeps its buffer.
-		m.states = grow2(m.states, na)
-		m.states = m.states[:len(m.states)+na]
+	b := &m.batch
+	if b.vals == nil {
+		na := len(j.aggs)
+		b.vals = make([]decimal.Dec, batchSize*na)
+		b.raw = make([]int, batchSize*na+1)
 	}
-	states := m.states[g*na : (g+1)*na]
+	n := b.kb.n
+	b.kb.start[n] = len(b.keys)
+	b.keys = append(b.keys, key...)
+	b.kb.end[n] = len(b.keys)
+	na := len(j.aggs)
 	for a, agg := range j.aggs {
+		if agg.fn == aggMin || agg.fn == aggMax {
+			b.raws = append(b.raws, decimal.TrimSpace(r.Value(j.aggAt[a]))...)
+		}
+		if agg.fn != aggCount {
+			b.vals[n*na+a] = m.vals[j.aggAt[a]]
+		}
+		b.raw[n*na+a+1] = len(b.raws)
+	}
+	b.kb.n++
+	if b.kb.n == batchSize {
+		return m.flush()
+	}
+	return nil
+}
+
+// flush folds the batch's rows into their groups, in the order Row took
+// them. It looks their groups up side by side (keyTable.probeBatch, then
+// each group's entry and states), so that the cache misses of a table too
+// large for the cache overlap; then it updates the groups row by row.
+func (m *groupbyMapper) flush() error {
+	b, t := &m.batch, m.keys
+	n, na := b.kb.n, len(m.j.aggs)
+	if n == 0 {
+		return nil
+	}
+	t.probeBatch(b.keys, &b.kb)
+	var found [batchSize]int32
+	for i := 0; i < n; i++ {
+		found[i] = t.foundAt(b.keys, &b.kb, i)
+		if g := int(found[i]); g >= 0 && na > 0 {
+			m.sink += m.states[g*na].d.Scale() // load the states' line now
+		}
+	}
+	spilled := false
+	for i := 0; i < n; i++ {
+		g, first := found[i], false
+		if g < 0 || spilled {
+			g = t.addHashed(b.kb.head[i], b.kb.next[i], b.kb.hash[i], b.keys[b.kb.start[i]:b.kb.end[i]])
+			first = t.ents[g].count == 1
+		} else {
+			t.ents[g].count++
+		}
+		if first {
+			// Every field a first row's aggregates use is set below, so the
+			// states are not cleared: a reused min/max text keeps its buffer.
+			m.states = grow2(m.states, na)
+			m.states = m.states[:len(m.states)+na]
+		}
+		m.fold(m.states[int(g)*na:int(g+1)*na], first, b.vals[i*na:(i+1)*na], b.raw[i*na:])
+		m.rows++
+		if first && !m.sized && t.size() == sampleKeys {
+			m.sizeTable()
+		}
+		if first && m.keys.memory()+int64(len(m.states))*aggStateMemory > combineBudget {
+			if err := m.spill(); err != nil {
+				return err
+			}
+			spilled = true // the slots found above are gone
+		}
+	}
+	b.kb.n, b.keys, b.raws = 0, b.keys[:0], b.raws[:0]
+	return nil
+}
+
+// fold adds one row's values to its group's states; raw bounds the min/max
+// texts in the batch's raws.
+func (m *groupbyMapper) fold(states []aggState, first bool, vals []decimal.Dec, raw []int) {
+	for a, agg := range m.j.aggs {
+		text := m.batch.raws[raw[a]:raw[a+1]]
 		switch s := &states[a]; {
 		case agg.fn == aggCount:
 		case !first:
-			s.add(agg.fn, m.vals[j.aggAt[a]], decimal.TrimSpace(r.Value(j.aggAt[a])))
+			s.add(agg.fn, vals[a], text)
 		case agg.fn == aggMin || agg.fn == aggMax:
-			s.raw = append(s.raw[:0], decimal.TrimSpace(r.Value(j.aggAt[a]))...)
+			s.raw = append(s.raw[:0], text...)
 			fallthrough
 		default:
-			s.d = m.vals[j.aggAt[a]]
+			s.d = vals[a]
 		}
 	}
-	if first && m.keys.memory()+int64(len(m.states))*aggStateMemory > combineBudget {
-		return m.spill()
-	}
-	return nil
 }
 
 // spill writes the groups as a sorted run to a temporary file and empties the table.
@@ -202,6 +332,7 @@ func (m *groupbyMapper) spill() error {
 	}
 	m.keys.reset()
 	m.states = m.states[:0]
+	m.rows, m.sized = 0, false
 	return nil
 }
 
@@ -211,17 +342,38 @@ func (m *groupbyMapper) writeRun(w io.Writer) error {
 	rw := runs.NewTaggedWriter(w, m.j.runTag())
 	var val []byte
 	var kb [16]byte
-	na := len(m.j.aggs)
-	for _, g := range m.keys.sorted() {
-		val = m.j.appendGroup(val[:0], m.keys.ents[g].count, m.states[int(g)*na:int(g+1)*na])
-		if err := rw.Add(m.keys.keyInto(g, &kb), val); err != nil {
-			return err
+	var counts [batchSize]int64
+	t, na := m.keys, len(m.j.aggs)
+	keys := t.sortedKeys()
+	for len(keys) > 0 {
+		// The groups in sorted order are scattered over the table: load a
+		// batch of counts and states side by side, then encode them.
+		run := keys[:min(len(keys), batchSize)]
+		for i := range run {
+			g := int(run[i].idx)
+			counts[i] = t.ents[g].count
+			if na > 0 {
+				m.sink += m.states[g*na].d.Scale()
+			}
 		}
+		for i := range run {
+			g := int(run[i].idx)
+			val = m.j.appendGroup(val[:0], counts[i], m.states[g*na:(g+1)*na])
+			if err := rw.Add(t.keyOf(&run[i], &kb), val); err != nil {
+				return err
+			}
+		}
+		keys = keys[len(run):]
 	}
 	return rw.Close()
 }
 
 func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
+	defer m.release()
+	if err := m.flush(); err != nil {
+		m.spills.close()
+		return m.st, err
+	}
 	if len(m.spills.files) == 0 {
 		m.st.RecordsOut = int64(m.keys.size())
 		return m.st, m.writeRun(w)

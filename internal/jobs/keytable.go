@@ -21,6 +21,7 @@ type keyTable struct {
 	shift uint     // 64 - log2(len(slots)): a hash's top bits pick its slot
 	ents  []keyEnt
 	arena []byte
+	sort  [2][]sortKey // sortedKeys' memory, kept for the next sort
 }
 
 type keyEnt struct {
@@ -193,6 +194,20 @@ type keyBatch struct {
 // misses of different keys overlap instead of following one another; a key
 // whose quick lookup does not find it (new, or a collision) takes add's path.
 func (t *keyTable) addBatch(buf []byte, b *keyBatch) {
+	t.probeBatch(buf, b)
+	for j := 0; j < b.n; j++ {
+		if i := t.foundAt(buf, b, j); i >= 0 {
+			t.ents[i].count++
+			continue
+		}
+		t.addHashed(b.head[j], b.next[j], b.hash[j], buf[b.start[j]:b.end[j]])
+	}
+	b.n = 0
+}
+
+// probeBatch is the first phase of a batched lookup: it computes the words
+// and hash of every key b names in buf and loads each one's first slot.
+func (t *keyTable) probeBatch(buf []byte, b *keyBatch) {
 	slots := t.slots
 	mask := uint64(len(slots) - 1)
 	for j := 0; j < b.n; j++ {
@@ -210,19 +225,23 @@ func (t *keyTable) addBatch(buf []byte, b *keyBatch) {
 		b.hash[j] = h ^ h>>32
 		b.slot[j] = slots[(b.hash[j]>>t.shift)&mask]
 	}
-	for j := 0; j < b.n; j++ {
-		// An entry's index never changes, so a slot read before an insert
-		// that grew the table still names the right entry when it matches.
-		k := buf[b.start[j]:b.end[j]]
-		if s := b.slot[j]; s != 0 && s&^slotIndex == slotTag(b.hash[j]) {
-			if e := &t.ents[s&slotIndex-1]; t.same(e, b.head[j], b.next[j], k) {
-				e.count++
-				continue
-			}
-		}
-		t.addHashed(b.head[j], b.next[j], b.hash[j], k)
+}
+
+// foundAt returns the entry of key j of a probed batch when its first slot
+// holds it, else -1 (a new key, or one that probing must find further on).
+// An entry's index never changes, so a slot read before an insert that grew
+// the table still names the right entry when it matches; after a reset it
+// does not, and the caller must not ask.
+func (t *keyTable) foundAt(buf []byte, b *keyBatch, j int) int32 {
+	s := b.slot[j]
+	if s == 0 || s&^slotIndex != slotTag(b.hash[j]) {
+		return -1
 	}
-	b.n = 0
+	i := int32(s&slotIndex - 1)
+	if !t.same(&t.ents[i], b.head[j], b.next[j], buf[b.start[j]:b.end[j]]) {
+		return -1
+	}
+	return i
 }
 
 func (t *keyTable) insert(slot uint64, tag uint32, head, next uint64, k []byte) int32 {
@@ -241,10 +260,32 @@ func (t *keyTable) insert(slot uint64, tag uint32, head, next uint64, k []byte) 
 	return idx
 }
 
+// reserve makes room for keys keys of keyBytes bytes in all without
+// growing again: the slots for keys at half load (placing the entries
+// again once), the entries' and the key bytes' capacity.
+func (t *keyTable) reserve(keys, keyBytes int) {
+	keys = min(keys, maxKeys)
+	if n := len(t.slots); n < 2*keys {
+		for n < 2*keys {
+			n *= 2
+			t.shift--
+		}
+		t.slots = make([]uint32, n)
+		t.place()
+	}
+	t.ents = growTo(t.ents, keys)
+	t.arena = growTo(t.arena, keyBytes)
+}
+
 // grow doubles the slots and places every entry again.
 func (t *keyTable) grow() {
 	t.slots = make([]uint32, 2*len(t.slots))
 	t.shift--
+	t.place()
+}
+
+// place puts every entry in the slots, which are empty.
+func (t *keyTable) place() {
 	mask := uint64(len(t.slots) - 1)
 	for idx := range t.ents {
 		e := &t.ents[idx]
@@ -264,13 +305,27 @@ func grow2[S ~[]E, E any](s S, n int) S {
 	if len(s)+n <= cap(s) {
 		return s
 	}
-	return slices.Grow(s, max(n, len(s)))
+	return growTo(s, len(s)+max(n, len(s)))
 }
 
-// sortKey is an entry's place in sorted: its first 16 bytes and its index.
+// growTo returns s with a capacity of at least c. Unlike slices.Grow it does
+// not clear the new capacity itself: memory fresh from the system is
+// already zero, and its pages are not touched until used.
+func growTo[S ~[]E, E any](s S, c int) S {
+	if c <= cap(s) {
+		return s
+	}
+	ns := make(S, len(s), c)
+	copy(ns, s)
+	return ns
+}
+
+// sortKey is an entry's place in sorted: its first 16 bytes, its index and
+// its length.
 type sortKey struct {
 	head, next uint64
 	idx        int32
+	n          uint32
 }
 
 // radixMin is the table size from which sorted orders the heads by radix
@@ -282,13 +337,32 @@ const radixMin = 1 << 15
 // entries in sequence and never compares; only entries of equal heads are
 // then compared, by their next 8 bytes and, past the 16th byte, the arena.
 func (t *keyTable) sorted() []int32 {
+	keys := t.sortedKeys()
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.idx
+	}
+	return order
+}
+
+// sortedKeys is sorted, each entry with its first 16 bytes and length, so
+// that a key of up to 16 bytes is written without reading its entry (keyOf).
+// The slice returned is the table's: valid until the next sort.
+func (t *keyTable) sortedKeys() []sortKey {
 	n := len(t.ents)
-	keys := make([]sortKey, n)
+	for i := range t.sort {
+		if cap(t.sort[i]) < n {
+			t.sort[i] = make([]sortKey, n)
+		}
+		t.sort[i] = t.sort[i][:n]
+	}
+	keys := t.sort[0]
 	for i := range t.ents {
-		keys[i] = sortKey{head: t.ents[i].head, next: t.ents[i].next, idx: int32(i)}
+		e := &t.ents[i]
+		keys[i] = sortKey{head: e.head, next: e.next, idx: int32(i), n: e.n}
 	}
 	if n >= radixMin {
-		keys = radixSortHeads(keys)
+		keys = radixSortHeads(keys, t.sort[1])
 	} else {
 		slices.SortFunc(keys, func(a, b sortKey) int { return cmp.Compare(a.head, b.head) })
 	}
@@ -302,11 +376,7 @@ func (t *keyTable) sorted() []int32 {
 		}
 		i = j
 	}
-	order := make([]int32, n)
-	for i, k := range keys {
-		order[i] = k.idx
-	}
-	return order
+	return keys
 }
 
 // cmpTails compares the keys of two entries whose first 8 bytes are equal.
@@ -324,9 +394,9 @@ func (t *keyTable) cmpTails(a, b sortKey) int {
 }
 
 // radixSortHeads sorts keys by head, least significant 16 bits first,
-// skipping the digits every head shares; it returns the sorted slice
-// (keys or its scratch twin).
-func radixSortHeads(keys []sortKey) []sortKey {
+// skipping the digits every head shares; it returns the sorted slice (keys
+// or scratch, which is as long).
+func radixSortHeads(keys, scratch []sortKey) []sortKey {
 	var counts [4][1 << 16]uint32
 	for i := range keys {
 		h := keys[i].head
@@ -335,7 +405,7 @@ func radixSortHeads(keys []sortKey) []sortKey {
 		counts[2][uint16(h>>32)]++
 		counts[3][uint16(h>>48)]++
 	}
-	src, dst := keys, make([]sortKey, len(keys))
+	src, dst := keys, scratch
 	for d := range counts {
 		c := &counts[d]
 		if c[uint16(src[0].head>>(16*d))] == uint32(len(src)) {
@@ -356,14 +426,14 @@ func radixSortHeads(keys []sortKey) []sortKey {
 	return src
 }
 
-// keyInto returns the bytes of entry i: from its head and next words when
-// the key is at most 16 bytes (into buf, no read of the arena), else from the arena.
-func (t *keyTable) keyInto(i int32, buf *[16]byte) []byte {
-	e := &t.ents[i]
-	if e.n > 16 {
-		return t.arena[e.off : e.off+e.n : e.off+e.n]
+// keyOf returns the bytes of the key k: from its head and next words when
+// it is at most 16 bytes (into buf, no read of the entry or the arena), else
+// from the arena.
+func (t *keyTable) keyOf(k *sortKey, buf *[16]byte) []byte {
+	if k.n > 16 {
+		return t.key(k.idx)
 	}
-	binary.BigEndian.PutUint64(buf[:8], e.head)
-	binary.BigEndian.PutUint64(buf[8:], e.next)
-	return buf[:e.n]
+	binary.BigEndian.PutUint64(buf[:8], k.head)
+	binary.BigEndian.PutUint64(buf[8:], k.next)
+	return buf[:k.n]
 }

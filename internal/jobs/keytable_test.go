@@ -146,7 +146,7 @@ func TestKeyWords(t *testing.T) {
 	}
 }
 
-// TestKeyTableSorted checks sorted and keyInto, through both the comparison
+// TestKeyTableSorted checks sorted, sortedKeys and keyOf, through both the comparison
 // sort (small tables) and the radix sort of heads (from radixMin keys),
 // against a sort of the keys: random bytes (NULs and 0xff included) of 0 to
 // 24 bytes, many sharing their first 8 or 16 bytes, some prefixes of others.
@@ -177,9 +177,10 @@ func TestKeyTableSorted(t *testing.T) {
 			t.Fatalf("%d keys: sorted has %d", n, len(order))
 		}
 		var kb [16]byte
+		sk := tbl.sortedKeys()
 		for i, g := range order {
-			if got := tbl.keyInto(g, &kb); string(got) != keys[i] || string(tbl.key(g)) != keys[i] {
-				t.Fatalf("%d keys: position %d is %q (keyInto %q), want %q", n, i, tbl.key(g), got, keys[i])
+			if got := tbl.keyOf(&sk[i], &kb); string(got) != keys[i] || string(tbl.key(g)) != keys[i] || sk[i].idx != g {
+				t.Fatalf("%d keys: position %d is %q (keyOf %q, entry %d), want %q", n, i, tbl.key(g), got, sk[i].idx, keys[i])
 			}
 		}
 	}

@@ -548,3 +548,67 @@ func feeder(tb testing.TB, j jobs.Job, p jobs.Params) *feed.Feeder {
 	}
 	return f
 }
+
+// TestGroupbyManyGroups: with tens of thousands of groups, most rows
+// beginning one (so the mapper sizes its table at once from a sample, then
+// fills it past what the sample saw), under the default combine budget and
+// under one that spills a few times, groupby's output over three inputs (one
+// mapper each) equals the reference's byte for byte. Keys of 3 to 34 bytes
+// (past the 16 an entry holds in its words), numbers of every scale and some
+// of more than 18 digits.
+func TestGroupbyManyGroups(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 1))
+	var inputs []reference.Input
+	for in := 0; in < 3; in++ {
+		var csv strings.Builder
+		csv.WriteString("k,n,m\n")
+		for i := 0; i < 15000; i++ {
+			k := fmt.Sprintf("%x", r.Uint64N(1<<uint(16+r.IntN(40))))
+			if r.IntN(4) == 0 {
+				k = "key-of-more-than-16:" + k
+			}
+			fmt.Fprintf(&csv, "%s,%s,%s\n", k, number(r), number(r))
+		}
+		inputs = append(inputs, reference.Input{Source: fmt.Sprintf("many%d.csv", in), Data: []byte(csv.String())})
+	}
+	p := jobs.Params{"key": "k:24", "agg": "sum:n,count:*,min:m,max:n,avg:m"}
+	want, err := reference.RunResult("groupby", p, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := jobs.New("groupby", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int64{0, 4 << 20} {
+		if budget > 0 {
+			t.Cleanup(jobs.SetCombineBudget(budget))
+		}
+		var partials [][]byte
+		var in int64
+		for ord, input := range inputs {
+			f := feeder(t, j, p)
+			if err := f.Object(jobs.Part{Source: input.Source, Ordinal: ord}, input.Data); err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			st, err := f.Finish(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in += st.RecordsIn
+			partials = append(partials, buf.Bytes())
+		}
+		var out bytes.Buffer
+		st, err := j.Output(&out, readers(partials))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), want.Output) {
+			t.Fatalf("budget %d: output differs from the reference (%d bytes, want %d)", budget, out.Len(), len(want.Output))
+		}
+		if in != want.RecordsIn || st.RecordsOut < 30000 {
+			t.Fatalf("budget %d: %d records in (reference %d), %d groups out: want tens of thousands", budget, in, want.RecordsIn, st.RecordsOut)
+		}
+	}
+}

@@ -16,6 +16,7 @@ func init() {
 		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
 		Params: []Param{
 			{Name: "where", Usage: "condition 'COLUMN OP VALUE' (OP one of > >= < <= == !=, numeric when both sides are numbers) or a SQL expression (= <>, AND, OR, NOT, BETWEEN, IN, LIKE, IS NULL, DATE '...', functions: docs/sql.md); every row when empty"},
+			whereSchemaParam,
 			{Name: "columns", Usage: "comma-separated columns to output, e.g. sourceIP,adRevenue", Required: true},
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
 		},
@@ -49,7 +50,7 @@ func newSelect(p Params) (Job, error) {
 		j.out = append(j.out, set.add(c))
 	}
 	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w); err != nil {
+		if j.where, err = parseFilter(w, p["schema"]); err != nil {
 			return nil, fmt.Errorf("select: %w", err)
 		}
 		j.where.addColumns(&set)

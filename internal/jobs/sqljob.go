@@ -181,8 +181,7 @@ type sqlMapper struct {
 	// Scan with LIMIT or *, Sort: entries; Aggregate: the groups.
 	ents    entryBuffer
 	keys    *keyTable
-	states  []sql.AggState
-	vals    []sql.Value
+	states  statePages
 	extra   int64 // memory of states beyond their structs
 	spills  spillFiles
 	part    Part
@@ -195,7 +194,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 	m.header = header
 	if p.Kind == sql.Aggregate {
 		m.keys = newKeyTable()
-		m.vals = make([]sql.Value, m.prog.NumAggs())
+		m.states = statePages{na: m.prog.NumAggs()}
 	}
 }
 
@@ -243,14 +242,9 @@ func (m *sqlMapper) Row(row *record.Row) error {
 // valueError skips (or under strict fails on) a record whose evaluation
 // met a value error; nil when there was none.
 func (m *sqlMapper) valueError(offset int64) error {
-	e := m.prog.Row.Err
-	if e == nil {
-		return nil
+	if e := m.prog.Row.Err; e != nil {
+		return skipValue(&m.st, m.j.strict, offset, e)
 	}
-	if m.j.strict {
-		return &RecordError{Offset: offset, Reason: "sql: " + e.Error()}
-	}
-	m.st.Skip(e.Reason)
 	return nil
 }
 
@@ -300,27 +294,66 @@ func (m *sqlMapper) row(offset int64) error {
 func (m *sqlMapper) aggregate(offset int64) error {
 	g := m.prog
 	m.keyBuf = g.AppendGroupKey(m.keyBuf[:0])
-	g.ArgValues(m.vals)
+	g.Check()
 	if g.Row.Err != nil {
 		return m.valueError(offset)
 	}
 	idx := int(m.keys.add(m.keyBuf))
-	na := g.NumAggs()
-	first := m.keys.ents[idx].count == 1
-	if first {
-		for range na {
-			m.states = append(m.states, sql.AggState{})
-		}
+	if m.keys.ents[idx].count == 1 {
+		m.states.add()
 	}
-	st := m.states[idx*na : (idx+1)*na]
-	m.extra += g.Accumulate(st, m.vals)
-	if m.keys.memory()+int64(len(m.states))*aggStateSize+m.extra > combineBudget {
+	m.extra += g.Fold(m.states.group(idx))
+	if m.keys.memory()+m.states.memory()+m.extra > combineBudget {
 		return m.spill()
 	}
 	return nil
 }
 
 const aggStateSize = int64(unsafe.Sizeof(sql.AggState{}))
+
+// statePages holds the groups' aggregate states, na per group, in pages
+// of statePage groups: a new group never copies the states before it (as
+// one growing slice would, again and again, with the GC scanning each
+// copy), and the pages stay for the groups after a spill.
+type statePages struct {
+	na    int
+	pages [][]sql.AggState
+	n     int // groups
+}
+
+const statePage = 2048
+
+// add appends a group with the states of no rows.
+func (p *statePages) add() {
+	pg, at := p.n/statePage, p.n%statePage*p.na
+	if pg == len(p.pages) {
+		// The first page grows as the table does; the next are whole.
+		if pg == 0 {
+			p.pages = append(p.pages, nil)
+		} else {
+			p.pages = append(p.pages, make([]sql.AggState, 0, statePage*p.na))
+		}
+	}
+	s := p.pages[pg]
+	if len(s) == at {
+		s = grow2(s, p.na)[:at+p.na]
+	}
+	clear(s[at : at+p.na]) // a page is reused after a spill
+	p.pages[pg] = s
+	p.n++
+}
+
+// group returns the states of group g.
+func (p *statePages) group(g int) []sql.AggState {
+	at := g % statePage * p.na
+	return p.pages[g/statePage][at : at+p.na : at+p.na]
+}
+
+// memory is the bytes of the groups' states (beyond what they point to).
+func (p *statePages) memory() int64 { return int64(p.n*p.na) * aggStateSize }
+
+// reset empties the pages, keeping them.
+func (p *statePages) reset() { p.n = 0 }
 
 // spill writes what the mapper holds as a sorted run to a temporary file.
 func (m *sqlMapper) spill() error {
@@ -329,7 +362,7 @@ func (m *sqlMapper) spill() error {
 	}
 	if m.keys != nil {
 		m.keys.reset()
-		m.states = m.states[:0]
+		m.states.reset()
 		m.extra = 0
 	} else {
 		m.ents.reset()
@@ -342,10 +375,9 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 	e := m.j.newEncoder(w, m.header)
 	var n int64
 	if m.keys != nil {
-		na := m.prog.NumAggs()
 		var buf []byte
 		for _, g := range m.keys.sorted() {
-			buf = m.prog.AppendStates(buf[:0], m.states[int(g)*na:int(g+1)*na])
+			buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
 			e.flag(flagEntry)
 			e.bytes(m.keys.key(g))
 			e.bytes(buf)

@@ -155,6 +155,57 @@ func TestSQLValueErrors(t *testing.T) {
 	}
 }
 
+// TestSQLTypeErrorsNameColumnAndValue: a type error names the column and
+// the value: a literal that is not of its column's type before anything
+// runs (with its position); a value that is not, per record: skipped and
+// counted under the column and the type, or under strict a RecordError
+// naming the object, the byte offset, the column and the value.
+func TestSQLTypeErrorsNameColumnAndValue(t *testing.T) {
+	data := in("t.csv", "id,city,amount\n1,Paris,10.5\n2,Rome,x7\n3,,4\n")
+	cases := []struct {
+		query, schema string
+		skipped       int64
+		reason        string // the skip reason (default mode)
+		offset        int64  // the first bad record's (strict)
+		strict        string // in the strict error's reason
+	}{
+		{"SELECT sum(city) FROM 't.csv'", "", 2, "sql: column city is not a number", 15, `column city: "Paris" is not a number`},
+		{"SELECT id, city + 1 FROM 't.csv'", "", 2, "sql: column city is not a number", 15, `column city: "Paris" is not a number`},
+		{"SELECT CAST(city AS BIGINT) FROM 't.csv'", "city:VARCHAR", 2, "sql: column city is not a BIGINT", 15, `column city: "Paris" is not a BIGINT`},
+		{"SELECT id FROM 't.csv' WHERE amount > 5", "amount:DECIMAL(10,2)", 1, "sql: column amount is not a DECIMAL(10,2)", 28, `column amount: "x7" is not a DECIMAL(10,2)`},
+		{"SELECT avg(amount) FROM 't.csv' WHERE id > 0", "amount:DOUBLE", 1, "sql: column amount is not a DOUBLE", 28, `column amount: "x7" is not a DOUBLE`},
+	}
+	for _, c := range cases {
+		t.Run(c.query, func(t *testing.T) {
+			p := jobs.Params{"query": c.query, "schema": c.schema}
+			j, err := jobs.New("sql", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := feeder(t, j, p)
+			if err := m.Object(jobs.Part{Source: "t.csv"}, data.Data); err != nil {
+				t.Fatal(err)
+			}
+			st, err := m.Finish(&bytes.Buffer{})
+			if err != nil || st.Skipped != c.skipped || st.SkipReason[c.reason] != c.skipped {
+				t.Fatalf("skipped %d %v (%v), want %d under %q", st.Skipped, st.SkipReason, err, c.skipped, c.reason)
+			}
+			p["strict"] = "true"
+			_, err = runWhole("sql", p, []reference.Input{data})
+			var re *jobs.RecordError
+			if !errors.As(err, &re) || re.Source != "t.csv" || re.Offset != c.offset || !strings.Contains(re.Reason, c.strict) {
+				t.Fatalf("strict: %v, want a RecordError in t.csv at byte %d with %s", err, c.offset, c.strict)
+			}
+		})
+	}
+	// A literal that cannot be of its column's type: refused before
+	// anything runs, with its position, the column and the value.
+	_, err := jobs.New("sql", jobs.Params{"query": "SELECT id FROM 't.csv' WHERE amount > 'x'", "schema": "amount:DECIMAL(10,2)"})
+	if !errors.Is(err, sql.ErrType) || !strings.Contains(err.Error(), `at column 39: 'x' compared with column amount (DECIMAL(10,2)): "x" is not a number`) {
+		t.Fatalf("amount > 'x': %v, want a type error naming the column and the value at column 39", err)
+	}
+}
+
 func TestSQLNewErrors(t *testing.T) {
 	cases := []struct {
 		name, query string

@@ -21,18 +21,25 @@ type rowFilter struct {
 	at   []int      // filter column -> position in the row reader's columns
 }
 
-// parseFilter reads a --where. A single comparison of a column with a
-// number, a string or a bare word keeps its historical meaning (VALUE
-// unquoted, or in single or double quotes, is a value); anything the SQL
-// expression parser reads otherwise is an expression.
-func parseFilter(s string) (*rowFilter, error) {
+// whereSchemaParam is the schema parameter of the jobs that take --where.
+var whereSchemaParam = Param{Name: "schema", Usage: "column types for --where: name:TYPE[,name:TYPE...] or a JSON object {\"name\":\"TYPE\"}, as the sql job's (docs/sql.md); other columns are untyped"}
+
+// parseFilter reads a --where, its columns typed by schema (the job's
+// schema parameter, as the sql job's: a typed column reads as DuckDB's
+// read_csv(types=...) would read it). A single comparison of an untyped
+// column with a number, a string or a bare word keeps its historical
+// meaning (VALUE unquoted, or in single or double quotes, is a value);
+// with a typed column it is that comparison in SQL, VALUE a literal of
+// the column's type; anything the SQL expression parser reads otherwise
+// is an expression.
+func parseFilter(s, schemaText string) (*rowFilter, error) {
+	schema, err := sql.ParseSchema(schemaText)
+	if err != nil {
+		return nil, fmt.Errorf("--schema: %w", err)
+	}
 	e, sqlErr := sql.ParseExpr(s)
 	if sqlErr == nil && !isSimpleComparison(s, e) {
-		p, err := sql.CompileFilter(s, nil)
-		if err != nil {
-			return nil, fmt.Errorf("--where: %w", err)
-		}
-		return &rowFilter{plan: p}, nil
+		return compileFilter(s, schema)
 	}
 	c, err := parseWhere(s)
 	if err != nil {
@@ -43,7 +50,31 @@ func parseFilter(s string) (*rowFilter, error) {
 		// SQL that parses but is wrong (a bad DATE, an unsupported feature) too.
 		return nil, fmt.Errorf("--where: %w", sqlErr)
 	}
+	if _, typed := schema.Type(c.Column); typed {
+		return compileFilter(c.sqlText(), schema)
+	}
 	return &rowFilter{cond: c}, nil
+}
+
+func compileFilter(s string, schema sql.Schema) (*rowFilter, error) {
+	p, err := sql.CompileFilter(s, schema)
+	if err != nil {
+		return nil, fmt.Errorf("--where: %w", err)
+	}
+	return &rowFilter{plan: p}, nil
+}
+
+// sqlText is the condition as a SQL comparison: the column quoted as an
+// identifier, the value as a string literal, which converts to the
+// column's type.
+func (w *condition) sqlText() string {
+	op := ""
+	for _, o := range operators {
+		if o.op == w.op {
+			op = o.text
+		}
+	}
+	return `"` + strings.ReplaceAll(w.Column, `"`, `""`) + `" ` + op + ` '` + strings.ReplaceAll(string(w.value), "'", "''") + `'`
 }
 
 // looksLikeSQL reports a VALUE holding a SQL keyword as a word of its own.
@@ -118,11 +149,11 @@ func (f *rowFilter) newMatcher() *rowMatcher {
 }
 
 // match reports whether a row passes; a value error (a typed column that
-// does not parse) is returned as a skip reason.
-func (m *rowMatcher) match(row *record.Row) (bool, string) {
+// does not parse) is returned, and the row does not pass.
+func (m *rowMatcher) match(row *record.Row) (bool, *sql.ValueError) {
 	if m.f.cond != nil {
 		c := m.f.at[0]
-		return row.Present(c) && m.f.cond.match(row.Value(c)), ""
+		return row.Present(c) && m.f.cond.match(row.Value(c)), nil
 	}
 	r := &m.prog.Row
 	for i, c := range m.f.at {
@@ -131,24 +162,36 @@ func (m *rowMatcher) match(row *record.Row) (bool, string) {
 	m.prog.Reset()
 	ok := m.prog.Match()
 	if r.Err != nil {
-		return false, r.Err.Reason
+		return false, r.Err
 	}
-	return ok, ""
+	return ok, nil
 }
 
 // keep reports whether row r passes the filter (every row passes a nil
 // matcher). A row whose filter cannot be evaluated (a typed column that does
-// not parse) is a malformed record: counted in st and skipped, or with
-// strict an error naming its offset.
+// not parse) is a malformed record: counted in st under a reason naming the
+// column and its type, and skipped; or with strict an error naming the
+// offset, the column and the value.
 func (m *rowMatcher) keep(r *record.Row, st *Stats, strict bool) (bool, error) {
 	if m == nil {
 		return true, nil
 	}
-	ok, reason := m.match(r)
-	if !ok && reason != "" {
-		return false, skip(st, strict, r.Offset, reason)
+	ok, verr := m.match(r)
+	if verr != nil {
+		return false, skipValue(st, strict, r.Offset, verr)
 	}
 	return ok, nil
+}
+
+// skipValue handles a record with a value error as skip does: counted
+// under the error's value-free reason, or under strict a RecordError whose
+// reason names the column and the value.
+func skipValue(st *Stats, strict bool, offset int64, e *sql.ValueError) error {
+	if strict {
+		return &RecordError{Offset: offset, Reason: "sql: " + e.Error()}
+	}
+	st.Skip(e.Reason)
+	return nil
 }
 
 // sqlValue is column c of row as the sql package sees it: its text, and

@@ -154,3 +154,64 @@ func TestWhereErrors(t *testing.T) {
 		t.Fatalf("error %v, want one naming both forms and column 6", err)
 	}
 }
+
+// TestWhereSchema: --schema types the columns of select's and groupby's
+// --where as the sql job's schema does, so typed and untyped answers differ:
+// a DECIMAL(10,0) rounds 10.50 to 11, and a value that is not of its
+// column's type is a malformed record (skipped, or under --strict a failure
+// naming the column, the value and its offset) where untyped text would
+// compare as text.
+func TestWhereSchema(t *testing.T) {
+	cases := []struct{ where, schema, ids string }{
+		{"amount > 5", "", "1 4 5 6"},                       // 'n/a' > '5' as text
+		{"amount > 5", "amount:DECIMAL(10,2)", "1 4 5"},     // 'n/a' is not a DECIMAL: skipped
+		{"amount == 11", "", ""},                            // 10.50 is not 11
+		{"amount == 11", "amount:DECIMAL(10,0)", "1"},       // 10.50 reads as 11, as DuckDB casts it
+		{"amount = 11", `{"AMOUNT": "DECIMAL(10,0)"}`, "1"}, // JSON form, names matched case-insensitively
+		{"amount BETWEEN 5 AND 20 OR id = 2", "amount:DOUBLE,id:BIGINT", "1 2 5"},
+		{"day < '2001-12-31'", "day:DATE", "1 5"},
+		{"name == ann", "name:VARCHAR", "3"}, // a bare word is still a value, of the column's type
+	}
+	for _, c := range cases {
+		t.Run(c.where+"/"+c.schema, func(t *testing.T) {
+			ids := strings.Fields(c.ids)
+			want, wantG := "id\n", "key,count_*\n"
+			for _, id := range ids {
+				want += id + "\n"
+				wantG += id + ",1\n"
+			}
+			got, err := runWhole("select", jobs.Params{"where": c.where, "schema": c.schema, "columns": "id"}, whereData)
+			if err != nil || string(got) != want {
+				t.Errorf("select: got %q, %v; want %q", got, err, want)
+			}
+			got, err = runWhole("groupby", jobs.Params{"where": c.where, "schema": c.schema, "key": "id", "agg": "count:*"}, whereData)
+			if err != nil || string(got) != wantG {
+				t.Errorf("groupby: got %q, %v; want %q", got, err, wantG)
+			}
+		})
+	}
+	// Under --strict, the value that is not of its type fails the job,
+	// named with its column and offset.
+	for _, job := range []string{"select", "groupby"} {
+		p := jobs.Params{"where": "amount > 5", "schema": "amount:DECIMAL(10,2)", "strict": "true", "columns": "id", "key": "id", "agg": "count:*"}
+		if job == "select" {
+			delete(p, "key")
+			delete(p, "agg")
+		} else {
+			delete(p, "columns")
+		}
+		_, err := runWhole(job, p, whereData)
+		var re *jobs.RecordError
+		if !errors.As(err, &re) || re.Source != "t.csv" || re.Offset != 119 || !strings.Contains(re.Reason, `column amount: "n/a" is not a DECIMAL(10,2)`) {
+			t.Errorf("%s strict: %v, want a RecordError in t.csv at byte 119 naming amount and n/a", job, err)
+		}
+	}
+	// A bad schema is refused when the job is made.
+	if _, err := jobs.New("select", jobs.Params{"where": "amount > 5", "schema": "amount:MONEY", "columns": "id"}); err == nil || !strings.Contains(err.Error(), "--schema") {
+		t.Errorf("bad schema: %v, want an error naming --schema", err)
+	}
+	// A literal that does not read as the typed column's type is a type error.
+	if _, err := jobs.New("select", jobs.Params{"where": "amount > x", "schema": "amount:BIGINT", "columns": "id"}); !errors.Is(err, sql.ErrType) {
+		t.Errorf("amount:BIGINT > x: %v, want sql.ErrType", err)
+	}
+}

@@ -125,23 +125,13 @@ func (b *Bolt) Open(ctx context.Context, job Job) (Job, error) {
 
 // Reopen moves a FAILED job back to RUNNING; see Ledger.Reopen.
 func (b *Bolt) Reopen(ctx context.Context, jobID string) (Job, error) {
-	var out Job
-	err := b.update(ctx, func(tx *bolt.Tx) error {
-		jobs := tx.Bucket(jobsBucket)
-		stored, found, err := getJSON[Job](jobs, []byte(jobID))
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			return ErrNotFound
-		case stored.Status != Failed:
-			out = stored
-			return nil
+	out, err := b.transition(ctx, jobID, func(j Job) (Job, bool, error) {
+		if j.Status != Failed {
+			return j, false, nil
 		}
-		out = stored
-		out.Status, out.Error, out.Updated = Running, "", now()
-		out.Runs++
-		return putJSON(jobs, []byte(jobID), out)
+		j.Status, j.Error, j.Updated = Running, "", now()
+		j.Runs++
+		return j, true, nil
 	})
 	if err != nil {
 		return Job{}, fmt.Errorf("reopen job %s: %w", jobID, err)
@@ -149,19 +139,33 @@ func (b *Bolt) Reopen(ctx context.Context, jobID string) (Job, error) {
 	return out, nil
 }
 
-// Job returns the job item.
-func (b *Bolt) Job(ctx context.Context, jobID string) (Job, error) {
+// transition reads job jobID and passes it to change in one update transaction; when
+// change says to write, the item it returns replaces the stored one. It returns the item
+// change returned, or ErrNotFound for a job that is not there.
+func (b *Bolt) transition(ctx context.Context, jobID string, change func(stored Job) (next Job, write bool, err error)) (Job, error) {
 	var out Job
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		j, found, err := getJSON[Job](tx.Bucket(jobsBucket), []byte(jobID))
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(jobsBucket)
+		stored, err := getItem[Job](jobs, []byte(jobID))
 		if err != nil {
 			return err
 		}
-		if !found {
-			return ErrNotFound
+		next, write, err := change(stored)
+		out = next
+		if err != nil || !write {
+			return err
 		}
-		out = j
-		return nil
+		return putJSON(jobs, []byte(jobID), next)
+	})
+	return out, err
+}
+
+// Job returns the job item.
+func (b *Bolt) Job(ctx context.Context, jobID string) (Job, error) {
+	var out Job
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = getItem[Job](tx.Bucket(jobsBucket), []byte(jobID))
+		return err
 	})
 	if err != nil {
 		return Job{}, fmt.Errorf("job %s: %w", jobID, err)
@@ -172,15 +176,9 @@ func (b *Bolt) Job(ctx context.Context, jobID string) (Job, error) {
 // Jobs returns every job item in the ledger, sorted by ID.
 func (b *Bolt) Jobs(ctx context.Context) ([]Job, error) {
 	var out []Job
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(jobsBucket).ForEach(func(_, v []byte) error {
-			var j Job
-			if err := json.Unmarshal(v, &j); err != nil {
-				return err
-			}
-			out = append(out, j)
-			return nil
-		})
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = getRange[Job](tx.Bucket(jobsBucket), nil, nil)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
@@ -229,15 +227,9 @@ func (b *Bolt) Chunk(ctx context.Context, jobID string, chunk int) (Commit, erro
 		if chunks == nil || chunk < 0 {
 			return ErrNotFound
 		}
-		c, found, err := getJSON[Commit](chunks, chunkKey(chunk))
-		if err != nil {
-			return err
-		}
-		if !found {
-			return ErrNotFound
-		}
-		out = c
-		return nil
+		var err error
+		out, err = getItem[Commit](chunks, chunkKey(chunk))
+		return err
 	})
 	if err != nil {
 		return Commit{}, fmt.Errorf("chunk %d of job %s: %w", chunk, jobID, err)
@@ -253,14 +245,9 @@ func (b *Bolt) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
 		if chunks == nil {
 			return nil
 		}
-		return chunks.ForEach(func(_, v []byte) error {
-			var c Commit
-			if err := json.Unmarshal(v, &c); err != nil {
-				return err
-			}
-			out = append(out, c)
-			return nil
-		})
+		var err error
+		out, err = getRange[Commit](chunks, nil, nil)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("chunks of job %s: %w", jobID, err)
@@ -276,16 +263,9 @@ func (b *Bolt) ChunkRange(ctx context.Context, jobID string, from, to int) ([]Co
 		if chunks == nil || from >= to {
 			return nil
 		}
-		end := chunkKey(to)
-		cur := chunks.Cursor()
-		for k, v := cur.Seek(chunkKey(max(from, 0))); k != nil && bytes.Compare(k, end) < 0; k, v = cur.Next() {
-			var c Commit
-			if err := json.Unmarshal(v, &c); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return nil
+		var err error
+		out, err = getRange[Commit](chunks, chunkKey(max(from, 0)), chunkKey(to))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("chunks [%d,%d) of job %s: %w", from, to, jobID, err)
@@ -313,23 +293,14 @@ func (b *Bolt) Finish(ctx context.Context, jobID string, status Status, output, 
 	if err := checkFinal(status); err != nil {
 		return Job{}, fmt.Errorf("finish job %s: %w", jobID, err)
 	}
-	var out Job
-	err := b.update(ctx, func(tx *bolt.Tx) error {
-		jobs := tx.Bucket(jobsBucket)
-		stored, found, err := getJSON[Job](jobs, []byte(jobID))
+	out, err := b.transition(ctx, jobID, func(j Job) (Job, bool, error) {
 		switch {
-		case err != nil:
-			return err
-		case !found:
-			return ErrNotFound
-		case stored.Status == status:
-			out = stored
-			return nil
-		case stored.Status != Running:
-			return fmt.Errorf("job is %s: %w", stored.Status, ErrConflict)
+		case j.Status == status:
+			return j, false, nil
+		case j.Status != Running:
+			return j, false, fmt.Errorf("job is %s: %w", j.Status, ErrConflict)
 		}
-		out = finished(stored, status, output, errMsg, now())
-		return putJSON(jobs, []byte(jobID), out)
+		return finished(j, status, output, errMsg, now()), true, nil
 	})
 	if err != nil {
 		return Job{}, fmt.Errorf("finish job %s as %s: %w", jobID, status, err)
@@ -352,6 +323,34 @@ func getJSON[T any](b *bolt.Bucket, key []byte) (T, bool, error) {
 		return v, false, fmt.Errorf("decode item %x: %w", key, err)
 	}
 	return v, true, nil
+}
+
+// getItem is getJSON of an item that must be there: ErrNotFound when it is not.
+func getItem[T any](b *bolt.Bucket, key []byte) (T, error) {
+	v, found, err := getJSON[T](b, key)
+	if err == nil && !found {
+		err = ErrNotFound
+	}
+	return v, err
+}
+
+// getRange decodes the items of b with keys from from (nil: the first) up to, not
+// including, to (nil: past the last), in bbolt's byte order of keys.
+func getRange[T any](b *bolt.Bucket, from, to []byte) ([]T, error) {
+	var out []T
+	cur := b.Cursor()
+	k, raw := cur.First()
+	if from != nil {
+		k, raw = cur.Seek(from)
+	}
+	for ; k != nil && (to == nil || bytes.Compare(k, to) < 0); k, raw = cur.Next() {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, fmt.Errorf("decode item %x: %w", k, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func putJSON(b *bolt.Bucket, key []byte, v any) error {

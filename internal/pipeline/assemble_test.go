@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,25 +59,7 @@ func TestAssembleOnS3(t *testing.T) {
 					store = m
 				}
 				h := &pipeline.Handler{Store: store, Ledger: lg, WorkBucket: work, TriggerBucket: "in", FanIn: fanIn}
-				p, err := h.Plan(ctx, pipeline.PlanInput{Job: c.job, Params: c.p, Inputs: []string{input}, Output: output, ChunkSize: 7 << 20})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, ch := range manifest(t, h, p) {
-					if _, err := h.Map(ctx, mapInput(p, ch)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				res, err := h.Gather(ctx, pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks})
-				if err != nil {
-					t.Fatal(err)
-				}
-				out := readAll(t, h, res.Output)
-				var sum pipeline.Summary
-				if err := json.Unmarshal(readAll(t, h, res.Summary), &sum); err != nil {
-					t.Fatal(err)
-				}
-				return out, sum
+				return runJob(t, h, pipeline.PlanInput{Job: c.job, Params: c.p, Inputs: []string{input}, Output: output, ChunkSize: 7 << 20})
 			}
 			t.Run(c.job+"/fan-in "+strconv.Itoa(fanIn), func(t *testing.T) {
 				want, streamed := run(t, nil, filepath.Join(local, c.input), filepath.Join(t.TempDir(), "out"))

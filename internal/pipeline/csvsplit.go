@@ -52,71 +52,107 @@ func (h *Handler) mapCSV(ctx context.Context, f *feed.Feeder, p plan.Part, first
 	return ps, err
 }
 
-// csvPart is one recorded CSV part and the chunk that read it.
-type csvPart struct {
-	chunk int
-	b     CSVBound
+// CSVPart is one recorded CSV part and the chunk that read it.
+type CSVPart struct {
+	Chunk int
+	Bound CSVBound
 }
 
-// confirmCSV checks every CSV part's First against the previous part's
-// Next and re-reads the chunks whose guess was wrong, in object order (a
-// re-read part's Next may differ, which the next part is then checked
-// against). It returns partials with the re-read chunks' partials in place
-// and adjusts sum's counts to theirs.
-func (h *Handler) confirmCSV(ctx context.Context, in GatherInput, commits map[int]ledger.Commit, partials []string, sum *Summary) ([]string, error) {
-	stats := make(map[int]MapStats)
-	byURL := map[string][]csvPart{}
-	for i := 0; i < in.Chunks; i++ {
-		var st MapStats
-		if json.Unmarshal([]byte(commits[i].Stats), &st) != nil || len(st.CSV) == 0 {
-			continue
-		}
-		stats[i] = st
+// CSVParts lists the CSV parts every chunk's stats recorded (stats by chunk).
+func CSVParts(stats map[int]MapStats) []CSVPart {
+	var parts []CSVPart
+	for c, st := range stats {
 		for _, b := range st.CSV {
-			byURL[b.URL] = append(byURL[b.URL], csvPart{i, b})
+			parts = append(parts, CSVPart{c, b})
 		}
+	}
+	return parts
+}
+
+// ConfirmCSV checks the CSV parts object by object, in order: each part's
+// First must be the previous part's Next. For a part whose guess was wrong
+// it calls reread with the part, the record start it should have begun at
+// and every start known so far for its chunk (by csvPartKey, as
+// runMapperFrom takes them); reread reads the chunk again and returns the
+// bounds it recorded, which replace the part's (a re-read part's Next may
+// differ, and the next part is checked against it). Every part then owns
+// exactly the records whose first byte lies in it. It returns how many
+// re-reads there were.
+func ConfirmCSV(parts []CSVPart, reread func(p CSVPart, want int64, firsts map[string]int64) ([]CSVBound, error)) (int, error) {
+	byURL := map[string][]CSVPart{}
+	for _, p := range parts {
+		byURL[p.Bound.URL] = append(byURL[p.Bound.URL], p)
 	}
 	urls := make([]string, 0, len(byURL))
 	for u := range byURL {
 		urls = append(urls, u)
 	}
 	sort.Strings(urls)
-	var manifest []plan.Chunk
 	firsts := map[int]map[string]int64{}
+	n := 0
 	for _, u := range urls {
 		parts := byURL[u]
-		sort.Slice(parts, func(a, b int) bool { return parts[a].b.Start < parts[b].b.Start })
+		sort.Slice(parts, func(a, b int) bool { return parts[a].Bound.Start < parts[b].Bound.Start })
 		for k := 1; k < len(parts); k++ {
-			prev, cur := parts[k-1].b, parts[k].b
+			prev, cur := parts[k-1].Bound, parts[k].Bound
 			if prev.End != cur.Start || cur.First == prev.Next {
 				continue
 			}
-			c := parts[k].chunk
-			if manifest == nil {
-				var err error
-				if manifest, err = h.readManifest(ctx, in); err != nil {
-					return nil, err
-				}
-			}
+			c := parts[k].Chunk
 			if firsts[c] == nil {
 				firsts[c] = map[string]int64{}
 			}
 			firsts[c][csvPartKey(u, cur.Start)] = prev.Next
-			st, key, err := h.reread(ctx, in, manifest, c, firsts[c])
+			again, err := reread(parts[k], prev.Next, firsts[c])
 			if err != nil {
-				return nil, err
+				return n, err
 			}
-			h.log().InfoContext(ctx, "csv guess was wrong: chunk read again", "jobId", in.JobID, "chunk", c, "object", u, "start", cur.Start, "assumed", cur.Assumed, "first", cur.First, "want", prev.Next)
-			sum.CSVRereads++
-			sum.swapCounts(stats[c], st)
-			stats[c] = st
-			partials[c] = key
-			for _, b := range st.CSV { // the re-read's bounds replace the guess's
+			n++
+			for _, b := range again { // the re-read's bounds replace the guess's
 				if b.URL == u && b.Start == cur.Start {
-					parts[k].b = b
+					parts[k].Bound = b
 				}
 			}
 		}
+	}
+	return n, nil
+}
+
+// confirmCSV checks every CSV part's First against the previous part's
+// Next and re-reads the chunks whose guess was wrong (ConfirmCSV). It
+// returns partials with the re-read chunks' partials in place and adjusts
+// sum's counts to theirs.
+func (h *Handler) confirmCSV(ctx context.Context, in GatherInput, commits map[int]ledger.Commit, partials []string, sum *Summary) ([]string, error) {
+	stats := make(map[int]MapStats)
+	for i := 0; i < in.Chunks; i++ {
+		var st MapStats
+		if json.Unmarshal([]byte(commits[i].Stats), &st) != nil || len(st.CSV) == 0 {
+			continue
+		}
+		stats[i] = st
+	}
+	var manifest []plan.Chunk
+	_, err := ConfirmCSV(CSVParts(stats), func(p CSVPart, want int64, firsts map[string]int64) ([]CSVBound, error) {
+		c := p.Chunk
+		if manifest == nil {
+			var err error
+			if manifest, err = h.readManifest(ctx, in); err != nil {
+				return nil, err
+			}
+		}
+		st, key, err := h.reread(ctx, in, manifest, c, firsts)
+		if err != nil {
+			return nil, err
+		}
+		h.log().InfoContext(ctx, "csv guess was wrong: chunk read again", "jobId", in.JobID, "chunk", c, "object", p.Bound.URL, "start", p.Bound.Start, "assumed", p.Bound.Assumed, "first", p.Bound.First, "want", want)
+		sum.CSVRereads++
+		sum.swapCounts(stats[c], st)
+		stats[c] = st
+		partials[c] = key
+		return st.CSV, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return partials, nil
 }

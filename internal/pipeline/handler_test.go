@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -48,6 +49,31 @@ func planned(t *testing.T, h *pipeline.Handler, data string, chunk int64) (pipel
 
 func mapInput(p pipeline.PlanOutput, c plan.Chunk) pipeline.MapInput {
 	return pipeline.MapInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunk: c}
+}
+
+// runJob plans in on h, maps every chunk in order, gathers them in one call, and
+// returns the output and the summary.
+func runJob(t *testing.T, h *pipeline.Handler, in pipeline.PlanInput) ([]byte, pipeline.Summary) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := h.Plan(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range manifest(t, h, p) {
+		if _, err := h.Map(ctx, mapInput(p, ch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := h.Gather(ctx, pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks})
+	if err != nil {
+		t.Fatalf("gather %s at fan-in %d: %v", p.JobID, h.FanIn, err)
+	}
+	var sum pipeline.Summary
+	if err := json.Unmarshal(readAll(t, h, res.Summary), &sum); err != nil {
+		t.Fatalf("summary %s: %v", res.Summary, err)
+	}
+	return readAll(t, h, res.Output), sum
 }
 
 // TestDuplicateMappersCommitOnce: concurrent deliveries of one chunk commit

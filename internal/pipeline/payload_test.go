@@ -134,6 +134,13 @@ func TestPayloadGoldens(t *testing.T) {
 		{File: "query-chunk.json", Example: pipeline.QueryChunk{
 			QueryID: queryID, Job: "grep", Params: params, Chunk: compressed, Attempt: 1, Work: queryWork, InlineLimit: 1 << 20,
 		}},
+		{File: "query-chunk-reread.json", Example: pipeline.QueryChunk{
+			QueryID: queryID, Job: "groupby", Params: jobs.Params{"key": "city", "agg": "sum:amount"}, Attempt: 3, Work: queryWork,
+			Chunk: plan.Chunk{Index: 2, Parts: []plan.Part{
+				{Source: "s3://scatter-in/sales.csv", URL: "s3://scatter-in/sales.csv", Start: 67108864, End: 134217728, Size: 201326592},
+			}},
+			Firsts: map[string]int64{"67108864:s3://scatter-in/sales.csv": 67108931},
+		}},
 		{File: "query-chunk-parquet.json", Example: pipeline.QueryChunk{
 			QueryID: queryID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"}, Chunk: parquet, Attempt: 2,
 			Work: queryWork, InlineLimit: 1 << 20,

@@ -31,6 +31,11 @@ type QueryChunk struct {
 	Work string `json:"work,omitempty"`
 	// InlineLimit bounds an inline partial in bytes; 0 means DefaultInlineLimit.
 	InlineLimit int `json:"inlineLimit,omitempty"`
+	// Firsts, on a re-read of a chunk whose CSV quote-state guess was wrong
+	// (ConfirmCSV), are the known first record starts of its parts, keyed
+	// as ConfirmCSV gives them; empty means every part cut out of its
+	// object speculates.
+	Firsts map[string]int64 `json:"firsts,omitempty"`
 }
 
 // QueryPartial is a query-mode mapper's answer: the chunk's partial result,
@@ -78,7 +83,7 @@ func (h *Handler) Query(ctx context.Context, in QueryChunk) (QueryPartial, error
 		return QueryPartial{}, retryable("query %s: %w", fk, err)
 	}
 	started := h.now()
-	m, st, err := h.runMapper(ctx, job, in.Chunk, strictOf(in.Params))
+	m, st, err := h.runMapperFrom(ctx, job, in.Chunk, strictOf(in.Params), in.Firsts)
 	if err != nil {
 		return QueryPartial{}, err
 	}

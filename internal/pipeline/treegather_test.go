@@ -47,30 +47,11 @@ func TestTreeGatherEveryJob(t *testing.T) {
 			for _, fanIn := range []int{2, 3, 5, pipeline.DefaultFanIn} {
 				h := newHandler(t)
 				h.FanIn = fanIn
-				ctx := context.Background()
-				p, err := h.Plan(ctx, pipeline.PlanInput{Job: c.job, Params: c.p, Inputs: []string{in}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 256})
-				if err != nil {
-					t.Fatal(err)
-				}
-				chunks := readManifest(t, h, p)
-				for _, ch := range chunks {
-					if _, err := h.Map(ctx, mapInput(p, ch)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				res, err := h.Gather(ctx, pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks})
-				if err != nil {
-					t.Fatalf("fan-in %d: %v", fanIn, err)
-				}
-				got, err := os.ReadFile(res.Output)
-				if err != nil {
-					t.Fatal(err)
+				got, sum := runJob(t, h, pipeline.PlanInput{Job: c.job, Params: c.p, Inputs: []string{in}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 256})
+				if sum.Chunks < 10 {
+					t.Fatalf("%d chunks: want enough for several gather levels", sum.Chunks)
 				}
 				outputs = append(outputs, got)
-				var sum pipeline.Summary
-				if b, err := os.ReadFile(res.Summary); err != nil || json.Unmarshal(b, &sum) != nil {
-					t.Fatalf("summary %s: %v", res.Summary, err)
-				}
 				levels = append(levels, sum.GatherLevels)
 			}
 			for i := 1; i < len(outputs); i++ {
@@ -202,21 +183,7 @@ func TestGatherTreeSteps(t *testing.T) {
 		t.Fatalf("summary: %v; gatherLevels %d fanIn %d, want %d and %d", err, sum.GatherLevels, sum.FanIn, level, fanIn)
 	}
 
-	flat := newHandler(t)
-	fp, err := flat.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{writeInput(t, text.String())}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ch := range readManifest(t, flat, fp) {
-		if _, err := flat.Map(ctx, mapInput(fp, ch)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fres, err := flat.Gather(ctx, pipeline.GatherInput{JobID: fp.JobID, Job: fp.Job, Params: fp.Params, Work: fp.Work, Output: fp.Output, Chunks: fp.Chunks})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := os.ReadFile(fres.Output)
+	want, _ := runJob(t, newHandler(t), pipeline.PlanInput{Job: "wordcount", Inputs: []string{writeInput(t, text.String())}, Output: filepath.Join(t.TempDir(), "out"), ChunkSize: 256})
 	if len(want) == 0 || !bytes.Equal(got, want) {
 		t.Fatalf("the tree's output (%d bytes, %d merges) differs from the flat merge's (%d bytes)", len(got), merges, len(want))
 	}

@@ -24,15 +24,17 @@ const SchemaFile = "schema.json"
 // chunk's event as the job's schema parameter.
 const maxSchemaFile = 16 << 10
 
-// ResolveJob is Resolve for a job. For the sql job a schema.json is never an
+// ResolveJob is Resolve for a job. For the jobs that take a schema (sql,
+// select and groupby, whose --where it types) a schema.json is never an
 // input (a directory or prefix of CSV files may hold one), and when params
-// have no schema, the schema.json beside the inputs gives it: the returned
-// params are a copy with the file's content as "schema". Every path that
-// plans a job (the splitter, the request-time query, the API, resume) calls
-// it, so they agree on the inputs and on the job's ID.
+// have no schema, the schema.json beside the inputs gives it (to sql, and to
+// select and groupby with a --where): the returned params are a copy with
+// the file's content as "schema". Every path that plans a job (the
+// splitter, the request-time query, the API, resume) calls it, so they
+// agree on the inputs and on the job's ID.
 func ResolveJob(ctx context.Context, store blob.Store, job string, params map[string]string, sources []string) ([]Object, map[string]string, error) {
 	objs, err := Resolve(ctx, store, sources)
-	if err != nil || job != "sql" {
+	if err != nil || !schemaJobs[job] {
 		return objs, params, err
 	}
 	kept := objs[:0:0]
@@ -45,7 +47,7 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 	if len(kept) == 0 {
 		return nil, nil, &InputError{Input: strings.Join(sources, ", "), Err: errors.New("no input but " + SchemaFile)}
 	}
-	if params["schema"] != "" {
+	if params["schema"] != "" || job != "sql" && params["where"] == "" {
 		return kept, params, nil
 	}
 	text, err := findSchema(ctx, store, sources)
@@ -59,6 +61,9 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 	out["schema"] = text
 	return kept, out, nil
 }
+
+// schemaJobs are the jobs with a schema parameter.
+var schemaJobs = map[string]bool{"sql": true, "select": true, "groupby": true}
 
 // schemaBeside is where a source's schema.json would be: in the directory or
 // under the prefix it names, else beside the file or object.

@@ -26,8 +26,9 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 }
 
 // TestResolveJobSchemaFile: a schema.json in a query's input directory, or
-// beside its input file, becomes the sql job's schema parameter and is not
-// an input; --schema wins over it; other jobs read it as any other file.
+// beside its input file, becomes the sql job's schema parameter (and that
+// of select and groupby with a --where) and is not an input; --schema wins
+// over it; other jobs read it as any other file.
 func TestResolveJobSchemaFile(t *testing.T) {
 	dir := t.TempDir()
 	schema := `{"amount": "DECIMAL(10,2)"}`
@@ -68,6 +69,18 @@ func TestResolveJobSchemaFile(t *testing.T) {
 	objs, params, err = plan.ResolveJob(ctx, store, "wordcount", nil, []string{d})
 	if err != nil || names(objs) != "a.csv b.csv schema.json" || params != nil {
 		t.Fatalf("wordcount: %s, %v, %v; want every file as input", names(objs), params, err)
+	}
+	// select and groupby: the schema types their --where; without one, the
+	// file is still not an input, and no schema is added.
+	for _, job := range []string{"select", "groupby"} {
+		objs, params, err = plan.ResolveJob(ctx, store, job, map[string]string{"where": "amount > 2"}, []string{d})
+		if err != nil || names(objs) != "a.csv b.csv" || params["schema"] != schema || params["where"] != "amount > 2" {
+			t.Fatalf("%s --where: %s, %v, %v; want a.csv b.csv with the schema", job, names(objs), params, err)
+		}
+		objs, params, err = plan.ResolveJob(ctx, store, job, map[string]string{"columns": "id"}, []string{d})
+		if err != nil || names(objs) != "a.csv b.csv" || params["schema"] != "" {
+			t.Fatalf("%s without --where: %s, %v, %v; want a.csv b.csv and no schema", job, names(objs), params, err)
+		}
 	}
 
 	var ie *plan.InputError

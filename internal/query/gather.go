@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
@@ -13,16 +14,22 @@ import (
 // covers chunks [j*F^L, (j+1)*F^L); once its F children are all present they are
 // merged into it with the job's Merge, which keeps input order. Missing chunks
 // leave their ancestors unmerged, so a partial answer is the present nodes in order.
+//
+// A chunk that began a CSV part at a guessed quote state (pipeline.CSVBound's
+// Assumed) is held back until confirm has checked the guess against the
+// previous part's end, as the batch gather does (pipeline.ConfirmCSV).
 type gatherer struct {
 	job    jobs.Job
 	tree   plan.Tree
 	fanIn  int
 	counts []int // nodes per level; the last level has one node
 	nodes  []map[int][]byte
+	csv    map[int]pipeline.MapStats // the chunks that recorded CSV parts
+	held   map[int][]byte            // the partials of chunks that guessed
 }
 
 func newGatherer(job jobs.Job, chunks, fanIn int) *gatherer {
-	g := &gatherer{job: job, tree: plan.NewTree(max(chunks, 1), fanIn)}
+	g := &gatherer{job: job, tree: plan.NewTree(max(chunks, 1), fanIn), csv: map[int]pipeline.MapStats{}, held: map[int][]byte{}}
 	g.fanIn = g.tree.FanIn
 	for l := 0; ; l++ {
 		c := g.tree.Partials(l)
@@ -38,11 +45,58 @@ func newGatherer(job jobs.Job, chunks, fanIn int) *gatherer {
 func (g *gatherer) run(accepted <-chan answer) error {
 	var err error
 	for a := range accepted {
+		if len(a.stats.CSV) > 0 {
+			g.csv[a.chunk] = a.stats
+			if guessed(a.stats) {
+				g.held[a.chunk] = a.partial
+				continue
+			}
+		}
 		if err == nil {
 			err = g.add(0, a.chunk, a.partial)
 		}
 	}
 	return err
+}
+
+// guessed reports whether a chunk began a CSV part at a guessed quote state.
+func guessed(st pipeline.MapStats) bool {
+	for _, b := range st.CSV {
+		if b.Assumed != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// rereadFunc maps chunk c again from the record starts firsts gives and
+// returns its partial and counts.
+type rereadFunc func(c int, firsts map[string]int64) ([]byte, pipeline.MapStats, error)
+
+// confirm checks the held chunks' guesses (pipeline.ConfirmCSV), has every
+// chunk whose guess was wrong read again by reread, and merges the held
+// partials (the re-read ones in place of theirs). For each re-read it calls
+// swap with the chunk's counts before and after.
+func (g *gatherer) confirm(reread rereadFunc, swap func(old, now pipeline.MapStats)) (int, error) {
+	n, err := pipeline.ConfirmCSV(pipeline.CSVParts(g.csv), func(p pipeline.CSVPart, _ int64, firsts map[string]int64) ([]pipeline.CSVBound, error) {
+		partial, st, err := reread(p.Chunk, firsts)
+		if err != nil {
+			return nil, fmt.Errorf("chunk %d read again from the record start before it (its CSV quote-state guess was wrong): %w", p.Chunk, err)
+		}
+		swap(g.csv[p.Chunk], st)
+		g.csv[p.Chunk], g.held[p.Chunk] = st, partial
+		return st.CSV, nil
+	})
+	if err != nil {
+		return n, err
+	}
+	for c, partial := range g.held {
+		delete(g.held, c)
+		if err := g.add(0, c, partial); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func (g *gatherer) add(level, j int, partial []byte) error {

@@ -91,6 +91,9 @@ type Result struct {
 	Retries int
 	// FirstError is the first chunk failure, if any chunk failed.
 	FirstError error
+	// CSVRereads counts the chunks read again because the CSV quote state
+	// guessed at a part's start was wrong (gatherer.confirm).
+	CSVRereads int
 }
 
 // IncompleteError is a query that could not answer completely and was not allowed
@@ -152,6 +155,9 @@ func Run(ctx context.Context, inv Invoker, q Query, o Options, w io.Writer) (Res
 	f.cancelAll()
 	close(accept)
 	err = r.finish(ctx.Err(), fail, <-merged)
+	if err == nil {
+		err = r.confirm(runCtx, inv, f.work, g)
+	}
 	r.res.Elapsed = time.Since(began)
 	if err != nil {
 		return r.res, err

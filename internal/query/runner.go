@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/straggler"
 )
@@ -169,6 +170,59 @@ func (r *runner) succeed(a answer) {
 	r.stragglers.Answered(a.took)
 	r.res.Stats.Add(a.stats.Stats)
 	r.res.BytesRead += a.stats.BytesRead
+}
+
+// confirm checks the CSV quote-state guesses of the gathered chunks and
+// reads again, through inv, each chunk whose guess was wrong, from the record
+// start the part before it ended at (gatherer.confirm); the counts of the
+// re-read replace the chunk's. A re-read that fails retryably is sent again
+// as a failed chunk is (Retries, RetryBackoff doubling); one that fails on
+// its input fails the query.
+func (r *runner) confirm(ctx context.Context, inv Invoker, work string, g *gatherer) error {
+	reread := func(c int, firsts map[string]int64) ([]byte, pipeline.MapStats, error) {
+		s := &r.chunks[c]
+		for try := 0; ; try++ {
+			in := pipeline.QueryChunk{QueryID: r.q.ID, Job: r.q.Job, Params: r.q.Params, Chunk: r.q.Chunks[c], Attempt: s.attempts, Work: work, Firsts: firsts}
+			s.attempts++
+			partial, st, err := inv.Invoke(ctx, in)
+			switch {
+			case err == nil:
+				return partial, st, nil
+			case fatal(err):
+				return nil, st, &ChunkError{Chunk: c, Err: err}
+			case try >= max(r.o.Retries, 0) || ctx.Err() != nil:
+				return nil, st, err
+			}
+			select {
+			case <-time.After(r.o.RetryBackoff << try):
+			case <-ctx.Done():
+			}
+		}
+	}
+	n, err := g.confirm(reread, func(old, now pipeline.MapStats) {
+		r.res.Stats.Add(negated(old.Stats))
+		r.res.Stats.Add(now.Stats)
+		for k, v := range r.res.Stats.SkipReason {
+			if v == 0 {
+				delete(r.res.Stats.SkipReason, k)
+			}
+		}
+		r.res.BytesRead += now.BytesRead
+	})
+	r.res.CSVRereads += n
+	return err
+}
+
+// negated is s with every count negated, so that Add takes it out.
+func negated(s jobs.Stats) jobs.Stats {
+	n := jobs.Stats{RecordsIn: -s.RecordsIn, RecordsOut: -s.RecordsOut, Skipped: -s.Skipped}
+	for k, v := range s.SkipReason {
+		if n.SkipReason == nil {
+			n.SkipReason = map[string]int64{}
+		}
+		n.SkipReason[k] = -v
+	}
+	return n
 }
 
 // retry asks to send a.chunk again after its only running attempt failed

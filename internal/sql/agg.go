@@ -15,13 +15,16 @@ type AggState struct {
 	n int64 // rows (count(*)) or non-NULL values seen
 	// d is the exact sum (sum, avg over BIGINT, DECIMAL, untyped), or the
 	// best value of min and max when it is a DECIMAL or an untyped number.
-	d   decimal.Dec
-	f   *fsum  // exact sum of doubles
-	key []byte // min, max: the best value's key
+	d decimal.Dec
+	f *fsum // exact sum of doubles
+	// key is min's and max's best value's key, when the best is not
+	// cached (a state decoded from a partial): a mapper's states keep their
+	// best in the fields below and encode its key only when written.
+	key []byte
 	set map[string]struct{}
-	// min, max: the best value, so that most values are compared without
-	// being encoded (valid when cached): bestI holds a BIGINT, DATE or
-	// BOOLEAN, or a DOUBLE's bits; text a VARCHAR or untyped text.
+	// min, max: the best value, so that values are compared without being
+	// encoded (valid when cached): bestI holds a BIGINT, DATE or BOOLEAN,
+	// or a DOUBLE's bits; text a VARCHAR or untyped text.
 	bestI  int64
 	text   []byte
 	bestN  bool // an untyped best that reads as a number, d
@@ -194,8 +197,7 @@ func (a *aggSpec) number(r *Row, v Value) (decimal.Dec, bool) {
 // setBest makes v (num and d: whether untyped v reads as the number d) the
 // best value of s, and returns how many bytes s grew by.
 func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
-	before := cap(s.key) + cap(s.text)
-	s.key = appendKey(s.key[:0], a.arg.typ, v, false, false)
+	before := cap(s.text)
 	s.bestN, s.cached = num, true
 	switch v.K {
 	case KText:
@@ -210,7 +212,7 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 	default:
 		s.bestI = v.I
 	}
-	return int64(cap(s.key) + cap(s.text) - before)
+	return int64(cap(s.text) - before)
 }
 
 // compareBest compares non-NULL v with s's cached best in key order; for
@@ -238,6 +240,16 @@ func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.
 		return compareBytes(v.S, s.text), num, d
 	}
 	return compareValues(v, s.bestValue(v.K)), false, decimal.Dec{}
+}
+
+// betterState reports whether the best value of o beats that of s (both
+// with values).
+func (a *aggSpec) betterState(o, s *AggState) bool {
+	if !o.cached && !s.cached {
+		return a.better(o.key, s.key)
+	}
+	var ob, sb [64]byte
+	return a.better(a.bestKey(o, ob[:0]), a.bestKey(s, sb[:0]))
 }
 
 // better reports whether key k beats the current best b.
@@ -295,8 +307,8 @@ func (a *aggSpec) merge(s, o *AggState) {
 			s.d = decimal.Add(s.d, o.d)
 		}
 	case aggMin, aggMax:
-		if o.n > 0 && (s.n == 0 || a.better(o.key, s.key)) {
-			s.key = append(s.key[:0], o.key...)
+		if o.n > 0 && (s.n == 0 || a.betterState(o, s)) {
+			s.key = a.bestKey(o, s.key[:0])
 			s.cached = false
 		}
 		s.n += o.n
@@ -333,8 +345,10 @@ func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 		}
 	case aggMin, aggMax:
 		if s.n > 0 {
-			dst = binary.AppendUvarint(dst, uint64(len(s.key)))
-			dst = append(dst, s.key...)
+			var buf [64]byte
+			k := a.bestKey(s, buf[:0])
+			dst = binary.AppendUvarint(dst, uint64(len(k)))
+			dst = append(dst, k...)
 		}
 	}
 	return dst
@@ -439,7 +453,19 @@ func (a *aggSpec) result(s *AggState, buf []byte) (Value, []byte, error) {
 		}
 		return Value{K: KDouble, F: decimal.Quo(s.d, decimal.FromInt(s.n))}, buf, nil
 	}
+	if s.cached {
+		return s.bestValue(a.arg.typ.Kind), buf, nil
+	}
 	var v Value
 	_, buf, err := decodeKey(s.key, a.arg.typ, false, &v, buf)
 	return v, buf, err
+}
+
+// bestKey returns the key of min's or max's best value in s (of a state
+// with a value) appended to dst.
+func (a *aggSpec) bestKey(s *AggState, dst []byte) []byte {
+	if !s.cached {
+		return append(dst, s.key...)
+	}
+	return appendKey(dst, a.arg.typ, s.bestValue(a.arg.typ.Kind), false, false)
 }

@@ -77,12 +77,9 @@ func (b *binder) column(ref *ColumnRef) (*node, error) {
 		i = len(b.cols)
 		b.colIdx[key] = i
 		b.cols = append(b.cols, ref.Name)
-		t := TText
-		for name, st := range b.schema {
-			if strings.EqualFold(name, ref.Name) {
-				t = st
-				break
-			}
+		t, ok := b.schema.Type(ref.Name)
+		if !ok {
+			t = TText
 		}
 		b.colType = append(b.colType, t)
 	}
@@ -464,7 +461,11 @@ func castForCompare(x, other *node, at int) (*node, error) {
 	if x.isConst() {
 		c, err := castConst(x, t, at)
 		if err != nil {
-			return nil, typeErr(x.pos, "'%s' compared with %s: %s", x.val.S, exprName(other), strings.TrimPrefix(err.Error(), "sql: type error: "))
+			want := t.String()
+			if t == TNumber {
+				want = "number"
+			}
+			return nil, typeErr(x.pos, "'%s' compared with %s (%s): %q is not a %s", x.val.S, exprName(other), other.typ, x.val.S, want)
 		}
 		return c, nil
 	}

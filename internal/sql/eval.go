@@ -57,11 +57,15 @@ type ValueError struct {
 }
 
 func (e *ValueError) Error() string {
+	want := e.Type.String()
+	if e.Type.Kind == KDecimal && e.Type.Scale < 0 {
+		want = "number" // what arithmetic, sum and avg need of untyped text
+	}
 	switch {
 	case e.Column != "":
-		return fmt.Sprintf("column %s: %q is not a %s", e.Column, e.Value, e.Type)
+		return fmt.Sprintf("column %s: %q is not a %s", e.Column, e.Value, want)
 	case e.Value != "":
-		return fmt.Sprintf("%q is not a %s", e.Value, e.Type)
+		return fmt.Sprintf("%q is not a %s", e.Value, want)
 	}
 	return strings.TrimPrefix(e.Reason, "sql: ")
 }
@@ -88,6 +92,16 @@ func (r *Row) fail(col string, val []byte, t Type, reason string) Value {
 	return Null
 }
 
+// notNumber records that untyped text (of column col, "" for a computed
+// value) is not the number arithmetic, sum or avg needs, and returns NULL.
+func (r *Row) notNumber(col string, text []byte) Value {
+	t := Type{Kind: KDecimal, Width: 38, Scale: -1}
+	if col != "" {
+		return r.fail(col, text, t, "sql: column "+col+" is not a number")
+	}
+	return r.fail(col, text, t, "sql: a value is not a number")
+}
+
 // evalFn evaluates a compiled expression on a row.
 type evalFn func(r *Row) Value
 
@@ -100,8 +114,9 @@ type compiler struct {
 }
 
 type memoKey struct {
-	col int
-	typ Type
+	col  int
+	typ  Type
+	read bool // the column read as its own type, not converted
 }
 
 func compile(n *node, c *compiler) evalFn {
@@ -110,7 +125,10 @@ func compile(n *node, c *compiler) evalFn {
 		v := n.val
 		return func(*Row) Value { return v }
 	case opCol:
-		return compileColumn(n, c)
+		if k := n.typ.Kind; k == KText || k == KVarchar {
+			return compileColumn(n, c) // a view of the field: nothing to convert
+		}
+		return c.once(memoKey{n.idx, n.typ, true}, compileColumn(n, c))
 	case opSlot:
 		i := n.idx
 		return func(r *Row) Value { return r.Slots[i] }
@@ -199,32 +217,42 @@ func compile(n *node, c *compiler) evalFn {
 	case opConvert:
 		x := compile(n.args[0], c)
 		f := func(r *Row) Value { return convertValue(r, n, x(r)) }
-		if n.args[0].op != opCol || c == nil {
+		if n.args[0].op != opCol {
 			return f
 		}
-		k := memoKey{n.args[0].idx, n.typ}
-		if m, ok := c.memo[k]; ok {
-			return m
-		}
-		seq := uint64(0)
-		var last Value
-		m := func(r *Row) Value {
-			if r.seq == seq {
-				return last
-			}
-			v := f(r)
-			if r.Err == nil {
-				seq, last = r.seq, v
-			}
-			return v
-		}
-		if c.memo == nil {
-			c.memo = map[memoKey]evalFn{}
-		}
-		c.memo[k] = m
-		return m
+		return c.once(memoKey{n.args[0].idx, n.typ, false}, f)
 	}
 	panic(fmt.Sprintf("sql: compile: unknown op %d", n.op))
+}
+
+// once returns f, the reading of a column as a type (k), as a closure that
+// reads it once per record however many expressions use it: one closure
+// per column and type in a Program. Without a compiler (constant folding),
+// f itself.
+func (c *compiler) once(k memoKey, f evalFn) evalFn {
+	if c == nil {
+		return f
+	}
+	if m, ok := c.memo[k]; ok {
+		return m
+	}
+	seq := uint64(0)
+	var last Value
+	m := func(r *Row) Value {
+		if r.seq == seq {
+			return last
+		}
+		v := f(r)
+		if r.Err == nil {
+			seq, last = r.seq, v
+		}
+		return v
+	}
+	if c.memo == nil {
+		c.memo = map[memoKey]evalFn{}
+	}
+	c.memo[k] = m
+	return m
 }
 
 // compileColumn reads an input column as its type.
@@ -837,11 +865,7 @@ func convertValue(r *Row, n *node, v Value) Value {
 	}
 	text := appendText(nil, v, Type{Kind: v.K, Scale: -1})
 	if t == TNumber {
-		t = Type{Kind: KDecimal, Width: 38, Scale: -1}
-		if col != "" {
-			return r.fail(col, text, t, fmt.Sprintf("sql: column %s is not a number", col))
-		}
-		return r.fail(col, text, t, "sql: a value is not a number")
+		return r.notNumber(col, text)
 	}
 	return r.fail(col, text, t, "")
 }

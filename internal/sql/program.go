@@ -19,6 +19,8 @@ type Program struct {
 	order   []evalFn
 	groups  []evalFn
 	aggArgs []evalFn
+	kernels []aggKernel
+	vals    []Value // the aggregates' argument values of the record (generic kernels)
 	having  evalFn
 	scratch []byte
 	keyBuf  []byte
@@ -48,12 +50,14 @@ func (p *Plan) NewProgram() *Program {
 	for _, gr := range p.groups {
 		g.groups = append(g.groups, compile(gr, comp))
 	}
-	for _, a := range p.aggs {
+	g.vals = make([]Value, len(p.aggs))
+	for i, a := range p.aggs {
 		var f evalFn
 		if a.arg != nil {
 			f = compile(a.arg, comp)
 		}
 		g.aggArgs = append(g.aggArgs, f)
+		g.kernels = append(g.kernels, newKernel(a, f, &g.vals[i]))
 	}
 	if p.having != nil {
 		g.having = compile(p.having, comp)
@@ -128,22 +132,23 @@ func (g *Program) NewStates() []AggState { return make([]AggState, len(g.Plan.ag
 // NumAggs is the number of aggregate states per group.
 func (g *Program) NumAggs() int { return len(g.Plan.aggs) }
 
-// ArgValues evaluates the aggregates' arguments on the record into
-// vals (len NumAggs), so that a value error is known before any state changes.
-func (g *Program) ArgValues(vals []Value) {
-	for i, f := range g.aggArgs {
-		if f != nil {
-			vals[i] = f(&g.Row)
+// Check evaluates what of the aggregates' arguments can fail on the
+// record, so that a value error (Row.Err) is known before any state
+// changes; Fold then folds the record into a group's states.
+func (g *Program) Check() {
+	for i := range g.kernels {
+		if k := &g.kernels[i]; k.check != nil {
+			k.check(&g.Row)
 		}
 	}
 }
 
-// Accumulate folds the values ArgValues gave into a group's states and
-// returns how many bytes the states grew by beyond their structs.
-func (g *Program) Accumulate(st []AggState, vals []Value) int64 {
+// Fold folds the record, after Check, into a group's states and returns
+// how many bytes the states grew by beyond their structs.
+func (g *Program) Fold(st []AggState) int64 {
 	var grew int64
-	for i, a := range g.Plan.aggs {
-		grew += a.accumulate(&g.Row, &st[i], vals[i], &g.scratch)
+	for i := range g.kernels {
+		grew += g.kernels[i].fold(&g.Row, &st[i], &g.scratch)
 	}
 	return grew
 }

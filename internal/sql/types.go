@@ -130,6 +130,20 @@ func joinInts(v []int) string {
 // Schema gives some columns a type; the others are untyped.
 type Schema map[string]Type
 
+// Type returns the type the schema gives column name (matched
+// case-insensitively, as a query's names are), and whether it gives one.
+func (s Schema) Type(name string) (Type, bool) {
+	if t, ok := s[name]; ok {
+		return t, true
+	}
+	for n, t := range s {
+		if strings.EqualFold(n, name) {
+			return t, true
+		}
+	}
+	return Type{}, false
+}
+
 // ParseSchema reads a schema: either "name:TYPE,name:TYPE,..." (the --schema
 // flag) or a JSON object {"name": "TYPE", ...} (a schema.json file), TYPE
 // being one of DuckDB's type names this subset has (VARCHAR, BIGINT,

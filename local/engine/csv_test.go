@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/split"
@@ -125,13 +126,7 @@ func goGroupby(t *testing.T, data []byte) string {
 // from the previous chunk's Next, reads it again, and the answer is the
 // single-chunk one; with a fan-in of 2 the re-read reaches the tree's merges.
 func TestCSVWrongGuessRereadInPipeline(t *testing.T) {
-	var b bytes.Buffer
-	b.WriteString("k,v\r\na,1\r\nb,\"start\n")
-	for b.Len() < 3*split.SpecWindow {
-		b.WriteString("\"\"\"\",\"\"\"\"\n")
-	}
-	b.WriteString("end\"\r\nc,2\r\na,3\r\n")
-	data := b.Bytes()
+	data := datagen.MisleadingCSV(3 * split.SpecWindow)
 	want, _ := runJob(t, "select", jobs.Params{"columns": "k"}, data, 1<<20)
 	if want != "k\na\nb\nc\na\n" {
 		t.Fatalf("single chunk select: %q", want)

@@ -566,15 +566,18 @@ func TestInitErrors(t *testing.T) {
 		{"exit during init", "exit", "Runtime.InitError", "exit status 2"},
 		{"init timeout", "hang", "Sandbox.Timedout", "Init timed out after 0.30 seconds"},
 	}
-	var fns []lambdahost.Function
-	for _, tc := range cases {
-		fn := echoFn("init-" + tc.init)
-		fn.Env = map[string]string{"ECHO_INIT": tc.init}
-		fns = append(fns, fn)
-	}
-	h := newHost(t, lambdahost.Options{InitTimeout: 300 * time.Millisecond}, fns...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			fn := echoFn("init-" + tc.init)
+			fn.Env = map[string]string{"ECHO_INIT": tc.init}
+			// Only the hanging init meets the short timeout: a loaded machine may take
+			// longer than it to start the others (each instance's /tmp mount is one
+			// more exec, sandbox_linux.go).
+			timeout := 300 * time.Millisecond
+			if tc.init != "hang" {
+				timeout = 30 * time.Second
+			}
+			h := newHost(t, lambdahost.Options{InitTimeout: timeout}, fn)
 			for attempt := range 2 { // the next invoke tries a fresh instance and fails again
 				res := mustInvoke(t, h, "init-"+tc.init, `{"action":"pid"}`)
 				d := parseError(t, res.Payload)
@@ -715,6 +718,9 @@ func TestLimits(t *testing.T) {
 		}
 		if tc.killed && statErr == nil {
 			t.Fatalf("the handler ran to its end: the limit was checked after the invocation, not while it ran")
+		}
+		if tc.errType == "Runtime.OutOfMemory" && (res.PeakRSSKB <= int64(fn.MemoryMB)<<10 || res.Duration <= 0) {
+			t.Fatalf("killed for its memory with PeakRSSKB %d and Duration %v: want the peak past %d MB and the time it ran", res.PeakRSSKB, res.Duration, fn.MemoryMB)
 		}
 		if tc.errType == "Runtime.OutOfMemory" || tc.errType == "Runtime.EphemeralStorageExceeded" {
 			waitGone(t, pid)

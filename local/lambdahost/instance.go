@@ -291,7 +291,6 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 		res = errorResult(inv.id, "Sandbox.Timedout",
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.Timeout.Seconds()))
 	}
-	res.Duration = time.Since(begin)
 	peak, over := mem.peak() // before a timed-out process is killed
 	if !h.opts.NoLimits && over == withinLimits {
 		over = inst.overAfter(peak)
@@ -299,6 +298,7 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 	if over != withinLimits {
 		res, healthy = inst.limitResult(inv, over), false
 	}
+	res.Duration = time.Since(begin)
 	res.PeakRSSKB = peak
 	res.RequestID = inv.id
 	res.Instance = inst.seq

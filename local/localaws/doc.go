@@ -5,8 +5,11 @@
 // Functions interpreter calls Lambda (and S3, for the Distributed Map's
 // ItemReader) through the gateway: Lambda Invoke requests go to the Lambda
 // host, everything else to moto. The gateway delivers the S3 events the
-// template configures after a PutObject or CompleteMultipartUpload and turns
-// /api requests into API Gateway HTTP API (2.0) events for the api function.
+// template configures (a bucket's NotificationConfiguration, whose function's
+// AWS::Lambda::Permission must let S3 invoke it for that bucket) after a
+// PutObject, CopyObject or CompleteMultipartUpload, and turns /api requests into
+// API Gateway HTTP API (2.0) events for the api function, within the HTTP API's
+// integration timeout and payload size.
 //
 // What moto's interpreter (moto 5.2, from LocalStack) does with our definition:
 //   - Task states on arn:aws:states:::lambda:invoke with Parameters,

@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
@@ -44,8 +45,24 @@ type Function struct {
 // Route is an HTTP API route served by a function.
 type Route struct{ Method, Path string }
 
-// S3Trigger starts a function on ObjectCreated under Prefix in Bucket.
-type S3Trigger struct{ Bucket, Prefix string }
+// S3Trigger starts a function on the events matching Event ("s3:ObjectCreated:*";
+// empty means every ObjectCreated event) for keys under Prefix in Bucket.
+type S3Trigger struct{ Bucket, Event, Prefix string }
+
+// matches reports whether an event (ObjectCreated:Put) for key in bucket fires t.
+func (t S3Trigger) matches(bucket, event, key string) bool {
+	if bucket != t.Bucket || !strings.HasPrefix(key, t.Prefix) {
+		return false
+	}
+	if t.Event == "" {
+		return strings.HasPrefix(event, "ObjectCreated:")
+	}
+	want := strings.TrimPrefix(t.Event, "s3:")
+	if p, ok := strings.CutSuffix(want, "*"); ok {
+		return strings.HasPrefix(event, p)
+	}
+	return event == want
+}
 
 // LoadTemplate parses and evaluates a SAM template file.
 func LoadTemplate(path string) (*Template, error) {
@@ -72,7 +89,103 @@ func newTemplate(ct *cfn.Template) (*Template, error) {
 		}
 		t.fns = append(t.fns, f)
 	}
+	if err := t.notifications(); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// notifications wires each bucket's NotificationConfiguration.LambdaConfigurations to
+// its function. As S3 checks, when the configuration is put, that it may invoke the
+// function (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-notificationconfig.html),
+// a configuration whose function has no AWS::Lambda::Permission for the bucket fails
+// here, and the local AWS does not start.
+func (t *Template) notifications() error {
+	byRef := map[string]int{}
+	for i, f := range t.fns {
+		arn, err := t.EvalString(map[string]any{"Fn::GetAtt": []any{f.Name, "Arn"}})
+		if err != nil {
+			return err
+		}
+		byRef[arn], byRef[f.Name] = i, i
+	}
+	for _, id := range t.ResourcesOfType("AWS::S3::Bucket") {
+		_, props := t.Resource(id)
+		nc, err := t.Eval(props["NotificationConfiguration"])
+		if err != nil {
+			return fmt.Errorf("bucket %s NotificationConfiguration: %w", id, err)
+		}
+		bucket := t.LocalName(id)
+		lcs, _ := cfn.Path(nc, "LambdaConfigurations").([]any)
+		for _, lc := range lcs {
+			m, _ := lc.(map[string]any)
+			fn := fmt.Sprint(m["Function"])
+			i, ok := byRef[fn]
+			if !ok {
+				return fmt.Errorf("bucket %s: the notification invokes %s, which is not a function of the template", id, fn)
+			}
+			if err := t.S3MayInvoke(t.fns[i].Name, bucket); err != nil {
+				return fmt.Errorf("bucket %s: %w", id, err)
+			}
+			trig := S3Trigger{Bucket: bucket, Event: fmt.Sprint(m["Event"])}
+			trig.Prefix = s3KeyPrefix(m, func(v any) string { return fmt.Sprint(v) })
+			t.fns[i].S3 = append(t.fns[i].S3, trig)
+		}
+	}
+	return nil
+}
+
+// s3KeyPrefix is the prefix rule of a notification's or an S3 event's Filter.S3Key.
+func s3KeyPrefix(m map[string]any, str func(any) string) string {
+	rules, _ := cfn.Path(m, "Filter", "S3Key", "Rules").([]any)
+	for _, r := range rules {
+		rm, _ := r.(map[string]any)
+		if strings.EqualFold(str(rm["Name"]), "prefix") {
+			return str(rm["Value"])
+		}
+	}
+	return ""
+}
+
+// S3MayInvoke reports whether the template's AWS::Lambda::Permission resources let S3
+// (s3.amazonaws.com) invoke function for bucket: a statement for the function whose
+// SourceArn, when set, matches the bucket's ARN (ArnLike, so * and ? are wildcards)
+// and whose SourceAccount, when set, is the account
+// (https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html).
+// The error names what is missing.
+func (t *Template) S3MayInvoke(function, bucket string) error {
+	arn, _ := t.EvalString(map[string]any{"Fn::GetAtt": []any{function, "Arn"}})
+	bucketARN := "arn:aws:s3:::" + bucket
+	var seen []string
+	for _, id := range t.ResourcesOfType("AWS::Lambda::Permission") {
+		_, p := t.Resource(id)
+		ev, err := t.Eval(p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		m, _ := ev.(map[string]any)
+		fn := fmt.Sprint(m["FunctionName"])
+		if (fn != arn && fn != function) || m["Principal"] != "s3.amazonaws.com" ||
+			(m["Action"] != "lambda:InvokeFunction" && m["Action"] != "lambda:*") {
+			continue
+		}
+		src, hasSrc := m["SourceArn"].(string)
+		acct, hasAcct := m["SourceAccount"].(string)
+		if hasSrc {
+			seen = append(seen, src)
+		}
+		if ok, _ := path.Match(src, bucketARN); hasSrc && !ok {
+			continue
+		}
+		if hasAcct && acct != AccountID {
+			continue
+		}
+		return nil
+	}
+	if len(seen) > 0 {
+		return fmt.Errorf("S3 may not invoke %s for %s: its permissions' SourceArn is %s", function, bucketARN, strings.Join(seen, ", "))
+	}
+	return fmt.Errorf("S3 may not invoke %s: no AWS::Lambda::Permission grants s3.amazonaws.com lambda:InvokeFunction on it", function)
 }
 
 // LocalName is the physical name a resource gets locally.
@@ -155,13 +268,11 @@ func (t *Template) events(f *Function, props map[string]any) error {
 		case "HttpApi", "Api":
 			f.Routes = append(f.Routes, Route{Method: strings.ToUpper(str(p["Method"])), Path: str(p["Path"])})
 		case "S3":
-			trig := S3Trigger{Bucket: str(p["Bucket"])}
-			rules, _ := cfn.Path(p, "Filter", "S3Key", "Rules").([]any)
-			for _, r := range rules {
-				rm, _ := r.(map[string]any)
-				if strings.EqualFold(str(rm["Name"]), "prefix") {
-					trig.Prefix = str(rm["Value"])
-				}
+			// SAM's S3 event, whose generated permission lets S3 invoke the function for
+			// any bucket of the account (SourceAccount only).
+			trig := S3Trigger{Bucket: str(p["Bucket"]), Prefix: s3KeyPrefix(p, str)}
+			if evs, ok := p["Events"].(string); ok {
+				trig.Event = evs
 			}
 			f.S3 = append(f.S3, trig)
 		}

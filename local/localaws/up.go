@@ -301,7 +301,7 @@ func (s *Stack) afterMoto(resp *http.Response) error {
 	}
 	for _, f := range s.fns {
 		for _, trig := range f.S3 {
-			if trig.Bucket == bucket && strings.HasPrefix(key, trig.Prefix) {
+			if trig.matches(bucket, event, key) {
 				s.deliverS3(f.Name, event, bucket, key, resp.Header.Get("ETag"))
 			}
 		}

@@ -1,0 +1,70 @@
+package sql
+
+import "github.com/scattergather/scattergather/internal/jobs/decimal"
+
+// aggKernel folds one aggregate's argument into a group's state. check
+// (nil when nothing can fail) evaluates what can fail, setting Row.Err, so
+// that no state changes for a record with a value error; fold reads what
+// check left. The common arguments, a column as it stands and an untyped
+// column read as a number, are folded from the record's field bytes and
+// its once-per-record number without building a Value.
+type aggKernel struct {
+	check func(r *Row)
+	fold  func(r *Row, s *AggState, scratch *[]byte) int64
+}
+
+// newKernel compiles aggregate a, whose argument compiles to f, to a
+// kernel; a generic kernel keeps the argument's value in *v between
+// check and fold.
+func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
+	if a.fn == aggCountStar {
+		return aggKernel{fold: func(_ *Row, s *AggState, _ *[]byte) int64 { s.n++; return 0 }}
+	}
+	arg := a.arg
+	if arg.op == opCol && (arg.typ.Kind == KText || arg.typ.Kind == KVarchar) {
+		i, k := arg.idx, arg.typ.Kind
+		switch a.fn {
+		case aggCount:
+			return aggKernel{fold: func(r *Row, s *AggState, _ *[]byte) int64 {
+				if !r.Null[i] {
+					s.n++
+				}
+				return 0
+			}}
+		case aggMin, aggMax:
+			return aggKernel{fold: func(r *Row, s *AggState, scratch *[]byte) int64 {
+				if r.Null[i] {
+					return 0
+				}
+				return a.accumulate(r, s, Value{K: k, S: r.Text[i]}, scratch)
+			}}
+		}
+	}
+	if (a.fn == aggSum || a.fn == aggAvg) && arg.op == opConvert && arg.typ == TNumber &&
+		arg.args[0].op == opCol && arg.args[0].typ.Kind == KText {
+		i, name := arg.args[0].idx, arg.args[0].name
+		return aggKernel{
+			check: func(r *Row) {
+				if !r.Null[i] {
+					if _, ok := r.number(i); !ok {
+						r.notNumber(name, r.Text[i])
+					}
+				}
+			},
+			fold: func(r *Row, s *AggState, _ *[]byte) int64 {
+				if !r.Null[i] {
+					d, _ := r.number(i)
+					s.n++
+					s.d = decimal.Add(s.d, d)
+				}
+				return 0
+			},
+		}
+	}
+	return aggKernel{
+		check: func(r *Row) { *v = f(r) },
+		fold: func(r *Row, s *AggState, scratch *[]byte) int64 {
+			return a.accumulate(r, s, *v, scratch)
+		},
+	}
+}
