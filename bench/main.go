@@ -719,8 +719,9 @@ func benchSQL(e *suiteEnv) ([]Measure, *Measure, error) {
 	sums := make([]summary, len(runs))
 	fns := make([]func() (Measure, error), len(runs))
 	for i, r := range runs {
-		sub := *e // its own output and state directory
+		sub := *e // its own output and state directory, one repetition a call
 		sub.work = filepath.Join(e.work, fmt.Sprintf("%d-%s", i, r.job))
+		sub.c.reps = 1
 		if err := os.MkdirAll(sub.work, 0o755); err != nil {
 			return nil, nil, err
 		}

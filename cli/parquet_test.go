@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/pq"
 )
@@ -37,10 +38,7 @@ func uservisitsParquet(t *testing.T, data []byte, path string, rowGroup int64) (
 		if err != nil {
 			t.Fatal(err)
 		}
-		row[rev] = strconv.FormatFloat(v, 'f', -1, 64)
-		if !strings.Contains(row[rev], ".") {
-			row[rev] += ".0" // DuckDB prints a whole double so
-		}
+		row[rev] = string(duckfmt.AppendFloat(nil, v, 64)) // 8e-05, 7.0: as DuckDB prints them
 	}
 	var normal bytes.Buffer
 	cw := csv.NewWriter(&normal)
@@ -135,6 +133,12 @@ func TestParquetMatchesCSV(t *testing.T) {
 		csvInput string // the CSV-side input, when not visits.csv
 	}{
 		{"select", []string{"--job", "select", "--where", "adRevenue > 500", "--columns", "sourceIP,visitDate,adRevenue,duration"}, ""},
+		// doubles tested before printing (pq.FloatPredicate): VALUEs a double
+		// holds exactly, one it does not, and one of more digits than a double has
+		{"select-le", []string{"--job", "select", "--where", "adRevenue <= 100.25", "--columns", "adRevenue"}, ""},
+		{"select-eq", []string{"--job", "select", "--where", "adRevenue == 0.1", "--columns", "sourceIP,adRevenue"}, ""},
+		{"select-long", []string{"--job", "select", "--where", "adRevenue < 250.00000000000000001", "--columns", "adRevenue"}, ""},
+		{"select-ne", []string{"--job", "select", "--where", "adRevenue != 7", "--columns", "adRevenue"}, ""},
 		{"groupby", []string{"--job", "groupby", "--key", "sourceIP:6", "--agg", "sum:adRevenue,count:*,max:duration,avg:adRevenue"}, ""},
 		{"sql", []string{"--job", "sql", "--query", "SELECT countryCode, sum(adRevenue) AS rev, count(*) AS n, min(visitDate) AS first FROM 'x' WHERE duration BETWEEN 3 AND 9 GROUP BY countryCode ORDER BY rev DESC"}, ""},
 		{"grep", []string{"--job", "grep", "--pattern", "Linux|Mac", "--column", "userAgent"}, "userAgent.txt"},
@@ -146,11 +150,16 @@ func TestParquetMatchesCSV(t *testing.T) {
 			if c.csvInput != "" {
 				in = filepath.Join(dir, c.csvInput)
 			}
-			want, _ := run(in, append(c.args, "--chunk-size", "1GiB")...)
+			want, wantSum := run(in, append(c.args, "--chunk-size", "1GiB")...)
 			for _, size := range []string{"1GiB", "64KiB", "9KiB"} {
 				got, sum := run(pqPath, append(c.args, "--chunk-size", size)...)
 				if !bytes.Equal(got, want) {
 					t.Fatalf("chunk size %s: the Parquet output differs from the CSV one: %s", size, firstDiff(got, want))
+				}
+				// rows of pruned row groups are not read, so not counted in
+				if sum.Skipped != wantSum.Skipped || sum.RecordsOut != wantSum.RecordsOut ||
+					(sum.RowGroupsPruned == 0 && sum.RecordsIn != wantSum.RecordsIn) {
+					t.Fatalf("chunk size %s: %d records in, %d skipped, %d out; from CSV %d, %d, %d", size, sum.RecordsIn, sum.Skipped, sum.RecordsOut, wantSum.RecordsIn, wantSum.Skipped, wantSum.RecordsOut)
 				}
 				if sum.RowGroups == 0 {
 					t.Fatalf("chunk size %s: the summary counts no row groups: %+v", size, sum)

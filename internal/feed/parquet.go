@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -64,6 +65,7 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	}
 	first := rowGroupStarts(footer)
 	row := record.NewRow(len(cols), record.Parquet)
+	fp, fc := floatFilter(r, opts.Predicate)
 	for r.Next() {
 		rg, i := r.Location()
 		offset := first[rg] + i
@@ -72,6 +74,14 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 				return f.stats(r, st), err
 			}
 			continue
+		}
+		if fp != nil {
+			// A row the filter rules out from its double alone is counted
+			// and dropped before any value is printed.
+			if v, ok := r.Float64(fc); ok && !math.IsInf(v, 0) && fp.CannotMatchFloat(v) {
+				f.st.RecordsIn++
+				continue
+			}
 		}
 		for c := range cols {
 			if r.Null(c) {
@@ -88,6 +98,22 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		}
 	}
 	return f.stats(r, st), r.Err()
+}
+
+// floatFilter is the job's predicate when it can rule out rows from a
+// DOUBLE column's values (pq.FloatPredicate) that r reads, and that
+// column's index; nil otherwise.
+func floatFilter(r *pq.Reader, p pq.Predicate) (pq.FloatPredicate, int) {
+	fp, ok := p.(pq.FloatPredicate)
+	if !ok || len(fp.Columns()) != 1 {
+		return nil, 0
+	}
+	for c, col := range r.Columns() {
+		if col.Name == fp.Columns()[0] && r.Double(c) {
+			return fp, c
+		}
+	}
+	return nil, 0
 }
 
 // stats is the reader's counts and the footer bytes fetched before it (in

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bytes"
+	"math"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -60,6 +61,50 @@ func (w *condition) CannotMatch(stats []pq.ColumnStats) bool {
 	default: // opNE: only when every value equals VALUE
 		return lo == 0 && hi == 0
 	}
+}
+
+// floatCondition is a numeric --where condition with its VALUE as the
+// nearest double, so that a Parquet double can be tested without printing it.
+type floatCondition struct {
+	*condition
+	cv float64
+}
+
+// CannotMatchFloat implements pq.FloatPredicate. A double v prints as the
+// shortest decimal d that rounds to v, and match compares d with VALUE c
+// exactly. Rounding to the nearest double is monotone and c rounds to cv,
+// so v > cv gives d > c and v < cv gives d < c; only v == cv leaves the
+// order of d and c open (a c of more digits than a double holds), and then
+// the row is left to match.
+func (w floatCondition) CannotMatchFloat(v float64) bool {
+	if v == w.cv || v != v {
+		return false
+	}
+	above := v > w.cv
+	switch w.op {
+	case opGT, opGE:
+		return !above
+	case opLT, opLE:
+		return above
+	case opEQ:
+		return true
+	default: // opNE: every v != cv matches
+		return false
+	}
+}
+
+// parquetPredicate is the predicate a Parquet reader prunes with for a
+// 'COL OP VALUE' condition: with a numeric VALUE it also tests doubles
+// (pq.FloatPredicate).
+func (w *condition) parquetPredicate() pq.Predicate {
+	if !w.isNum {
+		return w
+	}
+	cv := decimal.Float64(w.num)
+	if math.IsInf(cv, 0) {
+		return w
+	}
+	return floatCondition{w, cv}
 }
 
 // WherePredicate parses a --where 'COL OP VALUE' condition as the predicate a

@@ -117,5 +117,5 @@ func (j *selectJob) ParquetPredicate() pq.Predicate {
 	if j.where == nil || j.where.cond == nil {
 		return nil
 	}
-	return j.where.cond
+	return j.where.cond.parquetPredicate()
 }

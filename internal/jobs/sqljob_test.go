@@ -132,27 +132,34 @@ func TestSQLOutputs(t *testing.T) {
 func TestSQLValueErrors(t *testing.T) {
 	data := in("t.csv", "id,qty\n1,5\n2,x7\n3,9\n")
 	p := jobs.Params{"query": `SELECT sum(qty) AS s FROM 't.csv'`, "schema": "qty:BIGINT"}
+	st := mapperStats(t, p, data)
+	if st.Skipped != 1 || st.SkipReason["sql: column qty is not a BIGINT"] != 1 {
+		t.Fatalf("skipped %d %v, want 1 under %q", st.Skipped, st.SkipReason, "sql: column qty is not a BIGINT")
+	}
+	p["strict"] = "true"
+	_, err := runWhole("sql", p, []reference.Input{data})
+	var re *jobs.RecordError
+	if !errors.As(err, &re) || re.Offset != 11 || !strings.Contains(re.Reason, `column qty: "x7" is not a BIGINT`) {
+		t.Fatalf("strict: %v, want a RecordError at byte 11 naming qty and \"x7\"", err)
+	}
+}
+
+// mapperStats runs one sql mapper over data (one object) and returns its stats.
+func mapperStats(t *testing.T, p jobs.Params, data reference.Input) jobs.Stats {
+	t.Helper()
 	j, err := jobs.New("sql", p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := feeder(t, j, p)
-	if err := m.Object(jobs.Part{Source: "t.csv"}, data.Data); err != nil {
+	if err := m.Object(jobs.Part{Source: data.Source}, data.Data); err != nil {
 		t.Fatal(err)
 	}
 	st, err := m.Finish(&bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Skipped != 1 || st.SkipReason["sql: column qty is not a BIGINT"] != 1 {
-		t.Fatalf("skipped %d %v, want 1 under %q", st.Skipped, st.SkipReason, "sql: column qty is not a BIGINT")
-	}
-	p["strict"] = "true"
-	_, err = runWhole("sql", p, []reference.Input{data})
-	var re *jobs.RecordError
-	if !errors.As(err, &re) || re.Offset != 11 || !strings.Contains(re.Reason, `column qty: "x7" is not a BIGINT`) {
-		t.Fatalf("strict: %v, want a RecordError at byte 11 naming qty and \"x7\"", err)
-	}
+	return st
 }
 
 // TestSQLTypeErrorsNameColumnAndValue: a type error names the column and
@@ -178,20 +185,11 @@ func TestSQLTypeErrorsNameColumnAndValue(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
 			p := jobs.Params{"query": c.query, "schema": c.schema}
-			j, err := jobs.New("sql", p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := feeder(t, j, p)
-			if err := m.Object(jobs.Part{Source: "t.csv"}, data.Data); err != nil {
-				t.Fatal(err)
-			}
-			st, err := m.Finish(&bytes.Buffer{})
-			if err != nil || st.Skipped != c.skipped || st.SkipReason[c.reason] != c.skipped {
-				t.Fatalf("skipped %d %v (%v), want %d under %q", st.Skipped, st.SkipReason, err, c.skipped, c.reason)
+			if st := mapperStats(t, p, data); st.Skipped != c.skipped || st.SkipReason[c.reason] != c.skipped {
+				t.Fatalf("skipped %d %v, want %d under %q", st.Skipped, st.SkipReason, c.skipped, c.reason)
 			}
 			p["strict"] = "true"
-			_, err = runWhole("sql", p, []reference.Input{data})
+			_, err := runWhole("sql", p, []reference.Input{data})
 			var re *jobs.RecordError
 			if !errors.As(err, &re) || re.Source != "t.csv" || re.Offset != c.offset || !strings.Contains(re.Reason, c.strict) {
 				t.Fatalf("strict: %v, want a RecordError in t.csv at byte %d with %s", err, c.offset, c.strict)

@@ -55,6 +55,16 @@ type Predicate interface {
 	CannotMatch(stats []ColumnStats) bool
 }
 
+// FloatPredicate is a Predicate over one column that can also rule out a
+// single row from the column's double value, before the value is printed:
+// the reader's caller skips such a row as the row filter would.
+type FloatPredicate interface {
+	Predicate
+	// CannotMatchFloat reports whether a row whose column holds the finite
+	// double v cannot satisfy the predicate; false when in doubt.
+	CannotMatchFloat(v float64) bool
+}
+
 // statsOf builds a column's statistics from PLAIN-encoded bounds.
 func statsOf(c Column, rows int64, min, max []byte, hasBounds bool, nulls int64) ColumnStats {
 	st := ColumnStats{Column: c.Name, Rows: rows, NullCount: nulls, MayHaveNaN: c.vt.kind == kindFloat || c.vt.kind == kindDouble}

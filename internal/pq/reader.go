@@ -333,6 +333,10 @@ func (r *Reader) Float64(c int) (float64, bool) {
 	return math.NaN(), false
 }
 
+// Double reports whether column c is a DOUBLE column, whose values print as
+// their shortest round-tripping decimal (what a FloatPredicate relies on).
+func (r *Reader) Double(c int) bool { return r.cols[c].vt.kind == kindDouble }
+
 // Numeric reports whether column c holds numbers (integers, decimals, floats).
 func (r *Reader) Numeric(c int) bool { return r.cols[c].vt.numeric() }
 
