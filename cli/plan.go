@@ -43,6 +43,7 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if in.Bytes, err = parseDecimalSize(*f.size); err != nil {
 			return usageError{"--size: " + err.Error()}
 		}
+		f.balance(&in, in.Bytes)
 	} else if chunks, scan, err = f.planInputs(ctx, fs, &in); err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func definePlanFlags(fs *flag.FlagSet) *planFlags {
 	f := &planFlags{
 		job:         fs.String("job", "", "the job ('scatter jobs' lists them)"),
 		size:        fs.String("size", "", "price this many input bytes instead of --input (e.g. 126.8GB)"),
-		chunkSize:   fs.String("chunk-size", "64MiB", "target chunk size"),
+		chunkSize:   fs.String("chunk-size", "", "target chunk size (default: as scatter run, 64MiB evened out over --concurrency mappers)"),
 		concurrency: fs.Int("concurrency", plan.DefaultAWSMaxConc, "the Map state's MaxConcurrency on AWS"),
 		memory:      fs.Int("memory", plan.DefaultLambdaMB, "each function's memory, MB"),
 		fanIn:       fs.Int("fan-in", plan.DefaultGatherFanIn, "the gather tree's fan-in (the template's GatherFanIn)"),
@@ -153,12 +154,28 @@ func (f *planFlags) check(fs *flag.FlagSet) (plan.EstimateInput, error) {
 	if *f.ratio > 0 {
 		prof.PartialRatio = *f.ratio
 	}
-	cs, err := parseChunkSize(*f.chunkSize)
-	if err != nil {
-		return in, err
+	cs := int64(plan.DefaultChunkSize) // evened out once the bytes are known (balance)
+	if *f.chunkSize != "" {
+		var err error
+		if cs, err = parseChunkSize(*f.chunkSize); err != nil {
+			return in, err
+		}
 	}
 	return plan.EstimateInput{Job: *f.job, Profile: prof, ChunkSize: cs, Concurrency: *f.concurrency, MemoryMB: *f.memory,
 		FanIn: *f.fanIn, Children: *f.children, Batch: *f.batch, Partitions: *f.partitions}, nil
+}
+
+// balance evens the default chunk size out over the concurrency for total
+// bytes, as the splitter does for a run without --chunk-size
+// (plan.BalancedChunkSize), so the plan prices the chunks the run makes.
+func (f *planFlags) balance(in *plan.EstimateInput, total int64) {
+	if *f.chunkSize == "" {
+		conc := in.Concurrency
+		if conc <= 0 {
+			conc = plan.DefaultAWSMaxConc
+		}
+		in.ChunkSize = plan.BalancedChunkSize(total, in.ChunkSize, conc)
+	}
 }
 
 // planInputs resolves --input and plans its chunks as a run does, setting in's bytes,
@@ -180,6 +197,7 @@ func (f *planFlags) planInputs(ctx context.Context, fs *flag.FlagSet, in *plan.E
 			return nil, nil, err
 		}
 	}
+	f.balance(in, plan.SplitBytes(objs))
 	chunks := plan.Split(objs, in.ChunkSize) // as the run plans them: row groups weighed whole
 	for _, c := range chunks {
 		in.Bytes += c.Bytes()

@@ -27,7 +27,9 @@ func TestPlanCommand(t *testing.T) {
 		chunks int
 		bytes  int64
 	}{
-		{"size", []string{"--job", "groupby", "--size", "126.8GB"}, 1890, 126_800_000_000},
+		// No --chunk-size: 64 MiB evened out over the 1,000 mappers as a run's splitter does
+		// (plan.BalancedChunkSize): 2,000 chunks of 63.4 MB, not 1,890 and a last wave of 890.
+		{"size", []string{"--job", "groupby", "--size", "126.8GB"}, 2000, 126_800_000_000},
 		{"size in bytes", []string{"--job", "grep", "--size", "1GiB", "--chunk-size", "256MiB"}, 4, 1 << 30},
 		{"input", []string{"--job", "wordcount", "--input", in, "--chunk-size", "1KiB"}, 6, 6000},
 	}
@@ -82,7 +84,12 @@ func TestPlanChildren(t *testing.T) {
 		}
 		return e
 	}
-	std, exp := estimate(), estimate("--children", "express", "--batch", "16")
+	std, exp := estimate(), estimate("--children", "express", "--batch", "16", "--partitions", "1")
+	// Without --partitions the plan chooses the key ranges as the gather does: wordcount's
+	// partials are sorted runs, 10 GB of them (1%) is 38 ranges of at most 256 MiB.
+	if std.Partitions != 38 || std.GatherLevels != 0 {
+		t.Fatalf("1 TB wordcount without --partitions: %d key ranges, %d tree levels; want 38 ranges and no tree", std.Partitions, std.GatherLevels)
+	}
 	if std.ChildType != "standard" || std.Children != std.Chunks || std.Transitions < 2*int64(std.Chunks) {
 		t.Fatalf("standard: %+v: want a child per chunk and two transitions each", std)
 	}

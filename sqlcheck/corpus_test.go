@@ -340,19 +340,26 @@ func diff(ours, duck result, ordered bool) string {
 	return ""
 }
 
+// openDuck opens an in-memory DuckDB with 2 threads, closed at the test's end.
+func openDuck(t *testing.T) *gosql.DB {
+	t.Helper()
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec("SET threads TO 2"); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestCorpusAgreesWithDuckDB runs every query of the corpus through the sql
 // job at two chunk sizes (the small one gathering in a tree of merges) and
 // through DuckDB, and compares the answers.
 func TestCorpusAgreesWithDuckDB(t *testing.T) {
 	d := generate(t)
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("SET threads TO 2"); err != nil {
-		t.Fatal(err)
-	}
+	db := openDuck(t)
 	runners := map[string]*runner{
 		"24KiB-fanin3": newRunner(t, 24<<10, 3),
 		"1MiB":         newRunner(t, 1<<20, 0),

@@ -2,7 +2,6 @@ package sqlcheck
 
 import (
 	"context"
-	gosql "database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,11 +19,7 @@ import (
 // a VARCHAR compares as text), the typed one is DuckDB's.
 func TestWhereSchemaAgreesWithDuckDB(t *testing.T) {
 	d := generate(t)
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDuck(t)
 	cases := []struct {
 		where, schema, duckWhere string
 		differs                  bool // the untyped answer is another

@@ -22,6 +22,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/runs"
 )
 
@@ -29,12 +30,13 @@ import (
 // GatherRanges Distributed Map and a commit in the ledger, and the final
 // object is assembled from them with a multipart upload of at most 10,000
 // parts (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html).
-const MaxPartitions = 1000
+const MaxPartitions = plan.RangeMaxPartitions
 
 // DefaultRangeBytes is how many bytes of partials one range reducer merges
-// when the plan chooses the partitions itself (Partitions 0): a job whose
-// partials add up to less gathers through the tree.
-const DefaultRangeBytes = 256 << 20
+// when the plan chooses the partitions itself (Partitions 0,
+// plan.RangePartitions): a job whose partials add up to less gathers through
+// the tree.
+const DefaultRangeBytes = plan.DefaultRangeBytes
 
 // scanLimit bounds the partials' bytes the plan reads whole to sample every
 // key, when their own indexes (a key per runs.IndexEvery bytes) hold too few
@@ -187,7 +189,7 @@ func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, 
 	}
 	p := in.Partitions
 	if p == 0 {
-		p = int(min((total+DefaultRangeBytes-1)/DefaultRangeBytes, MaxPartitions))
+		p = plan.RangePartitions(total)
 	}
 	if p < 2 {
 		return rangePlan{Partitions: 1}, nil

@@ -15,6 +15,10 @@ type JobProfile struct {
 	PartialRatio float64
 	// HeaderRead is true when every chunk also reads its object's first line (CSV jobs).
 	HeaderRead bool
+	// SortedRuns is true when the job's partials are sorted runs (wordcount,
+	// groupby, job/kv jobs): unless it asks, its gather goes by key ranges
+	// when the partials are large (RangePartitions).
+	SortedRuns bool
 }
 
 // Profiles are the jobs' measured profiles. The throughputs are this
@@ -22,11 +26,11 @@ type JobProfile struct {
 // BenchmarkChunk; a Graviton core is within about 20% of them. The partial
 // ratios are those of the bench's generated data.
 var Profiles = map[string]JobProfile{
-	"wordcount": {CoreMBps: 200, PartialRatio: 0.01},
+	"wordcount": {CoreMBps: 200, PartialRatio: 0.01, SortedRuns: true},
 	"grep":      {CoreMBps: 1800, PartialRatio: 0.001},
 	"search":    {CoreMBps: 330, PartialRatio: 0.0001},
 	"select":    {CoreMBps: 300, PartialRatio: 0.02, HeaderRead: true},
-	"groupby":   {CoreMBps: 300, PartialRatio: 0.001, HeaderRead: true},
+	"groupby":   {CoreMBps: 300, PartialRatio: 0.001, HeaderRead: true, SortedRuns: true},
 	// sql: measured by h-sql as 1.5-1.6x the CPU of the equivalent select or
 	// groupby (docs/sql.md), so 300/1.6.
 	"sql": {CoreMBps: 190, PartialRatio: 0.001, HeaderRead: true},
@@ -60,7 +64,9 @@ type EstimateInput struct {
 	// Partitions, when 2 or more, gathers by key ranges instead of the tree:
 	// P range reducers in parallel, each merging its range of every partial
 	// (ranged reads), then the final Gather assembling the ranges with S3
-	// UploadPartCopy (see RangeGather). 0 or 1: the gather tree.
+	// UploadPartCopy (see RangeGather). 1: the gather tree. 0: as the
+	// gather chooses, ranges by RangePartitions of the partials' bytes for a
+	// job whose partials are sorted runs, the tree otherwise.
 	Partitions int
 	// ItemBytes is the JSON size of one chunk's manifest item (0:
 	// DefaultItemBytes), which bounds a batch by the child input quota.
@@ -298,7 +304,10 @@ func (in *EstimateInput) defaults() (JobProfile, error) {
 		in.Batch = 1
 	}
 	if in.Partitions < 0 || in.Partitions > RangeMaxPartitions {
-		return prof, fmt.Errorf("partitions %d: want 0 or 1 (the gather tree) or up to %d key ranges", in.Partitions, RangeMaxPartitions)
+		return prof, fmt.Errorf("partitions %d: want 0 (chosen from the partials' size), 1 (the gather tree) or up to %d key ranges", in.Partitions, RangeMaxPartitions)
+	}
+	if in.Partitions == 0 && prof.SortedRuns {
+		in.Partitions = RangePartitions(int64(float64(in.ReadBytes) * prof.PartialRatio))
 	}
 	if in.ItemBytes <= 0 {
 		in.ItemBytes = DefaultItemBytes

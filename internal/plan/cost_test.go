@@ -235,3 +235,29 @@ func with(in EstimateInput, change func(*EstimateInput)) EstimateInput {
 	change(&in)
 	return in
 }
+
+// TestRangePartitions: the key ranges a gather chooses by itself are one per
+// 256 MiB of partials, none (the tree) below two, at most 1,000; the estimate
+// of a job with sorted-run partials uses them unless it asks.
+func TestRangePartitions(t *testing.T) {
+	for _, c := range []struct {
+		bytes int64
+		want  int
+	}{{0, 0}, {DefaultRangeBytes, 0}, {DefaultRangeBytes + 1, 2}, {10_000_000_000, 38}, {1 << 50, RangeMaxPartitions}} {
+		if got := RangePartitions(c.bytes); got != c.want {
+			t.Errorf("RangePartitions(%d) = %d, want %d", c.bytes, got, c.want)
+		}
+	}
+	wc, err := EstimateCost(EstimateInput{Job: "wordcount", Bytes: 1_000_000_000_000})
+	if err != nil || wc.Partitions != 38 || wc.GatherLevels != 0 {
+		t.Fatalf("1 TB wordcount: %d ranges, %d levels, %v; want 38 ranges, no tree", wc.Partitions, wc.GatherLevels, err)
+	}
+	tree, err := EstimateCost(EstimateInput{Job: "wordcount", Bytes: 1_000_000_000_000, Partitions: 1})
+	if err != nil || tree.Partitions != 0 || tree.GatherLevels == 0 {
+		t.Fatalf("1 TB wordcount, partitions 1: %d ranges, %d levels, %v; want the tree", tree.Partitions, tree.GatherLevels, err)
+	}
+	grep, err := EstimateCost(EstimateInput{Job: "grep", Bytes: 1_000_000_000_000})
+	if err != nil || grep.Partitions != 0 {
+		t.Fatalf("1 TB grep: %d ranges, %v; want the tree (its partials are not sorted runs)", grep.Partitions, err)
+	}
+}

@@ -131,3 +131,21 @@ var PriceTable = []Price{
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html); the
 // pipeline keeps to 1,000.
 const RangeMaxPartitions = 1000
+
+// DefaultRangeBytes is how many bytes of partials one range reducer merges
+// when the gather chooses the partitions itself (partitions 0): partials
+// that add up to less than two ranges gather through the tree.
+const DefaultRangeBytes = 256 << 20
+
+// RangePartitions is how many key ranges a job whose partials are sorted runs
+// is gathered in when it does not ask (partitions 0), for partials of
+// partialBytes: one per DefaultRangeBytes, at most RangeMaxPartitions; below
+// two, the tree. The gather's plan step (on the partials' real sizes) and
+// scatter plan's estimate (on the job's partial ratio) both choose with it.
+func RangePartitions(partialBytes int64) int {
+	p := int(min((partialBytes+DefaultRangeBytes-1)/DefaultRangeBytes, RangeMaxPartitions))
+	if p < 2 {
+		return 0
+	}
+	return p
+}
