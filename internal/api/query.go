@@ -199,6 +199,11 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 		}
 		return ans, &Error{Status: http.StatusGatewayTimeout, Msg: public.Error()}
 	case errors.As(err, &ce):
+		if typ, _ := mapperError(ce.Err); !publicErrorTypes[typ] {
+			// Not the caller's data (a refused permission of the mapper's role): the
+			// stack's fault, answered without its internals.
+			return ans, &Error{Status: http.StatusInternalServerError, Msg: s.chunkFailure(ctx, q.ID, ce)}
+		}
 		return ans, badRequest("%s", s.chunkFailure(ctx, q.ID, ce))
 	case err != nil:
 		return ans, s.internalError(ctx, err, "query %s failed", q.ID)

@@ -388,9 +388,13 @@ func TestQueryMapperErrorsDoNotLeak(t *testing.T) {
 			t.Errorf("the answer leaks %q: %s", leak, resp.Body)
 		}
 	}
-	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(r.Message, "StoreError") ||
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(r.Message, "StoreError") ||
 		!strings.Contains(r.Message, "req-7e1d") || !strings.Contains(r.Message, r.QueryID) {
-		t.Errorf("status %d %q: want 504 naming the error type, the query and the request", resp.StatusCode, r.Message)
+		t.Errorf("status %d %q: want 500 naming the error type, the query and the request", resp.StatusCode, r.Message)
+	}
+	// A refused permission is not transient: the chunk is not sent again.
+	if n := inv.n.Load(); n > int64(r.Chunks.Total) {
+		t.Errorf("the mapper was invoked %d times for %d chunks: a refused permission was sent again", n, r.Chunks.Total)
 	}
 	if !strings.Contains(logs.String(), "assumed-role/sg-MapperRole-X") || !strings.Contains(logs.String(), "req-7e1d") {
 		t.Errorf("the log lacks the raw error under the request ID:\n%s", logs.String())

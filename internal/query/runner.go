@@ -147,6 +147,7 @@ func (r *runner) answer(a answer, late bool) (sends []send, done bool, err error
 	case late:
 		return nil, false, nil // finish counts it as timed out
 	case fatal(a.err):
+		r.fail(a)
 		return nil, false, &ChunkError{Chunk: a.chunk, Err: a.err}
 	case s.running > 0:
 		return nil, false, nil // the other attempt may still answer
@@ -312,7 +313,10 @@ func (r *runner) finish(cancelled, fail, mergeErr error) error {
 	return nil
 }
 
-// fatal reports whether a chunk's failure is the input's fault, so the query fails.
+// fatal reports whether a chunk's failure cannot be cured by sending it again, so the
+// query fails at once: the input's fault (InputError, RecordError), or a store request
+// refused for good (StoreError: an AccessDenied, a ValidationException), which the
+// pipeline does not retry either.
 func fatal(err error) bool {
 	typ := ""
 	var fe *FunctionError
@@ -321,7 +325,7 @@ func fatal(err error) bool {
 	} else {
 		typ = pipeline.ErrorType(err)
 	}
-	return typ == "InputError" || typ == "RecordError"
+	return typ == "InputError" || typ == "RecordError" || typ == "StoreError"
 }
 
 // flight makes the sends a runner asks for and brings their answers back. Every

@@ -41,6 +41,7 @@ func ok(chunk, attempt, ms int) answer {
 var (
 	errCrash = &FunctionError{Type: "RetryableError", Message: "mapper crashed"}
 	errInput = &FunctionError{Type: "InputError", Message: "bad record"}
+	errStore = &FunctionError{Type: "StoreError", Message: "AccessDenied: s3:GetObject"}
 )
 
 // TestStart: first sends go out in chunk order, at most Concurrency at a time; an
@@ -79,7 +80,9 @@ func TestAnswer(t *testing.T) {
 		{name: "a loser after the winner", before: []answer{ok(0, 0, 5)}, a: answer{chunk: 0, attempt: 1, err: context.Canceled},
 			want: ChunkCounts{Total: 2, Succeeded: 1}},
 		{name: "cut short by the deadline", a: answer{chunk: 0, err: context.DeadlineExceeded}, late: true, want: ChunkCounts{Total: 2}},
-		{name: "input error fails the query", a: answer{chunk: 1, err: errInput}, wantErr: "chunk 1: InputError: bad record", want: ChunkCounts{Total: 2}},
+		{name: "input error fails the query", a: answer{chunk: 1, err: errInput}, wantErr: "chunk 1: InputError: bad record", want: ChunkCounts{Total: 2, Failed: 1}},
+		{name: "a refused permission fails the query, not resent", o: Options{RetryBackoff: 10 * time.Millisecond}, a: answer{chunk: 1, err: errStore},
+			wantErr: "chunk 1: StoreError: AccessDenied: s3:GetObject", want: ChunkCounts{Total: 2, Failed: 1}},
 		{name: "retryable error is resent after the backoff", o: Options{RetryBackoff: 10 * time.Millisecond}, a: answer{chunk: 1, err: errCrash},
 			wantSends: []send{{chunk: 1, attempt: 1, after: 10 * time.Millisecond}}, want: ChunkCounts{Total: 2}},
 		{name: "the backoff doubles", o: Options{RetryBackoff: 10 * time.Millisecond}, before: []answer{{chunk: 1, err: errCrash}},
@@ -106,7 +109,7 @@ func TestAnswer(t *testing.T) {
 			if r.res.Chunks != c.want {
 				t.Fatalf("counts %+v, want %+v", r.res.Chunks, c.want)
 			}
-			if c.want.Failed > 0 && !errors.Is(r.res.FirstError, errCrash) {
+			if c.want.Failed > 0 && c.wantErr == "" && !errors.Is(r.res.FirstError, errCrash) {
 				t.Fatalf("FirstError %v, want the crash", r.res.FirstError)
 			}
 		})
