@@ -290,9 +290,9 @@ func TestNew(t *testing.T) {
 func TestDefinitions(t *testing.T) {
 	want := map[string][]string{
 		"grep":      {"pattern", "column"},
-		"groupby":   {"key", "agg", "where", "format"},
+		"groupby":   {"key", "agg", "where", "schema", "format"},
 		"search":    {"query", "k", "column"},
-		"select":    {"where", "columns", "format"},
+		"select":    {"where", "schema", "columns", "format"},
 		"sql":       {"query", "schema"},
 		"wordcount": {"column"},
 	}
@@ -322,7 +322,9 @@ func TestDefinitions(t *testing.T) {
 		t.Errorf("search --k default %q, want 10", s.Params[1].Default)
 	}
 	sel, _ := jobs.Lookup("select")
-	if sel.Params[2].Default != "csv" {
-		t.Errorf("select --format default %q, want csv", sel.Params[2].Default)
+	for _, p := range sel.Params {
+		if p.Name == "format" && p.Default != "csv" {
+			t.Errorf("select --format default %q, want csv", p.Default)
+		}
 	}
 }
