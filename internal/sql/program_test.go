@@ -79,3 +79,57 @@ func TestSubstrASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldSaved checks that records folded later from what SaveFold kept
+// give the states Fold gives folding each record at once, and which
+// aggregates can wait.
+func TestFoldSaved(t *testing.T) {
+	q := "SELECT a, count(*), count(b), sum(b), avg(b), sum(c) FROM 'x' GROUP BY a"
+	p, err := Compile(q, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, later := p.NewProgram(), p.NewProgram()
+	if !later.CanDefer() {
+		t.Fatalf("%s: CanDefer false", q)
+	}
+	rows := [][3]string{{"k", "1.5", "7"}, {"k", "", "-2"}, {"k", "12345678901234567890.25", ""}, {"k", "-0.75", "3"}, {"k", "", ""}}
+	cols := map[string]int{}
+	for i, c := range p.Columns {
+		cols[c] = i
+	}
+	st, st2 := now.NewStates(), later.NewStates()
+	for j, r := range rows {
+		for _, g := range []*Program{now, later} {
+			for name, i := range map[string]int{"a": 0, "b": 1, "c": 2} {
+				g.Row.Text[cols[name]], g.Row.Null[cols[name]] = []byte(r[i]), r[i] == ""
+			}
+			g.Reset()
+			g.Check()
+			if g.Row.Err != nil {
+				t.Fatalf("row %d: %v", j, g.Row.Err)
+			}
+		}
+		now.Fold(st)
+		later.SaveFold(j)
+	}
+	for j := range rows {
+		later.FoldSaved(j, st2)
+	}
+	if a, b := now.AppendStates(nil, st), later.AppendStates(nil, st2); !bytes.Equal(a, b) {
+		t.Errorf("states folded later %x, at once %x", b, a)
+	}
+	for _, q := range []string{
+		"SELECT a, min(b) FROM 'x' GROUP BY a",
+		"SELECT a, sum(b + 1) FROM 'x' GROUP BY a",
+		"SELECT a, count(DISTINCT b) FROM 'x' GROUP BY a",
+	} {
+		p, err := Compile(q, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.NewProgram().CanDefer() {
+			t.Errorf("%s: CanDefer true, but its folds need the record", q)
+		}
+	}
+}
