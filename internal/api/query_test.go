@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -32,6 +31,7 @@ import (
 	"github.com/scattergather/scattergather/internal/testutil/moto"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/lambdahost"
+	"github.com/scattergather/scattergather/local/lambdahost/lambdahosttest"
 )
 
 // mapperBin is functions/mapper built by TestMain, as `sam build` builds it.
@@ -46,11 +46,8 @@ func buildMapperAndRun(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	mapperBin = filepath.Join(dir, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", mapperBin, "github.com/scattergather/scattergather/functions/mapper")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build functions/mapper: %v\n%s", err, out)
+	if mapperBin, err = lambdahosttest.Build("", "github.com/scattergather/scattergather/functions/mapper", dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()

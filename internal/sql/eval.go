@@ -3,6 +3,7 @@ package sql
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -697,6 +698,13 @@ func changeCase(dst, s []byte, upper bool) []byte {
 // counts from the end, and a negative length takes the characters before start.
 func substr(s []byte, start, n int64) []byte {
 	if start > 0 && n >= 0 {
+		// ASCII up to the end of the slice: characters are bytes.
+		if from := start - 1; from <= int64(len(s)) {
+			to := from + min(n, int64(len(s))-from)
+			if isASCII(s[:to]) {
+				return s[from:to]
+			}
+		}
 		// The common case needs no character count: skip start-1
 		// characters, take n.
 		i := 0
@@ -750,6 +758,22 @@ func substr(s []byte, start, n int64) []byte {
 
 // charLen is the length of the UTF-8 character s starts with (1 for a
 // byte that starts none, as utf8.RuneCount counts it).
+// isASCII reports whether every byte of s is below 0x80.
+func isASCII(s []byte) bool {
+	for len(s) >= 8 {
+		if binary.LittleEndian.Uint64(s)&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for _, c := range s {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func charLen(s []byte) int {
 	if s[0] < utf8.RuneSelf {
 		return 1

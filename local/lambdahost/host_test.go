@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/scattergather/scattergather/local/lambdahost"
+	"github.com/scattergather/scattergather/local/lambdahost/lambdahosttest"
 )
 
 // bootstrap is testdata/echo built by TestMain.
@@ -31,22 +31,14 @@ var bootstrap string
 func TestMain(m *testing.M) { os.Exit(buildAndRun(m)) }
 
 func buildAndRun(m *testing.M) int {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "lambdahost tests need the go tool on PATH to build testdata/echo:", err)
-		return 1
-	}
 	dir, err := os.MkdirTemp("", "lambdahost-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	bootstrap = filepath.Join(dir, "bootstrap")
-	cmd := exec.Command(goTool, "build", "-tags", "lambda.norpc", "-o", bootstrap, "./testdata/echo")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build testdata/echo: %v\n%s", err, out)
+	if bootstrap, err = lambdahosttest.Build("", "./testdata/echo", dir); err != nil {
+		fmt.Fprintln(os.Stderr, "lambdahost tests:", err)
 		return 1
 	}
 	return m.Run()

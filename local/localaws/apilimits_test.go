@@ -5,24 +5,21 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/scattergather/scattergather/local/lambdahost"
+	"github.com/scattergather/scattergather/local/lambdahost/lambdahosttest"
 )
 
 // apiGateway is the gateway's /api alone: one function (testdata/httpfn, a real
 // bootstrap on a real Lambda host) on POST /echo, with the given integration timeout.
 func apiGateway(t *testing.T, timeout time.Duration) (*httptest.Server, *lambdahost.Host) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./testdata/httpfn")
-	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build testdata/httpfn: %v\n%s", err, out)
+	bin, err := lambdahosttest.Build("", "./testdata/httpfn", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	host, err := lambdahost.New([]lambdahost.Function{{Name: "Echo", Path: bin, Timeout: time.Minute, MemoryMB: 256, MaxInstances: 2}}, lambdahost.Options{})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -33,6 +32,7 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/lambdahost/lambdahosttest"
 	"github.com/scattergather/scattergather/local/localaws"
 	"github.com/scattergather/scattergather/statemachine"
 )
@@ -133,11 +133,8 @@ func buildAll(dir string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, pkg)
-			cmd.Dir = repoRoot
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if b, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+			if err := lambdahosttest.BuildTo(repoRoot, pkg, out); err != nil {
+				errs <- err
 			}
 		}()
 	}

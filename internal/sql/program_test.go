@@ -1,0 +1,81 @@
+package sql
+
+import (
+	"bytes"
+	"testing"
+)
+
+// TestFieldKey checks the group keys written from the field bytes
+// (fieldKey) against appendKey of the expression's value, over NULL, empty,
+// non-ASCII, NUL-bearing, numeric and short fields, and that the fast path
+// is the one taken for the expressions it covers.
+func TestFieldKey(t *testing.T) {
+	schema, err := ParseSchema("v:VARCHAR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		group string
+		fast  bool
+	}{
+		{"substr(a, 1, 8)", true},
+		{"substr(a, 3, 2)", true},
+		{"substr(a, 2)", true},
+		{"substr(a, 9, 0)", true},
+		{"substring(v, 1, 3)", true},
+		{"substr(a, 100, 5)", true},
+		{"a", true},
+		{"v", true},
+		{"substr(a, -2, 2)", false},
+		{"substr(a, 0, 3)", false},
+		{"substr(a, 1, -1)", false},
+		{"lower(a)", false},
+	}
+	fields := []struct {
+		text string
+		null bool
+	}{
+		{"", true}, {"", false}, {"172.16.1.20", false}, {"12.50", false}, {"-3", false},
+		{"äöü-straße", false}, {"ab\x00cd\x00", false}, {"x", false}, {"日本語のテキスト", false},
+		{"abcdefgh", false}, {"abcdefg\xc3\xa4", false}, {"\xff\xfe", false},
+	}
+	for _, c := range cases {
+		p, err := Compile("SELECT "+c.group+", count(*) FROM 'x' GROUP BY 1", schema, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.group, err)
+		}
+		g := p.NewProgram()
+		if got := g.keys[0] != nil; got != c.fast {
+			t.Errorf("%s: fast path %v, want %v", c.group, got, c.fast)
+		}
+		for _, f := range fields {
+			for i := range g.Row.Text {
+				g.Row.Text[i], g.Row.Null[i] = []byte(f.text), f.null
+			}
+			g.Reset()
+			got := g.AppendGroupKey(nil)
+			want := appendKey(nil, p.groups[0].typ, g.groups[0](&g.Row), false, false)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s of %q (null %v): key %x, want %x", c.group, f.text, f.null, got, want)
+			}
+		}
+	}
+}
+
+// TestSubstrASCII checks substr's ASCII shortcut against a count of
+// characters done by hand.
+func TestSubstrASCII(t *testing.T) {
+	for _, s := range []string{"", "a", "abcdefghijklmnop", "abc\xc3\xa4def", "\xc3\xa4bc"} {
+		r := []rune(s)
+		for start := int64(1); start <= int64(len(r))+2; start++ {
+			for n := int64(0); n <= int64(len(r))+2; n++ {
+				from := min(int(start-1), len(r))
+				to := min(from+int(n), len(r))
+				want := string(r[from:to])
+				if got := string(substr([]byte(s), start, n)); got != want {
+					t.Errorf("substr(%q, %d, %d) = %q, want %q", s, start, n, got, want)
+				}
+			}
+		}
+	}
+}
