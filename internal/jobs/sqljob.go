@@ -187,6 +187,19 @@ type sqlMapper struct {
 	part    Part
 	keyBuf  []byte
 	lastSrc string
+	// Aggregate whose folds can wait (Program.CanDefer): records wait in
+	// batch, their groups looked up together by flush.
+	deferred bool
+	batch    sqlBatch
+	sink     int64 // what flush's early loads of states read, so that they are kept
+}
+
+// sqlBatch is the records aggregate took and flush has not folded yet:
+// their group keys (copies, indexed by kb); the program keeps the rest
+// (Program.SaveFold).
+type sqlBatch struct {
+	kb   keyBatch
+	keys []byte
 }
 
 func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
@@ -195,6 +208,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 	if p.Kind == sql.Aggregate {
 		m.keys = newKeyTable()
 		m.states = statePages{na: m.prog.NumAggs()}
+		m.deferred = m.prog.CanDefer()
 	}
 }
 
@@ -293,6 +307,9 @@ func (m *sqlMapper) row(offset int64) error {
 // aggregate folds one record into its group.
 func (m *sqlMapper) aggregate(offset int64) error {
 	g := m.prog
+	if m.deferred {
+		return m.aggregateLater(offset)
+	}
 	m.keyBuf = g.AppendGroupKey(m.keyBuf[:0])
 	g.Check()
 	if g.Row.Err != nil {
@@ -306,6 +323,67 @@ func (m *sqlMapper) aggregate(offset int64) error {
 	if m.keys.memory()+m.states.memory()+m.extra > combineBudget {
 		return m.spill()
 	}
+	return nil
+}
+
+// aggregateLater adds one record to the batch, folding the batch when full.
+func (m *sqlMapper) aggregateLater(offset int64) error {
+	g, b := m.prog, &m.batch
+	n := b.kb.n
+	b.kb.start[n] = len(b.keys)
+	b.keys = g.AppendGroupKey(b.keys)
+	g.Check()
+	if g.Row.Err != nil {
+		b.keys = b.keys[:b.kb.start[n]]
+		return m.valueError(offset)
+	}
+	b.kb.end[n] = len(b.keys)
+	g.SaveFold(n)
+	b.kb.n++
+	if b.kb.n == batchSize {
+		return m.flush()
+	}
+	return nil
+}
+
+// flush folds the batch's records into their groups, in the order they
+// came. As groupby's flush does, it looks their groups up side by side
+// (keyTable.probeBatch, then each group's entry and states), so that the
+// cache misses of a table larger than the cache overlap.
+func (m *sqlMapper) flush() error {
+	b, t := &m.batch, m.keys
+	n := b.kb.n
+	if n == 0 {
+		return nil
+	}
+	t.probeBatch(b.keys, &b.kb)
+	var found [batchSize]int32
+	for i := 0; i < n; i++ {
+		found[i] = t.foundAt(b.keys, &b.kb, i)
+		if g := int(found[i]); g >= 0 && m.states.na > 0 {
+			m.sink += m.states.group(g)[0].N() // load the states' line now
+		}
+	}
+	spilled := false
+	for i := 0; i < n; i++ {
+		g := found[i]
+		if g < 0 || spilled {
+			g = t.addHashed(b.kb.head[i], b.kb.next[i], b.kb.hash[i], b.keys[b.kb.start[i]:b.kb.end[i]])
+			if t.ents[g].count == 1 {
+				m.states.add()
+			}
+		} else {
+			t.ents[g].count++
+		}
+		m.prog.FoldSaved(i, m.states.group(int(g)))
+		if t.memory()+m.states.memory()+m.extra > combineBudget {
+			if err := m.spill(); err != nil {
+				return err
+			}
+			spilled = true // the slots found above are gone
+		}
+	}
+	b.kb.n, b.keys = 0, b.keys[:0]
 	return nil
 }
 
@@ -408,6 +486,9 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 		e := m.j.newEncoder(w, nil)
 		e.flag(flagEnd)
 		return m.st, e.flush()
+	}
+	if err := m.flush(); err != nil {
+		return m.st, err
 	}
 	if len(m.spills.files) == 0 {
 		var err error

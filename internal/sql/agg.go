@@ -32,6 +32,10 @@ type AggState struct {
 }
 
 // bestValue is the cached best value, of kind k.
+// N is the state's count of rows or non-NULL values; a mapper reads it to
+// load a group's states into the cache before it folds into them.
+func (s *AggState) N() int64 { return s.n }
+
 func (s *AggState) bestValue(k Kind) Value {
 	switch k {
 	case KDouble:

@@ -11,14 +11,29 @@ import "github.com/scattergather/scattergather/internal/jobs/decimal"
 type aggKernel struct {
 	check func(r *Row)
 	fold  func(r *Row, s *AggState, scratch *[]byte) int64
+	// saved (not foldAny) says the kernel can fold later from what
+	// SaveFold keeps of the record (a NULL flag, a number) in place of
+	// the record; col is the column it reads.
+	saved foldKind
+	col   int
 }
+
+// foldKind is what a deferred fold keeps of the record.
+type foldKind uint8
+
+const (
+	foldAny       foldKind = iota // needs the record: not deferred
+	foldCountStar                 // count(*): nothing
+	foldCount                     // count(col): the NULL flag
+	foldSum                       // sum, avg of an untyped column: the number
+)
 
 // newKernel compiles aggregate a, whose argument compiles to f, to a
 // kernel; a generic kernel keeps the argument's value in *v between
 // check and fold.
 func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
 	if a.fn == aggCountStar {
-		return aggKernel{fold: func(_ *Row, s *AggState, _ *[]byte) int64 { s.n++; return 0 }}
+		return aggKernel{fold: func(_ *Row, s *AggState, _ *[]byte) int64 { s.n++; return 0 }, saved: foldCountStar}
 	}
 	arg := a.arg
 	if arg.op == opCol && (arg.typ.Kind == KText || arg.typ.Kind == KVarchar) {
@@ -30,7 +45,7 @@ func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
 					s.n++
 				}
 				return 0
-			}}
+			}, saved: foldCount, col: i}
 		case aggMin, aggMax:
 			return aggKernel{fold: func(r *Row, s *AggState, scratch *[]byte) int64 {
 				if r.Null[i] {
@@ -59,6 +74,7 @@ func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
 				}
 				return 0
 			},
+			saved: foldSum, col: i,
 		}
 	}
 	return aggKernel{

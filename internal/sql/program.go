@@ -23,7 +23,8 @@ type Program struct {
 	keys    []keyFn // per group: its key from the field bytes, nil for groups[i]
 	aggArgs []evalFn
 	kernels []aggKernel
-	vals    []Value // the aggregates' argument values of the record (generic kernels)
+	vals    []Value   // the aggregates' argument values of the record (generic kernels)
+	saved   []savedIn // SaveFold's records, len(kernels) each
 	having  evalFn
 	scratch []byte
 	keyBuf  []byte
@@ -207,6 +208,68 @@ func (g *Program) Fold(st []AggState) int64 {
 		grew += g.kernels[i].fold(&g.Row, &st[i], &g.scratch)
 	}
 	return grew
+}
+
+// savedIn is what SaveFold keeps of a record for one aggregate.
+type savedIn struct {
+	d    decimal.Dec
+	null bool
+}
+
+// CanDefer reports whether every aggregate can fold a record later, from
+// what SaveFold keeps of it (count(*), count(x), sum and avg of an untyped
+// column): a mapper can then look the groups of a batch of records up
+// together before folding them.
+func (g *Program) CanDefer() bool {
+	for i := range g.kernels {
+		if g.kernels[i].saved == foldAny {
+			return false
+		}
+	}
+	return true
+}
+
+// SaveFold keeps, after Check, what FoldSaved needs of the record as the
+// j-th of a batch. Only when CanDefer.
+func (g *Program) SaveFold(j int) {
+	na := len(g.kernels)
+	if need := (j + 1) * na; len(g.saved) < need {
+		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
+	}
+	r := &g.Row
+	for i := range g.kernels {
+		k, in := &g.kernels[i], &g.saved[j*na+i]
+		switch k.saved {
+		case foldCount:
+			in.null = r.Null[k.col]
+		case foldSum:
+			if in.null = r.Null[k.col]; !in.null {
+				in.d, _ = r.number(k.col)
+			}
+		}
+	}
+}
+
+// FoldSaved folds the j-th record SaveFold kept into a group's states, as
+// Fold would have folded it.
+func (g *Program) FoldSaved(j int, st []AggState) {
+	na := len(g.kernels)
+	for i := range g.kernels {
+		in, s := &g.saved[j*na+i], &st[i]
+		switch g.kernels[i].saved {
+		case foldCountStar:
+			s.n++
+		case foldCount:
+			if !in.null {
+				s.n++
+			}
+		case foldSum:
+			if !in.null {
+				s.n++
+				s.d = decimal.Add(s.d, in.d)
+			}
+		}
+	}
 }
 
 // Merge folds the states o of a group into st.
