@@ -108,7 +108,7 @@ func run(args []string) error {
 	fs.StringVar(&c.data, "data", "../testdata/generated/bench", "where the generated inputs are kept")
 	fs.StringVar(&c.results, "results", "results", "where the JSON history goes (empty: none)")
 	fs.IntVar(&c.reps, "reps", 3, "repetitions of every command; the median is reported")
-	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select,parquet,sql", "suites to run (parquet: groupby and select on the high-cardinality data as Parquet; sql: the sql job against groupby and select)")
+	fs.StringVar(&c.jobs, "jobs", "wordcount,grep,groupby,select,parquet,sql", "suites to run (parquet: groupby and select on the high-cardinality data as Parquet; sql: the sql job against groupby and select; gather: groupby by the full sourceIP, ~10M groups per GiB, single-reducer and range-partitioned gathers; not in the default set)")
 	fs.StringVar(&c.chunkSize, "chunk-size", "", "scatter's --chunk-size (empty: scatter's default, 64 MiB evened out over the cores)")
 	fs.BoolVar(&c.mapperRSS, "mapper-rss", true, "also measure one mapper over the whole file as one chunk")
 	if err := fs.Parse(args); err != nil {
@@ -476,6 +476,7 @@ type summary struct {
 	BytesSkipped    int64 `json:"bytesSkipped"`
 	RowGroups       int64 `json:"rowGroups"`
 	RowGroupsPruned int64 `json:"rowGroupsPruned"`
+	Partitions      int   `json:"partitions"`
 }
 
 func shellJoin(argv []string) string {
@@ -500,6 +501,7 @@ var suites = map[string]suite{
 	"select":    {kind: "uservisits", cardinality: false, planJob: "select", run: benchSelect},
 	"sql":       {kind: "uservisits", cardinality: true, run: benchSQL},
 	"parquet":   {kind: "uservisits", run: benchParquet},
+	"gather":    {kind: "uservisits", run: benchGather},
 }
 
 func benchWordcount(e *suiteEnv) ([]Measure, *Measure, error) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/local/localaws"
 )
 
 // The variables `scatter local up` prints; without --stack they name the deployment.
@@ -33,8 +35,13 @@ const (
 	envLocalMachine    = "SCATTER_STATE_MACHINE_ARN"
 	envAWSEndpoint     = "AWS_ENDPOINT_URL"
 	localDefaultChunks = "64MiB" // template.yaml's DefaultChunkSize default
-	localDefaultConc   = "100"   // template.yaml's MaxConcurrency default
 )
+
+// localDefaultConc is the local AWS's default concurrency: template.yaml's MaxConcurrency
+// default capped at the Lambda host's instances, as `scatter local up` gives its functions
+// (more would queue invocations on the host past the mapper's timeout: see
+// local/localaws's fitConcurrency).
+var localDefaultConc = strconv.Itoa(localaws.HostInstances)
 
 // remoteOptions are the flags of the commands that work on a deployed stack.
 type remoteOptions struct {

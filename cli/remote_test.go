@@ -21,6 +21,7 @@ import (
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/local/localaws"
 )
 
 // remoteWorld points the remote commands at a Service over local stand-ins (the
@@ -242,7 +243,7 @@ func TestRemoteConfigSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err = api.ConfigFromOutputs(local)
-	if err != nil || c.WorkBucket != "scatter-outputbucket" || c.DefaultChunkSize != 64<<20 {
+	if err != nil || c.WorkBucket != "scatter-outputbucket" || c.DefaultChunkSize != 64<<20 || c.DefaultConcurrency != localaws.HostInstances {
 		t.Errorf("config from scatter local up's variables: %+v %v", c, err)
 	}
 	_, err = localOutputs(func(string) string { return "" })

@@ -50,5 +50,7 @@
 // Not emulated: IAM (moto does not enforce the template's policies and the
 // local /api takes unsigned requests), throttling and reserved concurrency
 // (the Lambda host queues invocations instead of answering
-// TooManyRequestsException), and log delivery.
+// TooManyRequestsException; the functions' default concurrency is capped at the
+// host's HostInstances so that a Map does not queue items past their Task's
+// timeout, see fitConcurrency), and log delivery.
 package localaws

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/scattergather/scattergather/internal/awsrun"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/motoserver"
 	"github.com/scattergather/scattergather/local/lambdahost"
@@ -75,6 +77,42 @@ const (
 	// 413 before any function is invoked.
 	APIMaxPayload = 10 << 20
 )
+
+// HostInstances is how many instances of each function the Lambda host runs at once;
+// a further synchronous invocation waits for a free one (lambdahost.Function.MaxInstances).
+const HostInstances = 8
+
+// addFunctionEnv adds to env the function's own variables, fitted to the host
+// (fitConcurrency), then extra (Options.ExtraEnv), which wins.
+func addFunctionEnv(env map[string]string, f Function, extra map[string]string) {
+	for k, v := range f.Env {
+		env[k] = v
+	}
+	fitConcurrency(env)
+	for k, v := range extra {
+		env[k] = v
+	}
+}
+
+// fitConcurrency caps the functions' DEFAULT_CONCURRENCY (the template's MaxConcurrency,
+// 100 by default: the Distributed Map's MaxConcurrency for a job that names none) at
+// HostInstances. On AWS an invocation past the function's concurrency is refused at once
+// with TooManyRequestsException (HTTP 429) and the Map's Retry on
+// Lambda.TooManyRequestsException tries it again
+// (https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html). The Lambda host
+// queues it instead, and the queueing counts against the Task's TimeoutSecondsPath
+// (https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html): with
+// more items running than instances, an item that waited past its timeout fails with
+// States.Timeout and is retried, while moto (which abandons a timed-out Task's thread
+// without closing its HTTP request) leaves the first invocation queued, to run later and
+// answer duplicate. Keeping the Map's concurrency within the host's instances keeps
+// invocations from queueing, so a job records one attempt a chunk, as on AWS
+// (docs/quotas.md, "Scale, with every quota on").
+func fitConcurrency(env map[string]string) {
+	if n, err := strconv.Atoi(env[awsrun.EnvDefaultConcurrency]); err == nil && n > HostInstances {
+		env[awsrun.EnvDefaultConcurrency] = strconv.Itoa(HostInstances)
+	}
+}
 
 // Stack is a running local AWS.
 type Stack struct {
@@ -159,16 +197,11 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 			c := s.guard.role(f.Name).creds
 			env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"] = c.AccessKeyID, c.SecretAccessKey, c.SessionToken
 		}
-		for k, v := range f.Env {
-			env[k] = v
-		}
-		for k, v := range o.ExtraEnv {
-			env[k] = v
-		}
+		addFunctionEnv(env, f, o.ExtraEnv)
 		bin := filepath.Join(o.BinDir, f.Name, "bootstrap")
 		hostFns = append(hostFns, lambdahost.Function{
 			Name: f.Name, Path: bin, Env: env,
-			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, EphemeralMB: f.EphemeralMB, MaxInstances: 8,
+			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, EphemeralMB: f.EphemeralMB, MaxInstances: HostInstances,
 		})
 	}
 	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs, NoLimits: o.NoLimits})
