@@ -610,6 +610,7 @@ func TestDefinitionIsTheShippedOne(t *testing.T) {
 	}
 	shipped, err := asl.Substitute(statemachine.Definition, map[string]string{
 		"SplitterFunctionArn": arn("SplitterFunction"), "MapperFunctionArn": arn("MapperFunction"), "ReducerFunctionArn": arn("ReducerFunction"),
+		statemachine.ChildExecutionType: statemachine.Standard, // the template's default
 	})
 	if err != nil {
 		t.Fatal(err)
