@@ -153,9 +153,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
 		chunkSize = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
-		parts     = fs.Int("partitions", 0, "key ranges a keyed job (job/kv) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
-		outParts  = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
+		gf        gatherFlags
 	)
+	gf.define(fs)
 	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
 	if err := sub.parse(fs, args); err != nil {
@@ -164,8 +164,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *output == "" {
 		return usageError{"--output is required"}
 	}
-	if *parts < 0 || *parts > pipeline.MaxPartitions {
-		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *parts, pipeline.MaxPartitions)}
+	if err := gf.check(); err != nil {
+		return err
 	}
 	size, params, err := sub.sizeAndParams(fs, *chunkSize) // size 0: the default, balanced over the mappers
 	if err != nil {
@@ -176,8 +176,26 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer local.Close()
-	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency, Partitions: *parts, OutputParts: *outParts}
+	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency, Partitions: *gf.parts, OutputParts: *gf.outParts}
 	return execute(ctx, &opts, local, fset, in, stdout, stderr)
+}
+
+// gatherFlags are the flags of the gather by key ranges, of run and sql.
+type gatherFlags struct {
+	parts    *int
+	outParts *bool
+}
+
+func (g *gatherFlags) define(fs *flag.FlagSet) {
+	g.parts = fs.Int("partitions", 0, "key ranges a keyed job (job/kv, wordcount, groupby, sql's ORDER BY without LIMIT) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
+	g.outParts = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
+}
+
+func (g *gatherFlags) check() error {
+	if *g.parts < 0 || *g.parts > pipeline.MaxPartitions {
+		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *g.parts, pipeline.MaxPartitions)}
+	}
+	return nil
 }
 
 // report prints the one-line summary on stderr and, with --json, the summary object on stdout.
