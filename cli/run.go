@@ -15,6 +15,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
 )
@@ -32,6 +33,7 @@ type runOptions struct {
 	cpuProfile  string
 	fanIn       int
 	retryScale  float64
+	children    string
 	// fs is the flag set the options were defined on, for their environment defaults.
 	fs *flag.FlagSet
 }
@@ -47,6 +49,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.BoolVar(&o.backups, "backups", true, "give a straggling mapper a backup attempt (first answer wins)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the job to `FILE` (read it with 'go tool pprof')")
 	fs.IntVar(&o.fanIn, "fan-in", 0, fmt.Sprintf("partials one reducer merges, 2 to %d; a job with more gathers in a tree of merges (default $%s, else %d)", pipeline.MaxFanIn, envFanIn, pipeline.DefaultFanIn))
+	fs.StringVar(&o.children, "children", plan.ChildStandard, "the Distributed Maps' child workflows: standard, or express (at-least-once, each ends after five minutes as on AWS; the template's ChildWorkflowType)")
 	fs.Float64Var(&o.retryScale, "retry-scale", 1, "scale of the state machine's retry intervals: 0.01 makes a 1 s interval 10 ms, for chaos runs and demos (default $"+envRetryScale+", else 1)")
 	o.fs = fs
 }
@@ -55,6 +58,9 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, error) {
 	if o.concurrency < 1 {
 		return nil, nil, usageError{fmt.Sprintf("--concurrency %d: want at least 1", o.concurrency)}
+	}
+	if o.children != plan.ChildStandard && o.children != plan.ChildExpress {
+		return nil, nil, usageError{fmt.Sprintf("--children %q: want %s or %s", o.children, plan.ChildStandard, plan.ChildExpress)}
 	}
 	fs, err := parseFaults(o.faults, o.faultSeed)
 	if err != nil {
@@ -101,7 +107,7 @@ func scaledSleep(scale float64) func(context.Context, time.Duration) error {
 // execute runs one submission on the local engine and reports it.
 func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr)
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups}
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups, Children: strings.ToUpper(o.children)}
 	if o.retryScale != 1 {
 		eng.Sleep = scaledSleep(o.retryScale)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/runs"
 	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -377,11 +378,7 @@ func diff(ours, duck result, ordered bool) string {
 // openDuck opens an in-memory DuckDB with 2 threads, closed at the test's end.
 func openDuck(t *testing.T) *gosql.DB {
 	t.Helper()
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testutil.OpenSQL(t, "duckdb", "")
 	if _, err := db.Exec("SET threads TO 2"); err != nil {
 		t.Fatal(err)
 	}
