@@ -37,20 +37,8 @@ import (
 // mapperBin is functions/mapper built by TestMain, as `sam build` builds it.
 var mapperBin string
 
-func TestMain(m *testing.M) { os.Exit(buildMapperAndRun(m)) }
-
-func buildMapperAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "api-test-mapper-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if mapperBin, err = lambdahosttest.Build("", "github.com/scattergather/scattergather/functions/mapper", dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+func TestMain(m *testing.M) {
+	os.Exit(lambdahosttest.Main(m, "github.com/scattergather/scattergather/functions/mapper", &mapperBin))
 }
 
 // queryWorld is a moto S3 with the inputs, the real mapper binary on a Lambda host, and
@@ -219,6 +207,29 @@ func TestQueryThroughLambda(t *testing.T) {
 				body[k] = v
 			}
 			b, _ := json.Marshal(body)
+			r := postQuery(t, svc, string(b))
+			if r.status != http.StatusOK || r.Partial || r.Chunks.Succeeded != r.Chunks.Total || r.Chunks.Total < 3 {
+				t.Fatalf("status %d %q, report %+v: want a complete answer over several chunks", r.status, r.Message, r.Report)
+			}
+			if got := r.result(); got != want {
+				t.Fatalf("result differs from run's output (%d vs %d bytes)\n got: %.300q\nwant: %.300q", len(got), len(want), got, want)
+			}
+		})
+	}
+
+	// {"sql": ...} names the job and, by its FROM, the input: ORDER BY
+	// with and without LIMIT, over rows and over groups.
+	for _, q := range []string{
+		"SELECT sourceIP, adRevenue, countryCode FROM '" + w.csv + "' WHERE duration > 2 ORDER BY adRevenue DESC, countryCode NULLS FIRST",
+		"SELECT sourceIP, adRevenue FROM '" + w.csv + "' ORDER BY adRevenue, sourceIP DESC LIMIT 17",
+		"SELECT countryCode, count(*) AS n, sum(adRevenue) AS revenue FROM '" + w.csv + "' GROUP BY countryCode ORDER BY revenue DESC",
+	} {
+		t.Run("sql "+q[:strings.Index(q, " FROM")], func(t *testing.T) {
+			want := w.run("sql", jobs.Params{"query": q}, w.csv)
+			if strings.Count(want, "\n") < 10 {
+				t.Fatalf("run's output has %d lines: the case tests little", strings.Count(want, "\n"))
+			}
+			b, _ := json.Marshal(map[string]any{"sql": q, "chunkSize": "16KiB", "deadline": "20s"})
 			r := postQuery(t, svc, string(b))
 			if r.status != http.StatusOK || r.Partial || r.Chunks.Succeeded != r.Chunks.Total || r.Chunks.Total < 3 {
 				t.Fatalf("status %d %q, report %+v: want a complete answer over several chunks", r.status, r.Message, r.Report)
