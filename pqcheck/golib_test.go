@@ -3,13 +3,13 @@ package pqcheck
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
 
 // goRow is a row the Go library writes: every encoding it offers for flat
@@ -74,21 +74,8 @@ func goRows(n int) []goRow {
 // small pages, the given data page version.
 func writeGo(t *testing.T, path string, rows []goRow, rowsPerGroup int64, pageVersion int) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := parquet.NewGenericWriter[goRow](f, parquet.MaxRowsPerRowGroup(rowsPerGroup),
+	pqtest.WriteRows(t, path, rows, parquet.MaxRowsPerRowGroup(rowsPerGroup),
 		parquet.PageBufferSize(2048), parquet.DataPageVersion(pageVersion))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestGoLibraryFiles reads files the Go library wrote (plain, dictionary and
