@@ -37,6 +37,14 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if sqlPlan != nil && sqlPlan.SortedRuns {
+		// A full sort's partials are sorted runs of every selected row:
+		// gathered by ranges of the ORDER BY key when large.
+		in.Profile.SortedRuns = true
+		if *f.ratio == 0 {
+			in.Profile.PartialRatio = plan.SortPartialRatio
+		}
+	}
 	var chunks []plan.Chunk
 	var scan *plan.Scan
 	if *f.size != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
 )
@@ -32,6 +33,7 @@ type runOptions struct {
 	cpuProfile  string
 	fanIn       int
 	retryScale  float64
+	children    string
 	// fs is the flag set the options were defined on, for their environment defaults.
 	fs *flag.FlagSet
 }
@@ -47,6 +49,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.BoolVar(&o.backups, "backups", true, "give a straggling mapper a backup attempt (first answer wins)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the job to `FILE` (read it with 'go tool pprof')")
 	fs.IntVar(&o.fanIn, "fan-in", 0, fmt.Sprintf("partials one reducer merges, 2 to %d; a job with more gathers in a tree of merges (default $%s, else %d)", pipeline.MaxFanIn, envFanIn, pipeline.DefaultFanIn))
+	fs.StringVar(&o.children, "children", plan.ChildStandard, "the Distributed Maps' child workflows: standard, or express (at-least-once, each ends after five minutes as on AWS; the template's ChildWorkflowType)")
 	fs.Float64Var(&o.retryScale, "retry-scale", 1, "scale of the state machine's retry intervals: 0.01 makes a 1 s interval 10 ms, for chaos runs and demos (default $"+envRetryScale+", else 1)")
 	o.fs = fs
 }
@@ -55,6 +58,9 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, error) {
 	if o.concurrency < 1 {
 		return nil, nil, usageError{fmt.Sprintf("--concurrency %d: want at least 1", o.concurrency)}
+	}
+	if o.children != plan.ChildStandard && o.children != plan.ChildExpress {
+		return nil, nil, usageError{fmt.Sprintf("--children %q: want %s or %s", o.children, plan.ChildStandard, plan.ChildExpress)}
 	}
 	fs, err := parseFaults(o.faults, o.faultSeed)
 	if err != nil {
@@ -101,7 +107,7 @@ func scaledSleep(scale float64) func(context.Context, time.Duration) error {
 // execute runs one submission on the local engine and reports it.
 func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr)
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups}
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups, Children: strings.ToUpper(o.children)}
 	if o.retryScale != 1 {
 		eng.Sleep = scaledSleep(o.retryScale)
 	}
@@ -147,9 +153,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
 		chunkSize = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
-		parts     = fs.Int("partitions", 0, "key ranges a keyed job (job/kv) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
-		outParts  = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
+		gf        gatherFlags
 	)
+	gf.define(fs)
 	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
 	if err := sub.parse(fs, args); err != nil {
@@ -158,8 +164,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *output == "" {
 		return usageError{"--output is required"}
 	}
-	if *parts < 0 || *parts > pipeline.MaxPartitions {
-		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *parts, pipeline.MaxPartitions)}
+	if err := gf.check(); err != nil {
+		return err
 	}
 	size, params, err := sub.sizeAndParams(fs, *chunkSize) // size 0: the default, balanced over the mappers
 	if err != nil {
@@ -170,8 +176,26 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer local.Close()
-	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency, Partitions: *parts, OutputParts: *outParts}
+	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency, Partitions: *gf.parts, OutputParts: *gf.outParts}
 	return execute(ctx, &opts, local, fset, in, stdout, stderr)
+}
+
+// gatherFlags are the flags of the gather by key ranges, of run and sql.
+type gatherFlags struct {
+	parts    *int
+	outParts *bool
+}
+
+func (g *gatherFlags) define(fs *flag.FlagSet) {
+	g.parts = fs.Int("partitions", 0, "key ranges a keyed job (job/kv, wordcount, groupby, sql's ORDER BY without LIMIT) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
+	g.outParts = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
+}
+
+func (g *gatherFlags) check() error {
+	if *g.parts < 0 || *g.parts > pipeline.MaxPartitions {
+		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *g.parts, pipeline.MaxPartitions)}
+	}
+	return nil
 }
 
 // report prints the one-line summary on stderr and, with --json, the summary object on stdout.

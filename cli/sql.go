@@ -22,7 +22,9 @@ func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sub       submission
 		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key (default: stdout)")
 		chunkSize = fs.String("chunk-size", "64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+		gf        gatherFlags
 	)
+	gf.define(fs)
 	sub.define(fs, "an input instead of the query's FROM (repeatable)")
 	opts.define(fs)
 	query, rest, err := splitJobID(fs, args)
@@ -38,6 +40,12 @@ func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{"scatter sql takes the query as its argument, not --sql or --job"}
 	}
 	sub.sql = query
+	if err := gf.check(); err != nil {
+		return err
+	}
+	if *gf.outParts && *output == "" {
+		return usageError{"--output-parts writes part files under --output: give it"}
+	}
 	if err := sub.check(fs); err != nil {
 		return err
 	}
@@ -56,7 +64,7 @@ func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sum := sha256.Sum256([]byte(query + "\x00" + params["schema"]))
 		out = filepath.Join(local.StateDir, "sql", hex.EncodeToString(sum[:8])+".csv")
 	}
-	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: out, ChunkSize: size, MaxConcurrency: opts.concurrency}
+	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: out, ChunkSize: size, MaxConcurrency: opts.concurrency, Partitions: *gf.parts, OutputParts: *gf.outParts}
 	summary := stdout
 	if *output == "" {
 		summary = stderr // stdout carries the result

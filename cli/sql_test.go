@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +109,69 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 	_, _, err = run("sql", "SELECT id FROM '"+csv+"' WHERE amount > 'x'", "--schema", "amount:DECIMAL(10,2)")
 	if err == nil || !strings.Contains(err.Error(), `'x' compared with column amount (DECIMAL(10,2)): "x" is not a number`) {
 		t.Fatalf("amount > 'x': error %v, want a type error naming the column and the value", err)
+	}
+}
+
+// TestSQLSortByRanges: `scatter sql` of an ORDER BY without LIMIT with
+// --partitions 3 gathers by ranges of the ORDER BY key (the summary says how
+// many) into the bytes one reducer writes (--partitions 1), and with
+// --output-parts leaves ordered part files that are those bytes; `scatter
+// plan --sql` shows the range stage and the P it prices; --output-parts
+// without --output is refused.
+func TestSQLSortByRanges(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "orders.csv")
+	if _, err := datagen.WriteFile(csv, "orders", 300_000, 5); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	run := func(args ...string) (string, error) {
+		stdout, stderr, err := runCLI(t, args...)
+		if err != nil {
+			t.Logf("%v: %s", args, stderr)
+		}
+		return stdout, err
+	}
+	query := "SELECT id, customer, amount, qty FROM '" + csv + "' ORDER BY qty DESC NULLS FIRST, customer, amount DESC"
+	summary := func(out string, extra ...string) (sum struct{ Partitions, Parts, Chunks int }) {
+		t.Helper()
+		stdout, err := run(append([]string{"sql", query, "--output", out, "--chunk-size", "32KiB", "--state-dir", state, "--json"}, extra...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+			t.Fatalf("--json: %v: %q", err, stdout)
+		}
+		return sum
+	}
+	one, ranged := filepath.Join(dir, "one.csv"), filepath.Join(dir, "ranged.csv")
+	if s := summary(one, "--partitions", "1"); s.Partitions != 0 || s.Chunks < 4 {
+		t.Fatalf("--partitions 1: %+v, want one reducer over several chunks", s)
+	}
+	if s := summary(ranged, "--partitions", "3"); s.Partitions < 2 || s.Partitions > 3 {
+		t.Fatalf("--partitions 3: the summary says %d ranges", s.Partitions)
+	}
+	want := mustRead(t, one)
+	if !strings.HasPrefix(want, "id,customer,amount,qty\n") || strings.Count(want, "\n") < 1000 {
+		t.Fatalf("one reducer's output: %.200q", want)
+	}
+	if got := mustRead(t, ranged); got != want {
+		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
+	}
+	parts := filepath.Join(dir, "parts")
+	s := summary(parts, "--partitions", "3", "--output-parts")
+	var joined string
+	for r := range s.Parts {
+		joined += mustRead(t, filepath.Join(parts, fmt.Sprintf("part-%05d", r)))
+	}
+	if s.Parts < 2 || joined != want {
+		t.Fatalf("%d part files; joined they differ from the output", s.Parts)
+	}
+	plan, err := run("plan", "--sql", query, "--partitions", "3")
+	if err != nil || !strings.Contains(plan, "sort plan") || !strings.Contains(plan, "by ranges of the ORDER BY key") || !strings.Contains(plan, "gather: 3 key ranges merged in parallel") {
+		t.Fatalf("plan --sql --partitions 3: %v\n%s", err, plan)
+	}
+	if _, err := run("sql", query, "--output-parts", "--state-dir", state); err == nil || !strings.Contains(err.Error(), "--output") {
+		t.Fatalf("--output-parts to stdout: %v, want a usage error", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
@@ -80,12 +81,7 @@ func writeCorpus(t *testing.T) map[string]string {
 // openDuck opens an in-memory DuckDB, closed when t ends.
 func openDuck(t *testing.T) *gosql.DB {
 	t.Helper()
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testutil.OpenSQL(t, "duckdb", "")
 }
 
 // run runs a job over one file through the local engine and returns its output.

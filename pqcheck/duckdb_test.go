@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // nullText stands for NULL in DuckDB's CSV output, so that an empty string
@@ -55,12 +56,8 @@ FROM range(10000) t(i)`
 
 func openDB(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testutil.OpenSQL(t, "duckdb", "")
 	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
 	if _, err := db.Exec(`SET TimeZone = 'UTC'`); err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func goRows(n int) []goRow {
 // small pages, the given data page version.
 func writeGo(t *testing.T, path string, rows []goRow, rowsPerGroup int64, pageVersion int) {
 	t.Helper()
-	pqtest.WriteRows(t, path, rows, parquet.MaxRowsPerRowGroup(rowsPerGroup),
+	pqtest.WriteGo(t, path, [][]goRow{rows}, parquet.MaxRowsPerRowGroup(rowsPerGroup),
 		parquet.PageBufferSize(2048), parquet.DataPageVersion(pageVersion))
 }
 

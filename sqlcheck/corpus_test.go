@@ -6,6 +6,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -22,7 +23,9 @@ import (
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/runs"
 	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -159,12 +162,14 @@ func splitSchema(s string) string {
 	return b.String()
 }
 
-// runner runs sql jobs on the local engine with one chunk size.
+// runner runs sql jobs on the local engine with one chunk size, and, with
+// partitions, gathers by that many ranges of the ORDER BY key.
 type runner struct {
-	local     *engine.Local
-	chunkSize int64
-	n         int
-	dir       string
+	local      *engine.Local
+	chunkSize  int64
+	partitions int
+	n          int
+	dir        string
 }
 
 func newRunner(t *testing.T, chunkSize int64, fanIn int) *runner {
@@ -191,10 +196,40 @@ func (r *runner) run(query, schema string) ([]byte, error) {
 		params["schema"] = schema
 	}
 	eng := &engine.Engine{Handler: r.local.Handler, MaxParallel: 2}
-	if _, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "sql", Params: params, Inputs: inputs, Output: out, ChunkSize: r.chunkSize}); err != nil {
+	res, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "sql", Params: params, Inputs: inputs, Output: out, ChunkSize: r.chunkSize, Partitions: r.partitions})
+	if err != nil {
 		return nil, err
 	}
+	if r.partitions > 1 {
+		b, err := os.ReadFile(res.Gather.Summary)
+		if err != nil {
+			return nil, err
+		}
+		var sum pipeline.Summary
+		if err := json.Unmarshal(b, &sum); err != nil {
+			return nil, err
+		}
+		if sum.Partitions < 2 {
+			return nil, fmt.Errorf("asked for %d key ranges, gathered in %d", r.partitions, sum.Partitions)
+		}
+	}
 	return os.ReadFile(out)
+}
+
+// fullSort reports a query whose partials are sorted runs that the gather
+// can split by ranges of the ORDER BY key: ORDER BY without LIMIT (and
+// without *).
+func fullSort(query, schema string) bool {
+	params := jobs.Params{"query": query}
+	if schema != "" {
+		params["schema"] = schema
+	}
+	j, err := jobs.New("sql", params)
+	if err != nil {
+		return false
+	}
+	_, ok := j.(runs.Keyed)
+	return ok
 }
 
 // result is a query's answer: column names and rows of text cells ("" for NULL).
@@ -343,11 +378,7 @@ func diff(ours, duck result, ordered bool) string {
 // openDuck opens an in-memory DuckDB with 2 threads, closed at the test's end.
 func openDuck(t *testing.T) *gosql.DB {
 	t.Helper()
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testutil.OpenSQL(t, "duckdb", "")
 	if _, err := db.Exec("SET threads TO 2"); err != nil {
 		t.Fatal(err)
 	}
@@ -356,14 +387,24 @@ func openDuck(t *testing.T) *gosql.DB {
 
 // TestCorpusAgreesWithDuckDB runs every query of the corpus through the sql
 // job at two chunk sizes (the small one gathering in a tree of merges) and
-// through DuckDB, and compares the answers.
+// through DuckDB, and compares the answers. An ORDER BY without LIMIT also
+// runs gathered by 5, 2 and 3 ranges of its key at three more chunk sizes,
+// each byte-identical to the first run's output.
 func TestCorpusAgreesWithDuckDB(t *testing.T) {
 	d := generate(t)
 	db := openDuck(t)
 	runners := map[string]*runner{
 		"24KiB-fanin3": newRunner(t, 24<<10, 3),
 		"1MiB":         newRunner(t, 1<<20, 0),
+		// ORDER BY without LIMIT gathered by ranges of its key.
+		"16KiB-p5":  newRunner(t, 16<<10, 0),
+		"96KiB-p2":  newRunner(t, 96<<10, 0),
+		"256KiB-p3": newRunner(t, 256<<10, 0),
 	}
+	runners["16KiB-p5"].partitions = 5
+	runners["96KiB-p2"].partitions = 2
+	runners["256KiB-p3"].partitions = 3
+	sorts := 0
 	corpus := readCorpus(t)
 	if len(corpus) < 90 {
 		t.Fatalf("the corpus has %d queries; expected at least 90", len(corpus))
@@ -383,7 +424,12 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 			}
 			ordered := len(parsed.OrderBy) > 0 || parsed.Limit >= 0 && !parsed.HasStar() && len(parsed.GroupBy) == 0 && !parsed.Distinct
 			var first []byte
-			for _, name := range []string{"24KiB-fanin3", "1MiB"} {
+			names := []string{"24KiB-fanin3", "1MiB"}
+			if fullSort(d.ours(q.text), q.schema) {
+				names = append(names, "16KiB-p5", "96KiB-p2", "256KiB-p3")
+				sorts++
+			}
+			for _, name := range names {
 				out, err := runners[name].run(d.ours(q.text), q.schema)
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
@@ -417,6 +463,9 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 				}
 			}
 		})
+	}
+	if sorts < 12 {
+		t.Errorf("the corpus has %d ORDER BY queries without LIMIT, run by key ranges; expected at least 12", sorts)
 	}
 }
 

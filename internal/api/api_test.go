@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/scattergather/scattergather/internal/api/apitest"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
@@ -72,11 +72,7 @@ func (c *countingStore) List(ctx context.Context, prefix string) ([]blob.Info, e
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "l.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lg.Close() })
+	lg := ledgertest.OpenBolt(t)
 	e := &env{exec: apitest.New(), lg: lg, mux: blob.NewMux(nil), in: blob.NewFS(t.TempDir()), out: blob.NewFS(t.TempDir()), extra: blob.NewFS(t.TempDir())}
 	e.reads = &countingStore{Store: e.in}
 	e.mux.Mount(inBucket, e.reads)

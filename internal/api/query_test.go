@@ -37,20 +37,8 @@ import (
 // mapperBin is functions/mapper built by TestMain, as `sam build` builds it.
 var mapperBin string
 
-func TestMain(m *testing.M) { os.Exit(buildMapperAndRun(m)) }
-
-func buildMapperAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "api-test-mapper-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if mapperBin, err = lambdahosttest.Build("", "github.com/scattergather/scattergather/functions/mapper", dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+func TestMain(m *testing.M) {
+	os.Exit(lambdahosttest.Main(m, "github.com/scattergather/scattergather/functions/mapper", &mapperBin))
 }
 
 // queryWorld is a moto S3 with the inputs, the real mapper binary on a Lambda host, and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/blob"
-	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/testutil/moto"
 )
 
@@ -45,11 +44,7 @@ func TestDuplicatesAgainstStepFunctions(t *testing.T) {
 		t.Fatalf("StartExecution of a running execution's name and input: %v, %v: want its success", again, err)
 	}
 
-	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "l.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lg.Close()
+	lg := ledgertest.OpenBolt(t)
 	mux := blob.NewMux(nil)
 	mux.Mount(inBucket, blob.NewFS(t.TempDir()))
 	mux.Mount(outBucket, blob.NewFS(t.TempDir()))
@@ -72,17 +67,7 @@ func TestDuplicatesAgainstStepFunctions(t *testing.T) {
 	if msg, _ := resp["message"].(string); status != http.StatusConflict || !strings.Contains(msg, id) {
 		t.Errorf("another concurrency: %d %v, want 409 naming %s", status, resp, id)
 	}
-	list, err := client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, x := range list.Executions {
-		if aws.ToString(x.Name) == id {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := moto.ExecutionsNamed(t, client, aws.ToString(sm.StateMachineArn), id); n != 1 {
 		t.Errorf("%d executions named %s, want 1", n, id)
 	}
 	if status, st := e.call(t, http.MethodGet, "/jobs/"+id, ""); status != http.StatusOK || st["status"] != "RUNNING" {

@@ -2,8 +2,10 @@ package cfn
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -225,6 +227,21 @@ func (t *Template) EvalString(v any) (string, error) {
 		return strconv.FormatBool(s), nil
 	}
 	return "", fmt.Errorf("%v evaluates to %T, want a string", v, ev)
+}
+
+// EvalStrings evaluates each value of m as EvalString does (in the order of the keys, so
+// the first error is always the same one) and names the key of a value that fails: an
+// Environment's Variables, a state machine's DefinitionSubstitutions.
+func (t *Template) EvalStrings(m map[string]any) (map[string]string, error) {
+	out := make(map[string]string, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		s, err := t.EvalString(m[k])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out[k] = s
+	}
+	return out, nil
 }
 
 func (t *Template) intrinsic(fn string, arg any) (any, error) {

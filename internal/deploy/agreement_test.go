@@ -310,13 +310,11 @@ func env(tmpl *cfn.Template, fn string) (map[string]string, error) {
 	for _, scope := range []map[string]any{gf, props} {
 		e, _ := scope["Environment"].(map[string]any)
 		vars, _ := e["Variables"].(map[string]any)
-		for k, v := range vars {
-			s, err := tmpl.EvalString(v)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", fn, k, err)
-			}
-			out[k] = s
+		evaluated, err := tmpl.EvalStrings(vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fn, err)
 		}
+		maps.Copy(out, evaluated)
 	}
 	return out, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/scattergather/scattergather/internal/api/apitest"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
@@ -59,11 +60,7 @@ type sampleWorld struct {
 
 func newSampleWorld(t *testing.T) *sampleWorld {
 	t.Helper()
-	lg, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "l.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lg.Close() })
+	lg := ledgertest.OpenBolt(t)
 	w := &sampleWorld{mux: blob.NewMux(nil), lg: lg, sfn: apitest.New()}
 	w.mux.Mount(sampleIn, blob.NewFS(t.TempDir()))
 	w.mux.Mount(sampleOut, blob.NewFS(t.TempDir()))

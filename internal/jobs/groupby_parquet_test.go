@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -96,7 +97,11 @@ func TestGroupbyParquetBatches(t *testing.T) {
 		fmt.Fprintf(&csv, "%s,%s,%s,%s,%s\n", s(r.Key), s(r.Plain), text(r.Rev), text(r.RevD), n)
 	}
 	path := filepath.Join(t.TempDir(), "g.parquet")
-	size := pqtest.WriteRows(t, path, rows, parquet.PageBufferSize(700), parquet.MaxRowsPerRowGroup(1300))
+	pqtest.WriteGo(t, path, [][]gbRow{rows}, parquet.PageBufferSize(700), parquet.MaxRowsPerRowGroup(1300))
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	store := blob.NewMux(nil)
 	for _, p := range []jobs.Params{
@@ -123,7 +128,7 @@ func TestGroupbyParquetBatches(t *testing.T) {
 			if _, ok := fp.Mapper().(feed.ColumnMapper); !ok {
 				t.Fatal("groupby's mapper takes no column batches")
 			}
-			span := pq.Span{Source: path, URL: path, Size: size, End: size}
+			span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
 			if _, err := fp.Parquet(ctx, store, span, 0, nil); err != nil {
 				t.Fatal(err)
 			}

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/runs"
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/record"
 )
@@ -120,6 +121,9 @@ func newSQL(p Params) (Job, error) {
 		if plan.Kind == sql.Scan && plan.Limit < 0 {
 			return &sqlConcatJob{j}, nil
 		}
+		if plan.FullSort() {
+			return &sqlSortJob{j}, nil
+		}
 	}
 	return j, nil
 }
@@ -168,12 +172,19 @@ func (j *sqlConcatJob) NewMapper() Mapper {
 	return m
 }
 
+func (j *sqlSortJob) NewMapper() Mapper {
+	m := j.sqlJob.NewMapper().(*sqlMapper)
+	m.sorted = j
+	return m
+}
+
 // sqlMapper runs a query's program over a chunk's records.
 type sqlMapper struct {
 	j      *sqlJob
 	prog   *sql.Program
 	header []string // the columns * stands for, nil without *
 	concat bool
+	sorted *sqlSortJob // a full sort: its partials are sorted runs
 	st     Stats
 
 	// Scan (concat): the output rows.
@@ -450,6 +461,16 @@ func (m *sqlMapper) spill() error {
 
 // writeRun writes the held entries or groups, sorted by key, as a partial.
 func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
+	if m.sorted != nil {
+		m.ents.sort()
+		rw := runs.NewTaggedWriter(w, m.sorted.runTag())
+		for i := range m.ents.ents {
+			if err := rw.Add(m.ents.entry(i)); err != nil {
+				return 0, err
+			}
+		}
+		return rw.Count(), rw.Close()
+	}
 	e := m.j.newEncoder(w, m.header)
 	var n int64
 	if m.keys != nil {
@@ -495,8 +516,12 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 		m.st.RecordsOut, err = m.writeRun(w)
 		return m.st, err
 	}
+	merge := m.j.mergeTo
+	if m.sorted != nil {
+		merge = m.sorted.mergeTo
+	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, m.j.mergeTo)
+	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, merge)
 	return m.st, err
 }
 
@@ -878,6 +903,52 @@ func (j *sqlConcatJob) Output(w io.Writer, partials []io.Reader) (Stats, error) 
 	}
 	n, err := outputBlocks(w, partials, "sql", magicSQLScan)
 	return Stats{RecordsOut: n}, err
+}
+
+// sqlSortJob is a full sort (sql.Plan.FullSort: ORDER BY without LIMIT,
+// without *). Its partials are sorted runs (package runs) tagged with the
+// query's fingerprint: an entry per row, keyed by the row's ORDER BY key
+// (order-preserving bytes: ASC/DESC and NULLS FIRST/LAST per key) then its
+// input position (object ordinal, byte offset), so no two keys are equal
+// and ties keep input order; the value is the row's CSV line. As a
+// runs.Keyed job the framework merges it, and gathers it by ranges of that
+// key, P reducers in parallel, into the bytes one reducer would write.
+type sqlSortJob struct{ *sqlJob }
+
+// runTag is the tag of the job's runs: "sql", then the fingerprint, so a
+// reducer refuses another query's partial.
+func (j *sqlSortJob) runTag() []byte {
+	return binary.BigEndian.AppendUint64([]byte("sql"), j.fp)
+}
+
+// CombineValues is never needed: keys hold the row's input position, so
+// two runs never share one (runs.Keyed).
+func (j *sqlSortJob) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	return nil, fmt.Errorf("sql: %w: %d rows with one sort key %x (keys end with the row's input position)", ErrCorruptPartial, len(values), key)
+}
+
+// OutputHeader is the output's header row (runs.Keyed).
+func (j *sqlSortJob) OutputHeader() []byte {
+	p, _ := j.plan(nil) // planned in newSQL
+	return p.Header()
+}
+
+// AppendOutput appends a row's CSV line, its value (runs.Keyed).
+func (j *sqlSortJob) AppendOutput(dst, key, value []byte) ([]byte, error) {
+	return append(dst, value...), nil
+}
+
+func (j *sqlSortJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
+	return mergeRuns(w, j, partials, "sql", j.runTag())
+}
+
+func (j *sqlSortJob) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := j.mergeTo(w, partials)
+	return err
+}
+
+func (j *sqlSortJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	return outputRuns(w, j, partials, "sql", j.runTag())
 }
 
 // ParquetColumns types a Parquet output by the query's select list (every

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 func TestStartStop(t *testing.T) {
@@ -70,11 +72,7 @@ func TestStartFailures(t *testing.T) {
 				s.Stop()
 				t.Fatal("Start succeeded, want an error")
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
+			testutil.ErrorNames(t, err, tc.want...)
 		})
 	}
 }

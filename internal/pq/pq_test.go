@@ -14,6 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
 
 type row struct {
@@ -35,15 +36,9 @@ func writeFile(t testing.TB, path string, n int, groupSizes []int) {
 // writePaged is writeFile with pages of about pageSize bytes.
 func writePaged(t testing.TB, path string, n int, groupSizes []int, pageSize int) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := parquet.NewGenericWriter[row](f, parquet.PageBufferSize(pageSize))
-	id := 0
-	for g := 0; id < n; g++ {
-		size := min(groupSizes[g%len(groupSizes)], n-id)
-		rows := make([]row, size)
+	var groups [][]row
+	for id, g := 0, 0; id < n; g++ {
+		rows := make([]row, min(groupSizes[g%len(groupSizes)], n-id))
 		for i := range rows {
 			rows[i].ID = int64(id)
 			if id%3 != 0 {
@@ -53,19 +48,9 @@ func writePaged(t testing.TB, path string, n int, groupSizes []int, pageSize int
 			rows[i].Amt = int64(id*101 - 5000)
 			id++
 		}
-		if _, err := w.Write(rows); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Flush(); err != nil { // ends the row group
-			t.Fatal(err)
-		}
+		groups = append(groups, rows)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	pqtest.WriteGo(t, path, groups, parquet.PageBufferSize(pageSize))
 }
 
 // TestEveryRowOnce: for random row-group layouts and chunk sizes, the chunks
@@ -215,13 +200,7 @@ func TestBadInput(t *testing.T) {
 		corrupt[i] = 0xff
 	}
 	nestedPath := filepath.Join(dir, "nested.parquet")
-	{
-		f, _ := os.Create(nestedPath)
-		w := parquet.NewGenericWriter[nested](f)
-		w.Write([]nested{{ID: 1, Tags: []string{"a"}}})
-		w.Close()
-		f.Close()
-	}
+	pqtest.WriteGo(t, nestedPath, [][]nested{{{ID: 1, Tags: []string{"a"}}}})
 	for _, tc := range []struct {
 		name, path string
 		cols       []string

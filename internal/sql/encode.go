@@ -59,6 +59,29 @@ func appendKey(dst []byte, t Type, v Value, desc, nullsFirst bool) []byte {
 	return dst
 }
 
+// appendOrderKey appends v's ORDER BY key: appendKey's, except that an
+// untyped number is keyed by its value alone (its text is not kept), so
+// texts of one number ("756" and "756.00000") tie and the next ORDER BY
+// key decides, as in DuckDB. Order keys are compared, never decoded.
+func appendOrderKey(dst []byte, t Type, v Value, desc, nullsFirst bool) []byte {
+	if t.Kind != KText || v.K == KNull {
+		return appendKey(dst, t, v, desc, nullsFirst)
+	}
+	d, ok := parseNumber(v.S)
+	if !ok {
+		return appendKey(dst, t, v, desc, nullsFirst)
+	}
+	dst = append(dst, keyValue)
+	start := len(dst)
+	dst = appendNumber(append(dst, 0x01), d)
+	if desc {
+		for i := start; i < len(dst); i++ {
+			dst[i] = ^dst[i]
+		}
+	}
+	return dst
+}
+
 func appendEncoding(dst []byte, t Type, v Value) []byte {
 	switch t.Kind {
 	case KBool:

@@ -314,6 +314,12 @@ func (p *Plan) Header() []byte { return csvline.Header(p.Names) }
 // Ordered reports whether the output follows an ORDER BY.
 func (p *Plan) Ordered() bool { return len(p.order) > 0 }
 
+// FullSort reports a sort of every selected row: ORDER BY without LIMIT
+// (and without *, whose output columns each input decides). Its partials
+// are sorted runs keyed by the ORDER BY key, which the gather can merge by
+// ranges of that key in parallel (docs/sql.md).
+func (p *Plan) FullSort() bool { return p.Kind == Sort && p.Limit < 0 && !p.Star }
+
 // Description says what a plan does, for `scatter plan --sql`.
 type Description struct {
 	From    string   `json:"from"`
@@ -322,11 +328,14 @@ type Description struct {
 	Filter  string   `json:"filter,omitempty"`
 	Output  []string `json:"output"` // name TYPE
 	Stages  []string `json:"stages"`
+	// SortedRuns is true when the partials are sorted runs that the gather
+	// can merge by key ranges (FullSort).
+	SortedRuns bool `json:"sortedRuns,omitempty"`
 }
 
 // Describe returns what the plan reads, computes and how it gathers.
 func (p *Plan) Describe() Description {
-	d := Description{From: p.Query.From, Kind: p.Kind.String()}
+	d := Description{From: p.Query.From, Kind: p.Kind.String(), SortedRuns: p.FullSort()}
 	for i, c := range p.Columns {
 		d.Columns = append(d.Columns, c+" "+p.ColumnTypes[i].String())
 	}
@@ -366,9 +375,13 @@ func (p *Plan) Describe() Description {
 		if p.Limit >= 0 {
 			top = fmt.Sprintf("keep the chunk's top %d rows by %s", p.Limit, strings.Join(keys, ", "))
 		}
+		gather := "gather: merge the sorted runs" + lim
+		if p.FullSort() {
+			gather = "gather: merge the sorted runs, by ranges of the ORDER BY key in parallel when the partials are large or --partitions asks (each range a part of the output, assembled in order), else in one reducer"
+		}
 		d.Stages = []string{
 			"map: " + read + "; project the select list; " + top,
-			"gather: merge the sorted runs" + lim,
+			gather,
 		}
 	case Aggregate:
 		var gk []string

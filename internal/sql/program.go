@@ -118,7 +118,7 @@ func appendField(dst []byte, v Value, t Type) []byte {
 func (g *Program) AppendOrderKey(dst []byte) []byte {
 	for i, f := range g.order {
 		o := g.Plan.order[i]
-		dst = appendKey(dst, o.n.typ, f(&g.Row), o.desc, o.nullsFirst)
+		dst = appendOrderKey(dst, o.n.typ, f(&g.Row), o.desc, o.nullsFirst)
 	}
 	return dst
 }

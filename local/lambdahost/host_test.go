@@ -28,21 +28,7 @@ import (
 // bootstrap is testdata/echo built by TestMain.
 var bootstrap string
 
-func TestMain(m *testing.M) { os.Exit(buildAndRun(m)) }
-
-func buildAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "lambdahost-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if bootstrap, err = lambdahosttest.Build("", "./testdata/echo", dir); err != nil {
-		fmt.Fprintln(os.Stderr, "lambdahost tests:", err)
-		return 1
-	}
-	return m.Run()
-}
+func TestMain(m *testing.M) { os.Exit(lambdahosttest.Main(m, "./testdata/echo", &bootstrap)) }
 
 // syncBuffer collects the host's logs.
 type syncBuffer struct {

@@ -30,6 +30,8 @@ import (
 	"github.com/scattergather/scattergather/internal/motoserver"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
+	"github.com/scattergather/scattergather/internal/testutil/moto"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/lambdahost/lambdahosttest"
@@ -505,7 +507,7 @@ func TestSameSpecTwiceIsOneJob(t *testing.T) {
 	if ids[0] != ids[1] || ids[1] != ids[2] {
 		t.Fatalf("job IDs %v: want one job", ids)
 	}
-	if n := executionsNamed(t, ids[0]); n != 1 {
+	if n := moto.ExecutionsNamed(t, sfn.NewFromConfig(stack.AWSConfig()), stack.StateMachineARN, ids[0]); n != 1 {
 		t.Fatalf("%d executions of job %s, want 1", n, ids[0])
 	}
 }
@@ -586,11 +588,7 @@ func TestResultsKeyStartsNothing(t *testing.T) {
 			t.Errorf("event for s3://%s/results/...: %s; want one skipped record and nothing started", bucket, res.Payload)
 		}
 	}
-	out, err := sfn.NewFromConfig(stack.AWSConfig()).ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(stack.StateMachineARN)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range out.Executions {
+	for _, e := range moto.Executions(t, sfn.NewFromConfig(stack.AWSConfig()), stack.StateMachineARN) {
 		if strings.Contains(aws.ToString(e.Name), "loop") {
 			t.Errorf("execution %s started", aws.ToString(e.Name))
 		}
@@ -610,6 +608,7 @@ func TestDefinitionIsTheShippedOne(t *testing.T) {
 	}
 	shipped, err := asl.Substitute(statemachine.Definition, map[string]string{
 		"SplitterFunctionArn": arn("SplitterFunction"), "MapperFunctionArn": arn("MapperFunction"), "ReducerFunctionArn": arn("ReducerFunction"),
+		statemachine.ChildExecutionType: statemachine.Standard, // the template's default
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -639,11 +638,7 @@ func TestUpNamesWhatIsMissing(t *testing.T) {
 				s.Close()
 				t.Fatal("Up started")
 			}
-			for _, w := range tc.wanted {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not name %q", err, w)
-				}
-			}
+			testutil.ErrorNames(t, err, tc.wanted...)
 		})
 	}
 }
@@ -727,11 +722,7 @@ func waitExecution(t *testing.T, jobID string) string {
 func executionWriting(t *testing.T, output string) string {
 	t.Helper()
 	c := sfn.NewFromConfig(stack.AWSConfig())
-	out, err := c.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(stack.StateMachineARN)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range out.Executions {
+	for _, e := range moto.Executions(t, c, stack.StateMachineARN) {
 		d, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
 		if err != nil {
 			t.Fatal(err)
@@ -743,21 +734,6 @@ func executionWriting(t *testing.T, output string) string {
 	}
 	t.Fatalf("no execution writes %s", output)
 	return ""
-}
-
-func executionsNamed(t *testing.T, name string) int {
-	t.Helper()
-	out, err := sfn.NewFromConfig(stack.AWSConfig()).ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(stack.StateMachineARN)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range out.Executions {
-		if aws.ToString(e.Name) == name {
-			n++
-		}
-	}
-	return n
 }
 
 func waitFor(t *testing.T, what string, done func() bool) {

@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"strconv"
 	"strings"
@@ -221,11 +222,11 @@ func (t *Template) function(id string) (Function, error) {
 		}
 		m, _ := ev.(map[string]any)
 		if vars, ok := cfn.Path(m, "Environment", "Variables").(map[string]any); ok {
-			for k, v := range vars {
-				if f.Env[k], err = t.EvalString(v); err != nil {
-					return f, fmt.Errorf("Environment %s: %w", k, err)
-				}
+			env, err := t.EvalStrings(vars)
+			if err != nil {
+				return f, fmt.Errorf("Environment %w", err)
 			}
+			maps.Copy(f.Env, env)
 		}
 		for _, n := range []struct {
 			path []string
@@ -284,13 +285,9 @@ func (t *Template) events(f *Function, props map[string]any) error {
 func (t *Template) Substitutions(id string) (map[string]string, error) {
 	_, props := t.Resource(id)
 	raw, _ := props["DefinitionSubstitutions"].(map[string]any)
-	subs := map[string]string{}
-	for k, v := range raw {
-		s, err := t.EvalString(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s DefinitionSubstitutions %s: %w", id, k, err)
-		}
-		subs[k] = s
+	subs, err := t.EvalStrings(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s DefinitionSubstitutions %w", id, err)
 	}
 	return subs, nil
 }

@@ -329,3 +329,26 @@ SELECT country, flag, count(*) AS n FROM '{orders}' GROUP BY country, flag ORDER
 -- name: sort-ties-expression
 -- keys: 1
 SELECT substr(customer, 1, 1) AS c, id FROM '{orders_dir}' ORDER BY c NULLS FIRST
+
+-- name: full-sort-typed-decimal-desc
+SELECT id, amount, discount FROM '{orders_typed}' ORDER BY amount DESC NULLS FIRST, id
+
+-- name: full-sort-date-nulls-first
+SELECT orderDate, id, customer FROM '{orders}' ORDER BY orderDate NULLS FIRST, id DESC
+
+-- name: full-sort-expression
+SELECT id, amount * qty AS g, lower(customer) AS c FROM '{orders}' WHERE qty IS NOT NULL ORDER BY g DESC, c, id
+
+-- name: full-sort-json
+SELECT id, customer, amount FROM '{orders_json}' ORDER BY customer NULLS FIRST, amount DESC, id
+
+-- name: full-sort-visits-revenue
+SELECT sourceIP, destURL, adRevenue FROM '{visits}' WHERE duration > 3 ORDER BY adRevenue DESC, sourceIP, destURL
+
+-- name: full-sort-visits-ties
+-- keys: 1,2
+SELECT countryCode, visitDate, sourceIP FROM '{visits}' ORDER BY countryCode, visitDate DESC
+
+-- name: full-sort-dir-schema
+-- schema: qty:BIGINT,flag:BOOLEAN
+SELECT qty, flag, id FROM '{orders_dir}' ORDER BY flag DESC NULLS LAST, qty NULLS FIRST, id

@@ -7,28 +7,28 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// WriteRows writes rows to a new Parquet file at path with the Go library's
-// generic writer (the schema from T's struct tags) and opts, and returns the
-// file's size.
-func WriteRows[T any](tb testing.TB, path string, rows []T, opts ...parquet.WriterOption) int64 {
-	tb.Helper()
+// WriteGo writes groups of rows to a new Parquet file at path with the Go library
+// (parquet-go), each group a row group of its own (or several, where opts bound a row
+// group's rows), with the writer options opts.
+func WriteGo[T any](t testing.TB, path string, groups [][]T, opts ...parquet.WriterOption) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
-		tb.Fatal(err)
+		t.Fatal(err)
 	}
 	w := parquet.NewGenericWriter[T](f, opts...)
-	if _, err := w.Write(rows); err != nil {
-		tb.Fatal(err)
+	for _, rows := range groups {
+		if _, err := w.Write(rows); err != nil {
+			t.Fatalf("write %s: %v", path, err)
+		}
+		if err := w.Flush(); err != nil { // ends the row group (nothing when none is open)
+			t.Fatalf("write %s: %v", path, err)
+		}
 	}
 	if err := w.Close(); err != nil {
-		tb.Fatal(err)
+		t.Fatalf("write %s: %v", path, err)
 	}
 	if err := f.Close(); err != nil {
-		tb.Fatal(err)
+		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return fi.Size()
 }

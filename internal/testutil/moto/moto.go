@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/motoserver"
 )
@@ -81,4 +83,32 @@ func (s *Server) S3(t testing.TB, buckets ...string) *s3.Client {
 		}
 	}
 	return client
+}
+
+// Executions lists every execution of the state machine sm (all pages).
+func Executions(t testing.TB, c sfn.ListExecutionsAPIClient, sm string) []types.ExecutionListItem {
+	t.Helper()
+	var all []types.ExecutionListItem
+	pages := sfn.NewListExecutionsPaginator(c, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list executions of %s: %v", sm, err)
+		}
+		all = append(all, page.Executions...)
+	}
+	return all
+}
+
+// ExecutionsNamed counts the executions of the state machine sm named name: one, where a
+// submission must start one execution however often it is made.
+func ExecutionsNamed(t testing.TB, c sfn.ListExecutionsAPIClient, sm, name string) int {
+	t.Helper()
+	n := 0
+	for _, e := range Executions(t, c, sm) {
+		if aws.ToString(e.Name) == name {
+			n++
+		}
+	}
+	return n
 }

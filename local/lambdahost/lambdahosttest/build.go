@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // Build compiles the Go package pkg (a path relative to dir, such as "./testdata/echo", or
@@ -33,4 +34,22 @@ func BuildTo(dir, pkg, bin string) error {
 		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return nil
+}
+
+// Main is the TestMain of a test package whose tests invoke one function's binary: it
+// builds pkg (as Build does, from the current directory) into a temporary directory, sets
+// *bin to the bootstrap's path, runs the tests and removes the directory. It returns the
+// exit code for os.Exit; a failed build is reported on stderr and fails the package.
+func Main(m *testing.M, pkg string, bin *string) int {
+	dir, err := os.MkdirTemp("", "lambdahosttest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *bin, err = Build("", pkg, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
 }

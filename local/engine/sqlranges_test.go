@@ -1,0 +1,190 @@
+package engine_test
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/job"
+	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
+)
+
+// sortRow is a row of the generated table of TestSQLSortRangeGatherProperty:
+// id is its input position; a nil field is NULL (an empty CSV field).
+type sortRow struct {
+	id int
+	a  *int64
+	b  *string
+	c  *float64
+}
+
+// genSortRows writes n rows "id,a,b,c" (a BIGINT, b VARCHAR, c DOUBLE, each
+// NULL at times, with few distinct values so that keys tie) as CSV to path,
+// ids from first on.
+func genSortRows(t *testing.T, rng *rand.Rand, path string, first, n int) []sortRow {
+	t.Helper()
+	texts := []string{"a", "ab", "b", "x,y", `q"uote`, "Ünï", "zz", "A", "a b"}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"id", "a", "b", "c"})
+	rows := make([]sortRow, n)
+	for i := range rows {
+		r := sortRow{id: first + i}
+		rec := []string{strconv.Itoa(r.id), "", "", ""}
+		if rng.IntN(8) > 0 {
+			v := int64(rng.IntN(41) - 20)
+			r.a, rec[1] = &v, strconv.FormatInt(v, 10)
+		}
+		if rng.IntN(6) > 0 {
+			s := texts[rng.IntN(len(texts))]
+			r.b, rec[2] = &s, s
+		}
+		if rng.IntN(5) > 0 {
+			f := float64(rng.IntN(200)-100) / 4
+			r.c, rec[3] = &f, strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		rows[i] = r
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// sortKey is one ORDER BY key of the generated queries.
+type sortKey struct {
+	col              string
+	desc, nullsFirst bool
+}
+
+func (k sortKey) String() string {
+	s := k.col
+	if k.desc {
+		s += " DESC"
+	}
+	if k.nullsFirst {
+		s += " NULLS FIRST"
+	} else if k.desc || k.col == "b" {
+		s += " NULLS LAST"
+	}
+	return s
+}
+
+// compareNullable orders x and y as the key does: NULL last unless
+// nullsFirst, in both directions; values by cmp, reversed for DESC.
+func compareNullable[T cmp.Ordered](x, y *T, k sortKey) int {
+	switch {
+	case x == nil && y == nil:
+		return 0
+	case x == nil || y == nil:
+		if (x == nil) == k.nullsFirst {
+			return -1
+		}
+		return 1
+	}
+	c := cmp.Compare(*x, *y)
+	if k.desc {
+		c = -c
+	}
+	return c
+}
+
+// TestSQLSortRangeGatherProperty: for random tables (two CSV files, typed
+// BIGINT, VARCHAR and DOUBLE columns with NULLs and ties), random ORDER BY
+// keys (one to three, ASC or DESC, NULLS FIRST or LAST), chunk sizes and
+// partition counts, a sql ORDER BY without LIMIT gathered by ranges of the
+// ORDER BY key is byte-identical to the one reducer's output, its rows are in
+// the order a stable sort of the table gives (ties in input order), and left
+// as part files the parts are non-empty and in order that output.
+func TestSQLSortRangeGatherProperty(t *testing.T) {
+	cols := []string{"a", "b", "c"}
+	for seed := range 8 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 17))
+		chunk := int64(512 + rng.IntN(12<<10))
+		p := 2 + rng.IntN(7)
+		var keys []sortKey
+		for _, c := range rng.Perm(len(cols))[:1+rng.IntN(len(cols))] {
+			keys = append(keys, sortKey{col: cols[c], desc: rng.IntN(2) == 0, nullsFirst: rng.IntN(3) == 0})
+		}
+		var order []string
+		for _, k := range keys {
+			order = append(order, k.String())
+		}
+		query := "SELECT id, b, c, a FROM 'in' ORDER BY " + strings.Join(order, ", ")
+		t.Run(fmt.Sprintf("seed%d-chunk%d-p%d", seed, chunk, p), func(t *testing.T) {
+			local, dir := enginetest.Open(t, engine.Options{})
+			n1 := 500 + rng.IntN(2500)
+			rows := genSortRows(t, rng, filepath.Join(dir, "in1.csv"), 1, n1)
+			rows = append(rows, genSortRows(t, rng, filepath.Join(dir, "in2.csv"), 1+n1, 300+rng.IntN(2000))...)
+			sort.SliceStable(rows, func(i, j int) bool {
+				x, y := rows[i], rows[j]
+				for _, k := range keys {
+					var c int
+					switch k.col {
+					case "a":
+						c = compareNullable(x.a, y.a, k)
+					case "b":
+						c = compareNullable(x.b, y.b, k)
+					case "c":
+						c = compareNullable(x.c, y.c, k)
+					}
+					if c != 0 {
+						return c < 0
+					}
+				}
+				return false
+			})
+			params := job.Params{"query": query, "schema": "a:BIGINT,b:VARCHAR,c:DOUBLE"}
+			inputs := []string{filepath.Join(dir, "in1.csv"), filepath.Join(dir, "in2.csv")}
+			run := func(out string, p int, parts bool) pipeline.Summary {
+				_, sum := enginetest.Run(t, local, pipeline.PlanInput{Job: "sql", Params: params, Inputs: inputs, Output: filepath.Join(dir, out), ChunkSize: chunk, Partitions: p, OutputParts: parts})
+				return sum
+			}
+			one, ranged := run("one.csv", 1, false), run("ranged.csv", p, false)
+			if one.Partitions != 0 || ranged.Partitions < 2 || ranged.Partitions > p || ranged.Chunks < 2 {
+				t.Fatalf("%s: one reducer gathered in %d ranges, the partitioned run in %d of %d asked over %d chunks", query, one.Partitions, ranged.Partitions, p, ranged.Chunks)
+			}
+			got1, gotP := enginetest.ReadFile(t, one.Output), enginetest.ReadFile(t, ranged.Output)
+			if !bytes.Equal(gotP, got1) {
+				t.Fatalf("%s: %d key ranges: output differs from the one reducer's (%d vs %d bytes)", query, ranged.Partitions, len(gotP), len(got1))
+			}
+			recs, err := csv.NewReader(bytes.NewReader(got1)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != len(rows)+1 || ranged.RecordsOut != int64(len(rows)) {
+				t.Fatalf("%s: %d lines and %d records out for %d rows", query, len(recs)-1, ranged.RecordsOut, len(rows))
+			}
+			for i, r := range rows {
+				if recs[i+1][0] != strconv.Itoa(r.id) {
+					t.Fatalf("%s: row %d is id %s, a stable sort of the table has id %d there", query, i, recs[i+1][0], r.id)
+				}
+			}
+			parts := run("parts", p, true)
+			var joined []byte
+			for r := range parts.Parts {
+				b := enginetest.ReadFile(t, pipeline.PartLocation(parts.Output, r))
+				if len(b) == 0 {
+					t.Fatalf("part %d of %d is empty", r, parts.Parts)
+				}
+				joined = append(joined, b...)
+			}
+			if parts.Parts < 2 || !bytes.Equal(joined, got1) {
+				t.Fatalf("%s: %d part files; joined they differ from the output", query, parts.Parts)
+			}
+			t.Logf("%s: %d rows, %d chunks, %d ranges", query, len(rows), ranged.Chunks, ranged.Partitions)
+		})
+	}
+}
