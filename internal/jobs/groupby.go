@@ -190,6 +190,10 @@ type groupbyMapper struct {
 	sink   int         // what flush's early loads of states read, so that they are kept
 	rows   int         // rows folded into the table since it was last empty
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
+
+	// ParquetBatch's DOUBLE columns per aggregate (nil: another type).
+	floats    [][]float64
+	floatNull [][]bool
 }
 
 // sampleKeys is how many groups a table has when sizeTable looks at it.
@@ -264,7 +268,14 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 		}
 		m.vals[j.aggAt[a]] = d
 	}
-	key := r.Value(j.keyAt)
+	return m.push(r.Value(j.keyAt), r)
+}
+
+// push adds a row to the batch: its key, its numbers (m.vals, by column)
+// and, for min and max, its texts (from r, which may be nil when no
+// aggregate is min or max).
+func (m *groupbyMapper) push(key []byte, r *record.Row) error {
+	j := m.j
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
 	}
