@@ -239,6 +239,7 @@ type rowBatch struct {
 // an aggregate impossible: sum over a string fails the job naming the file
 // and the column, instead of skipping every row.
 func (m *groupbyMapper) StartPart(p Part) error {
+	m.where.setSource(p.Source)
 	if p.Types == nil {
 		return nil
 	}

@@ -268,7 +268,7 @@ func (m *sqlMapper) Row(row *record.Row) error {
 // met a value error; nil when there was none.
 func (m *sqlMapper) valueError(offset int64) error {
 	if e := m.prog.Row.Err; e != nil {
-		return skipValue(&m.st, m.j.strict, offset, e)
+		return skipValue(&m.st, m.j.strict, m.part.Source, offset, e)
 	}
 	return nil
 }
