@@ -46,6 +46,13 @@
 //     parser per call: about 10 ms of CPU, a dozen times per Map child); the
 //     patch parses each distinct path once, so a job of thousands of chunks
 //     takes minutes, not hours. This changes no answer.
+//   - Payloads: moto checks a state's and a task's output against 256 KiB only,
+//     counted with spaces and ASCII escapes, and lets States.ALL catch
+//     States.DataLimitExceeded. The patch counts the compact JSON's UTF-8 bytes,
+//     also checks a state's input after Parameters, a Distributed Map child's
+//     input and a Distributed Map's results without a ResultWriter, and makes
+//     States.DataLimitExceeded and States.Runtime terminal, as on AWS
+//     (docs/quotas.md).
 //
 // Not emulated: IAM (moto does not enforce the template's policies and the
 // local /api takes unsigned requests), throttling and reserved concurrency
