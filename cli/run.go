@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	jobreport "github.com/scattergather/scattergather/internal/report"
@@ -33,6 +34,7 @@ type runOptions struct {
 	cpuProfile  string
 	fanIn       int
 	retryScale  float64
+	memoryMB    int
 	children    string
 	// fs is the flag set the options were defined on, for their environment defaults.
 	fs *flag.FlagSet
@@ -51,6 +53,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.IntVar(&o.fanIn, "fan-in", 0, fmt.Sprintf("partials one reducer merges, 2 to %d; a job with more gathers in a tree of merges (default $%s, else %d)", pipeline.MaxFanIn, envFanIn, pipeline.DefaultFanIn))
 	fs.StringVar(&o.children, "children", plan.ChildStandard, "the Distributed Maps' child workflows: standard, or express (at-least-once, each ends after five minutes as on AWS; the template's ChildWorkflowType)")
 	fs.Float64Var(&o.retryScale, "retry-scale", 1, "scale of the state machine's retry intervals: 0.01 makes a 1 s interval 10 ms, for chaos runs and demos (default $"+envRetryScale+", else 1)")
+	fs.IntVar(&o.memoryMB, "memory", jobs.DefaultMapperMemory>>20, "each mapper's memory in MB (MiB), as a mapper function's: it sets the mappers' combine budget, and the process's Go memory limit is 90% of this times --concurrency (default $"+envMemory+")")
 	o.fs = fs
 }
 
@@ -75,6 +78,12 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 	if o.retryScale < 0 {
 		return nil, nil, usageError{fmt.Sprintf("--retry-scale %g: want a non-negative number", o.retryScale)}
 	}
+	if o.memoryMB < jobs.MinMapperMemory>>20 {
+		return nil, nil, usageError{fmt.Sprintf("--memory %d: want at least %d (MB)", o.memoryMB, jobs.MinMapperMemory>>20)}
+	}
+	// The command owns its process and sets Go's memory limit; Run called
+	// from a program (or a test) leaves the program's alone.
+	jobs.SetMemory(int64(o.memoryMB)<<20, o.concurrency, ownProcess)
 	local, err := engine.Open(ctx, o.stateDir, engine.Options{Endpoint: o.endpoint, Region: o.region, Faults: fs})
 	if err != nil {
 		return nil, nil, err
@@ -86,6 +95,9 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 // envFanIn is the default of --fan-in: how many partials one reducer merges (the
 // Lambdas' FAN_IN). Small values are for tests.
 const envFanIn = "SCATTER_FAN_IN"
+
+// envMemory is the default of --memory: each mapper's memory in MB.
+const envMemory = "SCATTER_MEMORY"
 
 // envRetryScale is the default of --retry-scale, which scales the definition's retry
 // intervals on the local engine.
