@@ -367,24 +367,18 @@ func (m *sqlMapper) flush() error {
 	if n == 0 {
 		return nil
 	}
-	t.probeBatch(b.keys, &b.kb)
 	var found [batchSize]int32
-	for i := 0; i < n; i++ {
-		found[i] = t.foundAt(b.keys, &b.kb, i)
-		if g := int(found[i]); g >= 0 && m.states.na > 0 {
+	t.lookup(b.keys, &b.kb, &found)
+	for i := 0; i < n && m.states.na > 0; i++ {
+		if g := int(found[i]); g >= 0 {
 			m.sink += m.states.group(g)[0].N() // load the states' line now
 		}
 	}
 	spilled := false
 	for i := 0; i < n; i++ {
-		g := found[i]
-		if g < 0 || spilled {
-			g = t.addHashed(b.kb.head[i], b.kb.next[i], b.kb.hash[i], b.keys[b.kb.start[i]:b.kb.end[i]])
-			if t.ents[g].count == 1 {
-				m.states.add()
-			}
-		} else {
-			t.ents[g].count++
+		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
+		if first {
+			m.states.add()
 		}
 		m.prog.FoldSaved(i, m.states.group(int(g)))
 		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
@@ -475,12 +469,20 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 	var n int64
 	if m.keys != nil {
 		var buf []byte
-		for _, g := range m.keys.sorted() {
+		err := m.keys.forSorted(func(g int32) {
+			if m.states.na > 0 {
+				m.sink += m.states.group(int(g))[0].N()
+			}
+		}, func(key []byte, g int32) error {
 			buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
 			e.flag(flagEntry)
-			e.bytes(m.keys.key(g))
+			e.bytes(key)
 			e.bytes(buf)
 			n++
+			return nil
+		})
+		if err != nil {
+			return 0, err
 		}
 	} else {
 		m.ents.sort()
