@@ -808,7 +808,12 @@ func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 			wroteHeader = true
 		}
 	}
-	var sorted *entryBuffer
+	var sorted *groupSorter
+	defer func() {
+		if sorted != nil {
+			sorted.spills.close()
+		}
+	}()
 	seq := uint64(0)
 	groups := 0
 	prog, _, err := j.merge(partials, func(p *sql.Program, key, val []byte, states []sql.AggState) (bool, error) {
@@ -844,23 +849,92 @@ func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 		}
 	}
 	if sorted != nil {
-		sorted.sort()
-		lim := prog.Plan.Limit
-		for i := range sorted.ents {
-			if lim >= 0 && int64(i) >= lim {
-				break
-			}
-			_, v := sorted.entry(i)
-			bw.Write(v)
-			st.RecordsOut++
+		n, err := sorted.writeTo(bw, prog.Plan.Limit)
+		st.RecordsOut += n
+		if err != nil {
+			return st, err
 		}
 	}
 	return st, bw.Flush()
 }
 
+// groupSorter sorts an aggregate's output rows by their ORDER BY key (then
+// group key order) in the reducer: in memory up to combineBudget, past it
+// as sorted runs spilled to temporary files and merged at the end (an
+// external sort), so that the reducer's memory does not grow with the
+// number of groups. The sort is the one reducer's: the groups are
+// partitioned by group key, not by the ORDER BY key (docs/sql.md).
+type groupSorter struct {
+	buf    entryBuffer
+	spills spillFiles
+}
+
+// added checks the memory after a row was added, spilling past the budget.
+func (g *groupSorter) added(limit int64) error {
+	b := &g.buf
+	if limit >= 0 && int64(len(b.ents)) > 2*limit+1024 {
+		b.keepFirst(int(limit))
+	}
+	if int64(len(b.data))+int64(len(b.ents))*entSize <= combineBudget.Load() {
+		return nil
+	}
+	return g.spill(limit)
+}
+
+// spill writes the held rows as a sorted run to a temporary file.
+func (g *groupSorter) spill(limit int64) error {
+	err := g.spills.write(func(w io.Writer) error {
+		g.buf.sort()
+		if limit >= 0 {
+			g.buf.keepFirst(int(limit))
+		}
+		rw := runs.NewWriter(w)
+		for i := range g.buf.ents {
+			if err := rw.Add(g.buf.entry(i)); err != nil {
+				return err
+			}
+		}
+		return rw.Close()
+	})
+	g.buf.reset()
+	return err
+}
+
+// writeTo writes the rows in order (the first limit, when limit >= 0) and
+// returns how many.
+func (g *groupSorter) writeTo(w io.Writer, limit int64) (int64, error) {
+	var n int64
+	emit := func(v []byte) error {
+		if limit < 0 || n < limit {
+			n++
+			_, err := w.Write(v)
+			return err
+		}
+		return nil
+	}
+	if len(g.spills.files) == 0 {
+		g.buf.sort()
+		for i := range g.buf.ents {
+			_, v := g.buf.entry(i)
+			if err := emit(v); err != nil {
+				return n, err
+			}
+		}
+		return n, nil
+	}
+	_, err := g.spills.mergeAll(w, func() error { return g.spill(limit) }, func(w io.Writer, files []io.Reader) (int64, error) {
+		rs, err := runs.Readers(files, "sql: sorted groups spill")
+		if err != nil {
+			return 0, err
+		}
+		return 0, runs.Merge(rs, func(_ []byte, vals [][]byte) error { return emit(vals[0]) })
+	})
+	return n, err
+}
+
 // emitGroup writes a loaded group's row (after HAVING), or, under ORDER
 // BY, keeps it with its ORDER BY key for sorting at the end.
-func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorted **entryBuffer, seq *uint64, st *Stats) (bool, error) {
+func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorted **groupSorter, seq *uint64, st *Stats) (bool, error) {
 	p.Reset()
 	if !p.Having() {
 		return true, p.Row.Err.AsError()
@@ -868,19 +942,20 @@ func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorte
 	lim := p.Plan.Limit
 	if p.Plan.Ordered() {
 		if *sorted == nil {
-			*sorted = &entryBuffer{}
+			*sorted = &groupSorter{}
 		}
-		b := *sorted
+		g := *sorted
+		b := &g.buf
 		b.start()
 		b.data = p.AppendRow(b.data)
-		k := p.AppendOrderKey(nil)
-		k = binary.BigEndian.AppendUint64(k, *seq)
+		*line = p.AppendOrderKey((*line)[:0])
+		*line = binary.BigEndian.AppendUint64(*line, *seq)
 		*seq++
-		b.add(k)
-		if lim >= 0 && int64(len(b.ents)) > 2*lim+1024 {
-			b.keepFirst(int(lim))
+		b.add(*line)
+		if err := p.Row.Err.AsError(); err != nil {
+			return false, err
 		}
-		return true, p.Row.Err.AsError()
+		return true, g.added(lim)
 	}
 	*seq++
 	*line = p.AppendRow((*line)[:0])

@@ -26,6 +26,7 @@ var sqlQueries = []string{
 	`SELECT count(*), sum(m), min(k) FROM 'x' WHERE n < 100`,
 	`SELECT DISTINCT s FROM 'x'`,
 	`SELECT upper(k) AS u, count(*) AS c FROM 'x' GROUP BY u HAVING count(*) > 1 ORDER BY c DESC, u LIMIT 3`,
+	`SELECT k, sum(n) AS s, count(*) AS c FROM 'x' GROUP BY k ORDER BY s DESC NULLS FIRST, c`,
 	`SELECT substr(s, 1, 1) AS p, sum(CAST(n AS DOUBLE)) AS f FROM 'x' GROUP BY p`,
 }
 
