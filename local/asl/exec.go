@@ -124,7 +124,8 @@ type mapItem struct {
 }
 
 // checkPayload fails a payload over Step Functions' 256 KiB quota on a state's or an
-// execution's input and output with States.DataLimitExceeded, as AWS does
+// execution's input (a state's after Parameters) and output, and on a task's result,
+// with States.DataLimitExceeded, as AWS does
 // (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
 // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 func (r *run) checkPayload(v any, what string) error {
@@ -201,6 +202,9 @@ func (r *run) pass(sr *stateRun, raw any) (any, error) {
 	result := eff
 	if st.parameters != nil {
 		if result, err = st.parameters.eval(sr.env(eff)); err != nil {
+			return nil, err
+		}
+		if err := r.checkPayload(result, "The input of the state '"+st.name+"' after Parameters"); err != nil {
 			return nil, err
 		}
 	}
@@ -423,6 +427,9 @@ func (r *run) task(ctx context.Context, sr *stateRun, eff any, attempt int) (any
 		if params, err = st.parameters.eval(sr.env(eff)); err != nil {
 			return nil, err
 		}
+		if err := r.checkPayload(params, "The input of the state '"+st.name+"' after Parameters"); err != nil {
+			return nil, err
+		}
 	}
 	function, payload := st.resource, params
 	if st.invoke {
@@ -452,10 +459,14 @@ func (r *run) task(ctx context.Context, sr *stateRun, eff any, attempt int) (any
 		}
 		return nil, err
 	}
-	r.emit(Event{Type: EventTaskSucceeded, State: st.name, MapIndex: sr.fr.mapIndex, Attempt: attempt})
 	if st.invoke {
-		return map[string]any{"ExecutedVersion": "$LATEST", "Payload": res, "StatusCode": intNumber(200)}, nil
+		res = map[string]any{"ExecutedVersion": "$LATEST", "Payload": res, "StatusCode": intNumber(200)}
 	}
+	// The connector's output has the quota too, before ResultSelector can shrink it.
+	if err := r.checkPayload(res, "The task '"+st.name+"' returned a result"); err != nil {
+		return nil, err
+	}
+	r.emit(Event{Type: EventTaskSucceeded, State: st.name, MapIndex: sr.fr.mapIndex, Attempt: attempt})
 	return res, nil
 }
 
