@@ -295,13 +295,7 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 	} else if !found || in.Range >= rp.Partitions {
 		return GatherOutput{}, inputErrorf("gather %s: no range %d in the job's range plan (%d ranges)", in.JobID, in.Range, rp.Partitions)
 	}
-	var lo, hi []byte
-	if in.Range > 0 {
-		lo = rp.Bounds[in.Range-1]
-	}
-	if in.Range < len(rp.Bounds) {
-		hi = rp.Bounds[in.Range]
-	}
+	lo, hi := runs.Range(rp.Bounds, in.Range)
 	keys, _, err := h.committed(ctx, in)
 	if err != nil {
 		return GatherOutput{}, err
