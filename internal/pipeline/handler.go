@@ -332,18 +332,27 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (res MapResult, err erro
 	if err := h.Faults.Sleep(ctx, "mapper.slow", fk); err != nil {
 		return MapResult{}, retryable("map %s: %w", fk, err)
 	}
-	if !h.Faults.Fire("mapper.duplicate", fk) {
+	return deliveredTwice(ctx, h, "mapper.duplicate", "chunk", fk, func(fk string) (MapResult, error) {
 		return h.mapOnce(ctx, in, fk)
+	})
+}
+
+// deliveredTwice calls once(fk); when the fault point fires for fk it is the same event
+// delivered twice at once: it also calls once(fk+"/dup") concurrently, both race to
+// commit, and the duplicate's error is logged (with fk as the attribute what), not
+// returned.
+func deliveredTwice[T any](ctx context.Context, h *Handler, point, what, fk string, once func(fk string) (T, error)) (T, error) {
+	if !h.Faults.Fire(point, fk) {
+		return once(fk)
 	}
-	// The same chunk delivered twice at once: both race to commit.
 	dup := make(chan error, 1)
 	go func() {
-		_, err := h.mapOnce(ctx, in, fk+"/dup")
+		_, err := once(fk + "/dup")
 		dup <- err
 	}()
-	res, err = h.mapOnce(ctx, in, fk)
+	res, err := once(fk)
 	if derr := <-dup; derr != nil {
-		h.log().InfoContext(ctx, "duplicate delivery failed", "chunk", fk, "err", derr)
+		h.log().InfoContext(ctx, "duplicate delivery failed", what, fk, "err", derr)
 	}
 	return res, err
 }
