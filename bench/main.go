@@ -669,32 +669,32 @@ func compareRows(dm *Measure, duckOut string, sum summary) {
 }
 
 func benchGroupby(e *suiteEnv) ([]Measure, *Measure, error) {
-	duckOut := filepath.Join(e.work, "duck.csv")
-	args, sql := e.groupbyQuery(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
-	var out string
-	var sum summary
-	var read int64
-	ms, err := e.alternate(e.scatterRun("groupby", args, &out, &sum), e.duckRun("groupby", sql, &read))
-	if err != nil {
-		return nil, nil, err
-	}
-	compareGroups(&ms[1], out, duckOut, sum)
-	mapper, err := e.mapperRSS("groupby", args)
-	return ms, mapper, err
+	return benchCSVJob(e, "groupby", e.groupbyQuery, func(dm *Measure, out, duckOut string, sum summary) {
+		compareGroups(dm, out, duckOut, sum)
+	})
 }
 
 func benchSelect(e *suiteEnv) ([]Measure, *Measure, error) {
+	return benchCSVJob(e, "select", e.selectQuery, func(dm *Measure, _, duckOut string, sum summary) {
+		compareRows(dm, duckOut, sum)
+	})
+}
+
+// benchCSVJob runs job (its arguments from query) and DuckDB's statement of the same query
+// alternately over the suite's CSV input, compares the outputs into DuckDB's measure, and
+// measures the mapper's memory.
+func benchCSVJob(e *suiteEnv, job string, query func(from, duckOut string) ([]string, string), compare func(dm *Measure, out, duckOut string, sum summary)) ([]Measure, *Measure, error) {
 	duckOut := filepath.Join(e.work, "duck.csv")
-	args, sql := e.selectQuery(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
+	args, sql := query(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
 	var out string
 	var sum summary
 	var read int64
-	ms, err := e.alternate(e.scatterRun("select", args, &out, &sum), e.duckRun("select", sql, &read))
+	ms, err := e.alternate(e.scatterRun(job, args, &out, &sum), e.duckRun(job, sql, &read))
 	if err != nil {
 		return nil, nil, err
 	}
-	compareRows(&ms[1], duckOut, sum)
-	mapper, err := e.mapperRSS("select", args)
+	compare(&ms[1], out, duckOut, sum)
+	mapper, err := e.mapperRSS(job, args)
 	return ms, mapper, err
 }
 
