@@ -547,26 +547,40 @@ func benchWordcount(e *suiteEnv) ([]Measure, *Measure, error) {
 	return ms, mapper, err
 }
 
-// sumCounts reads word<TAB>count lines and returns the total and the number of lines.
-func sumCounts(path string) (total, lines int64, err error) {
+// eachLine calls fn with each line of the file at path (without its newline; valid until
+// fn returns): the outputs the suites compare.
+func eachLine(path string, fn func(line []byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	s.Buffer(make([]byte, 1<<20), 1<<30)
 	for s.Scan() {
-		l := s.Bytes()
+		if err := fn(s.Bytes()); err != nil {
+			return err
+		}
+	}
+	return s.Err()
+}
+
+// sumCounts reads word<TAB>count lines and returns the total and the number of lines.
+func sumCounts(path string) (total, lines int64, err error) {
+	err = eachLine(path, func(l []byte) error {
 		i := bytes.LastIndexByte(l, '\t')
 		n, err := strconv.ParseInt(string(l[i+1:]), 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("%s: bad line %q", path, l)
+			return fmt.Errorf("%s: bad line %q", path, l)
 		}
 		total += n
 		lines++
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
 	}
-	return total, lines, s.Err()
+	return total, lines, nil
 }
 
 // grepPattern has a literal prefix, as the goal names.
@@ -814,27 +828,24 @@ func benchParquet(e *suiteEnv) ([]Measure, *Measure, error) {
 
 // csvSum returns the data rows of a key,value CSV and the sum of the values.
 func csvSum(path string) (rows int64, total float64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
 	first := true
-	for s.Scan() {
+	err = eachLine(path, func(l []byte) error {
 		if first {
 			first = false
-			continue
+			return nil
 		}
-		l := s.Text()
-		v, err := strconv.ParseFloat(l[strings.LastIndexByte(l, ',')+1:], 64)
+		v, err := strconv.ParseFloat(string(l[bytes.LastIndexByte(l, ',')+1:]), 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("%s: bad line %q", path, l)
+			return fmt.Errorf("%s: bad line %q", path, l)
 		}
 		total += v
 		rows++
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
 	}
-	return rows, total, s.Err()
+	return rows, total, nil
 }
 
 // duck times a DuckDB query in a child process of this binary (so its peak
