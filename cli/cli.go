@@ -57,6 +57,7 @@ Run 'scatter run -h' for the options (--chunk-size, --concurrency, --state-dir, 
 //
 //	func main() { cli.Main(myjob.Definition) }
 func Main(jobs ...job.Definition) {
+	ownProcess = true
 	for _, d := range jobs {
 		job.Register(d)
 	}
@@ -70,6 +71,10 @@ func Main(jobs ...job.Definition) {
 		os.Exit(ExitCode(err))
 	}
 }
+
+// ownProcess is set when the scatter command (Main) runs the process: then
+// a local run sets Go's memory limit from --memory.
+var ownProcess bool
 
 // Run runs the subcommand args name (args without the program name), writing
 // to stdout and stderr; ExitCode maps its error to an exit status.

@@ -233,6 +233,7 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 var envDefaults = []struct{ flag, env string }{
 	{"fan-in", envFanIn},
 	{"retry-scale", envRetryScale},
+	{"memory", envMemory},
 }
 
 // applyEnvDefaults sets each flag of envDefaults that fs defines and the command line left

@@ -1,16 +1,18 @@
 package cli
 
 import (
+	"context"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
 
-// TestEnvDefaults: $SCATTER_FAN_IN and $SCATTER_RETRY_SCALE are the defaults of --fan-in
-// and --retry-scale, a flag on the command line wins over its variable, and a malformed
+// TestEnvDefaults: $SCATTER_FAN_IN, $SCATTER_RETRY_SCALE and $SCATTER_MEMORY are the
+// defaults of --fan-in, --retry-scale and --memory, a flag on the command line wins over its variable, and a malformed
 // variable is a usage error that names it.
 func TestEnvDefaults(t *testing.T) {
-	env := map[string]string{envFanIn: "3", envRetryScale: "0.01"}
+	env := map[string]string{envFanIn: "3", envRetryScale: "0.01", envMemory: "512"}
 	parse := func(args ...string) (runOptions, error) {
 		var o runOptions
 		fs := newFlagSet("test", io.Discard)
@@ -21,19 +23,32 @@ func TestEnvDefaults(t *testing.T) {
 		return o, applyEnvDefaults(fs, func(k string) string { return env[k] })
 	}
 	o, err := parse()
-	if err != nil || o.fanIn != 3 || o.retryScale != 0.01 {
-		t.Errorf("from the environment: fan-in %d, retry-scale %g, %v; want 3, 0.01", o.fanIn, o.retryScale, err)
+	if err != nil || o.fanIn != 3 || o.retryScale != 0.01 || o.memoryMB != 512 {
+		t.Errorf("from the environment: fan-in %d, retry-scale %g, memory %d, %v; want 3, 0.01, 512", o.fanIn, o.retryScale, o.memoryMB, err)
 	}
 	o, err = parse("--fan-in", "7", "--retry-scale", "0.5")
 	if err != nil || o.fanIn != 7 || o.retryScale != 0.5 {
 		t.Errorf("flags over the environment: fan-in %d, retry-scale %g, %v; want 7, 0.5", o.fanIn, o.retryScale, err)
 	}
 	env = map[string]string{}
-	if o, err = parse(); err != nil || o.fanIn != 0 || o.retryScale != 1 {
-		t.Errorf("neither: fan-in %d, retry-scale %g, %v; want 0 (the default), 1", o.fanIn, o.retryScale, err)
+	if o, err = parse(); err != nil || o.fanIn != 0 || o.retryScale != 1 || o.memoryMB != 128 {
+		t.Errorf("neither: fan-in %d, retry-scale %g, memory %d, %v; want 0 (the default), 1, 128", o.fanIn, o.retryScale, o.memoryMB, err)
 	}
 	env = map[string]string{envFanIn: "many"}
 	if _, err = parse(); err == nil || !strings.Contains(err.Error(), envFanIn) || !strings.Contains(err.Error(), "--fan-in") {
 		t.Errorf("malformed %s: %v, want a usage error naming it and --fan-in", envFanIn, err)
+	}
+}
+
+// TestMemoryTooSmall: --memory below Lambda's smallest function is a usage error naming it.
+func TestMemoryTooSmall(t *testing.T) {
+	dir := t.TempDir()
+	in := dir + "/in.txt"
+	if err := os.WriteFile(in, []byte("a b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Run(context.Background(), []string{"run", "--job", "wordcount", "--input", in, "--output", dir + "/out", "--state-dir", dir + "/state", "--memory", "64"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--memory 64") || ExitCode(err) != 2 {
+		t.Fatalf("err %v (exit %d): want a usage error naming --memory 64", err, ExitCode(err))
 	}
 }

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
 )
@@ -32,6 +34,8 @@ type runOptions struct {
 	cpuProfile  string
 	fanIn       int
 	retryScale  float64
+	memoryMB    int
+	children    string
 	// fs is the flag set the options were defined on, for their environment defaults.
 	fs *flag.FlagSet
 }
@@ -47,7 +51,9 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.BoolVar(&o.backups, "backups", true, "give a straggling mapper a backup attempt (first answer wins)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the job to `FILE` (read it with 'go tool pprof')")
 	fs.IntVar(&o.fanIn, "fan-in", 0, fmt.Sprintf("partials one reducer merges, 2 to %d; a job with more gathers in a tree of merges (default $%s, else %d)", pipeline.MaxFanIn, envFanIn, pipeline.DefaultFanIn))
+	fs.StringVar(&o.children, "children", plan.ChildStandard, "the Distributed Maps' child workflows: standard, or express (at-least-once, each ends after five minutes as on AWS; the template's ChildWorkflowType)")
 	fs.Float64Var(&o.retryScale, "retry-scale", 1, "scale of the state machine's retry intervals: 0.01 makes a 1 s interval 10 ms, for chaos runs and demos (default $"+envRetryScale+", else 1)")
+	fs.IntVar(&o.memoryMB, "memory", jobs.DefaultMapperMemory>>20, "each mapper's memory in MB (MiB), as a mapper function's: it sets the mappers' combine budget, and the process's Go memory limit is 90% of this times --concurrency (default $"+envMemory+")")
 	o.fs = fs
 }
 
@@ -55,6 +61,9 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, error) {
 	if o.concurrency < 1 {
 		return nil, nil, usageError{fmt.Sprintf("--concurrency %d: want at least 1", o.concurrency)}
+	}
+	if o.children != plan.ChildStandard && o.children != plan.ChildExpress {
+		return nil, nil, usageError{fmt.Sprintf("--children %q: want %s or %s", o.children, plan.ChildStandard, plan.ChildExpress)}
 	}
 	fs, err := parseFaults(o.faults, o.faultSeed)
 	if err != nil {
@@ -69,6 +78,12 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 	if o.retryScale < 0 {
 		return nil, nil, usageError{fmt.Sprintf("--retry-scale %g: want a non-negative number", o.retryScale)}
 	}
+	if o.memoryMB < jobs.MinMapperMemory>>20 {
+		return nil, nil, usageError{fmt.Sprintf("--memory %d: want at least %d (MB)", o.memoryMB, jobs.MinMapperMemory>>20)}
+	}
+	// The command owns its process and sets Go's memory limit; Run called
+	// from a program (or a test) leaves the program's alone.
+	jobs.SetMemory(int64(o.memoryMB)<<20, o.concurrency, ownProcess)
 	local, err := engine.Open(ctx, o.stateDir, engine.Options{Endpoint: o.endpoint, Region: o.region, Faults: fs})
 	if err != nil {
 		return nil, nil, err
@@ -80,6 +95,9 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 // envFanIn is the default of --fan-in: how many partials one reducer merges (the
 // Lambdas' FAN_IN). Small values are for tests.
 const envFanIn = "SCATTER_FAN_IN"
+
+// envMemory is the default of --memory: each mapper's memory in MB.
+const envMemory = "SCATTER_MEMORY"
 
 // envRetryScale is the default of --retry-scale, which scales the definition's retry
 // intervals on the local engine.
@@ -101,7 +119,7 @@ func scaledSleep(scale float64) func(context.Context, time.Duration) error {
 // execute runs one submission on the local engine and reports it.
 func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr)
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups}
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups, Children: strings.ToUpper(o.children)}
 	if o.retryScale != 1 {
 		eng.Sleep = scaledSleep(o.retryScale)
 	}

@@ -139,11 +139,13 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 // reference byte for byte, whatever the chunk size and concurrency.
 func TestRunMatchesReference(t *testing.T) {
 	f := newFixture(t)
-	// The fan-in 3 layouts gather through the state machine's tree (several levels on the small chunks).
+	// The fan-in 3 layouts gather through the state machine's tree (several levels on the
+	// small chunks); one layout runs the Distributed Maps' children as Express workflows.
 	layouts := []struct {
 		chunk, conc string
 		fanIn       int
-	}{{"777", "3", 0}, {"16KiB", "1", 0}, {"64KiB", "8", 0}, {"64MiB", "2", 0}, {"777", "3", 3}, {"4KiB", "2", 3}}
+		children    string
+	}{{"777", "3", 0, ""}, {"16KiB", "1", 0, ""}, {"64KiB", "8", 0, ""}, {"64MiB", "2", 0, ""}, {"777", "3", 3, ""}, {"4KiB", "2", 3, "express"}}
 	for _, c := range f.cases() {
 		t.Run(c.name, func(t *testing.T) {
 			job, p := params(t, c.args)
@@ -162,6 +164,9 @@ func TestRunMatchesReference(t *testing.T) {
 				}
 				out := filepath.Join(t.TempDir(), "out")
 				args := append([]string{"run", "--output", out, "--chunk-size", l.chunk, "--concurrency", l.conc, "--state-dir", t.TempDir(), "--json"}, c.args...)
+				if l.children != "" {
+					args = append(args, "--children", l.children)
+				}
 				for _, in := range c.inputs {
 					args = append(args, "--input", in)
 				}
@@ -273,6 +278,7 @@ func TestRunErrors(t *testing.T) {
 		{"unknown job", []string{"run", "--job", "nope", "--input", f.text, "--output", out}, `unknown job "nope"`},
 		{"missing input", []string{"run", "--job", "wordcount", "--input", filepath.Join(f.dir, "missing.txt"), "--output", out}, "missing.txt"},
 		{"no output", []string{"run", "--job", "wordcount", "--input", f.text}, "--output"},
+		{"bad child workflow type", []string{"run", "--job", "wordcount", "--input", f.text, "--output", out, "--children", "fast"}, `--children "fast"`},
 		{"bad chunk size", []string{"run", "--job", "wordcount", "--input", f.text, "--output", out, "--chunk-size", "12XB"}, "--chunk-size"},
 		{"flag of another job", []string{"run", "--job", "wordcount", "--pattern", "x", "--input", f.text, "--output", out}, "--pattern does not apply"},
 		{"bad regexp", []string{"run", "--job", "grep", "--pattern", "a(", "--input", f.text, "--output", out}, "pattern"},

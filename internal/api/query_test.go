@@ -217,6 +217,29 @@ func TestQueryThroughLambda(t *testing.T) {
 		})
 	}
 
+	// {"sql": ...} names the job and, by its FROM, the input: ORDER BY
+	// with and without LIMIT, over rows and over groups.
+	for _, q := range []string{
+		"SELECT sourceIP, adRevenue, countryCode FROM '" + w.csv + "' WHERE duration > 2 ORDER BY adRevenue DESC, countryCode NULLS FIRST",
+		"SELECT sourceIP, adRevenue FROM '" + w.csv + "' ORDER BY adRevenue, sourceIP DESC LIMIT 17",
+		"SELECT countryCode, count(*) AS n, sum(adRevenue) AS revenue FROM '" + w.csv + "' GROUP BY countryCode ORDER BY revenue DESC",
+	} {
+		t.Run("sql "+q[:strings.Index(q, " FROM")], func(t *testing.T) {
+			want := w.run("sql", jobs.Params{"query": q}, w.csv)
+			if strings.Count(want, "\n") < 10 {
+				t.Fatalf("run's output has %d lines: the case tests little", strings.Count(want, "\n"))
+			}
+			b, _ := json.Marshal(map[string]any{"sql": q, "chunkSize": "16KiB", "deadline": "20s"})
+			r := postQuery(t, svc, string(b))
+			if r.status != http.StatusOK || r.Partial || r.Chunks.Succeeded != r.Chunks.Total || r.Chunks.Total < 3 {
+				t.Fatalf("status %d %q, report %+v: want a complete answer over several chunks", r.status, r.Message, r.Report)
+			}
+			if got := r.result(); got != want {
+				t.Fatalf("result differs from run's output (%d vs %d bytes)\n got: %.300q\nwant: %.300q", len(got), len(want), got, want)
+			}
+		})
+	}
+
 	t.Run("bad requests invoke nothing", func(t *testing.T) {
 		svc, inv := w.service(nil)
 		for _, c := range []struct{ body, want string }{

@@ -13,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/awsx"
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/metrics"
 	"github.com/scattergather/scattergather/internal/pipeline"
@@ -30,6 +31,10 @@ const (
 	EnvMaxChunks          = "MAX_CHUNKS"
 	EnvFanIn              = "FAN_IN"
 	EnvEndpoint           = "AWS_ENDPOINT_URL"
+	// EnvMemorySize is the function's memory in MB, which Lambda sets in every
+	// function's environment (a reserved variable:
+	// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
+	EnvMemorySize = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
 )
 
 // Required lists, per function, the variables it cannot start without.
@@ -81,6 +86,9 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 			}
 		}
 	}
+	if err := setMemory(function, h.Log); err != nil {
+		return nil, err
+	}
 	if h.FanIn > pipeline.MaxFanIn {
 		return nil, fmt.Errorf("%s: %s=%d: at most %d (a merge holds every partial open, and a Lambda function has 1,024 file descriptors)", function, EnvFanIn, h.FanIn, pipeline.MaxFanIn)
 	}
@@ -90,6 +98,26 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 	}
 	h.Store, h.Ledger, h.Faults = c.Store, c.Ledger, c.Faults
 	return h, nil
+}
+
+// setMemory fits the process to the function's memory (EnvMemorySize): the
+// mapper's combine budget, and Go's soft memory limit at 90% of it unless the
+// function's environment sets GOMEMLIMIT (jobs.SetMemory). Outside Lambda,
+// without the variable, it changes nothing.
+func setMemory(function string, log *slog.Logger) error {
+	v := os.Getenv(EnvMemorySize)
+	if v == "" {
+		return nil
+	}
+	mb, err := strconv.Atoi(v)
+	if err != nil || int64(mb) < jobs.MinMapperMemory>>20 {
+		return fmt.Errorf("%s: %s=%q: want the function's memory in MB, at least %d", function, EnvMemorySize, v, jobs.MinMapperMemory>>20)
+	}
+	// Read as MiB: were Lambda's MB 10^6 bytes, the 10% that MemoryLimit
+	// leaves would still cover the 4.6% difference.
+	budget, limit := jobs.SetMemory(int64(mb)<<20, 1, true)
+	log.Debug("memory", "functionMemoryMB", mb, "combineBudget", budget, "goMemoryLimit", limit)
+	return nil
 }
 
 // Clients are a function's AWS configuration, store and ledger, with the

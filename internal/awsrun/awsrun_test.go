@@ -5,11 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/awsrun"
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
@@ -85,5 +87,38 @@ func TestLambdaRefusesLocalPaths(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the local path was written: %v", err)
+	}
+}
+
+// TestHandlerMemory: in Lambda the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE)
+// sets the combine budget and Go's memory limit; a malformed one is an init error naming it.
+func TestHandlerMemory(t *testing.T) {
+	for k, v := range map[string]string{
+		awsrun.EnvTable: "ledger", awsrun.EnvWorkBucket: "work", awsrun.EnvEndpoint: "http://127.0.0.1:1",
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+		"GOMEMLIMIT": "",
+	} {
+		t.Setenv(k, v)
+	}
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetMemoryLimit(before)
+		jobs.SetMemory(jobs.DefaultMapperMemory, 1, false)
+	})
+	t.Setenv(awsrun.EnvMemorySize, "1769")
+	if _, err := awsrun.Handler(context.Background(), "mapper"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := debug.SetMemoryLimit(-1), jobs.MemoryLimit(1769<<20); got != want {
+		t.Fatalf("memory limit %d, want %d (90%% of 1769 MiB)", got, want)
+	}
+	if got, want := jobs.CurrentCombineBudget(), jobs.CombineBudget(1769<<20); got != want || want < 700<<20 {
+		t.Fatalf("combine budget %d, want %d (over 700 MiB)", got, want)
+	}
+	for _, bad := range []string{"big", "64"} {
+		t.Setenv(awsrun.EnvMemorySize, bad)
+		if _, err := awsrun.Handler(context.Background(), "mapper"); err == nil || !strings.Contains(err.Error(), awsrun.EnvMemorySize) {
+			t.Fatalf("%s=%s: err %v, want one naming the variable", awsrun.EnvMemorySize, bad, err)
+		}
 	}
 }

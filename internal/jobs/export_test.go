@@ -5,13 +5,12 @@ import "testing"
 // SetCombineBudget sets the combiners' spill threshold for a test and returns
 // a function that restores it.
 func SetCombineBudget(n int64) (restore func()) {
-	old := combineBudget
-	combineBudget = n
-	return func() { combineBudget = old }
+	old := combineBudget.Swap(n)
+	return func() { combineBudget.Store(old) }
 }
 
 // SmallCombineBudget makes the combiners spill every few records.
-const SmallCombineBudget = initialSlots*4 + 64
+const SmallCombineBudget = initialSlots*4 + 4<<10
 
 // SpillEveryOther is for a property test's iterations: call the function it returns at the
 // start of each; on odd iterations the combiners spill every few records

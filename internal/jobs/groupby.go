@@ -141,8 +141,38 @@ func (s *aggState) add(fn aggFunc, d decimal.Dec, raw []byte) {
 	}
 }
 
-// aggStateMemory estimates what one aggState holds, with a short min/max text.
-const aggStateMemory = int64(unsafe.Sizeof(aggState{})) + 16
+// groupStateSize is an aggState's size; a min or max also holds its text, which
+// the combine budget counts as minMaxText bytes.
+const (
+	groupStateSize = int64(unsafe.Sizeof(aggState{}))
+	minMaxText     = 16
+)
+
+// groupMemory is what a group's states hold: na aggStates and, for each min
+// and max, its text.
+func (j *groupby) groupMemory() int64 {
+	m := int64(len(j.aggs)) * groupStateSize
+	for _, a := range j.aggs {
+		if a.fn == aggMin || a.fn == aggMax {
+			m += minMaxText
+		}
+	}
+	return m
+}
+
+// memory is what the mapper's table and states will have allocated by the
+// time its next group is in and the table is sorted for a spill
+// (keyTable.memory): the states' capacity, with their next doubling when
+// they are full, and the min and max texts.
+func (m *groupbyMapper) memory() int64 {
+	na := len(m.j.aggs)
+	groups := int64(m.keys.size())
+	mem := m.keys.memory(1) + sliceMemory(m.states, na, groupStateSize)
+	if na > 0 {
+		mem += (groups + 1) * (m.j.groupMemory() - int64(na)*groupStateSize)
+	}
+	return mem
+}
 
 // groupbyMapper combines in a keyTable (one entry per group, whose count is
 // the group's row count) and spills sorted runs past combineBudget. Rows
@@ -160,10 +190,19 @@ type groupbyMapper struct {
 	sink   int         // what flush's early loads of states read, so that they are kept
 	rows   int         // rows folded into the table since it was last empty
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
+
+	// ParquetBatch's DOUBLE columns per aggregate (nil: another type).
+	floats    [][]float64
+	floatNull [][]bool
 }
 
 // sampleKeys is how many groups a table has when sizeTable looks at it.
 const sampleKeys = 1 << 13
+
+// maxReserve is the most groups sizeTable makes room for: a 64 MiB chunk of
+// a table whose every row is its own group has about 640,000. A table with
+// more grows by doubling, within the budget.
+const maxReserve = 1 << 20
 
 // sizeTable makes room at once, when most rows so far began a group of their
 // own, for as many groups as the combine budget holds: a table of a few
@@ -177,8 +216,10 @@ func (m *groupbyMapper) sizeTable() {
 	}
 	na := int64(len(m.j.aggs))
 	keyLen := int64(len(t.arena)/t.size()) + 1
-	// An entry, its key bytes, its states and two slots (half load).
-	groups := combineBudget / (keyEntSize + keyLen + na*aggStateMemory + 8)
+	// What the budget holds of a key (keyCost) and its states, and no more
+	// than maxReserve: a table sized for a large budget would touch all of
+	// its slots however few groups the chunk has.
+	groups := min(combineBudget.Load()/(keyCost(keyLen)+m.j.groupMemory()), maxReserve)
 	t.reserve(int(groups), int(groups*keyLen))
 	m.states = growTo(m.states, int(groups*na))
 }
@@ -227,7 +268,14 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 		}
 		m.vals[j.aggAt[a]] = d
 	}
-	key := r.Value(j.keyAt)
+	return m.push(r.Value(j.keyAt), r)
+}
+
+// push adds a row to the batch: its key, its numbers (m.vals, by column)
+// and, for min and max, its texts (from r, which may be nil when no
+// aggregate is min or max).
+func (m *groupbyMapper) push(key []byte, r *record.Row) error {
+	j := m.j
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
 	}
@@ -296,7 +344,7 @@ func (m *groupbyMapper) flush() error {
 		if first && !m.sized && t.size() == sampleKeys {
 			m.sizeTable()
 		}
-		if first && m.keys.memory()+int64(len(m.states))*aggStateMemory > combineBudget {
+		if first && m.memory() > combineBudget.Load() {
 			if err := m.spill(); err != nil {
 				return err
 			}

@@ -22,6 +22,9 @@ type keyTable struct {
 	ents  []keyEnt
 	arena []byte
 	sort  [2][]sortKey // sortedKeys' memory, kept for the next sort
+	// longest is the longest key inserted since the table was made, for
+	// memory's estimate of the next keys' bytes.
+	longest int
 }
 
 type keyEnt struct {
@@ -69,12 +72,6 @@ func (t *keyTable) reset() {
 
 // size is the number of distinct keys.
 func (t *keyTable) size() int { return len(t.ents) }
-
-// memory estimates the bytes the table's keys use (what it holds may be up
-// to twice that, as appends grow by doubling).
-func (t *keyTable) memory() int64 {
-	return int64(len(t.arena)) + int64(len(t.ents))*keyEntSize + int64(len(t.slots))*4
-}
 
 // key returns the bytes of entry i.
 func (t *keyTable) key(i int32) []byte {
@@ -252,6 +249,7 @@ func (t *keyTable) insert(slot uint64, tag uint32, head, next uint64, k []byte) 
 	t.ents = grow2(t.ents, 1)
 	t.ents = append(t.ents, keyEnt{head: head, next: next, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
 	t.arena = grow2(t.arena, len(k))
+	t.longest = max(t.longest, len(k))
 	t.arena = append(t.arena, k...)
 	t.slots[slot] = tag | uint32(idx+1)
 	if len(t.ents)*2 > len(t.slots) {

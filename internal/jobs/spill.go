@@ -9,12 +9,6 @@ import (
 	"github.com/scattergather/scattergather/internal/runs"
 )
 
-// combineBudget is how many bytes a combiner (wordcount's and groupby's
-// in-memory table, grep's and select's output) holds before it spills to a
-// temporary file, so a mapper's memory does not grow with its chunk. A
-// variable so that tests can force spills.
-var combineBudget int64 = 48 << 20
-
 // spillFiles are a mapper's runs spilled to temporary files. The files are
 // unlinked as soon as they are created: nothing is left behind if the process dies.
 type spillFiles struct {
@@ -87,7 +81,7 @@ type outBuffer struct {
 
 // check spills the buffer when it has grown past its share of the budget.
 func (o *outBuffer) check() error {
-	if int64(len(o.buf)) <= combineBudget/4 {
+	if int64(len(o.buf)) <= combineBudget.Load()/4 {
 		return nil
 	}
 	if o.file == nil {

@@ -304,11 +304,11 @@ func (m *sqlMapper) row(offset int64) error {
 	if lim := g.Plan.Limit; lim >= 0 && int64(len(e.ents)) > 2*lim+1024 {
 		e.keepFirst(int(lim))
 	}
-	if int64(len(e.data))+int64(len(e.ents))*entSize > combineBudget {
+	if int64(len(e.data))+int64(len(e.ents))*entSize > combineBudget.Load() {
 		if lim := g.Plan.Limit; lim >= 0 {
 			e.keepFirst(int(lim))
 		}
-		if int64(len(e.data)) > combineBudget/2 {
+		if int64(len(e.data)) > combineBudget.Load()/2 {
 			return m.spill()
 		}
 	}
@@ -331,7 +331,7 @@ func (m *sqlMapper) aggregate(offset int64) error {
 		m.states.add()
 	}
 	m.extra += g.Fold(m.states.group(idx))
-	if m.keys.memory()+m.states.memory()+m.extra > combineBudget {
+	if m.keys.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
 		return m.spill()
 	}
 	return nil
@@ -387,7 +387,7 @@ func (m *sqlMapper) flush() error {
 			t.ents[g].count++
 		}
 		m.prog.FoldSaved(i, m.states.group(int(g)))
-		if t.memory()+m.states.memory()+m.extra > combineBudget {
+		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
 			if err := m.spill(); err != nil {
 				return err
 			}

@@ -35,13 +35,14 @@ func (j *wordcount) NewMapper() Mapper {
 }
 
 // wordcountMapper combines in a keyTable: one entry per distinct word, no
-// allocation per word. Past combineBudget it spills the table as a sorted run
+// allocation per word. Before it passes combineBudget it spills the table as a sorted run
 // and Finish merges the runs.
 type wordcountMapper struct {
 	words  *keyTable
 	batch  keyBatch
 	spills spillFiles
 	st     Stats
+	err    error // a spill's failure during count
 }
 
 func (m *wordcountMapper) StartPart(Part) error { return nil }
@@ -57,10 +58,11 @@ func (m *wordcountMapper) Records(data []byte, _ int64, n int) error {
 	return m.count(data)
 }
 
-// count adds the words of text to the table, spilling it past the budget.
+// count adds the words of text to the table, spilling it before it passes
+// the budget.
 func (m *wordcountMapper) count(text []byte) error {
 	i := m.countBlocks(text)
-	t, b := m.words, &m.batch
+	b := &m.batch
 	for n := len(text); i < n; {
 		start := nextWordByte(text, i)
 		if start == n {
@@ -69,16 +71,25 @@ func (m *wordcountMapper) count(text []byte) error {
 		i = nextSepByte(text, start)
 		b.start[b.n], b.end[b.n] = start, i
 		if b.n++; b.n == batchSize {
-			t.addBatch(text, b)
+			m.add(text)
 		}
 	}
 	if b.n > 0 {
-		t.addBatch(text, b)
+		m.add(text)
 	}
-	if t.memory() > combineBudget {
-		return m.spill()
+	err := m.err
+	m.err = nil
+	return err
+}
+
+// add adds the batch's words to the table, then spills it once its memory
+// with room for one more batch passes the budget: a block of text never
+// grows the table past it. A failed spill's error waits in m.err for count.
+func (m *wordcountMapper) add(text []byte) {
+	m.words.addBatch(text, &m.batch)
+	if m.err == nil && m.words.memory(batchSize) > combineBudget.Load() {
+		m.err = m.spill()
 	}
-	return nil
 }
 
 // countBlocks batches the words of text 64 bytes at a time and returns where
@@ -88,7 +99,7 @@ func (m *wordcountMapper) count(text []byte) error {
 // branch per byte or per word length. Batching a word is written out where it
 // happens: as a method it would not inline, and a call per word costs more.
 func (m *wordcountMapper) countBlocks(text []byte) int {
-	t, b := m.words, &m.batch
+	b := &m.batch
 	prev := uint64(1) // bit 0: the byte before the block is a separator
 	open, start := false, 0
 	i := 0
@@ -103,7 +114,7 @@ func (m *wordcountMapper) countBlocks(text []byte) int {
 			}
 			b.start[b.n], b.end[b.n] = start, i+bits.TrailingZeros64(ends)
 			if b.n++; b.n == batchSize {
-				t.addBatch(text, b)
+				m.add(text)
 			}
 			ends &= ends - 1
 			open = false
@@ -117,7 +128,7 @@ func (m *wordcountMapper) countBlocks(text []byte) int {
 			}
 			b.start[b.n], b.end[b.n] = start, i+bits.TrailingZeros64(ends)
 			if b.n++; b.n == batchSize {
-				t.addBatch(text, b)
+				m.add(text)
 			}
 			ends &= ends - 1
 		}

@@ -303,12 +303,50 @@ def _patch_json_path_cache():
         module.parse = functools.lru_cache(maxsize=4096)(module.parse)
 
 
+# moto's ASL grammar knows only "STANDARD" as a Distributed Map's
+# ProcessorConfig.ExecutionType and refuses a definition with "EXPRESS" children
+# (mismatched input '"EXPRESS"' expecting '"STANDARD"'), which AWS runs
+# (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+# Here moto parses such a definition with its children as Standard ones: they run
+# exactly once and without Express's five-minute limit, which only the local engine
+# (local/asl) and AWS enforce. DescribeStateMachine still shows the definition as given.
+def _patch_express_children():
+    import json
+
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+
+    def standardize(node):
+        if isinstance(node, dict):
+            cfg = node.get("ProcessorConfig")
+            if isinstance(cfg, dict) and cfg.get("ExecutionType") == "EXPRESS":
+                cfg["ExecutionType"] = "STANDARD"
+            for v in node.values():
+                standardize(v)
+        elif isinstance(node, list):
+            for v in node:
+                standardize(v)
+
+    def parse(definition):
+        if '"EXPRESS"' in definition:
+            try:
+                doc = json.loads(definition)
+            except ValueError:  # not JSON: moto's parser reports it
+                return original(definition)
+            standardize(doc)
+            definition = json.dumps(doc)
+        return original(definition)
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)
+
+
 def _apply():
     try:
         import moto
     except ImportError:  # moto missing: the server itself reports it
         return
-    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes, _patch_redrive, _patch_result_writer, _patch_json_path_cache):
+    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes, _patch_redrive, _patch_result_writer, _patch_json_path_cache, _patch_express_children):
         try:
             patch()
         except Exception as e:  # site.py would print and go on without the patch

@@ -133,7 +133,17 @@ type Options struct {
 	// input, each state's output and each child execution's input; the Map Run's
 	// results without a ResultWriter are always checked.
 	NoLimits bool
+	// ExpressLimit is how long an Express child execution of a Distributed Map
+	// may run before it fails with States.Timeout; 0 means ExpressMaxDuration.
+	ExpressLimit time.Duration
 }
+
+// ExpressMaxDuration is an Express workflow's maximum duration
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
+// https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html):
+// a Distributed Map's Express child that runs longer times out, and the Map Run
+// counts it against its tolerated failures.
+const ExpressMaxDuration = 5 * time.Minute
 
 // Machine is a parsed and validated state machine definition. It is safe
 // for concurrent executions.

@@ -76,6 +76,7 @@ type mapSpec struct {
 	itemsPath   *path // nil: "$"
 	processor   *graph
 	distributed bool
+	express     bool // ProcessorConfig.ExecutionType EXPRESS: children end at the Express limit
 	reader      *itemReader
 	writer      *resultWriter
 
@@ -513,6 +514,7 @@ func (p *parser) mapState(st *state, f *fields) error {
 					if cfg[ck] != "STANDARD" && cfg[ck] != "EXPRESS" {
 						return fmt.Errorf("%s: field ItemProcessor.ProcessorConfig.ExecutionType: %s is not STANDARD or EXPRESS", st.where, jsonText(cfg[ck], 64))
 					}
+					m.express = cfg[ck] == "EXPRESS"
 				default:
 					return fmt.Errorf("%s: field ItemProcessor.ProcessorConfig: unknown field %q", st.where, ck)
 				}

@@ -607,3 +607,65 @@ func BenchmarkDistributedMap(b *testing.B) {
 		}
 	}
 }
+
+// TestExpressChildren: a Distributed Map of Express children runs them as Standard
+// ones, but a child that runs past the Express limit (five minutes on AWS, 50 ms
+// here) fails with States.Timeout, whatever its task is doing, and counts against
+// the Map Run's tolerated failures; a Standard child is not limited.
+func TestExpressChildren(t *testing.T) {
+	express := strings.Replace(distributed(`"ToleratedFailureCount":1,`), `"ExecutionType":"STANDARD"`, `"ExecutionType":"EXPRESS"`, 1)
+	getObject := func(context.Context, string, string) ([]byte, error) {
+		return []byte(`[{"id":"a"},{"id":"slow"},{"id":"c"}]`), nil
+	}
+	slow := func(ctx context.Context, p any) (any, error) {
+		if p.(map[string]any)["item"].(map[string]any)["id"] == "slow" {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(400 * time.Millisecond):
+			}
+		}
+		return work(ctx, p)
+	}
+	input := raw(`{"job":"j","manifest":{"bucket":"b","key":"k"}}`)
+	for _, c := range []struct {
+		name, def   string
+		wantTimeout bool
+	}{
+		{"express", express, true},
+		{"standard", distributed(`"ToleratedFailureCount":1,`), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"work": slow}}
+			ev := &events{}
+			out, err := mustParse(t, c.def).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, OnEvent: ev.on, ExpressLimit: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := out.(map[string]any)["results"].([]any)
+			got := res[1].(map[string]any)
+			if !c.wantTimeout {
+				if got["id"] != "slow" {
+					t.Fatalf("the slow Standard child answered %v, want its result", got)
+				}
+				return
+			}
+			if got["Error"] != ErrTimeout || !strings.Contains(fmt.Sprint(got["Cause"]), "maximum duration of 50ms") {
+				t.Fatalf("the slow Express child answered %v, want %s naming the limit", got, ErrTimeout)
+			}
+			if res[0].(map[string]any)["id"] != "a" || res[2].(map[string]any)["id"] != "c" {
+				t.Errorf("the other children answered %v", res)
+			}
+			if n := len(ev.ofType(EventMapIterationFailed)); n != 1 {
+				t.Errorf("%d MapIterationFailed events, want 1", n)
+			}
+		})
+	}
+	// With no tolerance the timed-out child fails the Map Run.
+	noTolerance := strings.Replace(distributed(""), `"ExecutionType":"STANDARD"`, `"ExecutionType":"EXPRESS"`, 1)
+	l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"work": slow}}
+	_, err := mustParse(t, noTolerance).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, ExpressLimit: 50 * time.Millisecond})
+	if f := failureOf(t, err); f.Name != ErrExceedToleratedFailureThreshold || !strings.Contains(f.Cause, ErrTimeout) {
+		t.Errorf("got %v, want %s naming %s", f, ErrExceedToleratedFailureThreshold, ErrTimeout)
+	}
+}

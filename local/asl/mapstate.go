@@ -110,7 +110,7 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 				err = r.checkPayload(in, fmt.Sprintf("The child execution input of item %d", i))
 			}
 			if err == nil {
-				out, _, err = r.runGraph(gctx, m.processor, in, fr)
+				out, err = r.runChild(gctx, m, in, fr)
 			}
 			if run != nil {
 				run.stop = time.Now().UTC()
@@ -170,6 +170,27 @@ func (r *run) mapRun(ctx context.Context, sr *stateRun, eff any) (any, error) {
 		}
 	}
 	return results, nil
+}
+
+// runChild runs one iteration's processor. An Express child of a Distributed Map
+// ends at the Express limit: on AWS the child execution times out, whatever its
+// task is doing, and the Map Run counts it as failed.
+func (r *run) runChild(ctx context.Context, m *mapSpec, in any, fr *frame) (any, error) {
+	if !m.distributed || !m.express {
+		out, _, err := r.runGraph(ctx, m.processor, in, fr)
+		return out, err
+	}
+	limit := r.opts.ExpressLimit
+	if limit <= 0 {
+		limit = ExpressMaxDuration
+	}
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	out, _, err := r.runGraph(cctx, m.processor, in, fr)
+	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return nil, &Failure{Name: ErrTimeout, Cause: fmt.Sprintf("The Express child execution ran past its maximum duration of %s", limit)}
+	}
+	return out, err
 }
 
 // mapItems are the items a Map state iterates: read by its ItemReader, or the

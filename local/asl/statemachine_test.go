@@ -39,6 +39,12 @@ type fakeJob struct {
 	maxLevel int               // the highest level merged so far; a merge below it is out of order
 }
 
+// reset forgets what an earlier run of the job recorded.
+func (j *fakeJob) reset() {
+	j.attempts = map[int]int{}
+	j.failures, j.gathers, j.objects, j.plans, j.merges, j.ranges, j.maxLevel = nil, nil, nil, nil, nil, nil, 0
+}
+
 func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any, error) {
 	p := payload.(map[string]any)
 	switch function {
@@ -384,8 +390,17 @@ var definitionCases = []struct {
 	},
 }
 
+// TestScatterGatherDefinition runs the shipped definition through every case
+// with Standard children and with Express ones (the template's ChildWorkflowType):
+// the same states, retries and results.
 func TestScatterGatherDefinition(t *testing.T) {
-	subs := map[string]string{"SplitterFunctionArn": "splitter", "MapperFunctionArn": "mapper", "ReducerFunctionArn": "reducer"}
+	for _, children := range []string{statemachine.Standard, statemachine.Express} {
+		t.Run(children, func(t *testing.T) { testScatterGatherDefinition(t, children) })
+	}
+}
+
+func testScatterGatherDefinition(t *testing.T, children string) {
+	subs := map[string]string{"SplitterFunctionArn": "splitter", "MapperFunctionArn": "mapper", "ReducerFunctionArn": "reducer", statemachine.ChildExecutionType: children}
 	m, err := Parse(statemachine.Definition, subs)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -401,7 +416,7 @@ func TestScatterGatherDefinition(t *testing.T) {
 
 	for _, c := range definitionCases {
 		t.Run(c.name, func(t *testing.T) {
-			c.job.attempts = map[int]int{}
+			c.job.reset()
 			ev := &events{}
 			sl := &sleeper{}
 			out, err := m.Execute(context.Background(), input, Options{Lambda: c.job.lambda, GetObject: c.job.getObject, PutObject: c.job.putObject, Sleep: sl.sleep, OnEvent: ev.on})

@@ -29,12 +29,18 @@ const (
 // iterations are the mappers (the gather tree's MergeLevel is another Map).
 const ScatterState = "Scatter"
 
-// Substitutions are the DefinitionSubstitutions of a local run.
-func Substitutions() map[string]string {
+// Substitutions are the DefinitionSubstitutions of a local run whose Distributed
+// Maps run children of the given type (statemachine.Standard or statemachine.Express;
+// "" is Standard, the template's default).
+func Substitutions(children string) map[string]string {
+	if children == "" {
+		children = statemachine.Standard
+	}
 	return map[string]string{
-		"SplitterFunctionArn": SplitterFunction,
-		"MapperFunctionArn":   MapperFunction,
-		"ReducerFunctionArn":  ReducerFunction,
+		"SplitterFunctionArn":           SplitterFunction,
+		"MapperFunctionArn":             MapperFunction,
+		"ReducerFunctionArn":            ReducerFunction,
+		statemachine.ChildExecutionType: children,
 	}
 }
 
@@ -55,6 +61,12 @@ type Engine struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// NoBackups turns off backup attempts for stragglers (see backupPolicy).
 	NoBackups bool
+	// Children is the Distributed Maps' child workflow type, statemachine.Standard
+	// ("" too) or statemachine.Express: an Express child that runs past the
+	// five-minute limit fails as it does on AWS (asl.Options.ExpressLimit).
+	Children string
+	// ExpressLimit overrides the Express children's five minutes, for tests.
+	ExpressLimit time.Duration
 
 	mu    sync.Mutex
 	jobID string // the planned job, once the splitter has answered
@@ -166,7 +178,7 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 	if def == nil {
 		def = statemachine.Definition
 	}
-	m, err := asl.Parse(def, Substitutions())
+	m, err := asl.Parse(def, Substitutions(e.Children))
 	if err != nil {
 		return Result{}, fmt.Errorf("state machine definition: %w", err)
 	}
@@ -189,12 +201,13 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		}
 	}
 	out, err := m.Execute(ctx, json.RawMessage(input), asl.Options{
-		Lambda:      e.invoke,
-		GetObject:   e.getObject,
-		PutObject:   e.putObject,
-		OnEvent:     onEvent,
-		MaxParallel: e.MaxParallel,
-		Sleep:       e.Sleep,
+		Lambda:       e.invoke,
+		GetObject:    e.getObject,
+		PutObject:    e.putObject,
+		OnEvent:      onEvent,
+		MaxParallel:  e.MaxParallel,
+		Sleep:        e.Sleep,
+		ExpressLimit: e.ExpressLimit,
 	})
 	if err != nil {
 		e.mu.Lock()

@@ -20,32 +20,74 @@ import (
 	"github.com/scattergather/scattergather/local/localaws"
 )
 
-// withoutMapperPut is template.yaml with s3:PutObject taken out of the mapper's
-// WritePartials statement: the mapper may no longer write its partial.
-func withoutMapperPut(t *testing.T) string {
+// editedTemplate writes template.yaml as edit changes it to a temporary file
+// and returns its path: a stack deployed from a variant of the shipped template.
+func editedTemplate(t *testing.T, edit func(text string) string) string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(raw)
-	mapper := strings.Index(text, "\n  MapperFunction:\n")
-	sid := strings.Index(text[mapper:], "Sid: WritePartials")
-	if mapper < 0 || sid < 0 {
-		t.Fatal("template.yaml has no MapperFunction with a WritePartials statement")
-	}
-	at := mapper + sid
-	put := strings.Index(text[at:], "- s3:PutObject\n")
-	if put < 0 {
-		t.Fatal("the mapper's WritePartials does not grant s3:PutObject")
-	}
-	start := strings.LastIndex(text[:at+put], "\n") + 1
-	end := at + put + len("- s3:PutObject\n")
 	path := filepath.Join(t.TempDir(), "template.yaml")
-	if err := os.WriteFile(path, []byte(text[:start]+text[end:]), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(edit(string(raw))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// withoutMapperPut is template.yaml with s3:PutObject taken out of the mapper's
+// WritePartials statement: the mapper may no longer write its partial.
+func withoutMapperPut(t *testing.T) string {
+	t.Helper()
+	return editedTemplate(t, func(text string) string {
+		mapper := strings.Index(text, "\n  MapperFunction:\n")
+		sid := strings.Index(text[mapper:], "Sid: WritePartials")
+		if mapper < 0 || sid < 0 {
+			t.Fatal("template.yaml has no MapperFunction with a WritePartials statement")
+		}
+		at := mapper + sid
+		put := strings.Index(text[at:], "- s3:PutObject\n")
+		if put < 0 {
+			t.Fatal("the mapper's WritePartials does not grant s3:PutObject")
+		}
+		start := strings.LastIndex(text[:at+put], "\n") + 1
+		end := at + put + len("- s3:PutObject\n")
+		return text[:start] + text[end:]
+	})
+}
+
+// upVariant starts a local AWS of its own from the template at path, closed
+// when the test ends.
+func upVariant(ctx context.Context, t *testing.T, path string) *localaws.Stack {
+	t.Helper()
+	st, err := localaws.Up(ctx, localaws.Options{Template: path, BinDir: binDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// submitAndWait submits spec to the stack's POST /jobs, waits until the job
+// ends and returns its last status.
+func submitAndWait(t *testing.T, st *localaws.Stack, spec map[string]any) api.Status {
+	t.Helper()
+	body, _ := json.Marshal(spec)
+	code, resp := call(t, http.MethodPost, st.APIURL+"/jobs", body)
+	var sub api.Submission
+	if code != http.StatusAccepted || json.Unmarshal(resp, &sub) != nil {
+		t.Fatalf("POST /jobs: %d %s", code, resp)
+	}
+	var status api.Status
+	waitFor(t, "job "+sub.JobID+" to end", func() bool {
+		code, resp := call(t, http.MethodGet, st.APIURL+"/jobs/"+sub.JobID, nil)
+		status = api.Status{}
+		if code != http.StatusOK || json.Unmarshal(resp, &status) != nil {
+			t.Fatalf("GET /jobs/%s: %d %s", sub.JobID, code, resp)
+		}
+		return status.Terminal()
+	})
+	return status
 }
 
 // TestDeniedPermissionFailsTheJobAtOnce: on a local AWS whose template no longer
@@ -55,31 +97,13 @@ func TestDeniedPermissionFailsTheJobAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	denied, err := localaws.Up(ctx, localaws.Options{Template: withoutMapperPut(t), BinDir: binDir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer denied.Close()
+	denied := upVariant(ctx, t, withoutMapperPut(t))
 	client := s3.NewFromConfig(denied.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
 	key := "data/denied.txt"
 	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(denied.InputBucket), Key: aws.String(key), Body: strings.NewReader("a b c\nb c\n")}); err != nil {
 		t.Fatal(err)
 	}
-	spec, _ := json.Marshal(map[string]any{"job": "wordcount", "input": "s3://" + denied.InputBucket + "/" + key, "output": "s3://" + denied.OutputBucket + "/results/denied.txt"})
-	code, body := call(t, http.MethodPost, denied.APIURL+"/jobs", spec)
-	var sub api.Submission
-	if code != http.StatusAccepted || json.Unmarshal(body, &sub) != nil {
-		t.Fatalf("POST /jobs: %d %s", code, body)
-	}
-	var st api.Status
-	waitFor(t, "job "+sub.JobID+" to fail", func() bool {
-		code, body := call(t, http.MethodGet, denied.APIURL+"/jobs/"+sub.JobID, nil)
-		st = api.Status{}
-		if code != http.StatusOK || json.Unmarshal(body, &st) != nil {
-			t.Fatalf("GET /jobs/%s: %d %s", sub.JobID, code, body)
-		}
-		return st.Terminal()
-	})
+	st := submitAndWait(t, denied, map[string]any{"job": "wordcount", "input": "s3://" + denied.InputBucket + "/" + key, "output": "s3://" + denied.OutputBucket + "/results/denied.txt"})
 	if st.Status != "FAILED" {
 		t.Fatalf("job without the mapper's s3:PutObject: %s %q; want FAILED", st.Status, st.Error)
 	}

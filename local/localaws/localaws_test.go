@@ -245,7 +245,14 @@ func jobCases(t *testing.T) []jobCase {
 		{"groupby-jsonl", "groupby", "jsonl", jobs.Params{"format": "jsonl", "key": "countryCode", "agg": "sum:adRevenue,count:sourceIP"}, d.jsonl},
 		{"search", "search", "txt", jobs.Params{"query": d.firstWords, "k": "25"}, d.text},
 		{"sql", "sql", "csv", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8) AS k, sum(adRevenue), count(*) FROM 'data.csv' WHERE duration > 3 GROUP BY 1"}, d.csv},
+		{"sql-sort", "sql", "csv", jobs.Params{"query": sqlSortQuery("data.csv")}, d.csv},
 	}
+}
+
+// sqlSortQuery is the ORDER BY without LIMIT of the sql-sort case, over
+// from: its partials are sorted runs, gathered by key ranges when asked.
+func sqlSortQuery(from string) string {
+	return "SELECT sourceIP, adRevenue, countryCode FROM '" + from + "' WHERE duration > 2 ORDER BY adRevenue DESC, countryCode NULLS FIRST"
 }
 
 // chunkSize and concurrency of the test jobs: several chunks each, so the
@@ -605,6 +612,7 @@ func TestDefinitionIsTheShippedOne(t *testing.T) {
 	}
 	shipped, err := asl.Substitute(statemachine.Definition, map[string]string{
 		"SplitterFunctionArn": arn("SplitterFunction"), "MapperFunctionArn": arn("MapperFunction"), "ReducerFunctionArn": arn("ReducerFunction"),
+		statemachine.ChildExecutionType: statemachine.Standard, // the template's default
 	})
 	if err != nil {
 		t.Fatal(err)

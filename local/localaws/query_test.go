@@ -20,18 +20,7 @@ func TestQueryThroughTheAPI(t *testing.T) {
 			key := fmt.Sprintf("query/%s.%s", c.name, c.ext)
 			put(t, stack.InputBucket, key, c.input)
 			spec := c.spec(map[string]any{"job": c.job, "input": "s3://" + stack.InputBucket + "/" + key, "deadline": "20s", "allowPartial": false})
-			code, body := apiCall(t, http.MethodPost, "/query", spec)
-			if code != http.StatusOK {
-				t.Fatalf("POST /query: %d %s", code, body)
-			}
-			var ans api.QueryAnswer
-			if err := json.Unmarshal(body, &ans); err != nil {
-				t.Fatalf("POST /query answered %.300s: %v", body, err)
-			}
-			got := ans.ResultBase64
-			if ans.Result != nil {
-				got = []byte(*ans.Result)
-			}
+			ans, got := postQuery(t, spec)
 			if ans.Partial || ans.Chunks.Total < 2 || ans.Chunks.Succeeded != ans.Chunks.Total {
 				t.Fatalf("query report %+v: want every one of several chunks answered", ans.Report)
 			}
@@ -40,4 +29,22 @@ func TestQueryThroughTheAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// postQuery posts spec to /query, which must answer 200, and returns the
+// answer and its result.
+func postQuery(t *testing.T, spec []byte) (api.QueryAnswer, []byte) {
+	t.Helper()
+	code, body := apiCall(t, http.MethodPost, "/query", spec)
+	if code != http.StatusOK {
+		t.Fatalf("POST /query: %d %s", code, body)
+	}
+	var ans api.QueryAnswer
+	if err := json.Unmarshal(body, &ans); err != nil {
+		t.Fatalf("POST /query answered %.300s: %v", body, err)
+	}
+	if ans.Result != nil {
+		return ans, []byte(*ans.Result)
+	}
+	return ans, ans.ResultBase64
 }

@@ -41,7 +41,8 @@ func startRanged(t *testing.T, name string, in pipeline.PlanInput) pipeline.Summ
 	return sum
 }
 
-// TestRangeGatherOnMoto: wordcount and groupby asked for 3 key ranges run
+// TestRangeGatherOnMoto: wordcount, groupby and a sql ORDER BY without
+// LIMIT asked for 3 key ranges run
 // through the definition on moto: the splitter, the Scatter Map, the
 // PlanLevel that samples the partials' indexes, the GatherRanges Distributed
 // Map of range reducers (each its own Lambda invocation, committing its range
@@ -51,7 +52,7 @@ func startRanged(t *testing.T, name string, in pipeline.PlanInput) pipeline.Summ
 // are that output too.
 func TestRangeGatherOnMoto(t *testing.T) {
 	for _, c := range jobCases(t) {
-		if c.name != "wordcount" && c.name != "groupby-csv" {
+		if c.name != "wordcount" && c.name != "groupby-csv" && c.name != "sql-sort" {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {

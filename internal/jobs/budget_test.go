@@ -1,0 +1,102 @@
+package jobs
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/scattergather/scattergather/record"
+)
+
+// tableHeld is what a table holds by its slices' capacities, with the sort
+// arrays as sortedKeys makes them for its keys and the order sorted makes:
+// what a spill of the table at this moment would hold at its peak.
+func tableHeld(t *keyTable) int64 {
+	n := len(t.ents)
+	return int64(cap(t.ents))*keyEntSize + int64(cap(t.arena)) + int64(len(t.slots))*4 +
+		int64(max(cap(t.sort[0]), n)+max(cap(t.sort[1]), n))*sortKeySize + int64(n)*4
+}
+
+// TestCombinerStaysInBudget: whatever the chunk's size and its keys' number
+// and length, a combiner's table (entries, key bytes, slots, the spill's
+// sort order) and groupby's states never hold more than the combine budget:
+// they spill first. And they do not spill far below it: the largest table
+// reaches a third of the budget.
+func TestCombinerStaysInBudget(t *testing.T) {
+	const budget = 1 << 20
+	defer SetCombineBudget(budget)()
+	for _, keys := range []int{2_000, 30_000, 300_000} {
+		t.Run(fmt.Sprintf("groupby %d keys", keys), func(t *testing.T) {
+			j, err := New("groupby", Params{"key": "ip", "agg": "sum:rev,count:*"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := j.NewMapper().(*groupbyMapper)
+			row := record.NewRow(len(m.j.read), record.CSV)
+			rng := rand.New(rand.NewPCG(1, uint64(keys)))
+			var peak int64
+			for i := 0; i < keys*2; i++ {
+				// Mostly new keys, every tenth row one seen before.
+				k := i
+				if i%10 == 9 {
+					k = rng.IntN(i)
+				}
+				ip := fmt.Appendf(nil, "%d.%d.%d.%d", k>>24&255, k>>16&255, k>>8&255, k&255)
+				row.Set(m.j.keyAt, ip, ip)
+				row.Set(m.j.aggAt[0], []byte("12.50"), []byte("12.50"))
+				if err := m.Row(row); err != nil {
+					t.Fatal(err)
+				}
+				held := tableHeld(m.keys) + int64(cap(m.states))*groupStateSize
+				if held > budget {
+					t.Fatalf("row %d: the table and states hold %d bytes, over the budget of %d (%d groups)", i, held, budget, m.keys.size())
+				}
+				peak = max(peak, held)
+			}
+			checkSpills(t, m.spills.files, keys, peak, budget)
+			if _, err := m.Finish(io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Run(fmt.Sprintf("wordcount %d words", keys), func(t *testing.T) {
+			m := (&wordcount{}).NewMapper().(*wordcountMapper)
+			rng := rand.New(rand.NewPCG(2, uint64(keys)))
+			var peak int64
+			var line []byte
+			for i := 0; i < keys*2; i++ {
+				// Words of 1 to 64 bytes, one in a hundred of 300.
+				n := 1 + rng.IntN(64)
+				if i%100 == 0 {
+					n = 300
+				}
+				line = fmt.Appendf(line[:0], "%0*d", n, i)
+				if err := m.Record(line, int64(i)); err != nil {
+					t.Fatal(err)
+				}
+				held := tableHeld(m.words)
+				if held > budget {
+					w := m.words
+					t.Fatalf("word %d: the table holds %d bytes, over the budget of %d (%d words) ents %d arena %d slots %d sort %d %d", i, held, budget, m.words.size(), cap(w.ents), cap(w.arena), len(w.slots), cap(w.sort[0]), cap(w.sort[1]))
+				}
+				peak = max(peak, held)
+			}
+			checkSpills(t, m.spills.files, keys, peak, budget)
+			if _, err := m.Finish(io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// checkSpills checks that a combiner of many keys spilled, and that its
+// largest table used a fair part of the budget.
+func checkSpills[F any](t *testing.T, spills []F, keys int, peak, budget int64) {
+	t.Helper()
+	if keys >= 30_000 && len(spills) == 0 {
+		t.Fatalf("%d keys did not spill with a budget of %d bytes", keys, budget)
+	}
+	if keys >= 30_000 && peak < budget/3 {
+		t.Fatalf("the largest table held %d bytes: less than a third of the budget of %d", peak, budget)
+	}
+}

@@ -1,0 +1,49 @@
+package localaws_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestSQLSpecOnMoto: {"sql": "..."} alone, its input the query's FROM, on
+// POST /jobs (run by moto's Step Functions with the real binaries) and on
+// POST /query (the api binary invoking the mapper binary) answers ORDER BY
+// queries, with and without LIMIT and over groups, with the bytes `scatter
+// run` writes.
+func TestSQLSpecOnMoto(t *testing.T) {
+	d := testData(t)
+	key := "data/sql-spec.csv"
+	put(t, stack.InputBucket, key, d.csv)
+	from := "s3://" + stack.InputBucket + "/" + key
+	for i, q := range []string{
+		sqlSortQuery(from),
+		"SELECT sourceIP, adRevenue FROM '" + from + "' ORDER BY adRevenue, sourceIP DESC LIMIT 17",
+		"SELECT countryCode, count(*) AS n, sum(adRevenue) AS revenue FROM '" + from + "' GROUP BY countryCode ORDER BY revenue DESC, countryCode",
+	} {
+		t.Run(fmt.Sprintf("query%d", i), func(t *testing.T) {
+			t.Parallel()
+			want := jobCase{name: fmt.Sprintf("sql-spec-%d", i), job: "sql", ext: "csv", params: map[string]string{"query": q}, input: d.csv}.expected(t, stack.InputBucket, key)
+			if bytes.Count(want, []byte("\n")) < 10 {
+				t.Fatalf("scatter run's output has %d lines: the query tests little", bytes.Count(want, []byte("\n")))
+			}
+			output := fmt.Sprintf("s3://%s/results/api/sql-spec-%d.csv", stack.OutputBucket, i)
+			spec, _ := json.Marshal(map[string]any{"sql": q, "output": output, "chunkSize": chunkSize, "concurrency": concurrency})
+			sub := submit(t, spec)
+			if st := waitStatus(t, sub.JobID); st.Status != "SUCCEEDED" || st.Chunks < 2 {
+				t.Fatalf("GET /jobs/%s at the end: %+v", sub.JobID, st)
+			}
+			got, ok := get(t, stack.OutputBucket, strings.TrimPrefix(output, "s3://"+stack.OutputBucket+"/"))
+			if !ok || !bytes.Equal(got, want) {
+				t.Fatalf("POST /jobs {\"sql\"}: output (found %v) differs from scatter run's (%d and %d bytes)\n%s", ok, len(got), len(want), firstDiff(got, want))
+			}
+			body, _ := json.Marshal(map[string]any{"sql": q, "chunkSize": chunkSize, "deadline": "20s", "allowPartial": false})
+			ans, res := postQuery(t, body)
+			if ans.Partial || ans.Chunks.Total < 2 || !bytes.Equal(res, want) {
+				t.Fatalf("POST /query {\"sql\"}: report %+v; result differs from scatter run's (%d and %d bytes)\n%s", ans.Report, len(res), len(want), firstDiff(res, want))
+			}
+		})
+	}
+}
