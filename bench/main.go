@@ -567,20 +567,30 @@ func eachLine(path string, fn func(line []byte) error) error {
 
 // sumCounts reads word<TAB>count lines and returns the total and the number of lines.
 func sumCounts(path string) (total, lines int64, err error) {
+	lines, total, err = sumLast(path, '\t', false, func(f string) (int64, error) { return strconv.ParseInt(f, 10, 64) })
+	return total, lines, err
+}
+
+// sumLast returns how many lines the file at path has (after its header, with header) and
+// the sum of their last fields after sep, each read with parse.
+func sumLast[T int64 | float64](path string, sep byte, header bool, parse func(string) (T, error)) (lines int64, total T, err error) {
 	err = eachLine(path, func(l []byte) error {
-		i := bytes.LastIndexByte(l, '\t')
-		n, err := strconv.ParseInt(string(l[i+1:]), 10, 64)
+		if header {
+			header = false
+			return nil
+		}
+		v, err := parse(string(l[bytes.LastIndexByte(l, sep)+1:]))
 		if err != nil {
 			return fmt.Errorf("%s: bad line %q", path, l)
 		}
-		total += n
+		total += v
 		lines++
 		return nil
 	})
 	if err != nil {
 		return 0, 0, err
 	}
-	return total, lines, nil
+	return lines, total, nil
 }
 
 // grepPattern has a literal prefix, as the goal names.
@@ -828,24 +838,7 @@ func benchParquet(e *suiteEnv) ([]Measure, *Measure, error) {
 
 // csvSum returns the data rows of a key,value CSV and the sum of the values.
 func csvSum(path string) (rows int64, total float64, err error) {
-	first := true
-	err = eachLine(path, func(l []byte) error {
-		if first {
-			first = false
-			return nil
-		}
-		v, err := strconv.ParseFloat(string(l[bytes.LastIndexByte(l, ',')+1:]), 64)
-		if err != nil {
-			return fmt.Errorf("%s: bad line %q", path, l)
-		}
-		total += v
-		rows++
-		return nil
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	return rows, total, nil
+	return sumLast(path, ',', true, func(f string) (float64, error) { return strconv.ParseFloat(f, 64) })
 }
 
 // duck times a DuckDB query in a child process of this binary (so its peak

@@ -318,13 +318,9 @@ func (t *Template) join(arg any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := t.Eval(args[1])
+	items, err := t.evalList("Fn::Join", args[1])
 	if err != nil {
 		return nil, err
-	}
-	items, ok := list.([]any)
-	if !ok {
-		return nil, fmt.Errorf("Fn::Join: %v is not a list", list)
 	}
 	parts := make([]string, len(items))
 	for i, it := range items {
@@ -350,15 +346,27 @@ func (t *Template) selectItem(arg any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Fn::Select index %q: %w", idx, err)
 	}
-	list, err := t.Eval(args[1])
+	items, err := t.evalList("Fn::Select", args[1])
 	if err != nil {
 		return nil, err
 	}
-	items, ok := list.([]any)
-	if !ok || i < 0 || i >= len(items) {
-		return nil, fmt.Errorf("Fn::Select %d of %v", i, list)
+	if i < 0 || i >= len(items) {
+		return nil, fmt.Errorf("Fn::Select %d of %v", i, items)
 	}
 	return items[i], nil
+}
+
+// evalList evaluates v, an argument of the intrinsic fn, and wants a list.
+func (t *Template) evalList(fn string, v any) ([]any, error) {
+	ev, err := t.Eval(v)
+	if err != nil {
+		return nil, err
+	}
+	items, ok := ev.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: %v is not a list", fn, ev)
+	}
+	return items, nil
 }
 
 // Condition evaluates a condition of the Conditions section.

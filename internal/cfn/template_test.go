@@ -62,6 +62,7 @@ func TestIntrinsics(t *testing.T) {
 		{"join of one", map[string]any{"Fn::Join": []any{"-"}}, "Fn::Join [-]: want [delimiter, list]", true},
 		{"join of a string", map[string]any{"Fn::Join": []any{"-", "ab"}}, "Fn::Join: ab is not a list", true},
 		{"select past the end", map[string]any{"Fn::Select": []any{"3", []any{"a"}}}, "Fn::Select 3 of [a]", true},
+		{"select of a string", map[string]any{"Fn::Select": []any{"0", "ab"}}, "Fn::Select: ab is not a list", true},
 		{"if of two", map[string]any{"Fn::If": []any{"Yes", "then"}}, "want [condition, then, else]", true},
 		{"get att of one", map[string]any{"Fn::GetAtt": []any{"Data"}}, "want [resource, attribute]", true},
 	} {
