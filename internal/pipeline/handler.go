@@ -285,15 +285,25 @@ func MapTimeout(n int64) int {
 }
 
 func (in MapInput) validate() error {
-	switch {
-	case in.JobID == "":
-		return inputErrorf("map: event has no jobId")
-	case in.Job == "":
-		return inputErrorf("map %s: event has no job", in.JobID)
-	case !isWorkArea(in.Work):
-		return inputErrorf("map %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
+	if err := validateEvent("map", "jobId", in.JobID, in.Job, in.Work, false); err != nil {
+		return err
 	}
 	return validateChunk(in.JobID, in.Chunk)
+}
+
+// validateEvent checks what the mapper's and reducer's events all name: their ID (idField
+// is its JSON name), their job and their work area (which, with workOptional, may be
+// empty). step begins the error.
+func validateEvent(step, idField, id, job, work string, workOptional bool) error {
+	switch {
+	case id == "":
+		return inputErrorf("%s: event has no %s", step, idField)
+	case job == "":
+		return inputErrorf("%s %s: event has no job", step, id)
+	case (work != "" || !workOptional) && !isWorkArea(work):
+		return inputErrorf("%s %s: work %q is not an s3://bucket/prefix/ location", step, id, work)
+	}
+	return nil
 }
 
 // validateChunk checks a chunk of the job or query id: its index and every part's location and range.

@@ -190,8 +190,8 @@ func TestEventsValidated(t *testing.T) {
 	in := writeInput(t, "a\n")
 	ctx := context.Background()
 	good := pipeline.MapInput{JobID: "j", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Chunk: plan.Chunk{Parts: []plan.Part{{URL: in, End: 2, Size: 2}}}}
-	// planning, mapWith and gathering make the cases' calls: a plan, a map of good with one
-	// thing changed, a gather.
+	// planning, mapWith, gathering and querying make the cases' calls: a plan, a map of good
+	// with one thing changed, a gather, a query.
 	planning := func(in pipeline.PlanInput) func() error {
 		return func() error { _, err := h.Plan(ctx, in); return err }
 	}
@@ -205,6 +205,9 @@ func TestEventsValidated(t *testing.T) {
 	}
 	gathering := func(in pipeline.GatherInput) func() error {
 		return func() error { _, err := h.Gather(ctx, in); return err }
+	}
+	querying := func(in pipeline.QueryChunk) func() error {
+		return func() error { _, err := h.Query(ctx, in); return err }
 	}
 	cases := []struct {
 		name string
@@ -230,6 +233,11 @@ func TestEventsValidated(t *testing.T) {
 		{"gather: no job", gathering(pipeline.GatherInput{JobID: "j", Work: "s3://scatter-work/jobs/j/", Output: "o"}), "no job"},
 		{"gather: unknown job id", gathering(pipeline.GatherInput{JobID: "missing", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Output: "o"}), "no such job"},
 		{"gather: fan-in over the file descriptors", gathering(pipeline.GatherInput{Step: pipeline.StepMerge, JobID: "j", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Chunks: 9000, FanIn: 4096}), "fanIn 4096"},
+		{"gather: work not s3", gathering(pipeline.GatherInput{JobID: "j", Job: "wordcount", Work: "/tmp/w/", Output: "o"}), "is not an s3://bucket/prefix/ location"},
+		{"query: no queryId", querying(pipeline.QueryChunk{Job: "wordcount", Chunk: good.Chunk}), "no queryId"},
+		{"query: no job", querying(pipeline.QueryChunk{QueryID: "q", Chunk: good.Chunk}), "query q: event has no job"},
+		{"query: work not a prefix", querying(pipeline.QueryChunk{QueryID: "q", Job: "wordcount", Work: "s3://b/p", Chunk: good.Chunk}), `work "s3://b/p"`},
+		{"query: negative attempt", querying(pipeline.QueryChunk{QueryID: "q", Job: "wordcount", Attempt: -1, Chunk: good.Chunk}), "attempt -1"},
 		{"record failure: redrive resuming nowhere", gathering(pipeline.GatherInput{JobID: "j", Failure: &pipeline.Failure{Error: "E"}, FailedAt: &pipeline.FailedAt{Resume: "Plan"}, RedriveCount: 1}), "failedAt.resume"},
 	}
 	for _, c := range cases {
