@@ -239,6 +239,7 @@ type rowBatch struct {
 // an aggregate impossible: sum over a string fails the job naming the file
 // and the column, instead of skipping every row.
 func (m *groupbyMapper) StartPart(p Part) error {
+	m.where.setSource(p.Source)
 	if p.Types == nil {
 		return nil
 	}
@@ -316,23 +317,16 @@ func (m *groupbyMapper) flush() error {
 	if n == 0 {
 		return nil
 	}
-	t.probeBatch(b.keys, &b.kb)
 	var found [batchSize]int32
-	for i := 0; i < n; i++ {
-		found[i] = t.foundAt(b.keys, &b.kb, i)
-		if g := int(found[i]); g >= 0 && na > 0 {
+	t.lookup(b.keys, &b.kb, &found)
+	for i := 0; i < n && na > 0; i++ {
+		if g := int(found[i]); g >= 0 {
 			m.sink += m.states[g*na].d.Scale() // load the states' line now
 		}
 	}
 	spilled := false
 	for i := 0; i < n; i++ {
-		g, first := found[i], false
-		if g < 0 || spilled {
-			g = t.addHashed(b.kb.head[i], b.kb.next[i], b.kb.hash[i], b.keys[b.kb.start[i]:b.kb.end[i]])
-			first = t.ents[g].count == 1
-		} else {
-			t.ents[g].count++
-		}
+		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		if first {
 			// Every field a first row's aggregates use is set below, so the
 			// states are not cleared: a reused min/max text keeps its buffer.
@@ -389,29 +383,18 @@ func (m *groupbyMapper) spill() error {
 func (m *groupbyMapper) writeRun(w io.Writer) error {
 	rw := runs.NewTaggedWriter(w, m.j.runTag())
 	var val []byte
-	var kb [16]byte
-	var counts [batchSize]int64
 	t, na := m.keys, len(m.j.aggs)
-	keys := t.sortedKeys()
-	for len(keys) > 0 {
-		// The groups in sorted order are scattered over the table: load a
-		// batch of counts and states side by side, then encode them.
-		run := keys[:min(len(keys), batchSize)]
-		for i := range run {
-			g := int(run[i].idx)
-			counts[i] = t.ents[g].count
-			if na > 0 {
-				m.sink += m.states[g*na].d.Scale()
-			}
+	err := t.forSorted(func(g int32) {
+		m.sink += int(t.ents[g].count)
+		if na > 0 {
+			m.sink += m.states[int(g)*na].d.Scale()
 		}
-		for i := range run {
-			g := int(run[i].idx)
-			val = m.j.appendGroup(val[:0], counts[i], m.states[g*na:(g+1)*na])
-			if err := rw.Add(t.keyOf(&run[i], &kb), val); err != nil {
-				return err
-			}
-		}
-		keys = keys[len(run):]
+	}, func(key []byte, g int32) error {
+		val = m.j.appendGroup(val[:0], t.ents[g].count, m.states[int(g)*na:int(g+1)*na])
+		return rw.Add(key, val)
+	})
+	if err != nil {
+		return err
 	}
 	return rw.Close()
 }
