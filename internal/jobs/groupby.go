@@ -191,9 +191,11 @@ type groupbyMapper struct {
 	rows   int         // rows folded into the table since it was last empty
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
 
-	// ParquetBatch's DOUBLE columns per aggregate (nil: another type).
+	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), and
+	// its rows aggregated by dictionary index.
 	floats    [][]float64
 	floatNull [][]bool
+	dict      dictAgg
 }
 
 // sampleKeys is how many groups a table has when sizeTable looks at it.
@@ -328,25 +330,42 @@ func (m *groupbyMapper) flush() error {
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		if first {
-			// Every field a first row's aggregates use is set below, so the
-			// states are not cleared: a reused min/max text keeps its buffer.
-			m.states = grow2(m.states, na)
-			m.states = m.states[:len(m.states)+na]
+			m.newStates()
 		}
 		m.fold(m.states[int(g)*na:int(g+1)*na], first, b.vals[i*na:(i+1)*na], b.raw[i*na:])
 		m.rows++
-		if first && !m.sized && t.size() == sampleKeys {
-			m.sizeTable()
-		}
-		if first && m.memory() > combineBudget.Load() {
-			if err := m.spill(); err != nil {
+		if first {
+			s, err := m.grown()
+			if err != nil {
 				return err
 			}
-			spilled = true // the slots found above are gone
+			spilled = spilled || s // the slots found above are gone
 		}
 	}
 	b.kb.n, b.keys, b.raws = 0, b.keys[:0], b.raws[:0]
 	return nil
+}
+
+// newStates makes room for a new group's states. Every field a first row's
+// aggregates use is set by fold, so the states are not cleared: a reused
+// min/max text keeps its buffer.
+func (m *groupbyMapper) newStates() {
+	na := len(m.j.aggs)
+	m.states = grow2(m.states, na)
+	m.states = m.states[:len(m.states)+na]
+}
+
+// grown follows a new group: the table is sized once it has sampleKeys
+// groups, and spilled past the combine budget (true: the groups' indexes
+// are gone).
+func (m *groupbyMapper) grown() (bool, error) {
+	if !m.sized && m.keys.size() == sampleKeys {
+		m.sizeTable()
+	}
+	if m.memory() > combineBudget.Load() {
+		return true, m.spill()
+	}
+	return false, nil
 }
 
 // fold adds one row's values to its group's states; raw bounds the min/max

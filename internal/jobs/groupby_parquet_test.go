@@ -63,7 +63,7 @@ func TestGroupbyParquetBatches(t *testing.T) {
 	for i := 0; i < 6000; i++ {
 		var r gbRow
 		if rng.IntN(15) != 0 {
-			r.Key = str([]string{"USA", "DEU", "FRA", "BRA", "IND", "CHN", "JPN"}[rng.IntN(7)])
+			r.Key = str([]string{"USA", "USB", "DEU", "FRA", "BRA", "IND", "CHN", "JPN"}[rng.IntN(8)])
 		}
 		if rng.IntN(20) != 0 {
 			r.Plain = str(strconv.Itoa(rng.IntN(3000)) + "." + strconv.Itoa(rng.IntN(100)))
@@ -98,53 +98,70 @@ func TestGroupbyParquetBatches(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "g.parquet")
 	pqtest.WriteGo(t, path, [][]gbRow{rows}, parquet.PageBufferSize(700), parquet.MaxRowsPerRowGroup(1300))
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	store := blob.NewMux(nil)
 	for _, p := range []jobs.Params{
 		{"key": "key", "agg": "sum:rev,count:*,avg:revd,sum:n"},
 		{"key": "plain:3", "agg": "sum:revd,avg:rev,count:n"},
 		{"key": "plain", "agg": "sum:n,avg:n,count:*"},
+		{"key": "key:2", "agg": "sum:rev,avg:n"}, // USA and USB: one group
 		{"key": "key", "agg": "sum:rev,max:rev"}, // min and max: a row at a time
 	} {
-		t.Run(p["key"]+" "+p["agg"], func(t *testing.T) {
-			j, err := jobs.New("groupby", p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want, got bytes.Buffer
-			fc := feeder(t, j, p)
-			if err := fc.Object(jobs.Part{Source: "g.csv"}, csv.Bytes()); err != nil {
-				t.Fatal(err)
-			}
-			wantSt, err := fc.Finish(&want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fp := feeder(t, j, p)
-			if _, ok := fp.Mapper().(feed.ColumnMapper); !ok {
-				t.Fatal("groupby's mapper takes no column batches")
-			}
-			span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
-			if _, err := fp.Parquet(ctx, store, span, 0, nil); err != nil {
-				t.Fatal(err)
-			}
-			gotSt, err := fp.Finish(&got)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(gotSt, wantSt) {
-				t.Fatalf("Parquet: %+v, CSV: %+v", gotSt, wantSt)
-			}
-			if wantSt.Skipped == 0 || wantSt.RecordsOut == 0 {
-				t.Fatalf("the data exercise no skips or no groups: %+v", wantSt)
-			}
-			if !bytes.Equal(got.Bytes(), want.Bytes()) {
-				t.Fatalf("the partial from Parquet (%d bytes) differs from the one from CSV (%d bytes)", got.Len(), want.Len())
-			}
-		})
+		// the default combine budget, and for the first one that spills at
+		// almost every new group (spills of the row path are tested elsewhere)
+		budgets := []int64{0}
+		if p["agg"] == "sum:rev,count:*,avg:revd,sum:n" {
+			budgets = append(budgets, jobs.SmallCombineBudget)
+		}
+		for _, budget := range budgets {
+			t.Run(fmt.Sprintf("%s %s budget %d", p["key"], p["agg"], budget), func(t *testing.T) {
+				if budget > 0 {
+					defer jobs.SetCombineBudget(budget)()
+				}
+				groupbyParquetMatchesCSV(t, p, csv.Bytes(), path)
+			})
+		}
+	}
+}
+
+// groupbyParquetMatchesCSV runs groupby with p over the same data as CSV
+// and as the Parquet file at path, and compares the partials and counts.
+func groupbyParquetMatchesCSV(t *testing.T, p jobs.Params, csv []byte, path string) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := jobs.New("groupby", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got bytes.Buffer
+	fc := feeder(t, j, p)
+	if err := fc.Object(jobs.Part{Source: "g.csv"}, csv); err != nil {
+		t.Fatal(err)
+	}
+	wantSt, err := fc.Finish(&want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := feeder(t, j, p)
+	if _, ok := fp.Mapper().(feed.ColumnMapper); !ok {
+		t.Fatal("groupby's mapper takes no column batches")
+	}
+	span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
+	if _, err := fp.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	gotSt, err := fp.Finish(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotSt, wantSt) {
+		t.Fatalf("Parquet: %+v, CSV: %+v", gotSt, wantSt)
+	}
+	if wantSt.Skipped == 0 || wantSt.RecordsOut == 0 {
+		t.Fatalf("the data exercise no skips or no groups: %+v", wantSt)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("the partial from Parquet (%d bytes) differs from the one from CSV (%d bytes)", got.Len(), want.Len())
 	}
 }

@@ -196,6 +196,21 @@ func (r *Reader) NextBatch() int {
 	return n
 }
 
+// Dictionary is column c's values in the current batch as indexes into its
+// column chunk's dictionary, for a VARCHAR column whose pages in the batch
+// were all dictionary-encoded: row i, when not null, is dict[idx[i]]. gen
+// numbers the dictionaries the column has had (it changes with the row
+// group), so that what a caller keeps per entry can follow it. false when
+// some value of the batch was not dictionary-encoded.
+func (r *Reader) Dictionary(c int) (idx []int32, dict [][]byte, gen uint64, ok bool) {
+	cur := &r.cur[c]
+	v := &cur.vec
+	if !v.indexed || r.cols[c].vt.kind != kindString {
+		return nil, nil, 0, false
+	}
+	return v.index[:r.bn], cur.dictBytes, cur.dicts, true
+}
+
 // At makes row i of the current batch the current row.
 func (r *Reader) At(i int) { r.bi = i }
 
@@ -429,9 +444,7 @@ func (r *Reader) closeCursors() {
 	for c := range r.cur {
 		r.cur[c].close()
 	}
-	r.rr.mu.Lock()
-	r.rr.cache = nil
-	r.rr.mu.Unlock()
+	r.rr.drop()
 }
 
 // plan decides which rows of row group rg to read and which byte spans to

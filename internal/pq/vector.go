@@ -22,6 +22,10 @@ type vector struct {
 	floats []float64
 	bytes  [][]byte
 	i96    []deprecated.Int96
+	// A BYTE_ARRAY column's values as indexes into its dictionary (dict),
+	// when indexed: every page of the batch was dictionary-encoded.
+	index   []int32
+	indexed bool
 }
 
 func newVector(physical format.Type) vector {
@@ -31,7 +35,10 @@ func newVector(physical format.Type) vector {
 		v.ints = make([]int64, valueBatch)
 	case format.Float, format.Double:
 		v.floats = make([]float64, valueBatch)
-	case format.ByteArray, format.FixedLenByteArray:
+	case format.ByteArray:
+		v.bytes = make([][]byte, valueBatch)
+		v.index = make([]int32, valueBatch)
+	case format.FixedLenByteArray:
 		v.bytes = make([][]byte, valueBatch)
 	case format.Int96:
 		v.i96 = make([]deprecated.Int96, valueBatch)
@@ -60,7 +67,8 @@ type cursor struct {
 	data      encoding.Values
 	indexes   []int32 // the page's dictionary indexes, when it has a dictionary
 	dict      parquet.Dictionary
-	dictOf    parquet.Dictionary // the dictionary whose values these are:
+	dictOf    parquet.Dictionary // the dictionary whose values these are, the dicts-th:
+	dicts     uint64
 	dictInts  []int64
 	dictFlts  []float64
 	dictBytes [][]byte
@@ -100,6 +108,7 @@ func (c *cursor) fill(n int) error {
 		parquet.Release(p)
 	}
 	c.done = c.done[:0]
+	c.vec.indexed = c.vec.index != nil
 	for k := 0; k < n; {
 		if c.page == nil {
 			p, err := c.pages.ReadPage()
@@ -148,6 +157,7 @@ func (c *cursor) startPage(p parquet.Page) {
 // vector holds them.
 func (c *cursor) loadDict() {
 	c.dictOf = c.dict
+	c.dicts++
 	dv := c.dict.Page().Data()
 	c.dictInts, c.dictFlts, c.dictBytes = c.dictInts[:0], c.dictFlts[:0], c.dictBytes[:0]
 	switch c.physical {
@@ -195,13 +205,14 @@ func (c *cursor) take(k, n int) (int, error) {
 	if c.indexes != nil {
 		switch c.physical {
 		case format.Int32, format.Int64:
-			c.vpos, err = takeDict(v.ints[k:k+m], null, defs, c.maxDef, c.dictInts, c.indexes, c.vpos)
+			c.vpos, err = takeDict(v.ints[k:k+m], nil, null, defs, c.maxDef, c.dictInts, c.indexes, c.vpos)
 		case format.Float, format.Double:
-			c.vpos, err = takeDict(v.floats[k:k+m], null, defs, c.maxDef, c.dictFlts, c.indexes, c.vpos)
+			c.vpos, err = takeDict(v.floats[k:k+m], nil, null, defs, c.maxDef, c.dictFlts, c.indexes, c.vpos)
 		case format.ByteArray:
-			c.vpos, err = takeDict(v.bytes[k:k+m], null, defs, c.maxDef, c.dictBytes, c.indexes, c.vpos)
+			c.vpos, err = takeDict(v.bytes[k:k+m], v.index[k:k+m], null, defs, c.maxDef, c.dictBytes, c.indexes, c.vpos)
 		}
 	} else {
+		v.indexed = false
 		switch c.physical {
 		case format.Int32:
 			c.vpos, err = takePlain(v.ints[k:k+m], null, defs, c.maxDef, c.data.Int32(), c.vpos)
@@ -254,8 +265,8 @@ func takePlain[T, U int32 | int64 | float32 | float64](dst []U, null []bool, def
 }
 
 // takeDict is takePlain for a dictionary-encoded page: its values are
-// dict[indexes[...]].
-func takeDict[T any](dst []T, null []bool, defs []byte, maxDef byte, dict []T, indexes []int32, vpos int) (int, error) {
+// dict[indexes[...]], and their indexes go to index too unless it is nil.
+func takeDict[T any](dst []T, index []int32, null []bool, defs []byte, maxDef byte, dict []T, indexes []int32, vpos int) (int, error) {
 	for i := range dst {
 		if defs != nil && defs[i] != maxDef {
 			null[i] = true
@@ -269,6 +280,9 @@ func takeDict[T any](dst []T, null []bool, defs []byte, maxDef byte, dict []T, i
 			return 0, fmt.Errorf("dictionary index %d out of %d entries", x, len(dict))
 		}
 		dst[i], null[i] = dict[x], false
+		if index != nil {
+			index[i] = x
+		}
 		vpos++
 	}
 	return vpos, nil
@@ -306,6 +320,7 @@ func (c *cursor) read(k, n int) (int, error) {
 		return 0, fmt.Errorf("a page gave no values")
 	}
 	v := &c.vec
+	v.indexed = false
 	for i, x := range vals[:m] {
 		j := k + i
 		if v.null[j] = x.IsNull(); v.null[j] {
@@ -345,7 +360,7 @@ func (c *cursor) close() {
 	if c.pages != nil {
 		c.pages.Close()
 	}
-	*c = cursor{physical: c.physical, typed: c.typed, vec: c.vec, done: c.done[:0], scratch: c.scratch,
+	*c = cursor{physical: c.physical, typed: c.typed, vec: c.vec, done: c.done[:0], scratch: c.scratch, dicts: c.dicts,
 		dictInts: c.dictInts[:0], dictFlts: c.dictFlts[:0], dictBytes: c.dictBytes[:0]}
 }
 
