@@ -170,7 +170,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *j.output == "" {
 		return usageError{"--output is required"}
 	}
-	if err := j.check(); err != nil {
+	if err := j.gf.check(); err != nil {
 		return err
 	}
 	_, err := j.run(ctx, fs, func(*engine.Local, jobs.Params) string { return *j.output }, stdout, stderr)
@@ -185,8 +185,25 @@ type localJob struct {
 	sub       submission
 	output    *string
 	chunkSize *string
-	parts     *int
-	outParts  *bool
+	gf        gatherFlags
+}
+
+// gatherFlags are the flags of the gather by key ranges, of run, sql and submit.
+type gatherFlags struct {
+	parts    *int
+	outParts *bool
+}
+
+func (g *gatherFlags) define(fs *flag.FlagSet) {
+	g.parts = fs.Int("partitions", 0, "key ranges a keyed job (job/kv, wordcount, groupby, sql's ORDER BY without LIMIT) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
+	g.outParts = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
+}
+
+func (g *gatherFlags) check() error {
+	if *g.parts < 0 || *g.parts > pipeline.MaxPartitions {
+		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *g.parts, pipeline.MaxPartitions)}
+	}
+	return nil
 }
 
 // define defines the flags, with the command's help for --input, --output and
@@ -194,17 +211,9 @@ type localJob struct {
 func (j *localJob) define(fs *flag.FlagSet, inputHelp, outputHelp, chunkDefault, chunkHelp string) {
 	j.output = fs.String("output", "", outputHelp)
 	j.chunkSize = fs.String("chunk-size", chunkDefault, chunkHelp)
-	j.parts = fs.Int("partitions", 0, "key ranges a keyed job (job/kv, wordcount, groupby, sql's ORDER BY without LIMIT) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
-	j.outParts = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
+	j.gf.define(fs)
 	j.sub.define(fs, inputHelp)
 	j.opts.define(fs)
-}
-
-func (j *localJob) check() error {
-	if *j.parts < 0 || *j.parts > pipeline.MaxPartitions {
-		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *j.parts, pipeline.MaxPartitions)}
-	}
-	return nil
 }
 
 // run resolves the chunk size and the job's parameters, opens the local engine and runs the
@@ -221,7 +230,7 @@ func (j *localJob) run(ctx context.Context, fs *flag.FlagSet, output func(*engin
 	}
 	defer local.Close()
 	out := output(local, params)
-	in := pipeline.PlanInput{Job: j.sub.job, Params: params, Inputs: j.sub.inputs, Output: out, ChunkSize: size, MaxConcurrency: j.opts.concurrency, Partitions: *j.parts, OutputParts: *j.outParts}
+	in := pipeline.PlanInput{Job: j.sub.job, Params: params, Inputs: j.sub.inputs, Output: out, ChunkSize: size, MaxConcurrency: j.opts.concurrency, Partitions: *j.gf.parts, OutputParts: *j.gf.outParts}
 	return out, execute(ctx, &j.opts, local, fset, in, summary, stderr)
 }
 

@@ -35,10 +35,10 @@ func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{"scatter sql takes the query as its argument, not --sql or --job"}
 	}
 	j.sub.sql = query
-	if err := j.check(); err != nil {
+	if err := j.gf.check(); err != nil {
 		return err
 	}
-	if *j.outParts && *j.output == "" {
+	if *j.gf.outParts && *j.output == "" {
 		return usageError{"--output-parts writes part files under --output: give it"}
 	}
 	if err := j.sub.check(fs); err != nil {
