@@ -172,6 +172,12 @@ func TestSubmitValidation(t *testing.T) {
 
 		{"sql, its input the FROM", `{"sql":"SELECT count(*) AS n FROM 's3://sg-in/data/'"}`, 202, "s3://sg-out/results/sql/sql-"},
 		{"sql with an input given", `{"sql":"SELECT count(*) AS n FROM 's3://sg-in/data/'","input":"s3://sg-lake/lake/"}`, 202, "s3://sg-out/results/sql/"},
+		{"sql ORDER BY by key ranges into part files", `{"sql":"SELECT a FROM 's3://sg-in/data/' ORDER BY a DESC","partitions":3,"outputParts":true}`, 202, "s3://sg-out/results/sql/sql-"},
+		{"groupby by key ranges", `{"job":"groupby","input":"s3://sg-in/data/","key":"k","agg":"count:*","partitions":4}`, 202, "s3://sg-out/results/groupby/"},
+		{"partitions on a job that is not keyed", `{"job":"grep","pattern":"a","input":"s3://sg-in/data/","partitions":3}`, 400, "its partials are not sorted runs"},
+		{"part files of a sql query that is not a full sort", `{"sql":"SELECT a FROM 's3://sg-in/data/' ORDER BY a LIMIT 3","outputParts":true}`, 400, "cannot be gathered by key ranges"},
+		{"partitions out of range", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","partitions":1001}`, 400, "want a whole number from 0 to 1000"},
+		{"outputParts not a boolean", `{"job":"wordcount","input":"s3://sg-in/data/a.txt","outputParts":"yes"}`, 400, "want true or false"},
 		{"sql: a FROM outside the input buckets", `{"sql":"SELECT * FROM 's3://sg-out/jobs/x/manifest.json'"}`, 400, "inputs are read from the input bucket sg-in"},
 		{"sql: a FROM outside, an input inside", `{"sql":"SELECT * FROM 's3://elsewhere/secret.csv'","input":"s3://sg-in/data/a.txt"}`, 400, `input "s3://elsewhere/secret.csv"`},
 		{"sql: a parse error names its position", `{"sql":"SELECT a,, b FROM 's3://sg-in/data/'"}`, 400, "at column 10"},
@@ -729,7 +735,7 @@ func TestConfigFromEnv(t *testing.T) {
 
 func TestSpecJSONRoundTrip(t *testing.T) {
 	in := api.Spec{Job: "grep", Inputs: []string{"s3://a/b", "s3://a/c/"}, Output: "s3://o/k", ChunkSize: 4096, Concurrency: 3,
-		Params: map[string]string{"pattern": "x|y", "strict": "true"}}
+		Params: map[string]string{"pattern": "x|y", "strict": "true"}, Partitions: 4, OutputParts: true}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)

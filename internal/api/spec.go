@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/sqlspec"
 )
@@ -45,6 +46,11 @@ type Spec struct {
 	Concurrency int
 	// Params are the job flags by name, without dashes.
 	Params jobs.Params
+	// Partitions and OutputParts are `scatter run`'s --partitions and
+	// --output-parts: a keyed job gathered by that many key ranges (0: the
+	// plan chooses, 1: one reducer), its ranges left as part files.
+	Partitions  int
+	OutputParts bool
 
 	// from is what a SQL query's FROM names (checked like an input even when inputs are given).
 	from []string
@@ -61,6 +67,8 @@ const (
 	fieldChunkSize   = "chunkSize"
 	fieldConcurrency = "concurrency"
 	fieldSQL         = "sql"
+	fieldPartitions  = "partitions"
+	fieldOutputParts = "outputParts"
 	paramStrict      = "strict"
 )
 
@@ -111,12 +119,19 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 		case fieldChunkSize:
 			s.ChunkSize, err = decodeSize(raw)
 		case fieldConcurrency:
-			s.Concurrency, err = decodeConcurrency(raw)
+			s.Concurrency, err = decodeWhole(raw, 1, MaxConcurrency)
+		case fieldPartitions:
+			s.Partitions, err = decodeWhole(raw, 0, pipeline.MaxPartitions)
+		case fieldOutputParts:
+			err = json.Unmarshal(raw, &s.OutputParts)
+			if err != nil {
+				err = fmt.Errorf("want true or false, got %s", clip(raw))
+			}
 		case fieldSQL:
 			sqlText, err = decodeString(raw)
 		default:
 			if !flags[name] {
-				return s, fmt.Errorf("unknown field %q (fields: job, sql, input, output, chunkSize, concurrency and the job flags %s)", name, flagList(flags))
+				return s, fmt.Errorf("unknown field %q (fields: job, sql, input, output, chunkSize, concurrency, partitions, outputParts and the job flags %s)", name, flagList(flags))
 			}
 			v, set, perr := decodeParam(name, raw)
 			if perr != nil {
@@ -159,6 +174,12 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 	}
 	if s.Concurrency != 0 {
 		m[fieldConcurrency] = s.Concurrency
+	}
+	if s.Partitions != 0 {
+		m[fieldPartitions] = s.Partitions
+	}
+	if s.OutputParts {
+		m[fieldOutputParts] = true
 	}
 	for k, v := range s.Params {
 		if k == paramStrict {
@@ -215,14 +236,15 @@ func decodeSize(raw json.RawMessage) (int64, error) {
 	return plan.ParseSize(n.String())
 }
 
-func decodeConcurrency(raw json.RawMessage) (int, error) {
+// decodeWhole decodes a whole number from lo to hi.
+func decodeWhole(raw json.RawMessage, lo, hi int) (int, error) {
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err != nil {
 		return 0, fmt.Errorf("want a whole number, got %s", clip(raw))
 	}
 	v, err := strconv.Atoi(n.String())
-	if err != nil || v < 1 || v > MaxConcurrency {
-		return 0, fmt.Errorf("want a whole number from 1 to %d, got %s", MaxConcurrency, n)
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("want a whole number from %d to %d, got %s", lo, hi, n)
 	}
 	return v, nil
 }

@@ -81,7 +81,7 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 		conc = s.DefaultConcurrency
 	}
 	owner := ownerFrom(ctx)
-	id := submissionID(spec.Job, spec.Params, spec.Inputs, chunkSize, spec.Output, owner+"\x00"+spec.revision)
+	id := submissionID(spec.Job, spec.Params, spec.Inputs, chunkSize, spec.Output, spec.OutputParts, owner+"\x00"+spec.revision)
 	output := spec.Output
 	if output == "" {
 		// The ID covers the output, so the default output is named by the ID of the
@@ -91,13 +91,19 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	in := pipeline.PlanInput{
 		Job: spec.Job, Params: spec.Params, Inputs: spec.Inputs, Output: output,
 		ChunkSize: chunkSize, MaxConcurrency: conc, Submission: id, Owner: owner,
+		Partitions: spec.Partitions, OutputParts: spec.OutputParts,
+	}
+	if err := pipeline.CheckPartitions(in); err != nil {
+		return pipeline.PlanInput{}, sub, badRequest("%v", err)
 	}
 	sub = Submission{JobID: id, ExecutionARN: ExecutionARN(s.StateMachineARN, id), Output: output}
 	return in, sub, nil
 }
 
 // submissionID names a submission: the job's name and a hash of what makes it.
-func submissionID(job string, params map[string]string, inputs []string, chunkSize int64, output, owner string) string {
+// Part files are another output than one object, so outputParts is part of
+// it; partitions, as concurrency, change how the job runs, not its output.
+func submissionID(job string, params map[string]string, inputs []string, chunkSize int64, output string, outputParts bool, owner string) string {
 	if params == nil {
 		params = map[string]string{}
 	}
@@ -113,8 +119,9 @@ func submissionID(job string, params map[string]string, inputs []string, chunkSi
 		Inputs  []string          `json:"inputs"`
 		Chunk   int64             `json:"chunkSize"`
 		Output  string            `json:"output"`
+		Parts   bool              `json:"outputParts,omitempty"` // omitted: the IDs of one-object outputs stay as they were
 		Owner   string            `json:"owner"`
-	}{1, job, version, params, inputs, chunkSize, output, owner})
+	}{1, job, version, params, inputs, chunkSize, output, outputParts, owner})
 	return plan.NameID(job, canon)
 }
 

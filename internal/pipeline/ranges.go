@@ -82,6 +82,19 @@ func keyedJob(j jobs.Job) (runs.Keyed, bool) {
 	return k, ok
 }
 
+// CheckPartitions refuses, before a job is submitted, the partitions or
+// part files its job or output cannot have, as the plan step would.
+func CheckPartitions(in PlanInput) error {
+	if in.Partitions >= 0 && in.Partitions <= 1 && !in.OutputParts {
+		return nil
+	}
+	j, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return inputErrorf("plan: %v", err)
+	}
+	return checkPartitions(in, j)
+}
+
 // checkPartitions refuses, at plan time, partitions or part files the job
 // or the output cannot have.
 func checkPartitions(in PlanInput, j jobs.Job) error {
