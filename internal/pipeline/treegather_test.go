@@ -80,7 +80,7 @@ func readManifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []pl
 }
 
 // manifest returns the chunks the splitter wrote for p.
-func manifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []plan.Chunk {
+func manifest(t testing.TB, h *pipeline.Handler, p pipeline.PlanOutput) []plan.Chunk {
 	t.Helper()
 	rc, err := h.Store.Open(context.Background(), p.Work+"manifest.json", 0, -1)
 	if err != nil {
