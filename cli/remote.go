@@ -132,9 +132,14 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		chunkSize   = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default: the stack's)")
 		concurrency = fs.Int("concurrency", 0, "mappers running at once (default: the stack's)")
 	)
+	var gf gatherFlags
 	sub.define(fs, "an input: s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
+	gf.define(fs)
 	if err := sub.parse(fs, args); err != nil {
+		return err
+	}
+	if err := gf.check(); err != nil {
 		return err
 	}
 	if *concurrency < 0 {
@@ -148,7 +153,7 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	res, err := svc.Submit(ctx, api.Spec{Job: sub.job, Inputs: sub.inputs, Output: *output, ChunkSize: size, Concurrency: *concurrency, Params: params})
+	res, err := svc.Submit(ctx, api.Spec{Job: sub.job, Inputs: sub.inputs, Output: *output, ChunkSize: size, Concurrency: *concurrency, Partitions: *gf.parts, OutputParts: *gf.outParts, Params: params})
 	if err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}

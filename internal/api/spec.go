@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/sqlspec"
 )
@@ -30,7 +31,8 @@ const MaxConcurrency = 10000
 //	 "chunkSize": "16MiB", "concurrency": 50, "pattern": "ERROR|FATAL", "strict": true}
 //
 // input is a string or an array of strings; chunkSize a number of bytes or a size with a
-// unit ("64MiB"); every other field is a job flag (pattern, where, columns, format, key, agg,
+// unit ("64MiB"); partitions a whole number and outputParts a boolean, as `scatter run`'s
+// --partitions and --output-parts (a keyed job's gather by key ranges); every other field is a job flag (pattern, where, columns, format, key, agg,
 // query, k, strict), a string, number or boolean. {"sql": "SELECT ... FROM 's3://...'"}
 // stands for the sql job with that query, its input the query's FROM unless input is given
 // (internal/sqlspec, as `scatter sql`).
@@ -43,6 +45,11 @@ type Spec struct {
 	ChunkSize int64
 	// Concurrency bounds the mappers running at once; 0 means the stack's default.
 	Concurrency int
+	// Partitions is how many key ranges a keyed job is gathered in, by reducers in
+	// parallel (pipeline.PlanInput's): 0 lets the gather choose, 1 is one reducer.
+	Partitions int
+	// OutputParts leaves a keyed job's output as ordered part files, one per key range.
+	OutputParts bool
 	// Params are the job flags by name, without dashes.
 	Params jobs.Params
 
@@ -60,6 +67,8 @@ const (
 	fieldOutput      = "output"
 	fieldChunkSize   = "chunkSize"
 	fieldConcurrency = "concurrency"
+	fieldPartitions  = "partitions"
+	fieldOutputParts = "outputParts"
 	fieldSQL         = "sql"
 	paramStrict      = "strict"
 )
@@ -112,11 +121,15 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 			s.ChunkSize, err = decodeSize(raw)
 		case fieldConcurrency:
 			s.Concurrency, err = decodeConcurrency(raw)
+		case fieldPartitions:
+			s.Partitions, err = decodePartitions(raw)
+		case fieldOutputParts:
+			s.OutputParts, err = decodeBool(raw)
 		case fieldSQL:
 			sqlText, err = decodeString(raw)
 		default:
 			if !flags[name] {
-				return s, fmt.Errorf("unknown field %q (fields: job, sql, input, output, chunkSize, concurrency and the job flags %s)", name, flagList(flags))
+				return s, fmt.Errorf("unknown field %q (fields: job, sql, input, output, chunkSize, concurrency, partitions, outputParts and the job flags %s)", name, flagList(flags))
 			}
 			v, set, perr := decodeParam(name, raw)
 			if perr != nil {
@@ -159,6 +172,12 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 	}
 	if s.Concurrency != 0 {
 		m[fieldConcurrency] = s.Concurrency
+	}
+	if s.Partitions != 0 {
+		m[fieldPartitions] = s.Partitions
+	}
+	if s.OutputParts {
+		m[fieldOutputParts] = true
 	}
 	for k, v := range s.Params {
 		if k == paramStrict {
@@ -225,6 +244,26 @@ func decodeConcurrency(raw json.RawMessage) (int, error) {
 		return 0, fmt.Errorf("want a whole number from 1 to %d, got %s", MaxConcurrency, n)
 	}
 	return v, nil
+}
+
+func decodePartitions(raw json.RawMessage) (int, error) {
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, fmt.Errorf("want a whole number, got %s", clip(raw))
+	}
+	v, err := strconv.Atoi(n.String())
+	if err != nil || v < 0 || v > pipeline.MaxPartitions {
+		return 0, fmt.Errorf("want a whole number from 0 (the gather chooses) to %d, got %s", pipeline.MaxPartitions, n)
+	}
+	return v, nil
+}
+
+func decodeBool(raw json.RawMessage) (bool, error) {
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, fmt.Errorf("want true or false, got %s", clip(raw))
+	}
+	return b, nil
 }
 
 // decodeParam turns a job flag's JSON value into its flag text: a string as is, a number

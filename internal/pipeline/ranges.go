@@ -82,9 +82,10 @@ func keyedJob(j jobs.Job) (runs.Keyed, bool) {
 	return k, ok
 }
 
-// checkPartitions refuses, at plan time, partitions or part files the job
-// or the output cannot have.
-func checkPartitions(in PlanInput, j jobs.Job) error {
+// CheckPartitions refuses, at plan time (the splitter's, and the API's before
+// it starts a job), partitions or part files the job or the output cannot
+// have: an InputError that names them.
+func CheckPartitions(in PlanInput, j jobs.Job) error {
 	switch {
 	case in.Partitions < 0 || in.Partitions > MaxPartitions:
 		return inputErrorf("plan: partitions %d: want 0 (chosen by the plan), 1 (one reducer) or up to %d", in.Partitions, MaxPartitions)
