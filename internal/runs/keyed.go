@@ -29,7 +29,18 @@ func MergeTo(w io.Writer, k Keyed, readers []*Reader) (int64, error) {
 // MergeTaggedTo is MergeTo writing a run tagged tag (NewTaggedWriter).
 func MergeTaggedTo(w io.Writer, k Keyed, readers []*Reader, tag []byte) (int64, error) {
 	rw := NewTaggedWriter(w, tag)
-	err := mergeCombined(readers, k, rw.Add)
+	var buf []byte
+	err := Merge(readers, func(key []byte, vals [][]byte) error {
+		v := vals[0]
+		if len(vals) > 1 {
+			var err error
+			if buf, err = k.CombineValues(buf[:0], key, vals); err != nil {
+				return err
+			}
+			v = buf
+		}
+		return rw.Add(key, v)
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -44,9 +55,17 @@ func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, erro
 	if header {
 		bw.Write(k.OutputHeader())
 	}
-	var line []byte
+	var line, buf []byte
 	var n int64
-	err := mergeCombined(readers, k, func(key, v []byte) error {
+	err := Merge(readers, func(key []byte, vals [][]byte) error {
+		v := vals[0]
+		if len(vals) > 1 {
+			var err error
+			if buf, err = k.CombineValues(buf[:0], key, vals); err != nil {
+				return err
+			}
+			v = buf
+		}
 		var err error
 		if line, err = k.AppendOutput(line[:0], key, v); err != nil {
 			return err
@@ -59,24 +78,6 @@ func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, erro
 		return n, err
 	}
 	return n, bw.Flush()
-}
-
-// mergeCombined merges readers as Merge does and calls fn with each key and one value: the
-// key's only value, or its values combined by k (in a buffer reused from key to key, valid
-// until fn returns).
-func mergeCombined(readers []*Reader, k Keyed, fn func(key, v []byte) error) error {
-	var buf []byte
-	return Merge(readers, func(key []byte, vals [][]byte) error {
-		v := vals[0]
-		if len(vals) > 1 {
-			var err error
-			if buf, err = k.CombineValues(buf[:0], key, vals); err != nil {
-				return err
-			}
-			v = buf
-		}
-		return fn(key, v)
-	})
 }
 
 // Readers opens a run reader on each partial; name prefixes their names in
