@@ -141,6 +141,8 @@ func TestParquetMatchesCSV(t *testing.T) {
 		{"select-long", []string{"--job", "select", "--where", "adRevenue < 250.00000000000000001", "--columns", "adRevenue"}, ""},
 		{"select-ne", []string{"--job", "select", "--where", "adRevenue != 7", "--columns", "adRevenue"}, ""},
 		{"groupby", []string{"--job", "groupby", "--key", "sourceIP:6", "--agg", "sum:adRevenue,count:*,max:duration,avg:adRevenue"}, ""},
+		// no min or max: the mapper takes column batches (feed.ColumnMapper)
+		{"groupby-batches", []string{"--job", "groupby", "--key", "sourceIP:6", "--agg", "sum:adRevenue,count:*,avg:adRevenue,sum:duration"}, ""},
 		{"sql", []string{"--job", "sql", "--query", "SELECT countryCode, sum(adRevenue) AS rev, count(*) AS n, min(visitDate) AS first FROM 'x' WHERE duration BETWEEN 3 AND 9 GROUP BY countryCode ORDER BY rev DESC"}, ""},
 		{"grep", []string{"--job", "grep", "--pattern", "Linux|Mac", "--column", "userAgent"}, "userAgent.txt"},
 		{"wordcount", []string{"--job", "wordcount", "--column", "searchWord"}, "searchWord.txt"},

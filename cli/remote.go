@@ -131,19 +131,19 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		output      = fs.String("output", "", "where the result goes: s3://OUTPUT-BUCKET/KEY (default results/JOB/... in the output bucket)")
 		chunkSize   = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default: the stack's)")
 		concurrency = fs.Int("concurrency", 0, "mappers running at once (default: the stack's)")
+		gf          gatherFlags
 	)
-	var gf gatherFlags
+	gf.define(fs)
 	sub.define(fs, "an input: s3://bucket/key or s3://bucket/prefix/ (repeatable)")
 	opts.define(fs)
-	gf.define(fs)
 	if err := sub.parse(fs, args); err != nil {
-		return err
-	}
-	if err := gf.check(); err != nil {
 		return err
 	}
 	if *concurrency < 0 {
 		return usageError{fmt.Sprintf("--concurrency %d: want at least 1", *concurrency)}
+	}
+	if err := gf.check(); err != nil {
+		return err
 	}
 	size, params, err := sub.sizeAndParams(fs, *chunkSize)
 	if err != nil {
@@ -153,7 +153,7 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	res, err := svc.Submit(ctx, api.Spec{Job: sub.job, Inputs: sub.inputs, Output: *output, ChunkSize: size, Concurrency: *concurrency, Partitions: *gf.parts, OutputParts: *gf.outParts, Params: params})
+	res, err := svc.Submit(ctx, api.Spec{Job: sub.job, Inputs: sub.inputs, Output: *output, ChunkSize: size, Concurrency: *concurrency, Params: params, Partitions: *gf.parts, OutputParts: *gf.outParts})
 	if err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}

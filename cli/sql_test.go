@@ -77,7 +77,8 @@ func TestSQLCommands(t *testing.T) {
 
 // TestSQLTypeErrorsCLI: from the command line, a value that is not of its
 // column's type is skipped and counted under the column and the type (the
-// --json summary's skipReasons), or with --strict fails the job naming the
+// --json summary's skipReasons, with the first such record in skipExamples
+// naming the object, byte offset, column and value), or with --strict fails the job naming the
 // object, the byte offset, the column and the value; select's --where takes
 // --schema as sql does; a literal that is not of its column's type is refused
 // before anything runs, naming the column, the value and the position.
@@ -96,6 +97,13 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 	out, _, err := run("sql", "SELECT sum(amount) AS s FROM '"+csv+"'", "--schema", "amount:DECIMAL(10,2)", "--json", "--output", filepath.Join(dir, "s.csv"))
 	if err != nil || !strings.Contains(out, `"sql: column amount is not a DECIMAL(10,2)": 1`) {
 		t.Fatalf("default: %v\n%s\nwant one record skipped under the column and its type", err, out)
+	}
+	var sum struct{ SkipExamples map[string]string }
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if ex, want := sum.SkipExamples["sql: column amount is not a DECIMAL(10,2)"], csv+` at byte 28: sql: column amount: "x7" is not a DECIMAL(10,2)`; ex != want {
+		t.Fatalf("the summary's skipExamples %q; want the reason's example %q", sum.SkipExamples, want)
 	}
 	for _, args := range [][]string{
 		{"sql", "SELECT sum(amount) FROM '" + csv + "'", "--schema", "amount:DECIMAL(10,2)", "--strict"},

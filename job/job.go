@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/scattergather/scattergather/record"
@@ -180,6 +181,12 @@ type Stats struct {
 	RecordsOut int64            `json:"recordsOut"`
 	Skipped    int64            `json:"skipped"`
 	SkipReason map[string]int64 `json:"skipReasons,omitempty"`
+	// SkipExamples holds, for each reason of SkipReason, the first record
+	// skipped under it (in input order; SkipAt): where it is and, when the
+	// reason is a kind of error, what the value was, as in
+	// `t.csv at byte 28: sql: column amount: "x7" is not a DECIMAL(10,2)`.
+	// The reasons count records by kind; the examples name them.
+	SkipExamples map[string]string `json:"skipExamples,omitempty"`
 }
 
 // Skip counts one malformed record under reason.
@@ -189,6 +196,32 @@ func (s *Stats) Skip(reason string) {
 		s.SkipReason = make(map[string]int64)
 	}
 	s.SkipReason[reason]++
+}
+
+// maxSkipExample bounds an example's length: a value can be long.
+const maxSkipExample = 300
+
+// SkipAt counts one malformed record under reason, as Skip does, and when
+// it is the first under reason keeps where it is (source, byte offset) and
+// detail (what was wrong with it; empty when the reason says all) as the
+// reason's example, clipped to a few hundred bytes. Only the first record
+// of a reason costs a string.
+func (s *Stats) SkipAt(reason, source string, offset int64, detail string) {
+	s.Skip(reason)
+	if _, ok := s.SkipExamples[reason]; ok {
+		return
+	}
+	if s.SkipExamples == nil {
+		s.SkipExamples = make(map[string]string)
+	}
+	ex := fmt.Sprintf("%s at byte %d", source, offset)
+	if detail != "" {
+		ex += ": " + detail
+	}
+	if len(ex) > maxSkipExample {
+		ex = strings.ToValidUTF8(ex[:maxSkipExample], "") + "..."
+	}
+	s.SkipExamples[reason] = ex
 }
 
 // Add accumulates o into s.
@@ -202,6 +235,21 @@ func (s *Stats) Add(o Stats) {
 		}
 		s.SkipReason[k] += v
 	}
+	s.SkipExamples = AddSkipExamples(s.SkipExamples, o.SkipExamples)
+}
+
+// AddSkipExamples adds to dst the examples of src whose reasons it has no
+// example of (dst's came first), and returns it.
+func AddSkipExamples(dst, src map[string]string) map[string]string {
+	for k, v := range src {
+		if _, ok := dst[k]; !ok {
+			if dst == nil {
+				dst = make(map[string]string)
+			}
+			dst[k] = v
+		}
+	}
+	return dst
 }
 
 // RecordError is a malformed record under strict. The framework fills in

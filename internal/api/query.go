@@ -94,7 +94,9 @@ func ParseQuery(body []byte) (QueryRequest, error) {
 	delete(fields, fieldHedge)
 	rest, _ := json.Marshal(fields)
 	spec, err := parseSpec(rest, map[string]string{
-		fieldOutput: "a query answers with its result; POST /jobs writes an output",
+		fieldOutput:      "a query answers with its result; POST /jobs writes an output",
+		fieldPartitions:  "a query merges its chunks' answers in the api function; POST /jobs gathers by key ranges",
+		fieldOutputParts: "a query answers with its result; POST /jobs writes part files",
 	})
 	if err != nil {
 		return q, err

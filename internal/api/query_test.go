@@ -249,6 +249,7 @@ func TestQueryThroughLambda(t *testing.T) {
 			{`{"job":"wordcount","input":"` + w.text + `","deadline":"soon"}`, "deadline"},
 			{`{"job":"wordcount","input":"` + w.text + `","chunkSize":"64"}`, "fan-out cap"},
 			{`{"job":"wordcount","input":"` + w.text + `","output":"s3://sg-out/x"}`, "POST /jobs"},
+			{`{"job":"wordcount","input":"` + w.text + `","partitions":3}`, "POST /jobs gathers by key ranges"},
 			{`{"job":"grep","input":"` + w.text + `","pattern":"a("}`, "pattern"},
 			{`{"job":"wordcount","input":"s3://sg-in/data/missing.txt"}`, "missing.txt"},
 			{`{"job":"wordcount","input":"s3://sg-out/results/wordcount/a.txt"}`, "inputs are read from the input bucket sg-in only"},

@@ -31,8 +31,7 @@ const MaxConcurrency = 10000
 //	 "chunkSize": "16MiB", "concurrency": 50, "pattern": "ERROR|FATAL", "strict": true}
 //
 // input is a string or an array of strings; chunkSize a number of bytes or a size with a
-// unit ("64MiB"); partitions a whole number and outputParts a boolean, as `scatter run`'s
-// --partitions and --output-parts (a keyed job's gather by key ranges); every other field is a job flag (pattern, where, columns, format, key, agg,
+// unit ("64MiB"); every other field is a job flag (pattern, where, columns, format, key, agg,
 // query, k, strict), a string, number or boolean. {"sql": "SELECT ... FROM 's3://...'"}
 // stands for the sql job with that query, its input the query's FROM unless input is given
 // (internal/sqlspec, as `scatter sql`).
@@ -45,13 +44,13 @@ type Spec struct {
 	ChunkSize int64
 	// Concurrency bounds the mappers running at once; 0 means the stack's default.
 	Concurrency int
-	// Partitions is how many key ranges a keyed job is gathered in, by reducers in
-	// parallel (pipeline.PlanInput's): 0 lets the gather choose, 1 is one reducer.
-	Partitions int
-	// OutputParts leaves a keyed job's output as ordered part files, one per key range.
-	OutputParts bool
 	// Params are the job flags by name, without dashes.
 	Params jobs.Params
+	// Partitions and OutputParts are `scatter run`'s --partitions and
+	// --output-parts: a keyed job gathered by that many key ranges (0: the
+	// plan chooses, 1: one reducer), its ranges left as part files.
+	Partitions  int
+	OutputParts bool
 
 	// from is what a SQL query's FROM names (checked like an input even when inputs are given).
 	from []string
@@ -67,9 +66,9 @@ const (
 	fieldOutput      = "output"
 	fieldChunkSize   = "chunkSize"
 	fieldConcurrency = "concurrency"
+	fieldSQL         = "sql"
 	fieldPartitions  = "partitions"
 	fieldOutputParts = "outputParts"
-	fieldSQL         = "sql"
 	paramStrict      = "strict"
 )
 
@@ -120,11 +119,14 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 		case fieldChunkSize:
 			s.ChunkSize, err = decodeSize(raw)
 		case fieldConcurrency:
-			s.Concurrency, err = decodeConcurrency(raw)
+			s.Concurrency, err = decodeWhole(raw, 1, MaxConcurrency)
 		case fieldPartitions:
-			s.Partitions, err = decodePartitions(raw)
+			s.Partitions, err = decodeWhole(raw, 0, pipeline.MaxPartitions)
 		case fieldOutputParts:
-			s.OutputParts, err = decodeBool(raw)
+			err = json.Unmarshal(raw, &s.OutputParts)
+			if err != nil {
+				err = fmt.Errorf("want true or false, got %s", clip(raw))
+			}
 		case fieldSQL:
 			sqlText, err = decodeString(raw)
 		default:
@@ -234,36 +236,17 @@ func decodeSize(raw json.RawMessage) (int64, error) {
 	return plan.ParseSize(n.String())
 }
 
-func decodeConcurrency(raw json.RawMessage) (int, error) {
+// decodeWhole decodes a whole number from lo to hi.
+func decodeWhole(raw json.RawMessage, lo, hi int) (int, error) {
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err != nil {
 		return 0, fmt.Errorf("want a whole number, got %s", clip(raw))
 	}
 	v, err := strconv.Atoi(n.String())
-	if err != nil || v < 1 || v > MaxConcurrency {
-		return 0, fmt.Errorf("want a whole number from 1 to %d, got %s", MaxConcurrency, n)
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("want a whole number from %d to %d, got %s", lo, hi, n)
 	}
 	return v, nil
-}
-
-func decodePartitions(raw json.RawMessage) (int, error) {
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return 0, fmt.Errorf("want a whole number, got %s", clip(raw))
-	}
-	v, err := strconv.Atoi(n.String())
-	if err != nil || v < 0 || v > pipeline.MaxPartitions {
-		return 0, fmt.Errorf("want a whole number from 0 (the gather chooses) to %d, got %s", pipeline.MaxPartitions, n)
-	}
-	return v, nil
-}
-
-func decodeBool(raw json.RawMessage) (bool, error) {
-	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return false, fmt.Errorf("want true or false, got %s", clip(raw))
-	}
-	return b, nil
 }
 
 // decodeParam turns a job flag's JSON value into its flag text: a string as is, a number

@@ -36,8 +36,7 @@ type Submission struct {
 // which cannot be raised: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 // The splitter resolves and checks the inputs; its errors show in the job's status. The
 // name covers everything that makes the job (job, parameters, inputs as named, chunk
-// size, output and whether it is part files) and the submitter recorded in ctx
-// (WithCaller), not the concurrency nor the partitions (the output is the same bytes).
+// size, output) and the submitter recorded in ctx (WithCaller), not the concurrency.
 func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Submission, error) {
 	var sub Submission
 	if err := spec.normalize(); err != nil {
@@ -91,23 +90,20 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	}
 	in := pipeline.PlanInput{
 		Job: spec.Job, Params: spec.Params, Inputs: spec.Inputs, Output: output,
-		ChunkSize: chunkSize, MaxConcurrency: conc, Partitions: spec.Partitions, OutputParts: spec.OutputParts,
-		Submission: id, Owner: owner,
+		ChunkSize: chunkSize, MaxConcurrency: conc, Submission: id, Owner: owner,
+		Partitions: spec.Partitions, OutputParts: spec.OutputParts,
 	}
-	if spec.Partitions != 0 || spec.OutputParts {
-		// The splitter checks again; a job that cannot be gathered by key ranges is
-		// refused here, before anything starts. normalize made the job.
-		j, _ := jobs.New(spec.Job, spec.Params)
-		if err := pipeline.CheckPartitions(in, j); err != nil {
-			return pipeline.PlanInput{}, sub, badRequest("%s", strings.TrimPrefix(err.Error(), "plan: "))
-		}
+	if err := pipeline.CheckPartitions(in); err != nil {
+		return pipeline.PlanInput{}, sub, badRequest("%v", err)
 	}
 	sub = Submission{JobID: id, ExecutionARN: ExecutionARN(s.StateMachineARN, id), Output: output}
 	return in, sub, nil
 }
 
 // submissionID names a submission: the job's name and a hash of what makes it.
-func submissionID(job string, params map[string]string, inputs []string, chunkSize int64, output string, parts bool, owner string) string {
+// Part files are another output than one object, so outputParts is part of
+// it; partitions, as concurrency, change how the job runs, not its output.
+func submissionID(job string, params map[string]string, inputs []string, chunkSize int64, output string, outputParts bool, owner string) string {
 	if params == nil {
 		params = map[string]string{}
 	}
@@ -123,9 +119,9 @@ func submissionID(job string, params map[string]string, inputs []string, chunkSi
 		Inputs  []string          `json:"inputs"`
 		Chunk   int64             `json:"chunkSize"`
 		Output  string            `json:"output"`
-		Parts   bool              `json:"outputParts,omitempty"` // part files are another output
+		Parts   bool              `json:"outputParts,omitempty"` // omitted: the IDs of one-object outputs stay as they were
 		Owner   string            `json:"owner"`
-	}{1, job, version, params, inputs, chunkSize, output, parts, owner})
+	}{1, job, version, params, inputs, chunkSize, output, outputParts, owner})
 	return plan.NameID(job, canon)
 }
 
@@ -191,11 +187,8 @@ func (s *Service) existing(ctx context.Context, sub Submission, input string) (b
 	var now pipeline.PlanInput
 	_ = json.Unmarshal([]byte(input), &now)
 	why := "with other settings"
-	switch {
-	case was.MaxConcurrency != now.MaxConcurrency:
+	if was.MaxConcurrency != now.MaxConcurrency {
 		why = fmt.Sprintf("with concurrency %d, not %d", was.MaxConcurrency, now.MaxConcurrency)
-	case was.Partitions != now.Partitions:
-		why = fmt.Sprintf("with partitions %d, not %d", was.Partitions, now.Partitions)
 	}
 	return false, conflict("job %s was already submitted %s (%s): the same job cannot be submitted again with other settings", sub.JobID, why, out.Status)
 }

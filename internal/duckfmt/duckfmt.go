@@ -86,15 +86,10 @@ func appendShortest(dst, e []byte) []byte {
 // round-trips, the digits strconv's shortest formatting finds; it is printed
 // as AppendFloat prints those. false: use the general path.
 func appendShortDouble(dst []byte, f float64) ([]byte, bool) {
-	a := math.Abs(f)
-	if !(a >= 1e-4 && a < 1e9) {
+	u, ok := ShortDouble(f)
+	if !ok {
 		return dst, false
 	}
-	x := math.Round(a * 1e6)
-	if x/1e6 != a {
-		return dst, false
-	}
-	u := uint64(x)
 	if f < 0 {
 		dst = append(dst, '-')
 	}
@@ -115,6 +110,22 @@ func appendShortDouble(dst []byte, f float64) ([]byte, bool) {
 		d[i] = '0' + c
 	}
 	return append(dst, d[:n]...), true
+}
+
+// ShortDouble is |f| × 10^6 when f is a decimal of at most 6 places and
+// 15 significant digits between 1e-4 and 1e9 in magnitude: then the text
+// AppendFloat prints for f is that number over 10^6 with its trailing
+// zeros cut (and ".0" for a whole number). false for any other f.
+func ShortDouble(f float64) (uint64, bool) {
+	a := math.Abs(f)
+	if !(a >= 1e-4 && a < 1e9) {
+		return 0, false
+	}
+	x := math.Round(a * 1e6)
+	if x/1e6 != a {
+		return 0, false
+	}
+	return uint64(x), true
 }
 
 // Civil converts days since 1970-01-01 to a proleptic Gregorian date

@@ -119,6 +119,9 @@ func (f *Feeder) Record(rec []byte, offset int64) error {
 	switch {
 	case err != nil:
 		return err
+	case reason != "" && !f.strict:
+		f.st.SkipAt(reason, f.source, offset, "")
+		return nil
 	case reason != "":
 		return f.named(job.Skip(&f.st, f.strict, offset, reason), offset)
 	case row == nil:

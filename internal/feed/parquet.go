@@ -65,23 +65,14 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	}
 	first := rowGroupStarts(footer)
 	row := record.NewRow(len(cols), record.Parquet)
-	fp, fc := floatFilter(r, opts.Predicate)
-	for r.Next() {
-		rg, i := r.Location()
-		offset := first[rg] + i
+	// feedRow feeds row i of the reader's batch as a record.Row (or, to a
+	// LineMapper, its one value as a record).
+	feedRow := func(i int) error {
+		r.At(i)
+		rg, ri := r.Location()
+		offset := first[rg] + ri
 		if f.lines != nil {
-			if err := f.named(f.lines.Record(r.Text(0), offset), offset); err != nil {
-				return f.stats(r, st), err
-			}
-			continue
-		}
-		if fp != nil {
-			// A row the filter rules out from its double alone is counted
-			// and dropped before any value is printed.
-			if v, ok := r.Float64(fc); ok && !math.IsInf(v, 0) && fp.CannotMatchFloat(v) {
-				f.st.RecordsIn++
-				continue
-			}
+			return f.named(f.lines.Record(r.Text(0), offset), offset)
 		}
 		for c := range cols {
 			if r.Null(c) {
@@ -92,28 +83,79 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 			}
 		}
 		row.Offset = offset
-		f.st.RecordsIn++
-		if err := f.named(f.rows.Row(row), offset); err != nil {
+		return f.named(f.rows.Row(row), offset)
+	}
+	cm, _ := f.m.(ColumnMapper)
+	if cm != nil && !cm.ParquetBatches(r) {
+		cm = nil
+	}
+	fc := floatFilter(r, opts.Predicate)
+	for n := r.NextBatch(); n > 0; n = r.NextBatch() {
+		if f.lines == nil {
+			f.st.RecordsIn += int64(n)
+		}
+		var err error
+		switch {
+		case cm != nil:
+			if err = cm.ParquetBatch(r, n, feedRow); err != nil {
+				rg, ri := r.Location()
+				err = f.named(err, first[rg]+ri)
+			}
+		case fc.fp != nil:
+			// A row the filter rules out from its double alone is counted
+			// and dropped before any value is printed.
+			vals, null, _ := r.Floats(fc.c)
+			for i := 0; i < n && err == nil; i++ {
+				if v := vals[i]; null[i] || math.IsInf(v, 0) || !fc.fp.CannotMatchFloat(v) {
+					err = feedRow(i)
+				}
+			}
+		default:
+			for i := 0; i < n && err == nil; i++ {
+				err = feedRow(i)
+			}
+		}
+		if err != nil {
 			return f.stats(r, st), err
 		}
 	}
 	return f.stats(r, st), r.Err()
 }
 
+// ColumnMapper is a mapper that takes the rows of a Parquet span a batch at
+// a time, reading the columns' decoded values (pq.Reader's Floats and
+// Bytes) instead of a record.Row per row.
+type ColumnMapper interface {
+	// ParquetBatches reports whether the mapper takes r's rows by batches;
+	// when false every row is fed to its Row.
+	ParquetBatches(r *pq.Reader) bool
+	// ParquetBatch takes rows [0, n) of r's current batch, in order; a row
+	// it does not take from the vectors it hands to row(i), which feeds row i
+	// to the mapper's Row (the rows keep their order either way).
+	ParquetBatch(r *pq.Reader, n int, row func(i int) error) error
+}
+
+// floatColumn is a predicate that rules out rows from a DOUBLE column's
+// values, and that column.
+type floatColumn struct {
+	fp pq.FloatPredicate
+	c  int
+}
+
 // floatFilter is the job's predicate when it can rule out rows from a
 // DOUBLE column's values (pq.FloatPredicate) that r reads, and that
-// column's index; nil otherwise.
-func floatFilter(r *pq.Reader, p pq.Predicate) (pq.FloatPredicate, int) {
+// column's index; a nil fp otherwise.
+func floatFilter(r *pq.Reader, p pq.Predicate) floatColumn {
 	fp, ok := p.(pq.FloatPredicate)
 	if !ok || len(fp.Columns()) != 1 {
-		return nil, 0
+		return floatColumn{}
 	}
 	for c, col := range r.Columns() {
 		if col.Name == fp.Columns()[0] && r.Double(c) {
-			return fp, c
+			return floatColumn{fp, c}
 		}
 	}
-	return nil, 0
+	return floatColumn{}
 }
 
 // stats is the reader's counts and the footer bytes fetched before it (in

@@ -190,6 +190,12 @@ type groupbyMapper struct {
 	sink   int         // what flush's early loads of states read, so that they are kept
 	rows   int         // rows folded into the table since it was last empty
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
+
+	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), and
+	// its rows aggregated by dictionary index.
+	floats    [][]float64
+	floatNull [][]bool
+	dict      dictAgg
 }
 
 // sampleKeys is how many groups a table has when sizeTable looks at it.
@@ -235,6 +241,7 @@ type rowBatch struct {
 // an aggregate impossible: sum over a string fails the job naming the file
 // and the column, instead of skipping every row.
 func (m *groupbyMapper) StartPart(p Part) error {
+	m.where.setSource(p.Source)
 	if p.Types == nil {
 		return nil
 	}
@@ -264,7 +271,14 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 		}
 		m.vals[j.aggAt[a]] = d
 	}
-	key := r.Value(j.keyAt)
+	return m.push(r.Value(j.keyAt), r)
+}
+
+// push adds a row to the batch: its key, its numbers (m.vals, by column)
+// and, for min and max, its texts (from r, which may be nil when no
+// aggregate is min or max).
+func (m *groupbyMapper) push(key []byte, r *record.Row) error {
+	j := m.j
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
 	}
@@ -305,43 +319,53 @@ func (m *groupbyMapper) flush() error {
 	if n == 0 {
 		return nil
 	}
-	t.probeBatch(b.keys, &b.kb)
 	var found [batchSize]int32
-	for i := 0; i < n; i++ {
-		found[i] = t.foundAt(b.keys, &b.kb, i)
-		if g := int(found[i]); g >= 0 && na > 0 {
+	t.lookup(b.keys, &b.kb, &found)
+	for i := 0; i < n && na > 0; i++ {
+		if g := int(found[i]); g >= 0 {
 			m.sink += m.states[g*na].d.Scale() // load the states' line now
 		}
 	}
 	spilled := false
 	for i := 0; i < n; i++ {
-		g, first := found[i], false
-		if g < 0 || spilled {
-			g = t.addHashed(b.kb.head[i], b.kb.next[i], b.kb.hash[i], b.keys[b.kb.start[i]:b.kb.end[i]])
-			first = t.ents[g].count == 1
-		} else {
-			t.ents[g].count++
-		}
+		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		if first {
-			// Every field a first row's aggregates use is set below, so the
-			// states are not cleared: a reused min/max text keeps its buffer.
-			m.states = grow2(m.states, na)
-			m.states = m.states[:len(m.states)+na]
+			m.newStates()
 		}
 		m.fold(m.states[int(g)*na:int(g+1)*na], first, b.vals[i*na:(i+1)*na], b.raw[i*na:])
 		m.rows++
-		if first && !m.sized && t.size() == sampleKeys {
-			m.sizeTable()
-		}
-		if first && m.memory() > combineBudget.Load() {
-			if err := m.spill(); err != nil {
+		if first {
+			s, err := m.grown()
+			if err != nil {
 				return err
 			}
-			spilled = true // the slots found above are gone
+			spilled = spilled || s // the slots found above are gone
 		}
 	}
 	b.kb.n, b.keys, b.raws = 0, b.keys[:0], b.raws[:0]
 	return nil
+}
+
+// newStates makes room for a new group's states. Every field a first row's
+// aggregates use is set by fold, so the states are not cleared: a reused
+// min/max text keeps its buffer.
+func (m *groupbyMapper) newStates() {
+	na := len(m.j.aggs)
+	m.states = grow2(m.states, na)
+	m.states = m.states[:len(m.states)+na]
+}
+
+// grown follows a new group: the table is sized once it has sampleKeys
+// groups, and spilled past the combine budget (true: the groups' indexes
+// are gone).
+func (m *groupbyMapper) grown() (bool, error) {
+	if !m.sized && m.keys.size() == sampleKeys {
+		m.sizeTable()
+	}
+	if m.memory() > combineBudget.Load() {
+		return true, m.spill()
+	}
+	return false, nil
 }
 
 // fold adds one row's values to its group's states; raw bounds the min/max
@@ -378,29 +402,18 @@ func (m *groupbyMapper) spill() error {
 func (m *groupbyMapper) writeRun(w io.Writer) error {
 	rw := runs.NewTaggedWriter(w, m.j.runTag())
 	var val []byte
-	var kb [16]byte
-	var counts [batchSize]int64
 	t, na := m.keys, len(m.j.aggs)
-	keys := t.sortedKeys()
-	for len(keys) > 0 {
-		// The groups in sorted order are scattered over the table: load a
-		// batch of counts and states side by side, then encode them.
-		run := keys[:min(len(keys), batchSize)]
-		for i := range run {
-			g := int(run[i].idx)
-			counts[i] = t.ents[g].count
-			if na > 0 {
-				m.sink += m.states[g*na].d.Scale()
-			}
+	err := t.forSorted(func(g int32) {
+		m.sink += int(t.ents[g].count)
+		if na > 0 {
+			m.sink += m.states[int(g)*na].d.Scale()
 		}
-		for i := range run {
-			g := int(run[i].idx)
-			val = m.j.appendGroup(val[:0], counts[i], m.states[g*na:(g+1)*na])
-			if err := rw.Add(t.keyOf(&run[i], &kb), val); err != nil {
-				return err
-			}
-		}
-		keys = keys[len(run):]
+	}, func(key []byte, g int32) error {
+		val = m.j.appendGroup(val[:0], t.ents[g].count, m.states[int(g)*na:int(g+1)*na])
+		return rw.Add(key, val)
+	})
+	if err != nil {
+		return err
 	}
 	return rw.Close()
 }

@@ -98,23 +98,22 @@ func groupStates(buf *[8]aggState, n int) []aggState {
 	return make([]aggState, n)
 }
 
-// CombineValues combines the values of one group from several partials, in
-// partial order (runs.Keyed): counts and sums add, and min and max keep the
+// combine decodes the values of one group from several partials, in
+// partial order, into acc (cur is scratch of the same length) and returns
+// the group's row count: counts and sums add, and min and max keep the
 // first of equal best values.
-func (j *groupby) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
-	var accBuf, curBuf [8]aggState
-	acc, cur := groupStates(&accBuf, len(j.aggs)), groupStates(&curBuf, len(j.aggs))
+func (j *groupby) combine(key []byte, values [][]byte, acc, cur []aggState) (int64, error) {
 	count, err := j.decodeGroup(key, values[0], acc)
 	if err != nil {
-		return dst, err
+		return 0, err
 	}
 	for _, v := range values[1:] {
 		n, err := j.decodeGroup(key, v, cur)
 		if err != nil {
-			return dst, err
+			return 0, err
 		}
 		if n > math.MaxInt64-count {
-			return dst, j.corrupt(key, "row count overflows")
+			return 0, j.corrupt(key, "row count overflows")
 		}
 		count += n
 		for a, agg := range j.aggs {
@@ -129,6 +128,25 @@ func (j *groupby) CombineValues(dst, key []byte, values [][]byte) ([]byte, error
 			}
 		}
 	}
+	return count, nil
+}
+
+// combineInto is combine with its states in buf when they fit: it returns
+// the combined states and the row count.
+func (j *groupby) combineInto(buf *[2][8]aggState, key []byte, values [][]byte) ([]aggState, int64, error) {
+	acc, cur := groupStates(&buf[0], len(j.aggs)), groupStates(&buf[1], len(j.aggs))
+	count, err := j.combine(key, values, acc, cur)
+	return acc, count, err
+}
+
+// CombineValues combines the values of one group from several partials
+// (combine) into one value (runs.Keyed).
+func (j *groupby) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	var buf [2][8]aggState
+	acc, count, err := j.combineInto(&buf, key, values)
+	if err != nil {
+		return dst, err
+	}
 	return j.appendGroup(dst, count, acc), nil
 }
 
@@ -137,9 +155,16 @@ func (j *groupby) OutputHeader() []byte { return j.header() }
 
 // AppendOutput appends the output row of one group (runs.Keyed).
 func (j *groupby) AppendOutput(dst, key, value []byte) ([]byte, error) {
-	var buf [8]aggState
-	states := groupStates(&buf, len(j.aggs))
-	count, err := j.decodeGroup(key, value, states)
+	values := [1][]byte{value}
+	return j.AppendOutputValues(dst, key, values[:])
+}
+
+// AppendOutputValues appends the output row of one group from its values
+// in several partials, combined as CombineValues does but not encoded
+// again (runs.ValuesOutput).
+func (j *groupby) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	var buf [2][8]aggState
+	acc, count, err := j.combineInto(&buf, key, values)
 	if err != nil {
 		return dst, err
 	}
@@ -150,11 +175,11 @@ func (j *groupby) AppendOutput(dst, key, value []byte) ([]byte, error) {
 		case aggCount:
 			dst = strconv.AppendInt(dst, count, 10)
 		case aggSum:
-			dst = states[a].d.Append(dst)
+			dst = acc[a].d.Append(dst)
 		case aggAvg:
-			dst = decimal.AppendAvg(dst, states[a].d, count, avgPlaces)
+			dst = decimal.AppendAvg(dst, acc[a].d, count, avgPlaces)
 		case aggMin, aggMax:
-			dst = append(dst, states[a].raw...)
+			dst = append(dst, acc[a].raw...)
 		}
 	}
 	return append(dst, '\n'), nil

@@ -31,6 +31,8 @@ var (
 	Definitions = job.Definitions
 	New         = job.New
 	ParseStrict = job.ParseStrict
+	// AddSkipExamples merges skip examples, the first of a reason kept.
+	AddSkipExamples = job.AddSkipExamples
 )
 
 // version is every built-in job's Version: bump a job's when its output for

@@ -187,19 +187,39 @@ type keyBatch struct {
 }
 
 // addBatch adds one to the count of every key b names in buf. It looks the
-// keys up in phases, each a loop of independent loads, so that the cache
-// misses of different keys overlap instead of following one another; a key
-// whose quick lookup does not find it (new, or a collision) takes add's path.
+// keys up side by side (lookup), so that the cache misses of different keys
+// overlap instead of following one another.
 func (t *keyTable) addBatch(buf []byte, b *keyBatch) {
-	t.probeBatch(buf, b)
+	var found [batchSize]int32
+	t.lookup(buf, b, &found)
 	for j := 0; j < b.n; j++ {
-		if i := t.foundAt(buf, b, j); i >= 0 {
-			t.ents[i].count++
-			continue
-		}
-		t.addHashed(b.head[j], b.next[j], b.hash[j], buf[b.start[j]:b.end[j]])
+		t.groupOf(buf, b, &found, j, false)
 	}
 	b.n = 0
+}
+
+// lookup finds the entries of the keys b names in buf, in phases, each a
+// loop of independent loads: found[j] is key j's entry, or -1 when its
+// quick lookup did not find it (a new key, or one that probing must find
+// further on). groupOf then counts each key.
+func (t *keyTable) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
+	t.probeBatch(buf, b)
+	for j := 0; j < b.n; j++ {
+		found[j] = t.foundAt(buf, b, j)
+	}
+}
+
+// groupOf adds one to the count of key j of a batch that lookup looked up
+// and returns its entry, and whether the key is new (inserted, count 1).
+// stale says the table has been reset since lookup, so that found does not
+// hold.
+func (t *keyTable) groupOf(buf []byte, b *keyBatch, found *[batchSize]int32, j int, stale bool) (g int32, isNew bool) {
+	if g = found[j]; g >= 0 && !stale {
+		t.ents[g].count++
+		return g, false
+	}
+	g = t.addHashed(b.head[j], b.next[j], b.hash[j], buf[b.start[j]:b.end[j]])
+	return g, t.ents[g].count == 1
 }
 
 // probeBatch is the first phase of a batched lookup: it computes the words
@@ -375,6 +395,30 @@ func (t *keyTable) sortedKeys() []sortKey {
 		i = j
 	}
 	return keys
+}
+
+// forSorted calls emit with every key of the table in byte order and its
+// entry's index. In key order the entries are scattered over the table, so
+// it first calls load for a batch of them (to read what emit will, each
+// read independent of the others, so that their cache misses overlap),
+// then emit for each; a key of up to 16 bytes comes from sortedKeys, not
+// from the arena (keyOf). The key is valid during the call.
+func (t *keyTable) forSorted(load func(g int32), emit func(key []byte, g int32) error) error {
+	var kb [16]byte
+	keys := t.sortedKeys()
+	for len(keys) > 0 {
+		run := keys[:min(len(keys), batchSize)]
+		for i := range run {
+			load(run[i].idx)
+		}
+		for i := range run {
+			if err := emit(t.keyOf(&run[i], &kb), run[i].idx); err != nil {
+				return err
+			}
+		}
+		keys = keys[len(run):]
+	}
+	return nil
 }
 
 // cmpTails compares the keys of two entries whose first 8 bytes are equal.

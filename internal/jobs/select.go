@@ -70,7 +70,10 @@ type selectMapper struct {
 	st    Stats
 }
 
-func (m *selectMapper) StartPart(Part) error { return nil }
+func (m *selectMapper) StartPart(p Part) error {
+	m.where.setSource(p.Source)
+	return nil
+}
 
 func (m *selectMapper) Row(r *record.Row) error {
 	if keep, err := m.where.keep(r, &m.st, m.j.strict); !keep {

@@ -268,7 +268,7 @@ func (m *sqlMapper) Row(row *record.Row) error {
 // met a value error; nil when there was none.
 func (m *sqlMapper) valueError(offset int64) error {
 	if e := m.prog.Row.Err; e != nil {
-		return skipValue(&m.st, m.j.strict, offset, e)
+		return skipValue(&m.st, m.j.strict, m.part.Source, offset, e)
 	}
 	return nil
 }
@@ -367,24 +367,18 @@ func (m *sqlMapper) flush() error {
 	if n == 0 {
 		return nil
 	}
-	t.probeBatch(b.keys, &b.kb)
 	var found [batchSize]int32
-	for i := 0; i < n; i++ {
-		found[i] = t.foundAt(b.keys, &b.kb, i)
-		if g := int(found[i]); g >= 0 && m.states.na > 0 {
+	t.lookup(b.keys, &b.kb, &found)
+	for i := 0; i < n && m.states.na > 0; i++ {
+		if g := int(found[i]); g >= 0 {
 			m.sink += m.states.group(g)[0].N() // load the states' line now
 		}
 	}
 	spilled := false
 	for i := 0; i < n; i++ {
-		g := found[i]
-		if g < 0 || spilled {
-			g = t.addHashed(b.kb.head[i], b.kb.next[i], b.kb.hash[i], b.keys[b.kb.start[i]:b.kb.end[i]])
-			if t.ents[g].count == 1 {
-				m.states.add()
-			}
-		} else {
-			t.ents[g].count++
+		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
+		if first {
+			m.states.add()
 		}
 		m.prog.FoldSaved(i, m.states.group(int(g)))
 		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
@@ -475,12 +469,20 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 	var n int64
 	if m.keys != nil {
 		var buf []byte
-		for _, g := range m.keys.sorted() {
+		err := m.keys.forSorted(func(g int32) {
+			if m.states.na > 0 {
+				m.sink += m.states.group(int(g))[0].N()
+			}
+		}, func(key []byte, g int32) error {
 			buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
 			e.flag(flagEntry)
-			e.bytes(m.keys.key(g))
+			e.bytes(key)
 			e.bytes(buf)
 			n++
+			return nil
+		})
+		if err != nil {
+			return 0, err
 		}
 	} else {
 		m.ents.sort()
@@ -799,7 +801,12 @@ func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 			wroteHeader = true
 		}
 	}
-	var sorted *entryBuffer
+	var sorted *groupSorter
+	defer func() {
+		if sorted != nil {
+			sorted.spills.close()
+		}
+	}()
 	seq := uint64(0)
 	groups := 0
 	prog, _, err := j.merge(partials, func(p *sql.Program, key, val []byte, states []sql.AggState) (bool, error) {
@@ -835,23 +842,92 @@ func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 		}
 	}
 	if sorted != nil {
-		sorted.sort()
-		lim := prog.Plan.Limit
-		for i := range sorted.ents {
-			if lim >= 0 && int64(i) >= lim {
-				break
-			}
-			_, v := sorted.entry(i)
-			bw.Write(v)
-			st.RecordsOut++
+		n, err := sorted.writeTo(bw, prog.Plan.Limit)
+		st.RecordsOut += n
+		if err != nil {
+			return st, err
 		}
 	}
 	return st, bw.Flush()
 }
 
+// groupSorter sorts an aggregate's output rows by their ORDER BY key (then
+// group key order) in the reducer: in memory up to combineBudget, past it
+// as sorted runs spilled to temporary files and merged at the end (an
+// external sort), so that the reducer's memory does not grow with the
+// number of groups. The sort is the one reducer's: the groups are
+// partitioned by group key, not by the ORDER BY key (docs/sql.md).
+type groupSorter struct {
+	buf    entryBuffer
+	spills spillFiles
+}
+
+// added checks the memory after a row was added, spilling past the budget.
+func (g *groupSorter) added(limit int64) error {
+	b := &g.buf
+	if limit >= 0 && int64(len(b.ents)) > 2*limit+1024 {
+		b.keepFirst(int(limit))
+	}
+	if int64(len(b.data))+int64(len(b.ents))*entSize <= combineBudget.Load() {
+		return nil
+	}
+	return g.spill(limit)
+}
+
+// spill writes the held rows as a sorted run to a temporary file.
+func (g *groupSorter) spill(limit int64) error {
+	err := g.spills.write(func(w io.Writer) error {
+		g.buf.sort()
+		if limit >= 0 {
+			g.buf.keepFirst(int(limit))
+		}
+		rw := runs.NewWriter(w)
+		for i := range g.buf.ents {
+			if err := rw.Add(g.buf.entry(i)); err != nil {
+				return err
+			}
+		}
+		return rw.Close()
+	})
+	g.buf.reset()
+	return err
+}
+
+// writeTo writes the rows in order (the first limit, when limit >= 0) and
+// returns how many.
+func (g *groupSorter) writeTo(w io.Writer, limit int64) (int64, error) {
+	var n int64
+	emit := func(v []byte) error {
+		if limit < 0 || n < limit {
+			n++
+			_, err := w.Write(v)
+			return err
+		}
+		return nil
+	}
+	if len(g.spills.files) == 0 {
+		g.buf.sort()
+		for i := range g.buf.ents {
+			_, v := g.buf.entry(i)
+			if err := emit(v); err != nil {
+				return n, err
+			}
+		}
+		return n, nil
+	}
+	_, err := g.spills.mergeAll(w, func() error { return g.spill(limit) }, func(w io.Writer, files []io.Reader) (int64, error) {
+		rs, err := runs.Readers(files, "sql: sorted groups spill")
+		if err != nil {
+			return 0, err
+		}
+		return 0, runs.Merge(rs, func(_ []byte, vals [][]byte) error { return emit(vals[0]) })
+	})
+	return n, err
+}
+
 // emitGroup writes a loaded group's row (after HAVING), or, under ORDER
 // BY, keeps it with its ORDER BY key for sorting at the end.
-func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorted **entryBuffer, seq *uint64, st *Stats) (bool, error) {
+func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorted **groupSorter, seq *uint64, st *Stats) (bool, error) {
 	p.Reset()
 	if !p.Having() {
 		return true, p.Row.Err.AsError()
@@ -859,19 +935,20 @@ func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorte
 	lim := p.Plan.Limit
 	if p.Plan.Ordered() {
 		if *sorted == nil {
-			*sorted = &entryBuffer{}
+			*sorted = &groupSorter{}
 		}
-		b := *sorted
+		g := *sorted
+		b := &g.buf
 		b.start()
 		b.data = p.AppendRow(b.data)
-		k := p.AppendOrderKey(nil)
-		k = binary.BigEndian.AppendUint64(k, *seq)
+		*line = p.AppendOrderKey((*line)[:0])
+		*line = binary.BigEndian.AppendUint64(*line, *seq)
 		*seq++
-		b.add(k)
-		if lim >= 0 && int64(len(b.ents)) > 2*lim+1024 {
-			b.keepFirst(int(lim))
+		b.add(*line)
+		if err := p.Row.Err.AsError(); err != nil {
+			return false, err
 		}
-		return true, p.Row.Err.AsError()
+		return true, g.added(lim)
 	}
 	*seq++
 	*line = p.AppendRow((*line)[:0])

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ var sqlQueries = []string{
 	`SELECT count(*), sum(m), min(k) FROM 'x' WHERE n < 100`,
 	`SELECT DISTINCT s FROM 'x'`,
 	`SELECT upper(k) AS u, count(*) AS c FROM 'x' GROUP BY u HAVING count(*) > 1 ORDER BY c DESC, u LIMIT 3`,
+	`SELECT k, sum(n) AS s, count(*) AS c FROM 'x' GROUP BY k ORDER BY s DESC NULLS FIRST, c`,
 	`SELECT substr(s, 1, 1) AS p, sum(CAST(n AS DOUBLE)) AS f FROM 'x' GROUP BY p`,
 }
 
@@ -165,8 +167,9 @@ func mapperStats(t *testing.T, p jobs.Params, data reference.Input) jobs.Stats {
 // TestSQLTypeErrorsNameColumnAndValue: a type error names the column and
 // the value: a literal that is not of its column's type before anything
 // runs (with its position); a value that is not, per record: skipped and
-// counted under the column and the type, or under strict a RecordError
-// naming the object, the byte offset, the column and the value.
+// counted under the column and the type, the first such record kept as the
+// reason's example naming the object, the byte offset, the column and the
+// value; or under strict a RecordError naming the same.
 func TestSQLTypeErrorsNameColumnAndValue(t *testing.T) {
 	data := in("t.csv", "id,city,amount\n1,Paris,10.5\n2,Rome,x7\n3,,4\n")
 	cases := []struct {
@@ -185,8 +188,12 @@ func TestSQLTypeErrorsNameColumnAndValue(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
 			p := jobs.Params{"query": c.query, "schema": c.schema}
-			if st := mapperStats(t, p, data); st.Skipped != c.skipped || st.SkipReason[c.reason] != c.skipped {
+			st := mapperStats(t, p, data)
+			if st.Skipped != c.skipped || st.SkipReason[c.reason] != c.skipped {
 				t.Fatalf("skipped %d %v, want %d under %q", st.Skipped, st.SkipReason, c.skipped, c.reason)
+			}
+			if want := fmt.Sprintf("t.csv at byte %d: sql: %s", c.offset, c.strict); st.SkipExamples[c.reason] != want || len(st.SkipExamples) != 1 {
+				t.Fatalf("skip examples %q, want %q under %q", st.SkipExamples, want, c.reason)
 			}
 			p["strict"] = "true"
 			_, err := runWhole("sql", p, []reference.Input{data})
@@ -261,5 +268,46 @@ func TestSelectWhereExpressions(t *testing.T) {
 	}
 	if _, err := jobs.New("select", jobs.Params{"where": "amount > 1 AND", "columns": "id"}); !errors.Is(err, sql.ErrSyntax) {
 		t.Fatalf("a broken expression: %v, want a syntax error", err)
+	}
+}
+
+// TestSkipExamples: the first record skipped under each reason is its
+// example, naming the object and the byte offset (and, for a value that is
+// not of its column's type, the column and the value), across objects and
+// merged stats: a malformed CSV row, and select's --where over a typed
+// column.
+func TestSkipExamples(t *testing.T) {
+	p := jobs.Params{"where": "amount > 5", "schema": "amount:DECIMAL(10,2)", "columns": "id"}
+	j, err := jobs.New("select", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := feeder(t, j, p)
+	for _, in := range []reference.Input{
+		in("a.csv", "id,amount\n1,10\n2,x7\n3,4,5\n"),
+		in("b.csv", "id,amount\n4,y\n5\n"),
+	} {
+		if err := m.Object(jobs.Part{Source: in.Source}, in.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := m.Finish(&bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum jobs.Stats
+	sum.Add(st)
+	sum.Add(jobs.Stats{Skipped: 1, SkipReason: map[string]int64{"csv: field count": 1}, SkipExamples: map[string]string{"csv: field count": "z.csv at byte 1"}})
+	want := map[string]string{
+		"sql: column amount is not a DECIMAL(10,2)": `a.csv at byte 15: sql: column amount: "x7" is not a DECIMAL(10,2)`,
+		"csv: field count":                          "a.csv at byte 20",
+	}
+	if sum.Skipped != 5 || len(sum.SkipExamples) != len(want) {
+		t.Fatalf("skipped %d %v, examples %q; want 5 skipped, examples %q", sum.Skipped, sum.SkipReason, sum.SkipExamples, want)
+	}
+	for reason, ex := range want {
+		if sum.SkipExamples[reason] != ex {
+			t.Errorf("example of %q: %q, want %q", reason, sum.SkipExamples[reason], ex)
+		}
 	}
 }

@@ -134,6 +134,9 @@ func (f *rowFilter) addColumns(set *columnSet) {
 type rowMatcher struct {
 	f    *rowFilter
 	prog *sql.Program
+	// source is the object whose rows are matched (the mapper's StartPart
+	// sets it), named by a skipped record's example.
+	source string
 }
 
 // newMatcher compiles f for one mapper; nil for no filter.
@@ -178,20 +181,29 @@ func (m *rowMatcher) keep(r *record.Row, st *Stats, strict bool) (bool, error) {
 	}
 	ok, verr := m.match(r)
 	if verr != nil {
-		return false, skipValue(st, strict, r.Offset, verr)
+		return false, skipValue(st, strict, m.source, r.Offset, verr)
 	}
 	return ok, nil
 }
 
-// skipValue handles a record with a value error as skip does: counted
-// under the error's value-free reason, or under strict a RecordError whose
+// skipValue handles a record of source with a value error as skip does:
+// counted under the error's value-free reason (the column and the type),
+// the first of a reason kept as its example naming the source, the byte
+// offset, the column and the value; or under strict a RecordError whose
 // reason names the column and the value.
-func skipValue(st *Stats, strict bool, offset int64, e *sql.ValueError) error {
+func skipValue(st *Stats, strict bool, source string, offset int64, e *sql.ValueError) error {
 	if strict {
 		return &RecordError{Offset: offset, Reason: "sql: " + e.Error()}
 	}
-	st.Skip(e.Reason)
+	st.SkipAt(e.Reason, source, offset, "sql: "+e.Error())
 	return nil
+}
+
+// setSource names the object the matcher's rows come from (nil: no filter).
+func (m *rowMatcher) setSource(source string) {
+	if m != nil {
+		m.source = source
+	}
 }
 
 // sqlValue is column c of row as the sql package sees it: its text, and

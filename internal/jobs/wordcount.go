@@ -226,11 +226,13 @@ func (m *wordcountMapper) writeRun(w io.Writer) error {
 	t := m.words
 	rw := runs.NewTaggedWriter(w, wordcountTag)
 	var v [binary.MaxVarintLen64]byte
-	for _, k := range t.sorted() {
-		n := binary.PutUvarint(v[:], uint64(t.ents[k].count))
-		if err := rw.Add(t.key(k), v[:n]); err != nil {
-			return err
-		}
+	var sink int64
+	err := t.forSorted(func(g int32) { sink += t.ents[g].count }, func(word []byte, g int32) error {
+		n := binary.PutUvarint(v[:], uint64(t.ents[g].count))
+		return rw.Add(word, v[:n])
+	})
+	if err != nil {
+		return err
 	}
 	return rw.Close()
 }

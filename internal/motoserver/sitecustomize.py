@@ -38,6 +38,22 @@ def _patch():
     StateMachine.__deepcopy__ = __deepcopy__
 
 
+# _fail raises the Step Functions error typ (a StatesErrorNameType) with cause, recorded in the
+# history as event_type with its details under field (details: the event's details class).
+def _fail(env, typ, cause, event_type, field, details):
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    event_details = EventDetails(**{field: details(error=typ.to_name(), cause=cause)})
+    raise FailureEventException(
+        failure_event=FailureEvent(env=env, error_name=StatesErrorName(typ=typ), event_type=event_type, event_details=event_details)
+    )
+
+
 # moto's Distributed Map counts a failed item and carries on: the Map state succeeds whatever
 # ToleratedFailurePercentage and ToleratedFailureCount say ("currently have no effect").
 # AWS fails the Map run with States.ExceedToleratedFailureThreshold once the failed items
@@ -46,20 +62,12 @@ def _patch():
 # share than the percentage tolerates (AWS, which knows which field is set, fails on either).
 def _patch_tolerated_failures():
     from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
         DistributedIterationComponent,
     )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     map_run = DistributedIterationComponent._map_run
 
@@ -72,19 +80,13 @@ def _patch_tolerated_failures():
         percentage = eval_input.tolerated_failure_percentage or 0
         if failed == 0 or failed <= count or failed * 100 <= percentage * total:
             return
-        typ = StatesErrorNameType.StatesExceedToleratedFailureThreshold
-        raise FailureEventException(
-            failure_event=FailureEvent(
-                env=env,
-                error_name=StatesErrorName(typ=typ),
-                event_type=HistoryEventType.MapRunFailed,
-                event_details=EventDetails(
-                    mapRunFailedEventDetails=MapRunFailedEventDetails(
-                        error=typ.to_name(),
-                        cause=f"The specified tolerated failure threshold was exceeded: {failed} of {total} items failed",
-                    )
-                ),
-            )
+        _fail(
+            env,
+            StatesErrorNameType.StatesExceedToleratedFailureThreshold,
+            f"The specified tolerated failure threshold was exceeded: {failed} of {total} items failed",
+            HistoryEventType.MapRunFailed,
+            "mapRunFailedEventDetails",
+            MapRunFailedEventDetails,
         )
 
     DistributedIterationComponent._map_run = _map_run
@@ -341,12 +343,127 @@ def _patch_express_children():
     AmazonStateLanguageParser.parse = staticmethod(parse)
 
 
+# Step Functions fails a payload over 256 KiB (262,144 bytes of UTF-8) with
+# States.DataLimitExceeded: a task's or connector's output, a state's output, a state's input
+# after Parameters, and an execution's input, which for a Distributed Map's child execution
+# is its item after ItemSelector
+# (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
+# https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). Without
+# a ResultWriter a Distributed Map gathers its children's results into its output, which the
+# quota bounds too (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+# The error is terminal: "States.ALL ... can't catch the States.DataLimitExceeded terminal
+# error or Runtime error types" (the error-handling page), so no Retry or Catch matches it.
+# moto checks a state's and a task's output only, counts its size with spaces after every
+# comma and colon and non-ASCII characters as \uXXXX escapes (so it fails payloads AWS
+# accepts), refuses exactly 262,144 bytes, and lets States.ALL catch the error. Here the size
+# is the compact JSON's UTF-8 bytes, at most 262,144 pass, the input after Parameters, each
+# child execution's input and a Distributed Map's inline results are checked as well, and
+# States.DataLimitExceeded and States.Runtime match no ErrorEquals.
+def _patch_data_limit():
+    import json
+
+    from moto.stepfunctions.parser import quotas
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.common.parargs import Parameters
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor import (
+        DistributedItemProcessor,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (
+        DistributedItemProcessorWorker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
+    from moto.stepfunctions.parser.asl.utils.encoding import _DateTimeEncoder
+
+    limit = 262144
+    typ = StatesErrorNameType.StatesStatesDataLimitExceeded
+
+    def size(value):
+        if not isinstance(value, str):
+            value = json.dumps(value, cls=_DateTimeEncoder, separators=(",", ":"), ensure_ascii=False)
+        return len(value.encode("utf-8"))
+
+    def is_within_size_quota(value):
+        return size(value) <= limit
+
+    for module in (quotas, state, state_task_lambda, state_task_service):
+        module.is_within_size_quota = is_within_size_quota
+
+    def check(env, value, what):
+        n = size(value)
+        if n > limit:
+            cause = f"{what} has a size of {n} bytes, exceeding the maximum of {limit} bytes (256 KiB)"
+            _fail(env, typ, cause, HistoryEventType.TaskFailed, "executionFailedEventDetails", ExecutionFailedEventDetails)
+
+    parameters_eval = Parameters._eval_body
+
+    def parameters_eval_body(self, env):
+        parameters_eval(self, env)
+        name = env.states.context_object.context_object_data.get("State", {}).get("Name", "?")
+        check(env, env.stack[-1], f"The input of the state '{name}' after Parameters")
+
+    Parameters._eval_body = parameters_eval_body
+
+    worker_eval_input = DistributedItemProcessorWorker._eval_input
+
+    def _eval_input(self, env_frame):
+        worker_eval_input(self, env_frame)
+        index = env_frame.states.context_object.context_object_data.get("Map", {}).get("Item", {}).get("Index", "?")
+        check(env_frame, env_frame.states.get_input(), f"The child execution input of item {index}")
+
+    DistributedItemProcessorWorker._eval_input = _eval_input
+
+    map_eval_execution = StateMap._eval_execution
+
+    def _eval_execution(self, env):
+        map_eval_execution(self, env)
+        if self.result_writer is None and isinstance(self.iteration_component, DistributedItemProcessor):
+            check(env, env.stack[-1], f"The results of the Distributed Map '{self.name}' without a ResultWriter")
+
+    StateMap._eval_execution = _eval_execution
+
+    terminal = (StatesErrorNameType.StatesStatesDataLimitExceeded, StatesErrorNameType.StatesRuntime)
+    error_equals = ErrorEqualsDecl._eval_body
+
+    def error_equals_eval_body(self, env):
+        error_name = env.stack[-1]
+        if isinstance(error_name, StatesErrorName) and error_name.typ in terminal:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        error_equals(self, env)
+
+    ErrorEqualsDecl._eval_body = error_equals_eval_body
+
+    # An inline Map's iteration that fails passes its error name on to the Map state as a
+    # custom name, and moto refuses a custom name that begins with "States." (a
+    # States.Runtime instead): keep a States error what it is, as AWS does.
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+
+    custom_error_name = iteration_worker.CustomErrorName
+
+    def iteration_error_name(error_name):
+        try:
+            return StatesErrorName.from_name(error_name)
+        except ValueError:
+            return custom_error_name(error_name=error_name)
+
+    iteration_worker.CustomErrorName = iteration_error_name
+
+
 def _apply():
     try:
         import moto
     except ImportError:  # moto missing: the server itself reports it
         return
-    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes, _patch_redrive, _patch_result_writer, _patch_json_path_cache, _patch_express_children):
+    for patch in (_patch, _patch_tolerated_failures, _patch_dynamodb_atomic_writes, _patch_redrive, _patch_result_writer, _patch_json_path_cache, _patch_express_children, _patch_data_limit):
         try:
             patch()
         except Exception as e:  # site.py would print and go on without the patch

@@ -204,6 +204,7 @@ func (s *Summary) swapCounts(old, now MapStats) {
 		s.SkipReasons[k] -= v
 		if s.SkipReasons[k] == 0 {
 			delete(s.SkipReasons, k)
+			delete(s.SkipExamples, k)
 		}
 	}
 	for k, v := range now.SkipReason {
@@ -212,6 +213,7 @@ func (s *Summary) swapCounts(old, now MapStats) {
 		}
 		s.SkipReasons[k] += v
 	}
+	s.SkipExamples = jobs.AddSkipExamples(s.SkipExamples, now.SkipExamples)
 }
 
 // rereadsKey is where a gather tree's plan step writes the partials of the

@@ -37,6 +37,9 @@ type Summary struct {
 	RecordsOut      int64            `json:"recordsOut"`
 	Skipped         int64            `json:"skipped"`
 	SkipReasons     map[string]int64 `json:"skipReasons,omitempty"`
+	// SkipExamples is, per skip reason, the first record skipped under it
+	// in input order: its source, byte offset and what was wrong (jobs.Stats).
+	SkipExamples map[string]string `json:"skipExamples,omitempty"`
 	// Runs counts how often the job was opened (resumes and redrives add one).
 	Runs int `json:"runs"`
 	// MapMillis sums the committed mappers' durations; MaxChunkMillis is the slowest.
@@ -184,6 +187,7 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 				}
 				sum.SkipReasons[k] += v
 			}
+			sum.SkipExamples = jobs.AddSkipExamples(sum.SkipExamples, st.SkipExamples)
 			sum.MapMillis += st.DurationMS
 			sum.MaxChunkMillis = max(sum.MaxChunkMillis, st.DurationMS)
 		}

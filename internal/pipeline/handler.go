@@ -231,7 +231,7 @@ func (in PlanInput) validate(triggerBucket string) error {
 	if err != nil {
 		return inputErrorf("plan: %w", err)
 	}
-	if err := CheckPartitions(in, job); err != nil {
+	if err := checkPartitions(in, job); err != nil {
 		return err
 	}
 	if len(in.Inputs) == 0 {

@@ -41,7 +41,8 @@ func TestPayloadGoldens(t *testing.T) {
 			{Source: "s3://scatter-in/orders/", URL: "s3://scatter-in/orders/2026-01.parquet", Start: 134217728, End: 268435456, Size: 402653184, Format: plan.FormatParquet},
 		}}
 		stats = pipeline.MapStats{
-			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2}},
+			Stats: jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2},
+				SkipExamples: map[string]string{"invalid UTF-8": "s3://scatter-in/logs/2026-01-01.log at byte 203411876"}},
 			BytesIn: 67108864, BytesRead: 67112960, DurationMS: 812,
 		}
 		// a CSV chunk cut out of its object: the quote state it guessed and

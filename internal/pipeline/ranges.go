@@ -82,10 +82,22 @@ func keyedJob(j jobs.Job) (runs.Keyed, bool) {
 	return k, ok
 }
 
-// CheckPartitions refuses, at plan time (the splitter's, and the API's before
-// it starts a job), partitions or part files the job or the output cannot
-// have: an InputError that names them.
-func CheckPartitions(in PlanInput, j jobs.Job) error {
+// CheckPartitions refuses, before a job is submitted, the partitions or
+// part files its job or output cannot have, as the plan step would.
+func CheckPartitions(in PlanInput) error {
+	if in.Partitions >= 0 && in.Partitions <= 1 && !in.OutputParts {
+		return nil
+	}
+	j, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return inputErrorf("plan: %v", err)
+	}
+	return checkPartitions(in, j)
+}
+
+// checkPartitions refuses, at plan time, partitions or part files the job
+// or the output cannot have.
+func checkPartitions(in PlanInput, j jobs.Job) error {
 	switch {
 	case in.Partitions < 0 || in.Partitions > MaxPartitions:
 		return inputErrorf("plan: partitions %d: want 0 (chosen by the plan), 1 (one reducer) or up to %d", in.Partitions, MaxPartitions)

@@ -2,10 +2,8 @@ package pq
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"github.com/scattergather/scattergather/internal/duckfmt"
-	"io"
 	"math"
 	"sort"
 
@@ -84,14 +82,16 @@ type Reader struct {
 	ranges []rowRange // rows of the current row group to read
 	ri     int
 	left   int64 // rows left in the current range
-	row    int64 // the current row's index in its row group
+	row    int64 // the index in its row group of the next batch's first row
 
 	// The current batch: every column's next bn values, of which row bi is
-	// the current one.
+	// the current one; its first row is row0 of the row group and number
+	// seq0+1 of the reader.
 	cur    []cursor
 	bi, bn int
-	seq    uint64   // the current row's number, from 1
-	text   [][]byte // column c's text of the row whose seq is textAt[c]
+	row0   int64
+	seq0   uint64
+	text   [][]byte // column c's text of the row whose number is textAt[c]
 	textAt []uint64
 
 	stats Stats
@@ -131,7 +131,7 @@ func Open(ctx context.Context, store blob.Store, s Span, columns []string, opts 
 	n := len(cols)
 	r.cur = make([]cursor, n)
 	for i := range r.cur {
-		r.cur[i].buf = make([]parquet.Value, valueBatch)
+		r.cur[i] = newCursor(cols[i].vt.physical)
 	}
 	r.text, r.textAt = make([][]byte, n), make([]uint64, n)
 	return r, nil
@@ -147,26 +147,27 @@ func (r *Reader) Columns() []Column { return r.cols }
 func (r *Reader) Next() bool {
 	if r.bi+1 < r.bn {
 		r.bi++
-		r.row++
-		r.seq++
-		r.stats.Rows++
 		return true
 	}
-	return r.nextBatch()
+	return r.NextBatch() > 0
 }
 
-// nextBatch decodes the next batch of up to valueBatch rows of every column
-// (all of one row range) and moves to its first row.
-func (r *Reader) nextBatch() bool {
+// NextBatch decodes the next batch of rows of every column (up to 512, of
+// one row range of one row group), makes its first row the current one and
+// returns how many rows it has: 0 at the end or on an error (Err). A loop
+// over the rows a batch at a time reads its columns' values with Floats and
+// Bytes, and moves to row i with At for the other methods.
+func (r *Reader) NextBatch() int {
+	r.seq0 += uint64(r.bn)
 	r.bi, r.bn = 0, 0
 	if r.err != nil {
-		return false
+		return 0
 	}
 	for r.left == 0 {
 		if r.ri < len(r.ranges) {
 			if err := r.startRange(r.ranges[r.ri]); err != nil {
 				r.err = err
-				return false
+				return 0
 			}
 			r.ri++
 			continue
@@ -174,25 +175,59 @@ func (r *Reader) nextBatch() bool {
 		ok, err := r.nextRowGroup()
 		if err != nil {
 			r.err = err
-			return false
+			return 0
 		}
 		if !ok {
-			return false
+			return 0
 		}
 	}
 	n := int(min(r.left, valueBatch))
 	for c := range r.cur {
 		if err := r.cur[c].fill(n); err != nil {
 			r.err = r.columnError(c, err)
-			return false
+			return 0
 		}
 	}
+	r.row0 = r.row
+	r.row += int64(n)
 	r.bn = n
 	r.left -= int64(n)
-	r.row++
-	r.seq++
-	r.stats.Rows++
-	return true
+	r.stats.Rows += int64(n)
+	return n
+}
+
+// Dictionary is column c's values in the current batch as indexes into its
+// column chunk's dictionary, for a VARCHAR column whose pages in the batch
+// were all dictionary-encoded: row i, when not null, is dict[idx[i]]. gen
+// numbers the dictionaries the column has had (it changes with the row
+// group), so that what a caller keeps per entry can follow it. false when
+// some value of the batch was not dictionary-encoded.
+func (r *Reader) Dictionary(c int) (idx []int32, dict [][]byte, gen uint64, ok bool) {
+	cur := &r.cur[c]
+	v := &cur.vec
+	if !v.indexed || r.cols[c].vt.kind != kindString {
+		return nil, nil, 0, false
+	}
+	return v.index[:r.bn], cur.dictBytes, cur.dicts, true
+}
+
+// At makes row i of the current batch the current row.
+func (r *Reader) At(i int) { r.bi = i }
+
+// Floats is column c's values in the current batch, for a FLOAT or DOUBLE
+// column: row i is null when null[i], else vals[i]; false for another type.
+// The slices are valid until the next batch.
+func (r *Reader) Floats(c int) (vals []float64, null []bool, ok bool) {
+	v := &r.cur[c].vec
+	return v.floats[:r.bn], v.null[:r.bn], v.floats != nil
+}
+
+// Bytes is column c's values in the current batch, for a VARCHAR column
+// (whose text is its bytes): row i is null when null[i], else vals[i];
+// false for another type. The slices are valid until the next batch.
+func (r *Reader) Bytes(c int) (vals [][]byte, null []bool, ok bool) {
+	v := &r.cur[c].vec
+	return v.bytes[:r.bn], v.null[:r.bn], r.cols[c].vt.kind == kindString
 }
 
 // Err is the error that stopped Next, if any.
@@ -214,83 +249,80 @@ func (r *Reader) Close() error {
 }
 
 // Location is the current row group and row within it.
-func (r *Reader) Location() (rowGroup int, row int64) { return r.rg, r.row - 1 }
+func (r *Reader) Location() (rowGroup int, row int64) { return r.rg, r.row0 + int64(r.bi) }
 
 // Errorf is an error about column c at the current row, naming the file, the
 // row group and the column.
 func (r *Reader) Errorf(c int, format string, args ...any) error {
-	return fmt.Errorf("parquet %s, row group %d, row %d, column %q: %s", r.f.Source, r.rg, r.row-1, r.cols[c].Name, fmt.Sprintf(format, args...))
+	return fmt.Errorf("parquet %s, row group %d, row %d, column %q: %s", r.f.Source, r.rg, r.row0+int64(r.bi), r.cols[c].Name, fmt.Sprintf(format, args...))
 }
 
 func (r *Reader) columnError(c int, err error) error {
 	return fmt.Errorf("parquet %s, row group %d, column %q: %w", r.f.Source, r.rg, r.cols[c].Name, err)
 }
 
-// val is column c's value in the current row.
-func (r *Reader) val(c int) *parquet.Value { return &r.cur[c].buf[r.bi] }
+// vec is column c's values in the current batch.
+func (r *Reader) vec(c int) *vector { return &r.cur[c].vec }
 
 // Null reports whether column c of the current row is null.
-func (r *Reader) Null(c int) bool { return r.val(c).IsNull() }
+func (r *Reader) Null(c int) bool { return r.cur[c].vec.null[r.bi] }
 
 // Text is column c's value as DuckDB's CSV writer prints it (without CSV
 // quoting), or nil for a null. It is valid until the next call of Next.
 func (r *Reader) Text(c int) []byte {
-	v := r.val(c)
-	if v.IsNull() {
+	v, i := r.vec(c), r.bi
+	if v.null[i] {
 		return nil
 	}
 	t := &r.cols[c].vt
 	if t.kind == kindString {
-		return v.ByteArray() // the text is the bytes: no copy
+		return v.bytes[i] // the text is the bytes: no copy
 	}
-	if r.textAt[c] == r.seq {
+	seq := r.seq0 + uint64(i) + 1
+	if r.textAt[c] == seq {
 		return r.text[c]
 	}
 	b := r.text[c][:0]
-	switch v.Kind() {
-	case parquet.Boolean:
-		if v.Boolean() {
+	switch t.physical {
+	case format.Boolean:
+		if v.ints[i] != 0 {
 			b = append(b, "true"...)
 		} else {
 			b = append(b, "false"...)
 		}
-	case parquet.Int32:
-		b = t.appendInt(b, int64(v.Int32()))
-	case parquet.Int64:
-		b = t.appendInt(b, v.Int64())
-	case parquet.Int96:
-		w := v.Int96()
+	case format.Int32, format.Int64:
+		b = t.appendInt(b, v.ints[i])
+	case format.Int96:
+		w := v.i96[i]
 		micros := (int64(w[2])-2440588)*86_400_000_000 + int64(uint64(w[1])<<32|uint64(w[0]))/1000
 		b = duckfmt.AppendTimestamp(b, micros, 1e6)
-	case parquet.Float:
-		b = duckfmt.AppendFloat(b, float64(v.Float()), 32)
-	case parquet.Double:
-		b = duckfmt.AppendFloat(b, v.Double(), 64)
-	case parquet.ByteArray, parquet.FixedLenByteArray:
-		b = t.appendBytes(b, v.ByteArray())
+	case format.Float:
+		b = duckfmt.AppendFloat(b, v.floats[i], 32)
+	case format.Double:
+		b = duckfmt.AppendFloat(b, v.floats[i], 64)
+	case format.ByteArray, format.FixedLenByteArray:
+		b = t.appendBytes(b, v.bytes[i])
 	}
-	r.text[c], r.textAt[c] = b, r.seq
+	r.text[c], r.textAt[c] = b, seq
 	return b
 }
 
 // Int64 is column c's value as an integer, for a signed or unsigned integer
 // column whose value fits; false for a null or another type.
 func (r *Reader) Int64(c int) (int64, bool) {
-	v := r.val(c)
-	if v.IsNull() {
+	v, i := r.vec(c), r.bi
+	if v.null[i] {
 		return 0, false
 	}
-	switch r.cols[c].vt.kind {
+	t := &r.cols[c].vt
+	switch t.kind {
 	case kindInt:
-		if v.Kind() == parquet.Int32 {
-			return int64(v.Int32()), true
-		}
-		return v.Int64(), true
+		return v.ints[i], true
 	case kindUint:
-		if v.Kind() == parquet.Int32 {
-			return int64(uint32(v.Int32())), true
+		if t.physical == format.Int32 {
+			return int64(uint32(v.ints[i])), true
 		}
-		return v.Int64(), v.Int64() >= 0
+		return v.ints[i], v.ints[i] >= 0
 	}
 	return 0, false
 }
@@ -302,18 +334,16 @@ func (r *Reader) Decimal(c int) (unscaled int64, scale int, ok bool) {
 	if v, ok := r.Int64(c); ok {
 		return v, 0, true
 	}
-	v := r.val(c)
+	v, i := r.vec(c), r.bi
 	t := &r.cols[c].vt
-	if v.IsNull() || t.kind != kindDecimal {
+	if v.null[i] || t.kind != kindDecimal {
 		return 0, 0, false
 	}
-	switch v.Kind() {
-	case parquet.Int32:
-		return int64(v.Int32()), t.scale, true
-	case parquet.Int64:
-		return v.Int64(), t.scale, true
+	switch t.physical {
+	case format.Int32, format.Int64:
+		return v.ints[i], t.scale, true
 	default:
-		u, ok := beInt64(v.ByteArray())
+		u, ok := beInt64(v.bytes[i])
 		return u, t.scale, ok
 	}
 }
@@ -321,14 +351,12 @@ func (r *Reader) Decimal(c int) (unscaled int64, scale int, ok bool) {
 // Float64 is column c's value for a FLOAT or DOUBLE column; false for a null
 // or another type.
 func (r *Reader) Float64(c int) (float64, bool) {
-	v := r.val(c)
+	v, i := r.vec(c), r.bi
 	switch {
-	case v.IsNull():
+	case v.null[i]:
 		return 0, false
-	case v.Kind() == parquet.Float && r.cols[c].vt.kind == kindFloat:
-		return float64(v.Float()), true
-	case v.Kind() == parquet.Double:
-		return v.Double(), true
+	case v.floats != nil:
+		return v.floats[i], true
 	}
 	return math.NaN(), false
 }
@@ -388,9 +416,7 @@ func (r *Reader) nextRowGroup() (bool, error) {
 		}
 		r.stats.BytesSkipped += max(0, all-n)
 		for c := range r.cols {
-			cc := r.chunk(rg, r.cols[c].leaf)
-			r.cur[c].pages = cc.PagesFrom(r.rr)
-			r.cur[c].rows = cc.NumValues()
+			r.cur[c].open(r.chunk(rg, r.cols[c].leaf), r.rr)
 		}
 		r.ranges, r.ri, r.left = ranges, 0, 0
 		if ranges[0].start == 0 { // no seek needed for a range at the start
@@ -413,13 +439,12 @@ func (r *Reader) startRange(rg rowRange) error {
 }
 
 func (r *Reader) closeCursors() {
+	r.seq0 += uint64(r.bn)
 	r.bi, r.bn = 0, 0
 	for c := range r.cur {
 		r.cur[c].close()
 	}
-	r.rr.mu.Lock()
-	r.rr.cache = nil
-	r.rr.mu.Unlock()
+	r.rr.drop()
 }
 
 // plan decides which rows of row group rg to read and which byte spans to
@@ -568,74 +593,4 @@ func overlaps(ranges []rowRange, lo, hi int64) bool {
 		}
 	}
 	return false
-}
-
-// cursor reads one column chunk's values a batch at a time into buf.
-type cursor struct {
-	pages *parquet.FilePages
-	vr    parquet.ValueReader
-	page  parquet.Page   // the page vr reads
-	done  []parquet.Page // pages read to their end whose values buf may still hold
-	buf   []parquet.Value
-	rows  int64
-}
-
-// fill decodes the column's next n values into buf[:n], reading pages as
-// it needs them. The values of a byte array point into their page, so the
-// pages the previous batch used are returned to parquet-go's pools only now.
-func (c *cursor) fill(n int) error {
-	for _, p := range c.done {
-		parquet.Release(p)
-	}
-	c.done = c.done[:0]
-	dst := c.buf[:n]
-	for k := 0; k < n; {
-		if c.vr == nil {
-			p, err := c.pages.ReadPage()
-			if errors.Is(err, io.EOF) {
-				return fmt.Errorf("the column has fewer values than the row group's rows")
-			}
-			if err != nil {
-				return err
-			}
-			c.page, c.vr = p, p.Values()
-		}
-		m, err := c.vr.ReadValues(dst[k:])
-		k += m
-		switch {
-		case errors.Is(err, io.EOF):
-			c.done = append(c.done, c.page)
-			c.vr, c.page = nil, nil
-		case err != nil:
-			return err
-		case m == 0:
-			return fmt.Errorf("a page gave no values")
-		}
-	}
-	return nil
-}
-
-// close releases the pages the cursor holds.
-func (c *cursor) close() {
-	for _, p := range c.done {
-		parquet.Release(p)
-	}
-	if c.page != nil {
-		parquet.Release(c.page)
-	}
-	if c.pages != nil {
-		c.pages.Close()
-	}
-	*c = cursor{buf: c.buf, done: c.done[:0]}
-}
-
-func (c *cursor) seek(row int64) error {
-	for _, p := range c.done {
-		parquet.Release(p)
-	}
-	if c.page != nil {
-		parquet.Release(c.page)
-	}
-	c.vr, c.page, c.done = nil, nil, c.done[:0]
-	return c.pages.SeekToRow(row)
 }

@@ -37,6 +37,7 @@ type rangeReader struct {
 
 	mu      sync.Mutex
 	cache   []fetched // sorted by offset, disjoint
+	spare   [][]byte  // buffers of dropped fetches, for the next ones
 	read    int64     // bytes taken from the store
 	gets    int       // GET requests
 	onFetch func(off, n int64)
@@ -144,7 +145,7 @@ func (r *rangeReader) fetch(spans []span, keep bool) (int64, error) {
 			continue
 		}
 		total += s.end - s.off
-		got[i] = fetched{off: s.off, data: make([]byte, s.end-s.off)}
+		got[i] = fetched{off: s.off, data: r.buffer(int(s.end - s.off))}
 		g.Go(func() error { return r.get(got[i].data, s.off) })
 	}
 	if err := g.Wait(); err != nil {
@@ -155,10 +156,47 @@ func (r *rangeReader) fetch(spans []span, keep bool) (int64, error) {
 	if keep {
 		got = append(got, r.cache...)
 		slices.SortFunc(got, func(a, b fetched) int { return cmp.Compare(a.off, b.off) })
+	} else {
+		r.recycle()
 	}
 	r.cache = got
 	r.mu.Unlock()
 	return total, nil
+}
+
+// maxSpare is how many buffers of dropped fetches a reader keeps: a row
+// group's coalesced column chunks, its page indexes.
+const maxSpare = 8
+
+// buffer is n bytes to fetch into: a spare one when one is large enough (a
+// row group's columns are about as large as the last one's), else new.
+func (r *rangeReader) buffer(n int) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, b := range r.spare {
+		if cap(b) >= n {
+			r.spare = slices.Delete(r.spare, i, i+1)
+			return b[:n]
+		}
+	}
+	return make([]byte, n)
+}
+
+// drop forgets what was fetched; no read of it may follow.
+func (r *rangeReader) drop() {
+	r.mu.Lock()
+	r.recycle()
+	r.cache = nil
+	r.mu.Unlock()
+}
+
+// recycle keeps the cache's buffers for the next fetches; r.mu is held.
+func (r *rangeReader) recycle() {
+	for _, f := range r.cache {
+		if len(r.spare) < maxSpare {
+			r.spare = append(r.spare, f.data)
+		}
+	}
 }
 
 // bytesRead returns the bytes taken from the store so far.

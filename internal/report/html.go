@@ -34,8 +34,9 @@ type phaseRow struct {
 type fact struct{ Label, Value string }
 
 type skipRow struct {
-	Reason string
-	N      int64
+	Reason  string
+	N       int64
+	Example string // the first record skipped under Reason
 }
 
 // Render writes d as one self-contained HTML page: inline CSS, inline SVG and a few lines
@@ -88,7 +89,7 @@ func Render(w io.Writer, d *Data) error {
 			v.Facts = append(v.Facts, fact{"parquet", p})
 		}
 		for k, n := range s.SkipReasons {
-			v.Skips = append(v.Skips, skipRow{k, n})
+			v.Skips = append(v.Skips, skipRow{k, n, s.SkipExamples[k]})
 		}
 		sort.Slice(v.Skips, func(i, j int) bool { return v.Skips[i].Reason < v.Skips[j].Reason })
 	}
@@ -177,7 +178,7 @@ code{font-size:12px;background:#f4f6fa;padding:1px 4px;border-radius:3px}
 <tr><th>wall time</th><td>{{f2 .WallSeconds}} s, {{ts .Started}} to {{ts .Finished}}</td></tr>
 </table>
 {{else}}<p class="note">No summary yet: the job has not succeeded (status {{.Job.Status}}{{if .Job.Error}}: {{.Job.Error}}{{end}}).</p>{{end}}
-{{if .Skips}}<h3>Skipped records by reason</h3><table>{{range .Skips}}<tr><td>{{.Reason}}</td><td class="n">{{.N}}</td></tr>{{end}}</table>{{end}}
+{{if .Skips}}<h3>Skipped records by reason</h3><table>{{range .Skips}}<tr><td>{{.Reason}}</td><td class="n">{{.N}}</td><td>{{.Example}}</td></tr>{{end}}</table>{{end}}
 <h3>Phases</h3>
 <table id="phases"><tr><th>phase</th><th>attempts</th><th>failed</th><th>duplicates</th><th>wall</th><th>busy (sum of attempts)</th></tr>
 {{range .Phases}}<tr><td>{{.Name}}</td><td class="n">{{.Attempts}}</td><td class="n">{{.Failed}}</td><td class="n">{{.Duplicates}}</td><td class="n">{{.Wall}}</td><td class="n">{{.Busy}}</td></tr>{{end}}

@@ -20,6 +20,15 @@ type Keyed interface {
 	AppendOutput(dst, key, value []byte) ([]byte, error)
 }
 
+// ValuesOutput is a Keyed that writes a key's output from its values as
+// they stand, without first combining them into one value (which it would
+// decode again).
+type ValuesOutput interface {
+	// AppendOutputValues appends the output of one key whose values
+	// (from several runs, in run order) combine as CombineValues does.
+	AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error)
+}
+
 // MergeTo merges readers into one run on w, combining each key's values,
 // and returns its entries.
 func MergeTo(w io.Writer, k Keyed, readers []*Reader) (int64, error) {
@@ -57,17 +66,20 @@ func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, erro
 	}
 	var line, buf []byte
 	var n int64
+	vo, _ := k.(ValuesOutput)
 	err := Merge(readers, func(key []byte, vals [][]byte) error {
-		v := vals[0]
-		if len(vals) > 1 {
-			var err error
-			if buf, err = k.CombineValues(buf[:0], key, vals); err != nil {
-				return err
-			}
-			v = buf
-		}
 		var err error
-		if line, err = k.AppendOutput(line[:0], key, v); err != nil {
+		switch {
+		case vo != nil:
+			line, err = vo.AppendOutputValues(line[:0], key, vals)
+		case len(vals) > 1:
+			if buf, err = k.CombineValues(buf[:0], key, vals); err == nil {
+				line, err = k.AppendOutput(line[:0], key, buf)
+			}
+		default:
+			line, err = k.AppendOutput(line[:0], key, vals[0])
+		}
+		if err != nil {
 			return err
 		}
 		n++

@@ -3,7 +3,6 @@ package runs
 import (
 	"bufio"
 	"bytes"
-	"container/heap"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -260,6 +259,9 @@ func (r *Reader) Next() (bool, error) {
 // entry decodes the next entry, checking the order of keys; false at the
 // end marker.
 func (r *Reader) entry() (bool, error) {
+	if r.buffered() {
+		return true, nil
+	}
 	c, err := r.r.ReadByte()
 	if err == io.EOF && r.ranged {
 		r.done = true // a span that ends at a sample, before the end marker
@@ -298,6 +300,39 @@ func (r *Reader) entry() (bool, error) {
 	r.key, r.val = next, r.key
 	r.val, err = r.field(r.val)
 	return err == nil, err
+}
+
+// buffered decodes the next entry from what r's buffer holds, when it
+// holds the whole of an entry (the common case, without a call per byte);
+// false leaves the entry to entry's reads.
+func (r *Reader) buffered() bool {
+	b, _ := r.r.Peek(r.r.Buffered())
+	if len(b) < 3 || b[0] != flagEntry {
+		return false
+	}
+	kn, k := binary.Uvarint(b[1:])
+	if k <= 0 || kn > uint64(len(b)) {
+		return false
+	}
+	i := 1 + k
+	if uint64(len(b)-i) <= kn {
+		return false
+	}
+	key := b[i : i+int(kn)]
+	i += int(kn)
+	vn, k := binary.Uvarint(b[i:])
+	if k <= 0 || vn > uint64(len(b)) || uint64(len(b)-i-k) < vn {
+		return false
+	}
+	val := b[i+k : i+k+int(vn)]
+	if r.seen && bytes.Compare(r.key, key) >= 0 {
+		return false // entry reports it
+	}
+	r.seen = true
+	r.key, r.val = append(r.val[:0], key...), r.key
+	r.val = append(r.val[:0], val...)
+	r.r.Discard(i + k + int(vn))
+	return true
 }
 
 // trailer reads and checks what follows a whole run's count: its index and
@@ -342,67 +377,149 @@ func (r *Reader) Value() []byte { return r.val }
 // and the values of the runs that hold it, in run order. key and values are
 // valid during the call.
 func Merge(runs []*Reader, fn func(key []byte, values [][]byte) error) error {
-	h := &runHeap{runs: runs}
+	h := mergeHeap{runs: runs}
 	for i, r := range runs {
 		ok, err := r.Next()
 		if err != nil {
 			return err
 		}
 		if ok {
-			h.idx = append(h.idx, i)
+			h.items = append(h.items, mergeItem{head: keyHead(r.key), run: i})
 		}
 	}
-	heap.Init(h)
-	var group []int
+	for i := len(h.items)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+	var group []int // heap positions of the runs holding the least key
+	var order []int // their runs, in run order
 	var vals [][]byte
-	for h.Len() > 0 {
-		group = append(group[:0], heap.Pop(h).(int))
-		k := runs[group[0]].Key()
-		for h.Len() > 0 && bytes.Equal(runs[h.idx[0]].Key(), k) {
-			group = append(group, heap.Pop(h).(int))
+	for len(h.items) > 0 {
+		group = h.least(group[:0])
+		order = order[:0]
+		for _, at := range group {
+			order = append(order, h.items[at].run)
 		}
-		slices.Sort(group) // run order
+		slices.Sort(order) // run order
 		vals = vals[:0]
-		for _, i := range group {
+		for _, i := range order {
 			vals = append(vals, runs[i].Value())
 		}
-		if err := fn(k, vals); err != nil {
+		if err := fn(runs[h.items[0].run].Key(), vals); err != nil {
 			return err
 		}
-		for _, i := range group {
-			ok, err := runs[i].Next()
+		// Every run of the group moves on to a greater key (or ends), so
+		// its item only sinks: sinking the deepest first keeps the heap.
+		slices.Sort(group)
+		for g := len(group) - 1; g >= 0; g-- {
+			at := group[g]
+			it := &h.items[at]
+			r := runs[it.run]
+			ok, err := r.Next()
 			if err != nil {
 				return err
 			}
 			if ok {
-				heap.Push(h, i)
+				it.head = keyHead(r.key)
+			} else {
+				it.done = true
 			}
+			h.down(at)
+		}
+		for len(h.items) > 0 && h.items[0].done {
+			h.pop()
 		}
 	}
 	return nil
 }
 
-// runHeap orders runs by current key, then by run position.
-type runHeap struct {
-	runs []*Reader
-	idx  []int
+// mergeItem is a run in Merge's heap: its index and its current key's
+// first 8 bytes as a big-endian integer, so that most comparisons of keys
+// are one comparison of integers. A run that has ended sorts last.
+type mergeItem struct {
+	head uint64
+	run  int
+	done bool
 }
 
-func (h *runHeap) Len() int { return len(h.idx) }
-func (h *runHeap) Less(i, j int) bool {
-	a, b := h.idx[i], h.idx[j]
-	if c := bytes.Compare(h.runs[a].Key(), h.runs[b].Key()); c != 0 {
+// keyHead is the first 8 bytes of k, big-endian, zero-padded: heads
+// order keys as bytes.Compare does, up to ties.
+func keyHead(k []byte) uint64 {
+	if len(k) >= 8 {
+		return binary.BigEndian.Uint64(k)
+	}
+	var h uint64
+	for i, c := range k {
+		h |= uint64(c) << (56 - 8*i)
+	}
+	return h
+}
+
+// mergeHeap is a binary min-heap of runs by current key, then run index.
+type mergeHeap struct {
+	runs  []*Reader
+	items []mergeItem
+}
+
+func (h *mergeHeap) less(a, b *mergeItem) bool {
+	if a.done || b.done {
+		return !a.done && b.done
+	}
+	if a.head != b.head {
+		return a.head < b.head
+	}
+	if c := bytes.Compare(h.runs[a.run].key, h.runs[b.run].key); c != 0 {
 		return c < 0
 	}
-	return a < b
+	return a.run < b.run
 }
-func (h *runHeap) Swap(i, j int) { h.idx[i], h.idx[j] = h.idx[j], h.idx[i] }
-func (h *runHeap) Push(x any)    { h.idx = append(h.idx, x.(int)) }
-func (h *runHeap) Pop() any {
-	n := len(h.idx) - 1
-	x := h.idx[n]
-	h.idx = h.idx[:n]
-	return x
+
+// equal reports whether runs a and b (not ended) stand at the same key.
+func (h *mergeHeap) equal(a, b *mergeItem) bool {
+	return !b.done && a.head == b.head && bytes.Equal(h.runs[a.run].key, h.runs[b.run].key)
+}
+
+// least appends to group the heap positions of every run at the least key:
+// they form a subtree at the root, as a parent is never greater than its
+// children.
+func (h *mergeHeap) least(group []int) []int {
+	group = append(group, 0)
+	root := &h.items[0]
+	for i := 0; i < len(group); i++ {
+		for c := 2*group[i] + 1; c <= 2*group[i]+2 && c < len(h.items); c++ {
+			if h.equal(root, &h.items[c]) {
+				group = append(group, c)
+			}
+		}
+	}
+	return group
+}
+
+// down moves the item at i down to its place below i.
+func (h *mergeHeap) down(i int) {
+	items := h.items
+	n := len(items)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			return
+		}
+		if c+1 < n && h.less(&items[c+1], &items[c]) {
+			c++
+		}
+		if !h.less(&items[c], &items[i]) {
+			return
+		}
+		items[i], items[c] = items[c], items[i]
+		i = c
+	}
+}
+
+// pop removes the root.
+func (h *mergeHeap) pop() {
+	n := len(h.items) - 1
+	h.items[0] = h.items[n]
+	h.items = h.items[:n]
+	h.down(0)
 }
 
 // TempFile creates a temporary file for a spilled run and unlinks it at

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -25,18 +26,35 @@ func writeRun(t *testing.T, keys []string, val func(string) string) []byte {
 	return b.Bytes()
 }
 
+// mergeKey is a random key for TestMergeProperty: short ones, ones that
+// share their first 8 bytes (so that Merge's heads tie), and ones that end
+// in NULs (a key and itself zero-padded).
+func mergeKey(r *rand.Rand) string {
+	k := fmt.Sprintf("k%0*d", 1+r.IntN(3), r.IntN(500))
+	switch r.IntN(4) {
+	case 0:
+		k = "prefix12" + k
+	case 1:
+		k += strings.Repeat("\x00", r.IntN(3))
+	}
+	return k
+}
+
 // TestMergeProperty: random sorted runs merge into every distinct key once,
 // in order, with the values of the runs that hold it in run order.
 func TestMergeProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for iter := 0; iter < 200; iter++ {
+	for iter := 0; iter < 300; iter++ {
 		nruns := 1 + r.IntN(6)
+		if iter%3 == 0 {
+			nruns = 1 + r.IntN(40) // several levels of the heap
+		}
 		var data [][]byte
 		want := map[string][]string{}
 		for i := 0; i < nruns; i++ {
 			set := map[string]bool{}
 			for n := r.IntN(300); n > 0; n-- {
-				set[fmt.Sprintf("k%0*d", 1+r.IntN(3), r.IntN(500))] = true
+				set[mergeKey(r)] = true
 			}
 			keys := make([]string, 0, len(set))
 			for k := range set {

@@ -409,7 +409,7 @@ func (p *Plan) Describe() Description {
 		}
 		gather += "; project the select list"
 		if len(keys) > 0 {
-			gather += "; sort by " + strings.Join(keys, ", ")
+			gather += "; sort by " + strings.Join(keys, ", ") + " in the one reducer (sorted runs spilled past its memory budget)"
 		} else {
 			gather += "; in group key order"
 		}

@@ -54,6 +54,9 @@ var (
 	ErrNotFound = errors.New("function not found")
 	// ErrClosed: the host is closed.
 	ErrClosed = errors.New("lambda host closed")
+	// ErrThrottled: the function's reserved concurrency is in use; a synchronous
+	// invocation past it is refused, as Lambda refuses it (TooManyRequestsException).
+	ErrThrottled = errors.New("rate exceeded: the function's reserved concurrency is in use")
 	// ErrInvalidPayload: the payload is not JSON.
 	ErrInvalidPayload = errors.New("could not parse request body into json")
 	// ErrPayloadTooLarge: the payload exceeds MaxSyncPayload (or MaxAsyncPayload).
@@ -85,6 +88,17 @@ type Function struct {
 	// MaxInstances is how many instances (processes) of the function may run
 	// at once; further invocations wait for a free one. GOMAXPROCS when zero.
 	MaxInstances int
+	// ReservedConcurrency, when set, is the function's reserved concurrency
+	// (ReservedConcurrentExecutions): at most that many of its invocations run at
+	// once. A synchronous invocation past it is refused with ErrThrottled (the
+	// Invoke API answers 429 TooManyRequestsException), as on AWS, where reserved
+	// concurrency "prevents it from scaling beyond that level"
+	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html);
+	// an asynchronous (Event) one waits for a free slot, as Lambda keeps
+	// asynchronous events in its queue. 0 refuses every synchronous invocation.
+	// Within the reservation, MaxInstances still bounds the processes. nil: no
+	// reservation (the account's unreserved concurrency, not limited here).
+	ReservedConcurrency *int
 }
 
 // Options configure a Host.
@@ -183,6 +197,10 @@ type function struct {
 	Function
 	h      *Host
 	tokens chan struct{} // one per busy instance, capacity MaxInstances
+	// reserved holds one token per running invocation, capacity ReservedConcurrency;
+	// nil without a reservation. throttles counts the invocations refused.
+	reserved  chan struct{}
+	throttles atomic.Int64
 
 	mu   sync.Mutex
 	idle []*instance // warm instances, most recently used last
@@ -246,12 +264,19 @@ func New(fns []Function, opts Options) (*Host, error) {
 		if fn.MaxInstances <= 0 {
 			fn.MaxInstances = runtime.GOMAXPROCS(0)
 		}
-		h.fns[fn.Name] = &function{
+		f := &function{
 			Function: fn,
 			h:        h,
 			tokens:   make(chan struct{}, fn.MaxInstances),
 			all:      map[*instance]struct{}{},
 		}
+		if r := fn.ReservedConcurrency; r != nil {
+			if *r < 0 {
+				return nil, fmt.Errorf("function %s: reserved concurrency %d: want 0 or more", fn.Name, *r)
+			}
+			f.reserved = make(chan struct{}, *r)
+		}
+		h.fns[fn.Name] = f
 	}
 	return h, nil
 }
@@ -287,7 +312,65 @@ func (h *Host) Listen(addr string) (string, error) {
 // ErrClosed, or ctx's error. When ctx ends while the function runs, Invoke
 // returns at once and the invocation finishes (or times out) in the background.
 func (h *Host) Invoke(ctx context.Context, name string, payload []byte) (Result, error) {
-	return h.invoke(ctx, request{name: name, payload: payload}, MaxSyncPayload)
+	return h.invoke(ctx, request{name: name, payload: payload}, MaxSyncPayload, false)
+}
+
+// InvokeAsync runs one invocation as Lambda runs an asynchronous (Event) one, such
+// as an S3 notification's: the payload limit is MaxAsyncPayload, and past the
+// function's reserved concurrency it waits for a free slot instead of being
+// throttled. It returns when the invocation ends, with Invoke's results.
+func (h *Host) InvokeAsync(ctx context.Context, name string, payload []byte) (Result, error) {
+	return h.invoke(ctx, request{name: name, payload: payload}, MaxAsyncPayload, true)
+}
+
+// Throttles is how many synchronous invocations of the function name were refused
+// with ErrThrottled so far (Lambda's Throttles metric).
+func (h *Host) Throttles(name string) int {
+	f, _, err := h.lookup(name)
+	if err != nil {
+		return 0
+	}
+	return int(f.throttles.Load())
+}
+
+// acquire takes a slot of the function's reserved concurrency, if it has one
+// (refusing with ErrThrottled when none is free, unless queue), then an instance,
+// waiting for one; release gives both back.
+func (f *function) acquire(ctx context.Context, queue bool) (release func(), err error) {
+	if f.reserved != nil {
+		if queue {
+			select {
+			case f.reserved <- struct{}{}:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-f.h.closing:
+				return nil, ErrClosed
+			}
+		} else {
+			select {
+			case f.reserved <- struct{}{}:
+			default:
+				f.throttles.Add(1)
+				f.h.sink.printf(f.Name, "THROTTLED: TooManyRequestsException (ReservedFunctionConcurrentInvocationLimitExceeded, reserved concurrency %d)", cap(f.reserved))
+				return nil, fmt.Errorf("%w: %s has a reserved concurrency of %d", ErrThrottled, f.Name, cap(f.reserved))
+			}
+		}
+	}
+	unreserve := func() {
+		if f.reserved != nil {
+			<-f.reserved
+		}
+	}
+	select {
+	case f.tokens <- struct{}{}:
+	case <-ctx.Done():
+		unreserve()
+		return nil, ctx.Err()
+	case <-f.h.closing:
+		unreserve()
+		return nil, ErrClosed
+	}
+	return func() { <-f.tokens; unreserve() }, nil
 }
 
 // request is one invocation as a caller asked for it.
@@ -299,22 +382,19 @@ type request struct {
 	clientContext string
 }
 
-func (h *Host) invoke(ctx context.Context, req request, limit int) (Result, error) {
+func (h *Host) invoke(ctx context.Context, req request, limit int, queue bool) (Result, error) {
 	f, inv, err := h.prepare(req, limit)
 	if err != nil {
 		return Result{}, err
 	}
-	select {
-	case f.tokens <- struct{}{}:
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
-	case <-h.closing:
-		return Result{}, ErrClosed
+	release, err := f.acquire(ctx, queue)
+	if err != nil {
+		return Result{}, err
 	}
 	h.life.Lock()
 	if h.closed.Load() {
 		h.life.Unlock()
-		<-f.tokens
+		release()
 		return Result{}, ErrClosed
 	}
 	h.running.Add(1)
@@ -322,7 +402,7 @@ func (h *Host) invoke(ctx context.Context, req request, limit int) (Result, erro
 	done := make(chan runOutcome, 1)
 	go func() {
 		defer h.running.Done()
-		defer func() { <-f.tokens }()
+		defer release()
 		done <- f.run(inv)
 	}()
 	select {

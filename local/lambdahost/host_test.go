@@ -611,6 +611,7 @@ func TestNewRejects(t *testing.T) {
 		{"not executable", []lambdahost.Function{{Name: "x", Path: writeFile(t, "bootstrap", 0o644)}}, "not an executable"},
 		{"duplicate", []lambdahost.Function{echoFn("x"), echoFn("x")}, "defined twice"},
 		{"name with colon", []lambdahost.Function{echoFn("a:b")}, "plain Lambda function name"},
+		{"negative reserved concurrency", []lambdahost.Function{reservedFn(-1)}, "reserved concurrency -1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,7 +42,9 @@ func InvokePath(escapedPath string) (string, bool) {
 // X-Amz-Function-Error: Unhandled with the error document when the function
 // failed), Event (202 at once; the invocation runs in the background) and
 // DryRun (204). Errors are AWS's: 404 ResourceNotFoundException, 400
-// InvalidRequestContentException, 413 RequestTooLargeException, in the
+// InvalidRequestContentException, 413 RequestTooLargeException, 429
+// TooManyRequestsException (a RequestResponse invocation past the function's
+// reserved concurrency; an Event invocation waits for it instead), in the
 // X-Amzn-ErrorType header and a {"Type","Message"} body. Event invocations
 // are not retried on failure (AWS retries twice).
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +79,7 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch t := r.Header.Get("X-Amz-Invocation-Type"); t {
 	case "", "RequestResponse":
-		res, err := h.invoke(r.Context(), req, MaxSyncPayload)
+		res, err := h.invoke(r.Context(), req, MaxSyncPayload, false)
 		if err != nil {
 			invokeError(w, err)
 			return
@@ -107,12 +109,11 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.life.Unlock()
 		go func() {
 			defer h.running.Done()
-			select {
-			case f.tokens <- struct{}{}:
-			case <-h.closing:
+			release, err := f.acquire(context.Background(), true)
+			if err != nil {
 				return
 			}
-			defer func() { <-f.tokens }()
+			defer release()
 			f.run(inv)
 		}()
 		w.Header().Set("X-Amzn-Requestid", inv.id)
@@ -136,6 +137,15 @@ func invokeError(w http.ResponseWriter, err error) {
 		apiError(w, http.StatusNotFound, "ResourceNotFoundException", "User", "Function not found: "+strings.TrimPrefix(err.Error(), ErrNotFound.Error()+": "))
 	case errors.Is(err, ErrInvalidPayload):
 		apiError(w, http.StatusBadRequest, "InvalidRequestContentException", "User", "Could not parse request body into json")
+	case errors.Is(err, ErrThrottled):
+		// The Invoke API's throttling error
+		// (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html), with the
+		// reason its model gives a function's reserved concurrency.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException")
+		w.Header().Set("X-Amzn-Requestid", newRequestID())
+		w.WriteHeader(http.StatusTooManyRequests)
+		json.NewEncoder(w).Encode(map[string]string{"Type": "User", "message": "Rate Exceeded.", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"})
 	case errors.Is(err, ErrPayloadTooLarge):
 		apiError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "User", "Request must be smaller than the payload limit for the Invoke operation: "+err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -145,10 +155,12 @@ func invokeError(w http.ResponseWriter, err error) {
 	}
 }
 
-// apiError writes a Lambda service error as the AWS SDKs parse it.
+// apiError writes a Lambda service error as the AWS SDKs parse it, with a request ID
+// as every AWS answer has (moto's Step Functions reads it from an error's).
 func apiError(w http.ResponseWriter, status int, code, typ, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-ErrorType", code)
+	w.Header().Set("X-Amzn-Requestid", newRequestID())
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(struct {
 		Type    string `json:"Type"`

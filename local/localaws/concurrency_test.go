@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/awsrun"
+	"github.com/scattergather/scattergather/internal/cfn"
 )
 
 // TestDefaultConcurrencyFitsTheHost: the functions that read DEFAULT_CONCURRENCY (the
@@ -43,5 +44,37 @@ func TestDefaultConcurrencyFitsTheHost(t *testing.T) {
 	}
 	if readers == 0 {
 		t.Fatalf("no function in template.yaml sets %s", awsrun.EnvDefaultConcurrency)
+	}
+}
+
+// TestReservedConcurrencyFromTheTemplate: a function's ReservedConcurrentExecutions
+// reaches the Lambda host, through the template's condition: none by default
+// (MapperReservedConcurrency -1, AWS::NoValue), the parameter's value when set.
+func TestReservedConcurrencyFromTheTemplate(t *testing.T) {
+	for _, tc := range []struct {
+		params map[string]string
+		want   string
+	}{{nil, "none"}, {map[string]string{"MapperReservedConcurrency": "2"}, "2"}} {
+		ct, err := cfn.Load(filepath.Join("..", "..", "template.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct.Params = tc.params
+		tmpl, err := newTemplate(ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range tmpl.Functions() {
+			got, want := "none", "none"
+			if f.ReservedConcurrency != nil {
+				got = strconv.Itoa(*f.ReservedConcurrency)
+			}
+			if f.Name == "MapperFunction" {
+				want = tc.want
+			}
+			if got != want {
+				t.Errorf("params %v: %s has a reserved concurrency of %s, want %s", tc.params, f.Name, got, want)
+			}
+		}
 	}
 }

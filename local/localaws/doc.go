@@ -46,11 +46,22 @@
 //     parser per call: about 10 ms of CPU, a dozen times per Map child); the
 //     patch parses each distinct path once, so a job of thousands of chunks
 //     takes minutes, not hours. This changes no answer.
+//   - Payloads: moto checks a state's and a task's output against 256 KiB only,
+//     counted with spaces and ASCII escapes, and lets States.ALL catch
+//     States.DataLimitExceeded. The patch counts the compact JSON's UTF-8 bytes,
+//     also checks a state's input after Parameters, a Distributed Map child's
+//     input and a Distributed Map's results without a ResultWriter, and makes
+//     States.DataLimitExceeded and States.Runtime terminal, as on AWS
+//     (docs/quotas.md).
 //
-// Not emulated: IAM (moto does not enforce the template's policies and the
-// local /api takes unsigned requests), throttling and reserved concurrency
-// (the Lambda host queues invocations instead of answering
-// TooManyRequestsException; the functions' default concurrency is capped at the
-// host's HostInstances so that a Map does not queue items past their Task's
-// timeout, see fitConcurrency), and log delivery.
+// IAM is checked by the gateway (iam.go), not by moto. A function's
+// ReservedConcurrentExecutions from the template is the Lambda host's: a
+// synchronous invocation past it answers 429 TooManyRequestsException, as Lambda
+// does (the definition's Retry on Lambda.TooManyRequestsException takes it), and
+// an S3 event waits for a free slot. Not emulated: the account's concurrency and
+// scaling rate, so a function without a reservation is never throttled; past the
+// host's HostInstances processes of a function, invocations queue instead (the
+// functions' default concurrency is capped at HostInstances so that a Map does
+// not queue items past their Task's timeout, see fitConcurrency); the HTTP API's
+// throttling; and log delivery.
 package localaws

@@ -16,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/local/localaws"
 )
 
@@ -68,9 +70,40 @@ func upVariant(ctx context.Context, t *testing.T, path string) *localaws.Stack {
 	return st
 }
 
+// putOn writes an object to a stack of upVariant's.
+func putOn(ctx context.Context, t *testing.T, st *localaws.Stack, bucket, key string, data []byte) {
+	t.Helper()
+	client := s3.NewFromConfig(st.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// getFrom reads an object from a stack of upVariant's.
+func getFrom(ctx context.Context, t *testing.T, st *localaws.Stack, bucket, key string) []byte {
+	t.Helper()
+	client := s3.NewFromConfig(st.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // submitAndWait submits spec to the stack's POST /jobs, waits until the job
 // ends and returns its last status.
 func submitAndWait(t *testing.T, st *localaws.Stack, spec map[string]any) api.Status {
+	t.Helper()
+	return submitAndWaitWithin(t, st, spec, jobTimeout)
+}
+
+// submitAndWaitWithin is submitAndWait for a job that may take up to timeout.
+func submitAndWaitWithin(t *testing.T, st *localaws.Stack, spec map[string]any, timeout time.Duration) api.Status {
 	t.Helper()
 	body, _ := json.Marshal(spec)
 	code, resp := call(t, http.MethodPost, st.APIURL+"/jobs", body)
@@ -79,7 +112,7 @@ func submitAndWait(t *testing.T, st *localaws.Stack, spec map[string]any) api.St
 		t.Fatalf("POST /jobs: %d %s", code, resp)
 	}
 	var status api.Status
-	waitFor(t, "job "+sub.JobID+" to end", func() bool {
+	waitWithin(t, timeout, "job "+sub.JobID+" to end", func() bool {
 		code, resp := call(t, http.MethodGet, st.APIURL+"/jobs/"+sub.JobID, nil)
 		status = api.Status{}
 		if code != http.StatusOK || json.Unmarshal(resp, &status) != nil {
@@ -157,4 +190,57 @@ func call(t *testing.T, method, url string, body []byte) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// TestJobThroughThrottles: on a local AWS whose template reserves one concurrent
+// execution for the mapper (ReservedConcurrentExecutions: 1), a job run with
+// concurrency 4 has its mapper invocations past the first refused with 429
+// TooManyRequestsException, as Lambda refuses them
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html); the
+// mapper Task's Retry on Lambda.TooManyRequestsException takes them again, and the job
+// completes with the reference's output, each chunk mapped once.
+func TestJobThroughThrottles(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const declared = "ReservedConcurrentExecutions: !If [HasMapperReservedConcurrency, !Ref MapperReservedConcurrency, !Ref AWS::NoValue]"
+	st := upVariant(ctx, t, editedTemplate(t, func(text string) string {
+		if strings.Count(text, declared) != 1 {
+			t.Fatalf("template.yaml does not declare the mapper's reserved concurrency as %q", declared)
+		}
+		return strings.Replace(text, declared, "ReservedConcurrentExecutions: 1", 1)
+	}))
+	var data bytes.Buffer
+	if err := datagen.Text(&data, 6_000, 3); err != nil {
+		t.Fatal(err)
+	}
+	key := "data/throttled.txt"
+	putOn(ctx, t, st, st.InputBucket, key, data.Bytes())
+	status := submitAndWaitWithin(t, st, map[string]any{"job": "wordcount", "input": "s3://" + st.InputBucket + "/" + key,
+		"output": "s3://" + st.OutputBucket + "/results/throttled.txt", "chunkSize": 1000, "concurrency": 4}, 5*time.Minute)
+	if status.Status != "SUCCEEDED" || status.Chunks < 4 {
+		t.Fatalf("the job: %s %q with %d chunks, want SUCCEEDED with at least 4", status.Status, status.Error, status.Chunks)
+	}
+	throttles := st.Throttles("MapperFunction")
+	if throttles == 0 {
+		t.Fatal("no mapper invocation was throttled: the reserved concurrency of 1 was not enforced")
+	}
+	mappers := 0
+	for _, r := range st.Stats() {
+		if r.Function == "MapperFunction" {
+			mappers++
+		}
+	}
+	if mappers != status.Chunks {
+		t.Errorf("%d mapper invocations ran for %d chunks, want one each (a throttled invocation does not run)", mappers, status.Chunks)
+	}
+	got := getFrom(ctx, t, st, st.OutputBucket, "results/throttled.txt")
+	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: "s3://" + st.InputBucket + "/" + key, Data: data.Bytes()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("output: %s", firstDiff(got, want))
+	}
+	t.Logf("%d chunks, %d throttled mapper invocations retried", status.Chunks, throttles)
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
 // TestSQLSpecOnMoto: {"sql": "..."} alone, its input the query's FROM, on
-// POST /jobs (run by moto's Step Functions with the real binaries) and on
+// POST /jobs (run by moto's Step Functions with the real binaries; the full
+// sort with "partitions": 3, gathered by key ranges) and on
 // POST /query (the api binary invoking the mapper binary) answers ORDER BY
 // queries, with and without LIMIT and over groups, with the bytes `scatter
 // run` writes.
@@ -30,10 +33,21 @@ func TestSQLSpecOnMoto(t *testing.T) {
 				t.Fatalf("scatter run's output has %d lines: the query tests little", bytes.Count(want, []byte("\n")))
 			}
 			output := fmt.Sprintf("s3://%s/results/api/sql-spec-%d.csv", stack.OutputBucket, i)
-			spec, _ := json.Marshal(map[string]any{"sql": q, "output": output, "chunkSize": chunkSize, "concurrency": concurrency})
+			fields := map[string]any{"sql": q, "output": output, "chunkSize": chunkSize, "concurrency": concurrency}
+			if i == 0 {
+				fields["partitions"] = 3 // the full sort: by 3 ranges of its ORDER BY key
+			}
+			spec, _ := json.Marshal(fields)
 			sub := submit(t, spec)
 			if st := waitStatus(t, sub.JobID); st.Status != "SUCCEEDED" || st.Chunks < 2 {
 				t.Fatalf("GET /jobs/%s at the end: %+v", sub.JobID, st)
+			}
+			if i == 0 {
+				summary, _ := get(t, stack.OutputBucket, strings.TrimPrefix(pipeline.SummaryLocation(output), "s3://"+stack.OutputBucket+"/"))
+				var sum pipeline.Summary
+				if err := json.Unmarshal(summary, &sum); err != nil || sum.Partitions < 2 {
+					t.Fatalf("summary of the full sort asked for 3 key ranges: %d ranges (%v)", sum.Partitions, err)
+				}
 			}
 			got, ok := get(t, stack.OutputBucket, strings.TrimPrefix(output, "s3://"+stack.OutputBucket+"/"))
 			if !ok || !bytes.Equal(got, want) {

@@ -36,6 +36,8 @@ type Function struct {
 	MemoryMB int
 	// EphemeralMB is the function's /tmp (EphemeralStorage.Size; 512 MB by default).
 	EphemeralMB int
+	// ReservedConcurrency is ReservedConcurrentExecutions, nil when the template sets none.
+	ReservedConcurrency *int
 	// Routes are the HttpApi routes ("POST /jobs") and S3 the bucket trigger, if any.
 	Routes []Route
 	S3     []S3Trigger
@@ -241,6 +243,17 @@ func (t *Template) function(id string) (Function, error) {
 					return f, fmt.Errorf("%s: %w", strings.Join(n.path, "."), err)
 				}
 			}
+		}
+		if v := m["ReservedConcurrentExecutions"]; v != nil { // an !If's AWS::NoValue is gone
+			s, err := t.EvalString(v)
+			if err != nil {
+				return f, fmt.Errorf("ReservedConcurrentExecutions: %w", err)
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return f, fmt.Errorf("ReservedConcurrentExecutions %q: want 0 or more", s)
+			}
+			f.ReservedConcurrency = &n
 		}
 	}
 	if err := t.events(&f, props); err != nil {

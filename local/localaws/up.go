@@ -202,6 +202,7 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 		hostFns = append(hostFns, lambdahost.Function{
 			Name: f.Name, Path: bin, Env: env,
 			Timeout: time.Duration(f.Timeout) * time.Second, MemoryMB: f.MemoryMB, EphemeralMB: f.EphemeralMB, MaxInstances: HostInstances,
+			ReservedConcurrency: f.ReservedConcurrency,
 		})
 	}
 	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs, NoLimits: o.NoLimits})
@@ -393,7 +394,7 @@ func (s *Stack) deliverS3(function, name, bucket, key, etag string) {
 	s.events.Add(1)
 	go func() { // S3 notifications are asynchronous
 		defer s.events.Done()
-		res, err := s.host.Invoke(context.Background(), function, payload)
+		res, err := s.host.InvokeAsync(context.Background(), function, payload)
 		if err != nil || res.FunctionError != "" {
 			fmt.Fprintf(s.logs, "s3 event for s3://%s/%s: %v %s\n", bucket, key, err, res.Payload)
 		}
@@ -579,3 +580,13 @@ func (s *Stack) Invoke(ctx context.Context, function string, payload []byte) (la
 
 // Stats lists the invocations the Lambda host has run so far.
 func (s *Stack) Stats() []lambdahost.InvocationRecord { return s.host.Stats() }
+
+// Throttles is how many synchronous invocations of the template's function were
+// refused past its ReservedConcurrentExecutions (429 TooManyRequestsException).
+func (s *Stack) Throttles(function string) int {
+	name, err := s.tmpl.FunctionName(function)
+	if err != nil {
+		return 0
+	}
+	return s.host.Throttles(name)
+}

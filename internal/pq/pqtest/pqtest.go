@@ -1,5 +1,5 @@
 // Package pqtest has test helpers for Parquet reading: a store that counts
-// the bytes and requests read through it.
+// the bytes and requests read through it, and a writer of test files.
 package pqtest
 
 import (

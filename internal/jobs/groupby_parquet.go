@@ -1,0 +1,175 @@
+package jobs
+
+import (
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+	"github.com/scattergather/scattergather/internal/pq"
+)
+
+// ParquetBatches implements feed.ColumnMapper: groupby takes a Parquet
+// span's rows a batch at a time when its key is a VARCHAR column and every
+// aggregate is count, sum or avg with no --where: each row's key is its
+// bytes in the decoded page, and its numbers are decoded from the column
+// without being printed and parsed again (decimal.FromDouble for a DOUBLE,
+// the integer or decimal itself otherwise). Min and max keep their text, and
+// --where tests the row: those take a record.Row per row.
+func (m *groupbyMapper) ParquetBatches(r *pq.Reader) bool {
+	j := m.j
+	if j.where != nil {
+		return false
+	}
+	if _, _, ok := r.Bytes(j.keyAt); !ok {
+		return false
+	}
+	for _, a := range j.aggs {
+		if a.fn == aggMin || a.fn == aggMax {
+			return false
+		}
+	}
+	return true
+}
+
+// maxDictEntries is the largest key dictionary whose batches ParquetBatch
+// aggregates by dictionary index: a batch's rows then fold into one
+// accumulator per entry, and each entry it used is looked up in the table
+// once. A larger dictionary holds about one row per entry and batch, and its
+// rows take the table's batched lookups instead.
+const maxDictEntries = 4096
+
+// dictAgg is one batch's rows aggregated by their key's dictionary index.
+type dictAgg struct {
+	slot  []int32       // per dictionary index: 1 + its place in used, 0 when unused
+	used  []int32       // the dictionary indexes of the batch's rows, in order of use
+	count []int64       // rows per used entry
+	vals  []decimal.Dec // per used entry, per aggregate: the sum
+	noRaw []int         // fold's min/max text bounds: none
+}
+
+// ParquetBatch implements feed.ColumnMapper: it adds rows [0, n) of r's
+// batch to the groups as Row would. A row whose key is null or whose number
+// the vectors do not give exactly (a null, an infinity, a double of more
+// than 6 places, a decimal too long for an int64) goes to row, which feeds
+// it to Row: the same skip or the same value, from its text. When the key
+// column's batch is dictionary-encoded (a small dictionary), the rows are
+// summed per dictionary entry first and each entry's key is looked up once.
+func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error) error {
+	j := m.j
+	na := len(j.aggs)
+	keys, keyNull, _ := r.Bytes(j.keyAt)
+	idx, dict, _, byDict := r.Dictionary(j.keyAt)
+	byDict = byDict && len(dict) <= maxDictEntries
+	if cap(m.floats) < na {
+		m.floats = make([][]float64, na)
+		m.floatNull = make([][]bool, na)
+	}
+	for a := range j.aggs {
+		m.floats[a] = nil
+		if j.parse[a] && r.Double(j.aggAt[a]) {
+			m.floats[a], m.floatNull[a], _ = r.Floats(j.aggAt[a])
+		}
+	}
+	da := &m.dict
+	if byDict && len(da.slot) < len(dict) {
+		da.slot = make([]int32, len(dict))
+	}
+	for i := 0; i < n; i++ {
+		ok := !keyNull[i]
+		for a := 0; a < na && ok; a++ {
+			if !j.parse[a] {
+				continue // count, or a column an earlier aggregate parsed
+			}
+			var d decimal.Dec
+			if f := m.floats[a]; f != nil {
+				if !m.floatNull[a][i] {
+					d, ok = decimal.FromDouble(f[i])
+				} else {
+					ok = false
+				}
+			} else {
+				r.At(i)
+				var u int64
+				var scale int
+				u, scale, ok = r.Decimal(j.aggAt[a])
+				d = decimal.New(u, scale)
+			}
+			m.vals[j.aggAt[a]] = d
+		}
+		var err error
+		switch {
+		case !ok:
+			err = row(i)
+		case byDict:
+			m.addByIndex(idx[i])
+		default:
+			err = m.push(keys[i], nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !byDict {
+		return nil
+	}
+	for u, x := range da.used {
+		da.slot[x] = 0
+		if err := m.addGroup(dict[x], da.count[u], da.vals[u*na:(u+1)*na]); err != nil {
+			return err
+		}
+	}
+	da.used = da.used[:0]
+	return nil
+}
+
+// addByIndex adds the row's numbers (m.vals) to the accumulator of its key's
+// dictionary entry x.
+func (m *groupbyMapper) addByIndex(x int32) {
+	j, da := m.j, &m.dict
+	na := len(j.aggs)
+	u := int(da.slot[x]) - 1
+	if u < 0 {
+		u = len(da.used)
+		da.slot[x] = int32(u + 1)
+		da.used = append(da.used, x)
+		if len(da.count) <= u {
+			da.count = append(da.count, 0)
+			da.vals = append(da.vals, make([]decimal.Dec, na)...)
+		}
+		da.count[u] = 0
+	}
+	acc := da.vals[u*na : (u+1)*na]
+	for a, agg := range j.aggs {
+		if agg.fn == aggCount {
+			continue
+		}
+		if v := m.vals[j.aggAt[a]]; da.count[u] == 0 {
+			acc[a] = v
+		} else {
+			acc[a] = decimal.Add(acc[a], v)
+		}
+	}
+	da.count[u]++
+}
+
+// addGroup folds n rows of one key, whose sums are vals, into its group.
+func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error {
+	if m.j.keyLen > 0 && len(key) > m.j.keyLen {
+		key = key[:m.j.keyLen]
+	}
+	na := len(m.j.aggs)
+	if m.dict.noRaw == nil {
+		m.dict.noRaw = make([]int, na+1)
+	}
+	t := m.keys
+	g := int(t.add(key))
+	first := t.ents[g].count == 1
+	t.ents[g].count += n - 1
+	if first {
+		m.newStates()
+	}
+	m.fold(m.states[g*na:(g+1)*na], first, vals, m.dict.noRaw)
+	m.rows += int(n)
+	if first {
+		_, err := m.grown()
+		return err
+	}
+	return nil
+}

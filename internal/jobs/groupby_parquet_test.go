@@ -1,0 +1,167 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/duckfmt"
+	"github.com/scattergather/scattergather/internal/feed"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
+)
+
+// gbRow is a row of TestGroupbyParquetBatches's file: string keys plain and
+// dictionary-encoded, doubles plain and dictionary-encoded, an integer;
+// every column has nulls.
+type gbRow struct {
+	Key   *string  `parquet:"key,optional,dict"`
+	Plain *string  `parquet:"plain,optional"`
+	Rev   *float64 `parquet:"rev,optional"`
+	RevD  *float64 `parquet:"revd,optional,dict"`
+	N     *int64   `parquet:"n,optional"`
+}
+
+// TestGroupbyParquetBatches: groupby fed a Parquet file a batch of column
+// values at a time (feed.ColumnMapper) writes the same partial and counts
+// the same records in and skipped as fed the same data as CSV a row at a
+// time: keys plain and from a dictionary, doubles of few and of many
+// places (the latter printed and parsed), nulls in the key and the values,
+// infinities and NaN (skipped as non-numeric), pages and row groups cut
+// mid-batch.
+func TestGroupbyParquetBatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	str := func(s string) *string { return &s }
+	var rows []gbRow
+	var csv bytes.Buffer
+	csv.WriteString("key,plain,rev,revd,n\n")
+	double := func() *float64 {
+		var v float64
+		switch rng.IntN(12) {
+		case 0:
+			return nil
+		case 1:
+			v = rng.Float64() * 1e4 // 16 or 17 digits: printed by strconv's shortest
+		case 2:
+			v = []float64{math.Inf(1), math.Inf(-1), math.NaN(), 0, math.Copysign(0, -1), 1e-7, 3e12}[rng.IntN(7)]
+		default:
+			v = float64(rng.IntN(200000)-50000) / 100
+		}
+		return &v
+	}
+	for i := 0; i < 6000; i++ {
+		var r gbRow
+		if rng.IntN(15) != 0 {
+			r.Key = str([]string{"USA", "USB", "DEU", "FRA", "BRA", "IND", "CHN", "JPN"}[rng.IntN(8)])
+		}
+		if rng.IntN(20) != 0 {
+			r.Plain = str(strconv.Itoa(rng.IntN(3000)) + "." + strconv.Itoa(rng.IntN(100)))
+		}
+		r.Rev = double()
+		if v := double(); v != nil {
+			w := math.Round(*v) // few distinct values: a dictionary
+			r.RevD = &w
+		}
+		if rng.IntN(10) != 0 {
+			n := int64(rng.IntN(1000) - 100)
+			r.N = &n
+		}
+		rows = append(rows, r)
+		text := func(p *float64) string {
+			if p == nil {
+				return ""
+			}
+			return string(duckfmt.AppendFloat(nil, *p, 64))
+		}
+		s := func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		}
+		n := ""
+		if r.N != nil {
+			n = strconv.FormatInt(*r.N, 10)
+		}
+		fmt.Fprintf(&csv, "%s,%s,%s,%s,%s\n", s(r.Key), s(r.Plain), text(r.Rev), text(r.RevD), n)
+	}
+	path := filepath.Join(t.TempDir(), "g.parquet")
+	pqtest.WriteGo(t, path, [][]gbRow{rows}, parquet.PageBufferSize(700), parquet.MaxRowsPerRowGroup(1300))
+	for _, p := range []jobs.Params{
+		{"key": "key", "agg": "sum:rev,count:*,avg:revd,sum:n"},
+		{"key": "plain:3", "agg": "sum:revd,avg:rev,count:n"},
+		{"key": "plain", "agg": "sum:n,avg:n,count:*"},
+		{"key": "key:2", "agg": "sum:rev,avg:n"}, // USA and USB: one group
+		{"key": "key", "agg": "sum:rev,max:rev"}, // min and max: a row at a time
+	} {
+		// the default combine budget, and for the first one that spills at
+		// almost every new group (spills of the row path are tested elsewhere)
+		budgets := []int64{0}
+		if p["agg"] == "sum:rev,count:*,avg:revd,sum:n" {
+			budgets = append(budgets, jobs.SmallCombineBudget)
+		}
+		for _, budget := range budgets {
+			t.Run(fmt.Sprintf("%s %s budget %d", p["key"], p["agg"], budget), func(t *testing.T) {
+				if budget > 0 {
+					defer jobs.SetCombineBudget(budget)()
+				}
+				groupbyParquetMatchesCSV(t, p, csv.Bytes(), path)
+			})
+		}
+	}
+}
+
+// groupbyParquetMatchesCSV runs groupby with p over the same data as CSV
+// and as the Parquet file at path, and compares the partials and counts.
+func groupbyParquetMatchesCSV(t *testing.T, p jobs.Params, csv []byte, path string) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := jobs.New("groupby", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got bytes.Buffer
+	fc := feeder(t, j, p)
+	if err := fc.Object(jobs.Part{Source: "g.csv"}, csv); err != nil {
+		t.Fatal(err)
+	}
+	wantSt, err := fc.Finish(&want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := feeder(t, j, p)
+	if _, ok := fp.Mapper().(feed.ColumnMapper); !ok {
+		t.Fatal("groupby's mapper takes no column batches")
+	}
+	span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
+	if _, err := fp.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	gotSt, err := fp.Finish(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotSt, wantSt) {
+		t.Fatalf("Parquet: %+v, CSV: %+v", gotSt, wantSt)
+	}
+	if wantSt.Skipped == 0 || wantSt.RecordsOut == 0 {
+		t.Fatalf("the data exercise no skips or no groups: %+v", wantSt)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("the partial from Parquet (%d bytes) differs from the one from CSV (%d bytes)", got.Len(), want.Len())
+	}
+}

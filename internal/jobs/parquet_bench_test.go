@@ -1,0 +1,68 @@
+package jobs_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pq"
+)
+
+// BenchmarkParquetChunk measures one mapper over the first half of the row
+// groups of the Parquet file SCATTER_BENCH_PARQUET (make bench's
+// uservisits Parquet, testdata/generated/bench/uservisits-high-*.parquet):
+// the ranged reads, decoding and the job's mapper, as the pipeline's
+// mapper runs a chunk of two. Profile it with -cpuprofile.
+func BenchmarkParquetChunk(b *testing.B) {
+	path := os.Getenv("SCATTER_BENCH_PARQUET")
+	if path == "" {
+		b.Skip("SCATTER_BENCH_PARQUET names no Parquet file (make bench writes one under testdata/generated/bench)")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	store := blob.NewMux(nil)
+	footer, err := pq.ReadFooter(ctx, store, path, path, fi.Size())
+	if err != nil {
+		b.Fatal(err)
+	}
+	groups := footer.RowGroups()
+	half := groups[len(groups)/2]
+	span := pq.Span{Source: path, URL: path, Size: fi.Size(), Start: 0, End: half.Start}
+	cases := []struct {
+		name string
+		job  string
+		p    jobs.Params
+	}{
+		{"groupby-q2", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue"}},
+		// countryCode is dictionary-encoded: ParquetBatch aggregates by index
+		{"groupby-country", "groupby", jobs.Params{"key": "countryCode", "agg": "sum:adRevenue,count:*"}},
+		{"select-q1", "select", jobs.Params{"where": "adRevenue > 990", "columns": "sourceIP,adRevenue"}},
+		{"sql-groupby-q2", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8) AS key, sum(adRevenue) FROM 'x.parquet' GROUP BY key"}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			j, err := jobs.New(c.job, c.p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(half.Start)
+			b.ReportAllocs()
+			cpu := startCPU()
+			for b.Loop() {
+				f := feeder(b, j, c.p)
+				if _, err := f.Parquet(ctx, store, span, 0, footer); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := f.Finish(discard{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b, half.Start*int64(b.N))
+		})
+	}
+}

@@ -1,0 +1,376 @@
+package pq
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// vector is one column's values for a batch of rows, typed by the column's
+// physical type: the batch's row i is null[i], else its value is ints[i]
+// (BOOLEAN as 0 or 1, INT32 sign-extended, INT64), floats[i] (FLOAT,
+// DOUBLE), bytes[i] (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY: pointing into the
+// page or its dictionary, no copy) or i96[i] (INT96).
+type vector struct {
+	null   []bool
+	ints   []int64
+	floats []float64
+	bytes  [][]byte
+	i96    []deprecated.Int96
+	// A BYTE_ARRAY column's values as indexes into its dictionary (dict),
+	// when indexed: every page of the batch was dictionary-encoded.
+	index   []int32
+	indexed bool
+}
+
+func newVector(physical format.Type) vector {
+	v := vector{null: make([]bool, valueBatch)}
+	switch physical {
+	case format.Boolean, format.Int32, format.Int64:
+		v.ints = make([]int64, valueBatch)
+	case format.Float, format.Double:
+		v.floats = make([]float64, valueBatch)
+	case format.ByteArray:
+		v.bytes = make([][]byte, valueBatch)
+		v.index = make([]int32, valueBatch)
+	case format.FixedLenByteArray:
+		v.bytes = make([][]byte, valueBatch)
+	case format.Int96:
+		v.i96 = make([]deprecated.Int96, valueBatch)
+	}
+	return v
+}
+
+// cursor reads one column chunk's values a batch at a time into vec. The
+// values of INT32, INT64, FLOAT, DOUBLE and BYTE_ARRAY columns are taken
+// from the decoded page's buffers (Page.Data and its dictionary's) as they
+// are; the other types through the page's ValueReader.
+type cursor struct {
+	pages    *parquet.FilePages
+	physical format.Type
+	maxDef   byte
+	vec      vector
+	rows     int64
+
+	page  parquet.Page   // the page being read
+	done  []parquet.Page // pages read to their end whose values vec may still hold
+	typed bool           // the column's values come from Page.Data
+
+	// typed reading: the page's definition levels (nil: none is null), its
+	// values (or dictionary indexes) and the next row and value to take
+	defs      []byte
+	data      encoding.Values
+	indexes   []int32 // the page's dictionary indexes, when it has a dictionary
+	dict      parquet.Dictionary
+	dictOf    parquet.Dictionary // the dictionary whose values these are, the dicts-th:
+	dicts     uint64
+	dictInts  []int64
+	dictFlts  []float64
+	dictBytes [][]byte
+	pos, vpos int
+
+	// other types: the page's reader and a scratch batch
+	vr      parquet.ValueReader
+	scratch []parquet.Value
+}
+
+func newCursor(physical format.Type) cursor {
+	c := cursor{physical: physical, vec: newVector(physical)}
+	switch physical {
+	case format.Int32, format.Int64, format.Float, format.Double, format.ByteArray:
+		c.typed = true
+	default:
+		c.scratch = make([]parquet.Value, valueBatch)
+	}
+	return c
+}
+
+// open starts reading column chunk cc from r.
+func (c *cursor) open(cc *parquet.FileColumnChunk, r io.ReaderAt) {
+	c.pages = cc.PagesFrom(r)
+	c.rows = cc.NumValues()
+	c.maxDef = 0
+	if col, ok := cc.Node().(*parquet.Column); ok {
+		c.maxDef = byte(col.MaxDefinitionLevel())
+	}
+}
+
+// fill decodes the column's next n values into vec[:n], reading pages as
+// it needs them. The values of a byte array point into their page, so the
+// pages the previous batch used are returned to parquet-go's pools only now.
+func (c *cursor) fill(n int) error {
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	c.done = c.done[:0]
+	c.vec.indexed = c.vec.index != nil
+	for k := 0; k < n; {
+		if c.page == nil {
+			p, err := c.pages.ReadPage()
+			if errors.Is(err, io.EOF) {
+				return fmt.Errorf("the column has fewer values than the row group's rows")
+			}
+			if err != nil {
+				return err
+			}
+			c.startPage(p)
+		}
+		var m int
+		var err error
+		if c.typed {
+			m, err = c.take(k, n-k)
+		} else {
+			m, err = c.read(k, n-k)
+		}
+		if err != nil {
+			return err
+		}
+		k += m
+	}
+	return nil
+}
+
+func (c *cursor) startPage(p parquet.Page) {
+	c.page = p
+	if !c.typed {
+		c.vr = p.Values()
+		return
+	}
+	c.pos, c.vpos = 0, 0
+	c.defs = p.DefinitionLevels()
+	c.data = p.Data()
+	c.dict, c.indexes = p.Dictionary(), nil
+	if c.dict != nil {
+		c.indexes = c.data.Int32()
+		if c.dictOf != c.dict {
+			c.loadDict()
+		}
+	}
+}
+
+// loadDict takes the values of the column chunk's dictionary, once, as the
+// vector holds them.
+func (c *cursor) loadDict() {
+	c.dictOf = c.dict
+	c.dicts++
+	dv := c.dict.Page().Data()
+	c.dictInts, c.dictFlts, c.dictBytes = c.dictInts[:0], c.dictFlts[:0], c.dictBytes[:0]
+	switch c.physical {
+	case format.Int32:
+		for _, x := range dv.Int32() {
+			c.dictInts = append(c.dictInts, int64(x))
+		}
+	case format.Int64:
+		c.dictInts = append(c.dictInts, dv.Int64()...)
+	case format.Float:
+		for _, x := range dv.Float() {
+			c.dictFlts = append(c.dictFlts, float64(x))
+		}
+	case format.Double:
+		c.dictFlts = append(c.dictFlts, dv.Double()...)
+	case format.ByteArray:
+		data, offsets := dv.ByteArray()
+		for i := 0; i+1 < len(offsets); i++ {
+			c.dictBytes = append(c.dictBytes, data[offsets[i]:offsets[i+1]:offsets[i+1]])
+		}
+	}
+}
+
+// endPage keeps the page read to its end until the next fill.
+func (c *cursor) endPage() {
+	c.done = append(c.done, c.page)
+	c.page, c.vr = nil, nil
+}
+
+// take copies up to n rows of the page from Page.Data into vec from row k.
+func (c *cursor) take(k, n int) (int, error) {
+	rows := int(c.page.NumRows())
+	m := min(n, rows-c.pos)
+	if m <= 0 {
+		c.endPage()
+		return 0, nil
+	}
+	var defs []byte
+	if c.defs != nil {
+		defs = c.defs[c.pos : c.pos+m]
+	}
+	v := &c.vec
+	null := v.null[k : k+m]
+	var err error
+	if c.indexes != nil {
+		switch c.physical {
+		case format.Int32, format.Int64:
+			c.vpos, err = takeDict(v.ints[k:k+m], nil, null, defs, c.maxDef, c.dictInts, c.indexes, c.vpos)
+		case format.Float, format.Double:
+			c.vpos, err = takeDict(v.floats[k:k+m], nil, null, defs, c.maxDef, c.dictFlts, c.indexes, c.vpos)
+		case format.ByteArray:
+			c.vpos, err = takeDict(v.bytes[k:k+m], v.index[k:k+m], null, defs, c.maxDef, c.dictBytes, c.indexes, c.vpos)
+		}
+	} else {
+		v.indexed = false
+		switch c.physical {
+		case format.Int32:
+			c.vpos, err = takePlain(v.ints[k:k+m], null, defs, c.maxDef, c.data.Int32(), c.vpos)
+		case format.Int64:
+			c.vpos, err = takePlain(v.ints[k:k+m], null, defs, c.maxDef, c.data.Int64(), c.vpos)
+		case format.Float:
+			c.vpos, err = takePlain(v.floats[k:k+m], null, defs, c.maxDef, c.data.Float(), c.vpos)
+		case format.Double:
+			c.vpos, err = takePlain(v.floats[k:k+m], null, defs, c.maxDef, c.data.Double(), c.vpos)
+		case format.ByteArray:
+			c.vpos, err = takeByteArrays(v.bytes[k:k+m], null, defs, c.maxDef, &c.data, c.vpos)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	c.pos += m
+	if c.pos == rows {
+		c.endPage()
+	}
+	return m, nil
+}
+
+var errShortPage = errors.New("a page has fewer values than its definition levels say")
+
+// takePlain copies the page values vals from vpos into dst, a row at a time,
+// skipping the nulls defs marks (nil: no nulls); it returns the next vpos.
+func takePlain[T, U int32 | int64 | float32 | float64](dst []U, null []bool, defs []byte, maxDef byte, vals []T, vpos int) (int, error) {
+	if defs == nil {
+		if vpos+len(dst) > len(vals) {
+			return 0, errShortPage
+		}
+		for i := range dst {
+			dst[i] = U(vals[vpos+i])
+			null[i] = false
+		}
+		return vpos + len(dst), nil
+	}
+	for i, d := range defs {
+		if null[i] = d != maxDef; null[i] {
+			continue
+		}
+		if vpos >= len(vals) {
+			return 0, errShortPage
+		}
+		dst[i] = U(vals[vpos])
+		vpos++
+	}
+	return vpos, nil
+}
+
+// takeDict is takePlain for a dictionary-encoded page: its values are
+// dict[indexes[...]], and their indexes go to index too unless it is nil.
+func takeDict[T any](dst []T, index []int32, null []bool, defs []byte, maxDef byte, dict []T, indexes []int32, vpos int) (int, error) {
+	for i := range dst {
+		if defs != nil && defs[i] != maxDef {
+			null[i] = true
+			continue
+		}
+		if vpos >= len(indexes) {
+			return 0, errShortPage
+		}
+		x := indexes[vpos]
+		if uint(x) >= uint(len(dict)) {
+			return 0, fmt.Errorf("dictionary index %d out of %d entries", x, len(dict))
+		}
+		dst[i], null[i] = dict[x], false
+		if index != nil {
+			index[i] = x
+		}
+		vpos++
+	}
+	return vpos, nil
+}
+
+// takeByteArrays is takePlain for a page of byte arrays.
+func takeByteArrays(dst [][]byte, null []bool, defs []byte, maxDef byte, data *encoding.Values, vpos int) (int, error) {
+	b, offsets := data.ByteArray()
+	for i := range dst {
+		if defs != nil && defs[i] != maxDef {
+			null[i] = true
+			continue
+		}
+		if vpos+1 >= len(offsets) {
+			return 0, errShortPage
+		}
+		s, e := offsets[vpos], offsets[vpos+1]
+		dst[i], null[i] = b[s:e:e], false
+		vpos++
+	}
+	return vpos, nil
+}
+
+// read takes up to n values of the page through its ValueReader into vec
+// from row k.
+func (c *cursor) read(k, n int) (int, error) {
+	vals := c.scratch[:n]
+	m, err := c.vr.ReadValues(vals)
+	switch {
+	case errors.Is(err, io.EOF):
+		c.endPage()
+	case err != nil:
+		return 0, err
+	case m == 0:
+		return 0, fmt.Errorf("a page gave no values")
+	}
+	v := &c.vec
+	v.indexed = false
+	for i, x := range vals[:m] {
+		j := k + i
+		if v.null[j] = x.IsNull(); v.null[j] {
+			continue
+		}
+		switch x.Kind() {
+		case parquet.Boolean:
+			v.ints[j] = 0
+			if x.Boolean() {
+				v.ints[j] = 1
+			}
+		case parquet.Int32:
+			v.ints[j] = int64(x.Int32())
+		case parquet.Int64:
+			v.ints[j] = x.Int64()
+		case parquet.Int96:
+			v.i96[j] = x.Int96()
+		case parquet.Float:
+			v.floats[j] = float64(x.Float())
+		case parquet.Double:
+			v.floats[j] = x.Double()
+		case parquet.ByteArray, parquet.FixedLenByteArray:
+			v.bytes[j] = x.ByteArray()
+		}
+	}
+	return m, nil
+}
+
+// close releases the pages the cursor holds.
+func (c *cursor) close() {
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	if c.page != nil {
+		parquet.Release(c.page)
+	}
+	if c.pages != nil {
+		c.pages.Close()
+	}
+	*c = cursor{physical: c.physical, typed: c.typed, vec: c.vec, done: c.done[:0], scratch: c.scratch, dicts: c.dicts,
+		dictInts: c.dictInts[:0], dictFlts: c.dictFlts[:0], dictBytes: c.dictBytes[:0]}
+}
+
+func (c *cursor) seek(row int64) error {
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	if c.page != nil {
+		parquet.Release(c.page)
+	}
+	c.vr, c.page, c.done = nil, nil, c.done[:0]
+	return c.pages.SeekToRow(row)
+}
