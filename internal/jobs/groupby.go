@@ -198,32 +198,13 @@ type groupbyMapper struct {
 	dict      dictAgg
 }
 
-// sampleKeys is how many groups a table has when sizeTable looks at it.
-const sampleKeys = 1 << 13
-
-// maxReserve is the most groups sizeTable makes room for: a 64 MiB chunk of
-// a table whose every row is its own group has about 640,000. A table with
-// more grows by doubling, within the budget.
-const maxReserve = 1 << 20
-
-// sizeTable makes room at once, when most rows so far began a group of their
-// own, for as many groups as the combine budget holds: a table of a few
-// hundred thousand groups is then not copied and placed again at every
-// doubling. Room that is not used costs address space, not memory.
+// sizeTable makes room at once for as many groups as the combine budget
+// holds, when most rows so far began a group of their own (keyTable.sizeFor).
 func (m *groupbyMapper) sizeTable() {
 	m.sized = true
-	t := m.keys
-	if t.size()*2 < m.rows {
-		return // few new groups: let the table grow as it needs
+	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory()); groups > 0 {
+		m.states = growTo(m.states, groups*len(m.j.aggs))
 	}
-	na := int64(len(m.j.aggs))
-	keyLen := int64(len(t.arena)/t.size()) + 1
-	// What the budget holds of a key (keyCost) and its states, and no more
-	// than maxReserve: a table sized for a large budget would touch all of
-	// its slots however few groups the chunk has.
-	groups := min(combineBudget.Load()/(keyCost(keyLen)+m.j.groupMemory()), maxReserve)
-	t.reserve(int(groups), int(groups*keyLen))
-	m.states = growTo(m.states, int(groups*na))
 }
 
 // rowBatch holds the rows Row took and flush has not folded in yet: each
