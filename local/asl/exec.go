@@ -141,6 +141,15 @@ func (sr *stateRun) env(input any) *env {
 	return &env{input: input, context: sr.contextObject, rng: sr.r.rng}
 }
 
+// parameters applies the state's Parameters to eff, its effective input, which comes back
+// unchanged when the state has none.
+func (sr *stateRun) parameters(eff any) (any, error) {
+	if sr.st.parameters == nil {
+		return eff, nil
+	}
+	return sr.st.parameters.eval(sr.env(eff))
+}
+
 func (sr *stateRun) contextObject() any {
 	c := map[string]any{
 		"Execution": sr.fr.execution,
@@ -198,11 +207,9 @@ func (r *run) pass(sr *stateRun, raw any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	result := eff
-	if st.parameters != nil {
-		if result, err = st.parameters.eval(sr.env(eff)); err != nil {
-			return nil, err
-		}
+	result, err := sr.parameters(eff)
+	if err != nil {
+		return nil, err
 	}
 	if st.hasResult {
 		result = st.result
@@ -417,12 +424,9 @@ func (r *run) attempt(ctx context.Context, sr *stateRun, raw any, attempt int) (
 
 func (r *run) task(ctx context.Context, sr *stateRun, eff any, attempt int) (any, error) {
 	st := sr.st
-	params := eff
-	if st.parameters != nil {
-		var err error
-		if params, err = st.parameters.eval(sr.env(eff)); err != nil {
-			return nil, err
-		}
+	params, err := sr.parameters(eff)
+	if err != nil {
+		return nil, err
 	}
 	function, payload := st.resource, params
 	if st.invoke {
