@@ -191,39 +191,23 @@ type groupbyMapper struct {
 	rows   int         // rows folded into the table since it was last empty
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
 
-	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), and
-	// its rows aggregated by dictionary index.
+	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), the
+	// row's min and max texts (when minMax: some aggregate is one), and its
+	// rows aggregated by dictionary index.
 	floats    [][]float64
 	floatNull [][]bool
+	minMax    bool
+	texts     [][]byte
 	dict      dictAgg
 }
 
-// sampleKeys is how many groups a table has when sizeTable looks at it.
-const sampleKeys = 1 << 13
-
-// maxReserve is the most groups sizeTable makes room for: a 64 MiB chunk of
-// a table whose every row is its own group has about 640,000. A table with
-// more grows by doubling, within the budget.
-const maxReserve = 1 << 20
-
-// sizeTable makes room at once, when most rows so far began a group of their
-// own, for as many groups as the combine budget holds: a table of a few
-// hundred thousand groups is then not copied and placed again at every
-// doubling. Room that is not used costs address space, not memory.
+// sizeTable makes room at once for as many groups as the combine budget
+// holds, when most rows so far began a group of their own (keyTable.sizeFor).
 func (m *groupbyMapper) sizeTable() {
 	m.sized = true
-	t := m.keys
-	if t.size()*2 < m.rows {
-		return // few new groups: let the table grow as it needs
+	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory()); groups > 0 {
+		m.states = growTo(m.states, groups*len(m.j.aggs))
 	}
-	na := int64(len(m.j.aggs))
-	keyLen := int64(len(t.arena)/t.size()) + 1
-	// What the budget holds of a key (keyCost) and its states, and no more
-	// than maxReserve: a table sized for a large budget would touch all of
-	// its slots however few groups the chunk has.
-	groups := min(combineBudget.Load()/(keyCost(keyLen)+m.j.groupMemory()), maxReserve)
-	t.reserve(int(groups), int(groups*keyLen))
-	m.states = growTo(m.states, int(groups*na))
 }
 
 // rowBatch holds the rows Row took and flush has not folded in yet: each
@@ -275,8 +259,8 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 }
 
 // push adds a row to the batch: its key, its numbers (m.vals, by column)
-// and, for min and max, its texts (from r, which may be nil when no
-// aggregate is min or max).
+// and, for min and max, its texts: from r, or when r is nil from m.texts
+// (by aggregate).
 func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 	j := m.j
 	if j.keyLen > 0 && len(key) > j.keyLen {
@@ -295,7 +279,11 @@ func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 	na := len(j.aggs)
 	for a, agg := range j.aggs {
 		if agg.fn == aggMin || agg.fn == aggMax {
-			b.raws = append(b.raws, decimal.TrimSpace(r.Value(j.aggAt[a]))...)
+			if r != nil {
+				b.raws = append(b.raws, decimal.TrimSpace(r.Value(j.aggAt[a]))...)
+			} else {
+				b.raws = append(b.raws, m.texts[a]...)
+			}
 		}
 		if agg.fn != aggCount {
 			b.vals[n*na+a] = m.vals[j.aggAt[a]]

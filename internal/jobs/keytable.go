@@ -295,6 +295,34 @@ func (t *keyTable) reserve(keys, keyBytes int) {
 	t.arena = growTo(t.arena, keyBytes)
 }
 
+// sampleKeys is how many groups a mapper's table has when the mapper sizes
+// it (sizeFor).
+const sampleKeys = 1 << 13
+
+// maxReserve is the most groups sizeFor makes room for: a 64 MiB chunk of
+// a table whose every row is its own group has about 640,000. A table with
+// more grows by doubling, within the budget.
+const maxReserve = 1 << 20
+
+// sizeFor makes room at once, when most of the rows folded so far began a
+// group of their own, for as many groups as budget holds, each costing
+// groupBytes beside its key: a table of a few hundred thousand groups is
+// then not copied and placed again at every doubling. Room that is not
+// used costs address space, not memory. It returns the groups it made room
+// for, 0 when few rows began a group (the table grows as it needs).
+func (t *keyTable) sizeFor(rows int, budget, groupBytes int64) int {
+	if t.size() == 0 || t.size()*2 < rows {
+		return 0
+	}
+	keyLen := int64(len(t.arena)/t.size()) + 1
+	// What the budget holds of a key (keyCost) and its states, and no more
+	// than maxReserve: a table sized for a large budget would touch all of
+	// its slots however few groups the chunk has.
+	groups := int(min(budget/(keyCost(keyLen)+groupBytes), maxReserve))
+	t.reserve(groups, groups*int(keyLen))
+	return groups
+}
+
 // grow doubles the slots and places every entry again.
 func (t *keyTable) grow() {
 	t.slots = make([]uint32, 2*len(t.slots))

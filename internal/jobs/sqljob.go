@@ -203,6 +203,8 @@ type sqlMapper struct {
 	deferred bool
 	batch    sqlBatch
 	sink     int64 // what flush's early loads of states read, so that they are kept
+	rows     int   // records folded into the table since it was last empty
+	sized    bool  // the table has been sized (keyTable.sizeFor) since it was last empty
 }
 
 // sqlBatch is the records aggregate took and flush has not folded yet:
@@ -377,8 +379,13 @@ func (m *sqlMapper) flush() error {
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
+		m.rows++
 		if first {
 			m.states.add()
+			if !m.sized && t.size() == sampleKeys {
+				m.sized = true
+				t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
+			}
 		}
 		m.prog.FoldSaved(i, m.states.group(int(g)))
 		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
@@ -446,7 +453,7 @@ func (m *sqlMapper) spill() error {
 	if m.keys != nil {
 		m.keys.reset()
 		m.states.reset()
-		m.extra = 0
+		m.extra, m.rows, m.sized = 0, 0, false
 	} else {
 		m.ents.reset()
 	}

@@ -4,31 +4,83 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/runs"
 )
 
 // AggState is the running state of one aggregate of one group. Its zero
-// value is the state of no rows.
+// value is the state of no rows. What only some aggregates need (a sum of
+// doubles, a set, a best value's bytes) lives in x, so that the states of
+// a sum or count, one per group for hundreds of thousands of groups, stay
+// small.
 type AggState struct {
 	n int64 // rows (count(*)) or non-NULL values seen
 	// d is the exact sum (sum, avg over BIGINT, DECIMAL, untyped), or the
 	// best value of min and max when it is a DECIMAL or an untyped number.
 	d decimal.Dec
-	f *fsum // exact sum of doubles
+	// min, max: bestI holds the best value when it is a BIGINT, DATE or
+	// BOOLEAN, or a DOUBLE's bits (valid when cached).
+	bestI  int64
+	x      *aggExtra // nil until an aggregate needs it
+	bestN  bool      // an untyped best that reads as a number, d
+	cached bool
+}
+
+// aggExtra is the part of an AggState that only some aggregates use.
+type aggExtra struct {
+	f fsum // exact sum of doubles
 	// key is min's and max's best value's key, when the best is not
 	// cached (a state decoded from a partial): a mapper's states keep their
-	// best in the fields below and encode its key only when written.
+	// best in the AggState and text and encode its key only when written.
 	key []byte
 	set map[string]struct{}
-	// min, max: the best value, so that values are compared without being
-	// encoded (valid when cached): bestI holds a BIGINT, DATE or BOOLEAN,
-	// or a DOUBLE's bits; text a VARCHAR or untyped text.
-	bestI  int64
-	text   []byte
-	bestN  bool // an untyped best that reads as a number, d
-	cached bool
+	// text is min's and max's best VARCHAR or untyped text (valid when
+	// cached), so that values are compared without being encoded.
+	text []byte
+}
+
+// aggExtraSize is what a state's aggExtra costs when it is made.
+const aggExtraSize = int64(unsafe.Sizeof(aggExtra{}))
+
+// extra returns s's aggExtra, making it.
+func (s *AggState) extra() *aggExtra {
+	x, _ := s.extraGrew()
+	return x
+}
+
+// extraGrew returns s's aggExtra, making it, and the bytes s grew by.
+func (s *AggState) extraGrew() (*aggExtra, int64) {
+	if s.x == nil {
+		s.x = &aggExtra{}
+		return s.x, aggExtraSize
+	}
+	return s.x, 0
+}
+
+// text is the cached best text (nil when none).
+func (s *AggState) text() []byte {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.text
+}
+
+// key is the best value's key of a state decoded from a partial (nil when none).
+func (s *AggState) key() []byte {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.key
+}
+
+// set is count(DISTINCT)'s set of values' keys (nil when empty).
+func (s *AggState) set() map[string]struct{} {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.set
 }
 
 // bestValue is the cached best value, of kind k.
@@ -43,18 +95,13 @@ func (s *AggState) bestValue(k Kind) Value {
 	case KDecimal:
 		return Value{K: k, D: s.d}
 	case KVarchar, KText:
-		return Value{K: k, S: s.text}
+		return Value{K: k, S: s.text()}
 	}
 	return Value{K: k, I: s.bestI}
 }
 
 // sum returns s's double sum, creating it.
-func (s *AggState) sum() *fsum {
-	if s.f == nil {
-		s.f = &fsum{}
-	}
-	return s.f
-}
+func (s *AggState) sum() *fsum { return &s.extra().f }
 
 // errState reports a partial's aggregate state that does not decode.
 var errState = errors.New("sql: malformed aggregate state")
@@ -144,18 +191,22 @@ func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int6
 	case aggCountDistinct:
 		k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
 		*scratch = k
-		if s.set == nil {
-			s.set = make(map[string]struct{})
+		x, grew := s.extraGrew()
+		if x.set == nil {
+			x.set = make(map[string]struct{})
 		}
-		if _, ok := s.set[string(k)]; !ok {
-			s.set[string(k)] = struct{}{}
-			return int64(len(k)) + 48
+		if _, ok := x.set[string(k)]; !ok {
+			x.set[string(k)] = struct{}{}
+			grew += int64(len(k)) + 48
 		}
+		return grew
 	case aggSum, aggAvg:
 		s.n++
 		switch v.K {
 		case KDouble:
-			s.sum().add(v.F)
+			x, grew := s.extraGrew()
+			x.f.add(v.F)
+			return grew
 		case KBigint:
 			s.d = decimal.Add(s.d, decimal.FromInt(v.I))
 		default:
@@ -174,7 +225,7 @@ func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int6
 			k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
 			*scratch = k
 			s.n++
-			if !a.better(k, s.key) {
+			if !a.better(k, s.key()) {
 				return 0
 			}
 		} else {
@@ -201,14 +252,14 @@ func (a *aggSpec) number(r *Row, v Value) (decimal.Dec, bool) {
 // setBest makes v (num and d: whether untyped v reads as the number d) the
 // best value of s, and returns how many bytes s grew by.
 func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
-	before := cap(s.text)
+	had, before := s.x != nil, cap(s.text())
 	s.bestN, s.cached = num, true
 	switch v.K {
 	case KText:
 		s.d = d
-		s.text = append(s.text[:0], v.S...)
+		s.extra().text = append(s.text()[:0], v.S...)
 	case KVarchar:
-		s.text = append(s.text[:0], v.S...)
+		s.extra().text = append(s.text()[:0], v.S...)
 	case KDecimal:
 		s.d = v.D
 	case KDouble:
@@ -216,7 +267,11 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 	default:
 		s.bestI = v.I
 	}
-	return int64(cap(s.text) - before)
+	grew := int64(cap(s.text()) - before)
+	if !had && s.x != nil {
+		grew += aggExtraSize // made for a text
+	}
+	return grew
 }
 
 // compareBest compares non-NULL v with s's cached best in key order; for
@@ -241,7 +296,7 @@ func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.
 		case s.bestN:
 			return 1, num, d
 		}
-		return compareBytes(v.S, s.text), num, d
+		return compareBytes(v.S, s.text()), num, d
 	}
 	return compareValues(v, s.bestValue(v.K)), false, decimal.Dec{}
 }
@@ -250,7 +305,7 @@ func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.
 // with values).
 func (a *aggSpec) betterState(o, s *AggState) bool {
 	if !o.cached && !s.cached {
-		return a.better(o.key, s.key)
+		return a.better(o.key(), s.key())
 	}
 	var ob, sb [64]byte
 	return a.better(a.bestKey(o, ob[:0]), a.bestKey(s, sb[:0]))
@@ -290,21 +345,21 @@ func (a *aggSpec) merge(s, o *AggState) {
 	case aggCountStar, aggCount:
 		s.n += o.n
 	case aggCountDistinct:
-		if len(o.set) > 0 && s.set == nil {
-			s.set = make(map[string]struct{}, len(o.set))
+		if len(o.set()) > 0 && s.set() == nil {
+			s.extra().set = make(map[string]struct{}, len(o.set()))
 		}
-		for k := range o.set {
-			s.set[k] = struct{}{}
+		for k := range o.set() {
+			s.x.set[k] = struct{}{}
 		}
 	case aggSum, aggAvg:
 		s.n += o.n
 		if a.sumKind == KDouble {
-			if o.f != nil {
-				for _, x := range o.f.p {
+			if o.x != nil {
+				for _, x := range o.x.f.p {
 					s.sum().add(x)
 				}
-				if o.f.hasSpec {
-					s.sum().add(o.f.special)
+				if o.x.f.hasSpec {
+					s.sum().add(o.x.f.special)
 				}
 			}
 		} else {
@@ -312,7 +367,7 @@ func (a *aggSpec) merge(s, o *AggState) {
 		}
 	case aggMin, aggMax:
 		if o.n > 0 && (s.n == 0 || a.betterState(o, s)) {
-			s.key = a.bestKey(o, s.key[:0])
+			s.extra().key = a.bestKey(o, s.key()[:0])
 			s.cached = false
 		}
 		s.n += o.n
@@ -323,7 +378,7 @@ func (a *aggSpec) merge(s, o *AggState) {
 func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 	switch a.fn {
 	case aggCountDistinct:
-		return runs.AppendSet(dst, s.set)
+		return runs.AppendSet(dst, s.set())
 	}
 	dst = binary.AppendUvarint(dst, uint64(s.n))
 	switch a.fn {
@@ -377,23 +432,24 @@ func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
 		src = src[n:]
 		return f, true
 	}
-	f := s.f
-	if f != nil {
-		*f = fsum{p: f.p[:0]}
+	x := s.x
+	if x != nil {
+		*x = aggExtra{f: fsum{p: x.f.p[:0]}, key: x.key[:0], text: x.text[:0]}
 	}
-	*s = AggState{key: s.key[:0], f: f, text: s.text[:0]}
+	*s = AggState{x: x}
 	if a.fn == aggCountDistinct {
 		n, ok := uv()
 		if !ok || n > uint64(len(src)) {
 			return nil, errState
 		}
-		s.set = make(map[string]struct{}, n)
+		set := make(map[string]struct{}, n)
+		s.extra().set = set
 		for i := uint64(0); i < n; i++ {
 			k, ok := field()
 			if !ok {
 				return nil, errState
 			}
-			s.set[string(k)] = struct{}{}
+			set[string(k)] = struct{}{}
 		}
 		return src, nil
 	}
@@ -428,7 +484,7 @@ func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
 			if !ok {
 				return nil, errState
 			}
-			s.key = append(s.key, k...)
+			s.extra().key = append(s.key(), k...)
 		}
 	}
 	return src, nil
@@ -440,7 +496,7 @@ func (a *aggSpec) result(s *AggState, buf []byte) (Value, []byte, error) {
 	case aggCountStar, aggCount:
 		return Value{K: KBigint, I: s.n}, buf, nil
 	case aggCountDistinct:
-		return Value{K: KBigint, I: int64(len(s.set))}, buf, nil
+		return Value{K: KBigint, I: int64(len(s.set()))}, buf, nil
 	}
 	if s.n == 0 {
 		return Null, buf, nil
@@ -461,7 +517,7 @@ func (a *aggSpec) result(s *AggState, buf []byte) (Value, []byte, error) {
 		return s.bestValue(a.arg.typ.Kind), buf, nil
 	}
 	var v Value
-	_, buf, err := decodeKey(s.key, a.arg.typ, false, &v, buf)
+	_, buf, err := decodeKey(s.key(), a.arg.typ, false, &v, buf)
 	return v, buf, err
 }
 
@@ -469,7 +525,7 @@ func (a *aggSpec) result(s *AggState, buf []byte) (Value, []byte, error) {
 // with a value) appended to dst.
 func (a *aggSpec) bestKey(s *AggState, dst []byte) []byte {
 	if !s.cached {
-		return append(dst, s.key...)
+		return append(dst, s.key()...)
 	}
 	return appendKey(dst, a.arg.typ, s.bestValue(a.arg.typ.Kind), false, false)
 }

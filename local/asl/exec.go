@@ -142,6 +142,22 @@ func (sr *stateRun) env(input any) *env {
 	return &env{input: input, context: sr.contextObject, rng: sr.r.rng}
 }
 
+// parameters applies the state's Parameters to eff, its effective input, which comes back
+// unchanged when the state has none. The input after Parameters has the payload quota.
+func (sr *stateRun) parameters(eff any) (any, error) {
+	if sr.st.parameters == nil {
+		return eff, nil
+	}
+	in, err := sr.st.parameters.eval(sr.env(eff))
+	if err != nil {
+		return nil, err
+	}
+	if err := sr.r.checkPayload(in, "The input of the state '"+sr.st.name+"' after Parameters"); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
 func (sr *stateRun) contextObject() any {
 	c := map[string]any{
 		"Execution": sr.fr.execution,
@@ -199,14 +215,9 @@ func (r *run) pass(sr *stateRun, raw any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	result := eff
-	if st.parameters != nil {
-		if result, err = st.parameters.eval(sr.env(eff)); err != nil {
-			return nil, err
-		}
-		if err := r.checkPayload(result, "The input of the state '"+st.name+"' after Parameters"); err != nil {
-			return nil, err
-		}
+	result, err := sr.parameters(eff)
+	if err != nil {
+		return nil, err
 	}
 	if st.hasResult {
 		result = st.result
@@ -421,15 +432,9 @@ func (r *run) attempt(ctx context.Context, sr *stateRun, raw any, attempt int) (
 
 func (r *run) task(ctx context.Context, sr *stateRun, eff any, attempt int) (any, error) {
 	st := sr.st
-	params := eff
-	if st.parameters != nil {
-		var err error
-		if params, err = st.parameters.eval(sr.env(eff)); err != nil {
-			return nil, err
-		}
-		if err := r.checkPayload(params, "The input of the state '"+st.name+"' after Parameters"); err != nil {
-			return nil, err
-		}
+	params, err := sr.parameters(eff)
+	if err != nil {
+		return nil, err
 	}
 	function, payload := st.resource, params
 	if st.invoke {

@@ -18,12 +18,9 @@ import (
 // cancels the others.
 func (r *run) parallel(ctx context.Context, sr *stateRun, eff any) (any, error) {
 	st := sr.st
-	in := eff
-	if st.parameters != nil {
-		var err error
-		if in, err = st.parameters.eval(sr.env(eff)); err != nil {
-			return nil, err
-		}
+	in, err := sr.parameters(eff)
+	if err != nil {
+		return nil, err
 	}
 	results := make([]any, len(st.branches))
 	g, gctx := errgroup.WithContext(ctx)
