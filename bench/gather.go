@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"os"
@@ -86,17 +85,8 @@ func benchGather(e *suiteEnv) ([]Measure, *Measure, error) {
 
 // duckCountSum reads the one data row "groups,total" of DuckDB's CSV.
 func duckCountSum(path string) (groups int64, total float64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
 	var lines []string
-	for s.Scan() {
-		lines = append(lines, s.Text())
-	}
-	if err := s.Err(); err != nil {
+	if err := eachLine(path, func(l []byte) error { lines = append(lines, string(l)); return nil }); err != nil {
 		return 0, 0, err
 	}
 	if len(lines) != 2 {

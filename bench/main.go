@@ -547,26 +547,50 @@ func benchWordcount(e *suiteEnv) ([]Measure, *Measure, error) {
 	return ms, mapper, err
 }
 
-// sumCounts reads word<TAB>count lines and returns the total and the number of lines.
-func sumCounts(path string) (total, lines int64, err error) {
+// eachLine calls fn with each line of the file at path (without its newline; valid until
+// fn returns): the outputs the suites compare.
+func eachLine(path string, fn func(line []byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	s.Buffer(make([]byte, 1<<20), 1<<30)
 	for s.Scan() {
-		l := s.Bytes()
-		i := bytes.LastIndexByte(l, '\t')
-		n, err := strconv.ParseInt(string(l[i+1:]), 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s: bad line %q", path, l)
+		if err := fn(s.Bytes()); err != nil {
+			return err
 		}
-		total += n
-		lines++
 	}
-	return total, lines, s.Err()
+	return s.Err()
+}
+
+// sumCounts reads word<TAB>count lines and returns the total and the number of lines.
+func sumCounts(path string) (total, lines int64, err error) {
+	lines, total, err = sumLast(path, '\t', false, func(f string) (int64, error) { return strconv.ParseInt(f, 10, 64) })
+	return total, lines, err
+}
+
+// sumLast returns how many lines the file at path has (after its header, with header) and
+// the sum of their last fields after sep, each read with parse.
+func sumLast[T int64 | float64](path string, sep byte, header bool, parse func(string) (T, error)) (lines int64, total T, err error) {
+	err = eachLine(path, func(l []byte) error {
+		if header {
+			header = false
+			return nil
+		}
+		v, err := parse(string(l[bytes.LastIndexByte(l, sep)+1:]))
+		if err != nil {
+			return fmt.Errorf("%s: bad line %q", path, l)
+		}
+		total += v
+		lines++
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return lines, total, nil
 }
 
 // grepPattern has a literal prefix, as the goal names.
@@ -669,32 +693,32 @@ func compareRows(dm *Measure, duckOut string, sum summary) {
 }
 
 func benchGroupby(e *suiteEnv) ([]Measure, *Measure, error) {
-	duckOut := filepath.Join(e.work, "duck.csv")
-	args, sql := e.groupbyQuery(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
-	var out string
-	var sum summary
-	var read int64
-	ms, err := e.alternate(e.scatterRun("groupby", args, &out, &sum), e.duckRun("groupby", sql, &read))
-	if err != nil {
-		return nil, nil, err
-	}
-	compareGroups(&ms[1], out, duckOut, sum)
-	mapper, err := e.mapperRSS("groupby", args)
-	return ms, mapper, err
+	return benchCSVJob(e, "groupby", e.groupbyQuery, func(dm *Measure, out, duckOut string, sum summary) {
+		compareGroups(dm, out, duckOut, sum)
+	})
 }
 
 func benchSelect(e *suiteEnv) ([]Measure, *Measure, error) {
+	return benchCSVJob(e, "select", e.selectQuery, func(dm *Measure, _, duckOut string, sum summary) {
+		compareRows(dm, duckOut, sum)
+	})
+}
+
+// benchCSVJob runs job (its arguments from query) and DuckDB's statement of the same query
+// alternately over the suite's CSV input, compares the outputs into DuckDB's measure, and
+// measures the mapper's memory.
+func benchCSVJob(e *suiteEnv, job string, query func(from, duckOut string) ([]string, string), compare func(dm *Measure, out, duckOut string, sum summary)) ([]Measure, *Measure, error) {
 	duckOut := filepath.Join(e.work, "duck.csv")
-	args, sql := e.selectQuery(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
+	args, sql := query(fmt.Sprintf("read_csv('%s', header=true)", e.input), duckOut)
 	var out string
 	var sum summary
 	var read int64
-	ms, err := e.alternate(e.scatterRun("select", args, &out, &sum), e.duckRun("select", sql, &read))
+	ms, err := e.alternate(e.scatterRun(job, args, &out, &sum), e.duckRun(job, sql, &read))
 	if err != nil {
 		return nil, nil, err
 	}
-	compareRows(&ms[1], duckOut, sum)
-	mapper, err := e.mapperRSS("select", args)
+	compare(&ms[1], out, duckOut, sum)
+	mapper, err := e.mapperRSS(job, args)
 	return ms, mapper, err
 }
 
@@ -814,27 +838,7 @@ func benchParquet(e *suiteEnv) ([]Measure, *Measure, error) {
 
 // csvSum returns the data rows of a key,value CSV and the sum of the values.
 func csvSum(path string) (rows int64, total float64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	first := true
-	for s.Scan() {
-		if first {
-			first = false
-			continue
-		}
-		l := s.Text()
-		v, err := strconv.ParseFloat(l[strings.LastIndexByte(l, ',')+1:], 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s: bad line %q", path, l)
-		}
-		total += v
-		rows++
-	}
-	return rows, total, s.Err()
+	return sumLast(path, ',', true, func(f string) (float64, error) { return strconv.ParseFloat(f, 64) })
 }
 
 // duck times a DuckDB query in a child process of this binary (so its peak

@@ -160,39 +160,35 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 // handlers the stack runs), its summary on stderr and, with --json, on stdout.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("scatter run", stderr)
-	var (
-		opts      runOptions
-		sub       submission
-		output    = fs.String("output", "", "where the result goes: a local path or s3://bucket/key")
-		chunkSize = fs.String("chunk-size", "", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
-		gf        gatherFlags
-	)
-	gf.define(fs)
-	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
-	opts.define(fs)
-	if err := sub.parse(fs, args); err != nil {
+	var j localJob
+	j.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)",
+		"where the result goes: a local path or s3://bucket/key",
+		"", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
+	if err := j.sub.parse(fs, args); err != nil {
 		return err
 	}
-	if *output == "" {
+	if *j.output == "" {
 		return usageError{"--output is required"}
 	}
-	if err := gf.check(); err != nil {
+	if err := j.gf.check(); err != nil {
 		return err
 	}
-	size, params, err := sub.sizeAndParams(fs, *chunkSize) // size 0: the default, balanced over the mappers
-	if err != nil {
-		return err
-	}
-	local, fset, err := opts.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer local.Close()
-	in := pipeline.PlanInput{Job: sub.job, Params: params, Inputs: sub.inputs, Output: *output, ChunkSize: size, MaxConcurrency: opts.concurrency, Partitions: *gf.parts, OutputParts: *gf.outParts}
-	return execute(ctx, &opts, local, fset, in, stdout, stderr)
+	_, err := j.run(ctx, fs, func(*engine.Local, jobs.Params) string { return *j.output }, stdout, stderr)
+	return err
 }
 
-// gatherFlags are the flags of the gather by key ranges, of run and sql.
+// localJob is what `scatter run` and `scatter sql` share: the flags of a job through the
+// local engine (its submission, output, chunk size, the gather by key ranges and the run
+// options) and the running of it.
+type localJob struct {
+	opts      runOptions
+	sub       submission
+	output    *string
+	chunkSize *string
+	gf        gatherFlags
+}
+
+// gatherFlags are the flags of the gather by key ranges, of run, sql and submit.
 type gatherFlags struct {
 	parts    *int
 	outParts *bool
@@ -208,6 +204,34 @@ func (g *gatherFlags) check() error {
 		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *g.parts, pipeline.MaxPartitions)}
 	}
 	return nil
+}
+
+// define defines the flags, with the command's help for --input, --output and
+// --chunk-size, and the latter's default.
+func (j *localJob) define(fs *flag.FlagSet, inputHelp, outputHelp, chunkDefault, chunkHelp string) {
+	j.output = fs.String("output", "", outputHelp)
+	j.chunkSize = fs.String("chunk-size", chunkDefault, chunkHelp)
+	j.gf.define(fs)
+	j.sub.define(fs, inputHelp)
+	j.opts.define(fs)
+}
+
+// run resolves the chunk size and the job's parameters, opens the local engine and runs the
+// job into output's answer (given the engine and the parameters), its summary on summary;
+// it returns where the output went.
+func (j *localJob) run(ctx context.Context, fs *flag.FlagSet, output func(*engine.Local, jobs.Params) string, summary, stderr io.Writer) (string, error) {
+	size, params, err := j.sub.sizeAndParams(fs, *j.chunkSize) // size 0: the default, balanced over the mappers
+	if err != nil {
+		return "", err
+	}
+	local, fset, err := j.opts.open(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer local.Close()
+	out := output(local, params)
+	in := pipeline.PlanInput{Job: j.sub.job, Params: params, Inputs: j.sub.inputs, Output: out, ChunkSize: size, MaxConcurrency: j.opts.concurrency, Partitions: *j.gf.parts, OutputParts: *j.gf.outParts}
+	return out, execute(ctx, &j.opts, local, fset, in, summary, stderr)
 }
 
 // report prints the one-line summary on stderr and, with --json, the summary object on stdout.

@@ -135,6 +135,17 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return out.String(), errOut.String(), err
 }
 
+// runLogged runs the CLI and returns its stdout; a failed run's stderr goes to the test's
+// log.
+func runLogged(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	stdout, stderr, err := runCLI(t, args...)
+	if err != nil {
+		t.Logf("%v: %s", args, stderr)
+	}
+	return stdout, err
+}
+
 // TestRunMatchesReference: for every job, `scatter run` equals the single-pass
 // reference byte for byte, whatever the chunk size and concurrency.
 func TestRunMatchesReference(t *testing.T) {

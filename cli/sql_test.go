@@ -24,14 +24,7 @@ func TestSQLCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state")
-	run := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := dispatch(context.Background(), args, &out, &errOut)
-		if err != nil {
-			t.Logf("%v: %s", args, errOut.String())
-		}
-		return out.String(), err
-	}
+	run := func(args ...string) (string, error) { return runLogged(t, args...) }
 	groupOut := filepath.Join(dir, "groupby.csv")
 	if _, err := run("run", "--job", "groupby", "--key", "countryCode", "--agg", "count:*", "--input", csv,
 		"--output", groupOut, "--chunk-size", "16KiB", "--state-dir", state); err != nil {
@@ -133,13 +126,7 @@ func TestSQLSortByRanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state")
-	run := func(args ...string) (string, error) {
-		stdout, stderr, err := runCLI(t, args...)
-		if err != nil {
-			t.Logf("%v: %s", args, stderr)
-		}
-		return stdout, err
-	}
+	run := func(args ...string) (string, error) { return runLogged(t, args...) }
 	query := "SELECT id, customer, amount, qty FROM '" + csv + "' ORDER BY qty DESC NULLS FIRST, customer, amount DESC"
 	summary := func(out string, extra ...string) (sum struct{ Partitions, Parts, Chunks int }) {
 		t.Helper()

@@ -29,12 +29,19 @@ func wideFile(t *testing.T) string {
 	return file
 }
 
-func wholeSpan(t *testing.T, file string) pq.Span {
+// openWhole opens a reader of the columns cols over the whole file, closed when t ends.
+func openWhole(t *testing.T, store blob.Store, file string, cols []string, opts pq.Options) *pq.Reader {
+	t.Helper()
 	fi, err := os.Stat(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pq.Span{Source: file, URL: file, Size: fi.Size(), Start: 0, End: fi.Size()}
+	r, err := pq.Open(context.Background(), store, pq.Span{Source: file, URL: file, Size: fi.Size(), Start: 0, End: fi.Size()}, cols, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
 
 func drain(t *testing.T, r *pq.Reader) int64 {
@@ -61,11 +68,7 @@ func TestPruningReadsNoColumnData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := pq.Open(context.Background(), store, wholeSpan(t, file), []string{"id", "c1", "c3"}, pq.Options{Predicate: pred})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := openWhole(t, store, file, []string{"id", "c1", "c3"}, pq.Options{Predicate: pred})
 			if n := drain(t, r); n != 0 {
 				t.Errorf("%d rows delivered, want 0", n)
 			}
@@ -84,11 +87,7 @@ func TestPruningReadsNoColumnData(t *testing.T) {
 	t.Run("a satisfiable where reads", func(t *testing.T) {
 		store.Reset()
 		pred, _ := jobs.WherePredicate("id >= 95000")
-		r, err := pq.Open(context.Background(), store, wholeSpan(t, file), []string{"id"}, pq.Options{Predicate: pred})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
+		r := openWhole(t, store, file, []string{"id"}, pq.Options{Predicate: pred})
 		matching := 0
 		for r.Next() {
 			if v, _ := r.Int64(0); v >= 95000 {
@@ -112,11 +111,7 @@ func TestTwoColumnsOfWideFile(t *testing.T) {
 	file := wideFile(t)
 	store := pqtest.NewCountingStore(blob.NewMux(nil))
 	cols := []string{"c4", "c15"}
-	r, err := pq.Open(context.Background(), store, wholeSpan(t, file), cols, pq.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openWhole(t, store, file, cols, pq.Options{})
 	if n := drain(t, r); n != 100000 {
 		t.Fatalf("%d rows, want 100000", n)
 	}
@@ -161,11 +156,7 @@ func TestPageIndexPruning(t *testing.T) {
 	writeGo(t, file, goRows(200000), 200000, 2) // one row group, many small pages
 	store := pqtest.NewCountingStore(blob.NewMux(nil))
 	pred, _ := jobs.WherePredicate("id == 123456")
-	r, err := pq.Open(context.Background(), store, wholeSpan(t, file), []string{"id", "sp", "s"}, pq.Options{Predicate: pred})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openWhole(t, store, file, []string{"id", "sp", "s"}, pq.Options{Predicate: pred})
 	found := false
 	var n int64
 	for r.Next() {

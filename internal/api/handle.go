@@ -67,13 +67,9 @@ func (s *Service) HandleHTTP(ctx context.Context, req events.APIGatewayV2HTTPReq
 	ctx = WithCaller(ctx, caller)
 	switch {
 	case route == "/jobs" && method == http.MethodPost:
-		body, err := requestBody(req)
+		spec, err := parseBody(req, ParseSpec)
 		if err != nil {
 			return errorResponse(err)
-		}
-		spec, err := ParseSpec(body)
-		if err != nil {
-			return errorResponse(badRequest("%v", err))
 		}
 		sub, err := s.Submit(ctx, spec)
 		if err != nil {
@@ -144,6 +140,21 @@ func routeOf(req events.APIGatewayV2HTTPRequest) (method, route, id string, err 
 		return method, route, "", badRequest("%v", err)
 	}
 	return method, route, id, nil
+}
+
+// parseBody reads req's body (requestBody) and parses it with parse: a request of
+// POST /jobs or POST /query. What parse refuses is a 400 that names it.
+func parseBody[T any](req events.APIGatewayV2HTTPRequest, parse func([]byte) (T, error)) (T, error) {
+	body, err := requestBody(req)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := parse(body)
+	if err != nil {
+		return v, badRequest("%v", err)
+	}
+	return v, nil
 }
 
 // requestBody returns the request's body, decoded from base64 when API Gateway encoded it,

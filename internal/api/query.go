@@ -293,13 +293,9 @@ func (s *Service) handleQuery(ctx context.Context, method string, req events.API
 	if method != http.MethodPost {
 		return errorResponse(&Error{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("method %s is not allowed on /query", method)})
 	}
-	body, err := requestBody(req)
+	qr, err := parseBody(req, ParseQuery)
 	if err != nil {
 		return errorResponse(err)
-	}
-	qr, err := ParseQuery(body)
-	if err != nil {
-		return errorResponse(badRequest("%v", err))
 	}
 	ans, err := s.Query(ctx, qr)
 	if err != nil {

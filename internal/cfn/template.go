@@ -245,7 +245,6 @@ func (t *Template) EvalStrings(m map[string]any) (map[string]string, error) {
 }
 
 func (t *Template) intrinsic(fn string, arg any) (any, error) {
-	args, _ := arg.([]any)
 	switch fn {
 	case "Ref":
 		name, _ := arg.(string)
@@ -254,8 +253,9 @@ func (t *Template) intrinsic(fn string, arg any) (any, error) {
 		name, _ := arg.(string)
 		return t.Condition(name)
 	case "Fn::GetAtt":
-		if len(args) != 2 {
-			return nil, fmt.Errorf("Fn::GetAtt %v: want [resource, attribute]", arg)
+		args, err := argList(fn, arg, "[resource, attribute]")
+		if err != nil {
+			return nil, err
 		}
 		id, _ := args[0].(string)
 		attr, _ := args[1].(string)
@@ -263,28 +263,11 @@ func (t *Template) intrinsic(fn string, arg any) (any, error) {
 	case "Fn::Sub":
 		return t.sub(arg)
 	case "Fn::Join":
-		if len(args) != 2 {
-			return nil, fmt.Errorf("Fn::Join %v: want [delimiter, list]", arg)
-		}
-		list, err := t.Eval(args[1])
+		return t.join(arg)
+	case "Fn::Split":
+		args, err := argList(fn, arg, "[delimiter, string]")
 		if err != nil {
 			return nil, err
-		}
-		items, ok := list.([]any)
-		if !ok {
-			return nil, fmt.Errorf("Fn::Join: %v is not a list", list)
-		}
-		parts := make([]string, len(items))
-		for i, it := range items {
-			if parts[i], err = t.EvalString(it); err != nil {
-				return nil, err
-			}
-		}
-		delim, _ := args[0].(string)
-		return strings.Join(parts, delim), nil
-	case "Fn::Split":
-		if len(args) != 2 {
-			return nil, fmt.Errorf("Fn::Split %v: want [delimiter, string]", arg)
 		}
 		s, err := t.EvalString(args[1])
 		if err != nil {
@@ -297,29 +280,11 @@ func (t *Template) intrinsic(fn string, arg any) (any, error) {
 		}
 		return out, nil
 	case "Fn::Select":
-		if len(args) != 2 {
-			return nil, fmt.Errorf("Fn::Select %v: want [index, list]", arg)
-		}
-		idx, err := t.EvalString(args[0])
-		if err != nil {
-			return nil, err
-		}
-		i, err := strconv.Atoi(idx)
-		if err != nil {
-			return nil, fmt.Errorf("Fn::Select index %q: %w", idx, err)
-		}
-		list, err := t.Eval(args[1])
-		if err != nil {
-			return nil, err
-		}
-		items, ok := list.([]any)
-		if !ok || i < 0 || i >= len(items) {
-			return nil, fmt.Errorf("Fn::Select %d of %v", i, list)
-		}
-		return items[i], nil
+		return t.selectItem(arg)
 	case "Fn::If":
-		if len(args) != 3 {
-			return nil, fmt.Errorf("Fn::If %v: want [condition, then, else]", arg)
+		args, err := argList(fn, arg, "[condition, then, else]")
+		if err != nil {
+			return nil, err
 		}
 		name, _ := args[0].(string)
 		ok, err := t.Condition(name)
@@ -331,9 +296,77 @@ func (t *Template) intrinsic(fn string, arg any) (any, error) {
 		}
 		return t.Eval(args[2])
 	case "Fn::Not", "Fn::And", "Fn::Or", "Fn::Equals":
+		args, _ := arg.([]any)
 		return t.condExpr(fn, args)
 	}
 	return nil, fmt.Errorf("intrinsic %s is not supported offline", fn)
+}
+
+// argList is an intrinsic's argument list, which must have as many items as want names
+// ("[delimiter, list]").
+func argList(fn string, arg any, want string) ([]any, error) {
+	args, _ := arg.([]any)
+	if len(args) != strings.Count(want, ",")+1 {
+		return nil, fmt.Errorf("%s %v: want %s", fn, arg, want)
+	}
+	return args, nil
+}
+
+// join is Fn::Join: [delimiter, list].
+func (t *Template) join(arg any) (any, error) {
+	args, err := argList("Fn::Join", arg, "[delimiter, list]")
+	if err != nil {
+		return nil, err
+	}
+	items, err := t.evalList("Fn::Join", args[1])
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]string, len(items))
+	for i, it := range items {
+		if parts[i], err = t.EvalString(it); err != nil {
+			return nil, err
+		}
+	}
+	delim, _ := args[0].(string)
+	return strings.Join(parts, delim), nil
+}
+
+// selectItem is Fn::Select: [index, list].
+func (t *Template) selectItem(arg any) (any, error) {
+	args, err := argList("Fn::Select", arg, "[index, list]")
+	if err != nil {
+		return nil, err
+	}
+	idx, err := t.EvalString(args[0])
+	if err != nil {
+		return nil, err
+	}
+	i, err := strconv.Atoi(idx)
+	if err != nil {
+		return nil, fmt.Errorf("Fn::Select index %q: %w", idx, err)
+	}
+	items, err := t.evalList("Fn::Select", args[1])
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= len(items) {
+		return nil, fmt.Errorf("Fn::Select %d of %v", i, items)
+	}
+	return items[i], nil
+}
+
+// evalList evaluates v, an argument of the intrinsic fn, and wants a list.
+func (t *Template) evalList(fn string, v any) ([]any, error) {
+	ev, err := t.Eval(v)
+	if err != nil {
+		return nil, err
+	}
+	items, ok := ev.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: %v is not a list", fn, ev)
+	}
+	return items, nil
 }
 
 // Condition evaluates a condition of the Conditions section.

@@ -1,5 +1,7 @@
 package jobs
 
+import "testing"
+
 // SetCombineBudget sets the combiners' spill threshold for a test and returns
 // a function that restores it.
 func SetCombineBudget(n int64) (restore func()) {
@@ -9,3 +11,19 @@ func SetCombineBudget(n int64) (restore func()) {
 
 // SmallCombineBudget makes the combiners spill every few records.
 const SmallCombineBudget = initialSlots*4 + 4<<10
+
+// SpillEveryOther is for a property test's iterations: call the function it returns at the
+// start of each; on odd iterations the combiners spill every few records
+// (SmallCombineBudget), on even ones they have the default budget, which comes back when
+// t ends.
+func SpillEveryOther(t testing.TB) func(iter int) {
+	restore := SetCombineBudget(0)
+	restore()
+	t.Cleanup(restore)
+	return func(iter int) {
+		restore()
+		if iter%2 == 1 {
+			SetCombineBudget(SmallCombineBudget)
+		}
+	}
+}

@@ -489,15 +489,9 @@ func propCases() []propCase {
 func TestMatchesReference(t *testing.T) {
 	for ci, c := range propCases() {
 		t.Run(c.name, func(t *testing.T) {
-			def := jobs.SetCombineBudget(0)
-			def()
-			t.Cleanup(def)
+			spill := jobs.SpillEveryOther(t)
 			for iter := 0; iter < 60; iter++ {
-				// Every other iteration the combiners spill every few records.
-				def()
-				if iter%2 == 1 {
-					jobs.SetCombineBudget(jobs.SmallCombineBudget)
-				}
+				spill(iter) // every other iteration the combiners spill every few records
 				r := rand.New(rand.NewPCG(uint64(ci), uint64(iter)))
 				inputs := c.gen(r)
 				want, err := reference.RunResult(c.job, c.p, inputs)

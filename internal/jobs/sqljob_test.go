@@ -61,14 +61,9 @@ func TestSQLIndependentOfChunking(t *testing.T) {
 			f    func(*rand.Rand) []reference.Input
 		}{{"csv", genCSV}, {"jsonl", genJSONL}} {
 			t.Run(gen.name+"/"+q, func(t *testing.T) {
-				restore := jobs.SetCombineBudget(0)
-				restore()
-				t.Cleanup(restore)
+				spill := jobs.SpillEveryOther(t)
 				for iter := 0; iter < 10; iter++ {
-					restore()
-					if iter%2 == 1 {
-						jobs.SetCombineBudget(jobs.SmallCombineBudget)
-					}
+					spill(iter)
 					r := rand.New(rand.NewPCG(uint64(qi), uint64(iter)))
 					inputs := gen.f(r)
 					if strings.Contains(q, "*") {

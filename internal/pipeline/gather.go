@@ -74,13 +74,10 @@ func SummaryLocation(output string) string { return output + ".summary.json" }
 const maxTreeLevels = 40
 
 func (in GatherInput) validate() error {
+	if err := validateEvent("gather", "jobId", in.JobID, in.Job, in.Work, false); err != nil {
+		return err
+	}
 	switch {
-	case in.JobID == "":
-		return inputErrorf("gather: event has no jobId")
-	case in.Job == "":
-		return inputErrorf("gather %s: event has no job", in.JobID)
-	case !isWorkArea(in.Work):
-		return inputErrorf("gather %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
 	case in.Chunks < 0:
 		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)
 	case in.Step != StepGather && in.Step != StepPlan && in.Step != StepMerge && in.Step != StepRange:

@@ -285,15 +285,25 @@ func MapTimeout(n int64) int {
 }
 
 func (in MapInput) validate() error {
-	switch {
-	case in.JobID == "":
-		return inputErrorf("map: event has no jobId")
-	case in.Job == "":
-		return inputErrorf("map %s: event has no job", in.JobID)
-	case !isWorkArea(in.Work):
-		return inputErrorf("map %s: work %q is not an s3://bucket/prefix/ location", in.JobID, in.Work)
+	if err := validateEvent("map", "jobId", in.JobID, in.Job, in.Work, false); err != nil {
+		return err
 	}
 	return validateChunk(in.JobID, in.Chunk)
+}
+
+// validateEvent checks what the mapper's and reducer's events all name: their ID (idField
+// is its JSON name), their job and their work area (which, with workOptional, may be
+// empty). step begins the error.
+func validateEvent(step, idField, id, job, work string, workOptional bool) error {
+	switch {
+	case id == "":
+		return inputErrorf("%s: event has no %s", step, idField)
+	case job == "":
+		return inputErrorf("%s %s: event has no job", step, id)
+	case (work != "" || !workOptional) && !isWorkArea(work):
+		return inputErrorf("%s %s: work %q is not an s3://bucket/prefix/ location", step, id, work)
+	}
+	return nil
 }
 
 // validateChunk checks a chunk of the job or query id: its index and every part's location and range.
@@ -332,18 +342,27 @@ func (h *Handler) Map(ctx context.Context, in MapInput) (res MapResult, err erro
 	if err := h.Faults.Sleep(ctx, "mapper.slow", fk); err != nil {
 		return MapResult{}, retryable("map %s: %w", fk, err)
 	}
-	if !h.Faults.Fire("mapper.duplicate", fk) {
+	return deliveredTwice(ctx, h, "mapper.duplicate", "chunk", fk, func(fk string) (MapResult, error) {
 		return h.mapOnce(ctx, in, fk)
+	})
+}
+
+// deliveredTwice calls once(fk); when the fault point fires for fk it is the same event
+// delivered twice at once: it also calls once(fk+"/dup") concurrently, both race to
+// commit, and the duplicate's error is logged (with fk as the attribute what), not
+// returned.
+func deliveredTwice[T any](ctx context.Context, h *Handler, point, what, fk string, once func(fk string) (T, error)) (T, error) {
+	if !h.Faults.Fire(point, fk) {
+		return once(fk)
 	}
-	// The same chunk delivered twice at once: both race to commit.
 	dup := make(chan error, 1)
 	go func() {
-		_, err := h.mapOnce(ctx, in, fk+"/dup")
+		_, err := once(fk + "/dup")
 		dup <- err
 	}()
-	res, err = h.mapOnce(ctx, in, fk)
+	res, err := once(fk)
 	if derr := <-dup; derr != nil {
-		h.log().InfoContext(ctx, "duplicate delivery failed", "chunk", fk, "err", derr)
+		h.log().InfoContext(ctx, "duplicate delivery failed", what, fk, "err", derr)
 	}
 	return res, err
 }

@@ -28,7 +28,7 @@ func newHandler(t *testing.T) *pipeline.Handler {
 	return &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: work, TriggerBucket: "in"}
 }
 
-func writeInput(t *testing.T, data string) string {
+func writeInput(t testing.TB, data string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "in.txt")
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
@@ -190,81 +190,55 @@ func TestEventsValidated(t *testing.T) {
 	in := writeInput(t, "a\n")
 	ctx := context.Background()
 	good := pipeline.MapInput{JobID: "j", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Chunk: plan.Chunk{Parts: []plan.Part{{URL: in, End: 2, Size: 2}}}}
+	// planning, mapWith, gathering and querying make the cases' calls: a plan, a map of good
+	// with one thing changed, a gather, a query.
+	planning := func(in pipeline.PlanInput) func() error {
+		return func() error { _, err := h.Plan(ctx, in); return err }
+	}
+	mapWith := func(change func(*pipeline.MapInput)) func() error {
+		return func() error {
+			bad := good
+			change(&bad)
+			_, err := h.Map(ctx, bad)
+			return err
+		}
+	}
+	gathering := func(in pipeline.GatherInput) func() error {
+		return func() error { _, err := h.Gather(ctx, in); return err }
+	}
+	querying := func(in pipeline.QueryChunk) func() error {
+		return func() error { _, err := h.Query(ctx, in); return err }
+	}
 	cases := []struct {
 		name string
 		call func() error
 		want string
 	}{
-		{"plan: unknown job", func() error {
-			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "nope", Inputs: []string{in}, Output: "o"})
-			return err
-		}, "unknown job"},
-		{"plan: no inputs", func() error {
-			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Output: "o"})
-			return err
-		}, "no inputs"},
-		{"plan: output in trigger prefix", func() error {
-			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "s3://in/incoming/wordcount/x"})
-			return err
-		}, "trigger prefix"},
-		{"plan: key with ..", func() error {
-			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{"s3://b/a/../k"}, Output: "o"})
-			return err
-		}, `".."`},
-		{"plan: control character", func() error {
-			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "o\x01"})
-			return err
-		}, "control character"},
-		{"plan: parameters too large for a child execution", func() error {
-			_, err := h.Plan(ctx, pipeline.PlanInput{Job: "grep", Params: map[string]string{"pattern": "a|" + strings.Repeat("b", 200<<10)}, Inputs: []string{in}, Output: "o"})
-			return err
-		}, "256 KiB"},
+		{"plan: unknown job", planning(pipeline.PlanInput{Job: "nope", Inputs: []string{in}, Output: "o"}), "unknown job"},
+		{"plan: no inputs", planning(pipeline.PlanInput{Job: "wordcount", Output: "o"}), "no inputs"},
+		{"plan: output in trigger prefix", planning(pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "s3://in/incoming/wordcount/x"}), "trigger prefix"},
+		{"plan: key with ..", planning(pipeline.PlanInput{Job: "wordcount", Inputs: []string{"s3://b/a/../k"}, Output: "o"}), `".."`},
+		{"plan: control character", planning(pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: "o\x01"}), "control character"},
+		{"plan: parameters too large for a child execution", planning(pipeline.PlanInput{Job: "grep", Params: map[string]string{"pattern": "a|" + strings.Repeat("b", 200<<10)}, Inputs: []string{in}, Output: "o"}), "256 KiB"},
 		{"plan: over the chunk cap", func() error {
 			h2 := *h
 			h2.MaxChunks = 1
 			_, err := h2.Plan(ctx, pipeline.PlanInput{Job: "wordcount", Inputs: []string{writeInput(t, "a\nb\nc\n")}, Output: "o", ChunkSize: 2})
 			return err
 		}, "over the cap"},
-		{"map: no jobId", func() error {
-			bad := good
-			bad.JobID = ""
-			_, err := h.Map(ctx, bad)
-			return err
-		}, "no jobId"},
-		{"map: no parts", func() error {
-			bad := good
-			bad.Chunk.Parts = nil
-			_, err := h.Map(ctx, bad)
-			return err
-		}, "no parts"},
-		{"map: bad range", func() error {
-			bad := good
-			bad.Chunk.Parts = []plan.Part{{URL: in, Start: 5, End: 2, Size: 2}}
-			_, err := h.Map(ctx, bad)
-			return err
-		}, "bad range"},
-		{"map: work not s3", func() error {
-			bad := good
-			bad.Work = "/tmp/x"
-			_, err := h.Map(ctx, bad)
-			return err
-		}, "work"},
-		{"gather: no job", func() error {
-			_, err := h.Gather(ctx, pipeline.GatherInput{JobID: "j", Work: "s3://scatter-work/jobs/j/", Output: "o"})
-			return err
-		}, "no job"},
-		{"gather: unknown job id", func() error {
-			_, err := h.Gather(ctx, pipeline.GatherInput{JobID: "missing", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Output: "o"})
-			return err
-		}, "no such job"},
-		{"gather: fan-in over the file descriptors", func() error {
-			_, err := h.Gather(ctx, pipeline.GatherInput{Step: pipeline.StepMerge, JobID: "j", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Chunks: 9000, FanIn: 4096})
-			return err
-		}, "fanIn 4096"},
-		{"record failure: redrive resuming nowhere", func() error {
-			_, err := h.Gather(ctx, pipeline.GatherInput{JobID: "j", Failure: &pipeline.Failure{Error: "E"}, FailedAt: &pipeline.FailedAt{Resume: "Plan"}, RedriveCount: 1})
-			return err
-		}, "failedAt.resume"},
+		{"map: no jobId", mapWith(func(bad *pipeline.MapInput) { bad.JobID = "" }), "no jobId"},
+		{"map: no parts", mapWith(func(bad *pipeline.MapInput) { bad.Chunk.Parts = nil }), "no parts"},
+		{"map: bad range", mapWith(func(bad *pipeline.MapInput) { bad.Chunk.Parts = []plan.Part{{URL: in, Start: 5, End: 2, Size: 2}} }), "bad range"},
+		{"map: work not s3", mapWith(func(bad *pipeline.MapInput) { bad.Work = "/tmp/x" }), "work"},
+		{"gather: no job", gathering(pipeline.GatherInput{JobID: "j", Work: "s3://scatter-work/jobs/j/", Output: "o"}), "no job"},
+		{"gather: unknown job id", gathering(pipeline.GatherInput{JobID: "missing", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Output: "o"}), "no such job"},
+		{"gather: fan-in over the file descriptors", gathering(pipeline.GatherInput{Step: pipeline.StepMerge, JobID: "j", Job: "wordcount", Work: "s3://scatter-work/jobs/j/", Chunks: 9000, FanIn: 4096}), "fanIn 4096"},
+		{"gather: work not s3", gathering(pipeline.GatherInput{JobID: "j", Job: "wordcount", Work: "/tmp/w/", Output: "o"}), "is not an s3://bucket/prefix/ location"},
+		{"query: no queryId", querying(pipeline.QueryChunk{Job: "wordcount", Chunk: good.Chunk}), "no queryId"},
+		{"query: no job", querying(pipeline.QueryChunk{QueryID: "q", Chunk: good.Chunk}), "query q: event has no job"},
+		{"query: work not a prefix", querying(pipeline.QueryChunk{QueryID: "q", Job: "wordcount", Work: "s3://b/p", Chunk: good.Chunk}), `work "s3://b/p"`},
+		{"query: negative attempt", querying(pipeline.QueryChunk{QueryID: "q", Job: "wordcount", Attempt: -1, Chunk: good.Chunk}), "attempt -1"},
+		{"record failure: redrive resuming nowhere", gathering(pipeline.GatherInput{JobID: "j", Failure: &pipeline.Failure{Error: "E"}, FailedAt: &pipeline.FailedAt{Resume: "Plan"}, RedriveCount: 1}), "failedAt.resume"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

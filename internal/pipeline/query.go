@@ -52,17 +52,14 @@ type QueryPartial struct {
 }
 
 func (in QueryChunk) validate() error {
+	if err := validateEvent("query", "queryId", in.QueryID, in.Job, in.Work, true); err != nil {
+		return err
+	}
 	switch {
-	case in.QueryID == "":
-		return inputErrorf("query: event has no queryId")
-	case in.Job == "":
-		return inputErrorf("query %s: event has no job", in.QueryID)
 	case in.Attempt < 0:
 		return inputErrorf("query %s: attempt %d is negative", in.QueryID, in.Attempt)
 	case in.InlineLimit < 0:
 		return inputErrorf("query %s: inlineLimit %d is negative", in.QueryID, in.InlineLimit)
-	case in.Work != "" && !isWorkArea(in.Work):
-		return inputErrorf("query %s: work %q is not an s3://bucket/prefix/ location", in.QueryID, in.Work)
 	}
 	return validateChunk(in.QueryID, in.Chunk)
 }

@@ -271,20 +271,9 @@ type rangeStats struct {
 // answers with it.
 func (h *Handler) mergeRange(ctx context.Context, in GatherInput) (GatherOutput, error) {
 	fk := fmt.Sprintf("%s/range/%d", in.JobID, in.Range)
-	if !h.Faults.Fire("reducer.range.duplicate", fk) {
+	return deliveredTwice(ctx, h, "reducer.range.duplicate", "range", fk, func(fk string) (GatherOutput, error) {
 		return h.mergeRangeOnce(ctx, in, fk)
-	}
-	// The same range reduced twice at once: both race to commit.
-	dup := make(chan error, 1)
-	go func() {
-		_, err := h.mergeRangeOnce(ctx, in, fk+"/dup")
-		dup <- err
-	}()
-	res, err := h.mergeRangeOnce(ctx, in, fk)
-	if derr := <-dup; derr != nil {
-		h.log().InfoContext(ctx, "duplicate range reducer failed", "range", fk, "err", derr)
-	}
-	return res, err
+	})
 }
 
 func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string) (GatherOutput, error) {
@@ -308,13 +297,7 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 	} else if !found || in.Range >= rp.Partitions {
 		return GatherOutput{}, inputErrorf("gather %s: no range %d in the job's range plan (%d ranges)", in.JobID, in.Range, rp.Partitions)
 	}
-	var lo, hi []byte
-	if in.Range > 0 {
-		lo = rp.Bounds[in.Range-1]
-	}
-	if in.Range < len(rp.Bounds) {
-		hi = rp.Bounds[in.Range]
-	}
+	lo, hi := runs.Range(rp.Bounds, in.Range)
 	keys, _, err := h.committed(ctx, in)
 	if err != nil {
 		return GatherOutput{}, err

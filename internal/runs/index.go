@@ -157,6 +157,18 @@ func Boundaries(indexes []Index, p int) [][]byte {
 	return bounds
 }
 
+// Range is the key range i of the ranges that boundaries b (from Boundaries) cut: keys in
+// [lo, hi), where a nil lo is the first range's open start and a nil hi the last's open end.
+func Range(b [][]byte, i int) (lo, hi []byte) {
+	if i > 0 {
+		lo = b[i-1]
+	}
+	if i < len(b) {
+		hi = b[i]
+	}
+	return lo, hi
+}
+
 // ScanIndex reads a whole run from r and returns an index that samples
 // every entry: for runs too small for their own index (one sample per
 // IndexEvery bytes) to split into ranges.

@@ -60,13 +60,7 @@ func TestRangesPartitionRuns(t *testing.T) {
 		}
 		var all []string
 		for rg := 0; rg <= len(bounds); rg++ {
-			var lo, hi []byte
-			if rg > 0 {
-				lo = bounds[rg-1]
-			}
-			if rg < len(bounds) {
-				hi = bounds[rg]
-			}
+			lo, hi := Range(bounds, rg)
 			got := mergedKeys(t, data, func(d []byte) *Reader {
 				ix, _ := ReadIndex(bytes.NewReader(d), int64(len(d)), "run")
 				off, end := ix.Span(lo, hi)

@@ -75,13 +75,7 @@ func TestOutputByRangesIsOutput(t *testing.T) {
 	bounds := Boundaries(indexes, 5)
 	var parts bytes.Buffer
 	for p := 0; p <= len(bounds); p++ {
-		var lo, hi []byte
-		if p > 0 {
-			lo = bounds[p-1]
-		}
-		if p < len(bounds) {
-			hi = bounds[p]
-		}
+		lo, hi := Range(bounds, p)
 		var rs []*Reader
 		for i, d := range data {
 			off, end := indexes[i].Span(lo, hi)

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -585,58 +586,40 @@ func (p *parser) mapState(st *state, f *fields) error {
 }
 
 func (p *parser) itemReader(where string, v any) (*itemReader, error) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: field ItemReader must be an object", where)
-	}
-	where += ": field ItemReader"
 	r := &itemReader{inputType: "JSON"}
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		switch k {
-		case "Resource":
-			if obj[k] != s3GetObjectResource {
-				return nil, fmt.Errorf("%s: Resource: unsupported resource %s (the local engine reads %s)", where, jsonText(obj[k], 128), s3GetObjectResource)
-			}
-		case "ReaderConfig":
-			cfg, ok := obj[k].(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("%s: ReaderConfig must be an object", where)
-			}
-			for _, ck := range slices.Sorted(maps.Keys(cfg)) {
-				switch ck {
-				case "InputType":
-					switch cfg[ck] {
-					case "JSON", "JSONL":
-						r.inputType = cfg[ck].(string)
-					default:
-						return nil, fmt.Errorf("%s: ReaderConfig.InputType: %s is not supported (JSON or JSONL)", where, jsonText(cfg[ck], 64))
-					}
-				case "MaxItems":
-					n, ok := toInt(cfg[ck])
-					if !ok || n < 0 {
-						return nil, fmt.Errorf("%s: ReaderConfig.MaxItems must be a non-negative integer", where)
-					}
-					r.maxItems = n
-				default:
-					return nil, fmt.Errorf("%s: ReaderConfig: field %s is not supported", where, ck)
-				}
-			}
-		case "Parameters":
-			t, err := compileTemplate(obj[k])
-			if err != nil {
-				return nil, fmt.Errorf("%s: Parameters: %w", where, err)
-			}
-			r.params = t
-		default:
-			return nil, fmt.Errorf("%s: unknown field %q", where, k)
+	params, err := s3Integration(where, "ItemReader", v, s3GetObjectResource, "reads", "Bucket and Key", func(where, k string, v any) error {
+		if k != "ReaderConfig" {
+			return errUnknownField
 		}
+		cfg, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: ReaderConfig must be an object", where)
+		}
+		for _, ck := range slices.Sorted(maps.Keys(cfg)) {
+			switch ck {
+			case "InputType":
+				switch cfg[ck] {
+				case "JSON", "JSONL":
+					r.inputType = cfg[ck].(string)
+				default:
+					return fmt.Errorf("%s: ReaderConfig.InputType: %s is not supported (JSON or JSONL)", where, jsonText(cfg[ck], 64))
+				}
+			case "MaxItems":
+				n, ok := toInt(cfg[ck])
+				if !ok || n < 0 {
+					return fmt.Errorf("%s: ReaderConfig.MaxItems must be a non-negative integer", where)
+				}
+				r.maxItems = n
+			default:
+				return fmt.Errorf("%s: ReaderConfig: field %s is not supported", where, ck)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if _, ok := obj["Resource"]; !ok {
-		return nil, fmt.Errorf("%s: Resource is required", where)
-	}
-	if r.params == nil {
-		return nil, fmt.Errorf("%s: Parameters with Bucket and Key are required", where)
-	}
+	r.params = params
 	p.usesReader = true
 	return r, nil
 }
@@ -647,38 +630,61 @@ func (p *parser) itemReader(where string, v any) (*itemReader, error) {
 // describes it. WriterConfig (Transformation, OutputType) is not supported: the results
 // are written as AWS writes them without it (Transformation NONE, JSON).
 func (p *parser) resultWriter(where string, v any) (*resultWriter, error) {
+	params, err := s3Integration(where, "ResultWriter", v, s3PutObjectResource, "writes with", "Bucket (and Prefix)", func(where, k string, _ any) error {
+		if k == "WriterConfig" {
+			return fmt.Errorf("%s: WriterConfig is not supported by the local engine", where)
+		}
+		return errUnknownField
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.usesWriter = true
+	return &resultWriter{params: params}, nil
+}
+
+// errUnknownField is what an s3Integration's other fields answer for a field they do not
+// know.
+var errUnknownField = errors.New("unknown field")
+
+// s3Integration parses the field (ItemReader, ResultWriter) of a Map state at where, an
+// object whose Resource must be resource (the one S3 action the local engine does: it
+// verb it) and whose Parameters, naming need, are required. It hands every other field to
+// other, which answers errUnknownField for one it does not know, and returns Parameters.
+func s3Integration(where, field string, v any, resource, verb, need string, other func(where, k string, v any) error) (*tmpl, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: field ResultWriter must be an object", where)
+		return nil, fmt.Errorf("%s: field %s must be an object", where, field)
 	}
-	where += ": field ResultWriter"
-	w := &resultWriter{}
+	where += ": field " + field
+	var params *tmpl
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		switch k {
 		case "Resource":
-			if obj[k] != s3PutObjectResource {
-				return nil, fmt.Errorf("%s: Resource: unsupported resource %s (the local engine writes with %s)", where, jsonText(obj[k], 128), s3PutObjectResource)
+			if obj[k] != resource {
+				return nil, fmt.Errorf("%s: Resource: unsupported resource %s (the local engine %s %s)", where, jsonText(obj[k], 128), verb, resource)
 			}
 		case "Parameters":
 			t, err := compileTemplate(obj[k])
 			if err != nil {
 				return nil, fmt.Errorf("%s: Parameters: %w", where, err)
 			}
-			w.params = t
-		case "WriterConfig":
-			return nil, fmt.Errorf("%s: WriterConfig is not supported by the local engine", where)
+			params = t
 		default:
-			return nil, fmt.Errorf("%s: unknown field %q", where, k)
+			if err := other(where, k, obj[k]); errors.Is(err, errUnknownField) {
+				return nil, fmt.Errorf("%s: unknown field %q", where, k)
+			} else if err != nil {
+				return nil, err
+			}
 		}
 	}
 	if _, ok := obj["Resource"]; !ok {
 		return nil, fmt.Errorf("%s: Resource is required", where)
 	}
-	if w.params == nil {
-		return nil, fmt.Errorf("%s: Parameters with Bucket (and Prefix) are required", where)
+	if params == nil {
+		return nil, fmt.Errorf("%s: Parameters with %s are required", where, need)
 	}
-	p.usesWriter = true
-	return w, nil
+	return params, nil
 }
 
 func (p *parser) retryCatch(st *state, obj map[string]any) error {

@@ -56,11 +56,36 @@ func failureOf(t *testing.T, err error) *Failure {
 	return f
 }
 
+// recorded is a list that goroutines append to: the calls, sleeps and events a test looks
+// at afterwards.
+type recorded[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+func (r *recorded[T]) add(x T) {
+	r.mu.Lock()
+	r.items = append(r.items, x)
+	r.mu.Unlock()
+}
+
+// where returns, in order, the items keep accepts (all of them for a nil keep).
+func (r *recorded[T]) where(keep func(T) bool) []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []T
+	for _, x := range r.items {
+		if keep == nil || keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // lambdas is a fake Lambda service: each function is a Go func; it records calls.
 type lambdas struct {
-	mu    sync.Mutex
 	fns   map[string]func(ctx context.Context, payload any) (any, error)
-	calls []call2
+	calls recorded[call2]
 }
 
 type call2 struct {
@@ -73,10 +98,8 @@ func (l *lambdas) invoke(ctx context.Context, function string, payload any) (any
 	if err != nil {
 		return nil, err
 	}
-	l.mu.Lock()
-	l.calls = append(l.calls, call2{function, p})
+	l.calls.add(call2{function, p})
 	fn := l.fns[function]
-	l.mu.Unlock()
 	if fn == nil {
 		return nil, &Failure{Name: "Lambda.ResourceNotFoundException", Cause: "no function " + function}
 	}
@@ -84,58 +107,42 @@ func (l *lambdas) invoke(ctx context.Context, function string, payload any) (any
 }
 
 func (l *lambdas) callsTo(function string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for _, c := range l.calls {
-		if c.function == function {
-			out = append(out, c.payload)
-		}
+	for _, c := range l.calls.where(func(c call2) bool { return c.function == function }) {
+		out = append(out, c.payload)
 	}
 	return out
 }
 
 // sleeper is an instant Options.Sleep that records the durations asked for.
-type sleeper struct {
-	mu sync.Mutex
-	ds []time.Duration
-}
+type sleeper struct{ recorded[time.Duration] }
 
 func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.ds = append(s.ds, d)
-	s.mu.Unlock()
+	s.add(d)
 	return ctx.Err()
 }
 
-func (s *sleeper) durations() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.ds...)
-}
+func (s *sleeper) durations() []time.Duration { return s.where(nil) }
 
 // events collects events.
-type events struct {
-	mu  sync.Mutex
-	evs []Event
-}
+type events struct{ recorded[Event] }
 
-func (e *events) on(ev Event) {
-	e.mu.Lock()
-	e.evs = append(e.evs, ev)
-	e.mu.Unlock()
-}
+func (e *events) on(ev Event) { e.add(ev) }
 
 func (e *events) ofType(typ string) []Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []Event
-	for _, ev := range e.evs {
-		if ev.Type == typ {
-			out = append(out, ev)
-		}
+	return e.where(func(ev Event) bool { return ev.Type == typ })
+}
+
+// untilCancelled is a slow function's body: it waits for ctx to end, and calls onCancel
+// when it does, or for d to pass, when it answers late.
+func untilCancelled(ctx context.Context, onCancel func(), d time.Duration, late any) (any, error) {
+	select {
+	case <-ctx.Done():
+		onCancel()
+		return nil, ctx.Err()
+	case <-time.After(d):
+		return late, nil
 	}
-	return out
 }
 
 func secs(fs ...float64) []time.Duration {

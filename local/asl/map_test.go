@@ -162,13 +162,7 @@ func TestMapFailure(t *testing.T) {
 				}
 				return nil, &Failure{Name: "Bad", Cause: "item 0"}
 			}
-			select {
-			case <-ctx.Done():
-				cancelled.Add(1)
-				return nil, ctx.Err()
-			case <-time.After(5 * time.Second):
-				return "not cancelled", nil
-			}
+			return untilCancelled(ctx, func() { cancelled.Add(1) }, 5*time.Second, "not cancelled")
 		}}}
 		start := time.Now()
 		_, err := mustParse(t, def).Execute(context.Background(), raw(`[0,1,2,3]`), Options{Lambda: l.invoke})
@@ -451,13 +445,7 @@ func TestParallel(t *testing.T) {
 			return nil, &Failure{Name: "BranchError", Cause: "b failed"}
 		}, "wait": func(ctx context.Context, _ any) (any, error) {
 			close(started)
-			select {
-			case <-ctx.Done():
-				cancelled.Store(true)
-				return nil, ctx.Err()
-			case <-time.After(5 * time.Second):
-				return "not cancelled", nil
-			}
+			return untilCancelled(ctx, func() { cancelled.Store(true) }, 5*time.Second, "not cancelled")
 		}}}
 		out, err := mustParse(t, def).Execute(context.Background(), raw(`{}`), Options{Lambda: l.invoke})
 		if err != nil {

@@ -307,13 +307,7 @@ func TestTaskTimeout(t *testing.T) {
 		"Z":{"Type":"Pass","End":true}}}`
 	var sawCancel atomic.Bool
 	l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"slow": func(ctx context.Context, _ any) (any, error) {
-		select {
-		case <-ctx.Done():
-			sawCancel.Store(true)
-			return nil, ctx.Err()
-		case <-time.After(10 * time.Second):
-			return "late", nil
-		}
+		return untilCancelled(ctx, func() { sawCancel.Store(true) }, 10*time.Second, "late")
 	}}}
 	sl := &sleeper{}
 	start := time.Now()

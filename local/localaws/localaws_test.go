@@ -466,10 +466,7 @@ func TestCopyIntoIncomingStartsAJob(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want, err := reference.Run(c.job, c.params, []reference.Input{{Source: "s3://" + stack.InputBucket + "/" + key, Data: c.input}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := referenceOf(t, c.job, c.params, stack.InputBucket, key, c.input)
 	var got []byte
 	waitFor(t, "the output of the copied object", func() bool {
 		var ok bool
@@ -792,10 +789,7 @@ func TestFaultsThroughMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want, err := reference.Run(c.job, c.params, []reference.Input{{Source: "s3://" + faulty.InputBucket + "/" + key, Data: c.input}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := referenceOf(t, c.job, c.params, faulty.InputBucket, key, c.input)
 	var got []byte
 	waitFor(t, "the output of the faulty job", func() bool {
 		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faulty.OutputBucket), Key: aws.String("results/wordcount/faults.txt")})
@@ -819,4 +813,15 @@ func TestFaultsThroughMoto(t *testing.T) {
 		t.Fatalf("no mapper attempt failed: the faults were not injected, and nothing was retried")
 	}
 	t.Logf("%d mapper attempts failed with RetryableError and were retried", retried)
+}
+
+// referenceOf is the reference implementation's output of job over one object, key in
+// bucket: what the stack must write.
+func referenceOf(t *testing.T, job string, p jobs.Params, bucket, key string, data []byte) []byte {
+	t.Helper()
+	want, err := reference.Run(job, p, []reference.Input{{Source: "s3://" + bucket + "/" + key, Data: data}})
+	if err != nil {
+		t.Fatalf("reference %s: %v", job, err)
+	}
+	return want
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/scattergather/scattergather/internal/jobs"
-	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/pipeline"
 )
 
@@ -103,10 +102,7 @@ func TestLargeRangesAreCopiedByS3(t *testing.T) {
 	input := b.Bytes()
 	key := "data/large-ranges.txt"
 	put(t, stack.InputBucket, key, input)
-	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: "s3://" + stack.InputBucket + "/" + key, Data: input}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := referenceOf(t, "wordcount", jobs.Params{}, stack.InputBucket, key, input)
 	output := fmt.Sprintf("s3://%s/results/ranges/large.tsv", stack.OutputBucket)
 	sum := startRanged(t, "ranges-large", pipeline.PlanInput{Job: "wordcount", Inputs: []string{"s3://" + stack.InputBucket + "/" + key}, Output: output, ChunkSize: 6 << 20, Partitions: 2})
 	got, _ := get(t, stack.OutputBucket, "results/ranges/large.tsv")

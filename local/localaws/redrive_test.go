@@ -14,7 +14,6 @@ import (
 
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/jobs"
-	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/report/attempts"
 )
@@ -78,10 +77,7 @@ func TestRedriveResumesAFailedJob(t *testing.T) {
 	if st.Status != "SUCCEEDED" || st.Runs != 2 || st.Committed != st.Chunks {
 		t.Fatalf("after the redrive: %+v; want SUCCEEDED in 2 runs with every chunk committed", st)
 	}
-	want, err := reference.Run("select", jobs.Params{"where": "adRevenue > 25", "columns": "id,name", "strict": "true"}, []reference.Input{{Source: "s3://" + stack.InputBucket + "/" + key, Data: fixed}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := referenceOf(t, "select", jobs.Params{"where": "adRevenue > 25", "columns": "id,name", "strict": "true"}, stack.InputBucket, key, fixed)
 	got, _ := get(t, stack.OutputBucket, strings.TrimPrefix(st.Output, "s3://"+stack.OutputBucket+"/"))
 	if !bytes.Equal(got, want) {
 		t.Fatalf("output after the redrive: %s", firstDiff(got, want))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
-	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/local/asl"
 )
@@ -48,10 +47,7 @@ func TestMapResultsGoThroughTheResultWriter(t *testing.T) {
 		t.Fatalf("the job %s: %+v", sub.JobID, st)
 	}
 	t.Logf("%d chunks through moto in %v", st.Chunks, time.Since(started).Round(time.Second))
-	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: "s3://" + stack.InputBucket + "/" + key, Data: data.Bytes()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := referenceOf(t, "wordcount", jobs.Params{}, stack.InputBucket, key, data.Bytes())
 	got, _ := get(t, stack.OutputBucket, strings.TrimPrefix(st.Output, "s3://"+stack.OutputBucket+"/"))
 	if !bytes.Equal(got, want) {
 		t.Fatalf("output: %s", firstDiff(got, want))

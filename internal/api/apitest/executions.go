@@ -68,13 +68,22 @@ func (e *Executions) StartExecution(ctx context.Context, in *sfn.StartExecutionI
 	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn), StartDate: aws.Time(now)}, nil
 }
 
+// lookup finds the execution arn (e.mu held), or answers as Step Functions does.
+func (e *Executions) lookup(arn string) (*Execution, error) {
+	x, ok := e.byARN[arn]
+	if !ok {
+		return nil, &types.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + arn + "'")}
+	}
+	return x, nil
+}
+
 // DescribeExecution reports a recorded execution.
 func (e *Executions) DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, ok := e.byARN[aws.ToString(in.ExecutionArn)]
-	if !ok {
-		return nil, &types.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + aws.ToString(in.ExecutionArn) + "'")}
+	x, err := e.lookup(aws.ToString(in.ExecutionArn))
+	if err != nil {
+		return nil, err
 	}
 	out := &sfn.DescribeExecutionOutput{
 		ExecutionArn: aws.String(x.ARN), Name: aws.String(x.Name), StateMachineArn: aws.String(x.StateMachineARN),
@@ -93,9 +102,9 @@ func (e *Executions) DescribeExecution(ctx context.Context, in *sfn.DescribeExec
 func (e *Executions) StopExecution(ctx context.Context, in *sfn.StopExecutionInput, _ ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, ok := e.byARN[aws.ToString(in.ExecutionArn)]
-	if !ok {
-		return nil, &types.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + aws.ToString(in.ExecutionArn) + "'")}
+	x, err := e.lookup(aws.ToString(in.ExecutionArn))
+	if err != nil {
+		return nil, err
 	}
 	if x.Status == types.ExecutionStatusRunning {
 		x.Status, x.Stop = types.ExecutionStatusAborted, time.Now()

@@ -105,33 +105,27 @@ func testOpen(t *testing.T, l ledger.Ledger) {
 
 	changed := newJob("job-1")
 	changed.Name, changed.Chunks = "grep", 99
+	// finish ends job-1 as status, before a step's Open.
+	finish := func(status ledger.Status, output, msg string) func(t *testing.T) {
+		return func(t *testing.T) {
+			if _, err := l.Finish(ctx(t), "job-1", status, output, msg); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	reopened := func(prev ledger.Job) ledger.Job {
+		prev.Runs++
+		return prev
+	}
 	steps := []struct {
 		name   string
 		before func(t *testing.T)
 		want   func(prev ledger.Job) ledger.Job
 	}{
 		{"running returns the stored item", nil, func(prev ledger.Job) ledger.Job { return prev }},
-		{"failed is reopened", func(t *testing.T) {
-			if _, err := l.Finish(ctx(t), "job-1", ledger.Failed, "", "mapper crashed"); err != nil {
-				t.Fatal(err)
-			}
-		}, func(prev ledger.Job) ledger.Job {
-			prev.Runs++
-			return prev
-		}},
-		{"failed again is reopened again", func(t *testing.T) {
-			if _, err := l.Finish(ctx(t), "job-1", ledger.Failed, "", "again"); err != nil {
-				t.Fatal(err)
-			}
-		}, func(prev ledger.Job) ledger.Job {
-			prev.Runs++
-			return prev
-		}},
-		{"succeeded returns the stored item", func(t *testing.T) {
-			if _, err := l.Finish(ctx(t), "job-1", ledger.Succeeded, "s3://out/result", ""); err != nil {
-				t.Fatal(err)
-			}
-		}, func(prev ledger.Job) ledger.Job {
+		{"failed is reopened", finish(ledger.Failed, "", "mapper crashed"), reopened},
+		{"failed again is reopened again", finish(ledger.Failed, "", "again"), reopened},
+		{"succeeded returns the stored item", finish(ledger.Succeeded, "s3://out/result", ""), func(prev ledger.Job) ledger.Job {
 			prev.Status, prev.Output = ledger.Succeeded, "s3://out/result"
 			return prev
 		}},
