@@ -191,10 +191,13 @@ type groupbyMapper struct {
 	rows   int         // rows folded into the table since it was last empty
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
 
-	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), and
-	// its rows aggregated by dictionary index.
+	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), the
+	// row's min and max texts (when minMax: some aggregate is one), and its
+	// rows aggregated by dictionary index.
 	floats    [][]float64
 	floatNull [][]bool
+	minMax    bool
+	texts     [][]byte
 	dict      dictAgg
 }
 
@@ -256,8 +259,8 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 }
 
 // push adds a row to the batch: its key, its numbers (m.vals, by column)
-// and, for min and max, its texts (from r, which may be nil when no
-// aggregate is min or max).
+// and, for min and max, its texts: from r, or when r is nil from m.texts
+// (by aggregate).
 func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 	j := m.j
 	if j.keyLen > 0 && len(key) > j.keyLen {
@@ -276,7 +279,11 @@ func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 	na := len(j.aggs)
 	for a, agg := range j.aggs {
 		if agg.fn == aggMin || agg.fn == aggMax {
-			b.raws = append(b.raws, decimal.TrimSpace(r.Value(j.aggAt[a]))...)
+			if r != nil {
+				b.raws = append(b.raws, decimal.TrimSpace(r.Value(j.aggAt[a]))...)
+			} else {
+				b.raws = append(b.raws, m.texts[a]...)
+			}
 		}
 		if agg.fn != aggCount {
 			b.vals[n*na+a] = m.vals[j.aggAt[a]]

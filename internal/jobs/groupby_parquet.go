@@ -6,26 +6,23 @@ import (
 )
 
 // ParquetBatches implements feed.ColumnMapper: groupby takes a Parquet
-// span's rows a batch at a time when its key is a VARCHAR column and every
-// aggregate is count, sum or avg with no --where: each row's key is its
-// bytes in the decoded page, and its numbers are decoded from the column
-// without being printed and parsed again (decimal.FromDouble for a DOUBLE,
-// the integer or decimal itself otherwise). Min and max keep their text, and
-// --where tests the row: those take a record.Row per row.
+// span's rows a batch at a time when its key is a VARCHAR column and there
+// is no --where (which tests a record.Row): each row's key is its bytes in
+// the decoded page, and its numbers are decoded from the column without
+// being printed and parsed again (decimal.FromDouble for a DOUBLE, the
+// integer or decimal itself otherwise); only min and max print the value,
+// whose text they keep.
 func (m *groupbyMapper) ParquetBatches(r *pq.Reader) bool {
 	j := m.j
 	if j.where != nil {
 		return false
 	}
-	if _, _, ok := r.Bytes(j.keyAt); !ok {
-		return false
-	}
+	m.minMax = false
 	for _, a := range j.aggs {
-		if a.fn == aggMin || a.fn == aggMax {
-			return false
-		}
+		m.minMax = m.minMax || a.fn == aggMin || a.fn == aggMax
 	}
-	return true
+	_, _, ok := r.Bytes(j.keyAt)
+	return ok
 }
 
 // maxDictEntries is the largest key dictionary whose batches ParquetBatch
@@ -56,7 +53,10 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 	na := len(j.aggs)
 	keys, keyNull, _ := r.Bytes(j.keyAt)
 	idx, dict, _, byDict := r.Dictionary(j.keyAt)
-	byDict = byDict && len(dict) <= maxDictEntries
+	byDict = byDict && len(dict) <= maxDictEntries && !m.minMax
+	if m.minMax && len(m.texts) < na {
+		m.texts = make([][]byte, na)
+	}
 	if cap(m.floats) < na {
 		m.floats = make([][]float64, na)
 		m.floatNull = make([][]bool, na)
@@ -92,6 +92,14 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 				d = decimal.New(u, scale)
 			}
 			m.vals[j.aggAt[a]] = d
+		}
+		if ok && m.minMax {
+			r.At(i)
+			for a, agg := range j.aggs {
+				if agg.fn == aggMin || agg.fn == aggMax {
+					m.texts[a] = r.Text(j.aggAt[a])
+				}
+			}
 		}
 		var err error
 		switch {

@@ -38,8 +38,8 @@ type gbRow struct {
 // the same records in and skipped as fed the same data as CSV a row at a
 // time: keys plain and from a dictionary, doubles of few and of many
 // places (the latter printed and parsed), nulls in the key and the values,
-// infinities and NaN (skipped as non-numeric), pages and row groups cut
-// mid-batch.
+// infinities and NaN (skipped as non-numeric), min and max (which keep the
+// text), pages and row groups cut mid-batch, a combine budget that spills.
 func TestGroupbyParquetBatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	str := func(s string) *string { return &s }
@@ -103,7 +103,9 @@ func TestGroupbyParquetBatches(t *testing.T) {
 		{"key": "plain:3", "agg": "sum:revd,avg:rev,count:n"},
 		{"key": "plain", "agg": "sum:n,avg:n,count:*"},
 		{"key": "key:2", "agg": "sum:rev,avg:n"}, // USA and USB: one group
-		{"key": "key", "agg": "sum:rev,max:rev"}, // min and max: a row at a time
+		// min and max keep the value's text
+		{"key": "key", "agg": "sum:rev,max:rev"},
+		{"key": "plain:2", "agg": "min:n,max:revd,min:rev,count:*"},
 	} {
 		// the default combine budget, and for the first one that spills at
 		// almost every new group (spills of the row path are tested elsewhere)
