@@ -104,6 +104,24 @@ func TestSubmitStatusWait(t *testing.T) {
 		}
 	})
 
+	t.Run("partitions and part files", func(t *testing.T) {
+		out, errOut, err := runRemote(rsubmit, "--job", "wordcount", "--input", "s3://in/data/a.txt", "--partitions", "4", "--output-parts")
+		if err != nil {
+			t.Fatalf("submit: %v (%s)", err, errOut)
+		}
+		for _, x := range w.sfn.List() {
+			if x.Name != strings.TrimSpace(out) {
+				continue
+			}
+			var in pipeline.PlanInput
+			if err := json.Unmarshal([]byte(x.Input), &in); err != nil || in.Partitions != 4 || !in.OutputParts {
+				t.Fatalf("execution input %s (%v): want partitions 4 and part files", x.Input, err)
+			}
+			return
+		}
+		t.Fatalf("no execution named %q", out)
+	})
+
 	t.Run("bad submissions", func(t *testing.T) {
 		for _, tc := range []struct {
 			args  []string
@@ -115,6 +133,8 @@ func TestSubmitStatusWait(t *testing.T) {
 			{[]string{"--job", "nope", "--input", "s3://in/data/a.txt"}, `unknown job "nope"`, true},
 			{[]string{"--job", "wordcount", "--input", "s3://in/data/a.txt", "--chunk-size", "big"}, "--chunk-size", true},
 			{[]string{"--job", "wordcount", "--input", "s3://in/data/a.txt", "--pattern", "x"}, "--pattern does not apply", true},
+			{[]string{"--job", "wordcount", "--input", "s3://in/data/a.txt", "--partitions", "-1"}, "--partitions -1", true},
+			{[]string{"--job", "grep", "--pattern", "x", "--input", "s3://in/data/a.txt", "--partitions", "2"}, "cannot be gathered by key ranges", false},
 			{[]string{"--job", "wordcount", "--input", "./local.txt"}, "want an s3://", false},
 			{[]string{"--job", "wordcount", "--input", "s3://in/data/a.txt", "--output", "s3://in/incoming/x"}, "incoming/", false},
 		} {
@@ -124,8 +144,8 @@ func TestSubmitStatusWait(t *testing.T) {
 				t.Errorf("submit %v: error %v, want one containing %q (usage error %v)", tc.args, err, tc.want, tc.usage)
 			}
 		}
-		if n := len(w.sfn.List()); n != 1 {
-			t.Errorf("bad submissions started executions: %d in all", n)
+		if n := len(w.sfn.List()); n != 2 {
+			t.Errorf("bad submissions started executions: %d in all, want the 2 above", n)
 		}
 	})
 
@@ -138,8 +158,12 @@ func TestSubmitStatusWait(t *testing.T) {
 
 	// The splitter plans the execution's input; one chunk gets committed.
 	var in pipeline.PlanInput
-	if err := json.Unmarshal([]byte(w.sfn.List()[0].Input), &in); err != nil {
-		t.Fatal(err)
+	for _, x := range w.sfn.List() {
+		if x.Name == id {
+			if err := json.Unmarshal([]byte(x.Input), &in); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	h := &pipeline.Handler{Store: w.svc.Store, Ledger: w.lg, WorkBucket: "out", TriggerBucket: "in", Log: slog.New(slog.DiscardHandler)}
 	planned, err := h.Plan(ctx, in)

@@ -19,9 +19,11 @@ import (
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/api/apitest"
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/blob/blobtest"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/local/engine"
 )
 
 const (
@@ -778,5 +780,63 @@ func TestRouteByPath(t *testing.T) {
 	req.RawPath = "/other"
 	if resp := e.svc.HandleHTTP(context.Background(), signed(req)); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /other: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestSubmitPartitionsRuns: partitions and outputParts on POST /jobs reach the execution
+// input, and that input, run by the real definition on the local engine over the env's
+// stores, gathers by key ranges into ordered part files whose bytes are the one reducer's
+// output (the same spec without them, to another output). The same spec with other
+// partitions is a conflict; another outputParts is another job.
+func TestSubmitPartitionsRuns(t *testing.T) {
+	e := newEnv(t)
+	var text strings.Builder
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&text, "w%d x%d the w%d\n", i, i%7, i*7%1009)
+	}
+	put(t, e.in, "words/a.txt", text.String())
+	const spec = `{"job":"wordcount","input":"s3://sg-in/words/","chunkSize":"8KiB","output":"s3://sg-out/results/%s"%s}`
+	run := func(name, extra string) (pipeline.PlanInput, engine.Result) {
+		t.Helper()
+		status, resp := e.call(t, http.MethodPost, "/jobs", fmt.Sprintf(spec, name, extra))
+		if status != http.StatusAccepted {
+			t.Fatalf("%s: status %d %v", extra, status, resp)
+		}
+		_, in := e.execOf(t, resp["jobId"].(string))
+		res, err := (&engine.Engine{Handler: e.splitter(), MaxParallel: 2, NoBackups: true}).Run(context.Background(), in)
+		if err != nil {
+			t.Fatalf("%s: run the execution input: %v", extra, err)
+		}
+		return in, res
+	}
+	in, res := run("parts", `,"partitions":3,"outputParts":true`)
+	if in.Partitions != 3 || !in.OutputParts {
+		t.Fatalf("execution input: partitions %d, outputParts %v; want 3, true", in.Partitions, in.OutputParts)
+	}
+	_, one := run("one", `,"partitions":1`)
+	if one.Plan.Partitions != 1 || res.Plan.Partitions != 3 || !res.Plan.OutputParts {
+		t.Fatalf("plans: %+v and %+v, want partitions 1, and 3 with part files", one.Plan, res.Plan)
+	}
+	read := func(key string) []byte { return blobtest.ReadAll(t, e.out, key) }
+	want := read("results/one")
+	var got []byte
+	parts := 0
+	for ; ; parts++ {
+		if _, err := e.out.Stat(context.Background(), fmt.Sprintf("results/parts/part-%05d", parts)); err != nil {
+			break
+		}
+		got = append(got, read(fmt.Sprintf("results/parts/part-%05d", parts))...)
+	}
+	if parts < 2 || len(want) == 0 || string(got) != string(want) {
+		t.Fatalf("%d part files of %d bytes in all; want 2 or more whose bytes are the one reducer's %d", parts, len(got), len(want))
+	}
+
+	status, resp := e.call(t, http.MethodPost, "/jobs", fmt.Sprintf(spec, "parts", `,"partitions":2,"outputParts":true`))
+	if status != http.StatusConflict {
+		t.Errorf("the same spec with other partitions: %d %v, want a 409", status, resp)
+	}
+	status, resp = e.call(t, http.MethodPost, "/jobs", fmt.Sprintf(spec, "parts", `,"partitions":3`))
+	if status != http.StatusAccepted || resp["jobId"] == in.Submission {
+		t.Errorf("one object instead of part files: %d %v, want another job than %s", status, resp, in.Submission)
 	}
 }

@@ -22,6 +22,9 @@ import (
 // Its plan decides the partials:
 //   - a plain scan without LIMIT and without *: select's block stream
 //     (magicSQLScan), so the reducer concatenates byte ranges;
+//   - a full sort (ORDER BY without LIMIT, without *): sorted runs of
+//     package runs (sqlSortJob), so the framework can gather them by
+//     ranges of the ORDER BY key;
 //   - everything else (magicSQL): the query's fingerprint, the columns *
 //     stood for, then entries (key, value) sorted by key: for a scan the
 //     key is the record's input position; for ORDER BY its ORDER BY key,

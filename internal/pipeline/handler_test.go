@@ -28,7 +28,7 @@ func newHandler(t *testing.T) *pipeline.Handler {
 	return &pipeline.Handler{Store: mux, Ledger: lg, WorkBucket: work, TriggerBucket: "in"}
 }
 
-func writeInput(t *testing.T, data string) string {
+func writeInput(t testing.TB, data string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "in.txt")
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {

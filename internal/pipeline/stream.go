@@ -46,10 +46,19 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 	}
 	readers := make([]io.Reader, len(keys))
 	for i, rc := range rcs {
-		readers[i] = bufio.NewReaderSize(rc, 64<<10)
+		readers[i] = bufio.NewReaderSize(rc, partialBuffer)
 	}
 	return fn(readers)
 }
+
+// partialBuffer is the read buffer withPartials gives each partial: small,
+// because the merges buffer their reads themselves (64 KiB a partial:
+// package runs' readers and the partial decoders), and a bufio.Reader passes
+// reads as large as its buffer straight through. A merge of the fan-in's
+// partials so holds 68 KiB a partial, 17 MiB at the default fan-in of 256,
+// not twice 64 KiB; a job's own Merge that reads in small pieces still reads
+// its partials 4 KiB at a time.
+const partialBuffer = 4 << 10
 
 // putFrom streams what produce writes into the object at key and returns how many
 // bytes it wrote. A producer's error is classified by produceError.

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/blob/blobtest"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
@@ -80,7 +80,7 @@ func readManifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []pl
 }
 
 // manifest returns the chunks the splitter wrote for p.
-func manifest(t *testing.T, h *pipeline.Handler, p pipeline.PlanOutput) []plan.Chunk {
+func manifest(t testing.TB, h *pipeline.Handler, p pipeline.PlanOutput) []plan.Chunk {
 	t.Helper()
 	rc, err := h.Store.Open(context.Background(), p.Work+"manifest.json", 0, -1)
 	if err != nil {
@@ -219,16 +219,7 @@ func TestGatherStepValidation(t *testing.T) {
 
 func readAll(t *testing.T, h *pipeline.Handler, key string) []byte {
 	t.Helper()
-	rc, err := h.Store.Open(context.Background(), key, 0, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return blobtest.ReadAll(t, h.Store, key)
 }
 
 // TestPlanBoundsTheTreeGroups: a plan of more than MaxTreeGroups × the

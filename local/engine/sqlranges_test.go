@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/local/engine"
@@ -187,4 +188,36 @@ func TestSQLSortRangeGatherProperty(t *testing.T) {
 			t.Logf("%s: %d rows, %d chunks, %d ranges", query, len(rows), ranged.Chunks, ranged.Partitions)
 		})
 	}
+}
+
+// TestSQLSortRangeGatherFaults: range reducers of a sql full sort that die
+// halfway through a range, die before committing it, or run twice at once,
+// with ledger and store timeouts, leave the output the one reducer's: each
+// range is committed once.
+func TestSQLSortRangeGatherFaults(t *testing.T) {
+	const spec = "reducer.range.crash.mid-range=0.3,reducer.range.crash.before-commit=0.3,reducer.range.duplicate=0.5,ledger.timeout=0.1,blob.timeout=0.05"
+	fired := map[string]int64{}
+	for seed := range uint64(3) {
+		fs, err := faults.Parse(spec, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clean, dir := enginetest.Open(t, engine.Options{})
+		local, _ := enginetest.Open(t, engine.Options{Faults: fs})
+		input := filepath.Join(dir, "in.csv")
+		genSortRows(t, rand.New(rand.NewPCG(seed, 5)), input, 1, 3000)
+		in := pipeline.PlanInput{Job: "sql", Params: job.Params{"query": "SELECT id, a, b FROM 'in' ORDER BY b DESC, a NULLS FIRST"},
+			Inputs: []string{input}, ChunkSize: 4 << 10}
+		in.Output, in.Partitions = filepath.Join(dir, "one.csv"), 1
+		want, _ := enginetest.Run(t, clean, in)
+		in.Output, in.Partitions = filepath.Join(dir, "ranged.csv"), 5
+		got, sum := enginetest.Run(t, local, in)
+		if sum.Partitions < 2 || !bytes.Equal(got, want) {
+			t.Fatalf("seed %d, %d ranges, faults %s: output differs from the one reducer's (%d vs %d bytes)", seed, sum.Partitions, fs, len(got), len(want))
+		}
+		for k, v := range fs.Fired() {
+			fired[k] += v
+		}
+	}
+	requireRangeFaultsFired(t, spec, fired)
 }

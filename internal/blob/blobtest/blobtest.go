@@ -41,7 +41,13 @@ func put(t *testing.T, s blob.Store, key, body string) {
 	}
 }
 
-func read(t *testing.T, s blob.Store, key string, off, n int64) string {
+// ReadAll returns the object at key in s, failing t when it cannot be read.
+func ReadAll(t testing.TB, s blob.Store, key string) []byte {
+	t.Helper()
+	return []byte(read(t, s, key, 0, -1))
+}
+
+func read(t testing.TB, s blob.Store, key string, off, n int64) string {
 	t.Helper()
 	rc, err := s.Open(t.Context(), key, off, n)
 	if err != nil {
