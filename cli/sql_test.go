@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/scattergather/scattergather/internal/datagen"
 )
 
 // TestSQLCommands: `scatter sql`, `scatter query --sql` and `scatter run
@@ -19,10 +17,7 @@ import (
 // naming the position.
 func TestSQLCommands(t *testing.T) {
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "visits.csv")
-	if _, err := datagen.WriteFile(csv, "uservisits", 200_000, 11); err != nil {
-		t.Fatal(err)
-	}
+	csv, _ := genFile(t, dir, "visits.csv", "uservisits", 200_000, 11)
 	state := filepath.Join(dir, "state")
 	run := func(args ...string) (string, error) { return runLogged(t, args...) }
 	groupOut := filepath.Join(dir, "groupby.csv")
@@ -124,10 +119,7 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 // without --output is refused.
 func TestSQLSortByRanges(t *testing.T) {
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "orders.csv")
-	if _, err := datagen.WriteFile(csv, "orders", 300_000, 5); err != nil {
-		t.Fatal(err)
-	}
+	csv, _ := genFile(t, dir, "orders.csv", "orders", 300_000, 5)
 	state := filepath.Join(dir, "state")
 	run := func(args ...string) (string, error) { return runLogged(t, args...) }
 	query := "SELECT id, customer, amount, qty FROM '" + csv + "' ORDER BY qty DESC NULLS FIRST, customer, amount DESC"

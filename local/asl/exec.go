@@ -124,7 +124,8 @@ type mapItem struct {
 }
 
 // checkPayload fails a payload over Step Functions' 256 KiB quota on a state's or an
-// execution's input and output with States.DataLimitExceeded, as AWS does
+// execution's input (a state's after Parameters) and output, and on a task's result,
+// with States.DataLimitExceeded, as AWS does
 // (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
 // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 func (r *run) checkPayload(v any, what string) error {
@@ -142,12 +143,19 @@ func (sr *stateRun) env(input any) *env {
 }
 
 // parameters applies the state's Parameters to eff, its effective input, which comes back
-// unchanged when the state has none.
+// unchanged when the state has none. The input after Parameters has the payload quota.
 func (sr *stateRun) parameters(eff any) (any, error) {
 	if sr.st.parameters == nil {
 		return eff, nil
 	}
-	return sr.st.parameters.eval(sr.env(eff))
+	in, err := sr.st.parameters.eval(sr.env(eff))
+	if err != nil {
+		return nil, err
+	}
+	if err := sr.r.checkPayload(in, "The input of the state '"+sr.st.name+"' after Parameters"); err != nil {
+		return nil, err
+	}
+	return in, nil
 }
 
 func (sr *stateRun) contextObject() any {
@@ -456,10 +464,14 @@ func (r *run) task(ctx context.Context, sr *stateRun, eff any, attempt int) (any
 		}
 		return nil, err
 	}
-	r.emit(Event{Type: EventTaskSucceeded, State: st.name, MapIndex: sr.fr.mapIndex, Attempt: attempt})
 	if st.invoke {
-		return map[string]any{"ExecutedVersion": "$LATEST", "Payload": res, "StatusCode": intNumber(200)}, nil
+		res = map[string]any{"ExecutedVersion": "$LATEST", "Payload": res, "StatusCode": intNumber(200)}
 	}
+	// The connector's output has the quota too, before ResultSelector can shrink it.
+	if err := r.checkPayload(res, "The task '"+st.name+"' returned a result"); err != nil {
+		return nil, err
+	}
+	r.emit(Event{Type: EventTaskSucceeded, State: st.name, MapIndex: sr.fr.mapIndex, Attempt: attempt})
 	return res, nil
 }
 

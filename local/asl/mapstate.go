@@ -238,13 +238,25 @@ func (r *run) mapLimit(m *mapSpec, e *env) (int64, error) {
 // output, 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
 const MaxPayloadBytes = 262144
 
-// jsonSize is the length of v's JSON encoding (-1 if it has none).
+// jsonSize is the length of v's JSON encoding (-1 if it has none), as Step Functions
+// counts it: UTF-8 bytes, with <, > and & as themselves (json.Marshal would escape each
+// to six bytes).
 func jsonSize(v any) int {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var n byteCounter
+	enc := json.NewEncoder(&n)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return -1
 	}
-	return len(b)
+	return int(n) - 1 // Encode ends with a newline
+}
+
+// byteCounter counts what is written to it.
+type byteCounter int
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	*c += byteCounter(len(p))
+	return len(p), nil
 }
 
 // childRun is a Distributed Map's child execution, as its ResultWriter reports it.

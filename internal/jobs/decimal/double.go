@@ -15,14 +15,24 @@ func FromDouble(f float64) (Dec, bool) {
 	if !ok {
 		return Dec{}, false
 	}
-	coef, scale := int64(x), 6
-	if coef%1_000_000 == 0 {
-		coef, scale = coef/100_000, 1 // a whole number prints as "N.0"
-	} else {
-		for coef%10 == 0 {
-			coef, scale = coef/10, scale-1
-		}
+	// The places are 6 less the trailing zeros of the fraction, found by
+	// constant divisions rather than a loop of them.
+	var scale int
+	switch frac := x % 1_000_000; {
+	case frac%100_000 == 0:
+		scale = 1 // a whole number prints as "N.0"
+	case frac%10_000 == 0:
+		scale = 2
+	case frac%1_000 == 0:
+		scale = 3
+	case frac%100 == 0:
+		scale = 4
+	case frac%10 == 0:
+		scale = 5
+	default:
+		scale = 6
 	}
+	coef := int64(x / uint64(pow10[6-scale]))
 	if f < 0 {
 		coef = -coef
 	}
