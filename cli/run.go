@@ -177,45 +177,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return err
 }
 
-// localJob is what `scatter run` and `scatter sql` share: the flags of a job through the
-// local engine (its submission, output, chunk size, the gather by key ranges and the run
-// options) and the running of it.
-type localJob struct {
-	opts      runOptions
-	sub       submission
-	output    *string
-	chunkSize *string
-	gf        gatherFlags
-}
-
-// gatherFlags are the flags of the gather by key ranges, of run, sql and submit.
-type gatherFlags struct {
-	parts    *int
-	outParts *bool
-}
-
-func (g *gatherFlags) define(fs *flag.FlagSet) {
-	g.parts = fs.Int("partitions", 0, "key ranges a keyed job (job/kv, wordcount, groupby, sql's ORDER BY without LIMIT) is gathered in, by reducers in parallel: 0 lets the plan choose from the partials' sizes, 1 is one reducer")
-	g.outParts = fs.Bool("output-parts", false, "leave a keyed job's output as ordered part files OUTPUT/part-00000, ... (one per key range)")
-}
-
-func (g *gatherFlags) check() error {
-	if *g.parts < 0 || *g.parts > pipeline.MaxPartitions {
-		return usageError{fmt.Sprintf("--partitions %d: want 0 (the plan chooses) to %d", *g.parts, pipeline.MaxPartitions)}
-	}
-	return nil
-}
-
-// define defines the flags, with the command's help for --input, --output and
-// --chunk-size, and the latter's default.
-func (j *localJob) define(fs *flag.FlagSet, inputHelp, outputHelp, chunkDefault, chunkHelp string) {
-	j.output = fs.String("output", "", outputHelp)
-	j.chunkSize = fs.String("chunk-size", chunkDefault, chunkHelp)
-	j.gf.define(fs)
-	j.sub.define(fs, inputHelp)
-	j.opts.define(fs)
-}
-
 // run resolves the chunk size and the job's parameters, opens the local engine and runs the
 // job into output's answer (given the engine and the parameters), its summary on summary;
 // it returns where the output went.
@@ -256,6 +217,9 @@ func report(ctx context.Context, local *engine.Local, res engine.Result, wall ti
 		sum.RecordsIn, sum.RecordsOut, sum.Skipped, sum.Output)
 	if p := jobreport.ParquetScan(sum); p != "" {
 		fmt.Fprintf(stderr, "scatter: parquet: %s\n", p)
+	}
+	for _, l := range jobreport.Skips(sum) {
+		fmt.Fprintf(stderr, "scatter: %s\n", l)
 	}
 	if jsonOut {
 		return writeJSON(stdout, struct {

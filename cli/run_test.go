@@ -30,17 +30,24 @@ type fixture struct {
 	crlfInput               reference.Input
 }
 
+// genFile writes size bytes of generated data of kind (datagen) to dir/name and returns its
+// path and bytes.
+func genFile(t *testing.T, dir, name, kind string, size int64, seed uint64) (string, []byte) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	b, err := datagen.WriteFile(p, kind, size, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, b
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{dir: dir}
 	gen := func(name, kind string, size int64, seed uint64) (string, []byte) {
-		p := filepath.Join(dir, name)
-		b, err := datagen.WriteFile(p, kind, size, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p, b
+		return genFile(t, dir, name, kind, size, seed)
 	}
 	var data []byte
 	f.text, data = gen("text.txt", "text", 300_000, 7)

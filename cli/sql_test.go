@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/scattergather/scattergather/internal/datagen"
 )
 
 // TestSQLCommands: `scatter sql`, `scatter query --sql` and `scatter run
@@ -19,10 +17,7 @@ import (
 // naming the position.
 func TestSQLCommands(t *testing.T) {
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "visits.csv")
-	if _, err := datagen.WriteFile(csv, "uservisits", 200_000, 11); err != nil {
-		t.Fatal(err)
-	}
+	csv, _ := genFile(t, dir, "visits.csv", "uservisits", 200_000, 11)
 	state := filepath.Join(dir, "state")
 	run := func(args ...string) (string, error) { return runLogged(t, args...) }
 	groupOut := filepath.Join(dir, "groupby.csv")
@@ -87,7 +82,7 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 		err := dispatch(context.Background(), append(args, "--state-dir", state), &out, &errOut)
 		return out.String(), errOut.String(), err
 	}
-	out, _, err := run("sql", "SELECT sum(amount) AS s FROM '"+csv+"'", "--schema", "amount:DECIMAL(10,2)", "--json", "--output", filepath.Join(dir, "s.csv"))
+	out, errOut, err := run("sql", "SELECT sum(amount) AS s FROM '"+csv+"'", "--schema", "amount:DECIMAL(10,2)", "--json", "--output", filepath.Join(dir, "s.csv"))
 	if err != nil || !strings.Contains(out, `"sql: column amount is not a DECIMAL(10,2)": 1`) {
 		t.Fatalf("default: %v\n%s\nwant one record skipped under the column and its type", err, out)
 	}
@@ -97,6 +92,9 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 	}
 	if ex, want := sum.SkipExamples["sql: column amount is not a DECIMAL(10,2)"], csv+` at byte 28: sql: column amount: "x7" is not a DECIMAL(10,2)`; ex != want {
 		t.Fatalf("the summary's skipExamples %q; want the reason's example %q", sum.SkipExamples, want)
+	}
+	if want := "scatter: 1 skipped: sql: column amount is not a DECIMAL(10,2) (first: " + csv + ` at byte 28: sql: column amount: "x7" is not a DECIMAL(10,2))`; !strings.Contains(errOut, want+"\n") {
+		t.Fatalf("stderr:\n%s\nwant the line %q", errOut, want)
 	}
 	for _, args := range [][]string{
 		{"sql", "SELECT sum(amount) FROM '" + csv + "'", "--schema", "amount:DECIMAL(10,2)", "--strict"},
@@ -121,10 +119,7 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 // without --output is refused.
 func TestSQLSortByRanges(t *testing.T) {
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "orders.csv")
-	if _, err := datagen.WriteFile(csv, "orders", 300_000, 5); err != nil {
-		t.Fatal(err)
-	}
+	csv, _ := genFile(t, dir, "orders.csv", "orders", 300_000, 5)
 	state := filepath.Join(dir, "state")
 	run := func(args ...string) (string, error) { return runLogged(t, args...) }
 	query := "SELECT id, customer, amount, qty FROM '" + csv + "' ORDER BY qty DESC NULLS FIRST, customer, amount DESC"
