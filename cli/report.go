@@ -120,6 +120,9 @@ func printReport(w io.Writer, d *jobreport.Data) {
 		if p := jobreport.ParquetScan(*s); p != "" {
 			fmt.Fprintf(w, "  parquet: %s\n", p)
 		}
+		for _, l := range jobreport.Skips(*s) {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
 	}
 	fmt.Fprintln(w, "  (--html FILE draws the timeline, throughput and durations)")
 }

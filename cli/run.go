@@ -218,6 +218,9 @@ func report(ctx context.Context, local *engine.Local, res engine.Result, wall ti
 	if p := jobreport.ParquetScan(sum); p != "" {
 		fmt.Fprintf(stderr, "scatter: parquet: %s\n", p)
 	}
+	for _, l := range jobreport.Skips(sum) {
+		fmt.Fprintf(stderr, "scatter: %s\n", l)
+	}
 	if jsonOut {
 		return writeJSON(stdout, struct {
 			pipeline.Summary

@@ -82,7 +82,7 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 		err := dispatch(context.Background(), append(args, "--state-dir", state), &out, &errOut)
 		return out.String(), errOut.String(), err
 	}
-	out, _, err := run("sql", "SELECT sum(amount) AS s FROM '"+csv+"'", "--schema", "amount:DECIMAL(10,2)", "--json", "--output", filepath.Join(dir, "s.csv"))
+	out, errOut, err := run("sql", "SELECT sum(amount) AS s FROM '"+csv+"'", "--schema", "amount:DECIMAL(10,2)", "--json", "--output", filepath.Join(dir, "s.csv"))
 	if err != nil || !strings.Contains(out, `"sql: column amount is not a DECIMAL(10,2)": 1`) {
 		t.Fatalf("default: %v\n%s\nwant one record skipped under the column and its type", err, out)
 	}
@@ -92,6 +92,9 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 	}
 	if ex, want := sum.SkipExamples["sql: column amount is not a DECIMAL(10,2)"], csv+` at byte 28: sql: column amount: "x7" is not a DECIMAL(10,2)`; ex != want {
 		t.Fatalf("the summary's skipExamples %q; want the reason's example %q", sum.SkipExamples, want)
+	}
+	if want := "scatter: 1 skipped: sql: column amount is not a DECIMAL(10,2) (first: " + csv + ` at byte 28: sql: column amount: "x7" is not a DECIMAL(10,2))`; !strings.Contains(errOut, want+"\n") {
+		t.Fatalf("stderr:\n%s\nwant the line %q", errOut, want)
 	}
 	for _, args := range [][]string{
 		{"sql", "SELECT sum(amount) FROM '" + csv + "'", "--schema", "amount:DECIMAL(10,2)", "--strict"},

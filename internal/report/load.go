@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -129,4 +130,23 @@ func ParquetScan(s pipeline.Summary) string {
 	}
 	return fmt.Sprintf("read %s, skipped %s (other columns, pruned row groups and pages), %d of %d row groups pruned",
 		fmtBytes(s.BytesRead), fmtBytes(s.BytesSkipped), s.RowGroupsPruned, s.RowGroups)
+}
+
+// Skips says, one line per skip reason in reason order, how many records
+// were skipped under it and the first of them (its example: where it is and,
+// for a value error, the column and the value).
+func Skips(s pipeline.Summary) []string {
+	reasons := make([]string, 0, len(s.SkipReasons))
+	for r := range s.SkipReasons {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	lines := make([]string, len(reasons))
+	for i, r := range reasons {
+		lines[i] = fmt.Sprintf("%d skipped: %s", s.SkipReasons[r], r)
+		if ex := s.SkipExamples[r]; ex != "" {
+			lines[i] += " (first: " + ex + ")"
+		}
+	}
+	return lines
 }
