@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -33,30 +34,36 @@ func TestCombinerStaysInBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := j.NewMapper().(*groupbyMapper)
-			row := record.NewRow(len(m.j.read), record.CSV)
-			rng := rand.New(rand.NewPCG(1, uint64(keys)))
 			var peak int64
-			for i := 0; i < keys*2; i++ {
-				// Mostly new keys, every tenth row one seen before.
-				k := i
-				if i%10 == 9 {
-					k = rng.IntN(i)
-				}
-				ip := fmt.Appendf(nil, "%d.%d.%d.%d", k>>24&255, k>>16&255, k>>8&255, k&255)
-				row.Set(m.j.keyAt, ip, ip)
-				row.Set(m.j.aggAt[0], []byte("12.50"), []byte("12.50"))
-				if err := m.Row(row); err != nil {
-					t.Fatal(err)
-				}
+			feedIPs(t, m, keys, func(i int) {
 				held := tableHeld(m.keys) + int64(cap(m.states))*groupStateSize
 				if held > budget {
 					t.Fatalf("row %d: the table and states hold %d bytes, over the budget of %d (%d groups)", i, held, budget, m.keys.size())
 				}
 				peak = max(peak, held)
-			}
+			})
 			checkSpills(t, m.spills.files, keys, peak, budget)
-			if _, err := m.Finish(io.Discard); err != nil {
+			spills := len(m.spills.files)
+			var got bytes.Buffer
+			if _, err := m.Finish(&got); err != nil {
 				t.Fatal(err)
+			}
+			// The same rows in one table: the runs, merged spillFanIn at a
+			// time when there are more, give the same partial.
+			restore := SetCombineBudget(1 << 30)
+			one := j.NewMapper().(*groupbyMapper)
+			feedIPs(t, one, keys, nil)
+			var want bytes.Buffer
+			_, err = one.Finish(&want)
+			restore()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Fatalf("%d spills merged (fan-in %d): partial of %d bytes differs from the unspilled %d", spills, spillFanIn(), got.Len(), want.Len())
+			}
+			if keys >= 300_000 && spills <= spillFanIn() {
+				t.Fatalf("%d spills: want more than the fan-in %d, so that they merge in passes", spills, spillFanIn())
 			}
 		})
 		t.Run(fmt.Sprintf("wordcount %d words", keys), func(t *testing.T) {
@@ -86,6 +93,29 @@ func TestCombinerStaysInBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// feedIPs gives m keys*2 rows of addresses as keys, mostly new, every tenth
+// one seen before, calling after (unless nil) after each row.
+func feedIPs(t *testing.T, m *groupbyMapper, keys int, after func(row int)) {
+	t.Helper()
+	row := record.NewRow(len(m.j.read), record.CSV)
+	rng := rand.New(rand.NewPCG(1, uint64(keys)))
+	for i := 0; i < keys*2; i++ {
+		k := i
+		if i%10 == 9 {
+			k = rng.IntN(i)
+		}
+		ip := fmt.Appendf(nil, "%d.%d.%d.%d", k>>24&255, k>>16&255, k>>8&255, k&255)
+		row.Set(m.j.keyAt, ip, ip)
+		row.Set(m.j.aggAt[0], []byte("12.50"), []byte("12.50"))
+		if err := m.Row(row); err != nil {
+			t.Fatal(err)
+		}
+		if after != nil {
+			after(i)
+		}
 	}
 }
 

@@ -92,7 +92,9 @@ func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read
 
 func (j *groupby) NewMapper() Mapper {
 	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
-	if t, ok := groupTables.Get().(*groupTable); ok {
+	// A kept table larger than the budget in force (kept under another one)
+	// would spill at every new group: it is left to the collector.
+	if t, ok := groupTables.Get().(*groupTable); ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize <= combineBudget.Load() {
 		m.keys, m.states = t.keys, t.states[:0]
 	} else {
 		m.keys = newKeyTable()
@@ -417,7 +419,7 @@ func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
 		return m.st, m.writeRun(w)
 	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, m.j.mergeTo)
+	m.st.RecordsOut, err = m.spills.mergeRuns(w, m.spill, m.j.mergeTo)
 	return m.st, err
 }
 

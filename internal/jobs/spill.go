@@ -64,6 +64,51 @@ func (s *spillFiles) mergeAll(w io.Writer, spill func() error, merge func(io.Wri
 	return merge(w, runs)
 }
 
+// mergeRuns is mergeAll for a merge whose output is a run like the spills
+// (wordcount's, groupby's): when there are more runs than spillFanIn it
+// first merges them in order, spillFanIn at a time, into fewer spill files,
+// as many passes as it takes, so the final merge never holds more runs open
+// (each one a file and a 64 KiB read buffer) whatever the chunk's size.
+func (s *spillFiles) mergeRuns(w io.Writer, spill func() error, merge func(io.Writer, []io.Reader) (int64, error)) (int64, error) {
+	return s.mergeAll(w, func() error {
+		if err := spill(); err != nil {
+			return err
+		}
+		return s.reduce(merge, spillFanIn())
+	}, merge)
+}
+
+// spillFanIn is how many spill runs a merge reads at once: their read
+// buffers (64 KiB each) take at most a quarter of the combine budget, and
+// 16 to 256 of them.
+func spillFanIn() int {
+	return int(min(max(combineBudget.Load()/4/(64<<10), 16), 256))
+}
+
+// reduce merges consecutive groups of fanIn runs into one run each, keeping
+// their order, until at most fanIn remain. On failure it closes every spill
+// file.
+func (s *spillFiles) reduce(merge func(io.Writer, []io.Reader) (int64, error), fanIn int) error {
+	for len(s.files) > fanIn {
+		var next spillFiles
+		for i := 0; i < len(s.files); i += fanIn {
+			group := spillFiles{files: s.files[i:min(i+fanIn, len(s.files))]}
+			rs, err := group.readers()
+			if err == nil {
+				err = next.write(func(w io.Writer) error { _, err := merge(w, rs); return err })
+			}
+			if err != nil {
+				next.close()
+				s.close()
+				return err
+			}
+			group.close()
+		}
+		s.files = next.files
+	}
+	return nil
+}
+
 // close closes (and so frees) every spill file.
 func (s *spillFiles) close() {
 	for _, f := range s.files {

@@ -243,7 +243,7 @@ func (m *wordcountMapper) Finish(w io.Writer) (Stats, error) {
 		return m.st, m.writeRun(w)
 	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, (*wordcount)(nil).mergeTo)
+	m.st.RecordsOut, err = m.spills.mergeRuns(w, m.spill, (*wordcount)(nil).mergeTo)
 	return m.st, err
 }
 
