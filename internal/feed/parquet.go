@@ -90,6 +90,14 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		cm = nil
 	}
 	fc := floatFilter(r, opts.Predicate)
+	if cm == nil && fc.fp != nil {
+		// The other columns are decoded only for the rows the filter keeps.
+		for c := range cols {
+			if c != fc.c {
+				r.Lazy(c)
+			}
+		}
+	}
 	for n := r.NextBatch(); n > 0; n = r.NextBatch() {
 		if f.lines == nil {
 			f.st.RecordsIn += int64(n)

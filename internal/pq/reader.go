@@ -205,7 +205,7 @@ func (r *Reader) NextBatch() int {
 func (r *Reader) Dictionary(c int) (idx []int32, dict [][]byte, gen uint64, ok bool) {
 	cur := &r.cur[c]
 	v := &cur.vec
-	if !v.indexed || r.cols[c].vt.kind != kindString {
+	if !v.indexed || r.cols[c].vt.kind != kindString || cur.lazy {
 		return nil, nil, 0, false
 	}
 	return v.index[:r.bn], cur.dictBytes, cur.dicts, true
@@ -219,7 +219,7 @@ func (r *Reader) At(i int) { r.bi = i }
 // The slices are valid until the next batch.
 func (r *Reader) Floats(c int) (vals []float64, null []bool, ok bool) {
 	v := &r.cur[c].vec
-	return v.floats[:r.bn], v.null[:r.bn], v.floats != nil
+	return v.floats[:r.bn], v.null[:r.bn], v.floats != nil && !r.cur[c].lazy
 }
 
 // Bytes is column c's values in the current batch, for a VARCHAR column
@@ -227,7 +227,7 @@ func (r *Reader) Floats(c int) (vals []float64, null []bool, ok bool) {
 // false for another type. The slices are valid until the next batch.
 func (r *Reader) Bytes(c int) (vals [][]byte, null []bool, ok bool) {
 	v := &r.cur[c].vec
-	return v.bytes[:r.bn], v.null[:r.bn], r.cols[c].vt.kind == kindString
+	return v.bytes[:r.bn], v.null[:r.bn], r.cols[c].vt.kind == kindString && !r.cur[c].lazy
 }
 
 // Err is the error that stopped Next, if any.
@@ -261,11 +261,33 @@ func (r *Reader) columnError(c int, err error) error {
 	return fmt.Errorf("parquet %s, row group %d, column %q: %w", r.f.Source, r.rg, r.cols[c].Name, err)
 }
 
-// vec is column c's values in the current batch.
-func (r *Reader) vec(c int) *vector { return &r.cur[c].vec }
+// vec is column c's values in the current batch, with the current row's
+// loaded when the column is lazy.
+func (r *Reader) vec(c int) *vector {
+	cur := &r.cur[c]
+	if cur.lazy && cur.loaded != r.bi {
+		if err := cur.load(r.bi); err != nil {
+			cur.vec.null[r.bi] = true
+			if r.err == nil {
+				r.err = r.columnError(c, err)
+			}
+		}
+	}
+	return &cur.vec
+}
+
+// Lazy makes column c's values decoded only for the rows a method (Text,
+// Null, Float64, ...) asks for, from the next batch on: for a column read
+// for the rows a filter on another column keeps. Its batch accessors
+// (Floats, Bytes, Dictionary) then report false. The columns of types
+// read through parquet-go's value reader stay as they are.
+func (r *Reader) Lazy(c int) {
+	cur := &r.cur[c]
+	cur.lazy = cur.typed
+}
 
 // Null reports whether column c of the current row is null.
-func (r *Reader) Null(c int) bool { return r.cur[c].vec.null[r.bi] }
+func (r *Reader) Null(c int) bool { return r.vec(c).null[r.bi] }
 
 // Text is column c's value as DuckDB's CSV writer prints it (without CSV
 // quoting), or nil for a null. It is valid until the next call of Next.

@@ -77,6 +77,17 @@ type cursor struct {
 	// other types: the page's reader and a scratch batch
 	vr      parquet.ValueReader
 	scratch []parquet.Value
+
+	// A lazy cursor (of a typed column) copies a row into vec only when it
+	// is asked for (load): the batch's rows are segments of pages, the row
+	// loaded last is loaded, and before counts the values before each row
+	// of the batch in its segment, once a row after a null is asked for.
+	lazy      bool
+	nvals     int // values (or indexes) in the page
+	segs      []segment
+	loaded    int
+	before    []int32
+	beforeBuf []int32
 }
 
 func newCursor(physical format.Type) cursor {
@@ -109,6 +120,7 @@ func (c *cursor) fill(n int) error {
 	}
 	c.done = c.done[:0]
 	c.vec.indexed = c.vec.index != nil
+	c.segs, c.loaded, c.before = c.segs[:0], -1, nil
 	for k := 0; k < n; {
 		if c.page == nil {
 			p, err := c.pages.ReadPage()
@@ -150,6 +162,17 @@ func (c *cursor) startPage(p parquet.Page) {
 		if c.dictOf != c.dict {
 			c.loadDict()
 		}
+		c.nvals = len(c.indexes)
+		return
+	}
+	switch c.physical {
+	case format.Int32, format.Float:
+		c.nvals = int(c.data.Size() / 4)
+	case format.Int64, format.Double:
+		c.nvals = int(c.data.Size() / 8)
+	case format.ByteArray:
+		_, offsets := c.data.ByteArray()
+		c.nvals = max(len(offsets)-1, 0)
 	}
 }
 
@@ -187,7 +210,8 @@ func (c *cursor) endPage() {
 	c.page, c.vr = nil, nil
 }
 
-// take copies up to n rows of the page from Page.Data into vec from row k.
+// take copies up to n rows of the page from Page.Data into vec from row k;
+// a lazy cursor only notes where they are (a segment), for load.
 func (c *cursor) take(k, n int) (int, error) {
 	rows := int(c.page.NumRows())
 	m := min(n, rows-c.pos)
@@ -199,32 +223,30 @@ func (c *cursor) take(k, n int) (int, error) {
 	if c.defs != nil {
 		defs = c.defs[c.pos : c.pos+m]
 	}
-	v := &c.vec
-	null := v.null[k : k+m]
+	if c.indexes == nil {
+		c.vec.indexed = false
+	}
 	var err error
-	if c.indexes != nil {
-		switch c.physical {
-		case format.Int32, format.Int64:
-			c.vpos, err = takeDict(v.ints[k:k+m], nil, null, defs, c.maxDef, c.dictInts, c.indexes, c.vpos)
-		case format.Float, format.Double:
-			c.vpos, err = takeDict(v.floats[k:k+m], nil, null, defs, c.maxDef, c.dictFlts, c.indexes, c.vpos)
-		case format.ByteArray:
-			c.vpos, err = takeDict(v.bytes[k:k+m], v.index[k:k+m], null, defs, c.maxDef, c.dictBytes, c.indexes, c.vpos)
+	if c.lazy {
+		nv := m
+		if defs != nil {
+			nv = 0
+			for _, d := range defs {
+				if d == c.maxDef {
+					nv++
+				}
+			}
 		}
+		if c.vpos+nv > c.nvals {
+			return 0, errShortPage
+		}
+		if nv == m {
+			defs = nil // no null: a row's value is found without counting
+		}
+		c.segs = append(c.segs, segment{k: k, m: m, defs: defs, vpos: c.vpos, data: c.data, indexes: c.indexes})
+		c.vpos += nv
 	} else {
-		v.indexed = false
-		switch c.physical {
-		case format.Int32:
-			c.vpos, err = takePlain(v.ints[k:k+m], null, defs, c.maxDef, c.data.Int32(), c.vpos)
-		case format.Int64:
-			c.vpos, err = takePlain(v.ints[k:k+m], null, defs, c.maxDef, c.data.Int64(), c.vpos)
-		case format.Float:
-			c.vpos, err = takePlain(v.floats[k:k+m], null, defs, c.maxDef, c.data.Float(), c.vpos)
-		case format.Double:
-			c.vpos, err = takePlain(v.floats[k:k+m], null, defs, c.maxDef, c.data.Double(), c.vpos)
-		case format.ByteArray:
-			c.vpos, err = takeByteArrays(v.bytes[k:k+m], null, defs, c.maxDef, &c.data, c.vpos)
-		}
+		c.vpos, err = c.copyValues(k, m, defs, c.vpos, &c.data, c.indexes)
 	}
 	if err != nil {
 		return 0, err
@@ -234,6 +256,85 @@ func (c *cursor) take(k, n int) (int, error) {
 		c.endPage()
 	}
 	return m, nil
+}
+
+// copyValues copies m rows of a page (its definition levels defs, its
+// values data or dictionary indexes, from value vpos) into vec from row k,
+// and returns the next vpos.
+func (c *cursor) copyValues(k, m int, defs []byte, vpos int, data *encoding.Values, indexes []int32) (int, error) {
+	v := &c.vec
+	null := v.null[k : k+m]
+	if indexes != nil {
+		switch c.physical {
+		case format.Int32, format.Int64:
+			return takeDict(v.ints[k:k+m], nil, null, defs, c.maxDef, c.dictInts, indexes, vpos)
+		case format.Float, format.Double:
+			return takeDict(v.floats[k:k+m], nil, null, defs, c.maxDef, c.dictFlts, indexes, vpos)
+		case format.ByteArray:
+			return takeDict(v.bytes[k:k+m], v.index[k:k+m], null, defs, c.maxDef, c.dictBytes, indexes, vpos)
+		}
+		return vpos, nil
+	}
+	switch c.physical {
+	case format.Int32:
+		return takePlain(v.ints[k:k+m], null, defs, c.maxDef, data.Int32(), vpos)
+	case format.Int64:
+		return takePlain(v.ints[k:k+m], null, defs, c.maxDef, data.Int64(), vpos)
+	case format.Float:
+		return takePlain(v.floats[k:k+m], null, defs, c.maxDef, data.Float(), vpos)
+	case format.Double:
+		return takePlain(v.floats[k:k+m], null, defs, c.maxDef, data.Double(), vpos)
+	case format.ByteArray:
+		return takeByteArrays(v.bytes[k:k+m], null, defs, c.maxDef, data, vpos)
+	}
+	return vpos, nil
+}
+
+// segment is where a lazy cursor's batch rows [k, k+m) lie in one page.
+type segment struct {
+	k, m    int
+	defs    []byte // their definition levels (nil: none null)
+	vpos    int    // the page's value (or index) of the first one not null
+	data    encoding.Values
+	indexes []int32
+}
+
+// load copies row i of the batch of a lazy cursor into vec.
+func (c *cursor) load(i int) error {
+	c.loaded = i
+	for si := range c.segs {
+		s := &c.segs[si]
+		if i >= s.k+s.m {
+			continue
+		}
+		j := i - s.k
+		if s.defs == nil {
+			_, err := c.copyValues(i, 1, nil, s.vpos+j, &s.data, s.indexes)
+			return err
+		}
+		if c.before == nil {
+			c.countBefore()
+		}
+		_, err := c.copyValues(i, 1, s.defs[j:j+1], s.vpos+int(c.before[i]), &s.data, s.indexes)
+		return err
+	}
+	return fmt.Errorf("row %d is past the batch", i)
+}
+
+// countBefore counts, for each row of a lazy cursor's batch, the values
+// (rows not null) before it in its segment.
+func (c *cursor) countBefore() {
+	c.before = c.beforeBuf[:0]
+	for _, s := range c.segs {
+		var n int32
+		for j := 0; j < s.m; j++ {
+			c.before = append(c.before, n)
+			if s.defs == nil || s.defs[j] == c.maxDef {
+				n++
+			}
+		}
+	}
+	c.beforeBuf = c.before
 }
 
 var errShortPage = errors.New("a page has fewer values than its definition levels say")
@@ -361,6 +462,7 @@ func (c *cursor) close() {
 		c.pages.Close()
 	}
 	*c = cursor{physical: c.physical, typed: c.typed, vec: c.vec, done: c.done[:0], scratch: c.scratch, dicts: c.dicts,
+		lazy: c.lazy, segs: c.segs[:0], beforeBuf: c.beforeBuf,
 		dictInts: c.dictInts[:0], dictFlts: c.dictFlts[:0], dictBytes: c.dictBytes[:0]}
 }
 

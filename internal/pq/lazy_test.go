@@ -1,0 +1,110 @@
+package pq_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
+)
+
+type lazyRow struct {
+	ID    int64    `parquet:"id"`
+	Name  *string  `parquet:"name,optional,dict"`
+	Plain *string  `parquet:"plain,optional"`
+	F     *float64 `parquet:"f,optional"`
+	N     *int32   `parquet:"n,optional,dict"`
+	Amt   int64    `parquet:"amt,decimal(2:18)"`
+}
+
+// TestLazyColumns: columns made Lazy give, for the rows asked for, the same
+// nulls and texts as columns decoded whole, over nulls, dictionary and plain
+// pages, pages and row groups cut mid-batch, and rows asked for in every
+// pattern (one in seven, only after a null, all).
+func TestLazyColumns(t *testing.T) {
+	var rows []lazyRow
+	for i := 0; i < 5000; i++ {
+		r := lazyRow{ID: int64(i), Amt: int64(i*37 - 9000)}
+		if i%3 != 0 {
+			s := fmt.Sprintf("n%d", i%11)
+			r.Name = &s
+		}
+		if i%5 != 1 {
+			s := fmt.Sprintf("plain-%d", i*7919%10007)
+			r.Plain = &s
+		}
+		if i%4 != 2 {
+			f := float64(i) / 8
+			r.F = &f
+		}
+		if i%6 != 3 {
+			n := int32(i % 13)
+			r.N = &n
+		}
+		rows = append(rows, r)
+	}
+	path := filepath.Join(t.TempDir(), "lazy.parquet")
+	pqtest.WriteGo(t, path, [][]lazyRow{rows}, parquet.PageBufferSize(300), parquet.MaxRowsPerRowGroup(700))
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	store := blob.NewMux(nil)
+	span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
+	cols := []string{"id", "name", "plain", "f", "n", "amt"}
+	read := func(lazy bool, want func(id int64) bool) []string {
+		r, err := pq.Open(ctx, store, span, cols, pq.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if lazy {
+			for c := 1; c < len(cols); c++ {
+				r.Lazy(c)
+			}
+		}
+		var out []string
+		for n := r.NextBatch(); n > 0; n = r.NextBatch() {
+			for i := 0; i < n; i++ {
+				r.At(i)
+				id, _ := r.Int64(0)
+				if !want(id) {
+					continue
+				}
+				var b bytes.Buffer
+				fmt.Fprintf(&b, "%d", id)
+				for c := 1; c < len(cols); c++ {
+					fmt.Fprintf(&b, " %v:%s", r.Null(c), r.Text(c))
+				}
+				out = append(out, b.String())
+			}
+		}
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for name, want := range map[string]func(int64) bool{
+		"one in seven": func(id int64) bool { return id%7 == 0 },
+		"after a null": func(id int64) bool { return id%5 == 2 },
+		"every row":    func(int64) bool { return true },
+	} {
+		eager, lazy := read(false, want), read(true, want)
+		if len(eager) == 0 || len(eager) != len(lazy) {
+			t.Fatalf("%s: %d rows eager, %d lazy", name, len(eager), len(lazy))
+		}
+		for i := range eager {
+			if eager[i] != lazy[i] {
+				t.Fatalf("%s: row %d: eager %q, lazy %q", name, i, eager[i], lazy[i])
+			}
+		}
+	}
+}
