@@ -97,11 +97,22 @@ func (w *Writer) Add(key, value []byte) error {
 		w.index = append(w.index, sample{key: bytes.Clone(key), off: w.off})
 		w.last = w.off
 	}
+	w.count++
+	if b := w.w.AvailableBuffer(); cap(b) >= 1+2*binary.MaxVarintLen64+len(key)+len(value) {
+		// The entry encoded in place in the buffer, written at once.
+		b = append(b, flagEntry)
+		b = binary.AppendUvarint(b, uint64(len(key)))
+		b = append(b, key...)
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = append(b, value...)
+		w.w.Write(b)
+		w.off += int64(len(b))
+		return nil
+	}
 	w.w.WriteByte(flagEntry)
 	w.off++
 	w.bytes(key)
 	w.bytes(value)
-	w.count++
 	return nil
 }
 
