@@ -253,3 +253,48 @@ func TestTaggedRun(t *testing.T) {
 		t.Fatalf("empty run's span [%d,%d), %v", off, end, err)
 	}
 }
+
+// TestRoundTripAcrossBuffers: entries of every size, some larger than the
+// writer's and the reader's 64 KiB buffers, so that some are written and
+// decoded whole in the buffer and others across its refills, read back as
+// written.
+func TestRoundTripAcrossBuffers(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var keys, vals []string
+	for i := 0; i < 5000; i++ {
+		keys = append(keys, fmt.Sprintf("key%06d%s", i, strings.Repeat("k", r.IntN(40))))
+		n := r.IntN(300)
+		if r.IntN(500) == 0 {
+			n = 70<<10 + r.IntN(200<<10)
+		}
+		v := make([]byte, n)
+		for j := range v {
+			v[j] = byte(r.Uint32())
+		}
+		vals = append(vals, string(v))
+	}
+	byKey := map[string]string{}
+	for i, k := range keys {
+		byKey[k] = vals[i]
+	}
+	data := writeRun(t, keys, func(k string) string { return byKey[k] })
+	rd, err := NewReader(bytes.NewReader(data), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		ok, err := rd.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			if i != len(keys) {
+				t.Fatalf("read %d entries, wrote %d", i, len(keys))
+			}
+			break
+		}
+		if string(rd.Key()) != keys[i] || string(rd.Value()) != vals[i] {
+			t.Fatalf("entry %d: key %q (%d value bytes), want %q (%d)", i, rd.Key(), len(rd.Value()), keys[i], len(vals[i]))
+		}
+	}
+}
