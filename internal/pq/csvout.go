@@ -3,11 +3,12 @@ package pq
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 )
 
 // InferScale as an OutDecimal column's Scale asks the converter for the
@@ -69,10 +70,10 @@ func (c *CSVToParquet) Close() error {
 		}
 	}
 	if infer {
-		if _, err := c.pass(func(rec []string) error {
+		if _, err := c.pass(func(rec [][]byte, _ []bool) error {
 			for i, v := range rec {
 				if c.cols != nil && c.cols[i].Kind == OutDecimal && c.cols[i].Scale == InferScale {
-					if dot := bytes.IndexByte([]byte(v), '.'); dot >= 0 {
+					if dot := bytes.IndexByte(v, '.'); dot >= 0 {
 						cols[i].Scale = max(cols[i].Scale, len(v)-dot-1)
 					}
 				}
@@ -86,9 +87,13 @@ func (c *CSVToParquet) Close() error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.pass(func(rec []string) error {
+	if _, err := c.pass(func(rec [][]byte, null []bool) error {
 		for i, v := range rec {
-			if err := pw.Text(i, []byte(v)); err != nil {
+			if null[i] {
+				pw.Null(i)
+				continue
+			}
+			if err := pw.Text(i, v); err != nil {
 				return err
 			}
 		}
@@ -100,32 +105,80 @@ func (c *CSVToParquet) Close() error {
 }
 
 // pass reads the held CSV from its start, calling fn for every record after
-// the header, and returns the header.
-func (c *CSVToParquet) pass(fn func([]string) error) ([]string, error) {
+// the header with its fields' values and which of them are NULL, and returns
+// the header. The job's CSV writer writes NULL as an empty field and an
+// empty string as "" (as DuckDB's CSV writer does), which encoding/csv cannot
+// tell apart; so a record is read whole (a quoted field may hold newlines:
+// it ends at a newline after an even number of quotes) and split by csvline,
+// which says which fields were quoted. The values are valid until fn returns.
+func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string, error) {
 	if _, err := c.tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bufio.NewReaderSize(c.tmp, 256<<10))
-	r.ReuseRecord = true
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, errors.New("parquet output: the job wrote no header")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("parquet output: %w", err)
-	}
-	header = append([]string(nil), header...)
-	for fn != nil {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
+	br := bufio.NewReaderSize(c.tmp, 256<<10)
+	var (
+		raw    []byte
+		fields []csvline.Field
+		vals   [][]byte
+		null   []bool
+		header []string
+	)
+	for n := 1; ; n++ {
+		raw = raw[:0]
+		quotes, eof := 0, false
+		for {
+			chunk, err := br.ReadSlice('\n')
+			raw = append(raw, chunk...)
+			quotes += bytes.Count(chunk, []byte{'"'})
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				eof = true
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("parquet output: %w", err)
+			}
+			if quotes%2 == 0 {
+				break
+			}
+		}
+		if len(raw) == 0 && eof {
 			break
 		}
-		if err != nil {
-			return nil, fmt.Errorf("parquet output: %w", err)
+		line := csvline.TrimCR(bytes.TrimSuffix(raw, []byte{'\n'}))
+		var err error
+		if fields, err = csvline.Split(fields, line); err != nil {
+			return nil, fmt.Errorf("parquet output, line %d of the job's CSV: %w", n, err)
 		}
-		if err := fn(rec); err != nil {
-			return nil, err
+		vals, null = vals[:0], null[:0]
+		for _, f := range fields {
+			v, _ := f.Value(line, nil)
+			vals = append(vals, v)
+			null = append(null, !f.Quoted && f.Start == f.End)
 		}
+		switch {
+		case header == nil:
+			for _, v := range vals {
+				header = append(header, string(v))
+			}
+			if fn == nil {
+				return header, nil
+			}
+		case len(vals) != len(header):
+			return nil, fmt.Errorf("parquet output, line %d of the job's CSV: %d fields where the header has %d", n, len(vals), len(header))
+		default:
+			if err := fn(vals, null); err != nil {
+				return nil, err
+			}
+		}
+		if eof {
+			break
+		}
+	}
+	if header == nil {
+		return nil, errors.New("parquet output: the job wrote no header")
 	}
 	return header, nil
 }
