@@ -237,13 +237,13 @@ func with(in EstimateInput, change func(*EstimateInput)) EstimateInput {
 }
 
 // TestRangePartitions: the key ranges a gather chooses by itself are one per
-// 256 MiB of partials, none (the tree) below two, at most 1,000; the estimate
+// 256 MiB of partials, two from 64 MiB, none (the tree) below, at most 1,000; the estimate
 // of a job with sorted-run partials uses them unless it asks.
 func TestRangePartitions(t *testing.T) {
 	for _, c := range []struct {
 		bytes int64
 		want  int
-	}{{0, 0}, {DefaultRangeBytes, 0}, {DefaultRangeBytes + 1, 2}, {10_000_000_000, 38}, {1 << 50, RangeMaxPartitions}} {
+	}{{0, 0}, {MinRangeBytes - 1, 0}, {MinRangeBytes, 2}, {DefaultRangeBytes, 2}, {DefaultRangeBytes + 1, 2}, {2*DefaultRangeBytes + 1, 3}, {10_000_000_000, 38}, {1 << 50, RangeMaxPartitions}} {
 		if got := RangePartitions(c.bytes); got != c.want {
 			t.Errorf("RangePartitions(%d) = %d, want %d", c.bytes, got, c.want)
 		}
