@@ -189,6 +189,7 @@ type groupbyMapper struct {
 	spills spillFiles
 	st     Stats
 	where  *rowMatcher // nil: every row
+	source string      // the part's object, for skip examples
 	sink   int         // what flush's early loads of states read, so that they are kept
 	rows   int         // rows folded into the table since it was last empty
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
@@ -228,6 +229,7 @@ type rowBatch struct {
 // and the column, instead of skipping every row.
 func (m *groupbyMapper) StartPart(p Part) error {
 	m.where.setSource(p.Source)
+	m.source = p.Source
 	if p.Types == nil {
 		return nil
 	}
@@ -251,9 +253,20 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 		if !j.parse[a] {
 			continue // count, or a column an earlier aggregate parsed
 		}
-		d, ok := decimal.ParseText(r.Value(j.aggAt[a]))
+		v := r.Value(j.aggAt[a])
+		d, ok := decimal.ParseText(v)
 		if !ok {
-			return skip(&m.st, j.strict, r.Offset, j.reasons[a])
+			if j.strict {
+				return skip(&m.st, true, r.Offset, j.reasons[a])
+			}
+			// The first skip of a reason keeps its record as the example: the
+			// column and the value (formatted only then: skips can be many).
+			if _, seen := m.st.SkipExamples[j.reasons[a]]; seen {
+				m.st.Skip(j.reasons[a])
+			} else {
+				m.st.SkipAt(j.reasons[a], m.source, r.Offset, fmt.Sprintf("column %s: %q is not a number", j.aggs[a].Column, v))
+			}
+			return nil
 		}
 		m.vals[j.aggAt[a]] = d
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -157,8 +158,21 @@ func groupbyParquetMatchesCSV(t *testing.T, p jobs.Params, csv []byte, path stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The skip examples name each format's own source and place; the first
+	// record skipped under each reason, its column and value, are the same.
+	gotEx, wantEx := gotSt.SkipExamples, wantSt.SkipExamples
+	gotSt.SkipExamples, wantSt.SkipExamples = nil, nil
 	if !reflect.DeepEqual(gotSt, wantSt) {
 		t.Fatalf("Parquet: %+v, CSV: %+v", gotSt, wantSt)
+	}
+	if len(gotEx) != len(wantEx) {
+		t.Fatalf("skip examples from Parquet %q, from CSV %q", gotEx, wantEx)
+	}
+	for reason, w := range wantEx {
+		_, wd, _ := strings.Cut(w, ": ")
+		if _, gd, _ := strings.Cut(gotEx[reason], ": "); gd != wd {
+			t.Errorf("the example of %q from Parquet is %q, from CSV %q", reason, gotEx[reason], w)
+		}
 	}
 	if wantSt.Skipped == 0 || wantSt.RecordsOut == 0 {
 		t.Fatalf("the data exercise no skips or no groups: %+v", wantSt)

@@ -157,6 +157,9 @@ func TestStats(t *testing.T) {
 			t.Fatalf("skip reasons %v, want %v", st.SkipReason, want)
 		}
 	}
+	if ex := st.SkipExamples["groupby: non-numeric sum:v"]; !strings.HasPrefix(ex, "s at byte ") || !strings.HasSuffix(ex, `: column v: "x" is not a number`) {
+		t.Fatalf("the non-numeric skip's example is %q, want the source, the byte offset, the column and the value", ex)
+	}
 }
 
 func TestStrict(t *testing.T) {
