@@ -44,6 +44,11 @@ func (g *gatherFlags) check() error {
 	return nil
 }
 
+// balancedChunkHelp is the help of --chunk-size where no value means the
+// balanced default (plan.BalancedChunkSize), as scatter run and scatter sql
+// have it: a query of 128 MiB is two chunks of 64 MiB, not two and a sliver.
+const balancedChunkHelp = "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)"
+
 // define defines the flags, with the command's help for --input, --output and
 // --chunk-size, and the latter's default.
 func (j *localJob) define(fs *flag.FlagSet, inputHelp, outputHelp, chunkDefault, chunkHelp string) {

@@ -163,7 +163,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var j localJob
 	j.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)",
 		"where the result goes: a local path or s3://bucket/key",
-		"", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)")
+		"", balancedChunkHelp)
 	if err := j.sub.parse(fs, args); err != nil {
 		return err
 	}

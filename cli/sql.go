@@ -21,7 +21,7 @@ func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var j localJob
 	j.define(fs, "an input instead of the query's FROM (repeatable)",
 		"where the result goes: a local path or s3://bucket/key (default: stdout)",
-		"64MiB", "target chunk size: bytes or a number with KiB MiB GiB KB MB GB")
+		"", balancedChunkHelp)
 	query, rest, err := splitJobID(fs, args)
 	if err != nil {
 		return err
