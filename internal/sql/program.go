@@ -16,7 +16,7 @@ type Program struct {
 	Plan *Plan
 	Row  Row
 
-	where   evalFn
+	where   predFn
 	items   []evalFn
 	order   []evalFn
 	groups  []evalFn
@@ -43,7 +43,7 @@ func (p *Plan) NewProgram() *Program {
 	g.Row.seq = 1 // per-record caches start out stale
 	g.Row.Slots = make([]Value, len(p.groups)+len(p.aggs))
 	if p.where != nil {
-		g.where = compile(p.where, comp)
+		g.where = compilePred(p.where, comp)
 	}
 	for _, it := range p.items {
 		g.items = append(g.items, compile(it, comp))
@@ -81,8 +81,7 @@ func (g *Program) Match() bool {
 	if g.where == nil {
 		return true
 	}
-	v := g.where(&g.Row)
-	return v.K == KBool && v.I == 1
+	return g.where(&g.Row) == triTrue
 }
 
 // AppendRow appends the select list's values as one CSV row, "\n" ended:
