@@ -579,31 +579,9 @@ func compilePred(n *node, c *compiler) predFn {
 			return cmpTextNumber(l.idx, r.val, appendText(nil, r.val, r.typ), cmpTable(n.name))
 		}
 	case opAnd:
-		a, b := compilePred(n.args[0], c), compilePred(n.args[1], c)
-		return func(r *Row) tri {
-			x := a(r)
-			if x == triFalse {
-				return triFalse
-			}
-			y := b(r)
-			if y == triFalse {
-				return triFalse
-			}
-			return max(x, y) // NULL if either is
-		}
+		return junction(compilePred(n.args[0], c), compilePred(n.args[1], c), triFalse)
 	case opOr:
-		a, b := compilePred(n.args[0], c), compilePred(n.args[1], c)
-		return func(r *Row) tri {
-			x := a(r)
-			if x == triTrue {
-				return triTrue
-			}
-			y := b(r)
-			if y == triTrue {
-				return triTrue
-			}
-			return max(x, y) // NULL if either is, else false
-		}
+		return junction(compilePred(n.args[0], c), compilePred(n.args[1], c), triTrue)
 	}
 	f := compile(n, c)
 	return func(r *Row) tri {
@@ -614,6 +592,23 @@ func compilePred(n *node, c *compiler) predFn {
 			return triNull
 		}
 		return triFalse
+	}
+}
+
+// junction is AND (stop triFalse) or OR (stop triTrue): an operand equal to
+// stop decides, the second evaluated only when the first does not; else NULL
+// if either is NULL, else the other value.
+func junction(a, b predFn, stop tri) predFn {
+	return func(r *Row) tri {
+		x := a(r)
+		if x == stop {
+			return stop
+		}
+		y := b(r)
+		if y == stop {
+			return stop
+		}
+		return max(x, y) // NULL (the largest) if either is
 	}
 }
 
