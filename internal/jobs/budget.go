@@ -23,7 +23,8 @@ import (
 const DefaultMapperMemory = 128 << 20
 
 // MinMapperMemory is the least memory a mapper can be given: Lambda's smallest
-// function size (128 MB).
+// function size, 128 MB (function memory, 128 MB to 10,240 MB:
+// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 const MinMapperMemory = 128 << 20
 
 // memoryBase is what a mapper holds besides its combiner: the runtime, the

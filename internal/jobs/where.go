@@ -195,6 +195,10 @@ func skipValue(st *Stats, strict bool, source string, offset int64, e *sql.Value
 	if strict {
 		return &RecordError{Offset: offset, Reason: "sql: " + e.Error()}
 	}
+	if _, seen := st.SkipExamples[e.Reason]; seen {
+		st.Skip(e.Reason) // the example is kept: format nothing for the millions that may follow
+		return nil
+	}
 	st.SkipAt(e.Reason, source, offset, "sql: "+e.Error())
 	return nil
 }

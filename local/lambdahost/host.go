@@ -94,8 +94,9 @@ type Function struct {
 	// Invoke API answers 429 TooManyRequestsException), as on AWS, where reserved
 	// concurrency "prevents it from scaling beyond that level"
 	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html);
-	// an asynchronous (Event) one waits for a free slot, as Lambda keeps
-	// asynchronous events in its queue. 0 refuses every synchronous invocation.
+	// an asynchronous (Event) one waits for a free slot, as Lambda returns a
+	// throttled event to its queue and retries it for up to 6 hours
+	// (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html). 0 refuses every synchronous invocation.
 	// Within the reservation, MaxInstances still bounds the processes. nil: no
 	// reservation (the account's unreserved concurrency, not limited here).
 	ReservedConcurrency *int
