@@ -19,6 +19,7 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/statemachine"
 )
 
 // runOptions are the flags every local-state subcommand shares.
@@ -57,12 +58,16 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	o.fs = fs
 }
 
+// childExecutionType is the definition's ExecutionType of each --children
+// value (the names scatter plan's --children takes).
+var childExecutionType = map[string]string{plan.ChildStandard: statemachine.Standard, plan.ChildExpress: statemachine.Express}
+
 // open opens the local state with the options' faults.
 func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, error) {
 	if o.concurrency < 1 {
 		return nil, nil, usageError{fmt.Sprintf("--concurrency %d: want at least 1", o.concurrency)}
 	}
-	if o.children != plan.ChildStandard && o.children != plan.ChildExpress {
+	if _, ok := childExecutionType[o.children]; !ok {
 		return nil, nil, usageError{fmt.Sprintf("--children %q: want %s or %s", o.children, plan.ChildStandard, plan.ChildExpress)}
 	}
 	fs, err := parseFaults(o.faults, o.faultSeed)
@@ -119,7 +124,7 @@ func scaledSleep(scale float64) func(context.Context, time.Duration) error {
 // execute runs one submission on the local engine and reports it.
 func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr)
-	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups, Children: strings.ToUpper(o.children)}
+	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups, Children: childExecutionType[o.children]}
 	if o.retryScale != 1 {
 		eng.Sleep = scaledSleep(o.retryScale)
 	}

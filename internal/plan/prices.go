@@ -30,7 +30,7 @@ const (
 	ExpressPerGBSecUSD     = 0.00001667              // Express workflows, per GB-second of duration, first tier
 	ExpressMemoryStepMB    = 64                      // Express memory is billed in 64 MB steps
 	ExpressDurationStepSec = 0.1                     // Express duration is rounded up to 100 ms
-	ExpressMaxSec          = 300                     // an Express execution's longest run: five minutes
+	ExpressMaxSec          = 300                     // an Express execution's longest run, five minutes (service-quotas.html; asl.ExpressMaxDuration enforces it locally)
 	MapMaxConcurrency      = 10000                   // a Distributed Map's parallel child executions
 	ChildInputMaxBytes     = 256 << 10               // a child execution's input (and so one batch's items)
 

@@ -235,23 +235,16 @@ func (t *Template) function(id string) (Function, error) {
 			dst  *int
 		}{{[]string{"Timeout"}, &f.Timeout}, {[]string{"MemorySize"}, &f.MemoryMB}, {[]string{"EphemeralStorage", "Size"}, &f.EphemeralMB}} {
 			if v := cfn.Path(m, n.path...); v != nil {
-				s, err := t.EvalString(v)
-				if err != nil {
-					return f, err
-				}
-				if *n.dst, err = strconv.Atoi(s); err != nil {
+				var err error
+				if *n.dst, err = t.evalInt(v); err != nil {
 					return f, fmt.Errorf("%s: %w", strings.Join(n.path, "."), err)
 				}
 			}
 		}
 		if v := m["ReservedConcurrentExecutions"]; v != nil { // an !If's AWS::NoValue is gone
-			s, err := t.EvalString(v)
-			if err != nil {
-				return f, fmt.Errorf("ReservedConcurrentExecutions: %w", err)
-			}
-			n, err := strconv.Atoi(s)
+			n, err := t.evalInt(v)
 			if err != nil || n < 0 {
-				return f, fmt.Errorf("ReservedConcurrentExecutions %q: want 0 or more", s)
+				return f, fmt.Errorf("ReservedConcurrentExecutions: %d, %v: want 0 or more", n, err)
 			}
 			f.ReservedConcurrency = &n
 		}
@@ -315,4 +308,13 @@ func (t *Template) FunctionName(name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no function %q in the template (have %s)", name, strings.Join(ids, ", "))
+}
+
+// evalInt evaluates a property that must be a whole number.
+func (t *Template) evalInt(v any) (int, error) {
+	s, err := t.EvalString(v)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(s)
 }
