@@ -121,7 +121,9 @@ func TestCSVToParquetBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(conv, c.text)
+		if _, err := io.WriteString(conv, c.text); err != nil {
+			t.Fatal(err)
+		}
 		if err := conv.Close(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want an error naming %q", c.text, err, c.want)
 		}

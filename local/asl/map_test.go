@@ -609,7 +609,7 @@ func BenchmarkDistributedMap(b *testing.B) {
 }
 
 // TestExpressChildren: a Distributed Map of Express children runs them as Standard
-// ones, but a child that runs past the Express limit (five minutes on AWS, 50 ms
+// ones, but a child that runs past the Express limit (five minutes on AWS, 500 ms
 // here) fails with States.Timeout, whatever its task is doing, and counts against
 // the Map Run's tolerated failures; a Standard child is not limited.
 func TestExpressChildren(t *testing.T) {
@@ -617,13 +617,25 @@ func TestExpressChildren(t *testing.T) {
 	getObject := func(context.Context, string, string) ([]byte, error) {
 		return []byte(`[{"id":"a"},{"id":"slow"},{"id":"c"}]`), nil
 	}
+	// The slow child waits for the limit to end it; a Standard child has no
+	// limit, so there it is released once the fast children have answered.
+	// No wall-clock race: nothing here depends on how busy the machine is.
+	var fast sync.WaitGroup
 	slow := func(ctx context.Context, p any) (any, error) {
-		if p.(map[string]any)["item"].(map[string]any)["id"] == "slow" {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(400 * time.Millisecond):
-			}
+		if p.(map[string]any)["item"].(map[string]any)["id"] != "slow" {
+			defer fast.Done()
+			return work(ctx, p)
+		}
+		done := make(chan struct{})
+		go func() { fast.Wait(); close(done) }()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-done:
+		}
+		if deadline, ok := ctx.Deadline(); ok && !deadline.IsZero() {
+			<-ctx.Done() // an Express child: it runs until the limit ends it
+			return nil, ctx.Err()
 		}
 		return work(ctx, p)
 	}
@@ -636,9 +648,10 @@ func TestExpressChildren(t *testing.T) {
 		{"standard", distributed(`"ToleratedFailureCount":1,`), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			fast.Add(2)
 			l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"work": slow}}
 			ev := &events{}
-			out, err := mustParse(t, c.def).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, OnEvent: ev.on, ExpressLimit: 50 * time.Millisecond})
+			out, err := mustParse(t, c.def).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, OnEvent: ev.on, ExpressLimit: 500 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -650,7 +663,7 @@ func TestExpressChildren(t *testing.T) {
 				}
 				return
 			}
-			if got["Error"] != ErrTimeout || !strings.Contains(fmt.Sprint(got["Cause"]), "maximum duration of 50ms") {
+			if got["Error"] != ErrTimeout || !strings.Contains(fmt.Sprint(got["Cause"]), "maximum duration of 500ms") {
 				t.Fatalf("the slow Express child answered %v, want %s naming the limit", got, ErrTimeout)
 			}
 			if res[0].(map[string]any)["id"] != "a" || res[2].(map[string]any)["id"] != "c" {
@@ -663,8 +676,9 @@ func TestExpressChildren(t *testing.T) {
 	}
 	// With no tolerance the timed-out child fails the Map Run.
 	noTolerance := strings.Replace(distributed(""), `"ExecutionType":"STANDARD"`, `"ExecutionType":"EXPRESS"`, 1)
+	fast.Add(2)
 	l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"work": slow}}
-	_, err := mustParse(t, noTolerance).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, ExpressLimit: 50 * time.Millisecond})
+	_, err := mustParse(t, noTolerance).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, ExpressLimit: 500 * time.Millisecond})
 	if f := failureOf(t, err); f.Name != ErrExceedToleratedFailureThreshold || !strings.Contains(f.Cause, ErrTimeout) {
 		t.Errorf("got %v, want %s naming %s", f, ErrExceedToleratedFailureThreshold, ErrTimeout)
 	}

@@ -64,17 +64,21 @@ func TestReservedConcurrencyFromTheTemplate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		sawMapper := false
 		for _, f := range tmpl.Functions() {
 			got, want := "none", "none"
 			if f.ReservedConcurrency != nil {
 				got = strconv.Itoa(*f.ReservedConcurrency)
 			}
 			if f.Name == "MapperFunction" {
-				want = tc.want
+				want, sawMapper = tc.want, true
 			}
 			if got != want {
 				t.Errorf("params %v: %s has a reserved concurrency of %s, want %s", tc.params, f.Name, got, want)
 			}
+		}
+		if !sawMapper {
+			t.Fatal("the template has no MapperFunction: the reservation was never checked")
 		}
 	}
 }

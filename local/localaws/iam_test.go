@@ -43,8 +43,11 @@ func withoutMapperPut(t *testing.T) string {
 	t.Helper()
 	return editedTemplate(t, func(text string) string {
 		mapper := strings.Index(text, "\n  MapperFunction:\n")
+		if mapper < 0 {
+			t.Fatal("template.yaml has no MapperFunction")
+		}
 		sid := strings.Index(text[mapper:], "Sid: WritePartials")
-		if mapper < 0 || sid < 0 {
+		if sid < 0 {
 			t.Fatal("template.yaml has no MapperFunction with a WritePartials statement")
 		}
 		at := mapper + sid
