@@ -49,11 +49,8 @@ func newSelect(p Params) (Job, error) {
 	for _, c := range j.columns {
 		j.out = append(j.out, set.add(c))
 	}
-	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w, p["schema"]); err != nil {
-			return nil, fmt.Errorf("select: %w", err)
-		}
-		j.where.addColumns(&set)
+	if j.where, err = whereParam(p, &set); err != nil {
+		return nil, fmt.Errorf("select: %w", err)
 	}
 	j.read = set.names
 	return j, nil
