@@ -103,11 +103,7 @@ func (*selectJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64
 }
 
 func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	if _, err := w.Write(j.OutputPrefix()); err != nil {
-		return Stats{}, err
-	}
-	n, err := outputBlocks(w, partials, "select", magicSelect)
-	return Stats{RecordsOut: n}, err
+	return outputBlocks(w, j.OutputPrefix(), partials, "select", magicSelect)
 }
 
 // ParquetPredicate lets a Parquet reader skip the row groups and pages
