@@ -78,11 +78,8 @@ func newGroupby(p Params) (Job, error) {
 		parsed[at] = parsed[at] || a.fn != aggCount
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
 	}
-	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w, p["schema"]); err != nil {
-			return nil, fmt.Errorf("groupby: %w", err)
-		}
-		j.where.addColumns(&set)
+	if j.where, err = whereParam(p, &set); err != nil {
+		return nil, fmt.Errorf("groupby: %w", err)
 	}
 	j.read = set.names
 	return j, nil

@@ -49,11 +49,8 @@ func newSelect(p Params) (Job, error) {
 	for _, c := range j.columns {
 		j.out = append(j.out, set.add(c))
 	}
-	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w, p["schema"]); err != nil {
-			return nil, fmt.Errorf("select: %w", err)
-		}
-		j.where.addColumns(&set)
+	if j.where, err = whereParam(p, &set); err != nil {
+		return nil, fmt.Errorf("select: %w", err)
 	}
 	j.read = set.names
 	return j, nil
@@ -106,11 +103,7 @@ func (*selectJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64
 }
 
 func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	if _, err := w.Write(j.OutputPrefix()); err != nil {
-		return Stats{}, err
-	}
-	n, err := outputBlocks(w, partials, "select", magicSelect)
-	return Stats{RecordsOut: n}, err
+	return outputBlocks(w, j.OutputPrefix(), partials, "select", magicSelect)
 }
 
 // ParquetPredicate lets a Parquet reader skip the row groups and pages
