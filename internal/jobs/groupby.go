@@ -50,10 +50,7 @@ type groupby struct {
 func newGroupby(p Params) (Job, error) {
 	j := &groupby{}
 	var err error
-	if j.strict, err = ParseStrict(p); err != nil {
-		return nil, fmt.Errorf("groupby: %w", err)
-	}
-	if j.format, err = tableFormat(p); err != nil {
+	if j.strict, j.format, err = tableParams(p); err != nil {
 		return nil, fmt.Errorf("groupby: %w", err)
 	}
 	if j.keyCol, j.keyLen, err = parseKey(p["key"]); err != nil {

@@ -36,10 +36,7 @@ type selectJob struct {
 func newSelect(p Params) (Job, error) {
 	j := &selectJob{}
 	var err error
-	if j.strict, err = ParseStrict(p); err != nil {
-		return nil, fmt.Errorf("select: %w", err)
-	}
-	if j.format, err = tableFormat(p); err != nil {
+	if j.strict, j.format, err = tableParams(p); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
 	if j.columns, err = parseColumns("columns", p["columns"]); err != nil {
