@@ -1042,11 +1042,7 @@ func (j *sqlConcatJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, 
 }
 
 func (j *sqlConcatJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	if _, err := w.Write(j.OutputPrefix()); err != nil {
-		return Stats{}, err
-	}
-	n, err := outputBlocks(w, partials, "sql", magicSQLScan)
-	return Stats{RecordsOut: n}, err
+	return outputBlocks(w, j.OutputPrefix(), partials, "sql", magicSQLScan)
 }
 
 // sqlSortJob is a full sort (sql.Plan.FullSort: ORDER BY without LIMIT).

@@ -144,11 +144,8 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 	}
 	if q.Where != nil {
 		b.where = "WHERE"
-		w, err := b.bind(q.Where)
+		w, err := b.bindCond(q.Where, "WHERE")
 		if err != nil {
-			return nil, err
-		}
-		if w, err = toBool(w, "WHERE"); err != nil {
 			return nil, err
 		}
 		p.where = w
@@ -207,11 +204,8 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 		p.Types = append(p.Types, n.typ)
 	}
 	if q.Having != nil {
-		h, err := b.bind(q.Having)
+		h, err := b.bindCond(q.Having, "HAVING")
 		if err != nil {
-			return nil, err
-		}
-		if h, err = toBool(h, "HAVING"); err != nil {
 			return nil, err
 		}
 		p.having = h
