@@ -505,16 +505,10 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 	e := m.j.newEncoder(w, m.header)
 	var n int64
 	if m.keys != nil {
-		var buf []byte
-		err := m.keys.forSorted(func(g int32) {
-			if m.states.na > 0 {
-				m.sink += m.states.group(int(g))[0].N()
-			}
-		}, func(key []byte, g int32) error {
-			buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
+		err := m.eachGroup(func(key, states []byte) error {
 			e.flag(flagEntry)
 			e.bytes(key)
-			e.bytes(buf)
+			e.bytes(states)
 			n++
 			return nil
 		})

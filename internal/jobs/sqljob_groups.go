@@ -213,17 +213,22 @@ func (j *sqlGroupSortJob) OutputMergedRanges(w io.Writer, ranges []io.Reader) (S
 // key (sqlGroupSortJob) and returns its entries.
 func (m *sqlMapper) writeGroupRun(w io.Writer) (int64, error) {
 	rw := runs.NewTaggedWriter(w, m.groupRuns.runTag())
+	if err := m.eachGroup(rw.Add); err != nil {
+		return 0, err
+	}
+	return rw.Count(), rw.Close()
+}
+
+// eachGroup calls fn with the mapper's groups in key order: each key and
+// its encoded states (valid until the next call).
+func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
 	var buf []byte
-	err := m.keys.forSorted(func(g int32) {
+	return m.keys.forSorted(func(g int32) {
 		if m.states.na > 0 {
 			m.sink += m.states.group(int(g))[0].N()
 		}
 	}, func(key []byte, g int32) error {
 		buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
-		return rw.Add(key, buf)
+		return fn(key, buf)
 	})
-	if err != nil {
-		return 0, err
-	}
-	return rw.Count(), rw.Close()
 }
