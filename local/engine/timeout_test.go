@@ -100,14 +100,15 @@ func (m overrunMapper) Finish(w io.Writer) (job.Stats, error) {
 	return m.LineMapper.Finish(w)
 }
 
-var overrunJob = overrun{blocked: new(atomic.Bool), release: make(chan struct{})}
+var overrunJob overrun // set by TestMapperPastItsTimeout
 
 func init() {
 	job.Register(job.Definition{Name: "overrun-test", Version: "1", Summary: "wordcount whose first attempt overruns",
 		New: func(p job.Params) (job.Job, error) {
 			wc, err := job.New("wordcount", p)
-			overrunJob.Job = wc
-			return overrunJob, err
+			o := overrunJob
+			o.Job = wc
+			return o, err
 		}})
 }
 
@@ -123,6 +124,7 @@ func TestMapperPastItsTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	overrunJob.blocked, overrunJob.release = new(atomic.Bool), make(chan struct{}) // each run of the test its own
 	local, dir := enginetest.Open(t, engine.Options{})
 	in := filepath.Join(dir, "in.txt")
 	if err := os.WriteFile(in, bytes.Repeat([]byte("alpha beta gamma\ndelta alpha\n"), 40), 0o644); err != nil {
