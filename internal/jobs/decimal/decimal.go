@@ -32,17 +32,22 @@ var pow10 = [...]int64{
 	10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
 }
 
+// sign reads an optional sign at b[i]: whether it is '-', and where what
+// follows it starts.
+func sign(b []byte, i int) (neg bool, next int) {
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		return b[i] == '-', i + 1
+	}
+	return false, i
+}
+
 // Parse reads [+-]?(digits[.digits]|.digits)([eE][+-]?digits)? from b, exactly,
 // without allocating unless the coefficient needs more than 18 digits. The
 // scale of the result is max(0, fraction digits - exponent): the number of
 // decimal places the text denotes ("1.50" has scale 2, "1.5e3" scale 0).
 func Parse(b []byte) (Dec, bool) {
-	i, n := 0, len(b)
-	neg := false
-	if i < n && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
+	n := len(b)
+	neg, i := sign(b, 0)
 	intStart := i
 	for i < n && isDigit(b[i]) {
 		i++
@@ -65,12 +70,8 @@ func Parse(b []byte) (Dec, bool) {
 	}
 	exp := 0
 	if i < n && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		eneg := false
-		if i < n && (b[i] == '+' || b[i] == '-') {
-			eneg = b[i] == '-'
-			i++
-		}
+		var eneg bool
+		eneg, i = sign(b, i+1)
 		start := i
 		for i < n && isDigit(b[i]) {
 			if exp <= MaxExponent {
