@@ -560,7 +560,9 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 		merge = m.groupRuns.mergeTo
 	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, merge)
+	// Every partial format of the job merges into itself, so the spills
+	// merge spillFanIn at a time, as many passes as it takes.
+	m.st.RecordsOut, err = m.spills.mergeRuns(w, m.spill, merge)
 	m.uncountHeader()
 	return m.st, err
 }
@@ -976,7 +978,14 @@ func (g *groupSorter) each(limit int64, fn func(k, v []byte) error) error {
 		}
 		return nil
 	}
-	_, err := g.spills.mergeAll(io.Discard, func() error { return g.spill(limit) }, func(_ io.Writer, files []io.Reader) (int64, error) {
+	// The spills merge spillFanIn at a time into fewer runs, as many
+	// passes as it takes, then once more into fn.
+	_, err := g.spills.mergeAll(io.Discard, func() error {
+		if err := g.spill(limit); err != nil {
+			return err
+		}
+		return g.spills.reduce(mergeRowRuns, spillFanIn())
+	}, func(_ io.Writer, files []io.Reader) (int64, error) {
 		rs, err := runs.Readers(files, "sql: sorted groups spill")
 		if err != nil {
 			return 0, err
@@ -984,6 +993,27 @@ func (g *groupSorter) each(limit int64, fn func(k, v []byte) error) error {
 		return 0, runs.Merge(rs, func(k []byte, vals [][]byte) error { return fn(k, vals[0]) })
 	})
 	return err
+}
+
+// mergeRowRuns merges groupSorter's spilled runs (keys unique) into one.
+func mergeRowRuns(w io.Writer, files []io.Reader) (int64, error) {
+	rs, err := runs.Readers(files, "sql: sorted groups spill")
+	if err != nil {
+		return 0, err
+	}
+	rw := runs.NewWriter(w)
+	err = runs.Merge(rs, func(k []byte, vals [][]byte) error {
+		for _, v := range vals {
+			if err := rw.Add(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rw.Count(), rw.Close()
 }
 
 // emitGroup writes a loaded group's row (after HAVING), or, under ORDER
