@@ -4,8 +4,11 @@ import (
 	"context"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/local/engine"
 )
 
 // TestEnvDefaults: $SCATTER_FAN_IN, $SCATTER_RETRY_SCALE and $SCATTER_MEMORY are the
@@ -40,15 +43,28 @@ func TestEnvDefaults(t *testing.T) {
 	}
 }
 
-// TestMemoryTooSmall: --memory below Lambda's smallest function is a usage error naming it.
-func TestMemoryTooSmall(t *testing.T) {
+// TestMemoryBounds: --memory below Lambda's smallest function, or above the mapper
+// function's MemorySize in the template (a mapper may not have more here than on AWS),
+// is a usage error naming it.
+func TestMemoryBounds(t *testing.T) {
 	dir := t.TempDir()
 	in := dir + "/in.txt"
 	if err := os.WriteFile(in, []byte("a b\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Run(context.Background(), []string{"run", "--job", "wordcount", "--input", in, "--output", dir + "/out", "--state-dir", dir + "/state", "--memory", "64"}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "--memory 64") || ExitCode(err) != 2 {
-		t.Fatalf("err %v (exit %d): want a usage error naming --memory 64", err, ExitCode(err))
+	fns, err := engine.Functions(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	most := fns[engine.MapperFunction].MemoryMB
+	for _, mb := range []int{64, most + 1} {
+		flag := "--memory " + strconv.Itoa(mb)
+		err := Run(context.Background(), []string{"run", "--job", "wordcount", "--input", in, "--output", dir + "/out", "--state-dir", dir + "/state", "--memory", strconv.Itoa(mb)}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), flag) || ExitCode(err) != 2 {
+			t.Errorf("err %v (exit %d): want a usage error naming %s", err, ExitCode(err), flag)
+		}
+	}
+	if err := Run(context.Background(), []string{"run", "--job", "wordcount", "--input", in, "--output", dir + "/out", "--state-dir", dir + "/state", "--memory", strconv.Itoa(most)}, io.Discard, io.Discard); err != nil {
+		t.Errorf("--memory %d, the template's: %v", most, err)
 	}
 }

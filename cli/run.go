@@ -86,6 +86,16 @@ func (o *runOptions) open(ctx context.Context) (*engine.Local, *faults.Set, erro
 	if o.memoryMB < jobs.MinMapperMemory>>20 {
 		return nil, nil, usageError{fmt.Sprintf("--memory %d: want at least %d (MB)", o.memoryMB, jobs.MinMapperMemory>>20)}
 	}
+	// The engine runs the functions of the embedded template.yaml; a mapper given
+	// more memory here than its function has on AWS would hold more before it
+	// spills, and a job could fit here and not there.
+	fns, err := engine.Functions(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if most := fns[engine.MapperFunction].MemoryMB; o.memoryMB > most {
+		return nil, nil, usageError{fmt.Sprintf("--memory %d: more than the mapper function's MemorySize in template.yaml (%d MB; its MapperMemory parameter's default): a mapper may not have more memory here than on AWS", o.memoryMB, most)}
+	}
 	// The command owns its process and sets Go's memory limit; Run called
 	// from a program (or a test) leaves the program's alone.
 	jobs.SetMemory(int64(o.memoryMB)<<20, o.concurrency, ownProcess)
@@ -144,6 +154,9 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 	prog.finish()
 	if fs != nil {
 		fmt.Fprintf(stderr, "scatter: faults injected: %s\n", fs)
+	}
+	if n := eng.TimedOut(); n > 0 {
+		fmt.Fprintf(stderr, "scatter: %d invocations ran past their function's Timeout in template.yaml and failed with %s, as on Lambda\n", n, engine.ErrTimedOut)
 	}
 	if sent, won := eng.Backups(); sent > 0 {
 		fmt.Fprintf(stderr, "scatter: backup attempts for stragglers: %d sent, %d answered first\n", sent, won)

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/scattergather/scattergather/internal/blob"
-	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
@@ -104,24 +103,11 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 // Part files are another output than one object, so outputParts is part of
 // it; partitions, as concurrency, change how the job runs, not its output.
 func submissionID(job string, params map[string]string, inputs []string, chunkSize int64, output string, outputParts bool, owner string) string {
-	if params == nil {
-		params = map[string]string{}
-	}
-	var version string
-	if d, ok := jobs.Lookup(job); ok {
-		version = d.Version
-	}
-	canon, _ := json.Marshal(struct { // map keys marshal sorted: canonical
-		V       int               `json:"v"`
-		Job     string            `json:"job"`
-		Version string            `json:"version"`
-		Params  map[string]string `json:"params"`
-		Inputs  []string          `json:"inputs"`
-		Chunk   int64             `json:"chunkSize"`
-		Output  string            `json:"output"`
-		Parts   bool              `json:"outputParts,omitempty"` // omitted: the IDs of one-object outputs stay as they were
-		Owner   string            `json:"owner"`
-	}{1, job, version, params, inputs, chunkSize, output, outputParts, owner})
+	canon, _ := json.Marshal(struct { // cannot fail
+		plan.Identity
+		Parts bool   `json:"outputParts,omitempty"` // omitted: the IDs of one-object outputs stay as they were
+		Owner string `json:"owner"`
+	}{plan.NewIdentity(1, job, plan.JobVersion(job), params, inputs, chunkSize, output), outputParts, owner})
 	return plan.NameID(job, canon)
 }
 

@@ -77,12 +77,8 @@ func (t *Template) Policies(id string) ([]Statement, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s Policies: %w", id, err)
 	}
-	entries, ok := ev.([]any)
-	if !ok {
-		entries = []any{ev}
-	}
 	var out []Statement
-	for i, e := range entries {
+	for i, e := range oneOrList(ev) {
 		m, ok := e.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("%s Policies[%d]: %v is not a policy template or document (managed policies are not allowed here)", id, i, e)
@@ -118,12 +114,8 @@ func (t *Template) Policies(id string) ([]Statement, error) {
 }
 
 func statements(v any) ([]Statement, error) {
-	list, ok := v.([]any)
-	if !ok {
-		list = []any{v}
-	}
 	var out []Statement
-	for _, e := range list {
+	for _, e := range oneOrList(v) {
 		m, ok := e.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("statement %v is not a mapping", e)
@@ -206,20 +198,23 @@ func conditionsHold(conds map[string]map[string][]string, ctx map[string]string)
 	return true
 }
 
-func strs(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
+// oneOrList is v's entries where a policy takes one entry or a list of them
+// (Policies, Statement, Action, Resource).
+func oneOrList(v any) []any {
+	if list, ok := v.([]any); ok {
+		return list
 	}
-	return nil
+	return []any{v}
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, e := range oneOrList(v) {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Keys returns a map's keys, sorted.

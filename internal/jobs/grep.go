@@ -241,6 +241,5 @@ func (*grep) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64, err
 }
 
 func (*grep) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	n, err := outputBlocks(w, partials, "grep", magicGrep)
-	return Stats{RecordsOut: n}, err
+	return outputBlocks(w, nil, partials, "grep", magicGrep)
 }

@@ -50,10 +50,7 @@ type groupby struct {
 func newGroupby(p Params) (Job, error) {
 	j := &groupby{}
 	var err error
-	if j.strict, err = ParseStrict(p); err != nil {
-		return nil, fmt.Errorf("groupby: %w", err)
-	}
-	if j.format, err = tableFormat(p); err != nil {
+	if j.strict, j.format, err = tableParams(p); err != nil {
 		return nil, fmt.Errorf("groupby: %w", err)
 	}
 	if j.keyCol, j.keyLen, err = parseKey(p["key"]); err != nil {
@@ -78,11 +75,8 @@ func newGroupby(p Params) (Job, error) {
 		parsed[at] = parsed[at] || a.fn != aggCount
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
 	}
-	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w, p["schema"]); err != nil {
-			return nil, fmt.Errorf("groupby: %w", err)
-		}
-		j.where.addColumns(&set)
+	if j.where, err = whereParam(p, &set); err != nil {
+		return nil, fmt.Errorf("groupby: %w", err)
 	}
 	j.read = set.names
 	return j, nil

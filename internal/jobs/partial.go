@@ -400,20 +400,26 @@ func blockRanges(r io.ReaderAt, size int64, job, magic string, i int) ([]Range, 
 	}
 }
 
-// outputBlocks writes the bytes of the block streams of partials, in order,
-// and returns how many rows they held.
-func outputBlocks(w io.Writer, partials []io.Reader, job, magic string) (int64, error) {
-	var rows int64
+// outputBlocks is the Output of a job whose partials are block streams
+// (grep, select, the sql scan): prefix (the output's header; nil, none),
+// then the bytes of partials' blocks, in order; RecordsOut counts their rows.
+func outputBlocks(w io.Writer, prefix []byte, partials []io.Reader, job, magic string) (Stats, error) {
+	if prefix != nil {
+		if _, err := w.Write(prefix); err != nil {
+			return Stats{}, err
+		}
+	}
+	var st Stats
 	for i, r := range partials {
 		d, err := newDecoder(r, job, magic, i)
 		if err != nil {
-			return rows, err
+			return st, err
 		}
 		n, err := copyBlocks(d, w, nil)
-		rows += n
+		st.RecordsOut += n
 		if err != nil {
-			return rows, err
+			return st, err
 		}
 	}
-	return rows, nil
+	return st, nil
 }

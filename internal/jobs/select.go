@@ -36,10 +36,7 @@ type selectJob struct {
 func newSelect(p Params) (Job, error) {
 	j := &selectJob{}
 	var err error
-	if j.strict, err = ParseStrict(p); err != nil {
-		return nil, fmt.Errorf("select: %w", err)
-	}
-	if j.format, err = tableFormat(p); err != nil {
+	if j.strict, j.format, err = tableParams(p); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
 	if j.columns, err = parseColumns("columns", p["columns"]); err != nil {
@@ -49,11 +46,8 @@ func newSelect(p Params) (Job, error) {
 	for _, c := range j.columns {
 		j.out = append(j.out, set.add(c))
 	}
-	if w := p["where"]; w != "" {
-		if j.where, err = parseFilter(w, p["schema"]); err != nil {
-			return nil, fmt.Errorf("select: %w", err)
-		}
-		j.where.addColumns(&set)
+	if j.where, err = whereParam(p, &set); err != nil {
+		return nil, fmt.Errorf("select: %w", err)
 	}
 	j.read = set.names
 	return j, nil
@@ -106,11 +100,7 @@ func (*selectJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, int64
 }
 
 func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	if _, err := w.Write(j.OutputPrefix()); err != nil {
-		return Stats{}, err
-	}
-	n, err := outputBlocks(w, partials, "select", magicSelect)
-	return Stats{RecordsOut: n}, err
+	return outputBlocks(w, j.OutputPrefix(), partials, "select", magicSelect)
 }
 
 // ParquetPredicate lets a Parquet reader skip the row groups and pages

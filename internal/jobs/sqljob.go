@@ -119,13 +119,16 @@ func newSQL(p Params) (Job, error) {
 	h.Write([]byte{0})
 	h.Write([]byte(j.schema.String()))
 	j.fp = h.Sum64()
+	if plan.FullSort() {
+		if !j.query.HasStar() {
+			j.plans[""] = plan
+		}
+		return &sqlSortJob{j}, nil
+	}
 	if !j.query.HasStar() {
 		j.plans[""] = plan
 		if plan.Kind == sql.Scan && plan.Limit < 0 {
 			return &sqlConcatJob{j}, nil
-		}
-		if plan.FullSort() {
-			return &sqlSortJob{j}, nil
 		}
 	}
 	return j, nil
@@ -240,6 +243,13 @@ func (m *sqlMapper) StartPart(p Part) error {
 		}
 		m.setProgram(plan, p.Columns)
 		m.lastSrc = p.Source
+		if m.sorted != nil {
+			// The runs carry the header * stood for, as their first entry
+			// (a range reducer has no other way to know it).
+			m.ents.start()
+			m.ents.data = append(m.ents.data, plan.Header()...)
+			m.ents.add(starHeaderKey)
+		}
 	} else if !slices.Equal(p.Columns, m.header) {
 		return fmt.Errorf("sql: SELECT * over inputs with different columns: %s has %s, %s has %s",
 			m.lastSrc, strings.Join(m.header, ","), p.Source, strings.Join(p.Columns, ","))
@@ -292,6 +302,9 @@ func (m *sqlMapper) row(offset int64) error {
 		return m.out.check()
 	}
 	k := m.keyBuf[:0]
+	if m.sorted != nil && g.Plan.Star {
+		k = append(k, starRowKey)
+	}
 	if g.Plan.Kind == sql.Sort {
 		k = g.AppendOrderKey(k)
 	}
@@ -515,6 +528,9 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 	if m.concat {
 		return m.st, m.out.finish(w, magicSQLScan, m.st.RecordsOut)
 	}
+	if m.prog == nil && m.sorted != nil { // * and no header seen: an empty run
+		return m.st, runs.NewTaggedWriter(w, m.sorted.runTag()).Close()
+	}
 	if m.prog == nil { // * and no header seen: an empty chunk
 		e := m.j.newEncoder(w, nil)
 		e.flag(flagEnd)
@@ -526,6 +542,7 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 	if len(m.spills.files) == 0 {
 		var err error
 		m.st.RecordsOut, err = m.writeRun(w)
+		m.uncountHeader()
 		return m.st, err
 	}
 	merge := m.j.mergeTo
@@ -534,7 +551,16 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 	}
 	var err error
 	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, merge)
+	m.uncountHeader()
 	return m.st, err
+}
+
+// uncountHeader takes the header entry of a full sort with * (its run's
+// first, after any merge of spills) out of the rows counted.
+func (m *sqlMapper) uncountHeader() {
+	if m.sorted != nil && m.prog.Plan.Star && m.st.RecordsOut > 0 {
+		m.st.RecordsOut--
+	}
 }
 
 // entryBuffer holds (key, value) entries in one arena.
@@ -985,22 +1011,32 @@ func (j *sqlConcatJob) OutputRanges(r io.ReaderAt, size int64, i int) ([]Range, 
 }
 
 func (j *sqlConcatJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
-	if _, err := w.Write(j.OutputPrefix()); err != nil {
-		return Stats{}, err
-	}
-	n, err := outputBlocks(w, partials, "sql", magicSQLScan)
-	return Stats{RecordsOut: n}, err
+	return outputBlocks(w, j.OutputPrefix(), partials, "sql", magicSQLScan)
 }
 
-// sqlSortJob is a full sort (sql.Plan.FullSort: ORDER BY without LIMIT,
-// without *). Its partials are sorted runs (package runs) tagged with the
-// query's fingerprint: an entry per row, keyed by the row's ORDER BY key
+// sqlSortJob is a full sort (sql.Plan.FullSort: ORDER BY without LIMIT).
+// Its partials are sorted runs (package runs) tagged with the query's
+// fingerprint: an entry per row, keyed by the row's ORDER BY key
 // (order-preserving bytes: ASC/DESC and NULLS FIRST/LAST per key) then its
 // input position (object ordinal, byte offset), so no two keys are equal
-// and ties keep input order; the value is the row's CSV line. As a
+// and ties keep input order; the value is the row's CSV line. With *, whose
+// columns the inputs decide, a row's key starts with starRowKey and every
+// run that saw a header holds it as an entry of key starHeaderKey, which
+// sorts first: the output's first line, wherever the ranges are cut. As a
 // runs.Keyed job the framework merges it, and gathers it by ranges of that
 // key, P reducers in parallel, into the bytes one reducer would write.
 type sqlSortJob struct{ *sqlJob }
+
+// The keys of a full sort with *: the header's, then every row's prefix.
+var starHeaderKey = []byte{0}
+
+const starRowKey = 1
+
+// HeaderEntry reports the entry that holds the output's header, which is
+// not a row (runs.HeaderEntries).
+func (j *sqlSortJob) HeaderEntry(key []byte) bool {
+	return j.query.HasStar() && bytes.Equal(key, starHeaderKey)
+}
 
 // runTag is the tag of the job's runs: "sql", then the fingerprint, so a
 // reducer refuses another query's partial.
@@ -1008,14 +1044,27 @@ func (j *sqlSortJob) runTag() []byte {
 	return binary.BigEndian.AppendUint64([]byte("sql"), j.fp)
 }
 
-// CombineValues is never needed: keys hold the row's input position, so
-// two runs never share one (runs.Keyed).
+// CombineValues keeps the one header of the runs of a query with *, which
+// must agree; rows never share a key, which holds the row's input position
+// (runs.Keyed).
 func (j *sqlSortJob) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	if j.HeaderEntry(key) {
+		for _, v := range values[1:] {
+			if !bytes.Equal(v, values[0]) {
+				return nil, fmt.Errorf("sql: SELECT * over inputs with different columns: %q and %q", bytes.TrimSuffix(values[0], []byte("\n")), bytes.TrimSuffix(v, []byte("\n")))
+			}
+		}
+		return append(dst, values[0]...), nil
+	}
 	return nil, fmt.Errorf("sql: %w: %d rows with one sort key %x (keys end with the row's input position)", ErrCorruptPartial, len(values), key)
 }
 
-// OutputHeader is the output's header row (runs.Keyed).
+// OutputHeader is the output's header row (runs.Keyed); with *, nothing:
+// the runs hold it (HeaderEntry).
 func (j *sqlSortJob) OutputHeader() []byte {
+	if j.query.HasStar() {
+		return nil
+	}
 	p, _ := j.plan(nil) // planned in newSQL
 	return p.Header()
 }

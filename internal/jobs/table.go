@@ -11,6 +11,16 @@ func tableFormat(p Params) (record.Format, error) {
 	return record.CSV, err
 }
 
+// tableParams reads what every tabular job (select, groupby) takes besides
+// its own: --strict and --format.
+func tableParams(p Params) (strict bool, format record.Format, err error) {
+	if strict, err = ParseStrict(p); err != nil {
+		return strict, format, err
+	}
+	format, err = tableFormat(p)
+	return strict, format, err
+}
+
 // columnSet collects distinct column names, returning each one's position.
 type columnSet struct {
 	names []string

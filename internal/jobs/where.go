@@ -56,6 +56,21 @@ func parseFilter(s, schemaText string) (*rowFilter, error) {
 	return &rowFilter{cond: c}, nil
 }
 
+// whereParam is a tabular job's --where (p's where, typed by its schema),
+// nil without one; its columns are added to set, the columns the job reads.
+func whereParam(p Params, set *columnSet) (*rowFilter, error) {
+	w := p["where"]
+	if w == "" {
+		return nil, nil
+	}
+	f, err := parseFilter(w, p["schema"])
+	if err != nil {
+		return nil, err
+	}
+	f.addColumns(set)
+	return f, nil
+}
+
 func compileFilter(s string, schema sql.Schema) (*rowFilter, error) {
 	p, err := sql.CompileFilter(s, schema)
 	if err != nil {

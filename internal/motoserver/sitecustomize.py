@@ -358,7 +358,10 @@ def _patch_express_children():
 # accepts), refuses exactly 262,144 bytes, and lets States.ALL catch the error. Here the size
 # is the compact JSON's UTF-8 bytes, at most 262,144 pass, the input after Parameters, each
 # child execution's input and a Distributed Map's inline results are checked as well, and
-# States.DataLimitExceeded and States.Runtime match no ErrorEquals.
+# States.DataLimitExceeded and States.Runtime match no ErrorEquals (an explicit name neither:
+# the page calls it terminal and names nothing that catches it; local/asl's errorMatches says
+# the same). The failure is recorded as moto records its own output check, a TaskFailed event
+# with executionFailedEventDetails: AWS's documentation names the error, not the history event.
 def _patch_data_limit():
     import json
 

@@ -2,8 +2,6 @@ package plan
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +18,6 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/pq"
-	"github.com/scattergather/scattergather/job"
 )
 
 // DefaultChunkSize is the chunk size when none is given: 64 MiB.
@@ -449,52 +446,6 @@ func rowGroupRuns(o Object, chunkSize int64, columns []string) (runs [][2]int64,
 		before += gw
 	}
 	return append(runs, [2]int64{start, o.Size}), total
-}
-
-// JobID derives the job's identity from the job and its code version (the
-// registered job.Definition's Version), its parameters, the inputs'
-// identities, the chunk size and the output, so the same submission twice is
-// one job, and a job whose logic changed is a new one. The result is safe as a
-// Step Functions execution name.
-func JobID(name string, params map[string]string, objs []Object, chunkSize int64, output string) string {
-	var version string
-	if d, ok := job.Lookup(name); ok {
-		version = d.Version
-	}
-	return jobID(name, version, params, objs, chunkSize, output)
-}
-
-// jobID is JobID with the job's version given.
-func jobID(name, version string, params map[string]string, objs []Object, chunkSize int64, output string) string {
-	type ident struct {
-		URL  string `json:"u"`
-		ETag string `json:"e"`
-		Size int64  `json:"s"`
-	}
-	if params == nil {
-		params = map[string]string{} // no parameters and empty parameters are one job
-	}
-	ids := make([]ident, len(objs))
-	for i, o := range objs {
-		ids[i] = ident{o.URL, o.ETag, o.Size}
-	}
-	canon, _ := json.Marshal(struct { // map keys marshal sorted: canonical
-		V       int               `json:"v"`
-		Job     string            `json:"job"`
-		Version string            `json:"version"`
-		Params  map[string]string `json:"params"`
-		Inputs  []ident           `json:"inputs"`
-		Chunk   int64             `json:"chunkSize"`
-		Output  string            `json:"output"`
-	}{2, name, version, params, ids, chunkSize, output})
-	return NameID(name, canon)
-}
-
-// NameID is name, a hyphen and 24 hex digits of canon's SHA-256: the form of job
-// and submission IDs, safe as a Step Functions execution name.
-func NameID(name string, canon []byte) string {
-	sum := sha256.Sum256(canon)
-	return name + "-" + hex.EncodeToString(sum[:12])
 }
 
 // ParseSize parses a byte count: plain bytes ("4096") or a number with a unit,

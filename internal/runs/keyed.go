@@ -29,6 +29,13 @@ type ValuesOutput interface {
 	AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error)
 }
 
+// HeaderEntries is a Keyed whose runs may hold the output's header as an
+// entry (of a key below every line's, so it comes first wherever the key
+// ranges are cut): its output is written but not counted as a line.
+type HeaderEntries interface {
+	HeaderEntry(key []byte) bool
+}
+
 // MergeTo merges readers into one run on w, combining each key's values,
 // and returns its entries.
 func MergeTo(w io.Writer, k Keyed, readers []*Reader) (int64, error) {
@@ -67,6 +74,7 @@ func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, erro
 	var line, buf []byte
 	var n int64
 	vo, _ := k.(ValuesOutput)
+	he, _ := k.(HeaderEntries)
 	err := Merge(readers, func(key []byte, vals [][]byte) error {
 		var err error
 		switch {
@@ -82,7 +90,9 @@ func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, erro
 		if err != nil {
 			return err
 		}
-		n++
+		if he == nil || !he.HeaderEntry(key) {
+			n++
+		}
 		_, err = bw.Write(line)
 		return err
 	})

@@ -299,6 +299,15 @@ func (b *binder) binary(e *Binary) (*node, error) {
 	return arith(e.Op, l, r, e.At)
 }
 
+// bindCond binds a condition (WHERE, HAVING), which must be a BOOLEAN.
+func (b *binder) bindCond(e Expr, what string) (*node, error) {
+	x, err := b.bind(e)
+	if err != nil {
+		return nil, err
+	}
+	return toBool(x, what)
+}
+
 // toBool checks that x is a BOOLEAN (untyped text is read as one).
 func toBool(x *node, what string) (*node, error) {
 	switch x.typ.Kind {

@@ -26,10 +26,7 @@ func CompileFilter(text string, schema Schema) (*Plan, error) {
 	}
 	q := &Query{Where: e, Limit: -1}
 	b := &binder{schema: schema, colIdx: map[string]int{}, where: "WHERE"}
-	w, err := b.bind(e)
-	if err == nil {
-		w, err = toBool(w, "WHERE")
-	}
+	w, err := b.bindCond(e, "WHERE")
 	if err != nil {
 		return nil, withQuery(err, text)
 	}

@@ -115,6 +115,15 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 		return nil, nameErr(q.Items[0].At, "SELECT * needs the input's columns")
 	}
 	b := &binder{schema: schema, fromAlias: q.FromAlias, colIdx: map[string]int{}}
+	if p.Star {
+		// * reads every column, in the header's order: column i of a row
+		// is the header's column i, whatever the clauses name first.
+		for _, h := range header {
+			if _, err := b.column(&ColumnRef{Name: h, At: q.Items[0].At}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// Expand *.
 	var items []SelectItem
 	for _, it := range q.Items {
@@ -135,11 +144,8 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 	}
 	if q.Where != nil {
 		b.where = "WHERE"
-		w, err := b.bind(q.Where)
+		w, err := b.bindCond(q.Where, "WHERE")
 		if err != nil {
-			return nil, err
-		}
-		if w, err = toBool(w, "WHERE"); err != nil {
 			return nil, err
 		}
 		p.where = w
@@ -198,11 +204,8 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 		p.Types = append(p.Types, n.typ)
 	}
 	if q.Having != nil {
-		h, err := b.bind(q.Having)
+		h, err := b.bindCond(q.Having, "HAVING")
 		if err != nil {
-			return nil, err
-		}
-		if h, err = toBool(h, "HAVING"); err != nil {
 			return nil, err
 		}
 		p.having = h
@@ -315,10 +318,10 @@ func (p *Plan) Header() []byte { return csvline.Header(p.Names) }
 func (p *Plan) Ordered() bool { return len(p.order) > 0 }
 
 // FullSort reports a sort of every selected row: ORDER BY without LIMIT
-// (and without *, whose output columns each input decides). Its partials
+// (with *, the runs also carry the header that * stood for). Its partials
 // are sorted runs keyed by the ORDER BY key, which the gather can merge by
 // ranges of that key in parallel (docs/sql.md).
-func (p *Plan) FullSort() bool { return p.Kind == Sort && p.Limit < 0 && !p.Star }
+func (p *Plan) FullSort() bool { return p.Kind == Sort && p.Limit < 0 }
 
 // Description says what a plan does, for `scatter plan --sql`.
 type Description struct {

@@ -365,7 +365,13 @@ func matchingRetrier(retry []*retrier, name string) int {
 
 // errorMatches applies ErrorEquals: States.ALL matches any error and
 // States.TaskFailed any but States.Timeout; States.Runtime and
-// States.DataLimitExceeded are terminal and match nothing.
+// States.DataLimitExceeded are terminal and match nothing. AWS's error-handling
+// page (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)
+// calls States.DataLimitExceeded "a terminal error that can't be caught by the
+// States.ALL error type"; it names no ErrorEquals that can catch it, and a terminal
+// error ends the execution, so an ErrorEquals naming it explicitly does not match it
+// either. Were AWS to let an explicit name catch it, this engine would only be the
+// stricter: the definition does not name it.
 func errorMatches(names []string, name string) bool {
 	if name == ErrRuntime || name == ErrDataLimitExceeded {
 		return false

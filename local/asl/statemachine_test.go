@@ -260,6 +260,8 @@ var definitionCases = []struct {
 		// https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html:
 		// the service exceptions are transient, Lambda.Unknown covers timeouts and
 		// out-of-memory, and throttling (TooManyRequests) gets a longer retrier of its own.
+		// A timeout is Sandbox.Timedout, the errorType Lambda answers with (local/engine's
+		// ErrTimedOut, local/lambdahost's), retried as Lambda.Unknown is.
 		name: "Lambda service errors and throttling are retried",
 		job: &fakeJob{chunks: 3, lambdaErrs: map[int][]string{
 			0: {"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
@@ -267,14 +269,14 @@ var definitionCases = []struct {
 				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException",
 				"Lambda.TooManyRequestsException", "Lambda.TooManyRequestsException"},
 			1: {"Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException"},
-			2: {"Lambda.Unknown"},
+			2: {"Lambda.Unknown", "Sandbox.Timedout"},
 		}},
 		check: func(t *testing.T, j *fakeJob, out any, err error) {
-			if j.attempts[0] != 12 || j.attempts[1] != 3 || j.attempts[2] != 2 || len(j.gathers) != 1 {
-				t.Errorf("attempts %v and %d gathers: want 11 throttles, 2 and 1 service errors retried, then success", j.attempts, len(j.gathers))
+			if j.attempts[0] != 12 || j.attempts[1] != 3 || j.attempts[2] != 3 || len(j.gathers) != 1 {
+				t.Errorf("attempts %v and %d gathers: want 11 throttles, 2 service errors and 2 unhandled errors (a timeout) retried, then success", j.attempts, len(j.gathers))
 			}
 		},
-		wantSleeps: 14,
+		wantSleeps: 15,
 	},
 	{
 		name: "a gather tree of three levels",

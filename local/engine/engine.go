@@ -67,9 +67,22 @@ type Engine struct {
 	Children string
 	// ExpressLimit overrides the Express children's five minutes, for tests.
 	ExpressLimit time.Duration
+	// Functions are the Timeout and MemorySize of each function, keyed by its
+	// name here (SplitterFunction, ...); nil means the embedded template's
+	// (Functions(nil)). An invocation past its function's Timeout fails with
+	// ErrTimedOut, and the definition's Retry and Catch take it as on AWS.
+	Functions map[string]Function
+	// OnAbandoned observes an invocation abandoned at its function's Timeout when its
+	// handler returns at last: err is the handler's error (nil if it ran to its end;
+	// its answer is dropped either way). It may be called concurrently.
+	OnAbandoned func(function string, err error)
 
-	mu    sync.Mutex
-	jobID string // the planned job, once the splitter has answered
+	mu       sync.Mutex
+	jobID    string // the planned job, once the splitter has answered
+	timedOut int    // invocations past their function's Timeout
+	// running are the handlers' goroutines of invocations with a Timeout, which
+	// Run waits for, those abandoned at their Timeout included.
+	running sync.WaitGroup
 	// backups applies backupPolicy to the mapper attempts; nil until the first.
 	backups *straggler.Tracker
 }
@@ -182,6 +195,13 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 	if err != nil {
 		return Result{}, fmt.Errorf("state machine definition: %w", err)
 	}
+	fns, err := e.functions()
+	if err != nil {
+		return Result{}, err
+	}
+	// A handler abandoned at its Timeout stops at its next store or ledger call;
+	// nothing of this run writes to the state after Run returns.
+	defer e.running.Wait()
 	input, err := json.Marshal(in)
 	if err != nil {
 		return Result{}, err
@@ -201,7 +221,9 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 		}
 	}
 	out, err := m.Execute(ctx, json.RawMessage(input), asl.Options{
-		Lambda:       e.invoke,
+		Lambda: func(ctx context.Context, function string, payload any) (any, error) {
+			return e.invoke(ctx, fns, function, payload)
+		},
 		GetObject:    e.getObject,
 		PutObject:    e.putObject,
 		OnEvent:      onEvent,
@@ -248,33 +270,51 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 }
 
 // invoke serves a Lambda task: the payload goes through JSON as it would over
-// the Lambda API, and an error comes back named the way aws-lambda-go names it.
-func (e *Engine) invoke(ctx context.Context, function string, payload any) (any, error) {
+// the Lambda API, an error comes back named the way aws-lambda-go names it, and
+// an invocation past its function's Timeout fails with ErrTimedOut.
+func (e *Engine) invoke(ctx context.Context, fns map[string]Function, function string, payload any) (any, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return nil, &asl.Failure{Name: asl.ErrRuntime, Cause: err.Error()}
 	}
 	name := function[strings.LastIndex(function, ":")+1:]
+	fn := fns[name] // no Timeout for a name the engine does not run
 	switch name {
 	case SplitterFunction:
-		out, res, err := call(ctx, raw, e.Handler.Plan)
+		a, err := timed(e, ctx, name, fn.Timeout, func(ctx context.Context) (answer[pipeline.PlanOutput], error) {
+			return answered(call(ctx, raw, e.Handler.Plan))
+		})
 		if err == nil {
 			e.mu.Lock()
-			e.jobID = out.JobID
+			e.jobID = a.out.JobID
 			e.mu.Unlock()
 		}
-		return result(res, err)
+		return result(a.raw, err)
 	case MapperFunction:
-		r, res, err := e.mapWithBackup(ctx, raw)
+		a, err := timed(e, ctx, name, fn.Timeout, func(ctx context.Context) (answer[pipeline.MapResult], error) {
+			return answered(e.mapWithBackup(ctx, raw))
+		})
 		if err == nil && e.OnMapResult != nil {
-			e.OnMapResult(r)
+			e.OnMapResult(a.out)
 		}
-		return result(res, err)
+		return result(a.raw, err)
 	case ReducerFunction:
-		_, res, err := call(ctx, raw, e.Handler.Gather)
-		return result(res, err)
+		a, err := timed(e, ctx, name, fn.Timeout, func(ctx context.Context) (answer[pipeline.GatherOutput], error) {
+			return answered(call(ctx, raw, e.Handler.Gather))
+		})
+		return result(a.raw, err)
 	}
 	return nil, &asl.Failure{Name: "Lambda.ResourceNotFoundException", Cause: "no local function " + function}
+}
+
+// answer is a handler's answer, typed and as JSON.
+type answer[O any] struct {
+	out O
+	raw json.RawMessage
+}
+
+func answered[O any](out O, raw json.RawMessage, err error) (answer[O], error) {
+	return answer[O]{out, raw}, err
 }
 
 // call runs fn on the JSON event raw and returns its result, typed and as the

@@ -12,7 +12,8 @@ import (
 
 // TestSQLSpecOnMoto: {"sql": "..."} alone, its input the query's FROM, on
 // POST /jobs (run by moto's Step Functions with the real binaries; the full
-// sort with "partitions": 3, gathered by key ranges) and on
+// sorts, of a projection and of *, with "partitions": 3, gathered by key
+// ranges) and on
 // POST /query (the api binary invoking the mapper binary) answers ORDER BY
 // queries, with and without LIMIT and over groups, with the bytes `scatter
 // run` writes.
@@ -25,7 +26,9 @@ func TestSQLSpecOnMoto(t *testing.T) {
 		sqlSortQuery(from),
 		"SELECT sourceIP, adRevenue FROM '" + from + "' ORDER BY adRevenue, sourceIP DESC LIMIT 17",
 		"SELECT countryCode, count(*) AS n, sum(adRevenue) AS revenue FROM '" + from + "' GROUP BY countryCode ORDER BY revenue DESC, countryCode",
+		"SELECT * FROM '" + from + "' WHERE duration > 3 ORDER BY countryCode DESC, adRevenue",
 	} {
+		ranged := i == 0 || i == 3 // full sorts: by 3 ranges of the ORDER BY key
 		t.Run(fmt.Sprintf("query%d", i), func(t *testing.T) {
 			t.Parallel()
 			want := jobCase{name: fmt.Sprintf("sql-spec-%d", i), job: "sql", ext: "csv", params: map[string]string{"query": q}, input: d.csv}.expected(t, stack.InputBucket, key)
@@ -34,15 +37,15 @@ func TestSQLSpecOnMoto(t *testing.T) {
 			}
 			output := fmt.Sprintf("s3://%s/results/api/sql-spec-%d.csv", stack.OutputBucket, i)
 			fields := map[string]any{"sql": q, "output": output, "chunkSize": chunkSize, "concurrency": concurrency}
-			if i == 0 {
-				fields["partitions"] = 3 // the full sort: by 3 ranges of its ORDER BY key
+			if ranged {
+				fields["partitions"] = 3
 			}
 			spec, _ := json.Marshal(fields)
 			sub := submit(t, spec)
 			if st := waitStatus(t, sub.JobID); st.Status != "SUCCEEDED" || st.Chunks < 2 {
 				t.Fatalf("GET /jobs/%s at the end: %+v", sub.JobID, st)
 			}
-			if i == 0 {
+			if ranged {
 				summary, _ := get(t, stack.OutputBucket, strings.TrimPrefix(pipeline.SummaryLocation(output), "s3://"+stack.OutputBucket+"/"))
 				var sum pipeline.Summary
 				if err := json.Unmarshal(summary, &sum); err != nil || sum.Partitions < 2 {

@@ -76,6 +76,17 @@ func LoadTemplate(path string) (*Template, error) {
 	return newTemplate(ct)
 }
 
+// ParseTemplate parses and evaluates a SAM template's text (the embedded
+// scattergather.Template, for one): the local engine of `scatter run` reads its
+// functions' Timeout and MemorySize through it, as `scatter local up` does.
+func ParseTemplate(raw []byte) (*Template, error) {
+	ct, err := cfn.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return newTemplate(ct)
+}
+
 func newTemplate(ct *cfn.Template) (*Template, error) {
 	ct.StackName = StackName
 	if ct.Names == nil {

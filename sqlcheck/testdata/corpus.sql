@@ -352,3 +352,20 @@ SELECT countryCode, visitDate, sourceIP FROM '{visits}' ORDER BY countryCode, vi
 -- name: full-sort-dir-schema
 -- schema: qty:BIGINT,flag:BOOLEAN
 SELECT qty, flag, id FROM '{orders_dir}' ORDER BY flag DESC NULLS LAST, qty NULLS FIRST, id
+
+-- name: full-sort-star
+SELECT * FROM '{orders}' ORDER BY amount DESC, id
+
+-- name: full-sort-star-ties
+-- keys: 3
+SELECT * FROM '{orders_dir}' WHERE qty > 20 ORDER BY country NULLS FIRST
+
+-- name: full-sort-star-json
+SELECT * FROM '{orders_json}' ORDER BY customer, id DESC
+
+-- name: full-sort-star-schema
+-- schema: amount:DECIMAL(10,2),orderDate:DATE
+SELECT *, amount * 2 AS twice FROM '{orders}' WHERE orderDate IS NOT NULL ORDER BY orderDate DESC, id
+
+-- name: scan-star-where
+SELECT * FROM '{orders_dir}' WHERE qty > 20 AND country <> 'USA'

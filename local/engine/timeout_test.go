@@ -1,0 +1,189 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/job"
+	"github.com/scattergather/scattergather/local/asl"
+	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
+)
+
+// timeoutTemplate is a template whose mapper has a Timeout of 1 second; Globals and a
+// parameter's default are evaluated as `scatter local up` evaluates them.
+const timeoutTemplate = `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  MapperMemory:
+    Type: Number
+    Default: 256
+Globals:
+  Function:
+    Timeout: 300
+    MemorySize: 512
+Resources:
+  SplitterFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: bootstrap
+  MapperFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: bootstrap
+      Timeout: 1
+      MemorySize: !Ref MapperMemory
+  ReducerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: bootstrap
+      MemorySize: 2048
+`
+
+// TestFunctionsFromTheTemplate: the engine reads each function's Timeout and MemorySize
+// with local up's evaluator (Globals under the function's own, a !Ref's default), and a
+// template without one of its functions is an error naming it.
+func TestFunctionsFromTheTemplate(t *testing.T) {
+	fns, err := engine.Functions([]byte(timeoutTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]engine.Function{
+		engine.SplitterFunction: {Timeout: 300 * time.Second, MemoryMB: 512},
+		engine.MapperFunction:   {Timeout: time.Second, MemoryMB: 256},
+		engine.ReducerFunction:  {Timeout: 300 * time.Second, MemoryMB: 2048},
+	}
+	for name, w := range want {
+		if fns[name] != w {
+			t.Errorf("%s: %+v, want %+v", name, fns[name], w)
+		}
+	}
+	noMapper := strings.Replace(timeoutTemplate, "  MapperFunction:", "  OtherFunction:", 1)
+	if _, err := engine.Functions([]byte(noMapper)); err == nil || !strings.Contains(err.Error(), "MapperFunction") {
+		t.Errorf("a template without MapperFunction: %v, want an error naming it", err)
+	}
+	if _, err := engine.Functions(nil); err != nil {
+		t.Errorf("the embedded template: %v", err)
+	}
+}
+
+// overrun is wordcount whose first mapper attempt to finish blocks until release is
+// closed: it cannot see its context, as a handler stuck in a long computation cannot.
+type overrun struct {
+	job.Job
+	blocked *atomic.Bool
+	release chan struct{}
+}
+
+func (o overrun) NewMapper() job.Mapper {
+	return overrunMapper{LineMapper: o.Job.NewMapper().(job.LineMapper), o: o}
+}
+
+type overrunMapper struct {
+	job.LineMapper
+	o overrun
+}
+
+func (m overrunMapper) Finish(w io.Writer) (job.Stats, error) {
+	if m.o.blocked.CompareAndSwap(false, true) {
+		<-m.o.release
+	}
+	return m.LineMapper.Finish(w)
+}
+
+var overrunJob overrun // set by TestMapperPastItsTimeout
+
+func init() {
+	job.Register(job.Definition{Name: "overrun-test", Version: "1", Summary: "wordcount whose first attempt overruns",
+		New: func(p job.Params) (job.Job, error) {
+			wc, err := job.New("wordcount", p)
+			o := overrunJob
+			o.Job = wc
+			return o, err
+		}})
+}
+
+// TestMapperPastItsTimeout: a mapper attempt that runs past its function's Timeout in
+// the template (1 s here) fails the way Lambda fails it, Sandbox.Timedout; the
+// definition's Retry takes it, the retry commits the chunk, and the job gives
+// wordcount's output. The abandoned attempt, released once the retry was scheduled,
+// finds its context done: the ledger refuses its commit, and the chunk keeps the one
+// commit. No wall-clock race: the attempt blocks until it is released, after its
+// Timeout has passed.
+func TestMapperPastItsTimeout(t *testing.T) {
+	fns, err := engine.Functions([]byte(timeoutTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	overrunJob.blocked, overrunJob.release = new(atomic.Bool), make(chan struct{}) // each run of the test its own
+	local, dir := enginetest.Open(t, engine.Options{})
+	in := filepath.Join(dir, "in.txt")
+	if err := os.WriteFile(in, bytes.Repeat([]byte("alpha beta gamma\ndelta alpha\n"), 40), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var failed []*asl.Failure
+	var abandoned []error
+	released := sync.OnceFunc(func() { close(overrunJob.release) })
+	// Only if the Timeout were not enforced: release the attempt when the test gives up.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	context.AfterFunc(ctx, released)
+	eng := &engine.Engine{
+		Handler: local.Handler, MaxParallel: 2, NoBackups: true, Functions: fns,
+		Sleep: func(context.Context, time.Duration) error { return nil },
+		OnEvent: func(ev asl.Event) {
+			if ev.Type == asl.EventTaskFailed && ev.State == "MapChunk" {
+				mu.Lock()
+				failed = append(failed, ev.Error)
+				mu.Unlock()
+				released()
+			}
+		},
+		OnAbandoned: func(function string, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if function != engine.MapperFunction {
+				t.Errorf("abandoned %s, want only the mapper", function)
+			}
+			abandoned = append(abandoned, err)
+		},
+	}
+	res, err := eng.Run(ctx, pipeline.PlanInput{Job: "overrun-test", Inputs: []string{in}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(failed) != 1 || failed[0].Name != engine.ErrTimedOut || !strings.Contains(failed[0].Cause, "Task timed out after 1.00 seconds") {
+		t.Fatalf("mapper failures %v, want one %s after 1.00 seconds", failed, engine.ErrTimedOut)
+	}
+	if eng.TimedOut() != 1 {
+		t.Errorf("%d invocations timed out, want 1", eng.TimedOut())
+	}
+	// Run waited for the abandoned attempt, which could not commit.
+	if len(abandoned) != 1 || abandoned[0] == nil || !strings.Contains(abandoned[0].Error(), "context deadline exceeded") {
+		t.Errorf("abandoned attempts ended with %v, want one refused for its done context", abandoned)
+	}
+	commits, err := local.Ledger.Chunks(context.Background(), res.Plan.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != res.Plan.Chunks || res.Plan.Chunks < 2 {
+		t.Errorf("%d commits for %d chunks", len(commits), res.Plan.Chunks)
+	}
+	ref, _ := enginetest.Open(t, engine.Options{})
+	want, _ := enginetest.Run(t, ref, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(dir, "ref.tsv"), ChunkSize: 256})
+	if got := enginetest.ReadFile(t, res.Gather.Output); !bytes.Equal(got, want) {
+		t.Errorf("output %q, want wordcount's %q", got, want)
+	}
+}
