@@ -448,41 +448,53 @@ func (p *parser) or(depth int) (Expr, error) {
 	if depth > maxDepth {
 		return nil, syntaxErr(p.tok.pos, "expression nested deeper than %d levels", maxDepth)
 	}
-	l, err := p.and(depth)
-	if err != nil {
-		return nil, err
-	}
-	for p.is("OR") {
-		at := p.tok.pos
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		r, err := p.and(depth)
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{Op: "OR", L: l, R: r, At: at}
-	}
-	return l, nil
+	return p.leftAssoc(depth, p.and, p.keyword("OR"))
 }
 
 func (p *parser) and(depth int) (Expr, error) {
-	l, err := p.not(depth)
+	return p.leftAssoc(depth, p.not, p.keyword("AND"))
+}
+
+// leftAssoc parses one level of left-associative binary operators, operand
+// (OP operand)*, op reporting whether the current token is one of the
+// level's and which.
+func (p *parser) leftAssoc(depth int, operand func(int) (Expr, error), op func() (string, bool)) (Expr, error) {
+	l, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
-	for p.is("AND") {
+	for {
+		o, ok := op()
+		if !ok {
+			return l, nil
+		}
 		at := p.tok.pos
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		r, err := p.not(depth)
+		r, err := operand(depth)
 		if err != nil {
 			return nil, err
 		}
-		l = &Binary{Op: "AND", L: l, R: r, At: at}
+		l = &Binary{Op: o, L: l, R: r, At: at}
 	}
-	return l, nil
+}
+
+// keyword is the op of a leftAssoc level of one keyword (OR, AND).
+func (p *parser) keyword(kw string) func() (string, bool) {
+	return func() (string, bool) { return kw, p.is(kw) }
+}
+
+// operators is the op of a leftAssoc level of operators.
+func (p *parser) operators(ops ...string) func() (string, bool) {
+	return func() (string, bool) {
+		for _, o := range ops {
+			if p.isOp(o) {
+				return o, true
+			}
+		}
+		return "", false
+	}
 }
 
 func (p *parser) not(depth int) (Expr, error) {
@@ -629,44 +641,15 @@ func (p *parser) predicate(depth int) (Expr, error) {
 }
 
 func (p *parser) additive(depth int) (Expr, error) {
-	l, err := p.multiplicative(depth)
-	if err != nil {
-		return nil, err
+	l, err := p.leftAssoc(depth, p.multiplicative, p.operators("+", "-"))
+	if err == nil && p.isOp("||") {
+		return nil, unsupported(p.tok.pos, "string concatenation ||")
 	}
-	for p.isOp("+") || p.isOp("-") || p.isOp("||") {
-		if p.isOp("||") {
-			return nil, unsupported(p.tok.pos, "string concatenation ||")
-		}
-		op, at := p.tok.text, p.tok.pos
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		r, err := p.multiplicative(depth)
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{Op: op, L: l, R: r, At: at}
-	}
-	return l, nil
+	return l, err
 }
 
 func (p *parser) multiplicative(depth int) (Expr, error) {
-	l, err := p.unary(depth)
-	if err != nil {
-		return nil, err
-	}
-	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
-		op, at := p.tok.text, p.tok.pos
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		r, err := p.unary(depth)
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{Op: op, L: l, R: r, At: at}
-	}
-	return l, nil
+	return p.leftAssoc(depth, p.unary, p.operators("*", "/", "//", "%"))
 }
 
 func (p *parser) unary(depth int) (Expr, error) {

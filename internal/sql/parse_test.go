@@ -67,6 +67,8 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT CAST(a AS WHATEVER) FROM 'f'", ErrSyntax, `unknown type "WHATEVER"`},
 		{"SELECT a FROM 'f' WHERE a = DATE '2020-02-30'", ErrType, "not a date"},
 		{"SELECT a FROM 'f' /* open", ErrSyntax, "comment /* is not closed"},
+		{"SELECT a + b || c FROM 'f'", ErrUnsupported, "column 14: string concatenation ||"},
+		{"SELECT a || b FROM 'f'", ErrUnsupported, "column 10: string concatenation ||"},
 		{"SELECT a FROM 'a.csv' JOIN 'b.csv' USING (id)", ErrUnsupported, "column 23: joins (JOIN)"},
 		{"SELECT a FROM 'a.csv', 'b.csv'", ErrUnsupported, "column 22: joins (a second FROM item)"},
 		{"SELECT a FROM 'a.csv' t LEFT JOIN 'b.csv' u ON t.id = u.id", ErrUnsupported, "joins (LEFT)"},

@@ -32,17 +32,22 @@ var pow10 = [...]int64{
 	10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
 }
 
+// sign reads an optional sign at b[i]: whether it is '-', and where what
+// follows it starts.
+func sign(b []byte, i int) (neg bool, next int) {
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		return b[i] == '-', i + 1
+	}
+	return false, i
+}
+
 // parsePlain is Parse's common case in one pass: [+-]?digits[.digits] or
 // [+-]?.digits, no exponent, at most maxSmallDigits digits in all (so at
 // most that many significant ones: the int64 Parse would compute). It
 // reports false for anything else, which Parse then reads the long way.
 func parsePlain(b []byte) (Dec, bool) {
-	i, n := 0, len(b)
-	neg := false
-	if n > 0 && (b[0] == '+' || b[0] == '-') {
-		neg = b[0] == '-'
-		i++
-	}
+	n := len(b)
+	neg, i := sign(b, 0)
 	var v int64
 	start := i
 	for ; i < n && b[i]-'0' <= 9; i++ {
@@ -83,12 +88,8 @@ func Parse(b []byte) (Dec, bool) {
 // parseLong is Parse of any text: two passes, the syntax and then the
 // digits, into an int64 or a big.Int.
 func parseLong(b []byte) (Dec, bool) {
-	i, n := 0, len(b)
-	neg := false
-	if i < n && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
+	n := len(b)
+	neg, i := sign(b, 0)
 	intStart := i
 	for i < n && isDigit(b[i]) {
 		i++
@@ -111,12 +112,8 @@ func parseLong(b []byte) (Dec, bool) {
 	}
 	exp := 0
 	if i < n && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		eneg := false
-		if i < n && (b[i] == '+' || b[i] == '-') {
-			eneg = b[i] == '-'
-			i++
-		}
+		var eneg bool
+		eneg, i = sign(b, i+1)
 		start := i
 		for i < n && isDigit(b[i]) {
 			if exp <= MaxExponent {
