@@ -1,8 +1,11 @@
 package record
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -178,6 +181,7 @@ type Reader struct {
 	nfields  int
 	resolved bool
 	fields   []csvline.Field
+	ends     []int // ReadCSVBlock: where each field of the record ends
 
 	// JSON Lines.
 	members []jsonline.Member
@@ -196,6 +200,9 @@ func NewReader(format Format, columns []string) (*Reader, error) {
 	n := len(columns)
 	return &Reader{format: format, cols: columns, row: newRow(n, format), idx: make([]int, n), scratch: make([][]byte, n)}, nil
 }
+
+// Format is the format the reader reads.
+func (r *Reader) Format() Format { return r.format }
 
 // Start begins an object. For CSV, header is its first record (without its
 // line terminator); a column the header lacks is an error naming source and
@@ -218,6 +225,7 @@ func (r *Reader) Start(source string, header []byte) error {
 		}
 	}
 	r.nfields = len(names)
+	r.ends = make([]int, r.nfields)
 	r.resolved = true
 	return nil
 }
@@ -326,6 +334,139 @@ func (r *Reader) Read(rec []byte, offset int64) (row *Row, data bool, reason str
 	}
 	r.row.Offset = offset
 	return &r.row, true, "", nil
+}
+
+// RowFunc takes one record that ReadCSVBlock read, as Read returns it:
+// row is nil for a record that is not data (the header at offset 0, a blank
+// line) and for a malformed one, reason then being one of the Reason
+// constants; data reports whether it counts as a data record.
+type RowFunc func(row *Row, offset int64, data bool, reason string) error
+
+// ReadCSVBlock reads CSV records from data, whole lines (it ends in "\n")
+// the first of which starts a record at object offset offset, and calls fn
+// for each as Read would read it, until a record it leaves to Read: one
+// whose quoting is bad, or whose quoted field does not close in data. It
+// returns how many bytes (the records before that one) and how many
+// records it read. Read's callers find a record's end, then Read its
+// fields: two passes over every byte. ReadCSVBlock makes one, 8 bytes at a
+// time, stopping only at the commas, newlines and quotes, and jumps over a
+// quoted field to its closing quote. It reads nothing of an object whose
+// header was not read (Start).
+func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, records int, err error) {
+	if r.format != CSV || !r.resolved {
+		return 0, 0, nil
+	}
+	ends := r.ends
+	// The record's start in data, the commas seen in it, the field's start.
+	start, nf, from := 0, 0, 0
+	for i := 0; i < len(data); {
+		var x uint64
+		if i+8 <= len(data) {
+			x = binary.LittleEndian.Uint64(data[i:])
+		} else {
+			x = lastWord(data[i:])
+		}
+		seps, quotes := csvline.Specials(x)
+		next := i + 8
+		for marks := seps | quotes; marks != 0; marks &= marks - 1 {
+			j := i + bits.TrailingZeros64(marks)>>3
+			switch data[j] {
+			case ',':
+				if nf < len(ends) {
+					ends[nf] = j
+				}
+				nf, from = nf+1, j+1
+				continue
+			case '\n':
+				if err := r.csvRecord(data, start, j, nf, offset, fn); err != nil {
+					return start, records, err
+				}
+				start, nf, from = j+1, 0, j+1
+				records++
+				continue
+			}
+			// A quote: it must open the field and close before a comma,
+			// "\n" or "\r\n"; the scan goes on at what follows it.
+			if next = closingQuote(data, j); j != from || next < 0 {
+				return start, records, nil
+			}
+			break
+		}
+		i = next
+	}
+	return start, records, nil
+}
+
+// lastWord is the little-endian word of the last bytes of data (fewer
+// than 8), zero-padded.
+func lastWord(b []byte) uint64 {
+	var x uint64
+	for k, c := range b {
+		x |= uint64(c) << (8 * k)
+	}
+	return x
+}
+
+// closingQuote returns the index just past the quoted field that opens at
+// data[j] (a quote), at the comma or newline (or "\r\n") after its closing
+// quote; -1 when the field does not close in data or something else
+// follows it (bad quoting, which Read reports).
+func closingQuote(data []byte, j int) int {
+	for k := j + 1; ; {
+		q := bytes.IndexByte(data[k:], '"')
+		if q < 0 {
+			return -1
+		}
+		k += q + 1
+		if k >= len(data) {
+			return -1
+		}
+		switch data[k] {
+		case '"': // a doubled quote
+			k++
+			continue
+		case ',', '\n':
+			return k
+		case '\r':
+			if k+1 < len(data) && data[k+1] == '\n' {
+				return k
+			}
+		}
+		return -1
+	}
+}
+
+// csvRecord hands fn the record data[start:end] ("\n" at end), which
+// ReadCSVBlock found well quoted, with nf commas outside its quotes, the
+// first len(r.ends) of them at r.ends.
+func (r *Reader) csvRecord(data []byte, start, end, nf int, offset int64, fn RowFunc) error {
+	off := offset + int64(start)
+	if end > start && data[end-1] == '\r' {
+		end--
+	}
+	switch {
+	case off == 0 || end == start:
+		return fn(nil, off, false, "") // the header row, or a blank line
+	case nf+1 != r.nfields:
+		return fn(nil, off, true, ReasonCSVFields)
+	}
+	r.ends[nf] = end
+	for c, k := range r.idx {
+		f := csvline.Field{Start: start, End: r.ends[k]}
+		if k > 0 {
+			f.Start = r.ends[k-1] + 1
+		}
+		v := data[f.Start:f.End]
+		r.row.present[c], r.row.raw[c], r.row.val[c] = true, v, v
+		if len(v) > 0 && v[0] == '"' {
+			// A quoted field (a quote opens no other): in it, any quote is
+			// one of a doubled pair.
+			f.Quoted, f.Escaped = true, bytes.IndexByte(v[1:len(v)-1], '"') >= 0
+			r.row.val[c], r.scratch[c] = f.Value(data, r.scratch[c])
+		}
+	}
+	r.row.Offset = off
+	return fn(&r.row, off, true, "")
 }
 
 func (r *Reader) readJSON(line []byte, offset int64) (*Row, bool, string, error) {

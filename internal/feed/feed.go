@@ -113,12 +113,21 @@ func (f *Feeder) Record(rec []byte, offset int64) error {
 		return errors.New("a record before any header")
 	}
 	row, data, reason, err := f.reader.Read(rec, offset)
+	if err != nil {
+		if data {
+			f.st.RecordsIn++
+		}
+		return err
+	}
+	return f.row(row, offset, data, reason)
+}
+
+// row takes one record the reader read (record.RowFunc).
+func (f *Feeder) row(row *record.Row, offset int64, data bool, reason string) error {
 	if data {
 		f.st.RecordsIn++
 	}
 	switch {
-	case err != nil:
-		return err
 	case reason != "" && !f.strict:
 		f.st.SkipAt(reason, f.source, offset, "")
 		return nil
@@ -138,6 +147,19 @@ func (f *Feeder) Block() func(data []byte, offset int64, n int) error {
 	}
 	return func(data []byte, offset int64, n int) error {
 		return f.named(f.block.Records(data, offset, n), offset)
+	}
+}
+
+// CSVBlock is the function that reads runs of whole CSV records of the
+// part StartPart began at once (record.Reader.ReadCSVBlock), or nil when
+// its records are not CSV.
+func (f *Feeder) CSVBlock() split.CSVBlockFunc {
+	if f.rows == nil || f.reader == nil || f.reader.Format() != record.CSV {
+		return nil
+	}
+	r, fn := f.reader, f.row
+	return func(data []byte, offset int64) (int, int, error) {
+		return r.ReadCSVBlock(data, offset, fn)
 	}
 }
 

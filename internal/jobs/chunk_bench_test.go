@@ -13,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/record"
 )
 
 // chunkFile returns a generated file of kind, SCATTER_BENCH_CHUNK bytes
@@ -78,7 +79,12 @@ func BenchmarkChunk(b *testing.B) {
 				if err := m.StartPart(jobs.Part{Source: path}, header); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := split.PartBlocks(ctx, store, part, m.Record, m.Block()); err != nil {
+				if m.Format(path) == record.CSV {
+					// As the pipeline reads a CSV part (pipeline.mapCSV).
+					if _, _, err := split.PartCSV(ctx, store, part, 0, m.Record, m.CSVBlock()); err != nil {
+						b.Fatal(err)
+					}
+				} else if _, err := split.PartBlocks(ctx, store, part, m.Record, m.Block()); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := m.Finish(discard{}); err != nil {

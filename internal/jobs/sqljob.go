@@ -130,6 +130,9 @@ func newSQL(p Params) (Job, error) {
 		if plan.Kind == sql.Scan && plan.Limit < 0 {
 			return &sqlConcatJob{j}, nil
 		}
+		if plan.GroupSort() {
+			return &sqlGroupSortJob{sqlJob: j}, nil
+		}
 	}
 	return j, nil
 }
@@ -178,6 +181,12 @@ func (j *sqlConcatJob) NewMapper() Mapper {
 	return m
 }
 
+func (j *sqlGroupSortJob) NewMapper() Mapper {
+	m := j.sqlJob.NewMapper().(*sqlMapper)
+	m.groupRuns = j
+	return m
+}
+
 func (j *sqlSortJob) NewMapper() Mapper {
 	m := j.sqlJob.NewMapper().(*sqlMapper)
 	m.sorted = j
@@ -191,7 +200,9 @@ type sqlMapper struct {
 	header []string // the columns * stands for, nil without *
 	concat bool
 	sorted *sqlSortJob // a full sort: its partials are sorted runs
-	st     Stats
+	// An aggregate sorted without LIMIT: its partials are sorted runs.
+	groupRuns *sqlGroupSortJob
+	st        Stats
 
 	// Scan (concat): the output rows.
 	out outBuffer
@@ -488,19 +499,16 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 		}
 		return rw.Count(), rw.Close()
 	}
+	if m.groupRuns != nil {
+		return m.writeGroupRun(w)
+	}
 	e := m.j.newEncoder(w, m.header)
 	var n int64
 	if m.keys != nil {
-		var buf []byte
-		err := m.keys.forSorted(func(g int32) {
-			if m.states.na > 0 {
-				m.sink += m.states.group(int(g))[0].N()
-			}
-		}, func(key []byte, g int32) error {
-			buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
+		err := m.eachGroup(func(key, states []byte) error {
 			e.flag(flagEntry)
 			e.bytes(key)
-			e.bytes(buf)
+			e.bytes(states)
 			n++
 			return nil
 		})
@@ -548,9 +556,13 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 	merge := m.j.mergeTo
 	if m.sorted != nil {
 		merge = m.sorted.mergeTo
+	} else if m.groupRuns != nil {
+		merge = m.groupRuns.mergeTo
 	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, merge)
+	// Every partial format of the job merges into itself, so the spills
+	// merge spillFanIn at a time, as many passes as it takes.
+	m.st.RecordsOut, err = m.spills.mergeRuns(w, m.spill, merge)
 	m.uncountHeader()
 	return m.st, err
 }
@@ -826,7 +838,19 @@ func headerOf(p *sql.Program, j *sqlJob) []string {
 	return p.Plan.StarHeader
 }
 
+// mergeFunc calls emit with every entry (row, or merged group) of a job's
+// partials in key order, as sqlJob.merge does.
+type mergeFunc func(emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error)
+
 func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	return j.output(w, func(emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
+		return j.merge(partials, emit)
+	})
+}
+
+// output writes the output of the entries merge gives: rows as they come,
+// groups after HAVING, sorted by ORDER BY.
+func (j *sqlJob) output(w io.Writer, merge mergeFunc) (Stats, error) {
 	var st Stats
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var line []byte
@@ -843,9 +867,8 @@ func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 			sorted.spills.close()
 		}
 	}()
-	seq := uint64(0)
 	groups := 0
-	prog, _, err := j.merge(partials, func(p *sql.Program, key, val []byte, states []sql.AggState) (bool, error) {
+	prog, _, err := merge(func(p *sql.Program, key, val []byte, states []sql.AggState) (bool, error) {
 		writeHeader(p)
 		groups++
 		lim := p.Plan.Limit
@@ -857,7 +880,7 @@ func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 		if err := p.LoadGroup(key, states); err != nil {
 			return false, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
 		}
-		return j.emitGroup(p, bw, &line, &sorted, &seq, &st)
+		return j.emitGroup(p, key, bw, &line, &sorted, &st)
 	})
 	if err != nil {
 		return st, err
@@ -873,7 +896,7 @@ func (j *sqlJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 		if err := prog.LoadGroup(nil, states); err != nil {
 			return st, err
 		}
-		if _, err := j.emitGroup(prog, bw, &line, &sorted, &seq, &st); err != nil {
+		if _, err := j.emitGroup(prog, nil, bw, &line, &sorted, &st); err != nil {
 			return st, err
 		}
 	}
@@ -933,37 +956,71 @@ func (g *groupSorter) spill(limit int64) error {
 // returns how many.
 func (g *groupSorter) writeTo(w io.Writer, limit int64) (int64, error) {
 	var n int64
-	emit := func(v []byte) error {
+	err := g.each(limit, func(_, v []byte) error {
 		if limit < 0 || n < limit {
 			n++
 			_, err := w.Write(v)
 			return err
 		}
 		return nil
-	}
-	if len(g.spills.files) == 0 {
-		g.buf.sort()
-		for i := range g.buf.ents {
-			_, v := g.buf.entry(i)
-			if err := emit(v); err != nil {
-				return n, err
-			}
-		}
-		return n, nil
-	}
-	_, err := g.spills.mergeAll(w, func() error { return g.spill(limit) }, func(w io.Writer, files []io.Reader) (int64, error) {
-		rs, err := runs.Readers(files, "sql: sorted groups spill")
-		if err != nil {
-			return 0, err
-		}
-		return 0, runs.Merge(rs, func(_ []byte, vals [][]byte) error { return emit(vals[0]) })
 	})
 	return n, err
 }
 
+// each calls fn with every row's key and value in key order.
+func (g *groupSorter) each(limit int64, fn func(k, v []byte) error) error {
+	if len(g.spills.files) == 0 {
+		g.buf.sort()
+		for i := range g.buf.ents {
+			if err := fn(g.buf.entry(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// The spills merge spillFanIn at a time into fewer runs, as many
+	// passes as it takes, then once more into fn.
+	_, err := g.spills.mergeAll(io.Discard, func() error {
+		if err := g.spill(limit); err != nil {
+			return err
+		}
+		return g.spills.reduce(mergeRowRuns, spillFanIn())
+	}, func(_ io.Writer, files []io.Reader) (int64, error) {
+		rs, err := runs.Readers(files, "sql: sorted groups spill")
+		if err != nil {
+			return 0, err
+		}
+		return 0, runs.Merge(rs, func(k []byte, vals [][]byte) error { return fn(k, vals[0]) })
+	})
+	return err
+}
+
+// mergeRowRuns merges groupSorter's spilled runs (keys unique) into one.
+func mergeRowRuns(w io.Writer, files []io.Reader) (int64, error) {
+	rs, err := runs.Readers(files, "sql: sorted groups spill")
+	if err != nil {
+		return 0, err
+	}
+	rw := runs.NewWriter(w)
+	err = runs.Merge(rs, func(k []byte, vals [][]byte) error {
+		for _, v := range vals {
+			if err := rw.Add(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rw.Count(), rw.Close()
+}
+
 // emitGroup writes a loaded group's row (after HAVING), or, under ORDER
-// BY, keeps it with its ORDER BY key for sorting at the end.
-func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorted **groupSorter, seq *uint64, st *Stats) (bool, error) {
+// BY, keeps it for sorting at the end, keyed by its ORDER BY key then its
+// group key (unique, so ties come in group key order wherever they are
+// sorted).
+func (j *sqlJob) emitGroup(p *sql.Program, key []byte, bw *bufio.Writer, line *[]byte, sorted **groupSorter, st *Stats) (bool, error) {
 	p.Reset()
 	if !p.Having() {
 		return true, p.Row.Err.AsError()
@@ -978,15 +1035,13 @@ func (j *sqlJob) emitGroup(p *sql.Program, bw *bufio.Writer, line *[]byte, sorte
 		b.start()
 		b.data = p.AppendRow(b.data)
 		*line = p.AppendOrderKey((*line)[:0])
-		*line = binary.BigEndian.AppendUint64(*line, *seq)
-		*seq++
+		*line = append(*line, key...)
 		b.add(*line)
 		if err := p.Row.Err.AsError(); err != nil {
 			return false, err
 		}
 		return true, g.added(lim)
 	}
-	*seq++
 	*line = p.AppendRow((*line)[:0])
 	if err := p.Row.Err.AsError(); err != nil {
 		return false, err

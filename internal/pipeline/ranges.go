@@ -107,6 +107,9 @@ func checkPartitions(in PlanInput, j jobs.Job) error {
 	if _, ok := keyedJob(j); !ok {
 		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount and groupby are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
 	}
+	if _, ok := j.(jobs.RangeRuns); ok && in.OutputParts {
+		return inputErrorf("plan: job %s cannot leave its key ranges as part files (output parts): its output is not in key order, the ranges are merged", in.Job)
+	}
 	if encodedOutput(in.Output) {
 		return inputErrorf("plan: output %s is compressed or Parquet: key ranges (partitions %d, output parts %v) are written as the job's text", in.Output, in.Partitions, in.OutputParts)
 	}
@@ -311,7 +314,11 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 			if h.Faults.Fire("reducer.range.crash.mid-range", fk) {
 				w = &crashingWriter{w: w}
 			}
-			st.RecordsOut, err = runs.OutputTo(w, keyed, rs, in.Range == 0)
+			if rr, ok := job.(jobs.RangeRuns); ok {
+				st.RecordsOut, err = rr.OutputRangeRun(w, rs)
+			} else {
+				st.RecordsOut, err = runs.OutputTo(w, keyed, rs, in.Range == 0)
+			}
 			return err
 		})
 		return err
@@ -415,12 +422,17 @@ func (h *Handler) rangeCommits(ctx context.Context, in GatherInput) ([]ledger.Co
 	return commits, nil
 }
 
-// gatherRanges writes the output of a job gathered by key ranges: the
-// committed ranges in order, composed on S3 (UploadPartCopy of every range of
+// gatherRanges writes the output of a job gathered by key ranges: for a
+// jobs.RangeRuns job, the committed ranges' runs merged; else the committed
+// ranges in order, composed on S3 (UploadPartCopy of every range of
 // 5 MiB or more, smaller ones read and coalesced into parts) or streamed
 // where the store cannot compose; or, with OutputParts, each range copied to
 // its part file. It fills the summary's output counts.
 func (h *Handler) gatherRanges(ctx context.Context, in GatherInput, sum *Summary) error {
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return inputErrorf("gather %s: %v", in.JobID, err)
+	}
 	commits, err := h.rangeCommits(ctx, in)
 	if err != nil {
 		return err
@@ -437,6 +449,17 @@ func (h *Handler) gatherRanges(ctx context.Context, in GatherInput, sum *Summary
 		pieces[i] = blob.Piece{Source: c.Partial, N: st.Bytes}
 	}
 	sum.Partitions = in.Partitions
+	if rr, ok := job.(jobs.RangeRuns); ok {
+		// The ranges are sorted runs of the output's lines: merged, not
+		// concatenated.
+		sum.BytesOut, err = h.putFrom(ctx, in.Output, func(w io.Writer) error {
+			return h.withPartials(ctx, keys, func(rs []io.Reader) error {
+				_, err := rr.OutputMergedRanges(w, rs)
+				return err
+			})
+		})
+		return err
+	}
 	if in.OutputParts {
 		sum.Parts = len(keys)
 		for i := range keys {

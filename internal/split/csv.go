@@ -271,7 +271,7 @@ type CSVBounds struct {
 // [Start, End). first is where its first record starts when known (the
 // previous part's Next, on a re-read); -1 speculates (Speculate). A
 // compressed part is read whole from its start.
-func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64, fn RecordFunc) (Stats, CSVBounds, error) {
+func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64, fn RecordFunc, block CSVBlockFunc) (Stats, CSVBounds, error) {
 	if part.Compression() != "" {
 		st, err := compressedPart(ctx, store, part, fn, true)
 		return st, CSVBounds{First: 0, Next: part.Size}, err
@@ -302,7 +302,30 @@ func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64,
 		}
 		b.Assumed, b.First = q, s.Offset()
 	}
-	for s.Offset() < part.End {
+	for quoted := 0; s.Offset() < part.End; quoted-- {
+		if block != nil && quoted <= 0 {
+			data, err := s.lines(part.End)
+			if err != nil {
+				return s.stats(), b, fmt.Errorf("read %s at byte %d: %w", part.Source, s.Offset(), err)
+			}
+			if len(data) > 0 {
+				used, n, err := block(data, s.Offset())
+				s.advance(used)
+				s.records += int64(n)
+				if err != nil {
+					return s.stats(), b, err
+				}
+				if used == len(data) {
+					continue
+				}
+				if used == 0 {
+					// A record holding a quote first: the next few go one by
+					// one, so that a file quoting every record is not
+					// scanned twice over.
+					quoted = quotedRun
+				}
+			}
+		}
 		rec, off, err := s.Next()
 		if err == io.EOF {
 			break
@@ -318,6 +341,10 @@ func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64,
 	b.Next = s.Offset()
 	return s.stats(), b, nil
 }
+
+// quotedRun is how many records PartCSV reads one by one after a block
+// whose first record held a quote.
+const quotedRun = 16
 
 // speculate guesses the state before the scanner's next byte and skips to
 // the first record start after it.

@@ -82,6 +82,12 @@ func stepAll(q split.QuoteState, c byte) (split.QuoteState, bool) {
 // part's Next is read again from that Next (the confirmation). It returns
 // the records in order and how many parts were read again.
 func readCSV(t *testing.T, store blob.Store, key string, size int64, cuts []int64) ([]record, int) {
+	return readCSVBlocks(t, store, key, size, cuts, false)
+}
+
+// readCSVBlocks is readCSV, with blocks set reading runs of quote-free
+// records at once as record.Reader.ReadCSVBlock does (split.CSVBlockFunc).
+func readCSVBlocks(t *testing.T, store blob.Store, key string, size int64, cuts []int64, blocks bool) ([]record, int) {
 	t.Helper()
 	var got []record
 	start, prevNext, rereads := int64(0), int64(0), 0
@@ -92,14 +98,31 @@ func readCSV(t *testing.T, store blob.Store, key string, size int64, cuts []int6
 			recs = append(recs, record{off, string(rec)})
 			return nil
 		}
-		_, b, err := split.PartCSV(context.Background(), store, p, -1, collect)
+		var block split.CSVBlockFunc
+		if blocks {
+			block = func(data []byte, off int64) (used, n int, err error) {
+				if !bytes.HasSuffix(data, []byte{'\n'}) {
+					t.Fatalf("part [%d,%d): a block %q that does not end a line", start, end, data)
+				}
+				for used < len(data) {
+					line, _, _ := bytes.Cut(data[used:], []byte{'\n'})
+					if bytes.IndexByte(line, '"') >= 0 {
+						break
+					}
+					recs = append(recs, record{off + int64(used), string(line)})
+					used, n = used+len(line)+1, n+1
+				}
+				return used, n, nil
+			}
+		}
+		_, b, err := split.PartCSV(context.Background(), store, p, -1, collect, block)
 		if err != nil {
 			t.Fatalf("part [%d,%d): %v", start, end, err)
 		}
 		if b.First != prevNext {
 			rereads++
 			recs = nil
-			if _, b, err = split.PartCSV(context.Background(), store, p, prevNext, collect); err != nil {
+			if _, b, err = split.PartCSV(context.Background(), store, p, prevNext, collect, block); err != nil {
 				t.Fatalf("part [%d,%d) from %d: %v", start, end, prevNext, err)
 			}
 		}
@@ -206,6 +229,9 @@ func TestCSVEveryRecordOnce(t *testing.T) {
 			rereads += n
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("%q cut at %v:\n%v\nwant\n%v", data, cuts, got, want)
+			}
+			if got, _ := readCSVBlocks(t, store, key, size, cuts, true); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%q cut at %v, in blocks:\n%v\nwant\n%v", data, cuts, got, want)
 			}
 		}
 	}

@@ -33,6 +33,14 @@ type Stats struct {
 // is only valid during the call.
 type BlockFunc func(data []byte, offset int64, n int) error
 
+// CSVBlockFunc receives a run of whole CSV lines at once (data ends in
+// "\n"; its first byte, at object offset offset, starts a record) and reads
+// the records it can from its start: those before the first record holding
+// a quote, whose end a "\n" may not be (record.Reader.ReadCSVBlock). It
+// returns the bytes and the records it read; the scanner reads the next
+// record itself.
+type CSVBlockFunc func(data []byte, offset int64) (used, records int, err error)
+
 // Part reads the records of part from store and calls fn for each, in order.
 func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) (Stats, error) {
 	return PartBlocks(ctx, store, part, fn, nil)
@@ -188,6 +196,9 @@ type Scanner struct {
 	long    []byte
 	records int64
 	read    int64
+	// linesEnd is the object offset just past the last "\n" lines found,
+	// while its bytes are buffered.
+	linesEnd int64
 }
 
 // bufs recycles Scanner buffers: a chunk of a few hundred bytes would otherwise
@@ -295,27 +306,50 @@ func (s *Scanner) Next() ([]byte, int64, error) {
 // offset and count. It returns n == 0 when the next record does not fit the
 // buffer or has no "\n" before the end: Next takes that one.
 func (s *Scanner) nextBlock(limit int64) (data []byte, offset int64, n int, err error) {
+	data, err = s.lines(limit)
+	offset = s.pos
+	if err != nil || len(data) == 0 {
+		return nil, offset, 0, err
+	}
+	s.advance(len(data))
+	return data, offset, bytes.Count(data, []byte{'\n'}), nil
+}
+
+// lines returns the buffered bytes from the next one through the "\n" that
+// ends the last line starting before limit (reading more when the buffer
+// holds no "\n"), without consuming them (advance does); empty when the
+// next line does not fit the buffer or has no "\n" before the end. The
+// end found is kept (s.linesEnd) while its bytes are buffered, so that a
+// caller taking a few bytes at a time does not search the rest again.
+func (s *Scanner) lines(limit int64) ([]byte, error) {
 	for {
+		if n := s.linesEnd - s.pos; n > 0 && n <= int64(s.hi-s.lo) {
+			return s.buf[s.lo : s.lo+int(n)], nil
+		}
 		avail := s.buf[s.lo:s.hi]
 		if last := bytes.LastIndexByte(avail, '\n'); last >= 0 {
 			cut := last + 1
 			if rel := limit - s.pos; int64(cut) > rel {
-				// The last record starting before limit holds byte limit-1
+				// The last line starting before limit holds byte limit-1
 				// and ends at the first "\n" from there.
 				cut = int(rel-1) + bytes.IndexByte(avail[rel-1:], '\n') + 1
 			}
-			data, offset = avail[:cut], s.pos
-			s.lo += cut
-			s.pos += int64(cut)
-			return data, offset, bytes.Count(data, []byte{'\n'}), nil
+			s.linesEnd = s.pos + int64(cut)
+			return avail[:cut], nil
 		}
 		if s.eof || (s.lo == 0 && s.hi == len(s.buf)) {
-			return nil, s.pos, 0, nil
+			return nil, nil
 		}
 		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
-			return nil, s.pos, 0, err
+			return nil, err
 		}
 	}
+}
+
+// advance consumes n buffered bytes.
+func (s *Scanner) advance(n int) {
+	s.lo += n
+	s.pos += int64(n)
 }
 
 // SkipLine discards bytes through the next "\n" (or to the end).

@@ -323,6 +323,14 @@ func (p *Plan) Ordered() bool { return len(p.order) > 0 }
 // ranges of that key in parallel (docs/sql.md).
 func (p *Plan) FullSort() bool { return p.Kind == Sort && p.Limit < 0 }
 
+// GroupSort reports an aggregate over groups sorted by ORDER BY without
+// LIMIT. Its partials are sorted runs keyed by the group key, which the
+// gather can merge by ranges of that key in parallel, each range's rows
+// then sorted by the ORDER BY key and the ranges merged (docs/sql.md).
+func (p *Plan) GroupSort() bool {
+	return p.Kind == Aggregate && len(p.order) > 0 && p.Limit < 0 && len(p.groups) > 0 && !p.Star
+}
+
 // Description says what a plan does, for `scatter plan --sql`.
 type Description struct {
 	From    string   `json:"from"`
@@ -338,7 +346,7 @@ type Description struct {
 
 // Describe returns what the plan reads, computes and how it gathers.
 func (p *Plan) Describe() Description {
-	d := Description{From: p.Query.From, Kind: p.Kind.String(), SortedRuns: p.FullSort()}
+	d := Description{From: p.Query.From, Kind: p.Kind.String(), SortedRuns: p.FullSort() || p.GroupSort()}
 	for i, c := range p.Columns {
 		d.Columns = append(d.Columns, c+" "+p.ColumnTypes[i].String())
 	}
@@ -411,7 +419,10 @@ func (p *Plan) Describe() Description {
 			gather += "; HAVING " + p.Query.Having.String()
 		}
 		gather += "; project the select list"
-		if len(keys) > 0 {
+		if p.GroupSort() {
+			gather = "gather: merge the groups by key, by ranges of the group key in parallel when the partials are large or --partitions asks, else in one reducer" + strings.TrimPrefix(gather, "gather: merge the groups by key") +
+				"; sort each range's rows by " + strings.Join(keys, ", ") + " (sorted runs spilled past its memory budget); merge the ranges' sorted rows"
+		} else if len(keys) > 0 {
 			gather += "; sort by " + strings.Join(keys, ", ") + " in the one reducer (sorted runs spilled past its memory budget)"
 		} else {
 			gather += "; in group key order"

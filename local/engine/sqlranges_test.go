@@ -194,7 +194,8 @@ func TestSQLSortRangeGatherProperty(t *testing.T) {
 	}
 }
 
-// TestSQLSortRangeGatherFaults: range reducers of a sql full sort that die
+// TestSQLSortRangeGatherFaults: range reducers of a sql full sort (of rows,
+// or of groups) that die
 // halfway through a range, die before committing it, or run twice at once,
 // with ledger and store timeouts, leave the output the one reducer's: each
 // range is committed once.
@@ -210,7 +211,11 @@ func TestSQLSortRangeGatherFaults(t *testing.T) {
 		local, _ := enginetest.Open(t, engine.Options{Faults: fs})
 		input := filepath.Join(dir, "in.csv")
 		genSortRows(t, rand.New(rand.NewPCG(seed, 5)), input, 1, 3000)
-		in := pipeline.PlanInput{Job: "sql", Params: job.Params{"query": "SELECT id, a, b FROM 'in' ORDER BY b DESC, a NULLS FIRST"},
+		query := "SELECT id, a, b FROM 'in' ORDER BY b DESC, a NULLS FIRST"
+		if seed == 2 { // groups: ranges of the group key, each sorted, merged
+			query = "SELECT a, b, count(*) AS n, sum(c) AS s FROM 'in' GROUP BY a, b ORDER BY n DESC, s NULLS FIRST"
+		}
+		in := pipeline.PlanInput{Job: "sql", Params: job.Params{"query": query},
 			Inputs: []string{input}, ChunkSize: 4 << 10}
 		in.Output, in.Partitions = filepath.Join(dir, "one.csv"), 1
 		want, _ := enginetest.Run(t, clean, in)
@@ -224,4 +229,47 @@ func TestSQLSortRangeGatherFaults(t *testing.T) {
 		}
 	}
 	requireRangeFaultsFired(t, spec, fired)
+}
+
+// TestSQLGroupSortRangeGather: a sql aggregate with ORDER BY and without
+// LIMIT, over random tables, chunk sizes and partition counts, gathered by
+// ranges of the group key (each range's rows sorted, the ranges merged) is
+// byte-identical to the one reducer's output, with as many records out;
+// HAVING drops groups in the ranges as in the one reducer; part files are
+// refused (the ranges are not in output order).
+func TestSQLGroupSortRangeGather(t *testing.T) {
+	queries := []string{
+		"SELECT b, a, count(*) AS n, sum(c) AS s FROM 'in' GROUP BY b, a ORDER BY n DESC, b",
+		"SELECT a, c, count(*) AS n FROM 'in' GROUP BY a, c HAVING count(*) > 1 ORDER BY 3 DESC, c NULLS FIRST",
+		"SELECT DISTINCT c FROM 'in' ORDER BY c DESC",
+		"SELECT id % 50 AS m, max(b) AS hi, avg(c) AS v FROM 'in' GROUP BY m ORDER BY hi NULLS FIRST, v DESC",
+	}
+	for seed := range 6 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 29))
+		chunk := int64(1<<10 + rng.IntN(8<<10))
+		p := 2 + rng.IntN(5)
+		query := queries[seed%len(queries)]
+		t.Run(fmt.Sprintf("seed%d-chunk%d-p%d", seed, chunk, p), func(t *testing.T) {
+			local, dir := enginetest.Open(t, engine.Options{})
+			n1 := 1000 + rng.IntN(2000)
+			genSortRows(t, rng, filepath.Join(dir, "in1.csv"), 1, n1)
+			genSortRows(t, rng, filepath.Join(dir, "in2.csv"), 1+n1, 500+rng.IntN(2000))
+			params := job.Params{"query": query, "schema": "a:BIGINT,b:VARCHAR,c:DOUBLE"}
+			in := pipeline.PlanInput{Job: "sql", Params: params, Inputs: []string{filepath.Join(dir, "in1.csv"), filepath.Join(dir, "in2.csv")}, ChunkSize: chunk}
+			in.Output, in.Partitions = filepath.Join(dir, "one.csv"), 1
+			want, one := enginetest.Run(t, local, in)
+			in.Output, in.Partitions = filepath.Join(dir, "ranged.csv"), p
+			got, ranged := enginetest.Run(t, local, in)
+			if one.Partitions != 0 || ranged.Partitions < 2 || ranged.Chunks < 2 {
+				t.Fatalf("%s: one reducer in %d ranges, the partitioned run in %d of %d over %d chunks", query, one.Partitions, ranged.Partitions, p, ranged.Chunks)
+			}
+			if !bytes.Equal(got, want) || ranged.RecordsOut != one.RecordsOut || bytes.Count(want, []byte("\n")) < 4 {
+				t.Fatalf("%s: %d ranges: %d bytes and %d records out, the one reducer %d bytes and %d records\n%s", query, ranged.Partitions, len(got), ranged.RecordsOut, len(want), one.RecordsOut, want)
+			}
+			in.Output, in.OutputParts = filepath.Join(dir, "parts"), true
+			if err := pipeline.CheckPartitions(in); err == nil || !strings.Contains(err.Error(), "not in key order") {
+				t.Fatalf("%s: part files: %v; want a refusal", query, err)
+			}
+		})
+	}
 }

@@ -369,3 +369,13 @@ SELECT *, amount * 2 AS twice FROM '{orders}' WHERE orderDate IS NOT NULL ORDER 
 
 -- name: scan-star-where
 SELECT * FROM '{orders_dir}' WHERE qty > 20 AND country <> 'USA'
+
+-- name: group-sort-having
+SELECT customer, sum(amount) AS total, count(*) AS n FROM '{orders}' GROUP BY customer HAVING count(*) > 1 ORDER BY total DESC, customer
+
+-- name: group-sort-many-groups
+-- keys: 2
+SELECT id % 997 AS bucket, count(*) AS n, max(qty) AS q FROM '{orders_dir}' GROUP BY bucket ORDER BY n DESC NULLS FIRST
+
+-- name: group-sort-typed-avg
+SELECT orderDate, avg(amount) AS a, count(DISTINCT country) AS c FROM '{orders_typed}' WHERE orderDate IS NOT NULL GROUP BY orderDate ORDER BY a, orderDate DESC

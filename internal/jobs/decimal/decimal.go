@@ -41,11 +41,53 @@ func sign(b []byte, i int) (neg bool, next int) {
 	return false, i
 }
 
+// parsePlain is Parse's common case in one pass: [+-]?digits[.digits] or
+// [+-]?.digits, no exponent, at most maxSmallDigits digits in all (so at
+// most that many significant ones: the int64 Parse would compute). It
+// reports false for anything else, which Parse then reads the long way.
+func parsePlain(b []byte) (Dec, bool) {
+	n := len(b)
+	neg, i := sign(b, 0)
+	var v int64
+	start := i
+	for ; i < n && b[i]-'0' <= 9; i++ {
+		v = v*10 + int64(b[i]-'0')
+	}
+	digits, scale := i-start, 0
+	if i < n && b[i] == '.' {
+		i++
+		frac := i
+		for ; i < n && b[i]-'0' <= 9; i++ {
+			v = v*10 + int64(b[i]-'0')
+		}
+		if scale = i - frac; scale == 0 {
+			return Dec{}, false
+		}
+		digits += scale
+	}
+	if i != n || digits == 0 || digits > maxSmallDigits {
+		return Dec{}, false
+	}
+	if neg {
+		v = -v
+	}
+	return Dec{small: v, scale: scale}, true
+}
+
 // Parse reads [+-]?(digits[.digits]|.digits)([eE][+-]?digits)? from b, exactly,
 // without allocating unless the coefficient needs more than 18 digits. The
 // scale of the result is max(0, fraction digits - exponent): the number of
 // decimal places the text denotes ("1.50" has scale 2, "1.5e3" scale 0).
 func Parse(b []byte) (Dec, bool) {
+	if d, ok := parsePlain(b); ok {
+		return d, true
+	}
+	return parseLong(b)
+}
+
+// parseLong is Parse of any text: two passes, the syntax and then the
+// digits, into an int64 or a big.Int.
+func parseLong(b []byte) (Dec, bool) {
 	n := len(b)
 	neg, i := sign(b, 0)
 	intStart := i

@@ -2,6 +2,7 @@ package decimal
 
 import (
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 )
@@ -206,5 +207,44 @@ func TestParseDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%.1f allocations, want 0", allocs)
+	}
+}
+
+// TestParsePlainMatchesLong: Parse's one-pass common case agrees with the
+// long path on every text it takes (sign, leading zeros, a point at either
+// end, 17 to 20 digits), and takes the usual ones; for random texts of
+// digits, signs, points and exponents it never takes one the long path
+// rejects.
+func TestParsePlainMatchesLong(t *testing.T) {
+	same := func(s string) bool {
+		d, ok := parsePlain([]byte(s))
+		if !ok {
+			return false
+		}
+		w, wok := parseLong([]byte(s))
+		if !wok || d.big != nil || w.big != nil || d.small != w.small || d.scale != w.scale {
+			t.Fatalf("parsePlain(%q) = %+v, the long path %+v %v", s, d, w, wok)
+		}
+		return true
+	}
+	for _, s := range []string{"0", "-0", "+7", "707.0001", "6.0007", "900.00000", ".5", "-.25", "000123.4500",
+		"123456789012345678", "-99999999999999999.9", "0.00000000000000001"} {
+		if !same(s) {
+			t.Errorf("parsePlain(%q) left it to the long path", s)
+		}
+	}
+	for _, s := range []string{"", "-", ".", "5.", "1e3", "1.5E-2", " 1", "1 ", "1234567890123456789", "12345678901234567.89", "--1", "1.2.3", "0x10"} {
+		if same(s) {
+			t.Errorf("parsePlain(%q) took a text outside its case", s)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := "0123456789000.-+eE"
+	for iter := 0; iter < 200000; iter++ {
+		b := make([]byte, r.IntN(22))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		same(string(b))
 	}
 }

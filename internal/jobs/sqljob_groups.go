@@ -1,0 +1,234 @@
+package jobs
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/scattergather/scattergather/internal/runs"
+	"github.com/scattergather/scattergather/internal/sql"
+)
+
+// RangeRuns is a keyed job (runs.Keyed) whose output is not in the order
+// of its partials' keys: a range reducer writes the output of its range of
+// keys as a sorted run of its own (OutputRangeRun), and the final gather
+// merges the ranges' runs into the output (OutputMergedRanges) instead of
+// concatenating them.
+type RangeRuns interface {
+	// OutputRangeRun merges readers (one range of keys of every partial)
+	// and writes their output lines as a sorted run, returning how many.
+	OutputRangeRun(w io.Writer, readers []*runs.Reader) (int64, error)
+	// OutputMergedRanges writes the output: the header, then the lines of
+	// the ranges' runs (OutputRangeRun's, in range order) merged.
+	OutputMergedRanges(w io.Writer, ranges []io.Reader) (Stats, error)
+}
+
+// sqlGroupSortJob is an aggregate over groups with ORDER BY and without
+// LIMIT (sql.Plan.GroupSort). Its partials are sorted runs tagged with the
+// query's fingerprint: an entry per group, keyed by the group key, whose
+// value is the group's aggregate states (sql.Program.AppendStates). As a
+// runs.Keyed job its partials merge by group key, and the gather can cut
+// the group keys into P ranges: each range reducer merges its groups,
+// applies HAVING and the select list, and sorts its rows by their ORDER BY
+// key then group key (RangeRuns: a sorted run of its own); the final gather
+// merges the P sorted runs, a streaming merge, into the bytes the one
+// reducer writes (whose rows have the same keys, so ties come in group key
+// order either way).
+type sqlGroupSortJob struct {
+	*sqlJob
+	progs sync.Pool // *sql.Program, for CombineValues and AppendOutput
+}
+
+// runTag is the tag of the mappers' runs; rangeTag that of the ranges'.
+func (j *sqlGroupSortJob) runTag() []byte {
+	return binary.BigEndian.AppendUint64([]byte("sqlg"), j.fp)
+}
+
+func (j *sqlGroupSortJob) rangeTag() []byte {
+	return binary.BigEndian.AppendUint64([]byte("sqlr"), j.fp)
+}
+
+// program returns a program of the query (put it back with j.progs.Put).
+func (j *sqlGroupSortJob) program() *sql.Program {
+	if g, ok := j.progs.Get().(*sql.Program); ok {
+		return g
+	}
+	p, _ := j.plan(nil) // planned in newSQL
+	return p.NewProgram()
+}
+
+// combine decodes values (a group's states from several runs) and merges
+// them into st.
+func combineStates(g *sql.Program, values [][]byte, st, other []sql.AggState) error {
+	if err := g.DecodeStates(values[0], st); err != nil {
+		return fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+	}
+	for _, v := range values[1:] {
+		if err := g.DecodeStates(v, other); err != nil {
+			return fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+		}
+		g.Merge(st, other)
+	}
+	return nil
+}
+
+// CombineValues merges a group's states from several runs (runs.Keyed).
+func (j *sqlGroupSortJob) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	g := j.program()
+	defer j.progs.Put(g)
+	st, other := g.NewStates(), g.NewStates()
+	if err := combineStates(g, values, st, other); err != nil {
+		return nil, err
+	}
+	return g.AppendStates(dst, st), nil
+}
+
+// OutputHeader is the output's header row (runs.Keyed).
+func (j *sqlGroupSortJob) OutputHeader() []byte {
+	p, _ := j.plan(nil) // planned in newSQL
+	return p.Header()
+}
+
+// AppendOutput appends a group's row, nothing when HAVING drops it
+// (runs.Keyed). The output is in ORDER BY order, which Output and the
+// ranges' runs (RangeRuns) give, not in key order as runs.OutputTo would.
+func (j *sqlGroupSortJob) AppendOutput(dst, key, value []byte) ([]byte, error) {
+	g := j.program()
+	defer j.progs.Put(g)
+	st := g.NewStates()
+	if err := combineStates(g, [][]byte{value}, st, nil); err != nil {
+		return nil, err
+	}
+	if err := g.LoadGroup(key, st); err != nil {
+		return nil, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+	}
+	g.Reset()
+	if !g.Having() {
+		return dst, g.Row.Err.AsError()
+	}
+	dst = g.AppendRow(dst)
+	return dst, g.Row.Err.AsError()
+}
+
+func (j *sqlGroupSortJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
+	return mergeRuns(w, j, partials, "sql", j.runTag())
+}
+
+func (j *sqlGroupSortJob) Merge(w io.Writer, partials []io.Reader) error {
+	_, err := j.mergeTo(w, partials)
+	return err
+}
+
+// errStop ends a merge early.
+var errStop = errors.New("stop")
+
+// mergeGroups merges the groups of the readers' runs, calling emit with
+// each group's key and merged states in group key order.
+func (j *sqlGroupSortJob) mergeGroups(rs []*runs.Reader, emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
+	g := j.program()
+	st, other := g.NewStates(), g.NewStates()
+	err := runs.Merge(rs, func(key []byte, vals [][]byte) error {
+		if err := combineStates(g, vals, st, other); err != nil {
+			return err
+		}
+		more, err := emit(g, key, nil, st)
+		if err == nil && !more {
+			err = errStop
+		}
+		return err
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return g, nil, corruptRun(err)
+}
+
+// Output is the one reducer's: the groups merged by key, then sorted.
+func (j *sqlGroupSortJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+	rs, err := openRuns(partials, "sql", j.runTag())
+	if err != nil {
+		return Stats{}, err
+	}
+	return j.output(w, func(emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
+		return j.mergeGroups(rs, emit)
+	})
+}
+
+// OutputRangeRun merges a range of groups and writes their rows (after
+// HAVING) as a run sorted by ORDER BY key then group key (RangeRuns).
+func (j *sqlGroupSortJob) OutputRangeRun(w io.Writer, rs []*runs.Reader) (int64, error) {
+	var sorted *groupSorter
+	defer func() {
+		if sorted != nil {
+			sorted.spills.close()
+		}
+	}()
+	var line []byte
+	var st Stats
+	_, _, err := j.mergeGroups(rs, func(p *sql.Program, key, _ []byte, states []sql.AggState) (bool, error) {
+		if err := p.LoadGroup(key, states); err != nil {
+			return false, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+		}
+		return j.emitGroup(p, key, nil, &line, &sorted, &st)
+	})
+	if err != nil {
+		return 0, err
+	}
+	rw := runs.NewTaggedWriter(w, j.rangeTag())
+	if sorted != nil {
+		if err := sorted.each(-1, rw.Add); err != nil {
+			return 0, err
+		}
+	}
+	return rw.Count(), rw.Close()
+}
+
+// OutputMergedRanges writes the header, then merges the ranges' sorted
+// rows (RangeRuns).
+func (j *sqlGroupSortJob) OutputMergedRanges(w io.Writer, ranges []io.Reader) (Stats, error) {
+	rs, err := openRuns(ranges, "sql range", j.rangeTag())
+	if err != nil {
+		return Stats{}, err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(j.OutputHeader())
+	var st Stats
+	err = runs.Merge(rs, func(_ []byte, vals [][]byte) error {
+		for _, v := range vals {
+			st.RecordsOut++
+			bw.Write(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return st, corruptRun(err)
+	}
+	return st, bw.Flush()
+}
+
+// writeGroupRun writes the mapper's groups as a sorted run keyed by group
+// key (sqlGroupSortJob) and returns its entries.
+func (m *sqlMapper) writeGroupRun(w io.Writer) (int64, error) {
+	rw := runs.NewTaggedWriter(w, m.groupRuns.runTag())
+	if err := m.eachGroup(rw.Add); err != nil {
+		return 0, err
+	}
+	return rw.Count(), rw.Close()
+}
+
+// eachGroup calls fn with the mapper's groups in key order: each key and
+// its encoded states (valid until the next call).
+func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
+	var buf []byte
+	return m.keys.forSorted(func(g int32) {
+		if m.states.na > 0 {
+			m.sink += m.states.group(int(g))[0].N()
+		}
+	}, func(key []byte, g int32) error {
+		buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
+		return fn(key, buf)
+	})
+}
