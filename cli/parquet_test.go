@@ -89,8 +89,9 @@ func uservisitsParquet(t *testing.T, data []byte, path string, rowGroup int64) (
 
 // TestParquetMatchesCSV: every job gives the same output on a Parquet file
 // as on the same data in CSV (a line job over a column as over a text file of
-// its values), at several chunk sizes; a --where no row group can satisfy
-// reads no column data.
+// its values; search's places are row indexes), at several chunk sizes; an
+// object without an extension is read as Parquet by its PAR1 magic; a
+// --where no row group can satisfy reads no column data.
 func TestParquetMatchesCSV(t *testing.T) {
 	dir := t.TempDir()
 	var b bytes.Buffer
@@ -170,6 +171,60 @@ func TestParquetMatchesCSV(t *testing.T) {
 			}
 		})
 	}
+	t.Run("search", func(t *testing.T) {
+		// A Parquet row's place is its index in the file; a text line's its
+		// byte offset: the CSV-side output's places are turned into line numbers.
+		args := []string{"--job", "search", "--query", "Mozilla Windows", "--k", "40", "--column", "userAgent"}
+		txt := filepath.Join(dir, "userAgent.txt")
+		want, _ := run(txt, append(args, "--chunk-size", "1GiB")...)
+		lineOf := map[string]int{}
+		for i, off := 0, 0; off < len(lines["userAgent"]); i++ {
+			lineOf[strconv.Itoa(off)] = i
+			off += bytes.IndexByte(lines["userAgent"][off:], '\n') + 1
+		}
+		var renamed []byte
+		for _, l := range strings.SplitAfter(string(want), "\n") {
+			f := strings.SplitN(l, "\t", 3)
+			if len(f) < 3 {
+				continue
+			}
+			off := strings.TrimPrefix(f[1], txt+":")
+			renamed = fmt.Appendf(renamed, "%s\t%s:%d\t%s", f[0], pqPath, lineOf[off], f[2])
+		}
+		if bytes.Count(renamed, []byte("\n")) != 40 {
+			t.Fatalf("the text twin's search found %d lines, want 40:\n%s", bytes.Count(renamed, []byte("\n")), want)
+		}
+		for _, size := range []string{"1GiB", "9KiB"} {
+			if got, _ := run(pqPath, append(args, "--chunk-size", size)...); !bytes.Equal(got, renamed) {
+				t.Fatalf("chunk size %s: search over the Parquet column differs from over its text: %s", size, firstDiff(got, renamed))
+			}
+		}
+	})
+	t.Run("by the PAR1 magic", func(t *testing.T) {
+		// An object whose name says no format is read as Parquet by its magic.
+		whole, err := os.ReadFile(pqPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noExt := filepath.Join(dir, "visits-export")
+		if err := os.WriteFile(noExt, whole, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*", "--chunk-size", "64KiB"}
+		want, _ := run(csvPath, args...)
+		got, sum := run(noExt, args...)
+		if !bytes.Equal(got, want) || sum.RowGroups == 0 {
+			t.Fatalf("%d row groups read; output differs from the CSV one: %s", sum.RowGroups, firstDiff(got, want))
+		}
+		// and a CSV without an extension is still CSV
+		csvNoExt := filepath.Join(dir, "visits-csv-export")
+		if err := os.WriteFile(csvNoExt, csvData, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, sum := run(csvNoExt, args...); !bytes.Equal(got, want) || sum.RowGroups != 0 {
+			t.Fatalf("a CSV without an extension: %d row groups; output differs: %s", sum.RowGroups, firstDiff(got, want))
+		}
+	})
 	t.Run("bad input", func(t *testing.T) {
 		trunc := filepath.Join(dir, "trunc.parquet")
 		whole, _ := os.ReadFile(pqPath)
