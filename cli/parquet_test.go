@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/pipeline"
@@ -245,6 +247,52 @@ func TestParquetMatchesCSV(t *testing.T) {
 			args := append([]string{"run", "--input", c.input, "--output", filepath.Join(dir, "bad.csv"), "--state-dir", state}, c.args...)
 			err := dispatch(context.Background(), args, &stdout, &stderr)
 			t.Run(name, func(t *testing.T) { testutil.ErrorNames(t, err, c.want...) })
+		}
+	})
+	t.Run("damaged column data", func(t *testing.T) {
+		// The last row group's adRevenue chunk starts with a broken page
+		// header: the job fails naming the file, the row group and the
+		// column; the chunks committed before stay committed, and no output
+		// is written.
+		whole, err := os.ReadFile(pqPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := pq.ReadFooter(context.Background(), blob.NewMux(nil), pqPath, pqPath, int64(len(whole)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := len(f.RowGroups()) - 1
+		start, _, ok := f.ChunkRange(last, "adRevenue")
+		if !ok || last < 2 {
+			t.Fatalf("%d row groups, adRevenue's chunk found %v", last+1, ok)
+		}
+		for i := start; i < start+16; i++ {
+			whole[i] = 0xff
+		}
+		damaged := filepath.Join(dir, "damaged.parquet")
+		if err := os.WriteFile(damaged, whole, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "damaged.csv")
+		var stdout, stderr bytes.Buffer
+		err = dispatch(context.Background(), []string{"run", "--job", "select", "--where", "adRevenue > 1", "--columns", "sourceIP",
+			"--input", damaged, "--output", out, "--state-dir", state, "--chunk-size", "9KiB", "--concurrency", "1"}, &stdout, &stderr)
+		testutil.ErrorNames(t, err, "damaged.parquet", fmt.Sprintf("row group %d,", last), `column "adRevenue"`)
+		if _, serr := os.Stat(out); serr == nil {
+			t.Errorf("the failed job wrote %s", out)
+		}
+		id := regexp.MustCompile(`job (select-[0-9a-f]+)`).FindStringSubmatch(err.Error())
+		if id == nil {
+			t.Fatalf("no job ID in %v", err)
+		}
+		var rep bytes.Buffer
+		if err := dispatch(context.Background(), []string{"report", "--state-dir", state, id[1]}, &rep, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`FAILED, (\d+) chunks, (\d+) committed`).FindStringSubmatch(rep.String())
+		if m == nil || m[2] == "0" || m[1] == m[2] {
+			t.Fatalf("report: %s\nwant the job FAILED with the chunks before the damaged one committed", rep.String())
 		}
 	})
 	t.Run("pruning", func(t *testing.T) {
