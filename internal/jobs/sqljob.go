@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/runs"
 	"github.com/scattergather/scattergather/internal/sql"
@@ -200,6 +201,10 @@ type sqlMapper struct {
 	header []string // the columns * stands for, nil without *
 	concat bool
 	sorted *sqlSortJob // a full sort: its partials are sorted runs
+	// A select list of plain text columns (sql.Plan.PlainColumns): the
+	// input column of each output field, and the columns WHERE and ORDER
+	// BY read, the only ones a CSV record's program needs.
+	plain, filterCols []int
 	// An aggregate sorted without LIMIT: its partials are sorted runs.
 	groupRuns *sqlGroupSortJob
 	st        Stats
@@ -235,6 +240,10 @@ type sqlBatch struct {
 func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 	m.prog = p.NewProgram()
 	m.header = header
+	m.plain = p.PlainColumns()
+	if m.plain != nil {
+		m.filterCols = p.FilterColumns()
+	}
 	if p.Kind == sql.Aggregate {
 		m.keys = newKeyTable()
 		m.states = statePages{na: m.prog.NumAggs()}
@@ -272,8 +281,15 @@ func (m *sqlMapper) StartPart(p Part) error {
 func (m *sqlMapper) Row(row *record.Row) error {
 	g := m.prog
 	r := &g.Row
-	for c := range r.Text {
-		r.Text[c], r.Null[c] = sqlValue(row, c)
+	if m.plain != nil && row.Format() == record.CSV {
+		// The output fields are copied from the record (appendRow).
+		for _, c := range m.filterCols {
+			r.Text[c], r.Null[c] = sqlValue(row, c)
+		}
+	} else {
+		for c := range r.Text {
+			r.Text[c], r.Null[c] = sqlValue(row, c)
+		}
 	}
 	offset := row.Offset
 	g.Reset()
@@ -285,7 +301,7 @@ func (m *sqlMapper) Row(row *record.Row) error {
 	}
 	switch g.Plan.Kind {
 	case sql.Scan, sql.Sort:
-		return m.row(offset)
+		return m.row(row, offset)
 	}
 	return m.aggregate(offset)
 }
@@ -299,12 +315,39 @@ func (m *sqlMapper) valueError(offset int64) error {
 	return nil
 }
 
+// appendRow appends the select list's values as one CSV row: from the
+// record's CSV fields as they stand when the list is plain columns (an
+// unquoted CSV field is its text and holds no byte that needs quoting but
+// a CR, which record.Reader leaves only inside a field), else as the
+// program computes them.
+func (m *sqlMapper) appendRow(dst []byte, row *record.Row) []byte {
+	if m.plain == nil || row.Format() != record.CSV {
+		return m.prog.AppendRow(dst)
+	}
+	for i, c := range m.plain {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		n := len(dst)
+		dst = row.AppendCSV(dst, c)
+		if f := dst[n:]; len(f) > 0 && (f[0] == '"' || bytes.IndexByte(f, '\r') >= 0) {
+			// Quoted, or with a CR: written as sql writes text; an empty
+			// quoted field is NULL, an empty field.
+			dst = dst[:n]
+			if v := row.Value(c); len(v) > 0 {
+				dst = csvline.AppendField(dst, v)
+			}
+		}
+	}
+	return append(dst, '\n')
+}
+
 // row outputs one selected record.
-func (m *sqlMapper) row(offset int64) error {
+func (m *sqlMapper) row(row *record.Row, offset int64) error {
 	g := m.prog
 	if m.concat {
 		n := len(m.out.buf)
-		m.out.buf = g.AppendRow(m.out.buf)
+		m.out.buf = m.appendRow(m.out.buf, row)
 		if g.Row.Err != nil {
 			m.out.buf = m.out.buf[:n]
 			return m.valueError(offset)
@@ -324,7 +367,7 @@ func (m *sqlMapper) row(offset int64) error {
 	m.keyBuf = k
 	e := &m.ents
 	e.start()
-	e.data = g.AppendRow(e.data)
+	e.data = m.appendRow(e.data, row)
 	if g.Row.Err != nil {
 		e.cancel()
 		return m.valueError(offset)
