@@ -294,6 +294,9 @@ func (m *sqlMapper) Row(row *record.Row) error {
 	offset := row.Offset
 	g.Reset()
 	if !g.Match() {
+		if r.Err == nil {
+			return nil
+		}
 		return m.valueError(offset)
 	}
 	if r.Err != nil {
@@ -316,30 +319,45 @@ func (m *sqlMapper) valueError(offset int64) error {
 }
 
 // appendRow appends the select list's values as one CSV row: from the
-// record's CSV fields as they stand when the list is plain columns (an
-// unquoted CSV field is its text and holds no byte that needs quoting but
-// a CR, which record.Reader leaves only inside a field), else as the
-// program computes them.
+// record's CSV fields as they stand when the list is plain columns, else as
+// the program computes them. An unquoted CSV field is its text, and holds
+// no byte that needs quoting but a CR, which record.Reader leaves inside a
+// field: one search of the row finds any, and then the row's fields are
+// written as sql writes text.
 func (m *sqlMapper) appendRow(dst []byte, row *record.Row) []byte {
 	if m.plain == nil || row.Format() != record.CSV {
 		return m.prog.AppendRow(dst)
 	}
+	start := len(dst)
 	for i, c := range m.plain {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		n := len(dst)
 		dst = row.AppendCSV(dst, c)
-		if f := dst[n:]; len(f) > 0 && (f[0] == '"' || bytes.IndexByte(f, '\r') >= 0) {
-			// Quoted, or with a CR: written as sql writes text; an empty
-			// quoted field is NULL, an empty field.
-			dst = dst[:n]
-			if v := row.Value(c); len(v) > 0 {
-				dst = csvline.AppendField(dst, v)
+		if n < len(dst) && dst[n] == '"' { // quoted: its value as sql writes it
+			dst = appendText(dst[:n], row.Value(c))
+		}
+	}
+	if bytes.IndexByte(dst[start:], '\r') >= 0 {
+		dst = dst[:start]
+		for i, c := range m.plain {
+			if i > 0 {
+				dst = append(dst, ',')
 			}
+			dst = appendText(dst, row.Value(c))
 		}
 	}
 	return append(dst, '\n')
+}
+
+// appendText appends a CSV record's text as sql writes an untyped value:
+// empty (NULL) as nothing, else quoted when it needs to be.
+func appendText(dst, v []byte) []byte {
+	if len(v) == 0 {
+		return dst
+	}
+	return csvline.AppendField(dst, v)
 }
 
 // row outputs one selected record.

@@ -343,6 +343,43 @@ func (p *Plan) PlainColumns() []int {
 	return cols
 }
 
+// numberUses counts, per input column, the record-level expressions that
+// may read it as a number: every reference but a select item that is the
+// column as it stands (written as its text).
+func (p *Plan) numberUses() []int {
+	uses := make([]int, len(p.Columns))
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		if n.op == opCol {
+			uses[n.idx]++
+		}
+		for _, a := range n.args {
+			walk(a)
+		}
+	}
+	walk(p.where)
+	for _, o := range p.order {
+		walk(o.n)
+	}
+	for _, g := range p.groups {
+		walk(g)
+	}
+	for _, a := range p.aggs {
+		walk(a.arg)
+	}
+	if p.Kind != Aggregate {
+		for _, it := range p.items {
+			if it.op != opCol {
+				walk(it)
+			}
+		}
+	}
+	return uses
+}
+
 // FilterColumns returns the input columns WHERE and ORDER BY read (at
 // record level), each once, in column order.
 func (p *Plan) FilterColumns() []int {
