@@ -11,13 +11,14 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 )
 
-// TestSelectPrintsAsDuckDB: select over a file DuckDB wrote with every type
+// TestJobsOnEveryType: select over a file DuckDB wrote with every type
 // (nulls, empty strings, quotes and newlines in strings) writes, byte for
 // byte, what DuckDB's CSV writer writes for the same columns; a --where on
 // each type (its row groups and pages pruned by statistics) keeps the rows
-// it keeps on the same data as DuckDB's CSV; a .parquet output reads back
-// in DuckDB as the CSV output.
-func TestSelectPrintsAsDuckDB(t *testing.T) {
+// it keeps on the same data as DuckDB's CSV, and groupby's sums over every
+// numeric type are its sums over the CSV; a .parquet output reads back in
+// DuckDB as the CSV output.
+func TestJobsOnEveryType(t *testing.T) {
 	db := openDB(t)
 	dir := t.TempDir()
 	pqPath, csvPath := filepath.Join(dir, "types.parquet"), filepath.Join(dir, "types.csv")
@@ -77,6 +78,28 @@ func TestSelectPrintsAsDuckDB(t *testing.T) {
 			}
 			if bytes.Count(want, []byte("\n")) < 2 {
 				t.Fatalf("the --where keeps no row: the case tests nothing")
+			}
+		})
+	}
+	for _, key := range []string{"s", "b"} {
+		t.Run("groupby "+key, func(t *testing.T) {
+			// sums exact over every numeric type (decimals of 38 digits,
+			// UBIGINTs past int64, floats, doubles of 1e300); NULLs skipped
+			// as the CSV's empty fields are
+			args := []string{"--job", "groupby", "--key", key, "--agg", "sum:dec9,sum:dec38,sum:dec18,sum:tiny,avg:dbl,max:big,min:ub,sum:ub,sum:flt,max:int32,count:*", "--chunk-size", "50KiB"}
+			out := func(in string) []byte {
+				n++
+				o := filepath.Join(dir, "out", fmt.Sprintf("%d.csv", n))
+				runCLI(t, append([]string{"run", "--input", in, "--output", o, "--state-dir", state}, args...)...)
+				got, err := os.ReadFile(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			want, got := out(csvPath), out(pqPath)
+			if !bytes.Equal(got, want) || bytes.Count(want, []byte("\n")) < 3 {
+				t.Fatalf("Parquet output differs from the CSV one: %s", firstDiff(got, want))
 			}
 		})
 	}
