@@ -2,12 +2,14 @@ package pqcheck
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/cli"
 	"github.com/scattergather/scattergather/internal/blob"
 )
 
@@ -129,4 +131,25 @@ func firstDiff(got, want []byte) string {
 		}
 	}
 	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// TestNestedColumnsRefused: in a file DuckDB wrote with a list, a map and a
+// struct, the flat columns read, and a job naming a nested one fails naming
+// the file, the column and its kind.
+func TestNestedColumnsRefused(t *testing.T) {
+	db := openDB(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "nested.parquet")
+	exec(t, db, fmt.Sprintf(`COPY (SELECT i AS id, [i, i + 1] AS li, MAP {'a': i} AS mp, {'a': i, 'b': 'x'} AS st, 'k' || (i %% 3)::VARCHAR AS k
+		FROM range(100) t(i)) TO '%s' (FORMAT parquet)`, file))
+	state := filepath.Join(dir, "state")
+	runCLI(t, "run", "--job", "groupby", "--key", "k", "--agg", "sum:id", "--input", file, "--output", filepath.Join(dir, "flat.csv"), "--state-dir", state)
+	for col, kind := range map[string]string{"li": "LIST", "mp": "MAP", "st": "STRUCT"} {
+		var out, errOut bytes.Buffer
+		err := cli.Run(context.Background(), []string{"run", "--job", "select", "--columns", "id," + col, "--input", file,
+			"--output", filepath.Join(dir, col+".csv"), "--state-dir", state}, &out, &errOut)
+		if want := fmt.Sprintf(`column %q is nested (%s)`, col, kind); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "nested.parquet") {
+			t.Errorf("select of %s: %v; want an error naming the file and saying %s", col, err, want)
+		}
+	}
 }
