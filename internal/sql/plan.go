@@ -343,23 +343,26 @@ func (p *Plan) PlainColumns() []int {
 	return cols
 }
 
+// eachColumn calls fn with the input column of every column reference in
+// the expression n (nil: none).
+func eachColumn(n *node, fn func(c int)) {
+	if n == nil {
+		return
+	}
+	if n.op == opCol {
+		fn(n.idx)
+	}
+	for _, a := range n.args {
+		eachColumn(a, fn)
+	}
+}
+
 // numberUses counts, per input column, the record-level expressions that
 // may read it as a number: every reference but a select item that is the
 // column as it stands (written as its text).
 func (p *Plan) numberUses() []int {
 	uses := make([]int, len(p.Columns))
-	var walk func(n *node)
-	walk = func(n *node) {
-		if n == nil {
-			return
-		}
-		if n.op == opCol {
-			uses[n.idx]++
-		}
-		for _, a := range n.args {
-			walk(a)
-		}
-	}
+	walk := func(n *node) { eachColumn(n, func(c int) { uses[c]++ }) }
 	walk(p.where)
 	for _, o := range p.order {
 		walk(o.n)
@@ -384,18 +387,7 @@ func (p *Plan) numberUses() []int {
 // record level), each once, in column order.
 func (p *Plan) FilterColumns() []int {
 	seen := make([]bool, len(p.Columns))
-	var walk func(n *node)
-	walk = func(n *node) {
-		if n == nil {
-			return
-		}
-		if n.op == opCol {
-			seen[n.idx] = true
-		}
-		for _, a := range n.args {
-			walk(a)
-		}
-	}
+	walk := func(n *node) { eachColumn(n, func(c int) { seen[c] = true }) }
 	walk(p.where)
 	if p.Kind != Aggregate {
 		for _, o := range p.order {
