@@ -160,7 +160,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			for _, size := range []string{"1GiB", "64KiB", "9KiB"} {
 				got, sum := run(pqPath, append(c.args, "--chunk-size", size)...)
 				if !bytes.Equal(got, want) {
-					t.Fatalf("chunk size %s: the Parquet output differs from the CSV one: %s", size, firstDiff(got, want))
+					t.Fatalf("chunk size %s: the Parquet output differs from the CSV one: %s", size, testutil.FirstLineDiff(got, want))
 				}
 				// rows of pruned row groups are not read, so not counted in
 				if sum.Skipped != wantSum.Skipped || sum.RecordsOut != wantSum.RecordsOut ||
@@ -198,7 +198,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 		}
 		for _, size := range []string{"1GiB", "9KiB"} {
 			if got, _ := run(pqPath, append(args, "--chunk-size", size)...); !bytes.Equal(got, renamed) {
-				t.Fatalf("chunk size %s: search over the Parquet column differs from over its text: %s", size, firstDiff(got, renamed))
+				t.Fatalf("chunk size %s: search over the Parquet column differs from over its text: %s", size, testutil.FirstLineDiff(got, renamed))
 			}
 		}
 	})
@@ -216,7 +216,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 		want, _ := run(csvPath, args...)
 		got, sum := run(noExt, args...)
 		if !bytes.Equal(got, want) || sum.RowGroups == 0 {
-			t.Fatalf("%d row groups read; output differs from the CSV one: %s", sum.RowGroups, firstDiff(got, want))
+			t.Fatalf("%d row groups read; output differs from the CSV one: %s", sum.RowGroups, testutil.FirstLineDiff(got, want))
 		}
 		// and a CSV without an extension is still CSV
 		csvNoExt := filepath.Join(dir, "visits-csv-export")
@@ -224,7 +224,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got, sum := run(csvNoExt, args...); !bytes.Equal(got, want) || sum.RowGroups != 0 {
-			t.Fatalf("a CSV without an extension: %d row groups; output differs: %s", sum.RowGroups, firstDiff(got, want))
+			t.Fatalf("a CSV without an extension: %d row groups; output differs: %s", sum.RowGroups, testutil.FirstLineDiff(got, want))
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
@@ -305,15 +305,4 @@ func TestParquetMatchesCSV(t *testing.T) {
 			t.Fatalf("read %d bytes of a %d-byte file for a --where no row group satisfies: want footers only", sum.BytesRead, fi.Size())
 		}
 	})
-}
-
-// firstDiff names the first line where got and want differ.
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < min(len(g), len(w)); i++ {
-		if g[i] != w[i] {
-			return fmt.Sprintf("line %d is %q, want %q (%d lines, want %d)", i+1, g[i], w[i], len(g), len(w))
-		}
-	}
-	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
 }

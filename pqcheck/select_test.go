@@ -2,15 +2,14 @@ package pqcheck
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/scattergather/scattergather/cli"
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestJobsOnEveryType: select over a file DuckDB wrote with every type
@@ -59,7 +58,7 @@ func TestJobsOnEveryType(t *testing.T) {
 		for _, size := range []string{"1GiB", "50KiB"} {
 			got := run(pqPath, "--columns", strings.Join(cols, ","), "--chunk-size", size)
 			if !bytes.Equal(got, want) {
-				t.Fatalf("chunk size %s: select's output differs from DuckDB's CSV: %s", size, firstDiff(got, want))
+				t.Fatalf("chunk size %s: select's output differs from DuckDB's CSV: %s", size, testutil.FirstLineDiff(got, want))
 			}
 		}
 		if !bytes.Contains(want, []byte(`,"",`)) {
@@ -76,7 +75,7 @@ func TestJobsOnEveryType(t *testing.T) {
 			want := run(csvPath, args...)
 			got := run(pqPath, args...)
 			if !bytes.Equal(got, want) {
-				t.Fatalf("Parquet output differs from the CSV one: %s", firstDiff(got, want))
+				t.Fatalf("Parquet output differs from the CSV one: %s", testutil.FirstLineDiff(got, want))
 			}
 			if bytes.Count(want, []byte("\n")) < 2 {
 				t.Fatalf("the --where keeps no row: the case tests nothing")
@@ -101,7 +100,7 @@ func TestJobsOnEveryType(t *testing.T) {
 			}
 			want, got := out(csvPath), out(pqPath)
 			if !bytes.Equal(got, want) || bytes.Count(want, []byte("\n")) < 3 {
-				t.Fatalf("Parquet output differs from the CSV one: %s", firstDiff(got, want))
+				t.Fatalf("Parquet output differs from the CSV one: %s", testutil.FirstLineDiff(got, want))
 			}
 		})
 	}
@@ -117,39 +116,7 @@ func TestJobsOnEveryType(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Fatalf(".parquet output as DuckDB reads it differs from the CSV output: %s", firstDiff(got, want))
+			t.Fatalf(".parquet output as DuckDB reads it differs from the CSV output: %s", testutil.FirstLineDiff(got, want))
 		}
 	})
-}
-
-// firstDiff names the first line where got and want differ.
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < min(len(g), len(w)); i++ {
-		if g[i] != w[i] {
-			return fmt.Sprintf("line %d is %q, want %q (%d lines, want %d)", i+1, g[i], w[i], len(g), len(w))
-		}
-	}
-	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
-}
-
-// TestNestedColumnsRefused: in a file DuckDB wrote with a list, a map and a
-// struct, the flat columns read, and a job naming a nested one fails naming
-// the file, the column and its kind.
-func TestNestedColumnsRefused(t *testing.T) {
-	db := openDB(t)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "nested.parquet")
-	exec(t, db, fmt.Sprintf(`COPY (SELECT i AS id, [i, i + 1] AS li, MAP {'a': i} AS mp, {'a': i, 'b': 'x'} AS st, 'k' || (i %% 3)::VARCHAR AS k
-		FROM range(100) t(i)) TO '%s' (FORMAT parquet)`, file))
-	state := filepath.Join(dir, "state")
-	runCLI(t, "run", "--job", "groupby", "--key", "k", "--agg", "sum:id", "--input", file, "--output", filepath.Join(dir, "flat.csv"), "--state-dir", state)
-	for col, kind := range map[string]string{"li": "LIST", "mp": "MAP", "st": "STRUCT"} {
-		var out, errOut bytes.Buffer
-		err := cli.Run(context.Background(), []string{"run", "--job", "select", "--columns", "id," + col, "--input", file,
-			"--output", filepath.Join(dir, col+".csv"), "--state-dir", state}, &out, &errOut)
-		if want := fmt.Sprintf(`column %q is nested (%s)`, col, kind); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "nested.parquet") {
-			t.Errorf("select of %s: %v; want an error naming the file and saying %s", col, err, want)
-		}
-	}
 }
