@@ -88,7 +88,7 @@ func TestShortDoubleRounding(t *testing.T) {
 		}
 	}
 	for i := 0; i < 300000; i++ {
-		k := rng.Int63n(int64(math.Pow10(1+rng.Intn(15))))
+		k := rng.Int63n(int64(math.Pow10(1 + rng.Intn(15))))
 		half := (float64(k) + 0.5) / 1e6
 		if f, err := strconv.ParseFloat(strconv.FormatInt(2*k+1, 10)+"e-7", 64); err == nil {
 			check(f)
