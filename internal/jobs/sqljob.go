@@ -335,8 +335,13 @@ func (m *sqlMapper) appendRow(dst []byte, row *record.Row) []byte {
 		}
 		n := len(dst)
 		dst = row.AppendCSV(dst, c)
-		if n < len(dst) && dst[n] == '"' { // quoted: its value as sql writes it
-			dst = appendText(dst[:n], row.Value(c))
+		if n < len(dst) && dst[n] == '"' {
+			// Quoted: as sql writes its value, which is the field as it
+			// stands when the value needs quotes (record.Reader takes a
+			// quote inside quotes only doubled), else the value.
+			if v := row.Value(c); !csvline.NeedsQuote(v) {
+				dst = append(dst[:n], v...)
+			}
 		}
 	}
 	if bytes.IndexByte(dst[start:], '\r') >= 0 {
