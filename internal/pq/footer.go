@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -161,6 +162,10 @@ func (f *Footer) init(footerLen int64) error {
 			c.Nested, c.Type = true, "STRUCT"
 			if lt := el.LogicalType.Value; lt != nil {
 				c.Type = lt.String()
+			} else if ct := el.ConvertedType; ct.Valid && ct.V == deprecated.List {
+				c.Type = "LIST" // as DuckDB annotates its lists
+			} else if ct.Valid && (ct.V == deprecated.Map || ct.V == deprecated.MapKeyValue) {
+				c.Type = "MAP"
 			}
 		case el.RepetitionType.V == format.Repeated:
 			c.Nested, c.Type = true, "repeated field"
