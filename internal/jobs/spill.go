@@ -13,6 +13,9 @@ import (
 // unlinked as soon as they are created: nothing is left behind if the process dies.
 type spillFiles struct {
 	files []*os.File
+	// widest is the most runs one merge has read at once (mergeAll's
+	// last, reduce's), which a bounded merge keeps to spillFanIn.
+	widest int
 }
 
 // write creates a spill file and fills it with what produce writes. On
@@ -61,6 +64,7 @@ func (s *spillFiles) mergeAll(w io.Writer, spill func() error, merge func(io.Wri
 	if err != nil {
 		return 0, err
 	}
+	s.widest = max(s.widest, len(runs))
 	return merge(w, runs)
 }
 
@@ -93,6 +97,7 @@ func (s *spillFiles) reduce(merge func(io.Writer, []io.Reader) (int64, error), f
 		var next spillFiles
 		for i := 0; i < len(s.files); i += fanIn {
 			group := spillFiles{files: s.files[i:min(i+fanIn, len(s.files))]}
+			s.widest = max(s.widest, len(group.files))
 			rs, err := group.readers()
 			if err == nil {
 				err = next.write(func(w io.Writer) error { _, err := merge(w, rs); return err })

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/runs"
 	"github.com/scattergather/scattergather/internal/sql"
@@ -200,6 +201,10 @@ type sqlMapper struct {
 	header []string // the columns * stands for, nil without *
 	concat bool
 	sorted *sqlSortJob // a full sort: its partials are sorted runs
+	// A select list of plain text columns (sql.Plan.PlainColumns): the
+	// input column of each output field, and the columns WHERE and ORDER
+	// BY read, the only ones a CSV record's program needs.
+	plain, filterCols []int
 	// An aggregate sorted without LIMIT: its partials are sorted runs.
 	groupRuns *sqlGroupSortJob
 	st        Stats
@@ -235,6 +240,10 @@ type sqlBatch struct {
 func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 	m.prog = p.NewProgram()
 	m.header = header
+	m.plain = p.PlainColumns()
+	if m.plain != nil {
+		m.filterCols = p.FilterColumns()
+	}
 	if p.Kind == sql.Aggregate {
 		m.keys = newKeyTable()
 		m.states = statePages{na: m.prog.NumAggs()}
@@ -272,12 +281,22 @@ func (m *sqlMapper) StartPart(p Part) error {
 func (m *sqlMapper) Row(row *record.Row) error {
 	g := m.prog
 	r := &g.Row
-	for c := range r.Text {
-		r.Text[c], r.Null[c] = sqlValue(row, c)
+	if m.plain != nil && row.Format() == record.CSV {
+		// The output fields are copied from the record (appendRow).
+		for _, c := range m.filterCols {
+			r.Text[c], r.Null[c] = sqlValue(row, c)
+		}
+	} else {
+		for c := range r.Text {
+			r.Text[c], r.Null[c] = sqlValue(row, c)
+		}
 	}
 	offset := row.Offset
 	g.Reset()
 	if !g.Match() {
+		if r.Err == nil {
+			return nil
+		}
 		return m.valueError(offset)
 	}
 	if r.Err != nil {
@@ -285,7 +304,7 @@ func (m *sqlMapper) Row(row *record.Row) error {
 	}
 	switch g.Plan.Kind {
 	case sql.Scan, sql.Sort:
-		return m.row(offset)
+		return m.row(row, offset)
 	}
 	return m.aggregate(offset)
 }
@@ -299,12 +318,54 @@ func (m *sqlMapper) valueError(offset int64) error {
 	return nil
 }
 
+// appendRow appends the select list's values as one CSV row: from the
+// record's CSV fields as they stand when the list is plain columns, else as
+// the program computes them. An unquoted CSV field is its text, and holds
+// no byte that needs quoting but a CR, which record.Reader leaves inside a
+// field: one search of the row finds any, and then the row's fields are
+// written as sql writes text.
+func (m *sqlMapper) appendRow(dst []byte, row *record.Row) []byte {
+	if m.plain == nil || row.Format() != record.CSV {
+		return m.prog.AppendRow(dst)
+	}
+	start := len(dst)
+	for i, c := range m.plain {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		n := len(dst)
+		dst = row.AppendCSV(dst, c)
+		if n < len(dst) && dst[n] == '"' { // quoted: its value as sql writes it
+			dst = appendText(dst[:n], row.Value(c))
+		}
+	}
+	if bytes.IndexByte(dst[start:], '\r') >= 0 {
+		dst = dst[:start]
+		for i, c := range m.plain {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendText(dst, row.Value(c))
+		}
+	}
+	return append(dst, '\n')
+}
+
+// appendText appends a CSV record's text as sql writes an untyped value:
+// empty (NULL) as nothing, else quoted when it needs to be.
+func appendText(dst, v []byte) []byte {
+	if len(v) == 0 {
+		return dst
+	}
+	return csvline.AppendField(dst, v)
+}
+
 // row outputs one selected record.
-func (m *sqlMapper) row(offset int64) error {
+func (m *sqlMapper) row(row *record.Row, offset int64) error {
 	g := m.prog
 	if m.concat {
 		n := len(m.out.buf)
-		m.out.buf = g.AppendRow(m.out.buf)
+		m.out.buf = m.appendRow(m.out.buf, row)
 		if g.Row.Err != nil {
 			m.out.buf = m.out.buf[:n]
 			return m.valueError(offset)
@@ -324,7 +385,7 @@ func (m *sqlMapper) row(offset int64) error {
 	m.keyBuf = k
 	e := &m.ents
 	e.start()
-	e.data = g.AppendRow(e.data)
+	e.data = m.appendRow(e.data, row)
 	if g.Row.Err != nil {
 		e.cancel()
 		return m.valueError(offset)
@@ -560,7 +621,9 @@ func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
 		merge = m.groupRuns.mergeTo
 	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeAll(w, m.spill, merge)
+	// Every partial format of the job merges into itself, so the spills
+	// merge spillFanIn at a time, as many passes as it takes.
+	m.st.RecordsOut, err = m.spills.mergeRuns(w, m.spill, merge)
 	m.uncountHeader()
 	return m.st, err
 }
@@ -976,7 +1039,14 @@ func (g *groupSorter) each(limit int64, fn func(k, v []byte) error) error {
 		}
 		return nil
 	}
-	_, err := g.spills.mergeAll(io.Discard, func() error { return g.spill(limit) }, func(_ io.Writer, files []io.Reader) (int64, error) {
+	// The spills merge spillFanIn at a time into fewer runs, as many
+	// passes as it takes, then once more into fn.
+	_, err := g.spills.mergeAll(io.Discard, func() error {
+		if err := g.spill(limit); err != nil {
+			return err
+		}
+		return g.spills.reduce(mergeRowRuns, spillFanIn())
+	}, func(_ io.Writer, files []io.Reader) (int64, error) {
 		rs, err := runs.Readers(files, "sql: sorted groups spill")
 		if err != nil {
 			return 0, err
@@ -984,6 +1054,27 @@ func (g *groupSorter) each(limit int64, fn func(k, v []byte) error) error {
 		return 0, runs.Merge(rs, func(k []byte, vals [][]byte) error { return fn(k, vals[0]) })
 	})
 	return err
+}
+
+// mergeRowRuns merges groupSorter's spilled runs (keys unique) into one.
+func mergeRowRuns(w io.Writer, files []io.Reader) (int64, error) {
+	rs, err := runs.Readers(files, "sql: sorted groups spill")
+	if err != nil {
+		return 0, err
+	}
+	rw := runs.NewWriter(w)
+	err = runs.Merge(rs, func(k []byte, vals [][]byte) error {
+		for _, v := range vals {
+			if err := rw.Add(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rw.Count(), rw.Close()
 }
 
 // emitGroup writes a loaded group's row (after HAVING), or, under ORDER

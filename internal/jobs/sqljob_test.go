@@ -306,3 +306,25 @@ func TestSkipExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLPlainProjection: a select list of plain columns, which the mapper
+// copies from the record's CSV fields, writes what the program writes for
+// the same texts (substr of the whole text, computed): quoted fields
+// unquoted when they need no quotes, doubled quotes kept, an empty quoted
+// field NULL, a CR inside a field quoted; with and without ORDER BY.
+func TestSQLPlainProjection(t *testing.T) {
+	csv := in("t.csv", "id,a,b\n1,plain,\"quoted\"\n2,\"x,y\",\"a\"\"b\"\n3,,\"\"\n4,c\rr,Ünï\n5,\"line\nbreak\",z\n")
+	for _, tail := range []string{"", " WHERE id > 1", " ORDER BY b DESC, id", " ORDER BY a LIMIT 3"} {
+		plain, err := runWhole("sql", jobs.Params{"query": "SELECT id, a, b FROM 't.csv'" + tail}, []reference.Input{csv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		computed, err := runWhole("sql", jobs.Params{"query": "SELECT id, substr(a, 1, 1000) AS a, substr(b, 1, 1000) AS b FROM 't.csv'" + tail}, []reference.Input{csv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(plain, computed) || bytes.Count(plain, []byte("\n")) < 4 {
+			t.Fatalf("%q: plain columns\n%q\ncomputed\n%q", tail, plain, computed)
+		}
+	}
+}

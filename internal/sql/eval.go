@@ -112,6 +112,10 @@ type evalFn func(r *Row) Value
 // column to a type are one closure that converts once per record.
 type compiler struct {
 	memo map[memoKey]evalFn
+	// uses counts, per input column, the expressions that may read it as
+	// a number (Plan.numberUses): a column read once needs no per-record
+	// cache of its parse.
+	uses []int
 }
 
 type memoKey struct {
@@ -544,7 +548,7 @@ type predFn func(r *Row) tri
 // cmpTextNumber compares untyped column i with the number constant c (text
 // is c's text): as numbers when the column's text reads as one, else as
 // bytes; NULL when the column is.
-func cmpTextNumber(i int, c Value, text []byte, tab [3]bool) predFn {
+func cmpTextNumber(i int, c Value, text []byte, tab [3]bool, once bool) predFn {
 	cd := c.D
 	if c.K == KBigint {
 		cd = decimal.FromInt(c.I)
@@ -554,6 +558,19 @@ func cmpTextNumber(i int, c Value, text []byte, tab [3]bool) predFn {
 			return triTrue
 		}
 		return triFalse
+	}
+	if once {
+		// The only reader of the column as a number: parsed here, not
+		// kept for others.
+		return func(row *Row) tri {
+			if row.Null[i] {
+				return triNull
+			}
+			if d, ok := parseNumber(row.Text[i]); ok {
+				return res(tab[decimal.Cmp(d, cd)+1])
+			}
+			return res(tab[bytes.Compare(row.Text[i], text)+1])
+		}
 	}
 	return func(row *Row) tri {
 		if row.Null[i] {
@@ -576,7 +593,8 @@ func compilePred(n *node, c *compiler) predFn {
 	case opCmpText:
 		l, r := n.args[0], n.args[1]
 		if l.op == opCol && r.isConst() && (r.val.K == KDecimal || r.val.K == KBigint) {
-			return cmpTextNumber(l.idx, r.val, appendText(nil, r.val, r.typ), cmpTable(n.name))
+			once := l.idx < len(c.uses) && c.uses[l.idx] == 1
+			return cmpTextNumber(l.idx, r.val, appendText(nil, r.val, r.typ), cmpTable(n.name), once)
 		}
 	case opAnd:
 		return junction(compilePred(n.args[0], c), compilePred(n.args[1], c), triFalse)
@@ -621,13 +639,14 @@ func compileCmpText(n *node, c *compiler) evalFn {
 	l, r := n.args[0], n.args[1]
 	a := compile(l, c)
 	if r.isConst() {
+		once := l.op == opCol && l.idx < len(c.uses) && c.uses[l.idx] == 1
 		c := r.val
 		text := appendText(nil, c, r.typ)
 		if l.op == opCol {
 			i := l.idx
 			switch c.K {
 			case KDecimal, KBigint:
-				t := cmpTextNumber(i, c, text, tab)
+				t := cmpTextNumber(i, c, text, tab, once)
 				return func(row *Row) Value { return t(row).value() }
 			case KVarchar:
 				return func(row *Row) Value {

@@ -172,12 +172,8 @@ func (p *parser) parse() (*Query, error) {
 	if err := p.from(q); err != nil {
 		return nil, err
 	}
-	if ok, err := p.accept("WHERE"); err != nil {
+	if q.Where, err = p.clauseExpr("WHERE"); err != nil {
 		return nil, err
-	} else if ok {
-		if q.Where, err = p.expr(); err != nil {
-			return nil, err
-		}
 	}
 	if p.is("GROUP") {
 		if err := p.advance(); err != nil {
@@ -195,12 +191,8 @@ func (p *parser) parse() (*Query, error) {
 			return nil, err
 		}
 	}
-	if ok, err := p.accept("HAVING"); err != nil {
+	if q.Having, err = p.clauseExpr("HAVING"); err != nil {
 		return nil, err
-	} else if ok {
-		if q.Having, err = p.expr(); err != nil {
-			return nil, err
-		}
 	}
 	if p.is("WINDOW") || p.is("QUALIFY") {
 		return nil, unsupported(p.tok.pos, "%s (window functions)", strings.ToUpper(p.tok.text))
@@ -443,6 +435,16 @@ func (p *parser) exprList() ([]Expr, error) {
 const maxDepth = 200
 
 func (p *parser) expr() (Expr, error) { return p.or(0) }
+
+// clauseExpr parses an optional clause of keyword kw and an expression
+// (WHERE, HAVING): nil when the current token is not kw.
+func (p *parser) clauseExpr(kw string) (Expr, error) {
+	ok, err := p.accept(kw)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return p.expr()
+}
 
 func (p *parser) or(depth int) (Expr, error) {
 	if depth > maxDepth {

@@ -323,6 +323,86 @@ func (p *Plan) Ordered() bool { return len(p.order) > 0 }
 // ranges of that key in parallel (docs/sql.md).
 func (p *Plan) FullSort() bool { return p.Kind == Sort && p.Limit < 0 }
 
+// PlainColumns returns, for a Scan or Sort whose select items are all
+// untyped or VARCHAR input columns as they stand, the input column of each
+// item; nil otherwise. Such a row's fields are its columns' texts, each
+// written as appendField writes text (NULL empty, quoted when it needs to
+// be), which a caller holding the fields' CSV bytes can often copy as they
+// stand.
+func (p *Plan) PlainColumns() []int {
+	if p.Kind == Aggregate {
+		return nil
+	}
+	cols := make([]int, len(p.items))
+	for i, n := range p.items {
+		if n.op != opCol || (n.typ.Kind != KText && n.typ.Kind != KVarchar) {
+			return nil
+		}
+		cols[i] = n.idx
+	}
+	return cols
+}
+
+// eachColumn calls fn with the input column of every column reference in
+// the expression n (nil: none).
+func eachColumn(n *node, fn func(c int)) {
+	if n == nil {
+		return
+	}
+	if n.op == opCol {
+		fn(n.idx)
+	}
+	for _, a := range n.args {
+		eachColumn(a, fn)
+	}
+}
+
+// numberUses counts, per input column, the record-level expressions that
+// may read it as a number: every reference but a select item that is the
+// column as it stands (written as its text).
+func (p *Plan) numberUses() []int {
+	uses := make([]int, len(p.Columns))
+	walk := func(n *node) { eachColumn(n, func(c int) { uses[c]++ }) }
+	walk(p.where)
+	for _, o := range p.order {
+		walk(o.n)
+	}
+	for _, g := range p.groups {
+		walk(g)
+	}
+	for _, a := range p.aggs {
+		walk(a.arg)
+	}
+	if p.Kind != Aggregate {
+		for _, it := range p.items {
+			if it.op != opCol {
+				walk(it)
+			}
+		}
+	}
+	return uses
+}
+
+// FilterColumns returns the input columns WHERE and ORDER BY read (at
+// record level), each once, in column order.
+func (p *Plan) FilterColumns() []int {
+	seen := make([]bool, len(p.Columns))
+	walk := func(n *node) { eachColumn(n, func(c int) { seen[c] = true }) }
+	walk(p.where)
+	if p.Kind != Aggregate {
+		for _, o := range p.order {
+			walk(o.n)
+		}
+	}
+	var cols []int
+	for c, ok := range seen {
+		if ok {
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}
+
 // GroupSort reports an aggregate over groups sorted by ORDER BY without
 // LIMIT. Its partials are sorted runs keyed by the group key, which the
 // gather can merge by ranges of that key in parallel, each range's rows

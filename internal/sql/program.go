@@ -33,7 +33,7 @@ type Program struct {
 // NewProgram compiles the plan for one goroutine.
 func (p *Plan) NewProgram() *Program {
 	g := &Program{Plan: p}
-	comp := &compiler{}
+	comp := &compiler{uses: p.numberUses()}
 	n := len(p.Columns)
 	g.Row.Text = make([][]byte, n)
 	g.Row.Null = make([]bool, n)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -535,4 +536,13 @@ func runtimeError(w http.ResponseWriter, status int, errType, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(messages.InvokeResponse_Error{Message: msg, Type: errType})
+}
+
+// newCommand runs a function's bootstrap path with env and TMPDIR tmp, isolated
+// as this OS allows (isolate: proc_linux.go, proc_other.go).
+func newCommand(path string, env []string, tmp string, tmpMB int) *exec.Cmd {
+	cmd := exec.Command(path)
+	cmd.Env = append(env, "TMPDIR="+tmp)
+	isolate(cmd, tmpMB)
+	return cmd
 }

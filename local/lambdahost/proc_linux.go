@@ -12,17 +12,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// newCommand runs path in its own process group (so Close can kill what it
-// starts too), killed if the host dies. When tmpMB > 0 its TMPDIR tmp becomes a
+// isolate runs cmd in its own process group (so Close can kill what it
+// starts too), killed if the host dies. When tmpMB > 0 its TMPDIR becomes a
 // tmpfs of that size (sandbox_linux.go).
-func newCommand(path string, env []string, tmp string, tmpMB int) *exec.Cmd {
-	cmd := exec.Command(path)
-	cmd.Env = append(env, "TMPDIR="+tmp)
+func isolate(cmd *exec.Cmd, tmpMB int) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if tmpMB > 0 {
 		sandboxed(cmd, tmpMB)
 	}
-	return cmd
 }
 
 // signalGroup signals the process group led by pid.
