@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/pipeline"
@@ -89,8 +91,9 @@ func uservisitsParquet(t *testing.T, data []byte, path string, rowGroup int64) (
 
 // TestParquetMatchesCSV: every job gives the same output on a Parquet file
 // as on the same data in CSV (a line job over a column as over a text file of
-// its values), at several chunk sizes; a --where no row group can satisfy
-// reads no column data.
+// its values; search's places are row indexes), at several chunk sizes; an
+// object without an extension is read as Parquet by its PAR1 magic; a
+// --where no row group can satisfy reads no column data.
 func TestParquetMatchesCSV(t *testing.T) {
 	dir := t.TempDir()
 	var b bytes.Buffer
@@ -157,7 +160,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			for _, size := range []string{"1GiB", "64KiB", "9KiB"} {
 				got, sum := run(pqPath, append(c.args, "--chunk-size", size)...)
 				if !bytes.Equal(got, want) {
-					t.Fatalf("chunk size %s: the Parquet output differs from the CSV one: %s", size, firstDiff(got, want))
+					t.Fatalf("chunk size %s: the Parquet output differs from the CSV one: %s", size, testutil.FirstLineDiff(got, want))
 				}
 				// rows of pruned row groups are not read, so not counted in
 				if sum.Skipped != wantSum.Skipped || sum.RecordsOut != wantSum.RecordsOut ||
@@ -170,6 +173,32 @@ func TestParquetMatchesCSV(t *testing.T) {
 			}
 		})
 	}
+	t.Run("search", func(t *testing.T) { testSearchOverColumn(t, run, dir, pqPath, lines["userAgent"]) })
+	t.Run("by the PAR1 magic", func(t *testing.T) {
+		// An object whose name says no format is read as Parquet by its magic.
+		whole, err := os.ReadFile(pqPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noExt := filepath.Join(dir, "visits-export")
+		if err := os.WriteFile(noExt, whole, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*", "--chunk-size", "64KiB"}
+		want, _ := run(csvPath, args...)
+		got, sum := run(noExt, args...)
+		if !bytes.Equal(got, want) || sum.RowGroups == 0 {
+			t.Fatalf("%d row groups read; output differs from the CSV one: %s", sum.RowGroups, testutil.FirstLineDiff(got, want))
+		}
+		// and a CSV without an extension is still CSV
+		csvNoExt := filepath.Join(dir, "visits-csv-export")
+		if err := os.WriteFile(csvNoExt, csvData, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, sum := run(csvNoExt, args...); !bytes.Equal(got, want) || sum.RowGroups != 0 {
+			t.Fatalf("a CSV without an extension: %d row groups; output differs: %s", sum.RowGroups, testutil.FirstLineDiff(got, want))
+		}
+	})
 	t.Run("bad input", func(t *testing.T) {
 		trunc := filepath.Join(dir, "trunc.parquet")
 		whole, _ := os.ReadFile(pqPath)
@@ -192,6 +221,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			t.Run(name, func(t *testing.T) { testutil.ErrorNames(t, err, c.want...) })
 		}
 	})
+	t.Run("damaged column data", func(t *testing.T) { testDamagedColumnData(t, dir, pqPath, state) })
 	t.Run("pruning", func(t *testing.T) {
 		_, sum := run(pqPath, "--job", "select", "--where", "duration > 1000000", "--columns", "sourceIP", "--chunk-size", "64KiB")
 		if sum.RowGroupsPruned != sum.RowGroups || sum.RecordsIn != 0 {
@@ -204,13 +234,82 @@ func TestParquetMatchesCSV(t *testing.T) {
 	})
 }
 
-// firstDiff names the first line where got and want differ.
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < min(len(g), len(w)); i++ {
-		if g[i] != w[i] {
-			return fmt.Sprintf("line %d is %q, want %q (%d lines, want %d)", i+1, g[i], w[i], len(g), len(w))
+// testSearchOverColumn is TestParquetMatchesCSV's search: over the Parquet
+// column as over text, its values one a line.
+func testSearchOverColumn(t *testing.T, run func(string, ...string) ([]byte, pipeline.Summary), dir, pqPath string, text []byte) {
+	// A Parquet row's place is its index in the file; a text line's its
+	// byte offset: the CSV-side output's places are turned into line numbers.
+	args := []string{"--job", "search", "--query", "Mozilla Windows", "--k", "40", "--column", "userAgent"}
+	txt := filepath.Join(dir, "userAgent.txt")
+	want, _ := run(txt, append(args, "--chunk-size", "1GiB")...)
+	lineOf := map[string]int{}
+	for i, off := 0, 0; off < len(text); i++ {
+		lineOf[strconv.Itoa(off)] = i
+		off += bytes.IndexByte(text[off:], '\n') + 1
+	}
+	var renamed []byte
+	for _, l := range strings.SplitAfter(string(want), "\n") {
+		f := strings.SplitN(l, "\t", 3)
+		if len(f) < 3 {
+			continue
+		}
+		off := strings.TrimPrefix(f[1], txt+":")
+		renamed = fmt.Appendf(renamed, "%s\t%s:%d\t%s", f[0], pqPath, lineOf[off], f[2])
+	}
+	if bytes.Count(renamed, []byte("\n")) != 40 {
+		t.Fatalf("the text twin's search found %d lines, want 40:\n%s", bytes.Count(renamed, []byte("\n")), want)
+	}
+	for _, size := range []string{"1GiB", "9KiB"} {
+		if got, _ := run(pqPath, append(args, "--chunk-size", size)...); !bytes.Equal(got, renamed) {
+			t.Fatalf("chunk size %s: search over the Parquet column differs from over its text: %s", size, testutil.FirstLineDiff(got, renamed))
 		}
 	}
-	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// testDamagedColumnData is TestParquetMatchesCSV's damaged column data.
+func testDamagedColumnData(t *testing.T, dir, pqPath, state string) {
+	// The last row group's adRevenue chunk starts with a broken page
+	// header: the job fails naming the file, the row group and the
+	// column; the chunks committed before stay committed, and no output
+	// is written.
+	whole, err := os.ReadFile(pqPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := pq.ReadFooter(context.Background(), blob.NewMux(nil), pqPath, pqPath, int64(len(whole)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := len(f.RowGroups()) - 1
+	start, _, ok := f.ChunkRange(last, "adRevenue")
+	if !ok || last < 2 {
+		t.Fatalf("%d row groups, adRevenue's chunk found %v", last+1, ok)
+	}
+	for i := start; i < start+16; i++ {
+		whole[i] = 0xff
+	}
+	damaged := filepath.Join(dir, "damaged.parquet")
+	if err := os.WriteFile(damaged, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "damaged.csv")
+	var stdout, stderr bytes.Buffer
+	err = dispatch(context.Background(), []string{"run", "--job", "select", "--where", "adRevenue > 1", "--columns", "sourceIP",
+		"--input", damaged, "--output", out, "--state-dir", state, "--chunk-size", "9KiB", "--concurrency", "1"}, &stdout, &stderr)
+	testutil.ErrorNames(t, err, "damaged.parquet", fmt.Sprintf("row group %d,", last), `column "adRevenue"`)
+	if _, serr := os.Stat(out); serr == nil {
+		t.Errorf("the failed job wrote %s", out)
+	}
+	id := regexp.MustCompile(`job (select-[0-9a-f]+)`).FindStringSubmatch(err.Error())
+	if id == nil {
+		t.Fatalf("no job ID in %v", err)
+	}
+	var rep bytes.Buffer
+	if err := dispatch(context.Background(), []string{"report", "--state-dir", state, id[1]}, &rep, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`FAILED, (\d+) chunks, (\d+) committed`).FindStringSubmatch(rep.String())
+	if m == nil || m[2] == "0" || m[1] == m[2] {
+		t.Fatalf("report: %s\nwant the job FAILED with the chunks before the damaged one committed", rep.String())
+	}
 }

@@ -34,6 +34,8 @@ func TestSQLCommands(t *testing.T) {
 	for name, args := range map[string][]string{
 		"sql":         {"sql", query, "--chunk-size", "16KiB", "--state-dir", state},
 		"query --sql": {"query", "--sql", query, "--chunk-size", "16KiB"},
+		// A deadline that every chunk meets: the whole answer, not a partial one.
+		"query --sql --deadline": {"query", "--sql", query, "--chunk-size", "16KiB", "--deadline", "10m", "--allow-partial=false"},
 	} {
 		got, err := run(args...)
 		if err != nil {
@@ -53,6 +55,10 @@ func TestSQLCommands(t *testing.T) {
 	plan, err := run("plan", "--sql", query)
 	if err != nil || !strings.Contains(plan, "aggregate plan") || !strings.Contains(plan, "reads:  countryCode") {
 		t.Fatalf("plan --sql: %v\n%s", err, plan)
+	}
+	plan, err = run("plan", "--sql", query+" ORDER BY n DESC")
+	if err != nil || !strings.Contains(plan, "by ranges of the group key") {
+		t.Fatalf("plan --sql of groups sorted without LIMIT: %v\n%s", err, plan)
 	}
 	_, err = run("sql", "SELECT countryCode FROM '"+csv+"' JOIN x ON 1")
 	if err == nil || ExitCode(err) != 2 || !strings.Contains(strings.ToUpper(err.Error()), "JOIN") {

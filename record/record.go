@@ -136,8 +136,9 @@ func (r *Row) Null(i int) bool {
 
 // AppendCSV appends column i as a CSV output field: a CSV field exactly as it
 // stood in the input; a JSON string's text and a nested object or array's raw
-// text, quoted when needed, any other JSON value's token; a missing value as
-// an empty field.
+// text, quoted when needed, any other JSON value's token; a Parquet value as
+// DuckDB's CSV writer prints it (an empty string as "", apart from NULL); a
+// missing value as an empty field.
 func (r *Row) AppendCSV(dst []byte, i int) []byte {
 	switch {
 	case r.format == CSV:
@@ -146,6 +147,8 @@ func (r *Row) AppendCSV(dst []byte, i int) []byte {
 		return dst
 	case r.format == JSONLines && r.kind[i] != jsonline.String:
 		return csvline.AppendField(dst, r.raw[i])
+	case r.format == Parquet && len(r.val[i]) == 0:
+		return append(dst, `""`...)
 	default:
 		return csvline.AppendField(dst, r.val[i])
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -94,6 +95,19 @@ type sqlJob struct {
 // sqlConcatJob is a plain scan, whose output the reducer can assemble from
 // the partials' byte ranges.
 type sqlConcatJob struct{ *sqlJob }
+
+// errColumnsDiffer is wrapped by the error of a SELECT * over inputs whose
+// headers differ.
+var errColumnsDiffer = errors.New("SELECT * over inputs with different columns")
+
+// InputFault reports whether err, met merging a job's partials or writing
+// its output, is the input's doing, which every attempt meets again: a
+// value a query's select list or HAVING cannot take (sql.ValueError: an
+// overflow, for one), or SELECT * over inputs whose columns differ. The gather fails at once on it rather than retry.
+func InputFault(err error) bool {
+	var ve *sql.ValueError
+	return errors.As(err, &ve) || errors.Is(err, errColumnsDiffer)
+}
 
 func newSQL(p Params) (Job, error) {
 	j := &sqlJob{text: p["query"], plans: map[string]*sql.Plan{}}
@@ -271,7 +285,7 @@ func (m *sqlMapper) StartPart(p Part) error {
 			m.ents.add(starHeaderKey)
 		}
 	} else if !slices.Equal(p.Columns, m.header) {
-		return fmt.Errorf("sql: SELECT * over inputs with different columns: %s has %s, %s has %s",
+		return fmt.Errorf("sql: %w: %s has %s, %s has %s", errColumnsDiffer,
 			m.lastSrc, strings.Join(m.header, ","), p.Source, strings.Join(p.Columns, ","))
 	}
 	return nil
@@ -335,8 +349,13 @@ func (m *sqlMapper) appendRow(dst []byte, row *record.Row) []byte {
 		}
 		n := len(dst)
 		dst = row.AppendCSV(dst, c)
-		if n < len(dst) && dst[n] == '"' { // quoted: its value as sql writes it
-			dst = appendText(dst[:n], row.Value(c))
+		if n < len(dst) && dst[n] == '"' {
+			// Quoted: as sql writes its value, which is the field as it
+			// stands when the value needs quotes (record.Reader takes a
+			// quote inside quotes only doubled), else the value.
+			if v := row.Value(c); !csvline.NeedsQuote(v) {
+				dst = append(dst[:n], v...)
+			}
 		}
 	}
 	if bytes.IndexByte(dst[start:], '\r') >= 0 {
@@ -782,7 +801,7 @@ func (j *sqlJob) openRuns(partials []io.Reader) ([]*sqlRun, []string, error) {
 			if !known {
 				header, known, from = r.header, true, i
 			} else if !slices.Equal(header, r.header) {
-				return nil, nil, fmt.Errorf("sql: SELECT * over inputs with different columns: partial %d has %s, partial %d has %s",
+				return nil, nil, fmt.Errorf("sql: %w: partial %d has %s, partial %d has %s", errColumnsDiffer,
 					from, strings.Join(header, ","), i, strings.Join(r.header, ","))
 			}
 		}
@@ -1167,7 +1186,7 @@ func (j *sqlSortJob) CombineValues(dst, key []byte, values [][]byte) ([]byte, er
 	if j.HeaderEntry(key) {
 		for _, v := range values[1:] {
 			if !bytes.Equal(v, values[0]) {
-				return nil, fmt.Errorf("sql: SELECT * over inputs with different columns: %q and %q", bytes.TrimSuffix(values[0], []byte("\n")), bytes.TrimSuffix(v, []byte("\n")))
+				return nil, fmt.Errorf("sql: %w: %q and %q", errColumnsDiffer, bytes.TrimSuffix(values[0], []byte("\n")), bytes.TrimSuffix(v, []byte("\n")))
 			}
 		}
 		return append(dst, values[0]...), nil

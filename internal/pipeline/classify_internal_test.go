@@ -9,6 +9,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/runs"
+	"github.com/scattergather/scattergather/internal/sql"
 )
 
 // TestErrorClasses: what decides whether the state machine retries a step. A
@@ -31,6 +32,7 @@ func TestErrorClasses(t *testing.T) {
 		{"a corrupt sorted run", produceError("k", fmt.Errorf("partial k: %w: bad index", runs.ErrCorrupt)), &ie, runs.ErrCorrupt},
 		{"a refused ledger write", retryable("gather j range 1: commit: %w", fmt.Errorf("put: %w", denied)), &se, denied},
 		{"an item over 400 KB", retryable("commit: %w", invalidItem), &se, invalidItem},
+		{"a query's overflow", produceError("k", (&sql.ValueError{Reason: "sql: BIGINT overflow"}).AsError()), &ie, nil},
 		{"a broken connection", produceError("k", errors.New("connection reset")), &rt, nil},
 	}
 	for _, c := range cases {

@@ -109,7 +109,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // produceError classifies what failed a producer: input, record and store errors pass
-// through unchanged (no retry mends them), a corrupt partial is the input's fault, and
+// through unchanged (no retry mends them), a corrupt partial or a fault of the input's
+// data (jobs.InputFault: a query's overflow, SELECT * over differing columns) is the
+// input's fault, and
 // anything else (a read of a partial that broke off) may be transient.
 func produceError(key string, err error) error {
 	var ie *InputError
@@ -119,7 +121,7 @@ func produceError(key string, err error) error {
 	switch {
 	case errors.As(err, &ie), errors.As(err, &re), errors.As(err, &se), errors.As(err, &rt):
 		return err
-	case errors.Is(err, jobs.ErrCorruptPartial), errors.Is(err, runs.ErrCorrupt):
+	case errors.Is(err, jobs.ErrCorruptPartial), errors.Is(err, runs.ErrCorrupt), jobs.InputFault(err):
 		return inputErrorf("write %s: %w", key, err)
 	}
 	return retryable("write %s: %w", key, err)

@@ -3,6 +3,7 @@ package pq_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -263,4 +264,47 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPlanReadsOnlyFooters: planning a Parquet object reads its last 8 bytes,
+// then its footer, and nothing else (two ranged GETs); an object whose name
+// says no format is first sniffed for the PAR1 magic (its first 4 bytes).
+func TestPlanReadsOnlyFooters(t *testing.T) {
+	dir := t.TempDir()
+	named := filepath.Join(dir, "f.parquet")
+	writeFile(t, named, 5000, []int{400})
+	data, err := os.ReadFile(named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := filepath.Join(dir, "export-0001")
+	if err := os.WriteFile(bare, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(data))
+	flen := int64(data[size-8]) | int64(data[size-7])<<8 | int64(data[size-6])<<16 | int64(data[size-5])<<24
+	footer := []pqtest.Range{{Off: size - 8, Len: 8}, {Off: size - 8 - flen, Len: flen}}
+	for _, c := range []struct {
+		path string
+		want []pqtest.Range
+	}{
+		{named, footer},
+		{bare, append([]pqtest.Range{{Off: 0, Len: 4}}, footer...)},
+	} {
+		store := pqtest.NewCountingStore(blob.NewMux(nil))
+		objs, err := plan.Resolve(context.Background(), store, []string{c.path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if objs[0].Parquet == nil || len(objs[0].Parquet.RowGroups()) != 13 {
+			t.Fatalf("%s: not planned as Parquet of 13 row groups", c.path)
+		}
+		got := store.Reads()
+		for i := range got {
+			got[i].Key = ""
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: planning read %v, want %v (the footer only)", c.path, got, c.want)
+		}
+	}
 }

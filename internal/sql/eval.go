@@ -76,7 +76,7 @@ func (e *ValueError) AsError() error {
 	if e == nil {
 		return nil
 	}
-	return fmt.Errorf("sql: %s", e.Error())
+	return fmt.Errorf("sql: %w", e) // jobs.InputFault finds it
 }
 
 // fail records a value error (the first one of the record) and returns NULL.

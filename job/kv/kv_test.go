@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/job/jobtest"
@@ -103,4 +106,55 @@ func TestCheckCatchesNonAssociativeCombine(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "associative") {
 		t.Fatalf("Verify of a non-associative combine: %v, want an error saying the output depends on how partials are merged", err)
 	}
+}
+
+// spendRow is a row of spend's input as Parquet: an amount may be NULL.
+type spendRow struct {
+	City   string `parquet:"city,dict"`
+	Amount *int64 `parquet:"amount,optional"`
+}
+
+// TestTypedJobOnParquet: a user's table job (MapRow over the public
+// record.Row) reads a Parquet input as it reads the same data as CSV: the
+// same output at every chunk size, a NULL skipped as the CSV's empty field
+// is, and --strict naming its row (its index in the file).
+func TestTypedJobOnParquet(t *testing.T) {
+	var groups [][]spendRow
+	csv := "city,amount\n"
+	want := map[string]int64{}
+	badAt := 0 // the CSV's byte offset of the row without an amount
+	for i := 0; i < 600; i++ {
+		if i%50 == 0 {
+			groups = append(groups, nil)
+		}
+		r := spendRow{City: []string{"Oslo", "Lima", "Pune", "Kyiv", "Accra"}[i*3%5]}
+		if i == 7 { // the one NULL amount
+			badAt = len(csv)
+			csv += r.City + ",\n"
+		} else {
+			n := int64(i*7919%1000 - 300)
+			r.Amount = &n
+			csv += fmt.Sprintf("%s,%d\n", r.City, n)
+			if n >= 10 {
+				want[r.City] += n
+			}
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], r)
+	}
+	wantCSV := "city,amount\n"
+	for _, c := range []string{"Accra", "Kyiv", "Lima", "Oslo", "Pune"} {
+		wantCSV += fmt.Sprintf("%s,%d\n", c, want[c])
+	}
+	path := filepath.Join(t.TempDir(), "s.parquet")
+	pqtest.WriteGo(t, path, groups)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobtest.Check(t, spend,
+		jobtest.Case{Name: "csv twin", Params: job.Params{"min": "10"}, Inputs: []jobtest.Input{{Name: "s.csv", Data: []byte(csv)}},
+			Want: []byte(wantCSV), BadRecord: "s.csv:" + strconv.Itoa(badAt)},
+		jobtest.Case{Name: "parquet", Params: job.Params{"min": "10"}, Inputs: []jobtest.Input{{Name: "s.parquet", Data: data}},
+			Want: []byte(wantCSV), BadRecord: "s.parquet:7"},
+	)
 }

@@ -13,9 +13,19 @@ import (
 	"time"
 )
 
-// concurrency counts concurrent calls and remembers the most at once.
+// concurrency counts concurrent calls and remembers the most at once. With want set,
+// each call waits in enter until want calls have been in at once (or a minute, the
+// bound that only matters when the engine never runs that many), so reaching the peak
+// does not depend on how the calls happen to overlap.
 type concurrency struct {
 	now, peak atomic.Int64
+	want      int64
+	reached   chan struct{}
+	once      sync.Once
+}
+
+func newConcurrency(want int64) *concurrency {
+	return &concurrency{want: want, reached: make(chan struct{})}
 }
 
 func (c *concurrency) enter() {
@@ -23,14 +33,27 @@ func (c *concurrency) enter() {
 	for {
 		p := c.peak.Load()
 		if n <= p || c.peak.CompareAndSwap(p, n) {
-			return
+			break
 		}
+	}
+	if c.want == 0 {
+		return
+	}
+	if n >= c.want {
+		c.once.Do(func() { close(c.reached) })
+	}
+	select {
+	case <-c.reached:
+	case <-time.After(time.Minute):
+		c.once.Do(func() { close(c.reached) }) // never reached: let the rest through
 	}
 }
 
 func (c *concurrency) exit() { c.now.Add(-1) }
 
-// double returns {"v": 2*item.v}, after a short pause so calls overlap.
+// double returns {"v": 2*item.v}. Its short pause decides nothing for an engine that
+// keeps its cap; it widens the window in which one that breaks it is seen with more
+// calls at once than the cap.
 func double(c *concurrency) func(context.Context, any) (any, error) {
 	return func(ctx context.Context, p any) (any, error) {
 		c.enter()
@@ -131,8 +154,8 @@ func TestMapConcurrency(t *testing.T) {
 				input += ","
 			}
 			input += `"items":[` + strings.Join(items, ",") + `]}`
-			var cc concurrency
-			l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"double": double(&cc)}}
+			cc := newConcurrency(c.wantPeak)
+			l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"double": double(cc)}}
 			out, err := mustParse(t, def).Execute(context.Background(), raw(input), Options{Lambda: l.invoke, MaxParallel: c.maxParallel})
 			if err != nil {
 				t.Fatal(err)
@@ -154,22 +177,25 @@ func TestMapFailure(t *testing.T) {
 	t.Run("inline: the first failure fails the map and cancels the others", func(t *testing.T) {
 		def := single(`{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},"End":true}}},"End":true}`)
 		var cancelled, started atomic.Int64
+		allIn := make(chan struct{})
 		l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"f": func(ctx context.Context, p any) (any, error) {
-			started.Add(1)
+			if started.Add(1) == 4 {
+				close(allIn)
+			}
 			if n, _ := toInt(p); n == 0 {
-				for deadline := time.Now().Add(2 * time.Second); started.Load() < 4 && time.Now().Before(deadline); {
-					time.Sleep(time.Millisecond) // let the others start
+				select { // fail once the others run (the minute only bounds a broken engine)
+				case <-allIn:
+				case <-time.After(time.Minute):
 				}
 				return nil, &Failure{Name: "Bad", Cause: "item 0"}
 			}
-			return untilCancelled(ctx, func() { cancelled.Add(1) }, 5*time.Second, "not cancelled")
+			return untilCancelled(ctx, func() { cancelled.Add(1) }, time.Minute, "not cancelled")
 		}}}
-		start := time.Now()
 		_, err := mustParse(t, def).Execute(context.Background(), raw(`[0,1,2,3]`), Options{Lambda: l.invoke})
 		if f := failureOf(t, err); f.Name != "Bad" || f.Cause != "item 0" {
 			t.Errorf("got %v, want the iteration's error", f)
 		}
-		if time.Since(start) > 4*time.Second || started.Load() != 4 || cancelled.Load() != 3 {
+		if started.Load() != 4 || cancelled.Load() != 3 {
 			t.Errorf("%d of %d running iterations were cancelled", cancelled.Load(), started.Load()-1)
 		}
 	})
@@ -421,7 +447,7 @@ func TestParallel(t *testing.T) {
 			go func() { wg.Wait(); close(done) }()
 			select {
 			case <-done:
-			case <-time.After(5 * time.Second):
+			case <-time.After(time.Minute): // only bounds a failure
 				return nil, errors.New("branches did not run concurrently")
 			}
 			return p, nil
@@ -445,7 +471,7 @@ func TestParallel(t *testing.T) {
 			return nil, &Failure{Name: "BranchError", Cause: "b failed"}
 		}, "wait": func(ctx context.Context, _ any) (any, error) {
 			close(started)
-			return untilCancelled(ctx, func() { cancelled.Store(true) }, 5*time.Second, "not cancelled")
+			return untilCancelled(ctx, func() { cancelled.Store(true) }, time.Minute, "not cancelled")
 		}}}
 		out, err := mustParse(t, def).Execute(context.Background(), raw(`{}`), Options{Lambda: l.invoke})
 		if err != nil {
@@ -639,6 +665,9 @@ func TestExpressChildren(t *testing.T) {
 		}
 		return work(ctx, p)
 	}
+	// The fast Express children run under the limit too: it is long enough that a
+	// loaded machine's scheduling does not time them out.
+	const expressLimit = 2 * time.Second
 	input := raw(`{"job":"j","manifest":{"bucket":"b","key":"k"}}`)
 	for _, c := range []struct {
 		name, def   string
@@ -651,7 +680,7 @@ func TestExpressChildren(t *testing.T) {
 			fast.Add(2)
 			l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"work": slow}}
 			ev := &events{}
-			out, err := mustParse(t, c.def).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, OnEvent: ev.on, ExpressLimit: 500 * time.Millisecond})
+			out, err := mustParse(t, c.def).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, OnEvent: ev.on, ExpressLimit: expressLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -663,7 +692,7 @@ func TestExpressChildren(t *testing.T) {
 				}
 				return
 			}
-			if got["Error"] != ErrTimeout || !strings.Contains(fmt.Sprint(got["Cause"]), "maximum duration of 500ms") {
+			if got["Error"] != ErrTimeout || !strings.Contains(fmt.Sprint(got["Cause"]), "maximum duration of "+expressLimit.String()) {
 				t.Fatalf("the slow Express child answered %v, want %s naming the limit", got, ErrTimeout)
 			}
 			if res[0].(map[string]any)["id"] != "a" || res[2].(map[string]any)["id"] != "c" {
@@ -678,7 +707,7 @@ func TestExpressChildren(t *testing.T) {
 	noTolerance := strings.Replace(distributed(""), `"ExecutionType":"STANDARD"`, `"ExecutionType":"EXPRESS"`, 1)
 	fast.Add(2)
 	l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"work": slow}}
-	_, err := mustParse(t, noTolerance).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, ExpressLimit: 500 * time.Millisecond})
+	_, err := mustParse(t, noTolerance).Execute(context.Background(), input, Options{Lambda: l.invoke, GetObject: getObject, ExpressLimit: expressLimit})
 	if f := failureOf(t, err); f.Name != ErrExceedToleratedFailureThreshold || !strings.Contains(f.Cause, ErrTimeout) {
 		t.Errorf("got %v, want %s naming %s", f, ErrExceedToleratedFailureThreshold, ErrTimeout)
 	}

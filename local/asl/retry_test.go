@@ -307,7 +307,7 @@ func TestTaskTimeout(t *testing.T) {
 		"Z":{"Type":"Pass","End":true}}}`
 	var sawCancel atomic.Bool
 	l := &lambdas{fns: map[string]func(context.Context, any) (any, error){"slow": func(ctx context.Context, _ any) (any, error) {
-		return untilCancelled(ctx, func() { sawCancel.Store(true) }, 10*time.Second, "late")
+		return untilCancelled(ctx, func() { sawCancel.Store(true) }, time.Minute, "late")
 	}}}
 	sl := &sleeper{}
 	start := time.Now()
@@ -315,7 +315,9 @@ func TestTaskTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < time.Second || d > 5*time.Second {
+	// Never before the second; the upper bound is generous for a loaded machine and
+	// only tells a timeout of the wrong scale.
+	if d := time.Since(start); d < time.Second || d > 30*time.Second {
 		t.Errorf("took %v, want about 1s", d)
 	}
 	if !sawCancel.Load() {

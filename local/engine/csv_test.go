@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -140,6 +141,48 @@ func TestCSVWrongGuessRereadInPipeline(t *testing.T) {
 		gotG, sumG := runJob(t, "groupby", jobs.Params{"key": "k", "agg": "count:*"}, data, chunk, 2)
 		if gotG != wantG || sumG.CSVRereads == 0 || sumG.GatherLevels == 0 {
 			t.Fatalf("groupby chunk size %d, fan-in 2: %q (%d re-read, %d levels), want %q through a tree", chunk, gotG, sumG.CSVRereads, sumG.GatherLevels, wantG)
+		}
+	}
+}
+
+// TestCSVSkipOffsetsEveryChunkSize: in a Python-written CSV (quoted
+// newlines in one row in eight), a refused amount and a record of too few
+// fields are skipped with examples naming their records' byte offsets, and
+// --strict fails naming the refused amount's offset, at every chunk size,
+// chunks cutting inside quoted newlines included.
+func TestCSVSkipOffsetsEveryChunkSize(t *testing.T) {
+	head := pythonCSV(150)
+	badAmount := len(head)
+	data := append(head, "150,Oslo,- 5,\"say\r\n\"\"hi\"\"\"\r\n"...)
+	fewFields := len(data)
+	data = append(data, "151,\"Bergen,\r\nNO\"\r\n"...)
+	tail := pythonCSV(60)
+	data = append(data, tail[bytes.IndexByte(tail, '\n')+1:]...) // without its header
+	params := jobs.Params{"key": "city", "agg": "sum:amount,count:amount"}
+	for _, chunk := range []int64{1 << 20, 61, 200, 1000, 4096} {
+		_, sum := runJob(t, "groupby", params, data, chunk)
+		for reason, want := range map[string]string{
+			"groupby: non-numeric sum:amount": fmt.Sprintf(" at byte %d: column amount: \"- 5\" is not a number", badAmount),
+			"csv: field count":                fmt.Sprintf(" at byte %d", fewFields),
+		} {
+			if ex := sum.SkipExamples[reason]; !strings.HasSuffix(ex, want) || sum.SkipReasons[reason] != 1 {
+				t.Errorf("chunk size %d: %d skipped as %q, first %q; want 1, ending %q", chunk, sum.SkipReasons[reason], reason, ex, want)
+			}
+		}
+	}
+	// --strict: the file without the short record fails at the refused amount.
+	data = append(data[:fewFields:fewFields], tail[bytes.IndexByte(tail, '\n')+1:]...)
+	strict := jobs.Params{"strict": "true", "key": "city", "agg": "sum:amount"}
+	for _, chunk := range []int64{1 << 20, 61, 200, 1000} {
+		local, dir := enginetest.Open(t, engine.Options{})
+		in := filepath.Join(dir, "in.csv")
+		if err := os.WriteFile(in, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4, NoBackups: true}
+		_, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "groupby", Params: strict, Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
+		if want := fmt.Sprintf("%s at byte %d", in, badAmount); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("chunk size %d, --strict: %v; want an error naming %q", chunk, err, want)
 		}
 	}
 }

@@ -118,6 +118,11 @@ type Options struct {
 	// NoLimits turns off the quotas Lambda enforces on a function's process
 	// beyond the timeout and payload sizes: memory, file descriptors and /tmp.
 	NoLimits bool
+	// Admitted, when set, is called with the function's name once an invocation
+	// holds its slot of the reserved concurrency (if any) and its turn for an
+	// instance, before it runs; the invocation waits for it to return. Tests use it
+	// to know an invocation is in flight, or to hold it there while others arrive.
+	Admitted func(function string)
 }
 
 // Result is the outcome of one invocation.
@@ -404,6 +409,9 @@ func (h *Host) invoke(ctx context.Context, req request, limit int, queue bool) (
 	go func() {
 		defer h.running.Done()
 		defer release()
+		if h.opts.Admitted != nil {
+			h.opts.Admitted(f.Name)
+		}
 		done <- f.run(inv)
 	}()
 	select {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,31 +25,36 @@ func reservedFn(n int) lambdahost.Function {
 	return fn
 }
 
-// TestReservedConcurrency: with a reserved concurrency of 1, while one invocation runs
-// a synchronous one is refused at once, as Lambda refuses it (429
+// TestReservedConcurrency: with a reserved concurrency of 1, while one invocation holds
+// the slot (held there by Options.Admitted, so no timing decides it) a synchronous one is refused at once, as Lambda refuses it (429
 // TooManyRequestsException, reason ReservedFunctionConcurrentInvocationLimitExceeded;
 // ErrThrottled from Host.Invoke), counted and logged; an Event invocation waits and runs
 // after it; once the first ends, a synchronous one runs again. A reservation of 0
 // refuses every synchronous invocation.
 func TestReservedConcurrency(t *testing.T) {
-	h := newHost(t, lambdahost.Options{}, reservedFn(1))
+	// The first invocation is held once it has the one slot, until released.
+	admitted, release := make(chan struct{}), make(chan struct{})
+	var held atomic.Bool
+	hold := func(string) {
+		if held.CompareAndSwap(false, true) {
+			close(admitted)
+			<-release
+		}
+	}
+	h := newHost(t, lambdahost.Options{Admitted: hold}, reservedFn(1))
+	unhold := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unhold) // before Close, which waits for the held invocation
 	c := sdkClient(h.url)
 	long := make(chan error, 1)
 	go func() {
-		_, err := h.Invoke(context.Background(), "echo", []byte(`{"action":"sleep","ms":3000}`))
+		_, err := h.Invoke(context.Background(), "echo", []byte(`{"action":"pid"}`))
 		long <- err
 	}()
-	// Until the long invocation holds the one slot, a quick one may still get it.
+	<-admitted
+	_, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("echo"), Payload: []byte(`{"action":"pid"}`)})
 	var throttled *types.TooManyRequestsException
-	for end := time.Now().Add(10 * time.Second); ; {
-		_, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("echo"), Payload: []byte(`{"action":"pid"}`)})
-		if errors.As(err, &throttled) {
-			break
-		}
-		if err != nil || time.Now().After(end) {
-			t.Fatalf("Invoke while the reserved concurrency is in use: %v, want TooManyRequestsException", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !errors.As(err, &throttled) {
+		t.Fatalf("Invoke while the reserved concurrency is in use: %v, want TooManyRequestsException", err)
 	}
 	if throttled.Reason != types.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded {
 		t.Errorf("throttled with reason %q", throttled.Reason)
@@ -60,12 +67,11 @@ func TestReservedConcurrency(t *testing.T) {
 	if err != nil || out.StatusCode != http.StatusAccepted {
 		t.Fatalf("Event invocation while the reserved concurrency is in use: %v, want 202", err)
 	}
+	unhold()
 	if err := <-long; err != nil {
 		t.Fatalf("the long invocation: %v", err)
 	}
-	for end := time.Now().Add(10 * time.Second); len(h.Stats()) < before+2 && time.Now().Before(end); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "the queued Event invocation to end", func() bool { return len(h.Stats()) >= before+2 })
 	if n := len(h.Stats()) - before; n != 2 {
 		t.Fatalf("%d invocations ended after the throttles, want the long one and the queued Event one", n)
 	}

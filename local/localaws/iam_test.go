@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,12 +208,36 @@ func TestJobThroughThrottles(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const declared = "ReservedConcurrentExecutions: !If [HasMapperReservedConcurrency, !Ref MapperReservedConcurrency, !Ref AWS::NoValue]"
-	st := upVariant(ctx, t, editedTemplate(t, func(text string) string {
+	template := editedTemplate(t, func(text string) string {
 		if strings.Count(text, declared) != 1 {
 			t.Fatalf("template.yaml does not declare the mapper's reserved concurrency as %q", declared)
 		}
 		return strings.Replace(text, declared, "ReservedConcurrentExecutions: 1", 1)
-	}))
+	})
+	// The first mapper invocation is held in its slot until another has been
+	// throttled, so the throttle does not depend on how the invocations happen to
+	// overlap. The minute only bounds a host that never throttles (the test then fails).
+	var (
+		stack *localaws.Stack
+		ready = make(chan struct{})
+		held  atomic.Bool
+	)
+	hold := func(fn string) {
+		if fn != "MapperFunction" || held.Swap(true) {
+			return
+		}
+		<-ready
+		for end := time.Now().Add(time.Minute); stack.Throttles("MapperFunction") == 0 && time.Now().Before(end); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	st, err := localaws.Up(ctx, localaws.Options{Template: template, BinDir: binDir, Admitted: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	stack = st
+	close(ready)
 	var data bytes.Buffer
 	if err := datagen.Text(&data, 6_000, 3); err != nil {
 		t.Fatal(err)

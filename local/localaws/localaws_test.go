@@ -52,7 +52,9 @@ var (
 const fanIn = 2
 
 // jobTimeout bounds one job through moto's Step Functions (they take a few seconds).
-const jobTimeout = time.Minute
+// It only matters when a job never ends: generous, since CI's two cores may be loaded
+// and the package's tests run in parallel.
+const jobTimeout = 3 * time.Minute
 
 // TestMain builds the four Lambda binaries and the CLI for this machine, starts
 // one local AWS on free 127.0.0.1 ports for all tests and stops it at the end.

@@ -63,6 +63,10 @@ type Options struct {
 	// APITimeout is the HTTP API's integration timeout; 0 means APITimeout (tests
 	// shorten it).
 	APITimeout time.Duration
+	// Admitted is the Lambda host's hook (lambdahost.Options.Admitted): it is called
+	// with a function's logical ID once an invocation has its turn, before it runs,
+	// and the invocation waits for it. Tests use it to hold one while others arrive.
+	Admitted func(function string)
 }
 
 // The HTTP API's quotas that the gateway enforces on /api, as API Gateway answers them
@@ -205,7 +209,7 @@ func Up(ctx context.Context, o Options) (*Stack, error) {
 			ReservedConcurrency: f.ReservedConcurrency,
 		})
 	}
-	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs, NoLimits: o.NoLimits})
+	s.host, err = lambdahost.New(hostFns, lambdahost.Options{Logs: logs, NoLimits: o.NoLimits, Admitted: o.Admitted})
 	if err != nil {
 		s.Close()
 		ln.Close()
