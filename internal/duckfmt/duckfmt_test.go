@@ -66,6 +66,41 @@ func TestShortDoubleMatchesGeneral(t *testing.T) {
 	}
 }
 
+// TestShortDoubleRounding: ShortDouble, which rounds f × 10^6 half to even,
+// answers as it would rounding half away from zero, on products that are a
+// whole number and a half (f of 7 places ending in 5), their neighbours and
+// random decimals and doubles.
+func TestShortDoubleRounding(t *testing.T) {
+	awayFromZero := func(f float64) (uint64, bool) {
+		a := math.Abs(f)
+		if !(a >= 1e-4 && a < 1e9) {
+			return 0, false
+		}
+		x := math.Round(a * 1e6)
+		return uint64(x), x/1e6 == a
+	}
+	rng := rand.New(rand.NewSource(2))
+	check := func(f float64) {
+		gx, gok := ShortDouble(f)
+		wx, wok := awayFromZero(f)
+		if gok != wok || (gok && gx != wx) {
+			t.Fatalf("%v: ShortDouble %d %v, rounding half away from zero %d %v", f, gx, gok, wx, wok)
+		}
+	}
+	for i := 0; i < 300000; i++ {
+		k := rng.Int63n(int64(math.Pow10(1 + rng.Intn(15))))
+		half := (float64(k) + 0.5) / 1e6
+		if f, err := strconv.ParseFloat(strconv.FormatInt(2*k+1, 10)+"e-7", 64); err == nil {
+			check(f)
+			check(math.Nextafter(f, 0))
+			check(math.Nextafter(f, 2e9))
+		}
+		check(half)
+		check(float64(k) / 1e6)
+		check(math.Float64frombits(rng.Uint64()))
+	}
+}
+
 func TestAppendDateBC(t *testing.T) {
 	// DuckDB prints a date before year 1 with its BC year.
 	if got := string(AppendDate(nil, -719163)); got != "0001-12-31 (BC)" {

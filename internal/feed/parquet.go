@@ -3,7 +3,6 @@ package feed
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -98,6 +97,7 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 			}
 		}
 	}
+	var keep []int32 // the rows of a batch the float filter keeps
 	for n := r.NextBatch(); n > 0; n = r.NextBatch() {
 		if f.lines == nil {
 			f.st.RecordsIn += int64(n)
@@ -113,9 +113,10 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 			// A row the filter rules out from its double alone is counted
 			// and dropped before any value is printed.
 			vals, null, _ := r.Floats(fc.c)
-			for i := 0; i < n && err == nil; i++ {
-				if v := vals[i]; null[i] || math.IsInf(v, 0) || !fc.fp.CannotMatchFloat(v) {
-					err = feedRow(i)
+			keep = fc.fp.MayMatchFloats(keep[:0], vals[:n], null[:n])
+			for _, i := range keep {
+				if err = feedRow(int(i)); err != nil {
+					break
 				}
 			}
 		default:

@@ -93,6 +93,40 @@ func (w floatCondition) CannotMatchFloat(v float64) bool {
 	}
 }
 
+// MayMatchFloats implements pq.FloatPredicate: the rows whose double is
+// null, infinite, NaN or not ruled out by CannotMatchFloat.
+func (w floatCondition) MayMatchFloats(keep []int32, vals []float64, null []bool) []int32 {
+	cv, null := w.cv, null[:len(vals)]
+	// The loops test first what rules most rows out.
+	switch w.op {
+	case opGT, opGE: // a finite v below cv cannot match
+		for i, v := range vals {
+			if v < cv && v != math.Inf(-1) && !null[i] {
+				continue
+			}
+			keep = append(keep, int32(i))
+		}
+	case opLT, opLE: // a finite v above cv cannot match
+		for i, v := range vals {
+			if v > cv && v != math.Inf(1) && !null[i] {
+				continue
+			}
+			keep = append(keep, int32(i))
+		}
+	case opEQ: // only cv itself may match
+		for i, v := range vals {
+			if null[i] || v == cv || v != v || math.IsInf(v, 0) {
+				keep = append(keep, int32(i))
+			}
+		}
+	default:
+		for i := range vals {
+			keep = append(keep, int32(i))
+		}
+	}
+	return keep
+}
+
 // parquetPredicate is the predicate a Parquet reader prunes with for a
 // 'COL OP VALUE' condition: with a numeric VALUE it also tests doubles
 // (pq.FloatPredicate).

@@ -3,7 +3,9 @@ package jobs
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
@@ -127,5 +129,55 @@ func TestWherePruneCases(t *testing.T) {
 				t.Errorf("CannotMatch(%+v) = %v, want %v", tc.st, got, want)
 			}
 		})
+	}
+}
+
+// TestMayMatchFloats: a batch filtered by MayMatchFloats keeps exactly the
+// rows that are null or infinite or NaN or that CannotMatchFloat does not
+// rule out (what the feed kept row by row), for every operator, on doubles
+// around VALUE, equal to it, and the special values.
+func TestMayMatchFloats(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	specials := []float64{math.Inf(1), math.Inf(-1), math.NaN(), 0, math.Copysign(0, -1)}
+	for _, op := range []string{">", ">=", "<", "<=", "==", "!="} {
+		for _, value := range []string{"990", "-2.5", "0", "0.1"} {
+			w, err := parseWhere("c " + op + " " + value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp, ok := w.parquetPredicate().(pq.FloatPredicate)
+			if !ok {
+				t.Fatalf("c %s %s: no float predicate", op, value)
+			}
+			cv := w.parquetPredicate().(floatCondition).cv
+			vals := make([]float64, 600)
+			null := make([]bool, len(vals))
+			for i := range vals {
+				switch k := rng.Intn(6); k {
+				case 0:
+					vals[i] = specials[rng.Intn(len(specials))]
+				case 1:
+					vals[i] = cv
+				case 2:
+					vals[i] = math.Nextafter(cv, math.Inf(2*rng.Intn(2)-1))
+				default:
+					vals[i] = cv + rng.NormFloat64()*10
+				}
+				null[i] = rng.Intn(8) == 0
+			}
+			var want []int32
+			for i, v := range vals {
+				if null[i] || math.IsInf(v, 0) || !fp.CannotMatchFloat(v) {
+					want = append(want, int32(i))
+				}
+			}
+			got := fp.MayMatchFloats(nil, vals, null)
+			if !slices.Equal(got, want) {
+				t.Fatalf("c %s %s: MayMatchFloats keeps %d rows, row by row %d", op, value, len(got), len(want))
+			}
+			if op != "!=" && len(want) == len(vals) {
+				t.Fatalf("c %s %s: nothing ruled out: the test proves little", op, value)
+			}
+		}
 	}
 }

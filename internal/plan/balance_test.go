@@ -3,8 +3,9 @@ package plan
 import "testing"
 
 // TestBalancedChunkSize: a job of a few default chunks is cut into even
-// chunks, whole waves of them when there are more than mappers; one of many
-// waves or of one chunk keeps the chunk size; no chunk passes 9/8 of it.
+// chunks, whole waves of them when there are more than mappers (up to eight
+// waves); one of eight waves or more, or of one chunk, keeps the chunk size;
+// no chunk passes 9/8 of it.
 func TestBalancedChunkSize(t *testing.T) {
 	const MiB = 1 << 20
 	cases := []struct {
@@ -15,7 +16,10 @@ func TestBalancedChunkSize(t *testing.T) {
 		{128*MiB + 1000, 2, 2}, // two even chunks, not two and a sliver
 		{200 * MiB, 2, 4},      // three 64 MiB chunks would idle a core for the last third
 		{300 * MiB, 2, 6},
-		{500 * MiB, 2, 8}, // four waves or more: kept
+		{500 * MiB, 2, 8},
+		{652 * MiB, 2, 12}, // 11 chunks of 64 MiB would leave one core idle for the sixth wave
+		{740 * MiB, 2, 12}, // not 11 of 64 MiB and one of 36
+		{768 * MiB, 2, 12}, // whole waves already: kept
 		{1 << 30, 2, 16},
 		{1<<30 + 63, 2, 16},      // no 63-byte seventeenth chunk
 		{1<<30 + 20*MiB, 2, 17},  // a last chunk of 20 MiB stays its own
@@ -33,7 +37,7 @@ func TestBalancedChunkSize(t *testing.T) {
 		if len(chunks) != c.chunks {
 			t.Errorf("%d bytes, %d workers: chunk size %d makes %d chunks, want %d", c.total, c.workers, size, len(chunks), c.chunks)
 		}
-		if n := len(chunks); n > 1 && n < 4*c.workers {
+		if n := len(chunks); n > 1 && n < 8*c.workers {
 			if n > c.workers && n%c.workers != 0 {
 				t.Errorf("%d bytes, %d workers: %d chunks are not whole waves", c.total, c.workers, n)
 			}

@@ -499,24 +499,35 @@ func SplitBytes(objs []Object) int64 {
 // larger than chunkSize (so 128 MiB and a few bytes make two chunks, not a
 // third of a few bytes), rounded up to a multiple of workers while there are
 // fewer than four waves (so 200 MiB on 2 mappers makes four chunks of 50 MiB,
-// not three and one core idle for the last third). A job of one chunk keeps
-// chunkSize, and so does one of many waves, but for a last sliver of under
-// an eighth of a chunk, which is folded into the others.
+// not three and one core idle for the last third). From four waves to
+// eight, the chunks (at most chunkSize, but for a last sliver of under an
+// eighth of a chunk folded into the others) are rounded up to whole waves
+// too: 11 chunks on 2 mappers take six waves, the last on one core, where
+// 12 chunks of eleven twelfths the size take the same six waves of less
+// (a Parquet file of 652 MiB decoded: 8% less time mapping). A job of one
+// chunk keeps chunkSize, and so does one of eight waves or more, but for a
+// last sliver, folded into the others.
 func BalancedChunkSize(total, chunkSize int64, workers int) int64 {
 	if total <= chunkSize || chunkSize <= 0 || workers < 1 {
 		return chunkSize
 	}
 	w := int64(workers)
 	n := (total + chunkSize + chunkSize/8 - 1) / (chunkSize + chunkSize/8)
-	switch {
-	case n >= 4*w:
-		// Many waves: keep chunkSize, only folding a last sliver of under
-		// an eighth of a chunk into the others.
-		if rest := total % chunkSize; rest == 0 || rest >= chunkSize/8 {
-			return chunkSize
+	if n >= 4*w {
+		// Many waves: chunkSize, folding a last sliver of under an eighth
+		// of a chunk into the others.
+		n = (total + chunkSize - 1) / chunkSize
+		if rest := total % chunkSize; rest != 0 && rest < chunkSize/8 {
+			n = total / chunkSize
 		}
-		n = total / chunkSize
-	case n > w:
+		if n >= 8*w {
+			if n*chunkSize >= total {
+				return chunkSize
+			}
+			return (total + n - 1) / n
+		}
+	}
+	if n > w {
 		n = (n + w - 1) / w * w
 	}
 	return (total + n - 1) / n

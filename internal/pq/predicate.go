@@ -63,6 +63,11 @@ type FloatPredicate interface {
 	// CannotMatchFloat reports whether a row whose column holds the finite
 	// double v cannot satisfy the predicate; false when in doubt.
 	CannotMatchFloat(v float64) bool
+	// MayMatchFloats appends to keep the index of every row i of a batch
+	// whose column holds vals[i] (null when null[i]) that CannotMatchFloat
+	// does not rule out: nulls, infinities and NaNs are all kept. It is one
+	// loop over the batch instead of a call per row.
+	MayMatchFloats(keep []int32, vals []float64, null []bool) []int32
 }
 
 // statsOf builds a column's statistics from PLAIN-encoded bounds.

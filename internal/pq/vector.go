@@ -157,22 +157,25 @@ func (c *cursor) startPage(p parquet.Page) {
 	c.defs = p.DefinitionLevels()
 	c.data = p.Data()
 	c.dict, c.indexes = p.Dictionary(), nil
-	if c.dict != nil {
+	switch {
+	case c.dict != nil:
 		c.indexes = c.data.Int32()
 		if c.dictOf != c.dict {
 			c.loadDict()
 		}
 		c.nvals = len(c.indexes)
-		return
-	}
-	switch c.physical {
-	case format.Int32, format.Float:
+	case c.physical == format.Int32 || c.physical == format.Float:
 		c.nvals = int(c.data.Size() / 4)
-	case format.Int64, format.Double:
+	case c.physical == format.Int64 || c.physical == format.Double:
 		c.nvals = int(c.data.Size() / 8)
-	case format.ByteArray:
+	case c.physical == format.ByteArray:
 		_, offsets := c.data.ByteArray()
 		c.nvals = max(len(offsets)-1, 0)
+	}
+	if c.defs != nil && c.nvals == len(c.defs) {
+		// a value for every row: no null, and the rows are copied without
+		// testing their definition levels
+		c.defs = nil
 	}
 }
 
@@ -346,10 +349,11 @@ func takePlain[T, U int32 | int64 | float32 | float64](dst []U, null []bool, def
 		if vpos+len(dst) > len(vals) {
 			return 0, errShortPage
 		}
+		src := vals[vpos : vpos+len(dst)]
 		for i := range dst {
-			dst[i] = U(vals[vpos+i])
-			null[i] = false
+			dst[i] = U(src[i])
 		}
+		clear(null[:len(dst)])
 		return vpos + len(dst), nil
 	}
 	for i, d := range defs {
