@@ -173,35 +173,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			}
 		})
 	}
-	t.Run("search", func(t *testing.T) {
-		// A Parquet row's place is its index in the file; a text line's its
-		// byte offset: the CSV-side output's places are turned into line numbers.
-		args := []string{"--job", "search", "--query", "Mozilla Windows", "--k", "40", "--column", "userAgent"}
-		txt := filepath.Join(dir, "userAgent.txt")
-		want, _ := run(txt, append(args, "--chunk-size", "1GiB")...)
-		lineOf := map[string]int{}
-		for i, off := 0, 0; off < len(lines["userAgent"]); i++ {
-			lineOf[strconv.Itoa(off)] = i
-			off += bytes.IndexByte(lines["userAgent"][off:], '\n') + 1
-		}
-		var renamed []byte
-		for _, l := range strings.SplitAfter(string(want), "\n") {
-			f := strings.SplitN(l, "\t", 3)
-			if len(f) < 3 {
-				continue
-			}
-			off := strings.TrimPrefix(f[1], txt+":")
-			renamed = fmt.Appendf(renamed, "%s\t%s:%d\t%s", f[0], pqPath, lineOf[off], f[2])
-		}
-		if bytes.Count(renamed, []byte("\n")) != 40 {
-			t.Fatalf("the text twin's search found %d lines, want 40:\n%s", bytes.Count(renamed, []byte("\n")), want)
-		}
-		for _, size := range []string{"1GiB", "9KiB"} {
-			if got, _ := run(pqPath, append(args, "--chunk-size", size)...); !bytes.Equal(got, renamed) {
-				t.Fatalf("chunk size %s: search over the Parquet column differs from over its text: %s", size, testutil.FirstLineDiff(got, renamed))
-			}
-		}
-	})
+	t.Run("search", func(t *testing.T) { testSearchOverColumn(t, run, dir, pqPath, lines["userAgent"]) })
 	t.Run("by the PAR1 magic", func(t *testing.T) {
 		// An object whose name says no format is read as Parquet by its magic.
 		whole, err := os.ReadFile(pqPath)
@@ -249,52 +221,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			t.Run(name, func(t *testing.T) { testutil.ErrorNames(t, err, c.want...) })
 		}
 	})
-	t.Run("damaged column data", func(t *testing.T) {
-		// The last row group's adRevenue chunk starts with a broken page
-		// header: the job fails naming the file, the row group and the
-		// column; the chunks committed before stay committed, and no output
-		// is written.
-		whole, err := os.ReadFile(pqPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := pq.ReadFooter(context.Background(), blob.NewMux(nil), pqPath, pqPath, int64(len(whole)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		last := len(f.RowGroups()) - 1
-		start, _, ok := f.ChunkRange(last, "adRevenue")
-		if !ok || last < 2 {
-			t.Fatalf("%d row groups, adRevenue's chunk found %v", last+1, ok)
-		}
-		for i := start; i < start+16; i++ {
-			whole[i] = 0xff
-		}
-		damaged := filepath.Join(dir, "damaged.parquet")
-		if err := os.WriteFile(damaged, whole, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join(dir, "damaged.csv")
-		var stdout, stderr bytes.Buffer
-		err = dispatch(context.Background(), []string{"run", "--job", "select", "--where", "adRevenue > 1", "--columns", "sourceIP",
-			"--input", damaged, "--output", out, "--state-dir", state, "--chunk-size", "9KiB", "--concurrency", "1"}, &stdout, &stderr)
-		testutil.ErrorNames(t, err, "damaged.parquet", fmt.Sprintf("row group %d,", last), `column "adRevenue"`)
-		if _, serr := os.Stat(out); serr == nil {
-			t.Errorf("the failed job wrote %s", out)
-		}
-		id := regexp.MustCompile(`job (select-[0-9a-f]+)`).FindStringSubmatch(err.Error())
-		if id == nil {
-			t.Fatalf("no job ID in %v", err)
-		}
-		var rep bytes.Buffer
-		if err := dispatch(context.Background(), []string{"report", "--state-dir", state, id[1]}, &rep, &stderr); err != nil {
-			t.Fatal(err)
-		}
-		m := regexp.MustCompile(`FAILED, (\d+) chunks, (\d+) committed`).FindStringSubmatch(rep.String())
-		if m == nil || m[2] == "0" || m[1] == m[2] {
-			t.Fatalf("report: %s\nwant the job FAILED with the chunks before the damaged one committed", rep.String())
-		}
-	})
+	t.Run("damaged column data", func(t *testing.T) { testDamagedColumnData(t, dir, pqPath, state) })
 	t.Run("pruning", func(t *testing.T) {
 		_, sum := run(pqPath, "--job", "select", "--where", "duration > 1000000", "--columns", "sourceIP", "--chunk-size", "64KiB")
 		if sum.RowGroupsPruned != sum.RowGroups || sum.RecordsIn != 0 {
@@ -305,4 +232,84 @@ func TestParquetMatchesCSV(t *testing.T) {
 			t.Fatalf("read %d bytes of a %d-byte file for a --where no row group satisfies: want footers only", sum.BytesRead, fi.Size())
 		}
 	})
+}
+
+// testSearchOverColumn is TestParquetMatchesCSV's search: over the Parquet
+// column as over text, its values one a line.
+func testSearchOverColumn(t *testing.T, run func(string, ...string) ([]byte, pipeline.Summary), dir, pqPath string, text []byte) {
+	// A Parquet row's place is its index in the file; a text line's its
+	// byte offset: the CSV-side output's places are turned into line numbers.
+	args := []string{"--job", "search", "--query", "Mozilla Windows", "--k", "40", "--column", "userAgent"}
+	txt := filepath.Join(dir, "userAgent.txt")
+	want, _ := run(txt, append(args, "--chunk-size", "1GiB")...)
+	lineOf := map[string]int{}
+	for i, off := 0, 0; off < len(text); i++ {
+		lineOf[strconv.Itoa(off)] = i
+		off += bytes.IndexByte(text[off:], '\n') + 1
+	}
+	var renamed []byte
+	for _, l := range strings.SplitAfter(string(want), "\n") {
+		f := strings.SplitN(l, "\t", 3)
+		if len(f) < 3 {
+			continue
+		}
+		off := strings.TrimPrefix(f[1], txt+":")
+		renamed = fmt.Appendf(renamed, "%s\t%s:%d\t%s", f[0], pqPath, lineOf[off], f[2])
+	}
+	if bytes.Count(renamed, []byte("\n")) != 40 {
+		t.Fatalf("the text twin's search found %d lines, want 40:\n%s", bytes.Count(renamed, []byte("\n")), want)
+	}
+	for _, size := range []string{"1GiB", "9KiB"} {
+		if got, _ := run(pqPath, append(args, "--chunk-size", size)...); !bytes.Equal(got, renamed) {
+			t.Fatalf("chunk size %s: search over the Parquet column differs from over its text: %s", size, testutil.FirstLineDiff(got, renamed))
+		}
+	}
+}
+
+// testDamagedColumnData is TestParquetMatchesCSV's damaged column data.
+func testDamagedColumnData(t *testing.T, dir, pqPath, state string) {
+	// The last row group's adRevenue chunk starts with a broken page
+	// header: the job fails naming the file, the row group and the
+	// column; the chunks committed before stay committed, and no output
+	// is written.
+	whole, err := os.ReadFile(pqPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := pq.ReadFooter(context.Background(), blob.NewMux(nil), pqPath, pqPath, int64(len(whole)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := len(f.RowGroups()) - 1
+	start, _, ok := f.ChunkRange(last, "adRevenue")
+	if !ok || last < 2 {
+		t.Fatalf("%d row groups, adRevenue's chunk found %v", last+1, ok)
+	}
+	for i := start; i < start+16; i++ {
+		whole[i] = 0xff
+	}
+	damaged := filepath.Join(dir, "damaged.parquet")
+	if err := os.WriteFile(damaged, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "damaged.csv")
+	var stdout, stderr bytes.Buffer
+	err = dispatch(context.Background(), []string{"run", "--job", "select", "--where", "adRevenue > 1", "--columns", "sourceIP",
+		"--input", damaged, "--output", out, "--state-dir", state, "--chunk-size", "9KiB", "--concurrency", "1"}, &stdout, &stderr)
+	testutil.ErrorNames(t, err, "damaged.parquet", fmt.Sprintf("row group %d,", last), `column "adRevenue"`)
+	if _, serr := os.Stat(out); serr == nil {
+		t.Errorf("the failed job wrote %s", out)
+	}
+	id := regexp.MustCompile(`job (select-[0-9a-f]+)`).FindStringSubmatch(err.Error())
+	if id == nil {
+		t.Fatalf("no job ID in %v", err)
+	}
+	var rep bytes.Buffer
+	if err := dispatch(context.Background(), []string{"report", "--state-dir", state, id[1]}, &rep, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`FAILED, (\d+) chunks, (\d+) committed`).FindStringSubmatch(rep.String())
+	if m == nil || m[2] == "0" || m[1] == m[2] {
+		t.Fatalf("report: %s\nwant the job FAILED with the chunks before the damaged one committed", rep.String())
+	}
 }

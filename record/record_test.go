@@ -82,58 +82,106 @@ func TestReadCSVBlockMatchesRead(t *testing.T) {
 	for iter := 0; iter < 400; iter++ {
 		cols := 1 + r.IntN(6)
 		data := randomCSV(r, cols, r.IntN(30))
-		var columns []string
-		for k := r.IntN(4); k >= 0; k-- {
-			columns = append(columns, fmt.Sprintf("c%d", r.IntN(cols)))
-		}
-		one, block := newCSVReader(t, data, columns), newCSVReader(t, data, columns)
-		var want []string
-		var starts []int64
-		recs := map[int64][]byte{}
-		err := split.CSVRecords(data, func(rec []byte, off int64) error {
-			row, d, reason, err := one.Read(rec, off)
-			want = append(want, readOne(row, off, d, reason))
-			starts = append(starts, off)
-			recs[off] = rec
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := data[:bytes.LastIndexByte(data, '\n')+1]
-		for from := range starts {
-			var got []string
-			collect := func(row *record.Row, off int64, d bool, reason string) error {
-				got = append(got, readOne(row, off, d, reason))
-				return nil
+		checkBlocks(t, r, data, cols, -1)
+	}
+}
+
+// TestReadCSVBlockAcrossWindows: as TestReadCSVBlockMatchesRead on
+// files of a few hundred KiB, some of whose quoted fields (with newlines)
+// run across the windows ReadCSVBlock marks at once, read from a few
+// random records.
+func TestReadCSVBlockAcrossWindows(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 10))
+	for iter := 0; iter < 6; iter++ {
+		cols := 2 + r.IntN(5)
+		var b bytes.Buffer
+		b.Write(randomCSV(r, cols, 2000))
+		for b.Len() < 300<<10 {
+			b.WriteString("\n7,\"")
+			for n := r.IntN(40 << 10); n > 0; n -= 10 {
+				b.WriteString("x,\"\"y\n\r\n,")
 			}
-			for off := int(starts[from]); off < len(data); {
-				if off < len(lines) {
-					used, n, err := block.ReadCSVBlock(lines[off:], int64(off), collect)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if used > 0 && data[off+used-1] != '\n' || n > used {
-						t.Fatalf("%q from %d: used %d bytes, %d records", data, off, used, n)
-					}
-					if off += used; off == len(data) {
-						break
-					}
-				}
-				rec, ok := recs[int64(off)]
-				if !ok {
-					t.Fatalf("%q: a block stopped at %d, not a record's start", data, off)
-				}
-				row, d, reason, err := block.Read(rec, int64(off))
+			b.WriteString("\"")
+			for c := 2; c < cols; c++ {
+				b.WriteString(",z")
+			}
+			b.WriteString("\n")
+			b.Write(randomCSV(r, cols, 1+r.IntN(3000))[4*cols:]) // no second header
+		}
+		checkBlocks(t, r, b.Bytes(), cols, 8)
+	}
+}
+
+// checkBlocks reads data (CSV of cols columns c0, c1, ...) with random
+// columns asked for, one record at a time (Read, on the records the CSV
+// automaton finds: split.CSVRecords) and in blocks as split.PartCSV reads
+// them (ReadCSVBlock over the whole lines from a record start, then Read
+// for the record it stops at), from every starting record (froms < 0) or
+// from froms random ones, and fails unless every record's row, offset,
+// data flag and skip reason agree.
+func checkBlocks(t *testing.T, r *rand.Rand, data []byte, cols, froms int) {
+	t.Helper()
+	var columns []string
+	for k := r.IntN(4); k >= 0; k-- {
+		columns = append(columns, fmt.Sprintf("c%d", r.IntN(cols)))
+	}
+	one, block := newCSVReader(t, data, columns), newCSVReader(t, data, columns)
+	var want []string
+	var starts []int64
+	recs := map[int64][]byte{}
+	err := split.CSVRecords(data, func(rec []byte, off int64) error {
+		row, d, reason, err := one.Read(rec, off)
+		want = append(want, readOne(row, off, d, reason))
+		starts = append(starts, off)
+		recs[off] = rec
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := data[:bytes.LastIndexByte(data, '\n')+1]
+	order := make([]int, len(starts))
+	for i := range order {
+		order[i] = i
+	}
+	if froms >= 0 {
+		order = order[:0]
+		for k := 0; k < froms; k++ {
+			order = append(order, r.IntN(len(starts)))
+		}
+	}
+	for _, from := range order {
+		var got []string
+		collect := func(row *record.Row, off int64, d bool, reason string) error {
+			got = append(got, readOne(row, off, d, reason))
+			return nil
+		}
+		for off := int(starts[from]); off < len(data); {
+			if off < len(lines) {
+				used, n, err := block.ReadCSVBlock(lines[off:], int64(off), collect)
 				if err != nil {
 					t.Fatal(err)
 				}
-				got = append(got, readOne(row, int64(off), d, reason))
-				off += len(rec) + 1
+				if used > 0 && data[off+used-1] != '\n' || n > used {
+					t.Fatalf("%.200q from %d: used %d bytes, %d records", data, off, used, n)
+				}
+				if off += used; off == len(data) {
+					break
+				}
 			}
-			if w := strings.Join(want[from:], "\n"); strings.Join(got, "\n") != w {
-				t.Fatalf("%q columns %v from record %d:\n%s\nwant\n%s", data, columns, from, strings.Join(got, "\n"), w)
+			rec, ok := recs[int64(off)]
+			if !ok {
+				t.Fatalf("%.200q: a block stopped at %d, not a record's start", data, off)
 			}
+			row, d, reason, err := block.Read(rec, int64(off))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, readOne(row, int64(off), d, reason))
+			off += len(rec) + 1
+		}
+		if g, w := strings.Join(got, "\n"), strings.Join(want[from:], "\n"); g != w {
+			t.Fatalf("%.300q columns %v from record %d:\n%.2000s\nwant\n%.2000s", data, columns, from, g, w)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -15,13 +14,15 @@ import (
 // A groupby partial is a sorted run (package runs) tagged with the job's
 // aggregate functions (runTag), so a partial of another --agg is refused:
 // one entry per group, its key, and as value the group's row count (uvarint)
-// then per aggregate but count a length-prefixed text: the sum (sum, avg) or
-// the best value as it stood in the input (min, max). As a run it merges
+// then per aggregate but count the sum (sum, avg) in binary
+// (decimal.AppendBinary: no digits to print or parse) or the best value as
+// it stood in the input (min, max), a length-prefixed text. As a run it merges
 // like job/kv's, and the framework can gather it by key ranges.
 
-// runTag is the tag of the job's runs: "groupby" and its aggregate functions.
+// runTag is the tag of the job's runs: "groupby", the encoding's version
+// (2: sums in binary) and its aggregate functions.
 func (j *groupby) runTag() []byte {
-	tag := []byte("groupby")
+	tag := []byte("groupby\x02")
 	for _, a := range j.aggs {
 		tag = append(tag, byte(a.fn))
 	}
@@ -35,19 +36,7 @@ func (j *groupby) appendGroup(dst []byte, count int64, states []aggState) []byte
 	for a, agg := range j.aggs {
 		switch agg.fn {
 		case aggSum, aggAvg:
-			// The decimal's text is written in place after a one-byte
-			// length, moved when it is 128 bytes or longer.
-			at := len(dst)
-			dst = states[a].d.Append(append(dst, 0))
-			n := len(dst) - at - 1
-			if n < 0x80 {
-				dst[at] = byte(n)
-			} else {
-				var l [binary.MaxVarintLen64]byte
-				k := binary.PutUvarint(l[:], uint64(n))
-				dst = slices.Insert(dst, at+1, l[1:k]...)
-				copy(dst[at:], l[:k])
-			}
+			dst = states[a].d.AppendBinary(dst)
 		case aggMin, aggMax:
 			dst = binary.AppendUvarint(dst, uint64(len(states[a].raw)))
 			dst = append(dst, states[a].raw...)
@@ -65,7 +54,16 @@ func (j *groupby) decodeGroup(key, v []byte, states []aggState) (int64, error) {
 	}
 	v = v[k:]
 	for a, agg := range j.aggs {
-		if agg.fn == aggCount {
+		switch agg.fn {
+		case aggCount:
+			continue
+		case aggSum, aggAvg:
+			d, k, ok := decimal.DecodeBinary(v)
+			if !ok {
+				return 0, j.corrupt(key, "bad number")
+			}
+			states[a].d, states[a].raw = d, nil
+			v = v[k:]
 			continue
 		}
 		n, k := binary.Uvarint(v)

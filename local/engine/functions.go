@@ -24,11 +24,14 @@ type Function struct {
 }
 
 // ErrTimedOut is the error of a Lambda invocation that ran past its function's
-// Timeout: the errorType Lambda answers with (Sandbox.Timedout, message "RequestId:
-// ID Error: Task timed out after N.00 seconds"), which Step Functions takes as the
-// Task's error name, as it does every unhandled function error's type
-// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html;
-// the timeout itself: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+// Timeout: the errorType Lambda gives a timed-out function (Sandbox.Timedout,
+// https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html#troubleshooting-timeouts;
+// message "RequestId: ID Error: Task timed out after N.00 seconds"; the timeout
+// itself: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+// Step Functions' page on Lambda errors says it reports unhandled function errors,
+// timeouts among them, as Lambda.Unknown
+// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html):
+// the definition retries both names, so a timeout is retried whichever a Task gets.
 // local/lambdahost answers the same for `scatter local up`.
 const ErrTimedOut = "Sandbox.Timedout"
 

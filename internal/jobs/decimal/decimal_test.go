@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -246,5 +247,46 @@ func TestParsePlainMatchesLong(t *testing.T) {
 			b[i] = alphabet[r.IntN(len(alphabet))]
 		}
 		same(string(b))
+	}
+}
+
+// TestBinaryRoundTrip: a Dec written by AppendBinary reads back the same
+// (coefficient, scale and text) for int64 coefficients of every size, the
+// extremes, scales up to 40 and big coefficients of short and long texts;
+// a truncated or bad encoding is refused.
+func TestBinaryRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var ds []Dec
+	for _, v := range []int64{0, 1, -1, 63, -64, 64, math.MaxInt64, math.MinInt64} {
+		for _, s := range []int{0, 1, 4, 40} {
+			ds = append(ds, Dec{small: v, scale: s})
+		}
+	}
+	for i := 0; i < 2000; i++ {
+		ds = append(ds, Dec{small: r.Int64() >> r.IntN(64), scale: r.IntN(12)})
+	}
+	for _, s := range []string{"123456789012345678901234567890.5", "-0.00000000000000000000000012345678901234567890", strings.Repeat("9", 200) + ".25"} {
+		d := mustParse(t, s)
+		if d.big == nil {
+			t.Fatalf("%s: want a big coefficient", s)
+		}
+		ds = append(ds, d, Add(d, d))
+	}
+	for _, d := range ds {
+		enc := append(d.AppendBinary([]byte("x")), 'y')
+		got, n, ok := DecodeBinary(enc[1:])
+		if !ok || n != len(enc)-2 || got.String() != d.String() || got.scale != d.scale || Cmp(got, d) != 0 {
+			t.Fatalf("%s (%+v): decoded %s (%+v) from %d of %d bytes, %v", d, d, got, got, n, len(enc)-2, ok)
+		}
+		for cut := 0; cut < len(enc)-2; cut++ {
+			if _, _, ok := DecodeBinary(enc[1 : 1+cut]); ok {
+				t.Fatalf("%s: %d of its %d bytes decoded", d, cut, len(enc)-2)
+			}
+		}
+	}
+	for _, bad := range [][]byte{{3}, {1, 2, 'x', 'y'}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}} {
+		if d, _, ok := DecodeBinary(bad); ok {
+			t.Fatalf("%v decoded as %s", bad, d)
+		}
 	}
 }

@@ -1,0 +1,16 @@
+//go:build amd64 && !purego
+
+package csvline
+
+// marksSSE2 is Marks over n whole 64-byte blocks of data into marks
+// (marks_amd64.s).
+//
+//go:noescape
+func marksSSE2(marks *uint64, data *byte, n int)
+
+// marksBlocks is Marks over whole 64-byte blocks.
+func marksBlocks(marks []uint64, data []byte) {
+	if len(marks) > 0 {
+		marksSSE2(&marks[0], &data[0], len(marks))
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package csvline
+
+// marksBlocks is Marks over whole 64-byte blocks.
+func marksBlocks(marks []uint64, data []byte) { marksWords(marks, data) }
