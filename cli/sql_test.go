@@ -171,3 +171,36 @@ func TestSQLSortByRanges(t *testing.T) {
 		t.Fatalf("--output-parts to stdout: %v, want a usage error", err)
 	}
 }
+
+// TestSQLTypedByInputs: a query that type-checks only with the types the
+// inputs give (the schema.json beside them) runs with `scatter sql` and
+// `scatter query --sql`; without them it fails, naming the type error.
+func TestSQLTypedByInputs(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(csv, []byte("id,d\n1,2000-01-05\n2,2001-01-01\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := "SELECT id, d - DATE '2000-01-01' AS days FROM '" + csv + "'"
+	run := func(args ...string) (string, error) {
+		if args[0] == "sql" {
+			args = append(args, "--state-dir", filepath.Join(dir, "state"))
+		}
+		var out, errOut bytes.Buffer
+		err := dispatch(context.Background(), args, &out, &errOut)
+		return out.String(), err
+	}
+	if _, err := run("sql", q); err == nil || !strings.Contains(err.Error(), "DECIMAL - DATE") {
+		t.Fatalf("without a schema: %v, want the type error", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "schema.json"), []byte(`{"d": "DATE"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "id,days\n1,4\n2,366\n"
+	if out, err := run("sql", q); err != nil || out != want {
+		t.Fatalf("scatter sql with schema.json: %v %q, want %q", err, out, want)
+	}
+	if out, err := run("query", "--sql", q); err != nil || out != want {
+		t.Fatalf("scatter query --sql with schema.json: %v %q, want %q", err, out, want)
+	}
+}
