@@ -116,6 +116,11 @@ func TestRunPartitions(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error()+stderr, "not sorted runs") {
 		t.Fatalf("--partitions 4 on grep: %v %s; want a failure saying its partials are not sorted runs", err, stderr)
 	}
+	// A query that is not keyed is told which queries are.
+	_, stderr, err = runCLI(t, "sql", "SELECT k FROM '"+csvInput+"' ORDER BY k LIMIT 3", "--output", filepath.Join(dir, "top.csv"), "--state-dir", state, "--partitions", "4")
+	if err == nil || !strings.Contains(err.Error()+stderr, "ORDER BY without LIMIT") {
+		t.Fatalf("--partitions 4 on a query with LIMIT: %v %s; want a failure naming the queries whose partials are sorted runs", err, stderr)
+	}
 }
 
 func mustRead(t *testing.T, path string) string {

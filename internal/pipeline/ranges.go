@@ -105,7 +105,7 @@ func checkPartitions(in PlanInput, j jobs.Job) error {
 		return nil
 	}
 	if _, ok := keyedJob(j); !ok {
-		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount and groupby are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
+		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount, groupby and the sql job's queries with ORDER BY without LIMIT are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
 	}
 	if _, ok := j.(jobs.RangeRuns); ok && in.OutputParts {
 		return inputErrorf("plan: job %s cannot leave its key ranges as part files (output parts): its output is not in key order, the ranges are merged", in.Job)
