@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,19 +48,97 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 	if len(kept) == 0 {
 		return nil, nil, &InputError{Input: strings.Join(sources, ", "), Err: errors.New("no input but " + SchemaFile)}
 	}
-	if params["schema"] != "" || job != "sql" && params["where"] == "" {
-		return kept, params, nil
+	out := params
+	if params["schema"] == "" && (job == "sql" || params["where"] != "") {
+		text, err := findSchema(ctx, store, sources)
+		if err != nil {
+			return kept, params, err
+		}
+		if text != "" {
+			out = withParam(out, "schema", text)
+		}
 	}
-	text, err := findSchema(ctx, store, sources)
-	if err != nil || text == "" {
-		return kept, params, err
+	if job == "sql" {
+		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
+			out = withParam(out, "schema", text)
+		}
 	}
+	return kept, out, nil
+}
+
+// withParam returns a copy of params with name set to value.
+func withParam(params map[string]string, name, value string) map[string]string {
 	out := maps.Clone(params)
 	if out == nil {
 		out = map[string]string{}
 	}
-	out["schema"] = text
-	return kept, out, nil
+	out[name] = value
+	return out
+}
+
+// withParquetTypes gives the sql job's schema, when every input is Parquet,
+// the DATE type of the DATE columns the query reads and does not type
+// already, as DuckDB types them when it reads the files, so that date
+// arithmetic works (d + 1, d - DATE '2001-01-01'). Only DATE: an untyped
+// number's arithmetic is exact decimal, as over the same data in CSV. A
+// column the files disagree on, or whose statistics do not show every date
+// within the years 1 to 9999 (which the dialect's DATE holds), stays untyped.
+// It returns schema unchanged when there is nothing to add, or when the
+// result would pass the bound of a schema file.
+func withParquetTypes(schema, query string, objs []Object) string {
+	given, err := sql.ParseSchema(schema)
+	if err != nil || len(objs) == 0 {
+		return schema // the job refuses it, naming it
+	}
+	types := map[string]string{}
+	for i, o := range objs {
+		if o.Parquet == nil {
+			return schema
+		}
+		seen := map[string]bool{}
+		for _, c := range o.Parquet.Columns {
+			t := ""
+			if c.Type == "DATE" && o.Parquet.DatesInCommonEra(c.Name) {
+				t = "DATE"
+			}
+			name := strings.ToLower(c.Name) // as a query's names match
+			if prev, ok := types[name]; i > 0 && (!ok || prev != t) {
+				t = "" // the files disagree
+			}
+			types[name], seen[name] = t, true
+		}
+		for n := range types {
+			if !seen[n] {
+				types[n] = ""
+			}
+		}
+	}
+	var header []string
+	for _, c := range objs[0].Parquet.Columns {
+		header = append(header, c.Name)
+	}
+	p, err := sql.Compile(query, given, header)
+	if err != nil {
+		return schema
+	}
+	out := map[string]string{}
+	for n, t := range given {
+		out[n] = t.String()
+	}
+	added := false
+	for _, n := range p.Columns {
+		if _, typed := given.Type(n); !typed && types[strings.ToLower(n)] != "" {
+			out[n], added = types[strings.ToLower(n)], true
+		}
+	}
+	if !added {
+		return schema
+	}
+	b, err := json.Marshal(out)
+	if err != nil || len(b) > maxSchemaFile {
+		return schema
+	}
+	return string(b)
 }
 
 // schemaJobs are the jobs with a schema parameter.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -98,5 +99,50 @@ func TestResolveJobSchemaFile(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"h/schema.json": schema})
 	if _, _, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(dir, "h")}); !errors.As(err, &ie) {
 		t.Fatalf("only a schema.json: %v, want an InputError", err)
+	}
+}
+
+// dated is a Parquet row with a DATE column and an integer.
+type dated struct {
+	D int32 `parquet:"d,date"`
+	N int64 `parquet:"n"`
+}
+
+// TestParquetDatesTypeSQL: for the sql job over Parquet inputs only,
+// ResolveJob types the DATE columns the query reads (keeping the types the
+// user gave); other jobs, other columns, a CSV among the inputs, and a DATE
+// column with a date before the year 1 stay untyped.
+func TestParquetDatesTypeSQL(t *testing.T) {
+	dir := t.TempDir()
+	pqFile, old, csvFile := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "old.parquet"), filepath.Join(dir, "b.csv")
+	pqtest.WriteGo(t, pqFile, [][]dated{{{D: 11000, N: 1}, {D: 11001, N: 2}}})
+	pqtest.WriteGo(t, old, [][]dated{{{D: -800000, N: 1}}})
+	if err := os.WriteFile(csvFile, []byte("d,n\n2000-01-01,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, job, query, schema string
+		inputs                   []string
+		want                     string
+	}{
+		{"typed", "sql", "SELECT d + 1 AS e, n FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
+		{"star", "sql", "SELECT * FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
+		{"with the user's", "sql", "SELECT d, n FROM 'x'", "n:DECIMAL(10,2)", []string{pqFile}, `{"d":"DATE","n":"DECIMAL(10,2)"}`},
+		{"user's first", "sql", "SELECT d FROM 'x'", "d:VARCHAR", []string{pqFile}, "d:VARCHAR"},
+		{"not read", "sql", "SELECT n FROM 'x'", "", []string{pqFile}, ""},
+		{"a csv too", "sql", "SELECT d FROM 'x'", "", []string{pqFile, csvFile}, ""},
+		{"before the year 1", "sql", "SELECT d FROM 'x'", "", []string{old}, ""},
+		{"select", "select", "", "", []string{pqFile}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			params := map[string]string{"query": c.query, "schema": c.schema}
+			_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), c.job, params, c.inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got["schema"] != c.want {
+				t.Errorf("schema %q, want %q", got["schema"], c.want)
+			}
+		})
 	}
 }

@@ -158,3 +158,20 @@ func (f *Footer) cannotMatch(rg int, cols []Column, pred Predicate) bool {
 	}
 	return pred.CannotMatch(st)
 }
+
+// DatesInCommonEra reports whether the statistics of every row group show
+// each value of the DATE column name within the years 1 to 9999 (printed
+// YYYY-MM-DD, no "(BC)"): false when a row group with values lacks them.
+func (f *Footer) DatesInCommonEra(name string) bool {
+	c, ok := f.Column(name)
+	if !ok || c.leaf < 0 || c.vt.kind != kindDate {
+		return false
+	}
+	for rg := range f.meta.RowGroups {
+		st := f.chunkStats(rg, c)
+		if st.HasMinMax && st.Order != Bytewise || !st.HasMinMax && st.NullCount != st.Rows {
+			return false
+		}
+	}
+	return true
+}

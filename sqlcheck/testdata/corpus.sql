@@ -379,3 +379,6 @@ SELECT id % 997 AS bucket, count(*) AS n, max(qty) AS q FROM '{orders_dir}' GROU
 
 -- name: group-sort-typed-avg
 SELECT orderDate, avg(amount) AS a, count(DISTINCT country) AS c FROM '{orders_typed}' WHERE orderDate IS NOT NULL GROUP BY orderDate ORDER BY a, orderDate DESC
+
+-- name: scan-star-where-json
+SELECT * FROM '{orders_json}' WHERE amount > 500 AND country <> 'USA'
