@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -82,5 +83,55 @@ func TestFooterCacheFollowsTheBytes(t *testing.T) {
 	}
 	if err := r.Err(); err != nil || n != 1000 {
 		t.Fatalf("read %d rows, err %v; want 1000", n, err)
+	}
+}
+
+// TestCachedFooterSharedByReaders: readers of one file's chunks at once (as
+// the local engine's mappers run) share the cached footer, each reading its
+// own rows; run with -race it checks that the shared footer is only read.
+func TestCachedFooterSharedByReaders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.parquet")
+	writeFile(t, path, 4000, []int{500})
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	store := blob.NewMux(nil)
+	f, err := pq.ReadFooter(ctx, store, path, path, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := f.RowGroups()
+	sums := make([]int64, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// each reader reads the footer again, from the cache
+			r, err := pq.Open(ctx, store, pq.Span{Source: path, URL: path, Size: fi.Size(), Start: g.Start, End: g.Start + 1}, []string{"id", "name"}, pq.Options{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer r.Close()
+			for r.Next() {
+				v, _ := r.Int64(0)
+				sums[i] += v
+				_ = r.Text(1)
+			}
+			if err := r.Err(); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var total int64
+	for _, s := range sums {
+		total += s
+	}
+	if want := int64(4000 * 3999 / 2); total != want {
+		t.Fatalf("the readers' ids sum to %d, want %d (every row once)", total, want)
 	}
 }
