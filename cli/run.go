@@ -158,6 +158,9 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 	if n := eng.TimedOut(); n > 0 {
 		fmt.Fprintf(stderr, "scatter: %d invocations ran past their function's Timeout in template.yaml and failed with %s, as on Lambda\n", n, engine.ErrTimedOut)
 	}
+	if eng.Stuck() {
+		fmt.Fprintf(stderr, "scatter: a handler abandoned at its Timeout still ran %s after the job ended (it does not look at its context); on Lambda its process would have been stopped\n", engine.DefaultAbandonedGrace)
+	}
 	if sent, won := eng.Backups(); sent > 0 {
 		fmt.Fprintf(stderr, "scatter: backup attempts for stragglers: %d sent, %d answered first\n", sent, won)
 	}

@@ -171,3 +171,71 @@ func TestSQLSortByRanges(t *testing.T) {
 		t.Fatalf("--output-parts to stdout: %v, want a usage error", err)
 	}
 }
+
+// TestSQLGroupSortByRanges: `scatter sql` of an aggregate with ORDER BY and
+// without LIMIT, with --partitions 3, gathers by ranges of the group key
+// (each range sorted, the ranges merged) into the bytes one reducer writes;
+// --output-parts is refused for it, naming why.
+func TestSQLGroupSortByRanges(t *testing.T) {
+	dir := t.TempDir()
+	csv, _ := genFile(t, dir, "orders.csv", "orders", 300_000, 6)
+	state := filepath.Join(dir, "state")
+	query := "SELECT customer, qty, count(*) AS n, sum(amount) AS s FROM '" + csv + "' GROUP BY customer, qty HAVING count(*) > 1 ORDER BY n DESC, s"
+	sqlRun := func(out string, extra ...string) (sum struct{ Partitions, Chunks int }, err error) {
+		stdout, err := runLogged(t, append([]string{"sql", query, "--output", out, "--chunk-size", "32KiB", "--state-dir", state, "--json"}, extra...)...)
+		if err == nil {
+			err = json.Unmarshal([]byte(stdout), &sum)
+		}
+		return sum, err
+	}
+	one, ranged := filepath.Join(dir, "one.csv"), filepath.Join(dir, "ranged.csv")
+	if s, err := sqlRun(one, "--partitions", "1"); err != nil || s.Partitions != 0 || s.Chunks < 4 {
+		t.Fatalf("--partitions 1: %+v, %v; want one reducer over several chunks", s, err)
+	}
+	if s, err := sqlRun(ranged, "--partitions", "3"); err != nil || s.Partitions < 2 || s.Partitions > 3 {
+		t.Fatalf("--partitions 3: %+v, %v; want 2 or 3 ranges", s, err)
+	}
+	want := mustRead(t, one)
+	if !strings.HasPrefix(want, "customer,qty,n,s\n") || strings.Count(want, "\n") < 50 {
+		t.Fatalf("one reducer's output: %.200q", want)
+	}
+	if got := mustRead(t, ranged); got != want {
+		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
+	}
+	if _, err := sqlRun(filepath.Join(dir, "parts"), "--partitions", "3", "--output-parts"); err == nil || !strings.Contains(err.Error(), "not in key order") {
+		t.Fatalf("--output-parts: %v, want a refusal saying the output is not in key order", err)
+	}
+}
+
+// TestSQLTypedByInputs: a query that type-checks only with the types the
+// inputs give (the schema.json beside them) runs with `scatter sql` and
+// `scatter query --sql`; without them it fails, naming the type error.
+func TestSQLTypedByInputs(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(csv, []byte("id,d\n1,2000-01-05\n2,2001-01-01\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := "SELECT id, d - DATE '2000-01-01' AS days FROM '" + csv + "'"
+	run := func(args ...string) (string, error) {
+		if args[0] == "sql" {
+			args = append(args, "--state-dir", filepath.Join(dir, "state"))
+		}
+		var out, errOut bytes.Buffer
+		err := dispatch(context.Background(), args, &out, &errOut)
+		return out.String(), err
+	}
+	if _, err := run("sql", q); err == nil || !strings.Contains(err.Error(), "DECIMAL - DATE") {
+		t.Fatalf("without a schema: %v, want the type error", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "schema.json"), []byte(`{"d": "DATE"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "id,days\n1,4\n2,366\n"
+	if out, err := run("sql", q); err != nil || out != want {
+		t.Fatalf("scatter sql with schema.json: %v %q, want %q", err, out, want)
+	}
+	if out, err := run("query", "--sql", q); err != nil || out != want {
+		t.Fatalf("scatter query --sql with schema.json: %v %q, want %q", err, out, want)
+	}
+}

@@ -133,7 +133,7 @@ func TestSQLOnEveryType(t *testing.T) {
 	state := filepath.Join(dir, "state")
 	for i, q := range []string{
 		"SELECT b, count(*) AS n, sum(dec9) AS s9, sum(dec38) AS s38, min(d) AS md, count(s) AS cs, max(int32) AS mi FROM 'F' GROUP BY b ORDER BY b",
-		"SELECT id, d + 30 AS later, d - 1 AS before, dec9 * 2 AS twice, tiny // 3 AS third FROM 'F' WHERE id < 300 AND d < DATE '2020-01-01' ORDER BY id",
+		"SELECT id, d + 30 AS later, d - DATE '2000-01-01' AS days, dec9 * 2 AS twice, tiny // 3 AS third FROM 'F' WHERE id < 300 AND d < DATE '2020-01-01' ORDER BY id",
 		"SELECT s, count(*) AS n FROM 'F' WHERE s IS NULL OR s = '' GROUP BY s ORDER BY s NULLS FIRST",
 		"SELECT id, oddd FROM 'F' WHERE id % 4 = 0 AND id < 40 ORDER BY id",
 	} {

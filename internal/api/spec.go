@@ -330,7 +330,7 @@ func (s *Spec) normalize() error {
 		}
 	}
 	params := d.WithDefaults(s.Params)
-	if _, err := jobs.New(s.Job, params); err != nil {
+	if _, err := jobs.NewBeforeInputs(s.Job, params); err != nil {
 		return err
 	}
 	s.Params = params

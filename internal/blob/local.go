@@ -99,6 +99,12 @@ func putPath(ctx context.Context, path, name string, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("put %s: %w", name, err)
 	}
+	// A writer whose context ended while it synced (an attempt abandoned at its
+	// Timeout) does not replace what a later attempt may already have written.
+	if err := ctx.Err(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("put %s: %w", name, err)
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("put %s: %w", name, err)
@@ -117,6 +123,9 @@ func putIfAbsentPath(ctx context.Context, path, name string, r io.Reader) error 
 		return fmt.Errorf("put %s: %w", name, err)
 	}
 	defer os.Remove(tmp)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put %s: %w", name, err)
+	}
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("put %s: %w", name, ErrExists)

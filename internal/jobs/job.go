@@ -1,6 +1,9 @@
 package jobs
 
 import (
+	"errors"
+
+	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/job"
 )
 
@@ -38,3 +41,16 @@ var (
 // version is every built-in job's Version: bump a job's when its output for
 // the same input changes.
 const version = "1"
+
+// NewBeforeInputs is New for the check of a submission before its inputs
+// are read: a query or --where that fails only to type-check (sql.ErrType)
+// while no schema is given passes (with a nil Job), since the schema.json
+// beside the inputs or their Parquet DATE columns may type it
+// (plan.ResolveJob); the planner runs New again with the resolved params.
+func NewBeforeInputs(name string, p Params) (Job, error) {
+	j, err := New(name, p)
+	if err != nil && p["schema"] == "" && (name == "sql" || p["where"] != "") && errors.Is(err, sql.ErrType) {
+		return nil, nil
+	}
+	return j, err
+}

@@ -1103,7 +1103,7 @@ func mergeRowRuns(w io.Writer, files []io.Reader) (int64, error) {
 func (j *sqlJob) emitGroup(p *sql.Program, key []byte, bw *bufio.Writer, line *[]byte, sorted **groupSorter, st *Stats) (bool, error) {
 	p.Reset()
 	if !p.Having() {
-		return true, p.Row.Err.AsError()
+		return true, groupError(p)
 	}
 	lim := p.Plan.Limit
 	if p.Plan.Ordered() {
@@ -1117,18 +1117,28 @@ func (j *sqlJob) emitGroup(p *sql.Program, key []byte, bw *bufio.Writer, line *[
 		*line = p.AppendOrderKey((*line)[:0])
 		*line = append(*line, key...)
 		b.add(*line)
-		if err := p.Row.Err.AsError(); err != nil {
+		if err := groupError(p); err != nil {
 			return false, err
 		}
 		return true, g.added(lim)
 	}
 	*line = p.AppendRow((*line)[:0])
-	if err := p.Row.Err.AsError(); err != nil {
+	if err := groupError(p); err != nil {
 		return false, err
 	}
 	bw.Write(*line)
 	st.RecordsOut++
 	return lim < 0 || st.RecordsOut < lim, nil
+}
+
+// groupError is the value error the loaded group met (nil without one),
+// naming the group (sql.Program.AppendGroup) unless there is one group.
+func groupError(p *sql.Program) error {
+	err := p.Row.Err.AsError()
+	if err == nil || p.Global() {
+		return err
+	}
+	return fmt.Errorf("group %s: %w", p.AppendGroup(nil), err)
 }
 
 func (j *sqlConcatJob) Merge(w io.Writer, partials []io.Reader) error {

@@ -107,10 +107,10 @@ func (j *sqlGroupSortJob) AppendOutput(dst, key, value []byte) ([]byte, error) {
 	}
 	g.Reset()
 	if !g.Having() {
-		return dst, g.Row.Err.AsError()
+		return dst, groupError(g)
 	}
 	dst = g.AppendRow(dst)
-	return dst, g.Row.Err.AsError()
+	return dst, groupError(g)
 }
 
 func (j *sqlGroupSortJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {

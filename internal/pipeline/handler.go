@@ -125,6 +125,15 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err := plan.CheckOutput(objs, in.Output); err != nil {
 		return PlanOutput{}, inputErrorf("plan: %w", err)
 	}
+	// The types the inputs gave (a schema.json, Parquet dates) may make a
+	// query check that could not before.
+	j, err := jobs.New(in.Job, params)
+	if err != nil {
+		return PlanOutput{}, inputErrorf("plan: %w", err)
+	}
+	if err := checkPartitions(in, j); err != nil {
+		return PlanOutput{}, err
+	}
 	conc := in.MaxConcurrency
 	if conc == 0 {
 		conc = h.DefaultConcurrency
@@ -227,12 +236,14 @@ func (h *Handler) recordSubmission(ctx context.Context, sub, jobID string) error
 // inputs, the output (which may not land under triggerBucket's incoming/ prefix, where it
 // would start another job) and the sizes.
 func (in PlanInput) validate(triggerBucket string) error {
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := jobs.NewBeforeInputs(in.Job, in.Params)
 	if err != nil {
 		return inputErrorf("plan: %w", err)
 	}
-	if err := checkPartitions(in, job); err != nil {
-		return err
+	if job != nil {
+		if err := checkPartitions(in, job); err != nil {
+			return err
+		}
 	}
 	if len(in.Inputs) == 0 {
 		return inputErrorf("plan: no inputs given")

@@ -117,7 +117,18 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	for _, c := range objs[0].Parquet.Columns {
 		header = append(header, c.Name)
 	}
-	p, err := sql.Compile(query, given, header)
+	// The columns the query reads, found with every candidate typed (a use
+	// such as d - DATE '2001-01-01' checks only so).
+	all := maps.Clone(given)
+	if all == nil {
+		all = sql.Schema{}
+	}
+	for n, t := range types {
+		if _, typed := given.Type(n); !typed && t != "" {
+			all[n] = sql.TDate
+		}
+	}
+	p, err := sql.Compile(query, all, header)
 	if err != nil {
 		return schema
 	}

@@ -127,6 +127,8 @@ func TestParquetDatesTypeSQL(t *testing.T) {
 	}{
 		{"typed", "sql", "SELECT d + 1 AS e, n FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
 		{"star", "sql", "SELECT * FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
+		{"checks only typed", "sql", "SELECT d - DATE '2000-01-01' AS days FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
+		{"checks only untyped", "sql", "SELECT length(d) AS l FROM 'x'", "", []string{pqFile}, ""},
 		{"with the user's", "sql", "SELECT d, n FROM 'x'", "n:DECIMAL(10,2)", []string{pqFile}, `{"d":"DATE","n":"DECIMAL(10,2)"}`},
 		{"user's first", "sql", "SELECT d FROM 'x'", "d:VARCHAR", []string{pqFile}, "d:VARCHAR"},
 		{"not read", "sql", "SELECT n FROM 'x'", "", []string{pqFile}, ""},

@@ -37,7 +37,7 @@ func (e *PlanError) Unwrap() error { return e.Err }
 // plan.CheckOutput) and cuts the inputs into chunks with the batch planner.
 // maxFanOut <= 0 means DefaultMaxFanOut; chunkSize <= 0 the planner's default.
 func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params, inputs []string, output string, chunkSize int64, maxFanOut int) (Query, error) {
-	if _, err := jobs.New(job, params); err != nil {
+	if _, err := jobs.NewBeforeInputs(job, params); err != nil {
 		return Query{}, &PlanError{Err: err}
 	}
 	if chunkSize <= 0 {
@@ -55,6 +55,9 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 		return Query{}, err
 	}
 	if err := plan.CheckOutput(objs, output); err != nil {
+		return Query{}, &PlanError{Err: err}
+	}
+	if _, err := jobs.New(job, params); err != nil { // typed as the inputs say
 		return Query{}, &PlanError{Err: err}
 	}
 	chunks := plan.Split(objs, chunkSize)

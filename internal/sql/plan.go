@@ -59,8 +59,10 @@ type Plan struct {
 	items  []*node // Scan, Sort: record level; Aggregate: group level
 	order  []orderKey
 	groups []*node // record level
-	aggs   []*aggSpec
-	having *node
+	// groupNames are the GROUP BY expressions' texts, for errors.
+	groupNames []string
+	aggs       []*aggSpec
+	having     *node
 }
 
 // orderKey is one ORDER BY key, bound.
@@ -237,6 +239,7 @@ func (p *Plan) bindGroups(b *binder, exprs []Expr) error {
 			return err
 		}
 		p.groups = append(p.groups, n)
+		p.groupNames = append(p.groupNames, e.String())
 		b.groupText = append(b.groupText, exprKey(e))
 		b.groupNode = append(b.groupNode, n)
 	}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
@@ -320,6 +321,26 @@ func (g *Program) LoadGroup(key []byte, st []AggState) error {
 		}
 	}
 	return nil
+}
+
+// AppendGroup appends the loaded group's GROUP BY values ("b = 3, c = NULL",
+// a text quoted), for an error met in the gather to name its group.
+func (g *Program) AppendGroup(dst []byte) []byte {
+	for i, gr := range g.Plan.groups {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = append(append(dst, g.Plan.groupNames[i]...), " = "...)
+		switch v := g.Row.Slots[i]; {
+		case v.K == KNull:
+			dst = append(dst, "NULL"...)
+		case v.K == KVarchar || v.K == KText:
+			dst = strconv.AppendQuote(dst, string(appendText(nil, v, gr.typ)))
+		default:
+			dst = appendText(dst, v, gr.typ)
+		}
+	}
+	return dst
 }
 
 // Having evaluates HAVING on the loaded group: true when there is none.

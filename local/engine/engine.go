@@ -76,13 +76,21 @@ type Engine struct {
 	// handler returns at last: err is the handler's error (nil if it ran to its end;
 	// its answer is dropped either way). It may be called concurrently.
 	OnAbandoned func(function string, err error)
+	// AbandonedGrace bounds how long Run waits, once the execution has ended, for
+	// handlers still running (abandoned at their Timeout, or a backup's losing
+	// attempt); 0 means DefaultAbandonedGrace. Lambda stops a timed-out invocation's
+	// process, but a goroutine cannot be stopped: a handler that never looks at its
+	// context (a user's mapper in an endless loop) would otherwise hang the run after
+	// the job has ended. Past the grace Run returns and Stuck counts such handlers.
+	AbandonedGrace time.Duration
 
 	mu       sync.Mutex
 	jobID    string // the planned job, once the splitter has answered
 	timedOut int    // invocations past their function's Timeout
-	// running are the handlers' goroutines of invocations with a Timeout, which
-	// Run waits for, those abandoned at their Timeout included.
+	// running are the handlers' goroutines of invocations with a Timeout and of
+	// backup attempts, which Run waits for (waitRunning), abandoned ones included.
 	running sync.WaitGroup
+	stuck   bool // a handler still ran when Run stopped waiting for it
 	// backups applies backupPolicy to the mapper attempts; nil until the first.
 	backups *straggler.Tracker
 }
@@ -129,6 +137,7 @@ func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (pipeline.MapRes
 	backups := e.stragglers()
 	answers := make(chan answer, 2)
 	attempt := func(backup bool) {
+		defer e.running.Done() // the losing attempt too: Run waits for it
 		start := time.Now()
 		r, v, err := call(ctx, raw, e.Handler.Map)
 		if err == nil {
@@ -137,6 +146,7 @@ func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (pipeline.MapRes
 		answers <- answer{r, v, err, backup}
 	}
 	start := time.Now()
+	e.running.Add(1)
 	go attempt(false)
 	var ticks <-chan time.Time
 	if backups != nil {
@@ -155,6 +165,7 @@ func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (pipeline.MapRes
 			ticks = nil
 			if backups.Backup() {
 				running++
+				e.running.Add(1)
 				go attempt(true)
 			}
 		case a := <-answers:
@@ -168,6 +179,41 @@ func (e *Engine) mapWithBackup(ctx context.Context, raw []byte) (pipeline.MapRes
 			return a.r, a.v, a.err
 		}
 	}
+}
+
+// DefaultAbandonedGrace is how long Run waits for handlers still running after the
+// execution has ended, unless Engine.AbandonedGrace says otherwise.
+const DefaultAbandonedGrace = time.Minute
+
+// waitRunning waits for the handlers still running, for at most the grace.
+func (e *Engine) waitRunning() {
+	done := make(chan struct{})
+	go func() {
+		e.running.Wait()
+		close(done)
+	}()
+	grace := e.AbandonedGrace
+	if grace <= 0 {
+		grace = DefaultAbandonedGrace
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		e.mu.Lock()
+		e.stuck = true
+		e.mu.Unlock()
+	}
+}
+
+// Stuck reports whether Run returned while a handler it had abandoned (or a
+// backup's losing attempt) was still running past AbandonedGrace; such a handler
+// ignores its context, and its late writes are refused only where a store looks.
+func (e *Engine) Stuck() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stuck
 }
 
 // JobError is a failed execution of a planned job; JobID names it for resume.
@@ -199,9 +245,10 @@ func (e *Engine) Run(ctx context.Context, in pipeline.PlanInput) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	// A handler abandoned at its Timeout stops at its next store or ledger call;
-	// nothing of this run writes to the state after Run returns.
-	defer e.running.Wait()
+	// A handler abandoned at its Timeout, or a backup's losing attempt, stops at its
+	// next store or ledger call; nothing of this run writes to the state after Run
+	// returns, unless a handler ignores its context past the grace (waitRunning).
+	defer e.waitRunning()
 	input, err := json.Marshal(in)
 	if err != nil {
 		return Result{}, err

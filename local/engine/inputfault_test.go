@@ -22,7 +22,7 @@ import (
 // no retry scheduled: a group's select list that overflows (one reducer, and a range
 // reducer of an aggregate's ORDER BY), and SELECT * over inputs whose columns differ
 // (met only where the chunks' partials meet: the one reducer, a range reducer, the
-// LIMIT merge). The job's error names the cause.
+// LIMIT merge). The job's error names the cause, and the group that met it.
 func TestSQLGatherInputFaultFailsAtOnce(t *testing.T) {
 	local, dir := enginetest.Open(t, engine.Options{})
 	var ab, ba strings.Builder
@@ -44,8 +44,8 @@ func TestSQLGatherInputFaultFailsAtOnce(t *testing.T) {
 		partitions  int
 		want        string
 	}{
-		{"overflow, one reducer", "SELECT b, count(*) * 9223372036854775807 AS big FROM t GROUP BY b", []string{inAB}, 0, "BIGINT overflow"},
-		{"overflow, key ranges", "SELECT b, count(*) * 9223372036854775807 AS big FROM t GROUP BY b ORDER BY big", []string{inAB}, 2, "BIGINT overflow"},
+		{"overflow, one reducer", "SELECT b, count(*) * 9223372036854775807 AS big FROM t GROUP BY b", []string{inAB}, 0, `group b = "0": sql: BIGINT overflow`},
+		{"overflow, key ranges", "SELECT b, count(*) * 9223372036854775807 AS big FROM t GROUP BY b ORDER BY big", []string{inAB}, 2, "group b = "},
 		{"* columns differ, one reducer", "SELECT * FROM t ORDER BY a", []string{inAB, inBA}, 1, "different columns"},
 		{"* columns differ, key ranges", "SELECT * FROM t ORDER BY a", []string{inAB, inBA}, 2, "different columns"},
 		{"* columns differ, LIMIT", "SELECT * FROM t ORDER BY a LIMIT 3", []string{inAB, inBA}, 0, "different columns"},

@@ -187,3 +187,38 @@ func TestMapperPastItsTimeout(t *testing.T) {
 		t.Errorf("output %q, want wordcount's %q", got, want)
 	}
 }
+
+// TestStuckHandlerDoesNotHangTheRun: a mapper attempt that never returns (it ignores
+// its context, as a user's endless loop would) is abandoned at its Timeout, the retry
+// completes the job, and Run returns once its grace for abandoned handlers has passed,
+// reporting the handler as stuck, instead of waiting for it forever.
+func TestStuckHandlerDoesNotHangTheRun(t *testing.T) {
+	fns, err := engine.Functions([]byte(timeoutTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	overrunJob.blocked, overrunJob.release = new(atomic.Bool), make(chan struct{})
+	t.Cleanup(func() { close(overrunJob.release) }) // only once the test has its answer
+	local, dir := enginetest.Open(t, engine.Options{})
+	in := filepath.Join(dir, "in.txt")
+	if err := os.WriteFile(in, bytes.Repeat([]byte("alpha beta\n"), 50), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng := &engine.Engine{
+		Handler: local.Handler, MaxParallel: 2, NoBackups: true, Functions: fns,
+		AbandonedGrace: 100 * time.Millisecond,
+		Sleep:          func(context.Context, time.Duration) error { return nil },
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := eng.Run(ctx, pipeline.PlanInput{Job: "overrun-test", Inputs: []string{in}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !eng.Stuck() || eng.TimedOut() != 1 {
+		t.Errorf("stuck %v, %d timed out: want the one blocked attempt stuck and timed out", eng.Stuck(), eng.TimedOut())
+	}
+	if got := string(enginetest.ReadFile(t, res.Gather.Output)); got != "alpha\t50\nbeta\t50\n" {
+		t.Errorf("output %q", got)
+	}
+}

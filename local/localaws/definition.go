@@ -3,9 +3,10 @@ package localaws
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/scattergather/scattergather/local/asl"
 	"reflect"
 	"regexp"
+
+	"github.com/scattergather/scattergather/local/asl"
 )
 
 // integerPercentage matches an integer ToleratedFailurePercentage literal.
