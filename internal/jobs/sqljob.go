@@ -55,6 +55,11 @@ const (
 	magicSQLScan = "sgss"
 )
 
+// sqlStatesVersion is the version of the aggregate states' encoding
+// (sql.Program.AppendStates; 2: exact sums in binary), hashed into the
+// fingerprint that every magicSQL partial and sorted run carries.
+const sqlStatesVersion = "states\x02"
+
 // SQLInputs returns the location a query names in FROM, which the CLI and
 // the API use as the job's input.
 func SQLInputs(query string) ([]string, error) { return sql.Inputs(query) }
@@ -86,7 +91,7 @@ type sqlJob struct {
 	query  *sql.Query
 	schema sql.Schema
 	strict bool
-	fp     uint64 // the query's and schema's fingerprint, checked in partials
+	fp     uint64 // the query's, schema's and encoding's fingerprint, checked in partials
 
 	mu    sync.Mutex
 	plans map[string]*sql.Plan // by header (joined by "\x00") for *, "" otherwise
@@ -130,6 +135,10 @@ func newSQL(p Params) (Job, error) {
 		return nil, err
 	}
 	h := fnv.New64a()
+	// The encoding of aggregate states is part of the fingerprint: a
+	// partial whose decimal sums are text (before version 2, binary) is
+	// refused, not misread.
+	h.Write([]byte(sqlStatesVersion))
 	h.Write([]byte(j.query.String()))
 	h.Write([]byte{0})
 	h.Write([]byte(j.schema.String()))
@@ -779,7 +788,7 @@ func (j *sqlJob) openRuns(partials []io.Reader) ([]*sqlRun, []string, error) {
 			return nil, nil, d.corrupt("truncated fingerprint", err)
 		}
 		if binary.BigEndian.Uint64(fp[:]) != j.fp {
-			return nil, nil, d.corrupt("a partial of another query or schema", nil)
+			return nil, nil, d.corrupt("a partial of another query or schema, or of an older encoding", nil)
 		}
 		n, err := d.uvarint()
 		if err != nil {

@@ -374,7 +374,8 @@ func (a *aggSpec) merge(s, o *AggState) {
 	}
 }
 
-// appendState encodes s: uvarints and length-prefixed bytes.
+// appendState encodes s: uvarints, length-prefixed bytes and an exact
+// decimal sum in binary (decimal.AppendBinary).
 func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 	switch a.fn {
 	case aggCountDistinct:
@@ -397,10 +398,9 @@ func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 				dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(f.special))
 			}
 		} else {
-			var buf [48]byte
-			t := s.d.Append(buf[:0])
-			dst = binary.AppendUvarint(dst, uint64(len(t)))
-			dst = append(dst, t...)
+			// In binary (decimal.AppendBinary): no digits to print
+			// for the mapper, none to parse for the reducer.
+			dst = s.d.AppendBinary(dst)
 		}
 	case aggMin, aggMax:
 		if s.n > 0 {
@@ -470,13 +470,11 @@ func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
 				src = src[8:]
 			}
 		} else {
-			t, ok := field()
+			d, k, ok := decimal.DecodeBinary(src)
 			if !ok {
 				return nil, errState
 			}
-			if s.d, ok = decimal.Parse(t); !ok {
-				return nil, errState
-			}
+			s.d, src = d, src[k:]
 		}
 	case aggMin, aggMax:
 		if s.n > 0 {
