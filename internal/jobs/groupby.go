@@ -253,13 +253,9 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 			if j.strict {
 				return skip(&m.st, true, r.Offset, j.reasons[a])
 			}
-			// The first skip of a reason keeps its record as the example: the
-			// column and the value (formatted only then: skips can be many).
-			if _, seen := m.st.SkipExamples[j.reasons[a]]; seen {
-				m.st.Skip(j.reasons[a])
-			} else {
-				m.st.SkipAt(j.reasons[a], m.source, r.Offset, fmt.Sprintf("column %s: %q is not a number", j.aggs[a].Column, v))
-			}
+			skipFirst(&m.st, j.reasons[a], m.source, r.Offset, func() string {
+				return fmt.Sprintf("column %s: %q is not a number", j.aggs[a].Column, v)
+			})
 			return nil
 		}
 		m.vals[j.aggAt[a]] = d

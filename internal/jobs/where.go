@@ -210,12 +210,19 @@ func skipValue(st *Stats, strict bool, source string, offset int64, e *sql.Value
 	if strict {
 		return &RecordError{Offset: offset, Reason: "sql: " + e.Error()}
 	}
-	if _, seen := st.SkipExamples[e.Reason]; seen {
-		st.Skip(e.Reason) // the example is kept: format nothing for the millions that may follow
-		return nil
-	}
-	st.SkipAt(e.Reason, source, offset, "sql: "+e.Error())
+	skipFirst(st, e.Reason, source, offset, func() string { return "sql: " + e.Error() })
 	return nil
+}
+
+// skipFirst counts a record skipped for reason. The first of a reason is kept
+// as its example, with what example formats; example is called only then, so
+// nothing is formatted for the millions of skips that may follow.
+func skipFirst(st *Stats, reason, source string, offset int64, example func() string) {
+	if _, seen := st.SkipExamples[reason]; seen {
+		st.Skip(reason)
+		return
+	}
+	st.SkipAt(reason, source, offset, example())
 }
 
 // setSource names the object the matcher's rows come from (nil: no filter).
