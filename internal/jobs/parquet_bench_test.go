@@ -2,12 +2,11 @@ package jobs_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
 
 // BenchmarkParquetChunk measures one mapper over the first half of the row
@@ -16,23 +15,15 @@ import (
 // the ranged reads, decoding and the job's mapper, as the pipeline's
 // mapper runs a chunk of two. Profile it with -cpuprofile.
 func BenchmarkParquetChunk(b *testing.B) {
-	path := os.Getenv("SCATTER_BENCH_PARQUET")
-	if path == "" {
-		b.Skip("SCATTER_BENCH_PARQUET names no Parquet file (make bench writes one under testdata/generated/bench)")
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
+	path, size, store := pqtest.BenchFile(b)
 	ctx := context.Background()
-	store := blob.NewMux(nil)
-	footer, err := pq.ReadFooter(ctx, store, path, path, fi.Size())
+	footer, err := pq.ReadFooter(ctx, store, path, path, size)
 	if err != nil {
 		b.Fatal(err)
 	}
 	groups := footer.RowGroups()
 	half := groups[len(groups)/2]
-	span := pq.Span{Source: path, URL: path, Size: fi.Size(), Start: 0, End: half.Start}
+	span := pq.Span{Source: path, URL: path, Size: size, Start: 0, End: half.Start}
 	cases := []struct {
 		name string
 		job  string

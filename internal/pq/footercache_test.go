@@ -10,6 +10,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
 
 // TestFooterCacheFollowsTheBytes: a footer read again (as each mapper of a
@@ -92,13 +93,9 @@ func TestFooterCacheFollowsTheBytes(t *testing.T) {
 func TestCachedFooterSharedByReaders(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.parquet")
 	writeFile(t, path, 4000, []int{500})
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	size, store := pqtest.LocalFile(t, path)
 	ctx := context.Background()
-	store := blob.NewMux(nil)
-	f, err := pq.ReadFooter(ctx, store, path, path, fi.Size())
+	f, err := pq.ReadFooter(ctx, store, path, path, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +107,7 @@ func TestCachedFooterSharedByReaders(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// each reader reads the footer again, from the cache
-			r, err := pq.Open(ctx, store, pq.Span{Source: path, URL: path, Size: fi.Size(), Start: g.Start, End: g.Start + 1}, []string{"id", "name"}, pq.Options{})
+			r, err := pq.Open(ctx, store, pq.Span{Source: path, URL: path, Size: size, Start: g.Start, End: g.Start + 1}, []string{"id", "name"}, pq.Options{})
 			if err != nil {
 				t.Error(err)
 				return

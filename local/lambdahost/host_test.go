@@ -533,11 +533,7 @@ func TestEnvironmentAndLogs(t *testing.T) {
 	t.Run("logs", func(t *testing.T) {
 		logged := mustInvoke(t, h, "echo", `{"action":"log","msg":"hello from echo"}`)
 		wants := []string{"[echo] hello from echo\n", "[echo] START RequestId: " + logged.RequestID, "[echo] REPORT RequestId: " + logged.RequestID}
-		for end := time.Now().Add(time.Minute); !all(h.logs.String(), wants); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(end) {
-				t.Fatalf("logs lack %q:\n%s", wants, h.logs.String())
-			}
-		}
+		waitFor(t, fmt.Sprintf("the logs to have %q", wants), func() bool { return all(h.logs.String(), wants) })
 	})
 }
 
