@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/scattergather/scattergather"
 	"github.com/scattergather/scattergather/local/asl"
+	"github.com/scattergather/scattergather/local/lambdahost"
 	"github.com/scattergather/scattergather/local/localaws"
 )
 
@@ -33,7 +34,7 @@ type Function struct {
 // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html):
 // the definition retries both names, so a timeout is retried whichever a Task gets.
 // local/lambdahost answers the same for `scatter local up`.
-const ErrTimedOut = "Sandbox.Timedout"
+const ErrTimedOut = lambdahost.ErrTimedOut
 
 // templateIDs are the template's logical IDs of the functions the engine runs.
 var templateIDs = map[string]string{
@@ -148,7 +149,7 @@ func timed[T any](e *Engine, parent context.Context, function string, timeout ti
 	e.mu.Lock()
 	e.timedOut++
 	e.mu.Unlock()
-	msg := fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())
+	msg := lambdahost.TimedOutMessage(timeout)
 	cause, _ := json.Marshal(messages.InvokeResponse_Error{Message: msg, Type: ErrTimedOut})
 	return zero, &asl.Failure{Name: ErrTimedOut, Cause: string(cause)}
 }

@@ -233,7 +233,7 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 			return inst.failInit(inv, failure("Runtime.InitError", inst.exitMessage(inv))), false
 		case <-t.C:
 			msg := fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", inv.id, h.opts.InitTimeout.Seconds())
-			return inst.failInit(inv, failure("Sandbox.Timedout", msg)), false
+			return inst.failInit(inv, failure(ErrTimedOut, msg)), false
 		case <-h.closing:
 			f.put(inst, false)
 			return runOutcome{err: ErrClosed}, false
@@ -289,8 +289,7 @@ func (inst *instance) serve(inv *invocation) (o runOutcome, retry bool) {
 		return closed()
 	}
 	if timedOut {
-		res = errorResult(inv.id, "Sandbox.Timedout",
-			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.Timeout.Seconds()))
+		res = errorResult(inv.id, ErrTimedOut, fmt.Sprintf("RequestId: %s Error: %s", inv.id, TimedOutMessage(f.Timeout)))
 	}
 	peak, over := mem.peak() // before a timed-out process is killed
 	if !h.opts.NoLimits && over == withinLimits {
@@ -545,4 +544,15 @@ func newCommand(path string, env []string, tmp string, tmpMB int) *exec.Cmd {
 	cmd.Env = append(env, "TMPDIR="+tmp)
 	isolate(cmd, tmpMB)
 	return cmd
+}
+
+// ErrTimedOut is the errorType Lambda answers for an invocation past its
+// function's Timeout (or an init past its own), Sandbox.Timedout
+// (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html).
+const ErrTimedOut = "Sandbox.Timedout"
+
+// TimedOutMessage is the errorMessage of an invocation past timeout, after its
+// "RequestId: ID Error: " prefix.
+func TimedOutMessage(timeout time.Duration) string {
+	return fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())
 }
