@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
@@ -52,13 +50,9 @@ func TestLazyColumns(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "lazy.parquet")
 	pqtest.WriteGo(t, path, [][]lazyRow{rows}, parquet.PageBufferSize(300), parquet.MaxRowsPerRowGroup(700))
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	size, store := pqtest.LocalFile(t, path)
 	ctx := context.Background()
-	store := blob.NewMux(nil)
-	span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
+	span := pq.Span{Source: path, URL: path, Size: size, End: size}
 	cols := []string{"id", "name", "plain", "f", "n", "amt"}
 	read := func(lazy bool, want func(id int64) bool) []string {
 		r, err := pq.Open(ctx, store, span, cols, pq.Options{})
