@@ -83,14 +83,20 @@ func keyedJob(j jobs.Job) (runs.Keyed, bool) {
 }
 
 // CheckPartitions refuses, before a job is submitted, the partitions or
-// part files its job or output cannot have, as the plan step would.
+// part files its job or output cannot have, as the plan step would. A job
+// that can only be built with its inputs' types (jobs.NewBeforeInputs: a
+// query typed by a schema.json or a Parquet DATE) is left to the plan step,
+// which checks it once the inputs are read.
 func CheckPartitions(in PlanInput) error {
 	if in.Partitions >= 0 && in.Partitions <= 1 && !in.OutputParts {
 		return nil
 	}
-	j, err := jobs.New(in.Job, in.Params)
+	j, err := jobs.NewBeforeInputs(in.Job, in.Params)
 	if err != nil {
 		return inputErrorf("plan: %v", err)
+	}
+	if j == nil {
+		return nil
 	}
 	return checkPartitions(in, j)
 }
