@@ -77,6 +77,8 @@ func TestReservedConcurrency(t *testing.T) {
 	}
 	mustInvoke(t, h, "echo", `{"action":"pid"}`)
 	if n := h.Throttles("echo"); n < 2 {
+		// At least: the SDK's client retries a 429 (its standard retryer), each
+		// attempt refused and counted.
 		t.Errorf("Throttles = %d, want at least the two refused above", n)
 	}
 	if !strings.Contains(h.logs.String(), "THROTTLED") {

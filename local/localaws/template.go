@@ -254,8 +254,11 @@ func (t *Template) function(id string) (Function, error) {
 		}
 		if v := m["ReservedConcurrentExecutions"]; v != nil { // an !If's AWS::NoValue is gone
 			n, err := t.evalInt(v)
-			if err != nil || n < 0 {
-				return f, fmt.Errorf("ReservedConcurrentExecutions: %d, %v: want 0 or more", n, err)
+			if err != nil {
+				return f, fmt.Errorf("ReservedConcurrentExecutions: %w", err)
+			}
+			if n < 0 {
+				return f, fmt.Errorf("ReservedConcurrentExecutions: %d: want 0 or more", n)
 			}
 			f.ReservedConcurrency = &n
 		}
