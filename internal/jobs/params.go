@@ -3,10 +3,9 @@ package jobs
 import (
 	"bytes"
 	"fmt"
+	"github.com/scattergather/scattergather/job"
 	"strconv"
 	"strings"
-
-	"github.com/scattergather/scattergather/job"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
