@@ -2,7 +2,6 @@ package sql
 
 import (
 	"bytes"
-	"errors"
 	"testing"
 )
 
@@ -131,41 +130,6 @@ func TestFoldSaved(t *testing.T) {
 		}
 		if p.NewProgram().CanDefer() {
 			t.Errorf("%s: CanDefer true, but its folds need the record", q)
-		}
-	}
-}
-
-// TestGroupKeyMatching: a select item matches its GROUP BY expression whatever the case of
-// its column names and whether they are qualified, predicates (IS NULL, BETWEEN, IN, LIKE,
-// NOT) as much as calls and operations, as DuckDB matches them; a different expression
-// is still refused.
-func TestGroupKeyMatching(t *testing.T) {
-	schema, err := ParseSchema("a:VARCHAR,b:BIGINT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		item, group string
-		ok          bool
-	}{
-		{"lower(A)", "lower(a)", true},
-		{"B + 1", "b + 1", true},
-		{"t.b + 1", "b + 1", true},
-		{"A IS NULL", "a IS NULL", true},
-		{"B BETWEEN 1 AND 3", "b BETWEEN 1 AND 3", true},
-		{"B IN (1, 2)", "b IN (1, 2)", true},
-		{"A LIKE 'x%'", "a LIKE 'x%'", true},
-		{"NOT (B > 1)", "NOT (b > 1)", true},
-		{"A IS NOT NULL", "a IS NULL", false},
-		{"B + 2", "b + 1", false},
-	} {
-		q := "SELECT " + c.item + ", count(*) FROM 'x' AS t GROUP BY " + c.group
-		_, err := Compile(q, schema, nil)
-		if c.ok && err != nil {
-			t.Errorf("%s: %v", q, err)
-		}
-		if !c.ok && !errors.Is(err, ErrName) {
-			t.Errorf("%s: error %v, want a name error", q, err)
 		}
 	}
 }
