@@ -16,8 +16,14 @@ import (
 // it read and what pruning skipped.
 func (h *Handler) mapParquet(ctx context.Context, f *feed.Feeder, p plan.Part, st *MapStats) error {
 	span := pq.Span{Source: p.Source, URL: p.URL, Size: p.Size, Start: p.Start, End: p.End}
-	ps, err := f.Parquet(ctx, h.Store, span, p.Ordinal, nil)
 	st.BytesIn += p.End - p.Start
+	// The plan says where the footer is: one ranged GET.
+	footer, err := pq.ReadFooterAt(ctx, h.Store, p.Source, p.URL, p.Size, p.Footer)
+	if err != nil {
+		return h.parquetError(p, err)
+	}
+	st.BytesRead += footer.BytesRead
+	ps, err := f.Parquet(ctx, h.Store, span, p.Ordinal, footer)
 	st.BytesRead += ps.BytesRead
 	st.BytesSkipped += ps.BytesSkipped
 	st.RowGroups += int64(ps.RowGroups)
@@ -25,6 +31,11 @@ func (h *Handler) mapParquet(ctx context.Context, f *feed.Feeder, p plan.Part, s
 	if err == nil {
 		return nil
 	}
+	return h.parquetError(p, err)
+}
+
+// parquetError is the pipeline's error for err, met reading part p.
+func (h *Handler) parquetError(p plan.Part, err error) error {
 	var se *pq.StoreError
 	var re *jobs.RecordError
 	var me *feed.MapError
