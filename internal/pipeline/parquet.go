@@ -22,9 +22,10 @@ func (h *Handler) mapParquet(ctx context.Context, f *feed.Feeder, p plan.Part, s
 	if err != nil {
 		return h.parquetError(p, err)
 	}
-	st.BytesRead += footer.BytesRead
 	ps, err := f.Parquet(ctx, h.Store, span, p.Ordinal, footer)
-	st.BytesRead += ps.BytesRead
+	read := footer.BytesRead + ps.BytesRead
+	st.BytesRead += read
+	st.ParquetBytesRead += read
 	st.BytesSkipped += ps.BytesSkipped
 	st.RowGroups += int64(ps.RowGroups)
 	st.RowGroupsPruned += int64(ps.RowGroupsPruned)

@@ -2,13 +2,17 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/report"
 )
 
 // footerRow is a row of TestMapperReadsFooterOnce's file.
@@ -81,5 +85,69 @@ func TestMapperReadsFooterOnce(t *testing.T) {
 			// The chunks are committed: map them again as another job.
 			p.JobID += "-old"
 		}
+	}
+}
+
+// TestParquetScanCountsOnlyParquet: a job whose inputs mix CSV and Parquet
+// says in its "parquet: read" line what it read of the Parquet inputs (as
+// the store counted), not of the CSV too.
+func TestParquetScanCountsOnlyParquet(t *testing.T) {
+	dir := t.TempDir()
+	pqIn := filepath.Join(dir, "t.parquet")
+	var rows []footerRow
+	for i := 0; i < 500; i++ {
+		rows = append(rows, footerRow{ID: int64(i), Name: "n"})
+	}
+	pqtest.WriteGo(t, pqIn, [][]footerRow{rows[:250], rows[250:]})
+	csvIn := filepath.Join(dir, "t.csv")
+	csv := "id,name\n" + strings.Repeat("7,a longer name than the Parquet file's\n", 2000)
+	if err := os.WriteFile(csvIn, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mux := blob.NewMux(nil)
+	mux.Mount(work, blob.NewFS(t.TempDir()))
+	store := pqtest.NewCountingStore(mux)
+	h := &pipeline.Handler{Store: store, Ledger: ledgertest.OpenBolt(t), WorkBucket: work, TriggerBucket: "in"}
+	ctx := context.Background()
+	p, err := h.Plan(ctx, pipeline.PlanInput{Job: "select", Params: map[string]string{"columns": "id", "where": "id >= 0"},
+		Inputs: []string{csvIn, pqIn}, Output: filepath.Join(dir, "out.csv"), ChunkSize: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Reset() // the planner's reads are not the mappers'
+	var sum pipeline.MapStats
+	for _, c := range manifest(t, h, p) {
+		res, err := h.Map(ctx, mapInput(p, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum.BytesRead += res.Stats.BytesRead
+		sum.ParquetBytesRead += res.Stats.ParquetBytesRead
+	}
+	var pqBytes int64
+	for _, r := range store.Reads() {
+		if r.Key == pqIn {
+			pqBytes += r.Len
+		}
+	}
+	if sum.ParquetBytesRead != pqBytes || sum.BytesRead < sum.ParquetBytesRead+int64(len(csv)) {
+		t.Fatalf("mappers read %d bytes, %d of them Parquet; the store served %d of the Parquet file and the CSV is %d bytes",
+			sum.BytesRead, sum.ParquetBytesRead, pqBytes, len(csv))
+	}
+	res, err := h.Gather(ctx, pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s pipeline.Summary
+	if err := json.Unmarshal(readAll(t, h, res.Summary), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.ParquetBytesRead != pqBytes || s.BytesRead != sum.BytesRead {
+		t.Fatalf("summary: %d bytes read, %d of Parquet; want %d and %d", s.BytesRead, s.ParquetBytesRead, sum.BytesRead, pqBytes)
+	}
+	onlyParquet := s
+	onlyParquet.BytesRead = pqBytes
+	if got, want := report.ParquetScan(s), report.ParquetScan(onlyParquet); got != want || !strings.HasPrefix(got, "read ") {
+		t.Fatalf("parquet line %q, want %q", got, want)
 	}
 }

@@ -54,7 +54,7 @@ func TestPayloadGoldens(t *testing.T) {
 		}
 		parquetStats = pipeline.MapStats{
 			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113},
-			BytesIn: 134217728, BytesRead: 20975616, BytesSkipped: 113242112, RowGroups: 2, RowGroupsPruned: 1, DurationMS: 406,
+			BytesIn: 134217728, BytesRead: 20975616, BytesSkipped: 113242112, RowGroups: 2, RowGroupsPruned: 1, ParquetBytesRead: 20975616, DurationMS: 406,
 		}
 	)
 	golden.Check(t, []golden.Case{
