@@ -142,12 +142,12 @@ func (w *Writer) Close() error {
 
 // Reader reads the entries of one run in order.
 type Reader struct {
-	r     *bufio.Reader
-	src   *countingReader // under r: where in the run r is
-	name  string
-	tag   []byte
-	key   []byte // the current entry's key: in r's buffer (aliased), or in kb[ki]
-	val   []byte // its value: in r's buffer (aliased), or in vb
+	r    *bufio.Reader
+	src  *countingReader // under r: where in the run r is
+	name string
+	tag  []byte
+	key  []byte // the current entry's key: in r's buffer (aliased), or in kb[ki]
+	val  []byte // its value: in r's buffer (aliased), or in vb
 	// aliased says that key and val lie in r's buffer, where they stay
 	// until r next reads from src (entry copies key out first).
 	aliased bool
@@ -155,8 +155,8 @@ type Reader struct {
 	ki      int
 	vb      []byte
 	count   int64
-	done  bool
-	seen  bool // an entry has been decoded: key holds its key
+	done    bool
+	seen    bool // an entry has been decoded: key holds its key
 	// A ranged reader starts at an entry inside a run and yields only the
 	// keys in [lo, hi) (nil hi: to the end).
 	ranged bool
