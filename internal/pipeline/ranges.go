@@ -1,7 +1,8 @@
 package pipeline
 
 // The range-partitioned gather (the TeraSort way) for jobs whose partials are
-// sorted runs (runs.Keyed: the typed kv jobs, wordcount and groupby): the gather's plan step samples
+// sorted runs (runs.Keyed: the typed kv jobs, wordcount, groupby and the
+// sql job's sorts and aggregates over groups without LIMIT): the gather's plan step samples
 // the committed partials' key indexes and cuts the keys into P ranges; the
 // state machine's GatherRanges Map runs one range reducer per range, in
 // parallel, each merging its range of every partial (ranged reads, never a
@@ -111,7 +112,7 @@ func checkPartitions(in PlanInput, j jobs.Job) error {
 		return nil
 	}
 	if _, ok := keyedJob(j); !ok {
-		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount, groupby and the sql job's queries with ORDER BY without LIMIT are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
+		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount, groupby, and the sql job's GROUP BY or DISTINCT without LIMIT and ORDER BY without LIMIT are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
 	}
 	if _, ok := j.(jobs.RangeRuns); ok && in.OutputParts {
 		return inputErrorf("plan: job %s cannot leave its key ranges as part files (output parts): its output is not in key order, the ranges are merged", in.Job)
