@@ -195,8 +195,8 @@ func (h *Handler) readRangePlan(ctx context.Context, in GatherInput) (rangePlan,
 // sampleRanges chooses the ranges from the committed partials' indexes (two
 // small reads each): as many as the event asks for, or, with Partitions 0,
 // one per DefaultRangeBytes of partials. When the indexes hold too few keys
-// to cut them and the partials are small, it reads the partials whole and
-// samples every key.
+// to cut them (too few samples, or fewer boundaries than asked) and the
+// partials are small, it reads the partials whole and samples every key.
 func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, error) {
 	keys, _, err := h.committed(ctx, in)
 	if err != nil {
@@ -225,12 +225,16 @@ func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, 
 	for _, ix := range indexes {
 		samples += len(ix.Samples)
 	}
-	if samples < 8*p && total <= scanLimit {
+	bounds := runs.Boundaries(indexes, p)
+	// Many small partials sample little more than their first keys, which
+	// may all be one (every chunk holding the same groups): their indexes
+	// can cut fewer ranges than the keys could.
+	if (samples < 8*p || len(bounds) < p-1) && total <= scanLimit {
 		if indexes, err = h.scanIndexes(ctx, keys); err != nil {
 			return rangePlan{}, err
 		}
+		bounds = runs.Boundaries(indexes, p)
 	}
-	bounds := runs.Boundaries(indexes, p)
 	if bounds == nil {
 		bounds = [][]byte{}
 	}
