@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/local/engine"
@@ -267,7 +268,11 @@ func TestSQLGroupSortRangeGather(t *testing.T) {
 				t.Fatalf("%s: %d ranges: %d bytes and %d records out, the one reducer %d bytes and %d records\n%s", query, ranged.Partitions, len(got), ranged.RecordsOut, len(want), one.RecordsOut, want)
 			}
 			in.Output, in.OutputParts = filepath.Join(dir, "parts"), true
-			if err := pipeline.CheckPartitions(in); err == nil || !strings.Contains(err.Error(), "not in key order") {
+			j, err := jobs.New(in.Job, in.Params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pipeline.CheckPartitions(in, j); err == nil || !strings.Contains(err.Error(), "not in key order") {
 				t.Fatalf("%s: part files: %v; want a refusal", query, err)
 			}
 		})
