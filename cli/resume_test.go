@@ -163,3 +163,44 @@ func TestStragglersGetBackups(t *testing.T) {
 		}
 	}
 }
+
+// failedJob runs wordcount on a small input without --chunk-size (the default chunk size)
+// and fails it at its reducer, leaving its chunk committed in state; it returns the
+// input's data, the output, the state directory and the job ID.
+func failedJob(t *testing.T) (data []byte, out, state, id string) {
+	t.Helper()
+	state, data = t.TempDir(), []byte("a b\nb c\n")
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(t.TempDir(), "wc.tsv")
+	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out,
+		"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.crash.before-write=1")
+	m := jobIDPattern.FindStringSubmatch(errString(err))
+	if m == nil {
+		t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
+	}
+	return data, out, state, m[1]
+}
+
+// TestResumeWithTheDefaultChunkSize: a job run with the default chunk size resumes from
+// its committed chunk. Its stored submission once kept the chunk size 0, so resume
+// computed another job ID and refused the job as one whose inputs had changed.
+func TestResumeWithTheDefaultChunkSize(t *testing.T) {
+	data, out, state, id := failedJob(t)
+	_, stderr, err := runCLI(t, "resume", id, "--state-dir", state)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "1 of 1 chunks already committed") {
+		t.Fatalf("resume did not start from the committed chunk: %q", stderr)
+	}
+	want, err := reference.Run("wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatalf("the resumed job wrote %q, want %q", got, want)
+	}
+}

@@ -157,6 +157,9 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		params = jobs.Params{}
 	}
 	in.Params = params // with the schema.json beside a query's input, for the ledger's spec too
+	// The chunk size the job ID was made with, for the spec too: a resume recomputes the ID
+	// from the spec, and a default (0) would make another one.
+	in.ChunkSize = chunkSize
 	// Part files are another output than one object at the same location: another job.
 	identity := in.Output
 	if in.OutputParts {
