@@ -39,8 +39,9 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if sqlPlan != nil && sqlPlan.SortedRuns {
 		// A full sort's partials are sorted runs of every selected row,
-		// gathered by ranges of the ORDER BY key when large; a sort of
-		// groups', by ranges of the group key.
+		// gathered by ranges of the ORDER BY key when large; an aggregate
+		// over groups without LIMIT (sorted or not), by ranges of the group
+		// key.
 		in.Profile.SortedRuns = true
 		if *f.ratio == 0 && sqlPlan.Kind == "sort" {
 			in.Profile.PartialRatio = plan.SortPartialRatio
