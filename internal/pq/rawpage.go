@@ -385,13 +385,15 @@ func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
 		offs = make([]uint32, n+1)
 	}
 	o := offs[:n+1]
+	starts := o[:n]
 	pos := 0 // a length overrunning the page is found at the next value, or after the last
-	for i := range o[:n] {
+	for i := range starts {
 		if pos > len(b)-4 {
 			return nil, fmt.Errorf("byte array %d is past the page's end", i)
 		}
-		o[i] = uint32(pos)
-		pos += 4 + int(binary.LittleEndian.Uint32(b[pos:pos+4]))
+		starts[i] = uint32(pos)
+		// b[pos:pos+4] is in the page (just checked): read without a bounds check
+		pos += 4 + int(binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), pos)), 4)))
 	}
 	if pos > len(b) {
 		return nil, fmt.Errorf("the last byte array's length overruns the page")
