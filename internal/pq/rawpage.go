@@ -162,6 +162,9 @@ func (p *rawPages) decompress(dst, src []byte, size int) ([]byte, error) {
 	if p.codec == nil {
 		return src, nil
 	}
+	if cap(dst) < size {
+		dst = make([]byte, 0, size+size/4) // room for the next row group's page, a little larger
+	}
 	out, err := p.codec.Decode(dst[:0], src)
 	if err != nil {
 		return nil, fmt.Errorf("decompressing page: %w", err)
@@ -382,7 +385,7 @@ func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
 		return nil, fmt.Errorf("a page of %d bytes", len(b))
 	}
 	if cap(offs) < n+1 {
-		offs = make([]uint32, n+1)
+		offs = make([]uint32, n+1, n+1+n/4)
 	}
 	o := offs[:n+1]
 	starts := o[:n]
