@@ -235,6 +235,10 @@ type sqlMapper struct {
 	// input column of each output field, and the columns WHERE and ORDER
 	// BY read, the only ones a CSV record's program needs.
 	plain, filterCols []int
+	// textCol is the one column a WHERE reads as it stands (the program's
+	// TextColumn), -1 for any other WHERE: a record whose text fails it
+	// is dropped before anything else of it is read.
+	textCol int
 	// An aggregate over groups without LIMIT: its partials are sorted runs.
 	groupRuns *sqlGroupJob
 	st        Stats
@@ -271,6 +275,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 	m.prog = p.NewProgram()
 	m.header = header
 	m.plain = p.PlainColumns()
+	m.textCol = m.prog.TextColumn()
 	if m.plain != nil {
 		m.filterCols = p.FilterColumns()
 	}
@@ -310,6 +315,15 @@ func (m *sqlMapper) StartPart(p Part) error {
 // Row runs the query's program over one row of its columns.
 func (m *sqlMapper) Row(row *record.Row) error {
 	g := m.prog
+	if c := m.textCol; c >= 0 {
+		if v, null := sqlValue(row, c); !g.MatchText(v, null) {
+			return nil
+		}
+		if m.plain != nil && row.Format() == record.CSV && g.Plan.Kind == sql.Scan {
+			g.Reset() // no value error of an earlier record is left
+			return m.row(row, row.Offset)
+		}
+	}
 	r := &g.Row
 	if m.plain != nil && row.Format() == record.CSV {
 		// The output fields are copied from the record (appendRow); an

@@ -177,7 +177,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 		return nil, rr.corrupt(fmt.Sprintf("bad magic %q", h[:len(magic)]), nil)
 	}
 	if h[len(magic)] != version {
-		return nil, rr.corrupt(fmt.Sprintf("unsupported version %d (this build reads %d)", h[len(magic)], version), nil)
+		return nil, rr.corrupt(fmt.Sprintf("version %d, written by another build of scatter (this build reads version %d)", h[len(magic)], version), nil)
 	}
 	n, err := rr.uvarint()
 	if err != nil {
