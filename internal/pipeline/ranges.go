@@ -84,18 +84,11 @@ func keyedJob(j jobs.Job) (runs.Keyed, bool) {
 }
 
 // CheckPartitions refuses, before a job is submitted, the partitions or
-// part files its job or output cannot have, as the plan step would. A job
-// that can only be built with its inputs' types (jobs.NewBeforeInputs: a
-// query typed by a schema.json or a Parquet DATE) is left to the plan step,
-// which checks it once the inputs are read.
-func CheckPartitions(in PlanInput) error {
-	if in.Partitions >= 0 && in.Partitions <= 1 && !in.OutputParts {
-		return nil
-	}
-	j, err := jobs.NewBeforeInputs(in.Job, in.Params)
-	if err != nil {
-		return inputErrorf("plan: %v", err)
-	}
+// part files its job or output cannot have, as the plan step would. j is
+// what jobs.NewBeforeInputs built of in's job and parameters, compiled once
+// by the caller; nil (a query typed only by a schema.json or a Parquet DATE)
+// leaves the check to the plan step, which makes it once the inputs are read.
+func CheckPartitions(in PlanInput, j jobs.Job) error {
 	if j == nil {
 		return nil
 	}

@@ -45,15 +45,22 @@ const (
 
 // Writer writes one sorted run.
 type Writer struct {
-	w       *bufio.Writer
-	tmp     [binary.MaxVarintLen64]byte
-	off     int64 // bytes written so far
-	count   int64
+	w   io.Writer
+	buf []byte // what is not written to w yet: at most writeBuffer bytes
+	err error  // the first error of w
+	off int64  // bytes of the run so far (written and buffered)
+	// The previous entry's key, for the order check: buf[ps:pe] while it
+	// is there (pe > 0), else prev.
+	ps, pe  int
 	prev    []byte
+	count   int64
 	started bool
 	last    int64 // offset of the last sample
 	index   []sample
 }
+
+// writeBuffer is how many bytes a Writer gathers before it writes them.
+const writeBuffer = 64 << 10
 
 type sample struct {
 	key []byte
@@ -66,53 +73,102 @@ func NewWriter(w io.Writer) *Writer { return NewTaggedWriter(w, nil) }
 // NewTaggedWriter starts a run on w whose header holds tag (at most 1 KiB):
 // what its entries are, checked by the readers of whole runs (Reader.Tag).
 func NewTaggedWriter(w io.Writer, tag []byte) *Writer {
-	rw := &Writer{w: bufio.NewWriterSize(w, 64<<10), last: -IndexEvery}
-	rw.w.WriteString(magic)
-	rw.w.WriteByte(version)
+	rw := &Writer{w: w, buf: make([]byte, 0, writeBuffer), last: -IndexEvery}
+	rw.buf = append(rw.buf, magic...)
+	rw.buf = append(rw.buf, version)
 	rw.off = int64(headerSize)
 	rw.bytes(tag[:min(len(tag), maxTag)])
 	return rw
 }
 
 func (w *Writer) uvarint(v uint64) {
-	n := binary.PutUvarint(w.tmp[:], v)
-	w.w.Write(w.tmp[:n])
-	w.off += int64(n)
+	w.room(binary.MaxVarintLen64)
+	n := len(w.buf)
+	w.buf = binary.AppendUvarint(w.buf, v)
+	w.off += int64(len(w.buf) - n)
 }
 
 func (w *Writer) bytes(b []byte) {
 	w.uvarint(uint64(len(b)))
-	w.w.Write(b)
+	w.write(b)
+}
+
+// room writes out the buffer unless it has n bytes free.
+func (w *Writer) room(n int) {
+	if cap(w.buf)-len(w.buf) < n {
+		w.flush()
+	}
+}
+
+// write appends b, through the buffer when it fits.
+func (w *Writer) write(b []byte) {
 	w.off += int64(len(b))
+	if len(b) <= cap(w.buf)-len(w.buf) {
+		w.buf = append(w.buf, b...)
+		return
+	}
+	w.flush()
+	if len(b) <= cap(w.buf) {
+		w.buf = append(w.buf, b...)
+	} else if w.err == nil {
+		_, w.err = w.w.Write(b)
+	}
+}
+
+// flush writes the buffer to w (once w has failed, it drops it: the error
+// is Close's). The previous key, when it was in the buffer, moves to prev.
+func (w *Writer) flush() {
+	if w.pe > 0 {
+		w.prev = append(w.prev[:0], w.buf[w.ps:w.pe]...)
+		w.pe = 0
+	}
+	if w.err == nil && len(w.buf) > 0 {
+		_, w.err = w.w.Write(w.buf)
+	}
+	w.buf = w.buf[:0]
 }
 
 // Add appends an entry; its key must sort after the previous entry's.
 func (w *Writer) Add(key, value []byte) error {
-	if w.started && bytes.Compare(w.prev, key) >= 0 {
-		return fmt.Errorf("runs: key %q does not sort after %q", key, w.prev)
+	if w.started {
+		prev := w.prev
+		if w.pe > 0 {
+			prev = w.buf[w.ps:w.pe]
+		}
+		if bytes.Compare(prev, key) >= 0 {
+			return fmt.Errorf("runs: key %q does not sort after %q", key, prev)
+		}
 	}
 	w.started = true
-	w.prev = append(w.prev[:0], key...)
 	if w.off-w.last >= IndexEvery {
 		w.index = append(w.index, sample{key: bytes.Clone(key), off: w.off})
 		w.last = w.off
 	}
 	w.count++
-	if b := w.w.AvailableBuffer(); cap(b) >= 1+2*binary.MaxVarintLen64+len(key)+len(value) {
-		// The entry encoded in place in the buffer, written at once.
+	if n := 1 + 2*binary.MaxVarintLen64 + len(key) + len(value); n <= writeBuffer {
+		// The entry encoded in place in the buffer; its key stays there
+		// as the previous key.
+		w.room(n)
+		b := w.buf
+		start := len(b)
 		b = append(b, flagEntry)
 		b = binary.AppendUvarint(b, uint64(len(key)))
+		w.ps = len(b)
 		b = append(b, key...)
+		w.pe = len(b)
 		b = binary.AppendUvarint(b, uint64(len(value)))
 		b = append(b, value...)
-		w.w.Write(b)
-		w.off += int64(len(b))
+		w.buf = b
+		w.off += int64(len(b) - start)
 		return nil
 	}
-	w.w.WriteByte(flagEntry)
+	w.room(1)
+	w.buf = append(w.buf, flagEntry)
 	w.off++
 	w.bytes(key)
 	w.bytes(value)
+	w.flush()
+	w.prev = append(w.prev[:0], key...)
 	return nil
 }
 
@@ -120,11 +176,10 @@ func (w *Writer) Add(key, value []byte) error {
 func (w *Writer) Count() int64 { return w.count }
 
 // Close ends the run (the end marker, the count, the index and the footer)
-// and flushes it; it does not close the underlying writer.
+// and writes it out; it does not close the underlying writer.
 func (w *Writer) Close() error {
 	endAt := w.off
-	w.w.WriteByte(flagEnd)
-	w.off++
+	w.write([]byte{flagEnd})
 	w.uvarint(uint64(w.count))
 	indexAt := w.off
 	w.uvarint(uint64(len(w.index)))
@@ -136,8 +191,9 @@ func (w *Writer) Close() error {
 	binary.LittleEndian.PutUint64(f[:8], uint64(endAt))
 	binary.LittleEndian.PutUint64(f[8:16], uint64(indexAt))
 	copy(f[16:], footerMagic)
-	w.w.Write(f[:])
-	return w.w.Flush()
+	w.write(f[:])
+	w.flush()
+	return w.err
 }
 
 // Reader reads the entries of one run in order.
@@ -177,7 +233,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 		return nil, rr.corrupt(fmt.Sprintf("bad magic %q", h[:len(magic)]), nil)
 	}
 	if h[len(magic)] != version {
-		return nil, rr.corrupt(fmt.Sprintf("unsupported version %d (this build reads %d)", h[len(magic)], version), nil)
+		return nil, rr.corrupt(fmt.Sprintf("version %d, written by another build of scatter (this build reads version %d)", h[len(magic)], version), nil)
 	}
 	n, err := rr.uvarint()
 	if err != nil {
@@ -498,19 +554,15 @@ func (it *mergeItem) end() {
 	it.w0, it.w1, it.done = ^uint64(0), ^uint64(0), true
 }
 
-// mergeHeap is a binary min-heap of runs by current key, then run index.
+// mergeHeap is a binary min-heap of runs by current key (their words, then
+// tie), then run index.
 type mergeHeap struct {
 	runs  []*Reader
 	items []mergeItem
 }
 
-func (h *mergeHeap) less(a, b *mergeItem) bool {
-	if a.w0 != b.w0 {
-		return a.w0 < b.w0
-	}
-	if a.w1 != b.w1 {
-		return a.w1 < b.w1
-	}
+// tie orders items of equal words (down compares the words itself).
+func (h *mergeHeap) tie(a, b *mergeItem) bool {
 	if byte(a.w1) == longKey {
 		if c := bytes.Compare(h.runs[a.run].key, h.runs[b.run].key); c != 0 {
 			return c < 0
@@ -578,10 +630,16 @@ func (h *mergeHeap) down(i int) {
 		if c >= n {
 			return
 		}
-		if c+1 < n && h.less(&items[c+1], &items[c]) {
-			c++
+		// The lesser child (by words, then tie), then whether it is less
+		// than i.
+		if c+1 < n {
+			a, b := &items[c+1], &items[c]
+			if a.w0 < b.w0 || a.w0 == b.w0 && (a.w1 < b.w1 || a.w1 == b.w1 && h.tie(a, b)) {
+				c++
+			}
 		}
-		if !h.less(&items[c], &items[i]) {
+		a, b := &items[c], &items[i]
+		if !(a.w0 < b.w0 || a.w0 == b.w0 && (a.w1 < b.w1 || a.w1 == b.w1 && h.tie(a, b))) {
 			return
 		}
 		items[i], items[c] = items[c], items[i]

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/faults"
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/local/engine"
@@ -274,7 +275,11 @@ func TestSQLGroupRangeGather(t *testing.T) {
 				}
 				in.Output, in.OutputParts = filepath.Join(dir, fmt.Sprintf("parts%d", p)), true
 				if ordered {
-					if err := pipeline.CheckPartitions(in); err == nil || !strings.Contains(err.Error(), "not in key order") {
+					j, err := jobs.New(in.Job, in.Params)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := pipeline.CheckPartitions(in, j); err == nil || !strings.Contains(err.Error(), "not in key order") {
 						t.Fatalf("%s: part files: %v; want a refusal", query, err)
 					}
 					continue
