@@ -135,7 +135,7 @@ func TestWherePruneCases(t *testing.T) {
 // TestMayMatchFloats: a batch filtered by MayMatchFloats keeps exactly the
 // rows that are null or infinite or NaN or that CannotMatchFloat does not
 // rule out (what the feed kept row by row), for every operator, on doubles
-// around VALUE, equal to it, and the special values.
+// around VALUE, equal to it, and the special values, with nulls and without.
 func TestMayMatchFloats(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	specials := []float64{math.Inf(1), math.Inf(-1), math.NaN(), 0, math.Copysign(0, -1)}
@@ -174,6 +174,17 @@ func TestMayMatchFloats(t *testing.T) {
 			got := fp.MayMatchFloats(nil, vals, null)
 			if !slices.Equal(got, want) {
 				t.Fatalf("c %s %s: MayMatchFloats keeps %d rows, row by row %d", op, value, len(got), len(want))
+			}
+			// the same batch without a null (a batch of 599: not a multiple of four)
+			noNull := make([]bool, len(vals)-1)
+			want = want[:0]
+			for i, v := range vals[:len(noNull)] {
+				if math.IsInf(v, 0) || !fp.CannotMatchFloat(v) {
+					want = append(want, int32(i))
+				}
+			}
+			if got := fp.MayMatchFloats(nil, vals[:len(noNull)], noNull); !slices.Equal(got, want) {
+				t.Fatalf("c %s %s, no null: MayMatchFloats keeps %d rows, row by row %d", op, value, len(got), len(want))
 			}
 			if op != "!=" && len(want) == len(vals) {
 				t.Fatalf("c %s %s: nothing ruled out: the test proves little", op, value)
