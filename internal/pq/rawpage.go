@@ -384,6 +384,9 @@ func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
 	if uint64(len(b)) > math.MaxUint32-8 {
 		return nil, fmt.Errorf("a page of %d bytes", len(b))
 	}
+	if n < 0 || n > len(b)/4 { // n comes from a page header: check it before allocating for it
+		return nil, fmt.Errorf("a page of %d bytes cannot hold %d byte arrays", len(b), n)
+	}
 	if cap(offs) < n+1 {
 		offs = make([]uint32, n+1, n+1+n/4)
 	}

@@ -2,6 +2,7 @@ package pq
 
 import (
 	"encoding/binary"
+	"runtime"
 	"testing"
 )
 
@@ -35,5 +36,23 @@ func TestPlainOffsets(t *testing.T) {
 	binary.LittleEndian.PutUint32(bad[6:], 0xFFFFFFFF)
 	if _, err := plainOffsets(offs, bad, 2); err == nil {
 		t.Fatal("the last length past the page's end was read")
+	}
+}
+
+// TestPlainOffsetsCountFromHeader: a page header claiming far more byte
+// arrays than the page can hold (each takes at least its 4-byte length) is
+// an error found before the offsets are allocated for that many.
+func TestPlainOffsetsCountFromHeader(t *testing.T) {
+	b := binary.LittleEndian.AppendUint32(nil, 2)
+	b = append(b, "ab"...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := plainOffsets(nil, b, 1<<24)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("16M byte arrays read from a page of 6 bytes")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a page of 6 bytes", n)
 	}
 }
