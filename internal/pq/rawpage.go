@@ -188,12 +188,14 @@ func (p *rawPages) dictionary(h *format.PageHeader, body []byte) (*rawDict, erro
 	if e := h.DictionaryPageHeader.V.Encoding; e != format.Plain && e != format.PlainDictionary {
 		return nil, fmt.Errorf("dictionary page of encoding %s", e)
 	}
-	b, err := p.decompress(make([]byte, h.UncompressedPageSize), body, int(h.UncompressedPageSize))
-	if err != nil {
-		return nil, err
-	}
+	var b []byte
 	if p.codec == nil {
 		b = bytes.Clone(body) // not the fetched bytes, which the next row group's reuse
+	} else {
+		var err error
+		if b, err = p.decompress(make([]byte, 0, h.UncompressedPageSize), body, int(h.UncompressedPageSize)); err != nil {
+			return nil, err
+		}
 	}
 	d := &rawDict{}
 	switch p.physical {

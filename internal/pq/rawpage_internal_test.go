@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"runtime"
 	"testing"
+
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // TestPlainOffsets: PLAIN byte arrays are found in place, and a length that
@@ -54,5 +57,43 @@ func TestPlainOffsetsCountFromHeader(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 		t.Fatalf("%d bytes allocated for a page of 6 bytes", n)
+	}
+}
+
+// rawChunk is a column chunk of one page: its header h (with the body's
+// size) and then body.
+func rawChunk(t *testing.T, h format.PageHeader, body []byte) []byte {
+	t.Helper()
+	h.CompressedPageSize = int32(len(body))
+	b, err := thrift.Marshal(&thrift.CompactProtocol{}, &h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, body...)
+}
+
+// TestRawDictionaryUncompressedSize: an uncompressed dictionary page is
+// copied at its own size, not allocated at the size its header claims.
+func TestRawDictionaryUncompressedSize(t *testing.T) {
+	body := binary.LittleEndian.AppendUint32(nil, 2)
+	body = append(body, "ab"...)
+	h := format.PageHeader{Type: format.DictionaryPage, UncompressedPageSize: 1 << 26}
+	h.DictionaryPageHeader.Valid = true
+	h.DictionaryPageHeader.V = format.DictionaryPageHeader{NumValues: 1, Encoding: format.Plain}
+	chunk := rawChunk(t, h, body)
+	var p rawPages
+	p.reset(chunk, &format.ColumnChunk{}, format.ByteArray, 0)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, d, err := p.next()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.bytes) != 1 || string(d.bytes[0]) != "ab" {
+		t.Fatalf("dictionary %q", d.bytes)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a dictionary page of %d", n, len(body))
 	}
 }
