@@ -297,6 +297,9 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 	if p.maxDef == 0 {
 		pg.defs = nil
 	} else {
+		if defs, err = rleRuns(defs, uint(p.levels.BitWidth), pg.rows); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		}
 		if pg.defs, err = p.levels.DecodeLevels(pg.defs[:0], defs); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		}
@@ -315,6 +318,13 @@ func (p *rawPages) values(pg *rawPage, enc format.Encoding, b []byte, nvals int)
 	pg.vals = pageValues{}
 	switch enc {
 	case format.RLEDictionary, format.PlainDictionary:
+		if len(b) > 0 {
+			runs, err := rleRuns(b[1:], uint(b[0]), nvals)
+			if err != nil {
+				return fmt.Errorf("dictionary indexes: %w", err)
+			}
+			b = b[:1+len(runs)]
+		}
 		idx, err := (&rle.DictionaryEncoding{}).DecodeInt32(pg.idx[:0], b)
 		if err != nil {
 			return fmt.Errorf("dictionary indexes: %w", err)
@@ -408,4 +418,46 @@ func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
 	}
 	o[n] = uint32(pos)
 	return o, nil
+}
+
+// maxRunExcess is how many values past a page's the RLE runs of its levels
+// or indexes may hold (a writer's last run a little long, which readers
+// ignore) before the page is taken for corrupt.
+const maxRunExcess = 1 << 16
+
+// rleRuns checks the runs of RLE/bit-packed hybrid data src (values of
+// bitWidth bits) for the n values a page needs, before parquet-go decodes
+// them: a bit-packed run must lie within src (parquet-go's int32 decoder
+// does not check, and would read the bytes after the page, or panic), and
+// the runs must not hold far more values than n (a run's count is a number
+// read from the file: a corrupt one of 2^31 would be decoded in full). It
+// returns src cut after the run that completes n values.
+func rleRuns(src []byte, bitWidth uint, n int) ([]byte, error) {
+	if bitWidth > 32 {
+		return nil, fmt.Errorf("a bit width of %d", bitWidth)
+	}
+	have := 0
+	for i := 0; i < len(src); {
+		if have >= n {
+			return src[:i], nil
+		}
+		u, k := binary.Uvarint(src[i:])
+		if k <= 0 {
+			return nil, fmt.Errorf("a corrupt run header at byte %d of %d", i, len(src))
+		}
+		i += k
+		count, size := u>>1, uint64(bitWidth+7)/8 // an RLE run: count values, one value's bytes
+		if count > uint64(n-have+maxRunExcess) {
+			return nil, fmt.Errorf("a run of %d values, where the page has %d left", count, n-have)
+		}
+		if u&1 != 0 { // bit-packed: count groups of 8 values, bitWidth bytes each
+			count, size = 8*count, count*uint64(bitWidth)
+		}
+		if size > uint64(len(src)-i) {
+			return nil, fmt.Errorf("a run of %d bytes at byte %d of %d overruns the page", size, i, len(src))
+		}
+		have += int(count)
+		i += int(size)
+	}
+	return src, nil
 }

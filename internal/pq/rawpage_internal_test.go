@@ -97,3 +97,51 @@ func TestRawDictionaryUncompressedSize(t *testing.T) {
 		t.Fatalf("%d bytes allocated for a dictionary page of %d", n, len(body))
 	}
 }
+
+// TestRawRunsChecked: the dictionary indexes and definition levels of a
+// page are RLE/bit-packed runs whose sizes the file gives. A bit-packed
+// run longer than the page is an error, not a read of the bytes after it
+// (another page's, here), and a run of far more values than the page has
+// is an error before they are decoded.
+func TestRawRunsChecked(t *testing.T) {
+	var p rawPages
+	p.reset(nil, &format.ColumnChunk{}, format.ByteArray, 1)
+	buf := make([]byte, 64)
+	for i := range buf {
+		buf[i] = 0xFF // what follows the page
+	}
+	// bit width 8, one bit-packed group of 8 values (8 bytes), of which the page holds 3
+	page := append(buf[:0], 8, 1<<1|1, 0, 0, 0)
+	if err := p.values(p.newPage(), format.RLEDictionary, page, 8); err == nil {
+		t.Fatal("a bit-packed run past the page's end was decoded")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	// an RLE run of 2^22 zeros, for a page of 2 values
+	runs := binary.AppendUvarint([]byte{8}, (1<<22)<<1)
+	err := p.values(p.newPage(), format.RLEDictionary, append(runs, 0), 2)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a run of 2^22 indexes was decoded for a page of 2")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a page of 2 values", n)
+	}
+	// definition levels (bit width 1): a run of 2^22 ones for 3 rows, with the v1 length prefix
+	levels := binary.AppendUvarint(nil, (1<<22)<<1)
+	levels = append(levels, 1)
+	body := binary.LittleEndian.AppendUint32(nil, uint32(len(levels)))
+	body = append(body, levels...)
+	h := format.PageHeader{Type: format.DataPage, UncompressedPageSize: int32(len(body))}
+	h.DataPageHeader.Valid = true
+	h.DataPageHeader.V = format.DataPageHeader{NumValues: 3, Encoding: format.Plain, DefinitionLevelEncoding: format.RLE}
+	runtime.ReadMemStats(&before)
+	err = p.data(p.newPage(), &h, body)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a run of 2^22 definition levels was decoded for a page of 3 rows")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a page of 3 rows", n)
+	}
+}
