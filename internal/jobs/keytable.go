@@ -209,6 +209,22 @@ func (t *keyTable) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
 	}
 }
 
+// lookupLoad is lookup, then a load of the states of every group it found
+// (load reads group g's first state and returns what it read, nil when
+// groups have no states), so that the cache misses of the states overlap
+// as those of the entries did, before the folds need them. It returns the
+// sum of what load read, which the caller keeps so that the loads stay.
+func (t *keyTable) lookupLoad(buf []byte, b *keyBatch, found *[batchSize]int32, load func(g int) int) int {
+	t.lookup(buf, b, found)
+	sink := 0
+	for j := 0; j < b.n && load != nil; j++ {
+		if g := int(found[j]); g >= 0 {
+			sink += load(g)
+		}
+	}
+	return sink
+}
+
 // groupOf adds one to the count of key j of a batch that lookup looked up
 // and returns its entry, and whether the key is new (inserted, count 1).
 // stale says the table has been reset since lookup, so that found does not

@@ -461,13 +461,12 @@ func (m *sqlMapper) aggregateLater(offset int64) error {
 	n := b.kb.n
 	b.kb.start[n] = len(b.keys)
 	b.keys = g.AppendGroupKey(b.keys)
-	g.Check()
+	g.SaveFold(n)
 	if g.Row.Err != nil {
 		b.keys = b.keys[:b.kb.start[n]]
 		return m.valueError(offset)
 	}
 	b.kb.end[n] = len(b.keys)
-	g.SaveFold(n)
 	b.kb.n++
 	if b.kb.n == batchSize {
 		return m.flush()
@@ -486,24 +485,28 @@ func (m *sqlMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	t.lookup(b.keys, &b.kb, &found)
-	for i := 0; i < n && m.states.na > 0; i++ {
-		if g := int(found[i]); g >= 0 {
-			m.sink += m.states.group(g)[0].N() // load the states' line now
-		}
+	var load func(int) int
+	if m.states.na > 0 {
+		load = m.loadStates
 	}
+	m.sink += int64(t.lookupLoad(b.keys, &b.kb, &found, load))
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		m.rows++
 		if first {
 			m.states.add()
-			if !m.sized && t.size() == sampleKeys {
-				m.sized = true
-				t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
-			}
 		}
 		m.prog.FoldSaved(i, m.states.group(int(g)))
+		if !first {
+			continue
+		}
+		// Only a new group grows the memory: the folds that wait
+		// (Program.CanDefer) allocate nothing.
+		if !m.sized && t.size() == sampleKeys {
+			m.sized = true
+			t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
+		}
 		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
 			if err := m.spill(); err != nil {
 				return err
@@ -514,6 +517,9 @@ func (m *sqlMapper) flush() error {
 	b.kb.n, b.keys = 0, b.keys[:0]
 	return nil
 }
+
+// loadStates reads group g's first state (keyTable.lookupLoad).
+func (m *sqlMapper) loadStates(g int) int { return int(m.states.group(g)[0].N()) }
 
 const aggStateSize = int64(unsafe.Sizeof(sql.AggState{}))
 

@@ -16,6 +16,10 @@ type aggKernel struct {
 	// the record; col is the column it reads.
 	saved foldKind
 	col   int
+	// A sum's column name, and whether nothing else reads it as a number
+	// (Plan.numberUses), for SaveFold.
+	name string
+	once bool
 }
 
 // foldKind is what a deferred fold keeps of the record.
@@ -31,7 +35,7 @@ const (
 // newKernel compiles aggregate a, whose argument compiles to f, to a
 // kernel; a generic kernel keeps the argument's value in *v between
 // check and fold.
-func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
+func newKernel(a *aggSpec, f evalFn, v *Value, uses []int) aggKernel {
 	if a.fn == aggCountStar {
 		return aggKernel{fold: func(_ *Row, s *AggState, _ *[]byte) int64 { s.n++; return 0 }, saved: foldCountStar}
 	}
@@ -74,7 +78,7 @@ func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
 				}
 				return 0
 			},
-			saved: foldSum, col: i,
+			saved: foldSum, col: i, name: name, once: i < len(uses) && uses[i] == 1,
 		}
 	}
 	return aggKernel{

@@ -63,7 +63,7 @@ func (p *Plan) NewProgram() *Program {
 			f = compile(a.arg, comp)
 		}
 		g.aggArgs = append(g.aggArgs, f)
-		g.kernels = append(g.kernels, newKernel(a, f, &g.vals[i]))
+		g.kernels = append(g.kernels, newKernel(a, f, &g.vals[i], comp.uses))
 	}
 	if p.having != nil {
 		g.having = compile(p.having, comp)
@@ -164,6 +164,27 @@ func fieldKey(n *node) keyFn {
 		return nil
 	}
 	i, t := col.idx, n.typ
+	if t.Kind == KVarchar && start == 1 {
+		// A prefix (or the whole text) of ASCII without a 0 byte is the
+		// substr's value and needs no escape: one check of its words.
+		return func(dst []byte, r *Row) []byte {
+			if r.Null[i] {
+				return append(dst, keyNullLast)
+			}
+			s := r.Text[i]
+			if sub && int64(len(s)) > length {
+				s = s[:length]
+			}
+			if plainText(s) {
+				dst = append(append(dst, keyValue), s...)
+				return append(dst, 0x00, 0x01)
+			}
+			if sub {
+				s = substr(r.Text[i], start, length)
+			}
+			return appendString(append(dst, keyValue), s)
+		}
+	}
 	return func(dst []byte, r *Row) []byte {
 		if r.Null[i] {
 			return append(dst, keyNullLast)
@@ -229,22 +250,36 @@ func (g *Program) CanDefer() bool {
 	return true
 }
 
-// SaveFold keeps, after Check, what FoldSaved needs of the record as the
-// j-th of a batch. Only when CanDefer.
+// SaveFold checks the record's aggregate arguments as Check does (a
+// value error in Row.Err, the first one met) and keeps what FoldSaved
+// needs of it as the j-th of a batch, in one pass: a number is parsed once,
+// without the per-record cache when nothing else reads its column. Only
+// when CanDefer, in place of Check.
 func (g *Program) SaveFold(j int) {
 	na := len(g.kernels)
 	if need := (j + 1) * na; len(g.saved) < need {
 		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
 	}
 	r := &g.Row
+	saved := g.saved[j*na : (j+1)*na]
 	for i := range g.kernels {
-		k, in := &g.kernels[i], &g.saved[j*na+i]
+		k, in := &g.kernels[i], &saved[i]
 		switch k.saved {
 		case foldCount:
 			in.null = r.Null[k.col]
 		case foldSum:
-			if in.null = r.Null[k.col]; !in.null {
-				in.d, _ = r.number(k.col)
+			if in.null = r.Null[k.col]; in.null {
+				continue
+			}
+			var ok bool
+			if k.once {
+				in.d, ok = parseNumber(r.Text[k.col])
+			} else {
+				in.d, ok = r.number(k.col)
+			}
+			if !ok {
+				r.notNumber(k.name, r.Text[k.col])
+				return
 			}
 		}
 	}
@@ -254,8 +289,10 @@ func (g *Program) SaveFold(j int) {
 // Fold would have folded it.
 func (g *Program) FoldSaved(j int, st []AggState) {
 	na := len(g.kernels)
+	saved := g.saved[j*na : (j+1)*na]
+	st = st[:na]
 	for i := range g.kernels {
-		in, s := &g.saved[j*na+i], &st[i]
+		in, s := &saved[i], &st[i]
 		switch g.kernels[i].saved {
 		case foldCountStar:
 			s.n++
