@@ -59,6 +59,16 @@ func (e *encoder) bytes(b []byte) {
 
 func (e *encoder) flag(f byte) { e.w.WriteByte(f) }
 
+// entry writes an entry: flagEntry, then k and v as bytes writes them, in
+// one write into the buffer.
+func (e *encoder) entry(k, v []byte) {
+	b := append(e.w.AvailableBuffer(), flagEntry)
+	b = binary.AppendUvarint(b, uint64(len(k)))
+	b = append(b, k...)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	e.w.Write(append(b, v...))
+}
+
 // flush writes what is buffered; bufio keeps the first write error.
 func (e *encoder) flush() error { return e.w.Flush() }
 

@@ -601,9 +601,7 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 	var n int64
 	if m.keys != nil {
 		err := m.eachGroup(func(key, states []byte) error {
-			e.flag(flagEntry)
-			e.bytes(key)
-			e.bytes(states)
+			e.entry(key, states)
 			n++
 			return nil
 		})
@@ -617,9 +615,7 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 		}
 		for i := range m.ents.ents {
 			k, v := m.ents.entry(i)
-			e.flag(flagEntry)
-			e.bytes(k)
-			e.bytes(v)
+			e.entry(k, v)
 			n++
 		}
 	}
@@ -905,9 +901,7 @@ func (j *sqlJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
 			buf = p.AppendStates(buf[:0], st)
 			val = buf
 		}
-		e.flag(flagEntry)
-		e.bytes(key)
-		e.bytes(val)
+		e.entry(key, val)
 		n++
 		lim := p.Plan.Limit
 		return st != nil || lim < 0 || n < lim, nil

@@ -307,6 +307,11 @@ func decodeEncoding(src []byte, t Type, v *Value, buf []byte) ([]byte, []byte, e
 // decodeString reads appendString's form into v.S: a view into src when
 // nothing was escaped, else unescaped into buf.
 func decodeString(src []byte, v *Value, buf []byte) ([]byte, []byte, error) {
+	// The common case: nothing escaped, the first 0 is the end.
+	if i := bytes.IndexByte(src, 0); i >= 0 && i+1 < len(src) && src[i+1] == 0x01 {
+		v.S = src[:i:i]
+		return src[i+2:], buf, nil
+	}
 	escaped := false
 	for i := 0; i+1 < len(src); i++ {
 		if src[i] != 0 {
