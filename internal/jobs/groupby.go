@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"unsafe"
@@ -313,11 +314,7 @@ func (m *groupbyMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	var load func(int) int
-	if na > 0 {
-		load = m.loadStates
-	}
-	m.sink += t.lookupLoad(b.keys, &b.kb, &found, load)
+	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]aggState{m.states}, math.MaxInt, na)
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
@@ -337,9 +334,6 @@ func (m *groupbyMapper) flush() error {
 	b.kb.n, b.keys, b.raws = 0, b.keys[:0], b.raws[:0]
 	return nil
 }
-
-// loadStates reads group g's first state (keyTable.lookupLoad).
-func (m *groupbyMapper) loadStates(g int) int { return m.states[g*len(m.j.aggs)].d.Scale() }
 
 // newStates makes room for a new group's states. Every field a first row's
 // aggregates use is set by fold, so the states are not cleared: a reused

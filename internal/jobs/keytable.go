@@ -209,17 +209,19 @@ func (t *keyTable) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
 	}
 }
 
-// lookupLoad is lookup, then a load of the states of every group it found
-// (load reads group g's first state and returns what it read, nil when
-// groups have no states), so that the cache misses of the states overlap
-// as those of the entries did, before the folds need them. It returns the
-// sum of what load read, which the caller keeps so that the loads stay.
-func (t *keyTable) lookupLoad(buf []byte, b *keyBatch, found *[batchSize]int32, load func(g int) int) int {
+// lookupLoad is t.lookup, then a read of the states of every group it
+// found, so that their cache misses overlap as those of the entries did,
+// before the folds need them. A group's states are stride elements of
+// pages (a page holds perPage groups; stride 0: groups have no states); the
+// read is of their first byte, and its sum returned for the caller to keep,
+// so that the loads stay. Generic over the state type, it is compiled for
+// each mapper's, without a call per group.
+func lookupLoad[S any](t *keyTable, buf []byte, b *keyBatch, found *[batchSize]int32, pages [][]S, perPage, stride int) int {
 	t.lookup(buf, b, found)
 	sink := 0
-	for j := 0; j < b.n && load != nil; j++ {
+	for j := 0; j < b.n && stride > 0; j++ {
 		if g := int(found[j]); g >= 0 {
-			sink += load(g)
+			sink += int(*(*byte)(unsafe.Pointer(&pages[g/perPage][g%perPage*stride])))
 		}
 	}
 	return sink

@@ -485,11 +485,7 @@ func (m *sqlMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	var load func(int) int
-	if m.states.na > 0 {
-		load = m.loadStates
-	}
-	m.sink += int64(t.lookupLoad(b.keys, &b.kb, &found, load))
+	m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePage, m.states.na))
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
@@ -517,9 +513,6 @@ func (m *sqlMapper) flush() error {
 	b.kb.n, b.keys = 0, b.keys[:0]
 	return nil
 }
-
-// loadStates reads group g's first state (keyTable.lookupLoad).
-func (m *sqlMapper) loadStates(g int) int { return int(m.states.group(g)[0].N()) }
 
 const aggStateSize = int64(unsafe.Sizeof(sql.AggState{}))
 

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -22,6 +23,7 @@ type Program struct {
 	order   []evalFn
 	groups  []evalFn
 	keys    []keyFn // per group: its key from the field bytes, nil for groups[i]
+	key1    keyFn   // the one group's keys[0], when it has one
 	aggArgs []evalFn
 	kernels []aggKernel
 	vals    []Value   // the aggregates' argument values of the record (generic kernels)
@@ -55,6 +57,9 @@ func (p *Plan) NewProgram() *Program {
 	for _, gr := range p.groups {
 		g.groups = append(g.groups, compile(gr, comp))
 		g.keys = append(g.keys, fieldKey(gr))
+	}
+	if len(g.keys) == 1 {
+		g.key1 = g.keys[0]
 	}
 	g.vals = make([]Value, len(p.aggs))
 	for i, a := range p.aggs {
@@ -125,6 +130,9 @@ func (g *Program) AppendOrderKey(dst []byte) []byte {
 
 // AppendGroupKey appends the record's group key (Aggregate).
 func (g *Program) AppendGroupKey(dst []byte) []byte {
+	if g.key1 != nil {
+		return g.key1(dst, &g.Row)
+	}
 	for i, f := range g.groups {
 		if k := g.keys[i]; k != nil {
 			dst = k(dst, &g.Row)
@@ -176,8 +184,13 @@ func fieldKey(n *node) keyFn {
 				s = s[:length]
 			}
 			if plainText(s) {
-				dst = append(append(dst, keyValue), s...)
-				return append(dst, 0x00, 0x01)
+				// keyValue, s, 0x00 0x01 (appendString), grown once.
+				n := len(dst)
+				dst = slices.Grow(dst, len(s)+3)[:n+len(s)+3]
+				dst[n] = keyValue
+				copy(dst[n+1:], s)
+				dst[n+1+len(s)], dst[n+2+len(s)] = 0x00, 0x01
+				return dst
 			}
 			if sub {
 				s = substr(r.Text[i], start, length)
