@@ -205,7 +205,9 @@ const maxSkipExample = 300
 // it is the first under reason keeps where it is (source, byte offset) and
 // detail (what was wrong with it; empty when the reason says all) as the
 // reason's example, clipped to a few hundred bytes. Only the first record
-// of a reason costs a string.
+// of a reason costs a string. For a row of a Parquet object offset is the
+// row's index (record.Row.Offset), and the framework makes the example's
+// "at byte N" say "at row N (row group G)".
 func (s *Stats) SkipAt(reason, source string, offset int64, detail string) {
 	s.Skip(reason)
 	if _, ok := s.SkipExamples[reason]; ok {
@@ -253,16 +255,31 @@ func AddSkipExamples(dst, src map[string]string) map[string]string {
 }
 
 // RecordError is a malformed record under strict. The framework fills in
-// Source; Offset is the record's byte offset in its object (a Parquet row's
-// index).
+// Source, and for a row of a Parquet object, Parquet and RowGroup.
 type RecordError struct {
 	Source string
+	// Offset is the record's byte offset in its object; for a row of a
+	// Parquet object, the row's index in the object (from 0).
 	Offset int64
 	Reason string
+	// Parquet reports that the record is a row of a Parquet object: Offset
+	// is its row index and RowGroup the index (from 0) of the row group that
+	// holds it.
+	Parquet  bool
+	RowGroup int
 }
 
 func (e *RecordError) Error() string {
-	return fmt.Sprintf("malformed record in %s at byte %d: %s", e.Source, e.Offset, e.Reason)
+	return fmt.Sprintf("malformed record in %s %s: %s", e.Source, e.Where(), e.Reason)
+}
+
+// Where says where the record is in its object: "at byte N", or for a
+// Parquet row "at row N (row group G)".
+func (e *RecordError) Where() string {
+	if e.Parquet {
+		return fmt.Sprintf("at row %d (row group %d)", e.Offset, e.RowGroup)
+	}
+	return fmt.Sprintf("at byte %d", e.Offset)
 }
 
 // Skip handles one malformed record at offset: with strict it returns the

@@ -183,6 +183,26 @@ func (r queryResponse) result() string {
 func TestQueryThroughLambda(t *testing.T) {
 	w := newQueryWorld(t)
 	svc, _ := w.service(nil)
+	queryJobsThroughLambda(t, w, svc)
+	querySQLThroughLambda(t, w, svc)
+	queryBadRequests(t, w)
+	queryLargeResult(t, w)
+	queryStragglers(t, w)
+}
+
+// wantComplete fails unless r is a complete answer over several chunks whose result is want.
+func wantComplete(t *testing.T, r queryResponse, want string) {
+	t.Helper()
+	if r.status != http.StatusOK || r.Partial || r.Chunks.Succeeded != r.Chunks.Total || r.Chunks.Total < 3 {
+		t.Fatalf("status %d %q, report %+v: want a complete answer over several chunks", r.status, r.Message, r.Report)
+	}
+	if got := r.result(); got != want {
+		t.Fatalf("result differs from run's output (%d vs %d bytes)\n got: %.300q\nwant: %.300q", len(got), len(want), got, want)
+	}
+}
+
+// queryJobsThroughLambda: each built-in job answers POST /query with run's output.
+func queryJobsThroughLambda(t *testing.T, w *queryWorld, svc *api.Service) {
 	firstWords := strings.Join(strings.Fields(string(w.inputs[w.text][:bytes.IndexByte(w.inputs[w.text], '\n')]))[:3], " ")
 	cases := []struct {
 		name   string
@@ -207,18 +227,14 @@ func TestQueryThroughLambda(t *testing.T) {
 				body[k] = v
 			}
 			b, _ := json.Marshal(body)
-			r := postQuery(t, svc, string(b))
-			if r.status != http.StatusOK || r.Partial || r.Chunks.Succeeded != r.Chunks.Total || r.Chunks.Total < 3 {
-				t.Fatalf("status %d %q, report %+v: want a complete answer over several chunks", r.status, r.Message, r.Report)
-			}
-			if got := r.result(); got != want {
-				t.Fatalf("result differs from run's output (%d vs %d bytes)\n got: %.300q\nwant: %.300q", len(got), len(want), got, want)
-			}
+			wantComplete(t, postQuery(t, svc, string(b)), want)
 		})
 	}
+}
 
-	// {"sql": ...} names the job and, by its FROM, the input: ORDER BY
-	// with and without LIMIT, over rows and over groups.
+// querySQLThroughLambda: {"sql": ...} names the job and, by its FROM, the input: ORDER BY
+// with and without LIMIT, over rows and over groups.
+func querySQLThroughLambda(t *testing.T, w *queryWorld, svc *api.Service) {
 	for _, q := range []string{
 		"SELECT sourceIP, adRevenue, countryCode FROM '" + w.csv + "' WHERE duration > 2 ORDER BY adRevenue DESC, countryCode NULLS FIRST",
 		"SELECT sourceIP, adRevenue FROM '" + w.csv + "' ORDER BY adRevenue, sourceIP DESC LIMIT 17",
@@ -230,16 +246,13 @@ func TestQueryThroughLambda(t *testing.T) {
 				t.Fatalf("run's output has %d lines: the case tests little", strings.Count(want, "\n"))
 			}
 			b, _ := json.Marshal(map[string]any{"sql": q, "chunkSize": "16KiB", "deadline": "20s"})
-			r := postQuery(t, svc, string(b))
-			if r.status != http.StatusOK || r.Partial || r.Chunks.Succeeded != r.Chunks.Total || r.Chunks.Total < 3 {
-				t.Fatalf("status %d %q, report %+v: want a complete answer over several chunks", r.status, r.Message, r.Report)
-			}
-			if got := r.result(); got != want {
-				t.Fatalf("result differs from run's output (%d vs %d bytes)\n got: %.300q\nwant: %.300q", len(got), len(want), got, want)
-			}
+			wantComplete(t, postQuery(t, svc, string(b)), want)
 		})
 	}
+}
 
+// queryBadRequests: a bad request is refused with a 400 that names the problem, before any invocation.
+func queryBadRequests(t *testing.T, w *queryWorld) {
 	t.Run("bad requests invoke nothing", func(t *testing.T) {
 		svc, inv := w.service(nil)
 		for _, c := range []struct{ body, want string }{
@@ -264,10 +277,12 @@ func TestQueryThroughLambda(t *testing.T) {
 			t.Fatalf("bad requests invoked the mapper %d times", n)
 		}
 	})
+}
 
-	// A result whose answer, escaped twice (the answer's JSON, then the response's body
-	// string), passes Lambda's 6 MB response goes to the output bucket: 1 MB of lines
-	// of '<' (each escaped to \u003c, then to \\u003c) grows to 7 MB.
+// queryLargeResult: a result whose answer, escaped twice (the answer's JSON, then the response's body
+// string), passes Lambda's 6 MB response goes to the output bucket: 1 MB of lines
+// of '<' (each escaped to \u003c, then to \\u003c) grows to 7 MB.
+func queryLargeResult(t *testing.T, w *queryWorld) {
 	t.Run("a result too large to answer goes to S3", func(t *testing.T) {
 		svc, _ := w.service(nil)
 		var b bytes.Buffer
@@ -303,8 +318,11 @@ func TestQueryThroughLambda(t *testing.T) {
 			t.Fatalf("the written result is %d bytes, want the %d matching lines", len(got), b.Len())
 		}
 	})
+}
 
-	// Stragglers: the same seed makes the same two first sends slow in the binary.
+// queryStragglers: the same seed makes the same two first sends slow in the binary; without
+// hedging the answer waits for them, a deadline cuts them off (partial or 504), hedging wins.
+func queryStragglers(t *testing.T, w *queryWorld) {
 	const spec = "mapper.slow=0.05"
 	want := w.run("wordcount", jobs.Params{}, w.text)
 	q, err := query.Plan(context.Background(), w.mux, "wordcount", jobs.Params{}, []string{w.text}, "", 3<<10, 0)

@@ -904,47 +904,100 @@ func uniqueSorted(s []string) []string { return slices.Compact(slices.Sorted(sli
 // TestCheckFailsWhenBroken proves the agreement check can fail: each edit of a parsed copy
 // of the template (or of the definition) is reported.
 func TestCheckFailsWhenBroken(t *testing.T) {
-	base := loadTemplate(t)
-	asl := readRepoFile(t, "statemachine/scatter-gather.asl.json")
-	makefile := string(readRepoFile(t, "Makefile"))
-	resource := func(tmpl *cfn.Template, id string) map[string]any {
-		_, p := tmpl.Resource(id)
-		if p == nil {
-			t.Fatalf("no resource %s", id)
+	f := newBrokenFixture(t)
+	t.Run("permissions", func(t *testing.T) { f.run(t, f.permissionCases()) })
+	t.Run("wiring", func(t *testing.T) { f.run(t, f.wiringCases()) })
+	t.Run("triggers and edges", func(t *testing.T) { f.run(t, f.edgeCases()) })
+	t.Run("Makefile without the build target", func(t *testing.T) {
+		broken := strings.Replace(f.makefile, "build-ReducerFunction:", "build-Reducer:", 1)
+		if p := check(f.base.Clone(), f.asl, broken); !strings.Contains(strings.Join(p, "\n"), "no build-ReducerFunction target") {
+			t.Errorf("not reported: %q", p)
 		}
-		return p
+	})
+	if p := check(f.base.Clone(), f.asl, f.makefile); len(p) != 0 {
+		t.Errorf("the edits leaked into the original: %q", p)
 	}
-	statement := func(tmpl *cfn.Template, id, sid string) map[string]any {
-		for _, pol := range resource(tmpl, id)["Policies"].([]any) {
-			pm, _ := pol.(map[string]any)
-			stmts, _ := pm["Statement"].([]any)
-			for _, s := range stmts {
-				if sm := s.(map[string]any); sm["Sid"] == sid {
-					return sm
-				}
+}
+
+// brokenFixture holds what TestCheckFailsWhenBroken's cases break: the repository's template
+// (each case edits its own clone), its state machine definition and its Makefile.
+type brokenFixture struct {
+	t        *testing.T
+	base     *cfn.Template
+	asl      []byte
+	makefile string
+}
+
+// brokenCase is one edit and the problem the check must report for it.
+type brokenCase struct {
+	name string
+	edit func(tmpl *cfn.Template) []byte // returns the definition to check
+	want string
+}
+
+func newBrokenFixture(t *testing.T) *brokenFixture {
+	return &brokenFixture{
+		t:        t,
+		base:     loadTemplate(t),
+		asl:      readRepoFile(t, "statemachine/scatter-gather.asl.json"),
+		makefile: string(readRepoFile(t, "Makefile")),
+	}
+}
+
+// run checks each case's edit of a fresh clone and wants its problem reported.
+func (f *brokenFixture) run(t *testing.T, cases []brokenCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tmpl := f.base.Clone()
+			def := tc.edit(tmpl)
+			problems := check(tmpl, def, f.makefile)
+			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tc.want) }) {
+				t.Errorf("the check did not report %q; it reported %q", tc.want, problems)
+			}
+		})
+	}
+}
+
+func (f *brokenFixture) resource(tmpl *cfn.Template, id string) map[string]any {
+	_, p := tmpl.Resource(id)
+	if p == nil {
+		f.t.Fatalf("no resource %s", id)
+	}
+	return p
+}
+
+func (f *brokenFixture) statement(tmpl *cfn.Template, id, sid string) map[string]any {
+	for _, pol := range f.resource(tmpl, id)["Policies"].([]any) {
+		pm, _ := pol.(map[string]any)
+		stmts, _ := pm["Statement"].([]any)
+		for _, s := range stmts {
+			if sm := s.(map[string]any); sm["Sid"] == sid {
+				return sm
 			}
 		}
-		t.Fatalf("%s has no statement %s", id, sid)
-		return nil
 	}
-	removeAction := func(st map[string]any, action string) {
-		actions, ok := st["Action"].([]any)
-		if !ok {
-			actions = []any{st["Action"]}
-		}
-		var kept []any
-		for _, a := range actions {
-			if a != action {
-				kept = append(kept, a)
-			}
-		}
-		st["Action"] = kept
+	f.t.Fatalf("%s has no statement %s", id, sid)
+	return nil
+}
+
+func removeAction(st map[string]any, action string) {
+	actions, ok := st["Action"].([]any)
+	if !ok {
+		actions = []any{st["Action"]}
 	}
-	cases := []struct {
-		name string
-		edit func(tmpl *cfn.Template) []byte // returns the definition to check
-		want string
-	}{
+	var kept []any
+	for _, a := range actions {
+		if a != action {
+			kept = append(kept, a)
+		}
+	}
+	st["Action"] = kept
+}
+
+// permissionCases take away or widen what a role may do.
+func (f *brokenFixture) permissionCases() []brokenCase {
+	resource, statement, asl := f.resource, f.statement, f.asl
+	return []brokenCase{
 		{"mapper loses s3:DeleteObject", func(tmpl *cfn.Template) []byte {
 			removeAction(statement(tmpl, mapper, "WritePartials"), "s3:DeleteObject")
 			return asl
@@ -1011,6 +1064,13 @@ func TestCheckFailsWhenBroken(t *testing.T) {
 		{"a Map Run writing its results elsewhere", func(tmpl *cfn.Template) []byte {
 			return []byte(strings.Replace(string(asl), `"arn:aws:states:::s3:putObject"`, `"arn:aws:states:::s3:copyObject"`, 1))
 		}, "no IAM rule for ResultWriter"},
+	}
+}
+
+// wiringCases break a parameter, an environment variable or a definition substitution.
+func (f *brokenFixture) wiringCases() []brokenCase {
+	resource, asl := f.resource, f.asl
+	return []brokenCase{
 		{"GatherFanIn up to 4096", func(tmpl *cfn.Template) []byte {
 			cfn.Path(tmpl.Root, "Parameters", "GatherFanIn").(map[string]any)["MaxValue"] = 4096
 			return asl
@@ -1034,6 +1094,13 @@ func TestCheckFailsWhenBroken(t *testing.T) {
 		{"new placeholder in the definition", func(tmpl *cfn.Template) []byte {
 			return []byte(strings.Replace(string(asl), "${MapperFunctionArn}", "${ChunkMapperArn}", 1))
 		}, "placeholder ${ChunkMapperArn}"},
+	}
+}
+
+// edgeCases break the upload trigger, the API's authorization, the buckets and the outputs.
+func (f *brokenFixture) edgeCases() []brokenCase {
+	resource, asl := f.resource, f.asl
+	return []brokenCase{
 		{"trigger on the output bucket", func(tmpl *cfn.Template) []byte {
 			resource(tmpl, outputBucket)["NotificationConfiguration"] = resource(tmpl, inputBucket)["NotificationConfiguration"]
 			return asl
@@ -1076,30 +1143,5 @@ func TestCheckFailsWhenBroken(t *testing.T) {
 			delete(tmpl.Root["Outputs"].(map[string]any), "StateMachineArn")
 			return asl
 		}, "stack output StateMachineArn is missing"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			tmpl := base.Clone()
-			def := tc.edit(tmpl)
-			problems := check(tmpl, def, makefile)
-			found := false
-			for _, p := range problems {
-				if strings.Contains(p, tc.want) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("the check did not report %q; it reported %q", tc.want, problems)
-			}
-		})
-	}
-	t.Run("Makefile without the build target", func(t *testing.T) {
-		broken := strings.Replace(makefile, "build-ReducerFunction:", "build-Reducer:", 1)
-		if p := check(base.Clone(), asl, broken); !strings.Contains(strings.Join(p, "\n"), "no build-ReducerFunction target") {
-			t.Errorf("not reported: %q", p)
-		}
-	})
-	if p := check(base.Clone(), asl, makefile); len(p) != 0 {
-		t.Errorf("the edits leaked into the original: %q", p)
 	}
 }

@@ -27,6 +27,10 @@ type Feeder struct {
 	// ones it skips.
 	st     job.Stats
 	source string
+	// rowGroups holds, for each Parquet object the feeder fed (by source),
+	// the row index of each row group's first row, which names the row
+	// group of a row its mapper skipped or failed on.
+	rowGroups map[string][]int64
 }
 
 // New returns a feeder of a new mapper of j. strict is the job's "strict"
@@ -168,6 +172,7 @@ func (f *Feeder) CSVBlock() split.CSVBlockFunc {
 func (f *Feeder) Finish(w io.Writer) (job.Stats, error) {
 	st, err := f.m.Finish(w)
 	st.Add(f.st)
+	f.rowPlaces(st.SkipExamples)
 	return st, err
 }
 
@@ -176,12 +181,16 @@ func (f *Feeder) Finish(w io.Writer) (job.Stats, error) {
 // would repeat, so the pipeline does not retry it.
 type MapError struct {
 	Source string
+	// Offset is the record's byte offset, or a Parquet row's index.
 	Offset int64
-	Err    error
+	// Where says where the record is: "at byte N", or for a Parquet row
+	// "at row N (row group G)".
+	Where string
+	Err   error
 }
 
 func (e *MapError) Error() string {
-	return fmt.Sprintf("map %s at byte %d: %v", e.Source, e.Offset, e.Err)
+	return fmt.Sprintf("map %s %s: %v", e.Source, e.Where, e.Err)
 }
 
 func (e *MapError) Unwrap() error { return e.Err }
@@ -192,14 +201,22 @@ func (f *Feeder) named(err error, offset int64) error {
 	if err == nil {
 		return nil
 	}
+	starts, parquet := f.rowGroups[f.source]
 	var re *job.RecordError
 	if errors.As(err, &re) {
 		if re.Source == "" {
 			re.Source = f.source
 		}
+		if parquet && re.Source == f.source && !re.Parquet {
+			re.Parquet, re.RowGroup = true, rowGroupOf(starts, re.Offset)
+		}
 		return err
 	}
-	return &MapError{Source: f.source, Offset: offset, Err: err}
+	at := job.RecordError{Offset: offset}
+	if parquet {
+		at.Parquet, at.RowGroup = true, rowGroupOf(starts, offset)
+	}
+	return &MapError{Source: f.source, Offset: offset, Where: at.Where(), Err: err}
 }
 
 // Mapper is the mapper the feeder feeds.

@@ -3,6 +3,9 @@ package feed
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -63,6 +66,10 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		return st, err
 	}
 	first := rowGroupStarts(footer)
+	if f.rowGroups == nil {
+		f.rowGroups = make(map[string][]int64)
+	}
+	f.rowGroups[span.Source] = first
 	row := record.NewRow(len(cols), record.Parquet)
 	// feedRow feeds row i of the reader's batch as a record.Row (or, to a
 	// LineMapper, its one value as a record).
@@ -185,4 +192,38 @@ func rowGroupStarts(f *pq.Footer) []int64 {
 		n += g.Rows
 	}
 	return starts
+}
+
+// rowGroupOf is the index of the row group holding row (an index in the
+// file), given each row group's first row (rowGroupStarts).
+func rowGroupOf(starts []int64, row int64) int {
+	return sort.Search(len(starts), func(i int) bool { return starts[i] > row }) - 1
+}
+
+// atByte is how job.Stats.SkipAt says where a record is.
+const atByte = " at byte "
+
+// rowPlaces rewrites the skip examples of rows of the Parquet objects the
+// feeder fed, which job.Stats.SkipAt wrote as "SRC at byte N" with N the
+// row's index, to say "SRC at row N (row group G)".
+func (f *Feeder) rowPlaces(examples map[string]string) {
+	for reason, ex := range examples {
+		for src, starts := range f.rowGroups {
+			rest, ok := strings.CutPrefix(ex, src+atByte)
+			if !ok {
+				continue
+			}
+			end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+			if end < 0 {
+				end = len(rest)
+			}
+			row, err := strconv.ParseInt(rest[:end], 10, 64)
+			if err != nil {
+				continue
+			}
+			at := job.RecordError{Offset: row, Parquet: true, RowGroup: rowGroupOf(starts, row)}
+			examples[reason] = src + " " + at.Where() + rest[end:]
+			break
+		}
+	}
 }

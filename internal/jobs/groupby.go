@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -42,10 +43,12 @@ type groupby struct {
 	keyAt   int
 	aggAt   []int    // -1 for count:*
 	parse   []bool   // the aggregate is the first to read its column as a number
+	same    []int    // per aggregate that does not parse (parse false, not a count): the aggregate that parsed its column; else -1
 	reasons []string // skip reason per aggregate
 	format  record.Format
 	strict  bool
 	where   *rowFilter // nil: every row
+	texts   bool       // some aggregate is min or max, which keeps the text of its value
 }
 
 func newGroupby(p Params) (Job, error) {
@@ -72,9 +75,15 @@ func newGroupby(p Params) (Job, error) {
 			at = set.add(a.Column)
 		}
 		j.aggAt = append(j.aggAt, at)
+		same := -1
+		if a.fn != aggCount && parsed[at] {
+			same = slices.IndexFunc(j.aggs, func(p aggSpec) bool { return p.fn != aggCount && p.Column == a.Column })
+		}
+		j.same = append(j.same, same)
 		j.parse = append(j.parse, a.fn != aggCount && !parsed[at])
 		parsed[at] = parsed[at] || a.fn != aggCount
 		j.reasons = append(j.reasons, "groupby: non-numeric "+a.Func+":"+a.Column)
+		j.texts = j.texts || a.fn == aggMin || a.fn == aggMax
 	}
 	if j.where, err = whereParam(p, &set); err != nil {
 		return nil, fmt.Errorf("groupby: %w", err)
@@ -158,18 +167,24 @@ func (j *groupby) groupMemory() int64 {
 }
 
 // memory is what the mapper's table and states will have allocated by the
-// time its next group is in and the table is sorted for a spill
+// time its next more groups are in and the table is sorted for a spill
 // (keyTable.memory): the states' capacity, with their next doubling when
-// they are full, and the min and max texts.
-func (m *groupbyMapper) memory() int64 {
+// they cannot take next more groups, and the min and max texts.
+func (m *groupbyMapper) memory(next int) int64 {
 	na := len(m.j.aggs)
 	groups := int64(m.keys.size())
-	mem := m.keys.memory(1) + sliceMemory(m.states, na, groupStateSize)
+	mem := m.keys.memory(next) + sliceMemory(m.states, next*na, groupStateSize)
 	if na > 0 {
-		mem += (groups + 1) * (m.j.groupMemory() - int64(na)*groupStateSize)
+		mem += (groups + int64(next)) * (m.j.groupMemory() - int64(na)*groupStateSize)
 	}
 	return mem
 }
+
+// memCheckEvery is how many new groups grown lets pass between two checks
+// of the mapper's memory against the combine budget: each check counts what
+// the next memCheckEvery groups will allocate (memory), so the budget holds
+// in between, and the check is not paid for every group.
+const memCheckEvery = 64
 
 // groupbyMapper combines in a keyTable (one entry per group, whose count is
 // the group's row count) and spills sorted runs past combineBudget. Rows
@@ -187,6 +202,7 @@ type groupbyMapper struct {
 	source string      // the part's object, for skip examples
 	sink   int         // what flush's early loads of states read, so that they are kept
 	rows   int         // rows folded into the table since it was last empty
+	check  int         // the table's size at which grown checks the memory next
 	sized  bool        // the table has been sized (sizeTable) since it was last empty
 
 	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), the
@@ -217,6 +233,14 @@ type rowBatch struct {
 	vals []decimal.Dec // batchSize * len(aggs)
 	raw  []int         // batchSize * len(aggs) + 1 bounds of the texts in raws
 	raws []byte
+}
+
+// init makes the batch's room for na aggregates per row, once.
+func (b *rowBatch) init(na int) {
+	if b.vals == nil {
+		b.vals = make([]decimal.Dec, batchSize*na)
+		b.raw = make([]int, batchSize*na+1)
+	}
 }
 
 // StartPart refuses an object whose declared column types (Parquet's) make
@@ -273,28 +297,35 @@ func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 		key = key[:j.keyLen]
 	}
 	b := &m.batch
-	if b.vals == nil {
-		na := len(j.aggs)
-		b.vals = make([]decimal.Dec, batchSize*na)
-		b.raw = make([]int, batchSize*na+1)
-	}
+	na := len(j.aggs)
+	b.init(na)
 	n := b.kb.n
 	b.kb.start[n] = len(b.keys)
 	b.keys = append(b.keys, key...)
 	b.kb.end[n] = len(b.keys)
-	na := len(j.aggs)
-	for a, agg := range j.aggs {
-		if agg.fn == aggMin || agg.fn == aggMax {
-			if r != nil {
-				b.raws = append(b.raws, decimal.TrimSpace(r.Value(j.aggAt[a]))...)
-			} else {
-				b.raws = append(b.raws, m.texts[a]...)
+	vals := b.vals[n*na : (n+1)*na]
+	if !j.texts {
+		// No min or max: the numbers only (fold reads no text). A count's
+		// number is not read either, so a count:* (column -1) is skipped.
+		for a, at := range j.aggAt {
+			if at >= 0 {
+				vals[a] = m.vals[at]
 			}
 		}
-		if agg.fn != aggCount {
-			b.vals[n*na+a] = m.vals[j.aggAt[a]]
+	} else {
+		for a, agg := range j.aggs {
+			if agg.fn == aggMin || agg.fn == aggMax {
+				if r != nil {
+					b.raws = append(b.raws, decimal.TrimSpace(r.Value(j.aggAt[a]))...)
+				} else {
+					b.raws = append(b.raws, m.texts[a]...)
+				}
+			}
+			if agg.fn != aggCount {
+				vals[a] = m.vals[j.aggAt[a]]
+			}
+			b.raw[n*na+a+1] = len(b.raws)
 		}
-		b.raw[n*na+a+1] = len(b.raws)
 	}
 	b.kb.n++
 	if b.kb.n == batchSize {
@@ -321,7 +352,12 @@ func (m *groupbyMapper) flush() error {
 		if first {
 			m.newStates()
 		}
-		m.fold(m.states[int(g)*na:int(g+1)*na], first, b.vals[i*na:(i+1)*na], b.raw[i*na:])
+		states, vals := m.states[int(g)*na:int(g+1)*na], b.vals[i*na:(i+1)*na]
+		if m.j.texts {
+			m.fold(states, first, vals, b.raw[i*na:])
+		} else {
+			foldSums(m.j.aggs, states, first, vals)
+		}
 		m.rows++
 		if first {
 			s, err := m.grown()
@@ -345,13 +381,19 @@ func (m *groupbyMapper) newStates() {
 }
 
 // grown follows a new group: the table is sized once it has sampleKeys
-// groups, and spilled past the combine budget (true: the groups' indexes
-// are gone).
+// groups, and spilled when its memory, every memCheckEvery groups, would
+// pass the combine budget (true: the groups' indexes are gone).
 func (m *groupbyMapper) grown() (bool, error) {
-	if !m.sized && m.keys.size() == sampleKeys {
+	size := m.keys.size()
+	if !m.sized && size == sampleKeys {
 		m.sizeTable()
+		m.check = size // what sizing allocated is checked at once
 	}
-	if m.memory() > combineBudget.Load() {
+	if size < m.check {
+		return false, nil
+	}
+	m.check = size + memCheckEvery
+	if m.memory(memCheckEvery) > combineBudget.Load() {
 		return true, m.spill()
 	}
 	return false, nil
@@ -375,6 +417,20 @@ func (m *groupbyMapper) fold(states []aggState, first bool, vals []decimal.Dec, 
 	}
 }
 
+// foldSums is fold for a job without min or max: no texts, only sums
+// (sum, avg) and counts.
+func foldSums(aggs []aggSpec, states []aggState, first bool, vals []decimal.Dec) {
+	for a := range aggs {
+		switch s := &states[a]; {
+		case aggs[a].fn == aggCount:
+		case first:
+			s.d = vals[a]
+		default:
+			s.d.AddTo(vals[a])
+		}
+	}
+}
+
 // spill writes the groups as a sorted run to a temporary file and empties the table.
 func (m *groupbyMapper) spill() error {
 	if err := m.spills.write(m.writeRun); err != nil {
@@ -382,7 +438,7 @@ func (m *groupbyMapper) spill() error {
 	}
 	m.keys.reset()
 	m.states = m.states[:0]
-	m.rows, m.sized = 0, false
+	m.rows, m.sized, m.check = 0, false, 0
 	return nil
 }
 

@@ -38,7 +38,6 @@ type dictAgg struct {
 	used  []int32       // the dictionary indexes of the batch's rows, in order of use
 	count []int64       // rows per used entry
 	vals  []decimal.Dec // per used entry, per aggregate: the sum
-	noRaw []int         // fold's min/max text bounds: none
 }
 
 // ParquetBatch implements feed.ColumnMapper: it adds rows [0, n) of r's
@@ -66,6 +65,9 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 		if j.parse[a] && r.Double(j.aggAt[a]) {
 			m.floats[a], m.floatNull[a], _ = r.Floats(j.aggAt[a])
 		}
+	}
+	if !byDict && !m.minMax && m.allDoubles() {
+		return m.sumDoubles(keys, keyNull, n, row)
 	}
 	da := &m.dict
 	if byDict && len(da.slot) < len(dict) {
@@ -163,9 +165,6 @@ func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error 
 		key = key[:m.j.keyLen]
 	}
 	na := len(m.j.aggs)
-	if m.dict.noRaw == nil {
-		m.dict.noRaw = make([]int, na+1)
-	}
 	t := m.keys
 	g := int(t.add(key))
 	first := t.ents[g].count == 1
@@ -173,11 +172,70 @@ func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error 
 	if first {
 		m.newStates()
 	}
-	m.fold(m.states[g*na:(g+1)*na], first, vals, m.dict.noRaw)
+	foldSums(m.j.aggs, m.states[g*na:(g+1)*na], first, vals) // no min or max: see ParquetBatch
 	m.rows += int(n)
 	if first {
 		_, err := m.grown()
 		return err
+	}
+	return nil
+}
+
+// allDoubles reports whether every aggregate that reads its column's
+// numbers reads a DOUBLE column of this batch (m.floats).
+func (m *groupbyMapper) allDoubles() bool {
+	for a := range m.j.aggs {
+		if m.j.parse[a] && m.floats[a] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// sumDoubles is ParquetBatch for a job without min or max whose numbers are
+// all DOUBLE columns, by plain dictionary-less keys: each row's key and
+// exact decimals go straight into the batch flush folds (push's work,
+// without its per-column copy), and a row the vectors do not give exactly
+// goes to row, as in ParquetBatch.
+func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, row func(i int) error) error {
+	j := m.j
+	na := len(j.aggs)
+	b := &m.batch
+	b.init(na)
+	for i := 0; i < n; i++ {
+		k := b.kb.n
+		vals := b.vals[k*na : (k+1)*na]
+		ok := !keyNull[i]
+		for a := 0; a < na && ok; a++ {
+			switch {
+			case j.parse[a]:
+				if m.floatNull[a][i] {
+					ok = false
+				} else {
+					vals[a], ok = decimal.FromDouble(m.floats[a][i])
+				}
+			case j.same[a] >= 0:
+				vals[a] = vals[j.same[a]] // a column an earlier aggregate parsed
+			}
+		}
+		if !ok {
+			if err := row(i); err != nil {
+				return err
+			}
+			continue
+		}
+		key := keys[i]
+		if j.keyLen > 0 && len(key) > j.keyLen {
+			key = key[:j.keyLen]
+		}
+		b.kb.start[k] = len(b.keys)
+		b.keys = append(b.keys, key...)
+		b.kb.end[k] = len(b.keys)
+		if b.kb.n++; b.kb.n == batchSize {
+			if err := m.flush(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

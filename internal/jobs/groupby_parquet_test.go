@@ -102,6 +102,7 @@ func TestGroupbyParquetBatches(t *testing.T) {
 	for _, p := range []jobs.Params{
 		{"key": "key", "agg": "sum:rev,count:*,avg:revd,sum:n"},
 		{"key": "plain:3", "agg": "sum:revd,avg:rev,count:n"},
+		{"key": "plain", "agg": "avg:rev,count:rev,sum:rev,sum:revd"}, // doubles only, one column twice
 		{"key": "plain", "agg": "sum:n,avg:n,count:*"},
 		{"key": "key:2", "agg": "sum:rev,avg:n"}, // USA and USB: one group
 		// min and max keep the value's text

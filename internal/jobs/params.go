@@ -3,9 +3,10 @@ package jobs
 import (
 	"bytes"
 	"fmt"
-	"github.com/scattergather/scattergather/job"
 	"strconv"
 	"strings"
+
+	"github.com/scattergather/scattergather/job"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
@@ -53,6 +54,8 @@ type condition struct {
 	value []byte
 	num   decimal.Dec
 	isNum bool
+	// numText compares a value with num from its digits.
+	numText decimal.Const
 }
 
 // parseWhere parses 'COL OP VALUE': the operator is the first of > >= < <= ==
@@ -84,16 +87,18 @@ func parseWhere(s string) (*condition, error) {
 	}
 	w.value = []byte(v)
 	w.num, w.isNum = decimal.ParseText(w.value)
+	w.numText = decimal.NewConst(w.num)
 	return w, nil
 }
 
 // match reports whether a value satisfies the condition: numerically when both
 // the value and the condition's VALUE are numbers, byte-wise otherwise.
 func (w *condition) match(v []byte) bool {
-	var c int
-	if d, ok := w.parseNum(v); ok {
-		c = decimal.Cmp(d, w.num)
-	} else {
+	c, ok := 0, false
+	if w.isNum {
+		c, ok = w.numText.CmpText(v)
+	}
+	if !ok {
 		c = bytes.Compare(v, w.value)
 	}
 	switch w.op {
@@ -110,13 +115,6 @@ func (w *condition) match(v []byte) bool {
 	default:
 		return c != 0
 	}
-}
-
-func (w *condition) parseNum(v []byte) (decimal.Dec, bool) {
-	if !w.isNum {
-		return decimal.Dec{}, false
-	}
-	return decimal.ParseText(v)
 }
 
 // parseColumns splits a comma-separated list of column names, trimming spaces.

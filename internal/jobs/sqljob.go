@@ -305,9 +305,11 @@ func (m *sqlMapper) Row(row *record.Row) error {
 	g := m.prog
 	r := &g.Row
 	if m.plain != nil && row.Format() == record.CSV {
-		// The output fields are copied from the record (appendRow).
+		// The output fields are copied from the record (appendRow); an
+		// empty CSV field is NULL (sqlValue).
 		for _, c := range m.filterCols {
-			r.Text[c], r.Null[c] = sqlValue(row, c)
+			v := row.Value(c)
+			r.Text[c], r.Null[c] = v, len(v) == 0
 		}
 	} else {
 		for c := range r.Text {

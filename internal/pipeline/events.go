@@ -125,6 +125,9 @@ type MapStats struct {
 	BytesSkipped    int64 `json:"bytesSkipped,omitempty"`
 	RowGroups       int64 `json:"rowGroups,omitempty"`
 	RowGroupsPruned int64 `json:"rowGroupsPruned,omitempty"`
+	// ParquetBytesRead is the part of BytesRead its Parquet parts fetched
+	// (their footers included).
+	ParquetBytesRead int64 `json:"parquetBytesRead,omitempty"`
 	// CSV holds, for each CSV part that starts or ends inside its object,
 	// the quote state the mapper assumed at its start and the record starts
 	// it found there and past its end; the gather confirms them (confirmCSV).

@@ -30,13 +30,17 @@ type Summary struct {
 	// BytesSkipped are Parquet bytes the mappers did not read (other
 	// columns, pruned row groups and pages); RowGroupsPruned of RowGroups
 	// were ruled out by their statistics.
-	BytesSkipped    int64            `json:"bytesSkipped,omitempty"`
-	RowGroups       int64            `json:"rowGroups,omitempty"`
-	RowGroupsPruned int64            `json:"rowGroupsPruned,omitempty"`
-	RecordsIn       int64            `json:"recordsIn"`
-	RecordsOut      int64            `json:"recordsOut"`
-	Skipped         int64            `json:"skipped"`
-	SkipReasons     map[string]int64 `json:"skipReasons,omitempty"`
+	BytesSkipped    int64 `json:"bytesSkipped,omitempty"`
+	RowGroups       int64 `json:"rowGroups,omitempty"`
+	RowGroupsPruned int64 `json:"rowGroupsPruned,omitempty"`
+	// ParquetBytesRead is the part of BytesRead the mappers fetched from
+	// Parquet inputs (their footers included), where a job's inputs mix
+	// Parquet with text.
+	ParquetBytesRead int64            `json:"parquetBytesRead,omitempty"`
+	RecordsIn        int64            `json:"recordsIn"`
+	RecordsOut       int64            `json:"recordsOut"`
+	Skipped          int64            `json:"skipped"`
+	SkipReasons      map[string]int64 `json:"skipReasons,omitempty"`
 	// SkipExamples is, per skip reason, the first record skipped under it
 	// in input order: its source, byte offset and what was wrong (jobs.Stats).
 	SkipExamples map[string]string `json:"skipExamples,omitempty"`
@@ -176,6 +180,7 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 			sum.BytesSkipped += st.BytesSkipped
 			sum.RowGroups += st.RowGroups
 			sum.RowGroupsPruned += st.RowGroupsPruned
+			sum.ParquetBytesRead += st.ParquetBytesRead
 			sum.RecordsIn += st.RecordsIn
 			sum.Skipped += st.Skipped
 			for k, v := range st.SkipReason {

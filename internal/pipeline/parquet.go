@@ -16,15 +16,27 @@ import (
 // it read and what pruning skipped.
 func (h *Handler) mapParquet(ctx context.Context, f *feed.Feeder, p plan.Part, st *MapStats) error {
 	span := pq.Span{Source: p.Source, URL: p.URL, Size: p.Size, Start: p.Start, End: p.End}
-	ps, err := f.Parquet(ctx, h.Store, span, p.Ordinal, nil)
 	st.BytesIn += p.End - p.Start
-	st.BytesRead += ps.BytesRead
+	// The plan says where the footer is: one ranged GET.
+	footer, err := pq.ReadFooterAt(ctx, h.Store, p.Source, p.URL, p.Size, p.Footer)
+	if err != nil {
+		return h.parquetError(p, err)
+	}
+	ps, err := f.Parquet(ctx, h.Store, span, p.Ordinal, footer)
+	read := footer.BytesRead + ps.BytesRead
+	st.BytesRead += read
+	st.ParquetBytesRead += read
 	st.BytesSkipped += ps.BytesSkipped
 	st.RowGroups += int64(ps.RowGroups)
 	st.RowGroupsPruned += int64(ps.RowGroupsPruned)
 	if err == nil {
 		return nil
 	}
+	return h.parquetError(p, err)
+}
+
+// parquetError is the pipeline's error for err, met reading part p.
+func (h *Handler) parquetError(p plan.Part, err error) error {
 	var se *pq.StoreError
 	var re *jobs.RecordError
 	var me *feed.MapError

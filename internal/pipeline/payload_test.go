@@ -38,7 +38,7 @@ func TestPayloadGoldens(t *testing.T) {
 		// A Parquet chunk owns the row groups whose first byte lies in its range.
 		parquetJobID = "select-71c0e5a92b4d3f8e06a1b5c4"
 		parquet      = plan.Chunk{Index: 1, Parts: []plan.Part{
-			{Source: "s3://scatter-in/orders/", URL: "s3://scatter-in/orders/2026-01.parquet", Start: 134217728, End: 268435456, Size: 402653184, Format: plan.FormatParquet},
+			{Source: "s3://scatter-in/orders/", URL: "s3://scatter-in/orders/2026-01.parquet", Start: 134217728, End: 268435456, Size: 402653184, Format: plan.FormatParquet, Footer: 151562},
 		}}
 		stats = pipeline.MapStats{
 			Stats: jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2},
@@ -54,7 +54,7 @@ func TestPayloadGoldens(t *testing.T) {
 		}
 		parquetStats = pipeline.MapStats{
 			Stats:   jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113},
-			BytesIn: 134217728, BytesRead: 20975616, BytesSkipped: 113242112, RowGroups: 2, RowGroupsPruned: 1, DurationMS: 406,
+			BytesIn: 134217728, BytesRead: 20975616, BytesSkipped: 113242112, RowGroups: 2, RowGroupsPruned: 1, ParquetBytesRead: 20975616, DurationMS: 406,
 		}
 	)
 	golden.Check(t, []golden.Case{

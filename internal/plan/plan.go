@@ -72,6 +72,13 @@ type Part struct {
 	// Format is FormatParquet for a run of a Parquet object's row groups
 	// (those whose first byte lies in [Start, End)), "" for text.
 	Format string `json:"fmt,omitempty"`
+	// Footer is, for a Parquet part, the length of the object's footer
+	// metadata, which the splitter read: the footer is the object's bytes
+	// [Size-8-Footer, Size) (its length and the magic end the object), so a
+	// mapper fetches it with one ranged GET instead of two (pq.ReadFooterAt).
+	// 0 when unknown (a plan written before it). A few bytes of the item,
+	// counted in MaxChunkJSON as every field is.
+	Footer int64 `json:"ftr,omitempty"`
 }
 
 // Compression is the part's codec format, from Codec or the older Gzip.
@@ -367,7 +374,7 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size}
 		weight := o.Size
 		if o.Parquet != nil {
-			part.Format = FormatParquet
+			part.Format, part.Footer = FormatParquet, o.Parquet.Len
 			runs, total := rowGroupRuns(o, chunkSize, columns)
 			switch {
 			case len(runs) == 0:

@@ -73,6 +73,10 @@ type Footer struct {
 	Columns []Column
 	// BytesRead is what reading the footer took from the store.
 	BytesRead int64
+	// Len is the length of the footer's metadata, which ends 8 bytes before
+	// the object does (its length and the magic follow): a plan carries it
+	// so that a mapper reads the footer with one ranged GET (ReadFooterAt).
+	Len int64
 
 	file   *parquet.File
 	meta   *format.FileMetaData
@@ -132,7 +136,39 @@ func readFooter(rr *rangeReader) (*Footer, error) {
 	if _, err := rr.ReadAt(raw, rr.size-8-flen); err != nil {
 		return nil, fmt.Errorf("parquet %s: footer: %w", name, err)
 	}
-	raw = append(raw, tail[:]...)
+	return decodeFooter(rr, append(raw, tail[:]...), flen)
+}
+
+// ReadFooterAt reads the footer of a Parquet object of size bytes whose
+// footer's metadata the planner found to be footerLen bytes long (Len): one
+// ranged GET of the last footerLen+8 bytes, where ReadFooter takes two.
+// When footerLen is 0 (a plan that does not carry it) or the object's last
+// bytes do not end in that length and the magic (it changed since it was
+// planned), it reads the footer as ReadFooter does.
+func ReadFooterAt(ctx context.Context, store blob.Store, source, url string, size, footerLen int64) (*Footer, error) {
+	rr := newRangeReader(ctx, store, source, url, size)
+	if footerLen <= 0 || footerLen > size-12 {
+		return readFooter(rr)
+	}
+	start := size - 8 - footerLen
+	if _, err := rr.fetch([]span{{start, size}}, false); err != nil {
+		return nil, fmt.Errorf("parquet %s: footer: %w", source, err)
+	}
+	raw := make([]byte, footerLen+8) // the footer, then its length and the magic
+	if _, err := rr.ReadAt(raw, start); err != nil {
+		return nil, fmt.Errorf("parquet %s: footer: %w", source, err)
+	}
+	if string(raw[footerLen+4:]) != Magic || int64(binary.LittleEndian.Uint32(raw[footerLen:])) != footerLen {
+		return readFooter(rr)
+	}
+	return decodeFooter(rr, raw, footerLen)
+}
+
+// decodeFooter is the footer whose bytes raw (the metadata, its length flen
+// and the magic) rr read: the cached one decoded from the same bytes, or
+// raw decoded.
+func decodeFooter(rr *rangeReader, raw []byte, flen int64) (*Footer, error) {
+	name := rr.source
 	if f := footers.get(rr.url, rr.size, raw); f != nil {
 		f.Source, f.BytesRead = rr.source, rr.bytesRead()
 		return f, nil
@@ -144,7 +180,7 @@ func readFooter(rr *rangeReader) (*Footer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquet %s: corrupt footer: %w", name, err)
 	}
-	f := &Footer{Source: rr.source, URL: rr.url, Size: rr.size, file: file, meta: file.Metadata()}
+	f := &Footer{Source: rr.source, URL: rr.url, Size: rr.size, Len: flen, file: file, meta: file.Metadata()}
 	if err := f.init(flen); err != nil {
 		return nil, fmt.Errorf("parquet %s: corrupt footer: %w", name, err)
 	}

@@ -3,7 +3,6 @@ package pq
 import (
 	"context"
 	"fmt"
-	"github.com/scattergather/scattergather/internal/duckfmt"
 	"math"
 	"sort"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/duckfmt"
 )
 
 // readAhead is how far past a wanted page the library's buffered page reader
@@ -437,8 +437,10 @@ func (r *Reader) nextRowGroup() (bool, error) {
 			return false, fmt.Errorf("parquet %s, row group %d: %w", r.f.Source, rg, err)
 		}
 		r.stats.BytesSkipped += max(0, all-n)
+		whole := len(ranges) == 1 && ranges[0] == (rowRange{0, r.f.meta.RowGroups[rg].NumRows})
 		for c := range r.cols {
-			r.cur[c].open(r.chunk(rg, r.cols[c].leaf), r.rr)
+			l := r.cols[c].leaf
+			r.cur[c].open(r.chunk(rg, l), &r.f.meta.RowGroups[rg].Columns[l], r.rr, whole)
 		}
 		r.ranges, r.ri, r.left = ranges, 0, 0
 		if ranges[0].start == 0 { // no seek needed for a range at the start

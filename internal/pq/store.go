@@ -82,6 +82,20 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 	return int(want), nil
 }
 
+// view is the fetched bytes [off, end), without a copy; false when they
+// were not fetched. They stay valid until the next fetch without keep, or
+// drop.
+func (r *rangeReader) view(off, end int64) ([]byte, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.cache {
+		if off >= f.off && end <= f.off+int64(len(f.data)) && off <= end {
+			return f.data[off-f.off : end-f.off : end-f.off], true
+		}
+	}
+	return nil, false
+}
+
 // StoreError is a failure of the store itself (not of the object's content)
 // while reading Parquet: worth another try unless blob.Permanent says otherwise.
 type StoreError struct{ Err error }

@@ -3,13 +3,14 @@ package pq
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/scattergather/scattergather/internal/duckfmt"
 	"math"
 	"math/big"
 	"strconv"
 
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/scattergather/scattergather/internal/duckfmt"
 )
 
 // kind is how a column's values are decoded and printed: the physical type

@@ -7,7 +7,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
-	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -55,17 +54,25 @@ type cursor struct {
 	physical format.Type
 	maxDef   byte
 	vec      vector
-	rows     int64
 
-	page  parquet.Page   // the page being read
-	done  []parquet.Page // pages read to their end whose values vec may still hold
-	typed bool           // the column's values come from Page.Data
+	page     parquet.Page   // the page being read (through parquet-go)
+	done     []parquet.Page // pages read to their end whose values vec may still hold
+	typed    bool           // the column's values come from Page.Data
+	inPage   bool           // a page is being read
+	pageRows int            // its rows
+
+	// A chunk read by rawPages (rawOn): the page being read and those read
+	// to their end whose values vec may still hold.
+	raw       rawPages
+	rawOn     bool
+	rawChunks int // chunks read by rawPages (for tests)
+	rawPg     *rawPage
+	rawDone   []*rawPage
 
 	// typed reading: the page's definition levels (nil: none is null), its
 	// values (or dictionary indexes) and the next row and value to take
 	defs      []byte
-	data      encoding.Values
-	indexes   []int32 // the page's dictionary indexes, when it has a dictionary
+	vals      pageValues
 	dict      parquet.Dictionary
 	dictOf    parquet.Dictionary // the dictionary whose values these are, the dicts-th:
 	dicts     uint64
@@ -101,13 +108,77 @@ func newCursor(physical format.Type) cursor {
 	return c
 }
 
-// open starts reading column chunk cc from r.
-func (c *cursor) open(cc *parquet.FileColumnChunk, r io.ReaderAt) {
-	c.pages = cc.PagesFrom(r)
-	c.rows = cc.NumValues()
+// open starts reading column chunk cc (whose metadata is meta) from r;
+// whole when it is read from its first row to its last, without a seek.
+func (c *cursor) open(cc *parquet.FileColumnChunk, meta *format.ColumnChunk, r *rangeReader, whole bool) {
 	c.maxDef = 0
+	maxRep := 0
 	if col, ok := cc.Node().(*parquet.Column); ok {
 		c.maxDef = byte(col.MaxDefinitionLevel())
+		maxRep = col.MaxRepetitionLevel()
+	}
+	if whole && c.typed && rawEligible(meta, c.physical, maxRep) {
+		if b, ok := r.view(chunkRange(meta)); ok {
+			c.raw.reset(b, meta, c.physical, c.maxDef)
+			c.rawOn = true
+			c.rawChunks++
+			return
+		}
+	}
+	c.pages = cc.PagesFrom(r)
+}
+
+// releasePages returns the pages read to their end.
+func (c *cursor) releasePages() {
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	c.done = c.done[:0]
+	for _, p := range c.rawDone {
+		c.raw.release(p)
+	}
+	c.rawDone = c.rawDone[:0]
+}
+
+var errFewerValues = errors.New("the column has fewer values than the row group's rows")
+
+// nextPage starts reading the chunk's next data page.
+func (c *cursor) nextPage() error {
+	if !c.rawOn {
+		p, err := c.pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return errFewerValues
+		}
+		if err != nil {
+			return err
+		}
+		c.startPage(p)
+		return nil
+	}
+	for {
+		pg, d, err := c.raw.next()
+		if errors.Is(err, io.EOF) {
+			return errFewerValues
+		}
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			c.startRaw(pg)
+			return nil
+		}
+		c.dictOf = nil
+		c.dicts++
+		c.dictInts, c.dictFlts, c.dictBytes = d.ints, d.flts, d.bytes
+	}
+}
+
+func (c *cursor) startRaw(pg *rawPage) {
+	c.rawPg, c.inPage, c.pageRows = pg, true, pg.rows
+	c.pos, c.vpos = 0, 0
+	c.defs, c.vals, c.nvals = pg.defs, pg.vals, pg.nvals
+	if c.defs != nil && c.nvals == len(c.defs) {
+		c.defs = nil // no null
 	}
 }
 
@@ -115,22 +186,14 @@ func (c *cursor) open(cc *parquet.FileColumnChunk, r io.ReaderAt) {
 // it needs them. The values of a byte array point into their page, so the
 // pages the previous batch used are returned to parquet-go's pools only now.
 func (c *cursor) fill(n int) error {
-	for _, p := range c.done {
-		parquet.Release(p)
-	}
-	c.done = c.done[:0]
+	c.releasePages()
 	c.vec.indexed = c.vec.index != nil
 	c.segs, c.loaded, c.before = c.segs[:0], -1, nil
 	for k := 0; k < n; {
-		if c.page == nil {
-			p, err := c.pages.ReadPage()
-			if errors.Is(err, io.EOF) {
-				return fmt.Errorf("the column has fewer values than the row group's rows")
-			}
-			if err != nil {
+		if !c.inPage {
+			if err := c.nextPage(); err != nil {
 				return err
 			}
-			c.startPage(p)
 		}
 		var m int
 		var err error
@@ -148,29 +211,31 @@ func (c *cursor) fill(n int) error {
 }
 
 func (c *cursor) startPage(p parquet.Page) {
-	c.page = p
+	c.page, c.inPage, c.pageRows = p, true, int(p.NumRows())
 	if !c.typed {
 		c.vr = p.Values()
 		return
 	}
 	c.pos, c.vpos = 0, 0
 	c.defs = p.DefinitionLevels()
-	c.data = p.Data()
-	c.dict, c.indexes = p.Dictionary(), nil
+	data := p.Data()
+	c.dict, c.vals = p.Dictionary(), pageValues{}
 	switch {
 	case c.dict != nil:
-		c.indexes = c.data.Int32()
+		c.vals.indexes = data.Int32()
 		if c.dictOf != c.dict {
 			c.loadDict()
 		}
-		c.nvals = len(c.indexes)
+		c.nvals = len(c.vals.indexes)
 	case c.physical == format.Int32 || c.physical == format.Float:
-		c.nvals = int(c.data.Size() / 4)
+		c.vals.data = data
+		c.nvals = int(data.Size() / 4)
 	case c.physical == format.Int64 || c.physical == format.Double:
-		c.nvals = int(c.data.Size() / 8)
+		c.vals.data = data
+		c.nvals = int(data.Size() / 8)
 	case c.physical == format.ByteArray:
-		_, offsets := c.data.ByteArray()
-		c.nvals = max(len(offsets)-1, 0)
+		c.vals.b, c.vals.offs = data.ByteArray()
+		c.nvals = max(len(c.vals.offs)-1, 0)
 	}
 	if c.defs != nil && c.nvals == len(c.defs) {
 		// a value for every row: no null, and the rows are copied without
@@ -209,14 +274,19 @@ func (c *cursor) loadDict() {
 
 // endPage keeps the page read to its end until the next fill.
 func (c *cursor) endPage() {
-	c.done = append(c.done, c.page)
-	c.page, c.vr = nil, nil
+	if c.rawOn {
+		c.rawDone = append(c.rawDone, c.rawPg)
+		c.rawPg = nil
+	} else {
+		c.done = append(c.done, c.page)
+	}
+	c.page, c.vr, c.inPage = nil, nil, false
 }
 
 // take copies up to n rows of the page from Page.Data into vec from row k;
 // a lazy cursor only notes where they are (a segment), for load.
 func (c *cursor) take(k, n int) (int, error) {
-	rows := int(c.page.NumRows())
+	rows := c.pageRows
 	m := min(n, rows-c.pos)
 	if m <= 0 {
 		c.endPage()
@@ -226,7 +296,7 @@ func (c *cursor) take(k, n int) (int, error) {
 	if c.defs != nil {
 		defs = c.defs[c.pos : c.pos+m]
 	}
-	if c.indexes == nil {
+	if c.vals.indexes == nil {
 		c.vec.indexed = false
 	}
 	var err error
@@ -246,10 +316,10 @@ func (c *cursor) take(k, n int) (int, error) {
 		if nv == m {
 			defs = nil // no null: a row's value is found without counting
 		}
-		c.segs = append(c.segs, segment{k: k, m: m, defs: defs, vpos: c.vpos, data: c.data, indexes: c.indexes})
+		c.segs = append(c.segs, segment{k: k, m: m, defs: defs, vpos: c.vpos, vals: c.vals})
 		c.vpos += nv
 	} else {
-		c.vpos, err = c.copyValues(k, m, defs, c.vpos, &c.data, c.indexes)
+		c.vpos, err = c.copyValues(k, m, defs, c.vpos, &c.vals)
 	}
 	if err != nil {
 		return 0, err
@@ -264,10 +334,10 @@ func (c *cursor) take(k, n int) (int, error) {
 // copyValues copies m rows of a page (its definition levels defs, its
 // values data or dictionary indexes, from value vpos) into vec from row k,
 // and returns the next vpos.
-func (c *cursor) copyValues(k, m int, defs []byte, vpos int, data *encoding.Values, indexes []int32) (int, error) {
+func (c *cursor) copyValues(k, m int, defs []byte, vpos int, vals *pageValues) (int, error) {
 	v := &c.vec
 	null := v.null[k : k+m]
-	if indexes != nil {
+	if indexes := vals.indexes; indexes != nil {
 		switch c.physical {
 		case format.Int32, format.Int64:
 			return takeDict(v.ints[k:k+m], nil, null, defs, c.maxDef, c.dictInts, indexes, vpos)
@@ -278,6 +348,7 @@ func (c *cursor) copyValues(k, m int, defs []byte, vpos int, data *encoding.Valu
 		}
 		return vpos, nil
 	}
+	data := &vals.data
 	switch c.physical {
 	case format.Int32:
 		return takePlain(v.ints[k:k+m], null, defs, c.maxDef, data.Int32(), vpos)
@@ -288,18 +359,17 @@ func (c *cursor) copyValues(k, m int, defs []byte, vpos int, data *encoding.Valu
 	case format.Double:
 		return takePlain(v.floats[k:k+m], null, defs, c.maxDef, data.Double(), vpos)
 	case format.ByteArray:
-		return takeByteArrays(v.bytes[k:k+m], null, defs, c.maxDef, data, vpos)
+		return takeByteArrays(v.bytes[k:k+m], null, defs, c.maxDef, vals, vpos)
 	}
 	return vpos, nil
 }
 
 // segment is where a lazy cursor's batch rows [k, k+m) lie in one page.
 type segment struct {
-	k, m    int
-	defs    []byte // their definition levels (nil: none null)
-	vpos    int    // the page's value (or index) of the first one not null
-	data    encoding.Values
-	indexes []int32
+	k, m int
+	defs []byte // their definition levels (nil: none null)
+	vpos int    // the page's value (or index) of the first one not null
+	vals pageValues
 }
 
 // load copies row i of the batch of a lazy cursor into vec.
@@ -312,13 +382,13 @@ func (c *cursor) load(i int) error {
 		}
 		j := i - s.k
 		if s.defs == nil {
-			_, err := c.copyValues(i, 1, nil, s.vpos+j, &s.data, s.indexes)
+			_, err := c.copyValues(i, 1, nil, s.vpos+j, &s.vals)
 			return err
 		}
 		if c.before == nil {
 			c.countBefore()
 		}
-		_, err := c.copyValues(i, 1, s.defs[j:j+1], s.vpos+int(c.before[i]), &s.data, s.indexes)
+		_, err := c.copyValues(i, 1, s.defs[j:j+1], s.vpos+int(c.before[i]), &s.vals)
 		return err
 	}
 	return fmt.Errorf("row %d is past the batch", i)
@@ -393,9 +463,10 @@ func takeDict[T any](dst []T, index []int32, null []bool, defs []byte, maxDef by
 	return vpos, nil
 }
 
-// takeByteArrays is takePlain for a page of byte arrays.
-func takeByteArrays(dst [][]byte, null []bool, defs []byte, maxDef byte, data *encoding.Values, vpos int) (int, error) {
-	b, offsets := data.ByteArray()
+// takeByteArrays is takePlain for a page of byte arrays: value j is
+// b[offs[j]+skip : offs[j+1]].
+func takeByteArrays(dst [][]byte, null []bool, defs []byte, maxDef byte, vals *pageValues, vpos int) (int, error) {
+	b, offsets, skip := vals.b, vals.offs, vals.skip
 	for i := range dst {
 		if defs != nil && defs[i] != maxDef {
 			null[i] = true
@@ -404,7 +475,7 @@ func takeByteArrays(dst [][]byte, null []bool, defs []byte, maxDef byte, data *e
 		if vpos+1 >= len(offsets) {
 			return 0, errShortPage
 		}
-		s, e := offsets[vpos], offsets[vpos+1]
+		s, e := offsets[vpos]+skip, offsets[vpos+1]
 		dst[i], null[i] = b[s:e:e], false
 		vpos++
 	}
@@ -456,27 +527,31 @@ func (c *cursor) read(k, n int) (int, error) {
 
 // close releases the pages the cursor holds.
 func (c *cursor) close() {
-	for _, p := range c.done {
-		parquet.Release(p)
-	}
+	c.releasePages()
 	if c.page != nil {
 		parquet.Release(c.page)
+	}
+	if c.rawPg != nil {
+		c.raw.release(c.rawPg)
 	}
 	if c.pages != nil {
 		c.pages.Close()
 	}
+	c.raw.chunk = nil
 	*c = cursor{physical: c.physical, typed: c.typed, vec: c.vec, done: c.done[:0], scratch: c.scratch, dicts: c.dicts,
+		raw: c.raw, rawDone: c.rawDone[:0], rawChunks: c.rawChunks,
 		lazy: c.lazy, segs: c.segs[:0], beforeBuf: c.beforeBuf,
 		dictInts: c.dictInts[:0], dictFlts: c.dictFlts[:0], dictBytes: c.dictBytes[:0]}
 }
 
 func (c *cursor) seek(row int64) error {
-	for _, p := range c.done {
-		parquet.Release(p)
+	if c.rawOn {
+		return fmt.Errorf("seek in a column chunk read whole")
 	}
+	c.releasePages()
 	if c.page != nil {
 		parquet.Release(c.page)
 	}
-	c.vr, c.page, c.done = nil, nil, c.done[:0]
+	c.vr, c.page, c.inPage = nil, nil, false
 	return c.pages.SeekToRow(row)
 }

@@ -122,14 +122,19 @@ func readSummary(ctx context.Context, store blob.Store, loc string) (*pipeline.S
 }
 
 // ParquetScan says what pruning saved a job over Parquet input: the bytes
-// its mappers read and skipped and the row groups statistics ruled out, or
-// "" for a job that read no Parquet.
+// its mappers read from Parquet inputs (not its text inputs') and skipped,
+// and the row groups statistics ruled out, or "" for a job that read no
+// Parquet.
 func ParquetScan(s pipeline.Summary) string {
 	if s.RowGroups == 0 {
 		return ""
 	}
+	read := s.ParquetBytesRead
+	if read == 0 {
+		read = s.BytesRead // a summary written before it was counted apart (a footer is never 0 bytes)
+	}
 	return fmt.Sprintf("read %s, skipped %s (other columns, pruned row groups and pages), %d of %d row groups pruned",
-		fmtBytes(s.BytesRead), fmtBytes(s.BytesSkipped), s.RowGroupsPruned, s.RowGroups)
+		fmtBytes(read), fmtBytes(s.BytesSkipped), s.RowGroupsPruned, s.RowGroups)
 }
 
 // Skips says, one line per skip reason in reason order, how many records

@@ -11,10 +11,10 @@ import (
 	"strings"
 )
 
-// productFiles are the Go files of the module at root that are not tests: testdata and
+// moduleFiles are the Go files of the module at root, its tests included: testdata and
 // the folders with their own go.mod (bench/, sqlcheck/, pqcheck/, examples) are other
-// modules or fixtures, not the product.
-func productFiles(root string) ([]string, error) {
+// modules or fixtures.
+func moduleFiles(root string) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -32,7 +32,7 @@ func productFiles(root string) ([]string, error) {
 			}
 			return nil
 		}
-		if strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+		if strings.HasSuffix(p, ".go") {
 			files = append(files, p)
 		}
 		return nil

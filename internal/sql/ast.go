@@ -135,132 +135,101 @@ func (e *Literal) String() string {
 	return e.Text
 }
 
-func (e *Unary) String() string {
-	if e.Op == "-" {
-		if l, ok := e.X.(*Literal); ok && l.Kind == LitNumber {
-			return "-" + l.Text
-		}
-	}
-	return e.Op + "(" + e.X.String() + ")"
-}
-
-func (e *Binary) String() string {
-	return "(" + e.L.String() + " " + e.Op + " " + e.R.String() + ")"
-}
-
-func (e *Not) String() string { return "(NOT " + e.X.String() + ")" }
-
-func (e *IsNull) String() string {
-	if e.Neg {
-		return "(" + e.X.String() + " IS NOT NULL)"
-	}
-	return "(" + e.X.String() + " IS NULL)"
-}
-
-func (e *Between) String() string {
-	not := ""
-	if e.Neg {
-		not = "NOT "
-	}
-	return "(" + e.X.String() + " " + not + "BETWEEN " + e.Lo.String() + " AND " + e.Hi.String() + ")"
-}
-
-func (e *In) String() string {
-	parts := make([]string, len(e.List))
-	for i, x := range e.List {
-		parts[i] = x.String()
-	}
-	not := ""
-	if e.Neg {
-		not = "NOT "
-	}
-	return "(" + e.X.String() + " " + not + "IN (" + strings.Join(parts, ", ") + "))"
-}
-
-func (e *Like) String() string {
-	op := " ~~ "
-	if e.Neg {
-		op = " !~~ "
-	}
-	return "(" + e.X.String() + op + e.Pattern.String() + ")"
-}
-
-func (e *Call) String() string {
-	if e.Star {
-		return "count_star()"
-	}
-	parts := make([]string, len(e.Args))
-	for i, x := range e.Args {
-		parts[i] = x.String()
-	}
-	d := ""
-	if e.Distinct {
-		d = "DISTINCT "
-	}
-	return e.Name + "(" + d + strings.Join(parts, ", ") + ")"
-}
-
-func (e *Cast) String() string { return "CAST(" + e.X.String() + " AS " + e.Type.String() + ")" }
+func (e *Unary) String() string   { return text(e, duckName) }
+func (e *Binary) String() string  { return text(e, duckName) }
+func (e *Not) String() string     { return text(e, duckName) }
+func (e *IsNull) String() string  { return text(e, duckName) }
+func (e *Between) String() string { return text(e, duckName) }
+func (e *In) String() string      { return text(e, duckName) }
+func (e *Like) String() string    { return text(e, duckName) }
+func (e *Call) String() string    { return text(e, duckName) }
+func (e *Cast) String() string    { return text(e, duckName) }
 
 // SQL writes an expression back as SQL that parses to the same expression
 // (String is DuckDB's name for it, which need not parse).
-func SQL(e Expr) string {
+func SQL(e Expr) string { return text(e, asSQL) }
+
+// notation is a way text writes an expression back.
+type notation uint8
+
+const (
+	duckName notation = iota // as DuckDB names an unaliased select item (String)
+	asSQL                    // as SQL that parses to the same expression (SQL)
+	// asKey is asSQL with each column reference as "col:" and its name in lower case,
+	// without its table: the text by which an expression is matched with a GROUP BY
+	// expression or another aggregate call (exprKey).
+	asKey
+)
+
+// text writes e back in notation n. The notations differ in column references, a
+// negative number, LIKE and count(*); the rest is written alike.
+func text(e Expr, n notation) string {
+	sub := func(x Expr) string { return text(x, n) }
+	list := func(xs []Expr) string { return textList(xs, n) }
+	not := func(neg bool) string {
+		if neg {
+			return "NOT "
+		}
+		return ""
+	}
 	switch e := e.(type) {
 	case *ColumnRef:
-		if e.Table != "" {
+		switch {
+		case n == duckName:
+			return e.Name
+		case n == asKey:
+			return "col:" + strings.ToLower(e.Name)
+		case e.Table != "":
 			return sqlName(e.Table) + "." + sqlName(e.Name)
 		}
 		return sqlName(e.Name)
 	case *Unary:
-		return e.Op + "(" + SQL(e.X) + ")"
+		if l, ok := e.X.(*Literal); ok && n == duckName && e.Op == "-" && l.Kind == LitNumber {
+			return "-" + l.Text
+		}
+		return e.Op + "(" + sub(e.X) + ")"
 	case *Binary:
-		return "(" + SQL(e.L) + " " + e.Op + " " + SQL(e.R) + ")"
+		return "(" + sub(e.L) + " " + e.Op + " " + sub(e.R) + ")"
 	case *Not:
-		return "(NOT " + SQL(e.X) + ")"
+		return "(NOT " + sub(e.X) + ")"
 	case *IsNull:
-		if e.Neg {
-			return "(" + SQL(e.X) + " IS NOT NULL)"
-		}
-		return "(" + SQL(e.X) + " IS NULL)"
+		return "(" + sub(e.X) + " IS " + not(e.Neg) + "NULL)"
 	case *Between:
-		not := ""
-		if e.Neg {
-			not = "NOT "
-		}
-		return "(" + SQL(e.X) + " " + not + "BETWEEN " + SQL(e.Lo) + " AND " + SQL(e.Hi) + ")"
+		return "(" + sub(e.X) + " " + not(e.Neg) + "BETWEEN " + sub(e.Lo) + " AND " + sub(e.Hi) + ")"
 	case *In:
-		parts := make([]string, len(e.List))
-		for i, x := range e.List {
-			parts[i] = SQL(x)
-		}
-		not := ""
-		if e.Neg {
-			not = "NOT "
-		}
-		return "(" + SQL(e.X) + " " + not + "IN (" + strings.Join(parts, ", ") + "))"
+		return "(" + sub(e.X) + " " + not(e.Neg) + "IN (" + list(e.List) + "))"
 	case *Like:
-		not := ""
+		if n != duckName {
+			return "(" + sub(e.X) + " " + not(e.Neg) + "LIKE " + sub(e.Pattern) + ")"
+		}
+		op := " ~~ "
 		if e.Neg {
-			not = "NOT "
+			op = " !~~ "
 		}
-		return "(" + SQL(e.X) + " " + not + "LIKE " + SQL(e.Pattern) + ")"
+		return "(" + sub(e.X) + op + sub(e.Pattern) + ")"
 	case *Call:
-		if e.Star {
-			return "count(*)"
+		switch {
+		case e.Star && n == duckName:
+			return "count_star()"
+		case e.Star:
+			return "count(*)" // only count takes *
+		case e.Distinct:
+			return e.Name + "(DISTINCT " + list(e.Args) + ")"
 		}
-		parts := make([]string, len(e.Args))
-		for i, x := range e.Args {
-			parts[i] = SQL(x)
-		}
-		d := ""
-		if e.Distinct {
-			d = "DISTINCT "
-		}
-		return e.Name + "(" + d + strings.Join(parts, ", ") + ")"
+		return e.Name + "(" + list(e.Args) + ")"
 	case *Cast:
-		return "CAST(" + SQL(e.X) + " AS " + e.Type.String() + ")"
+		return "CAST(" + sub(e.X) + " AS " + e.Type.String() + ")"
 	}
-	return e.String()
+	return e.String() // a literal, written alike in every notation
+}
+
+// textList writes xs in notation n, separated by ", ".
+func textList(xs []Expr, n notation) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = text(x, n)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // sqlName writes a name bare when it can be, else quoted.
@@ -338,13 +307,8 @@ func (q *Query) String() string {
 	if q.Where != nil {
 		b.WriteString(" WHERE " + SQL(q.Where))
 	}
-	for i, g := range q.GroupBy {
-		if i == 0 {
-			b.WriteString(" GROUP BY ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString(SQL(g))
+	if len(q.GroupBy) > 0 {
+		b.WriteString(" GROUP BY " + textList(q.GroupBy, asSQL))
 	}
 	if q.Having != nil {
 		b.WriteString(" HAVING " + SQL(q.Having))

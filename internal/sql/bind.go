@@ -161,53 +161,8 @@ func (b *binder) bind(e Expr) (*node, error) {
 }
 
 // exprKey is the text by which an expression is matched with a GROUP BY
-// expression: its String with column names in lower case.
-func exprKey(e Expr) string {
-	var b strings.Builder
-	writeKey(&b, e)
-	return b.String()
-}
-
-func writeKey(b *strings.Builder, e Expr) {
-	switch e := e.(type) {
-	case *ColumnRef:
-		b.WriteString("col:" + strings.ToLower(e.Name))
-	case *Literal:
-		b.WriteString(e.String())
-	case *Unary:
-		b.WriteString(e.Op + "(")
-		writeKey(b, e.X)
-		b.WriteString(")")
-	case *Binary:
-		b.WriteString("(")
-		writeKey(b, e.L)
-		b.WriteString(" " + e.Op + " ")
-		writeKey(b, e.R)
-		b.WriteString(")")
-	case *Call:
-		b.WriteString(e.Name + "(")
-		if e.Star {
-			b.WriteString("*")
-		}
-		if e.Distinct {
-			b.WriteString("DISTINCT ")
-		}
-		for i, a := range e.Args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeKey(b, a)
-		}
-		b.WriteString(")")
-	case *Cast:
-		b.WriteString("CAST(")
-		writeKey(b, e.X)
-		b.WriteString(" AS " + e.Type.String() + ")")
-	default:
-		// Predicates as group keys are rare: their String with column names as written.
-		b.WriteString(e.String())
-	}
-}
+// expression or an aggregate call with another (text's asKey).
+func exprKey(e Expr) string { return text(e, asKey) }
 
 func bindLiteral(e *Literal) (*node, error) {
 	n := &node{op: opConst, pos: e.At}

@@ -553,23 +553,25 @@ func cmpTextNumber(i int, c Value, text []byte, tab [3]bool, once bool) predFn {
 	if c.K == KBigint {
 		cd = decimal.FromInt(c.I)
 	}
-	res := func(b bool) tri {
+	var res [3]tri
+	for k, b := range tab {
 		if b {
-			return triTrue
+			res[k] = triTrue
 		}
-		return triFalse
 	}
 	if once {
-		// The only reader of the column as a number: parsed here, not
-		// kept for others.
+		// The only reader of the column as a number: compared from its
+		// digits (decimal.Const), parsed only when of another form.
+		k := decimal.NewConst(cd)
 		return func(row *Row) tri {
 			if row.Null[i] {
 				return triNull
 			}
-			if d, ok := parseNumber(row.Text[i]); ok {
-				return res(tab[decimal.Cmp(d, cd)+1])
+			s := row.Text[i]
+			if r, ok := k.CmpText(s); ok {
+				return res[r+1]
 			}
-			return res(tab[bytes.Compare(row.Text[i], text)+1])
+			return res[bytes.Compare(s, text)+1]
 		}
 	}
 	return func(row *Row) tri {
@@ -577,9 +579,9 @@ func cmpTextNumber(i int, c Value, text []byte, tab [3]bool, once bool) predFn {
 			return triNull
 		}
 		if d, ok := row.number(i); ok {
-			return res(tab[decimal.Cmp(d, cd)+1])
+			return res[decimal.Cmp(d, cd)+1]
 		}
-		return res(tab[bytes.Compare(row.Text[i], text)+1])
+		return res[bytes.Compare(row.Text[i], text)+1]
 	}
 }
 

@@ -152,6 +152,8 @@ func TestCompileErrors(t *testing.T) {
 		{"SELECT a FROM 'f' WHERE count(*) > 1", ErrName, "aggregate count is not allowed in WHERE"},
 		{"SELECT a, count(*) FROM 'f'", ErrName, `column "a" must appear in the GROUP BY clause`},
 		{"SELECT a, count(*) FROM 'f' GROUP BY b", ErrName, `column "a" must appear`},
+		{"SELECT name IS NOT NULL, count(*) FROM 'f' GROUP BY name IS NULL", ErrName, `column "name" must appear`},
+		{"SELECT qty + 2, count(*) FROM 'f' GROUP BY qty + 1", ErrName, `column "qty" must appear`},
 		{"SELECT sum(count(*)) FROM 'f'", ErrName, "cannot be nested"},
 		{"SELECT a FROM 'f' GROUP BY 3", ErrName, "GROUP BY 3: a position must be 1 to 1"},
 		{"SELECT a FROM 'f' ORDER BY 0", ErrName, "ORDER BY 0"},
@@ -175,6 +177,28 @@ func TestCompileErrors(t *testing.T) {
 				t.Fatalf("error %q, want %v containing %q", err, c.kind, c.want)
 			}
 		})
+	}
+}
+
+// TestGroupKeyMatching: a select item matches its GROUP BY expression whatever the case
+// of its column names and whether they are qualified, predicates (IS NULL, BETWEEN, IN,
+// LIKE, NOT) as much as calls and operations, as DuckDB matches them; TestCompileErrors
+// has items that differ from their GROUP BY and are refused.
+func TestGroupKeyMatching(t *testing.T) {
+	schema := Schema{"name": TVarchar, "qty": TBigint}
+	for _, q := range []string{
+		"SELECT lower(NAME), count(*) FROM 'f' GROUP BY lower(name)",
+		"SELECT QTY + 1, count(*) FROM 'f' GROUP BY qty + 1",
+		"SELECT t.qty + 1, count(*) FROM 'f' AS t GROUP BY qty + 1",
+		"SELECT NAME IS NULL, count(*) FROM 'f' GROUP BY name IS NULL",
+		"SELECT QTY BETWEEN 1 AND 3, count(*) FROM 'f' GROUP BY qty BETWEEN 1 AND 3",
+		"SELECT QTY IN (1, 2), count(*) FROM 'f' GROUP BY qty IN (1, 2)",
+		"SELECT NAME LIKE 'x%', count(*) FROM 'f' GROUP BY name LIKE 'x%'",
+		"SELECT NOT (QTY > 1), count(*) FROM 'f' GROUP BY NOT (qty > 1)",
+	} {
+		if _, err := Compile(q, schema, nil); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
 	}
 }
 

@@ -78,7 +78,9 @@ func (p *Plan) NewProgram() *Program {
 
 // Reset starts a record (or a group): it clears the row's error.
 func (g *Program) Reset() {
-	g.Row.Err = nil
+	if g.Row.Err != nil { // a load where a store would check the write barrier
+		g.Row.Err = nil
+	}
 	g.Row.seq++
 }
 

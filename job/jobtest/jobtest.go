@@ -37,9 +37,11 @@ type Case struct {
 	// Want, when not nil, is the output the job must produce.
 	Want []byte
 	// BadRecord, when set, names the first malformed record of the inputs,
-	// as "NAME:OFFSET" (its input's name and byte offset): with --strict the
-	// job must fail naming it. Without it, the inputs must be clean: with
-	// --strict the job must succeed with the same output.
+	// as "NAME:OFFSET" (its input's name and byte offset; for a Parquet
+	// input, the row's index in the file, or "NAME:ROW:ROWGROUP" to name its
+	// row group too): with --strict the job must fail naming it ("at byte
+	// OFFSET", or "at row ROW (row group ROWGROUP)"). Without it, the inputs
+	// must be clean: with --strict the job must succeed with the same output.
 	BadRecord string
 }
 
@@ -135,12 +137,32 @@ func Verify(dir, name string, c Case) error {
 		}
 		return nil
 	}
-	src, off, _ := strings.Cut(c.BadRecord, ":")
-	wantMsg := fmt.Sprintf("%s at byte %s", src, off)
+	wantMsg := c.badRecordMessage()
 	if err == nil || !strings.Contains(err.Error(), wantMsg) {
 		return fmt.Errorf("%s with --strict: error %v, want one naming the malformed record %q", name, err, wantMsg)
 	}
 	return nil
+}
+
+// badRecordMessage is what a --strict failure on the case's BadRecord must
+// say: "NAME at byte OFFSET", or for a Parquet input "NAME at row ROW (row
+// group G" (the group only when BadRecord names it).
+func (c Case) badRecordMessage() string {
+	src, off, _ := strings.Cut(c.BadRecord, ":")
+	parquet := strings.HasSuffix(strings.ToLower(src), ".parquet")
+	for _, in := range c.Inputs {
+		if in.Name == src && bytes.HasPrefix(in.Data, []byte("PAR1")) {
+			parquet = true
+		}
+	}
+	if !parquet {
+		return fmt.Sprintf("%s at byte %s", src, off)
+	}
+	row, group, ok := strings.Cut(off, ":")
+	if !ok {
+		return fmt.Sprintf("%s at row %s (row group ", src, row)
+	}
+	return fmt.Sprintf("%s at row %s (row group %s)", src, row, group)
 }
 
 // runner runs one case's job on the local engine.

@@ -117,7 +117,7 @@ type spendRow struct {
 // TestTypedJobOnParquet: a user's table job (MapRow over the public
 // record.Row) reads a Parquet input as it reads the same data as CSV: the
 // same output at every chunk size, a NULL skipped as the CSV's empty field
-// is, and --strict naming its row (its index in the file).
+// is, and --strict naming its row (its index in the file) and row group.
 func TestTypedJobOnParquet(t *testing.T) {
 	var groups [][]spendRow
 	csv := "city,amount\n"
@@ -128,7 +128,7 @@ func TestTypedJobOnParquet(t *testing.T) {
 			groups = append(groups, nil)
 		}
 		r := spendRow{City: []string{"Oslo", "Lima", "Pune", "Kyiv", "Accra"}[i*3%5]}
-		if i == 7 { // the one NULL amount
+		if i == 57 { // the one NULL amount: row 7 of row group 1
 			badAt = len(csv)
 			csv += r.City + ",\n"
 		} else {
@@ -155,6 +155,6 @@ func TestTypedJobOnParquet(t *testing.T) {
 		jobtest.Case{Name: "csv twin", Params: job.Params{"min": "10"}, Inputs: []jobtest.Input{{Name: "s.csv", Data: []byte(csv)}},
 			Want: []byte(wantCSV), BadRecord: "s.csv:" + strconv.Itoa(badAt)},
 		jobtest.Case{Name: "parquet", Params: job.Params{"min": "10"}, Inputs: []jobtest.Input{{Name: "s.parquet", Data: data}},
-			Want: []byte(wantCSV), BadRecord: "s.parquet:7"},
+			Want: []byte(wantCSV), BadRecord: "s.parquet:57:1"},
 	)
 }

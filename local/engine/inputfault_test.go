@@ -6,13 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/job"
-	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
@@ -52,37 +49,15 @@ func TestSQLGatherInputFaultFailsAtOnce(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var failed []string
-			retries := 0
-			eng := &engine.Engine{
-				Handler: local.Handler, MaxParallel: 2, NoBackups: true,
-				Sleep: func(context.Context, time.Duration) error { return nil },
-				OnEvent: func(ev asl.Event) {
-					mu.Lock()
-					defer mu.Unlock()
-					switch ev.Type {
-					case asl.EventTaskRetryScheduled:
-						retries++
-					case asl.EventTaskFailed:
-						failed = append(failed, ev.Error.Name)
-					}
-				},
-			}
+			var tasks taskLog
+			eng := &engine.Engine{Handler: local.Handler, MaxParallel: 2, NoBackups: true, Sleep: tasks.sleep, OnEvent: tasks.onEvent}
 			in := pipeline.PlanInput{Job: "sql", Params: job.Params{"query": strings.Replace(c.query, "FROM t", "FROM '"+c.inputs[0]+"'", 1)},
 				Inputs: c.inputs, Output: filepath.Join(dir, fmt.Sprintf("out%d.csv", i)), ChunkSize: 1024, Partitions: c.partitions}
 			_, err := eng.Run(context.Background(), in)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("run: %v, want a failure naming %q", err, c.want)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if retries != 0 {
-				t.Errorf("%d retries scheduled (failures %v); want none: the input decides this error", retries, failed)
-			}
-			if len(failed) == 0 || failed[0] != "InputError" {
-				t.Errorf("task failures %v, want an InputError first", failed)
-			}
+			tasks.wantInputErrorAtOnce(t)
 		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/lambdahost"
 	"github.com/scattergather/scattergather/local/lambdahost/lambdahosttest"
 )
@@ -218,18 +219,7 @@ func gone(pid int) bool {
 
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("process %d to exit", pid), func() bool { return gone(pid) })
-}
-
-// waitFor polls cond until it holds. The bound is generous, for a loaded machine:
-// it only matters when the behaviour is broken and cond never holds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("waited a minute for %s", what)
-		}
-	}
+	testutil.WaitFor(t, time.Minute, fmt.Sprintf("process %d to exit", pid), func() bool { return gone(pid) })
 }
 
 func mustInvoke(t *testing.T, h *testHost, fn, payload string) lambdahost.Result {
@@ -431,7 +421,7 @@ func TestInvocationTypes(t *testing.T) {
 				t.Fatalf("status %d payload %q, want %d and none", out.StatusCode, out.Payload, tc.wantStatus)
 			}
 			want := before + tc.wantRuns
-			waitFor(t, "the invocations to end", func() bool { return len(h.Stats()) >= want })
+			testutil.WaitFor(t, time.Minute, "the invocations to end", func() bool { return len(h.Stats()) >= want })
 			stats := h.Stats()
 			if len(stats) != want {
 				t.Fatalf("%d invocations ran, want %d", len(stats)-before, tc.wantRuns)
@@ -533,7 +523,7 @@ func TestEnvironmentAndLogs(t *testing.T) {
 	t.Run("logs", func(t *testing.T) {
 		logged := mustInvoke(t, h, "echo", `{"action":"log","msg":"hello from echo"}`)
 		wants := []string{"[echo] hello from echo\n", "[echo] START RequestId: " + logged.RequestID, "[echo] REPORT RequestId: " + logged.RequestID}
-		waitFor(t, fmt.Sprintf("the logs to have %q", wants), func() bool { return all(h.logs.String(), wants) })
+		testutil.WaitFor(t, time.Minute, fmt.Sprintf("the logs to have %q", wants), func() bool { return all(h.logs.String(), wants) })
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/lambdahost"
 )
 
@@ -71,7 +72,7 @@ func TestReservedConcurrency(t *testing.T) {
 	if err := <-long; err != nil {
 		t.Fatalf("the long invocation: %v", err)
 	}
-	waitFor(t, "the queued Event invocation to end", func() bool { return len(h.Stats()) >= before+2 })
+	testutil.WaitFor(t, time.Minute, "the queued Event invocation to end", func() bool { return len(h.Stats()) >= before+2 })
 	if n := len(h.Stats()) - before; n != 2 {
 		t.Fatalf("%d invocations ended after the throttles, want the long one and the queued Event one", n)
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // The sample object the events in local/events read.
@@ -134,7 +135,7 @@ func TestLocalUpAndInvoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the result of the uploaded sample", func() bool {
+	testutil.WaitFor(t, jobTimeout, "the result of the uploaded sample", func() bool {
 		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(env["SCATTER_OUTPUT_BUCKET"]), Key: aws.String("results/wordcount/sample.txt")})
 		if err != nil {
 			return false

@@ -20,6 +20,7 @@ import (
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/localaws"
 )
 
@@ -116,7 +117,7 @@ func submitAndWaitWithin(t *testing.T, st *localaws.Stack, spec map[string]any, 
 		t.Fatalf("POST /jobs: %d %s", code, resp)
 	}
 	var status api.Status
-	waitWithin(t, timeout, "job "+sub.JobID+" to end", func() bool {
+	testutil.WaitFor(t, timeout, "job "+sub.JobID+" to end", func() bool {
 		code, resp := call(t, http.MethodGet, st.APIURL+"/jobs/"+sub.JobID, nil)
 		status = api.Status{}
 		if code != http.StatusOK || json.Unmarshal(resp, &status) != nil {

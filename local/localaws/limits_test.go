@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/localaws"
 )
 
@@ -141,7 +142,7 @@ func TestStatesDataLimitInsideTheInterpreter(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out *sfn.DescribeExecutionOutput
-			waitFor(t, tc.name, func() bool {
+			testutil.WaitFor(t, jobTimeout, tc.name, func() bool {
 				if out, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
 					t.Fatal(err)
 				}

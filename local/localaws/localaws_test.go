@@ -363,7 +363,7 @@ func runThroughS3(t *testing.T, c jobCase) {
 		t.Fatalf("summary key %q does not say summary", summaryKey)
 	}
 	var summary []byte
-	waitFor(t, "the summary "+summaryKey, func() bool {
+	testutil.WaitFor(t, jobTimeout, "the summary "+summaryKey, func() bool {
 		var ok bool
 		summary, ok = get(t, stack.OutputBucket, summaryKey)
 		return ok
@@ -470,7 +470,7 @@ func TestCopyIntoIncomingStartsAJob(t *testing.T) {
 	}
 	want := referenceOf(t, c.job, c.params, stack.InputBucket, key, c.input)
 	var got []byte
-	waitFor(t, "the output of the copied object", func() bool {
+	testutil.WaitFor(t, jobTimeout, "the output of the copied object", func() bool {
 		var ok bool
 		got, ok = get(t, stack.OutputBucket, "results/wordcount/copied.txt")
 		return ok
@@ -690,7 +690,7 @@ func waitStatusFor(t *testing.T, id string, timeout time.Duration) api.Status {
 	t.Helper()
 	var st api.Status
 	lastCommitted := 0
-	waitWithin(t, timeout, "job "+id+" to finish", func() bool {
+	testutil.WaitFor(t, timeout, "job "+id+" to finish", func() bool {
 		code, body := apiCall(t, http.MethodGet, "/jobs/"+id, nil)
 		if code != http.StatusOK {
 			t.Fatalf("GET /jobs/%s: %d %s", id, code, body)
@@ -713,7 +713,7 @@ func waitExecution(t *testing.T, jobID string) string {
 	t.Helper()
 	c := sfn.NewFromConfig(stack.AWSConfig())
 	var status string
-	waitFor(t, "execution "+jobID, func() bool {
+	testutil.WaitFor(t, jobTimeout, "execution "+jobID, func() bool {
 		out, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(api.ExecutionARN(stack.StateMachineARN, jobID))})
 		if err != nil {
 			t.Fatalf("describe execution %s: %v", jobID, err)
@@ -740,22 +740,6 @@ func executionWriting(t *testing.T, output string) string {
 	}
 	t.Fatalf("no execution writes %s", output)
 	return ""
-}
-
-func waitFor(t *testing.T, what string, done func() bool) {
-	t.Helper()
-	waitWithin(t, jobTimeout, what, done)
-}
-
-func waitWithin(t *testing.T, timeout time.Duration, what string, done func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !done() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
 }
 
 func firstDiff(a, b []byte) string {
@@ -793,7 +777,7 @@ func TestFaultsThroughMoto(t *testing.T) {
 	}
 	want := referenceOf(t, c.job, c.params, faulty.InputBucket, key, c.input)
 	var got []byte
-	waitFor(t, "the output of the faulty job", func() bool {
+	testutil.WaitFor(t, jobTimeout, "the output of the faulty job", func() bool {
 		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faulty.OutputBucket), Key: aws.String("results/wordcount/faults.txt")})
 		if err != nil {
 			return false

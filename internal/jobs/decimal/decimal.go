@@ -366,3 +366,34 @@ func AppendAvg(dst []byte, sum Dec, count int64, places int) []byte {
 	}
 	return dst
 }
+
+// AddTo sets *d to *d + b exactly, as Add does. When both coefficients are
+// int64s, b's scale is at most d's and the sum fits (a running sum, once its
+// scale is the largest of its terms'), it changes the coefficient in place.
+func (d *Dec) AddTo(b Dec) {
+	if d.big == nil && b.big == nil && b.scale <= d.scale {
+		v := b.small
+		if k := d.scale - b.scale; k > 0 {
+			if k >= len(pow10) {
+				*d = Add(*d, b)
+				return
+			}
+			hi, lo := bits.Mul64(uint64(abs64(v)), uint64(pow10[k]))
+			if hi != 0 || lo > math.MaxInt64 || v == math.MinInt64 {
+				*d = Add(*d, b)
+				return
+			}
+			if v < 0 {
+				v = -int64(lo)
+			} else {
+				v = int64(lo)
+			}
+		}
+		s := d.small + v
+		if (d.small >= 0) != (v >= 0) || (s >= 0) == (d.small >= 0) {
+			d.small = s
+			return
+		}
+	}
+	*d = Add(*d, b)
+}

@@ -153,6 +153,39 @@ func TestAdd(t *testing.T) {
 	}
 }
 
+// TestAddToMatchesAdd compares AddTo's in-place sum with Add's, value and
+// scale, on random coefficients and scales and on the int64 edges, where
+// AddTo's fast path must give way to Add.
+func TestAddToMatchesAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	edges := []int64{0, 1, -1, math.MaxInt64, math.MinInt64, math.MaxInt64 / 10, math.MinInt64 / 10, 922337203685477580, -922337203685477581}
+	coef := func() int64 {
+		switch rng.IntN(3) {
+		case 0:
+			return edges[rng.IntN(len(edges))]
+		case 1:
+			return rng.Int64N(2_000_000) - 1_000_000
+		}
+		return int64(rng.Uint64())
+	}
+	big := Add(FromInt(math.MaxInt64), FromInt(math.MaxInt64))
+	for i := 0; i < 200_000; i++ {
+		a, b := New(coef(), rng.IntN(22)), New(coef(), rng.IntN(22))
+		if i%50 == 0 {
+			a = big
+		}
+		if i%70 == 0 {
+			b = big
+		}
+		want := Add(a, b)
+		got := a
+		got.AddTo(b)
+		if Cmp(got, want) != 0 || got.Scale() != want.Scale() {
+			t.Fatalf("%s AddTo %s = %s, want %s", a, b, got, want)
+		}
+	}
+}
+
 func TestMinInt64(t *testing.T) {
 	min := Add(FromInt(math.MinInt64+1), FromInt(-1))
 	if got := min.String(); got != strconv.FormatInt(math.MinInt64, 10) {

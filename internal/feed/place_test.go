@@ -1,0 +1,100 @@
+package feed_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/feed"
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/job"
+)
+
+// amountRow is a row of TestSkipPlaces's Parquet file.
+type amountRow struct {
+	City   string `parquet:"city"`
+	Amount string `parquet:"amount"`
+}
+
+// TestSkipPlaces: a record skipped (or, under strict, failed on) is named
+// by its byte offset in a CSV object and by its row and row group in a
+// Parquet one, in the skip example and in the strict error alike.
+func TestSkipPlaces(t *testing.T) {
+	dir := t.TempDir()
+	pqPath := filepath.Join(dir, "t.parquet")
+	// Row groups of 2, 3 and 2 rows: the bad amount is row 3 of the file,
+	// the second row of row group 1.
+	pqtest.WriteGo(t, pqPath, [][]amountRow{
+		{{"a", "1"}, {"b", "2"}},
+		{{"a", "3"}, {"b", "x7"}, {"a", "y"}},
+		{{"b", "z"}, {"a", "4"}},
+	})
+	csvData := []byte("city,amount\na,1\nb,x7\n")
+	cases := []struct {
+		name, where string
+		feed        func(*feed.Feeder) error
+	}{
+		{"csv", "t.csv at byte 16", func(f *feed.Feeder) error {
+			return f.Object(job.Part{Source: "t.csv"}, csvData)
+		}},
+		{"parquet", pqPath + " at row 3 (row group 1)", func(f *feed.Feeder) error {
+			fi, err := os.Stat(pqPath)
+			if err != nil {
+				return err
+			}
+			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), End: fi.Size()}
+			_, err = f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil)
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, strict := range []bool{false, true} {
+				params := jobs.Params{"query": "SELECT sum(CAST(amount AS BIGINT)) AS s FROM 't'"}
+				if strict {
+					params["strict"] = "true"
+				}
+				j, err := jobs.New("sql", params)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f, err := feed.New(j, strict)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = c.feed(f)
+				if strict {
+					var re *job.RecordError
+					if !errors.As(err, &re) || !strings.Contains(err.Error(), "malformed record in "+c.where+": ") {
+						t.Fatalf("strict: %v, want a RecordError %s", err, c.where)
+					}
+					if c.name == "parquet" && (!re.Parquet || re.RowGroup != 1 || re.Offset != 3) {
+						t.Fatalf("strict: %+v, want row 3 in row group 1", re)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				st, err := f.Finish(io.Discard)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got string
+				for _, ex := range st.SkipExamples {
+					got = ex
+				}
+				if len(st.SkipExamples) != 1 || !strings.HasPrefix(got, c.where+": ") {
+					t.Fatalf("skip examples %q, want one saying %q", st.SkipExamples, c.where)
+				}
+			}
+		})
+	}
+}

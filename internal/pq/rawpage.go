@@ -1,0 +1,401 @@
+package pq
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"math/bits"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// rawPages reads the pages of one column chunk straight from its fetched
+// bytes, for a chunk read whole from its first row, of a typed column
+// (INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY), not encrypted, with only the
+// PLAIN and dictionary encodings. It does what parquet-go's page reader
+// does for those pages (the page headers, parquet-go's codec, its RLE
+// decoding of levels and dictionary indexes) but leaves a PLAIN page's
+// values where the decompression put them: a BYTE_ARRAY value is a slice
+// of the page (parquet-go copies every value into a buffer of its own),
+// and the compressed bytes are not copied out of the fetched ones. Any
+// other chunk is read through parquet-go (parquet.FilePages).
+type rawPages struct {
+	chunk    []byte // the column chunk's bytes
+	pos      int
+	codec    compress.Codec // nil: uncompressed
+	physical format.Type
+	maxDef   byte
+	levels   rle.Encoding
+	free     []*rawPage // page buffers to reuse
+}
+
+// rawPage is one decoded data page: its definition levels (nil when the
+// column is required) and its values, which may point into buf.
+type rawPage struct {
+	buf   []byte // the decompressed page (reused)
+	defs  []byte
+	rows  int
+	vals  pageValues
+	nvals int
+	offs  []uint32
+	flts  []float64 // aligned copies of fixed-size values, when needed
+	ints  []int64
+	idx   []int32
+}
+
+// pageValues is the values of a page: fixed-size ones in data, byte arrays
+// as b[offs[i]+skip : offs[i+1]], or dictionary indexes.
+type pageValues struct {
+	data    encoding.Values
+	b       []byte
+	offs    []uint32
+	skip    uint32
+	indexes []int32
+}
+
+// rawDict is a dictionary page's values as the cursor holds them.
+type rawDict struct {
+	ints  []int64
+	flts  []float64
+	bytes [][]byte
+}
+
+// rawPagesOff makes every chunk read through parquet-go (for tests that
+// compare both readers).
+var rawPagesOff bool
+
+// rawEligible reports whether rawPages can read column chunk cc.
+func rawEligible(cc *format.ColumnChunk, physical format.Type, maxRep int) bool {
+	if rawPagesOff || maxRep != 0 || cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+		return false
+	}
+	switch physical {
+	case format.Int32, format.Int64, format.Float, format.Double, format.ByteArray:
+	default:
+		return false
+	}
+	switch cc.MetaData.Codec {
+	case format.Uncompressed, format.Snappy, format.Gzip, format.Zstd, format.Lz4Raw, format.Brotli:
+	default:
+		return false
+	}
+	for _, e := range cc.MetaData.Encoding {
+		switch e {
+		case format.Plain, format.PlainDictionary, format.RLEDictionary, format.RLE:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (p *rawPages) reset(chunk []byte, cc *format.ColumnChunk, physical format.Type, maxDef byte) {
+	p.chunk, p.pos, p.physical, p.maxDef = chunk, 0, physical, maxDef
+	p.codec = nil
+	if cc.MetaData.Codec != format.Uncompressed {
+		p.codec = parquet.LookupCompressionCodec(cc.MetaData.Codec)
+	}
+	p.levels = rle.Encoding{BitWidth: bits.Len8(maxDef)}
+}
+
+// release returns a page's buffers for reuse; its values must be unused.
+func (p *rawPages) release(pg *rawPage) { p.free = append(p.free, pg) }
+
+func (p *rawPages) newPage() *rawPage {
+	if n := len(p.free); n > 0 {
+		pg := p.free[n-1]
+		p.free = p.free[:n-1]
+		return pg
+	}
+	return &rawPage{}
+}
+
+// next reads the next page: a data page (pg), or a dictionary page's
+// values (dict). io.EOF at the chunk's end.
+func (p *rawPages) next() (pg *rawPage, dict *rawDict, err error) {
+	if p.pos >= len(p.chunk) {
+		return nil, nil, io.EOF
+	}
+	var h format.PageHeader
+	tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(p.chunk[p.pos:])
+	if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
+		return nil, nil, fmt.Errorf("page header at byte %d of the column chunk: %w", p.pos, err)
+	}
+	start := p.pos + tr.BytesRead()
+	end := start + int(h.CompressedPageSize)
+	if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || end > len(p.chunk) {
+		return nil, nil, fmt.Errorf("page at byte %d of the column chunk: its sizes (%d compressed, %d not) overrun the chunk of %d bytes",
+			p.pos, h.CompressedPageSize, h.UncompressedPageSize, len(p.chunk))
+	}
+	p.pos = end
+	body := p.chunk[start:end]
+	if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
+		return nil, nil, fmt.Errorf("page at byte %d of the column chunk: crc32 checksum mismatch", start)
+	}
+	switch h.Type {
+	case format.DictionaryPage:
+		d, err := p.dictionary(&h, body)
+		return nil, d, err
+	case format.DataPage, format.DataPageV2:
+		pg = p.newPage()
+		if err := p.data(pg, &h, body); err != nil {
+			p.release(pg)
+			return nil, nil, err
+		}
+		return pg, nil, nil
+	}
+	return p.next() // an index page or one of a type to ignore
+}
+
+// decompress decodes src into dst's array (when large enough) and checks
+// its size.
+func (p *rawPages) decompress(dst, src []byte, size int) ([]byte, error) {
+	if p.codec == nil {
+		return src, nil
+	}
+	out, err := p.codec.Decode(dst[:0], src)
+	if err != nil {
+		return nil, fmt.Errorf("decompressing page: %w", err)
+	}
+	if len(out) != size {
+		return nil, fmt.Errorf("page decompressed to %d bytes, its header says %d", len(out), size)
+	}
+	return out, nil
+}
+
+// dictionary decodes a dictionary page (PLAIN values) into a fresh buffer:
+// its byte arrays may be kept by a caller of Reader.Dictionary.
+func (p *rawPages) dictionary(h *format.PageHeader, body []byte) (*rawDict, error) {
+	if !h.DictionaryPageHeader.Valid {
+		return nil, fmt.Errorf("a dictionary page without its header")
+	}
+	n := int(h.DictionaryPageHeader.V.NumValues)
+	if n < 0 {
+		return nil, fmt.Errorf("a dictionary page of %d values", n)
+	}
+	if e := h.DictionaryPageHeader.V.Encoding; e != format.Plain && e != format.PlainDictionary {
+		return nil, fmt.Errorf("dictionary page of encoding %s", e)
+	}
+	b, err := p.decompress(make([]byte, h.UncompressedPageSize), body, int(h.UncompressedPageSize))
+	if err != nil {
+		return nil, err
+	}
+	if p.codec == nil {
+		b = bytes.Clone(body) // not the fetched bytes, which the next row group's reuse
+	}
+	d := &rawDict{}
+	switch p.physical {
+	case format.ByteArray:
+		offs, err := plainOffsets(nil, b, n)
+		if err != nil {
+			return nil, fmt.Errorf("dictionary page: %w", err)
+		}
+		d.bytes = make([][]byte, n)
+		for i := range d.bytes {
+			d.bytes[i] = b[offs[i]+4 : offs[i+1] : offs[i+1]]
+		}
+	default:
+		w := fixedWidth(p.physical)
+		if len(b) < n*w {
+			return nil, fmt.Errorf("dictionary page of %d bytes holds fewer than its %d values", len(b), n)
+		}
+		for i := 0; i < n; i++ {
+			v := b[i*w:]
+			switch p.physical {
+			case format.Int32:
+				d.ints = append(d.ints, int64(int32(binary.LittleEndian.Uint32(v))))
+			case format.Int64:
+				d.ints = append(d.ints, int64(binary.LittleEndian.Uint64(v)))
+			case format.Float:
+				d.flts = append(d.flts, float64(math.Float32frombits(binary.LittleEndian.Uint32(v))))
+			case format.Double:
+				d.flts = append(d.flts, math.Float64frombits(binary.LittleEndian.Uint64(v)))
+			}
+		}
+	}
+	return d, nil
+}
+
+func fixedWidth(t format.Type) int {
+	if t == format.Int32 || t == format.Float {
+		return 4
+	}
+	return 8
+}
+
+// data decodes a data page (v1 or v2) into pg.
+func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
+	var enc format.Encoding
+	var b []byte
+	var err error
+	var defs []byte
+	switch h.Type {
+	case format.DataPage:
+		if !h.DataPageHeader.Valid {
+			return fmt.Errorf("a data page without its header")
+		}
+		dh := &h.DataPageHeader.V
+		enc, pg.rows = dh.Encoding, int(dh.NumValues)
+		if b, err = p.decompress(pg.buf, body, int(h.UncompressedPageSize)); err != nil {
+			return err
+		}
+		if p.codec != nil {
+			pg.buf = b
+		}
+		if p.maxDef > 0 {
+			if dh.DefinitionLevelEncoding != format.RLE {
+				return fmt.Errorf("definition levels of encoding %s", dh.DefinitionLevelEncoding)
+			}
+			if len(b) < 4 || 4+int(binary.LittleEndian.Uint32(b)) > len(b) {
+				return fmt.Errorf("definition levels overrun the page")
+			}
+			n := 4 + int(binary.LittleEndian.Uint32(b))
+			defs, b = b[4:n], b[n:]
+		}
+	case format.DataPageV2:
+		if !h.DataPageHeaderV2.Valid {
+			return fmt.Errorf("a data page without its header")
+		}
+		dh := &h.DataPageHeaderV2.V
+		enc, pg.rows = dh.Encoding, int(dh.NumRows)
+		rl, dl := int(dh.RepetitionLevelsByteLength), int(dh.DefinitionLevelsByteLength)
+		if rl < 0 || dl < 0 || rl+dl > len(body) {
+			return fmt.Errorf("levels overrun the page")
+		}
+		if dl > 0 && p.maxDef > 0 {
+			defs = body[rl : rl+dl]
+		}
+		b = body[rl+dl:]
+		if !dh.IsCompressed.Valid || dh.IsCompressed.V {
+			if b, err = p.decompress(pg.buf, b, int(h.UncompressedPageSize)-rl-dl); err != nil {
+				return err
+			}
+			if p.codec != nil {
+				pg.buf = b
+			}
+		}
+	}
+	if pg.rows < 0 {
+		return fmt.Errorf("a data page of %d rows", pg.rows)
+	}
+	nvals := pg.rows
+	pg.defs = pg.defs[:0]
+	if p.maxDef == 0 {
+		pg.defs = nil
+	} else {
+		if pg.defs, err = p.levels.DecodeLevels(pg.defs[:0], defs); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		}
+		if len(pg.defs) < pg.rows {
+			return fmt.Errorf("the page has %d definition levels for %d rows", len(pg.defs), pg.rows)
+		}
+		pg.defs = pg.defs[:pg.rows]
+		nvals = bytes.Count(pg.defs, []byte{p.maxDef})
+	}
+	pg.nvals = nvals
+	return p.values(pg, enc, b, nvals)
+}
+
+// values takes a page's nvals values, encoded enc in b.
+func (p *rawPages) values(pg *rawPage, enc format.Encoding, b []byte, nvals int) error {
+	pg.vals = pageValues{}
+	switch enc {
+	case format.RLEDictionary, format.PlainDictionary:
+		idx, err := (&rle.DictionaryEncoding{}).DecodeInt32(pg.idx[:0], b)
+		if err != nil {
+			return fmt.Errorf("dictionary indexes: %w", err)
+		}
+		pg.idx = idx
+		if len(idx) < nvals {
+			return errShortPage
+		}
+		pg.vals.indexes = idx[:nvals]
+		return nil
+	case format.Plain:
+	default:
+		return fmt.Errorf("a page of encoding %s, which the column chunk's metadata does not list", enc)
+	}
+	if p.physical == format.ByteArray {
+		offs, err := plainOffsets(pg.offs[:0], b, nvals)
+		if err != nil {
+			return err
+		}
+		pg.offs = offs
+		pg.vals.b, pg.vals.offs, pg.vals.skip = b, offs, 4
+		return nil
+	}
+	w := fixedWidth(p.physical)
+	if len(b) < nvals*w {
+		return errShortPage
+	}
+	b = b[:nvals*w]
+	if nvals == 0 {
+		b = nil
+	}
+	switch p.physical {
+	case format.Int32:
+		pg.vals.data = encoding.Int32Values(aligned[int32](b, &pg.ints))
+	case format.Int64:
+		pg.vals.data = encoding.Int64Values(aligned[int64](b, &pg.ints))
+	case format.Float:
+		pg.vals.data = encoding.FloatValues(aligned[float32](b, &pg.flts))
+	case format.Double:
+		pg.vals.data = encoding.DoubleValues(aligned[float64](b, &pg.flts))
+	}
+	return nil
+}
+
+// aligned is the little-endian values of b as a []T: b itself when it is
+// aligned for T, else a copy in the 8-byte words of buf.
+func aligned[T int32 | int64 | float32 | float64, W int64 | float64](b []byte, buf *[]W) []T {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	n := len(b) / size
+	if n == 0 {
+		return nil
+	}
+	if uintptr(unsafe.Pointer(unsafe.SliceData(b)))%uintptr(size) != 0 {
+		words := (len(b) + 7) / 8
+		if cap(*buf) < words {
+			*buf = make([]W, words)
+		}
+		dst := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(*buf))), words*8)
+		copy(dst, b)
+		b = dst
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+// plainOffsets finds the n PLAIN byte arrays of b (each a 4-byte
+// little-endian length, then its bytes): value i is b[offs[i]+4:offs[i+1]].
+func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
+	if uint64(len(b)) > math.MaxUint32-8 {
+		return nil, fmt.Errorf("a page of %d bytes", len(b))
+	}
+	if cap(offs) < n+1 {
+		offs = make([]uint32, n+1)
+	}
+	o := offs[:n+1]
+	pos := 0 // a length overrunning the page is found at the next value, or after the last
+	for i := range o[:n] {
+		if pos > len(b)-4 {
+			return nil, fmt.Errorf("byte array %d is past the page's end", i)
+		}
+		o[i] = uint32(pos)
+		pos += 4 + int(binary.LittleEndian.Uint32(b[pos:pos+4]))
+	}
+	if pos > len(b) {
+		return nil, fmt.Errorf("the last byte array's length overruns the page")
+	}
+	o[n] = uint32(pos)
+	return o, nil
+}
