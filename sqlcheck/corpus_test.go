@@ -294,8 +294,11 @@ func duckText(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
-	case time.Time:
-		return v.Format("2006-01-02")
+	case time.Time: // a DATE, printed as DuckDB prints it: years before 1 as "(BC)"
+		if y := v.Year(); y <= 0 {
+			return fmt.Sprintf("%04d-%02d-%02d (BC)", 1-y, int(v.Month()), v.Day())
+		}
+		return fmt.Sprintf("%04d-%02d-%02d", v.Year(), int(v.Month()), v.Day())
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case *big.Int:

@@ -82,7 +82,8 @@ func withParam(params map[string]string, name, value string) map[string]string {
 // arithmetic works (d + 1, d - DATE '2001-01-01'). Only DATE: an untyped
 // number's arithmetic is exact decimal, as over the same data in CSV. A
 // column the files disagree on, or whose statistics do not show every date
-// within the years 1 to 9999 (which the dialect's DATE holds), stays untyped.
+// within DuckDB's range (which the dialect's DATE holds, years before 1
+// included; not its infinities), stays untyped.
 // It returns schema unchanged when there is nothing to add, or when the
 // result would pass the bound of a schema file.
 func withParquetTypes(schema, query string, objs []Object) string {
@@ -98,7 +99,7 @@ func withParquetTypes(schema, query string, objs []Object) string {
 		seen := map[string]bool{}
 		for _, c := range o.Parquet.Columns {
 			t := ""
-			if c.Type == "DATE" && o.Parquet.DatesInCommonEra(c.Name) {
+			if c.Type == "DATE" && o.Parquet.DatesInRange(c.Name) {
 				t = "DATE"
 			}
 			name := strings.ToLower(c.Name) // as a query's names match

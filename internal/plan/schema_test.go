@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,13 +111,16 @@ type dated struct {
 
 // TestParquetDatesTypeSQL: for the sql job over Parquet inputs only,
 // ResolveJob types the DATE columns the query reads (keeping the types the
-// user gave); other jobs, other columns, a CSV among the inputs, and a DATE
-// column with a date before the year 1 stay untyped.
+// user gave), dates before the year 1 included; other jobs, other columns,
+// a CSV among the inputs, and a DATE column holding DuckDB's infinity (the
+// int32's end) stay untyped.
 func TestParquetDatesTypeSQL(t *testing.T) {
 	dir := t.TempDir()
 	pqFile, old, csvFile := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "old.parquet"), filepath.Join(dir, "b.csv")
 	pqtest.WriteGo(t, pqFile, [][]dated{{{D: 11000, N: 1}, {D: 11001, N: 2}}})
 	pqtest.WriteGo(t, old, [][]dated{{{D: -800000, N: 1}}})
+	inf := filepath.Join(dir, "inf.parquet")
+	pqtest.WriteGo(t, inf, [][]dated{{{D: 11000, N: 1}, {D: math.MaxInt32, N: 2}}})
 	if err := os.WriteFile(csvFile, []byte("d,n\n2000-01-01,1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,8 @@ func TestParquetDatesTypeSQL(t *testing.T) {
 		{"user's first", "sql", "SELECT d FROM 'x'", "d:VARCHAR", []string{pqFile}, "d:VARCHAR"},
 		{"not read", "sql", "SELECT n FROM 'x'", "", []string{pqFile}, ""},
 		{"a csv too", "sql", "SELECT d FROM 'x'", "", []string{pqFile, csvFile}, ""},
-		{"before the year 1", "sql", "SELECT d FROM 'x'", "", []string{old}, ""},
+		{"before the year 1", "sql", "SELECT d FROM 'x'", "", []string{old}, `{"d":"DATE"}`},
+		{"infinity", "sql", "SELECT d FROM 'x'", "", []string{inf}, ""},
 		{"select", "select", "", "", []string{pqFile}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ package pq
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
 
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -104,17 +106,23 @@ func yearDigits(b []byte) int {
 	return bytes.IndexByte(b, '-')
 }
 
+// bounds is the PLAIN-encoded min and max of column c in row group rg, and
+// whether it has them.
+func (f *Footer) bounds(rg int, c Column) (min, max []byte, ok bool) {
+	s := &f.meta.RowGroups[rg].Columns[c.leaf].MetaData.Statistics
+	min, max = s.MinValue, s.MaxValue
+	if (min == nil || max == nil) && legacyStatsOrdered(c.vt) {
+		min, max = s.Min, s.Max
+	}
+	return min, max, min != nil && max != nil
+}
+
 // chunkStats is the statistics of column c in row group rg.
 func (f *Footer) chunkStats(rg int, c Column) ColumnStats {
 	g := &f.meta.RowGroups[rg]
 	md := &g.Columns[c.leaf].MetaData
 	s := &md.Statistics
-	min, max := s.MinValue, s.MaxValue
-	has := min != nil && max != nil
-	if !has && legacyStatsOrdered(c.vt) {
-		min, max = s.Min, s.Max
-		has = min != nil && max != nil
-	}
+	min, max, has := f.bounds(rg, c)
 	nulls := int64(-1)
 	if has || s.NullCount > 0 {
 		nulls = s.NullCount // writers that give bounds give the null count
@@ -159,17 +167,27 @@ func (f *Footer) cannotMatch(rg int, cols []Column, pred Predicate) bool {
 	return pred.CannotMatch(st)
 }
 
-// DatesInCommonEra reports whether the statistics of every row group show
-// each value of the DATE column name within the years 1 to 9999 (printed
-// YYYY-MM-DD, no "(BC)"): false when a row group with values lacks them.
-func (f *Footer) DatesInCommonEra(name string) bool {
+// DatesInRange reports whether the statistics of every row group show each
+// value of the DATE column name within DuckDB's DATE range, 5877642-06-25
+// (BC) to 5881580-07-10: every int32 day but the two ends, which DuckDB
+// keeps for -infinity and infinity. False when a row group with values
+// lacks them.
+func (f *Footer) DatesInRange(name string) bool {
 	c, ok := f.Column(name)
 	if !ok || c.leaf < 0 || c.vt.kind != kindDate {
 		return false
 	}
 	for rg := range f.meta.RowGroups {
 		st := f.chunkStats(rg, c)
-		if st.HasMinMax && st.Order != Bytewise || !st.HasMinMax && st.NullCount != st.Rows {
+		if !st.HasMinMax {
+			if st.NullCount != st.Rows {
+				return false
+			}
+			continue
+		}
+		min, max, _ := f.bounds(rg, c)
+		if len(min) != 4 || len(max) != 4 ||
+			int32(binary.LittleEndian.Uint32(min)) <= -math.MaxInt32 || int32(binary.LittleEndian.Uint32(max)) >= math.MaxInt32 {
 			return false
 		}
 	}

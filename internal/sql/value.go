@@ -155,9 +155,22 @@ func parseBool(b []byte) (bool, bool) {
 }
 
 // parseDate reads YYYY-MM-DD (the year may have more digits, month and day
-// one or two) and returns days since 1970-01-01.
+// one or two) and returns days since 1970-01-01. A year before 1 is written
+// as DuckDB reads and prints it: the BC year followed by " (BC)" (any ASCII
+// space before it, "bc" in either case: 0044-03-15 (BC) is 44 BC), or as a
+// negative astronomical year (-0043-03-15, and 0000 for 1 BC); " (BC)" after
+// a negative year or year 0 is refused, as are dates outside DuckDB's range
+// (5877642-06-25 (BC) to 5881580-07-10).
 func parseDate(b []byte) (int64, bool) {
 	b = trimSpace(b)
+	bc := false
+	if n := len(b); n > 5 && isSpace(b[n-5]) && b[n-4] == '(' && b[n-3]|0x20 == 'b' && b[n-2]|0x20 == 'c' && b[n-1] == ')' {
+		bc, b = true, b[:n-5]
+	}
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
 	i := 0
 	num := func(maxDigits int) (int, bool) {
 		start, n := i, 0
@@ -178,11 +191,31 @@ func parseDate(b []byte) (int64, bool) {
 	}
 	i++
 	d, ok := num(2)
+	switch {
+	case bc && (neg || y == 0):
+		return 0, false
+	case bc:
+		y = 1 - y
+	case neg:
+		y = -y
+	}
 	if !ok || i != len(b) || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return 0, false
 	}
-	return daysFromCivil(y, m, d), true
+	days := daysFromCivil(y, m, d)
+	if days < minDate || days > maxDate {
+		return 0, false
+	}
+	return days, true
 }
+
+// minDate and maxDate are the first and last days a DuckDB DATE holds:
+// 5877642-06-25 (BC) and 5881580-07-10.
+var minDate, maxDate = daysFromCivil(-5877641, 6, 25), daysFromCivil(5881580, 7, 10)
+
+// isSpace reports whether c is an ASCII space as DuckDB's
+// StringUtil::CharacterIsSpace has it.
+func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
 
 func daysIn(y, m int) int {
 	switch m {

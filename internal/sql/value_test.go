@@ -27,6 +27,27 @@ func TestDates(t *testing.T) {
 			t.Errorf("%q parsed as a date", bad)
 		}
 	}
+	// Years before 1, as DuckDB reads them (its answers, from its Go bindings:
+	// sqlcheck's TestBCDatesAgreeWithDuckDB) and prints them back.
+	for in, want := range map[string]string{
+		"0044-03-15 (BC)": "0044-03-15 (BC)", "0044-03-15 (bc)": "0044-03-15 (BC)", " 0044-03-15 (BC) ": "0044-03-15 (BC)",
+		"0001-01-01 (BC)": "0001-01-01 (BC)", "0000-01-01": "0001-01-01 (BC)", "-0044-03-15": "0045-03-15 (BC)",
+		"0001-02-29 (BC)": "0001-02-29 (BC)", "0005-02-29 (BC)": "0005-02-29 (BC)",
+		"5877642-06-25 (BC)": "5877642-06-25 (BC)", "5881580-07-10": "5881580-07-10",
+	} {
+		d, ok := parseDate([]byte(in))
+		if got := string(duckfmt.AppendDate(nil, d)); !ok || got != want {
+			t.Errorf("%q: %d %v -> %s, want %s", in, d, ok, got, want)
+		}
+	}
+	if d, _ := parseDate([]byte("0044-03-15 (BC)")); d != -735160 { // DuckDB: DATE '0044-03-15 (BC)' - DATE '1970-01-01'
+		t.Errorf("0044-03-15 (BC) is day %d, want -735160", d)
+	}
+	for _, bad := range []string{"0000-01-01 (BC)", "-0044-03-15 (BC)", "0004-02-29 (BC)", "5877642-06-24 (BC)", "5881580-07-11", "(BC)", " (BC)"} {
+		if _, ok := parseDate([]byte(bad)); ok {
+			t.Errorf("%q parsed as a date", bad)
+		}
+	}
 	// Every day of 800 years round-trips, in order.
 	prev := int64(math.MinInt64)
 	for y := 1800; y < 2600; y++ {
