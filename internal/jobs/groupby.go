@@ -3,7 +3,6 @@ package jobs
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -345,7 +344,7 @@ func (m *groupbyMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]aggState{m.states}, math.MaxInt, na)
+	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]aggState{m.states}, 62, na)
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)

@@ -212,16 +212,17 @@ func (t *keyTable) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
 // lookupLoad is t.lookup, then a read of the states of every group it
 // found, so that their cache misses overlap as those of the entries did,
 // before the folds need them. A group's states are stride elements of
-// pages (a page holds perPage groups; stride 0: groups have no states); the
-// read is of their first byte, and its sum returned for the caller to keep,
-// so that the loads stay. Generic over the state type, it is compiled for
-// each mapper's, without a call per group.
-func lookupLoad[S any](t *keyTable, buf []byte, b *keyBatch, found *[batchSize]int32, pages [][]S, perPage, stride int) int {
+// pages, each page 1<<pageShift groups (stride 0: groups have no states);
+// the read is of their first byte, and its sum returned for the caller to
+// keep, so that the loads stay. Generic over the state type, it is
+// compiled for each mapper's, without a call per group.
+func lookupLoad[S any](t *keyTable, buf []byte, b *keyBatch, found *[batchSize]int32, pages [][]S, pageShift uint, stride int) int {
 	t.lookup(buf, b, found)
 	sink := 0
+	mask := 1<<pageShift - 1
 	for j := 0; j < b.n && stride > 0; j++ {
 		if g := int(found[j]); g >= 0 {
-			sink += int(*(*byte)(unsafe.Pointer(&pages[g/perPage][g%perPage*stride])))
+			sink += int(*(*byte)(unsafe.Pointer(&pages[g>>pageShift][(g&mask)*stride])))
 		}
 	}
 	return sink

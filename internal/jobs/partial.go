@@ -158,6 +158,14 @@ func (d *decoder) bytes(buf []byte) ([]byte, error) {
 	if err != nil {
 		return buf, err
 	}
+	if n <= uint64(d.r.Buffered()) {
+		// The common case, a field in the buffer: copied from it, without
+		// the calls of a read.
+		b, _ := d.r.Peek(int(n))
+		buf = append(buf[:0], b...)
+		d.r.Discard(int(n))
+		return buf, nil
+	}
 	buf, err = runs.ReadField(d.r, buf, n)
 	if err != nil {
 		return buf, d.corrupt("truncated field", err)

@@ -487,7 +487,7 @@ func (m *sqlMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePage, m.states.na))
+	m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePageShift, m.states.na))
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
@@ -528,7 +528,10 @@ type statePages struct {
 	n     int // groups
 }
 
-const statePage = 2048
+const (
+	statePageShift = 11
+	statePage      = 1 << statePageShift
+)
 
 // add appends a group with the states of no rows.
 func (p *statePages) add() {
