@@ -1,7 +1,5 @@
 package sql
 
-import "github.com/scattergather/scattergather/internal/jobs/decimal"
-
 // aggKernel folds one aggregate's argument into a group's state. check
 // (nil when nothing can fail) evaluates what can fail, setting Row.Err, so
 // that no state changes for a record with a value error; fold reads what
@@ -74,7 +72,7 @@ func newKernel(a *aggSpec, f evalFn, v *Value, uses []int) aggKernel {
 				if !r.Null[i] {
 					d, _ := r.number(i)
 					s.n++
-					s.d = decimal.Add(s.d, d)
+					s.d.AddTo(d)
 				}
 				return 0
 			},

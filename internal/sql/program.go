@@ -318,7 +318,7 @@ func (g *Program) FoldSaved(j int, st []AggState) {
 		case foldSum:
 			if !in.null {
 				s.n++
-				s.d = decimal.Add(s.d, in.d)
+				s.d.AddTo(in.d)
 			}
 		}
 	}
