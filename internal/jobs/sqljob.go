@@ -763,21 +763,24 @@ type sqlRun struct {
 func (r *sqlRun) key() []byte { return r.k }
 
 func (r *sqlRun) next() (bool, error) {
-	ok, err := r.d.flag()
-	if !ok || err != nil {
-		return false, err
+	k, v, whole := r.d.entry(r.prev, r.v)
+	if !whole {
+		ok, err := r.d.flag()
+		if !ok || err != nil {
+			return false, err
+		}
+		if k, err = r.d.bytes(r.prev); err != nil {
+			return false, err
+		}
+		if v, err = r.d.bytes(r.v); err != nil {
+			return false, err
+		}
 	}
-	r.prev, r.k = r.k, r.prev
-	if r.k, err = r.d.bytes(r.k); err != nil {
-		return false, err
-	}
-	if !r.first && bytes.Compare(r.prev, r.k) > 0 {
+	if !r.first && bytes.Compare(r.k, k) > 0 {
 		return false, r.d.corrupt("keys out of order", nil)
 	}
+	r.prev, r.k, r.v = r.k, k, v
 	r.first = false
-	if r.v, err = r.d.bytes(r.v); err != nil {
-		return false, err
-	}
 	return true, nil
 }
 
