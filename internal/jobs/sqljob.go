@@ -250,7 +250,6 @@ type sqlMapper struct {
 	sink     int64 // what flush's early loads of states read, so that they are kept
 	rows     int   // records folded into the table since it was last empty
 	sized    bool  // the table has been sized (keyTable.sizeFor) since it was last empty
-	check    int   // flush checks the memory again once the table has this many groups
 }
 
 // sqlBatch is the records aggregate took and flush has not folded yet:
@@ -452,7 +451,7 @@ func (m *sqlMapper) aggregate(offset int64) error {
 		m.states.add()
 	}
 	m.extra += g.Fold(m.states.group(idx))
-	if m.keys.memory(1)+m.states.memory(0)+m.extra > combineBudget.Load() {
+	if m.keys.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
 		return m.spill()
 	}
 	return nil
@@ -500,21 +499,13 @@ func (m *sqlMapper) flush() error {
 		if !first {
 			continue
 		}
-		// Only a new group grows the memory (the folds that wait,
-		// Program.CanDefer, allocate nothing), checked as groupby's
-		// grown does: at sizing, then every memCheckEvery groups, for
-		// what the next memCheckEvery will allocate.
-		size := t.size()
-		if !m.sized && size == sampleKeys {
+		// Only a new group grows the memory: the folds that wait
+		// (Program.CanDefer) allocate nothing.
+		if !m.sized && t.size() == sampleKeys {
 			m.sized = true
 			t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
-			m.check = size
 		}
-		if size < m.check {
-			continue
-		}
-		m.check = size + memCheckEvery
-		if t.memory(memCheckEvery)+m.states.memory(memCheckEvery)+m.extra > combineBudget.Load() {
+		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
 			if err := m.spill(); err != nil {
 				return err
 			}
@@ -568,9 +559,8 @@ func (p *statePages) group(g int) []sql.AggState {
 	return p.pages[g/statePage][at : at+p.na : at+p.na]
 }
 
-// memory is the bytes of the groups' states (beyond what they point to)
-// once next more groups are in.
-func (p *statePages) memory(next int) int64 { return int64((p.n+next)*p.na) * aggStateSize }
+// memory is the bytes of the groups' states (beyond what they point to).
+func (p *statePages) memory() int64 { return int64(p.n*p.na) * aggStateSize }
 
 // reset empties the pages, keeping them.
 func (p *statePages) reset() { p.n = 0 }
@@ -583,7 +573,7 @@ func (m *sqlMapper) spill() error {
 	if m.keys != nil {
 		m.keys.reset()
 		m.states.reset()
-		m.extra, m.rows, m.sized, m.check = 0, 0, false, 0
+		m.extra, m.rows, m.sized = 0, 0, false
 	} else {
 		m.ents.reset()
 	}
