@@ -39,8 +39,9 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if sqlPlan != nil && sqlPlan.SortedRuns {
 		// A full sort's partials are sorted runs of every selected row,
-		// gathered by ranges of the ORDER BY key when large; a sort of
-		// groups', by ranges of the group key.
+		// gathered by ranges of the ORDER BY key when large; an aggregate
+		// over groups without LIMIT (sorted or not), by ranges of the group
+		// key.
 		in.Profile.SortedRuns = true
 		if *f.ratio == 0 && sqlPlan.Kind == "sort" {
 			in.Profile.PartialRatio = plan.SortPartialRatio
@@ -301,9 +302,11 @@ func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk, scan *plan
 			fmt.Fprintf(w, "  ... %d more chunks\n", len(chunks)-show)
 		}
 	}
-	if scan != nil {
+	if scan != nil && scan.ParquetBytes > 0 {
+		// Of the Parquet inputs alone: text inputs are read whole.
 		fmt.Fprintf(w, "parquet: the mappers read %s of %s (%.1f%%): %s of other columns and pruned row groups skipped, %d of %d row groups pruned by statistics\n",
-			jobreport.FormatBytes(scan.Read), jobreport.FormatBytes(e.Bytes), 100*float64(scan.Read)/float64(e.Bytes), jobreport.FormatBytes(scan.Skipped), scan.RowGroupsPruned, scan.RowGroups)
+			jobreport.FormatBytes(scan.ParquetRead), jobreport.FormatBytes(scan.ParquetBytes), 100*float64(scan.ParquetRead)/float64(scan.ParquetBytes),
+			jobreport.FormatBytes(scan.Skipped), scan.RowGroupsPruned, scan.RowGroups)
 	}
 	fmt.Fprintf(w, "on AWS (%s prices of %s), %d MB functions, %s child workflows of %d chunks (%d), up to %d at once:\n",
 		plan.PricesRegion, plan.PricesRead, e.MemoryMB, e.ChildType, e.Batch, e.Children, e.Concurrency)

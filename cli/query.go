@@ -12,7 +12,6 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
-	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/query"
@@ -91,7 +90,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "scatter: faults injected: %s\n", fset)
 	}
 	if err == nil {
-		err = writeResult(ctx, mux, *output, sub.job, params, &buf, stdout)
+		err = writeResult(ctx, mux, *output, q, &buf, stdout)
 	}
 	var inc *query.IncompleteError
 	if err == nil || errors.As(err, &inc) {
@@ -116,7 +115,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // writeResult puts the output at dst (atomically), encoded as its name
 // asks (compressed, Parquet), or, without dst, on stdout.
-func writeResult(ctx context.Context, store blob.Store, dst, name string, params jobs.Params, out *bytes.Buffer, stdout io.Writer) error {
+func writeResult(ctx context.Context, store blob.Store, dst string, q query.Query, out *bytes.Buffer, stdout io.Writer) error {
 	if dst == "" {
 		bw := bufio.NewWriter(stdout)
 		if _, err := out.WriteTo(bw); err != nil {
@@ -124,7 +123,7 @@ func writeResult(ctx context.Context, store blob.Store, dst, name string, params
 		}
 		return bw.Flush()
 	}
-	j, err := jobs.New(name, params)
+	j, err := q.Compiled() // as Plan compiled it, typed by the inputs
 	if err != nil {
 		return err
 	}

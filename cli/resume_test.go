@@ -163,3 +163,86 @@ func TestStragglersGetBackups(t *testing.T) {
 		}
 	}
 }
+
+// failedJob runs wordcount on a small input without --chunk-size (the default chunk size)
+// and fails it at its reducer, leaving its chunk committed in state; it returns the
+// input's path and data, the output, the state directory and the job ID.
+func failedJob(t *testing.T) (in string, data []byte, out, state, id string) {
+	t.Helper()
+	state, data = t.TempDir(), []byte("a b\nb c\n")
+	in = filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(t.TempDir(), "wc.tsv")
+	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out,
+		"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.crash.before-write=1")
+	m := jobIDPattern.FindStringSubmatch(errString(err))
+	if m == nil {
+		t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
+	}
+	return in, data, out, state, m[1]
+}
+
+// TestResumeWithTheDefaultChunkSize: a job run with the default chunk size resumes from
+// its committed chunk. Its stored submission once kept the chunk size 0, so resume
+// computed another job ID and refused the job as one whose inputs had changed.
+func TestResumeWithTheDefaultChunkSize(t *testing.T) {
+	_, data, out, state, id := failedJob(t)
+	_, stderr, err := runCLI(t, "resume", id, "--state-dir", state)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "1 of 1 chunks already committed") {
+		t.Fatalf("resume did not start from the committed chunk: %q", stderr)
+	}
+	want, err := reference.Run("wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatalf("the resumed job wrote %q, want %q", got, want)
+	}
+}
+
+// TestResumeRefusesAnotherBuildsPartials: a job resumed by a build of scatter whose partial
+// encoding differs from the one that committed its chunks (here: the committed partial's
+// version byte changed, as an older build would have written it) fails naming the cause and
+// what to do, and doing it (a new state directory) runs the job.
+func TestResumeRefusesAnotherBuildsPartials(t *testing.T) {
+	in, data, out, state, id := failedJob(t)
+	found, err := filepath.Glob(filepath.Join(state, "work", "jobs", id, "partials", "*", "*.part"))
+	if err != nil || len(found) == 0 {
+		t.Fatalf("no committed partial of %s: %v", id, err)
+	}
+	for _, p := range found {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[4]-- // the byte after the magic: the encoding's version
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stderr, err := runCLI(t, "resume", id, "--state-dir", state)
+	if err == nil {
+		t.Fatalf("resume over another build's partials succeeded\n%s", stderr)
+	}
+	for _, want := range []string{"written by another build of scatter", "resuming the job cannot reuse them", "run it again as a new job", "new --state-dir"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Fatalf("resume: %v\nwant it to say %q", err, want)
+		}
+	}
+	// The same job (input, output, chunk size), in a new state directory.
+	if _, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--state-dir", t.TempDir()); err != nil {
+		t.Fatalf("the job run again in a new state directory: %v\n%s", err, stderr)
+	}
+	want, err := reference.Run("wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatalf("the job run again wrote %q, want %q", got, want)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"strings"
 
+	"github.com/scattergather/scattergather/internal/colname"
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/jobs/jsonline"
 )
@@ -234,15 +235,15 @@ func (r *Reader) Start(source string, header []byte) error {
 }
 
 // columnIndex finds col among a header's names: the same name, else the one
-// name equal to it ignoring case (as DuckDB matches column names); -1 when
-// neither.
+// name equal to it ignoring ASCII case (as DuckDB matches column names); -1
+// when neither.
 func columnIndex(names []string, col string) int {
 	folded := -1
 	for i, name := range names {
 		switch {
 		case name == col:
 			return i
-		case strings.EqualFold(name, col):
+		case colname.Equal(name, col):
 			if folded >= 0 {
 				return -1 // ambiguous
 			}
@@ -278,7 +279,11 @@ func JSONKeys(line []byte) ([]string, error) {
 
 // HeaderColumns returns the decoded column names of a CSV header record
 // (without its line terminator). A UTF-8 byte order mark before it is not
-// part of the first name.
+// part of the first name. The names are made unique as DuckDB's read_csv
+// makes them, so that every column can be named: one equal to an earlier
+// one, ignoring ASCII case, gets "_N" appended, N counting that name's
+// repeats (and again while the result is taken), so a header a,A,b,a has
+// the columns a, A_1, b, a_2 and a header a,a_1,a the columns a, a_1, a_1_1.
 func HeaderColumns(header []byte) ([]string, error) {
 	header = TrimBOM(csvline.TrimCR(header))
 	fields, err := csvline.Split(nil, header)
@@ -292,6 +297,7 @@ func HeaderColumns(header []byte) ([]string, error) {
 		v, buf = f.Value(header, buf)
 		names[i] = string(v)
 	}
+	colname.Unique(names)
 	return names, nil
 }
 

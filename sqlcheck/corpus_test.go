@@ -163,7 +163,8 @@ func splitSchema(s string) string {
 }
 
 // runner runs sql jobs on the local engine with one chunk size, and, with
-// partitions, gathers by that many ranges of the ORDER BY key.
+// partitions, gathers by that many key ranges (of the ORDER BY key, or of
+// the group key).
 type runner struct {
 	local      *engine.Local
 	chunkSize  int64
@@ -216,10 +217,11 @@ func (r *runner) run(query, schema string) ([]byte, error) {
 	return os.ReadFile(out)
 }
 
-// fullSort reports a query whose partials are sorted runs that the gather
-// can split by ranges of the ORDER BY key: ORDER BY without LIMIT (and
-// without *).
-func fullSort(query, schema string) bool {
+// keyedQuery reports a query whose partials are sorted runs that the
+// gather can split by key ranges: ORDER BY without LIMIT (ranges of the
+// ORDER BY key; over groups, of the group key), and GROUP BY or DISTINCT
+// without LIMIT (ranges of the group key).
+func keyedQuery(query, schema string) bool {
 	params := jobs.Params{"query": query}
 	if schema != "" {
 		params["schema"] = schema
@@ -390,16 +392,17 @@ func openDuck(t *testing.T) *gosql.DB {
 
 // TestCorpusAgreesWithDuckDB runs every query of the corpus through the sql
 // job at two chunk sizes (the small one gathering in a tree of merges) and
-// through DuckDB, and compares the answers. An ORDER BY without LIMIT also
-// runs gathered by 5, 2 and 3 ranges of its key at three more chunk sizes,
-// each byte-identical to the first run's output.
+// through DuckDB, and compares the answers. A keyed query (an ORDER BY
+// without LIMIT; a GROUP BY or DISTINCT without LIMIT) also runs gathered by
+// 5, 2 and 3 key ranges (of the ORDER BY key; of the group key) at three
+// more chunk sizes, each byte-identical to the first run's output.
 func TestCorpusAgreesWithDuckDB(t *testing.T) {
 	d := generate(t)
 	db := openDuck(t)
 	runners := map[string]*runner{
 		"24KiB-fanin3": newRunner(t, 24<<10, 3),
 		"1MiB":         newRunner(t, 1<<20, 0),
-		// ORDER BY without LIMIT gathered by ranges of its key.
+		// Keyed queries gathered by key ranges.
 		"16KiB-p5":  newRunner(t, 16<<10, 0),
 		"96KiB-p2":  newRunner(t, 96<<10, 0),
 		"256KiB-p3": newRunner(t, 256<<10, 0),
@@ -407,7 +410,7 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 	runners["16KiB-p5"].partitions = 5
 	runners["96KiB-p2"].partitions = 2
 	runners["256KiB-p3"].partitions = 3
-	sorts, groupSorts, starSorts := 0, 0, 0
+	sorts, groupSorts, starSorts, groups := 0, 0, 0, 0
 	corpus := readCorpus(t)
 	if len(corpus) < 90 {
 		t.Fatalf("the corpus has %d queries; expected at least 90", len(corpus))
@@ -428,11 +431,16 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 			ordered := len(parsed.OrderBy) > 0 || parsed.Limit >= 0 && !parsed.HasStar() && len(parsed.GroupBy) == 0 && !parsed.Distinct
 			var first []byte
 			names := []string{"24KiB-fanin3", "1MiB"}
-			if fullSort(d.ours(q.text), q.schema) {
+			if keyedQuery(d.ours(q.text), q.schema) {
 				names = append(names, "16KiB-p5", "96KiB-p2", "256KiB-p3")
-				sorts++
-				if len(parsed.GroupBy) > 0 || parsed.Distinct {
+				switch {
+				case len(parsed.OrderBy) == 0:
+					groups++
+				case len(parsed.GroupBy) > 0 || parsed.Distinct:
+					sorts++
 					groupSorts++
+				default:
+					sorts++
 				}
 				if parsed.HasStar() {
 					starSorts++
@@ -473,9 +481,10 @@ func TestCorpusAgreesWithDuckDB(t *testing.T) {
 			}
 		})
 	}
-	if sorts < 12 || groupSorts < 6 || starSorts < 3 {
-		t.Errorf("the corpus has %d ORDER BY queries without LIMIT run by key ranges (%d over groups, %d of *); expected at least 12 (6, 3)", sorts, groupSorts, starSorts)
+	if sorts < 12 || groupSorts < 6 || starSorts < 3 || groups < 10 {
+		t.Errorf("the corpus has %d ORDER BY queries without LIMIT run by key ranges (%d over groups, %d of *) and %d GROUP BY or DISTINCT without ORDER BY and LIMIT; expected at least 12 (6, 3) and 10", sorts, groupSorts, starSorts, groups)
 	}
+	t.Logf("run by key ranges: %d ORDER BY without LIMIT (%d over groups, %d of *), %d GROUP BY or DISTINCT without ORDER BY", sorts, groupSorts, starSorts, groups)
 }
 
 // project keeps the columns keys of every row.

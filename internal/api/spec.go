@@ -309,8 +309,10 @@ func clip(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// normalize checks the job and its flags and fills in the job's default flag values, as
-// `scatter run` does, so that the same job asked for either way has the same job ID.
+// normalize checks the job's name and flags and fills in the job's default flag values, as
+// `scatter run` does, so that the same job asked for either way has the same job ID. It
+// does not compile the job: a submission compiles it once (compile), a query in
+// query.Plan.
 func (s *Spec) normalize() error {
 	if s.Job == "" {
 		return fmt.Errorf("no job given (field \"job\"; 'scatter jobs' lists them)")
@@ -329,10 +331,12 @@ func (s *Spec) normalize() error {
 			return fmt.Errorf("flag %q does not apply to job %s", k, s.Job)
 		}
 	}
-	params := d.WithDefaults(s.Params)
-	if _, err := jobs.NewBeforeInputs(s.Job, params); err != nil {
-		return err
-	}
-	s.Params = params
+	s.Params = d.WithDefaults(s.Params)
 	return nil
+}
+
+// compile builds the normalized job before its inputs are read (jobs.NewBeforeInputs:
+// nil for a query that only its inputs' types can type), refusing bad parameters.
+func (s *Spec) compile() (jobs.Job, error) {
+	return jobs.NewBeforeInputs(s.Job, s.Params)
 }

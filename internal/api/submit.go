@@ -41,6 +41,10 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	if err := spec.normalize(); err != nil {
 		return pipeline.PlanInput{}, sub, badRequest("%v", err)
 	}
+	job, err := spec.compile()
+	if err != nil {
+		return pipeline.PlanInput{}, sub, badRequest("%v", err)
+	}
 	if len(spec.Inputs) == 0 {
 		return pipeline.PlanInput{}, sub, badRequest("no input given (field \"input\": an s3:// location or an array of them)")
 	}
@@ -92,7 +96,7 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 		ChunkSize: chunkSize, MaxConcurrency: conc, Submission: id, Owner: owner,
 		Partitions: spec.Partitions, OutputParts: spec.OutputParts,
 	}
-	if err := pipeline.CheckPartitions(in); err != nil {
+	if err := pipeline.CheckPartitions(in, job); err != nil {
 		return pipeline.PlanInput{}, sub, badRequest("%v", err)
 	}
 	sub = Submission{JobID: id, ExecutionARN: ExecutionARN(s.StateMachineARN, id), Output: output}

@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/job"
+	"github.com/scattergather/scattergather/record"
 )
 
 // amountRow is a row of TestSkipPlaces's Parquet file.
@@ -94,6 +95,64 @@ func TestSkipPlaces(t *testing.T) {
 				if len(st.SkipExamples) != 1 || !strings.HasPrefix(got, c.where+": ") {
 					t.Fatalf("skip examples %q, want one saying %q", st.SkipExamples, c.where)
 				}
+			}
+		})
+	}
+}
+
+// failJob is a job whose mapper fails (an error of its own, not a malformed
+// record) on the row whose amount is "x7".
+type failJob struct{}
+
+func (failJob) Input() job.Input {
+	return job.Input{Format: record.CSV, Columns: []string{"amount"}}
+}
+func (failJob) NewMapper() job.Mapper                            { return &failMapper{} }
+func (failJob) Merge(io.Writer, []io.Reader) error               { return nil }
+func (failJob) Output(io.Writer, []io.Reader) (job.Stats, error) { return job.Stats{}, nil }
+
+type failMapper struct{}
+
+func (*failMapper) StartPart(job.Part) error            { return nil }
+func (*failMapper) Finish(io.Writer) (job.Stats, error) { return job.Stats{}, nil }
+func (*failMapper) Row(r *record.Row) error {
+	if string(r.Value(0)) == "x7" {
+		return errors.New("cannot map x7")
+	}
+	return nil
+}
+
+// TestMapErrorPlaces: a mapper's own error names the record as the strict
+// error does: by byte offset in CSV, by row and row group in Parquet.
+func TestMapErrorPlaces(t *testing.T) {
+	pqPath := filepath.Join(t.TempDir(), "t.parquet")
+	pqtest.WriteGo(t, pqPath, [][]amountRow{{{"a", "1"}, {"b", "2"}, {"c", "3"}}, {{"d", "4"}, {"e", "x7"}}})
+	fi, err := os.Stat(pqPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, want string
+		feed       func(*feed.Feeder) error
+	}{
+		{"csv", "map t.csv at byte 16: cannot map x7", func(f *feed.Feeder) error {
+			return f.Object(job.Part{Source: "t.csv"}, []byte("city,amount\na,1\nb,x7\n"))
+		}},
+		{"parquet", "map " + pqPath + " at row 4 (row group 1): cannot map x7", func(f *feed.Feeder) error {
+			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), End: fi.Size()}
+			_, err := f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil)
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := feed.New(failJob{}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.feed(f)
+			var me *feed.MapError
+			if !errors.As(err, &me) || err.Error() != c.want {
+				t.Fatalf("%v, want a MapError %q", err, c.want)
 			}
 		})
 	}

@@ -27,6 +27,8 @@ var benchCases = []benchCase{
 	{"select-jsonl", "select", jobs.Params{"format": "jsonl", "where": "countryCode == 'USA'", "columns": "sourceIP,adRevenue,userAgent"}, "jsonl"},
 	{"groupby-csv", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue,count:duration,avg:adRevenue,min:duration,max:adRevenue"}, "uservisits"},
 	{"groupby-q2", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue"}, "uservisits"},
+	// Every full address a group: nearly every row its own (the gather suite's job).
+	{"groupby-fullkey", "groupby", jobs.Params{"key": "sourceIP", "agg": "sum:adRevenue"}, "uservisits"},
 	{"groupby-jsonl", "groupby", jobs.Params{"format": "jsonl", "key": "countryCode", "agg": "sum:adRevenue,count:sourceIP"}, "jsonl"},
 	{"search", "search", jobs.Params{"query": "abc the xyz", "k": "10"}, "text"},
 	// The sql job's equivalents of select and groupby above.

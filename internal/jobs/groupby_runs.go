@@ -129,19 +129,19 @@ func (j *groupby) combine(key []byte, values [][]byte, acc, cur []aggState) (int
 	return count, nil
 }
 
-// combineInto is combine with its states in buf when they fit: it returns
-// the combined states and the row count.
-func (j *groupby) combineInto(buf *[2][8]aggState, key []byte, values [][]byte) ([]aggState, int64, error) {
-	acc, cur := groupStates(&buf[0], len(j.aggs)), groupStates(&buf[1], len(j.aggs))
-	count, err := j.combine(key, values, acc, cur)
-	return acc, count, err
-}
-
 // CombineValues combines the values of one group from several partials
 // (combine) into one value (runs.Keyed).
 func (j *groupby) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	if n := len(j.aggs); n <= 2 {
+		var buf [2][2]aggState // the usual: less to clear per group
+		return j.combineValues(dst, key, values, buf[0][:n], buf[1][:n])
+	}
 	var buf [2][8]aggState
-	acc, count, err := j.combineInto(&buf, key, values)
+	return j.combineValues(dst, key, values, groupStates(&buf[0], len(j.aggs)), groupStates(&buf[1], len(j.aggs)))
+}
+
+func (j *groupby) combineValues(dst, key []byte, values [][]byte, acc, cur []aggState) ([]byte, error) {
+	count, err := j.combine(key, values, acc, cur)
 	if err != nil {
 		return dst, err
 	}
@@ -161,8 +161,16 @@ func (j *groupby) AppendOutput(dst, key, value []byte) ([]byte, error) {
 // in several partials, combined as CombineValues does but not encoded
 // again (runs.ValuesOutput).
 func (j *groupby) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	if n := len(j.aggs); n <= 2 {
+		var buf [2][2]aggState // the usual: less to clear per group
+		return j.appendOutputValues(dst, key, values, buf[0][:n], buf[1][:n])
+	}
 	var buf [2][8]aggState
-	acc, count, err := j.combineInto(&buf, key, values)
+	return j.appendOutputValues(dst, key, values, groupStates(&buf[0], len(j.aggs)), groupStates(&buf[1], len(j.aggs)))
+}
+
+func (j *groupby) appendOutputValues(dst, key []byte, values [][]byte, acc, cur []aggState) ([]byte, error) {
+	count, err := j.combine(key, values, acc, cur)
 	if err != nil {
 		return dst, err
 	}

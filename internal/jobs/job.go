@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"errors"
+	"maps"
 
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/job"
@@ -53,4 +54,17 @@ func NewBeforeInputs(name string, p Params) (Job, error) {
 		return nil, nil
 	}
 	return j, err
+}
+
+// NewWithInputs is New once the inputs are resolved (plan.ResolveJob turned
+// params into resolved), given what NewBeforeInputs made of params: that Job
+// again when the inputs left the parameters as they were, so a request
+// compiles its job once. It compiles anew only when it must: the inputs
+// added a type (a schema.json, Parquet DATE columns) that may type the query
+// otherwise, or NewBeforeInputs could not type it without them (before nil).
+func NewWithInputs(name string, before Job, params, resolved Params) (Job, error) {
+	if before != nil && maps.Equal(params, resolved) {
+		return before, nil
+	}
+	return New(name, resolved)
 }

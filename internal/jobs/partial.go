@@ -100,7 +100,7 @@ func (d *decoder) header(h [headerSize]byte, magic string) error {
 		return d.corrupt(fmt.Sprintf("bad magic %q (not a %s partial)", h[:4], d.job), nil)
 	}
 	if h[4] != partialVersion {
-		return d.corrupt(fmt.Sprintf("unsupported version %d (this build reads version %d)", h[4], partialVersion), nil)
+		return d.corrupt(fmt.Sprintf("version %d, written by another build of scatter (this build reads version %d)", h[4], partialVersion), nil)
 	}
 	return nil
 }

@@ -27,11 +27,14 @@ import (
 //   - a full sort (ORDER BY without LIMIT, without *): sorted runs of
 //     package runs (sqlSortJob), so the framework can gather them by
 //     ranges of the ORDER BY key;
+//   - an aggregate over groups without LIMIT: sorted runs keyed by group
+//     key (sqlGroupJob; sqlGroupSortJob with ORDER BY), so the framework
+//     can gather them by ranges of the group key;
 //   - everything else (magicSQL): the query's fingerprint, the columns *
 //     stood for, then entries (key, value) sorted by key: for a scan the
 //     key is the record's input position; for ORDER BY its ORDER BY key,
-//     then position; for an aggregate the group key, and the value the
-//     group's aggregate states. Merging is a k-way merge by key (groups of
+//     then position; for an aggregate (one group, or with LIMIT) the group
+//     key, and the value the group's aggregate states. Merging is a k-way merge by key (groups of
 //     equal keys combined), so a sort's gather is a merge of runs sorted by
 //     an order-preserving byte key, which a range-partitioned gather can
 //     split on the same keys.
@@ -154,8 +157,12 @@ func newSQL(p Params) (Job, error) {
 		if plan.Kind == sql.Scan && plan.Limit < 0 {
 			return &sqlConcatJob{j}, nil
 		}
-		if plan.GroupSort() {
-			return &sqlGroupSortJob{sqlJob: j}, nil
+		if plan.GroupRuns() {
+			g := &sqlGroupJob{sqlJob: j}
+			if plan.GroupSort() {
+				return &sqlGroupSortJob{g}, nil
+			}
+			return g, nil
 		}
 	}
 	return j, nil
@@ -205,7 +212,7 @@ func (j *sqlConcatJob) NewMapper() Mapper {
 	return m
 }
 
-func (j *sqlGroupSortJob) NewMapper() Mapper {
+func (j *sqlGroupJob) NewMapper() Mapper {
 	m := j.sqlJob.NewMapper().(*sqlMapper)
 	m.groupRuns = j
 	return m
@@ -228,8 +235,12 @@ type sqlMapper struct {
 	// input column of each output field, and the columns WHERE and ORDER
 	// BY read, the only ones a CSV record's program needs.
 	plain, filterCols []int
-	// An aggregate sorted without LIMIT: its partials are sorted runs.
-	groupRuns *sqlGroupSortJob
+	// textCol is the one column a WHERE reads as it stands (the program's
+	// TextColumn), -1 for any other WHERE: a record whose text fails it
+	// is dropped before anything else of it is read.
+	textCol int
+	// An aggregate over groups without LIMIT: its partials are sorted runs.
+	groupRuns *sqlGroupJob
 	st        Stats
 
 	// Scan (concat): the output rows.
@@ -264,6 +275,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 	m.prog = p.NewProgram()
 	m.header = header
 	m.plain = p.PlainColumns()
+	m.textCol = m.prog.TextColumn()
 	if m.plain != nil {
 		m.filterCols = p.FilterColumns()
 	}
@@ -303,6 +315,15 @@ func (m *sqlMapper) StartPart(p Part) error {
 // Row runs the query's program over one row of its columns.
 func (m *sqlMapper) Row(row *record.Row) error {
 	g := m.prog
+	if c := m.textCol; c >= 0 {
+		if v, null := sqlValue(row, c); !g.MatchText(v, null) {
+			return nil
+		}
+		if m.plain != nil && row.Format() == record.CSV && g.Plan.Kind == sql.Scan {
+			g.Reset() // no value error of an earlier record is left
+			return m.row(row, row.Offset)
+		}
+	}
 	r := &g.Row
 	if m.plain != nil && row.Format() == record.CSV {
 		// The output fields are copied from the record (appendRow); an

@@ -26,24 +26,39 @@ type RangeRuns interface {
 	OutputMergedRanges(w io.Writer, ranges []io.Reader) (Stats, error)
 }
 
-// sqlGroupSortJob is an aggregate over groups with ORDER BY and without
-// LIMIT (sql.Plan.GroupSort). Its partials are sorted runs tagged with the
-// query's fingerprint: an entry per group, keyed by the group key, whose
-// value is the group's aggregate states (sql.Program.AppendStates). As a
-// runs.Keyed job its partials merge by group key, and the gather can cut
-// the group keys into P ranges: each range reducer merges its groups,
-// applies HAVING and the select list, and sorts its rows by their ORDER BY
-// key then group key (RangeRuns: a sorted run of its own); the final gather
-// merges the P sorted runs, a streaming merge, into the bytes the one
-// reducer writes (whose rows have the same keys, so ties come in group key
-// order either way).
-type sqlGroupSortJob struct {
+// sqlGroupJob is an aggregate over groups without LIMIT (sql.Plan.GroupRuns).
+// Its partials are sorted runs tagged with the query's fingerprint: an
+// entry per group, keyed by the group key, whose value is the group's
+// aggregate states (sql.Program.AppendStates). As a runs.Keyed job its
+// partials merge by group key, and the gather can cut the group keys into
+// P ranges: each range reducer merges its groups and writes their rows
+// (after HAVING), in group key order, as the output of its range; the
+// ranges are assembled in order (or left as part files) into the bytes the
+// one reducer writes. With ORDER BY it is a sqlGroupSortJob.
+type sqlGroupJob struct {
 	*sqlJob
-	progs sync.Pool // *sql.Program, for CombineValues and AppendOutput
+	progs sync.Pool // *groupProgram, for CombineValues and AppendOutput
+}
+
+// sqlGroupSortJob is an aggregate over groups with ORDER BY and without
+// LIMIT (sql.Plan.GroupSort): a sqlGroupJob whose range reducers sort their
+// rows by their ORDER BY key then group key (RangeRuns: a sorted run of its
+// own), and whose final gather merges the P sorted runs, a streaming merge,
+// into the bytes the one reducer writes (whose rows have the same keys, so
+// ties come in group key order either way).
+type sqlGroupSortJob struct {
+	*sqlGroupJob
+}
+
+// groupProgram is a program of the query with two sets of states to
+// decode a group's values into.
+type groupProgram struct {
+	g         *sql.Program
+	st, other []sql.AggState
 }
 
 // runTag is the tag of the mappers' runs; rangeTag that of the ranges'.
-func (j *sqlGroupSortJob) runTag() []byte {
+func (j *sqlGroupJob) runTag() []byte {
 	return binary.BigEndian.AppendUint64([]byte("sqlg"), j.fp)
 }
 
@@ -52,12 +67,13 @@ func (j *sqlGroupSortJob) rangeTag() []byte {
 }
 
 // program returns a program of the query (put it back with j.progs.Put).
-func (j *sqlGroupSortJob) program() *sql.Program {
-	if g, ok := j.progs.Get().(*sql.Program); ok {
+func (j *sqlGroupJob) program() *groupProgram {
+	if g, ok := j.progs.Get().(*groupProgram); ok {
 		return g
 	}
 	p, _ := j.plan(nil) // planned in newSQL
-	return p.NewProgram()
+	g := p.NewProgram()
+	return &groupProgram{g: g, st: g.NewStates(), other: g.NewStates()}
 }
 
 // combine decodes values (a group's states from several runs) and merges
@@ -76,33 +92,40 @@ func combineStates(g *sql.Program, values [][]byte, st, other []sql.AggState) er
 }
 
 // CombineValues merges a group's states from several runs (runs.Keyed).
-func (j *sqlGroupSortJob) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
-	g := j.program()
-	defer j.progs.Put(g)
-	st, other := g.NewStates(), g.NewStates()
-	if err := combineStates(g, values, st, other); err != nil {
+func (j *sqlGroupJob) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	gp := j.program()
+	defer j.progs.Put(gp)
+	if err := combineStates(gp.g, values, gp.st, gp.other); err != nil {
 		return nil, err
 	}
-	return g.AppendStates(dst, st), nil
+	return gp.g.AppendStates(dst, gp.st), nil
 }
 
 // OutputHeader is the output's header row (runs.Keyed).
-func (j *sqlGroupSortJob) OutputHeader() []byte {
+func (j *sqlGroupJob) OutputHeader() []byte {
 	p, _ := j.plan(nil) // planned in newSQL
 	return p.Header()
 }
 
 // AppendOutput appends a group's row, nothing when HAVING drops it
-// (runs.Keyed). The output is in ORDER BY order, which Output and the
-// ranges' runs (RangeRuns) give, not in key order as runs.OutputTo would.
-func (j *sqlGroupSortJob) AppendOutput(dst, key, value []byte) ([]byte, error) {
-	g := j.program()
-	defer j.progs.Put(g)
-	st := g.NewStates()
-	if err := combineStates(g, [][]byte{value}, st, nil); err != nil {
+// (runs.Keyed).
+func (j *sqlGroupJob) AppendOutput(dst, key, value []byte) ([]byte, error) {
+	return j.AppendOutputValues(dst, key, [][]byte{value})
+}
+
+// AppendOutputValues appends the row of a group whose states are values
+// (from several runs), nothing when HAVING drops it (runs.ValuesOutput). A
+// sqlGroupJob's output is in group key order, which runs.OutputTo gives; a
+// sqlGroupSortJob's is in ORDER BY order, which Output and the ranges' runs
+// (RangeRuns) give.
+func (j *sqlGroupJob) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	gp := j.program()
+	defer j.progs.Put(gp)
+	g := gp.g
+	if err := combineStates(g, values, gp.st, gp.other); err != nil {
 		return nil, err
 	}
-	if err := g.LoadGroup(key, st); err != nil {
+	if err := g.LoadGroup(key, gp.st); err != nil {
 		return nil, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
 	}
 	g.Reset()
@@ -113,11 +136,11 @@ func (j *sqlGroupSortJob) AppendOutput(dst, key, value []byte) ([]byte, error) {
 	return dst, groupError(g)
 }
 
-func (j *sqlGroupSortJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
+func (j *sqlGroupJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
 	return mergeRuns(w, j, partials, "sql", j.runTag())
 }
 
-func (j *sqlGroupSortJob) Merge(w io.Writer, partials []io.Reader) error {
+func (j *sqlGroupJob) Merge(w io.Writer, partials []io.Reader) error {
 	_, err := j.mergeTo(w, partials)
 	return err
 }
@@ -127,14 +150,14 @@ var errStop = errors.New("stop")
 
 // mergeGroups merges the groups of the readers' runs, calling emit with
 // each group's key and merged states in group key order.
-func (j *sqlGroupSortJob) mergeGroups(rs []*runs.Reader, emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
-	g := j.program()
-	st, other := g.NewStates(), g.NewStates()
+func (j *sqlGroupJob) mergeGroups(rs []*runs.Reader, emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
+	gp := j.program()
+	g := gp.g
 	err := runs.Merge(rs, func(key []byte, vals [][]byte) error {
-		if err := combineStates(g, vals, st, other); err != nil {
+		if err := combineStates(g, vals, gp.st, gp.other); err != nil {
 			return err
 		}
-		more, err := emit(g, key, nil, st)
+		more, err := emit(g, key, nil, gp.st)
 		if err == nil && !more {
 			err = errStop
 		}
@@ -146,8 +169,9 @@ func (j *sqlGroupSortJob) mergeGroups(rs []*runs.Reader, emit func(p *sql.Progra
 	return g, nil, corruptRun(err)
 }
 
-// Output is the one reducer's: the groups merged by key, then sorted.
-func (j *sqlGroupSortJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
+// Output is the one reducer's: the groups merged by key, then, with ORDER
+// BY, sorted.
+func (j *sqlGroupJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 	rs, err := openRuns(partials, "sql", j.runTag())
 	if err != nil {
 		return Stats{}, err
@@ -210,7 +234,7 @@ func (j *sqlGroupSortJob) OutputMergedRanges(w io.Writer, ranges []io.Reader) (S
 }
 
 // writeGroupRun writes the mapper's groups as a sorted run keyed by group
-// key (sqlGroupSortJob) and returns its entries.
+// key (sqlGroupJob) and returns its entries.
 func (m *sqlMapper) writeGroupRun(w io.Writer) (int64, error) {
 	rw := runs.NewTaggedWriter(w, m.groupRuns.runTag())
 	if err := m.eachGroup(rw.Add); err != nil {

@@ -54,6 +54,8 @@ func TestSQLOldStatesRefused(t *testing.T) {
 			switch j := j.(type) {
 			case *sqlJob:
 				sj = j
+			case *sqlGroupJob:
+				sj = j.sqlJob
 			case *sqlGroupSortJob:
 				sj = j.sqlJob
 			default:

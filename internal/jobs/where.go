@@ -149,6 +149,9 @@ func (f *rowFilter) addColumns(set *columnSet) {
 type rowMatcher struct {
 	f    *rowFilter
 	prog *sql.Program
+	// text is the filter column whose text alone decides (the program's
+	// TextColumn), -1 when the program evaluates the row.
+	text int
 	// source is the object whose rows are matched (the mapper's StartPart
 	// sets it), named by a skipped record's example.
 	source string
@@ -159,9 +162,10 @@ func (f *rowFilter) newMatcher() *rowMatcher {
 	if f == nil {
 		return nil
 	}
-	m := &rowMatcher{f: f}
+	m := &rowMatcher{f: f, text: -1}
 	if f.plan != nil {
 		m.prog = f.plan.NewProgram()
+		m.text = m.prog.TextColumn()
 	}
 	return m
 }
@@ -172,6 +176,10 @@ func (m *rowMatcher) match(row *record.Row) (bool, *sql.ValueError) {
 	if m.f.cond != nil {
 		c := m.f.at[0]
 		return row.Present(c) && m.f.cond.match(row.Value(c)), nil
+	}
+	if m.text >= 0 {
+		v, null := sqlValue(row, m.f.at[m.text])
+		return m.prog.MatchText(v, null), nil
 	}
 	r := &m.prog.Row
 	for i, c := range m.f.at {

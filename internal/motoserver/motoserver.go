@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/scattergather/scattergather/internal/sfnquota"
 )
 
 // Install is the command that provides what Start needs.
@@ -118,7 +120,8 @@ func start(ctx context.Context, python string, port int, opts Options) (*Server,
 		pythonPath += string(os.PathListSeparator) + p
 	}
 	cmd := exec.Command(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Env = append(append(os.Environ(), opts.Env...), "PYTHONPATH="+pythonPath)
+	cmd.Env = append(append(os.Environ(), opts.Env...), "PYTHONPATH="+pythonPath,
+		sfnquota.PayloadBytesEnv+"="+strconv.Itoa(sfnquota.PayloadBytes)) // the patch's payload quota
 	head := &headBuffer{max: 64 << 10}
 	var out io.Writer = head
 	if opts.Log != nil {

@@ -1,15 +1,18 @@
 package motoserver
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/scattergather/scattergather/internal/sfnquota"
 	"github.com/scattergather/scattergather/internal/testutil"
 )
 
@@ -74,5 +77,38 @@ func TestStartFailures(t *testing.T) {
 			}
 			testutil.ErrorNames(t, err, tc.want...)
 		})
+	}
+}
+
+// TestPatchTakesThePayloadQuotaFromGo shows that the moto patch has no copy of Step
+// Functions' payload quota: Start hands it internal/sfnquota's, so the local engine and the
+// local AWS cannot drift apart.
+func TestPatchTakesThePayloadQuotaFromGo(t *testing.T) {
+	if n := strconv.Itoa(sfnquota.PayloadBytes); bytes.Contains(patch, []byte(n)) {
+		t.Fatalf("sitecustomize.py writes the payload quota %s itself: read it from %s", n, sfnquota.PayloadBytesEnv)
+	}
+	if !bytes.Contains(patch, []byte(sfnquota.PayloadBytesEnv)) {
+		t.Fatalf("sitecustomize.py does not read %s", sfnquota.PayloadBytesEnv)
+	}
+	dir := t.TempDir()
+	got := filepath.Join(dir, "env")
+	fake := filepath.Join(dir, "fakepython")
+	script := "#!/bin/sh\nprintf %s \"$" + sfnquota.PayloadBytesEnv + "\" > " + got + "\necho 'No module named moto' >&2\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// A caller's Env does not override the quota.
+	if s, err := Start(ctx, Options{Python: fake, Env: []string{sfnquota.PayloadBytesEnv + "=1"}}); err == nil {
+		s.Stop()
+		t.Fatal("the fake python started a server")
+	}
+	b, err := os.ReadFile(got)
+	if err != nil {
+		t.Fatalf("the fake python did not run: %v", err)
+	}
+	if want := strconv.Itoa(sfnquota.PayloadBytes); string(b) != want {
+		t.Fatalf("the server's %s = %q, want %s", sfnquota.PayloadBytesEnv, b, want)
 	}
 }

@@ -343,7 +343,7 @@ def _patch_express_children():
     AmazonStateLanguageParser.parse = staticmethod(parse)
 
 
-# Step Functions fails a payload over 256 KiB (262,144 bytes of UTF-8) with
+# Step Functions fails a payload over 256 KiB (internal/sfnquota.PayloadBytes of UTF-8) with
 # States.DataLimitExceeded: a task's or connector's output, a state's output, a state's input
 # after Parameters, and an execution's input, which for a Distributed Map's child execution
 # is its item after ItemSelector
@@ -355,15 +355,29 @@ def _patch_express_children():
 # error or Runtime error types" (the error-handling page), so no Retry or Catch matches it.
 # moto checks a state's and a task's output only, counts its size with spaces after every
 # comma and colon and non-ASCII characters as \uXXXX escapes (so it fails payloads AWS
-# accepts), refuses exactly 262,144 bytes, and lets States.ALL catch the error. Here the size
-# is the compact JSON's UTF-8 bytes, at most 262,144 pass, the input after Parameters, each
+# accepts), refuses a payload of exactly the quota, and lets States.ALL catch the error. Here the size
+# is the compact JSON's UTF-8 bytes, at most the quota passes, the input after Parameters, each
 # child execution's input and a Distributed Map's inline results are checked as well, and
 # States.DataLimitExceeded and States.Runtime match no ErrorEquals (an explicit name neither:
 # the page calls it terminal and names nothing that catches it; local/asl's errorMatches says
 # the same). The failure is recorded as moto records its own output check, a TaskFailed event
 # with executionFailedEventDetails: AWS's documentation names the error, not the history event.
+# The limit comes from Go (internal/sfnquota.PayloadBytes, in the environment variable below,
+# set by internal/motoserver), so this file and the local engine cannot disagree on it.
+def _payload_limit():
+    name = "SCATTERGATHER_STATES_PAYLOAD_BYTES"
+    try:
+        return int(os.environ[name])
+    except (KeyError, ValueError):
+        sys.stderr.write(f"scattergather: {name} must hold Step Functions' payload quota in bytes (internal/motoserver sets it), got {os.environ.get(name)!r}\n")
+        sys.stderr.flush()
+        os._exit(3)
+
+
 def _patch_data_limit():
     import json
+
+    limit = _payload_limit()
 
     from moto.stepfunctions.parser import quotas
     from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
@@ -385,7 +399,6 @@ def _patch_data_limit():
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
     from moto.stepfunctions.parser.asl.utils.encoding import _DateTimeEncoder
 
-    limit = 262144
     typ = StatesErrorNameType.StatesStatesDataLimitExceeded
 
     def size(value):

@@ -104,7 +104,8 @@ func (h *Handler) now() time.Time {
 func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err error) {
 	rec := h.beginAttempt(ctx, attempts.PhasePlan, "", "", -1)
 	defer func() { rec.endPlan(ctx, h, res, err) }()
-	if err := in.validate(h.TriggerBucket); err != nil {
+	before, err := in.validate(h.TriggerBucket)
+	if err != nil {
 		return PlanOutput{}, err
 	}
 	chunkSize := in.ChunkSize
@@ -126,8 +127,8 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		return PlanOutput{}, inputErrorf("plan: %w", err)
 	}
 	// The types the inputs gave (a schema.json, Parquet dates) may make a
-	// query check that could not before.
-	j, err := jobs.New(in.Job, params)
+	// query check that could not before: only then is the job compiled again.
+	j, err := jobs.NewWithInputs(in.Job, before, in.Params, params)
 	if err != nil {
 		return PlanOutput{}, inputErrorf("plan: %w", err)
 	}
@@ -156,6 +157,9 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		params = jobs.Params{}
 	}
 	in.Params = params // with the schema.json beside a query's input, for the ledger's spec too
+	// The chunk size the job ID was made with, for the spec too: a resume recomputes the ID
+	// from the spec, and a default (0) would make another one.
+	in.ChunkSize = chunkSize
 	// Part files are another output than one object at the same location: another job.
 	identity := in.Output
 	if in.OutputParts {
@@ -234,35 +238,36 @@ func (h *Handler) recordSubmission(ctx context.Context, sub, jobID string) error
 
 // validate checks a submission before anything is read: the job and its parameters, the
 // inputs, the output (which may not land under triggerBucket's incoming/ prefix, where it
-// would start another job) and the sizes.
-func (in PlanInput) validate(triggerBucket string) error {
+// would start another job) and the sizes. It returns what jobs.NewBeforeInputs built (nil
+// for a query only the inputs' types can type), for Plan to reuse.
+func (in PlanInput) validate(triggerBucket string) (jobs.Job, error) {
 	job, err := jobs.NewBeforeInputs(in.Job, in.Params)
 	if err != nil {
-		return inputErrorf("plan: %w", err)
+		return nil, inputErrorf("plan: %w", err)
 	}
 	if job != nil {
 		if err := checkPartitions(in, job); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(in.Inputs) == 0 {
-		return inputErrorf("plan: no inputs given")
+		return nil, inputErrorf("plan: no inputs given")
 	}
 	if err := plan.ValidateLocation(in.Output); err != nil {
-		return inputErrorf("plan: output %q: %w", in.Output, err)
+		return nil, inputErrorf("plan: output %q: %w", in.Output, err)
 	}
 	switch {
 	case in.ChunkSize < 0:
-		return inputErrorf("plan: chunkSize %d is negative", in.ChunkSize)
+		return nil, inputErrorf("plan: chunkSize %d is negative", in.ChunkSize)
 	case in.MaxConcurrency < 0:
-		return inputErrorf("plan: maxConcurrency %d is negative", in.MaxConcurrency)
+		return nil, inputErrorf("plan: maxConcurrency %d is negative", in.MaxConcurrency)
 	}
 	if triggerBucket != "" {
 		if b, k, ok := blob.ParseS3(in.Output); ok && b == triggerBucket && strings.HasPrefix(k, "incoming/") {
-			return inputErrorf("plan: output %s is under the trigger prefix incoming/ and would start another job", in.Output)
+			return nil, inputErrorf("plan: output %s is under the trigger prefix incoming/ and would start another job", in.Output)
 		}
 	}
-	return nil
+	return job, nil
 }
 
 // MapResultsDir is where, under a job's work prefix, the Scatter Distributed Map's

@@ -1,7 +1,8 @@
 package pipeline
 
 // The range-partitioned gather (the TeraSort way) for jobs whose partials are
-// sorted runs (runs.Keyed: the typed kv jobs, wordcount and groupby): the gather's plan step samples
+// sorted runs (runs.Keyed: the typed kv jobs, wordcount, groupby and the
+// sql job's sorts and aggregates over groups without LIMIT): the gather's plan step samples
 // the committed partials' key indexes and cuts the keys into P ranges; the
 // state machine's GatherRanges Map runs one range reducer per range, in
 // parallel, each merging its range of every partial (ranged reads, never a
@@ -83,18 +84,11 @@ func keyedJob(j jobs.Job) (runs.Keyed, bool) {
 }
 
 // CheckPartitions refuses, before a job is submitted, the partitions or
-// part files its job or output cannot have, as the plan step would. A job
-// that can only be built with its inputs' types (jobs.NewBeforeInputs: a
-// query typed by a schema.json or a Parquet DATE) is left to the plan step,
-// which checks it once the inputs are read.
-func CheckPartitions(in PlanInput) error {
-	if in.Partitions >= 0 && in.Partitions <= 1 && !in.OutputParts {
-		return nil
-	}
-	j, err := jobs.NewBeforeInputs(in.Job, in.Params)
-	if err != nil {
-		return inputErrorf("plan: %v", err)
-	}
+// part files its job or output cannot have, as the plan step would. j is
+// what jobs.NewBeforeInputs built of in's job and parameters, compiled once
+// by the caller; nil (a query typed only by a schema.json or a Parquet DATE)
+// leaves the check to the plan step, which makes it once the inputs are read.
+func CheckPartitions(in PlanInput, j jobs.Job) error {
 	if j == nil {
 		return nil
 	}
@@ -111,7 +105,7 @@ func checkPartitions(in PlanInput, j jobs.Job) error {
 		return nil
 	}
 	if _, ok := keyedJob(j); !ok {
-		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount, groupby and the sql job's queries with ORDER BY without LIMIT are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
+		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount, groupby, and the sql job's GROUP BY or DISTINCT without LIMIT and ORDER BY without LIMIT are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
 	}
 	if _, ok := j.(jobs.RangeRuns); ok && in.OutputParts {
 		return inputErrorf("plan: job %s cannot leave its key ranges as part files (output parts): its output is not in key order, the ranges are merged", in.Job)
@@ -194,8 +188,8 @@ func (h *Handler) readRangePlan(ctx context.Context, in GatherInput) (rangePlan,
 // sampleRanges chooses the ranges from the committed partials' indexes (two
 // small reads each): as many as the event asks for, or, with Partitions 0,
 // one per DefaultRangeBytes of partials. When the indexes hold too few keys
-// to cut them and the partials are small, it reads the partials whole and
-// samples every key.
+// to cut them (too few samples, or fewer boundaries than asked) and the
+// partials are small, it reads the partials whole and samples every key.
 func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, error) {
 	keys, _, err := h.committed(ctx, in)
 	if err != nil {
@@ -224,12 +218,16 @@ func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, 
 	for _, ix := range indexes {
 		samples += len(ix.Samples)
 	}
-	if samples < 8*p && total <= scanLimit {
+	bounds := runs.Boundaries(indexes, p)
+	// Many small partials sample little more than their first keys, which
+	// may all be one (every chunk holding the same groups): their indexes
+	// can cut fewer ranges than the keys could.
+	if (samples < 8*p || len(bounds) < p-1) && total <= scanLimit {
 		if indexes, err = h.scanIndexes(ctx, keys); err != nil {
 			return rangePlan{}, err
 		}
+		bounds = runs.Boundaries(indexes, p)
 	}
-	bounds := runs.Boundaries(indexes, p)
 	if bounds == nil {
 		bounds = [][]byte{}
 	}

@@ -108,6 +108,14 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// unreadablePartial says what a partial this build cannot read means and what to do: a
+// resume (or redrive) keeps the committed chunks' partials, which another build of
+// scatter may have written in another encoding, and no retry or resume mends that.
+const unreadablePartial = "the job's committed partials cannot be read by this build of scatter " +
+	"(written by another version, whose encoding differs, or damaged), so resuming the job cannot reuse them; " +
+	"run it again as a new job, whose chunks are all mapped afresh: locally 'scatter run' with a new --state-dir, " +
+	"on AWS a new submission with another output (docs/faults.md, resume and redrive)"
+
 // produceError classifies what failed a producer: input, record and store errors pass
 // through unchanged (no retry mends them), a corrupt partial or a fault of the input's
 // data (jobs.InputFault: a query's overflow, SELECT * over differing columns) is the
@@ -121,7 +129,9 @@ func produceError(key string, err error) error {
 	switch {
 	case errors.As(err, &ie), errors.As(err, &re), errors.As(err, &se), errors.As(err, &rt):
 		return err
-	case errors.Is(err, jobs.ErrCorruptPartial), errors.Is(err, runs.ErrCorrupt), jobs.InputFault(err):
+	case errors.Is(err, jobs.ErrCorruptPartial), errors.Is(err, runs.ErrCorrupt):
+		return inputErrorf("write %s: %w: %s", key, err, unreadablePartial)
+	case jobs.InputFault(err):
 		return inputErrorf("write %s: %w", key, err)
 	}
 	return retryable("write %s: %w", key, err)

@@ -1,6 +1,9 @@
 package plan
 
-import "github.com/scattergather/scattergather/internal/metrics"
+import (
+	"github.com/scattergather/scattergather/internal/metrics"
+	"github.com/scattergather/scattergather/internal/sfnquota"
+)
 
 // AWS list prices, limits and figures the cost model uses: us-east-1,
 // on-demand, without free tiers. The per-request and per-unit prices that a
@@ -32,7 +35,7 @@ const (
 	ExpressDurationStepSec = 0.1                     // Express duration is rounded up to 100 ms
 	ExpressMaxSec          = 300                     // an Express execution's longest run, five minutes (service-quotas.html; asl.ExpressMaxDuration enforces it locally)
 	MapMaxConcurrency      = 10000                   // a Distributed Map's parallel child executions
-	ChildInputMaxBytes     = 256 << 10               // a child execution's input (and so one batch's items)
+	ChildInputMaxBytes     = sfnquota.PayloadBytes   // a child execution's input (and so one batch's items)
 
 	// DynamoDB on-demand, S3 Standard requests.
 	DynamoWriteUSD = metrics.DynamoWrite // per write request unit

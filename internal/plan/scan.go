@@ -21,6 +21,11 @@ type Scan struct {
 	// RowGroups of the Parquet parts, and how many the filter prunes.
 	RowGroups       int `json:"rowGroups"`
 	RowGroupsPruned int `json:"rowGroupsPruned"`
+	// ParquetRead is the part of Read fetched from Parquet parts, of their
+	// ParquetBytes, so that a job whose inputs mix text and Parquet can say
+	// what pruning saves of the Parquet alone.
+	ParquetRead  int64 `json:"parquetReadBytes"`
+	ParquetBytes int64 `json:"parquetBytes"`
 }
 
 // EstimateScan prices the reads of chunks (planned from objs, in Resolve's
@@ -50,6 +55,9 @@ func EstimateScan(objs []Object, chunks []Chunk, columns []string, pred pq.Predi
 // addParquet adds the reads of one Parquet part: its footer, then each row
 // group it owns (those whose first byte lies in [Start, End)).
 func (s *Scan) addParquet(f *pq.Footer, p Part, columns []string, pred pq.Predicate) error {
+	before := s.Read
+	defer func() { s.ParquetRead += s.Read - before }()
+	s.ParquetBytes += p.End - p.Start
 	s.Read += f.BytesRead
 	for _, g := range f.RowGroups() {
 		if g.Start < p.Start || g.Start >= p.End {

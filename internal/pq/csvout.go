@@ -109,8 +109,9 @@ func (c *CSVToParquet) Close() error {
 // the header. The job's CSV writer writes NULL as an empty field and an
 // empty string as "" (as DuckDB's CSV writer does), which encoding/csv cannot
 // tell apart; so a record is read whole (a quoted field may hold newlines:
-// it ends at a newline after an even number of quotes) and split by csvline,
-// which says which fields were quoted. The values are valid until fn returns.
+// it ends where csvline.End says, as the splitter's records do) and split by
+// csvline, which says which fields were quoted. The values are valid until
+// fn returns.
 func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string, error) {
 	if _, err := c.tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -125,11 +126,12 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 	)
 	for n := 1; ; n++ {
 		raw = raw[:0]
-		quotes, eof := 0, false
+		q, eof := csvline.AtField, false
 		for {
 			chunk, err := br.ReadSlice('\n')
 			raw = append(raw, chunk...)
-			quotes += bytes.Count(chunk, []byte{'"'})
+			var end int
+			end, q = csvline.End(chunk, q) // the state carries over to the next chunk
 			if errors.Is(err, bufio.ErrBufferFull) {
 				continue
 			}
@@ -140,7 +142,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 			if err != nil {
 				return nil, fmt.Errorf("parquet output: %w", err)
 			}
-			if quotes%2 == 0 {
+			if end >= 0 {
 				break
 			}
 		}

@@ -24,6 +24,17 @@ type Query struct {
 	Chunks []plan.Chunk
 	// Bytes is the chunks' total size.
 	Bytes int64
+
+	job jobs.Job // compiled by Plan, for Run and the caller's output (Compiled)
+}
+
+// Compiled is the job Plan compiled for the query, typed as its inputs say;
+// a Query not made by Plan has its job compiled here.
+func (q Query) Compiled() (jobs.Job, error) {
+	if q.job != nil {
+		return q.job, nil
+	}
+	return jobs.New(q.Job, q.Params)
 }
 
 // PlanError is a query that cannot be planned as asked: a bad job or input, or a
@@ -37,7 +48,8 @@ func (e *PlanError) Unwrap() error { return e.Err }
 // plan.CheckOutput) and cuts the inputs into chunks with the batch planner.
 // maxFanOut <= 0 means DefaultMaxFanOut; chunkSize <= 0 the planner's default.
 func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params, inputs []string, output string, chunkSize int64, maxFanOut int) (Query, error) {
-	if _, err := jobs.NewBeforeInputs(job, params); err != nil {
+	before, err := jobs.NewBeforeInputs(job, params)
+	if err != nil {
 		return Query{}, &PlanError{Err: err}
 	}
 	if chunkSize <= 0 {
@@ -46,7 +58,7 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 	if maxFanOut <= 0 {
 		maxFanOut = DefaultMaxFanOut
 	}
-	objs, params, err := plan.ResolveJob(ctx, store, job, params, inputs)
+	objs, resolved, err := plan.ResolveJob(ctx, store, job, params, inputs)
 	if err != nil {
 		var ie *plan.InputError
 		if errors.As(err, &ie) {
@@ -57,9 +69,11 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 	if err := plan.CheckOutput(objs, output); err != nil {
 		return Query{}, &PlanError{Err: err}
 	}
-	if _, err := jobs.New(job, params); err != nil { // typed as the inputs say
+	j, err := jobs.NewWithInputs(job, before, params, resolved) // typed as the inputs say
+	if err != nil {
 		return Query{}, &PlanError{Err: err}
 	}
+	params = resolved
 	chunks := plan.Split(objs, chunkSize)
 	if len(chunks) > maxFanOut {
 		return Query{}, &PlanError{Err: fmt.Errorf("%d chunks is over the query fan-out cap of %d; use a larger chunk size or a batch job", len(chunks), maxFanOut)}
@@ -67,7 +81,7 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 	if params == nil {
 		params = jobs.Params{}
 	}
-	q := Query{ID: plan.JobID(job, params, objs, chunkSize, ""), Job: job, Params: params, Chunks: chunks}
+	q := Query{ID: plan.JobID(job, params, objs, chunkSize, ""), Job: job, Params: params, Chunks: chunks, job: j}
 	for _, c := range chunks {
 		q.Bytes += c.Bytes()
 	}

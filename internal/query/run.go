@@ -132,7 +132,7 @@ func (e *ChunkError) Unwrap() error { return e.Err }
 func Run(ctx context.Context, inv Invoker, q Query, o Options, w io.Writer) (Result, error) {
 	began := time.Now()
 	o = o.withDefaults()
-	job, err := jobs.New(q.Job, q.Params)
+	job, err := q.Compiled()
 	if err != nil {
 		return Result{}, &PlanError{Err: err}
 	}

@@ -65,7 +65,8 @@ func MergeTaggedTo(w io.Writer, k Keyed, readers []*Reader, tag []byte) (int64, 
 
 // OutputTo merges readers and writes the output lines of their keys to w,
 // after the job's header when header is true (the first part of an
-// output), and returns the lines written.
+// output), and returns the lines written: the keys whose output is not
+// empty (a job may write nothing for a key, as a sql HAVING drops a group).
 func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if header {
@@ -90,7 +91,7 @@ func OutputTo(w io.Writer, k Keyed, readers []*Reader, header bool) (int64, erro
 		if err != nil {
 			return err
 		}
-		if he == nil || !he.HeaderEntry(key) {
+		if len(line) > 0 && (he == nil || !he.HeaderEntry(key)) {
 			n++
 		}
 		_, err = bw.Write(line)

@@ -45,15 +45,22 @@ const (
 
 // Writer writes one sorted run.
 type Writer struct {
-	w       *bufio.Writer
-	tmp     [binary.MaxVarintLen64]byte
-	off     int64 // bytes written so far
-	count   int64
+	w   io.Writer
+	buf []byte // what is not written to w yet: at most writeBuffer bytes
+	err error  // the first error of w
+	off int64  // bytes of the run so far (written and buffered)
+	// The previous entry's key, for the order check: buf[ps:pe] while it
+	// is there (pe > 0), else prev.
+	ps, pe  int
 	prev    []byte
+	count   int64
 	started bool
 	last    int64 // offset of the last sample
 	index   []sample
 }
+
+// writeBuffer is how many bytes a Writer gathers before it writes them.
+const writeBuffer = 64 << 10
 
 type sample struct {
 	key []byte
@@ -66,53 +73,102 @@ func NewWriter(w io.Writer) *Writer { return NewTaggedWriter(w, nil) }
 // NewTaggedWriter starts a run on w whose header holds tag (at most 1 KiB):
 // what its entries are, checked by the readers of whole runs (Reader.Tag).
 func NewTaggedWriter(w io.Writer, tag []byte) *Writer {
-	rw := &Writer{w: bufio.NewWriterSize(w, 64<<10), last: -IndexEvery}
-	rw.w.WriteString(magic)
-	rw.w.WriteByte(version)
+	rw := &Writer{w: w, buf: make([]byte, 0, writeBuffer), last: -IndexEvery}
+	rw.buf = append(rw.buf, magic...)
+	rw.buf = append(rw.buf, version)
 	rw.off = int64(headerSize)
 	rw.bytes(tag[:min(len(tag), maxTag)])
 	return rw
 }
 
 func (w *Writer) uvarint(v uint64) {
-	n := binary.PutUvarint(w.tmp[:], v)
-	w.w.Write(w.tmp[:n])
-	w.off += int64(n)
+	w.room(binary.MaxVarintLen64)
+	n := len(w.buf)
+	w.buf = binary.AppendUvarint(w.buf, v)
+	w.off += int64(len(w.buf) - n)
 }
 
 func (w *Writer) bytes(b []byte) {
 	w.uvarint(uint64(len(b)))
-	w.w.Write(b)
+	w.write(b)
+}
+
+// room writes out the buffer unless it has n bytes free.
+func (w *Writer) room(n int) {
+	if cap(w.buf)-len(w.buf) < n {
+		w.flush()
+	}
+}
+
+// write appends b, through the buffer when it fits.
+func (w *Writer) write(b []byte) {
 	w.off += int64(len(b))
+	if len(b) <= cap(w.buf)-len(w.buf) {
+		w.buf = append(w.buf, b...)
+		return
+	}
+	w.flush()
+	if len(b) <= cap(w.buf) {
+		w.buf = append(w.buf, b...)
+	} else if w.err == nil {
+		_, w.err = w.w.Write(b)
+	}
+}
+
+// flush writes the buffer to w (once w has failed, it drops it: the error
+// is Close's). The previous key, when it was in the buffer, moves to prev.
+func (w *Writer) flush() {
+	if w.pe > 0 {
+		w.prev = append(w.prev[:0], w.buf[w.ps:w.pe]...)
+		w.pe = 0
+	}
+	if w.err == nil && len(w.buf) > 0 {
+		_, w.err = w.w.Write(w.buf)
+	}
+	w.buf = w.buf[:0]
 }
 
 // Add appends an entry; its key must sort after the previous entry's.
 func (w *Writer) Add(key, value []byte) error {
-	if w.started && bytes.Compare(w.prev, key) >= 0 {
-		return fmt.Errorf("runs: key %q does not sort after %q", key, w.prev)
+	if w.started {
+		prev := w.prev
+		if w.pe > 0 {
+			prev = w.buf[w.ps:w.pe]
+		}
+		if bytes.Compare(prev, key) >= 0 {
+			return fmt.Errorf("runs: key %q does not sort after %q", key, prev)
+		}
 	}
 	w.started = true
-	w.prev = append(w.prev[:0], key...)
 	if w.off-w.last >= IndexEvery {
 		w.index = append(w.index, sample{key: bytes.Clone(key), off: w.off})
 		w.last = w.off
 	}
 	w.count++
-	if b := w.w.AvailableBuffer(); cap(b) >= 1+2*binary.MaxVarintLen64+len(key)+len(value) {
-		// The entry encoded in place in the buffer, written at once.
+	if n := 1 + 2*binary.MaxVarintLen64 + len(key) + len(value); n <= writeBuffer {
+		// The entry encoded in place in the buffer; its key stays there
+		// as the previous key.
+		w.room(n)
+		b := w.buf
+		start := len(b)
 		b = append(b, flagEntry)
 		b = binary.AppendUvarint(b, uint64(len(key)))
+		w.ps = len(b)
 		b = append(b, key...)
+		w.pe = len(b)
 		b = binary.AppendUvarint(b, uint64(len(value)))
 		b = append(b, value...)
-		w.w.Write(b)
-		w.off += int64(len(b))
+		w.buf = b
+		w.off += int64(len(b) - start)
 		return nil
 	}
-	w.w.WriteByte(flagEntry)
+	w.room(1)
+	w.buf = append(w.buf, flagEntry)
 	w.off++
 	w.bytes(key)
 	w.bytes(value)
+	w.flush()
+	w.prev = append(w.prev[:0], key...)
 	return nil
 }
 
@@ -120,11 +176,10 @@ func (w *Writer) Add(key, value []byte) error {
 func (w *Writer) Count() int64 { return w.count }
 
 // Close ends the run (the end marker, the count, the index and the footer)
-// and flushes it; it does not close the underlying writer.
+// and writes it out; it does not close the underlying writer.
 func (w *Writer) Close() error {
 	endAt := w.off
-	w.w.WriteByte(flagEnd)
-	w.off++
+	w.write([]byte{flagEnd})
 	w.uvarint(uint64(w.count))
 	indexAt := w.off
 	w.uvarint(uint64(len(w.index)))
@@ -136,21 +191,28 @@ func (w *Writer) Close() error {
 	binary.LittleEndian.PutUint64(f[:8], uint64(endAt))
 	binary.LittleEndian.PutUint64(f[8:16], uint64(indexAt))
 	copy(f[16:], footerMagic)
-	w.w.Write(f[:])
-	return w.w.Flush()
+	w.write(f[:])
+	w.flush()
+	return w.err
 }
 
 // Reader reads the entries of one run in order.
 type Reader struct {
-	r     *bufio.Reader
-	src   *countingReader // under r: where in the run r is
-	name  string
-	tag   []byte
-	key   []byte
-	val   []byte
-	count int64
-	done  bool
-	seen  bool // an entry has been decoded: key holds its key
+	r    *bufio.Reader
+	src  *countingReader // under r: where in the run r is
+	name string
+	tag  []byte
+	key  []byte // the current entry's key: in r's buffer (aliased), or in kb[ki]
+	val  []byte // its value: in r's buffer (aliased), or in vb
+	// aliased says that key and val lie in r's buffer, where they stay
+	// until r next reads from src (entry copies key out first).
+	aliased bool
+	kb      [2][]byte
+	ki      int
+	vb      []byte
+	count   int64
+	done    bool
+	seen    bool // an entry has been decoded: key holds its key
 	// A ranged reader starts at an entry inside a run and yields only the
 	// keys in [lo, hi) (nil hi: to the end).
 	ranged bool
@@ -171,7 +233,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 		return nil, rr.corrupt(fmt.Sprintf("bad magic %q", h[:len(magic)]), nil)
 	}
 	if h[len(magic)] != version {
-		return nil, rr.corrupt(fmt.Sprintf("unsupported version %d (this build reads %d)", h[len(magic)], version), nil)
+		return nil, rr.corrupt(fmt.Sprintf("version %d, written by another build of scatter (this build reads version %d)", h[len(magic)], version), nil)
 	}
 	n, err := rr.uvarint()
 	if err != nil {
@@ -273,6 +335,7 @@ func (r *Reader) entry() (bool, error) {
 	if r.buffered() {
 		return true, nil
 	}
+	r.own()
 	c, err := r.r.ReadByte()
 	if err == io.EOF && r.ranged {
 		r.done = true // a span that ends at a sample, before the end marker
@@ -300,7 +363,8 @@ func (r *Reader) entry() (bool, error) {
 	default:
 		return false, r.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
 	}
-	next, err := r.field(r.val) // the value buffer is free: read the key into it, then swap
+	next, err := r.field(r.kb[1-r.ki]) // the buffer that does not hold key
+	r.kb[1-r.ki] = next
 	if err != nil {
 		return false, err
 	}
@@ -308,14 +372,26 @@ func (r *Reader) entry() (bool, error) {
 		return false, r.corrupt("keys out of order", nil)
 	}
 	r.seen = true
-	r.key, r.val = next, r.key
-	r.val, err = r.field(r.val)
+	r.ki = 1 - r.ki
+	r.key = next
+	r.vb, err = r.field(r.vb)
+	r.val = r.vb
 	return err == nil, err
 }
 
+// own copies an aliased key into r's own buffer before r reads from src
+// (which moves what r's buffer holds).
+func (r *Reader) own() {
+	if r.aliased {
+		r.kb[r.ki] = append(r.kb[r.ki][:0], r.key...)
+		r.key, r.val, r.aliased = r.kb[r.ki], nil, false
+	}
+}
+
 // buffered decodes the next entry from what r's buffer holds, when it
-// holds the whole of an entry (the common case, without a call per byte);
-// false leaves the entry to entry's reads.
+// holds the whole of an entry (the common case, without a call per byte),
+// its key and value left where they are; false leaves the entry to entry's
+// reads.
 func (r *Reader) buffered() bool {
 	b, _ := r.r.Peek(r.r.Buffered())
 	if len(b) < 3 || b[0] != flagEntry {
@@ -340,8 +416,7 @@ func (r *Reader) buffered() bool {
 		return false // entry reports it
 	}
 	r.seen = true
-	r.key, r.val = append(r.val[:0], key...), r.key
-	r.val = append(r.val[:0], val...)
+	r.key, r.val, r.aliased = key, val, true // no copy: they stay until r reads from src
 	r.r.Discard(i + k + int(vn))
 	return true
 }
@@ -395,7 +470,9 @@ func Merge(runs []*Reader, fn func(key []byte, values [][]byte) error) error {
 			return err
 		}
 		if ok {
-			h.items = append(h.items, mergeItem{head: keyHead(r.key), run: i})
+			it := mergeItem{run: i}
+			it.setKey(r.key)
+			h.items = append(h.items, it)
 		}
 	}
 	for i := len(h.items)/2 - 1; i >= 0; i-- {
@@ -405,6 +482,20 @@ func Merge(runs []*Reader, fn func(key []byte, values [][]byte) error) error {
 	var order []int // their runs, in run order
 	var vals [][]byte
 	for len(h.items) > 0 {
+		if !h.shared() {
+			// The least key is in one run only (with many distinct keys,
+			// nearly always): no group to gather and sort.
+			it := &h.items[0]
+			r := runs[it.run]
+			vals = append(vals[:0], r.val)
+			if err := fn(r.key, vals); err != nil {
+				return err
+			}
+			if err := h.advance(0); err != nil {
+				return err
+			}
+			continue
+		}
 		group = h.least(group[:0])
 		order = order[:0]
 		for _, at := range group {
@@ -422,71 +513,96 @@ func Merge(runs []*Reader, fn func(key []byte, values [][]byte) error) error {
 		// its item only sinks: sinking the deepest first keeps the heap.
 		slices.Sort(group)
 		for g := len(group) - 1; g >= 0; g-- {
-			at := group[g]
-			it := &h.items[at]
-			r := runs[it.run]
-			ok, err := r.Next()
-			if err != nil {
+			if err := h.advance(group[g]); err != nil {
 				return err
 			}
-			if ok {
-				it.head = keyHead(r.key)
-			} else {
-				it.done = true
-			}
-			h.down(at)
-		}
-		for len(h.items) > 0 && h.items[0].done {
-			h.pop()
 		}
 	}
 	return nil
 }
 
 // mergeItem is a run in Merge's heap: its index and its current key's
-// first 8 bytes as a big-endian integer, so that most comparisons of keys
-// are one comparison of integers. A run that has ended sorts last.
+// first 15 bytes and length as two big-endian integers (setKey), so that
+// most comparisons of keys are one or two comparisons of integers. A run
+// that has ended sorts last.
 type mergeItem struct {
-	head uint64
-	run  int
-	done bool
+	w0, w1 uint64
+	run    int
+	done   bool
 }
 
-// keyHead is the first 8 bytes of k, big-endian, zero-padded: heads
-// order keys as bytes.Compare does, up to ties.
-func keyHead(k []byte) uint64 {
-	if len(k) >= 8 {
-		return binary.BigEndian.Uint64(k)
-	}
-	var h uint64
-	for i, c := range k {
-		h |= uint64(c) << (56 - 8*i)
-	}
-	return h
+// longKey is the length byte of a key of 16 bytes or more: its words do
+// not hold all of it.
+const longKey = 16
+
+// setKey sets the item's words from k: w0 is k's bytes 0-7 and w1 its
+// bytes 8-14 then its length (at most longKey), zero-padded and
+// big-endian. Words order keys as bytes.Compare does (a key's zero padding
+// ties with a longer key's zero bytes, and then the shorter, its prefix,
+// has the smaller length), and equal words are equal keys unless both are
+// longKey long.
+func (it *mergeItem) setKey(k []byte) {
+	var b [16]byte
+	copy(b[:15], k)
+	it.w0 = binary.BigEndian.Uint64(b[:8])
+	it.w1 = binary.BigEndian.Uint64(b[8:]) | uint64(min(len(k), longKey))
 }
 
-// mergeHeap is a binary min-heap of runs by current key, then run index.
+// end marks the item's run as ended: its words sort after every key's
+// (whose length byte is at most longKey).
+func (it *mergeItem) end() {
+	it.w0, it.w1, it.done = ^uint64(0), ^uint64(0), true
+}
+
+// mergeHeap is a binary min-heap of runs by current key (their words, then
+// tie), then run index.
 type mergeHeap struct {
 	runs  []*Reader
 	items []mergeItem
 }
 
-func (h *mergeHeap) less(a, b *mergeItem) bool {
-	if a.done || b.done {
-		return !a.done && b.done
-	}
-	if a.head != b.head {
-		return a.head < b.head
-	}
-	if c := bytes.Compare(h.runs[a.run].key, h.runs[b.run].key); c != 0 {
-		return c < 0
+// tie orders items of equal words (down compares the words itself).
+func (h *mergeHeap) tie(a, b *mergeItem) bool {
+	if byte(a.w1) == longKey {
+		if c := bytes.Compare(h.runs[a.run].key, h.runs[b.run].key); c != 0 {
+			return c < 0
+		}
 	}
 	return a.run < b.run
 }
 
-// equal reports whether runs a and b (not ended) stand at the same key.
+// equal reports whether runs a (not ended) and b stand at the same key.
 func (h *mergeHeap) equal(a, b *mergeItem) bool {
-	return !b.done && a.head == b.head && bytes.Equal(h.runs[a.run].key, h.runs[b.run].key)
+	return a.w0 == b.w0 && a.w1 == b.w1 && (byte(a.w1) != longKey || bytes.Equal(h.runs[a.run].key, h.runs[b.run].key))
+}
+
+// shared reports whether the least key stands in more than one run: in the
+// root's children, if anywhere.
+func (h *mergeHeap) shared() bool {
+	items := h.items
+	return len(items) > 1 && h.equal(&items[0], &items[1]) || len(items) > 2 && h.equal(&items[0], &items[2])
+}
+
+// advance moves the run at heap position at on to its next key (which is
+// greater) and sinks it to its place; a run that ends leaves the heap once
+// it is the root.
+func (h *mergeHeap) advance(at int) error {
+	it := &h.items[at]
+	r := h.runs[it.run]
+	ok, err := r.Next()
+	if err != nil {
+		return err
+	}
+	if ok {
+		it.setKey(r.key)
+	} else {
+		it.end()
+	}
+	h.down(at)
+	for len(h.items) > 0 && h.items[0].done {
+		h.pop()
+	}
+	return nil
 }
 
 // least appends to group the heap positions of every run at the least key:
@@ -514,10 +630,16 @@ func (h *mergeHeap) down(i int) {
 		if c >= n {
 			return
 		}
-		if c+1 < n && h.less(&items[c+1], &items[c]) {
-			c++
+		// The lesser child (by words, then tie), then whether it is less
+		// than i.
+		if c+1 < n {
+			a, b := &items[c+1], &items[c]
+			if a.w0 < b.w0 || a.w0 == b.w0 && (a.w1 < b.w1 || a.w1 == b.w1 && h.tie(a, b)) {
+				c++
+			}
 		}
-		if !h.less(&items[c], &items[i]) {
+		a, b := &items[c], &items[i]
+		if !(a.w0 < b.w0 || a.w0 == b.w0 && (a.w1 < b.w1 || a.w1 == b.w1 && h.tie(a, b))) {
 			return
 		}
 		items[i], items[c] = items[c], items[i]

@@ -1,158 +1,19 @@
 package split
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
-// CSV records. A record is an RFC 4180 record: it ends at a "\n" outside
-// quotes, so it may hold newlines inside a quoted field. Where it ends is
-// decided by the automaton below, read from the object's first byte. It is
-// Go's encoding/csv reader's: a quote opens a quoted field only at the start
-// of a field; inside one, a quote is doubled, or closes the field when a
-// comma, "\n" or "\r\n" follows; a quote anywhere else is bad quoting, and
-// a badly quoted record runs to the end of its line. The record's fields are
-// then read by csvline.Split, which agrees on what is bad quoting.
-
-// QuoteState is the CSV automaton's state before a byte.
-type QuoteState uint8
-
-// The states. A record starts in AtField.
-const (
-	AtField      QuoteState = iota // at the start of a field
-	InField                        // in an unquoted field
-	InQuotes                       // inside a quoted field
-	AfterQuote                     // a quote inside quotes: a closing one, or the first of a pair
-	AfterQuoteCR                   // "\r" after a closing quote: "\n" must follow
-	BadQuote                       // bad quoting: the record runs to the end of the line
-	numStates
-)
-
-var stateNames = [numStates]string{"field", "unquoted", "quoted", "quote", "quote-cr", "bad"}
-
-// String names the state, as the mapper's stats record it.
-func (q QuoteState) String() string {
-	if q < numStates {
-		return stateNames[q]
-	}
-	return fmt.Sprintf("QuoteState(%d)", uint8(q))
-}
-
-// Quoted reports whether the state is inside a quoted field.
-func (q QuoteState) Quoted() bool { return q == InQuotes || q == AfterQuote }
-
-// step is the automaton on one byte: the next state, whether c ends the
-// record (the next byte starts one, in AtField), and whether c is where
-// the record's quoting went bad.
-func step(q QuoteState, c byte) (next QuoteState, end, bad bool) {
-	switch q {
-	case AtField, InField:
-		switch c {
-		case '\n':
-			return AtField, true, false
-		case ',':
-			return AtField, false, false
-		case '"':
-			if q == AtField {
-				return InQuotes, false, false
-			}
-			return BadQuote, false, true
-		}
-		return InField, false, false
-	case InQuotes:
-		if c == '"' {
-			return AfterQuote, false, false
-		}
-		return InQuotes, false, false
-	case AfterQuote:
-		switch c {
-		case '"':
-			return InQuotes, false, false
-		case ',':
-			return AtField, false, false
-		case '\n':
-			return AtField, true, false
-		case '\r':
-			return AfterQuoteCR, false, false
-		}
-		return BadQuote, false, true
-	case AfterQuoteCR:
-		if c == '\n' {
-			return AtField, true, false
-		}
-		return BadQuote, false, true
-	default: // BadQuote
-		if c == '\n' {
-			return AtField, true, false
-		}
-		return BadQuote, false, false
-	}
-}
-
-// csvEnd finds the "\n" that ends a record in b, whose first byte the
-// automaton meets in state q: its index, or -1 and the state after b. It
-// is step over b, jumping over the bytes that cannot change the state.
-func csvEnd(b []byte, q QuoteState) (int, QuoteState) {
-	i := 0
-	for i < len(b) {
-		switch q {
-		case AtField, InField:
-			nl := bytes.IndexByte(b[i:], '\n')
-			seg := b[i:]
-			if nl >= 0 {
-				seg = seg[:nl]
-			}
-			k := bytes.IndexByte(seg, '"')
-			if k < 0 {
-				if nl >= 0 {
-					return i + nl, AtField
-				}
-				if n := len(seg); n > 0 {
-					q = InField
-					if seg[n-1] == ',' {
-						q = AtField
-					}
-				}
-				return -1, q
-			}
-			if k > 0 {
-				q = InField
-				if seg[k-1] == ',' {
-					q = AtField
-				}
-			}
-			i += k
-			q, _, _ = step(q, '"')
-			i++
-		case InQuotes:
-			k := bytes.IndexByte(b[i:], '"')
-			if k < 0 {
-				return -1, InQuotes
-			}
-			i += k + 1
-			q = AfterQuote
-		case BadQuote:
-			k := bytes.IndexByte(b[i:], '\n')
-			if k < 0 {
-				return -1, BadQuote
-			}
-			return i + k, AtField
-		default:
-			var end bool
-			if q, end, _ = step(q, b[i]); end {
-				return i, AtField
-			}
-			i++
-		}
-	}
-	return -1, q
-}
+// CSV records are RFC 4180 records, ended by csvline's automaton (csvline.End),
+// read from the object's first byte; the quote state a part begins in is guessed by
+// Speculate.
 
 // SpecWindow is how far past a chunk's start the speculation reads at most
 // to decide the quote state there (see Speculate).
@@ -161,10 +22,10 @@ const SpecWindow = 64 << 10
 // guess is one hypothesis of the automaton's state before a chunk's first
 // byte, followed through the bytes after it.
 type guess struct {
-	start   QuoteState // the state assumed
-	q       QuoteState // the state now
-	first   int        // where its first record starts (index after its "\n"), -1 before
-	bad     int        // how many places its quoting went bad
+	start   csvline.QuoteState // the state assumed
+	q       csvline.QuoteState // the state now
+	first   int                // where its first record starts (index after its "\n"), -1 before
+	bad     int                // how many places its quoting went bad
 	dropped bool
 }
 
@@ -181,10 +42,10 @@ type guess struct {
 // Data Analytics" (SIGMOD 2019): right for almost every real file, and
 // confirmed afterwards against the previous chunk's end, which re-reads the
 // chunk when it was wrong.
-func Speculate(b []byte, window int) (QuoteState, int) {
-	var gs [numStates]guess
+func Speculate(b []byte, window int) (csvline.QuoteState, int) {
+	var gs [csvline.NumStates]guess
 	for s := range gs {
-		gs[s] = guess{start: QuoteState(s), q: QuoteState(s), first: -1}
+		gs[s] = guess{start: csvline.QuoteState(s), q: csvline.QuoteState(s), first: -1}
 	}
 	live := len(gs)
 	for i := 0; i < len(b) && live > 1 && i < window; i++ {
@@ -193,7 +54,7 @@ func Speculate(b []byte, window int) (QuoteState, int) {
 			if gs[g].dropped {
 				continue
 			}
-			next, end, bad := step(gs[g].q, c)
+			next, end, bad := csvline.Step(gs[g].q, c)
 			gs[g].q = next
 			if bad {
 				gs[g].bad++
@@ -255,9 +116,9 @@ func better(a, b guess) bool {
 // speculation's guess, confirmed later against the part before it.
 type CSVBounds struct {
 	// Assumed is the quote state guessed before the part's first byte (the
-	// byte before Start; AtField for a part at the object's start or one
+	// byte before Start; csvline.AtField for a part at the object's start or one
 	// read with a known First).
-	Assumed QuoteState
+	Assumed csvline.QuoteState
 	// First is where the part's first record starts: the first record
 	// start at or after the part's Start as the reading saw it.
 	First int64
@@ -348,10 +209,10 @@ const quotedRun = 16
 
 // speculate guesses the state before the scanner's next byte and skips to
 // the first record start after it.
-func (s *Scanner) speculate() (QuoteState, error) {
+func (s *Scanner) speculate() (csvline.QuoteState, error) {
 	for s.hi-s.lo < SpecWindow && !s.eof {
 		if err := s.fill(); err != nil && !errors.Is(err, io.EOF) {
-			return AtField, err
+			return csvline.AtField, err
 		}
 	}
 	q, i := Speculate(s.buf[s.lo:s.hi], SpecWindow)
@@ -365,9 +226,9 @@ func (s *Scanner) speculate() (QuoteState, error) {
 
 // skipRecord discards bytes through the end of the record the scanner is
 // in, in state q (or to the end).
-func (s *Scanner) skipRecord(q QuoteState) error {
+func (s *Scanner) skipRecord(q csvline.QuoteState) error {
 	return s.skipThrough(func(b []byte) int {
-		i, next := csvEnd(b, q)
+		i, next := csvline.End(b, q)
 		q = next // the state carries over to the next buffer
 		return i
 	})
@@ -384,7 +245,7 @@ func CSVHeader(ctx context.Context, store blob.Store, part plan.Part) ([]byte, e
 func CSVRecords(data []byte, fn RecordFunc) error {
 	var off int64
 	for len(data) > 0 {
-		i, _ := csvEnd(data, AtField)
+		i, _ := csvline.End(data, csvline.AtField)
 		rec, n := data, len(data)
 		if i >= 0 {
 			rec, n = data[:i], i+1

@@ -56,7 +56,7 @@ func randomCSV(r *rand.Rand, rows int, bad bool) []byte {
 func csvRecords(data []byte) []record {
 	var out []record
 	start := 0
-	q := split.AtField
+	q := csvline.AtField
 	for i, c := range data {
 		var end bool
 		if q, end = stepAll(q, c); end {
@@ -70,10 +70,9 @@ func csvRecords(data []byte) []record {
 	return out
 }
 
-// stepAll runs split.Speculate's automaton on one byte through the exported
-// test hook.
-func stepAll(q split.QuoteState, c byte) (split.QuoteState, bool) {
-	next, end, _ := split.Step(q, c)
+// stepAll runs the automaton (csvline.Step) on one byte.
+func stepAll(q csvline.QuoteState, c byte) (csvline.QuoteState, bool) {
+	next, end, _ := csvline.Step(q, c)
 	return next, end
 }
 
@@ -236,41 +235,6 @@ func TestCSVEveryRecordOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d parts read again after a wrong guess", rereads)
-}
-
-// TestCSVEndMatchesStep: csvEnd's jumps over bytes agree with the
-// automaton one byte at a time, from every state, across buffer refills.
-func TestCSVEndMatchesStep(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 5))
-	alphabet := []byte{'a', ',', '"', '\n', '\r'}
-	for iter := 0; iter < 20000; iter++ {
-		b := make([]byte, r.IntN(24))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-		q0 := split.QuoteState(r.IntN(6))
-		wantEnd, q := -1, q0
-		for i, c := range b {
-			var end bool
-			if q, end = stepAll(q, c); end {
-				wantEnd = i
-				break
-			}
-		}
-		cut := 0
-		if len(b) > 0 {
-			cut = r.IntN(len(b) + 1)
-		}
-		gotEnd, gq := split.CSVEnd(b[:cut], q0)
-		if gotEnd < 0 {
-			if gotEnd, gq = split.CSVEnd(b[cut:], gq); gotEnd >= 0 {
-				gotEnd += cut
-			}
-		}
-		if gotEnd != wantEnd || (wantEnd < 0 && gq != q) {
-			t.Fatalf("csvEnd(%q from %v, refilled at %d) = %d %v, want %d %v", b, q0, cut, gotEnd, gq, wantEnd, q)
-		}
-	}
 }
 
 // TestCSVWrongGuessReread: a quoted field longer than the speculation's

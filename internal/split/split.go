@@ -10,6 +10,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
@@ -258,11 +259,11 @@ func (s *Scanner) fill() error {
 func (s *Scanner) Next() ([]byte, int64, error) {
 	start := s.pos
 	s.long = s.long[:0]
-	q, scanned := AtField, 0 // CSV: the state after the scanned bytes of buf[lo:hi]
+	q, scanned := csvline.AtField, 0 // CSV: the state after the scanned bytes of buf[lo:hi]
 	for {
 		var i int
 		if s.csv {
-			if i, q = csvEnd(s.buf[s.lo+scanned:s.hi], q); i >= 0 {
+			if i, q = csvline.End(s.buf[s.lo+scanned:s.hi], q); i >= 0 {
 				i += scanned
 			} else {
 				scanned = s.hi - s.lo

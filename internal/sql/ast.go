@@ -3,6 +3,8 @@ package sql
 import (
 	"strconv"
 	"strings"
+
+	"github.com/scattergather/scattergather/internal/colname"
 )
 
 // Expr is a parsed expression.
@@ -155,7 +157,7 @@ type notation uint8
 const (
 	duckName notation = iota // as DuckDB names an unaliased select item (String)
 	asSQL                    // as SQL that parses to the same expression (SQL)
-	// asKey is asSQL with each column reference as "col:" and its name in lower case,
+	// asKey is asSQL with each column reference as "col:" and its name folded (colname.Fold),
 	// without its table: the text by which an expression is matched with a GROUP BY
 	// expression or another aggregate call (exprKey).
 	asKey
@@ -178,7 +180,7 @@ func text(e Expr, n notation) string {
 		case n == duckName:
 			return e.Name
 		case n == asKey:
-			return "col:" + strings.ToLower(e.Name)
+			return "col:" + colname.Fold(e.Name)
 		case e.Table != "":
 			return sqlName(e.Table) + "." + sqlName(e.Name)
 		}

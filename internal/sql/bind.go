@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scattergather/scattergather/internal/colname"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
 
@@ -71,7 +72,7 @@ func (b *binder) column(ref *ColumnRef) (*node, error) {
 	if ref.Table != "" && !strings.EqualFold(ref.Table, b.fromAlias) {
 		return nil, nameErr(ref.At, "%s.%s: no FROM item is named %q", ref.Table, ref.Name, ref.Table)
 	}
-	key := strings.ToLower(ref.Name)
+	key := colname.Fold(ref.Name) // DuckDB's comparison: "É" and "é" are two columns
 	i, ok := b.colIdx[key]
 	if !ok {
 		i = len(b.cols)

@@ -545,43 +545,30 @@ func (t tri) value() Value {
 // predFn evaluates a condition without building a Value.
 type predFn func(r *Row) tri
 
-// cmpTextNumber compares untyped column i with the number constant c (text
-// is c's text): as numbers when the column's text reads as one, else as
-// bytes; NULL when the column is.
-func cmpTextNumber(i int, c Value, text []byte, tab [3]bool, once bool) predFn {
-	cd := c.D
-	if c.K == KBigint {
-		cd = decimal.FromInt(c.I)
-	}
-	var res [3]tri
-	for k, b := range tab {
-		if b {
-			res[k] = triTrue
-		}
-	}
+// cmpTextNumber compares untyped column i with the number constant c of
+// type t: as numbers when the column's text reads as one, else as bytes
+// with c's text; NULL when the column is.
+func cmpTextNumber(i int, c Value, t Type, tab [3]bool, once bool) predFn {
+	leaf := newNumberLeaf(c, t, tab)
 	if once {
 		// The only reader of the column as a number: compared from its
-		// digits (decimal.Const), parsed only when of another form.
-		k := decimal.NewConst(cd)
+		// digits, parsed only when of another form.
 		return func(row *Row) tri {
 			if row.Null[i] {
 				return triNull
 			}
-			s := row.Text[i]
-			if r, ok := k.CmpText(s); ok {
-				return res[r+1]
-			}
-			return res[bytes.Compare(s, text)+1]
+			return leaf.eval(row.Text[i])
 		}
 	}
+	cd := leaf.k.Dec()
 	return func(row *Row) tri {
 		if row.Null[i] {
 			return triNull
 		}
 		if d, ok := row.number(i); ok {
-			return res[decimal.Cmp(d, cd)+1]
+			return leaf.res[decimal.Cmp(d, cd)+1]
 		}
-		return res[bytes.Compare(row.Text[i], text)+1]
+		return leaf.res[bytes.Compare(row.Text[i], leaf.text)+1]
 	}
 }
 
@@ -596,7 +583,7 @@ func compilePred(n *node, c *compiler) predFn {
 		l, r := n.args[0], n.args[1]
 		if l.op == opCol && r.isConst() && (r.val.K == KDecimal || r.val.K == KBigint) {
 			once := l.idx < len(c.uses) && c.uses[l.idx] == 1
-			return cmpTextNumber(l.idx, r.val, appendText(nil, r.val, r.typ), cmpTable(n.name), once)
+			return cmpTextNumber(l.idx, r.val, r.typ, cmpTable(n.name), once)
 		}
 	case opAnd:
 		return junction(compilePred(n.args[0], c), compilePred(n.args[1], c), triFalse)
@@ -648,7 +635,7 @@ func compileCmpText(n *node, c *compiler) evalFn {
 			i := l.idx
 			switch c.K {
 			case KDecimal, KBigint:
-				t := cmpTextNumber(i, c, text, tab, once)
+				t := cmpTextNumber(i, c, r.typ, tab, once)
 				return func(row *Row) Value { return t(row).value() }
 			case KVarchar:
 				return func(row *Row) Value {

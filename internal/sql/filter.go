@@ -1,5 +1,11 @@
 package sql
 
+import (
+	"bytes"
+
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+)
+
 // ParseExpr parses one expression of the subset (a WHERE condition).
 func ParseExpr(text string) (Expr, error) {
 	p := &parser{lex: lexer{src: text}}
@@ -31,4 +37,151 @@ func CompileFilter(text string, schema Schema) (*Plan, error) {
 		return nil, withQuery(err, text)
 	}
 	return &Plan{Query: q, Kind: Scan, Limit: -1, where: w, Columns: b.cols, ColumnTypes: b.colType}, nil
+}
+
+// textPred evaluates a condition on one column's text (null: the column is
+// NULL) with no Row: a WHERE compiled on the field's bytes, which no value
+// error can stop.
+type textPred func(s []byte, null bool) tri
+
+// compileTextPred compiles a WHERE whose every comparison reads the same
+// column as it stands (untyped or VARCHAR), against a constant, to read
+// that column's text: an untyped column against a number or a string, a
+// VARCHAR against a string, LIKE, IS [NOT] NULL, AND, OR, NOT (and so
+// BETWEEN and IN, bound as those). It returns the column's index, false
+// for any other WHERE. The answers are compilePred's.
+func compileTextPred(n *node) (int, textPred, bool) {
+	switch n.op {
+	case opNot:
+		i, a, ok := compileTextPred(n.args[0])
+		if !ok {
+			return 0, nil, false
+		}
+		return i, notText(a), true
+	case opAnd, opOr:
+		i, a, ok := compileTextPred(n.args[0])
+		if !ok {
+			return 0, nil, false
+		}
+		j, b, ok := compileTextPred(n.args[1])
+		if !ok || i != j {
+			return 0, nil, false
+		}
+		stop := triFalse
+		if n.op == opOr {
+			stop = triTrue
+		}
+		return i, func(s []byte, null bool) tri {
+			x := a(s, null)
+			if x == stop {
+				return stop
+			}
+			y := b(s, null)
+			if y == stop {
+				return stop
+			}
+			return max(x, y) // NULL (the largest) if either is
+		}, true
+	case opIsNull:
+		col, neg := n.args[0], n.neg
+		if !textColumn(col) {
+			return 0, nil, false
+		}
+		return col.idx, func(_ []byte, null bool) tri { return triOf(null != neg) }, true
+	case opLike:
+		col, lp := n.args[0], n.like
+		if !textColumn(col) {
+			return 0, nil, false
+		}
+		return col.idx, func(s []byte, null bool) tri {
+			if null {
+				return triNull
+			}
+			return triOf(lp.match(s))
+		}, true
+	}
+	if n.op != opCmp && n.op != opCmpText {
+		return 0, nil, false
+	}
+	l, r := n.args[0], n.args[1]
+	if !textColumn(l) || !r.isConst() || n.op == opCmp && l.typ.Kind != KVarchar {
+		return 0, nil, false
+	}
+	switch r.val.K {
+	case KDecimal, KBigint:
+		if n.op != opCmpText {
+			return 0, nil, false
+		}
+		leaf := newNumberLeaf(r.val, r.typ, cmpTable(n.name))
+		return l.idx, func(s []byte, null bool) tri {
+			if null {
+				return triNull
+			}
+			return leaf.eval(s)
+		}, true
+	case KVarchar:
+		res, c := triTable(cmpTable(n.name)), r.val.S
+		return l.idx, func(s []byte, null bool) tri {
+			if null {
+				return triNull
+			}
+			return res[bytes.Compare(s, c)+1]
+		}, true
+	}
+	return 0, nil, false
+}
+
+// textColumn reports an input column read as it stands: untyped or VARCHAR.
+func textColumn(n *node) bool {
+	return n.op == opCol && (n.typ.Kind == KText || n.typ.Kind == KVarchar)
+}
+
+// notText is NOT of a (NULL stays NULL).
+func notText(a textPred) textPred {
+	return func(s []byte, null bool) tri {
+		switch a(s, null) {
+		case triTrue:
+			return triFalse
+		case triFalse:
+			return triTrue
+		}
+		return triNull
+	}
+}
+
+func triOf(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+// triTable is a cmpTable as tri values.
+func triTable(tab [3]bool) [3]tri {
+	return [3]tri{triOf(tab[0]), triOf(tab[1]), triOf(tab[2])}
+}
+
+// numberLeaf compares untyped text with a number constant: as numbers when
+// the text reads as one (from its digits: decimal.Const), else as bytes
+// with the constant's text.
+type numberLeaf struct {
+	k    decimal.Const
+	text []byte
+	res  [3]tri
+}
+
+func newNumberLeaf(c Value, t Type, tab [3]bool) *numberLeaf {
+	cd := c.D
+	if c.K == KBigint {
+		cd = decimal.FromInt(c.I)
+	}
+	return &numberLeaf{k: decimal.NewConst(cd), text: appendText(nil, c, t), res: triTable(tab)}
+}
+
+// eval compares s, not NULL, with the constant.
+func (l *numberLeaf) eval(s []byte) tri {
+	if r, ok := l.k.CmpText(s); ok {
+		return l.res[r+1]
+	}
+	return l.res[bytes.Compare(s, l.text)+1]
 }

@@ -406,12 +406,20 @@ func (p *Plan) FilterColumns() []int {
 	return cols
 }
 
+// GroupRuns reports an aggregate over groups without LIMIT. Its partials
+// are sorted runs keyed by the group key, which the gather can merge by
+// ranges of that key in parallel: without ORDER BY each range's rows are a
+// part of the output (which is in group key order), assembled in order;
+// with ORDER BY (GroupSort) they are sorted and the ranges merged
+// (docs/sql.md).
+func (p *Plan) GroupRuns() bool {
+	return p.Kind == Aggregate && p.Limit < 0 && len(p.groups) > 0 && !p.Star
+}
+
 // GroupSort reports an aggregate over groups sorted by ORDER BY without
-// LIMIT. Its partials are sorted runs keyed by the group key, which the
-// gather can merge by ranges of that key in parallel, each range's rows
-// then sorted by the ORDER BY key and the ranges merged (docs/sql.md).
+// LIMIT (GroupRuns whose ranges' rows are sorted and then merged).
 func (p *Plan) GroupSort() bool {
-	return p.Kind == Aggregate && len(p.order) > 0 && p.Limit < 0 && len(p.groups) > 0 && !p.Star
+	return p.GroupRuns() && len(p.order) > 0
 }
 
 // Description says what a plan does, for `scatter plan --sql`.
@@ -423,13 +431,13 @@ type Description struct {
 	Output  []string `json:"output"` // name TYPE
 	Stages  []string `json:"stages"`
 	// SortedRuns is true when the partials are sorted runs that the gather
-	// can merge by key ranges (FullSort).
+	// can merge by key ranges (FullSort, GroupRuns).
 	SortedRuns bool `json:"sortedRuns,omitempty"`
 }
 
 // Describe returns what the plan reads, computes and how it gathers.
 func (p *Plan) Describe() Description {
-	d := Description{From: p.Query.From, Kind: p.Kind.String(), SortedRuns: p.FullSort() || p.GroupSort()}
+	d := Description{From: p.Query.From, Kind: p.Kind.String(), SortedRuns: p.FullSort() || p.GroupRuns()}
 	for i, c := range p.Columns {
 		d.Columns = append(d.Columns, c+" "+p.ColumnTypes[i].String())
 	}
@@ -507,6 +515,8 @@ func (p *Plan) Describe() Description {
 				"; sort each range's rows by " + strings.Join(keys, ", ") + " (sorted runs spilled past its memory budget); merge the ranges' sorted rows"
 		} else if len(keys) > 0 {
 			gather += "; sort by " + strings.Join(keys, ", ") + " in the one reducer (sorted runs spilled past its memory budget)"
+		} else if p.GroupRuns() {
+			gather = "gather: merge the groups by key, by ranges of the group key in parallel when the partials are large or --partitions asks (each range a part of the output, assembled in order), else in one reducer" + strings.TrimPrefix(gather, "gather: merge the groups by key") + "; in group key order"
 		} else {
 			gather += "; in group key order"
 		}

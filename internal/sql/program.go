@@ -18,19 +18,22 @@ type Program struct {
 	Plan *Plan
 	Row  Row
 
-	where   predFn
-	items   []evalFn
-	order   []evalFn
-	groups  []evalFn
-	keys    []keyFn // per group: its key from the field bytes, nil for groups[i]
-	key1    keyFn   // the one group's keys[0], when it has one
-	aggArgs []evalFn
-	kernels []aggKernel
-	vals    []Value   // the aggregates' argument values of the record (generic kernels)
-	saved   []savedIn // SaveFold's records, len(kernels) each
-	having  evalFn
-	scratch []byte
-	keyBuf  []byte
+	where predFn
+	// WHERE on one column's text (compileTextPred), textCol -1 when not.
+	textWhere textPred
+	textCol   int
+	items     []evalFn
+	order     []evalFn
+	groups    []evalFn
+	keys      []keyFn // per group: its key from the field bytes, nil for groups[i]
+	key1      keyFn   // the one group's keys[0], when it has one
+	aggArgs   []evalFn
+	kernels   []aggKernel
+	vals      []Value   // the aggregates' argument values of the record (generic kernels)
+	saved     []savedIn // SaveFold's records, len(kernels) each
+	having    evalFn
+	scratch   []byte
+	keyBuf    []byte
 }
 
 // NewProgram compiles the plan for one goroutine.
@@ -45,8 +48,12 @@ func (p *Plan) NewProgram() *Program {
 	g.Row.numOK = make([]bool, n)
 	g.Row.seq = 1 // per-record caches start out stale
 	g.Row.Slots = make([]Value, len(p.groups)+len(p.aggs))
+	g.textCol = -1
 	if p.where != nil {
 		g.where = compilePred(p.where, comp)
+		if i, f, ok := compileTextPred(p.where); ok {
+			g.textCol, g.textWhere = i, f
+		}
 	}
 	for _, it := range p.items {
 		g.items = append(g.items, compile(it, comp))
@@ -90,6 +97,19 @@ func (g *Program) Match() bool {
 		return true
 	}
 	return g.where(&g.Row) == triTrue
+}
+
+// TextColumn is the column (as Plan.Columns) of a WHERE that MatchText
+// evaluates on that column's text alone; -1 when there is no WHERE, or it
+// reads more columns, or reads one otherwise than as it stands (typed,
+// through a function or arithmetic).
+func (g *Program) TextColumn() int { return g.textCol }
+
+// MatchText evaluates WHERE on the text of TextColumn (null: it is NULL),
+// with Match's answer for a record whose column that is. No value error
+// can occur; nothing else of the record is read.
+func (g *Program) MatchText(text []byte, null bool) bool {
+	return g.textWhere(text, null) == triTrue
 }
 
 // AppendRow appends the select list's values as one CSV row, "\n" ended:

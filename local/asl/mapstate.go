@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scattergather/scattergather/internal/sfnquota"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -235,8 +236,9 @@ func (r *run) mapLimit(m *mapSpec, e *env) (int64, error) {
 }
 
 // MaxPayloadBytes is Step Functions' quota on a state's or an execution's input and
-// output, 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
-const MaxPayloadBytes = 262144
+// output, 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html),
+// written once in internal/sfnquota for the local AWS's moto patch too.
+const MaxPayloadBytes = sfnquota.PayloadBytes
 
 // jsonSize is the length of v's JSON encoding (-1 if it has none), as Step Functions
 // counts it: UTF-8 bytes, with <, > and & as themselves (json.Marshal would escape each

@@ -91,6 +91,11 @@ type Engine struct {
 	// backup attempts, which Run waits for (waitRunning), abandoned ones included.
 	running sync.WaitGroup
 	stuck   bool // a handler still ran when Run stopped waiting for it
+	// withTimeout gives an invocation's handler its context, which ends at the
+	// function's Timeout; nil means context.WithTimeout. Tests replace it
+	// (export_test.go) to end an invocation's time when they choose, not when a
+	// loaded machine's clock says.
+	withTimeout func(parent context.Context, function string, timeout time.Duration) (context.Context, context.CancelFunc)
 	// backups applies backupPolicy to the mapper attempts; nil until the first.
 	backups *straggler.Tracker
 }

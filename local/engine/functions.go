@@ -111,7 +111,13 @@ func timed[T any](e *Engine, parent context.Context, function string, timeout ti
 		v   T
 		err error
 	}
-	ctx, cancel := context.WithTimeout(parent, timeout)
+	var ctx context.Context
+	var cancel context.CancelFunc
+	if e.withTimeout != nil {
+		ctx, cancel = e.withTimeout(parent, function, timeout)
+	} else {
+		ctx, cancel = context.WithTimeout(parent, timeout)
+	}
 	var mu sync.Mutex
 	abandoned := false
 	done := make(chan reply, 1)

@@ -76,11 +76,13 @@ func TestFunctionsFromTheTemplate(t *testing.T) {
 	}
 }
 
-// overrun is wordcount whose first mapper attempt to finish blocks until release is
-// closed: it cannot see its context, as a handler stuck in a long computation cannot.
+// overrun is wordcount whose first mapper attempt to finish calls onBlock, then blocks
+// until release is closed: it cannot see its context, as a handler stuck in a long
+// computation cannot.
 type overrun struct {
 	job.Job
 	blocked *atomic.Bool
+	onBlock func()
 	release chan struct{}
 }
 
@@ -95,12 +97,68 @@ type overrunMapper struct {
 
 func (m overrunMapper) Finish(w io.Writer) (job.Stats, error) {
 	if m.o.blocked.CompareAndSwap(false, true) {
+		m.o.onBlock()
 		<-m.o.release
 	}
 	return m.LineMapper.Finish(w)
 }
 
 var overrunJob overrun // set by TestMapperPastItsTimeout
+
+// timeouts decides when an invocation's Timeout passes, instead of the clock: on a
+// loaded machine any attempt may take longer than the template's 1 second, and the tests
+// want exactly one attempt past its Timeout. Every invocation's context runs until
+// expire ends the latest mapper invocation's with context.DeadlineExceeded, as its
+// Timeout would; with one map iteration at a time that is the attempt calling expire.
+type timeouts struct {
+	mu     sync.Mutex
+	latest *deadline
+}
+
+func (ts *timeouts) install(e *engine.Engine) {
+	engine.SetWithTimeout(e, func(parent context.Context, function string, _ time.Duration) (context.Context, context.CancelFunc) {
+		d := &deadline{Context: parent, done: make(chan struct{})}
+		stop := context.AfterFunc(parent, func() { d.end(parent.Err()) })
+		if function == engine.MapperFunction {
+			ts.mu.Lock()
+			ts.latest = d
+			ts.mu.Unlock()
+		}
+		return d, func() { stop(); d.end(context.Canceled) }
+	})
+}
+
+// expire passes the Timeout of the latest mapper invocation.
+func (ts *timeouts) expire() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.latest.end(context.DeadlineExceeded)
+}
+
+// deadline is a context that ends when its parent does, or when end is called.
+type deadline struct {
+	context.Context // the parent, for its values
+	done            chan struct{}
+	mu              sync.Mutex
+	err             error
+}
+
+func (d *deadline) Done() <-chan struct{} { return d.done }
+
+func (d *deadline) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.err
+}
+
+func (d *deadline) end(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.err == nil {
+		d.err = err
+		close(d.done)
+	}
+}
 
 func init() {
 	job.Register(job.Definition{Name: "overrun-test", Version: "1", Summary: "wordcount whose first attempt overruns",
@@ -117,14 +175,17 @@ func init() {
 // definition's Retry takes it, the retry commits the chunk, and the job gives
 // wordcount's output. The abandoned attempt, released once the retry was scheduled,
 // finds its context done: the ledger refuses its commit, and the chunk keeps the one
-// commit. No wall-clock race: the attempt blocks until it is released, after its
-// Timeout has passed.
+// commit. No wall-clock race: the attempt's Timeout passes when it blocks (timeouts),
+// no other attempt's ever does, and the attempt stays blocked until the Timeout's
+// failure is seen.
 func TestMapperPastItsTimeout(t *testing.T) {
 	fns, err := engine.Functions([]byte(timeoutTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ts timeouts
 	overrunJob.blocked, overrunJob.release = new(atomic.Bool), make(chan struct{}) // each run of the test its own
+	overrunJob.onBlock = ts.expire
 	local, dir := enginetest.Open(t, engine.Options{})
 	in := filepath.Join(dir, "in.txt")
 	if err := os.WriteFile(in, bytes.Repeat([]byte("alpha beta gamma\ndelta alpha\n"), 40), 0o644); err != nil {
@@ -139,7 +200,7 @@ func TestMapperPastItsTimeout(t *testing.T) {
 	defer cancel()
 	context.AfterFunc(ctx, released)
 	eng := &engine.Engine{
-		Handler: local.Handler, MaxParallel: 2, NoBackups: true, Functions: fns,
+		Handler: local.Handler, MaxParallel: 1, NoBackups: true, Functions: fns,
 		Sleep: func(context.Context, time.Duration) error { return nil },
 		OnEvent: func(ev asl.Event) {
 			if ev.Type == asl.EventTaskFailed && ev.State == "MapChunk" {
@@ -158,6 +219,7 @@ func TestMapperPastItsTimeout(t *testing.T) {
 			abandoned = append(abandoned, err)
 		},
 	}
+	ts.install(eng)
 	res, err := eng.Run(ctx, pipeline.PlanInput{Job: "overrun-test", Inputs: []string{in}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 256})
 	if err != nil {
 		t.Fatal(err)
@@ -191,13 +253,17 @@ func TestMapperPastItsTimeout(t *testing.T) {
 // TestStuckHandlerDoesNotHangTheRun: a mapper attempt that never returns (it ignores
 // its context, as a user's endless loop would) is abandoned at its Timeout, the retry
 // completes the job, and Run returns once its grace for abandoned handlers has passed,
-// reporting the handler as stuck, instead of waiting for it forever.
+// reporting the handler as stuck, instead of waiting for it forever. The Timeout passes
+// when the attempt blocks and for no other attempt (timeouts), whatever the machine's
+// speed.
 func TestStuckHandlerDoesNotHangTheRun(t *testing.T) {
 	fns, err := engine.Functions([]byte(timeoutTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ts timeouts
 	overrunJob.blocked, overrunJob.release = new(atomic.Bool), make(chan struct{})
+	overrunJob.onBlock = ts.expire
 	t.Cleanup(func() { close(overrunJob.release) }) // only once the test has its answer
 	local, dir := enginetest.Open(t, engine.Options{})
 	in := filepath.Join(dir, "in.txt")
@@ -205,10 +271,11 @@ func TestStuckHandlerDoesNotHangTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := &engine.Engine{
-		Handler: local.Handler, MaxParallel: 2, NoBackups: true, Functions: fns,
+		Handler: local.Handler, MaxParallel: 1, NoBackups: true, Functions: fns,
 		AbandonedGrace: 100 * time.Millisecond,
 		Sleep:          func(context.Context, time.Duration) error { return nil },
 	}
+	ts.install(eng)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := eng.Run(ctx, pipeline.PlanInput{Job: "overrun-test", Inputs: []string{in}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 128})

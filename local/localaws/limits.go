@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/scattergather/scattergather/internal/sfnquota"
 )
 
 // Step Functions' payload quota at its API: 262,144 bytes of UTF-8 for an execution's
@@ -21,7 +23,7 @@ import (
 // the gateway and is not checked here (docs/quotas.md).
 
 // MaxStatesPayload is Step Functions' quota on an execution's input and a task's output.
-const MaxStatesPayload = 262144
+const MaxStatesPayload = sfnquota.PayloadBytes
 
 // statesPayloadFields names, per Step Functions action, the member holding a payload.
 var statesPayloadFields = map[string]string{

@@ -41,8 +41,9 @@ func startRanged(t *testing.T, name string, in pipeline.PlanInput) pipeline.Summ
 	return sum
 }
 
-// TestRangeGatherOnMoto: wordcount, groupby and a sql ORDER BY without
-// LIMIT asked for 3 key ranges run
+// TestRangeGatherOnMoto: wordcount, groupby, a sql ORDER BY without LIMIT
+// and a sql GROUP BY without ORDER BY (ranges of the group key) asked for 3
+// key ranges run
 // through the definition on moto: the splitter, the Scatter Map, the
 // PlanLevel that samples the partials' indexes, the GatherRanges Distributed
 // Map of range reducers (each its own Lambda invocation, committing its range
@@ -51,8 +52,9 @@ func startRanged(t *testing.T, name string, in pipeline.PlanInput) pipeline.Summ
 // object) and the reference's, and with outputParts the part files in order
 // are that output too.
 func TestRangeGatherOnMoto(t *testing.T) {
-	for _, c := range jobCases(t) {
-		if c.name != "wordcount" && c.name != "groupby-csv" && c.name != "sql-sort" {
+	groups := jobCase{"sql-groups", "sql", "csv", jobs.Params{"query": "SELECT countryCode, languageCode, count(*) AS n, sum(adRevenue) AS revenue FROM 'data.csv' GROUP BY countryCode, languageCode"}, testData(t).csv}
+	for _, c := range append(jobCases(t), groups) {
+		if c.name != "wordcount" && c.name != "groupby-csv" && c.name != "sql-sort" && c.name != "sql-groups" {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {

@@ -15,8 +15,9 @@ import (
 // queries without LIMIT, sorts of a projection, of * and of groups, with
 // "partitions": 3, gathered by key ranges) and on
 // POST /query (the api binary invoking the mapper binary) answers ORDER BY
-// queries, with and without LIMIT and over groups, with the bytes `scatter
-// run` writes.
+// queries, with and without LIMIT and over groups, and a GROUP BY with
+// HAVING and without ORDER BY (by 3 ranges of the group key), with the
+// bytes `scatter run` writes.
 func TestSQLSpecOnMoto(t *testing.T) {
 	d := testData(t)
 	key := "data/sql-spec.csv"
@@ -27,8 +28,9 @@ func TestSQLSpecOnMoto(t *testing.T) {
 		"SELECT sourceIP, adRevenue FROM '" + from + "' ORDER BY adRevenue, sourceIP DESC LIMIT 17",
 		"SELECT countryCode, count(*) AS n, sum(adRevenue) AS revenue FROM '" + from + "' GROUP BY countryCode ORDER BY revenue DESC, countryCode",
 		"SELECT * FROM '" + from + "' WHERE duration > 3 ORDER BY countryCode DESC, adRevenue",
+		"SELECT countryCode, languageCode, count(*) AS n, sum(adRevenue) AS revenue FROM '" + from + "' GROUP BY countryCode, languageCode HAVING count(*) > 1",
 	} {
-		ranged := i != 1 // without LIMIT: by 3 key ranges (of the ORDER BY key; of the group key, the ranges sorted and merged)
+		ranged := i != 1 // without LIMIT: by 3 key ranges (of the ORDER BY key; of the group key, the ranges sorted and merged, or assembled in order)
 		t.Run(fmt.Sprintf("query%d", i), func(t *testing.T) {
 			t.Parallel()
 			want := jobCase{name: fmt.Sprintf("sql-spec-%d", i), job: "sql", ext: "csv", params: map[string]string{"query": q}, input: d.csv}.expected(t, stack.InputBucket, key)

@@ -193,3 +193,31 @@ func TestHeader(t *testing.T) {
 		t.Errorf("Header(%q) = %q, want %q", names, got, want.Bytes())
 	}
 }
+
+// TestNeedsQuote checks the word-at-a-time scan against a byte loop: every
+// byte value at every position of fields of 0 to 24 bytes.
+func TestNeedsQuote(t *testing.T) {
+	want := func(v []byte) bool {
+		for _, c := range v {
+			if c == ',' || c == '"' || c == '\r' || c == '\n' {
+				return true
+			}
+		}
+		return false
+	}
+	for n := 0; n <= 24; n++ {
+		v := bytes.Repeat([]byte{'a'}, n)
+		if NeedsQuote(v) {
+			t.Fatalf("NeedsQuote(%q) = true", v)
+		}
+		for i := 0; i < n; i++ {
+			for c := 0; c < 256; c++ {
+				v[i] = byte(c)
+				if got := NeedsQuote(v); got != want(v) {
+					t.Fatalf("NeedsQuote(%q) = %v, want %v", v, got, !got)
+				}
+			}
+			v[i] = 'a'
+		}
+	}
+}

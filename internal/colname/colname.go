@@ -1,0 +1,61 @@
+package colname
+
+import "strconv"
+
+// Fold is a column name as DuckDB compares names: ASCII letters in lower case, every
+// other character as it is ("Ä" and "ä" are two names to DuckDB, and so here).
+func Fold(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(name)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return name
+}
+
+// Equal reports whether a and b name the same column (Fold).
+func Equal(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// Unique renames, in place, each name equal (Fold) to an earlier one as DuckDB's
+// read_csv renames a header's repeated names: it gets "_N" appended, N counting that
+// name's repeats, and again while the result is taken. So a header a,A,b,a has the
+// columns a, A_1, b, a_2, and a,a_1,a the columns a, a_1, a_1_1 (sqlcheck's
+// TestHeaderNamesAgreeWithDuckDB asks DuckDB).
+func Unique(names []string) {
+	repeats := make(map[string]int, len(names)) // by Fold: the repeats so far
+	for i, name := range names {
+		for {
+			n, seen := repeats[Fold(name)]
+			if !seen {
+				break
+			}
+			repeats[Fold(name)] = n + 1
+			name += "_" + strconv.Itoa(n+1)
+		}
+		repeats[Fold(name)] = 0
+		names[i] = name
+	}
+}

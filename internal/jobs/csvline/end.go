@@ -1,0 +1,151 @@
+package csvline
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Where a CSV record ends. A record is an RFC 4180 record: it ends at a "\n"
+// outside quotes, so it may hold newlines inside a quoted field. Where it ends
+// is decided by the automaton below, read from the first byte of the CSV (the
+// splitter's chunks of an object, internal/split; the Parquet output's read of
+// the job's CSV, internal/pq: its one home). It is Go's encoding/csv reader's:
+// a quote opens a quoted field only at the start of a field; inside one, a
+// quote is doubled, or closes the field when a comma, "\n" or "\r\n" follows;
+// a quote anywhere else is bad quoting, and a badly quoted record runs to the
+// end of its line. The record's fields are then read by Split, which agrees on
+// what is bad quoting.
+
+// QuoteState is the CSV automaton's state before a byte.
+type QuoteState uint8
+
+// The states. A record starts in AtField.
+const (
+	AtField      QuoteState = iota // at the start of a field
+	InField                        // in an unquoted field
+	InQuotes                       // inside a quoted field
+	AfterQuote                     // a quote inside quotes: a closing one, or the first of a pair
+	AfterQuoteCR                   // "\r" after a closing quote: "\n" must follow
+	BadQuote                       // bad quoting: the record runs to the end of the line
+	NumStates                      // how many states there are
+)
+
+var stateNames = [NumStates]string{"field", "unquoted", "quoted", "quote", "quote-cr", "bad"}
+
+// String names the state, as the mapper's stats record it.
+func (q QuoteState) String() string {
+	if q < NumStates {
+		return stateNames[q]
+	}
+	return fmt.Sprintf("QuoteState(%d)", uint8(q))
+}
+
+// Quoted reports whether the state is inside a quoted field.
+func (q QuoteState) Quoted() bool { return q == InQuotes || q == AfterQuote }
+
+// Step is the automaton on one byte: the next state, whether c ends the
+// record (the next byte starts one, in AtField), and whether c is where
+// the record's quoting went bad.
+func Step(q QuoteState, c byte) (next QuoteState, end, bad bool) {
+	switch q {
+	case AtField, InField:
+		switch c {
+		case '\n':
+			return AtField, true, false
+		case ',':
+			return AtField, false, false
+		case '"':
+			if q == AtField {
+				return InQuotes, false, false
+			}
+			return BadQuote, false, true
+		}
+		return InField, false, false
+	case InQuotes:
+		if c == '"' {
+			return AfterQuote, false, false
+		}
+		return InQuotes, false, false
+	case AfterQuote:
+		switch c {
+		case '"':
+			return InQuotes, false, false
+		case ',':
+			return AtField, false, false
+		case '\n':
+			return AtField, true, false
+		case '\r':
+			return AfterQuoteCR, false, false
+		}
+		return BadQuote, false, true
+	case AfterQuoteCR:
+		if c == '\n' {
+			return AtField, true, false
+		}
+		return BadQuote, false, true
+	default: // BadQuote
+		if c == '\n' {
+			return AtField, true, false
+		}
+		return BadQuote, false, false
+	}
+}
+
+// End finds the "\n" that ends a record in b, whose first byte the
+// automaton meets in state q: its index, or -1 and the state after b. It
+// is step over b, jumping over the bytes that cannot change the state.
+func End(b []byte, q QuoteState) (int, QuoteState) {
+	i := 0
+	for i < len(b) {
+		switch q {
+		case AtField, InField:
+			nl := bytes.IndexByte(b[i:], '\n')
+			seg := b[i:]
+			if nl >= 0 {
+				seg = seg[:nl]
+			}
+			k := bytes.IndexByte(seg, '"')
+			if k < 0 {
+				if nl >= 0 {
+					return i + nl, AtField
+				}
+				if n := len(seg); n > 0 {
+					q = InField
+					if seg[n-1] == ',' {
+						q = AtField
+					}
+				}
+				return -1, q
+			}
+			if k > 0 {
+				q = InField
+				if seg[k-1] == ',' {
+					q = AtField
+				}
+			}
+			i += k
+			q, _, _ = Step(q, '"')
+			i++
+		case InQuotes:
+			k := bytes.IndexByte(b[i:], '"')
+			if k < 0 {
+				return -1, InQuotes
+			}
+			i += k + 1
+			q = AfterQuote
+		case BadQuote:
+			k := bytes.IndexByte(b[i:], '\n')
+			if k < 0 {
+				return -1, BadQuote
+			}
+			return i + k, AtField
+		default:
+			var end bool
+			if q, end, _ = Step(q, b[i]); end {
+				return i, AtField
+			}
+			i++
+		}
+	}
+	return -1, q
+}
