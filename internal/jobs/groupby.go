@@ -97,8 +97,8 @@ func (j *groupby) NewMapper() Mapper {
 	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
 	// A kept table larger than the budget in force (kept under another one)
 	// would spill at every new group: it is left to the collector.
-	if t, ok := groupTables.Get().(*groupTable); ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize <= combineBudget.Load() {
-		m.keys, m.states = t.keys, t.states[:0]
+	if t, ok := groupTables.Get().(*groupTable); ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
+		m.keys, m.states, m.best = t.keys, t.states[:0], t.best[:0]
 	} else {
 		m.keys = newKeyTable()
 	}
@@ -111,7 +111,8 @@ func (j *groupby) NewMapper() Mapper {
 // again for every chunk.
 type groupTable struct {
 	keys   *keyTable
-	states []aggState
+	states []decimal.Dec
+	best   [][]byte
 }
 
 var groupTables sync.Pool
@@ -119,44 +120,37 @@ var groupTables sync.Pool
 // release hands the mapper's table to the next mapper; m is done with it.
 func (m *groupbyMapper) release() {
 	m.keys.reset()
-	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0]})
-	m.keys, m.states = nil, nil
+	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0], best: m.best[:0]})
+	m.keys, m.states, m.best = nil, nil, nil
 }
 
-// aggState is one aggregate of one group: the running sum (sum, avg), or the
-// best value so far and its text as it stood in the input (min, max).
+// aggState is one aggregate of one group as the reducer merges it: the
+// running sum (sum, avg), or the best value so far and its text as it stood
+// in the input (min, max). A mapper keeps the same in two arrays, the
+// values (groupbyMapper.states) and, only when some aggregate is a min or
+// max, the texts (groupbyMapper.best): a sum's group then holds 24 bytes,
+// not 48.
 type aggState struct {
 	d   decimal.Dec
 	raw []byte
 }
 
-// add folds one more value of aggregate fn into s: d, and for min and max
-// its text raw, which replaces the best one only when strictly better, so
-// that the first of equal values stays.
-func (s *aggState) add(fn aggFunc, d decimal.Dec, raw []byte) {
-	switch fn {
-	case aggSum, aggAvg:
-		s.d = decimal.Add(s.d, d)
-	case aggMin, aggMax:
-		c := decimal.Cmp(d, s.d)
-		if (fn == aggMin && c < 0) || (fn == aggMax && c > 0) {
-			s.d = d
-			s.raw = append(s.raw[:0], raw...)
-		}
-	}
-}
-
-// groupStateSize is an aggState's size; a min or max also holds its text, which
-// the combine budget counts as minMaxText bytes.
+// groupStateSize is a mapper's state's size (a decimal.Dec); a job with a
+// min or max also holds a text slice per aggregate (textSize), and each min
+// or max its text, which the combine budget counts as minMaxText bytes.
 const (
-	groupStateSize = int64(unsafe.Sizeof(aggState{}))
+	groupStateSize = int64(unsafe.Sizeof(decimal.Dec{}))
+	textSize       = int64(unsafe.Sizeof([]byte(nil)))
 	minMaxText     = 16
 )
 
-// groupMemory is what a group's states hold: na aggStates and, for each min
-// and max, its text.
+// groupMemory is what a group's states hold: na values and, when some
+// aggregate is a min or max, na text slices and each min's and max's text.
 func (j *groupby) groupMemory() int64 {
 	m := int64(len(j.aggs)) * groupStateSize
+	if j.texts {
+		m += int64(len(j.aggs)) * textSize
+	}
 	for _, a := range j.aggs {
 		if a.fn == aggMin || a.fn == aggMax {
 			m += minMaxText
@@ -173,8 +167,9 @@ func (m *groupbyMapper) memory(next int) int64 {
 	na := len(m.j.aggs)
 	groups := int64(m.keys.size())
 	mem := m.keys.memory(next) + sliceMemory(m.states, next*na, groupStateSize)
-	if na > 0 {
-		mem += (groups + int64(next)) * (m.j.groupMemory() - int64(na)*groupStateSize)
+	if m.j.texts {
+		mem += sliceMemory(m.best, next*na, textSize)
+		mem += (groups + int64(next)) * (m.j.groupMemory() - int64(na)*(groupStateSize+textSize))
 	}
 	return mem
 }
@@ -192,7 +187,8 @@ const memCheckEvery = 64
 type groupbyMapper struct {
 	j      *groupby
 	keys   *keyTable
-	states []aggState    // keys.size() * len(aggs)
+	states []decimal.Dec // keys.size() * len(aggs): the sums, or min's and max's values
+	best   [][]byte      // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
 	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
 	batch  rowBatch
 	spills spillFiles
@@ -220,6 +216,9 @@ func (m *groupbyMapper) sizeTable() {
 	m.sized = true
 	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory()); groups > 0 {
 		m.states = growTo(m.states, groups*len(m.j.aggs))
+		if m.j.texts {
+			m.best = growTo(m.best, groups*len(m.j.aggs))
+		}
 	}
 }
 
@@ -344,7 +343,7 @@ func (m *groupbyMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]aggState{m.states}, 62, na)
+	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]decimal.Dec{m.states}, 62, na) // one page
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
@@ -353,7 +352,7 @@ func (m *groupbyMapper) flush() error {
 		}
 		states, vals := m.states[int(g)*na:int(g+1)*na], b.vals[i*na:(i+1)*na]
 		if m.j.texts {
-			m.fold(states, first, vals, b.raw[i*na:])
+			m.fold(states, m.best[int(g)*na:int(g+1)*na], first, vals, b.raw[i*na:])
 		} else {
 			foldSums(m.j.aggs, states, first, vals)
 		}
@@ -370,13 +369,17 @@ func (m *groupbyMapper) flush() error {
 	return nil
 }
 
-// newStates makes room for a new group's states. Every field a first row's
+// newStates makes room for a new group's states. Every state a first row's
 // aggregates use is set by fold, so the states are not cleared: a reused
 // min/max text keeps its buffer.
 func (m *groupbyMapper) newStates() {
 	na := len(m.j.aggs)
 	m.states = grow2(m.states, na)
 	m.states = m.states[:len(m.states)+na]
+	if m.j.texts {
+		m.best = grow2(m.best, na)
+		m.best = m.best[:len(m.best)+na]
+	}
 }
 
 // grown follows a new group: the table is sized once it has sampleKeys
@@ -398,34 +401,43 @@ func (m *groupbyMapper) grown() (bool, error) {
 	return false, nil
 }
 
-// fold adds one row's values to its group's states; raw bounds the min/max
-// texts in the batch's raws.
-func (m *groupbyMapper) fold(states []aggState, first bool, vals []decimal.Dec, raw []int) {
+// fold adds one row's values to its group's states and min/max texts
+// (best); raw bounds the row's texts in the batch's raws. A min's or max's
+// text is replaced only by a strictly better value's, so that the first of
+// equal values stays.
+func (m *groupbyMapper) fold(states []decimal.Dec, best [][]byte, first bool, vals []decimal.Dec, raw []int) {
 	for a, agg := range m.j.aggs {
 		text := m.batch.raws[raw[a]:raw[a+1]]
-		switch s := &states[a]; {
+		minMax := agg.fn == aggMin || agg.fn == aggMax
+		switch {
 		case agg.fn == aggCount:
-		case !first:
-			s.add(agg.fn, vals[a], text)
-		case agg.fn == aggMin || agg.fn == aggMax:
-			s.raw = append(s.raw[:0], text...)
-			fallthrough
+		case first:
+			states[a] = vals[a]
+			if minMax {
+				best[a] = append(best[a][:0], text...)
+			}
+		case !minMax:
+			states[a].AddTo(vals[a])
 		default:
-			s.d = vals[a]
+			c := decimal.Cmp(vals[a], states[a])
+			if (agg.fn == aggMin && c < 0) || (agg.fn == aggMax && c > 0) {
+				states[a] = vals[a]
+				best[a] = append(best[a][:0], text...)
+			}
 		}
 	}
 }
 
 // foldSums is fold for a job without min or max: no texts, only sums
 // (sum, avg) and counts.
-func foldSums(aggs []aggSpec, states []aggState, first bool, vals []decimal.Dec) {
+func foldSums(aggs []aggSpec, states []decimal.Dec, first bool, vals []decimal.Dec) {
 	for a := range aggs {
-		switch s := &states[a]; {
+		switch {
 		case aggs[a].fn == aggCount:
 		case first:
-			s.d = vals[a]
+			states[a] = vals[a]
 		default:
-			s.d.AddTo(vals[a])
+			states[a].AddTo(vals[a])
 		}
 	}
 }
@@ -436,7 +448,7 @@ func (m *groupbyMapper) spill() error {
 		return err
 	}
 	m.keys.reset()
-	m.states = m.states[:0]
+	m.states, m.best = m.states[:0], m.best[:0]
 	m.rows, m.sized, m.check = 0, false, 0
 	return nil
 }
@@ -450,10 +462,14 @@ func (m *groupbyMapper) writeRun(w io.Writer) error {
 	err := t.forSorted(func(g int32) {
 		m.sink += int(t.ents[g].count)
 		if na > 0 {
-			m.sink += m.states[int(g)*na].d.Scale()
+			m.sink += m.states[int(g)*na].Scale()
 		}
 	}, func(key []byte, g int32) error {
-		val = m.j.appendGroup(val[:0], t.ents[g].count, m.states[int(g)*na:int(g+1)*na])
+		var best [][]byte
+		if m.j.texts {
+			best = m.best[int(g)*na : int(g+1)*na]
+		}
+		val = m.j.appendStates(val[:0], t.ents[g].count, m.states[int(g)*na:int(g+1)*na], best)
 		return rw.Add(key, val)
 	})
 	if err != nil {

@@ -34,13 +34,34 @@ func (j *groupby) runTag() []byte {
 func (j *groupby) appendGroup(dst []byte, count int64, states []aggState) []byte {
 	dst = binary.AppendUvarint(dst, uint64(count))
 	for a, agg := range j.aggs {
-		switch agg.fn {
-		case aggSum, aggAvg:
-			dst = states[a].d.AppendBinary(dst)
-		case aggMin, aggMax:
-			dst = binary.AppendUvarint(dst, uint64(len(states[a].raw)))
-			dst = append(dst, states[a].raw...)
+		dst = appendState(dst, agg.fn, states[a].d, states[a].raw)
+	}
+	return dst
+}
+
+// appendStates is appendGroup of a mapper's group: its values and, when
+// some aggregate is a min or max, their texts (best; nil otherwise).
+func (j *groupby) appendStates(dst []byte, count int64, vals []decimal.Dec, best [][]byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(count))
+	for a, agg := range j.aggs {
+		var raw []byte
+		if best != nil {
+			raw = best[a]
 		}
+		dst = appendState(dst, agg.fn, vals[a], raw)
+	}
+	return dst
+}
+
+// appendState appends one aggregate of a group: a sum's value, a min's or
+// max's text as it stood in the input; a count has none.
+func appendState(dst []byte, fn aggFunc, d decimal.Dec, raw []byte) []byte {
+	switch fn {
+	case aggSum, aggAvg:
+		dst = d.AppendBinary(dst)
+	case aggMin, aggMax:
+		dst = binary.AppendUvarint(dst, uint64(len(raw)))
+		dst = append(dst, raw...)
 	}
 	return dst
 }

@@ -85,10 +85,15 @@ func parseWhere(s string) (*condition, error) {
 	if n := len(v); n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n-1] == v[0] {
 		v = v[1 : n-1]
 	}
-	w.value = []byte(v)
-	w.num, w.isNum = decimal.ParseText(w.value)
-	w.numText = decimal.NewConst(w.num)
+	w.setValue([]byte(v))
 	return w, nil
+}
+
+// setValue sets the condition's VALUE, and its number when it is one.
+func (w *condition) setValue(v []byte) {
+	w.value = v
+	w.num, w.isNum = decimal.ParseText(v)
+	w.numText = decimal.NewConst(w.num)
 }
 
 // match reports whether a value satisfies the condition: numerically when both

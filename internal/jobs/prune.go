@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"math"
+	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -100,19 +101,9 @@ func (w floatCondition) MayMatchFloats(keep []int32, vals []float64, null []bool
 	// The loops test first what rules most rows out.
 	switch w.op {
 	case opGT, opGE: // a finite v below cv cannot match
-		for i, v := range vals {
-			if v < cv && v != math.Inf(-1) && !null[i] {
-				continue
-			}
-			keep = append(keep, int32(i))
-		}
+		return keepOutside(keep, vals, null, math.Inf(-1), cv)
 	case opLT, opLE: // a finite v above cv cannot match
-		for i, v := range vals {
-			if v > cv && v != math.Inf(1) && !null[i] {
-				continue
-			}
-			keep = append(keep, int32(i))
-		}
+		return keepOutside(keep, vals, null, cv, math.Inf(1))
 	case opEQ: // only cv itself may match
 		for i, v := range vals {
 			if null[i] || v == cv || v != v || math.IsInf(v, 0) {
@@ -125,6 +116,40 @@ func (w floatCondition) MayMatchFloats(keep []int32, vals []float64, null []bool
 		}
 	}
 	return keep
+}
+
+// keepOutside appends to keep the index of every value of vals that is
+// null or not strictly between lo and hi (NaN is not between). A batch
+// without a null is tested four values at a time: on a selective filter
+// nearly every four are all between, one test each and no append.
+func keepOutside(keep []int32, vals []float64, null []bool, lo, hi float64) []int32 {
+	i := 0
+	if !anyTrue(null) {
+		for ; i+4 <= len(vals); i += 4 {
+			v := vals[i : i+4 : i+4]
+			if lo < v[0] && v[0] < hi && lo < v[1] && v[1] < hi && lo < v[2] && v[2] < hi && lo < v[3] && v[3] < hi {
+				continue
+			}
+			for j, x := range v {
+				if !(lo < x && x < hi) {
+					keep = append(keep, int32(i+j))
+				}
+			}
+		}
+	}
+	for ; i < len(vals); i++ {
+		if lo < vals[i] && vals[i] < hi && !null[i] {
+			continue
+		}
+		keep = append(keep, int32(i))
+	}
+	return keep
+}
+
+// anyTrue reports whether some element of b is true, searching its bytes
+// (a bool is one byte, 0 or 1) with bytes.IndexByte's vector instructions.
+func anyTrue(b []bool) bool {
+	return bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(b))), len(b)), 1) >= 0
 }
 
 // parquetPredicate is the predicate a Parquet reader prunes with for a

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
@@ -135,7 +136,7 @@ func TestWherePruneCases(t *testing.T) {
 // TestMayMatchFloats: a batch filtered by MayMatchFloats keeps exactly the
 // rows that are null or infinite or NaN or that CannotMatchFloat does not
 // rule out (what the feed kept row by row), for every operator, on doubles
-// around VALUE, equal to it, and the special values.
+// around VALUE, equal to it, and the special values, with nulls and without.
 func TestMayMatchFloats(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	specials := []float64{math.Inf(1), math.Inf(-1), math.NaN(), 0, math.Copysign(0, -1)}
@@ -175,9 +176,98 @@ func TestMayMatchFloats(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("c %s %s: MayMatchFloats keeps %d rows, row by row %d", op, value, len(got), len(want))
 			}
+			// the same batch without a null (a batch of 599: not a multiple of four)
+			noNull := make([]bool, len(vals)-1)
+			want = want[:0]
+			for i, v := range vals[:len(noNull)] {
+				if math.IsInf(v, 0) || !fp.CannotMatchFloat(v) {
+					want = append(want, int32(i))
+				}
+			}
+			if got := fp.MayMatchFloats(nil, vals[:len(noNull)], noNull); !slices.Equal(got, want) {
+				t.Fatalf("c %s %s, no null: MayMatchFloats keeps %d rows, row by row %d", op, value, len(got), len(want))
+			}
 			if op != "!=" && len(want) == len(vals) {
 				t.Fatalf("c %s %s: nothing ruled out: the test proves little", op, value)
 			}
 		}
+	}
+}
+
+// TestSQLParquetPredicate: a sql WHERE of one untyped column against a
+// number gets select's Parquet predicate, with the same column, operator
+// and value, and neither its statistics test nor its doubles' test rules
+// out a value the WHERE matches (NULL, numbers, text that is no number);
+// any other query gets none.
+func TestSQLParquetPredicate(t *testing.T) {
+	for _, c := range []struct {
+		where string
+		op    op
+		value string
+	}{
+		{"a > 990", opGT, "990"}, {"a >= -2.5", opGE, "-2.5"}, {"a < 0", opLT, "0"},
+		{"a <= 0.1", opLE, "0.1"}, {"a = 3", opEQ, "3"}, {"a <> 3", opNE, "3"},
+	} {
+		j, err := newSQL(Params{"query": "SELECT a, b FROM 'x.parquet' WHERE " + c.where})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := j.(interface{ ParquetPredicate() pq.Predicate }).ParquetPredicate()
+		fc, ok := p.(floatCondition)
+		if !ok {
+			t.Fatalf("%s: predicate %T, want a floatCondition", c.where, p)
+		}
+		if w := fc.condition; w.Column != "a" || w.op != c.op || string(w.value) != c.value || !w.isNum {
+			t.Errorf("%s: condition %+v, want a %v %s", c.where, *w, c.op, c.value)
+		}
+		plan, _ := j.(*sqlConcatJob).plan(nil)
+		prog := plan.NewProgram()
+		for _, v := range []string{"", "990", "990.5", "989", "-2.5", "-3", "0", "0.1", "0.10001", "3", "3.0", "nan", "abc", "-inf"} {
+			for _, null := range []bool{false, true} {
+				if null && v != "" {
+					continue
+				}
+				if !prog.MatchText([]byte(v), null) {
+					continue
+				}
+				st := pq.ColumnStats{Column: "a", Rows: 1, Order: pq.Numeric, HasMinMax: !null, Min: []byte(v), Max: []byte(v)}
+				if null {
+					st.NullCount = 1
+				}
+				if f, err := strconv.ParseFloat(v, 64); err == nil || null {
+					if len(fc.MayMatchFloats(nil, []float64{f}, []bool{null})) != 1 {
+						t.Errorf("%s: the double %s (null %v) matches, but MayMatchFloats rules it out", c.where, v, null)
+					}
+				}
+				if _, isNum := decimal.ParseText([]byte(v)); !isNum && !null {
+					st.Order = pq.Bytewise
+				}
+				if fc.CannotMatch([]pq.ColumnStats{st}) {
+					t.Errorf("%s: %q (null %v) matches, but CannotMatch rules its statistics out", c.where, v, null)
+				}
+			}
+		}
+	}
+	for _, q := range []string{
+		"SELECT a FROM 'x.parquet' WHERE a > 5 AND b > 1",
+		"SELECT a FROM 'x.parquet' WHERE a + 1 > 5",
+		"SELECT a FROM 'x.parquet' WHERE a > 'abc'",
+		"SELECT * FROM 'x.parquet' WHERE a > 5",
+		"SELECT a FROM 'x.parquet'",
+	} {
+		j, err := newSQL(Params{"query": q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := j.(interface{ ParquetPredicate() pq.Predicate }).ParquetPredicate(); p != nil {
+			t.Errorf("%s: predicate %T, want none", q, p)
+		}
+	}
+	j, err := newSQL(Params{"query": "SELECT a FROM 'x.parquet' WHERE a > 5", "schema": "a:DOUBLE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := j.(interface{ ParquetPredicate() pq.Predicate }).ParquetPredicate(); p != nil {
+		t.Errorf("typed a > 5: predicate %T, want none", p)
 	}
 }

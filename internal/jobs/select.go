@@ -104,11 +104,7 @@ func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 }
 
 // ParquetPredicate lets a Parquet reader skip the row groups and pages
-// whose statistics rule out a 'COL OP VALUE' --where (an expression prunes
-// nothing yet).
-func (j *selectJob) ParquetPredicate() pq.Predicate {
-	if j.where == nil || j.where.cond == nil {
-		return nil
-	}
-	return j.where.cond.parquetPredicate()
-}
+// whose statistics rule out a 'COL OP VALUE' --where, or an expression
+// that is one comparison of a column with a number (any other expression
+// prunes nothing yet).
+func (j *selectJob) ParquetPredicate() pq.Predicate { return j.where.parquetPredicate() }

@@ -1263,6 +1263,18 @@ func (j *sqlSortJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 	return outputRuns(w, j, partials, "sql", j.runTag())
 }
 
+// ParquetPredicate lets a Parquet reader skip the row groups, pages and
+// rows (a batch's doubles tested before any row is made) that a WHERE of
+// one untyped column against a number rules out, as select's --where
+// does; nil for any other query (and for SELECT *, planned per input).
+func (j *sqlJob) ParquetPredicate() pq.Predicate {
+	if j.query.HasStar() {
+		return nil
+	}
+	p, _ := j.plan(nil) // planned in newSQL
+	return (&rowFilter{plan: p}).parquetPredicate()
+}
+
 // ParquetColumns types a Parquet output by the query's select list (every
 // column a string for SELECT *, whose types the inputs decide).
 func (j *sqlJob) ParquetColumns() []pq.OutputColumn {

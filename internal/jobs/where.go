@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/record"
 )
@@ -77,6 +78,51 @@ func compileFilter(s string, schema sql.Schema) (*rowFilter, error) {
 		return nil, fmt.Errorf("--where: %w", err)
 	}
 	return &rowFilter{plan: p}, nil
+}
+
+// sqlCondition is the 'COL OP VALUE' condition a sql WHERE of one untyped
+// column against a number (sql.Plan.NumberComparison) amounts to, for its
+// Parquet predicate (parquetPredicate); nil for any other WHERE. The
+// untyped comparison, as numbers when the text is one and as bytes
+// otherwise, is the condition's; on a NULL, which no comparison matches in
+// sql, the condition may match, so a predicate rules out no more than the
+// WHERE would.
+func sqlCondition(p *sql.Plan) *condition {
+	col, opText, num, ok := p.NumberComparison()
+	if !ok {
+		return nil
+	}
+	w := &condition{Column: col, value: num}
+	switch opText {
+	case "=":
+		w.op = opEQ
+	case "<>":
+		w.op = opNE
+	default:
+		for _, o := range operators {
+			if o.text == opText {
+				w.op = o.op
+			}
+		}
+	}
+	w.setValue(num)
+	return w
+}
+
+// parquetPredicate is the filter's Parquet predicate: its 'COL OP VALUE'
+// condition's, or that of an expression that amounts to one
+// (sqlCondition); nil for no filter or another expression.
+func (f *rowFilter) parquetPredicate() pq.Predicate {
+	switch {
+	case f == nil:
+		return nil
+	case f.cond != nil:
+		return f.cond.parquetPredicate()
+	}
+	if w := sqlCondition(f.plan); w != nil {
+		return w.parquetPredicate()
+	}
+	return nil
 }
 
 // sqlText is the condition as a SQL comparison: the column quoted as an

@@ -162,6 +162,9 @@ func (p *rawPages) decompress(dst, src []byte, size int) ([]byte, error) {
 	if p.codec == nil {
 		return src, nil
 	}
+	if cap(dst) < size {
+		dst = make([]byte, 0, size+size/4) // room for the next row group's page, a little larger
+	}
 	out, err := p.codec.Decode(dst[:0], src)
 	if err != nil {
 		return nil, fmt.Errorf("decompressing page: %w", err)
@@ -382,16 +385,18 @@ func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
 		return nil, fmt.Errorf("a page of %d bytes", len(b))
 	}
 	if cap(offs) < n+1 {
-		offs = make([]uint32, n+1)
+		offs = make([]uint32, n+1, n+1+n/4)
 	}
 	o := offs[:n+1]
+	starts := o[:n]
 	pos := 0 // a length overrunning the page is found at the next value, or after the last
-	for i := range o[:n] {
+	for i := range starts {
 		if pos > len(b)-4 {
 			return nil, fmt.Errorf("byte array %d is past the page's end", i)
 		}
-		o[i] = uint32(pos)
-		pos += 4 + int(binary.LittleEndian.Uint32(b[pos:pos+4]))
+		starts[i] = uint32(pos)
+		// b[pos:pos+4] is in the page (just checked): read without a bounds check
+		pos += 4 + int(binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), pos)), 4)))
 	}
 	if pos > len(b) {
 		return nil, fmt.Errorf("the last byte array's length overruns the page")

@@ -185,3 +185,19 @@ func (l *numberLeaf) eval(s []byte) tri {
 	}
 	return l.res[bytes.Compare(s, l.text)+1]
 }
+
+// NumberComparison reports a WHERE that is one comparison of an untyped
+// column with a number constant (adRevenue > 990): the column's name, the
+// operator (= <> < <= > >=) and the constant's text, with which a text
+// that is not a number compares as bytes; false for any other WHERE.
+func (p *Plan) NumberComparison() (col, op string, num []byte, ok bool) {
+	n := p.where
+	if n == nil || n.op != opCmpText {
+		return "", "", nil, false
+	}
+	l, r := n.args[0], n.args[1]
+	if l.op != opCol || l.typ.Kind != KText || !r.isConst() || r.val.K != KDecimal && r.val.K != KBigint {
+		return "", "", nil, false
+	}
+	return p.Columns[l.idx], n.name, appendText(nil, r.val, r.typ), true
+}
