@@ -210,9 +210,14 @@ type Reader struct {
 	kb      [2][]byte
 	ki      int
 	vb      []byte
-	count   int64
-	done    bool
-	seen    bool // an entry has been decoded: key holds its key
+	// win is what r's buffer held when buffered last looked (nil: look
+	// again), of which buffered has decoded used bytes: r.r discards them
+	// only before it reads (sync), not once per entry.
+	win   []byte
+	used  int
+	count int64
+	done  bool
+	seen  bool // an entry has been decoded: key holds its key
 	// A ranged reader starts at an entry inside a run and yields only the
 	// keys in [lo, hi) (nil hi: to the end).
 	ranged bool
@@ -252,7 +257,16 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 func (r *Reader) Tag() []byte { return r.tag }
 
 // pos is the offset in the run of the next byte r reads.
-func (r *Reader) pos() int64 { return r.src.n - int64(r.r.Buffered()) }
+func (r *Reader) pos() int64 { return r.src.n - int64(r.r.Buffered()-r.used) }
+
+// sync discards from r's buffer what buffered has decoded, before r reads
+// through it.
+func (r *Reader) sync() {
+	if r.used > 0 {
+		r.r.Discard(r.used)
+	}
+	r.win, r.used = nil, 0
+}
 
 // countingReader counts the bytes read through it.
 type countingReader struct {
@@ -335,6 +349,7 @@ func (r *Reader) entry() (bool, error) {
 	if r.buffered() {
 		return true, nil
 	}
+	r.sync()
 	r.own()
 	c, err := r.r.ReadByte()
 	if err == io.EOF && r.ranged {
@@ -393,7 +408,10 @@ func (r *Reader) own() {
 // its key and value left where they are; false leaves the entry to entry's
 // reads.
 func (r *Reader) buffered() bool {
-	b, _ := r.r.Peek(r.r.Buffered())
+	if r.win == nil {
+		r.win, _ = r.r.Peek(r.r.Buffered())
+	}
+	b := r.win[r.used:]
 	if len(b) < 3 || b[0] != flagEntry {
 		return false
 	}
@@ -417,7 +435,7 @@ func (r *Reader) buffered() bool {
 	}
 	r.seen = true
 	r.key, r.val, r.aliased = key, val, true // no copy: they stay until r reads from src
-	r.r.Discard(i + k + int(vn))
+	r.used += i + k + int(vn)
 	return true
 }
 
