@@ -120,40 +120,41 @@ func (p *rawPages) newPage() *rawPage {
 }
 
 // next reads the next page: a data page (pg), or a dictionary page's
-// values (dict). io.EOF at the chunk's end.
+// values (dict). io.EOF at the chunk's end. An index page, or one of a type
+// to ignore, is skipped (in a loop: a chunk of many would otherwise recurse
+// as deep).
 func (p *rawPages) next() (pg *rawPage, dict *rawDict, err error) {
-	if p.pos >= len(p.chunk) {
-		return nil, nil, io.EOF
-	}
-	var h format.PageHeader
-	tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(p.chunk[p.pos:])
-	if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
-		return nil, nil, fmt.Errorf("page header at byte %d of the column chunk: %w", p.pos, err)
-	}
-	start := p.pos + tr.BytesRead()
-	end := start + int(h.CompressedPageSize)
-	if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || end > len(p.chunk) {
-		return nil, nil, fmt.Errorf("page at byte %d of the column chunk: its sizes (%d compressed, %d not) overrun the chunk of %d bytes",
-			p.pos, h.CompressedPageSize, h.UncompressedPageSize, len(p.chunk))
-	}
-	p.pos = end
-	body := p.chunk[start:end]
-	if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
-		return nil, nil, fmt.Errorf("page at byte %d of the column chunk: crc32 checksum mismatch", start)
-	}
-	switch h.Type {
-	case format.DictionaryPage:
-		d, err := p.dictionary(&h, body)
-		return nil, d, err
-	case format.DataPage, format.DataPageV2:
-		pg = p.newPage()
-		if err := p.data(pg, &h, body); err != nil {
-			p.release(pg)
-			return nil, nil, err
+	for p.pos < len(p.chunk) {
+		var h format.PageHeader
+		tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(p.chunk[p.pos:])
+		if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
+			return nil, nil, fmt.Errorf("page header at byte %d of the column chunk: %w", p.pos, err)
 		}
-		return pg, nil, nil
+		start := p.pos + tr.BytesRead()
+		end := start + int(h.CompressedPageSize)
+		if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || end > len(p.chunk) {
+			return nil, nil, fmt.Errorf("page at byte %d of the column chunk: its sizes (%d compressed, %d not) overrun the chunk of %d bytes",
+				p.pos, h.CompressedPageSize, h.UncompressedPageSize, len(p.chunk))
+		}
+		p.pos = end
+		body := p.chunk[start:end]
+		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
+			return nil, nil, fmt.Errorf("page at byte %d of the column chunk: crc32 checksum mismatch", start)
+		}
+		switch h.Type {
+		case format.DictionaryPage:
+			d, err := p.dictionary(&h, body)
+			return nil, d, err
+		case format.DataPage, format.DataPageV2:
+			pg = p.newPage()
+			if err := p.data(pg, &h, body); err != nil {
+				p.release(pg)
+				return nil, nil, err
+			}
+			return pg, nil, nil
+		}
 	}
-	return p.next() // an index page or one of a type to ignore
+	return nil, nil, io.EOF
 }
 
 // decompress decodes src into dst's array (when large enough) and checks

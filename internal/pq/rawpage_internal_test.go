@@ -2,6 +2,7 @@ package pq
 
 import (
 	"encoding/binary"
+	"io"
 	"runtime"
 	"testing"
 
@@ -143,5 +144,31 @@ func TestRawRunsChecked(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 		t.Fatalf("%d bytes allocated for a page of 3 rows", n)
+	}
+}
+
+// TestRawSkipsIndexPages: the pages of a type rawPages does not read (an
+// index page) are skipped, however many precede a data page.
+func TestRawSkipsIndexPages(t *testing.T) {
+	var chunk []byte
+	for i := 0; i < 1000; i++ {
+		chunk = append(chunk, rawChunk(t, format.PageHeader{Type: format.IndexPage}, nil)...)
+	}
+	body := binary.LittleEndian.AppendUint64(nil, 42)
+	h := format.PageHeader{Type: format.DataPage, UncompressedPageSize: int32(len(body))}
+	h.DataPageHeader.Valid = true
+	h.DataPageHeader.V = format.DataPageHeader{NumValues: 1, Encoding: format.Plain}
+	chunk = append(chunk, rawChunk(t, h, body)...)
+	var p rawPages
+	p.reset(chunk, &format.ColumnChunk{}, format.Int64, 0)
+	pg, _, err := p.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pg.vals.data.Int64(); pg.rows != 1 || len(got) != 1 || got[0] != 42 {
+		t.Fatalf("page of %d rows, values %v, want [42]", pg.rows, got)
+	}
+	if _, _, err := p.next(); err != io.EOF {
+		t.Fatalf("after the last page: %v, want io.EOF", err)
 	}
 }
