@@ -212,6 +212,10 @@ func (f *Feeder) named(err error, offset int64) error {
 		}
 		return err
 	}
+	var me *MapError
+	if errors.As(err, &me) {
+		return err // named already (a row a batch mapper handed back to feedRow)
+	}
 	at := job.RecordError{Offset: offset}
 	if parquet {
 		at.Parquet, at.RowGroup = true, rowGroupOf(starts, offset)

@@ -122,8 +122,27 @@ func (*failMapper) Row(r *record.Row) error {
 	return nil
 }
 
+// batchJob is failJob with a mapper that takes Parquet rows by batches
+// (feed.ColumnMapper), handing each to its Row.
+type batchJob struct{ failJob }
+
+func (batchJob) NewMapper() job.Mapper { return &batchMapper{} }
+
+type batchMapper struct{ failMapper }
+
+func (*batchMapper) ParquetBatches(*pq.Reader) bool { return true }
+func (*batchMapper) ParquetBatch(_ *pq.Reader, n int, row func(i int) error) error {
+	for i := 0; i < n; i++ {
+		if err := row(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TestMapErrorPlaces: a mapper's own error names the record as the strict
-// error does: by byte offset in CSV, by row and row group in Parquet.
+// error does: by byte offset in CSV, by row and row group in Parquet, once
+// also when a mapper that takes batches returns it from a row it handed on.
 func TestMapErrorPlaces(t *testing.T) {
 	pqPath := filepath.Join(t.TempDir(), "t.parquet")
 	pqtest.WriteGo(t, pqPath, [][]amountRow{{{"a", "1"}, {"b", "2"}, {"c", "3"}}, {{"d", "4"}, {"e", "x7"}}})
@@ -134,18 +153,28 @@ func TestMapErrorPlaces(t *testing.T) {
 	for _, c := range []struct {
 		name, want string
 		feed       func(*feed.Feeder) error
+		batches    bool
 	}{
 		{"csv", "map t.csv at byte 16: cannot map x7", func(f *feed.Feeder) error {
 			return f.Object(job.Part{Source: "t.csv"}, []byte("city,amount\na,1\nb,x7\n"))
-		}},
+		}, false},
 		{"parquet", "map " + pqPath + " at row 4 (row group 1): cannot map x7", func(f *feed.Feeder) error {
 			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), End: fi.Size()}
 			_, err := f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil)
 			return err
-		}},
+		}, false},
+		{"parquet batches", "map " + pqPath + " at row 4 (row group 1): cannot map x7", func(f *feed.Feeder) error {
+			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), End: fi.Size()}
+			_, err := f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil)
+			return err
+		}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f, err := feed.New(failJob{}, false)
+			var j job.Job = failJob{}
+			if c.batches {
+				j = batchJob{}
+			}
+			f, err := feed.New(j, false)
 			if err != nil {
 				t.Fatal(err)
 			}

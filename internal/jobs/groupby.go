@@ -343,12 +343,7 @@ func (m *groupbyMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	t.lookup(b.keys, &b.kb, &found)
-	for i := 0; i < n && na > 0; i++ {
-		if g := int(found[i]); g >= 0 {
-			m.sink += m.states[g*na].Scale() // load the states' line now
-		}
-	}
+	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]decimal.Dec{m.states}, 62, na) // one page
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)

@@ -209,6 +209,25 @@ func (t *keyTable) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
 	}
 }
 
+// lookupLoad is t.lookup, then a read of the states of every group it
+// found, so that their cache misses overlap as those of the entries did,
+// before the folds need them. A group's states are stride elements of
+// pages, each page 1<<pageShift groups (stride 0: groups have no states);
+// the read is of their first byte, and its sum returned for the caller to
+// keep, so that the loads stay. Generic over the state type, it is
+// compiled for each mapper's, without a call per group.
+func lookupLoad[S any](t *keyTable, buf []byte, b *keyBatch, found *[batchSize]int32, pages [][]S, pageShift uint, stride int) int {
+	t.lookup(buf, b, found)
+	sink := 0
+	mask := 1<<pageShift - 1
+	for j := 0; j < b.n && stride > 0; j++ {
+		if g := int(found[j]); g >= 0 {
+			sink += int(*(*byte)(unsafe.Pointer(&pages[g>>pageShift][(g&mask)*stride])))
+		}
+	}
+	return sink
+}
+
 // groupOf adds one to the count of key j of a batch that lookup looked up
 // and returns its entry, and whether the key is new (inserted, count 1).
 // stale says the table has been reset since lookup, so that found does not

@@ -59,6 +59,16 @@ func (e *encoder) bytes(b []byte) {
 
 func (e *encoder) flag(f byte) { e.w.WriteByte(f) }
 
+// entry writes an entry: flagEntry, then k and v as bytes writes them, in
+// one write into the buffer.
+func (e *encoder) entry(k, v []byte) {
+	b := append(e.w.AvailableBuffer(), flagEntry)
+	b = binary.AppendUvarint(b, uint64(len(k)))
+	b = append(b, k...)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	e.w.Write(append(b, v...))
+}
+
 // flush writes what is buffered; bufio keeps the first write error.
 func (e *encoder) flush() error { return e.w.Flush() }
 
@@ -148,11 +158,50 @@ func (d *decoder) bytes(buf []byte) ([]byte, error) {
 	if err != nil {
 		return buf, err
 	}
+	if n <= uint64(d.r.Buffered()) {
+		// The common case, a field in the buffer: copied from it, without
+		// the calls of a read.
+		b, _ := d.r.Peek(int(n))
+		buf = append(buf[:0], b...)
+		d.r.Discard(int(n))
+		return buf, nil
+	}
 	buf, err = runs.ReadField(d.r, buf, n)
 	if err != nil {
 		return buf, d.corrupt("truncated field", err)
 	}
 	return buf, nil
+}
+
+// entry reads an entry as encoder.entry writes it, flag, key and value,
+// into k[:0] and v[:0], when the buffer holds all of it: one look at the
+// buffer in place of a read per byte of its flag and lengths. whole false:
+// nothing was read, and the caller reads the entry field by field (flag,
+// bytes), which reports what is wrong with it.
+func (d *decoder) entry(k, v []byte) (nk, nv []byte, whole bool) {
+	b, _ := d.r.Peek(d.r.Buffered())
+	if len(b) < 3 || b[0] != flagEntry {
+		return k, v, false
+	}
+	kn, i := binary.Uvarint(b[1:])
+	if i <= 0 || kn > uint64(len(b)) {
+		return k, v, false
+	}
+	at := 1 + i
+	if uint64(len(b)-at) < kn {
+		return k, v, false
+	}
+	key := b[at : at+int(kn)]
+	at += int(kn)
+	vn, i := binary.Uvarint(b[at:])
+	if i <= 0 || vn > uint64(len(b)-at-i) {
+		return k, v, false
+	}
+	at += i
+	k = append(k[:0], key...)
+	v = append(v[:0], b[at:at+int(vn)]...)
+	d.r.Discard(at + int(vn))
+	return k, v, true
 }
 
 // flag reads an entry flag: true for an entry, false at the end marker, which

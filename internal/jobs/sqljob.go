@@ -484,13 +484,12 @@ func (m *sqlMapper) aggregateLater(offset int64) error {
 	n := b.kb.n
 	b.kb.start[n] = len(b.keys)
 	b.keys = g.AppendGroupKey(b.keys)
-	g.Check()
+	g.SaveFold(n)
 	if g.Row.Err != nil {
 		b.keys = b.keys[:b.kb.start[n]]
 		return m.valueError(offset)
 	}
 	b.kb.end[n] = len(b.keys)
-	g.SaveFold(n)
 	b.kb.n++
 	if b.kb.n == batchSize {
 		return m.flush()
@@ -509,24 +508,24 @@ func (m *sqlMapper) flush() error {
 		return nil
 	}
 	var found [batchSize]int32
-	t.lookup(b.keys, &b.kb, &found)
-	for i := 0; i < n && m.states.na > 0; i++ {
-		if g := int(found[i]); g >= 0 {
-			m.sink += m.states.group(g)[0].N() // load the states' line now
-		}
-	}
+	m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePageShift, m.states.na))
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		m.rows++
 		if first {
 			m.states.add()
-			if !m.sized && t.size() == sampleKeys {
-				m.sized = true
-				t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
-			}
 		}
 		m.prog.FoldSaved(i, m.states.group(int(g)))
+		if !first {
+			continue
+		}
+		// Only a new group grows the memory: the folds that wait
+		// (Program.CanDefer) allocate nothing.
+		if !m.sized && t.size() == sampleKeys {
+			m.sized = true
+			t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
+		}
 		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
 			if err := m.spill(); err != nil {
 				return err
@@ -550,7 +549,10 @@ type statePages struct {
 	n     int // groups
 }
 
-const statePage = 2048
+const (
+	statePageShift = 11
+	statePage      = 1 << statePageShift
+)
 
 // add appends a group with the states of no rows.
 func (p *statePages) add() {
@@ -618,9 +620,7 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 	var n int64
 	if m.keys != nil {
 		err := m.eachGroup(func(key, states []byte) error {
-			e.flag(flagEntry)
-			e.bytes(key)
-			e.bytes(states)
+			e.entry(key, states)
 			n++
 			return nil
 		})
@@ -634,9 +634,7 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 		}
 		for i := range m.ents.ents {
 			k, v := m.ents.entry(i)
-			e.flag(flagEntry)
-			e.bytes(k)
-			e.bytes(v)
+			e.entry(k, v)
 			n++
 		}
 	}
@@ -776,21 +774,24 @@ type sqlRun struct {
 func (r *sqlRun) key() []byte { return r.k }
 
 func (r *sqlRun) next() (bool, error) {
-	ok, err := r.d.flag()
-	if !ok || err != nil {
-		return false, err
+	k, v, whole := r.d.entry(r.prev, r.v)
+	if !whole {
+		ok, err := r.d.flag()
+		if !ok || err != nil {
+			return false, err
+		}
+		if k, err = r.d.bytes(r.prev); err != nil {
+			return false, err
+		}
+		if v, err = r.d.bytes(r.v); err != nil {
+			return false, err
+		}
 	}
-	r.prev, r.k = r.k, r.prev
-	if r.k, err = r.d.bytes(r.k); err != nil {
-		return false, err
-	}
-	if !r.first && bytes.Compare(r.prev, r.k) > 0 {
+	if !r.first && bytes.Compare(r.k, k) > 0 {
 		return false, r.d.corrupt("keys out of order", nil)
 	}
+	r.prev, r.k, r.v = r.k, k, v
 	r.first = false
-	if r.v, err = r.d.bytes(r.v); err != nil {
-		return false, err
-	}
 	return true, nil
 }
 
@@ -922,9 +923,7 @@ func (j *sqlJob) mergeTo(w io.Writer, partials []io.Reader) (int64, error) {
 			buf = p.AppendStates(buf[:0], st)
 			val = buf
 		}
-		e.flag(flagEntry)
-		e.bytes(key)
-		e.bytes(val)
+		e.entry(key, val)
 		n++
 		lim := p.Plan.Limit
 		return st != nil || lim < 0 || n < lim, nil

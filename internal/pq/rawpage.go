@@ -120,40 +120,41 @@ func (p *rawPages) newPage() *rawPage {
 }
 
 // next reads the next page: a data page (pg), or a dictionary page's
-// values (dict). io.EOF at the chunk's end.
+// values (dict). io.EOF at the chunk's end. An index page, or one of a type
+// to ignore, is skipped (in a loop: a chunk of many would otherwise recurse
+// as deep).
 func (p *rawPages) next() (pg *rawPage, dict *rawDict, err error) {
-	if p.pos >= len(p.chunk) {
-		return nil, nil, io.EOF
-	}
-	var h format.PageHeader
-	tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(p.chunk[p.pos:])
-	if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
-		return nil, nil, fmt.Errorf("page header at byte %d of the column chunk: %w", p.pos, err)
-	}
-	start := p.pos + tr.BytesRead()
-	end := start + int(h.CompressedPageSize)
-	if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || end > len(p.chunk) {
-		return nil, nil, fmt.Errorf("page at byte %d of the column chunk: its sizes (%d compressed, %d not) overrun the chunk of %d bytes",
-			p.pos, h.CompressedPageSize, h.UncompressedPageSize, len(p.chunk))
-	}
-	p.pos = end
-	body := p.chunk[start:end]
-	if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
-		return nil, nil, fmt.Errorf("page at byte %d of the column chunk: crc32 checksum mismatch", start)
-	}
-	switch h.Type {
-	case format.DictionaryPage:
-		d, err := p.dictionary(&h, body)
-		return nil, d, err
-	case format.DataPage, format.DataPageV2:
-		pg = p.newPage()
-		if err := p.data(pg, &h, body); err != nil {
-			p.release(pg)
-			return nil, nil, err
+	for p.pos < len(p.chunk) {
+		var h format.PageHeader
+		tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(p.chunk[p.pos:])
+		if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
+			return nil, nil, fmt.Errorf("page header at byte %d of the column chunk: %w", p.pos, err)
 		}
-		return pg, nil, nil
+		start := p.pos + tr.BytesRead()
+		end := start + int(h.CompressedPageSize)
+		if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || end > len(p.chunk) {
+			return nil, nil, fmt.Errorf("page at byte %d of the column chunk: its sizes (%d compressed, %d not) overrun the chunk of %d bytes",
+				p.pos, h.CompressedPageSize, h.UncompressedPageSize, len(p.chunk))
+		}
+		p.pos = end
+		body := p.chunk[start:end]
+		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
+			return nil, nil, fmt.Errorf("page at byte %d of the column chunk: crc32 checksum mismatch", start)
+		}
+		switch h.Type {
+		case format.DictionaryPage:
+			d, err := p.dictionary(&h, body)
+			return nil, d, err
+		case format.DataPage, format.DataPageV2:
+			pg = p.newPage()
+			if err := p.data(pg, &h, body); err != nil {
+				p.release(pg)
+				return nil, nil, err
+			}
+			return pg, nil, nil
+		}
 	}
-	return p.next() // an index page or one of a type to ignore
+	return nil, nil, io.EOF
 }
 
 // decompress decodes src into dst's array (when large enough) and checks
@@ -188,12 +189,14 @@ func (p *rawPages) dictionary(h *format.PageHeader, body []byte) (*rawDict, erro
 	if e := h.DictionaryPageHeader.V.Encoding; e != format.Plain && e != format.PlainDictionary {
 		return nil, fmt.Errorf("dictionary page of encoding %s", e)
 	}
-	b, err := p.decompress(make([]byte, h.UncompressedPageSize), body, int(h.UncompressedPageSize))
-	if err != nil {
-		return nil, err
-	}
+	var b []byte
 	if p.codec == nil {
 		b = bytes.Clone(body) // not the fetched bytes, which the next row group's reuse
+	} else {
+		var err error
+		if b, err = p.decompress(make([]byte, 0, h.UncompressedPageSize), body, int(h.UncompressedPageSize)); err != nil {
+			return nil, err
+		}
 	}
 	d := &rawDict{}
 	switch p.physical {
@@ -295,6 +298,9 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 	if p.maxDef == 0 {
 		pg.defs = nil
 	} else {
+		if defs, err = rleRuns(defs, uint(p.levels.BitWidth), pg.rows); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		}
 		if pg.defs, err = p.levels.DecodeLevels(pg.defs[:0], defs); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		}
@@ -313,6 +319,13 @@ func (p *rawPages) values(pg *rawPage, enc format.Encoding, b []byte, nvals int)
 	pg.vals = pageValues{}
 	switch enc {
 	case format.RLEDictionary, format.PlainDictionary:
+		if len(b) > 0 {
+			runs, err := rleRuns(b[1:], uint(b[0]), nvals)
+			if err != nil {
+				return fmt.Errorf("dictionary indexes: %w", err)
+			}
+			b = b[:1+len(runs)]
+		}
 		idx, err := (&rle.DictionaryEncoding{}).DecodeInt32(pg.idx[:0], b)
 		if err != nil {
 			return fmt.Errorf("dictionary indexes: %w", err)
@@ -384,6 +397,9 @@ func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
 	if uint64(len(b)) > math.MaxUint32-8 {
 		return nil, fmt.Errorf("a page of %d bytes", len(b))
 	}
+	if n < 0 || n > len(b)/4 { // n comes from a page header: check it before allocating for it
+		return nil, fmt.Errorf("a page of %d bytes cannot hold %d byte arrays", len(b), n)
+	}
 	if cap(offs) < n+1 {
 		offs = make([]uint32, n+1, n+1+n/4)
 	}
@@ -403,4 +419,46 @@ func plainOffsets(offs []uint32, b []byte, n int) ([]uint32, error) {
 	}
 	o[n] = uint32(pos)
 	return o, nil
+}
+
+// maxRunExcess is how many values past a page's the RLE runs of its levels
+// or indexes may hold (a writer's last run a little long, which readers
+// ignore) before the page is taken for corrupt.
+const maxRunExcess = 1 << 16
+
+// rleRuns checks the runs of RLE/bit-packed hybrid data src (values of
+// bitWidth bits) for the n values a page needs, before parquet-go decodes
+// them: a bit-packed run must lie within src (parquet-go's int32 decoder
+// does not check, and would read the bytes after the page, or panic), and
+// the runs must not hold far more values than n (a run's count is a number
+// read from the file: a corrupt one of 2^31 would be decoded in full). It
+// returns src cut after the run that completes n values.
+func rleRuns(src []byte, bitWidth uint, n int) ([]byte, error) {
+	if bitWidth > 32 {
+		return nil, fmt.Errorf("a bit width of %d", bitWidth)
+	}
+	have := 0
+	for i := 0; i < len(src); {
+		if have >= n {
+			return src[:i], nil
+		}
+		u, k := binary.Uvarint(src[i:])
+		if k <= 0 {
+			return nil, fmt.Errorf("a corrupt run header at byte %d of %d", i, len(src))
+		}
+		i += k
+		count, size := u>>1, uint64(bitWidth+7)/8 // an RLE run: count values, one value's bytes
+		if count > uint64(n-have+maxRunExcess) {
+			return nil, fmt.Errorf("a run of %d values, where the page has %d left", count, n-have)
+		}
+		if u&1 != 0 { // bit-packed: count groups of 8 values, bitWidth bytes each
+			count, size = 8*count, count*uint64(bitWidth)
+		}
+		if size > uint64(len(src)-i) {
+			return nil, fmt.Errorf("a run of %d bytes at byte %d of %d overruns the page", size, i, len(src))
+		}
+		have += int(count)
+		i += int(size)
+	}
+	return src, nil
 }

@@ -2,7 +2,12 @@ package pq
 
 import (
 	"encoding/binary"
+	"io"
+	"runtime"
 	"testing"
+
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // TestPlainOffsets: PLAIN byte arrays are found in place, and a length that
@@ -35,5 +40,135 @@ func TestPlainOffsets(t *testing.T) {
 	binary.LittleEndian.PutUint32(bad[6:], 0xFFFFFFFF)
 	if _, err := plainOffsets(offs, bad, 2); err == nil {
 		t.Fatal("the last length past the page's end was read")
+	}
+}
+
+// TestPlainOffsetsCountFromHeader: a page header claiming far more byte
+// arrays than the page can hold (each takes at least its 4-byte length) is
+// an error found before the offsets are allocated for that many.
+func TestPlainOffsetsCountFromHeader(t *testing.T) {
+	b := binary.LittleEndian.AppendUint32(nil, 2)
+	b = append(b, "ab"...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := plainOffsets(nil, b, 1<<24)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("16M byte arrays read from a page of 6 bytes")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a page of 6 bytes", n)
+	}
+}
+
+// rawChunk is a column chunk of one page: its header h (with the body's
+// size) and then body.
+func rawChunk(t *testing.T, h format.PageHeader, body []byte) []byte {
+	t.Helper()
+	h.CompressedPageSize = int32(len(body))
+	b, err := thrift.Marshal(&thrift.CompactProtocol{}, &h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, body...)
+}
+
+// TestRawDictionaryUncompressedSize: an uncompressed dictionary page is
+// copied at its own size, not allocated at the size its header claims.
+func TestRawDictionaryUncompressedSize(t *testing.T) {
+	body := binary.LittleEndian.AppendUint32(nil, 2)
+	body = append(body, "ab"...)
+	h := format.PageHeader{Type: format.DictionaryPage, UncompressedPageSize: 1 << 26}
+	h.DictionaryPageHeader.Valid = true
+	h.DictionaryPageHeader.V = format.DictionaryPageHeader{NumValues: 1, Encoding: format.Plain}
+	chunk := rawChunk(t, h, body)
+	var p rawPages
+	p.reset(chunk, &format.ColumnChunk{}, format.ByteArray, 0)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, d, err := p.next()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.bytes) != 1 || string(d.bytes[0]) != "ab" {
+		t.Fatalf("dictionary %q", d.bytes)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a dictionary page of %d", n, len(body))
+	}
+}
+
+// TestRawRunsChecked: the dictionary indexes and definition levels of a
+// page are RLE/bit-packed runs whose sizes the file gives. A bit-packed
+// run longer than the page is an error, not a read of the bytes after it
+// (another page's, here), and a run of far more values than the page has
+// is an error before they are decoded.
+func TestRawRunsChecked(t *testing.T) {
+	var p rawPages
+	p.reset(nil, &format.ColumnChunk{}, format.ByteArray, 1)
+	buf := make([]byte, 64)
+	for i := range buf {
+		buf[i] = 0xFF // what follows the page
+	}
+	// bit width 8, one bit-packed group of 8 values (8 bytes), of which the page holds 3
+	page := append(buf[:0], 8, 1<<1|1, 0, 0, 0)
+	if err := p.values(p.newPage(), format.RLEDictionary, page, 8); err == nil {
+		t.Fatal("a bit-packed run past the page's end was decoded")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	// an RLE run of 2^22 zeros, for a page of 2 values
+	runs := binary.AppendUvarint([]byte{8}, (1<<22)<<1)
+	err := p.values(p.newPage(), format.RLEDictionary, append(runs, 0), 2)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a run of 2^22 indexes was decoded for a page of 2")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a page of 2 values", n)
+	}
+	// definition levels (bit width 1): a run of 2^22 ones for 3 rows, with the v1 length prefix
+	levels := binary.AppendUvarint(nil, (1<<22)<<1)
+	levels = append(levels, 1)
+	body := binary.LittleEndian.AppendUint32(nil, uint32(len(levels)))
+	body = append(body, levels...)
+	h := format.PageHeader{Type: format.DataPage, UncompressedPageSize: int32(len(body))}
+	h.DataPageHeader.Valid = true
+	h.DataPageHeader.V = format.DataPageHeader{NumValues: 3, Encoding: format.Plain, DefinitionLevelEncoding: format.RLE}
+	runtime.ReadMemStats(&before)
+	err = p.data(p.newPage(), &h, body)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a run of 2^22 definition levels was decoded for a page of 3 rows")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("%d bytes allocated for a page of 3 rows", n)
+	}
+}
+
+// TestRawSkipsIndexPages: the pages of a type rawPages does not read (an
+// index page) are skipped, however many precede a data page.
+func TestRawSkipsIndexPages(t *testing.T) {
+	var chunk []byte
+	for i := 0; i < 1000; i++ {
+		chunk = append(chunk, rawChunk(t, format.PageHeader{Type: format.IndexPage}, nil)...)
+	}
+	body := binary.LittleEndian.AppendUint64(nil, 42)
+	h := format.PageHeader{Type: format.DataPage, UncompressedPageSize: int32(len(body))}
+	h.DataPageHeader.Valid = true
+	h.DataPageHeader.V = format.DataPageHeader{NumValues: 1, Encoding: format.Plain}
+	chunk = append(chunk, rawChunk(t, h, body)...)
+	var p rawPages
+	p.reset(chunk, &format.ColumnChunk{}, format.Int64, 0)
+	pg, _, err := p.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pg.vals.data.Int64(); pg.rows != 1 || len(got) != 1 || got[0] != 42 {
+		t.Fatalf("page of %d rows, values %v, want [42]", pg.rows, got)
+	}
+	if _, _, err := p.next(); err != io.EOF {
+		t.Fatalf("after the last page: %v, want io.EOF", err)
 	}
 }

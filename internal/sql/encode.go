@@ -135,6 +135,25 @@ func appendString(dst, b []byte) []byte {
 	return append(dst, 0x00, 0x01)
 }
 
+// plainText reports text whose bytes are all ASCII but 0: its characters
+// are its bytes, and appendString writes it as it stands.
+func plainText(s []byte) bool {
+	for len(s) >= 8 {
+		// A byte of 0 borrows into its high bit, one of 0x80 or more has it.
+		w := binary.LittleEndian.Uint64(s)
+		if (w|(w-0x0101010101010101))&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for _, c := range s {
+		if c-1 >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // appendNumber writes an exact number in an order-preserving form: a class
 // byte (1 negative, 2 zero, 3 positive), then for a non-zero value of
 // 0.DIGITS × 10^E (DIGITS without leading or trailing zeros) E as 4
@@ -288,6 +307,11 @@ func decodeEncoding(src []byte, t Type, v *Value, buf []byte) ([]byte, []byte, e
 // decodeString reads appendString's form into v.S: a view into src when
 // nothing was escaped, else unescaped into buf.
 func decodeString(src []byte, v *Value, buf []byte) ([]byte, []byte, error) {
+	// The common case: nothing escaped, the first 0 is the end.
+	if i := bytes.IndexByte(src, 0); i >= 0 && i+1 < len(src) && src[i+1] == 0x01 {
+		v.S = src[:i:i]
+		return src[i+2:], buf, nil
+	}
 	escaped := false
 	for i := 0; i+1 < len(src); i++ {
 		if src[i] != 0 {

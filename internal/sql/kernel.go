@@ -1,7 +1,5 @@
 package sql
 
-import "github.com/scattergather/scattergather/internal/jobs/decimal"
-
 // aggKernel folds one aggregate's argument into a group's state. check
 // (nil when nothing can fail) evaluates what can fail, setting Row.Err, so
 // that no state changes for a record with a value error; fold reads what
@@ -16,6 +14,10 @@ type aggKernel struct {
 	// the record; col is the column it reads.
 	saved foldKind
 	col   int
+	// A sum's column name, and whether nothing else reads it as a number
+	// (Plan.numberUses), for SaveFold.
+	name string
+	once bool
 }
 
 // foldKind is what a deferred fold keeps of the record.
@@ -31,7 +33,7 @@ const (
 // newKernel compiles aggregate a, whose argument compiles to f, to a
 // kernel; a generic kernel keeps the argument's value in *v between
 // check and fold.
-func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
+func newKernel(a *aggSpec, f evalFn, v *Value, uses []int) aggKernel {
 	if a.fn == aggCountStar {
 		return aggKernel{fold: func(_ *Row, s *AggState, _ *[]byte) int64 { s.n++; return 0 }, saved: foldCountStar}
 	}
@@ -70,11 +72,11 @@ func newKernel(a *aggSpec, f evalFn, v *Value) aggKernel {
 				if !r.Null[i] {
 					d, _ := r.number(i)
 					s.n++
-					s.d = decimal.Add(s.d, d)
+					s.d.AddTo(d)
 				}
 				return 0
 			},
-			saved: foldSum, col: i,
+			saved: foldSum, col: i, name: name, once: i < len(uses) && uses[i] == 1,
 		}
 	}
 	return aggKernel{

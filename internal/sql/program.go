@@ -2,6 +2,7 @@ package sql
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -25,6 +26,7 @@ type Program struct {
 	order     []evalFn
 	groups    []evalFn
 	keys      []keyFn // per group: its key from the field bytes, nil for groups[i]
+	key1      keyFn   // the one group's keys[0], when it has one
 	aggArgs   []evalFn
 	kernels   []aggKernel
 	vals      []Value   // the aggregates' argument values of the record (generic kernels)
@@ -63,6 +65,9 @@ func (p *Plan) NewProgram() *Program {
 		g.groups = append(g.groups, compile(gr, comp))
 		g.keys = append(g.keys, fieldKey(gr))
 	}
+	if len(g.keys) == 1 {
+		g.key1 = g.keys[0]
+	}
 	g.vals = make([]Value, len(p.aggs))
 	for i, a := range p.aggs {
 		var f evalFn
@@ -70,7 +75,7 @@ func (p *Plan) NewProgram() *Program {
 			f = compile(a.arg, comp)
 		}
 		g.aggArgs = append(g.aggArgs, f)
-		g.kernels = append(g.kernels, newKernel(a, f, &g.vals[i]))
+		g.kernels = append(g.kernels, newKernel(a, f, &g.vals[i], comp.uses))
 	}
 	if p.having != nil {
 		g.having = compile(p.having, comp)
@@ -147,6 +152,9 @@ func (g *Program) AppendOrderKey(dst []byte) []byte {
 
 // AppendGroupKey appends the record's group key (Aggregate).
 func (g *Program) AppendGroupKey(dst []byte) []byte {
+	if g.key1 != nil {
+		return g.key1(dst, &g.Row)
+	}
 	for i, f := range g.groups {
 		if k := g.keys[i]; k != nil {
 			dst = k(dst, &g.Row)
@@ -186,6 +194,32 @@ func fieldKey(n *node) keyFn {
 		return nil
 	}
 	i, t := col.idx, n.typ
+	if t.Kind == KVarchar && start == 1 {
+		// A prefix (or the whole text) of ASCII without a 0 byte is the
+		// substr's value and needs no escape: one check of its words.
+		return func(dst []byte, r *Row) []byte {
+			if r.Null[i] {
+				return append(dst, keyNullLast)
+			}
+			s := r.Text[i]
+			if sub && int64(len(s)) > length {
+				s = s[:length]
+			}
+			if plainText(s) {
+				// keyValue, s, 0x00 0x01 (appendString), grown once.
+				n := len(dst)
+				dst = slices.Grow(dst, len(s)+3)[:n+len(s)+3]
+				dst[n] = keyValue
+				copy(dst[n+1:], s)
+				dst[n+1+len(s)], dst[n+2+len(s)] = 0x00, 0x01
+				return dst
+			}
+			if sub {
+				s = substr(r.Text[i], start, length)
+			}
+			return appendString(append(dst, keyValue), s)
+		}
+	}
 	return func(dst []byte, r *Row) []byte {
 		if r.Null[i] {
 			return append(dst, keyNullLast)
@@ -251,22 +285,36 @@ func (g *Program) CanDefer() bool {
 	return true
 }
 
-// SaveFold keeps, after Check, what FoldSaved needs of the record as the
-// j-th of a batch. Only when CanDefer.
+// SaveFold checks the record's aggregate arguments as Check does (a
+// value error in Row.Err, the first one met) and keeps what FoldSaved
+// needs of it as the j-th of a batch, in one pass: a number is parsed once,
+// without the per-record cache when nothing else reads its column. Only
+// when CanDefer, in place of Check.
 func (g *Program) SaveFold(j int) {
 	na := len(g.kernels)
 	if need := (j + 1) * na; len(g.saved) < need {
 		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
 	}
 	r := &g.Row
+	saved := g.saved[j*na : (j+1)*na]
 	for i := range g.kernels {
-		k, in := &g.kernels[i], &g.saved[j*na+i]
+		k, in := &g.kernels[i], &saved[i]
 		switch k.saved {
 		case foldCount:
 			in.null = r.Null[k.col]
 		case foldSum:
-			if in.null = r.Null[k.col]; !in.null {
-				in.d, _ = r.number(k.col)
+			if in.null = r.Null[k.col]; in.null {
+				continue
+			}
+			var ok bool
+			if k.once {
+				in.d, ok = parseNumber(r.Text[k.col])
+			} else {
+				in.d, ok = r.number(k.col)
+			}
+			if !ok {
+				r.notNumber(k.name, r.Text[k.col])
+				return
 			}
 		}
 	}
@@ -276,8 +324,10 @@ func (g *Program) SaveFold(j int) {
 // Fold would have folded it.
 func (g *Program) FoldSaved(j int, st []AggState) {
 	na := len(g.kernels)
+	saved := g.saved[j*na : (j+1)*na]
+	st = st[:na]
 	for i := range g.kernels {
-		in, s := &g.saved[j*na+i], &st[i]
+		in, s := &saved[i], &st[i]
 		switch g.kernels[i].saved {
 		case foldCountStar:
 			s.n++
@@ -288,7 +338,7 @@ func (g *Program) FoldSaved(j int, st []AggState) {
 		case foldSum:
 			if !in.null {
 				s.n++
-				s.d = decimal.Add(s.d, in.d)
+				s.d.AddTo(in.d)
 			}
 		}
 	}

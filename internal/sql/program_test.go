@@ -19,6 +19,8 @@ func TestFieldKey(t *testing.T) {
 		fast  bool
 	}{
 		{"substr(a, 1, 8)", true},
+		{"substr(a, 1, 20)", true},
+		{"substr(v, 1, 8)", true},
 		{"substr(a, 3, 2)", true},
 		{"substr(a, 2)", true},
 		{"substr(a, 9, 0)", true},
@@ -38,6 +40,10 @@ func TestFieldKey(t *testing.T) {
 		{"", true}, {"", false}, {"172.16.1.20", false}, {"12.50", false}, {"-3", false},
 		{"äöü-straße", false}, {"ab\x00cd\x00", false}, {"x", false}, {"日本語のテキスト", false},
 		{"abcdefgh", false}, {"abcdefg\xc3\xa4", false}, {"\xff\xfe", false},
+		// Around the word checks of plainText: a 0 or a non-ASCII byte in
+		// or past the first 8 bytes, DEL and 0x01 (plain).
+		{"abcdefg\x00", false}, {"abcdefgh\x00", false}, {"\x00bcdefghij", false},
+		{"abcdefghijklmnop\x80", false}, {"\x7f\x01abcdefghijklm", false},
 	}
 	for _, c := range cases {
 		p, err := Compile("SELECT "+c.group+", count(*) FROM 'x' GROUP BY 1", schema, nil)
@@ -105,19 +111,32 @@ func TestFoldSaved(t *testing.T) {
 				g.Row.Text[cols[name]], g.Row.Null[cols[name]] = []byte(r[i]), r[i] == ""
 			}
 			g.Reset()
-			g.Check()
+		}
+		now.Check()
+		later.SaveFold(j) // checks as Check does
+		for _, g := range []*Program{now, later} {
 			if g.Row.Err != nil {
 				t.Fatalf("row %d: %v", j, g.Row.Err)
 			}
 		}
 		now.Fold(st)
-		later.SaveFold(j)
 	}
 	for j := range rows {
 		later.FoldSaved(j, st2)
 	}
 	if a, b := now.AppendStates(nil, st), later.AppendStates(nil, st2); !bytes.Equal(a, b) {
 		t.Errorf("states folded later %x, at once %x", b, a)
+	}
+	// A value that is not a number: SaveFold meets the error Check meets.
+	for _, g := range []*Program{now, later} {
+		g.Row.Text[cols["b"]], g.Row.Null[cols["b"]] = []byte("1.5x"), false
+		g.Row.Text[cols["c"]], g.Row.Null[cols["c"]] = []byte("nope"), false
+		g.Reset()
+	}
+	now.Check()
+	later.SaveFold(0)
+	if now.Row.Err == nil || later.Row.Err == nil || *now.Row.Err != *later.Row.Err {
+		t.Errorf("a value that is not a number: SaveFold's error %v, Check's %v", later.Row.Err, now.Row.Err)
 	}
 	for _, q := range []string{
 		"SELECT a, min(b) FROM 'x' GROUP BY a",
