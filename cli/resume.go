@@ -55,7 +55,7 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("job %s: %w", jobID, err)
 	}
-	if id := plan.JobID(in.Job, in.Params, objs, in.ChunkSize, in.Output); id != jobID {
+	if id := in.JobID(objs); id != jobID {
 		return fmt.Errorf("job %s: its inputs changed since it was planned (they now make job %s); run it again instead", jobID, id)
 	}
 	committed, err := local.Ledger.Count(ctx, jobID)

@@ -246,3 +246,37 @@ func TestResumeRefusesAnotherBuildsPartials(t *testing.T) {
 		t.Fatalf("the job run again wrote %q, want %q", got, want)
 	}
 }
+
+// TestResumeWithOutputParts: a job that leaves its output as part files resumes. Its job
+// ID is made with the first part's location (another output than one object), and resume
+// recomputed it with the output itself, refusing the job as one whose inputs had changed.
+func TestResumeWithOutputParts(t *testing.T) {
+	state, data := t.TempDir(), []byte("a b\nb c\n")
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "wc")
+	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--output-parts", "--partitions", "2",
+		"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.crash.before-write=1")
+	m := jobIDPattern.FindStringSubmatch(errString(err))
+	if m == nil {
+		t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
+	}
+	if _, stderr, err := runCLI(t, "resume", m[1], "--state-dir", state); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	want, err := reference.Run("wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, _ := filepath.Glob(filepath.Join(out, "part-*"))
+	var got []byte
+	for _, p := range parts {
+		b, _ := os.ReadFile(p)
+		got = append(got, b...)
+	}
+	if len(parts) == 0 || !bytes.Equal(got, want) {
+		t.Fatalf("the resumed job wrote %d parts, joined %q, want %q", len(parts), got, want)
+	}
+}

@@ -156,6 +156,12 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	if err := spec.normalize(); err != nil {
 		return QueryAnswer{}, badRequest("%v", err)
 	}
+	// The job (a SQL query's analysis, with its position) is refused before the
+	// inputs are checked or listed, as POST /jobs refuses it.
+	job, err := spec.compile()
+	if err != nil {
+		return QueryAnswer{}, badRequest("%v", err)
+	}
 	if len(spec.Inputs) == 0 {
 		return QueryAnswer{}, badRequest("no input given (field \"input\": an s3:// location or an array of them)")
 	}
@@ -168,7 +174,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 	if chunkSize == 0 {
 		chunkSize = s.DefaultChunkSize
 	}
-	q, err := query.Plan(ctx, s.Store, spec.Job, spec.Params, spec.Inputs, "", chunkSize, MaxQueryFanOut)
+	q, err := query.PlanCompiled(ctx, s.Store, spec.Job, job, spec.Params, spec.Inputs, "", chunkSize, MaxQueryFanOut)
 	var pe *query.PlanError
 	switch {
 	case errors.As(err, &pe):

@@ -267,6 +267,10 @@ func queryBadRequests(t *testing.T, w *queryWorld) {
 			{`{"job":"wordcount","input":"s3://sg-in/data/missing.txt"}`, "missing.txt"},
 			{`{"job":"wordcount","input":"s3://sg-out/results/wordcount/a.txt"}`, "inputs are read from the input bucket sg-in only"},
 			{`{"sql":"SELECT * FROM 's3://sg-out/results/x.csv'"}`, "inputs are read from the input bucket sg-in only"},
+			// The query and the job's flags are checked before the inputs, as POST /jobs
+			// checks them: an unsupported query is named with its position first.
+			{`{"sql":"SELECT nosuchfn(sourceIP) FROM 's3://sg-out/results/x.csv'"}`, "not supported at column 8: function nosuchfn"},
+			{`{"job":"grep","pattern":"a("}`, "pattern"},
 		} {
 			r := postQuery(t, svc, c.body)
 			if r.status != http.StatusBadRequest || !strings.Contains(r.Message, c.want) {

@@ -311,8 +311,8 @@ func clip(raw json.RawMessage) string {
 
 // normalize checks the job's name and flags and fills in the job's default flag values, as
 // `scatter run` does, so that the same job asked for either way has the same job ID. It
-// does not compile the job: a submission compiles it once (compile), a query in
-// query.Plan.
+// does not compile the job: a submission or a query compiles it once (compile), before
+// it checks the inputs.
 func (s *Spec) normalize() error {
 	if s.Job == "" {
 		return fmt.Errorf("no job given (field \"job\"; 'scatter jobs' lists them)")

@@ -160,12 +160,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	// The chunk size the job ID was made with, for the spec too: a resume recomputes the ID
 	// from the spec, and a default (0) would make another one.
 	in.ChunkSize = chunkSize
-	// Part files are another output than one object at the same location: another job.
-	identity := in.Output
-	if in.OutputParts {
-		identity = PartLocation(in.Output, 0)
-	}
-	id := plan.JobID(in.Job, params, objs, chunkSize, identity)
+	id := in.JobID(objs)
 	out := PlanOutput{
 		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
 		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
@@ -216,6 +211,17 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	}
 	h.log().InfoContext(ctx, "planned", "jobId", id, "job", in.Job, "objects", len(objs), "chunks", len(chunks), "bytes", out.Bytes)
 	return out, nil
+}
+
+// JobID is the ID of the job in plans over objs (its resolved inputs), with its chunk size
+// as planned: what Plan makes of it, and what a resume checks its stored spec against. Part
+// files are another output than one object at the same location: another job.
+func (in PlanInput) JobID(objs []plan.Object) string {
+	identity := in.Output
+	if in.OutputParts {
+		identity = PartLocation(in.Output, 0)
+	}
+	return plan.JobID(in.Job, in.Params, objs, in.ChunkSize, identity)
 }
 
 // recordSubmission writes which job the API's submission sub planned (nothing without

@@ -52,6 +52,14 @@ func Plan(ctx context.Context, store blob.Store, job string, params jobs.Params,
 	if err != nil {
 		return Query{}, &PlanError{Err: err}
 	}
+	return PlanCompiled(ctx, store, job, before, params, inputs, output, chunkSize, maxFanOut)
+}
+
+// PlanCompiled is Plan for a job its caller has compiled already, as
+// jobs.NewBeforeInputs(job, params) made it (before, nil when only the
+// inputs can type it): a caller that refuses a bad job before it checks
+// the inputs (the API) compiles it once.
+func PlanCompiled(ctx context.Context, store blob.Store, job string, before jobs.Job, params jobs.Params, inputs []string, output string, chunkSize int64, maxFanOut int) (Query, error) {
 	if chunkSize <= 0 {
 		chunkSize = plan.DefaultChunkSize
 	}
