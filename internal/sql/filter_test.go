@@ -46,6 +46,16 @@ func TestMatchText(t *testing.T) {
 		{"CAST(a AS BIGINT) > 3", false},
 		{"a > DATE '2000-01-01'", false},
 		{"a > 5 AND a > 1.5 * 2", true}, // folded to a constant
+		// NOT over AND and OR with a NULL operand: three-valued logic.
+		{"NOT (a > 5 OR a < 3)", true},
+		{"NOT (a IS NULL OR a > 5)", true},
+		{"NOT (a > 5) OR a IS NULL", true},
+		{"NOT (a IS NOT NULL AND a LIKE '1%')", true},
+		{"NOT (NOT (a = 'x') OR a < 3)", true},
+		{"a NOT IN (1, 2, 15)", true},
+		{"NOT (a BETWEEN 'a' AND 'c')", true},
+		{"a IN (1, NULL)", false},
+		{"a NOT IN (1, NULL)", false},
 	}
 	texts := []struct {
 		s    string
