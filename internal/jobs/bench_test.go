@@ -36,6 +36,8 @@ var benchCases = []benchCase{
 	{"sql-select-jsonl", "sql", jobs.Params{"query": "SELECT sourceIP, adRevenue, userAgent FROM 'x' WHERE countryCode = 'USA'"}, "jsonl"},
 	{"sql-groupby-csv", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8), sum(adRevenue), count(duration), avg(adRevenue), min(duration), max(adRevenue) FROM 'x' GROUP BY 1"}, "uservisits"},
 	{"sql-groupby-q2", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8), sum(adRevenue) FROM 'x' GROUP BY 1"}, "uservisits"},
+	// A WHERE of one column (tested on its text) before the grouping.
+	{"sql-groupby-where", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8), sum(adRevenue) FROM 'x' WHERE adRevenue > 500 GROUP BY 1"}, "uservisits"},
 	{"sql-groupby-jsonl", "sql", jobs.Params{"query": "SELECT countryCode, sum(adRevenue), count(sourceIP) FROM 'x' GROUP BY countryCode"}, "jsonl"},
 	{"sql-filter-expr", "sql", jobs.Params{"query": "SELECT sourceIP FROM 'x' WHERE visitDate BETWEEN DATE '1990-01-01' AND DATE '1999-12-31' AND countryCode IN ('USA', 'DEU') AND adRevenue > 100"}, "uservisits"},
 	{"sql-order-limit", "sql", jobs.Params{"query": "SELECT sourceIP, adRevenue FROM 'x' ORDER BY adRevenue DESC LIMIT 10"}, "uservisits"},

@@ -315,6 +315,10 @@ func (m *sqlMapper) StartPart(p Part) error {
 // Row runs the query's program over one row of its columns.
 func (m *sqlMapper) Row(row *record.Row) error {
 	g := m.prog
+	// matched: the WHERE was evaluated on its column's text and is true
+	// (MatchText gives Match's answer, with no value error), so Match is
+	// not evaluated again.
+	matched := false
 	if c := m.textCol; c >= 0 {
 		if v, null := sqlValue(row, c); !g.MatchText(v, null) {
 			return nil
@@ -323,6 +327,7 @@ func (m *sqlMapper) Row(row *record.Row) error {
 			g.Reset() // no value error of an earlier record is left
 			return m.row(row, row.Offset)
 		}
+		matched = true
 	}
 	r := &g.Row
 	if m.plain != nil && row.Format() == record.CSV {
@@ -339,7 +344,7 @@ func (m *sqlMapper) Row(row *record.Row) error {
 	}
 	offset := row.Offset
 	g.Reset()
-	if !g.Match() {
+	if !matched && !g.Match() {
 		if r.Err == nil {
 			return nil
 		}
