@@ -285,3 +285,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSchemaTypeFoldsASCII: a schema names a column as a query does, ignoring the case of
+// ASCII letters only (colname.Fold): "É" types the column É, not é, which DuckDB reads as
+// another column.
+func TestSchemaTypeFoldsASCII(t *testing.T) {
+	s := Schema{"Amount": TBigint, "É": TBigint}
+	for name, want := range map[string]bool{"amount": true, "AMOUNT": true, "Amount": true, "É": true, "é": false} {
+		if _, ok := s.Type(name); ok != want {
+			t.Errorf("Type(%q): %v, want %v", name, ok, want)
+		}
+	}
+	p, err := Compile("SELECT é, É FROM 'f'", s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.ColumnTypes; len(got) != 2 || got[0] != TText || got[1] != TBigint {
+		t.Errorf("SELECT é, É with the schema É:BIGINT: column types %v, want [untyped BIGINT]", got)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/scattergather/scattergather/internal/colname"
 )
 
 // Kind is a value's type.
@@ -130,14 +132,15 @@ func joinInts(v []int) string {
 // Schema gives some columns a type; the others are untyped.
 type Schema map[string]Type
 
-// Type returns the type the schema gives column name (matched
-// case-insensitively, as a query's names are), and whether it gives one.
+// Type returns the type the schema gives column name (matched as a
+// query's names are: ASCII letters in either case, colname.Fold), and
+// whether it gives one.
 func (s Schema) Type(name string) (Type, bool) {
 	if t, ok := s[name]; ok {
 		return t, true
 	}
 	for n, t := range s {
-		if strings.EqualFold(n, name) {
+		if colname.Equal(n, name) {
 			return t, true
 		}
 	}
