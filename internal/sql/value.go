@@ -154,19 +154,21 @@ func parseBool(b []byte) (bool, bool) {
 	return false, false
 }
 
-// parseDate reads YYYY-MM-DD (the year may have more digits, month and day
-// one or two) and returns days since 1970-01-01. A year before 1 is written
-// as DuckDB reads and prints it: the BC year followed by " (BC)" (any ASCII
-// space before it, "bc" in either case: 0044-03-15 (BC) is 44 BC), or as a
-// negative astronomical year (-0043-03-15, and 0000 for 1 BC); " (BC)" after
-// a negative year or year 0 is refused, as are dates outside DuckDB's range
-// (5877642-06-25 (BC) to 5881580-07-10).
+// parseDate reads a date as DuckDB casts text to a DATE and returns days
+// since 1970-01-01: YYYY-MM-DD (the year may have more digits, month and
+// day one or two; the separators "-", "/", "\\" or a space, both the same).
+// A year before 1 is written as DuckDB reads and prints it: the BC year
+// followed by " (BC)" (one ASCII space before it, "bc" in either case:
+// 0044-03-15 (BC) is 44 BC), or as a negative astronomical year
+// (-0043-03-15, and 0000 for 1 BC); " (BC)" after a negative year or year 0
+// is refused, as are dates outside DuckDB's range (5877642-06-25 (BC) to
+// 5881580-07-10). As DuckDB's cast does, what follows the date (and its
+// " (BC)") is ignored unless it starts with a digit: 2020-01-01 12:00:00
+// and 2020-01-01T12:00 are 2020-01-01, 2020-01-015 is not a date. A year of
+// fewer than 4 digits is refused (DuckDB's cast reads 20-01-01 as the year
+// 20, its CSV reader may sniff it as 2020).
 func parseDate(b []byte) (int64, bool) {
 	b = trimSpace(b)
-	bc := false
-	if n := len(b); n > 5 && isSpace(b[n-5]) && b[n-4] == '(' && b[n-3]|0x20 == 'b' && b[n-2]|0x20 == 'c' && b[n-1] == ')' {
-		bc, b = true, b[:n-5]
-	}
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
@@ -181,16 +183,28 @@ func parseDate(b []byte) (int64, bool) {
 		return n, i > start
 	}
 	y, ok := num(7)
-	if !ok || i < 4 || i >= len(b) || b[i] != '-' {
+	if !ok || i < 4 || i >= len(b) || !dateSep(b[i]) {
 		return 0, false
 	}
+	sep := b[i]
 	i++
 	m, ok := num(2)
-	if !ok || i >= len(b) || b[i] != '-' {
+	if !ok || i >= len(b) || b[i] != sep {
 		return 0, false
 	}
 	i++
 	d, ok := num(2)
+	if !ok {
+		return 0, false
+	}
+	rest := b[i:]
+	bc := len(rest) >= 5 && isSpace(rest[0]) && rest[1] == '(' && rest[2]|0x20 == 'b' && rest[3]|0x20 == 'c' && rest[4] == ')'
+	if bc {
+		rest = rest[5:]
+	}
+	if len(rest) > 0 && isDigit(rest[0]) {
+		return 0, false
+	}
 	switch {
 	case bc && (neg || y == 0):
 		return 0, false
@@ -199,7 +213,7 @@ func parseDate(b []byte) (int64, bool) {
 	case neg:
 		y = -y
 	}
-	if !ok || i != len(b) || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return 0, false
 	}
 	days := daysFromCivil(y, m, d)
@@ -208,6 +222,10 @@ func parseDate(b []byte) (int64, bool) {
 	}
 	return days, true
 }
+
+// dateSep reports a separator of a date's year, month and day, as DuckDB's
+// cast takes them.
+func dateSep(c byte) bool { return c == '-' || c == '/' || c == '\\' || c == ' ' }
 
 // minDate and maxDate are the first and last days a DuckDB DATE holds:
 // 5877642-06-25 (BC) and 5881580-07-10.

@@ -22,9 +22,18 @@ func TestDates(t *testing.T) {
 	if d, _ := parseDate([]byte("2020-01-02")); d != 18263 {
 		t.Errorf("2020-01-02 is day %d, want 18263", d)
 	}
-	for _, bad := range []string{"2021-02-29", "2020-13-01", "2020-00-10", "20-01-01", "2020-01-01x", "", "2020/01/01"} {
+	for _, bad := range []string{"2021-02-29", "2020-13-01", "2020-00-10", "20-01-01", "", "2020-01-015", "2020-01/01",
+		"2020.01.01", "+2020-01-01", "2020-001-01", "2020-01-01 (bc)5", "x2020-01-01"} {
 		if _, ok := parseDate([]byte(bad)); ok {
 			t.Errorf("%q parsed as a date", bad)
+		}
+	}
+	// What DuckDB's cast reads as 2020-01-01 (sqlcheck's TestDateTextAgreesWithDuckDB asks it):
+	// other separators, and anything after the date that does not start with a digit.
+	for _, s := range []string{"2020/01/01", "2020 01 01", `2020\01\01`, "2020-01-01x", "2020-01-01 12:00:00",
+		"2020-01-01T12:00", "2020-1-1x", "2020-01-01-", "2020-01-01.5", "2020-01-01 (AD)", "2020-01-01  (BC)"} {
+		if d, ok := parseDate([]byte(s)); !ok || d != 18262 {
+			t.Errorf("%q: day %d %v, want 18262 (2020-01-01)", s, d, ok)
 		}
 	}
 	// Years before 1, as DuckDB reads them (its answers, from its Go bindings:
@@ -34,6 +43,7 @@ func TestDates(t *testing.T) {
 		"0001-01-01 (BC)": "0001-01-01 (BC)", "0000-01-01": "0001-01-01 (BC)", "-0044-03-15": "0045-03-15 (BC)",
 		"0001-02-29 (BC)": "0001-02-29 (BC)", "0005-02-29 (BC)": "0005-02-29 (BC)",
 		"5877642-06-25 (BC)": "5877642-06-25 (BC)", "5881580-07-10": "5881580-07-10",
+		"0044-03-15 (BC)x": "0044-03-15 (BC)", "0044-03-15\t(BC)": "0044-03-15 (BC)",
 	} {
 		d, ok := parseDate([]byte(in))
 		if got := string(duckfmt.AppendDate(nil, d)); !ok || got != want {

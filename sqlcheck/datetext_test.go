@@ -1,0 +1,63 @@
+package sqlcheck
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDateTextAgreesWithDuckDB: texts in a DATE column read as DuckDB casts
+// them (TRY_CAST): other separators, text after the date, " (BC)" with one
+// space or more, a trailing digit; the texts that are not dates are the
+// rows the job skips and TRY_CAST makes NULL. An untyped column equal to a
+// DATE agrees too (ordered against one, a text that is not a date compares
+// as text, where DuckDB's TRY_CAST is NULL: docs/sql.md).
+func TestDateTextAgreesWithDuckDB(t *testing.T) {
+	texts := []string{
+		"2020-01-01", "2020/01/02", "2020 01 03", `2020\01\04`, "2020-01-05x", "2020-01-06 12:00:00", "2020-01-07T12:00",
+		"2020-1-8x", "2020-01-09-", "2020-01-10.5", "2020-01-11 (AD)", "2020-01-015", "2020-01/13", "2020.01.14",
+		"+2020-01-15", "2020-001-16", "0044-03-15 (BC)", "0044-03-15  (BC)", "0044-03-15\t(BC)", "0044-03-15(BC)",
+		"0044-03-15 (BC)x", "0044-03-15 (B C)", "2020-01-01 (bc)5", "0044-03-15 \t (BC)", "2024-02-29 (BC)",
+		"-0001-02-29", "-0004-02-29", " 2020-01-01 ", "2020-01-01 (BC", "x2020-01-01", "2020-02-30",
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.csv")
+	var b strings.Builder
+	b.WriteString("id,s\n")
+	for i, s := range texts {
+		fmt.Fprintf(&b, "%d,\"%s\"\n", i, s)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := openDuck(t)
+	r := newRunner(t, 1<<20, 0)
+	duckFrom := fmt.Sprintf("read_csv('%s', all_varchar=true)", path)
+	for _, c := range []struct{ ours, duck, schema string }{
+		{"SELECT id, s FROM '{f}' ORDER BY id", "SELECT id::BIGINT AS id, TRY_CAST(s AS DATE) AS s FROM {f} WHERE TRY_CAST(s AS DATE) IS NOT NULL ORDER BY id", "s:DATE"},
+		{"SELECT id FROM '{f}' WHERE s = DATE '2020-01-01' ORDER BY id", "SELECT id::BIGINT AS id FROM {f} WHERE TRY_CAST(s AS DATE) = DATE '2020-01-01' ORDER BY id", ""},
+	} {
+		t.Run(c.ours, func(t *testing.T) {
+			want, err := duckQuery(db, strings.ReplaceAll(c.duck, "{f}", duckFrom))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want.rows) < 2 {
+				t.Fatalf("DuckDB returns %d rows: the query tests little", len(want.rows))
+			}
+			out, err := r.run(strings.ReplaceAll(c.ours, "{f}", path), c.schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := parseCSV(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := diff(got, want, true); msg != "" {
+				t.Errorf("%s\nours:\n%s\nDuckDB: %v", msg, out, want.rows)
+			}
+		})
+	}
+}
