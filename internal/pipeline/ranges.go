@@ -312,7 +312,8 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 	attempt := newAttemptID()
 	key := fmt.Sprintf("%s%s%05d/%s.part", in.Work, RangesDir, in.Range, attempt)
 	var st rangeStats
-	err = h.withRanges(ctx, keys, lo, hi, func(rs []*runs.Reader) error {
+	tag, _ := jobs.RunTag(job)
+	err = h.withRanges(ctx, keys, lo, hi, tag, func(rs []*runs.Reader) error {
 		var err error
 		st.Bytes, err = h.putFrom(ctx, key, func(w io.Writer) error {
 			if h.Faults.Fire("reducer.range.crash.mid-range", fk) {
@@ -354,8 +355,9 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 // is empty is left out. The first range (lo nil) reads every partial from
 // its first byte, so that its header is checked (a resumed job's partials
 // may be another build's, whose encoding differs): the other ranges' reads
-// start at an entry and cannot tell.
-func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, fn func([]*runs.Reader) error) error {
+// start at an entry and cannot tell. There a partial must be tagged tag
+// (jobs.RunTag; nil: any tag).
+func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi, tag []byte, fn func([]*runs.Reader) error) error {
 	sizes, err := h.partialSizes(ctx, keys)
 	if err != nil {
 		return err
@@ -396,6 +398,9 @@ func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, 
 		case rc == nil:
 		case lo == nil:
 			r, err := runs.NewFirstRangeReader(rc, "partial "+keys[i], hi)
+			if err == nil && tag != nil && !bytes.Equal(r.Tag(), tag) {
+				err = fmt.Errorf("partial %s: %w: a run tagged %q, not %q", keys[i], jobs.ErrCorruptPartial, r.Tag(), tag)
+			}
 			if err != nil {
 				return produceError(keys[i], err)
 			}
