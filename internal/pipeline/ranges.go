@@ -351,7 +351,10 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 // withRanges opens, on every partial, a ranged read of the span of its
 // entries that holds the keys in [lo, hi) (its index says where), and calls
 // fn with run readers of those keys, in partial order. A partial whose span
-// is empty is left out.
+// is empty is left out. The first range (lo nil) reads every partial from
+// its first byte, so that its header is checked (a resumed job's partials
+// may be another build's, whose encoding differs): the other ranges' reads
+// start at an entry and cannot tell.
 func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, fn func([]*runs.Reader) error) error {
 	sizes, err := h.partialSizes(ctx, keys)
 	if err != nil {
@@ -371,6 +374,9 @@ func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, 
 	}()
 	err = eachPartial(keys, func(i int, k string) error {
 		off, end := indexes[i].Span(lo, hi)
+		if lo == nil {
+			off, end = 0, max(end, off)
+		}
 		if end <= off {
 			return nil
 		}
@@ -386,7 +392,15 @@ func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, 
 	}
 	var rs []*runs.Reader
 	for i, rc := range rcs {
-		if rc != nil {
+		switch {
+		case rc == nil:
+		case lo == nil:
+			r, err := runs.NewFirstRangeReader(rc, "partial "+keys[i], hi)
+			if err != nil {
+				return produceError(keys[i], err)
+			}
+			rs = append(rs, r)
+		default:
 			rs = append(rs, runs.NewRangeReader(rc, "partial "+keys[i], lo, hi))
 		}
 	}
