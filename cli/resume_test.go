@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -278,5 +279,57 @@ func TestResumeWithOutputParts(t *testing.T) {
 	}
 	if len(parts) == 0 || !bytes.Equal(got, want) {
 		t.Fatalf("the resumed job wrote %d parts, joined %q, want %q", len(parts), got, want)
+	}
+}
+
+// TestResumeByRangesRefusesAnotherBuildsPartials: as TestResumeRefusesAnotherBuildsPartials,
+// for a job gathered by key ranges over partials large enough that their own indexes cut
+// the ranges, so that no reader of a whole partial (which checks its version and tag)
+// runs: the range reducers read spans of entries, and the first range's reads the
+// partial's header. Another build may have changed the runs' encoding (their version) or
+// the job's (their tag: wordcount's name, a sql job's fingerprint).
+func TestResumeByRangesRefusesAnotherBuildsPartials(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.txt")
+	var text bytes.Buffer
+	for i := range 150_000 {
+		fmt.Fprintf(&text, "word%08d\n", i)
+	}
+	if err := os.WriteFile(in, text.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		at   int // the byte changed: the version after the magic, or the tag's first after its length
+	}{{"version", 4}, {"tag", 6}} {
+		t.Run(c.name, func(t *testing.T) {
+			state, out := t.TempDir(), filepath.Join(t.TempDir(), "wc.tsv")
+			_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--chunk-size", "512KiB", "--partitions", "2",
+				"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.range.crash.mid-range=1")
+			m := jobIDPattern.FindStringSubmatch(errString(err))
+			if m == nil {
+				t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
+			}
+			found, err := filepath.Glob(filepath.Join(state, "work", "jobs", m[1], "partials", "*", "*.part"))
+			if err != nil || len(found) < 2 {
+				t.Fatalf("%d committed partials of %s: %v", len(found), m[1], err)
+			}
+			for _, p := range found {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b) < 4*(64<<10) {
+					t.Fatalf("partial %s is %d bytes: too small for its index to cut ranges, the test proves nothing", p, len(b))
+				}
+				b[c.at]--
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, stderr, err = runCLI(t, "resume", m[1], "--state-dir", state)
+			if err == nil || !strings.Contains(err.Error(), "written by another version") || !strings.Contains(err.Error(), "run it again as a new job") {
+				t.Fatalf("resume by ranges over another build's partials: %v, want a refusal naming the cause\n%s", err, stderr)
+			}
+		})
 	}
 }

@@ -269,6 +269,7 @@ type RecordError struct {
 	RowGroup int
 }
 
+// Error names the malformed record (its source and Where) and its reason.
 func (e *RecordError) Error() string {
 	return fmt.Sprintf("malformed record in %s %s: %s", e.Source, e.Where(), e.Reason)
 }

@@ -220,6 +220,20 @@ func (d *decoder) flag() (bool, error) {
 	return false, d.corrupt(fmt.Sprintf("bad entry flag %d", c), nil)
 }
 
+// runTagger is a job whose partials are sorted runs tagged runTag().
+type runTagger interface{ runTag() []byte }
+
+// RunTag is the tag of the sorted runs j's mappers write as partials
+// (runs.NewTaggedWriter), which a reader of a partial checks (a run of
+// another job, other parameters or another build's encoding is refused);
+// false for a job whose partials carry no such tag.
+func RunTag(j Job) ([]byte, bool) {
+	if t, ok := j.(runTagger); ok {
+		return t.runTag(), true
+	}
+	return nil, false
+}
+
 // openRuns opens partials that are sorted runs (package runs) tagged tag:
 // wordcount's and groupby's.
 func openRuns(partials []io.Reader, job string, tag []byte) ([]*runs.Reader, error) {

@@ -222,6 +222,8 @@ func (m *wordcountMapper) spill() error {
 // merges like job/kv's, and the framework can gather it by key ranges.
 var wordcountTag = []byte("wordcount")
 
+func (j *wordcount) runTag() []byte { return wordcountTag }
+
 // writeRun writes the table as a wordcount partial: its words sorted.
 func (m *wordcountMapper) writeRun(w io.Writer) error {
 	t := m.words

@@ -312,7 +312,8 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 	attempt := newAttemptID()
 	key := fmt.Sprintf("%s%s%05d/%s.part", in.Work, RangesDir, in.Range, attempt)
 	var st rangeStats
-	err = h.withRanges(ctx, keys, lo, hi, func(rs []*runs.Reader) error {
+	tag, _ := jobs.RunTag(job)
+	err = h.withRanges(ctx, keys, lo, hi, tag, func(rs []*runs.Reader) error {
 		var err error
 		st.Bytes, err = h.putFrom(ctx, key, func(w io.Writer) error {
 			if h.Faults.Fire("reducer.range.crash.mid-range", fk) {
@@ -351,8 +352,12 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 // withRanges opens, on every partial, a ranged read of the span of its
 // entries that holds the keys in [lo, hi) (its index says where), and calls
 // fn with run readers of those keys, in partial order. A partial whose span
-// is empty is left out.
-func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, fn func([]*runs.Reader) error) error {
+// is empty is left out. The first range (lo nil) reads every partial from
+// its first byte, so that its header is checked (a resumed job's partials
+// may be another build's, whose encoding differs): the other ranges' reads
+// start at an entry and cannot tell. There a partial must be tagged tag
+// (jobs.RunTag; nil: any tag).
+func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi, tag []byte, fn func([]*runs.Reader) error) error {
 	sizes, err := h.partialSizes(ctx, keys)
 	if err != nil {
 		return err
@@ -371,6 +376,9 @@ func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, 
 	}()
 	err = eachPartial(keys, func(i int, k string) error {
 		off, end := indexes[i].Span(lo, hi)
+		if lo == nil {
+			off, end = 0, max(end, off)
+		}
 		if end <= off {
 			return nil
 		}
@@ -386,7 +394,18 @@ func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi []byte, 
 	}
 	var rs []*runs.Reader
 	for i, rc := range rcs {
-		if rc != nil {
+		switch {
+		case rc == nil:
+		case lo == nil:
+			r, err := runs.NewFirstRangeReader(rc, "partial "+keys[i], hi)
+			if err == nil && tag != nil && !bytes.Equal(r.Tag(), tag) {
+				err = fmt.Errorf("partial %s: %w: a run tagged %q, not %q", keys[i], jobs.ErrCorruptPartial, r.Tag(), tag)
+			}
+			if err != nil {
+				return produceError(keys[i], err)
+			}
+			rs = append(rs, r)
+		default:
 			rs = append(rs, runs.NewRangeReader(rc, "partial "+keys[i], lo, hi))
 		}
 	}

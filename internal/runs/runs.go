@@ -471,6 +471,19 @@ func NewRangeReader(r io.Reader, name string, lo, hi []byte) *Reader {
 	return &Reader{r: bufio.NewReaderSize(r, 64<<10), name: name, ranged: true, lo: lo, hi: hi}
 }
 
+// NewFirstRangeReader is NewRangeReader for a span that starts at the run's
+// first byte: it reads and checks the run's header as NewReader does (a run
+// another build of scatter wrote is refused, ErrCorrupt), then yields the
+// keys below hi (nil: no bound).
+func NewFirstRangeReader(r io.Reader, name string, hi []byte) (*Reader, error) {
+	rr, err := NewReader(r, name)
+	if err != nil {
+		return nil, err
+	}
+	rr.ranged, rr.hi = true, hi
+	return rr, nil
+}
+
 // Key is the current entry's key, valid until the next call of Next.
 func (r *Reader) Key() []byte { return r.key }
 

@@ -89,6 +89,7 @@ func (j *Job[K, V]) check() error {
 // SkipError is a record the map function cannot use: Skip makes one.
 type SkipError struct{ Reason string }
 
+// Error is the reason, after "skip record: ".
 func (e *SkipError) Error() string { return "skip record: " + e.Reason }
 
 // Skip is what a map function returns for a malformed record: the record is
