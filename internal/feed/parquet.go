@@ -166,8 +166,12 @@ func floatFilter(r *pq.Reader, p pq.Predicate) floatColumn {
 	if !ok || len(fp.Columns()) != 1 {
 		return floatColumn{}
 	}
+	pc, ok := r.Footer().Column(fp.Columns()[0]) // as the reader resolved it
+	if !ok {
+		return floatColumn{}
+	}
 	for c, col := range r.Columns() {
-		if col.Name == fp.Columns()[0] && r.Double(c) {
+		if col.Name == pc.Name && r.Double(c) {
 			return floatColumn{fp, c}
 		}
 	}

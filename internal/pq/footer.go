@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/colname"
 )
 
 // Magic is the 4 bytes that begin and end every Parquet file.
@@ -386,14 +387,27 @@ func (f *Footer) RowGroups() []RowGroup {
 	return out
 }
 
-// Column returns the top-level column named name.
+// Column returns the top-level column named name: the one of that name,
+// else the one whose name equals it ignoring ASCII case (as DuckDB matches a
+// query's names, and record.Reader a CSV header's); false when neither, or
+// when several equal it so.
 func (f *Footer) Column(name string) (Column, bool) {
-	for _, c := range f.Columns {
-		if c.Name == name {
+	folded := -1
+	for i, c := range f.Columns {
+		switch {
+		case c.Name == name:
 			return c, true
+		case colname.Equal(c.Name, name):
+			if folded >= 0 {
+				return Column{}, false // ambiguous
+			}
+			folded = i
 		}
 	}
-	return Column{}, false
+	if folded < 0 {
+		return Column{}, false
+	}
+	return f.Columns[folded], true
 }
 
 // ColumnBytes is the compressed size of the named columns' chunks in row

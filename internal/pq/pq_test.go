@@ -228,6 +228,23 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("names in another case", func(t *testing.T) {
+		// A name matches a column's ignoring ASCII case, as a CSV header's does.
+		r, err := pq.Open(ctx, store, pq.Span{Source: good, URL: good, Size: int64(len(data)), End: int64(len(data))}, []string{"ID", "Amt"}, pq.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if cols := r.Columns(); len(cols) != 2 || cols[0].Name != "id" || cols[1].Name != "amt" {
+			t.Fatalf("columns %v, want id and amt", cols)
+		}
+		if !r.Next() {
+			t.Fatalf("no row: %v", r.Err())
+		}
+		if v := r.Text(0); string(v) != "0" {
+			t.Errorf("ID of the first row %q, want 0", v)
+		}
+	})
 	t.Run("object shorter than planned", func(t *testing.T) {
 		// the footer read, then the object replaced by a shorter one
 		f, err := pq.ReadFooter(ctx, store, good, good, int64(len(data)))
