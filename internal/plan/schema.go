@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/colname"
 	"github.com/scattergather/scattergather/internal/sql"
 )
 
@@ -102,7 +103,7 @@ func withParquetTypes(schema, query string, objs []Object) string {
 			if c.Type == "DATE" && o.Parquet.DatesInRange(c.Name) {
 				t = "DATE"
 			}
-			name := strings.ToLower(c.Name) // as a query's names match
+			name := colname.Fold(c.Name) // as a query's names match
 			if prev, ok := types[name]; i > 0 && (!ok || prev != t) {
 				t = "" // the files disagree
 			}
@@ -139,8 +140,8 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	}
 	added := false
 	for _, n := range p.Columns {
-		if _, typed := given.Type(n); !typed && types[strings.ToLower(n)] != "" {
-			out[n], added = types[strings.ToLower(n)], true
+		if _, typed := given.Type(n); !typed && types[colname.Fold(n)] != "" {
+			out[n], added = types[colname.Fold(n)], true
 		}
 	}
 	if !added {

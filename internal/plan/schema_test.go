@@ -109,6 +109,13 @@ type dated struct {
 	N int64 `parquet:"n"`
 }
 
+// accented has two columns whose names differ in the case of a letter that
+// is not ASCII: two columns to DuckDB, and to a query.
+type accented struct {
+	Small int64 `parquet:"é"`
+	Big   int32 `parquet:"É,date"`
+}
+
 // TestParquetDatesTypeSQL: for the sql job over Parquet inputs only,
 // ResolveJob types the DATE columns the query reads (keeping the types the
 // user gave), dates before the year 1 included; other jobs, other columns,
@@ -119,6 +126,8 @@ func TestParquetDatesTypeSQL(t *testing.T) {
 	pqFile, old, csvFile := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "old.parquet"), filepath.Join(dir, "b.csv")
 	pqtest.WriteGo(t, pqFile, [][]dated{{{D: 11000, N: 1}, {D: 11001, N: 2}}})
 	pqtest.WriteGo(t, old, [][]dated{{{D: -800000, N: 1}}})
+	acc := filepath.Join(dir, "acc.parquet")
+	pqtest.WriteGo(t, acc, [][]accented{{{Small: 1, Big: 11000}}})
 	inf := filepath.Join(dir, "inf.parquet")
 	pqtest.WriteGo(t, inf, [][]dated{{{D: 11000, N: 1}, {D: math.MaxInt32, N: 2}}})
 	if err := os.WriteFile(csvFile, []byte("d,n\n2000-01-01,1\n"), 0o644); err != nil {
@@ -139,6 +148,8 @@ func TestParquetDatesTypeSQL(t *testing.T) {
 		{"a csv too", "sql", "SELECT d FROM 'x'", "", []string{pqFile, csvFile}, ""},
 		{"before the year 1", "sql", "SELECT d FROM 'x'", "", []string{old}, `{"d":"DATE"}`},
 		{"infinity", "sql", "SELECT d FROM 'x'", "", []string{inf}, ""},
+		{"not the accented column's twin", "sql", "SELECT é FROM 'x'", "", []string{acc}, ""},
+		{"the accented column", "sql", "SELECT É FROM 'x'", "", []string{acc}, `{"É":"DATE"}`},
 		{"select", "select", "", "", []string{pqFile}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
