@@ -258,6 +258,10 @@ type sqlMapper struct {
 	// batch, their groups looked up together by flush.
 	deferred bool
 	batch    sqlBatch
+	// An aggregate fed from the record's fields (Program.FieldAggregate):
+	// its key and inputs go to the batch with no program row filled.
+	field   sql.FieldAggregate
+	byField bool
 	sink     int64 // what flush's early loads of states read, so that they are kept
 	rows     int   // records folded into the table since it was last empty
 	sized    bool  // the table has been sized (keyTable.sizeFor) since it was last empty
@@ -283,6 +287,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 		m.keys = newKeyTable()
 		m.states = statePages{na: m.prog.NumAggs()}
 		m.deferred = m.prog.CanDefer()
+		m.field, m.byField = m.prog.FieldAggregate()
 	}
 }
 
@@ -328,6 +333,9 @@ func (m *sqlMapper) Row(row *record.Row) error {
 			return m.row(row, row.Offset)
 		}
 		matched = true
+	}
+	if m.byField {
+		return m.aggregateFields(row)
 	}
 	r := &g.Row
 	if m.plain != nil && row.Format() == record.CSV {
@@ -494,6 +502,32 @@ func (m *sqlMapper) aggregateLater(offset int64) error {
 		b.keys = b.keys[:b.kb.start[n]]
 		return m.valueError(offset)
 	}
+	b.kb.end[n] = len(b.keys)
+	b.kb.n++
+	if b.kb.n == batchSize {
+		return m.flush()
+	}
+	return nil
+}
+
+// aggregateFields adds one record to the batch from its fields
+// (Program.FieldAggregate), folding the batch when full.
+func (m *sqlMapper) aggregateFields(row *record.Row) error {
+	g, b := m.prog, &m.batch
+	n := b.kb.n
+	for a, c := range m.field.Cols {
+		if c < 0 {
+			continue
+		}
+		if v, null := sqlValue(row, c); !g.SaveField(n, a, v, null) {
+			err := m.valueError(row.Offset)
+			g.Reset()
+			return err
+		}
+	}
+	b.kb.start[n] = len(b.keys)
+	v, null := sqlValue(row, m.field.KeyCol)
+	b.keys = g.AppendFieldKey(b.keys, v, null)
 	b.kb.end[n] = len(b.keys)
 	b.kb.n++
 	if b.kb.n == batchSize {

@@ -328,3 +328,43 @@ func TestSQLPlainProjection(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLFieldAggregate: an aggregate the mapper feeds from the record's
+// fields (sql.Program.FieldAggregate) gives the output and the skipped
+// records of the same query through the program's row, which a WHERE the
+// program evaluates (true of every record) forces.
+func TestSQLFieldAggregate(t *testing.T) {
+	const always = `(length(k) >= 0 OR k IS NULL)`
+	queries := []struct{ field, row string }{
+		{`SELECT substr(k, 1, 2) AS p, sum(n), count(m), count(*), avg(n) FROM 'x' GROUP BY p`,
+			`SELECT substr(k, 1, 2) AS p, sum(n), count(m), count(*), avg(n) FROM 'x' WHERE ` + always + ` GROUP BY p`},
+		{`SELECT substr(s, 1, 1) AS p, sum(m) FROM 'x' WHERE s LIKE '%b%' GROUP BY p`,
+			`SELECT substr(s, 1, 1) AS p, sum(m) FROM 'x' WHERE s LIKE '%b%' AND ` + always + ` GROUP BY p`},
+	}
+	for qi, q := range queries {
+		for _, gen := range []struct {
+			name string
+			f    func(*rand.Rand) []reference.Input
+		}{{"csv", genCSV}, {"jsonl", genJSONL}} {
+			for iter := 0; iter < 20; iter++ {
+				r := rand.New(rand.NewPCG(uint64(qi), uint64(iter)))
+				inputs := gen.f(r)
+				want, err := runWhole("sql", jobs.Params{"query": q.row}, inputs)
+				if err != nil {
+					t.Fatalf("%s %d: %s: %v", gen.name, iter, q.row, err)
+				}
+				got, err := runWhole("sql", jobs.Params{"query": q.field}, inputs)
+				if err != nil {
+					t.Fatalf("%s %d: %s: %v", gen.name, iter, q.field, err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s %d: %s\n got: %q\nwant: %q\ninputs: %q", gen.name, iter, q.field, got, want, inputs)
+				}
+				fs, rs := mapperStats(t, jobs.Params{"query": q.field}, inputs[0]), mapperStats(t, jobs.Params{"query": q.row}, inputs[0])
+				if fs.Skipped != rs.Skipped || fmt.Sprint(fs.SkipReason) != fmt.Sprint(rs.SkipReason) {
+					t.Fatalf("%s %d: %s: skipped %d %v, want %d %v", gen.name, iter, q.field, fs.Skipped, fs.SkipReason, rs.Skipped, rs.SkipReason)
+				}
+			}
+		}
+	}
+}

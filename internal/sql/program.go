@@ -31,6 +31,11 @@ type Program struct {
 	kernels   []aggKernel
 	vals      []Value   // the aggregates' argument values of the record (generic kernels)
 	saved     []savedIn // SaveFold's records, len(kernels) each
+	// FieldAggregate's answer: the group key's column and prefix length
+	// (appendPrefixKey), ok when the plan is one.
+	field    FieldAggregate
+	fieldLen int64
+	fieldOK  bool
 	having    evalFn
 	scratch   []byte
 	keyBuf    []byte
@@ -80,6 +85,7 @@ func (p *Plan) NewProgram() *Program {
 	if p.having != nil {
 		g.having = compile(p.having, comp)
 	}
+	g.setField()
 	return g
 }
 
@@ -176,56 +182,20 @@ type keyFn func(dst []byte, r *Row) []byte
 // closures (the GROUP BY of Big Data Benchmark Q2 is substr(sourceIP,
 // 1, 8)). nil for any other expression.
 func fieldKey(n *node) keyFn {
-	col, start, length, sub := n, int64(1), int64(0), false
-	if n.op == opFunc && n.name == "substr" && n.typ.Kind == KVarchar {
-		if len(n.args) < 2 || !constInt(n.args[1]) || n.args[1].val.I < 1 {
-			return nil
-		}
-		start, length, sub = n.args[1].val.I, math.MaxInt64, true
-		if len(n.args) > 2 {
-			if !constInt(n.args[2]) || n.args[2].val.I < 0 {
-				return nil
-			}
-			length = n.args[2].val.I
-		}
-		col = n.args[0]
-	}
-	if col.op != opCol || (col.typ.Kind != KText && col.typ.Kind != KVarchar) {
+	col, start, length, ok := textSlice(n)
+	if !ok {
 		return nil
 	}
 	i, t := col.idx, n.typ
 	if t.Kind == KVarchar && start == 1 {
-		// A prefix (or the whole text) of ASCII without a 0 byte is the
-		// substr's value and needs no escape: one check of its words.
-		return func(dst []byte, r *Row) []byte {
-			if r.Null[i] {
-				return append(dst, keyNullLast)
-			}
-			s := r.Text[i]
-			if sub && int64(len(s)) > length {
-				s = s[:length]
-			}
-			if plainText(s) {
-				// keyValue, s, 0x00 0x01 (appendString), grown once.
-				n := len(dst)
-				dst = slices.Grow(dst, len(s)+3)[:n+len(s)+3]
-				dst[n] = keyValue
-				copy(dst[n+1:], s)
-				dst[n+1+len(s)], dst[n+2+len(s)] = 0x00, 0x01
-				return dst
-			}
-			if sub {
-				s = substr(r.Text[i], start, length)
-			}
-			return appendString(append(dst, keyValue), s)
-		}
+		return func(dst []byte, r *Row) []byte { return appendPrefixKey(dst, r.Text[i], r.Null[i], length) }
 	}
 	return func(dst []byte, r *Row) []byte {
 		if r.Null[i] {
 			return append(dst, keyNullLast)
 		}
 		s := r.Text[i]
-		if sub {
+		if length >= 0 {
 			s = substr(s, start, length)
 		}
 		dst = append(dst, keyValue)
@@ -234,6 +204,58 @@ func fieldKey(n *node) keyFn {
 		}
 		return appendEncoding(dst, t, Value{K: t.Kind, S: s})
 	}
+}
+
+// textSlice reports an expression that is a text column as it stands, or
+// substr of one with constant start (1 or more) and length (0 or more):
+// the column, the start, and the length in characters (-1: the column as
+// it stands).
+func textSlice(n *node) (col *node, start, length int64, ok bool) {
+	col, start, length = n, 1, -1
+	if n.op == opFunc && n.name == "substr" && n.typ.Kind == KVarchar {
+		if len(n.args) < 2 || !constInt(n.args[1]) || n.args[1].val.I < 1 {
+			return nil, 0, 0, false
+		}
+		start, length = n.args[1].val.I, math.MaxInt64
+		if len(n.args) > 2 {
+			if !constInt(n.args[2]) || n.args[2].val.I < 0 {
+				return nil, 0, 0, false
+			}
+			length = n.args[2].val.I
+		}
+		col = n.args[0]
+	}
+	if col.op != opCol || (col.typ.Kind != KText && col.typ.Kind != KVarchar) {
+		return nil, 0, 0, false
+	}
+	return col, start, length, true
+}
+
+// appendPrefixKey appends the key of a VARCHAR group expression that is
+// the first length characters of a text (all of it when length < 0;
+// null: the text is NULL). A prefix of ASCII without a 0 byte is the
+// substr's value and needs no escape: one check of its words.
+func appendPrefixKey(dst, text []byte, null bool, length int64) []byte {
+	if null {
+		return append(dst, keyNullLast)
+	}
+	s := text
+	if length >= 0 && int64(len(s)) > length {
+		s = s[:length]
+	}
+	if plainText(s) {
+		// keyValue, s, 0x00 0x01 (appendString), grown once.
+		n := len(dst)
+		dst = slices.Grow(dst, len(s)+3)[:n+len(s)+3]
+		dst[n] = keyValue
+		copy(dst[n+1:], s)
+		dst[n+1+len(s)], dst[n+2+len(s)] = 0x00, 0x01
+		return dst
+	}
+	if length >= 0 {
+		s = substr(text, 1, length)
+	}
+	return appendString(append(dst, keyValue), s)
 }
 
 // constInt reports a constant BIGINT (not NULL).
@@ -285,20 +307,83 @@ func (g *Program) CanDefer() bool {
 	return true
 }
 
+// FieldAggregate is an aggregate whose records a mapper can take
+// straight from their fields, with no Row to fill: its one GROUP BY
+// expression is a VARCHAR prefix of a text column (substr(x, 1, n), or a
+// VARCHAR x), its aggregates CanDefer, and its WHERE, if any, is one
+// MatchText evaluates. Per record the mapper calls SaveField for each
+// aggregate with a column and AppendFieldKey, then FoldSaved as after
+// SaveFold.
+type FieldAggregate struct {
+	KeyCol int   // the group key's column, as Plan.Columns
+	Cols   []int // per aggregate, the column SaveField reads; -1 for count(*)
+}
+
+// setField sets what FieldAggregate answers.
+func (g *Program) setField() {
+	p := g.Plan
+	if p.Kind != Aggregate || len(p.groups) != 1 || !g.CanDefer() || (p.where != nil && g.textCol < 0) {
+		return
+	}
+	col, start, length, ok := textSlice(p.groups[0])
+	if !ok || start != 1 || p.groups[0].typ.Kind != KVarchar {
+		return
+	}
+	g.field.KeyCol, g.fieldLen, g.fieldOK = col.idx, length, true
+	for i := range g.kernels {
+		c := -1
+		if g.kernels[i].saved != foldCountStar {
+			c = g.kernels[i].col
+		}
+		g.field.Cols = append(g.field.Cols, c)
+	}
+}
+
+// FieldAggregate reports whether the plan is an aggregate a mapper can
+// feed with SaveField and AppendFieldKey, and what columns they read.
+func (g *Program) FieldAggregate() (FieldAggregate, bool) { return g.field, g.fieldOK }
+
+// AppendFieldKey appends the group key of a record whose key column
+// (FieldAggregate's KeyCol) is text (null: NULL), as AppendGroupKey would.
+func (g *Program) AppendFieldKey(dst, text []byte, null bool) []byte {
+	return appendPrefixKey(dst, text, null, g.fieldLen)
+}
+
+// SaveField keeps, as SaveFold does, aggregate a's input as the j-th
+// record of a batch, from the text of its column (FieldAggregate's Cols;
+// null: NULL). False when that text is not the number a sum needs: the
+// value error is in Row.Err, which the caller clears with Reset.
+func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
+	in := g.savedAt(j, a)
+	if in.null = null; null || g.kernels[a].saved != foldSum {
+		return true
+	}
+	var ok bool
+	if in.d, ok = parseNumber(text); !ok {
+		g.Row.notNumber(g.kernels[a].name, text)
+	}
+	return ok
+}
+
+// savedAt returns the j-th record's input for aggregate a, growing the
+// saved records to hold it.
+func (g *Program) savedAt(j, a int) *savedIn {
+	na := len(g.kernels)
+	if need := (j + 1) * na; len(g.saved) < need {
+		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
+	}
+	return &g.saved[j*na+a]
+}
+
 // SaveFold checks the record's aggregate arguments as Check does (a
 // value error in Row.Err, the first one met) and keeps what FoldSaved
 // needs of it as the j-th of a batch, in one pass: a number is parsed once,
 // without the per-record cache when nothing else reads its column. Only
 // when CanDefer, in place of Check.
 func (g *Program) SaveFold(j int) {
-	na := len(g.kernels)
-	if need := (j + 1) * na; len(g.saved) < need {
-		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
-	}
 	r := &g.Row
-	saved := g.saved[j*na : (j+1)*na]
 	for i := range g.kernels {
-		k, in := &g.kernels[i], &saved[i]
+		k, in := &g.kernels[i], g.savedAt(j, i)
 		switch k.saved {
 		case foldCount:
 			in.null = r.Null[k.col]

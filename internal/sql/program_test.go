@@ -17,21 +17,24 @@ func TestFieldKey(t *testing.T) {
 	cases := []struct {
 		group string
 		fast  bool
+		field bool // FieldAggregate: a VARCHAR prefix
 	}{
-		{"substr(a, 1, 8)", true},
-		{"substr(a, 1, 20)", true},
-		{"substr(v, 1, 8)", true},
-		{"substr(a, 3, 2)", true},
-		{"substr(a, 2)", true},
-		{"substr(a, 9, 0)", true},
-		{"substring(v, 1, 3)", true},
-		{"substr(a, 100, 5)", true},
-		{"a", true},
-		{"v", true},
-		{"substr(a, -2, 2)", false},
-		{"substr(a, 0, 3)", false},
-		{"substr(a, 1, -1)", false},
-		{"lower(a)", false},
+		{"substr(a, 1, 8)", true, true},
+		{"substr(a, 1, 20)", true, true},
+		{"substr(v, 1, 8)", true, true},
+		{"substr(a, 3, 2)", true, false},
+		{"substr(a, 2)", true, false},
+		{"substr(a, 1)", true, true},
+		{"substr(a, 9, 0)", true, false},
+		{"substr(a, 1, 0)", true, true},
+		{"substring(v, 1, 3)", true, true},
+		{"substr(a, 100, 5)", true, false},
+		{"a", true, false},
+		{"v", true, true},
+		{"substr(a, -2, 2)", false, false},
+		{"substr(a, 0, 3)", false, false},
+		{"substr(a, 1, -1)", false, false},
+		{"lower(a)", false, false},
 	}
 	fields := []struct {
 		text string
@@ -54,6 +57,10 @@ func TestFieldKey(t *testing.T) {
 		if got := g.keys[0] != nil; got != c.fast {
 			t.Errorf("%s: fast path %v, want %v", c.group, got, c.fast)
 		}
+		fa, field := g.FieldAggregate()
+		if field != c.field || field && (len(fa.Cols) != 1 || fa.Cols[0] != -1) {
+			t.Errorf("%s: FieldAggregate %v %v, want %v with Cols [-1]", c.group, fa, field, c.field)
+		}
 		for _, f := range fields {
 			for i := range g.Row.Text {
 				g.Row.Text[i], g.Row.Null[i] = []byte(f.text), f.null
@@ -63,6 +70,12 @@ func TestFieldKey(t *testing.T) {
 			want := appendKey(nil, p.groups[0].typ, g.groups[0](&g.Row), false, false)
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s of %q (null %v): key %x, want %x", c.group, f.text, f.null, got, want)
+			}
+			if field {
+				col := fa.KeyCol
+				if got := g.AppendFieldKey(nil, g.Row.Text[col], g.Row.Null[col]); !bytes.Equal(got, want) {
+					t.Errorf("%s of %q (null %v): field key %x, want %x", c.group, f.text, f.null, got, want)
+				}
 			}
 		}
 	}
