@@ -262,9 +262,9 @@ type sqlMapper struct {
 	// its key and inputs go to the batch with no program row filled.
 	field   sql.FieldAggregate
 	byField bool
-	sink     int64 // what flush's early loads of states read, so that they are kept
-	rows     int   // records folded into the table since it was last empty
-	sized    bool  // the table has been sized (keyTable.sizeFor) since it was last empty
+	sink    int64 // what flush's early loads of states read, so that they are kept
+	rows    int   // records folded into the table since it was last empty
+	sized   bool  // the table has been sized (keyTable.sizeFor) since it was last empty
 }
 
 // sqlBatch is the records aggregate took and flush has not folded yet:

@@ -36,9 +36,9 @@ type Program struct {
 	field    FieldAggregate
 	fieldLen int64
 	fieldOK  bool
-	having    evalFn
-	scratch   []byte
-	keyBuf    []byte
+	having   evalFn
+	scratch  []byte
+	keyBuf   []byte
 }
 
 // NewProgram compiles the plan for one goroutine.
