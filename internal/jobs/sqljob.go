@@ -288,6 +288,9 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 		m.states = statePages{na: m.prog.NumAggs()}
 		m.deferred = m.prog.CanDefer()
 		m.field, m.byField = m.prog.FieldAggregate()
+		if m.byField {
+			m.prog.ReserveSaved(batchSize)
+		}
 	}
 }
 

@@ -338,6 +338,10 @@ func TestSQLFieldAggregate(t *testing.T) {
 	queries := []struct{ field, row string }{
 		{`SELECT substr(k, 1, 2) AS p, sum(n), count(m), count(*), avg(n) FROM 'x' GROUP BY p`,
 			`SELECT substr(k, 1, 2) AS p, sum(n), count(m), count(*), avg(n) FROM 'x' WHERE ` + always + ` GROUP BY p`},
+		{`SELECT DISTINCT substr(s, 1, 2) AS p FROM 'x'`,
+			`SELECT DISTINCT substr(s, 1, 2) AS p FROM 'x' WHERE ` + always},
+		{`SELECT substr(k, 1, 1) AS p, count(*) FROM 'x' GROUP BY p`,
+			`SELECT substr(k, 1, 1) AS p, count(*) FROM 'x' WHERE ` + always + ` GROUP BY p`},
 		{`SELECT substr(s, 1, 1) AS p, sum(m) FROM 'x' WHERE s LIKE '%b%' GROUP BY p`,
 			`SELECT substr(s, 1, 1) AS p, sum(m) FROM 'x' WHERE s LIKE '%b%' AND ` + always + ` GROUP BY p`},
 	}

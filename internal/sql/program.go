@@ -313,7 +313,7 @@ func (g *Program) CanDefer() bool {
 // VARCHAR x), its aggregates CanDefer, and its WHERE, if any, is one
 // MatchText evaluates. Per record the mapper calls SaveField for each
 // aggregate with a column and AppendFieldKey, then FoldSaved as after
-// SaveFold.
+// SaveFold; ReserveSaved first makes room for a batch.
 type FieldAggregate struct {
 	KeyCol int   // the group key's column, as Plan.Columns
 	Cols   []int // per aggregate, the column SaveField reads; -1 for count(*)
@@ -349,12 +349,20 @@ func (g *Program) AppendFieldKey(dst, text []byte, null bool) []byte {
 	return appendPrefixKey(dst, text, null, g.fieldLen)
 }
 
+// ReserveSaved makes room for the inputs of n records, for SaveField.
+func (g *Program) ReserveSaved(n int) {
+	if need := n * len(g.kernels); len(g.saved) < need {
+		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
+	}
+}
+
 // SaveField keeps, as SaveFold does, aggregate a's input as the j-th
-// record of a batch, from the text of its column (FieldAggregate's Cols;
-// null: NULL). False when that text is not the number a sum needs: the
-// value error is in Row.Err, which the caller clears with Reset.
+// record of a batch (j < ReserveSaved's n), from the text of its column
+// (FieldAggregate's Cols; null: NULL). False when that text is not the
+// number a sum needs: the value error is in Row.Err, which the caller
+// clears with Reset.
 func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
-	in := g.savedAt(j, a)
+	in := &g.saved[j*len(g.kernels)+a]
 	if in.null = null; null || g.kernels[a].saved != foldSum {
 		return true
 	}
@@ -368,11 +376,8 @@ func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 // savedAt returns the j-th record's input for aggregate a, growing the
 // saved records to hold it.
 func (g *Program) savedAt(j, a int) *savedIn {
-	na := len(g.kernels)
-	if need := (j + 1) * na; len(g.saved) < need {
-		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
-	}
-	return &g.saved[j*na+a]
+	g.ReserveSaved(j + 1)
+	return &g.saved[j*len(g.kernels)+a]
 }
 
 // SaveFold checks the record's aggregate arguments as Check does (a
