@@ -127,20 +127,7 @@ func TestCutBodyIsRetried(t *testing.T) {
 	want, _ := runJob(t, newHandler(t), pipeline.PlanInput{Job: "wordcount", Inputs: []string{writeInput(t, data.String())}, Output: filepath.Join(t.TempDir(), "want.tsv"), ChunkSize: 8 << 10})
 
 	mapped := func() (pipeline.GatherInput, string) {
-		p, chunks := planned(t, h, data.String(), 8<<10)
-		if len(chunks) < 2 {
-			t.Fatalf("%d chunks, want at least 2", len(chunks))
-		}
-		var first pipeline.MapResult
-		for i, c := range chunks {
-			r, err := h.Map(ctx, mapInput(p, c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				first = r
-			}
-		}
+		p, first := mappedFirst(t, h, data.String(), 8<<10)
 		return pipeline.GatherInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Output: p.Output, Chunks: p.Chunks}, first.Partial
 	}
 	in, loc := mapped()
