@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/testutil/moto"
 )
 
@@ -93,11 +95,89 @@ func (c *cuttingProxy) start(t *testing.T, target string) string {
 			}
 			return nil
 		},
-		ErrorLog: log.New(io.Discard, "", 0), // the abort is the point
+		// Flush every write, so that the headers and the first bytes reach the
+		// client before the abort, not a reset connection the SDK retries.
+		FlushInterval: -1,
+		ErrorLog:      log.New(io.Discard, "", 0), // the abort is the point
 	}
 	srv := httptest.NewServer(rp)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// cutHandler is a handler whose store is S3 on moto, reached through a
+// cuttingProxy: its work bucket and cutInput, for inputs.
+func cutHandler(t *testing.T) (*pipeline.Handler, *cuttingProxy) {
+	t.Helper()
+	srv := moto.Start(t)
+	srv.S3(t, work, cutInput)
+	proxy := &cuttingProxy{}
+	endpoint := proxy.start(t, srv.URL)
+	client := s3.NewFromConfig(srv.Config(t), func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.UsePathStyle = true
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	mux := blob.NewMux(func(b string) (blob.Store, error) { return blob.NewS3(client, b), nil })
+	return &pipeline.Handler{Store: mux, Ledger: ledgertest.OpenBolt(t), WorkBucket: work, TriggerBucket: "in"}, proxy
+}
+
+const cutInput = "cut-in"
+
+// TestCutParquetBodyIsRetried: a ranged GET of a Parquet input cut before its
+// Content-Length fails the map with a RetryableError, not an InputError naming
+// a file that ends before its planned size, and the retried map succeeds. An
+// object that really is shorter than planned still fails the map at once.
+func TestCutParquetBodyIsRetried(t *testing.T) {
+	h, proxy := cutHandler(t)
+	ctx := context.Background()
+	local := filepath.Join(t.TempDir(), "t.parquet")
+	var groups [][]footerRow
+	for g := range 3 {
+		var rows []footerRow
+		for i := range 500 {
+			rows = append(rows, footerRow{ID: int64(g*500 + i), Name: fmt.Sprintf("name %d", i)})
+		}
+		groups = append(groups, rows)
+	}
+	pqtest.WriteGo(t, local, groups)
+	data, err := os.ReadFile(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "s3://" + cutInput + "/t.parquet"
+	if err := h.Store.Put(ctx, in, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := h.Plan(ctx, pipeline.PlanInput{Job: "select", Params: map[string]string{"columns": "id,name", "where": "id >= 0"},
+		Inputs: []string{in}, Output: "s3://" + cutInput + "/out.csv", ChunkSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := manifest(t, h, p)[0]
+	proxy.arm("t.parquet", 3)
+	_, err = h.Map(ctx, mapInput(p, c))
+	var re *pipeline.RetryableError
+	if !errors.As(err, &re) || !errors.Is(err, blob.ErrCutShort) {
+		t.Fatalf("map over a cut Parquet body (%d cuts): %v (%T), want a RetryableError wrapping blob.ErrCutShort", proxy.cuts, err, err)
+	}
+	r, err := h.Map(ctx, mapInput(p, c)) // the state machine's retry
+	if err != nil {
+		t.Fatalf("map retried after the cut: %v", err)
+	}
+	if r.Stats.RecordsOut != 500 {
+		t.Fatalf("map retried after the cut: %d records out, want the row group's 500", r.Stats.RecordsOut)
+	}
+
+	// The object stored shorter since it was planned: its bytes end early, and no retry mends that.
+	if err := h.Store.Put(ctx, in, bytes.NewReader(data[:len(data)-10])); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Map(ctx, mapInput(p, manifest(t, h, p)[1]))
+	var ie *pipeline.InputError
+	if !errors.As(err, &ie) || errors.Is(err, blob.ErrCutShort) {
+		t.Fatalf("map of an object stored shorter than planned: %v (%T), want an InputError", err, err)
+	}
 }
 
 // TestCutBodyIsRetried: a GetObject body that a network fault cuts before its
@@ -107,18 +187,7 @@ func (c *cuttingProxy) start(t *testing.T, target string) string {
 // whose stored bytes are themselves short still fails at once with an
 // InputError wrapping jobs.ErrCorruptPartial.
 func TestCutBodyIsRetried(t *testing.T) {
-	srv := moto.Start(t)
-	srv.S3(t, work)
-	proxy := &cuttingProxy{}
-	endpoint := proxy.start(t, srv.URL)
-	client := s3.NewFromConfig(srv.Config(t), func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.UsePathStyle = true
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
-	mux := blob.NewMux(nil)
-	mux.Mount(work, blob.NewS3(client, work))
-	h := &pipeline.Handler{Store: mux, Ledger: ledgertest.OpenBolt(t), WorkBucket: work, TriggerBucket: "in"}
+	h, proxy := cutHandler(t)
 	ctx := context.Background()
 	var data strings.Builder
 	for i := range 3000 {
