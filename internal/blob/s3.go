@@ -83,7 +83,42 @@ func (s *S3) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser,
 		}
 		return nil, fmt.Errorf("open %s: %w", s.loc(key), s.mapErr(err))
 	}
+	if want := aws.ToInt64(out.ContentLength); want > 0 {
+		return &fullBody{ReadCloser: out.Body, left: want, loc: s.loc(key)}, nil
+	}
 	return out.Body, nil
+}
+
+// ErrCutShort is wrapped by a read of a GetObject body that ended before the
+// Content-Length of its response: the connection broke off mid-stream, a
+// transient fault, which reading the object again mends. It does not wrap
+// io.ErrUnexpectedEOF, which readers of the store's objects take for bytes that
+// are themselves short (a corrupt partial, an input that shrank), an input
+// error no retry mends.
+var ErrCutShort = errors.New("response body cut short")
+
+// fullBody is a GetObject body that holds the response to its Content-Length
+// ("Size of the body in bytes", of the range when one was asked for:
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). The SDK
+// returns the body once the headers are in and retries nothing read after that
+// (https://github.com/aws/aws-sdk-go-v2/issues/31); it validates no length, and
+// a checksum only when ChecksumMode is set and the response carries one, which a
+// ranged GET's does not (service/internal/checksum, middleware_validate_output.go).
+// net/http reports a body cut before its Content-Length as io.ErrUnexpectedEOF,
+// indistinguishable from short content; fullBody makes it ErrCutShort.
+type fullBody struct {
+	io.ReadCloser
+	left int64 // bytes the Content-Length still promises
+	loc  string
+}
+
+func (b *fullBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left > 0 && (err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)) {
+		err = fmt.Errorf("read %s: %w with %d bytes of its Content-Length to come (transient: read it again)", b.loc, ErrCutShort, b.left)
+	}
+	return n, err
 }
 
 // Put writes the object at key; S3 makes it visible whole or not at all.

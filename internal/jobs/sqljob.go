@@ -1030,6 +1030,15 @@ func (j *sqlJob) output(w io.Writer, merge mergeFunc) (Stats, error) {
 			st.RecordsOut++
 			return lim < 0 || st.RecordsOut < lim, nil
 		}
+		if p.Direct() {
+			var err error
+			if line, err = p.AppendGroupRow(line[:0], key, states); err != nil {
+				return false, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+			}
+			bw.Write(line)
+			st.RecordsOut++
+			return lim < 0 || st.RecordsOut < lim, nil
+		}
 		if err := p.LoadGroup(key, states); err != nil {
 			return false, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
 		}

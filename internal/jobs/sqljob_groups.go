@@ -125,6 +125,13 @@ func (j *sqlGroupJob) AppendOutputValues(dst, key []byte, values [][]byte) ([]by
 	if err := combineStates(g, values, gp.st, gp.other); err != nil {
 		return nil, err
 	}
+	if g.Direct() {
+		dst, err := g.AppendGroupRow(dst, key, gp.st)
+		if err != nil {
+			err = fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+		}
+		return dst, err
+	}
 	if err := g.LoadGroup(key, gp.st); err != nil {
 		return nil, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
 	}

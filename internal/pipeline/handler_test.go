@@ -47,6 +47,27 @@ func planned(t *testing.T, h *pipeline.Handler, data string, chunk int64) (pipel
 	return out, manifest(t, h, out) // the chunks the splitter wrote
 }
 
+// mappedFirst plans data on h in chunks of chunk bytes (at least 2 of them),
+// maps every chunk, and returns the plan and the first chunk's result.
+func mappedFirst(t *testing.T, h *pipeline.Handler, data string, chunk int64) (pipeline.PlanOutput, pipeline.MapResult) {
+	t.Helper()
+	p, chunks := planned(t, h, data, chunk)
+	if len(chunks) < 2 {
+		t.Fatalf("%d chunks, want at least 2", len(chunks))
+	}
+	var first pipeline.MapResult
+	for i, c := range chunks {
+		r, err := h.Map(context.Background(), mapInput(p, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = r
+		}
+	}
+	return p, first
+}
+
 func mapInput(p pipeline.PlanOutput, c plan.Chunk) pipeline.MapInput {
 	return pipeline.MapInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunk: c}
 }

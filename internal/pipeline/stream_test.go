@@ -19,20 +19,7 @@ import (
 func TestCorruptPartialIsAnInputError(t *testing.T) {
 	h := newHandler(t)
 	ctx := context.Background()
-	p, chunks := planned(t, h, "a b c\na a\nb c\nd d\n", 4)
-	if len(chunks) < 2 {
-		t.Fatalf("%d chunks, want at least 2", len(chunks))
-	}
-	var first pipeline.MapResult
-	for i, c := range chunks {
-		r, err := h.Map(ctx, mapInput(p, c))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = r
-		}
-	}
+	p, first := mappedFirst(t, h, "a b c\na a\nb c\nd d\n", 4)
 	if err := h.Store.Put(ctx, first.Partial, strings.NewReader("not a partial at all\n")); err != nil {
 		t.Fatal(err)
 	}

@@ -996,17 +996,22 @@ func appendText(dst []byte, v Value, t Type) []byte {
 	case KBigint:
 		return appendInt64(dst, v.I)
 	case KDecimal:
-		d := v.D
-		if t.Kind == KDecimal && t.Scale >= 0 && d.Scale() != t.Scale {
-			d = decimal.Round(d, t.Scale)
-		}
-		return d.Append(dst)
+		return appendDecimal(dst, v.D, t)
 	case KDouble:
 		return duckfmt.AppendFloat(dst, v.F, 64)
 	case KDate:
 		return duckfmt.AppendDate(dst, v.I)
 	}
 	return append(dst, v.S...)
+}
+
+// appendDecimal appends a DECIMAL value of type t (rounded to its scale
+// when it has one) as DuckDB casts it to VARCHAR.
+func appendDecimal(dst []byte, d decimal.Dec, t Type) []byte {
+	if t.Kind == KDecimal && t.Scale >= 0 && d.Scale() != t.Scale {
+		d = decimal.Round(d, t.Scale)
+	}
+	return d.Append(dst)
 }
 
 func appendInt64(dst []byte, v int64) []byte {

@@ -31,14 +31,18 @@ type Program struct {
 	kernels   []aggKernel
 	vals      []Value   // the aggregates' argument values of the record (generic kernels)
 	saved     []savedIn // SaveFold's records, len(kernels) each
+	having    evalFn
+	scratch   []byte
+	keyBuf    []byte
+	// direct: AppendGroupRow writes the plan's rows (directRows);
+	// groupVals is its scratch for the group's key values.
+	direct    bool
+	groupVals []Value
 	// FieldAggregate's answer: the group key's column and prefix length
 	// (appendPrefixKey), ok when the plan is one.
 	field    FieldAggregate
 	fieldLen int64
 	fieldOK  bool
-	having   evalFn
-	scratch  []byte
-	keyBuf   []byte
 }
 
 // NewProgram compiles the plan for one goroutine.
@@ -85,6 +89,8 @@ func (p *Plan) NewProgram() *Program {
 	if p.having != nil {
 		g.having = compile(p.having, comp)
 	}
+	g.direct = p.directRows()
+	g.groupVals = make([]Value, len(p.groups))
 	g.setField()
 	return g
 }
@@ -483,6 +489,74 @@ func (g *Program) LoadGroup(key []byte, st []AggState) error {
 		}
 	}
 	return nil
+}
+
+// directRows reports an aggregate over groups whose rows AppendGroupRow
+// writes: no HAVING and no ORDER BY, and a select list of group keys and
+// aggregates as they stand (count, count(*), and sum that is exact), whose
+// results need no expression and can meet no value error.
+func (p *Plan) directRows() bool {
+	if p.Kind != Aggregate || len(p.groups) == 0 || p.having != nil || len(p.order) > 0 {
+		return false
+	}
+	for _, it := range p.items {
+		if it.op != opSlot {
+			return false
+		}
+		if i := it.idx - len(p.groups); i >= 0 {
+			switch a := p.aggs[i]; a.fn {
+			case aggCountStar, aggCount:
+			case aggSum:
+				if a.sumKind != KDecimal {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Direct reports whether AppendGroupRow writes this plan's rows.
+func (g *Program) Direct() bool { return g.direct }
+
+// AppendGroupRow appends a group's row (as Direct plans allow) from its
+// key and states: the bytes LoadGroup, Having and AppendRow would write,
+// with no slot, closure or aggregate result in between. A group key is
+// appended as appendField does; a count as a BIGINT and a sum as its
+// DECIMAL (appendDecimal), or nothing (NULL) over no values.
+func (g *Program) AppendGroupRow(dst, key []byte, st []AggState) ([]byte, error) {
+	var err error
+	rest := key
+	for i, gr := range g.Plan.groups {
+		if rest, g.keyBuf, err = decodeKey(rest, gr.typ, false, &g.groupVals[i], g.keyBuf); err != nil {
+			return dst, err
+		}
+	}
+	if len(rest) != 0 {
+		return dst, errKey
+	}
+	k := len(g.Plan.groups)
+	for i, it := range g.Plan.items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if it.idx < k {
+			dst = appendField(dst, g.groupVals[it.idx], g.Plan.Types[i])
+			continue
+		}
+		s := &st[it.idx-k]
+		switch g.Plan.aggs[it.idx-k].fn {
+		case aggCountStar, aggCount:
+			dst = appendInt64(dst, s.n)
+		default: // aggSum, exact
+			if s.n != 0 {
+				dst = appendDecimal(dst, s.d, g.Plan.Types[i])
+			}
+		}
+	}
+	return append(dst, '\n'), nil
 }
 
 // AppendGroup appends the loaded group's GROUP BY values ("b = 3, c = NULL",

@@ -165,3 +165,100 @@ func TestFoldSaved(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendGroupRow checks the rows AppendGroupRow writes from a group's
+// key and states against LoadGroup, Having and AppendRow, over NULL,
+// empty, quoted and numeric keys, sums of no values, typed and untyped
+// numbers, and keys listed out of GROUP BY order; and which plans it
+// writes (Direct).
+func TestAppendGroupRow(t *testing.T) {
+	schema, err := ParseSchema("n:BIGINT,d:DECIMAL(10,2),f:DOUBLE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := map[string]bool{ // query: whether AppendGroupRow writes its rows
+		"SELECT substr(a, 1, 3) AS k, sum(b) FROM 'x' GROUP BY k":                  true,
+		"SELECT a, count(*), count(b), sum(b), sum(n), sum(d) FROM 'x' GROUP BY a": true,
+		"SELECT sum(b), c, a, count(*) FROM 'x' GROUP BY a, c":                     true,
+		"SELECT n, d, sum(d) FROM 'x' GROUP BY n, d":                               true,
+		"SELECT a, sum(f) FROM 'x' GROUP BY a":                                     false,
+		"SELECT a, avg(b) FROM 'x' GROUP BY a":                                     false,
+		"SELECT a, min(b) FROM 'x' GROUP BY a":                                     false,
+		"SELECT a, sum(b) + 1 FROM 'x' GROUP BY a":                                 false,
+		"SELECT lower(a), sum(b) FROM 'x' GROUP BY a":                              false,
+		"SELECT a, sum(b) FROM 'x' GROUP BY a HAVING count(*) > 1":                 false,
+		"SELECT a, sum(b) FROM 'x' GROUP BY a ORDER BY 2":                          false,
+		"SELECT count(*), sum(b) FROM 'x'":                                         false,
+	}
+	records := [][]string{
+		{"abcdef", "1.5", "x", "3", "1.25", "0.5"},
+		{"abcxyz", "-2.25", "x", "4", "2.5", "1e3"},
+		{"", "", "", "", "", ""},
+		{"a,\"b", "7", "y", "-9", "0.01", "2"},
+		{"a,\"b", "", "y", "", "", ""},
+		{"\x00z", "1e2", "", "1", "3.333", "-1"},
+		{"日本語", "0.000", "z", "0", "0", "0"},
+		{"abcdef", "12345678901234567890.5", "x", "3", "1.25", "4"},
+	}
+	nulls := []bool{false, true} // the empty fields of a and c: "" or NULL (of numbers: NULL)
+	for query, want := range direct {
+		p, err := Compile(query, schema, []string{"a", "b", "c", "n", "d", "f"})
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		g := p.NewProgram()
+		if g.Direct() != want {
+			t.Errorf("%s: Direct %v, want %v", query, g.Direct(), want)
+		}
+		if !want {
+			continue
+		}
+		groups := map[string][]AggState{}
+		var keys []string
+		for _, null := range nulls {
+			for _, rec := range records {
+				for i, col := range p.Columns {
+					v := rec[map[string]int{"a": 0, "b": 1, "c": 2, "n": 3, "d": 4, "f": 5}[col]]
+					g.Row.Text[i], g.Row.Null[i] = []byte(v), v == "" && (null || col != "a" && col != "c")
+				}
+				g.Reset()
+				g.Check()
+				if g.Row.Err != nil {
+					t.Fatalf("%s: record %q: %v", query, rec, g.Row.Err.AsError())
+				}
+				k := string(g.AppendGroupKey(nil))
+				st, ok := groups[k]
+				if !ok {
+					st = g.NewStates()
+					groups[k] = st
+					keys = append(keys, k)
+				}
+				g.Fold(st)
+			}
+		}
+		if len(keys) < 4 {
+			t.Fatalf("%s: %d groups, want more", query, len(keys))
+		}
+		for _, k := range keys {
+			st := groups[k]
+			got, err := g.AppendGroupRow(nil, []byte(k), st)
+			if err != nil {
+				t.Fatalf("%s: group %x: %v", query, k, err)
+			}
+			if err := g.LoadGroup([]byte(k), st); err != nil {
+				t.Fatal(err)
+			}
+			g.Reset()
+			if !g.Having() {
+				t.Fatalf("%s: HAVING dropped group %x", query, k)
+			}
+			want := g.AppendRow(nil)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s: group %x: row %q, want %q", query, k, got, want)
+			}
+		}
+		if _, err := g.AppendGroupRow(nil, []byte(keys[0]+"x"), groups[keys[0]]); err == nil {
+			t.Errorf("%s: a key with bytes after it: no error", query)
+		}
+	}
+}
