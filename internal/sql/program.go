@@ -529,11 +529,17 @@ func (g *Program) Direct() bool { return g.direct }
 func (g *Program) AppendGroupRow(dst, key []byte, st []AggState) ([]byte, error) {
 	var err error
 	rest := key
+	// An escaped text is unescaped into the unused end of buf, so that
+	// the texts of several keys do not share its bytes.
+	buf := g.keyBuf[:0]
 	for i, gr := range g.Plan.groups {
-		if rest, g.keyBuf, err = decodeKey(rest, gr.typ, false, &g.groupVals[i], g.keyBuf); err != nil {
+		var nb []byte
+		if rest, nb, err = decodeKey(rest, gr.typ, false, &g.groupVals[i], buf[len(buf):]); err != nil {
 			return dst, err
 		}
+		buf = append(buf, nb...) // in place, unless nb was allocated
 	}
+	g.keyBuf = buf
 	if len(rest) != 0 {
 		return dst, errKey
 	}
