@@ -36,10 +36,7 @@ func TestMapperReadsFooterOnce(t *testing.T) {
 		groups = append(groups, rows)
 	}
 	pqtest.WriteGo(t, in, groups)
-	mux := blob.NewMux(nil)
-	mux.Mount(work, blob.NewFS(t.TempDir()))
-	store := pqtest.NewCountingStore(mux)
-	h := &pipeline.Handler{Store: store, Ledger: ledgertest.OpenBolt(t), WorkBucket: work, TriggerBucket: "in"}
+	h, store := countingHandler(t)
 	ctx := context.Background()
 	p, err := h.Plan(ctx, pipeline.PlanInput{Job: "select", Params: map[string]string{"columns": "id", "where": "id >= 0"},
 		Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: 1})
@@ -104,10 +101,7 @@ func TestParquetScanCountsOnlyParquet(t *testing.T) {
 	if err := os.WriteFile(csvIn, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mux := blob.NewMux(nil)
-	mux.Mount(work, blob.NewFS(t.TempDir()))
-	store := pqtest.NewCountingStore(mux)
-	h := &pipeline.Handler{Store: store, Ledger: ledgertest.OpenBolt(t), WorkBucket: work, TriggerBucket: "in"}
+	h, store := countingHandler(t)
 	ctx := context.Background()
 	p, err := h.Plan(ctx, pipeline.PlanInput{Job: "select", Params: map[string]string{"columns": "id", "where": "id >= 0"},
 		Inputs: []string{csvIn, pqIn}, Output: filepath.Join(dir, "out.csv"), ChunkSize: 16 << 10})
@@ -150,4 +144,14 @@ func TestParquetScanCountsOnlyParquet(t *testing.T) {
 	if got, want := report.ParquetScan(s), report.ParquetScan(onlyParquet); got != want || !strings.HasPrefix(got, "read ") {
 		t.Fatalf("parquet line %q, want %q", got, want)
 	}
+}
+
+// countingHandler is a pipeline handler over the local disk and a work
+// store whose reads are counted.
+func countingHandler(t *testing.T) (*pipeline.Handler, *pqtest.CountingStore) {
+	t.Helper()
+	mux := blob.NewMux(nil)
+	mux.Mount(work, blob.NewFS(t.TempDir()))
+	store := pqtest.NewCountingStore(mux)
+	return &pipeline.Handler{Store: store, Ledger: ledgertest.OpenBolt(t), WorkBucket: work, TriggerBucket: "in"}, store
 }
