@@ -95,7 +95,8 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	if cm != nil && !cm.ParquetBatches(r) {
 		cm = nil
 	}
-	fc := floatFilter(r, opts.Predicate)
+	var fc floatColumn
+	fc.fp, fc.c = r.FloatColumn(opts.Predicate)
 	if cm == nil && fc.fp != nil {
 		// The other columns are decoded only for the rows the filter keeps.
 		for c := range cols {
@@ -152,30 +153,10 @@ type ColumnMapper interface {
 }
 
 // floatColumn is a predicate that rules out rows from a DOUBLE column's
-// values, and that column.
+// values (pq.Reader.FloatColumn), and that column.
 type floatColumn struct {
 	fp pq.FloatPredicate
 	c  int
-}
-
-// floatFilter is the job's predicate when it can rule out rows from a
-// DOUBLE column's values (pq.FloatPredicate) that r reads, and that
-// column's index; a nil fp otherwise.
-func floatFilter(r *pq.Reader, p pq.Predicate) floatColumn {
-	fp, ok := p.(pq.FloatPredicate)
-	if !ok || len(fp.Columns()) != 1 {
-		return floatColumn{}
-	}
-	pc, ok := r.Footer().Column(fp.Columns()[0]) // as the reader resolved it
-	if !ok {
-		return floatColumn{}
-	}
-	for c, col := range r.Columns() {
-		if col.Name == pc.Name && r.Double(c) {
-			return floatColumn{fp, c}
-		}
-	}
-	return floatColumn{}
 }
 
 // stats is the reader's counts and the footer bytes fetched before it (in

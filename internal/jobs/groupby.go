@@ -208,6 +208,7 @@ type groupbyMapper struct {
 	minMax    bool
 	texts     [][]byte
 	dict      dictAgg
+	filter    *batchFilter // the --where on the batch's doubles; nil: no --where
 }
 
 // sizeTable makes room at once for as many groups as the combine budget

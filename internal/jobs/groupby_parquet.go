@@ -6,16 +6,21 @@ import (
 )
 
 // ParquetBatches implements feed.ColumnMapper: groupby takes a Parquet
-// span's rows a batch at a time when its key is a VARCHAR column and there
-// is no --where (which tests a record.Row): each row's key is its bytes in
+// span's rows a batch at a time when its key is a VARCHAR column and its
+// --where, if any, compares a DOUBLE column with a number (batchFilter: the
+// batch's doubles are tested before any row is made; another --where tests
+// a record.Row per row): each row's key is its bytes in
 // the decoded page, and its numbers are decoded from the column without
 // being printed and parsed again (decimal.FromDouble for a DOUBLE, the
 // integer or decimal itself otherwise); only min and max print the value,
 // whose text they keep.
 func (m *groupbyMapper) ParquetBatches(r *pq.Reader) bool {
 	j := m.j
+	m.filter = nil
 	if j.where != nil {
-		return false
+		if m.filter = newBatchFilter(j.where, r); m.filter == nil {
+			return false
+		}
 	}
 	m.minMax = false
 	for _, a := range j.aggs {
@@ -47,8 +52,15 @@ type dictAgg struct {
 // it to Row: the same skip or the same value, from its text. When the key
 // column's batch is dictionary-encoded (a small dictionary), the rows are
 // summed per dictionary entry first and each entry's key is looked up once.
+// Under a --where only the rows its batch filter keeps are added, those in
+// doubt by row.
 func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error) error {
 	j := m.j
+	var sel []int32 // under a filter: the rows it keeps (batchFilter.rows); rows [0, n) otherwise
+	if m.filter != nil {
+		sel = m.filter.rows(r, n)
+		n = len(sel)
+	}
 	na := len(j.aggs)
 	keys, keyNull, _ := r.Bytes(j.keyAt)
 	idx, dict, _, byDict := r.Dictionary(j.keyAt)
@@ -67,13 +79,22 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 		}
 	}
 	if !byDict && !m.minMax && m.allDoubles() {
-		return m.sumDoubles(keys, keyNull, n, row)
+		return m.sumDoubles(keys, keyNull, n, sel, row)
 	}
 	da := &m.dict
 	if byDict && len(da.slot) < len(dict) {
 		da.slot = make([]int32, len(dict))
 	}
-	for i := 0; i < n; i++ {
+	for k := 0; k < n; k++ {
+		i := k
+		if m.filter != nil {
+			if i = int(sel[k]); i < 0 { // in doubt: tested by Row
+				if err := row(^i); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		ok := !keyNull[i]
 		for a := 0; a < na && ok; a++ {
 			if !j.parse[a] {
@@ -196,15 +217,25 @@ func (m *groupbyMapper) allDoubles() bool {
 // all DOUBLE columns, by plain dictionary-less keys: each row's key and
 // exact decimals go straight into the batch flush folds (push's work,
 // without its per-column copy), and a row the vectors do not give exactly
-// goes to row, as in ParquetBatch.
-func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, row func(i int) error) error {
+// goes to row, as in ParquetBatch. It takes n rows: under a filter those of
+// sel, rows [0, n) otherwise.
+func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, sel []int32, row func(i int) error) error {
 	j := m.j
 	na := len(j.aggs)
 	b := &m.batch
 	b.init(na)
-	for i := 0; i < n; i++ {
-		k := b.kb.n
-		vals := b.vals[k*na : (k+1)*na]
+	for k := 0; k < n; k++ {
+		i := k
+		if m.filter != nil {
+			if i = int(sel[k]); i < 0 { // in doubt: tested by Row
+				if err := row(^i); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		bk := b.kb.n
+		vals := b.vals[bk*na : (bk+1)*na]
 		ok := !keyNull[i]
 		for a := 0; a < na && ok; a++ {
 			switch {
@@ -228,9 +259,9 @@ func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, row fun
 		if j.keyLen > 0 && len(key) > j.keyLen {
 			key = key[:j.keyLen]
 		}
-		b.kb.start[k] = len(b.keys)
+		b.kb.start[bk] = len(b.keys)
 		b.keys = append(b.keys, key...)
-		b.kb.end[k] = len(b.keys)
+		b.kb.end[bk] = len(b.keys)
 		if b.kb.n++; b.kb.n == batchSize {
 			if err := m.flush(); err != nil {
 				return err
@@ -239,3 +270,8 @@ func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, row fun
 	}
 	return nil
 }
+
+// ParquetPredicate lets a Parquet reader skip the row groups and pages whose
+// statistics rule out --where, as select's does (a 'COL OP VALUE' condition
+// or an expression that is one comparison of a column with a number).
+func (j *groupby) ParquetPredicate() pq.Predicate { return j.where.parquetPredicate() }

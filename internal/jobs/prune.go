@@ -175,3 +175,44 @@ func WherePredicate(s string) (pq.Predicate, error) {
 	}
 	return w, nil
 }
+
+// batchFilter is a numeric --where tested on the doubles of a Parquet
+// batch, for a mapper that takes a span's rows by batches (groupby's
+// ParquetBatch): the condition, the column it reads (pq.Reader.FloatColumn)
+// and the rows of the current batch.
+type batchFilter struct {
+	w    floatCondition
+	c    int
+	keep []int32 // the rows of the batch it keeps (rows)
+}
+
+// newBatchFilter is the batch filter of where for r, or nil when r's batches
+// cannot be filtered from their doubles (no --where, a condition that is no
+// comparison with a number, a column that is not a DOUBLE).
+func newBatchFilter(where *rowFilter, r *pq.Reader) *batchFilter {
+	fp, c := r.FloatColumn(where.parquetPredicate())
+	w, ok := fp.(floatCondition)
+	if !ok {
+		return nil
+	}
+	return &batchFilter{w: w, c: c}
+}
+
+// rows is the rows of r's batch of n rows that the condition does not rule
+// out, in order: a row that surely satisfies it as its index i, a row left
+// in doubt (a null, an infinity, a NaN, a value equal to the condition's
+// double) as ^i, to be tested as Row does. The rows whose double rules them
+// out (MayMatchFloats) are dropped. A finite v != cv that MayMatchFloats
+// keeps lies on the matching side of cv, hence its decimal on the matching
+// side of VALUE (CannotMatchFloat).
+func (f *batchFilter) rows(r *pq.Reader, n int) []int32 {
+	vals, null, _ := r.Floats(f.c)
+	vals, null = vals[:n], null[:n]
+	f.keep = f.w.MayMatchFloats(f.keep[:0], vals, null)
+	for k, i := range f.keep {
+		if v := vals[i]; null[i] || f.w.op == opEQ || v == f.w.cv || math.IsInf(v, 0) || v != v {
+			f.keep[k] = ^i
+		}
+	}
+	return f.keep
+}

@@ -193,3 +193,23 @@ func (f *Footer) DatesInRange(name string) bool {
 	}
 	return true
 }
+
+// FloatColumn is p when it can rule out rows from the values of a DOUBLE
+// column that r reads (a FloatPredicate), and that column's index in
+// Columns; a nil predicate otherwise.
+func (r *Reader) FloatColumn(p Predicate) (FloatPredicate, int) {
+	fp, ok := p.(FloatPredicate)
+	if !ok || len(fp.Columns()) != 1 {
+		return nil, 0
+	}
+	pc, ok := r.Footer().Column(fp.Columns()[0]) // as the reader resolved it
+	if !ok {
+		return nil, 0
+	}
+	for c, col := range r.Columns() {
+		if col.Name == pc.Name && r.Double(c) {
+			return fp, c
+		}
+	}
+	return nil, 0
+}
