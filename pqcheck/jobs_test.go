@@ -49,7 +49,9 @@ func TestJobsOnDuckDBParquet(t *testing.T) {
 		for name, args := range map[string][]string{
 			"select":  {"--job", "select", "--where", "adRevenue > 500", "--columns", "sourceIP,visitDate,adRevenue"},
 			"groupby": {"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*,min:duration"},
-			"sql":     {"--job", "sql", "--query", "SELECT languageCode, count(*) AS n, max(visitDate) AS last FROM 'x' GROUP BY 1 ORDER BY n DESC, 1"},
+			// by batches filtered on their doubles, row groups pruned
+			"groupby-where": {"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*,min:duration", "--where", "adRevenue > 500"},
+			"sql":           {"--job", "sql", "--query", "SELECT languageCode, count(*) AS n, max(visitDate) AS last FROM 'x' GROUP BY 1 ORDER BY n DESC, 1"},
 		} {
 			t.Run(codec+"/"+name, func(t *testing.T) {
 				out := func(in, size, ext string) []byte {
