@@ -37,7 +37,7 @@ type RangeRuns interface {
 // one reducer writes. With ORDER BY it is a sqlGroupSortJob.
 type sqlGroupJob struct {
 	*sqlJob
-	progs sync.Pool // *groupProgram, for CombineValues and AppendOutput
+	progs sync.Pool // *groupProgram, for CombineValues, AppendOutput and the merges of Output and OutputRangeRun
 }
 
 // sqlGroupSortJob is an aggregate over groups with ORDER BY and without
@@ -155,10 +155,10 @@ func (j *sqlGroupJob) Merge(w io.Writer, partials []io.Reader) error {
 // errStop ends a merge early.
 var errStop = errors.New("stop")
 
-// mergeGroups merges the groups of the readers' runs, calling emit with
-// each group's key and merged states in group key order.
-func (j *sqlGroupJob) mergeGroups(rs []*runs.Reader, emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
-	gp := j.program()
+// mergeGroups merges the groups of the readers' runs with gp (the
+// caller's, from j.program, put back once nothing uses it), calling emit
+// with each group's key and merged states in group key order.
+func (j *sqlGroupJob) mergeGroups(gp *groupProgram, rs []*runs.Reader, emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) error {
 	g := gp.g
 	err := runs.Merge(rs, func(key []byte, vals [][]byte) error {
 		if err := combineStates(g, vals, gp.st, gp.other); err != nil {
@@ -173,7 +173,7 @@ func (j *sqlGroupJob) mergeGroups(rs []*runs.Reader, emit func(p *sql.Program, k
 	if errors.Is(err, errStop) {
 		err = nil
 	}
-	return g, nil, corruptRun(err)
+	return corruptRun(err)
 }
 
 // Output is the one reducer's: the groups merged by key, then, with ORDER
@@ -183,8 +183,12 @@ func (j *sqlGroupJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
+	// output uses the program after the merge (its plan: the header, the
+	// LIMIT), so it goes back to the pool only when output has returned.
+	gp := j.program()
+	defer j.progs.Put(gp)
 	return j.output(w, func(emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
-		return j.mergeGroups(rs, emit)
+		return gp.g, nil, j.mergeGroups(gp, rs, emit)
 	})
 }
 
@@ -199,7 +203,9 @@ func (j *sqlGroupSortJob) OutputRangeRun(w io.Writer, rs []*runs.Reader) (int64,
 	}()
 	var line []byte
 	var st Stats
-	_, _, err := j.mergeGroups(rs, func(p *sql.Program, key, _ []byte, states []sql.AggState) (bool, error) {
+	gp := j.program()
+	defer j.progs.Put(gp)
+	err := j.mergeGroups(gp, rs, func(p *sql.Program, key, _ []byte, states []sql.AggState) (bool, error) {
 		if err := p.LoadGroup(key, states); err != nil {
 			return false, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
 		}

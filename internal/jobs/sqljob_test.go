@@ -2,14 +2,22 @@ package jobs_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/sql"
 )
 
@@ -370,5 +378,91 @@ func TestSQLFieldAggregate(t *testing.T) {
 				}
 			}
 		}
+		// Parquet: NULL is a null, not an empty field, and a text may be
+		// empty and not NULL.
+		for iter := 0; iter < 20; iter++ {
+			paths := genParquet(t, rand.New(rand.NewPCG(uint64(qi), uint64(iter))))
+			want, ws := runParquet(t, jobs.Params{"query": q.row}, paths)
+			got, gs := runParquet(t, jobs.Params{"query": q.field}, paths)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("parquet %d: %s\n got: %q\nwant: %q", iter, q.field, got, want)
+			}
+			if gs.Skipped != ws.Skipped || fmt.Sprint(gs.SkipReason) != fmt.Sprint(ws.SkipReason) {
+				t.Fatalf("parquet %d: %s: skipped %d %v, want %d %v", iter, q.field, gs.Skipped, gs.SkipReason, ws.Skipped, ws.SkipReason)
+			}
+		}
 	}
+}
+
+// sqlPQRow is a row of genParquet's files: the columns of genCSV's, every
+// one with nulls, k dictionary-encoded.
+type sqlPQRow struct {
+	K *string `parquet:"k,optional,dict"`
+	N *string `parquet:"n,optional"`
+	M *string `parquet:"m,optional"`
+	S *string `parquet:"s,optional"`
+}
+
+// genParquet writes one to three Parquet files of up to 60 random rows
+// (row groups of up to 16) in a temporary directory, with genCSV's values:
+// numbers in n and m (and some texts that are not), keys, empty texts and
+// NULLs; it returns their paths.
+func genParquet(t *testing.T, r *rand.Rand) []string {
+	value := func(numeric bool) *string {
+		var v string
+		switch {
+		case r.IntN(8) == 0:
+			return nil
+		case numeric && r.IntN(15) > 0:
+			v = number(r)
+		case r.IntN(6) == 0:
+			v = "12"
+		default:
+			v = keys[r.IntN(len(keys))] // "" among them
+		}
+		return &v
+	}
+	dir := t.TempDir()
+	var paths []string
+	for i := r.IntN(3); i >= 0; i-- {
+		rows := make([]sqlPQRow, r.IntN(60))
+		for j := range rows {
+			rows[j] = sqlPQRow{K: value(false), N: value(true), M: value(true), S: value(false)}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("t%d.parquet", len(paths)))
+		pqtest.WriteGo(t, path, [][]sqlPQRow{rows}, parquet.MaxRowsPerRowGroup(16))
+		paths = append(paths, path)
+	}
+	return paths
+}
+
+// runParquet runs the sql job with p over the Parquet files at paths, one
+// mapper (a Part each) and the one reducer: its output and the mapper's
+// stats.
+func runParquet(t *testing.T, p jobs.Params, paths []string) ([]byte, jobs.Stats) {
+	t.Helper()
+	j, err := jobs.New("sql", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := feeder(t, j, p)
+	for ord, path := range paths {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
+		if _, err := m.Parquet(context.Background(), blob.NewMux(nil), span, ord, nil); err != nil {
+			t.Fatalf("%s: %s: %v", p["query"], path, err)
+		}
+	}
+	var partial, out bytes.Buffer
+	st, err := m.Finish(&partial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Output(&out, readers([][]byte{partial.Bytes()})); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes(), st
 }

@@ -580,8 +580,7 @@ func cmpTextNumber(i int, c Value, t Type, tab [3]bool, once bool) predFn {
 func compilePred(n *node, c *compiler) predFn {
 	switch n.op {
 	case opCmpText:
-		l, r := n.args[0], n.args[1]
-		if l.op == opCol && r.isConst() && (r.val.K == KDecimal || r.val.K == KBigint) {
+		if l, r, ok := textNumberCmp(n); ok {
 			once := l.idx < len(c.uses) && c.uses[l.idx] == 1
 			return cmpTextNumber(l.idx, r.val, r.typ, cmpTable(n.name), once)
 		}

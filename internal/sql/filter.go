@@ -100,18 +100,7 @@ func compileTextPred(n *node) (int, textPred, bool) {
 			return triOf(lp.match(s))
 		}, true
 	}
-	if n.op != opCmp && n.op != opCmpText {
-		return 0, nil, false
-	}
-	l, r := n.args[0], n.args[1]
-	if !textColumn(l) || !r.isConst() || n.op == opCmp && l.typ.Kind != KVarchar {
-		return 0, nil, false
-	}
-	switch r.val.K {
-	case KDecimal, KBigint:
-		if n.op != opCmpText {
-			return 0, nil, false
-		}
+	if l, r, ok := textNumberCmp(n); ok {
 		leaf := newNumberLeaf(r.val, r.typ, cmpTable(n.name))
 		return l.idx, func(s []byte, null bool) tri {
 			if null {
@@ -119,7 +108,15 @@ func compileTextPred(n *node) (int, textPred, bool) {
 			}
 			return leaf.eval(s)
 		}, true
-	case KVarchar:
+	}
+	if n.op != opCmp && n.op != opCmpText {
+		return 0, nil, false
+	}
+	l, r := n.args[0], n.args[1]
+	if !textColumn(l) || !r.isConst() || n.op == opCmp && l.typ.Kind != KVarchar {
+		return 0, nil, false
+	}
+	if r.val.K == KVarchar {
 		res, c := triTable(cmpTable(n.name)), r.val.S
 		return l.idx, func(s []byte, null bool) tri {
 			if null {
@@ -191,13 +188,24 @@ func (l *numberLeaf) eval(s []byte) tri {
 // operator (= <> < <= > >=) and the constant's text, with which a text
 // that is not a number compares as bytes; false for any other WHERE.
 func (p *Plan) NumberComparison() (col, op string, num []byte, ok bool) {
-	n := p.where
-	if n == nil || n.op != opCmpText {
+	l, r, ok := textNumberCmp(p.where)
+	if !ok {
 		return "", "", nil, false
+	}
+	return p.Columns[l.idx], p.where.name, appendText(nil, r.val, r.typ), true
+}
+
+// textNumberCmp reports a comparison of an untyped column with a number
+// constant (adRevenue > 990), where the column's text compares as a number
+// when it reads as one, else as bytes with the constant's text: the column
+// and the constant; false for any other node (nil included).
+func textNumberCmp(n *node) (col, num *node, ok bool) {
+	if n == nil || n.op != opCmpText {
+		return nil, nil, false
 	}
 	l, r := n.args[0], n.args[1]
 	if l.op != opCol || l.typ.Kind != KText || !r.isConst() || r.val.K != KDecimal && r.val.K != KBigint {
-		return "", "", nil, false
+		return nil, nil, false
 	}
-	return p.Columns[l.idx], n.name, appendText(nil, r.val, r.typ), true
+	return l, r, true
 }
