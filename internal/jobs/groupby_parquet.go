@@ -86,14 +86,11 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 		da.slot = make([]int32, len(dict))
 	}
 	for k := 0; k < n; k++ {
-		i := k
-		if m.filter != nil {
-			if i = int(sel[k]); i < 0 { // in doubt: tested by Row
-				if err := row(^i); err != nil {
-					return err
-				}
-				continue
-			}
+		i, err := m.batchRow(sel, k, row)
+		if err != nil {
+			return err
+		} else if i < 0 {
+			continue
 		}
 		ok := !keyNull[i]
 		for a := 0; a < na && ok; a++ {
@@ -124,7 +121,6 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 				}
 			}
 		}
-		var err error
 		switch {
 		case !ok:
 			err = row(i)
@@ -148,6 +144,19 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 	}
 	da.used = da.used[:0]
 	return nil
+}
+
+// batchRow is the row of ParquetBatch's batch at place k: k itself without
+// a filter, else sel[k]; a row in doubt (batchFilter.rows) it hands to row,
+// which tests it as Row does, and returns -1.
+func (m *groupbyMapper) batchRow(sel []int32, k int, row func(i int) error) (int, error) {
+	if m.filter == nil {
+		return k, nil
+	}
+	if i := int(sel[k]); i >= 0 {
+		return i, nil
+	}
+	return -1, row(^int(sel[k]))
 }
 
 // addByIndex adds the row's numbers (m.vals) to the accumulator of its key's
@@ -225,14 +234,12 @@ func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, sel []i
 	b := &m.batch
 	b.init(na)
 	for k := 0; k < n; k++ {
-		i := k
-		if m.filter != nil {
-			if i = int(sel[k]); i < 0 { // in doubt: tested by Row
-				if err := row(^i); err != nil {
-					return err
-				}
-				continue
-			}
+		i, err := m.batchRow(sel, k, row)
+		switch {
+		case err != nil:
+			return err
+		case i < 0:
+			continue // in doubt: row took it
 		}
 		bk := b.kb.n
 		vals := b.vals[bk*na : (bk+1)*na]
