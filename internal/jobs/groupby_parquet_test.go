@@ -203,9 +203,11 @@ func TestGroupbyParquetWhereBatches(t *testing.T) {
 			if wantSt.RecordsOut == 0 || wantSt.Skipped == 0 {
 				t.Fatalf("the data exercise no skips or no groups: %+v", wantSt)
 			}
-			// The CSV's rows by batches, without the statistics, which
-			// parquet-go's writer gets wrong for a page of doubles with a NaN
-			// (a page holding 3e12 and NaN bounded by max 5769).
+			// The CSV's rows by batches, without the statistics (seen once
+			// while writing this test: a page holding 3e12 and NaN bounded by
+			// max 5769; not reproduced since, over 300 random row groups of
+			// nullable doubles with NaN and infinities, so it may have been
+			// this test's own data; kept out of the comparison until known).
 			if !strings.ContainsAny(tc.where, "<!") { // no empty field matches
 				parquetMatchesCSV(t, struct{ jobs.Job }{j}, p, csv, path)
 			}
