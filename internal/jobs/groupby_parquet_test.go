@@ -165,6 +165,10 @@ func TestGroupbyParquetWhereBatches(t *testing.T) {
 		{"revd < -3", true, ""},
 		{"rev <> 17.25", true, ""},
 		{"rev > 9999999", true, ""}, // rules out almost every row, the infinities aside
+		// min and max under a filter: the texts of the rows kept, by batches
+		{"rev > 0.5", true, "min:rev,max:rev,count:*"},
+		{"rev != 17.25", true, "max:revd,min:rev,sum:rev"},
+		{"revd != 0", true, "min:revd,max:revd"},
 		{"n > 500", false, ""},
 		{"key == USA", false, ""},
 	} {
