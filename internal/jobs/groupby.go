@@ -94,13 +94,27 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	if j.inline() {
+		return newGroupbyMapper[inlineSum](j)
+	}
+	return newGroupbyMapper[struct{}](j)
+}
+
+func newGroupbyMapper[S any](j *groupby) *groupbyMapper[S] {
+	m := &groupbyMapper[S]{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher(), inline: j.inline(), stride: j.stride()}
+	m.zero = make([]decimal.Dec, len(j.aggs))
 	// A kept table larger than the budget in force (kept under another one)
-	// would spill at every new group: it is left to the collector.
-	if t, ok := groupTables.Get().(*groupTable); ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
-		m.keys, m.states, m.best = t.keys, t.states[:0], t.best[:0]
+	// would spill at every new group: it is left to the collector, as is
+	// one of another job's entries.
+	t, ok := groupTables.Get().(*groupTable)
+	var keys *keyTableOf[S]
+	if ok {
+		keys, ok = t.keys.(*keyTableOf[S])
+	}
+	if ok && keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
+		m.keys, m.states, m.best = keys, t.states[:0], t.best[:0]
 	} else {
-		m.keys = newKeyTable()
+		m.keys = newKeyTableOf[S]()
 	}
 	return m
 }
@@ -108,9 +122,9 @@ func (j *groupby) NewMapper() Mapper {
 // groupTable is a finished mapper's table and states, kept for the next
 // mapper of the process: a table of a few hundred thousand groups is tens
 // of megabytes, which a new one would have the system clear (and fault in)
-// again for every chunk.
+// again for every chunk. keys is a *keyTableOf[S] of the mapper's S.
 type groupTable struct {
-	keys   *keyTable
+	keys   any
 	states []decimal.Dec
 	best   [][]byte
 }
@@ -118,10 +132,36 @@ type groupTable struct {
 var groupTables sync.Pool
 
 // release hands the mapper's table to the next mapper; m is done with it.
-func (m *groupbyMapper) release() {
+func (m *groupbyMapper[S]) release() {
 	m.keys.reset()
 	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0], best: m.best[:0]})
 	m.keys, m.states, m.best = nil, nil, nil
+}
+
+// inlineSum is the entry's share (keyTableOf's S) of a group of a job whose
+// one aggregate is a sum or an avg: its running sum, and padding that makes
+// the entry 64 bytes, one cache line (keyEntOf: 24 + 40), the bytes the
+// group held in two places before (an entry of 40 and a state of 24).
+type inlineSum struct {
+	d decimal.Dec
+	_ uint64
+}
+
+// inline reports whether the mapper keeps its groups' states in the table's
+// entries (inlineSum): one aggregate, a sum or an avg. A row then reads
+// one entry where it read an entry and a state apart.
+func (j *groupby) inline() bool {
+	return len(j.aggs) == 1 && (j.aggs[0].fn == aggSum || j.aggs[0].fn == aggAvg)
+}
+
+// stride is how many states a group has in groupbyMapper.states: none when
+// they are in the entry (inline) or when every aggregate is a count (a
+// count is the entry's), else one per aggregate.
+func (j *groupby) stride() int {
+	if j.inline() || !slices.ContainsFunc(j.aggs, func(a aggSpec) bool { return a.fn != aggCount }) {
+		return 0
+	}
+	return len(j.aggs)
 }
 
 // aggState is one aggregate of one group as the reducer merges it: the
@@ -144,10 +184,11 @@ const (
 	minMaxText     = 16
 )
 
-// groupMemory is what a group's states hold: na values and, when some
-// aggregate is a min or max, na text slices and each min's and max's text.
+// groupMemory is what a group's states hold apart from its table entry:
+// stride values and, when some aggregate is a min or max, na text slices
+// and each min's and max's text.
 func (j *groupby) groupMemory() int64 {
-	m := int64(len(j.aggs)) * groupStateSize
+	m := int64(j.stride()) * groupStateSize
 	if j.texts {
 		m += int64(len(j.aggs)) * textSize
 	}
@@ -163,10 +204,10 @@ func (j *groupby) groupMemory() int64 {
 // time its next more groups are in and the table is sorted for a spill
 // (keyTable.memory): the states' capacity, with their next doubling when
 // they cannot take next more groups, and the min and max texts.
-func (m *groupbyMapper) memory(next int) int64 {
+func (m *groupbyMapper[S]) memory(next int) int64 {
 	na := len(m.j.aggs)
 	groups := int64(m.keys.size())
-	mem := m.keys.memory(next) + sliceMemory(m.states, next*na, groupStateSize)
+	mem := m.keys.memory(next) + sliceMemory(m.states, next*m.stride, groupStateSize)
 	if m.j.texts {
 		mem += sliceMemory(m.best, next*na, textSize)
 		mem += (groups + int64(next)) * (m.j.groupMemory() - int64(na)*(groupStateSize+textSize))
@@ -180,14 +221,18 @@ func (m *groupbyMapper) memory(next int) int64 {
 // in between, and the check is not paid for every group.
 const memCheckEvery = 64
 
-// groupbyMapper combines in a keyTable (one entry per group, whose count is
-// the group's row count) and spills sorted runs past combineBudget. Rows
+// groupbyMapper combines in a keyTableOf[S] (one entry per group, whose
+// count is the group's row count, and whose S holds its states when they
+// fit there: inlineSum) and spills sorted runs past combineBudget. Rows
 // wait in a batch of up to batchSize, whose groups are looked up together
 // (see flush).
-type groupbyMapper struct {
+type groupbyMapper[S any] struct {
 	j      *groupby
-	keys   *keyTable
-	states []decimal.Dec // keys.size() * len(aggs): the sums, or min's and max's values
+	keys   *keyTableOf[S]
+	inline bool          // the states are in the entries (S is inlineSum)
+	stride int           // states per group in states (groupby.stride)
+	zero   []decimal.Dec // len(aggs) zero states: a group's when stride is 0 and not inline (counts only)
+	states []decimal.Dec // keys.size() * stride: the sums, or min's and max's values
 	best   [][]byte      // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
 	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
 	batch  rowBatch
@@ -213,10 +258,10 @@ type groupbyMapper struct {
 
 // sizeTable makes room at once for as many groups as the combine budget
 // holds, when most rows so far began a group of their own (keyTable.sizeFor).
-func (m *groupbyMapper) sizeTable() {
+func (m *groupbyMapper[S]) sizeTable() {
 	m.sized = true
 	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory()); groups > 0 {
-		m.states = growTo(m.states, groups*len(m.j.aggs))
+		m.states = growTo(m.states, groups*m.stride)
 		if m.j.texts {
 			m.best = growTo(m.best, groups*len(m.j.aggs))
 		}
@@ -245,7 +290,7 @@ func (b *rowBatch) init(na int) {
 // StartPart refuses an object whose declared column types (Parquet's) make
 // an aggregate impossible: sum over a string fails the job naming the file
 // and the column, instead of skipping every row.
-func (m *groupbyMapper) StartPart(p Part) error {
+func (m *groupbyMapper[S]) StartPart(p Part) error {
 	m.where.setSource(p.Source)
 	m.source = p.Source
 	if p.Types == nil {
@@ -262,7 +307,7 @@ func (m *groupbyMapper) StartPart(p Part) error {
 	return nil
 }
 
-func (m *groupbyMapper) Row(r *record.Row) error {
+func (m *groupbyMapper[S]) Row(r *record.Row) error {
 	j := m.j
 	if keep, err := m.where.keep(r, &m.st, j.strict); !keep {
 		return err
@@ -290,7 +335,7 @@ func (m *groupbyMapper) Row(r *record.Row) error {
 // push adds a row to the batch: its key, its numbers (m.vals, by column)
 // and, for min and max, its texts: from r, or when r is nil from m.texts
 // (by aggregate).
-func (m *groupbyMapper) push(key []byte, r *record.Row) error {
+func (m *groupbyMapper[S]) push(key []byte, r *record.Row) error {
 	j := m.j
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
@@ -337,21 +382,21 @@ func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 // them. It looks their groups up side by side (keyTable.probeBatch, then
 // each group's entry and states), so that the cache misses of a table too
 // large for the cache overlap; then it updates the groups row by row.
-func (m *groupbyMapper) flush() error {
+func (m *groupbyMapper[S]) flush() error {
 	b, t := &m.batch, m.keys
 	n, na := b.kb.n, len(m.j.aggs)
 	if n == 0 {
 		return nil
 	}
 	var found [batchSize]int32
-	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]decimal.Dec{m.states}, 62, na) // one page
+	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]decimal.Dec{m.states}, 62, m.stride) // one page
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		if first {
 			m.newStates()
 		}
-		states, vals := m.states[int(g)*na:int(g+1)*na], b.vals[i*na:(i+1)*na]
+		states, vals := m.statesOf(g), b.vals[i*na:(i+1)*na]
 		if m.j.texts {
 			m.fold(states, m.best[int(g)*na:int(g+1)*na], first, vals, b.raw[i*na:])
 		} else {
@@ -370,13 +415,25 @@ func (m *groupbyMapper) flush() error {
 	return nil
 }
 
+// statesOf returns group g's states, one per aggregate: in its entry
+// (inline), in states, or the zero ones of a job of counts alone.
+func (m *groupbyMapper[S]) statesOf(g int32) []decimal.Dec {
+	switch {
+	case m.inline:
+		return unsafe.Slice((*decimal.Dec)(unsafe.Pointer(&m.keys.ents[g].st)), 1)
+	case m.stride == 0:
+		return m.zero
+	}
+	return m.states[int(g)*m.stride : int(g+1)*m.stride]
+}
+
 // newStates makes room for a new group's states. Every state a first row's
 // aggregates use is set by fold, so the states are not cleared: a reused
 // min/max text keeps its buffer.
-func (m *groupbyMapper) newStates() {
+func (m *groupbyMapper[S]) newStates() {
 	na := len(m.j.aggs)
-	m.states = grow2(m.states, na)
-	m.states = m.states[:len(m.states)+na]
+	m.states = grow2(m.states, m.stride)
+	m.states = m.states[:len(m.states)+m.stride]
 	if m.j.texts {
 		m.best = grow2(m.best, na)
 		m.best = m.best[:len(m.best)+na]
@@ -386,7 +443,7 @@ func (m *groupbyMapper) newStates() {
 // grown follows a new group: the table is sized once it has sampleKeys
 // groups, and spilled when its memory, every memCheckEvery groups, would
 // pass the combine budget (true: the groups' indexes are gone).
-func (m *groupbyMapper) grown() (bool, error) {
+func (m *groupbyMapper[S]) grown() (bool, error) {
 	size := m.keys.size()
 	if !m.sized && size == sampleKeys {
 		m.sizeTable()
@@ -406,7 +463,7 @@ func (m *groupbyMapper) grown() (bool, error) {
 // (best); raw bounds the row's texts in the batch's raws. A min's or max's
 // text is replaced only by a strictly better value's, so that the first of
 // equal values stays.
-func (m *groupbyMapper) fold(states []decimal.Dec, best [][]byte, first bool, vals []decimal.Dec, raw []int) {
+func (m *groupbyMapper[S]) fold(states []decimal.Dec, best [][]byte, first bool, vals []decimal.Dec, raw []int) {
 	for a, agg := range m.j.aggs {
 		text := m.batch.raws[raw[a]:raw[a+1]]
 		minMax := agg.fn == aggMin || agg.fn == aggMax
@@ -444,7 +501,7 @@ func foldSums(aggs []aggSpec, states []decimal.Dec, first bool, vals []decimal.D
 }
 
 // spill writes the groups as a sorted run to a temporary file and empties the table.
-func (m *groupbyMapper) spill() error {
+func (m *groupbyMapper[S]) spill() error {
 	if err := m.spills.write(m.writeRun); err != nil {
 		return err
 	}
@@ -456,21 +513,21 @@ func (m *groupbyMapper) spill() error {
 
 // writeRun writes the groups as a groupby partial: a sorted run of their
 // keys and values (appendGroup).
-func (m *groupbyMapper) writeRun(w io.Writer) error {
+func (m *groupbyMapper[S]) writeRun(w io.Writer) error {
 	rw := runs.NewTaggedWriter(w, m.j.runTag())
 	var val []byte
 	t, na := m.keys, len(m.j.aggs)
 	err := t.forSorted(func(g int32) {
 		m.sink += int(t.ents[g].count)
-		if na > 0 {
-			m.sink += m.states[int(g)*na].Scale()
+		if m.stride > 0 {
+			m.sink += m.states[int(g)*m.stride].Scale()
 		}
 	}, func(key []byte, g int32) error {
 		var best [][]byte
 		if m.j.texts {
 			best = m.best[int(g)*na : int(g+1)*na]
 		}
-		val = m.j.appendStates(val[:0], t.ents[g].count, m.states[int(g)*na:int(g+1)*na], best)
+		val = m.j.appendStates(val[:0], t.ents[g].count, m.statesOf(g), best)
 		return rw.Add(key, val)
 	})
 	if err != nil {
@@ -479,7 +536,7 @@ func (m *groupbyMapper) writeRun(w io.Writer) error {
 	return rw.Close()
 }
 
-func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
+func (m *groupbyMapper[S]) Finish(w io.Writer) (Stats, error) {
 	defer m.release()
 	if err := m.flush(); err != nil {
 		m.spills.close()

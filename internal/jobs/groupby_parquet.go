@@ -14,7 +14,7 @@ import (
 // being printed and parsed again (decimal.FromDouble for a DOUBLE, the
 // integer or decimal itself otherwise); only min and max print the value,
 // whose text they keep.
-func (m *groupbyMapper) ParquetBatches(r *pq.Reader) bool {
+func (m *groupbyMapper[S]) ParquetBatches(r *pq.Reader) bool {
 	j := m.j
 	m.filter = nil
 	if j.where != nil {
@@ -54,7 +54,7 @@ type dictAgg struct {
 // summed per dictionary entry first and each entry's key is looked up once.
 // Under a --where only the rows its batch filter keeps are added, those in
 // doubt by row.
-func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error) error {
+func (m *groupbyMapper[S]) ParquetBatch(r *pq.Reader, n int, row func(i int) error) error {
 	j := m.j
 	var sel []int32 // under a filter: the rows it keeps (batchFilter.rows); rows [0, n) otherwise
 	if m.filter != nil {
@@ -149,7 +149,7 @@ func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error)
 // batchRow is the row of ParquetBatch's batch at place k: k itself without
 // a filter, else sel[k]; a row in doubt (batchFilter.rows) it hands to row,
 // which tests it as Row does, and returns -1.
-func (m *groupbyMapper) batchRow(sel []int32, k int, row func(i int) error) (int, error) {
+func (m *groupbyMapper[S]) batchRow(sel []int32, k int, row func(i int) error) (int, error) {
 	if m.filter == nil {
 		return k, nil
 	}
@@ -161,7 +161,7 @@ func (m *groupbyMapper) batchRow(sel []int32, k int, row func(i int) error) (int
 
 // addByIndex adds the row's numbers (m.vals) to the accumulator of its key's
 // dictionary entry x.
-func (m *groupbyMapper) addByIndex(x int32) {
+func (m *groupbyMapper[S]) addByIndex(x int32) {
 	j, da := m.j, &m.dict
 	na := len(j.aggs)
 	u := int(da.slot[x]) - 1
@@ -190,11 +190,10 @@ func (m *groupbyMapper) addByIndex(x int32) {
 }
 
 // addGroup folds n rows of one key, whose sums are vals, into its group.
-func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error {
+func (m *groupbyMapper[S]) addGroup(key []byte, n int64, vals []decimal.Dec) error {
 	if m.j.keyLen > 0 && len(key) > m.j.keyLen {
 		key = key[:m.j.keyLen]
 	}
-	na := len(m.j.aggs)
 	t := m.keys
 	g := int(t.add(key))
 	first := t.ents[g].count == 1
@@ -202,7 +201,7 @@ func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error 
 	if first {
 		m.newStates()
 	}
-	foldSums(m.j.aggs, m.states[g*na:(g+1)*na], first, vals) // no min or max: see ParquetBatch
+	foldSums(m.j.aggs, m.statesOf(int32(g)), first, vals) // no min or max: see ParquetBatch
 	m.rows += int(n)
 	if first {
 		_, err := m.grown()
@@ -213,7 +212,7 @@ func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error 
 
 // allDoubles reports whether every aggregate that reads its column's
 // numbers reads a DOUBLE column of this batch (m.floats).
-func (m *groupbyMapper) allDoubles() bool {
+func (m *groupbyMapper[S]) allDoubles() bool {
 	for a := range m.j.aggs {
 		if m.j.parse[a] && m.floats[a] == nil {
 			return false
@@ -228,7 +227,7 @@ func (m *groupbyMapper) allDoubles() bool {
 // without its per-column copy), and a row the vectors do not give exactly
 // goes to row, as in ParquetBatch. It takes n rows: under a filter those of
 // sel, rows [0, n) otherwise.
-func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, sel []int32, row func(i int) error) error {
+func (m *groupbyMapper[S]) sumDoubles(keys [][]byte, keyNull []bool, n int, sel []int32, row func(i int) error) error {
 	j := m.j
 	na := len(j.aggs)
 	b := &m.batch

@@ -3,9 +3,10 @@ package jobs
 import (
 	"bytes"
 	"fmt"
-	"github.com/scattergather/scattergather/internal/feed"
 	"io"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/feed"
 )
 
 // TestSpillKeepsPartials: with a budget small enough to spill every few
@@ -78,7 +79,9 @@ func spilledTo(t *testing.T, m Mapper) bool {
 	switch m := m.(type) {
 	case *wordcountMapper:
 		return len(m.spills.files) > 0
-	case *groupbyMapper:
+	case *groupbyMapper[struct{}]:
+		return len(m.spills.files) > 0
+	case *groupbyMapper[inlineSum]:
 		return len(m.spills.files) > 0
 	case *grepMapper:
 		return m.out.file != nil
