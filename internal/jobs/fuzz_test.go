@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/scattergather/scattergather/record"
 	"io"
 	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/scattergather/scattergather/record"
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
