@@ -73,10 +73,14 @@ func checkGroupbyBudget[S any](t *testing.T, agg string, keys int, budget int64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := j.NewMapper().(*groupbyMapper[S])
+	m := j.NewMapper().(*groupbyMapper)
+	table, ok := m.keys.(*keyTableOf[S])
+	if !ok {
+		t.Fatalf("groupby --agg %s: a table of %T, want entries of %T", agg, m.keys, *new(S))
+	}
 	var peak int64
 	feedIPs(t, m, keys, func(i int) {
-		held := tableHeld(m.keys) + int64(cap(m.states))*groupStateSize
+		held := tableHeld(table) + int64(cap(m.states))*groupStateSize
 		if held > budget {
 			t.Fatalf("row %d: the table and states hold %d bytes, over the budget of %d (%d groups)", i, held, budget, m.keys.size())
 		}
@@ -91,7 +95,7 @@ func checkGroupbyBudget[S any](t *testing.T, agg string, keys int, budget int64)
 	// The same rows in one table: the runs, merged spillFanIn at a
 	// time when there are more, give the same partial.
 	restore := SetCombineBudget(1 << 30)
-	one := j.NewMapper().(*groupbyMapper[S])
+	one := j.NewMapper().(*groupbyMapper)
 	feedIPs(t, one, keys, nil)
 	var want bytes.Buffer
 	_, err = one.Finish(&want)
@@ -109,7 +113,7 @@ func checkGroupbyBudget[S any](t *testing.T, agg string, keys int, budget int64)
 
 // feedIPs gives m keys*2 rows of addresses as keys, mostly new, every tenth
 // one seen before, calling after (unless nil) after each row.
-func feedIPs[S any](t *testing.T, m *groupbyMapper[S], keys int, after func(row int)) {
+func feedIPs(t *testing.T, m *groupbyMapper, keys int, after func(row int)) {
 	t.Helper()
 	row := record.NewRow(len(m.j.read), record.CSV)
 	rng := rand.New(rand.NewPCG(1, uint64(keys)))

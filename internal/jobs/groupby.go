@@ -94,27 +94,30 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	if j.inline() {
-		return newGroupbyMapper[inlineSum](j)
-	}
-	return newGroupbyMapper[struct{}](j)
-}
-
-func newGroupbyMapper[S any](j *groupby) *groupbyMapper[S] {
-	m := &groupbyMapper[S]{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher(), inline: j.inline(), stride: j.stride()}
+	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher(), stride: j.stride()}
 	m.zero = make([]decimal.Dec, len(j.aggs))
 	// A kept table larger than the budget in force (kept under another one)
 	// would spill at every new group: it is left to the collector, as is
-	// one of another job's entries.
+	// one of entries of the other kind.
 	t, ok := groupTables.Get().(*groupTable)
-	var keys *keyTableOf[S]
-	if ok {
-		keys, ok = t.keys.(*keyTableOf[S])
+	if ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
+		m.sums, _ = t.keys.(*keyTableOf[inlineSum])
+		m.plain, _ = t.keys.(*keyTable)
+		m.states, m.best = t.states[:0], t.best[:0]
 	}
-	if ok && keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
-		m.keys, m.states, m.best = keys, t.states[:0], t.best[:0]
-	} else {
-		m.keys = newKeyTableOf[S]()
+	switch {
+	case j.inline():
+		m.plain = nil
+		if m.sums == nil {
+			m.sums = newKeyTableOf[inlineSum]()
+		}
+		m.keys = m.sums
+	default:
+		m.sums = nil
+		if m.plain == nil {
+			m.plain = newKeyTable()
+		}
+		m.keys = m.plain
 	}
 	return m
 }
@@ -122,9 +125,9 @@ func newGroupbyMapper[S any](j *groupby) *groupbyMapper[S] {
 // groupTable is a finished mapper's table and states, kept for the next
 // mapper of the process: a table of a few hundred thousand groups is tens
 // of megabytes, which a new one would have the system clear (and fault in)
-// again for every chunk. keys is a *keyTableOf[S] of the mapper's S.
+// again for every chunk.
 type groupTable struct {
-	keys   any
+	keys   groupKeys
 	states []decimal.Dec
 	best   [][]byte
 }
@@ -132,10 +135,20 @@ type groupTable struct {
 var groupTables sync.Pool
 
 // release hands the mapper's table to the next mapper; m is done with it.
-func (m *groupbyMapper[S]) release() {
+func (m *groupbyMapper) release() {
 	m.keys.reset()
 	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0], best: m.best[:0]})
-	m.keys, m.states, m.best = nil, nil, nil
+	m.keys, m.plain, m.sums, m.states, m.best = nil, nil, nil, nil, nil
+}
+
+// groupKeys is what groupbyMapper asks of its table whatever its entries
+// hold (keyTableOf[S] of either S): the per-row work takes the table
+// itself (flushIn, addGroupIn, writeRunIn).
+type groupKeys interface {
+	size() int
+	memory(next int) int64
+	reset()
+	sizeFor(rows int, budget, groupBytes int64) int
 }
 
 // inlineSum is the entry's share (keyTableOf's S) of a group of a job whose
@@ -204,7 +217,7 @@ func (j *groupby) groupMemory() int64 {
 // time its next more groups are in and the table is sorted for a spill
 // (keyTable.memory): the states' capacity, with their next doubling when
 // they cannot take next more groups, and the min and max texts.
-func (m *groupbyMapper[S]) memory(next int) int64 {
+func (m *groupbyMapper) memory(next int) int64 {
 	na := len(m.j.aggs)
 	groups := int64(m.keys.size())
 	mem := m.keys.memory(next) + sliceMemory(m.states, next*m.stride, groupStateSize)
@@ -221,20 +234,21 @@ func (m *groupbyMapper[S]) memory(next int) int64 {
 // in between, and the check is not paid for every group.
 const memCheckEvery = 64
 
-// groupbyMapper combines in a keyTableOf[S] (one entry per group, whose
-// count is the group's row count, and whose S holds its states when they
-// fit there: inlineSum) and spills sorted runs past combineBudget. Rows
-// wait in a batch of up to batchSize, whose groups are looked up together
-// (see flush).
-type groupbyMapper[S any] struct {
+// groupbyMapper combines in a key table (one entry per group, whose count
+// is the group's row count, and which holds its state when it is a lone
+// sum's: inlineSum) and spills sorted runs past combineBudget. Rows wait in
+// a batch of up to batchSize, whose groups are looked up together (see
+// flush).
+type groupbyMapper struct {
 	j      *groupby
-	keys   *keyTableOf[S]
-	inline bool          // the states are in the entries (S is inlineSum)
-	stride int           // states per group in states (groupby.stride)
-	zero   []decimal.Dec // len(aggs) zero states: a group's when stride is 0 and not inline (counts only)
-	states []decimal.Dec // keys.size() * stride: the sums, or min's and max's values
-	best   [][]byte      // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
-	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
+	keys   groupKeys              // sums or plain, whichever is not nil
+	sums   *keyTableOf[inlineSum] // the table when the states are in the entries (groupby.inline)
+	plain  *keyTable              // the table otherwise
+	stride int                    // states per group in states (groupby.stride)
+	zero   []decimal.Dec          // len(aggs) zero states: a group's when stride is 0 and not inline (counts only)
+	states []decimal.Dec          // keys.size() * stride: the sums, or min's and max's values
+	best   [][]byte               // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
+	vals   []decimal.Dec          // the record's numbers, by column (groupby.read)
 	batch  rowBatch
 	spills spillFiles
 	st     Stats
@@ -258,7 +272,7 @@ type groupbyMapper[S any] struct {
 
 // sizeTable makes room at once for as many groups as the combine budget
 // holds, when most rows so far began a group of their own (keyTable.sizeFor).
-func (m *groupbyMapper[S]) sizeTable() {
+func (m *groupbyMapper) sizeTable() {
 	m.sized = true
 	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory()); groups > 0 {
 		m.states = growTo(m.states, groups*m.stride)
@@ -290,7 +304,7 @@ func (b *rowBatch) init(na int) {
 // StartPart refuses an object whose declared column types (Parquet's) make
 // an aggregate impossible: sum over a string fails the job naming the file
 // and the column, instead of skipping every row.
-func (m *groupbyMapper[S]) StartPart(p Part) error {
+func (m *groupbyMapper) StartPart(p Part) error {
 	m.where.setSource(p.Source)
 	m.source = p.Source
 	if p.Types == nil {
@@ -307,7 +321,7 @@ func (m *groupbyMapper[S]) StartPart(p Part) error {
 	return nil
 }
 
-func (m *groupbyMapper[S]) Row(r *record.Row) error {
+func (m *groupbyMapper) Row(r *record.Row) error {
 	j := m.j
 	if keep, err := m.where.keep(r, &m.st, j.strict); !keep {
 		return err
@@ -335,7 +349,7 @@ func (m *groupbyMapper[S]) Row(r *record.Row) error {
 // push adds a row to the batch: its key, its numbers (m.vals, by column)
 // and, for min and max, its texts: from r, or when r is nil from m.texts
 // (by aggregate).
-func (m *groupbyMapper[S]) push(key []byte, r *record.Row) error {
+func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 	j := m.j
 	if j.keyLen > 0 && len(key) > j.keyLen {
 		key = key[:j.keyLen]
@@ -382,8 +396,17 @@ func (m *groupbyMapper[S]) push(key []byte, r *record.Row) error {
 // them. It looks their groups up side by side (keyTable.probeBatch, then
 // each group's entry and states), so that the cache misses of a table too
 // large for the cache overlap; then it updates the groups row by row.
-func (m *groupbyMapper[S]) flush() error {
-	b, t := &m.batch, m.keys
+func (m *groupbyMapper) flush() error {
+	if m.sums != nil {
+		return flushIn(m, m.sums)
+	}
+	return flushIn(m, m.plain)
+}
+
+// flushIn is flush over the mapper's table t, compiled for each kind of
+// entry.
+func flushIn[S any](m *groupbyMapper, t *keyTableOf[S]) error {
+	b := &m.batch
 	n, na := b.kb.n, len(m.j.aggs)
 	if n == 0 {
 		return nil
@@ -396,7 +419,7 @@ func (m *groupbyMapper[S]) flush() error {
 		if first {
 			m.newStates()
 		}
-		states, vals := m.statesOf(g), b.vals[i*na:(i+1)*na]
+		states, vals := statesIn(m, t, g), b.vals[i*na:(i+1)*na]
 		if m.j.texts {
 			m.fold(states, m.best[int(g)*na:int(g+1)*na], first, vals, b.raw[i*na:])
 		} else {
@@ -415,22 +438,22 @@ func (m *groupbyMapper[S]) flush() error {
 	return nil
 }
 
-// statesOf returns group g's states, one per aggregate: in its entry
-// (inline), in states, or the zero ones of a job of counts alone.
-func (m *groupbyMapper[S]) statesOf(g int32) []decimal.Dec {
-	switch {
-	case m.inline:
-		return unsafe.Slice((*decimal.Dec)(unsafe.Pointer(&m.keys.ents[g].st)), 1)
-	case m.stride == 0:
-		return m.zero
+// statesIn returns group g's states, one per aggregate: in states, in its
+// entry of t (m.sums), or the zero ones of a job of counts alone.
+func statesIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32) []decimal.Dec {
+	if m.stride > 0 {
+		return m.states[int(g)*m.stride : int(g+1)*m.stride]
 	}
-	return m.states[int(g)*m.stride : int(g+1)*m.stride]
+	if m.sums != nil {
+		return unsafe.Slice((*decimal.Dec)(unsafe.Pointer(&t.ents[g].st)), 1)
+	}
+	return m.zero
 }
 
 // newStates makes room for a new group's states. Every state a first row's
 // aggregates use is set by fold, so the states are not cleared: a reused
 // min/max text keeps its buffer.
-func (m *groupbyMapper[S]) newStates() {
+func (m *groupbyMapper) newStates() {
 	na := len(m.j.aggs)
 	m.states = grow2(m.states, m.stride)
 	m.states = m.states[:len(m.states)+m.stride]
@@ -443,7 +466,7 @@ func (m *groupbyMapper[S]) newStates() {
 // grown follows a new group: the table is sized once it has sampleKeys
 // groups, and spilled when its memory, every memCheckEvery groups, would
 // pass the combine budget (true: the groups' indexes are gone).
-func (m *groupbyMapper[S]) grown() (bool, error) {
+func (m *groupbyMapper) grown() (bool, error) {
 	size := m.keys.size()
 	if !m.sized && size == sampleKeys {
 		m.sizeTable()
@@ -463,7 +486,7 @@ func (m *groupbyMapper[S]) grown() (bool, error) {
 // (best); raw bounds the row's texts in the batch's raws. A min's or max's
 // text is replaced only by a strictly better value's, so that the first of
 // equal values stays.
-func (m *groupbyMapper[S]) fold(states []decimal.Dec, best [][]byte, first bool, vals []decimal.Dec, raw []int) {
+func (m *groupbyMapper) fold(states []decimal.Dec, best [][]byte, first bool, vals []decimal.Dec, raw []int) {
 	for a, agg := range m.j.aggs {
 		text := m.batch.raws[raw[a]:raw[a+1]]
 		minMax := agg.fn == aggMin || agg.fn == aggMax
@@ -501,7 +524,7 @@ func foldSums(aggs []aggSpec, states []decimal.Dec, first bool, vals []decimal.D
 }
 
 // spill writes the groups as a sorted run to a temporary file and empties the table.
-func (m *groupbyMapper[S]) spill() error {
+func (m *groupbyMapper) spill() error {
 	if err := m.spills.write(m.writeRun); err != nil {
 		return err
 	}
@@ -513,10 +536,18 @@ func (m *groupbyMapper[S]) spill() error {
 
 // writeRun writes the groups as a groupby partial: a sorted run of their
 // keys and values (appendGroup).
-func (m *groupbyMapper[S]) writeRun(w io.Writer) error {
+func (m *groupbyMapper) writeRun(w io.Writer) error {
+	if m.sums != nil {
+		return writeRunIn(m, m.sums, w)
+	}
+	return writeRunIn(m, m.plain, w)
+}
+
+// writeRunIn is writeRun over the mapper's table t.
+func writeRunIn[S any](m *groupbyMapper, t *keyTableOf[S], w io.Writer) error {
 	rw := runs.NewTaggedWriter(w, m.j.runTag())
 	var val []byte
-	t, na := m.keys, len(m.j.aggs)
+	na := len(m.j.aggs)
 	err := t.forSorted(func(g int32) {
 		m.sink += int(t.ents[g].count)
 		if m.stride > 0 {
@@ -527,7 +558,7 @@ func (m *groupbyMapper[S]) writeRun(w io.Writer) error {
 		if m.j.texts {
 			best = m.best[int(g)*na : int(g+1)*na]
 		}
-		val = m.j.appendStates(val[:0], t.ents[g].count, m.statesOf(g), best)
+		val = m.j.appendStates(val[:0], t.ents[g].count, statesIn(m, t, g), best)
 		return rw.Add(key, val)
 	})
 	if err != nil {
@@ -536,7 +567,7 @@ func (m *groupbyMapper[S]) writeRun(w io.Writer) error {
 	return rw.Close()
 }
 
-func (m *groupbyMapper[S]) Finish(w io.Writer) (Stats, error) {
+func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
 	defer m.release()
 	if err := m.flush(); err != nil {
 		m.spills.close()

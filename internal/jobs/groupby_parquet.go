@@ -14,7 +14,7 @@ import (
 // being printed and parsed again (decimal.FromDouble for a DOUBLE, the
 // integer or decimal itself otherwise); only min and max print the value,
 // whose text they keep.
-func (m *groupbyMapper[S]) ParquetBatches(r *pq.Reader) bool {
+func (m *groupbyMapper) ParquetBatches(r *pq.Reader) bool {
 	j := m.j
 	m.filter = nil
 	if j.where != nil {
@@ -54,7 +54,7 @@ type dictAgg struct {
 // summed per dictionary entry first and each entry's key is looked up once.
 // Under a --where only the rows its batch filter keeps are added, those in
 // doubt by row.
-func (m *groupbyMapper[S]) ParquetBatch(r *pq.Reader, n int, row func(i int) error) error {
+func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error) error {
 	j := m.j
 	var sel []int32 // under a filter: the rows it keeps (batchFilter.rows); rows [0, n) otherwise
 	if m.filter != nil {
@@ -149,7 +149,7 @@ func (m *groupbyMapper[S]) ParquetBatch(r *pq.Reader, n int, row func(i int) err
 // batchRow is the row of ParquetBatch's batch at place k: k itself without
 // a filter, else sel[k]; a row in doubt (batchFilter.rows) it hands to row,
 // which tests it as Row does, and returns -1.
-func (m *groupbyMapper[S]) batchRow(sel []int32, k int, row func(i int) error) (int, error) {
+func (m *groupbyMapper) batchRow(sel []int32, k int, row func(i int) error) (int, error) {
 	if m.filter == nil {
 		return k, nil
 	}
@@ -161,7 +161,7 @@ func (m *groupbyMapper[S]) batchRow(sel []int32, k int, row func(i int) error) (
 
 // addByIndex adds the row's numbers (m.vals) to the accumulator of its key's
 // dictionary entry x.
-func (m *groupbyMapper[S]) addByIndex(x int32) {
+func (m *groupbyMapper) addByIndex(x int32) {
 	j, da := m.j, &m.dict
 	na := len(j.aggs)
 	u := int(da.slot[x]) - 1
@@ -190,18 +190,16 @@ func (m *groupbyMapper[S]) addByIndex(x int32) {
 }
 
 // addGroup folds n rows of one key, whose sums are vals, into its group.
-func (m *groupbyMapper[S]) addGroup(key []byte, n int64, vals []decimal.Dec) error {
+func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error {
 	if m.j.keyLen > 0 && len(key) > m.j.keyLen {
 		key = key[:m.j.keyLen]
 	}
-	t := m.keys
-	g := int(t.add(key))
-	first := t.ents[g].count == 1
-	t.ents[g].count += n - 1
-	if first {
-		m.newStates()
+	var first bool
+	if m.sums != nil {
+		first = addGroupIn(m, m.sums, key, n, vals)
+	} else {
+		first = addGroupIn(m, m.plain, key, n, vals)
 	}
-	foldSums(m.j.aggs, m.statesOf(int32(g)), first, vals) // no min or max: see ParquetBatch
 	m.rows += int(n)
 	if first {
 		_, err := m.grown()
@@ -210,9 +208,22 @@ func (m *groupbyMapper[S]) addGroup(key []byte, n int64, vals []decimal.Dec) err
 	return nil
 }
 
+// addGroupIn is addGroup's fold into the mapper's table t; it reports
+// whether the group is new.
+func addGroupIn[S any](m *groupbyMapper, t *keyTableOf[S], key []byte, n int64, vals []decimal.Dec) bool {
+	g := t.add(key)
+	first := t.ents[g].count == 1
+	t.ents[g].count += n - 1
+	if first {
+		m.newStates()
+	}
+	foldSums(m.j.aggs, statesIn(m, t, g), first, vals) // no min or max: see ParquetBatch
+	return first
+}
+
 // allDoubles reports whether every aggregate that reads its column's
 // numbers reads a DOUBLE column of this batch (m.floats).
-func (m *groupbyMapper[S]) allDoubles() bool {
+func (m *groupbyMapper) allDoubles() bool {
 	for a := range m.j.aggs {
 		if m.j.parse[a] && m.floats[a] == nil {
 			return false
@@ -227,7 +238,7 @@ func (m *groupbyMapper[S]) allDoubles() bool {
 // without its per-column copy), and a row the vectors do not give exactly
 // goes to row, as in ParquetBatch. It takes n rows: under a filter those of
 // sel, rows [0, n) otherwise.
-func (m *groupbyMapper[S]) sumDoubles(keys [][]byte, keyNull []bool, n int, sel []int32, row func(i int) error) error {
+func (m *groupbyMapper) sumDoubles(keys [][]byte, keyNull []bool, n int, sel []int32, row func(i int) error) error {
 	j := m.j
 	na := len(j.aggs)
 	b := &m.batch

@@ -79,9 +79,7 @@ func spilledTo(t *testing.T, m Mapper) bool {
 	switch m := m.(type) {
 	case *wordcountMapper:
 		return len(m.spills.files) > 0
-	case *groupbyMapper[struct{}]:
-		return len(m.spills.files) > 0
-	case *groupbyMapper[inlineSum]:
+	case *groupbyMapper:
 		return len(m.spills.files) > 0
 	case *grepMapper:
 		return m.out.file != nil
