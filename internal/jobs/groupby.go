@@ -94,8 +94,8 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher(), stride: j.stride()}
-	m.zero = make([]decimal.Dec, len(j.aggs))
+	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher(), stride: j.stride(), at: j.inlineAt()}
+	m.one = make([]decimal.Dec, len(j.aggs))
 	// A kept table larger than the budget in force (kept under another one)
 	// would spill at every new group: it is left to the collector, as is
 	// one of entries of the other kind.
@@ -160,12 +160,26 @@ type inlineSum struct {
 	_ uint64
 }
 
-// inline reports whether the mapper keeps its groups' states in the table's
-// entries (inlineSum): one aggregate, a sum or an avg. A row then reads
-// one entry where it read an entry and a state apart.
-func (j *groupby) inline() bool {
-	return len(j.aggs) == 1 && (j.aggs[0].fn == aggSum || j.aggs[0].fn == aggAvg)
+// inlineAt is the aggregate whose state the mapper keeps in the table's
+// entries (inlineSum), -1 when none: the one sum or avg of a job whose
+// other aggregates, if any, are counts (the entry's count). A row then
+// reads one entry where it read an entry and a state apart.
+func (j *groupby) inlineAt() int {
+	at := -1
+	for a, agg := range j.aggs {
+		switch {
+		case agg.fn == aggCount:
+		case at >= 0 || (agg.fn != aggSum && agg.fn != aggAvg):
+			return -1
+		default:
+			at = a
+		}
+	}
+	return at
 }
+
+// inline reports whether the states are in the entries (inlineAt).
+func (j *groupby) inline() bool { return j.inlineAt() >= 0 }
 
 // stride is how many states a group has in groupbyMapper.states: none when
 // they are in the entry (inline) or when every aggregate is a count (a
@@ -245,7 +259,8 @@ type groupbyMapper struct {
 	sums   *keyTableOf[inlineSum] // the table when the states are in the entries (groupby.inline)
 	plain  *keyTable              // the table otherwise
 	stride int                    // states per group in states (groupby.stride)
-	zero   []decimal.Dec          // len(aggs) zero states: a group's when stride is 0 and not inline (counts only)
+	at     int                    // the aggregate whose state is in the entry (groupby.inlineAt), -1: none
+	one    []decimal.Dec          // len(aggs) states: a group's when stride is 0 (statesIn)
 	states []decimal.Dec          // keys.size() * stride: the sums, or min's and max's values
 	best   [][]byte               // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
 	vals   []decimal.Dec          // the record's numbers, by column (groupby.read)
@@ -419,12 +434,7 @@ func flushIn[S any](m *groupbyMapper, t *keyTableOf[S]) error {
 		if first {
 			m.newStates()
 		}
-		states, vals := statesIn(m, t, g), b.vals[i*na:(i+1)*na]
-		if m.j.texts {
-			m.fold(states, m.best[int(g)*na:int(g+1)*na], first, vals, b.raw[i*na:])
-		} else {
-			foldSums(m.j.aggs, states, first, vals)
-		}
+		foldIn(m, t, g, first, b.vals[i*na:(i+1)*na], b.raw[i*na:])
 		m.rows++
 		if first {
 			s, err := m.grown()
@@ -438,16 +448,40 @@ func flushIn[S any](m *groupbyMapper, t *keyTableOf[S]) error {
 	return nil
 }
 
-// statesIn returns group g's states, one per aggregate: in states, in its
-// entry of t (m.sums), or the zero ones of a job of counts alone.
+// statesIn returns group g's states, one per aggregate: in states, or
+// when stride is 0 in m.one, where a count's is zero and the inline one
+// (m.at) is a copy of the entry's, to read.
 func statesIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32) []decimal.Dec {
 	if m.stride > 0 {
 		return m.states[int(g)*m.stride : int(g+1)*m.stride]
 	}
-	if m.sums != nil {
-		return unsafe.Slice((*decimal.Dec)(unsafe.Pointer(&t.ents[g].st)), 1)
+	if m.at >= 0 {
+		m.one[m.at] = *inlineState(t, g)
 	}
-	return m.zero
+	return m.one
+}
+
+// inlineState is the state in group g's entry of t, a keyTableOf[inlineSum].
+func inlineState[S any](t *keyTableOf[S], g int32) *decimal.Dec {
+	return (*decimal.Dec)(unsafe.Pointer(&t.ents[g].st))
+}
+
+// foldIn adds one row's values to group g's states: the entry's (m.at),
+// or those of states and best (fold, foldSums).
+func foldIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32, first bool, vals []decimal.Dec, raw []int) {
+	na := len(m.j.aggs)
+	switch {
+	case m.at >= 0:
+		if st := inlineState(t, g); first {
+			*st = vals[m.at]
+		} else {
+			st.AddTo(vals[m.at])
+		}
+	case m.j.texts:
+		m.fold(statesIn(m, t, g), m.best[int(g)*na:int(g+1)*na], first, vals, raw)
+	default:
+		foldSums(m.j.aggs, statesIn(m, t, g), first, vals)
+	}
 }
 
 // newStates makes room for a new group's states. Every state a first row's

@@ -217,7 +217,7 @@ func addGroupIn[S any](m *groupbyMapper, t *keyTableOf[S], key []byte, n int64, 
 	if first {
 		m.newStates()
 	}
-	foldSums(m.j.aggs, statesIn(m, t, g), first, vals) // no min or max: see ParquetBatch
+	foldIn(m, t, g, first, vals, nil) // no min or max: see ParquetBatch
 	return first
 }
 

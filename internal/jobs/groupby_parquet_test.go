@@ -53,9 +53,11 @@ func TestGroupbyParquetBatches(t *testing.T) {
 		// min and max keep the value's text
 		{"key": "key", "agg": "sum:rev,max:rev"},
 		{"key": "plain:2", "agg": "min:n,max:revd,min:rev,count:*"},
-		// one sum or avg: its state in the table's entry (inlineSum)
+		// one sum or avg, with counts or not: its state in the table's
+		// entry (inlineSum)
 		{"key": "plain:3", "agg": "sum:revd"},
-		{"key": "key", "agg": "avg:n"},
+		{"key": "key", "agg": "count:*,avg:n"},
+		{"key": "plain", "agg": "count:rev,sum:rev,count:*"},
 	} {
 		// the default combine budget, and for the first one that spills at
 		// almost every new group (spills of the row path are tested elsewhere)
