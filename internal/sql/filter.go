@@ -46,8 +46,8 @@ type textPred func(s []byte, null bool) tri
 
 // compileTextPred compiles a WHERE whose every comparison reads the same
 // column as it stands (untyped or VARCHAR), against a constant, to read
-// that column's text: an untyped column against a number or a string, a
-// VARCHAR against a string, LIKE, IS [NOT] NULL, AND, OR, NOT (and so
+// that column's text: an untyped column against a number, a string, a
+// DATE, a DOUBLE or a BOOLEAN, a VARCHAR against a string, LIKE, IS [NOT] NULL, AND, OR, NOT (and so
 // BETWEEN and IN, bound as those). It returns the column's index, false
 // for any other WHERE. The answers are compilePred's.
 func compileTextPred(n *node) (int, textPred, bool) {
@@ -113,6 +113,23 @@ func compileTextPred(n *node) (int, textPred, bool) {
 		return 0, nil, false
 	}
 	l, r := n.args[0], n.args[1]
+	if n.op == opCmpText && l.op == opCol && l.typ.Kind == KText && r.isConst() {
+		switch c := r.val; c.K {
+		case KDate, KDouble, KBool:
+			// As compileCmpText: as c's type when the text reads as one,
+			// else as bytes with c's text.
+			res, text := triTable(cmpTable(n.name)), appendText(nil, c, r.typ)
+			return l.idx, func(s []byte, null bool) tri {
+				if null {
+					return triNull
+				}
+				if x, ok := compareTextTo(s, c); ok {
+					return res[x+1]
+				}
+				return res[bytes.Compare(s, text)+1]
+			}, true
+		}
+	}
 	if !textColumn(l) || !r.isConst() || n.op == opCmp && l.typ.Kind != KVarchar {
 		return 0, nil, false
 	}

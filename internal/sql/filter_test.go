@@ -47,7 +47,11 @@ func TestMatchText(t *testing.T) {
 		{"a + 1 > 5", false},
 		{"n > 3", false},
 		{"CAST(a AS BIGINT) > 3", false},
-		{"a > DATE '2000-01-01'", false},
+		{"a > DATE '2000-01-01'", true},
+		{"a BETWEEN DATE '2000-01-01' AND DATE '2000-12-31'", true},
+		{"a > 1e3", true},
+		{"a = TRUE", true},
+		{"n > 3 AND a > 1", false},
 		{"a > 5 AND a > 1.5 * 2", true}, // folded to a constant
 		// NOT over AND and OR with a NULL operand: three-valued logic.
 		{"NOT (a > 5 OR a < 3)", true},
@@ -68,7 +72,9 @@ func TestMatchText(t *testing.T) {
 		{"-3", false}, {"-4", false}, {" 7", false}, {"7", false}, {"7.0", false}, {"abc", false},
 		{"x", false}, {"1e3", false}, {"15", false}, {"12.5x", false}, {"b", false}, {"ab", false},
 		{"0.001", false}, {"0.0010001", false}, {"1_5", false}, {"+15", false}, {"15.", false},
-		{"2000-01-02", false}, {"12345678901234567890", false},
+		{"2000-01-02", false}, {"12345678901234567890", false}, {"2000-01-01", false}, {"2000-1-1", false},
+		{"2000-12-31 23:59", false}, {"2001-01-01", false}, {"1999/12/31", false}, {"2000-02-30", false},
+		{"true", false}, {"f", false}, {"1e4", false}, {"inf", false}, {"NaN", false},
 	}
 	for _, c := range cases {
 		p, err := CompileFilter(c.where, schema)

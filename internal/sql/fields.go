@@ -1,0 +1,220 @@
+package sql
+
+// Fields is a record's input columns as a WHERE compiled on them reads
+// them (Program.MatchFields): straight from the record, with no Row filled.
+type Fields interface {
+	// Field returns the text of input column c (as Plan.Columns) and
+	// whether it is NULL.
+	Field(c int) (text []byte, null bool)
+}
+
+// fieldPred evaluates a WHERE on a record's fields. A value error (a typed
+// column's text that is not of its type) goes to r.Err, the first one met
+// kept, as the row's evaluation would record it; the leaf that met it is
+// NULL. Nothing else of r is read or written.
+type fieldPred func(f Fields, r *Row) tri
+
+// compileFieldPred compiles a WHERE of AND, OR and NOT over conditions
+// that each read one column against constants: what compileTextPred
+// compiles on an untyped or VARCHAR column's text, and comparisons and IS
+// [NOT] NULL of a typed column (compileTypedPred), whose text is read as
+// its type once per condition. Each condition reads its field only when
+// it is evaluated; the evaluation order, the three-valued logic and so the
+// value errors met are compilePred's. False for any other WHERE (a
+// function, arithmetic, two columns compared, a column read as a BOOLEAN).
+func compileFieldPred(n *node) (fieldPred, bool) {
+	if i, p, ok := compileTextPred(n); ok {
+		return func(f Fields, _ *Row) tri { return p(f.Field(i)) }, true
+	}
+	if col, p, ok := compileTypedPred(n); ok {
+		return typedField(col, p), true
+	}
+	switch n.op {
+	case opConst:
+		var t tri
+		switch v := n.val; v.K {
+		case KNull:
+			t = triNull
+		case KBool:
+			t = triOf(v.I == 1)
+		default:
+			return nil, false
+		}
+		return func(Fields, *Row) tri { return t }, true
+	case opNot:
+		a, ok := compileFieldPred(n.args[0])
+		if !ok {
+			return nil, false
+		}
+		return func(f Fields, r *Row) tri {
+			if x := a(f, r); x != triNull {
+				return x ^ 1
+			}
+			return triNull
+		}, true
+	case opAnd, opOr:
+		a, ok := compileFieldPred(n.args[0])
+		if !ok {
+			return nil, false
+		}
+		b, ok := compileFieldPred(n.args[1])
+		if !ok {
+			return nil, false
+		}
+		stop := triFalse
+		if n.op == opOr {
+			stop = triTrue
+		}
+		return func(f Fields, r *Row) tri {
+			x := a(f, r)
+			if x == stop {
+				return stop
+			}
+			y := b(f, r)
+			if y == stop {
+				return stop
+			}
+			return max(x, y) // NULL (the largest) if either is
+		}, true
+	}
+	return nil, false
+}
+
+// typedPred evaluates a condition on one typed column's value v (null:
+// the column is NULL, v unset). r receives what a conversion of v fails
+// with, as the row's evaluation would.
+type typedPred func(v *Value, null bool, r *Row) tri
+
+// typedField reads typed column col's text as its type and evaluates p on
+// it: a text that is not of the type is the value error the row's
+// evaluation meets reading it, and NULL.
+func typedField(col *node, p typedPred) fieldPred {
+	i, name, t := col.idx, col.name, col.typ
+	var v Value // the column's value, p's argument: a view of no record's bytes
+	return func(f Fields, r *Row) tri {
+		s, null := f.Field(i)
+		if null {
+			return p(&Null, true, r)
+		}
+		var ok bool
+		if v, ok = parseTyped(s, t); !ok {
+			r.fail(name, s, t, "")
+			return triNull
+		}
+		return p(&v, false, r)
+	}
+}
+
+// compileTypedPred compiles a condition of AND, OR and NOT over
+// comparisons of the same typed column (BIGINT, DOUBLE, DECIMAL, DATE,
+// BOOLEAN; as it stands or converted to another number type) with a
+// constant, IS [NOT] NULL of it, and a BOOLEAN column as a condition: the column and the condition on its
+// value, which is read once. Whatever leaf of the condition is evaluated
+// first reads the column, so a value error reading it is met where the
+// row's evaluation meets it. False for any other condition.
+func compileTypedPred(n *node) (*node, typedPred, bool) {
+	switch n.op {
+	case opNot:
+		col, a, ok := compileTypedPred(n.args[0])
+		if !ok {
+			return nil, nil, false
+		}
+		return col, func(v *Value, null bool, r *Row) tri {
+			if x := a(v, null, r); x != triNull {
+				return x ^ 1 // triFalse <-> triTrue
+			}
+			return triNull
+		}, true
+	case opAnd, opOr:
+		col, a, ok := compileTypedPred(n.args[0])
+		if !ok {
+			return nil, nil, false
+		}
+		c2, b, ok := compileTypedPred(n.args[1])
+		if !ok || col.idx != c2.idx {
+			return nil, nil, false
+		}
+		stop := triFalse
+		if n.op == opOr {
+			stop = triTrue
+		}
+		return col, func(v *Value, null bool, r *Row) tri {
+			x := a(v, null, r)
+			if x == stop {
+				return stop
+			}
+			y := b(v, null, r)
+			if y == stop {
+				return stop
+			}
+			return max(x, y)
+		}, true
+	case opIsNull:
+		col, neg := n.args[0], n.neg
+		if !isTypedColumn(col) {
+			return nil, nil, false
+		}
+		return col, func(_ *Value, null bool, _ *Row) tri { return triOf(null != neg) }, true
+	case opCmp:
+		return typedCmp(n)
+	case opCol:
+		if n.typ.Kind != KBool {
+			return nil, nil, false
+		}
+		return n, func(v *Value, null bool, _ *Row) tri {
+			if null {
+				return triNull
+			}
+			return triOf(v.I == 1)
+		}, true
+	}
+	return nil, nil, false
+}
+
+// typedCmp compiles a comparison of a typed column (or a conversion of
+// one to another number type) with a constant, in either order.
+func typedCmp(n *node) (*node, typedPred, bool) {
+	x, c, o := n.args[0], n.args[1], n.name
+	if x.isConst() {
+		x, c, o = c, x, flip(o)
+	}
+	if !c.isConst() || c.val.K == KNull {
+		return nil, nil, false
+	}
+	res, k := triTable(cmpTable(o)), c.val
+	if isTypedColumn(x) {
+		return x, func(v *Value, null bool, _ *Row) tri {
+			if null {
+				return triNull
+			}
+			return res[compareValues(*v, k)+1]
+		}, true
+	}
+	if x.op != opConvert || !isTypedColumn(x.args[0]) || !x.args[0].typ.numeric() || !x.typ.numeric() {
+		return nil, nil, false
+	}
+	conv := x
+	return x.args[0], func(v *Value, null bool, r *Row) tri {
+		if null {
+			return triNull
+		}
+		w := convertValue(r, conv, *v)
+		if w.K == KNull { // a conversion that failed (r.Err says why)
+			return triNull
+		}
+		return res[compareValues(w, k)+1]
+	}, true
+}
+
+// isTypedColumn reports an input column of a type its text is read as:
+// BIGINT, DOUBLE, DECIMAL, DATE or BOOLEAN.
+func isTypedColumn(n *node) bool {
+	if n.op != opCol {
+		return false
+	}
+	switch n.typ.Kind {
+	case KBigint, KDouble, KDecimal, KDate, KBool:
+		return true
+	}
+	return false
+}
