@@ -16,18 +16,34 @@ type fieldPred func(f Fields, r *Row) tri
 
 // compileFieldPred compiles a WHERE of AND, OR and NOT over conditions
 // that each read one column against constants: what compileTextPred
-// compiles on an untyped or VARCHAR column's text, and comparisons and IS
-// [NOT] NULL of a typed column (compileTypedPred), whose text is read as
-// its type once per condition. Each condition reads its field only when
-// it is evaluated; the evaluation order, the three-valued logic and so the
-// value errors met are compilePred's. False for any other WHERE (a
-// function, arithmetic, two columns compared, a column read as a BOOLEAN).
+// compiles on an untyped or VARCHAR column's text, and what
+// compileTypedPred compiles on a typed column's value. Each condition
+// reads its field only when it is evaluated. The three-valued logic is
+// compilePred's, and so is the evaluation order wherever a value error
+// can be met, so the same first one is; AND and OR of conditions that can
+// meet none (on untyped and VARCHAR columns, which is all of them without
+// a schema) evaluate the cheaper first (fieldCost), which changes no
+// answer. False for any other WHERE (a function, arithmetic, two columns
+// compared, an untyped column read as a BOOLEAN).
 func compileFieldPred(n *node) (fieldPred, bool) {
+	c, ok := compileField(n)
+	return c.p, ok
+}
+
+// fieldCond is a compiled condition, its cost (fieldCost) and whether it
+// is safe: no value error can stop it, so its evaluation may move.
+type fieldCond struct {
+	p    fieldPred
+	cost int
+	safe bool
+}
+
+func compileField(n *node) (fieldCond, bool) {
 	if i, p, ok := compileTextPred(n); ok {
-		return func(f Fields, _ *Row) tri { return p(f.Field(i)) }, true
+		return fieldCond{func(f Fields, _ *Row) tri { return p(f.Field(i)) }, fieldCost(n), true}, true
 	}
 	if col, p, ok := compileTypedPred(n); ok {
-		return typedField(col, p), true
+		return fieldCond{typedField(col, p), 0, false}, true
 	}
 	switch n.op {
 	case opConst:
@@ -38,34 +54,39 @@ func compileFieldPred(n *node) (fieldPred, bool) {
 		case KBool:
 			t = triOf(v.I == 1)
 		default:
-			return nil, false
+			return fieldCond{}, false
 		}
-		return func(Fields, *Row) tri { return t }, true
+		return fieldCond{func(Fields, *Row) tri { return t }, 0, true}, true
 	case opNot:
-		a, ok := compileFieldPred(n.args[0])
+		c, ok := compileField(n.args[0])
 		if !ok {
-			return nil, false
+			return fieldCond{}, false
 		}
-		return func(f Fields, r *Row) tri {
+		a := c.p
+		c.p = func(f Fields, r *Row) tri {
 			if x := a(f, r); x != triNull {
-				return x ^ 1
+				return x ^ 1 // triFalse <-> triTrue
 			}
 			return triNull
-		}, true
+		}
+		return c, true
 	case opAnd, opOr:
-		a, ok := compileFieldPred(n.args[0])
+		ca, ok := compileField(n.args[0])
 		if !ok {
-			return nil, false
+			return fieldCond{}, false
 		}
-		b, ok := compileFieldPred(n.args[1])
+		cb, ok := compileField(n.args[1])
 		if !ok {
-			return nil, false
+			return fieldCond{}, false
 		}
-		stop := triFalse
+		if ca.safe && cb.safe && cb.cost < ca.cost {
+			ca, cb = cb, ca
+		}
+		a, b, stop := ca.p, cb.p, triFalse
 		if n.op == opOr {
 			stop = triTrue
 		}
-		return func(f Fields, r *Row) tri {
+		return fieldCond{func(f Fields, r *Row) tri {
 			x := a(f, r)
 			if x == stop {
 				return stop
@@ -75,9 +96,35 @@ func compileFieldPred(n *node) (fieldPred, bool) {
 				return stop
 			}
 			return max(x, y) // NULL (the largest) if either is
-		}, true
+		}, ca.cost + cb.cost, ca.safe && cb.safe}, true
 	}
-	return nil, false
+	return fieldCond{}, false
+}
+
+// fieldCost is a rough cost of evaluating a condition compileTextPred
+// compiles, in units of about ten instructions: IS NULL, a string compared
+// or matched (LIKE), a number compared (its digits), a DATE, DOUBLE or
+// BOOLEAN compared (its text parsed).
+func fieldCost(n *node) int {
+	switch n.op {
+	case opNot:
+		return fieldCost(n.args[0])
+	case opAnd, opOr:
+		return fieldCost(n.args[0]) + fieldCost(n.args[1])
+	case opIsNull:
+		return 1
+	case opLike:
+		return 3
+	case opCmp, opCmpText:
+		switch n.args[1].val.K {
+		case KVarchar:
+			return 2
+		case KBigint, KDecimal:
+			return 6
+		}
+		return 8
+	}
+	return 8
 }
 
 // typedPred evaluates a condition on one typed column's value v (null:
