@@ -133,6 +133,16 @@ func compileTextPred(n *node) (int, textPred, bool) {
 	if !textColumn(l) || !r.isConst() || n.op == opCmp && l.typ.Kind != KVarchar {
 		return 0, nil, false
 	}
+	if r.val.K == KVarchar && (n.name == "=" || n.name == "<>") {
+		// Equal or not: the lengths first, then the bytes.
+		eq, c := n.name == "=", r.val.S
+		return l.idx, func(s []byte, null bool) tri {
+			if null {
+				return triNull
+			}
+			return triOf((string(s) == string(c)) == eq)
+		}, true
+	}
 	if r.val.K == KVarchar {
 		res, c := triTable(cmpTable(n.name)), r.val.S
 		return l.idx, func(s []byte, null bool) tri {
