@@ -12,6 +12,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 )
 
@@ -70,10 +71,7 @@ func TestRunPartitions(t *testing.T) {
 	}
 	// The built-ins whose partials are sorted runs: wordcount over the
 	// lines, groupby over them as CSV.
-	csvInput := filepath.Join(dir, "in.csv")
-	if err := os.WriteFile(csvInput, []byte("k,n\n"+strings.ReplaceAll(mustRead(t, input), " ", ",")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csvInput := testutil.WriteFile(t, dir, "in.csv", []byte("k,n\n"+strings.ReplaceAll(mustRead(t, input), " ", ",")))
 	for _, c := range []struct {
 		job, input string
 		params     jobs.Params
@@ -82,10 +80,7 @@ func TestRunPartitions(t *testing.T) {
 		{"wordcount", input, nil, nil},
 		{"groupby", csvInput, jobs.Params{"key": "k", "agg": "count:*,sum:n,min:n,max:n,avg:n"}, []string{"--key", "k", "--agg", "count:*,sum:n,min:n,max:n,avg:n"}},
 	} {
-		ref, err := reference.Run(c.job, c.params, []reference.Input{{Source: c.input, Data: []byte(mustRead(t, c.input))}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ref := referenceAnswer(t, c.job, c.params, []reference.Input{{Source: c.input, Data: []byte(mustRead(t, c.input))}})
 		runJob := func(out string, extra ...string) (sum struct {
 			Partitions int `json:"partitions"`
 			Chunks     int `json:"chunks"`
