@@ -62,41 +62,21 @@ func compileField(n *node) (fieldCond, bool) {
 		if !ok {
 			return fieldCond{}, false
 		}
-		a := c.p
-		c.p = func(f Fields, r *Row) tri {
-			if x := a(f, r); x != triNull {
-				return x ^ 1 // triFalse <-> triTrue
-			}
-			return triNull
-		}
+		c.p = notOf(c.p)
 		return c, true
 	case opAnd, opOr:
-		ca, ok := compileField(n.args[0])
+		a, ok := compileField(n.args[0])
 		if !ok {
 			return fieldCond{}, false
 		}
-		cb, ok := compileField(n.args[1])
+		b, ok := compileField(n.args[1])
 		if !ok {
 			return fieldCond{}, false
 		}
-		if ca.safe && cb.safe && cb.cost < ca.cost {
-			ca, cb = cb, ca
+		if a.safe && b.safe && b.cost < a.cost {
+			a, b = b, a
 		}
-		a, b, stop := ca.p, cb.p, triFalse
-		if n.op == opOr {
-			stop = triTrue
-		}
-		return fieldCond{func(f Fields, r *Row) tri {
-			x := a(f, r)
-			if x == stop {
-				return stop
-			}
-			y := b(f, r)
-			if y == stop {
-				return stop
-			}
-			return max(x, y) // NULL (the largest) if either is
-		}, ca.cost + cb.cost, ca.safe && cb.safe}, true
+		return fieldCond{junctionOf(a.p, b.p, n.op), a.cost + b.cost, a.safe && b.safe}, true
 	}
 	return fieldCond{}, false
 }
@@ -127,10 +107,10 @@ func fieldCost(n *node) int {
 	return 8
 }
 
-// typedPred evaluates a condition on one typed column's value v (null:
-// the column is NULL, v unset). r receives what a conversion of v fails
-// with, as the row's evaluation would.
-type typedPred func(v *Value, null bool, r *Row) tri
+// typedPred evaluates a condition on one typed column's value v (nil: the
+// column is NULL). r receives what a conversion of v fails with, as the
+// row's evaluation would.
+type typedPred func(v *Value, r *Row) tri
 
 // typedField reads typed column col's text as its type and evaluates p on
 // it: a text that is not of the type is the value error the row's
@@ -141,14 +121,14 @@ func typedField(col *node, p typedPred) fieldPred {
 	return func(f Fields, r *Row) tri {
 		s, null := f.Field(i)
 		if null {
-			return p(&Null, true, r)
+			return p(nil, r)
 		}
 		var ok bool
 		if v, ok = parseTyped(s, t); !ok {
 			r.fail(name, s, t, "")
 			return triNull
 		}
-		return p(&v, false, r)
+		return p(&v, r)
 	}
 }
 
@@ -166,12 +146,7 @@ func compileTypedPred(n *node) (*node, typedPred, bool) {
 		if !ok {
 			return nil, nil, false
 		}
-		return col, func(v *Value, null bool, r *Row) tri {
-			if x := a(v, null, r); x != triNull {
-				return x ^ 1 // triFalse <-> triTrue
-			}
-			return triNull
-		}, true
+		return col, notOf(a), true
 	case opAnd, opOr:
 		col, a, ok := compileTypedPred(n.args[0])
 		if !ok {
@@ -181,35 +156,21 @@ func compileTypedPred(n *node) (*node, typedPred, bool) {
 		if !ok || col.idx != c2.idx {
 			return nil, nil, false
 		}
-		stop := triFalse
-		if n.op == opOr {
-			stop = triTrue
-		}
-		return col, func(v *Value, null bool, r *Row) tri {
-			x := a(v, null, r)
-			if x == stop {
-				return stop
-			}
-			y := b(v, null, r)
-			if y == stop {
-				return stop
-			}
-			return max(x, y)
-		}, true
+		return col, junctionOf(a, b, n.op), true
 	case opIsNull:
 		col, neg := n.args[0], n.neg
 		if !isTypedColumn(col) {
 			return nil, nil, false
 		}
-		return col, func(_ *Value, null bool, _ *Row) tri { return triOf(null != neg) }, true
+		return col, func(v *Value, _ *Row) tri { return triOf((v == nil) != neg) }, true
 	case opCmp:
 		return typedCmp(n)
 	case opCol:
 		if n.typ.Kind != KBool {
 			return nil, nil, false
 		}
-		return n, func(v *Value, null bool, _ *Row) tri {
-			if null {
+		return n, func(v *Value, _ *Row) tri {
+			if v == nil {
 				return triNull
 			}
 			return triOf(v.I == 1)
@@ -230,8 +191,8 @@ func typedCmp(n *node) (*node, typedPred, bool) {
 	}
 	res, k := triTable(cmpTable(o)), c.val
 	if isTypedColumn(x) {
-		return x, func(v *Value, null bool, _ *Row) tri {
-			if null {
+		return x, func(v *Value, _ *Row) tri {
+			if v == nil {
 				return triNull
 			}
 			return res[compareValues(*v, k)+1]
@@ -241,8 +202,8 @@ func typedCmp(n *node) (*node, typedPred, bool) {
 		return nil, nil, false
 	}
 	conv := x
-	return x.args[0], func(v *Value, null bool, r *Row) tri {
-		if null {
+	return x.args[0], func(v *Value, r *Row) tri {
+		if v == nil {
 			return triNull
 		}
 		w := convertValue(r, conv, *v)

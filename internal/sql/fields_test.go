@@ -49,26 +49,13 @@ func TestMatchFieldsRandom(t *testing.T) {
 		"t", "t = TRUE", "t IS NULL", "NOT t",
 		"NULL", "TRUE", "FALSE", "a = NULL",
 		"lower(b) = 'usa'", "a = b", "n + 1 > 5"}
-	var gen func(d int) string
-	gen = func(d int) string {
-		if d == 0 || rng.IntN(4) == 0 {
-			return leaves[rng.IntN(len(leaves))]
-		}
-		switch rng.IntN(3) {
-		case 0:
-			return "NOT (" + gen(d-1) + ")"
-		case 1:
-			return "(" + gen(d-1) + ") AND (" + gen(d-1) + ")"
-		}
-		return "(" + gen(d-1) + ") OR (" + gen(d-1) + ")"
-	}
 	schema, err := ParseSchema(fieldsSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
 	compiled, errs := 0, 0
 	for n := 0; n < 4000; n++ {
-		w := gen(3)
+		w := randomCond(rng, leaves, 3)
 		p, err := CompileFilter(w, schema)
 		if err != nil {
 			t.Fatalf("%s: %v", w, err)

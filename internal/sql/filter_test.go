@@ -121,24 +121,11 @@ func TestMatchTextRandom(t *testing.T) {
 		"a BETWEEN 10 AND 20", "a IN (1, 2, 15)", "a LIKE '1%'", "a LIKE '%'", "a LIKE ''", "a LIKE '_'", "a IS NULL", "a IS NOT NULL",
 		"a = NULL", "NULL", "TRUE", "FALSE", "a > 1e3", "a = 007", "a < 0", "a = -0", "a IN (NULL, 7)", "a NOT IN (7, NULL)",
 		"v = 'abc'", "v IS NULL", "v LIKE 'a%'", "a >= '1'", "a = DATE '2000-01-02'", "a > 9223372036854775807", "a < 99999999999999999999.5"}
-	var gen func(d int) string
-	gen = func(d int) string {
-		if d == 0 || rng.IntN(3) == 0 {
-			return leaves[rng.IntN(len(leaves))]
-		}
-		switch rng.IntN(3) {
-		case 0:
-			return "NOT (" + gen(d-1) + ")"
-		case 1:
-			return "(" + gen(d-1) + ") AND (" + gen(d-1) + ")"
-		}
-		return "(" + gen(d-1) + ") OR (" + gen(d-1) + ")"
-	}
 	texts := []string{"", "990", "991", "990.5", "-3", "-4", " 7", "7", "7.0", "abc", "x", "1e3", "15", "12.5x", "0.001", "+15", "15.", "007", "-0", "0", "2000-01-02", "a", "ab", "1", "1000", "99999999999999999999"}
 	schema, _ := ParseSchema("v:VARCHAR")
 	paths := 0
 	for n := 0; n < 20000; n++ {
-		w := gen(3)
+		w := randomCond(rng, leaves, 3)
 		p, err := CompileFilter(w, schema)
 		if err != nil {
 			continue
@@ -172,4 +159,19 @@ func TestMatchTextRandom(t *testing.T) {
 	if paths < 1000 {
 		t.Errorf("%d of the conditions took the text path: the test proves little", paths)
 	}
+}
+
+// randomCond is a random NOT, AND or OR of leaves, depth levels deep at
+// most.
+func randomCond(rng *rand.Rand, leaves []string, depth int) string {
+	if depth == 0 || rng.IntN(3) == 0 {
+		return leaves[rng.IntN(len(leaves))]
+	}
+	switch rng.IntN(3) {
+	case 0:
+		return "NOT (" + randomCond(rng, leaves, depth-1) + ")"
+	case 1:
+		return "(" + randomCond(rng, leaves, depth-1) + ") AND (" + randomCond(rng, leaves, depth-1) + ")"
+	}
+	return "(" + randomCond(rng, leaves, depth-1) + ") OR (" + randomCond(rng, leaves, depth-1) + ")"
 }
