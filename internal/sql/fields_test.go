@@ -49,10 +49,7 @@ func TestMatchFieldsRandom(t *testing.T) {
 		"t", "t = TRUE", "t IS NULL", "NOT t",
 		"NULL", "TRUE", "FALSE", "a = NULL",
 		"lower(b) = 'usa'", "a = b", "n + 1 > 5"}
-	schema, err := ParseSchema(fieldsSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := mustSchema(t, fieldsSchema)
 	compiled, errs := 0, 0
 	for n := 0; n < 4000; n++ {
 		w := randomCond(rng, leaves, 3)
@@ -103,10 +100,7 @@ func errText(e *ValueError) string {
 // TestFieldWhere: which WHERE clauses MatchFields evaluates, and that it
 // reads only the fields it needs.
 func TestFieldWhere(t *testing.T) {
-	schema, err := ParseSchema(fieldsSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := mustSchema(t, fieldsSchema)
 	cases := []struct {
 		where string
 		field bool
