@@ -192,23 +192,32 @@ func TestPageDeclaresHugeSize(t *testing.T) {
 							m.TotalUncompressedSize = tc.total
 						}
 					})
-					pq.SetRawPages(raw)
-					defer pq.SetRawPages(true)
-					var before, after runtime.MemStats
-					runtime.GC()
-					runtime.ReadMemStats(&before)
-					err := readAll(t, path)
-					runtime.ReadMemStats(&after)
-					prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
-					if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), tc.want) {
-						t.Fatalf("error %v, want one starting %q saying %q", err, prefix, tc.want)
-					}
-					if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
-						t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
-					}
+					readCorrupt(t, path, raw, tc.want)
 				})
 			}
 		}
+	}
+}
+
+// readCorrupt reads column x of the corrupt file at path (of 1000 rows),
+// with the raw page reader or parquet-go's, and fails t unless that is an
+// error naming the file, row group 0 and the column and saying want, found
+// with at most 16 MiB allocated.
+func readCorrupt(t *testing.T, path string, raw bool, want string) {
+	t.Helper()
+	pq.SetRawPages(raw)
+	defer pq.SetRawPages(true)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err := readAll(t, path)
+	runtime.ReadMemStats(&after)
+	prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one starting %q saying %q", err, prefix, want)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+		t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
 	}
 }
 
@@ -258,21 +267,7 @@ func TestPageDeclaresHugeValueCount(t *testing.T) {
 						t.Fatal("the first page is no data page")
 					}
 				}, func(*format.ColumnMetaData) {})
-				pq.SetRawPages(raw)
-				defer pq.SetRawPages(true)
-				var before, after runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&before)
-				err := readAll(t, path)
-				runtime.ReadMemStats(&after)
-				prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
-				want := "declares 1073741824 values, more than the column chunk's 1000"
-				if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), want) {
-					t.Fatalf("error %v, want one starting %q saying %q", err, prefix, want)
-				}
-				if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
-					t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
-				}
+				readCorrupt(t, path, raw, "declares 1073741824 values, more than the column chunk's 1000")
 			})
 		}
 	}
