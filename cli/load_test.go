@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -91,19 +90,13 @@ func TestConcurrentSubmissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer local.Close()
-	var wg sync.WaitGroup
 	ids := make([]string, distinct*copies)
 	errs := make([]error, distinct*copies)
-	for n := range distinct * copies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4}
-			res, err := eng.Run(context.Background(), subs[n%distinct].in)
-			ids[n], errs[n] = res.Plan.JobID, err
-		}()
-	}
-	wg.Wait()
+	testutil.Race(distinct*copies, func(n int) {
+		eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4}
+		res, err := eng.Run(context.Background(), subs[n%distinct].in)
+		ids[n], errs[n] = res.Plan.JobID, err
+	})
 	for n, err := range errs {
 		if err != nil {
 			t.Fatalf("submission %d: %v", n, err)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -33,14 +32,7 @@ func TestRunPartitions(t *testing.T) {
 		Chunks     int `json:"chunks"`
 	}) {
 		t.Helper()
-		args := append([]string{"run", "--job", sumjob.Def.Name, "--input", input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, extra...)
-		stdout, stderr, err := runCLI(t, args...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, stderr)
-		}
-		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
-			t.Fatalf("--json: %v: %q", err, stdout)
-		}
+		runJSON(t, &sum, append([]string{"run", "--job", sumjob.Def.Name, "--input", input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, extra...)...)
 		return sum
 	}
 	one := filepath.Join(dir, "one.csv")
@@ -87,13 +79,7 @@ func TestRunPartitions(t *testing.T) {
 		}) {
 			t.Helper()
 			args := append([]string{"run", "--job", c.job, "--input", c.input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, c.flags...)
-			stdout, stderr, err := runCLI(t, append(args, extra...)...)
-			if err != nil {
-				t.Fatalf("%v: %v\n%s", args, err, stderr)
-			}
-			if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
-				t.Fatalf("--json: %v: %q", err, stdout)
-			}
+			runJSON(t, &sum, append(args, extra...)...)
 			return sum
 		}
 		one, ranged := filepath.Join(dir, c.job+"-one"), filepath.Join(dir, c.job+"-ranged")

@@ -164,6 +164,19 @@ func checkReference(t *testing.T, what, out, job string, p jobs.Params, inputs [
 	}
 }
 
+// runJSON runs the CLI with args (a command with --json), failing t if it fails, and
+// decodes its stdout into v.
+func runJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	stdout, stderr, err := runCLI(t, args...)
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), v); err != nil {
+		t.Fatalf("%v: --json: %v: %q", args, err, stdout)
+	}
+}
+
 // runLogged runs the CLI and returns its stdout; a failed run's stderr goes to the test's
 // log.
 func runLogged(t *testing.T, args ...string) (string, error) {

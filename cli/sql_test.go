@@ -130,13 +130,7 @@ func TestSQLSortByRanges(t *testing.T) {
 	query := "SELECT id, customer, amount, qty FROM '" + csv + "' ORDER BY qty DESC NULLS FIRST, customer, amount DESC"
 	summary := func(out string, extra ...string) (sum struct{ Partitions, Parts, Chunks int }) {
 		t.Helper()
-		stdout, err := run(append([]string{"sql", query, "--output", out, "--chunk-size", "32KiB", "--state-dir", state, "--json"}, extra...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
-			t.Fatalf("--json: %v: %q", err, stdout)
-		}
+		runJSON(t, &sum, append([]string{"sql", query, "--output", out, "--chunk-size", "32KiB", "--state-dir", state, "--json"}, extra...)...)
 		return sum
 	}
 	one, ranged := filepath.Join(dir, "one.csv"), filepath.Join(dir, "ranged.csv")

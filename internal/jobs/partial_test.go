@@ -39,14 +39,8 @@ func (c partialCase) new(t testing.TB) jobs.Job {
 func mapPartial(t testing.TB, j jobs.Job, data string) []byte {
 	t.Helper()
 	m := feeder(t, j, nil)
-	if err := m.StartPart(jobs.Part{Source: "p"}, header([]byte(data))); err != nil {
+	if err := feedLines(m, jobs.Part{Source: "p"}, []byte(data)); err != nil {
 		t.Fatal(err)
-	}
-	lines, offs := splitLines([]byte(data))
-	for i, l := range lines {
-		if err := m.Record(l, offs[i]); err != nil {
-			t.Fatal(err)
-		}
 	}
 	var buf bytes.Buffer
 	if _, err := m.Finish(&buf); err != nil {

@@ -204,6 +204,16 @@ func TestGroupKeyMatching(t *testing.T) {
 	}
 }
 
+// mustSchema is the schema s, failing t if it does not parse.
+func mustSchema(t testing.TB, s string) Schema {
+	t.Helper()
+	schema, err := ParseSchema(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schema
+}
+
 func TestParseSchema(t *testing.T) {
 	s, err := ParseSchema("a:VARCHAR, b:decimal(10,2),c:INTEGER,d:date")
 	if err != nil {
