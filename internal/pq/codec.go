@@ -88,7 +88,8 @@ func declaredValues(h *format.PageHeader) int64 {
 // enough, else a new one a little larger than size (room for the next row
 // group's page), and checks that it decompresses to size bytes, the size
 // its header declares (checked by checkPageSizes). It allocates no more
-// than that for the output, whatever the compressed stream claims: parquet-go's
+// than that and its quarter of room for the output (1.25 GiB for a page of
+// maxPageBytes), whatever the compressed stream claims: parquet-go's
 // codecs grow their output as the stream asks (its LZ4 codec without end
 // on a corrupt block).
 func decodePage(codec format.CompressionCodec, dst, src []byte, size int) ([]byte, error) {
