@@ -621,6 +621,7 @@ type statePages struct {
 	na    int
 	pages [][]sql.AggState
 	n     int // groups
+	used  int // groups whose states were ever set: past them, a page's memory is as allocated, zero
 }
 
 const (
@@ -630,8 +631,8 @@ const (
 
 // add appends a group with the states of no rows.
 func (p *statePages) add() {
-	pg, at := p.n/statePage, p.n%statePage*p.na
-	if pg == len(p.pages) {
+	pg, at := uint(p.n)>>statePageShift, int(uint(p.n)&(statePage-1))*p.na
+	if pg == uint(len(p.pages)) {
 		// The first page grows as the table does; the next are whole.
 		if pg == 0 {
 			p.pages = append(p.pages, nil)
@@ -643,15 +644,19 @@ func (p *statePages) add() {
 	if len(s) == at {
 		s = grow2(s, p.na)[:at+p.na]
 	}
-	clear(s[at : at+p.na]) // a page is reused after a spill
+	if p.n < p.used {
+		clear(s[at : at+p.na]) // a page reused after a spill
+	} else {
+		p.used++
+	}
 	p.pages[pg] = s
 	p.n++
 }
 
 // group returns the states of group g.
 func (p *statePages) group(g int) []sql.AggState {
-	at := g % statePage * p.na
-	return p.pages[g/statePage][at : at+p.na : at+p.na]
+	at := int(uint(g)&(statePage-1)) * p.na
+	return p.pages[uint(g)>>statePageShift][at : at+p.na : at+p.na]
 }
 
 // memory is the bytes of the groups' states (beyond what they point to).

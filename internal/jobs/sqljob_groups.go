@@ -191,7 +191,11 @@ type directOutput struct {
 }
 
 func (d directOutput) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
-	return directRow(d.g, dst, key, values)
+	dst, err := d.g.AppendGroupRowValues(dst, key, values)
+	if err != nil {
+		err = fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+	}
+	return dst, err
 }
 
 // Output is the one reducer's: the groups merged by key, then, with ORDER
@@ -291,12 +295,21 @@ func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
 			m.sink += m.states.group(int(g))[0].N()
 		}
 	}, func(key []byte, g int32) error {
-		buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
-		if m.byField {
-			kbuf = m.prog.AppendFieldKey(kbuf[:0], key)
-			key = kbuf
+		// Appended to in locals, which are stored back only when they
+		// grew: a store through the closure's reference to buf is one
+		// with a write barrier, paid per group while the GC marks.
+		b := m.prog.AppendStates(buf[:0], m.states.group(int(g)))
+		if cap(b) > cap(buf) {
+			buf = b
 		}
-		return fn(key, buf)
+		if m.byField {
+			k := m.prog.AppendFieldKey(kbuf[:0], key)
+			if cap(k) > cap(kbuf) {
+				kbuf = k
+			}
+			key = k
+		}
+		return fn(key, b)
 	})
 	if err != nil || !m.hasNull {
 		return err

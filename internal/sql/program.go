@@ -45,6 +45,9 @@ type Program struct {
 	directN []int64
 	directD []decimal.Dec
 	oneText bool
+	// exact: every aggregate is a count or an exact sum or avg, whose
+	// states AppendStates writes in one loop.
+	exact bool
 	// FieldAggregate's answer: the group key's column and prefix length
 	// (appendPrefixKey), ok when the plan is one.
 	field    FieldAggregate
@@ -100,6 +103,15 @@ func (p *Plan) NewProgram() *Program {
 	g.groupVals = make([]Value, len(p.groups))
 	g.directN, g.directD = make([]int64, len(p.aggs)), make([]decimal.Dec, len(p.aggs))
 	g.oneText = len(p.groups) == 1 && p.groups[0].typ.Kind == KVarchar
+	g.exact = !slices.ContainsFunc(p.aggs, func(a *aggSpec) bool {
+		switch a.fn {
+		case aggCountStar, aggCount:
+			return false
+		case aggSum, aggAvg:
+			return a.sumKind == KDouble
+		}
+		return true
+	})
 	g.setField()
 	return g
 }
@@ -379,6 +391,11 @@ func (g *Program) FieldValue(text []byte) []byte {
 // AppendFieldKey appends the group key of a group whose value is v
 // (FieldValue's), the bytes AppendGroupKey writes for its records.
 func (g *Program) AppendFieldKey(dst, v []byte) []byte {
+	if bytes.IndexByte(v, 0) < 0 { // nothing to escape: appendString's bytes
+		dst = append(dst, keyValue)
+		dst = append(dst, v...)
+		return append(dst, 0x00, 0x01)
+	}
 	return appendString(append(dst, keyValue), v)
 }
 
@@ -486,6 +503,18 @@ func (g *Program) Merge(st, o []AggState) {
 
 // AppendStates encodes a group's states.
 func (g *Program) AppendStates(dst []byte, st []AggState) []byte {
+	if g.exact {
+		// appendState's bytes of counts and exact sums, with no call per
+		// aggregate.
+		for i, a := range g.Plan.aggs {
+			s := &st[i]
+			dst = binary.AppendUvarint(dst, uint64(s.n))
+			if a.fn == aggSum || a.fn == aggAvg {
+				dst = s.d.AppendBinary(dst)
+			}
+		}
+		return dst
+	}
 	for i, a := range g.Plan.aggs {
 		dst = a.appendState(dst, &st[i])
 	}
@@ -611,7 +640,14 @@ func (g *Program) AppendGroupRowValues(dst, key []byte, values [][]byte) ([]byte
 // appendDirect appends the row of a group of key whose counts and sums
 // are in directN and directD.
 func (g *Program) appendDirect(dst, key []byte) ([]byte, error) {
-	if err := g.decodeGroupKey(key); err != nil {
+	// text: the one VARCHAR key's text as it stands in key, when it is
+	// neither NULL nor escaped (appendPrefixKey's ASCII case); else the
+	// keys are decoded into groupVals.
+	var text []byte
+	if n := len(key); g.oneText && n > 3 && key[0] == keyValue && key[n-2] == 0 && key[n-1] == 0x01 &&
+		bytes.IndexByte(key[1:n-2], 0) < 0 {
+		text = key[1 : n-2 : n-2]
+	} else if err := g.decodeGroupKey(key); err != nil {
 		return dst, err
 	}
 	k := len(g.Plan.groups)
@@ -620,10 +656,10 @@ func (g *Program) appendDirect(dst, key []byte) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		if it.idx < k {
-			if v := &g.groupVals[it.idx]; v.K == KVarchar && len(v.S) > 0 {
-				dst = csvline.AppendField(dst, v.S) // appendField's case, without the copy of v
+			if text != nil {
+				dst = csvline.AppendField(dst, text) // appendField's case, without a Value
 			} else {
-				dst = appendField(dst, *v, g.Plan.Types[i])
+				dst = appendField(dst, g.groupVals[it.idx], g.Plan.Types[i])
 			}
 			continue
 		}
@@ -640,17 +676,8 @@ func (g *Program) appendDirect(dst, key []byte) ([]byte, error) {
 	return append(dst, '\n'), nil
 }
 
-// decodeGroupKey decodes a group's key into groupVals. The one VARCHAR
-// key of a plan whose text was not escaped (keyValue, the text, 0x00 0x01,
-// no other 0 byte: appendPrefixKey's ASCII case) is sliced as it stands.
+// decodeGroupKey decodes a group's key into groupVals.
 func (g *Program) decodeGroupKey(key []byte) error {
-	if g.oneText {
-		if n := len(key); n >= 3 && key[0] == keyValue && key[n-2] == 0 && key[n-1] == 0x01 &&
-			bytes.IndexByte(key[1:n-2], 0) < 0 {
-			g.groupVals[0] = Value{K: KVarchar, S: key[1 : n-2 : n-2]}
-			return nil
-		}
-	}
 	var err error
 	rest := key
 	// An escaped text is unescaped into the unused end of buf, so that
