@@ -155,6 +155,19 @@ func rewriteFirstPage(t *testing.T, path string, edit func(*format.PageHeader), 
 	}
 }
 
+// writeXFile writes a file of one column, x (PLAIN INT64), of 1000 rows,
+// compressed with codec: one page.
+func writeXFile(t *testing.T, path string, codec compress.Codec) {
+	type row struct {
+		X int64 `parquet:"x,plain"`
+	}
+	rows := make([]row, 1000)
+	for i := range rows {
+		rows[i].X = int64(i * 7)
+	}
+	pqtest.WriteGo(t, path, [][]row{rows}, parquet.Compression(codec))
+}
+
 // TestPageDeclaresHugeSize: a compressed page whose header declares a huge
 // decompressed size (a corrupt header) is an error naming the file, row
 // group and column, found before anything is allocated for that size: by
@@ -163,13 +176,6 @@ func rewriteFirstPage(t *testing.T, path string, edit func(*format.PageHeader), 
 // stream says it (snappy), whether or not the column chunk's metadata
 // bounds the size too.
 func TestPageDeclaresHugeSize(t *testing.T) {
-	type row struct {
-		X int64 `parquet:"x,plain"`
-	}
-	rows := make([]row, 1000)
-	for i := range rows {
-		rows[i].X = int64(i * 7)
-	}
 	cases := []struct {
 		name  string
 		size  int32 // the page's declared decompressed size
@@ -186,29 +192,68 @@ func TestPageDeclaresHugeSize(t *testing.T) {
 				name := fmt.Sprintf("%s/%s/raw=%v", codec.CompressionCodec(), tc.name, raw)
 				t.Run(name, func(t *testing.T) {
 					path := filepath.Join(t.TempDir(), "huge.parquet")
-					pqtest.WriteGo(t, path, [][]row{rows}, parquet.Compression(codec))
+					writeXFile(t, path, codec)
 					rewriteFirstPage(t, path, func(h *format.PageHeader) { h.UncompressedPageSize = tc.size }, func(m *format.ColumnMetaData) {
 						if tc.total != 0 {
 							m.TotalUncompressedSize = tc.total
 						}
 					})
-					pq.SetRawPages(raw)
-					defer pq.SetRawPages(true)
-					var before, after runtime.MemStats
-					runtime.GC()
-					runtime.ReadMemStats(&before)
-					err := readAll(t, path)
-					runtime.ReadMemStats(&after)
-					prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
-					if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), tc.want) {
-						t.Fatalf("error %v, want one starting %q saying %q", err, prefix, tc.want)
-					}
-					if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
-						t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
-					}
+					readCorrupt(t, path, raw, tc.want)
 				})
 			}
 		}
+	}
+}
+
+// TestCorruptLZ4Page: a corrupt LZ4_RAW page is an error naming the file,
+// row group and column on both readers; parquet-go's LZ4 codec, which
+// doubles its buffer without end on a corrupt block (out of memory at
+// 4 GiB before), never sees it.
+func TestCorruptLZ4Page(t *testing.T) {
+	for _, raw := range []bool{true, false} {
+		t.Run(fmt.Sprintf("raw=%v", raw), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "lz4.parquet")
+			writeXFile(t, path, &parquet.Lz4Raw)
+			rewriteFirstPage(t, path, func(h *format.PageHeader) { h.CRC = 0 }, func(*format.ColumnMetaData) {})
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// the page (the file's first, after its magic): mid-page, a
+			// literal run far longer than the block
+			var h format.PageHeader
+			tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(b[4:])
+			if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
+				t.Fatal(err)
+			}
+			copy(b[4+tr.BytesRead()+int(h.CompressedPageSize)/2:], []byte{0xF0, 0xFF, 0xFF, 0xFF, 0xFF})
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			readCorrupt(t, path, raw, "decompressing page")
+		})
+	}
+}
+
+// readCorrupt reads column x of the corrupt file at path (of 1000 rows),
+// with the raw page reader or parquet-go's, and fails t unless that is an
+// error naming the file, row group 0 and the column and saying want, found
+// with at most 16 MiB allocated.
+func readCorrupt(t *testing.T, path string, raw bool, want string) {
+	t.Helper()
+	pq.SetRawPages(raw)
+	defer pq.SetRawPages(true)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err := readAll(t, path)
+	runtime.ReadMemStats(&after)
+	prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one starting %q saying %q", err, prefix, want)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+		t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
 	}
 }
 
@@ -225,4 +270,41 @@ func readAll(t *testing.T, path string) error {
 	for r.Next() {
 	}
 	return r.Err()
+}
+
+// TestPageDeclaresHugeValueCount: a data page whose header declares far
+// more values than its column chunk holds (a corrupt header: 2^30 for a
+// chunk of 1000) is an error naming the file, row group and column, found
+// before anything is allocated for that count: parquet-go's reader
+// allocates its definition levels for the count before it decodes them
+// (1.2 GiB here, where a mapper has 1769 MB), and the raw reader its
+// levels for what the runs say, up to the count.
+func TestPageDeclaresHugeValueCount(t *testing.T) {
+	type row struct {
+		X *int64 `parquet:"x,optional,plain"`
+	}
+	rows := make([]row, 1000)
+	for i := range rows {
+		v := int64(i * 7)
+		rows[i].X = &v
+	}
+	for _, version := range []int{1, 2} {
+		for _, raw := range []bool{true, false} {
+			t.Run(fmt.Sprintf("v%d/raw=%v", version, raw), func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "count.parquet")
+				pqtest.WriteGo(t, path, [][]row{rows}, parquet.Compression(&parquet.Snappy), parquet.DataPageVersion(version))
+				rewriteFirstPage(t, path, func(h *format.PageHeader) {
+					switch {
+					case h.DataPageHeader.Valid:
+						h.DataPageHeader.V.NumValues = 1 << 30
+					case h.DataPageHeaderV2.Valid:
+						h.DataPageHeaderV2.V.NumValues, h.DataPageHeaderV2.V.NumRows = 1<<30, 1<<30
+					default:
+						t.Fatal("the first page is no data page")
+					}
+				}, func(*format.ColumnMetaData) {})
+				readCorrupt(t, path, raw, "declares 1073741824 values, more than the column chunk's 1000")
+			})
+		}
+	}
 }
