@@ -15,16 +15,8 @@ import (
 
 	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
-
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func gzipped(t *testing.T, data []byte) []byte {
 	t.Helper()
@@ -92,12 +84,9 @@ func TestAwkwardInputsSucceed(t *testing.T) {
 			if c.plain != nil {
 				plain = c.plain
 			}
-			in := writeFile(t, t.TempDir(), name, c.data)
+			in := testutil.WriteFile(t, t.TempDir(), name, c.data)
 			job, p := params(t, c.args)
-			want, err := reference.Run(job, p, []reference.Input{{Source: in, Data: plain}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := referenceAnswer(t, job, p, []reference.Input{{Source: in, Data: plain}})
 			for _, size := range []string{"16", "1KiB", "64MiB"} {
 				out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+"-"+size)
 				args := append([]string{"run", "--input", in, "--output", out, "--chunk-size", size, "--state-dir", t.TempDir()}, c.args...)
@@ -156,8 +145,8 @@ func TestCompressedOutputs(t *testing.T) {
 // counted in the summary by default; --strict fails naming the source and offset.
 func TestMalformedRecordsSkippedAndCounted(t *testing.T) {
 	dir := t.TempDir()
-	csv := writeFile(t, dir, "bad.csv", []byte("a,b\n1,x\n2,\"open\n3,y\n"))
-	jsonl := writeFile(t, dir, "bad.jsonl", []byte("{\"a\":1,\"b\":\"x\"}\n{\"a\":\n{\"a\":3,\"b\":\"y\"}\n"))
+	csv := testutil.WriteFile(t, dir, "bad.csv", []byte("a,b\n1,x\n2,\"open\n3,y\n"))
+	jsonl := testutil.WriteFile(t, dir, "bad.jsonl", []byte("{\"a\":1,\"b\":\"x\"}\n{\"a\":\n{\"a\":3,\"b\":\"y\"}\n"))
 	for _, c := range []struct {
 		name, input string
 		args        []string
@@ -165,7 +154,7 @@ func TestMalformedRecordsSkippedAndCounted(t *testing.T) {
 	}{
 		{"csv", csv, []string{"--job", "select", "--where", "a > 0", "--columns", "a,b"}, "byte 8"},
 		{"jsonl", jsonl, []string{"--job", "select", "--format", "jsonl", "--where", "a > 0", "--columns", "a,b"}, "byte 16"},
-		{"groupby non-numeric", writeFile(t, dir, "nan.csv", []byte("k,v\nx,1\nx,abc\ny,2\n")), []string{"--job", "groupby", "--key", "k", "--agg", "sum:v"}, "byte 8"},
+		{"groupby non-numeric", testutil.WriteFile(t, dir, "nan.csv", []byte("k,v\nx,1\nx,abc\ny,2\n")), []string{"--job", "groupby", "--key", "k", "--agg", "sum:v"}, "byte 8"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out.csv")
@@ -192,20 +181,20 @@ func TestMalformedRecordsSkippedAndCounted(t *testing.T) {
 func TestBadInputFails(t *testing.T) {
 	dir := t.TempDir()
 	text := []byte(strings.Repeat("some words here\n", 200))
-	good := writeFile(t, dir, "good.txt", text)
+	good := testutil.WriteFile(t, dir, "good.txt", text)
 	truncated := gzipped(t, bytes.Repeat([]byte("many many words\n"), 20000))
-	big := writeFile(t, dir, "big.txt", bytes.Repeat([]byte("x\n"), 60_000))
+	big := testutil.WriteFile(t, dir, "big.txt", bytes.Repeat([]byte("x\n"), 60_000))
 	for _, c := range []struct {
 		name  string
 		args  []string
 		wants []string
 	}{
 		{"missing object", []string{"--input", filepath.Join(dir, "nope.txt")}, []string{"nope.txt"}},
-		{"corrupt gzip", []string{"--input", writeFile(t, dir, "corrupt.gz", []byte("this is not gzip\n"))}, []string{"corrupt.gz", "gzip"}},
-		{"truncated gzip", []string{"--input", writeFile(t, dir, "trunc.gz", truncated[:len(truncated)/2])}, []string{"trunc.gz", "corrupt gzip"}},
-		{"corrupt zstd", []string{"--input", writeFile(t, dir, "corrupt.zst", []byte("this is not zstd\n"))}, []string{"corrupt.zst", "corrupt zstd"}},
-		{"truncated zstd", []string{"--input", writeFile(t, dir, "trunc.zst", zstded(t, text)[:20])}, []string{"trunc.zst", "corrupt zstd"}},
-		{"corrupt bzip2", []string{"--input", writeFile(t, dir, "corrupt.bz2", []byte("this is not bzip2\n"))}, []string{"corrupt.bz2", "corrupt bzip2"}},
+		{"corrupt gzip", []string{"--input", testutil.WriteFile(t, dir, "corrupt.gz", []byte("this is not gzip\n"))}, []string{"corrupt.gz", "gzip"}},
+		{"truncated gzip", []string{"--input", testutil.WriteFile(t, dir, "trunc.gz", truncated[:len(truncated)/2])}, []string{"trunc.gz", "corrupt gzip"}},
+		{"corrupt zstd", []string{"--input", testutil.WriteFile(t, dir, "corrupt.zst", []byte("this is not zstd\n"))}, []string{"corrupt.zst", "corrupt zstd"}},
+		{"truncated zstd", []string{"--input", testutil.WriteFile(t, dir, "trunc.zst", zstded(t, text)[:20])}, []string{"trunc.zst", "corrupt zstd"}},
+		{"corrupt bzip2", []string{"--input", testutil.WriteFile(t, dir, "corrupt.bz2", []byte("this is not bzip2\n"))}, []string{"corrupt.bz2", "corrupt bzip2"}},
 		{"plan over the chunk cap", []string{"--input", big, "--chunk-size", "1"}, []string{"over the cap"}},
 		{"dot-dot key", []string{"--input", "s3://bucket/a/../b.txt"}, []string{`".."`, "s3://bucket/a/../b.txt"}},
 		{"control character", []string{"--input", good + "\x01x"}, []string{"control character"}},
@@ -213,10 +202,7 @@ func TestBadInputFails(t *testing.T) {
 		{"output overwrites input", []string{"--input", good, "--output", good}, []string{"overwrite", good}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "out.tsv")
-			if err := os.WriteFile(out, []byte("an earlier job's output\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			out := testutil.WriteFile(t, t.TempDir(), "out.tsv", []byte("an earlier job's output\n"))
 			args := append([]string{"run", "--job", "wordcount", "--output", out, "--state-dir", t.TempDir()}, c.args...)
 			_, _, err := runCLI(t, args...)
 			if err == nil {

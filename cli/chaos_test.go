@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/faults"
-	"github.com/scattergather/scattergather/internal/jobs/reference"
 )
 
 var chaosRuns = flag.Int("chaos.runs", 2, "seeded chaos runs per job (make chaos RUNS=N sets it)")
@@ -61,10 +60,7 @@ func TestChaos(t *testing.T) {
 	}
 	for _, c := range f.cases() {
 		job, p := params(t, c.args)
-		want, err := reference.Run(job, p, c.ref)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := referenceAnswer(t, job, p, c.ref)
 		for run := 0; run < *chaosRuns; run++ {
 			seed := uint64(1000*len(seeds) + run + 1)
 			seeds = append(seeds, fmt.Sprintf("%s:%d", c.name, seed))

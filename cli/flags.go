@@ -49,14 +49,18 @@ func (g *gatherFlags) check() error {
 // have it: a query of 128 MiB is two chunks of 64 MiB, not two and a sliver.
 const balancedChunkHelp = "target chunk size: bytes or a number with KiB MiB GiB KB MB GB (default 64MiB, evened out so that a job of a few chunks fills the mappers in whole waves)"
 
-// define defines the flags, with the command's help for --input, --output and
-// --chunk-size, and the latter's default.
-func (j *localJob) define(fs *flag.FlagSet, inputHelp, outputHelp, chunkDefault, chunkHelp string) {
+// newLocalJob is the preamble of the commands that run a job through the local engine: the
+// flag set of the subcommand name ("scatter run") with the localJob's flags, given the
+// command's help for --input and --output; --chunk-size has the balanced default.
+func newLocalJob(name string, stderr io.Writer, inputHelp, outputHelp string) (*flag.FlagSet, *localJob) {
+	fs := newFlagSet(name, stderr)
+	j := &localJob{}
 	j.output = fs.String("output", "", outputHelp)
-	j.chunkSize = fs.String("chunk-size", chunkDefault, chunkHelp)
+	j.chunkSize = fs.String("chunk-size", "", balancedChunkHelp)
 	j.gf.define(fs)
 	j.sub.define(fs, inputHelp)
 	j.opts.define(fs)
+	return fs, j
 }
 
 // multiFlag collects a repeatable string flag.

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -32,10 +32,7 @@ func TestTwentyThousandChunkJob(t *testing.T) {
 	if err := datagen.Text(&data, 2_000_000, 11); err != nil {
 		t.Fatal(err)
 	}
-	in := filepath.Join(t.TempDir(), "in.txt")
-	if err := os.WriteFile(in, data.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, t.TempDir(), "in.txt", data.Bytes())
 	out := filepath.Join(t.TempDir(), "wc.tsv")
 	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
 	if err != nil {
@@ -52,13 +49,7 @@ func TestTwentyThousandChunkJob(t *testing.T) {
 	if res.Plan.Chunks < 20_000 {
 		t.Fatalf("planned %d chunks, want at least 20,000", res.Plan.Chunks)
 	}
-	want, err := reference.Run("wordcount", jobs.Params{}, []reference.Input{{Source: in, Data: data.Bytes()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
-		t.Fatalf("the %d-chunk job's output differs from the reference", res.Plan.Chunks)
-	}
+	checkReference(t, fmt.Sprintf("the %d-chunk job", res.Plan.Chunks), out, "wordcount", jobs.Params{}, []reference.Input{{Source: in, Data: data.Bytes()}})
 	perChunk := float64(local.Ledger.Writes()) / float64(res.Plan.Chunks)
 	if perChunk > 2 {
 		t.Fatalf("%d ledger writes for %d chunks: %.3f per chunk, want at most 2", local.Ledger.Writes(), res.Plan.Chunks, perChunk)
@@ -86,18 +77,12 @@ func TestConcurrentSubmissions(t *testing.T) {
 		if err := datagen.Text(&data, int64(20_000+i*1_000), uint64(i)); err != nil {
 			t.Fatal(err)
 		}
-		in := filepath.Join(dir, fmt.Sprintf("in-%02d.txt", i))
-		if err := os.WriteFile(in, data.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		in := testutil.WriteFile(t, dir, fmt.Sprintf("in-%02d.txt", i), data.Bytes())
 		job, params := "wordcount", jobs.Params{}
 		if i%2 == 1 {
 			job, params = "grep", jobs.Params{"pattern": "^[a-m]"}
 		}
-		want, err := reference.Run(job, params, []reference.Input{{Source: in, Data: data.Bytes()}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := referenceAnswer(t, job, params, []reference.Input{{Source: in, Data: data.Bytes()}})
 		subs[i] = sub{pipeline.PlanInput{Job: job, Params: params, Inputs: []string{in}, Output: filepath.Join(dir, fmt.Sprintf("out-%02d", i)), ChunkSize: 4096}, want}
 	}
 	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
@@ -105,19 +90,13 @@ func TestConcurrentSubmissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer local.Close()
-	var wg sync.WaitGroup
 	ids := make([]string, distinct*copies)
 	errs := make([]error, distinct*copies)
-	for n := range distinct * copies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4}
-			res, err := eng.Run(context.Background(), subs[n%distinct].in)
-			ids[n], errs[n] = res.Plan.JobID, err
-		}()
-	}
-	wg.Wait()
+	testutil.Race(distinct*copies, func(n int) {
+		eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4}
+		res, err := eng.Run(context.Background(), subs[n%distinct].in)
+		ids[n], errs[n] = res.Plan.JobID, err
+	})
 	for n, err := range errs {
 		if err != nil {
 			t.Fatalf("submission %d: %v", n, err)
@@ -196,12 +175,6 @@ func TestThirtyThousandSmallFiles(t *testing.T) {
 		}
 	}
 	sort.Slice(inputs, func(i, j int) bool { return inputs[i].Source < inputs[j].Source })
-	want, err := reference.Run("wordcount", jobs.Params{}, inputs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
-		t.Fatal("the output differs from the reference")
-	}
+	checkReference(t, "30,000 small files", out, "wordcount", jobs.Params{}, inputs)
 	fmt.Printf("small files: 30,000 files in %d chunks in %v\n", res.Plan.Chunks, wall.Round(time.Millisecond))
 }

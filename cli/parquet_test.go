@@ -180,10 +180,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		noExt := filepath.Join(dir, "visits-export")
-		if err := os.WriteFile(noExt, whole, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		noExt := testutil.WriteFile(t, dir, "visits-export", whole)
 		args := []string{"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*", "--chunk-size", "64KiB"}
 		want, _ := run(csvPath, args...)
 		got, sum := run(noExt, args...)
@@ -191,10 +188,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			t.Fatalf("%d row groups read; output differs from the CSV one: %s", sum.RowGroups, testutil.FirstLineDiff(got, want))
 		}
 		// and a CSV without an extension is still CSV
-		csvNoExt := filepath.Join(dir, "visits-csv-export")
-		if err := os.WriteFile(csvNoExt, csvData, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		csvNoExt := testutil.WriteFile(t, dir, "visits-csv-export", csvData)
 		if got, sum := run(csvNoExt, args...); !bytes.Equal(got, want) || sum.RowGroups != 0 {
 			t.Fatalf("a CSV without an extension: %d row groups; output differs: %s", sum.RowGroups, testutil.FirstLineDiff(got, want))
 		}
@@ -288,10 +282,7 @@ func testDamagedColumnData(t *testing.T, dir, pqPath, state string) {
 	for i := start; i < start+16; i++ {
 		whole[i] = 0xff
 	}
-	damaged := filepath.Join(dir, "damaged.parquet")
-	if err := os.WriteFile(damaged, whole, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	damaged := testutil.WriteFile(t, dir, "damaged.parquet", whole)
 	out := filepath.Join(dir, "damaged.csv")
 	var stdout, stderr bytes.Buffer
 	err = dispatch(context.Background(), []string{"run", "--job", "select", "--where", "adRevenue > 1", "--columns", "sourceIP",

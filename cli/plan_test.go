@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,13 +13,11 @@ import (
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 func TestPlanCommand(t *testing.T) {
-	in := filepath.Join(t.TempDir(), "in.txt")
-	if err := os.WriteFile(in, bytes.Repeat([]byte("a b c\n"), 1000), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, t.TempDir(), "in.txt", bytes.Repeat([]byte("a b c\n"), 1000))
 	cases := []struct {
 		name   string
 		args   []string

@@ -17,6 +17,17 @@ import (
 	"github.com/scattergather/scattergather/internal/query"
 )
 
+// runQuery runs `scatter query` (args with --json), failing t if it fails, and returns
+// its stdout and stderr and the completeness report (lastReport).
+func runQuery(t *testing.T, args ...string) (stdout, stderr string, r query.Report) {
+	t.Helper()
+	stdout, stderr, err := runCLI(t, args...)
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, stderr)
+	}
+	return stdout, stderr, lastReport(t, stderr)
+}
+
 // lastReport parses the completeness report on stderr's last line and checks that its
 // counts add up.
 func lastReport(t *testing.T, stderr string) query.Report {
@@ -60,14 +71,11 @@ func TestQueryMatchesRun(t *testing.T) {
 			}
 			for _, chunk := range []string{"777", "16KiB", "64MiB"} {
 				args := append(append([]string{"query", "--chunk-size", chunk, "--json"}, c.args...), inputs...)
-				stdout, stderr, err := runCLI(t, args...)
-				if err != nil {
-					t.Fatalf("query chunk %s: %v\n%s", chunk, err, stderr)
-				}
+				stdout, _, r := runQuery(t, args...)
 				if stdout != string(want) {
 					t.Fatalf("query chunk %s: stdout differs from run's output (%d vs %d bytes)\n got: %.300q\nwant: %.300q", chunk, len(stdout), len(want), stdout, want)
 				}
-				if r := lastReport(t, stderr); r.Partial || r.Chunks.Succeeded != r.Chunks.Total {
+				if r.Partial || r.Chunks.Succeeded != r.Chunks.Total {
 					t.Fatalf("query chunk %s: report %+v, want complete", chunk, r)
 				}
 			}
@@ -129,14 +137,10 @@ func TestQueryHedging(t *testing.T) {
 	}{{"without hedging", "false"}, {"with hedging", "true"}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			stdout, stderr, err := runCLI(t, append(base, "--hedge="+c.hedge)...)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, stderr)
-			}
+			stdout, stderr, r := runQuery(t, append(base, "--hedge="+c.hedge)...)
 			if stdout != want {
 				t.Fatalf("output differs from run's (%d vs %d bytes)", len(stdout), len(want))
 			}
-			r := lastReport(t, stderr)
 			if r.Partial || r.Chunks.Total != chunks || r.Chunks.Succeeded != chunks {
 				t.Fatalf("report %+v: want all %d chunks", r, chunks)
 			}
@@ -167,14 +171,10 @@ func TestQueryRetries(t *testing.T) {
 	// 1 - 0.8^N, N being dozens of chunks.
 	base := []string{"query", "--job", "wordcount", "--input", f.text, "--chunk-size", "4KiB", "--json",
 		"--allow-partial=false", "--hedge=false", "--faults", "mapper.crash.before-write=0.2"}
-	stdout, stderr, err := runCLI(t, append(base, "--retries", "8")...)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr)
-	}
+	stdout, stderr, r := runQuery(t, append(base, "--retries", "8")...)
 	if stdout != want {
 		t.Fatalf("output differs from run's (%d vs %d bytes)", len(stdout), len(want))
 	}
-	r := lastReport(t, stderr)
 	if r.Partial || r.Chunks.Failed != 0 || r.Chunks.Succeeded != r.Chunks.Total {
 		t.Fatalf("report %+v: want every chunk answered", r)
 	}
@@ -183,7 +183,7 @@ func TestQueryRetries(t *testing.T) {
 	if m == nil || m[1] == "0" || resent == nil || resent[1] != m[1] {
 		t.Fatalf("want every injected crash resent once; stderr:\n%s", stderr)
 	}
-	_, stderr, err = runCLI(t, append(base, "--retries", "0")...)
+	_, stderr, err := runCLI(t, append(base, "--retries", "0")...)
 	if err == nil || !strings.Contains(err.Error()+stderr, "mapper.crash.before-write") {
 		t.Fatalf("without retries: err %v, stderr %s; want the query to fail naming the crash", err, stderr)
 	}
@@ -214,11 +214,7 @@ func TestQueryDeadline(t *testing.T) {
 		"--deadline", "300ms", "--faults", spec, "--fault-seed", fmt.Sprint(seed)}
 	t.Run("partial allowed", func(t *testing.T) {
 		t.Parallel()
-		stdout, stderr, err := runCLI(t, base...)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, stderr)
-		}
-		r := lastReport(t, stderr)
+		stdout, _, r := runQuery(t, base...)
 		if !r.Partial || r.Chunks.Total != chunks || r.Chunks.TimedOut < 2 || r.Chunks.Failed != 0 {
 			t.Fatalf("report %+v: want partial with the 2 stragglers timed out", r)
 		}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 )
 
@@ -32,14 +32,7 @@ func TestRunPartitions(t *testing.T) {
 		Chunks     int `json:"chunks"`
 	}) {
 		t.Helper()
-		args := append([]string{"run", "--job", sumjob.Def.Name, "--input", input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, extra...)
-		stdout, stderr, err := runCLI(t, args...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, stderr)
-		}
-		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
-			t.Fatalf("--json: %v: %q", err, stdout)
-		}
+		runJSON(t, &sum, append([]string{"run", "--job", sumjob.Def.Name, "--input", input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, extra...)...)
 		return sum
 	}
 	one := filepath.Join(dir, "one.csv")
@@ -70,10 +63,7 @@ func TestRunPartitions(t *testing.T) {
 	}
 	// The built-ins whose partials are sorted runs: wordcount over the
 	// lines, groupby over them as CSV.
-	csvInput := filepath.Join(dir, "in.csv")
-	if err := os.WriteFile(csvInput, []byte("k,n\n"+strings.ReplaceAll(mustRead(t, input), " ", ",")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csvInput := testutil.WriteFile(t, dir, "in.csv", []byte("k,n\n"+strings.ReplaceAll(mustRead(t, input), " ", ",")))
 	for _, c := range []struct {
 		job, input string
 		params     jobs.Params
@@ -82,23 +72,14 @@ func TestRunPartitions(t *testing.T) {
 		{"wordcount", input, nil, nil},
 		{"groupby", csvInput, jobs.Params{"key": "k", "agg": "count:*,sum:n,min:n,max:n,avg:n"}, []string{"--key", "k", "--agg", "count:*,sum:n,min:n,max:n,avg:n"}},
 	} {
-		ref, err := reference.Run(c.job, c.params, []reference.Input{{Source: c.input, Data: []byte(mustRead(t, c.input))}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ref := referenceAnswer(t, c.job, c.params, []reference.Input{{Source: c.input, Data: []byte(mustRead(t, c.input))}})
 		runJob := func(out string, extra ...string) (sum struct {
 			Partitions int `json:"partitions"`
 			Chunks     int `json:"chunks"`
 		}) {
 			t.Helper()
 			args := append([]string{"run", "--job", c.job, "--input", c.input, "--output", out, "--state-dir", state, "--chunk-size", "32KiB", "--json"}, c.flags...)
-			stdout, stderr, err := runCLI(t, append(args, extra...)...)
-			if err != nil {
-				t.Fatalf("%v: %v\n%s", args, err, stderr)
-			}
-			if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
-				t.Fatalf("--json: %v: %q", err, stdout)
-			}
+			runJSON(t, &sum, append(args, extra...)...)
 			return sum
 		}
 		one, ranged := filepath.Join(dir, c.job+"-one"), filepath.Join(dir, c.job+"-ranged")

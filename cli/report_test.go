@@ -14,6 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pipeline"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/internal/report/attempts"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -222,10 +223,7 @@ func TestReportInBrowser(t *testing.T) {
 func TestReportErrors(t *testing.T) {
 	state := t.TempDir()
 	out := filepath.Join(t.TempDir(), "o")
-	in := filepath.Join(t.TempDir(), "in.txt")
-	if err := os.WriteFile(in, []byte("a b c\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, t.TempDir(), "in.txt", []byte("a b c\n"))
 	if _, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--state-dir", state); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}

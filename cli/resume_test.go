@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // envAsCLI makes the test binary run main() instead of the tests, so a test can
@@ -88,13 +89,7 @@ func TestInterruptAndResume(t *testing.T) {
 	if done == nil || done[1] == "0" || done[1] == done[2] {
 		t.Fatalf("resume should start with some but not all chunks committed: %q", resumeErr)
 	}
-	want, err := reference.Run("wordcount", nil, f.textFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
-		t.Fatal("the resumed job's output differs from the reference")
-	}
+	checkReference(t, "the resumed job", out, "wordcount", nil, f.textFiles)
 	t.Logf("interrupted after a few chunks; resume found %s of %s committed", done[1], done[2])
 }
 
@@ -105,22 +100,39 @@ func TestResumeErrors(t *testing.T) {
 		t.Fatalf("resume of an unknown job: %v", err)
 	}
 	// A job whose input changed since it was planned is another job.
-	in := filepath.Join(t.TempDir(), "in.txt")
-	if err := os.WriteFile(in, []byte("a b\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", filepath.Join(t.TempDir(), "o"),
+	in := testutil.WriteFile(t, t.TempDir(), "in.txt", []byte("a b\n"))
+	id := failedRunID(t, "run", "--job", "wordcount", "--input", in, "--output", filepath.Join(t.TempDir(), "o"),
 		"--state-dir", state, "--faults", "reducer.crash.before-write=1")
-	m := jobIDPattern.FindStringSubmatch(errString(err))
-	if m == nil {
-		t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
-	}
 	if err := os.WriteFile(in, []byte("a b c d\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := runCLI(t, "resume", m[1], "--state-dir", state); err == nil || !strings.Contains(err.Error(), "inputs changed") {
+	if _, _, err := runCLI(t, "resume", id, "--state-dir", state); err == nil || !strings.Contains(err.Error(), "inputs changed") {
 		t.Fatalf("resume after the input changed: %v", err)
 	}
+}
+
+// damagePartials changes (decrements) the byte at of every committed partial of job id in
+// state, as another build's encoding would differ, and returns the partials' sizes by path;
+// it fails t if there is none.
+func damagePartials(t *testing.T, state, id string, at int) map[string]int {
+	t.Helper()
+	found, err := filepath.Glob(filepath.Join(state, "work", "jobs", id, "partials", "*", "*.part"))
+	if err != nil || len(found) == 0 {
+		t.Fatalf("no committed partial of %s: %v", id, err)
+	}
+	sizes := make(map[string]int, len(found))
+	for _, p := range found {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes[p] = len(b)
+		b[at]--
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sizes
 }
 
 func errString(err error) string {
@@ -137,10 +149,7 @@ var backupsPattern = regexp.MustCompile(`backup attempts for stragglers: (\d+) s
 // the reference either way, and --backups=false sends none.
 func TestStragglersGetBackups(t *testing.T) {
 	f := newFixture(t)
-	want, err := reference.Run("wordcount", nil, f.textFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := referenceAnswer(t, "wordcount", nil, f.textFiles)
 	for _, backups := range []bool{true, false} {
 		out := filepath.Join(t.TempDir(), "wc.tsv")
 		_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", f.text, "--output", out, "--chunk-size", "8KiB",
@@ -165,31 +174,37 @@ func TestStragglersGetBackups(t *testing.T) {
 	}
 }
 
-// failedJob runs wordcount on a small input without --chunk-size (the default chunk size)
-// and fails it at its reducer, leaving its chunk committed in state; it returns the
-// input's path and data, the output, the state directory and the job ID.
-func failedJob(t *testing.T) (in string, data []byte, out, state, id string) {
+// failedJob runs wordcount on a small input without --chunk-size (the default chunk size),
+// its output at outName in a temporary directory and with the extra flags, and fails it at
+// its reducer, leaving its chunk committed in state; it returns the input's path and data,
+// the output, the state directory and the job ID.
+func failedJob(t *testing.T, outName string, extra ...string) (in string, data []byte, out, state, id string) {
 	t.Helper()
 	state, data = t.TempDir(), []byte("a b\nb c\n")
-	in = filepath.Join(t.TempDir(), "in.txt")
-	if err := os.WriteFile(in, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out = filepath.Join(t.TempDir(), "wc.tsv")
-	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out,
-		"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.crash.before-write=1")
+	in = testutil.WriteFile(t, t.TempDir(), "in.txt", data)
+	out = filepath.Join(t.TempDir(), outName)
+	id = failedRunID(t, append([]string{"run", "--job", "wordcount", "--input", in, "--output", out,
+		"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.crash.before-write=1"}, extra...)...)
+	return in, data, out, state, id
+}
+
+// failedRunID runs the CLI with args, a run that fails, and returns the ID of the job its
+// error names.
+func failedRunID(t *testing.T, args ...string) string {
+	t.Helper()
+	_, stderr, err := runCLI(t, args...)
 	m := jobIDPattern.FindStringSubmatch(errString(err))
 	if m == nil {
 		t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
 	}
-	return in, data, out, state, m[1]
+	return m[1]
 }
 
 // TestResumeWithTheDefaultChunkSize: a job run with the default chunk size resumes from
 // its committed chunk. Its stored submission once kept the chunk size 0, so resume
 // computed another job ID and refused the job as one whose inputs had changed.
 func TestResumeWithTheDefaultChunkSize(t *testing.T) {
-	_, data, out, state, id := failedJob(t)
+	_, data, out, state, id := failedJob(t, "wc.tsv")
 	_, stderr, err := runCLI(t, "resume", id, "--state-dir", state)
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr)
@@ -197,13 +212,7 @@ func TestResumeWithTheDefaultChunkSize(t *testing.T) {
 	if !strings.Contains(stderr, "1 of 1 chunks already committed") {
 		t.Fatalf("resume did not start from the committed chunk: %q", stderr)
 	}
-	want, err := reference.Run("wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
-		t.Fatalf("the resumed job wrote %q, want %q", got, want)
-	}
+	checkReference(t, "the resumed job", out, "wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
 }
 
 // TestResumeRefusesAnotherBuildsPartials: a job resumed by a build of scatter whose partial
@@ -211,21 +220,8 @@ func TestResumeWithTheDefaultChunkSize(t *testing.T) {
 // version byte changed, as an older build would have written it) fails naming the cause and
 // what to do, and doing it (a new state directory) runs the job.
 func TestResumeRefusesAnotherBuildsPartials(t *testing.T) {
-	in, data, out, state, id := failedJob(t)
-	found, err := filepath.Glob(filepath.Join(state, "work", "jobs", id, "partials", "*", "*.part"))
-	if err != nil || len(found) == 0 {
-		t.Fatalf("no committed partial of %s: %v", id, err)
-	}
-	for _, p := range found {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b[4]-- // the byte after the magic: the encoding's version
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	in, data, out, state, id := failedJob(t, "wc.tsv")
+	damagePartials(t, state, id, 4) // the byte after the magic: the encoding's version
 	_, stderr, err := runCLI(t, "resume", id, "--state-dir", state)
 	if err == nil {
 		t.Fatalf("resume over another build's partials succeeded\n%s", stderr)
@@ -239,38 +235,18 @@ func TestResumeRefusesAnotherBuildsPartials(t *testing.T) {
 	if _, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--state-dir", t.TempDir()); err != nil {
 		t.Fatalf("the job run again in a new state directory: %v\n%s", err, stderr)
 	}
-	want, err := reference.Run("wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
-		t.Fatalf("the job run again wrote %q, want %q", got, want)
-	}
+	checkReference(t, "the job run again", out, "wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
 }
 
 // TestResumeWithOutputParts: a job that leaves its output as part files resumes. Its job
 // ID is made with the first part's location (another output than one object), and resume
 // recomputed it with the output itself, refusing the job as one whose inputs had changed.
 func TestResumeWithOutputParts(t *testing.T) {
-	state, data := t.TempDir(), []byte("a b\nb c\n")
-	in := filepath.Join(t.TempDir(), "in.txt")
-	if err := os.WriteFile(in, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "wc")
-	_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--output-parts", "--partitions", "2",
-		"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.crash.before-write=1")
-	m := jobIDPattern.FindStringSubmatch(errString(err))
-	if m == nil {
-		t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
-	}
-	if _, stderr, err := runCLI(t, "resume", m[1], "--state-dir", state); err != nil {
+	_, data, out, state, id := failedJob(t, "wc", "--output-parts", "--partitions", "2")
+	if _, stderr, err := runCLI(t, "resume", id, "--state-dir", state); err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr)
 	}
-	want, err := reference.Run("wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := referenceAnswer(t, "wordcount", nil, []reference.Input{{Source: "in.txt", Data: data}})
 	parts, _ := filepath.Glob(filepath.Join(out, "part-*"))
 	var got []byte
 	for _, p := range parts {
@@ -303,30 +279,18 @@ func TestResumeByRangesRefusesAnotherBuildsPartials(t *testing.T) {
 	}{{"version", 4}, {"tag", 6}} {
 		t.Run(c.name, func(t *testing.T) {
 			state, out := t.TempDir(), filepath.Join(t.TempDir(), "wc.tsv")
-			_, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--chunk-size", "512KiB", "--partitions", "2",
+			id := failedRunID(t, "run", "--job", "wordcount", "--input", in, "--output", out, "--chunk-size", "512KiB", "--partitions", "2",
 				"--state-dir", state, "--retry-scale", "0.001", "--faults", "reducer.range.crash.mid-range=1")
-			m := jobIDPattern.FindStringSubmatch(errString(err))
-			if m == nil {
-				t.Fatalf("a failing run names no job: %v\n%s", err, stderr)
+			sizes := damagePartials(t, state, id, c.at)
+			if len(sizes) < 2 {
+				t.Fatalf("%d committed partials of %s", len(sizes), id)
 			}
-			found, err := filepath.Glob(filepath.Join(state, "work", "jobs", m[1], "partials", "*", "*.part"))
-			if err != nil || len(found) < 2 {
-				t.Fatalf("%d committed partials of %s: %v", len(found), m[1], err)
-			}
-			for _, p := range found {
-				b, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(b) < 4*(64<<10) {
-					t.Fatalf("partial %s is %d bytes: too small for its index to cut ranges, the test proves nothing", p, len(b))
-				}
-				b[c.at]--
-				if err := os.WriteFile(p, b, 0o644); err != nil {
-					t.Fatal(err)
+			for p, n := range sizes {
+				if n < 4*(64<<10) {
+					t.Fatalf("partial %s is %d bytes: too small for its index to cut ranges, the test proves nothing", p, n)
 				}
 			}
-			_, stderr, err = runCLI(t, "resume", m[1], "--state-dir", state)
+			_, stderr, err := runCLI(t, "resume", id, "--state-dir", state)
 			if err == nil || !strings.Contains(err.Error(), "written by another version") || !strings.Contains(err.Error(), "run it again as a new job") {
 				t.Fatalf("resume by ranges over another build's partials: %v, want a refusal naming the cause\n%s", err, stderr)
 			}

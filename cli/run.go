@@ -180,11 +180,8 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 // cmdRun is `scatter run`: a job through the local engine (the state machine, ledger and
 // handlers the stack runs), its summary on stderr and, with --json, on stdout.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("scatter run", stderr)
-	var j localJob
-	j.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)",
-		"where the result goes: a local path or s3://bucket/key",
-		"", balancedChunkHelp)
+	fs, j := newLocalJob("scatter run", stderr, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)",
+		"where the result goes: a local path or s3://bucket/key")
 	if err := j.sub.parse(fs, args); err != nil {
 		return err
 	}

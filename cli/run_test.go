@@ -17,6 +17,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // fixture writes generated and hand-made inputs once for the package's tests.
@@ -142,6 +143,40 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return out.String(), errOut.String(), err
 }
 
+// referenceAnswer is what the single-pass reference implementation answers for job with
+// p over inputs.
+func referenceAnswer(t *testing.T, job string, p jobs.Params, inputs []reference.Input) []byte {
+	t.Helper()
+	want, err := reference.Run(job, p, inputs)
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	return want
+}
+
+// checkReference fails t unless the file out holds the reference's answer for job with p
+// over inputs; what names the run in the failure.
+func checkReference(t *testing.T, what, out, job string, p jobs.Params, inputs []reference.Input) {
+	t.Helper()
+	want := referenceAnswer(t, job, p, inputs)
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatalf("%s: the output differs from the reference: %s", what, testutil.FirstLineDiff(got, want))
+	}
+}
+
+// runJSON runs the CLI with args (a command with --json), failing t if it fails, and
+// decodes its stdout into v.
+func runJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	stdout, stderr, err := runCLI(t, args...)
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), v); err != nil {
+		t.Fatalf("%v: --json: %v: %q", args, err, stdout)
+	}
+}
+
 // runLogged runs the CLI and returns its stdout; a failed run's stderr goes to the test's
 // log.
 func runLogged(t *testing.T, args ...string) (string, error) {
@@ -167,10 +202,7 @@ func TestRunMatchesReference(t *testing.T) {
 	for _, c := range f.cases() {
 		t.Run(c.name, func(t *testing.T) {
 			job, p := params(t, c.args)
-			want, err := reference.Run(job, p, c.ref)
-			if err != nil {
-				t.Fatalf("reference: %v", err)
-			}
+			want := referenceAnswer(t, job, p, c.ref)
 			if len(want) == 0 {
 				t.Fatalf("reference output is empty: the case tests nothing")
 			}

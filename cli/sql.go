@@ -17,11 +17,8 @@ import (
 // the local engine (the same definition, ledger and gather as `scatter
 // run`), its result on stdout or at --output.
 func cmdSQL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("scatter sql", stderr)
-	var j localJob
-	j.define(fs, "an input instead of the query's FROM (repeatable)",
-		"where the result goes: a local path or s3://bucket/key (default: stdout)",
-		"", balancedChunkHelp)
+	fs, j := newLocalJob("scatter sql", stderr, "an input instead of the query's FROM (repeatable)",
+		"where the result goes: a local path or s3://bucket/key (default: stdout)")
 	query, rest, err := splitJobID(fs, args)
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestSQLCommands: `scatter sql`, `scatter query --sql` and `scatter run
@@ -78,10 +80,7 @@ func TestSQLCommands(t *testing.T) {
 // before anything runs, naming the column, the value and the position.
 func TestSQLTypeErrorsCLI(t *testing.T) {
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "t.csv")
-	if err := os.WriteFile(csv, []byte("id,city,amount\n1,Paris,10.5\n2,Rome,x7\n3,,4\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csv := testutil.WriteFile(t, dir, "t.csv", []byte("id,city,amount\n1,Paris,10.5\n2,Rome,x7\n3,,4\n"))
 	state := filepath.Join(dir, "state")
 	run := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
@@ -131,13 +130,7 @@ func TestSQLSortByRanges(t *testing.T) {
 	query := "SELECT id, customer, amount, qty FROM '" + csv + "' ORDER BY qty DESC NULLS FIRST, customer, amount DESC"
 	summary := func(out string, extra ...string) (sum struct{ Partitions, Parts, Chunks int }) {
 		t.Helper()
-		stdout, err := run(append([]string{"sql", query, "--output", out, "--chunk-size", "32KiB", "--state-dir", state, "--json"}, extra...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
-			t.Fatalf("--json: %v: %q", err, stdout)
-		}
+		runJSON(t, &sum, append([]string{"sql", query, "--output", out, "--chunk-size", "32KiB", "--state-dir", state, "--json"}, extra...)...)
 		return sum
 	}
 	one, ranged := filepath.Join(dir, "one.csv"), filepath.Join(dir, "ranged.csv")
@@ -212,10 +205,7 @@ func TestSQLGroupSortByRanges(t *testing.T) {
 // `scatter query --sql`; without them it fails, naming the type error.
 func TestSQLTypedByInputs(t *testing.T) {
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "t.csv")
-	if err := os.WriteFile(csv, []byte("id,d\n1,2000-01-05\n2,2001-01-01\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csv := testutil.WriteFile(t, dir, "t.csv", []byte("id,d\n1,2000-01-05\n2,2001-01-01\n"))
 	q := "SELECT id, d - DATE '2000-01-01' AS days FROM '" + csv + "'"
 	run := func(args ...string) (string, error) {
 		if args[0] == "sql" {

@@ -234,6 +234,21 @@ func keyedQuery(query, schema string) bool {
 	return ok
 }
 
+// answer runs query and parses its output; a failure of either fails t.
+// It returns the output as well, for messages.
+func (r *runner) answer(t *testing.T, query, schema string) (result, []byte) {
+	t.Helper()
+	out, err := r.run(query, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := parseCSV(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, out
+}
+
 // result is a query's answer: column names and rows of text cells ("" for NULL).
 type result struct {
 	names []string

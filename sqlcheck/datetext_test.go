@@ -47,14 +47,7 @@ func TestDateTextAgreesWithDuckDB(t *testing.T) {
 			if len(want.rows) < 2 {
 				t.Fatalf("DuckDB returns %d rows: the query tests little", len(want.rows))
 			}
-			out, err := r.run(strings.ReplaceAll(c.ours, "{f}", path), c.schema)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := parseCSV(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, out := r.answer(t, strings.ReplaceAll(c.ours, "{f}", path), c.schema)
 			if msg := diff(got, want, true); msg != "" {
 				t.Errorf("%s\nours:\n%s\nDuckDB: %v", msg, out, want.rows)
 			}

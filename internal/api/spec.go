@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,11 +97,7 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 	if dec.More() {
 		return s, fmt.Errorf("job spec: unexpected data after the JSON object")
 	}
-	names := make([]string, 0, len(fields))
-	for k := range fields {
-		names = append(names, k)
-	}
-	sort.Strings(names) // report the first bad field deterministically
+	names := slices.Sorted(maps.Keys(fields)) // report the first bad field deterministically
 	flags := jobFlagNames()
 	var sqlText string
 	for _, name := range names {
@@ -292,11 +289,7 @@ func jobFlagNames() map[string]bool {
 }
 
 func flagList(flags map[string]bool) string {
-	names := make([]string, 0, len(flags))
-	for k := range flags {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(flags))
 	return strings.Join(names, ", ")
 }
 

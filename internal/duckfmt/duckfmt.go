@@ -158,19 +158,11 @@ func Civil(days int64) (year int64, month, day int) {
 	return y, m, d
 }
 
-// AppendDate appends YYYY-MM-DD, with " (BC)" for years before 1 as DuckDB
-// prints them (year 0 is 1 BC).
+// AppendDate appends YYYY-MM-DD as DuckDB prints a DATE (Date::ToString):
+// the year padded with zeros to 4 digits (0005-01-01), more when it has
+// more, and a year before 1 as its BC year followed by " (BC)" (year 0 is
+// 0001-01-01 (BC), -43 is 0044-... (BC)).
 func AppendDate(dst []byte, days int64) []byte {
-	dst, bc := appendYMD(dst, days)
-	if bc {
-		dst = append(dst, " (BC)"...)
-	}
-	return dst
-}
-
-// appendYMD appends the YYYY-MM-DD of days since the epoch and reports
-// whether the year is before 1 (printed as its BC year).
-func appendYMD(dst []byte, days int64) ([]byte, bool) {
 	y, m, d := Civil(days)
 	bc := y <= 0
 	if bc {
@@ -180,7 +172,11 @@ func appendYMD(dst []byte, days int64) ([]byte, bool) {
 	dst = append(dst, '-')
 	dst = appendPadded(dst, int64(m), 2)
 	dst = append(dst, '-')
-	return appendPadded(dst, int64(d), 2), bc
+	dst = appendPadded(dst, int64(d), 2)
+	if bc {
+		dst = append(dst, " (BC)"...)
+	}
+	return dst
 }
 
 func appendPadded(dst []byte, v int64, width int) []byte {
@@ -204,16 +200,13 @@ func floorDiv(a, b int64) (q, r int64) {
 
 // AppendTimestamp appends "YYYY-MM-DD HH:MM:SS[.fff]" for v units (unit per
 // second) since the epoch, the fraction without trailing zeros, as DuckDB
-// prints a TIMESTAMP; a date before year 1 ends in " (BC)".
+// prints a TIMESTAMP: the date as AppendDate prints it, so a date before
+// year 1 has its " (BC)" before the time (0001-12-31 (BC) 23:59:59).
 func AppendTimestamp(dst []byte, v, unit int64) []byte {
 	days, rem := floorDiv(v, 86400*unit)
-	dst, bc := appendYMD(dst, days)
+	dst = AppendDate(dst, days)
 	dst = append(dst, ' ')
-	dst = AppendTime(dst, rem, unit)
-	if bc {
-		dst = append(dst, " (BC)"...)
-	}
-	return dst
+	return AppendTime(dst, rem, unit)
 }
 
 // AppendTime appends "HH:MM:SS[.fff]" for v units since midnight.

@@ -101,10 +101,26 @@ func TestShortDoubleRounding(t *testing.T) {
 	}
 }
 
+// TestAppendDateBC: dates and timestamps print as DuckDB prints them
+// (pqcheck's TestDatesOfEveryYearLength compares every year from 1400 BC to
+// 1400 AD with DuckDB itself): a year of fewer than 4 digits padded with
+// zeros, a date before year 1 with its BC year and " (BC)" after the date,
+// before a timestamp's time.
 func TestAppendDateBC(t *testing.T) {
-	// DuckDB prints a date before year 1 with its BC year.
-	if got := string(AppendDate(nil, -719163)); got != "0001-12-31 (BC)" {
-		t.Errorf("the day before 0001-01-01 prints %q, want %q", got, "0001-12-31 (BC)")
+	const day = 86400 * 1e6
+	for _, c := range []struct {
+		got, want string
+	}{
+		{string(AppendDate(nil, -719163)), "0001-12-31 (BC)"}, // the day before 0001-01-01
+		{string(AppendDate(nil, -719162)), "0001-01-01"},
+		{string(AppendDate(nil, -717701)), "0005-01-01"},
+		{string(AppendDate(nil, -735160)), "0044-03-15 (BC)"},
+		{string(AppendTimestamp(nil, -719163*day+(23*3600+59*60+59)*1e6+5e5, 1e6)), "0001-12-31 (BC) 23:59:59.5"},
+		{string(AppendTimestamp(nil, -717701*day, 1e6)), "0005-01-01 00:00:00"},
+	} {
+		if c.got != c.want {
+			t.Errorf("printed %q, want %q", c.got, c.want)
+		}
 	}
 }
 

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,11 +178,7 @@ func (s *Set) Fired() map[string]int64 {
 // String renders the fired counts sorted by name, for logs and reports.
 func (s *Set) String() string {
 	f := s.Fired()
-	names := make([]string, 0, len(f))
-	for k := range f {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(f))
 	var b strings.Builder
 	for i, k := range names {
 		if i > 0 {

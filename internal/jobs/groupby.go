@@ -209,6 +209,7 @@ type groupbyMapper struct {
 	texts     [][]byte
 	dict      dictAgg
 	filter    *batchFilter // the --where on the batch's doubles; nil: no --where
+	keyText   keyTexts     // the texts of a key column that is not VARCHAR
 }
 
 // sizeTable makes room at once for as many groups as the combine budget

@@ -6,14 +6,14 @@ import (
 )
 
 // ParquetBatches implements feed.ColumnMapper: groupby takes a Parquet
-// span's rows a batch at a time when its key is a VARCHAR column and its
-// --where, if any, compares a DOUBLE column with a number (batchFilter: the
-// batch's doubles are tested before any row is made; another --where tests
-// a record.Row per row): each row's key is its bytes in
-// the decoded page, and its numbers are decoded from the column without
-// being printed and parsed again (decimal.FromDouble for a DOUBLE, the
-// integer or decimal itself otherwise); only min and max print the value,
-// whose text they keep.
+// span's rows a batch at a time when its --where, if any, compares a
+// DOUBLE column with a number (batchFilter: the batch's doubles are tested
+// before any row is made; another --where tests a record.Row per row):
+// each row's key is its bytes in the decoded page for a VARCHAR key, its
+// text otherwise (keyTexts: what Row would get), and its numbers are
+// decoded from the column without being printed and parsed again
+// (decimal.FromDouble for a DOUBLE, the integer or decimal itself
+// otherwise); only min and max print the value, whose text they keep.
 func (m *groupbyMapper) ParquetBatches(r *pq.Reader) bool {
 	j := m.j
 	m.filter = nil
@@ -26,8 +26,58 @@ func (m *groupbyMapper) ParquetBatches(r *pq.Reader) bool {
 	for _, a := range j.aggs {
 		m.minMax = m.minMax || a.fn == aggMin || a.fn == aggMax
 	}
-	_, _, ok := r.Bytes(j.keyAt)
-	return ok
+	return true
+}
+
+// keyTexts holds the texts of a batch's keys when the key column is not
+// VARCHAR (an integer, a date, a boolean...): each the value's text, as a
+// record.Row of the row would hold it (pq.Reader.Text), copied into one
+// buffer, since Text's is the next row's.
+type keyTexts struct {
+	buf  []byte
+	ends []int
+	vals [][]byte
+	null []bool
+}
+
+// texts is the key texts of r's batch of n rows, as r.Bytes gives a
+// VARCHAR column's: under a filter only for the rows of sel it keeps (the
+// others are never read), for every row otherwise.
+func (t *keyTexts) texts(r *pq.Reader, c, n int, sel []int32) ([][]byte, []bool) {
+	if cap(t.vals) < n {
+		t.vals, t.null, t.ends = make([][]byte, n), make([]bool, n), make([]int, n)
+	}
+	t.vals, t.null, t.ends = t.vals[:n], t.null[:n], t.ends[:n]
+	t.buf = t.buf[:0]
+	forRows(n, sel, func(i int) {
+		r.At(i)
+		if t.null[i] = r.Null(c); !t.null[i] {
+			t.buf = append(t.buf, r.Text(c)...)
+		}
+		t.ends[i] = len(t.buf)
+	})
+	start := 0 // the texts are cut once the buffer has stopped growing
+	forRows(n, sel, func(i int) {
+		t.vals[i] = t.buf[start:t.ends[i]:t.ends[i]]
+		start = t.ends[i]
+	})
+	return t.vals, t.null
+}
+
+// forRows calls fn with each row of a batch of n rows, in order: those sel
+// keeps when not nil (not those in doubt, ^i), else every row.
+func forRows(n int, sel []int32, fn func(i int)) {
+	if sel == nil {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	for _, i := range sel {
+		if i >= 0 {
+			fn(int(i))
+		}
+	}
 }
 
 // maxDictEntries is the largest key dictionary whose batches ParquetBatch
@@ -57,12 +107,16 @@ type dictAgg struct {
 func (m *groupbyMapper) ParquetBatch(r *pq.Reader, n int, row func(i int) error) error {
 	j := m.j
 	var sel []int32 // under a filter: the rows it keeps (batchFilter.rows); rows [0, n) otherwise
+	rows := n
 	if m.filter != nil {
 		sel = m.filter.rows(r, n)
 		n = len(sel)
 	}
 	na := len(j.aggs)
-	keys, keyNull, _ := r.Bytes(j.keyAt)
+	keys, keyNull, ok := r.Bytes(j.keyAt)
+	if !ok {
+		keys, keyNull = m.keyText.texts(r, j.keyAt, rows, sel)
+	}
 	idx, dict, _, byDict := r.Dictionary(j.keyAt)
 	byDict = byDict && len(dict) <= maxDictEntries && !m.minMax
 	if m.minMax && len(m.texts) < na {

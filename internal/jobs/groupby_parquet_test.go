@@ -25,14 +25,18 @@ import (
 )
 
 // gbRow is a row of TestGroupbyParquetBatches's file: string keys plain and
-// dictionary-encoded, doubles plain and dictionary-encoded, an integer;
-// every column has nulls.
+// dictionary-encoded, doubles plain and dictionary-encoded, integers of 64
+// and 32 bits, a date, a boolean, a decimal; every column has nulls.
 type gbRow struct {
 	Key   *string  `parquet:"key,optional,dict"`
 	Plain *string  `parquet:"plain,optional"`
 	Rev   *float64 `parquet:"rev,optional"`
 	RevD  *float64 `parquet:"revd,optional,dict"`
 	N     *int64   `parquet:"n,optional"`
+	I32   *int32   `parquet:"i32,optional"`
+	D     *int32   `parquet:"d,optional,date"`
+	B     *bool    `parquet:"b,optional"`
+	Dec   *int64   `parquet:"dec,optional,decimal(2:18)"`
 }
 
 // TestGroupbyParquetBatches: groupby fed a Parquet file a batch of column
@@ -53,6 +57,13 @@ func TestGroupbyParquetBatches(t *testing.T) {
 		// min and max keep the value's text
 		{"key": "key", "agg": "sum:rev,max:rev"},
 		{"key": "plain:2", "agg": "min:n,max:revd,min:rev,count:*"},
+		// keys that are not VARCHAR: their texts
+		{"key": "n", "agg": "sum:rev,count:*"},
+		{"key": "i32", "agg": "sum:rev,avg:dec,min:dec"},
+		{"key": "d", "agg": "avg:rev,count:*"},
+		{"key": "d:4", "agg": "sum:revd,sum:n"},
+		{"key": "b", "agg": "sum:rev,sum:dec,max:n"},
+		{"key": "dec", "agg": "count:*,sum:i32"},
 	} {
 		// the default combine budget, and for the first one that spills at
 		// almost every new group (spills of the row path are tested elsewhere)
@@ -66,6 +77,9 @@ func TestGroupbyParquetBatches(t *testing.T) {
 					defer jobs.SetCombineBudget(budget)()
 				}
 				groupbyParquetMatchesCSV(t, p, csv, path)
+				if !takesBatches(t, p, path) {
+					t.Fatal("the rows went to the row path")
+				}
 			})
 		}
 	}
@@ -79,7 +93,7 @@ func gbData(t *testing.T) (csv []byte, path string) {
 	str := func(s string) *string { return &s }
 	var rows []gbRow
 	var buf bytes.Buffer
-	buf.WriteString("key,plain,rev,revd,n\n")
+	buf.WriteString("key,plain,rev,revd,n,i32,d,b,dec\n")
 	double := func() *float64 {
 		var v float64
 		switch rng.IntN(12) {
@@ -111,6 +125,22 @@ func gbData(t *testing.T) (csv []byte, path string) {
 			n := int64(rng.IntN(1000) - 100)
 			r.N = &n
 		}
+		if rng.IntN(10) != 0 {
+			v := int32(rng.IntN(40) - 10)
+			r.I32 = &v
+		}
+		if rng.IntN(10) != 0 {
+			v := int32(rng.IntN(100)*37 - 800000) // before and after the common era
+			r.D = &v
+		}
+		if rng.IntN(10) != 0 {
+			v := rng.IntN(2) == 0
+			r.B = &v
+		}
+		if rng.IntN(10) != 0 {
+			v := int64(rng.IntN(20000) - 5000) // hundredths
+			r.Dec = &v
+		}
 		rows = append(rows, r)
 		text := func(p *float64) string {
 			if p == nil {
@@ -124,11 +154,28 @@ func gbData(t *testing.T) (csv []byte, path string) {
 			}
 			return *p
 		}
-		n := ""
+		n, i32, d, b, dec := "", "", "", "", ""
 		if r.N != nil {
 			n = strconv.FormatInt(*r.N, 10)
 		}
-		fmt.Fprintf(&buf, "%s,%s,%s,%s,%s\n", s(r.Key), s(r.Plain), text(r.Rev), text(r.RevD), n)
+		if r.I32 != nil {
+			i32 = strconv.Itoa(int(*r.I32))
+		}
+		if r.D != nil {
+			d = string(duckfmt.AppendDate(nil, int64(*r.D)))
+		}
+		if r.B != nil {
+			b = strconv.FormatBool(*r.B)
+		}
+		if r.Dec != nil {
+			v := *r.Dec
+			sign := ""
+			if v < 0 {
+				sign, v = "-", -v
+			}
+			dec = fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+		}
+		fmt.Fprintf(&buf, "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s(r.Key), s(r.Plain), text(r.Rev), text(r.RevD), n, i32, d, b, dec)
 	}
 	path = filepath.Join(t.TempDir(), "g.parquet")
 	pqtest.WriteGo(t, path, [][]gbRow{rows}, parquet.PageBufferSize(700), parquet.MaxRowsPerRowGroup(1300))
@@ -181,17 +228,7 @@ func TestGroupbyParquetWhereBatches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fi, err := os.Stat(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
-			r, err := pq.Open(context.Background(), blob.NewMux(nil), span, j.Input().Columns, pq.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			if got := j.NewMapper().(feed.ColumnMapper).ParquetBatches(r); got != tc.batches {
+			if got := takesBatches(t, p, path); got != tc.batches {
 				t.Fatalf("ParquetBatches: %v, want %v", got, tc.batches)
 			}
 			// The row path over the same Parquet file: a null is no empty
@@ -217,6 +254,27 @@ func TestGroupbyParquetWhereBatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+// takesBatches reports whether groupby with p takes the Parquet file at
+// path by batches (feed.ColumnMapper.ParquetBatches).
+func takesBatches(t *testing.T, p jobs.Params, path string) bool {
+	t.Helper()
+	j, err := jobs.New("groupby", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
+	r, err := pq.Open(context.Background(), blob.NewMux(nil), span, j.Input().Columns, pq.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	return j.NewMapper().(feed.ColumnMapper).ParquetBatches(r)
 }
 
 // rowPathJob is a job whose mapper takes no column batches: the feeder

@@ -22,14 +22,8 @@ func runSimple(t *testing.T, job string, p jobs.Params, inputs []reference.Input
 	var partials [][]byte
 	for ord, in := range inputs {
 		m := feeder(t, j, p)
-		if err := m.StartPart(jobs.Part{Source: in.Source, Ordinal: ord}, header(in.Data)); err != nil {
-			t.Fatalf("StartPart: %v", err)
-		}
-		lines, offs := splitLines(in.Data)
-		for i, l := range lines {
-			if err := m.Record(l, offs[i]); err != nil {
-				t.Fatalf("Record: %v", err)
-			}
+		if err := feedLines(m, jobs.Part{Source: in.Source, Ordinal: ord}, in.Data); err != nil {
+			t.Fatal(err)
 		}
 		var buf bytes.Buffer
 		if _, err := m.Finish(&buf); err != nil {
@@ -135,14 +129,8 @@ func TestStats(t *testing.T) {
 	}
 	m := feeder(t, j, nil)
 	data := "k,v\na,1\n\nb,x\na,\"2\nc,1,2\na,3\n"
-	if err := m.StartPart(jobs.Part{Source: "s"}, []byte("k,v")); err != nil {
+	if err := feedLines(m, jobs.Part{Source: "s"}, []byte(data)); err != nil {
 		t.Fatal(err)
-	}
-	lines, offs := splitLines([]byte(data))
-	for i, l := range lines {
-		if err := m.Record(l, offs[i]); err != nil {
-			t.Fatal(err)
-		}
 	}
 	st, err := m.Finish(io.Discard)
 	if err != nil {
@@ -187,17 +175,7 @@ func TestStrict(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := feeder(t, j, p)
-			if err := m.StartPart(jobs.Part{Source: "src"}, header([]byte(c.data))); err != nil {
-				t.Fatal(err)
-			}
-			lines, offs := splitLines([]byte(c.data))
-			var got error
-			for i, l := range lines {
-				if got = m.Record(l, offs[i]); got != nil {
-					break
-				}
-			}
+			got := feedLines(feeder(t, j, p), jobs.Part{Source: "src"}, []byte(c.data))
 			var re *jobs.RecordError
 			if !errors.As(got, &re) || re.Offset != c.offset || re.Reason != c.reason {
 				t.Fatalf("error %#v, want RecordError at %d: %s", got, c.offset, c.reason)

@@ -32,6 +32,8 @@ func BenchmarkParquetChunk(b *testing.B) {
 		{"groupby-q2", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue"}},
 		// countryCode is dictionary-encoded: ParquetBatch aggregates by index
 		{"groupby-country", "groupby", jobs.Params{"key": "countryCode", "agg": "sum:adRevenue,count:*"}},
+		// a DATE key: its text, by batches
+		{"groupby-date", "groupby", jobs.Params{"key": "visitDate", "agg": "sum:adRevenue,count:*"}},
 		{"select-q1", "select", jobs.Params{"where": "adRevenue > 990", "columns": "sourceIP,adRevenue"}},
 		{"sql-groupby-q2", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8) AS key, sum(adRevenue) FROM 'x.parquet' GROUP BY key"}},
 	}

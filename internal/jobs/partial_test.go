@@ -25,18 +25,22 @@ var partialCases = []partialCase{
 	{"search", jobs.Params{"query": "a b", "k": "2"}, "a\nb b\nc\na a a\n", ""},
 }
 
+// new makes the case's job.
+func (c partialCase) new(t testing.TB) jobs.Job {
+	t.Helper()
+	j, err := jobs.New(c.job, c.p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
 // mapPartial runs one mapper over data and returns its partial.
 func mapPartial(t testing.TB, j jobs.Job, data string) []byte {
 	t.Helper()
 	m := feeder(t, j, nil)
-	if err := m.StartPart(jobs.Part{Source: "p"}, header([]byte(data))); err != nil {
+	if err := feedLines(m, jobs.Part{Source: "p"}, []byte(data)); err != nil {
 		t.Fatal(err)
-	}
-	lines, offs := splitLines([]byte(data))
-	for i, l := range lines {
-		if err := m.Record(l, offs[i]); err != nil {
-			t.Fatal(err)
-		}
 	}
 	var buf bytes.Buffer
 	if _, err := m.Finish(&buf); err != nil {
@@ -48,10 +52,7 @@ func mapPartial(t testing.TB, j jobs.Job, data string) []byte {
 func TestNoPartials(t *testing.T) {
 	for _, c := range partialCases {
 		t.Run(c.job, func(t *testing.T) {
-			j, err := jobs.New(c.job, c.p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			j := c.new(t)
 			var out bytes.Buffer
 			st, err := j.Output(&out, nil)
 			if err != nil || out.String() != c.empty || st.RecordsOut != 0 {
@@ -81,17 +82,14 @@ func TestNoPartials(t *testing.T) {
 func TestCorruptPartials(t *testing.T) {
 	for ci, c := range partialCases {
 		t.Run(c.job, func(t *testing.T) {
-			j, err := jobs.New(c.job, c.p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			j := c.new(t)
 			valid := mapPartial(t, j, c.data)
 			var merged bytes.Buffer
 			if err := j.Merge(&merged, readers([][]byte{valid, valid})); err != nil {
 				t.Fatal(err)
 			}
 			other := partialCases[(ci+1)%len(partialCases)]
-			oj, _ := jobs.New(other.job, other.p)
+			oj := other.new(t)
 			bad := map[string][]byte{
 				"empty":          {},
 				"other job":      mapPartial(t, oj, other.data),
@@ -149,7 +147,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 func TestReadErrorsAreNotCorruption(t *testing.T) {
 	for _, c := range partialCases {
 		t.Run(c.job, func(t *testing.T) {
-			j, _ := jobs.New(c.job, c.p)
+			j := c.new(t)
 			valid := mapPartial(t, j, c.data)
 			_, err := j.Output(io.Discard, []io.Reader{&failingReader{bytes.NewReader(valid[:len(valid)-1])}})
 			if !errors.Is(err, errStore) || errors.Is(err, jobs.ErrCorruptPartial) {

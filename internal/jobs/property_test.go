@@ -38,6 +38,21 @@ func splitLines(data []byte) (lines [][]byte, offsets []int64) {
 	return lines, offsets
 }
 
+// feedLines starts part on m, with data's header as the runtime gives it, and hands m
+// data's lines at their offsets; it returns the first error.
+func feedLines(m *feed.Feeder, part jobs.Part, data []byte) error {
+	if err := m.StartPart(part, header(data)); err != nil {
+		return fmt.Errorf("StartPart: %w", err)
+	}
+	lines, offs := splitLines(data)
+	for i, l := range lines {
+		if err := m.Record(l, offs[i]); err != nil {
+			return fmt.Errorf("Record: %w", err)
+		}
+	}
+	return nil
+}
+
 // header is the CSV header the runtime gives the feeder: the first line.
 func header(data []byte) []byte {
 	if len(data) == 0 {

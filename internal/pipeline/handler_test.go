@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -16,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 const work = "scatter-work"
@@ -102,17 +102,11 @@ func runJob(t *testing.T, h *pipeline.Handler, in pipeline.PlanInput) ([]byte, p
 func TestDuplicateMappersCommitOnce(t *testing.T) {
 	h := newHandler(t)
 	p, chunks := planned(t, h, "a b c\na a\n", 1<<20)
-	var wg sync.WaitGroup
 	results := make([]pipeline.MapResult, 8)
 	errs := make([]error, 8)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = h.Map(context.Background(), mapInput(p, chunks[0]))
-		}()
-	}
-	wg.Wait()
+	testutil.Race(len(results), func(i int) {
+		results[i], errs[i] = h.Map(context.Background(), mapInput(p, chunks[0]))
+	})
 	winners := 0
 	for i, r := range results {
 		if errs[i] != nil {

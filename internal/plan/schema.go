@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -130,16 +131,26 @@ func withParquetTypes(schema, query string, objs []Object) string {
 			all[n] = sql.TDate
 		}
 	}
-	p, err := sql.Compile(query, all, header)
-	if err != nil {
+	var read []string
+	if p, err := sql.Compile(query, all, header); err == nil {
+		read = p.Columns
+	} else if errors.Is(err, sql.ErrType) {
 		return schema
+	} else {
+		// The query fails whatever the types (year(d), a column not in
+		// the files): type every candidate, so that it fails with that
+		// error, not with a type error the types would cure.
+		for n := range all {
+			read = append(read, n)
+		}
+		slices.Sort(read)
 	}
 	out := map[string]string{}
 	for n, t := range given {
 		out[n] = t.String()
 	}
 	added := false
-	for _, n := range p.Columns {
+	for _, n := range read {
 		if _, typed := given.Type(n); !typed && types[colname.Fold(n)] != "" {
 			out[n], added = types[colname.Fold(n)], true
 		}

@@ -141,6 +141,9 @@ func TestParquetDatesTypeSQL(t *testing.T) {
 		{"typed", "sql", "SELECT d + 1 AS e, n FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
 		{"star", "sql", "SELECT * FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
 		{"checks only typed", "sql", "SELECT d - DATE '2000-01-01' AS days FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
+		// A query that fails whatever the types gets them all, so that its
+		// error is year's, not the type error of d - DATE untyped.
+		{"fails otherwise", "sql", "SELECT d - DATE '2000-01-01' AS days, year(d) FROM 'x'", "", []string{pqFile}, `{"d":"DATE"}`},
 		{"checks only untyped", "sql", "SELECT length(d) AS l FROM 'x'", "", []string{pqFile}, ""},
 		{"with the user's", "sql", "SELECT d, n FROM 'x'", "n:DECIMAL(10,2)", []string{pqFile}, `{"d":"DATE","n":"DECIMAL(10,2)"}`},
 		{"user's first", "sql", "SELECT d FROM 'x'", "d:VARCHAR", []string{pqFile}, "d:VARCHAR"},

@@ -124,7 +124,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 		null   []bool
 		header []string
 	)
-	for n := 1; ; n++ {
+	for n := 1; ; n++ { // n counts records, not lines: a quoted field may hold newlines
 		raw = raw[:0]
 		q, eof := csvline.AtField, false
 		for {
@@ -152,7 +152,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 		line := csvline.TrimCR(bytes.TrimSuffix(raw, []byte{'\n'}))
 		var err error
 		if fields, err = csvline.Split(fields, line); err != nil {
-			return nil, fmt.Errorf("parquet output, line %d of the job's CSV: %w", n, err)
+			return nil, fmt.Errorf("parquet output, record %d of the job's CSV (the header is record 1): %w", n, err)
 		}
 		vals, null = vals[:0], null[:0]
 		for _, f := range fields {
@@ -169,7 +169,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 				return header, nil
 			}
 		case len(vals) != len(header):
-			return nil, fmt.Errorf("parquet output, line %d of the job's CSV: %d fields where the header has %d", n, len(vals), len(header))
+			return nil, fmt.Errorf("parquet output, record %d of the job's CSV (the header is record 1): %d fields where the header has %d", n, len(vals), len(header))
 		default:
 			if err := fn(vals, null); err != nil {
 				return nil, err

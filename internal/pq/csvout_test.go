@@ -109,11 +109,14 @@ func TestCSVToParquetKeepsNulls(t *testing.T) {
 }
 
 // TestCSVToParquetBadInput: a record with the wrong number of fields, or bad
-// quoting, is an error naming its line.
+// quoting, is an error naming it by its number among the records (the
+// header the first), which is not its line's when a quoted field before it
+// holds a newline.
 func TestCSVToParquetBadInput(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"a,b\n1,2\n3\n", "line 3"},
-		{"a,b\n1,\"2\n", "line 2"},
+		{"a,b\n1,2\n3\n", "record 3 of the job's CSV"},
+		{"a,\"b\nc\"\n\"1\n2\",2\n3\n", "record 3 of the job's CSV"},
+		{"a,b\n1,\"2\n", "record 2 of the job's CSV"},
 		{"", "no header"},
 	} {
 		var out bytes.Buffer

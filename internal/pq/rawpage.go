@@ -11,7 +11,6 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -22,7 +21,7 @@ import (
 // bytes, for a chunk read whole from its first row, of a typed column
 // (INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY), not encrypted, with only the
 // PLAIN and dictionary encodings. It does what parquet-go's page reader
-// does for those pages (the page headers, parquet-go's codec, its RLE
+// does for those pages (the page headers, decompression, parquet-go's RLE
 // decoding of levels and dictionary indexes) but leaves a PLAIN page's
 // values where the decompression put them: a BYTE_ARRAY value is a slice
 // of the page (parquet-go copies every value into a buffer of its own),
@@ -31,7 +30,8 @@ import (
 type rawPages struct {
 	chunk    []byte // the column chunk's bytes
 	pos      int
-	codec    compress.Codec // nil: uncompressed
+	codec    format.CompressionCodec
+	total    int64 // the chunk's decompressed bytes, as its metadata says
 	physical format.Type
 	maxDef   byte
 	levels   rle.Encoding
@@ -100,11 +100,53 @@ func rawEligible(cc *format.ColumnChunk, physical format.Type, maxRep int) bool 
 
 func (p *rawPages) reset(chunk []byte, cc *format.ColumnChunk, physical format.Type, maxDef byte) {
 	p.chunk, p.pos, p.physical, p.maxDef = chunk, 0, physical, maxDef
-	p.codec = nil
-	if cc.MetaData.Codec != format.Uncompressed {
-		p.codec = parquet.LookupCompressionCodec(cc.MetaData.Codec)
-	}
+	p.codec, p.total = cc.MetaData.Codec, cc.MetaData.TotalUncompressedSize
 	p.levels = rle.Encoding{BitWidth: bits.Len8(maxDef)}
+}
+
+// checkHeaders checks the sizes the page headers of column chunk cc
+// (metadata meta) declare (checkPageSizes) before parquet-go reads its
+// pages, which allocates what a header declares before it checks anything:
+// the headers in the fetched bytes, walked from the chunk's start and, when
+// only some pages were fetched (not whole), from each page its offset index
+// lists. A header that does not decode is left to parquet-go to report.
+func checkHeaders(r *rangeReader, cc *parquet.FileColumnChunk, meta *format.ColumnChunk, whole bool) error {
+	if meta.CryptoMetadata.Value != nil || len(meta.EncryptedColumnMetadata) > 0 {
+		return nil // encrypted headers
+	}
+	start, end := chunkRange(meta)
+	starts := []int64{start}
+	if !whole {
+		if oi, err := cc.OffsetIndexFrom(r); err == nil {
+			for p := 0; p < oi.NumPages(); p++ {
+				starts = append(starts, oi.Offset(p))
+			}
+		}
+	}
+	reached := start // the headers before were checked
+	for _, pos := range starts {
+		if pos < reached {
+			continue
+		}
+		for pos < end {
+			b := r.viewFrom(pos, end)
+			if b == nil {
+				break
+			}
+			var h format.PageHeader
+			tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(b)
+			if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
+				break
+			}
+			body := pos + int64(tr.BytesRead())
+			if err := checkPageSizes(&h, end-body, meta.MetaData.Codec, meta.MetaData.TotalUncompressedSize); err != nil {
+				return fmt.Errorf("page at byte %d of the column chunk: %w", pos-start, err)
+			}
+			pos = body + int64(h.CompressedPageSize)
+			reached = pos
+		}
+	}
+	return nil
 }
 
 // release returns a page's buffers for reuse; its values must be unused.
@@ -131,11 +173,10 @@ func (p *rawPages) next() (pg *rawPage, dict *rawDict, err error) {
 			return nil, nil, fmt.Errorf("page header at byte %d of the column chunk: %w", p.pos, err)
 		}
 		start := p.pos + tr.BytesRead()
-		end := start + int(h.CompressedPageSize)
-		if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || end > len(p.chunk) {
-			return nil, nil, fmt.Errorf("page at byte %d of the column chunk: its sizes (%d compressed, %d not) overrun the chunk of %d bytes",
-				p.pos, h.CompressedPageSize, h.UncompressedPageSize, len(p.chunk))
+		if err := checkPageSizes(&h, int64(len(p.chunk)-start), p.codec, p.total); err != nil {
+			return nil, nil, fmt.Errorf("page at byte %d of the column chunk: %w", p.pos, err)
 		}
+		end := start + int(h.CompressedPageSize)
 		p.pos = end
 		body := p.chunk[start:end]
 		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
@@ -158,22 +199,15 @@ func (p *rawPages) next() (pg *rawPage, dict *rawDict, err error) {
 }
 
 // decompress decodes src into dst's array (when large enough) and checks
-// its size.
+// its size (which next has checked against the chunk's).
 func (p *rawPages) decompress(dst, src []byte, size int) ([]byte, error) {
-	if p.codec == nil {
+	if p.codec == format.Uncompressed {
 		return src, nil
 	}
-	if cap(dst) < size {
-		dst = make([]byte, 0, size+size/4) // room for the next row group's page, a little larger
+	if size < 0 {
+		return nil, fmt.Errorf("a page of %d bytes decompressed", size)
 	}
-	out, err := p.codec.Decode(dst[:0], src)
-	if err != nil {
-		return nil, fmt.Errorf("decompressing page: %w", err)
-	}
-	if len(out) != size {
-		return nil, fmt.Errorf("page decompressed to %d bytes, its header says %d", len(out), size)
-	}
-	return out, nil
+	return decodePage(p.codec, dst, src, size)
 }
 
 // dictionary decodes a dictionary page (PLAIN values) into a fresh buffer:
@@ -190,7 +224,7 @@ func (p *rawPages) dictionary(h *format.PageHeader, body []byte) (*rawDict, erro
 		return nil, fmt.Errorf("dictionary page of encoding %s", e)
 	}
 	var b []byte
-	if p.codec == nil {
+	if p.codec == format.Uncompressed {
 		b = bytes.Clone(body) // not the fetched bytes, which the next row group's reuse
 	} else {
 		var err error
@@ -254,7 +288,7 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 		if b, err = p.decompress(pg.buf, body, int(h.UncompressedPageSize)); err != nil {
 			return err
 		}
-		if p.codec != nil {
+		if p.codec != format.Uncompressed {
 			pg.buf = b
 		}
 		if p.maxDef > 0 {
@@ -285,7 +319,7 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 			if b, err = p.decompress(pg.buf, b, int(h.UncompressedPageSize)-rl-dl); err != nil {
 				return err
 			}
-			if p.codec != nil {
+			if p.codec != format.Uncompressed {
 				pg.buf = b
 			}
 		}

@@ -1,11 +1,14 @@
 package pq
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 	"runtime"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -170,5 +173,44 @@ func TestRawSkipsIndexPages(t *testing.T) {
 	}
 	if _, _, err := p.next(); err != io.EOF {
 		t.Fatalf("after the last page: %v, want io.EOF", err)
+	}
+}
+
+// TestDecodePageBounded: a page whose compressed bytes decompress to more
+// than its header declares (here 16 MiB of zeros declared as 1000 bytes) is
+// an error found without decompressing more than declared, for every codec
+// rawPages reads (what is allocated is the decoder's state: Brotli's ring
+// buffer of its window, 4 MiB here); and a corrupt LZ4 block is an error (parquet-go's LZ4
+// codec doubles its buffer without end on one).
+func TestDecodePageBounded(t *testing.T) {
+	zeros := make([]byte, 16<<20)
+	codecs := []compress.Codec{&parquet.Snappy, &parquet.Gzip, &parquet.Zstd, &parquet.Lz4Raw, &parquet.Brotli}
+	for _, c := range codecs {
+		t.Run(c.String(), func(t *testing.T) {
+			src, err := c.Encode(nil, zeros)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// the declared size: decoded whole (which also warms the codec's pool)
+			out, err := decodePage(c.CompressionCodec(), nil, src, len(zeros))
+			if err != nil || !bytes.Equal(out, zeros) {
+				t.Fatalf("decoded at its size: %d bytes, error %v", len(out), err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err = decodePage(c.CompressionCodec(), nil, src, 1000)
+			runtime.ReadMemStats(&after)
+			if err == nil {
+				t.Fatal("16 MiB decompressed from a page declaring 1000 bytes")
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 8<<20 {
+				t.Fatalf("%d bytes allocated for a page declaring 1000 (error %v)", n, err)
+			}
+		})
+	}
+	bad := []byte{0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2} // a literal run longer than the block
+	if _, err := decodePage(format.Lz4Raw, nil, bad, 100); err == nil {
+		t.Fatal("a corrupt LZ4 block decoded")
 	}
 }

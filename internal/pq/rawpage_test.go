@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
@@ -94,4 +97,132 @@ func TestRawPagesCorrupt(t *testing.T) {
 	if err := r.Err(); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "crc32 checksum mismatch") {
 		t.Fatalf("error %v, want one starting %q about the checksum", err, want)
 	}
+}
+
+// rewriteFirstPage rewrites the Parquet file at path (one row group, one
+// column) with its first page's header changed by edit and its column
+// chunk's metadata by meta, keeping the file well formed around them: the
+// chunk's compressed size follows the header's new length, and the page
+// index, whose offsets would no longer hold, is dropped.
+func rewriteFirstPage(t *testing.T, path string, edit func(*format.PageHeader), meta func(*format.ColumnMetaData)) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(binary.LittleEndian.Uint32(b[len(b)-8:]))
+	footerAt := len(b) - 8 - n
+	var md format.FileMetaData
+	if err := thrift.Unmarshal(&thrift.CompactProtocol{}, b[footerAt:len(b)-8], &md); err != nil {
+		t.Fatal(err)
+	}
+	if len(md.RowGroups) != 1 || len(md.RowGroups[0].Columns) != 1 {
+		t.Fatalf("%d row groups, want 1 of 1 column", len(md.RowGroups))
+	}
+	cc := &md.RowGroups[0].Columns[0]
+	start := cc.MetaData.DataPageOffset
+	if d := cc.MetaData.DictionaryPageOffset; d > 0 && d < start {
+		t.Fatal("the first page is a dictionary page")
+	}
+	var h format.PageHeader
+	tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(b[start:])
+	if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	edit(&h)
+	hb, err := thrift.Marshal(&thrift.CompactProtocol{}, &h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta := int64(len(hb) - tr.BytesRead())
+	cc.MetaData.TotalCompressedSize += delta
+	md.RowGroups[0].TotalCompressedSize += delta
+	cc.ColumnIndexOffset, cc.ColumnIndexLength, cc.OffsetIndexOffset, cc.OffsetIndexLength = 0, 0, 0, 0
+	meta(&cc.MetaData)
+	fb, err := thrift.Marshal(&thrift.CompactProtocol{}, &md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	out.Write(b[:start])
+	out.Write(hb)
+	out.Write(b[int(start)+tr.BytesRead() : footerAt])
+	out.Write(fb)
+	out.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(fb))))
+	out.WriteString("PAR1")
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPageDeclaresHugeSize: a compressed page whose header declares a huge
+// decompressed size (a corrupt header) is an error naming the file, row
+// group and column, found before anything is allocated for that size: by
+// the raw page reader and before parquet-go reads the chunk, for codecs
+// whose stream bounds what it can decompress to (zstd) and for those whose
+// stream says it (snappy), whether or not the column chunk's metadata
+// bounds the size too.
+func TestPageDeclaresHugeSize(t *testing.T) {
+	type row struct {
+		X int64 `parquet:"x,plain"`
+	}
+	rows := make([]row, 1000)
+	for i := range rows {
+		rows[i].X = int64(i * 7)
+	}
+	cases := []struct {
+		name  string
+		size  int32 // the page's declared decompressed size
+		total int64 // the column chunk's decompressed size in its metadata (0: as written)
+		want  string
+	}{
+		{"over the chunk's total", 1 << 30, 0, "more than the column chunk's"},
+		{"metadata corrupt too", 1 << 30, 1 << 40, "decompress"},
+		{"over the page cap", 1<<31 - 1, 1 << 40, "more than the 1073741824 a page may have"},
+	}
+	for _, codec := range []compress.Codec{&parquet.Zstd, &parquet.Snappy, &parquet.Lz4Raw, &parquet.Gzip} {
+		for _, tc := range cases {
+			for _, raw := range []bool{true, false} {
+				name := fmt.Sprintf("%s/%s/raw=%v", codec.CompressionCodec(), tc.name, raw)
+				t.Run(name, func(t *testing.T) {
+					path := filepath.Join(t.TempDir(), "huge.parquet")
+					pqtest.WriteGo(t, path, [][]row{rows}, parquet.Compression(codec))
+					rewriteFirstPage(t, path, func(h *format.PageHeader) { h.UncompressedPageSize = tc.size }, func(m *format.ColumnMetaData) {
+						if tc.total != 0 {
+							m.TotalUncompressedSize = tc.total
+						}
+					})
+					pq.SetRawPages(raw)
+					defer pq.SetRawPages(true)
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					err := readAll(t, path)
+					runtime.ReadMemStats(&after)
+					prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
+					if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), tc.want) {
+						t.Fatalf("error %v, want one starting %q saying %q", err, prefix, tc.want)
+					}
+					if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+						t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// readAll reads every row of column x of the file at path; the reader's
+// error.
+func readAll(t *testing.T, path string) error {
+	t.Helper()
+	size, store := pqtest.LocalFile(t, path)
+	r, err := pq.Open(context.Background(), store, pq.Span{Source: path, URL: path, Size: size, End: size}, []string{"x"}, pq.Options{})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for r.Next() {
+	}
+	return r.Err()
 }

@@ -226,8 +226,11 @@ func (r *Reader) Floats(c int) (vals []float64, null []bool, ok bool) {
 // (whose text is its bytes): row i is null when null[i], else vals[i];
 // false for another type. The slices are valid until the next batch.
 func (r *Reader) Bytes(c int) (vals [][]byte, null []bool, ok bool) {
+	if r.cols[c].vt.kind != kindString || r.cur[c].lazy {
+		return nil, nil, false // (another type's vector may have no bytes to slice)
+	}
 	v := &r.cur[c].vec
-	return v.bytes[:r.bn], v.null[:r.bn], r.cols[c].vt.kind == kindString && !r.cur[c].lazy
+	return v.bytes[:r.bn], v.null[:r.bn], true
 }
 
 // Err is the error that stopped Next, if any.

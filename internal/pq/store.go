@@ -96,6 +96,21 @@ func (r *rangeReader) view(off, end int64) ([]byte, bool) {
 	return nil, false
 }
 
+// viewFrom is the fetched bytes from off up to end, or up to the end of
+// the fetched range holding off when it ends before; nil when off was not
+// fetched.
+func (r *rangeReader) viewFrom(off, end int64) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.cache {
+		if off >= f.off && off < f.off+int64(len(f.data)) && off <= end {
+			e := min(end, f.off+int64(len(f.data)))
+			return f.data[off-f.off : e-f.off : e-f.off]
+		}
+	}
+	return nil
+}
+
 // StoreError is a failure of the store itself (not of the object's content)
 // while reading Parquet: worth another try unless blob.Permanent says otherwise.
 type StoreError struct{ Err error }

@@ -51,6 +51,7 @@ func newVector(physical format.Type) vector {
 // are; the other types through the page's ValueReader.
 type cursor struct {
 	pages    *parquet.FilePages
+	openErr  error // a page header of the chunk declares sizes it cannot hold (checkHeaders)
 	physical format.Type
 	maxDef   byte
 	vec      vector
@@ -126,6 +127,7 @@ func (c *cursor) open(cc *parquet.FileColumnChunk, meta *format.ColumnChunk, r *
 		}
 	}
 	c.pages = cc.PagesFrom(r)
+	c.openErr = checkHeaders(r, cc, meta, whole)
 }
 
 // releasePages returns the pages read to their end.
@@ -145,6 +147,9 @@ var errFewerValues = errors.New("the column has fewer values than the row group'
 // nextPage starts reading the chunk's next data page.
 func (c *cursor) nextPage() error {
 	if !c.rawOn {
+		if c.openErr != nil {
+			return c.openErr
+		}
 		p, err := c.pages.ReadPage()
 		if errors.Is(err, io.EOF) {
 			return errFewerValues
@@ -547,6 +552,9 @@ func (c *cursor) close() {
 func (c *cursor) seek(row int64) error {
 	if c.rawOn {
 		return fmt.Errorf("seek in a column chunk read whole")
+	}
+	if c.openErr != nil {
+		return c.openErr
 	}
 	c.releasePages()
 	if c.page != nil {

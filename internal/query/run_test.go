@@ -17,6 +17,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/query"
 	"github.com/scattergather/scattergather/internal/query/querytest"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -148,10 +149,7 @@ func TestRun(t *testing.T) {
 		})
 	}
 	t.Run("an input error fails the query", func(t *testing.T) {
-		csv := filepath.Join(t.TempDir(), "bad.csv")
-		if err := os.WriteFile(csv, []byte("a,b\n1,2\n3,\"4\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		csv := testutil.WriteFile(t, t.TempDir(), "bad.csv", []byte("a,b\n1,2\n3,\"4\n"))
 		inv := w.handler("", 0)
 		p := jobs.Params{"where": "a > 0", "columns": "a", "strict": "true"}
 		q, err := query.Plan(context.Background(), inv.Handler.Store, "select", p, []string{csv}, "", 0, 0)

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -141,11 +142,7 @@ func ParquetScan(s pipeline.Summary) string {
 // were skipped under it and the first of them (its example: where it is and,
 // for a value error, the column and the value).
 func Skips(s pipeline.Summary) []string {
-	reasons := make([]string, 0, len(s.SkipReasons))
-	for r := range s.SkipReasons {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
+	reasons := slices.Sorted(maps.Keys(s.SkipReasons))
 	lines := make([]string, len(reasons))
 	for i, r := range reasons {
 		lines[i] = fmt.Sprintf("%d skipped: %s", s.SkipReasons[r], r)

@@ -4,8 +4,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -96,11 +97,7 @@ func validate(root, schema map[string]any, v any, at string) error {
 			}
 		}
 		props, _ := schema["properties"].(map[string]any)
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		for _, k := range keys {
 			if ps, ok := props[k].(map[string]any); ok {
 				if err := validate(root, ps, x[k], at+"."+k); err != nil {

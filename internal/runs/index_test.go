@@ -3,6 +3,7 @@ package runs
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -24,11 +25,7 @@ func TestRangesPartitionRuns(t *testing.T) {
 			for n := r.IntN(20000); n > 0; n-- {
 				set[fmt.Sprintf("k%07d", r.IntN(universe))] = true
 			}
-			keys := make([]string, 0, len(set))
-			for k := range set {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
+			keys := slices.Sorted(maps.Keys(set))
 			d := writeRun(t, keys, func(k string) string {
 				if k == "k0000003" {
 					return string(bytes.Repeat([]byte("x"), 200000)) // one heavy key

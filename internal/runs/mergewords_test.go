@@ -3,6 +3,7 @@ package runs
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -44,11 +45,7 @@ func TestMergeOrdersKeysAsBytesCompare(t *testing.T) {
 			for n := r.IntN(3000); n > 0; n-- {
 				set[string(wordKey(r))] = true
 			}
-			keys := make([]string, 0, len(set))
-			for k := range set {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys) // string order is bytes.Compare's
+			keys := slices.Sorted(maps.Keys(set)) // string order is bytes.Compare's
 			// Values of a few hundred bytes: a run of a few thousand
 			// entries passes the readers' 64 KiB buffer several times.
 			val := func(k string) string { return fmt.Sprintf("%d:%x:%0*d", i, k, 100+len(k)*20, 0) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -56,11 +57,7 @@ func TestMergeProperty(t *testing.T) {
 			for n := r.IntN(300); n > 0; n-- {
 				set[mergeKey(r)] = true
 			}
-			keys := make([]string, 0, len(set))
-			for k := range set {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
+			keys := slices.Sorted(maps.Keys(set))
 			for _, k := range keys {
 				want[k] = append(want[k], fmt.Sprintf("%d:%s", i, k))
 			}
@@ -88,11 +85,7 @@ func TestMergeProperty(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys := make([]string, 0, len(want))
-		for k := range want {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := slices.Sorted(maps.Keys(want))
 		if !slices.Equal(got, keys) {
 			t.Fatalf("merged keys %v, want %v", got, keys)
 		}

@@ -65,6 +65,10 @@ type binder struct {
 	aggText   []string
 	inAgg     bool
 	where     string // the clause being bound, for messages
+	// aliases are the select items whose aliases a name of HAVING, or of an
+	// aggregate query's ORDER BY expression, may stand for when it is not a
+	// group key (DuckDB's HavingBinder and OrderBinder); nil elsewhere.
+	aliases []SelectItem
 }
 
 // column returns the index of an input column, adding it on first use.
@@ -102,6 +106,15 @@ func (b *binder) bind(e Expr) (*node, error) {
 	switch e := e.(type) {
 	case *ColumnRef:
 		if b.grouping && !b.inAgg {
+			if it, ok := b.alias(e); ok {
+				// The item's expression, bound without aliases: an alias
+				// never stands for itself (SELECT count(*) + x AS x).
+				saved := b.aliases
+				b.aliases = nil
+				n, err := b.bind(it.Expr)
+				b.aliases = saved
+				return n, err
+			}
 			return nil, nameErr(e.At, "column %q must appear in the GROUP BY clause or be used in an aggregate function", e.Name)
 		}
 		return b.column(e)
@@ -159,6 +172,20 @@ func (b *binder) bind(e Expr) (*node, error) {
 		return convert(x, e.Type, e.At, true)
 	}
 	return nil, unsupported(e.Pos(), "expression %s", e.String())
+}
+
+// alias returns the select item that an unqualified name outside an
+// aggregate's argument stands for, when b.aliases allows aliases.
+func (b *binder) alias(ref *ColumnRef) (SelectItem, bool) {
+	if ref.Table != "" {
+		return SelectItem{}, false
+	}
+	for _, it := range b.aliases {
+		if it.Alias != "" && strings.EqualFold(it.Alias, ref.Name) {
+			return it, true
+		}
+	}
+	return SelectItem{}, false
 }
 
 // exprKey is the text by which an expression is matched with a GROUP BY

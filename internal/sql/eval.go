@@ -754,7 +754,8 @@ func compileFunc(n *node, c *compiler) evalFn {
 	panic("sql: unknown function " + n.name)
 }
 
-// changeCase lower- or upper-cases UTF-8 text (ASCII in place of a copy).
+// changeCase lower- or upper-cases UTF-8 text (ASCII in place of a copy)
+// as DuckDB does: Unicode's simple case mapping, and ß upper-cased to ẞ.
 func changeCase(dst, s []byte, upper bool) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -762,6 +763,9 @@ func changeCase(dst, s []byte, upper bool) []byte {
 			for _, r := range string(s[i:]) {
 				if upper {
 					r = unicode.ToUpper(r)
+					if r == 'ß' {
+						r = 'ẞ' // DuckDB's (utf8proc's) upper, where Unicode's simple mapping keeps ß
+					}
 				} else {
 					r = unicode.ToLower(r)
 				}

@@ -11,10 +11,7 @@ import (
 // empty, numeric, non-numeric and oddly written texts; and that the text
 // path is taken exactly for the conditions it covers.
 func TestMatchText(t *testing.T) {
-	schema, err := ParseSchema("v:VARCHAR,n:BIGINT")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := mustSchema(t, "v:VARCHAR,n:BIGINT")
 	cases := []struct {
 		where string
 		text  bool
@@ -129,7 +126,7 @@ func TestMatchTextRandom(t *testing.T) {
 		return "(" + gen(d-1) + ") OR (" + gen(d-1) + ")"
 	}
 	texts := []string{"", "990", "991", "990.5", "-3", "-4", " 7", "7", "7.0", "abc", "x", "1e3", "15", "12.5x", "0.001", "+15", "15.", "007", "-0", "0", "2000-01-02", "a", "ab", "1", "1000", "99999999999999999999"}
-	schema, _ := ParseSchema("v:VARCHAR")
+	schema := mustSchema(t, "v:VARCHAR")
 	paths := 0
 	for n := 0; n < 20000; n++ {
 		w := gen(3)

@@ -44,11 +44,7 @@ func TestParseRoundTrip(t *testing.T) {
 // TestParseErrors: malformed SQL is ErrSyntax and unsupported SQL
 // ErrUnsupported, each naming what and where.
 func TestParseErrors(t *testing.T) {
-	cases := []struct {
-		q    string
-		kind error
-		want string
-	}{
+	cases := []errorCase{
 		{"", ErrSyntax, "empty query"},
 		{"SELEC a FROM 'f'", ErrSyntax, "column 1: expected SELECT"},
 		{"SELECT a 'f'", ErrSyntax, "column 10: expected FROM"},
@@ -112,16 +108,31 @@ func TestParseErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.q, func(t *testing.T) {
 			_, err := Parse(c.q)
-			if err == nil {
-				t.Fatal("parsed; want an error")
-			}
-			if !errors.Is(err, c.kind) {
-				t.Fatalf("error %v is not %v", err, c.kind)
-			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %q does not contain %q", err, c.want)
-			}
+			c.check(t, err, "parsed")
 		})
+	}
+}
+
+// errorCase is a query that fails, the kind of its error (one of the Err* values) and what
+// the error's message says.
+type errorCase struct {
+	q    string
+	kind error
+	want string
+}
+
+// check fails t unless err is of c's kind and says what c wants; done says what was done
+// with the query (parsed, compiled) when err is nil.
+func (c errorCase) check(t *testing.T, err error, done string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s; want an error", done)
+	}
+	if !errors.Is(err, c.kind) {
+		t.Fatalf("error %v is not %v", err, c.kind)
+	}
+	if !strings.Contains(err.Error(), c.want) {
+		t.Fatalf("error %q does not contain %q", err, c.want)
 	}
 }
 
@@ -129,11 +140,7 @@ func TestParseErrors(t *testing.T) {
 // what it may not, fails before anything runs, naming the column.
 func TestCompileErrors(t *testing.T) {
 	schema := Schema{"name": TVarchar, "qty": TBigint, "day": TDate, "price": Decimal(10, 2)}
-	cases := []struct {
-		q    string
-		kind error
-		want string
-	}{
+	cases := []errorCase{
 		{"SELECT sum(name) FROM 'f'", ErrType, "sum takes a number, and column name is VARCHAR"},
 		{"SELECT lower(qty) FROM 'f'", ErrType, "lower takes VARCHAR, and column qty is BIGINT"},
 		{"SELECT a FROM 'f' WHERE qty = 'seven'", ErrType, `at column 31: 'seven' compared with column qty (BIGINT): "seven" is not a number`},
@@ -170,12 +177,7 @@ func TestCompileErrors(t *testing.T) {
 				header = nil
 			}
 			_, err := Compile(c.q, schema, header)
-			if err == nil {
-				t.Fatal("compiled; want an error")
-			}
-			if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %q, want %v containing %q", err, c.kind, c.want)
-			}
+			c.check(t, err, "compiled")
 		})
 	}
 }
@@ -200,6 +202,16 @@ func TestGroupKeyMatching(t *testing.T) {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
+}
+
+// mustSchema is the schema s, failing t if it does not parse.
+func mustSchema(t testing.TB, s string) Schema {
+	t.Helper()
+	schema, err := ParseSchema(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schema
 }
 
 func TestParseSchema(t *testing.T) {

@@ -205,7 +205,12 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 		p.items = append(p.items, n)
 		p.Types = append(p.Types, n.typ)
 	}
+	// A name of HAVING, or of an aggregate's ORDER BY expression, that is
+	// not a group key may be a select alias (HAVING n > 1, ORDER BY c + 1),
+	// as in DuckDB.
+	b.aliases = items
 	if q.Having != nil {
+		b.where = "HAVING"
 		h, err := b.bindCond(q.Having, "HAVING")
 		if err != nil {
 			return nil, err
@@ -266,6 +271,11 @@ func resolveRef(e Expr, items []SelectItem, clause string) (Expr, error) {
 		for _, it := range items {
 			if it.Alias != "" && strings.EqualFold(it.Alias, x.Name) {
 				if c, ok := it.Expr.(*ColumnRef); ok && strings.EqualFold(c.Name, x.Name) {
+					return e, nil
+				}
+				if clause == "GROUP BY" && containsAggregate(it.Expr) {
+					// Not the alias of an aggregate, which GROUP BY cannot
+					// hold: the input's column, which DuckDB binds first.
 					return e, nil
 				}
 				return it.Expr, nil

@@ -10,10 +10,7 @@ import (
 // non-ASCII, NUL-bearing, numeric and short fields, and that the fast path
 // is the one taken for the expressions it covers.
 func TestFieldKey(t *testing.T) {
-	schema, err := ParseSchema("v:VARCHAR")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := mustSchema(t, "v:VARCHAR")
 	cases := []struct {
 		group string
 		fast  bool
@@ -172,10 +169,7 @@ func TestFoldSaved(t *testing.T) {
 // numbers, and keys listed out of GROUP BY order; and which plans it
 // writes (Direct).
 func TestAppendGroupRow(t *testing.T) {
-	schema, err := ParseSchema("n:BIGINT,d:DECIMAL(10,2),f:DOUBLE")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := mustSchema(t, "n:BIGINT,d:DECIMAL(10,2),f:DOUBLE")
 	direct := map[string]bool{ // query: whether AppendGroupRow writes its rows
 		"SELECT substr(a, 1, 3) AS k, sum(b) FROM 'x' GROUP BY k":                  true,
 		"SELECT a, count(*), count(b), sum(b), sum(n), sum(d) FROM 'x' GROUP BY a": true,

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"math/big"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
@@ -50,10 +50,7 @@ func runJob(t *testing.T, job string, params jobs.Params, data []byte, chunk int
 	if len(fanIn) > 0 {
 		local.Handler.FanIn = fanIn[0]
 	}
-	in := filepath.Join(dir, "in.csv")
-	if err := os.WriteFile(in, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, dir, "in.csv", data)
 	out, sum := enginetest.Run(t, local, pipeline.PlanInput{Job: job, Params: params, Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
 	return string(out), sum
 }
@@ -175,10 +172,7 @@ func TestCSVSkipOffsetsEveryChunkSize(t *testing.T) {
 	strict := jobs.Params{"strict": "true", "key": "city", "agg": "sum:amount"}
 	for _, chunk := range []int64{1 << 20, 61, 200, 1000} {
 		local, dir := enginetest.Open(t, engine.Options{})
-		in := filepath.Join(dir, "in.csv")
-		if err := os.WriteFile(in, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		in := testutil.WriteFile(t, dir, "in.csv", data)
 		eng := &engine.Engine{Handler: local.Handler, MaxParallel: 4, NoBackups: true}
 		_, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "groupby", Params: strict, Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
 		if want := fmt.Sprintf("%s at byte %d", in, badAmount); err == nil || !strings.Contains(err.Error(), want) {

@@ -163,12 +163,7 @@ func checkParts(t *testing.T, sum pipeline.Summary, ref []byte, csv, header bool
 func TestRangeGatherFaults(t *testing.T) {
 	for _, spec := range []string{"reducer.range.crash.mid-range=0.3", "reducer.range.crash.before-commit=0.3", "reducer.range.duplicate=1", "reducer.range.crash.mid-range=0.3,reducer.range.crash.before-commit=0.3,reducer.range.duplicate=0.5,ledger.timeout=0.1,blob.timeout=0.05"} {
 		t.Run(spec, func(t *testing.T) {
-			fired := map[string]int64{}
-			for seed := range uint64(3) {
-				fs, err := faults.Parse(spec, seed)
-				if err != nil {
-					t.Fatal(err)
-				}
+			seededRangeFaults(t, spec, 3, func(seed uint64, fs *faults.Set) {
 				local, dir := enginetest.Open(t, engine.Options{Faults: fs})
 				input := filepath.Join(dir, "in.txt")
 				ref := sumjob.SkewedInput(t, rand.New(rand.NewPCG(seed, 3)), input, sumjob.Pool, 8000)
@@ -181,19 +176,27 @@ func TestRangeGatherFaults(t *testing.T) {
 				if got := enginetest.ReadFile(t, sum.Output); sum.Partitions < 2 || !bytes.Equal(got, ref) {
 					t.Fatalf("%s, seed %d, %d ranges, faults %s: output differs from the reference (%d vs %d bytes)", j.name, seed, sum.Partitions, fs, len(got), len(ref))
 				}
-				for k, v := range fs.Fired() {
-					fired[k] += v
-				}
-			}
-			requireRangeFaultsFired(t, spec, fired)
+			})
 		})
 	}
 }
 
-// requireRangeFaultsFired fails t when a reducer.range fault of spec never
-// fired (fired counts them over the seeded runs): the test tested nothing.
-func requireRangeFaultsFired(t *testing.T, spec string, fired map[string]int64) {
+// seededRangeFaults runs run with the faults of spec under the seeds 0 to seeds-1, then
+// fails t when a reducer.range fault of spec never fired in those runs: the test tested
+// nothing.
+func seededRangeFaults(t *testing.T, spec string, seeds uint64, run func(seed uint64, fs *faults.Set)) {
 	t.Helper()
+	fired := map[string]int64{}
+	for seed := range seeds {
+		fs, err := faults.Parse(spec, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(seed, fs)
+		for k, v := range fs.Fired() {
+			fired[k] += v
+		}
+	}
 	for _, item := range strings.Split(spec, ",") {
 		name, _, _ := strings.Cut(item, "=")
 		if strings.HasPrefix(name, "reducer.range.") && fired[name] == 0 {

@@ -202,12 +202,7 @@ func TestSQLSortRangeGatherProperty(t *testing.T) {
 // range is committed once.
 func TestSQLSortRangeGatherFaults(t *testing.T) {
 	const spec = "reducer.range.crash.mid-range=0.3,reducer.range.crash.before-commit=0.3,reducer.range.duplicate=0.5,ledger.timeout=0.1,blob.timeout=0.05"
-	fired := map[string]int64{}
-	for seed := range uint64(3) {
-		fs, err := faults.Parse(spec, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
+	seededRangeFaults(t, spec, 3, func(seed uint64, fs *faults.Set) {
 		clean, dir := enginetest.Open(t, engine.Options{})
 		local, _ := enginetest.Open(t, engine.Options{Faults: fs})
 		input := filepath.Join(dir, "in.csv")
@@ -225,11 +220,7 @@ func TestSQLSortRangeGatherFaults(t *testing.T) {
 		if sum.Partitions < 2 || !bytes.Equal(got, want) {
 			t.Fatalf("seed %d, %d ranges, faults %s: output differs from the one reducer's (%d vs %d bytes)", seed, sum.Partitions, fs, len(got), len(want))
 		}
-		for k, v := range fs.Fired() {
-			fired[k] += v
-		}
-	}
-	requireRangeFaultsFired(t, spec, fired)
+	})
 }
 
 // TestSQLGroupRangeGather: a sql aggregate over groups without LIMIT, over

@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
@@ -22,10 +22,7 @@ import (
 func TestCorruptPartialFailsAtOnce(t *testing.T) {
 	ctx := context.Background()
 	local, dir := enginetest.Open(t, engine.Options{})
-	in := filepath.Join(dir, "in.txt")
-	if err := os.WriteFile(in, []byte(strings.Repeat("a b c\nd e\n", 40)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, dir, "in.txt", []byte(strings.Repeat("a b c\nd e\n", 40)))
 	var tasks taskLog
 	eng := &engine.Engine{
 		Handler: local.Handler, MaxParallel: 2, NoBackups: true, Sleep: tasks.sleep, OnEvent: tasks.onEvent,

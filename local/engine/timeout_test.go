@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/engine"
@@ -187,10 +187,7 @@ func TestMapperPastItsTimeout(t *testing.T) {
 	overrunJob.blocked, overrunJob.release = new(atomic.Bool), make(chan struct{}) // each run of the test its own
 	overrunJob.onBlock = ts.expire
 	local, dir := enginetest.Open(t, engine.Options{})
-	in := filepath.Join(dir, "in.txt")
-	if err := os.WriteFile(in, bytes.Repeat([]byte("alpha beta gamma\ndelta alpha\n"), 40), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, dir, "in.txt", bytes.Repeat([]byte("alpha beta gamma\ndelta alpha\n"), 40))
 	var mu sync.Mutex
 	var failed []*asl.Failure
 	var abandoned []error
@@ -266,10 +263,7 @@ func TestStuckHandlerDoesNotHangTheRun(t *testing.T) {
 	overrunJob.onBlock = ts.expire
 	t.Cleanup(func() { close(overrunJob.release) }) // only once the test has its answer
 	local, dir := enginetest.Open(t, engine.Options{})
-	in := filepath.Join(dir, "in.txt")
-	if err := os.WriteFile(in, bytes.Repeat([]byte("alpha beta\n"), 50), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, dir, "in.txt", bytes.Repeat([]byte("alpha beta\n"), 50))
 	eng := &engine.Engine{
 		Handler: local.Handler, MaxParallel: 1, NoBackups: true, Functions: fns,
 		AbandonedGrace: 100 * time.Millisecond,

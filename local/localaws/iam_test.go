@@ -32,10 +32,7 @@ func editedTemplate(t *testing.T, edit func(text string) string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "template.yaml")
-	if err := os.WriteFile(path, []byte(edit(string(raw))), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := testutil.WriteFile(t, t.TempDir(), "template.yaml", []byte(edit(string(raw))))
 	return path
 }
 

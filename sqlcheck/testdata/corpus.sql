@@ -175,6 +175,18 @@ SELECT customer, count(*) AS n, sum(amount) AS total FROM '{orders}' GROUP BY cu
 -- name: having-aggregate-not-selected
 SELECT country FROM '{orders}' GROUP BY country HAVING avg(qty) > 19.5
 
+-- name: having-alias
+SELECT customer, count(*) AS n, sum(amount) AS total FROM '{orders}' GROUP BY customer HAVING n > 95 AND total > 0
+
+-- name: having-alias-of-input-column-name
+SELECT country, count(*) AS qty FROM '{orders}' GROUP BY country HAVING qty + 1 > 10
+
+-- name: having-group-key-before-alias
+SELECT count(*) AS country FROM '{orders}' GROUP BY country HAVING country IS NOT NULL
+
+-- name: order-by-alias-expression
+SELECT country, count(*) AS n FROM '{orders}' GROUP BY country ORDER BY -n, country
+
 -- name: order-by-number-desc
 SELECT id, amount FROM '{orders}' ORDER BY amount DESC, id
 

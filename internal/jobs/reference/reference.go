@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -125,11 +127,7 @@ func (r *runner) wordcount() error {
 			}
 		}
 	}
-	words := make([]string, 0, len(counts))
-	for w := range counts {
-		words = append(words, w)
-	}
-	sort.Strings(words)
+	words := slices.Sorted(maps.Keys(counts))
 	for _, w := range words {
 		fmt.Fprintf(&r.out, "%s\t%d\n", w, counts[w])
 	}
@@ -610,11 +608,7 @@ func (r *runner) groupOutput(aggs []agg, groups map[string]*groupState) error {
 		head = append(head, csvField(a.fn+"_"+a.col))
 	}
 	r.out.WriteString(strings.Join(head, ",") + "\n")
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(groups))
 	for _, k := range keys {
 		g := groups[k]
 		fields := []string{csvField(k)}

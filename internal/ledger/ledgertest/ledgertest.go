@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // ManyChunks is how many chunks the listing test commits: with StatsSize bytes of stats
@@ -207,17 +207,11 @@ func testReopen(t *testing.T, l ledger.Ledger) {
 	if _, err := l.Finish(ctx(t), "job-ro", ledger.Failed, "", "a chunk failed"); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := l.Reopen(ctx(t), "job-ro"); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	testutil.Race(8, func(int) {
+		if _, err := l.Reopen(ctx(t), "job-ro"); err != nil {
+			t.Error(err)
+		}
+	})
 	stored, err := l.Job(ctx(t), "job-ro")
 	if err != nil {
 		t.Fatal(err)
@@ -241,14 +235,9 @@ func testOpenConcurrent(t *testing.T, l ledger.Ledger) {
 	}
 	const n = 8
 	got := make([]ledger.Job, n)
-	var g errgroup.Group
-	for i := range n {
-		g.Go(func() (err error) {
-			got[i], err = l.Open(ctx(t), newJob("job-c"))
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	errs := make([]error, n)
+	testutil.Race(n, func(i int) { got[i], errs[i] = l.Open(ctx(t), newJob("job-c")) })
+	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
 	for i, j := range got {
@@ -341,18 +330,12 @@ func testCommitConcurrent(t *testing.T, l ledger.Ledger) {
 		won bool
 	}
 	results := make([]result, n)
-	start := make(chan struct{})
-	var g errgroup.Group
-	for i := range n {
-		g.Go(func() error {
-			<-start
-			c, won, err := l.Commit(ctx(t), ledger.Commit{JobID: "job-3", Chunk: 0, Attempt: fmt.Sprintf("attempt-%d", i), Partial: fmt.Sprintf("partial-%d", i)})
-			results[i] = result{c, won}
-			return err
-		})
-	}
-	close(start)
-	if err := g.Wait(); err != nil {
+	errs := make([]error, n)
+	testutil.Race(n, func(i int) {
+		c, won, err := l.Commit(ctx(t), ledger.Commit{JobID: "job-3", Chunk: 0, Attempt: fmt.Sprintf("attempt-%d", i), Partial: fmt.Sprintf("partial-%d", i)})
+		results[i], errs[i] = result{c, won}, err
+	})
+	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
 	winners := 0
@@ -566,20 +549,13 @@ func testFinishConcurrent(t *testing.T, l ledger.Ledger) {
 	const n = 8
 	jobs := make([]ledger.Job, n)
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			st, out, msg := ledger.Succeeded, fmt.Sprintf("out-%d", i), ""
-			if i%2 == 1 {
-				st, out, msg = ledger.Failed, "", fmt.Sprintf("err-%d", i)
-			}
-			jobs[i], errs[i] = l.Finish(ctx(t), "job-5", st, out, msg)
-		})
-	}
-	close(start)
-	wg.Wait()
+	testutil.Race(n, func(i int) {
+		st, out, msg := ledger.Succeeded, fmt.Sprintf("out-%d", i), ""
+		if i%2 == 1 {
+			st, out, msg = ledger.Failed, "", fmt.Sprintf("err-%d", i)
+		}
+		jobs[i], errs[i] = l.Finish(ctx(t), "job-5", st, out, msg)
+	})
 	stored, err := l.Job(ctx(t), "job-5")
 	if err != nil {
 		t.Fatal(err)
