@@ -51,7 +51,10 @@ func TestJobsOnDuckDBParquet(t *testing.T) {
 			"groupby": {"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*,min:duration"},
 			// by batches filtered on their doubles, row groups pruned
 			"groupby-where": {"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*,min:duration", "--where", "adRevenue > 500"},
-			"sql":           {"--job", "sql", "--query", "SELECT languageCode, count(*) AS n, max(visitDate) AS last FROM 'x' GROUP BY 1 ORDER BY n DESC, 1"},
+			// a DATE and a BIGINT key, a --where on a BIGINT and on a DATE: by batches
+			"groupby-date-where-int": {"--job", "groupby", "--key", "visitDate:7", "--agg", "sum:adRevenue,count:*", "--where", "duration > 50"},
+			"groupby-int-where-date": {"--job", "groupby", "--key", "duration", "--agg", "sum:adRevenue,max:adRevenue", "--where", "visitDate >= '2000-01-01'"},
+			"sql":                    {"--job", "sql", "--query", "SELECT languageCode, count(*) AS n, max(visitDate) AS last FROM 'x' GROUP BY 1 ORDER BY n DESC, 1"},
 		} {
 			t.Run(codec+"/"+name, func(t *testing.T) {
 				out := func(in, size, ext string) []byte {

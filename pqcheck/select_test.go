@@ -136,6 +136,8 @@ func TestSQLOnEveryType(t *testing.T) {
 		"SELECT id, d + 30 AS later, d - DATE '2000-01-01' AS days, dec9 * 2 AS twice, tiny // 3 AS third FROM 'F' WHERE id < 300 AND d < DATE '2020-01-01' ORDER BY id",
 		"SELECT s, count(*) AS n FROM 'F' WHERE s IS NULL OR s = '' GROUP BY s ORDER BY s NULLS FIRST",
 		"SELECT id, oddd FROM 'F' WHERE id % 4 = 0 AND id < 40 ORDER BY id",
+		// A number in quotes against a number column is that number.
+		"SELECT id, small, dec9 FROM 'F' WHERE id >= '950' AND small > '-20000' AND dec9 <> '-12.50' AND id NOT IN ('960', '970') ORDER BY id",
 	} {
 		t.Run(fmt.Sprintf("query%d", i), func(t *testing.T) {
 			q = strings.ReplaceAll(q, "'F'", "'"+file+"'")

@@ -106,6 +106,12 @@ func (w *condition) match(v []byte) bool {
 	if !ok {
 		c = bytes.Compare(v, w.value)
 	}
+	return w.holds(c)
+}
+
+// holds reports whether a value that compares c (-1, 0, 1) with VALUE
+// satisfies the condition.
+func (w *condition) holds(c int) bool {
 	switch w.op {
 	case opGT:
 		return c > 0

@@ -34,6 +34,9 @@ func BenchmarkParquetChunk(b *testing.B) {
 		{"groupby-country", "groupby", jobs.Params{"key": "countryCode", "agg": "sum:adRevenue,count:*"}},
 		// a DATE key: its text, by batches
 		{"groupby-date", "groupby", jobs.Params{"key": "visitDate", "agg": "sum:adRevenue,count:*"}},
+		// --where on a BIGINT and on a DATE column: their values, by batches
+		{"groupby-where-int", "groupby", jobs.Params{"key": "countryCode", "agg": "sum:adRevenue", "where": "duration > 50"}},
+		{"groupby-where-date", "groupby", jobs.Params{"key": "countryCode", "agg": "sum:adRevenue", "where": "visitDate >= '2000-01-01'"}},
 		{"select-q1", "select", jobs.Params{"where": "adRevenue > 990", "columns": "sourceIP,adRevenue"}},
 		{"sql-groupby-q2", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8) AS key, sum(adRevenue) FROM 'x.parquet' GROUP BY key"}},
 	}

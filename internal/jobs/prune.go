@@ -3,8 +3,11 @@ package jobs
 import (
 	"bytes"
 	"math"
+	"sort"
+	"time"
 	"unsafe"
 
+	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/pq"
 )
@@ -176,42 +179,141 @@ func WherePredicate(s string) (pq.Predicate, error) {
 	return w, nil
 }
 
-// batchFilter is a numeric --where tested on the doubles of a Parquet
-// batch, for a mapper that takes a span's rows by batches (groupby's
-// ParquetBatch): the condition, the column it reads (pq.Reader.FloatColumn)
-// and the rows of the current batch.
+// batchFilter is a --where 'COL OP VALUE' tested on the values of a
+// Parquet batch, for a mapper that takes a span's rows by batches (groupby's
+// ParquetBatch): the condition, the column it reads and how, and the rows of
+// the current batch it keeps.
 type batchFilter struct {
 	w    floatCondition
 	c    int
-	keep []int32 // the rows of the batch it keeps (rows)
+	kind filterKind
+	// filterDate: the days whose text equals VALUE, [lo, hi) (below lo it
+	// is less, from hi greater), among the dates of 4-digit years
+	lo, hi int64
+	keep   []int32 // the rows of the batch it keeps (rows)
 }
 
+type filterKind uint8
+
+const (
+	filterDouble filterKind = iota // a DOUBLE column, VALUE a number: its doubles (pq.Reader.FloatColumn)
+	filterExact                    // an integer or decimal column, VALUE a number: its exact values
+	filterDate                     // a DATE column: its days, against VALUE's place among the dates' texts
+)
+
 // newBatchFilter is the batch filter of where for r, or nil when r's batches
-// cannot be filtered from their doubles (no --where, a condition that is no
-// comparison with a number, a column that is not a DOUBLE).
+// cannot be filtered from their values (no --where, a condition that is no
+// 'COL OP VALUE', a column of another type, a VALUE that is no number for a
+// numeric column).
 func newBatchFilter(where *rowFilter, r *pq.Reader) *batchFilter {
-	fp, c := r.FloatColumn(where.parquetPredicate())
-	w, ok := fp.(floatCondition)
-	if !ok {
+	p := where.parquetPredicate()
+	if fp, c := r.FloatColumn(p); fp != nil {
+		if w, ok := fp.(floatCondition); ok {
+			return &batchFilter{w: w, c: c}
+		}
 		return nil
 	}
-	return &batchFilter{w: w, c: c}
+	var w *condition
+	switch p := p.(type) {
+	case floatCondition:
+		w = p.condition
+	case *condition:
+		w = p
+	default:
+		return nil
+	}
+	c, ok := r.ColumnIndex(w.Column)
+	switch {
+	case ok && w.isNum && r.Exact(c):
+		return &batchFilter{w: floatCondition{condition: w}, c: c, kind: filterExact}
+	case ok && r.IsDate(c):
+		f := &batchFilter{w: floatCondition{condition: w}, c: c, kind: filterDate}
+		f.lo, f.hi = dateBounds(w.value)
+		return f
+	}
+	return nil
+}
+
+// The dates whose text is YYYY-MM-DD with a year of 4 digits, whose byte
+// order is theirs: 1000-01-01 and 9999-12-31 in days since 1970-01-01.
+var (
+	firstDate = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	lastDate  = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).Unix() / 86400
+)
+
+// dateBounds is where the text of a DATE (as the row holds it) meets value
+// among the dates of 4-digit years: the first day whose text is not less
+// than value, and the first whose text is greater. A --where on a DATE
+// compares the text (match: a date's text is no number), whose order is the
+// dates' for those years.
+func dateBounds(value []byte) (lo, hi int64) {
+	var buf []byte
+	cmp := func(d int64) int {
+		buf = duckfmt.AppendDate(buf[:0], d)
+		return bytes.Compare(buf, value)
+	}
+	n := int(lastDate - firstDate + 1)
+	lo = firstDate + int64(sort.Search(n, func(k int) bool { return cmp(firstDate+int64(k)) >= 0 }))
+	hi = firstDate + int64(sort.Search(n, func(k int) bool { return cmp(firstDate+int64(k)) > 0 }))
+	return lo, hi
 }
 
 // rows is the rows of r's batch of n rows that the condition does not rule
 // out, in order: a row that surely satisfies it as its index i, a row left
-// in doubt (a null, an infinity, a NaN, a value equal to the condition's
-// double) as ^i, to be tested as Row does. The rows whose double rules them
-// out (MayMatchFloats) are dropped. A finite v != cv that MayMatchFloats
-// keeps lies on the matching side of cv, hence its decimal on the matching
-// side of VALUE (CannotMatchFloat).
+// in doubt as ^i, to be tested as Row does. For a DOUBLE column, the rows
+// whose double rules them out (MayMatchFloats) are dropped, and a null, an
+// infinity, a NaN, a value equal to the condition's double is in doubt: a
+// finite v != cv that MayMatchFloats keeps lies on the matching side of cv,
+// hence its decimal on the matching side of VALUE (CannotMatchFloat). For
+// the other columns (valueRows) each row's value decides, a null or a value
+// the vectors do not give exactly in doubt.
 func (f *batchFilter) rows(r *pq.Reader, n int) []int32 {
+	if f.kind != filterDouble {
+		return f.valueRows(r, n)
+	}
 	vals, null, _ := r.Floats(f.c)
 	vals, null = vals[:n], null[:n]
 	f.keep = f.w.MayMatchFloats(f.keep[:0], vals, null)
 	for k, i := range f.keep {
 		if v := vals[i]; null[i] || f.w.op == opEQ || v == f.w.cv || math.IsInf(v, 0) || v != v {
 			f.keep[k] = ^i
+		}
+	}
+	return f.keep
+}
+
+// valueRows is rows for an integer, decimal or DATE column: each row's
+// value compared with VALUE as match compares its text (numerically for a
+// number, byte-wise for a date), without printing it; in doubt (^i) a null,
+// a decimal beyond an int64, a date of a year of another length than 4.
+func (f *batchFilter) valueRows(r *pq.Reader, n int) []int32 {
+	f.keep = f.keep[:0]
+	for i := 0; i < n; i++ {
+		r.At(i)
+		c, ok := 0, false
+		if f.kind == filterExact {
+			var u int64
+			var scale int
+			if u, scale, ok = r.Decimal(f.c); ok {
+				c = decimal.Cmp(decimal.New(u, scale), f.w.num)
+			}
+		} else {
+			var d int64
+			if d, ok = r.Date(f.c); ok && (d < firstDate || d > lastDate) {
+				ok = false
+			}
+			switch {
+			case d < f.lo:
+				c = -1
+			case d >= f.hi:
+				c = 1
+			}
+		}
+		switch {
+		case !ok:
+			f.keep = append(f.keep, ^int32(i))
+		case f.w.holds(c):
+			f.keep = append(f.keep, int32(i))
 		}
 	}
 	return f.keep

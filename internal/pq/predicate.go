@@ -202,14 +202,24 @@ func (r *Reader) FloatColumn(p Predicate) (FloatPredicate, int) {
 	if !ok || len(fp.Columns()) != 1 {
 		return nil, 0
 	}
-	pc, ok := r.Footer().Column(fp.Columns()[0]) // as the reader resolved it
-	if !ok {
-		return nil, 0
-	}
-	for c, col := range r.Columns() {
-		if col.Name == pc.Name && r.Double(c) {
-			return fp, c
-		}
+	if c, ok := r.ColumnIndex(fp.Columns()[0]); ok && r.Double(c) {
+		return fp, c
 	}
 	return nil, 0
+}
+
+// ColumnIndex is the index in Columns of the column named name, resolved
+// as the reader resolves the names it is given (Footer.Column); false when
+// r does not read it.
+func (r *Reader) ColumnIndex(name string) (int, bool) {
+	pc, ok := r.Footer().Column(name)
+	if !ok {
+		return 0, false
+	}
+	for c, col := range r.Columns() {
+		if col.Name == pc.Name {
+			return c, true
+		}
+	}
+	return 0, false
 }

@@ -390,6 +390,26 @@ func (r *Reader) Float64(c int) (float64, bool) {
 // their shortest round-tripping decimal (what a FloatPredicate relies on).
 func (r *Reader) Double(c int) bool { return r.cols[c].vt.kind == kindDouble }
 
+// Exact reports whether column c holds integers or decimals, whose values
+// Decimal gives exactly (when they fit an int64).
+func (r *Reader) Exact(c int) bool {
+	k := r.cols[c].vt.kind
+	return k == kindInt || k == kindUint || k == kindDecimal
+}
+
+// Date is column c's value as days since 1970-01-01, for a DATE column;
+// false for a null or another type.
+func (r *Reader) Date(c int) (int64, bool) {
+	v, i := r.vec(c), r.bi
+	if r.cols[c].vt.kind != kindDate || v.null[i] {
+		return 0, false
+	}
+	return v.ints[i], true
+}
+
+// IsDate reports whether column c is a DATE column.
+func (r *Reader) IsDate(c int) bool { return r.cols[c].vt.kind == kindDate }
+
 // Numeric reports whether column c holds numbers (integers, decimals, floats).
 func (r *Reader) Numeric(c int) bool { return r.cols[c].vt.numeric() }
 

@@ -410,9 +410,9 @@ func compare(o string, l, r *node, at int) (*node, error) {
 	case lt == KText && rt == KText:
 		return &node{op: opCmpText, typ: TBool, name: o, args: []*node{l, r}, pos: at}, nil
 	case lt == KText:
-		return &node{op: opCmpText, typ: TBool, name: o, args: []*node{l, r}, pos: at}, nil
+		return &node{op: opCmpText, typ: TBool, name: o, args: []*node{l, numberText(r)}, pos: at}, nil
 	case rt == KText:
-		return &node{op: opCmpText, typ: TBool, name: flip(o), args: []*node{r, l}, pos: at}, nil
+		return &node{op: opCmpText, typ: TBool, name: flip(o), args: []*node{r, numberText(l)}, pos: at}, nil
 	}
 	var err error
 	if lt == KVarchar && rt != KVarchar {
@@ -441,6 +441,24 @@ func compare(o string, l, r *node, at int) (*node, error) {
 		return nil, typeErr(at, "cannot compare %s (%s) with %s (%s)", exprName(l), l.typ, exprName(r), r.typ)
 	}
 	return fold(&node{op: opCmp, typ: TBool, name: o, args: []*node{l, r}, pos: at}), nil
+}
+
+// numberText returns a VARCHAR constant that is a number as it would be
+// written ('15000', '-2.50'; not '1e4', '015', '+5') as that number, so that
+// untyped text compares with it as with 15000: as a number when the text
+// reads as one, else as text with the same text. That is the COL OP VALUE
+// rule of --where, and DuckDB's on a column it reads as numbers (a Parquet
+// INT64, a CSV column it sniffs as BIGINT). Any other node is returned as is.
+func numberText(x *node) *node {
+	if !x.isConst() || x.val.K != KVarchar {
+		return x
+	}
+	s := string(x.val.S)
+	n, err := bindLiteral(&Literal{Kind: LitNumber, Text: s, At: x.pos})
+	if err != nil || n.val.K == KDouble || string(appendText(nil, n.val, n.typ)) != s {
+		return x
+	}
+	return n
 }
 
 // castForCompare casts a VARCHAR x to the type of the other side: a

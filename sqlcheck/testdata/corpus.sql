@@ -175,6 +175,9 @@ SELECT customer, count(*) AS n, sum(amount) AS total FROM '{orders}' GROUP BY cu
 -- name: having-aggregate-not-selected
 SELECT country FROM '{orders}' GROUP BY country HAVING avg(qty) > 19.5
 
+-- name: where-number-in-quotes
+SELECT id, qty, amount FROM '{orders}' WHERE qty >= '15' AND id < '2000' AND amount > '100.5' AND qty NOT IN ('17', '18')
+
 -- name: having-alias
 SELECT customer, count(*) AS n, sum(amount) AS total FROM '{orders}' GROUP BY customer HAVING n > 95 AND total > 0
 
