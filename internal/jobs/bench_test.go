@@ -40,6 +40,13 @@ var benchCases = []benchCase{
 	{"sql-groupby-where", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8), sum(adRevenue) FROM 'x' WHERE adRevenue > 500 GROUP BY 1"}, "uservisits"},
 	{"sql-groupby-jsonl", "sql", jobs.Params{"query": "SELECT countryCode, sum(adRevenue), count(sourceIP) FROM 'x' GROUP BY countryCode"}, "jsonl"},
 	{"sql-filter-expr", "sql", jobs.Params{"query": "SELECT sourceIP FROM 'x' WHERE visitDate BETWEEN DATE '1990-01-01' AND DATE '1999-12-31' AND countryCode IN ('USA', 'DEU') AND adRevenue > 100"}, "uservisits"},
+	// WHERE clauses of several columns, compiled on the fields (Program.MatchFields):
+	// untyped, typed (a value error possible), before a grouping fed from the fields,
+	// and as select's and groupby's --where.
+	{"sql-filter-typed", "sql", jobs.Params{"query": "SELECT sourceIP FROM 'x' WHERE adRevenue > 100 AND countryCode = 'USA' AND visitDate BETWEEN DATE '1990-01-01' AND DATE '1999-12-31'", "schema": "visitDate:DATE,adRevenue:DECIMAL(12,4)"}, "uservisits"},
+	{"sql-groupby-where3", "sql", jobs.Params{"query": "SELECT substr(sourceIP, 1, 8), sum(adRevenue) FROM 'x' WHERE adRevenue > 100 AND countryCode IN ('USA', 'DEU') AND visitDate BETWEEN DATE '1990-01-01' AND DATE '1999-12-31' GROUP BY 1"}, "uservisits"},
+	{"select-where3", "select", jobs.Params{"where": "adRevenue > 100 AND countryCode = 'USA' AND visitDate BETWEEN DATE '1990-01-01' AND DATE '1999-12-31'", "columns": "sourceIP,adRevenue"}, "uservisits"},
+	{"groupby-where3", "groupby", jobs.Params{"key": "sourceIP:8", "agg": "sum:adRevenue", "where": "adRevenue > 100 AND countryCode = 'USA' AND visitDate BETWEEN DATE '1990-01-01' AND DATE '1999-12-31'"}, "uservisits"},
 	{"sql-order-limit", "sql", jobs.Params{"query": "SELECT sourceIP, adRevenue FROM 'x' ORDER BY adRevenue DESC LIMIT 10"}, "uservisits"},
 }
 

@@ -239,6 +239,11 @@ type sqlMapper struct {
 	// TextColumn), -1 for any other WHERE: a record whose text fails it
 	// is dropped before anything else of it is read.
 	textCol int
+	// fieldWhere: a WHERE of several columns (or one typed column) the
+	// program evaluates on the record's fields (Program.MatchFields),
+	// which fields gives it, before anything is copied into its row.
+	fieldWhere bool
+	fields     rowFields
 	// An aggregate over groups without LIMIT: its partials are sorted runs.
 	groupRuns *sqlGroupJob
 	st        Stats
@@ -280,6 +285,10 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 	m.header = header
 	m.plain = p.PlainColumns()
 	m.textCol = m.prog.TextColumn()
+	m.fieldWhere = m.textCol < 0 && m.prog.FieldWhere()
+	if m.fieldWhere {
+		m.fields.at = identity(len(p.Columns))
+	}
 	if m.plain != nil {
 		m.filterCols = p.FilterColumns()
 	}
@@ -327,15 +336,28 @@ func (m *sqlMapper) Row(row *record.Row) error {
 	// (MatchText gives Match's answer, with no value error), so Match is
 	// not evaluated again.
 	matched := false
-	if c := m.textCol; c >= 0 {
-		if v, null := sqlValue(row, c); !g.MatchText(v, null) {
+	switch {
+	case m.textCol >= 0:
+		if v, null := sqlValue(row, m.textCol); !g.MatchText(v, null) {
 			return nil
 		}
-		if m.plain != nil && row.Format() == record.CSV && g.Plan.Kind == sql.Scan {
-			g.Reset() // no value error of an earlier record is left
-			return m.row(row, row.Offset)
+		g.Reset() // no value error of an earlier record is left
+		matched = true
+	case m.fieldWhere:
+		// Match's answer and value error, from the fields as they stand.
+		g.Reset()
+		m.fields.row = row
+		ok := g.MatchFields(&m.fields)
+		if g.Row.Err != nil {
+			return m.valueError(row.Offset)
+		}
+		if !ok {
+			return nil
 		}
 		matched = true
+	}
+	if matched && m.plain != nil && row.Format() == record.CSV && g.Plan.Kind == sql.Scan {
+		return m.row(row, row.Offset)
 	}
 	if m.byField {
 		return m.aggregateFields(row)

@@ -152,19 +152,7 @@ func TestSQLValueErrors(t *testing.T) {
 // mapperStats runs one sql mapper over data (one object) and returns its stats.
 func mapperStats(t *testing.T, p jobs.Params, data reference.Input) jobs.Stats {
 	t.Helper()
-	j, err := jobs.New("sql", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := feeder(t, j, p)
-	if err := m.Object(jobs.Part{Source: data.Source}, data.Data); err != nil {
-		t.Fatal(err)
-	}
-	st, err := m.Finish(&bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return jobStats(t, "sql", p, data)
 }
 
 // TestSQLTypeErrorsNameColumnAndValue: a type error names the column and

@@ -198,6 +198,10 @@ type rowMatcher struct {
 	// text is the filter column whose text alone decides (the program's
 	// TextColumn), -1 when the program evaluates the row.
 	text int
+	// fieldWhere: else the program evaluates the filter on the row's
+	// fields (Program.MatchFields), which fields gives it.
+	fieldWhere bool
+	fields     rowFields
 	// source is the object whose rows are matched (the mapper's StartPart
 	// sets it), named by a skipped record's example.
 	source string
@@ -212,6 +216,8 @@ func (f *rowFilter) newMatcher() *rowMatcher {
 	if f.plan != nil {
 		m.prog = f.plan.NewProgram()
 		m.text = m.prog.TextColumn()
+		m.fieldWhere = m.text < 0 && m.prog.FieldWhere()
+		m.fields.at = f.at
 	}
 	return m
 }
@@ -228,6 +234,14 @@ func (m *rowMatcher) match(row *record.Row) (bool, *sql.ValueError) {
 		return m.prog.MatchText(v, null), nil
 	}
 	r := &m.prog.Row
+	if m.fieldWhere {
+		m.prog.Reset()
+		m.fields.row = row
+		if ok := m.prog.MatchFields(&m.fields); r.Err == nil {
+			return ok, nil
+		}
+		return false, r.Err
+	}
 	for i, c := range m.f.at {
 		r.Text[i], r.Null[i] = sqlValue(row, c)
 	}
@@ -284,6 +298,25 @@ func (m *rowMatcher) setSource(source string) {
 	if m != nil {
 		m.source = source
 	}
+}
+
+// rowFields gives a sql program the fields of a record (sql.Fields): the
+// program's column c is column at[c] of row.
+type rowFields struct {
+	row *record.Row
+	at  []int
+}
+
+// Field is column c's text and whether it is NULL (sqlValue).
+func (f *rowFields) Field(c int) ([]byte, bool) { return sqlValue(f.row, f.at[c]) }
+
+// identity is [0, n).
+func identity(n int) []int {
+	at := make([]int, n)
+	for i := range at {
+		at[i] = i
+	}
+	return at
 }
 
 // sqlValue is column c of row as the sql package sees it: its text, and

@@ -45,9 +45,15 @@ func maxRatio(codec format.CompressionCodec) int64 {
 // of the column chunk after the header, and the bytes it declares it
 // decompresses to must fit in the column chunk's decompressed total (from
 // its metadata), in what its compressed bytes can decompress to and in
-// maxPageBytes. codec is the column chunk's.
-func checkPageSizes(h *format.PageHeader, left int64, codec format.CompressionCodec, total int64) error {
+// maxPageBytes; and a data page's count of values (and rows) must fit in
+// the column chunk's values, values (from its metadata; 0: not known), since
+// a reader allocates for that count (parquet-go its levels and values
+// before it decodes them). codec is the column chunk's.
+func checkPageSizes(h *format.PageHeader, left int64, codec format.CompressionCodec, total, values int64) error {
 	c, u := int64(h.CompressedPageSize), int64(h.UncompressedPageSize)
+	if n := declaredValues(h); values > 0 && n > values {
+		return fmt.Errorf("its header declares %d values, more than the column chunk's %d in all", n, values)
+	}
 	switch {
 	case c < 0 || u < 0:
 		return fmt.Errorf("its header declares negative sizes (%d compressed, %d not)", c, u)
@@ -66,11 +72,24 @@ func checkPageSizes(h *format.PageHeader, left int64, codec format.CompressionCo
 	return nil
 }
 
+// declaredValues is the most of the values and rows a data page's header
+// declares; 0 for another page.
+func declaredValues(h *format.PageHeader) int64 {
+	switch {
+	case h.DataPageHeader.Valid:
+		return int64(h.DataPageHeader.V.NumValues)
+	case h.DataPageHeaderV2.Valid:
+		return max(int64(h.DataPageHeaderV2.V.NumValues), int64(h.DataPageHeaderV2.V.NumRows))
+	}
+	return 0
+}
+
 // decodePage decompresses src (of codec) into dst's array when large
 // enough, else a new one a little larger than size (room for the next row
 // group's page), and checks that it decompresses to size bytes, the size
 // its header declares (checked by checkPageSizes). It allocates no more
-// than that for the output, whatever the compressed stream claims: parquet-go's
+// than that and its quarter of room for the output (1.25 GiB for a page of
+// maxPageBytes), whatever the compressed stream claims: parquet-go's
 // codecs grow their output as the stream asks (its LZ4 codec without end
 // on a corrupt block).
 func decodePage(codec format.CompressionCodec, dst, src []byte, size int) ([]byte, error) {

@@ -121,3 +121,37 @@ func readRows(t *testing.T, path string, cols []string, lazy bool, want func(id 
 	}
 	return out, chunks
 }
+
+// TestBatchAccessorsOfAnotherType: Floats and Bytes of a column of another
+// type report false (as their doc says), rather than slice a vector the
+// column does not have; of their own type they give the batch.
+func TestBatchAccessorsOfAnotherType(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "types.parquet")
+	pqtest.WriteGo(t, path, [][]lazyRow{lazyRows(100)})
+	size, store := pqtest.LocalFile(t, path)
+	r, err := pq.Open(context.Background(), store, pq.Span{Source: path, URL: path, Size: size, End: size}, []string{"id", "name", "f"}, pq.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := r.NextBatch()
+	if n == 0 {
+		t.Fatalf("no batch: %v", r.Err())
+	}
+	for _, c := range []int{0, 1} {
+		if vals, null, ok := r.Floats(c); ok || vals != nil || null != nil {
+			t.Errorf("Floats of column %d (not a double): %d values, ok %v", c, len(vals), ok)
+		}
+	}
+	for _, c := range []int{0, 2} {
+		if vals, null, ok := r.Bytes(c); ok || vals != nil || null != nil {
+			t.Errorf("Bytes of column %d (not a VARCHAR): %d values, ok %v", c, len(vals), ok)
+		}
+	}
+	if vals, _, ok := r.Floats(2); !ok || len(vals) != n || vals[1] != 1.0/8 {
+		t.Errorf("Floats of the double column: %d values, ok %v", len(vals), ok)
+	}
+	if vals, _, ok := r.Bytes(1); !ok || len(vals) != n || string(vals[1]) != "n1" {
+		t.Errorf("Bytes of the VARCHAR column: %d values, ok %v", len(vals), ok)
+	}
+}

@@ -32,6 +32,7 @@ type rawPages struct {
 	pos      int
 	codec    format.CompressionCodec
 	total    int64 // the chunk's decompressed bytes, as its metadata says
+	numVals  int64 // the chunk's values, as its metadata says
 	physical format.Type
 	maxDef   byte
 	levels   rle.Encoding
@@ -100,7 +101,7 @@ func rawEligible(cc *format.ColumnChunk, physical format.Type, maxRep int) bool 
 
 func (p *rawPages) reset(chunk []byte, cc *format.ColumnChunk, physical format.Type, maxDef byte) {
 	p.chunk, p.pos, p.physical, p.maxDef = chunk, 0, physical, maxDef
-	p.codec, p.total = cc.MetaData.Codec, cc.MetaData.TotalUncompressedSize
+	p.codec, p.total, p.numVals = cc.MetaData.Codec, cc.MetaData.TotalUncompressedSize, cc.MetaData.NumValues
 	p.levels = rle.Encoding{BitWidth: bits.Len8(maxDef)}
 }
 
@@ -139,7 +140,7 @@ func checkHeaders(r *rangeReader, cc *parquet.FileColumnChunk, meta *format.Colu
 				break
 			}
 			body := pos + int64(tr.BytesRead())
-			if err := checkPageSizes(&h, end-body, meta.MetaData.Codec, meta.MetaData.TotalUncompressedSize); err != nil {
+			if err := checkPageSizes(&h, end-body, meta.MetaData.Codec, meta.MetaData.TotalUncompressedSize, meta.MetaData.NumValues); err != nil {
 				return fmt.Errorf("page at byte %d of the column chunk: %w", pos-start, err)
 			}
 			pos = body + int64(h.CompressedPageSize)
@@ -173,7 +174,7 @@ func (p *rawPages) next() (pg *rawPage, dict *rawDict, err error) {
 			return nil, nil, fmt.Errorf("page header at byte %d of the column chunk: %w", p.pos, err)
 		}
 		start := p.pos + tr.BytesRead()
-		if err := checkPageSizes(&h, int64(len(p.chunk)-start), p.codec, p.total); err != nil {
+		if err := checkPageSizes(&h, int64(len(p.chunk)-start), p.codec, p.total, p.numVals); err != nil {
 			return nil, nil, fmt.Errorf("page at byte %d of the column chunk: %w", p.pos, err)
 		}
 		end := start + int(h.CompressedPageSize)

@@ -192,23 +192,32 @@ func TestPageDeclaresHugeSize(t *testing.T) {
 							m.TotalUncompressedSize = tc.total
 						}
 					})
-					pq.SetRawPages(raw)
-					defer pq.SetRawPages(true)
-					var before, after runtime.MemStats
-					runtime.GC()
-					runtime.ReadMemStats(&before)
-					err := readAll(t, path)
-					runtime.ReadMemStats(&after)
-					prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
-					if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), tc.want) {
-						t.Fatalf("error %v, want one starting %q saying %q", err, prefix, tc.want)
-					}
-					if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
-						t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
-					}
+					readCorrupt(t, path, raw, tc.want)
 				})
 			}
 		}
+	}
+}
+
+// readCorrupt reads column x of the corrupt file at path (of 1000 rows),
+// with the raw page reader or parquet-go's, and fails t unless that is an
+// error naming the file, row group 0 and the column and saying want, found
+// with at most 16 MiB allocated.
+func readCorrupt(t *testing.T, path string, raw bool, want string) {
+	t.Helper()
+	pq.SetRawPages(raw)
+	defer pq.SetRawPages(true)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err := readAll(t, path)
+	runtime.ReadMemStats(&after)
+	prefix := fmt.Sprintf(`parquet %s, row group 0, column "x": `, path)
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one starting %q saying %q", err, prefix, want)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+		t.Fatalf("%d bytes allocated reading a file of 1000 rows (error %v)", n, err)
 	}
 }
 
@@ -225,4 +234,41 @@ func readAll(t *testing.T, path string) error {
 	for r.Next() {
 	}
 	return r.Err()
+}
+
+// TestPageDeclaresHugeValueCount: a data page whose header declares far
+// more values than its column chunk holds (a corrupt header: 2^30 for a
+// chunk of 1000) is an error naming the file, row group and column, found
+// before anything is allocated for that count: parquet-go's reader
+// allocates its definition levels for the count before it decodes them
+// (1.2 GiB here, where a mapper has 1769 MB), and the raw reader its
+// levels for what the runs say, up to the count.
+func TestPageDeclaresHugeValueCount(t *testing.T) {
+	type row struct {
+		X *int64 `parquet:"x,optional,plain"`
+	}
+	rows := make([]row, 1000)
+	for i := range rows {
+		v := int64(i * 7)
+		rows[i].X = &v
+	}
+	for _, version := range []int{1, 2} {
+		for _, raw := range []bool{true, false} {
+			t.Run(fmt.Sprintf("v%d/raw=%v", version, raw), func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "count.parquet")
+				pqtest.WriteGo(t, path, [][]row{rows}, parquet.Compression(&parquet.Snappy), parquet.DataPageVersion(version))
+				rewriteFirstPage(t, path, func(h *format.PageHeader) {
+					switch {
+					case h.DataPageHeader.Valid:
+						h.DataPageHeader.V.NumValues = 1 << 30
+					case h.DataPageHeaderV2.Valid:
+						h.DataPageHeaderV2.V.NumValues, h.DataPageHeaderV2.V.NumRows = 1<<30, 1<<30
+					default:
+						t.Fatal("the first page is no data page")
+					}
+				}, func(*format.ColumnMetaData) {})
+				readCorrupt(t, path, raw, "declares 1073741824 values, more than the column chunk's 1000")
+			})
+		}
+	}
 }

@@ -219,7 +219,10 @@ func (r *Reader) At(i int) { r.bi = i }
 // The slices are valid until the next batch.
 func (r *Reader) Floats(c int) (vals []float64, null []bool, ok bool) {
 	v := &r.cur[c].vec
-	return v.floats[:r.bn], v.null[:r.bn], v.floats != nil && !r.cur[c].lazy
+	if v.floats == nil || r.cur[c].lazy {
+		return nil, nil, false // (another type's vector has no floats to slice)
+	}
+	return v.floats[:r.bn], v.null[:r.bn], true
 }
 
 // Bytes is column c's values in the current batch, for a VARCHAR column

@@ -101,11 +101,13 @@ type Call struct {
 	At       int
 }
 
-// Cast is CAST(X AS Type) or X::Type.
+// Cast is CAST(X AS Type) or X::Type; TypeName is DuckDB's name for the
+// type as written (CAST(x AS INT) is CAST(x AS INTEGER) in DuckDB's name).
 type Cast struct {
-	X    Expr
-	Type Type
-	At   int
+	X        Expr
+	Type     Type
+	TypeName string
+	At       int
 }
 
 // Pos implementations.
@@ -123,7 +125,10 @@ func (e *Cast) Pos() int      { return e.At }
 
 func (e *ColumnRef) String() string { return e.Name }
 
-func (e *Literal) String() string {
+func (e *Literal) String() string { return text(e, duckName) }
+
+// literalText writes a literal as SQL.
+func literalText(e *Literal) string {
 	switch e.Kind {
 	case LitNull:
 		return "NULL"
@@ -191,12 +196,21 @@ func text(e Expr, n notation) string {
 		}
 		return e.Op + "(" + sub(e.X) + ")"
 	case *Binary:
+		if n == duckName && e.Op == "<>" {
+			return "(" + sub(e.L) + " != " + sub(e.R) + ")"
+		}
 		return "(" + sub(e.L) + " " + e.Op + " " + sub(e.R) + ")"
 	case *Not:
+		if y := duckNegation(e.X); n == duckName && y != nil {
+			return sub(y)
+		}
 		return "(NOT " + sub(e.X) + ")"
 	case *IsNull:
 		return "(" + sub(e.X) + " IS " + not(e.Neg) + "NULL)"
 	case *Between:
+		if n == duckName && e.Neg {
+			return "(NOT " + sub(&Between{X: e.X, Lo: e.Lo, Hi: e.Hi, At: e.At}) + ")"
+		}
 		return "(" + sub(e.X) + " " + not(e.Neg) + "BETWEEN " + sub(e.Lo) + " AND " + sub(e.Hi) + ")"
 	case *In:
 		return "(" + sub(e.X) + " " + not(e.Neg) + "IN (" + list(e.List) + "))"
@@ -220,10 +234,46 @@ func text(e Expr, n notation) string {
 		}
 		return e.Name + "(" + list(e.Args) + ")"
 	case *Cast:
+		if n == duckName && e.TypeName != "" {
+			return "CAST(" + sub(e.X) + " AS " + e.TypeName + ")"
+		}
 		return "CAST(" + sub(e.X) + " AS " + e.Type.String() + ")"
+	case *Literal:
+		switch {
+		case n != duckName:
+		case e.Kind == LitBool && e.Text == "TRUE":
+			return "CAST('t' AS BOOLEAN)"
+		case e.Kind == LitBool:
+			return "CAST('f' AS BOOLEAN)"
+		case e.Kind == LitDate:
+			return "CAST('" + e.Text + `' AS "DATE")`
+		}
+		return literalText(e)
 	}
-	return e.String() // a literal, written alike in every notation
+	return e.String() // not reached: every kind of expression is written above
 }
+
+// duckNegation is NOT x as DuckDB names it when it names it otherwise: the
+// opposite comparison (NOT a > 1 is (a <= 1)), NOT IN for IN, and so on
+// inwards (NOT (NOT a > 1) is (a > 1)); nil when it names it (NOT x).
+func duckNegation(x Expr) Expr {
+	switch x := x.(type) {
+	case *Binary:
+		if op, ok := negatedCmp[x.Op]; ok {
+			return &Binary{Op: op, L: x.L, R: x.R, At: x.At}
+		}
+	case *In:
+		return &In{X: x.X, List: x.List, Neg: !x.Neg, At: x.At}
+	case *Not:
+		if y := duckNegation(x.X); y != nil {
+			return duckNegation(y)
+		}
+	}
+	return nil
+}
+
+// negatedCmp is the comparison that NOT of a comparison is.
+var negatedCmp = map[string]string{"=": "!=", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 // textList writes xs in notation n, separated by ", ".
 func textList(xs []Expr, n notation) string {

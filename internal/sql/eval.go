@@ -272,67 +272,46 @@ func compileColumn(n *node, c *compiler) evalFn {
 			}
 			return Value{K: k, S: r.Text[i]}
 		}
-	case KBigint:
+	case KBigint, KDouble, KDecimal, KDate, KBool:
 		return func(r *Row) Value {
 			if r.Null[i] {
 				return Null
 			}
-			v, ok := parseBigint(r.Text[i])
+			v, ok := parseTyped(r.Text[i], t)
 			if !ok {
 				return r.fail(name, r.Text[i], t, "")
 			}
-			return Value{K: KBigint, I: v}
-		}
-	case KDouble:
-		return func(r *Row) Value {
-			if r.Null[i] {
-				return Null
-			}
-			f, ok := parseDouble(r.Text[i])
-			if !ok {
-				return r.fail(name, r.Text[i], t, "")
-			}
-			return Value{K: KDouble, F: f}
-		}
-	case KDecimal:
-		return func(r *Row) Value {
-			if r.Null[i] {
-				return Null
-			}
-			d, ok := parseNumber(r.Text[i])
-			if !ok {
-				return r.fail(name, r.Text[i], t, "")
-			}
-			d = decimal.Round(d, t.Scale)
-			if decimal.Digits(d) > t.Width-t.Scale {
-				return r.fail(name, r.Text[i], t, "")
-			}
-			return Value{K: KDecimal, D: d}
-		}
-	case KDate:
-		return func(r *Row) Value {
-			if r.Null[i] {
-				return Null
-			}
-			d, ok := parseDate(r.Text[i])
-			if !ok {
-				return r.fail(name, r.Text[i], t, "")
-			}
-			return Value{K: KDate, I: d}
-		}
-	case KBool:
-		return func(r *Row) Value {
-			if r.Null[i] {
-				return Null
-			}
-			b, ok := parseBool(r.Text[i])
-			if !ok {
-				return r.fail(name, r.Text[i], t, "")
-			}
-			return boolValue(b)
+			return v
 		}
 	}
 	panic("sql: column of type " + t.String())
+}
+
+// parseTyped reads a typed column's text (not NULL) as its type t
+// (BIGINT, DOUBLE, DECIMAL, DATE or BOOLEAN); false when it is not one.
+func parseTyped(s []byte, t Type) (Value, bool) {
+	switch t.Kind {
+	case KBigint:
+		v, ok := parseBigint(s)
+		return Value{K: KBigint, I: v}, ok
+	case KDouble:
+		f, ok := parseDouble(s)
+		return Value{K: KDouble, F: f}, ok
+	case KDecimal:
+		d, ok := parseNumber(s)
+		if !ok {
+			return Null, false
+		}
+		d = decimal.Round(d, t.Scale)
+		return Value{K: KDecimal, D: d}, decimal.Digits(d) <= t.Width-t.Scale
+	case KDate:
+		d, ok := parseDate(s)
+		return Value{K: KDate, I: d}, ok
+	case KBool:
+		b, ok := parseBool(s)
+		return boolValue(b), ok
+	}
+	return Null, false
 }
 
 func compileArith(n *node, c *compiler) evalFn {

@@ -46,8 +46,8 @@ type textPred func(s []byte, null bool) tri
 
 // compileTextPred compiles a WHERE whose every comparison reads the same
 // column as it stands (untyped or VARCHAR), against a constant, to read
-// that column's text: an untyped column against a number or a string, a
-// VARCHAR against a string, LIKE, IS [NOT] NULL, AND, OR, NOT (and so
+// that column's text: an untyped column against a number, a string, a
+// DATE, a DOUBLE or a BOOLEAN, a VARCHAR against a string, LIKE, IS [NOT] NULL, AND, OR, NOT (and so
 // BETWEEN and IN, bound as those). It returns the column's index, false
 // for any other WHERE. The answers are compilePred's.
 func compileTextPred(n *node) (int, textPred, bool) {
@@ -57,7 +57,7 @@ func compileTextPred(n *node) (int, textPred, bool) {
 		if !ok {
 			return 0, nil, false
 		}
-		return i, notText(a), true
+		return i, notOf(a), true
 	case opAnd, opOr:
 		i, a, ok := compileTextPred(n.args[0])
 		if !ok {
@@ -67,21 +67,7 @@ func compileTextPred(n *node) (int, textPred, bool) {
 		if !ok || i != j {
 			return 0, nil, false
 		}
-		stop := triFalse
-		if n.op == opOr {
-			stop = triTrue
-		}
-		return i, func(s []byte, null bool) tri {
-			x := a(s, null)
-			if x == stop {
-				return stop
-			}
-			y := b(s, null)
-			if y == stop {
-				return stop
-			}
-			return max(x, y) // NULL (the largest) if either is
-		}, true
+		return i, junctionOf(a, b, n.op), true
 	case opIsNull:
 		col, neg := n.args[0], n.neg
 		if !textColumn(col) {
@@ -113,8 +99,35 @@ func compileTextPred(n *node) (int, textPred, bool) {
 		return 0, nil, false
 	}
 	l, r := n.args[0], n.args[1]
+	if n.op == opCmpText && l.op == opCol && l.typ.Kind == KText && r.isConst() {
+		switch c := r.val; c.K {
+		case KDate, KDouble, KBool:
+			// As compileCmpText: as c's type when the text reads as one,
+			// else as bytes with c's text.
+			res, text := triTable(cmpTable(n.name)), appendText(nil, c, r.typ)
+			return l.idx, func(s []byte, null bool) tri {
+				if null {
+					return triNull
+				}
+				if x, ok := compareTextTo(s, c); ok {
+					return res[x+1]
+				}
+				return res[bytes.Compare(s, text)+1]
+			}, true
+		}
+	}
 	if !textColumn(l) || !r.isConst() || n.op == opCmp && l.typ.Kind != KVarchar {
 		return 0, nil, false
+	}
+	if r.val.K == KVarchar && (n.name == "=" || n.name == "<>") {
+		// Equal or not: the lengths first, then the bytes.
+		eq, c := n.name == "=", r.val.S
+		return l.idx, func(s []byte, null bool) tri {
+			if null {
+				return triNull
+			}
+			return triOf((string(s) == string(c)) == eq)
+		}, true
 	}
 	if r.val.K == KVarchar {
 		res, c := triTable(cmpTable(n.name)), r.val.S
@@ -133,16 +146,35 @@ func textColumn(n *node) bool {
 	return n.op == opCol && (n.typ.Kind == KText || n.typ.Kind == KVarchar)
 }
 
-// notText is NOT of a (NULL stays NULL).
-func notText(a textPred) textPred {
-	return func(s []byte, null bool) tri {
-		switch a(s, null) {
-		case triTrue:
-			return triFalse
-		case triFalse:
-			return triTrue
+// notOf is NOT of a condition a (NULL stays NULL), whatever it reads.
+func notOf[A, B any](a func(A, B) tri) func(A, B) tri {
+	return func(x A, y B) tri {
+		if t := a(x, y); t != triNull {
+			return t ^ 1 // triFalse <-> triTrue
 		}
 		return triNull
+	}
+}
+
+// junctionOf is a AND b (op opAnd) or a OR b (opOr), whatever they read,
+// as junction is: an operand equal to stop (FALSE for AND, TRUE for OR)
+// decides, b evaluated only when a does not; else NULL if either is NULL,
+// else the other value.
+func junctionOf[A, B any](a, b func(A, B) tri, op op) func(A, B) tri {
+	stop := triFalse
+	if op == opOr {
+		stop = triTrue
+	}
+	return func(x A, y B) tri {
+		u := a(x, y)
+		if u == stop {
+			return stop
+		}
+		v := b(x, y)
+		if v == stop {
+			return stop
+		}
+		return max(u, v) // NULL (the largest) if either is
 	}
 }
 

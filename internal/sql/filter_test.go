@@ -44,7 +44,11 @@ func TestMatchText(t *testing.T) {
 		{"a + 1 > 5", false},
 		{"n > 3", false},
 		{"CAST(a AS BIGINT) > 3", false},
-		{"a > DATE '2000-01-01'", false},
+		{"a > DATE '2000-01-01'", true},
+		{"a BETWEEN DATE '2000-01-01' AND DATE '2000-12-31'", true},
+		{"a > 1e3", true},
+		{"a = TRUE", true},
+		{"n > 3 AND a > 1", false},
 		{"a > 5 AND a > 1.5 * 2", true}, // folded to a constant
 		// NOT over AND and OR with a NULL operand: three-valued logic.
 		{"NOT (a > 5 OR a < 3)", true},
@@ -65,7 +69,9 @@ func TestMatchText(t *testing.T) {
 		{"-3", false}, {"-4", false}, {" 7", false}, {"7", false}, {"7.0", false}, {"abc", false},
 		{"x", false}, {"1e3", false}, {"15", false}, {"12.5x", false}, {"b", false}, {"ab", false},
 		{"0.001", false}, {"0.0010001", false}, {"1_5", false}, {"+15", false}, {"15.", false},
-		{"2000-01-02", false}, {"12345678901234567890", false},
+		{"2000-01-02", false}, {"12345678901234567890", false}, {"2000-01-01", false}, {"2000-1-1", false},
+		{"2000-12-31 23:59", false}, {"2001-01-01", false}, {"1999/12/31", false}, {"2000-02-30", false},
+		{"true", false}, {"f", false}, {"1e4", false}, {"inf", false}, {"NaN", false},
 	}
 	for _, c := range cases {
 		p, err := CompileFilter(c.where, schema)
@@ -112,24 +118,11 @@ func TestMatchTextRandom(t *testing.T) {
 		"a BETWEEN 10 AND 20", "a IN (1, 2, 15)", "a LIKE '1%'", "a LIKE '%'", "a LIKE ''", "a LIKE '_'", "a IS NULL", "a IS NOT NULL",
 		"a = NULL", "NULL", "TRUE", "FALSE", "a > 1e3", "a = 007", "a < 0", "a = -0", "a IN (NULL, 7)", "a NOT IN (7, NULL)",
 		"v = 'abc'", "v IS NULL", "v LIKE 'a%'", "a >= '1'", "a = DATE '2000-01-02'", "a > 9223372036854775807", "a < 99999999999999999999.5"}
-	var gen func(d int) string
-	gen = func(d int) string {
-		if d == 0 || rng.IntN(3) == 0 {
-			return leaves[rng.IntN(len(leaves))]
-		}
-		switch rng.IntN(3) {
-		case 0:
-			return "NOT (" + gen(d-1) + ")"
-		case 1:
-			return "(" + gen(d-1) + ") AND (" + gen(d-1) + ")"
-		}
-		return "(" + gen(d-1) + ") OR (" + gen(d-1) + ")"
-	}
 	texts := []string{"", "990", "991", "990.5", "-3", "-4", " 7", "7", "7.0", "abc", "x", "1e3", "15", "12.5x", "0.001", "+15", "15.", "007", "-0", "0", "2000-01-02", "a", "ab", "1", "1000", "99999999999999999999"}
 	schema := mustSchema(t, "v:VARCHAR")
 	paths := 0
 	for n := 0; n < 20000; n++ {
-		w := gen(3)
+		w := randomCond(rng, leaves, 3)
 		p, err := CompileFilter(w, schema)
 		if err != nil {
 			continue
@@ -163,4 +156,19 @@ func TestMatchTextRandom(t *testing.T) {
 	if paths < 1000 {
 		t.Errorf("%d of the conditions took the text path: the test proves little", paths)
 	}
+}
+
+// randomCond is a random NOT, AND or OR of leaves, depth levels deep at
+// most.
+func randomCond(rng *rand.Rand, leaves []string, depth int) string {
+	if depth == 0 || rng.IntN(3) == 0 {
+		return leaves[rng.IntN(len(leaves))]
+	}
+	switch rng.IntN(3) {
+	case 0:
+		return "NOT (" + randomCond(rng, leaves, depth-1) + ")"
+	case 1:
+		return "(" + randomCond(rng, leaves, depth-1) + ") AND (" + randomCond(rng, leaves, depth-1) + ")"
+	}
+	return "(" + randomCond(rng, leaves, depth-1) + ") OR (" + randomCond(rng, leaves, depth-1) + ")"
 }

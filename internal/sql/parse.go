@@ -678,11 +678,11 @@ func (p *parser) unary(depth int) (Expr, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		t, err := p.typeName()
+		t, name, err := p.typeName()
 		if err != nil {
 			return nil, err
 		}
-		x = &Cast{X: x, Type: t, At: at}
+		x = &Cast{X: x, Type: t, TypeName: name, At: at}
 	}
 	if p.isOp("[") {
 		return nil, unsupported(p.tok.pos, "subscripts and slices")
@@ -878,59 +878,61 @@ func (p *parser) cast() (Expr, error) {
 	if err := p.expect("AS"); err != nil {
 		return nil, err
 	}
-	t, err := p.typeName()
+	t, name, err := p.typeName()
 	if err != nil {
 		return nil, err
 	}
 	if err := p.expectOp(")"); err != nil {
 		return nil, err
 	}
-	return &Cast{X: x, Type: t, At: at}, nil
+	return &Cast{X: x, Type: t, TypeName: name, At: at}, nil
 }
 
-// typeName reads a type: NAME or DECIMAL(w[, s]).
-func (p *parser) typeName() (Type, error) {
+// typeName reads a type: NAME or DECIMAL(w[, s]). It returns the type and
+// DuckDB's name for it as written (duckTypeName).
+func (p *parser) typeName() (Type, string, error) {
 	if p.tok.kind != tIdent {
-		return Type{}, syntaxErr(p.tok.pos, "expected a type name, found %s", p.describe())
+		return Type{}, "", syntaxErr(p.tok.pos, "expected a type name, found %s", p.describe())
 	}
 	name, at := p.tok.text, p.tok.pos
 	if err := p.advance(); err != nil {
-		return Type{}, err
+		return Type{}, "", err
 	}
 	if strings.EqualFold(name, "DOUBLE") && p.is("PRECISION") {
 		if err := p.advance(); err != nil {
-			return Type{}, err
+			return Type{}, "", err
 		}
 	}
 	var params []int
 	if p.isOp("(") {
 		if err := p.advance(); err != nil {
-			return Type{}, err
+			return Type{}, "", err
 		}
 		for {
 			if p.tok.kind != tNumber {
-				return Type{}, syntaxErr(p.tok.pos, "expected a number in %s(...), found %s", name, p.describe())
+				return Type{}, "", syntaxErr(p.tok.pos, "expected a number in %s(...), found %s", name, p.describe())
 			}
 			n, err := strconv.Atoi(p.tok.text)
 			if err != nil {
-				return Type{}, syntaxErr(p.tok.pos, "%s(%s): not a whole number", name, p.tok.text)
+				return Type{}, "", syntaxErr(p.tok.pos, "%s(%s): not a whole number", name, p.tok.text)
 			}
 			params = append(params, n)
 			if err := p.advance(); err != nil {
-				return Type{}, err
+				return Type{}, "", err
 			}
 			if ok, err := p.acceptOp(","); err != nil {
-				return Type{}, err
+				return Type{}, "", err
 			} else if !ok {
 				break
 			}
 		}
 		if err := p.expectOp(")"); err != nil {
-			return Type{}, err
+			return Type{}, "", err
 		}
 	}
 	if p.isOp("[") {
-		return Type{}, unsupported(p.tok.pos, "list types")
+		return Type{}, "", unsupported(p.tok.pos, "list types")
 	}
-	return lookupType(name, params, at)
+	t, err := lookupType(name, params, at)
+	return t, duckTypeName(name, params), err
 }

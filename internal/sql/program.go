@@ -22,18 +22,20 @@ type Program struct {
 	// WHERE on one column's text (compileTextPred), textCol -1 when not.
 	textWhere textPred
 	textCol   int
-	items     []evalFn
-	order     []evalFn
-	groups    []evalFn
-	keys      []keyFn // per group: its key from the field bytes, nil for groups[i]
-	key1      keyFn   // the one group's keys[0], when it has one
-	aggArgs   []evalFn
-	kernels   []aggKernel
-	vals      []Value   // the aggregates' argument values of the record (generic kernels)
-	saved     []savedIn // SaveFold's records, len(kernels) each
-	having    evalFn
-	scratch   []byte
-	keyBuf    []byte
+	// WHERE on the record's fields (compileFieldPred), nil when not.
+	fieldWhere fieldPred
+	items      []evalFn
+	order      []evalFn
+	groups     []evalFn
+	keys       []keyFn // per group: its key from the field bytes, nil for groups[i]
+	key1       keyFn   // the one group's keys[0], when it has one
+	aggArgs    []evalFn
+	kernels    []aggKernel
+	vals       []Value   // the aggregates' argument values of the record (generic kernels)
+	saved      []savedIn // SaveFold's records, len(kernels) each
+	having     evalFn
+	scratch    []byte
+	keyBuf     []byte
 	// direct: AppendGroupRow writes the plan's rows (directRows);
 	// groupVals is its scratch for the group's key values.
 	direct    bool
@@ -63,6 +65,7 @@ func (p *Plan) NewProgram() *Program {
 		if i, f, ok := compileTextPred(p.where); ok {
 			g.textCol, g.textWhere = i, f
 		}
+		g.fieldWhere, _ = compileFieldPred(p.where)
 	}
 	for _, it := range p.items {
 		g.items = append(g.items, compile(it, comp))
@@ -122,6 +125,21 @@ func (g *Program) TextColumn() int { return g.textCol }
 // can occur; nothing else of the record is read.
 func (g *Program) MatchText(text []byte, null bool) bool {
 	return g.textWhere(text, null) == triTrue
+}
+
+// FieldWhere reports a WHERE that MatchFields evaluates: AND, OR and NOT
+// over conditions that each compare one column with constants (BETWEEN,
+// IN, LIKE and IS NULL among them), of any type; false when there is no
+// WHERE or it reads a column otherwise (through a function, arithmetic,
+// another column).
+func (g *Program) FieldWhere() bool { return g.fieldWhere != nil }
+
+// MatchFields evaluates WHERE on the record's fields, which f gives: Match's
+// answer and Match's value error (Row.Err, after Reset, as Match leaves
+// it). A field is read only when a condition needs it, and nothing of Row
+// but Err is filled. Only when FieldWhere.
+func (g *Program) MatchFields(f Fields) bool {
+	return g.fieldWhere(f, &g.Row) == triTrue
 }
 
 // AppendRow appends the select list's values as one CSV row, "\n" ended:
@@ -317,9 +335,10 @@ func (g *Program) CanDefer() bool {
 // straight from their fields, with no Row to fill: its one GROUP BY
 // expression is a VARCHAR prefix of a text column (substr(x, 1, n), or a
 // VARCHAR x), its aggregates CanDefer, and its WHERE, if any, is one
-// MatchText evaluates. Per record the mapper calls SaveField for each
-// aggregate with a column and AppendFieldKey, then FoldSaved as after
-// SaveFold; ReserveSaved first makes room for a batch.
+// MatchFields evaluates (the mapper evaluates it first). Per record the
+// mapper calls SaveField for each aggregate with a column and
+// AppendFieldKey, then FoldSaved as after SaveFold; ReserveSaved first
+// makes room for a batch.
 type FieldAggregate struct {
 	KeyCol int   // the group key's column, as Plan.Columns
 	Cols   []int // per aggregate, the column SaveField reads; -1 for count(*)
@@ -328,7 +347,7 @@ type FieldAggregate struct {
 // setField sets what FieldAggregate answers.
 func (g *Program) setField() {
 	p := g.Plan
-	if p.Kind != Aggregate || len(p.groups) != 1 || !g.CanDefer() || (p.where != nil && g.textCol < 0) {
+	if p.Kind != Aggregate || len(p.groups) != 1 || !g.CanDefer() || (p.where != nil && g.fieldWhere == nil) {
 		return
 	}
 	col, start, length, ok := textSlice(p.groups[0])

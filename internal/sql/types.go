@@ -91,6 +91,33 @@ var typeNames = map[string]Type{
 	"DECIMAL": Decimal(18, 3), "NUMERIC": Decimal(18, 3),
 }
 
+// duckTypeNames are the names DuckDB writes for type names that are not its
+// own (and DOUBLE and DATE, which it quotes) in the name of a CAST.
+var duckTypeNames = map[string]string{
+	"TEXT": "VARCHAR", "STRING": "VARCHAR", "CHAR": "VARCHAR", "BPCHAR": "VARCHAR",
+	"INT8": "BIGINT", "LONG": "BIGINT", "INT": "INTEGER", "INT4": "INTEGER", "SIGNED": "INTEGER",
+	"INT2": "SMALLINT", "SHORT": "SMALLINT", "INT1": "TINYINT",
+	"DOUBLE": `"DOUBLE"`, "FLOAT8": `"DOUBLE"`, "FLOAT4": "FLOAT", "REAL": "FLOAT",
+	"DATE": `"DATE"`, "BOOL": "BOOLEAN", "LOGICAL": "BOOLEAN", "NUMERIC": "DECIMAL",
+}
+
+// duckTypeName is DuckDB's name for a type as written, in the name of a
+// CAST: CAST(x AS INTEGER), CAST(x AS "DOUBLE"), CAST(x AS DECIMAL(10, 2)).
+func duckTypeName(name string, params []int) string {
+	up := strings.ToUpper(name)
+	if d, ok := duckTypeNames[up]; ok {
+		up = d
+	}
+	if len(params) > 0 {
+		s := make([]string, len(params))
+		for i, n := range params {
+			s[i] = strconv.Itoa(n)
+		}
+		up += "(" + strings.Join(s, ", ") + ")"
+	}
+	return up
+}
+
 // unsupportedTypes are DuckDB types this subset does not have.
 var unsupportedTypes = []string{"TIMESTAMP", "TIME", "TIMESTAMPTZ", "DATETIME", "INTERVAL", "BLOB", "UUID",
 	"HUGEINT", "UHUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "JSON", "BIT", "LIST", "STRUCT", "MAP", "UNION", "ENUM"}
@@ -214,7 +241,7 @@ func parseTypeText(s string) (Type, error) {
 	if err := p.advance(); err != nil {
 		return Type{}, err
 	}
-	t, err := p.typeName()
+	t, _, err := p.typeName()
 	if err != nil {
 		return Type{}, withQuery(err, s)
 	}

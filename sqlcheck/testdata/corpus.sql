@@ -310,6 +310,30 @@ SELECT countryCode, count(*) AS visits, sum(adRevenue) AS revenue FROM '{visits}
 -- name: bdb-like-agent
 SELECT count(*) FROM '{visits}' WHERE userAgent LIKE 'Mozilla%' AND languageCode <> 'en-US'
 
+-- WHERE clauses over several columns, compiled on the records' fields
+-- (docs/sql.md): the issue's "revenue over 100 from the US in 2021" (the
+-- generated visits span 1980-2009, so also in 2001), with NULLs, typed
+-- columns and a grouping fed from the fields.
+
+-- name: where3-issue-example-2021-zero
+SELECT sourceIP, adRevenue, visitDate FROM '{visits}' WHERE adRevenue > 100 AND countryCode = 'USA' AND visitDate BETWEEN DATE '2021-01-01' AND DATE '2021-12-31'
+
+-- name: where3-revenue-us-2001
+SELECT sourceIP, adRevenue, visitDate FROM '{visits}' WHERE adRevenue > 100 AND countryCode = 'USA' AND visitDate BETWEEN DATE '2001-01-01' AND DATE '2001-12-31'
+
+-- name: where3-group-prefix
+SELECT substr(sourceIP, 1, 3) AS p, count(*), sum(adRevenue) FROM '{visits}' WHERE (countryCode IN ('DEU', 'FRA') OR languageCode LIKE 'en%') AND duration <= 10 AND NOT visitDate < DATE '1995-06-01' GROUP BY p
+
+-- name: where3-nulls
+SELECT id, customer, amount, qty, orderDate FROM '{orders}' WHERE (amount > 500 OR qty IS NULL) AND country IN ('USA', 'DEU', 'JPN') AND NOT (orderDate BETWEEN DATE '2020-01-01' AND DATE '2021-12-31')
+
+-- name: where3-typed
+-- schema: amount:DECIMAL(10,2),qty:BIGINT,orderDate:DATE
+SELECT id, amount, qty FROM '{orders}' WHERE amount BETWEEN 100 AND 200.5 AND qty > 10 OR orderDate IS NULL AND customer LIKE 'A%' OR 1999.99 < amount
+
+-- name: where3-json
+SELECT id, amount FROM '{orders_json}' WHERE amount > 1000 AND (qty < 0 OR discount IS NULL) AND country <> 'USA'
+
 -- name: schemafile-aggregate
 SELECT country, sum(amount), min(amount), max(amount), avg(amount), min(qty), max(qty), min(orderDate), max(discount) FROM '{orders_typed}' GROUP BY country
 

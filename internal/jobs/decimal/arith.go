@@ -92,9 +92,8 @@ func Digits(d Dec) int {
 		if d.small == math.MinInt64 {
 			u = 1 << 63
 		}
-		n = len(strconv.FormatUint(u, 10))
-		if u == 0 {
-			n = 0
+		for ; u > 0; u /= 10 { // no string: a typed DECIMAL column checks every value
+			n++
 		}
 	} else {
 		n = len(new(big.Int).Abs(d.big).String())

@@ -323,3 +323,34 @@ func TestBinaryRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDigits: the digits before the point, against the coefficient's text,
+// for small coefficients (math.MinInt64 and 0 among them) and big ones;
+// and no allocation for a small one.
+func TestDigits(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want int
+	}{{"0", 0}, {"7", 1}, {"-99", 2}, {"100", 3}, {"0.5", 0}, {"12.345", 2}, {"-9223372036854775808", 19},
+		{"9223372036854775807", 19}, {"99999999999999999999.5", 20}, {"123456789012345678901234567890", 30}} {
+		if got := Digits(mustParse(t, c.s)); got != c.want {
+			t.Errorf("Digits(%s) = %d, want %d", c.s, got, c.want)
+		}
+	}
+	for _, v := range []int64{0, 1, 9, 10, 99, 100, 12345, math.MaxInt64, math.MinInt64, -1000} {
+		want := len(strconv.FormatInt(v, 10))
+		if v < 0 {
+			want--
+		}
+		if v == 0 {
+			want = 0
+		}
+		if got := Digits(New(v, 0)); got != want {
+			t.Errorf("Digits(%d) = %d, want %d", v, got, want)
+		}
+	}
+	d := New(123456789, 2)
+	if n := testing.AllocsPerRun(100, func() { Digits(d) }); n != 0 {
+		t.Errorf("Digits allocates %.0f times", n)
+	}
+}
