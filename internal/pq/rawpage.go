@@ -125,6 +125,7 @@ func checkHeaders(r *rangeReader, cc *parquet.FileColumnChunk, meta *format.Colu
 		}
 	}
 	reached := start // the headers before were checked
+	var scratch []byte
 	for _, pos := range starts {
 		if pos < reached {
 			continue
@@ -143,11 +144,46 @@ func checkHeaders(r *rangeReader, cc *parquet.FileColumnChunk, meta *format.Colu
 			if err := checkPageSizes(&h, end-body, meta.MetaData.Codec, meta.MetaData.TotalUncompressedSize, meta.MetaData.NumValues); err != nil {
 				return fmt.Errorf("page at byte %d of the column chunk: %w", pos-start, err)
 			}
+			if meta.MetaData.Codec == format.Lz4Raw {
+				if err := checkLZ4(&h, b[tr.BytesRead():], &scratch); err != nil {
+					return fmt.Errorf("page at byte %d of the column chunk: %w", pos-start, err)
+				}
+			}
 			pos = body + int64(h.CompressedPageSize)
 			reached = pos
 		}
 	}
 	return nil
+}
+
+// checkLZ4 decompresses an LZ4_RAW page (header h, then rest, when it
+// holds the page's bytes) into scratch, bounded (decodePage), before
+// parquet-go does: its LZ4 codec doubles its buffer without end on a
+// corrupt block. It costs a second decompression, for the rare LZ4_RAW
+// chunk rawPages does not read.
+func checkLZ4(h *format.PageHeader, rest []byte, scratch *[]byte) error {
+	c, size := int(h.CompressedPageSize), int(h.UncompressedPageSize)
+	if c > len(rest) {
+		return nil // not fetched: parquet-go will not read it either
+	}
+	src := rest[:c]
+	switch h.Type {
+	case format.DataPage, format.DictionaryPage:
+	case format.DataPageV2:
+		v := &h.DataPageHeaderV2.V
+		levels := int(v.RepetitionLevelsByteLength) + int(v.DefinitionLevelsByteLength)
+		if !h.DataPageHeaderV2.Valid || v.IsCompressed.Valid && !v.IsCompressed.V || levels < 0 || levels > c || levels > size {
+			return nil // parquet-go's own checks
+		}
+		src, size = src[levels:], size-levels
+	default:
+		return nil
+	}
+	out, err := decodePage(format.Lz4Raw, *scratch, src, size)
+	if out != nil {
+		*scratch = out[:0]
+	}
+	return err
 }
 
 // release returns a page's buffers for reuse; its values must be unused.

@@ -155,6 +155,19 @@ func rewriteFirstPage(t *testing.T, path string, edit func(*format.PageHeader), 
 	}
 }
 
+// writeXFile writes a file of one column, x (PLAIN INT64), of 1000 rows,
+// compressed with codec: one page.
+func writeXFile(t *testing.T, path string, codec compress.Codec) {
+	type row struct {
+		X int64 `parquet:"x,plain"`
+	}
+	rows := make([]row, 1000)
+	for i := range rows {
+		rows[i].X = int64(i * 7)
+	}
+	pqtest.WriteGo(t, path, [][]row{rows}, parquet.Compression(codec))
+}
+
 // TestPageDeclaresHugeSize: a compressed page whose header declares a huge
 // decompressed size (a corrupt header) is an error naming the file, row
 // group and column, found before anything is allocated for that size: by
@@ -163,13 +176,6 @@ func rewriteFirstPage(t *testing.T, path string, edit func(*format.PageHeader), 
 // stream says it (snappy), whether or not the column chunk's metadata
 // bounds the size too.
 func TestPageDeclaresHugeSize(t *testing.T) {
-	type row struct {
-		X int64 `parquet:"x,plain"`
-	}
-	rows := make([]row, 1000)
-	for i := range rows {
-		rows[i].X = int64(i * 7)
-	}
 	cases := []struct {
 		name  string
 		size  int32 // the page's declared decompressed size
@@ -186,7 +192,7 @@ func TestPageDeclaresHugeSize(t *testing.T) {
 				name := fmt.Sprintf("%s/%s/raw=%v", codec.CompressionCodec(), tc.name, raw)
 				t.Run(name, func(t *testing.T) {
 					path := filepath.Join(t.TempDir(), "huge.parquet")
-					pqtest.WriteGo(t, path, [][]row{rows}, parquet.Compression(codec))
+					writeXFile(t, path, codec)
 					rewriteFirstPage(t, path, func(h *format.PageHeader) { h.UncompressedPageSize = tc.size }, func(m *format.ColumnMetaData) {
 						if tc.total != 0 {
 							m.TotalUncompressedSize = tc.total
@@ -196,6 +202,36 @@ func TestPageDeclaresHugeSize(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestCorruptLZ4Page: a corrupt LZ4_RAW page is an error naming the file,
+// row group and column on both readers; parquet-go's LZ4 codec, which
+// doubles its buffer without end on a corrupt block (out of memory at
+// 4 GiB before), never sees it.
+func TestCorruptLZ4Page(t *testing.T) {
+	for _, raw := range []bool{true, false} {
+		t.Run(fmt.Sprintf("raw=%v", raw), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "lz4.parquet")
+			writeXFile(t, path, &parquet.Lz4Raw)
+			rewriteFirstPage(t, path, func(h *format.PageHeader) { h.CRC = 0 }, func(*format.ColumnMetaData) {})
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// the page (the file's first, after its magic): mid-page, a
+			// literal run far longer than the block
+			var h format.PageHeader
+			tr := (&thrift.CompactProtocol{}).NewReaderFromBytes(b[4:])
+			if err := thrift.NewDecoder(tr).Decode(&h); err != nil {
+				t.Fatal(err)
+			}
+			copy(b[4+tr.BytesRead()+int(h.CompressedPageSize)/2:], []byte{0xF0, 0xFF, 0xFF, 0xFF, 0xFF})
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			readCorrupt(t, path, raw, "decompressing page")
+		})
 	}
 }
 
