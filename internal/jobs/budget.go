@@ -68,10 +68,10 @@ func SetMemory(mapperMem int64, mappers int, limit bool) (budget, memLimit int64
 
 const sortKeySize = int64(unsafe.Sizeof(sortKey{}))
 
-// keyCost is what one more key of keyLen bytes costs a table that has room
-// for it: its entry, its bytes, its sort keys and its sorted order (sorted,
+// keyCost is what one more key of keyLen bytes costs a table of entries of
+// entSize bytes that has room for it: its entry, its bytes, its sort keys and its sorted order (sorted,
 // sortedKeys) and at most four slots (half load at most, a power of two).
-func keyCost(keyLen int64) int64 { return keyEntSize + keyLen + 2*sortKeySize + 4 + 4*4 }
+func keyCost(entSize, keyLen int64) int64 { return entSize + keyLen + 2*sortKeySize + 4 + 4*4 }
 
 // memory is the most the table will have allocated once next more keys are
 // in and it is sorted for a spill: what it holds now (the capacity of its
@@ -82,14 +82,14 @@ func keyCost(keyLen int64) int64 { return keyEntSize + keyLen + 2*sortKeySize + 
 // sorted's order). A combiner that checks memory every next new keys and
 // spills once it passes the budget therefore never holds more than the
 // budget, however its table grows.
-func (t *keyTable) memory(next int) int64 {
-	n, k := int64(len(t.ents)), int64(next)
-	held := int64(cap(t.ents))*keyEntSize + int64(cap(t.arena)) + int64(len(t.slots))*4
+func (t *keyTableOf[S]) memory(next int) int64 {
+	n, k, entSize := int64(len(t.ents)), int64(next), t.entSize()
+	held := int64(cap(t.ents))*entSize + int64(cap(t.arena)) + int64(len(t.slots))*4
 	sortKeys := max(n+k, int64(cap(t.sort[0])))
 	sorting := 2*sortKeys*sortKeySize + (n+k)*4
 	var growth int64
 	if n+k > int64(cap(t.ents)) {
-		growth += 2 * max(n, k) * keyEntSize
+		growth += 2 * max(n, k) * entSize
 	}
 	if (n+k)*2 > int64(len(t.slots)) {
 		growth += 2 * int64(len(t.slots)) * 4

@@ -13,9 +13,9 @@ import (
 // tableHeld is what a table holds by its slices' capacities, with the sort
 // arrays as sortedKeys makes them for its keys and the order sorted makes:
 // what a spill of the table at this moment would hold at its peak.
-func tableHeld(t *keyTable) int64 {
+func tableHeld[S any](t *keyTableOf[S]) int64 {
 	n := len(t.ents)
-	return int64(cap(t.ents))*keyEntSize + int64(cap(t.arena)) + int64(len(t.slots))*4 +
+	return int64(cap(t.ents))*t.entSize() + int64(cap(t.arena)) + int64(len(t.slots))*4 +
 		int64(max(cap(t.sort[0]), n)+max(cap(t.sort[1]), n))*sortKeySize + int64(n)*4
 }
 
@@ -28,43 +28,13 @@ func TestCombinerStaysInBudget(t *testing.T) {
 	const budget = 1 << 20
 	defer SetCombineBudget(budget)()
 	for _, keys := range []int{2_000, 30_000, 300_000} {
+		// A sum and an avg keep their states apart from the entries, a
+		// lone sum (beside counts) in them (inlineSum).
 		t.Run(fmt.Sprintf("groupby %d keys", keys), func(t *testing.T) {
-			j, err := New("groupby", Params{"key": "ip", "agg": "sum:rev,count:*"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := j.NewMapper().(*groupbyMapper)
-			var peak int64
-			feedIPs(t, m, keys, func(i int) {
-				held := tableHeld(m.keys) + int64(cap(m.states))*groupStateSize
-				if held > budget {
-					t.Fatalf("row %d: the table and states hold %d bytes, over the budget of %d (%d groups)", i, held, budget, m.keys.size())
-				}
-				peak = max(peak, held)
-			})
-			checkSpills(t, m.spills.files, keys, peak, budget)
-			spills := len(m.spills.files)
-			var got bytes.Buffer
-			if _, err := m.Finish(&got); err != nil {
-				t.Fatal(err)
-			}
-			// The same rows in one table: the runs, merged spillFanIn at a
-			// time when there are more, give the same partial.
-			restore := SetCombineBudget(1 << 30)
-			one := j.NewMapper().(*groupbyMapper)
-			feedIPs(t, one, keys, nil)
-			var want bytes.Buffer
-			_, err = one.Finish(&want)
-			restore()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), want.Bytes()) {
-				t.Fatalf("%d spills merged (fan-in %d): partial of %d bytes differs from the unspilled %d", spills, spillFanIn(), got.Len(), want.Len())
-			}
-			if keys >= 300_000 && spills <= spillFanIn() {
-				t.Fatalf("%d spills: want more than the fan-in %d, so that they merge in passes", spills, spillFanIn())
-			}
+			checkGroupbyBudget[struct{}](t, "sum:rev,avg:rev", keys, budget)
+		})
+		t.Run(fmt.Sprintf("groupby one sum %d keys", keys), func(t *testing.T) {
+			checkGroupbyBudget[inlineSum](t, "sum:rev,count:*", keys, budget)
 		})
 		t.Run(fmt.Sprintf("wordcount %d words", keys), func(t *testing.T) {
 			m := (&wordcount{}).NewMapper().(*wordcountMapper)
@@ -93,6 +63,51 @@ func TestCombinerStaysInBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// checkGroupbyBudget is TestCombinerStaysInBudget for a groupby mapper of
+// aggregates agg, whose entries hold an S.
+func checkGroupbyBudget[S any](t *testing.T, agg string, keys int, budget int64) {
+	j, err := New("groupby", Params{"key": "ip", "agg": agg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := j.NewMapper().(*groupbyMapper)
+	table, ok := m.keys.(*keyTableOf[S])
+	if !ok {
+		t.Fatalf("groupby --agg %s: a table of %T, want entries of %T", agg, m.keys, *new(S))
+	}
+	var peak int64
+	feedIPs(t, m, keys, func(i int) {
+		held := tableHeld(table) + int64(cap(m.states))*groupStateSize
+		if held > budget {
+			t.Fatalf("row %d: the table and states hold %d bytes, over the budget of %d (%d groups)", i, held, budget, m.keys.size())
+		}
+		peak = max(peak, held)
+	})
+	checkSpills(t, m.spills.files, keys, peak, budget)
+	spills := len(m.spills.files)
+	var got bytes.Buffer
+	if _, err := m.Finish(&got); err != nil {
+		t.Fatal(err)
+	}
+	// The same rows in one table: the runs, merged spillFanIn at a
+	// time when there are more, give the same partial.
+	restore := SetCombineBudget(1 << 30)
+	one := j.NewMapper().(*groupbyMapper)
+	feedIPs(t, one, keys, nil)
+	var want bytes.Buffer
+	_, err = one.Finish(&want)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("%d spills merged (fan-in %d): partial of %d bytes differs from the unspilled %d", spills, spillFanIn(), got.Len(), want.Len())
+	}
+	if keys >= 300_000 && spills <= spillFanIn() {
+		t.Fatalf("%d spills: want more than the fan-in %d, so that they merge in passes", spills, spillFanIn())
 	}
 }
 

@@ -94,13 +94,30 @@ func newGroupby(p Params) (Job, error) {
 func (j *groupby) Input() Input { return Input{Format: j.format, Columns: j.read} }
 
 func (j *groupby) NewMapper() Mapper {
-	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher()}
+	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher(), stride: j.stride(), at: j.inlineAt()}
+	m.one = make([]decimal.Dec, len(j.aggs))
 	// A kept table larger than the budget in force (kept under another one)
-	// would spill at every new group: it is left to the collector.
-	if t, ok := groupTables.Get().(*groupTable); ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
-		m.keys, m.states, m.best = t.keys, t.states[:0], t.best[:0]
-	} else {
-		m.keys = newKeyTable()
+	// would spill at every new group: it is left to the collector, as is
+	// one of entries of the other kind.
+	t, ok := groupTables.Get().(*groupTable)
+	if ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
+		m.sums, _ = t.keys.(*keyTableOf[inlineSum])
+		m.plain, _ = t.keys.(*keyTable)
+		m.states, m.best = t.states[:0], t.best[:0]
+	}
+	switch {
+	case j.inline():
+		m.plain = nil
+		if m.sums == nil {
+			m.sums = newKeyTableOf[inlineSum]()
+		}
+		m.keys = m.sums
+	default:
+		m.sums = nil
+		if m.plain == nil {
+			m.plain = newKeyTable()
+		}
+		m.keys = m.plain
 	}
 	return m
 }
@@ -110,7 +127,7 @@ func (j *groupby) NewMapper() Mapper {
 // of megabytes, which a new one would have the system clear (and fault in)
 // again for every chunk.
 type groupTable struct {
-	keys   *keyTable
+	keys   groupKeys
 	states []decimal.Dec
 	best   [][]byte
 }
@@ -121,7 +138,57 @@ var groupTables sync.Pool
 func (m *groupbyMapper) release() {
 	m.keys.reset()
 	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0], best: m.best[:0]})
-	m.keys, m.states, m.best = nil, nil, nil
+	m.keys, m.plain, m.sums, m.states, m.best = nil, nil, nil, nil, nil
+}
+
+// groupKeys is what groupbyMapper asks of its table whatever its entries
+// hold (keyTableOf[S] of either S): the per-row work takes the table
+// itself (flushIn, addGroupIn, writeRunIn).
+type groupKeys interface {
+	size() int
+	memory(next int) int64
+	reset()
+	sizeFor(rows int, budget, groupBytes int64) int
+}
+
+// inlineSum is the entry's share (keyTableOf's S) of a group of a job whose
+// one aggregate is a sum or an avg: its running sum, and padding that makes
+// the entry 64 bytes, one cache line (keyEntOf: 24 + 40), the bytes the
+// group held in two places before (an entry of 40 and a state of 24).
+type inlineSum struct {
+	d decimal.Dec
+	_ uint64
+}
+
+// inlineAt is the aggregate whose state the mapper keeps in the table's
+// entries (inlineSum), -1 when none: the one sum or avg of a job whose
+// other aggregates, if any, are counts (the entry's count). A row then
+// reads one entry where it read an entry and a state apart.
+func (j *groupby) inlineAt() int {
+	at := -1
+	for a, agg := range j.aggs {
+		switch {
+		case agg.fn == aggCount:
+		case at >= 0 || (agg.fn != aggSum && agg.fn != aggAvg):
+			return -1
+		default:
+			at = a
+		}
+	}
+	return at
+}
+
+// inline reports whether the states are in the entries (inlineAt).
+func (j *groupby) inline() bool { return j.inlineAt() >= 0 }
+
+// stride is how many states a group has in groupbyMapper.states: none when
+// they are in the entry (inline) or when every aggregate is a count (a
+// count is the entry's), else one per aggregate.
+func (j *groupby) stride() int {
+	if j.inline() || !slices.ContainsFunc(j.aggs, func(a aggSpec) bool { return a.fn != aggCount }) {
+		return 0
+	}
+	return len(j.aggs)
 }
 
 // aggState is one aggregate of one group as the reducer merges it: the
@@ -144,10 +211,11 @@ const (
 	minMaxText     = 16
 )
 
-// groupMemory is what a group's states hold: na values and, when some
-// aggregate is a min or max, na text slices and each min's and max's text.
+// groupMemory is what a group's states hold apart from its table entry:
+// stride values and, when some aggregate is a min or max, na text slices
+// and each min's and max's text.
 func (j *groupby) groupMemory() int64 {
-	m := int64(len(j.aggs)) * groupStateSize
+	m := int64(j.stride()) * groupStateSize
 	if j.texts {
 		m += int64(len(j.aggs)) * textSize
 	}
@@ -166,7 +234,7 @@ func (j *groupby) groupMemory() int64 {
 func (m *groupbyMapper) memory(next int) int64 {
 	na := len(m.j.aggs)
 	groups := int64(m.keys.size())
-	mem := m.keys.memory(next) + sliceMemory(m.states, next*na, groupStateSize)
+	mem := m.keys.memory(next) + sliceMemory(m.states, next*m.stride, groupStateSize)
 	if m.j.texts {
 		mem += sliceMemory(m.best, next*na, textSize)
 		mem += (groups + int64(next)) * (m.j.groupMemory() - int64(na)*(groupStateSize+textSize))
@@ -180,16 +248,22 @@ func (m *groupbyMapper) memory(next int) int64 {
 // in between, and the check is not paid for every group.
 const memCheckEvery = 64
 
-// groupbyMapper combines in a keyTable (one entry per group, whose count is
-// the group's row count) and spills sorted runs past combineBudget. Rows
-// wait in a batch of up to batchSize, whose groups are looked up together
-// (see flush).
+// groupbyMapper combines in a key table (one entry per group, whose count
+// is the group's row count, and which holds its state when it is a lone
+// sum's: inlineSum) and spills sorted runs past combineBudget. Rows wait in
+// a batch of up to batchSize, whose groups are looked up together (see
+// flush).
 type groupbyMapper struct {
 	j      *groupby
-	keys   *keyTable
-	states []decimal.Dec // keys.size() * len(aggs): the sums, or min's and max's values
-	best   [][]byte      // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
-	vals   []decimal.Dec // the record's numbers, by column (groupby.read)
+	keys   groupKeys              // sums or plain, whichever is not nil
+	sums   *keyTableOf[inlineSum] // the table when the states are in the entries (groupby.inline)
+	plain  *keyTable              // the table otherwise
+	stride int                    // states per group in states (groupby.stride)
+	at     int                    // the aggregate whose state is in the entry (groupby.inlineAt), -1: none
+	one    []decimal.Dec          // len(aggs) states: a group's when stride is 0 (statesIn)
+	states []decimal.Dec          // keys.size() * stride: the sums, or min's and max's values
+	best   [][]byte               // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
+	vals   []decimal.Dec          // the record's numbers, by column (groupby.read)
 	batch  rowBatch
 	spills spillFiles
 	st     Stats
@@ -217,7 +291,7 @@ type groupbyMapper struct {
 func (m *groupbyMapper) sizeTable() {
 	m.sized = true
 	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory()); groups > 0 {
-		m.states = growTo(m.states, groups*len(m.j.aggs))
+		m.states = growTo(m.states, groups*m.stride)
 		if m.j.texts {
 			m.best = growTo(m.best, groups*len(m.j.aggs))
 		}
@@ -339,25 +413,29 @@ func (m *groupbyMapper) push(key []byte, r *record.Row) error {
 // each group's entry and states), so that the cache misses of a table too
 // large for the cache overlap; then it updates the groups row by row.
 func (m *groupbyMapper) flush() error {
-	b, t := &m.batch, m.keys
+	if m.sums != nil {
+		return flushIn(m, m.sums)
+	}
+	return flushIn(m, m.plain)
+}
+
+// flushIn is flush over the mapper's table t, compiled for each kind of
+// entry.
+func flushIn[S any](m *groupbyMapper, t *keyTableOf[S]) error {
+	b := &m.batch
 	n, na := b.kb.n, len(m.j.aggs)
 	if n == 0 {
 		return nil
 	}
 	var found [batchSize]int32
-	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]decimal.Dec{m.states}, 62, na) // one page
+	m.sink += lookupLoad(t, b.keys, &b.kb, &found, [][]decimal.Dec{m.states}, 62, m.stride) // one page
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		if first {
 			m.newStates()
 		}
-		states, vals := m.states[int(g)*na:int(g+1)*na], b.vals[i*na:(i+1)*na]
-		if m.j.texts {
-			m.fold(states, m.best[int(g)*na:int(g+1)*na], first, vals, b.raw[i*na:])
-		} else {
-			foldSums(m.j.aggs, states, first, vals)
-		}
+		foldIn(m, t, g, first, b.vals[i*na:(i+1)*na], b.raw[i*na:])
 		m.rows++
 		if first {
 			s, err := m.grown()
@@ -371,13 +449,49 @@ func (m *groupbyMapper) flush() error {
 	return nil
 }
 
+// statesIn returns group g's states, one per aggregate: in states, or
+// when stride is 0 in m.one, where a count's is zero and the inline one
+// (m.at) is a copy of the entry's, to read.
+func statesIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32) []decimal.Dec {
+	if m.stride > 0 {
+		return m.states[int(g)*m.stride : int(g+1)*m.stride]
+	}
+	if m.at >= 0 {
+		m.one[m.at] = *inlineState(t, g)
+	}
+	return m.one
+}
+
+// inlineState is the state in group g's entry of t, a keyTableOf[inlineSum].
+func inlineState[S any](t *keyTableOf[S], g int32) *decimal.Dec {
+	return (*decimal.Dec)(unsafe.Pointer(&t.ents[g].st))
+}
+
+// foldIn adds one row's values to group g's states: the entry's (m.at),
+// or those of states and best (fold, foldSums).
+func foldIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32, first bool, vals []decimal.Dec, raw []int) {
+	na := len(m.j.aggs)
+	switch {
+	case m.at >= 0:
+		if st := inlineState(t, g); first {
+			*st = vals[m.at]
+		} else {
+			st.AddTo(vals[m.at])
+		}
+	case m.j.texts:
+		m.fold(statesIn(m, t, g), m.best[int(g)*na:int(g+1)*na], first, vals, raw)
+	default:
+		foldSums(m.j.aggs, statesIn(m, t, g), first, vals)
+	}
+}
+
 // newStates makes room for a new group's states. Every state a first row's
 // aggregates use is set by fold, so the states are not cleared: a reused
 // min/max text keeps its buffer.
 func (m *groupbyMapper) newStates() {
 	na := len(m.j.aggs)
-	m.states = grow2(m.states, na)
-	m.states = m.states[:len(m.states)+na]
+	m.states = grow2(m.states, m.stride)
+	m.states = m.states[:len(m.states)+m.stride]
 	if m.j.texts {
 		m.best = grow2(m.best, na)
 		m.best = m.best[:len(m.best)+na]
@@ -458,20 +572,28 @@ func (m *groupbyMapper) spill() error {
 // writeRun writes the groups as a groupby partial: a sorted run of their
 // keys and values (appendGroup).
 func (m *groupbyMapper) writeRun(w io.Writer) error {
+	if m.sums != nil {
+		return writeRunIn(m, m.sums, w)
+	}
+	return writeRunIn(m, m.plain, w)
+}
+
+// writeRunIn is writeRun over the mapper's table t.
+func writeRunIn[S any](m *groupbyMapper, t *keyTableOf[S], w io.Writer) error {
 	rw := runs.NewTaggedWriter(w, m.j.runTag())
 	var val []byte
-	t, na := m.keys, len(m.j.aggs)
+	na := len(m.j.aggs)
 	err := t.forSorted(func(g int32) {
 		m.sink += int(t.ents[g].count)
-		if na > 0 {
-			m.sink += m.states[int(g)*na].Scale()
+		if m.stride > 0 {
+			m.sink += m.states[int(g)*m.stride].Scale()
 		}
 	}, func(key []byte, g int32) error {
 		var best [][]byte
 		if m.j.texts {
 			best = m.best[int(g)*na : int(g+1)*na]
 		}
-		val = m.j.appendStates(val[:0], t.ents[g].count, m.states[int(g)*na:int(g+1)*na], best)
+		val = m.j.appendStates(val[:0], t.ents[g].count, statesIn(m, t, g), best)
 		return rw.Add(key, val)
 	})
 	if err != nil {

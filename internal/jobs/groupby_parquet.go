@@ -248,21 +248,31 @@ func (m *groupbyMapper) addGroup(key []byte, n int64, vals []decimal.Dec) error 
 	if m.j.keyLen > 0 && len(key) > m.j.keyLen {
 		key = key[:m.j.keyLen]
 	}
-	na := len(m.j.aggs)
-	t := m.keys
-	g := int(t.add(key))
-	first := t.ents[g].count == 1
-	t.ents[g].count += n - 1
-	if first {
-		m.newStates()
+	var first bool
+	if m.sums != nil {
+		first = addGroupIn(m, m.sums, key, n, vals)
+	} else {
+		first = addGroupIn(m, m.plain, key, n, vals)
 	}
-	foldSums(m.j.aggs, m.states[g*na:(g+1)*na], first, vals) // no min or max: see ParquetBatch
 	m.rows += int(n)
 	if first {
 		_, err := m.grown()
 		return err
 	}
 	return nil
+}
+
+// addGroupIn is addGroup's fold into the mapper's table t; it reports
+// whether the group is new.
+func addGroupIn[S any](m *groupbyMapper, t *keyTableOf[S], key []byte, n int64, vals []decimal.Dec) bool {
+	g := t.add(key)
+	first := t.ents[g].count == 1
+	t.ents[g].count += n - 1
+	if first {
+		m.newStates()
+	}
+	foldIn(m, t, g, first, vals, nil) // no min or max: see ParquetBatch
+	return first
 }
 
 // allDoubles reports whether every aggregate that reads its column's

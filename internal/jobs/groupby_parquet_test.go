@@ -57,6 +57,11 @@ func TestGroupbyParquetBatches(t *testing.T) {
 		// min and max keep the value's text
 		{"key": "key", "agg": "sum:rev,max:rev"},
 		{"key": "plain:2", "agg": "min:n,max:revd,min:rev,count:*"},
+		// one sum or avg, with counts or not: its state in the table's
+		// entry (inlineSum)
+		{"key": "plain:3", "agg": "sum:revd"},
+		{"key": "key", "agg": "count:*,avg:n"},
+		{"key": "plain", "agg": "count:rev,sum:rev,count:*"},
 		// keys that are not VARCHAR: their texts
 		{"key": "n", "agg": "sum:rev,count:*"},
 		{"key": "i32", "agg": "sum:rev,avg:dec,min:dec"},
@@ -68,7 +73,7 @@ func TestGroupbyParquetBatches(t *testing.T) {
 		// the default combine budget, and for the first one that spills at
 		// almost every new group (spills of the row path are tested elsewhere)
 		budgets := []int64{0}
-		if p["agg"] == "sum:rev,count:*,avg:revd,sum:n" {
+		if p["agg"] == "sum:rev,count:*,avg:revd,sum:n" || p["agg"] == "sum:revd" {
 			budgets = append(budgets, jobs.SmallCombineBudget)
 		}
 		for _, budget := range budgets {

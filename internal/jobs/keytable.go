@@ -9,17 +9,23 @@ import (
 	"unsafe"
 )
 
-// keyTable is the combiners' hash table: byte-string keys to dense indexes,
-// with a count per key. It is open addressing with linear probing over one
-// arena of key bytes, so a lookup hashes the bytes in place (no string
-// conversion) and a new key costs no allocation of its own. An entry keeps its
-// key's first 16 bytes as two big-endian integers: comparing a key of up to 16
-// bytes is three integer compares and one branch, and sorting mostly orders by
-// the first integer.
-type keyTable struct {
+// keyTableOf is the combiners' hash table: byte-string keys to dense
+// indexes, with a count per key. It is open addressing with linear probing
+// over one arena of key bytes, so a lookup hashes the bytes in place (no
+// string conversion) and a new key costs no allocation of its own. An entry
+// keeps its key's first 16 bytes as two big-endian integers: comparing a key
+// of up to 16 bytes is three integer compares and one branch, and sorting
+// mostly orders by the first integer.
+//
+// An entry also holds an S: a combiner whose groups have fixed-size states
+// keeps them there (groupby's single sum: inlineSum), so that a row that
+// finds its group reads one cache line, the entry's, for the key's compare,
+// the count and the states, not one for the entry and another for states
+// kept apart. keyTable's entries hold nothing more (struct{}: no bytes).
+type keyTableOf[S any] struct {
 	slots []uint32 // 0 is an empty slot, else a tag and the entry index + 1 (slotIndex)
 	shift uint     // 64 - log2(len(slots)): a hash's top bits pick its slot
-	ents  []keyEnt
+	ents  []keyEntOf[S]
 	arena []byte
 	sort  [2][]sortKey // sortedKeys' memory, kept for the next sort
 	// longest is the longest key inserted since the table was made, for
@@ -27,7 +33,14 @@ type keyTable struct {
 	longest int
 }
 
-type keyEnt struct {
+// keyTable is the table of keys and counts alone (wordcount, sql, groupby
+// with states apart).
+type keyTable = keyTableOf[struct{}]
+
+// keyEntOf is an entry: its S first, where a zero-size one takes no room
+// (a zero-size last field would be padded).
+type keyEntOf[S any] struct {
+	st    S      // the group's states, when they live beside the key
 	head  uint64 // bytes 0-7, big-endian, zero-padded
 	next  uint64 // bytes 8-15, likewise
 	off   uint32 // key bytes are arena[off : off+n]
@@ -35,7 +48,12 @@ type keyEnt struct {
 	count int64
 }
 
+type keyEnt = keyEntOf[struct{}]
+
 const keyEntSize = int64(unsafe.Sizeof(keyEnt{}))
+
+// entSize is the size of one of t's entries.
+func (t *keyTableOf[S]) entSize() int64 { return int64(unsafe.Sizeof(keyEntOf[S]{})) }
 
 // A slot's top 8 bits are bits of its key's hash that do not pick the slot,
 // so that a probe skips most other keys without reading their entries; the
@@ -52,15 +70,17 @@ func slotTag(h uint64) uint32 { return uint32(h) &^ slotIndex }
 // initialSlots is an empty table's size.
 const initialSlots = 1 << 12
 
-func newKeyTable() *keyTable {
-	t := &keyTable{}
+func newKeyTable() *keyTable { return newKeyTableOf[struct{}]() }
+
+func newKeyTableOf[S any]() *keyTableOf[S] {
+	t := &keyTableOf[S]{}
 	t.reset()
 	return t
 }
 
 // reset empties the table to initialSlots slots, keeping the memory of its
 // entries and key bytes.
-func (t *keyTable) reset() {
+func (t *keyTableOf[S]) reset() {
 	if len(t.slots) != initialSlots {
 		t.slots = make([]uint32, initialSlots)
 	} else {
@@ -71,10 +91,10 @@ func (t *keyTable) reset() {
 }
 
 // size is the number of distinct keys.
-func (t *keyTable) size() int { return len(t.ents) }
+func (t *keyTableOf[S]) size() int { return len(t.ents) }
 
 // key returns the bytes of entry i.
-func (t *keyTable) key(i int32) []byte {
+func (t *keyTableOf[S]) key(i int32) []byte {
 	e := &t.ents[i]
 	return t.arena[e.off : e.off+e.n : e.off+e.n]
 }
@@ -142,7 +162,7 @@ func hashRest(h uint64, k []byte) uint64 {
 }
 
 // same reports whether entry e holds k, whose first 16 bytes are head and next.
-func (t *keyTable) same(e *keyEnt, head, next uint64, k []byte) bool {
+func (t *keyTableOf[S]) same(e *keyEntOf[S], head, next uint64, k []byte) bool {
 	n := uint32(len(k))
 	return (e.head^head)|(e.next^next)|uint64(e.n^n) == 0 &&
 		(n <= 16 || string(t.arena[e.off+16:e.off+n]) == string(k[16:]))
@@ -150,12 +170,12 @@ func (t *keyTable) same(e *keyEnt, head, next uint64, k []byte) bool {
 
 // add finds k, inserting it with count 0 when new, adds one to its count and
 // returns its index.
-func (t *keyTable) add(k []byte) int32 {
+func (t *keyTableOf[S]) add(k []byte) int32 {
 	head, next := keyWords(k)
 	return t.addHashed(head, next, hashKey(head, next, k), k)
 }
 
-func (t *keyTable) addHashed(head, next, h uint64, k []byte) int32 {
+func (t *keyTableOf[S]) addHashed(head, next, h uint64, k []byte) int32 {
 	slots, ents := t.slots, t.ents
 	mask := uint64(len(slots) - 1)
 	tag := slotTag(h)
@@ -189,7 +209,7 @@ type keyBatch struct {
 // addBatch adds one to the count of every key b names in buf. It looks the
 // keys up side by side (lookup), so that the cache misses of different keys
 // overlap instead of following one another.
-func (t *keyTable) addBatch(buf []byte, b *keyBatch) {
+func (t *keyTableOf[S]) addBatch(buf []byte, b *keyBatch) {
 	var found [batchSize]int32
 	t.lookup(buf, b, &found)
 	for j := 0; j < b.n; j++ {
@@ -202,7 +222,7 @@ func (t *keyTable) addBatch(buf []byte, b *keyBatch) {
 // loop of independent loads: found[j] is key j's entry, or -1 when its
 // quick lookup did not find it (a new key, or one that probing must find
 // further on). groupOf then counts each key.
-func (t *keyTable) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
+func (t *keyTableOf[S]) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
 	t.probeBatch(buf, b)
 	for j := 0; j < b.n; j++ {
 		found[j] = t.foundAt(buf, b, j)
@@ -216,7 +236,7 @@ func (t *keyTable) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
 // the read is of their first byte, and its sum returned for the caller to
 // keep, so that the loads stay. Generic over the state type, it is
 // compiled for each mapper's, without a call per group.
-func lookupLoad[S any](t *keyTable, buf []byte, b *keyBatch, found *[batchSize]int32, pages [][]S, pageShift uint, stride int) int {
+func lookupLoad[E, S any](t *keyTableOf[E], buf []byte, b *keyBatch, found *[batchSize]int32, pages [][]S, pageShift uint, stride int) int {
 	t.lookup(buf, b, found)
 	sink := 0
 	mask := 1<<pageShift - 1
@@ -232,7 +252,7 @@ func lookupLoad[S any](t *keyTable, buf []byte, b *keyBatch, found *[batchSize]i
 // and returns its entry, and whether the key is new (inserted, count 1).
 // stale says the table has been reset since lookup, so that found does not
 // hold.
-func (t *keyTable) groupOf(buf []byte, b *keyBatch, found *[batchSize]int32, j int, stale bool) (g int32, isNew bool) {
+func (t *keyTableOf[S]) groupOf(buf []byte, b *keyBatch, found *[batchSize]int32, j int, stale bool) (g int32, isNew bool) {
 	if g = found[j]; g >= 0 && !stale {
 		t.ents[g].count++
 		return g, false
@@ -243,7 +263,7 @@ func (t *keyTable) groupOf(buf []byte, b *keyBatch, found *[batchSize]int32, j i
 
 // probeBatch is the first phase of a batched lookup: it computes the words
 // and hash of every key b names in buf and loads each one's first slot.
-func (t *keyTable) probeBatch(buf []byte, b *keyBatch) {
+func (t *keyTableOf[S]) probeBatch(buf []byte, b *keyBatch) {
 	slots := t.slots
 	mask := uint64(len(slots) - 1)
 	for j := 0; j < b.n; j++ {
@@ -268,7 +288,7 @@ func (t *keyTable) probeBatch(buf []byte, b *keyBatch) {
 // An entry's index never changes, so a slot read before an insert that grew
 // the table still names the right entry when it matches; after a reset it
 // does not, and the caller must not ask.
-func (t *keyTable) foundAt(buf []byte, b *keyBatch, j int) int32 {
+func (t *keyTableOf[S]) foundAt(buf []byte, b *keyBatch, j int) int32 {
 	s := b.slot[j]
 	if s == 0 || s&^slotIndex != slotTag(b.hash[j]) {
 		return -1
@@ -280,13 +300,13 @@ func (t *keyTable) foundAt(buf []byte, b *keyBatch, j int) int32 {
 	return i
 }
 
-func (t *keyTable) insert(slot uint64, tag uint32, head, next uint64, k []byte) int32 {
+func (t *keyTableOf[S]) insert(slot uint64, tag uint32, head, next uint64, k []byte) int32 {
 	idx := int32(len(t.ents))
 	if idx == maxKeys {
 		panic("keyTable: more keys than a slot can index; the combine budget should have spilled long before")
 	}
 	t.ents = grow2(t.ents, 1)
-	t.ents = append(t.ents, keyEnt{head: head, next: next, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
+	t.ents = append(t.ents, keyEntOf[S]{head: head, next: next, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
 	t.arena = grow2(t.arena, len(k))
 	t.longest = max(t.longest, len(k))
 	t.arena = append(t.arena, k...)
@@ -300,7 +320,7 @@ func (t *keyTable) insert(slot uint64, tag uint32, head, next uint64, k []byte) 
 // reserve makes room for keys keys of keyBytes bytes in all without
 // growing again: the slots for keys at half load (placing the entries
 // again once), the entries' and the key bytes' capacity.
-func (t *keyTable) reserve(keys, keyBytes int) {
+func (t *keyTableOf[S]) reserve(keys, keyBytes int) {
 	keys = min(keys, maxKeys)
 	if n := len(t.slots); n < 2*keys {
 		for n < 2*keys {
@@ -329,7 +349,7 @@ const maxReserve = 1 << 20
 // then not copied and placed again at every doubling. Room that is not
 // used costs address space, not memory. It returns the groups it made room
 // for, 0 when few rows began a group (the table grows as it needs).
-func (t *keyTable) sizeFor(rows int, budget, groupBytes int64) int {
+func (t *keyTableOf[S]) sizeFor(rows int, budget, groupBytes int64) int {
 	if t.size() == 0 || t.size()*2 < rows {
 		return 0
 	}
@@ -337,20 +357,20 @@ func (t *keyTable) sizeFor(rows int, budget, groupBytes int64) int {
 	// What the budget holds of a key (keyCost) and its states, and no more
 	// than maxReserve: a table sized for a large budget would touch all of
 	// its slots however few groups the chunk has.
-	groups := int(min(budget/(keyCost(keyLen)+groupBytes), maxReserve))
+	groups := int(min(budget/(keyCost(t.entSize(), keyLen)+groupBytes), maxReserve))
 	t.reserve(groups, groups*int(keyLen))
 	return groups
 }
 
 // grow doubles the slots and places every entry again.
-func (t *keyTable) grow() {
+func (t *keyTableOf[S]) grow() {
 	t.slots = make([]uint32, 2*len(t.slots))
 	t.shift--
 	t.place()
 }
 
 // place puts every entry in the slots, which are empty.
-func (t *keyTable) place() {
+func (t *keyTableOf[S]) place() {
 	mask := uint64(len(t.slots) - 1)
 	for idx := range t.ents {
 		e := &t.ents[idx]
@@ -401,7 +421,7 @@ const radixMin = 1 << 15
 // bytes of the keys (their heads) order them by a radix sort, which reads the
 // entries in sequence and never compares; only entries of equal heads are
 // then compared, by their next 8 bytes and, past the 16th byte, the arena.
-func (t *keyTable) sorted() []int32 {
+func (t *keyTableOf[S]) sorted() []int32 {
 	keys := t.sortedKeys()
 	order := make([]int32, len(keys))
 	for i, k := range keys {
@@ -413,7 +433,7 @@ func (t *keyTable) sorted() []int32 {
 // sortedKeys is sorted, each entry with its first 16 bytes and length, so
 // that a key of up to 16 bytes is written without reading its entry (keyOf).
 // The slice returned is the table's: valid until the next sort.
-func (t *keyTable) sortedKeys() []sortKey {
+func (t *keyTableOf[S]) sortedKeys() []sortKey {
 	n := len(t.ents)
 	for i := range t.sort {
 		if cap(t.sort[i]) < n {
@@ -450,7 +470,7 @@ func (t *keyTable) sortedKeys() []sortKey {
 // read independent of the others, so that their cache misses overlap),
 // then emit for each; a key of up to 16 bytes comes from sortedKeys, not
 // from the arena (keyOf). The key is valid during the call.
-func (t *keyTable) forSorted(load func(g int32), emit func(key []byte, g int32) error) error {
+func (t *keyTableOf[S]) forSorted(load func(g int32), emit func(key []byte, g int32) error) error {
 	var kb [16]byte
 	keys := t.sortedKeys()
 	for len(keys) > 0 {
@@ -471,7 +491,7 @@ func (t *keyTable) forSorted(load func(g int32), emit func(key []byte, g int32) 
 // cmpTails compares the keys of two entries whose first 8 bytes are equal.
 // Their first 16 bytes zero-padded being equal, a key of at most 16 bytes
 // is a prefix of the other one, so the lengths order them.
-func (t *keyTable) cmpTails(a, b sortKey) int {
+func (t *keyTableOf[S]) cmpTails(a, b sortKey) int {
 	if a.next != b.next {
 		return cmp.Compare(a.next, b.next)
 	}
@@ -518,7 +538,7 @@ func radixSortHeads(keys, scratch []sortKey) []sortKey {
 // keyOf returns the bytes of the key k: from its head and next words when
 // it is at most 16 bytes (into buf, no read of the entry or the arena), else
 // from the arena.
-func (t *keyTable) keyOf(k *sortKey, buf *[16]byte) []byte {
+func (t *keyTableOf[S]) keyOf(k *sortKey, buf *[16]byte) []byte {
 	if k.n > 16 {
 		return t.key(k.idx)
 	}

@@ -496,6 +496,9 @@ func propCases() []propCase {
 		{"groupby csv prefix", "groupby", jobs.Params{"key": "s:1", "agg": "avg:n,count:*"}, genCSV},
 		{"groupby jsonl", "groupby", jobs.Params{"key": "k", "agg": "sum:n,max:m,min:n,avg:n", "format": "jsonl"}, genJSONL},
 		{"groupby jsonl nested key", "groupby", jobs.Params{"key": "s:3", "agg": "count:k", "format": "jsonl"}, genJSONL},
+		// one sum or avg (beside counts) keeps its state in the table's entry
+		{"groupby csv one sum", "groupby", jobs.Params{"key": "k", "agg": "sum:n"}, genCSV},
+		{"groupby csv one avg", "groupby", jobs.Params{"key": "s:2", "agg": "count:*,avg:m,count:n"}, genCSV},
 	}...)
 }
 

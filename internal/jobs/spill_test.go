@@ -3,9 +3,10 @@ package jobs
 import (
 	"bytes"
 	"fmt"
-	"github.com/scattergather/scattergather/internal/feed"
 	"io"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/feed"
 )
 
 // TestSpillKeepsPartials: with a budget small enough to spill every few
