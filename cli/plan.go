@@ -207,8 +207,8 @@ func (f *planFlags) planInputs(ctx context.Context, fs *flag.FlagSet, in *plan.E
 			return nil, nil, err
 		}
 	}
-	f.balance(in, plan.SplitBytes(objs))
-	chunks := plan.Split(objs, in.ChunkSize) // as the run plans them: row groups weighed whole
+	f.balance(in, plan.SplitBytes(objs, columns))
+	chunks := plan.SplitColumns(objs, in.ChunkSize, columns) // as the run plans them: row groups weighed by the columns read
 	for _, c := range chunks {
 		in.Bytes += c.Bytes()
 	}
@@ -242,16 +242,11 @@ func (f *planFlags) jobReads(fs *flag.FlagSet) ([]string, pq.Predicate, error) {
 	if p, ok := j.(feed.Pruner); ok {
 		pred = p.ParquetPredicate()
 	}
-	switch in := j.Input(); {
-	case !in.Format.Table() && in.Column == "":
+	in := j.Input()
+	if !in.Format.Table() && in.Column == "" {
 		return nil, nil, usageError{fmt.Sprintf("a Parquet input: job %s reads lines; name the column whose values are its records (--column)", *f.job)}
-	case in.Column != "":
-		return []string{in.Column}, pred, nil
-	case in.AllColumns:
-		return nil, pred, nil
-	default:
-		return in.Columns, pred, nil
 	}
+	return feed.ParquetColumns(in), pred, nil
 }
 
 // printSQLPlan prints what a query reads, computes and how it gathers.

@@ -19,6 +19,23 @@ type Pruner interface {
 	ParquetPredicate() pq.Predicate
 }
 
+// ParquetColumns is the columns of a Parquet object a mapper of a job of
+// input in reads: Column for a job of lines, else Columns; nil for every
+// column (AllColumns, or a job of lines without a Column, which Parquet
+// refuses). The splitter weighs row groups by them.
+func ParquetColumns(in job.Input) []string {
+	switch {
+	case !in.Format.Table():
+		if in.Column == "" {
+			return nil
+		}
+		return []string{in.Column}
+	case in.AllColumns:
+		return nil
+	}
+	return in.Columns
+}
+
 // Parquet feeds the rows of a Parquet span (the row groups a chunk part
 // owns) to the mapper: a RowMapper gets rows of its columns, values printed
 // as DuckDB's CSV writer prints them; a LineMapper gets the values of its
@@ -34,12 +51,10 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		}
 		st.BytesRead = footer.BytesRead // fetched too: the reader counts only what it reads
 	}
-	cols := f.in.Columns
+	cols := ParquetColumns(f.in)
 	switch {
 	case f.lines != nil && f.in.Column == "":
 		return st, fmt.Errorf("%s is Parquet: this job reads lines; name the column whose values are its records (--column)", span.Source)
-	case f.lines != nil:
-		cols = []string{f.in.Column}
 	case f.in.AllColumns:
 		cols = make([]string, 0, len(footer.Columns))
 		for _, c := range footer.Columns {

@@ -264,12 +264,18 @@ type sqlMapper struct {
 	deferred bool
 	batch    sqlBatch
 	// An aggregate fed from the record's fields (Program.FieldAggregate):
-	// its key and inputs go to the batch with no program row filled.
-	field   sql.FieldAggregate
-	byField bool
-	sink    int64 // what flush's early loads of states read, so that they are kept
-	rows    int   // records folded into the table since it was last empty
-	sized   bool  // the table has been sized (keyTable.sizeFor) since it was last empty
+	// its inputs go to the batch with no program row filled, and the
+	// table's keys are the groups' values (Program.FieldValue) but for
+	// the NULL group's, whose states are nullStates (hasNull: it has
+	// records).
+	field      sql.FieldAggregate
+	byField    bool
+	nullStates []sql.AggState
+	hasNull    bool
+	sink       int64 // what flush's early loads of states read, so that they are kept
+	rows       int   // records folded into the table since it was last empty
+	check      int   // the table's size at which flush checks the memory next
+	sized      bool  // the table has been sized (keyTable.sizeFor) since it was last empty
 }
 
 // sqlBatch is the records aggregate took and flush has not folded yet:
@@ -299,6 +305,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 		m.field, m.byField = m.prog.FieldAggregate()
 		if m.byField {
 			m.prog.ReserveSaved(batchSize)
+			m.nullStates = m.prog.NewStates()
 		}
 	}
 }
@@ -550,9 +557,20 @@ func (m *sqlMapper) aggregateFields(row *record.Row) error {
 			return err
 		}
 	}
-	b.kb.start[n] = len(b.keys)
 	v, null := sqlValue(row, m.field.KeyCol)
-	b.keys = g.AppendFieldKey(b.keys, v, null)
+	if null {
+		// The NULL group is kept apart (its key is not a value's bytes),
+		// folded at once: the folds that wait are sums and counts, whose
+		// results do not depend on the order they come in.
+		g.FoldSaved(n, m.nullStates)
+		m.hasNull = true
+		m.rows++
+		return nil
+	}
+	// The group's value as it stands is its key in the table, as
+	// groupby's is (eachGroup writes the group key).
+	b.kb.start[n] = len(b.keys)
+	b.keys = append(b.keys, g.FieldValue(v)...)
 	b.kb.end[n] = len(b.keys)
 	b.kb.n++
 	if b.kb.n == batchSize {
@@ -586,11 +604,25 @@ func (m *sqlMapper) flush() error {
 		}
 		// Only a new group grows the memory: the folds that wait
 		// (Program.CanDefer) allocate nothing.
-		if !m.sized && t.size() == sampleKeys {
+		size := t.size()
+		if !m.sized && size == sampleKeys {
 			m.sized = true
 			t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
+			m.check = size // what sizing allocated is checked at once
 		}
-		if t.memory(1)+m.states.memory()+m.extra > combineBudget.Load() {
+		if size < m.check {
+			continue
+		}
+		// What the next memCheckEvery groups will hold within the
+		// budget, none of them can pass it: the next check is after
+		// them. Else every group is checked, as it comes.
+		budget := combineBudget.Load()
+		if t.memory(memCheckEvery)+m.states.memoryFor(memCheckEvery)+m.extra <= budget {
+			m.check = size + memCheckEvery
+			continue
+		}
+		m.check = size + 1
+		if t.memory(1)+m.states.memory()+m.extra > budget {
 			if err := m.spill(); err != nil {
 				return err
 			}
@@ -611,6 +643,7 @@ type statePages struct {
 	na    int
 	pages [][]sql.AggState
 	n     int // groups
+	used  int // groups whose states were ever set: past them, a page's memory is as allocated, zero
 }
 
 const (
@@ -620,8 +653,8 @@ const (
 
 // add appends a group with the states of no rows.
 func (p *statePages) add() {
-	pg, at := p.n/statePage, p.n%statePage*p.na
-	if pg == len(p.pages) {
+	pg, at := uint(p.n)>>statePageShift, int(uint(p.n)&(statePage-1))*p.na
+	if pg == uint(len(p.pages)) {
 		// The first page grows as the table does; the next are whole.
 		if pg == 0 {
 			p.pages = append(p.pages, nil)
@@ -633,19 +666,26 @@ func (p *statePages) add() {
 	if len(s) == at {
 		s = grow2(s, p.na)[:at+p.na]
 	}
-	clear(s[at : at+p.na]) // a page is reused after a spill
+	if p.n < p.used {
+		clear(s[at : at+p.na]) // a page reused after a spill
+	} else {
+		p.used++
+	}
 	p.pages[pg] = s
 	p.n++
 }
 
 // group returns the states of group g.
 func (p *statePages) group(g int) []sql.AggState {
-	at := g % statePage * p.na
-	return p.pages[g/statePage][at : at+p.na : at+p.na]
+	at := int(uint(g)&(statePage-1)) * p.na
+	return p.pages[uint(g)>>statePageShift][at : at+p.na : at+p.na]
 }
 
 // memory is the bytes of the groups' states (beyond what they point to).
-func (p *statePages) memory() int64 { return int64(p.n*p.na) * aggStateSize }
+func (p *statePages) memory() int64 { return p.memoryFor(0) }
+
+// memoryFor is memory once next more groups are in.
+func (p *statePages) memoryFor(next int) int64 { return int64((p.n+next)*p.na) * aggStateSize }
 
 // reset empties the pages, keeping them.
 func (p *statePages) reset() { p.n = 0 }
@@ -658,7 +698,9 @@ func (m *sqlMapper) spill() error {
 	if m.keys != nil {
 		m.keys.reset()
 		m.states.reset()
-		m.extra, m.rows, m.sized = 0, 0, false
+		clear(m.nullStates)
+		m.hasNull = false
+		m.extra, m.rows, m.sized, m.check = 0, 0, false, 0
 	} else {
 		m.ents.reset()
 	}

@@ -122,15 +122,11 @@ func (j *sqlGroupJob) AppendOutputValues(dst, key []byte, values [][]byte) ([]by
 	gp := j.program()
 	defer j.progs.Put(gp)
 	g := gp.g
+	if g.Direct() {
+		return directRow(g, dst, key, values)
+	}
 	if err := combineStates(g, values, gp.st, gp.other); err != nil {
 		return nil, err
-	}
-	if g.Direct() {
-		dst, err := g.AppendGroupRow(dst, key, gp.st)
-		if err != nil {
-			err = fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
-		}
-		return dst, err
 	}
 	if err := g.LoadGroup(key, gp.st); err != nil {
 		return nil, fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
@@ -176,6 +172,32 @@ func (j *sqlGroupJob) mergeGroups(gp *groupProgram, rs []*runs.Reader, emit func
 	return corruptRun(err)
 }
 
+// directRow appends the row of a group of a Direct plan from its values
+// (sql.Program.AppendGroupRowValues).
+func directRow(g *sql.Program, dst, key []byte, values [][]byte) ([]byte, error) {
+	dst, err := g.AppendGroupRowValues(dst, key, values)
+	if err != nil {
+		err = fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+	}
+	return dst, err
+}
+
+// directOutput is a sqlGroupJob of a Direct plan bound to one program: the
+// one reducer's Output writes its rows through runs.OutputTo, as groupby's
+// does, with no program taken from the pool per group.
+type directOutput struct {
+	*sqlGroupJob
+	g *sql.Program
+}
+
+func (d directOutput) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	dst, err := d.g.AppendGroupRowValues(dst, key, values)
+	if err != nil {
+		err = fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+	}
+	return dst, err
+}
+
 // Output is the one reducer's: the groups merged by key, then, with ORDER
 // BY, sorted.
 func (j *sqlGroupJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
@@ -187,6 +209,12 @@ func (j *sqlGroupJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 	// LIMIT), so it goes back to the pool only when output has returned.
 	gp := j.program()
 	defer j.progs.Put(gp)
+	if gp.g.Direct() {
+		// No LIMIT (GroupRuns) and no ORDER BY or HAVING (Direct): the
+		// header, then each group's row in key order.
+		n, err := runs.OutputTo(w, directOutput{j, gp.g}, rs, true)
+		return Stats{RecordsOut: n}, corruptRun(err)
+	}
 	return j.output(w, func(emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {
 		return gp.g, nil, j.mergeGroups(gp, rs, emit)
 	})
@@ -257,15 +285,34 @@ func (m *sqlMapper) writeGroupRun(w io.Writer) (int64, error) {
 }
 
 // eachGroup calls fn with the mapper's groups in key order: each key and
-// its encoded states (valid until the next call).
+// its encoded states (valid until the next call). A mapper fed from the
+// fields (byField) holds the groups' values: each group's key is written
+// here, and the NULL group's comes last, as its key sorts.
 func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
-	var buf []byte
-	return m.keys.forSorted(func(g int32) {
+	var buf, kbuf []byte
+	err := m.keys.forSorted(func(g int32) {
 		if m.states.na > 0 {
 			m.sink += m.states.group(int(g))[0].N()
 		}
 	}, func(key []byte, g int32) error {
-		buf = m.prog.AppendStates(buf[:0], m.states.group(int(g)))
-		return fn(key, buf)
+		// Appended to in locals, which are stored back only when they
+		// grew: a store through the closure's reference to buf is one
+		// with a write barrier, paid per group while the GC marks.
+		b := m.prog.AppendStates(buf[:0], m.states.group(int(g)))
+		if cap(b) > cap(buf) {
+			buf = b
+		}
+		if m.byField {
+			k := m.prog.AppendFieldKey(kbuf[:0], key)
+			if cap(k) > cap(kbuf) {
+				kbuf = k
+			}
+			key = k
+		}
+		return fn(key, b)
 	})
+	if err != nil || !m.hasNull {
+		return err
+	}
+	return fn(sql.AppendNullKey(kbuf[:0]), m.prog.AppendStates(buf[:0], m.nullStates))
 }

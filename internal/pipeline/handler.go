@@ -142,10 +142,12 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if conc <= 0 {
 		conc = runtime.NumCPU()
 	}
+	// A Parquet row group weighs what its mapper decodes: the job's columns.
+	columns := feed.ParquetColumns(j.Input())
 	if in.ChunkSize == 0 {
-		chunkSize = plan.BalancedChunkSize(plan.SplitBytes(objs), chunkSize, conc)
+		chunkSize = plan.BalancedChunkSize(plan.SplitBytes(objs, columns), chunkSize, conc)
 	}
-	chunks := plan.Split(objs, chunkSize)
+	chunks := plan.SplitColumns(objs, chunkSize, columns)
 	maxChunks := h.MaxChunks
 	if maxChunks <= 0 {
 		maxChunks = plan.DefaultMaxChunks

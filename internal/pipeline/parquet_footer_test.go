@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/report"
 )
@@ -154,4 +155,67 @@ func countingHandler(t *testing.T) (*pipeline.Handler, *pqtest.CountingStore) {
 	mux.Mount(work, blob.NewFS(t.TempDir()))
 	store := pqtest.NewCountingStore(mux)
 	return &pipeline.Handler{Store: store, Ledger: ledgertest.OpenBolt(t), WorkBucket: work, TriggerBucket: "in"}, store
+}
+
+// TestParquetChunksWeighColumnsRead: the splitter weighs a Parquet row group
+// by the decoded bytes of the columns the job reads, what its mapper
+// decodes: a job of the narrow column gets fewer chunks than one of every
+// column at the same chunk size, and every row group is in one chunk.
+func TestParquetChunksWeighColumnsRead(t *testing.T) {
+	type wideRow struct {
+		ID   int64  `parquet:"id"`
+		Text string `parquet:"text"`
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "w.parquet")
+	const groups = 8
+	var rgs [][]wideRow
+	for g := 0; g < groups; g++ {
+		var rows []wideRow
+		for i := 0; i < 300; i++ {
+			rows = append(rows, wideRow{ID: int64(g*300 + i), Text: strings.Repeat(string(rune('a'+(g+i)%26)), 40+i%7)})
+		}
+		rgs = append(rgs, rows)
+	}
+	pqtest.WriteGo(t, in, rgs)
+	st, err := os.Stat(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	f, err := pq.ReadFooter(ctx, blob.NewMux(nil), in, in, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two row groups' worth of the id column.
+	chunkSize := f.DecodedBytes(0, []string{"id"}) + f.DecodedBytes(1, []string{"id"})
+	if all := f.DecodedBytes(0, nil); all < 2*chunkSize {
+		t.Fatalf("the text column should outweigh id: a row group decodes %d bytes, id two groups' %d", all, chunkSize)
+	}
+	for _, c := range []struct {
+		columns string
+		chunks  int
+	}{{"id", groups / 2}, {"id,text", groups}} {
+		h, _ := countingHandler(t)
+		p, err := h.Plan(ctx, pipeline.PlanInput{Job: "select", Params: map[string]string{"columns": c.columns},
+			Inputs: []string{in}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunkSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks := manifest(t, h, p)
+		if len(chunks) != c.chunks {
+			t.Errorf("select %s at chunk size %d: %d chunks, want %d", c.columns, chunkSize, len(chunks), c.chunks)
+		}
+		owned := 0
+		for _, g := range f.RowGroups() {
+			for _, ch := range chunks {
+				if part := ch.Parts[0]; g.Start >= part.Start && g.Start < part.End {
+					owned++
+				}
+			}
+		}
+		if owned != groups {
+			t.Errorf("select %s: %d row group ownerships, want %d (each in exactly one chunk)", c.columns, owned, groups)
+		}
+	}
 }

@@ -4,8 +4,9 @@ import "testing"
 
 // TestBalancedChunkSize: a job of a few default chunks is cut into even
 // chunks, whole waves of them when there are more than mappers (up to eight
-// waves); one of eight waves or more, or of one chunk, keeps the chunk size;
-// no chunk passes 9/8 of it.
+// waves); one of eight waves or more keeps the chunk size; one of a single
+// chunk is cut in halves for several mappers when each is at least an eighth
+// of the chunk size; no chunk passes 9/8 of it.
 func TestBalancedChunkSize(t *testing.T) {
 	const MiB = 1 << 20
 	cases := []struct {
@@ -26,12 +27,23 @@ func TestBalancedChunkSize(t *testing.T) {
 		{1 << 40, 1000, 1 << 14}, // a terabyte on a wide Map: 64 MiB chunks
 		{200 * MiB, 1000, 3},     // a wide Map: one wave already, three even chunks
 		{10 * MiB, 2, 1},
+		{16*MiB - 1, 2, 1},  // halves would be under an eighth of a chunk
+		{16 * MiB, 2, 2},    // one chunk would leave the second mapper idle
+		{31 * MiB, 2, 2},    // e.g. the two columns Q1 reads of a 51 MB Parquet file
+		{70 * MiB, 2, 2},    // not one chunk of 70 MiB
+		{70 * MiB, 1000, 2}, // a wide Map too
+		{70 * MiB, 1, 1},    // one mapper: one chunk
+		{31 * MiB, 1, 1},
 		{0, 2, 0},
 	}
 	for _, c := range cases {
 		size := BalancedChunkSize(c.total, DefaultChunkSize, c.workers)
-		if size > DefaultChunkSize*9/8+1 || size < DefaultChunkSize*3/4 {
-			t.Errorf("%d bytes, %d workers: chunk size %d is not within 3/4 to 9/8 of %d", c.total, c.workers, size, DefaultChunkSize)
+		low := int64(DefaultChunkSize * 3 / 4)
+		if c.chunks == 2 && c.total < DefaultChunkSize*9/8 {
+			low = DefaultChunkSize / 8 // a job of one chunk cut in halves
+		}
+		if size > DefaultChunkSize*9/8+1 || size < low {
+			t.Errorf("%d bytes, %d workers: chunk size %d is not within %d to 9/8 of %d", c.total, c.workers, size, low, DefaultChunkSize)
 		}
 		chunks := Split([]Object{{Source: "a", Size: c.total}}, size)
 		if len(chunks) != c.chunks {

@@ -59,10 +59,17 @@ func jobID(name, version string, params map[string]string, objs []Object, chunkS
 		Size int64  `json:"s"`
 	}
 	ids := make([]ident, len(objs))
+	v := 2
 	for i, o := range objs {
 		ids[i] = ident{o.URL, o.ETag, o.Size}
+		if o.Parquet != nil {
+			// Form 3: since Parquet row groups are weighed by the columns the
+			// job reads, one chunk size cuts a Parquet object elsewhere; a
+			// job planned by the old weights is not resumed with the new.
+			v = 3
+		}
 	}
-	canon, _ := json.Marshal(NewIdentity(2, name, version, params, ids, chunkSize, output)) // cannot fail
+	canon, _ := json.Marshal(NewIdentity(v, name, version, params, ids, chunkSize, output)) // cannot fail
 	return NameID(name, canon)
 }
 

@@ -354,8 +354,9 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 }
 
 // SplitColumns is Split for a job that reads only the named columns: a
-// Parquet row group weighs the decoded bytes of those columns, so a job
-// that reads a narrow slice of a wide file gets fewer, longer chunks.
+// Parquet row group weighs the decoded bytes of those columns, what its
+// mapper decodes, so a job that reads a narrow slice of a wide file gets
+// fewer, longer chunks (a Parquet scan costs what it reads).
 func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 	if chunkSize <= 0 {
 		chunkSize = DefaultChunkSize
@@ -479,17 +480,18 @@ func ParseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-// SplitBytes is the weight Split gives objects cut into several chunks:
-// the size of the plain (uncompressed, text) objects and the decoded size of
-// the Parquet ones (a compressed object is one chunk whatever its size).
-// It is the total BalancedChunkSize evens out.
-func SplitBytes(objs []Object) int64 {
+// SplitBytes is the weight SplitColumns gives objects cut into several
+// chunks for a job that reads the named columns (nil: all): the size of the
+// plain (uncompressed, text) objects and, of the Parquet ones, the decoded
+// size of those columns' chunks (a compressed object is one chunk whatever
+// its size). It is the total BalancedChunkSize evens out.
+func SplitBytes(objs []Object, columns []string) int64 {
 	var n int64
 	for _, o := range objs {
 		switch {
 		case o.Parquet != nil:
 			for _, g := range o.Parquet.RowGroups() {
-				n += g.Decoded
+				n += o.Parquet.DecodedBytes(g.Index, columns)
 			}
 		case o.Codec() == "":
 			n += o.Size
@@ -512,14 +514,23 @@ func SplitBytes(objs []Object) int64 {
 // too: 11 chunks on 2 mappers take six waves, the last on one core, where
 // 12 chunks of eleven twelfths the size take the same six waves of less
 // (a Parquet file of 652 MiB decoded: 8% less time mapping). A job of one
-// chunk keeps chunkSize, and so does one of eight waves or more, but for a
-// last sliver, folded into the others.
+// chunk on several mappers is cut in two halves when each is at least an
+// eighth of chunkSize, so that a second mapper is not idle for all of it
+// (what a Parquet scan of a few columns reads is often less than a chunk);
+// a smaller one keeps chunkSize. A job of eight waves or more keeps
+// chunkSize, but for a last sliver, folded into the others.
 func BalancedChunkSize(total, chunkSize int64, workers int) int64 {
-	if total <= chunkSize || chunkSize <= 0 || workers < 1 {
+	if total <= 0 || chunkSize <= 0 || workers < 1 {
 		return chunkSize
 	}
 	w := int64(workers)
 	n := (total + chunkSize + chunkSize/8 - 1) / (chunkSize + chunkSize/8)
+	if n == 1 {
+		if w > 1 && total >= 2*(chunkSize/8) {
+			return (total + 1) / 2
+		}
+		return max(chunkSize, total)
+	}
 	if n >= 4*w {
 		// Many waves: chunkSize, folding a last sliver of under an eighth
 		// of a chunk into the others.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
 )
@@ -82,7 +83,7 @@ func PlanCompiled(ctx context.Context, store blob.Store, job string, before jobs
 		return Query{}, &PlanError{Err: err}
 	}
 	params = resolved
-	chunks := plan.Split(objs, chunkSize)
+	chunks := plan.SplitColumns(objs, chunkSize, feed.ParquetColumns(j.Input())) // as the splitter weighs them
 	if len(chunks) > maxFanOut {
 		return Query{}, &PlanError{Err: fmt.Errorf("%d chunks is over the query fan-out cap of %d; use a larger chunk size or a batch job", len(chunks), maxFanOut)}
 	}

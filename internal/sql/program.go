@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strconv"
@@ -40,6 +42,14 @@ type Program struct {
 	// groupVals is its scratch for the group's key values.
 	direct    bool
 	groupVals []Value
+	// A group's counts and sums for appendDirect; oneText: the plan has
+	// one group key, a VARCHAR (decodeGroupKey's fast case).
+	directN []int64
+	directD []decimal.Dec
+	oneText bool
+	// exact: every aggregate is a count or an exact sum or avg, whose
+	// states AppendStates writes in one loop.
+	exact bool
 	// FieldAggregate's answer: the group key's column and prefix length
 	// (appendPrefixKey), ok when the plan is one.
 	field    FieldAggregate
@@ -94,6 +104,17 @@ func (p *Plan) NewProgram() *Program {
 	}
 	g.direct = p.directRows()
 	g.groupVals = make([]Value, len(p.groups))
+	g.directN, g.directD = make([]int64, len(p.aggs)), make([]decimal.Dec, len(p.aggs))
+	g.oneText = len(p.groups) == 1 && p.groups[0].typ.Kind == KVarchar
+	g.exact = !slices.ContainsFunc(p.aggs, func(a *aggSpec) bool {
+		switch a.fn {
+		case aggCountStar, aggCount:
+			return false
+		case aggSum, aggAvg:
+			return a.sumKind == KDouble
+		}
+		return true
+	})
 	g.setField()
 	return g
 }
@@ -336,9 +357,9 @@ func (g *Program) CanDefer() bool {
 // expression is a VARCHAR prefix of a text column (substr(x, 1, n), or a
 // VARCHAR x), its aggregates CanDefer, and its WHERE, if any, is one
 // MatchFields evaluates (the mapper evaluates it first). Per record the
-// mapper calls SaveField for each aggregate with a column and
-// AppendFieldKey, then FoldSaved as after SaveFold; ReserveSaved first
-// makes room for a batch.
+// mapper calls SaveField for each aggregate with a column and FieldValue,
+// then FoldSaved as after SaveFold; ReserveSaved first makes room for a
+// batch.
 type FieldAggregate struct {
 	KeyCol int   // the group key's column, as Plan.Columns
 	Cols   []int // per aggregate, the column SaveField reads; -1 for count(*)
@@ -365,14 +386,41 @@ func (g *Program) setField() {
 }
 
 // FieldAggregate reports whether the plan is an aggregate a mapper can
-// feed with SaveField and AppendFieldKey, and what columns they read.
+// feed with SaveField and FieldValue, and what columns they read.
 func (g *Program) FieldAggregate() (FieldAggregate, bool) { return g.field, g.fieldOK }
 
-// AppendFieldKey appends the group key of a record whose key column
-// (FieldAggregate's KeyCol) is text (null: NULL), as AppendGroupKey would.
-func (g *Program) AppendFieldKey(dst, text []byte, null bool) []byte {
-	return appendPrefixKey(dst, text, null, g.fieldLen)
+// FieldValue returns the group's value of a record whose key column
+// (FieldAggregate's KeyCol) is text, not NULL: its prefix, a view of text.
+// A mapper can group records by these bytes as they stand (as groupby
+// groups by a column's first bytes) and write each group's key once, with
+// AppendFieldKey: values compare as their keys do (appendString's
+// escaping keeps the order of the bytes), and the NULL group, whose key
+// (AppendNullKey) sorts after every value's, is the mapper's to keep apart.
+func (g *Program) FieldValue(text []byte) []byte {
+	n := g.fieldLen
+	if n < 0 || int64(len(text)) <= n {
+		return text
+	}
+	if s := text[:n]; isASCII(s) {
+		return s
+	}
+	return substr(text, 1, n)
 }
+
+// AppendFieldKey appends the group key of a group whose value is v
+// (FieldValue's), the bytes AppendGroupKey writes for its records.
+func (g *Program) AppendFieldKey(dst, v []byte) []byte {
+	if bytes.IndexByte(v, 0) < 0 { // nothing to escape: appendString's bytes
+		dst = append(dst, keyValue)
+		dst = append(dst, v...)
+		return append(dst, 0x00, 0x01)
+	}
+	return appendString(append(dst, keyValue), v)
+}
+
+// AppendNullKey appends the group key of the NULL group, the bytes
+// AppendGroupKey writes for a record whose key column is NULL.
+func AppendNullKey(dst []byte) []byte { return append(dst, keyNullLast) }
 
 // ReserveSaved makes room for the inputs of n records, for SaveField.
 func (g *Program) ReserveSaved(n int) {
@@ -451,7 +499,13 @@ func (g *Program) FoldSaved(j int, st []AggState) {
 				s.n++
 			}
 		case foldSum:
-			if !in.null {
+			switch {
+			case in.null:
+			case s.n == 0:
+				// The first value: taken as it stands, as groupby's fold
+				// takes it (a zero sum of scale 0 would be rescaled).
+				s.n, s.d = 1, in.d
+			default:
 				s.n++
 				s.d.AddTo(in.d)
 			}
@@ -468,6 +522,18 @@ func (g *Program) Merge(st, o []AggState) {
 
 // AppendStates encodes a group's states.
 func (g *Program) AppendStates(dst []byte, st []AggState) []byte {
+	if g.exact {
+		// appendState's bytes of counts and exact sums, with no call per
+		// aggregate.
+		for i, a := range g.Plan.aggs {
+			s := &st[i]
+			dst = binary.AppendUvarint(dst, uint64(s.n))
+			if a.fn == aggSum || a.fn == aggAvg {
+				dst = s.d.AppendBinary(dst)
+			}
+		}
+		return dst
+	}
 	for i, a := range g.Plan.aggs {
 		dst = a.appendState(dst, &st[i])
 	}
@@ -546,6 +612,91 @@ func (g *Program) Direct() bool { return g.direct }
 // appended as appendField does; a count as a BIGINT and a sum as its
 // DECIMAL (appendDecimal), or nothing (NULL) over no values.
 func (g *Program) AppendGroupRow(dst, key []byte, st []AggState) ([]byte, error) {
+	for i := range st {
+		g.directN[i], g.directD[i] = st[i].n, st[i].d
+	}
+	return g.appendDirect(dst, key)
+}
+
+// AppendGroupRowValues is AppendGroupRow of a group whose states are
+// values, AppendStates' encodings from one run or more (in run order):
+// each count and exact sum is decoded from the bytes and added as it comes,
+// with no AggState (Direct plans' aggregates are count, count(*) and exact
+// sum only), as groupby's combine adds its runs' values.
+func (g *Program) AppendGroupRowValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	ns, ds := g.directN, g.directD
+	for vi, v := range values {
+		for i, a := range g.Plan.aggs {
+			n, k := binary.Uvarint(v)
+			if k <= 0 || n > math.MaxInt64 {
+				return dst, errState
+			}
+			v = v[k:]
+			var d decimal.Dec
+			if a.fn == aggSum {
+				var ok bool
+				if d, k, ok = decimal.DecodeBinary(v); !ok {
+					return dst, errState
+				}
+				v = v[k:]
+			}
+			if vi == 0 {
+				ns[i], ds[i] = int64(n), d
+				continue
+			}
+			ns[i] += int64(n)
+			if a.fn == aggSum {
+				ds[i].AddTo(d)
+			}
+		}
+		if len(v) != 0 {
+			return dst, errState
+		}
+	}
+	return g.appendDirect(dst, key)
+}
+
+// appendDirect appends the row of a group of key whose counts and sums
+// are in directN and directD.
+func (g *Program) appendDirect(dst, key []byte) ([]byte, error) {
+	// text: the one VARCHAR key's text as it stands in key, when it is
+	// neither NULL nor escaped (appendPrefixKey's ASCII case); else the
+	// keys are decoded into groupVals.
+	var text []byte
+	if n := len(key); g.oneText && n > 3 && key[0] == keyValue && key[n-2] == 0 && key[n-1] == 0x01 &&
+		bytes.IndexByte(key[1:n-2], 0) < 0 {
+		text = key[1 : n-2 : n-2]
+	} else if err := g.decodeGroupKey(key); err != nil {
+		return dst, err
+	}
+	k := len(g.Plan.groups)
+	for i, it := range g.Plan.items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if it.idx < k {
+			if text != nil {
+				dst = csvline.AppendField(dst, text) // appendField's case, without a Value
+			} else {
+				dst = appendField(dst, g.groupVals[it.idx], g.Plan.Types[i])
+			}
+			continue
+		}
+		a := it.idx - k
+		switch g.Plan.aggs[a].fn {
+		case aggCountStar, aggCount:
+			dst = appendInt64(dst, g.directN[a])
+		default: // aggSum, exact
+			if g.directN[a] != 0 {
+				dst = appendDecimal(dst, g.directD[a], g.Plan.Types[i])
+			}
+		}
+	}
+	return append(dst, '\n'), nil
+}
+
+// decodeGroupKey decodes a group's key into groupVals.
+func (g *Program) decodeGroupKey(key []byte) error {
 	var err error
 	rest := key
 	// An escaped text is unescaped into the unused end of buf, so that
@@ -554,34 +705,15 @@ func (g *Program) AppendGroupRow(dst, key []byte, st []AggState) ([]byte, error)
 	for i, gr := range g.Plan.groups {
 		var nb []byte
 		if rest, nb, err = decodeKey(rest, gr.typ, false, &g.groupVals[i], buf[len(buf):]); err != nil {
-			return dst, err
+			return err
 		}
 		buf = append(buf, nb...) // in place, unless nb was allocated
 	}
 	g.keyBuf = buf
 	if len(rest) != 0 {
-		return dst, errKey
+		return errKey
 	}
-	k := len(g.Plan.groups)
-	for i, it := range g.Plan.items {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		if it.idx < k {
-			dst = appendField(dst, g.groupVals[it.idx], g.Plan.Types[i])
-			continue
-		}
-		s := &st[it.idx-k]
-		switch g.Plan.aggs[it.idx-k].fn {
-		case aggCountStar, aggCount:
-			dst = appendInt64(dst, s.n)
-		default: // aggSum, exact
-			if s.n != 0 {
-				dst = appendDecimal(dst, s.d, g.Plan.Types[i])
-			}
-		}
-	}
-	return append(dst, '\n'), nil
+	return nil
 }
 
 // AppendGroup appends the loaded group's GROUP BY values ("b = 3, c = NULL",

@@ -70,9 +70,41 @@ func TestFieldKey(t *testing.T) {
 			}
 			if field {
 				col := fa.KeyCol
-				if got := g.AppendFieldKey(nil, g.Row.Text[col], g.Row.Null[col]); !bytes.Equal(got, want) {
+				got := AppendNullKey(nil)
+				if !g.Row.Null[col] {
+					got = g.AppendFieldKey(nil, g.FieldValue(g.Row.Text[col]))
+				}
+				if !bytes.Equal(got, want) {
 					t.Errorf("%s of %q (null %v): field key %x, want %x", c.group, f.text, f.null, got, want)
 				}
+			}
+		}
+		if field {
+			fieldOrder(t, c.group, g, fa.KeyCol)
+		}
+	}
+}
+
+// fieldOrder checks that a mapper may sort a FieldAggregate's groups by
+// their values (FieldValue) as they stand: any two texts' values compare
+// as their keys (AppendFieldKey) do, and the NULL key sorts after them.
+func fieldOrder(t *testing.T, group string, g *Program, col int) {
+	texts := []string{"", "a", "a\x00", "a\x00\x00", "a\x01", "a\xff", "ab", "abcdefgh", "abcdefghi",
+		"abcdefg\x00z", "abcdefg\xc3\xa4", "äöü-straße", "日本語のテキスト", "\x00", "\xff\xfe", "\x7f"}
+	sign := func(c int) int { return min(max(c, -1), 1) }
+	null := AppendNullKey(nil)
+	for _, a := range texts {
+		va := g.FieldValue([]byte(a))
+		ka := g.AppendFieldKey(nil, va)
+		if bytes.Compare(ka, null) >= 0 {
+			t.Errorf("%s: key %x of %q does not sort before NULL's %x", group, ka, a, null)
+		}
+		for _, b := range texts {
+			vb := g.FieldValue([]byte(b))
+			kb := g.AppendFieldKey(nil, vb)
+			if sign(bytes.Compare(va, vb)) != sign(bytes.Compare(ka, kb)) {
+				t.Errorf("%s: values %q and %q compare %d, their keys %x and %x %d", group, va, vb,
+					bytes.Compare(va, vb), ka, kb, bytes.Compare(ka, kb))
 			}
 		}
 	}
@@ -209,8 +241,11 @@ func TestAppendGroupRow(t *testing.T) {
 			continue
 		}
 		groups := map[string][]AggState{}
+		// The same records in two runs (one per null), for
+		// AppendGroupRowValues: a group's states in each run it is in.
+		runs := []map[string][]AggState{{}, {}}
 		var keys []string
-		for _, null := range nulls {
+		for run, null := range nulls {
 			for _, rec := range records {
 				for i, col := range p.Columns {
 					v := rec[map[string]int{"a": 0, "b": 1, "c": 2, "n": 3, "d": 4, "f": 5}[col]]
@@ -229,6 +264,12 @@ func TestAppendGroupRow(t *testing.T) {
 					keys = append(keys, k)
 				}
 				g.Fold(st)
+				rs, ok := runs[run][k]
+				if !ok {
+					rs = g.NewStates()
+					runs[run][k] = rs
+				}
+				g.Fold(rs)
 			}
 		}
 		if len(keys) < 4 {
@@ -250,6 +291,18 @@ func TestAppendGroupRow(t *testing.T) {
 			want := g.AppendRow(nil)
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s: group %x: row %q, want %q", query, k, got, want)
+			}
+			var values [][]byte
+			for _, r := range runs {
+				if st, ok := r[k]; ok {
+					values = append(values, g.AppendStates(nil, st))
+				}
+			}
+			if got, err = g.AppendGroupRowValues(nil, []byte(k), values); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: group %x from %d runs: row %q (%v), want %q", query, k, len(values), got, err, want)
+			}
+			if _, err := g.AppendGroupRowValues(nil, []byte(k), [][]byte{append(values[0], 0)}); err == nil {
+				t.Errorf("%s: group %x: states with a byte after them: no error", query, k)
 			}
 		}
 		if _, err := g.AppendGroupRow(nil, []byte(keys[0]+"x"), groups[keys[0]]); err == nil {
