@@ -56,6 +56,9 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("job %s: %w", jobID, err)
 	}
 	if id := in.JobID(objs); id != jobID {
+		if in.EarlierJobID(objs) == jobID {
+			return fmt.Errorf("job %s was planned by an earlier scatter, which weighed Parquet row groups by all their columns: this one cuts its inputs into other chunks (by the columns the job reads), so its committed chunks cannot be resumed; run it again instead (it is job %s now)", jobID, id)
+		}
 		return fmt.Errorf("job %s: its inputs changed since it was planned (they now make job %s); run it again instead", jobID, id)
 	}
 	committed, err := local.Ledger.Count(ctx, jobID)

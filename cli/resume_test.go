@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
+	"github.com/scattergather/scattergather/internal/ledger"
+	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/testutil"
+	"github.com/scattergather/scattergather/local/engine"
 )
 
 // envAsCLI makes the test binary run main() instead of the tests, so a test can
@@ -295,5 +302,67 @@ func TestResumeByRangesRefusesAnotherBuildsPartials(t *testing.T) {
 				t.Fatalf("resume by ranges over another build's partials: %v, want a refusal naming the cause\n%s", err, stderr)
 			}
 		})
+	}
+}
+
+// TestResumeRefusesAJobOfEarlierParquetWeights: a job over a Parquet input planned
+// when row groups weighed all their columns (its ID of identity form 2) is refused by
+// resume as one of those, whose chunks this version cuts elsewhere, not as a job
+// whose inputs changed (they did not).
+func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	var b bytes.Buffer
+	if err := datagen.Kinds["uservisits"](&b, 2_000, 5); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "visits.parquet")
+	uservisitsParquet(t, b.Bytes(), in, 300)
+	id := failedRunID(t, "run", "--job", "select", "--columns", "sourceIP,adRevenue", "--input", in,
+		"--output", filepath.Join(dir, "out.csv"), "--state-dir", state, "--retry-scale", "0.001",
+		"--faults", "reducer.crash.before-write=1")
+	// The same job as the earlier version stored it: its spec under its form-2 ID.
+	ctx := context.Background()
+	local, err := engine.Open(ctx, state, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := local.Ledger.Job(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec pipeline.PlanInput
+	if err := json.Unmarshal([]byte(j.Spec), &spec); err != nil {
+		t.Fatal(err)
+	}
+	objs, _, err := plan.ResolveJob(ctx, local.Store, spec.Job, spec.Params, spec.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ident struct { // the identity's input, as the job ID form has it
+		URL  string `json:"u"`
+		ETag string `json:"e"`
+		Size int64  `json:"s"`
+	}
+	ids := make([]ident, len(objs))
+	for i, o := range objs {
+		ids[i] = ident{o.URL, o.ETag, o.Size}
+	}
+	canon, err := json.Marshal(plan.NewIdentity(2, spec.Job, plan.JobVersion(spec.Job), spec.Params, ids, spec.ChunkSize, spec.Output))
+	if err != nil {
+		t.Fatal(err)
+	}
+	earlier := plan.NameID(spec.Job, canon)
+	if earlier == id {
+		t.Fatalf("the Parquet job's ID %s is of form 2", id)
+	}
+	if _, err := local.Ledger.Open(ctx, ledger.Job{ID: earlier, Name: j.Name, Spec: j.Spec, Chunks: j.Chunks}); err != nil {
+		t.Fatal(err)
+	}
+	if err := local.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runCLI(t, "resume", earlier, "--state-dir", state)
+	if msg := errString(err); !strings.Contains(msg, "planned by an earlier scatter") || strings.Contains(msg, "inputs changed") || !strings.Contains(msg, id) {
+		t.Fatalf("resume of the job of form 2: %v; want it named as planned by an earlier scatter, now job %s", err, id)
 	}
 }

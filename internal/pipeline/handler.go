@@ -219,11 +219,22 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 // as planned: what Plan makes of it, and what a resume checks its stored spec against. Part
 // files are another output than one object at the same location: another job.
 func (in PlanInput) JobID(objs []plan.Object) string {
-	identity := in.Output
+	return plan.JobID(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
+}
+
+// EarlierJobID is the ID the job had before Parquet row groups were weighed by the
+// columns it reads (plan.EarlierJobID), "" when its inputs hold no Parquet object.
+func (in PlanInput) EarlierJobID(objs []plan.Object) string {
+	return plan.EarlierJobID(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
+}
+
+// outputIdentity is the output as a job's identity holds it: part files are another
+// output than one object at the same location.
+func (in PlanInput) outputIdentity() string {
 	if in.OutputParts {
-		identity = PartLocation(in.Output, 0)
+		return PartLocation(in.Output, 0)
 	}
-	return plan.JobID(in.Job, in.Params, objs, in.ChunkSize, identity)
+	return in.Output
 }
 
 // recordSubmission writes which job the API's submission sub planned (nothing without

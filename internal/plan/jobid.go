@@ -53,23 +53,46 @@ func JobID(name string, params map[string]string, objs []Object, chunkSize int64
 
 // jobID is JobID with the job's version given.
 func jobID(name, version string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+	return jobIDOfForm(identityForm(objs), name, version, params, objs, chunkSize, output)
+}
+
+// identityForm is the form of the identity of a job over objs: 3 when some
+// object is Parquet, since its row groups are weighed by the columns the
+// job reads (one chunk size cuts a Parquet object elsewhere than it did, so
+// a job planned by the old weights is not resumed with the new), else 2.
+func identityForm(objs []Object) int {
+	for _, o := range objs {
+		if o.Parquet != nil {
+			return 3
+		}
+	}
+	return 2
+}
+
+// EarlierJobID is the ID a job over objs had before Parquet row groups were
+// weighed by the columns it reads (identity form 2), when some object is
+// Parquet (its ID is now of form 3); "" when none is (its ID kept its form).
+// A job of that ID was cut into chunks by other weights: a resume names it as
+// such rather than as a job whose inputs changed.
+func EarlierJobID(name string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+	if identityForm(objs) == 2 {
+		return ""
+	}
+	return jobIDOfForm(2, name, JobVersion(name), params, objs, chunkSize, output)
+}
+
+// jobIDOfForm is the job ID of identity form form.
+func jobIDOfForm(form int, name, version string, params map[string]string, objs []Object, chunkSize int64, output string) string {
 	type ident struct {
 		URL  string `json:"u"`
 		ETag string `json:"e"`
 		Size int64  `json:"s"`
 	}
 	ids := make([]ident, len(objs))
-	v := 2
 	for i, o := range objs {
 		ids[i] = ident{o.URL, o.ETag, o.Size}
-		if o.Parquet != nil {
-			// Form 3: since Parquet row groups are weighed by the columns the
-			// job reads, one chunk size cuts a Parquet object elsewhere; a
-			// job planned by the old weights is not resumed with the new.
-			v = 3
-		}
 	}
-	canon, _ := json.Marshal(NewIdentity(v, name, version, params, ids, chunkSize, output)) // cannot fail
+	canon, _ := json.Marshal(NewIdentity(form, name, version, params, ids, chunkSize, output)) // cannot fail
 	return NameID(name, canon)
 }
 

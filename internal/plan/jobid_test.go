@@ -1,6 +1,11 @@
 package plan
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/pq"
+)
 
 func TestJobIDCoversVersion(t *testing.T) {
 	objs := []Object{{URL: "a.txt", ETag: "e", Size: 3}}
@@ -11,5 +16,42 @@ func TestJobIDCoversVersion(t *testing.T) {
 	}
 	if again := jobID("mine", "1", map[string]string{"k": "v"}, objs, 100, "out"); again != v1 {
 		t.Fatalf("the same submission gave two job IDs: %s and %s", v1, again)
+	}
+}
+
+// TestJobIDFormOfParquet: a job over a Parquet object has an identity of form 3
+// (its row groups weighed by the columns read), any other job one of form 2 as
+// before; EarlierJobID is the form-2 ID of the former, "" for the latter.
+func TestJobIDFormOfParquet(t *testing.T) {
+	text := []Object{{URL: "a.txt", ETag: "e", Size: 3}}
+	parquet := []Object{{URL: "a.txt", ETag: "e", Size: 3}, {URL: "b.parquet", ETag: "f", Size: 9, Parquet: &pq.Footer{}}}
+	params := map[string]string{"columns": "x"}
+	form := func(v int, objs []Object) string {
+		type ident struct { // the identity's input, as the job ID form has it
+			URL  string `json:"u"`
+			ETag string `json:"e"`
+			Size int64  `json:"s"`
+		}
+		ids := make([]ident, len(objs))
+		for i, o := range objs {
+			ids[i] = ident{o.URL, o.ETag, o.Size}
+		}
+		canon, err := json.Marshal(NewIdentity(v, "select", JobVersion("select"), params, ids, 100, "out"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return NameID("select", canon)
+	}
+	if got, want := JobID("select", params, text, 100, "out"), form(2, text); got != want {
+		t.Errorf("a job over text: ID %s, want form 2's %s", got, want)
+	}
+	if got := EarlierJobID("select", params, text, 100, "out"); got != "" {
+		t.Errorf("a job over text has an earlier ID %s, want none", got)
+	}
+	if got, want := JobID("select", params, parquet, 100, "out"), form(3, parquet); got != want {
+		t.Errorf("a job over Parquet: ID %s, want form 3's %s", got, want)
+	}
+	if got, want := EarlierJobID("select", params, parquet, 100, "out"), form(2, parquet); got != want {
+		t.Errorf("a job over Parquet: earlier ID %s, want form 2's %s", got, want)
 	}
 }
