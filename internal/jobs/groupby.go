@@ -152,9 +152,9 @@ type groupKeys interface {
 }
 
 // inlineSum is the entry's share (keyTableOf's S) of a group of a job whose
-// one aggregate is a sum or an avg: its running sum, and padding that makes
-// the entry 64 bytes, one cache line (keyEntOf: 24 + 40), the bytes the
-// group held in two places before (an entry of 40 and a state of 24).
+// one aggregate is a sum or an avg: its running sum (24 bytes), and padding
+// that makes the entry 64 bytes, one cache line (keyEntOf: 32 + 32), where
+// the group held 56 in two places before (an entry of 32 and a state of 24).
 type inlineSum struct {
 	d decimal.Dec
 	_ uint64
