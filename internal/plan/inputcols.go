@@ -6,7 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
@@ -32,8 +35,11 @@ const maxHeaderLine = 1 << 20
 // withInputColumns returns the sql job's input-columns parameter for its
 // query and schema over objs: "" when the query's binding does not depend
 // on the input's columns (or it does not compile: the job reports why), or
-// when the first object's columns cannot be told from its first line (an
-// empty object, a line past maxHeaderLine): the names bind to the aliases.
+// when every object is empty (no row to bind). The columns are the first
+// non-empty object's; when its first line does not tell them (a line past
+// maxHeaderLine, a header that does not parse), the query is refused
+// (an InputError naming the object and the names), not answered with a
+// binding that may be DuckDB's or not.
 func withInputColumns(ctx context.Context, store blob.Store, query, schema string, objs []Object) (string, error) {
 	s, err := sql.ParseSchema(schema)
 	if err != nil || len(objs) == 0 {
@@ -43,9 +49,17 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema strin
 	if err != nil || len(p.InputNames) == 0 {
 		return "", nil
 	}
-	cols, err := firstColumns(ctx, store, objs[0])
-	if err != nil || cols == nil {
+	i := slices.IndexFunc(objs, func(o Object) bool { return o.Size > 0 })
+	if i < 0 {
+		return "", nil
+	}
+	cols, err := firstColumns(ctx, store, objs[i])
+	if err != nil {
 		return "", err
+	}
+	if cols == nil {
+		return "", &InputError{Input: objs[i].Source, Err: fmt.Errorf(
+			"its columns cannot be read from its first line, and the query's names %s bind to an input column of that name if there is one, else to the select alias (as in DuckDB): name the aliases apart from the input's columns", strings.Join(p.InputNames, ", "))}
 	}
 	present := []string{}
 	for _, n := range p.InputNames {
@@ -97,19 +111,30 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 		defer zr.Close()
 		r = zr
 	}
-	line, err := bufio.NewReaderSize(r, maxHeaderLine).ReadSlice('\n')
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, storeError(o.Source, err)
-	}
-	if errors.Is(err, bufio.ErrBufferFull) || len(line) == 0 {
-		return nil, nil
-	}
-	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
-	var cols []string
-	if record.Of(o.URL, record.Auto) == record.JSONLines {
-		if jsonline.Blank(line) {
+	jsonLines := record.Of(o.URL, record.Auto) == record.JSONLines
+	br := bufio.NewReaderSize(r, maxHeaderLine)
+	var line []byte
+	for {
+		line, err = br.ReadSlice('\n')
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, storeError(o.Source, err)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
 			return nil, nil
 		}
+		if len(line) == 0 {
+			return []string{}, nil // no record: nothing to bind
+		}
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+		if !jsonLines || !jsonline.Blank(line) {
+			break
+		}
+		if err != nil { // blank lines to the end
+			return []string{}, nil
+		}
+	}
+	var cols []string
+	if jsonLines {
 		cols, err = record.JSONKeys(line)
 	} else {
 		cols, err = record.HeaderColumns(line)

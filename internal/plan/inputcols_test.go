@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
 
 // TestResolveJobInputColumns: when a query's binding depends on the input's
@@ -24,16 +27,25 @@ func TestResolveJobInputColumns(t *testing.T) {
 	zw.Write([]byte("id,Country\n1,usa\n"))
 	zw.Close()
 	writeFiles(t, dir, map[string]string{
-		"a.csv":     "id,country\r\n1,usa\n2,USA\n",
-		"b.jsonl":   `{"id": 1, "country": "usa"}` + "\n",
-		"c.csv":     "id,name\n1,x\n",
-		"empty.csv": "",
+		"a.csv":       "id,country\r\n1,usa\n2,USA\n",
+		"b.jsonl":     `{"id": 1, "country": "usa"}` + "\n",
+		"c.csv":       "id,name\n1,x\n",
+		"empty.csv":   "",
+		"bad.csv":     "id,\"country\n",
+		"blank.jsonl": "\n  \n" + `{"country": "usa"}` + "\n",
 	})
 	if err := os.WriteFile(filepath.Join(dir, "z.csv.gz"), gz.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	pqtest.WriteGo(t, filepath.Join(dir, "p.parquet"), [][]dated{{{D: 11000, N: 1}}})
 	const group = "SELECT upper(country) AS country, count(*) FROM 'x' GROUP BY country"
 	const order = "SELECT id AS k, id AS country FROM 'x' ORDER BY -k, -country"
+	_, _, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql",
+		map[string]string{"query": group}, []string{filepath.Join(dir, "bad.csv")})
+	var ie *plan.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "bad.csv") || !strings.Contains(err.Error(), "names country bind") {
+		t.Errorf("a header that does not parse: %v, want an InputError naming the object and the name", err)
+	}
 	for _, c := range []struct {
 		name, query, input, want string
 	}{
@@ -43,7 +55,10 @@ func TestResolveJobInputColumns(t *testing.T) {
 		{"no such column", group, "c.csv", `[]`},
 		{"order by", order, "a.csv", `["country"]`},
 		{"order by, none", order, "c.csv", `[]`},
-		{"empty first input", group, "empty.csv", ""},
+		{"empty input", group, "empty.csv", ""},
+		{"blank lines first", group, "blank.jsonl", `["country"]`},
+		{"parquet", "SELECT n + 1 AS n, -n AS d, count(*) FROM 'x' GROUP BY n, d", "p.parquet", `["n","d"]`},
+		{"parquet, none", "SELECT n AS k, count(*) FROM 'x' GROUP BY k ORDER BY -k", "p.parquet", `[]`},
 		{"no alias", "SELECT country, count(*) FROM 'x' GROUP BY country", "a.csv", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
