@@ -63,27 +63,12 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema strin
 	}
 	present := []string{}
 	for _, n := range p.InputNames {
-		if hasColumn(cols, n) {
+		if colname.Index(cols, n) >= 0 { // as record matches a header's names
 			present = append(present, n)
 		}
 	}
 	b, err := json.Marshal(present)
 	return string(b), err
-}
-
-// hasColumn reports whether name is one of cols: the same name, else the one
-// equal to it ignoring ASCII case (as record matches a header's names).
-func hasColumn(cols []string, name string) bool {
-	folded := 0
-	for _, c := range cols {
-		switch {
-		case c == name:
-			return true
-		case colname.Equal(c, name):
-			folded++
-		}
-	}
-	return folded == 1
 }
 
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV

@@ -94,16 +94,7 @@ func (b *binder) isInput(name string) bool {
 		b.asked = append(b.asked, name)
 		return false
 	}
-	folded := 0
-	for _, c := range b.inputs {
-		switch {
-		case c == name:
-			return true
-		case colname.Equal(c, name):
-			folded++
-		}
-	}
-	return folded == 1
+	return colname.Index(b.inputs, name) >= 0
 }
 
 // column returns the index of an input column, adding it on first use.
