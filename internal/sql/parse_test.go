@@ -316,3 +316,32 @@ func TestSchemaTypeFoldsASCII(t *testing.T) {
 		t.Errorf("SELECT é, É with the schema É:BIGINT: column types %v, want [untyped BIGINT]", got)
 	}
 }
+
+// TestNegationNames: NOT of a comparison or of IN is named as DuckDB's
+// parser rewrites it (the opposite comparison, NOT IN), and NOT of
+// anything else, NOT IN among them, as (NOT x): DuckDB turns only IN into
+// NOT IN (transform_bool_expr.cpp), so NOT (x NOT IN ...) stays a NOT.
+// The names are DuckDB 1.x's (TestColumnNamesAgreeWithDuckDB in sqlcheck
+// checks them against it).
+func TestNegationNames(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{"NOT id > 1", "(id <= 1)"},
+		{"NOT (NOT (id > 1))", "(id > 1)"},
+		{"NOT (NOT (NOT (id > 1)))", "(id <= 1)"},
+		{"NOT (id IN (1, 2))", "(id NOT IN (1, 2))"},
+		{"NOT (id NOT IN (1, 2))", "(NOT (id NOT IN (1, 2)))"},
+		{"NOT (NOT (id IN (1)))", "(NOT (id NOT IN (1)))"},
+		{"NOT (NOT (id NOT IN (1)))", "(NOT (NOT (id NOT IN (1))))"},
+		{"NOT (id NOT BETWEEN 1 AND 2)", "(NOT (NOT (id BETWEEN 1 AND 2)))"},
+		{"NOT (s NOT LIKE 'x%')", "(NOT (s !~~ 'x%'))"},
+		{"NOT (id IS NOT NULL)", "(NOT (id IS NOT NULL))"},
+	} {
+		e, err := ParseExpr(c.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if got := e.String(); got != c.want {
+			t.Errorf("%s: named %q, DuckDB names it %q", c.expr, got, c.want)
+		}
+	}
+}
