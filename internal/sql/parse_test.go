@@ -345,3 +345,26 @@ func TestNegationNames(t *testing.T) {
 		}
 	}
 }
+
+// TestCastNames: a CAST is named by DuckDB's name for the type as written:
+// TINYINT quoted as DOUBLE and DATE are, CHAR as VARCHAR(1) (DuckDB 1.x;
+// TestColumnNamesAgreeWithDuckDB in sqlcheck checks them against it).
+func TestCastNames(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{"CAST(id AS TINYINT)", `CAST(id AS "TINYINT")`},
+		{"id::int1", `CAST(id AS "TINYINT")`},
+		{"CAST(id AS CHAR)", "CAST(id AS VARCHAR(1))"},
+		{"CAST(id AS BPCHAR)", "CAST(id AS VARCHAR)"},
+		{"CAST(id AS SMALLINT)", "CAST(id AS SMALLINT)"},
+		{"CAST(id AS double precision)", `CAST(id AS "DOUBLE")`},
+		{"CAST(id AS NUMERIC(10,2))", "CAST(id AS DECIMAL(10, 2))"},
+	} {
+		e, err := ParseExpr(c.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if got := e.String(); got != c.want {
+			t.Errorf("%s: named %q, DuckDB names it %q", c.expr, got, c.want)
+		}
+	}
+}
