@@ -26,32 +26,27 @@ func TestJobIDFormOfParquet(t *testing.T) {
 	text := []Object{{URL: "a.txt", ETag: "e", Size: 3}}
 	parquet := []Object{{URL: "a.txt", ETag: "e", Size: 3}, {URL: "b.parquet", ETag: "f", Size: 9, Parquet: &pq.Footer{}}}
 	params := map[string]string{"columns": "x"}
-	form := func(v int, objs []Object) string {
-		type ident struct { // the identity's input, as the job ID form has it
-			URL  string `json:"u"`
-			ETag string `json:"e"`
-			Size int64  `json:"s"`
-		}
-		ids := make([]ident, len(objs))
-		for i, o := range objs {
-			ids[i] = ident{o.URL, o.ETag, o.Size}
-		}
-		canon, err := json.Marshal(NewIdentity(v, "select", JobVersion("select"), params, ids, 100, "out"))
+	// The inputs as the identity encodes them, written out: a text object, and
+	// it with a Parquet one.
+	textIDs := json.RawMessage(`[{"u":"a.txt","e":"e","s":3}]`)
+	parquetIDs := json.RawMessage(`[{"u":"a.txt","e":"e","s":3},{"u":"b.parquet","e":"f","s":9}]`)
+	form := func(v int, inputs json.RawMessage) string {
+		canon, err := json.Marshal(NewIdentity(v, "select", JobVersion("select"), params, inputs, 100, "out"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return NameID("select", canon)
 	}
-	if got, want := JobID("select", params, text, 100, "out"), form(2, text); got != want {
+	if got, want := JobID("select", params, text, 100, "out"), form(2, textIDs); got != want {
 		t.Errorf("a job over text: ID %s, want form 2's %s", got, want)
 	}
 	if got := EarlierJobID("select", params, text, 100, "out"); got != "" {
 		t.Errorf("a job over text has an earlier ID %s, want none", got)
 	}
-	if got, want := JobID("select", params, parquet, 100, "out"), form(3, parquet); got != want {
+	if got, want := JobID("select", params, parquet, 100, "out"), form(3, parquetIDs); got != want {
 		t.Errorf("a job over Parquet: ID %s, want form 3's %s", got, want)
 	}
-	if got, want := EarlierJobID("select", params, parquet, 100, "out"), form(2, parquet); got != want {
+	if got, want := EarlierJobID("select", params, parquet, 100, "out"), form(2, parquetIDs); got != want {
 		t.Errorf("a job over Parquet: earlier ID %s, want form 2's %s", got, want)
 	}
 }
