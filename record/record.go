@@ -234,24 +234,10 @@ func (r *Reader) Start(source string, header []byte) error {
 	return nil
 }
 
-// columnIndex finds col among a header's names: the same name, else the one
-// name equal to it ignoring ASCII case (as DuckDB matches column names); -1
-// when neither.
-func columnIndex(names []string, col string) int {
-	folded := -1
-	for i, name := range names {
-		switch {
-		case name == col:
-			return i
-		case colname.Equal(name, col):
-			if folded >= 0 {
-				return -1 // ambiguous
-			}
-			folded = i
-		}
-	}
-	return folded
-}
+// columnIndex finds col among a header's names (colname.Index): the same
+// name, else the one name equal to it ignoring ASCII case (as DuckDB
+// matches column names); -1 when neither.
+func columnIndex(names []string, col string) int { return colname.Index(names, col) }
 
 // JSONKeys returns the member names of a JSON object line, in order, once
 // each: the columns of a JSON Lines object whose first line it is.

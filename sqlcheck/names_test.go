@@ -23,9 +23,11 @@ func TestColumnNamesAgreeWithDuckDB(t *testing.T) {
 		"id NOT BETWEEN 1 AND 2", "id BETWEEN 1 AND 2", "id NOT IN (1, 2)", "NOT id > 1", "NOT (id = 1)",
 		"NOT (id <> 1)", "NOT (NOT (id > 1))", "NOT NOT flag", "NOT (id IS NULL)", "NOT (id IN (1))",
 		"id <> 1", "id != 1", "id == 1", "NOT (id <> 1 OR flag)",
+		"NOT (id NOT IN (1, 2))", "NOT (NOT (id IN (1)))", "NOT (NOT (id NOT IN (1)))", "NOT (id NOT BETWEEN 1 AND 2)",
 		"id::INTEGER", "id::INT", "CAST(id AS DOUBLE)", "CAST(id AS FLOAT8)", "CAST(id AS DOUBLE PRECISION)",
 		"CAST(id AS TEXT)", "CAST(id AS NUMERIC)", "CAST(id AS DECIMAL(10,2))", "CAST(id AS DECIMAL(5))",
 		"CAST(d AS DATE)", "CAST(flag AS BOOL)", "CAST(id AS INT8)", "CAST(id AS VARCHAR)",
+		"CAST(id AS TINYINT)", "CAST(id AS INT1)", "CAST(id AS CHAR)", "CAST(id AS BPCHAR)", "CAST(id AS SMALLINT)",
 		"DATE '2020-01-01'", "TRUE", "FALSE", "NULL", "-id", "+id", "id // 2",
 		"d > DATE '2020-01-01' AND flag = TRUE", "lower(CAST(id AS VARCHAR))", "count(*)",
 	}

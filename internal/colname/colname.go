@@ -32,6 +32,25 @@ func Equal(a, b string) bool {
 	return true
 }
 
+// Index finds name among a header's names: the same name, else the one name
+// equal to it ignoring ASCII case (as DuckDB matches column names); -1 when
+// neither (none, or two that equal it ignoring case).
+func Index(names []string, name string) int {
+	folded := -1
+	for i, n := range names {
+		switch {
+		case n == name:
+			return i
+		case Equal(n, name):
+			if folded >= 0 {
+				return -1 // ambiguous
+			}
+			folded = i
+		}
+	}
+	return folded
+}
+
 func lower(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'

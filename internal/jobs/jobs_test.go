@@ -274,7 +274,7 @@ func TestDefinitions(t *testing.T) {
 		"groupby":   {"key", "agg", "where", "schema", "format"},
 		"search":    {"query", "k", "column"},
 		"select":    {"where", "schema", "columns", "format"},
-		"sql":       {"query", "schema"},
+		"sql":       {"query", "schema", "input-columns"},
 		"wordcount": {"column"},
 	}
 	defs := jobs.Definitions()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -47,6 +48,7 @@ func init() {
 		Params: []Param{
 			{Name: "query", Usage: "the SQL query (job sql): SELECT ... FROM 'PATH' ...", Required: true},
 			{Name: "schema", Usage: "column types for job sql: name:TYPE[,name:TYPE...] or a JSON object {\"name\":\"TYPE\"}; other columns are untyped"},
+			{Name: "input-columns", Usage: "set by the planner (job sql): a JSON array of the query's GROUP BY or ORDER BY names that are also select aliases and are columns of the first input, which bind to the column as in DuckDB"},
 		},
 		New: newSQL,
 	})
@@ -93,6 +95,9 @@ type sqlJob struct {
 	text   string
 	query  *sql.Query
 	schema sql.Schema
+	// inputs are the input's columns among the names whose binding
+	// depends on them (the input-columns parameter; nil: not known).
+	inputs []string
 	strict bool
 	fp     uint64 // the query's, schema's and encoding's fingerprint, checked in partials
 
@@ -126,6 +131,9 @@ func newSQL(p Params) (Job, error) {
 	if j.schema, err = sql.ParseSchema(p["schema"]); err != nil {
 		return nil, fmt.Errorf("sql: %w", err)
 	}
+	if j.inputs, err = parseInputColumns(p["input-columns"]); err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
 	if j.query, err = sql.Parse(j.text); err != nil {
 		return nil, err
 	}
@@ -133,7 +141,7 @@ func newSQL(p Params) (Job, error) {
 	if j.query.HasStar() {
 		header = []string{} // checks everything but the columns * stands for
 	}
-	plan, err := sql.Compile(j.text, j.schema, header)
+	plan, err := sql.CompileInputs(j.text, j.schema, header, j.inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +153,11 @@ func newSQL(p Params) (Job, error) {
 	h.Write([]byte(j.query.String()))
 	h.Write([]byte{0})
 	h.Write([]byte(j.schema.String()))
+	if j.inputs != nil {
+		// The names bound to the input's columns change the plan.
+		h.Write([]byte{0})
+		h.Write([]byte(p["input-columns"]))
+	}
 	j.fp = h.Sum64()
 	if plan.FullSort() {
 		if !j.query.HasStar() {
@@ -168,6 +181,18 @@ func newSQL(p Params) (Job, error) {
 	return j, nil
 }
 
+// parseInputColumns reads the input-columns parameter: nil when empty.
+func parseInputColumns(text string) ([]string, error) {
+	if text == "" {
+		return nil, nil
+	}
+	cols := []string{}
+	if err := json.Unmarshal([]byte(text), &cols); err != nil {
+		return nil, fmt.Errorf("input-columns %q: not a JSON array of names: %w", text, err)
+	}
+	return cols, nil
+}
+
 // plan returns the plan for a header (the columns * stands for; nil without *).
 func (j *sqlJob) plan(header []string) (*sql.Plan, error) {
 	key := strings.Join(header, "\x00")
@@ -179,7 +204,7 @@ func (j *sqlJob) plan(header []string) (*sql.Plan, error) {
 	if p, ok := j.plans[key]; ok {
 		return p, nil
 	}
-	p, err := sql.Compile(j.text, j.schema, header)
+	p, err := sql.CompileInputs(j.text, j.schema, header, j.inputs)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,9 @@ const maxSchemaFile = 16 << 10
 // input (a directory or prefix of CSV files may hold one), and when params
 // have no schema, the schema.json beside the inputs gives it (to sql, and to
 // select and groupby with a --where): the returned params are a copy with
-// the file's content as "schema". Every path that plans a job (the
+// the file's content as "schema"; for sql, when the query's binding depends
+// on the input's columns, the first input's as "input-columns"
+// (InputColumnsParam). Every path that plans a job (the
 // splitter, the request-time query, the API, resume) calls it, so they
 // agree on the inputs and on the job's ID.
 func ResolveJob(ctx context.Context, store blob.Store, job string, params map[string]string, sources []string) ([]Object, map[string]string, error) {
@@ -63,6 +65,15 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 	if job == "sql" {
 		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
 			out = withParam(out, "schema", text)
+		}
+		if out[InputColumnsParam] == "" {
+			text, err := withInputColumns(ctx, store, out["query"], out["schema"], kept)
+			if err != nil {
+				return kept, params, err
+			}
+			if text != "" {
+				out = withParam(out, InputColumnsParam, text)
+			}
 		}
 	}
 	return kept, out, nil

@@ -255,7 +255,9 @@ func text(e Expr, n notation) string {
 
 // duckNegation is NOT x as DuckDB names it when it names it otherwise: the
 // opposite comparison (NOT a > 1 is (a <= 1)), NOT IN for IN, and so on
-// inwards (NOT (NOT a > 1) is (a > 1)); nil when it names it (NOT x).
+// inwards (NOT (NOT a > 1) is (a > 1)); nil when it names it (NOT x). As
+// DuckDB's parser (transform_bool_expr.cpp) turns IN into NOT IN but
+// leaves NOT of a NOT IN a NOT, NOT (a NOT IN (1)) is (NOT (a NOT IN (1))).
 func duckNegation(x Expr) Expr {
 	switch x := x.(type) {
 	case *Binary:
@@ -263,7 +265,9 @@ func duckNegation(x Expr) Expr {
 			return &Binary{Op: op, L: x.L, R: x.R, At: x.At}
 		}
 	case *In:
-		return &In{X: x.X, List: x.List, Neg: !x.Neg, At: x.At}
+		if !x.Neg {
+			return &In{X: x.X, List: x.List, Neg: true, At: x.At}
+		}
 	case *Not:
 		if y := duckNegation(x.X); y != nil {
 			return duckNegation(y)

@@ -67,8 +67,34 @@ type binder struct {
 	where     string // the clause being bound, for messages
 	// aliases are the select items whose aliases a name of HAVING, or of an
 	// aggregate query's ORDER BY expression, may stand for when it is not a
-	// group key (DuckDB's HavingBinder and OrderBinder); nil elsewhere.
+	// group key (DuckDB's HavingBinder and OrderBinder), or a name of a
+	// plain query's ORDER BY expression when no input column has it (its
+	// SelectBinder); nil elsewhere.
 	aliases []SelectItem
+	// inputs are the input's columns, for the names whose binding depends
+	// on them (isInput); known reports that they are known. asked collects
+	// the names isInput was asked about while they were not known
+	// (Plan.InputNames).
+	inputs []string
+	known  bool
+	asked  []string
+}
+
+// isInput reports whether name is one of the input's columns: the column
+// of that name, else the one column equal to it ignoring case (as record
+// matches a header's names). When the columns are not known, it notes the
+// name (Plan.InputNames) and reports false: the name binds to the alias.
+func (b *binder) isInput(name string) bool {
+	if !b.known {
+		for _, a := range b.asked {
+			if colname.Equal(a, name) {
+				return false
+			}
+		}
+		b.asked = append(b.asked, name)
+		return false
+	}
+	return colname.Index(b.inputs, name) >= 0
 }
 
 // column returns the index of an input column, adding it on first use.
@@ -116,6 +142,18 @@ func (b *binder) bind(e Expr) (*node, error) {
 				return n, err
 			}
 			return nil, nameErr(e.At, "column %q must appear in the GROUP BY clause or be used in an aggregate function", e.Name)
+		}
+		if !b.grouping && b.aliases != nil {
+			// A plain query's ORDER BY expression (ORDER BY -k): as in
+			// DuckDB, the input's column of that name first, else the
+			// select alias.
+			if it, ok := b.alias(e); ok && !isItself(it, e.Name) && !b.isInput(e.Name) {
+				saved := b.aliases
+				b.aliases = nil
+				n, err := b.bind(it.Expr)
+				b.aliases = saved
+				return n, err
+			}
 		}
 		return b.column(e)
 	case *Literal:

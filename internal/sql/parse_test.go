@@ -316,3 +316,40 @@ func TestSchemaTypeFoldsASCII(t *testing.T) {
 		t.Errorf("SELECT é, É with the schema É:BIGINT: column types %v, want [untyped BIGINT]", got)
 	}
 }
+
+// TestDuckDBNames: unaliased items are named as DuckDB 1.x names them
+// (TestColumnNamesAgreeWithDuckDB in sqlcheck checks these against it).
+// NOT of a comparison or of IN is the rewrite DuckDB's parser makes (the
+// opposite comparison, NOT IN), and NOT of anything else, NOT IN among
+// them, stays (NOT x): DuckDB turns only IN into NOT IN
+// (transform_bool_expr.cpp). A CAST is named by DuckDB's name for the type
+// as written: TINYINT quoted as DOUBLE and DATE are, CHAR as VARCHAR(1).
+func TestDuckDBNames(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{"NOT id > 1", "(id <= 1)"},
+		{"NOT (NOT (id > 1))", "(id > 1)"},
+		{"NOT (NOT (NOT (id > 1)))", "(id <= 1)"},
+		{"NOT (id IN (1, 2))", "(id NOT IN (1, 2))"},
+		{"NOT (id NOT IN (1, 2))", "(NOT (id NOT IN (1, 2)))"},
+		{"NOT (NOT (id IN (1)))", "(NOT (id NOT IN (1)))"},
+		{"NOT (NOT (id NOT IN (1)))", "(NOT (NOT (id NOT IN (1))))"},
+		{"NOT (id NOT BETWEEN 1 AND 2)", "(NOT (NOT (id BETWEEN 1 AND 2)))"},
+		{"NOT (s NOT LIKE 'x%')", "(NOT (s !~~ 'x%'))"},
+		{"NOT (id IS NOT NULL)", "(NOT (id IS NOT NULL))"},
+		{"CAST(id AS TINYINT)", `CAST(id AS "TINYINT")`},
+		{"id::int1", `CAST(id AS "TINYINT")`},
+		{"CAST(id AS CHAR)", "CAST(id AS VARCHAR(1))"},
+		{"CAST(id AS BPCHAR)", "CAST(id AS VARCHAR)"},
+		{"CAST(id AS SMALLINT)", "CAST(id AS SMALLINT)"},
+		{"CAST(id AS double precision)", `CAST(id AS "DOUBLE")`},
+		{"CAST(id AS NUMERIC(10,2))", "CAST(id AS DECIMAL(10, 2))"},
+	} {
+		e, err := ParseExpr(c.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if got := e.String(); got != c.want {
+			t.Errorf("%s: named %q, DuckDB names it %q", c.expr, got, c.want)
+		}
+	}
+}

@@ -49,6 +49,14 @@ type Plan struct {
 	// columns, StarHeader.
 	Star       bool
 	StarHeader []string
+	// InputNames are the names whose binding depends on the input's
+	// columns, when the plan was made without them (AnalyzeInputs): a
+	// GROUP BY name that aliases another select item's expression, and a
+	// name in a plain query's ORDER BY expression that is a select alias
+	// (ORDER BY -k). DuckDB binds each to the input's column of that name
+	// when there is one, else to the alias; the plan bound them to the
+	// alias. Nil when the columns were given.
+	InputNames []string
 	// Names and Types are the output's columns.
 	Names []string
 	Types []Type
@@ -96,11 +104,19 @@ func Inputs(query string) ([]string, error) {
 // input's columns; it is needed only when the query selects * (HasStar),
 // and nil otherwise.
 func Compile(query string, schema Schema, header []string) (*Plan, error) {
+	return CompileInputs(query, schema, header, nil)
+}
+
+// CompileInputs is Compile given, when inputs is not nil, the input's
+// columns among the plan's InputNames (those of its first object, as
+// DuckDB takes a query's columns from the first file it reads), so that
+// each of those names binds as DuckDB binds it. With *, header gives them.
+func CompileInputs(query string, schema Schema, header, inputs []string) (*Plan, error) {
 	q, err := Parse(query)
 	if err != nil {
 		return nil, err
 	}
-	p, err := Analyze(q, schema, header)
+	p, err := AnalyzeInputs(q, schema, header, inputs)
 	if err != nil {
 		return nil, withQuery(err, query)
 	}
@@ -109,6 +125,11 @@ func Compile(query string, schema Schema, header []string) (*Plan, error) {
 
 // Analyze checks a parsed query; see Compile.
 func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
+	return AnalyzeInputs(q, schema, header, nil)
+}
+
+// AnalyzeInputs checks a parsed query; see CompileInputs.
+func AnalyzeInputs(q *Query, schema Schema, header, inputs []string) (*Plan, error) {
 	p := &Plan{Query: q, Limit: q.Limit, Star: q.HasStar()}
 	if p.Star {
 		p.StarHeader = header
@@ -116,7 +137,10 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 	if p.Star && header == nil {
 		return nil, nameErr(q.Items[0].At, "SELECT * needs the input's columns")
 	}
-	b := &binder{schema: schema, fromAlias: q.FromAlias, colIdx: map[string]int{}}
+	b := &binder{schema: schema, fromAlias: q.FromAlias, colIdx: map[string]int{}, inputs: inputs, known: inputs != nil}
+	if p.Star && header != nil {
+		b.inputs, b.known = header, true
+	}
 	if p.Star {
 		// * reads every column, in the header's order: column i of a row
 		// is the header's column i, whatever the clauses name first.
@@ -179,7 +203,7 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 		p.Kind = Aggregate
 		groupExprs := make([]Expr, len(q.GroupBy))
 		for i, g := range q.GroupBy {
-			e, err := resolveRef(g, items, "GROUP BY")
+			e, err := b.resolveRef(g, items, "GROUP BY")
 			if err != nil {
 				return nil, err
 			}
@@ -219,7 +243,7 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 	}
 	b.where = "ORDER BY"
 	for _, o := range q.OrderBy {
-		e, err := resolveRef(o.Expr, items, "ORDER BY")
+		e, err := b.resolveRef(o.Expr, items, "ORDER BY")
 		if err != nil {
 			return nil, err
 		}
@@ -231,6 +255,7 @@ func Analyze(q *Query, schema Schema, header []string) (*Plan, error) {
 	}
 	p.aggs = b.aggs
 	p.Columns, p.ColumnTypes = b.cols, b.colType
+	p.InputNames = b.asked
 	return p, nil
 }
 
@@ -253,8 +278,10 @@ func (p *Plan) bindGroups(b *binder, exprs []Expr) error {
 }
 
 // resolveRef resolves a GROUP BY or ORDER BY item that is a position (1 is
-// the first select item) or a select alias, as DuckDB does.
-func resolveRef(e Expr, items []SelectItem, clause string) (Expr, error) {
+// the first select item) or a select alias, as DuckDB does: ORDER BY's name
+// is the alias first; GROUP BY's is the input's column of that name first
+// (DuckDB's GroupBinder), the alias when there is none.
+func (b *binder) resolveRef(e Expr, items []SelectItem, clause string) (Expr, error) {
 	switch x := e.(type) {
 	case *Literal:
 		if x.Kind == LitNumber {
@@ -270,12 +297,13 @@ func resolveRef(e Expr, items []SelectItem, clause string) (Expr, error) {
 		}
 		for _, it := range items {
 			if it.Alias != "" && strings.EqualFold(it.Alias, x.Name) {
-				if c, ok := it.Expr.(*ColumnRef); ok && strings.EqualFold(c.Name, x.Name) {
+				if isItself(it, x.Name) {
 					return e, nil
 				}
-				if clause == "GROUP BY" && containsAggregate(it.Expr) {
-					// Not the alias of an aggregate, which GROUP BY cannot
-					// hold: the input's column, which DuckDB binds first.
+				if clause == "GROUP BY" && (containsAggregate(it.Expr) || b.isInput(x.Name)) {
+					// The input's column, which DuckDB binds first (and
+					// not the alias of an aggregate, which GROUP BY
+					// cannot hold).
 					return e, nil
 				}
 				return it.Expr, nil
@@ -283,6 +311,13 @@ func resolveRef(e Expr, items []SelectItem, clause string) (Expr, error) {
 		}
 	}
 	return e, nil
+}
+
+// isItself reports a select item that is the column name (SELECT k AS k),
+// whose alias binds as the column does.
+func isItself(it SelectItem, name string) bool {
+	c, ok := it.Expr.(*ColumnRef)
+	return ok && strings.EqualFold(c.Name, name)
 }
 
 // containsAggregate reports whether e calls an aggregate function.

@@ -92,11 +92,12 @@ var typeNames = map[string]Type{
 }
 
 // duckTypeNames are the names DuckDB writes for type names that are not its
-// own (and DOUBLE and DATE, which it quotes) in the name of a CAST.
+// own (and DOUBLE, DATE and TINYINT, which it quotes; CHAR, which it writes
+// with its default length) in the name of a CAST.
 var duckTypeNames = map[string]string{
-	"TEXT": "VARCHAR", "STRING": "VARCHAR", "CHAR": "VARCHAR", "BPCHAR": "VARCHAR",
+	"TEXT": "VARCHAR", "STRING": "VARCHAR", "CHAR": "VARCHAR(1)", "BPCHAR": "VARCHAR",
 	"INT8": "BIGINT", "LONG": "BIGINT", "INT": "INTEGER", "INT4": "INTEGER", "SIGNED": "INTEGER",
-	"INT2": "SMALLINT", "SHORT": "SMALLINT", "INT1": "TINYINT",
+	"INT2": "SMALLINT", "SHORT": "SMALLINT", "INT1": `"TINYINT"`, "TINYINT": `"TINYINT"`,
 	"DOUBLE": `"DOUBLE"`, "FLOAT8": `"DOUBLE"`, "FLOAT4": "FLOAT", "REAL": "FLOAT",
 	"DATE": `"DATE"`, "BOOL": "BOOLEAN", "LOGICAL": "BOOLEAN", "NUMERIC": "DECIMAL",
 }

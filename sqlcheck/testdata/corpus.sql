@@ -169,6 +169,18 @@ SELECT country, sum(amount * qty) AS gross, sum(amount) / count(*) AS mean, max(
 -- name: aggregate-over-expression-of-group
 SELECT upper(country) AS c, count(*) AS n FROM '{orders}' GROUP BY country
 
+-- name: group-by-input-column-before-alias
+SELECT upper(country) AS country, count(*) AS n FROM '{orders}' GROUP BY country
+
+-- name: group-by-input-column-before-alias-json
+SELECT upper(country) AS country, count(*) AS n FROM '{orders_json}' GROUP BY country
+
+-- name: group-by-input-column-before-alias-dir
+SELECT upper(country) AS Country, count(*) AS n FROM '{orders_dir}' GROUP BY COUNTRY ORDER BY n, 1
+
+-- name: group-by-alias-without-input-column
+SELECT upper(country) AS up, count(*) AS n FROM '{orders}' GROUP BY up
+
 -- name: having
 SELECT customer, count(*) AS n, sum(amount) AS total FROM '{orders}' GROUP BY customer HAVING count(*) > 95
 
@@ -186,6 +198,12 @@ SELECT country, count(*) AS qty FROM '{orders}' GROUP BY country HAVING qty + 1 
 
 -- name: having-group-key-before-alias
 SELECT count(*) AS country FROM '{orders}' GROUP BY country HAVING country IS NOT NULL
+
+-- name: order-by-alias-in-expression-plain
+SELECT id AS k, qty FROM '{orders}' ORDER BY -k
+
+-- name: order-by-input-column-before-alias-plain
+SELECT qty AS id, customer FROM '{orders}' ORDER BY -id
 
 -- name: order-by-alias-expression
 SELECT country, count(*) AS n FROM '{orders}' GROUP BY country ORDER BY -n, country

@@ -1,0 +1,131 @@
+package plan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/codec"
+	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/jobs/jsonline"
+	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/record"
+)
+
+// InputColumnsParam is the sql job's parameter that ResolveJob sets when a
+// query's binding depends on the input's columns (sql.Plan.InputNames: a
+// GROUP BY name that is also a select alias, a select alias in a plain
+// query's ORDER BY expression): a JSON array of those names that are
+// columns of the first input, as DuckDB takes a query's columns from the
+// first file it reads. Each of them binds to the column, the others to the
+// alias.
+const InputColumnsParam = "input-columns"
+
+// maxHeaderLine bounds what is read of a text object's first line for its
+// columns.
+const maxHeaderLine = 1 << 20
+
+// withInputColumns returns the sql job's input-columns parameter for its
+// query and schema over objs: "" when the query's binding does not depend
+// on the input's columns (or it does not compile: the job reports why), or
+// when every object is empty (no row to bind). The columns are the first
+// non-empty object's; when its first line does not tell them (a line past
+// maxHeaderLine, a header that does not parse), the query is refused
+// (an InputError naming the object and the names), not answered with a
+// binding that may be DuckDB's or not.
+func withInputColumns(ctx context.Context, store blob.Store, query, schema string, objs []Object) (string, error) {
+	s, err := sql.ParseSchema(schema)
+	if err != nil || len(objs) == 0 {
+		return "", nil
+	}
+	p, err := sql.Compile(query, s, nil)
+	if err != nil || len(p.InputNames) == 0 {
+		return "", nil
+	}
+	i := slices.IndexFunc(objs, func(o Object) bool { return o.Size > 0 })
+	if i < 0 {
+		return "", nil
+	}
+	cols, err := firstColumns(ctx, store, objs[i])
+	if err != nil {
+		return "", err
+	}
+	if cols == nil {
+		return "", &InputError{Input: objs[i].Source, Err: fmt.Errorf(
+			"its columns cannot be read from its first line, and the query's names %s bind to an input column of that name if there is one, else to the select alias (as in DuckDB): name the aliases apart from the input's columns", strings.Join(p.InputNames, ", "))}
+	}
+	present := []string{}
+	for _, n := range p.InputNames {
+		if colname.Index(cols, n) >= 0 { // as record matches a header's names
+			present = append(present, n)
+		}
+	}
+	b, err := json.Marshal(present)
+	return string(b), err
+}
+
+// firstColumns returns the columns of an object: a Parquet footer's, a CSV
+// header's (record.HeaderColumns), the members of a JSON Lines object's
+// first line; nil when its first line does not tell them.
+func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, error) {
+	if o.Parquet != nil {
+		var cols []string
+		for _, c := range o.Parquet.Columns {
+			cols = append(cols, c.Name)
+		}
+		return cols, nil
+	}
+	rc, err := store.Open(ctx, o.URL, 0, -1)
+	if err != nil {
+		return nil, storeError(o.Source, err)
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if c := o.Codec(); c != "" {
+		zr, err := codec.Reader(c, rc)
+		if err != nil {
+			return nil, nil // the mapper reports it
+		}
+		defer zr.Close()
+		r = zr
+	}
+	jsonLines := record.Of(o.URL, record.Auto) == record.JSONLines
+	br := bufio.NewReaderSize(r, maxHeaderLine)
+	var line []byte
+	for {
+		line, err = br.ReadSlice('\n')
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, storeError(o.Source, err)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, nil
+		}
+		if len(line) == 0 {
+			return []string{}, nil // no record: nothing to bind
+		}
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+		if !jsonLines || !jsonline.Blank(line) {
+			break
+		}
+		if err != nil { // blank lines to the end
+			return []string{}, nil
+		}
+	}
+	var cols []string
+	if jsonLines {
+		cols, err = record.JSONKeys(line)
+	} else {
+		cols, err = record.HeaderColumns(line)
+	}
+	if err != nil {
+		return nil, nil // the mapper reports it
+	}
+	return cols, nil
+}

@@ -1,0 +1,75 @@
+package plan_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
+)
+
+// TestResolveJobInputColumns: when a query's binding depends on the input's
+// columns (a GROUP BY name that is a select alias, a select alias in a plain
+// query's ORDER BY expression), ResolveJob gives the sql job those names
+// that are columns of the first input (its CSV header, compressed or not,
+// or its first JSON object's members); none otherwise.
+func TestResolveJobInputColumns(t *testing.T) {
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("id,Country\n1,usa\n"))
+	zw.Close()
+	writeFiles(t, dir, map[string]string{
+		"a.csv":       "id,country\r\n1,usa\n2,USA\n",
+		"b.jsonl":     `{"id": 1, "country": "usa"}` + "\n",
+		"c.csv":       "id,name\n1,x\n",
+		"empty.csv":   "",
+		"bad.csv":     "id,\"country\n",
+		"blank.jsonl": "\n  \n" + `{"country": "usa"}` + "\n",
+	})
+	if err := os.WriteFile(filepath.Join(dir, "z.csv.gz"), gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pqtest.WriteGo(t, filepath.Join(dir, "p.parquet"), [][]dated{{{D: 11000, N: 1}}})
+	const group = "SELECT upper(country) AS country, count(*) FROM 'x' GROUP BY country"
+	const order = "SELECT id AS k, id AS country FROM 'x' ORDER BY -k, -country"
+	_, _, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql",
+		map[string]string{"query": group}, []string{filepath.Join(dir, "bad.csv")})
+	var ie *plan.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "bad.csv") || !strings.Contains(err.Error(), "names country bind") {
+		t.Errorf("a header that does not parse: %v, want an InputError naming the object and the name", err)
+	}
+	for _, c := range []struct {
+		name, query, input, want string
+	}{
+		{"csv", group, "a.csv", `["country"]`},
+		{"gzip csv, case", group, "z.csv.gz", `["country"]`},
+		{"json lines", group, "b.jsonl", `["country"]`},
+		{"no such column", group, "c.csv", `[]`},
+		{"order by", order, "a.csv", `["country"]`},
+		{"order by, none", order, "c.csv", `[]`},
+		{"empty input", group, "empty.csv", ""},
+		{"blank lines first", group, "blank.jsonl", `["country"]`},
+		{"parquet", "SELECT n + 1 AS n, -n AS d, count(*) FROM 'x' GROUP BY n, d", "p.parquet", `["n","d"]`},
+		{"parquet, none", "SELECT n AS k, count(*) FROM 'x' GROUP BY k ORDER BY -k", "p.parquet", `[]`},
+		{"no alias", "SELECT country, count(*) FROM 'x' GROUP BY country", "a.csv", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, params, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql",
+				map[string]string{"query": c.query}, []string{filepath.Join(dir, c.input)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := params[plan.InputColumnsParam]; got != c.want {
+				t.Errorf("%s = %q, want %q", plan.InputColumnsParam, got, c.want)
+			}
+		})
+	}
+}
