@@ -195,6 +195,9 @@ type directOutput struct {
 	g *sql.Program
 }
 
+// AppendOutputValues appends the row of the group of key from its runs'
+// values (runs.OutputTo's callback), as the program's AppendGroupRowValues
+// writes it; a state that does not decode is ErrCorruptPartial.
 func (d *directOutput) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
 	return directRow(d.g.AppendGroupRowValues(dst, key, values))
 }

@@ -630,6 +630,11 @@ func (g *Program) AppendGroupRow(dst, key []byte, st []AggState) ([]byte, error)
 // with no AggState (Direct plans' aggregates are count, count(*) and exact
 // sum only), as groupby's combine adds its runs' values.
 func (g *Program) AppendGroupRowValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	if len(values) == 0 {
+		// A group with no states: the counts and sums are set by the
+		// first value, so without one they would be the last group's.
+		return dst, errState
+	}
 	ns, ds := g.directN, g.directD
 	for vi, v := range values {
 		for i, sum := range g.directSum {

@@ -331,6 +331,9 @@ func TestAppendGroupRow(t *testing.T) {
 			if _, err := g.AppendGroupRowValues(nil, []byte(k), [][]byte{append(values[0], 0)}); err == nil {
 				t.Errorf("%s: group %x: states with a byte after them: no error", query, k)
 			}
+			if got, err := g.AppendGroupRowValues(nil, []byte(k), nil); err == nil {
+				t.Errorf("%s: group %x with no states: row %q, no error", query, k, got)
+			}
 		}
 		if _, err := g.AppendGroupRow(nil, []byte(keys[0]+"x"), groups[keys[0]]); err == nil {
 			t.Errorf("%s: a key with bytes after it: no error", query)
