@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/scattergather/scattergather/record"
 	"io"
 	"math/big"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/jobs/jsonline"
+	"github.com/scattergather/scattergather/record"
 )
 
 // FuzzJSONLine: jsonline accepts exactly what encoding/json accepts, and its

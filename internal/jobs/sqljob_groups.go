@@ -123,7 +123,7 @@ func (j *sqlGroupJob) AppendOutputValues(dst, key []byte, values [][]byte) ([]by
 	defer j.progs.Put(gp)
 	g := gp.g
 	if g.Direct() {
-		return directRow(g, dst, key, values)
+		return directRow(g.AppendGroupRowValues(dst, key, values))
 	}
 	if err := combineStates(g, values, gp.st, gp.other); err != nil {
 		return nil, err
@@ -172,30 +172,34 @@ func (j *sqlGroupJob) mergeGroups(gp *groupProgram, rs []*runs.Reader, emit func
 	return corruptRun(err)
 }
 
-// directRow appends the row of a group of a Direct plan from its values
-// (sql.Program.AppendGroupRowValues).
-func directRow(g *sql.Program, dst, key []byte, values [][]byte) ([]byte, error) {
-	dst, err := g.AppendGroupRowValues(dst, key, values)
+// directRow passes on the row of a group of a Direct plan
+// (sql.Program.AppendGroupRowValues), naming its error a corrupt partial.
+func directRow(dst []byte, err error) ([]byte, error) {
 	if err != nil {
-		err = fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
+		err = corruptState(err)
 	}
 	return dst, err
 }
 
+// corruptState is the error of a group whose states did not decode (out
+// of directRow, which inlines).
+func corruptState(err error) error { return fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err) }
+
 // directOutput is a sqlGroupJob of a Direct plan bound to one program: the
 // one reducer's Output writes its rows through runs.OutputTo, as groupby's
-// does, with no program taken from the pool per group.
+// does, with no program taken from the pool per group. Its methods have
+// pointer receivers: a value receiver's, called through the interface,
+// goes through a generated wrapper per group.
 type directOutput struct {
 	*sqlGroupJob
 	g *sql.Program
 }
 
-func (d directOutput) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
-	dst, err := d.g.AppendGroupRowValues(dst, key, values)
-	if err != nil {
-		err = fmt.Errorf("sql: %w: %w", ErrCorruptPartial, err)
-	}
-	return dst, err
+// AppendOutputValues appends the row of the group of key from its runs'
+// values (runs.OutputTo's callback), as the program's AppendGroupRowValues
+// writes it; a state that does not decode is ErrCorruptPartial.
+func (d *directOutput) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	return directRow(d.g.AppendGroupRowValues(dst, key, values))
 }
 
 // Output is the one reducer's: the groups merged by key, then, with ORDER
@@ -212,7 +216,7 @@ func (j *sqlGroupJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 	if gp.g.Direct() {
 		// No LIMIT (GroupRuns) and no ORDER BY or HAVING (Direct): the
 		// header, then each group's row in key order.
-		n, err := runs.OutputTo(w, directOutput{j, gp.g}, rs, true)
+		n, err := runs.OutputTo(w, &directOutput{j, gp.g}, rs, true)
 		return Stats{RecordsOut: n}, corruptRun(err)
 	}
 	return j.output(w, func(emit func(p *sql.Program, key, val []byte, st []sql.AggState) (bool, error)) (*sql.Program, []string, error) {

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -47,6 +46,10 @@ type Program struct {
 	directN []int64
 	directD []decimal.Dec
 	oneText bool
+	// directSum: per aggregate, a sum (else a count); directItems: the
+	// select list as appendDirect writes it.
+	directSum   []bool
+	directItems []directItem
 	// exact: every aggregate is a count or an exact sum or avg, whose
 	// states AppendStates writes in one loop.
 	exact bool
@@ -106,6 +109,9 @@ func (p *Plan) NewProgram() *Program {
 	g.groupVals = make([]Value, len(p.groups))
 	g.directN, g.directD = make([]int64, len(p.aggs)), make([]decimal.Dec, len(p.aggs))
 	g.oneText = len(p.groups) == 1 && p.groups[0].typ.Kind == KVarchar
+	if g.direct {
+		g.setDirect()
+	}
 	g.exact = !slices.ContainsFunc(p.aggs, func(a *aggSpec) bool {
 		switch a.fn {
 		case aggCountStar, aggCount:
@@ -410,7 +416,7 @@ func (g *Program) FieldValue(text []byte) []byte {
 // AppendFieldKey appends the group key of a group whose value is v
 // (FieldValue's), the bytes AppendGroupKey writes for its records.
 func (g *Program) AppendFieldKey(dst, v []byte) []byte {
-	if bytes.IndexByte(v, 0) < 0 { // nothing to escape: appendString's bytes
+	if noZero(v) { // nothing to escape: appendString's bytes
 		dst = append(dst, keyValue)
 		dst = append(dst, v...)
 		return append(dst, 0x00, 0x01)
@@ -615,7 +621,7 @@ func (g *Program) AppendGroupRow(dst, key []byte, st []AggState) ([]byte, error)
 	for i := range st {
 		g.directN[i], g.directD[i] = st[i].n, st[i].d
 	}
-	return g.appendDirect(dst, key)
+	return g.appendDirect(dst, key, g.directN, g.directD)
 }
 
 // AppendGroupRowValues is AppendGroupRow of a group whose states are
@@ -624,75 +630,128 @@ func (g *Program) AppendGroupRow(dst, key []byte, st []AggState) ([]byte, error)
 // with no AggState (Direct plans' aggregates are count, count(*) and exact
 // sum only), as groupby's combine adds its runs' values.
 func (g *Program) AppendGroupRowValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	if len(values) == 0 {
+		// A group with no states: the counts and sums are set by the
+		// first value, so without one they would be the last group's.
+		return dst, errState
+	}
 	ns, ds := g.directN, g.directD
 	for vi, v := range values {
-		for i, a := range g.Plan.aggs {
+		for i, sum := range g.directSum {
 			n, k := binary.Uvarint(v)
 			if k <= 0 || n > math.MaxInt64 {
 				return dst, errState
 			}
 			v = v[k:]
-			var d decimal.Dec
-			if a.fn == aggSum {
-				var ok bool
-				if d, k, ok = decimal.DecodeBinary(v); !ok {
-					return dst, errState
+			if !sum {
+				if vi == 0 {
+					ns[i] = int64(n)
+				} else {
+					ns[i] += int64(n)
 				}
-				v = v[k:]
+				continue
 			}
+			d, k, ok := decimal.DecodeBinary(v)
+			if !ok {
+				return dst, errState
+			}
+			v = v[k:]
 			if vi == 0 {
 				ns[i], ds[i] = int64(n), d
 				continue
 			}
 			ns[i] += int64(n)
-			if a.fn == aggSum {
-				ds[i].AddTo(d)
-			}
+			ds[i].AddTo(d)
 		}
 		if len(v) != 0 {
 			return dst, errState
 		}
 	}
-	return g.appendDirect(dst, key)
+	return g.appendDirect(dst, key, ns, ds)
+}
+
+// directItem is a select item of a Direct plan: group key group, or
+// aggregate agg (>= 0), a sum when sum, whose DECIMAL type has scale
+// digits (-1: none to round to).
+type directItem struct {
+	group, agg, scale int
+	sum               bool
+}
+
+// setDirect lays out a Direct plan's aggregates and items for
+// AppendGroupRowValues and appendDirect.
+func (g *Program) setDirect() {
+	p := g.Plan
+	for _, a := range p.aggs {
+		g.directSum = append(g.directSum, a.fn == aggSum)
+	}
+	k := len(p.groups)
+	for i, it := range p.items {
+		d := directItem{group: it.idx, agg: -1, scale: -1}
+		if it.idx >= k {
+			d.group, d.agg = -1, it.idx-k
+			d.sum = g.directSum[d.agg]
+			if t := p.Types[i]; t.Kind == KDecimal && t.Scale >= 0 {
+				d.scale = t.Scale
+			}
+		}
+		g.directItems = append(g.directItems, d)
+	}
 }
 
 // appendDirect appends the row of a group of key whose counts and sums
-// are in directN and directD.
-func (g *Program) appendDirect(dst, key []byte) ([]byte, error) {
+// are ns and ds.
+func (g *Program) appendDirect(dst, key []byte, ns []int64, ds []decimal.Dec) ([]byte, error) {
 	// text: the one VARCHAR key's text as it stands in key, when it is
 	// neither NULL nor escaped (appendPrefixKey's ASCII case); else the
 	// keys are decoded into groupVals.
 	var text []byte
 	if n := len(key); g.oneText && n > 3 && key[0] == keyValue && key[n-2] == 0 && key[n-1] == 0x01 &&
-		bytes.IndexByte(key[1:n-2], 0) < 0 {
+		noZero(key[1:n-2]) {
 		text = key[1 : n-2 : n-2]
 	} else if err := g.decodeGroupKey(key); err != nil {
 		return dst, err
 	}
-	k := len(g.Plan.groups)
-	for i, it := range g.Plan.items {
+	for i, it := range g.directItems {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if it.idx < k {
+		switch {
+		case it.agg < 0:
 			if text != nil {
 				dst = csvline.AppendField(dst, text) // appendField's case, without a Value
 			} else {
-				dst = appendField(dst, g.groupVals[it.idx], g.Plan.Types[i])
+				dst = appendField(dst, g.groupVals[it.group], g.Plan.Types[i])
 			}
-			continue
-		}
-		a := it.idx - k
-		switch g.Plan.aggs[a].fn {
-		case aggCountStar, aggCount:
-			dst = appendInt64(dst, g.directN[a])
-		default: // aggSum, exact
-			if g.directN[a] != 0 {
-				dst = appendDecimal(dst, g.directD[a], g.Plan.Types[i])
+		case !it.sum: // count, count(*)
+			dst = appendInt64(dst, ns[it.agg])
+		case ns[it.agg] != 0: // exact sum, as appendDecimal writes it
+			d := ds[it.agg]
+			if it.scale >= 0 && d.Scale() != it.scale {
+				d = decimal.Round(d, it.scale)
 			}
+			dst = d.Append(dst)
 		}
 	}
 	return append(dst, '\n'), nil
+}
+
+// noZero reports whether s has no byte 0, a word at a time.
+func noZero(s []byte) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for len(s) >= 8 {
+		w := binary.LittleEndian.Uint64(s)
+		if (w-lo)&^w&hi != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for _, c := range s {
+		if c == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeGroupKey decodes a group's key into groupVals.

@@ -195,6 +195,33 @@ func TestFoldSaved(t *testing.T) {
 	}
 }
 
+// TestNoZero checks noZero, word at a time, against bytes.IndexByte: a 0
+// byte at every place of texts of 0 to 24 bytes, and none; and that
+// AppendFieldKey escapes such texts as AppendGroupKey does (appendString).
+func TestNoZero(t *testing.T) {
+	g := &Program{}
+	for n := 0; n <= 24; n++ {
+		text := bytes.Repeat([]byte{'a' + byte(n)}, n)
+		if !noZero(text) {
+			t.Errorf("noZero(%q) = false", text)
+		}
+		for i := range n {
+			z := bytes.Clone(text)
+			z[i] = 0
+			if noZero(z) {
+				t.Errorf("noZero(%q) = true", z)
+			}
+			if got, want := g.AppendFieldKey(nil, z), appendString([]byte{keyValue}, z); !bytes.Equal(got, want) {
+				t.Errorf("AppendFieldKey(%q) = %x, want %x", z, got, want)
+			}
+			z[i] = 0x80 // high bits are not zeros
+			if !noZero(z) {
+				t.Errorf("noZero(%q) = false", z)
+			}
+		}
+	}
+}
+
 // TestAppendGroupRow checks the rows AppendGroupRow writes from a group's
 // key and states against LoadGroup, Having and AppendRow, over NULL,
 // empty, quoted and numeric keys, sums of no values, typed and untyped
@@ -303,6 +330,9 @@ func TestAppendGroupRow(t *testing.T) {
 			}
 			if _, err := g.AppendGroupRowValues(nil, []byte(k), [][]byte{append(values[0], 0)}); err == nil {
 				t.Errorf("%s: group %x: states with a byte after them: no error", query, k)
+			}
+			if got, err := g.AppendGroupRowValues(nil, []byte(k), nil); err == nil {
+				t.Errorf("%s: group %x with no states: row %q, no error", query, k, got)
 			}
 		}
 		if _, err := g.AppendGroupRow(nil, []byte(keys[0]+"x"), groups[keys[0]]); err == nil {
