@@ -192,6 +192,9 @@ type Reader struct {
 	keyBuf  []byte
 
 	scratch [][]byte
+	// exact marks the columns a JSON object's key named exactly, which a
+	// key of another case (colname.Equal) does not override.
+	exact []bool
 }
 
 // NewReader returns a reader of format (CSV or JSONLines) for columns.
@@ -202,7 +205,7 @@ func NewReader(format Format, columns []string) (*Reader, error) {
 		return nil, fmt.Errorf("record: a Reader reads csv or jsonl, not %s", format)
 	}
 	n := len(columns)
-	return &Reader{format: format, cols: columns, row: newRow(n, format), idx: make([]int, n), scratch: make([][]byte, n)}, nil
+	return &Reader{format: format, cols: columns, row: newRow(n, format), idx: make([]int, n), scratch: make([][]byte, n), exact: make([]bool, n)}, nil
 }
 
 // Format is the format the reader reads.
@@ -488,16 +491,27 @@ func (r *Reader) readJSON(line []byte, offset int64) (*Row, bool, string, error)
 	}
 	row := &r.row
 	clear(row.present)
+	clear(r.exact)
 	for _, m := range r.members {
 		var key []byte
 		key, r.keyBuf = m.KeyText(line, r.keyBuf)
 		for c, col := range r.cols {
-			if string(key) == col { // a later duplicate key wins, as in encoding/json
-				row.present[c] = true
-				row.kind[c] = m.Kind
-				row.raw[c] = m.Value(line)
-				row.val[c], r.scratch[c] = m.Text(line, r.scratch[c])
+			// A later duplicate key wins, as in encoding/json. A key finds
+			// its column as a CSV header's name does (colname.Index): the
+			// same name, else the same but for ASCII case, as DuckDB's
+			// case-insensitive identifiers find it; an exact key is not
+			// overridden by one of another case.
+			exact := string(key) == col
+			if !exact && (r.exact[c] || !colname.EqualBytes(key, col)) {
+				continue
 			}
+			if exact {
+				r.exact[c] = true
+			}
+			row.present[c] = true
+			row.kind[c] = m.Kind
+			row.raw[c] = m.Value(line)
+			row.val[c], r.scratch[c] = m.Text(line, r.scratch[c])
 		}
 	}
 	row.Offset = offset

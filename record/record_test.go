@@ -223,3 +223,35 @@ func TestReadCSVBlockStopsAtError(t *testing.T) {
 		t.Fatalf("used %d, %d records, %v, saw %v; want 4, 1, stop, [2 4]", used, n, err, seen)
 	}
 }
+
+// TestJSONKeyCase: a JSON object's key finds its column as a CSV header's
+// name does: the same name, else the same but for ASCII case (DuckDB's
+// identifiers are case-insensitive); a key named exactly wins over one of
+// another case in either order, and a later duplicate wins as before.
+func TestJSONKeyCase(t *testing.T) {
+	r, err := record.NewReader(record.JSONLines, []string{"Country", "qty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start("t.jsonl", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ line, country, qty string }{
+		{`{"country":"usa","QTY":3}`, "usa", "3"},
+		{`{"Country":"exact","country":"folded"}`, "exact", ""},
+		{`{"country":"folded","Country":"exact"}`, "exact", ""},
+		{`{"COUNTRY":"a","country":"b","qty":1,"qty":2}`, "b", "2"},
+		{`{"countr":"no","quantity":5}`, "", ""},
+	} {
+		row, data, reason, err := r.Read([]byte(c.line), 0)
+		if err != nil || !data || reason != "" {
+			t.Fatalf("%s: %v %v %q", c.line, err, data, reason)
+		}
+		if got := string(row.Value(0)); got != c.country || row.Present(0) != (c.country != "") {
+			t.Errorf("%s: Country %q (present %v), want %q", c.line, got, row.Present(0), c.country)
+		}
+		if got := string(row.Value(1)); got != c.qty {
+			t.Errorf("%s: qty %q, want %q", c.line, got, c.qty)
+		}
+	}
+}

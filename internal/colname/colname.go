@@ -20,7 +20,13 @@ func Fold(name string) string {
 }
 
 // Equal reports whether a and b name the same column (Fold).
-func Equal(a, b string) bool {
+func Equal(a, b string) bool { return equal(a, b) }
+
+// EqualBytes is Equal of a name held in bytes (a JSON object's key), with
+// no conversion to a string.
+func EqualBytes(a []byte, b string) bool { return equal(a, b) }
+
+func equal[T string | []byte](a T, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

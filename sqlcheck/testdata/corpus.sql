@@ -175,6 +175,12 @@ SELECT upper(country) AS country, count(*) AS n FROM '{orders}' GROUP BY country
 -- name: group-by-input-column-before-alias-json
 SELECT upper(country) AS country, count(*) AS n FROM '{orders_json}' GROUP BY country
 
+-- name: group-by-input-column-before-alias-json-case
+SELECT upper(country) AS COUNTRY, count(*) AS n FROM '{orders_json}' GROUP BY Country
+
+-- name: json-key-case
+SELECT Country, count(*) AS n, sum(AMOUNT) FROM '{orders_json}' GROUP BY Country
+
 -- name: group-by-input-column-before-alias-dir
 SELECT upper(country) AS Country, count(*) AS n FROM '{orders_dir}' GROUP BY COUNTRY ORDER BY n, 1
 
