@@ -87,11 +87,21 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 		return nil, storeError(o.Source, err)
 	}
 	defer rc.Close()
-	var r io.Reader = rc
+	// A read error of the store (transient or not, as storeError says) is
+	// told apart from one of the decompressor over it (the object's bytes:
+	// an input error, never retried).
+	src := &storeReader{r: rc}
+	var r io.Reader = src
+	readError := func(err error) error {
+		if src.err != nil {
+			return storeError(o.Source, src.err)
+		}
+		return &InputError{Input: o.Source, Err: fmt.Errorf("its first line does not decompress: %w", err)}
+	}
 	if c := o.Codec(); c != "" {
-		zr, err := codec.Reader(c, rc)
+		zr, err := codec.Reader(c, src)
 		if err != nil {
-			return nil, nil // the mapper reports it
+			return nil, readError(err)
 		}
 		defer zr.Close()
 		r = zr
@@ -102,7 +112,7 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 	for {
 		line, err = br.ReadSlice('\n')
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-			return nil, storeError(o.Source, err)
+			return nil, readError(err)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			return nil, nil
@@ -128,4 +138,18 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 		return nil, nil // the mapper reports it
 	}
 	return cols, nil
+}
+
+// storeReader keeps the error of the store's reader under a decompressor.
+type storeReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *storeReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.err = err
+	}
+	return n, err
 }

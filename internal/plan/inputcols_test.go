@@ -46,6 +46,16 @@ func TestResolveJobInputColumns(t *testing.T) {
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "bad.csv") || !strings.Contains(err.Error(), "names country bind") {
 		t.Errorf("a header that does not parse: %v, want an InputError naming the object and the name", err)
 	}
+	// A compressed object cut short: its bytes are wrong, an input error
+	// (not retried), naming the object.
+	if err := os.WriteFile(filepath.Join(dir, "cut.csv.gz"), gz.Bytes()[:14], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql",
+		map[string]string{"query": group}, []string{filepath.Join(dir, "cut.csv.gz")})
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "cut.csv.gz") {
+		t.Errorf("a gzip object cut short: %v, want an InputError naming the object", err)
+	}
 	for _, c := range []struct {
 		name, query, input, want string
 	}{
