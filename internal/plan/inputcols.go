@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -36,7 +35,7 @@ const maxHeaderLine = 1 << 20
 // query and schema over objs: "" when the query's binding does not depend
 // on the input's columns (or it does not compile: the job reports why), or
 // when every object is empty (no row to bind). The columns are the first
-// non-empty object's; when its first line does not tell them (a line past
+// object's that has a record; when its first line does not tell them (a line past
 // maxHeaderLine, a header that does not parse), the query is refused
 // (an InputError naming the object and the names), not answered with a
 // binding that may be DuckDB's or not.
@@ -49,13 +48,23 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema strin
 	if err != nil || len(p.InputNames) == 0 {
 		return "", nil
 	}
-	i := slices.IndexFunc(objs, func(o Object) bool { return o.Size > 0 })
+	// The first object with a record: one of blank lines only, or one that
+	// decompresses to nothing, tells no columns, and the next may.
+	var cols []string
+	i := -1
+	for j, o := range objs {
+		if o.Size == 0 {
+			continue
+		}
+		if cols, err = firstColumns(ctx, store, o); err != nil {
+			return "", err
+		}
+		if i = j; cols == nil || len(cols) > 0 {
+			break
+		}
+	}
 	if i < 0 {
 		return "", nil
-	}
-	cols, err := firstColumns(ctx, store, objs[i])
-	if err != nil {
-		return "", err
 	}
 	if cols == nil {
 		return "", &InputError{Input: objs[i].Source, Err: fmt.Errorf(

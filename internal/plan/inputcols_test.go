@@ -33,6 +33,9 @@ func TestResolveJobInputColumns(t *testing.T) {
 		"empty.csv":   "",
 		"bad.csv":     "id,\"country\n",
 		"blank.jsonl": "\n  \n" + `{"country": "usa"}` + "\n",
+		// A directory whose first object holds no record: the next tells.
+		"dir/a.jsonl": "\n  \n",
+		"dir/b.jsonl": `{"country": "usa"}` + "\n",
 	})
 	if err := os.WriteFile(filepath.Join(dir, "z.csv.gz"), gz.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -67,6 +70,7 @@ func TestResolveJobInputColumns(t *testing.T) {
 		{"order by, none", order, "c.csv", `[]`},
 		{"empty input", group, "empty.csv", ""},
 		{"blank lines first", group, "blank.jsonl", `["country"]`},
+		{"first object without a record", group, "dir", `["country"]`},
 		{"parquet", "SELECT n + 1 AS n, -n AS d, count(*) FROM 'x' GROUP BY n, d", "p.parquet", `["n","d"]`},
 		{"parquet, none", "SELECT n AS k, count(*) FROM 'x' GROUP BY k ORDER BY -k", "p.parquet", `[]`},
 		{"no alias", "SELECT country, count(*) FROM 'x' GROUP BY country", "a.csv", ""},
