@@ -56,6 +56,10 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("job %s: %w", jobID, err)
 	}
 	if id := in.JobID(objs); id != jobID {
+		if planned, now := in.PlannedVersion(objs, jobID), plan.JobVersion(in.Job); planned != "" && planned != now {
+			return fmt.Errorf("job %s was planned by version %s of job %s, and this scatter's %s is version %s, whose output may differ: "+
+				"the chunks version %s committed cannot be resumed by version %s; run it again instead (it is job %s now)", jobID, planned, in.Job, in.Job, now, planned, now, id)
+		}
 		if in.EarlierJobID(objs) == jobID {
 			return fmt.Errorf("job %s was planned by an earlier scatter, which weighed Parquet row groups by all their columns: this one cuts its inputs into other chunks (by the columns the job reads), so its committed chunks cannot be resumed; run it again instead (it is job %s now)", jobID, id)
 		}

@@ -15,7 +15,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "grep",
-		Version: version,
+		Version: versions["grep"],
 		Summary: "every line that matches a Go RE2 regular expression, as in the input, in input order",
 		Params: []Param{
 			{Name: "pattern", Usage: "regular expression (Go RE2 syntax) a line must match", Required: true},

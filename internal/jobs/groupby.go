@@ -18,7 +18,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "groupby",
-		Version: version,
+		Version: versions["groupby"],
 		Summary: "group rows of a CSV (with a header) or JSON Lines input by a key and aggregate columns with exact decimals; CSV sorted by key",
 		Params: []Param{
 			{Name: "key", Usage: "group key column, COL or COL:N for its first N bytes", Required: true},

@@ -14,7 +14,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "search",
-		Version: version,
+		Version: versions["search"],
 		Summary: "the K lines with the most whole-word, case-insensitive occurrences of the query terms: score<TAB>SRC:OFFSET<TAB>line",
 		Params: []Param{
 			{Name: "query", Usage: "search terms, separated by spaces", Required: true},

@@ -12,7 +12,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "select",
-		Version: version,
+		Version: versions["select"],
 		Summary: "rows of a CSV (with a header) or JSON Lines input that satisfy --where, projected on --columns, as CSV in input order",
 		Params: []Param{
 			{Name: "where", Usage: "condition 'COLUMN OP VALUE' (OP one of > >= < <= == !=, numeric when both sides are numbers) or a SQL expression (= <>, AND, OR, NOT, BETWEEN, IN, LIKE, IS NULL, DATE '...', functions: docs/sql.md); every row when empty"},

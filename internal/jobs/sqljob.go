@@ -43,7 +43,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "sql",
-		Version: version,
+		Version: versions["sql"],
 		Summary: "a SQL query (DuckDB's dialect, the subset of docs/sql.md) over CSV (with a header) or JSON Lines inputs; CSV with a header row",
 		Params: []Param{
 			{Name: "query", Usage: "the SQL query (job sql): SELECT ... FROM 'PATH' ...", Required: true},

@@ -14,7 +14,7 @@ import (
 func init() {
 	Register(Definition{
 		Name:    "wordcount",
-		Version: version,
+		Version: versions["wordcount"],
 		Summary: "count words (runs of bytes other than space, \\t, \\n, \\r, \\v, \\f); output word<TAB>count per distinct word, sorted",
 		Params:  []Param{columnParam},
 		New: func(p Params) (Job, error) {

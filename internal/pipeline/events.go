@@ -36,6 +36,11 @@ type PlanInput struct {
 	// Owner is the IAM principal that submitted the job through the API (its ARN, or
 	// userid:ID); only it and the stack's admin principals may read or cancel the job there.
 	Owner string `json:"owner,omitempty"`
+	// JobVersion is, in the spec the ledger keeps of a job, the Version of the job's
+	// code that planned it (job.Definition.Version): the job's committed chunks hold
+	// that version's partials, so a resume by a build whose job has another version is
+	// refused. The splitter sets it; a submission's is ignored.
+	JobVersion string `json:"jobVersion,omitempty"`
 }
 
 // SubmissionRecord is what the splitter writes at SubmissionLocation: the job a

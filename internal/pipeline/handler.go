@@ -186,6 +186,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's
 	// items and results stay far below Step Functions' 256 KiB payload limit.
 	out.FanIn = min(max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups), MaxFanIn)
+	in.JobVersion = plan.JobVersion(in.Job) // the spec says which version's chunks the job commits
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {
@@ -226,6 +227,20 @@ func (in PlanInput) JobID(objs []plan.Object) string {
 // columns it reads (plan.EarlierJobID), "" when its inputs hold no Parquet object.
 func (in PlanInput) EarlierJobID(objs []plan.Object) string {
 	return plan.EarlierJobID(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
+}
+
+// PlannedVersion is the Version of the job's code that planned the job jobID over
+// objs, as its stored spec (in) says: JobVersion, or, for a spec stored before specs
+// kept it, "1" (every built-in job's version then) when that version makes jobID; ""
+// when it cannot tell.
+func (in PlanInput) PlannedVersion(objs []plan.Object, jobID string) string {
+	if in.JobVersion != "" {
+		return in.JobVersion
+	}
+	if plan.PlannedBy(jobID, in.Job, "1", in.Params, objs, in.ChunkSize, in.outputIdentity()) {
+		return "1"
+	}
+	return ""
 }
 
 // outputIdentity is the output as a job's identity holds it: part files are another

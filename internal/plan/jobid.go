@@ -81,6 +81,15 @@ func EarlierJobID(name string, params map[string]string, objs []Object, chunkSiz
 	return jobIDOfForm(2, name, JobVersion(name), params, objs, chunkSize, output)
 }
 
+// PlannedBy reports whether jobID is the ID of the job over objs under
+// version of its code, of this identity form or the earlier one
+// (EarlierJobID): what a resume asks of a job whose stored spec does not say
+// which version planned it.
+func PlannedBy(jobID, name, version string, params map[string]string, objs []Object, chunkSize int64, output string) bool {
+	return jobIDOfForm(identityForm(objs), name, version, params, objs, chunkSize, output) == jobID ||
+		jobIDOfForm(2, name, version, params, objs, chunkSize, output) == jobID
+}
+
 // jobIDOfForm is the job ID of identity form form.
 func jobIDOfForm(form int, name, version string, params map[string]string, objs []Object, chunkSize int64, output string) string {
 	type ident struct {
