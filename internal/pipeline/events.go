@@ -67,6 +67,11 @@ type PlanOutput struct {
 	JobID  string      `json:"jobId"`
 	Job    string      `json:"job"`
 	Params jobs.Params `json:"params"`
+	// JobVersion is the Version of the job's code that planned it (the splitter's):
+	// the mappers and reducers, which the state machine hands it, refuse a job of
+	// another version than theirs (a deploy between the plan and a redrive), so that
+	// no job mixes the partials of two versions.
+	JobVersion string `json:"jobVersion"`
 	// Manifest is the JSON array of chunks the Distributed Map reads.
 	Manifest Location `json:"manifest"`
 	// Work is the location prefix of the job's manifest and partials.
@@ -97,8 +102,10 @@ type MapInput struct {
 	JobID  string      `json:"jobId"`
 	Job    string      `json:"job"`
 	Params jobs.Params `json:"params"`
-	Work   string      `json:"work"`
-	Chunk  plan.Chunk  `json:"chunk"`
+	// JobVersion is the plan's (PlanOutput): the version of the job's code that planned it.
+	JobVersion string     `json:"jobVersion,omitempty"`
+	Work       string     `json:"work"`
+	Chunk      plan.Chunk `json:"chunk"`
 	// TimeoutSeconds is the attempt's budget, which the Map's Task enforces
 	// (TimeoutSecondsPath); the handler does not read it.
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
@@ -198,9 +205,11 @@ type GatherInput struct {
 	JobID  string      `json:"jobId"`
 	Job    string      `json:"job,omitempty"`
 	Params jobs.Params `json:"params,omitempty"`
-	Work   string      `json:"work,omitempty"`
-	Output string      `json:"output,omitempty"`
-	Chunks int         `json:"chunks"`
+	// JobVersion is the plan's (PlanOutput): the version of the job's code that planned it.
+	JobVersion string `json:"jobVersion,omitempty"`
+	Work       string `json:"work,omitempty"`
+	Output     string `json:"output,omitempty"`
+	Chunks     int    `json:"chunks"`
 	// Step is StepGather (empty), StepPlan or StepMerge.
 	Step string `json:"step,omitempty"`
 	// FanIn is the plan's fan-in; 0 means the handler's.

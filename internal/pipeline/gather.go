@@ -81,6 +81,9 @@ func (in GatherInput) validate() error {
 	if err := validateEvent("gather", "jobId", in.JobID, in.Job, in.Work, false); err != nil {
 		return err
 	}
+	if err := checkVersion("gather", in.JobID, in.Job, in.JobVersion); err != nil {
+		return err
+	}
 	switch {
 	case in.Chunks < 0:
 		return inputErrorf("gather %s: chunks %d is negative", in.JobID, in.Chunks)

@@ -164,7 +164,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	in.ChunkSize = chunkSize
 	id := in.JobID(objs)
 	out := PlanOutput{
-		JobID: id, Job: in.Job, Params: params, Work: WorkArea(h.WorkBucket, id), Output: in.Output,
+		JobID: id, Job: in.Job, Params: params, JobVersion: plan.JobVersion(in.Job), Work: WorkArea(h.WorkBucket, id), Output: in.Output,
 		Manifest:       Location{Bucket: h.WorkBucket, Key: workPrefix(id) + "manifest.json"},
 		MapResults:     Location{Bucket: h.WorkBucket, Key: workPrefix(id) + MapResultsDir},
 		Chunks:         len(chunks),
@@ -186,7 +186,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's
 	// items and results stay far below Step Functions' 256 KiB payload limit.
 	out.FanIn = min(max(h.fanIn(0), (len(chunks)+MaxTreeGroups-1)/MaxTreeGroups), MaxFanIn)
-	in.JobVersion = plan.JobVersion(in.Job) // the spec says which version's chunks the job commits
+	in.JobVersion = out.JobVersion // the spec says which version's chunks the job commits
 	spec, _ := json.Marshal(in)
 	job, err := h.Ledger.Open(ctx, ledger.Job{ID: id, Name: in.Job, Spec: string(spec), Chunks: len(chunks)})
 	if err != nil {
@@ -338,7 +338,22 @@ func (in MapInput) validate() error {
 	if err := validateEvent("map", "jobId", in.JobID, in.Job, in.Work, false); err != nil {
 		return err
 	}
+	if err := checkVersion("map", in.JobID, in.Job, in.JobVersion); err != nil {
+		return err
+	}
 	return validateChunk(in.JobID, in.Chunk)
+}
+
+// checkVersion refuses, at step, an event of the job id that version planned of job
+// name when this build's job has another version: a deploy between the plan and this
+// step (a redrive after it), whose partials would mix with the other version's. An event
+// without a version (planned before plans carried it) is not checked.
+func checkVersion(step, id, name, planned string) error {
+	if now := plan.JobVersion(name); planned != "" && now != "" && planned != now {
+		return inputErrorf("%s %s: the job was planned by version %s of job %s, and this function's %s is version %s, whose output may differ: "+
+			"its chunks cannot mix the two versions' partials; run it again as a new job (a new submission: under version %s it has another job ID)", step, id, planned, name, name, now, now)
+	}
+	return nil
 }
 
 // validateEvent checks what the mapper's and reducer's events all name: their ID (idField

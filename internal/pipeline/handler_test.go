@@ -69,7 +69,7 @@ func mappedFirst(t *testing.T, h *pipeline.Handler, data string, chunk int64) (p
 }
 
 func mapInput(p pipeline.PlanOutput, c plan.Chunk) pipeline.MapInput {
-	return pipeline.MapInput{JobID: p.JobID, Job: p.Job, Params: p.Params, Work: p.Work, Chunk: c}
+	return pipeline.MapInput{JobID: p.JobID, Job: p.Job, Params: p.Params, JobVersion: p.JobVersion, Work: p.Work, Chunk: c}
 }
 
 // runJob plans in on h, maps every chunk in order, gathers them in one call, and

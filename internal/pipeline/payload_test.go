@@ -62,6 +62,11 @@ func TestPayloadGoldens(t *testing.T) {
 			Job: "grep", Params: params, Inputs: []string{"s3://scatter-in/logs/"}, Output: "s3://scatter-out/results/errors.txt",
 			ChunkSize: 64 << 20, MaxConcurrency: 200,
 		}},
+		// As the ledger keeps it (the job's spec): the chunk size planned, and the job's version.
+		{File: "plan-input-spec.json", Example: pipeline.PlanInput{
+			Job: "grep", Params: params, Inputs: []string{"s3://scatter-in/logs/"}, Output: "s3://scatter-out/results/errors.txt",
+			ChunkSize: 64 << 20, MaxConcurrency: 200, JobVersion: "2",
+		}},
 		// As POST /jobs starts it: named by the submission, which the splitter records.
 		{File: "plan-input-api.json", Example: pipeline.PlanInput{
 			Job: "grep", Params: params, Inputs: []string{"s3://scatter-in/logs/"}, Output: "s3://scatter-out/results/errors.txt",
@@ -69,17 +74,17 @@ func TestPayloadGoldens(t *testing.T) {
 			Owner: "arn:aws:sts::123456789012:assumed-role/analytics/analyst",
 		}},
 		{File: "plan-output.json", Example: pipeline.PlanOutput{
-			JobID: jobID, Job: "grep", Params: params, Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
+			JobID: jobID, Job: "grep", Params: params, JobVersion: "2", Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
 			Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 5, Bytes: 314572800, MaxConcurrency: 200,
 			MapTimeoutSeconds: 94, FanIn: 256, MapResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/mapresults"},
 		}},
 		{File: "plan-output-done.json", Example: pipeline.PlanOutput{
-			JobID: jobID, Job: "grep", Params: params, Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
+			JobID: jobID, Job: "grep", Params: params, JobVersion: "2", Manifest: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/manifest.json"},
 			Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 5, Bytes: 314572800, MaxConcurrency: 200,
 			MapTimeoutSeconds: 94, FanIn: 256, Done: true, MapResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + jobID + "/mapresults"},
 		}},
-		{File: "map-input.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: chunk, TimeoutSeconds: 94}},
-		{File: "map-input-compressed.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunk: compressed, TimeoutSeconds: 66}},
+		{File: "map-input.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, JobVersion: "2", Work: work, Chunk: chunk, TimeoutSeconds: 94}},
+		{File: "map-input-compressed.json", Example: pipeline.MapInput{JobID: jobID, Job: "grep", Params: params, JobVersion: "2", Work: work, Chunk: compressed, TimeoutSeconds: 66}},
 		{File: "map-input-parquet.json", Example: pipeline.MapInput{
 			JobID: parquetJobID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"},
 			Work: "s3://scatter-work/jobs/" + parquetJobID + "/", Chunk: parquet, TimeoutSeconds: 94,
@@ -96,8 +101,8 @@ func TestPayloadGoldens(t *testing.T) {
 		{File: "map-result-duplicate.json", Example: pipeline.MapResult{
 			JobID: jobID, Chunk: 3, Attempt: "9c41e0d27f3a5b86", Partial: work + "partials/00000003/9c41e0d27f3a5b86.part", Duplicate: true, Stats: stats,
 		}},
-		{File: "gather-input-plan.json", Example: pipeline.GatherInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunks: 700, Step: pipeline.StepPlan, FanIn: 256}},
-		{File: "gather-input-merge.json", Example: pipeline.GatherInput{JobID: jobID, Job: "grep", Params: params, Work: work, Chunks: 700, Step: pipeline.StepMerge, FanIn: 256, Level: 0, Group: 2}},
+		{File: "gather-input-plan.json", Example: pipeline.GatherInput{JobID: jobID, Job: "grep", Params: params, JobVersion: "2", Work: work, Chunks: 700, Step: pipeline.StepPlan, FanIn: 256}},
+		{File: "gather-input-merge.json", Example: pipeline.GatherInput{JobID: jobID, Job: "grep", Params: params, JobVersion: "2", Work: work, Chunks: 700, Step: pipeline.StepMerge, FanIn: 256, Level: 0, Group: 2}},
 		{File: "gather-input.json", Example: pipeline.GatherInput{
 			JobID: jobID, Job: "grep", Params: params, Work: work, Output: "s3://scatter-out/results/errors.txt", Chunks: 700, FanIn: 256, Level: 1,
 		}},
@@ -123,7 +128,7 @@ func TestPayloadGoldens(t *testing.T) {
 			Ranges:       pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + kvJobID + "/" + pipeline.RangeItemsFile},
 			RangeResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + kvJobID + "/" + pipeline.RangeResultsDir},
 		}}},
-		{File: "gather-input-range.json", Example: pipeline.GatherInput{JobID: kvJobID, Job: "uniquevisitors", Work: kvWork, Chunks: 700, Step: pipeline.StepRange, Range: 3}},
+		{File: "gather-input-range.json", Example: pipeline.GatherInput{JobID: kvJobID, Job: "uniquevisitors", JobVersion: "3", Work: kvWork, Chunks: 700, Step: pipeline.StepRange, Range: 3}},
 		{File: "gather-output-range.json", Example: pipeline.GatherOutput{JobID: kvJobID, Status: "RUNNING", Partial: kvWork + "ranges/00003/5d2e8a9c3f104b77.part"}},
 		{File: "gather-input-ranges.json", Example: pipeline.GatherInput{
 			JobID: kvJobID, Job: "uniquevisitors", Work: kvWork, Output: "s3://scatter-out/visitors", Chunks: 700, FanIn: 256, Partitions: 8, OutputParts: true,
