@@ -124,11 +124,22 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 		}
 		return cols, nil
 	}
-	rc, err := store.Open(ctx, o.URL, 0, -1)
+	// The first line is read in ranged reads (GET with a Range header,
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), not in
+	// one unranged GET of the whole object: firstRange bytes, then the next range,
+	// twice as long, only while no newline is found; a text object's ranges stop at
+	// maxHeaderLine, a compressed one's at its end (the decompressed line is
+	// bounded by maxHeaderLine below).
+	limit := o.Size
+	if o.Codec() == "" {
+		limit = min(limit, maxHeaderLine)
+	}
+	rc := &rangedReader{ctx: ctx, store: store, url: o.URL, limit: limit, n: firstRange}
+	defer rc.Close()
+	err := rc.open()
 	if err != nil {
 		return nil, storeError(o.Source, err)
 	}
-	defer rc.Close()
 	// A read error of the store (transient or not, as storeError says) is
 	// told apart from one of the decompressor over it (the object's bytes:
 	// an input error, never retried).
@@ -194,4 +205,59 @@ func (s *storeReader) Read(p []byte) (int, error) {
 		s.err = err
 	}
 	return n, err
+}
+
+// firstRange is the length of the first range read of an object for its first
+// line; each further range is twice the one before.
+const firstRange = 64 << 10
+
+// rangedReader reads an object from its start to limit in ranges that double
+// in length, each opened once the one before is read to its end.
+type rangedReader struct {
+	ctx    context.Context
+	store  blob.Store
+	url    string
+	limit  int64
+	off, n int64 // the next range's start and length
+	rc     io.ReadCloser
+}
+
+// open opens the next range; at limit it leaves rc nil.
+func (r *rangedReader) open() error {
+	if r.off >= r.limit {
+		return nil
+	}
+	n := min(r.n, r.limit-r.off)
+	rc, err := r.store.Open(r.ctx, r.url, r.off, n)
+	if err != nil {
+		return err
+	}
+	r.rc, r.off, r.n = rc, r.off+n, r.n*2
+	return nil
+}
+
+func (r *rangedReader) Read(p []byte) (int, error) {
+	for r.rc != nil {
+		k, err := r.rc.Read(p)
+		if !errors.Is(err, io.EOF) {
+			return k, err
+		}
+		r.rc.Close()
+		r.rc = nil
+		if err := r.open(); err != nil {
+			return k, err
+		}
+		if k > 0 {
+			return k, nil
+		}
+	}
+	return 0, io.EOF
+}
+
+// Close closes the range being read.
+func (r *rangedReader) Close() error {
+	if r.rc == nil {
+		return nil
+	}
+	return r.rc.Close()
 }

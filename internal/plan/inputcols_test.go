@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,6 +123,57 @@ func TestResolveJobChecksGivenInputColumns(t *testing.T) {
 			t.Errorf("%s with %s: the parameter became %q", c.query, c.given, got[plan.InputColumnsParam])
 		case c.fault != "" && (err == nil || !strings.Contains(err.Error(), c.fault) || !strings.Contains(err.Error(), plan.InputColumnsParam)):
 			t.Errorf("%s with %s: %v, want an error naming %s and saying %q", c.query, c.given, err, plan.InputColumnsParam, c.fault)
+		}
+	}
+}
+
+// rangeStore records the ranges read of a store's objects.
+type rangeStore struct {
+	blob.Store
+	opens [][2]int64 // off, n
+}
+
+func (s *rangeStore) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	s.opens = append(s.opens, [2]int64{off, n})
+	return s.Store.Open(ctx, key, off, n)
+}
+
+// TestInputColumnsReadInRanges: the planner reads an input's first line for its
+// columns in ranged reads, never the whole object: one small range when the header
+// is short, more (each twice the one before) only while no newline is found, none past
+// the 1 MiB a header may take; a header longer than the first range is still found.
+func TestInputColumnsReadInRanges(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("x", 200_000)
+	rows := strings.Repeat("1,usa\n", 400_000) // 2.4 MB the planner must not read
+	writeFiles(t, dir, map[string]string{
+		"short.csv": "id,country\n" + rows,
+		"long.csv":  long + ",country\n" + rows,
+		"huge.csv":  strings.Repeat("y", 3<<20) + ",country\n",
+	})
+	const group = "SELECT upper(country) AS country, count(*) FROM 'x' GROUP BY country"
+	for _, c := range []struct {
+		input, want string
+		reads       int
+	}{{"short.csv", `["country"]`, 1}, {"long.csv", `["country"]`, 3}, {"huge.csv", "", 5}} {
+		store := &rangeStore{Store: blob.NewMux(nil)}
+		_, params, err := plan.ResolveJob(context.Background(), store, "sql", map[string]string{"query": group}, []string{filepath.Join(dir, c.input)})
+		if c.want == "" {
+			if err == nil || !strings.Contains(err.Error(), c.input) {
+				t.Errorf("%s: a first line past 1 MiB: %v, want an error naming it", c.input, err)
+			}
+		} else if err != nil || params[plan.InputColumnsParam] != c.want {
+			t.Errorf("%s: %s = %q (%v), want %q", c.input, plan.InputColumnsParam, params[plan.InputColumnsParam], err, c.want)
+		}
+		var total int64
+		for _, o := range store.opens {
+			if o[1] < 0 {
+				t.Errorf("%s: an unranged read at %d (reads %v)", c.input, o[0], store.opens)
+			}
+			total += o[1]
+		}
+		if len(store.opens) != c.reads || total > 1<<20 {
+			t.Errorf("%s: reads %v (%d bytes), want %d ranges within 1 MiB", c.input, store.opens, total, c.reads)
 		}
 	}
 }
