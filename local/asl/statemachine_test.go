@@ -50,7 +50,7 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 	switch function {
 	case "splitter":
 		return map[string]any{
-			"jobId": "job-1", "job": p["job"], "params": map[string]any{"k": "v"},
+			"jobId": "job-1", "job": p["job"], "params": map[string]any{"k": "v"}, "jobVersion": "2",
 			"manifest": map[string]any{"bucket": "work", "key": "jobs/job-1/manifest.json"},
 			"work":     "s3://work/jobs/job-1/", "output": p["output"],
 			"chunks": j.chunks, "bytes": 1000, "maxConcurrency": 2, "mapTimeoutSeconds": cmp.Or(j.timeout, 60),
@@ -59,7 +59,7 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			"partitions": j.partitions, "outputParts": false,
 		}, nil
 	case "mapper":
-		if p["jobId"] != "job-1" || p["job"] != "wordcount" || p["work"] != "s3://work/jobs/job-1/" {
+		if p["jobId"] != "job-1" || p["job"] != "wordcount" || p["jobVersion"] != "2" || p["work"] != "s3://work/jobs/job-1/" {
 			return nil, fmt.Errorf("mapper payload %v", p)
 		}
 		chunk := p["chunk"].(map[string]any)
