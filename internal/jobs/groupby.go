@@ -169,14 +169,20 @@ type inlineSum struct {
 // fold adds v to the sum (sets it to v when first), moving it to bigSums
 // when it no longer fits an int64.
 func (s *inlineSum) fold(v decimal.Dec, first bool, bigSums *[]decimal.Dec) {
-	if s.big > 0 && !first {
+	switch {
+	case first:
+	case s.big > 0:
 		(*bigSums)[s.big-1].AddTo(v)
 		return
+	default:
+		if sum, ok := decimal.AddInt64(s.small, int(s.scale), v); ok {
+			s.small = sum // the common case: no decimal.Dec made
+			return
+		}
 	}
 	d := v
 	if !first {
-		d = decimal.New(s.small, int(s.scale))
-		d.AddTo(v)
+		d = decimal.Add(decimal.New(s.small, int(s.scale)), v)
 	}
 	if c, ok := d.Coef(); ok {
 		s.small, s.scale, s.big = c, int32(d.Scale()), 0

@@ -371,29 +371,41 @@ func AppendAvg(dst []byte, sum Dec, count int64, places int) []byte {
 // int64s, b's scale is at most d's and the sum fits (a running sum, once its
 // scale is the largest of its terms'), it changes the coefficient in place.
 func (d *Dec) AddTo(b Dec) {
-	if d.big == nil && b.big == nil && b.scale <= d.scale {
-		v := b.small
-		if k := d.scale - b.scale; k > 0 {
-			if k >= len(pow10) {
-				*d = Add(*d, b)
-				return
-			}
-			hi, lo := bits.Mul64(uint64(abs64(v)), uint64(pow10[k]))
-			if hi != 0 || lo > math.MaxInt64 || v == math.MinInt64 {
-				*d = Add(*d, b)
-				return
-			}
-			if v < 0 {
-				v = -int64(lo)
-			} else {
-				v = int64(lo)
-			}
-		}
-		s := d.small + v
-		if (d.small >= 0) != (v >= 0) || (s >= 0) == (d.small >= 0) {
+	if d.big == nil {
+		if s, ok := AddInt64(d.small, d.scale, b); ok {
 			d.small = s
 			return
 		}
 	}
 	*d = Add(*d, b)
+}
+
+// AddInt64 is the coefficient of coef × 10^-scale + b at that scale, when
+// b's coefficient is an int64, b's scale is at most scale and the sum fits
+// an int64 (AddTo's common case, for a sum kept as a coefficient and a
+// scale); false otherwise.
+func AddInt64(coef int64, scale int, b Dec) (int64, bool) {
+	if b.big != nil || b.scale > scale {
+		return 0, false
+	}
+	v := b.small
+	if k := scale - b.scale; k > 0 {
+		if k >= len(pow10) {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(uint64(abs64(v)), uint64(pow10[k]))
+		if hi != 0 || lo > math.MaxInt64 || v == math.MinInt64 {
+			return 0, false
+		}
+		if v < 0 {
+			v = -int64(lo)
+		} else {
+			v = int64(lo)
+		}
+	}
+	s := coef + v
+	if (coef >= 0) != (v >= 0) || (s >= 0) == (coef >= 0) {
+		return s, true
+	}
+	return 0, false
 }
