@@ -292,6 +292,9 @@ func Add(a, b Dec) Dec {
 // Append writes d in plain notation (no exponent) with exactly Scale()
 // fractional digits, e.g. "-12.50"; zero is never negative.
 func (d Dec) Append(dst []byte) []byte {
+	if d.big == nil && d.scale <= maxSmallDigits {
+		return appendSmall(dst, d.small, d.scale)
+	}
 	var digits []byte
 	var buf [20]byte
 	neg := false
@@ -307,6 +310,39 @@ func (d Dec) Append(dst []byte) []byte {
 		digits = new(big.Int).Abs(d.big).Append(nil, 10)
 	}
 	return appendPlain(dst, neg, digits, d.scale)
+}
+
+// appendSmall is Append of an int64 coefficient v with at most
+// maxSmallDigits places: its digits written from the right into one buffer,
+// the point among them, and copied once (a gather prints a sum per group).
+func appendSmall(dst []byte, v int64, scale int) []byte {
+	var buf [24]byte // 19 digits, the point, a leading 0 and the sign
+	u := uint64(v)
+	if v < 0 {
+		u = uint64(-v) // also right for MinInt64
+	}
+	i := len(buf)
+	for range scale {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if scale > 0 {
+		i--
+		buf[i] = '.'
+	}
+	for {
+		i--
+		buf[i] = byte('0' + u%10)
+		if u /= 10; u == 0 {
+			break
+		}
+	}
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
 }
 
 // appendPlain writes the unsigned coefficient digits with scale fractional
