@@ -1,0 +1,94 @@
+package jobs
+
+import (
+	"github.com/scattergather/scattergather/internal/jobs/decimal"
+	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/record"
+)
+
+// sumGroups holds the groups of a OneColumn plan (sql.Program.OneColumn:
+// count(*), and counts, sums and avgs of one column): a group's states
+// are its table entry's count and a sql.SumState in the entry, as
+// groupby keeps a lone sum (inlineSum), so that a record that finds its
+// group reads one cache line, the entry's, and a group holds 64 bytes
+// beside its key where it held a 32-byte entry and a 56-byte
+// sql.AggState per aggregate apart.
+type sumGroups struct {
+	t   *keyTableOf[sql.SumState]
+	col int  // the column counted and summed, -1: none (count(*) only)
+	sum bool // some aggregate sums it: its values are read as numbers
+	// The batch's values of col (when sum), and whether each is NULL
+	// (always, when there is no col).
+	vals [batchSize]decimal.Dec
+	null [batchSize]bool
+	// The NULL group's records and state (sqlMapper.hasNull).
+	nullRows int64
+	nullSt   sql.SumState
+}
+
+// save keeps the record's value of the column as the n-th of the batch;
+// false when it is not the number a sum needs (the value error in
+// Row.Err).
+func (s *sumGroups) save(g *sql.Program, row *record.Row, n int) bool {
+	if s.col < 0 {
+		s.null[n] = true
+		return true
+	}
+	v, null := sqlValue(row, s.col)
+	s.null[n] = null
+	if null || !s.sum {
+		return true
+	}
+	var ok bool
+	s.vals[n], ok = g.ParseSum(v)
+	return ok
+}
+
+// fold folds the n-th record of the batch into st.
+func (s *sumGroups) fold(n int, st *sql.SumState) {
+	switch {
+	case s.null[n]:
+	case s.sum:
+		st.Add(s.vals[n])
+	default:
+		st.Count()
+	}
+}
+
+// reset empties the groups.
+func (s *sumGroups) reset() {
+	s.t.reset()
+	s.nullRows, s.nullSt = 0, sql.SumState{}
+}
+
+// flushSums is flush for a OneColumn plan: the batch's groups looked up
+// side by side, then each record folded into its entry's state.
+func (m *sqlMapper) flushSums() error {
+	b, s := &m.batch, m.sums
+	t := s.t
+	n := b.kb.n
+	if n == 0 {
+		return nil
+	}
+	var found [batchSize]int32
+	t.lookup(b.keys, &b.kb, &found)
+	spilled := false
+	for i := 0; i < n; i++ {
+		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
+		m.rows++
+		s.fold(i, &t.ents[g].st)
+		if first {
+			sp, err := grownIn(m, t)
+			if err != nil {
+				return err
+			}
+			spilled = spilled || sp // the slots found above are gone
+		}
+	}
+	b.kb.n, b.keys = 0, b.keys[:0]
+	return nil
+}
+
+// grouped reports an aggregate's mapper: its groups are in keys and
+// states, or in sums.
+func (m *sqlMapper) grouped() bool { return m.keys != nil || m.sums != nil }
