@@ -320,8 +320,10 @@ func (b *binder) binary(e *Binary) (*node, error) {
 	return arith(e.Op, l, r, e.At)
 }
 
-// bindCond binds a condition (WHERE, HAVING), which must be a BOOLEAN.
+// bindCond binds the condition of clause what (WHERE, HAVING), which must be
+// a BOOLEAN; what is also the clause its messages name.
 func (b *binder) bindCond(e Expr, what string) (*node, error) {
+	b.where = what
 	x, err := b.bind(e)
 	if err != nil {
 		return nil, err
