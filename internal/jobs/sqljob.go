@@ -330,7 +330,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 		m.deferred = m.prog.CanDefer()
 		m.field, m.byField = m.prog.FieldAggregate()
 		if col, sum, ok := m.prog.OneColumn(); ok {
-			m.sums = &sumGroups{t: newKeyTableOf[sql.SumState](), col: col, sum: sum}
+			m.sums = &sumGroups{t: newKeyTableOf[inlineSum](), col: col, sum: sum}
 			return
 		}
 		m.keys = newKeyTable()

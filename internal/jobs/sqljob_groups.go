@@ -298,9 +298,9 @@ func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
 			m.sink += s.t.ents[g].count
 		}, func(dst []byte, g int32) []byte {
 			e := &s.t.ents[g]
-			return m.prog.AppendSumStates(dst, e.count, &e.st)
+			return s.appendStates(m.prog, dst, e.count, &e.st)
 		}, func(dst []byte) []byte {
-			return m.prog.AppendSumStates(dst, s.nullRows, &s.nullSt)
+			return s.appendStates(m.prog, dst, s.nullRows, &s.nullSt)
 		}, fn)
 	}
 	return eachGroupIn(m, m.keys, func(g int32) {
