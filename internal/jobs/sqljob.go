@@ -634,23 +634,38 @@ func (m *sqlMapper) saveFields(row *record.Row, n int) bool {
 // cache misses of a table larger than the cache overlap.
 func (m *sqlMapper) flush() error {
 	if m.sums != nil {
-		return m.flushSums()
+		return flushSQLIn(m, m.sums.t)
 	}
-	b, t := &m.batch, m.keys
+	return flushSQLIn(m, m.keys)
+}
+
+// flushSQLIn is flush over the mapper's table t: a OneColumn plan's (sums),
+// whose states are in its entries (inlineSum), or keys, whose states are
+// apart.
+func flushSQLIn[S any](m *sqlMapper, t *keyTableOf[S]) error {
+	b := &m.batch
 	n := b.kb.n
 	if n == 0 {
 		return nil
 	}
 	var found [batchSize]int32
-	m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePageShift, m.states.na))
+	if m.sums != nil {
+		t.lookup(b.keys, &b.kb, &found)
+	} else {
+		m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePageShift, m.states.na))
+	}
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		m.rows++
-		if first {
-			m.states.add()
+		if s := m.sums; s != nil {
+			s.fold(i, inlineState(t, g))
+		} else {
+			if first {
+				m.states.add()
+			}
+			m.prog.FoldSaved(i, m.states.group(int(g)))
 		}
-		m.prog.FoldSaved(i, m.states.group(int(g)))
 		if first {
 			s, err := grownIn(m, t)
 			if err != nil {

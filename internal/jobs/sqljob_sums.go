@@ -69,34 +69,6 @@ func (s *sumGroups) reset() {
 	s.nullRows, s.nullSt, s.bigSums = 0, inlineSum{}, s.bigSums[:0]
 }
 
-// flushSums is flush for a OneColumn plan: the batch's groups looked up
-// side by side, then each record folded into its entry's state.
-func (m *sqlMapper) flushSums() error {
-	b, s := &m.batch, m.sums
-	t := s.t
-	n := b.kb.n
-	if n == 0 {
-		return nil
-	}
-	var found [batchSize]int32
-	t.lookup(b.keys, &b.kb, &found)
-	spilled := false
-	for i := 0; i < n; i++ {
-		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
-		m.rows++
-		s.fold(i, &t.ents[g].st)
-		if first {
-			sp, err := grownIn(m, t)
-			if err != nil {
-				return err
-			}
-			spilled = spilled || sp // the slots found above are gone
-		}
-	}
-	b.kb.n, b.keys = 0, b.keys[:0]
-	return nil
-}
-
 // grouped reports an aggregate's mapper: its groups are in keys and
 // states, or in sums.
 func (m *sqlMapper) grouped() bool { return m.keys != nil || m.sums != nil }
