@@ -163,7 +163,10 @@ type inlineSum struct {
 	small int64 // the coefficient, when big is 0
 	scale int32
 	big   int32 // 0: the sum is small; else 1 + its index in bigSums
-	_     [2]uint64
+	// n is the sql job's count of the values summed (sumGroups); groupby's
+	// is the entry's count.
+	n int64
+	_ uint64
 }
 
 // fold adds v to the sum (sets it to v when first), moving it to bigSums
