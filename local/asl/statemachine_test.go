@@ -232,7 +232,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d reducer calls", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0,"partitions":0,"outputParts":false}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0,"partitions":0,"outputParts":false}`)
 			if len(j.merges) != 0 || fmt.Sprint(j.plans) != "[0]" {
 				t.Errorf("5 chunks under a fan-in of 256: planned %v, merged %v; want one plan, no merge", j.plans, j.merges)
 			}
@@ -307,7 +307,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d gathers", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3,"partitions":0,"outputParts":false}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3,"partitions":0,"outputParts":false}`)
 			o := out.(map[string]any)
 			assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
 		},
@@ -326,7 +326,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d gathers", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":4,"outputParts":false}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":4,"outputParts":false}`)
 			// The GatherRanges Map wrote its results beside the ranges, as the Scatter Map does.
 			n := 0
 			for k := range j.objects {
