@@ -194,6 +194,38 @@ func (f *Footer) DatesInRange(name string) bool {
 	return true
 }
 
+// TimestampsInRange reports whether the TIMESTAMP column name is one the sql
+// job can type as DuckDB's TIMESTAMP: of milliseconds or microseconds (not
+// nanoseconds, which DuckDB reads as TIMESTAMP_NS), not adjusted to UTC
+// (DuckDB's TIMESTAMP WITH TIME ZONE), not INT96, and with statistics in
+// every row group with values that show each value within
+// [minMicros, maxMicros] (DuckDB's range: its ends are the infinities).
+func (f *Footer) TimestampsInRange(name string, minMicros, maxMicros int64) bool {
+	c, ok := f.Column(name)
+	if !ok || c.leaf < 0 || c.vt.kind != kindTimestamp || c.vt.utc || (c.vt.unit != 1e3 && c.vt.unit != 1e6) {
+		return false
+	}
+	per := 1e6 / c.vt.unit
+	for rg := range f.meta.RowGroups {
+		st := f.chunkStats(rg, c)
+		if !st.HasMinMax {
+			if st.NullCount != st.Rows {
+				return false
+			}
+			continue
+		}
+		min, max, _ := f.bounds(rg, c)
+		if len(min) != 8 || len(max) != 8 {
+			return false
+		}
+		lo, hi := int64(binary.LittleEndian.Uint64(min)), int64(binary.LittleEndian.Uint64(max))
+		if lo < minMicros/per || hi > maxMicros/per {
+			return false
+		}
+	}
+	return true
+}
+
 // FloatColumn is p when it can rule out rows from the values of a DOUBLE
 // column that r reads (a FloatPredicate), and that column's index in
 // Columns; a nil predicate otherwise.

@@ -248,6 +248,12 @@ func bindLiteral(e *Literal) (*node, error) {
 			return nil, typeErr(e.At, "DATE '%s' is not a date", e.Text)
 		}
 		n.typ, n.val = TDate, Value{K: KDate, I: d}
+	case LitTimestamp:
+		us, ok := parseTimestamp([]byte(e.Text))
+		if !ok {
+			return nil, typeErr(e.At, "TIMESTAMP '%s' is not a timestamp", e.Text)
+		}
+		n.typ, n.val = TTimestamp, Value{K: KTimestamp, I: us}
 	case LitNumber:
 		v, ok := parseNumberLiteral(e.Text)
 		if !ok {
@@ -480,6 +486,12 @@ func compare(o string, l, r *node, at int) (*node, error) {
 			t = TNumber
 		}
 		l, r = implicit(l, t), implicit(r, t)
+	case lt == KDate && rt == KTimestamp:
+		// A DATE against a TIMESTAMP is its midnight, as DuckDB casts it.
+		l = &node{op: opConvert, typ: TTimestamp, args: []*node{l}, pos: l.pos}
+		l = fold(l)
+	case lt == KTimestamp && rt == KDate:
+		r = fold(&node{op: opConvert, typ: TTimestamp, args: []*node{r}, pos: r.pos})
 	case lt != rt:
 		return nil, typeErr(at, "cannot compare %s (%s) with %s (%s)", exprName(l), l.typ, exprName(r), r.typ)
 	}
@@ -564,8 +576,8 @@ func convert(x *node, t Type, at int, explicit bool) (*node, error) {
 		ok = true
 	case KBigint, KDouble, KDecimal:
 		ok = from == KText || from == KVarchar || from == KNull || x.typ.numeric() || from == KBool && t.Kind != KDecimal
-	case KDate:
-		ok = from == KText || from == KVarchar || from == KNull || from == KDate
+	case KDate, KTimestamp:
+		ok = from == KText || from == KVarchar || from == KNull || from == KDate || from == KTimestamp
 	case KBool:
 		ok = from == KText || from == KVarchar || from == KNull || from == KBool || from == KBigint
 	}

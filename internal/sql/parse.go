@@ -752,7 +752,21 @@ func (p *parser) primary(depth int) (Expr, error) {
 			}
 			return &Literal{Kind: LitDate, Text: nx.text, At: t.pos}, p.advance()
 		}
-	case "TIMESTAMP", "TIME", "INTERVAL", "TIMESTAMPTZ":
+	case "TIMESTAMP", "DATETIME":
+		nx, err := p.lookahead()
+		if err != nil {
+			return nil, err
+		}
+		if nx.kind == tString {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			if _, ok := parseTimestamp([]byte(nx.text)); !ok {
+				return nil, typeErr(nx.pos, "%s '%s' is not a timestamp (want YYYY-MM-DD HH:MM:SS[.ffffff])", strings.ToUpper(t.text), nx.text)
+			}
+			return &Literal{Kind: LitTimestamp, Text: nx.text, At: t.pos}, p.advance()
+		}
+	case "TIME", "INTERVAL", "TIMESTAMPTZ":
 		return nil, unsupported(t.pos, "%s values", strings.ToUpper(t.text))
 	case "CAST", "TRY_CAST":
 		return p.cast()
