@@ -177,21 +177,7 @@ func (f *Footer) DatesInRange(name string) bool {
 	if !ok || c.leaf < 0 || c.vt.kind != kindDate {
 		return false
 	}
-	for rg := range f.meta.RowGroups {
-		st := f.chunkStats(rg, c)
-		if !st.HasMinMax {
-			if st.NullCount != st.Rows {
-				return false
-			}
-			continue
-		}
-		min, max, _ := f.bounds(rg, c)
-		if len(min) != 4 || len(max) != 4 ||
-			int32(binary.LittleEndian.Uint32(min)) <= -math.MaxInt32 || int32(binary.LittleEndian.Uint32(max)) >= math.MaxInt32 {
-			return false
-		}
-	}
-	return true
+	return f.boundsWithin(c, 4, -math.MaxInt32+1, math.MaxInt32-1)
 }
 
 // TimestampsInRange reports whether the TIMESTAMP column name is one the sql
@@ -206,6 +192,19 @@ func (f *Footer) TimestampsInRange(name string, minMicros, maxMicros int64) bool
 		return false
 	}
 	per := 1e6 / c.vt.unit
+	return f.boundsWithin(c, 8, minMicros/per, maxMicros/per)
+}
+
+// boundsWithin reports whether the statistics of every row group of column
+// c, whose values are little-endian integers of size bytes, show each value
+// within [lo, hi]; false when a row group with values lacks them.
+func (f *Footer) boundsWithin(c Column, size int, lo, hi int64) bool {
+	read := func(b []byte) int64 {
+		if size == 4 {
+			return int64(int32(binary.LittleEndian.Uint32(b)))
+		}
+		return int64(binary.LittleEndian.Uint64(b))
+	}
 	for rg := range f.meta.RowGroups {
 		st := f.chunkStats(rg, c)
 		if !st.HasMinMax {
@@ -215,11 +214,7 @@ func (f *Footer) TimestampsInRange(name string, minMicros, maxMicros int64) bool
 			continue
 		}
 		min, max, _ := f.bounds(rg, c)
-		if len(min) != 8 || len(max) != 8 {
-			return false
-		}
-		lo, hi := int64(binary.LittleEndian.Uint64(min)), int64(binary.LittleEndian.Uint64(max))
-		if lo < minMicros/per || hi > maxMicros/per {
+		if len(min) != size || len(max) != size || read(min) < lo || read(max) > hi {
 			return false
 		}
 	}

@@ -498,19 +498,27 @@ func compare(o string, l, r *node, at int) (*node, error) {
 	return fold(&node{op: opCmp, typ: TBool, name: o, args: []*node{l, r}, pos: at}), nil
 }
 
-// numberText returns a VARCHAR constant that is a number as it would be
-// written ('15000', '-2.50'; not '1e4', '015', '+5') as that number, so that
-// untyped text compares with it as with 15000: as a number when the text
-// reads as one, else as text with the same text. That is the COL OP VALUE
-// rule of --where, and DuckDB's on a column it reads as numbers (a Parquet
-// INT64, a CSV column it sniffs as BIGINT). Any other node is returned as is.
+// numberText returns a VARCHAR constant that reads as a number, written
+// without an exponent, spaces or a leading zero before a digit ('15000',
+// '-2.50', '+5', '.5', '-0', '5.'; not '1e4', ' 5' or '015'), as that
+// number, so that untyped text compares with it as with 15000: as a number
+// when the text reads as one, else as text with the same text. That is the
+// COL OP VALUE rule of --where, and DuckDB's on a column it reads as
+// numbers (a Parquet INT64, a CSV column it sniffs as BIGINT or DOUBLE,
+// which casts the string to its type). A zero-padded '015' stays text:
+// DuckDB's CSV reader sniffs a column of zero-padded numbers as VARCHAR
+// and compares strings. Any other node is returned as is.
 func numberText(x *node) *node {
 	if !x.isConst() || x.val.K != KVarchar {
 		return x
 	}
 	s := string(x.val.S)
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) > 1 || len(digits) > 1 && digits[0] == '0' && isDigit(digits[1]) || strings.ContainsAny(s, " _eE") {
+		return x
+	}
 	n, err := bindLiteral(&Literal{Kind: LitNumber, Text: s, At: x.pos})
-	if err != nil || n.val.K == KDouble || string(appendText(nil, n.val, n.typ)) != s {
+	if err != nil || n.val.K == KDouble {
 		return x
 	}
 	return n

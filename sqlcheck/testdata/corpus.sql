@@ -503,3 +503,15 @@ SELECT "select", "order" + 1, upper("group"), trim("select"), t."order" * 2 FROM
 
 -- name: keyword-columns-group
 SELECT "group", "select", count(*), sum("order"), max("order") AS "order" FROM '{events}' GROUP BY "group", "select" ORDER BY "group", "select"
+
+-- Numbers in quotes written otherwise than this dialect writes them, which
+-- DuckDB casts to the type it reads the column as (BIGINT here).
+
+-- name: quoted-number-plus
+SELECT id, qty FROM '{orders}' WHERE qty >= '+45'
+
+-- name: quoted-number-point
+SELECT count(*) FROM '{orders}' WHERE qty < '.5' AND qty > '-5.'
+
+-- name: quoted-number-negative-zero
+SELECT count(*) FROM '{orders}' WHERE qty = '-0' OR qty IN ('+1', '-.0')
