@@ -163,20 +163,29 @@ type inlineSum struct {
 	small int64 // the coefficient, when big is 0
 	scale int32
 	big   int32 // 0: the sum is small; else 1 + its index in bigSums
-	_     [2]uint64
+	// n is the sql job's count of the values summed (sumGroups); groupby's
+	// is the entry's count.
+	n int64
+	_ uint64
 }
 
 // fold adds v to the sum (sets it to v when first), moving it to bigSums
 // when it no longer fits an int64.
 func (s *inlineSum) fold(v decimal.Dec, first bool, bigSums *[]decimal.Dec) {
-	if s.big > 0 && !first {
+	switch {
+	case first:
+	case s.big > 0:
 		(*bigSums)[s.big-1].AddTo(v)
 		return
+	default:
+		if sum, ok := decimal.AddInt64(s.small, int(s.scale), v); ok {
+			s.small = sum // the common case: no decimal.Dec made
+			return
+		}
 	}
 	d := v
 	if !first {
-		d = decimal.New(s.small, int(s.scale))
-		d.AddTo(v)
+		d = decimal.Add(decimal.New(s.small, int(s.scale)), v)
 	}
 	if c, ok := d.Coef(); ok {
 		s.small, s.scale, s.big = c, int32(d.Scale()), 0
