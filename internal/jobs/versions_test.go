@@ -111,15 +111,21 @@ func versionCases(t *testing.T) []versionCase {
 		}
 	}
 	placeholders := strings.NewReplacer("{orders_typed}", "typed", "{orders_dir}", "dir", "{orders_json}", "orders.jsonl", "{orders}", "orders.csv", "{visits}", "visits.csv")
-	for i := range cases {
-		if c := &cases[i]; c.job == "sql" {
+	var out []versionCase
+	for _, c := range cases {
+		if c.job == "sql" {
 			c.params["query"] = placeholders.Replace(c.params["query"])
+			if strings.Contains(c.params["query"], "'{") { // an input of sqlcheck's this test does not generate
+				t.Logf("%s: not a golden case: its input is not generated here (%s)", c.name, c.params["query"])
+				continue
+			}
 			if c.inputs, err = jobs.SQLInputs(c.params["query"]); err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
 		}
+		out = append(out, c)
 	}
-	return cases
+	return out
 }
 
 // golden is one line of goldenFile.
