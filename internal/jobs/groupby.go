@@ -138,7 +138,7 @@ var groupTables sync.Pool
 func (m *groupbyMapper) release() {
 	m.keys.reset()
 	groupTables.Put(&groupTable{keys: m.keys, states: m.states[:0], best: m.best[:0]})
-	m.keys, m.plain, m.sums, m.states, m.best = nil, nil, nil, nil, nil
+	m.keys, m.plain, m.sums, m.states, m.best, m.bigSums = nil, nil, nil, nil, nil, nil
 }
 
 // groupKeys is what groupbyMapper asks of its table whatever its entries
@@ -152,12 +152,55 @@ type groupKeys interface {
 }
 
 // inlineSum is the entry's share (keyTableOf's S) of a group of a job whose
-// one aggregate is a sum or an avg: its running sum (24 bytes), and padding
-// that makes the entry 64 bytes, one cache line (keyEntOf: 32 + 32), where
-// the group held 56 in two places before (an entry of 32 and a state of 24).
+// one aggregate is a sum or an avg: its running sum, and padding that makes
+// the entry 64 bytes, one cache line (keyEntOf: 32 + 32), where the group
+// held 56 in two places before (an entry of 32 and a state of 24). The sum
+// is an int64 coefficient and its scale while it fits one; a larger sum (a
+// big.Int) lives apart, in the mapper's bigSums, which the entry indexes.
+// So the entries hold no pointer: the garbage collector does not scan a
+// table of a million groups at every cycle.
 type inlineSum struct {
-	d decimal.Dec
+	small int64 // the coefficient, when big is 0
+	scale int32
+	big   int32 // 0: the sum is small; else 1 + its index in bigSums
+	// n is the sql job's count of the values summed (sumGroups); groupby's
+	// is the entry's count.
+	n int64
 	_ uint64
+}
+
+// fold adds v to the sum (sets it to v when first), moving it to bigSums
+// when it no longer fits an int64.
+func (s *inlineSum) fold(v decimal.Dec, first bool, bigSums *[]decimal.Dec) {
+	switch {
+	case first:
+	case s.big > 0:
+		(*bigSums)[s.big-1].AddTo(v)
+		return
+	default:
+		if sum, ok := decimal.AddInt64(s.small, int(s.scale), v); ok {
+			s.small = sum // the common case: no decimal.Dec made
+			return
+		}
+	}
+	d := v
+	if !first {
+		d = decimal.Add(decimal.New(s.small, int(s.scale)), v)
+	}
+	if c, ok := d.Coef(); ok {
+		s.small, s.scale, s.big = c, int32(d.Scale()), 0
+		return
+	}
+	*bigSums = append(*bigSums, d)
+	s.big = int32(len(*bigSums))
+}
+
+// dec is the sum as a decimal.
+func (s *inlineSum) dec(bigSums []decimal.Dec) decimal.Dec {
+	if s.big > 0 {
+		return bigSums[s.big-1]
+	}
+	return decimal.New(s.small, int(s.scale))
 }
 
 // inlineAt is the aggregate whose state the mapper keeps in the table's
@@ -254,25 +297,26 @@ const memCheckEvery = 64
 // a batch of up to batchSize, whose groups are looked up together (see
 // flush).
 type groupbyMapper struct {
-	j      *groupby
-	keys   groupKeys              // sums or plain, whichever is not nil
-	sums   *keyTableOf[inlineSum] // the table when the states are in the entries (groupby.inline)
-	plain  *keyTable              // the table otherwise
-	stride int                    // states per group in states (groupby.stride)
-	at     int                    // the aggregate whose state is in the entry (groupby.inlineAt), -1: none
-	one    []decimal.Dec          // len(aggs) states: a group's when stride is 0 (statesIn)
-	states []decimal.Dec          // keys.size() * stride: the sums, or min's and max's values
-	best   [][]byte               // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
-	vals   []decimal.Dec          // the record's numbers, by column (groupby.read)
-	batch  rowBatch
-	spills spillFiles
-	st     Stats
-	where  *rowMatcher // nil: every row
-	source string      // the part's object, for skip examples
-	sink   int         // what flush's early loads of states read, so that they are kept
-	rows   int         // rows folded into the table since it was last empty
-	check  int         // the table's size at which grown checks the memory next
-	sized  bool        // the table has been sized (sizeTable) since it was last empty
+	j       *groupby
+	keys    groupKeys              // sums or plain, whichever is not nil
+	sums    *keyTableOf[inlineSum] // the table when the states are in the entries (groupby.inline)
+	plain   *keyTable              // the table otherwise
+	stride  int                    // states per group in states (groupby.stride)
+	at      int                    // the aggregate whose state is in the entry (groupby.inlineAt), -1: none
+	one     []decimal.Dec          // len(aggs) states: a group's when stride is 0 (statesIn)
+	states  []decimal.Dec          // keys.size() * stride: the sums, or min's and max's values
+	bigSums []decimal.Dec          // the inline sums too large for an int64 (inlineSum.big)
+	best    [][]byte               // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
+	vals    []decimal.Dec          // the record's numbers, by column (groupby.read)
+	batch   rowBatch
+	spills  spillFiles
+	st      Stats
+	where   *rowMatcher // nil: every row
+	source  string      // the part's object, for skip examples
+	sink    int         // what flush's early loads of states read, so that they are kept
+	rows    int         // rows folded into the table since it was last empty
+	check   int         // the table's size at which grown checks the memory next
+	sized   bool        // the table has been sized (sizeTable) since it was last empty
 
 	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), the
 	// row's min and max texts (when minMax: some aggregate is one), and its
@@ -457,14 +501,14 @@ func statesIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32) []decimal.Dec 
 		return m.states[int(g)*m.stride : int(g+1)*m.stride]
 	}
 	if m.at >= 0 {
-		m.one[m.at] = *inlineState(t, g)
+		m.one[m.at] = inlineState(t, g).dec(m.bigSums)
 	}
 	return m.one
 }
 
 // inlineState is the state in group g's entry of t, a keyTableOf[inlineSum].
-func inlineState[S any](t *keyTableOf[S], g int32) *decimal.Dec {
-	return (*decimal.Dec)(unsafe.Pointer(&t.ents[g].st))
+func inlineState[S any](t *keyTableOf[S], g int32) *inlineSum {
+	return (*inlineSum)(unsafe.Pointer(&t.ents[g].st))
 }
 
 // foldIn adds one row's values to group g's states: the entry's (m.at),
@@ -473,11 +517,7 @@ func foldIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32, first bool, vals
 	na := len(m.j.aggs)
 	switch {
 	case m.at >= 0:
-		if st := inlineState(t, g); first {
-			*st = vals[m.at]
-		} else {
-			st.AddTo(vals[m.at])
-		}
+		inlineState(t, g).fold(vals[m.at], first, &m.bigSums)
 	case m.j.texts:
 		m.fold(statesIn(m, t, g), m.best[int(g)*na:int(g+1)*na], first, vals, raw)
 	default:
@@ -564,7 +604,7 @@ func (m *groupbyMapper) spill() error {
 		return err
 	}
 	m.keys.reset()
-	m.states, m.best = m.states[:0], m.best[:0]
+	m.states, m.best, m.bigSums = m.states[:0], m.best[:0], m.bigSums[:0]
 	m.rows, m.sized, m.check = 0, false, 0
 	return nil
 }

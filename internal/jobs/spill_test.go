@@ -34,44 +34,48 @@ func TestSpillKeepsPartials(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			run := func(budget int64) ([]byte, Stats, bool) {
-				restore := SetCombineBudget(budget)
-				defer restore()
-				f, err := feed.New(j, false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := f.Object(Part{Source: "t"}, c.data); err != nil {
-					t.Fatal(err)
-				}
-				spilled := spilledTo(t, f.Mapper())
-				var out bytes.Buffer
-				st, err := f.Finish(&out)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return out.Bytes(), st, spilled
+			run := func(budget int64) (out []byte, st Stats, spilled bool) {
+				out, st = mapAtBudget(t, j, c.data, budget, func(m Mapper) { spilled = spilledTo(t, m) })
+				return out, st, spilled
 			}
-			want, wantSt, wantSpilled := run(64 << 20)
-			got, gotSt, gotSpilled := run(initialSlots*4 + 2048)
+			wantOut, wantSt, wantSpilled := run(64 << 20)
+			gotOut, gotSt, gotSpilled := run(initialSlots*4 + 2048)
 			if wantSpilled || !gotSpilled {
 				t.Fatalf("spilled with the large budget: %v, with the small one: %v; want only the small one to spill", wantSpilled, gotSpilled)
 			}
-			var gotOut, wantOut bytes.Buffer
-			if _, err := j.Output(&gotOut, []io.Reader{bytes.NewReader(got)}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := j.Output(&wantOut, []io.Reader{bytes.NewReader(want)}); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(gotOut.Bytes(), wantOut.Bytes()) {
-				t.Fatalf("output with spills differs (%d bytes, want %d)", gotOut.Len(), wantOut.Len())
+			if !bytes.Equal(gotOut, wantOut) {
+				t.Fatalf("output with spills differs (%d bytes, want %d)", len(gotOut), len(wantOut))
 			}
 			if gotSt.RecordsIn != wantSt.RecordsIn || gotSt.RecordsOut != wantSt.RecordsOut {
 				t.Fatalf("stats %+v, want %+v", gotSt, wantSt)
 			}
 		})
 	}
+}
+
+// mapAtBudget maps data, an object of its own, through j's mapper under the combine
+// budget and returns the job's output of the partial it writes and the mapper's stats;
+// inspect sees the mapper before the partial is written, while its spills are there.
+func mapAtBudget(t *testing.T, j Job, data []byte, budget int64, inspect func(Mapper)) ([]byte, Stats) {
+	t.Helper()
+	defer SetCombineBudget(budget)()
+	f, err := feed.New(j, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Object(Part{Source: "t"}, data); err != nil {
+		t.Fatal(err)
+	}
+	inspect(f.Mapper())
+	var partial, out bytes.Buffer
+	st, err := f.Finish(&partial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Output(&out, []io.Reader{&partial}); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes(), st
 }
 
 // spilledTo reports whether the mapper has written anything to a spill file.

@@ -297,10 +297,13 @@ type sqlMapper struct {
 	byField    bool
 	nullStates []sql.AggState
 	hasNull    bool
-	sink       int64 // what flush's early loads of states read, so that they are kept
-	rows       int   // records folded into the table since it was last empty
-	check      int   // the table's size at which flush checks the memory next
-	sized      bool  // the table has been sized (keyTable.sizeFor) since it was last empty
+	// A OneColumn plan's groups (sql.Program.OneColumn), held in place of
+	// keys and states; nil for any other aggregate.
+	sums  *sumGroups
+	sink  int64 // what flush's early loads of states read, so that they are kept
+	rows  int   // records folded into the table since it was last empty
+	check int   // the table's size at which flush checks the memory next
+	sized bool  // the table has been sized (keyTable.sizeFor) since it was last empty
 }
 
 // sqlBatch is the records aggregate took and flush has not folded yet:
@@ -324,10 +327,14 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 		m.filterCols = p.FilterColumns()
 	}
 	if p.Kind == sql.Aggregate {
-		m.keys = newKeyTable()
-		m.states = statePages{na: m.prog.NumAggs()}
 		m.deferred = m.prog.CanDefer()
 		m.field, m.byField = m.prog.FieldAggregate()
+		if col, sum, ok := m.prog.OneColumn(); ok {
+			m.sums = &sumGroups{t: newKeyTableOf[inlineSum](), col: col, sum: sum}
+			return
+		}
+		m.keys = newKeyTable()
+		m.states = statePages{na: m.prog.NumAggs()}
 		if m.byField {
 			m.prog.ReserveSaved(batchSize)
 			m.nullStates = m.prog.NewStates()
@@ -572,22 +579,22 @@ func (m *sqlMapper) aggregateLater(offset int64) error {
 func (m *sqlMapper) aggregateFields(row *record.Row) error {
 	g, b := m.prog, &m.batch
 	n := b.kb.n
-	for a, c := range m.field.Cols {
-		if c < 0 {
-			continue
-		}
-		if v, null := sqlValue(row, c); !g.SaveField(n, a, v, null) {
-			err := m.valueError(row.Offset)
-			g.Reset()
-			return err
-		}
+	if !m.saveFields(row, n) {
+		err := m.valueError(row.Offset)
+		g.Reset()
+		return err
 	}
 	v, null := sqlValue(row, m.field.KeyCol)
 	if null {
 		// The NULL group is kept apart (its key is not a value's bytes),
 		// folded at once: the folds that wait are sums and counts, whose
 		// results do not depend on the order they come in.
-		g.FoldSaved(n, m.nullStates)
+		if s := m.sums; s != nil {
+			s.nullRows++
+			s.fold(n, &s.nullSt)
+		} else {
+			g.FoldSaved(n, m.nullStates)
+		}
 		m.hasNull = true
 		m.rows++
 		return nil
@@ -604,58 +611,101 @@ func (m *sqlMapper) aggregateFields(row *record.Row) error {
 	return nil
 }
 
+// saveFields keeps the aggregates' inputs of a record as the n-th of the
+// batch; false on a value error (Row.Err).
+func (m *sqlMapper) saveFields(row *record.Row, n int) bool {
+	if s := m.sums; s != nil {
+		return s.save(m.prog, row, n)
+	}
+	for a, c := range m.field.Cols {
+		if c < 0 {
+			continue
+		}
+		if v, null := sqlValue(row, c); !m.prog.SaveField(n, a, v, null) {
+			return false
+		}
+	}
+	return true
+}
+
 // flush folds the batch's records into their groups, in the order they
 // came. As groupby's flush does, it looks their groups up side by side
 // (keyTable.probeBatch, then each group's entry and states), so that the
 // cache misses of a table larger than the cache overlap.
 func (m *sqlMapper) flush() error {
-	b, t := &m.batch, m.keys
+	if m.sums != nil {
+		return flushSQLIn(m, m.sums.t)
+	}
+	return flushSQLIn(m, m.keys)
+}
+
+// flushSQLIn is flush over the mapper's table t: a OneColumn plan's (sums),
+// whose states are in its entries (inlineSum), or keys, whose states are
+// apart.
+func flushSQLIn[S any](m *sqlMapper, t *keyTableOf[S]) error {
+	b := &m.batch
 	n := b.kb.n
 	if n == 0 {
 		return nil
 	}
 	var found [batchSize]int32
-	m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePageShift, m.states.na))
+	if m.sums != nil {
+		t.lookup(b.keys, &b.kb, &found)
+	} else {
+		m.sink += int64(lookupLoad(t, b.keys, &b.kb, &found, m.states.pages, statePageShift, m.states.na))
+	}
 	spilled := false
 	for i := 0; i < n; i++ {
 		g, first := t.groupOf(b.keys, &b.kb, &found, i, spilled)
 		m.rows++
+		if s := m.sums; s != nil {
+			s.fold(i, inlineState(t, g))
+		} else {
+			if first {
+				m.states.add()
+			}
+			m.prog.FoldSaved(i, m.states.group(int(g)))
+		}
 		if first {
-			m.states.add()
-		}
-		m.prog.FoldSaved(i, m.states.group(int(g)))
-		if !first {
-			continue
-		}
-		// Only a new group grows the memory: the folds that wait
-		// (Program.CanDefer) allocate nothing.
-		size := t.size()
-		if !m.sized && size == sampleKeys {
-			m.sized = true
-			t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
-			m.check = size // what sizing allocated is checked at once
-		}
-		if size < m.check {
-			continue
-		}
-		// What the next memCheckEvery groups will hold within the
-		// budget, none of them can pass it: the next check is after
-		// them. Else every group is checked, as it comes.
-		budget := combineBudget.Load()
-		if t.memory(memCheckEvery)+m.states.memoryFor(memCheckEvery)+m.extra <= budget {
-			m.check = size + memCheckEvery
-			continue
-		}
-		m.check = size + 1
-		if t.memory(1)+m.states.memory()+m.extra > budget {
-			if err := m.spill(); err != nil {
+			s, err := grownIn(m, t)
+			if err != nil {
 				return err
 			}
-			spilled = true // the slots found above are gone
+			spilled = spilled || s // the slots found above are gone
 		}
 	}
 	b.kb.n, b.keys = 0, b.keys[:0]
 	return nil
+}
+
+// grownIn follows a new group of the mapper's table t (only a new group
+// grows the memory: the folds that wait, Program.CanDefer, allocate
+// nothing): the table is sized once it has sampleKeys groups, and spilled
+// (true: the groups' indexes are gone) when its memory would pass the
+// combine budget.
+func grownIn[S any](m *sqlMapper, t *keyTableOf[S]) (bool, error) {
+	size := t.size()
+	if !m.sized && size == sampleKeys {
+		m.sized = true
+		t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
+		m.check = size // what sizing allocated is checked at once
+	}
+	if size < m.check {
+		return false, nil
+	}
+	// What the next memCheckEvery groups will hold within the budget,
+	// none of them can pass it: the next check is after them. Else every
+	// group is checked, as it comes.
+	budget := combineBudget.Load()
+	if t.memory(memCheckEvery)+m.states.memoryFor(memCheckEvery)+m.extra <= budget {
+		m.check = size + memCheckEvery
+		return false, nil
+	}
+	m.check = size + 1
+	if t.memory(1)+m.states.memory()+m.extra > budget {
+		return true, m.spill()
+	}
+	return false, nil
 }
 
 const aggStateSize = int64(unsafe.Sizeof(sql.AggState{}))
@@ -720,8 +770,12 @@ func (m *sqlMapper) spill() error {
 	if err := m.spills.write(func(w io.Writer) error { _, err := m.writeRun(w); return err }); err != nil {
 		return err
 	}
-	if m.keys != nil {
-		m.keys.reset()
+	if m.grouped() {
+		if m.sums != nil {
+			m.sums.reset()
+		} else {
+			m.keys.reset()
+		}
 		m.states.reset()
 		clear(m.nullStates)
 		m.hasNull = false
@@ -749,7 +803,7 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 	}
 	e := m.j.newEncoder(w, m.header)
 	var n int64
-	if m.keys != nil {
+	if m.grouped() {
 		err := m.eachGroup(func(key, states []byte) error {
 			e.entry(key, states)
 			n++

@@ -314,16 +314,37 @@ func (m *sqlMapper) writeGroupRun(w io.Writer) (int64, error) {
 // fields (byField) holds the groups' values: each group's key is written
 // here, and the NULL group's comes last, as its key sorts.
 func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
-	var buf, kbuf []byte
-	err := m.keys.forSorted(func(g int32) {
+	if s := m.sums; s != nil {
+		return eachGroupIn(m, s.t, func(g int32) {
+			m.sink += s.t.ents[g].count
+		}, func(dst []byte, g int32) []byte {
+			e := &s.t.ents[g]
+			return s.appendStates(m.prog, dst, e.count, &e.st)
+		}, func(dst []byte) []byte {
+			return s.appendStates(m.prog, dst, s.nullRows, &s.nullSt)
+		}, fn)
+	}
+	return eachGroupIn(m, m.keys, func(g int32) {
 		if m.states.na > 0 {
 			m.sink += m.states.group(int(g))[0].N()
 		}
-	}, func(key []byte, g int32) error {
+	}, func(dst []byte, g int32) []byte {
+		return m.prog.AppendStates(dst, m.states.group(int(g)))
+	}, func(dst []byte) []byte {
+		return m.prog.AppendStates(dst, m.nullStates)
+	}, fn)
+}
+
+// eachGroupIn is eachGroup over the mapper's table t: load reads what
+// states will of group g (keyTableOf.forSorted), states appends group g's
+// encoded states, null the NULL group's.
+func eachGroupIn[S any](m *sqlMapper, t *keyTableOf[S], load func(g int32), states func(dst []byte, g int32) []byte, null func(dst []byte) []byte, fn func(key, states []byte) error) error {
+	var buf, kbuf []byte
+	err := t.forSorted(load, func(key []byte, g int32) error {
 		// Appended to in locals, which are stored back only when they
 		// grew: a store through the closure's reference to buf is one
 		// with a write barrier, paid per group while the GC marks.
-		b := m.prog.AppendStates(buf[:0], m.states.group(int(g)))
+		b := states(buf[:0], g)
 		if cap(b) > cap(buf) {
 			buf = b
 		}
@@ -339,5 +360,5 @@ func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
 	if err != nil || !m.hasNull {
 		return err
 	}
-	return fn(sql.AppendNullKey(kbuf[:0]), m.prog.AppendStates(buf[:0], m.nullStates))
+	return fn(sql.AppendNullKey(kbuf[:0]), null(buf[:0]))
 }

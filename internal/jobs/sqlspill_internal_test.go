@@ -3,10 +3,7 @@ package jobs
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"testing"
-
-	"github.com/scattergather/scattergather/internal/feed"
 )
 
 // TestSQLSpillsMergeBounded: under a combine budget that makes the sql
@@ -36,24 +33,12 @@ func TestSQLSpillsMergeBounded(t *testing.T) {
 				t.Fatal(err)
 			}
 			run := func(budget int64) (out []byte, st Stats, spills, widest int) {
-				defer SetCombineBudget(budget)()
-				f, err := feed.New(j, false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := f.Object(Part{Source: "x"}, csv.Bytes()); err != nil {
-					t.Fatal(err)
-				}
-				m := f.Mapper().(*sqlMapper)
-				spills = len(m.spills.files)
-				var partial, o bytes.Buffer
-				if st, err = f.Finish(&partial); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := j.Output(&o, []io.Reader{&partial}); err != nil {
-					t.Fatal(err)
-				}
-				return o.Bytes(), st, spills, m.spills.widest
+				var m *sqlMapper
+				out, st = mapAtBudget(t, j, csv.Bytes(), budget, func(mm Mapper) {
+					m = mm.(*sqlMapper)
+					spills = len(m.spills.files)
+				})
+				return out, st, spills, m.spills.widest
 			}
 			want, wantSt, s0, _ := run(64 << 20)
 			restore := SetCombineBudget(SmallCombineBudget)

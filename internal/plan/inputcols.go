@@ -80,6 +80,39 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema strin
 	return string(b), err
 }
 
+// checkInputColumns checks an input-columns parameter given with a job
+// (want: what withInputColumns finds over objs, "" when the query's binding
+// does not depend on the input's columns): a JSON array of names, the same
+// names as want's (in any order, each matched as a query's names are), else
+// an error saying what the input gives.
+func checkInputColumns(given, want string, objs []Object) error {
+	var names []string
+	if err := json.Unmarshal([]byte(given), &names); err != nil || names == nil {
+		return fmt.Errorf("parameter %s %s: want a JSON array of column names, as the planner sets it (leave it unset)", InputColumnsParam, given)
+	}
+	var wanted []string
+	if want != "" {
+		if err := json.Unmarshal([]byte(want), &wanted); err != nil {
+			return err
+		}
+	}
+	same := len(names) == len(wanted)
+	for _, n := range names {
+		same = same && colname.Index(wanted, n) >= 0
+	}
+	if same {
+		return nil
+	}
+	input := "(none)"
+	if len(objs) > 0 {
+		input = objs[0].Source
+	}
+	if want == "" {
+		return &InputError{Input: input, Err: fmt.Errorf("parameter %s %s: no name of the query binds by the input's columns, so it must be unset or []", InputColumnsParam, given)}
+	}
+	return &InputError{Input: input, Err: fmt.Errorf("parameter %s %s does not match the input: of the query's names that bind by the input's columns, the input has %s; leave it unset (the planner sets it)", InputColumnsParam, given, want)}
+}
+
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV
 // header's (record.HeaderColumns), the members of a JSON Lines object's
 // first line; nil when its first line does not tell them.

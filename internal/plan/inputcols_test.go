@@ -87,3 +87,41 @@ func TestResolveJobInputColumns(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveJobChecksGivenInputColumns: an input-columns parameter given
+// with the job (not set by the planner) is checked against the input: the
+// same names as the planner would give (in any order, either case) pass,
+// anything else (other names, a name the input lacks, a parameter on a query
+// that does not depend on the input's columns, text that is not a JSON array
+// of names) is an error naming the parameter and what the input gives.
+func TestResolveJobChecksGivenInputColumns(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a.csv": "id,country,qty\n1,usa,2\n"})
+	const group = "SELECT upper(country) AS country, id AS k, count(*) FROM 'x' GROUP BY country, k"
+	const plain = "SELECT country, count(*) FROM 'x' GROUP BY country"
+	for _, c := range []struct {
+		query, given, fault string // fault: "" when accepted
+	}{
+		{group, `["country"]`, ""},
+		{group, `["COUNTRY"]`, ""},
+		{group, `[]`, `input has ["country"]`},
+		{group, `["country","k"]`, `input has ["country"]`},
+		{group, `["k"]`, `input has ["country"]`},
+		{group, `"country"`, "want a JSON array of column names"},
+		{group, `[1]`, "want a JSON array of column names"},
+		{group, `null`, "want a JSON array of column names"},
+		{plain, `[]`, ""},
+		{plain, `["country"]`, "no name of the query binds by the input's columns"},
+	} {
+		params := map[string]string{"query": c.query, plan.InputColumnsParam: c.given}
+		_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", params, []string{filepath.Join(dir, "a.csv")})
+		switch {
+		case c.fault == "" && err != nil:
+			t.Errorf("%s with %s: %v", c.query, c.given, err)
+		case c.fault == "" && got[plan.InputColumnsParam] != c.given:
+			t.Errorf("%s with %s: the parameter became %q", c.query, c.given, got[plan.InputColumnsParam])
+		case c.fault != "" && (err == nil || !strings.Contains(err.Error(), c.fault) || !strings.Contains(err.Error(), plan.InputColumnsParam)):
+			t.Errorf("%s with %s: %v, want an error naming %s and saying %q", c.query, c.given, err, plan.InputColumnsParam, c.fault)
+		}
+	}
+}

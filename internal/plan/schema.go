@@ -66,14 +66,19 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
 			out = withParam(out, "schema", text)
 		}
-		if out[InputColumnsParam] == "" {
-			text, err := withInputColumns(ctx, store, out["query"], out["schema"], kept)
-			if err != nil {
+		text, err := withInputColumns(ctx, store, out["query"], out["schema"], kept)
+		if err != nil {
+			return kept, params, err
+		}
+		if given := out[InputColumnsParam]; given != "" {
+			// Set by the user (or by an earlier plan, on resume): it must
+			// say what the input says, or the query would bind otherwise
+			// than DuckDB does over this input.
+			if err := checkInputColumns(given, text, kept); err != nil {
 				return kept, params, err
 			}
-			if text != "" {
-				out = withParam(out, InputColumnsParam, text)
-			}
+		} else if text != "" {
+			out = withParam(out, InputColumnsParam, text)
 		}
 	}
 	return kept, out, nil

@@ -1,7 +1,9 @@
 package sql
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +73,35 @@ func describeGroup(n *node) string {
 		return n.name + "(" + n.args[0].name + ")"
 	}
 	return "an expression"
+}
+
+// TestAggregateOrderByInputColumn: a name in an aggregate query's ORDER BY
+// expression that is a select alias and also an input column that is not a
+// group key binds to the column, as in DuckDB, and so is refused (ErrName,
+// DuckDB's "must appear in the GROUP BY clause"); without such a column, or
+// in HAVING, or as a bare ORDER BY name, it is the alias.
+func TestAggregateOrderByInputColumn(t *testing.T) {
+	const q = "SELECT country, sum(qty) AS qty FROM 'o.csv' GROUP BY country ORDER BY -qty"
+	_, err := CompileInputs(q, nil, nil, []string{"qty"})
+	if !errors.Is(err, ErrName) || !strings.Contains(err.Error(), `column "qty" must appear in the GROUP BY clause`) {
+		t.Fatalf("%s over a column qty: %v, want ErrName naming qty", q, err)
+	}
+	p, err := CompileInputs(q, nil, nil, nil)
+	if err != nil || !slices.Equal(p.InputNames, []string{"qty"}) {
+		t.Fatalf("columns unknown: %v, InputNames %q; want the alias bound and qty asked", err, p.InputNames)
+	}
+	for _, ok := range []string{
+		q, // no column qty: the alias
+		"SELECT country, sum(qty) AS n FROM 'o.csv' GROUP BY country ORDER BY -n",
+		"SELECT country, sum(qty) AS qty FROM 'o.csv' GROUP BY country HAVING qty > 5",
+		"SELECT country, sum(qty) AS qty FROM 'o.csv' GROUP BY country ORDER BY qty",
+	} {
+		inputs := []string{"qty", "country"}
+		if ok == q {
+			inputs = []string{"country"}
+		}
+		if _, err := CompileInputs(ok, nil, nil, inputs); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
 }

@@ -182,8 +182,14 @@ func text(e Expr, n notation) string {
 	switch e := e.(type) {
 	case *ColumnRef:
 		switch {
+		case n == duckName && e.Table != "":
+			// Inside an expression, as DuckDB writes a column reference:
+			// a keyword or a name that is not a plain word quoted, the
+			// table kept ((t."order" + 1)); a select item that is a column
+			// alone is named by ColumnRef.String, the name as it is.
+			return duckQuoted(e.Table) + "." + duckQuoted(e.Name)
 		case n == duckName:
-			return e.Name
+			return duckQuoted(e.Name)
 		case n == asKey:
 			return "col:" + colname.Fold(e.Name)
 		case e.Table != "":
@@ -229,10 +235,15 @@ func text(e Expr, n notation) string {
 			return "count_star()"
 		case e.Star:
 			return "count(*)" // only count takes *
-		case e.Distinct:
-			return e.Name + "(DISTINCT " + list(e.Args) + ")"
 		}
-		return e.Name + "(" + list(e.Args) + ")"
+		name := e.Name
+		if n == duckName && duckKeywords[name] {
+			name = `main."` + name + `"` // DuckDB's main."trim"(x), main."substring"(x, 1, 2)
+		}
+		if e.Distinct {
+			return name + "(DISTINCT " + list(e.Args) + ")"
+		}
+		return name + "(" + list(e.Args) + ")"
 	case *Cast:
 		if n == duckName && e.TypeName != "" {
 			return "CAST(" + sub(e.X) + " AS " + e.TypeName + ")"

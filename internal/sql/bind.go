@@ -132,7 +132,10 @@ func (b *binder) bind(e Expr) (*node, error) {
 	switch e := e.(type) {
 	case *ColumnRef:
 		if b.grouping && !b.inAgg {
-			if it, ok := b.alias(e); ok {
+			if it, ok := b.alias(e); ok && !(b.where == "ORDER BY" && !isItself(it, e.Name) && b.isInput(e.Name)) {
+				// An ORDER BY expression's name that is also an input
+				// column (not a group key) is that column in DuckDB,
+				// which refuses it below; HAVING's is the alias.
 				// The item's expression, bound without aliases: an alias
 				// never stands for itself (SELECT count(*) + x AS x).
 				saved := b.aliases
@@ -320,8 +323,10 @@ func (b *binder) binary(e *Binary) (*node, error) {
 	return arith(e.Op, l, r, e.At)
 }
 
-// bindCond binds a condition (WHERE, HAVING), which must be a BOOLEAN.
+// bindCond binds the condition of clause what (WHERE, HAVING), which must be
+// a BOOLEAN; what is also the clause its messages name.
 func (b *binder) bindCond(e Expr, what string) (*node, error) {
+	b.where = what
 	x, err := b.bind(e)
 	if err != nil {
 		return nil, err

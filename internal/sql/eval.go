@@ -161,37 +161,9 @@ func compile(n *node, c *compiler) evalFn {
 	case opCmpText:
 		return compileCmpText(n, c)
 	case opAnd:
-		a, b := compile(n.args[0], c), compile(n.args[1], c)
-		return func(r *Row) Value {
-			x := a(r)
-			if x.K == KBool && x.I == 0 {
-				return x
-			}
-			y := b(r)
-			if y.K == KBool && y.I == 0 {
-				return y
-			}
-			if x.K == KNull || y.K == KNull {
-				return Null
-			}
-			return y
-		}
+		return compileLogic(n, c, 0)
 	case opOr:
-		a, b := compile(n.args[0], c), compile(n.args[1], c)
-		return func(r *Row) Value {
-			x := a(r)
-			if x.K == KBool && x.I == 1 {
-				return x
-			}
-			y := b(r)
-			if y.K == KBool && y.I == 1 {
-				return y
-			}
-			if x.K == KNull || y.K == KNull {
-				return Null
-			}
-			return y
-		}
+		return compileLogic(n, c, 1)
 	case opNot:
 		x := compile(n.args[0], c)
 		return func(r *Row) Value {
@@ -1015,4 +987,25 @@ func appendInt64(dst []byte, v int64) []byte {
 		dst = append(dst, '-')
 	}
 	return append(dst, buf[i:]...)
+}
+
+// compileLogic compiles AND (decisive 0: a false side is the answer) and OR
+// (decisive 1: a true side is): a side that is the decisive boolean decides,
+// else NULL if either side is NULL, else the second side.
+func compileLogic(n *node, c *compiler, decisive int64) evalFn {
+	a, b := compile(n.args[0], c), compile(n.args[1], c)
+	return func(r *Row) Value {
+		x := a(r)
+		if x.K == KBool && x.I == decisive {
+			return x
+		}
+		y := b(r)
+		if y.K == KBool && y.I == decisive {
+			return y
+		}
+		if x.K == KNull || y.K == KNull {
+			return Null
+		}
+		return y
+	}
 }

@@ -31,7 +31,7 @@ func CompileFilter(text string, schema Schema) (*Plan, error) {
 		return nil, err
 	}
 	q := &Query{Where: e, Limit: -1}
-	b := &binder{schema: schema, colIdx: map[string]int{}, where: "WHERE"}
+	b := &binder{schema: schema, colIdx: map[string]int{}}
 	w, err := b.bindCond(e, "WHERE")
 	if err != nil {
 		return nil, withQuery(err, text)

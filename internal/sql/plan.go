@@ -169,7 +169,6 @@ func AnalyzeInputs(q *Query, schema Schema, header, inputs []string) (*Plan, err
 		p.Names = append(p.Names, name)
 	}
 	if q.Where != nil {
-		b.where = "WHERE"
 		w, err := b.bindCond(q.Where, "WHERE")
 		if err != nil {
 			return nil, err
@@ -234,7 +233,6 @@ func AnalyzeInputs(q *Query, schema Schema, header, inputs []string) (*Plan, err
 	// as in DuckDB.
 	b.aliases = items
 	if q.Having != nil {
-		b.where = "HAVING"
 		h, err := b.bindCond(q.Having, "HAVING")
 		if err != nil {
 			return nil, err

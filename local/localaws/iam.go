@@ -333,13 +333,8 @@ func s3Checks(r *http.Request) ([]check, error) {
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		switch {
-		case q.Has("uploadId"):
-			return one("s3:ListMultipartUploadParts"), nil
-		case q.Has("tagging"):
-			return one("s3:GetObjectTagging"), nil
-		case q.Has("versionId"):
-			return one("s3:GetObjectVersion"), nil
+		if action, ok := subresourceAction(q, objectReads); ok {
+			return one(action), nil
 		}
 		return one("s3:GetObject"), nil
 	case http.MethodPut:
@@ -362,20 +357,44 @@ func s3Checks(r *http.Request) ([]check, error) {
 	return nil, fmt.Errorf("S3 %s %s?%s is not an operation the local AWS authorizes", r.Method, r.URL.Path, r.URL.RawQuery)
 }
 
+// subresource is a query parameter naming what a GET or HEAD of S3 reads, and the
+// action that read needs.
+type subresource struct{ param, action string }
+
+// objectReads and bucketReads are the subresources of a GET or HEAD of an object and
+// of a bucket, the first one a request names deciding; a request naming none reads the
+// object (s3:GetObject) or lists the bucket (s3:ListBucket).
+var (
+	objectReads = []subresource{
+		{"uploadId", "s3:ListMultipartUploadParts"},
+		{"tagging", "s3:GetObjectTagging"},
+		{"versionId", "s3:GetObjectVersion"},
+	}
+	bucketReads = []subresource{
+		{"uploads", "s3:ListBucketMultipartUploads"},
+		{"location", "s3:GetBucketLocation"},
+		{"versions", "s3:ListBucketVersions"},
+		{"lifecycle", "s3:GetLifecycleConfiguration"},
+	}
+)
+
+// subresourceAction is the action of the first of reads that q names.
+func subresourceAction(q url.Values, reads []subresource) (string, bool) {
+	for _, s := range reads {
+		if q.Has(s.param) {
+			return s.action, true
+		}
+	}
+	return "", false
+}
+
 // s3BucketChecks names the actions of a request on a bucket.
 func s3BucketChecks(r *http.Request, q url.Values, arn string) ([]check, error) {
 	one := func(action string) []check { return []check{{action: action, resource: arn}} }
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		switch {
-		case q.Has("uploads"):
-			return one("s3:ListBucketMultipartUploads"), nil
-		case q.Has("location"):
-			return one("s3:GetBucketLocation"), nil
-		case q.Has("versions"):
-			return one("s3:ListBucketVersions"), nil
-		case q.Has("lifecycle"):
-			return one("s3:GetLifecycleConfiguration"), nil
+		if action, ok := subresourceAction(q, bucketReads); ok {
+			return one(action), nil
 		}
 		// ListObjects(V2) and HeadBucket need s3:ListBucket; a listing's prefix and
 		// delimiter are its condition keys.

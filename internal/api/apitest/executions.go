@@ -68,74 +68,61 @@ func (e *Executions) StartExecution(ctx context.Context, in *sfn.StartExecutionI
 	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn), StartDate: aws.Time(now)}, nil
 }
 
-// lookup finds the execution arn (e.mu held), or answers as Step Functions does.
-func (e *Executions) lookup(arn string) (*Execution, error) {
+// update runs f on the execution arn with e.mu held, or answers as Step Functions
+// does when there is none.
+func (e *Executions) update(arn string, f func(x *Execution)) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	x, ok := e.byARN[arn]
 	if !ok {
-		return nil, &types.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + arn + "'")}
+		return &types.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + arn + "'")}
 	}
-	return x, nil
+	f(x)
+	return nil
 }
 
 // DescribeExecution reports a recorded execution.
 func (e *Executions) DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x, err := e.lookup(aws.ToString(in.ExecutionArn))
-	if err != nil {
-		return nil, err
-	}
-	out := &sfn.DescribeExecutionOutput{
-		ExecutionArn: aws.String(x.ARN), Name: aws.String(x.Name), StateMachineArn: aws.String(x.StateMachineARN),
-		Input: aws.String(x.Input), Status: x.Status, StartDate: aws.Time(x.Start),
-	}
-	if !x.Stop.IsZero() {
-		out.StopDate = aws.Time(x.Stop)
-	}
-	if x.Error != "" {
-		out.Error, out.Cause = aws.String(x.Error), aws.String(x.Cause)
-	}
-	return out, nil
+	var out *sfn.DescribeExecutionOutput
+	err := e.update(aws.ToString(in.ExecutionArn), func(x *Execution) {
+		out = &sfn.DescribeExecutionOutput{
+			ExecutionArn: aws.String(x.ARN), Name: aws.String(x.Name), StateMachineArn: aws.String(x.StateMachineARN),
+			Input: aws.String(x.Input), Status: x.Status, StartDate: aws.Time(x.Start),
+		}
+		if !x.Stop.IsZero() {
+			out.StopDate = aws.Time(x.Stop)
+		}
+		if x.Error != "" {
+			out.Error, out.Cause = aws.String(x.Error), aws.String(x.Cause)
+		}
+	})
+	return out, err
 }
 
 // StopExecution aborts a running execution; stopping a finished one changes nothing.
 func (e *Executions) StopExecution(ctx context.Context, in *sfn.StopExecutionInput, _ ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x, err := e.lookup(aws.ToString(in.ExecutionArn))
-	if err != nil {
-		return nil, err
-	}
-	if x.Status == types.ExecutionStatusRunning {
-		x.Status, x.Stop = types.ExecutionStatusAborted, time.Now()
-		x.Error, x.Cause = aws.ToString(in.Error), aws.ToString(in.Cause)
-	}
-	return &sfn.StopExecutionOutput{StopDate: aws.Time(x.Stop)}, nil
+	var out *sfn.StopExecutionOutput
+	err := e.update(aws.ToString(in.ExecutionArn), func(x *Execution) {
+		if x.Status == types.ExecutionStatusRunning {
+			x.Status, x.Stop = types.ExecutionStatusAborted, time.Now()
+			x.Error, x.Cause = aws.ToString(in.Error), aws.ToString(in.Cause)
+		}
+		out = &sfn.StopExecutionOutput{StopDate: aws.Time(x.Stop)}
+	})
+	return out, err
 }
 
 // Finish ends a running execution with status (SUCCEEDED, FAILED, ...), as the state
 // machine would.
 func (e *Executions) Finish(arn string, status types.ExecutionStatus) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x, ok := e.byARN[arn]
-	if !ok {
-		return fmt.Errorf("no execution %s", arn)
-	}
-	x.Status, x.Stop = status, time.Now()
-	return nil
+	return e.update(arn, func(x *Execution) { x.Status, x.Stop = status, time.Now() })
 }
 
 // Fail ends a running execution as FAILED with the error and cause a failed state gives it.
 func (e *Executions) Fail(arn, errType, cause string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x, ok := e.byARN[arn]
-	if !ok {
-		return fmt.Errorf("no execution %s", arn)
-	}
-	x.Status, x.Stop, x.Error, x.Cause = types.ExecutionStatusFailed, time.Now(), errType, cause
-	return nil
+	return e.update(arn, func(x *Execution) {
+		x.Status, x.Stop, x.Error, x.Cause = types.ExecutionStatusFailed, time.Now(), errType, cause
+	})
 }
 
 // List returns copies of every execution, sorted by name.

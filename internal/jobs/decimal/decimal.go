@@ -292,6 +292,9 @@ func Add(a, b Dec) Dec {
 // Append writes d in plain notation (no exponent) with exactly Scale()
 // fractional digits, e.g. "-12.50"; zero is never negative.
 func (d Dec) Append(dst []byte) []byte {
+	if d.big == nil && d.scale <= maxSmallDigits {
+		return appendSmall(dst, d.small, d.scale)
+	}
 	var digits []byte
 	var buf [20]byte
 	neg := false
@@ -307,6 +310,39 @@ func (d Dec) Append(dst []byte) []byte {
 		digits = new(big.Int).Abs(d.big).Append(nil, 10)
 	}
 	return appendPlain(dst, neg, digits, d.scale)
+}
+
+// appendSmall is Append of an int64 coefficient v with at most
+// maxSmallDigits places: its digits written from the right into one buffer,
+// the point among them, and copied once (a gather prints a sum per group).
+func appendSmall(dst []byte, v int64, scale int) []byte {
+	var buf [24]byte // 19 digits, the point, a leading 0 and the sign
+	u := uint64(v)
+	if v < 0 {
+		u = uint64(-v) // also right for MinInt64
+	}
+	i := len(buf)
+	for range scale {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if scale > 0 {
+		i--
+		buf[i] = '.'
+	}
+	for {
+		i--
+		buf[i] = byte('0' + u%10)
+		if u /= 10; u == 0 {
+			break
+		}
+	}
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
 }
 
 // appendPlain writes the unsigned coefficient digits with scale fractional
@@ -371,29 +407,41 @@ func AppendAvg(dst []byte, sum Dec, count int64, places int) []byte {
 // int64s, b's scale is at most d's and the sum fits (a running sum, once its
 // scale is the largest of its terms'), it changes the coefficient in place.
 func (d *Dec) AddTo(b Dec) {
-	if d.big == nil && b.big == nil && b.scale <= d.scale {
-		v := b.small
-		if k := d.scale - b.scale; k > 0 {
-			if k >= len(pow10) {
-				*d = Add(*d, b)
-				return
-			}
-			hi, lo := bits.Mul64(uint64(abs64(v)), uint64(pow10[k]))
-			if hi != 0 || lo > math.MaxInt64 || v == math.MinInt64 {
-				*d = Add(*d, b)
-				return
-			}
-			if v < 0 {
-				v = -int64(lo)
-			} else {
-				v = int64(lo)
-			}
-		}
-		s := d.small + v
-		if (d.small >= 0) != (v >= 0) || (s >= 0) == (d.small >= 0) {
+	if d.big == nil {
+		if s, ok := AddInt64(d.small, d.scale, b); ok {
 			d.small = s
 			return
 		}
 	}
 	*d = Add(*d, b)
+}
+
+// AddInt64 is the coefficient of coef × 10^-scale + b at that scale, when
+// b's coefficient is an int64, b's scale is at most scale and the sum fits
+// an int64 (AddTo's common case, for a sum kept as a coefficient and a
+// scale); false otherwise.
+func AddInt64(coef int64, scale int, b Dec) (int64, bool) {
+	if b.big != nil || b.scale > scale {
+		return 0, false
+	}
+	v := b.small
+	if k := scale - b.scale; k > 0 {
+		if k >= len(pow10) {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(uint64(abs64(v)), uint64(pow10[k]))
+		if hi != 0 || lo > math.MaxInt64 || v == math.MinInt64 {
+			return 0, false
+		}
+		if v < 0 {
+			v = -int64(lo)
+		} else {
+			v = int64(lo)
+		}
+	}
+	s := coef + v
+	if (coef >= 0) != (v >= 0) || (s >= 0) == (coef >= 0) {
+		return s, true
+	}
+	return 0, false
 }

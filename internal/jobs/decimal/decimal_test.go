@@ -354,3 +354,26 @@ func TestDigits(t *testing.T) {
 		t.Errorf("Digits allocates %.0f times", n)
 	}
 }
+
+// TestAppendSmall: Append of an int64 coefficient (appendSmall) writes what
+// the general path (strconv's digits, appendPlain) writes, at every scale it
+// takes, for the extremes, zero and random values.
+func TestAppendSmall(t *testing.T) {
+	vals := []int64{0, 1, -1, 9, 10, -10, 123456789, -5, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		vals = append(vals, r.Int64()>>r.IntN(63))
+	}
+	for _, v := range vals {
+		for scale := 0; scale <= maxSmallDigits; scale++ {
+			u := uint64(v)
+			if v < 0 {
+				u = uint64(-v)
+			}
+			want := string(appendPlain([]byte("x"), v < 0, strconv.AppendUint(nil, u, 10), scale))
+			if got := string(Dec{small: v, scale: scale}.Append([]byte("x"))); got != want {
+				t.Fatalf("Append(%d scale %d) = %s, want %s", v, scale, got, want)
+			}
+		}
+	}
+}

@@ -38,3 +38,7 @@ func FromDouble(f float64) (Dec, bool) {
 	}
 	return Dec{small: coef, scale: scale}, true
 }
+
+// Coef is d's coefficient (d is Coef × 10^-Scale()) when it fits an int64;
+// false when d holds a larger one.
+func (d Dec) Coef() (int64, bool) { return d.small, d.big == nil }

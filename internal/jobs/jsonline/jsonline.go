@@ -129,24 +129,8 @@ func (s *scanner) value(depth int) (Kind, bool) {
 	switch c := s.b[s.i]; {
 	case c == '"':
 		return String, s.str()
-	case c == '{':
-		if depth+1 > MaxDepth {
-			s.fail()
-			return 0, false
-		}
-		for more := s.open('}'); more; more = s.more('}') {
-			s.member(depth + 1)
-		}
-		return Object, false
-	case c == '[':
-		if depth+1 > MaxDepth {
-			s.fail()
-			return 0, false
-		}
-		for more := s.open(']'); more; more = s.more(']') {
-			s.value(depth + 1)
-		}
-		return Array, false
+	case c == '{' || c == '[':
+		return s.container(c, depth+1)
 	case c == '-' || (c >= '0' && c <= '9'):
 		s.number()
 		return Number, false
@@ -162,6 +146,27 @@ func (s *scanner) value(depth int) (Kind, bool) {
 	}
 	s.fail()
 	return 0, false
+}
+
+// container scans an object (start '{') or an array (start '[') at s.i,
+// its members or elements at depth.
+func (s *scanner) container(start byte, depth int) (Kind, bool) {
+	if depth > MaxDepth {
+		s.fail()
+		return 0, false
+	}
+	kind, end := Array, byte(']')
+	if start == '{' {
+		kind, end = Object, '}'
+	}
+	for more := s.open(end); more; more = s.more(end) {
+		if kind == Object {
+			s.member(depth)
+		} else {
+			s.value(depth)
+		}
+	}
+	return kind, false
 }
 
 // open consumes a container's opening byte and the whitespace after it; it
