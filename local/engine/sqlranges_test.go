@@ -201,7 +201,7 @@ func TestSQLSortRangeGatherProperty(t *testing.T) {
 // range is committed once.
 func TestSQLSortRangeGatherFaults(t *testing.T) {
 	const spec = "reducer.range.crash.mid-range=0.3,reducer.range.crash.before-commit=0.3,reducer.range.duplicate=0.5,ledger.timeout=0.1,blob.timeout=0.05"
-	sqlRangeFaults(t, spec, 5, 5, func(seed uint64) string {
+	sqlRangeFaults(t, spec, 3, 5, 5, func(seed uint64) string {
 		if seed == 2 { // groups: ranges of the group key, each sorted, then the sort round
 			return "SELECT a, b, count(*) AS n, sum(c) AS s FROM 'in' GROUP BY a, b ORDER BY n DESC, s NULLS FIRST"
 		}
@@ -215,19 +215,21 @@ func TestSQLSortRangeGatherFaults(t *testing.T) {
 // of the first round run twice too, with ledger and store timeouts, writes
 // the one reducer's bytes: each range and each span is committed once.
 func TestSQLSortRoundFaults(t *testing.T) {
-	const spec = "reducer.sort.crash.mid-span=0.3,reducer.sort.crash.before-commit=0.3,reducer.sort.duplicate=0.5,reducer.range.duplicate=0.3,ledger.timeout=0.1,blob.timeout=0.05"
-	sqlRangeFaults(t, spec, 3, 7, func(uint64) string {
+	// Eight seeds of at most three spans each: every fault fires somewhere,
+	// and no span fails all its attempts.
+	const spec = "reducer.sort.crash.mid-span=0.2,reducer.sort.crash.before-commit=0.2,reducer.sort.duplicate=0.4,reducer.range.duplicate=0.3,ledger.timeout=0.1,blob.timeout=0.05"
+	sqlRangeFaults(t, spec, 8, 3, 7, func(uint64) string {
 		return "SELECT a, b, count(*) AS n, sum(c) AS s FROM 'in' GROUP BY a, b ORDER BY s DESC NULLS FIRST, n"
 	})
 }
 
-// sqlRangeFaults runs, for three seeds, the query of each over generated
+// sqlRangeFaults runs, for seeds seeds, the query of each over generated
 // rows (random stream stream) by p key ranges with the faults of spec, and
 // checks its output against the one reducer's, run without faults; an
 // aggregate's ORDER BY must have taken the sort round.
-func sqlRangeFaults(t *testing.T, spec string, p int, stream uint64, query func(seed uint64) string) {
+func sqlRangeFaults(t *testing.T, spec string, seeds uint64, p int, stream uint64, query func(seed uint64) string) {
 	t.Helper()
-	seededRangeFaults(t, spec, 3, func(seed uint64, fs *faults.Set) {
+	seededRangeFaults(t, spec, seeds, func(seed uint64, fs *faults.Set) {
 		clean, dir := enginetest.Open(t, engine.Options{})
 		local, _ := enginetest.Open(t, engine.Options{Faults: fs})
 		input := filepath.Join(dir, "in.csv")
