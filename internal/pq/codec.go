@@ -110,7 +110,7 @@ func decodePage(codec format.CompressionCodec, dst, src []byte, size int) ([]byt
 	var err error
 	switch codec {
 	case format.Snappy:
-		out, err = snappy.Decode(dst, src)
+		out, err = dst, decodeSnappy(dst, src)
 	case format.Lz4Raw:
 		var n int
 		n, err = lz4.UncompressBlock(src, dst)
