@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,6 +72,9 @@ func readCorpus(t *testing.T) []corpusQuery {
 // data is the generated inputs, by placeholder.
 type data struct {
 	orders, ordersDir, ordersJSON, visits string
+	// events has a TIMESTAMP column ts and columns named by SQL
+	// keywords (select, order, group).
+	events string
 	// typed is a directory of orders files with a schema.json, whose
 	// types the job takes as if given by --schema.
 	typed string
@@ -110,12 +114,43 @@ func generate(t *testing.T) data {
 		t.Fatal(err)
 	}
 	d.typed = filepath.Join(dir, "typed")
+	d.events = filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(d.events, eventsCSV(3000, 8), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return d
+}
+
+// eventsCSV is a CSV of n events: id, select (a word), order (an integer),
+// group, ts (a timestamp as DuckDB writes one: whole seconds, or a fraction
+// without trailing zeros; on a few hundred distinct instants, so that they
+// group) and day (a date), with some NULLs.
+func eventsCSV(n int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var b bytes.Buffer
+	b.WriteString("id,select,order,group,ts,day\n")
+	words := []string{"alpha", "beta", "gamma", "delta", "b c"}
+	fracs := []string{"", "", "", ".5", ".25", ".123456", ".000001"}
+	base := time.Date(2019, 12, 28, 0, 0, 0, 0, time.UTC)
+	for i := 1; i <= n; i++ {
+		ts := ""
+		if rng.IntN(20) > 0 {
+			at := base.Add(time.Duration(rng.IntN(400)) * 37 * time.Minute)
+			ts = at.Format("2006-01-02 15:04:05") + fracs[rng.IntN(len(fracs))]
+		}
+		order := ""
+		if rng.IntN(15) > 0 {
+			order = strconv.Itoa(rng.IntN(40) - 5)
+		}
+		day := base.AddDate(0, 0, rng.IntN(20)).Format("2006-01-02")
+		fmt.Fprintf(&b, "%d,%s,%s,g%d,%s,%s\n", i, words[rng.IntN(len(words))], order, rng.IntN(5), ts, day)
+	}
+	return b.Bytes()
 }
 
 // ours is the query as the sql job gets it.
 func (d data) ours(q string) string {
-	return strings.NewReplacer("{orders_typed}", d.typed, "{orders_dir}", d.ordersDir, "{orders_json}", d.ordersJSON, "{orders}", d.orders, "{visits}", d.visits).Replace(q)
+	return strings.NewReplacer("{events}", d.events, "{orders_typed}", d.typed, "{orders_dir}", d.ordersDir, "{orders_json}", d.ordersJSON, "{orders}", d.orders, "{visits}", d.visits).Replace(q)
 }
 
 // duck is the query as DuckDB gets it: a directory as a glob, a schema as read_csv's types.
@@ -138,6 +173,7 @@ func (d data) duck(q, schema string) string {
 		"'{orders_dir}'", from(filepath.Join(d.ordersDir, "*.csv")),
 		"'{orders_json}'", from(d.ordersJSON),
 		"'{orders}'", from(d.orders),
+		"'{events}'", from(d.events),
 		"'{visits}'", from(d.visits),
 	).Replace(q)
 }
@@ -288,6 +324,10 @@ func duckQuery(db *gosql.DB, q string) (result, error) {
 	if res.names, err = rows.Columns(); err != nil {
 		return result{}, err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return result{}, err
+	}
 	for rows.Next() {
 		vals := make([]any, len(res.names))
 		ptrs := make([]any, len(vals))
@@ -300,6 +340,9 @@ func duckQuery(db *gosql.DB, q string) (result, error) {
 		row := make([]string, len(vals))
 		for i, v := range vals {
 			row[i] = duckText(v)
+			if ts, ok := v.(time.Time); ok && types[i].DatabaseTypeName() == "TIMESTAMP" {
+				row[i] = duckTimestamp(ts)
+			}
 		}
 		res.rows = append(res.rows, row)
 	}
@@ -324,6 +367,15 @@ func duckText(v any) string {
 		return string(v)
 	}
 	return fmt.Sprint(v)
+}
+
+// duckTimestamp writes a TIMESTAMP as DuckDB's CSV writer does: the date
+// as a DATE is written, the time, and the fraction of a second without
+// trailing zeros.
+func duckTimestamp(ts time.Time) string {
+	s := duckText(ts) + ts.Format(" 15:04:05.000000")
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
 }
 
 // sameCell compares two cells: numbers as numbers (a relative difference

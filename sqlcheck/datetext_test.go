@@ -22,6 +22,21 @@ func TestDateTextAgreesWithDuckDB(t *testing.T) {
 		"0044-03-15 (BC)x", "0044-03-15 (B C)", "2020-01-01 (bc)5", "0044-03-15 \t (BC)", "2024-02-29 (BC)",
 		"-0001-02-29", "-0004-02-29", " 2020-01-01 ", "2020-01-01 (BC", "x2020-01-01", "2020-02-30",
 	}
+	textsAgreeWithDuckDB(t, texts, []textCase{
+		{"SELECT id, s FROM '{f}' ORDER BY id", "SELECT id::BIGINT AS id, TRY_CAST(s AS DATE) AS s FROM {f} WHERE TRY_CAST(s AS DATE) IS NOT NULL ORDER BY id", "s:DATE"},
+		{"SELECT id FROM '{f}' WHERE s = DATE '2020-01-01' ORDER BY id", "SELECT id::BIGINT AS id FROM {f} WHERE TRY_CAST(s AS DATE) = DATE '2020-01-01' ORDER BY id", ""},
+	})
+}
+
+// textCase is a query over a CSV of texts (id, s), as the job gets it with
+// a schema and as DuckDB gets it; {f} stands for the file.
+type textCase struct{ ours, duck, schema string }
+
+// textsAgreeWithDuckDB writes texts as the column s of a CSV (id, s) and
+// runs each case by the job and by DuckDB (the file read all VARCHAR),
+// comparing the answers.
+func textsAgreeWithDuckDB(t *testing.T, texts []string, cases []textCase) {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "t.csv")
 	var b strings.Builder
@@ -35,10 +50,7 @@ func TestDateTextAgreesWithDuckDB(t *testing.T) {
 	db := openDuck(t)
 	r := newRunner(t, 1<<20, 0)
 	duckFrom := fmt.Sprintf("read_csv('%s', all_varchar=true)", path)
-	for _, c := range []struct{ ours, duck, schema string }{
-		{"SELECT id, s FROM '{f}' ORDER BY id", "SELECT id::BIGINT AS id, TRY_CAST(s AS DATE) AS s FROM {f} WHERE TRY_CAST(s AS DATE) IS NOT NULL ORDER BY id", "s:DATE"},
-		{"SELECT id FROM '{f}' WHERE s = DATE '2020-01-01' ORDER BY id", "SELECT id::BIGINT AS id FROM {f} WHERE TRY_CAST(s AS DATE) = DATE '2020-01-01' ORDER BY id", ""},
-	} {
+	for _, c := range cases {
 		t.Run(c.ours, func(t *testing.T) {
 			want, err := duckQuery(db, strings.ReplaceAll(c.duck, "{f}", duckFrom))
 			if err != nil {

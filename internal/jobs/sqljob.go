@@ -1490,6 +1490,8 @@ func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
 			cols[i].Kind = pq.OutDouble
 		case sql.KDate:
 			cols[i].Kind = pq.OutDate
+		case sql.KTimestamp:
+			cols[i].Kind = pq.OutTimestamp
 		case sql.KDecimal:
 			cols[i] = pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}
 			if t.Scale < 0 {

@@ -117,8 +117,11 @@ func withParquetTypes(schema, query string, objs []Object) string {
 		seen := map[string]bool{}
 		for _, c := range o.Parquet.Columns {
 			t := ""
-			if c.Type == "DATE" && o.Parquet.DatesInRange(c.Name) {
+			switch {
+			case c.Type == "DATE" && o.Parquet.DatesInRange(c.Name):
 				t = "DATE"
+			case c.Type == "TIMESTAMP" && o.Parquet.TimestampsInRange(c.Name, sql.MinTimestamp, sql.MaxTimestamp):
+				t = "TIMESTAMP"
 			}
 			name := colname.Fold(c.Name) // as a query's names match
 			if prev, ok := types[name]; i > 0 && (!ok || prev != t) {
@@ -145,6 +148,9 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	for n, t := range types {
 		if _, typed := given.Type(n); !typed && t != "" {
 			all[n] = sql.TDate
+			if t == "TIMESTAMP" {
+				all[n] = sql.TTimestamp
+			}
 		}
 	}
 	var read []string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
 )
 
@@ -165,5 +166,50 @@ func TestParquetDatesTypeSQL(t *testing.T) {
 				t.Errorf("schema %q, want %q", got["schema"], c.want)
 			}
 		})
+	}
+}
+
+// TestParquetTimestampsTypeSQL: a Parquet TIMESTAMP column (microseconds,
+// not adjusted to UTC) that the query reads is typed TIMESTAMP for the sql
+// job, as DuckDB reads it; one it does not read stays untyped.
+func TestParquetTimestampsTypeSQL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ts.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pq.NewWriter(f, []pq.OutputColumn{{Name: "ts", Kind: pq.OutTimestamp}, {Name: "n", Kind: pq.OutInt64}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ts := range []string{"2020-01-01 10:00:00.5", "2021-06-30 23:59:59"} {
+		if err := w.Text(0, []byte(ts)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Int64(1, int64(i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for query, want := range map[string]string{
+		"SELECT max(ts) FROM 'x'":                                      `{"ts":"TIMESTAMP"}`,
+		"SELECT n FROM 'x' WHERE ts < TIMESTAMP '2021-01-01 00:00:00'": `{"ts":"TIMESTAMP"}`,
+		"SELECT n FROM 'x'":                                            "",
+	} {
+		_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", map[string]string{"query": query}, []string{path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["schema"] != want {
+			t.Errorf("%s: schema %q, want %q", query, got["schema"], want)
+		}
 	}
 }

@@ -177,6 +177,34 @@ func (f *Footer) DatesInRange(name string) bool {
 	if !ok || c.leaf < 0 || c.vt.kind != kindDate {
 		return false
 	}
+	return f.boundsWithin(c, 4, -math.MaxInt32+1, math.MaxInt32-1)
+}
+
+// TimestampsInRange reports whether the TIMESTAMP column name is one the sql
+// job can type as DuckDB's TIMESTAMP: of milliseconds or microseconds (not
+// nanoseconds, which DuckDB reads as TIMESTAMP_NS), not adjusted to UTC
+// (DuckDB's TIMESTAMP WITH TIME ZONE), not INT96, and with statistics in
+// every row group with values that show each value within
+// [minMicros, maxMicros] (DuckDB's range: its ends are the infinities).
+func (f *Footer) TimestampsInRange(name string, minMicros, maxMicros int64) bool {
+	c, ok := f.Column(name)
+	if !ok || c.leaf < 0 || c.vt.kind != kindTimestamp || c.vt.utc || (c.vt.unit != 1e3 && c.vt.unit != 1e6) {
+		return false
+	}
+	per := 1e6 / c.vt.unit
+	return f.boundsWithin(c, 8, minMicros/per, maxMicros/per)
+}
+
+// boundsWithin reports whether the statistics of every row group of column
+// c, whose values are little-endian integers of size bytes, show each value
+// within [lo, hi]; false when a row group with values lacks them.
+func (f *Footer) boundsWithin(c Column, size int, lo, hi int64) bool {
+	read := func(b []byte) int64 {
+		if size == 4 {
+			return int64(int32(binary.LittleEndian.Uint32(b)))
+		}
+		return int64(binary.LittleEndian.Uint64(b))
+	}
 	for rg := range f.meta.RowGroups {
 		st := f.chunkStats(rg, c)
 		if !st.HasMinMax {
@@ -186,8 +214,7 @@ func (f *Footer) DatesInRange(name string) bool {
 			continue
 		}
 		min, max, _ := f.bounds(rg, c)
-		if len(min) != 4 || len(max) != 4 ||
-			int32(binary.LittleEndian.Uint32(min)) <= -math.MaxInt32 || int32(binary.LittleEndian.Uint32(max)) >= math.MaxInt32 {
+		if len(min) != size || len(max) != size || read(min) < lo || read(max) > hi {
 			return false
 		}
 	}

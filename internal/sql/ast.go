@@ -32,6 +32,7 @@ const (
 	LitString
 	LitDate
 	LitBool
+	LitTimestamp
 )
 
 // Literal is a constant: a number as written, a string's decoded text, a
@@ -136,6 +137,8 @@ func literalText(e *Literal) string {
 		return "'" + strings.ReplaceAll(e.Text, "'", "''") + "'"
 	case LitDate:
 		return "CAST('" + e.Text + "' AS DATE)"
+	case LitTimestamp:
+		return "CAST('" + e.Text + "' AS TIMESTAMP)"
 	case LitBool:
 		return strings.ToLower(e.Text)
 	}
@@ -258,6 +261,8 @@ func text(e Expr, n notation) string {
 			return "CAST('f' AS BOOLEAN)"
 		case e.Kind == LitDate:
 			return "CAST('" + e.Text + `' AS "DATE")`
+		case e.Kind == LitTimestamp:
+			return "CAST('" + e.Text + "' AS TIMESTAMP)"
 		}
 		return literalText(e)
 	}

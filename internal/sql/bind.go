@@ -248,6 +248,12 @@ func bindLiteral(e *Literal) (*node, error) {
 			return nil, typeErr(e.At, "DATE '%s' is not a date", e.Text)
 		}
 		n.typ, n.val = TDate, Value{K: KDate, I: d}
+	case LitTimestamp:
+		us, ok := parseTimestamp([]byte(e.Text))
+		if !ok {
+			return nil, typeErr(e.At, "TIMESTAMP '%s' is not a timestamp", e.Text)
+		}
+		n.typ, n.val = TTimestamp, Value{K: KTimestamp, I: us}
 	case LitNumber:
 		v, ok := parseNumberLiteral(e.Text)
 		if !ok {
@@ -480,25 +486,39 @@ func compare(o string, l, r *node, at int) (*node, error) {
 			t = TNumber
 		}
 		l, r = implicit(l, t), implicit(r, t)
+	case lt == KDate && rt == KTimestamp:
+		// A DATE against a TIMESTAMP is its midnight, as DuckDB casts it.
+		l = &node{op: opConvert, typ: TTimestamp, args: []*node{l}, pos: l.pos}
+		l = fold(l)
+	case lt == KTimestamp && rt == KDate:
+		r = fold(&node{op: opConvert, typ: TTimestamp, args: []*node{r}, pos: r.pos})
 	case lt != rt:
 		return nil, typeErr(at, "cannot compare %s (%s) with %s (%s)", exprName(l), l.typ, exprName(r), r.typ)
 	}
 	return fold(&node{op: opCmp, typ: TBool, name: o, args: []*node{l, r}, pos: at}), nil
 }
 
-// numberText returns a VARCHAR constant that is a number as it would be
-// written ('15000', '-2.50'; not '1e4', '015', '+5') as that number, so that
-// untyped text compares with it as with 15000: as a number when the text
-// reads as one, else as text with the same text. That is the COL OP VALUE
-// rule of --where, and DuckDB's on a column it reads as numbers (a Parquet
-// INT64, a CSV column it sniffs as BIGINT). Any other node is returned as is.
+// numberText returns a VARCHAR constant that reads as a number, written
+// without an exponent, spaces or a leading zero before a digit ('15000',
+// '-2.50', '+5', '.5', '-0', '5.'; not '1e4', ' 5' or '015'), as that
+// number, so that untyped text compares with it as with 15000: as a number
+// when the text reads as one, else as text with the same text. That is the
+// COL OP VALUE rule of --where, and DuckDB's on a column it reads as
+// numbers (a Parquet INT64, a CSV column it sniffs as BIGINT or DOUBLE,
+// which casts the string to its type). A zero-padded '015' stays text:
+// DuckDB's CSV reader sniffs a column of zero-padded numbers as VARCHAR
+// and compares strings. Any other node is returned as is.
 func numberText(x *node) *node {
 	if !x.isConst() || x.val.K != KVarchar {
 		return x
 	}
 	s := string(x.val.S)
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) > 1 || len(digits) > 1 && digits[0] == '0' && isDigit(digits[1]) || strings.ContainsAny(s, " _eE") {
+		return x
+	}
 	n, err := bindLiteral(&Literal{Kind: LitNumber, Text: s, At: x.pos})
-	if err != nil || n.val.K == KDouble || string(appendText(nil, n.val, n.typ)) != s {
+	if err != nil || n.val.K == KDouble {
 		return x
 	}
 	return n
@@ -564,8 +584,8 @@ func convert(x *node, t Type, at int, explicit bool) (*node, error) {
 		ok = true
 	case KBigint, KDouble, KDecimal:
 		ok = from == KText || from == KVarchar || from == KNull || x.typ.numeric() || from == KBool && t.Kind != KDecimal
-	case KDate:
-		ok = from == KText || from == KVarchar || from == KNull || from == KDate
+	case KDate, KTimestamp:
+		ok = from == KText || from == KVarchar || from == KNull || from == KDate || from == KTimestamp
 	case KBool:
 		ok = from == KText || from == KVarchar || from == KNull || from == KBool || from == KBigint
 	}

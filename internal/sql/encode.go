@@ -17,7 +17,7 @@ import (
 // A key is a marker byte (keyValue, or keyNullLast / keyNullFirst for
 // NULL), then for a value its encoding by type:
 //   - BOOLEAN: one byte 0 or 1;
-//   - BIGINT, DATE: 8 bytes big-endian with the sign bit flipped;
+//   - BIGINT, DATE, TIMESTAMP: 8 bytes big-endian with the sign bit flipped;
 //   - DOUBLE: 8 bytes, the IEEE bits with the sign bit flipped, all bits
 //     for a negative number (-0 is 0, and NaN sorts above +inf);
 //   - DECIMAL: encodeNumber (exact, any size);
@@ -86,7 +86,7 @@ func appendEncoding(dst []byte, t Type, v Value) []byte {
 	switch t.Kind {
 	case KBool:
 		return append(dst, byte(v.I))
-	case KBigint, KDate:
+	case KBigint, KDate, KTimestamp:
 		return binary.BigEndian.AppendUint64(dst, uint64(v.I)^1<<63)
 	case KDouble:
 		f := v.F
@@ -256,7 +256,7 @@ func decodeEncoding(src []byte, t Type, v *Value, buf []byte) ([]byte, []byte, e
 		}
 		v.I = int64(src[0])
 		return src[1:], buf, nil
-	case KBigint, KDate:
+	case KBigint, KDate, KTimestamp:
 		if len(src) < 8 {
 			return nil, buf, errKey
 		}

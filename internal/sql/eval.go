@@ -244,7 +244,7 @@ func compileColumn(n *node, c *compiler) evalFn {
 			}
 			return Value{K: k, S: r.Text[i]}
 		}
-	case KBigint, KDouble, KDecimal, KDate, KBool:
+	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KBool:
 		return func(r *Row) Value {
 			if r.Null[i] {
 				return Null
@@ -260,7 +260,7 @@ func compileColumn(n *node, c *compiler) evalFn {
 }
 
 // parseTyped reads a typed column's text (not NULL) as its type t
-// (BIGINT, DOUBLE, DECIMAL, DATE or BOOLEAN); false when it is not one.
+// (BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP or BOOLEAN); false when it is not one.
 func parseTyped(s []byte, t Type) (Value, bool) {
 	switch t.Kind {
 	case KBigint:
@@ -279,6 +279,9 @@ func parseTyped(s []byte, t Type) (Value, bool) {
 	case KDate:
 		d, ok := parseDate(s)
 		return Value{K: KDate, I: d}, ok
+	case KTimestamp:
+		us, ok := parseTimestamp(s)
+		return Value{K: KTimestamp, I: us}, ok
 	case KBool:
 		b, ok := parseBool(s)
 		return boolValue(b), ok
@@ -404,7 +407,7 @@ func abs(v int64) int64 {
 // compareValues compares two non-NULL values of the same kind.
 func compareValues(x, y Value) int {
 	switch x.K {
-	case KBigint, KDate, KBool:
+	case KBigint, KDate, KTimestamp, KBool:
 		return cmp.Compare(x.I, y.I)
 	case KDecimal:
 		return decimal.Cmp(x.D, y.D)
@@ -631,6 +634,10 @@ func compareTextTo(s []byte, y Value) (int, bool) {
 	case KDate:
 		if d, ok := parseDate(s); ok {
 			return compareValues(Value{K: KDate, I: d}, y), true
+		}
+	case KTimestamp:
+		if us, ok := parseTimestamp(s); ok {
+			return cmp.Compare(us, y.I), true
 		}
 	case KBool:
 		if b, ok := parseBool(s); ok {
@@ -911,9 +918,24 @@ func convertValue(r *Row, n *node, v Value) Value {
 		switch v.K {
 		case KDate:
 			return v
+		case KTimestamp: // the day it falls on
+			return Value{K: KDate, I: floorDiv(v.I, 86_400_000_000)}
 		case KVarchar, KText:
 			if d, ok := parseDate(v.S); ok {
 				return Value{K: KDate, I: d}
+			}
+		}
+	case KTimestamp:
+		switch v.K {
+		case KTimestamp:
+			return v
+		case KDate: // its midnight
+			if v.I >= minTimestampDay && v.I <= maxTimestampDay {
+				return Value{K: KTimestamp, I: v.I * 86_400_000_000}
+			}
+		case KVarchar, KText:
+			if us, ok := parseTimestamp(v.S); ok {
+				return Value{K: KTimestamp, I: us}
 			}
 		}
 	case KBool:
@@ -937,7 +959,8 @@ func convertValue(r *Row, n *node, v Value) Value {
 
 // appendText writes v as text, as DuckDB casts it to VARCHAR: a DECIMAL
 // with its type's scale, a DOUBLE in DuckDB's shortest form, a DATE as
-// YYYY-MM-DD, a BOOLEAN as true or false.
+// YYYY-MM-DD, a TIMESTAMP as YYYY-MM-DD HH:MM:SS[.ffffff] (the fraction
+// without trailing zeros), a BOOLEAN as true or false.
 func appendText(dst []byte, v Value, t Type) []byte {
 	switch v.K {
 	case KNull:
@@ -955,6 +978,8 @@ func appendText(dst []byte, v Value, t Type) []byte {
 		return duckfmt.AppendFloat(dst, v.F, 64)
 	case KDate:
 		return duckfmt.AppendDate(dst, v.I)
+	case KTimestamp:
+		return duckfmt.AppendTimestamp(dst, v.I, 1e6)
 	}
 	return append(dst, v.S...)
 }
@@ -1008,4 +1033,13 @@ func compileLogic(n *node, c *compiler, decisive int64) evalFn {
 		}
 		return y
 	}
+}
+
+// floorDiv divides rounding toward minus infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }

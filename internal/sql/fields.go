@@ -215,13 +215,13 @@ func typedCmp(n *node) (*node, typedPred, bool) {
 }
 
 // isTypedColumn reports an input column of a type its text is read as:
-// BIGINT, DOUBLE, DECIMAL, DATE or BOOLEAN.
+// BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP or BOOLEAN.
 func isTypedColumn(n *node) bool {
 	if n.op != opCol {
 		return false
 	}
 	switch n.typ.Kind {
-	case KBigint, KDouble, KDecimal, KDate, KBool:
+	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KBool:
 		return true
 	}
 	return false

@@ -739,20 +739,14 @@ func (p *parser) primary(depth int) (Expr, error) {
 	case "TRUE", "FALSE":
 		return &Literal{Kind: LitBool, Text: strings.ToUpper(t.text), At: t.pos}, p.advance()
 	case "DATE":
-		nx, err := p.lookahead()
-		if err != nil {
-			return nil, err
+		if lit, err := p.typedLiteral(LitDate, "a date (want YYYY-MM-DD)"); lit != nil || err != nil {
+			return lit, err
 		}
-		if nx.kind == tString {
-			if err := p.advance(); err != nil {
-				return nil, err
-			}
-			if _, ok := parseDate([]byte(nx.text)); !ok {
-				return nil, typeErr(nx.pos, "DATE '%s' is not a date (want YYYY-MM-DD)", nx.text)
-			}
-			return &Literal{Kind: LitDate, Text: nx.text, At: t.pos}, p.advance()
+	case "TIMESTAMP", "DATETIME":
+		if lit, err := p.typedLiteral(LitTimestamp, "a timestamp (want YYYY-MM-DD HH:MM:SS[.ffffff])"); lit != nil || err != nil {
+			return lit, err
 		}
-	case "TIMESTAMP", "TIME", "INTERVAL", "TIMESTAMPTZ":
+	case "TIME", "INTERVAL", "TIMESTAMPTZ":
 		return nil, unsupported(t.pos, "%s values", strings.ToUpper(t.text))
 	case "CAST", "TRY_CAST":
 		return p.cast()
@@ -767,6 +761,30 @@ func (p *parser) primary(depth int) (Expr, error) {
 		return nil, syntaxErr(t.pos, "expected an expression, found keyword %s", strings.ToUpper(t.text))
 	}
 	return p.name()
+}
+
+// typedLiteral reads TYPE 'text' (DATE, TIMESTAMP), the current token
+// being the type's name: a literal of kind, or a type error naming what the
+// text is not; nil when no string follows (the word is a name).
+func (p *parser) typedLiteral(kind LitKind, what string) (Expr, error) {
+	t := p.tok
+	nx, err := p.lookahead()
+	if err != nil || nx.kind != tString {
+		return nil, err
+	}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	ok := false
+	if kind == LitDate {
+		_, ok = parseDate([]byte(nx.text))
+	} else {
+		_, ok = parseTimestamp([]byte(nx.text))
+	}
+	if !ok {
+		return nil, typeErr(nx.pos, "%s '%s' is not %s", strings.ToUpper(t.text), nx.text, what)
+	}
+	return &Literal{Kind: kind, Text: nx.text, At: t.pos}, p.advance()
 }
 
 // name reads a column reference (name or alias.name) or a function call.

@@ -25,6 +25,9 @@ const (
 	KVarchar
 	KDate
 	KText
+	// KTimestamp is a TIMESTAMP: microseconds since 1970-01-01 00:00:00
+	// in Value.I, as DuckDB holds one.
+	KTimestamp
 )
 
 // Type is a column's or an expression's type. Width and Scale are a
@@ -44,6 +47,8 @@ var (
 	TVarchar = Type{Kind: KVarchar}
 	TDate    = Type{Kind: KDate}
 	TText    = Type{Kind: KText}
+	// TTimestamp is DuckDB's TIMESTAMP (microseconds, no time zone).
+	TTimestamp = Type{Kind: KTimestamp}
 	// TNumber is the decimal an untyped value becomes in arithmetic: exact,
 	// with the scale its text has.
 	TNumber = Type{Kind: KDecimal, Width: 38, Scale: -1}
@@ -71,6 +76,8 @@ func (t Type) String() string {
 		return "VARCHAR"
 	case KDate:
 		return "DATE"
+	case KTimestamp:
+		return "TIMESTAMP"
 	}
 	return "untyped"
 }
@@ -86,7 +93,7 @@ var typeNames = map[string]Type{
 	"INT4": TBigint, "SIGNED": TBigint, "SMALLINT": TBigint, "INT2": TBigint, "SHORT": TBigint,
 	"TINYINT": TBigint, "INT1": TBigint,
 	"DOUBLE": TDouble, "FLOAT8": TDouble, "FLOAT": TDouble, "FLOAT4": TDouble, "REAL": TDouble,
-	"DATE":    TDate,
+	"DATE": TDate, "TIMESTAMP": TTimestamp, "DATETIME": TTimestamp,
 	"BOOLEAN": TBool, "BOOL": TBool, "LOGICAL": TBool,
 	"DECIMAL": Decimal(18, 3), "NUMERIC": Decimal(18, 3),
 }
@@ -100,6 +107,7 @@ var duckTypeNames = map[string]string{
 	"INT2": "SMALLINT", "SHORT": "SMALLINT", "INT1": `"TINYINT"`, "TINYINT": `"TINYINT"`,
 	"DOUBLE": `"DOUBLE"`, "FLOAT8": `"DOUBLE"`, "FLOAT4": "FLOAT", "REAL": "FLOAT",
 	"DATE": `"DATE"`, "BOOL": "BOOLEAN", "LOGICAL": "BOOLEAN", "NUMERIC": "DECIMAL",
+	"DATETIME": "TIMESTAMP",
 }
 
 // duckTypeName is DuckDB's name for a type as written, in the name of a
@@ -120,7 +128,7 @@ func duckTypeName(name string, params []int) string {
 }
 
 // unsupportedTypes are DuckDB types this subset does not have.
-var unsupportedTypes = []string{"TIMESTAMP", "TIME", "TIMESTAMPTZ", "DATETIME", "INTERVAL", "BLOB", "UUID",
+var unsupportedTypes = []string{"TIME", "TIMESTAMPTZ", "INTERVAL", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "BLOB", "UUID",
 	"HUGEINT", "UHUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "JSON", "BIT", "LIST", "STRUCT", "MAP", "UNION", "ENUM"}
 
 // lookupType returns the type of a type name (any case) with optional
@@ -130,7 +138,7 @@ func lookupType(name string, params []int, pos int) (Type, error) {
 	t, ok := typeNames[up]
 	if !ok {
 		if slices.Contains(unsupportedTypes, up) {
-			return Type{}, unsupported(pos, "type %s (supported: VARCHAR, BIGINT, DOUBLE, DECIMAL, DATE, BOOLEAN)", up)
+			return Type{}, unsupported(pos, "type %s (supported: VARCHAR, BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP, BOOLEAN)", up)
 		}
 		return Type{}, syntaxErr(pos, "unknown type %q", name)
 	}
@@ -178,7 +186,7 @@ func (s Schema) Type(name string) (Type, bool) {
 // ParseSchema reads a schema: either "name:TYPE,name:TYPE,..." (the --schema
 // flag) or a JSON object {"name": "TYPE", ...} (a schema.json file), TYPE
 // being one of DuckDB's type names this subset has (VARCHAR, BIGINT,
-// INTEGER, DOUBLE, DECIMAL(w,s), DATE, BOOLEAN, ...). An empty text is an
+// INTEGER, DOUBLE, DECIMAL(w,s), DATE, TIMESTAMP, BOOLEAN, ...). An empty text is an
 // empty schema.
 func ParseSchema(text string) (Schema, error) {
 	s := Schema{}

@@ -168,7 +168,16 @@ func parseBool(b []byte) (bool, bool) {
 // fewer than 4 digits is refused (DuckDB's cast reads 20-01-01 as the year
 // 20, its CSV reader may sniff it as 2020).
 func parseDate(b []byte) (int64, bool) {
-	b = trimSpace(b)
+	days, rest, ok := parseDatePrefix(trimSpace(b))
+	if !ok || len(rest) > 0 && isDigit(rest[0]) {
+		return 0, false
+	}
+	return days, true
+}
+
+// parseDatePrefix reads the date b starts with (parseDate's forms, and its
+// " (BC)") and returns its days since 1970-01-01 and what follows it.
+func parseDatePrefix(b []byte) (int64, []byte, bool) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
@@ -184,44 +193,135 @@ func parseDate(b []byte) (int64, bool) {
 	}
 	y, ok := num(7)
 	if !ok || i < 4 || i >= len(b) || !dateSep(b[i]) {
-		return 0, false
+		return 0, nil, false
 	}
 	sep := b[i]
 	i++
 	m, ok := num(2)
 	if !ok || i >= len(b) || b[i] != sep {
-		return 0, false
+		return 0, nil, false
 	}
 	i++
 	d, ok := num(2)
 	if !ok {
-		return 0, false
+		return 0, nil, false
 	}
 	rest := b[i:]
 	bc := len(rest) >= 5 && isSpace(rest[0]) && rest[1] == '(' && rest[2]|0x20 == 'b' && rest[3]|0x20 == 'c' && rest[4] == ')'
 	if bc {
 		rest = rest[5:]
 	}
-	if len(rest) > 0 && isDigit(rest[0]) {
-		return 0, false
-	}
 	switch {
 	case bc && (neg || y == 0):
-		return 0, false
+		return 0, nil, false
 	case bc:
 		y = 1 - y
 	case neg:
 		y = -y
 	}
 	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
-		return 0, false
+		return 0, nil, false
 	}
 	days := daysFromCivil(y, m, d)
 	if days < minDate || days > maxDate {
+		return 0, nil, false
+	}
+	return days, rest, true
+}
+
+// parseTimestamp reads a timestamp as DuckDB casts text to a TIMESTAMP and
+// returns microseconds since 1970-01-01 00:00:00: a date as parseDate
+// reads it, alone (midnight) or followed by spaces or a T and the time
+// H[H]:MM[:SS[.fraction]] (the fraction's digits past the sixth cut off,
+// 24:00:00 the next midnight), then a Z or nothing (spaces around the
+// text are trimmed). An offset (+02, -05:00)
+// or a time zone name is refused: DuckDB's cast takes them, but without
+// a time zone this dialect does not.
+func parseTimestamp(b []byte) (int64, bool) {
+	b = trimSpace(b)
+	days, rest, ok := parseDatePrefix(b)
+	if !ok {
 		return 0, false
 	}
-	return days, true
+	if days < minTimestampDay || days > maxTimestampDay {
+		return 0, false
+	}
+	us := days * 86_400_000_000
+	if len(rest) == 0 {
+		return us, true
+	}
+	i := 0
+	if rest[0] == 'T' {
+		i = 1
+	} else {
+		for i < len(rest) && rest[i] == ' ' {
+			i++
+		}
+		if i == 0 {
+			return 0, false
+		}
+	}
+	num := func(maxDigits int) (int64, int, bool) {
+		start, n := i, int64(0)
+		for i < len(rest) && isDigit(rest[i]) && i-start < maxDigits {
+			n = n*10 + int64(rest[i]-'0')
+			i++
+		}
+		return n, i - start, i > start
+	}
+	h, _, ok := num(2)
+	if !ok || i >= len(rest) || rest[i] != ':' {
+		return 0, false
+	}
+	i++
+	m, _, ok := num(2)
+	if !ok || m > 59 {
+		return 0, false
+	}
+	var s, frac int64
+	if i < len(rest) && rest[i] == ':' {
+		i++
+		if s, _, ok = num(2); !ok || s > 59 {
+			return 0, false
+		}
+		if i < len(rest) && rest[i] == '.' {
+			i++
+			f, nd, _ := num(6)
+			for ; nd < 6; nd++ {
+				f *= 10
+			}
+			frac = f
+			for i < len(rest) && isDigit(rest[i]) {
+				i++
+			}
+		}
+	}
+	if h > 24 || h == 24 && (m != 0 || s != 0 || frac != 0) {
+		return 0, false
+	}
+	if i < len(rest) && rest[i] == 'Z' {
+		i++
+	}
+	if i != len(rest) {
+		return 0, false
+	}
+	us += ((h*60+m)*60+s)*1_000_000 + frac
+	if us < MinTimestamp || us > MaxTimestamp {
+		return 0, false
+	}
+	return us, true
 }
+
+// MinTimestamp and MaxTimestamp are the first and last microseconds since
+// 1970-01-01 a TIMESTAMP holds, as in DuckDB: 290309-12-22 (BC) 00:00:00 to
+// 294247-01-10 04:00:54.775806.
+const (
+	MinTimestamp = -9223372022400000000
+	MaxTimestamp = 9223372036854775806
+)
+
+// minTimestampDay and maxTimestampDay are the days of MinTimestamp and MaxTimestamp.
+var minTimestampDay, maxTimestampDay = daysFromCivil(-290308, 12, 22), daysFromCivil(294247, 1, 10)
 
 // dateSep reports a separator of a date's year, month and day, as DuckDB's
 // cast takes them.

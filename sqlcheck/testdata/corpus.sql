@@ -445,3 +445,73 @@ SELECT orderDate, avg(amount) AS a, count(DISTINCT country) AS c FROM '{orders_t
 
 -- name: scan-star-where-json
 SELECT * FROM '{orders_json}' WHERE amount > 500 AND country <> 'USA'
+
+-- TIMESTAMP: literals, CAST, comparisons with timestamps and with dates,
+-- min/max, GROUP BY and ORDER BY of a timestamp, untyped (the column's
+-- text, compared as a timestamp with a timestamp) and typed by the schema.
+
+-- name: ts-untyped-compare-literal
+SELECT id, ts FROM '{events}' WHERE ts >= TIMESTAMP '2020-01-03 12:00:00' AND ts < TIMESTAMP '2020-01-04 00:00:00.5'
+
+-- name: ts-typed-compare-literal
+-- schema: ts:TIMESTAMP
+SELECT id, ts FROM '{events}' WHERE ts BETWEEN TIMESTAMP '2020-01-03 12:00:00' AND '2020-01-04 00:00:00.25'
+
+-- name: ts-typed-compare-date
+-- schema: ts:TIMESTAMP,day:DATE
+SELECT id, ts, day FROM '{events}' WHERE ts < DATE '2019-12-30' OR ts >= day + 3
+
+-- name: ts-untyped-compare-date
+SELECT count(*) FROM '{events}' WHERE CAST(ts AS TIMESTAMP) >= DATE '2020-01-02'
+
+-- name: ts-cast
+SELECT id, CAST(ts AS TIMESTAMP), CAST(ts AS DATE), CAST(CAST(ts AS TIMESTAMP) AS VARCHAR), TIMESTAMP '2020-01-01 10:00:00.5', CAST(day AS TIMESTAMP) FROM '{events}' WHERE id <= 40
+
+-- name: ts-typed-min-max
+-- schema: ts:TIMESTAMP
+SELECT "group", min(ts), max(ts), count(ts), count(DISTINCT ts) FROM '{events}' GROUP BY "group"
+
+-- name: ts-untyped-min-max
+SELECT min(ts), max(ts), min(CAST(ts AS TIMESTAMP)) FROM '{events}'
+
+-- name: ts-typed-group-by
+-- schema: ts:TIMESTAMP
+SELECT ts, count(*) AS n, sum("order") FROM '{events}' GROUP BY ts
+
+-- name: ts-group-by-day-order
+-- schema: ts:TIMESTAMP
+-- keys: 1
+SELECT CAST(ts AS DATE) AS d, count(*) AS n, max(ts) FROM '{events}' GROUP BY CAST(ts AS DATE) ORDER BY d DESC
+
+-- name: ts-typed-order-by
+-- schema: ts:TIMESTAMP
+-- keys: 1
+SELECT ts, id FROM '{events}' WHERE "order" > 30 ORDER BY ts DESC NULLS FIRST
+
+-- name: ts-typed-order-by-limit
+-- schema: ts:TIMESTAMP
+-- keys: 1
+SELECT ts FROM '{events}' ORDER BY ts LIMIT 7
+
+-- Columns named by SQL keywords, quoted; DuckDB's names in the header.
+
+-- name: keyword-columns-star
+SELECT * FROM '{events}' WHERE "order" = 7
+
+-- name: keyword-columns-expressions
+SELECT "select", "order" + 1, upper("group"), trim("select"), t."order" * 2 FROM '{events}' t WHERE "select" LIKE 'b%' AND "order" IS NOT NULL
+
+-- name: keyword-columns-group
+SELECT "group", "select", count(*), sum("order"), max("order") AS "order" FROM '{events}' GROUP BY "group", "select" ORDER BY "group", "select"
+
+-- Numbers in quotes written otherwise than this dialect writes them, which
+-- DuckDB casts to the type it reads the column as (BIGINT here).
+
+-- name: quoted-number-plus
+SELECT id, qty FROM '{orders}' WHERE qty >= '+45'
+
+-- name: quoted-number-point
+SELECT count(*) FROM '{orders}' WHERE qty < '.5' AND qty > '-5.'
+
+-- name: quoted-number-negative-zero
+SELECT count(*) FROM '{orders}' WHERE qty = '-0' OR qty IN ('+1', '-.0')
