@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -56,8 +57,8 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("job %s: %w", jobID, err)
 	}
 	if id := in.JobID(objs); id != jobID {
-		if in.EarlierJobID(objs) == jobID {
-			return fmt.Errorf("job %s was planned by an earlier scatter, which weighed Parquet row groups by all their columns: this one cuts its inputs into other chunks (by the columns the job reads), so its committed chunks cannot be resumed; run it again instead (it is job %s now)", jobID, id)
+		if slices.Contains(in.EarlierJobIDs(objs), jobID) {
+			return fmt.Errorf("job %s was planned by an earlier scatter, which weighed Parquet row groups otherwise (by all their columns): this one may cut its inputs into other chunks (by the columns the job reads), so its committed chunks cannot be resumed; run it again instead (it is job %s now)", jobID, id)
 		}
 		return fmt.Errorf("job %s: its inputs changed since it was planned (they now make job %s); run it again instead", jobID, id)
 	}

@@ -20,9 +20,10 @@ type Pruner interface {
 }
 
 // ParquetColumns is the columns of a Parquet object a mapper of a job of
-// input in reads: Column for a job of lines, else Columns; nil for every
-// column (AllColumns, or a job of lines without a Column, which Parquet
-// refuses). The splitter weighs row groups by them.
+// input in reads: Column for a job of lines, else Columns, empty (not nil)
+// for a job that reads none (SELECT count(*): the footer's row counts);
+// nil for every column (AllColumns, or a job of lines without a Column,
+// which Parquet refuses). The splitter weighs row groups by them.
 func ParquetColumns(in job.Input) []string {
 	switch {
 	case !in.Format.Table():
@@ -32,6 +33,8 @@ func ParquetColumns(in job.Input) []string {
 		return []string{in.Column}
 	case in.AllColumns:
 		return nil
+	case in.Columns == nil:
+		return []string{}
 	}
 	return in.Columns
 }

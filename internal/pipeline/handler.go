@@ -222,10 +222,11 @@ func (in PlanInput) JobID(objs []plan.Object) string {
 	return plan.JobID(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
 }
 
-// EarlierJobID is the ID the job had before Parquet row groups were weighed by the
-// columns it reads (plan.EarlierJobID), "" when its inputs hold no Parquet object.
-func (in PlanInput) EarlierJobID(objs []plan.Object) string {
-	return plan.EarlierJobID(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
+// EarlierJobIDs are the IDs the job had before the last change to how
+// Parquet objects are weighed (plan.EarlierJobIDs), none when its inputs
+// hold no Parquet object.
+func (in PlanInput) EarlierJobIDs(objs []plan.Object) []string {
+	return plan.EarlierJobIDs(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
 }
 
 // outputIdentity is the output as a job's identity holds it: part files are another

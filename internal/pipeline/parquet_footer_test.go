@@ -160,7 +160,8 @@ func countingHandler(t *testing.T) (*pipeline.Handler, *pqtest.CountingStore) {
 // TestParquetChunksWeighColumnsRead: the splitter weighs a Parquet row group
 // by the decoded bytes of the columns the job reads, what its mapper
 // decodes: a job of the narrow column gets fewer chunks than one of every
-// column at the same chunk size, and every row group is in one chunk.
+// column at the same chunk size, and every row group is in one chunk; a job
+// that reads no column is one chunk.
 func TestParquetChunksWeighColumnsRead(t *testing.T) {
 	type wideRow struct {
 		ID   int64  `parquet:"id"`
@@ -217,5 +218,16 @@ func TestParquetChunksWeighColumnsRead(t *testing.T) {
 		if owned != groups {
 			t.Errorf("select %s: %d row group ownerships, want %d (each in exactly one chunk)", c.columns, owned, groups)
 		}
+	}
+	// A job that reads no column (the footer's row counts) weighs the footer
+	// alone: one chunk, not one per two row groups of every column.
+	h, _ := countingHandler(t)
+	p, err := h.Plan(ctx, pipeline.PlanInput{Job: "sql", Params: map[string]string{"query": "SELECT count(*) FROM 'w.parquet'"},
+		Inputs: []string{in}, Output: filepath.Join(dir, "count.csv"), ChunkSize: chunkSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunks := manifest(t, h, p); len(chunks) != 1 || chunks[0].Parts[0].Start != 0 || chunks[0].Parts[0].End != st.Size() {
+		t.Errorf("SELECT count(*) at chunk size %d: chunks %+v, want one of the whole file", chunkSize, chunks)
 	}
 }

@@ -56,29 +56,35 @@ func jobID(name, version string, params map[string]string, objs []Object, chunkS
 	return jobIDOfForm(identityForm(objs), name, version, params, objs, chunkSize, output)
 }
 
-// identityForm is the form of the identity of a job over objs: 3 when some
-// object is Parquet, since its row groups are weighed by the columns the
-// job reads (one chunk size cuts a Parquet object elsewhere than it did, so
-// a job planned by the old weights is not resumed with the new), else 2.
+// identityForm is the form of the identity of a job over objs: 4 when some
+// object is Parquet, else 2. Each change to how a Parquet object is cut
+// into chunks took a new form, so that a job planned by the old weights is
+// never resumed (re-planned) with the new: form 3 weighed row groups by the
+// columns the job reads (form 2 by all of them), form 4 weighs an object a
+// job reads no column of by its footer (form 3 by all its columns).
 func identityForm(objs []Object) int {
 	for _, o := range objs {
 		if o.Parquet != nil {
-			return 3
+			return 4
 		}
 	}
 	return 2
 }
 
-// EarlierJobID is the ID a job over objs had before Parquet row groups were
-// weighed by the columns it reads (identity form 2), when some object is
-// Parquet (its ID is now of form 3); "" when none is (its ID kept its form).
-// A job of that ID was cut into chunks by other weights: a resume names it as
-// such rather than as a job whose inputs changed.
-func EarlierJobID(name string, params map[string]string, objs []Object, chunkSize int64, output string) string {
+// EarlierJobIDs are the IDs a job over objs had before the last change to
+// how Parquet objects are weighed (identity forms 2 and 3), when some
+// object is Parquet (its ID is now of form 4); none when none is (its ID
+// kept its form). A job of one of them may have been cut into other
+// chunks: a resume names it as such rather than as a job whose inputs
+// changed.
+func EarlierJobIDs(name string, params map[string]string, objs []Object, chunkSize int64, output string) []string {
 	if identityForm(objs) == 2 {
-		return ""
+		return nil
 	}
-	return jobIDOfForm(2, name, JobVersion(name), params, objs, chunkSize, output)
+	return []string{
+		jobIDOfForm(2, name, JobVersion(name), params, objs, chunkSize, output),
+		jobIDOfForm(3, name, JobVersion(name), params, objs, chunkSize, output),
+	}
 }
 
 // jobIDOfForm is the job ID of identity form form.

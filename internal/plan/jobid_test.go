@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/pq"
@@ -19,9 +20,11 @@ func TestJobIDCoversVersion(t *testing.T) {
 	}
 }
 
-// TestJobIDFormOfParquet: a job over a Parquet object has an identity of form 3
-// (its row groups weighed by the columns read), any other job one of form 2 as
-// before; EarlierJobID is the form-2 ID of the former, "" for the latter.
+// TestJobIDFormOfParquet: a job over a Parquet object has an identity of form 4
+// (an object it reads no column of weighed by its footer; form 3 weighed row
+// groups by the columns read, form 2 by all), any other job one of form 2 as
+// before; EarlierJobIDs are the form-2 and form-3 IDs of the former, none of
+// the latter.
 func TestJobIDFormOfParquet(t *testing.T) {
 	text := []Object{{URL: "a.txt", ETag: "e", Size: 3}}
 	parquet := []Object{{URL: "a.txt", ETag: "e", Size: 3}, {URL: "b.parquet", ETag: "f", Size: 9, Parquet: &pq.Footer{}}}
@@ -40,13 +43,14 @@ func TestJobIDFormOfParquet(t *testing.T) {
 	if got, want := JobID("select", params, text, 100, "out"), form(2, textIDs); got != want {
 		t.Errorf("a job over text: ID %s, want form 2's %s", got, want)
 	}
-	if got := EarlierJobID("select", params, text, 100, "out"); got != "" {
-		t.Errorf("a job over text has an earlier ID %s, want none", got)
+	if got := EarlierJobIDs("select", params, text, 100, "out"); got != nil {
+		t.Errorf("a job over text has earlier IDs %v, want none", got)
 	}
-	if got, want := JobID("select", params, parquet, 100, "out"), form(3, parquetIDs); got != want {
-		t.Errorf("a job over Parquet: ID %s, want form 3's %s", got, want)
+	if got, want := JobID("select", params, parquet, 100, "out"), form(4, parquetIDs); got != want {
+		t.Errorf("a job over Parquet: ID %s, want form 4's %s", got, want)
 	}
-	if got, want := EarlierJobID("select", params, parquet, 100, "out"), form(2, parquetIDs); got != want {
-		t.Errorf("a job over Parquet: earlier ID %s, want form 2's %s", got, want)
+	got := EarlierJobIDs("select", params, parquet, 100, "out")
+	if want := []string{form(2, parquetIDs), form(3, parquetIDs)}; !slices.Equal(got, want) {
+		t.Errorf("a job over Parquet: earlier IDs %v, want forms 2 and 3's %v", got, want)
 	}
 }

@@ -356,7 +356,9 @@ func Split(objs []Object, chunkSize int64) []Chunk {
 // SplitColumns is Split for a job that reads only the named columns: a
 // Parquet row group weighs the decoded bytes of those columns, what its
 // mapper decodes, so a job that reads a narrow slice of a wide file gets
-// fewer, longer chunks (a Parquet scan costs what it reads).
+// fewer, longer chunks (a Parquet scan costs what it reads). columns nil
+// means every column; empty, none (SELECT count(*)): a Parquet object
+// then weighs its footer, all its mapper reads, and is one chunk.
 func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 	if chunkSize <= 0 {
 		chunkSize = DefaultChunkSize
@@ -390,6 +392,9 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 				continue
 			}
 			weight = total
+			if columns != nil && len(columns) == 0 {
+				weight = footerBytes(o.Parquet) // it reads no column
+			}
 		}
 		switch {
 		case o.Size == 0:
@@ -480,8 +485,12 @@ func ParseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// footerBytes is what a mapper reads of a Parquet object when it reads no
+// column: its footer's metadata and the 8 bytes after it.
+func footerBytes(f *pq.Footer) int64 { return f.Len + 8 }
+
 // SplitBytes is the weight SplitColumns gives objects cut into several
-// chunks for a job that reads the named columns (nil: all): the size of the
+// chunks for a job that reads the named columns (nil: all; empty: none): the size of the
 // plain (uncompressed, text) objects and, of the Parquet ones, the decoded
 // size of those columns' chunks (a compressed object is one chunk whatever
 // its size). It is the total BalancedChunkSize evens out.
@@ -489,6 +498,8 @@ func SplitBytes(objs []Object, columns []string) int64 {
 	var n int64
 	for _, o := range objs {
 		switch {
+		case o.Parquet != nil && columns != nil && len(columns) == 0:
+			n += footerBytes(o.Parquet)
 		case o.Parquet != nil:
 			for _, g := range o.Parquet.RowGroups() {
 				n += o.Parquet.DecodedBytes(g.Index, columns)

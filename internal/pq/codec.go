@@ -26,6 +26,17 @@ const maxPageBytes = 1 << 30
 // of 3 bytes gives at most 64; a DEFLATE length/distance code of about 2
 // bits gives 258 bytes (1032 to 1); an LZ4 sequence's length bytes each add
 // 255; a zstd RLE block of 4 bytes gives a block's 128 KiB.
+//
+// Brotli's bound is sound but of no use: a meta-block decompresses to up
+// to 2^24 bytes (MLEN, RFC 7932 section 9.2), and its commands can cost no
+// bits at all, since a prefix code of one symbol (a simple prefix code of
+// NSYM 1, section 3.4) has a code of length 0, so an insert-and-copy
+// command of lengths with no extra bits, and literals of one symbol, read
+// nothing. A meta-block's header and its three prefix codes take some 70
+// bits, so the bound is about 2^24 bytes per 9 compressed, near 2 M to 1:
+// a page of under 600 compressed bytes could declare maxPageBytes. A
+// Brotli page's declared size is bounded only by maxPageBytes and the
+// column chunk's decompressed total, which the footer states.
 func maxRatio(codec format.CompressionCodec) int64 {
 	switch codec {
 	case format.Snappy:
@@ -91,7 +102,8 @@ func declaredValues(h *format.PageHeader) int64 {
 // than that and its quarter of room for the output (1.25 GiB for a page of
 // maxPageBytes), whatever the compressed stream claims: parquet-go's
 // codecs grow their output as the stream asks (its LZ4 codec without end
-// on a corrupt block).
+// on a corrupt block). A gzip or Brotli page's buffer grows as its stream
+// fills it (readPage).
 func decodePage(codec format.CompressionCodec, dst, src []byte, size int) ([]byte, error) {
 	if codec == format.Snappy {
 		n, err := snappy.DecodedLen(src)
@@ -102,12 +114,18 @@ func decodePage(codec format.CompressionCodec, dst, src []byte, size int) ([]byt
 			return nil, fmt.Errorf("page decompresses to %d bytes, its header says %d", n, size)
 		}
 	}
+	switch codec {
+	case format.Gzip:
+		return checkDecoded(readPage(&gzipReaders, dst, src, size))
+	case format.Brotli:
+		return checkDecoded(readPage(&brotliReaders, dst, src, size))
+	}
+	var out []byte
+	var err error
 	if cap(dst) < size {
 		dst = make([]byte, 0, size+size/4)
 	}
 	dst = dst[:size]
-	var out []byte
-	var err error
 	switch codec {
 	case format.Snappy:
 		out, err = dst, decodeSnappy(dst, src)
@@ -119,13 +137,14 @@ func decodePage(codec format.CompressionCodec, dst, src []byte, size int) ([]byt
 		d := zstdDecoders.Get().(*zstd.Decoder)
 		out, err = d.DecodeAll(src, dst[:0])
 		zstdDecoders.Put(d)
-	case format.Gzip:
-		out, err = readPage(&gzipReaders, dst, src)
-	case format.Brotli:
-		out, err = readPage(&brotliReaders, dst, src)
 	default:
 		return nil, fmt.Errorf("decompressing page: codec %s", codec)
 	}
+	return checkDecoded(out, size, err)
+}
+
+// checkDecoded checks that a page decompressed to size bytes.
+func checkDecoded(out []byte, size int, err error) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decompressing page: %w", err)
 	}
@@ -161,29 +180,44 @@ var (
 
 var errLongPage = errors.New("the page decompresses to more bytes than its header says")
 
-// readPage decompresses src with a reader from pool into dst (of the
-// page's declared size): the stream must fill it and end there.
-func readPage(pool *sync.Pool, dst, src []byte) ([]byte, error) {
+// streamStep is the least a streamed page's buffer grows by.
+const streamStep = 64 << 10
+
+// readPage decompresses src with a reader from pool into dst's array, or a
+// larger one, up to size bytes (the page's declared size): the stream must
+// fill them and end there; it returns size for checkDecoded. A new array grows as the stream fills it, so a
+// page declaring more than it holds (a Brotli page has no useful ratio
+// bound, maxRatio, and a footer may overstate the chunk's total) allocates
+// about what it decompresses to, not what it declares.
+func readPage(pool *sync.Pool, dst, src []byte, size int) ([]byte, int, error) {
 	s := pool.Get().(*streamReader)
 	defer pool.Put(s)
 	s.src.Reset(src)
 	if err := s.r.Reset(&s.src); err != nil {
-		return nil, err
+		return nil, size, err
 	}
-	n, err := io.ReadFull(s.r, dst)
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return dst[:n], nil // shorter than declared: the caller says so
-	}
-	if err != nil {
-		return nil, err
+	buf := dst[:0]
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			n := min(size+size/4, max(2*cap(buf), streamStep))
+			buf = append(make([]byte, 0, n), buf...)
+		}
+		n, err := s.r.Read(buf[len(buf):min(size, cap(buf))])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return buf, size, nil // shorter than declared: the caller says so
+		}
+		if err != nil {
+			return nil, size, err
+		}
 	}
 	var one [1]byte
 	m, err := io.ReadFull(s.r, one[:])
 	if m > 0 {
-		return nil, errLongPage
+		return nil, size, errLongPage
 	}
 	if !errors.Is(err, io.EOF) {
-		return nil, err
+		return nil, size, err
 	}
-	return dst, nil
+	return buf, size, nil
 }

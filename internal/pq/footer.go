@@ -411,24 +411,26 @@ func (f *Footer) Column(name string) (Column, bool) {
 }
 
 // ColumnBytes is the compressed size of the named columns' chunks in row
-// group rg; names the file lacks count nothing. No names means every column.
+// group rg; names the file lacks count nothing. nil names means every
+// column; empty ones none (a job that reads only the footer's row counts).
 func (f *Footer) ColumnBytes(rg int, names []string) int64 {
 	return f.columnSize(rg, names, func(m *format.ColumnMetaData) int64 { return m.TotalCompressedSize })
 }
 
 // DecodedBytes is the uncompressed size of the named columns' chunks in row
-// group rg (every column when names is empty): the bytes a reader decodes,
-// which, more than the compressed bytes it fetches, is what reading costs.
+// group rg (nil names: every column; empty: none): the bytes a reader
+// decodes, which, more than the compressed bytes it fetches, is what
+// reading costs.
 func (f *Footer) DecodedBytes(rg int, names []string) int64 {
 	return f.columnSize(rg, names, func(m *format.ColumnMetaData) int64 { return m.TotalUncompressedSize })
 }
 
 // columnSize sums size over the named columns' chunks in row group rg (every
-// column when names is empty).
+// column when names is nil).
 func (f *Footer) columnSize(rg int, names []string, size func(*format.ColumnMetaData) int64) int64 {
 	cols := f.meta.RowGroups[rg].Columns
 	var b int64
-	if len(names) == 0 {
+	if names == nil {
 		for j := range cols {
 			b += size(&cols[j].MetaData)
 		}
