@@ -167,14 +167,18 @@ func TestSQLSortByRanges(t *testing.T) {
 
 // TestSQLGroupSortByRanges: `scatter sql` of an aggregate with ORDER BY and
 // without LIMIT, with --partitions 3, gathers by ranges of the group key
-// (each range sorted, the ranges merged) into the bytes one reducer writes;
-// --output-parts is refused for it, naming why.
+// (each range sorted), then by spans of the ORDER BY key (the sort round)
+// into the bytes one reducer writes; with --output-parts the spans are part
+// files that are those bytes. A run whose sort round's writers all die
+// fails; `scatter resume` finishes it with the same bytes, reusing the first
+// round's committed ranges (their objects are the same) and committing each
+// span once (one object per span).
 func TestSQLGroupSortByRanges(t *testing.T) {
 	dir := t.TempDir()
 	csv, _ := genFile(t, dir, "orders.csv", "orders", 300_000, 6)
 	state := filepath.Join(dir, "state")
 	query := "SELECT customer, qty, count(*) AS n, sum(amount) AS s FROM '" + csv + "' GROUP BY customer, qty HAVING count(*) > 1 ORDER BY n DESC, s"
-	sqlRun := func(out string, extra ...string) (sum struct{ Partitions, Chunks int }, err error) {
+	sqlRun := func(out string, extra ...string) (sum struct{ Partitions, Spans, Parts, Chunks int }, err error) {
 		stdout, err := runLogged(t, append([]string{"sql", query, "--output", out, "--chunk-size", "32KiB", "--state-dir", state, "--json"}, extra...)...)
 		if err == nil {
 			err = json.Unmarshal([]byte(stdout), &sum)
@@ -185,8 +189,8 @@ func TestSQLGroupSortByRanges(t *testing.T) {
 	if s, err := sqlRun(one, "--partitions", "1"); err != nil || s.Partitions != 0 || s.Chunks < 4 {
 		t.Fatalf("--partitions 1: %+v, %v; want one reducer over several chunks", s, err)
 	}
-	if s, err := sqlRun(ranged, "--partitions", "3"); err != nil || s.Partitions < 2 || s.Partitions > 3 {
-		t.Fatalf("--partitions 3: %+v, %v; want 2 or 3 ranges", s, err)
+	if s, err := sqlRun(ranged, "--partitions", "3"); err != nil || s.Partitions < 2 || s.Partitions > 3 || s.Spans < 1 {
+		t.Fatalf("--partitions 3: %+v, %v; want 2 or 3 ranges, then the sort round's spans", s, err)
 	}
 	want := mustRead(t, one)
 	if !strings.HasPrefix(want, "customer,qty,n,s\n") || strings.Count(want, "\n") < 50 {
@@ -195,8 +199,39 @@ func TestSQLGroupSortByRanges(t *testing.T) {
 	if got := mustRead(t, ranged); got != want {
 		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
 	}
-	if _, err := sqlRun(filepath.Join(dir, "parts"), "--partitions", "3", "--output-parts"); err == nil || !strings.Contains(err.Error(), "not in key order") {
-		t.Fatalf("--output-parts: %v, want a refusal saying the output is not in key order", err)
+	parts := filepath.Join(dir, "parts")
+	s, err := sqlRun(parts, "--partitions", "3", "--output-parts")
+	var joined string
+	for r := range s.Parts {
+		joined += mustRead(t, filepath.Join(parts, fmt.Sprintf("part-%05d", r)))
+	}
+	if err != nil || s.Parts < 1 || s.Parts != s.Spans || joined != want {
+		t.Fatalf("--output-parts: %+v, %v; want a part file per span, joined the output", s, err)
+	}
+
+	resumed := filepath.Join(dir, "resumed.csv")
+	_, err = sqlRun(resumed, "--partitions", "3", "--retry-scale", "0.001", "--faults", "reducer.sort.crash.mid-span=1")
+	m := jobIDPattern.FindStringSubmatch(errString(err))
+	if m == nil {
+		t.Fatalf("a run whose sort round always dies: %v; want a failure naming the job", err)
+	}
+	objects := func(dir string) []string {
+		found, _ := filepath.Glob(filepath.Join(state, "work", "jobs", m[1], dir, "0*", "*.part"))
+		return found
+	}
+	ranges := objects("ranges")
+	if len(ranges) < 2 || len(objects("ranges/sort")) != 0 {
+		t.Fatalf("after the failed run: ranges %v, spans %v; want the first round's ranges committed and no span written", ranges, objects("ranges/sort"))
+	}
+	if _, stderr, err := runCLI(t, "resume", m[1], "--state-dir", state); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	if got := mustRead(t, resumed); got != want {
+		t.Fatalf("the resumed job: %d bytes differ from one reducer's %d", len(got), len(want))
+	}
+	spans := objects("ranges/sort")
+	if again := objects("ranges"); fmt.Sprint(again) != fmt.Sprint(ranges) || len(spans) < 1 {
+		t.Fatalf("after resume: ranges %v (before %v), spans %v; want the same ranges and one object per span", again, ranges, spans)
 	}
 }
 

@@ -159,6 +159,10 @@ func requiredCalls(s stack) map[string][]call {
 			{action: "s3:PutObject", resource: work + pipeline.RangePlanFile}, {action: "s3:GetObject", resource: work + pipeline.RangePlanFile},
 			{action: "s3:PutObject", resource: work + pipeline.RangeItemsFile}, {action: "s3:PutObject", resource: work + "ranges/00003/0123456789abcdef.part"},
 			{action: "s3:DeleteObject", resource: work + "ranges/00003/0123456789abcdef.part"}, {action: "dynamodb:PutItem", resource: s.tableARN},
+			// The sort round: its plan and items, a writer's span, and the delete of a span that lost the race.
+			{action: "s3:PutObject", resource: work + pipeline.SortDir + "plan.json"}, {action: "s3:GetObject", resource: work + pipeline.SortDir + "plan.json"},
+			{action: "s3:PutObject", resource: work + pipeline.SortDir + "items.json"}, {action: "s3:PutObject", resource: work + pipeline.SortDir + "00002/0123456789abcdef.part"},
+			{action: "s3:DeleteObject", resource: work + pipeline.SortDir + "00002/0123456789abcdef.part"},
 		},
 		apiFn: {
 			{action: "s3:GetObject", resource: inObj}, {action: "s3:GetObject", resource: inObj + ".job.json"}, {action: "s3:ListBucket", resource: inBucket},
@@ -524,12 +528,15 @@ func aslCalls(tmpl *cfn.Template, asl []byte, s stack) ([]call, error) {
 					problems = append(problems, fmt.Sprintf("state %s: the test has no IAM rule for ItemReader %v", name, ir["Resource"]))
 				}
 				// The splitter writes the manifest to jobs/<jobId>/manifest.json in the work
-				// bucket; the reducer's plan step the key ranges GatherRanges reads.
-				items := manifest
+				// bucket; the reducer's plan steps the key ranges GatherRanges reads, in
+				// its first round and in the sort round.
+				items := []string{manifest}
 				if name == "GatherRanges" {
-					items = work + pipeline.RangeItemsFile
+					items = []string{work + pipeline.RangeItemsFile, work + pipeline.SortDir + "items.json"}
 				}
-				calls = append(calls, call{action: "s3:GetObject", resource: items})
+				for _, it := range items {
+					calls = append(calls, call{action: "s3:GetObject", resource: it})
+				}
 			}
 			if rw, ok := m["ResultWriter"].(map[string]any); ok {
 				if rw["Resource"] != "arn:aws:states:::s3:putObject" {
@@ -537,12 +544,15 @@ func aslCalls(tmpl *cfn.Template, asl []byte, s stack) ([]call, error) {
 				}
 				// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html:
 				// a multipart upload of the result files under the prefix (the plan's mapResults).
-				obj := mapResults + "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/SUCCEEDED_0.json"
+				objs := []string{mapResults + "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/SUCCEEDED_0.json"}
 				if name == "GatherRanges" {
-					obj = work + pipeline.RangeResultsDir + "/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/SUCCEEDED_0.json"
+					objs = []string{work + pipeline.RangeResultsDir + "/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/SUCCEEDED_0.json",
+						work + pipeline.SortDir + "results/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/SUCCEEDED_0.json"}
 				}
-				for _, a := range []string{"s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"} {
-					calls = append(calls, call{action: a, resource: obj})
+				for _, obj := range objs {
+					for _, a := range []string{"s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"} {
+						calls = append(calls, call{action: a, resource: obj})
+					}
 				}
 			}
 			proc, _ := m["ItemProcessor"].(map[string]any)

@@ -14,15 +14,23 @@ import (
 
 // RangeRuns is a keyed job (runs.Keyed) whose output is not in the order
 // of its partials' keys: a range reducer writes the output of its range of
-// keys as a sorted run of its own (OutputRangeRun), and the final gather
-// merges the ranges' runs into the output (OutputMergedRanges) instead of
-// concatenating them.
+// keys as a sorted run of its own (OutputRangeRun), and a second round of
+// the gather cuts those runs' keys into spans, each merged into a part of
+// the output (OutputSpan), instead of concatenating the ranges.
 type RangeRuns interface {
 	// OutputRangeRun merges readers (one range of keys of every partial)
 	// and writes their output lines as a sorted run, returning how many.
 	OutputRangeRun(w io.Writer, readers []*runs.Reader) (int64, error)
+	// RangeRunTag is the tag of the runs OutputRangeRun writes.
+	RangeRunTag() []byte
+	// OutputSpan merges readers (one span of the sort keys of every range
+	// run, in range order) and writes their lines, the header first when
+	// first, returning how many lines of rows: one part of the output,
+	// whose parts in span order are the output.
+	OutputSpan(w io.Writer, readers []*runs.Reader, first bool) (int64, error)
 	// OutputMergedRanges writes the output: the header, then the lines of
-	// the ranges' runs (OutputRangeRun's, in range order) merged.
+	// the ranges' runs (OutputRangeRun's, in range order) merged, in one
+	// process (the gather of a definition without the sort round).
 	OutputMergedRanges(w io.Writer, ranges []io.Reader) (Stats, error)
 }
 
@@ -43,9 +51,10 @@ type sqlGroupJob struct {
 // sqlGroupSortJob is an aggregate over groups with ORDER BY and without
 // LIMIT (sql.Plan.GroupSort): a sqlGroupJob whose range reducers sort their
 // rows by their ORDER BY key then group key (RangeRuns: a sorted run of its
-// own), and whose final gather merges the P sorted runs, a streaming merge,
-// into the bytes the one reducer writes (whose rows have the same keys, so
-// ties come in group key order either way).
+// own), and whose sort round's writers each merge a span of that key of the
+// P sorted runs (OutputSpan), the spans assembled in order into the bytes
+// the one reducer writes (whose rows have the same keys, so ties come in
+// group key order either way).
 type sqlGroupSortJob struct {
 	*sqlGroupJob
 }
@@ -255,6 +264,30 @@ func (j *sqlGroupSortJob) OutputRangeRun(w io.Writer, rs []*runs.Reader) (int64,
 	return rw.Count(), rw.Close()
 }
 
+// RangeRunTag is the tag of the range runs (RangeRuns).
+func (j *sqlGroupSortJob) RangeRunTag() []byte { return j.rangeTag() }
+
+// OutputSpan writes the header when first, then merges the rows of a span
+// of the range runs (RangeRuns).
+func (j *sqlGroupSortJob) OutputSpan(w io.Writer, rs []*runs.Reader, first bool) (int64, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if first {
+		bw.Write(j.OutputHeader())
+	}
+	var n int64
+	err := runs.Merge(rs, func(_ []byte, vals [][]byte) error {
+		for _, v := range vals {
+			n++
+			bw.Write(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return n, corruptRun(err)
+	}
+	return n, bw.Flush()
+}
+
 // OutputMergedRanges writes the header, then merges the ranges' sorted
 // rows (RangeRuns).
 func (j *sqlGroupSortJob) OutputMergedRanges(w io.Writer, ranges []io.Reader) (Stats, error) {
@@ -262,20 +295,8 @@ func (j *sqlGroupSortJob) OutputMergedRanges(w io.Writer, ranges []io.Reader) (S
 	if err != nil {
 		return Stats{}, err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(j.OutputHeader())
-	var st Stats
-	err = runs.Merge(rs, func(_ []byte, vals [][]byte) error {
-		for _, v := range vals {
-			st.RecordsOut++
-			bw.Write(v)
-		}
-		return nil
-	})
-	if err != nil {
-		return st, corruptRun(err)
-	}
-	return st, bw.Flush()
+	n, err := j.OutputSpan(w, rs, true)
+	return Stats{RecordsOut: n}, err
 }
 
 // writeGroupRun writes the mapper's groups as a sorted run keyed by group

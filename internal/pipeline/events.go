@@ -224,6 +224,10 @@ type GatherInput struct {
 	Partitions int `json:"partitions,omitempty"`
 	// Range is the key range a StepRange reduces.
 	Range int `json:"range,omitempty"`
+	// Round is the partitioned gather's round (RoundKeys or RoundSort) of a
+	// StepPlan (RoundSort: cut the range runs into spans), a StepRange and
+	// the StepGather.
+	Round int `json:"round,omitempty"`
 	// OutputParts is the submission's (PlanInput): StepGather writes part files.
 	OutputParts bool     `json:"outputParts,omitempty"`
 	Failure     *Failure `json:"failure,omitempty"`
@@ -268,4 +272,23 @@ type TreeLevel struct {
 	Partitions   int      `json:"partitions"`
 	Ranges       Location `json:"ranges"`
 	RangeResults Location `json:"rangeResults"`
+	// Round is the round of the GatherRanges Map that Ranges are for
+	// (RoundKeys or RoundSort). SortRound is true when, after it, the
+	// state machine plans the RoundSort (PlanSort): the ranges of a
+	// jobs.RangeRuns job are sorted runs, cut again by their sort key.
+	Round     int  `json:"round"`
+	SortRound bool `json:"sortRound"`
 }
+
+// The rounds of the partitioned gather (GatherInput.Round, TreeLevel.Round).
+const (
+	// RoundKeys reduces ranges of the partials' keys, each committed once
+	// under the job's "#ranges" ledger ID.
+	RoundKeys = 0
+	// RoundSort is a jobs.RangeRuns job's second round: the RoundKeys
+	// ranges are sorted runs of the output's rows, cut into spans of their
+	// sort key from their indexes; each writer merges its span of every
+	// range run into its part of the output, committed once under the
+	// job's "#sort" ledger ID, and the Gather assembles the parts in order.
+	RoundSort = 1
+)

@@ -58,6 +58,11 @@ type Summary struct {
 	// was left as (OutputParts).
 	Partitions int `json:"partitions,omitempty"`
 	Parts      int `json:"parts,omitempty"`
+	// Spans is how many writers of the sort round (RoundSort) merged the
+	// Partitions ranges' sorted runs by spans of their sort key into the
+	// output's parts (a sql aggregate's ORDER BY without LIMIT); 0 without
+	// it.
+	Spans int `json:"spans,omitempty"`
 	// CSVRereads counts the CSV chunks read again because the quote state
 	// guessed at their start was wrong (confirmCSV).
 	CSVRereads int `json:"csvRereads,omitempty"`
@@ -93,6 +98,10 @@ func (in GatherInput) validate() error {
 		return inputErrorf("gather %s: partitions %d is outside [0, %d]", in.JobID, in.Partitions, MaxPartitions)
 	case in.Range < 0 || (in.Step == StepRange && in.Range >= MaxPartitions):
 		return inputErrorf("gather %s: range %d is outside [0, %d)", in.JobID, in.Range, MaxPartitions)
+	case in.Round != RoundKeys && (in.Round != RoundSort || in.Step == StepMerge):
+		return inputErrorf("gather %s: round %d of step %q: want %d, or %d in the steps %q, %q and the gather", in.JobID, in.Round, in.Step, RoundKeys, RoundSort, StepPlan, StepRange)
+	case in.Round == RoundSort && in.Step != StepRange && in.Partitions < 1:
+		return inputErrorf("gather %s: round %d with partitions %d: the sort round has at least one span", in.JobID, in.Round, in.Partitions)
 	case in.FanIn == 1 || in.FanIn < 0 || in.FanIn > MaxFanIn:
 		return inputErrorf("gather %s: fanIn %d: want 0 (the default) or 2 to %d (a merge holds every partial open, and a Lambda function has 1,024 file descriptors)", in.JobID, in.FanIn, MaxFanIn)
 	case in.Level < 0 || in.Level > maxTreeLevels:
@@ -260,6 +269,9 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 		if err := in.validate(); err != nil {
 			return GatherOutput{}, err
 		}
+		if in.Round == RoundSort {
+			return h.planSortRound(ctx, in)
+		}
 		return h.planTree(ctx, in)
 	case StepMerge:
 		if err := in.validate(); err != nil {
@@ -296,7 +308,7 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if err := h.Faults.Err("reducer.crash.before-write", in.JobID); err != nil {
 		return GatherOutput{}, &RetryableError{Err: err}
 	}
-	if in.Partitions > 1 {
+	if in.Partitions > 1 || in.Round == RoundSort {
 		err = h.gatherRanges(ctx, in, &sum)
 		outStats.RecordsOut = sum.RecordsOut
 	} else {

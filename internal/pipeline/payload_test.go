@@ -23,11 +23,16 @@ func TestPayloadGoldens(t *testing.T) {
 		// A keyed job's, gathered by key ranges.
 		kvJobID = "uniquevisitors-0d4c2b9e81f37a56c4e2d910"
 		kvWork  = "s3://scatter-work/jobs/" + kvJobID + "/"
+		// A sql aggregate's ORDER BY without LIMIT: key ranges, then the sort round.
+		sortJobID = "sql-7c1e5a0b92d84f36e1a0c4b8"
+		sortWork  = "s3://scatter-work/jobs/" + sortJobID + "/"
 	)
 
 	var (
 		params = jobs.Params{"pattern": "ERROR|WARN", "strict": "true"}
-		chunk  = plan.Chunk{Index: 3, Parts: []plan.Part{
+		// The sort round's job.
+		sortParams = jobs.Params{"query": "SELECT countryCode, sum(adRevenue) AS revenue FROM 's3://data/uservisits/' GROUP BY countryCode ORDER BY revenue DESC"}
+		chunk      = plan.Chunk{Index: 3, Parts: []plan.Part{
 			{Source: "s3://scatter-in/logs/", URL: "s3://scatter-in/logs/2026-01-01.log", Ordinal: 0, Start: 201326592, End: 209715200, Size: 209715200},
 			{Source: "s3://scatter-in/logs/", URL: "s3://scatter-in/logs/2026-01-02.log", Ordinal: 1, Start: 0, End: 58720256, Size: 104857600},
 		}}
@@ -128,6 +133,24 @@ func TestPayloadGoldens(t *testing.T) {
 			Ranges:       pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + kvJobID + "/" + pipeline.RangeItemsFile},
 			RangeResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + kvJobID + "/" + pipeline.RangeResultsDir},
 		}}},
+		{File: "gather-output-plan-sort-ranges.json", Example: pipeline.GatherOutput{JobID: sortJobID, Status: "RUNNING", Tree: &pipeline.TreeLevel{
+			Level: 0, Partials: 120, FanIn: 256, Groups: []int{}, Partitions: 4, SortRound: true,
+			Ranges:       pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + sortJobID + "/" + pipeline.RangeItemsFile},
+			RangeResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + sortJobID + "/" + pipeline.RangeResultsDir},
+		}}},
+		{File: "gather-input-plan-sort.json", Example: pipeline.GatherInput{
+			JobID: sortJobID, Job: "sql", Params: sortParams, Work: sortWork, Output: "s3://scatter-out/by-revenue.csv", Chunks: 120, Step: pipeline.StepPlan, FanIn: 256, Partitions: 4, Round: pipeline.RoundSort,
+		}},
+		{File: "gather-output-plan-sort.json", Example: pipeline.GatherOutput{JobID: sortJobID, Status: "RUNNING", Tree: &pipeline.TreeLevel{
+			Level: 0, Partials: 4, FanIn: 256, Groups: []int{}, Partitions: 4, Round: pipeline.RoundSort,
+			Ranges:       pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + sortJobID + "/" + pipeline.SortDir + "items.json"},
+			RangeResults: pipeline.Location{Bucket: "scatter-work", Key: "jobs/" + sortJobID + "/" + pipeline.SortDir + "results"},
+		}}},
+		{File: "gather-input-sort.json", Example: pipeline.GatherInput{JobID: sortJobID, Job: "sql", Params: sortParams, Work: sortWork, Chunks: 120, Step: pipeline.StepRange, Range: 2, Round: pipeline.RoundSort}},
+		{File: "gather-output-sort.json", Example: pipeline.GatherOutput{JobID: sortJobID, Status: "RUNNING", Partial: sortWork + pipeline.SortDir + "00002/0b7d3e91a6c45f28.part"}},
+		{File: "gather-input-sorted.json", Example: pipeline.GatherInput{
+			JobID: sortJobID, Job: "sql", Params: sortParams, Work: sortWork, Output: "s3://scatter-out/by-revenue.csv", Chunks: 120, FanIn: 256, Partitions: 4, Round: pipeline.RoundSort, OutputParts: true,
+		}},
 		{File: "gather-input-range.json", Example: pipeline.GatherInput{JobID: kvJobID, Job: "uniquevisitors", JobVersion: "3", Work: kvWork, Chunks: 700, Step: pipeline.StepRange, Range: 3}},
 		{File: "gather-output-range.json", Example: pipeline.GatherOutput{JobID: kvJobID, Status: "RUNNING", Partial: kvWork + "ranges/00003/5d2e8a9c3f104b77.part"}},
 		{File: "gather-input-ranges.json", Example: pipeline.GatherInput{

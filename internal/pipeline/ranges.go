@@ -9,6 +9,15 @@ package pipeline
 // whole partial) into the output of its keys, committed once through the
 // ledger; the final gather assembles the ranges in order, on S3 with
 // UploadPartCopy, or copies them to ordered part files (OutputParts).
+//
+// A jobs.RangeRuns job (a sql aggregate's ORDER BY) has ranges that are not
+// in output order: each is a run sorted by the rows' ORDER BY key, known
+// only once its groups are merged. It takes a second round (RoundSort): the
+// PlanSort step cuts the range runs' sort keys into spans from their
+// indexes, the GatherRanges Map runs again, one writer per span merging its
+// span of every range run (ranged reads) into its part of the output,
+// committed once under a second ledger ID, and the final gather assembles
+// the spans as above.
 
 import (
 	"bytes"
@@ -54,6 +63,19 @@ const (
 	RangeResultsDir = RangesDir + "results"
 )
 
+// SortDir is where, under a job's work prefix, the RoundSort keeps its plan,
+// items, writers' outputs and the Map's results, as RangesDir does for the
+// first round.
+const SortDir = RangesDir + "sort/"
+
+// roundDir is the directory of a round's plan, items, outputs and results.
+func roundDir(round int) string {
+	if round == RoundSort {
+		return SortDir
+	}
+	return RangesDir
+}
+
 // rangePlan is the partitioned gather's plan: the boundaries of its ranges.
 // Range 0 holds the keys below Bounds[0], range i the keys in
 // [Bounds[i-1], Bounds[i]), the last range the keys from the last bound on.
@@ -67,9 +89,15 @@ type RangeItem struct {
 	Range int `json:"range"`
 }
 
-// rangeLedgerID is the ledger's job ID under which a job's ranges are
-// committed, range r as chunk r: the first commit of a range wins.
-func rangeLedgerID(jobID string) string { return jobID + "#ranges" }
+// rangeLedgerID is the ledger's job ID under which a job's ranges of a
+// round are committed, range r as chunk r: the first commit of a range wins.
+// The RoundSort's spans have their own.
+func rangeLedgerID(jobID string, round int) string {
+	if round == RoundSort {
+		return jobID + "#sort"
+	}
+	return jobID + "#ranges"
+}
 
 // PartLocation is where part r of an output written as part files
 // (OutputParts) goes: part-00000, part-00001, ... under the output.
@@ -107,9 +135,6 @@ func checkPartitions(in PlanInput, j jobs.Job) error {
 	if _, ok := keyedJob(j); !ok {
 		return inputErrorf("plan: job %s cannot be gathered by key ranges (partitions %d, output parts %v): its partials are not sorted runs (those of job/kv jobs, wordcount, groupby, and the sql job's GROUP BY or DISTINCT without LIMIT and ORDER BY without LIMIT are); it gathers through the tree", in.Job, in.Partitions, in.OutputParts)
 	}
-	if _, ok := j.(jobs.RangeRuns); ok && in.OutputParts {
-		return inputErrorf("plan: job %s cannot leave its key ranges as part files (output parts): its output is not in key order, the ranges are merged", in.Job)
-	}
 	if encodedOutput(in.Output) {
 		return inputErrorf("plan: output %s is compressed or Parquet: key ranges (partitions %d, output parts %v) are written as the job's text", in.Output, in.Partitions, in.OutputParts)
 	}
@@ -129,19 +154,87 @@ func (h *Handler) planRanges(ctx context.Context, in GatherInput, tl *TreeLevel)
 	if _, ok := keyedJob(job); !ok || in.Partitions == 1 || encodedOutput(in.Output) {
 		return nil
 	}
+	keys, _, err := h.committed(ctx, in)
+	if err != nil {
+		return err
+	}
+	in.Round = RoundKeys
+	if err := h.writeRanges(ctx, in, keys, 2, tl); err != nil || tl.Partitions < 2 {
+		return err
+	}
+	_, tl.SortRound = job.(jobs.RangeRuns)
+	return nil
+}
+
+// planSortRound is the PlanSort step (StepPlan with RoundSort) of a
+// jobs.RangeRuns job: once every range of the first round is committed, it
+// cuts the range runs' sort keys into as many spans as the first round had
+// ranges (in.Partitions; fewer when the rows are fewer) from their indexes,
+// and plans the GatherRanges Map's second round, one writer per span.
+func (h *Handler) planSortRound(ctx context.Context, in GatherInput) (GatherOutput, error) {
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+	}
+	if _, ok := job.(jobs.RangeRuns); !ok {
+		return GatherOutput{}, inputErrorf("gather %s: job %s has no sort round (its key ranges are in output order)", in.JobID, in.Job)
+	}
+	keys, err := h.rangeRuns(ctx, in)
+	if err != nil {
+		return GatherOutput{}, err
+	}
+	tl := &TreeLevel{Level: 0, Partials: len(keys), FanIn: h.fanIn(in.FanIn), Groups: []int{}, Round: RoundSort}
+	if err := h.writeRanges(ctx, in, keys, 1, tl); err != nil {
+		return GatherOutput{}, err
+	}
+	return GatherOutput{JobID: in.JobID, Status: string(ledger.Running), Tree: tl}, nil
+}
+
+// rangeRuns are the first round's committed ranges, in range order: the
+// inputs of a RoundSort (the partitions of the first round's plan).
+func (h *Handler) rangeRuns(ctx context.Context, in GatherInput) ([]string, error) {
+	first := in
+	first.Round = RoundKeys
+	rp, found, err := h.readRangePlan(ctx, first)
+	if err != nil {
+		return nil, err
+	} else if !found {
+		return nil, inputErrorf("gather %s: a sort round without the first round's range plan %s", in.JobID, in.Work+RangePlanFile)
+	}
+	first.Partitions = rp.Partitions
+	commits, err := h.rangeCommits(ctx, first)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(commits))
+	for i, c := range commits {
+		keys[i] = c.Partial
+	}
+	return keys, nil
+}
+
+// writeRanges plans round in.Round of the GatherRanges Map over the runs
+// keys: it keeps the round's range plan if one was written before (a
+// retried or redriven step), so that every reducer of the round cuts the
+// same ranges; else it samples the runs (sampleRanges) and, when that cuts
+// at least least ranges, writes the plan once. It then writes the Map's
+// items and fills tl's partitions and locations; with fewer than least
+// ranges it leaves tl as it was.
+func (h *Handler) writeRanges(ctx context.Context, in GatherInput, keys []string, least int, tl *TreeLevel) error {
+	planFile := in.Work + roundDir(in.Round) + "plan.json"
 	rp, found, err := h.readRangePlan(ctx, in)
 	if err != nil {
 		return err
 	}
 	if !found {
-		if rp, err = h.sampleRanges(ctx, in); err != nil {
+		if rp, err = h.sampleRanges(ctx, keys, in.Partitions); err != nil {
 			return err
 		}
-		if rp.Partitions < 2 {
+		if rp.Partitions < least {
 			return nil
 		}
 		b, _ := json.Marshal(rp)
-		err := h.Store.PutIfAbsent(ctx, in.Work+RangePlanFile, bytes.NewReader(b))
+		err := h.Store.PutIfAbsent(ctx, planFile, bytes.NewReader(b))
 		if errors.Is(err, blob.ErrExists) {
 			if rp, _, err = h.readRangePlan(ctx, in); err != nil {
 				return err
@@ -155,21 +248,23 @@ func (h *Handler) planRanges(ctx context.Context, in GatherInput, tl *TreeLevel)
 		items[i].Range = i
 	}
 	b, _ := json.Marshal(items)
-	if err := h.Store.Put(ctx, in.Work+RangeItemsFile, bytes.NewReader(b)); err != nil {
+	if err := h.Store.Put(ctx, in.Work+roundDir(in.Round)+"items.json", bytes.NewReader(b)); err != nil {
 		return storeFailure(err, "gather %s: write range items", in.JobID)
 	}
 	bucket, prefix, _ := blob.ParseS3(in.Work)
-	tl.Partitions = rp.Partitions
-	tl.Ranges = Location{Bucket: bucket, Key: prefix + RangeItemsFile}
-	tl.RangeResults = Location{Bucket: bucket, Key: prefix + RangeResultsDir}
-	h.log().InfoContext(ctx, "planned key ranges", "jobId", in.JobID, "partitions", rp.Partitions)
+	tl.Partitions, tl.Round = rp.Partitions, in.Round
+	tl.Ranges = Location{Bucket: bucket, Key: prefix + roundDir(in.Round) + "items.json"}
+	tl.RangeResults = Location{Bucket: bucket, Key: prefix + roundDir(in.Round) + "results"}
+	h.log().InfoContext(ctx, "planned key ranges", "jobId", in.JobID, "round", in.Round, "partitions", rp.Partitions)
 	return nil
 }
 
-// readRangePlan reads the job's range plan, if one was written.
+// readRangePlan reads the job's range plan of round in.Round, if one was
+// written.
 func (h *Handler) readRangePlan(ctx context.Context, in GatherInput) (rangePlan, bool, error) {
 	var rp rangePlan
-	rc, err := h.Store.Open(ctx, in.Work+RangePlanFile, 0, -1)
+	planFile := in.Work + roundDir(in.Round) + "plan.json"
+	rc, err := h.Store.Open(ctx, planFile, 0, -1)
 	if errors.Is(err, blob.ErrNotFound) {
 		return rp, false, nil
 	} else if err != nil {
@@ -180,21 +275,17 @@ func (h *Handler) readRangePlan(ctx context.Context, in GatherInput) (rangePlan,
 		return rp, false, retryable("gather %s: read range plan: %w", in.JobID, err)
 	}
 	if rp.Partitions != len(rp.Bounds)+1 || rp.Partitions > MaxPartitions {
-		return rp, false, inputErrorf("gather %s: range plan %s: %d partitions with %d bounds", in.JobID, in.Work+RangePlanFile, rp.Partitions, len(rp.Bounds))
+		return rp, false, inputErrorf("gather %s: range plan %s: %d partitions with %d bounds", in.JobID, planFile, rp.Partitions, len(rp.Bounds))
 	}
 	return rp, true, nil
 }
 
-// sampleRanges chooses the ranges from the committed partials' indexes (two
-// small reads each): as many as the event asks for, or, with Partitions 0,
-// one per DefaultRangeBytes of partials. When the indexes hold too few keys
-// to cut them (too few samples, or fewer boundaries than asked) and the
-// partials are small, it reads the partials whole and samples every key.
-func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, error) {
-	keys, _, err := h.committed(ctx, in)
-	if err != nil {
-		return rangePlan{}, err
-	}
+// sampleRanges chooses the ranges of the runs keys (committed partials, or
+// the first round's ranges) from their indexes (two small reads each): p of
+// them, or, with p 0, one per DefaultRangeBytes of runs. When the indexes
+// hold too few keys to cut them (too few samples, or fewer boundaries than
+// asked) and the runs are small, it reads them whole and samples every key.
+func (h *Handler) sampleRanges(ctx context.Context, keys []string, p int) (rangePlan, error) {
 	sizes, err := h.partialSizes(ctx, keys)
 	if err != nil {
 		return rangePlan{}, err
@@ -203,7 +294,6 @@ func (h *Handler) sampleRanges(ctx context.Context, in GatherInput) (rangePlan, 
 	for _, n := range sizes {
 		total += n
 	}
-	p := in.Partitions
 	if p == 0 {
 		p = plan.RangePartitions(total)
 	}
@@ -273,57 +363,88 @@ type rangeStats struct {
 
 // mergeRange is a range reducer (StepRange): it merges range in.Range of
 // every committed partial into the output lines of its keys (the job's
-// header first in range 0), written to an attempt's own key and committed in
-// the ledger; the first commit wins, and a retried or duplicate reducer
-// answers with it.
+// header first in range 0), or, in the RoundSort, span in.Range of every
+// range run into its part of the output, written to an attempt's own key and
+// committed in the round's ledger ID; the first commit wins, and a retried
+// or duplicate reducer answers with it.
 func (h *Handler) mergeRange(ctx context.Context, in GatherInput) (GatherOutput, error) {
-	fk := fmt.Sprintf("%s/range/%d", in.JobID, in.Range)
-	return deliveredTwice(ctx, h, "reducer.range.duplicate", "range", fk, func(fk string) (GatherOutput, error) {
-		return h.mergeRangeOnce(ctx, in, fk)
+	fk, pts := fmt.Sprintf("%s/range/%d", in.JobID, in.Range), rangeFaults
+	if in.Round == RoundSort {
+		fk, pts = fmt.Sprintf("%s/sort/%d", in.JobID, in.Range), sortFaults
+	}
+	return deliveredTwice(ctx, h, pts.duplicate, "range", fk, func(fk string) (GatherOutput, error) {
+		return h.mergeRangeOnce(ctx, in, fk, pts)
 	})
 }
 
-func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string) (GatherOutput, error) {
-	id := rangeLedgerID(in.JobID)
+// roundFaults are the fault points of a round's reducers (docs/faults.md).
+type roundFaults struct{ duplicate, midRange, beforeCommit string }
+
+var (
+	rangeFaults = roundFaults{"reducer.range.duplicate", "reducer.range.crash.mid-range", "reducer.range.crash.before-commit"}
+	sortFaults  = roundFaults{"reducer.sort.duplicate", "reducer.sort.crash.mid-span", "reducer.sort.crash.before-commit"}
+)
+
+// rangeInputs are what a range reducer of in's round merges: the runs it
+// reads (their keys), the tag they must have (nil: any), and how it writes
+// its range of them.
+func (h *Handler) rangeInputs(ctx context.Context, in GatherInput) (keys []string, tag []byte, output func(io.Writer, []*runs.Reader) (int64, error), err error) {
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return nil, nil, nil, inputErrorf("gather %s: %v", in.JobID, err)
+	}
+	keyed, ok := keyedJob(job)
+	if !ok {
+		return nil, nil, nil, inputErrorf("gather %s: job %s has no key ranges (not a keyed job)", in.JobID, in.Job)
+	}
+	rr, isRangeRuns := job.(jobs.RangeRuns)
+	switch {
+	case in.Round == RoundSort && !isRangeRuns:
+		return nil, nil, nil, inputErrorf("gather %s: job %s has no sort round (its key ranges are in output order)", in.JobID, in.Job)
+	case in.Round == RoundSort:
+		keys, err = h.rangeRuns(ctx, in)
+		return keys, rr.RangeRunTag(), func(w io.Writer, rs []*runs.Reader) (int64, error) {
+			return rr.OutputSpan(w, rs, in.Range == 0)
+		}, err
+	}
+	keys, _, err = h.committed(ctx, in)
+	tag, _ = jobs.RunTag(job)
+	return keys, tag, func(w io.Writer, rs []*runs.Reader) (int64, error) {
+		if isRangeRuns {
+			return rr.OutputRangeRun(w, rs)
+		}
+		return runs.OutputTo(w, keyed, rs, in.Range == 0)
+	}, err
+}
+
+func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string, pts roundFaults) (GatherOutput, error) {
+	id := rangeLedgerID(in.JobID, in.Round)
 	if c, err := h.Ledger.Chunk(ctx, id, in.Range); err == nil {
 		return GatherOutput{JobID: in.JobID, Status: string(ledger.Running), Partial: c.Partial}, nil
 	} else if !errors.Is(err, ledger.ErrNotFound) {
 		return GatherOutput{}, retryable("gather %s range %d: read commit: %w", in.JobID, in.Range, err)
 	}
-	job, err := jobs.New(in.Job, in.Params)
-	if err != nil {
-		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
-	}
-	keyed, ok := keyedJob(job)
-	if !ok {
-		return GatherOutput{}, inputErrorf("gather %s: job %s has no key ranges (not a keyed job)", in.JobID, in.Job)
-	}
 	rp, found, err := h.readRangePlan(ctx, in)
 	if err != nil {
 		return GatherOutput{}, err
 	} else if !found || in.Range >= rp.Partitions {
-		return GatherOutput{}, inputErrorf("gather %s: no range %d in the job's range plan (%d ranges)", in.JobID, in.Range, rp.Partitions)
+		return GatherOutput{}, inputErrorf("gather %s: no range %d in the job's range plan of round %d (%d ranges)", in.JobID, in.Range, in.Round, rp.Partitions)
 	}
 	lo, hi := runs.Range(rp.Bounds, in.Range)
-	keys, _, err := h.committed(ctx, in)
+	keys, tag, output, err := h.rangeInputs(ctx, in)
 	if err != nil {
 		return GatherOutput{}, err
 	}
 	attempt := newAttemptID()
-	key := fmt.Sprintf("%s%s%05d/%s.part", in.Work, RangesDir, in.Range, attempt)
+	key := fmt.Sprintf("%s%s%05d/%s.part", in.Work, roundDir(in.Round), in.Range, attempt)
 	var st rangeStats
-	tag, _ := jobs.RunTag(job)
 	err = h.withRanges(ctx, keys, lo, hi, tag, func(rs []*runs.Reader) error {
 		var err error
 		st.Bytes, err = h.putFrom(ctx, key, func(w io.Writer) error {
-			if h.Faults.Fire("reducer.range.crash.mid-range", fk) {
-				w = &crashingWriter{w: w}
+			if h.Faults.Fire(pts.midRange, fk) {
+				w = &crashingWriter{w: w, point: pts.midRange}
 			}
-			if rr, ok := job.(jobs.RangeRuns); ok {
-				st.RecordsOut, err = rr.OutputRangeRun(w, rs)
-			} else {
-				st.RecordsOut, err = runs.OutputTo(w, keyed, rs, in.Range == 0)
-			}
+			st.RecordsOut, err = output(w, rs)
 			return err
 		})
 		return err
@@ -331,7 +452,7 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 	if err != nil {
 		return GatherOutput{}, err
 	}
-	if err := h.Faults.Err("reducer.range.crash.before-commit", fk); err != nil {
+	if err := h.Faults.Err(pts.beforeCommit, fk); err != nil {
 		return GatherOutput{}, &RetryableError{Err: err}
 	}
 	statsJSON, _ := json.Marshal(st)
@@ -345,7 +466,7 @@ func (h *Handler) mergeRangeOnce(ctx context.Context, in GatherInput, fk string)
 		}
 		h.log().InfoContext(ctx, "lost range commit race", "jobId", in.JobID, "range", in.Range, "winner", winner.Attempt)
 	}
-	h.log().InfoContext(ctx, "reduced key range", "jobId", in.JobID, "range", in.Range, "partials", len(keys), "lines", st.RecordsOut)
+	h.log().InfoContext(ctx, "reduced key range", "jobId", in.JobID, "round", in.Round, "range", in.Range, "runs", len(keys), "lines", st.RecordsOut)
 	return GatherOutput{JobID: in.JobID, Status: string(ledger.Running), Partial: winner.Partial}, nil
 }
 
@@ -412,20 +533,25 @@ func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi, tag []b
 	return fn(rs)
 }
 
-// crashingWriter is a range reducer that dies mid-range (the fault
-// reducer.range.crash.mid-range): half of its first write reaches the
-// upload, then it fails, so the attempt's object must never appear.
-type crashingWriter struct{ w io.Writer }
+// crashingWriter is a range reducer that dies mid-range (the fault point,
+// reducer.range.crash.mid-range or reducer.sort.crash.mid-span): half of its
+// first write reaches the upload, then it fails, so the attempt's object must
+// never appear.
+type crashingWriter struct {
+	w     io.Writer
+	point string
+}
 
 func (c *crashingWriter) Write(p []byte) (int, error) {
 	n, _ := c.w.Write(p[:len(p)/2])
-	return n, &RetryableError{Err: errors.New("fault injected: reducer.range.crash.mid-range")}
+	return n, &RetryableError{Err: errors.New("fault injected: " + c.point)}
 }
 
-// rangeCommits reads the commits of the job's ranges in order; a range
-// without one fails the gather (a redrive reduces it again).
+// rangeCommits reads the commits of the job's in.Partitions ranges of
+// round in.Round in order; a range without one fails the gather (a redrive
+// reduces it again).
 func (h *Handler) rangeCommits(ctx context.Context, in GatherInput) ([]ledger.Commit, error) {
-	commits, err := h.Ledger.ChunkRange(ctx, rangeLedgerID(in.JobID), 0, in.Partitions)
+	commits, err := h.Ledger.ChunkRange(ctx, rangeLedgerID(in.JobID, in.Round), 0, in.Partitions)
 	if err != nil {
 		return nil, retryable("gather %s: read range commits: %w", in.JobID, err)
 	}
@@ -440,14 +566,15 @@ func (h *Handler) rangeCommits(ctx context.Context, in GatherInput) ([]ledger.Co
 				missing = append(missing, r)
 			}
 		}
-		return nil, inputErrorf("gather %s: %d of %d key ranges not committed (first: %v)", in.JobID, len(missing), in.Partitions, missing[:min(len(missing), 10)])
+		return nil, inputErrorf("gather %s: %d of %d key ranges of round %d not committed (first: %v)", in.JobID, len(missing), in.Partitions, in.Round, missing[:min(len(missing), 10)])
 	}
 	return commits, nil
 }
 
 // gatherRanges writes the output of a job gathered by key ranges: for a
-// jobs.RangeRuns job, the committed ranges' runs merged; else the committed
-// ranges in order, composed on S3 (UploadPartCopy of every range of
+// jobs.RangeRuns job without the RoundSort (a definition that has none),
+// the committed ranges' runs merged; else the committed ranges (or the
+// RoundSort's spans) in order, composed on S3 (UploadPartCopy of every range of
 // 5 MiB or more, smaller ones read and coalesced into parts) or streamed
 // where the store cannot compose; or, with OutputParts, each range copied to
 // its part file. It fills the summary's output counts.
@@ -472,9 +599,18 @@ func (h *Handler) gatherRanges(ctx context.Context, in GatherInput, sum *Summary
 		pieces[i] = blob.Piece{Source: c.Partial, N: st.Bytes}
 	}
 	sum.Partitions = in.Partitions
-	if rr, ok := job.(jobs.RangeRuns); ok {
+	if in.Round == RoundSort {
+		first := in
+		first.Round = RoundKeys
+		rp, _, err := h.readRangePlan(ctx, first)
+		if err != nil {
+			return err
+		}
+		sum.Partitions, sum.Spans = rp.Partitions, in.Partitions
+	}
+	if rr, ok := job.(jobs.RangeRuns); ok && in.Round == RoundKeys {
 		// The ranges are sorted runs of the output's lines: merged, not
-		// concatenated.
+		// concatenated, here in one process.
 		sum.BytesOut, err = h.putFrom(ctx, in.Output, func(w io.Writer) error {
 			return h.withPartials(ctx, keys, func(rs []io.Reader) error {
 				_, err := rr.OutputMergedRanges(w, rs)

@@ -453,14 +453,15 @@ func (p *Plan) FilterColumns() []int {
 // are sorted runs keyed by the group key, which the gather can merge by
 // ranges of that key in parallel: without ORDER BY each range's rows are a
 // part of the output (which is in group key order), assembled in order;
-// with ORDER BY (GroupSort) they are sorted and the ranges merged
-// (docs/sql.md).
+// with ORDER BY (GroupSort) they are sorted, and a second round merges
+// them by spans of the ORDER BY key (docs/sql.md).
 func (p *Plan) GroupRuns() bool {
 	return p.Kind == Aggregate && p.Limit < 0 && len(p.groups) > 0 && !p.Star
 }
 
 // GroupSort reports an aggregate over groups sorted by ORDER BY without
-// LIMIT (GroupRuns whose ranges' rows are sorted and then merged).
+// LIMIT (GroupRuns whose ranges' rows are sorted, then merged by spans of
+// the ORDER BY key in a second round).
 func (p *Plan) GroupSort() bool {
 	return p.GroupRuns() && len(p.order) > 0
 }
@@ -555,7 +556,7 @@ func (p *Plan) Describe() Description {
 		gather += "; project the select list"
 		if p.GroupSort() {
 			gather = "gather: merge the groups by key, by ranges of the group key in parallel when the partials are large or --partitions asks, else in one reducer" + strings.TrimPrefix(gather, "gather: merge the groups by key") +
-				"; sort each range's rows by " + strings.Join(keys, ", ") + " (sorted runs spilled past its memory budget); merge the ranges' sorted rows"
+				"; sort each range's rows by " + strings.Join(keys, ", ") + " (sorted runs spilled past its memory budget); then cut the ranges' sorted rows into spans of that key, each span's rows merged in parallel (a part of the output, assembled in order)"
 		} else if len(keys) > 0 {
 			gather += "; sort by " + strings.Join(keys, ", ") + " in the one reducer (sorted runs spilled past its memory budget)"
 		} else if p.GroupRuns() {

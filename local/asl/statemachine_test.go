@@ -27,6 +27,7 @@ type fakeJob struct {
 	timeout    int              // mapTimeoutSeconds of the plan; 0 means 60
 	fanIn      int              // fanIn of the plan; 0 means 256
 	partitions int              // key ranges the gather's plan chooses; under 2: the tree
+	spans      int              // with partitions: the sort round's spans (0: no sort round)
 
 	mu       sync.Mutex
 	attempts map[int]int
@@ -36,6 +37,8 @@ type fakeJob struct {
 	plans    []int             // levels planned, in order
 	merges   [][2]int          // {level, group} merged, in order of calls
 	ranges   map[int]int       // key range -> times reduced
+	sorted   map[int]int       // span of the sort round -> times written
+	sortPlan int               // times the sort round was planned
 	maxLevel int               // the highest level merged so far; a merge below it is out of order
 }
 
@@ -43,6 +46,7 @@ type fakeJob struct {
 func (j *fakeJob) reset() {
 	j.attempts = map[int]int{}
 	j.failures, j.gathers, j.objects, j.plans, j.merges, j.ranges, j.maxLevel = nil, nil, nil, nil, nil, nil, 0
+	j.sorted, j.sortPlan = nil, 0
 }
 
 func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any, error) {
@@ -100,6 +104,9 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 		}
 		switch p["step"] {
 		case "plan":
+			if round, _ := toInt(p["round"]); round == 1 {
+				return j.planSort(p)
+			}
 			// The handler's arithmetic: level L+1 has one partial per group of fanIn of level L.
 			j.plans = append(j.plans, int(level))
 			n := j.chunks
@@ -108,12 +115,13 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			}
 			none := map[string]any{"bucket": "", "key": ""}
 			tree := map[string]any{"level": level, "partials": n, "fanIn": fanIn, "merge": false, "groups": []any{}, "next": level,
-				"partitions": 0, "ranges": none, "rangeResults": none}
+				"partitions": 0, "ranges": none, "rangeResults": none, "round": 0, "sortRound": false}
 			if level == 0 && j.partitions > 1 {
 				// A keyed job's gather by key ranges: no tree.
 				tree["partitions"] = j.partitions
 				tree["ranges"] = map[string]any{"bucket": "work", "key": "jobs/job-1/ranges/items.json"}
 				tree["rangeResults"] = map[string]any{"bucket": "work", "key": "jobs/job-1/ranges/results"}
+				tree["sortRound"] = j.spans > 0
 				return map[string]any{"jobId": "job-1", "status": "RUNNING", "tree": tree}, nil
 			}
 			if n > int(fanIn) {
@@ -134,6 +142,13 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 			return map[string]any{"jobId": "job-1", "status": "RUNNING", "partial": fmt.Sprintf("s3://work/jobs/job-1/tree/%d/%d.part", level+1, group)}, nil
 		case "range":
 			r, _ := toInt(p["range"])
+			if round, _ := toInt(p["round"]); round == 1 {
+				if j.sorted == nil {
+					j.sorted = map[int]int{}
+				}
+				j.sorted[int(r)]++
+				return map[string]any{"jobId": "job-1", "status": "RUNNING", "partial": fmt.Sprintf("s3://work/jobs/job-1/ranges/sort/%05d/a.part", r)}, nil
+			}
 			if j.ranges == nil {
 				j.ranges = map[int]int{}
 			}
@@ -144,6 +159,20 @@ func (j *fakeJob) lambda(ctx context.Context, function string, payload any) (any
 		return map[string]any{"status": "SUCCEEDED", "output": p["output"], "summary": "s3://out/summary.json", "extra": 1}, nil
 	}
 	return nil, &Failure{Name: "Lambda.ResourceNotFoundException", Cause: function}
+}
+
+// planSort answers the sort round's plan (PlanSort): its payload carries the
+// first round's partitions, and its tree the spans, in round 1.
+func (j *fakeJob) planSort(p map[string]any) (any, error) {
+	if n, _ := toInt(p["partitions"]); int(n) != j.partitions || j.spans == 0 || len(j.ranges) != j.partitions {
+		return nil, fmt.Errorf("sort round planned with payload %v after ranges %v", p, j.ranges)
+	}
+	j.sortPlan++
+	tree := map[string]any{"level": 0, "partials": j.partitions, "fanIn": p["fanIn"], "merge": false, "groups": []any{}, "next": 0,
+		"partitions": j.spans, "round": 1, "sortRound": false,
+		"ranges":       map[string]any{"bucket": "work", "key": "jobs/job-1/ranges/sort/items.json"},
+		"rangeResults": map[string]any{"bucket": "work", "key": "jobs/job-1/ranges/sort/results"}}
+	return map[string]any{"jobId": "job-1", "status": "RUNNING", "tree": tree}, nil
 }
 
 func (j *fakeJob) putObject(_ context.Context, bucket, key string, body []byte) error {
@@ -185,8 +214,8 @@ func (j *fakeJob) resultFiles(t *testing.T) (manifest map[string]any, byStatus m
 }
 
 func (j *fakeJob) getObject(_ context.Context, bucket, key string) ([]byte, error) {
-	if bucket == "work" && key == "jobs/job-1/ranges/items.json" && j.partitions > 1 {
-		items := make([]any, j.partitions)
+	if n := map[string]int{"jobs/job-1/ranges/items.json": j.partitions, "jobs/job-1/ranges/sort/items.json": j.spans}[key]; bucket == "work" && n > 0 {
+		items := make([]any, n)
 		for i := range items {
 			items[i] = map[string]any{"range": i}
 		}
@@ -232,7 +261,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d reducer calls", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0,"partitions":0,"outputParts":false}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":5,"fanIn":256,"level":0,"partitions":0,"outputParts":false,"round":0}`)
 			if len(j.merges) != 0 || fmt.Sprint(j.plans) != "[0]" {
 				t.Errorf("5 chunks under a fan-in of 256: planned %v, merged %v; want one plan, no merge", j.plans, j.merges)
 			}
@@ -307,7 +336,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d gathers", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3,"partitions":0,"outputParts":false}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":3,"partitions":0,"outputParts":false,"round":0}`)
 			o := out.(map[string]any)
 			assertJSON(t, o["result"], `{"status":"SUCCEEDED","output":"out.txt","summary":"s3://out/summary.json"}`)
 		},
@@ -326,7 +355,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d gathers", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":4,"outputParts":false}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":4,"outputParts":false,"round":0}`)
 			// The GatherRanges Map wrote its results beside the ranges, as the Scatter Map does.
 			n := 0
 			for k := range j.objects {
@@ -336,6 +365,32 @@ var definitionCases = []struct {
 			}
 			if n == 0 {
 				t.Errorf("no GatherRanges results under ranges/results/: %v", slices.Collect(maps.Keys(j.objects)))
+			}
+		},
+	},
+	{
+		name: "a keyed job whose ranges are sorted runs takes the sort round",
+		job:  &fakeJob{chunks: 40, fanIn: 3, partitions: 4, spans: 3},
+		check: func(t *testing.T, j *fakeJob, out any, err error) {
+			if fmt.Sprint(j.plans) != "[0]" || len(j.merges) != 0 || j.sortPlan != 1 {
+				t.Errorf("planned levels %v, merged %v, sort round planned %d times: want the ranges' plan, then the sort round's once", j.plans, j.merges, j.sortPlan)
+			}
+			if fmt.Sprint(j.ranges) != "map[0:1 1:1 2:1 3:1]" || fmt.Sprint(j.sorted) != "map[0:1 1:1 2:1]" {
+				t.Errorf("ranges reduced %v, spans written %v: want each of 4 ranges, then each of 3 spans, once", j.ranges, j.sorted)
+			}
+			if len(j.gathers) != 1 {
+				t.Fatalf("%d gathers", len(j.gathers))
+			}
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":3,"outputParts":false,"round":1}`)
+			// Each round's Map Run wrote its results under its own prefix.
+			rounds := map[string]int{}
+			for k := range j.objects {
+				if strings.HasSuffix(k, "/manifest.json") {
+					rounds[k[:strings.Index(k, "results/")]]++
+				}
+			}
+			if rounds["s3://work/jobs/job-1/ranges/"] != 1 || rounds["s3://work/jobs/job-1/ranges/sort/"] != 1 {
+				t.Errorf("GatherRanges manifests %v: want one under ranges/results/ and one under ranges/sort/results/", rounds)
 			}
 		},
 	},

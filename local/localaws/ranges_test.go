@@ -41,9 +41,10 @@ func startRanged(t *testing.T, name string, in pipeline.PlanInput) pipeline.Summ
 	return sum
 }
 
-// TestRangeGatherOnMoto: wordcount, groupby, a sql ORDER BY without LIMIT
-// and a sql GROUP BY without ORDER BY (ranges of the group key) asked for 3
-// key ranges run
+// TestRangeGatherOnMoto: wordcount, groupby, a sql ORDER BY without LIMIT,
+// a sql GROUP BY without ORDER BY (ranges of the group key) and one with
+// ORDER BY (ranges of the group key, then the sort round's spans of the
+// ORDER BY key, the GatherRanges Map run twice) asked for 3 key ranges run
 // through the definition on moto: the splitter, the Scatter Map, the
 // PlanLevel that samples the partials' indexes, the GatherRanges Distributed
 // Map of range reducers (each its own Lambda invocation, committing its range
@@ -53,8 +54,9 @@ func startRanged(t *testing.T, name string, in pipeline.PlanInput) pipeline.Summ
 // are that output too.
 func TestRangeGatherOnMoto(t *testing.T) {
 	groups := jobCase{"sql-groups", "sql", "csv", jobs.Params{"query": "SELECT countryCode, languageCode, count(*) AS n, sum(adRevenue) AS revenue FROM 'data.csv' GROUP BY countryCode, languageCode"}, testData(t).csv}
-	for _, c := range append(jobCases(t), groups) {
-		if c.name != "wordcount" && c.name != "groupby-csv" && c.name != "sql-sort" && c.name != "sql-groups" {
+	groupSort := jobCase{"sql-group-sort", "sql", "csv", jobs.Params{"query": "SELECT countryCode, languageCode, count(*) AS n, sum(adRevenue) AS revenue FROM 'data.csv' GROUP BY countryCode, languageCode ORDER BY revenue DESC"}, testData(t).csv}
+	for _, c := range append(jobCases(t), groups, groupSort) {
+		if c.name != "wordcount" && c.name != "groupby-csv" && c.name != "sql-sort" && c.name != "sql-groups" && c.name != "sql-group-sort" {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
@@ -65,8 +67,8 @@ func TestRangeGatherOnMoto(t *testing.T) {
 			output := fmt.Sprintf("s3://%s/results/ranges/%s.%s", stack.OutputBucket, c.name, c.ext)
 			in := pipeline.PlanInput{Job: c.job, Params: c.params, Inputs: []string{"s3://" + stack.InputBucket + "/" + key}, Output: output, ChunkSize: 8 << 10, MaxConcurrency: concurrency, Partitions: 3}
 			sum := startRanged(t, "ranges-"+c.name, in)
-			if sum.Partitions < 2 || sum.Partitions > 3 || sum.Chunks < 2 {
-				t.Fatalf("summary: %d key ranges over %d chunks; want 2 or 3 ranges over several chunks", sum.Partitions, sum.Chunks)
+			if sum.Partitions < 2 || sum.Partitions > 3 || sum.Chunks < 2 || (sum.Spans >= 1) != (c.name == "sql-group-sort") {
+				t.Fatalf("summary: %d key ranges over %d chunks, %d spans of the sort round; want 2 or 3 ranges over several chunks, and spans for an aggregate's ORDER BY alone", sum.Partitions, sum.Chunks, sum.Spans)
 			}
 			got, _ := get(t, stack.OutputBucket, strings.TrimPrefix(output, "s3://"+stack.OutputBucket+"/"))
 			if !bytes.Equal(got, want) {
@@ -83,7 +85,7 @@ func TestRangeGatherOnMoto(t *testing.T) {
 				}
 				joined = append(joined, p...)
 			}
-			if parts.Parts < 2 || !bytes.Equal(joined, want) {
+			if parts.Parts < 2 && parts.Spans == 0 || parts.Spans > 0 && parts.Parts != parts.Spans || !bytes.Equal(joined, want) {
 				t.Fatalf("%d part files; joined they differ from scatter run's output\n%s", parts.Parts, firstDiff(joined, want))
 			}
 			t.Logf("%d chunks, %d key ranges, %d part files", sum.Chunks, sum.Partitions, parts.Parts)

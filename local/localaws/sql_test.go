@@ -13,7 +13,8 @@ import (
 // TestSQLSpecOnMoto: {"sql": "..."} alone, its input the query's FROM, on
 // POST /jobs (run by moto's Step Functions with the real binaries; the
 // queries without LIMIT, sorts of a projection, of * and of groups, with
-// "partitions": 3, gathered by key ranges) and on
+// "partitions": 3, gathered by key ranges, the groups' sorted ranges then by
+// spans of their ORDER BY key in the sort round) and on
 // POST /query (the api binary invoking the mapper binary) answers ORDER BY
 // queries, with and without LIMIT and over groups, and a GROUP BY with
 // HAVING and without ORDER BY (by 3 ranges of the group key), with the
@@ -50,8 +51,8 @@ func TestSQLSpecOnMoto(t *testing.T) {
 			if ranged {
 				summary, _ := get(t, stack.OutputBucket, strings.TrimPrefix(pipeline.SummaryLocation(output), "s3://"+stack.OutputBucket+"/"))
 				var sum pipeline.Summary
-				if err := json.Unmarshal(summary, &sum); err != nil || sum.Partitions < 2 {
-					t.Fatalf("summary of the full sort asked for 3 key ranges: %d ranges (%v)", sum.Partitions, err)
+				if err := json.Unmarshal(summary, &sum); err != nil || sum.Partitions < 2 || (sum.Spans >= 1) != (i == 2) {
+					t.Fatalf("summary of the full sort asked for 3 key ranges: %d ranges, %d spans of the sort round (%v); want spans for the aggregate's ORDER BY alone", sum.Partitions, sum.Spans, err)
 				}
 			}
 			got, ok := get(t, stack.OutputBucket, strings.TrimPrefix(output, "s3://"+stack.OutputBucket+"/"))
