@@ -381,7 +381,7 @@ var definitionCases = []struct {
 			if len(j.gathers) != 1 {
 				t.Fatalf("%d gathers", len(j.gathers))
 			}
-			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":3,"outputParts":false,"round":1}`)
+			assertJSON(t, j.gathers[0], `{"jobId":"job-1","job":"wordcount","params":{"k":"v"},"jobVersion":"2","work":"s3://work/jobs/job-1/","output":"out.txt","chunks":40,"fanIn":3,"level":0,"partitions":3,"outputParts":false,"round":1}`)
 			// Each round's Map Run wrote its results under its own prefix.
 			rounds := map[string]int{}
 			for k := range j.objects {
