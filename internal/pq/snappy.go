@@ -225,7 +225,3 @@ func store64(p unsafe.Pointer, i int, v uint64) {
 func load32(p unsafe.Pointer, i int) uint32 {
 	return binary.LittleEndian.Uint32((*[4]byte)(unsafe.Add(p, i))[:])
 }
-
-func load16(p unsafe.Pointer, i int) uint16 {
-	return binary.LittleEndian.Uint16((*[2]byte)(unsafe.Add(p, i))[:])
-}

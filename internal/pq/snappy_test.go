@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/klauspost/compress/s2"
@@ -134,6 +135,11 @@ func TestDecodeSnappyCorrupt(t *testing.T) {
 			"truncated copy":        block(pad+30, head, lit(10), []byte{snappyCopy2, 1}),
 			"truncated copy4":       block(pad+30, head, lit(10), []byte{snappyCopy4, 1, 0}),
 			"literal of 2^32 bytes": block(pad+30, head, lit(10), []byte{63 << 2, 0xff, 0xff, 0xff, 0xff}),
+			// the same near the end (snappyTail)
+			"offset 0 at the end":        block(pad+14, head, lit(10), copy1(4, 0)),
+			"2-byte offset 0 at the end": block(pad+18, head, lit(10), copy2(8, 0)),
+			"4-byte offset 0 at the end": block(pad+18, head, lit(10), copy4(8, 0)),
+			"offset past start at end":   block(pad+18, head, lit(10), copy2(8, pad+11)),
 		}
 		for name, src := range cases {
 			n, err := snappy.DecodedLen(src)
@@ -154,29 +160,170 @@ func TestDecodeSnappyCorrupt(t *testing.T) {
 }
 
 // FuzzDecodeSnappy: whatever the block, decodeSnappy neither panics nor
-// touches memory outside src and dst, and what it decodes the s2 decoder
-// (whose format is a superset of Snappy's) decodes the same.
+// touches memory outside src and dst, and it decodes what klauspost's
+// strict Snappy decoder decodes, to the same bytes, and refuses what it
+// refuses (checkSnappyStrict).
 func FuzzDecodeSnappy(f *testing.F) {
 	for _, in := range snappyInputs() {
 		if len(in) < 4096 {
 			f.Add(snappy.Encode(nil, in))
 		}
 	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 20 {
+		src, _ := randomSnappyBlock(rng, 1+rng.IntN(100))
+		f.Add(src)
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		n, err := snappy.DecodedLen(src)
 		if err != nil || n > 1<<20 {
 			return
 		}
-		dst := make([]byte, n)
-		if err := decodeSnappy(dst, src); err != nil {
-			return
-		}
-		want, err := s2.Decode(nil, src)
-		if err != nil {
-			t.Fatalf("decoded what s2 refuses: %v", err)
-		}
-		if !bytes.Equal(dst, want) {
-			t.Fatal("decoded differently from s2")
-		}
+		checkSnappyStrict(t, "fuzz", src)
 	})
+}
+
+// randomSnappyBlock is a valid Snappy block of elems random elements and
+// what it decodes to, written element by element: literals of 1 to 300
+// bytes with their length in the tag or in 1 to 4 bytes after it (forms
+// 60-63, also for lengths that need fewer: the format allows them), and
+// copies of each offset size, from 1 byte back (overlapping, offsets under
+// 8 most often) to the start, of every length the tag allows.
+func randomSnappyBlock(rng *rand.Rand, elems int) (src, want []byte) {
+	var body []byte
+	for range elems {
+		if len(want) == 0 || rng.IntN(3) == 0 {
+			n := 1 + rng.IntN(24)
+			if rng.IntN(4) == 0 {
+				n = 1 + rng.IntN(300)
+			}
+			lit := make([]byte, n)
+			for i := range lit {
+				lit[i] = byte(rng.Uint32())
+			}
+			form := rng.IntN(5) // 0: the length in the tag; k: in k bytes after it
+			if form == 0 && n > 60 || form == 1 && n > 256 {
+				form = 2
+			}
+			if form == 0 {
+				body = append(body, byte(n-1)<<2)
+			} else {
+				body = append(body, byte(59+form)<<2)
+				for i := range form {
+					body = append(body, byte((n-1)>>(8*i)))
+				}
+			}
+			body = append(body, lit...)
+			want = append(want, lit...)
+			continue
+		}
+		back := len(want)
+		if rng.IntN(2) == 0 {
+			back = min(back, 9)
+		}
+		offset := 1 + rng.IntN(back)
+		var length int
+		switch kind := rng.IntN(3); {
+		case kind == 0 && offset < 2048:
+			length = 4 + rng.IntN(8)
+			body = append(body, byte(snappyCopy1|(length-4)<<2|offset>>8<<5), byte(offset))
+		case kind <= 1 && offset < 65536:
+			length = 1 + rng.IntN(64)
+			body = append(body, byte(snappyCopy2|(length-1)<<2), byte(offset), byte(offset>>8))
+		default:
+			length = 1 + rng.IntN(64)
+			body = binary.LittleEndian.AppendUint32(append(body, byte(snappyCopy4|(length-1)<<2)), uint32(offset))
+		}
+		for range length {
+			want = append(want, want[len(want)-offset])
+		}
+	}
+	return append(binary.AppendUvarint(nil, uint64(len(want))), body...), want
+}
+
+// checkSnappyStrict decodes src with decodeSnappy and with klauspost's
+// strict Snappy decoder (snappy.DecodeStrict: the format without s2's
+// extensions, as the reference decoder reads it): both refuse it, or both
+// decode it to the same bytes. A header of more than 5 bytes, which only
+// DecodeStrict refuses, is passed over.
+func checkSnappyStrict(t *testing.T, what string, src []byte) {
+	t.Helper()
+	n, k := binary.Uvarint(src)
+	if k <= 0 || k > 5 || n > 1<<22 {
+		return
+	}
+	dst := make([]byte, n)
+	err := decodeSnappy(dst, src)
+	want, werr := snappy.DecodeStrict(nil, src)
+	switch {
+	case (err == nil) != (werr == nil):
+		t.Fatalf("%s: decodeSnappy: %v, DecodeStrict: %v (block %x)", what, err, werr, src[:min(len(src), 64)])
+	case err == nil && !bytes.Equal(dst, want):
+		t.Fatalf("%s: decoded differently from DecodeStrict", what)
+	}
+}
+
+// TestDecodeSnappyRandomBlocks: blocks of random elements of every form
+// (randomSnappyBlock), of a few elements (decoded near the ends) to
+// thousands (the fast loop), decode to what they were written from; and
+// each, with bytes changed, cut short or its declared length changed,
+// decodes as snappy.DecodeStrict decodes it: the same bytes, or an error
+// from both, and never a panic or an access outside src and dst.
+func TestDecodeSnappyRandomBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 3000 {
+		src, want := randomSnappyBlock(rng, 1+rng.IntN(1+i%500))
+		dst := make([]byte, len(want))
+		if err := decodeSnappy(dst, src); err != nil || !bytes.Equal(dst, want) {
+			t.Fatalf("block %d: %v, or decoded differently from what it was written from", i, err)
+		}
+		checkSnappyStrict(t, fmt.Sprintf("block %d", i), src)
+		for m := range 20 {
+			bad := bytes.Clone(src)
+			switch rng.IntN(4) {
+			case 0: // a byte changed
+				bad[rng.IntN(len(bad))] = byte(rng.Uint32())
+			case 1: // a few bytes changed near each other
+				at := rng.IntN(len(bad))
+				for j := at; j < min(len(bad), at+4); j++ {
+					bad[j] = byte(rng.Uint32())
+				}
+			case 2: // cut short
+				bad = bad[:rng.IntN(len(bad))]
+			case 3: // another declared length
+				_, k := binary.Uvarint(bad)
+				n := max(0, len(want)+rng.IntN(17)-8)
+				bad = append(binary.AppendUvarint(nil, uint64(n)), bad[k:]...)
+			}
+			checkSnappyStrict(t, fmt.Sprintf("block %d, change %d", i, m), bad)
+		}
+	}
+}
+
+// TestDecodeSnappyCorpusMutations: the round trips' blocks (of the
+// encoders Parquet writers use), with bytes changed, decode as
+// snappy.DecodeStrict decodes them.
+func TestDecodeSnappyCorpusMutations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	inputs := snappyInputs()
+	names := make([]string, 0, len(inputs))
+	for name := range inputs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		in := inputs[name]
+		if len(in) > 1<<20 {
+			continue
+		}
+		for _, src := range [][]byte{snappy.Encode(nil, in), s2.EncodeSnappyBetter(nil, in)} {
+			for m := range 30 {
+				bad := bytes.Clone(src)
+				for range 1 + rng.IntN(3) {
+					bad[rng.IntN(len(bad))] = byte(rng.Uint32())
+				}
+				checkSnappyStrict(t, fmt.Sprintf("%s, change %d", name, m), bad)
+			}
+		}
+	}
 }
