@@ -55,8 +55,13 @@ func (e *Injected) Error() string { return fmt.Sprintf("injected fault %s at %s"
 
 // Set decides, for each opportunity, whether a fault fires. A decision depends
 // only on the seed, the fault, the opportunity's key and how many times that
-// key was asked before, so the same seed replays the same faults whatever the
-// scheduling. A nil *Set never fires.
+// key was asked before, so the same seed on the same job (keys name the job
+// ID) replays the same faults whatever the scheduling; but a duplicate
+// delivery and its twin each stop at the other's commit if they find it, so
+// timing decides how far the two advance their keys. A delivery that finds no
+// commit asks its own keys in order, so an attempt that fails, fails by the
+// seed's decisions: seeds that pass without the duplicate faults pass with
+// them. A nil *Set never fires.
 type Set struct {
 	seed  uint64
 	probs map[string]float64

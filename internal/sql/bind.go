@@ -525,7 +525,8 @@ func numberText(x *node) *node {
 }
 
 // castForCompare casts a VARCHAR x to the type of the other side: a
-// constant now (an error names the value), a computed VARCHAR per row.
+// constant now (an error names the value), a computed VARCHAR per row
+// (not to a DATE or TIMESTAMP, which DuckDB refuses).
 func castForCompare(x, other *node, at int) (*node, error) {
 	t := other.typ
 	if t.Kind == KDecimal || t.Kind == KBigint {
@@ -541,6 +542,11 @@ func castForCompare(x, other *node, at int) (*node, error) {
 			return nil, typeErr(x.pos, "'%s' compared with %s (%s): %q is not a %s", x.val.S, exprName(other), other.typ, x.val.S, want)
 		}
 		return c, nil
+	}
+	if t.Kind == KDate || t.Kind == KTimestamp {
+		// DuckDB casts only a string literal to a date or timestamp it is
+		// compared with; a VARCHAR column or expression needs a CAST.
+		return nil, typeErr(at, "cannot compare %s (VARCHAR) with %s (%s): an explicit CAST is required", exprName(x), exprName(other), other.typ)
 	}
 	return convert(x, t, at, true)
 }

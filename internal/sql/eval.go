@@ -632,6 +632,11 @@ func compareTextTo(s []byte, y Value) (int, bool) {
 			return compareFloat(f, y.F), true
 		}
 	case KDate:
+		// A text with a time is a TIMESTAMP (DuckDB reads such a column
+		// as one), against the date's midnight; one without is its date.
+		if us, ok := parseTimestamp(s); ok && y.I >= minTimestampDay && y.I <= maxTimestampDay {
+			return cmp.Compare(us, y.I*86_400_000_000), true
+		}
 		if d, ok := parseDate(s); ok {
 			return compareValues(Value{K: KDate, I: d}, y), true
 		}

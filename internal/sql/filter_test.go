@@ -172,3 +172,44 @@ func randomCond(rng *rand.Rand, leaves []string, depth int) string {
 	}
 	return "(" + randomCond(rng, leaves, depth-1) + ") OR (" + randomCond(rng, leaves, depth-1) + ")"
 }
+
+// TestTextWithTimeAgainstDate: an untyped text with a time compared with a
+// DATE is a TIMESTAMP against the date's midnight, as DuckDB compares a
+// column it reads as TIMESTAMP with a DATE (2020-01-01 10:00:00 is after
+// DATE '2020-01-01', not equal to it); a text without a time is its date.
+func TestTextWithTimeAgainstDate(t *testing.T) {
+	cases := []struct {
+		text    string
+		gt, eq  bool // a > DATE '2020-01-01', a = DATE '2020-01-01'
+		le, neq bool // a <= DATE '2020-01-01', a <> DATE '2020-01-01'
+	}{
+		{"2020-01-01 10:00:00", true, false, false, true},
+		{"2020-01-01T00:00:00.5", true, false, false, true},
+		{"2020-01-01 00:00:00", false, true, true, false},
+		{"2020-01-01", false, true, true, false},
+		{"2019-12-31 23:59:59.999999", false, false, true, true},
+		{"2020-01-02", true, false, false, true},
+	}
+	for i, where := range []string{"a > DATE '2020-01-01'", "a = DATE '2020-01-01'", "a <= DATE '2020-01-01'", "a <> DATE '2020-01-01'"} {
+		p, err := CompileFilter(where, mustSchema(t, ""))
+		if err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		g := p.NewProgram()
+		for _, c := range cases {
+			want := []bool{c.gt, c.eq, c.le, c.neq}[i]
+			for j := range g.Row.Text {
+				g.Row.Text[j], g.Row.Null[j] = []byte(c.text), false
+			}
+			g.Reset()
+			if got := g.Match(); got != want {
+				t.Errorf("%s on %q: Match %v, want %v", where, c.text, got, want)
+			}
+			if g.TextColumn() >= 0 {
+				if got := g.MatchText([]byte(c.text), false); got != want {
+					t.Errorf("%s on %q: MatchText %v, want %v", where, c.text, got, want)
+				}
+			}
+		}
+	}
+}

@@ -148,6 +148,8 @@ func TestCompileErrors(t *testing.T) {
 		{"SELECT a FROM 'f' WHERE price > 'x'", ErrType, `at column 33: 'x' compared with column price (DECIMAL(10,2)): "x" is not a number`},
 		{"SELECT a FROM 'f' WHERE 'x' < price", ErrType, `at column 25: 'x' compared with column price (DECIMAL(10,2)): "x" is not a number`},
 		{"SELECT a FROM 'f' WHERE day > 5", ErrType, "cannot compare column day (DATE) with 5 (BIGINT)"},
+		{"SELECT a FROM 'f' WHERE name > day", ErrType, "cannot compare column name (VARCHAR) with column day (DATE): an explicit CAST is required"},
+		{"SELECT a FROM 'f' WHERE TIMESTAMP '2020-01-01 10:00:00' <= lower(name)", ErrType, "an explicit CAST is required"},
 		{"SELECT a FROM 'f' WHERE day = '2020-13-01'", ErrType, `'2020-13-01' compared with column day (DATE): "2020-13-01" is not a DATE`},
 		{"SELECT name + 1 FROM 'f'", ErrType, "column name is VARCHAR"},
 		{"SELECT a FROM 'f' WHERE name", ErrType, "WHERE takes BOOLEAN operands, not VARCHAR (column name)"},

@@ -232,13 +232,13 @@ func sqlRangeFaults(t *testing.T, spec string, seeds uint64, p int, stream uint6
 	seededRangeFaults(t, spec, seeds, func(seed uint64, fs *faults.Set) {
 		clean, dir := enginetest.Open(t, engine.Options{})
 		local, _ := enginetest.Open(t, engine.Options{Faults: fs})
-		input := filepath.Join(dir, "in.csv")
-		genSortRows(t, rand.New(rand.NewPCG(seed, stream)), input, 1, 3000)
+		genSortRows(t, rand.New(rand.NewPCG(seed, stream)), filepath.Join(dir, "in.csv"), 1, 3000)
+		enginetest.Replayable(t, dir, "in.csv") // the seed's faults replay: the same job ID every run
 		q := query(seed)
-		in := pipeline.PlanInput{Job: "sql", Params: job.Params{"query": q}, Inputs: []string{input}, ChunkSize: 4 << 10}
-		in.Output, in.Partitions = filepath.Join(dir, "one.csv"), 1
+		in := pipeline.PlanInput{Job: "sql", Params: job.Params{"query": q}, Inputs: []string{"in.csv"}, ChunkSize: 4 << 10}
+		in.Output, in.Partitions = "one.csv", 1
 		want, _ := enginetest.Run(t, clean, in)
-		in.Output, in.Partitions = filepath.Join(dir, "ranged.csv"), p
+		in.Output, in.Partitions = "ranged.csv", p
 		got, sum := enginetest.Run(t, local, in)
 		if sum.Partitions < 2 || (sum.Spans >= 1) != strings.Contains(q, "GROUP BY") || !bytes.Equal(got, want) {
 			t.Fatalf("seed %d, %d ranges, %d spans, faults %s: output differs from the one reducer's (%d vs %d bytes)", seed, sum.Partitions, sum.Spans, fs, len(got), len(want))

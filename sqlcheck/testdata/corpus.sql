@@ -515,3 +515,45 @@ SELECT count(*) FROM '{orders}' WHERE qty < '.5' AND qty > '-5.'
 
 -- name: quoted-number-negative-zero
 SELECT count(*) FROM '{orders}' WHERE qty = '-0' OR qty IN ('+1', '-.0')
+
+-- An untyped column whose texts have a time, against a DATE: a TIMESTAMP
+-- against the date's midnight, as DuckDB compares the column it reads as
+-- TIMESTAMP (2019-12-28 10:00:00 is after DATE '2019-12-28', not equal).
+
+-- name: ts-untyped-date-range
+SELECT id, ts FROM '{events}' WHERE ts > DATE '2020-01-02' AND ts <= DATE '2020-01-03'
+
+-- name: ts-untyped-equal-date
+SELECT count(*), count(ts) FROM '{events}' WHERE ts = DATE '2019-12-28'
+
+-- name: ts-untyped-between-dates
+SELECT "group", count(*) FROM '{events}' WHERE ts BETWEEN DATE '2019-12-28' AND DATE '2019-12-29' AND ts <> DATE '2019-12-28' GROUP BY "group"
+
+-- A GROUP BY of count(*) and counts, sums and avgs of one column keeps its
+-- states in the key table's entries (sql.Program.OneColumn); a column with
+-- NULLs, groups with no value, and plans beside them that are not
+-- OneColumn (two columns, count(DISTINCT), sums of expressions, typed
+-- DECIMAL and DOUBLE columns).
+
+-- name: sums-one-column-nulls
+SELECT "group", count(*), count("order"), sum("order"), avg("order") FROM '{events}' GROUP BY "group"
+
+-- name: sums-one-column-no-value
+SELECT "select", count(*), sum("order"), avg("order"), count("order") FROM '{events}' WHERE "order" IS NULL OR "order" > 33 GROUP BY "select"
+
+-- name: sums-two-columns
+SELECT "group", sum("order"), count(id), avg(id) FROM '{events}' GROUP BY "group"
+
+-- name: sums-distinct-and-expressions
+SELECT "group", sum("order"), count(DISTINCT "order"), sum("order" * 2), avg("order" + 0.5) FROM '{events}' GROUP BY "group"
+
+-- name: sums-typed-decimal
+-- schema: order:DECIMAL(6,1)
+SELECT "group", sum("order"), avg("order"), count("order"), count(*) FROM '{events}' GROUP BY "group"
+
+-- name: sums-typed-double
+-- schema: order:DOUBLE
+SELECT "select", sum("order"), avg("order"), count(*) FROM '{events}' GROUP BY "select"
+
+-- name: keyword-alias-shadows-column-order-by
+SELECT "group", sum("order") AS "order" FROM '{events}' GROUP BY "group" ORDER BY "order" DESC

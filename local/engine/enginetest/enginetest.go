@@ -28,6 +28,28 @@ func Open(t testing.TB, o engine.Options) (local *engine.Local, dir string) {
 	return local, dir
 }
 
+// fixedTime is the modification time Replayable gives a test's inputs.
+var fixedTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// Replayable makes dir (a test's directory, from Open) the working directory
+// for the rest of t and gives the files named (relative to dir) one fixed
+// modification time. A job over those relative names, with a relative output,
+// then has the same ID in every run: the ID covers each input's name, size and
+// mtime, and the output (plan.JobID), where a t.TempDir path or a fresh mtime
+// would make a new one each run. The faults a seed injects are decided by the
+// job ID (faults.Set keys every opportunity by it), so only then does a seed
+// replay the same faults run after run, and a seeded fault test pass or fail
+// the same way every time.
+func Replayable(t testing.TB, dir string, files ...string) {
+	t.Helper()
+	t.Chdir(dir)
+	for _, f := range files {
+		if err := os.Chtimes(f, fixedTime, fixedTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // Run runs in through local's handlers and state machine (four map iterations at once,
 // no backup attempts, retry intervals not waited) and returns the output and the summary
 // the reducer wrote. It fails t when the run fails or the summary counts other chunks
