@@ -26,41 +26,51 @@ func TestSQLSumGroups(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := p.NewProgram()
-		col, sum, ok := g.OneColumn()
+		_, sum, ok := g.OneColumn()
 		if !ok {
 			t.Fatalf("%s: OneColumn false", q)
 		}
-		fa, _ := g.FieldAggregate()
-		g.ReserveSaved(1)
-		st := g.NewStates()
 		// Two groups from one start: the second's first value is large.
 		for _, start := range []int{0, 6} {
-			clear(st)
-			s := &sumGroups{col: col, sum: sum}
-			var in inlineSum
-			row := record.NewRow(len(p.Columns), record.CSV)
-			for j, v := range values[start:] {
-				for c := range p.Columns {
-					row.Set(c, []byte(v), []byte(v))
-				}
-				if !s.save(g, row, 0) {
-					t.Fatalf("%s: %q: %v", q, v, g.Row.Err)
-				}
-				s.fold(0, &in)
-				for a, c := range fa.Cols {
-					if c >= 0 && !g.SaveField(0, a, []byte(v), v == "") {
-						t.Fatalf("%s: %q: %v", q, v, g.Row.Err)
-					}
-				}
-				g.FoldSaved(0, st)
-				got, want := s.appendStates(g, nil, int64(j+1), &in), g.AppendStates(nil, st)
-				if !bytes.Equal(got, want) {
-					t.Fatalf("%s: after %v: states %x, FoldSaved's %x", q, values[start:start+j+1], got, want)
-				}
-			}
+			s, _ := foldSumGroup(t, p, g, q, values[start:])
 			if sum && len(s.bigSums) == 0 {
 				t.Errorf("%s: no sum moved to bigSums", q)
 			}
 		}
 	}
+}
+
+// foldSumGroup folds seq (texts of every column; "": NULL) into a group
+// of a OneColumn plan p's program g kept as sumGroups keeps it, and into
+// FoldSaved's AggStates side by side, checks after each record that the
+// two encode to the same bytes, and returns the groups and those bytes.
+func foldSumGroup(t *testing.T, p *sql.Plan, g *sql.Program, what string, seq []string) (*sumGroups, []byte) {
+	t.Helper()
+	col, sum, _ := g.OneColumn()
+	fa, _ := g.FieldAggregate()
+	g.ReserveSaved(1)
+	s := &sumGroups{col: col, sum: sum}
+	var in inlineSum
+	st := g.NewStates()
+	row := record.NewRow(len(p.Columns), record.CSV)
+	for j, v := range seq {
+		for c := range p.Columns {
+			row.Set(c, []byte(v), []byte(v))
+		}
+		if !s.save(g, row, 0) {
+			t.Fatalf("%s: %q: %v", what, v, g.Row.Err)
+		}
+		s.fold(0, &in)
+		for a, c := range fa.Cols {
+			if c >= 0 && !g.SaveField(0, a, []byte(v), v == "") {
+				t.Fatalf("%s: %q: %v", what, v, g.Row.Err)
+			}
+		}
+		g.FoldSaved(0, st)
+		got, want := s.appendStates(g, nil, int64(j+1), &in), g.AppendStates(nil, st)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s: after %v: states %x, FoldSaved's %x", what, seq[:j+1], got, want)
+		}
+	}
+	return s, s.appendStates(g, nil, int64(len(seq)), &in)
 }
