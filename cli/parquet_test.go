@@ -21,6 +21,7 @@ import (
 	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/testutil"
 )
 
@@ -60,32 +61,16 @@ func uservisitsParquet(t *testing.T, data []byte, path string, rowGroup int64) (
 		c.Name = name
 		cols = append(cols, c)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := pq.NewWriter(f, cols, parquet.MaxRowsPerRowGroup(rowGroup))
-	if err != nil {
-		t.Fatal(err)
-	}
 	lines := map[string][]byte{}
-	for _, row := range rows[1:] {
-		for c, v := range row {
+	pqtest.WriteOurs(t, path, cols, len(rows)-1, func(w *pq.Writer, i int) error {
+		for c, v := range rows[i+1] {
 			if err := w.Text(c, []byte(v)); err != nil {
-				t.Fatal(err)
+				return err
 			}
 			lines[rows[0][c]] = append(append(lines[rows[0][c]], v...), '\n')
 		}
-		if err := w.EndRow(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+		return nil
+	}, parquet.MaxRowsPerRowGroup(rowGroup))
 	return normal.Bytes(), lines
 }
 

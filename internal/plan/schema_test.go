@@ -174,31 +174,13 @@ func TestParquetDatesTypeSQL(t *testing.T) {
 // job, as DuckDB reads it; one it does not read stays untyped.
 func TestParquetTimestampsTypeSQL(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ts.parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := pq.NewWriter(f, []pq.OutputColumn{{Name: "ts", Kind: pq.OutTimestamp}, {Name: "n", Kind: pq.OutInt64}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, ts := range []string{"2020-01-01 10:00:00.5", "2021-06-30 23:59:59"} {
-		if err := w.Text(0, []byte(ts)); err != nil {
-			t.Fatal(err)
+	stamps := []string{"2020-01-01 10:00:00.5", "2021-06-30 23:59:59"}
+	pqtest.WriteOurs(t, path, []pq.OutputColumn{{Name: "ts", Kind: pq.OutTimestamp}, {Name: "n", Kind: pq.OutInt64}}, len(stamps), func(w *pq.Writer, i int) error {
+		if err := w.Text(0, []byte(stamps[i])); err != nil {
+			return err
 		}
-		if err := w.Int64(1, int64(i)); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.EndRow(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+		return w.Int64(1, int64(i))
+	})
 	for query, want := range map[string]string{
 		"SELECT max(ts) FROM 'x'":                                      `{"ts":"TIMESTAMP"}`,
 		"SELECT n FROM 'x' WHERE ts < TIMESTAMP '2021-01-01 00:00:00'": `{"ts":"TIMESTAMP"}`,
