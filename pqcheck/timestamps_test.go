@@ -22,6 +22,7 @@ type tsRow struct {
 	ID  int64             `parquet:"id"`
 	T96 *deprecated.Int96 `parquet:"t96,optional"`
 	NS  *int64            `parquet:"ns,optional,timestamp(nanosecond:local)"`
+	TZ  int64             `parquet:"tz,timestamp(microsecond:utc)"`
 }
 
 // tsRows are n rows of timestamps spread over 1956 to 2025, with
@@ -40,6 +41,7 @@ func tsRows(n int) []tsRow {
 			v := deprecated.Int96{uint32(nanos), uint32(nanos >> 32), uint32(2440588 + day)}
 			r.T96 = &v
 		}
+		r.TZ = (day*86_400_000_000_000 + nanos) / 1000
 		if i%11 != 0 {
 			ns := day*86_400_000_000_000 + nanos
 			switch i % 10 {
@@ -115,5 +117,20 @@ func TestSQLOnNanoTimestamps(t *testing.T) {
 		"SELECT ns, count(*) AS n FROM 'F' WHERE ns < DATE '1975-01-01' GROUP BY ns ORDER BY n DESC, ns DESC",
 		"SELECT CAST(ns AS DATE) AS d, CAST(ns AS TIMESTAMP) AS t, count(*) AS n FROM 'F' WHERE id < 400 GROUP BY 1, 2 ORDER BY 2 NULLS FIRST",
 		"SELECT id, ns, t96, ns > t96 AS later FROM 'F' WHERE ns >= t96 ORDER BY id",
+	})
+}
+
+// TestSQLOnUTCTimestamps: a timestamp adjusted to UTC, DuckDB's TIMESTAMP
+// WITH TIME ZONE, prints as DuckDB prints it with TimeZone 'UTC' (openDB's
+// setting), "+00" after it, and compares with TIMESTAMP and DATE literals
+// as DuckDB compares the instants in UTC.
+func TestSQLOnUTCTimestamps(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ts.parquet")
+	pqtest.WriteGo(t, file, [][]tsRow{tsRows(3000)})
+	duckAgrees(t, openDB(t), file, "20KiB", []string{
+		"SELECT id, tz FROM 'F' WHERE tz >= TIMESTAMP '2001-01-01 00:00:00' AND tz < DATE '2001-06-01' ORDER BY id",
+		"SELECT id, tz FROM 'F' WHERE tz = TIMESTAMP '1972-09-27 00:00:03' OR tz <= DATE '1956-04-01' ORDER BY id",
+		"SELECT min(tz) AS lo, max(tz) AS hi, count(DISTINCT tz) AS n FROM 'F'",
+		"SELECT tz, count(*) AS n FROM 'F' WHERE tz < DATE '1975-01-01' GROUP BY tz ORDER BY n DESC, tz DESC",
 	})
 }

@@ -51,10 +51,10 @@ var (
 // versions were checked.
 var versions = map[string]string{
 	"grep":      "2",
-	"groupby":   "2",
+	"groupby":   "3",
 	"search":    "2",
-	"select":    "2",
-	"sql":       "3",
+	"select":    "3",
+	"sql":       "4",
 	"wordcount": "2",
 }
 

@@ -233,12 +233,12 @@ func parseDatePrefix(b []byte) (int64, []byte, bool) {
 // returns microseconds since 1970-01-01 00:00:00: a date as parseDate
 // reads it, alone (midnight) or followed by spaces or a T and the time
 // H[H]:MM[:SS[.fraction]] (the fraction's digits past the sixth cut off,
-// 24:00:00 the next midnight), then a Z or nothing (spaces around the
-// text are trimmed). An offset (+02, -05:00)
-// or a time zone name is refused: DuckDB's cast takes them, but without
-// a time zone this dialect does not.
+// 24:00:00 the next midnight), then a Z, an offset after the seconds
+// (+HH, +HH:MM, +HHMM, or -), dropped as DuckDB's cast drops it, or nothing
+// (spaces around the text are trimmed). A time zone name is refused:
+// DuckDB's cast takes one, but without time zones this dialect does not.
 func parseTimestamp(b []byte) (int64, bool) {
-	us, _, ok := parseTimestampSub(b)
+	us, _, _, ok := parseTimestampSub(b)
 	return us, ok
 }
 
@@ -247,10 +247,10 @@ func parseTimestamp(b []byte) (int64, bool) {
 // parseTimestamp, but the fraction's digits up to the ninth kept, within
 // DuckDB's range, int64 nanoseconds but the largest (its infinity) and
 // those whose microsecond overflows (before 1677-09-21 00:12:43.145225).
-// An offset is refused here too; DuckDB's cast to TIMESTAMP_NS takes it and
-// subtracts it.
+// An offset is subtracted, as DuckDB's cast to TIMESTAMP_NS does.
 func parseTimestampNS(b []byte) (int64, bool) {
-	us, sub, ok := parseTimestampSub(b)
+	us, sub, off, ok := parseTimestampSub(b)
+	us -= off
 	if !ok || us > math.MaxInt64/1000 || us < math.MinInt64/1000 {
 		return 0, false
 	}
@@ -262,19 +262,19 @@ func parseTimestampNS(b []byte) (int64, bool) {
 }
 
 // parseTimestampSub is parseTimestamp, also returning the nanoseconds of
-// the fraction's seventh to ninth digits.
-func parseTimestampSub(b []byte) (us, sub int64, ok bool) {
+// the fraction's seventh to ninth digits and the offset in microseconds.
+func parseTimestampSub(b []byte) (us, sub, off int64, ok bool) {
 	b = trimSpace(b)
 	days, rest, ok := parseDatePrefix(b)
 	if !ok {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	if days < minTimestampDay || days > maxTimestampDay {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	us = days * 86_400_000_000
 	if len(rest) == 0 {
-		return us, 0, true
+		return us, 0, 0, true
 	}
 	i := 0
 	if rest[0] == 'T' {
@@ -284,7 +284,7 @@ func parseTimestampSub(b []byte) (us, sub int64, ok bool) {
 			i++
 		}
 		if i == 0 {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 	}
 	num := func(maxDigits int) (int64, int, bool) {
@@ -297,18 +297,19 @@ func parseTimestampSub(b []byte) (us, sub int64, ok bool) {
 	}
 	h, _, ok := num(2)
 	if !ok || i >= len(rest) || rest[i] != ':' {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	i++
 	m, _, ok := num(2)
 	if !ok || m > 59 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	var s, frac int64
-	if i < len(rest) && rest[i] == ':' {
+	hasSec := i < len(rest) && rest[i] == ':'
+	if hasSec {
 		i++
 		if s, _, ok = num(2); !ok || s > 59 {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		if i < len(rest) && rest[i] == '.' {
 			i++
@@ -330,19 +331,38 @@ func parseTimestampSub(b []byte) (us, sub int64, ok bool) {
 		}
 	}
 	if h > 24 || h == 24 && (m != 0 || s != 0 || frac != 0 || sub != 0) {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	if i < len(rest) && rest[i] == 'Z' {
 		i++
+	} else if i < len(rest) && (rest[i] == '+' || rest[i] == '-') && rest[i-1] != ' ' && hasSec {
+		// an offset after the seconds, +HH[[:]MM]
+		neg := rest[i] == '-'
+		i++
+		oh, nd, _ := num(2)
+		if nd != 2 {
+			return 0, 0, 0, false
+		}
+		if i < len(rest) && rest[i] == ':' {
+			i++
+		}
+		om, nd, _ := num(2)
+		if nd == 1 {
+			return 0, 0, 0, false
+		}
+		off = (oh*60 + om) * 60_000_000
+		if neg {
+			off = -off
+		}
 	}
 	if i != len(rest) {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	us += ((h*60+m)*60+s)*1_000_000 + frac
 	if us < MinTimestamp || us > MaxTimestamp {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
-	return us, sub, true
+	return us, sub, off, true
 }
 
 // MinTimestamp and MaxTimestamp are the first and last microseconds since

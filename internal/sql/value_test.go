@@ -321,7 +321,8 @@ func TestTimestampNS(t *testing.T) {
 		{"1677-09-21 00:12:43.145225", -9223372036854775000, true, "1677-09-21 00:12:43.145225"},
 		{"1677-09-21 00:12:43.145224999", 0, false, ""}, // its microsecond overflows
 		{"1600-01-01", 0, false, ""},
-		{"2020-01-01 10:00:00+02", 0, false, ""},
+		{"2020-01-01 10:00:00+02", 1577865600000000000, true, "2020-01-01 08:00:00"}, // the offset subtracted
+		{"2020-01-01 10:00+02", 0, false, ""},
 	} {
 		ns, ok := parseTimestampNS([]byte(c.text))
 		if ok != c.ok || ok && ns != c.ns {
