@@ -54,7 +54,7 @@ var versions = map[string]string{
 	"groupby":   "2",
 	"search":    "2",
 	"select":    "2",
-	"sql":       "2",
+	"sql":       "3",
 	"wordcount": "2",
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go/deprecated"
+
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -181,17 +183,39 @@ func TestParquetTimestampsTypeSQL(t *testing.T) {
 		}
 		return w.Int64(1, int64(i))
 	})
-	for query, want := range map[string]string{
+	wantSQLSchemas(t, path, map[string]string{
 		"SELECT max(ts) FROM 'x'":                                      `{"ts":"TIMESTAMP"}`,
 		"SELECT n FROM 'x' WHERE ts < TIMESTAMP '2021-01-01 00:00:00'": `{"ts":"TIMESTAMP"}`,
 		"SELECT n FROM 'x'":                                            "",
-	} {
+	})
+}
+
+// wantSQLSchemas checks the schema the planner resolves for the sql job over
+// the file at path, for each query.
+func wantSQLSchemas(t *testing.T, path string, want map[string]string) {
+	t.Helper()
+	for query, w := range want {
 		_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", map[string]string{"query": query}, []string{path})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got["schema"] != want {
-			t.Errorf("%s: schema %q, want %q", query, got["schema"], want)
+		if got["schema"] != w {
+			t.Errorf("%s: schema %q, want %q", query, got["schema"], w)
 		}
 	}
+}
+
+// TestParquetInt96TypesSQL: a legacy INT96 timestamp column (Spark's,
+// Hive's) is typed TIMESTAMP for the sql job, as DuckDB reads it.
+func TestParquetInt96TypesSQL(t *testing.T) {
+	type row struct {
+		T deprecated.Int96 `parquet:"t"`
+		N int64            `parquet:"n"`
+	}
+	path := filepath.Join(t.TempDir(), "t96.parquet")
+	pqtest.WriteGo(t, path, [][]row{{{T: deprecated.Int96{0, 0, 2440588}}, {T: deprecated.Int96{5, 0, 2459000}, N: 1}}})
+	wantSQLSchemas(t, path, map[string]string{
+		"SELECT max(t) FROM 'x'": `{"t":"TIMESTAMP"}`,
+		"SELECT n FROM 'x'":      "",
+	})
 }

@@ -183,11 +183,17 @@ func (f *Footer) DatesInRange(name string) bool {
 // TimestampsInRange reports whether the TIMESTAMP column name is one the sql
 // job can type as DuckDB's TIMESTAMP: of milliseconds or microseconds (not
 // nanoseconds, which DuckDB reads as TIMESTAMP_NS), not adjusted to UTC
-// (DuckDB's TIMESTAMP WITH TIME ZONE), not INT96, and with statistics in
-// every row group with values that show each value within
-// [minMicros, maxMicros] (DuckDB's range: its ends are the infinities).
+// (DuckDB's TIMESTAMP WITH TIME ZONE), and with statistics in every row
+// group with values that show each value within [minMicros, maxMicros]
+// (DuckDB's range: its ends are the infinities); or a legacy INT96
+// timestamp, whatever its statistics (Spark and Hive write none, and the
+// order of INT96 bounds is undefined): DuckDB reads it as a TIMESTAMP, its
+// microseconds computed as the reader computes them.
 func (f *Footer) TimestampsInRange(name string, minMicros, maxMicros int64) bool {
 	c, ok := f.Column(name)
+	if ok && c.leaf >= 0 && c.vt.kind == kindInt96 {
+		return true
+	}
 	if !ok || c.leaf < 0 || c.vt.kind != kindTimestamp || c.vt.utc || (c.vt.unit != 1e3 && c.vt.unit != 1e6) {
 		return false
 	}
