@@ -31,6 +31,7 @@ type keyTableOf[S any] struct {
 	// longest is the longest key inserted since the table was made, for
 	// memory's estimate of the next keys' bytes.
 	longest int
+	sink    uint64 // what touchEntries read, so that its reads are kept
 }
 
 // keyTable is the table of keys and counts alone (wordcount, sql, groupby
@@ -221,12 +222,30 @@ func (t *keyTableOf[S]) addBatch(buf []byte, b *keyBatch) {
 // lookup finds the entries of the keys b names in buf, in phases, each a
 // loop of independent loads: found[j] is key j's entry, or -1 when its
 // quick lookup did not find it (a new key, or one that probing must find
-// further on). groupOf then counts each key.
+// further on). groupOf then counts each key. The entries are first read
+// by a loop that does nothing else (touchEntries), so that the processor
+// has all of their cache misses in flight at once: a loop that also
+// compares keys fills its reorder window after a few of them.
 func (t *keyTableOf[S]) lookup(buf []byte, b *keyBatch, found *[batchSize]int32) {
 	t.probeBatch(buf, b)
+	t.touchEntries(b)
 	for j := 0; j < b.n; j++ {
 		found[j] = t.foundAt(buf, b, j)
 	}
+}
+
+// touchEntries reads the first word of the entry each probed slot of b
+// names (even one whose tag differs: a wasted read, rarely), keeping their
+// sum in t.sink so that the reads are not dropped.
+func (t *keyTableOf[S]) touchEntries(b *keyBatch) {
+	ents := t.ents
+	var sink uint64
+	for j := 0; j < b.n; j++ {
+		if i := b.slot[j] & slotIndex; i != 0 && int(i) <= len(ents) {
+			sink += ents[i-1].head
+		}
+	}
+	t.sink += sink
 }
 
 // lookupLoad is t.lookup, then a read of the states of every group it
@@ -262,10 +281,9 @@ func (t *keyTableOf[S]) groupOf(buf []byte, b *keyBatch, found *[batchSize]int32
 }
 
 // probeBatch is the first phase of a batched lookup: it computes the words
-// and hash of every key b names in buf and loads each one's first slot.
+// and hash of every key b names in buf, then loads each one's first slot,
+// in a loop of its own so that the loads' cache misses overlap.
 func (t *keyTableOf[S]) probeBatch(buf []byte, b *keyBatch) {
-	slots := t.slots
-	mask := uint64(len(slots) - 1)
 	for j := 0; j < b.n; j++ {
 		// keyWords and hashKey, written out so that they inline.
 		k := buf[b.start[j]:b.end[j]]
@@ -279,7 +297,11 @@ func (t *keyTableOf[S]) probeBatch(buf []byte, b *keyBatch) {
 			h = hashRest(h, k)
 		}
 		b.hash[j] = h ^ h>>32
-		b.slot[j] = slots[(b.hash[j]>>t.shift)&mask]
+	}
+	slots := t.slots
+	mask, shift := uint64(len(slots)-1), t.shift
+	for j := 0; j < b.n; j++ {
+		b.slot[j] = slots[(b.hash[j]>>shift)&mask]
 	}
 }
 
@@ -328,6 +350,7 @@ func (t *keyTableOf[S]) reserve(keys, keyBytes int) {
 			t.shift--
 		}
 		t.slots = make([]uint32, n)
+		adviseHuge(t.slots)
 		t.place()
 	}
 	t.ents = growTo(t.ents, keys)
@@ -365,6 +388,7 @@ func (t *keyTableOf[S]) sizeFor(rows int, budget, groupBytes int64) int {
 // grow doubles the slots and places every entry again.
 func (t *keyTableOf[S]) grow() {
 	t.slots = make([]uint32, 2*len(t.slots))
+	adviseHuge(t.slots)
 	t.shift--
 	t.place()
 }
@@ -401,6 +425,7 @@ func growTo[S ~[]E, E any](s S, c int) S {
 		return s
 	}
 	ns := make(S, len(s), c)
+	adviseHuge(ns)
 	copy(ns, s)
 	return ns
 }

@@ -15,24 +15,16 @@ func FromDouble(f float64) (Dec, bool) {
 	if !ok {
 		return Dec{}, false
 	}
-	// The places are 6 less the trailing zeros of the fraction, found by
-	// constant divisions rather than a loop of them.
-	var scale int
-	switch frac := x % 1_000_000; {
-	case frac%100_000 == 0:
-		scale = 1 // a whole number prints as "N.0"
-	case frac%10_000 == 0:
-		scale = 2
-	case frac%1_000 == 0:
-		scale = 3
-	case frac%100 == 0:
-		scale = 4
-	case frac%10 == 0:
-		scale = 5
-	default:
-		scale = 6
-	}
-	coef := int64(x / uint64(pow10[6-scale]))
+	// The places are 6 less the trailing zeros of the fraction (at most 5:
+	// a whole number prints as "N.0"). They are counted without a branch
+	// (constant divisibility tests, each 0 or 1; one divisible by 10^j is
+	// by every lesser power), since money's places vary from row to row
+	// and a switch on them mispredicts; the coefficient is x over 10^k,
+	// which k tens divide exactly: x>>k (over 2^k) times the inverse of
+	// 5^k modulo 2^64 (no DIV instruction).
+	k := b2i(x%10 == 0) + b2i(x%100 == 0) + b2i(x%1_000 == 0) + b2i(x%10_000 == 0) + b2i(x%100_000 == 0)
+	scale := 6 - k
+	coef := int64((x >> k) * inv5[k])
 	if f < 0 {
 		coef = -coef
 	}
@@ -42,3 +34,14 @@ func FromDouble(f float64) (Dec, bool) {
 // Coef is d's coefficient (d is Coef × 10^-Scale()) when it fits an int64;
 // false when d holds a larger one.
 func (d Dec) Coef() (int64, bool) { return d.small, d.big == nil }
+
+// inv5 holds the inverses of 5^k modulo 2^64, for dividing exactly by 10^k.
+var inv5 = [...]uint64{1, 0xcccccccccccccccd, 0x8f5c28f5c28f5c29, 0x1cac083126e978d5, 0xd288ce703afb7e91, 0x5d4e8fb00bcbe61d}
+
+// b2i is 1 for true, 0 for false (compiled to a SETcc).
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
