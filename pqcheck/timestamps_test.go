@@ -21,6 +21,7 @@ import (
 type tsRow struct {
 	ID  int64             `parquet:"id"`
 	T96 *deprecated.Int96 `parquet:"t96,optional"`
+	NS  *int64            `parquet:"ns,optional,timestamp(nanosecond:local)"`
 }
 
 // tsRows are n rows of timestamps spread over 1956 to 2025, with
@@ -38,6 +39,16 @@ func tsRows(n int) []tsRow {
 		if i%13 != 0 {
 			v := deprecated.Int96{uint32(nanos), uint32(nanos >> 32), uint32(2440588 + day)}
 			r.T96 = &v
+		}
+		if i%11 != 0 {
+			ns := day*86_400_000_000_000 + nanos
+			switch i % 10 {
+			case 7:
+				ns += 1 // a nanosecond past INT96's microsecond
+			case 9:
+				ns = -int64(i) // just before 1970, cut toward 0 by CAST
+			}
+			r.NS = &ns
 		}
 	}
 	return rows
@@ -85,5 +96,24 @@ func TestSQLOnInt96Timestamps(t *testing.T) {
 		"SELECT min(t96) AS lo, max(t96) AS hi, count(DISTINCT t96) AS n, count(t96) AS c FROM 'F'",
 		"SELECT t96, count(*) AS n FROM 'F' WHERE t96 < DATE '1975-01-01' GROUP BY t96 ORDER BY n DESC, t96 DESC",
 		"SELECT CAST(t96 AS DATE) AS d, count(*) AS n FROM 'F' GROUP BY 1 ORDER BY 1 NULLS FIRST LIMIT 40",
+	})
+}
+
+// TestSQLOnNanoTimestamps: a TIMESTAMP of nanoseconds (pandas' default) is
+// DuckDB's TIMESTAMP_NS: printed with up to nine fraction digits, compared
+// with TIMESTAMP literals, INT96 columns and dates by their nanoseconds,
+// with quoted timestamps as TIMESTAMP_NS, cast to TIMESTAMP and DATE as
+// DuckDB casts (the microsecond cut toward 0), and min, max,
+// count(DISTINCT), GROUP BY and ORDER BY over its nanoseconds.
+func TestSQLOnNanoTimestamps(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ts.parquet")
+	pqtest.WriteGo(t, file, [][]tsRow{tsRows(3000)})
+	duckAgrees(t, openDB(t), file, "20KiB", []string{
+		"SELECT id, ns FROM 'F' WHERE ns > TIMESTAMP '2001-01-01 00:00:00' AND ns < '2001-06-01' ORDER BY id",
+		"SELECT id, ns FROM 'F' WHERE ns = '1972-09-27 00:00:03.000' OR ns <= DATE '1956-04-01' OR ns = '1970-01-01 00:00:03.000000000' ORDER BY id",
+		"SELECT min(ns) AS lo, max(ns) AS hi, count(DISTINCT ns) AS n, count(ns) AS c FROM 'F'",
+		"SELECT ns, count(*) AS n FROM 'F' WHERE ns < DATE '1975-01-01' GROUP BY ns ORDER BY n DESC, ns DESC",
+		"SELECT CAST(ns AS DATE) AS d, CAST(ns AS TIMESTAMP) AS t, count(*) AS n FROM 'F' WHERE id < 400 GROUP BY 1, 2 ORDER BY 2 NULLS FIRST",
+		"SELECT id, ns, t96, ns > t96 AS later FROM 'F' WHERE ns >= t96 ORDER BY id",
 	})
 }

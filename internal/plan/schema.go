@@ -95,13 +95,15 @@ func withParam(params map[string]string, name, value string) map[string]string {
 }
 
 // withParquetTypes gives the sql job's schema, when every input is Parquet,
-// the DATE type of the DATE columns the query reads and does not type
-// already, as DuckDB types them when it reads the files, so that date
-// arithmetic works (d + 1, d - DATE '2001-01-01'). Only DATE: an untyped
+// the DATE, TIMESTAMP or TIMESTAMP_NS type of the columns of those types
+// the query reads and does not type already, as DuckDB types them when it
+// reads the files, so that date arithmetic works (d + 1, d - DATE
+// '2001-01-01') and timestamps compare by value. Only those: an untyped
 // number's arithmetic is exact decimal, as over the same data in CSV. A
-// column the files disagree on, or whose statistics do not show every date
-// within DuckDB's range (which the dialect's DATE holds, years before 1
-// included; not its infinities), stays untyped.
+// column the files disagree on, or whose statistics do not show every value
+// within DuckDB's range (which the dialect's types hold, years before 1
+// included; not its infinities), stays untyped (Footer.DatesInRange,
+// TimestampsInRange, NanoTimestampsInRange).
 // It returns schema unchanged when there is nothing to add, or when the
 // result would pass the bound of a schema file.
 func withParquetTypes(schema, query string, objs []Object) string {
@@ -122,6 +124,8 @@ func withParquetTypes(schema, query string, objs []Object) string {
 				t = "DATE"
 			case c.Type == "TIMESTAMP" && o.Parquet.TimestampsInRange(c.Name, sql.MinTimestamp, sql.MaxTimestamp):
 				t = "TIMESTAMP"
+			case c.Type == "TIMESTAMP_NS" && o.Parquet.NanoTimestampsInRange(c.Name):
+				t = "TIMESTAMP_NS"
 			}
 			name := colname.Fold(c.Name) // as a query's names match
 			if prev, ok := types[name]; i > 0 && (!ok || prev != t) {
@@ -147,10 +151,7 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	}
 	for n, t := range types {
 		if _, typed := given.Type(n); !typed && t != "" {
-			all[n] = sql.TDate
-			if t == "TIMESTAMP" {
-				all[n] = sql.TTimestamp
-			}
+			all[n] = map[string]sql.Type{"DATE": sql.TDate, "TIMESTAMP": sql.TTimestamp, "TIMESTAMP_NS": sql.TTimestampNS}[t]
 		}
 	}
 	var read []string

@@ -201,6 +201,19 @@ func (f *Footer) TimestampsInRange(name string, minMicros, maxMicros int64) bool
 	return f.boundsWithin(c, 8, minMicros/per, maxMicros/per)
 }
 
+// NanoTimestampsInRange reports whether the column name is a TIMESTAMP of
+// nanoseconds not adjusted to UTC (DuckDB's TIMESTAMP_NS, pandas' default)
+// with statistics in every row group with values that show each value
+// within DuckDB's range: not its infinity (the largest int64), nor before
+// the first whole microsecond that, as nanoseconds, fits an int64.
+func (f *Footer) NanoTimestampsInRange(name string) bool {
+	c, ok := f.Column(name)
+	if !ok || c.leaf < 0 || c.vt.kind != kindTimestamp || c.vt.utc || c.vt.unit != 1e9 {
+		return false
+	}
+	return f.boundsWithin(c, 8, math.MinInt64/1000*1000, math.MaxInt64-1)
+}
+
 // boundsWithin reports whether the statistics of every row group of column
 // c, whose values are little-endian integers of size bytes, show each value
 // within [lo, hi]; false when a row group with values lacks them.

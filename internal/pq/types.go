@@ -183,6 +183,9 @@ func intName(t valueType) string {
 		if t.utc {
 			return "TIMESTAMP WITH TIME ZONE"
 		}
+		if t.unit == 1e9 {
+			return "TIMESTAMP_NS"
+		}
 		return "TIMESTAMP"
 	}
 	names := map[int]string{8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT"}

@@ -486,17 +486,26 @@ func compare(o string, l, r *node, at int) (*node, error) {
 			t = TNumber
 		}
 		l, r = implicit(l, t), implicit(r, t)
-	case lt == KDate && rt == KTimestamp:
-		// A DATE against a TIMESTAMP is its midnight, as DuckDB casts it.
-		l = &node{op: opConvert, typ: TTimestamp, args: []*node{l}, pos: l.pos}
-		l = fold(l)
-	case lt == KTimestamp && rt == KDate:
-		r = fold(&node{op: opConvert, typ: TTimestamp, args: []*node{r}, pos: r.pos})
+	case timeRank[lt] > 0 && timeRank[rt] > 0 && lt != rt:
+		// A DATE against a TIMESTAMP is its midnight, and a TIMESTAMP
+		// against a TIMESTAMP_NS its nanoseconds, as DuckDB casts them (a
+		// constant out of the finer type's range is an error).
+		if timeRank[lt] < timeRank[rt] {
+			if l, err = convert(l, r.typ, l.pos, false); err != nil {
+				return nil, err
+			}
+		} else if r, err = convert(r, l.typ, r.pos, false); err != nil {
+			return nil, err
+		}
 	case lt != rt:
 		return nil, typeErr(at, "cannot compare %s (%s) with %s (%s)", exprName(l), l.typ, exprName(r), r.typ)
 	}
 	return fold(&node{op: opCmp, typ: TBool, name: o, args: []*node{l, r}, pos: at}), nil
 }
+
+// timeRank orders DATE, TIMESTAMP and TIMESTAMP_NS by precision: compared,
+// the coarser converts to the finer.
+var timeRank = map[Kind]int{KDate: 1, KTimestamp: 2, KTimestampNS: 3}
 
 // numberText returns a VARCHAR constant that reads as a number, written
 // without an exponent, spaces or a leading zero before a digit ('15000',
@@ -543,7 +552,7 @@ func castForCompare(x, other *node, at int) (*node, error) {
 		}
 		return c, nil
 	}
-	if t.Kind == KDate || t.Kind == KTimestamp {
+	if timeRank[t.Kind] > 0 {
 		// DuckDB casts only a string literal to a date or timestamp it is
 		// compared with; a VARCHAR column or expression needs a CAST.
 		return nil, typeErr(at, "cannot compare %s (VARCHAR) with %s (%s): an explicit CAST is required", exprName(x), exprName(other), other.typ)
@@ -590,8 +599,8 @@ func convert(x *node, t Type, at int, explicit bool) (*node, error) {
 		ok = true
 	case KBigint, KDouble, KDecimal:
 		ok = from == KText || from == KVarchar || from == KNull || x.typ.numeric() || from == KBool && t.Kind != KDecimal
-	case KDate, KTimestamp:
-		ok = from == KText || from == KVarchar || from == KNull || from == KDate || from == KTimestamp
+	case KDate, KTimestamp, KTimestampNS:
+		ok = from == KText || from == KVarchar || from == KNull || timeRank[from] > 0
 	case KBool:
 		ok = from == KText || from == KVarchar || from == KNull || from == KBool || from == KBigint
 	}

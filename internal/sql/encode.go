@@ -86,7 +86,7 @@ func appendEncoding(dst []byte, t Type, v Value) []byte {
 	switch t.Kind {
 	case KBool:
 		return append(dst, byte(v.I))
-	case KBigint, KDate, KTimestamp:
+	case KBigint, KDate, KTimestamp, KTimestampNS:
 		return binary.BigEndian.AppendUint64(dst, uint64(v.I)^1<<63)
 	case KDouble:
 		f := v.F
@@ -256,7 +256,7 @@ func decodeEncoding(src []byte, t Type, v *Value, buf []byte) ([]byte, []byte, e
 		}
 		v.I = int64(src[0])
 		return src[1:], buf, nil
-	case KBigint, KDate, KTimestamp:
+	case KBigint, KDate, KTimestamp, KTimestampNS:
 		if len(src) < 8 {
 			return nil, buf, errKey
 		}

@@ -244,7 +244,7 @@ func compileColumn(n *node, c *compiler) evalFn {
 			}
 			return Value{K: k, S: r.Text[i]}
 		}
-	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KBool:
+	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KTimestampNS, KBool:
 		return func(r *Row) Value {
 			if r.Null[i] {
 				return Null
@@ -282,6 +282,9 @@ func parseTyped(s []byte, t Type) (Value, bool) {
 	case KTimestamp:
 		us, ok := parseTimestamp(s)
 		return Value{K: KTimestamp, I: us}, ok
+	case KTimestampNS:
+		ns, ok := parseTimestampNS(s)
+		return Value{K: KTimestampNS, I: ns}, ok
 	case KBool:
 		b, ok := parseBool(s)
 		return boolValue(b), ok
@@ -407,7 +410,7 @@ func abs(v int64) int64 {
 // compareValues compares two non-NULL values of the same kind.
 func compareValues(x, y Value) int {
 	switch x.K {
-	case KBigint, KDate, KTimestamp, KBool:
+	case KBigint, KDate, KTimestamp, KTimestampNS, KBool:
 		return cmp.Compare(x.I, y.I)
 	case KDecimal:
 		return decimal.Cmp(x.D, y.D)
@@ -643,6 +646,10 @@ func compareTextTo(s []byte, y Value) (int, bool) {
 	case KTimestamp:
 		if us, ok := parseTimestamp(s); ok {
 			return cmp.Compare(us, y.I), true
+		}
+	case KTimestampNS:
+		if ns, ok := parseTimestampNS(s); ok {
+			return cmp.Compare(ns, y.I), true
 		}
 	case KBool:
 		if b, ok := parseBool(s); ok {
@@ -925,6 +932,8 @@ func convertValue(r *Row, n *node, v Value) Value {
 			return v
 		case KTimestamp: // the day it falls on
 			return Value{K: KDate, I: floorDiv(v.I, 86_400_000_000)}
+		case KTimestampNS: // as DuckDB: the day of its microsecond, cut toward 0
+			return Value{K: KDate, I: floorDiv(v.I/1000, 86_400_000_000)}
 		case KVarchar, KText:
 			if d, ok := parseDate(v.S); ok {
 				return Value{K: KDate, I: d}
@@ -934,6 +943,8 @@ func convertValue(r *Row, n *node, v Value) Value {
 		switch v.K {
 		case KTimestamp:
 			return v
+		case KTimestampNS: // its microsecond, cut toward 0 as DuckDB casts it
+			return Value{K: KTimestamp, I: v.I / 1000}
 		case KDate: // its midnight
 			if v.I >= minTimestampDay && v.I <= maxTimestampDay {
 				return Value{K: KTimestamp, I: v.I * 86_400_000_000}
@@ -942,6 +953,10 @@ func convertValue(r *Row, n *node, v Value) Value {
 			if us, ok := parseTimestamp(v.S); ok {
 				return Value{K: KTimestamp, I: us}
 			}
+		}
+	case KTimestampNS:
+		if ns, ok := timestampNS(v); ok {
+			return Value{K: KTimestampNS, I: ns}
 		}
 	case KBool:
 		switch v.K {
@@ -960,6 +975,30 @@ func convertValue(r *Row, n *node, v Value) Value {
 		return r.notNumber(col, text)
 	}
 	return r.fail(col, text, t, "")
+}
+
+// timestampNS is v (a TIMESTAMP_NS, a TIMESTAMP, a DATE's midnight or
+// text) as nanoseconds, as DuckDB casts it to TIMESTAMP_NS; false when it
+// is not one or is out of TIMESTAMP_NS's range.
+func timestampNS(v Value) (int64, bool) {
+	switch v.K {
+	case KTimestampNS:
+		return v.I, true
+	case KDate:
+		if v.I < minTimestampDay || v.I > maxTimestampDay {
+			return 0, false
+		}
+		v = Value{K: KTimestamp, I: v.I * 86_400_000_000}
+		fallthrough
+	case KTimestamp:
+		if v.I > math.MaxInt64/1000 || v.I < math.MinInt64/1000 {
+			return 0, false
+		}
+		return v.I * 1000, true
+	case KVarchar, KText:
+		return parseTimestampNS(v.S)
+	}
+	return 0, false
 }
 
 // appendText writes v as text, as DuckDB casts it to VARCHAR: a DECIMAL
@@ -985,6 +1024,8 @@ func appendText(dst []byte, v Value, t Type) []byte {
 		return duckfmt.AppendDate(dst, v.I)
 	case KTimestamp:
 		return duckfmt.AppendTimestamp(dst, v.I, 1e6)
+	case KTimestampNS:
+		return duckfmt.AppendTimestamp(dst, v.I, 1e9)
 	}
 	return append(dst, v.S...)
 }

@@ -101,7 +101,7 @@ func compileTextPred(n *node) (int, textPred, bool) {
 	l, r := n.args[0], n.args[1]
 	if n.op == opCmpText && l.op == opCol && l.typ.Kind == KText && r.isConst() {
 		switch c := r.val; c.K {
-		case KDate, KTimestamp, KDouble, KBool:
+		case KDate, KTimestamp, KTimestampNS, KDouble, KBool:
 			// As compileCmpText: as c's type when the text reads as one,
 			// else as bytes with c's text.
 			res, text := triTable(cmpTable(n.name)), appendText(nil, c, r.typ)

@@ -28,6 +28,10 @@ const (
 	// KTimestamp is a TIMESTAMP: microseconds since 1970-01-01 00:00:00
 	// in Value.I, as DuckDB holds one.
 	KTimestamp
+	// KTimestampNS is a TIMESTAMP_NS: nanoseconds since 1970-01-01
+	// 00:00:00 in Value.I, as DuckDB holds one (a Parquet timestamp of
+	// nanoseconds, pandas' default).
+	KTimestampNS
 )
 
 // Type is a column's or an expression's type. Width and Scale are a
@@ -49,6 +53,8 @@ var (
 	TText    = Type{Kind: KText}
 	// TTimestamp is DuckDB's TIMESTAMP (microseconds, no time zone).
 	TTimestamp = Type{Kind: KTimestamp}
+	// TTimestampNS is DuckDB's TIMESTAMP_NS (nanoseconds, no time zone).
+	TTimestampNS = Type{Kind: KTimestampNS}
 	// TNumber is the decimal an untyped value becomes in arithmetic: exact,
 	// with the scale its text has.
 	TNumber = Type{Kind: KDecimal, Width: 38, Scale: -1}
@@ -78,6 +84,8 @@ func (t Type) String() string {
 		return "DATE"
 	case KTimestamp:
 		return "TIMESTAMP"
+	case KTimestampNS:
+		return "TIMESTAMP_NS"
 	}
 	return "untyped"
 }
@@ -93,7 +101,7 @@ var typeNames = map[string]Type{
 	"INT4": TBigint, "SIGNED": TBigint, "SMALLINT": TBigint, "INT2": TBigint, "SHORT": TBigint,
 	"TINYINT": TBigint, "INT1": TBigint,
 	"DOUBLE": TDouble, "FLOAT8": TDouble, "FLOAT": TDouble, "FLOAT4": TDouble, "REAL": TDouble,
-	"DATE": TDate, "TIMESTAMP": TTimestamp, "DATETIME": TTimestamp,
+	"DATE": TDate, "TIMESTAMP": TTimestamp, "DATETIME": TTimestamp, "TIMESTAMP_NS": TTimestampNS,
 	"BOOLEAN": TBool, "BOOL": TBool, "LOGICAL": TBool,
 	"DECIMAL": Decimal(18, 3), "NUMERIC": Decimal(18, 3),
 }
@@ -128,7 +136,7 @@ func duckTypeName(name string, params []int) string {
 }
 
 // unsupportedTypes are DuckDB types this subset does not have.
-var unsupportedTypes = []string{"TIME", "TIMESTAMPTZ", "INTERVAL", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "BLOB", "UUID",
+var unsupportedTypes = []string{"TIME", "TIMESTAMPTZ", "INTERVAL", "TIMESTAMP_MS", "TIMESTAMP_S", "BLOB", "UUID",
 	"HUGEINT", "UHUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "JSON", "BIT", "LIST", "STRUCT", "MAP", "UNION", "ENUM"}
 
 // lookupType returns the type of a type name (any case) with optional
@@ -138,7 +146,7 @@ func lookupType(name string, params []int, pos int) (Type, error) {
 	t, ok := typeNames[up]
 	if !ok {
 		if slices.Contains(unsupportedTypes, up) {
-			return Type{}, unsupported(pos, "type %s (supported: VARCHAR, BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP, BOOLEAN)", up)
+			return Type{}, unsupported(pos, "type %s (supported: VARCHAR, BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP, TIMESTAMP_NS, BOOLEAN)", up)
 		}
 		return Type{}, syntaxErr(pos, "unknown type %q", name)
 	}
@@ -186,7 +194,7 @@ func (s Schema) Type(name string) (Type, bool) {
 // ParseSchema reads a schema: either "name:TYPE,name:TYPE,..." (the --schema
 // flag) or a JSON object {"name": "TYPE", ...} (a schema.json file), TYPE
 // being one of DuckDB's type names this subset has (VARCHAR, BIGINT,
-// INTEGER, DOUBLE, DECIMAL(w,s), DATE, TIMESTAMP, BOOLEAN, ...). An empty text is an
+// INTEGER, DOUBLE, DECIMAL(w,s), DATE, TIMESTAMP, TIMESTAMP_NS, BOOLEAN, ...). An empty text is an
 // empty schema.
 func ParseSchema(text string) (Schema, error) {
 	s := Schema{}

@@ -238,17 +238,43 @@ func parseDatePrefix(b []byte) (int64, []byte, bool) {
 // or a time zone name is refused: DuckDB's cast takes them, but without
 // a time zone this dialect does not.
 func parseTimestamp(b []byte) (int64, bool) {
+	us, _, ok := parseTimestampSub(b)
+	return us, ok
+}
+
+// parseTimestampNS reads a timestamp as DuckDB casts text to a
+// TIMESTAMP_NS and returns nanoseconds since 1970-01-01 00:00:00: as
+// parseTimestamp, but the fraction's digits up to the ninth kept, within
+// DuckDB's range, int64 nanoseconds but the largest (its infinity) and
+// those whose microsecond overflows (before 1677-09-21 00:12:43.145225).
+// An offset is refused here too; DuckDB's cast to TIMESTAMP_NS takes it and
+// subtracts it.
+func parseTimestampNS(b []byte) (int64, bool) {
+	us, sub, ok := parseTimestampSub(b)
+	if !ok || us > math.MaxInt64/1000 || us < math.MinInt64/1000 {
+		return 0, false
+	}
+	ns := us*1000 + sub
+	if ns == math.MaxInt64 || ns < us*1000 {
+		return 0, false
+	}
+	return ns, true
+}
+
+// parseTimestampSub is parseTimestamp, also returning the nanoseconds of
+// the fraction's seventh to ninth digits.
+func parseTimestampSub(b []byte) (us, sub int64, ok bool) {
 	b = trimSpace(b)
 	days, rest, ok := parseDatePrefix(b)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	if days < minTimestampDay || days > maxTimestampDay {
-		return 0, false
+		return 0, 0, false
 	}
-	us := days * 86_400_000_000
+	us = days * 86_400_000_000
 	if len(rest) == 0 {
-		return us, true
+		return us, 0, true
 	}
 	i := 0
 	if rest[0] == 'T' {
@@ -258,7 +284,7 @@ func parseTimestamp(b []byte) (int64, bool) {
 			i++
 		}
 		if i == 0 {
-			return 0, false
+			return 0, 0, false
 		}
 	}
 	num := func(maxDigits int) (int64, int, bool) {
@@ -271,18 +297,18 @@ func parseTimestamp(b []byte) (int64, bool) {
 	}
 	h, _, ok := num(2)
 	if !ok || i >= len(rest) || rest[i] != ':' {
-		return 0, false
+		return 0, 0, false
 	}
 	i++
 	m, _, ok := num(2)
 	if !ok || m > 59 {
-		return 0, false
+		return 0, 0, false
 	}
 	var s, frac int64
 	if i < len(rest) && rest[i] == ':' {
 		i++
 		if s, _, ok = num(2); !ok || s > 59 {
-			return 0, false
+			return 0, 0, false
 		}
 		if i < len(rest) && rest[i] == '.' {
 			i++
@@ -291,25 +317,32 @@ func parseTimestamp(b []byte) (int64, bool) {
 				f *= 10
 			}
 			frac = f
+			if nd == 6 { // the digits for nanoseconds, then the rest cut off
+				g, nd, _ := num(3)
+				for ; nd < 3; nd++ {
+					g *= 10
+				}
+				sub = g
+			}
 			for i < len(rest) && isDigit(rest[i]) {
 				i++
 			}
 		}
 	}
-	if h > 24 || h == 24 && (m != 0 || s != 0 || frac != 0) {
-		return 0, false
+	if h > 24 || h == 24 && (m != 0 || s != 0 || frac != 0 || sub != 0) {
+		return 0, 0, false
 	}
 	if i < len(rest) && rest[i] == 'Z' {
 		i++
 	}
 	if i != len(rest) {
-		return 0, false
+		return 0, 0, false
 	}
 	us += ((h*60+m)*60+s)*1_000_000 + frac
 	if us < MinTimestamp || us > MaxTimestamp {
-		return 0, false
+		return 0, 0, false
 	}
-	return us, true
+	return us, sub, true
 }
 
 // MinTimestamp and MaxTimestamp are the first and last microseconds since

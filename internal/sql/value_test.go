@@ -295,3 +295,52 @@ func TestSubstrProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestTimestampNS: text reads as a TIMESTAMP_NS as DuckDB casts it (checked
+// there: pqcheck's TestSQLOnNanoTimestamps), the fraction's digits past the
+// ninth cut off, within int64 nanoseconds but DuckDB's infinity and the
+// first microsecond whose nanoseconds overflow; and it prints with up to
+// nine fraction digits.
+func TestTimestampNS(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		ns   int64
+		ok   bool
+		out  string
+	}{
+		{"2020-01-01 00:00:00.123456789", 1577836800123456789, true, "2020-01-01 00:00:00.123456789"},
+		{"2020-01-01 00:00:00.1234567891", 1577836800123456789, true, "2020-01-01 00:00:00.123456789"},
+		{"2020-01-01 00:00:00.1234567", 1577836800123456700, true, "2020-01-01 00:00:00.1234567"},
+		{"2020-01-01T10:00Z", 1577872800000000000, true, "2020-01-01 10:00:00"},
+		{"1969-12-31 23:59:59.9999999", -100, true, "1969-12-31 23:59:59.9999999"},
+		{"2020-01-01 24:00:00", 1577923200000000000, true, "2020-01-02 00:00:00"},
+		{"2020-01-01 24:00:00.0000001", 0, false, ""},
+		{"2262-04-11 23:47:16.854775806", math.MaxInt64 - 1, true, "2262-04-11 23:47:16.854775806"},
+		{"2262-04-11 23:47:16.854775807", 0, false, ""}, // DuckDB's infinity
+		{"2262-04-11 23:47:16.854775808", 0, false, ""},
+		{"1677-09-21 00:12:43.145225", -9223372036854775000, true, "1677-09-21 00:12:43.145225"},
+		{"1677-09-21 00:12:43.145224999", 0, false, ""}, // its microsecond overflows
+		{"1600-01-01", 0, false, ""},
+		{"2020-01-01 10:00:00+02", 0, false, ""},
+	} {
+		ns, ok := parseTimestampNS([]byte(c.text))
+		if ok != c.ok || ok && ns != c.ns {
+			t.Errorf("%q: %d, %v; want %d, %v", c.text, ns, ok, c.ns, c.ok)
+			continue
+		}
+		if ok {
+			if got := string(appendText(nil, Value{K: KTimestampNS, I: ns}, TTimestampNS)); got != c.out {
+				t.Errorf("%q prints %q, want %q", c.text, got, c.out)
+			}
+		}
+	}
+	// A TIMESTAMP_NS compares with a TIMESTAMP literal by nanoseconds, and a
+	// TIMESTAMP out of its range is an error, as in DuckDB.
+	s := Schema{"ns": TTimestampNS}
+	if _, err := Compile("SELECT ns FROM 'x' WHERE ns > TIMESTAMP '2500-01-01 00:00:00'", s, nil); err == nil {
+		t.Error("a TIMESTAMP past TIMESTAMP_NS's range compared with one: no error")
+	}
+	if _, err := Compile("SELECT ns FROM 'x' WHERE ns > TIMESTAMP '2020-01-01 00:00:00' AND ns < DATE '2021-01-01' AND ns <> '2020-06-01 00:00:00.000000001'", s, nil); err != nil {
+		t.Error(err)
+	}
+}
