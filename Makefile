@@ -6,7 +6,7 @@ SAMPLE        := testdata/generated/corpus.txt
 RUN_OUTPUT    := out/wordcount.tsv
 LAMBDA_BUILD  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
 
-.PHONY: run test goldens chaos build build-local local lint bench deploy clean scatter \
+.PHONY: run test test-arm64 qemu-arm64 goldens chaos build build-local local lint bench deploy clean scatter \
 	build-SplitterFunction build-MapperFunction build-ReducerFunction build-ApiFunction
 
 ## run: build the CLI, generate sample data and run a wordcount end to end (no AWS, no Docker)
@@ -20,16 +20,38 @@ scatter:
 	$(GO) build -o $(BIN)/scatter ./cmd/scatter
 
 ## test: vet, then every test (unit, engine, local-emulator integration, template lint), the
-## example module's, then the DuckDB references, each a test-only module for the cgo bindings:
-## sqlcheck (the sql job's query corpus), pqcheck (the Parquet reader and writer) and csvcheck
-## (groupby and select over awkward CSV files against DuckDB's read_csv)
+## arm64 checks (test-arm64), the example module's, then the DuckDB references, each a test-only
+## module for the cgo bindings: sqlcheck (the sql job's query corpus), pqcheck (the Parquet reader
+## and writer) and csvcheck (groupby and select over awkward CSV files against DuckDB's read_csv)
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+	$(MAKE) --no-print-directory test-arm64
 	cd examples/uniquevisitors && $(GO) vet ./... && $(GO) test -count=1 ./...
 	cd sqlcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 	cd pqcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 	cd csvcheck && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
+
+## test-arm64: what differs on the arm64 Lambda build, tested on this machine. csvline's tests
+## with -tags purego (the Go form of Marks that arm64 builds instead of marks_amd64.s); the
+## Lambda functions compiled for linux/arm64; then, cross-compiled for arm64 and run under qemu
+## user emulation, the tests of the code whose result could hang on the CPU: csvline and record
+## (the CSV scan), decimal, pq (the Parquet decoders, snappy, the unaligned-page paths) and the
+## key table's tests in internal/jobs. Needs $(QEMU_ARM64) (Debian: qemu-user-static);
+## with CI=true it is installed when missing.
+QEMU_ARM64     := qemu-aarch64-static
+ARM64_PKGS     := ./internal/jobs/csvline ./record ./internal/jobs/decimal ./internal/pq
+ARM64_JOBS_RUN := ^Test(SepBits|WordScan|KeyWords|KeyTable|KeyTableSorted|WordcountCount|InlineSumBig)$$
+test-arm64: qemu-arm64
+	$(GO) test -count=1 -tags purego ./internal/jobs/csvline
+	d=$$(mktemp -d) && GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -o $$d/ ./functions/... && ls $$d && rm -r $$d
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -count=1 -exec $(QEMU_ARM64) $(ARM64_PKGS)
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -count=1 -exec $(QEMU_ARM64) -run '$(ARM64_JOBS_RUN)' ./internal/jobs
+
+qemu-arm64:
+	@command -v $(QEMU_ARM64) >/dev/null || [ "$$CI" != true ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user-static >/dev/null; }
+	@command -v $(QEMU_ARM64) >/dev/null || { echo "make test-arm64: $(QEMU_ARM64) not found: the arm64 tests run under it; install Debian's qemu-user-static (apt-get install qemu-user-static), or run with CI=true as root to have it installed"; exit 1; }
 
 ## goldens: rewrite the payload goldens (internal/pipeline/testdata, internal/api/testdata)
 ## from the tests' examples after a change to a step payload or an event; review the diff

@@ -303,10 +303,46 @@ func (j *sqlGroupSortJob) OutputMergedRanges(w io.Writer, ranges []io.Reader) (S
 // key (sqlGroupJob) and returns its entries.
 func (m *sqlMapper) writeGroupRun(w io.Writer) (int64, error) {
 	rw := runs.NewTaggedWriter(w, m.groupRuns.runTag())
-	if err := m.eachGroup(rw.Add); err != nil {
+	var err error
+	if m.sums != nil {
+		err = m.writeSumRun(rw)
+	} else {
+		err = m.eachGroup(rw.Add)
+	}
+	if err != nil {
 		return 0, err
 	}
 	return rw.Count(), rw.Close()
+}
+
+// writeSumRun is eachGroup(rw.Add) of a OneColumn plan's groups (sums,
+// always fed from the fields), as groupby's writeRunIn writes its groups:
+// per group one call of forSorted's emit, which writes the key, the
+// states and the entry itself, where eachGroup calls a closure for the
+// states and another for the entry.
+func (m *sqlMapper) writeSumRun(rw *runs.Writer) error {
+	s, g := m.sums, m.prog
+	var buf, kbuf []byte
+	err := s.t.forSorted(func(i int32) {
+		m.sink += s.t.ents[i].count
+	}, func(key []byte, i int32) error {
+		e := &s.t.ents[i]
+		// Appended to in locals, stored back only when they grew (see
+		// eachGroupIn).
+		b := g.AppendSumStates(buf[:0], e.count, e.st.n, e.st.dec(s.bigSums))
+		if cap(b) > cap(buf) {
+			buf = b
+		}
+		k := g.AppendFieldKey(kbuf[:0], key)
+		if cap(k) > cap(kbuf) {
+			kbuf = k
+		}
+		return rw.Add(k, b)
+	})
+	if err != nil || !m.hasNull {
+		return err
+	}
+	return rw.Add(sql.AppendNullKey(kbuf[:0]), s.appendStates(g, buf[:0], s.nullRows, &s.nullSt))
 }
 
 // eachGroup calls fn with the mapper's groups in key order: each key and

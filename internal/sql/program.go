@@ -635,6 +635,9 @@ func (g *Program) AppendGroupRowValues(dst, key []byte, values [][]byte) ([]byte
 		// first value, so without one they would be the last group's.
 		return dst, errState
 	}
+	if len(g.directSum) == 1 && g.directSum[0] {
+		return g.appendOneSum(dst, key, values)
+	}
 	ns, ds := g.directN, g.directD
 	for vi, v := range values {
 		for i, sum := range g.directSum {
@@ -668,6 +671,33 @@ func (g *Program) AppendGroupRowValues(dst, key []byte, values [][]byte) ([]byte
 		}
 	}
 	return g.appendDirect(dst, key, ns, ds)
+}
+
+// appendOneSum is AppendGroupRowValues of a plan whose one aggregate is
+// an exact sum (as groupby's lone sum): each value is its count and sum,
+// added up in locals, which the program's directN and directD would hold
+// (a store of a sum into those, on the heap, is one with a write barrier
+// while the GC marks).
+func (g *Program) appendOneSum(dst, key []byte, values [][]byte) ([]byte, error) {
+	var ns [1]int64
+	var ds [1]decimal.Dec
+	for vi, v := range values {
+		n, k := binary.Uvarint(v)
+		if k <= 0 || n > math.MaxInt64 {
+			return dst, errState
+		}
+		d, kd, ok := decimal.DecodeBinary(v[k:])
+		if !ok || k+kd != len(v) {
+			return dst, errState
+		}
+		if vi == 0 {
+			ns[0], ds[0] = int64(n), d
+			continue
+		}
+		ns[0] += int64(n)
+		ds[0].AddTo(d)
+	}
+	return g.appendDirect(dst, key, ns[:], ds[:])
 }
 
 // directItem is a select item of a Direct plan: group key group, or

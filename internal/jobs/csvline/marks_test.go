@@ -2,6 +2,7 @@ package csvline
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,53 @@ func TestMarks(t *testing.T) {
 			if i/64 < len(words) && words[i/64]>>(i%64)&1 == 1 != want {
 				t.Fatalf("marksWords of %q: byte %d (%q) wrong", data, i, data[i])
 			}
+		}
+	}
+}
+
+// FuzzMarks: on any bytes at any offset in a buffer, Marks (the SSE2
+// assembly on amd64, unless built with -tags purego) agrees with the
+// portable form the other architectures build (marksWords over the whole
+// blocks, marksTail after them) and with a byte-by-byte check. `go test`
+// runs the seeds; `go test -run '^$' -fuzz FuzzMarks` searches further.
+func FuzzMarks(f *testing.F) {
+	block := strings.Repeat(`a,"b"`+"\n\x0b\x2b\x23\xac\x8a\xa2\x00\xff", 12)
+	for _, s := range []string{"", ",", "\n", `"`, block[:63], block[:64], block[:65], block[:128], block} {
+		for _, off := range []uint8{0, 1, 7, 63} {
+			f.Add([]byte(s), off)
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte, off uint8) {
+		data := make([]byte, int(off%64)+len(in))[off%64:]
+		copy(data, in)
+		checkMarks(t, data)
+	})
+}
+
+// checkMarks checks Marks against marksWords and marksTail, and both
+// against a byte-by-byte check, on data.
+func checkMarks(t *testing.T, data []byte) {
+	t.Helper()
+	whole := len(data) / 64
+	got := make([]uint64, (len(data)+63)/64)
+	for i := range got {
+		got[i] = 0xdeadbeef // Marks must clear what it does not set
+	}
+	Marks(got, data)
+	portable := make([]uint64, len(got))
+	marksWords(portable[:whole], data[:64*whole])
+	if len(data) > 64*whole {
+		portable[whole] = marksTail(data[64*whole:])
+	}
+	for w := range got {
+		if got[w] != portable[w] {
+			t.Fatalf("Marks of %q: word %d is %#x, the portable form's %#x", data, w, got[w], portable[w])
+		}
+	}
+	for i, c := range data {
+		want := c == ',' || c == '\n' || c == '"'
+		if bit := got[i/64]>>(i%64)&1 == 1; bit != want {
+			t.Fatalf("Marks of %q: byte %d (%q) marked %v", data, i, c, bit)
 		}
 	}
 }
