@@ -623,12 +623,11 @@ func writeRunIn[S any](m *groupbyMapper, t *keyTableOf[S], w io.Writer) error {
 	rw := runs.NewTaggedWriter(w, m.j.runTag())
 	var val []byte
 	na := len(m.j.aggs)
-	err := t.forSorted(func(g int32) {
-		m.sink += int(t.ents[g].count)
-		if m.stride > 0 {
-			m.sink += m.states[int(g)*m.stride].Scale()
-		}
-	}, func(key []byte, g int32) error {
+	var load func(g int32) // forSorted reads the entries; states apart are read here
+	if m.stride > 0 {
+		load = func(g int32) { m.sink += m.states[int(g)*m.stride].Scale() }
+	}
+	err := t.forSorted(load, func(key []byte, g int32) error {
 		var best [][]byte
 		if m.j.texts {
 			best = m.best[int(g)*na : int(g+1)*na]

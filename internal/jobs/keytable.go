@@ -491,17 +491,26 @@ func (t *keyTableOf[S]) sortedKeys() []sortKey {
 
 // forSorted calls emit with every key of the table in byte order and its
 // entry's index. In key order the entries are scattered over the table, so
-// it first calls load for a batch of them (to read what emit will, each
-// read independent of the others, so that their cache misses overlap),
-// then emit for each; a key of up to 16 bytes comes from sortedKeys, not
-// from the arena (keyOf). The key is valid during the call.
+// for a batch of them it first reads each entry, in a loop that does
+// nothing else (so that their cache misses overlap), and calls load, when
+// not nil, to read what else emit will, each read independent of the
+// others; then it calls emit for each. A key of up to 16 bytes comes from
+// sortedKeys, not from the arena (keyOf). The key is valid during the call.
 func (t *keyTableOf[S]) forSorted(load func(g int32), emit func(key []byte, g int32) error) error {
 	var kb [16]byte
 	keys := t.sortedKeys()
+	ents := t.ents
 	for len(keys) > 0 {
 		run := keys[:min(len(keys), batchSize)]
+		var sink int64
 		for i := range run {
-			load(run[i].idx)
+			sink += ents[run[i].idx].count
+		}
+		t.sink += uint64(sink)
+		if load != nil {
+			for i := range run {
+				load(run[i].idx)
+			}
 		}
 		for i := range run {
 			if err := emit(t.keyOf(&run[i], &kb), run[i].idx); err != nil {
