@@ -12,7 +12,7 @@ import (
 	"github.com/scattergather/scattergather/internal/api"
 	"github.com/scattergather/scattergather/internal/awsrun"
 	"github.com/scattergather/scattergather/internal/pipeline"
-	"github.com/scattergather/scattergather/internal/query"
+	"github.com/scattergather/scattergather/internal/query/lambdainvoke"
 	"github.com/scattergather/scattergather/job"
 )
 
@@ -60,7 +60,7 @@ func API(jobs ...job.Definition) {
 		Log:     log,
 	}
 	if fn := os.Getenv(api.EnvMapperFunction); fn != "" {
-		svc.Mapper = &query.Lambda{Client: awslambda.NewFromConfig(c.Config), Function: fn, Store: svc.Store}
+		svc.Mapper = &lambdainvoke.Lambda{Client: awslambda.NewFromConfig(c.Config), Function: fn, Store: svc.Store}
 	}
 	lambda.Start(svc.Handle)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/query"
+	"github.com/scattergather/scattergather/internal/query/lambdainvoke"
 	"github.com/scattergather/scattergather/internal/query/querytest"
 	"github.com/scattergather/scattergather/internal/testutil/moto"
 	"github.com/scattergather/scattergather/local/engine"
@@ -100,7 +101,7 @@ func (w *queryWorld) service(env map[string]string) (*api.Service, *countingInvo
 		t.Fatal(err)
 	}
 	lc := lambda.NewFromConfig(w.cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
-	inv := &countingInvoker{Invoker: &query.Lambda{Client: lc, Function: "mapper", Store: w.mux}}
+	inv := &countingInvoker{Invoker: &lambdainvoke.Lambda{Client: lc, Function: "mapper", Store: w.mux}}
 	return &api.Service{
 		Config: api.Config{
 			StateMachineARN: smARN, Table: "ledger", InputBucket: inBucket, OutputBucket: outBucket, WorkBucket: outBucket,

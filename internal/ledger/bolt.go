@@ -35,6 +35,11 @@ var _ Ledger = (*Bolt)(nil)
 
 // OpenBolt opens (creating if needed) the ledger file at path. It fails with a clear
 // error when another process holds the file for longer than BoltLockTimeout.
+//
+// Opening writes nothing: the ledger's two buckets are created by its first write
+// transaction (see update), and a read of a ledger that has none finds nothing. A
+// transaction of their own cost every command on the local state two fdatasyncs
+// (bbolt syncs a commit's pages, then its meta page) before it did anything.
 func OpenBolt(path string) (*Bolt, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -46,18 +51,6 @@ func OpenBolt(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("open ledger %s: another process holds it (is another scatter command using this state directory?): %w", path, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{jobsBucket, chunksBucket} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	return &Bolt{db: db}, nil
@@ -79,7 +72,16 @@ func (b *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 		return err
 	}
 	b.writes.Add(1)
-	return b.db.Update(fn)
+	return b.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{jobsBucket, chunksBucket} {
+			if tx.Bucket(name) == nil {
+				if _, err := tx.CreateBucket(name); err != nil {
+					return err
+				}
+			}
+		}
+		return fn(tx)
+	})
 }
 
 func (b *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
@@ -223,7 +225,7 @@ func (b *Bolt) Commit(ctx context.Context, c Commit) (Commit, bool, error) {
 func (b *Bolt) Chunk(ctx context.Context, jobID string, chunk int) (Commit, error) {
 	var out Commit
 	err := b.view(ctx, func(tx *bolt.Tx) error {
-		chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID))
+		chunks := jobChunks(tx, jobID)
 		if chunks == nil || chunk < 0 {
 			return ErrNotFound
 		}
@@ -241,7 +243,7 @@ func (b *Bolt) Chunk(ctx context.Context, jobID string, chunk int) (Commit, erro
 func (b *Bolt) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
 	var out []Commit
 	err := b.view(ctx, func(tx *bolt.Tx) error {
-		chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID))
+		chunks := jobChunks(tx, jobID)
 		if chunks == nil {
 			return nil
 		}
@@ -259,7 +261,7 @@ func (b *Bolt) Chunks(ctx context.Context, jobID string) ([]Commit, error) {
 func (b *Bolt) ChunkRange(ctx context.Context, jobID string, from, to int) ([]Commit, error) {
 	var out []Commit
 	err := b.view(ctx, func(tx *bolt.Tx) error {
-		chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID))
+		chunks := jobChunks(tx, jobID)
 		if chunks == nil || from >= to {
 			return nil
 		}
@@ -277,7 +279,7 @@ func (b *Bolt) ChunkRange(ctx context.Context, jobID string, from, to int) ([]Co
 func (b *Bolt) Count(ctx context.Context, jobID string) (int, error) {
 	n := 0
 	err := b.view(ctx, func(tx *bolt.Tx) error {
-		if chunks := tx.Bucket(chunksBucket).Bucket([]byte(jobID)); chunks != nil {
+		if chunks := jobChunks(tx, jobID); chunks != nil {
 			n = chunks.Stats().KeyN
 		}
 		return nil
@@ -308,13 +310,28 @@ func (b *Bolt) Finish(ctx context.Context, jobID string, status Status, output, 
 	return out, nil
 }
 
+// jobChunks is the bucket of the job's commits, nil when it has none (or the
+// ledger has had no write yet).
+func jobChunks(tx *bolt.Tx, jobID string) *bolt.Bucket {
+	chunks := tx.Bucket(chunksBucket)
+	if chunks == nil {
+		return nil
+	}
+	return chunks.Bucket([]byte(jobID))
+}
+
 // chunkKey orders chunks by index under bbolt's byte order.
 func chunkKey(chunk int) []byte {
 	return binary.BigEndian.AppendUint64(nil, uint64(chunk))
 }
 
+// getJSON decodes the item at key of b (nil: a bucket not created yet, which
+// holds nothing).
 func getJSON[T any](b *bolt.Bucket, key []byte) (T, bool, error) {
 	var v T
+	if b == nil {
+		return v, false, nil
+	}
 	raw := b.Get(key)
 	if raw == nil {
 		return v, false, nil
@@ -338,6 +355,9 @@ func getItem[T any](b *bolt.Bucket, key []byte) (T, error) {
 // including, to (nil: past the last), in bbolt's byte order of keys.
 func getRange[T any](b *bolt.Bucket, from, to []byte) ([]T, error) {
 	var out []T
+	if b == nil {
+		return nil, nil
+	}
 	cur := b.Cursor()
 	k, raw := cur.First()
 	if from != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
+	bolt "go.etcd.io/bbolt"
 )
 
 func openBolt(t *testing.T, path string) *ledger.Bolt {
@@ -93,5 +94,66 @@ func TestBoltPersistsAndCountsWrites(t *testing.T) {
 	}
 	if _, err := b.Chunk(ctx, "j", 1); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("uncommitted chunk after reopen: %v", err)
+	}
+}
+
+// TestBoltOpenWritesNothing: opening a ledger commits no transaction (a commit
+// costs two fdatasyncs), and every read of a ledger that has had no write yet,
+// so has no buckets, finds nothing rather than failing.
+func TestBoltOpenWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	txID := func(path string) int {
+		t.Helper()
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		id := 0
+		if err := db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	fresh := txID(filepath.Join(dir, "fresh.db")) // a file bbolt created and nothing wrote to
+	path := filepath.Join(dir, "ledger.db")
+	b := openBolt(t, path)
+	if _, err := b.Job(ctx, "j"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("Job before any write = %v, want ErrNotFound", err)
+	}
+	if js, err := b.Jobs(ctx); err != nil || len(js) != 0 {
+		t.Errorf("Jobs before any write = %v, %v; want none", js, err)
+	}
+	if _, err := b.Chunk(ctx, "j", 0); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("Chunk before any write = %v, want ErrNotFound", err)
+	}
+	if cs, err := b.Chunks(ctx, "j"); err != nil || len(cs) != 0 {
+		t.Errorf("Chunks before any write = %v, %v; want none", cs, err)
+	}
+	if cs, err := b.ChunkRange(ctx, "j", 0, 4); err != nil || len(cs) != 0 {
+		t.Errorf("ChunkRange before any write = %v, %v; want none", cs, err)
+	}
+	if n, err := b.Count(ctx, "j"); err != nil || n != 0 {
+		t.Errorf("Count before any write = %d, %v; want 0", n, err)
+	}
+	if _, err := b.Finish(ctx, "j", ledger.Succeeded, "out", ""); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("Finish before any write = %v, want ErrNotFound", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := txID(path); got != fresh {
+		t.Errorf("after OpenBolt, reads and a refused Finish the ledger is at transaction %d; a file nothing wrote to is at %d", got, fresh)
+	}
+	b = openBolt(t, path)
+	if _, err := b.Open(ctx, ledger.Job{ID: "j", Name: "grep", Chunks: 1}); err != nil {
+		t.Fatalf("the first write (which creates the buckets): %v", err)
+	}
+	if _, _, err := b.Commit(ctx, ledger.Commit{JobID: "j", Chunk: 0, Partial: "p0"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Count(ctx, "j"); err != nil || n != 1 {
+		t.Errorf("Count after a commit = %d, %v; want 1", n, err)
 	}
 }

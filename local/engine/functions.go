@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
-	"github.com/scattergather/scattergather"
 	"github.com/scattergather/scattergather/local/asl"
 	"github.com/scattergather/scattergather/local/lambdahost"
 	"github.com/scattergather/scattergather/local/localaws"
@@ -50,7 +49,7 @@ var templateIDs = map[string]string{
 // the engine's function names (SplitterFunction, MapperFunction, ReducerFunction).
 func Functions(template []byte) (map[string]Function, error) {
 	if template == nil {
-		return embedded()
+		return embedded(), nil
 	}
 	return parseFunctions(template)
 }
@@ -78,21 +77,26 @@ func parseFunctions(template []byte) (map[string]Function, error) {
 	return fns, nil
 }
 
-// embedded is Functions of the embedded template, read once.
-var embedded = sync.OnceValues(func() (map[string]Function, error) {
-	fns, err := parseFunctions(scattergather.Template)
-	if err != nil {
-		return nil, fmt.Errorf("the embedded template.yaml: %w", err)
-	}
-	return fns, nil
-})
+// embeddedFunctions is parseFunctions of the embedded template.yaml, written out:
+// parsing the 900-line template cost every `scatter run` about 14 million
+// instructions, a fifth of a run on a tiny input. TestEmbeddedFunctions checks it
+// against the template (a change of a function's Timeout or MemorySize there
+// fails it, naming the values to write here).
+var embeddedFunctions = map[string]Function{
+	SplitterFunction: {Timeout: 300 * time.Second, MemoryMB: 512},
+	MapperFunction:   {Timeout: 900 * time.Second, MemoryMB: 1769},
+	ReducerFunction:  {Timeout: 900 * time.Second, MemoryMB: 2048},
+}
+
+// embedded is Functions of the embedded template (one map, shared: not to be changed).
+func embedded() map[string]Function { return embeddedFunctions }
 
 // functions is e.Functions, else the embedded template's.
 func (e *Engine) functions() (map[string]Function, error) {
 	if e.Functions != nil {
 		return e.Functions, nil
 	}
-	return embedded()
+	return embedded(), nil
 }
 
 // timed runs one invocation of the named function of the given Timeout: serve gets a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scattergather/scattergather"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/job"
@@ -73,6 +75,22 @@ func TestFunctionsFromTheTemplate(t *testing.T) {
 	}
 	if _, err := engine.Functions(nil); err != nil {
 		t.Errorf("the embedded template: %v", err)
+	}
+}
+
+// TestEmbeddedFunctions checks the engine's written-out Functions of the
+// embedded template.yaml against the template itself, parsed.
+func TestEmbeddedFunctions(t *testing.T) {
+	parsed, err := engine.Functions(scattergather.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := engine.Functions(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(written, parsed) {
+		t.Errorf("Functions(nil) = %+v, but template.yaml gives %+v: update embeddedFunctions in local/engine/functions.go", written, parsed)
 	}
 }
 
