@@ -69,6 +69,9 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	if p, ok := f.job.(Pruner); ok {
 		opts.Predicate = p.ParquetPredicate()
 	}
+	if rc, ok := f.m.(RowCounter); ok && f.rows != nil && len(cols) == 0 && opts.Predicate == nil && rc.CountsRows() {
+		return f.countRows(rc, span, ordinal, footer, st)
+	}
 	r, err := pq.Open(ctx, store, span, cols, opts)
 	if err != nil {
 		return st, err
@@ -155,6 +158,49 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		}
 	}
 	return f.stats(r, st), r.Err()
+}
+
+// RowCounter is a mapper of a job that reads no column (SELECT count(*))
+// that takes a row group's rows as their count, the footer's num_rows, so
+// that no page is read or decoded and no row is fed one at a time.
+type RowCounter interface {
+	// CountsRows reports whether the mapper takes rows by Rows; when false
+	// every row is fed to its Row.
+	CountsRows() bool
+	// Rows takes the next n rows of the part (n > 0), rows of no column.
+	Rows(n int64) error
+}
+
+// countRows feeds the row groups of span to rc as their row counts, from
+// the footer alone: what a RowCounter reads of a Parquet object. The span
+// owns the row groups whose first byte lies in [Start, End), as pq.Open's.
+func (f *Feeder) countRows(rc RowCounter, span pq.Span, ordinal int, footer *pq.Footer, st pq.Stats) (pq.Stats, error) {
+	part := job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: []string{}, Types: []string{}}
+	f.source = span.Source
+	if err := f.m.StartPart(part); err != nil {
+		return st, err
+	}
+	first := rowGroupStarts(footer)
+	if f.rowGroups == nil {
+		f.rowGroups = make(map[string][]int64)
+	}
+	f.rowGroups[span.Source] = first
+	for _, g := range footer.RowGroups() {
+		if g.Start < span.Start || g.Start >= span.End {
+			continue
+		}
+		st.RowGroups++
+		st.BytesSkipped += g.Bytes
+		if g.Rows <= 0 {
+			continue
+		}
+		st.Rows += g.Rows
+		f.st.RecordsIn += g.Rows
+		if err := rc.Rows(g.Rows); err != nil {
+			return st, f.named(err, first[g.Index])
+		}
+	}
+	return st, nil
 }
 
 // ColumnMapper is a mapper that takes the rows of a Parquet span a batch at
