@@ -81,16 +81,10 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	for i, c := range r.Columns() {
 		types[i] = c.Type
 	}
-	part := job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: cols, Types: types}
-	f.source = span.Source
-	if err := f.m.StartPart(part); err != nil {
+	first, err := f.startParquet(job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: cols, Types: types}, footer)
+	if err != nil {
 		return st, err
 	}
-	first := rowGroupStarts(footer)
-	if f.rowGroups == nil {
-		f.rowGroups = make(map[string][]int64)
-	}
-	f.rowGroups[span.Source] = first
 	row := record.NewRow(len(cols), record.Parquet)
 	// feedRow feeds row i of the reader's batch as a record.Row (or, to a
 	// LineMapper, its one value as a record).
@@ -175,16 +169,10 @@ type RowCounter interface {
 // the footer alone: what a RowCounter reads of a Parquet object. The span
 // owns the row groups whose first byte lies in [Start, End), as pq.Open's.
 func (f *Feeder) countRows(rc RowCounter, span pq.Span, ordinal int, footer *pq.Footer, st pq.Stats) (pq.Stats, error) {
-	part := job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: []string{}, Types: []string{}}
-	f.source = span.Source
-	if err := f.m.StartPart(part); err != nil {
+	first, err := f.startParquet(job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: []string{}, Types: []string{}}, footer)
+	if err != nil {
 		return st, err
 	}
-	first := rowGroupStarts(footer)
-	if f.rowGroups == nil {
-		f.rowGroups = make(map[string][]int64)
-	}
-	f.rowGroups[span.Source] = first
 	for _, g := range footer.RowGroups() {
 		if g.Start < span.Start || g.Start >= span.End {
 			continue
@@ -201,6 +189,22 @@ func (f *Feeder) countRows(rc RowCounter, span pq.Span, ordinal int, footer *pq.
 		}
 	}
 	return st, nil
+}
+
+// startParquet starts the mapper's part p of a Parquet object whose
+// footer is footer, and returns the index of each row group's first row
+// (rowGroupStarts), which the feeder keeps to name a row's row group.
+func (f *Feeder) startParquet(p job.Part, footer *pq.Footer) ([]int64, error) {
+	f.source = p.Source
+	if err := f.m.StartPart(p); err != nil {
+		return nil, err
+	}
+	first := rowGroupStarts(footer)
+	if f.rowGroups == nil {
+		f.rowGroups = make(map[string][]int64)
+	}
+	f.rowGroups[p.Source] = first
+	return first, nil
 }
 
 // ColumnMapper is a mapper that takes the rows of a Parquet span a batch at
