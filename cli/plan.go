@@ -43,6 +43,7 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		// over groups without LIMIT (sorted or not), by ranges of the group
 		// key.
 		in.Profile.SortedRuns = true
+		in.SortRound = sqlPlan.SortRound
 		if *f.ratio == 0 && sqlPlan.Kind == "sort" {
 			in.Profile.PartialRatio = plan.SortPartialRatio
 		}
@@ -318,6 +319,10 @@ func printEstimate(w io.Writer, e plan.Estimate, chunks []plan.Chunk, scan *plan
 		e.TotalUSD, e.PerTBUSD, plan.AthenaPerTBUSD, e.AthenaUSD)
 	if e.Partitions > 0 {
 		fmt.Fprintf(w, "gather: %d key ranges merged in parallel, then assembled in order\n", e.Partitions)
+		if r := e.SortRound; r != nil {
+			fmt.Fprintf(w, "sort round: PlanSort, then %d spans of the ORDER BY key merged in parallel (a second GatherRanges Map run): %d invocations, %.1f GB-s, %d transitions, %d GETs, %d PUTs, %.1f s   $%.4f (in the totals)\n",
+				r.Spans, r.Invocations, r.GBSeconds, r.Transitions, r.S3Gets, r.S3Puts, r.WallSeconds, r.USD)
+		}
 	} else {
 		fmt.Fprintf(w, "gather: %d tree levels (%d merges) before the final gather\n", e.GatherLevels, e.GatherMerges)
 	}

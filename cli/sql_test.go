@@ -62,6 +62,27 @@ func TestSQLCommands(t *testing.T) {
 	if err != nil || !strings.Contains(plan, "by ranges of the group key") {
 		t.Fatalf("plan --sql of groups sorted without LIMIT: %v\n%s", err, plan)
 	}
+	// Gathered by key ranges, the sort round is priced and shown.
+	plan, err = run("plan", "--sql", query+" ORDER BY n DESC", "--partitions", "3")
+	if err != nil || !strings.Contains(plan, "sort round: PlanSort, then 3 spans of the ORDER BY key") {
+		t.Fatalf("plan --sql of groups sorted without LIMIT, 3 ranges: %v\n%s", err, plan)
+	}
+	var est struct {
+		SortRound *struct {
+			Spans       int     `json:"spans"`
+			Invocations int64   `json:"lambdaInvocations"`
+			USD         float64 `json:"usd"`
+		} `json:"sortRound"`
+	}
+	runJSON(t, &est, "plan", "--sql", query+" ORDER BY n DESC", "--partitions", "3", "--json")
+	if r := est.SortRound; r == nil || r.Spans != 3 || r.Invocations != 4 || r.USD <= 0 {
+		t.Fatalf("plan --sql --json of groups sorted without LIMIT: sort round %+v, want 3 spans, 4 invocations", r)
+	}
+	est.SortRound = nil
+	runJSON(t, &est, "plan", "--sql", query, "--partitions", "3", "--json")
+	if est.SortRound != nil {
+		t.Fatalf("plan --sql --json of groups without ORDER BY: sort round %+v, want none", est.SortRound)
+	}
 	_, err = run("sql", "SELECT countryCode FROM '"+csv+"' JOIN x ON 1")
 	if err == nil || ExitCode(err) != 2 || !strings.Contains(strings.ToUpper(err.Error()), "JOIN") {
 		t.Fatalf("a join: error %v, want one naming what is not supported", err)

@@ -77,6 +77,35 @@ type EstimateInput struct {
 	// ItemBytes is the JSON size of one chunk's manifest item (0:
 	// DefaultItemBytes), which bounds a batch by the child input quota.
 	ItemBytes int
+	// SortRound is true for a job whose ranges are sorted runs merged again
+	// by spans of another key (jobs.RangeRuns: a sql aggregate's ORDER BY
+	// without LIMIT): when gathered by key ranges, PlanSort and a second
+	// GatherRanges Map run follow the first (sortRound).
+	SortRound bool
+}
+
+// SortRoundEstimate is the sort round's part of an Estimate (already in
+// its totals): PlanSort, which reads the P range runs' indexes and writes
+// the spans' plan and items, then a second GatherRanges Map run of Spans
+// writers, each merging its span of every range run (ranged GETs) and
+// committing it; the final Gather then assembles the spans instead of
+// the ranges (the same count of copies).
+type SortRoundEstimate struct {
+	Spans        int     `json:"spans"`
+	Invocations  int64   `json:"lambdaInvocations"`
+	GBSeconds    float64 `json:"lambdaGBSeconds"`
+	Transitions  int64   `json:"stateTransitions"`
+	DynamoWrites int64   `json:"dynamoWrites"`
+	DynamoReads  int64   `json:"dynamoReads"`
+	S3Gets       int64   `json:"s3Gets"`
+	S3Puts       int64   `json:"s3Puts"`
+	// PlanSeconds is PlanSort's duration, SpanSeconds one writer's.
+	PlanSeconds float64 `json:"planSeconds"`
+	SpanSeconds float64 `json:"spanSeconds"`
+	// WallSeconds is the round's wall time: PlanSort, then the writers in
+	// waves of the concurrency, with their transitions.
+	WallSeconds float64 `json:"wallSeconds"`
+	USD         float64 `json:"usd"`
 }
 
 // The Distributed Map's child workflow types.
@@ -148,6 +177,9 @@ type Estimate struct {
 	Waves         int     `json:"waves"`
 	WallSeconds   float64 `json:"wallSeconds"`
 	PricesRead    string  `json:"pricesRead"`
+	// SortRound is the sort round's part of the totals, nil without one
+	// (EstimateInput.SortRound, gathered by key ranges).
+	SortRound *SortRoundEstimate `json:"sortRound,omitempty"`
 }
 
 // CommitItemBytes is about what one chunk's commit item holds in the ledger.
@@ -180,7 +212,9 @@ const ReducerOpens = 32
 //     costs a cold start; GB-seconds are the durations times the memory.
 //   - Step Functions: 8 transitions for the workflow (Plan, AlreadyDone,
 //     Scatter, StartGather, PlanLevel, MoreLevels, Gather, Succeeded), 3 per
-//     tree level (MergeLevel, PlanLevel, MoreLevels) and 1 per merge; Standard
+//     tree level (MergeLevel, PlanLevel, MoreLevels) and 1 per merge, or
+//     with key ranges GatherRanges, MoreRounds and 2 per range (its child
+//     and Task); Standard
 //     children add 2 per child (the child execution and its Task); Express
 //     children bill instead a request per child and its duration (rounded up
 //     to 100 ms) at 64 MB, the smallest billed memory, which a child's small
@@ -194,6 +228,9 @@ const ReducerOpens = 32
 //     for CSV jobs, with the header), one per partial a merge or the Gather
 //     reads; PUTs: the manifest, a partial per chunk, one per merge, the
 //     output and its summary.
+//   - the sort round (SortRound, with key ranges): PlanSort and a second
+//     GatherRanges Map run of as many span writers as ranges (sortRound),
+//     in the totals and in Estimate.SortRound;
 //   - wall: the splitter, the concurrency ramp (LambdaScalePer10s every
 //     LambdaScaleInterval), waves of min(concurrency, children) children, each
 //     tree level (a PlanLevel, then its merges in parallel), the final Gather,
@@ -242,7 +279,8 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
 	e.Transitions = 8 + 3*levels + merges
 	if e.Partitions > 0 {
-		e.Transitions += 1 + 2*int64(e.Partitions) // GatherRanges, and each range's child and Task
+		// GatherRanges, MoreRounds, and each range's child and Task
+		e.Transitions += 2 + 2*int64(e.Partitions)
 	}
 	if in.Children == ChildExpress {
 		billed := math.Ceil(e.ChildSeconds/ExpressDurationStepSec-1e-9) * ExpressDurationStepSec
@@ -252,7 +290,24 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 		e.Transitions += 2 * children
 	}
 	e.countRequests(in, prof, n)
+	var sortWall float64
+	if in.SortRound && e.Partitions > 1 {
+		r := sortRound(in, prof, int64(e.Partitions), mb)
+		e.SortRound = &r
+		e.Invocations += r.Invocations
+		e.GBSeconds += r.GBSeconds
+		e.Transitions += r.Transitions
+		e.DynamoWrites += r.DynamoWrites
+		e.DynamoReads += r.DynamoReads
+		e.S3Gets += r.S3Gets
+		e.S3Puts += r.S3Puts
+		sortWall = r.WallSeconds
+	}
 
+	if r := e.SortRound; r != nil {
+		r.USD = float64(r.Invocations)*LambdaPerRequestUSD + r.GBSeconds*LambdaPerGBSecUSD + float64(r.Transitions)*StepFunctionsPerTxn +
+			float64(r.DynamoWrites)*DynamoWriteUSD + float64(r.DynamoReads)*DynamoReadUSD + float64(r.S3Gets)*S3GetUSD + float64(r.S3Puts)*S3PutUSD
+	}
 	e.LambdaUSD = float64(e.Invocations)*LambdaPerRequestUSD + e.GBSeconds*LambdaPerGBSecUSD
 	e.StepUSD = float64(e.Transitions)*StepFunctionsPerTxn + float64(e.ExpressRequests)*ExpressPerRequestUSD + e.ExpressGBSeconds*ExpressPerGBSecUSD
 	e.DynamoUSD = float64(e.DynamoWrites)*DynamoWriteUSD + float64(e.DynamoReads)*DynamoReadUSD
@@ -265,7 +320,7 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.Concurrency = conc
 	e.Waves = (e.Children + conc - 1) / conc
 	e.RampSeconds = LambdaScaleInterval * float64((conc-1)/LambdaScalePer10s)
-	e.GatherSeconds = treeWall + e.ReduceSeconds
+	e.GatherSeconds = treeWall + sortWall + e.ReduceSeconds
 	e.WallSeconds = planSeconds + e.RampSeconds + float64(e.Waves)*(e.ChildSeconds+2*StepTransitionSec) +
 		e.GatherSeconds + 8*StepTransitionSec
 	return e, nil
@@ -411,4 +466,39 @@ func (e *Estimate) rangeGather(in EstimateInput, prof JobProfile, n int64, mb fl
 	busy = plan + float64(p)*reducer
 	wall = plan + 3*StepTransitionSec + float64(waves)*(reducer+2*StepTransitionSec)
 	return busy, wall
+}
+
+// sortRound prices the sort round of a gather by p key ranges (spans: as
+// many as ranges, what PlanSort cuts when the rows are many): PlanSort, one
+// invocation reading the p range runs' indexes (a GET each, 32 at once)
+// and the ranges' commits (a query), and writing the spans' plan and
+// items (2 PUTs); a second GatherRanges Map run (Step Functions makes a
+// new Map Run each time an execution enters the state) of p writers, each
+// reading its span of every range run (p ranged GETs), merging 1/p of the
+// runs' bytes, taken as the partials' (a range run holds its groups' rows,
+// at most one per group), writing its span (a PUT) and checking and
+// committing it (a read and a write). Transitions: PlanSort, GatherRanges
+// and MoreRounds again, and each writer's child (a Distributed Map bills
+// a transition per child workflow execution it starts:
+// https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html;
+// a new Map Run each time the state is entered:
+// https://docs.aws.amazon.com/step-functions/latest/dg/concepts-examine-map-run.html)
+// and its Task.
+func sortRound(in EstimateInput, prof JobProfile, p int64, mb float64) SortRoundEstimate {
+	opens := func(k int64) float64 { return float64((k+ReducerOpens-1)/ReducerOpens) * S3FirstByteSec }
+	readUnits := (p*CommitItemBytes + 4095) / 4096
+	r := SortRoundEstimate{Spans: int(p)}
+	r.PlanSeconds = LambdaColdStartSec + opens(p)
+	r.SpanSeconds = LambdaColdStartSec + opens(p) + mb*prof.PartialRatio/float64(p)/DefaultGatherMergeMBps
+	r.Invocations = 1 + p
+	r.GBSeconds = (r.PlanSeconds + float64(p)*r.SpanSeconds) * float64(in.MemoryMB) / 1024
+	r.Transitions = 3 + 2*p
+	r.DynamoWrites = p
+	r.DynamoReads = readUnits + p
+	r.S3Gets = p + p*p
+	r.S3Puts = 2 + p
+	conc := min(p, int64(in.Concurrency))
+	waves := (p + conc - 1) / conc
+	r.WallSeconds = r.PlanSeconds + 3*StepTransitionSec + float64(waves)*(r.SpanSeconds+2*StepTransitionSec)
+	return r
 }

@@ -179,7 +179,7 @@ func TestEstimateCostRanges(t *testing.T) {
 		{"partitions", int64(e.Partitions), 4},
 		{"tree levels", int64(e.GatherLevels), 0},
 		{"invocations", e.Invocations, 107},    // splitter + 100 mappers + PlanLevel + Gather + 4 range reducers
-		{"transitions", e.Transitions, 217},    // 8 + 2 × 100 + GatherRanges + 2 × 4
+		{"transitions", e.Transitions, 218},    // 8 + 2 × 100 + GatherRanges + MoreRounds + 2 × 4
 		{"s3 gets", e.S3Gets, 602},             // head + manifest + 100 chunks + 100 indexes + 4 × 100 ranges
 		{"s3 puts", e.S3Puts, 113},             // manifest + 100 partials + output + summary + 4 ranges + create, 4 copies, complete
 		{"dynamo writes", e.DynamoWrites, 106}, // 102 + a commit per range
@@ -191,6 +191,57 @@ func TestEstimateCostRanges(t *testing.T) {
 		{"GB-seconds", e.GBSeconds, 158.7397255},         // (0.18 + 89.1111 + 0.27 + 4 × 0.5367 + 0.18) × 1769/1024
 		{"wall seconds", e.WallSeconds, 2.807777778},     // 0.18 + (0.8911 + 0.1) + 1.2367 + 0.4
 	})
+}
+
+// TestEstimateCostSortRound: TestEstimateCostRanges's job, its ranges
+// sorted runs merged again by 4 spans (an aggregate's ORDER BY without
+// LIMIT): PlanSort reads the 4 range runs' indexes, 4 span writers each
+// read their span of the 4 runs and merge a quarter of the 64 MB; the
+// round is in the totals and priced apart. Without key ranges there is
+// no sort round.
+func TestEstimateCostSortRound(t *testing.T) {
+	base, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Partitions = 4 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Partitions, in.SortRound = 4, true }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.SortRound
+	if r == nil {
+		t.Fatal("no sort round priced")
+	}
+	checkInts(t, []intCase{
+		{"spans", int64(r.Spans), 4},
+		{"round invocations", r.Invocations, 5},    // PlanSort + 4 writers
+		{"round transitions", r.Transitions, 11},   // PlanSort, GatherRanges, MoreRounds + 2 × 4
+		{"round s3 gets", r.S3Gets, 20},            // 4 indexes + 4 × 4 spans
+		{"round s3 puts", r.S3Puts, 6},             // plan.json, items.json, 4 spans
+		{"round dynamo writes", r.DynamoWrites, 4}, // a commit per span
+		{"round dynamo reads", r.DynamoReads, 5},   // the ranges' commits (1 unit) + a check per span
+		{"invocations", e.Invocations, base.Invocations + 5},
+		{"transitions", e.Transitions, 229},
+		{"s3 gets", e.S3Gets, 622},
+		{"s3 puts", e.S3Puts, 119},
+		{"dynamo writes", e.DynamoWrites, 110},
+		{"dynamo reads", e.DynamoReads, 131},
+	})
+	checkFloats(t, []floatCase{
+		{"plan seconds", r.PlanSeconds, 0.18},          // 0.15 + ceil(4/32) × 0.03
+		{"span seconds", r.SpanSeconds, 0.446666667},   // 0.18 + 16/60
+		{"round GB-seconds", r.GBSeconds, 3.397493489}, // (0.18 + 4 × 0.4467) × 1769/1024
+		{"round wall", r.WallSeconds, 0.876666667},     // 0.18 + 0.15 + 0.4467 + 0.1
+		{"GB-seconds", e.GBSeconds, base.GBSeconds + 3.397493489},
+		{"gather seconds", e.GatherSeconds, base.GatherSeconds + 0.876666667},
+		{"wall seconds", e.WallSeconds, base.WallSeconds + 0.876666667},
+		{"round USD", r.USD, 5*LambdaPerRequestUSD + 3.397493489*LambdaPerGBSecUSD + 11*StepFunctionsPerTxn + 4*DynamoWriteUSD + 5*DynamoReadUSD + 20*S3GetUSD + 6*S3PutUSD},
+		{"total USD", e.TotalUSD, base.TotalUSD + r.USD},
+	})
+	tree, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Partitions, in.SortRound = 1, true }))
+	if err != nil || tree.SortRound != nil || tree.Transitions != base.Transitions-2-2*4 {
+		t.Fatalf("the tree: sort round %+v, %d transitions, %v; want none", tree.SortRound, tree.Transitions, err)
+	}
 }
 
 // intCase and floatCase are a figure of an estimate and its hand-computed value.

@@ -477,11 +477,14 @@ type Description struct {
 	// SortedRuns is true when the partials are sorted runs that the gather
 	// can merge by key ranges (FullSort, GroupRuns).
 	SortedRuns bool `json:"sortedRuns,omitempty"`
+	// SortRound is true when the ranges' rows are sorted runs of the
+	// ORDER BY key, merged by spans of it in a second round (GroupSort).
+	SortRound bool `json:"sortRound,omitempty"`
 }
 
 // Describe returns what the plan reads, computes and how it gathers.
 func (p *Plan) Describe() Description {
-	d := Description{From: p.Query.From, Kind: p.Kind.String(), SortedRuns: p.FullSort() || p.GroupRuns()}
+	d := Description{From: p.Query.From, Kind: p.Kind.String(), SortedRuns: p.FullSort() || p.GroupRuns(), SortRound: p.GroupSort()}
 	for i, c := range p.Columns {
 		d.Columns = append(d.Columns, c+" "+p.ColumnTypes[i].String())
 	}
