@@ -62,7 +62,7 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				"the chunks version %s committed cannot be resumed by version %s; run it again instead (it is job %s now)", jobID, planned, in.Job, in.Job, now, planned, now, id)
 		}
 		if slices.Contains(in.EarlierJobIDs(objs), jobID) {
-			return fmt.Errorf("job %s was planned by an earlier scatter, which weighed Parquet row groups otherwise (by all their columns): this one may cut its inputs into other chunks (by the columns the job reads), so its committed chunks cannot be resumed; run it again instead (it is job %s now)", jobID, id)
+			return fmt.Errorf("job %s was planned by an earlier scatter, which read records (framework version) or weighed Parquet row groups otherwise: this one may read its inputs into other records or cut them into other chunks, so its committed chunks cannot be resumed; run it again instead (it is job %s now)", jobID, id)
 		}
 		return fmt.Errorf("job %s: its inputs changed since it was planned (they now make job %s); run it again instead", jobID, id)
 	}

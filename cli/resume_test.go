@@ -307,9 +307,10 @@ func TestResumeByRangesRefusesAnotherBuildsPartials(t *testing.T) {
 }
 
 // TestResumeRefusesAJobOfEarlierParquetWeights: a job over a Parquet input planned
-// when row groups weighed otherwise (its ID of identity form 2 or 3) is refused by
-// resume as one of those, whose chunks this version cuts elsewhere, not as a job
-// whose inputs changed (they did not).
+// when row groups weighed otherwise (its ID of identity form 2 or 3) or records
+// were read by an earlier framework version (plan.FrameworkVersion) is refused by
+// resume as one of those, whose chunks or records this version makes otherwise,
+// not as a job whose inputs changed (they did not).
 func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
 	dir, state := t.TempDir(), t.TempDir()
 	var b bytes.Buffer
@@ -339,8 +340,10 @@ func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := spec.EarlierJobIDs(objs) // its form-2 and form-3 IDs (TestJobIDFormOfParquet in internal/plan)
-	if len(ids) != 2 || slices.Contains(ids, id) {
+	// Its IDs of forms 2, 3 and 4 without a framework version, and of
+	// forms 2 and 3 with this one (TestJobIDFormOfParquet in internal/plan).
+	ids := spec.EarlierJobIDs(objs)
+	if len(ids) != 5 || slices.Contains(ids, id) {
 		t.Fatalf("the Parquet job %s has the earlier IDs %q", id, ids)
 	}
 	for _, earlier := range ids {
@@ -354,7 +357,7 @@ func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
 	for i, earlier := range ids {
 		_, _, err = runCLI(t, "resume", earlier, "--state-dir", state)
 		if msg := errString(err); !strings.Contains(msg, "planned by an earlier scatter") || strings.Contains(msg, "inputs changed") || !strings.Contains(msg, id) {
-			t.Fatalf("resume of the job of form %d: %v; want it named as planned by an earlier scatter, now job %s", i+2, err, id)
+			t.Fatalf("resume of the job of earlier ID %d: %v; want it named as planned by an earlier scatter, now job %s", i, err, id)
 		}
 	}
 }

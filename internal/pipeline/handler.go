@@ -223,9 +223,9 @@ func (in PlanInput) JobID(objs []plan.Object) string {
 	return plan.JobID(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
 }
 
-// EarlierJobIDs are the IDs the job had before the last change to how
-// Parquet objects are weighed (plan.EarlierJobIDs), none when its inputs
-// hold no Parquet object.
+// EarlierJobIDs are the IDs the job had under an earlier scatter's identity
+// (plan.EarlierJobIDs: an earlier framework version, or Parquet row groups
+// weighed otherwise).
 func (in PlanInput) EarlierJobIDs(objs []plan.Object) []string {
 	return plan.EarlierJobIDs(in.Job, in.Params, objs, in.ChunkSize, in.outputIdentity())
 }

@@ -2,7 +2,9 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/pq"
@@ -23,34 +25,65 @@ func TestJobIDCoversVersion(t *testing.T) {
 // TestJobIDFormOfParquet: a job over a Parquet object has an identity of form 4
 // (an object it reads no column of weighed by its footer; form 3 weighed row
 // groups by the columns read, form 2 by all), any other job one of form 2 as
-// before; EarlierJobIDs are the form-2 and form-3 IDs of the former, none of
-// the latter.
+// before, both holding the framework version; EarlierJobIDs are the IDs of
+// the earlier framework version (none: identities without one) of every
+// form, and, over Parquet, of forms 2 and 3 under this one.
 func TestJobIDFormOfParquet(t *testing.T) {
 	text := []Object{{URL: "a.txt", ETag: "e", Size: 3}}
 	parquet := []Object{{URL: "a.txt", ETag: "e", Size: 3}, {URL: "b.parquet", ETag: "f", Size: 9, Parquet: &pq.Footer{}}}
 	params := map[string]string{"columns": "x"}
-	// The inputs as the identity encodes them, written out: a text object, and
-	// it with a Parquet one.
-	textIDs := json.RawMessage(`[{"u":"a.txt","e":"e","s":3}]`)
-	parquetIDs := json.RawMessage(`[{"u":"a.txt","e":"e","s":3},{"u":"b.parquet","e":"f","s":9}]`)
-	form := func(v int, inputs json.RawMessage) string {
-		canon, err := json.Marshal(NewIdentity(v, "select", JobVersion("select"), params, inputs, 100, "out"))
-		if err != nil {
-			t.Fatal(err)
+	// The identities written out: a text object, and it with a Parquet
+	// one; framework is FrameworkVersion, left out before it was.
+	ident := func(v, framework int, inputs string) string {
+		fw := ""
+		if framework > 0 {
+			fw = fmt.Sprintf(`"framework":%d,`, framework)
 		}
-		return NameID("select", canon)
+		canon := fmt.Sprintf(`{"v":%d,"job":"select","version":%q,%s"params":{"columns":"x"},"inputs":%s,"chunkSize":100,"output":"out"}`,
+			v, JobVersion("select"), fw, inputs)
+		return NameID("select", []byte(canon))
 	}
-	if got, want := JobID("select", params, text, 100, "out"), form(2, textIDs); got != want {
+	textIDs := `[{"u":"a.txt","e":"e","s":3}]`
+	parquetIDs := `[{"u":"a.txt","e":"e","s":3},{"u":"b.parquet","e":"f","s":9}]`
+	if got, want := JobID("select", params, text, 100, "out"), ident(2, FrameworkVersion, textIDs); got != want {
 		t.Errorf("a job over text: ID %s, want form 2's %s", got, want)
 	}
-	if got := EarlierJobIDs("select", params, text, 100, "out"); got != nil {
-		t.Errorf("a job over text has earlier IDs %v, want none", got)
+	if got, want := EarlierJobIDs("select", params, text, 100, "out"), []string{ident(2, 0, textIDs)}; !slices.Equal(got, want) {
+		t.Errorf("a job over text has earlier IDs %v, want the one without a framework version %v", got, want)
 	}
-	if got, want := JobID("select", params, parquet, 100, "out"), form(4, parquetIDs); got != want {
+	if got, want := JobID("select", params, parquet, 100, "out"), ident(4, FrameworkVersion, parquetIDs); got != want {
 		t.Errorf("a job over Parquet: ID %s, want form 4's %s", got, want)
 	}
 	got := EarlierJobIDs("select", params, parquet, 100, "out")
-	if want := []string{form(2, parquetIDs), form(3, parquetIDs)}; !slices.Equal(got, want) {
-		t.Errorf("a job over Parquet: earlier IDs %v, want forms 2 and 3's %v", got, want)
+	want := []string{ident(2, 0, parquetIDs), ident(3, 0, parquetIDs), ident(4, 0, parquetIDs), ident(2, 1, parquetIDs), ident(3, 1, parquetIDs)}
+	if !slices.Equal(got, want) {
+		t.Errorf("a job over Parquet: earlier IDs %v, want %v", got, want)
+	}
+	for _, id := range want {
+		if !PlannedBy(id, "select", JobVersion("select"), params, parquet, 100, "out") {
+			t.Errorf("PlannedBy does not know the earlier ID %s", id)
+		}
+	}
+}
+
+// TestJobIDCoversFrameworkVersion: every job's ID, a built-in's and a user
+// job's (a name no built-in has), holds the framework version: a build
+// whose record reading changed (FrameworkVersion bumped) gives every job a
+// new ID, so that no run reuses the partials an older build committed.
+func TestJobIDCoversFrameworkVersion(t *testing.T) {
+	objs := []Object{{URL: "a.csv", ETag: "e", Size: 3}}
+	for _, name := range []string{"select", "wordcount", "mine/uniquevisitors"} {
+		id := JobID(name, map[string]string{"k": "v"}, objs, 100, "out")
+		if now := jobIDOf(2, FrameworkVersion, name, JobVersion(name), map[string]string{"k": "v"}, objs, 100, "out"); now != id {
+			t.Fatalf("%s: JobID %s is not the ID of this framework version, %s", name, id, now)
+		}
+		next := jobIDOf(2, FrameworkVersion+1, name, JobVersion(name), map[string]string{"k": "v"}, objs, 100, "out")
+		if next == id {
+			t.Fatalf("%s: framework versions %d and %d give one job ID %s: an upgrade that reads records otherwise would reuse the old commits", name, FrameworkVersion, FrameworkVersion+1, id)
+		}
+		canon, _ := json.Marshal(NewIdentity(2, name, JobVersion(name), nil, nil, 100, "out"))
+		if !strings.Contains(string(canon), fmt.Sprintf(`"framework":%d`, FrameworkVersion)) {
+			t.Fatalf("%s: the identity %s does not hold the framework version", name, canon)
+		}
 	}
 }

@@ -46,12 +46,12 @@ var sampleEvents = []struct {
 	eventCheck
 }{
 	{"splitter.json", eventCheck{"splitter", func(t *testing.T, a map[string]any) {
-		if a["jobId"] != "wordcount-a8e6be428818b301e80d4337" || a["chunks"] != 1.0 {
+		if a["jobId"] != "wordcount-6e36cf067b147507f6d9c58e" || a["chunks"] != 1.0 {
 			t.Errorf("splitter answered %v: want the job that mapper.json maps, of 1 chunk", a)
 		}
 	}}},
 	{"mapper.json", eventCheck{"mapper", func(t *testing.T, a map[string]any) {
-		if a["jobId"] != "wordcount-a8e6be428818b301e80d4337" || a["attempt"] == nil {
+		if a["jobId"] != "wordcount-6e36cf067b147507f6d9c58e" || a["attempt"] == nil {
 			t.Errorf("mapper answered %v: want the committed chunk of the sample job", a)
 		}
 	}}},
