@@ -3,6 +3,8 @@ package localaws_test
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -754,31 +756,46 @@ func firstDiff(a, b []byte) string {
 // TestFaultsThroughMoto: on a local AWS whose mapper crashes before some
 // commits and delivers some chunks twice, moto's Step Functions retries the
 // RetryableErrors (Retry with JitterStrategy FULL) and the job still writes
-// exactly `scatter run`'s output.
+// exactly `scatter run`'s output. The fault seed is chosen for the job's ID
+// (crashSeed), so that a mapper attempt surely fails whatever the ID covers.
 func TestFaultsThroughMoto(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	c := jobCases(t)[0] // wordcount
+	key := "incoming/wordcount/faults.txt"
+	output := "results/wordcount/faults.txt"
+	sidecar := c.spec(map[string]any{"concurrency": 1})
+	// The faulty stack's buckets are the shared stack's: both are named by the template.
+	jobID := triggeredJobID(t, c.job, sidecar, key, output, c.input)
+	const spec = "mapper.crash.before-commit=0.3,mapper.duplicate=0.3"
+	seed := crashSeed(t, spec, jobID)
 	faulty, err := localaws.Up(ctx, localaws.Options{
 		Template: filepath.Join(repoRoot, "template.yaml"), BinDir: binDir,
-		ExtraEnv: map[string]string{faults.EnvFaults: "mapper.crash.before-commit=0.3,mapper.duplicate=0.3", faults.EnvSeed: "7"},
+		ExtraEnv: map[string]string{faults.EnvFaults: spec, faults.EnvSeed: strconv.FormatUint(seed, 10)},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer faulty.Close()
-	c := jobCases(t)[0] // wordcount
-	key := "incoming/wordcount/faults.txt"
+	if faulty.InputBucket != stack.InputBucket || faulty.OutputBucket != stack.OutputBucket {
+		t.Fatalf("the faulty stack's buckets %s, %s are not the shared stack's %s, %s, which the job ID was derived with",
+			faulty.InputBucket, faulty.OutputBucket, stack.InputBucket, stack.OutputBucket)
+	}
 	client := s3.NewFromConfig(faulty.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
-	for k, body := range map[string][]byte{key + api.SidecarSuffix: c.spec(map[string]any{"concurrency": 1}), key: c.input} {
-		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(faulty.InputBucket), Key: aws.String(k), Body: bytes.NewReader(body)}); err != nil {
+	// The sidecar first: an upload whose sidecar is not there yet is a job without it.
+	for _, o := range []struct {
+		key  string
+		body []byte
+	}{{key + api.SidecarSuffix, sidecar}, {key, c.input}} {
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(faulty.InputBucket), Key: aws.String(o.key), Body: bytes.NewReader(o.body)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	want := referenceOf(t, c.job, c.params, faulty.InputBucket, key, c.input)
 	var got []byte
 	testutil.WaitFor(t, jobTimeout, "the output of the faulty job", func() bool {
-		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faulty.OutputBucket), Key: aws.String("results/wordcount/faults.txt")})
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faulty.OutputBucket), Key: aws.String(output)})
 		if err != nil {
 			return false
 		}
@@ -789,16 +806,67 @@ func TestFaultsThroughMoto(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("output under faults differs from scatter run's (%d and %d bytes)\n%s", len(got), len(want), firstDiff(got, want))
 	}
-	retried := 0
+	retried, chosen := 0, false
+	var failures []string
 	for _, r := range faulty.Stats() {
 		if r.Function == "MapperFunction" && r.ErrorType == "RetryableError" {
 			retried++
+			chosen = chosen || strings.Contains(r.ErrorMessage, "mapper.crash.before-commit at "+jobID+"/0")
+			failures = append(failures, r.ErrorMessage)
 		}
 	}
-	if retried == 0 {
-		t.Fatalf("no mapper attempt failed: the faults were not injected, and nothing was retried")
+	if !chosen {
+		t.Fatalf("seed %d was chosen to crash job %s's chunk 0 before its commit, but no mapper attempt failed so "+
+			"(the job had another ID?); %d mapper attempts failed and were retried: %q", seed, jobID, retried, failures)
 	}
-	t.Logf("%d mapper attempts failed with RetryableError and were retried", retried)
+	t.Logf("%d mapper attempts failed with RetryableError and were retried (seed %d)", retried, seed)
+}
+
+// triggeredJobID is the ID of the job that uploading data to key in the input
+// bucket, with sidecar beside it, starts: the spec the S3 event makes
+// (api.Service's startFromRecord: the sidecar's, over the upload, into output
+// in the output bucket), planned by the API, over the object as the splitter
+// resolves it. Its ETag is the MD5 of data, as S3 gives an object PUT in
+// plaintext: "Objects created by the PUT Object ... and are encrypted by SSE-S3
+// or plaintext, have ETags that are an MD5 digest of their object data"
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html).
+func triggeredJobID(t *testing.T, job string, sidecar []byte, key, output string, data []byte) string {
+	t.Helper()
+	spec, err := api.ParseSpec(sidecar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := "s3://" + stack.InputBucket + "/" + key
+	spec.Job, spec.Inputs, spec.Output = job, []string{loc}, "s3://"+stack.OutputBucket+"/"+output
+	svc := &api.Service{Config: api.Config{InputBucket: stack.InputBucket, OutputBucket: stack.OutputBucket}}
+	in, _, err := svc.Plan(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(data)
+	return in.JobID([]plan.Object{{Source: loc, URL: loc, Size: int64(len(data)), ETag: hex.EncodeToString(sum[:])}})
+}
+
+// crashSeed is the first seed under which spec's faults crash the first
+// attempt at chunk 0 of job jobID before its commit, with no duplicate
+// delivery of the chunk that could commit first, and spare the retry in the
+// same instance. The faults are keyed by the job ID (pipeline.Handler.Map's
+// key for chunk 0 is jobID/0), so a seed fixed by hand stops failing any
+// attempt when what the ID covers changes; this one fails one whatever it is.
+func crashSeed(t *testing.T, spec, jobID string) uint64 {
+	t.Helper()
+	key := jobID + "/0"
+	for seed := uint64(1); seed < 10_000; seed++ {
+		fs, err := faults.Parse(spec, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fs.Fire("mapper.duplicate", key) && fs.Fire("mapper.crash.before-commit", key) && !fs.Fire("mapper.crash.before-commit", key) {
+			return seed
+		}
+	}
+	t.Fatalf("no seed below 10000 crashes chunk 0 of %s under %s", jobID, spec)
+	return 0
 }
 
 // referenceOf is the reference implementation's output of job over one object, key in
