@@ -205,14 +205,7 @@ func TestEstimateCostSortRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Partitions, in.SortRound = 4, true }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := e.SortRound
-	if r == nil {
-		t.Fatal("no sort round priced")
-	}
+	e, r := withSortRound(t, func(in *EstimateInput) { in.Partitions, in.SortRound = 4, true })
 	checkInts(t, []intCase{
 		{"spans", int64(r.Spans), 4},
 		{"round invocations", r.Invocations, 5},    // PlanSort + 4 writers
@@ -252,16 +245,9 @@ func TestEstimateCostSortRound(t *testing.T) {
 // transition (the Map's start of it), a request and its duration at 64 MB,
 // not the 2 transitions of a Standard child.
 func TestEstimateCostExpressRanges(t *testing.T) {
-	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) {
+	e, r := withSortRound(t, func(in *EstimateInput) {
 		in.Children, in.Batch, in.Partitions, in.SortRound = ChildExpress, 4, 4, true
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := e.SortRound
-	if r == nil {
-		t.Fatal("no sort round priced")
-	}
+	})
 	checkInts(t, []intCase{
 		{"transitions", e.Transitions, 46},          // 8 + 25 starts + GatherRanges, MoreRounds + 4 starts + PlanSort, GatherRanges, MoreRounds + 4 starts
 		{"express requests", e.ExpressRequests, 33}, // 25 + 4 + 4
@@ -275,6 +261,20 @@ func TestEstimateCostExpressRanges(t *testing.T) {
 			4*DynamoWriteUSD + 5*DynamoReadUSD + 20*S3GetUSD + 6*S3PutUSD},
 		{"step functions USD", e.StepUSD, 46*StepFunctionsPerTxn + 33*ExpressPerRequestUSD + 5.275*ExpressPerGBSecUSD},
 	})
+}
+
+// withSortRound is the estimate of byHand changed by f, and its sort
+// round, which it must have.
+func withSortRound(t *testing.T, f func(*EstimateInput)) (Estimate, *SortRoundEstimate) {
+	t.Helper()
+	e, err := EstimateCost(with(byHand(), f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.SortRound == nil {
+		t.Fatal("no sort round priced")
+	}
+	return e, e.SortRound
 }
 
 // intCase and floatCase are a figure of an estimate and its hand-computed value.
