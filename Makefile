@@ -22,8 +22,9 @@ scatter:
 ## test: vet, then every test (unit, engine, local-emulator integration, template lint), the
 ## arm64 checks (test-arm64), the example module's, then the DuckDB references, each a test-only
 ## module for the cgo bindings: sqlcheck (the sql job's query corpus), pqcheck (the Parquet reader
-## and writer) and csvcheck (groupby and select over awkward CSV files against DuckDB's read_csv)
-test:
+## and writer) and csvcheck (groupby and select over awkward CSV files against DuckDB's read_csv).
+## It checks for $(QEMU_ARM64) first (qemu-arm64), not after the rest has run.
+test: qemu-arm64
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
 	$(MAKE) --no-print-directory test-arm64
@@ -50,8 +51,9 @@ test-arm64: qemu-arm64
 
 qemu-arm64:
 	@command -v $(QEMU_ARM64) >/dev/null || [ "$$CI" != true ] || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user-static >/dev/null; }
-	@command -v $(QEMU_ARM64) >/dev/null || { echo "make test-arm64: $(QEMU_ARM64) not found: the arm64 tests run under it; install Debian's qemu-user-static (apt-get install qemu-user-static), or run with CI=true as root to have it installed"; exit 1; }
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user-static >/dev/null; } || \
+		echo "make test-arm64: CI=true, and apt-get could not install qemu-user-static" >&2
+	@command -v $(QEMU_ARM64) >/dev/null || { echo "make test-arm64: $(QEMU_ARM64) not found: the arm64 tests run under it; install Debian's qemu-user-static (apt-get install qemu-user-static), or run with CI=true as root to have it installed" >&2; exit 1; }
 
 ## goldens: rewrite the payload goldens (internal/pipeline/testdata, internal/api/testdata)
 ## from the tests' examples after a change to a step payload or an event; review the diff

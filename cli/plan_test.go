@@ -66,7 +66,7 @@ func TestPlanCommand(t *testing.T) {
 
 // TestPlanChildren: Express children and batches cut the Step Functions bill
 // of `scatter plan` (1 TB wordcount: two transitions per chunk become one
-// Express request per child), --compare prices each option and refuses those
+// transition and one Express request per child), --compare prices each option and refuses those
 // past a limit, and --prices lists every price with its AWS page.
 func TestPlanChildren(t *testing.T) {
 	estimate := func(args ...string) plan.Estimate {

@@ -204,3 +204,80 @@ func TestAdviseHugeKeepsContents(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyTableBatches counts keys through addBatch (probeBatch,
+// touchEntries, foundAt, then groupOf per key) in batches of 0 to 32 keys,
+// some repeating a key of the same batch, while the table grows many times
+// within batches (a new key's insert doubles the slots while the batch's
+// other keys were probed in the smaller ones) and is reserved larger once;
+// for a table of counts alone and one of inline sums. The counts are
+// checked against a map, and forSorted, whose last batch is short, must
+// give every key once, in order, with its count.
+func TestKeyTableBatches(t *testing.T) {
+	testKeyTableBatches(t, newKeyTable())
+	testKeyTableBatches(t, newKeyTableOf[inlineSum]())
+}
+
+func testKeyTableBatches[S any](t *testing.T, tbl *keyTableOf[S]) {
+	r := rand.New(rand.NewPCG(9, 10))
+	want := map[string]int64{}
+	var b keyBatch
+	var buf []byte
+	sizes := map[int]bool{}
+	for round := 0; round < 4000; round++ {
+		if round == 2500 {
+			tbl.reserve(3*tbl.size(), 3*len(tbl.arena))
+		}
+		n := r.IntN(batchSize + 1)
+		sizes[n] = true
+		buf = buf[:0]
+		for j := 0; j < n; j++ {
+			k := fmt.Appendf(nil, "%0*d", r.IntN(24), r.IntN(40_000))
+			if j > 0 && r.IntN(6) == 0 { // a key of this batch again
+				i := r.IntN(j)
+				k = slices.Clone(buf[b.start[i]:b.end[i]])
+			}
+			b.start[j] = len(buf)
+			buf = append(buf, k...)
+			b.end[j] = len(buf)
+			want[string(k)]++
+		}
+		b.n = n
+		grew := len(tbl.slots)
+		tbl.addBatch(buf, &b)
+		if b.n != 0 {
+			t.Fatalf("round %d: addBatch left %d keys in the batch", round, b.n)
+		}
+		if len(tbl.slots) != grew {
+			sizes[-1] = true // grown within a batch
+		}
+	}
+	if !sizes[0] || !sizes[1] || !sizes[batchSize] || !sizes[-1] {
+		t.Fatalf("batch sizes met %v: want 0, 1, %d and growth within one", sizes, batchSize)
+	}
+	if tbl.size() != len(want) || tbl.size()%batchSize == 0 {
+		t.Fatalf("%d keys, want %d (and not a multiple of %d, for a short last batch)", tbl.size(), len(want), batchSize)
+	}
+	for i := range tbl.ents {
+		k := tbl.key(int32(i))
+		if c := tbl.ents[i].count; c != want[string(k)] {
+			t.Fatalf("%q: count %d, want %d", k, c, want[string(k)])
+		}
+	}
+	var prev []byte
+	seen := 0
+	err := tbl.forSorted(nil, func(key []byte, g int32) error {
+		if seen > 0 && bytes.Compare(prev, key) >= 0 {
+			return fmt.Errorf("order: %q before %q", prev, key)
+		}
+		if c := want[string(key)]; tbl.ents[g].count != c {
+			return fmt.Errorf("%q: count %d, want %d", key, tbl.ents[g].count, c)
+		}
+		prev = append(prev[:0], key...)
+		seen++
+		return nil
+	})
+	if err != nil || seen != len(want) {
+		t.Fatalf("forSorted: %v, %d keys of %d", err, seen, len(want))
+	}
+}

@@ -99,6 +99,9 @@ type SortRoundEstimate struct {
 	DynamoReads  int64   `json:"dynamoReads"`
 	S3Gets       int64   `json:"s3Gets"`
 	S3Puts       int64   `json:"s3Puts"`
+	// ExpressRequests and ExpressGBSeconds are what Express span writers bill.
+	ExpressRequests  int64   `json:"expressRequests,omitempty"`
+	ExpressGBSeconds float64 `json:"expressGBSeconds,omitempty"`
 	// PlanSeconds is PlanSort's duration, SpanSeconds one writer's.
 	PlanSeconds float64 `json:"planSeconds"`
 	SpanSeconds float64 `json:"spanSeconds"`
@@ -152,6 +155,8 @@ type Estimate struct {
 	// ExpressRequests and ExpressGBSeconds are what Express children bill.
 	ExpressRequests  int64   `json:"expressRequests,omitempty"`
 	ExpressGBSeconds float64 `json:"expressGBSeconds,omitempty"`
+	// rangeSeconds is one range reducer's duration (rangeGather).
+	rangeSeconds float64
 	// GatherSeconds is the wall time of the whole gather: the tree's
 	// levels and the final Gather (ReduceSeconds).
 	GatherSeconds float64 `json:"gatherSeconds"`
@@ -213,12 +218,9 @@ const ReducerOpens = 32
 //   - Step Functions: 8 transitions for the workflow (Plan, AlreadyDone,
 //     Scatter, StartGather, PlanLevel, MoreLevels, Gather, Succeeded), 3 per
 //     tree level (MergeLevel, PlanLevel, MoreLevels) and 1 per merge, or
-//     with key ranges GatherRanges, MoreRounds and 2 per range (its child
-//     and Task); Standard
-//     children add 2 per child (the child execution and its Task); Express
-//     children bill instead a request per child and its duration (rounded up
-//     to 100 ms) at 64 MB, the smallest billed memory, which a child's small
-//     definition and payload do not exceed.
+//     with key ranges GatherRanges and MoreRounds; each child of a
+//     Distributed Map (a mapper's, a range reducer's, a span writer's) as
+//     addChildren bills it.
 //   - DynamoDB: writes: open, one commit per chunk, finish; reads (4 KB per
 //     read unit): one commit check per chunk, the job, the count of the commits
 //     by the first PlanLevel and the commit query of the final Gather (a count
@@ -278,16 +280,10 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	e.Invocations = children + 2 + (levels + 1) + merges + int64(e.Partitions)
 	e.GBSeconds = (planSeconds + mapSeconds + treeBusy + e.ReduceSeconds) * memGB
 	e.Transitions = 8 + 3*levels + merges
+	e.addChildren(in.Children, children, e.ChildSeconds)
 	if e.Partitions > 0 {
-		// GatherRanges, MoreRounds, and each range's child and Task
-		e.Transitions += 2 + 2*int64(e.Partitions)
-	}
-	if in.Children == ChildExpress {
-		billed := math.Ceil(e.ChildSeconds/ExpressDurationStepSec-1e-9) * ExpressDurationStepSec
-		e.ExpressRequests = children
-		e.ExpressGBSeconds = float64(children) * billed * ExpressMemoryStepMB / 1024
-	} else {
-		e.Transitions += 2 * children
+		e.Transitions += 2 // GatherRanges, MoreRounds
+		e.addChildren(in.Children, int64(e.Partitions), e.rangeSeconds)
 	}
 	e.countRequests(in, prof, n)
 	var sortWall float64
@@ -297,6 +293,8 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 		e.Invocations += r.Invocations
 		e.GBSeconds += r.GBSeconds
 		e.Transitions += r.Transitions
+		e.ExpressRequests += r.ExpressRequests
+		e.ExpressGBSeconds += r.ExpressGBSeconds
 		e.DynamoWrites += r.DynamoWrites
 		e.DynamoReads += r.DynamoReads
 		e.S3Gets += r.S3Gets
@@ -306,6 +304,7 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 
 	if r := e.SortRound; r != nil {
 		r.USD = float64(r.Invocations)*LambdaPerRequestUSD + r.GBSeconds*LambdaPerGBSecUSD + float64(r.Transitions)*StepFunctionsPerTxn +
+			float64(r.ExpressRequests)*ExpressPerRequestUSD + r.ExpressGBSeconds*ExpressPerGBSecUSD +
 			float64(r.DynamoWrites)*DynamoWriteUSD + float64(r.DynamoReads)*DynamoReadUSD + float64(r.S3Gets)*S3GetUSD + float64(r.S3Puts)*S3PutUSD
 	}
 	e.LambdaUSD = float64(e.Invocations)*LambdaPerRequestUSD + e.GBSeconds*LambdaPerGBSecUSD
@@ -463,6 +462,7 @@ func (e *Estimate) rangeGather(in EstimateInput, prof JobProfile, n int64, mb fl
 	conc := min(p, in.Concurrency)
 	waves := (p + conc - 1) / conc
 	e.ReduceSeconds = LambdaColdStartSec + opens(int64(p))
+	e.rangeSeconds = reducer
 	busy = plan + float64(p)*reducer
 	wall = plan + 3*StepTransitionSec + float64(waves)*(reducer+2*StepTransitionSec)
 	return busy, wall
@@ -483,7 +483,8 @@ func (e *Estimate) rangeGather(in EstimateInput, prof JobProfile, n int64, mb fl
 // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html;
 // a new Map Run each time the state is entered:
 // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-examine-map-run.html)
-// and its Task.
+// and its Task (addChildren: with Express children, the child's start
+// and an Express request and duration).
 func sortRound(in EstimateInput, prof JobProfile, p int64, mb float64) SortRoundEstimate {
 	opens := func(k int64) float64 { return float64((k+ReducerOpens-1)/ReducerOpens) * S3FirstByteSec }
 	readUnits := (p*CommitItemBytes + 4095) / 4096
@@ -492,7 +493,10 @@ func sortRound(in EstimateInput, prof JobProfile, p int64, mb float64) SortRound
 	r.SpanSeconds = LambdaColdStartSec + opens(p) + mb*prof.PartialRatio/float64(p)/DefaultGatherMergeMBps
 	r.Invocations = 1 + p
 	r.GBSeconds = (r.PlanSeconds + float64(p)*r.SpanSeconds) * float64(in.MemoryMB) / 1024
-	r.Transitions = 3 + 2*p
+	var w Estimate
+	w.addChildren(in.Children, p, r.SpanSeconds)
+	r.Transitions = 3 + w.Transitions
+	r.ExpressRequests, r.ExpressGBSeconds = w.ExpressRequests, w.ExpressGBSeconds
 	r.DynamoWrites = p
 	r.DynamoReads = readUnits + p
 	r.S3Gets = p + p*p
@@ -501,4 +505,24 @@ func sortRound(in EstimateInput, prof JobProfile, p int64, mb float64) SortRound
 	waves := (p + conc - 1) / conc
 	r.WallSeconds = r.PlanSeconds + 3*StepTransitionSec + float64(waves)*(r.SpanSeconds+2*StepTransitionSec)
 	return r
+}
+
+// addChildren adds what k child executions of a Distributed Map, of sec
+// seconds each, bill Step Functions: a state transition for each child
+// workflow execution the Map starts, Express children too (Transitions in
+// Distributed Map state:
+// https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html);
+// then a Standard child's Task is a transition of its own, while an Express
+// child bills a request and its duration (rounded up to 100 ms) at 64 MB,
+// the smallest billed memory, which a child's small definition and payload
+// do not exceed (https://aws.amazon.com/step-functions/pricing/).
+func (e *Estimate) addChildren(kind string, k int64, sec float64) {
+	e.Transitions += k
+	if kind != ChildExpress {
+		e.Transitions += k
+		return
+	}
+	billed := math.Ceil(sec/ExpressDurationStepSec-1e-9) * ExpressDurationStepSec
+	e.ExpressRequests += k
+	e.ExpressGBSeconds += float64(k) * billed * ExpressMemoryStepMB / 1024
 }

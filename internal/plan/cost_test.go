@@ -76,8 +76,9 @@ func TestEstimateCostTree(t *testing.T) {
 
 // TestEstimateCostExpressBatch: the hand-computed case of TestEstimateCostByHand
 // with Express children of 4 chunks each. The children bill a request each and
-// their duration at 64 MB instead of 2 transitions each; a mapper invocation
-// maps 4 chunks, paying one cold start for them.
+// their duration at 64 MB, and the Map's start of each a transition, instead
+// of 2 transitions each; a mapper invocation maps 4 chunks, paying one cold
+// start for them.
 func TestEstimateCostExpressBatch(t *testing.T) {
 	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Children, in.Batch = ChildExpress, 4 }))
 	if err != nil {
@@ -86,7 +87,7 @@ func TestEstimateCostExpressBatch(t *testing.T) {
 	checkInts(t, []intCase{
 		{"children", int64(e.Children), 25},
 		{"invocations", e.Invocations, 28}, // splitter + 25 mappers + PlanLevel + Gather
-		{"transitions", e.Transitions, 8},  // the parent's only
+		{"transitions", e.Transitions, 33}, // the parent's 8 + the Map's start of each of 25 children
 		{"express requests", e.ExpressRequests, 25},
 		{"dynamo writes", e.DynamoWrites, 102}, // per chunk, as before
 		{"s3 gets", e.S3Gets, 202},
@@ -94,7 +95,7 @@ func TestEstimateCostExpressBatch(t *testing.T) {
 	checkFloats(t, []floatCase{
 		{"child seconds", e.ChildSeconds, 3.114444444}, // 0.15 + 4 × (0.03 + 64/90)
 		{"express GB-seconds", e.ExpressGBSeconds, 5},  // 25 × 3.2 s (rounded up to 100 ms) × 64/1024 GB
-		{"step functions USD", e.StepUSD, 0.00030835},  // 8 × 0.025e-3 + 25 × 1e-6 + 5 × 0.00001667
+		{"step functions USD", e.StepUSD, 0.00093335},  // 33 × 0.025e-3 + 25 × 1e-6 + 5 × 0.00001667
 		{"GB-seconds", e.GBSeconds, 137.3873427},       // (0.18 + 25 × 0.15 + 100 × 0.03 + 6400/90 + 0.15 + 1.3367) × 1769/1024
 		{"lambda USD", e.LambdaUSD, 0.00183744039},     // 28 × 0.2e-6 + GB-s × 0.0000133334
 		{"wall seconds", e.WallSeconds, 5.281111111},   // 0.18 + (3.1144 + 0.1) + 0.15 + 1.3367 + 0.4
@@ -204,14 +205,7 @@ func TestEstimateCostSortRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := EstimateCost(with(byHand(), func(in *EstimateInput) { in.Partitions, in.SortRound = 4, true }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := e.SortRound
-	if r == nil {
-		t.Fatal("no sort round priced")
-	}
+	e, r := withSortRound(t, func(in *EstimateInput) { in.Partitions, in.SortRound = 4, true })
 	checkInts(t, []intCase{
 		{"spans", int64(r.Spans), 4},
 		{"round invocations", r.Invocations, 5},    // PlanSort + 4 writers
@@ -242,6 +236,45 @@ func TestEstimateCostSortRound(t *testing.T) {
 	if err != nil || tree.SortRound != nil || tree.Transitions != base.Transitions-2-2*4 {
 		t.Fatalf("the tree: sort round %+v, %d transitions, %v; want none", tree.SortRound, tree.Transitions, err)
 	}
+}
+
+// TestEstimateCostExpressRanges: TestEstimateCostExpressBatch's job
+// gathered by 4 key ranges with the sort round, its children Express (the
+// template's GatherRanges runs children of the same type as the Scatter):
+// each range reducer and span writer is, as each mapper's child, a
+// transition (the Map's start of it), a request and its duration at 64 MB,
+// not the 2 transitions of a Standard child.
+func TestEstimateCostExpressRanges(t *testing.T) {
+	e, r := withSortRound(t, func(in *EstimateInput) {
+		in.Children, in.Batch, in.Partitions, in.SortRound = ChildExpress, 4, 4, true
+	})
+	checkInts(t, []intCase{
+		{"transitions", e.Transitions, 46},          // 8 + 25 starts + GatherRanges, MoreRounds + 4 starts + PlanSort, GatherRanges, MoreRounds + 4 starts
+		{"express requests", e.ExpressRequests, 33}, // 25 + 4 + 4
+		{"round transitions", r.Transitions, 7},     // PlanSort, GatherRanges, MoreRounds + 4 starts
+		{"round express requests", r.ExpressRequests, 4},
+	})
+	checkFloats(t, []floatCase{
+		{"express GB-seconds", e.ExpressGBSeconds, 5.275},       // (25 × 3.2 + 4 × 0.6 + 4 × 0.5) × 64/1024
+		{"round express GB-seconds", r.ExpressGBSeconds, 0.125}, // 4 × 0.5 s (0.4467 rounded up) × 64/1024
+		{"round USD", r.USD, 5*LambdaPerRequestUSD + r.GBSeconds*LambdaPerGBSecUSD + 7*StepFunctionsPerTxn + 4*ExpressPerRequestUSD + 0.125*ExpressPerGBSecUSD +
+			4*DynamoWriteUSD + 5*DynamoReadUSD + 20*S3GetUSD + 6*S3PutUSD},
+		{"step functions USD", e.StepUSD, 46*StepFunctionsPerTxn + 33*ExpressPerRequestUSD + 5.275*ExpressPerGBSecUSD},
+	})
+}
+
+// withSortRound is the estimate of byHand changed by f, and its sort
+// round, which it must have.
+func withSortRound(t *testing.T, f func(*EstimateInput)) (Estimate, *SortRoundEstimate) {
+	t.Helper()
+	e, err := EstimateCost(with(byHand(), f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.SortRound == nil {
+		t.Fatal("no sort round priced")
+	}
+	return e, e.SortRound
 }
 
 // intCase and floatCase are a figure of an estimate and its hand-computed value.
