@@ -51,10 +51,10 @@ var (
 // versions were checked.
 var versions = map[string]string{
 	"grep":      "2",
-	"groupby":   "3",
+	"groupby":   "4",
 	"search":    "2",
-	"select":    "3",
-	"sql":       "4",
+	"select":    "4",
+	"sql":       "5",
 	"wordcount": "2",
 }
 

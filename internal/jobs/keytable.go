@@ -350,7 +350,6 @@ func (t *keyTableOf[S]) reserve(keys, keyBytes int) {
 			t.shift--
 		}
 		t.slots = make([]uint32, n)
-		adviseHuge(t.slots)
 		t.place()
 	}
 	t.ents = growTo(t.ents, keys)
@@ -388,7 +387,6 @@ func (t *keyTableOf[S]) sizeFor(rows int, budget, groupBytes int64) int {
 // grow doubles the slots and places every entry again.
 func (t *keyTableOf[S]) grow() {
 	t.slots = make([]uint32, 2*len(t.slots))
-	adviseHuge(t.slots)
 	t.shift--
 	t.place()
 }
@@ -425,7 +423,6 @@ func growTo[S ~[]E, E any](s S, c int) S {
 		return s
 	}
 	ns := make(S, len(s), c)
-	adviseHuge(ns)
 	copy(ns, s)
 	return ns
 }

@@ -186,25 +186,6 @@ func TestKeyTableSorted(t *testing.T) {
 	}
 }
 
-// TestAdviseHugeKeepsContents: the huge-page advice on a table's arrays
-// (any size, any alignment, at a slice's start or within it) leaves their
-// contents as they were.
-func TestAdviseHugeKeepsContents(t *testing.T) {
-	big := make([]uint32, 5<<20)
-	for i := range big {
-		big[i] = uint32(i*2654435761) | 1
-	}
-	for _, s := range [][]uint32{nil, big[:0], big[:100], big, big[1:], big[12345 : 3<<20]} {
-		adviseHuge(s)
-	}
-	adviseHuge(make([]keyEntOf[inlineSum], 0, 1<<16))
-	for i, v := range big {
-		if v != uint32(i*2654435761)|1 {
-			t.Fatalf("element %d is %#x after adviseHuge, want %#x", i, v, uint32(i*2654435761)|1)
-		}
-	}
-}
-
 // TestKeyTableBatches counts keys through addBatch (probeBatch,
 // touchEntries, foundAt, then groupOf per key) in batches of 0 to 32 keys,
 // some repeating a key of the same batch, while the table grows many times

@@ -234,7 +234,8 @@ func parseDatePrefix(b []byte) (int64, []byte, bool) {
 // reads it, alone (midnight) or followed by spaces or a T and the time
 // H[H]:MM[:SS[.fraction]] (the fraction's digits past the sixth cut off,
 // 24:00:00 the next midnight), then a Z, an offset after the seconds
-// (+HH, +HH:MM, +HHMM, or -), dropped as DuckDB's cast drops it, or nothing
+// (+HH, +HH:MM, +HHMM, +HH:MM:SS, or -), dropped as DuckDB's cast drops
+// it, or nothing
 // (spaces around the text are trimmed). A time zone name is refused:
 // DuckDB's cast takes one, but without time zones this dialect does not.
 func parseTimestamp(b []byte) (int64, bool) {
@@ -336,21 +337,30 @@ func parseTimestampSub(b []byte) (us, sub, off int64, ok bool) {
 	if i < len(rest) && rest[i] == 'Z' {
 		i++
 	} else if i < len(rest) && (rest[i] == '+' || rest[i] == '-') && rest[i-1] != ' ' && hasSec {
-		// an offset after the seconds, +HH[[:]MM]
+		// an offset after the seconds, +HH[[:]MM[:SS]]
 		neg := rest[i] == '-'
 		i++
 		oh, nd, _ := num(2)
 		if nd != 2 {
 			return 0, 0, 0, false
 		}
-		if i < len(rest) && rest[i] == ':' {
+		colon := i < len(rest) && rest[i] == ':'
+		if colon {
 			i++
 		}
 		om, nd, _ := num(2)
 		if nd == 1 {
 			return 0, 0, 0, false
 		}
-		off = (oh*60 + om) * 60_000_000
+		var osec int64
+		if colon && nd == 2 && i < len(rest) && rest[i] == ':' {
+			// +HH:MM:SS, or +HH:MM: as DuckDB takes it
+			i++
+			if osec, nd, _ = num(2); nd == 1 {
+				return 0, 0, 0, false
+			}
+		}
+		off = ((oh*60+om)*60 + osec) * 1_000_000
 		if neg {
 			off = -off
 		}

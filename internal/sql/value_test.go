@@ -323,6 +323,10 @@ func TestTimestampNS(t *testing.T) {
 		{"1600-01-01", 0, false, ""},
 		{"2020-01-01 10:00:00+02", 1577865600000000000, true, "2020-01-01 08:00:00"}, // the offset subtracted
 		{"2020-01-01 10:00+02", 0, false, ""},
+		{"2020-01-01 10:00:00+02:30:15", 1577863785000000000, true, "2020-01-01 07:29:45"}, // an offset's seconds subtracted too
+		{"2020-01-01 10:00:00+023015", 0, false, ""},
+		{"2020-01-01 10:00:00+0230:15", 0, false, ""}, // seconds only after +HH:MM, as DuckDB
+		{"2020-01-01 10:00:00+02:30:1", 0, false, ""},
 	} {
 		ns, ok := parseTimestampNS([]byte(c.text))
 		if ok != c.ok || ok && ns != c.ns {
