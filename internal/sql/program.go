@@ -50,6 +50,11 @@ type Program struct {
 	// select list as appendDirect writes it.
 	directSum   []bool
 	directItems []directItem
+	// keySum: the select list is the one VARCHAR group key, then the one
+	// aggregate, an exact sum whose DECIMAL type has keySumScale digits
+	// (-1: none to round to); appendKeySum writes its rows.
+	keySum      bool
+	keySumScale int
 	// exact: every aggregate is a count or an exact sum or avg, whose
 	// states AppendStates writes in one loop.
 	exact bool
@@ -679,8 +684,8 @@ func (g *Program) AppendGroupRowValues(dst, key []byte, values [][]byte) ([]byte
 // (a store of a sum into those, on the heap, is one with a write barrier
 // while the GC marks).
 func (g *Program) appendOneSum(dst, key []byte, values [][]byte) ([]byte, error) {
-	var ns [1]int64
-	var ds [1]decimal.Dec
+	var sn int64
+	var sd decimal.Dec
 	for vi, v := range values {
 		n, k := binary.Uvarint(v)
 		if k <= 0 || n > math.MaxInt64 {
@@ -691,13 +696,34 @@ func (g *Program) appendOneSum(dst, key []byte, values [][]byte) ([]byte, error)
 			return dst, errState
 		}
 		if vi == 0 {
-			ns[0], ds[0] = int64(n), d
+			sn, sd = int64(n), d
 			continue
 		}
-		ns[0] += int64(n)
-		ds[0].AddTo(d)
+		sn += int64(n)
+		sd.AddTo(d)
 	}
+	if g.keySum {
+		if text, ok := keyText(key); ok {
+			return g.appendKeySum(dst, text, sn, sd), nil
+		}
+	}
+	ns, ds := [1]int64{sn}, [1]decimal.Dec{sd}
 	return g.appendDirect(dst, key, ns[:], ds[:])
+}
+
+// appendKeySum is appendDirect of a keySum plan's group whose key's text
+// is text (keyText's) and whose sum is d over n values: the key as a CSV
+// field, a comma and the sum, with no loop over the select list.
+func (g *Program) appendKeySum(dst, text []byte, n int64, d decimal.Dec) []byte {
+	dst = csvline.AppendField(dst, text)
+	dst = append(dst, ',')
+	if n != 0 { // else NULL: a sum of no values
+		if s := g.keySumScale; s >= 0 && d.Scale() != s {
+			d = decimal.Round(d, s)
+		}
+		dst = d.Append(dst)
+	}
+	return append(dst, '\n')
 }
 
 // directItem is a select item of a Direct plan: group key group, or
@@ -727,6 +753,9 @@ func (g *Program) setDirect() {
 		}
 		g.directItems = append(g.directItems, d)
 	}
+	if it := g.directItems; g.oneText && len(g.directSum) == 1 && len(it) == 2 && it[0].agg < 0 && it[1].sum {
+		g.keySum, g.keySumScale = true, it[1].scale
+	}
 }
 
 // appendDirect appends the row of a group of key whose counts and sums
@@ -736,11 +765,13 @@ func (g *Program) appendDirect(dst, key []byte, ns []int64, ds []decimal.Dec) ([
 	// neither NULL nor escaped (appendPrefixKey's ASCII case); else the
 	// keys are decoded into groupVals.
 	var text []byte
-	if n := len(key); g.oneText && n > 3 && key[0] == keyValue && key[n-2] == 0 && key[n-1] == 0x01 &&
-		noZero(key[1:n-2]) {
-		text = key[1 : n-2 : n-2]
-	} else if err := g.decodeGroupKey(key); err != nil {
-		return dst, err
+	if g.oneText {
+		text, _ = keyText(key)
+	}
+	if text == nil {
+		if err := g.decodeGroupKey(key); err != nil {
+			return dst, err
+		}
 	}
 	for i, it := range g.directItems {
 		if i > 0 {
@@ -764,6 +795,15 @@ func (g *Program) appendDirect(dst, key []byte, ns []int64, ds []decimal.Dec) ([
 		}
 	}
 	return append(dst, '\n'), nil
+}
+
+// keyText returns the text of a key of one VARCHAR as it stands in
+// key, when it is neither NULL nor escaped (appendPrefixKey's ASCII case).
+func keyText(key []byte) ([]byte, bool) {
+	if n := len(key); n > 3 && key[0] == keyValue && key[n-2] == 0 && key[n-1] == 0x01 && noZero(key[1:n-2]) {
+		return key[1 : n-2 : n-2], true
+	}
+	return nil, false
 }
 
 // noZero reports whether s has no byte 0, a word at a time.

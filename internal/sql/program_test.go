@@ -231,6 +231,7 @@ func TestAppendGroupRow(t *testing.T) {
 	schema := mustSchema(t, "n:BIGINT,d:DECIMAL(10,2),f:DOUBLE")
 	direct := map[string]bool{ // query: whether AppendGroupRow writes its rows
 		"SELECT substr(a, 1, 3) AS k, sum(b) FROM 'x' GROUP BY k":                  true,
+		"SELECT c, sum(d) FROM 'x' GROUP BY c":                                     true,
 		"SELECT a, count(*), count(b), sum(b), sum(n), sum(d) FROM 'x' GROUP BY a": true,
 		"SELECT sum(b), c, a, count(*) FROM 'x' GROUP BY a, c":                     true,
 		"SELECT n, d, sum(d) FROM 'x' GROUP BY n, d":                               true,
