@@ -84,14 +84,11 @@ type EstimateInput struct {
 	SortRound bool
 }
 
-// SortRoundEstimate is the sort round's part of an Estimate (already in
-// its totals): PlanSort, which reads the P range runs' indexes and writes
-// the spans' plan and items, then a second GatherRanges Map run of Spans
-// writers, each merging its span of every range run (ranged GETs) and
-// committing it; the final Gather then assembles the spans instead of
-// the ranges (the same count of copies).
-type SortRoundEstimate struct {
-	Spans        int     `json:"spans"`
+// Requests counts what a job or a part of it bills by the request or by
+// duration: Lambda invocations and GB-seconds, Standard state transitions,
+// DynamoDB writes and reads, S3 GETs and PUTs. Embedded in Estimate and
+// SortRoundEstimate, its fields stand in their JSON as their own.
+type Requests struct {
 	Invocations  int64   `json:"lambdaInvocations"`
 	GBSeconds    float64 `json:"lambdaGBSeconds"`
 	Transitions  int64   `json:"stateTransitions"`
@@ -99,6 +96,29 @@ type SortRoundEstimate struct {
 	DynamoReads  int64   `json:"dynamoReads"`
 	S3Gets       int64   `json:"s3Gets"`
 	S3Puts       int64   `json:"s3Puts"`
+}
+
+// add adds r's counts to q's.
+func (q *Requests) add(r Requests) {
+	q.Invocations += r.Invocations
+	q.GBSeconds += r.GBSeconds
+	q.Transitions += r.Transitions
+	q.DynamoWrites += r.DynamoWrites
+	q.DynamoReads += r.DynamoReads
+	q.S3Gets += r.S3Gets
+	q.S3Puts += r.S3Puts
+}
+
+// SortRoundEstimate is the sort round's part of an Estimate (already in
+// its totals): PlanSort, which reads the P range runs' indexes and writes
+// the spans' plan and items, then a second GatherRanges Map run of Spans
+// writers, each merging its span of every range run (ranged GETs) and
+// committing it; the final Gather then assembles the spans instead of
+// the ranges (the same count of copies).
+type SortRoundEstimate struct {
+	Spans int `json:"spans"`
+	// Requests are the round's Lambda, Step Functions, DynamoDB and S3 requests.
+	Requests
 	// ExpressRequests and ExpressGBSeconds are what Express span writers bill.
 	ExpressRequests  int64   `json:"expressRequests,omitempty"`
 	ExpressGBSeconds float64 `json:"expressGBSeconds,omitempty"`
@@ -164,24 +184,20 @@ type Estimate struct {
 	GatherLevels  int     `json:"gatherLevels"`         // merge levels of the gather tree before the final Gather
 	GatherMerges  int64   `json:"gatherMerges"`         // MergeGroup invocations in all
 	Partitions    int     `json:"partitions,omitempty"` // range reducers of a gather by key ranges
-	Invocations   int64   `json:"lambdaInvocations"`
-	GBSeconds     float64 `json:"lambdaGBSeconds"`
-	Transitions   int64   `json:"stateTransitions"`
-	DynamoWrites  int64   `json:"dynamoWrites"`
-	DynamoReads   int64   `json:"dynamoReads"`
-	S3Gets        int64   `json:"s3Gets"`
-	S3Puts        int64   `json:"s3Puts"`
-	LambdaUSD     float64 `json:"lambdaUSD"`
-	StepUSD       float64 `json:"stepFunctionsUSD"`
-	DynamoUSD     float64 `json:"dynamoUSD"`
-	S3USD         float64 `json:"s3USD"`
-	TotalUSD      float64 `json:"totalUSD"`
-	PerTBUSD      float64 `json:"usdPerTB"`
-	AthenaUSD     float64 `json:"athenaUSD"` // the same bytes scanned by Athena
-	RampSeconds   float64 `json:"rampSeconds"`
-	Waves         int     `json:"waves"`
-	WallSeconds   float64 `json:"wallSeconds"`
-	PricesRead    string  `json:"pricesRead"`
+	// Requests are the job's Lambda, Step Functions, DynamoDB and S3
+	// requests in all (a sort round's included).
+	Requests
+	LambdaUSD   float64 `json:"lambdaUSD"`
+	StepUSD     float64 `json:"stepFunctionsUSD"`
+	DynamoUSD   float64 `json:"dynamoUSD"`
+	S3USD       float64 `json:"s3USD"`
+	TotalUSD    float64 `json:"totalUSD"`
+	PerTBUSD    float64 `json:"usdPerTB"`
+	AthenaUSD   float64 `json:"athenaUSD"` // the same bytes scanned by Athena
+	RampSeconds float64 `json:"rampSeconds"`
+	Waves       int     `json:"waves"`
+	WallSeconds float64 `json:"wallSeconds"`
+	PricesRead  string  `json:"pricesRead"`
 	// SortRound is the sort round's part of the totals, nil without one
 	// (EstimateInput.SortRound, gathered by key ranges).
 	SortRound *SortRoundEstimate `json:"sortRound,omitempty"`
@@ -290,15 +306,9 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	if in.SortRound && e.Partitions > 1 {
 		r := sortRound(in, prof, int64(e.Partitions), mb)
 		e.SortRound = &r
-		e.Invocations += r.Invocations
-		e.GBSeconds += r.GBSeconds
-		e.Transitions += r.Transitions
+		e.Requests.add(r.Requests)
 		e.ExpressRequests += r.ExpressRequests
 		e.ExpressGBSeconds += r.ExpressGBSeconds
-		e.DynamoWrites += r.DynamoWrites
-		e.DynamoReads += r.DynamoReads
-		e.S3Gets += r.S3Gets
-		e.S3Puts += r.S3Puts
 		sortWall = r.WallSeconds
 	}
 
