@@ -323,9 +323,8 @@ func (m *sqlMapper) writeGroupRun(w io.Writer) (int64, error) {
 func (m *sqlMapper) writeSumRun(rw *runs.Writer) error {
 	s, g := m.sums, m.prog
 	var buf, kbuf []byte
-	err := s.t.forSorted(func(i int32) {
-		m.sink += s.t.ents[i].count
-	}, func(key []byte, i int32) error {
+	// nil load: forSorted itself reads the batch's entries, all this reads.
+	err := s.t.forSorted(nil, func(key []byte, i int32) error {
 		e := &s.t.ents[i]
 		// Appended to in locals, stored back only when they grew (see
 		// eachGroupIn).
@@ -351,9 +350,8 @@ func (m *sqlMapper) writeSumRun(rw *runs.Writer) error {
 // here, and the NULL group's comes last, as its key sorts.
 func (m *sqlMapper) eachGroup(fn func(key, states []byte) error) error {
 	if s := m.sums; s != nil {
-		return eachGroupIn(m, s.t, func(g int32) {
-			m.sink += s.t.ents[g].count
-		}, func(dst []byte, g int32) []byte {
+		// nil load: the states are in the entries, which forSorted reads.
+		return eachGroupIn(m, s.t, nil, func(dst []byte, g int32) []byte {
 			e := &s.t.ents[g]
 			return s.appendStates(m.prog, dst, e.count, &e.st)
 		}, func(dst []byte) []byte {
