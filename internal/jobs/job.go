@@ -56,7 +56,7 @@ var versions = map[string]string{
 	"groupby":   "4",
 	"search":    "2",
 	"select":    "4",
-	"sql":       "5",
+	"sql":       "6",
 	"wordcount": "2",
 }
 
