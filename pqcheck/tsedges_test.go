@@ -2,6 +2,7 @@ package pqcheck
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"math"
 	"os"
@@ -154,18 +155,7 @@ func TestSQLParquetOutputKeepsTimestamps(t *testing.T) {
 		q := strings.ReplaceAll(c.query, "'F'", "'"+file+"'")
 		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
 		runCLI(t, "sql", q, "--output", out, "--chunk-size", "20KiB", "--state-dir", filepath.Join(dir, "state"))
-		var types []string
-		rs, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('` + out + `'))`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rs.Next() {
-			var n, ty string
-			rs.Scan(&n, &ty)
-			types = append(types, n+" "+ty)
-		}
-		rs.Close()
-		if got := strings.Join(types, ","); got != c.types {
+		if got := duckTypes(t, db, out); got != c.types {
 			t.Errorf("%s\nDuckDB reads our output's types as %s\nwant %s", c.query, got, c.types)
 		}
 		want, got := filepath.Join(dir, fmt.Sprintf("want%d.csv", i)), filepath.Join(dir, fmt.Sprintf("got%d.csv", i))
@@ -182,4 +172,24 @@ func TestSQLParquetOutputKeepsTimestamps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// duckTypes is "name TYPE" of each column of a Parquet file as DuckDB reads
+// it, joined by commas.
+func duckTypes(t *testing.T, db *sql.DB, file string) string {
+	t.Helper()
+	var types []string
+	rs, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('` + file + `'))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var n, ty string
+		if err := rs.Scan(&n, &ty); err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, n+" "+ty)
+	}
+	return strings.Join(types, ",")
 }
