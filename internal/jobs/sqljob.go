@@ -330,10 +330,10 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 		m.deferred = m.prog.CanDefer()
 		m.field, m.byField = m.prog.FieldAggregate()
 		if col, sum, ok := m.prog.OneColumn(); ok {
-			m.sums = &sumGroups{t: newKeyTableOf[inlineSum](), col: col, sum: sum}
+			m.sums = &sumGroups{t: pooledTable[inlineSum](), col: col, sum: sum}
 			return
 		}
-		m.keys = newKeyTable()
+		m.keys = pooledTable[struct{}]()
 		m.states = statePages{na: m.prog.NumAggs()}
 		if m.byField {
 			m.prog.ReserveSaved(batchSize)
@@ -828,6 +828,7 @@ func (m *sqlMapper) writeRun(w io.Writer) (int64, error) {
 }
 
 func (m *sqlMapper) Finish(w io.Writer) (Stats, error) {
+	defer m.release()
 	if m.concat {
 		return m.st, m.out.finish(w, magicSQLScan, m.st.RecordsOut)
 	}

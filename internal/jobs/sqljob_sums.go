@@ -69,6 +69,38 @@ func (s *sumGroups) reset() {
 	s.nullRows, s.nullSt, s.bigSums = 0, inlineSum{}, s.bigSums[:0]
 }
 
+// pooledTable returns a finished mapper's table (groupTables, which
+// groupby's mappers share) whose entries hold S, empty, or a new one: as
+// for groupby, a table of a few hundred thousand groups is tens of
+// megabytes, which a new one per chunk would have the system clear and
+// fault in again, and the garbage collector run for. A kept table larger
+// than the budget in force is left to the collector.
+func pooledTable[S any]() *keyTableOf[S] {
+	if g, ok := groupTables.Get().(*groupTable); ok {
+		if t, ok := g.keys.(*keyTableOf[S]); ok && t.memory(0) <= combineBudget.Load() {
+			return t
+		}
+	}
+	return newKeyTableOf[S]()
+}
+
+// release hands an aggregate's table, emptied, to the next mapper of the
+// process (pooledTable); m is done with it.
+func (m *sqlMapper) release() {
+	var t groupKeys
+	switch {
+	case m.sums != nil:
+		m.sums.reset()
+		t, m.sums = m.sums.t, nil
+	case m.keys != nil:
+		m.keys.reset()
+		t, m.keys = m.keys, nil
+	default:
+		return
+	}
+	groupTables.Put(&groupTable{keys: t})
+}
+
 // grouped reports an aggregate's mapper: its groups are in keys and
 // states, or in sums.
 func (m *sqlMapper) grouped() bool { return m.keys != nil || m.sums != nil }

@@ -459,9 +459,9 @@ func compare(o string, l, r *node, at int) (*node, error) {
 	case lt == KText && rt == KText:
 		return &node{op: opCmpText, typ: TBool, name: o, args: []*node{l, r}, pos: at}, nil
 	case lt == KText:
-		return &node{op: opCmpText, typ: TBool, name: o, args: []*node{l, numberText(r)}, pos: at}, nil
+		return &node{op: opCmpText, typ: TBool, name: o, args: []*node{l, textLiteral(r)}, pos: at}, nil
 	case rt == KText:
-		return &node{op: opCmpText, typ: TBool, name: flip(o), args: []*node{r, numberText(l)}, pos: at}, nil
+		return &node{op: opCmpText, typ: TBool, name: flip(o), args: []*node{r, textLiteral(l)}, pos: at}, nil
 	}
 	var err error
 	if lt == KVarchar && rt != KVarchar {
@@ -533,14 +533,49 @@ func numberText(x *node) *node {
 	return n
 }
 
+// textLiteral returns a VARCHAR constant compared with untyped text as the
+// value it reads as: a number (numberText), else a date as DuckDB casts
+// text to a DATE ('2021-1-1', '2021/01/01'; a TIMESTAMP when a time
+// follows it, '2021-01-01 10:00' or '2021-01-01T10:00'), else a boolean
+// ('t', 'yes', 'FALSE'). So `d >= '2021-01-01'` on an untyped column of
+// dates compares dates, as DuckDB does on the column it sniffs as DATE (or
+// TIMESTAMP), and the untyped text compares as the literal's type when it
+// reads as one, else as bytes with its text (compileCmpText). Any other
+// node, or a string that reads as none of them, is returned as is.
+func textLiteral(x *node) *node {
+	if n := numberText(x); n != x || !x.isConst() || x.val.K != KVarchar {
+		return n
+	}
+	s := x.val.S
+	if _, rest, ok := parseDatePrefix(trimSpace(s)); ok {
+		if _, ok := parseDate(s); ok {
+			t := TDate
+			if len(bytes.TrimLeft(rest, " T")) > 0 && (rest[0] == ' ' || rest[0] == 'T') {
+				if _, ok := parseTimestamp(s); ok {
+					t = TTimestamp
+				}
+			}
+			if c, err := castConst(x, t, x.pos); err == nil {
+				return c
+			}
+		}
+	}
+	if _, ok := parseBool(s); ok {
+		if c, err := castConst(x, TBool, x.pos); err == nil {
+			return c
+		}
+	}
+	return x
+}
+
 // castForCompare casts a VARCHAR x to the type of the other side: a
-// constant now (an error names the value), a computed VARCHAR per row
-// (not to a DATE or TIMESTAMP, which DuckDB refuses).
+// constant now, as DuckDB casts a string literal to the type it is
+// compared with ('2.5' against a BIGINT is 3, rounded half away from zero;
+// '3.745' against a DECIMAL(10,2) is 3.75; an error names the value and
+// the other side), a computed VARCHAR per row (not to a DATE or TIMESTAMP,
+// which DuckDB refuses).
 func castForCompare(x, other *node, at int) (*node, error) {
 	t := other.typ
-	if t.Kind == KDecimal || t.Kind == KBigint {
-		t = TNumber
-	}
 	if x.isConst() {
 		c, err := castConst(x, t, at)
 		if err != nil {
@@ -551,6 +586,9 @@ func castForCompare(x, other *node, at int) (*node, error) {
 			return nil, typeErr(x.pos, "'%s' compared with %s (%s): %q is not a %s", x.val.S, exprName(other), other.typ, x.val.S, want)
 		}
 		return c, nil
+	}
+	if t.Kind == KDecimal || t.Kind == KBigint {
+		t = TNumber
 	}
 	if timeRank[t.Kind] > 0 {
 		// DuckDB casts only a string literal to a date or timestamp it is

@@ -144,9 +144,9 @@ func TestCompileErrors(t *testing.T) {
 	cases := []errorCase{
 		{"SELECT sum(name) FROM 'f'", ErrType, "sum takes a number, and column name is VARCHAR"},
 		{"SELECT lower(qty) FROM 'f'", ErrType, "lower takes VARCHAR, and column qty is BIGINT"},
-		{"SELECT a FROM 'f' WHERE qty = 'seven'", ErrType, `at column 31: 'seven' compared with column qty (BIGINT): "seven" is not a number`},
-		{"SELECT a FROM 'f' WHERE price > 'x'", ErrType, `at column 33: 'x' compared with column price (DECIMAL(10,2)): "x" is not a number`},
-		{"SELECT a FROM 'f' WHERE 'x' < price", ErrType, `at column 25: 'x' compared with column price (DECIMAL(10,2)): "x" is not a number`},
+		{"SELECT a FROM 'f' WHERE qty = 'seven'", ErrType, `at column 31: 'seven' compared with column qty (BIGINT): "seven" is not a BIGINT`},
+		{"SELECT a FROM 'f' WHERE price > 'x'", ErrType, `at column 33: 'x' compared with column price (DECIMAL(10,2)): "x" is not a DECIMAL(10,2)`},
+		{"SELECT a FROM 'f' WHERE 'x' < price", ErrType, `at column 25: 'x' compared with column price (DECIMAL(10,2)): "x" is not a DECIMAL(10,2)`},
 		{"SELECT a FROM 'f' WHERE day > 5", ErrType, "cannot compare column day (DATE) with 5 (BIGINT)"},
 		{"SELECT a FROM 'f' WHERE name > day", ErrType, "cannot compare column name (VARCHAR) with column day (DATE): an explicit CAST is required"},
 		{"SELECT a FROM 'f' WHERE TIMESTAMP '2020-01-01 10:00:00' <= lower(name)", ErrType, "an explicit CAST is required"},

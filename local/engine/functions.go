@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -47,9 +48,10 @@ var templateIDs = map[string]string{
 // deploy` creates) with the evaluator `scatter local up` runs it with (Globals first,
 // the function's own properties on top, parameters at their defaults). It is keyed by
 // the engine's function names (SplitterFunction, MapperFunction, ReducerFunction).
+// The map is the caller's own.
 func Functions(template []byte) (map[string]Function, error) {
 	if template == nil {
-		return embedded(), nil
+		return maps.Clone(embeddedFunctions), nil
 	}
 	return parseFunctions(template)
 }
@@ -88,15 +90,13 @@ var embeddedFunctions = map[string]Function{
 	ReducerFunction:  {Timeout: 900 * time.Second, MemoryMB: 2048},
 }
 
-// embedded is Functions of the embedded template (one map, shared: not to be changed).
-func embedded() map[string]Function { return embeddedFunctions }
-
-// functions is e.Functions, else the embedded template's.
+// functions is e.Functions, else the embedded template's (the shared map, which
+// the engine only reads).
 func (e *Engine) functions() (map[string]Function, error) {
 	if e.Functions != nil {
 		return e.Functions, nil
 	}
-	return embedded(), nil
+	return embeddedFunctions, nil
 }
 
 // timed runs one invocation of the named function of the given Timeout: serve gets a

@@ -92,6 +92,15 @@ func TestEmbeddedFunctions(t *testing.T) {
 	if !maps.Equal(written, parsed) {
 		t.Errorf("Functions(nil) = %+v, but template.yaml gives %+v: update embeddedFunctions in local/engine/functions.go", written, parsed)
 	}
+	// The map is the caller's: changing it changes no later answer.
+	delete(written, engine.MapperFunction)
+	again, err := engine.Functions(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(again, parsed) {
+		t.Errorf("Functions(nil) after a caller changed its map = %+v, want %+v", again, parsed)
+	}
 }
 
 // overrun is wordcount whose first mapper attempt to finish calls onBlock, then blocks

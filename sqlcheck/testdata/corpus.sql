@@ -557,3 +557,54 @@ SELECT "select", sum("order"), avg("order"), count(*) FROM '{events}' GROUP BY "
 
 -- name: keyword-alias-shadows-column-order-by
 SELECT "group", sum("order") AS "order" FROM '{events}' GROUP BY "group" ORDER BY "order" DESC
+
+-- A string literal compared with a typed column is cast to the column's
+-- type, as DuckDB casts it: '25.5' against a BIGINT is 26 (half away from
+-- zero), '1117.385' against a DECIMAL(10,2) is 1117.39; in =, <, BETWEEN
+-- and IN alike. Against an untyped column, a string that reads as a date
+-- compares as a date (as DuckDB compares the column it sniffs as DATE or
+-- TIMESTAMP), one that reads as a boolean as a boolean (docs/sql.md).
+
+-- name: literal-bigint-rounds-eq
+-- schema: qty:BIGINT
+SELECT id, qty FROM '{orders}' WHERE qty = '25.5'
+
+-- name: literal-bigint-rounds-range
+-- schema: id:BIGINT,qty:BIGINT
+SELECT id, qty FROM '{orders}' WHERE id > '99.5' AND id <= '120.5' OR qty < '-4.5' AND id < 300
+
+-- name: literal-bigint-rounds-between-in
+-- schema: qty:BIGINT
+SELECT id, qty FROM '{orders}' WHERE qty BETWEEN '9.5' AND '11.4' OR qty IN ('2.5', '-7.5')
+
+-- name: literal-decimal-rounds
+-- schema: amount:DECIMAL(10,2)
+SELECT id, amount FROM '{orders}' WHERE amount = '1117.385' OR amount IN ('755.975', '-13.335') OR amount BETWEEN '1000.005' AND '1003.004'
+
+-- name: literal-double
+-- schema: discount:DOUBLE
+SELECT id, discount FROM '{orders}' WHERE discount = '0.268' OR discount BETWEEN '1e-3' AND ' 0.005 '
+
+-- name: literal-date-typed-forms
+-- schema: orderDate:DATE
+SELECT id, orderDate FROM '{orders}' WHERE orderDate BETWEEN '2021/02/01' AND '2021-2-28 23:00:00' OR orderDate IN ('2018-3-11', '2023 06 07')
+
+-- name: literal-timestamp-typed
+-- schema: ts:TIMESTAMP
+SELECT id, ts FROM '{events}' WHERE ts >= '2020/01/03' AND ts < '2020-01-03T12:00' OR ts = '2019-12-28'
+
+-- name: literal-boolean-typed
+-- schema: flag:BOOLEAN
+SELECT id, flag FROM '{orders}' WHERE flag = 'yes' AND id < 200 OR flag IN ('f') AND id > 1900
+
+-- name: literal-date-untyped
+SELECT id, orderDate FROM '{orders}' WHERE orderDate >= '2023-12-01' OR orderDate BETWEEN '2021/02/01' AND '2021-2-3'
+
+-- name: literal-date-untyped-in
+SELECT id, orderDate FROM '{orders}' WHERE orderDate IN ('2021-2-10', '2018/03/11', ' 2023-06-07') OR orderDate < '2018-1-5'
+
+-- name: literal-timestamp-untyped
+SELECT id, ts FROM '{events}' WHERE ts BETWEEN '2020/01/03' AND '2020-1-3T12:00' OR ts = '2019-12-28' OR day = '2020/1/2' AND id < 100
+
+-- name: literal-boolean-untyped
+SELECT id, flag FROM '{orders}' WHERE flag = 't' AND id < 100 OR flag IN ('NO') AND id > 1900

@@ -1,0 +1,81 @@
+package jobs
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/feed"
+)
+
+// TestSQLMapperTableReused: a finished sql mapper's table goes to the next
+// mapper of the process (pooledTable), as groupby's does, for both kinds
+// of grouped mappers (a OneColumn plan's sums, and keys with states
+// apart), and the next mapper's partial from the reused table is the
+// bytes a mapper with a new one writes.
+func TestSQLMapperTableReused(t *testing.T) {
+	csv := []byte("ip,rev,n\nab1,1.50,1\nab2,2,2\nab1,-0.25,3\ncd9,99999999999999999999.5,4\n,7,5\n")
+	other := []byte("ip,rev,n\nzz,3,1\nab1,1,1\n")
+	for _, q := range []string{
+		"SELECT substr(ip, 1, 3) AS k, sum(rev) FROM 'x' GROUP BY k",
+		"SELECT substr(ip, 1, 3) AS k, sum(rev), min(n) FROM 'x' GROUP BY k",
+	} {
+		t.Run(q, func(t *testing.T) {
+			j, err := New("sql", Params{"query": q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			table := func(m *sqlMapper) any {
+				switch {
+				case m.sums != nil:
+					return m.sums.t
+				case m.keys != nil:
+					return m.keys
+				}
+				return nil
+			}
+			partial := func(in []byte) ([]byte, any, any) {
+				f, err := feed.New(j, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := f.Mapper().(*sqlMapper)
+				got := table(m)
+				if err := f.Object(Part{Source: "x"}, in); err != nil {
+					t.Fatal(err)
+				}
+				var b bytes.Buffer
+				if _, err := f.Finish(&b); err != nil {
+					t.Fatal(err)
+				}
+				return b.Bytes(), got, table(m)
+			}
+			drainGroupTables() // whatever another test left
+			first, t1, after := partial(other)
+			if after != nil {
+				t.Errorf("the finished mapper still holds its table")
+			}
+			want := bytes.Clone(first)
+			second, t2, _ := partial(csv)
+			if t2 != t1 {
+				t.Errorf("the second mapper's table is not the first's")
+			}
+			drainGroupTables() // a new table for the next
+			fresh, t3, _ := partial(csv)
+			if t3 == t1 {
+				t.Fatalf("the pool was not emptied")
+			}
+			if !bytes.Equal(second, fresh) {
+				t.Errorf("partial from a reused table\n%q\nfrom a new one\n%q", second, fresh)
+			}
+			if bytes.Equal(second, want) {
+				t.Errorf("the two inputs' partials are the same")
+			}
+		})
+	}
+}
+
+// drainGroupTables empties the pool of finished mappers' tables.
+func drainGroupTables() {
+	for groupTables.Get() != nil {
+	}
+}
