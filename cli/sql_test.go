@@ -132,7 +132,7 @@ func TestSQLTypeErrorsCLI(t *testing.T) {
 		}
 	}
 	_, _, err = run("sql", "SELECT id FROM '"+csv+"' WHERE amount > 'x'", "--schema", "amount:DECIMAL(10,2)")
-	if err == nil || !strings.Contains(err.Error(), `'x' compared with column amount (DECIMAL(10,2)): "x" is not a number`) {
+	if err == nil || !strings.Contains(err.Error(), `'x' compared with column amount (DECIMAL(10,2)): "x" is not a DECIMAL(10,2)`) {
 		t.Fatalf("amount > 'x': error %v, want a type error naming the column and the value", err)
 	}
 }

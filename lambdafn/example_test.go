@@ -7,8 +7,9 @@ import (
 
 var myJob job.Definition // a user's job: see packages job and kv
 
-// Each function of a user's stack is one call from its main, e.g.
-// functions/mapper/main.go.
-func ExampleMapper() {
-	lambdafn.Mapper(myJob)
+// The api function of a user's stack is one call from its main, e.g.
+// functions/api/main.go; the splitter's, mapper's and reducer's are package
+// lambdafn/taskfn's.
+func ExampleAPI() {
+	lambdafn.API(myJob)
 }

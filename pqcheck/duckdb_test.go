@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/testutil"
 )
 
@@ -146,11 +147,8 @@ func readAll(t *testing.T, store blob.Store, file string, cols []string, chunkSi
 
 func columnNames(t *testing.T, store blob.Store, file string) []string {
 	t.Helper()
-	fi, err := os.Stat(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := pq.ReadFooter(context.Background(), store, file, file, fi.Size())
+	size, _ := pqtest.LocalFile(t, file)
+	f, err := pq.ReadFooter(context.Background(), store, file, file, size)
 	if err != nil {
 		t.Fatal(err)
 	}

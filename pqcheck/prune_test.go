@@ -3,7 +3,6 @@ package pqcheck
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,11 +31,8 @@ func wideFile(t *testing.T) string {
 // openWhole opens a reader of the columns cols over the whole file, closed when t ends.
 func openWhole(t *testing.T, store blob.Store, file string, cols []string, opts pq.Options) *pq.Reader {
 	t.Helper()
-	fi, err := os.Stat(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := pq.Open(context.Background(), store, pq.Span{Source: file, URL: file, Size: fi.Size(), Start: 0, End: fi.Size()}, cols, opts)
+	span, _ := pqtest.WholeFile(t, file)
+	r, err := pq.Open(context.Background(), store, span, cols, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,14 +85,21 @@ func duckAgrees(t *testing.T, db *sql.DB, file, chunkSize string, queries []stri
 	}
 }
 
+// timestampsAgree runs queries (duckAgrees) over the rows of tsRows(3000),
+// written to a Parquet file in one row group, at chunks of 20 KiB.
+func timestampsAgree(t *testing.T, queries []string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "ts.parquet")
+	pqtest.WriteGo(t, file, [][]tsRow{tsRows(3000)})
+	duckAgrees(t, openDB(t), file, "20KiB", queries)
+}
+
 // TestSQLOnInt96Timestamps: an INT96 column is DuckDB's TIMESTAMP (the
 // nanoseconds below the microsecond cut off): it compares with TIMESTAMP
 // and DATE literals and quoted timestamps by value, and min, max,
 // count(DISTINCT), GROUP BY, ORDER BY and CAST to DATE answer as DuckDB's.
 func TestSQLOnInt96Timestamps(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "ts.parquet")
-	pqtest.WriteGo(t, file, [][]tsRow{tsRows(3000)})
-	duckAgrees(t, openDB(t), file, "20KiB", []string{
+	timestampsAgree(t, []string{
 		"SELECT id, t96 FROM 'F' WHERE t96 >= TIMESTAMP '2001-01-01 00:00:00' AND t96 < '2001-06-01' ORDER BY id",
 		"SELECT id, t96 FROM 'F' WHERE t96 = '1972-09-27 00:00:03.000' OR t96 = '1970-01-01T00:00:03' OR t96 = TIMESTAMP '1971-05-16 00:00:03' ORDER BY id",
 		"SELECT min(t96) AS lo, max(t96) AS hi, count(DISTINCT t96) AS n, count(t96) AS c FROM 'F'",
@@ -108,9 +115,7 @@ func TestSQLOnInt96Timestamps(t *testing.T) {
 // DuckDB casts (the microsecond cut toward 0), and min, max,
 // count(DISTINCT), GROUP BY and ORDER BY over its nanoseconds.
 func TestSQLOnNanoTimestamps(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "ts.parquet")
-	pqtest.WriteGo(t, file, [][]tsRow{tsRows(3000)})
-	duckAgrees(t, openDB(t), file, "20KiB", []string{
+	timestampsAgree(t, []string{
 		"SELECT id, ns FROM 'F' WHERE ns > TIMESTAMP '2001-01-01 00:00:00' AND ns < '2001-06-01' ORDER BY id",
 		"SELECT id, ns FROM 'F' WHERE ns = '1972-09-27 00:00:03.000' OR ns <= DATE '1956-04-01' OR ns = '1970-01-01 00:00:03.000000000' ORDER BY id",
 		"SELECT min(ns) AS lo, max(ns) AS hi, count(DISTINCT ns) AS n, count(ns) AS c FROM 'F'",
@@ -125,9 +130,7 @@ func TestSQLOnNanoTimestamps(t *testing.T) {
 // setting), "+00" after it, and compares with TIMESTAMP and DATE literals
 // as DuckDB compares the instants in UTC.
 func TestSQLOnUTCTimestamps(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "ts.parquet")
-	pqtest.WriteGo(t, file, [][]tsRow{tsRows(3000)})
-	duckAgrees(t, openDB(t), file, "20KiB", []string{
+	timestampsAgree(t, []string{
 		"SELECT id, tz FROM 'F' WHERE tz >= TIMESTAMP '2001-01-01 00:00:00' AND tz < DATE '2001-06-01' ORDER BY id",
 		"SELECT id, tz FROM 'F' WHERE tz = TIMESTAMP '1972-09-27 00:00:03' OR tz <= DATE '1956-04-01' ORDER BY id",
 		"SELECT min(tz) AS lo, max(tz) AS hi, count(DISTINCT tz) AS n FROM 'F'",

@@ -63,19 +63,8 @@ func TestWriterReadByDuckDB(t *testing.T) {
 	f.Close()
 
 	db := openDB(t)
-	var types []string
-	rs, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('` + file + `'))`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rs.Next() {
-		var n, ty string
-		rs.Scan(&n, &ty)
-		types = append(types, n+" "+ty)
-	}
-	rs.Close()
 	wantTypes := "key VARCHAR,count_x BIGINT,sum_x DECIMAL(38,2),small DECIMAL(9,3),avg_x DOUBLE,day DATE,at TIMESTAMP,ok BOOLEAN"
-	if got := strings.Join(types, ","); got != wantTypes {
+	if got := duckTypes(t, db, file); got != wantTypes {
 		t.Errorf("DuckDB's types: %s\nwant %s", got, wantTypes)
 	}
 	names := make([]string, len(cols))

@@ -1,6 +1,6 @@
 // Command reducer is the scattergather reducer Lambda function (provided.al2023): it gathers a job's partials.
 package main
 
-import "github.com/scattergather/scattergather/lambdafn"
+import "github.com/scattergather/scattergather/lambdafn/taskfn"
 
-func main() { lambdafn.Reducer() }
+func main() { taskfn.Reducer() }

@@ -1,6 +1,6 @@
 // Command splitter is the scattergather splitter Lambda function (provided.al2023): it plans a job into chunks.
 package main
 
-import "github.com/scattergather/scattergather/lambdafn"
+import "github.com/scattergather/scattergather/lambdafn/taskfn"
 
-func main() { lambdafn.Splitter() }
+func main() { taskfn.Splitter() }

@@ -234,3 +234,120 @@ func AppendTime(dst []byte, v, unit int64) []byte {
 	dst = append(dst, '.')
 	return appendPadded(dst, frac, width)
 }
+
+// DaysFromCivil is the days since 1970-01-01 of a proleptic Gregorian date
+// (year 0 is 1 BC; Howard Hinnant's days_from_civil), Civil's inverse.
+func DaysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// ParseDate reads a date as AppendDate writes it (YYYY-MM-DD, the year of
+// four digits or more, " (BC)" after a year before 1) and returns its days
+// since 1970-01-01; false for any other text.
+func ParseDate(b []byte) (int64, bool) {
+	days, rest, ok := parseDate(b)
+	return days, ok && len(rest) == 0
+}
+
+func parseDate(b []byte) (int64, []byte, bool) {
+	i := 0
+	for i < len(b) && i < 10 && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i < 4 || i == 10 || len(b) < i+6 || b[i] != '-' || b[i+3] != '-' {
+		return 0, nil, false
+	}
+	y, _ := strconv.Atoi(string(b[:i]))
+	m, ok1 := twoDigits(b[i+1:])
+	d, ok2 := twoDigits(b[i+4:])
+	rest := b[i+6:]
+	if len(rest) >= 5 && string(rest[:5]) == " (BC)" {
+		if y == 0 {
+			return 0, nil, false
+		}
+		y, rest = 1-y, rest[5:]
+	}
+	if !ok1 || !ok2 || m < 1 || m > 12 || d < 1 || d > DaysIn(y, m) {
+		return 0, nil, false
+	}
+	return DaysFromCivil(y, m, d), rest, true
+}
+
+func twoDigits(b []byte) (int, bool) {
+	if len(b) < 2 || b[0] < '0' || b[0] > '9' || b[1] < '0' || b[1] > '9' {
+		return 0, false
+	}
+	return int(b[0]-'0')*10 + int(b[1]-'0'), true
+}
+
+// DaysIn is the number of days of month m (1-12) of the proleptic
+// Gregorian year y.
+func DaysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// ParseTimestamp reads a timestamp as AppendTimestamp writes it (a date as
+// ParseDate reads it, a space, HH:MM:SS, an optional fraction of up to nine
+// digits) and returns it in units (unit per second: 1e3, 1e6, 1e9) since
+// 1970-01-01 00:00:00, the fraction's digits past the unit cut off; false
+// for any other text or a time an int64 of units does not hold.
+func ParseTimestamp(b []byte, unit int64) (int64, bool) {
+	days, rest, ok := parseDate(b)
+	if !ok || len(rest) < 9 || rest[0] != ' ' || rest[3] != ':' || rest[6] != ':' {
+		return 0, false
+	}
+	h, ok1 := twoDigits(rest[1:])
+	mi, ok2 := twoDigits(rest[4:])
+	s, ok3 := twoDigits(rest[7:])
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || s > 59 {
+		return 0, false
+	}
+	rem := int64(h*3600+mi*60+s) * unit
+	rest = rest[9:]
+	if len(rest) > 0 {
+		if rest[0] != '.' || len(rest) < 2 || len(rest) > 10 {
+			return 0, false
+		}
+		frac, scale := int64(0), unit
+		for _, c := range rest[1:] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			scale /= 10
+			frac += int64(c-'0') * scale
+		}
+		rem += frac
+	}
+	per := 86400 * unit
+	if days < 0 && rem > 0 { // the same instant, the day's product nearer 0
+		days, rem = days+1, rem-per
+	}
+	if days > math.MaxInt64/per || days < math.MinInt64/per {
+		return 0, false
+	}
+	v := days*per + rem
+	if (rem > 0 && v < days*per) || (rem < 0 && v > days*per) {
+		return 0, false
+	}
+	return v, true
+}

@@ -145,3 +145,43 @@ func BenchmarkAppendFloat(b *testing.B) {
 		}
 	})
 }
+
+// TestParseReadsWhatAppendWrites: ParseTimestamp and ParseDate read back
+// every timestamp and date AppendTimestamp and AppendDate write (years
+// before 1 and after 9999, every unit), and refuse texts that are not in
+// their form or out of an int64's range.
+func TestParseReadsWhatAppendWrites(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for _, unit := range []int64{1e3, 1e6, 1e9} {
+		vals := []int64{0, -1, 1, math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1, 86400*unit - 1, -86400 * unit}
+		for i := 0; i < 100000; i++ {
+			vals = append(vals, rng.Int63()>>uint(rng.Intn(63))*int64(1-2*rng.Intn(2)))
+		}
+		for _, v := range vals {
+			text := AppendTimestamp(nil, v, unit)
+			got, ok := ParseTimestamp(text, unit)
+			if !ok || got != v {
+				t.Fatalf("unit %d: %d printed %q reads back as %d, %v", unit, v, text, got, ok)
+			}
+			if unit == 1e9 {
+				days, _ := floorDiv(v, 86400*unit)
+				d := AppendDate(nil, days)
+				if back, ok := ParseDate(d); !ok || back != days {
+					t.Fatalf("%d days printed %q reads back as %d, %v", days, d, back, ok)
+				}
+			}
+		}
+	}
+	for _, bad := range []string{"", "2020-01-01", "2020-01-01 10:00", "2020-02-30 00:00:00", "0000-01-01 (BC) 00:00:00",
+		"2020-01-01 24:00:00", "2020-01-01 10:00:00.", "2020-01-01 10:00:00.1234567890", "2020-01-01T10:00:00",
+		"294247-01-10 04:00:54.775808", "290309-12-21 (BC) 19:59:05.224191", "infinity", "20-01-01 00:00:00", "2020-01-01 10:00:00+00"} {
+		if v, ok := ParseTimestamp([]byte(bad), 1e6); ok {
+			t.Errorf("%q reads as the timestamp %d", bad, v)
+		}
+	}
+	for _, bad := range []string{"2020-1-01", "2020-01-01 ", "0000-01-01 (BC)", "2021-02-29", "10-01-01", "1234567890-01-01"} {
+		if v, ok := ParseDate([]byte(bad)); ok {
+			t.Errorf("%q reads as the date %d", bad, v)
+		}
+	}
+}

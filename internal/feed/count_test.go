@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -39,13 +37,10 @@ func TestCountFromFooter(t *testing.T) {
 		groups = append(groups, rows)
 	}
 	pqtest.WriteGo(t, pqPath, groups)
-	fi, err := os.Stat(pqPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	size, local := pqtest.LocalFile(t, pqPath)
 	ctx := context.Background()
-	store := pqtest.NewCountingStore(blob.NewMux(nil))
-	footer, err := pq.ReadFooter(ctx, store, pqPath, pqPath, fi.Size())
+	store := pqtest.NewCountingStore(local)
+	footer, err := pq.ReadFooter(ctx, store, pqPath, pqPath, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +63,7 @@ func TestCountFromFooter(t *testing.T) {
 		var partials []io.Reader
 		var rows int64
 		for i, g := range rgs {
-			end := fi.Size()
+			end := size
 			if i+1 < len(rgs) {
 				end = rgs[i+1].Start
 			}
@@ -81,7 +76,7 @@ func TestCountFromFooter(t *testing.T) {
 				t.Fatal(err)
 			}
 			store.Reset()
-			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), Start: start, End: end}
+			span := pq.Span{Source: pqPath, URL: pqPath, Size: size, Start: start, End: end}
 			st, err := f.Parquet(ctx, store, span, 0, footer)
 			if err != nil {
 				t.Fatalf("%s: span %d: %v", q, i, err)

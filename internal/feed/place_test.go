@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -37,6 +35,7 @@ func TestSkipPlaces(t *testing.T) {
 		{{"a", "3"}, {"b", "x7"}, {"a", "y"}},
 		{{"b", "z"}, {"a", "4"}},
 	})
+	span, store := pqtest.WholeFile(t, pqPath)
 	csvData := []byte("city,amount\na,1\nb,x7\n")
 	cases := []struct {
 		name, where string
@@ -46,12 +45,7 @@ func TestSkipPlaces(t *testing.T) {
 			return f.Object(job.Part{Source: "t.csv"}, csvData)
 		}},
 		{"parquet", pqPath + " at row 3 (row group 1)", func(f *feed.Feeder) error {
-			fi, err := os.Stat(pqPath)
-			if err != nil {
-				return err
-			}
-			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), End: fi.Size()}
-			_, err = f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil)
+			_, err := f.Parquet(context.Background(), store, span, 0, nil)
 			return err
 		}},
 	}
@@ -146,10 +140,7 @@ func (*batchMapper) ParquetBatch(_ *pq.Reader, n int, row func(i int) error) err
 func TestMapErrorPlaces(t *testing.T) {
 	pqPath := filepath.Join(t.TempDir(), "t.parquet")
 	pqtest.WriteGo(t, pqPath, [][]amountRow{{{"a", "1"}, {"b", "2"}, {"c", "3"}}, {{"d", "4"}, {"e", "x7"}}})
-	fi, err := os.Stat(pqPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	span, store := pqtest.WholeFile(t, pqPath)
 	for _, c := range []struct {
 		name, want string
 		feed       func(*feed.Feeder) error
@@ -159,13 +150,11 @@ func TestMapErrorPlaces(t *testing.T) {
 			return f.Object(job.Part{Source: "t.csv"}, []byte("city,amount\na,1\nb,x7\n"))
 		}, false},
 		{"parquet", "map " + pqPath + " at row 4 (row group 1): cannot map x7", func(f *feed.Feeder) error {
-			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), End: fi.Size()}
-			_, err := f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil)
+			_, err := f.Parquet(context.Background(), store, span, 0, nil)
 			return err
 		}, false},
 		{"parquet batches", "map " + pqPath + " at row 4 (row group 1): cannot map x7", func(f *feed.Feeder) error {
-			span := pq.Span{Source: pqPath, URL: pqPath, Size: fi.Size(), End: fi.Size()}
-			_, err := f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil)
+			_, err := f.Parquet(context.Background(), store, span, 0, nil)
 			return err
 		}, true},
 	} {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
@@ -306,12 +304,8 @@ func takesBatches(t *testing.T, p jobs.Params, path string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
-	r, err := pq.Open(context.Background(), blob.NewMux(nil), span, j.Input().Columns, pq.Options{})
+	span, store := pqtest.WholeFile(t, path)
+	r, err := pq.Open(context.Background(), store, span, j.Input().Columns, pq.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,13 +332,9 @@ type rowsOnly struct{ job.RowMapper }
 // counts and the partial.
 func groupbyParquet(t *testing.T, j jobs.Job, p jobs.Params, path string) (jobs.Stats, []byte) {
 	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	span, store := pqtest.WholeFile(t, path)
 	f := feeder(t, j, p)
-	span := pq.Span{Source: path, URL: path, Size: fi.Size(), End: fi.Size()}
-	if _, err := f.Parquet(context.Background(), blob.NewMux(nil), span, 0, nil); err != nil {
+	if _, err := f.Parquet(context.Background(), store, span, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer

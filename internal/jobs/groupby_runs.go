@@ -153,47 +153,27 @@ func (j *groupby) combine(key []byte, values [][]byte, acc, cur []aggState) (int
 // CombineValues combines the values of one group from several partials
 // (combine) into one value (runs.Keyed).
 func (j *groupby) CombineValues(dst, key []byte, values [][]byte) ([]byte, error) {
-	if n := len(j.aggs); n <= 2 {
-		var buf [2][2]aggState // the usual: less to clear per group
-		return j.combineValues(dst, key, values, buf[0][:n], buf[1][:n])
-	}
-	var buf [2][8]aggState
-	return j.combineValues(dst, key, values, groupStates(&buf[0], len(j.aggs)), groupStates(&buf[1], len(j.aggs)))
+	return j.combineGroup(dst, key, values, false)
 }
 
-func (j *groupby) combineValues(dst, key []byte, values [][]byte, acc, cur []aggState) ([]byte, error) {
+// combineGroup combines the values of one group from several partials
+// (combine), its states on the stack for up to 8 aggregates, and appends
+// the group encoded again (appendGroup), or with output its output row.
+func (j *groupby) combineGroup(dst, key []byte, values [][]byte, output bool) ([]byte, error) {
+	var acc, cur []aggState
+	if n := len(j.aggs); n <= 2 {
+		var buf [2][2]aggState // the usual: less to clear per group
+		acc, cur = buf[0][:n], buf[1][:n]
+	} else {
+		var buf [2][8]aggState
+		acc, cur = groupStates(&buf[0], n), groupStates(&buf[1], n)
+	}
 	count, err := j.combine(key, values, acc, cur)
 	if err != nil {
 		return dst, err
 	}
-	return j.appendGroup(dst, count, acc), nil
-}
-
-// OutputHeader is the output's header row: key,FUNC_COL,... (runs.Keyed).
-func (j *groupby) OutputHeader() []byte { return j.header() }
-
-// AppendOutput appends the output row of one group (runs.Keyed).
-func (j *groupby) AppendOutput(dst, key, value []byte) ([]byte, error) {
-	values := [1][]byte{value}
-	return j.AppendOutputValues(dst, key, values[:])
-}
-
-// AppendOutputValues appends the output row of one group from its values
-// in several partials, combined as CombineValues does but not encoded
-// again (runs.ValuesOutput).
-func (j *groupby) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
-	if n := len(j.aggs); n <= 2 {
-		var buf [2][2]aggState // the usual: less to clear per group
-		return j.appendOutputValues(dst, key, values, buf[0][:n], buf[1][:n])
-	}
-	var buf [2][8]aggState
-	return j.appendOutputValues(dst, key, values, groupStates(&buf[0], len(j.aggs)), groupStates(&buf[1], len(j.aggs)))
-}
-
-func (j *groupby) appendOutputValues(dst, key []byte, values [][]byte, acc, cur []aggState) ([]byte, error) {
-	count, err := j.combine(key, values, acc, cur)
-	if err != nil {
-		return dst, err
+	if !output {
+		return j.appendGroup(dst, count, acc), nil
 	}
 	dst = csvline.AppendField(dst, key)
 	for a, agg := range j.aggs {
@@ -210,6 +190,22 @@ func (j *groupby) appendOutputValues(dst, key []byte, values [][]byte, acc, cur 
 		}
 	}
 	return append(dst, '\n'), nil
+}
+
+// OutputHeader is the output's header row: key,FUNC_COL,... (runs.Keyed).
+func (j *groupby) OutputHeader() []byte { return j.header() }
+
+// AppendOutput appends the output row of one group (runs.Keyed).
+func (j *groupby) AppendOutput(dst, key, value []byte) ([]byte, error) {
+	values := [1][]byte{value}
+	return j.AppendOutputValues(dst, key, values[:])
+}
+
+// AppendOutputValues appends the output row of one group from its values
+// in several partials, combined as CombineValues does but not encoded
+// again (runs.ValuesOutput).
+func (j *groupby) AppendOutputValues(dst, key []byte, values [][]byte) ([]byte, error) {
+	return j.combineGroup(dst, key, values, true)
 }
 
 // Merge merges partials into one partial.

@@ -31,7 +31,8 @@ type keyTableOf[S any] struct {
 	// longest is the longest key inserted since the table was made, for
 	// memory's estimate of the next keys' bytes.
 	longest int
-	sink    uint64 // what touchEntries read, so that its reads are kept
+	sink    uint64      // what touchEntries read, so that its reads are kept
+	huge    *hugeArrays // the arrays advised to huge pages (keytable_huge_linux.go)
 }
 
 // keyTable is the table of keys and counts alone (wordcount, sql, groupby
@@ -75,6 +76,7 @@ func newKeyTable() *keyTable { return newKeyTableOf[struct{}]() }
 
 func newKeyTableOf[S any]() *keyTableOf[S] {
 	t := &keyTableOf[S]{}
+	t.huge = newHugeArrays(t)
 	t.reset()
 	return t
 }
@@ -83,7 +85,7 @@ func newKeyTableOf[S any]() *keyTableOf[S] {
 // entries and key bytes.
 func (t *keyTableOf[S]) reset() {
 	if len(t.slots) != initialSlots {
-		t.slots = make([]uint32, initialSlots)
+		t.newSlots(initialSlots)
 	} else {
 		clear(t.slots)
 	}
@@ -327,9 +329,9 @@ func (t *keyTableOf[S]) insert(slot uint64, tag uint32, head, next uint64, k []b
 	if idx == maxKeys {
 		panic("keyTable: more keys than a slot can index; the combine budget should have spilled long before")
 	}
-	t.ents = grow2(t.ents, 1)
+	t.ents = grow2Huge(t.huge, t.ents, 1)
 	t.ents = append(t.ents, keyEntOf[S]{head: head, next: next, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
-	t.arena = grow2(t.arena, len(k))
+	t.arena = grow2Huge(t.huge, t.arena, len(k))
 	t.longest = max(t.longest, len(k))
 	t.arena = append(t.arena, k...)
 	t.slots[slot] = tag | uint32(idx+1)
@@ -349,11 +351,11 @@ func (t *keyTableOf[S]) reserve(keys, keyBytes int) {
 			n *= 2
 			t.shift--
 		}
-		t.slots = make([]uint32, n)
+		t.newSlots(n)
 		t.place()
 	}
-	t.ents = growTo(t.ents, keys)
-	t.arena = growTo(t.arena, keyBytes)
+	t.ents = growHuge(t.huge, t.ents, keys)
+	t.arena = growHuge(t.huge, t.arena, keyBytes)
 }
 
 // sampleKeys is how many groups a mapper's table has when the mapper sizes
@@ -386,9 +388,18 @@ func (t *keyTableOf[S]) sizeFor(rows int, budget, groupBytes int64) int {
 
 // grow doubles the slots and places every entry again.
 func (t *keyTableOf[S]) grow() {
-	t.slots = make([]uint32, 2*len(t.slots))
+	t.newSlots(2 * len(t.slots))
 	t.shift--
 	t.place()
+}
+
+// newSlots replaces the slots by n empty ones, advised to huge pages when
+// large, and gives back the advice on the old ones.
+func (t *keyTableOf[S]) newSlots(n int) {
+	old := t.slots
+	t.slots = make([]uint32, n)
+	adviseArray(t.huge, t.slots)
+	dropArray(t.huge, old)
 }
 
 // place puts every entry in the slots, which are empty.
@@ -408,22 +419,33 @@ func (t *keyTableOf[S]) place() {
 // grow2 makes room for n more elements in s, doubling its capacity when it
 // must grow: append grows a large slice by a quarter at a time, which for a
 // table of a million keys means copying it five times over instead of once.
-func grow2[S ~[]E, E any](s S, n int) S {
+func grow2[S ~[]E, E any](s S, n int) S { return grow2Huge(nil, s, n) }
+
+// grow2Huge is grow2 for an array of a key table's, whose memory h advises
+// to huge pages (growHuge).
+func grow2Huge[S ~[]E, E any](h *hugeArrays, s S, n int) S {
 	if len(s)+n <= cap(s) {
 		return s
 	}
-	return growTo(s, len(s)+max(n, len(s)))
+	return growHuge(h, s, len(s)+max(n, len(s)))
 }
 
 // growTo returns s with a capacity of at least c. Unlike slices.Grow it does
 // not clear the new capacity itself: memory fresh from the system is
 // already zero, and its pages are not touched until used.
-func growTo[S ~[]E, E any](s S, c int) S {
+func growTo[S ~[]E, E any](s S, c int) S { return growHuge(nil, s, c) }
+
+// growHuge is growTo for an array of a key table's: the new array's memory
+// is advised to huge pages before its first touch (h, when not nil), and
+// the advice on the old one given back before it is dropped.
+func growHuge[S ~[]E, E any](h *hugeArrays, s S, c int) S {
 	if c <= cap(s) {
 		return s
 	}
 	ns := make(S, len(s), c)
+	adviseArray(h, ns)
 	copy(ns, s)
+	dropArray(h, s)
 	return ns
 }
 

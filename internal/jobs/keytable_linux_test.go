@@ -9,42 +9,79 @@ import (
 	"unsafe"
 )
 
-// TestKeyTableNoHugePageAdvice: no array of a key table (slots, entries,
-// key bytes, each of several MB here) lies in memory advised to huge pages
-// (madvise MADV_HUGEPAGE, "hg" in /proc/self/smaps' VmFlags). The advice
-// is the mapping's, not the slice's: it outlives the table, and memory of
-// that mapping that the Go runtime later returns to the kernel is filled
-// again by khugepaged (2 MiB at a time, while Go counts it as released),
-// which is why the runtime itself stopped giving that advice
-// (https://github.com/golang/go/issues/61718, /issues/64332).
-func TestKeyTableNoHugePageAdvice(t *testing.T) {
+// tableArray is one of a key table's arrays: its name, first byte and size.
+type tableArray struct {
+	name      string
+	p, nbytes uintptr
+}
+
+// tableArrays returns t's slots, entries and key bytes.
+func tableArrays(t *keyTable) []tableArray {
+	return []tableArray{
+		{"slots", uintptr(unsafe.Pointer(&t.slots[0])), uintptr(cap(t.slots)) * 4},
+		{"entries", uintptr(unsafe.Pointer(&t.ents[:1][0])), uintptr(cap(t.ents)) * uintptr(keyEntSize)},
+		{"key bytes", uintptr(unsafe.Pointer(&t.arena[:1][0])), uintptr(cap(t.arena))},
+	}
+}
+
+// TestKeyTableHugePagesGivenBack: a key table's large arrays are advised to
+// huge pages (madvise MADV_HUGEPAGE, "hg" in /proc/self/smaps' VmFlags)
+// while the table holds them, and no array it drops (growth, reset, the
+// table's end) keeps the advice or a huge page: the advice is the
+// mapping's, not the slice's, and memory of an advised range that the Go
+// runtime returns to the kernel is filled again by khugepaged (2 MiB at a
+// time, while Go counts it as released; golang/go#61718, #64332).
+func TestKeyTableHugePagesGivenBack(t *testing.T) {
+	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil || strings.Contains(string(b), "[never]") {
+		t.Skipf("no transparent huge pages here (%q, %v)", b, err)
+	}
 	tbl := newKeyTable()
 	tbl.reserve(1<<20, 16<<20)
+	held := tableArrays(tbl)
+	for _, a := range held {
+		if flags, _ := smapsAt(t, wholeHugePage(t, a)); !hasFlag(flags, "hg") {
+			t.Errorf("%s held: not advised to huge pages (VmFlags %s)", a.name, flags)
+		}
+	}
 	for i := 0; i < 1<<20+1; i++ { // past the reserve: grows the slots and entries
 		tbl.add(fmt.Appendf(nil, "key-%d", i))
 	}
-	const huge = 2 << 20
-	for _, a := range []struct {
-		name      string
-		p, nbytes uintptr
-	}{
-		{"slots", uintptr(unsafe.Pointer(&tbl.slots[0])), uintptr(cap(tbl.slots)) * 4},
-		{"entries", uintptr(unsafe.Pointer(&tbl.ents[0])), uintptr(cap(tbl.ents)) * uintptr(keyEntSize)},
-		{"key bytes", uintptr(unsafe.Pointer(&tbl.arena[0])), uintptr(cap(tbl.arena))},
-	} {
-		at := (a.p + huge - 1) &^ (huge - 1) // the first whole huge page within
-		if at+huge > a.p+a.nbytes {
-			t.Fatalf("%s: %d bytes hold no whole huge page: the test checks nothing", a.name, a.nbytes)
-		}
-		if flags := vmFlags(t, at); strings.Contains(" "+flags+" ", " hg ") {
-			t.Errorf("%s: the mapping at %#x is advised to huge pages (VmFlags %s)", a.name, at, flags)
+	checkDropped(t, "grown", held[:2])
+	grown := tableArrays(tbl)
+	tbl.reset()
+	checkDropped(t, "reset", grown[:1])
+	kept := tableArrays(tbl)[1:]
+	tbl.huge.dropAll() // what the table's cleanup does once it is garbage
+	checkDropped(t, "collected", kept)
+}
+
+// checkDropped fails t when an array of as, which a table dropped, is
+// still advised to huge pages or holds one.
+func checkDropped(t *testing.T, when string, as []tableArray) {
+	t.Helper()
+	for _, a := range as {
+		flags, huge := smapsAt(t, wholeHugePage(t, a))
+		if hasFlag(flags, "hg") || huge != 0 {
+			t.Errorf("%s %s: still advised to huge pages (VmFlags %s) or holding %d kB of them", a.name, when, flags, huge)
 		}
 	}
 }
 
-// vmFlags returns the VmFlags of the mapping of /proc/self/smaps that
-// holds address p.
-func vmFlags(t *testing.T, p uintptr) string {
+// wholeHugePage returns the first whole huge page within a.
+func wholeHugePage(t *testing.T, a tableArray) uintptr {
+	at := (a.p + hugePageSize - 1) &^ (hugePageSize - 1)
+	if at+hugePageSize > a.p+a.nbytes {
+		t.Fatalf("%s: %d bytes hold no whole huge page: the test checks nothing", a.name, a.nbytes)
+	}
+	return at
+}
+
+// hasFlag reports whether VmFlags flags has flag.
+func hasFlag(flags, flag string) bool { return strings.Contains(" "+flags+" ", " "+flag+" ") }
+
+// smapsAt returns the VmFlags and the AnonHugePages (kB) of the mapping of
+// /proc/self/smaps that holds address p.
+func smapsAt(t *testing.T, p uintptr) (flags string, hugeKB int) {
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Skipf("no smaps: %v", err)
@@ -55,14 +92,17 @@ func vmFlags(t *testing.T, p uintptr) string {
 	for sc.Scan() {
 		l := sc.Text()
 		var lo, hi uintptr
-		if n, _ := fmt.Sscanf(l, "%x-%x ", &lo, &hi); n == 2 && !strings.HasPrefix(l, "VmFlags") {
+		if n, _ := fmt.Sscanf(l, "%x-%x ", &lo, &hi); n == 2 && !strings.HasSuffix(strings.Fields(l)[0], ":") {
 			in = p >= lo && p < hi
 			continue
 		}
-		if in && strings.HasPrefix(l, "VmFlags:") {
-			return strings.TrimSpace(strings.TrimPrefix(l, "VmFlags:"))
+		switch {
+		case in && strings.HasPrefix(l, "AnonHugePages:"):
+			fmt.Sscanf(strings.TrimPrefix(l, "AnonHugePages:"), "%d", &hugeKB)
+		case in && strings.HasPrefix(l, "VmFlags:"):
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmFlags:")), hugeKB
 		}
 	}
 	t.Fatalf("no mapping of /proc/self/smaps holds %#x", p)
-	return ""
+	return "", 0
 }

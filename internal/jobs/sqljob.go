@@ -1493,6 +1493,8 @@ func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
 			cols[i].Kind = pq.OutDate
 		case sql.KTimestamp:
 			cols[i].Kind = pq.OutTimestamp
+		case sql.KTimestampNS:
+			cols[i].Kind = pq.OutTimestampNS
 		case sql.KDecimal:
 			cols[i] = pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}
 			if t.Scale < 0 {

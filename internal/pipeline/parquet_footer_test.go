@@ -179,12 +179,9 @@ func TestParquetChunksWeighColumnsRead(t *testing.T) {
 		rgs = append(rgs, rows)
 	}
 	pqtest.WriteGo(t, in, rgs)
-	st, err := os.Stat(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	size, store := pqtest.LocalFile(t, in)
 	ctx := context.Background()
-	f, err := pq.ReadFooter(ctx, blob.NewMux(nil), in, in, st.Size())
+	f, err := pq.ReadFooter(ctx, store, in, in, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +224,7 @@ func TestParquetChunksWeighColumnsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if chunks := manifest(t, h, p); len(chunks) != 1 || chunks[0].Parts[0].Start != 0 || chunks[0].Parts[0].End != st.Size() {
+	if chunks := manifest(t, h, p); len(chunks) != 1 || chunks[0].Parts[0].Start != 0 || chunks[0].Parts[0].End != size {
 		t.Errorf("SELECT count(*) at chunk size %d: chunks %+v, want one of the whole file", chunkSize, chunks)
 	}
 }

@@ -82,6 +82,9 @@ type EstimateInput struct {
 	// without LIMIT): when gathered by key ranges, PlanSort and a second
 	// GatherRanges Map run follow the first (sortRound).
 	SortRound bool
+	// autoRanges is true when the planner chose Partitions (0 given):
+	// fitRanges may then raise them so that each range reducer fits.
+	autoRanges bool
 }
 
 // Requests counts what a job or a part of it bills by the request or by
@@ -255,7 +258,9 @@ const ReducerOpens = 32
 //     and StepTransitionSec per transition on the critical path.
 //
 // A batch that makes a child run past Lambda's timeout, an Express child past
-// five minutes, or a batch's items past the child input quota is an error.
+// five minutes, or a batch's items past the child input quota is an error;
+// so is a range reducer over RangeChildShare of its child's limit when more
+// key ranges do not bring it under (fitRanges).
 func EstimateCost(in EstimateInput) (Estimate, error) {
 	prof, err := in.defaults()
 	if err != nil {
@@ -287,6 +292,9 @@ func EstimateCost(in EstimateInput) (Estimate, error) {
 	mapSeconds := float64(children)*LambdaColdStartSec + float64(n)*firstBytes + mb/e.MapperMBps
 	var treeBusy, treeWall float64
 	if in.Partitions > 1 {
+		if in.Partitions, err = in.fitRanges(prof, n, mb); err != nil {
+			return Estimate{}, err
+		}
 		treeBusy, treeWall = e.rangeGather(in, prof, n, mb)
 	} else {
 		treeBusy, treeWall = e.gatherTree(in, prof, n, mb)
@@ -378,6 +386,7 @@ func (in *EstimateInput) defaults() (JobProfile, error) {
 	}
 	if in.Partitions == 0 && prof.SortedRuns {
 		in.Partitions = RangePartitions(int64(float64(in.ReadBytes) * prof.PartialRatio))
+		in.autoRanges = in.Partitions > 1
 	}
 	if in.ItemBytes <= 0 {
 		in.ItemBytes = DefaultItemBytes
@@ -405,6 +414,66 @@ func (in *EstimateInput) checkChild(sec float64) error {
 		return fmt.Errorf("batch of %d chunks: an Express child would run %.0f s, past its %d s limit; lower the batch or the chunk size", in.Batch, sec, ExpressMaxSec)
 	}
 	return nil
+}
+
+// reducerOpens is how long a reducer waits for the first bytes of k
+// partials, ReducerOpens at once.
+func reducerOpens(k int64) float64 {
+	return float64((k+ReducerOpens-1)/ReducerOpens) * S3FirstByteSec
+}
+
+// RangeChildShare is the share of its limit a range reducer's or span
+// writer's estimate may take: the Express five minutes or Lambda's timeout.
+// Its range is cut from samples of the keys and may hold more than its
+// 1/P of the bytes (a chunk, which a mapper's check takes whole, is cut
+// exactly), and the merge rate is the model's, not the run's.
+const RangeChildShare = 0.8
+
+// rangeChildLimit is how long a range reducer or span writer may run by
+// the plan: RangeChildShare of the Express limit (less a child's two
+// transitions) with Express children, else of Lambda's timeout, each
+// child being one MergeRange invocation.
+func (in *EstimateInput) rangeChildLimit() (sec float64, what string) {
+	if in.Children == ChildExpress {
+		return RangeChildShare*ExpressMaxSec - 2*StepTransitionSec, fmt.Sprintf("an Express child's %d s limit", ExpressMaxSec)
+	}
+	return RangeChildShare * LambdaMaxTimeoutSec, fmt.Sprintf("Lambda's %d s timeout", LambdaMaxTimeoutSec)
+}
+
+// fitRanges returns the partitions of a gather by key ranges whose range
+// reducers (rangeGather) and span writers (sortRound), children of the
+// GatherRanges Distributed Map, each fit rangeChildLimit: in.Partitions,
+// or, when the planner chose them, more ranges if that makes each fit. A
+// reducer reads a first byte of each of the n partials (ReducerOpens at
+// once) and merges 1/P of their bytes; when that does not fit at
+// RangeMaxPartitions, or at the partitions asked for, the plan is refused,
+// naming the stage, the estimate and what would fit.
+func (in *EstimateInput) fitRanges(prof JobProfile, n int64, mb float64) (int, error) {
+	p := in.Partitions
+	limit, what := in.rangeChildLimit()
+	mergeSec := mb * prof.PartialRatio / DefaultGatherMergeMBps  // all the partials' bytes, merged by one
+	fixed := LambdaColdStartSec + reducerOpens(max(n, int64(p))) // a reducer's, or a span writer's, cold start and first bytes
+	reducer := func(p int) float64 { return fixed + mergeSec/float64(p) }
+	if reducer(p) <= limit {
+		return p, nil
+	}
+	need := RangeMaxPartitions + 1
+	if room := limit - fixed; room > 0 {
+		need = int(math.Ceil(mergeSec / room))
+	}
+	if in.autoRanges && need <= RangeMaxPartitions {
+		return max(need, p), nil
+	}
+	msg := fmt.Sprintf("gather by %d key ranges: a range reducer (a child of GatherRanges) would run %.0f s (%.0f s to open the %d partials, %.0f MB of their %.0f MB to merge at %.0f MB/s), over %.0f s, %.0f%% of %s",
+		p, reducer(p), reducerOpens(n), n, mb*prof.PartialRatio/float64(p), mb*prof.PartialRatio, DefaultGatherMergeMBps, limit, 100*RangeChildShare, what)
+	if need <= RangeMaxPartitions {
+		return 0, fmt.Errorf("%s; ask for %d key ranges or more (--partitions)", msg, need)
+	}
+	fix := "use a larger chunk size (fewer partials)"
+	if in.Children == ChildExpress {
+		fix += " or Standard children"
+	}
+	return 0, fmt.Errorf("%s, even at %d key ranges; %s", msg, RangeMaxPartitions, fix)
 }
 
 // gatherTree sets the gather tree's shape and the final Gather's duration,
@@ -466,12 +535,11 @@ func (e *Estimate) countRequests(in EstimateInput, prof JobProfile, n int64) {
 func (e *Estimate) rangeGather(in EstimateInput, prof JobProfile, n int64, mb float64) (busy, wall float64) {
 	p := in.Partitions
 	e.Partitions = p
-	opens := func(k int64) float64 { return float64((k+ReducerOpens-1)/ReducerOpens) * S3FirstByteSec }
-	plan := LambdaColdStartSec + opens(n)
-	reducer := LambdaColdStartSec + opens(n) + mb*prof.PartialRatio/float64(p)/DefaultGatherMergeMBps
+	plan := LambdaColdStartSec + reducerOpens(n)
+	reducer := LambdaColdStartSec + reducerOpens(n) + mb*prof.PartialRatio/float64(p)/DefaultGatherMergeMBps
 	conc := min(p, in.Concurrency)
 	waves := (p + conc - 1) / conc
-	e.ReduceSeconds = LambdaColdStartSec + opens(int64(p))
+	e.ReduceSeconds = LambdaColdStartSec + reducerOpens(int64(p))
 	e.rangeSeconds = reducer
 	busy = plan + float64(p)*reducer
 	wall = plan + 3*StepTransitionSec + float64(waves)*(reducer+2*StepTransitionSec)
@@ -496,11 +564,10 @@ func (e *Estimate) rangeGather(in EstimateInput, prof JobProfile, n int64, mb fl
 // and its Task (addChildren: with Express children, the child's start
 // and an Express request and duration).
 func sortRound(in EstimateInput, prof JobProfile, p int64, mb float64) SortRoundEstimate {
-	opens := func(k int64) float64 { return float64((k+ReducerOpens-1)/ReducerOpens) * S3FirstByteSec }
 	readUnits := (p*CommitItemBytes + 4095) / 4096
 	r := SortRoundEstimate{Spans: int(p)}
-	r.PlanSeconds = LambdaColdStartSec + opens(p)
-	r.SpanSeconds = LambdaColdStartSec + opens(p) + mb*prof.PartialRatio/float64(p)/DefaultGatherMergeMBps
+	r.PlanSeconds = LambdaColdStartSec + reducerOpens(p)
+	r.SpanSeconds = LambdaColdStartSec + reducerOpens(p) + mb*prof.PartialRatio/float64(p)/DefaultGatherMergeMBps
 	r.Invocations = 1 + p
 	r.GBSeconds = (r.PlanSeconds + float64(p)*r.SpanSeconds) * float64(in.MemoryMB) / 1024
 	var w Estimate

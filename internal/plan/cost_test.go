@@ -345,3 +345,49 @@ func TestRangePartitions(t *testing.T) {
 		t.Fatalf("1 TB grep: %d ranges, %v; want the tree (its partials are not sorted runs)", grep.Partitions, err)
 	}
 }
+
+// TestEstimateCostRangeChildLimit: a range reducer, a child of the
+// GatherRanges Distributed Map, must fit 80% of an Express child's five
+// minutes (less its two transitions: 239.9 s), or of Lambda's 900 s with
+// Standard children. By hand: 100 GB at a partial ratio of 0.5 is 50,000 MB
+// of partials, 833.33 s to merge at 60 MB/s; 1,563 chunks cost a reducer a
+// cold start and 49 rounds of first bytes, 1.62 s. Two ranges (418.3 s) or
+// three (279.4 s) are over the Express limit, four (209.95 s) fit, and the
+// error names four; Standard children fit at two. With 252,000 chunks the
+// first bytes alone take 236.25 s, so the planner's own choice (187 ranges
+// of 256 MiB, 240.9 s) rises to 239 (ceil(833.33 / 3.5)); at 260,000
+// chunks (243.9 s before any merge) no number of ranges fits.
+func TestEstimateCostRangeChildLimit(t *testing.T) {
+	big := func(children string, partitions, chunks int) EstimateInput {
+		return with(byHand(), func(in *EstimateInput) {
+			in.Profile = JobProfile{CoreMBps: 100, PartialRatio: 0.5, SortedRuns: true}
+			in.Bytes, in.Children, in.Partitions, in.Chunks = 100_000_000_000, children, partitions, chunks
+		})
+	}
+	for _, c := range []struct {
+		name               string
+		children           string
+		partitions, chunks int
+		wantPartitions     int
+		wantErr            string
+	}{
+		{"express, 2 ranges", ChildExpress, 2, 0, 0, "gather by 2 key ranges: a range reducer (a child of GatherRanges) would run 418 s (1 s to open the 1563 partials, 25000 MB of their 50000 MB to merge at 60 MB/s), over 240 s, 80% of an Express child's 300 s limit; ask for 4 key ranges or more (--partitions)"},
+		{"express, 3 ranges", ChildExpress, 3, 0, 0, "would run 279 s"},
+		{"express, 4 ranges", ChildExpress, 4, 0, 4, ""},
+		{"standard, 2 ranges", ChildStandard, 2, 0, 2, ""},
+		{"express, chosen", ChildExpress, 0, 0, 187, ""},
+		{"express, chosen, many partials", ChildExpress, 0, 252_000, 239, ""},
+		{"express, 2 ranges, many partials", ChildExpress, 2, 252_000, 0, "ask for 239 key ranges or more"},
+		{"express, too many partials", ChildExpress, 0, 260_000, 0, "even at 1000 key ranges; use a larger chunk size (fewer partials) or Standard children"},
+	} {
+		e, err := EstimateCost(big(c.children, c.partitions, c.chunks))
+		switch {
+		case c.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.wantErr)
+		case err == nil && e.Partitions != c.wantPartitions:
+			t.Errorf("%s: %d key ranges, want %d", c.name, e.Partitions, c.wantPartitions)
+		}
+	}
+}

@@ -26,8 +26,8 @@ func TestJobIDCoversVersion(t *testing.T) {
 // (an object it reads no column of weighed by its footer; form 3 weighed row
 // groups by the columns read, form 2 by all), any other job one of form 2 as
 // before, both holding the framework version; EarlierJobIDs are the IDs of
-// the earlier framework version (none: identities without one) of every
-// form, and, over Parquet, of forms 2 and 3 under this one.
+// the earlier framework versions (0: identities without one) of every form,
+// and, over Parquet, of forms 2 and 3 under this one.
 func TestJobIDFormOfParquet(t *testing.T) {
 	text := []Object{{URL: "a.txt", ETag: "e", Size: 3}}
 	parquet := []Object{{URL: "a.txt", ETag: "e", Size: 3}, {URL: "b.parquet", ETag: "f", Size: 9, Parquet: &pq.Footer{}}}
@@ -48,14 +48,22 @@ func TestJobIDFormOfParquet(t *testing.T) {
 	if got, want := JobID("select", params, text, 100, "out"), ident(2, FrameworkVersion, textIDs); got != want {
 		t.Errorf("a job over text: ID %s, want form 2's %s", got, want)
 	}
-	if got, want := EarlierJobIDs("select", params, text, 100, "out"), []string{ident(2, 0, textIDs)}; !slices.Equal(got, want) {
-		t.Errorf("a job over text has earlier IDs %v, want the one without a framework version %v", got, want)
+	var wantText []string
+	for fw := 0; fw < FrameworkVersion; fw++ {
+		wantText = append(wantText, ident(2, fw, textIDs))
+	}
+	if got := EarlierJobIDs("select", params, text, 100, "out"); !slices.Equal(got, wantText) {
+		t.Errorf("a job over text has earlier IDs %v, want those of the earlier framework versions %v", got, wantText)
 	}
 	if got, want := JobID("select", params, parquet, 100, "out"), ident(4, FrameworkVersion, parquetIDs); got != want {
 		t.Errorf("a job over Parquet: ID %s, want form 4's %s", got, want)
 	}
 	got := EarlierJobIDs("select", params, parquet, 100, "out")
-	want := []string{ident(2, 0, parquetIDs), ident(3, 0, parquetIDs), ident(4, 0, parquetIDs), ident(2, 1, parquetIDs), ident(3, 1, parquetIDs)}
+	var want []string
+	for fw := 0; fw < FrameworkVersion; fw++ {
+		want = append(want, ident(2, fw, parquetIDs), ident(3, fw, parquetIDs), ident(4, fw, parquetIDs))
+	}
+	want = append(want, ident(2, FrameworkVersion, parquetIDs), ident(3, FrameworkVersion, parquetIDs))
 	if !slices.Equal(got, want) {
 		t.Errorf("a job over Parquet: earlier IDs %v, want %v", got, want)
 	}

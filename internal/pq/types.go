@@ -259,18 +259,44 @@ func (t valueType) appendInt(dst []byte, v int64) []byte {
 	case kindDecimal:
 		return appendDecimal(dst, v, t.scale)
 	case kindDate:
+		switch v {
+		case math.MaxInt32: // DuckDB's DATE infinities (its CSV writer's text)
+			return append(dst, "infinity"...)
+		case -math.MaxInt32:
+			return append(dst, "-infinity"...)
+		}
 		return duckfmt.AppendDate(dst, v)
 	case kindTimestamp:
-		dst = duckfmt.AppendTimestamp(dst, v, t.unit)
-		if t.utc {
-			dst = append(dst, "+00"...)
-		}
-		return dst
+		return t.appendTimestamp(dst, v)
 	case kindTime:
 		return duckfmt.AppendTime(dst, v, t.unit)
 	default:
 		return strconv.AppendInt(dst, v, 10)
 	}
+}
+
+// appendTimestamp appends the text of a TIMESTAMP value v, as DuckDB's CSV
+// writer prints it: the largest int64 and its negation are DuckDB's
+// infinity and -infinity (in every unit, adjusted to UTC or not); a value
+// adjusted to UTC is DuckDB's TIMESTAMP WITH TIME ZONE, of microseconds (a
+// value of nanoseconds cut toward zero, as DuckDB reads it), printed as
+// with TimeZone 'UTC', "+00" after it.
+func (t valueType) appendTimestamp(dst []byte, v int64) []byte {
+	switch v {
+	case math.MaxInt64:
+		return append(dst, "infinity"...)
+	case -math.MaxInt64:
+		return append(dst, "-infinity"...)
+	}
+	if !t.utc {
+		return duckfmt.AppendTimestamp(dst, v, t.unit)
+	}
+	unit := t.unit
+	if unit == 1e9 {
+		v, unit = v/1000, 1e6
+	}
+	dst = duckfmt.AppendTimestamp(dst, v, unit)
+	return append(dst, "+00"...)
 }
 
 // appendBytes appends the text of a BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY value.

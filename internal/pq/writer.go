@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"reflect"
 	"strconv"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/scattergather/scattergather/internal/duckfmt"
 )
 
 // OutputKind is the type of an output column.
@@ -24,6 +26,9 @@ const (
 	OutDate
 	OutTimestamp // microseconds, without a time zone
 	OutBoolean
+	// OutTimestampNS is a timestamp of nanoseconds without a time zone
+	// (DuckDB's TIMESTAMP_NS).
+	OutTimestampNS
 )
 
 // OutputColumn is one column of a Parquet output.
@@ -54,7 +59,11 @@ func OutputFor(c Column) OutputColumn {
 	case kindDate:
 		o.Kind = OutDate
 	case kindTimestamp, kindInt96:
-		if !c.vt.utc {
+		switch {
+		case c.vt.utc:
+		case c.vt.unit == 1e9:
+			o.Kind = OutTimestampNS
+		default:
 			o.Kind = OutTimestamp
 		}
 	}
@@ -101,6 +110,8 @@ func NewWriter(w io.Writer, cols []OutputColumn, opts ...parquet.WriterOption) (
 			n = parquet.Date()
 		case OutTimestamp:
 			n = parquet.TimestampAdjusted(parquet.Microsecond, false)
+		case OutTimestampNS:
+			n = parquet.TimestampAdjusted(parquet.Nanosecond, false)
 		case OutDecimal:
 			if c.Precision < 1 || c.Precision > 38 || c.Scale < 0 || c.Scale > c.Precision {
 				return nil, fmt.Errorf("parquet output: column %q: DECIMAL(%d,%d) is not a decimal type", c.Name, c.Precision, c.Scale)
@@ -153,9 +164,14 @@ func (w *Writer) put(c int, v parquet.Value) {
 }
 
 // Text sets column c of the current row from its text: a string as it is; a
-// number, a date (YYYY-MM-DD), a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff]) or a
-// boolean parsed, with an error naming the column for a text that is not one.
-// An empty text in a column that is not a string is a null.
+// number, a date, a timestamp or a boolean parsed, with an error naming the
+// column for a text that is not one. Dates and timestamps are read as
+// DuckDB's CSV writer prints them (duckfmt: YYYY-MM-DD, the year of four
+// digits or more, " (BC)" after a year before 1; a timestamp's time
+// HH:MM:SS[.fffffffff]), and "infinity" and "-infinity" are DuckDB's
+// infinities (the largest int32 or int64 and its negation), which DuckDB
+// reads back as such. An empty text in a column that is not a string is a
+// null.
 func (w *Writer) Text(c int, b []byte) error {
 	col := &w.cols[c]
 	if col.Kind != OutString && len(b) == 0 {
@@ -187,17 +203,37 @@ func (w *Writer) Text(c int, b []byte) error {
 		}
 		w.put(c, parquet.BooleanValue(v))
 	case OutDate:
-		t, err := time.Parse("2006-01-02", string(b))
-		if err != nil {
-			return bad(err)
+		days, ok := duckfmt.ParseDate(b)
+		switch {
+		case string(b) == "infinity":
+			days, ok = math.MaxInt32, true
+		case string(b) == "-infinity":
+			days, ok = -math.MaxInt32, true
+		case ok && (days >= math.MaxInt32 || days <= -math.MaxInt32):
+			ok = false // DuckDB's DATE range ends below its infinities
 		}
-		w.put(c, parquet.Int32Value(int32(t.Unix()/86400)))
-	case OutTimestamp:
-		t, err := time.Parse("2006-01-02 15:04:05.999999999", string(b))
-		if err != nil {
-			return bad(err)
+		if !ok {
+			return bad(errors.New("not a date as DuckDB prints one"))
 		}
-		w.put(c, parquet.Int64Value(t.Unix()*1e6+int64(t.Nanosecond()/1000)))
+		w.put(c, parquet.Int32Value(int32(days)))
+	case OutTimestamp, OutTimestampNS:
+		unit := int64(1e6)
+		if col.Kind == OutTimestampNS {
+			unit = 1e9
+		}
+		v, ok := duckfmt.ParseTimestamp(b, unit)
+		switch {
+		case string(b) == "infinity":
+			v, ok = math.MaxInt64, true
+		case string(b) == "-infinity":
+			v, ok = -math.MaxInt64, true
+		case ok && (v == math.MaxInt64 || v <= -math.MaxInt64):
+			ok = false
+		}
+		if !ok {
+			return bad(errors.New("not a timestamp as DuckDB prints one"))
+		}
+		w.put(c, parquet.Int64Value(v))
 	case OutDecimal:
 		if err := w.decimal(c, b); err != nil {
 			return bad(err)
@@ -290,6 +326,8 @@ func kindName(c *OutputColumn) string {
 		return "DATE"
 	case OutTimestamp:
 		return "TIMESTAMP"
+	case OutTimestampNS:
+		return "TIMESTAMP_NS"
 	case OutDecimal:
 		return fmt.Sprintf("DECIMAL(%d,%d)", c.Precision, c.Scale)
 	}

@@ -380,6 +380,11 @@ func arith(o string, l, r *node, at int) (*node, error) {
 	if l.typ.Kind == KNull || r.typ.Kind == KNull {
 		return &node{op: opConst, typ: TNull, val: Null, pos: at}, nil
 	}
+	if o == "-" && timeRank[l.typ.Kind] > 0 && timeRank[r.typ.Kind] > 0 && (l.typ.Kind != KDate || r.typ.Kind != KDate) {
+		// An INTERVAL in DuckDB ('1 day 03:00:00'), a type this dialect
+		// does not have.
+		return nil, unsupported(at, "%s - %s: the difference of two timestamps is an INTERVAL, which is not supported (compare them, or subtract their CASTs AS DATE for days)", l.typ, r.typ)
+	}
 	if l.typ.Kind == KDate || r.typ.Kind == KDate {
 		switch {
 		case l.typ.Kind == KDate && r.typ.Kind == KBigint && (o == "+" || o == "-"),

@@ -213,3 +213,38 @@ func TestTextWithTimeAgainstDate(t *testing.T) {
 		}
 	}
 }
+
+// TestStringLiteralTypes: a string literal compared with a typed column is
+// cast to its type as DuckDB casts it (rounded to a BIGINT, or to the
+// DECIMAL's scale, half away from zero), and against an untyped column one
+// that reads as a date, a timestamp or a boolean compares as that, a text
+// that does not read as one by bytes (sqlcheck's literal- queries compare
+// these with DuckDB).
+func TestStringLiteralTypes(t *testing.T) {
+	schema := mustSchema(t, "n:BIGINT,m:DECIMAL(10,2)")
+	for _, c := range []struct {
+		where, text string
+		want        bool
+	}{
+		{"n = '2.5'", "3", true}, {"n = '2.5'", "2", false}, {"n > '2.5'", "3", false}, {"n IN ('-2.5')", "-3", true},
+		{"n BETWEEN '1.5' AND '2.5'", "3", true}, {"n < '2.4'", "2", false},
+		{"m > '3.745'", "3.75", false}, {"m > '3.745'", "3.76", true}, {"m = '1e1'", "10.00", true},
+		{"a >= '2021/1/1'", "2021-01-01", true}, {"a >= '2021/1/1'", "2020-12-31", false}, {"a < '2021-1-1'", "2020-12-31", true},
+		{"a = '2021-01-01'", "2021-01-01 00:00:00", true}, {"a = '2021-01-01T10:00'", "2021-01-01 10:00:00", true},
+		{"a > '2021-01-01 10:00'", "2021-01-01 09:59:59", false}, {"a = '2021-01-01'", "x", false}, {"a < '2021/01/01'", "2021-01-01x", false},
+		{"a = 't'", "true", true}, {"a = 'yes'", "FALSE", false}, {"a IN ('no')", "f", true},
+	} {
+		p, err := CompileFilter(c.where, schema)
+		if err != nil {
+			t.Fatalf("%s: %v", c.where, err)
+		}
+		g := p.NewProgram()
+		for i := range g.Row.Text {
+			g.Row.Text[i], g.Row.Null[i] = []byte(c.text), false
+		}
+		g.Reset()
+		if got := g.Match(); got != c.want || g.Row.Err != nil {
+			t.Errorf("%s on %q: %v (%v), want %v", c.where, c.text, got, g.Row.Err, c.want)
+		}
+	}
+}

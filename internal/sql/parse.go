@@ -746,7 +746,11 @@ func (p *parser) primary(depth int) (Expr, error) {
 		if lit, err := p.typedLiteral(LitTimestamp, "a timestamp (want YYYY-MM-DD HH:MM:SS[.ffffff])"); lit != nil || err != nil {
 			return lit, err
 		}
-	case "TIME", "INTERVAL", "TIMESTAMPTZ":
+	case "INTERVAL":
+		// DuckDB's DATE ± INTERVAL is a TIMESTAMP; a date range says the
+		// same in days with DATE ± BIGINT, a DATE in both dialects.
+		return nil, unsupported(t.pos, "INTERVAL values (for a range of days, subtract a number of days from a date: DATE '2021-01-01' - 30)")
+	case "TIME", "TIMESTAMPTZ":
 		return nil, unsupported(t.pos, "%s values", strings.ToUpper(t.text))
 	case "CAST", "TRY_CAST":
 		return p.cast()

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/scattergather/scattergather/internal/duckfmt"
+
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
 
@@ -398,32 +400,8 @@ var minDate, maxDate = daysFromCivil(-5877641, 6, 25), daysFromCivil(5881580, 7,
 // StringUtil::CharacterIsSpace has it.
 func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
 
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
+func daysIn(y, m int) int { return duckfmt.DaysIn(y, m) }
 
 // daysFromCivil is days since 1970-01-01 of a proleptic Gregorian date
 // (Howard Hinnant's algorithm).
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
-}
+func daysFromCivil(y, m, d int) int64 { return duckfmt.DaysFromCivil(y, m, d) }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/scattergather/scattergather/internal/cfn"
@@ -49,20 +48,23 @@ type guard struct{ byKey map[string]*role }
 func newGuard(ctx context.Context, motoURL string, t *Template, machine string) (*guard, error) {
 	cfg := aws.Config{Region: Region, BaseEndpoint: aws.String(motoURL),
 		Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")}
-	ic, sc := iam.NewFromConfig(cfg), sts.NewFromConfig(cfg)
+	sc := sts.NewFromConfig(cfg)
+	ic := iamClient{url: motoURL, creds: aws.Credentials{AccessKeyID: AccessKeyID, SecretAccessKey: SecretAccessKey}}
 	g := &guard{byKey: map[string]*role{}}
 	add := func(id, service string, stmts []cfn.Statement) (*role, error) {
 		trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"%s"},"Action":"sts:AssumeRole"}]}`, service)
 		name := StackName + "-" + id
-		out, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)})
-		if err != nil {
+		var out struct {
+			Arn string `xml:"CreateRoleResult>Role>Arn"`
+		}
+		if err := ic.call(ctx, "CreateRole", url.Values{"RoleName": {name}, "AssumeRolePolicyDocument": {trust}}, &out); err != nil {
 			return nil, fmt.Errorf("create role %s: %w", name, err)
 		}
-		if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name),
-			PolicyName: aws.String(id + "Policy"), PolicyDocument: aws.String(policyDocument(stmts))}); err != nil {
+		if err := ic.call(ctx, "PutRolePolicy", url.Values{"RoleName": {name},
+			"PolicyName": {id + "Policy"}, "PolicyDocument": {policyDocument(stmts)}}, nil); err != nil {
 			return nil, fmt.Errorf("put the policy of role %s: %w", name, err)
 		}
-		return &role{name: id, arn: aws.ToString(out.Role.Arn), stmts: stmts}, nil
+		return &role{name: id, arn: out.Arn, stmts: stmts}, nil
 	}
 	for _, f := range t.Functions() {
 		r, err := add(f.Name, "lambda.amazonaws.com", f.Policies)

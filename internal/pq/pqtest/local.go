@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/pq"
 )
 
 // BenchFileEnv names the Parquet file the Parquet benchmarks read: make
@@ -32,4 +33,13 @@ func LocalFile(tb testing.TB, path string) (size int64, store *blob.Mux) {
 		tb.Fatal(err)
 	}
 	return fi.Size(), blob.NewMux(nil)
+}
+
+// WholeFile returns the span of the whole local Parquet file at path (its
+// source and URL the path) and a store that reads local files, failing tb
+// when path cannot be stat'd.
+func WholeFile(tb testing.TB, path string) (pq.Span, *blob.Mux) {
+	tb.Helper()
+	size, store := LocalFile(tb, path)
+	return pq.Span{Source: path, URL: path, Size: size, End: size}, store
 }

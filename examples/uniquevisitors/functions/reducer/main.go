@@ -4,7 +4,7 @@ package main
 import (
 	"example.com/uniquevisitors/visits"
 
-	"github.com/scattergather/scattergather/lambdafn"
+	"github.com/scattergather/scattergather/lambdafn/taskfn"
 )
 
-func main() { lambdafn.Reducer(visits.UniqueVisitors) }
+func main() { taskfn.Reducer(visits.UniqueVisitors) }
