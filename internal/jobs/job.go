@@ -56,7 +56,7 @@ var versions = map[string]string{
 	"groupby":   "5",
 	"search":    "2",
 	"select":    "5",
-	"sql":       "7",
+	"sql":       "8",
 	"wordcount": "2",
 }
 

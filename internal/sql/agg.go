@@ -296,7 +296,7 @@ func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.
 		case s.bestN:
 			return 1, num, d
 		}
-		return compareBytes(v.S, s.text()), num, d
+		return compareText(v.S, s.text()), num, d
 	}
 	return compareValues(v, s.bestValue(v.K)), false, decimal.Dec{}
 }

@@ -2,10 +2,12 @@ package sql
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
 
+	"github.com/scattergather/scattergather/internal/duckfmt"
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
 
@@ -23,9 +25,13 @@ import (
 //   - DECIMAL: encodeNumber (exact, any size);
 //   - VARCHAR: the bytes with 0x00 written 0x00 0xFF, then 0x00 0x01;
 //   - untyped text: 0x01, encodeNumber, then the text as VARCHAR, when the
-//     text is a number; else 0x02 and the text as VARCHAR. So untyped
-//     numbers sort as numbers, before the other texts, which sort as
-//     bytes, and the key keeps the text as it stood.
+//     text is a number; 0x02, the instant's 8 bytes as a TIMESTAMP's, then
+//     the text, when it is a timestamp adjusted to UTC as the Parquet reader
+//     prints one (utcInstant); else 0x03 and the text as VARCHAR. So
+//     untyped numbers sort as numbers, before the UTC timestamps, which
+//     sort by instant (as DuckDB sorts a TIMESTAMP WITH TIME ZONE, whose
+//     text sorts otherwise for years before 1 or after 9999), before the
+//     other texts, which sort as bytes; the key keeps the text as it stood.
 //
 // A descending ORDER BY key has its encoding's bytes inverted; the marker
 // is not, as DuckDB puts NULLs last in both directions.
@@ -111,12 +117,46 @@ func appendEncoding(dst []byte, t Type, v Value) []byte {
 		if d, ok := parseNumber(v.S); ok {
 			dst = append(dst, 0x01)
 			dst = appendNumber(dst, d)
-		} else {
+		} else if us, ok := utcInstant(v.S); ok {
 			dst = append(dst, 0x02)
+			dst = binary.BigEndian.AppendUint64(dst, uint64(us)^1<<63)
+		} else {
+			dst = append(dst, 0x03)
 		}
 		return appendString(dst, v.S)
 	}
 	return dst
+}
+
+// utcInstant reads an untyped text that is a timestamp adjusted to UTC as
+// the Parquet reader prints one (DuckDB's TIMESTAMP WITH TIME ZONE with
+// TimeZone 'UTC': a TIMESTAMP's text, then "+00") as microseconds since
+// 1970-01-01 00:00:00 UTC.
+func utcInstant(s []byte) (int64, bool) {
+	n := len(s)
+	if n < 22 || s[n-3] != '+' || s[n-2] != '0' || s[n-1] != '0' {
+		return 0, false
+	}
+	return duckfmt.ParseTimestamp(s[:n-3], 1e6)
+}
+
+// compareText compares two untyped texts that are not numbers in key order
+// (appendEncoding's): UTC timestamps by instant, before the other texts,
+// then by bytes.
+func compareText(a, b []byte) int {
+	x, okA := utcInstant(a)
+	y, okB := utcInstant(b)
+	switch {
+	case okA && okB:
+		if c := cmp.Compare(x, y); c != 0 {
+			return c
+		}
+	case okA:
+		return -1
+	case okB:
+		return 1
+	}
+	return bytes.Compare(a, b)
 }
 
 // appendString writes b with 0x00 escaped as 0x00 0xFF, then 0x00 0x01:
@@ -291,12 +331,19 @@ func decodeEncoding(src []byte, t Type, v *Value, buf []byte) ([]byte, []byte, e
 			return nil, buf, errKey
 		}
 		rest := src[1:]
-		if src[0] == 0x01 {
+		switch src[0] {
+		case 0x01:
 			var err error
 			if rest, _, err = decodeNumber(rest); err != nil {
 				return nil, buf, err
 			}
-		} else if src[0] != 0x02 {
+		case 0x02:
+			if len(rest) < 8 {
+				return nil, buf, errKey
+			}
+			rest = rest[8:]
+		case 0x03:
+		default:
 			return nil, buf, errKey
 		}
 		return decodeString(rest, v, buf)

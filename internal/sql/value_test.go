@@ -2,6 +2,7 @@ package sql
 
 import (
 	"bytes"
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -137,8 +138,13 @@ func randValue(r *rand.Rand, t Type) Value {
 	for i := range b {
 		b[i] = "a\x00\x01\xffbZ9.-"[r.IntN(9)]
 	}
-	if t.Kind == KText && r.IntN(2) == 0 {
-		b = []byte(strconv.Itoa(r.IntN(2000) - 1000))
+	if t.Kind == KText {
+		switch r.IntN(3) {
+		case 0:
+			b = []byte(strconv.Itoa(r.IntN(2000) - 1000))
+		case 1: // a timestamp adjusted to UTC as the Parquet reader prints it
+			b = append(duckfmt.AppendTimestamp(nil, randMicros(r), 1e6), "+00"...)
+		}
 	}
 	return Value{K: t.Kind, S: b}
 }
@@ -167,12 +173,59 @@ func compareForKey(x, y Value, t Type) int {
 		case oky:
 			return 1
 		}
-		return bytes.Compare(x.S, y.S)
+		return compareText(x.S, y.S) // TestCompareTextOrdersUTCByInstant
 	}
 	if t.Kind == KDouble && x.F == 0 && y.F == 0 {
 		return 0
 	}
 	return compareValues(x, y)
+}
+
+// randMicros is a random instant from 7000 BC to 15000 AD, often a round
+// second, some of them equal.
+func randMicros(r *rand.Rand) int64 {
+	us := r.Int64N(7e17) - 2.8e17
+	if r.IntN(2) == 0 {
+		us -= us % 1e6
+	}
+	if r.IntN(4) == 0 {
+		us = int64(r.IntN(5)) * 1e15
+	}
+	return us
+}
+
+// TestCompareTextOrdersUTCByInstant: untyped texts that are timestamps
+// adjusted to UTC, as the Parquet reader prints them (years before 1 with
+// "(BC)", years after 9999 of five digits), compare by instant, and before
+// any other text that is not a number; other texts by bytes.
+func TestCompareTextOrdersUTCByInstant(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20000; i++ {
+		x, y := randMicros(r), randMicros(r)
+		tx := append(duckfmt.AppendTimestamp(nil, x, 1e6), "+00"...)
+		ty := append(duckfmt.AppendTimestamp(nil, y, 1e6), "+00"...)
+		if got, want := compareText(tx, ty), cmp.Compare(x, y); got != want {
+			t.Fatalf("%s vs %s: %d, want %d", tx, ty, got, want)
+		}
+		kx, ky := appendKey(nil, TText, Value{K: KText, S: tx}, false, false), appendKey(nil, TText, Value{K: KText, S: ty}, false, false)
+		if got := sign(bytes.Compare(kx, ky)); got != cmp.Compare(x, y) {
+			t.Fatalf("%s vs %s: keys compare %d", tx, ty, got)
+		}
+	}
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"10000-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00", 1},
+		{"0002-01-01 (BC) 00:00:00+00", "0001-01-01 00:00:00+00", -1},
+		{"2020-01-01 00:00:00+00", "apple", -1},
+		{"2020-01-01 00:00:00", "2020-01-01 00:00:00+00", 1}, // no offset: a text
+		{"2020-01-01 00:00:00+01", "2019-01-01 00:00:00+01", 1},
+	} {
+		if got := compareText([]byte(c.a), []byte(c.b)); got != c.want {
+			t.Errorf("%s vs %s: %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
 }
 
 // TestKeysKeepOrder: for every type, keys compare as their values do
