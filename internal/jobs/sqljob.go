@@ -334,7 +334,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 			return
 		}
 		m.keys = pooledTable[struct{}]()
-		m.states = statePages{na: m.prog.NumAggs()}
+		m.states = pooledStates(m.prog.NumAggs())
 		if m.byField {
 			m.prog.ReserveSaved(batchSize)
 			m.nullStates = m.prog.NewStates()

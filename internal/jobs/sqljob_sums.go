@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"sync"
+
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/record"
@@ -84,6 +86,20 @@ func pooledTable[S any]() *keyTableOf[S] {
 	return newKeyTableOf[S]()
 }
 
+// statePools holds finished mappers' states (statePages), for the next
+// mapper of the process whose groups have as many aggregates: its pages
+// are reused as after a spill, each group's states cleared as it comes.
+var statePools sync.Pool
+
+// pooledStates returns a finished mapper's states of na aggregates per
+// group, emptied, or new ones.
+func pooledStates(na int) statePages {
+	if p, ok := statePools.Get().(*statePages); ok && p.na == na {
+		return *p
+	}
+	return statePages{na: na}
+}
+
 // release hands an aggregate's table, emptied, to the next mapper of the
 // process (pooledTable); m is done with it.
 func (m *sqlMapper) release() {
@@ -95,6 +111,10 @@ func (m *sqlMapper) release() {
 	case m.keys != nil:
 		m.keys.reset()
 		t, m.keys = m.keys, nil
+		st := m.states
+		st.reset()
+		statePools.Put(&st)
+		m.states = statePages{}
 	default:
 		return
 	}

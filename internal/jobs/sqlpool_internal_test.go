@@ -3,15 +3,18 @@ package jobs
 import (
 	"bytes"
 	"testing"
+	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/feed"
+	"github.com/scattergather/scattergather/internal/sql"
 )
 
 // TestSQLMapperTableReused: a finished sql mapper's table goes to the next
 // mapper of the process (pooledTable), as groupby's does, for both kinds
 // of grouped mappers (a OneColumn plan's sums, and keys with states
-// apart), and the next mapper's partial from the reused table is the
-// bytes a mapper with a new one writes.
+// apart, whose pages of states go too: pooledStates), and the next
+// mapper's partial from the reused table is the bytes a mapper with a new
+// one writes.
 func TestSQLMapperTableReused(t *testing.T) {
 	csv := []byte("ip,rev,n\nab1,1.50,1\nab2,2,2\nab1,-0.25,3\ncd9,99999999999999999999.5,4\n,7,5\n")
 	other := []byte("ip,rev,n\nzz,3,1\nab1,1,1\n")
@@ -24,12 +27,19 @@ func TestSQLMapperTableReused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A mapper's table, and with keys its pages of states.
+			type held struct {
+				table any
+				pages *[]sql.AggState
+			}
 			table := func(m *sqlMapper) any {
 				switch {
 				case m.sums != nil:
-					return m.sums.t
+					return held{table: m.sums.t}
 				case m.keys != nil:
-					return m.keys
+					h := held{table: m.keys}
+					h.pages = unsafe.SliceData(m.states.pages)
+					return h
 				}
 				return nil
 			}
@@ -39,10 +49,10 @@ func TestSQLMapperTableReused(t *testing.T) {
 					t.Fatal(err)
 				}
 				m := f.Mapper().(*sqlMapper)
-				got := table(m)
 				if err := f.Object(Part{Source: "x"}, in); err != nil {
 					t.Fatal(err)
 				}
+				got := table(m) // the states' pages are made by the first group
 				var b bytes.Buffer
 				if _, err := f.Finish(&b); err != nil {
 					t.Fatal(err)
@@ -57,11 +67,11 @@ func TestSQLMapperTableReused(t *testing.T) {
 			want := bytes.Clone(first)
 			second, t2, _ := partial(csv)
 			if t2 != t1 {
-				t.Errorf("the second mapper's table is not the first's")
+				t.Errorf("the second mapper's table (and states) %v, the first's %v", t2, t1)
 			}
 			drainGroupTables() // a new table for the next
 			fresh, t3, _ := partial(csv)
-			if t3 == t1 {
+			if t3.(held).table == t1.(held).table {
 				t.Fatalf("the pool was not emptied")
 			}
 			if !bytes.Equal(second, fresh) {
@@ -77,5 +87,7 @@ func TestSQLMapperTableReused(t *testing.T) {
 // drainGroupTables empties the pool of finished mappers' tables.
 func drainGroupTables() {
 	for groupTables.Get() != nil {
+	}
+	for statePools.Get() != nil {
 	}
 }
