@@ -98,7 +98,8 @@ func (j *groupby) NewMapper() Mapper {
 	m.one = make([]decimal.Dec, len(j.aggs))
 	// A kept table larger than the budget in force (kept under another one)
 	// would spill at every new group: it is left to the collector, as is
-	// one of entries of the other kind.
+	// one of entries of the other kind, its huge pages given back at once
+	// (discard).
 	t, ok := groupTables.Get().(*groupTable)
 	if ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
 		m.sums, _ = t.keys.(*keyTableOf[inlineSum])
@@ -118,6 +119,9 @@ func (j *groupby) NewMapper() Mapper {
 			m.plain = newKeyTable()
 		}
 		m.keys = m.plain
+	}
+	if ok && m.keys != t.keys {
+		t.keys.discard()
 	}
 	return m
 }
@@ -149,6 +153,7 @@ type groupKeys interface {
 	memory(next int) int64
 	reset()
 	sizeFor(rows int, budget, groupBytes int64) int
+	discard()
 }
 
 // inlineSum is the entry's share (keyTableOf's S) of a group of a job whose

@@ -93,6 +93,12 @@ func (t *keyTableOf[S]) reset() {
 	t.ents, t.arena = t.ents[:0], t.arena[:0]
 }
 
+// discard gives back the table's huge pages now, for a caller that drops
+// the table (a pooled one it cannot use): its cleanup would run only after
+// a collection, and keep the arrays alive through the next one. The table
+// is not used again.
+func (t *keyTableOf[S]) discard() { t.huge.dropAll() }
+
 // size is the number of distinct keys.
 func (t *keyTableOf[S]) size() int { return len(t.ents) }
 

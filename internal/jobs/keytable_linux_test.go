@@ -146,3 +146,33 @@ func TestKeyTableCleanupGivesBack(t *testing.T) {
 		t.Fatal("a collected table's arrays are still advised to huge pages: its cleanup never ran")
 	}
 }
+
+// TestPooledTableDiscarded: a pooled table that the next mapper cannot use
+// (entries of the other kind) gives back its huge pages at once (discard),
+// not from its cleanup, which runs only after a collection finds the table
+// unreachable and keeps its arrays alive through the next one: the sql
+// job's mapper (pooledTable) and groupby's (NewMapper).
+func TestPooledTableDiscarded(t *testing.T) {
+	drainGroupTables()
+	sums := newKeyTableOf[inlineSum]()
+	sums.reserve(1<<20, 16<<20)
+	if len(sums.huge.ranges) == 0 {
+		t.Skip("no array advised (madvise refused): the test checks nothing")
+	}
+	groupTables.Put(&groupTable{keys: sums})
+	pooledTable[struct{}]() // a sql mapper whose states are apart
+	if n := len(sums.huge.ranges); n != 0 {
+		t.Errorf("sql: the pooled table of the other kind still holds %d advised ranges", n)
+	}
+	plain := newKeyTable()
+	plain.reserve(1<<20, 16<<20)
+	groupTables.Put(&groupTable{keys: plain})
+	j, err := New("groupby", Params{"key": "k", "agg": "sum:r"}) // states in the entries
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.NewMapper()
+	if n := len(plain.huge.ranges); n != 0 {
+		t.Errorf("groupby: the pooled table of the other kind still holds %d advised ranges", n)
+	}
+}

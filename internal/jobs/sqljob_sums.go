@@ -76,12 +76,14 @@ func (s *sumGroups) reset() {
 // for groupby, a table of a few hundred thousand groups is tens of
 // megabytes, which a new one per chunk would have the system clear and
 // fault in again, and the garbage collector run for. A kept table larger
-// than the budget in force is left to the collector.
+// than the budget in force, or of the other kind, is left to the
+// collector, its huge pages given back at once (discard).
 func pooledTable[S any]() *keyTableOf[S] {
 	if g, ok := groupTables.Get().(*groupTable); ok {
 		if t, ok := g.keys.(*keyTableOf[S]); ok && t.memory(0) <= combineBudget.Load() {
 			return t
 		}
+		g.keys.discard()
 	}
 	return newKeyTableOf[S]()
 }
