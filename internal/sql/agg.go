@@ -213,31 +213,39 @@ func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int6
 			s.d = decimal.Add(s.d, v.D)
 		}
 	case aggMin, aggMax:
-		if s.n > 0 && s.cached {
-			c, num, d := a.compareBest(r, v, s)
-			s.n++
-			if !(a.fn == aggMin && c < 0 || a.fn == aggMax && c > 0) {
-				return 0
-			}
-			return a.setBest(s, v, num, d)
-		}
-		if s.n > 0 { // a best from a partial: compare keys
-			k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
-			*scratch = k
-			s.n++
-			if !a.better(k, s.key()) {
-				return 0
-			}
-		} else {
-			s.n++
-		}
 		d, num := decimal.Dec{}, false
 		if v.K == KText {
 			d, num = a.number(r, v)
 		}
-		return a.setBest(s, v, num, d)
+		return a.foldBest(s, v, num, d, scratch)
 	}
 	return 0
+}
+
+// foldBest folds non-NULL value v of min or max (num and d: whether
+// untyped v reads as the number d) into s, and returns how many bytes s
+// grew by: v becomes the best only when strictly better, so that the
+// first of equal values stays.
+func (a *aggSpec) foldBest(s *AggState, v Value, num bool, d decimal.Dec, scratch *[]byte) int64 {
+	if s.n > 0 && s.cached {
+		c := a.compareBest(v, num, d, s)
+		s.n++
+		if !(a.fn == aggMin && c < 0 || a.fn == aggMax && c > 0) {
+			return 0
+		}
+		return a.setBest(s, v, num, d)
+	}
+	if s.n > 0 { // a best from a partial: compare keys
+		k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
+		*scratch = k
+		s.n++
+		if !a.better(k, s.key()) {
+			return 0
+		}
+	} else {
+		s.n++
+	}
+	return a.setBest(s, v, num, d)
 }
 
 // number reads untyped v as a number: the row's once-per-record reading
@@ -274,31 +282,30 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 	return grew
 }
 
-// compareBest compares non-NULL v with s's cached best in key order; for
-// untyped text it returns whether v reads as a number, and which.
-func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.Dec) {
+// compareBest compares non-NULL v with s's cached best in key order; num
+// and d say whether untyped v reads as a number, and which.
+func (a *aggSpec) compareBest(v Value, num bool, d decimal.Dec, s *AggState) int {
 	switch a.arg.typ.Kind {
 	case KDouble:
 		x, y := v.F, math.Float64frombits(uint64(s.bestI))
 		if x == 0 && y == 0 {
-			return 0, false, decimal.Dec{}
+			return 0
 		}
-		return compareFloat(x, y), false, decimal.Dec{}
+		return compareFloat(x, y)
 	case KText:
-		d, num := a.number(r, v)
 		switch {
 		case num && s.bestN:
 			if c := decimal.Cmp(d, s.d); c != 0 {
-				return c, num, d
+				return c
 			}
 		case num:
-			return -1, num, d
+			return -1
 		case s.bestN:
-			return 1, num, d
+			return 1
 		}
-		return compareText(v.S, s.text()), num, d
+		return compareText(v.S, s.text())
 	}
-	return compareValues(v, s.bestValue(v.K)), false, decimal.Dec{}
+	return compareValues(v, s.bestValue(v.K))
 }
 
 // betterState reports whether the best value of o beats that of s (both

@@ -34,6 +34,8 @@ type Program struct {
 	kernels    []aggKernel
 	vals       []Value   // the aggregates' argument values of the record (generic kernels)
 	saved      []savedIn // SaveFold's records, len(kernels) each
+	savedText  []byte    // the texts of the batch's min and max values (savedIn)
+	firstBest  int       // the first foldBest kernel, whose record 0 empties savedText; -1: none
 	having     evalFn
 	scratch    []byte
 	keyBuf     []byte
@@ -107,6 +109,7 @@ func (p *Plan) NewProgram() *Program {
 		g.aggArgs = append(g.aggArgs, f)
 		g.kernels = append(g.kernels, newKernel(a, f, &g.vals[i], comp.uses))
 	}
+	g.firstBest = slices.IndexFunc(g.kernels, func(k aggKernel) bool { return k.saved == foldBest })
 	if p.having != nil {
 		g.having = compile(p.having, comp)
 	}
@@ -345,9 +348,14 @@ func (g *Program) Fold(st []AggState) int64 {
 }
 
 // savedIn is what SaveFold keeps of a record for one aggregate.
+// A min's or max's (foldBest) text is text[t0:t1] of the Program's
+// savedText, which the batch's first record empties; num says whether
+// untyped text reads as the number d.
 type savedIn struct {
-	d    decimal.Dec
-	null bool
+	d      decimal.Dec
+	t0, t1 int32
+	null   bool
+	num    bool
 }
 
 // CanDefer reports whether every aggregate can fold a record later, from
@@ -447,14 +455,35 @@ func (g *Program) ReserveSaved(n int) {
 // clears with Reset.
 func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 	in := &g.saved[j*len(g.kernels)+a]
-	if in.null = null; null || g.kernels[a].saved != foldSum {
+	if in.null = null; null {
 		return true
 	}
-	var ok bool
-	if in.d, ok = parseNumber(text); !ok {
-		g.Row.notNumber(g.kernels[a].name, text)
+	switch k := &g.kernels[a]; k.saved {
+	case foldSum:
+		var ok bool
+		if in.d, ok = parseNumber(text); !ok {
+			g.Row.notNumber(k.name, text)
+		}
+		return ok
+	case foldBest:
+		g.saveBest(j, a, in, text)
+		if k.untyped {
+			in.d, in.num = parseNumber(text)
+		}
 	}
-	return ok
+	return true
+}
+
+// saveBest keeps text, a min's or max's value (aggregate a's, of the
+// batch's j-th record), in savedText; the batch's first record empties
+// it.
+func (g *Program) saveBest(j, a int, in *savedIn, text []byte) {
+	if j == 0 && a == g.firstBest {
+		g.savedText = g.savedText[:0]
+	}
+	in.t0 = int32(len(g.savedText))
+	g.savedText = append(g.savedText, text...)
+	in.t1 = int32(len(g.savedText))
 }
 
 // savedAt returns the j-th record's input for aggregate a, growing the
@@ -490,16 +519,26 @@ func (g *Program) SaveFold(j int) {
 				r.notNumber(k.name, r.Text[k.col])
 				return
 			}
+		case foldBest:
+			if in.null = r.Null[k.col]; in.null {
+				continue
+			}
+			g.saveBest(j, i, in, r.Text[k.col])
+			if k.untyped {
+				in.d, in.num = r.number(k.col)
+			}
 		}
 	}
 }
 
 // FoldSaved folds the j-th record SaveFold kept into a group's states, as
-// Fold would have folded it.
-func (g *Program) FoldSaved(j int, st []AggState) {
+// Fold would have folded it, and returns how many bytes they grew by (a
+// min's or max's longer best text).
+func (g *Program) FoldSaved(j int, st []AggState) int64 {
 	na := len(g.kernels)
 	saved := g.saved[j*na : (j+1)*na]
 	st = st[:na]
+	var grew int64
 	for i := range g.kernels {
 		in, s := &saved[i], &st[i]
 		switch g.kernels[i].saved {
@@ -520,8 +559,15 @@ func (g *Program) FoldSaved(j int, st []AggState) {
 				s.n++
 				s.d.AddTo(in.d)
 			}
+		case foldBest:
+			if !in.null {
+				a := g.Plan.aggs[i]
+				v := Value{K: a.arg.typ.Kind, S: g.savedText[in.t0:in.t1]}
+				grew += a.foldBest(s, v, in.num, in.d, &g.scratch)
+			}
 		}
 	}
+	return grew
 }
 
 // Merge folds the states o of a group into st.
