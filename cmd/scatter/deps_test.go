@@ -30,7 +30,11 @@ func TestCommandDependencies(t *testing.T) {
 	} {
 		out, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", c.pkg).Output()
 		if err != nil {
-			t.Fatalf("go list -deps %s: %v", c.pkg, err)
+			var stderr []byte
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = ee.Stderr // why go list failed: Output keeps it there
+			}
+			t.Fatalf("go list -deps %s: %v: %s", c.pkg, err, stderr)
 		}
 		deps := map[string]bool{}
 		for _, p := range strings.Fields(string(out)) {

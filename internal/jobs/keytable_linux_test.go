@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -105,4 +107,42 @@ func smapsAt(t *testing.T, p uintptr) (flags string, hugeKB int) {
 	}
 	t.Fatalf("no mapping of /proc/self/smaps holds %#x", p)
 	return "", 0
+}
+
+// TestKeyTableCleanupGivesBack: a key table that becomes garbage without
+// dropping its arrays (a pooled table the sync.Pool lets go) gives back
+// their huge pages from its cleanup. The cleanup runs only when nothing it
+// is given reaches the table (runtime.AddCleanup): one that did would
+// never run, and the table's arrays, kept alive by their advised ranges,
+// would leak with their huge pages.
+func TestKeyTableCleanupGivesBack(t *testing.T) {
+	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil || strings.Contains(string(b), "[never]") {
+		t.Skipf("no transparent huge pages here (%q, %v)", b, err)
+	}
+	held := func() []tableArray { // the table is unreachable once this returns
+		tbl := newKeyTable()
+		tbl.reserve(1<<20, 16<<20)
+		return tableArrays(tbl)
+	}()
+	advised := func() bool {
+		for _, a := range held {
+			if flags, _ := smapsAt(t, wholeHugePage(t, a)); hasFlag(flags, "hg") {
+				return true
+			}
+		}
+		return false
+	}
+	if !advised() {
+		t.Skip("the table's arrays were not advised: the test checks nothing")
+	}
+	// The cleanup runs on its own goroutine after a collection finds the
+	// table unreachable: collect until it has, within a bound far beyond
+	// what it needs.
+	for i := 0; i < 200 && advised(); i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if advised() {
+		t.Fatal("a collected table's arrays are still advised to huge pages: its cleanup never ran")
+	}
 }

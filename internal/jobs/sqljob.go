@@ -764,8 +764,17 @@ func (p *statePages) memory() int64 { return p.memoryFor(0) }
 // memoryFor is memory once next more groups are in.
 func (p *statePages) memoryFor(next int) int64 { return int64((p.n+next)*p.na) * aggStateSize }
 
-// reset empties the pages, keeping them.
-func (p *statePages) reset() { p.n = 0 }
+// reset empties the pages, keeping them. The states are cleared now, not
+// as groups come again: what they point to (a min's text, a count
+// DISTINCT's set), which the mapper's budget stops counting (extra), must
+// not stay alive behind groups that do not come again, in the run after a
+// spill or in the next mapper of the process (pooledStates).
+func (p *statePages) reset() {
+	for _, pg := range p.pages {
+		clear(pg)
+	}
+	p.n, p.used = 0, 0
+}
 
 // spill writes what the mapper holds as a sorted run to a temporary file.
 func (m *sqlMapper) spill() error {

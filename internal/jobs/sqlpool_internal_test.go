@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"bytes"
+	"io"
+	"reflect"
 	"testing"
 	"unsafe"
 
@@ -95,4 +97,46 @@ func drainGroupTables() {
 	}
 	for statePools.Get() != nil {
 	}
+}
+
+// TestSQLPooledStatesHoldNothing: a finished sql mapper's states, pooled
+// for the next mapper (pooledStates), point to nothing of its groups (a
+// min's best text here): the next mapper's budget does not count it, and
+// groups it does not reach would keep it alive through its whole chunk.
+func TestSQLPooledStatesHoldNothing(t *testing.T) {
+	j, err := New("sql", Params{"query": "SELECT k, min(s) FROM 'x' GROUP BY k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []byte("k,s\na,some text\nb,more text\nc,text\n")
+	drainGroupTables()
+	f, err := feed.New(j, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Object(Part{Source: "x"}, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Finish(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	p, ok := statePools.Get().(*statePages)
+	if !ok {
+		t.Fatal("the mapper's states were not pooled")
+	}
+	held := 0
+	for _, pg := range p.pages {
+		for i := range pg[:cap(pg)] {
+			v := reflect.ValueOf(&pg[:cap(pg)][i]).Elem()
+			for f := 0; f < v.NumField(); f++ {
+				if k := v.Field(f).Kind(); (k == reflect.Pointer || k == reflect.Map || k == reflect.Slice) && !v.Field(f).IsNil() {
+					held++
+				}
+			}
+		}
+	}
+	if held == 0 && p.used == 0 {
+		return
+	}
+	t.Errorf("the pooled states hold %d pointers of the finished mapper's groups (used %d)", held, p.used)
 }

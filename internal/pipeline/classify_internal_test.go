@@ -3,11 +3,14 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/aws/smithy-go"
 
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/runs"
 	"github.com/scattergather/scattergather/internal/sql"
 )
@@ -34,6 +37,10 @@ func TestErrorClasses(t *testing.T) {
 		{"an item over 400 KB", retryable("commit: %w", invalidItem), &se, invalidItem},
 		{"a query's overflow", produceError("k", (&sql.ValueError{Reason: "sql: BIGINT overflow"}).AsError()), &ie, nil},
 		{"a broken connection", produceError("k", errors.New("connection reset")), &rt, nil},
+		{"a Parquet output's value that is not a TIMESTAMP", produceError("k", notATimestamp(t)), &ie, nil},
+	}
+	if msg := cases[len(cases)-1].err.Error(); !strings.Contains(msg, `column "at": "yesterday" is not a TIMESTAMP`) {
+		t.Errorf("%s: want the column and the value named", msg)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -45,4 +52,19 @@ func TestErrorClasses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// notATimestamp is the error of converting a job's CSV output to Parquet whose
+// TIMESTAMP column holds a text that is not one.
+func notATimestamp(t *testing.T) error {
+	c, err := pq.NewCSVToParquet(io.Discard, []pq.OutputColumn{{Kind: pq.OutTimestamp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("at\nyesterday\n"))
+	err = c.Close()
+	if err == nil {
+		t.Fatal("converting a TIMESTAMP column of \"yesterday\": no error")
+	}
+	return err
 }

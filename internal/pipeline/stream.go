@@ -13,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/runs"
 )
 
@@ -118,9 +119,9 @@ const unreadablePartial = "the job's committed partials cannot be read by this b
 
 // produceError classifies what failed a producer: input, record and store errors pass
 // through unchanged (no retry mends them), a corrupt partial or a fault of the input's
-// data (jobs.InputFault: a query's overflow, SELECT * over differing columns) is the
-// input's fault, and
-// anything else (a read of a partial that broke off) may be transient.
+// data (jobs.InputFault: a query's overflow, SELECT * over differing columns; a
+// pq.OutputError: a value the Parquet output's column cannot take) is the input's
+// fault, and anything else (a read of a partial that broke off) may be transient.
 func produceError(key string, err error) error {
 	var ie *InputError
 	var re *RecordError
@@ -131,7 +132,7 @@ func produceError(key string, err error) error {
 		return err
 	case errors.Is(err, jobs.ErrCorruptPartial), errors.Is(err, runs.ErrCorrupt):
 		return inputErrorf("write %s: %w: %s", key, err, unreadablePartial)
-	case jobs.InputFault(err):
+	case jobs.InputFault(err), errors.As(err, new(*pq.OutputError)):
 		return inputErrorf("write %s: %w", key, err)
 	}
 	return retryable("write %s: %w", key, err)

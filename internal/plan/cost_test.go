@@ -379,6 +379,10 @@ func TestEstimateCostRangeChildLimit(t *testing.T) {
 		{"express, chosen, many partials", ChildExpress, 0, 252_000, 239, ""},
 		{"express, 2 ranges, many partials", ChildExpress, 2, 252_000, 0, "ask for 239 key ranges or more"},
 		{"express, too many partials", ChildExpress, 0, 260_000, 0, "even at 1000 key ranges; use a larger chunk size (fewer partials) or Standard children"},
+		// The edge: 238 ranges run 236.40 + 3.501 s, over 239.9; 239 run 236.40 + 3.487 s.
+		{"express, 238 ranges, many partials", ChildExpress, 238, 252_000, 0, "ask for 239 key ranges or more"},
+		{"express, 239 ranges, many partials", ChildExpress, 239, 252_000, 239, ""},
+		{"standard, too many partials", ChildStandard, 2, 800_000, 0, "of Lambda's 900 s timeout, even at 1000 key ranges; use a larger chunk size (fewer partials)"},
 	} {
 		e, err := EstimateCost(big(c.children, c.partitions, c.chunks))
 		switch {

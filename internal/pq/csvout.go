@@ -59,7 +59,7 @@ func (c *CSVToParquet) Close() error {
 		}
 	}
 	if len(cols) != len(header) {
-		return fmt.Errorf("parquet output: %d column types for the %d columns of %v", len(cols), len(header), header)
+		return outputErrorf("parquet output: %d column types for the %d columns of %v", len(cols), len(header), header)
 	}
 	cols = append([]OutputColumn(nil), cols...)
 	infer := false
@@ -152,7 +152,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 		line := csvline.TrimCR(bytes.TrimSuffix(raw, []byte{'\n'}))
 		var err error
 		if fields, err = csvline.Split(fields, line); err != nil {
-			return nil, fmt.Errorf("parquet output, record %d of the job's CSV (the header is record 1): %w", n, err)
+			return nil, outputErrorf("parquet output, record %d of the job's CSV (the header is record 1): %w", n, err)
 		}
 		vals, null = vals[:0], null[:0]
 		for _, f := range fields {
@@ -169,7 +169,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 				return header, nil
 			}
 		case len(vals) != len(header):
-			return nil, fmt.Errorf("parquet output, record %d of the job's CSV (the header is record 1): %d fields where the header has %d", n, len(vals), len(header))
+			return nil, outputErrorf("parquet output, record %d of the job's CSV (the header is record 1): %d fields where the header has %d", n, len(vals), len(header))
 		default:
 			if err := fn(vals, null); err != nil {
 				return nil, err
@@ -180,7 +180,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 		}
 	}
 	if header == nil {
-		return nil, errors.New("parquet output: the job wrote no header")
+		return nil, outputErrorf("parquet output: the job wrote no header")
 	}
 	return header, nil
 }

@@ -82,6 +82,27 @@ type Writer struct {
 	buf  []byte
 }
 
+// OutputError is a job's output that a Parquet output cannot hold: a value its
+// column's type cannot take (a text that is not a TIMESTAMP, a sum over a
+// DECIMAL's 38 digits), a column named twice, a record of the job's CSV with
+// the wrong number of fields. It names the row, the column and the value.
+// Converting the same output again meets it again, so a caller fails at once
+// rather than retry; any other error of the conversion (writing to the
+// underlying writer, the temporary file) is not an OutputError.
+type OutputError struct {
+	Msg string
+	Err error // the cause, if any
+}
+
+func (e *OutputError) Error() string { return e.Msg }
+func (e *OutputError) Unwrap() error { return e.Err }
+
+// outputErrorf is an OutputError whose message is fmt.Errorf's: a %w verb keeps the cause.
+func outputErrorf(format string, a ...any) error {
+	err := fmt.Errorf(format, a...)
+	return &OutputError{Msg: err.Error(), Err: errors.Unwrap(err)}
+}
+
 // NewWriter starts a Parquet output of the given columns on w. Every column
 // is optional (nullable). opts tune the library's writer (e.g.
 // parquet.MaxRowsPerRowGroup).
@@ -93,7 +114,7 @@ func NewWriter(w io.Writer, cols []OutputColumn, opts ...parquet.WriterOption) (
 	seen := map[string]bool{}
 	for i, c := range cols {
 		if seen[c.Name] {
-			return nil, fmt.Errorf("parquet output: column %q twice", c.Name)
+			return nil, outputErrorf("parquet output: column %q twice", c.Name)
 		}
 		seen[c.Name] = true
 		var n parquet.Node
@@ -179,7 +200,7 @@ func (w *Writer) Text(c int, b []byte) error {
 		return nil
 	}
 	bad := func(err error) error {
-		return fmt.Errorf("parquet output, row %d, column %q: %q is not a %s: %v", w.n, col.Name, b, kindName(col), err)
+		return &OutputError{Msg: fmt.Sprintf("parquet output, row %d, column %q: %q is not a %s: %v", w.n, col.Name, b, kindName(col), err), Err: err}
 	}
 	switch col.Kind {
 	case OutString:

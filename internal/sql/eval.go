@@ -586,7 +586,7 @@ func compileCmpText(n *node, c *compiler) evalFn {
 	if r.isConst() {
 		once := l.op == opCol && l.idx < len(c.uses) && c.uses[l.idx] == 1
 		c := r.val
-		text := appendText(nil, c, r.typ)
+		text := constText(r)
 		if l.op == opCol {
 			i := l.idx
 			switch c.K {
@@ -610,17 +610,35 @@ func compileCmpText(n *node, c *compiler) evalFn {
 		if x.K == KNull || y.K == KNull {
 			return Null
 		}
-		if c, ok := compareTextTo(x.S, y); ok {
+		if c, ok := compareTextTo(x.S, y, r.lit); ok {
 			return boolValue(tab[c+1])
 		}
 		buf = appendText(buf[:0], y, Type{Kind: y.K, Scale: -1})
+		if r.lit != nil {
+			buf = r.lit
+		}
 		return boolValue(tab[bytes.Compare(x.S, buf)+1])
 	}
 }
 
+// constText is the text a constant compares with as bytes: the string
+// literal a BOOLEAN was read from (node.lit), else the value's text.
+func constText(r *node) []byte {
+	if r.lit != nil {
+		return r.lit
+	}
+	return appendText(nil, r.val, r.typ)
+}
+
 // compareTextTo compares untyped text with y as y's type, when the text
-// reads as one; false otherwise.
-func compareTextTo(s []byte, y Value) (int, bool) {
+// reads as one; false otherwise. lit is the string literal a BOOLEAN y was
+// read from (nil for TRUE, FALSE and other booleans): against it the text
+// reads as a boolean only in the forms DuckDB's CSV sniffer reads as
+// BOOLEAN (true, false, t, f, yes, no, in any case). A text in any other
+// form (y, n, 1, 0) stands in a column DuckDB reads as VARCHAR, or as
+// BIGINT, where DuckDB compares it with the literal as text or refuses
+// the literal.
+func compareTextTo(s []byte, y Value, lit []byte) (int, bool) {
 	switch y.K {
 	case KBigint:
 		if d, ok := parseNumber(s); ok {
@@ -652,7 +670,7 @@ func compareTextTo(s []byte, y Value) (int, bool) {
 			return cmp.Compare(ns, y.I), true
 		}
 	case KBool:
-		if b, ok := parseBool(s); ok {
+		if b, ok := parseBool(s); ok && (lit == nil || sniffedBool(s)) {
 			return compareValues(boolValue(b), y), true
 		}
 	case KText:
@@ -663,6 +681,21 @@ func compareTextTo(s []byte, y Value) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// sniffedBool reports a text DuckDB's CSV sniffer reads as a BOOLEAN: true,
+// false, t, f, yes or no, in any case (not y, n, 1 or 0: a column of those
+// is VARCHAR or BIGINT to it).
+func sniffedBool(s []byte) bool {
+	s = trimSpace(s)
+	switch len(s) {
+	case 1:
+		return s[0]|0x20 == 't' || s[0]|0x20 == 'f'
+	case 2, 3, 4, 5:
+		return bytes.EqualFold(s, []byte("no")) || bytes.EqualFold(s, []byte("yes")) ||
+			bytes.EqualFold(s, []byte("true")) || bytes.EqualFold(s, []byte("false"))
+	}
+	return false
 }
 
 func compileFunc(n *node, c *compiler) evalFn {

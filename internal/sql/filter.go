@@ -104,12 +104,12 @@ func compileTextPred(n *node) (int, textPred, bool) {
 		case KDate, KTimestamp, KTimestampNS, KDouble, KBool:
 			// As compileCmpText: as c's type when the text reads as one,
 			// else as bytes with c's text.
-			res, text := triTable(cmpTable(n.name)), appendText(nil, c, r.typ)
+			res, text, lit := triTable(cmpTable(n.name)), constText(r), r.lit
 			return l.idx, func(s []byte, null bool) tri {
 				if null {
 					return triNull
 				}
-				if x, ok := compareTextTo(s, c); ok {
+				if x, ok := compareTextTo(s, c, lit); ok {
 					return res[x+1]
 				}
 				return res[bytes.Compare(s, text)+1]

@@ -402,3 +402,55 @@ func TestTimestampNS(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestUntypedKeyOrderIsStrictWeak: over a random mix of untyped numbers,
+// UTC timestamps (some the same instant in other texts: a fraction of
+// zeros, digits past the microsecond) and other texts, the key order
+// (compareForKey, compareText) is a strict weak order: antisymmetric and
+// transitive across the three classes, and sorting by it is sorting by the
+// keys, as the sorted runs, the range cuts (bytes of keys) and the running
+// min and max (compareText) need.
+func TestUntypedKeyOrderIsStrictWeak(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	vals := make([]Value, 300)
+	for i := range vals {
+		var s []byte
+		switch r.IntN(4) {
+		case 0:
+			s = []byte(strconv.Itoa(r.IntN(40) - 20))
+		case 1, 2:
+			us := int64(r.IntN(6)) * 86_400_000_000 * 4000
+			s = duckfmt.AppendTimestamp(nil, us, 1e6)
+			switch r.IntN(3) {
+			case 1:
+				s = append(s, ".000"...)
+			case 2:
+				s = append(s, ".0000009"...)
+			}
+			s = append(s, "+00"...)
+		default:
+			s = []byte{"0+-a :9"[r.IntN(7)], "0+-a :9"[r.IntN(7)]}
+		}
+		vals[i] = Value{K: KText, S: s}
+	}
+	for i := 0; i < 200000; i++ {
+		a, b, c := vals[r.IntN(len(vals))], vals[r.IntN(len(vals))], vals[r.IntN(len(vals))]
+		ab, bc, ac := compareForKey(a, b, TText), compareForKey(b, c, TText), compareForKey(a, c, TText)
+		if ab != -compareForKey(b, a, TText) {
+			t.Fatalf("%q, %q: not antisymmetric", a.S, b.S)
+		}
+		if ab <= 0 && bc <= 0 && ac > 0 || ab >= 0 && bc >= 0 && ac < 0 {
+			t.Fatalf("%q, %q, %q: %d, %d but %d: not transitive", a.S, b.S, c.S, ab, bc, ac)
+		}
+	}
+	byOrder, byKey := slices.Clone(vals), slices.Clone(vals)
+	slices.SortStableFunc(byOrder, func(x, y Value) int { return compareForKey(x, y, TText) })
+	slices.SortStableFunc(byKey, func(x, y Value) int {
+		return bytes.Compare(appendKey(nil, TText, x, false, false), appendKey(nil, TText, y, false, false))
+	})
+	for i := range byOrder {
+		if !bytes.Equal(byOrder[i].S, byKey[i].S) {
+			t.Fatalf("position %d: %q by the order, %q by the keys", i, byOrder[i].S, byKey[i].S)
+		}
+	}
+}

@@ -372,22 +372,14 @@ func (d Dec) String() string { return string(d.Append(nil)) }
 
 // AppendAvg writes sum / count rounded half to even to places fractional
 // digits, then trims trailing zeros and a trailing ".". count must be > 0.
+// It allocates nothing when the sum's coefficient is an int64 and the
+// quotient fits one (avgSmall), as an output row per group is written.
 func AppendAvg(dst []byte, sum Dec, count int64, places int) []byte {
-	num := new(big.Int).Mul(sum.bigCoef(), pow10Big(places))
-	den := new(big.Int).Mul(big.NewInt(count), pow10Big(sum.scale))
-	q, r := new(big.Int).QuoRem(num, den, new(big.Int)) // truncated toward zero
-	// Round half to even on the magnitude.
-	r2 := new(big.Int).Abs(r)
-	r2.Lsh(r2, 1)
-	if c := r2.Cmp(den); c > 0 || (c == 0 && q.Bit(0) == 1) {
-		if num.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
+	var buf [20]byte
+	digits, neg, ok := avgSmall(&buf, sum, count, places)
+	if !ok {
+		digits, neg = avgBig(sum, count, places)
 	}
-	neg := q.Sign() < 0
-	digits := q.Abs(q).Append(nil, 10)
 	start := len(dst)
 	dst = appendPlain(dst, neg, digits, places)
 	if places > 0 {
@@ -401,6 +393,54 @@ func AppendAvg(dst []byte, sum Dec, count int64, places int) []byte {
 		dst = dst[:end]
 	}
 	return dst
+}
+
+// avgSmall is AppendAvg's quotient, its digits (into buf) and sign, in
+// 64-bit arithmetic: ok is false when an operand or the quotient does not
+// fit it (avgBig then).
+func avgSmall(buf *[20]byte, sum Dec, count int64, places int) (digits []byte, neg, ok bool) {
+	if sum.big != nil || count <= 0 || sum.scale < 0 || sum.scale >= len(pow10) || places < 0 || places >= len(pow10) {
+		return nil, false, false
+	}
+	dhi, den := bits.Mul64(uint64(count), uint64(pow10[sum.scale]))
+	if dhi != 0 || den > 1<<63 { // den > 1<<63: twice the remainder might not fit
+		return nil, false, false
+	}
+	mag := uint64(sum.small)
+	if sum.small < 0 {
+		mag = -mag // MinInt64's magnitude too
+	}
+	hi, lo := bits.Mul64(mag, uint64(pow10[places]))
+	if hi >= den {
+		return nil, false, false
+	}
+	q, r := bits.Div64(hi, lo, den)
+	if r2 := r << 1; r2 > den || (r2 == den && q&1 == 1) { // half to even
+		if q == math.MaxUint64 {
+			return nil, false, false
+		}
+		q++
+	}
+	return strconv.AppendUint(buf[:0], q, 10), sum.small < 0 && q != 0, true
+}
+
+// avgBig is AppendAvg's quotient, its digits and sign, in math/big.
+func avgBig(sum Dec, count int64, places int) (digits []byte, neg bool) {
+	num := new(big.Int).Mul(sum.bigCoef(), pow10Big(places))
+	den := new(big.Int).Mul(big.NewInt(count), pow10Big(sum.scale))
+	q, r := new(big.Int).QuoRem(num, den, new(big.Int)) // truncated toward zero
+	// Round half to even on the magnitude.
+	r2 := new(big.Int).Abs(r)
+	r2.Lsh(r2, 1)
+	if c := r2.Cmp(den); c > 0 || (c == 0 && q.Bit(0) == 1) {
+		if num.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	neg = q.Sign() < 0
+	return q.Abs(q).Append(nil, 10), neg
 }
 
 // AddTo sets *d to *d + b exactly, as Add does. When both coefficients are

@@ -377,3 +377,39 @@ func TestAppendSmall(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAvgSmallAgreesWithBig: avgSmall's 64-bit quotient, where it
+// answers, is avgBig's, at the edges of int64 and of the rounding, and
+// AppendAvg of such a sum allocates nothing.
+func TestAppendAvgSmallAgreesWithBig(t *testing.T) {
+	smalls := []int64{0, 1, -1, 5, -5, 15, -15, 25, 999_999, 1_000_000, 123_456_789,
+		math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1, 1 << 62, -(1 << 62)}
+	counts := []int64{1, 2, 3, 4, 7, 10, 1_000_000, 1 << 40, math.MaxInt64}
+	answered := 0
+	for _, small := range smalls {
+		for scale := 0; scale <= 19; scale++ {
+			for _, count := range counts {
+				for _, places := range []int{0, 1, 6, 18} {
+					sum := Dec{small: small, scale: scale}
+					var buf [20]byte
+					got, gotNeg, ok := avgSmall(&buf, sum, count, places)
+					if !ok {
+						continue
+					}
+					answered++
+					want, wantNeg := avgBig(sum, count, places)
+					if string(got) != string(want) || gotNeg != wantNeg {
+						t.Errorf("avg(%de-%d, %d) to %d places: %q neg %v, want %q neg %v", small, scale, count, places, got, gotNeg, want, wantNeg)
+					}
+				}
+			}
+		}
+	}
+	if answered < 1000 {
+		t.Fatalf("avgSmall answered %d cases only: the test checks little", answered)
+	}
+	sum, dst := mustParse(t, "-1234.5678"), make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { AppendAvg(dst[:0], sum, 7, 6) }); n != 0 {
+		t.Fatalf("AppendAvg of an int64 sum: %.1f allocations, want 0", n)
+	}
+}
