@@ -26,6 +26,11 @@ type AggState struct {
 	x      *aggExtra // nil until an aggregate needs it
 	bestN  bool      // an untyped best that reads as a number, d
 	cached bool
+	// inline: min's and max's cached best VARCHAR or untyped text, when
+	// it is 8 bytes or less, is held in bestI's bytes, inline-1 of them
+	// (0: not inline, the text is x's), so that a group whose best is a
+	// short text (a small number's digits) makes no aggExtra.
+	inline uint8
 }
 
 // aggExtra is the part of an AggState that only some aggregates use.
@@ -59,12 +64,36 @@ func (s *AggState) extraGrew() (*aggExtra, int64) {
 	return s.x, 0
 }
 
-// text is the cached best text (nil when none).
+// text is the cached best text (nil when none): a view of s's bytes when
+// inline.
 func (s *AggState) text() []byte {
+	if s.inline > 0 {
+		return unsafe.Slice((*byte)(unsafe.Pointer(&s.bestI)), s.inline-1)
+	}
 	if s.x == nil {
 		return nil
 	}
 	return s.x.text
+}
+
+// setText makes t the cached best text, inline when it fits.
+func (s *AggState) setText(t []byte) {
+	if len(t) <= int(unsafe.Sizeof(s.bestI)) {
+		s.inline = uint8(len(t) + 1)
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&s.bestI)), len(t)), t)
+		return
+	}
+	s.inline = 0
+	x := s.extra()
+	x.text = append(x.text[:0], t...)
+}
+
+// textCap is the capacity of the best text s holds apart (x's).
+func (s *AggState) textCap() int {
+	if s.x == nil {
+		return 0
+	}
+	return cap(s.x.text)
 }
 
 // key is the best value's key of a state decoded from a partial (nil when none).
@@ -260,14 +289,14 @@ func (a *aggSpec) number(r *Row, v Value) (decimal.Dec, bool) {
 // setBest makes v (num and d: whether untyped v reads as the number d) the
 // best value of s, and returns how many bytes s grew by.
 func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
-	had, before := s.x != nil, cap(s.text())
+	had, before := s.x != nil, s.textCap()
 	s.bestN, s.cached = num, true
 	switch v.K {
 	case KText:
 		s.d = d
-		s.extra().text = append(s.text()[:0], v.S...)
+		s.setText(v.S)
 	case KVarchar:
-		s.extra().text = append(s.text()[:0], v.S...)
+		s.setText(v.S)
 	case KDecimal:
 		s.d = v.D
 	case KDouble:
@@ -275,7 +304,7 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 	default:
 		s.bestI = v.I
 	}
-	grew := int64(cap(s.text()) - before)
+	grew := int64(s.textCap() - before)
 	if !had && s.x != nil {
 		grew += aggExtraSize // made for a text
 	}
@@ -375,7 +404,7 @@ func (a *aggSpec) merge(s, o *AggState) {
 	case aggMin, aggMax:
 		if o.n > 0 && (s.n == 0 || a.betterState(o, s)) {
 			s.extra().key = a.bestKey(o, s.key()[:0])
-			s.cached = false
+			s.cached, s.inline = false, 0
 		}
 		s.n += o.n
 	}

@@ -35,7 +35,8 @@ type Program struct {
 	vals       []Value   // the aggregates' argument values of the record (generic kernels)
 	saved      []savedIn // SaveFold's records, len(kernels) each
 	savedText  []byte    // the texts of the batch's min and max values (savedIn)
-	firstBest  int       // the first foldBest kernel, whose record 0 empties savedText; -1: none
+	textEnd    []int32   // per record of the batch, where its texts end in savedText
+	firstBest  int       // the first foldBest kernel, whose record starts its texts (startText); -1: none
 	having     evalFn
 	scratch    []byte
 	keyBuf     []byte
@@ -347,10 +348,9 @@ func (g *Program) Fold(st []AggState) int64 {
 	return grew
 }
 
-// savedIn is what SaveFold keeps of a record for one aggregate.
-// A min's or max's (foldBest) text is text[t0:t1] of the Program's
-// savedText, which the batch's first record empties; num says whether
-// untyped text reads as the number d.
+// savedIn is what SaveFold keeps of a record for one aggregate. A min's
+// or max's (foldBest) text is savedText[t0:t1] (startText, saveBest); num
+// says whether untyped text reads as the number d.
 type savedIn struct {
 	d      decimal.Dec
 	t0, t1 int32
@@ -360,8 +360,9 @@ type savedIn struct {
 
 // CanDefer reports whether every aggregate can fold a record later, from
 // what SaveFold keeps of it (count(*), count(x), sum and avg of an untyped
-// column): a mapper can then look the groups of a batch of records up
-// together before folding them.
+// column, min and max of a column as it stands, untyped or VARCHAR, whose
+// texts it copies): a mapper can then look the groups of a batch of
+// records up together before folding them, in the order they came.
 func (g *Program) CanDefer() bool {
 	for i := range g.kernels {
 		if g.kernels[i].saved == foldAny {
@@ -446,6 +447,9 @@ func (g *Program) ReserveSaved(n int) {
 	if need := n * len(g.kernels); len(g.saved) < need {
 		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
 	}
+	if g.firstBest >= 0 && len(g.textEnd) < n {
+		g.textEnd = append(g.textEnd, make([]int32, n-len(g.textEnd))...)
+	}
 }
 
 // SaveField keeps, as SaveFold does, aggregate a's input as the j-th
@@ -455,6 +459,9 @@ func (g *Program) ReserveSaved(n int) {
 // clears with Reset.
 func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 	in := &g.saved[j*len(g.kernels)+a]
+	if a == g.firstBest {
+		g.startText(j)
+	}
 	if in.null = null; null {
 		return true
 	}
@@ -466,7 +473,7 @@ func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 		}
 		return ok
 	case foldBest:
-		g.saveBest(j, a, in, text)
+		g.saveBest(j, in, text)
 		if k.untyped {
 			in.d, in.num = parseNumber(text)
 		}
@@ -474,16 +481,27 @@ func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 	return true
 }
 
-// saveBest keeps text, a min's or max's value (aggregate a's, of the
-// batch's j-th record), in savedText; the batch's first record empties
-// it.
-func (g *Program) saveBest(j, a int, in *savedIn, text []byte) {
-	if j == 0 && a == g.firstBest {
-		g.savedText = g.savedText[:0]
+// startText starts the texts of the batch's j-th record (its first
+// foldBest aggregate's, NULL or not) where those of record j-1 end: the
+// texts of a record taken again as the j-th (one that met a value error,
+// or that a mapper folded at once) are dropped, and savedText holds no
+// more than the batch's.
+func (g *Program) startText(j int) {
+	var start int32
+	if j > 0 {
+		start = g.textEnd[j-1]
 	}
+	g.savedText = g.savedText[:start]
+	g.textEnd[j] = start
+}
+
+// saveBest keeps text, a min's or max's value (of the batch's j-th
+// record), in savedText, after startText.
+func (g *Program) saveBest(j int, in *savedIn, text []byte) {
 	in.t0 = int32(len(g.savedText))
 	g.savedText = append(g.savedText, text...)
 	in.t1 = int32(len(g.savedText))
+	g.textEnd[j] = in.t1
 }
 
 // savedAt returns the j-th record's input for aggregate a, growing the
@@ -502,6 +520,9 @@ func (g *Program) SaveFold(j int) {
 	r := &g.Row
 	for i := range g.kernels {
 		k, in := &g.kernels[i], g.savedAt(j, i)
+		if i == g.firstBest {
+			g.startText(j)
+		}
 		switch k.saved {
 		case foldCount:
 			in.null = r.Null[k.col]
@@ -523,7 +544,7 @@ func (g *Program) SaveFold(j int) {
 			if in.null = r.Null[k.col]; in.null {
 				continue
 			}
-			g.saveBest(j, i, in, r.Text[k.col])
+			g.saveBest(j, in, r.Text[k.col])
 			if k.untyped {
 				in.d, in.num = r.number(k.col)
 			}
