@@ -15,16 +15,44 @@ import (
 // reads as VARCHAR (y, n, Y, N, 1, 0 are never its booleans) they compare
 // as text with the literal's text.
 func TestBoolLiteralOnTextColumns(t *testing.T) {
-	columns := []struct {
-		texts  []string
-		duck   string // the type DuckDB's sniffer gives the column
-		wheres []string
-	}{
+	literalsAgreeWithDuckDB(t, []sniffedColumn{
 		{[]string{"true", "False", "t", "F", "yes", "NO", "TRUE", "f"}, "BOOLEAN",
 			[]string{"s = 'yes'", "s = 't'", "s <> 'no'", "s IN ('y', 'no')", "s > 'f'"}},
 		{[]string{"y", "n", "Y", "N", "U", "1", "0", "y"}, "VARCHAR",
 			[]string{"s = 'y'", "s = 'Y'", "s <> 'n'", "s IN ('Y', 'U')", "s = 't'", "s = 'yes'", "s < 'N'", "s > 'f'", "s = '0'"}},
-	}
+	})
+}
+
+// TestDateLiteralOnTextColumns: a string literal that reads as a date,
+// compared with an untyped column, agrees with DuckDB on the type its CSV
+// sniffer gives the column: on one of dates (here with slashes) or
+// timestamps they compare as dates; on one whose dates have text after
+// them, which it reads as VARCHAR, as text with the literal's text (where
+// DuckDB's cast would read 2021-01-01x as a date).
+func TestDateLiteralOnTextColumns(t *testing.T) {
+	literalsAgreeWithDuckDB(t, []sniffedColumn{
+		{[]string{"2021/01/01", "2020/12/31", "2021/01/02", "2021/02/01"}, "DATE",
+			[]string{"s >= '2021-01-01'", "s = '2021/1/1'", "s < '2021-01-02'", "s BETWEEN '2020-01-01' AND '2021-01-31'", "s IN ('2021-01-02', '2020-12-31')"}},
+		{[]string{"2021-01-01 10:00:00", "2021-01-01 00:00:00", "2020-12-31 23:59:59", "2021-01-02 00:00:00"}, "TIMESTAMP",
+			[]string{"s = '2021-01-01'", "s > '2021-01-01'", "s >= '2021-01-01 10:00'", "s < '2021/01/02'"}},
+		{[]string{"2021-01-01x", "2021-01-01 (AD)", "2020-12-31x", "2021-01-02 y", "n/a", "2021/01/01x"}, "VARCHAR",
+			[]string{"s = '2021-01-01'", "s < '2021/01/01'", "s >= '2021-01-01'", "s > '2021-01-01'", "s IN ('2021-01-01', 'n/a')", "s <> '2021-01-01'"}},
+	})
+}
+
+// sniffedColumn is a CSV column (id, s) of texts, the type DuckDB's CSV
+// sniffer gives it, and the WHERE clauses to run on it.
+type sniffedColumn struct {
+	texts  []string
+	duck   string
+	wheres []string
+}
+
+// literalsAgreeWithDuckDB writes each column as a CSV (id, s) and runs
+// SELECT id ... WHERE w by the job (untyped) and by DuckDB (read_csv's
+// sniffing, checked to give the column's type), comparing the answers.
+func literalsAgreeWithDuckDB(t *testing.T, columns []sniffedColumn) {
+	t.Helper()
 	db := openDuck(t)
 	r := newRunner(t, 1<<20, 0)
 	for i, col := range columns {

@@ -44,9 +44,9 @@ type node struct {
 	neg  bool   // opIsNull: IS NOT NULL
 	like *likePattern
 	pos  int
-	// opConst: the string literal a BOOLEAN was read from (textLiteral),
-	// which untyped text compares with as DuckDB would on the column it
-	// reads as VARCHAR (compareTextTo).
+	// opConst: the string literal a DATE, TIMESTAMP or BOOLEAN was read
+	// from (textLiteral), which untyped text compares with as DuckDB would
+	// on the column it reads as VARCHAR (compareTextTo).
 	lit []byte
 }
 
@@ -546,9 +546,10 @@ func numberText(x *node) *node {
 // value it reads as: a number (numberText), else a date as DuckDB casts
 // text to a DATE ('2021-1-1', '2021/01/01'; a TIMESTAMP when a time
 // follows it, '2021-01-01 10:00' or '2021-01-01T10:00'), else a boolean
-// ('t', 'yes', 'FALSE'; an untyped text compares with it as a boolean
-// only in a form DuckDB's CSV sniffer reads as BOOLEAN, else as bytes with
-// the literal's text: compareTextTo). So `d >= '2021-01-01'` on an untyped column of
+// ('t', 'yes', 'FALSE'). An untyped text compares with it as its type
+// only in a form DuckDB's CSV sniffer reads as that type (a whole date or
+// timestamp, not 2021-01-01x; true, false, t, f, yes or no, not y or 1),
+// else as bytes with the literal's text (compareTextTo). So `d >= '2021-01-01'` on an untyped column of
 // dates compares dates, as DuckDB does on the column it sniffs as DATE (or
 // TIMESTAMP), and the untyped text compares as the literal's type when it
 // reads as one, else as bytes with its text (compileCmpText). Any other
@@ -567,6 +568,7 @@ func textLiteral(x *node) *node {
 				}
 			}
 			if c, err := castConst(x, t, x.pos); err == nil {
+				c.lit = s
 				return c
 			}
 		}

@@ -631,13 +631,15 @@ func constText(r *node) []byte {
 }
 
 // compareTextTo compares untyped text with y as y's type, when the text
-// reads as one; false otherwise. lit is the string literal a BOOLEAN y was
-// read from (nil for TRUE, FALSE and other booleans): against it the text
-// reads as a boolean only in the forms DuckDB's CSV sniffer reads as
-// BOOLEAN (true, false, t, f, yes, no, in any case). A text in any other
-// form (y, n, 1, 0) stands in a column DuckDB reads as VARCHAR, or as
-// BIGINT, where DuckDB compares it with the literal as text or refuses
-// the literal.
+// reads as one; false otherwise. lit is the string literal a DATE,
+// TIMESTAMP or BOOLEAN y was read from (textLiteral; nil for DATE
+// '2021-01-01', TRUE and other typed values): against it the text reads
+// as y's type only in a form DuckDB's CSV sniffer reads as that type, a
+// whole date or timestamp (not 2021-01-01x, which DuckDB's cast reads as
+// a date), true, false, t, f, yes or no in any case (not y, n, 1 or 0). A
+// text in any other form stands in a column DuckDB reads as VARCHAR (or
+// BIGINT), where DuckDB compares it with the literal as text (or refuses
+// the literal).
 func compareTextTo(s []byte, y Value, lit []byte) (int, bool) {
 	switch y.K {
 	case KBigint:
@@ -657,6 +659,9 @@ func compareTextTo(s []byte, y Value, lit []byte) (int, bool) {
 		// as one), against the date's midnight; one without is its date.
 		if us, ok := parseTimestamp(s); ok && y.I >= minTimestampDay && y.I <= maxTimestampDay {
 			return cmp.Compare(us, y.I*86_400_000_000), true
+		}
+		if lit != nil && !wholeDate(s) {
+			return 0, false
 		}
 		if d, ok := parseDate(s); ok {
 			return compareValues(Value{K: KDate, I: d}, y), true
@@ -681,6 +686,13 @@ func compareTextTo(s []byte, y Value, lit []byte) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// wholeDate reports a text that is a date and nothing more (its " (BC)"
+// and spaces around it aside), as DuckDB's CSV sniffer reads a DATE.
+func wholeDate(s []byte) bool {
+	_, rest, ok := parseDatePrefix(trimSpace(s))
+	return ok && len(rest) == 0
 }
 
 // sniffedBool reports a text DuckDB's CSV sniffer reads as a BOOLEAN: true,

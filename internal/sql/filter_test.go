@@ -231,7 +231,8 @@ func TestStringLiteralTypes(t *testing.T) {
 		{"m > '3.745'", "3.75", false}, {"m > '3.745'", "3.76", true}, {"m = '1e1'", "10.00", true},
 		{"a >= '2021/1/1'", "2021-01-01", true}, {"a >= '2021/1/1'", "2020-12-31", false}, {"a < '2021-1-1'", "2020-12-31", true},
 		{"a = '2021-01-01'", "2021-01-01 00:00:00", true}, {"a = '2021-01-01T10:00'", "2021-01-01 10:00:00", true},
-		{"a > '2021-01-01 10:00'", "2021-01-01 09:59:59", false}, {"a = '2021-01-01'", "x", false}, {"a < '2021/01/01'", "2021-01-01x", false},
+		{"a > '2021-01-01 10:00'", "2021-01-01 09:59:59", false}, {"a = '2021-01-01'", "x", false}, {"a < '2021/01/01'", "2021-01-01x", true}, {"a = '2021-01-01'", "2021-01-01x", false},
+		{"a >= '2021-01-01'", "2021-01-01 (BC)", false}, {"a = '2021-01-01'", " 2021-01-01 ", true}, {"a > '2021/01/01'", "n/a", true},
 		{"a = 't'", "true", true}, {"a = 'yes'", "FALSE", false}, {"a IN ('no')", "f", true},
 		// A text DuckDB's CSV sniffer never reads as BOOLEAN (y, n, 1, 0)
 		// stands in a column it reads as VARCHAR: compared as bytes with

@@ -1,0 +1,87 @@
+package jobs
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/feed"
+)
+
+// TestGroupTableSharedAcrossJobs: groupby's and the sql job's mappers share
+// one pool of finished tables (groupTables), so a table one job's mapper
+// finished goes to the next mapper of the other job whose entries are of
+// its kind (states in the entries: one sum; apart: a min beside it). What
+// that mapper writes is what it writes with a new table: none of the first
+// job's keys, counts or sums comes through.
+func TestGroupTableSharedAcrossJobs(t *testing.T) {
+	var first bytes.Buffer // many groups, keys past 16 bytes: the table grows
+	first.WriteString("ip,rev,n\n")
+	for i := range 5000 {
+		fmt.Fprintf(&first, "ab1-a-key-longer-than-sixteen-bytes-%d,%d.%02d,%d\n", i, i, i%100, i)
+	}
+	next := []byte("ip,rev,n\nab1,1.50,1\nab2,2,2\nab1,-0.25,3\ncd9,99999999999999999999.5,4\n,7,5\n")
+	sums := Params{"query": "SELECT substr(ip, 1, 3) AS k, sum(rev) FROM 'x' GROUP BY k"}
+	apart := Params{"query": "SELECT substr(ip, 1, 3) AS k, sum(rev), min(n) FROM 'x' GROUP BY k"}
+	for _, c := range []struct {
+		name              string
+		firstJob, nextJob string
+		firstP, nextP     Params
+	}{
+		{"groupby then sql, sums", "groupby", "sql", Params{"key": "ip", "agg": "sum:rev"}, sums},
+		{"sql then groupby, sums", "sql", "groupby", sums, Params{"key": "ip:3", "agg": "sum:rev"}},
+		{"groupby then sql, apart", "groupby", "sql", Params{"key": "ip", "agg": "sum:rev,min:n"}, apart},
+		{"sql then groupby, apart", "sql", "groupby", apart, Params{"key": "ip:3", "agg": "sum:rev,min:n"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			drainGroupTables()
+			_, t1 := runPooled(t, c.firstJob, c.firstP, first.Bytes())
+			got, t2 := runPooled(t, c.nextJob, c.nextP, next)
+			if t1 == nil || t2 != t1 {
+				t.Fatalf("the %s mapper did not take the %s mapper's table: the test checks nothing", c.nextJob, c.firstJob)
+			}
+			drainGroupTables()
+			want, t3 := runPooled(t, c.nextJob, c.nextP, next)
+			if t3 == t1 {
+				t.Fatal("the pool was not emptied")
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("with the %s mapper's table:\n%q\nwith a new one:\n%q", c.firstJob, got, want)
+			}
+		})
+	}
+}
+
+// runPooled runs one mapper of job over in and returns its partial and the
+// table it grouped in.
+func runPooled(t *testing.T, job string, p Params, in []byte) ([]byte, any) {
+	t.Helper()
+	j, err := New(job, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := feed.New(j, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Object(Part{Source: "x"}, in); err != nil {
+		t.Fatal(err)
+	}
+	var table any
+	switch m := f.Mapper().(type) {
+	case *groupbyMapper:
+		table = m.keys
+	case *sqlMapper:
+		switch {
+		case m.sums != nil:
+			table = m.sums.t
+		case m.keys != nil:
+			table = m.keys
+		}
+	}
+	var b bytes.Buffer
+	if _, err := f.Finish(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), table
+}
