@@ -587,13 +587,14 @@ func (m *sqlMapper) aggregateFields(row *record.Row) error {
 	v, null := sqlValue(row, m.field.KeyCol)
 	if null {
 		// The NULL group is kept apart (its key is not a value's bytes),
-		// folded at once: the folds that wait are sums and counts, whose
-		// results do not depend on the order they come in.
+		// folded at once: its records still fold in the order they came
+		// (a min's or max's first of equal values stays), and no other
+		// group's fold reads its states.
 		if s := m.sums; s != nil {
 			s.nullRows++
 			s.fold(n, &s.nullSt)
 		} else {
-			g.FoldSaved(n, m.nullStates)
+			m.extra += g.FoldSaved(n, m.nullStates)
 		}
 		m.hasNull = true
 		m.rows++
@@ -664,7 +665,7 @@ func flushSQLIn[S any](m *sqlMapper, t *keyTableOf[S]) error {
 			if first {
 				m.states.add()
 			}
-			m.prog.FoldSaved(i, m.states.group(int(g)))
+			m.extra += m.prog.FoldSaved(i, m.states.group(int(g)))
 		}
 		if first {
 			s, err := grownIn(m, t)
@@ -678,9 +679,10 @@ func flushSQLIn[S any](m *sqlMapper, t *keyTableOf[S]) error {
 	return nil
 }
 
-// grownIn follows a new group of the mapper's table t (only a new group
-// grows the memory: the folds that wait, Program.CanDefer, allocate
-// nothing): the table is sized once it has sampleKeys groups, and spilled
+// grownIn follows a new group of the mapper's table t (the memory grows
+// with the new groups: of the folds that wait, Program.CanDefer, only a
+// min's or max's longer best text grows a state, counted in extra and
+// checked with the next new group): the table is sized once it has sampleKeys groups, and spilled
 // (true: the groups' indexes are gone) when its memory would pass the
 // combine budget.
 func grownIn[S any](m *sqlMapper, t *keyTableOf[S]) (bool, error) {

@@ -454,3 +454,69 @@ func runParquet(t *testing.T, p jobs.Params, paths []string) ([]byte, jobs.Stats
 	}
 	return out.Bytes(), st
 }
+
+// TestSQLBatchedMinMax: min and max of untyped columns, which the mapper
+// folds a batch of records at a time (sql.Program.CanDefer: from the
+// fields, FieldAggregate, or from the program's row), give the output of
+// the same aggregates folded one record at a time (a count(DISTINCT) in the
+// query makes every fold need the record), in one chunk or several:
+// numbers and texts mixed, NULLs, equal numbers written differently (the
+// first stays), a NULL group, records enough for many batches.
+func TestSQLBatchedMinMax(t *testing.T) {
+	queries := []string{
+		`SELECT substr(k, 1, 1) AS p, min(n) AS a, max(n) AS b, min(s) AS c, max(s) AS d, count(*) AS e FROM 'x' GROUP BY p`,
+		`SELECT upper(k) AS p, max(s) AS a, min(n) AS b, sum(m) AS c, max(n) AS d FROM 'x' GROUP BY p`,
+		`SELECT min(n) AS a, max(s) AS b, max(n) AS c FROM 'x'`,
+	}
+	nums := []string{"", "1", "1.0", "1.00", "-3", "-3.000", "10", "9.5", "abc", "zz", "1e3", "0.001", "-0", "12345678901234567890"}
+	texts := []string{"", "b", "ab", "abc", "z", "a", "B", "10", "9"}
+	keys := []string{"", "a1", "a2", "b", "c", "dd"}
+	for qi, q := range queries {
+		ref := strings.Replace(q, " FROM", ", count(DISTINCT m) AS zz FROM", 1)
+		for _, text := range []string{q, ref} {
+			p, err := sql.Compile(text, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.NewProgram().CanDefer() != (text == q) {
+				t.Fatalf("%s: CanDefer %v: the query is to be batched, its reference not", text, text != q)
+			}
+		}
+		for iter := 0; iter < 6; iter++ {
+			r := rand.New(rand.NewPCG(uint64(qi), uint64(iter)))
+			var inputs []reference.Input
+			for f := 0; f < 3; f++ {
+				lines := []string{"k,n,m,s"}
+				for i := r.IntN(400); i > 0; i-- {
+					lines = append(lines, keys[r.IntN(len(keys))]+","+nums[r.IntN(len(nums))]+","+fmt.Sprint(r.IntN(9))+","+texts[r.IntN(len(texts))])
+				}
+				inputs = append(inputs, reference.Input{Source: fmt.Sprintf("f%d.csv", f), Data: []byte(strings.Join(lines, "\n") + "\n")})
+			}
+			out, err := runWhole("sql", jobs.Params{"query": ref}, inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			for _, line := range strings.SplitAfter(string(out), "\n") {
+				if line != "" {
+					i := strings.LastIndexByte(line, ',')
+					want.WriteString(line[:i] + "\n")
+				}
+			}
+			got, err := runWhole("sql", jobs.Params{"query": q}, inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("%d: %s\n got: %q\nwant: %q", iter, q, got, want.Bytes())
+			}
+			got, _, err = runChunked(r, "sql", jobs.Params{"query": q}, inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("%d: chunked: %s\n got: %q\nwant: %q", iter, q, got, want.Bytes())
+			}
+		}
+	}
+}

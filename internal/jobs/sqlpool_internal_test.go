@@ -54,7 +54,12 @@ func TestSQLMapperTableReused(t *testing.T) {
 				if err := f.Object(Part{Source: "x"}, in); err != nil {
 					t.Fatal(err)
 				}
-				got := table(m) // the states' pages are made by the first group
+				// The states' pages are made by the first group's fold: the
+				// batch's records are folded first (a min is batched too).
+				if err := m.flush(); err != nil {
+					t.Fatal(err)
+				}
+				got := table(m)
 				var b bytes.Buffer
 				if _, err := f.Finish(&b); err != nil {
 					t.Fatal(err)

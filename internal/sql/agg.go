@@ -26,6 +26,11 @@ type AggState struct {
 	x      *aggExtra // nil until an aggregate needs it
 	bestN  bool      // an untyped best that reads as a number, d
 	cached bool
+	// inline: min's and max's cached best VARCHAR or untyped text, when
+	// it is 8 bytes or less, is held in bestI's bytes, inline-1 of them
+	// (0: not inline, the text is x's), so that a group whose best is a
+	// short text (a small number's digits) makes no aggExtra.
+	inline uint8
 }
 
 // aggExtra is the part of an AggState that only some aggregates use.
@@ -59,12 +64,36 @@ func (s *AggState) extraGrew() (*aggExtra, int64) {
 	return s.x, 0
 }
 
-// text is the cached best text (nil when none).
+// text is the cached best text (nil when none): a view of s's bytes when
+// inline.
 func (s *AggState) text() []byte {
+	if s.inline > 0 {
+		return unsafe.Slice((*byte)(unsafe.Pointer(&s.bestI)), s.inline-1)
+	}
 	if s.x == nil {
 		return nil
 	}
 	return s.x.text
+}
+
+// setText makes t the cached best text, inline when it fits.
+func (s *AggState) setText(t []byte) {
+	if len(t) <= int(unsafe.Sizeof(s.bestI)) {
+		s.inline = uint8(len(t) + 1)
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&s.bestI)), len(t)), t)
+		return
+	}
+	s.inline = 0
+	x := s.extra()
+	x.text = append(x.text[:0], t...)
+}
+
+// textCap is the capacity of the best text s holds apart (x's).
+func (s *AggState) textCap() int {
+	if s.x == nil {
+		return 0
+	}
+	return cap(s.x.text)
 }
 
 // key is the best value's key of a state decoded from a partial (nil when none).
@@ -213,31 +242,39 @@ func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int6
 			s.d = decimal.Add(s.d, v.D)
 		}
 	case aggMin, aggMax:
-		if s.n > 0 && s.cached {
-			c, num, d := a.compareBest(r, v, s)
-			s.n++
-			if !(a.fn == aggMin && c < 0 || a.fn == aggMax && c > 0) {
-				return 0
-			}
-			return a.setBest(s, v, num, d)
-		}
-		if s.n > 0 { // a best from a partial: compare keys
-			k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
-			*scratch = k
-			s.n++
-			if !a.better(k, s.key()) {
-				return 0
-			}
-		} else {
-			s.n++
-		}
 		d, num := decimal.Dec{}, false
 		if v.K == KText {
 			d, num = a.number(r, v)
 		}
-		return a.setBest(s, v, num, d)
+		return a.foldBest(s, v, num, d, scratch)
 	}
 	return 0
+}
+
+// foldBest folds non-NULL value v of min or max (num and d: whether
+// untyped v reads as the number d) into s, and returns how many bytes s
+// grew by: v becomes the best only when strictly better, so that the
+// first of equal values stays.
+func (a *aggSpec) foldBest(s *AggState, v Value, num bool, d decimal.Dec, scratch *[]byte) int64 {
+	if s.n > 0 && s.cached {
+		c := a.compareBest(v, num, d, s)
+		s.n++
+		if !(a.fn == aggMin && c < 0 || a.fn == aggMax && c > 0) {
+			return 0
+		}
+		return a.setBest(s, v, num, d)
+	}
+	if s.n > 0 { // a best from a partial: compare keys
+		k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
+		*scratch = k
+		s.n++
+		if !a.better(k, s.key()) {
+			return 0
+		}
+	} else {
+		s.n++
+	}
+	return a.setBest(s, v, num, d)
 }
 
 // number reads untyped v as a number: the row's once-per-record reading
@@ -252,14 +289,14 @@ func (a *aggSpec) number(r *Row, v Value) (decimal.Dec, bool) {
 // setBest makes v (num and d: whether untyped v reads as the number d) the
 // best value of s, and returns how many bytes s grew by.
 func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
-	had, before := s.x != nil, cap(s.text())
+	had, before := s.x != nil, s.textCap()
 	s.bestN, s.cached = num, true
 	switch v.K {
 	case KText:
 		s.d = d
-		s.extra().text = append(s.text()[:0], v.S...)
+		s.setText(v.S)
 	case KVarchar:
-		s.extra().text = append(s.text()[:0], v.S...)
+		s.setText(v.S)
 	case KDecimal:
 		s.d = v.D
 	case KDouble:
@@ -267,38 +304,37 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 	default:
 		s.bestI = v.I
 	}
-	grew := int64(cap(s.text()) - before)
+	grew := int64(s.textCap() - before)
 	if !had && s.x != nil {
 		grew += aggExtraSize // made for a text
 	}
 	return grew
 }
 
-// compareBest compares non-NULL v with s's cached best in key order; for
-// untyped text it returns whether v reads as a number, and which.
-func (a *aggSpec) compareBest(r *Row, v Value, s *AggState) (int, bool, decimal.Dec) {
+// compareBest compares non-NULL v with s's cached best in key order; num
+// and d say whether untyped v reads as a number, and which.
+func (a *aggSpec) compareBest(v Value, num bool, d decimal.Dec, s *AggState) int {
 	switch a.arg.typ.Kind {
 	case KDouble:
 		x, y := v.F, math.Float64frombits(uint64(s.bestI))
 		if x == 0 && y == 0 {
-			return 0, false, decimal.Dec{}
+			return 0
 		}
-		return compareFloat(x, y), false, decimal.Dec{}
+		return compareFloat(x, y)
 	case KText:
-		d, num := a.number(r, v)
 		switch {
 		case num && s.bestN:
 			if c := decimal.Cmp(d, s.d); c != 0 {
-				return c, num, d
+				return c
 			}
 		case num:
-			return -1, num, d
+			return -1
 		case s.bestN:
-			return 1, num, d
+			return 1
 		}
-		return compareText(v.S, s.text()), num, d
+		return compareText(v.S, s.text())
 	}
-	return compareValues(v, s.bestValue(v.K)), false, decimal.Dec{}
+	return compareValues(v, s.bestValue(v.K))
 }
 
 // betterState reports whether the best value of o beats that of s (both
@@ -368,7 +404,7 @@ func (a *aggSpec) merge(s, o *AggState) {
 	case aggMin, aggMax:
 		if o.n > 0 && (s.n == 0 || a.betterState(o, s)) {
 			s.extra().key = a.bestKey(o, s.key()[:0])
-			s.cached = false
+			s.cached, s.inline = false, 0
 		}
 		s.n += o.n
 	}

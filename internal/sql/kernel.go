@@ -18,6 +18,9 @@ type aggKernel struct {
 	// (Plan.numberUses), for SaveFold.
 	name string
 	once bool
+	// untyped: a foldBest kernel's column is untyped text, which min and
+	// max also read as a number.
+	untyped bool
 }
 
 // foldKind is what a deferred fold keeps of the record.
@@ -28,6 +31,7 @@ const (
 	foldCountStar                 // count(*): nothing
 	foldCount                     // count(col): the NULL flag
 	foldSum                       // sum, avg of an untyped column: the number
+	foldBest                      // min, max of a column as it stands: its text (and, untyped, its number)
 )
 
 // newKernel compiles aggregate a, whose argument compiles to f, to a
@@ -54,7 +58,7 @@ func newKernel(a *aggSpec, f evalFn, v *Value, uses []int) aggKernel {
 					return 0
 				}
 				return a.accumulate(r, s, Value{K: k, S: r.Text[i]}, scratch)
-			}}
+			}, saved: foldBest, col: i, untyped: k == KText}
 		}
 	}
 	if (a.fn == aggSum || a.fn == aggAvg) && arg.op == opConvert && arg.typ == TNumber &&

@@ -34,6 +34,9 @@ type Program struct {
 	kernels    []aggKernel
 	vals       []Value   // the aggregates' argument values of the record (generic kernels)
 	saved      []savedIn // SaveFold's records, len(kernels) each
+	savedText  []byte    // the texts of the batch's min and max values (savedIn)
+	textEnd    []int32   // per record of the batch, where its texts end in savedText
+	firstBest  int       // the first foldBest kernel, whose record starts its texts (startText); -1: none
 	having     evalFn
 	scratch    []byte
 	keyBuf     []byte
@@ -107,6 +110,7 @@ func (p *Plan) NewProgram() *Program {
 		g.aggArgs = append(g.aggArgs, f)
 		g.kernels = append(g.kernels, newKernel(a, f, &g.vals[i], comp.uses))
 	}
+	g.firstBest = slices.IndexFunc(g.kernels, func(k aggKernel) bool { return k.saved == foldBest })
 	if p.having != nil {
 		g.having = compile(p.having, comp)
 	}
@@ -344,16 +348,21 @@ func (g *Program) Fold(st []AggState) int64 {
 	return grew
 }
 
-// savedIn is what SaveFold keeps of a record for one aggregate.
+// savedIn is what SaveFold keeps of a record for one aggregate. A min's
+// or max's (foldBest) text is savedText[t0:t1] (startText, saveBest); num
+// says whether untyped text reads as the number d.
 type savedIn struct {
-	d    decimal.Dec
-	null bool
+	d      decimal.Dec
+	t0, t1 int32
+	null   bool
+	num    bool
 }
 
 // CanDefer reports whether every aggregate can fold a record later, from
 // what SaveFold keeps of it (count(*), count(x), sum and avg of an untyped
-// column): a mapper can then look the groups of a batch of records up
-// together before folding them.
+// column, min and max of a column as it stands, untyped or VARCHAR, whose
+// texts it copies): a mapper can then look the groups of a batch of
+// records up together before folding them, in the order they came.
 func (g *Program) CanDefer() bool {
 	for i := range g.kernels {
 		if g.kernels[i].saved == foldAny {
@@ -438,6 +447,9 @@ func (g *Program) ReserveSaved(n int) {
 	if need := n * len(g.kernels); len(g.saved) < need {
 		g.saved = append(g.saved, make([]savedIn, need-len(g.saved))...)
 	}
+	if g.firstBest >= 0 && len(g.textEnd) < n {
+		g.textEnd = append(g.textEnd, make([]int32, n-len(g.textEnd))...)
+	}
 }
 
 // SaveField keeps, as SaveFold does, aggregate a's input as the j-th
@@ -447,14 +459,49 @@ func (g *Program) ReserveSaved(n int) {
 // clears with Reset.
 func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 	in := &g.saved[j*len(g.kernels)+a]
-	if in.null = null; null || g.kernels[a].saved != foldSum {
+	if a == g.firstBest {
+		g.startText(j)
+	}
+	if in.null = null; null {
 		return true
 	}
-	var ok bool
-	if in.d, ok = parseNumber(text); !ok {
-		g.Row.notNumber(g.kernels[a].name, text)
+	switch k := &g.kernels[a]; k.saved {
+	case foldSum:
+		var ok bool
+		if in.d, ok = parseNumber(text); !ok {
+			g.Row.notNumber(k.name, text)
+		}
+		return ok
+	case foldBest:
+		g.saveBest(j, in, text)
+		if k.untyped {
+			in.d, in.num = parseNumber(text)
+		}
 	}
-	return ok
+	return true
+}
+
+// startText starts the texts of the batch's j-th record (its first
+// foldBest aggregate's, NULL or not) where those of record j-1 end: the
+// texts of a record taken again as the j-th (one that met a value error,
+// or that a mapper folded at once) are dropped, and savedText holds no
+// more than the batch's.
+func (g *Program) startText(j int) {
+	var start int32
+	if j > 0 {
+		start = g.textEnd[j-1]
+	}
+	g.savedText = g.savedText[:start]
+	g.textEnd[j] = start
+}
+
+// saveBest keeps text, a min's or max's value (of the batch's j-th
+// record), in savedText, after startText.
+func (g *Program) saveBest(j int, in *savedIn, text []byte) {
+	in.t0 = int32(len(g.savedText))
+	g.savedText = append(g.savedText, text...)
+	in.t1 = int32(len(g.savedText))
+	g.textEnd[j] = in.t1
 }
 
 // savedAt returns the j-th record's input for aggregate a, growing the
@@ -473,6 +520,9 @@ func (g *Program) SaveFold(j int) {
 	r := &g.Row
 	for i := range g.kernels {
 		k, in := &g.kernels[i], g.savedAt(j, i)
+		if i == g.firstBest {
+			g.startText(j)
+		}
 		switch k.saved {
 		case foldCount:
 			in.null = r.Null[k.col]
@@ -490,16 +540,26 @@ func (g *Program) SaveFold(j int) {
 				r.notNumber(k.name, r.Text[k.col])
 				return
 			}
+		case foldBest:
+			if in.null = r.Null[k.col]; in.null {
+				continue
+			}
+			g.saveBest(j, in, r.Text[k.col])
+			if k.untyped {
+				in.d, in.num = r.number(k.col)
+			}
 		}
 	}
 }
 
 // FoldSaved folds the j-th record SaveFold kept into a group's states, as
-// Fold would have folded it.
-func (g *Program) FoldSaved(j int, st []AggState) {
+// Fold would have folded it, and returns how many bytes they grew by (a
+// min's or max's longer best text).
+func (g *Program) FoldSaved(j int, st []AggState) int64 {
 	na := len(g.kernels)
 	saved := g.saved[j*na : (j+1)*na]
 	st = st[:na]
+	var grew int64
 	for i := range g.kernels {
 		in, s := &saved[i], &st[i]
 		switch g.kernels[i].saved {
@@ -520,8 +580,15 @@ func (g *Program) FoldSaved(j int, st []AggState) {
 				s.n++
 				s.d.AddTo(in.d)
 			}
+		case foldBest:
+			if !in.null {
+				a := g.Plan.aggs[i]
+				v := Value{K: a.arg.typ.Kind, S: g.savedText[in.t0:in.t1]}
+				grew += a.foldBest(s, v, in.num, in.d, &g.scratch)
+			}
 		}
 	}
+	return grew
 }
 
 // Merge folds the states o of a group into st.

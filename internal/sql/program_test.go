@@ -132,21 +132,122 @@ func TestSubstrASCII(t *testing.T) {
 // give the states Fold gives folding each record at once, and which
 // aggregates can wait.
 func TestFoldSaved(t *testing.T) {
-	q := "SELECT a, count(*), count(b), sum(b), avg(b), sum(c) FROM 'x' GROUP BY a"
+	now, later, cols := deferPrograms(t, "SELECT a, count(*), count(b), sum(b), avg(b), sum(c) FROM 'x' GROUP BY a")
+	rows := [][3]string{{"k", "1.5", "7"}, {"k", "", "-2"}, {"k", "12345678901234567890.25", ""}, {"k", "-0.75", "3"}, {"k", "", ""}}
+	foldBoth(t, cols, now, later, now.NewStates(), later.NewStates(), rows)
+	// A value that is not a number: SaveFold meets the error Check meets.
+	for _, g := range []*Program{now, later} {
+		g.Row.Text[cols["b"]], g.Row.Null[cols["b"]] = []byte("1.5x"), false
+		g.Row.Text[cols["c"]], g.Row.Null[cols["c"]] = []byte("nope"), false
+		g.Reset()
+	}
+	now.Check()
+	later.SaveFold(0)
+	if now.Row.Err == nil || later.Row.Err == nil || *now.Row.Err != *later.Row.Err {
+		t.Errorf("a value that is not a number: SaveFold's error %v, Check's %v", later.Row.Err, now.Row.Err)
+	}
+	for _, q := range []string{
+		"SELECT a, min(b + 1) FROM 'x' GROUP BY a",
+		"SELECT a, sum(b + 1) FROM 'x' GROUP BY a",
+		"SELECT a, count(DISTINCT b) FROM 'x' GROUP BY a",
+	} {
+		p, err := Compile(q, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.NewProgram().CanDefer() {
+			t.Errorf("%s: CanDefer true, but its folds need the record", q)
+		}
+	}
+}
+
+// TestFoldSavedMinMax checks that min and max of untyped columns, folded
+// later from what SaveFold kept (their texts, several records' in one
+// batch), give the states Fold gives folding each record at once: numbers
+// and texts mixed, NULLs, equal numbers written differently (the first
+// stays), a longer best after a shorter one.
+func TestFoldSavedMinMax(t *testing.T) {
+	now, later, cols := deferPrograms(t, "SELECT a, min(b), max(b), count(*), min(c), max(c), sum(c) FROM 'x' GROUP BY a")
+	rows := [][3]string{
+		{"k", "", "2"}, {"k", "10", "1.0"}, {"k", "9.5", "1.00"}, {"k", "apple", "-3"},
+		{"k", "", "1e400"}, {"k", "banana", "12345678901234567890"}, {"k", "-1", "-3.0"},
+		{"k", "-1.0", ""}, {"k", "zebra", "0"}, {"k", "10.00", "12345678901234567890.5"},
+	}
+	st, st2 := now.NewStates(), later.NewStates()
+	foldBoth(t, cols, now, later, st, st2, rows)
+	// A second batch into the same states: SaveFold's record 0 starts its
+	// texts anew.
+	foldBoth(t, cols, now, later, st, st2, [][3]string{{"k", "-20", "7"}, {"k", "zzz", "-4"}})
+	// A record taken again as the same one of the batch (one a mapper
+	// folded at once, or dropped) leaves no text behind.
+	for range 1000 {
+		for a := range 2 { // min(b), max(b)
+			later.SaveField(1, a, []byte("0123456789"), false)
+		}
+	}
+	if n := len(later.savedText); n > 100 {
+		t.Errorf("a record saved 1000 times as the second of its batch: %d bytes of texts kept", n)
+	}
+}
+
+// TestBestTextInline checks min's and max's best text, held in the state
+// when it is 8 bytes or less (AggState.inline) and apart when longer,
+// through every change between the two (a longer text apart after a
+// shorter inline one, and back), folded at once and later: after each
+// record the best reads back as the text expected, and the states of both
+// encode alike.
+func TestBestTextInline(t *testing.T) {
+	now, later, cols := deferPrograms(t, "SELECT a, max(b), min(c) FROM 'x' GROUP BY a")
+	st, st2 := now.NewStates(), later.NewStates()
+	steps := []struct{ b, c, max, min string }{
+		{"b", "y", "b", "y"},
+		{"c123456789", "x123456789", "c123456789", "x123456789"},
+		{"d", "w", "d", "w"},
+		{"e12345678901", "v12345678901", "e12345678901", "v12345678901"},
+		{"f1234567", "u1234567", "f1234567", "u1234567"},
+		{"g12345678", "t12345678", "g12345678", "t12345678"},
+		{"a", "z", "g12345678", "t12345678"},
+		{"h", "s", "h", "s"},
+		{"h0", "s", "h0", "s"},
+	}
+	for i, step := range steps {
+		foldBoth(t, cols, now, later, st, st2, [][3]string{{"k", step.b, step.c}})
+		for _, s := range [][]AggState{st, st2} {
+			if got := string(s[0].bestValue(KText).S); got != step.max {
+				t.Errorf("step %d: max %q, want %q", i, got, step.max)
+			}
+			if got := string(s[1].bestValue(KText).S); got != step.min {
+				t.Errorf("step %d: min %q, want %q", i, got, step.min)
+			}
+		}
+	}
+}
+
+// deferPrograms compiles q (columns a, b and c) into two programs whose
+// aggregates CanDefer, and returns them with the columns' indexes.
+func deferPrograms(t *testing.T, q string) (now, later *Program, cols map[string]int) {
+	t.Helper()
 	p, err := Compile(q, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	now, later := p.NewProgram(), p.NewProgram()
+	now, later = p.NewProgram(), p.NewProgram()
 	if !later.CanDefer() {
 		t.Fatalf("%s: CanDefer false", q)
 	}
-	rows := [][3]string{{"k", "1.5", "7"}, {"k", "", "-2"}, {"k", "12345678901234567890.25", ""}, {"k", "-0.75", "3"}, {"k", "", ""}}
-	cols := map[string]int{}
+	cols = map[string]int{}
 	for i, c := range p.Columns {
 		cols[c] = i
 	}
-	st, st2 := now.NewStates(), later.NewStates()
+	return now, later, cols
+}
+
+// foldBoth folds rows (columns a, b and c; "" is NULL) into st with now,
+// one at a time (Check, Fold), and into st2 with later as one batch
+// (SaveFold, then FoldSaved once the records' fields are gone), and checks
+// that the states encode to the same bytes.
+func foldBoth(t *testing.T, cols map[string]int, now, later *Program, st, st2 []AggState, rows [][3]string) {
+	t.Helper()
 	for j, r := range rows {
 		for _, g := range []*Program{now, later} {
 			for name, i := range map[string]int{"a": 0, "b": 1, "c": 2} {
@@ -162,36 +263,15 @@ func TestFoldSaved(t *testing.T) {
 			}
 		}
 		now.Fold(st)
+		for i := range later.Row.Text {
+			later.Row.Text[i] = []byte("overwritten")
+		}
 	}
 	for j := range rows {
 		later.FoldSaved(j, st2)
 	}
 	if a, b := now.AppendStates(nil, st), later.AppendStates(nil, st2); !bytes.Equal(a, b) {
-		t.Errorf("states folded later %x, at once %x", b, a)
-	}
-	// A value that is not a number: SaveFold meets the error Check meets.
-	for _, g := range []*Program{now, later} {
-		g.Row.Text[cols["b"]], g.Row.Null[cols["b"]] = []byte("1.5x"), false
-		g.Row.Text[cols["c"]], g.Row.Null[cols["c"]] = []byte("nope"), false
-		g.Reset()
-	}
-	now.Check()
-	later.SaveFold(0)
-	if now.Row.Err == nil || later.Row.Err == nil || *now.Row.Err != *later.Row.Err {
-		t.Errorf("a value that is not a number: SaveFold's error %v, Check's %v", later.Row.Err, now.Row.Err)
-	}
-	for _, q := range []string{
-		"SELECT a, min(b) FROM 'x' GROUP BY a",
-		"SELECT a, sum(b + 1) FROM 'x' GROUP BY a",
-		"SELECT a, count(DISTINCT b) FROM 'x' GROUP BY a",
-	} {
-		p, err := Compile(q, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.NewProgram().CanDefer() {
-			t.Errorf("%s: CanDefer true, but its folds need the record", q)
-		}
+		t.Errorf("states folded later %q, at once %q", b, a)
 	}
 }
 
