@@ -176,3 +176,29 @@ func TestPooledTableDiscarded(t *testing.T) {
 		t.Errorf("groupby: the pooled table of the other kind still holds %d advised ranges", n)
 	}
 }
+
+// TestKeyTableGrowsAdvised: a table whose arrays are advised to huge pages
+// keeps every key and count through its growth, which gives back the old
+// arrays' pages (MADV_DONTNEED: their contents are gone) only after
+// copying them.
+func TestKeyTableGrowsAdvised(t *testing.T) {
+	tbl := newKeyTable()
+	tbl.reserve(1<<19, 8<<20)
+	if len(tbl.huge.ranges) == 0 {
+		t.Skip("no array advised (madvise refused): the test checks nothing")
+	}
+	const n = 1<<19 + 1<<18 // past the reserve: the slots, entries and key bytes grow
+	var k []byte
+	for i := range n {
+		k = fmt.Appendf(k[:0], "key-%d", i)
+		if g := tbl.add(k); g != int32(i) {
+			t.Fatalf("key %d is new as entry %d", i, g)
+		}
+	}
+	for i := range n {
+		k = fmt.Appendf(k[:0], "key-%d", i)
+		if g := tbl.add(k); g != int32(i) || string(tbl.key(g)) != string(k) || tbl.ents[g].count != 2 {
+			t.Fatalf("key %d: entry %d, key %q, count %d after growth", i, g, tbl.key(g), tbl.ents[g].count)
+		}
+	}
+}
