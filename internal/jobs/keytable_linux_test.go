@@ -153,6 +153,7 @@ func TestKeyTableCleanupGivesBack(t *testing.T) {
 // unreachable and keeps its arrays alive through the next one: the sql
 // job's mapper (pooledTable) and groupby's (NewMapper).
 func TestPooledTableDiscarded(t *testing.T) {
+	onOneP(t)
 	drainGroupTables()
 	sums := newKeyTableOf[inlineSum]()
 	sums.reserve(1<<20, 16<<20)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"reflect"
+	"runtime"
 	"testing"
 	"unsafe"
 
@@ -18,6 +19,7 @@ import (
 // mapper's partial from the reused table is the bytes a mapper with a new
 // one writes.
 func TestSQLMapperTableReused(t *testing.T) {
+	onOneP(t)
 	csv := []byte("ip,rev,n\nab1,1.50,1\nab2,2,2\nab1,-0.25,3\ncd9,99999999999999999999.5,4\n,7,5\n")
 	other := []byte("ip,rev,n\nzz,3,1\nab1,1,1\n")
 	for _, q := range []string{
@@ -92,6 +94,17 @@ func TestSQLMapperTableReused(t *testing.T) {
 }
 
 // drainGroupTables empties the pool of finished mappers' tables.
+// onOneP runs the rest of the test on one P (GOMAXPROCS 1): a sync.Pool
+// hands a Put value to a later Get only on the same P (its private slot is
+// not stolen), so a test that checks a table went from one mapper to the
+// next would fail whenever the scheduler moved the goroutine between the
+// two.
+func onOneP(t *testing.T) {
+	t.Helper()
+	prev := runtime.GOMAXPROCS(1)
+	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+}
+
 func drainGroupTables() {
 	for groupTables.Get() != nil {
 	}
@@ -104,6 +117,7 @@ func drainGroupTables() {
 // min's best text here): the next mapper's budget does not count it, and
 // groups it does not reach would keep it alive through its whole chunk.
 func TestSQLPooledStatesHoldNothing(t *testing.T) {
+	onOneP(t)
 	j, err := New("sql", Params{"query": "SELECT k, min(s) FROM 'x' GROUP BY k"})
 	if err != nil {
 		t.Fatal(err)
