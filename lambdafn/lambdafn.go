@@ -29,8 +29,9 @@ func Reducer(jobs ...job.Definition) { taskfn.Reducer(jobs...) }
 
 // API runs the api function: the HTTP API (POST /jobs, GET and DELETE
 // /jobs/{id}, POST /query) and the S3 trigger on the input bucket. Like every
-// function, it registers jobs, makes the function's logger (awsrun.Logger) the
-// default, reads its configuration from the environment the template sets, and
+// function, it registers jobs, makes the function's logger (log/slog through
+// aws-lambda-go's lambdacontext handler, in the format and at the level of the
+// template's LoggingConfig) the default, reads its configuration from the environment the template sets, and
 // serves invocations until the runtime stops it; a configuration error is logged
 // and exits the process with status 1, which Lambda reports as an init error.
 func API(jobs ...job.Definition) {

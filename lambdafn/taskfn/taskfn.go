@@ -17,7 +17,8 @@ import (
 
 // Splitter runs the splitter function: it plans a job into chunks and writes the
 // manifest. Like every function here, it registers jobs, makes the function's logger
-// (awsrun.Logger) the default, reads its configuration from the environment the template
+// (log/slog through aws-lambda-go's lambdacontext handler, in the format and at the
+// level of the template's LoggingConfig) the default, reads its configuration from the environment the template
 // sets, and serves invocations until the runtime stops it; a configuration error is
 // logged and exits the process with status 1, which Lambda reports as an init error.
 func Splitter(jobs ...job.Definition) {
