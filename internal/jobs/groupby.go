@@ -97,33 +97,45 @@ func (j *groupby) NewMapper() Mapper {
 	m := &groupbyMapper{j: j, vals: make([]decimal.Dec, len(j.read)), where: j.where.newMatcher(), stride: j.stride(), at: j.inlineAt()}
 	m.one = make([]decimal.Dec, len(j.aggs))
 	// A kept table larger than the budget in force (kept under another one)
-	// would spill at every new group: it is left to the collector, as is
-	// one of entries of the other kind, its huge pages given back at once
-	// (discard).
-	t, ok := groupTables.Get().(*groupTable)
-	if ok && t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize <= combineBudget.Load() {
-		m.sums, _ = t.keys.(*keyTableOf[inlineSum])
-		m.plain, _ = t.keys.(*keyTable)
+	// would spill at every new group.
+	takeGroupTable(func(t *groupTable) bool {
+		if t.keys.memory(0)+int64(cap(t.states))*groupStateSize+int64(cap(t.best))*textSize > combineBudget.Load() {
+			return false
+		}
+		if j.inline() {
+			m.sums, _ = t.keys.(*keyTableOf[inlineSum])
+		} else {
+			m.plain, _ = t.keys.(*keyTable)
+		}
+		if m.sums == nil && m.plain == nil {
+			return false
+		}
 		m.states, m.best = t.states[:0], t.best[:0]
-	}
-	switch {
-	case j.inline():
-		m.plain = nil
+		return true
+	})
+	if j.inline() {
 		if m.sums == nil {
 			m.sums = newKeyTableOf[inlineSum]()
 		}
 		m.keys = m.sums
-	default:
-		m.sums = nil
+	} else {
 		if m.plain == nil {
 			m.plain = newKeyTable()
 		}
 		m.keys = m.plain
 	}
-	if ok && m.keys != t.keys {
-		t.keys.discard()
-	}
 	return m
+}
+
+// takeGroupTable offers a finished mapper's table (groupTables, which
+// groupby's and the sql job's mappers share) to use; one that use refuses
+// (of the other kind, or larger than the budget in force) is left to the
+// collector, its huge pages given back at once (discard), not a collection
+// later from its cleanup.
+func takeGroupTable(use func(*groupTable) bool) {
+	if g, ok := groupTables.Get().(*groupTable); ok && !use(g) {
+		g.keys.discard()
+	}
 }
 
 // groupTable is a finished mapper's table and states, kept for the next

@@ -75,17 +75,20 @@ func (s *sumGroups) reset() {
 // groupby's mappers share) whose entries hold S, empty, or a new one: as
 // for groupby, a table of a few hundred thousand groups is tens of
 // megabytes, which a new one per chunk would have the system clear and
-// fault in again, and the garbage collector run for. A kept table larger
-// than the budget in force, or of the other kind, is left to the
-// collector, its huge pages given back at once (discard).
+// fault in again, and the garbage collector run for (takeGroupTable).
 func pooledTable[S any]() *keyTableOf[S] {
-	if g, ok := groupTables.Get().(*groupTable); ok {
-		if t, ok := g.keys.(*keyTableOf[S]); ok && t.memory(0) <= combineBudget.Load() {
-			return t
+	var t *keyTableOf[S]
+	takeGroupTable(func(g *groupTable) bool {
+		k, ok := g.keys.(*keyTableOf[S])
+		if ok && k.memory(0) <= combineBudget.Load() {
+			t = k
 		}
-		g.keys.discard()
+		return t != nil
+	})
+	if t == nil {
+		t = newKeyTableOf[S]()
 	}
-	return newKeyTableOf[S]()
+	return t
 }
 
 // statePools holds finished mappers' states (statePages), for the next
