@@ -110,7 +110,7 @@ func smapsAt(t *testing.T, p uintptr) (flags string, hugeKB int) {
 }
 
 // TestKeyTableCleanupGivesBack: a key table that becomes garbage without
-// dropping its arrays (a pooled table the sync.Pool lets go) gives back
+// dropping its arrays (a pooled table the collector takes: tablePool) gives back
 // their huge pages from its cleanup. The cleanup runs only when nothing it
 // is given reaches the table (runtime.AddCleanup): one that did would
 // never run, and the table's arrays, kept alive by their advised ranges,
@@ -153,7 +153,6 @@ func TestKeyTableCleanupGivesBack(t *testing.T) {
 // unreachable and keeps its arrays alive through the next one: the sql
 // job's mapper (pooledTable) and groupby's (NewMapper).
 func TestPooledTableDiscarded(t *testing.T) {
-	onOneP(t)
 	drainGroupTables()
 	sums := newKeyTableOf[inlineSum]()
 	sums.reserve(1<<20, 16<<20)
