@@ -50,9 +50,15 @@ func TestKeyTableHugePagesGivenBack(t *testing.T) {
 	}
 	checkDropped(t, "grown", held[:2])
 	grown := tableArrays(tbl)
-	tbl.reset()
-	checkDropped(t, "reset", grown[:1])
-	kept := tableArrays(tbl)[1:]
+	tbl.reset() // the slots are kept, advised, as the spare for the next sizing
+	if flags, _ := smapsAt(t, wholeHugePage(t, grown[0])); !hasFlag(flags, "hg") {
+		t.Errorf("slots reset, kept as the spare: not advised to huge pages (VmFlags %s)", flags)
+	}
+	tbl.reserve(1<<19, 0) // slots of another size: the spare stays
+	spare := tableArrays(tbl)[0]
+	tbl.reset() // these slots replace the spare, which is dropped
+	checkDropped(t, "reset, then replaced as the spare", grown[:1])
+	kept := append(tableArrays(tbl)[1:], spare)
 	tbl.huge.dropAll() // what the table's cleanup does once it is garbage
 	checkDropped(t, "collected", kept)
 }
