@@ -78,7 +78,7 @@ func ParseQuery(body []byte) (QueryRequest, error) {
 	if raw, ok := fields[fieldDeadline]; ok {
 		d, err := decodeDeadline(raw)
 		if err != nil {
-			return q, fmt.Errorf("field %q: %v", fieldDeadline, err)
+			return q, fmt.Errorf("field %q: %w", fieldDeadline, err)
 		}
 		q.Deadline = d
 	}

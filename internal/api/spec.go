@@ -89,7 +89,7 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 	dec.UseNumber()
 	var fields map[string]json.RawMessage
 	if err := dec.Decode(&fields); err != nil {
-		return s, fmt.Errorf("job spec is not a JSON object: %v", err)
+		return s, fmt.Errorf("job spec is not a JSON object: %w", err)
 	}
 	if fields == nil {
 		return s, fmt.Errorf("job spec is not a JSON object: null")
@@ -143,13 +143,13 @@ func parseSpec(body []byte, forbidden map[string]string) (Spec, error) {
 			}
 		}
 		if err != nil {
-			return s, fmt.Errorf("field %q: %v", name, err)
+			return s, fmt.Errorf("field %q: %w", name, err)
 		}
 	}
 	if _, ok := fields[fieldSQL]; ok {
 		q, err := sqlspec.FromQuery(sqlText, s.Job, s.Params[sqlspec.QueryParam], s.Inputs)
 		if err != nil {
-			return s, fmt.Errorf("field %q: %v", fieldSQL, err)
+			return s, fmt.Errorf("field %q: %w", fieldSQL, err)
 		}
 		if s.Params == nil {
 			s.Params = jobs.Params{}

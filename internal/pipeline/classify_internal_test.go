@@ -68,3 +68,23 @@ func notATimestamp(t *testing.T) error {
 	}
 	return err
 }
+
+// TestGatherJobErrorKeepsCause: the job a gather event names, with parameters its
+// job refuses (a query that does not parse), is an InputError naming the job ID
+// whose chain keeps the job's own error, in every gather step that builds the job
+// (newJob: the tree, the range plan, the sort round, the range reducers and their
+// assembly, the CSV re-read).
+func TestGatherJobErrorKeepsCause(t *testing.T) {
+	in := GatherInput{JobID: "j1", Job: "sql", Params: jobs.Params{"query": "SELECT FROM WHERE"}}
+	_, err := in.newJob()
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("newJob = %v (%T), want an InputError", err, err)
+	}
+	if !errors.Is(err, sql.ErrSyntax) {
+		t.Errorf("newJob = %v: the chain does not hold sql.ErrSyntax", err)
+	}
+	if !strings.Contains(err.Error(), "gather j1: ") {
+		t.Errorf("newJob = %v, want it to name the job ID", err)
+	}
+}

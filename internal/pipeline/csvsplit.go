@@ -177,9 +177,9 @@ func (h *Handler) readManifest(ctx context.Context, in GatherInput) ([]plan.Chun
 // reread maps chunk c again with the record starts firsts gives and writes
 // its partial beside the committed ones, at a key of its own.
 func (h *Handler) reread(ctx context.Context, in GatherInput, manifest []plan.Chunk, c int, firsts map[string]int64) (MapStats, string, error) {
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := in.newJob()
 	if err != nil {
-		return MapStats{}, "", inputErrorf("gather %s: %w", in.JobID, err)
+		return MapStats{}, "", err
 	}
 	m, st, err := h.runMapperFrom(ctx, job, manifest[c], strictOf(in.Params), firsts)
 	if err != nil {

@@ -7,77 +7,22 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
-	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/report/attempts"
 )
 
-// Summary is the job summary written beside the final output.
-type Summary struct {
-	JobID     string      `json:"jobId"`
-	Job       string      `json:"job"`
-	Params    jobs.Params `json:"params"`
-	Status    string      `json:"status"`
-	Inputs    []string    `json:"inputs"`
-	Output    string      `json:"output"`
-	Chunks    int         `json:"chunks"`
-	BytesIn   int64       `json:"bytesIn"`
-	BytesRead int64       `json:"bytesRead"`
-	// BytesSkipped are Parquet bytes the mappers did not read (other
-	// columns, pruned row groups and pages); RowGroupsPruned of RowGroups
-	// were ruled out by their statistics.
-	BytesSkipped    int64 `json:"bytesSkipped,omitempty"`
-	RowGroups       int64 `json:"rowGroups,omitempty"`
-	RowGroupsPruned int64 `json:"rowGroupsPruned,omitempty"`
-	// ParquetBytesRead is the part of BytesRead the mappers fetched from
-	// Parquet inputs (their footers included), where a job's inputs mix
-	// Parquet with text.
-	ParquetBytesRead int64            `json:"parquetBytesRead,omitempty"`
-	RecordsIn        int64            `json:"recordsIn"`
-	RecordsOut       int64            `json:"recordsOut"`
-	Skipped          int64            `json:"skipped"`
-	SkipReasons      map[string]int64 `json:"skipReasons,omitempty"`
-	// SkipExamples is, per skip reason, the first record skipped under it
-	// in input order: its source, byte offset and what was wrong (jobs.Stats).
-	SkipExamples map[string]string `json:"skipExamples,omitempty"`
-	// Runs counts how often the job was opened (resumes and redrives add one).
-	Runs int `json:"runs"`
-	// MapMillis sums the committed mappers' durations; MaxChunkMillis is the slowest.
-	MapMillis      int64 `json:"mapMillis"`
-	MaxChunkMillis int64 `json:"maxChunkMillis"`
-	// FanIn is how many partials one merge took; GatherLevels how many levels
-	// of intermediate merges the gather tree had (0: one flat merge).
-	FanIn        int `json:"fanIn"`
-	GatherLevels int `json:"gatherLevels"`
-	// Partitions is how many key ranges reducers gathered in parallel (a
-	// keyed job's partitioned gather); Parts how many part files the output
-	// was left as (OutputParts).
-	Partitions int `json:"partitions,omitempty"`
-	Parts      int `json:"parts,omitempty"`
-	// Spans is how many writers of the sort round (RoundSort) merged the
-	// Partitions ranges' sorted runs by spans of their sort key into the
-	// output's parts (a sql aggregate's ORDER BY without LIMIT); 0 without
-	// it.
-	Spans int `json:"spans,omitempty"`
-	// CSVRereads counts the CSV chunks read again because the quote state
-	// guessed at their start was wrong (confirmCSV).
-	CSVRereads int `json:"csvRereads,omitempty"`
-	// Assembly is set when the output was composed on S3 from the partials'
-	// byte ranges (grep and select with large partials, the key ranges of a
-	// partitioned gather) instead of streamed.
-	Assembly    *Assembly `json:"assembly,omitempty"`
-	Started     time.Time `json:"started"`
-	Finished    time.Time `json:"finished"`
-	WallSeconds float64   `json:"wallSeconds"`
-	Observed
+// newJob is the job the event names with its parameters, or an InputError that
+// names the job ID and keeps the cause: every attempt would meet it again.
+func (in GatherInput) newJob() (jobs.Job, error) {
+	job, err := jobs.New(in.Job, in.Params)
+	if err != nil {
+		return nil, inputErrorf("gather %s: %w", in.JobID, err)
+	}
+	return job, nil
 }
-
-// SummaryLocation is where the summary of a job whose output is output goes.
-func SummaryLocation(output string) string { return output + ".summary.json" }
 
 // maxTreeLevels bounds a step's Level: a fan-in of 2 over 2^40 chunks needs 40.
 const maxTreeLevels = 40
@@ -296,9 +241,9 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	if j.Status == ledger.Succeeded {
 		return GatherOutput{JobID: j.ID, Status: string(j.Status), Output: j.Output, Summary: SummaryLocation(j.Output)}, nil
 	}
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := in.newJob()
 	if err != nil {
-		return GatherOutput{}, inputErrorf("gather %s: %w", in.JobID, err)
+		return GatherOutput{}, err
 	}
 	committed, sum, err := h.committed(ctx, in)
 	if err != nil {
@@ -441,9 +386,9 @@ func (h *Handler) planTree(ctx context.Context, in GatherInput) (GatherOutput, e
 // mergeGroup merges group in.Group of level in.Level (its partials
 // [Group*FanIn, (Group+1)*FanIn) in order) into TreeKey(Level+1, Group).
 func (h *Handler) mergeGroup(ctx context.Context, in GatherInput) (GatherOutput, error) {
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := in.newJob()
 	if err != nil {
-		return GatherOutput{}, inputErrorf("gather %s: %w", in.JobID, err)
+		return GatherOutput{}, err
 	}
 	tree := h.tree(in)
 	from, to := tree.Group(in.Level, in.Group)
@@ -472,71 +417,4 @@ func (h *Handler) merge(ctx context.Context, job jobs.Job, keys []string, key st
 		_, err := h.putFrom(ctx, key, func(w io.Writer) error { return job.Merge(w, rs) })
 		return err
 	})
-}
-
-// recordFailure is the state machine's RecordFailure step. Run for a failure it records
-// the job as FAILED in the ledger with the error (for a Distributed Map that failed, the
-// first failed chunk's own error) and answers JobFailedError, so that the execution fails
-// at this Task state. Run again by a redrive of that execution (its redrive count now
-// above the one at the failure) it reopens the job instead and answers which state the
-// execution resumes at.
-func (h *Handler) recordFailure(ctx context.Context, in GatherInput) (GatherOutput, error) {
-	if in.JobID == "" {
-		return GatherOutput{}, inputErrorf("record failure: event has no jobId")
-	}
-	if at := in.FailedAt; at != nil && in.RedriveCount > at.RedriveCount {
-		if at.Resume != ResumeScatter && at.Resume != ResumeGather {
-			return GatherOutput{}, inputErrorf("record failure of %s: failedAt.resume %q is not %q or %q", in.JobID, at.Resume, ResumeScatter, ResumeGather)
-		}
-		j, err := h.Ledger.Reopen(ctx, in.JobID)
-		switch {
-		case errors.Is(err, ledger.ErrNotFound):
-			return GatherOutput{}, inputErrorf("redrive of %s: no such job in the ledger", in.JobID)
-		case err != nil:
-			return GatherOutput{}, retryable("redrive of %s: reopen job: %w", in.JobID, err)
-		}
-		h.log().InfoContext(ctx, "job redriven", "jobId", in.JobID, "resume", at.Resume, "runs", j.Runs, "redriveCount", in.RedriveCount)
-		return GatherOutput{JobID: in.JobID, Status: string(j.Status), Resume: at.Resume}, nil
-	}
-	msg := in.Failure.Error
-	if in.Failure.Cause != "" {
-		msg += ": " + CauseMessage(in.Failure.Cause)
-	}
-	if in.Failure.Error == "States.ExceedToleratedFailureThreshold" {
-		// The Map's own cause says only that a chunk failed; the chunk said why.
-		first, ok, err := h.firstChunkFailure(ctx, in.JobID)
-		var se *StoreError
-		switch {
-		case errors.As(err, &se):
-			// The failure is still recorded, with why its cause could not be read.
-			msg += " (the failed chunk's own error could not be read: " + se.Msg + ")"
-		case err != nil:
-			return GatherOutput{}, err
-		case ok:
-			msg = fmt.Sprintf("chunk %d failed: %s: %s", first.Chunk, first.ErrorType, first.ErrorMessage)
-		}
-	}
-	_, err := h.Ledger.Finish(ctx, in.JobID, ledger.Failed, "", msg)
-	switch {
-	case errors.Is(err, ledger.ErrNotFound):
-		h.log().WarnContext(ctx, "failure of a job the ledger does not know", "jobId", in.JobID, "error", msg)
-	case errors.Is(err, ledger.ErrConflict):
-		// Only a job that succeeded conflicts with finishing it as failed.
-		h.log().WarnContext(ctx, "failure of a job that succeeded", "jobId", in.JobID, "error", msg)
-	case err != nil:
-		return GatherOutput{}, retryable("record failure of %s: %w", in.JobID, err)
-	default:
-		h.log().ErrorContext(ctx, "job failed", "jobId", in.JobID, "error", msg)
-	}
-	return GatherOutput{}, &JobFailedError{Msg: msg}
-}
-
-// CauseMessage extracts errorMessage from a Lambda error cause, which Step
-// Functions passes as the JSON {"errorMessage":..., "errorType":...}.
-func CauseMessage(cause string) string {
-	var c messages.InvokeResponse_Error
-	if json.Unmarshal([]byte(cause), &c) == nil && c.Message != "" {
-		return c.Message
-	}
-	return cause
 }

@@ -521,7 +521,7 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 	var st MapStats
 	f, err := feed.New(job, strict)
 	if err != nil {
-		return nil, st, inputErrorf("map: %v", err)
+		return nil, st, inputErrorf("map: %w", err)
 	}
 	for _, p := range c.Parts {
 		if p.Format == plan.FormatParquet {
@@ -542,7 +542,7 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 			}
 		}
 		if err := f.StartPart(jobs.Part{Source: p.Source, Ordinal: p.Ordinal}, header); err != nil {
-			return nil, st, inputErrorf("map: %s: %v", p.Source, err)
+			return nil, st, inputErrorf("map: %s: %w", p.Source, err)
 		}
 		var ps split.Stats
 		if csv {

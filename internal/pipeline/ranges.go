@@ -147,9 +147,9 @@ func checkPartitions(in PlanInput, j jobs.Job) error {
 // range reducer of the job cuts the same ranges. It leaves tl without
 // partitions for the tree.
 func (h *Handler) planRanges(ctx context.Context, in GatherInput, tl *TreeLevel) error {
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := in.newJob()
 	if err != nil {
-		return inputErrorf("gather %s: %v", in.JobID, err)
+		return err
 	}
 	if _, ok := keyedJob(job); !ok || in.Partitions == 1 || encodedOutput(in.Output) {
 		return nil
@@ -172,9 +172,9 @@ func (h *Handler) planRanges(ctx context.Context, in GatherInput, tl *TreeLevel)
 // ranges (in.Partitions; fewer when the rows are fewer) from their indexes,
 // and plans the GatherRanges Map's second round, one writer per span.
 func (h *Handler) planSortRound(ctx context.Context, in GatherInput) (GatherOutput, error) {
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := in.newJob()
 	if err != nil {
-		return GatherOutput{}, inputErrorf("gather %s: %v", in.JobID, err)
+		return GatherOutput{}, err
 	}
 	if _, ok := job.(jobs.RangeRuns); !ok {
 		return GatherOutput{}, inputErrorf("gather %s: job %s has no sort round (its key ranges are in output order)", in.JobID, in.Job)
@@ -389,9 +389,9 @@ var (
 // reads (their keys), the tag they must have (nil: any), and how it writes
 // its range of them.
 func (h *Handler) rangeInputs(ctx context.Context, in GatherInput) (keys []string, tag []byte, output func(io.Writer, []*runs.Reader) (int64, error), err error) {
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := in.newJob()
 	if err != nil {
-		return nil, nil, nil, inputErrorf("gather %s: %v", in.JobID, err)
+		return nil, nil, nil, err
 	}
 	keyed, ok := keyedJob(job)
 	if !ok {
@@ -579,9 +579,9 @@ func (h *Handler) rangeCommits(ctx context.Context, in GatherInput) ([]ledger.Co
 // where the store cannot compose; or, with OutputParts, each range copied to
 // its part file. It fills the summary's output counts.
 func (h *Handler) gatherRanges(ctx context.Context, in GatherInput, sum *Summary) error {
-	job, err := jobs.New(in.Job, in.Params)
+	job, err := in.newJob()
 	if err != nil {
-		return inputErrorf("gather %s: %v", in.JobID, err)
+		return err
 	}
 	commits, err := h.rangeCommits(ctx, in)
 	if err != nil {
@@ -592,7 +592,7 @@ func (h *Handler) gatherRanges(ctx context.Context, in GatherInput, sum *Summary
 	for i, c := range commits {
 		var st rangeStats
 		if err := json.Unmarshal([]byte(c.Stats), &st); err != nil {
-			return inputErrorf("gather %s: range %d's commit has unreadable stats: %v", in.JobID, c.Chunk, err)
+			return inputErrorf("gather %s: range %d's commit has unreadable stats: %w", in.JobID, c.Chunk, err)
 		}
 		sum.RecordsOut += st.RecordsOut
 		keys[i] = c.Partial

@@ -69,6 +69,16 @@ func (t Tree) Group(level, g int) (from, to int) {
 // level is merged into.
 func (t Tree) Parent(j int) int { return j / t.FanIn }
 
+// Span is the chunks [from, to) whose partials partial j of level holds:
+// [j*FanIn^level, (j+1)*FanIn^level), the last one cut at Chunks.
+func (t Tree) Span(level, j int) (from, to int) {
+	width := 1
+	for ; level > 0 && width < t.Chunks; level-- {
+		width *= t.FanIn
+	}
+	return min(j*width, t.Chunks), min((j+1)*width, t.Chunks)
+}
+
 // Shape sums the tree for the cost model: its merge levels, the merges
 // (groups) in all, the partials they read, the merges of the first level,
 // and the partials the final gather reads.

@@ -61,3 +61,33 @@ func TestTreeGroupsCoverEveryLevel(t *testing.T) {
 		t.Fatalf("levels above the last divide down to one partial, got %d", p)
 	}
 }
+
+// TestTreeSpan: a partial of level 0 holds its own chunk, a group's partial
+// the chunks of the partials it merges, in order, and the last level's one
+// partial every chunk.
+func TestTreeSpan(t *testing.T) {
+	for _, f := range []int{2, 3, 256} {
+		for chunks := 1; chunks <= 600; chunks += 1 + chunks/7 {
+			tr := NewTree(chunks, f)
+			for j := 0; j < chunks; j++ {
+				if from, to := tr.Span(0, j); from != j || to != j+1 {
+					t.Fatalf("chunks %d fan-in %d: Span(0, %d) = [%d,%d)", chunks, f, j, from, to)
+				}
+			}
+			l := 0
+			for ; tr.Partials(l) > 1; l++ {
+				for g := range tr.Groups(l) {
+					first, last := tr.Group(l, g)
+					want, _ := tr.Span(l, first)
+					_, wantTo := tr.Span(l, last-1)
+					if from, to := tr.Span(l+1, g); from != want || to != wantTo {
+						t.Fatalf("chunks %d fan-in %d: Span(%d, %d) = [%d,%d), its partials hold [%d,%d)", chunks, f, l+1, g, from, to, want, wantTo)
+					}
+				}
+			}
+			if from, to := tr.Span(l, 0); from != 0 || to != chunks {
+				t.Fatalf("chunks %d fan-in %d: the root (level %d) holds [%d,%d)", chunks, f, l, from, to)
+			}
+		}
+	}
+}

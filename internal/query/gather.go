@@ -19,23 +19,19 @@ import (
 // Assumed) is held back until confirm has checked the guess against the
 // previous part's end, as the batch gather does (pipeline.ConfirmCSV).
 type gatherer struct {
-	job    jobs.Job
-	tree   plan.Tree
-	fanIn  int
-	counts []int // nodes per level; the last level has one node
-	nodes  []map[int][]byte
-	csv    map[int]pipeline.MapStats // the chunks that recorded CSV parts
-	held   map[int][]byte            // the partials of chunks that guessed
+	job   jobs.Job
+	tree  plan.Tree
+	root  int                       // the level of one node, which the merges end at
+	nodes []map[int][]byte          // the present nodes of each level up to root
+	csv   map[int]pipeline.MapStats // the chunks that recorded CSV parts
+	held  map[int][]byte            // the partials of chunks that guessed
 }
 
 func newGatherer(job jobs.Job, chunks, fanIn int) *gatherer {
 	g := &gatherer{job: job, tree: plan.NewTree(max(chunks, 1), fanIn), csv: map[int]pipeline.MapStats{}, held: map[int][]byte{}}
-	g.fanIn = g.tree.FanIn
-	for l := 0; ; l++ {
-		c := g.tree.Partials(l)
-		g.counts = append(g.counts, c)
+	for g.root = 0; ; g.root++ {
 		g.nodes = append(g.nodes, map[int][]byte{})
-		if c == 1 {
+		if g.tree.Partials(g.root) == 1 {
 			return g
 		}
 	}
@@ -101,7 +97,7 @@ func (g *gatherer) confirm(reread rereadFunc, swap func(old, now pipeline.MapSta
 
 func (g *gatherer) add(level, j int, partial []byte) error {
 	g.nodes[level][j] = partial
-	if level+1 == len(g.counts) {
+	if level == g.root {
 		return nil
 	}
 	first, last := g.tree.Group(level, g.tree.Parent(j))
@@ -115,12 +111,14 @@ func (g *gatherer) add(level, j int, partial []byte) error {
 	}
 	var buf bytes.Buffer
 	if err := g.job.Merge(&buf, readers); err != nil {
-		return fmt.Errorf("merge chunks %d to %d: %w", first*pow(g.fanIn, level), last*pow(g.fanIn, level)-1, err)
+		from, _ := g.tree.Span(level, first)
+		_, to := g.tree.Span(level, last-1)
+		return fmt.Errorf("merge chunks %d to %d: %w", from, to-1, err)
 	}
 	for k := first; k < last; k++ {
 		delete(g.nodes[level], k)
 	}
-	return g.add(level+1, j/g.fanIn, buf.Bytes())
+	return g.add(level+1, g.tree.Parent(j), buf.Bytes())
 }
 
 // present appends, in input order, the largest present nodes under (level, j).
@@ -140,13 +138,5 @@ func (g *gatherer) present(level, j int, out []io.Reader) []io.Reader {
 
 // output writes the job's output of every partial gathered.
 func (g *gatherer) output(w io.Writer) (jobs.Stats, error) {
-	return g.job.Output(w, g.present(len(g.counts)-1, 0, nil))
-}
-
-func pow(b, e int) int {
-	r := 1
-	for range e {
-		r *= b
-	}
-	return r
+	return g.job.Output(w, g.present(g.root, 0, nil))
 }

@@ -196,7 +196,7 @@ func stringToJSON(in invocation) (any, error) {
 	}
 	v, err := decodeJSON([]byte(s))
 	if err != nil {
-		return nil, fmt.Errorf("not a JSON text: %v", err)
+		return nil, fmt.Errorf("not a JSON text: %w", err)
 	}
 	return v, nil
 }
@@ -277,7 +277,7 @@ func base64Decode(in invocation) (any, error) {
 	}
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("not base64: %v", err)
+		return nil, fmt.Errorf("not base64: %w", err)
 	}
 	return string(b), nil
 }

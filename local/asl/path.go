@@ -46,7 +46,7 @@ func compilePath(s string) (*path, error) {
 	}
 	x, err := jp.ParseString(bracketNames(expr))
 	if err != nil {
-		return nil, fmt.Errorf("path %q: %v", s, err)
+		return nil, fmt.Errorf("path %q: %w", s, err)
 	}
 	if len(x) == 0 {
 		return nil, fmt.Errorf("path %q is empty", s)
