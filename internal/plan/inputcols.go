@@ -38,16 +38,23 @@ const maxHeaderLine = 1 << 20
 // object's that has a record; when its first line does not tell them (a line past
 // maxHeaderLine, a header that does not parse), the query is refused
 // (an InputError naming the object and the names), not answered with a
-// binding that may be DuckDB's or not. When that object is CSV or
+// binding that may be DuckDB's or not. A CSV header's fields are separated
+// by delim, the job's "delim" parameter (',' when empty). When that object is CSV or
 // Parquet, a column the query reads that it does not have refuses the
 // query too (sql.Plan.MissingColumn: the position and the columns it
 // has), before any mapper starts, as every mapper of that object would
 // fail on it; JSON Lines are not checked, as a member the first line
 // lacks is NULL there and may be present further on.
-func withInputColumns(ctx context.Context, store blob.Store, query, schema string, objs []Object) (string, error) {
+func withInputColumns(ctx context.Context, store blob.Store, query, schema, delim string, objs []Object) (string, error) {
 	s, err := sql.ParseSchema(schema)
 	if err != nil || len(objs) == 0 {
 		return "", nil
+	}
+	sep := byte(',')
+	if delim != "" {
+		if sep, err = record.ParseDelim(delim); err != nil {
+			return "", nil // the job reports it
+		}
 	}
 	q, err := sql.Parse(query)
 	if err != nil {
@@ -71,7 +78,7 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema strin
 		if !star && len(p.InputNames) == 0 && record.Of(o.URL, record.Auto) == record.JSONLines && o.Parquet == nil {
 			return "", nil // nothing to bind or check
 		}
-		if cols, err = firstColumns(ctx, store, o); err != nil {
+		if cols, err = firstColumns(ctx, store, o, sep); err != nil {
 			return "", err
 		}
 		if i = j; cols == nil || len(cols) > 0 {
@@ -150,7 +157,7 @@ func checkInputColumns(given, want string, objs []Object) error {
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV
 // header's (record.HeaderColumns), the members of a JSON Lines object's
 // first line; nil when its first line does not tell them.
-func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, error) {
+func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) ([]string, error) {
 	if o.Parquet != nil {
 		var cols []string
 		for _, c := range o.Parquet.Columns {
@@ -219,7 +226,7 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 	if jsonLines {
 		cols, err = record.JSONKeys(line)
 	} else {
-		cols, err = record.HeaderColumns(line, ',')
+		cols, err = record.HeaderColumns(line, delim)
 	}
 	if err != nil {
 		return nil, nil // the mapper reports it

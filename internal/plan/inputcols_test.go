@@ -97,12 +97,14 @@ func TestResolveJobInputColumns(t *testing.T) {
 // it has; with *, a name outside the columns * stands for too (it used to
 // reach the mapper, which read past the row). A JSON Lines member the first
 // line lacks is not refused (it is NULL there, and may be present further
-// on), unless * stands for that line's members.
+// on), unless * stands for that line's members. A header is split by the
+// job's "delim" parameter.
 func TestResolveJobRefusesMissingColumn(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"a.csv":   "id,country\n1,usa\n",
-		"b.jsonl": `{"id": 1}` + "\n" + `{"id": 2, "country": "usa"}` + "\n",
+		"a.csv":    "id,country\n1,usa\n",
+		"semi.csv": "id;country\n1;usa\n",
+		"b.jsonl":  `{"id": 1}` + "\n" + `{"id": 2, "country": "usa"}` + "\n",
 	})
 	pqtest.WriteGo(t, filepath.Join(dir, "p.parquet"), [][]dated{{{D: 11000, N: 1}}})
 	for _, c := range []struct {
@@ -118,10 +120,16 @@ func TestResolveJobRefusesMissingColumn(t *testing.T) {
 		{"parquet", "SELECT n, nope FROM 'x'", "p.parquet", true, []string{`"nope"`, "at column 11", "p.parquet"}},
 		{"json lines", "SELECT id, country, nope FROM 'x'", "b.jsonl", false, nil},
 		{"json lines star", "SELECT * FROM 'x' WHERE country IS NULL", "b.jsonl", true, []string{`"country"`, "its columns: id"}},
+		// The header split by the job's delimiter.
+		{"delimiter", "SELECT id, country FROM 'x'", "semi.csv", false, nil},
+		{"delimiter, missing", "SELECT id, nope FROM 'x'", "semi.csv", true, []string{`"nope"`, "its columns: id, country)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql",
-				map[string]string{"query": c.query}, []string{filepath.Join(dir, c.input)})
+			params := map[string]string{"query": c.query}
+			if strings.HasPrefix(c.input, "semi") {
+				params["delim"] = ";"
+			}
+			_, _, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", params, []string{filepath.Join(dir, c.input)})
 			if !c.refused {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
