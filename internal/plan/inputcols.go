@@ -39,7 +39,11 @@ const maxHeaderLine = 1 << 20
 // maxHeaderLine, a header that does not parse), the query is refused
 // (an InputError naming the object and the names), not answered with a
 // binding that may be DuckDB's or not.
-func withInputColumns(ctx context.Context, store blob.Store, query, schema string, objs []Object) (string, error) {
+func withInputColumns(ctx context.Context, store blob.Store, query, schema, delim string, objs []Object) (string, error) {
+	d, err := record.ParseDelim(delim)
+	if delim == "" || err != nil {
+		d = ',' // a bad one fails the job, which says why
+	}
 	s, err := sql.ParseSchema(schema)
 	if err != nil || len(objs) == 0 {
 		return "", nil
@@ -56,7 +60,7 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema strin
 		if o.Size == 0 {
 			continue
 		}
-		if cols, err = firstColumns(ctx, store, o); err != nil {
+		if cols, err = firstColumns(ctx, store, o, d); err != nil {
 			return "", err
 		}
 		if i = j; cols == nil || len(cols) > 0 {
@@ -115,8 +119,9 @@ func checkInputColumns(given, want string, objs []Object) error {
 
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV
 // header's (record.HeaderColumns), the members of a JSON Lines object's
-// first line; nil when its first line does not tell them.
-func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, error) {
+// first line; nil when its first line does not tell them. delim separates
+// a CSV header's fields.
+func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) ([]string, error) {
 	if o.Parquet != nil {
 		var cols []string
 		for _, c := range o.Parquet.Columns {
@@ -185,7 +190,7 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 	if jsonLines {
 		cols, err = record.JSONKeys(line)
 	} else {
-		cols, err = record.HeaderColumns(line, ',')
+		cols, err = record.HeaderColumns(line, delim)
 	}
 	if err != nil {
 		return nil, nil // the mapper reports it
