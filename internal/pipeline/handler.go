@@ -108,13 +108,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err != nil {
 		return PlanOutput{}, err
 	}
-	chunkSize := in.ChunkSize
-	if chunkSize == 0 {
-		chunkSize = h.DefaultChunkSize
-	}
-	if chunkSize <= 0 {
-		chunkSize = plan.DefaultChunkSize
-	}
+	chunkSize := plan.ChunkSizeOr(in.ChunkSize, h.DefaultChunkSize)
 	objs, params, err := plan.ResolveJob(ctx, h.Store, in.Job, in.Params, in.Inputs)
 	if err != nil {
 		var ie *plan.InputError
