@@ -65,9 +65,9 @@ func TestResolveJobDelim(t *testing.T) {
 	groupby := map[string]string{"key": "city", "agg": "sum:amount"}
 	for _, c := range []struct {
 		name, job, input string
-		params       map[string]string
-		want         string
-		set          bool
+		params           map[string]string
+		want             string
+		set              bool
 	}{
 		{"sniffed", "groupby", semi, groupby, ";", true},
 		{"sniffed past the sample", "groupby", big, groupby, "|", true},
