@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -44,20 +43,11 @@ func delimited(seed uint64, rows int, d byte, crlf bool) []byte {
 // into a temporary directory of t: their paths by name.
 func delimitedFiles(t *testing.T) map[string]string {
 	t.Helper()
-	dir := t.TempDir()
-	files := map[string][]byte{
+	return writeFiles(t, map[string][]byte{
 		"semicolon.csv": delimited(1, 700, ';', true),
 		"tabs.tsv":      delimited(2, 600, '\t', false),
 		"pipes.txt":     delimited(3, 650, '|', true),
-	}
-	paths := map[string]string{}
-	for name, data := range files {
-		paths[name] = filepath.Join(dir, name)
-		if err := os.WriteFile(paths[name], data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return paths
+	})
 }
 
 // sniffed is DuckDB's read_csv of a file as it sniffs it (no delim given),
@@ -74,10 +64,7 @@ func sniffed(file string) string {
 func TestDelimitedMatchesDuckDB(t *testing.T) {
 	db := openDuck(t)
 	for name, file := range delimitedFiles(t) {
-		groups := duck(t, db, fmt.Sprintf(`SELECT city, sum(a)::VARCHAR, count(a)::VARCHAR FROM (
-			SELECT city, TRY_CAST(amount AS DECIMAL(38,6)) AS a FROM %s)
-			WHERE a IS NOT NULL GROUP BY city`, sniffed(file)))
-		sort.Slice(groups, func(i, j int) bool { return groups[i][0] < groups[j][0] })
+		groups := duckGroups(t, db, sniffed(file))
 		if len(groups) != 7 {
 			t.Fatalf("%s: DuckDB found %d groups (want the 7 cities): %q", name, len(groups), groups)
 		}
@@ -87,16 +74,8 @@ func TestDelimitedMatchesDuckDB(t *testing.T) {
 			t.Fatalf("%s: DuckDB selects %d rows", name, len(selected))
 		}
 		for _, chunk := range []int64{1 << 20, 97, 1000} {
-			got := rows(t, db, run(t, "groupby", jobs.Params{"key": "city", "agg": "sum:amount,count:amount"}, file, chunk))
-			if len(got) != len(groups) {
-				t.Fatalf("%s at chunk size %d: groupby %d groups\n%q\nDuckDB %d\n%q", name, chunk, len(got), got, len(groups), groups)
-			}
-			for i := range got {
-				if got[i][0] != groups[i][0] || !sameNumber(got[i][1], groups[i][1]) || got[i][2] != groups[i][2] {
-					t.Fatalf("%s at chunk size %d: group %d is %q, DuckDB %q", name, chunk, i, got[i], groups[i])
-				}
-			}
-			got = rows(t, db, run(t, "select", jobs.Params{"where": "amount > 6", "columns": "id,city,note"}, file, chunk))
+			checkGroupby(t, db, name, file, chunk, groups)
+			got := rows(t, db, run(t, "select", jobs.Params{"where": "amount > 6", "columns": "id,city,note"}, file, chunk))
 			if fmt.Sprint(got) != fmt.Sprint(selected) {
 				t.Fatalf("%s at chunk size %d: select %d rows, DuckDB %d\n%.600q\n%.600q", name, chunk, len(got), len(selected), got, selected)
 			}

@@ -146,14 +146,15 @@ func firstCSV(name string, params map[string]string, objs []Object) (Object, boo
 }
 
 // readStart reads up to n bytes of the start of an object, decompressed
-// when it is compressed, in ranged reads (as firstColumns does); eof
-// reports that they are the whole of it.
+// when it is compressed, in ranged reads (as firstColumns does: a text
+// object's n bytes in one); eof reports that they are the whole of it.
 func readStart(ctx context.Context, store blob.Store, o Object, n int) (data []byte, eof bool, err error) {
-	limit := o.Size
+	limit, want := o.Size, n+1 // a byte past n tells whether a stream has more
 	if o.Codec() == "" {
-		limit = min(limit, int64(n)+1)
+		limit = min(limit, int64(n))
+		want = int(limit)
 	}
-	rc := &rangedReader{ctx: ctx, store: store, url: o.URL, limit: limit, n: firstRange}
+	rc := &rangedReader{ctx: ctx, store: store, url: o.URL, limit: limit, n: max(firstRange, int64(n))}
 	defer rc.Close()
 	if err := rc.open(); err != nil {
 		return nil, false, storeError(o.Source, err)
@@ -168,10 +169,13 @@ func readStart(ctx context.Context, store blob.Store, o Object, n int) (data []b
 		defer zr.Close()
 		r = zr
 	}
-	data = make([]byte, n+1) // a byte past n tells whether there is more
+	data = make([]byte, want)
 	k, err := io.ReadFull(r, data)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, false, startError(o, src, err)
+	}
+	if o.Codec() == "" {
+		return data[:k], o.Size <= int64(n), nil
 	}
 	if k <= n {
 		return data[:k], true, nil

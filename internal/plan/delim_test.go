@@ -89,4 +89,12 @@ func TestResolveJobDelim(t *testing.T) {
 	if _, set := groupby[plan.DelimParam]; set {
 		t.Error("ResolveJob changed its caller's params")
 	}
+	// The sniffing reads one range of 64 KiB of a large object.
+	store := &rangeStore{Store: blob.NewMux(nil)}
+	if _, _, err := plan.ResolveJob(context.Background(), store, "groupby", groupby, []string{big}); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.opens) != 1 || store.opens[0] != [2]int64{0, 64 << 10} {
+		t.Errorf("sniffing %s read %v, want one range [0, 64 KiB)", big, store.opens)
+	}
 }
