@@ -34,6 +34,8 @@ func TestHandler(t *testing.T) {
 		{"bad fan-in", map[string]string{awsrun.EnvFanIn: "-2"}, `FAN_IN="-2": want a non-negative integer`},
 		{"bad chunk size", map[string]string{awsrun.EnvDefaultChunkSize: "big"}, "DEFAULT_CHUNK_SIZE"},
 		{"bad faults", map[string]string{"SCATTER_FAULTS": "mapper.nope=1"}, "mapper.nope"},
+		{"express children", map[string]string{awsrun.EnvChildWorkflowType: "EXPRESS"}, ""},
+		{"bad child workflow type", map[string]string{awsrun.EnvChildWorkflowType: "express"}, `CHILD_WORKFLOW_TYPE="express": want STANDARD or EXPRESS`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for k, v := range base {
