@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/internal/testutil/sumjob"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // TestRunPartitions: `scatter run --partitions 4` gathers a keyed job by key
@@ -50,20 +50,13 @@ func TestRunPartitions(t *testing.T) {
 	}
 	parts := filepath.Join(dir, "parts")
 	s := run(parts, "--partitions", "3", "--output-parts")
-	var joined []byte
-	for r := range s.Parts {
-		p, err := os.ReadFile(filepath.Join(parts, fmt.Sprintf("part-%05d", r)))
-		if err != nil || len(p) == 0 {
-			t.Fatalf("part %d of %d: %v", r, s.Parts, err)
-		}
-		joined = append(joined, p...)
-	}
+	joined := enginetest.ReadParts(t, parts, s.Parts)
 	if s.Parts < 2 || string(joined) != want {
 		t.Fatalf("%d part files; joined they differ from the reference (%d vs %d bytes)", s.Parts, len(joined), len(want))
 	}
 	// The built-ins whose partials are sorted runs: wordcount over the
 	// lines, groupby over them as CSV.
-	csvInput := testutil.WriteFile(t, dir, "in.csv", []byte("k,n\n"+strings.ReplaceAll(mustRead(t, input), " ", ",")))
+	csvInput := testutil.WriteFile(t, dir, "in.csv", []byte("k,n\n"+strings.ReplaceAll(string(testutil.ReadFile(t, input)), " ", ",")))
 	for _, c := range []struct {
 		job, input string
 		params     jobs.Params
@@ -72,7 +65,7 @@ func TestRunPartitions(t *testing.T) {
 		{"wordcount", input, nil, nil},
 		{"groupby", csvInput, jobs.Params{"key": "k", "agg": "count:*,sum:n,min:n,max:n,avg:n"}, []string{"--key", "k", "--agg", "count:*,sum:n,min:n,max:n,avg:n"}},
 	} {
-		ref := referenceAnswer(t, c.job, c.params, []reference.Input{{Source: c.input, Data: []byte(mustRead(t, c.input))}})
+		ref := referenceAnswer(t, c.job, c.params, []reference.Input{{Source: c.input, Data: testutil.ReadFile(t, c.input)}})
 		runJob := func(out string, extra ...string) (sum struct {
 			Partitions int `json:"partitions"`
 			Chunks     int `json:"chunks"`
@@ -89,7 +82,7 @@ func TestRunPartitions(t *testing.T) {
 		if s := runJob(ranged, "--partitions", "4"); s.Partitions < 2 || s.Partitions > 4 {
 			t.Fatalf("%s --partitions 4: summary says %d ranges", c.job, s.Partitions)
 		}
-		if got1, gotP := mustRead(t, one), mustRead(t, ranged); got1 != string(ref) || gotP != got1 {
+		if got1, gotP := string(testutil.ReadFile(t, one)), string(testutil.ReadFile(t, ranged)); got1 != string(ref) || gotP != got1 {
 			t.Fatalf("%s: outputs differ: one reducer %d bytes, by ranges %d, reference %d", c.job, len(got1), len(gotP), len(ref))
 		}
 	}
@@ -102,13 +95,4 @@ func TestRunPartitions(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error()+stderr, "ORDER BY without LIMIT") {
 		t.Fatalf("--partitions 4 on a query with LIMIT: %v %s; want a failure naming the queries whose partials are sorted runs", err, stderr)
 	}
-}
-
-func mustRead(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

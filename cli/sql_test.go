@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/testutil"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // TestSQLCommands: `scatter sql`, `scatter query --sql` and `scatter run
@@ -161,19 +162,16 @@ func TestSQLSortByRanges(t *testing.T) {
 	if s := summary(ranged, "--partitions", "3"); s.Partitions < 2 || s.Partitions > 3 {
 		t.Fatalf("--partitions 3: the summary says %d ranges", s.Partitions)
 	}
-	want := mustRead(t, one)
+	want := string(testutil.ReadFile(t, one))
 	if !strings.HasPrefix(want, "id,customer,amount,qty\n") || strings.Count(want, "\n") < 1000 {
 		t.Fatalf("one reducer's output: %.200q", want)
 	}
-	if got := mustRead(t, ranged); got != want {
+	if got := string(testutil.ReadFile(t, ranged)); got != want {
 		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
 	}
 	parts := filepath.Join(dir, "parts")
 	s := summary(parts, "--partitions", "3", "--output-parts")
-	var joined string
-	for r := range s.Parts {
-		joined += mustRead(t, filepath.Join(parts, fmt.Sprintf("part-%05d", r)))
-	}
+	joined := string(enginetest.ReadParts(t, parts, s.Parts))
 	if s.Parts < 2 || joined != want {
 		t.Fatalf("%d part files; joined they differ from the output", s.Parts)
 	}
@@ -213,19 +211,16 @@ func TestSQLGroupSortByRanges(t *testing.T) {
 	if s, err := sqlRun(ranged, "--partitions", "3"); err != nil || s.Partitions < 2 || s.Partitions > 3 || s.Spans < 1 {
 		t.Fatalf("--partitions 3: %+v, %v; want 2 or 3 ranges, then the sort round's spans", s, err)
 	}
-	want := mustRead(t, one)
+	want := string(testutil.ReadFile(t, one))
 	if !strings.HasPrefix(want, "customer,qty,n,s\n") || strings.Count(want, "\n") < 50 {
 		t.Fatalf("one reducer's output: %.200q", want)
 	}
-	if got := mustRead(t, ranged); got != want {
+	if got := string(testutil.ReadFile(t, ranged)); got != want {
 		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
 	}
 	parts := filepath.Join(dir, "parts")
 	s, err := sqlRun(parts, "--partitions", "3", "--output-parts")
-	var joined string
-	for r := range s.Parts {
-		joined += mustRead(t, filepath.Join(parts, fmt.Sprintf("part-%05d", r)))
-	}
+	joined := string(enginetest.ReadParts(t, parts, s.Parts))
 	if err != nil || s.Parts < 1 || s.Parts != s.Spans || joined != want {
 		t.Fatalf("--output-parts: %+v, %v; want a part file per span, joined the output", s, err)
 	}
@@ -247,7 +242,7 @@ func TestSQLGroupSortByRanges(t *testing.T) {
 	if _, stderr, err := runCLI(t, "resume", m[1], "--state-dir", state); err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr)
 	}
-	if got := mustRead(t, resumed); got != want {
+	if got := string(testutil.ReadFile(t, resumed)); got != want {
 		t.Fatalf("the resumed job: %d bytes differ from one reducer's %d", len(got), len(want))
 	}
 	spans := objects("ranges/sort")

@@ -16,3 +16,13 @@ func WriteFile(t testing.TB, dir, name string, data []byte) string {
 	}
 	return p
 }
+
+// ReadFile returns the content of the file at path, failing t if it cannot be read.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

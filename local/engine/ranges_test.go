@@ -12,6 +12,7 @@ import (
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/local/engine"
@@ -46,7 +47,7 @@ var rangeJobs = []rangeJob{
 // table, beside it.
 func asCSV(t *testing.T, path string) string {
 	t.Helper()
-	b := enginetest.ReadFile(t, path)
+	b := testutil.ReadFile(t, path)
 	out := append([]byte("k,v\n"), bytes.ReplaceAll(b, []byte{' '}, []byte{','})...)
 	csvPath := path + ".csv"
 	if err := os.WriteFile(csvPath, out, 0o644); err != nil {
@@ -62,7 +63,7 @@ func (j rangeJob) reference(t *testing.T, path string, sumRef []byte) []byte {
 	if j.name == sumjob.Def.Name {
 		return sumRef
 	}
-	out, err := reference.Run(j.name, j.params, []reference.Input{{Source: path, Data: enginetest.ReadFile(t, path)}})
+	out, err := reference.Run(j.name, j.params, []reference.Input{{Source: path, Data: testutil.ReadFile(t, path)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestRangeGatherProperty(t *testing.T) {
 				if one.Partitions != 0 || ranged.Partitions < 2 || ranged.Partitions > p || ranged.Chunks < 2 {
 					t.Fatalf("%s: one reducer gathered in %d ranges, the partitioned run in %d of %d asked over %d chunks", j.name, one.Partitions, ranged.Partitions, p, ranged.Chunks)
 				}
-				got1, gotP := enginetest.ReadFile(t, one.Output), enginetest.ReadFile(t, ranged.Output)
+				got1, gotP := testutil.ReadFile(t, one.Output), testutil.ReadFile(t, ranged.Output)
 				if !bytes.Equal(got1, ref) {
 					t.Fatalf("%s: one reducer's output differs from the reference (%d vs %d bytes)", j.name, len(got1), len(ref))
 				}
@@ -130,7 +131,7 @@ func checkParts(t *testing.T, sum pipeline.Summary, ref []byte, csv, header bool
 	var all []byte
 	var prev string
 	for r := range sum.Parts {
-		b := enginetest.ReadFile(t, pipeline.PartLocation(sum.Output, r))
+		b := testutil.ReadFile(t, pipeline.PartLocation(sum.Output, r))
 		all = append(all, b...)
 		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 		if r == 0 && header {
@@ -175,7 +176,7 @@ func TestRangeGatherFaults(t *testing.T) {
 				input = filepath.Base(input)
 				enginetest.Replayable(t, dir, input) // the seed's faults replay: the same job ID every run
 				_, sum := enginetest.Run(t, local, pipeline.PlanInput{Job: j.name, Params: j.params, Inputs: []string{input}, Output: "out.tsv", ChunkSize: 4 << 10, Partitions: 5})
-				if got := enginetest.ReadFile(t, sum.Output); sum.Partitions < 2 || !bytes.Equal(got, ref) {
+				if got := testutil.ReadFile(t, sum.Output); sum.Partitions < 2 || !bytes.Equal(got, ref) {
 					t.Fatalf("%s, seed %d, %d ranges, faults %s: output differs from the reference (%d vs %d bytes)", j.name, seed, sum.Partitions, fs, len(got), len(ref))
 				}
 			})

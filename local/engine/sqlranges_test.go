@@ -15,6 +15,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
@@ -161,7 +162,7 @@ func TestSQLSortRangeGatherProperty(t *testing.T) {
 			if one.Partitions != 0 || ranged.Partitions < 2 || ranged.Partitions > p || ranged.Chunks < 2 {
 				t.Fatalf("%s: one reducer gathered in %d ranges, the partitioned run in %d of %d asked over %d chunks", query, one.Partitions, ranged.Partitions, p, ranged.Chunks)
 			}
-			got1, gotP := enginetest.ReadFile(t, one.Output), enginetest.ReadFile(t, ranged.Output)
+			got1, gotP := testutil.ReadFile(t, one.Output), testutil.ReadFile(t, ranged.Output)
 			if !bytes.Equal(gotP, got1) {
 				t.Fatalf("%s: %d key ranges: output differs from the one reducer's (%d vs %d bytes)", query, ranged.Partitions, len(gotP), len(got1))
 			}
@@ -178,14 +179,7 @@ func TestSQLSortRangeGatherProperty(t *testing.T) {
 				}
 			}
 			parts := run("parts", p, true)
-			var joined []byte
-			for r := range parts.Parts {
-				b := enginetest.ReadFile(t, pipeline.PartLocation(parts.Output, r))
-				if len(b) == 0 {
-					t.Fatalf("part %d of %d is empty", r, parts.Parts)
-				}
-				joined = append(joined, b...)
-			}
+			joined := enginetest.ReadParts(t, parts.Output, parts.Parts)
 			if parts.Parts < 2 || !bytes.Equal(joined, got1) {
 				t.Fatalf("%s: %d part files; joined they differ from the output", query, parts.Parts)
 			}
@@ -299,7 +293,7 @@ func TestSQLGroupRangeGather(t *testing.T) {
 				_, parts := enginetest.Run(t, local, in)
 				var joined []byte
 				for r := range parts.Parts {
-					part := enginetest.ReadFile(t, pipeline.PartLocation(parts.Output, r))
+					part := testutil.ReadFile(t, pipeline.PartLocation(parts.Output, r))
 					if r == 0 && p == 5 && strings.Contains(query, "HAVING id >") && bytes.Count(part, []byte("\n")) != 1 {
 						t.Fatalf("%s: the first of 5 parts holds %q; want the header alone (HAVING drops its groups)", query, part)
 					}

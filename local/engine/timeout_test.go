@@ -269,7 +269,7 @@ func TestMapperPastItsTimeout(t *testing.T) {
 	}
 	ref, _ := enginetest.Open(t, engine.Options{})
 	want, _ := enginetest.Run(t, ref, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(dir, "ref.tsv"), ChunkSize: 256})
-	if got := enginetest.ReadFile(t, res.Gather.Output); !bytes.Equal(got, want) {
+	if got := testutil.ReadFile(t, res.Gather.Output); !bytes.Equal(got, want) {
 		t.Errorf("output %q, want wordcount's %q", got, want)
 	}
 }
@@ -306,7 +306,7 @@ func TestStuckHandlerDoesNotHangTheRun(t *testing.T) {
 	if !eng.Stuck() || eng.TimedOut() != 1 {
 		t.Errorf("stuck %v, %d timed out: want the one blocked attempt stuck and timed out", eng.Stuck(), eng.TimedOut())
 	}
-	if got := string(enginetest.ReadFile(t, res.Gather.Output)); got != "alpha\t50\nbeta\t50\n" {
+	if got := string(testutil.ReadFile(t, res.Gather.Output)); got != "alpha\t50\nbeta\t50\n" {
 		t.Errorf("output %q", got)
 	}
 }

@@ -1,5 +1,6 @@
 // Package enginetest runs jobs on the local engine for tests: an engine whose state lives
-// in a test's temporary directory, and a run that returns the output and the summary.
+// in a test's temporary directory, a run that returns the output and the summary, and
+// the part files of an output read back (ReadParts).
 package enginetest
 
 import (
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -61,7 +63,7 @@ func Run(t testing.TB, local *engine.Local, in pipeline.PlanInput) (out []byte, 
 	if err != nil {
 		t.Fatalf("%s over %v at chunk size %d: %v", in.Job, in.Inputs, in.ChunkSize, err)
 	}
-	if err := json.Unmarshal(ReadFile(t, res.Gather.Summary), &sum); err != nil {
+	if err := json.Unmarshal(testutil.ReadFile(t, res.Gather.Summary), &sum); err != nil {
 		t.Fatalf("summary %s: %v", res.Gather.Summary, err)
 	}
 	if sum.Chunks != res.Plan.Chunks {
@@ -70,15 +72,20 @@ func Run(t testing.TB, local *engine.Local, in pipeline.PlanInput) (out []byte, 
 	if in.OutputParts {
 		return nil, sum
 	}
-	return ReadFile(t, res.Gather.Output), sum
+	return testutil.ReadFile(t, res.Gather.Output), sum
 }
 
-// ReadFile returns the content of the file at path, or fails t.
-func ReadFile(t testing.TB, path string) []byte {
+// ReadParts returns the n part files of an output written as part files
+// (pipeline.PartLocation), joined in order, failing t if one is missing or empty.
+func ReadParts(t testing.TB, output string, n int) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	var joined []byte
+	for r := range n {
+		b := testutil.ReadFile(t, pipeline.PartLocation(output, r))
+		if len(b) == 0 {
+			t.Fatalf("part %d of %d is empty", r, n)
+		}
+		joined = append(joined, b...)
 	}
-	return b
+	return joined
 }
