@@ -95,7 +95,7 @@ func TestSelectParquetOutputKeepsTypes(t *testing.T) {
 	db := openDB(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "types.parquet")
-	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 2048)`, typesQuery, in))
+	writeTypes(t, db, in, "snappy")
 	cols := columnNames(t, blob.NewMux(nil), in)
 	for _, c := range []struct{ where, chunk string }{{"", "1GiB"}, {"id < 7000", "50KiB"}} {
 		out := filepath.Join(dir, fmt.Sprintf("out%s.parquet", c.chunk))

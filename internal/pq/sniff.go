@@ -188,21 +188,10 @@ func OutputForType(name string) OutputColumn {
 	if b, ok := ints[strings.TrimPrefix(name, "U")]; ok {
 		return OutputColumn{Kind: OutInteger, Bits: b, Unsigned: strings.HasPrefix(name, "U")}
 	}
-	switch name {
-	case "BOOLEAN":
-		return OutputColumn{Kind: OutBoolean}
-	case "FLOAT":
-		return OutputColumn{Kind: OutFloat}
-	case "DOUBLE":
-		return OutputColumn{Kind: OutDouble}
-	case "DATE":
-		return OutputColumn{Kind: OutDate}
-	case "TIMESTAMP":
-		return OutputColumn{Kind: OutTimestamp}
-	case "TIMESTAMP_NS":
-		return OutputColumn{Kind: OutTimestampNS}
-	case "TIMESTAMP WITH TIME ZONE":
-		return OutputColumn{Kind: OutTimestampTZ}
+	kinds := map[string]OutputKind{"BOOLEAN": OutBoolean, "FLOAT": OutFloat, "DOUBLE": OutDouble, "DATE": OutDate,
+		"TIMESTAMP": OutTimestamp, "TIMESTAMP_NS": OutTimestampNS, "TIMESTAMP WITH TIME ZONE": OutTimestampTZ}
+	if k, ok := kinds[name]; ok {
+		return OutputColumn{Kind: k}
 	}
 	var p, s int
 	if n, err := fmt.Sscanf(name, "DECIMAL(%d,%d)", &p, &s); err == nil && n == 2 && p >= 1 && p <= 38 && s >= 0 && s <= p {
