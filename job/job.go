@@ -14,7 +14,8 @@ import (
 // Params are a job's parameters by flag name without dashes, e.g.
 // {"pattern": "err"} for grep or {"key": "sourceIP:8", "agg": "sum:adRevenue"}.
 // The boolean "strict" applies to every job: "true" turns the first
-// malformed record into a failure instead of a skipped, counted record.
+// malformed record into a failure instead of a skipped, counted record;
+// "delim" (DelimParam) too: the field delimiter of CSV input.
 type Params map[string]string
 
 // Param describes one job parameter, for flags, docs and validation.
@@ -40,8 +41,8 @@ type Definition struct {
 	Version string
 	// Summary is one line for `scatter jobs`.
 	Summary string
-	// Params are the job's parameters; "strict" is every job's and is not
-	// listed.
+	// Params are the job's parameters; "strict" and "delim" are every
+	// job's and are not listed.
 	Params []Param
 	// New validates params and returns a configured job. It is called by
 	// every function that handles the job (splitter, mappers, reducers), so
@@ -297,6 +298,26 @@ func Skip(st *Stats, strict bool, offset int64, reason string) error {
 // StrictParam is the parameter every job honours.
 const StrictParam = "strict"
 
+// DelimParam is the other parameter every job honours: the byte that
+// separates the fields of its CSV input (record.ParseDelim), ',' when not
+// set. The planner sets it when it finds another delimiter at the start of
+// the first CSV input (a .tsv name, or DuckDB's sniffing), so every mapper
+// of the job reads the same.
+const DelimParam = "delim"
+
+// ParseDelim reads the "delim" parameter: ',' when not set.
+func ParseDelim(p Params) (byte, error) {
+	v := p[DelimParam]
+	if v == "" {
+		return ',', nil
+	}
+	d, err := record.ParseDelim(v)
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %w", DelimParam, err)
+	}
+	return d, nil
+}
+
 // ParseStrict reads the "strict" parameter: "", "false" or "true".
 func ParseStrict(p Params) (bool, error) {
 	switch v := p[StrictParam]; v {
@@ -362,7 +383,7 @@ func New(name string, p Params) (Job, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown job %q (known: %s)", name, knownNames())
 	}
-	known := map[string]bool{StrictParam: true}
+	known := map[string]bool{StrictParam: true, DelimParam: true}
 	for _, prm := range d.Params {
 		known[prm.Name] = true
 	}
@@ -375,6 +396,9 @@ func New(name string, p Params) (Job, error) {
 		if prm.Required && p[prm.Name] == "" {
 			return nil, fmt.Errorf("job %s: missing --%s (%s)", name, prm.Name, prm.Usage)
 		}
+	}
+	if _, err := ParseDelim(p); err != nil {
+		return nil, fmt.Errorf("job %s: %w", name, err)
 	}
 	return d.New(p)
 }

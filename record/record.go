@@ -179,7 +179,9 @@ type Reader struct {
 	cols   []string
 	row    Row
 
-	// CSV: the position of each column in the current object's header.
+	// CSV: the field delimiter (SetDelim), and the position of each column
+	// in the current object's header.
+	delim    byte
 	idx      []int
 	nfields  int
 	resolved bool
@@ -205,8 +207,13 @@ func NewReader(format Format, columns []string) (*Reader, error) {
 		return nil, fmt.Errorf("record: a Reader reads csv or jsonl, not %s", format)
 	}
 	n := len(columns)
-	return &Reader{format: format, cols: columns, row: newRow(n, format), idx: make([]int, n), scratch: make([][]byte, n), exact: make([]bool, n)}, nil
+	return &Reader{format: format, cols: columns, row: newRow(n, format), delim: ',', idx: make([]int, n), scratch: make([][]byte, n), exact: make([]bool, n)}, nil
 }
+
+// SetDelim sets the byte that separates a CSV record's fields: ',' (the
+// default), or another such as '\t', ';' or '|' (ParseDelim). Call it
+// before Start.
+func (r *Reader) SetDelim(delim byte) { r.delim = delim }
 
 // Format is the format the reader reads.
 func (r *Reader) Format() Format { return r.format }
@@ -222,7 +229,7 @@ func (r *Reader) Start(source string, header []byte) error {
 	if header == nil {
 		return nil
 	}
-	names, err := HeaderColumns(header)
+	names, err := HeaderColumns(header, r.delim)
 	if err != nil {
 		return fmt.Errorf("CSV header of %s: %w", source, err)
 	}
@@ -267,15 +274,15 @@ func JSONKeys(line []byte) ([]string, error) {
 }
 
 // HeaderColumns returns the decoded column names of a CSV header record
-// (without its line terminator). A UTF-8 byte order mark before it is not
+// (without its line terminator) whose fields delim separates. A UTF-8 byte order mark before it is not
 // part of the first name. The names are made unique as DuckDB's read_csv
 // makes them, so that every column can be named: one equal to an earlier
 // one, ignoring ASCII case, gets "_N" appended, N counting that name's
 // repeats (and again while the result is taken), so a header a,A,b,a has
 // the columns a, A_1, b, a_2 and a header a,a_1,a the columns a, a_1, a_1_1.
-func HeaderColumns(header []byte) ([]string, error) {
+func HeaderColumns(header []byte, delim byte) ([]string, error) {
 	header = TrimBOM(csvline.TrimCR(header))
-	fields, err := csvline.Split(nil, header)
+	fields, err := csvline.Split(nil, header, delim)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +295,26 @@ func HeaderColumns(header []byte) ([]string, error) {
 	}
 	colname.Unique(names)
 	return names, nil
+}
+
+// ParseDelim reads a CSV field delimiter as a user writes it (DuckDB's
+// read_csv delim): one byte such as ",", ";", "|" or a tab, or `\t` or
+// "tab" for a tab. A quote, "\r", "\n" and text of more than one byte are
+// refused.
+func ParseDelim(s string) (byte, error) {
+	switch s {
+	case `\t`, "tab", "TAB":
+		return '\t', nil
+	}
+	if len(s) != 1 {
+		return 0, fmt.Errorf("the CSV delimiter must be one byte (such as ',' ';' '|' or '\\t' for a tab), not %q", s)
+	}
+	switch c := s[0]; c {
+	case '"', '\r', '\n', 0:
+		return 0, fmt.Errorf("the CSV delimiter cannot be %q", c)
+	default:
+		return c, nil
+	}
 }
 
 // TrimBOM removes a UTF-8 byte order mark from the start of b.
@@ -317,7 +344,7 @@ func (r *Reader) Read(rec []byte, offset int64) (row *Row, data bool, reason str
 	if len(l) == 0 {
 		return nil, false, "", nil
 	}
-	r.fields, err = csvline.Split(r.fields, l)
+	r.fields, err = csvline.Split(r.fields, l, r.delim)
 	if err != nil {
 		return nil, true, ReasonCSVQuote, nil
 	}
@@ -357,7 +384,7 @@ func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, reco
 	if r.marks == nil {
 		r.marks = make([]uint64, markWindow/64)
 	}
-	ends, marks := r.ends, r.marks
+	ends, marks, delim := r.ends, r.marks, r.delim
 	// The record's start in data, the commas seen in it, the field's start.
 	start, nf, from := 0, 0, 0
 	for p := 0; p < len(data); {
@@ -365,7 +392,7 @@ func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, reco
 		// word (64 bytes) at a time.
 		lo := p &^ 63
 		hi := min(lo+markWindow, len(data))
-		csvline.Marks(marks, data[lo:hi])
+		csvline.Marks(marks, data[lo:hi], delim)
 		w, nw := 0, (hi-lo+63)/64
 		m := marks[0] &^ (1<<(p-lo) - 1)
 		p = hi
@@ -379,14 +406,14 @@ func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, reco
 			}
 			j := lo + 64*w + bits.TrailingZeros64(m)
 			m &= m - 1
-			switch data[j] {
-			case ',':
+			switch c := data[j]; {
+			case c == delim:
 				if nf < len(ends) {
 					ends[nf] = j
 				}
 				nf, from = nf+1, j+1
 				continue
-			case '\n':
+			case c == '\n':
 				if err := r.csvRecord(data, start, j, nf, offset, fn); err != nil {
 					return start, records, err
 				}
@@ -394,9 +421,9 @@ func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, reco
 				records++
 				continue
 			}
-			// A quote: it must open the field and close before a comma,
-			// "\n" or "\r\n"; the scan goes on at what follows it.
-			next := closingQuote(data, j)
+			// A quote: it must open the field and close before a
+			// delimiter, "\n" or "\r\n"; the scan goes on at what follows it.
+			next := closingQuote(data, j, delim)
 			if j != from || next < 0 {
 				return start, records, nil
 			}
@@ -416,10 +443,10 @@ func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, reco
 const markWindow = 16 << 10
 
 // closingQuote returns the index just past the quoted field that opens at
-// data[j] (a quote), at the comma or newline (or "\r\n") after its closing
-// quote; -1 when the field does not close in data or something else
-// follows it (bad quoting, which Read reports).
-func closingQuote(data []byte, j int) int {
+// data[j] (a quote), at the delimiter or newline (or "\r\n") after its
+// closing quote; -1 when the field does not close in data or something
+// else follows it (bad quoting, which Read reports).
+func closingQuote(data []byte, j int, delim byte) int {
 	for k := j + 1; ; {
 		q := bytes.IndexByte(data[k:], '"')
 		if q < 0 {
@@ -429,13 +456,13 @@ func closingQuote(data []byte, j int) int {
 		if k >= len(data) {
 			return -1
 		}
-		switch data[k] {
-		case '"': // a doubled quote
+		switch c := data[k]; {
+		case c == '"': // a doubled quote
 			k++
 			continue
-		case ',', '\n':
+		case c == delim || c == '\n':
 			return k
-		case '\r':
+		case c == '\r':
 			if k+1 < len(data) && data[k+1] == '\n' {
 				return k
 			}

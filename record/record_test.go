@@ -129,7 +129,7 @@ func checkBlocks(t *testing.T, r *rand.Rand, data []byte, cols, froms int) {
 	var want []string
 	var starts []int64
 	recs := map[int64][]byte{}
-	err := split.CSVRecords(data, func(rec []byte, off int64) error {
+	err := split.CSVRecords(data, ',', func(rec []byte, off int64) error {
 		row, d, reason, err := one.Read(rec, off)
 		want = append(want, readOne(row, off, d, reason))
 		starts = append(starts, off)

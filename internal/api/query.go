@@ -16,6 +16,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/query"
 )
 
@@ -170,10 +171,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryAnswer, err
 			return QueryAnswer{}, err
 		}
 	}
-	chunkSize := spec.ChunkSize
-	if chunkSize == 0 {
-		chunkSize = s.DefaultChunkSize
-	}
+	chunkSize := plan.ChunkSizeOr(spec.ChunkSize, s.DefaultChunkSize)
 	q, err := query.PlanCompiled(ctx, s.Store, spec.Job, job, spec.Params, spec.Inputs, "", chunkSize, MaxQueryFanOut)
 	var pe *query.PlanError
 	switch {

@@ -72,13 +72,7 @@ func (s *Service) Plan(ctx context.Context, spec Spec) (pipeline.PlanInput, Subm
 	if spec.Concurrency < 0 || spec.Concurrency > MaxConcurrency {
 		return pipeline.PlanInput{}, sub, badRequest("concurrency %d: want 1 to %d", spec.Concurrency, MaxConcurrency)
 	}
-	chunkSize := spec.ChunkSize
-	if chunkSize == 0 {
-		chunkSize = s.DefaultChunkSize
-	}
-	if chunkSize <= 0 {
-		chunkSize = plan.DefaultChunkSize
-	}
+	chunkSize := plan.ChunkSizeOr(spec.ChunkSize, s.DefaultChunkSize)
 	conc := spec.Concurrency
 	if conc == 0 {
 		conc = s.DefaultConcurrency

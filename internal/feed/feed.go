@@ -23,6 +23,8 @@ type Feeder struct {
 	rows   job.RowMapper
 	reader *record.Reader
 	strict bool
+	// delim separates the fields of CSV records (SetDelim).
+	delim byte
 	// st counts what the feeder reads for a RowMapper: data records and the
 	// ones it skips.
 	st     job.Stats
@@ -37,7 +39,7 @@ type Feeder struct {
 // parameter.
 func New(j job.Job, strict bool) (*Feeder, error) {
 	in := j.Input()
-	f := &Feeder{job: j, in: in, m: j.NewMapper(), strict: strict}
+	f := &Feeder{job: j, in: in, m: j.NewMapper(), strict: strict, delim: ','}
 	if in.Format.Table() {
 		rm, ok := f.m.(job.RowMapper)
 		if !ok {
@@ -54,6 +56,15 @@ func New(j job.Job, strict bool) (*Feeder, error) {
 	f.block, _ = lm.(job.BlockMapper)
 	return f, nil
 }
+
+// SetDelim sets the byte that separates the fields of the CSV records the
+// feeder reads: ',' until set, else the job's delim parameter (the one the
+// plan recorded). Call it before StartPart.
+func (f *Feeder) SetDelim(delim byte) { f.delim = delim }
+
+// Delim is the byte that separates the fields of the CSV records the feeder
+// reads.
+func (f *Feeder) Delim() byte { return f.delim }
 
 // Format is how the feeder reads the records of the object named source.
 func (f *Feeder) Format(source string) record.Format { return record.Of(source, f.in.Format) }
@@ -87,7 +98,7 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 	if f.in.AllColumns {
 		var err error
 		if p.Format == record.CSV {
-			p.Columns, err = record.HeaderColumns(header)
+			p.Columns, err = record.HeaderColumns(header, f.delim)
 		} else {
 			p.Columns, err = record.JSONKeys(header)
 		}
@@ -99,6 +110,7 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 	if err != nil {
 		return err
 	}
+	r.SetDelim(f.delim)
 	if err := r.Start(p.Source, header); err != nil {
 		return err
 	}
@@ -236,7 +248,7 @@ func (f *Feeder) Object(p job.Part, data []byte) error {
 	if f.NeedsHeader(p.Source) && len(data) > 0 {
 		header, _, _ = bytes.Cut(data, []byte{'\n'})
 		if csv {
-			_ = split.CSVRecords(data, func(rec []byte, _ int64) error {
+			_ = split.CSVRecords(data, f.delim, func(rec []byte, _ int64) error {
 				header = rec
 				return errFirst
 			})
@@ -247,7 +259,7 @@ func (f *Feeder) Object(p job.Part, data []byte) error {
 		return err
 	}
 	if csv {
-		return split.CSVRecords(data, f.Record)
+		return split.CSVRecords(data, f.delim, f.Record)
 	}
 	var off int64
 	for len(data) > 0 {

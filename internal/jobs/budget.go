@@ -75,18 +75,21 @@ func keyCost(entSize, keyLen int64) int64 { return entSize + keyLen + 2*sortKeyS
 
 // memory is the most the table will have allocated once next more keys are
 // in and it is sorted for a spill: what it holds now (the capacity of its
-// entries, key bytes, slots and kept sort keys, not only their length), what
-// inserting next keys allocates when a slice must grow (a new slice twice
-// the size, while the old one is still held; keys as long as the longest so
-// far), and what sorting them all allocates (sortedKeys' two arrays,
-// sorted's order). A combiner that checks memory every next new keys and
-// spills once it passes the budget therefore never holds more than the
-// budget, however its table grows.
+// entries, key bytes, slots, spare slots and kept sort keys, not only their
+// length), what inserting next keys allocates when a slice must grow (a new
+// slice twice the size, while the old one is still held; keys as long as
+// the longest so far), and what sorting them all allocates (sortedKeys' two
+// arrays and radix counts, sorted's order). A combiner that checks memory
+// every next new keys and spills once it passes the budget therefore never
+// holds more than the budget, however its table grows.
 func (t *keyTableOf[S]) memory(next int) int64 {
 	n, k, entSize := int64(len(t.ents)), int64(next), t.entSize()
-	held := int64(cap(t.ents))*entSize + int64(cap(t.arena)) + int64(len(t.slots))*4
+	held := int64(cap(t.ents))*entSize + int64(cap(t.arena)) + int64(len(t.slots)+len(t.spare))*4
 	sortKeys := max(n+k, int64(cap(t.sort[0])))
 	sorting := 2*sortKeys*sortKeySize + (n+k)*4
+	if t.counts != nil || n+k >= radixMin {
+		sorting += radixCountsSize
+	}
 	var growth int64
 	if n+k > int64(cap(t.ents)) {
 		growth += 2 * max(n, k) * entSize

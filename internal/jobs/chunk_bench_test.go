@@ -81,7 +81,7 @@ func BenchmarkChunk(b *testing.B) {
 				}
 				if m.Format(path) == record.CSV {
 					// As the pipeline reads a CSV part (pipeline.mapCSV).
-					if _, _, err := split.PartCSV(ctx, store, part, 0, m.Record, m.CSVBlock()); err != nil {
+					if _, _, err := split.PartCSV(ctx, store, part, ',', 0, m.Record, m.CSVBlock()); err != nil {
 						b.Fatal(err)
 					}
 				} else if _, err := split.PartBlocks(ctx, store, part, m.Record, m.Block()); err != nil {

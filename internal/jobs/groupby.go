@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
@@ -133,7 +132,7 @@ func (j *groupby) NewMapper() Mapper {
 // collector, its huge pages given back at once (discard), not a collection
 // later from its cleanup.
 func takeGroupTable(use func(*groupTable) bool) {
-	if g, ok := groupTables.Get().(*groupTable); ok && !use(g) {
+	if g := groupTables.Get(); g != nil && !use(g) {
 		g.keys.discard()
 	}
 }
@@ -148,7 +147,8 @@ type groupTable struct {
 	best   [][]byte
 }
 
-var groupTables sync.Pool
+// groupTables is the process's finished tables (tablePool).
+var groupTables tablePool
 
 // release hands the mapper's table to the next mapper; m is done with it.
 func (m *groupbyMapper) release() {

@@ -3,6 +3,8 @@ package jobs
 import (
 	"bytes"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/feed"
@@ -15,7 +17,6 @@ import (
 // that mapper writes is what it writes with a new table: none of the first
 // job's keys, counts or sums comes through.
 func TestGroupTableSharedAcrossJobs(t *testing.T) {
-	onOneP(t)
 	var first bytes.Buffer // many groups, keys past 16 bytes: the table grows
 	first.WriteString("ip,rev,n\n")
 	for i := range 5000 {
@@ -85,4 +86,37 @@ func runPooled(t *testing.T, job string, p Params, in []byte) ([]byte, any) {
 		t.Fatal(err)
 	}
 	return b.Bytes(), table
+}
+
+// TestGroupTableTakenOnAnyP: a finished mapper's table goes to the next
+// mapper whichever P each runs on, as when two mappers run at once and a
+// third starts after the first ends (a sync.Pool gave it only to a Get on
+// the P of the Put, and the third mapper made a table of its own); and one
+// that no mapper took before a collection is the collector's. The two
+// goroutines spin, each holding a P, while one puts and the other takes.
+func TestGroupTableTakenOnAnyP(t *testing.T) {
+	drainGroupTables()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2)))
+	for i := range 20 {
+		g := &groupTable{keys: newKeyTable()}
+		var put, done atomic.Bool
+		go func() {
+			groupTables.Put(g)
+			put.Store(true)
+			for !done.Load() {
+			}
+		}()
+		for !put.Load() {
+		}
+		got := groupTables.Get()
+		done.Store(true)
+		if got != g {
+			t.Fatalf("round %d: the next mapper took %p, not the table put (%p)", i, got, g)
+		}
+	}
+	groupTables.Put(&groupTable{keys: newKeyTable()})
+	runtime.GC()
+	if g := groupTables.Get(); g != nil {
+		t.Errorf("a table no mapper took is still held after a collection")
+	}
 }

@@ -27,7 +27,7 @@ type (
 	Range        = job.Range
 )
 
-// Register, Lookup, Definitions, New and ParseStrict are the public
+// Register, Lookup, Definitions, New, ParseStrict and ParseDelim are the public
 // registry's (package job): a user's jobs and the built-ins are one set.
 var (
 	Register    = job.Register
@@ -35,6 +35,7 @@ var (
 	Definitions = job.Definitions
 	New         = job.New
 	ParseStrict = job.ParseStrict
+	ParseDelim  = job.ParseDelim
 	// AddSkipExamples merges skip examples, the first of a reason kept.
 	AddSkipExamples = job.AddSkipExamples
 )

@@ -28,6 +28,14 @@ type keyTableOf[S any] struct {
 	ents  []keyEntOf[S]
 	arena []byte
 	sort  [2][]sortKey // sortedKeys' memory, kept for the next sort
+	// counts is radixSortHeads' digit counts, kept for the next sort.
+	counts *radixCounts
+	// spare is the slots reset emptied, kept for the next newSlots of their
+	// size: a mapper that spills sizes its table again (sizeFor) to the
+	// size it had, and new slots each time were garbage of megabytes a
+	// spill, which grew the heap (and the process) by as much until a
+	// collection.
+	spare []uint32
 	// longest is the longest key inserted since the table was made, for
 	// memory's estimate of the next keys' bytes.
 	longest int
@@ -82,10 +90,11 @@ func newKeyTableOf[S any]() *keyTableOf[S] {
 }
 
 // reset empties the table to initialSlots slots, keeping the memory of its
-// entries and key bytes.
+// entries and key bytes, and its larger slots as the spare.
 func (t *keyTableOf[S]) reset() {
 	if len(t.slots) != initialSlots {
-		t.newSlots(initialSlots)
+		dropArray(t.huge, t.spare)
+		t.spare, t.slots = t.slots, make([]uint32, initialSlots)
 	} else {
 		clear(t.slots)
 	}
@@ -388,7 +397,18 @@ func (t *keyTableOf[S]) sizeFor(rows int, budget, groupBytes int64) int {
 	// than maxReserve: a table sized for a large budget would touch all of
 	// its slots however few groups the chunk has.
 	groups := int(min(budget/(keyCost(t.entSize(), keyLen)+groupBytes), maxReserve))
-	t.reserve(groups, groups*int(keyLen))
+	keyBytes := groups * int(keyLen)
+	// Room within an eighth of it is room enough: the mean key length moves
+	// from one chunk to the next, and a table reused by the next mapper (or
+	// after a spill) would otherwise copy its entries into new ones for a
+	// few thousand groups more, as garbage of tens of megabytes.
+	if c := cap(t.ents); c < groups && c >= groups-groups/8 {
+		groups = c
+	}
+	if c := cap(t.arena); c < keyBytes && c >= keyBytes-keyBytes/8 {
+		keyBytes = c
+	}
+	t.reserve(groups, keyBytes)
 	return groups
 }
 
@@ -400,11 +420,22 @@ func (t *keyTableOf[S]) grow() {
 }
 
 // newSlots replaces the slots by n empty ones, advised to huge pages when
-// large, and gives back the advice on the old ones.
+// large, and gives back the advice on the old ones. The spare, when of n
+// slots, is taken (cleared), else dropped once n reaches it.
 func (t *keyTableOf[S]) newSlots(n int) {
 	old := t.slots
-	t.slots = make([]uint32, n)
-	adviseArray(t.huge, t.slots)
+	switch {
+	case len(t.spare) == n:
+		t.slots, t.spare = t.spare, nil
+		clear(t.slots)
+	default:
+		if n >= len(t.spare) {
+			dropArray(t.huge, t.spare)
+			t.spare = nil
+		}
+		t.slots = make([]uint32, n)
+		adviseArray(t.huge, t.slots)
+	}
 	dropArray(t.huge, old)
 }
 
@@ -497,7 +528,10 @@ func (t *keyTableOf[S]) sortedKeys() []sortKey {
 		keys[i] = sortKey{head: e.head, next: e.next, idx: int32(i), n: e.n}
 	}
 	if n >= radixMin {
-		keys = radixSortHeads(keys, t.sort[1])
+		if t.counts == nil {
+			t.counts = new(radixCounts)
+		}
+		keys = radixSortHeads(keys, t.sort[1], t.counts)
 	} else {
 		slices.SortFunc(keys, func(a, b sortKey) int { return cmp.Compare(a.head, b.head) })
 	}
@@ -561,11 +595,19 @@ func (t *keyTableOf[S]) cmpTails(a, b sortKey) int {
 	return bytes.Compare(t.arena[ea.off+16:ea.off+ea.n], t.arena[eb.off+16:eb.off+eb.n])
 }
 
+// radixCounts is radixSortHeads' count of each 16-bit digit of the heads.
+type radixCounts [4][1 << 16]uint32
+
+// radixCountsSize is the bytes of a radixCounts, which a table holds once
+// it has sorted radixMin keys.
+const radixCountsSize = int64(unsafe.Sizeof(radixCounts{}))
+
 // radixSortHeads sorts keys by head, least significant 16 bits first,
 // skipping the digits every head shares; it returns the sorted slice (keys
-// or scratch, which is as long).
-func radixSortHeads(keys, scratch []sortKey) []sortKey {
-	var counts [4][1 << 16]uint32
+// or scratch, which is as long). counts is its memory for the digits' counts
+// (1 MiB, which a sort of its own would allocate as garbage each time).
+func radixSortHeads(keys, scratch []sortKey, counts *radixCounts) []sortKey {
+	clear(counts[:])
 	for i := range keys {
 		h := keys[i].head
 		counts[0][uint16(h)]++

@@ -26,8 +26,8 @@ const hugePageSize = 2 << 20
 // goes back to the heap: before the table drops an array (growth, reset,
 // the table's end) drop advises it MADV_NOHUGEPAGE, which khugepaged
 // leaves alone, and MADV_DONTNEED, which returns its huge pages at once.
-// A table that becomes garbage without Close (sync.Pool drops what it
-// holds at a collection) gives its ranges back from a cleanup
+// A table that becomes garbage without Close (the pool of finished tables
+// holds them weakly: tablePool) gives its ranges back from a cleanup
 // (runtime.AddCleanup), which keeps its arrays alive until then.
 type hugeArrays struct {
 	ranges []hugeRange

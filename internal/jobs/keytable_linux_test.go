@@ -50,9 +50,15 @@ func TestKeyTableHugePagesGivenBack(t *testing.T) {
 	}
 	checkDropped(t, "grown", held[:2])
 	grown := tableArrays(tbl)
-	tbl.reset()
-	checkDropped(t, "reset", grown[:1])
-	kept := tableArrays(tbl)[1:]
+	tbl.reset() // the slots are kept, advised, as the spare for the next sizing
+	if flags, _ := smapsAt(t, wholeHugePage(t, grown[0])); !hasFlag(flags, "hg") {
+		t.Errorf("slots reset, kept as the spare: not advised to huge pages (VmFlags %s)", flags)
+	}
+	tbl.reserve(1<<19, 0) // slots of another size: the spare stays
+	spare := tableArrays(tbl)[0]
+	tbl.reset() // these slots replace the spare, which is dropped
+	checkDropped(t, "reset, then replaced as the spare", grown[:1])
+	kept := append(tableArrays(tbl)[1:], spare)
 	tbl.huge.dropAll() // what the table's cleanup does once it is garbage
 	checkDropped(t, "collected", kept)
 }
@@ -110,7 +116,7 @@ func smapsAt(t *testing.T, p uintptr) (flags string, hugeKB int) {
 }
 
 // TestKeyTableCleanupGivesBack: a key table that becomes garbage without
-// dropping its arrays (a pooled table the sync.Pool lets go) gives back
+// dropping its arrays (a pooled table the collector takes: tablePool) gives back
 // their huge pages from its cleanup. The cleanup runs only when nothing it
 // is given reaches the table (runtime.AddCleanup): one that did would
 // never run, and the table's arrays, kept alive by their advised ranges,
@@ -153,7 +159,6 @@ func TestKeyTableCleanupGivesBack(t *testing.T) {
 // unreachable and keeps its arrays alive through the next one: the sql
 // job's mapper (pooledTable) and groupby's (NewMapper).
 func TestPooledTableDiscarded(t *testing.T) {
-	onOneP(t)
 	drainGroupTables()
 	sums := newKeyTableOf[inlineSum]()
 	sums.reserve(1<<20, 16<<20)

@@ -262,3 +262,40 @@ func testKeyTableBatches[S any](t *testing.T, tbl *keyTableOf[S]) {
 		t.Fatalf("forSorted: %v, %d keys of %d", err, seen, len(want))
 	}
 }
+
+// TestKeyTableSlotsKeptAcrossReset: a table emptied (a spill, or a mapper's
+// end) and sized again to its size takes the slots it had, cleared, rather
+// than allocating new ones (garbage of megabytes a spill); the memory it
+// counts holds them meanwhile, and slots of another size are new.
+func TestKeyTableSlotsKeptAcrossReset(t *testing.T) {
+	tbl := newKeyTable()
+	tbl.reserve(1<<15, 1<<18)
+	for i := range 1 << 15 {
+		tbl.add(fmt.Appendf(nil, "key-%d", i))
+	}
+	first := &tbl.slots[0]
+	tbl.reset()
+	withSpare, spare := tbl.memory(0), tbl.spare
+	tbl.spare = nil
+	if without := tbl.memory(0); withSpare-without != 1<<16*4 {
+		t.Errorf("memory after reset counts %d bytes of spare slots, want %d", withSpare-without, 1<<16*4)
+	}
+	tbl.spare = spare
+	tbl.reserve(1<<15, 1<<18)
+	if &tbl.slots[0] != first {
+		t.Fatal("sized again to its size, the table did not take its spare slots")
+	}
+	for i, s := range tbl.slots {
+		if s != 0 {
+			t.Fatalf("slot %d of the spare taken again is %#x, not empty", i, s)
+		}
+	}
+	if g := tbl.add([]byte("key-1")); g != 0 || tbl.size() != 1 {
+		t.Errorf("after reset the first key is entry %d of %d", g, tbl.size())
+	}
+	tbl.reset()
+	tbl.reserve(1<<16, 1<<18)
+	if &tbl.slots[0] == first || tbl.spare != nil {
+		t.Error("slots of another, larger size: the spare was taken or kept")
+	}
+}

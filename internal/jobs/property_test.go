@@ -68,7 +68,7 @@ func recordsOf(j jobs.Job, source string, data []byte) (recs [][]byte, offsets [
 	if record.Of(source, j.Input().Format) != record.CSV {
 		return splitLines(data)
 	}
-	_ = split.CSVRecords(data, func(rec []byte, off int64) error {
+	_ = split.CSVRecords(data, ',', func(rec []byte, off int64) error {
 		recs, offsets = append(recs, rec), append(offsets, off)
 		return nil
 	})

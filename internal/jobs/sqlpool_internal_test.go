@@ -93,18 +93,18 @@ func TestSQLMapperTableReused(t *testing.T) {
 	}
 }
 
-// drainGroupTables empties the pool of finished mappers' tables.
 // onOneP runs the rest of the test on one P (GOMAXPROCS 1): a sync.Pool
-// hands a Put value to a later Get only on the same P (its private slot is
-// not stolen), so a test that checks a table went from one mapper to the
-// next would fail whenever the scheduler moved the goroutine between the
-// two.
+// (statePools) hands a Put value to a later Get only on the same P (its
+// private slot is not stolen), so a test that checks states went from one
+// mapper to the next would fail whenever the scheduler moved the goroutine
+// between the two.
 func onOneP(t *testing.T) {
 	t.Helper()
 	prev := runtime.GOMAXPROCS(1)
 	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
 }
 
+// drainGroupTables empties the pools of finished mappers' tables and states.
 func drainGroupTables() {
 	for groupTables.Get() != nil {
 	}

@@ -41,7 +41,7 @@ func (h *Handler) mapCSV(ctx context.Context, f *feed.Feeder, p plan.Part, first
 	if !known {
 		first = -1
 	}
-	ps, b, err := split.PartCSV(ctx, h.Store, p, first, f.Record, f.CSVBlock())
+	ps, b, err := split.PartCSV(ctx, h.Store, p, f.Delim(), first, f.Record, f.CSVBlock())
 	if err == nil && p.Compression() == "" && (p.Start > 0 || p.End < p.Size) {
 		cb := CSVBound{URL: p.URL, Start: p.Start, End: p.End, First: b.First, Next: b.Next}
 		if !known && p.Start > 0 {
@@ -181,7 +181,7 @@ func (h *Handler) reread(ctx context.Context, in GatherInput, manifest []plan.Ch
 	if err != nil {
 		return MapStats{}, "", err
 	}
-	m, st, err := h.runMapperFrom(ctx, job, manifest[c], strictOf(in.Params), firsts)
+	m, st, err := h.runMapperFrom(ctx, job, manifest[c], readOptsOf(in.Params), firsts)
 	if err != nil {
 		return st, "", err
 	}

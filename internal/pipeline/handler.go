@@ -108,13 +108,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if err != nil {
 		return PlanOutput{}, err
 	}
-	chunkSize := in.ChunkSize
-	if chunkSize == 0 {
-		chunkSize = h.DefaultChunkSize
-	}
-	if chunkSize <= 0 {
-		chunkSize = plan.DefaultChunkSize
-	}
+	chunkSize := plan.ChunkSizeOr(in.ChunkSize, h.DefaultChunkSize)
 	objs, params, err := plan.ResolveJob(ctx, h.Store, in.Job, in.Params, in.Inputs)
 	if err != nil {
 		var ie *plan.InputError
@@ -450,7 +444,7 @@ func (h *Handler) mapOnce(ctx context.Context, in MapInput, fk string) (res MapR
 	started := h.now()
 	attempt := newAttemptID()
 	key := fmt.Sprintf("%spartials/%08d/%s.part", in.Work, in.Chunk.Index, attempt)
-	stats, err := h.mapChunk(ctx, job, in.Chunk, strictOf(in.Params), key, fk)
+	stats, err := h.mapChunk(ctx, job, in.Chunk, readOptsOf(in.Params), key, fk)
 	if err != nil {
 		return MapResult{}, err
 	}
@@ -493,8 +487,8 @@ func committedResult(c ledger.Commit) MapResult {
 
 // mapChunk runs the job's mapper over every part of the chunk and writes the
 // partial result to key.
-func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, strict bool, key, fk string) (MapStats, error) {
-	m, st, err := h.runMapper(ctx, job, c, strict)
+func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, opts readOpts, key, fk string) (MapStats, error) {
+	m, st, err := h.runMapper(ctx, job, c, opts)
 	if err != nil {
 		return st, err
 	}
@@ -511,18 +505,19 @@ func (h *Handler) mapChunk(ctx context.Context, job jobs.Job, c plan.Chunk, stri
 
 // runMapper feeds every record the chunk owns to a new mapper of job and
 // returns its feeder, ready to Finish.
-func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, strict bool) (*feed.Feeder, MapStats, error) {
-	return h.runMapperFrom(ctx, job, c, strict, nil)
+func (h *Handler) runMapper(ctx context.Context, job jobs.Job, c plan.Chunk, opts readOpts) (*feed.Feeder, MapStats, error) {
+	return h.runMapperFrom(ctx, job, c, opts, nil)
 }
 
 // runMapperFrom is runMapper with the first record start of some CSV parts
 // known (by csvPartKey): a re-read after a wrong guess (confirmCSV).
-func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk, strict bool, firsts map[string]int64) (*feed.Feeder, MapStats, error) {
+func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk, opts readOpts, firsts map[string]int64) (*feed.Feeder, MapStats, error) {
 	var st MapStats
-	f, err := feed.New(job, strict)
+	f, err := feed.New(job, opts.strict)
 	if err != nil {
 		return nil, st, inputErrorf("map: %w", err)
 	}
+	f.SetDelim(opts.delim)
 	for _, p := range c.Parts {
 		if p.Format == plan.FormatParquet {
 			if err := h.mapParquet(ctx, f, p, &st); err != nil {
@@ -533,11 +528,12 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 		csv := f.Format(p.Source) == record.CSV
 		var header []byte
 		if f.NeedsHeader(p.Source) {
-			read := split.Header
 			if csv {
-				read = split.CSVHeader
+				header, err = split.CSVHeader(ctx, h.Store, p, f.Delim())
+			} else {
+				header, err = split.Header(ctx, h.Store, p)
 			}
-			if header, err = read(ctx, h.Store, p); err != nil {
+			if err != nil {
 				return nil, st, partError(p, err)
 			}
 		}
@@ -573,10 +569,19 @@ func mapError(p plan.Part, err error) error {
 	return partError(p, err)
 }
 
-// strictOf is the "strict" parameter of params that jobs.New accepted.
-func strictOf(p jobs.Params) bool {
+// readOpts is how a mapper reads its records: the job's "strict" and
+// "delim" parameters.
+type readOpts struct {
+	strict bool
+	delim  byte
+}
+
+// readOptsOf is the "strict" and "delim" parameters of params that
+// jobs.New accepted.
+func readOptsOf(p jobs.Params) readOpts {
 	strict, _ := jobs.ParseStrict(p)
-	return strict
+	delim, _ := jobs.ParseDelim(p)
+	return readOpts{strict: strict, delim: delim}
 }
 
 // partError classifies a read failure: a missing object or corrupt data is the

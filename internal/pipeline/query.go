@@ -80,7 +80,7 @@ func (h *Handler) Query(ctx context.Context, in QueryChunk) (QueryPartial, error
 		return QueryPartial{}, retryable("query %s: %w", fk, err)
 	}
 	started := h.now()
-	m, st, err := h.runMapperFrom(ctx, job, in.Chunk, strictOf(in.Params), in.Firsts)
+	m, st, err := h.runMapperFrom(ctx, job, in.Chunk, readOptsOf(in.Params), in.Firsts)
 	if err != nil {
 		return QueryPartial{}, err
 	}

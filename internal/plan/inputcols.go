@@ -185,7 +185,7 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 	if jsonLines {
 		cols, err = record.JSONKeys(line)
 	} else {
-		cols, err = record.HeaderColumns(line)
+		cols, err = record.HeaderColumns(line, ',')
 	}
 	if err != nil {
 		return nil, nil // the mapper reports it

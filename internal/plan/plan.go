@@ -23,6 +23,19 @@ import (
 // DefaultChunkSize is the chunk size when none is given: 64 MiB.
 const DefaultChunkSize = 64 << 20
 
+// ChunkSizeOr is the chunk size a job plans with: asked, the one the job asks for,
+// when it asks for one (not 0), else configured (a deployment's or a handler's
+// default) when set, else DefaultChunkSize.
+func ChunkSizeOr(asked, configured int64) int64 {
+	if asked == 0 {
+		asked = configured
+	}
+	if asked <= 0 {
+		return DefaultChunkSize
+	}
+	return asked
+}
+
 // DefaultMaxChunks caps a plan; a bigger plan is refused with advice to raise the chunk size.
 const DefaultMaxChunks = 100_000
 

@@ -208,3 +208,19 @@ func TestJobID(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkSizeOr: the size a job asks for wins, else the configured default,
+// else DefaultChunkSize.
+func TestChunkSizeOr(t *testing.T) {
+	for _, c := range []struct{ asked, configured, want int64 }{
+		{0, 0, plan.DefaultChunkSize},
+		{0, -1, plan.DefaultChunkSize},
+		{0, 5 << 20, 5 << 20},
+		{7 << 20, 5 << 20, 7 << 20},
+		{7 << 20, 0, 7 << 20},
+	} {
+		if got := plan.ChunkSizeOr(c.asked, c.configured); got != c.want {
+			t.Errorf("ChunkSizeOr(%d, %d) = %d, want %d", c.asked, c.configured, got, c.want)
+		}
+	}
+}

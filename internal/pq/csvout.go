@@ -170,7 +170,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 			chunk, err := br.ReadSlice('\n')
 			raw = append(raw, chunk...)
 			var end int
-			end, q = csvline.End(chunk, q) // the state carries over to the next chunk
+			end, q = csvline.End(chunk, q, ',') // the state carries over to the next chunk
 			if errors.Is(err, bufio.ErrBufferFull) {
 				continue
 			}
@@ -190,7 +190,7 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 		}
 		line := csvline.TrimCR(bytes.TrimSuffix(raw, []byte{'\n'}))
 		var err error
-		if fields, err = csvline.Split(fields, line); err != nil {
+		if fields, err = csvline.Split(fields, line, ','); err != nil {
 			return nil, outputErrorf("parquet output, record %d of the job's CSV (the header is record 1): %w", n, err)
 		}
 		vals, null = vals[:0], null[:0]

@@ -29,7 +29,8 @@ type guess struct {
 	dropped bool
 }
 
-// Speculate guesses the automaton's state before b[0] when reading does
+// Speculate guesses the automaton's state (fields separated by delim)
+// before b[0] when reading does
 // not start at the object's beginning, and returns it with the index in b
 // of the first record start after it (-1 when none lies in b). It follows
 // every state at once through b and stops at the first position where the
@@ -42,7 +43,7 @@ type guess struct {
 // Data Analytics" (SIGMOD 2019): right for almost every real file, and
 // confirmed afterwards against the previous chunk's end, which re-reads the
 // chunk when it was wrong.
-func Speculate(b []byte, window int) (csvline.QuoteState, int) {
+func Speculate(b []byte, window int, delim byte) (csvline.QuoteState, int) {
 	var gs [csvline.NumStates]guess
 	for s := range gs {
 		gs[s] = guess{start: csvline.QuoteState(s), q: csvline.QuoteState(s), first: -1}
@@ -54,7 +55,7 @@ func Speculate(b []byte, window int) (csvline.QuoteState, int) {
 			if gs[g].dropped {
 				continue
 			}
-			next, end, bad := csvline.Step(gs[g].q, c)
+			next, end, bad := csvline.Step(gs[g].q, c, delim)
 			gs[g].q = next
 			if bad {
 				gs[g].bad++
@@ -127,14 +128,15 @@ type CSVBounds struct {
 	Next int64
 }
 
-// PartCSV reads the CSV records of part (records as above) and calls fn
-// for each one it owns, in order: those whose first byte lies in
+// PartCSV reads the CSV records of part (records as above, their fields
+// separated by delim: ',', or the input's delimiter the plan chose) and
+// calls fn for each one it owns, in order: those whose first byte lies in
 // [Start, End). first is where its first record starts when known (the
 // previous part's Next, on a re-read); -1 speculates (Speculate). A
 // compressed part is read whole from its start.
-func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64, fn RecordFunc, block CSVBlockFunc) (Stats, CSVBounds, error) {
+func PartCSV(ctx context.Context, store blob.Store, part plan.Part, delim byte, first int64, fn RecordFunc, block CSVBlockFunc) (Stats, CSVBounds, error) {
 	if part.Compression() != "" {
-		st, err := compressedPart(ctx, store, part, fn, true)
+		st, err := compressedPart(ctx, store, part, fn, delim)
 		return st, CSVBounds{First: 0, Next: part.Size}, err
 	}
 	if part.Start < 0 || part.End < part.Start || part.End > part.Size || first > part.Size {
@@ -154,7 +156,7 @@ func PartCSV(ctx context.Context, store blob.Store, part plan.Part, first int64,
 	rr := newRangeReader(ctx, store, part, from)
 	defer rr.Close()
 	s := NewScanner(rr, from)
-	s.csv = true
+	s.delim = delim
 	defer s.Free()
 	if first < 0 {
 		q, err := s.speculate()
@@ -215,7 +217,7 @@ func (s *Scanner) speculate() (csvline.QuoteState, error) {
 			return csvline.AtField, err
 		}
 	}
-	q, i := Speculate(s.buf[s.lo:s.hi], SpecWindow)
+	q, i := Speculate(s.buf[s.lo:s.hi], SpecWindow, s.delim)
 	if i >= 0 {
 		s.lo += i
 		s.pos += int64(i)
@@ -228,24 +230,26 @@ func (s *Scanner) speculate() (csvline.QuoteState, error) {
 // in, in state q (or to the end).
 func (s *Scanner) skipRecord(q csvline.QuoteState) error {
 	return s.skipThrough(func(b []byte) int {
-		i, next := csvline.End(b, q)
+		i, next := csvline.End(b, q, s.delim)
 		q = next // the state carries over to the next buffer
 		return i
 	})
 }
 
 // CSVHeader returns the first CSV record of the object (without its "\n"
-// and a "\r" before it), reading at most what the record needs.
-func CSVHeader(ctx context.Context, store blob.Store, part plan.Part) ([]byte, error) {
-	return header(ctx, store, part, true)
+// and a "\r" before it; fields separated by delim), reading at most what
+// the record needs.
+func CSVHeader(ctx context.Context, store blob.Store, part plan.Part, delim byte) ([]byte, error) {
+	return header(ctx, store, part, delim)
 }
 
 // CSVRecords calls fn for every CSV record of a whole object held in
-// memory (each without its "\n"), with its offset.
-func CSVRecords(data []byte, fn RecordFunc) error {
+// memory (each without its "\n"; fields separated by delim), with its
+// offset.
+func CSVRecords(data []byte, delim byte, fn RecordFunc) error {
 	var off int64
 	for len(data) > 0 {
-		i, _ := csvline.End(data, csvline.AtField)
+		i, _ := csvline.End(data, csvline.AtField, delim)
 		rec, n := data, len(data)
 		if i >= 0 {
 			rec, n = data[:i], i+1

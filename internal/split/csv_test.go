@@ -17,18 +17,19 @@ import (
 	"github.com/scattergather/scattergather/internal/split"
 )
 
-// randomCSV writes rows of random fields: plain, empty, and quoted ones
-// holding commas, doubled quotes, "\n" and "\r\n"; rows end in "\r\n" or
-// "\n", and the last one sometimes in nothing. With bad set, a few bare
-// quotes and unclosed fields make some records malformed.
-func randomCSV(r *rand.Rand, rows int, bad bool) []byte {
+// randomCSV writes rows of random fields separated by delim: plain,
+// empty, and quoted ones holding delimiters (delim and the others), doubled
+// quotes, "\n" and "\r\n"; rows end in "\r\n" or "\n", and the last one
+// sometimes in nothing. With bad set, a few bare quotes and unclosed fields
+// make some records malformed.
+func randomCSV(r *rand.Rand, rows int, bad bool, delim byte) []byte {
 	var b bytes.Buffer
 	cols := 1 + r.IntN(4)
-	pieces := []string{"a", "bc", ",", `""`, "\n", "\r\n", " ", "x y", "1.5"}
+	pieces := []string{"a", "bc", ",", string(delim), "\t;|", `""`, "\n", "\r\n", " ", "x y", "1.5"}
 	for i := 0; i < rows; i++ {
 		for c := 0; c < cols; c++ {
 			if c > 0 {
-				b.WriteByte(',')
+				b.WriteByte(delim)
 			}
 			switch k := r.IntN(10); {
 			case k < 3:
@@ -51,15 +52,16 @@ func randomCSV(r *rand.Rand, rows int, bad bool) []byte {
 	return b.Bytes()
 }
 
-// csvRecords is every record of data read by the automaton one byte at a
-// time from the object's start: the ownership every chunking must give.
-func csvRecords(data []byte) []record {
+// csvRecords is every record of data (fields separated by delim) read by
+// the automaton one byte at a time from the object's start: the ownership
+// every chunking must give.
+func csvRecords(data []byte, delim byte) []record {
 	var out []record
 	start := 0
 	q := csvline.AtField
 	for i, c := range data {
 		var end bool
-		if q, end = stepAll(q, c); end {
+		if q, end = stepAll(q, c, delim); end {
 			out = append(out, record{int64(start), string(data[start:i])})
 			start = i + 1
 		}
@@ -71,22 +73,23 @@ func csvRecords(data []byte) []record {
 }
 
 // stepAll runs the automaton (csvline.Step) on one byte.
-func stepAll(q csvline.QuoteState, c byte) (csvline.QuoteState, bool) {
-	next, end, _ := csvline.Step(q, c)
+func stepAll(q csvline.QuoteState, c, delim byte) (csvline.QuoteState, bool) {
+	next, end, _ := csvline.Step(q, c, delim)
 	return next, end
 }
 
 // readCSV reads the parts of a plan of the object as the pipeline does:
 // each part speculates, and a part whose First differs from the previous
 // part's Next is read again from that Next (the confirmation). It returns
-// the records in order and how many parts were read again.
-func readCSV(t *testing.T, store blob.Store, key string, size int64, cuts []int64) ([]record, int) {
-	return readCSVBlocks(t, store, key, size, cuts, false)
+// the records in order and how many parts were read again. Fields are
+// separated by delim.
+func readCSV(t *testing.T, store blob.Store, key string, size int64, cuts []int64, delim byte) ([]record, int) {
+	return readCSVBlocks(t, store, key, size, cuts, false, delim)
 }
 
 // readCSVBlocks is readCSV, with blocks set reading runs of quote-free
 // records at once as record.Reader.ReadCSVBlock does (split.CSVBlockFunc).
-func readCSVBlocks(t *testing.T, store blob.Store, key string, size int64, cuts []int64, blocks bool) ([]record, int) {
+func readCSVBlocks(t *testing.T, store blob.Store, key string, size int64, cuts []int64, blocks bool, delim byte) ([]record, int) {
 	t.Helper()
 	var got []record
 	start, prevNext, rereads := int64(0), int64(0), 0
@@ -114,14 +117,14 @@ func readCSVBlocks(t *testing.T, store blob.Store, key string, size int64, cuts 
 				return used, n, nil
 			}
 		}
-		_, b, err := split.PartCSV(context.Background(), store, p, -1, collect, block)
+		_, b, err := split.PartCSV(context.Background(), store, p, delim, -1, collect, block)
 		if err != nil {
 			t.Fatalf("part [%d,%d): %v", start, end, err)
 		}
 		if b.First != prevNext {
 			rereads++
 			recs = nil
-			if _, b, err = split.PartCSV(context.Background(), store, p, prevNext, collect, block); err != nil {
+			if _, b, err = split.PartCSV(context.Background(), store, p, delim, prevNext, collect, block); err != nil {
 				t.Fatalf("part [%d,%d) from %d: %v", start, end, prevNext, err)
 			}
 		}
@@ -139,12 +142,13 @@ func readCSVBlocks(t *testing.T, store blob.Store, key string, size int64, cuts 
 	return got, rereads
 }
 
-// goCSV reads data with encoding/csv: each record's fields, "\r\n" inside
-// quotes kept as Go reads it ("\n"); malformed records are skipped as Go's
-// reader resumes after them.
-func goCSV(data []byte) [][]string {
+// goCSV reads data with encoding/csv (fields separated by delim): each
+// record's fields, "\r\n" inside quotes kept as Go reads it ("\n");
+// malformed records are skipped as Go's reader resumes after them.
+func goCSV(data []byte, delim byte) [][]string {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
+	cr.Comma = rune(delim)
 	var out [][]string
 	for {
 		rec, err := cr.Read()
@@ -160,14 +164,14 @@ func goCSV(data []byte) [][]string {
 // fieldsOf decodes the well-formed records with csvline, the way
 // record.Reader does, "\r\n" read as Go reads it; blank records are
 // skipped as Go skips empty lines.
-func fieldsOf(t *testing.T, recs []record) [][]string {
+func fieldsOf(t *testing.T, recs []record, delim byte) [][]string {
 	var out [][]string
 	for _, r := range recs {
 		line := csvline.TrimCR([]byte(r.line))
 		if len(line) == 0 {
 			continue
 		}
-		fs, err := csvline.Split(nil, line)
+		fs, err := csvline.Split(nil, line, delim)
 		if err != nil {
 			continue
 		}
@@ -186,27 +190,30 @@ func fieldsOf(t *testing.T, recs []record) [][]string {
 // every position relative to chunk boundaries (every cut, 1-byte chunks
 // and random ones), the records of all parts, read as the pipeline reads
 // them, are exactly the records of a single-chunk read, each once; and
-// their fields are what encoding/csv reads.
+// their fields are what encoding/csv reads. A quarter of the files each
+// separate fields by ',', '\t', ';' and '|' (holding the other
+// delimiters in their fields).
 func TestCSVEveryRecordOnce(t *testing.T) {
 	store := blob.NewFS(t.TempDir())
 	r := rand.New(rand.NewPCG(7, 11))
 	rereads := 0
 	for iter := 0; iter < 200; iter++ {
 		bad := iter%4 == 3
-		data := randomCSV(r, 1+r.IntN(12), bad)
+		delim := []byte{',', '\t', ';', '|'}[iter/4%4]
+		data := randomCSV(r, 1+r.IntN(12), bad, delim)
 		key := fmt.Sprintf("in/%d.csv", iter)
 		if err := store.Put(context.Background(), key, bytes.NewReader(data)); err != nil {
 			t.Fatal(err)
 		}
 		size := int64(len(data))
-		want := csvRecords(data)
-		whole, _ := readCSV(t, store, key, size, nil)
+		want := csvRecords(data, delim)
+		whole, _ := readCSV(t, store, key, size, nil, delim)
 		if fmt.Sprint(whole) != fmt.Sprint(want) {
 			t.Fatalf("%q: one part read\n%v\nwant\n%v", data, whole, want)
 		}
 		if !bad {
-			if got, goWant := fieldsOf(t, whole), goCSV(data); fmt.Sprint(got) != fmt.Sprint(goWant) {
-				t.Fatalf("%q: fields\n%q\nencoding/csv\n%q", data, got, goWant)
+			if got, goWant := fieldsOf(t, whole, delim), goCSV(data, delim); fmt.Sprint(got) != fmt.Sprint(goWant) {
+				t.Fatalf("%q (delimiter %q): fields\n%q\nencoding/csv\n%q", data, delim, got, goWant)
 			}
 		}
 		var cutsList [][]int64
@@ -224,13 +231,13 @@ func TestCSVEveryRecordOnce(t *testing.T) {
 		}
 		cutsList = append(cutsList, ones, random)
 		for _, cuts := range cutsList {
-			got, n := readCSV(t, store, key, size, cuts)
+			got, n := readCSV(t, store, key, size, cuts, delim)
 			rereads += n
 			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("%q cut at %v:\n%v\nwant\n%v", data, cuts, got, want)
+				t.Fatalf("%q (delimiter %q) cut at %v:\n%v\nwant\n%v", data, delim, cuts, got, want)
 			}
-			if got, _ := readCSVBlocks(t, store, key, size, cuts, true); fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("%q cut at %v, in blocks:\n%v\nwant\n%v", data, cuts, got, want)
+			if got, _ := readCSVBlocks(t, store, key, size, cuts, true, delim); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%q (delimiter %q) cut at %v, in blocks:\n%v\nwant\n%v", data, delim, cuts, got, want)
 			}
 		}
 	}
@@ -255,8 +262,8 @@ func TestCSVWrongGuessReread(t *testing.T) {
 	}
 	size := int64(len(data))
 	cuts := []int64{size / 3, 2 * size / 3}
-	got, rereads := readCSV(t, store, "w.csv", size, cuts)
-	want := csvRecords(data)
+	got, rereads := readCSV(t, store, "w.csv", size, cuts, ',')
+	want := csvRecords(data, ',')
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("records\n%.300v\nwant\n%.300v", got, want)
 	}
@@ -268,7 +275,8 @@ func TestCSVWrongGuessReread(t *testing.T) {
 	}
 }
 
-// TestSpeculate: the guess at typical cuts of a Python-csv-like file.
+// TestSpeculate: the guess at typical cuts of a Python-csv-like file, its
+// commas each delimiter in turn.
 func TestSpeculate(t *testing.T) {
 	cases := []struct {
 		data   string
@@ -282,9 +290,12 @@ func TestSpeculate(t *testing.T) {
 		{"\"\"hi\"\"\",1\n3,x,2\n", true, 10},
 	}
 	for _, c := range cases {
-		q, first := split.Speculate([]byte(c.data), split.SpecWindow)
-		if q.Quoted() != c.quoted || first != c.first {
-			t.Errorf("Speculate(%q) = %v (quoted %v), first %d; want quoted %v, first %d", c.data, q, q.Quoted(), first, c.quoted, c.first)
+		for _, d := range []byte{',', '\t', ';', '|'} {
+			data := strings.ReplaceAll(c.data, ",", string(d))
+			q, first := split.Speculate([]byte(data), split.SpecWindow, d)
+			if q.Quoted() != c.quoted || first != c.first {
+				t.Errorf("Speculate(%q, %q) = %v (quoted %v), first %d; want quoted %v, first %d", data, d, q, q.Quoted(), first, c.quoted, c.first)
+			}
 		}
 	}
 }

@@ -53,7 +53,7 @@ func Part(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc) 
 // "\n" (the last of an object). A nil block, or a compressed part, calls fn for every record.
 func PartBlocks(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, block BlockFunc) (Stats, error) {
 	if part.Compression() != "" {
-		return compressedPart(ctx, store, part, fn, false)
+		return compressedPart(ctx, store, part, fn, 0)
 	}
 	if part.Start < 0 || part.End < part.Start || part.End > part.Size {
 		return Stats{}, fmt.Errorf("part %s [%d,%d) of %d bytes: bad range", part.Source, part.Start, part.End, part.Size)
@@ -124,9 +124,10 @@ func openWhole(ctx context.Context, store blob.Store, part plan.Part) (r io.Read
 }
 
 // compressedPart reads a compressed object whole, counting the compressed
-// bytes read; record offsets are offsets in the decompressed stream. csv
-// reads CSV records instead of lines.
-func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, csv bool) (Stats, error) {
+// bytes read; record offsets are offsets in the decompressed stream. A
+// delim other than 0 reads CSV records, their fields separated by delim,
+// instead of lines.
+func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn RecordFunc, delim byte) (Stats, error) {
 	r, counted, closeAll, err := openWhole(ctx, store, part)
 	if err != nil {
 		var n int64
@@ -137,7 +138,7 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 	}
 	defer closeAll()
 	s := NewScanner(r, 0)
-	s.csv = csv
+	s.delim = delim
 	defer s.Free()
 	for {
 		line, off, err := s.Next()
@@ -158,18 +159,19 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 // Header returns the first line of the object (without "\n" and a "\r" before
 // it), reading at most what the line needs. A compressed object is decompressed.
 func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, error) {
-	return header(ctx, store, part, false)
+	return header(ctx, store, part, 0)
 }
 
-// header returns the object's first record: a line, or a CSV record.
-func header(ctx context.Context, store blob.Store, part plan.Part, csv bool) ([]byte, error) {
+// header returns the object's first record: a line (delim 0), or a CSV
+// record whose fields delim separates.
+func header(ctx context.Context, store blob.Store, part plan.Part, delim byte) ([]byte, error) {
 	r, counted, closeAll, err := openWhole(ctx, store, part)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll()
 	s := NewScanner(r, 0)
-	s.csv = csv
+	s.delim = delim
 	defer s.Free()
 	line, _, err := s.Next()
 	if err == io.EOF {
@@ -188,7 +190,9 @@ func header(ctx context.Context, store blob.Store, part plan.Part, csv bool) ([]
 // PartCSV) without copying lines that fit in its buffer; a longer line is
 // assembled in a growing buffer.
 type Scanner struct {
-	csv     bool
+	// delim is, for a scanner of CSV records, the byte that separates
+	// their fields; 0 for one of lines.
+	delim   byte
 	r       io.Reader
 	buf     []byte
 	lo, hi  int   // unread bytes are buf[lo:hi]
@@ -262,8 +266,8 @@ func (s *Scanner) Next() ([]byte, int64, error) {
 	q, scanned := csvline.AtField, 0 // CSV: the state after the scanned bytes of buf[lo:hi]
 	for {
 		var i int
-		if s.csv {
-			if i, q = csvline.End(s.buf[s.lo+scanned:s.hi], q); i >= 0 {
+		if s.delim != 0 {
+			if i, q = csvline.End(s.buf[s.lo+scanned:s.hi], q, s.delim); i >= 0 {
 				i += scanned
 			} else {
 				scanned = s.hi - s.lo

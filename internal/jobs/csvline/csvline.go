@@ -28,14 +28,16 @@ func TrimCR(line []byte) []byte {
 }
 
 // Split appends the fields of a record to dst[:0] and returns them. line is
-// one CSV record (split.PartCSV's): it may hold "\n" inside quoted fields,
-// and should already have its trailing "\r" removed (TrimCR). An empty line
-// is one empty field.
-func Split(dst []Field, line []byte) ([]Field, error) {
+// one CSV record (split.PartCSV's) whose fields delim separates (',' in a
+// CSV file, '\t', ';' or '|' in others): it may hold "\n" inside quoted
+// fields, and should already have its trailing "\r" removed (TrimCR). An
+// empty line is one empty field.
+func Split(dst []Field, line []byte, delim byte) ([]Field, error) {
 	dst = dst[:0]
 	n := len(line)
+	delims := Word(delim)
 	for start := 0; ; {
-		j := nextSpecial(line, start)
+		j := nextSpecial(line, start, delim, delims)
 		if j < n && line[j] == '"' {
 			if j != start {
 				return dst, ErrQuote // a quote inside an unquoted field
@@ -48,7 +50,7 @@ func Split(dst []Field, line []byte) ([]Field, error) {
 			if f.End == n {
 				return dst, nil
 			}
-			if line[f.End] != ',' {
+			if line[f.End] != delim {
 				return dst, ErrQuote
 			}
 			start = f.End + 1
@@ -86,9 +88,13 @@ func quoted(line []byte, i int) (Field, error) {
 // Bytes of a little-endian word, for nextSpecial.
 const (
 	lo7    = 0x7f7f7f7f7f7f7f7f
-	commas = 0x2c2c2c2c2c2c2c2c
+	lo8    = 0x0101010101010101
 	quotes = 0x2222222222222222
 )
+
+// Word is the little-endian word whose 8 bytes are all c: the delimiter
+// pattern Specials compares a word with.
+func Word(c byte) uint64 { return lo8 * uint64(c) }
 
 // bytesEqual marks (with its high bit) each byte of x that equals the byte
 // repeated in pattern, exactly, with no carry between bytes.
@@ -101,25 +107,26 @@ func bytesEqual(x, pattern uint64) uint64 {
 const newlines = 0x0a0a0a0a0a0a0a0a
 
 // Specials marks (with its high bit) each byte of the little-endian word x
-// that separates CSV fields or records, a ',' or a "\n", in seps, and each
-// '"' in quoteMarks: a scan of quote-free records reads 8 bytes at a time and
-// visits only the marked ones.
-func Specials(x uint64) (seps, quoteMarks uint64) {
-	return bytesEqual(x, commas) | bytesEqual(x, newlines), bytesEqual(x, quotes)
+// that separates CSV fields or records, the delimiter or a "\n", in seps,
+// and each '"' in quoteMarks: a scan of quote-free records reads 8 bytes at
+// a time and visits only the marked ones. delims is Word(delimiter), made
+// once per scan rather than once per word.
+func Specials(x, delims uint64) (seps, quoteMarks uint64) {
+	return bytesEqual(x, delims) | bytesEqual(x, newlines), bytesEqual(x, quotes)
 }
 
-// nextSpecial returns the index of the first ',' or '"' at or after i, or
-// len(line). It looks at 8 bytes at a time: most fields are short, and a
-// search call per field costs more than the field.
-func nextSpecial(line []byte, i int) int {
+// nextSpecial returns the index of the first delim or '"' at or after i, or
+// len(line); delims is Word(delim). It looks at 8 bytes at a time: most
+// fields are short, and a search call per field costs more than the field.
+func nextSpecial(line []byte, i int, delim byte, delims uint64) int {
 	for ; i+8 <= len(line); i += 8 {
 		x := binary.LittleEndian.Uint64(line[i:])
-		if m := bytesEqual(x, commas) | bytesEqual(x, quotes); m != 0 {
+		if m := bytesEqual(x, delims) | bytesEqual(x, quotes); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
 	for ; i < len(line); i++ {
-		if c := line[i]; c == ',' || c == '"' {
+		if c := line[i]; c == delim || c == '"' {
 			return i
 		}
 	}

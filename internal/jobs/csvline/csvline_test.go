@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -32,35 +34,61 @@ func TestSplit(t *testing.T) {
 		{`"a""`, nil, nil, true},
 		{`x,"a`, nil, nil, true},
 	}
-	for _, c := range cases {
-		t.Run(c.line, func(t *testing.T) {
-			line := []byte(c.line)
-			fields, err := Split(nil, line)
-			if c.err {
-				if !errors.Is(err, ErrQuote) {
-					t.Fatalf("Split(%q) error = %v, want ErrQuote", c.line, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Split(%q): %v", c.line, err)
-			}
-			if len(fields) != len(c.raw) {
-				t.Fatalf("Split(%q) = %d fields, want %d", c.line, len(fields), len(c.raw))
-			}
-			var scratch []byte
-			for i, f := range fields {
-				if got := string(f.Raw(line)); got != c.raw[i] {
-					t.Errorf("field %d raw %q, want %q", i, got, c.raw[i])
-				}
-				var v []byte
-				v, scratch = f.Value(line, scratch)
-				if string(v) != c.values[i] {
-					t.Errorf("field %d value %q, want %q", i, v, c.values[i])
-				}
-			}
-		})
+	for _, d := range delims {
+		for _, c := range cases {
+			c.line = withDelim(c.line, d)
+			c.raw, c.values = withDelims(c.raw, d), withDelims(c.values, d)
+			testSplit(t, c.line, d, c.raw, c.values, c.err)
+		}
 	}
+}
+
+// delims are the field delimiters the tests try: DuckDB's sniffer's.
+var delims = []byte{',', '\t', ';', '|'}
+
+// withDelim is s with every comma replaced by d.
+func withDelim(s string, d byte) string { return strings.ReplaceAll(s, ",", string(d)) }
+
+// withDelims is withDelim on each string.
+func withDelims(ss []string, d byte) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = withDelim(s, d)
+	}
+	return out
+}
+
+// testSplit checks Split(text, delim) against the raw fields and values
+// wanted, or ErrQuote.
+func testSplit(t *testing.T, text string, delim byte, raws, values []string, wantErr bool) {
+	t.Helper()
+	t.Run(fmt.Sprintf("%q/%q", delim, text), func(t *testing.T) {
+		line := []byte(text)
+		fields, err := Split(nil, line, delim)
+		if wantErr {
+			if !errors.Is(err, ErrQuote) {
+				t.Fatalf("Split(%q) error = %v, want ErrQuote", text, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Split(%q): %v", text, err)
+		}
+		if len(fields) != len(raws) {
+			t.Fatalf("Split(%q) = %d fields, want %d", text, len(fields), len(raws))
+		}
+		var scratch []byte
+		for i, f := range fields {
+			if got := string(f.Raw(line)); got != raws[i] {
+				t.Errorf("field %d raw %q, want %q", i, got, raws[i])
+			}
+			var v []byte
+			v, scratch = f.Value(line, scratch)
+			if string(v) != values[i] {
+				t.Errorf("field %d value %q, want %q", i, v, values[i])
+			}
+		}
+	})
 }
 
 func TestAppendField(t *testing.T) {
@@ -94,8 +122,9 @@ func TestTrimCR(t *testing.T) {
 // 8-bytes-at-a-time scan and full of commas and quotes, as checkLine does.
 func TestSplitMatchesEncodingCSV(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	alphabet := []byte(`abcdefgh,,,""`)
 	for n := 0; n < 20000; n++ {
+		delim := delims[n%len(delims)]
+		alphabet := []byte("abcdefgh,;|\t" + string([]byte{delim, delim, delim}) + `""`)
 		line := make([]byte, r.IntN(90))
 		for i := range line {
 			line[i] = alphabet[r.IntN(len(alphabet))]
@@ -104,14 +133,14 @@ func TestSplitMatchesEncodingCSV(t *testing.T) {
 			var b []byte
 			for i := 0; i < 1+r.IntN(12); i++ {
 				if i > 0 {
-					b = append(b, ',')
+					b = append(b, delim)
 				}
 				f := line[:r.IntN(len(line)+1)]
 				if r.IntN(2) == 0 {
-					b = AppendField(b, f)
+					b = appendQuoted(b, f)
 				} else {
 					b = append(b, bytes.Map(func(c rune) rune {
-						if c == '"' || c == ',' {
+						if c == '"' || c == rune(delim) {
 							return 'q'
 						}
 						return c
@@ -120,31 +149,43 @@ func TestSplitMatchesEncodingCSV(t *testing.T) {
 			}
 			line = b
 		}
-		checkLine(t, line)
+		checkLine(t, line, delim)
 	}
 }
 
-// FuzzCSVLine: Split agrees with encoding/csv on one line, as checkLine does.
+// appendQuoted appends v to dst quoted, its quotes doubled.
+func appendQuoted(dst, v []byte) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, bytes.ReplaceAll(v, []byte(`"`), []byte(`""`))...)
+	return append(dst, '"')
+}
+
+// FuzzCSVLine: Split agrees with encoding/csv on one line, as checkLine
+// does, with each delimiter of delims.
 func FuzzCSVLine(f *testing.F) {
 	for _, s := range []string{`a,b,c`, `"a,b",c`, `"x""y",,z` + "\r", `a"b`, `"a"b`, `"abc`, "", "\r", "a\rb,\"c\r\"", `,"",""""`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		if bytes.IndexByte(line, '\n') < 0 {
-			checkLine(t, line)
+			for _, d := range delims {
+				checkLine(t, line, d)
+			}
 		}
 	})
 }
 
-// checkLine checks Split against encoding/csv on line (without "\n"): the
-// same acceptance, the same values, raw fields at encoding/csv's positions,
-// and values that round-trip through AppendField.
-func checkLine(t *testing.T, line []byte) {
+// checkLine checks Split against encoding/csv on line (without "\n"), its
+// fields separated by delim: the same acceptance, the same values, raw
+// fields at encoding/csv's positions, and values that round-trip through
+// AppendField (comma CSV, as the jobs write it).
+func checkLine(t *testing.T, line []byte, delim byte) {
 	t.Helper()
 	body := TrimCR(line)
-	fields, err := Split(nil, body)
+	fields, err := Split(nil, body, delim)
 	cr := csv.NewReader(bytes.NewReader(append(bytes.Clone(line), '\n')))
 	cr.FieldsPerRecord = -1
+	cr.Comma = rune(delim)
 	rec, cerr := cr.Read()
 	if len(body) == 0 {
 		// encoding/csv skips an empty line; the jobs ignore it as blank.
@@ -170,7 +211,7 @@ func checkLine(t *testing.T, line []byte) {
 			t.Fatalf("%q field %d: %q at %d, encoding/csv %q at %d", line, i, v, f.Start, rec[i], col-1)
 		}
 		written := AppendField(nil, v)
-		again, err := Split(nil, written)
+		again, err := Split(nil, written, ',')
 		if err != nil || len(again) != 1 {
 			t.Fatalf("%q does not round-trip: %v", v, err)
 		}

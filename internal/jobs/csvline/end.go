@@ -11,7 +11,8 @@ import (
 // splitter's chunks of an object, internal/split; the Parquet output's read of
 // the job's CSV, internal/pq: its one home). It is Go's encoding/csv reader's:
 // a quote opens a quoted field only at the start of a field; inside one, a
-// quote is doubled, or closes the field when a comma, "\n" or "\r\n" follows;
+// quote is doubled, or closes the field when the delimiter (a comma in a
+// CSV file), "\n" or "\r\n" follows;
 // a quote anywhere else is bad quoting, and a badly quoted record runs to the
 // end of its line. The record's fields are then read by Split, which agrees on
 // what is bad quoting.
@@ -43,18 +44,19 @@ func (q QuoteState) String() string {
 // Quoted reports whether the state is inside a quoted field.
 func (q QuoteState) Quoted() bool { return q == InQuotes || q == AfterQuote }
 
-// Step is the automaton on one byte: the next state, whether c ends the
-// record (the next byte starts one, in AtField), and whether c is where
-// the record's quoting went bad.
-func Step(q QuoteState, c byte) (next QuoteState, end, bad bool) {
+// Step is the automaton on one byte, its fields separated by delim (','
+// in a CSV file): the next state, whether c ends the record (the next byte
+// starts one, in AtField), and whether c is where the record's quoting went
+// bad.
+func Step(q QuoteState, c, delim byte) (next QuoteState, end, bad bool) {
 	switch q {
 	case AtField, InField:
-		switch c {
-		case '\n':
+		switch {
+		case c == '\n':
 			return AtField, true, false
-		case ',':
+		case c == delim:
 			return AtField, false, false
-		case '"':
+		case c == '"':
 			if q == AtField {
 				return InQuotes, false, false
 			}
@@ -67,14 +69,14 @@ func Step(q QuoteState, c byte) (next QuoteState, end, bad bool) {
 		}
 		return InQuotes, false, false
 	case AfterQuote:
-		switch c {
-		case '"':
+		switch {
+		case c == '"':
 			return InQuotes, false, false
-		case ',':
+		case c == delim:
 			return AtField, false, false
-		case '\n':
+		case c == '\n':
 			return AtField, true, false
-		case '\r':
+		case c == '\r':
 			return AfterQuoteCR, false, false
 		}
 		return BadQuote, false, true
@@ -92,9 +94,10 @@ func Step(q QuoteState, c byte) (next QuoteState, end, bad bool) {
 }
 
 // End finds the "\n" that ends a record in b, whose first byte the
-// automaton meets in state q: its index, or -1 and the state after b. It
-// is step over b, jumping over the bytes that cannot change the state.
-func End(b []byte, q QuoteState) (int, QuoteState) {
+// automaton (fields separated by delim) meets in state q: its index, or -1
+// and the state after b. It is Step over b, jumping over the bytes that
+// cannot change the state.
+func End(b []byte, q QuoteState, delim byte) (int, QuoteState) {
 	i := 0
 	for i < len(b) {
 		switch q {
@@ -111,7 +114,7 @@ func End(b []byte, q QuoteState) (int, QuoteState) {
 				}
 				if n := len(seg); n > 0 {
 					q = InField
-					if seg[n-1] == ',' {
+					if seg[n-1] == delim {
 						q = AtField
 					}
 				}
@@ -119,12 +122,12 @@ func End(b []byte, q QuoteState) (int, QuoteState) {
 			}
 			if k > 0 {
 				q = InField
-				if seg[k-1] == ',' {
+				if seg[k-1] == delim {
 					q = AtField
 				}
 			}
 			i += k
-			q, _, _ = Step(q, '"')
+			q, _, _ = Step(q, '"', delim)
 			i++
 		case InQuotes:
 			k := bytes.IndexByte(b[i:], '"')
@@ -141,7 +144,7 @@ func End(b []byte, q QuoteState) (int, QuoteState) {
 			return i + k, AtField
 		default:
 			var end bool
-			if q, end, _ = Step(q, b[i]); end {
+			if q, end, _ = Step(q, b[i], delim); end {
 				return i, AtField
 			}
 			i++

@@ -2,14 +2,15 @@
 
 #include "textflag.h"
 
-// func marksSSE2(marks *uint64, data *byte, n int)
+// func marksSSE2(marks *uint64, data *byte, n int, delims uint64)
 // For each of n 64-byte blocks of data: a 64-bit word of marks, bit k set
-// when byte k of the block is ',' (0x2c), '\n' (0x0a) or '"' (0x22).
-TEXT ·marksSSE2(SB), NOSPLIT, $0-24
+// when byte k of the block is the delimiter (every byte of delims: 0x2c
+// for ','), '\n' (0x0a) or '"' (0x22).
+TEXT ·marksSSE2(SB), NOSPLIT, $0-32
 	MOVQ marks+0(FP), DI
 	MOVQ data+8(FP), SI
 	MOVQ n+16(FP), CX
-	MOVQ $0x2c2c2c2c2c2c2c2c, AX
+	MOVQ delims+24(FP), AX
 	MOVQ AX, X0
 	PUNPCKLQDQ X0, X0
 	MOVQ $0x0a0a0a0a0a0a0a0a, AX

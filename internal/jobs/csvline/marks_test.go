@@ -9,12 +9,13 @@ import (
 // TestMarks: Marks (SSE2 on amd64), its 8-byte Go form and a byte-by-byte
 // check agree on random data of every length up to 300 bytes, dense in
 // the marked bytes and in their neighbours (0x0b, 0x2b, 0x23, 0xac, 0x8a:
-// one bit away), at every offset in a buffer.
+// one bit away), at every offset in a buffer, with each delimiter.
 func TestMarks(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 9))
-	alphabet := []byte{',', '\n', '"', 'a', 0x0b, 0x2b, 0x23, 0xac, 0x8a, 0xa2, 0, 0xff}
+	alphabet := []byte{',', '\n', '"', 'a', 0x0b, 0x2b, 0x23, 0xac, 0x8a, 0xa2, 0, 0xff, '\t', ';', '|', 0x3a, 0x7d, 0x08}
 	buf := make([]byte, 400)
 	for iter := 0; iter < 20000; iter++ {
+		delim := delims[iter%len(delims)]
 		for i := range buf {
 			buf[i] = alphabet[r.IntN(len(alphabet))]
 		}
@@ -25,16 +26,16 @@ func TestMarks(t *testing.T) {
 		for i := range got {
 			got[i] = 0xdeadbeef // Marks must clear what it does not set
 		}
-		Marks(got, data)
+		Marks(got, data, delim)
 		words := make([]uint64, len(data)/64)
-		marksWords(words, data[:64*len(words)])
+		marksWords(words, data[:64*len(words)], delim)
 		for i := range data {
-			want := data[i] == ',' || data[i] == '\n' || data[i] == '"'
+			want := data[i] == delim || data[i] == '\n' || data[i] == '"'
 			if bit := got[i/64]>>(i%64)&1 == 1; bit != want {
-				t.Fatalf("Marks of %q: byte %d (%q) marked %v", data, i, data[i], bit)
+				t.Fatalf("Marks of %q (delimiter %q): byte %d (%q) marked %v", data, delim, i, data[i], bit)
 			}
 			if i/64 < len(words) && words[i/64]>>(i%64)&1 == 1 != want {
-				t.Fatalf("marksWords of %q: byte %d (%q) wrong", data, i, data[i])
+				t.Fatalf("marksWords of %q (delimiter %q): byte %d (%q) wrong", data, delim, i, data[i])
 			}
 		}
 	}
@@ -46,7 +47,7 @@ func TestMarks(t *testing.T) {
 // blocks, marksTail after them) and with a byte-by-byte check. `go test`
 // runs the seeds; `go test -run '^$' -fuzz FuzzMarks` searches further.
 func FuzzMarks(f *testing.F) {
-	block := strings.Repeat(`a,"b"`+"\n\x0b\x2b\x23\xac\x8a\xa2\x00\xff", 12)
+	block := strings.Repeat(`a,"b"`+"\n\x0b\x2b\x23\xac\x8a\xa2\x00\xff\t;|", 12)
 	for _, s := range []string{"", ",", "\n", `"`, block[:63], block[:64], block[:65], block[:128], block} {
 		for _, off := range []uint8{0, 1, 7, 63} {
 			f.Add([]byte(s), off)
@@ -55,24 +56,26 @@ func FuzzMarks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, off uint8) {
 		data := make([]byte, int(off%64)+len(in))[off%64:]
 		copy(data, in)
-		checkMarks(t, data)
+		for _, d := range delims {
+			checkMarks(t, data, d)
+		}
 	})
 }
 
 // checkMarks checks Marks against marksWords and marksTail, and both
-// against a byte-by-byte check, on data.
-func checkMarks(t *testing.T, data []byte) {
+// against a byte-by-byte check, on data with delimiter delim.
+func checkMarks(t *testing.T, data []byte, delim byte) {
 	t.Helper()
 	whole := len(data) / 64
 	got := make([]uint64, (len(data)+63)/64)
 	for i := range got {
 		got[i] = 0xdeadbeef // Marks must clear what it does not set
 	}
-	Marks(got, data)
+	Marks(got, data, delim)
 	portable := make([]uint64, len(got))
-	marksWords(portable[:whole], data[:64*whole])
+	marksWords(portable[:whole], data[:64*whole], delim)
 	if len(data) > 64*whole {
-		portable[whole] = marksTail(data[64*whole:])
+		portable[whole] = marksTail(data[64*whole:], delim)
 	}
 	for w := range got {
 		if got[w] != portable[w] {
@@ -80,9 +83,9 @@ func checkMarks(t *testing.T, data []byte) {
 		}
 	}
 	for i, c := range data {
-		want := c == ',' || c == '\n' || c == '"'
+		want := c == delim || c == '\n' || c == '"'
 		if bit := got[i/64]>>(i%64)&1 == 1; bit != want {
-			t.Fatalf("Marks of %q: byte %d (%q) marked %v", data, i, c, bit)
+			t.Fatalf("Marks of %q (delimiter %q): byte %d (%q) marked %v", data, delim, i, c, bit)
 		}
 	}
 }
