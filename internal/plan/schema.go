@@ -70,7 +70,7 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
 			out = withParam(out, "schema", text)
 		}
-		text, err := withInputColumns(ctx, store, out["query"], out["schema"], kept)
+		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out["delim"], kept)
 		if err != nil {
 			return kept, params, err
 		}
