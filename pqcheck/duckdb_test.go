@@ -55,6 +55,13 @@ const typesQuery = `SELECT
 	NULL::INTEGER AS allnull
 FROM range(10000) t(i)`
 
+// writeTypes has DuckDB write typesQuery's table to file as Parquet with
+// the codec, in row groups of 2048 rows.
+func writeTypes(t *testing.T, db *sql.DB, file, codec string) {
+	t.Helper()
+	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION %s, ROW_GROUP_SIZE 2048)`, typesQuery, file, codec))
+}
+
 func openDB(t *testing.T) *sql.DB {
 	t.Helper()
 	db := testutil.OpenSQL(t, "duckdb", "")
@@ -190,7 +197,7 @@ func TestDuckDBFiles(t *testing.T) {
 	for _, codec := range []string{"snappy", "zstd", "gzip", "uncompressed"} {
 		t.Run(codec, func(t *testing.T) {
 			file := filepath.Join(dir, codec+".parquet")
-			exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION %s, ROW_GROUP_SIZE 2048)`, typesQuery, file, codec))
+			writeTypes(t, db, file, codec)
 			cols := columnNames(t, store, file)
 			want := duckCSV(t, db, file, cols)
 			if strings.Join(want[0], ",") != strings.Join(cols, ",") {

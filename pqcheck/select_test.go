@@ -23,7 +23,7 @@ func TestJobsOnEveryType(t *testing.T) {
 	db := openDB(t)
 	dir := t.TempDir()
 	pqPath, csvPath := filepath.Join(dir, "types.parquet"), filepath.Join(dir, "types.csv")
-	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 2048)`, typesQuery, pqPath))
+	writeTypes(t, db, pqPath, "snappy")
 	// DuckDB's CSV writer also quotes a field holding '#' (its comment
 	// character), which CSV output does not need (docs/jobs.md, CSV output):
 	// the blob column, which holds some, is compared by value in TestDuckDBFiles.
@@ -129,7 +129,7 @@ func TestSQLOnEveryType(t *testing.T) {
 	db := openDB(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "types.parquet")
-	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 2048)`, typesQuery, file))
+	writeTypes(t, db, file, "zstd")
 	duckAgrees(t, db, file, "50KiB", []string{
 		"SELECT b, count(*) AS n, sum(dec9) AS s9, sum(dec38) AS s38, min(d) AS md, count(s) AS cs, max(int32) AS mi FROM 'F' GROUP BY b ORDER BY b",
 		"SELECT id, d + 30 AS later, d - DATE '2000-01-01' AS days, dec9 * 2 AS twice, tiny // 3 AS third FROM 'F' WHERE id < 300 AND d < DATE '2020-01-01' ORDER BY id",

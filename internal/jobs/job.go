@@ -58,8 +58,8 @@ var versions = map[string]string{
 	"grep":      "2",
 	"groupby":   "7",
 	"search":    "2",
-	"select":    "7",
-	"sql":       "10",
+	"select":    "8",
+	"sql":       "11",
 	"wordcount": "2",
 }
 

@@ -273,7 +273,7 @@ func TestDefinitions(t *testing.T) {
 		"grep":      {"pattern", "column"},
 		"groupby":   {"key", "agg", "where", "schema", "format"},
 		"search":    {"query", "k", "column"},
-		"select":    {"where", "schema", "columns", "format"},
+		"select":    {"where", "schema", "columns", "format", "input-types"},
 		"sql":       {"query", "schema", "input-columns"},
 		"wordcount": {"column"},
 	}

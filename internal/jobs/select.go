@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -19,6 +20,7 @@ func init() {
 			whereSchemaParam,
 			{Name: "columns", Usage: "comma-separated columns to output, e.g. sourceIP,adRevenue", Required: true},
 			{Name: "format", Usage: "input format: csv (with a header row) or jsonl", Default: formatCSV},
+			{Name: "input-types", Usage: "set by the planner (job select, Parquet inputs): a JSON object of the --columns' types in the inputs, which a .parquet output keeps"},
 		},
 		New: newSelect,
 	})
@@ -31,6 +33,7 @@ type selectJob struct {
 	out     []int    // output column -> position in read
 	format  record.Format
 	strict  bool
+	types   map[string]string // input-types: DuckDB type names by column
 }
 
 func newSelect(p Params) (Job, error) {
@@ -50,6 +53,11 @@ func newSelect(p Params) (Job, error) {
 		return nil, fmt.Errorf("select: %w", err)
 	}
 	j.read = set.names
+	if t := p["input-types"]; t != "" {
+		if err := json.Unmarshal([]byte(t), &j.types); err != nil {
+			return nil, fmt.Errorf("select: input-types %q: not a JSON object of type names (leave it unset: the planner sets it): %w", t, err)
+		}
+	}
 	return j, nil
 }
 
@@ -108,3 +116,17 @@ func (j *selectJob) Output(w io.Writer, partials []io.Reader) (Stats, error) {
 // that is one comparison of a column with a number (any other expression
 // prunes nothing yet).
 func (j *selectJob) ParquetPredicate() pq.Predicate { return j.where.parquetPredicate() }
+
+// ParquetColumns types a Parquet output: a column of Parquet inputs keeps
+// its type there (input-types), any other is typed by its values as
+// DuckDB's CSV sniffer would type them (pq.OutInfer).
+func (j *selectJob) ParquetColumns() []pq.OutputColumn {
+	cols := make([]pq.OutputColumn, len(j.columns))
+	for i, c := range j.columns {
+		cols[i].Kind = pq.OutInfer
+		if t, ok := j.types[c]; ok {
+			cols[i] = pq.OutputForType(t)
+		}
+	}
+	return cols
+}

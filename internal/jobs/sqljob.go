@@ -1481,11 +1481,13 @@ func (j *sqlJob) ParquetPredicate() pq.Predicate {
 	return (&rowFilter{plan: p}).parquetPredicate()
 }
 
-// ParquetColumns types a Parquet output by the query's select list (every
-// column a string for SELECT *, whose types the inputs decide).
+// ParquetColumns types a Parquet output by the query's select list: a
+// column the query leaves untyped (an input column no schema types, every
+// column of SELECT *) by its values, as DuckDB's CSV sniffer types them
+// (pq.OutInfer).
 func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
 	if j.query.HasStar() {
-		return nil
+		return pq.ByValues()
 	}
 	p, err := j.plan(nil)
 	if err != nil {
@@ -1511,6 +1513,8 @@ func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
 			if t.Scale < 0 {
 				cols[i].Precision, cols[i].Scale = 38, pq.InferScale
 			}
+		case sql.KText:
+			cols[i].Kind = pq.OutInfer
 		default:
 			cols[i].Kind = pq.OutString
 		}

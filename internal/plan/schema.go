@@ -34,9 +34,10 @@ const maxSchemaFile = 16 << 10
 // select and groupby with a --where): the returned params are a copy with
 // the file's content as "schema"; for sql, when the query's binding depends
 // on the input's columns, the first input's as "input-columns"
-// (InputColumnsParam). For a job that reads CSV, the delimiter of its input
-// when params give none and it is not ',' (withDelim, DelimParam). Every
-// path that plans a job (the
+// (InputColumnsParam); for select over Parquet inputs, the types of its
+// columns there (InputTypesParam). For a job that reads CSV, the delimiter
+// of its input when params give none and it is not ',' (withDelim,
+// DelimParam). Every path that plans a job (the
 // splitter, the request-time query, the API, resume) calls it, so they
 // agree on the inputs and on the job's ID.
 func ResolveJob(ctx context.Context, store blob.Store, job string, params map[string]string, sources []string) ([]Object, map[string]string, error) {
@@ -71,6 +72,9 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 			out = withParam(out, "schema", text)
 		}
 	}
+	if job == "select" {
+		out = withInputTypes(out, kept)
+	}
 	if job == "sql" {
 		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
 			out = withParam(out, "schema", text)
@@ -91,6 +95,54 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 		}
 	}
 	return kept, out, nil
+}
+
+// InputTypesParam is select's parameter that ResolveJob sets when every
+// input is Parquet: a JSON object of the DuckDB types (pq.Column.Type) of
+// the --columns that every input has with one type, which a .parquet
+// output keeps (pq.OutputForType); the other columns are typed by their
+// values. The planner owns it: what a user gives is replaced.
+const InputTypesParam = "input-types"
+
+// withInputTypes sets select's InputTypesParam from its inputs' footers, or
+// removes it when no column is typed so.
+func withInputTypes(params map[string]string, objs []Object) map[string]string {
+	types := map[string]string{}
+	for _, c := range strings.Split(params["columns"], ",") {
+		c = strings.TrimSpace(c)
+		t := ""
+		for i, o := range objs {
+			ct := ""
+			if o.Parquet != nil {
+				for _, fc := range o.Parquet.Columns {
+					if fc.Name == c && !fc.Nested {
+						ct = fc.Type
+					}
+				}
+			}
+			if ct == "" || (i > 0 && ct != t) {
+				t = "" // not Parquet, not in this file, or the files disagree
+				break
+			}
+			t = ct
+		}
+		if t != "" {
+			types[c] = t
+		}
+	}
+	if len(types) == 0 {
+		if _, ok := params[InputTypesParam]; !ok {
+			return params
+		}
+		out := maps.Clone(params)
+		delete(out, InputTypesParam)
+		return out
+	}
+	b, _ := json.Marshal(types) // sorted by name
+	if params[InputTypesParam] == string(b) {
+		return params
+	}
+	return withParam(params, InputTypesParam, string(b))
 }
 
 // withParam returns a copy of params with name set to value.

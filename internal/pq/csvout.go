@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 )
@@ -18,16 +19,22 @@ const InferScale = -1
 
 // CSVToParquet is a writer for a job's CSV output (a header row, then
 // records) that writes it to w as Parquet when closed. cols types the
-// columns in order (nil: every column a string); an OutDecimal column of
-// Scale InferScale gets the largest scale among its values. The CSV is held
-// in a temporary file, read twice (scales, then values), so memory does not
-// grow with the output.
+// columns in order (nil: every column a string; ByValues(): every column
+// by its values); an OutDecimal column of Scale InferScale gets the
+// largest scale among its values, an OutInfer column the type DuckDB's CSV
+// sniffer would give all its values (TypeSniffer). The CSV is held in a
+// temporary file, read twice when a column is typed by its values (types,
+// then values), so memory does not grow with the output.
 type CSVToParquet struct {
 	w    io.Writer
 	cols []OutputColumn
 	tmp  *os.File
 	buf  *bufio.Writer
 }
+
+// ByValues types every column of an output by its values: each is an
+// OutInfer column.
+func ByValues() []OutputColumn { return []OutputColumn{{Kind: OutInfer}} }
 
 // NewCSVToParquet starts a conversion to w.
 func NewCSVToParquet(w io.Writer, cols []OutputColumn) (*CSVToParquet, error) {
@@ -52,36 +59,9 @@ func (c *CSVToParquet) Close() error {
 	if err != nil {
 		return err
 	}
-	cols := c.cols
-	if cols == nil {
-		for _, h := range header {
-			cols = append(cols, OutputColumn{Name: h, Kind: OutString})
-		}
-	}
-	if len(cols) != len(header) {
-		return outputErrorf("parquet output: %d column types for the %d columns of %v", len(cols), len(header), header)
-	}
-	cols = append([]OutputColumn(nil), cols...)
-	infer := false
-	for i := range cols {
-		cols[i].Name = header[i]
-		if cols[i].Kind == OutDecimal && cols[i].Scale == InferScale {
-			cols[i].Precision, cols[i].Scale, infer = 38, 0, true
-		}
-	}
-	if infer {
-		if _, err := c.pass(func(rec [][]byte, _ []bool) error {
-			for i, v := range rec {
-				if c.cols != nil && c.cols[i].Kind == OutDecimal && c.cols[i].Scale == InferScale {
-					if dot := bytes.IndexByte(v, '.'); dot >= 0 {
-						cols[i].Scale = max(cols[i].Scale, len(v)-dot-1)
-					}
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
+	cols, err := c.columns(header)
+	if err != nil {
+		return err
 	}
 	pw, err := NewWriter(c.w, cols)
 	if err != nil {
@@ -102,6 +82,65 @@ func (c *CSVToParquet) Close() error {
 		return err
 	}
 	return pw.Close()
+}
+
+// columns resolves the output's columns for its header: named, and typed
+// by a pass over the values where a column's type or scale is theirs.
+func (c *CSVToParquet) columns(header []string) ([]OutputColumn, error) {
+	given := c.cols
+	if len(given) == 1 && given[0].Kind == OutInfer && given[0].Name == "" {
+		given = slices.Repeat(given, len(header)) // ByValues
+	}
+	cols := make([]OutputColumn, len(header))
+	for i := range cols {
+		cols[i].Kind = OutString
+	}
+	if given != nil {
+		if len(given) != len(header) {
+			return nil, outputErrorf("parquet output: %d column types for the %d columns of %v", len(given), len(header), header)
+		}
+		copy(cols, given)
+	}
+	var (
+		sniff    = make([]TypeSniffer, len(cols))
+		byValues = false
+	)
+	for i := range cols {
+		cols[i].Name = header[i]
+		switch {
+		case cols[i].Kind == OutDecimal && cols[i].Scale == InferScale:
+			cols[i].Precision, cols[i].Scale, byValues = 38, 0, true
+		case cols[i].Kind == OutInfer:
+			byValues = true
+		}
+	}
+	if !byValues {
+		return cols, nil
+	}
+	if _, err := c.pass(func(rec [][]byte, null []bool) error {
+		for i, v := range rec {
+			switch {
+			case null[i]:
+			case given[i].Kind == OutInfer:
+				if len(v) > 0 { // a quoted empty string is NULL but for a VARCHAR
+					sniff[i].Add(v)
+				}
+			case given[i].Kind == OutDecimal && given[i].Scale == InferScale:
+				if dot := bytes.IndexByte(v, '.'); dot >= 0 {
+					cols[i].Scale = max(cols[i].Scale, len(v)-dot-1)
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for i := range cols {
+		if cols[i].Kind == OutInfer {
+			cols[i] = OutputColumn{Name: header[i], Kind: sniff[i].Column().Kind}
+		}
+	}
+	return cols, nil
 }
 
 // pass reads the held CSV from its start, calling fn for every record after

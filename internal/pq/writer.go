@@ -1,6 +1,7 @@
 package pq
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"math/big"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -29,6 +31,21 @@ const (
 	// OutTimestampNS is a timestamp of nanoseconds without a time zone
 	// (DuckDB's TIMESTAMP_NS).
 	OutTimestampNS
+	// OutTimestampTZ is a timestamp of microseconds adjusted to UTC
+	// (DuckDB's TIMESTAMP WITH TIME ZONE); its text may end with a UTC
+	// offset (+00, -05:30), which it is moved by.
+	OutTimestampTZ
+	// OutFloat is a 32-bit float (DuckDB's FLOAT).
+	OutFloat
+	// OutInteger is an integer of Bits bits (8, 16, 32 or 64), Unsigned or
+	// not: DuckDB's TINYINT to BIGINT and UTINYINT to UBIGINT, stored as
+	// DuckDB stores them (INT32 up to 32 bits, else INT64, with the INT
+	// logical type).
+	OutInteger
+	// OutInfer is a column typed by its values when a job's CSV output is
+	// converted (CSVToParquet), as DuckDB's CSV sniffer would type them:
+	// see TypeSniffer. A Writer does not take it.
+	OutInfer
 )
 
 // OutputColumn is one column of a Parquet output.
@@ -38,36 +55,9 @@ type OutputColumn struct {
 	// Precision and Scale of an OutDecimal: up to 9 digits are stored as an
 	// INT32, up to 18 as an INT64, up to 38 in 16 bytes (as DuckDB stores them).
 	Precision, Scale int
-}
-
-// OutputFor is the output column that carries the values of an input
-// column: the same type where a Parquet output can hold it, else a string of
-// its text.
-func OutputFor(c Column) OutputColumn {
-	o := OutputColumn{Name: c.Name, Kind: OutString}
-	switch c.vt.kind {
-	case kindBool:
-		o.Kind = OutBoolean
-	case kindInt:
-		o.Kind = OutInt64
-	case kindUint:
-		o.Kind, o.Precision = OutDecimal, 20
-	case kindFloat, kindDouble:
-		o.Kind = OutDouble
-	case kindDecimal:
-		o.Kind, o.Precision, o.Scale = OutDecimal, c.vt.prec, c.vt.scale
-	case kindDate:
-		o.Kind = OutDate
-	case kindTimestamp, kindInt96:
-		switch {
-		case c.vt.utc:
-		case c.vt.unit == 1e9:
-			o.Kind = OutTimestampNS
-		default:
-			o.Kind = OutTimestamp
-		}
-	}
-	return o
+	// Bits and Unsigned of an OutInteger.
+	Bits     int
+	Unsigned bool
 }
 
 // Writer writes rows to a Parquet output, snappy-compressed, a value at a
@@ -133,6 +123,18 @@ func NewWriter(w io.Writer, cols []OutputColumn, opts ...parquet.WriterOption) (
 			n = parquet.TimestampAdjusted(parquet.Microsecond, false)
 		case OutTimestampNS:
 			n = parquet.TimestampAdjusted(parquet.Nanosecond, false)
+		case OutTimestampTZ:
+			n = parquet.TimestampAdjusted(parquet.Microsecond, true)
+		case OutFloat:
+			n = parquet.Leaf(parquet.FloatType)
+		case OutInteger:
+			if c.Bits != 8 && c.Bits != 16 && c.Bits != 32 && c.Bits != 64 {
+				return nil, fmt.Errorf("parquet output: column %q: an integer of %d bits", c.Name, c.Bits)
+			}
+			n = parquet.Int(c.Bits)
+			if c.Unsigned {
+				n = parquet.Uint(c.Bits)
+			}
 		case OutDecimal:
 			if c.Precision < 1 || c.Precision > 38 || c.Scale < 0 || c.Scale > c.Precision {
 				return nil, fmt.Errorf("parquet output: column %q: DECIMAL(%d,%d) is not a decimal type", c.Name, c.Precision, c.Scale)
@@ -189,42 +191,26 @@ func (w *Writer) put(c int, v parquet.Value) {
 // column for a text that is not one. Dates and timestamps are read as
 // DuckDB's CSV writer prints them (duckfmt: YYYY-MM-DD, the year of four
 // digits or more, " (BC)" after a year before 1; a timestamp's time
-// HH:MM:SS[.fffffffff]), and "infinity" and "-infinity" are DuckDB's
-// infinities (the largest int32 or int64 and its negation), which DuckDB
-// reads back as such. An empty text in a column that is not a string is a
-// null.
+// HH:MM:SS[.fffffffff]; a TIMESTAMP WITH TIME ZONE's text may end with a
+// UTC offset), and "infinity" and "-infinity" are DuckDB's infinities (the
+// largest int32 or int64 and its negation), which DuckDB reads back as
+// such. Integers, doubles and dates may have the spaces around them that
+// DuckDB's CSV reader takes, a boolean is DuckDB's true/false/t/f/yes/no in
+// any case. An empty text in a column that is not a string is a null.
 func (w *Writer) Text(c int, b []byte) error {
 	col := &w.cols[c]
 	if col.Kind != OutString && len(b) == 0 {
 		w.Null(c)
 		return nil
 	}
-	bad := func(err error) error {
-		return &OutputError{Msg: fmt.Sprintf("parquet output, row %d, column %q: %q is not a %s: %v", w.n, col.Name, b, kindName(col), err), Err: err}
-	}
+	var err error
 	switch col.Kind {
 	case OutString:
 		w.put(c, parquet.ByteArrayValue(b))
-	case OutInt64:
-		v, err := strconv.ParseInt(string(b), 10, 64)
-		if err != nil {
-			return bad(err)
-		}
-		w.put(c, parquet.Int64Value(v))
-	case OutDouble:
-		v, err := strconv.ParseFloat(string(b), 64)
-		if err != nil {
-			return bad(err)
-		}
-		w.put(c, parquet.DoubleValue(v))
-	case OutBoolean:
-		v, err := strconv.ParseBool(string(b))
-		if err != nil {
-			return bad(err)
-		}
-		w.put(c, parquet.BooleanValue(v))
+	case OutInt64, OutInteger, OutDouble, OutFloat, OutBoolean:
+		err = w.number(c, b)
 	case OutDate:
-		days, ok := duckfmt.ParseDate(b)
+		days, ok := duckfmt.ParseDate(bytes.TrimSpace(b))
 		switch {
 		case string(b) == "infinity":
 			days, ok = math.MaxInt32, true
@@ -234,33 +220,148 @@ func (w *Writer) Text(c int, b []byte) error {
 			ok = false // DuckDB's DATE range ends below its infinities
 		}
 		if !ok {
-			return bad(errors.New("not a date as DuckDB prints one"))
+			err = errors.New("not a date as DuckDB prints one")
+		} else {
+			w.put(c, parquet.Int32Value(int32(days)))
 		}
-		w.put(c, parquet.Int32Value(int32(days)))
-	case OutTimestamp, OutTimestampNS:
-		unit := int64(1e6)
-		if col.Kind == OutTimestampNS {
-			unit = 1e9
+	case OutTimestamp, OutTimestampNS, OutTimestampTZ:
+		var v int64
+		if v, err = parseTimestamp(b, col.Kind); err == nil {
+			w.put(c, parquet.Int64Value(v))
 		}
-		v, ok := duckfmt.ParseTimestamp(b, unit)
-		switch {
-		case string(b) == "infinity":
-			v, ok = math.MaxInt64, true
-		case string(b) == "-infinity":
-			v, ok = -math.MaxInt64, true
-		case ok && (v == math.MaxInt64 || v <= -math.MaxInt64):
-			ok = false
-		}
-		if !ok {
-			return bad(errors.New("not a timestamp as DuckDB prints one"))
-		}
-		w.put(c, parquet.Int64Value(v))
 	case OutDecimal:
-		if err := w.decimal(c, b); err != nil {
-			return bad(err)
-		}
+		err = w.decimal(c, b)
+	default:
+		err = errors.New("the column's type is not resolved")
+	}
+	if err != nil {
+		return &OutputError{Msg: fmt.Sprintf("parquet output, row %d, column %q: %q is not a %s: %v", w.n, col.Name, b, kindName(col), err), Err: err}
 	}
 	return nil
+}
+
+// number sets an integer, floating-point or boolean column from its text.
+func (w *Writer) number(c int, b []byte) error {
+	col := &w.cols[c]
+	switch col.Kind {
+	case OutInt64:
+		v, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
+		if err != nil {
+			return err
+		}
+		w.put(c, parquet.Int64Value(v))
+	case OutInteger:
+		t := string(bytes.TrimSpace(b))
+		var v int64
+		if col.Unsigned {
+			u, err := strconv.ParseUint(t, 10, col.Bits)
+			if err != nil {
+				return err
+			}
+			v = int64(u) // a UBIGINT past int64 is stored as its bits
+			if col.Bits == 32 {
+				v = int64(int32(uint32(u)))
+			}
+		} else {
+			var err error
+			if v, err = strconv.ParseInt(t, 10, col.Bits); err != nil {
+				return err
+			}
+		}
+		if col.Bits <= 32 {
+			w.put(c, parquet.Int32Value(int32(v)))
+		} else {
+			w.put(c, parquet.Int64Value(v))
+		}
+	case OutDouble, OutFloat:
+		bits := 64
+		if col.Kind == OutFloat {
+			bits = 32
+		}
+		v, err := strconv.ParseFloat(string(bytes.TrimSpace(b)), bits)
+		if err != nil && !errors.Is(err, strconv.ErrRange) { // 1e400 is inf, as in DuckDB
+			return err
+		}
+		if bits == 32 {
+			w.put(c, parquet.FloatValue(float32(v)))
+		} else {
+			w.put(c, parquet.DoubleValue(v))
+		}
+	case OutBoolean:
+		v, ok := parseBool(b)
+		if !ok {
+			return errors.New("not true, false, t, f, yes or no")
+		}
+		w.put(c, parquet.BooleanValue(v))
+	}
+	return nil
+}
+
+// parseBool reads a boolean as DuckDB's CSV sniffer takes one: true, false,
+// t, f, yes, no, 1 or 0, in any case.
+func parseBool(b []byte) (v, ok bool) {
+	switch strings.ToLower(string(b)) {
+	case "true", "t", "yes", "1":
+		return true, true
+	case "false", "f", "no", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// parseTimestamp reads a timestamp of kind k (OutTimestamp,
+// OutTimestampNS, OutTimestampTZ) in its units: DuckDB's infinities, or
+// duckfmt's text; a TIMESTAMP WITH TIME ZONE's may end with a UTC offset
+// (+HH, +HH:MM, +HH:MM:SS or the same after -), which it is moved by.
+func parseTimestamp(b []byte, k OutputKind) (int64, error) {
+	unit := int64(1e6)
+	if k == OutTimestampNS {
+		unit = 1e9
+	}
+	switch string(b) {
+	case "infinity":
+		return math.MaxInt64, nil
+	case "-infinity":
+		return -math.MaxInt64, nil
+	}
+	var off int64
+	if k == OutTimestampTZ {
+		b, off = cutOffset(b)
+	}
+	v, ok := duckfmt.ParseTimestamp(b, unit)
+	if ok && ((off > 0 && v < math.MinInt64+off*unit) || (off < 0 && v > math.MaxInt64+off*unit)) {
+		ok = false // moved past an int64
+	}
+	v -= off * unit
+	if !ok || v == math.MaxInt64 || v <= -math.MaxInt64 {
+		return 0, errors.New("not a timestamp as DuckDB prints one")
+	}
+	return v, nil
+}
+
+// cutOffset cuts a UTC offset (+HH, +HH:MM or +HH:MM:SS, or the same after
+// -) off the end of a timestamp's text and returns it in seconds; 0 when
+// the text ends otherwise.
+func cutOffset(b []byte) ([]byte, int64) {
+	i := bytes.LastIndexAny(b, "+-")
+	if i < 0 || i < bytes.IndexByte(b, ' ') {
+		return b, 0 // no offset: the last sign is the date's
+	}
+	sign, off := int64(1), int64(0)
+	if b[i] == '-' {
+		sign = -1
+	}
+	parts := bytes.Split(b[i+1:], []byte{':'})
+	if len(parts) > 3 {
+		return b, 0
+	}
+	for k, p := range parts {
+		if len(p) != 2 || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' {
+			return b, 0
+		}
+		off += int64((p[0]-'0')*10+p[1]-'0') * []int64{3600, 60, 1}[k]
+	}
+	return b[:i], sign * off
 }
 
 // decimal sets an OutDecimal column from a plain decimal text, exactly: it
@@ -349,6 +450,16 @@ func kindName(c *OutputColumn) string {
 		return "TIMESTAMP"
 	case OutTimestampNS:
 		return "TIMESTAMP_NS"
+	case OutTimestampTZ:
+		return "TIMESTAMP WITH TIME ZONE"
+	case OutFloat:
+		return "FLOAT"
+	case OutInteger:
+		n := map[int]string{8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT"}[c.Bits]
+		if c.Unsigned {
+			n = "U" + n
+		}
+		return n
 	case OutDecimal:
 		return fmt.Sprintf("DECIMAL(%d,%d)", c.Precision, c.Scale)
 	}

@@ -1,0 +1,201 @@
+package pq
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/duckfmt"
+)
+
+// The types a TypeSniffer can give a column besides VARCHAR, in DuckDB's order of
+// preference.
+const (
+	sniffBool uint8 = 1 << iota
+	sniffBigint
+	sniffDouble
+	sniffDate
+	sniffTimestamp
+	sniffTimestampTZ
+	sniffAll = 1<<iota - 1
+)
+
+// TypeSniffer types a column of text by all its values, as DuckDB's CSV sniffer
+// types a column it reads with sample_size = -1
+// (https://duckdb.org/docs/data/csv/auto_detection): each value keeps the
+// candidate types it reads as, and the column takes the first of BOOLEAN,
+// BIGINT, DOUBLE, DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE that every value
+// reads as, else VARCHAR (also for a column of nulls only). It takes the
+// forms DuckDB's sniffer takes that jobs write: booleans true, false, t, f,
+// yes and no in any case; integers with a leading - (not +) and no leading
+// zero (007 is VARCHAR, as in DuckDB), with spaces around them, past int64
+// a DOUBLE; doubles such as 1.5, .5, 5., 1e5, nan, inf, with spaces before
+// them; DATE as YYYY-MM-DD (years before 1 with " (BC)"); TIMESTAMP as
+// YYYY-MM-DD HH:MM:SS[.fffffffff]; infinity and -infinity as either (where
+// DuckDB's sniffer, depending on the values' order, may give a column of
+// timestamps and infinities TIMESTAMP WITH TIME ZONE or VARCHAR); a timestamp
+// with a UTC offset (+00, -05:30) a TIMESTAMP WITH TIME ZONE. Other forms
+// DuckDB's sniffer also types (dates as 01/02/2001, times of day, hex
+// integers) stay VARCHAR here. pqcheck's TestSniffAsDuckDB holds it to
+// DuckDB. The zero TypeSniffer has seen no value.
+type TypeSniffer struct {
+	cand uint8
+	seen bool
+}
+
+// Add narrows the column's type by one value that is not NULL.
+func (s *TypeSniffer) Add(v []byte) {
+	if !s.seen {
+		s.cand, s.seen = sniffAll, true
+	}
+	if s.cand != 0 {
+		s.cand &= sniffValue(v)
+	}
+}
+
+// Column is the output column of the type the values seen so far give.
+func (s *TypeSniffer) Column() OutputColumn {
+	c := s.cand
+	switch {
+	case !s.seen || c == 0:
+		return OutputColumn{Kind: OutString}
+	case c&sniffBool != 0:
+		return OutputColumn{Kind: OutBoolean}
+	case c&sniffBigint != 0:
+		return OutputColumn{Kind: OutInt64}
+	case c&sniffDouble != 0:
+		return OutputColumn{Kind: OutDouble}
+	case c&sniffDate != 0:
+		return OutputColumn{Kind: OutDate}
+	case c&sniffTimestamp != 0:
+		return OutputColumn{Kind: OutTimestamp}
+	}
+	return OutputColumn{Kind: OutTimestampTZ}
+}
+
+// sniffValue is the candidate types one value reads as.
+func sniffValue(v []byte) uint8 {
+	if len(v) == 0 {
+		return 0
+	}
+	switch strings.ToLower(string(v)) {
+	case "true", "false", "t", "f", "yes", "no":
+		return sniffBool
+	case "nan", "inf", "-inf":
+		return sniffDouble
+	case "infinity", "-infinity":
+		// DuckDB's sniffer takes them as DATE, and as a timestamp in an
+		// order it depends on; here as any of the three.
+		return sniffDate | sniffTimestamp | sniffTimestampTZ
+	}
+	if t := bytes.Trim(v, " "); len(t) > 0 && (t[0] == '-' || t[0] == '.' || t[0] >= '0' && t[0] <= '9') {
+		if n := sniffNumber(v); n != 0 {
+			return n
+		}
+		if _, ok := duckfmt.ParseDate(t); ok {
+			return sniffDate
+		}
+	}
+	if bytes.Contains(v, []byte("(BC)")) {
+		return 0 // DuckDB's sniffer takes no timestamp before year 1
+	}
+	if _, ok := duckfmt.ParseTimestamp(v, 1e6); ok {
+		return sniffTimestamp | sniffTimestampTZ
+	}
+	if t, off := cutOffset(v); len(t) < len(v) || off != 0 {
+		if _, ok := duckfmt.ParseTimestamp(t, 1e6); ok {
+			return sniffTimestampTZ
+		}
+	}
+	return 0
+}
+
+// sniffNumber is the candidate types of a number's text: BIGINT and DOUBLE,
+// DOUBLE, or none.
+func sniffNumber(v []byte) uint8 {
+	lead := bytes.TrimLeft(v, " ")
+	t := bytes.TrimRight(lead, " ")
+	digits := t
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	intPart := digits
+	if i := bytes.IndexAny(digits, ".eE"); i >= 0 {
+		intPart = digits[:i]
+	}
+	for _, c := range intPart {
+		if c < '0' || c > '9' {
+			return 0
+		}
+	}
+	if len(intPart) > 1 && intPart[0] == '0' && t[0] != '-' {
+		return 0 // DuckDB's sniffer keeps 007 and 00.5 as text
+	}
+	if len(intPart) == len(digits) && len(digits) > 0 {
+		if _, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return sniffBigint | sniffDouble
+		}
+		if len(lead) != len(t) {
+			return 0 // 1e20 followed by a space: not a DOUBLE's text
+		}
+		return sniffDouble
+	}
+	if len(lead) != len(t) || !floatText(digits) {
+		return 0
+	}
+	return sniffDouble
+}
+
+// floatText reports whether t (without its sign) is digits with an
+// optional fraction and exponent, as 1.5, .5, 5., 1e5, 2.5E-3.
+func floatText(t []byte) bool {
+	i, n := 0, 0
+	for ; i < len(t) && t[i] >= '0' && t[i] <= '9'; i++ {
+		n++
+	}
+	if i < len(t) && t[i] == '.' {
+		for i++; i < len(t) && t[i] >= '0' && t[i] <= '9'; i++ {
+			n++
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	if i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		i++
+		if i < len(t) && (t[i] == '+' || t[i] == '-') {
+			i++
+		}
+		e := i
+		for ; i < len(t) && t[i] >= '0' && t[i] <= '9'; i++ {
+		}
+		if i == e {
+			return false
+		}
+	}
+	return i == len(t)
+}
+
+// OutputForType is the output column that keeps a column of DuckDB's type
+// name (a Parquet input column's Column.Type): the same type where a
+// Parquet output holds it (integers of every width and sign, FLOAT, DOUBLE,
+// DECIMAL(p,s), DATE, TIMESTAMP, TIMESTAMP_NS, TIMESTAMP WITH TIME ZONE,
+// BOOLEAN), else a string of its text (VARCHAR, BLOB, UUID, TIME, and a
+// type it does not know).
+func OutputForType(name string) OutputColumn {
+	ints := map[string]int{"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
+	if b, ok := ints[strings.TrimPrefix(name, "U")]; ok {
+		return OutputColumn{Kind: OutInteger, Bits: b, Unsigned: strings.HasPrefix(name, "U")}
+	}
+	kinds := map[string]OutputKind{"BOOLEAN": OutBoolean, "FLOAT": OutFloat, "DOUBLE": OutDouble, "DATE": OutDate,
+		"TIMESTAMP": OutTimestamp, "TIMESTAMP_NS": OutTimestampNS, "TIMESTAMP WITH TIME ZONE": OutTimestampTZ}
+	if k, ok := kinds[name]; ok {
+		return OutputColumn{Kind: k}
+	}
+	var p, s int
+	if n, err := fmt.Sscanf(name, "DECIMAL(%d,%d)", &p, &s); err == nil && n == 2 && p >= 1 && p <= 38 && s >= 0 && s <= p {
+		return OutputColumn{Kind: OutDecimal, Precision: p, Scale: s}
+	}
+	return OutputColumn{Kind: OutString}
+}

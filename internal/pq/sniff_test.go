@@ -1,0 +1,106 @@
+package pq
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// TestTypeSnifferAsDuckDB: a column's type is the first of DuckDB's
+// sniffer's candidates (BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, TIMESTAMP
+// WITH TIME ZONE) that every value reads as, else VARCHAR; the expected
+// types are DuckDB's own (read_csv with sample_size = -1, DuckDB 1.5), as
+// pqcheck's TestSelectCSVOutputTypedAsDuckDBSniffs checks over a file.
+func TestTypeSnifferAsDuckDB(t *testing.T) {
+	for _, c := range []struct {
+		vals string // values split at |
+		want OutputKind
+	}{
+		{"true|false", OutBoolean}, {"True|FALSE", OutBoolean}, {"t|f", OutBoolean}, {"yes|no", OutBoolean},
+		{"1|0", OutInt64}, {"7", OutInt64}, {" 7", OutInt64}, {"7 ", OutInt64}, {"-7", OutInt64}, {"-007", OutInt64},
+		{"9223372036854775807", OutInt64}, {"-9223372036854775808", OutInt64}, {"0", OutInt64}, {"-0", OutInt64},
+		{"9223372036854775808", OutDouble}, {"9223372036854775808|1", OutDouble},
+		{"1.5", OutDouble}, {"5.", OutDouble}, {".5", OutDouble}, {"-.5", OutDouble}, {"1e5", OutDouble}, {"1E5", OutDouble},
+		{"nan", OutDouble}, {"1.5|NaN|-Inf", OutDouble}, {"1.5|inf", OutDouble}, {" 1.5", OutDouble}, {"7|1.5", OutDouble},
+		{"1e400", OutDouble}, {"0.50", OutDouble}, {"-1e-5", OutDouble},
+		{"2001-01-01", OutDate}, {" 2001-01-01", OutDate}, {"2001-01-01 ", OutDate}, {"0001-01-01|0044-03-15 (BC)", OutDate},
+		{"2001-01-01|12345-01-01", OutDate}, {"infinity|-infinity|2001-01-01", OutDate},
+		{"2001-01-01 10:00:00", OutTimestamp}, {"2001-01-01 10:00:00.123456789|2001-01-01 10:00:00", OutTimestamp},
+		{"2001-01-01 10:00:00|12345-01-01 10:00:00", OutTimestamp},
+		{"2001-01-01 10:00:00+00", OutTimestampTZ}, {"2001-01-01 10:00:00+00|2001-01-01 10:00:00", OutTimestampTZ},
+		{"2001-01-01 10:00:00+00|2001-01-01 11:00:00+01", OutTimestampTZ},
+		{"007", OutString}, {"00", OutString}, {"+7", OutString}, {"+1.5", OutString}, {"1.5 ", OutString},
+		{" true", OutString}, {"007.5", OutString}, {"00.5", OutString}, {"0.5|007", OutString}, {"007|7", OutString},
+		{"7|true", OutString}, {"1.5|2001-01-01", OutString}, {"2001-01-01|2001-01-01 10:00:00", OutString},
+		{"2001-02-29", OutString}, {"2001-01-01 25:00:00", OutString}, {"true|null", OutString}, {"NULL|7", OutString},
+		{"1_000", OutString}, {"abc", OutString}, {"Infinity|1.5", OutString},
+	} {
+		var s TypeSniffer
+		for _, v := range strings.Split(c.vals, "|") {
+			s.Add([]byte(v))
+		}
+		if got := s.Column().Kind; got != c.want {
+			t.Errorf("%q: %s, want %s", c.vals, kindName(&OutputColumn{Kind: got}), kindName(&OutputColumn{Kind: c.want}))
+		}
+	}
+	var none TypeSniffer
+	if got := none.Column().Kind; got != OutString {
+		t.Errorf("no value: %d, want VARCHAR", got)
+	}
+}
+
+// TestCSVToParquetByValues: a column typed by its values gets the sniffed
+// type and every value parsed (NULLs and quoted empty strings as NULL),
+// and a column of strings keeps the empty string.
+func TestCSVToParquetByValues(t *testing.T) {
+	text := "i,d,day,at,tz,b,s\n" +
+		" 7,1.5,2001-01-01,2001-01-01 10:00:00.5,2001-01-01 10:00:00+01,true,x\n" +
+		",,,,,,\"\"\n" +
+		"-9,inf,-infinity,infinity,2001-01-01 10:00:00,NO,7\n"
+	var out bytes.Buffer
+	conv, err := NewCSVToParquet(&out, ByValues())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conv, text)
+	if err := conv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, c := range f.Schema().Fields() {
+		kinds = append(kinds, c.Name()+" "+c.Type().String())
+	}
+	want := "i INT(64,true) d DOUBLE day DATE at TIMESTAMP(isAdjustedToUTC=false,unit=MICROS) tz TIMESTAMP(isAdjustedToUTC=true,unit=MICROS) b BOOLEAN s STRING"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Fatalf("schema %s\nwant   %s", got, want)
+	}
+	rows := make([]parquet.Row, 4)
+	n, _ := f.RowGroups()[0].Rows().ReadRows(rows)
+	if n != 3 {
+		t.Fatalf("%d rows, want 3", n)
+	}
+	if v := rows[0][0].Int64(); v != 7 {
+		t.Errorf("i: %d, want 7", v)
+	}
+	if v := rows[0][4].Int64(); v != 978339600000000 { // 09:00 UTC
+		t.Errorf("tz: %d, want 978339600000000", v)
+	}
+	for j, v := range rows[1] {
+		if v.IsNull() != (j < 6) {
+			t.Errorf("row 2 column %d: null %v", j, v.IsNull())
+		}
+	}
+	if v := rows[2][1].Double(); v < 1e308 {
+		t.Errorf("d: %v, want +Inf", v)
+	}
+	if v := rows[2][5].Boolean(); v {
+		t.Errorf("b: NO read as true")
+	}
+}

@@ -1,0 +1,206 @@
+package pqcheck
+
+import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/testutil"
+)
+
+// parquetSchema is each leaf column of a Parquet file as DuckDB's
+// parquet_schema reads it: name, physical type, converted type, scale,
+// precision and logical type, a line each.
+func parquetSchema(t *testing.T, db *sql.DB, file string) []string {
+	t.Helper()
+	rs, err := db.Query(`SELECT concat_ws(' ', name, type, coalesce(converted_type, '-'), coalesce(scale::VARCHAR, '-'),
+		coalesce(precision::VARCHAR, '-'), coalesce(logical_type::VARCHAR, '-'))
+		FROM parquet_schema('` + file + `') WHERE type IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		var s string
+		if err := rs.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// sameAsDuckDB checks that the Parquet file got reads in DuckDB as the
+// file want, which DuckDB wrote: the same DESCRIBE types and parquet_schema
+// (but for the columns in gaps, which must read as VARCHAR in got), and
+// every value, compared through DuckDB's CSV writer.
+func sameAsDuckDB(t *testing.T, db *sql.DB, got, want string, gaps map[string]bool) {
+	t.Helper()
+	gt, wt := strings.Split(duckTypes(t, db, got), ","), strings.Split(duckTypes(t, db, want), ",")
+	if len(gt) != len(wt) {
+		t.Fatalf("DuckDB reads our output's columns as %v, want %v", gt, wt)
+	}
+	for i := range gt {
+		name := strings.Fields(wt[i])[0]
+		switch {
+		case gaps[name]:
+			if gt[i] != name+" VARCHAR" {
+				t.Errorf("column %s: %s, want VARCHAR (a type the output does not keep)", name, gt[i])
+			}
+		case gt[i] != wt[i]:
+			t.Errorf("DuckDB reads our output's column as %s, want %s (DuckDB's COPY)", gt[i], wt[i])
+		}
+	}
+	// DuckDB writes only the converted type of an integer, a DATE or a
+	// string, where the library writes the logical type too: both say the
+	// same; the logical type is compared where DuckDB writes one.
+	gs, ws := parquetSchema(t, db, got), parquetSchema(t, db, want)
+	for i := range min(len(gs), len(ws)) {
+		g, w := strings.SplitN(gs[i], " ", 6), strings.SplitN(ws[i], " ", 6)
+		if w[5] == "-" {
+			g[5] = "-"
+		}
+		if !gaps[w[0]] && strings.Join(g, " ") != ws[i] {
+			t.Errorf("parquet_schema of our output: %s\nwant (DuckDB's COPY):     %s", gs[i], ws[i])
+		}
+	}
+	csvOf := func(file string) []byte {
+		out := file + ".csv"
+		exec(t, db, fmt.Sprintf(`COPY (SELECT * FROM read_parquet('%s')) TO '%s' (HEADER, NULLSTR '%s')`, file, out, nullText))
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if g, w := csvOf(got), csvOf(want); !bytes.Equal(g, w) || bytes.Count(w, []byte("\n")) < 3 {
+		t.Errorf("our output's values, read by DuckDB, differ from DuckDB's COPY: %s", testutil.FirstLineDiff(g, w))
+	}
+}
+
+// TestSelectParquetOutputKeepsTypes: select over a file DuckDB wrote with
+// every type writes a .parquet output whose columns have the input's
+// Parquet types (physical and logical: integers of each width and sign,
+// FLOAT, DOUBLE, DECIMAL(p,s), DATE, TIMESTAMP, TIMESTAMP_NS, TIMESTAMP WITH
+// TIME ZONE, BOOLEAN, VARCHAR), and its NULLs and values, as DuckDB's
+// COPY (SELECT ...) TO 'x.parquet' writes them; a BLOB, UUID or TIME
+// column is a VARCHAR of its text (docs/jobs.md).
+func TestSelectParquetOutputKeepsTypes(t *testing.T) {
+	db := openDB(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "types.parquet")
+	writeTypes(t, db, in, "snappy")
+	cols := columnNames(t, blob.NewMux(nil), in)
+	for _, c := range []struct{ where, chunk string }{{"", "1GiB"}, {"id < 7000", "50KiB"}} {
+		out := filepath.Join(dir, fmt.Sprintf("out%s.parquet", c.chunk))
+		args := []string{"run", "--job", "select", "--input", in, "--columns", strings.Join(cols, ","), "--output", out,
+			"--chunk-size", c.chunk, "--state-dir", filepath.Join(dir, "state")}
+		where := ""
+		if c.where != "" {
+			args, where = append(args, "--where", c.where), " WHERE "+c.where
+		}
+		runCLI(t, args...)
+		want := filepath.Join(dir, fmt.Sprintf("want%s.parquet", c.chunk))
+		exec(t, db, fmt.Sprintf(`COPY (SELECT "%s" FROM read_parquet('%s')%s) TO '%s' (FORMAT parquet)`, strings.Join(cols, `", "`), in, where, want))
+		sameAsDuckDB(t, db, out, want, map[string]bool{"bl": true, "u": true, "tm": true})
+	}
+}
+
+// sniffColumns are columns of a CSV, each a list of values (one a row; ""
+// is an empty field, NULL), with the type DuckDB's sniffer gives them.
+var sniffColumns = []struct {
+	name string
+	vals []string
+}{
+	{"b", []string{"true", "false", "T", "f", "yes", "NO"}},
+	{"i", []string{"7", "-7", " 7", "0", "-0", "9223372036854775807", "-9223372036854775808", "-007"}},
+	{"ibig", []string{"9223372036854775808", "1"}},
+	{"d", []string{"1.5", ".5", "5.", "1e5", "-2.5E-3", "nan", "0.0", "7", "inf", "-inf", " 2.5", "1e400"}},
+	{"lead0", []string{"007", "7"}},
+	{"lead0d", []string{"0.5", "00.5"}},
+	{"plus", []string{"+7", "8"}},
+	{"dt", []string{"2001-01-01", "0044-03-15 (BC)", "12345-01-01", "infinity", "-infinity", " 2001-02-03"}},
+	{"ts", []string{"2001-01-01 10:00:00", "2001-01-01 10:00:00.123456", "12345-01-01 10:00:00", "1969-12-31 23:59:59.5"}},
+	{"tsns", []string{"2001-01-01 10:00:00.123456789", "2001-01-01 10:00:00"}},
+	{"tz", []string{"2001-01-01 10:00:00+00", "2001-01-01 11:00:00+01", "2001-01-01 10:00:00", "2001-01-01 10:00:00-05:30"}},
+	{"datets", []string{"2001-01-01", "2001-01-01 10:00:00"}},
+	{"boolint", []string{"true", "1"}},
+	{"intbool", []string{"1", "0"}},
+	{"s", []string{"abc", "7", "a,b", `say "hi"`, ""}},
+	{"nulls", []string{"", ""}},
+	{"nullword", []string{"NULL", "7"}},
+	{"trail", []string{"1.5 ", "2.5"}},
+}
+
+// sniffCSV writes sniffColumns as a CSV in dir, the values again and
+// again over many rows, and returns its path and column names.
+func sniffCSV(t *testing.T, dir string) (string, []string) {
+	in := filepath.Join(dir, "in.csv")
+	var b strings.Builder
+	var names []string
+	for _, c := range sniffColumns {
+		names = append(names, c.name)
+	}
+	b.WriteString(strings.Join(names, ",") + "\n")
+	for r := range 600 {
+		for i, c := range sniffColumns {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			v := c.vals[r%len(c.vals)]
+			if strings.ContainsAny(v, ",\"") {
+				v = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+			}
+			b.WriteString(v)
+		}
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return in, names
+}
+
+// TestSelectCSVOutputTypedAsDuckDBSniffs: select over a CSV writes a
+// .parquet output whose columns have the types DuckDB's CSV sniffer gives
+// the same values over the whole file (read_csv with sample_size = -1),
+// with the same values, as DuckDB's COPY of that read writes them; an
+// all-strings output fails it.
+func TestSelectCSVOutputTypedAsDuckDBSniffs(t *testing.T) {
+	db := openDB(t)
+	dir := t.TempDir()
+	in, names := sniffCSV(t, dir)
+	out := filepath.Join(dir, "out.parquet")
+	runCLI(t, "run", "--job", "select", "--input", in, "--columns", strings.Join(names, ","), "--output", out,
+		"--chunk-size", "4KiB", "--state-dir", filepath.Join(dir, "state"))
+	want := filepath.Join(dir, "want.parquet")
+	exec(t, db, fmt.Sprintf(`COPY (SELECT * FROM read_csv('%s', sample_size = -1)) TO '%s' (FORMAT parquet)`, in, want))
+	sameAsDuckDB(t, db, out, want, nil)
+}
+
+// TestSQLUntypedColumnsTypedAsDuckDBSniffs: the sql job over a CSV with no
+// schema writes a .parquet output whose untyped columns (SELECT *, or named)
+// have the types and values of DuckDB's answer to the same query over
+// read_csv with sample_size = -1, and whose typed ones keep the query's.
+func TestSQLUntypedColumnsTypedAsDuckDBSniffs(t *testing.T) {
+	db := openDB(t)
+	dir := t.TempDir()
+	in, _ := sniffCSV(t, dir)
+	for i, q := range []string{
+		"SELECT * FROM 'F'",
+		"SELECT i, d, lower(s) AS ls, ts, b, s FROM 'F' WHERE i > 0",
+	} {
+		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
+		runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "4KiB",
+			"--state-dir", filepath.Join(dir, "state"))
+		want := filepath.Join(dir, fmt.Sprintf("want%d.parquet", i))
+		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_csv('"+in+"', sample_size = -1)"), want))
+		sameAsDuckDB(t, db, out, want, nil)
+	}
+}
