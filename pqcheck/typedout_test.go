@@ -136,6 +136,17 @@ var sniffColumns = []struct {
 	{"nulls", []string{"", ""}},
 	{"nullword", []string{"NULL", "7"}},
 	{"trail", []string{"1.5 ", "2.5"}},
+	{"neg00", []string{"-00", "5"}},
+	{"neg00d", []string{"-0.5", "-00.5"}},
+	{"trailint", []string{"7 ", " -7", "1e3"}},
+	{"trailintd", []string{"7 ", "1.5"}},
+	{"leadnegd", []string{" -7", "1.5"}},
+	{"dash", []string{"-", "1"}},
+	{"under", []string{"1_000", "2"}},
+	{"expnone", []string{"1.5e", "2"}},
+	{"dashsp", []string{"- 7", "2"}},
+	{"bigd", []string{"99999999999999999999999", "1.5"}},
+	{"spbool", []string{" true", "false"}},
 }
 
 // sniffCSV writes sniffColumns as a CSV in dir, the values again and

@@ -58,8 +58,8 @@ var versions = map[string]string{
 	"grep":      "2",
 	"groupby":   "7",
 	"search":    "2",
-	"select":    "8",
-	"sql":       "11",
+	"select":    "9",
+	"sql":       "12",
 	"wordcount": "2",
 }
 

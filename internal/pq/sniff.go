@@ -29,16 +29,18 @@ const (
 // reads as, else VARCHAR (also for a column of nulls only). It takes the
 // forms DuckDB's sniffer takes that jobs write: booleans true, false, t, f,
 // yes and no in any case; integers with a leading - (not +) and no leading
-// zero (007 is VARCHAR, as in DuckDB), with spaces around them, past int64
-// a DOUBLE; doubles such as 1.5, .5, 5., 1e5, nan, inf, with spaces before
+// zero (007 is VARCHAR, as in DuckDB), with spaces around them (but one
+// with spaces after it is not a DOUBLE: 7 followed by a space and 1.5 are
+// VARCHAR), past int64 a DOUBLE; doubles such as 1.5, .5, 5., 1e5, nan, inf, with spaces before
 // them; DATE as YYYY-MM-DD (years before 1 with " (BC)"); TIMESTAMP as
 // YYYY-MM-DD HH:MM:SS[.fffffffff]; infinity and -infinity as either (where
 // DuckDB's sniffer, depending on the values' order, may give a column of
 // timestamps and infinities TIMESTAMP WITH TIME ZONE or VARCHAR); a timestamp
 // with a UTC offset (+00, -05:30) a TIMESTAMP WITH TIME ZONE. Other forms
-// DuckDB's sniffer also types (dates as 01/02/2001, times of day, hex
-// integers) stay VARCHAR here. pqcheck's TestSniffAsDuckDB holds it to
-// DuckDB. The zero TypeSniffer has seen no value.
+// DuckDB's sniffer also types (dates as 01/02/2001 or 2001-1-1, times of
+// day, timestamps with a T, without seconds or with a Z, hex integers)
+// stay VARCHAR here. pqcheck's TestSelectCSVOutputTypedAsDuckDBSniffs holds
+// it to DuckDB. The zero TypeSniffer has seen no value.
 type TypeSniffer struct {
 	cand uint8
 	seen bool
@@ -133,10 +135,13 @@ func sniffNumber(v []byte) uint8 {
 		return 0 // DuckDB's sniffer keeps 007 and 00.5 as text
 	}
 	if len(intPart) == len(digits) && len(digits) > 0 {
-		if _, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+		_, err := strconv.ParseInt(string(t), 10, 64)
+		switch {
+		case len(lead) != len(t) && err == nil:
+			return sniffBigint // "7 ": a BIGINT's text, not a DOUBLE's (DuckDB types 7 and 1.5 VARCHAR)
+		case err == nil:
 			return sniffBigint | sniffDouble
-		}
-		if len(lead) != len(t) {
+		case len(lead) != len(t):
 			return 0 // 1e20 followed by a space: not a DOUBLE's text
 		}
 		return sniffDouble

@@ -37,6 +37,7 @@ func TestTypeSnifferAsDuckDB(t *testing.T) {
 		{"7|true", OutString}, {"1.5|2001-01-01", OutString}, {"2001-01-01|2001-01-01 10:00:00", OutString},
 		{"2001-02-29", OutString}, {"2001-01-01 25:00:00", OutString}, {"true|null", OutString}, {"NULL|7", OutString},
 		{"1_000", OutString}, {"abc", OutString}, {"Infinity|1.5", OutString},
+		{"7 |1.5", OutString}, {"7 |1e3", OutString}, {"7 |nan", OutString}, {" -7|1.5", OutDouble},
 	} {
 		var s TypeSniffer
 		for _, v := range strings.Split(c.vals, "|") {
