@@ -57,7 +57,7 @@ var versions = map[string]string{
 	"groupby":   "7",
 	"search":    "2",
 	"select":    "8",
-	"sql":       "11",
+	"sql":       "12",
 	"wordcount": "2",
 }
 
