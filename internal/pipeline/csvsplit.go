@@ -197,8 +197,8 @@ func (h *Handler) reread(ctx context.Context, in GatherInput, manifest []plan.Ch
 // swapCounts replaces a chunk's record counts in the summary: old's out,
 // now's in. The bytes both read stay counted.
 func (s *Summary) swapCounts(old, now MapStats) {
-	s.RecordsIn += now.RecordsIn - old.RecordsIn
-	s.Skipped += now.Skipped - old.Skipped
+	s.RecordsIn -= old.RecordsIn
+	s.Skipped -= old.Skipped
 	s.BytesRead += now.BytesRead
 	for k, v := range old.SkipReason {
 		s.SkipReasons[k] -= v
@@ -207,13 +207,7 @@ func (s *Summary) swapCounts(old, now MapStats) {
 			delete(s.SkipExamples, k)
 		}
 	}
-	for k, v := range now.SkipReason {
-		if s.SkipReasons == nil {
-			s.SkipReasons = map[string]int64{}
-		}
-		s.SkipReasons[k] += v
-	}
-	s.SkipExamples = jobs.AddSkipExamples(s.SkipExamples, now.SkipExamples)
+	s.addRecords(now.Stats)
 }
 
 // rereadsKey is where a gather tree's plan step writes the partials of the

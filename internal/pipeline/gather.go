@@ -138,15 +138,7 @@ func (h *Handler) committed(ctx context.Context, in GatherInput) ([]string, Summ
 			sum.RowGroups += st.RowGroups
 			sum.RowGroupsPruned += st.RowGroupsPruned
 			sum.ParquetBytesRead += st.ParquetBytesRead
-			sum.RecordsIn += st.RecordsIn
-			sum.Skipped += st.Skipped
-			for k, v := range st.SkipReason {
-				if sum.SkipReasons == nil {
-					sum.SkipReasons = map[string]int64{}
-				}
-				sum.SkipReasons[k] += v
-			}
-			sum.SkipExamples = jobs.AddSkipExamples(sum.SkipExamples, st.SkipExamples)
+			sum.addRecords(st.Stats)
 			sum.MapMillis += st.DurationMS
 			sum.MaxChunkMillis = max(sum.MaxChunkMillis, st.DurationMS)
 		}

@@ -487,29 +487,21 @@ func (h *Handler) withRanges(ctx context.Context, keys []string, lo, hi, tag []b
 	if err != nil {
 		return err
 	}
-	rcs := make([]io.ReadCloser, len(keys))
-	defer func() {
-		for _, rc := range rcs {
-			if rc != nil {
-				rc.Close()
-			}
-		}
-	}()
-	err = eachPartial(keys, func(i int, k string) error {
+	rcs, closeAll, err := openEach(keys, func(i int, k string) (io.ReadCloser, error) {
 		off, end := indexes[i].Span(lo, hi)
 		if lo == nil {
 			off, end = 0, max(end, off)
 		}
 		if end <= off {
-			return nil
+			return nil, nil
 		}
 		rc, err := h.Store.Open(ctx, k, off, end-off)
 		if err != nil {
-			return storeFailure(err, "gather: open partial %s [%d,%d)", k, off, end)
+			return nil, storeFailure(err, "gather: open partial %s [%d,%d)", k, off, end)
 		}
-		rcs[i] = rc
-		return nil
+		return rc, nil
 	})
+	defer closeAll()
 	if err != nil {
 		return err
 	}

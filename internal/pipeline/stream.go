@@ -23,25 +23,17 @@ const openParallel = plan.ReducerOpens
 // withPartials opens every partial (openParallel at a time), calls fn with
 // buffered readers in order, and closes them.
 func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.Reader) error) error {
-	rcs := make([]io.ReadCloser, len(keys))
-	defer func() {
-		for _, rc := range rcs {
-			if rc != nil {
-				rc.Close()
-			}
-		}
-	}()
-	err := eachPartial(keys, func(i int, k string) error {
+	rcs, closeAll, err := openEach(keys, func(_ int, k string) (io.ReadCloser, error) {
 		// ctx, not a group context: the readers outlive the group.
 		rc, err := h.Store.Open(ctx, k, 0, -1)
 		if errors.Is(err, blob.ErrNotFound) {
-			return inputErrorf("gather: partial %s is missing from the store", k)
+			return nil, inputErrorf("gather: partial %s is missing from the store", k)
 		} else if err != nil {
-			return storeFailure(err, "gather: open partial %s", k)
+			return nil, storeFailure(err, "gather: open partial %s", k)
 		}
-		rcs[i] = rc
-		return nil
+		return rc, nil
 	})
+	defer closeAll()
 	if err != nil {
 		return err
 	}
@@ -50,6 +42,29 @@ func (h *Handler) withPartials(ctx context.Context, keys []string, fn func([]io.
 		readers[i] = bufio.NewReaderSize(rc, partialBuffer)
 	}
 	return fn(readers)
+}
+
+// openEach opens each of keys with open, openParallel at a time: rcs[i] is key
+// i's reader, nil where open gave none. closeAll closes every reader opened;
+// the caller calls it whatever the error.
+func openEach(keys []string, open func(i int, key string) (io.ReadCloser, error)) (rcs []io.ReadCloser, closeAll func(), err error) {
+	rcs = make([]io.ReadCloser, len(keys))
+	closeAll = func() {
+		for _, rc := range rcs {
+			if rc != nil {
+				rc.Close()
+			}
+		}
+	}
+	err = eachPartial(keys, func(i int, k string) error {
+		rc, err := open(i, k)
+		if err != nil {
+			return err
+		}
+		rcs[i] = rc
+		return nil
+	})
+	return rcs, closeAll, err
 }
 
 // partialBuffer is the read buffer withPartials gives each partial: small,

@@ -68,3 +68,17 @@ type Summary struct {
 
 // SummaryLocation is where the summary of a job whose output is output goes.
 func SummaryLocation(output string) string { return output + ".summary.json" }
+
+// addRecords adds a chunk's record counts to the summary: the records read and
+// skipped, the skips by reason, and an example of each reason the summary has none of.
+func (s *Summary) addRecords(st jobs.Stats) {
+	s.RecordsIn += st.RecordsIn
+	s.Skipped += st.Skipped
+	for k, v := range st.SkipReason {
+		if s.SkipReasons == nil {
+			s.SkipReasons = map[string]int64{}
+		}
+		s.SkipReasons[k] += v
+	}
+	s.SkipExamples = jobs.AddSkipExamples(s.SkipExamples, st.SkipExamples)
+}

@@ -38,15 +38,34 @@ const maxHeaderLine = 1 << 20
 // object's that has a record; when its first line does not tell them (a line past
 // maxHeaderLine, a header that does not parse), the query is refused
 // (an InputError naming the object and the names), not answered with a
-// binding that may be DuckDB's or not.
-func withInputColumns(ctx context.Context, store blob.Store, query, schema string, objs []Object) (string, error) {
+// binding that may be DuckDB's or not. A CSV header's fields are separated
+// by delim, the job's "delim" parameter (',' when empty). When that object is CSV or
+// Parquet, a column the query reads that it does not have refuses the
+// query too (sql.Plan.MissingColumn: the position and the columns it
+// has), before any mapper starts, as every mapper of that object would
+// fail on it; JSON Lines are not checked, as a member the first line
+// lacks is NULL there and may be present further on.
+func withInputColumns(ctx context.Context, store blob.Store, query, schema, delim string, objs []Object) (string, error) {
 	s, err := sql.ParseSchema(schema)
 	if err != nil || len(objs) == 0 {
 		return "", nil
 	}
-	p, err := sql.Compile(query, s, nil)
-	if err != nil || len(p.InputNames) == 0 {
+	sep := byte(',')
+	if delim != "" {
+		if sep, err = record.ParseDelim(delim); err != nil {
+			return "", nil // the job reports it
+		}
+	}
+	q, err := sql.Parse(query)
+	if err != nil {
 		return "", nil
+	}
+	star := q.HasStar()
+	var p *sql.Plan
+	if !star {
+		if p, err = sql.Analyze(q, s, nil); err != nil {
+			return "", nil
+		}
 	}
 	// The first object with a record: one of blank lines only, or one that
 	// decompresses to nothing, tells no columns, and the next may.
@@ -56,19 +75,41 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema strin
 		if o.Size == 0 {
 			continue
 		}
-		if cols, err = firstColumns(ctx, store, o); err != nil {
+		if !star && len(p.InputNames) == 0 && record.Of(o.URL, record.Auto) == record.JSONLines && o.Parquet == nil {
+			return "", nil // nothing to bind or check
+		}
+		if cols, err = firstColumns(ctx, store, o, sep); err != nil {
 			return "", err
 		}
 		if i = j; cols == nil || len(cols) > 0 {
 			break
 		}
 	}
-	if i < 0 {
+	if star {
+		// * stands for the first object's columns, and a name of the
+		// query that is not one of them is refused here rather than by
+		// every mapper (sql.Analyze with the header).
+		if cols != nil && len(cols) > 0 {
+			if _, err := sql.Compile(query, s, cols); errors.Is(err, sql.ErrName) {
+				return "", &InputError{Input: objs[i].Source, Err: err}
+			}
+		}
+		return "", nil
+	}
+	if i < 0 || cols == nil && len(p.InputNames) == 0 {
 		return "", nil
 	}
 	if cols == nil {
 		return "", &InputError{Input: objs[i].Source, Err: fmt.Errorf(
 			"its columns cannot be read from its first line, and the query's names %s bind to an input column of that name if there is one, else to the select alias (as in DuckDB): name the aliases apart from the input's columns", strings.Join(p.InputNames, ", "))}
+	}
+	if o := objs[i]; o.Parquet != nil || record.Of(o.URL, record.Auto) != record.JSONLines {
+		if err := p.MissingColumn(query, cols); err != nil {
+			return "", &InputError{Input: o.Source, Err: err}
+		}
+	}
+	if len(p.InputNames) == 0 {
+		return "", nil
 	}
 	present := []string{}
 	for _, n := range p.InputNames {
@@ -116,7 +157,7 @@ func checkInputColumns(given, want string, objs []Object) error {
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV
 // header's (record.HeaderColumns), the members of a JSON Lines object's
 // first line; nil when its first line does not tell them.
-func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, error) {
+func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) ([]string, error) {
 	if o.Parquet != nil {
 		var cols []string
 		for _, c := range o.Parquet.Columns {
@@ -185,7 +226,7 @@ func firstColumns(ctx context.Context, store blob.Store, o Object) ([]string, er
 	if jsonLines {
 		cols, err = record.JSONKeys(line)
 	} else {
-		cols, err = record.HeaderColumns(line, ',')
+		cols, err = record.HeaderColumns(line, delim)
 	}
 	if err != nil {
 		return nil, nil // the mapper reports it

@@ -14,6 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/sql"
 )
 
 // TestResolveJobInputColumns: when a query's binding depends on the input's
@@ -66,7 +67,7 @@ func TestResolveJobInputColumns(t *testing.T) {
 		{"csv", group, "a.csv", `["country"]`},
 		{"gzip csv, case", group, "z.csv.gz", `["country"]`},
 		{"json lines", group, "b.jsonl", `["country"]`},
-		{"no such column", group, "c.csv", `[]`},
+		{"no such column", "SELECT upper(name) AS country, count(*) FROM 'x' GROUP BY country", "c.csv", `[]`},
 		{"order by", order, "a.csv", `["country"]`},
 		{"order by, none", order, "c.csv", `[]`},
 		{"empty input", group, "empty.csv", ""},
@@ -84,6 +85,65 @@ func TestResolveJobInputColumns(t *testing.T) {
 			}
 			if got := params[plan.InputColumnsParam]; got != c.want {
 				t.Errorf("%s = %q, want %q", plan.InputColumnsParam, got, c.want)
+			}
+		})
+	}
+}
+
+// TestResolveJobRefusesMissingColumn: a column the query reads that the
+// first CSV or Parquet input does not have (a typo) refuses the query when
+// it is planned, before any mapper starts, as DuckDB's binder does: a
+// sql.ErrName naming the column, its position, the object and the columns
+// it has; with *, a name outside the columns * stands for too (it used to
+// reach the mapper, which read past the row). A JSON Lines member the first
+// line lacks is not refused (it is NULL there, and may be present further
+// on), unless * stands for that line's members. A header is split by the
+// job's "delim" parameter.
+func TestResolveJobRefusesMissingColumn(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a.csv":    "id,country\n1,usa\n",
+		"semi.csv": "id;country\n1;usa\n",
+		"b.jsonl":  `{"id": 1}` + "\n" + `{"id": 2, "country": "usa"}` + "\n",
+	})
+	pqtest.WriteGo(t, filepath.Join(dir, "p.parquet"), [][]dated{{{D: 11000, N: 1}}})
+	for _, c := range []struct {
+		name, query, input string
+		refused            bool
+		want               []string
+	}{
+		{"csv", "SELECT id FROM 'x' WHERE nope = 1", "a.csv", true, []string{`"nope"`, "at column 26", "a.csv", "id, country"}},
+		{"csv, second line", "SELECT id,\n  sum(Nope) FROM 'x' GROUP BY id", "a.csv", true, []string{`"Nope"`, "line 2, column 7"}},
+		{"csv, case", "SELECT ID, COUNTRY FROM 'x'", "a.csv", false, nil},
+		{"csv star", "SELECT * FROM 'x' WHERE nope > 1", "a.csv", true, []string{`"nope"`, "at column 25", "id, country"}},
+		{"csv star, case", "SELECT * FROM 'x' WHERE COUNTRY = 'usa'", "a.csv", false, nil},
+		{"parquet", "SELECT n, nope FROM 'x'", "p.parquet", true, []string{`"nope"`, "at column 11", "p.parquet"}},
+		{"json lines", "SELECT id, country, nope FROM 'x'", "b.jsonl", false, nil},
+		{"json lines star", "SELECT * FROM 'x' WHERE country IS NULL", "b.jsonl", true, []string{`"country"`, "its columns: id"}},
+		// The header split by the job's delimiter.
+		{"delimiter", "SELECT id, country FROM 'x'", "semi.csv", false, nil},
+		{"delimiter, missing", "SELECT id, nope FROM 'x'", "semi.csv", true, []string{`"nope"`, "its columns: id, country)"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			params := map[string]string{"query": c.query}
+			if strings.HasPrefix(c.input, "semi") {
+				params["delim"] = ";"
+			}
+			_, _, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", params, []string{filepath.Join(dir, c.input)})
+			if !c.refused {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ie *plan.InputError
+			if !errors.As(err, &ie) || !errors.Is(err, sql.ErrName) {
+				t.Fatalf("got %v, want an InputError of sql.ErrName", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%v: does not say %q", err, w)
+				}
 			}
 		})
 	}

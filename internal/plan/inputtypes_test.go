@@ -58,7 +58,7 @@ func TestResolveJobInputTypes(t *testing.T) {
 	// sql: the columns the query reads; none for SELECT *
 	for q, want := range map[string]string{
 		"SELECT n, upper(s) AS u FROM 'x' WHERE x > 1": `{"n":"INTEGER","s":"VARCHAR","x":"BIGINT"}`,
-		"SELECT * FROM 'x'": "",
+		"SELECT * FROM 'x'":                            "",
 	} {
 		_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", map[string]string{"query": q}, []string{a})
 		if err != nil {

@@ -71,7 +71,7 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 			out = withParam(out, "schema", text)
 		}
 		out = withInputTypes(out, queryColumns(out["query"], out["schema"], kept), kept)
-		text, err := withInputColumns(ctx, store, out["query"], out["schema"], kept)
+		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out["delim"], kept)
 		if err != nil {
 			return kept, params, err
 		}

@@ -60,7 +60,11 @@ type binder struct {
 	// Record level: the input columns read, by lower-case name.
 	cols    []string
 	colType []Type
+	colPos  []int // the byte offset of each column's first reference
 	colIdx  map[string]int
+	// fixed: the columns are the header's (SELECT *), and a name that is
+	// not one of them is an error, not a column read beyond them.
+	fixed bool
 	// Group level (when grouping): the group key expressions' text, and aggregates.
 	grouping  bool
 	groupText []string
@@ -108,10 +112,17 @@ func (b *binder) column(ref *ColumnRef) (*node, error) {
 	}
 	key := colname.Fold(ref.Name) // DuckDB's comparison: "É" and "é" are two columns
 	i, ok := b.colIdx[key]
+	if ok && ref.At < b.colPos[i] {
+		b.colPos[i] = ref.At // the first in the text, whatever binds first
+	}
+	if !ok && b.fixed {
+		return nil, nameErr(ref.At, "column %q is not in the input (its columns: %s)", ref.Name, strings.Join(b.cols, ", "))
+	}
 	if !ok {
 		i = len(b.cols)
 		b.colIdx[key] = i
 		b.cols = append(b.cols, ref.Name)
+		b.colPos = append(b.colPos, ref.At)
 		t, ok := b.schema.Type(ref.Name)
 		if !ok {
 			t = TText

@@ -359,3 +359,54 @@ func TestDuckDBNames(t *testing.T) {
 		}
 	}
 }
+
+// TestStarNamesOutsideHeader: with *, the plan's columns are the header's,
+// and a name of the query that is not one of them is an ErrName at its
+// position (it used to become a column past the header's, which the mapper
+// read past the row); one that matches a header name ignoring ASCII case is
+// that column. An empty header (the check of all but what * stands for)
+// takes any name.
+func TestStarNamesOutsideHeader(t *testing.T) {
+	header := []string{"id", "country"}
+	for _, c := range []struct {
+		q, err string
+	}{
+		{"SELECT * FROM 'f' WHERE nope > 1", `at column 25: column "nope" is not in the input (its columns: id, country)`},
+		{"SELECT *, upper(y) FROM 'f'", `at column 17: column "y"`},
+		{"SELECT * FROM 'f' ORDER BY z", `column "z"`},
+		{"SELECT * FROM 'f' WHERE COUNTRY = 'x'", ""},
+	} {
+		_, err := Compile(c.q, nil, header)
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.q, err)
+		case c.err != "" && (!errors.Is(err, ErrName) || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: %v, want ErrName %q", c.q, err, c.err)
+		}
+		if _, err := Compile(c.q, nil, []string{}); err != nil {
+			t.Errorf("%s, empty header: %v", c.q, err)
+		}
+	}
+}
+
+// TestMissingColumn: MissingColumn names the first column of the plan that
+// the input lacks, at its first reference in the text (the WHERE binds
+// before the select list), with the input's columns.
+func TestMissingColumn(t *testing.T) {
+	q := "SELECT id, upper(name)\nFROM 'f' WHERE name > 'a' AND zz = 1"
+	p, err := Compile(q, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.MissingColumn(q, []string{"ID", "name", "zz"}); err != nil {
+		t.Errorf("all present (ignoring case): %v", err)
+	}
+	err = p.MissingColumn(q, []string{"id", "zz"})
+	if want := `at column 18: column "name" is not in the input (its columns: id, zz)`; !errors.Is(err, ErrName) || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want ErrName %q", err, want)
+	}
+	err = p.MissingColumn(q, []string{"id", "name"})
+	if want := `at line 2, column 31: column "zz"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}

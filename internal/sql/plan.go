@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scattergather/scattergather/internal/colname"
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
 )
 
@@ -45,6 +46,9 @@ type Plan struct {
 	// ColumnTypes their types (KText for untyped).
 	Columns     []string
 	ColumnTypes []Type
+	// columnPos is the byte offset of each column's first reference in
+	// the query, for MissingColumn.
+	columnPos []int
 	// Star reports a SELECT *: the plan was made for one header's
 	// columns, StarHeader.
 	Star       bool
@@ -149,6 +153,8 @@ func AnalyzeInputs(q *Query, schema Schema, header, inputs []string) (*Plan, err
 				return nil, err
 			}
 		}
+		// An empty header checks all but the columns * stands for.
+		b.fixed = len(header) > 0
 	}
 	// Expand *.
 	var items []SelectItem
@@ -252,7 +258,7 @@ func AnalyzeInputs(q *Query, schema Schema, header, inputs []string) (*Plan, err
 		p.order = append(p.order, orderKey{n: n, desc: o.Desc, nullsFirst: o.NullsFirst})
 	}
 	p.aggs = b.aggs
-	p.Columns, p.ColumnTypes = b.cols, b.colType
+	p.Columns, p.ColumnTypes, p.columnPos = b.cols, b.colType, b.colPos
 	p.InputNames = b.asked
 	return p, nil
 }
@@ -610,4 +616,25 @@ func describeNode(n *node) string {
 		return n.name
 	}
 	return "an expression"
+}
+
+// MissingColumn checks the plan's columns against an input's (a CSV
+// header's names, a Parquet file's columns), matched as the record reader
+// matches them (colname.Index): it returns nil when the input has each,
+// else an ErrName at the first reference to the first column it lacks,
+// naming the column and the input's columns, as DuckDB's binder refuses a
+// column that is not in the FROM clause before it reads a row. query is
+// the query's text, for the position.
+func (p *Plan) MissingColumn(query string, columns []string) error {
+	for i, c := range p.Columns {
+		if colname.Index(columns, c) >= 0 {
+			continue
+		}
+		pos := 0
+		if i < len(p.columnPos) {
+			pos = p.columnPos[i]
+		}
+		return withQuery(nameErr(pos, "column %q is not in the input (its columns: %s)", c, strings.Join(columns, ", ")), query)
+	}
+	return nil
 }
