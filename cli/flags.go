@@ -13,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/sqlspec"
+	"github.com/scattergather/scattergather/record"
 )
 
 // localJob is what `scatter run` and `scatter sql` share: the flags of a job through the
@@ -204,6 +205,7 @@ func writeJSON(w io.Writer, v any) error {
 type jobFlags struct {
 	values map[string]*string
 	strict *bool
+	delim  *string
 }
 
 func defineJobFlags(fs *flag.FlagSet) *jobFlags {
@@ -217,6 +219,7 @@ func defineJobFlags(fs *flag.FlagSet) *jobFlags {
 		}
 	}
 	jf.strict = fs.Bool("strict", false, "fail the job on the first malformed record instead of skipping and counting it")
+	jf.delim = fs.String("delim", "", "the field delimiter of CSV input: ',' ';' '|' '\\t' (or tab); unset, a .tsv is tab-separated and others are sniffed as DuckDB does")
 	return jf
 }
 
@@ -248,6 +251,13 @@ func (jf *jobFlags) params(fs *flag.FlagSet, job string) (jobs.Params, error) {
 	if *jf.strict {
 		p["strict"] = "true"
 	}
+	if *jf.delim != "" {
+		c, err := record.ParseDelim(*jf.delim)
+		if err != nil {
+			return nil, usageError{"--delim: " + err.Error()}
+		}
+		p[jobs.DelimParam] = string(c)
+	}
 	return d.WithDefaults(p), nil
 }
 
@@ -265,7 +275,7 @@ func cmdJobs(_ context.Context, _ []string, w, _ io.Writer) error {
 			fmt.Fprintf(w, "  --%s\t%s%s\n", p.Name, p.Usage, req)
 		}
 	}
-	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n")
+	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n  --delim\tthe field delimiter of CSV input (default: sniffed, tab for .tsv)\n")
 	return nil
 }
 

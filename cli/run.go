@@ -135,6 +135,7 @@ func scaledSleep(scale float64) func(context.Context, time.Duration) error {
 func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults.Set, in pipeline.PlanInput, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr)
 	eng := &engine.Engine{Handler: local.Handler, MaxParallel: o.concurrency, OnEvent: prog.event, OnMapResult: prog.mapped, NoBackups: !o.backups, Children: childExecutionType[o.children]}
+	local.Handler.ChildType = eng.Children // the limit the plan checks key ranges against
 	if o.retryScale != 1 {
 		eng.Sleep = scaledSleep(o.retryScale)
 	}

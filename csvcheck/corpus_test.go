@@ -67,9 +67,16 @@ func corpus() map[string][]byte {
 // files' paths by name.
 func writeCorpus(t *testing.T) map[string]string {
 	t.Helper()
+	return writeFiles(t, corpus())
+}
+
+// writeFiles writes files into a temporary directory of t and returns their
+// paths by name.
+func writeFiles(t *testing.T, files map[string][]byte) map[string]string {
+	t.Helper()
 	dir := t.TempDir()
 	paths := map[string]string{}
-	for name, data := range corpus() {
+	for name, data := range files {
 		paths[name] = filepath.Join(dir, name)
 		if err := os.WriteFile(paths[name], data, 0o644); err != nil {
 			t.Fatal(err)
@@ -168,24 +175,41 @@ func readCSV(file string) string {
 func TestGroupbyMatchesDuckDB(t *testing.T) {
 	db := openDuck(t)
 	for name, file := range writeCorpus(t) {
-		want := duck(t, db, fmt.Sprintf(`SELECT city, sum(a)::VARCHAR, count(a)::VARCHAR FROM (
-			SELECT city, TRY_CAST(amount AS DECIMAL(38,6)) AS a FROM %s)
-			WHERE a IS NOT NULL GROUP BY city`, readCSV(file)))
-		sort.Slice(want, func(i, j int) bool { return want[i][0] < want[j][0] })
+		want := duckGroups(t, db, readCSV(file))
 		if len(want) < 5 || !hasCRLF(want) {
 			t.Fatalf("%s: DuckDB found %d groups, none with a \"\\r\\n\" inside: %q", name, len(want), want)
 		}
 		t.Logf("%s: DuckDB's groups %q", name, want)
 		for _, chunk := range []int64{1 << 20, 97, 1000, 4096} {
-			got := rows(t, db, run(t, "groupby", jobs.Params{"key": "city", "agg": "sum:amount,count:amount"}, file, chunk))
-			if len(got) != len(want) {
-				t.Fatalf("%s at chunk size %d: %d groups\n%q\nDuckDB %d\n%q", name, chunk, len(got), got, len(want), want)
-			}
-			for i := range got {
-				if got[i][0] != want[i][0] || !sameNumber(got[i][1], want[i][1]) || got[i][2] != want[i][2] {
-					t.Fatalf("%s at chunk size %d: group %d is %q, DuckDB %q", name, chunk, i, got[i], want[i])
-				}
-			}
+			checkGroupby(t, db, name, file, chunk, want)
+		}
+	}
+}
+
+// duckGroups is DuckDB's answer to groupby --key city --agg
+// sum:amount,count:amount over from (a read_csv): the rows whose amount it
+// casts to a number, grouped by city, in the order of the cities' bytes.
+func duckGroups(t *testing.T, db *gosql.DB, from string) [][]string {
+	t.Helper()
+	want := duck(t, db, fmt.Sprintf(`SELECT city, sum(a)::VARCHAR, count(a)::VARCHAR FROM (
+			SELECT city, TRY_CAST(amount AS DECIMAL(38,6)) AS a FROM %s)
+			WHERE a IS NOT NULL GROUP BY city`, from))
+	sort.Slice(want, func(i, j int) bool { return want[i][0] < want[j][0] })
+	return want
+}
+
+// checkGroupby runs groupby --key city --agg sum:amount,count:amount over
+// file at chunk size chunk and compares its groups with want (duckGroups),
+// sums as numbers.
+func checkGroupby(t *testing.T, db *gosql.DB, name, file string, chunk int64, want [][]string) {
+	t.Helper()
+	got := rows(t, db, run(t, "groupby", jobs.Params{"key": "city", "agg": "sum:amount,count:amount"}, file, chunk))
+	if len(got) != len(want) {
+		t.Fatalf("%s at chunk size %d: %d groups\n%q\nDuckDB %d\n%q", name, chunk, len(got), got, len(want), want)
+	}
+	for i := range got {
+		if got[i][0] != want[i][0] || !sameNumber(got[i][1], want[i][1]) || got[i][2] != want[i][2] {
+			t.Fatalf("%s at chunk size %d: group %d is %q, DuckDB %q", name, chunk, i, got[i], want[i])
 		}
 	}
 }

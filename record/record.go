@@ -385,7 +385,7 @@ func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, reco
 		r.marks = make([]uint64, markWindow/64)
 	}
 	ends, marks, delim := r.ends, r.marks, r.delim
-	// The record's start in data, the commas seen in it, the field's start.
+	// The record's start in data, the delimiters seen in it, the field's start.
 	start, nf, from := 0, 0, 0
 	for p := 0; p < len(data); {
 		// The marks of a window of data from p's 64-byte block, visited a
@@ -472,7 +472,7 @@ func closingQuote(data []byte, j int, delim byte) int {
 }
 
 // csvRecord hands fn the record data[start:end] ("\n" at end), which
-// ReadCSVBlock found well quoted, with nf commas outside its quotes, the
+// ReadCSVBlock found well quoted, with nf delimiters outside its quotes, the
 // first len(r.ends) of them at r.ends.
 func (r *Reader) csvRecord(data []byte, start, end, nf int, offset int64, fn RowFunc) error {
 	off := offset + int64(start)

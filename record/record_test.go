@@ -77,17 +77,33 @@ func readOne(row *record.Row, off int64, data bool, reason string) string {
 // the record it stops at, from every starting record) give every record's
 // row, offset, data flag and skip reason exactly as Read does one record at
 // a time, the records found by the CSV automaton (split.CSVRecords).
+// A quarter of the files separate fields by ',', '\t', ';' and '|' each
+// (a comma file with its commas and that byte swapped).
 func TestReadCSVBlockMatchesRead(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 9))
 	for iter := 0; iter < 400; iter++ {
 		cols := 1 + r.IntN(6)
-		data := randomCSV(r, cols, r.IntN(30))
-		checkBlocks(t, r, data, cols, -1)
+		delim := []byte{',', '\t', ';', '|'}[iter%4]
+		data := swapBytes(randomCSV(r, cols, r.IntN(30)), ',', delim)
+		checkBlocks(t, r, data, cols, -1, delim)
 	}
 }
 
-// TestReadCSVBlockAcrossWindows: as TestReadCSVBlockMatchesRead on
-// files of a few hundred KiB, some of whose quoted fields (with newlines)
+// swapBytes is data with every a made b and every b made a.
+func swapBytes(data []byte, a, b byte) []byte {
+	for i, c := range data {
+		switch c {
+		case a:
+			data[i] = b
+		case b:
+			data[i] = a
+		}
+	}
+	return data
+}
+
+// TestReadCSVBlockAcrossWindows: as TestReadCSVBlockMatchesRead (its
+// delimiters too) on files of a few hundred KiB, some of whose quoted fields (with newlines)
 // run across the windows ReadCSVBlock marks at once, read from a few
 // random records.
 func TestReadCSVBlockAcrossWindows(t *testing.T) {
@@ -108,7 +124,8 @@ func TestReadCSVBlockAcrossWindows(t *testing.T) {
 			b.WriteString("\n")
 			b.Write(randomCSV(r, cols, 1+r.IntN(3000))[4*cols:]) // no second header
 		}
-		checkBlocks(t, r, b.Bytes(), cols, 8)
+		delim := []byte{',', '\t', ';', '|'}[iter%4]
+		checkBlocks(t, r, swapBytes(b.Bytes(), ',', delim), cols, 8, delim)
 	}
 }
 
@@ -118,18 +135,18 @@ func TestReadCSVBlockAcrossWindows(t *testing.T) {
 // them (ReadCSVBlock over the whole lines from a record start, then Read
 // for the record it stops at), from every starting record (froms < 0) or
 // from froms random ones, and fails unless every record's row, offset,
-// data flag and skip reason agree.
-func checkBlocks(t *testing.T, r *rand.Rand, data []byte, cols, froms int) {
+// data flag and skip reason agree. delim separates the fields.
+func checkBlocks(t *testing.T, r *rand.Rand, data []byte, cols, froms int, delim byte) {
 	t.Helper()
 	var columns []string
 	for k := r.IntN(4); k >= 0; k-- {
 		columns = append(columns, fmt.Sprintf("c%d", r.IntN(cols)))
 	}
-	one, block := newCSVReader(t, data, columns), newCSVReader(t, data, columns)
+	one, block := newCSVReader(t, data, columns, delim), newCSVReader(t, data, columns, delim)
 	var want []string
 	var starts []int64
 	recs := map[int64][]byte{}
-	err := split.CSVRecords(data, ',', func(rec []byte, off int64) error {
+	err := split.CSVRecords(data, delim, func(rec []byte, off int64) error {
 		row, d, reason, err := one.Read(rec, off)
 		want = append(want, readOne(row, off, d, reason))
 		starts = append(starts, off)
@@ -187,12 +204,13 @@ func checkBlocks(t *testing.T, r *rand.Rand, data []byte, cols, froms int) {
 }
 
 // newCSVReader returns a CSV reader of columns started on data's header.
-func newCSVReader(t *testing.T, data []byte, columns []string) *record.Reader {
+func newCSVReader(t *testing.T, data []byte, columns []string, delim byte) *record.Reader {
 	t.Helper()
 	r, err := record.NewReader(record.CSV, columns)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.SetDelim(delim)
 	header, _, _ := bytes.Cut(data, []byte{'\n'})
 	if err := r.Start("x.csv", header); err != nil {
 		t.Fatal(err)

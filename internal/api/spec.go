@@ -278,7 +278,7 @@ func decodeParam(name string, raw json.RawMessage) (string, bool, error) {
 
 // jobFlagNames is every registered job's flag names, plus strict.
 func jobFlagNames() map[string]bool {
-	names := map[string]bool{paramStrict: true}
+	names := map[string]bool{paramStrict: true, jobs.DelimParam: true}
 	for _, d := range jobs.Definitions() {
 		for _, p := range d.Params {
 			names[p.Name] = true

@@ -18,6 +18,7 @@ import (
 	"github.com/scattergather/scattergather/internal/metrics"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/statemachine"
 )
 
 // The environment variables the splitter, mapper and reducer read. The
@@ -30,7 +31,11 @@ const (
 	EnvDefaultConcurrency = "DEFAULT_CONCURRENCY"
 	EnvMaxChunks          = "MAX_CHUNKS"
 	EnvFanIn              = "FAN_IN"
-	EnvEndpoint           = "AWS_ENDPOINT_URL"
+	// EnvChildWorkflowType is the splitter's copy of the template's
+	// ChildWorkflowType (STANDARD or EXPRESS), the limit its plan checks
+	// a job's key ranges against (pipeline.Handler.ChildType).
+	EnvChildWorkflowType = "CHILD_WORKFLOW_TYPE"
+	EnvEndpoint          = "AWS_ENDPOINT_URL"
 	// EnvMemorySize is the function's memory in MB, which Lambda sets in every
 	// function's environment (a reserved variable:
 	// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
@@ -85,6 +90,12 @@ func Handler(ctx context.Context, function string) (*pipeline.Handler, error) {
 				return nil, fmt.Errorf("%s: %s=%q: want a non-negative integer", function, iv.name, v)
 			}
 		}
+	}
+	switch v := os.Getenv(EnvChildWorkflowType); v {
+	case "", statemachine.Standard, statemachine.Express:
+		h.ChildType = v
+	default:
+		return nil, fmt.Errorf("%s: %s=%q: want %s or %s", function, EnvChildWorkflowType, v, statemachine.Standard, statemachine.Express)
 	}
 	if err := setMemory(function, h.Log); err != nil {
 		return nil, err

@@ -34,6 +34,8 @@ func TestHandler(t *testing.T) {
 		{"bad fan-in", map[string]string{awsrun.EnvFanIn: "-2"}, `FAN_IN="-2": want a non-negative integer`},
 		{"bad chunk size", map[string]string{awsrun.EnvDefaultChunkSize: "big"}, "DEFAULT_CHUNK_SIZE"},
 		{"bad faults", map[string]string{"SCATTER_FAULTS": "mapper.nope=1"}, "mapper.nope"},
+		{"express children", map[string]string{awsrun.EnvFanIn: "64", awsrun.EnvDefaultChunkSize: "16MiB", awsrun.EnvChildWorkflowType: "EXPRESS"}, ""},
+		{"bad child workflow type", map[string]string{awsrun.EnvChildWorkflowType: "express"}, `CHILD_WORKFLOW_TYPE="express": want STANDARD or EXPRESS`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for k, v := range base {
@@ -46,7 +48,7 @@ func TestHandler(t *testing.T) {
 			switch {
 			case c.want == "" && err != nil:
 				t.Fatal(err)
-			case c.want == "" && (h.FanIn != 64 || h.DefaultChunkSize != 16<<20 || h.WorkBucket != "work" || h.Log == nil || h.Store == nil || h.Ledger == nil):
+			case c.want == "" && (h.FanIn != 64 || h.DefaultChunkSize != 16<<20 || h.WorkBucket != "work" || h.Log == nil || h.Store == nil || h.Ledger == nil || h.ChildType != c.env[awsrun.EnvChildWorkflowType]):
 				t.Fatalf("handler %+v: want the environment's settings", h)
 			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "mapper: ")):
 				t.Fatalf("err %v: want one naming the function and %q", err, c.want)

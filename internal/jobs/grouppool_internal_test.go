@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/feed"
 )
@@ -92,8 +94,9 @@ func runPooled(t *testing.T, job string, p Params, in []byte) ([]byte, any) {
 // mapper whichever P each runs on, as when two mappers run at once and a
 // third starts after the first ends (a sync.Pool gave it only to a Get on
 // the P of the Put, and the third mapper made a table of its own); and one
-// that no mapper took before a collection is the collector's. The two
-// goroutines spin, each holding a P, while one puts and the other takes.
+// that no mapper took is kept through one collection and is the
+// collector's at the second, as a sync.Pool's. The two goroutines spin,
+// each holding a P, while one puts and the other takes.
 func TestGroupTableTakenOnAnyP(t *testing.T) {
 	drainGroupTables()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2)))
@@ -114,9 +117,40 @@ func TestGroupTableTakenOnAnyP(t *testing.T) {
 			t.Fatalf("round %d: the next mapper took %p, not the table put (%p)", i, got, g)
 		}
 	}
-	groupTables.Put(&groupTable{keys: newKeyTable()})
+	// Only the pool holds the table from here (its address kept as a number).
+	put := func() uintptr {
+		g := &groupTable{keys: newKeyTable()}
+		groupTables.Put(g)
+		return uintptr(unsafe.Pointer(g))
+	}
+	want := put()
+	collect(t)
+	got := groupTables.Get()
+	if got == nil || uintptr(unsafe.Pointer(got)) != want {
+		t.Fatalf("after one collection the next mapper took %p, not the table put (%#x)", got, want)
+	}
+	groupTables.Put(got)
+	got = nil
+	collect(t)
 	runtime.GC()
 	if g := groupTables.Get(); g != nil {
-		t.Errorf("a table no mapper took is still held after a collection")
+		t.Errorf("a table no mapper took is still held after two collections")
 	}
+}
+
+// collect runs a collection and waits for the pool's cleanup, which lets go
+// of the tables put before it.
+func collect(t *testing.T) {
+	t.Helper()
+	runtime.GC()
+	for range 5000 { // up to 5 s: the cleanups' goroutine runs when it can
+		groupTables.mu.Lock()
+		armed := groupTables.armed
+		groupTables.mu.Unlock()
+		if !armed {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the pool's cleanup did not run after a collection")
 }

@@ -36,6 +36,8 @@ var (
 	New         = job.New
 	ParseStrict = job.ParseStrict
 	ParseDelim  = job.ParseDelim
+	// DelimParam is the parameter of the CSV field delimiter.
+	DelimParam = job.DelimParam
 	// AddSkipExamples merges skip examples, the first of a reason kept.
 	AddSkipExamples = job.AddSkipExamples
 )

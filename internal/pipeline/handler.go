@@ -75,6 +75,11 @@ type Handler struct {
 	MaxChunks          int
 	DefaultConcurrency int
 	FanIn              int
+	// ChildType is the Distributed Maps' child workflow type
+	// (statemachine.Standard, also when empty, or statemachine.Express:
+	// the template's ChildWorkflowType, CHILD_WORKFLOW_TYPE), whose time
+	// limit the plan checks a job's key ranges against (checkRanges).
+	ChildType string
 	// Log receives structured logs; nil means slog.Default().
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -176,6 +181,9 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	// plan.MaxChunkJSON) and these fields, within Step Functions' 256 KiB.
 	if n := itemOverhead(out); n > MaxItemOverhead {
 		return PlanOutput{}, inputErrorf("plan: the job's parameters take %d bytes in every chunk's event, over %d: a child execution's input is limited to 256 KiB", n, MaxItemOverhead)
+	}
+	if err := h.checkRanges(in, objs, columns, len(chunks), out.Bytes); err != nil {
+		return PlanOutput{}, err
 	}
 	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's
 	// items and results stay far below Step Functions' 256 KiB payload limit.

@@ -34,6 +34,7 @@ import (
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/runs"
+	"github.com/scattergather/scattergather/statemachine"
 )
 
 // MaxPartitions bounds a job's key ranges: each is a child execution of the
@@ -675,4 +676,41 @@ func (h *Handler) partialSizes(ctx context.Context, keys []string) ([]int64, err
 		return nil
 	})
 	return sizes, err
+}
+
+// checkRanges refuses, before the job's ledger entry is opened and any
+// mapper runs, partitions asked for (2 or more) whose range reducers would
+// run past their child's limit by plan.CheckRanges, the estimate `scatter
+// plan` refuses them by: Lambda's timeout, or with Express children
+// (h.ChildType) five minutes. A sql query's partials are priced as `scatter
+// plan --sql` prices them (a full sort's as plan.SortPartialRatio of the
+// input, a sort round after the ranges).
+func (h *Handler) checkRanges(in PlanInput, objs []plan.Object, columns []string, chunks int, bytes int64) error {
+	if in.Partitions < 2 {
+		return nil
+	}
+	est := plan.EstimateInput{Job: in.Job, Bytes: bytes, ReadBytes: min(plan.SplitBytes(objs, columns), bytes), Objects: len(objs),
+		Chunks: chunks, ChunkSize: max(in.ChunkSize, 1), Partitions: in.Partitions, Children: plan.ChildStandard}
+	if h.ChildType == statemachine.Express {
+		est.Children = plan.ChildExpress
+	}
+	prof, ok := plan.Profiles[in.Job]
+	if !ok {
+		return nil // a job of the user's own, which has no cost profile
+	}
+	if in.Job == "sql" {
+		d, err := jobs.SQLPlan(in.Params["query"], in.Params["schema"])
+		if err != nil {
+			return nil // the job reports it
+		}
+		if d.Kind == "sort" {
+			prof.PartialRatio = plan.SortPartialRatio
+		}
+		prof.SortedRuns, est.SortRound = true, d.SortRound
+	}
+	est.Profile = prof
+	if err := plan.CheckRanges(est); err != nil {
+		return inputErrorf("plan: %w", err)
+	}
+	return nil
 }

@@ -429,6 +429,31 @@ func reducerOpens(k int64) float64 {
 // exactly), and the merge rate is the model's, not the run's.
 const RangeChildShare = 0.8
 
+// CheckRanges refuses a gather by in.Partitions key ranges, asked for (2
+// or more; 0 and 1 pass: a gather whose ranges the plan step chooses takes
+// one per DefaultRangeBytes of partials, far below the limits), whose
+// range reducers or span writers would each run past RangeChildShare of
+// their child's limit (the Express five minutes, or Lambda's timeout), by
+// the estimate EstimateCost makes for `scatter plan` (fitRanges): the
+// splitter makes it when a job is started, before any mapper runs, so that
+// a job `scatter plan` refuses is not run to fail in its gather. The error
+// names the stage, the estimate and the key ranges that would fit.
+func CheckRanges(in EstimateInput) error {
+	if in.Partitions < 2 {
+		return nil
+	}
+	prof, err := in.defaults()
+	if err != nil {
+		return err
+	}
+	chunks := int64(in.Chunks)
+	if chunks <= 0 {
+		chunks = (in.Bytes + in.ChunkSize - 1) / in.ChunkSize
+	}
+	_, err = in.fitRanges(prof, chunks, float64(in.ReadBytes)/1e6)
+	return err
+}
+
 // rangeChildLimit is how long a range reducer or span writer may run by
 // the plan: RangeChildShare of the Express limit (less a child's two
 // transitions) with Express children, else of Lambda's timeout, each

@@ -35,12 +35,18 @@ const maxSchemaFile = 16 << 10
 // the file's content as "schema"; for sql, when the query's binding depends
 // on the input's columns, the first input's as "input-columns"
 // (InputColumnsParam); for select over Parquet inputs, the types of its
-// columns there (InputTypesParam). Every path that plans a job (the
+// columns there (InputTypesParam). For a job that reads CSV, the delimiter
+// of its input when params give none and it is not ',' (withDelim,
+// DelimParam). Every path that plans a job (the
 // splitter, the request-time query, the API, resume) calls it, so they
 // agree on the inputs and on the job's ID.
 func ResolveJob(ctx context.Context, store blob.Store, job string, params map[string]string, sources []string) ([]Object, map[string]string, error) {
 	objs, err := Resolve(ctx, store, sources)
-	if err != nil || !schemaJobs[job] {
+	if err != nil {
+		return objs, params, err
+	}
+	if !schemaJobs[job] {
+		params, err = withDelim(ctx, store, job, params, objs)
 		return objs, params, err
 	}
 	kept := objs[:0:0]
@@ -53,7 +59,10 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 	if len(kept) == 0 {
 		return nil, nil, &InputError{Input: strings.Join(sources, ", "), Err: errors.New("no input but " + SchemaFile)}
 	}
-	out := params
+	out, err := withDelim(ctx, store, job, params, kept)
+	if err != nil {
+		return kept, params, err
+	}
 	if params["schema"] == "" && (job == "sql" || params["where"] != "") {
 		text, err := findSchema(ctx, store, sources)
 		if err != nil {
@@ -71,7 +80,7 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 			out = withParam(out, "schema", text)
 		}
 		out = withInputTypes(out, queryColumns(out["query"], out["schema"], kept), kept)
-		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out["delim"], kept)
+		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out[DelimParam], kept)
 		if err != nil {
 			return kept, params, err
 		}

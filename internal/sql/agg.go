@@ -29,9 +29,19 @@ type AggState struct {
 	// inline: min's and max's cached best VARCHAR or untyped text, when
 	// it is 8 bytes or less, is held in bestI's bytes, inline-1 of them
 	// (0: not inline, the text is x's), so that a group whose best is a
-	// short text (a small number's digits) makes no aggExtra.
+	// short text (a small number's digits) makes no aggExtra; inlineD:
+	// the text is d's (an untyped number's, written as d writes it).
 	inline uint8
 }
+
+// inlineD is AggState.inline when the best text is d's own text
+// (decimal.Dec.Append), as a CSV number's usually is, so that a group whose
+// best is a longer number ("123.45678") makes no aggExtra either.
+const inlineD = math.MaxUint8
+
+// maxDText is the longest best text held as inlineD: d's text, written
+// into a stack buffer this long, needs no allocation.
+const maxDText = 32
 
 // aggExtra is the part of an AggState that only some aggregates use.
 type aggExtra struct {
@@ -65,8 +75,11 @@ func (s *AggState) extraGrew() (*aggExtra, int64) {
 }
 
 // text is the cached best text (nil when none): a view of s's bytes when
-// inline.
-func (s *AggState) text() []byte {
+// inline, or d's text appended to buf when inlineD.
+func (s *AggState) text(buf []byte) []byte {
+	if s.inline == inlineD {
+		return s.d.Append(buf)
+	}
 	if s.inline > 0 {
 		return unsafe.Slice((*byte)(unsafe.Pointer(&s.bestI)), s.inline-1)
 	}
@@ -76,16 +89,31 @@ func (s *AggState) text() []byte {
 	return s.x.text
 }
 
-// setText makes t the cached best text, inline when it fits.
+// setText makes t the cached best text, inline when it fits or when it is
+// the text of the best number d (bestN).
 func (s *AggState) setText(t []byte) {
 	if len(t) <= int(unsafe.Sizeof(s.bestI)) {
 		s.inline = uint8(len(t) + 1)
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&s.bestI)), len(t)), t)
 		return
 	}
+	if s.bestN && s.isDText(t) {
+		s.inline = inlineD
+		return
+	}
 	s.inline = 0
 	x := s.extra()
 	x.text = append(x.text[:0], t...)
+}
+
+// isDText reports whether t is d's text, byte for byte: only for a small
+// coefficient and scale, whose text fits maxDText.
+func (s *AggState) isDText(t []byte) bool {
+	if _, small := s.d.Coef(); !small || len(t) > maxDText || s.d.Scale() > 18 {
+		return false
+	}
+	var b [maxDText]byte
+	return string(s.d.Append(b[:0])) == string(t)
 }
 
 // textCap is the capacity of the best text s holds apart (x's).
@@ -117,14 +145,15 @@ func (s *AggState) set() map[string]struct{} {
 // load a group's states into the cache before it folds into them.
 func (s *AggState) N() int64 { return s.n }
 
-func (s *AggState) bestValue(k Kind) Value {
+// buf: where a text that is d's is written (AggState.text).
+func (s *AggState) bestValue(k Kind, buf []byte) Value {
 	switch k {
 	case KDouble:
 		return Value{K: k, F: math.Float64frombits(uint64(s.bestI))}
 	case KDecimal:
 		return Value{K: k, D: s.d}
 	case KVarchar, KText:
-		return Value{K: k, S: s.text()}
+		return Value{K: k, S: s.text(buf)}
 	}
 	return Value{K: k, I: s.bestI}
 }
@@ -332,9 +361,10 @@ func (a *aggSpec) compareBest(v Value, num bool, d decimal.Dec, s *AggState) int
 		case s.bestN:
 			return 1
 		}
-		return compareText(v.S, s.text())
+		var b [maxDText]byte
+		return compareText(v.S, s.text(b[:0]))
 	}
-	return compareValues(v, s.bestValue(v.K))
+	return compareValues(v, s.bestValue(v.K, nil))
 }
 
 // betterState reports whether the best value of o beats that of s (both
@@ -548,7 +578,11 @@ func (a *aggSpec) result(s *AggState, buf []byte) (Value, []byte, error) {
 		return Value{K: KDouble, F: decimal.Quo(s.d, decimal.FromInt(s.n))}, buf, nil
 	}
 	if s.cached {
-		return s.bestValue(a.arg.typ.Kind), buf, nil
+		v := s.bestValue(a.arg.typ.Kind, buf[:0])
+		if s.inline == inlineD {
+			buf = v.S
+		}
+		return v, buf, nil
 	}
 	var v Value
 	_, buf, err := decodeKey(s.key(), a.arg.typ, false, &v, buf)
@@ -561,5 +595,6 @@ func (a *aggSpec) bestKey(s *AggState, dst []byte) []byte {
 	if !s.cached {
 		return append(dst, s.key()...)
 	}
-	return appendKey(dst, a.arg.typ, s.bestValue(a.arg.typ.Kind), false, false)
+	var b [maxDText]byte
+	return appendKey(dst, a.arg.typ, s.bestValue(a.arg.typ.Kind, b[:0]), false, false)
 }

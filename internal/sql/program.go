@@ -40,6 +40,7 @@ type Program struct {
 	having     evalFn
 	scratch    []byte
 	keyBuf     []byte
+	resultBuf  []byte // LoadGroup's results' texts
 	// direct: AppendGroupRow writes the plan's rows (directRows);
 	// groupVals is its scratch for the group's key values.
 	direct    bool
@@ -646,11 +647,18 @@ func (g *Program) LoadGroup(key []byte, st []AggState) error {
 		return errKey
 	}
 	k := len(g.Plan.groups)
+	// A result's text written into buf (a best that is d's text, an
+	// escaped text) goes to its unused end, so that results do not share
+	// bytes.
+	buf := g.resultBuf[:0]
 	for i, a := range g.Plan.aggs {
-		if g.Row.Slots[k+i], _, err = a.result(&st[i], nil); err != nil {
+		var nb []byte
+		if g.Row.Slots[k+i], nb, err = a.result(&st[i], buf[len(buf):]); err != nil {
 			return err
 		}
+		buf = append(buf, nb...) // in place, unless nb was allocated
 	}
+	g.resultBuf = buf
 	return nil
 }
 

@@ -213,13 +213,65 @@ func TestBestTextInline(t *testing.T) {
 	for i, step := range steps {
 		foldBoth(t, cols, now, later, st, st2, [][3]string{{"k", step.b, step.c}})
 		for _, s := range [][]AggState{st, st2} {
-			if got := string(s[0].bestValue(KText).S); got != step.max {
-				t.Errorf("step %d: max %q, want %q", i, got, step.max)
-			}
-			if got := string(s[1].bestValue(KText).S); got != step.min {
-				t.Errorf("step %d: min %q, want %q", i, got, step.min)
+			checkBests(t, i, s, step.max, step.min)
+		}
+	}
+}
+
+// TestBestNumberText checks min's and max's best untyped number longer
+// than 8 bytes: held as its decimal alone (inlineD, no aggExtra) when that
+// writes it back byte for byte, and as its text otherwise (a sign, leading
+// zeros, an exponent, a tie with another text of the same number): after
+// each record the best reads back as the text expected, through LoadGroup
+// too, and the states of both programs encode alike.
+func TestBestNumberText(t *testing.T) {
+	now, later, cols := deferPrograms(t, "SELECT a, max(b), min(c) FROM 'x' GROUP BY a")
+	st, st2 := now.NewStates(), later.NewStates()
+	steps := []struct {
+		b, c, max, min string
+		held           bool // both bests held as their decimals
+	}{
+		{"123.45678", "-98.765432", "123.45678", "-98.765432", true},
+		{"+223.45678", "-0098.7654321", "+223.45678", "-0098.7654321", false},
+		{"323.456780", "-198.765432", "323.456780", "-198.765432", true},
+		// A tie: the longer text of the same number is the greater.
+		{"323.4567800", "-198.76543", "323.4567800", "-198.765432", true},
+		{"1.5", "-1000.00000000000000000001", "323.4567800", "-1000.00000000000000000001", false},
+		{"4.2345678e2", "-1.98765432e3", "4.2345678e2", "-1.98765432e3", false},
+		{"1234567890123", "-1234567890123", "1234567890123", "-1234567890123", true},
+		{"12345678901234567890.5", "-12345678901234567890.5", "12345678901234567890.5", "-12345678901234567890.5", false},
+	}
+	for i, step := range steps {
+		foldBoth(t, cols, now, later, st, st2, [][3]string{{"k", step.b, step.c}})
+		for _, s := range [][]AggState{st, st2} {
+			checkBests(t, i, s, step.max, step.min)
+			if held := s[0].inline == inlineD && s[1].inline == inlineD; held != step.held {
+				t.Errorf("step %d: bests held as decimals %v, want %v", i, held, step.held)
 			}
 		}
+		if err := now.LoadGroup(now.AppendGroupKey(nil), st); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(now.Row.Slots[1].S) + " " + string(now.Row.Slots[2].S); got != step.max+" "+step.min {
+			t.Errorf("step %d: LoadGroup %q, want %q", i, got, step.max+" "+step.min)
+		}
+	}
+	// A fresh group whose bests are all held as decimals makes no aggExtra.
+	st = now.NewStates()
+	foldBoth(t, cols, now, later, st, later.NewStates(), [][3]string{{"k", "123.45678", "-98.765432"}, {"k", "1234.5678", "-987.654321"}})
+	if st[0].x != nil || st[1].x != nil {
+		t.Errorf("bests held as decimals made an aggExtra")
+	}
+}
+
+// checkBests checks the best texts of states s of max and min at step i.
+func checkBests(t *testing.T, i int, s []AggState, max, min string) {
+	t.Helper()
+	if got := string(s[0].bestValue(KText, nil).S); got != max {
+		t.Errorf("step %d: max %q, want %q", i, got, max)
+	}
+	if got := string(s[1].bestValue(KText, nil).S); got != min {
+		t.Errorf("step %d: min %q, want %q", i, got, min)
 	}
 }
 

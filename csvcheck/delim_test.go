@@ -1,0 +1,119 @@
+package csvcheck
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// delimited writes a file of the columns id, city, amount, note separated
+// by d: cities and notes quoted when they hold d, a comma, a quote or a
+// newline, a note in every fourth row spanning lines, rows ended by "\r\n"
+// when crlf.
+func delimited(seed uint64, rows int, d byte, crlf bool) []byte {
+	r := rand.New(rand.NewPCG(seed, 17))
+	eol := "\n"
+	if crlf {
+		eol = "\r\n"
+	}
+	sep := string(d)
+	cities := []string{`"Washington` + sep + ` D.C."`, "Boston", `"Springfield ""IL"""`, `"Oslo, NO"`, `"Zürich` + sep + sep + `CH"`, `""`, `"multi` + eol + `line` + sep + `"`}
+	amounts := []string{"7", "5.", ".5", "+3", "12.25", "-1.5e1", "100", "1E+2", "0.000001", "8"}
+	var b bytes.Buffer
+	b.WriteString(strings.Join([]string{"id", "city", "amount", "note"}, sep) + eol)
+	for i := 0; i < rows; i++ {
+		note := fmt.Sprintf("n%d", r.IntN(50))
+		if i%4 == 3 {
+			note = fmt.Sprintf("\"said \"\"hi\"\"%s%s then%sleft, %d\"", sep, eol, eol, i)
+		}
+		fields := []string{fmt.Sprint(i), cities[r.IntN(len(cities))], amounts[r.IntN(len(amounts))], note}
+		b.WriteString(strings.Join(fields, sep) + eol)
+	}
+	return b.Bytes()
+}
+
+// delimitedFiles writes a ';' file with CRLF rows, a .tsv and a '|' file
+// into a temporary directory of t: their paths by name.
+func delimitedFiles(t *testing.T) map[string]string {
+	t.Helper()
+	return writeFiles(t, map[string][]byte{
+		"semicolon.csv": delimited(1, 700, ';', true),
+		"tabs.tsv":      delimited(2, 600, '\t', false),
+		"pipes.txt":     delimited(3, 650, '|', true),
+	})
+}
+
+// sniffed is DuckDB's read_csv of a file as it sniffs it (no delim given),
+// every column as text.
+func sniffed(file string) string {
+	return fmt.Sprintf("read_csv('%s', header = true, all_varchar = true)", file)
+}
+
+// TestDelimitedMatchesDuckDB: over ';', tab and '|' files with quoted
+// delimiters, quoted newlines and CRLF, given no delimiter (the planner
+// sniffs it, or takes a tab for .tsv), groupby, select and sql give what
+// DuckDB's read_csv gives sniffing the file itself, at every chunk size
+// (cutting inside quoted fields).
+func TestDelimitedMatchesDuckDB(t *testing.T) {
+	db := openDuck(t)
+	for name, file := range delimitedFiles(t) {
+		groups := duckGroups(t, db, sniffed(file))
+		if len(groups) != 7 {
+			t.Fatalf("%s: DuckDB found %d groups (want the 7 cities): %q", name, len(groups), groups)
+		}
+		selected := duck(t, db, fmt.Sprintf(`SELECT id, city, note FROM %s WHERE TRY_CAST(amount AS DECIMAL(38,6)) > 6`, sniffed(file)))
+		counts := duck(t, db, fmt.Sprintf(`SELECT city, count(*)::VARCHAR FROM %s GROUP BY city ORDER BY city`, sniffed(file)))
+		if len(selected) < 100 {
+			t.Fatalf("%s: DuckDB selects %d rows", name, len(selected))
+		}
+		for _, chunk := range []int64{1 << 20, 97, 1000} {
+			checkGroupby(t, db, name, file, chunk, groups)
+			got := rows(t, db, run(t, "select", jobs.Params{"where": "amount > 6", "columns": "id,city,note"}, file, chunk))
+			if fmt.Sprint(got) != fmt.Sprint(selected) {
+				t.Fatalf("%s at chunk size %d: select %d rows, DuckDB %d\n%.600q\n%.600q", name, chunk, len(got), len(selected), got, selected)
+			}
+			q := fmt.Sprintf("SELECT city, count(*) AS n FROM '%s' GROUP BY city ORDER BY city", file)
+			got = rows(t, db, run(t, "sql", jobs.Params{"query": q}, file, chunk))
+			if fmt.Sprint(got) != fmt.Sprint(counts) {
+				t.Fatalf("%s at chunk size %d: sql %q\nDuckDB %q", name, chunk, got, counts)
+			}
+		}
+	}
+}
+
+// TestSniffMatchesDuckDB: the planner's sniffing (plan.SniffDelim) picks
+// the delimiter DuckDB's sniff_csv picks, ties and quoted delimiters
+// included. Where every candidate is inconsistent (a ragged comma file)
+// the two part: DuckDB reads one column (it says '|'), scatter reads ','
+// and skips the ragged records, as it did before sniffing (docs/jobs.md).
+func TestSniffMatchesDuckDB(t *testing.T) {
+	db := openDuck(t)
+	files := map[string]string{
+		"tie-comma-pipe":  "a,b|c\n1,2|3\n4,5|6\n",
+		"tie-semi-tab":    "a;b\tc\n1;2\t3\n4;5\t6\n",
+		"tie-pipe-semi":   "a|b;c\n1|2;3\n4|5;6\n",
+		"more-semicolons": "a;b;c,d\n1;2;3,4\n",
+		"one-column":      "a\n1\n2\n",
+		"quoted":          "a;b\n\"x;y\";2\n\"m\nn,o\";3\n",
+		"tab-crlf":        "a\tb\r\n\"1;2\"\t3\r\n4\t5\r\n",
+		"pipe":            "x|y|z\n1|2|3\n",
+	}
+	dir := t.TempDir()
+	for name, data := range files {
+		f := filepath.Join(dir, name+".csv")
+		if err := os.WriteFile(f, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want := duck(t, db, "SELECT Delimiter FROM sniff_csv('"+f+"')")
+		if got := plan.SniffDelim([]byte(data), true); len(want) != 1 || string(got) != want[0][0] {
+			t.Errorf("%s: sniffed %q, DuckDB %q", name, got, want)
+		}
+	}
+}

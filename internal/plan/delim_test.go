@@ -1,0 +1,100 @@
+package plan_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	_ "github.com/scattergather/scattergather/internal/jobs" // the built-in jobs, which ResolveJob configures
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// TestSniffDelim: the delimiter DuckDB's sniffer picks (its sniff_csv, as
+// csvcheck's TestSniffMatchesDuckDB checks against DuckDB itself): the one
+// giving every record the same, largest number of fields; a tie to the
+// first of , | ; tab; quoted delimiters and newlines do not count; a
+// record the sample cuts is left out; ',' when no candidate splits.
+func TestSniffDelim(t *testing.T) {
+	for _, c := range []struct {
+		name, data string
+		eof        bool
+		want       byte
+	}{
+		{"comma", "a,b\n1,2\n", true, ','},
+		{"semicolon, CRLF", "a;b;c\r\n1;2;3\r\n", true, ';'},
+		{"tab", "a\tb\n1\t2\n", true, '\t'},
+		{"pipe", "a|b\n1|2\n", true, '|'},
+		{"quoted delimiters and newlines", "city;amount\n\"Paris, FR\";5\n\"a;b\nc,d,e\";7\n", true, ';'},
+		{"commas in every field, semicolons between", "a,x;b,y\n1,2;3,4\n5,6;7,8\n", true, ','},
+		{"more fields wins", "a;b;c,d\n1;2;3,4\n", true, ';'},
+		{"tie: comma before pipe", "a,b|c\n1,2|3\n", true, ','},
+		{"tie: semicolon before tab", "a;b\tc\n1;2\t3\n", true, ';'},
+		{"tie: pipe before semicolon", "a|b;c\n1|2;3\n", true, '|'},
+		{"one column", "a\n1\n2\n", true, ','},
+		{"ragged under every candidate", "a;b\n1;2\n3\n", true, ','},
+		{"a cut record is left out", "a;b\n1;2\n3", false, ';'},
+		{"BOM and blank lines", "\ufeffa\tb\n\n1\t2\n\n", true, '\t'},
+		{"bad quoting under one candidate", "a;b\nx\"y;1\n", true, ','},
+	} {
+		if got := plan.SniffDelim([]byte(c.data), c.eof); got != c.want {
+			t.Errorf("%s: SniffDelim(%q) = %q, want %q", c.name, c.data, got, c.want)
+		}
+	}
+}
+
+// TestResolveJobDelim: the planner records the delimiter of a job's CSV
+// input once, in its parameters: the user's (--delim) as given, a tab for a
+// .tsv, a sniffed one other than ','; a comma file's parameters (and so its
+// job ID) stay as they were, and a job of lines is not sniffed.
+func TestResolveJobDelim(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	semi := write("semi.csv", "city;amount\n\"a;b\";1\n")
+	tsv := write("one.tsv", "city\n")
+	comma := write("comma.csv", "city,amount\nx,1\n")
+	big := write("big.csv", "city|amount\n"+strings.Repeat("\"p|q\nr\"|12345\n", 10000))
+	groupby := map[string]string{"key": "city", "agg": "sum:amount"}
+	for _, c := range []struct {
+		name, job, input string
+		params           map[string]string
+		want             string
+		set              bool
+	}{
+		{"sniffed", "groupby", semi, groupby, ";", true},
+		{"sniffed past the sample", "groupby", big, groupby, "|", true},
+		{"tsv by its name", "groupby", tsv, groupby, "\t", true},
+		{"comma not recorded", "groupby", comma, groupby, "", false},
+		{"given", "groupby", semi, map[string]string{"key": "city", "agg": "sum:amount", "delim": ","}, ",", true},
+		{"sql", "sql", semi, map[string]string{"query": "SELECT city FROM '" + semi + "'"}, ";", true},
+		{"lines are not sniffed", "grep", semi, map[string]string{"pattern": "a"}, "", false},
+	} {
+		_, params, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), c.job, c.params, []string{c.input})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got, set := params[plan.DelimParam]
+		if got != c.want || set != c.set {
+			t.Errorf("%s: delim %q (set %v), want %q (set %v)", c.name, got, set, c.want, c.set)
+		}
+	}
+	if _, set := groupby[plan.DelimParam]; set {
+		t.Error("ResolveJob changed its caller's params")
+	}
+	// The sniffing reads one range of 64 KiB of a large object.
+	store := &rangeStore{Store: blob.NewMux(nil)}
+	if _, _, err := plan.ResolveJob(context.Background(), store, "groupby", groupby, []string{big}); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.opens) != 1 || store.opens[0] != [2]int64{0, 64 << 10} {
+		t.Errorf("sniffing %s read %v, want one range [0, 64 KiB)", big, store.opens)
+	}
+}
