@@ -215,3 +215,22 @@ func TestSQLUntypedColumnsTypedAsDuckDBSniffs(t *testing.T) {
 		sameAsDuckDB(t, db, out, want, nil)
 	}
 }
+
+// TestSQLParquetColumnsKeepTypes: the sql job over a Parquet file writes a
+// column it selects as it stands with the column's type there (integers of
+// each width and sign, FLOAT, DOUBLE, DECIMAL, TIMESTAMP WITH TIME ZONE,
+// BOOLEAN, VARCHAR, and the DATE and TIMESTAMP columns it reads as such),
+// with the values and NULLs of DuckDB's COPY of the same query.
+func TestSQLParquetColumnsKeepTypes(t *testing.T) {
+	db := openDB(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "types.parquet")
+	writeTypes(t, db, in, "snappy")
+	q := "SELECT id, tiny, small, ut, ub, flt, dbl, dec9, dec18, dec38, d, ts, tstz, tsns, b, s, allnull FROM 'F' WHERE id < 5000 ORDER BY id"
+	out := filepath.Join(dir, "out.parquet")
+	runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "50KiB",
+		"--state-dir", filepath.Join(dir, "state"))
+	want := filepath.Join(dir, "want.parquet")
+	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_parquet('"+in+"')"), want))
+	sameAsDuckDB(t, db, out, want, nil)
+}

@@ -274,7 +274,7 @@ func TestDefinitions(t *testing.T) {
 		"groupby":   {"key", "agg", "where", "schema", "format"},
 		"search":    {"query", "k", "column"},
 		"select":    {"where", "schema", "columns", "format", "input-types"},
-		"sql":       {"query", "schema", "input-columns"},
+		"sql":       {"query", "schema", "input-columns", "input-types"},
 		"wordcount": {"column"},
 	}
 	defs := jobs.Definitions()

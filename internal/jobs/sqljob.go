@@ -49,6 +49,7 @@ func init() {
 			{Name: "query", Usage: "the SQL query (job sql): SELECT ... FROM 'PATH' ...", Required: true},
 			{Name: "schema", Usage: "column types for job sql: name:TYPE[,name:TYPE...] or a JSON object {\"name\":\"TYPE\"}; other columns are untyped"},
 			{Name: "input-columns", Usage: "set by the planner (job sql): a JSON array of the query's GROUP BY or ORDER BY names that are also select aliases and are columns of the first input, which bind to the column as in DuckDB"},
+			{Name: "input-types", Usage: "set by the planner (job sql, Parquet inputs): a JSON object of the types in the inputs of the columns the query reads, which a .parquet output keeps for a column selected as it stands"},
 		},
 		New: newSQL,
 	})
@@ -98,8 +99,11 @@ type sqlJob struct {
 	// inputs are the input's columns among the names whose binding
 	// depends on them (the input-columns parameter; nil: not known).
 	inputs []string
-	strict bool
-	fp     uint64 // the query's, schema's and encoding's fingerprint, checked in partials
+	// inputTypes are the Parquet inputs' types of the columns the query
+	// reads (the input-types parameter), for a .parquet output.
+	inputTypes map[string]string
+	strict     bool
+	fp         uint64 // the query's, schema's and encoding's fingerprint, checked in partials
 
 	mu    sync.Mutex
 	plans map[string]*sql.Plan // by header (joined by "\x00") for *, "" otherwise
@@ -133,6 +137,11 @@ func newSQL(p Params) (Job, error) {
 	}
 	if j.inputs, err = parseInputColumns(p["input-columns"]); err != nil {
 		return nil, fmt.Errorf("sql: %w", err)
+	}
+	if t := p["input-types"]; t != "" {
+		if err := json.Unmarshal([]byte(t), &j.inputTypes); err != nil {
+			return nil, fmt.Errorf("sql: input-types %q: not a JSON object of type names (leave it unset: the planner sets it): %w", t, err)
+		}
 	}
 	if j.query, err = sql.Parse(j.text); err != nil {
 		return nil, err
@@ -1482,9 +1491,10 @@ func (j *sqlJob) ParquetPredicate() pq.Predicate {
 }
 
 // ParquetColumns types a Parquet output by the query's select list: a
-// column the query leaves untyped (an input column no schema types, every
-// column of SELECT *) by its values, as DuckDB's CSV sniffer types them
-// (pq.OutInfer).
+// Parquet input's column selected as it stands by its type there
+// (input-types), a column the query leaves untyped otherwise (an input
+// column no schema types, every column of SELECT *) by its values, as
+// DuckDB's CSV sniffer types them (pq.OutInfer).
 func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
 	if j.query.HasStar() {
 		return pq.ByValues()
@@ -1515,6 +1525,11 @@ func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
 			}
 		case sql.KText:
 			cols[i].Kind = pq.OutInfer
+			if c, ok := p.ItemColumn(i); ok {
+				if t, ok := j.inputTypes[p.Columns[c]]; ok {
+					cols[i] = pq.OutputForType(t)
+				}
+			}
 		default:
 			cols[i].Kind = pq.OutString
 		}

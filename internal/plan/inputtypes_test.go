@@ -55,4 +55,17 @@ func TestResolveJobInputTypes(t *testing.T) {
 			t.Errorf("%v given %q: input-types %q, want %q", c.inputs, c.given, got[plan.InputTypesParam], c.want)
 		}
 	}
+	// sql: the columns the query reads; none for SELECT *
+	for q, want := range map[string]string{
+		"SELECT n, upper(s) AS u FROM 'x' WHERE x > 1": `{"n":"INTEGER","s":"VARCHAR","x":"BIGINT"}`,
+		"SELECT * FROM 'x'":                            "",
+	} {
+		_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", map[string]string{"query": q}, []string{a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[plan.InputTypesParam] != want {
+			t.Errorf("%s: input-types %q, want %q", q, got[plan.InputTypesParam], want)
+		}
+	}
 }

@@ -73,12 +73,13 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 		}
 	}
 	if job == "select" {
-		out = withInputTypes(out, kept)
+		out = withInputTypes(out, strings.Split(out["columns"], ","), kept)
 	}
 	if job == "sql" {
 		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
 			out = withParam(out, "schema", text)
 		}
+		out = withInputTypes(out, queryColumns(out["query"], out["schema"], kept), kept)
 		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out[DelimParam], kept)
 		if err != nil {
 			return kept, params, err
@@ -97,18 +98,38 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 	return kept, out, nil
 }
 
-// InputTypesParam is select's parameter that ResolveJob sets when every
-// input is Parquet: a JSON object of the DuckDB types (pq.Column.Type) of
-// the --columns that every input has with one type, which a .parquet
-// output keeps (pq.OutputForType); the other columns are typed by their
-// values. The planner owns it: what a user gives is replaced.
+// InputTypesParam is select's and sql's parameter that ResolveJob sets when
+// every input is Parquet: a JSON object of the DuckDB types (pq.Column.Type)
+// of the columns the job reads (select's --columns; the sql job's, but for
+// SELECT *) that every input has with one type, which a .parquet output
+// keeps where an output column is such a column as it stands
+// (pq.OutputForType); the other columns are typed by their values. The
+// planner owns it: what a user gives is replaced.
 const InputTypesParam = "input-types"
 
-// withInputTypes sets select's InputTypesParam from its inputs' footers, or
-// removes it when no column is typed so.
-func withInputTypes(params map[string]string, objs []Object) map[string]string {
+// queryColumns are the input columns a query reads, planned over the first
+// input's columns; none for SELECT *, or a query that does not compile.
+func queryColumns(query, schema string, objs []Object) []string {
+	given, err := sql.ParseSchema(schema)
+	if err != nil || len(objs) == 0 || objs[0].Parquet == nil {
+		return nil
+	}
+	var header []string
+	for _, c := range objs[0].Parquet.Columns {
+		header = append(header, c.Name)
+	}
+	p, err := sql.Compile(query, given, header)
+	if err != nil || p.Star {
+		return nil
+	}
+	return p.Columns
+}
+
+// withInputTypes sets InputTypesParam for the columns a job reads from its
+// inputs' footers, or removes it when no column is typed so.
+func withInputTypes(params map[string]string, columns []string, objs []Object) map[string]string {
 	types := map[string]string{}
-	for _, c := range strings.Split(params["columns"], ",") {
+	for _, c := range columns {
 		c = strings.TrimSpace(c)
 		t := ""
 		for i, o := range objs {

@@ -395,6 +395,16 @@ func (p *Plan) PlainColumns() []int {
 	return cols
 }
 
+// ItemColumn returns the input column (an index into Columns) that select
+// item i of a Scan or Sort is as it stands; false for any other item, and
+// for every item of an Aggregate.
+func (p *Plan) ItemColumn(i int) (int, bool) {
+	if p.Kind == Aggregate || i < 0 || i >= len(p.items) || p.items[i].op != opCol {
+		return 0, false
+	}
+	return p.items[i].idx, true
+}
+
 // eachColumn calls fn with the input column of every column reference in
 // the expression n (nil: none).
 func eachColumn(n *node, fn func(c int)) {
