@@ -55,6 +55,15 @@ func TestResolveJobInputTypes(t *testing.T) {
 			t.Errorf("%v given %q: input-types %q, want %q", c.inputs, c.given, got[plan.InputTypesParam], c.want)
 		}
 	}
+	// A column named in another case is the file's column, as the mapper
+	// reads it (colname), and keeps its type under the name as given.
+	_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "select", map[string]string{"columns": "N,S"}, []string{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"N":"INTEGER","S":"VARCHAR"}`; got[plan.InputTypesParam] != want {
+		t.Errorf("columns N,S: input-types %q, want %q", got[plan.InputTypesParam], want)
+	}
 	// sql: the columns the query reads; none for SELECT *
 	for q, want := range map[string]string{
 		"SELECT n, upper(s) AS u FROM 'x' WHERE x > 1": `{"n":"INTEGER","s":"VARCHAR","x":"BIGINT"}`,

@@ -126,7 +126,9 @@ func queryColumns(query, schema string, objs []Object) []string {
 }
 
 // withInputTypes sets InputTypesParam for the columns a job reads from its
-// inputs' footers, or removes it when no column is typed so.
+// inputs' footers (each file's column of that name, else of it ignoring
+// ASCII case, as the mapper reads it: pq.Footer.Column), or removes it when
+// no column is typed so.
 func withInputTypes(params map[string]string, columns []string, objs []Object) map[string]string {
 	types := map[string]string{}
 	for _, c := range columns {
@@ -135,10 +137,9 @@ func withInputTypes(params map[string]string, columns []string, objs []Object) m
 		for i, o := range objs {
 			ct := ""
 			if o.Parquet != nil {
-				for _, fc := range o.Parquet.Columns {
-					if fc.Name == c && !fc.Nested {
-						ct = fc.Type
-					}
+				// The column the mapper reads: of that name, else ignoring case.
+				if fc, ok := o.Parquet.Column(c); ok && !fc.Nested {
+					ct = fc.Type
 				}
 			}
 			if ct == "" || (i > 0 && ct != t) {
