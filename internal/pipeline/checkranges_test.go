@@ -24,15 +24,7 @@ import (
 // only its first line.
 func TestPlanChecksRangeReducersTime(t *testing.T) {
 	in := filepath.Join(t.TempDir(), "big.csv")
-	f, err := os.Create(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(200e9); err != nil {
-		f.Close()
-		t.Skipf("no sparse file of 200 GB here: %v", err)
-	}
-	f.Close()
+	sparseFile(t, in, 200e9)
 	for _, c := range []struct {
 		name       string
 		children   string
@@ -60,5 +52,39 @@ func TestPlanChecksRangeReducersTime(t *testing.T) {
 				t.Fatalf("got %v, want an InputError about the range reducers' time (%q)", err, c.want)
 			}
 		})
+	}
+}
+
+// TestPlanChecksRangesOfCompressedInputs: the check prices the inputs as
+// `scatter plan` does, every byte of a compressed object included: a
+// small CSV beside a compressed one of 200 GB (a sparse file the plan does
+// not read) by 2 ranges is refused, as the 200 GB alone is (it used to
+// count the plain objects only, and pass).
+func TestPlanChecksRangesOfCompressedInputs(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.csv"), []byte("a\n1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sparseFile(t, filepath.Join(dir, "b.csv.gz"), 200e9)
+	h := newHandler(t)
+	_, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "sql", Params: job.Params{"query": "SELECT a FROM 'x' ORDER BY a"},
+		Inputs: []string{dir}, Output: filepath.Join(t.TempDir(), "out.csv"), ChunkSize: 1 << 30, Partitions: 2})
+	var ie *pipeline.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "range reducer") || !strings.Contains(err.Error(), "ask for 3 key ranges") {
+		t.Fatalf("got %v, want an InputError about the range reducers' time", err)
+	}
+}
+
+// sparseFile makes a file of size bytes at path that takes no room (the
+// test is skipped where the file system cannot).
+func sparseFile(t *testing.T, path string, size int64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		t.Skipf("no sparse file of %d bytes here: %v", size, err)
 	}
 }

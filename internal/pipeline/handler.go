@@ -182,7 +182,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 	if n := itemOverhead(out); n > MaxItemOverhead {
 		return PlanOutput{}, inputErrorf("plan: the job's parameters take %d bytes in every chunk's event, over %d: a child execution's input is limited to 256 KiB", n, MaxItemOverhead)
 	}
-	if err := h.checkRanges(in, objs, columns, len(chunks), out.Bytes); err != nil {
+	if err := h.checkRanges(in, j, objs, columns, chunks, out.Bytes); err != nil {
 		return PlanOutput{}, err
 	}
 	// Enough fan-in that the first level has at most MaxTreeGroups groups: MergeLevel's

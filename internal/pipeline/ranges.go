@@ -30,10 +30,13 @@ import (
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/runs"
+	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/statemachine"
 )
 
@@ -685,12 +688,12 @@ func (h *Handler) partialSizes(ctx context.Context, keys []string) ([]int64, err
 // (h.ChildType) five minutes. A sql query's partials are priced as `scatter
 // plan --sql` prices them (a full sort's as plan.SortPartialRatio of the
 // input, a sort round after the ranges).
-func (h *Handler) checkRanges(in PlanInput, objs []plan.Object, columns []string, chunks int, bytes int64) error {
+func (h *Handler) checkRanges(in PlanInput, j job.Job, objs []plan.Object, columns []string, chunks []plan.Chunk, bytes int64) error {
 	if in.Partitions < 2 {
 		return nil
 	}
-	est := plan.EstimateInput{Job: in.Job, Bytes: bytes, ReadBytes: min(plan.SplitBytes(objs, columns), bytes), Objects: len(objs),
-		Chunks: chunks, ChunkSize: max(in.ChunkSize, 1), Partitions: in.Partitions, Children: plan.ChildStandard}
+	est := plan.EstimateInput{Job: in.Job, Bytes: bytes, ReadBytes: parquetRead(j, objs, columns, chunks), Objects: len(objs),
+		Chunks: len(chunks), ChunkSize: max(in.ChunkSize, 1), Partitions: in.Partitions, Children: plan.ChildStandard}
 	if h.ChildType == statemachine.Express {
 		est.Children = plan.ChildExpress
 	}
@@ -713,4 +716,23 @@ func (h *Handler) checkRanges(in PlanInput, objs []plan.Object, columns []string
 		return inputErrorf("plan: %w", err)
 	}
 	return nil
+}
+
+// parquetRead is what the mappers fetch of the chunks when an input is
+// Parquet (plan.EstimateScan: the footers and the kept row groups' chunks
+// of the job's columns), as `scatter plan` prices it; 0 (all the chunks'
+// bytes, compressed objects included) when none is.
+func parquetRead(j job.Job, objs []plan.Object, columns []string, chunks []plan.Chunk) int64 {
+	if !slices.ContainsFunc(objs, func(o plan.Object) bool { return o.Parquet != nil }) {
+		return 0
+	}
+	var pred pq.Predicate
+	if p, ok := j.(feed.Pruner); ok {
+		pred = p.ParquetPredicate()
+	}
+	scan, err := plan.EstimateScan(objs, chunks, columns, pred)
+	if err != nil {
+		return 0 // the mappers report it
+	}
+	return scan.Read
 }
