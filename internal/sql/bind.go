@@ -65,6 +65,10 @@ type binder struct {
 	// fixed: the columns are the header's (SELECT *), and a name that is
 	// not one of them is an error, not a column read beyond them.
 	fixed bool
+	// open: the columns * stands for are not known yet (an empty header,
+	// the check made before the input is read), so a position past the
+	// select list's other items is not refused here.
+	open bool
 	// Group level (when grouping): the group key expressions' text, and aggregates.
 	grouping  bool
 	groupText []string

@@ -410,3 +410,22 @@ func TestMissingColumn(t *testing.T) {
 		t.Errorf("got %v, want %q", err, want)
 	}
 }
+
+// TestStarPositions: ORDER BY and GROUP BY positions count the columns *
+// stands for (DuckDB's ORDER BY 1 after SELECT * is the first column); the
+// check made before the header is known (an empty header) takes any
+// position, which the header then checks.
+func TestStarPositions(t *testing.T) {
+	header := []string{"a", "c"}
+	for _, q := range []string{"SELECT * FROM 'f' ORDER BY 1", "SELECT *, a FROM 'f' ORDER BY 3 DESC, 2"} {
+		if _, err := Compile(q, nil, []string{}); err != nil {
+			t.Errorf("%s, empty header: %v", q, err)
+		}
+		if _, err := Compile(q, nil, header); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	if _, err := Compile("SELECT * FROM 'f' ORDER BY 3", nil, header); !errors.Is(err, ErrName) || !strings.Contains(err.Error(), "a position must be 1 to 2") {
+		t.Errorf("ORDER BY 3 over 2 columns: %v, want ErrName", err)
+	}
+}

@@ -155,6 +155,7 @@ func AnalyzeInputs(q *Query, schema Schema, header, inputs []string) (*Plan, err
 		}
 		// An empty header checks all but the columns * stands for.
 		b.fixed = len(header) > 0
+		b.open = len(header) == 0
 	}
 	// Expand *.
 	var items []SelectItem
@@ -290,6 +291,9 @@ func (b *binder) resolveRef(e Expr, items []SelectItem, clause string) (Expr, er
 	case *Literal:
 		if x.Kind == LitNumber {
 			k, err := strconv.Atoi(x.Text)
+			if err == nil && k > len(items) && b.open {
+				return &Literal{Kind: LitNull, Text: "NULL", At: x.At}, nil // one of the columns * stands for
+			}
 			if err != nil || k < 1 || k > len(items) {
 				return nil, nameErr(x.At, "%s %s: a position must be 1 to %d", clause, x.Text, len(items))
 			}
