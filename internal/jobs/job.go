@@ -59,7 +59,7 @@ var versions = map[string]string{
 	"groupby":   "7",
 	"search":    "2",
 	"select":    "9",
-	"sql":       "12",
+	"sql":       "13",
 	"wordcount": "2",
 }
 

@@ -103,7 +103,10 @@ type sqlJob struct {
 	// reads (the input-types parameter), for a .parquet output.
 	inputTypes map[string]string
 	strict     bool
-	fp         uint64 // the query's, schema's and encoding's fingerprint, checked in partials
+	// delim is the CSV input's field delimiter (DelimParam): a field of
+	// input of another one is unquoted with a ',' in it.
+	delim byte
+	fp    uint64 // the query's, schema's and encoding's fingerprint, checked in partials
 
 	mu    sync.Mutex
 	plans map[string]*sql.Plan // by header (joined by "\x00") for *, "" otherwise
@@ -132,6 +135,9 @@ func newSQL(p Params) (Job, error) {
 	if j.strict, err = ParseStrict(p); err != nil {
 		return nil, fmt.Errorf("sql: %w", err)
 	}
+	if j.delim, err = ParseDelim(p); err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
 	if j.schema, err = sql.ParseSchema(p["schema"]); err != nil {
 		return nil, fmt.Errorf("sql: %w", err)
 	}
@@ -145,6 +151,14 @@ func newSQL(p Params) (Job, error) {
 	}
 	if j.query, err = sql.Parse(j.text); err != nil {
 		return nil, err
+	}
+	if d := j.query.FromDelim; d != "" && p[DelimParam] != "" {
+		// The planner records the query's delimiter as the job's
+		// (plan.ResolveJob), by which every mapper reads the input; one
+		// given beside the query must be the same.
+		if got, err := ParseDelim(p); err != nil || string(got) != d {
+			return nil, fmt.Errorf("sql: the query's %s(..., delim = %q) and --%s %q differ: give the delimiter once", j.query.FromFunc, d, DelimParam, p[DelimParam])
+		}
 	}
 	var header []string
 	if j.query.HasStar() {
@@ -452,15 +466,19 @@ func (m *sqlMapper) valueError(offset int64) error {
 
 // appendRow appends the select list's values as one CSV row: from the
 // record's CSV fields as they stand when the list is plain columns, else as
-// the program computes them. An unquoted CSV field is its text, and holds
-// no byte that needs quoting but a CR, which record.Reader leaves inside a
-// field: one search of the row finds any, and then the row's fields are
-// written as sql writes text.
+// the program computes them. An unquoted field of comma-separated input is
+// its text, and holds no byte that needs quoting but a CR, which
+// record.Reader leaves inside a field: one search of the row finds any,
+// and then (and for input of another delimiter, whose unquoted fields may
+// hold a ',') the row's fields are written as sql writes text.
 func (m *sqlMapper) appendRow(dst []byte, row *record.Row) []byte {
 	if m.plain == nil || row.Format() != record.CSV {
 		return m.prog.AppendRow(dst)
 	}
 	start := len(dst)
+	if m.j.delim != ',' {
+		return m.appendTexts(dst, row)
+	}
 	for i, c := range m.plain {
 		if i > 0 {
 			dst = append(dst, ',')
@@ -477,13 +495,19 @@ func (m *sqlMapper) appendRow(dst []byte, row *record.Row) []byte {
 		}
 	}
 	if bytes.IndexByte(dst[start:], '\r') >= 0 {
-		dst = dst[:start]
-		for i, c := range m.plain {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendText(dst, row.Value(c))
+		return m.appendTexts(dst[:start], row)
+	}
+	return append(dst, '\n')
+}
+
+// appendTexts appends the plain columns' values of row as one CSV row, as
+// sql writes text.
+func (m *sqlMapper) appendTexts(dst []byte, row *record.Row) []byte {
+	for i, c := range m.plain {
+		if i > 0 {
+			dst = append(dst, ',')
 		}
+		dst = appendText(dst, row.Value(c))
 	}
 	return append(dst, '\n')
 }

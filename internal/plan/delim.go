@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/jobs/csvline"
+	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/record"
 )
@@ -113,6 +114,30 @@ func withDelim(ctx context.Context, store blob.Store, name string, params map[st
 		return params, nil
 	}
 	return withParam(params, job.DelimParam, string(d)), nil
+}
+
+// withQueryDelim returns the sql job's params with the delimiter its
+// query's FROM read_csv(..., delim = 'X') gives recorded (job.DelimParam),
+// ',' too (the input is not sniffed then); a delimiter params give already
+// (--delim) must be the same one. A query that does not parse is left to
+// the job to refuse.
+func withQueryDelim(params map[string]string) (map[string]string, error) {
+	q, err := sql.Parse(params["query"])
+	if err != nil || q.FromDelim == "" {
+		return params, nil
+	}
+	given := params[job.DelimParam]
+	if given == "" {
+		return withParam(params, job.DelimParam, q.FromDelim), nil
+	}
+	d, err := record.ParseDelim(given)
+	if err != nil {
+		return params, fmt.Errorf("--%s: %w", job.DelimParam, err)
+	}
+	if string(d) != q.FromDelim {
+		return params, fmt.Errorf("the query's %s(..., delim = %q) and --%s %q differ: give the delimiter once", q.FromFunc, q.FromDelim, job.DelimParam, string(d))
+	}
+	return params, nil
 }
 
 // isTSV reports whether an object's name, without a compression suffix,

@@ -76,6 +76,9 @@ func TestResolveJobDelim(t *testing.T) {
 		{"given", "groupby", semi, map[string]string{"key": "city", "agg": "sum:amount", "delim": ","}, ",", true},
 		{"sql", "sql", semi, map[string]string{"query": "SELECT city FROM '" + semi + "'"}, ";", true},
 		{"lines are not sniffed", "grep", semi, map[string]string{"pattern": "a"}, "", false},
+		{"the query's read_csv delim", "sql", comma, map[string]string{"query": "SELECT * FROM read_csv('" + comma + "', delim = '|')"}, "|", true},
+		{"the query's ',' is recorded, not sniffed", "sql", semi, map[string]string{"query": "SELECT * FROM read_csv_auto('" + semi + "', sep = ',')"}, ",", true},
+		{"the query's and --delim agree", "sql", semi, map[string]string{"query": "SELECT * FROM read_csv('" + semi + "', delim = 'tab')", "delim": `\t`}, `\t`, true},
 	} {
 		_, params, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), c.job, c.params, []string{c.input})
 		if err != nil {
@@ -88,6 +91,12 @@ func TestResolveJobDelim(t *testing.T) {
 	}
 	if _, set := groupby[plan.DelimParam]; set {
 		t.Error("ResolveJob changed its caller's params")
+	}
+	// A delimiter in the query and another beside it: refused.
+	q := map[string]string{"query": "SELECT city FROM read_csv('" + semi + "', delim = ';')", "delim": ","}
+	_, _, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", q, []string{semi})
+	if err == nil || !strings.Contains(err.Error(), `the query's read_csv(..., delim = ";") and --delim "," differ`) {
+		t.Errorf("a query's delim ';' with --delim ',': %v", err)
 	}
 	// The sniffing reads one range of 64 KiB of a large object.
 	store := &rangeStore{Store: blob.NewMux(nil)}

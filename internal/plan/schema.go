@@ -37,10 +37,17 @@ const maxSchemaFile = 16 << 10
 // (InputColumnsParam); for select over Parquet inputs, the types of its
 // columns there (InputTypesParam). For a job that reads CSV, the delimiter
 // of its input when params give none and it is not ',' (withDelim,
-// DelimParam). Every path that plans a job (the
+// DelimParam); for sql, the one its query's read_csv(..., delim = 'X')
+// gives (withQueryDelim). Every path that plans a job (the
 // splitter, the request-time query, the API, resume) calls it, so they
 // agree on the inputs and on the job's ID.
 func ResolveJob(ctx context.Context, store blob.Store, job string, params map[string]string, sources []string) ([]Object, map[string]string, error) {
+	if job == "sql" {
+		var err error
+		if params, err = withQueryDelim(params); err != nil {
+			return nil, params, err
+		}
+	}
 	objs, err := Resolve(ctx, store, sources)
 	if err != nil {
 		return objs, params, err

@@ -343,6 +343,12 @@ type Query struct {
 	From      string
 	FromAlias string
 	FromPos   int
+	// FromFunc is the table function FROM names over the location
+	// (read_csv, read_csv_auto, read_parquet, read_json_auto, read_ndjson;
+	// lower case), "" for FROM 'PATH'; FromDelim the CSV delimiter its
+	// delim (or sep) option gives, one byte, "" when not given.
+	FromFunc  string
+	FromDelim string
 	Where     Expr
 	GroupBy   []Expr
 	Having    Expr
@@ -372,7 +378,7 @@ func (q *Query) String() string {
 			b.WriteString(" AS " + quoteName(it.Alias))
 		}
 	}
-	b.WriteString(" FROM '" + strings.ReplaceAll(q.From, "'", "''") + "'")
+	b.WriteString(" FROM " + fromSQL(q))
 	if q.FromAlias != "" {
 		b.WriteString(" AS " + quoteName(q.FromAlias))
 	}

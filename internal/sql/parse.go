@@ -341,14 +341,22 @@ func (p *parser) from(q *Query) error {
 		if nx, err := p.lookahead(); err != nil {
 			return err
 		} else if nx.kind == tOp && nx.text == "(" {
-			return unsupported(p.tok.pos, "table function %s(...): FROM takes a quoted location, FROM 'PATH'", name)
+			if fn, ok := tableFuncs[strings.ToLower(name)]; ok && p.tok.kind == tIdent {
+				if err := p.tableFunc(q, fn); err != nil {
+					return err
+				}
+				break
+			}
+			return unsupported(p.tok.pos, "table function %s(...): FROM takes a quoted location, FROM 'PATH', or read_csv, read_csv_auto, read_parquet, read_json_auto or read_ndjson of one", name)
 		}
 		return unsupported(p.tok.pos, "table %s: FROM takes a quoted location, FROM 'PATH'", name)
 	default:
 		return syntaxErr(p.tok.pos, "expected a quoted location after FROM, found %s", p.describe())
 	}
-	if err := p.advance(); err != nil {
-		return err
+	if q.FromFunc == "" {
+		if err := p.advance(); err != nil {
+			return err
+		}
 	}
 	var err error
 	if q.FromAlias, err = p.alias(); err != nil {

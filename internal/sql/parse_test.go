@@ -22,6 +22,16 @@ func TestParseRoundTrip(t *testing.T) {
 			"SELECT CAST(a AS DECIMAL(10,2)), CAST(b AS DATE), -(a), -(1), 1e3, .5 FROM 'f'"},
 		{"SELECT \"weird \"\"name\"\"\" FROM 'f' -- comment\n /* block */", "SELECT \"weird \"\"name\"\"\" FROM 'f'"},
 		{"SELECT a FROM 'f' WHERE (a + 1) * 2 // 3 % 4 - 5 / 6 > 0", "SELECT a FROM 'f' WHERE ((((((a + 1) * 2) // 3) % 4) - (5 / 6)) > 0)"},
+		// DuckDB's table functions over a location.
+		{"SELECT a FROM read_csv('data/*.csv', delim=';') t", "SELECT a FROM read_csv('data/*.csv', delim = ';') AS \"t\""},
+		{"SELECT a FROM READ_CSV_AUTO('x.csv', SEP = '|')", "SELECT a FROM read_csv_auto('x.csv', delim = '|')"},
+		{`SELECT a FROM read_csv('x.tsv', delim = '\t')`, `SELECT a FROM read_csv('x.tsv', delim = '\t')`},
+		{"SELECT a FROM read_csv('x.csv', delim = 'tab')", `SELECT a FROM read_csv('x.csv', delim = '\t')`},
+		{"SELECT a FROM read_csv('it''s.csv', delim = '''')", "SELECT a FROM read_csv('it''s.csv', delim = '''')"},
+		{"SELECT a FROM read_csv('x.csv.gz')", "SELECT a FROM read_csv('x.csv.gz')"},
+		{"SELECT a FROM read_parquet('s3://b/p/') WHERE a > 1", "SELECT a FROM read_parquet('s3://b/p/') WHERE (a > 1)"},
+		{"SELECT a FROM read_json_auto('x.jsonl')", "SELECT a FROM read_json_auto('x.jsonl')"},
+		{"SELECT a FROM read_ndjson('x.ndjson')", "SELECT a FROM read_ndjson('x.ndjson')"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -79,7 +89,24 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM 'f' ORDER BY a OFFSET 3", ErrUnsupported, "OFFSET"},
 		{"SELECT a FROM 'f' LIMIT 3 OFFSET 3", ErrUnsupported, "OFFSET"},
 		{"SELECT a FROM visits", ErrUnsupported, "table visits: FROM takes a quoted location"},
-		{"SELECT a FROM read_csv('f')", ErrUnsupported, "table function read_csv"},
+		{"SELECT a FROM read_json('f')", ErrUnsupported, "column 15: table function read_json(...)"},
+		{"SELECT a FROM read_csv('f', header = false)", ErrUnsupported, "column 29: read_csv option header: the only option taken is delim (or sep)"},
+		{`SELECT a FROM read_csv_auto('f', delim = ';', quote = '"')`, ErrUnsupported, "column 47: read_csv_auto option quote"},
+		{"SELECT a FROM read_csv('f', columns = {'a': 'INT'})", ErrUnsupported, "column 29: read_csv option columns"},
+		{"SELECT a FROM read_parquet('f.parquet', binary_as_string = true)", ErrUnsupported, "column 41: read_parquet option binary_as_string: read_parquet takes no option"},
+		{"SELECT a FROM read_csv('f', delim = ';', sep = ';')", ErrSyntax, "column 42: read_csv: the delimiter is given twice"},
+		{"SELECT a FROM read_csv('f', delim = ';;')", ErrUnsupported, "column 37: read_csv delim: the CSV delimiter must be one byte"},
+		{"SELECT a FROM read_csv('f', delim = 1)", ErrSyntax, "column 37: expected a quoted delimiter after delim ="},
+		{"SELECT a FROM read_csv('f', ';')", ErrSyntax, "column 29: expected an option (name = value) in read_csv(...)"},
+		{"SELECT a FROM read_csv('f' delim = ';')", ErrSyntax, `column 28: expected ","`},
+		{"SELECT a FROM read_csv('f', delim ';')", ErrSyntax, `column 35: expected "="`},
+		{"SELECT a FROM read_csv('f'", ErrSyntax, `column 27: expected ","`},
+		{"SELECT a FROM read_csv(f)", ErrSyntax, "column 24: expected a quoted location in read_csv(...)"},
+		{"SELECT a FROM read_csv('')", ErrSyntax, "column 24: read_csv(''): an empty location"},
+		{"SELECT a FROM read_csv(['a.csv', 'b.csv'])", ErrUnsupported, "column 24: a list of locations in read_csv(...)"},
+		{"SELECT a FROM read_csv('f.parquet')", ErrUnsupported, "column 24: read_csv over 'f.parquet': a .parquet location is not read by read_csv"},
+		{"SELECT a FROM read_parquet('s3://b/f.csv.gz')", ErrUnsupported, "column 28: read_parquet over 's3://b/f.csv.gz': a .csv location"},
+		{"SELECT a FROM read_ndjson('f.parquet')", ErrUnsupported, "read_ndjson over 'f.parquet'"},
 		{"SELECT CASE WHEN a THEN 1 END FROM 'f'", ErrUnsupported, "CASE expressions"},
 		{"SELECT a || b FROM 'f'", ErrUnsupported, "string concatenation ||"},
 		{"SELECT a FROM 'f' WHERE a ILIKE 'x'", ErrUnsupported, "ILIKE (only LIKE)"},
@@ -249,6 +276,8 @@ func FuzzParse(f *testing.F) {
 		"SELECT * FROM 'x' WHERE a BETWEEN 1 AND 2 -- c\n",
 		"SELECT \"q\"\"x\" FROM 'it''s' /* c */ ORDER BY a NULLS FIRST",
 		"SELECT 1e5, .5, 5., 1_000 FROM 'x'",
+		"SELECT a FROM read_csv('d/*.csv', delim = ';') t",
+		"SELECT a FROM read_parquet('x.parquet')",
 	} {
 		f.Add(s)
 	}

@@ -1,0 +1,137 @@
+package sql
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/codec"
+	"github.com/scattergather/scattergather/record"
+)
+
+// tableFunc is a DuckDB table function FROM may name over a quoted
+// location: read_csv('PATH', delim = ';') reads it as FROM 'PATH' does,
+// with the job's CSV delimiter (job.DelimParam) given in the query.
+type tableFunc struct {
+	// name is the function's name, lower case.
+	name string
+	// csv: the function reads CSV and takes the delim (or sep) option.
+	csv bool
+	// refused are the extensions of locations the function does not read.
+	refused []string
+}
+
+var (
+	notParquet = []string{".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"}
+	notJSON    = []string{".csv", ".tsv", ".parquet"}
+)
+
+// tableFuncs are the table functions FROM takes, by name.
+var tableFuncs = map[string]tableFunc{
+	"read_csv":       {name: "read_csv", csv: true, refused: []string{".parquet"}},
+	"read_csv_auto":  {name: "read_csv_auto", csv: true, refused: []string{".parquet"}},
+	"read_parquet":   {name: "read_parquet", refused: notParquet},
+	"read_json_auto": {name: "read_json_auto", refused: notJSON},
+	"read_ndjson":    {name: "read_ndjson", refused: notJSON},
+}
+
+// tableFunc reads fn(LOC [, option = value]...) from the function's name,
+// the current token, up to and past its closing parenthesis.
+func (p *parser) tableFunc(q *Query, fn tableFunc) error {
+	q.FromFunc = fn.name
+	if err := p.advance(); err != nil { // the name
+		return err
+	}
+	if err := p.advance(); err != nil { // (
+		return err
+	}
+	q.FromPos = p.tok.pos
+	switch {
+	case p.isOp("["):
+		return unsupported(p.tok.pos, "a list of locations in %s(...): name a directory or prefix instead", fn.name)
+	case p.tok.kind != tString:
+		return syntaxErr(p.tok.pos, "expected a quoted location in %s(...), found %s", fn.name, p.describe())
+	case p.tok.text == "":
+		return syntaxErr(p.tok.pos, "%s(''): an empty location", fn.name)
+	}
+	q.From = p.tok.text
+	if ext := locationExt(q.From); ext != "" && slices.Contains(fn.refused, ext) {
+		return unsupported(p.tok.pos, "%s over %s: a %s location is not read by %s", fn.name, quoteString(q.From), ext, fn.name)
+	}
+	if err := p.advance(); err != nil {
+		return err
+	}
+	for !p.isOp(")") {
+		if err := p.expectOp(","); err != nil {
+			return err
+		}
+		if err := p.tableOption(q, fn); err != nil {
+			return err
+		}
+	}
+	return p.advance()
+}
+
+// tableOption reads one name = value option of a table function.
+func (p *parser) tableOption(q *Query, fn tableFunc) error {
+	if p.tok.kind != tIdent && p.tok.kind != tQIdent {
+		return syntaxErr(p.tok.pos, "expected an option (name = value) in %s(...), found %s", fn.name, p.describe())
+	}
+	name, pos := strings.ToLower(p.tok.text), p.tok.pos
+	if !fn.csv || (name != "delim" && name != "sep") {
+		if fn.csv {
+			return unsupported(pos, "%s option %s: the only option taken is delim (or sep)", fn.name, name)
+		}
+		return unsupported(pos, "%s option %s: %s takes no option", fn.name, name, fn.name)
+	}
+	if q.FromDelim != "" {
+		return syntaxErr(pos, "%s: the delimiter is given twice", fn.name)
+	}
+	if err := p.advance(); err != nil {
+		return err
+	}
+	if err := p.expectOp("="); err != nil {
+		return err
+	}
+	if p.tok.kind != tString {
+		return syntaxErr(p.tok.pos, "expected a quoted delimiter after %s =, found %s", name, p.describe())
+	}
+	d, err := record.ParseDelim(p.tok.text)
+	if err != nil {
+		return unsupported(p.tok.pos, "%s %s: %v", fn.name, name, err)
+	}
+	q.FromDelim = string(d)
+	return p.advance()
+}
+
+// locationExt is the extension of a location's name, lower case, without
+// a compression suffix (.gz, .zst, ...); "" for a directory or prefix.
+func locationExt(loc string) string {
+	if strings.HasSuffix(loc, "/") {
+		return ""
+	}
+	base := strings.ToLower(path.Base(loc))
+	if codec.Of(base) != "" {
+		base = strings.TrimSuffix(base, path.Ext(base))
+	}
+	return path.Ext(base)
+}
+
+// quoteString writes s as a string literal.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// fromSQL writes the FROM item of q in its normal form.
+func fromSQL(q *Query) string {
+	loc := quoteString(q.From)
+	if q.FromFunc == "" {
+		return loc
+	}
+	if q.FromDelim == "" {
+		return q.FromFunc + "(" + loc + ")"
+	}
+	d := q.FromDelim
+	if d == "\t" {
+		d = `\t`
+	}
+	return q.FromFunc + "(" + loc + ", delim = " + quoteString(d) + ")"
+}
