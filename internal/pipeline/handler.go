@@ -114,7 +114,7 @@ func (h *Handler) Plan(ctx context.Context, in PlanInput) (res PlanOutput, err e
 		return PlanOutput{}, err
 	}
 	chunkSize := plan.ChunkSizeOr(in.ChunkSize, h.DefaultChunkSize)
-	objs, params, err := plan.ResolveJob(ctx, h.Store, in.Job, in.Params, in.Inputs)
+	objs, params, err := plan.ResolveCompiled(ctx, h.Store, in.Job, before, in.Params, in.Inputs)
 	if err != nil {
 		var ie *plan.InputError
 		if errors.As(err, &ie) {

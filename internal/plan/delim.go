@@ -94,11 +94,11 @@ func consistentFields(sample []byte, eof bool, d byte) int {
 // withDelim returns params with the delimiter of the job's CSV input
 // recorded (job.DelimParam) when the user gave none and the planner finds
 // one other than ','; objs are the job's inputs.
-func withDelim(ctx context.Context, store blob.Store, name string, params map[string]string, objs []Object) (map[string]string, error) {
+func withDelim(ctx context.Context, store blob.Store, name string, compiled job.Job, params map[string]string, objs []Object) (map[string]string, error) {
 	if params[job.DelimParam] != "" {
 		return params, nil
 	}
-	o, ok := firstCSV(name, params, objs)
+	o, ok := firstCSV(name, compiled, params, objs)
 	if !ok {
 		return params, nil
 	}
@@ -153,10 +153,14 @@ func isTSV(name string) bool {
 // firstCSV is the first of objs (not empty) that the named job reads as
 // CSV; false when the job reads none (a job of lines, JSON Lines or
 // Parquet input, or a job params do not configure: jobs.New says why).
-func firstCSV(name string, params map[string]string, objs []Object) (Object, bool) {
-	j, err := job.New(name, params)
-	if err != nil {
-		return Object{}, false
+// compiled is the job when the caller has built it (nil: built here).
+func firstCSV(name string, compiled job.Job, params map[string]string, objs []Object) (Object, bool) {
+	j := compiled
+	if j == nil {
+		var err error
+		if j, err = job.New(name, params); err != nil {
+			return Object{}, false
+		}
 	}
 	f := j.Input().Format
 	if f != record.CSV && f != record.Auto {

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	jobpkg "github.com/scattergather/scattergather/job"
+
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/colname"
 	"github.com/scattergather/scattergather/internal/sql"
@@ -42,6 +44,13 @@ const maxSchemaFile = 16 << 10
 // splitter, the request-time query, the API, resume) calls it, so they
 // agree on the inputs and on the job's ID.
 func ResolveJob(ctx context.Context, store blob.Store, job string, params map[string]string, sources []string) ([]Object, map[string]string, error) {
+	return ResolveCompiled(ctx, store, job, nil, params, sources)
+}
+
+// ResolveCompiled is ResolveJob for a caller that has built the job already
+// (compiled, nil when it has not): the delimiter's sniffing asks it how the
+// job reads its input instead of building the job again.
+func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled jobpkg.Job, params map[string]string, sources []string) ([]Object, map[string]string, error) {
 	if job == "sql" {
 		var err error
 		if params, err = withQueryDelim(params); err != nil {
@@ -53,7 +62,7 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 		return objs, params, err
 	}
 	if !schemaJobs[job] {
-		params, err = withDelim(ctx, store, job, params, objs)
+		params, err = withDelim(ctx, store, job, compiled, params, objs)
 		return objs, params, err
 	}
 	kept := objs[:0:0]
@@ -66,7 +75,7 @@ func ResolveJob(ctx context.Context, store blob.Store, job string, params map[st
 	if len(kept) == 0 {
 		return nil, nil, &InputError{Input: strings.Join(sources, ", "), Err: errors.New("no input but " + SchemaFile)}
 	}
-	out, err := withDelim(ctx, store, job, params, kept)
+	out, err := withDelim(ctx, store, job, compiled, params, kept)
 	if err != nil {
 		return kept, params, err
 	}

@@ -67,7 +67,7 @@ func PlanCompiled(ctx context.Context, store blob.Store, job string, before jobs
 	if maxFanOut <= 0 {
 		maxFanOut = DefaultMaxFanOut
 	}
-	objs, resolved, err := plan.ResolveJob(ctx, store, job, params, inputs)
+	objs, resolved, err := plan.ResolveCompiled(ctx, store, job, before, params, inputs)
 	if err != nil {
 		var ie *plan.InputError
 		if errors.As(err, &ie) {
