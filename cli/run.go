@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
@@ -210,6 +211,11 @@ func (j *localJob) run(ctx context.Context, fs *flag.FlagSet, output func(*engin
 	}
 	defer local.Close()
 	out := output(local, params)
+	if !strings.Contains(out, "://") {
+		if err := blob.RegularOrAbsent(out); err != nil {
+			return "", usageError{fmt.Sprintf("--output %s: %v; the output is written beside it and renamed over it, with its summary beside it (%s): give a file's path", out, err, pipeline.SummaryLocation(out))}
+		}
+	}
 	in := pipeline.PlanInput{Job: j.sub.job, Params: params, Inputs: j.sub.inputs, Output: out, ChunkSize: size, MaxConcurrency: j.opts.concurrency, Partitions: *j.gf.parts, OutputParts: *j.gf.outParts}
 	return out, execute(ctx, &j.opts, local, fset, in, summary, stderr)
 }

@@ -94,7 +94,13 @@ type sectionFile struct {
 func (s *sectionFile) Close() error { return s.f.Close() }
 
 // putPath writes r to a temporary file beside path, syncs it and renames it over path.
+// A path that exists and is not a regular file (a device such as /dev/null, a
+// FIFO, a directory) is refused, not replaced: the rename would put a file in
+// the device's place.
 func putPath(ctx context.Context, path, name string, r io.Reader) error {
+	if err := RegularOrAbsent(path); err != nil {
+		return fmt.Errorf("put %s: %w", name, err)
+	}
 	tmp, err := writeTemp(ctx, path, r)
 	if err != nil {
 		return fmt.Errorf("put %s: %w", name, err)
@@ -238,4 +244,30 @@ func listTree(ctx context.Context, dir, base, prefix string) ([]Info, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
+}
+
+// ErrNotRegular: a local object's path names something other than a regular
+// file (a device, a FIFO, a directory), which a put would replace.
+var ErrNotRegular = errors.New("not a regular file")
+
+// RegularOrAbsent returns an error wrapping ErrNotRegular when path exists
+// (through symbolic links) and is not a regular file: an output path the
+// command checks before a job runs, and every local put.
+func RegularOrAbsent(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil
+	}
+	kind := "a special file"
+	switch t := fi.Mode().Type(); {
+	case t&fs.ModeDir != 0:
+		kind = "a directory"
+	case t&fs.ModeDevice != 0:
+		kind = "a device"
+	case t&fs.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case t&fs.ModeSocket != 0:
+		kind = "a socket"
+	}
+	return fmt.Errorf("%s is %w (%s): it is not replaced", path, ErrNotRegular, kind)
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
@@ -215,4 +216,34 @@ func TestMuxRouting(t *testing.T) {
 			t.Error("Stat of an empty location succeeded")
 		}
 	})
+}
+
+// TestMuxPutRefusesNonRegular: a put to a local path that names a FIFO (as
+// /dev/null names a device) is refused and leaves it in place, where the
+// rename of the finished file would have put a regular file there; a
+// regular file is still replaced.
+func TestMuxPutRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := blob.NewMux(nil)
+	ctx := context.Background()
+	err := m.Put(ctx, fifo, strings.NewReader("out"))
+	if !errors.Is(err, blob.ErrNotRegular) || !strings.Contains(err.Error(), fifo) {
+		t.Fatalf("put over a FIFO: %v, want ErrNotRegular naming %s", err, fifo)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode().Type() != os.ModeNamedPipe {
+		t.Fatalf("the FIFO was replaced: %v, %v", fi.Mode(), err)
+	}
+	file := filepath.Join(dir, "out.csv")
+	for _, body := range []string{"a", "b"} {
+		if err := m.Put(ctx, file, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := os.ReadFile(file); string(got) != "b" {
+		t.Fatalf("regular file holds %q, want b", got)
+	}
 }
