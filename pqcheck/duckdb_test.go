@@ -79,6 +79,20 @@ func exec(t *testing.T, db *sql.DB, q string) {
 	}
 }
 
+// duckCSVBytes is a Parquet file as DuckDB reads it, every column, written
+// by its CSV writer with a header row (opts: more COPY options, such as
+// NULLSTR), for byte comparisons.
+func duckCSVBytes(t *testing.T, db *sql.DB, file, opts string) []byte {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "back.csv")
+	exec(t, db, fmt.Sprintf(`COPY (SELECT * FROM read_parquet('%s')) TO '%s' (HEADER%s)`, file, out, opts))
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // duckCSV is DuckDB's CSV output of a Parquet file's columns, as records
 // (header first), nulls written as nullText.
 func duckCSV(t *testing.T, db *sql.DB, file string, cols []string) [][]string {

@@ -70,16 +70,8 @@ func sameAsDuckDB(t *testing.T, db *sql.DB, got, want string, gaps map[string]bo
 			t.Errorf("parquet_schema of our output: %s\nwant (DuckDB's COPY):     %s", gs[i], ws[i])
 		}
 	}
-	csvOf := func(file string) []byte {
-		out := file + ".csv"
-		exec(t, db, fmt.Sprintf(`COPY (SELECT * FROM read_parquet('%s')) TO '%s' (HEADER, NULLSTR '%s')`, file, out, nullText))
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	if g, w := csvOf(got), csvOf(want); !bytes.Equal(g, w) || bytes.Count(w, []byte("\n")) < 3 {
+	nulls := fmt.Sprintf(", NULLSTR '%s'", nullText)
+	if g, w := duckCSVBytes(t, db, got, nulls), duckCSVBytes(t, db, want, nulls); !bytes.Equal(g, w) || bytes.Count(w, []byte("\n")) < 3 {
 		t.Errorf("our output's values, read by DuckDB, differ from DuckDB's COPY: %s", testutil.FirstLineDiff(g, w))
 	}
 }
