@@ -3,7 +3,6 @@ package pq
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/duckfmt"
@@ -81,12 +80,12 @@ func sniffValue(v []byte) uint8 {
 	if len(v) == 0 {
 		return 0
 	}
-	switch strings.ToLower(string(v)) {
-	case "true", "false", "t", "f", "yes", "no":
+	switch {
+	case foldIn(v, "true", "false", "t", "f", "yes", "no"):
 		return sniffBool
-	case "nan", "inf", "-inf":
+	case foldIn(v, "nan", "inf", "-inf"):
 		return sniffDouble
-	case "infinity", "-infinity":
+	case foldIn(v, "infinity", "-infinity"):
 		// DuckDB's sniffer takes them as DATE, and as a timestamp in an
 		// order it depends on; here as any of the three.
 		return sniffDate | sniffTimestamp | sniffTimestampTZ
@@ -135,11 +134,11 @@ func sniffNumber(v []byte) uint8 {
 		return 0 // DuckDB's sniffer keeps 007 and 00.5 as text
 	}
 	if len(intPart) == len(digits) && len(digits) > 0 {
-		_, err := strconv.ParseInt(string(t), 10, 64)
+		fits := fitsInt64(t[0] == '-', digits)
 		switch {
-		case len(lead) != len(t) && err == nil:
+		case len(lead) != len(t) && fits:
 			return sniffBigint // "7 ": a BIGINT's text, not a DOUBLE's (DuckDB types 7 and 1.5 VARCHAR)
-		case err == nil:
+		case fits:
 			return sniffBigint | sniffDouble
 		case len(lead) != len(t):
 			return 0 // 1e20 followed by a space: not a DOUBLE's text
@@ -150,6 +149,36 @@ func sniffNumber(v []byte) uint8 {
 		return 0
 	}
 	return sniffDouble
+}
+
+// foldIn reports whether v is one of words (lower case), in any case, with
+// no allocation (the sniffer sees every value of a column).
+func foldIn(v []byte, words ...string) bool {
+	for _, w := range words {
+		if len(v) == len(w) && strings.EqualFold(string(v), w) {
+			return true
+		}
+	}
+	return false
+}
+
+// fitsInt64 reports whether the decimal digits (no sign), negated when neg,
+// are a BIGINT's value, as strconv.ParseInt would say without its error's
+// allocation.
+func fitsInt64(neg bool, digits []byte) bool {
+	const maxInt, minInt = "9223372036854775807", "9223372036854775808"
+	for len(digits) > 1 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	switch {
+	case len(digits) < len(maxInt):
+		return true
+	case len(digits) > len(maxInt):
+		return false
+	case neg:
+		return string(digits) <= minInt
+	}
+	return string(digits) <= maxInt
 }
 
 // floatText reports whether t (without its sign) is digits with an
