@@ -74,7 +74,10 @@ func decodeSnappy(dst, src []byte) error {
 // the next (the tag's load, then its size): that size is worked out from
 // the tag with two instructions (a literal's 2 + tag>>2, a copy's 1 +
 // tag&3), not read from snappyTags, whose load would add its latency to
-// every element.
+// every element. A copy moves only the words its length needs (one for
+// the common copy of 4 to 8 bytes): a second word would read the bytes the
+// last elements stored past their ends, still in the store buffer, which
+// the CPU cannot forward to a load that straddles several stores.
 func snappyFast(dst, src []byte, s, d int) (int, int, error) {
 	sp, dp := unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst))
 	sEnd, dEnd := len(src)-snappyFastSrc, len(dst)-snappyFastDst
@@ -118,8 +121,7 @@ func snappyFast(dst, src []byte, s, d int) (int, int, error) {
 		// at most 64 bytes: within dst
 		from := d - offset
 		store64(dp, d, load64(dp, from))
-		store64(dp, d+8, load64(dp, from+8))
-		for i := 16; i < length; i += 8 {
+		for i := 8; i < length; i += 8 {
 			store64(dp, d+i, load64(dp, from+i))
 		}
 		d += length
