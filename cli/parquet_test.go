@@ -179,11 +179,8 @@ func TestParquetMatchesCSV(t *testing.T) {
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
-		trunc := filepath.Join(dir, "trunc.parquet")
 		whole, _ := os.ReadFile(pqPath)
-		if err := os.WriteFile(trunc, whole[:len(whole)/2], 0o644); err != nil {
-			t.Fatal(err)
-		}
+		trunc := testutil.WriteFile(t, dir, "trunc.parquet", whole[:len(whole)/2])
 		for name, c := range map[string]struct {
 			input string
 			args  []string

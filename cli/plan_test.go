@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/internal/testutil"
 )
 
@@ -131,10 +133,6 @@ func TestPlanParquet(t *testing.T) {
 	}
 	pqPath := filepath.Join(dir, "visits.parquet")
 	uservisitsParquet(t, visits, pqPath, 700)
-	type planned struct {
-		plan.Estimate
-		Scan *plan.Scan `json:"parquet"`
-	}
 	for _, c := range []struct {
 		name   string
 		args   []string
@@ -145,15 +143,8 @@ func TestPlanParquet(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"--input", pqPath, "--chunk-size", "64KiB"}, c.args...)
+			p := planScan(t, args)
 			var out, errOut bytes.Buffer
-			if err := dispatch(context.Background(), append([]string{"plan", "--json"}, args...), &out, &errOut); err != nil {
-				t.Fatalf("%v: %s", err, errOut.String())
-			}
-			var p planned
-			if err := json.Unmarshal(out.Bytes(), &p); err != nil || p.Scan == nil {
-				t.Fatalf("%v: %s", err, out.String())
-			}
-			out.Reset()
 			run := append([]string{"run", "--json", "--output", filepath.Join(dir, c.name+".csv"), "--state-dir", filepath.Join(dir, "state")}, args...)
 			if err := dispatch(context.Background(), run, &out, &errOut); err != nil {
 				t.Fatalf("%v: %s", err, errOut.String())
@@ -185,4 +176,55 @@ func TestPlanParquet(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlanParquetWithCSV: `scatter plan` over a CSV and a Parquet input
+// says on its "parquet:" line what the mappers read of the Parquet input
+// alone (the CSV is read whole, and counted only in the price).
+func TestPlanParquetWithCSV(t *testing.T) {
+	dir := t.TempDir()
+	visits, err := datagen.Bytes("uservisits", 200_000, 22)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pqPath := filepath.Join(dir, "visits.parquet")
+	csv, _ := uservisitsParquet(t, visits, pqPath, 700)
+	csvPath := testutil.WriteFile(t, dir, "visits.csv", csv)
+	args := []string{"--input", csvPath, "--input", pqPath, "--chunk-size", "64KiB", "--job", "select", "--columns", "sourceIP"}
+	p := planScan(t, args)
+	fi, err := os.Stat(pqPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Scan
+	if s.Read != s.ParquetRead+int64(len(csv)) || s.ParquetBytes <= 0 || s.ParquetBytes > fi.Size() || s.ParquetRead >= s.ParquetBytes {
+		t.Fatalf("scan %+v: want the CSV's %d bytes read whole beside a part of the Parquet file's %d", s, len(csv), fi.Size())
+	}
+	out, errOut, err := runCLI(t, append([]string{"plan"}, args...)...)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	want := fmt.Sprintf("parquet: the mappers read %s of %s (%.1f%%)", jobreport.FormatBytes(s.ParquetRead), jobreport.FormatBytes(s.ParquetBytes),
+		100*float64(s.ParquetRead)/float64(s.ParquetBytes))
+	if !strings.Contains(out, want) {
+		t.Fatalf("plan says\n%s\nwant a line with %q", out, want)
+	}
+}
+
+// plannedScan is `scatter plan --json`'s estimate with its Parquet scan.
+type plannedScan struct {
+	plan.Estimate
+	Scan *plan.Scan `json:"parquet"`
+}
+
+// planScan runs `scatter plan --json` with args and returns its estimate,
+// failing the test unless it has a Parquet scan.
+func planScan(t *testing.T, args []string) plannedScan {
+	t.Helper()
+	var p plannedScan
+	runJSON(t, &p, append([]string{"plan", "--json"}, args...)...)
+	if p.Scan == nil {
+		t.Fatalf("plan %v: no Parquet scan in the estimate", args)
+	}
+	return p
 }
