@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
@@ -313,12 +312,7 @@ func TestResumeByRangesRefusesAnotherBuildsPartials(t *testing.T) {
 // not as a job whose inputs changed (they did not).
 func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
 	dir, state := t.TempDir(), t.TempDir()
-	var b bytes.Buffer
-	if err := datagen.Kinds["uservisits"](&b, 2_000, 5); err != nil {
-		t.Fatal(err)
-	}
-	in := filepath.Join(dir, "visits.parquet")
-	uservisitsParquet(t, b.Bytes(), in, 300)
+	in, _, _ := visitsParquet(t, dir, 2_000, 5, 300)
 	id := failedRunID(t, "run", "--job", "select", "--columns", "sourceIP,adRevenue", "--input", in,
 		"--output", filepath.Join(dir, "out.csv"), "--state-dir", state, "--retry-scale", "0.001",
 		"--faults", "reducer.crash.before-write=1")
