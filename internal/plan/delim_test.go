@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	_ "github.com/scattergather/scattergather/internal/jobs" // the built-in jobs, which ResolveJob configures
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestSniffDelim: the delimiter DuckDB's sniffer picks (its sniff_csv, as
@@ -83,13 +82,7 @@ func TestSniffDelimRagged(t *testing.T) {
 // job ID) stay as they were, and a job of lines is not sniffed.
 func TestResolveJobDelim(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, data string) string { return testutil.WriteFile(t, dir, name, []byte(data)) }
 	semi := write("semi.csv", "city;amount\n\"a;b\";1\n")
 	tsv := write("one.tsv", "city\n")
 	comma := write("comma.csv", "city,amount\nx,1\n")
@@ -161,13 +154,7 @@ func (s *lockedRangeStore) Open(ctx context.Context, key string, off, n int64) (
 // their delimiters, and a ragged one naming it.
 func TestResolveJobDelimOfEveryInput(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, data string) string { return testutil.WriteFile(t, dir, name, []byte(data)) }
 	semi1 := write("semi1.csv", "city;amount\nx;1\n")
 	semi2 := write("semi2.csv", "city;amount\n\"y;z\";2\n")
 	one := write("one.csv", "city\nx\n")
