@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	jobreport "github.com/scattergather/scattergather/internal/report"
@@ -127,12 +126,7 @@ func TestPlanChildren(t *testing.T) {
 // ranges), at most half the file.
 func TestPlanParquet(t *testing.T) {
 	dir := t.TempDir()
-	visits, err := datagen.Bytes("uservisits", 400_000, 21)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pqPath := filepath.Join(dir, "visits.parquet")
-	uservisitsParquet(t, visits, pqPath, 700)
+	pqPath, _, _ := visitsParquet(t, dir, 400_000, 21, 700)
 	for _, c := range []struct {
 		name   string
 		args   []string
@@ -183,12 +177,7 @@ func TestPlanParquet(t *testing.T) {
 // alone (the CSV is read whole, and counted only in the price).
 func TestPlanParquetWithCSV(t *testing.T) {
 	dir := t.TempDir()
-	visits, err := datagen.Bytes("uservisits", 200_000, 22)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pqPath := filepath.Join(dir, "visits.parquet")
-	csv, _ := uservisitsParquet(t, visits, pqPath, 700)
+	pqPath, csv, _ := visitsParquet(t, dir, 200_000, 22, 700)
 	csvPath := testutil.WriteFile(t, dir, "visits.csv", csv)
 	args := []string{"--input", csvPath, "--input", pqPath, "--chunk-size", "64KiB", "--job", "select", "--columns", "sourceIP"}
 	p := planScan(t, args)

@@ -273,9 +273,7 @@ func TestSQLTypedByInputs(t *testing.T) {
 	if _, err := run("sql", q); err == nil || !strings.Contains(err.Error(), "DECIMAL - DATE") {
 		t.Fatalf("without a schema: %v, want the type error", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "schema.json"), []byte(`{"d": "DATE"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WriteFile(t, dir, "schema.json", []byte(`{"d": "DATE"}`))
 	want := "id,days\n1,4\n2,366\n"
 	if out, err := run("sql", q); err != nil || out != want {
 		t.Fatalf("scatter sql with schema.json: %v %q, want %q", err, out, want)
