@@ -353,3 +353,37 @@ func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobInputRunAndResume: an --input pattern is the files it matches
+// when the job is planned, in path order: the run reads those and no other
+// file, a resume with the same matches goes on from the committed chunks,
+// and one after a new file matches is refused as a job whose inputs
+// changed (the job is its expanded input list, as a directory's is).
+func TestGlobInputRunAndResume(t *testing.T) {
+	dir := t.TempDir()
+	a := testutil.WriteFile(t, dir, "2024-01.txt", []byte("a b\nb\n"))
+	b := testutil.WriteFile(t, dir, "2024-02.txt", []byte("c b\n"))
+	testutil.WriteFile(t, dir, "2023-12.txt", []byte("old old\n"))
+	testutil.WriteFile(t, dir, "2024-03.log", []byte("log\n"))
+	pattern := filepath.Join(dir, "2024-*.txt")
+	state, out := t.TempDir(), filepath.Join(t.TempDir(), "wc.tsv")
+	id := failedRunID(t, "run", "--job", "wordcount", "--input", pattern, "--output", out,
+		"--state-dir", state, "--faults", "reducer.crash.before-write=1")
+	if _, stderr, err := runCLI(t, "resume", id, "--state-dir", state); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	checkReference(t, "the pattern's job", out, "wordcount", nil, []reference.Input{
+		{Source: a, Data: []byte("a b\nb\n")}, {Source: b, Data: []byte("c b\n")}})
+
+	state2 := t.TempDir()
+	id = failedRunID(t, "run", "--job", "wordcount", "--input", pattern, "--output", filepath.Join(t.TempDir(), "o"),
+		"--state-dir", state2, "--faults", "reducer.crash.before-write=1")
+	testutil.WriteFile(t, dir, "2024-04.txt", []byte("new\n"))
+	if _, _, err := runCLI(t, "resume", id, "--state-dir", state2); err == nil || !strings.Contains(err.Error(), "inputs changed") {
+		t.Fatalf("resume after a new file matched the pattern: %v", err)
+	}
+	_, _, err := runCLI(t, "run", "--job", "wordcount", "--input", filepath.Join(dir, "2025-*.txt"), "--output", out, "--state-dir", state)
+	if msg := errString(err); !strings.Contains(msg, filepath.Join(dir, "2025-*.txt")) || !strings.Contains(msg, "no file matches this pattern") {
+		t.Fatalf("a pattern that matches nothing: %v", err)
+	}
+}
