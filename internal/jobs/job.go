@@ -59,7 +59,7 @@ var versions = map[string]string{
 	"groupby":   "7",
 	"search":    "2",
 	"select":    "11",
-	"sql":       "15",
+	"sql":       "16",
 	"wordcount": "2",
 }
 
