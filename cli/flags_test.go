@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -48,10 +48,7 @@ func TestEnvDefaults(t *testing.T) {
 // is a usage error naming it.
 func TestMemoryBounds(t *testing.T) {
 	dir := t.TempDir()
-	in := dir + "/in.txt"
-	if err := os.WriteFile(in, []byte("a b\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, dir, "in.txt", []byte("a b\n"))
 	fns, err := engine.Functions(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -138,11 +138,8 @@ func TestThirtyThousandSmallFiles(t *testing.T) {
 	}
 	var inputs []reference.Input
 	for i := range 30_000 {
-		path := filepath.Join(dir, fmt.Sprintf("host-%03d-part-%06d.log", i%127, i))
 		data := []byte(fmt.Sprintf("GET /index.html %d ok\nPOST /api/%d fail\n", i%13, i%7))
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := testutil.WriteFile(t, dir, fmt.Sprintf("host-%03d-part-%06d.log", i%127, i), data)
 		inputs = append(inputs, reference.Input{Source: path, Data: data})
 	}
 	out := filepath.Join(t.TempDir(), "wc.tsv")

@@ -25,6 +25,20 @@ import (
 	"github.com/scattergather/scattergather/internal/testutil"
 )
 
+// visitsParquet writes size bytes of generated uservisits (seed) as the
+// Parquet file visits.parquet in dir, in row groups of rowGroup rows, and
+// returns its path and uservisitsParquet's CSV and column lines.
+func visitsParquet(t *testing.T, dir string, size int64, seed uint64, rowGroup int64) (string, []byte, map[string][]byte) {
+	t.Helper()
+	data, err := datagen.Bytes("uservisits", size, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "visits.parquet")
+	csvData, lines := uservisitsParquet(t, data, path, rowGroup)
+	return path, csvData, lines
+}
+
 // uservisitsParquet writes the CSV data as a Parquet file with the
 // Big Data Benchmark's types (adRevenue a DOUBLE), in row groups of
 // rowGroup rows, and returns the same data as CSV with each double written
@@ -81,19 +95,10 @@ func uservisitsParquet(t *testing.T, data []byte, path string, rowGroup int64) (
 // --where no row group can satisfy reads no column data.
 func TestParquetMatchesCSV(t *testing.T) {
 	dir := t.TempDir()
-	var b bytes.Buffer
-	if err := datagen.Kinds["uservisits"](&b, 400_000, 21); err != nil {
-		t.Fatal(err)
-	}
-	csvPath, pqPath := filepath.Join(dir, "visits.csv"), filepath.Join(dir, "visits.parquet")
-	csvData, lines := uservisitsParquet(t, b.Bytes(), pqPath, 700)
-	if err := os.WriteFile(csvPath, csvData, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pqPath, csvData, lines := visitsParquet(t, dir, 400_000, 21, 700)
+	csvPath := testutil.WriteFile(t, dir, "visits.csv", csvData)
 	for _, col := range []string{"userAgent", "searchWord"} {
-		if err := os.WriteFile(filepath.Join(dir, col+".txt"), lines[col], 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testutil.WriteFile(t, dir, col+".txt", lines[col])
 	}
 	state := filepath.Join(dir, "state")
 	n := 0
@@ -179,11 +184,8 @@ func TestParquetMatchesCSV(t *testing.T) {
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
-		trunc := filepath.Join(dir, "trunc.parquet")
 		whole, _ := os.ReadFile(pqPath)
-		if err := os.WriteFile(trunc, whole[:len(whole)/2], 0o644); err != nil {
-			t.Fatal(err)
-		}
+		trunc := testutil.WriteFile(t, dir, "trunc.parquet", whole[:len(whole)/2])
 		for name, c := range map[string]struct {
 			input string
 			args  []string

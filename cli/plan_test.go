@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/internal/testutil"
 )
 
@@ -125,16 +126,7 @@ func TestPlanChildren(t *testing.T) {
 // ranges), at most half the file.
 func TestPlanParquet(t *testing.T) {
 	dir := t.TempDir()
-	visits, err := datagen.Bytes("uservisits", 400_000, 21)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pqPath := filepath.Join(dir, "visits.parquet")
-	uservisitsParquet(t, visits, pqPath, 700)
-	type planned struct {
-		plan.Estimate
-		Scan *plan.Scan `json:"parquet"`
-	}
+	pqPath, _, _ := visitsParquet(t, dir, 400_000, 21, 700)
 	for _, c := range []struct {
 		name   string
 		args   []string
@@ -145,15 +137,8 @@ func TestPlanParquet(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"--input", pqPath, "--chunk-size", "64KiB"}, c.args...)
+			p := planScan(t, args)
 			var out, errOut bytes.Buffer
-			if err := dispatch(context.Background(), append([]string{"plan", "--json"}, args...), &out, &errOut); err != nil {
-				t.Fatalf("%v: %s", err, errOut.String())
-			}
-			var p planned
-			if err := json.Unmarshal(out.Bytes(), &p); err != nil || p.Scan == nil {
-				t.Fatalf("%v: %s", err, out.String())
-			}
-			out.Reset()
 			run := append([]string{"run", "--json", "--output", filepath.Join(dir, c.name+".csv"), "--state-dir", filepath.Join(dir, "state")}, args...)
 			if err := dispatch(context.Background(), run, &out, &errOut); err != nil {
 				t.Fatalf("%v: %s", err, errOut.String())
@@ -185,4 +170,50 @@ func TestPlanParquet(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlanParquetWithCSV: `scatter plan` over a CSV and a Parquet input
+// says on its "parquet:" line what the mappers read of the Parquet input
+// alone (the CSV is read whole, and counted only in the price).
+func TestPlanParquetWithCSV(t *testing.T) {
+	dir := t.TempDir()
+	pqPath, csv, _ := visitsParquet(t, dir, 200_000, 22, 700)
+	csvPath := testutil.WriteFile(t, dir, "visits.csv", csv)
+	args := []string{"--input", csvPath, "--input", pqPath, "--chunk-size", "64KiB", "--job", "select", "--columns", "sourceIP"}
+	p := planScan(t, args)
+	fi, err := os.Stat(pqPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Scan
+	if s.Read != s.ParquetRead+int64(len(csv)) || s.ParquetBytes <= 0 || s.ParquetBytes > fi.Size() || s.ParquetRead >= s.ParquetBytes {
+		t.Fatalf("scan %+v: want the CSV's %d bytes read whole beside a part of the Parquet file's %d", s, len(csv), fi.Size())
+	}
+	out, errOut, err := runCLI(t, append([]string{"plan"}, args...)...)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	want := fmt.Sprintf("parquet: the mappers read %s of %s (%.1f%%)", jobreport.FormatBytes(s.ParquetRead), jobreport.FormatBytes(s.ParquetBytes),
+		100*float64(s.ParquetRead)/float64(s.ParquetBytes))
+	if !strings.Contains(out, want) {
+		t.Fatalf("plan says\n%s\nwant a line with %q", out, want)
+	}
+}
+
+// plannedScan is `scatter plan --json`'s estimate with its Parquet scan.
+type plannedScan struct {
+	plan.Estimate
+	Scan *plan.Scan `json:"parquet"`
+}
+
+// planScan runs `scatter plan --json` with args and returns its estimate,
+// failing the test unless it has a Parquet scan.
+func planScan(t *testing.T, args []string) plannedScan {
+	t.Helper()
+	var p plannedScan
+	runJSON(t, &p, append([]string{"plan", "--json"}, args...)...)
+	if p.Scan == nil {
+		t.Fatalf("plan %v: no Parquet scan in the estimate", args)
+	}
+	return p
 }

@@ -39,7 +39,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		faultSpec    = fs.String("faults", "", "inject faults: NAME=P[,NAME=P...] ('scatter faults' lists them)")
 		faultSeed    = fs.Uint64("fault-seed", 1, "seed of the fault injection: the same seed replays the same faults")
 	)
-	sub.define(fs, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)")
+	sub.define(fs, "an input: file, directory, s3://bucket/key, s3://bucket/prefix/ or a pattern of them (logs/2024-*.csv, s3://b/t/**/*.parquet; repeatable)")
 	if err := sub.parse(fs, args); err != nil {
 		return err
 	}

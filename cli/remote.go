@@ -134,7 +134,7 @@ func cmdSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		gf          gatherFlags
 	)
 	gf.define(fs)
-	sub.define(fs, "an input: s3://bucket/key or s3://bucket/prefix/ (repeatable)")
+	sub.define(fs, "an input: s3://bucket/key, s3://bucket/prefix/ or a pattern of them (s3://b/t/*/*.parquet; repeatable)")
 	opts.define(fs)
 	if err := sub.parse(fs, args); err != nil {
 		return err

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs/reference"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/pipeline"
@@ -313,12 +312,7 @@ func TestResumeByRangesRefusesAnotherBuildsPartials(t *testing.T) {
 // not as a job whose inputs changed (they did not).
 func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
 	dir, state := t.TempDir(), t.TempDir()
-	var b bytes.Buffer
-	if err := datagen.Kinds["uservisits"](&b, 2_000, 5); err != nil {
-		t.Fatal(err)
-	}
-	in := filepath.Join(dir, "visits.parquet")
-	uservisitsParquet(t, b.Bytes(), in, 300)
+	in, _, _ := visitsParquet(t, dir, 2_000, 5, 300)
 	id := failedRunID(t, "run", "--job", "select", "--columns", "sourceIP,adRevenue", "--input", in,
 		"--output", filepath.Join(dir, "out.csv"), "--state-dir", state, "--retry-scale", "0.001",
 		"--faults", "reducer.crash.before-write=1")
@@ -360,5 +354,39 @@ func TestResumeRefusesAJobOfEarlierParquetWeights(t *testing.T) {
 		if msg := errString(err); !strings.Contains(msg, "planned by an earlier scatter") || strings.Contains(msg, "inputs changed") || !strings.Contains(msg, id) {
 			t.Fatalf("resume of the job of earlier ID %d: %v; want it named as planned by an earlier scatter, now job %s", i, err, id)
 		}
+	}
+}
+
+// TestGlobInputRunAndResume: an --input pattern is the files it matches
+// when the job is planned, in path order: the run reads those and no other
+// file, a resume with the same matches goes on from the committed chunks,
+// and one after a new file matches is refused as a job whose inputs
+// changed (the job is its expanded input list, as a directory's is).
+func TestGlobInputRunAndResume(t *testing.T) {
+	dir := t.TempDir()
+	a := testutil.WriteFile(t, dir, "2024-01.txt", []byte("a b\nb\n"))
+	b := testutil.WriteFile(t, dir, "2024-02.txt", []byte("c b\n"))
+	testutil.WriteFile(t, dir, "2023-12.txt", []byte("old old\n"))
+	testutil.WriteFile(t, dir, "2024-03.log", []byte("log\n"))
+	pattern := filepath.Join(dir, "2024-*.txt")
+	state, out := t.TempDir(), filepath.Join(t.TempDir(), "wc.tsv")
+	id := failedRunID(t, "run", "--job", "wordcount", "--input", pattern, "--output", out,
+		"--state-dir", state, "--faults", "reducer.crash.before-write=1")
+	if _, stderr, err := runCLI(t, "resume", id, "--state-dir", state); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr)
+	}
+	checkReference(t, "the pattern's job", out, "wordcount", nil, []reference.Input{
+		{Source: a, Data: []byte("a b\nb\n")}, {Source: b, Data: []byte("c b\n")}})
+
+	state2 := t.TempDir()
+	id = failedRunID(t, "run", "--job", "wordcount", "--input", pattern, "--output", filepath.Join(t.TempDir(), "o"),
+		"--state-dir", state2, "--faults", "reducer.crash.before-write=1")
+	testutil.WriteFile(t, dir, "2024-04.txt", []byte("new\n"))
+	if _, _, err := runCLI(t, "resume", id, "--state-dir", state2); err == nil || !strings.Contains(err.Error(), "inputs changed") {
+		t.Fatalf("resume after a new file matched the pattern: %v", err)
+	}
+	_, _, err := runCLI(t, "run", "--job", "wordcount", "--input", filepath.Join(dir, "2025-*.txt"), "--output", out, "--state-dir", state)
+	if msg := errString(err); !strings.Contains(msg, filepath.Join(dir, "2025-*.txt")) || !strings.Contains(msg, "no file matches this pattern") {
+		t.Fatalf("a pattern that matches nothing: %v", err)
 	}
 }

@@ -182,7 +182,7 @@ func execute(ctx context.Context, o *runOptions, local *engine.Local, fs *faults
 // cmdRun is `scatter run`: a job through the local engine (the state machine, ledger and
 // handlers the stack runs), its summary on stderr and, with --json, on stdout.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, j := newLocalJob("scatter run", stderr, "an input: file, directory, s3://bucket/key or s3://bucket/prefix/ (repeatable)",
+	fs, j := newLocalJob("scatter run", stderr, "an input: file, directory, s3://bucket/key, s3://bucket/prefix/ or a pattern of them (logs/2024-*.csv, s3://b/t/**/*.parquet; repeatable)",
 		"where the result goes: a local path or s3://bucket/key")
 	if err := j.sub.parse(fs, args); err != nil {
 		return err

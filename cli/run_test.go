@@ -67,11 +67,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.jsonlInput = reference.Input{Source: f.jsonl, Data: data}
-	f.crlf = filepath.Join(dir, "crlf.txt")
 	crlf := []byte("alpha beta\r\ngamma alpha\r\n\r\nbeta\tbeta\vdelta\fx\r\nno final newline alpha")
-	if err := os.WriteFile(f.crlf, crlf, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	f.crlf = testutil.WriteFile(t, dir, "crlf.txt", crlf)
 	f.crlfInput = reference.Input{Source: f.crlf, Data: crlf}
 	// A directory of many small files (packed into shared chunks) and one empty file.
 	f.textDir = filepath.Join(dir, "corpus")

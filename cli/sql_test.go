@@ -162,13 +162,7 @@ func TestSQLSortByRanges(t *testing.T) {
 	if s := summary(ranged, "--partitions", "3"); s.Partitions < 2 || s.Partitions > 3 {
 		t.Fatalf("--partitions 3: the summary says %d ranges", s.Partitions)
 	}
-	want := string(testutil.ReadFile(t, one))
-	if !strings.HasPrefix(want, "id,customer,amount,qty\n") || strings.Count(want, "\n") < 1000 {
-		t.Fatalf("one reducer's output: %.200q", want)
-	}
-	if got := string(testutil.ReadFile(t, ranged)); got != want {
-		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
-	}
+	want := sameByRanges(t, one, ranged, "id,customer,amount,qty\n", 1000)
 	parts := filepath.Join(dir, "parts")
 	s := summary(parts, "--partitions", "3", "--output-parts")
 	joined := string(enginetest.ReadParts(t, parts, s.Parts))
@@ -182,6 +176,22 @@ func TestSQLSortByRanges(t *testing.T) {
 	if _, err := run("sql", query, "--output-parts", "--state-dir", state); err == nil || !strings.Contains(err.Error(), "--output") {
 		t.Fatalf("--output-parts to stdout: %v, want a usage error", err)
 	}
+}
+
+// sameByRanges reads the output one reducer wrote (one) and the one
+// gathered by key ranges (ranged), fails the test unless the first starts
+// with header and has at least lines lines and the second is its bytes,
+// and returns the first.
+func sameByRanges(t *testing.T, one, ranged, header string, lines int) string {
+	t.Helper()
+	want := string(testutil.ReadFile(t, one))
+	if !strings.HasPrefix(want, header) || strings.Count(want, "\n") < lines {
+		t.Fatalf("one reducer's output: %.200q", want)
+	}
+	if got := string(testutil.ReadFile(t, ranged)); got != want {
+		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
+	}
+	return want
 }
 
 // TestSQLGroupSortByRanges: `scatter sql` of an aggregate with ORDER BY and
@@ -211,13 +221,7 @@ func TestSQLGroupSortByRanges(t *testing.T) {
 	if s, err := sqlRun(ranged, "--partitions", "3"); err != nil || s.Partitions < 2 || s.Partitions > 3 || s.Spans < 1 {
 		t.Fatalf("--partitions 3: %+v, %v; want 2 or 3 ranges, then the sort round's spans", s, err)
 	}
-	want := string(testutil.ReadFile(t, one))
-	if !strings.HasPrefix(want, "customer,qty,n,s\n") || strings.Count(want, "\n") < 50 {
-		t.Fatalf("one reducer's output: %.200q", want)
-	}
-	if got := string(testutil.ReadFile(t, ranged)); got != want {
-		t.Fatalf("by ranges: %d bytes differ from one reducer's %d", len(got), len(want))
-	}
+	want := sameByRanges(t, one, ranged, "customer,qty,n,s\n", 50)
 	parts := filepath.Join(dir, "parts")
 	s, err := sqlRun(parts, "--partitions", "3", "--output-parts")
 	joined := string(enginetest.ReadParts(t, parts, s.Parts))
@@ -269,9 +273,7 @@ func TestSQLTypedByInputs(t *testing.T) {
 	if _, err := run("sql", q); err == nil || !strings.Contains(err.Error(), "DECIMAL - DATE") {
 		t.Fatalf("without a schema: %v, want the type error", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "schema.json"), []byte(`{"d": "DATE"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WriteFile(t, dir, "schema.json", []byte(`{"d": "DATE"}`))
 	want := "id,days\n1,4\n2,366\n"
 	if out, err := run("sql", q); err != nil || out != want {
 		t.Fatalf("scatter sql with schema.json: %v %q, want %q", err, out, want)

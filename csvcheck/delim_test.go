@@ -90,9 +90,8 @@ func TestDelimitedMatchesDuckDB(t *testing.T) {
 
 // TestSniffMatchesDuckDB: the planner's sniffing (plan.SniffDelim) picks
 // the delimiter DuckDB's sniff_csv picks, ties and quoted delimiters
-// included. Where every candidate is inconsistent (a ragged comma file)
-// the two part: DuckDB reads one column (it says '|'), scatter reads ','
-// and skips the ragged records, as it did before sniffing (docs/jobs.md).
+// included. Where every candidate is inconsistent (a ragged file) DuckDB
+// reads one column and the planner refuses (TestRaggedAsDuckDB).
 func TestSniffMatchesDuckDB(t *testing.T) {
 	db := openDuck(t)
 	files := map[string]string{
@@ -112,7 +111,7 @@ func TestSniffMatchesDuckDB(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := duck(t, db, "SELECT Delimiter FROM sniff_csv('"+f+"')")
-		if got := plan.SniffDelim([]byte(data), true); len(want) != 1 || string(got) != want[0][0] {
+		if got, err := plan.SniffDelim([]byte(data), true); err != nil || len(want) != 1 || string(got) != want[0][0] {
 			t.Errorf("%s: sniffed %q, DuckDB %q", name, got, want)
 		}
 	}

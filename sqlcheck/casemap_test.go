@@ -2,11 +2,11 @@ package sqlcheck
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestCaseMappingAgreesWithDuckDB: upper, lower and length of every
@@ -21,10 +21,7 @@ func TestCaseMappingAgreesWithDuckDB(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%d,%c\n", r, r)
 	}
-	path := filepath.Join(t.TempDir(), "cp.csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := testutil.WriteFile(t, t.TempDir(), "cp.csv", []byte(b.String()))
 	db := openDuck(t)
 	want, err := duckQuery(db, fmt.Sprintf("SELECT cp::BIGINT AS cp, upper(c) AS u, lower(c) AS l, length(upper(c)) AS n FROM read_csv('%s', all_varchar=true, quote='\"') ORDER BY cp", path))
 	if err != nil {

@@ -1,11 +1,11 @@
 package sqlcheck
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestHeaderNamesAgreeWithDuckDB: a CSV header whose names repeat, or differ only in
@@ -42,10 +42,7 @@ func TestHeaderNamesAgreeWithDuckDB(t *testing.T) {
 			}
 			b.WriteByte('\n')
 		}
-		path := filepath.Join(dir, string(rune('a'+i))+".csv")
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := testutil.WriteFile(t, dir, string(rune('a'+i))+".csv", []byte(b.String()))
 		for _, q := range c.queries {
 			q := strings.Replace(q, "%s", path, 1)
 			t.Run(c.header+": "+strings.Replace(q, path, "t", 1), func(t *testing.T) {

@@ -10,24 +10,20 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestKeywordsAgreeWithDuckDB: the keywords whose names the output header
 // writes quoted inside an expression's name are DuckDB's.
 func TestKeywordsAgreeWithDuckDB(t *testing.T) {
 	db := openDuck(t)
-	rows, err := db.Query("SELECT keyword_name FROM duckdb_keywords() ORDER BY keyword_name")
+	res, err := duckQuery(db, "SELECT keyword_name FROM duckdb_keywords() ORDER BY keyword_name")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
 	var want []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, k)
+	for _, row := range res.rows {
+		want = append(want, row[0])
 	}
 	slices.Sort(want)
 	if got := sql.DuckKeywords(); !slices.Equal(got, want) {
@@ -50,11 +46,8 @@ func TestKeywordColumnsAgreeWithDuckDB(t *testing.T) {
 	db := openDuck(t)
 	r := newRunner(t, 1<<20, 0)
 	dir := t.TempDir()
-	path := filepath.Join(dir, "k.csv")
 	data := "id,select,order,group,name,Value,A b\n1,x,3,g,n1,10,5\n2,y,1,h,n2,20,6\n3, z ,2,g,n3,30,7\n"
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := testutil.WriteFile(t, dir, "k.csv", []byte(data))
 	queries := []string{
 		`SELECT * FROM '%s'`,
 		`SELECT "select", "order", "group" FROM '%s' WHERE "order" > 1 ORDER BY "order"`,
@@ -94,10 +87,7 @@ func TestKeywordColumnsAgreeWithDuckDB(t *testing.T) {
 func TestAggregateOrderByColumnRefused(t *testing.T) {
 	db := openDuck(t)
 	r := newRunner(t, 1<<20, 0)
-	path := filepath.Join(t.TempDir(), "o.csv")
-	if err := os.WriteFile(path, []byte("country,qty\nUS,5\nDE,7\nUS,9\nFR,1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := testutil.WriteFile(t, t.TempDir(), "o.csv", []byte("country,qty\nUS,5\nDE,7\nUS,9\nFR,1\n"))
 	const refused = "SELECT country, sum(qty) AS qty FROM '%s' GROUP BY country ORDER BY -qty"
 	for _, q := range []string{refused,
 		"SELECT country, sum(qty) AS qty FROM '%s' GROUP BY country HAVING qty > 5 ORDER BY country",

@@ -2,11 +2,11 @@ package sqlcheck
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestColumnNamesAgreeWithDuckDB: an unaliased select item's name in the
@@ -15,10 +15,7 @@ import (
 // BETWEEN and NOT IN as DuckDB writes them, <> as !=, TRUE and DATE
 // literals as casts.
 func TestColumnNamesAgreeWithDuckDB(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.csv")
-	if err := os.WriteFile(path, []byte("id,d,flag\n1,2020-01-02,true\n2,2021-03-04,false\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := testutil.WriteFile(t, t.TempDir(), "t.csv", []byte("id,d,flag\n1,2020-01-02,true\n2,2021-03-04,false\n"))
 	items := []string{
 		"id NOT BETWEEN 1 AND 2", "id BETWEEN 1 AND 2", "id NOT IN (1, 2)", "NOT id > 1", "NOT (id = 1)",
 		"NOT (id <> 1)", "NOT (NOT (id > 1))", "NOT NOT flag", "NOT (id IS NULL)", "NOT (id IN (1))",

@@ -1,11 +1,11 @@
 package sqlcheck
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestReadCSVDelimAgreesWithDuckDB: FROM read_csv('PATH', delim = 'X') (and
@@ -16,10 +16,7 @@ import (
 func TestReadCSVDelimAgreesWithDuckDB(t *testing.T) {
 	db := openDuck(t)
 	r := newRunner(t, 1<<20, 0)
-	path := filepath.Join(t.TempDir(), "f.csv")
-	if err := os.WriteFile(path, []byte("a,x;b\n1,2;3\n4,5;6\n7,8;9\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := testutil.WriteFile(t, t.TempDir(), "f.csv", []byte("a,x;b\n1,2;3\n4,5;6\n7,8;9\n"))
 	for _, q := range []string{
 		"SELECT * FROM read_csv('%s', delim=';')",
 		"SELECT \"a,x\", sum(b) AS s FROM read_csv('%s', delim = ';') GROUP BY \"a,x\" ORDER BY 1",

@@ -178,6 +178,8 @@ func TestSubmitValidation(t *testing.T) {
 		{"grep inputs array and flags", `{"job":"grep","input":["s3://sg-in/data/a.txt","s3://sg-in/data/b.txt"],"pattern":"ERROR","chunkSize":"1KiB","concurrency":4,"strict":true}`, 202, "s3://sg-out/results/grep/"},
 		{"prefix input, explicit output", `{"job":"wordcount","input":"s3://sg-in/data/","output":"s3://sg-out/results/counts.tsv"}`, 202, "s3://sg-out/results/counts.tsv"},
 		{"search k as a number", `{"job":"search","input":"s3://sg-in/logs/app.log","query":"error","k":3}`, 202, "s3://sg-out/results/search/"},
+		{"a pattern input", `{"job":"wordcount","input":"s3://sg-in/data/*.txt"}`, 202, "s3://sg-out/results/wordcount/wordcount-"},
+		{"sql over a pattern", `{"sql":"SELECT count(*) AS n FROM 's3://sg-in/**/*.txt'"}`, 202, "s3://sg-out/results/sql/sql-"},
 		{"an extra input bucket", `{"job":"wordcount","input":"s3://sg-lake/lake/","output":"s3://sg-out/results/lake.tsv"}`, 202, "s3://sg-out/results/lake.tsv"},
 		{"a missing input: the splitter says so", `{"job":"wordcount","input":"s3://sg-in/data/none.txt"}`, 202, "s3://sg-out/results/wordcount/"},
 		{"an empty prefix: the splitter says so", `{"job":"wordcount","input":"s3://sg-in/nothing/"}`, 202, "s3://sg-out/results/wordcount/"},
@@ -267,6 +269,33 @@ func TestSubmitValidation(t *testing.T) {
 				t.Errorf("executionArn %q, want %q", arn, api.ExecutionARN(smARN, id))
 			}
 		})
+	}
+}
+
+// TestSubmitPatternOutOfWorkArea: where the work bucket is also an input
+// bucket, a pattern that may match a key in the work area jobs/ is refused
+// as a key in it is, and one that cannot is accepted.
+func TestSubmitPatternOutOfWorkArea(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	e.svc.ExtraInputBuckets = append(e.svc.ExtraInputBuckets, outBucket)
+	for _, c := range []struct {
+		input  string
+		status int
+	}{
+		{"s3://sg-out/*/manifest.json", 400},
+		{"s3://sg-out/j?bs/x", 400},
+		{"s3://sg-out/jobs/*", 400},
+		{"s3://sg-out/**", 400},
+		{"s3://sg-out/results/*.tsv", 202},
+		{"s3://sg-out/jobsx/*", 202},
+	} {
+		status, body := e.call(t, http.MethodPost, "/jobs", `{"job":"wordcount","input":"`+c.input+`","output":"s3://sg-out/results/x-`+fmt.Sprint(len(c.input))+`.tsv"}`)
+		if status != c.status {
+			t.Errorf("%s: status %d, want %d (%v)", c.input, status, c.status, body)
+		} else if msg, _ := body["message"].(string); status == 400 && !strings.Contains(msg, "work area jobs/") {
+			t.Errorf("%s: %q does not name the work area", c.input, msg)
+		}
 	}
 }
 

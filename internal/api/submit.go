@@ -194,10 +194,20 @@ func (s *Service) checkInput(in string) error {
 	if key == "" || strings.HasPrefix(key, "/") {
 		return badRequest("input %q: name an object or a prefix under the bucket", in)
 	}
-	if bucket == s.WorkBucket && strings.HasPrefix(key, "jobs/") {
+	if bucket == s.WorkBucket && reachesWorkArea(key) {
 		return badRequest("input %q is in the work area jobs/ of the work bucket", in)
 	}
 	return nil
+}
+
+// reachesWorkArea reports whether an input key names the work area jobs/ or
+// something in it, or is a pattern (plan.IsGlob) that may match a key there.
+func reachesWorkArea(key string) bool {
+	if !plan.IsGlob(key) {
+		return strings.HasPrefix(key, "jobs/")
+	}
+	fixed := key[:strings.IndexAny(key, "*?[")]
+	return strings.HasPrefix(fixed, "jobs/") || strings.HasPrefix("jobs/", fixed)
 }
 
 // inputBucket reports whether inputs may be read from bucket.

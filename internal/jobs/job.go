@@ -58,8 +58,8 @@ var versions = map[string]string{
 	"grep":      "2",
 	"groupby":   "7",
 	"search":    "2",
-	"select":    "9",
-	"sql":       "13",
+	"select":    "10",
+	"sql":       "14",
 	"wordcount": "2",
 }
 

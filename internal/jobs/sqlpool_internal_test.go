@@ -8,7 +8,6 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/scattergather/scattergather/internal/feed"
 	"github.com/scattergather/scattergather/internal/sql"
 )
 
@@ -48,14 +47,8 @@ func TestSQLMapperTableReused(t *testing.T) {
 				return nil
 			}
 			partial := func(in []byte) ([]byte, any, any) {
-				f, err := feed.New(j, false)
-				if err != nil {
-					t.Fatal(err)
-				}
+				f := feedObject(t, j, in)
 				m := f.Mapper().(*sqlMapper)
-				if err := f.Object(Part{Source: "x"}, in); err != nil {
-					t.Fatal(err)
-				}
 				// The states' pages are made by the first group's fold: the
 				// batch's records are folded first (a min is batched too).
 				if err := m.flush(); err != nil {
@@ -124,14 +117,7 @@ func TestSQLPooledStatesHoldNothing(t *testing.T) {
 	}
 	in := []byte("k,s\na,some text\nb,more text\nc,text\n")
 	drainGroupTables()
-	f, err := feed.New(j, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Object(Part{Source: "x"}, in); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Finish(io.Discard); err != nil {
+	if _, err := feedObject(t, j, in).Finish(io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	p, ok := statePools.Get().(*statePages)

@@ -7,8 +7,6 @@ import (
 	"hash/fnv"
 	"io"
 	"testing"
-
-	"github.com/scattergather/scattergather/internal/feed"
 )
 
 // TestSQLOldStatesRefused: a group's sums travel in binary since the states'
@@ -29,15 +27,8 @@ func TestSQLOldStatesRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := feed.New(j, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Object(Part{Source: "x"}, csv); err != nil {
-				t.Fatal(err)
-			}
 			var partial bytes.Buffer
-			if _, err := f.Finish(&partial); err != nil {
+			if _, err := feedObject(t, j, csv).Finish(&partial); err != nil {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer

@@ -14,6 +14,7 @@ import (
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/record"
+	"golang.org/x/sync/errgroup"
 )
 
 // The CSV delimiter of a job's input is decided once, by the planner, and
@@ -44,34 +45,97 @@ const sniffRows = 1024
 // last one only if eof, blank ones aside, at most sniffRows) is well
 // quoted and has as many fields as the first; of those, the one with the
 // most fields wins, and a tie the first in DelimCandidates. With none of at
-// least two fields (a one-column file), it is ','.
-func SniffDelim(sample []byte, eof bool) byte {
+// least two fields it is ',': a one-column sample (every candidate reads
+// every record as one well-quoted field) reads alike with any of them,
+// and a ragged one (*RaggedError) is not read by any.
+func SniffDelim(sample []byte, eof bool) (byte, error) {
+	d, _, err := sniff(sample, eof)
+	return d, err
+}
+
+// sniff is SniffDelim with the fields every record has with the delimiter
+// (1 for a one-column sample or one without a record).
+func sniff(sample []byte, eof bool) (byte, int, error) {
 	best, bestN := byte(','), 1
+	var ragged *RaggedError
 	for _, d := range DelimCandidates {
-		if n := consistentFields(sample, eof, d); n > bestN {
+		n, bad := consistentFields(sample, eof, d)
+		if bad != nil {
+			if ragged == nil || bad.Want > ragged.Want {
+				ragged = bad
+			}
+			continue
+		}
+		if n > bestN {
 			best, bestN = d, n
 		}
 	}
-	return best
+	if bestN < 2 && ragged != nil {
+		return ',', 0, ragged
+	}
+	return best, bestN, nil
+}
+
+// RaggedError is a CSV start that no candidate delimiter reads: with one
+// at least, a record has another count of fields than the first, and none
+// gives every record two fields or more, well quoted (a badly quoted
+// record alone is left to the mappers, which skip it, or with --strict
+// refuse it, naming its offset). DuckDB's read_csv reads
+// such a file as one column of whole lines, or drops the lines before a
+// consistent run of them (csvcheck's TestRaggedAsDuckDB); a job refuses it
+// unless the delimiter is given (--delim), when the records of another
+// count are skipped (as DuckDB's ignore_errors = true skips them).
+type RaggedError struct {
+	Delim  byte  // the candidate whose first record has the most fields
+	Offset int64 // the byte offset of the record it cannot read
+	Fields int   // that record's fields
+	Want   int   // the first record's fields
+}
+
+func (e *RaggedError) Error() string {
+	return fmt.Sprintf("ragged CSV: no delimiter of ',' '|' ';' tab gives every record of its first %d KiB one count of fields "+
+		"(with %s the record at byte %d has %d field%s where the first has %d); DuckDB's read_csv reads such a file as one column, "+
+		"or drops its lines before a consistent run: give --%s to read it with one delimiter, skipping the records of another count",
+		sniffBytes>>10, delimName(e.Delim), e.Offset, e.Fields, plural(e.Fields), e.Want, job.DelimParam)
+}
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// delimName writes a delimiter as a user reads it: quoted, a tab as tab.
+func delimName(d byte) string {
+	if d == '\t' {
+		return "tab"
+	}
+	return fmt.Sprintf("%q", string(d))
 }
 
 // consistentFields is how many fields every record of sample has with
-// delimiter d, or 0 when they differ or one is badly quoted.
-func consistentFields(sample []byte, eof bool, d byte) int {
+// delimiter d; when they differ or one is badly quoted, the record that
+// breaks the run (nil when it is one badly quoted: d does not qualify).
+func consistentFields(sample []byte, eof bool, d byte) (int, *RaggedError) {
 	var fields []csvline.Field
 	want := -1
-	for rows := 0; len(sample) > 0 && rows < sniffRows; {
-		i, _ := csvline.End(sample, csvline.AtField, d)
-		rec := sample
+	off := 0
+	for rows := 0; off < len(sample) && rows < sniffRows; {
+		rest := sample[off:]
+		start := off
+		i, _ := csvline.End(rest, csvline.AtField, d)
+		rec := rest
 		if i >= 0 {
-			rec, sample = sample[:i], sample[i+1:]
+			rec, off = rest[:i], off+i+1
 		} else if !eof {
 			break // a record the sample cuts
 		} else {
-			sample = nil
+			off = len(sample)
 		}
 		rec = csvline.TrimCR(rec)
-		if rows == 0 {
+		if start == 0 {
 			rec = record.TrimBOM(rec)
 		}
 		if len(rec) == 0 {
@@ -79,41 +143,86 @@ func consistentFields(sample []byte, eof bool, d byte) int {
 		}
 		var err error
 		if fields, err = csvline.Split(fields, rec, d); err != nil {
-			return 0
+			return 0, nil // not d's: the mappers skip (or --strict refuses) a badly quoted record
 		}
 		if want < 0 {
 			want = len(fields)
 		} else if len(fields) != want {
-			return 0
+			return 0, &RaggedError{Delim: d, Offset: int64(start), Fields: len(fields), Want: want}
 		}
 		rows++
 	}
-	return max(want, 0)
+	return max(want, 0), nil
 }
 
-// withDelim returns params with the delimiter of the job's CSV input
+// withDelim returns params with the delimiter of the job's CSV inputs
 // recorded (job.DelimParam) when the user gave none and the planner finds
-// one other than ','; objs are the job's inputs.
+// one other than ','; objs are the job's inputs. The first CSV input is
+// sniffed (delimOf: one ranged read of its first 64 KiB); a ragged one
+// (*RaggedError) is refused.
 func withDelim(ctx context.Context, store blob.Store, name string, compiled job.Job, params map[string]string, objs []Object) (map[string]string, error) {
 	if params[job.DelimParam] != "" {
 		return params, nil
 	}
-	o, ok := firstCSV(name, compiled, params, objs)
-	if !ok {
+	csv := csvObjects(name, compiled, params, objs)
+	if len(csv) == 0 {
 		return params, nil
 	}
-	d := byte('\t')
-	if !isTSV(o.URL) {
-		sample, eof, err := readStart(ctx, store, o, sniffBytes)
-		if err != nil {
-			return params, err
+	csv = csv[:1]
+	delims := make([]byte, len(csv))
+	fields := make([]int, len(csv))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(sniffReads)
+	for i, o := range csv {
+		g.Go(func() error {
+			var err error
+			delims[i], fields[i], err = delimOf(gctx, store, o)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return params, err
+	}
+	d, from := byte(','), -1
+	for i := range csv {
+		if fields[i] < 2 {
+			continue // one column: read alike with any delimiter
 		}
-		d = SniffDelim(sample, eof)
+		if from < 0 {
+			d, from = delims[i], i
+		} else if delims[i] != d {
+			return params, &InputError{Input: csv[i].Source, Err: fmt.Errorf(
+				"its delimiter sniffs as %s where that of %s sniffs as %s: a job reads its CSV inputs with one delimiter "+
+					"(DuckDB's read_csv sniffs each file): give --%s, or read them in separate jobs",
+				delimName(delims[i]), csv[from].Source, delimName(d), job.DelimParam)}
+		}
 	}
 	if d == ',' {
 		return params, nil
 	}
 	return withParam(params, job.DelimParam, string(d)), nil
+}
+
+// sniffReads bounds the inputs withDelim reads at once.
+const sniffReads = 8
+
+// delimOf is the delimiter of one CSV input and the fields it gives every
+// record of its start (sniff): a tab for a name ending .tsv (2 fields: a
+// decided delimiter, not read), else sniffed from its first sniffBytes; a
+// ragged start is an InputError naming the input.
+func delimOf(ctx context.Context, store blob.Store, o Object) (byte, int, error) {
+	if isTSV(o.URL) {
+		return '\t', 2, nil
+	}
+	sample, eof, err := readStart(ctx, store, o, sniffBytes)
+	if err != nil {
+		return 0, 0, err
+	}
+	d, n, err := sniff(sample, eof)
+	if err != nil {
+		return 0, 0, &InputError{Input: o.Source, Err: err}
+	}
+	return d, n, nil
 }
 
 // withQueryDelim returns the sql job's params with the delimiter its
@@ -150,28 +259,29 @@ func isTSV(name string) bool {
 	return strings.HasSuffix(lower, ".tsv")
 }
 
-// firstCSV is the first of objs (not empty) that the named job reads as
-// CSV; false when the job reads none (a job of lines, JSON Lines or
-// Parquet input, or a job params do not configure: jobs.New says why).
-// compiled is the job when the caller has built it (nil: built here).
-func firstCSV(name string, compiled job.Job, params map[string]string, objs []Object) (Object, bool) {
+// csvObjects are the objs (not empty) that the named job reads as CSV;
+// none when the job reads none (a job of lines, JSON Lines or Parquet
+// input, or a job params do not configure: jobs.New says why). compiled is
+// the job when the caller has built it (nil: built here).
+func csvObjects(name string, compiled job.Job, params map[string]string, objs []Object) []Object {
 	j := compiled
 	if j == nil {
 		var err error
 		if j, err = job.New(name, params); err != nil {
-			return Object{}, false
+			return nil
 		}
 	}
 	f := j.Input().Format
 	if f != record.CSV && f != record.Auto {
-		return Object{}, false
+		return nil
 	}
+	var csv []Object
 	for _, o := range objs {
 		if o.Parquet == nil && o.Size > 0 && record.Of(o.URL, f) == record.CSV {
-			return o, true
+			csv = append(csv, o)
 		}
 	}
-	return Object{}, false
+	return csv
 }
 
 // readStart reads up to n bytes of the start of an object, decompressed

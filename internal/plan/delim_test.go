@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,13 +35,40 @@ func TestSniffDelim(t *testing.T) {
 		{"tie: semicolon before tab", "a;b\tc\n1;2\t3\n", true, ';'},
 		{"tie: pipe before semicolon", "a|b;c\n1|2;3\n", true, '|'},
 		{"one column", "a\n1\n2\n", true, ','},
-		{"ragged under every candidate", "a;b\n1;2\n3\n", true, ','},
 		{"a cut record is left out", "a;b\n1;2\n3", false, ';'},
 		{"BOM and blank lines", "\ufeffa\tb\n\n1\t2\n\n", true, '\t'},
-		{"bad quoting under one candidate", "a;b\nx\"y;1\n", true, ','},
+		{"bad quoting under the one that splits: left to the mappers", "a;b\nx\"y;1\n", true, ','},
+		{"a quote open at the end: left to the mappers", "a,b\n1,x\n2,\"open\n", true, ','},
+		{"ragged past the sample", "a;b\n1;2\n3", false, ';'},
+		{"a one-column file with quotes", "a\n\"x\ny\"\n2\n", true, ','},
 	} {
-		if got := plan.SniffDelim([]byte(c.data), c.eof); got != c.want {
-			t.Errorf("%s: SniffDelim(%q) = %q, want %q", c.name, c.data, got, c.want)
+		if got, err := plan.SniffDelim([]byte(c.data), c.eof); got != c.want || err != nil {
+			t.Errorf("%s: SniffDelim(%q) = %q, %v, want %q", c.name, c.data, got, err, c.want)
+		}
+	}
+}
+
+// TestSniffDelimRagged: a start that no candidate reads with one count of
+// fields (DuckDB reads it as one column, or drops lines before a
+// consistent run: csvcheck's TestRaggedAsDuckDB) is a *RaggedError naming
+// the candidate whose first record has the most fields and the byte
+// offset of the first record it cannot read.
+func TestSniffDelimRagged(t *testing.T) {
+	for _, c := range []struct {
+		name, data string
+		want       plan.RaggedError
+	}{
+		{"a short record", "a,b\n1,2\n3\n", plan.RaggedError{Delim: ',', Offset: 8, Fields: 1, Want: 2}},
+		{"a long record", "a;b\n1;2\n3;4;5\n6;7\n", plan.RaggedError{Delim: ';', Offset: 8, Fields: 3, Want: 2}},
+		{"all ragged", "a,b,c\n1\n2,3\n", plan.RaggedError{Delim: ',', Offset: 6, Fields: 1, Want: 3}},
+		{"a preamble", "Report 2024\na|b\n1|2\n", plan.RaggedError{Delim: '|', Offset: 12, Fields: 2, Want: 1}},
+		{"text with a comma in one line", "name\nhi, there\nho\n", plan.RaggedError{Delim: ',', Offset: 5, Fields: 2, Want: 1}},
+		{"CRLF and a BOM count in the offset", "\ufeffa\tb\r\n1\t2\r\n3\r\n", plan.RaggedError{Delim: '\t', Offset: 13, Fields: 1, Want: 2}},
+	} {
+		_, err := plan.SniffDelim([]byte(c.data), true)
+		var re *plan.RaggedError
+		if !errors.As(err, &re) || *re != c.want {
+			t.Errorf("%s: SniffDelim(%q): %v, want %+v", c.name, c.data, err, c.want)
 		}
 	}
 }

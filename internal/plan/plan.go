@@ -128,7 +128,8 @@ func (e *InputError) Error() string { return fmt.Sprintf("input %s: %v", e.Input
 func (e *InputError) Unwrap() error { return e.Err }
 
 // Resolve expands the user's sources into objects in input order: each source in
-// the order given; a directory's regular files and a prefix's objects sorted by path.
+// the order given; a directory's regular files, a prefix's objects and a
+// pattern's matches (IsGlob) sorted by path.
 // store must accept locations (a blob.Mux).
 func Resolve(ctx context.Context, store blob.Store, sources []string) ([]Object, error) {
 	if len(sources) == 0 {
@@ -207,6 +208,9 @@ func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, er
 	if err := ValidateLocation(src); err != nil {
 		return nil, &InputError{Input: src, Err: err}
 	}
+	if IsGlob(src) {
+		return resolveGlob(ctx, store, src)
+	}
 	if blob.IsS3(src) {
 		if strings.HasSuffix(src, "/") {
 			infos, err := store.List(ctx, src)
@@ -231,8 +235,8 @@ func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, er
 		}
 		return []Object{{Source: src, URL: src, Size: in.Size, ETag: in.ETag}}, nil
 	}
-	if lp, ok := store.(interface{ LocalPaths() bool }); ok && !lp.LocalPaths() {
-		return nil, &InputError{Input: src, Err: fmt.Errorf("%w: a function on Lambda reads s3://bucket/key and s3://bucket/prefix/ inputs only", blob.ErrLocalPath)}
+	if err := localPathsRead(store, src); err != nil {
+		return nil, err
 	}
 	fi, err := os.Stat(src)
 	if err != nil {
@@ -270,6 +274,14 @@ func resolveOne(ctx context.Context, store blob.Store, src string) ([]Object, er
 	}
 	sort.Slice(objs, func(i, j int) bool { return objs[i].URL < objs[j].URL })
 	return objs, nil
+}
+
+// localPathsRead refuses a local source when store reads s3:// locations only.
+func localPathsRead(store blob.Store, src string) error {
+	if lp, ok := store.(interface{ LocalPaths() bool }); ok && !lp.LocalPaths() {
+		return &InputError{Input: src, Err: fmt.Errorf("%w: a function on Lambda reads s3://bucket/key and s3://bucket/prefix/ inputs (and patterns of them) only", blob.ErrLocalPath)}
+	}
+	return nil
 }
 
 // storeError is an InputError when the store's failure is the input's fault

@@ -45,7 +45,7 @@ func TestResolveClassifiesStoreErrors(t *testing.T) {
 		{"request timeout", s3Status(408), false},
 		{"connection reset", errors.New("read tcp: connection reset by peer"), false},
 	} {
-		for _, src := range []string{"s3://bucket/key", "s3://bucket/prefix/"} {
+		for _, src := range []string{"s3://bucket/key", "s3://bucket/prefix/", "s3://bucket/p*/*.csv"} {
 			_, err := plan.Resolve(context.Background(), failingStore{err: c.err}, []string{src})
 			var ie *plan.InputError
 			if err == nil || errors.As(err, &ie) != c.input || !errors.Is(err, c.err) {

@@ -291,8 +291,21 @@ func withParquetTypes(schema, query string, objs []Object) string {
 var schemaJobs = map[string]bool{"sql": true, "select": true, "groupby": true}
 
 // schemaBeside is where a source's schema.json would be: in the directory or
-// under the prefix it names, else beside the file or object.
+// under the prefix it names, else beside the file or object; for a pattern
+// (IsGlob), in the directory its fixed segments name (tbl/ for
+// tbl/*/*.parquet).
 func schemaBeside(src string) string {
+	if IsGlob(src) {
+		fixed := fixedPrefix(src)
+		src = fixed[:strings.LastIndexByte(fixed, '/')+1]
+		if src == "" {
+			return SchemaFile
+		}
+		if blob.IsS3(src) {
+			return src + SchemaFile
+		}
+		return filepath.Join(src, SchemaFile)
+	}
 	if blob.IsS3(src) {
 		if strings.HasSuffix(src, "/") {
 			return src + SchemaFile

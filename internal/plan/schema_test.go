@@ -40,7 +40,8 @@ func TestResolveJobSchemaFile(t *testing.T) {
 	writeFiles(t, dir, map[string]string{
 		"d/a.csv": "id,amount\n1,2\n", "d/b.csv": "id,amount\n3,4\n", "d/schema.json": schema,
 		"e/x.csv": "id\n1\n", "e/schema.json": `{"id": "BIGINT"}`,
-		"f/y.csv": "id\n1\n",
+		"f/y.csv": "id\n1\n", "g/schema.json": schema,
+		"g/one/x.csv": "id,amount\n1,2\n", "g/two/x.csv": "id,amount\n3,4\n",
 	})
 	ctx, store := context.Background(), blob.NewMux(nil)
 	d := filepath.Join(dir, "d")
@@ -66,6 +67,14 @@ func TestResolveJobSchemaFile(t *testing.T) {
 	objs, params, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(d, "a.csv")})
 	if err != nil || names(objs) != "a.csv" || params["schema"] != schema {
 		t.Fatalf("file: %s, %v, %v; want the schema beside it", names(objs), params, err)
+	}
+	objs, params, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(d, "[ab].csv")})
+	if err != nil || names(objs) != "a.csv b.csv" || params["schema"] != schema {
+		t.Fatalf("pattern: %s, %v, %v; want a.csv b.csv with the schema of the directory of its fixed part", names(objs), params, err)
+	}
+	objs, params, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(dir, "g", "*", "x.csv")})
+	if err != nil || names(objs) != "x.csv x.csv" || params["schema"] != schema {
+		t.Fatalf("pattern g/*/x.csv: %s, %v, %v; want both x.csv with the schema in g", names(objs), params, err)
 	}
 	objs, params, err = plan.ResolveJob(ctx, store, "sql", nil, []string{filepath.Join(dir, "f")})
 	if err != nil || names(objs) != "y.csv" || params != nil {

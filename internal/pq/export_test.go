@@ -11,3 +11,23 @@ func RawChunks(r *Reader) int {
 	}
 	return n
 }
+
+// PooledBytes is what the buffer pools hold: fetch buffers and pages.
+func PooledBytes() (fetch, pages int) {
+	fetchBuffers.mu.Lock()
+	fetch = fetchBuffers.bytes
+	fetchBuffers.mu.Unlock()
+	pageBuffers.mu.Lock()
+	pages = pageBuffers.bytes
+	pageBuffers.mu.Unlock()
+	return fetch, pages
+}
+
+// EmptyPools forgets what the buffer pools hold.
+func EmptyPools() {
+	for _, p := range []*bufferPool{&fetchBuffers, &pageBuffers} {
+		p.mu.Lock()
+		p.bufs, p.bytes = nil, 0
+		p.mu.Unlock()
+	}
+}

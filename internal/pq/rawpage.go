@@ -189,6 +189,29 @@ func checkLZ4(h *format.PageHeader, rest []byte, scratch *[]byte) error {
 // release returns a page's buffers for reuse; its values must be unused.
 func (p *rawPages) release(pg *rawPage) { p.free = append(p.free, pg) }
 
+// releaseBuffers gives the decompressed pages' buffers of the free pages
+// to pageBuffers, for the process's next reader.
+func (p *rawPages) releaseBuffers() {
+	for _, pg := range p.free {
+		pageBuffers.put(pg.buf)
+		pg.buf = nil
+	}
+}
+
+// pageBuffer is dst when it can hold size bytes (or the chunk is not
+// compressed: its pages are read where they were fetched), else a pooled
+// buffer that can, else dst (decodePage allocates).
+func (p *rawPages) pageBuffer(dst []byte, size int) []byte {
+	if cap(dst) >= size || p.codec == format.Uncompressed {
+		return dst
+	}
+	if b := pageBuffers.get(size); b != nil {
+		pageBuffers.put(dst)
+		return b[:0]
+	}
+	return dst
+}
+
 func (p *rawPages) newPage() *rawPage {
 	if n := len(p.free); n > 0 {
 		pg := p.free[n-1]
@@ -322,7 +345,7 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 		}
 		dh := &h.DataPageHeader.V
 		enc, pg.rows = dh.Encoding, int(dh.NumValues)
-		if b, err = p.decompress(pg.buf, body, int(h.UncompressedPageSize)); err != nil {
+		if b, err = p.decompress(p.pageBuffer(pg.buf, int(h.UncompressedPageSize)), body, int(h.UncompressedPageSize)); err != nil {
 			return err
 		}
 		if p.codec != format.Uncompressed {
@@ -353,7 +376,7 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 		}
 		b = body[rl+dl:]
 		if !dh.IsCompressed.Valid || dh.IsCompressed.V {
-			if b, err = p.decompress(pg.buf, b, int(h.UncompressedPageSize)-rl-dl); err != nil {
+			if b, err = p.decompress(p.pageBuffer(pg.buf, int(h.UncompressedPageSize)-rl-dl), b, int(h.UncompressedPageSize)-rl-dl); err != nil {
 				return err
 			}
 			if p.codec != format.Uncompressed {

@@ -248,9 +248,15 @@ func (r *Reader) Stats() Stats {
 	return s
 }
 
-// Close releases the column readers.
+// Close releases the column readers, and gives the reader's fetch and page
+// buffers to the next reader of the process: no value the reader gave may
+// be used after it.
 func (r *Reader) Close() error {
 	r.closeCursors()
+	for c := range r.cur {
+		r.cur[c].raw.releaseBuffers()
+	}
+	r.rr.release()
 	return nil
 }
 

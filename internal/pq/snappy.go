@@ -56,8 +56,8 @@ func decodeSnappy(dst, src []byte) error {
 		if s > len(src)-snappyFastSrc || d > len(dst)-snappyFastDst {
 			break // near the end
 		}
-		// stopped at a long literal
-		if s, d, err = snappyLongLiteral(dst, src, s, d); err != nil {
+		// stopped at a long literal or a copy with a 4-byte offset
+		if s, d, err = snappyElement(dst, src, s, d); err != nil {
 			return err
 		}
 	}
@@ -66,17 +66,26 @@ func decodeSnappy(dst, src []byte) error {
 
 // snappyFast decodes the elements of src from s into dst from d while an
 // element can reach the end of neither (decodeSnappy), and returns where it
-// stopped: near either end, or at a literal of more than 16 bytes (which it
-// leaves to snappyLongLiteral, so that the loop makes no call and keeps its
-// variables in registers).
+// stopped: near either end, or at a literal of more than 16 bytes or a
+// copy with a 4-byte offset (which it leaves to snappyElement, so that the
+// loop makes no call and keeps its variables in registers).
+//
+// The loop's speed is bound by the chain from one element's position to
+// the next (the tag's load, then its size): that size is worked out from
+// the tag with two instructions (a literal's 2 + tag>>2, a copy's 1 +
+// tag&3), not read from snappyTags, whose load would add its latency to
+// every element. A copy moves only the words its length needs (one for
+// the common copy of 4 to 8 bytes): a second word would read the bytes the
+// last elements stored past their ends, still in the store buffer, which
+// the CPU cannot forward to a load that straddles several stores.
 func snappyFast(dst, src []byte, s, d int) (int, int, error) {
 	sp, dp := unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst))
 	sEnd, dEnd := len(src)-snappyFastSrc, len(dst)-snappyFastDst
 	for s <= sEnd && d <= dEnd {
-		tag := *(*byte)(unsafe.Add(sp, s))
-		e := snappyTags[tag]
-		length := int(uint8(e >> 32))
-		if tag&3 == snappyLiteral {
+		tag := uint(*(*byte)(unsafe.Add(sp, s)))
+		kind := tag & 3
+		if kind == snappyLiteral {
+			length := int(tag>>2) + 1
 			if length > 16 {
 				return s, d, nil
 			}
@@ -88,10 +97,15 @@ func snappyFast(dst, src []byte, s, d int) (int, int, error) {
 			d += length
 			continue
 		}
-		// a copy: its offset is the 1, 2 or 4 bytes after the tag (the
+		if kind == snappyCopy4 {
+			return s, d, nil
+		}
+		// a copy: its offset is the 1 or 2 bytes after the tag (the
 		// table's mask), plus the tag's 3 high bits for a 1-byte offset
+		e := snappyTags[tag]
+		length := int(uint8(e >> 32))
 		offset := int(uint32(e)&load32(sp, s+1) | uint32(e>>48))
-		s += int(uint8(e >> 40))
+		s += 1 + int(kind)
 		// length <= 64 and d+64 <= len(dst): the copy fits
 		if uint(offset-1) >= uint(d) {
 			return s, d, errSnappy // 0, or before dst's start
@@ -107,8 +121,7 @@ func snappyFast(dst, src []byte, s, d int) (int, int, error) {
 		// at most 64 bytes: within dst
 		from := d - offset
 		store64(dp, d, load64(dp, from))
-		store64(dp, d+8, load64(dp, from+8))
-		for i := 16; i < length; i += 8 {
+		for i := 8; i < length; i += 8 {
 			store64(dp, d+i, load64(dp, from+i))
 		}
 		d += length
@@ -145,44 +158,10 @@ func snappyLongLiteral(dst, src []byte, s, d int) (int, int, error) {
 // end of either, with every access checked.
 func snappyTail(dst, src []byte, s, d int) error {
 	for s < len(src) {
-		tag := src[s]
-		var length, offset int
-		switch tag & 3 {
-		case snappyLiteral:
-			var err error
-			if s, d, err = snappyLongLiteral(dst, src, s, d); err != nil {
-				return err
-			}
-			continue
-		case snappyCopy1:
-			if len(src)-s < 2 {
-				return errSnappy
-			}
-			length = 4 + int(tag>>2)&7
-			offset = int(tag&0xe0)<<3 | int(src[s+1])
-			s += 2
-		case snappyCopy2:
-			if len(src)-s < 3 {
-				return errSnappy
-			}
-			length = 1 + int(tag>>2)
-			offset = int(binary.LittleEndian.Uint16(src[s+1:]))
-			s += 3
-		default:
-			if len(src)-s < 5 {
-				return errSnappy
-			}
-			length = 1 + int(tag>>2)
-			offset = int(binary.LittleEndian.Uint32(src[s+1:]))
-			s += 5
+		var err error
+		if s, d, err = snappyElement(dst, src, s, d); err != nil {
+			return err
 		}
-		if offset <= 0 || offset > d || length > len(dst)-d {
-			return errSnappy
-		}
-		for i := d; i < d+length; i++ {
-			dst[i] = dst[i-offset]
-		}
-		d += length
 	}
 	if d != len(dst) {
 		return errSnappy
@@ -190,11 +169,49 @@ func snappyTail(dst, src []byte, s, d int) error {
 	return nil
 }
 
+// snappyElement decodes the element of src at s into dst from d, with
+// every access checked, and returns the next s and d.
+func snappyElement(dst, src []byte, s, d int) (int, int, error) {
+	tag := src[s]
+	var length, offset int
+	switch tag & 3 {
+	case snappyLiteral:
+		return snappyLongLiteral(dst, src, s, d)
+	case snappyCopy1:
+		if len(src)-s < 2 {
+			return 0, 0, errSnappy
+		}
+		length = 4 + int(tag>>2)&7
+		offset = int(tag&0xe0)<<3 | int(src[s+1])
+		s += 2
+	case snappyCopy2:
+		if len(src)-s < 3 {
+			return 0, 0, errSnappy
+		}
+		length = 1 + int(tag>>2)
+		offset = int(binary.LittleEndian.Uint16(src[s+1:]))
+		s += 3
+	default:
+		if len(src)-s < 5 {
+			return 0, 0, errSnappy
+		}
+		length = 1 + int(tag>>2)
+		offset = int(binary.LittleEndian.Uint32(src[s+1:]))
+		s += 5
+	}
+	if offset <= 0 || offset > d || length > len(dst)-d {
+		return 0, 0, errSnappy
+	}
+	for i := d; i < d+length; i++ {
+		dst[i] = dst[i-offset]
+	}
+	return s, d + length, nil
+}
+
 // snappyTags describes each tag byte for decodeSnappy's fast loop: bits
 // 32-39 the element's length (a literal's when it is under 61 bytes), and
 // for a copy bits 0-31 the mask of its offset's bytes after the tag, bits
-// 40-47 the bytes of tag and offset, bits 48-58 the offset's high bits a
-// 1-byte offset's tag holds.
+// 48-58 the offset's high bits a 1-byte offset's tag holds.
 var snappyTags = func() (t [256]uint64) {
 	for i := range t {
 		tag := uint64(i)
@@ -202,11 +219,11 @@ var snappyTags = func() (t [256]uint64) {
 		case snappyLiteral:
 			t[i] = (tag>>2 + 1) << 32
 		case snappyCopy1:
-			t[i] = 0xff | (4+tag>>2&7)<<32 | 2<<40 | (tag&0xe0)<<3<<48
+			t[i] = 0xff | (4+tag>>2&7)<<32 | (tag&0xe0)<<3<<48
 		case snappyCopy2:
-			t[i] = 0xffff | (1+tag>>2)<<32 | 3<<40
+			t[i] = 0xffff | (1+tag>>2)<<32
 		case snappyCopy4:
-			t[i] = 0xffffffff | (1+tag>>2)<<32 | 5<<40
+			t[i] = 0xffffffff | (1+tag>>2)<<32
 		}
 	}
 	return t

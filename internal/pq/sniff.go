@@ -2,7 +2,6 @@ package pq
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/duckfmt"
@@ -209,27 +208,4 @@ func floatText(t []byte) bool {
 		}
 	}
 	return i == len(t)
-}
-
-// OutputForType is the output column that keeps a column of DuckDB's type
-// name (a Parquet input column's Column.Type): the same type where a
-// Parquet output holds it (integers of every width and sign, FLOAT, DOUBLE,
-// DECIMAL(p,s), DATE, TIMESTAMP, TIMESTAMP_NS, TIMESTAMP WITH TIME ZONE,
-// BOOLEAN), else a string of its text (VARCHAR, BLOB, UUID, TIME, and a
-// type it does not know).
-func OutputForType(name string) OutputColumn {
-	ints := map[string]int{"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
-	if b, ok := ints[strings.TrimPrefix(name, "U")]; ok {
-		return OutputColumn{Kind: OutInteger, Bits: b, Unsigned: strings.HasPrefix(name, "U")}
-	}
-	kinds := map[string]OutputKind{"BOOLEAN": OutBoolean, "FLOAT": OutFloat, "DOUBLE": OutDouble, "DATE": OutDate,
-		"TIMESTAMP": OutTimestamp, "TIMESTAMP_NS": OutTimestampNS, "TIMESTAMP WITH TIME ZONE": OutTimestampTZ}
-	if k, ok := kinds[name]; ok {
-		return OutputColumn{Kind: k}
-	}
-	var p, s int
-	if n, err := fmt.Sscanf(name, "DECIMAL(%d,%d)", &p, &s); err == nil && n == 2 && p >= 1 && p <= 38 && s >= 0 && s <= p {
-		return OutputColumn{Kind: OutDecimal, Precision: p, Scale: s}
-	}
-	return OutputColumn{Kind: OutString}
 }

@@ -208,7 +208,78 @@ func (r *rangeReader) buffer(n int) []byte {
 			return b[:n]
 		}
 	}
+	if b := fetchBuffers.get(n); b != nil {
+		return b
+	}
 	return make([]byte, n)
+}
+
+// release gives the reader's buffers to fetchBuffers, for the process's
+// next reader (a mapper's next chunk); no read of it may follow.
+func (r *rangeReader) release() {
+	r.drop()
+	r.mu.Lock()
+	for _, b := range r.spare {
+		fetchBuffers.put(b)
+	}
+	r.spare = nil
+	r.mu.Unlock()
+}
+
+// bufferPool holds the buffers of finished readers for the next ones of
+// the process, up to maxPooledBytes: a mapper's chunks are read one after
+// another by readers of their own, whose buffers (a row group's column
+// chunks, fetched, and its pages, decompressed) are about the same sizes.
+// A buffer that does not fit is left to the collector. Unlike a sync.Pool
+// it hands a buffer to any goroutine (a sync.Pool's Put value goes only to
+// a Get on the same P) and keeps it through collections.
+type bufferPool struct {
+	mu    sync.Mutex
+	bufs  [][]byte
+	bytes int
+}
+
+// maxPooledBytes bounds what each bufferPool holds: two readers' buffers
+// for the bench's files (some 2 MB fetched and 2 MB of pages a row group
+// of two columns), far below a mapper's memory.
+const maxPooledBytes = 16 << 20
+
+var (
+	fetchBuffers bufferPool // rangeReader's fetch buffers
+	pageBuffers  bufferPool // rawPages' decompressed pages
+)
+
+// get is a pooled buffer of n bytes (the smallest large enough), or nil.
+func (p *bufferPool) get(n int) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best := -1
+	for i, b := range p.bufs {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(p.bufs[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	b := p.bufs[best]
+	p.bufs = slices.Delete(p.bufs, best, best+1)
+	p.bytes -= cap(b)
+	return b[:n]
+}
+
+// put keeps b for a later get, unless the pool is full.
+func (p *bufferPool) put(b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bytes+cap(b) > maxPooledBytes {
+		return
+	}
+	p.bufs = append(p.bufs, b[:0])
+	p.bytes += cap(b)
 }
 
 // drop forgets what was fetched; no read of it may follow.

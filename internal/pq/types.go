@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
@@ -84,7 +85,7 @@ func typeOf(el *format.SchemaElement) (valueType, error) {
 		case *format.TimestampType:
 			t.kind, t.unit, t.utc = kindTimestamp, unitOf(v.Unit), v.IsAdjustedToUTC
 		case *format.TimeType:
-			t.kind, t.unit = kindTime, unitOf(v.Unit)
+			t.kind, t.unit, t.utc = kindTime, unitOf(v.Unit), v.IsAdjustedToUTC
 		case nil:
 			if hasCT {
 				switch ct {
@@ -119,8 +120,10 @@ func typeOf(el *format.SchemaElement) (valueType, error) {
 		t.kind, t.name = kindDouble, "DOUBLE"
 	case format.ByteArray, format.FixedLenByteArray:
 		switch lt.(type) {
-		case *format.StringType, *format.EnumType, *format.JsonType:
+		case *format.StringType, *format.EnumType:
 			t.kind, t.name = kindString, "VARCHAR"
+		case *format.JsonType:
+			t.kind, t.name = kindString, "JSON"
 		case *format.UUIDType:
 			if el.TypeLength.V != 16 {
 				return t, fmt.Errorf("UUID of %d bytes, not 16", el.TypeLength.V)
@@ -132,8 +135,10 @@ func typeOf(el *format.SchemaElement) (valueType, error) {
 			t.kind, t.name = kindBlob, "BLOB"
 			if hasCT {
 				switch ct {
-				case deprecated.UTF8, deprecated.Enum, deprecated.Json:
+				case deprecated.UTF8, deprecated.Enum:
 					t.kind, t.name = kindString, "VARCHAR"
+				case deprecated.Json:
+					t.kind, t.name = kindString, "JSON"
 				case deprecated.Bson:
 				default:
 					return t, fmt.Errorf("byte array with converted type %d", ct)
@@ -178,6 +183,9 @@ func intName(t valueType) string {
 	case kindDate:
 		return "DATE"
 	case kindTime:
+		if t.utc {
+			return "TIME WITH TIME ZONE"
+		}
 		return "TIME"
 	case kindTimestamp:
 		if t.utc {
@@ -269,7 +277,11 @@ func (t valueType) appendInt(dst []byte, v int64) []byte {
 	case kindTimestamp:
 		return t.appendTimestamp(dst, v)
 	case kindTime:
-		return duckfmt.AppendTime(dst, v, t.unit)
+		dst = duckfmt.AppendTime(dst, v, t.unit)
+		if t.utc { // DuckDB's TIME WITH TIME ZONE, printed at UTC
+			dst = append(dst, "+00"...)
+		}
+		return dst
 	default:
 		return strconv.AppendInt(dst, v, 10)
 	}
@@ -430,4 +442,28 @@ func appendBlob(dst, b []byte) []byte {
 		dst = append(dst, '\\', 'x', upper[c>>4], upper[c&15])
 	}
 	return dst
+}
+
+// OutputForType is the output column that keeps a column of DuckDB's type
+// name (a Parquet input column's Column.Type) as DuckDB's COPY ... TO
+// 'x.parquet' writes it: integers of every width and sign, FLOAT, DOUBLE,
+// DECIMAL(p,s), DATE, TIMESTAMP, TIMESTAMP_NS, TIMESTAMP WITH TIME ZONE,
+// TIME, TIME WITH TIME ZONE, BOOLEAN, BLOB, UUID, JSON and VARCHAR; a
+// string of its text for a type it does not know.
+func OutputForType(name string) OutputColumn {
+	ints := map[string]int{"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
+	if b, ok := ints[strings.TrimPrefix(name, "U")]; ok {
+		return OutputColumn{Kind: OutInteger, Bits: b, Unsigned: strings.HasPrefix(name, "U")}
+	}
+	kinds := map[string]OutputKind{"BOOLEAN": OutBoolean, "FLOAT": OutFloat, "DOUBLE": OutDouble, "DATE": OutDate,
+		"TIMESTAMP": OutTimestamp, "TIMESTAMP_NS": OutTimestampNS, "TIMESTAMP WITH TIME ZONE": OutTimestampTZ,
+		"TIME": OutTime, "TIME WITH TIME ZONE": OutTimeTZ, "BLOB": OutBlob, "UUID": OutUUID, "JSON": OutJSON}
+	if k, ok := kinds[name]; ok {
+		return OutputColumn{Kind: k}
+	}
+	var p, s int
+	if n, err := fmt.Sscanf(name, "DECIMAL(%d,%d)", &p, &s); err == nil && n == 2 && p >= 1 && p <= 38 && s >= 0 && s <= p {
+		return OutputColumn{Kind: OutDecimal, Precision: p, Scale: s}
+	}
+	return OutputColumn{Kind: OutString}
 }

@@ -46,6 +46,21 @@ const (
 	// converted (CSVToParquet), as DuckDB's CSV sniffer would type them:
 	// see TypeSniffer. A Writer does not take it.
 	OutInfer
+	// OutBlob is bytes (DuckDB's BLOB), a BYTE_ARRAY without a logical
+	// type; its text is DuckDB's (\xHH for a byte that is not printed).
+	OutBlob
+	// OutUUID is a UUID in 16 bytes (FIXED_LEN_BYTE_ARRAY, UUID logical
+	// type); its text the 36 characters of hex digits and dashes.
+	OutUUID
+	// OutTime is a time of day of microseconds (DuckDB's TIME), not
+	// adjusted to UTC.
+	OutTime
+	// OutTimeTZ is a time of day of microseconds adjusted to UTC (DuckDB's
+	// TIME WITH TIME ZONE); its text may end with a UTC offset, which it
+	// is moved by.
+	OutTimeTZ
+	// OutJSON is a string with the JSON logical type (DuckDB's JSON).
+	OutJSON
 )
 
 // OutputColumn is one column of a Parquet output.
@@ -111,6 +126,16 @@ func NewWriter(w io.Writer, cols []OutputColumn, opts ...parquet.WriterOption) (
 		switch c.Kind {
 		case OutString:
 			n = parquet.String()
+		case OutJSON:
+			n = parquet.JSON()
+		case OutBlob:
+			n = parquet.Leaf(parquet.ByteArrayType)
+		case OutUUID:
+			n = parquet.UUID()
+		case OutTime:
+			n = parquet.TimeAdjusted(parquet.Microsecond, false)
+		case OutTimeTZ:
+			n = parquet.TimeAdjusted(parquet.Microsecond, true)
 		case OutInt64:
 			n = parquet.Int(64)
 		case OutDouble:
@@ -199,14 +224,29 @@ func (w *Writer) put(c int, v parquet.Value) {
 // any case. An empty text in a column that is not a string is a null.
 func (w *Writer) Text(c int, b []byte) error {
 	col := &w.cols[c]
-	if col.Kind != OutString && len(b) == 0 {
+	if col.Kind != OutString && col.Kind != OutJSON && col.Kind != OutBlob && len(b) == 0 {
 		w.Null(c)
 		return nil
 	}
 	var err error
 	switch col.Kind {
-	case OutString:
+	case OutString, OutJSON:
 		w.put(c, parquet.ByteArrayValue(b))
+	case OutBlob:
+		w.buf, err = appendUnblob(w.buf[:0], b)
+		if err == nil {
+			w.put(c, parquet.ByteArrayValue(w.buf))
+		}
+	case OutUUID:
+		var u [16]byte
+		if err = parseUUID(&u, b); err == nil {
+			w.put(c, parquet.FixedLenByteArrayValue(u[:]))
+		}
+	case OutTime, OutTimeTZ:
+		var v int64
+		if v, err = parseTime(b, col.Kind == OutTimeTZ); err == nil {
+			w.put(c, parquet.Int64Value(v))
+		}
 	case OutInt64, OutInteger, OutDouble, OutFloat, OutBoolean:
 		err = w.number(c, b)
 	case OutDate:
@@ -364,6 +404,93 @@ func cutOffset(b []byte) ([]byte, int64) {
 	return b[:i], sign * off
 }
 
+// appendUnblob appends the bytes of a BLOB's text as DuckDB prints it
+// (appendBlob): \xHH (either case) is the byte HH, any other byte itself.
+func appendUnblob(dst, b []byte) ([]byte, error) {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			dst = append(dst, b[i])
+			continue
+		}
+		var hi, lo byte
+		ok := i+3 < len(b) && (b[i+1] == 'x' || b[i+1] == 'X')
+		if ok {
+			var ok2 bool
+			hi, ok = unhex(b[i+2])
+			lo, ok2 = unhex(b[i+3])
+			ok = ok && ok2
+		}
+		if !ok {
+			return dst, fmt.Errorf("a \\ at byte %d not followed by xHH", i)
+		}
+		dst = append(dst, hi<<4|lo)
+		i += 3
+	}
+	return dst, nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// parseUUID reads a UUID's text, 32 hex digits in groups of 8-4-4-4-12
+// separated by dashes (as appendUUID writes it), into u.
+func parseUUID(u *[16]byte, b []byte) error {
+	if len(b) != 36 {
+		return errors.New("not 36 characters")
+	}
+	k := 0
+	for i := 0; i < len(b); i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if b[i] != '-' {
+				return fmt.Errorf("no dash at character %d", i+1)
+			}
+			continue
+		}
+		hi, ok1 := unhex(b[i])
+		lo, ok2 := unhex(b[i+1])
+		if !ok1 || !ok2 {
+			return fmt.Errorf("not a hex digit at character %d", i+1)
+		}
+		u[k] = hi<<4 | lo
+		k++
+		i++
+	}
+	return nil
+}
+
+// parseTime reads a time of day as duckfmt.AppendTime prints it
+// (HH:MM:SS, an optional fraction of up to nine digits, cut to
+// microseconds; 24:00:00 is DuckDB's end of the day) and returns its
+// microseconds since midnight. With tz, a UTC offset after it (+HH,
+// +HH:MM, +HH:MM:SS or the same after -) moves it to UTC, within the day.
+func parseTime(b []byte, tz bool) (int64, error) {
+	var off int64
+	if tz {
+		b, off = cutOffset(b)
+	}
+	v, ok := duckfmt.ParseTimestamp(append([]byte("1970-01-01 "), b...), 1e6)
+	if !ok && string(b) == "24:00:00" {
+		v, ok = 86_400_000_000, true
+	}
+	if !ok {
+		return 0, errors.New("not a time as DuckDB prints one")
+	}
+	if off != 0 {
+		const day = 86_400_000_000
+		v = ((v-off*1e6)%day + day) % day
+	}
+	return v, nil
+}
+
 // decimal sets an OutDecimal column from a plain decimal text, exactly: it
 // must have at most Scale digits after the point and fit Precision digits.
 func (w *Writer) decimal(c int, b []byte) error {
@@ -454,6 +581,16 @@ func kindName(c *OutputColumn) string {
 		return "TIMESTAMP WITH TIME ZONE"
 	case OutFloat:
 		return "FLOAT"
+	case OutBlob:
+		return "BLOB"
+	case OutUUID:
+		return "UUID"
+	case OutTime:
+		return "TIME"
+	case OutTimeTZ:
+		return "TIME WITH TIME ZONE"
+	case OutJSON:
+		return "JSON"
 	case OutInteger:
 		n := map[int]string{8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT"}[c.Bits]
 		if c.Unsigned {

@@ -5,10 +5,11 @@ import "encoding/binary"
 // Marks sets bit i%64 of marks[i/64] when data[i] is delim (the field
 // delimiter: ',' in a CSV file), a "\n" or a '"' (and clears it
 // otherwise), for every byte of data: marks must hold
-// (len(data)+63)/64 words. On amd64 it compares 16 bytes at a time
-// (SSE2, which every amd64 has); elsewhere 8 at a time (marksWords). A
-// CSV scan then visits only the bytes that end a field or a record or
-// open or close a quote, a word of marks at a time.
+// (len(data)+63)/64 words. On amd64 and arm64 it compares 16 bytes at a
+// time (SSE2 and NEON, which every amd64 and arm64 has: marks_amd64.s,
+// marks_arm64.s); elsewhere and with -tags purego 8 at a time
+// (marksWords). A CSV scan then visits only the bytes that end a field or
+// a record or open or close a quote, a word of marks at a time.
 func Marks(marks []uint64, data []byte, delim byte) {
 	whole := len(data) / 64
 	marks = marks[:(len(data)+63)/64]

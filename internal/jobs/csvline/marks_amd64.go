@@ -14,3 +14,6 @@ func marksBlocks(marks []uint64, data []byte, delim byte) {
 		marksSSE2(&marks[0], &data[0], len(marks), Word(delim))
 	}
 }
+
+// marksForm names the form of Marks this build runs (TestMarksForm).
+const marksForm = "sse2"
