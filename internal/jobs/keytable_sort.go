@@ -27,7 +27,9 @@ func (t *keyTableOf[S]) inPlace() bool {
 
 // sortsInPlace reports whether forSorted and cursor sort t's entries in
 // place now: t holds its states, and sortedKeys' arrays, which sort in
-// fewer instructions, would take the table past the combine budget.
+// fewer instructions, would take the table past the combine budget. Its
+// entries' capacity counts whole, as memory counts it: a pooled table's
+// room past its length was touched by an earlier mapper's groups.
 func (t *keyTableOf[S]) sortsInPlace() bool {
 	if !t.inPlace() {
 		return false
