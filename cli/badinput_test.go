@@ -45,10 +45,7 @@ func zstded(t *testing.T, data []byte) []byte {
 // with the bzip2 tool (the standard library reads bzip2 but cannot write it).
 func testdata(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.ReadFile(t, filepath.Join("testdata", name))
 	return b
 }
 
@@ -117,10 +114,7 @@ func TestCompressedOutputs(t *testing.T) {
 			if _, stderr, err := runCLI(t, args...); err != nil {
 				t.Fatalf("%s %s: %v\n%s", sub, name, err, stderr)
 			}
-			raw, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := testutil.ReadFile(t, out)
 			r, err := codec.Reader(codec.Of(name), bytes.NewReader(raw))
 			if err != nil {
 				t.Fatalf("%s %s: %v", sub, name, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // TestTwentyThousandChunkJob: one job of 20,000 chunks on the local engine gives the
@@ -34,11 +35,7 @@ func TestTwentyThousandChunkJob(t *testing.T) {
 	}
 	in := testutil.WriteFile(t, t.TempDir(), "in.txt", data.Bytes())
 	out := filepath.Join(t.TempDir(), "wc.tsv")
-	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
+	local, _ := enginetest.Open(t, engine.Options{})
 	eng := &engine.Engine{Handler: local.Handler}
 	started := time.Now()
 	res, err := eng.Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: out, ChunkSize: 100})
@@ -85,11 +82,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 		want := referenceAnswer(t, job, params, []reference.Input{{Source: in, Data: data.Bytes()}})
 		subs[i] = sub{pipeline.PlanInput{Job: job, Params: params, Inputs: []string{in}, Output: filepath.Join(dir, fmt.Sprintf("out-%02d", i)), ChunkSize: 4096}, want}
 	}
-	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
+	local, _ := enginetest.Open(t, engine.Options{})
 	ids := make([]string, distinct*copies)
 	errs := make([]error, distinct*copies)
 	testutil.Race(distinct*copies, func(n int) {
@@ -143,11 +136,7 @@ func TestThirtyThousandSmallFiles(t *testing.T) {
 		inputs = append(inputs, reference.Input{Source: path, Data: data})
 	}
 	out := filepath.Join(t.TempDir(), "wc.tsv")
-	local, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
+	local, _ := enginetest.Open(t, engine.Options{})
 	started := time.Now()
 	res, err := (&engine.Engine{Handler: local.Handler}).Run(context.Background(), pipeline.PlanInput{Job: "wordcount", Inputs: []string{dir}, Output: out})
 	if err != nil {
@@ -157,10 +146,7 @@ func TestThirtyThousandSmallFiles(t *testing.T) {
 	if res.Plan.Chunks < 2 {
 		t.Fatalf("30,000 files made %d chunk(s)", res.Plan.Chunks)
 	}
-	raw, err := os.ReadFile(filepath.Join(local.StateDir, "work", "jobs", res.Plan.JobID, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.ReadFile(t, filepath.Join(local.StateDir, "work", "jobs", res.Plan.JobID, "manifest.json"))
 	var chunks []json.RawMessage
 	if err := json.Unmarshal(raw, &chunks); err != nil {
 		t.Fatal(err)

@@ -115,10 +115,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 		if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
 			t.Fatal(err)
 		}
-		got, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := testutil.ReadFile(t, out)
 		return got, sum
 	}
 	cases := []struct {
@@ -166,10 +163,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 	t.Run("search", func(t *testing.T) { testSearchOverColumn(t, run, dir, pqPath, lines["userAgent"]) })
 	t.Run("by the PAR1 magic", func(t *testing.T) {
 		// An object whose name says no format is read as Parquet by its magic.
-		whole, err := os.ReadFile(pqPath)
-		if err != nil {
-			t.Fatal(err)
-		}
+		whole := testutil.ReadFile(t, pqPath)
 		noExt := testutil.WriteFile(t, dir, "visits-export", whole)
 		args := []string{"--job", "groupby", "--key", "countryCode", "--agg", "sum:adRevenue,count:*", "--chunk-size", "64KiB"}
 		want, _ := run(csvPath, args...)
@@ -253,10 +247,7 @@ func testDamagedColumnData(t *testing.T, dir, pqPath, state string) {
 	// header: the job fails naming the file, the row group and the
 	// column; the chunks committed before stay committed, and no output
 	// is written.
-	whole, err := os.ReadFile(pqPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	whole := testutil.ReadFile(t, pqPath)
 	f, err := pq.ReadFooter(context.Background(), blob.NewMux(nil), pqPath, pqPath, int64(len(whole)))
 	if err != nil {
 		t.Fatal(err)

@@ -33,24 +33,18 @@ func TestPlanCommand(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			if err := dispatch(context.Background(), append([]string{"plan", "--json"}, c.args...), &out, &errOut); err != nil {
-				t.Fatalf("%v: %s", err, errOut.String())
-			}
 			var e plan.Estimate
-			if err := json.Unmarshal(out.Bytes(), &e); err != nil {
-				t.Fatal(err)
-			}
+			runJSON(t, &e, append([]string{"plan", "--json"}, c.args...)...)
 			if e.Chunks != c.chunks || e.Bytes != c.bytes || e.TotalUSD <= 0 || e.WallSeconds <= 0 {
 				t.Fatalf("estimate %+v: want %d chunks of %d bytes in all, a cost and a time", e, c.chunks, c.bytes)
 			}
-			out.Reset()
-			if err := dispatch(context.Background(), append([]string{"plan"}, c.args...), &out, &errOut); err != nil {
+			out, _, err := runCLI(t, append([]string{"plan"}, c.args...)...)
+			if err != nil {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"Lambda", "Step Functions", "DynamoDB", "S3", "Athena", "per TB"} {
-				if !strings.Contains(out.String(), want) {
-					t.Fatalf("output lacks %q:\n%s", want, out.String())
+				if !strings.Contains(out, want) {
+					t.Fatalf("output lacks %q:\n%s", want, out)
 				}
 			}
 		})
@@ -72,14 +66,8 @@ func TestPlanCommand(t *testing.T) {
 func TestPlanChildren(t *testing.T) {
 	estimate := func(args ...string) plan.Estimate {
 		t.Helper()
-		var out, errOut bytes.Buffer
-		if err := dispatch(context.Background(), append([]string{"plan", "--json", "--job", "wordcount", "--size", "1TB"}, args...), &out, &errOut); err != nil {
-			t.Fatalf("%v: %s", err, errOut.String())
-		}
 		var e plan.Estimate
-		if err := json.Unmarshal(out.Bytes(), &e); err != nil {
-			t.Fatal(err)
-		}
+		runJSON(t, &e, append([]string{"plan", "--json", "--job", "wordcount", "--size", "1TB"}, args...)...)
 		return e
 	}
 	std, exp := estimate(), estimate("--children", "express", "--batch", "16", "--partitions", "1")

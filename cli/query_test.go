@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/query"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // runQuery runs `scatter query` (args with --json), failing t if it fails, and returns
@@ -196,10 +197,7 @@ func runOnce(t *testing.T, f *fixture, job string) string {
 	if _, stderr, err := runCLI(t, "run", "--job", job, "--input", f.text, "--output", out, "--state-dir", t.TempDir()); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr)
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.ReadFile(t, out)
 	return string(b)
 }
 

@@ -52,10 +52,7 @@ func TestSummaryFitsSchemaForEveryJob(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%v\n%s", err, stderr)
 				}
-				raw, err := os.ReadFile(pipeline.SummaryLocation(out))
-				if err != nil {
-					t.Fatal(err)
-				}
+				raw := testutil.ReadFile(t, pipeline.SummaryLocation(out))
 				if err := jobreport.ValidateSummary(raw); err != nil {
 					t.Fatalf("%v\n%s", err, raw)
 				}
@@ -150,10 +147,7 @@ func TestReportInBrowser(t *testing.T) {
 	if _, stderr, err := runCLI(t, "report", id, "--html", page, "--state-dir", state); err != nil {
 		t.Fatalf("report: %v\n%s", err, stderr)
 	}
-	html, err := os.ReadFile(page)
-	if err != nil {
-		t.Fatal(err)
-	}
+	html := testutil.ReadFile(t, page)
 	for _, banned := range []string{"http://", "https://", "<link", "src="} {
 		if strings.Contains(string(html), banned) {
 			t.Errorf("the report is not self-contained: it has %q", banned)

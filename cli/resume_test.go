@@ -129,10 +129,7 @@ func damagePartials(t *testing.T, state, id string, at int) map[string]int {
 	}
 	sizes := make(map[string]int, len(found))
 	for _, p := range found {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testutil.ReadFile(t, p)
 		sizes[p] = len(b)
 		b[at]--
 		if err := os.WriteFile(p, b, 0o644); err != nil {

@@ -221,10 +221,7 @@ func TestRunMatchesReference(t *testing.T) {
 				if err != nil {
 					t.Fatalf("chunk %s conc %s: %v\n%s", l.chunk, l.conc, err, stderr)
 				}
-				got, err := os.ReadFile(out)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got := testutil.ReadFile(t, out)
 				if !bytes.Equal(got, want) {
 					t.Fatalf("chunk %s conc %s: output differs from reference (%d vs %d bytes)\n got: %.300q\nwant: %.300q", l.chunk, l.conc, len(got), len(want), got, want)
 				}
@@ -290,10 +287,7 @@ func TestRunCPUProfile(t *testing.T) {
 		"--state-dir", t.TempDir(), "--cpuprofile", prof); err != nil {
 		t.Fatalf("%v: %s", err, stderr)
 	}
-	raw, err := os.ReadFile(prof)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.ReadFile(t, prof)
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("profile is not gzip: %v", err)

@@ -28,10 +28,7 @@ func TestSQLCommands(t *testing.T) {
 		"--output", groupOut, "--chunk-size", "16KiB", "--state-dir", state); err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(groupOut)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := testutil.ReadFile(t, groupOut)
 	rows := func(s string) string { _, body, _ := strings.Cut(s, "\n"); return body }
 	query := "SELECT countryCode, count(*) AS n FROM '" + csv + "' GROUP BY countryCode"
 	for name, args := range map[string][]string{

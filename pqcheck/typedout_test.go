@@ -272,3 +272,31 @@ func TestSelectKeepsMoreTypes(t *testing.T) {
 	exec(t, db, fmt.Sprintf(`COPY (SELECT * FROM read_parquet('%s')) TO '%s' (FORMAT parquet)`, in, want))
 	sameAsDuckDB(t, db, out, want, nil)
 }
+
+// TestSQLStarAndAggregatesKeepParquetTypes: the sql job over a Parquet
+// file writes the columns of SELECT * (also beside another item) with
+// their types there, and a group key, a min or max of a column, a sum of
+// a DECIMAL(p,s) (DECIMAL(38,s)) or of an integer (DuckDB's HUGEINT, a
+// DOUBLE in Parquet) with the types and values of DuckDB's COPY of the
+// same query (docs/jobs.md).
+func TestSQLStarAndAggregatesKeepParquetTypes(t *testing.T) {
+	db := openDB(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "types.parquet")
+	writeTypes(t, db, in, "snappy")
+	for i, q := range []string{
+		"SELECT * FROM 'F' WHERE id < 5000 ORDER BY id",
+		"SELECT *, dec9 AS d2, s AS s2 FROM 'F' WHERE id % 3 = 1",
+		`SELECT b, tiny, sum(dec9) s9, sum(dec38) s38, count(*) c, count(small) cs, min(dec9) m9, max(d) md,
+			min(ts) mts, max(small) ms, min(s) mstr, sum(small) ss, sum(int32) si, sum(big) sb, sum(ut) su,
+			avg(dec9) a9, min(flt) mf, max(ub) mu, min(tstz) mz, max(tsns) mn, min(u) mu2, max(tm) mtm, max(ui) mui
+			FROM 'F' GROUP BY b, tiny ORDER BY b, tiny`,
+	} {
+		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
+		runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "50KiB",
+			"--state-dir", filepath.Join(dir, "state"))
+		want := filepath.Join(dir, fmt.Sprintf("want%d.parquet", i))
+		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_parquet('"+in+"')"), want))
+		sameAsDuckDB(t, db, out, want, nil)
+	}
+}

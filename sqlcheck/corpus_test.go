@@ -40,10 +40,7 @@ type corpusQuery struct {
 
 func readCorpus(t *testing.T) []corpusQuery {
 	t.Helper()
-	data, err := os.ReadFile("testdata/corpus.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testutil.ReadFile(t, "testdata/corpus.sql")
 	var out []corpusQuery
 	var cur *corpusQuery
 	for _, line := range strings.Split(string(data), "\n") {

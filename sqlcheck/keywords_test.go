@@ -3,7 +3,6 @@ package sqlcheck
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,10 +62,7 @@ func TestKeywordColumnsAgreeWithDuckDB(t *testing.T) {
 			if _, err := db.Exec(fmt.Sprintf("COPY (%s) TO '%s' (HEADER)", q, copyTo)); err != nil {
 				t.Fatal(err)
 			}
-			want, err := os.ReadFile(copyTo)
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := testutil.ReadFile(t, copyTo)
 			got, err := r.run(q, "")
 			if err != nil {
 				t.Fatal(err)

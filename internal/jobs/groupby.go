@@ -725,7 +725,7 @@ func (j *groupby) header() []byte {
 
 // ParquetColumns types a Parquet output: the key a string, counts integers,
 // the other aggregates exact decimals of the largest scale they have.
-func (j *groupby) ParquetColumns() []pq.OutputColumn {
+func (j *groupby) ParquetColumns([]string) []pq.OutputColumn {
 	cols := []pq.OutputColumn{{Kind: pq.OutString}}
 	for _, a := range j.aggs {
 		if a.fn == aggCount {

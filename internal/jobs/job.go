@@ -59,7 +59,7 @@ var versions = map[string]string{
 	"groupby":   "7",
 	"search":    "2",
 	"select":    "10",
-	"sql":       "14",
+	"sql":       "15",
 	"wordcount": "2",
 }
 

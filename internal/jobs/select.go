@@ -120,7 +120,7 @@ func (j *selectJob) ParquetPredicate() pq.Predicate { return j.where.parquetPred
 // ParquetColumns types a Parquet output: a column of Parquet inputs keeps
 // its type there (input-types), any other is typed by its values as
 // DuckDB's CSV sniffer would type them (pq.OutInfer).
-func (j *selectJob) ParquetColumns() []pq.OutputColumn {
+func (j *selectJob) ParquetColumns([]string) []pq.OutputColumn {
 	cols := make([]pq.OutputColumn, len(j.columns))
 	for i, c := range j.columns {
 		cols[i].Kind = pq.OutInfer

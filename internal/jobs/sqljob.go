@@ -1514,49 +1514,106 @@ func (j *sqlJob) ParquetPredicate() pq.Predicate {
 	return (&rowFilter{plan: p}).parquetPredicate()
 }
 
-// ParquetColumns types a Parquet output by the query's select list: a
-// Parquet input's column selected as it stands by its type there
-// (input-types), a column the query leaves untyped otherwise (an input
-// column no schema types, every column of SELECT *) by its values, as
-// DuckDB's CSV sniffer types them (pq.OutInfer).
-func (j *sqlJob) ParquetColumns() []pq.OutputColumn {
-	if j.query.HasStar() {
-		return pq.ByValues()
-	}
-	p, err := j.plan(nil)
+// ParquetColumns types a Parquet output by the query's select list: by
+// the type the query gives an item, else, over Parquet inputs, by the
+// input's type (input-types) of a column it selects as it stands (also
+// through *, and as a group key), or takes the min or max of, and a sum of
+// one as DuckDB types it (a DECIMAL(p,s)'s DECIMAL(38,s), an integer's or
+// a float's DOUBLE); any other column the query leaves untyped (an input
+// column no schema or Parquet type types) by its values, as DuckDB's CSV
+// sniffer types them (pq.OutInfer).
+func (j *sqlJob) ParquetColumns(header []string) []pq.OutputColumn {
+	p, err := j.outputPlan(header)
 	if err != nil {
 		return nil
 	}
+	if p == nil {
+		return pq.ByValues()
+	}
 	cols := make([]pq.OutputColumn, len(p.Types))
 	for i, t := range p.Types {
-		switch t.Kind {
-		case sql.KBool:
-			cols[i].Kind = pq.OutBoolean
-		case sql.KBigint:
-			cols[i].Kind = pq.OutInt64
-		case sql.KDouble:
-			cols[i].Kind = pq.OutDouble
-		case sql.KDate:
-			cols[i].Kind = pq.OutDate
-		case sql.KTimestamp:
-			cols[i].Kind = pq.OutTimestamp
-		case sql.KTimestampNS:
-			cols[i].Kind = pq.OutTimestampNS
-		case sql.KDecimal:
-			cols[i] = pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}
-			if t.Scale < 0 {
-				cols[i].Precision, cols[i].Scale = 38, pq.InferScale
-			}
-		case sql.KText:
-			cols[i].Kind = pq.OutInfer
-			if c, ok := p.ItemColumn(i); ok {
-				if t, ok := j.inputTypes[p.Columns[c]]; ok {
-					cols[i] = pq.OutputForType(t)
-				}
-			}
-		default:
-			cols[i].Kind = pq.OutString
+		cols[i] = parquetColumnOf(t)
+		if c, ok := j.inputTypeOf(p, i, t); ok {
+			cols[i] = c
 		}
 	}
 	return cols
+}
+
+// outputPlan is the plan whose select list the output's header is: the
+// query's, or with *, planned over the header's columns that have an
+// input type, when the plan's names are the header (nil otherwise: its
+// columns are typed by their values).
+func (j *sqlJob) outputPlan(header []string) (*sql.Plan, error) {
+	if !j.query.HasStar() {
+		return j.plan(nil)
+	}
+	var cols []string
+	for _, h := range header {
+		if _, ok := j.inputTypes[h]; ok && !slices.Contains(cols, h) {
+			cols = append(cols, h)
+		}
+	}
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	p, err := j.plan(cols)
+	if err != nil || !slices.Equal(p.Names, header) {
+		return nil, nil
+	}
+	return p, nil
+}
+
+// inputTypeOf is the output column of select item i (of type t) that a
+// Parquet input's type gives it, when the query leaves it untyped: see
+// ParquetColumns.
+func (j *sqlJob) inputTypeOf(p *sql.Plan, i int, t sql.Type) (pq.OutputColumn, bool) {
+	c, fn, ok := p.ItemSource(i)
+	if !ok || p.ColumnTypes[c].Kind != sql.KText {
+		return pq.OutputColumn{}, false
+	}
+	name, ok := j.inputTypes[p.Columns[c]]
+	if !ok {
+		return pq.OutputColumn{}, false
+	}
+	in := pq.OutputForType(name)
+	switch fn {
+	case "", "min", "max":
+		return in, t.Kind == sql.KText
+	case "sum":
+		switch in.Kind {
+		case pq.OutDecimal:
+			return pq.OutputColumn{Kind: pq.OutDecimal, Precision: 38, Scale: in.Scale}, true
+		case pq.OutInteger, pq.OutInt64, pq.OutFloat, pq.OutDouble:
+			return pq.OutputColumn{Kind: pq.OutDouble}, true // DuckDB's HUGEINT is a DOUBLE in Parquet
+		}
+	}
+	return pq.OutputColumn{}, false
+}
+
+// parquetColumnOf is the output column of a query's type: an untyped one
+// by its values (pq.OutInfer).
+func parquetColumnOf(t sql.Type) pq.OutputColumn {
+	switch t.Kind {
+	case sql.KBool:
+		return pq.OutputColumn{Kind: pq.OutBoolean}
+	case sql.KBigint:
+		return pq.OutputColumn{Kind: pq.OutInt64}
+	case sql.KDouble:
+		return pq.OutputColumn{Kind: pq.OutDouble}
+	case sql.KDate:
+		return pq.OutputColumn{Kind: pq.OutDate}
+	case sql.KTimestamp:
+		return pq.OutputColumn{Kind: pq.OutTimestamp}
+	case sql.KTimestampNS:
+		return pq.OutputColumn{Kind: pq.OutTimestampNS}
+	case sql.KDecimal:
+		if t.Scale < 0 {
+			return pq.OutputColumn{Kind: pq.OutDecimal, Precision: 38, Scale: pq.InferScale}
+		}
+		return pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}
+	case sql.KText:
+		return pq.OutputColumn{Kind: pq.OutInfer}
+	}
+	return pq.OutputColumn{Kind: pq.OutString}
 }

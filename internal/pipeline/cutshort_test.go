@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,6 +24,7 @@ import (
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/internal/testutil/moto"
 )
 
@@ -141,10 +141,7 @@ func TestCutParquetBodyIsRetried(t *testing.T) {
 		groups = append(groups, rows)
 	}
 	pqtest.WriteGo(t, local, groups)
-	data, err := os.ReadFile(local)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testutil.ReadFile(t, local)
 	in := "s3://" + cutInput + "/t.parquet"
 	if err := h.Store.Put(ctx, in, bytes.NewReader(data)); err != nil {
 		t.Fatal(err)

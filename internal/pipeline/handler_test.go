@@ -30,10 +30,7 @@ func newHandler(t *testing.T) *pipeline.Handler {
 
 func writeInput(t testing.TB, data string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "in.txt")
-	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p := testutil.WriteFile(t, t.TempDir(), "in.txt", []byte(data))
 	return p
 }
 
@@ -300,10 +297,7 @@ func TestLateAcknowledgedCommitKeepsPartial(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gather after a late-acknowledged commit: %v", err)
 	}
-	got, err := os.ReadFile(g.Output)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testutil.ReadFile(t, g.Output)
 	if string(got) != "a\t2\nb\t1\n" {
 		t.Fatalf("output %q", got)
 	}
@@ -314,10 +308,7 @@ func TestLateAcknowledgedCommitKeepsPartial(t *testing.T) {
 // source and byte offset.
 func TestFailedJobNamesTheChunkError(t *testing.T) {
 	h := newHandler(t)
-	in := filepath.Join(t.TempDir(), "bad.csv")
-	if err := os.WriteFile(in, []byte("a,b\n1,x\n2,\"open\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, t.TempDir(), "bad.csv", []byte("a,b\n1,x\n2,\"open\n"))
 	p, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "select", Inputs: []string{in}, Output: filepath.Join(t.TempDir(), "out.csv"),
 		Params: map[string]string{"where": "a > 0", "columns": "a", "strict": "true"}})
 	if err != nil {

@@ -21,11 +21,15 @@ func WriteOutput(w io.Writer, output string, j job.Job, write func(io.Writer) er
 	var enc io.WriteCloser
 	switch {
 	case pq.IsParquetName(output):
-		var cols []pq.OutputColumn
+		var (
+			c   *pq.CSVToParquet
+			err error
+		)
 		if t, ok := j.(pq.Typed); ok {
-			cols = t.ParquetColumns()
+			c, err = pq.NewTypedCSVToParquet(w, t)
+		} else {
+			c, err = pq.NewCSVToParquet(w, nil)
 		}
-		c, err := pq.NewCSVToParquet(w, cols)
 		if err != nil {
 			return err
 		}

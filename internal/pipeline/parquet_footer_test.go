@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/report"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // footerRow is a row of TestMapperReadsFooterOnce's file.
@@ -97,11 +97,8 @@ func TestParquetScanCountsOnlyParquet(t *testing.T) {
 		rows = append(rows, footerRow{ID: int64(i), Name: "n"})
 	}
 	pqtest.WriteGo(t, pqIn, [][]footerRow{rows[:250], rows[250:]})
-	csvIn := filepath.Join(dir, "t.csv")
 	csv := "id,name\n" + strings.Repeat("7,a longer name than the Parquet file's\n", 2000)
-	if err := os.WriteFile(csvIn, []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csvIn := testutil.WriteFile(t, dir, "t.csv", []byte(csv))
 	h, store := countingHandler(t)
 	ctx := context.Background()
 	p, err := h.Plan(ctx, pipeline.PlanInput{Job: "select", Params: map[string]string{"columns": "id", "where": "id >= 0"},

@@ -64,10 +64,11 @@ func TestResolveJobInputTypes(t *testing.T) {
 	if want := `{"N":"INTEGER","S":"VARCHAR"}`; got[plan.InputTypesParam] != want {
 		t.Errorf("columns N,S: input-types %q, want %q", got[plan.InputTypesParam], want)
 	}
-	// sql: the columns the query reads; none for SELECT *
+	// sql: the columns the query reads; every column for SELECT *
 	for q, want := range map[string]string{
 		"SELECT n, upper(s) AS u FROM 'x' WHERE x > 1": `{"n":"INTEGER","s":"VARCHAR","x":"BIGINT"}`,
-		"SELECT * FROM 'x'":                            "",
+		"SELECT * FROM 'x'":                            `{"n":"INTEGER","s":"VARCHAR","x":"BIGINT"}`,
+		"SELECT s FROM 'x'":                            `{"s":"VARCHAR"}`,
 	} {
 		_, got, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql", map[string]string{"query": q}, []string{a})
 		if err != nil {

@@ -116,15 +116,16 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 
 // InputTypesParam is select's and sql's parameter that ResolveJob sets when
 // every input is Parquet: a JSON object of the DuckDB types (pq.Column.Type)
-// of the columns the job reads (select's --columns; the sql job's, but for
-// SELECT *) that every input has with one type, which a .parquet output
+// of the columns the job reads (select's --columns; the sql job's, with
+// SELECT * every column of the first input) that every input has with one type, which a .parquet output
 // keeps where an output column is such a column as it stands
 // (pq.OutputForType); the other columns are typed by their values. The
 // planner owns it: what a user gives is replaced.
 const InputTypesParam = "input-types"
 
 // queryColumns are the input columns a query reads, planned over the first
-// input's columns; none for SELECT *, or a query that does not compile.
+// input's columns (with SELECT *, all of them); none for a query that does
+// not compile.
 func queryColumns(query, schema string, objs []Object) []string {
 	given, err := sql.ParseSchema(schema)
 	if err != nil || len(objs) == 0 || objs[0].Parquet == nil {
@@ -135,7 +136,7 @@ func queryColumns(query, schema string, objs []Object) []string {
 		header = append(header, c.Name)
 	}
 	p, err := sql.Compile(query, given, header)
-	if err != nil || p.Star {
+	if err != nil {
 		return nil
 	}
 	return p.Columns

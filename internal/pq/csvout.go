@@ -26,10 +26,11 @@ const InferScale = -1
 // temporary file, read twice when a column is typed by its values (types,
 // then values), so memory does not grow with the output.
 type CSVToParquet struct {
-	w    io.Writer
-	cols []OutputColumn
-	tmp  *os.File
-	buf  *bufio.Writer
+	w     io.Writer
+	cols  []OutputColumn
+	typed Typed // types cols by the header, when not nil
+	tmp   *os.File
+	buf   *bufio.Writer
 }
 
 // ByValues types every column of an output by its values: each is an
@@ -44,6 +45,16 @@ func NewCSVToParquet(w io.Writer, cols []OutputColumn) (*CSVToParquet, error) {
 	}
 	os.Remove(f.Name()) // lives while open
 	return &CSVToParquet{w: w, cols: cols, tmp: f, buf: bufio.NewWriterSize(f, 256<<10)}, nil
+}
+
+// NewTypedCSVToParquet starts a conversion to w whose columns t types,
+// given the output's header.
+func NewTypedCSVToParquet(w io.Writer, t Typed) (*CSVToParquet, error) {
+	c, err := NewCSVToParquet(w, nil)
+	if err == nil {
+		c.typed = t
+	}
+	return c, err
 }
 
 // Write takes the CSV output.
@@ -88,6 +99,9 @@ func (c *CSVToParquet) Close() error {
 // by a pass over the values where a column's type or scale is theirs.
 func (c *CSVToParquet) columns(header []string) ([]OutputColumn, error) {
 	given := c.cols
+	if c.typed != nil {
+		given = c.typed.ParquetColumns(header)
+	}
 	if len(given) == 1 && given[0].Kind == OutInfer && given[0].Name == "" {
 		given = slices.Repeat(given, len(header)) // ByValues
 	}
@@ -225,7 +239,9 @@ func (c *CSVToParquet) pass(fn func(rec [][]byte, null []bool) error) ([]string,
 }
 
 // Typed is a job that says the types of its output's columns, in order,
-// for a Parquet output; a job that does not gets every column as a string.
+// for a Parquet output, given the output's header (the columns a SELECT *
+// stood for); a job that does not gets every column as a string. Nil
+// types every column as a string, ByValues() by its values.
 type Typed interface {
-	ParquetColumns() []OutputColumn
+	ParquetColumns(header []string) []OutputColumn
 }

@@ -85,6 +85,9 @@ type Writer struct {
 	n    int64
 	big  big.Int
 	buf  []byte
+	// vals hold the bytes of a row's BLOB, UUID and 16-byte DECIMAL
+	// values, a buffer per column, until EndRow writes them.
+	vals [][]byte
 }
 
 // OutputError is a job's output that a Parquet output cannot hold: a value its
@@ -183,6 +186,7 @@ func NewWriter(w io.Writer, cols []OutputColumn, opts ...parquet.WriterOption) (
 		w:    parquet.NewWriter(w, append([]parquet.WriterOption{schema}, opts...)...),
 		row:  make(parquet.Row, len(cols)),
 		set:  make([]bool, len(cols)),
+		vals: make([][]byte, len(cols)),
 	}, nil
 }
 
@@ -233,13 +237,14 @@ func (w *Writer) Text(c int, b []byte) error {
 	case OutString, OutJSON:
 		w.put(c, parquet.ByteArrayValue(b))
 	case OutBlob:
-		w.buf, err = appendUnblob(w.buf[:0], b)
+		w.vals[c], err = appendUnblob(w.vals[c][:0], b)
 		if err == nil {
-			w.put(c, parquet.ByteArrayValue(w.buf))
+			w.put(c, parquet.ByteArrayValue(w.vals[c]))
 		}
 	case OutUUID:
-		var u [16]byte
-		if err = parseUUID(&u, b); err == nil {
+		u := (*[16]byte)(append(w.vals[c][:0], make([]byte, 16)...))
+		w.vals[c] = u[:]
+		if err = parseUUID(u, b); err == nil {
 			w.put(c, parquet.FixedLenByteArrayValue(u[:]))
 		}
 	case OutTime, OutTimeTZ:
@@ -546,8 +551,9 @@ func (w *Writer) decimal(c int, b []byte) error {
 		return nil
 	}
 	w.big.SetString(string(digits), 10)
-	var be [16]byte
-	w.big.FillBytes(be[:]) // the magnitude, big-endian; two's complement for a negative
+	be := append(w.vals[c][:0], make([]byte, 16)...)
+	w.vals[c] = be
+	w.big.FillBytes(be) // the magnitude, big-endian; two's complement for a negative
 	if neg {
 		for k := range be {
 			be[k] = ^be[k]
@@ -559,7 +565,7 @@ func (w *Writer) decimal(c int, b []byte) error {
 			}
 		}
 	}
-	w.put(c, parquet.FixedLenByteArrayValue(be[:]))
+	w.put(c, parquet.FixedLenByteArrayValue(be))
 	return nil
 }
 

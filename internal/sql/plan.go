@@ -409,6 +409,38 @@ func (p *Plan) ItemColumn(i int) (int, bool) {
 	return p.items[i].idx, true
 }
 
+// ItemSource reports what select item i is as it stands, for typing an
+// output by its input's types: an input column (an index into Columns),
+// of a Scan or Sort, or an Aggregate's group key that is one (fn ""), or
+// an aggregate of one (fn "min", "max", "sum", "avg" or "count"); false
+// for any other item (an expression, count(*)).
+func (p *Plan) ItemSource(i int) (col int, fn string, ok bool) {
+	if i < 0 || i >= len(p.items) {
+		return 0, "", false
+	}
+	n := p.items[i]
+	if p.Kind != Aggregate {
+		return n.idx, "", n.op == opCol
+	}
+	if n.op != opSlot {
+		return 0, "", false
+	}
+	if n.idx < len(p.groups) {
+		g := p.groups[n.idx]
+		return g.idx, "", g.op == opCol
+	}
+	a := p.aggs[n.idx-len(p.groups)]
+	arg := a.arg
+	if arg != nil && arg.op == opConvert && len(arg.args) == 1 && arg.args[0].typ.Kind == KText {
+		arg = arg.args[0] // sum and avg read untyped text as a number
+	}
+	if arg == nil || arg.op != opCol {
+		return 0, "", false
+	}
+	names := map[aggFunc]string{aggCount: "count", aggCountDistinct: "count", aggSum: "sum", aggMin: "min", aggMax: "max", aggAvg: "avg"}
+	return arg.idx, names[a.fn], true
+}
+
 // eachColumn calls fn with the input column of every column reference in
 // the expression n (nil: none).
 func eachColumn(n *node, fn func(c int)) {
