@@ -10,7 +10,10 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/jobs"
+	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // delimited writes a file of the columns id, city, amount, note separated
@@ -113,6 +116,48 @@ func TestSniffMatchesDuckDB(t *testing.T) {
 		want := duck(t, db, "SELECT Delimiter FROM sniff_csv('"+f+"')")
 		if got, err := plan.SniffDelim([]byte(data), true); err != nil || len(want) != 1 || string(got) != want[0][0] {
 			t.Errorf("%s: sniffed %q, DuckDB %q", name, got, want)
+		}
+	}
+}
+
+// TestInputsSniffedEachAsDuckDB: DuckDB's read_csv over a list of files
+// sniffs each: a ';' file and a '|' file give the rows of both. A job
+// reads its inputs with one delimiter, so it is refused there, naming the
+// two files and their delimiters, where it read the second with the
+// first's (and skipped its every record); inputs that sniff alike give
+// DuckDB's answer over the list at every chunk size.
+func TestInputsSniffedEachAsDuckDB(t *testing.T) {
+	db := openDuck(t)
+	files := writeFiles(t, map[string][]byte{
+		"a.csv": delimited(4, 300, ';', true),
+		"b.csv": delimited(5, 300, '|', false),
+		"c.csv": delimited(6, 300, ';', false),
+	})
+	a, b, c := files["a.csv"], files["b.csv"], files["c.csv"]
+	both := fmt.Sprintf("read_csv(['%s', '%s'], header = true, all_varchar = true)", a, b)
+	if n := duck(t, db, "SELECT count(*)::VARCHAR FROM "+both); n[0][0] != "600" {
+		t.Fatalf("DuckDB reads %s rows of a ';' and a '|' file, want 600", n[0][0])
+	}
+	for _, j := range raggedJobs {
+		err := runErr(t, j.job, withInput(j.params, a, ""), []string{a, b}, 1000)
+		want := fmt.Sprintf(`input %s: its delimiter sniffs as "|" where that of %s sniffs as ";"`, b, a)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s over a ';' and a '|' file: %v, want %q", j.job, err, want)
+		}
+	}
+	alike := fmt.Sprintf("read_csv(['%s', '%s'], header = true, all_varchar = true)", a, c)
+	groups := duckGroups(t, db, alike)
+	for _, chunk := range []int64{1 << 20, 97, 1000} {
+		local, dir := enginetest.Open(t, engine.Options{})
+		out, _ := enginetest.Run(t, local, pipeline.PlanInput{Job: "groupby", Params: raggedJobs[0].params, Inputs: []string{a, c}, Output: filepath.Join(dir, "out.csv"), ChunkSize: chunk})
+		got := rows(t, db, out)
+		if len(got) != len(groups) {
+			t.Fatalf("groupby over two ';' files at chunk size %d: %q, DuckDB %q", chunk, got, groups)
+		}
+		for i := range got {
+			if got[i][0] != groups[i][0] || !sameNumber(got[i][1], groups[i][1]) || got[i][2] != groups[i][2] {
+				t.Fatalf("groupby over two ';' files at chunk size %d: group %d is %q, DuckDB %q", chunk, i, got[i], groups[i])
+			}
 		}
 	}
 }

@@ -138,6 +138,18 @@ var sniffColumns = []struct {
 	{"dashsp", []string{"- 7", "2"}},
 	{"bigd", []string{"99999999999999999999999", "1.5"}},
 	{"spbool", []string{" true", "false"}},
+	// The looser forms DuckDB's sniffer takes (internal/pq/sniffforms.go).
+	{"tT", []string{"2001-01-01T10:00:00", "2001-01-01T10:00", "2001-1-1T1:2", "2001-01-01T 10:00:00"}},
+	{"tnosec", []string{"2001-01-01 10:00", "2001-01-02 11:30", "2001-01-01  10:00:00", "2001-01-01 10:00:0", "2001-01-01 10:00:00.", "2001-01-01 10:00:00 "}},
+	{"tfrac", []string{"2001-01-01 10:00:00.1234567", "2001-01-01 1:00:00"}},
+	{"dshort", []string{"2001-1-1", "2001-12-31", "2001-01-1 "}},
+	{"tzulu", []string{"2001-01-01 10:00:00Z", "2001-01-01T10:00:00.5Z", "2001-01-01 10:00:00+0100", "2001-01-01 10:00:00+01:00:30", "2001-01-01 10:00:00"}},
+	{"zulunosec", []string{"2001-01-01 10:00Z", "2001-01-01 10:00:00"}},
+	{"zulusp", []string{"2001-01-01 10:00:00 Z", "2001-01-01 10:00:00"}},
+	{"hex", []string{"0x10", "0X1f", "7", "-7", "0b101", " 0x10", "0x7FFFFFFFFFFFFFFF"}},
+	{"hexd", []string{"0x10", "1.5"}},
+	{"hexneg", []string{"-0x10", "1"}},
+	{"infcase", []string{"Infinity", "-INFINITY", " infinity", "2001-01-01"}},
 }
 
 // sniffCSV writes sniffColumns as a CSV in dir, the values again and

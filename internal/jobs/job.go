@@ -58,8 +58,8 @@ var versions = map[string]string{
 	"grep":      "2",
 	"groupby":   "7",
 	"search":    "2",
-	"select":    "10",
-	"sql":       "15",
+	"select":    "11",
+	"sql":       "16",
 	"wordcount": "2",
 }
 

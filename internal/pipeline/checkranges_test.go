@@ -67,7 +67,8 @@ func TestPlanChecksRangesOfCompressedInputs(t *testing.T) {
 	}
 	sparseFile(t, filepath.Join(dir, "b.csv.gz"), 200e9)
 	h := newHandler(t)
-	_, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "sql", Params: job.Params{"query": "SELECT a FROM 'x' ORDER BY a"},
+	// The delimiter given: the sparse file's zeros are no gzip stream to sniff.
+	_, err := h.Plan(context.Background(), pipeline.PlanInput{Job: "sql", Params: job.Params{"query": "SELECT a FROM 'x' ORDER BY a", "delim": ","},
 		Inputs: []string{dir}, Output: filepath.Join(t.TempDir(), "out.csv"), ChunkSize: 1 << 30, Partitions: 2})
 	var ie *pipeline.InputError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "range reducer") || !strings.Contains(err.Error(), "ask for 3 key ranges") {

@@ -157,9 +157,12 @@ func consistentFields(sample []byte, eof bool, d byte) (int, *RaggedError) {
 
 // withDelim returns params with the delimiter of the job's CSV inputs
 // recorded (job.DelimParam) when the user gave none and the planner finds
-// one other than ','; objs are the job's inputs. The first CSV input is
-// sniffed (delimOf: one ranged read of its first 64 KiB); a ragged one
-// (*RaggedError) is refused.
+// one other than ','; objs are the job's inputs. Every CSV input is sniffed
+// (delimOf: one ranged read of its first 64 KiB, sniffReads at once), as
+// DuckDB's read_csv sniffs every file of a list or glob; a job reads all
+// its inputs with one delimiter, so inputs that sniff differently (a
+// one-column input agrees with any) are refused naming two of them, as is
+// a ragged input (*RaggedError).
 func withDelim(ctx context.Context, store blob.Store, name string, compiled job.Job, params map[string]string, objs []Object) (map[string]string, error) {
 	if params[job.DelimParam] != "" {
 		return params, nil
@@ -168,7 +171,6 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	if len(csv) == 0 {
 		return params, nil
 	}
-	csv = csv[:1]
 	delims := make([]byte, len(csv))
 	fields := make([]int, len(csv))
 	g, gctx := errgroup.WithContext(ctx)

@@ -3,14 +3,17 @@ package plan_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
+	"fmt"
+	"io"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	_ "github.com/scattergather/scattergather/internal/jobs" // the built-in jobs, which ResolveJob configures
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestSniffDelim: the delimiter DuckDB's sniffer picks (its sniff_csv, as
@@ -79,13 +82,7 @@ func TestSniffDelimRagged(t *testing.T) {
 // job ID) stay as they were, and a job of lines is not sniffed.
 func TestResolveJobDelim(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, data string) string { return testutil.WriteFile(t, dir, name, []byte(data)) }
 	semi := write("semi.csv", "city;amount\n\"a;b\";1\n")
 	tsv := write("one.tsv", "city\n")
 	comma := write("comma.csv", "city,amount\nx,1\n")
@@ -133,5 +130,68 @@ func TestResolveJobDelim(t *testing.T) {
 	}
 	if len(store.opens) != 1 || store.opens[0] != [2]int64{0, 64 << 10} {
 		t.Errorf("sniffing %s read %v, want one range [0, 64 KiB)", big, store.opens)
+	}
+}
+
+// lockedRangeStore counts the ranges opened, from any goroutine.
+type lockedRangeStore struct {
+	blob.Store
+	mu    sync.Mutex
+	opens [][2]int64 // off, n
+}
+
+func (s *lockedRangeStore) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	s.mu.Lock()
+	s.opens = append(s.opens, [2]int64{off, n})
+	s.mu.Unlock()
+	return s.Store.Open(ctx, key, off, n)
+}
+
+// TestResolveJobDelimOfEveryInput: every CSV input is sniffed (one range
+// of at most 64 KiB each), as DuckDB's read_csv sniffs each file of a list
+// or glob; inputs that agree give their delimiter (a one-column input
+// agrees with any), inputs that differ are refused naming two of them and
+// their delimiters, and a ragged one naming it.
+func TestResolveJobDelimOfEveryInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string { return testutil.WriteFile(t, dir, name, []byte(data)) }
+	semi1 := write("semi1.csv", "city;amount\nx;1\n")
+	semi2 := write("semi2.csv", "city;amount\n\"y;z\";2\n")
+	one := write("one.csv", "city\nx\n")
+	comma := write("comma.csv", "city,amount\nx,1\n")
+	tsv := write("t.tsv", "city\tamount\n")
+	ragged := write("ragged.csv", "city;amount\nx;1\ny\n")
+	big := write("big.csv", "city;amount\n"+strings.Repeat("x;1\n", 40000))
+	groupby := map[string]string{"key": "city", "agg": "sum:amount"}
+	for _, c := range []struct {
+		name   string
+		inputs []string
+		want   string // the delim recorded, or the error's text
+		err    bool
+	}{
+		{"two alike", []string{semi1, semi2}, ";", false},
+		{"a one-column input agrees", []string{one, semi1, one}, ";", false},
+		{"comma files", []string{comma, one, comma}, "", false},
+		{"the second differs", []string{semi1, comma}, `input ` + comma + `: its delimiter sniffs as "," where that of ` + semi1 + ` sniffs as ";"`, true},
+		{"a one-column first, then two differ", []string{one, comma, semi2}, `input ` + semi2 + `: its delimiter sniffs as ";" where that of ` + comma + ` sniffs as ","`, true},
+		{"a .tsv and a ';' file", []string{tsv, semi1}, `input ` + semi1 + `: its delimiter sniffs as ";" where that of ` + tsv + ` sniffs as tab`, true},
+		{"a ragged later input", []string{semi1, ragged}, `input ` + ragged + `: ragged CSV`, true},
+	} {
+		_, params, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "groupby", groupby, c.inputs)
+		switch {
+		case c.err && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)
+		case !c.err && (err != nil || params[plan.DelimParam] != c.want):
+			t.Errorf("%s: delim %q, %v, want %q", c.name, params[plan.DelimParam], err, c.want)
+		}
+	}
+	// Each input is read once, a range of at most 64 KiB.
+	store := &lockedRangeStore{Store: blob.NewMux(nil)}
+	if _, _, err := plan.ResolveJob(context.Background(), store, "groupby", groupby, []string{big, semi1, big, semi2}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(store.opens, func(i, j int) bool { return store.opens[i][1] < store.opens[j][1] })
+	if fmt.Sprint(store.opens) != "[[0 16] [0 20] [0 65536] [0 65536]]" {
+		t.Errorf("sniffing 4 inputs read %v, want one range each, of at most 64 KiB", store.opens)
 	}
 }

@@ -31,13 +31,16 @@ const (
 // with spaces after it is not a DOUBLE: 7 followed by a space and 1.5 are
 // VARCHAR), past int64 a DOUBLE; doubles such as 1.5, .5, 5., 1e5, nan, inf, with spaces before
 // them; DATE as YYYY-MM-DD (years before 1 with " (BC)"); TIMESTAMP as
-// YYYY-MM-DD HH:MM:SS[.fffffffff]; infinity and -infinity as either (where
-// DuckDB's sniffer, depending on the values' order, may give a column of
-// timestamps and infinities TIMESTAMP WITH TIME ZONE or VARCHAR); a timestamp
-// with a UTC offset (+00, -05:30) a TIMESTAMP WITH TIME ZONE. Other forms
-// DuckDB's sniffer also types (dates as 01/02/2001 or 2001-1-1, times of
-// day, timestamps with a T, without seconds or with a Z, hex integers)
-// stay VARCHAR here. pqcheck's TestSelectCSVOutputTypedAsDuckDBSniffs holds
+// YYYY-MM-DD HH:MM:SS[.fffffffff], and the looser forms DuckDB's sniffer
+// takes (sniffforms.go: 2001-1-1, a T or more spaces before the time, 1
+// digit of hour, minute or second, no seconds, a fraction of any length);
+// infinity and -infinity, in any case, as either (where DuckDB's sniffer,
+// depending on the values' order, may give a column of timestamps and
+// infinities TIMESTAMP WITH TIME ZONE or VARCHAR); a timestamp with seconds
+// and a UTC offset (+00, -05:30, +0100, Z) a TIMESTAMP WITH TIME ZONE;
+// integers written 0x10 or 0b101 (no sign, within int64) BIGINT but not
+// DOUBLE. Other forms DuckDB's sniffer also types (dates as 01/02/2001 or
+// 2001/01/01, times of day, 24:00:00) stay VARCHAR here. pqcheck's TestSelectCSVOutputTypedAsDuckDBSniffs holds
 // it to DuckDB. The zero TypeSniffer has seen no value.
 type TypeSniffer struct {
 	cand uint8
@@ -84,12 +87,15 @@ func sniffValue(v []byte) uint8 {
 		return sniffBool
 	case foldIn(v, "nan", "inf", "-inf"):
 		return sniffDouble
-	case foldIn(v, "infinity", "-infinity"):
+	case foldIn(bytes.Trim(v, " "), "infinity", "-infinity"):
 		// DuckDB's sniffer takes them as DATE, and as a timestamp in an
 		// order it depends on; here as any of the three.
 		return sniffDate | sniffTimestamp | sniffTimestampTZ
 	}
 	if t := bytes.Trim(v, " "); len(t) > 0 && (t[0] == '-' || t[0] == '.' || t[0] >= '0' && t[0] <= '9') {
+		if _, ok := radixInt(v); ok {
+			return sniffBigint // 0x10, 0b101: a BIGINT, not a DOUBLE
+		}
 		if n := sniffNumber(v); n != 0 {
 			return n
 		}
@@ -103,10 +109,21 @@ func sniffValue(v []byte) uint8 {
 	if _, ok := duckfmt.ParseTimestamp(v, 1e6); ok {
 		return sniffTimestamp | sniffTimestampTZ
 	}
-	if t, off := cutOffset(v); len(t) < len(v) || off != 0 {
-		if _, ok := duckfmt.ParseTimestamp(t, 1e6); ok {
+	return sniffLoose(v) // with an offset too (where cutOffset's split would allocate)
+}
+
+// sniffLoose is the candidate types of the dates and timestamps DuckDB's
+// sniffer takes in forms duckfmt does not (sniffforms.go): 2001-1-1, a T,
+// no seconds, a Z or an offset without a colon.
+func sniffLoose(v []byte) uint8 {
+	if _, ok := looseDate(v); ok {
+		return sniffDate
+	}
+	if _, zoned, ok := looseTimestamp(v, 1e6); ok {
+		if zoned {
 			return sniffTimestampTZ
 		}
+		return sniffTimestamp | sniffTimestampTZ
 	}
 	return 0
 }

@@ -38,6 +38,24 @@ func TestTypeSnifferAsDuckDB(t *testing.T) {
 		{"2001-02-29", OutString}, {"2001-01-01 25:00:00", OutString}, {"true|null", OutString}, {"NULL|7", OutString},
 		{"1_000", OutString}, {"abc", OutString}, {"Infinity|1.5", OutString},
 		{"7 |1.5", OutString}, {"7 |1e3", OutString}, {"7 |nan", OutString}, {" -7|1.5", OutDouble},
+		// The looser forms (sniffforms.go), each as DuckDB 1.5 types it.
+		{"2001-01-01T10:00:00|2001-01-01T10:00", OutTimestamp}, {"2001-01-01 10:00|2001-01-02 11:30", OutTimestamp},
+		{"2001-01-01T10:00:00|2001-01-02T10:00:00.5", OutTimestamp}, {"2001-1-1|2001-12-31", OutDate}, {"2001-1-1|2001-01-01", OutDate},
+		{"2001-01-01 10:00:00Z|2001-01-01 10:00:00", OutTimestampTZ}, {"2001-01-01T10:00:00Z|2001-01-01T10:00:00+01", OutTimestampTZ},
+		{"2001-01-01T10:00:00.5Z", OutTimestampTZ}, {"2001-01-01 10:00:00+0100", OutTimestampTZ}, {"2001-01-01 10:00:00+01:00:30", OutTimestampTZ},
+		{"2001-1-1 1:2:3|2001-01-01 10:00:00", OutTimestamp}, {"2001-1-1T1:2", OutTimestamp}, {"2001-01-01 10:00:00.1234567", OutTimestamp},
+		{"2001-01-01 10:00:00.", OutTimestamp}, {"2001-01-01 1:00:00", OutTimestamp}, {"2001-01-01 10:00:00 ", OutTimestamp},
+		{"2001-01-01  10:00:00", OutTimestamp}, {"2001-01-01T 10:00:00", OutTimestamp}, {"2001-01-01 10:00:0", OutTimestamp},
+		{"2001-01-01 10:00:00|2001-01-01T10:00", OutTimestamp}, {"2001-01-01 |2001-1-01", OutDate},
+		{"2001-01-01T10", OutString}, {"2001-01-01 10:00:00 Z", OutString}, {"2001-01-01 10:00:00z", OutString},
+		{"2001-01-01 10:00:00 +01", OutString}, {"2001-01-01 10:00:60", OutString}, {"2001-01-01 10:00Z", OutString},
+		{"2001-01-01 10:00+01", OutString}, {"2001-01-01 10:00:00+1", OutString}, {"2001-01-01 10:00:00+01:3", OutString},
+		{"2001-01-01|2001-01-01T10:00:00", OutString}, {"2001-13-01", OutString}, {"01-01-2001", OutString}, {"2001-001-01", OutString},
+		{"0x10|0x1F", OutInt64}, {"0X10", OutInt64}, {"0x10|7", OutInt64}, {"0x10|-7", OutInt64}, {"0b101|2", OutInt64},
+		{" 0x10", OutInt64}, {"0x7FFFFFFFFFFFFFFF", OutInt64}, {"0x0", OutInt64}, {"0x00000000000000010", OutInt64},
+		{"0x10|1.5", OutString}, {"0x10|9223372036854775808", OutString}, {"-0x10", OutString}, {"0xFFFFFFFFFFFFFFFF", OutString},
+		{"0x", OutString}, {"0xg", OutString}, {"0x10 ", OutString}, {"0x1.8", OutString},
+		{"Infinity|INFINITY| infinity|infinity |2001-01-01", OutDate}, {"+infinity", OutString},
 	} {
 		var s TypeSniffer
 		for _, v := range strings.Split(c.vals, "|") {

@@ -8,7 +8,8 @@ import (
 // TestTypeSnifferDoesNotAllocate: typing a column by its values (the gather's
 // pass over every value of a .parquet output) allocates nothing per value.
 func TestTypeSnifferDoesNotAllocate(t *testing.T) {
-	vals := [][]byte{[]byte("123"), []byte("-45.5"), []byte("1e3"), []byte("9223372036854775808"), []byte("TRUE"), []byte("2021-03-04"), []byte("2021-03-04 10:11:12.5")}
+	vals := [][]byte{[]byte("123"), []byte("-45.5"), []byte("1e3"), []byte("9223372036854775808"), []byte("TRUE"), []byte("2021-03-04"), []byte("2021-03-04 10:11:12.5"),
+		[]byte("2021-3-4"), []byte("2021-03-04T10:11"), []byte("2021-03-04T10:11:12.5Z"), []byte("2021-03-04 10:11:12+0100"), []byte("0x1F"), []byte(" Infinity")}
 	for _, v := range vals {
 		var s TypeSniffer
 		if n := testing.AllocsPerRun(100, func() { s.Add(v) }); n != 0 {

@@ -256,10 +256,13 @@ func (w *Writer) Text(c int, b []byte) error {
 		err = w.number(c, b)
 	case OutDate:
 		days, ok := duckfmt.ParseDate(bytes.TrimSpace(b))
-		switch {
-		case string(b) == "infinity":
+		if !ok {
+			days, ok = looseDate(b) // a form DuckDB's sniffer takes (sniffforms.go)
+		}
+		switch t := bytes.Trim(b, " "); {
+		case foldIn(t, "infinity"):
 			days, ok = math.MaxInt32, true
-		case string(b) == "-infinity":
+		case foldIn(t, "-infinity"):
 			days, ok = -math.MaxInt32, true
 		case ok && (days >= math.MaxInt32 || days <= -math.MaxInt32):
 			ok = false // DuckDB's DATE range ends below its infinities
@@ -291,6 +294,9 @@ func (w *Writer) number(c int, b []byte) error {
 	switch col.Kind {
 	case OutInt64:
 		v, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
+		if r, ok := radixInt(b); err != nil && ok {
+			v, err = r, nil // 0x10, 0b101, as DuckDB's sniffer takes them
+		}
 		if err != nil {
 			return err
 		}
@@ -363,12 +369,13 @@ func parseTimestamp(b []byte, k OutputKind) (int64, error) {
 	if k == OutTimestampNS {
 		unit = 1e9
 	}
-	switch string(b) {
-	case "infinity":
+	switch t := bytes.Trim(b, " "); {
+	case foldIn(t, "infinity"):
 		return math.MaxInt64, nil
-	case "-infinity":
+	case foldIn(t, "-infinity"):
 		return -math.MaxInt64, nil
 	}
+	orig := b
 	var off int64
 	if k == OutTimestampTZ {
 		b, off = cutOffset(b)
@@ -378,6 +385,11 @@ func parseTimestamp(b []byte, k OutputKind) (int64, error) {
 		ok = false // moved past an int64
 	}
 	v -= off * unit
+	if !ok {
+		var zoned bool // a form DuckDB's sniffer takes (sniffforms.go)
+		v, zoned, ok = looseTimestamp(orig, unit)
+		ok = ok && (!zoned || k == OutTimestampTZ)
+	}
 	if !ok || v == math.MaxInt64 || v <= -math.MaxInt64 {
 		return 0, errors.New("not a timestamp as DuckDB prints one")
 	}
