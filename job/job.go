@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/scattergather/scattergather/internal/hive"
 	"github.com/scattergather/scattergather/record"
 )
 
@@ -305,6 +306,18 @@ const StrictParam = "strict"
 // of the job reads the same.
 const DelimParam = "delim"
 
+// PartitionsParam is a parameter every job takes that the planner sets,
+// never a user: the Hive partition columns of its inputs, which every
+// record the mappers read carries (internal/hive), as a JSON array of
+// {"name", "type"}; unset when the inputs have none.
+const PartitionsParam = "hive-partitions"
+
+// PrunedParam is the other parameter the planner sets: how many of the
+// inputs, and how many of their bytes, it left out because their Hive
+// partitions' values cannot pass the job's filter, as "FILES BYTES";
+// unset when it left none out. The job reads nothing of them.
+const PrunedParam = "hive-pruned"
+
 // ParseDelim reads the "delim" parameter: ',' when not set.
 func ParseDelim(p Params) (byte, error) {
 	v := p[DelimParam]
@@ -383,7 +396,7 @@ func New(name string, p Params) (Job, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown job %q (known: %s)", name, knownNames())
 	}
-	known := map[string]bool{StrictParam: true, DelimParam: true}
+	known := map[string]bool{StrictParam: true, DelimParam: true, PartitionsParam: true, PrunedParam: true}
 	for _, prm := range d.Params {
 		known[prm.Name] = true
 	}
@@ -396,6 +409,9 @@ func New(name string, p Params) (Job, error) {
 		if prm.Required && p[prm.Name] == "" {
 			return nil, fmt.Errorf("job %s: missing --%s (%s)", name, prm.Name, prm.Usage)
 		}
+	}
+	if _, err := hive.Decode(p[PartitionsParam]); err != nil {
+		return nil, fmt.Errorf("job %s: --%s: %w", name, PartitionsParam, err)
 	}
 	if _, err := ParseDelim(p); err != nil {
 		return nil, fmt.Errorf("job %s: %w", name, err)

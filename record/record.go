@@ -194,6 +194,10 @@ type Reader struct {
 	keyBuf  []byte
 
 	scratch [][]byte
+	// fixed holds, for a column Fix gave the object's value, that value's
+	// text (raw: as a CSV field) and whether it is NULL; nfixed counts them.
+	fixed  []fixedValue
+	nfixed int
 	// exact marks the columns a JSON object's key named exactly, which a
 	// key of another case (colname.Equal) does not override.
 	exact []bool
@@ -209,6 +213,46 @@ func NewReader(format Format, columns []string) (*Reader, error) {
 	n := len(columns)
 	return &Reader{format: format, cols: columns, row: newRow(n, format), delim: ',', idx: make([]int, n), scratch: make([][]byte, n), exact: make([]bool, n)}, nil
 }
+
+// fixedValue is a column's value in every record of an object (Fix).
+type fixedValue struct {
+	set      bool
+	null     bool
+	val, raw []byte
+}
+
+// Fix makes column i hold val (NULL when null) in every record of the
+// object instead of a field of it: a Hive partition's value, which the
+// object's path gives. The header is not searched for the column, and a
+// JSON member of its name is not read. Call it after NewReader, before
+// Start.
+func (r *Reader) Fix(i int, val []byte, null bool) {
+	if r.fixed == nil {
+		r.fixed = make([]fixedValue, len(r.cols))
+	}
+	if !r.fixed[i].set {
+		r.nfixed++
+	}
+	f := fixedValue{set: true, null: null, val: val, raw: csvline.AppendField(nil, val)}
+	if r.format == JSONLines {
+		f.raw = val
+	}
+	r.fixed[i] = f
+	r.setFixed(i)
+}
+
+// setFixed puts column i's fixed value in the row.
+func (r *Reader) setFixed(i int) {
+	f := &r.fixed[i]
+	if f.null {
+		r.row.SetNull(i)
+		return
+	}
+	r.row.present[i], r.row.val[i], r.row.raw[i], r.row.kind[i] = true, f.val, f.raw, jsonline.String
+}
+
+// isFixed reports whether Fix gave column c the object's value.
+func (r *Reader) isFixed(c int) bool { return r.nfixed > 0 && r.fixed[c].set }
 
 // SetDelim sets the byte that separates a CSV record's fields: ',' (the
 // default), or another such as '\t', ';' or '|' (ParseDelim). Call it
@@ -234,6 +278,10 @@ func (r *Reader) Start(source string, header []byte) error {
 		return fmt.Errorf("CSV header of %s: %w", source, err)
 	}
 	for c, col := range r.cols {
+		if r.isFixed(c) {
+			r.idx[c] = -1
+			continue
+		}
 		if r.idx[c] = columnIndex(names, col); r.idx[c] < 0 {
 			return fmt.Errorf("column %q is not in the CSV header of %s", col, source)
 		}
@@ -352,6 +400,9 @@ func (r *Reader) Read(rec []byte, offset int64) (row *Row, data bool, reason str
 		return nil, true, ReasonCSVFields, nil
 	}
 	for c := range r.cols {
+		if r.idx[c] < 0 {
+			continue // fixed
+		}
 		f := r.fields[r.idx[c]]
 		r.row.present[c] = true
 		r.row.raw[c] = f.Raw(l)
@@ -487,6 +538,9 @@ func (r *Reader) csvRecord(data []byte, start, end, nf int, offset int64, fn Row
 	}
 	r.ends[nf] = end
 	for c, k := range r.idx {
+		if k < 0 {
+			continue // fixed
+		}
 		f := csvline.Field{Start: start, End: r.ends[k]}
 		if k > 0 {
 			f.Start = r.ends[k-1] + 1
@@ -523,6 +577,9 @@ func (r *Reader) readJSON(line []byte, offset int64) (*Row, bool, string, error)
 		var key []byte
 		key, r.keyBuf = m.KeyText(line, r.keyBuf)
 		for c, col := range r.cols {
+			if r.isFixed(c) {
+				continue
+			}
 			// A later duplicate key wins, as in encoding/json. A key finds
 			// its column as a CSV header's name does (colname.Index): the
 			// same name, else the same but for ASCII case, as DuckDB's
@@ -539,6 +596,13 @@ func (r *Reader) readJSON(line []byte, offset int64) (*Row, bool, string, error)
 			row.kind[c] = m.Kind
 			row.raw[c] = m.Value(line)
 			row.val[c], r.scratch[c] = m.Text(line, r.scratch[c])
+		}
+	}
+	if r.nfixed > 0 {
+		for c := range r.fixed {
+			if r.fixed[c].set {
+				r.setFixed(c)
+			}
 		}
 	}
 	row.Offset = offset

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
+	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/hive"
 	"github.com/scattergather/scattergather/internal/split"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/record"
@@ -33,6 +36,8 @@ type Feeder struct {
 	// the row index of each row group's first row, which names the row
 	// group of a row its mapper skipped or failed on.
 	rowGroups map[string][]int64
+	// partitions are the inputs' Hive partition columns (SetPartitions).
+	partitions []hive.Column
 }
 
 // New returns a feeder of a new mapper of j. strict is the job's "strict"
@@ -61,6 +66,63 @@ func New(j job.Job, strict bool) (*Feeder, error) {
 // feeder reads: ',' until set, else the job's delim parameter (the one the
 // plan recorded). Call it before StartPart.
 func (f *Feeder) SetDelim(delim byte) { f.delim = delim }
+
+// SetPartitions sets the Hive partition columns of the job's inputs (the
+// planner's PartitionsParam): a column of the job's of one of their names
+// (or each of them, for a job that reads every column: after the object's
+// own, or in place of one of the same name) holds the value the object's
+// path gives it, whatever the object holds. Call it before StartPart.
+func (f *Feeder) SetPartitions(cols []hive.Column) { f.partitions = cols }
+
+// partColumns returns columns with the partition columns a job reading
+// every column gets added (those the object lacks, after its own), and
+// the values, by index in the result, of the ones the source's path
+// fixes; nil when there are none.
+func (f *Feeder) partColumns(source string, columns []string) ([]string, map[int]fixed) {
+	if len(f.partitions) == 0 {
+		return columns, nil
+	}
+	pairs := hive.Parse(source)
+	fixes := map[int]fixed{}
+	for _, pc := range f.partitions {
+		i := -1
+		if f.in.AllColumns {
+			if i = slices.Index(columns, pc.Name); i < 0 {
+				columns = append(columns[:len(columns):len(columns)], pc.Name)
+				i = len(columns) - 1
+			}
+		}
+		raw, null := "", true
+		for _, p := range pairs {
+			if p.Key == pc.Name {
+				raw, null = p.Value, false
+			}
+		}
+		v := fixed{null: true, typ: pc.Type}
+		if !null {
+			var text string
+			text, v.null = hive.Value(raw, pc.Type)
+			v.val = []byte(text)
+		}
+		if i >= 0 {
+			fixes[i] = v
+			continue
+		}
+		for c, col := range columns {
+			if colname.Equal(col, pc.Name) {
+				fixes[c] = v
+			}
+		}
+	}
+	return columns, fixes
+}
+
+// fixed is a column's value in every row of an object: a partition's.
+type fixed struct {
+	val  []byte
+	null bool
+	typ  string
+}
 
 // Delim is the byte that separates the fields of the CSV records the feeder
 // reads.
@@ -106,9 +168,14 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 			return fmt.Errorf("columns of %s: %w", p.Source, err)
 		}
 	}
+	var fixes map[int]fixed
+	p.Columns, fixes = f.partColumns(p.Source, p.Columns)
 	r, err := record.NewReader(p.Format, p.Columns)
 	if err != nil {
 		return err
+	}
+	for c, v := range fixes {
+		r.Fix(c, v.val, v.null)
 	}
 	r.SetDelim(f.delim)
 	if err := r.Start(p.Source, header); err != nil {

@@ -64,22 +64,41 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 			cols = append(cols, c.Name)
 		}
 	}
+	var fixes map[int]fixed
+	if f.rows != nil {
+		cols, fixes = f.partColumns(span.Source, cols)
+	}
 	var opts pq.Options
 	opts.Footer = footer
-	if p, ok := f.job.(Pruner); ok {
+	if p, ok := f.job.(Pruner); ok && len(fixes) == 0 {
 		opts.Predicate = p.ParquetPredicate()
 	}
 	if rc, ok := f.m.(RowCounter); ok && f.rows != nil && len(cols) == 0 && opts.Predicate == nil && rc.CountsRows() {
 		return f.countRows(rc, span, ordinal, footer, st)
 	}
-	r, err := pq.Open(ctx, store, span, cols, opts)
+	// read[c] is column c's index among the columns the reader reads; -1
+	// for one a partition fixes.
+	read, readCols := make([]int, len(cols)), make([]string, 0, len(cols))
+	for c, name := range cols {
+		read[c] = -1
+		if _, ok := fixes[c]; !ok {
+			read[c] = len(readCols)
+			readCols = append(readCols, name)
+		}
+	}
+	r, err := pq.Open(ctx, store, span, readCols, opts)
 	if err != nil {
 		return st, err
 	}
 	defer r.Close()
 	types := make([]string, len(cols))
-	for i, c := range r.Columns() {
-		types[i] = c.Type
+	rc := r.Columns()
+	for c := range cols {
+		if read[c] >= 0 {
+			types[c] = rc[read[c]].Type
+		} else {
+			types[c] = fixes[c].typ
+		}
 	}
 	first, err := f.startParquet(job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: cols, Types: types}, footer)
 	if err != nil {
@@ -95,11 +114,18 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		if f.lines != nil {
 			return f.named(f.lines.Record(r.Text(0), offset), offset)
 		}
-		for c := range cols {
-			if r.Null(c) {
+		for c, j := range read {
+			switch {
+			case j < 0:
+				if v := fixes[c]; v.null {
+					row.SetNull(c)
+				} else {
+					row.Set(c, v.val, v.val)
+				}
+			case r.Null(j):
 				row.SetNull(c)
-			} else {
-				v := r.Text(c)
+			default:
+				v := r.Text(j)
 				row.Set(c, v, v)
 			}
 		}
@@ -107,11 +133,14 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		return f.named(f.rows.Row(row), offset)
 	}
 	cm, _ := f.m.(ColumnMapper)
-	if cm != nil && !cm.ParquetBatches(r) {
-		cm = nil
+	if cm != nil && (len(fixes) > 0 || !cm.ParquetBatches(r)) {
+		cm = nil // a batch holds no partition's column
 	}
 	var fc floatColumn
 	fc.fp, fc.c = r.FloatColumn(opts.Predicate)
+	if len(fixes) > 0 {
+		fc.fp = nil
+	}
 	if cm == nil && fc.fp != nil {
 		// The other columns are decoded only for the rows the filter keeps.
 		for c := range cols {

@@ -38,6 +38,10 @@ var (
 	ParseDelim  = job.ParseDelim
 	// DelimParam is the parameter of the CSV field delimiter.
 	DelimParam = job.DelimParam
+	// PartitionsParam and PrunedParam are the planner's Hive partition
+	// parameters.
+	PartitionsParam = job.PartitionsParam
+	PrunedParam     = job.PrunedParam
 	// AddSkipExamples merges skip examples, the first of a reason kept.
 	AddSkipExamples = job.AddSkipExamples
 )

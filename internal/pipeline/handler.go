@@ -17,6 +17,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/feed"
+	"github.com/scattergather/scattergather/internal/hive"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/metrics"
@@ -526,6 +527,7 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 		return nil, st, inputErrorf("map: %w", err)
 	}
 	f.SetDelim(opts.delim)
+	f.SetPartitions(opts.partitions)
 	for _, p := range c.Parts {
 		if p.Format == plan.FormatParquet {
 			if err := h.mapParquet(ctx, f, p, &st); err != nil {
@@ -577,19 +579,21 @@ func mapError(p plan.Part, err error) error {
 	return partError(p, err)
 }
 
-// readOpts is how a mapper reads its records: the job's "strict" and
-// "delim" parameters.
+// readOpts is how a mapper reads its records: the job's "strict", "delim"
+// and "hive-partitions" parameters.
 type readOpts struct {
-	strict bool
-	delim  byte
+	strict     bool
+	delim      byte
+	partitions []hive.Column
 }
 
-// readOptsOf is the "strict" and "delim" parameters of params that
-// jobs.New accepted.
+// readOptsOf is the "strict", "delim" and "hive-partitions" parameters of
+// params that jobs.New accepted.
 func readOptsOf(p jobs.Params) readOpts {
 	strict, _ := jobs.ParseStrict(p)
 	delim, _ := jobs.ParseDelim(p)
-	return readOpts{strict: strict, delim: delim}
+	parts, _ := hive.Decode(p[jobs.PartitionsParam])
+	return readOpts{strict: strict, delim: delim, partitions: parts}
 }
 
 // partError classifies a read failure: a missing object or corrupt data is the

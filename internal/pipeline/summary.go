@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/scattergather/scattergather/internal/jobs"
@@ -23,6 +24,10 @@ type Summary struct {
 	BytesSkipped    int64 `json:"bytesSkipped,omitempty"`
 	RowGroups       int64 `json:"rowGroups,omitempty"`
 	RowGroupsPruned int64 `json:"rowGroupsPruned,omitempty"`
+	// FilesPruned inputs, of BytesPruned bytes, the planner left out: their
+	// Hive partitions' values cannot pass the job's filter (jobs.PrunedParam).
+	FilesPruned int64 `json:"filesPruned,omitempty"`
+	BytesPruned int64 `json:"bytesPruned,omitempty"`
 	// ParquetBytesRead is the part of BytesRead the mappers fetched from
 	// Parquet inputs (their footers included), where a job's inputs mix
 	// Parquet with text.
@@ -81,4 +86,11 @@ func (s *Summary) addRecords(st jobs.Stats) {
 		s.SkipReasons[k] += v
 	}
 	s.SkipExamples = jobs.AddSkipExamples(s.SkipExamples, st.SkipExamples)
+}
+
+// prunedOf reads the planner's jobs.PrunedParam: the inputs it left out
+// and their bytes; 0, 0 when it left none.
+func prunedOf(p jobs.Params) (files, bytes int64) {
+	fmt.Sscanf(p[jobs.PrunedParam], "%d %d", &files, &bytes)
+	return files, bytes
 }

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
 	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/hive"
 	"github.com/scattergather/scattergather/internal/jobs/jsonline"
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/record"
@@ -45,7 +47,7 @@ const maxHeaderLine = 1 << 20
 // has), before any mapper starts, as every mapper of that object would
 // fail on it; JSON Lines are not checked, as a member the first line
 // lacks is NULL there and may be present further on.
-func withInputColumns(ctx context.Context, store blob.Store, query, schema, delim string, objs []Object) (string, error) {
+func withInputColumns(ctx context.Context, store blob.Store, query, schema, delim string, objs []Object, parts []hive.Column) (string, error) {
 	s, err := sql.ParseSchema(schema)
 	if err != nil || len(objs) == 0 {
 		return "", nil
@@ -85,6 +87,9 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema, deli
 			break
 		}
 	}
+	if cols != nil {
+		cols = withPartitionNames(cols, parts)
+	}
 	if star {
 		// * stands for the first object's columns, and a name of the
 		// query that is not one of them is refused here rather than by
@@ -119,6 +124,18 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema, deli
 	}
 	b, err := json.Marshal(present)
 	return string(b), err
+}
+
+// withPartitionNames is an object's columns and the Hive partition
+// columns it lacks, after its own, as DuckDB's read_csv and read_parquet
+// give them.
+func withPartitionNames(cols []string, parts []hive.Column) []string {
+	for _, p := range parts {
+		if !slices.Contains(cols, p.Name) {
+			cols = append(cols[:len(cols):len(cols)], p.Name)
+		}
+	}
+	return cols
 }
 
 // checkInputColumns checks an input-columns parameter given with a job

@@ -132,6 +132,18 @@ func (e *InputError) Unwrap() error { return e.Err }
 // pattern's matches (IsGlob) sorted by path.
 // store must accept locations (a blob.Mux).
 func Resolve(ctx context.Context, store blob.Store, sources []string) ([]Object, error) {
+	objs, err := resolveObjects(ctx, store, sources)
+	if err != nil {
+		return nil, err
+	}
+	if err := readFooters(ctx, store, objs); err != nil {
+		return nil, err
+	}
+	return objs, nil
+}
+
+// resolveObjects is Resolve but for the Parquet footers (readFooters).
+func resolveObjects(ctx context.Context, store blob.Store, sources []string) ([]Object, error) {
 	if len(sources) == 0 {
 		return nil, &InputError{Input: "(none)", Err: errors.New("no input given")}
 	}
@@ -145,9 +157,6 @@ func Resolve(ctx context.Context, store blob.Store, sources []string) ([]Object,
 	}
 	for i := range objs {
 		objs[i].Ordinal = i
-	}
-	if err := readFooters(ctx, store, objs); err != nil {
-		return nil, err
 	}
 	return objs, nil
 }

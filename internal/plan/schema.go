@@ -57,11 +57,14 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 			return nil, params, err
 		}
 	}
-	objs, err := Resolve(ctx, store, sources)
+	objs, err := resolveObjects(ctx, store, sources)
 	if err != nil {
 		return objs, params, err
 	}
 	if !schemaJobs[job] {
+		if err := readFooters(ctx, store, objs); err != nil {
+			return nil, params, err
+		}
 		params, err = withDelim(ctx, store, job, compiled, params, objs)
 		return objs, params, err
 	}
@@ -74,6 +77,13 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 	}
 	if len(kept) == 0 {
 		return nil, nil, &InputError{Input: strings.Join(sources, ", "), Err: errors.New("no input but " + SchemaFile)}
+	}
+	// Partitions prune objects before their footers are read: a pruned
+	// object is not read at all.
+	parts := partitionsOf(job, kept)
+	kept, pruned := prunePartitions(params, kept, parts)
+	if err := readFooters(ctx, store, kept); err != nil {
+		return nil, params, err
 	}
 	out, err := withDelim(ctx, store, job, compiled, params, kept)
 	if err != nil {
@@ -96,7 +106,7 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 			out = withParam(out, "schema", text)
 		}
 		out = withInputTypes(out, queryColumns(out["query"], out["schema"], kept), kept)
-		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out[DelimParam], kept)
+		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out[DelimParam], kept, parts)
 		if err != nil {
 			return kept, params, err
 		}
@@ -111,7 +121,7 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 			out = withParam(out, InputColumnsParam, text)
 		}
 	}
-	return kept, out, nil
+	return kept, withPartitions(out, parts, pruned), nil
 }
 
 // InputTypesParam is select's and sql's parameter that ResolveJob sets when

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
+)
+
+// TestHivePartitionsPrunedInSummary: a query over a Hive partitioned tree
+// reads the partition columns from the paths, and the summary counts the
+// files its WHERE on them left out and their bytes.
+func TestHivePartitionsPrunedInSummary(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"year=2023", "year=2024"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.WriteFile(t, filepath.Join(dir, "year=2023"), "p.csv", []byte("id\n1\n2\n"))
+	testutil.WriteFile(t, filepath.Join(dir, "year=2024"), "p.csv", []byte("id\n3\n"))
+	out := filepath.Join(t.TempDir(), "o.csv")
+	stdout, stderr, err := runCLI(t, "sql", "SELECT id, year FROM '"+dir+"/*/*.csv' WHERE year > 2023", "--output", out, "--state-dir", t.TempDir(), "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "id,year\n3,2024\n" {
+		t.Errorf("output %q", got)
+	}
+	var sum struct {
+		FilesPruned int64 `json:"filesPruned"`
+		BytesPruned int64 `json:"bytesPruned"`
+		BytesIn     int64 `json:"bytesIn"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("summary %q: %v", stdout, err)
+	}
+	if sum.FilesPruned != 1 || sum.BytesPruned != int64(len("id\n1\n2\n")) || sum.BytesIn != int64(len("id\n3\n")) {
+		t.Errorf("summary %+v, want 1 file of 7 bytes pruned, 5 bytes in", sum)
+	}
+}

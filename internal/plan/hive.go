@@ -1,0 +1,206 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/hive"
+	"github.com/scattergather/scattergather/internal/sql"
+	jobpkg "github.com/scattergather/scattergather/job"
+)
+
+// partitionsOf is the Hive partition columns of objs (hive.Detect over
+// their names), for a job that reads records with a schema (schemaJobs):
+// as DuckDB's read_csv and read_parquet detect them by default, none
+// unless every object's path has the same key=value directories.
+func partitionsOf(job string, objs []Object) []hive.Column {
+	if !schemaJobs[job] {
+		return nil
+	}
+	paths := make([]string, len(objs))
+	for i, o := range objs {
+		paths[i] = o.Source
+	}
+	return hive.Detect(paths)
+}
+
+// withPartitions sets the planner's Hive parameters of a job whose inputs'
+// partition columns are parts (partitionsOf) and of which pruned were
+// left out (prunePartitions): PartitionsParam, the columns' types in its
+// schema (those it does not type already, as DuckDB types them:
+// hive_types_autocast), and PrunedParam. A user's values of those
+// parameters are dropped: the planner owns them.
+func withPartitions(params map[string]string, parts []hive.Column, pruned pruning) map[string]string {
+	if params[jobpkg.PartitionsParam] != "" || params[jobpkg.PrunedParam] != "" {
+		params = maps.Clone(params)
+		delete(params, jobpkg.PartitionsParam)
+		delete(params, jobpkg.PrunedParam)
+	}
+	if len(parts) == 0 {
+		return params
+	}
+	out := withParam(params, jobpkg.PartitionsParam, hive.Encode(parts))
+	if schema, err := withPartitionTypes(params["schema"], parts); err == nil {
+		out = withParam(out, "schema", schema)
+	} // else the job refuses the schema, naming it
+	if pruned.files > 0 {
+		out = withParam(out, jobpkg.PrunedParam, fmt.Sprintf("%d %d", pruned.files, pruned.bytes))
+	}
+	return out
+}
+
+// pruning counts the objects prunePartitions left out, and their bytes.
+type pruning struct {
+	files int
+	bytes int64
+}
+
+// prunePartitions leaves out of objs, whose partition columns are parts,
+// those that cannot pass the job's filter (sql's WHERE, select's and
+// groupby's --where), as DuckDB's filter pushdown on partition columns
+// does: a conjunct of the filter that reads partition columns only, false
+// or NULL on an object's partition values, is so for every record of it.
+// A conjunct that reads another column, or that a value error stops,
+// rules nothing out. It returns the objects kept, renumbered.
+func prunePartitions(params map[string]string, objs []Object, parts []hive.Column) ([]Object, pruning) {
+	if len(parts) == 0 {
+		return objs, pruning{}
+	}
+	where := params["where"]
+	if q, err := sql.Parse(params["query"]); err == nil && params["query"] != "" {
+		where = ""
+		if q.Where != nil {
+			where = sql.SQL(q.Where)
+		}
+	}
+	schema, err := withPartitionTypes(params["schema"], parts)
+	if err != nil || where == "" {
+		return objs, pruning{}
+	}
+	progs := partitionFilters(where, schema, parts)
+	if len(progs) == 0 {
+		return objs, pruning{}
+	}
+	kept := objs[:0:0]
+	var p pruning
+	for _, o := range objs {
+		if partitionsRuleOut(progs, o, parts) {
+			p.files++
+			p.bytes += o.Size
+			continue
+		}
+		o.Ordinal = len(kept)
+		kept = append(kept, o)
+	}
+	return kept, p
+}
+
+// partitionFilters compiles the conjuncts of where that read partition
+// columns only.
+func partitionFilters(where, schema string, parts []hive.Column) []*sql.Program {
+	e, err := sql.ParseExpr(where)
+	if err != nil {
+		return nil
+	}
+	s, err := sql.ParseSchema(schema)
+	if err != nil {
+		return nil
+	}
+	var progs []*sql.Program
+	for _, c := range sql.Conjuncts(e) {
+		p, err := sql.CompileFilter(sql.SQL(c), s)
+		if err != nil || len(p.Columns) == 0 || !allPartitions(p.Columns, parts) {
+			continue
+		}
+		progs = append(progs, p.NewProgram())
+	}
+	return progs
+}
+
+// withPartitionTypes adds to a schema (ParseSchema's text) the partition
+// columns it does not type, with their types; a schema in JSON stays JSON.
+func withPartitionTypes(schema string, parts []hive.Column) (string, error) {
+	given, err := sql.ParseSchema(schema)
+	if err != nil {
+		return schema, err
+	}
+	var add []hive.Column
+	for _, p := range parts {
+		if _, typed := given.Type(p.Name); !typed {
+			add = append(add, p)
+		}
+	}
+	if len(add) == 0 {
+		return schema, nil
+	}
+	text := strings.TrimSpace(schema)
+	if text != "" && !strings.HasPrefix(text, "{") {
+		for _, p := range add {
+			text += "," + p.Name + ":" + p.Type
+		}
+		return text, nil
+	}
+	m := map[string]string{}
+	if text != "" {
+		if err := json.Unmarshal([]byte(text), &m); err != nil {
+			return schema, err
+		}
+	}
+	for _, p := range add {
+		m[p.Name] = p.Type
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+// allPartitions reports whether every column is a partition column.
+func allPartitions(cols []string, parts []hive.Column) bool {
+	for _, c := range cols {
+		if partitionIndex(parts, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// partitionIndex is the partition column a name binds to (as a query's
+// names bind: colname.Equal), -1 for none.
+func partitionIndex(parts []hive.Column, name string) int {
+	for i, p := range parts {
+		if p.Name == name {
+			return i
+		}
+	}
+	for i, p := range parts {
+		if colname.Equal(p.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// partitionsRuleOut reports whether a conjunct's program is false or NULL
+// on the object's partition values.
+func partitionsRuleOut(progs []*sql.Program, o Object, parts []hive.Column) bool {
+	pairs := hive.Parse(o.Source)
+	for _, g := range progs {
+		g.Reset()
+		for i, col := range g.Plan.Columns {
+			p := parts[partitionIndex(parts, col)]
+			text, null := "", true
+			for _, pr := range pairs {
+				if pr.Key == p.Name {
+					text, null = hive.Value(pr.Value, p.Type)
+				}
+			}
+			g.Row.Text[i], g.Row.Null[i] = []byte(text), null
+		}
+		if !g.Match() && g.Row.Err == nil {
+			return true
+		}
+	}
+	return false
+}
