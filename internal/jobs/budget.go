@@ -68,10 +68,17 @@ func SetMemory(mapperMem int64, mappers int, limit bool) (budget, memLimit int64
 
 const sortKeySize = int64(unsafe.Sizeof(sortKey{}))
 
-// keyCost is what one more key of keyLen bytes costs a table of entries of
-// entSize bytes that has room for it: its entry, its bytes, its sort keys and its sorted order (sorted,
-// sortedKeys) and at most four slots (half load at most, a power of two).
-func keyCost(entSize, keyLen int64) int64 { return entSize + keyLen + 2*sortKeySize + 4 + 4*4 }
+// keyCost is what one more key of keyLen bytes in the arena costs t when it
+// has room for it: its entry, its bytes, its sort keys and its sorted order
+// (sorted, sortedKeys; none when it sorts in place) and at most four slots
+// (half load at most, a power of two).
+func (t *keyTableOf[S]) keyCost(keyLen int64) int64 {
+	c := t.entSize() + keyLen + 4*4
+	if !t.inPlace() {
+		c += 2*sortKeySize + 4
+	}
+	return c
+}
 
 // memory is the most the table will have allocated once next more keys are
 // in and it is sorted for a spill: what it holds now (the capacity of its
@@ -79,16 +86,31 @@ func keyCost(entSize, keyLen int64) int64 { return entSize + keyLen + 2*sortKeyS
 // length), what inserting next keys allocates when a slice must grow (a new
 // slice twice the size, while the old one is still held; keys as long as
 // the longest so far), and what sorting them all allocates (sortedKeys' two
-// arrays and radix counts, sorted's order). A combiner that checks memory
+// arrays and radix counts, sorted's order; nothing for a table sorted in
+// place: inPlace). A combiner that checks memory
 // every next new keys and spills once it passes the budget therefore never
 // holds more than the budget, however its table grows.
 func (t *keyTableOf[S]) memory(next int) int64 {
 	n, k, entSize := int64(len(t.ents)), int64(next), t.entSize()
 	held := int64(cap(t.ents))*entSize + int64(cap(t.arena)) + int64(len(t.slots)+len(t.spare))*4
-	sortKeys := max(n+k, int64(cap(t.sort[0])))
-	sorting := 2*sortKeys*sortKeySize + (n+k)*4
-	if t.counts != nil || n+k >= radixMin {
-		sorting += radixCountsSize
+	var sorting int64
+	if t.inPlace() {
+		// Sorted in place (its wideCounts from radixWide keys, the rest on
+		// the stack) unless sortedKeys' arrays fit (sortsInPlace): what
+		// they hold once made.
+		if t.wide != nil || n+k >= radixWide {
+			sorting = wideCountsSize
+		}
+		sorting += 2 * int64(cap(t.sort[0])) * sortKeySize
+		if t.counts != nil {
+			sorting += radixCountsSize
+		}
+	} else {
+		sortKeys := max(n+k, int64(cap(t.sort[0])))
+		sorting = 2*sortKeys*sortKeySize + (n+k)*4
+		if t.counts != nil || n+k >= radixMin {
+			sorting += radixCountsSize
+		}
 	}
 	var growth int64
 	if n+k > int64(cap(t.ents)) {
@@ -97,7 +119,11 @@ func (t *keyTableOf[S]) memory(next int) int64 {
 	if (n+k)*2 > int64(len(t.slots)) {
 		growth += 2 * int64(len(t.slots)) * 4
 	}
-	if more := k * int64(max(t.longest, 16)); int64(cap(t.arena)-len(t.arena)) < more {
+	var longest int64 // of a key in the arena: one of up to 16 bytes is not
+	if t.longest > 16 {
+		longest = int64(t.longest)
+	}
+	if more := k * longest; int64(cap(t.arena)-len(t.arena)) < more {
 		growth += 2*int64(len(t.arena)) + more
 	}
 	return held + growth + sorting

@@ -29,12 +29,12 @@ func TestCombinerStaysInBudget(t *testing.T) {
 	defer SetCombineBudget(budget)()
 	for _, keys := range []int{2_000, 30_000, 300_000} {
 		// A sum and an avg keep their states apart from the entries, a
-		// lone sum (beside counts) in them (inlineSum).
+		// lone sum (beside counts) in them (sumState).
 		t.Run(fmt.Sprintf("groupby %d keys", keys), func(t *testing.T) {
 			checkGroupbyBudget[struct{}](t, "sum:rev,avg:rev", keys, budget)
 		})
 		t.Run(fmt.Sprintf("groupby one sum %d keys", keys), func(t *testing.T) {
-			checkGroupbyBudget[inlineSum](t, "sum:rev,count:*", keys, budget)
+			checkGroupbyBudget[sumState](t, "sum:rev,count:*", keys, budget)
 		})
 		t.Run(fmt.Sprintf("wordcount %d words", keys), func(t *testing.T) {
 			m := (&wordcount{}).NewMapper().(*wordcountMapper)

@@ -102,7 +102,7 @@ func (j *groupby) NewMapper() Mapper {
 			return false
 		}
 		if j.inline() {
-			m.sums, _ = t.keys.(*keyTableOf[inlineSum])
+			m.sums, _ = t.keys.(*keyTableOf[sumState])
 		} else {
 			m.plain, _ = t.keys.(*keyTable)
 		}
@@ -114,7 +114,7 @@ func (j *groupby) NewMapper() Mapper {
 	})
 	if j.inline() {
 		if m.sums == nil {
-			m.sums = newKeyTableOf[inlineSum]()
+			m.sums = newKeyTableOf[sumState]()
 		}
 		m.keys = m.sums
 	} else {
@@ -168,27 +168,34 @@ type groupKeys interface {
 	discard()
 }
 
-// inlineSum is the entry's share (keyTableOf's S) of a group of a job whose
-// one aggregate is a sum or an avg: its running sum, and padding that makes
-// the entry 64 bytes, one cache line (keyEntOf: 32 + 32), where the group
-// held 56 in two places before (an entry of 32 and a state of 24). The sum
-// is an int64 coefficient and its scale while it fits one; a larger sum (a
-// big.Int) lives apart, in the mapper's bigSums, which the entry indexes.
-// So the entries hold no pointer: the garbage collector does not scan a
-// table of a million groups at every cycle.
-type inlineSum struct {
+// sumState is the entry's share (keyTableOf's S) of a group of a groupby
+// job whose one aggregate is a sum or an avg: its running sum, where the
+// entry's count is the group's rows. The entry is 48 bytes (keyEntOf: 32 +
+// 16), where the group held 56 in two places before (an entry of 32 and a
+// state of 24), so that a row that finds its group reads the entry alone
+// for the key's compare, the count and the sum. The sum is an int64
+// coefficient and its scale while it fits one; a larger sum (a big.Int)
+// lives apart, in the mapper's bigSums, which the entry indexes. So the
+// entries hold no pointer: the garbage collector does not scan a table of
+// a million groups at every cycle.
+type sumState struct {
 	small int64 // the coefficient, when big is 0
 	scale int32
 	big   int32 // 0: the sum is small; else 1 + its index in bigSums
-	// n is the sql job's count of the values summed (sumGroups); groupby's
-	// is the entry's count.
+}
+
+// inlineSum is the sql job's sumState (sumGroups): the sum, and n, the
+// count of the values summed; padding makes its entry 64 bytes, one cache
+// line. It begins with its sumState, which inlineState reads.
+type inlineSum struct {
+	sumState
 	n int64
 	_ uint64
 }
 
 // fold adds v to the sum (sets it to v when first), moving it to bigSums
 // when it no longer fits an int64.
-func (s *inlineSum) fold(v decimal.Dec, first bool, bigSums *[]decimal.Dec) {
+func (s *sumState) fold(v decimal.Dec, first bool, bigSums *[]decimal.Dec) {
 	switch {
 	case first:
 	case s.big > 0:
@@ -213,7 +220,7 @@ func (s *inlineSum) fold(v decimal.Dec, first bool, bigSums *[]decimal.Dec) {
 }
 
 // dec is the sum as a decimal.
-func (s *inlineSum) dec(bigSums []decimal.Dec) decimal.Dec {
+func (s *sumState) dec(bigSums []decimal.Dec) decimal.Dec {
 	if s.big > 0 {
 		return bigSums[s.big-1]
 	}
@@ -221,7 +228,7 @@ func (s *inlineSum) dec(bigSums []decimal.Dec) decimal.Dec {
 }
 
 // inlineAt is the aggregate whose state the mapper keeps in the table's
-// entries (inlineSum), -1 when none: the one sum or avg of a job whose
+// entries (sumState), -1 when none: the one sum or avg of a job whose
 // other aggregates, if any, are counts (the entry's count). A row then
 // reads one entry where it read an entry and a state apart.
 func (j *groupby) inlineAt() int {
@@ -310,21 +317,21 @@ const memCheckEvery = 64
 
 // groupbyMapper combines in a key table (one entry per group, whose count
 // is the group's row count, and which holds its state when it is a lone
-// sum's: inlineSum) and spills sorted runs past combineBudget. Rows wait in
+// sum's: sumState) and spills sorted runs past combineBudget. Rows wait in
 // a batch of up to batchSize, whose groups are looked up together (see
 // flush).
 type groupbyMapper struct {
 	j       *groupby
-	keys    groupKeys              // sums or plain, whichever is not nil
-	sums    *keyTableOf[inlineSum] // the table when the states are in the entries (groupby.inline)
-	plain   *keyTable              // the table otherwise
-	stride  int                    // states per group in states (groupby.stride)
-	at      int                    // the aggregate whose state is in the entry (groupby.inlineAt), -1: none
-	one     []decimal.Dec          // len(aggs) states: a group's when stride is 0 (statesIn)
-	states  []decimal.Dec          // keys.size() * stride: the sums, or min's and max's values
-	bigSums []decimal.Dec          // the inline sums too large for an int64 (inlineSum.big)
-	best    [][]byte               // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
-	vals    []decimal.Dec          // the record's numbers, by column (groupby.read)
+	keys    groupKeys             // sums or plain, whichever is not nil
+	sums    *keyTableOf[sumState] // the table when the states are in the entries (groupby.inline)
+	plain   *keyTable             // the table otherwise
+	stride  int                   // states per group in states (groupby.stride)
+	at      int                   // the aggregate whose state is in the entry (groupby.inlineAt), -1: none
+	one     []decimal.Dec         // len(aggs) states: a group's when stride is 0 (statesIn)
+	states  []decimal.Dec         // keys.size() * stride: the sums, or min's and max's values
+	bigSums []decimal.Dec         // the inline sums too large for an int64 (sumState.big)
+	best    [][]byte              // beside states when some aggregate is min or max (j.texts): their texts as they stood in the input
+	vals    []decimal.Dec         // the record's numbers, by column (groupby.read)
 	batch   rowBatch
 	spills  spillFiles
 	st      Stats
@@ -518,12 +525,18 @@ func statesIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32) []decimal.Dec 
 		return m.states[int(g)*m.stride : int(g+1)*m.stride]
 	}
 	if m.at >= 0 {
-		m.one[m.at] = inlineState(t, g).dec(m.bigSums)
+		m.one[m.at] = entrySum(t, g).dec(m.bigSums)
 	}
 	return m.one
 }
 
-// inlineState is the state in group g's entry of t, a keyTableOf[inlineSum].
+// entrySum is the sum in group g's entry of t, a keyTableOf[sumState].
+func entrySum[S any](t *keyTableOf[S], g int32) *sumState {
+	return (*sumState)(unsafe.Pointer(&t.ents[g].st))
+}
+
+// inlineState is the state in group g's entry of t, a keyTableOf[inlineSum]
+// (the sql job's).
 func inlineState[S any](t *keyTableOf[S], g int32) *inlineSum {
 	return (*inlineSum)(unsafe.Pointer(&t.ents[g].st))
 }
@@ -534,7 +547,7 @@ func foldIn[S any](m *groupbyMapper, t *keyTableOf[S], g int32, first bool, vals
 	na := len(m.j.aggs)
 	switch {
 	case m.at >= 0:
-		inlineState(t, g).fold(vals[m.at], first, &m.bigSums)
+		entrySum(t, g).fold(vals[m.at], first, &m.bigSums)
 	case m.j.texts:
 		m.fold(statesIn(m, t, g), m.best[int(g)*na:int(g+1)*na], first, vals, raw)
 	default:
@@ -668,9 +681,36 @@ func (m *groupbyMapper) Finish(w io.Writer) (Stats, error) {
 		m.st.RecordsOut = int64(m.keys.size())
 		return m.st, m.writeRun(w)
 	}
+	var last io.Reader // the table's groups, merged from memory with the spills
+	if m.sums != nil {
+		last = lastRunIn(m, m.sums)
+	} else {
+		last = lastRunIn(m, m.plain)
+	}
 	var err error
-	m.st.RecordsOut, err = m.spills.mergeRuns(w, m.spill, m.j.mergeTo)
+	m.st.RecordsOut, err = m.spills.mergeWith(w, last, m.j.mergeTo)
 	return m.st, err
+}
+
+// lastRunIn is the groups of the mapper's table t as a run (writeRun's),
+// read from memory (runReader) by Finish's merge with the spilled runs, not
+// written to a file and read back.
+func lastRunIn[S any](m *groupbyMapper, t *keyTableOf[S]) io.Reader {
+	c := t.cursor()
+	na := len(m.j.aggs)
+	var val []byte
+	return newRunReader(m.j.runTag(), func(rw *runs.Writer) (bool, error) {
+		key, g, ok := c.next()
+		if !ok {
+			return false, nil
+		}
+		var best [][]byte
+		if m.j.texts {
+			best = m.best[int(g)*na : int(g+1)*na]
+		}
+		val = m.j.appendStates(val[:0], t.ents[g].count, statesIn(m, t, g), best)
+		return true, rw.Add(key, val)
+	})
 }
 
 // header is the output's header row: key,FUNC_COL,...

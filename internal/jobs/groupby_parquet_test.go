@@ -56,7 +56,7 @@ func TestGroupbyParquetBatches(t *testing.T) {
 		{"key": "key", "agg": "sum:rev,max:rev"},
 		{"key": "plain:2", "agg": "min:n,max:revd,min:rev,count:*"},
 		// one sum or avg, with counts or not: its state in the table's
-		// entry (inlineSum)
+		// entry (sumState)
 		{"key": "plain:3", "agg": "sum:revd"},
 		{"key": "key", "agg": "count:*,avg:n"},
 		{"key": "plain", "agg": "count:rev,sum:rev,count:*"},

@@ -72,7 +72,7 @@ func trickySequence(rng *rand.Rand) []string {
 	return seq
 }
 
-// TestInlineSumExact: groupby's lone sum in its entry (inlineSum, bigSums)
+// TestInlineSumExact: groupby's lone sum in its entry (sumState, bigSums)
 // is exact over sums that cross an int64 either way, scales that change
 // mid-stream, negative zeros and exponents, and encodes to the bytes of the
 // decimal.Dec the entry held before (the first value, then AddTo), so its
@@ -82,7 +82,7 @@ func TestInlineSumExact(t *testing.T) {
 	for i := range 3000 {
 		seq := trickySequence(rng)
 		var bigSums []decimal.Dec
-		var in inlineSum
+		var in sumState
 		var old decimal.Dec
 		exact := new(big.Rat)
 		for j, s := range seq {

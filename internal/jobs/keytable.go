@@ -15,21 +15,25 @@ import (
 // string conversion) and a new key costs no allocation of its own. An entry
 // keeps its key's first 16 bytes as two big-endian integers: comparing a key
 // of up to 16 bytes is three integer compares and one branch, and sorting
-// mostly orders by the first integer.
+// mostly orders by the first integer. Such a key is all in its entry: only
+// the bytes of longer keys go to the arena.
 //
 // An entry also holds an S: a combiner whose groups have fixed-size states
-// keeps them there (groupby's single sum: inlineSum), so that a row that
-// finds its group reads one cache line, the entry's, for the key's compare,
-// the count and the states, not one for the entry and another for states
-// kept apart. keyTable's entries hold nothing more (struct{}: no bytes).
+// keeps them there (groupby's single sum: sumState; the sql job's count
+// and sum: inlineSum), so that a row that finds its group reads its entry
+// alone for the key's compare, the count and the states, not the entry and
+// states kept apart. keyTable's entries hold nothing more (struct{}: no
+// bytes). A table of states in its entries sorts them in place for a run
+// (keytable_sort.go).
 type keyTableOf[S any] struct {
 	slots []uint32 // 0 is an empty slot, else a tag and the entry index + 1 (slotIndex)
 	shift uint     // 64 - log2(len(slots)): a hash's top bits pick its slot
 	ents  []keyEntOf[S]
-	arena []byte
+	arena []byte       // the bytes of the keys longer than 16; a shorter one is its entry's head and next
 	sort  [2][]sortKey // sortedKeys' memory, kept for the next sort
 	// counts is radixSortHeads' digit counts, kept for the next sort.
 	counts *radixCounts
+	wide   *wideCounts // sortInPlace's, kept for the next sort
 	// spare is the slots reset emptied, kept for the next newSlots of their
 	// size: a mapper that spills sizes its table again (sizeFor) to the
 	// size it had, and new slots each time were garbage of megabytes a
@@ -111,9 +115,17 @@ func (t *keyTableOf[S]) discard() { t.huge.dropAll() }
 // size is the number of distinct keys.
 func (t *keyTableOf[S]) size() int { return len(t.ents) }
 
-// key returns the bytes of entry i.
+// key returns the bytes of entry i: in the arena when longer than 16 bytes,
+// else a new slice of its head and next (keyOf writes them without
+// allocating).
 func (t *keyTableOf[S]) key(i int32) []byte {
 	e := &t.ents[i]
+	if e.n <= 16 {
+		var buf [16]byte
+		binary.BigEndian.PutUint64(buf[:8], e.head)
+		binary.BigEndian.PutUint64(buf[8:], e.next)
+		return append([]byte(nil), buf[:e.n]...)
+	}
 	return t.arena[e.off : e.off+e.n : e.off+e.n]
 }
 
@@ -346,9 +358,11 @@ func (t *keyTableOf[S]) insert(slot uint64, tag uint32, head, next uint64, k []b
 	}
 	t.ents = grow2Huge(t.huge, t.ents, 1)
 	t.ents = append(t.ents, keyEntOf[S]{head: head, next: next, off: uint32(len(t.arena)), n: uint32(len(k)), count: 1})
-	t.arena = grow2Huge(t.huge, t.arena, len(k))
 	t.longest = max(t.longest, len(k))
-	t.arena = append(t.arena, k...)
+	if len(k) > 16 { // a shorter key is all in its head and next
+		t.arena = grow2Huge(t.huge, t.arena, len(k))
+		t.arena = append(t.arena, k...)
+	}
 	t.slots[slot] = tag | uint32(idx+1)
 	if len(t.ents)*2 > len(t.slots) {
 		t.grow()
@@ -392,11 +406,11 @@ func (t *keyTableOf[S]) sizeFor(rows int, budget, groupBytes int64) int {
 	if t.size() == 0 || t.size()*2 < rows {
 		return 0
 	}
-	keyLen := int64(len(t.arena)/t.size()) + 1
+	keyLen := int64((len(t.arena) + t.size() - 1) / t.size()) // of the keys over 16 bytes, in the arena
 	// What the budget holds of a key (keyCost) and its states, and no more
 	// than maxReserve: a table sized for a large budget would touch all of
 	// its slots however few groups the chunk has.
-	groups := int(min(budget/(keyCost(t.entSize(), keyLen)+groupBytes), maxReserve))
+	groups := int(min(budget/(t.keyCost(keyLen)+groupBytes), maxReserve))
 	keyBytes := groups * int(keyLen)
 	// Room within an eighth of it is room enough: the mean key length moves
 	// from one chunk to the next, and a table reused by the next mapper (or
@@ -444,7 +458,11 @@ func (t *keyTableOf[S]) place() {
 	mask := uint64(len(t.slots) - 1)
 	for idx := range t.ents {
 		e := &t.ents[idx]
-		h := hashKey(e.head, e.next, t.arena[e.off:e.off+e.n])
+		h := hash16(e.head, e.next, int(e.n))
+		if e.n > 16 {
+			h = hashRest(h, t.arena[e.off:e.off+e.n])
+		}
+		h ^= h >> 32 // hashKey's, without the key of up to 16 bytes in the arena
 		i := h >> t.shift
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
@@ -557,6 +575,12 @@ func (t *keyTableOf[S]) sortedKeys() []sortKey {
 // sortedKeys, not from the arena (keyOf). The key is valid during the call.
 func (t *keyTableOf[S]) forSorted(load func(g int32), emit func(key []byte, g int32) error) error {
 	var kb [16]byte
+	if t.sortsInPlace() {
+		if load != nil {
+			panic("keyTable: forSorted with load over a table sorted in place")
+		}
+		return t.forSortedInPlace(emit, &kb)
+	}
 	keys := t.sortedKeys()
 	ents := t.ents
 	for len(keys) > 0 {

@@ -197,6 +197,63 @@ func TestKeyTableSorted(t *testing.T) {
 func TestKeyTableBatches(t *testing.T) {
 	testKeyTableBatches(t, newKeyTable())
 	testKeyTableBatches(t, newKeyTableOf[inlineSum]())
+	testKeyTableBatches(t, newKeyTableOf[sumState]())
+}
+
+// TestKeyTableSortInPlace: a table whose entries hold states sorts them in
+// place (forSorted, sortInPlace) in the order sortedKeys gives a table of
+// the same keys, through its comparisons (few keys), the radix sort by the
+// heads' bytes, heads that share every byte (keys of up to 8 bytes that
+// are prefixes of one another, and longer keys of one head) and keys past
+// 16 bytes that differ only in the arena; each entry keeps its count.
+func TestKeyTableSortInPlace(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	gens := map[string]func() []byte{
+		"digits": func() []byte { return fmt.Appendf(nil, "%d.%d.%d", r.IntN(300), r.IntN(300), r.IntN(30)) },
+		"one head": func() []byte {
+			return fmt.Appendf(nil, "samehead%0*d", r.IntN(12), r.IntN(5000))
+		},
+		"last head byte": func() []byte { // buckets by the head's last byte, each of many nexts
+			return fmt.Appendf(nil, "headbyt%c%d", 'a'+r.IntN(3), r.IntN(1000))
+		},
+		"long": func() []byte {
+			return fmt.Appendf(nil, "a-key-longer-than-16-%d", r.IntN(20000))
+		},
+		"bytes": func() []byte {
+			k := make([]byte, r.IntN(20))
+			for i := range k {
+				k[i] = byte(r.IntN(4)) * 85 // 0 and 255 among them
+			}
+			return k
+		},
+	}
+	for name, gen := range gens {
+		for _, n := range []int{1, 40, 200, 3000, 60000} {
+			in := newKeyTableOf[sumState]()
+			ref := newKeyTable()
+			for range n {
+				k := gen()
+				g := in.add(k)
+				ref.add(k)
+				in.ents[g].st.small++ // moves with its entry
+			}
+			want := ref.sortedKeys()
+			var kb [16]byte
+			i := 0
+			err := in.forSorted(nil, func(key []byte, g int32) error {
+				w := ref.keyOf(&want[i], &kb)
+				e := &in.ents[g]
+				if string(key) != string(w) || e.count != ref.ents[want[i].idx].count || e.st.small != e.count {
+					return fmt.Errorf("position %d: %q count %d sum %d, want %q count %d", i, key, e.count, e.st.small, w, ref.ents[want[i].idx].count)
+				}
+				i++
+				return nil
+			})
+			if err != nil || i != len(want) {
+				t.Fatalf("%s, %d keys: %v (%d of %d)", name, n, err, i, len(want))
+			}
+		}
+	}
 }
 
 func testKeyTableBatches[S any](t *testing.T, tbl *keyTableOf[S]) {

@@ -186,3 +186,81 @@ func (o *outBuffer) close() {
 		o.file = nil
 	}
 }
+
+// mergeWith is mergeRuns for a combiner whose last run is read from memory
+// (last, a runReader) rather than spilled to a file and read back: the
+// spilled runs, merged down to spillFanIn-1 first when there are more, and
+// last after them, merge into w.
+func (s *spillFiles) mergeWith(w io.Writer, last io.Reader, merge func(io.Writer, []io.Reader) (int64, error)) (int64, error) {
+	defer s.close()
+	if err := s.reduce(merge, spillFanIn()-1); err != nil {
+		return 0, err
+	}
+	rs, err := s.readers()
+	if err != nil {
+		return 0, err
+	}
+	rs = append(rs, last)
+	s.widest = max(s.widest, len(rs))
+	return merge(w, rs)
+}
+
+// runReader reads a sorted run as a runs.Writer writes it, the writer fed
+// an entry at a time by add (false at the end: the run is closed) only as
+// the reader needs more bytes, so that the run is never held whole: a
+// combiner's last run, merged from its table with its spills.
+type runReader struct {
+	rw     *runs.Writer
+	add    func(rw *runs.Writer) (bool, error)
+	sink   runSink
+	off    int // what Read has taken of sink.buf
+	closed bool
+}
+
+// runSink is what a runReader's writer has written and Read not taken.
+type runSink struct{ buf []byte }
+
+func (s *runSink) Write(p []byte) (int, error) {
+	s.buf = append(s.buf, p...)
+	return len(p), nil
+}
+
+// newRunReader starts a run of the given tag whose entries add writes.
+func newRunReader(tag []byte, add func(rw *runs.Writer) (bool, error)) *runReader {
+	r := &runReader{add: add}
+	r.rw = runs.NewTaggedWriter(&r.sink, tag)
+	return r
+}
+
+// Read reads the run's next bytes, having add write more when all that was
+// written is read.
+func (r *runReader) Read(p []byte) (int, error) {
+	for r.off == len(r.sink.buf) {
+		if r.closed {
+			return 0, io.EOF
+		}
+		r.sink.buf, r.off = r.sink.buf[:0], 0
+		if err := r.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.sink.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// fill adds entries until the writer writes out its buffer, or closes the
+// run after the last.
+func (r *runReader) fill() error {
+	for len(r.sink.buf) == 0 {
+		more, err := r.add(r.rw)
+		if err != nil {
+			return err
+		}
+		if !more {
+			r.closed = true
+			return r.rw.Close()
+		}
+	}
+	return nil
+}

@@ -27,6 +27,8 @@ func TestSpillKeepsPartials(t *testing.T) {
 		{"grep", Params{"pattern": "abc[12]"}, text.Bytes()},
 		{"select", Params{"where": "rev > 500", "columns": "ip,rev"}, csv.Bytes()},
 		{"groupby", Params{"key": "ip:7", "agg": "sum:rev,min:rev,max:rev,count:ip,avg:rev"}, csv.Bytes()},
+		// A lone sum in the entries: sorted in place, the last run merged from memory (runReader).
+		{"groupby", Params{"key": "ip", "agg": "sum:rev,count:*"}, csv.Bytes()},
 	}
 	for _, c := range cases {
 		t.Run(c.job, func(t *testing.T) {
