@@ -63,6 +63,7 @@ func TestHivePartitionsAgreeWithDuckDB(t *testing.T) {
 		"SELECT count(*) AS n, sum(v) AS s FROM '{csv}' WHERE year > 2023",
 		"SELECT count(*) AS n, sum(v) AS s FROM '{pq}' WHERE year >= 2024 AND v > 35",
 		"SELECT id FROM '{csv}' WHERE month >= '02' OR v > 65 ORDER BY id",
+		"SELECT id, year, month FROM '{pq}' WHERE v > 35 ORDER BY id",
 		"SELECT id, year FROM '{pq}' WHERE month IS NULL ORDER BY id",
 		"SELECT count(*) AS n FROM '{csv}' WHERE year = 1999",
 		"SELECT year + 1 AS y, upper(month) AS m FROM '{csv}' WHERE year BETWEEN 2024 AND 2024 ORDER BY id",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/colname"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/record"
@@ -70,9 +71,7 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	}
 	var opts pq.Options
 	opts.Footer = footer
-	if p, ok := f.job.(Pruner); ok && len(fixes) == 0 {
-		opts.Predicate = p.ParquetPredicate()
-	}
+	opts.Predicate = f.predicate(cols, fixes)
 	if rc, ok := f.m.(RowCounter); ok && f.rows != nil && len(cols) == 0 && opts.Predicate == nil && rc.CountsRows() {
 		return f.countRows(rc, span, ordinal, footer, st)
 	}
@@ -138,12 +137,9 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	}
 	var fc floatColumn
 	fc.fp, fc.c = r.FloatColumn(opts.Predicate)
-	if len(fixes) > 0 {
-		fc.fp = nil
-	}
 	if cm == nil && fc.fp != nil {
 		// The other columns are decoded only for the rows the filter keeps.
-		for c := range cols {
+		for c := range readCols {
 			if c != fc.c {
 				r.Lazy(c)
 			}
@@ -181,6 +177,29 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		}
 	}
 	return f.stats(r, st), r.Err()
+}
+
+// predicate is the job's filter of row groups and pages (a Pruner's),
+// nil when it has none or it reads a column a partition fixes (fixes, by
+// index in cols), which the object does not hold: the planner pruned by
+// those.
+func (f *Feeder) predicate(cols []string, fixes map[int]fixed) pq.Predicate {
+	p, ok := f.job.(Pruner)
+	if !ok {
+		return nil
+	}
+	pred := p.ParquetPredicate()
+	if pred == nil || len(fixes) == 0 {
+		return pred
+	}
+	for c := range fixes {
+		for _, pc := range pred.Columns() {
+			if colname.Equal(pc, cols[c]) {
+				return nil
+			}
+		}
+	}
+	return pred
 }
 
 // RowCounter is a mapper of a job that reads no column (SELECT count(*))
