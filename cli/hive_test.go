@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/testutil"
@@ -39,5 +40,10 @@ func TestHivePartitionsPrunedInSummary(t *testing.T) {
 	}
 	if sum.FilesPruned != 1 || sum.BytesPruned != int64(len("id\n1\n2\n")) || sum.BytesIn != int64(len("id\n3\n")) {
 		t.Errorf("summary %+v, want 1 file of 7 bytes pruned, 5 bytes in", sum)
+	}
+	// scatter plan says so before the run.
+	stdout, stderr, err = runCLI(t, "plan", "--job", "select", "--where", "year > 2023", "--columns", "id,year", "--input", dir)
+	if err != nil || !strings.Contains(stdout, "hive partitions: year BIGINT; 1 inputs (") || !strings.Contains(stdout, "pruned by the filter") {
+		t.Errorf("scatter plan: %v\n%s%s", err, stdout, stderr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/feed"
+	"github.com/scattergather/scattergather/internal/hive"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq"
@@ -70,10 +71,14 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			plan.Estimate
 			Scan *plan.Scan       `json:"parquet,omitempty"`
 			SQL  *sql.Description `json:"sql,omitempty"`
-		}{e, scan, sqlPlan})
+			Hive *hivePlan        `json:"hive,omitempty"`
+		}{e, scan, sqlPlan, hivePlanOf(f.resolved)})
 	}
 	if sqlPlan != nil {
 		printSQLPlan(stdout, *sqlPlan)
+	}
+	if h := hivePlanOf(f.resolved); h != nil {
+		fmt.Fprintf(stdout, "hive partitions: %s; %d inputs (%s) pruned by the filter, never read\n", h.names(), h.FilesPruned, jobreport.FormatBytes(h.BytesPruned))
 	}
 	printEstimate(stdout, e, chunks, scan)
 	return nil
@@ -89,6 +94,9 @@ type planFlags struct {
 	compare, prices, jsonOut            *bool
 	inputs                              multiFlag
 	jf                                  *jobFlags
+	// resolved are the job's parameters as the planner set them for
+	// --input (its Hive partitions: printPartitions).
+	resolved jobs.Params
 }
 
 func definePlanFlags(fs *flag.FlagSet) *planFlags {
@@ -193,10 +201,15 @@ func (f *planFlags) balance(in *plan.EstimateInput, total int64) {
 // objects and chunks. With a Parquet object among them it builds the job from
 // its flags to price only what its mappers will read (plan.EstimateScan).
 func (f *planFlags) planInputs(ctx context.Context, fs *flag.FlagSet, in *plan.EstimateInput) ([]plan.Chunk, *plan.Scan, error) {
-	objs, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), *f.job, nil, f.inputs)
+	params, err := f.jf.params(fs, *f.job)
+	if err != nil {
+		params = nil // the job's flags are checked where they are used
+	}
+	objs, resolved, err := plan.ResolveJob(ctx, blob.NewMux(nil), *f.job, params, f.inputs)
 	if err != nil {
 		return nil, nil, err
 	}
+	f.resolved = resolved
 	var parquet bool
 	for _, o := range objs {
 		parquet = parquet || o.Parquet != nil
@@ -390,4 +403,33 @@ func printPrices(w io.Writer) {
 	for _, p := range plan.PriceTable {
 		fmt.Fprintf(w, "  %-46s %-14g %s\n      %s\n      %s\n", p.Name, p.Value, p.Unit, p.URL, p.Checked)
 	}
+}
+
+// hivePlan is the Hive partition columns the planner found in the inputs
+// and the inputs it left out by them.
+type hivePlan struct {
+	Columns     []hive.Column `json:"columns"`
+	FilesPruned int64         `json:"filesPruned"`
+	BytesPruned int64         `json:"bytesPruned"`
+}
+
+// hivePlanOf reads the planner's Hive parameters; nil when the inputs have
+// no partitions.
+func hivePlanOf(p jobs.Params) *hivePlan {
+	cols, err := hive.Decode(p[jobs.PartitionsParam])
+	if err != nil || len(cols) == 0 {
+		return nil
+	}
+	h := &hivePlan{Columns: cols}
+	h.FilesPruned, h.BytesPruned = jobs.Pruned(p)
+	return h
+}
+
+// names lists the columns and their types.
+func (h *hivePlan) names() string {
+	var s []string
+	for _, c := range h.Columns {
+		s = append(s, c.Name+" "+c.Type)
+	}
+	return strings.Join(s, ", ")
 }

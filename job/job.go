@@ -318,6 +318,13 @@ const PartitionsParam = "hive-partitions"
 // unset when it left none out. The job reads nothing of them.
 const PrunedParam = "hive-pruned"
 
+// Pruned reads PrunedParam: the inputs the planner left out and their
+// bytes; 0, 0 when it left none.
+func Pruned(p Params) (files, bytes int64) {
+	fmt.Sscanf(p[PrunedParam], "%d %d", &files, &bytes)
+	return files, bytes
+}
+
 // ParseDelim reads the "delim" parameter: ',' when not set.
 func ParseDelim(p Params) (byte, error) {
 	v := p[DelimParam]

@@ -42,6 +42,8 @@ var (
 	// parameters.
 	PartitionsParam = job.PartitionsParam
 	PrunedParam     = job.PrunedParam
+	// Pruned reads PrunedParam.
+	Pruned = job.Pruned
 	// AddSkipExamples merges skip examples, the first of a reason kept.
 	AddSkipExamples = job.AddSkipExamples
 )

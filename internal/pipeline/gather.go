@@ -259,7 +259,7 @@ func (h *Handler) Gather(ctx context.Context, in GatherInput) (res GatherOutput,
 	}
 	finished := h.now()
 	sum.JobID, sum.Job, sum.Params, sum.Status = in.JobID, in.Job, in.Params, string(ledger.Succeeded)
-	sum.FilesPruned, sum.BytesPruned = prunedOf(in.Params)
+	sum.FilesPruned, sum.BytesPruned = jobs.Pruned(in.Params)
 	sum.Output, sum.Chunks, sum.RecordsOut, sum.Runs = in.Output, in.Chunks, outStats.RecordsOut, j.Runs
 	sum.Started, sum.Finished, sum.WallSeconds = j.Created, finished, finished.Sub(j.Created).Seconds()
 	var spec PlanInput

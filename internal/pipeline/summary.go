@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/scattergather/scattergather/internal/jobs"
@@ -86,11 +85,4 @@ func (s *Summary) addRecords(st jobs.Stats) {
 		s.SkipReasons[k] += v
 	}
 	s.SkipExamples = jobs.AddSkipExamples(s.SkipExamples, st.SkipExamples)
-}
-
-// prunedOf reads the planner's jobs.PrunedParam: the inputs it left out
-// and their bytes; 0, 0 when it left none.
-func prunedOf(p jobs.Params) (files, bytes int64) {
-	fmt.Sscanf(p[jobs.PrunedParam], "%d %d", &files, &bytes)
-	return files, bytes
 }
