@@ -54,13 +54,23 @@ func SniffDelim(sample []byte, eof bool) (byte, error) {
 }
 
 // sniff is SniffDelim with the fields every record has with the delimiter
-// (1 for a one-column sample or one without a record).
+// (1 for a one-column sample or one without a record). When no candidate
+// gives every record one count of two fields or more, one that gives all
+// but a few records of the sample (at most one in oddShare) the first
+// record's count of two or more is taken: those few are malformed records,
+// which the mappers skip and count (or --strict refuses) as for any file,
+// the contract's rule for a record of the wrong count; only a sample that
+// no candidate reads so is ragged.
 func sniff(sample []byte, eof bool) (byte, int, error) {
 	best, bestN := byte(','), 1
+	mostly, mostlyN := byte(','), 1
 	var ragged *RaggedError
 	for _, d := range DelimCandidates {
 		n, bad := consistentFields(sample, eof, d)
 		if bad != nil {
+			if bad.Odd*oddShare <= bad.Records && bad.Want > mostlyN {
+				mostly, mostlyN = d, bad.Want
+			}
 			if ragged == nil || bad.Want > ragged.Want {
 				ragged = bad
 			}
@@ -70,15 +80,24 @@ func sniff(sample []byte, eof bool) (byte, int, error) {
 			best, bestN = d, n
 		}
 	}
-	if bestN < 2 && ragged != nil {
+	switch {
+	case bestN < 2 && mostlyN >= 2:
+		return mostly, mostlyN, nil
+	case bestN < 2 && ragged != nil:
 		return ',', 0, ragged
 	}
 	return best, bestN, nil
 }
 
+// oddShare bounds the records of another count than the first that a
+// candidate may meet in the sample and still be the delimiter: at most one
+// record in oddShare (5%), as a file with a few malformed rows has.
+const oddShare = 20
+
 // RaggedError is a CSV start that no candidate delimiter reads: with one
 // at least, a record has another count of fields than the first, and none
-// gives every record two fields or more, well quoted (a badly quoted
+// gives every record (or all but one in oddShare) two fields or more, well
+// quoted (a badly quoted
 // record alone is left to the mappers, which skip it, or with --strict
 // refuse it, naming its offset). DuckDB's read_csv reads
 // such a file as one column of whole lines, or drops the lines before a
@@ -86,17 +105,19 @@ func sniff(sample []byte, eof bool) (byte, int, error) {
 // unless the delimiter is given (--delim), when the records of another
 // count are skipped (as DuckDB's ignore_errors = true skips them).
 type RaggedError struct {
-	Delim  byte  // the candidate whose first record has the most fields
-	Offset int64 // the byte offset of the record it cannot read
-	Fields int   // that record's fields
-	Want   int   // the first record's fields
+	Delim   byte  // the candidate whose first record has the most fields
+	Offset  int64 // the byte offset of the first record of another count
+	Fields  int   // that record's fields
+	Want    int   // the first record's fields
+	Odd     int   // the sampled records of another count than the first's
+	Records int   // the records sampled
 }
 
 func (e *RaggedError) Error() string {
-	return fmt.Sprintf("ragged CSV: no delimiter of ',' '|' ';' tab gives every record of its first %d KiB one count of fields "+
-		"(with %s the record at byte %d has %d field%s where the first has %d); DuckDB's read_csv reads such a file as one column, "+
+	return fmt.Sprintf("ragged CSV: no delimiter of ',' '|' ';' tab gives the records of its first %d KiB one count of fields "+
+		"(with %s the record at byte %d has %d field%s where the first has %d, and %d of %d records have another count); DuckDB's read_csv reads such a file as one column, "+
 		"or drops its lines before a consistent run: give --%s to read it with one delimiter, skipping the records of another count",
-		sniffBytes>>10, delimName(e.Delim), e.Offset, e.Fields, plural(e.Fields), e.Want, job.DelimParam)
+		sniffBytes>>10, delimName(e.Delim), e.Offset, e.Fields, plural(e.Fields), e.Want, e.Odd, e.Records, job.DelimParam)
 }
 
 // plural is "s" unless n is 1.
@@ -116,13 +137,15 @@ func delimName(d byte) string {
 }
 
 // consistentFields is how many fields every record of sample has with
-// delimiter d; when they differ or one is badly quoted, the record that
-// breaks the run (nil when it is one badly quoted: d does not qualify).
+// delimiter d; when they differ, the first record that breaks the run,
+// with how many do of how many sampled (nil, and 0, when a record is badly
+// quoted: d does not qualify).
 func consistentFields(sample []byte, eof bool, d byte) (int, *RaggedError) {
 	var fields []csvline.Field
-	want := -1
-	off := 0
-	for rows := 0; off < len(sample) && rows < sniffRows; {
+	var first *RaggedError
+	want, odd := -1, 0
+	off, rows := 0, 0
+	for off < len(sample) && rows < sniffRows {
 		rest := sample[off:]
 		start := off
 		i, _ := csvline.End(rest, csvline.AtField, d)
@@ -145,12 +168,20 @@ func consistentFields(sample []byte, eof bool, d byte) (int, *RaggedError) {
 		if fields, err = csvline.Split(fields, rec, d); err != nil {
 			return 0, nil // not d's: the mappers skip (or --strict refuses) a badly quoted record
 		}
-		if want < 0 {
-			want = len(fields)
-		} else if len(fields) != want {
-			return 0, &RaggedError{Delim: d, Offset: int64(start), Fields: len(fields), Want: want}
-		}
 		rows++
+		switch {
+		case want < 0:
+			want = len(fields)
+		case len(fields) != want:
+			odd++
+			if first == nil {
+				first = &RaggedError{Delim: d, Offset: int64(start), Fields: len(fields), Want: want}
+			}
+		}
+	}
+	if first != nil {
+		first.Odd, first.Records = odd, rows
+		return 0, first
 	}
 	return max(want, 0), nil
 }

@@ -61,17 +61,40 @@ func TestSniffDelimRagged(t *testing.T) {
 		name, data string
 		want       plan.RaggedError
 	}{
-		{"a short record", "a,b\n1,2\n3\n", plan.RaggedError{Delim: ',', Offset: 8, Fields: 1, Want: 2}},
-		{"a long record", "a;b\n1;2\n3;4;5\n6;7\n", plan.RaggedError{Delim: ';', Offset: 8, Fields: 3, Want: 2}},
-		{"all ragged", "a,b,c\n1\n2,3\n", plan.RaggedError{Delim: ',', Offset: 6, Fields: 1, Want: 3}},
-		{"a preamble", "Report 2024\na|b\n1|2\n", plan.RaggedError{Delim: '|', Offset: 12, Fields: 2, Want: 1}},
-		{"text with a comma in one line", "name\nhi, there\nho\n", plan.RaggedError{Delim: ',', Offset: 5, Fields: 2, Want: 1}},
-		{"CRLF and a BOM count in the offset", "\ufeffa\tb\r\n1\t2\r\n3\r\n", plan.RaggedError{Delim: '\t', Offset: 13, Fields: 1, Want: 2}},
+		{"a short record", "a,b\n1,2\n3\n", plan.RaggedError{Delim: ',', Offset: 8, Fields: 1, Want: 2, Odd: 1, Records: 3}},
+		{"a long record", "a;b\n1;2\n3;4;5\n6;7\n", plan.RaggedError{Delim: ';', Offset: 8, Fields: 3, Want: 2, Odd: 1, Records: 4}},
+		{"all ragged", "a,b,c\n1\n2,3\n", plan.RaggedError{Delim: ',', Offset: 6, Fields: 1, Want: 3, Odd: 2, Records: 3}},
+		{"a preamble", "Report 2024\na|b\n1|2\n", plan.RaggedError{Delim: '|', Offset: 12, Fields: 2, Want: 1, Odd: 2, Records: 3}},
+		{"text with a comma in one line", "name\nhi, there\nho\n", plan.RaggedError{Delim: ',', Offset: 5, Fields: 2, Want: 1, Odd: 1, Records: 3}},
+		{"two short records of 21", "a,b\n" + strings.Repeat("1,2\n", 18) + "3\n4\n", plan.RaggedError{Delim: ',', Offset: 76, Fields: 1, Want: 2, Odd: 2, Records: 21}},
+		{"CRLF and a BOM count in the offset", "\ufeffa\tb\r\n1\t2\r\n3\r\n", plan.RaggedError{Delim: '\t', Offset: 13, Fields: 1, Want: 2, Odd: 1, Records: 3}},
 	} {
 		_, err := plan.SniffDelim([]byte(c.data), true)
 		var re *plan.RaggedError
 		if !errors.As(err, &re) || *re != c.want {
 			t.Errorf("%s: SniffDelim(%q): %v, want %+v", c.name, c.data, err, c.want)
+		}
+	}
+}
+
+// TestSniffDelimFewMalformed: a sample whose records all but a few (one
+// in twenty at most) have the first record's count of fields with a
+// candidate is read with it, not refused as ragged: those few are
+// malformed records, which the mappers skip and count (or --strict
+// refuses), the contract's rule for a record of the wrong count; a fully
+// consistent candidate still wins over it.
+func TestSniffDelimFewMalformed(t *testing.T) {
+	for _, c := range []struct {
+		name, data string
+		want       byte
+	}{
+		{"one short record of 20", "a,b\n" + strings.Repeat("1,2\n", 18) + "3\n", ','},
+		{"one long record of 21 with ';'", "a;b\n" + strings.Repeat("1;2\n", 19) + "3;4;5\n", ';'},
+		{"a consistent '|' beats a mostly ',' one", "a|b,c\n" + strings.Repeat("1|2,3\n", 19) + "4|5\n", '|'},
+	} {
+		d, err := plan.SniffDelim([]byte(c.data), true)
+		if err != nil || d != c.want {
+			t.Errorf("%s: SniffDelim: %q, %v; want %q", c.name, d, err, c.want)
 		}
 	}
 }
