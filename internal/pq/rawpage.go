@@ -198,18 +198,21 @@ func (p *rawPages) releaseBuffers() {
 	}
 }
 
-// pageBuffer is dst when it can hold size bytes (or the chunk is not
-// compressed: its pages are read where they were fetched), else a pooled
-// buffer that can, else dst (decodePage allocates).
-func (p *rawPages) pageBuffer(dst []byte, size int) []byte {
-	if cap(dst) >= size || p.codec == format.Uncompressed {
-		return dst
+// pageBuffer is pg's buffer when it can hold size bytes (or the chunk is
+// not compressed: its pages are read where they were fetched), else a
+// pooled buffer that can, which becomes pg's as its own goes to the pool
+// (so that a page that then fails to decompress, released, does not give
+// that one to the pool again: releaseBuffers), else pg's (decodePage
+// allocates).
+func (p *rawPages) pageBuffer(pg *rawPage, size int) []byte {
+	if cap(pg.buf) >= size || p.codec == format.Uncompressed {
+		return pg.buf
 	}
 	if b := pageBuffers.get(size); b != nil {
-		pageBuffers.put(dst)
-		return b[:0]
+		pageBuffers.put(pg.buf)
+		pg.buf = b[:0]
 	}
-	return dst
+	return pg.buf
 }
 
 func (p *rawPages) newPage() *rawPage {
@@ -345,7 +348,7 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 		}
 		dh := &h.DataPageHeader.V
 		enc, pg.rows = dh.Encoding, int(dh.NumValues)
-		if b, err = p.decompress(p.pageBuffer(pg.buf, int(h.UncompressedPageSize)), body, int(h.UncompressedPageSize)); err != nil {
+		if b, err = p.decompress(p.pageBuffer(pg, int(h.UncompressedPageSize)), body, int(h.UncompressedPageSize)); err != nil {
 			return err
 		}
 		if p.codec != format.Uncompressed {
@@ -376,7 +379,7 @@ func (p *rawPages) data(pg *rawPage, h *format.PageHeader, body []byte) error {
 		}
 		b = body[rl+dl:]
 		if !dh.IsCompressed.Valid || dh.IsCompressed.V {
-			if b, err = p.decompress(p.pageBuffer(pg.buf, int(h.UncompressedPageSize)-rl-dl), b, int(h.UncompressedPageSize)-rl-dl); err != nil {
+			if b, err = p.decompress(p.pageBuffer(pg, int(h.UncompressedPageSize)-rl-dl), b, int(h.UncompressedPageSize)-rl-dl); err != nil {
 				return err
 			}
 			if p.codec != format.Uncompressed {
