@@ -408,15 +408,21 @@ func cutOffset(b []byte) ([]byte, int64) {
 	if b[i] == '-' {
 		sign = -1
 	}
-	parts := bytes.Split(b[i+1:], []byte{':'})
-	if len(parts) > 3 {
-		return b, 0
-	}
-	for k, p := range parts {
-		if len(p) != 2 || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' {
+	// up to three parts of two digits, separated by ':' (read in place:
+	// a value of a column is no allocation)
+	rest := b[i+1:]
+	for k, scale := range [3]int64{3600, 60, 1} {
+		if len(rest) < 2 || rest[0] < '0' || rest[0] > '9' || rest[1] < '0' || rest[1] > '9' {
 			return b, 0
 		}
-		off += int64((p[0]-'0')*10+p[1]-'0') * []int64{3600, 60, 1}[k]
+		off += int64((rest[0]-'0')*10+rest[1]-'0') * scale
+		if rest = rest[2:]; len(rest) == 0 {
+			break
+		}
+		if k == 2 || rest[0] != ':' {
+			return b, 0
+		}
+		rest = rest[1:]
 	}
 	return b[:i], sign * off
 }
@@ -494,7 +500,8 @@ func parseTime(b []byte, tz bool) (int64, error) {
 	if tz {
 		b, off = cutOffset(b)
 	}
-	v, ok := duckfmt.ParseTimestamp(append([]byte("1970-01-01 "), b...), 1e6)
+	var buf [48]byte // on the stack: a value of a column is no allocation
+	v, ok := duckfmt.ParseTimestamp(append(append(buf[:0], "1970-01-01 "...), b...), 1e6)
 	if !ok && string(b) == "24:00:00" {
 		v, ok = 86_400_000_000, true
 	}

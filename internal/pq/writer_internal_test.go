@@ -72,3 +72,44 @@ func TestParseTimeReadsAppendTime(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTimesDoNotAllocate: the writer reads a TIME, a TIME WITH TIME
+// ZONE and a TIMESTAMP WITH TIME ZONE value with an offset without an
+// allocation (a value of a column, per record), and reads them right.
+func TestParseTimesDoNotAllocate(t *testing.T) {
+	cases := []struct {
+		in   string
+		tz   bool
+		want int64
+	}{
+		{"10:00:00", false, 36_000_000_000},
+		{"10:00:00.5+01", true, 32_400_500_000},
+		{"00:30:00-01:30", true, 7_200_000_000},
+		{"23:00:00-02:00:30", true, 3_630_000_000},
+	}
+	for _, c := range cases {
+		b := []byte(c.in)
+		var v int64
+		var err error
+		if n := testing.AllocsPerRun(50, func() { v, err = parseTime(b, c.tz) }); n != 0 {
+			t.Errorf("%s: %v allocations", c.in, n)
+		}
+		if err != nil || v != c.want {
+			t.Errorf("%s: %d, %v; want %d", c.in, v, err, c.want)
+		}
+	}
+	b := []byte("2001-02-03 04:05:06+05:30")
+	var v int64
+	var err error
+	if n := testing.AllocsPerRun(50, func() { v, err = parseTimestamp(b, OutTimestampTZ) }); n != 0 {
+		t.Errorf("TIMESTAMP WITH TIME ZONE: %v allocations", n)
+	}
+	if want := int64(981_153_306_000_000); err != nil || v != want {
+		t.Errorf("TIMESTAMP WITH TIME ZONE: %d, %v; want %d", v, err, want)
+	}
+	for _, bad := range []string{"10:00:00+1", "10:00:00+01:", "10:00:00+01:00:00:00", "10:00:00+0a"} {
+		if _, err := parseTime([]byte(bad), true); err == nil {
+			t.Errorf("%s: read as a time", bad)
+		}
+	}
+}
