@@ -261,15 +261,24 @@ FROM range(3000) t(i)`
 // DuckDB's COPY writes them (a JSON column as JSON, a TIME WITH TIME ZONE
 // adjusted to UTC).
 func TestSelectKeepsMoreTypes(t *testing.T) {
+	selectKeepsTypes(t, moreTypesQuery, 1000, "20KiB")
+}
+
+// selectKeepsTypes checks select over a file of query's table (row groups
+// of rowGroup rows, read in chunks of chunk) against DuckDB: its CSV
+// output equal to DuckDB's CSV of the file, its .parquet output of the
+// file's types and values, as DuckDB's COPY writes them.
+func selectKeepsTypes(t *testing.T, query string, rowGroup int, chunk string) {
+	t.Helper()
 	db := openDB(t)
 	dir := t.TempDir()
-	in := filepath.Join(dir, "more.parquet")
-	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, ROW_GROUP_SIZE 1000)`, moreTypesQuery, in))
+	in := filepath.Join(dir, "in.parquet")
+	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, ROW_GROUP_SIZE %d)`, query, in, rowGroup))
 	cols := columnNames(t, blob.NewMux(nil), in)
 	state := filepath.Join(dir, "state")
 	csvOut := filepath.Join(dir, "out.csv")
 	runCLI(t, "run", "--job", "select", "--input", in, "--columns", strings.Join(cols, ","), "--output", csvOut,
-		"--chunk-size", "20KiB", "--state-dir", state)
+		"--chunk-size", chunk, "--state-dir", state)
 	got, err := os.ReadFile(csvOut)
 	if err != nil {
 		t.Fatal(err)
@@ -279,10 +288,31 @@ func TestSelectKeepsMoreTypes(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out.parquet")
 	runCLI(t, "run", "--job", "select", "--input", in, "--columns", strings.Join(cols, ","), "--output", out,
-		"--chunk-size", "20KiB", "--state-dir", state)
+		"--chunk-size", chunk, "--state-dir", state)
 	want := filepath.Join(dir, "want.parquet")
 	exec(t, db, fmt.Sprintf(`COPY (SELECT * FROM read_parquet('%s')) TO '%s' (FORMAT parquet)`, in, want))
 	sameAsDuckDB(t, db, out, want, nil)
+}
+
+// edgeTypesQuery is the edge values of the types a .parquet output keeps
+// (BLOB, UUID, TIME, TIME WITH TIME ZONE, JSON): an empty BLOB, one of
+// escaped bytes, NULL in each, TIME 24:00:00 and 00:00:00, TIME WITH TIME
+// ZONE at negative, positive and zero offsets across midnight, JSON null
+// and an empty JSON string.
+const edgeTypesQuery = `SELECT
+	i::BIGINT AS id,
+	CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN ''::BLOB WHEN 2 THEN '\x00\x5C\xFFa,"b'::BLOB ELSE 'x'::BLOB END AS bl,
+	CASE WHEN i % 3 = 0 THEN NULL ELSE ('00000000-0000-0000-0000-' || lpad(i::VARCHAR, 12, '0'))::UUID END AS u,
+	CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN '24:00:00'::TIME WHEN 2 THEN '00:00:00'::TIME ELSE '23:59:59.999999'::TIME END AS tm,
+	CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN '23:30:00-05:30'::TIMETZ WHEN 2 THEN '00:15:00+02'::TIMETZ WHEN 3 THEN '12:00:00-00:00:30'::TIMETZ ELSE '00:00:00+00'::TIMETZ END AS ttz,
+	CASE i % 3 WHEN 0 THEN NULL WHEN 1 THEN 'null'::JSON ELSE '""'::JSON END AS js
+FROM range(60) t(i)`
+
+// TestSelectKeepsEdgeValuesOfMoreTypes: selectKeepsTypes of
+// edgeTypesQuery's edge values, in row groups of 20 rows (fails when the
+// writer reads TIME 24:00:00 as 23:59:59).
+func TestSelectKeepsEdgeValuesOfMoreTypes(t *testing.T) {
+	selectKeepsTypes(t, edgeTypesQuery, 20, "1MiB")
 }
 
 // TestSQLStarAndAggregatesKeepParquetTypes: the sql job over a Parquet
