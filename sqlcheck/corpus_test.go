@@ -538,3 +538,23 @@ func project(r result, keys []int) result {
 	}
 	return out
 }
+
+// agrees runs query as a subtest named name, through scatter and through
+// DuckDB, and fails it when the column names or the rows differ (the rows
+// in their order when ordered).
+func (r *runner) agrees(t *testing.T, db *gosql.DB, name, query string, ordered bool) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		want, err := duckQuery(db, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := r.answer(t, query, "")
+		if !slices.Equal(got.names, want.names) {
+			t.Fatalf("columns %q, DuckDB's %q", got.names, want.names)
+		}
+		if msg := diff(got, want, ordered); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}

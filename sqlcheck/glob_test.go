@@ -1,11 +1,11 @@
 package sqlcheck
 
 import (
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestGlobAgreesWithDuckDB: FROM 'PATTERN' reads the files a glob matches
@@ -27,13 +27,7 @@ func TestGlobAgreesWithDuckDB(t *testing.T) {
 		"other/2024-01.csv":    "id,v\n8,80\n",
 		"logs/2024-0a.csv":     "id,v\n9,90\n",
 	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testutil.WriteFile(t, dir, name, []byte(text))
 	}
 	for _, pattern := range []string{
 		"logs/2024-*.csv", "logs/*.csv", "logs/**/*.csv", "**/2024-01.csv", "*/2024-0?.csv",
@@ -44,19 +38,7 @@ func TestGlobAgreesWithDuckDB(t *testing.T) {
 			"SELECT count(*) AS n, sum(v) AS s FROM read_csv('%s')",
 		} {
 			q := strings.Replace(q, "%s", filepath.Join(dir, pattern), 1)
-			t.Run(strings.Replace(q, dir+"/", "", 1), func(t *testing.T) {
-				want, err := duckQuery(db, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, _ := r.answer(t, q, "")
-				if !slices.Equal(got.names, want.names) {
-					t.Fatalf("columns %q, DuckDB's %q", got.names, want.names)
-				}
-				if msg := diff(got, want, true); msg != "" {
-					t.Fatal(msg)
-				}
-			})
+			r.agrees(t, db, strings.Replace(q, dir+"/", "", 1), q, true)
 		}
 	}
 	q := "SELECT * FROM '" + filepath.Join(dir, "logs/2025-*.csv") + "'"

@@ -3,9 +3,10 @@ package sqlcheck
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestHivePartitionsAgreeWithDuckDB: over a Hive partitioned tree
@@ -32,13 +33,7 @@ func TestHivePartitionsAgreeWithDuckDB(t *testing.T) {
 		"names/k=plain/p.csv":            "id,year\n2,1999\n",
 	}
 	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		p := testutil.WriteFile(t, dir, name, []byte(text))
 		if strings.HasPrefix(name, "csv/") {
 			pq := filepath.Join(dir, "pq", strings.TrimSuffix(strings.TrimPrefix(name, "csv/"), ".csv")+".parquet")
 			if err := os.MkdirAll(filepath.Dir(pq), 0o755); err != nil {
@@ -75,18 +70,6 @@ func TestHivePartitionsAgreeWithDuckDB(t *testing.T) {
 		for name, path := range tables {
 			q = strings.ReplaceAll(q, "{"+name+"}", path)
 		}
-		t.Run(strings.ReplaceAll(q, dir+"/", ""), func(t *testing.T) {
-			want, err := duckQuery(db, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := r.answer(t, q, "")
-			if !slices.Equal(got.names, want.names) {
-				t.Fatalf("columns %q, DuckDB's %q", got.names, want.names)
-			}
-			if msg := diff(got, want, true); msg != "" {
-				t.Fatal(msg)
-			}
-		})
+		r.agrees(t, db, strings.ReplaceAll(q, dir+"/", ""), q, true)
 	}
 }

@@ -6,11 +6,15 @@ import (
 	"testing"
 )
 
-// WriteFile writes data to the file name in dir (a test's temporary directory), failing t
+// WriteFile writes data to the file name in dir (a test's temporary directory; name may
+// hold directories, which it makes), failing t
 // if it cannot, and returns the file's path.
 func WriteFile(t testing.TB, dir, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
