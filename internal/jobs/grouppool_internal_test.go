@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 	"unsafe"
-
-	"github.com/scattergather/scattergather/internal/feed"
 )
 
 // TestGroupTableSharedAcrossJobs: groupby's and the sql job's mappers share
@@ -66,13 +64,7 @@ func runPooled(t *testing.T, job string, p Params, in []byte) ([]byte, any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := feed.New(j, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Object(Part{Source: "x"}, in); err != nil {
-		t.Fatal(err)
-	}
+	f := feedObject(t, j, in)
 	var table any
 	switch m := f.Mapper().(type) {
 	case *groupbyMapper:

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"testing"
-
-	"github.com/scattergather/scattergather/internal/feed"
 )
 
 // TestSpillKeepsPartials: with a budget small enough to spill every few
@@ -61,13 +59,7 @@ func TestSpillKeepsPartials(t *testing.T) {
 func mapAtBudget(t *testing.T, j Job, data []byte, budget int64, inspect func(Mapper)) ([]byte, Stats) {
 	t.Helper()
 	defer SetCombineBudget(budget)()
-	f, err := feed.New(j, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Object(Part{Source: "t"}, data); err != nil {
-		t.Fatal(err)
-	}
+	f := feedObject(t, j, data)
 	inspect(f.Mapper())
 	var partial, out bytes.Buffer
 	st, err := f.Finish(&partial)
