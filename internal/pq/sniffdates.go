@@ -224,24 +224,22 @@ func (c *civil) set(t byte, x, n int) bool {
 		}
 	case 'Y':
 		c.y = x
-	case 'm':
-		c.mo = x
-		return x >= 1 && x <= 12
-	case 'd':
-		c.d = x
-		return x >= 1 && x <= 31
-	case 'H':
-		c.h = x
-		return x < 24
-	case 'I':
-		c.h = x
-		return x >= 1 && x <= 12
-	case 'M':
-		c.mi = x
-		return x < 60
-	case 'S':
-		c.s = x
-		return x < 60
+	case 'm', 'd', 'H', 'I', 'M', 'S':
+		p, lo, hi := &c.s, 0, 59
+		switch t {
+		case 'm':
+			p, lo, hi = &c.mo, 1, 12
+		case 'd':
+			p, lo, hi = &c.d, 1, 31
+		case 'H':
+			p, hi = &c.h, 23
+		case 'I':
+			p, lo, hi = &c.h, 1, 12
+		case 'M':
+			p = &c.mi
+		}
+		*p = x
+		return x >= lo && x <= hi
 	case 'f':
 		for ; n < 6; n++ {
 			x *= 10
@@ -327,27 +325,25 @@ func looseTime(v []byte) (int64, bool) {
 // formDays reads a date in the form (1 + its index in dateForms) a
 // TypeSniffer gave its column: its days since 1970-01-01.
 func formDays(v []byte, form uint8) (int64, bool) {
-	if form == 0 || int(form) > len(dateForms) {
-		return 0, false
-	}
-	c, ok := parseForm(v, &dateForms[form-1])
-	if !ok || !c.valid() {
-		return 0, false
-	}
-	return c.days(), true
+	c, ok := formCivil(v, form, dateForms)
+	return c.days(), ok
 }
 
 // formMicros reads a timestamp in the form (1 + its index in stampForms)
 // a TypeSniffer gave its column: its microseconds since 1970-01-01.
 func formMicros(v []byte, form uint8) (int64, bool) {
-	if form == 0 || int(form) > len(stampForms) {
-		return 0, false
+	c, ok := formCivil(v, form, stampForms)
+	return c.micros(), ok
+}
+
+// formCivil reads a real date (and time) in the form (1 + its index in
+// forms).
+func formCivil(v []byte, form uint8, forms []dateForm) (civil, bool) {
+	if form == 0 || int(form) > len(forms) {
+		return civil{}, false
 	}
-	c, ok := parseForm(v, &stampForms[form-1])
-	if !ok || !c.valid() {
-		return 0, false
-	}
-	return c.micros(), true
+	c, ok := parseForm(v, &forms[form-1])
+	return c, ok && c.valid()
 }
 
 // formInfinity is the value DuckDB 1.5 reads infinity and -infinity as in
