@@ -48,7 +48,8 @@ const (
 // in (its Column's Form), and '/', '\\' or ' ' in place of ISO 8601's '-';
 // times of day as Time::TryConvertTime reads them (10:30, 1:2:3,
 // 10:30:00.5, 24:00:00) a TIME. Unlike DuckDB, which picks one format for
-// each type per file, each column picks its own. pqcheck's
+// each type per file (a column of 01/02/2001 after one of 2001-01-01 is
+// VARCHAR to it), each column picks its own. pqcheck's
 // TestSelectCSVOutputTypedAsDuckDBSniffs and csvcheck's
 // TestDateFormsAsDuckDB hold it to DuckDB. The zero TypeSniffer has seen
 // no value.
