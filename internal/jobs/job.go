@@ -65,7 +65,7 @@ var versions = map[string]string{
 	"groupby":   "7",
 	"search":    "2",
 	"select":    "11",
-	"sql":       "16",
+	"sql":       "17",
 	"wordcount": "2",
 }
 
