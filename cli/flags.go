@@ -206,6 +206,7 @@ type jobFlags struct {
 	values map[string]*string
 	strict *bool
 	delim  *string
+	hive   *string
 }
 
 func defineJobFlags(fs *flag.FlagSet) *jobFlags {
@@ -220,6 +221,7 @@ func defineJobFlags(fs *flag.FlagSet) *jobFlags {
 	}
 	jf.strict = fs.Bool("strict", false, "fail the job on the first malformed record instead of skipping and counting it")
 	jf.delim = fs.String("delim", "", "the field delimiter of CSV input: ',' ';' '|' '\\t' (or tab); unset, a .tsv is tab-separated and others are sniffed as DuckDB does")
+	jf.hive = fs.String(jobs.HivePartitioningParam, "", "Hive partition columns from the inputs' key=value directories, as DuckDB's hive_partitioning: false reads none, true refuses inputs whose keys differ; unset, detected")
 	return jf
 }
 
@@ -258,6 +260,12 @@ func (jf *jobFlags) params(fs *flag.FlagSet, job string) (jobs.Params, error) {
 		}
 		p[jobs.DelimParam] = string(c)
 	}
+	if *jf.hive != "" {
+		p[jobs.HivePartitioningParam] = *jf.hive
+		if _, err := jobs.ParseHivePartitioning(p); err != nil {
+			return nil, usageError{err.Error()}
+		}
+	}
 	return d.WithDefaults(p), nil
 }
 
@@ -275,7 +283,7 @@ func cmdJobs(_ context.Context, _ []string, w, _ io.Writer) error {
 			fmt.Fprintf(w, "  --%s\t%s%s\n", p.Name, p.Usage, req)
 		}
 	}
-	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n  --delim\tthe field delimiter of CSV input (default: sniffed, tab for .tsv)\n")
+	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n  --delim\tthe field delimiter of CSV input (default: sniffed, tab for .tsv)\n  --hive-partitioning\tfalse: no Hive partition columns; true: inputs' keys must agree (default: detected)\n")
 	return nil
 }
 

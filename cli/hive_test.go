@@ -47,3 +47,27 @@ func TestHivePartitionsPrunedInSummary(t *testing.T) {
 		t.Errorf("scatter plan: %v\n%s%s", err, stdout, stderr)
 	}
 }
+
+// TestHivePartitioningOff: --hive-partitioning false reads no partition
+// column (scatter sql, and scatter plan prints none); a value other than
+// true or false is a usage error.
+func TestHivePartitioningOff(t *testing.T) {
+	dir := t.TempDir()
+	testutil.WriteFile(t, dir, "year=2023/p.csv", []byte("id\n1\n2\n"))
+	testutil.WriteFile(t, dir, "year=2024/p.csv", []byte("id\n3\n"))
+	out := filepath.Join(t.TempDir(), "o.csv")
+	_, stderr, err := runCLI(t, "sql", "SELECT * FROM '"+dir+"/*/*.csv' ORDER BY id", "--hive-partitioning", "false", "--output", out, "--state-dir", t.TempDir())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "id\n1\n2\n3\n" {
+		t.Errorf("output %q, want the files' column alone", got)
+	}
+	stdout, stderr, err := runCLI(t, "plan", "--job", "select", "--columns", "id", "--hive-partitioning=false", "--input", dir)
+	if err != nil || strings.Contains(stdout, "hive partitions") {
+		t.Errorf("scatter plan: %v\n%s%s", err, stdout, stderr)
+	}
+	if _, _, err := runCLI(t, "run", "--job", "select", "--columns", "id", "--hive-partitioning", "off", "--input", dir, "--output", out, "--state-dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), "--hive-partitioning must be true or false") {
+		t.Errorf("--hive-partitioning off: %v", err)
+	}
+}

@@ -312,6 +312,25 @@ const DelimParam = "delim"
 // {"name", "type"}; unset when the inputs have none.
 const PartitionsParam = "hive-partitions"
 
+// HivePartitioningParam is a parameter every job takes, as DuckDB's
+// read_csv and read_parquet take hive_partitioning: "false" reads no Hive
+// partition columns from the inputs' paths (their key=value directories
+// are names only), "true" reads them and refuses inputs whose paths have
+// different keys; unset, they are detected (PartitionsParam: none when
+// the inputs' keys differ).
+const HivePartitioningParam = "hive-partitioning"
+
+// ParseHivePartitioning reads HivePartitioningParam: "" (detect), "true"
+// or "false".
+func ParseHivePartitioning(p Params) (string, error) {
+	switch v := p[HivePartitioningParam]; v {
+	case "", "true", "false":
+		return v, nil
+	default:
+		return "", fmt.Errorf("--%s must be true or false, not %q", HivePartitioningParam, v)
+	}
+}
+
 // PrunedParam is the other parameter the planner sets: how many of the
 // inputs, and how many of their bytes, it left out because their Hive
 // partitions' values cannot pass the job's filter, as "FILES BYTES";
@@ -403,7 +422,7 @@ func New(name string, p Params) (Job, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown job %q (known: %s)", name, knownNames())
 	}
-	known := map[string]bool{StrictParam: true, DelimParam: true, PartitionsParam: true, PrunedParam: true}
+	known := map[string]bool{StrictParam: true, DelimParam: true, PartitionsParam: true, PrunedParam: true, HivePartitioningParam: true}
 	for _, prm := range d.Params {
 		known[prm.Name] = true
 	}
@@ -421,6 +440,9 @@ func New(name string, p Params) (Job, error) {
 		return nil, fmt.Errorf("job %s: --%s: %w", name, PartitionsParam, err)
 	}
 	if _, err := ParseDelim(p); err != nil {
+		return nil, fmt.Errorf("job %s: %w", name, err)
+	}
+	if _, err := ParseHivePartitioning(p); err != nil {
 		return nil, fmt.Errorf("job %s: %w", name, err)
 	}
 	return d.New(p)

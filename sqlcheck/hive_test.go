@@ -15,7 +15,9 @@ import (
 // (detected, after the files' own columns, typed by hive_types_autocast:
 // year BIGINT, month VARCHAR for its 01, d DATE, k VARCHAR URL-decoded) in
 // SELECT *, WHERE and GROUP BY, and a WHERE on them, which prunes files,
-// answers as DuckDB's does.
+// answers as DuckDB's does; read_csv's and read_parquet's
+// hive_partitioning = false reads no partition column (a file's own
+// column of a key's name keeps its values), true as detected.
 func TestHivePartitionsAgreeWithDuckDB(t *testing.T) {
 	db := openDuck(t)
 	r := newRunner(t, 1<<20, 0)
@@ -66,6 +68,11 @@ func TestHivePartitionsAgreeWithDuckDB(t *testing.T) {
 		"SELECT d + 1 AS next, count(*) AS n FROM '{dates}' GROUP BY d ORDER BY 1",
 		"SELECT * FROM '{names}' WHERE k = 'a b'",
 		"SELECT k, year FROM '{names}' ORDER BY k",
+		"SELECT * FROM read_csv('{names}', hive_partitioning = false) ORDER BY id",
+		"SELECT * FROM read_parquet('{pq}', hive_partitioning = false) ORDER BY id",
+		"SELECT count(*) AS n, sum(v) AS s FROM read_csv('{csv}', hive_partitioning = false) WHERE v > 15",
+		"SELECT * FROM read_csv('{csv}', hive_partitioning = true) WHERE year = 2024 ORDER BY id",
+		"SELECT year, count(*) AS n FROM read_parquet('{pq}', hive_partitioning = 1) GROUP BY year ORDER BY year",
 	} {
 		for name, path := range tables {
 			q = strings.ReplaceAll(q, "{"+name+"}", path)

@@ -185,6 +185,8 @@ func TestSubmitValidation(t *testing.T) {
 		{"an empty prefix: the splitter says so", `{"job":"wordcount","input":"s3://sg-in/nothing/"}`, 202, "s3://sg-out/results/wordcount/"},
 		{"chunk size in bytes", `{"job":"wordcount","input":"s3://sg-in/logs/app.log","chunkSize":4096}`, 202, "s3://sg-out/results/wordcount/"},
 
+		{"a delimiter and hive partitioning off", `{"job":"groupby","input":"s3://sg-in/data/","key":"k","agg":"count:*","delim":";","hive-partitioning":false}`, 202, "s3://sg-out/results/groupby/"},
+		{"hive partitioning neither true nor false", `{"job":"groupby","input":"s3://sg-in/data/","key":"k","agg":"count:*","hive-partitioning":"maybe"}`, 400, "--hive-partitioning must be true or false"},
 		{"sql, its input the FROM", `{"sql":"SELECT count(*) AS n FROM 's3://sg-in/data/'"}`, 202, "s3://sg-out/results/sql/sql-"},
 		{"sql with an input given", `{"sql":"SELECT count(*) AS n FROM 's3://sg-in/data/'","input":"s3://sg-lake/lake/"}`, 202, "s3://sg-out/results/sql/"},
 		{"sql ORDER BY by key ranges into part files", `{"sql":"SELECT a FROM 's3://sg-in/data/' ORDER BY a DESC","partitions":3,"outputParts":true}`, 202, "s3://sg-out/results/sql/sql-"},

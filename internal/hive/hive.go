@@ -111,6 +111,33 @@ func Detect(paths []string) []Column {
 	return cols
 }
 
+// Mismatch returns, for a list of paths whose partitions are read as
+// DuckDB's hive_partitioning = true reads them, the error DuckDB gives
+// when a path's keys are not the first path's (nil when they all are):
+// "Hive partition mismatch between file A and B: key K not found".
+func Mismatch(paths []string) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	first := Parse(paths[0])
+	for _, p := range paths[1:] {
+		ps := Parse(p)
+		for _, f := range first {
+			if !hasKey(ps, f.Key) {
+				return fmt.Errorf("Hive partition mismatch between file %q and %q: key %q not found", paths[0], p, f.Key)
+			}
+		}
+		if len(ps) != len(first) {
+			for _, x := range ps {
+				if !hasKey(first, x.Key) {
+					return fmt.Errorf("Hive partition mismatch between file %q and %q: key %q not found", p, paths[0], x.Key)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // IsNull reports a partition value that is NULL: the word NULL in any case.
 func IsNull(v string) bool { return strings.EqualFold(v, "NULL") }
 

@@ -36,12 +36,17 @@ var (
 	New         = job.New
 	ParseStrict = job.ParseStrict
 	ParseDelim  = job.ParseDelim
+	// ParseHivePartitioning reads HivePartitioningParam.
+	ParseHivePartitioning = job.ParseHivePartitioning
 	// DelimParam is the parameter of the CSV field delimiter.
 	DelimParam = job.DelimParam
 	// PartitionsParam and PrunedParam are the planner's Hive partition
 	// parameters.
 	PartitionsParam = job.PartitionsParam
 	PrunedParam     = job.PrunedParam
+	// HivePartitioningParam turns the detection of Hive partitions off
+	// ("false") or makes it strict ("true").
+	HivePartitioningParam = job.HivePartitioningParam
 	// Pruned reads PrunedParam.
 	Pruned = job.Pruned
 	// AddSkipExamples merges skip examples, the first of a reason kept.

@@ -15,16 +15,47 @@ import (
 // partitionsOf is the Hive partition columns of objs (hive.Detect over
 // their names), for a job that reads records with a schema (schemaJobs):
 // as DuckDB's read_csv and read_parquet detect them by default, none
-// unless every object's path has the same key=value directories.
-func partitionsOf(job string, objs []Object) []hive.Column {
-	if !schemaJobs[job] {
-		return nil
+// unless every object's path has the same key=value directories. The
+// job's hive-partitioning (jobpkg.HivePartitioningParam, or its query's
+// hive_partitioning option) "false" reads none; "true" refuses objects
+// whose keys differ (an InputError), as DuckDB does.
+func partitionsOf(job string, params map[string]string, objs []Object) ([]hive.Column, error) {
+	mode, err := jobpkg.ParseHivePartitioning(params)
+	if err != nil {
+		return nil, err
+	}
+	if !schemaJobs[job] || mode == "false" {
+		return nil, nil
 	}
 	paths := make([]string, len(objs))
 	for i, o := range objs {
 		paths[i] = o.Source
 	}
-	return hive.Detect(paths)
+	if mode == "true" {
+		if err := hive.Mismatch(paths); err != nil {
+			return nil, &InputError{Input: paths[0], Err: err}
+		}
+	}
+	return hive.Detect(paths), nil
+}
+
+// withQueryHive returns the sql job's params with the hive_partitioning
+// option of its query's FROM read_csv(...)/read_parquet(...) recorded
+// (jobpkg.HivePartitioningParam); one params give already must be the
+// same. A query that does not parse is left to the job to refuse.
+func withQueryHive(params map[string]string) (map[string]string, error) {
+	q, err := sql.Parse(params["query"])
+	if err != nil || q.FromHive == "" {
+		return params, nil
+	}
+	given := params[jobpkg.HivePartitioningParam]
+	if given == "" {
+		return withParam(params, jobpkg.HivePartitioningParam, q.FromHive), nil
+	}
+	if given != q.FromHive {
+		return params, fmt.Errorf("the query's %s(..., hive_partitioning = %s) and --%s %s differ: give it once", q.FromFunc, q.FromHive, jobpkg.HivePartitioningParam, given)
+	}
+	return params, nil
 }
 
 // withPartitions sets the planner's Hive parameters of a job whose inputs'

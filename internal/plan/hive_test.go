@@ -83,3 +83,61 @@ func TestResolveJobHivePartitions(t *testing.T) {
 		t.Errorf("wordcount, a job of lines: params %v, %v; want no partitions", params, err)
 	}
 }
+
+// TestResolveJobHivePartitioningOff: hive-partitioning false (the flag, or
+// the query's read_csv(..., hive_partitioning = false)) reads no partition
+// columns and prunes nothing, as DuckDB's option does; true refuses inputs
+// whose keys differ, naming both, as DuckDB does; the query's option and a
+// flag that differs are refused.
+func TestResolveJobHivePartitioningOff(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"t/year=2023/a.csv", "t/year=2024/b.csv", "m/x=1/a.csv", "m/y=2/b.csv"} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("n\n1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, src := context.Background(), []string{filepath.Join(dir, "t/*/*.csv")}
+	q := "SELECT n FROM '" + src[0] + "' WHERE n = 1"
+	for _, params := range []map[string]string{
+		{"query": q, "hive-partitioning": "false"},
+		{"query": "SELECT n FROM read_csv('" + src[0] + "', hive_partitioning = false) WHERE n = 1"},
+		{"where": "n = 1", "columns": "n", "hive-partitioning": "false"},
+	} {
+		job := "sql"
+		if params["query"] == "" {
+			job = "select"
+		}
+		objs, got, err := plan.ResolveJob(ctx, blob.NewMux(nil), job, params, src)
+		if err != nil {
+			t.Fatalf("%v: %v", params, err)
+		}
+		if len(objs) != 2 || got["hive-partitions"] != "" || got["hive-pruned"] != "" || got["hive-partitioning"] != "false" {
+			t.Errorf("%v: %d inputs, params %v; want 2, no partitions, hive-partitioning false", params, len(objs), got)
+		}
+	}
+	if _, got, err := plan.ResolveJob(ctx, blob.NewMux(nil), "sql", map[string]string{"query": q, "hive-partitioning": "true"}, src); err != nil || got["hive-partitions"] == "" {
+		t.Errorf("true over agreeing keys: params %v, %v; want partitions", got, err)
+	}
+	mixed := filepath.Join(dir, "m/*/*.csv")
+	if _, got, err := plan.ResolveJob(ctx, blob.NewMux(nil), "sql", map[string]string{"query": "SELECT n FROM '" + mixed + "'"}, []string{mixed}); err != nil || got["hive-partitions"] != "" {
+		t.Errorf("detected over keys that differ: params %v, %v; want none", got, err)
+	}
+	for _, c := range []struct {
+		params map[string]string
+		src    string
+		want   string
+	}{
+		{map[string]string{"query": "SELECT n FROM read_csv('" + mixed + "', hive_partitioning = true)"}, mixed, `Hive partition mismatch between file "` + filepath.Join(dir, "m/x=1/a.csv") + `" and "` + filepath.Join(dir, "m/y=2/b.csv") + `": key "x" not found`},
+		{map[string]string{"query": "SELECT n FROM read_csv('" + src[0] + "', hive_partitioning = true)", "hive-partitioning": "false"}, src[0], "hive_partitioning = true) and --hive-partitioning false differ"},
+		{map[string]string{"query": q, "hive-partitioning": "no"}, src[0], `--hive-partitioning must be true or false, not "no"`},
+	} {
+		_, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), "sql", c.params, []string{c.src})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.params, err, c.want)
+		}
+	}
+}

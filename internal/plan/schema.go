@@ -56,6 +56,9 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 		if params, err = withQueryDelim(params); err != nil {
 			return nil, params, err
 		}
+		if params, err = withQueryHive(params); err != nil {
+			return nil, params, err
+		}
 	}
 	objs, err := resolveObjects(ctx, store, sources)
 	if err != nil {
@@ -80,7 +83,10 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 	}
 	// Partitions prune objects before their footers are read: a pruned
 	// object is not read at all.
-	parts := partitionsOf(job, kept)
+	parts, err := partitionsOf(job, params, kept)
+	if err != nil {
+		return nil, params, err
+	}
 	kept, pruned := prunePartitions(params, kept, parts)
 	if err := readFooters(ctx, store, kept); err != nil {
 		return nil, params, err

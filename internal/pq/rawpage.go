@@ -187,7 +187,10 @@ func checkLZ4(h *format.PageHeader, rest []byte, scratch *[]byte) error {
 }
 
 // release returns a page's buffers for reuse; its values must be unused.
-func (p *rawPages) release(pg *rawPage) { p.free = append(p.free, pg) }
+func (p *rawPages) release(pg *rawPage) {
+	poisonBytes(pg.buf)
+	p.free = append(p.free, pg)
+}
 
 // releaseBuffers gives the decompressed pages' buffers of the free pages
 // to pageBuffers, for the process's next reader.

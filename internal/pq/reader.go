@@ -327,9 +327,7 @@ func (r *Reader) Text(c int) []byte {
 	case format.Int32, format.Int64:
 		b = t.appendInt(b, v.ints[i])
 	case format.Int96:
-		w := v.i96[i]
-		micros := (int64(w[2])-2440588)*86_400_000_000 + int64(uint64(w[1])<<32|uint64(w[0]))/1000
-		b = duckfmt.AppendTimestamp(b, micros, 1e6)
+		b = duckfmt.AppendTimestamp(b, int96Micros(v.i96[i]), 1e6)
 	case format.Float:
 		b = duckfmt.AppendFloat(b, v.floats[i], 32)
 	case format.Double:

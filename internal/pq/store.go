@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -273,6 +274,7 @@ func (p *bufferPool) put(b []byte) {
 	if cap(b) == 0 {
 		return
 	}
+	poisonBytes(b)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bytes+cap(b) > maxPooledBytes {
@@ -293,6 +295,7 @@ func (r *rangeReader) drop() {
 // recycle keeps the cache's buffers for the next fetches; r.mu is held.
 func (r *rangeReader) recycle() {
 	for _, f := range r.cache {
+		poisonBytes(f.data)
 		if len(r.spare) < maxSpare {
 			r.spare = append(r.spare, f.data)
 		}
@@ -304,4 +307,36 @@ func (r *rangeReader) bytesRead() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.read
+}
+
+// poison, when set (PoisonReleased), makes every buffer a reader lets go
+// of filled with poisonByte: a fetch buffer when the reader moves to its
+// next row group or closes, a decompressed page when its batch is done,
+// either when it goes to a pool. A value a caller keeps past its validity
+// (Reader.Text's) then reads as those bytes at once, rather than when a
+// later reader of the process happens to reuse the buffer.
+var poison atomic.Bool
+
+// poisonByte is what a released buffer holds under PoisonReleased: not
+// UTF-8, not a digit, not a separator.
+const poisonByte = 0xA5
+
+// PoisonReleased makes the readers of the process fill every fetch and
+// page buffer they let go of with 0xA5, for tests of the code that uses
+// their values (a slice kept past the next batch, or past Close, then
+// reads as garbage); the function it returns turns it off. It costs a
+// write of every released byte.
+func PoisonReleased() (off func()) {
+	poison.Store(true)
+	return func() { poison.Store(false) }
+}
+
+// poisonBytes fills b's capacity with poisonByte under PoisonReleased.
+func poisonBytes(b []byte) {
+	if poison.Load() {
+		b = b[:cap(b)]
+		for i := range b {
+			b[i] = poisonByte
+		}
+	}
 }

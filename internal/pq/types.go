@@ -327,18 +327,21 @@ func (t valueType) appendBytes(dst, b []byte) []byte {
 		if len(b) != 12 {
 			return append(dst, "?"...)
 		}
-		return duckfmt.AppendTimestamp(dst, int96Micros(b), 1e6)
+		w := deprecated.Int96{binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint32(b[8:])}
+		return duckfmt.AppendTimestamp(dst, int96Micros(w), 1e6)
 	default:
 		return appendBlob(dst, b)
 	}
 }
 
-// int96Micros converts a legacy INT96 timestamp (nanoseconds of the day, then
-// the Julian day number, little-endian) to microseconds since the epoch, as
-// DuckDB reads it.
-func int96Micros(b []byte) int64 {
-	nanos := int64(binary.LittleEndian.Uint64(b[:8]))
-	day := int64(binary.LittleEndian.Uint32(b[8:])) - 2440588
+// int96Micros converts a legacy INT96 timestamp (nanoseconds of the day, a
+// signed 64-bit integer in its first two words, then the Julian day number)
+// to microseconds since the epoch, as DuckDB reads it: the nanoseconds
+// divided by 1000 cut toward zero (-1001 is a microsecond before the day),
+// added whatever their count (more than a day's too).
+func int96Micros(w deprecated.Int96) int64 {
+	nanos := int64(uint64(w[1])<<32 | uint64(w[0]))
+	day := int64(w[2]) - 2440588
 	return day*86_400_000_000 + nanos/1000
 }
 

@@ -346,9 +346,11 @@ type Query struct {
 	// FromFunc is the table function FROM names over the location
 	// (read_csv, read_csv_auto, read_parquet, read_json_auto, read_ndjson;
 	// lower case), "" for FROM 'PATH'; FromDelim the CSV delimiter its
-	// delim (or sep) option gives, one byte, "" when not given.
+	// delim (or sep) option gives, one byte, "" when not given; FromHive
+	// its hive_partitioning option, "true" or "false", "" when not given.
 	FromFunc  string
 	FromDelim string
+	FromHive  string
 	Where     Expr
 	GroupBy   []Expr
 	Having    Expr

@@ -78,11 +78,14 @@ func (p *parser) tableOption(q *Query, fn tableFunc) error {
 		return syntaxErr(p.tok.pos, "expected an option (name = value) in %s(...), found %s", fn.name, p.describe())
 	}
 	name, pos := strings.ToLower(p.tok.text), p.tok.pos
+	if name == "hive_partitioning" {
+		return p.hiveOption(q, fn)
+	}
 	if !fn.csv || (name != "delim" && name != "sep") {
 		if fn.csv {
-			return unsupported(pos, "%s option %s: the only option taken is delim (or sep)", fn.name, name)
+			return unsupported(pos, "%s option %s: the options taken are delim (or sep) and hive_partitioning", fn.name, name)
 		}
-		return unsupported(pos, "%s option %s: %s takes no option", fn.name, name, fn.name)
+		return unsupported(pos, "%s option %s: the only option taken is hive_partitioning", fn.name, name)
 	}
 	if q.FromDelim != "" {
 		return syntaxErr(pos, "%s: the delimiter is given twice", fn.name)
@@ -101,6 +104,30 @@ func (p *parser) tableOption(q *Query, fn tableFunc) error {
 		return unsupported(p.tok.pos, "%s %s: %v", fn.name, name, err)
 	}
 	q.FromDelim = string(d)
+	return p.advance()
+}
+
+// hiveOption reads hive_partitioning = BOOLEAN (true, false, 1, 0, or
+// one quoted) into q.FromHive: "true" or "false".
+func (p *parser) hiveOption(q *Query, fn tableFunc) error {
+	pos := p.tok.pos
+	if q.FromHive != "" {
+		return syntaxErr(pos, "%s: hive_partitioning is given twice", fn.name)
+	}
+	if err := p.advance(); err != nil {
+		return err
+	}
+	if err := p.expectOp("="); err != nil {
+		return err
+	}
+	switch v := strings.ToLower(p.tok.text); {
+	case p.tok.kind == tIdent && v == "true", p.tok.kind == tNumber && v == "1", p.tok.kind == tString && v == "true":
+		q.FromHive = "true"
+	case p.tok.kind == tIdent && v == "false", p.tok.kind == tNumber && v == "0", p.tok.kind == tString && v == "false":
+		q.FromHive = "false"
+	default:
+		return syntaxErr(p.tok.pos, "expected true or false after hive_partitioning =, found %s", p.describe())
+	}
 	return p.advance()
 }
 
@@ -126,12 +153,15 @@ func fromSQL(q *Query) string {
 	if q.FromFunc == "" {
 		return loc
 	}
-	if q.FromDelim == "" {
-		return q.FromFunc + "(" + loc + ")"
+	opts := ""
+	if d := q.FromDelim; d != "" {
+		if d == "\t" {
+			d = `\t`
+		}
+		opts += ", delim = " + quoteString(d)
 	}
-	d := q.FromDelim
-	if d == "\t" {
-		d = `\t`
+	if q.FromHive != "" {
+		opts += ", hive_partitioning = " + q.FromHive
 	}
-	return q.FromFunc + "(" + loc + ", delim = " + quoteString(d) + ")"
+	return q.FromFunc + "(" + loc + opts + ")"
 }

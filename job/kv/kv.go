@@ -28,7 +28,8 @@ type Job[K, V any] struct {
 	// pairs. line and the pairs' memory are only valid during the call
 	// unless the codecs copy them (the built-in ones do).
 	MapLine func(line []byte, emit func(K, V)) error
-	// MapRow maps one row of Input.Columns.
+	// MapRow maps one row of Input.Columns; r and its values are only
+	// valid during the call, as MapLine's line.
 	MapRow func(r *record.Row, emit func(K, V)) error
 	// Combine merges two values of one key. It must be associative and
 	// commutative: the framework combines in any grouping, in the mapper, in
@@ -111,7 +112,7 @@ type typed[K, V any] struct {
 func (t *typed[K, V]) Input() job.Input { return t.Job.Input }
 
 func (t *typed[K, V]) NewMapper() job.Mapper {
-	m := &mapper[K, V]{t: t, index: map[string]int32{}}
+	m := &mapper[K, V]{t: t, index: map[string]int32{}, bytesV: bytesValue[V]()}
 	m.emitFn = m.emit
 	return m
 }
@@ -129,6 +130,7 @@ type mapper[K, V any] struct {
 	vbuf   []byte
 	emitFn func(K, V)
 	st     job.Stats
+	bytesV bool // V is []byte: values are copied to be kept (keep)
 }
 
 // entryMemory is what one entry costs besides its key's bytes.
@@ -137,14 +139,50 @@ var entryMemory = int64(unsafe.Sizeof("")*2+unsafe.Sizeof(int32(0))) + 48
 func (m *mapper[K, V]) emit(k K, v V) {
 	m.kbuf = m.t.Key.Append(m.kbuf[:0], k)
 	if i, ok := m.index[string(m.kbuf)]; ok {
-		m.vals[i] = m.t.Combine(m.vals[i], v)
+		m.vals[i] = m.keep(m.vals[i], m.t.Combine(m.vals[i], v))
 		return
 	}
 	key := string(m.kbuf)
 	m.index[key] = int32(len(m.keys))
 	m.keys = append(m.keys, key)
-	m.vals = append(m.vals, v)
+	var none V
+	m.vals = append(m.vals, m.keep(none, v))
 	m.memory += int64(len(key)) + entryMemory + int64(unsafe.Sizeof(v))
+}
+
+// bytesValue reports whether V is []byte, kv.Bytes's values.
+func bytesValue[V any]() bool {
+	var v V
+	_, ok := any(v).([]byte)
+	return ok
+}
+
+// keep is v as the table keeps it for its key, whose kept value was old
+// (none for a new key). A []byte value is copied into old's array unless
+// it lies in that array already (a Combine that changed a in place): a
+// map function may emit a slice of its line or row, valid only during
+// its call (the reader's next record, batch or chunk reuses the bytes),
+// and MapLine's doc lets it, since the built-in codecs copy. A value of
+// another built-in codec owns its memory: it is kept as it is.
+func (m *mapper[K, V]) keep(old, v V) V {
+	if !m.bytesV {
+		return v
+	}
+	o, b := (*[]byte)(unsafe.Pointer(&old)), (*[]byte)(unsafe.Pointer(&v))
+	if len(*b) > 0 && inArray(*b, *o) {
+		return v
+	}
+	before := cap(*o)
+	*o = append((*o)[:0], *b...)
+	m.memory += int64(cap(*o) - before)
+	return old
+}
+
+// inArray reports whether b's bytes lie in the array of o (its capacity).
+func inArray(b, o []byte) bool {
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(o)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return p >= start && p+uintptr(len(b)) <= start+uintptr(cap(o))
 }
 
 func (m *mapper[K, V]) StartPart(job.Part) error { return nil }

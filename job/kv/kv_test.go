@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+
+	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
 	"github.com/scattergather/scattergather/internal/testutil/sumjob"
 	"github.com/scattergather/scattergather/job"
@@ -157,4 +161,74 @@ func TestTypedJobOnParquet(t *testing.T) {
 		jobtest.Case{Name: "parquet", Params: job.Params{"min": "10"}, Inputs: []jobtest.Input{{Name: "s.parquet", Data: data}},
 			Want: []byte(wantCSV), BadRecord: "s.parquet:57:1"},
 	)
+}
+
+// greatest keeps each city's greatest note (kv.Bytes values), whose map
+// function emits the row's value as it stands: a slice of the row, valid
+// only during the call, which the framework must copy to keep.
+var greatest = kv.Def[string, []byte]{
+	Name: "kvtest-greatest", Version: "1", Summary: "greatest note per city",
+	New: func(job.Params) (kv.Job[string, []byte], error) {
+		return kv.Job[string, []byte]{
+			Input: job.Input{Format: record.CSV, Columns: []string{"city", "note"}},
+			Key:   kv.String, Value: kv.Bytes,
+			MapRow: func(r *record.Row, emit func(string, []byte)) error {
+				emit(string(r.Value(0)), r.Value(1))
+				return nil
+			},
+			Combine: func(a, b []byte) []byte {
+				if bytes.Compare(b, a) > 0 {
+					return b
+				}
+				return a
+			},
+			Header: "city,note",
+			Format: func(dst []byte, k string, v []byte) []byte {
+				return append(append(append(dst, k...), ','), v...)
+			},
+		}, nil
+	},
+}.Definition()
+
+type noteRow struct {
+	City string `parquet:"city,dict"`
+	Note string `parquet:"note"`
+}
+
+// TestBytesValuesOutliveTheirRows: a kv.Bytes value emitted as a slice of
+// its row (what MapRow's doc allows: the built-in codecs copy) is kept by
+// the framework past the row: over Parquet row groups and pages whose
+// buffers the reader reuses (and, under pq.PoisonReleased, overwrites as
+// soon as it lets go of them), and over CSV, the output is each city's
+// greatest note, at every chunk size.
+func TestBytesValuesOutliveTheirRows(t *testing.T) {
+	defer pq.PoisonReleased()()
+	var groups [][]noteRow
+	csv := "city,note\n"
+	best := map[string]string{}
+	for i := 0; i < 3000; i++ {
+		if i%400 == 0 {
+			groups = append(groups, nil)
+		}
+		r := noteRow{City: []string{"Oslo", "Lima", "Pune", "Kyiv", "Accra"}[i*3%5], Note: fmt.Sprintf("note %05d of row %d", i*7919%10007, i)}
+		best[r.City] = max(best[r.City], r.Note)
+		csv += r.City + "," + r.Note + "\n"
+		groups[len(groups)-1] = append(groups[len(groups)-1], r)
+	}
+	want := "city,note\n"
+	for _, c := range []string{"Accra", "Kyiv", "Lima", "Oslo", "Pune"} {
+		want += c + "," + best[c] + "\n"
+	}
+	var cases []jobtest.Case
+	for _, codec := range []compress.Codec{&parquet.Snappy, &parquet.Uncompressed} {
+		path := filepath.Join(t.TempDir(), "n.parquet")
+		pqtest.WriteGo(t, path, groups, parquet.Compression(codec), parquet.PageBufferSize(2000))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, jobtest.Case{Name: "parquet " + codec.String(), Inputs: []jobtest.Input{{Name: "n.parquet", Data: data}}, Want: []byte(want)})
+	}
+	cases = append(cases, jobtest.Case{Name: "csv", Inputs: []jobtest.Input{{Name: "n.csv", Data: []byte(csv)}}, Want: []byte(want)})
+	jobtest.Check(t, greatest, cases...)
 }
