@@ -152,18 +152,9 @@ func TestQueryHedging(t *testing.T) {
 	}{{"without hedging", "false"}, {"with hedging", "true"}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
-			var released atomic.Int32
+			ctx, released := context.Background(), new(atomic.Int32)
 			if c.hedge == "true" {
-				ctx = faults.WithSlowWait(ctx, func(ctx context.Context, key string) error {
-					select {
-					case <-ctx.Done(): // the hedge answered: the query cancels the original
-						return ctx.Err()
-					case <-time.After(stragglerGuard): // never hedged: fail, not hang
-						released.Add(1)
-						return nil
-					}
-				})
+				ctx, released = holdStragglers()
 			}
 			stdout, stderr, r := runQueryContext(ctx, t, append(base, "--hedge="+c.hedge)...)
 			if n := released.Load(); n > 0 {
@@ -195,6 +186,22 @@ func TestQueryHedging(t *testing.T) {
 // cancel: past it the test fails, rather than hanging until go test's timeout. It
 // bounds a hang only; nothing asserts a time.
 const stragglerGuard = 3 * time.Minute
+
+// holdStragglers is a context under which a mapper.slow that fires holds its attempt
+// until the query cancels it (its hedge answered, or the deadline passed), not for
+// faults.SlowDelay. released counts the attempts stragglerGuard let go instead.
+func holdStragglers() (ctx context.Context, released *atomic.Int32) {
+	released = new(atomic.Int32)
+	return faults.WithSlowWait(context.Background(), func(ctx context.Context, key string) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(stragglerGuard): // never cancelled: fail, not hang
+			released.Add(1)
+			return nil
+		}
+	}), released
+}
 
 // TestQueryRetries: chunks whose mapper crashes are sent again, so the answer
 // is complete and equals run's; without retries the query fails naming the crash.
@@ -236,18 +243,25 @@ func runOnce(t *testing.T, f *fixture, job string) string {
 	return string(b)
 }
 
-// TestQueryDeadline: stragglers of 2 s against a 300 ms deadline time out; the answer is
-// partial and says so, or, with --allow-partial=false, the query fails.
+// TestQueryDeadline: stragglers held until the deadline (holdStragglers) time out; the
+// answer is partial and says so, or, with --allow-partial=false, the query fails. The
+// stragglers time out whatever the deadline; it is 2 s so that the other chunks, which
+// make the partial answer, answer before it on a loaded machine too (at 300 ms, 75
+// chunks were left to a machine's speed).
 func TestQueryDeadline(t *testing.T) {
 	f := newFixture(t)
 	const spec = "mapper.slow=0.03"
 	seed, chunks := slowSeed(t, spec, "wordcount", []string{f.text}, 4096, 2)
 	want := runOnce(t, f, "wordcount")
 	base := []string{"query", "--job", "wordcount", "--input", f.text, "--chunk-size", "4KiB", "--json", "--hedge=false",
-		"--deadline", "300ms", "--faults", spec, "--fault-seed", fmt.Sprint(seed)}
+		"--deadline", "2s", "--faults", spec, "--fault-seed", fmt.Sprint(seed)}
 	t.Run("partial allowed", func(t *testing.T) {
 		t.Parallel()
-		stdout, _, r := runQuery(t, base...)
+		ctx, released := holdStragglers()
+		stdout, _, r := runQueryContext(ctx, t, base...)
+		if n := released.Load(); n > 0 {
+			t.Fatalf("the deadline did not cancel %d stragglers", n)
+		}
 		if !r.Partial || r.Chunks.Total != chunks || r.Chunks.TimedOut < 2 || r.Chunks.Failed != 0 {
 			t.Fatalf("report %+v: want partial with the 2 stragglers timed out", r)
 		}
@@ -257,7 +271,8 @@ func TestQueryDeadline(t *testing.T) {
 	})
 	t.Run("partial refused", func(t *testing.T) {
 		t.Parallel()
-		stdout, stderr, err := runCLI(t, append(base, "--allow-partial=false")...)
+		ctx, _ := holdStragglers()
+		stdout, stderr, err := runCLIContext(ctx, t, append(base, "--allow-partial=false")...)
 		var inc *query.IncompleteError
 		if !errors.As(err, &inc) || !strings.Contains(err.Error(), "timed out") {
 			t.Fatalf("err %v: want an incomplete-query error", err)

@@ -161,7 +161,8 @@ func chromium(t *testing.T) string {
 // dumpDOM loads file in headless chromium, lets its scripts run, and returns the DOM.
 func dumpDOM(t *testing.T, file string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// It bounds a hang only: chromium starts in seconds, but over a minute on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chromium(t), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
