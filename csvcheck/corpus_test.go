@@ -118,29 +118,11 @@ func rows(t *testing.T, db *gosql.DB, out []byte) [][]string {
 // duck runs a query and returns its rows as text, NULL as "".
 func duck(t *testing.T, db *gosql.DB, q string) [][]string {
 	t.Helper()
-	rs, err := db.Query(q)
+	a, err := duckResult(db, q)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
-	defer rs.Close()
-	cols, _ := rs.Columns()
-	var out [][]string
-	for rs.Next() {
-		vals := make([]gosql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = v.String
-		}
-		out = append(out, row)
-	}
-	return out
+	return a.rows
 }
 
 // hasCRLF reports whether a value of rows holds "\r\n" (inside quotes in

@@ -75,29 +75,19 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	if rc, ok := f.m.(RowCounter); ok && f.rows != nil && len(cols) == 0 && opts.Predicate == nil && rc.CountsRows() {
 		return f.countRows(rc, span, ordinal, footer, st)
 	}
-	// read[c] is column c's index among the columns the reader reads; -1
-	// for one a partition fixes.
-	read, readCols := make([]int, len(cols)), make([]string, 0, len(cols))
-	for c, name := range cols {
-		read[c] = -1
-		if _, ok := fixes[c]; !ok {
-			read[c] = len(readCols)
-			readCols = append(readCols, name)
-		}
+	// A column a partition fixes is a constant column of the reader's
+	// batches: the mapper reads it as any other, a batch at a time.
+	for c, v := range fixes {
+		opts.Constants = append(opts.Constants, pq.Constant{Index: c, Type: v.typ, Value: v.val, Null: v.null})
 	}
-	r, err := pq.Open(ctx, store, span, readCols, opts)
+	r, err := pq.Open(ctx, store, span, cols, opts)
 	if err != nil {
 		return st, err
 	}
 	defer r.Close()
 	types := make([]string, len(cols))
-	rc := r.Columns()
-	for c := range cols {
-		if read[c] >= 0 {
-			types[c] = rc[read[c]].Type
-		} else {
-			types[c] = fixes[c].typ
-		}
+	for c, col := range r.Columns() {
+		types[c] = col.Type
 	}
 	first, err := f.startParquet(job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: cols, Types: types}, footer)
 	if err != nil {
@@ -113,18 +103,11 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		if f.lines != nil {
 			return f.named(f.lines.Record(r.Text(0), offset), offset)
 		}
-		for c, j := range read {
-			switch {
-			case j < 0:
-				if v := fixes[c]; v.null {
-					row.SetNull(c)
-				} else {
-					row.Set(c, v.val, v.val)
-				}
-			case r.Null(j):
+		for c := range cols {
+			if r.Null(c) {
 				row.SetNull(c)
-			default:
-				v := r.Text(j)
+			} else {
+				v := r.Text(c)
 				row.Set(c, v, v)
 			}
 		}
@@ -132,14 +115,14 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 		return f.named(f.rows.Row(row), offset)
 	}
 	cm, _ := f.m.(ColumnMapper)
-	if cm != nil && (len(fixes) > 0 || !cm.ParquetBatches(r)) {
-		cm = nil // a batch holds no partition's column
+	if cm != nil && !cm.ParquetBatches(r) {
+		cm = nil
 	}
 	var fc floatColumn
 	fc.fp, fc.c = r.FloatColumn(opts.Predicate)
 	if cm == nil && fc.fp != nil {
 		// The other columns are decoded only for the rows the filter keeps.
-		for c := range readCols {
+		for c := range cols {
 			if c != fc.c {
 				r.Lazy(c)
 			}

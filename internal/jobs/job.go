@@ -69,8 +69,8 @@ var versions = map[string]string{
 	"grep":      "2",
 	"groupby":   "7",
 	"search":    "2",
-	"select":    "11",
-	"sql":       "16",
+	"select":    "12",
+	"sql":       "17",
 	"wordcount": "2",
 }
 

@@ -195,11 +195,16 @@ func (h *Handler) reread(ctx context.Context, in GatherInput, manifest []plan.Ch
 }
 
 // swapCounts replaces a chunk's record counts in the summary: old's out,
-// now's in. The bytes both read stay counted.
+// now's in. The bytes both read stay counted. s may be a fresh summary (a
+// gather tree's plan step counts only the re-reads' changes), so its maps
+// may be nil: a count taken out of none goes negative.
 func (s *Summary) swapCounts(old, now MapStats) {
 	s.RecordsIn -= old.RecordsIn
 	s.Skipped -= old.Skipped
 	s.BytesRead += now.BytesRead
+	if s.SkipReasons == nil && len(old.SkipReason) > 0 {
+		s.SkipReasons = map[string]int64{}
+	}
 	for k, v := range old.SkipReason {
 		s.SkipReasons[k] -= v
 		if s.SkipReasons[k] == 0 {

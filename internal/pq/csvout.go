@@ -151,7 +151,8 @@ func (c *CSVToParquet) columns(header []string) ([]OutputColumn, error) {
 	}
 	for i := range cols {
 		if cols[i].Kind == OutInfer {
-			cols[i] = OutputColumn{Name: header[i], Kind: sniff[i].Column().Kind}
+			cols[i] = sniff[i].Column()
+			cols[i].Name = header[i]
 		}
 	}
 	return cols, nil

@@ -40,6 +40,9 @@ type Options struct {
 	Predicate Predicate
 	// Footer is the object's footer when the caller has read it already.
 	Footer *Footer
+	// Constants are columns among those asked for that the file does not
+	// hold, each of one value in every row (a Hive partition's).
+	Constants []Constant
 }
 
 // Stats counts what reading cost and what pruning saved.
@@ -72,6 +75,7 @@ type Reader struct {
 	f     *Footer
 	rr    *rangeReader
 	cols  []Column
+	fixed []bool // the Constants among cols; nil without any
 	pred  Predicate
 	pcols []Column // the predicate's columns
 
@@ -112,11 +116,11 @@ func Open(ctx context.Context, store blob.Store, s Span, columns []string, opts 
 			return nil, err
 		}
 	}
-	cols, err := f.resolve(columns)
+	cols, fixed, err := f.resolveWith(columns, opts.Constants)
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{f: f, rr: rr, cols: cols, pred: opts.Predicate, rg: -1}
+	r := &Reader{f: f, rr: rr, cols: cols, fixed: fixed, pred: opts.Predicate, rg: -1}
 	if r.pred != nil {
 		if r.pcols, err = f.resolve(r.pred.Columns()); err != nil {
 			return nil, fmt.Errorf("predicate: %w", err)
@@ -132,6 +136,9 @@ func Open(ctx context.Context, store blob.Store, s Span, columns []string, opts 
 	r.cur = make([]cursor, n)
 	for i := range r.cur {
 		r.cur[i] = newCursor(cols[i].vt.physical)
+	}
+	for _, k := range opts.Constants {
+		r.cur[k.Index] = constantCursor(k)
 	}
 	r.text, r.textAt = make([][]byte, n), make([]uint64, n)
 	return r, nil
@@ -183,6 +190,9 @@ func (r *Reader) NextBatch() int {
 	}
 	n := int(min(r.left, valueBatch))
 	for c := range r.cur {
+		if r.constant(c) {
+			continue
+		}
 		if err := r.cur[c].fill(n); err != nil {
 			r.err = r.columnError(c, err)
 			return 0
@@ -254,7 +264,9 @@ func (r *Reader) Stats() Stats {
 func (r *Reader) Close() error {
 	r.closeCursors()
 	for c := range r.cur {
-		r.cur[c].raw.releaseBuffers()
+		if !r.constant(c) {
+			r.cur[c].raw.releaseBuffers()
+		}
 	}
 	r.rr.release()
 	return nil
@@ -425,7 +437,7 @@ func (r *Reader) leafSet() []int {
 	var out []int
 	seen := map[int]bool{}
 	for _, c := range r.cols {
-		if !seen[c.leaf] {
+		if c.leaf >= 0 && !seen[c.leaf] {
 			seen[c.leaf] = true
 			out = append(out, c.leaf)
 		}
@@ -469,6 +481,9 @@ func (r *Reader) nextRowGroup() (bool, error) {
 		r.stats.BytesSkipped += max(0, all-n)
 		whole := len(ranges) == 1 && ranges[0] == (rowRange{0, r.f.meta.RowGroups[rg].NumRows})
 		for c := range r.cols {
+			if r.constant(c) {
+				continue
+			}
 			l := r.cols[c].leaf
 			r.cur[c].open(r.chunk(rg, l), &r.f.meta.RowGroups[rg].Columns[l], r.rr, whole)
 		}
@@ -483,6 +498,9 @@ func (r *Reader) nextRowGroup() (bool, error) {
 
 func (r *Reader) startRange(rg rowRange) error {
 	for c := range r.cur {
+		if r.constant(c) {
+			continue
+		}
 		if err := r.cur[c].seek(rg.start); err != nil {
 			return r.columnError(c, fmt.Errorf("seek to row %d: %w", rg.start, err))
 		}
@@ -496,7 +514,9 @@ func (r *Reader) closeCursors() {
 	r.seq0 += uint64(r.bn)
 	r.bi, r.bn = 0, 0
 	for c := range r.cur {
-		r.cur[c].close()
+		if !r.constant(c) {
+			r.cur[c].close()
+		}
 	}
 	r.rr.drop()
 }

@@ -16,14 +16,17 @@ const (
 	sniffDate
 	sniffTimestamp
 	sniffTimestampTZ
+	sniffTime
 	sniffAll = 1<<iota - 1
+
+	sniffInfinity = sniffDate | sniffTimestamp | sniffTimestampTZ // infinity, -infinity
 )
 
 // TypeSniffer types a column of text by all its values, as DuckDB's CSV sniffer
 // types a column it reads with sample_size = -1
 // (https://duckdb.org/docs/data/csv/auto_detection): each value keeps the
 // candidate types it reads as, and the column takes the first of BOOLEAN,
-// BIGINT, DOUBLE, DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE that every value
+// BIGINT, DOUBLE, TIME, DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE that every value
 // reads as, else VARCHAR (also for a column of nulls only). It takes the
 // forms DuckDB's sniffer takes that jobs write: booleans true, false, t, f,
 // yes and no in any case; integers with a leading - (not +) and no leading
@@ -39,22 +42,79 @@ const (
 // infinities TIMESTAMP WITH TIME ZONE or VARCHAR); a timestamp with seconds
 // and a UTC offset (+00, -05:30, +0100, Z) a TIMESTAMP WITH TIME ZONE;
 // integers written 0x10 or 0b101 (no sign, within int64) BIGINT but not
-// DOUBLE. Other forms DuckDB's sniffer also types (dates as 01/02/2001 or
-// 2001/01/01, times of day, 24:00:00) stay VARCHAR here. pqcheck's TestSelectCSVOutputTypedAsDuckDBSniffs holds
-// it to DuckDB. The zero TypeSniffer has seen no value.
+// DOUBLE; dates and timestamps in the formats DuckDB's sniffer tries
+// (sniffdates.go: 01/02/2001, 2001/01/01, 1.2.2001, 01-02-03, 01/02/2001
+// 10:00:00 PM, ...), the column in the first format all its values read
+// in (its Column's Form), and '/', '\\' or ' ' in place of ISO 8601's '-';
+// times of day as Time::TryConvertTime reads them (10:30, 1:2:3,
+// 10:30:00.5, 24:00:00) a TIME. Unlike DuckDB, which picks one format for
+// each type per file (a column of 01/02/2001 after one of 2001-01-01 is
+// VARCHAR to it), each column picks its own. pqcheck's
+// TestSelectCSVOutputTypedAsDuckDBSniffs and csvcheck's
+// TestDateFormsAsDuckDB hold it to DuckDB. The zero TypeSniffer has seen
+// no value.
 type TypeSniffer struct {
 	cand uint8
 	seen bool
+	// dates and stamps are the forms (sniffdates.go) every value read as
+	// a DATE, a TIMESTAMP, reads in.
+	dates, stamps uint32
 }
 
 // Add narrows the column's type by one value that is not NULL.
 func (s *TypeSniffer) Add(v []byte) {
 	if !s.seen {
 		s.cand, s.seen = sniffAll, true
+		s.dates, s.stamps = ^uint32(0), ^uint32(0)
 	}
-	if s.cand != 0 {
-		s.cand &= sniffValue(v)
+	if s.cand == 0 {
+		return
 	}
+	c := sniffValue(v)
+	if s.cand&sniffTime != 0 {
+		if _, ok := looseTime(v); ok {
+			c |= sniffTime
+		}
+	}
+	if s.cand&(sniffDate|sniffTimestamp) != 0 && c&sniffInfinity != sniffInfinity {
+		c = s.addForms(v, c)
+	}
+	s.cand &= c
+}
+
+// addForms narrows the column's forms of DATE and TIMESTAMP by a value
+// whose ISO 8601 types are c (sniffValue), and returns its types: a value
+// one of the sniffer's formats reads is in that format, not in ISO 8601
+// (as DuckDB's sniffer tries its formats first).
+func (s *TypeSniffer) addForms(v []byte, c uint8) uint8 {
+	dm, tm := uint32(0), uint32(0)
+	if c&sniffDate != 0 {
+		dm = formISO
+	}
+	if c&sniffTimestamp != 0 {
+		tm = formISO
+	}
+	if sep := numericDateSep(v); sep != 0 {
+		if m, valid := formsOf(v, sep, dateForms, s.dates); m != 0 {
+			dm, c = 0, c&^sniffDate
+			if valid {
+				dm, c = m, c|sniffDate
+			}
+		}
+		if m, valid := formsOf(v, sep, stampForms, s.stamps); m != 0 {
+			tm, c = 0, c&^(sniffTimestamp|sniffTimestampTZ)
+			if valid {
+				tm, c = m, c|sniffTimestamp
+			}
+		}
+	}
+	if s.dates &= dm; s.dates == 0 {
+		c &^= sniffDate
+	}
+	if s.stamps &= tm; s.stamps == 0 {
+		c &^= sniffTimestamp
+	}
+	return c
 }
 
 // Column is the output column of the type the values seen so far give.
@@ -69,10 +129,12 @@ func (s *TypeSniffer) Column() OutputColumn {
 		return OutputColumn{Kind: OutInt64}
 	case c&sniffDouble != 0:
 		return OutputColumn{Kind: OutDouble}
+	case c&sniffTime != 0:
+		return OutputColumn{Kind: OutTime}
 	case c&sniffDate != 0:
-		return OutputColumn{Kind: OutDate}
+		return OutputColumn{Kind: OutDate, Form: firstForm(s.dates)}
 	case c&sniffTimestamp != 0:
-		return OutputColumn{Kind: OutTimestamp}
+		return OutputColumn{Kind: OutTimestamp, Form: firstForm(s.stamps)}
 	}
 	return OutputColumn{Kind: OutTimestampTZ}
 }
@@ -90,7 +152,7 @@ func sniffValue(v []byte) uint8 {
 	case foldIn(bytes.Trim(v, " "), "infinity", "-infinity"):
 		// DuckDB's sniffer takes them as DATE, and as a timestamp in an
 		// order it depends on; here as any of the three.
-		return sniffDate | sniffTimestamp | sniffTimestampTZ
+		return sniffInfinity
 	}
 	if t := bytes.Trim(v, " "); len(t) > 0 && (t[0] == '-' || t[0] == '.' || t[0] >= '0' && t[0] <= '9') {
 		if _, ok := radixInt(v); ok {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/scattergather/scattergather/internal/duckfmt"
 )
 
 // TestTypeSnifferAsDuckDB: a column's type is the first of DuckDB's
@@ -50,12 +52,22 @@ func TestTypeSnifferAsDuckDB(t *testing.T) {
 		{"2001-01-01T10", OutString}, {"2001-01-01 10:00:00 Z", OutString}, {"2001-01-01 10:00:00z", OutString},
 		{"2001-01-01 10:00:00 +01", OutString}, {"2001-01-01 10:00:60", OutString}, {"2001-01-01 10:00Z", OutString},
 		{"2001-01-01 10:00+01", OutString}, {"2001-01-01 10:00:00+1", OutString}, {"2001-01-01 10:00:00+01:3", OutString},
-		{"2001-01-01|2001-01-01T10:00:00", OutString}, {"2001-13-01", OutString}, {"01-01-2001", OutString}, {"2001-001-01", OutString},
+		{"2001-01-01|2001-01-01T10:00:00", OutString}, {"2001-13-01", OutString}, {"01-01-2001", OutDate}, {"2001-001-01", OutString},
 		{"0x10|0x1F", OutInt64}, {"0X10", OutInt64}, {"0x10|7", OutInt64}, {"0x10|-7", OutInt64}, {"0b101|2", OutInt64},
 		{" 0x10", OutInt64}, {"0x7FFFFFFFFFFFFFFF", OutInt64}, {"0x0", OutInt64}, {"0x00000000000000010", OutInt64},
 		{"0x10|1.5", OutString}, {"0x10|9223372036854775808", OutString}, {"-0x10", OutString}, {"0xFFFFFFFFFFFFFFFF", OutString},
 		{"0x", OutString}, {"0xg", OutString}, {"0x10 ", OutString}, {"0x1.8", OutString},
 		{"Infinity|INFINITY| infinity|infinity |2001-01-01", OutDate}, {"+infinity", OutString},
+		// DuckDB's sniffer's date formats and times of day (sniffdates.go;
+		// csvcheck's TestDateFormsAsDuckDB holds them to DuckDB).
+		{"01/02/2001", OutDate}, {"2001/01/01", OutDate}, {"1.2.2001", OutDate}, {"01-02-03", OutDate}, {"01 02 2001", OutDate},
+		{"12/31/2000|01/02/2001", OutDate}, {"13/01/2001|12/31/2001", OutString}, {"01/02/2001|2001-01-01", OutString},
+		{"2001\\1\\2", OutDate}, {"31/04/2001", OutString}, {"1/2/2001|infinity", OutDate}, {"01/02/12345", OutString},
+		{"01/02/2001 10:00:00", OutTimestamp}, {"01/02/2001 10:00:00 PM", OutTimestamp}, {"2001/01/01 10:00:00.123", OutTimestamp},
+		{"2001/01/01 10:00:00.1234567", OutTimestamp}, {"01/02/2001 10:00:00|01/02/2001", OutString}, {"01/02/2001 25:00:00", OutString},
+		{"10:30:00", OutTime}, {"10:30", OutTime}, {"24:00:00", OutTime}, {"1:2:3", OutTime}, {" 10:30:00 ", OutTime},
+		{"10:30:00.123456789|10:30", OutTime}, {"10:3", OutString}, {"10:30 ", OutString}, {"24:00:01", OutString},
+		{"10:60:00", OutString}, {"10:30:00|2001-01-01", OutString}, {"1234567890:00:00", OutString},
 	} {
 		var s TypeSniffer
 		for _, v := range strings.Split(c.vals, "|") {
@@ -68,6 +80,51 @@ func TestTypeSnifferAsDuckDB(t *testing.T) {
 	var none TypeSniffer
 	if got := none.Column().Kind; got != OutString {
 		t.Errorf("no value: %d, want VARCHAR", got)
+	}
+}
+
+// TestTypeSnifferFormValues: a column of dates or timestamps in one of
+// DuckDB's sniffer's formats takes the first format every value reads in,
+// and the Writer reads its values in it (01/02/2001 is 1 February alone,
+// 2 January beside 12/31/2000), as DuckDB 1.5 does.
+func TestTypeSnifferFormValues(t *testing.T) {
+	for _, c := range []struct {
+		vals, want string // values split at |; their DuckDB text
+	}{
+		{"01/02/2001", "2001-02-01"}, {"01/02/2001|12/31/2000", "2001-01-02|2000-12-31"}, {"01-02-03", "2001-02-03"},
+		{"31.12.99|1.1.68", "1999-12-31|2068-01-01"}, {"2001/1/2", "2001-01-02"}, {"1/2/2001|infinity", "2001-02-01|1900-01-01"},
+		{"01/02/2001 10:00:00 PM|12/31/2001 12:00:00 AM", "2001-01-02 22:00:00|2001-12-31 00:00:00"},
+		{"2001/01/01 10:00:00.5", "2001-01-01 10:00:00.5"}, {"31.12.2001  23:59:59", "2001-12-31 23:59:59"},
+	} {
+		var s TypeSniffer
+		vals := strings.Split(c.vals, "|")
+		for _, v := range vals {
+			s.Add([]byte(v))
+		}
+		col := s.Column()
+		if col.Form == 0 {
+			t.Errorf("%q: %s in ISO 8601, want a format", c.vals, kindName(&col))
+			continue
+		}
+		var got []string
+		for _, v := range vals {
+			if col.Kind == OutDate {
+				days, err := parseDay([]byte(v), &col)
+				if err != nil {
+					t.Fatalf("%q: %v", v, err)
+				}
+				got = append(got, string(duckfmt.AppendDate(nil, days)))
+				continue
+			}
+			us, err := parseTimestamp([]byte(v), &col)
+			if err != nil {
+				t.Fatalf("%q: %v", v, err)
+			}
+			got = append(got, string(duckfmt.AppendTimestamp(nil, us, 1e6)))
+		}
+		if strings.Join(got, "|") != c.want {
+			t.Errorf("%q: %q, want %s", c.vals, got, c.want)
+		}
 	}
 }
 

@@ -25,17 +25,18 @@ func looseDate(b []byte) (int64, bool) {
 }
 
 // canonDate appends to dst the date b starts with (a year of 4 to 9
-// digits, '-', 1 or 2 digits of month, '-', 1 or 2 of day, " (BC)") in
-// duckfmt's form, and returns what follows it.
+// digits, '-', 1 or 2 digits of month, '-', 1 or 2 of day, " (BC)"; '/',
+// '\\' or ' ' for both '-', as DuckDB's cast reads them) in duckfmt's
+// form, and returns what follows it.
 func canonDate(dst, b []byte) ([]byte, []byte, bool) {
 	y := digitRun(b, 9)
-	if y < 4 || y >= len(b) || b[y] != '-' {
+	if y < 4 || y >= len(b) || b[y] != '-' && b[y] != '/' && b[y] != '\\' && b[y] != ' ' {
 		return nil, nil, false
 	}
 	dst = append(dst, b[:y]...)
-	rest := b[y:]
+	rest, sep := b[y:], b[y]
 	for range 2 {
-		if len(rest) == 0 || rest[0] != '-' {
+		if len(rest) == 0 || rest[0] != sep {
 			return nil, nil, false
 		}
 		n := digitRun(rest[1:], 2)

@@ -73,6 +73,10 @@ type OutputColumn struct {
 	// Bits and Unsigned of an OutInteger.
 	Bits     int
 	Unsigned bool
+	// Form of an OutDate or OutTimestamp a TypeSniffer typed: which of
+	// DuckDB's sniffer's formats its values are in (sniffdates.go), 0 for
+	// ISO 8601.
+	Form uint8
 }
 
 // Writer writes rows to a Parquet output, snappy-compressed, a value at a
@@ -249,32 +253,25 @@ func (w *Writer) Text(c int, b []byte) error {
 		}
 	case OutTime, OutTimeTZ:
 		var v int64
-		if v, err = parseTime(b, col.Kind == OutTimeTZ); err == nil {
+		if v, err = parseTime(b, col.Kind == OutTimeTZ); err != nil && col.Kind == OutTime {
+			var ok bool // a form DuckDB's sniffer takes (sniffdates.go)
+			if v, ok = looseTime(b); ok {
+				err = nil
+			}
+		}
+		if err == nil {
 			w.put(c, parquet.Int64Value(v))
 		}
 	case OutInt64, OutInteger, OutDouble, OutFloat, OutBoolean:
 		err = w.number(c, b)
 	case OutDate:
-		days, ok := duckfmt.ParseDate(bytes.TrimSpace(b))
-		if !ok {
-			days, ok = looseDate(b) // a form DuckDB's sniffer takes (sniffforms.go)
-		}
-		switch t := bytes.Trim(b, " "); {
-		case foldIn(t, "infinity"):
-			days, ok = math.MaxInt32, true
-		case foldIn(t, "-infinity"):
-			days, ok = -math.MaxInt32, true
-		case ok && (days >= math.MaxInt32 || days <= -math.MaxInt32):
-			ok = false // DuckDB's DATE range ends below its infinities
-		}
-		if !ok {
-			err = errors.New("not a date as DuckDB prints one")
-		} else {
+		var days int64
+		if days, err = parseDay(b, col); err == nil {
 			w.put(c, parquet.Int32Value(int32(days)))
 		}
 	case OutTimestamp, OutTimestampNS, OutTimestampTZ:
 		var v int64
-		if v, err = parseTimestamp(b, col.Kind); err == nil {
+		if v, err = parseTimestamp(b, col); err == nil {
 			w.put(c, parquet.Int64Value(v))
 		}
 	case OutDecimal:
@@ -286,6 +283,32 @@ func (w *Writer) Text(c int, b []byte) error {
 		return &OutputError{Msg: fmt.Sprintf("parquet output, row %d, column %q: %q is not a %s: %v", w.n, col.Name, b, kindName(col), err), Err: err}
 	}
 	return nil
+}
+
+// parseDay reads a DATE column's value: in the column's form (Form), else
+// as DuckDB prints a date or in a form its sniffer takes (sniffforms.go),
+// infinity and -infinity too; its days since 1970-01-01.
+func parseDay(b []byte, col *OutputColumn) (int64, error) {
+	days, ok := duckfmt.ParseDate(bytes.TrimSpace(b))
+	if col.Form != 0 {
+		days, ok = formDays(b, col.Form)
+	} else if !ok {
+		days, ok = looseDate(b) // a form DuckDB's sniffer takes (sniffforms.go)
+	}
+	switch t := bytes.Trim(b, " "); {
+	case col.Form != 0 && foldIn(t, "infinity", "-infinity"):
+		days, ok = formInfinity/86_400_000_000, true
+	case foldIn(t, "infinity"):
+		days, ok = math.MaxInt32, true
+	case foldIn(t, "-infinity"):
+		days, ok = -math.MaxInt32, true
+	case ok && (days >= math.MaxInt32 || days <= -math.MaxInt32):
+		ok = false // DuckDB's DATE range ends below its infinities
+	}
+	if !ok {
+		return 0, errors.New("not a date as DuckDB prints one")
+	}
+	return days, nil
 }
 
 // number sets an integer, floating-point or boolean column from its text.
@@ -364,16 +387,25 @@ func parseBool(b []byte) (v, ok bool) {
 // OutTimestampNS, OutTimestampTZ) in its units: DuckDB's infinities, or
 // duckfmt's text; a TIMESTAMP WITH TIME ZONE's may end with a UTC offset
 // (+HH, +HH:MM, +HH:MM:SS or the same after -), which it is moved by.
-func parseTimestamp(b []byte, k OutputKind) (int64, error) {
+func parseTimestamp(b []byte, col *OutputColumn) (int64, error) {
+	k := col.Kind
 	unit := int64(1e6)
 	if k == OutTimestampNS {
 		unit = 1e9
 	}
 	switch t := bytes.Trim(b, " "); {
+	case col.Form != 0 && foldIn(t, "infinity", "-infinity"):
+		return formInfinity, nil
 	case foldIn(t, "infinity"):
 		return math.MaxInt64, nil
 	case foldIn(t, "-infinity"):
 		return -math.MaxInt64, nil
+	}
+	if col.Form != 0 && k == OutTimestamp {
+		if v, ok := formMicros(b, col.Form); ok {
+			return v, nil
+		}
+		return 0, errors.New("not a timestamp in the column's format")
 	}
 	orig := b
 	var off int64

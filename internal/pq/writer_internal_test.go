@@ -101,7 +101,7 @@ func TestParseTimesDoNotAllocate(t *testing.T) {
 	b := []byte("2001-02-03 04:05:06+05:30")
 	var v int64
 	var err error
-	if n := testing.AllocsPerRun(50, func() { v, err = parseTimestamp(b, OutTimestampTZ) }); n != 0 {
+	if n := testing.AllocsPerRun(50, func() { v, err = parseTimestamp(b, &OutputColumn{Kind: OutTimestampTZ}) }); n != 0 {
 		t.Errorf("TIMESTAMP WITH TIME ZONE: %v allocations", n)
 	}
 	if want := int64(981_153_306_000_000); err != nil || v != want {
