@@ -71,3 +71,47 @@ func TestHivePartitioningOff(t *testing.T) {
 		t.Errorf("--hive-partitioning off: %v", err)
 	}
 }
+
+// TestQueryReportsPruned: scatter query's completeness report counts the
+// inputs the planner left out by their Hive partitions and their bytes,
+// as the run summary does (filesPruned, bytesPruned), and its line says
+// so; a query that prunes nothing has neither.
+func TestQueryReportsPruned(t *testing.T) {
+	dir := t.TempDir()
+	testutil.WriteFile(t, dir, "year=2023/p.csv", []byte("id\n1\n2\n"))
+	testutil.WriteFile(t, dir, "year=2024/p.csv", []byte("id\n3\n"))
+	for _, c := range []struct {
+		where        string
+		files, bytes int64
+		out          string
+	}{
+		{"year > 2023", 1, int64(len("id\n1\n2\n")), "id,year\n3,2024\n"},
+		{"id > 2", 0, 0, "id,year\n3,2024\n"},
+	} {
+		stdout, stderr, err := runCLI(t, "query", "--sql", "SELECT id, year FROM '"+dir+"/*/*.csv' WHERE "+c.where, "--json")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		if stdout != c.out {
+			t.Errorf("%s: output %q, want %q", c.where, stdout, c.out)
+		}
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		var rep struct {
+			FilesPruned *int64 `json:"filesPruned"`
+			BytesPruned *int64 `json:"bytesPruned"`
+		}
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
+			t.Fatalf("report %q: %v", lines[len(lines)-1], err)
+		}
+		if c.files == 0 {
+			if rep.FilesPruned != nil || rep.BytesPruned != nil || strings.Contains(stderr, "pruned") {
+				t.Errorf("%s: report %s, want nothing pruned", c.where, stderr)
+			}
+			continue
+		}
+		if rep.FilesPruned == nil || *rep.FilesPruned != c.files || rep.BytesPruned == nil || *rep.BytesPruned != c.bytes ||
+			!strings.Contains(stderr, "1 inputs (7 B) pruned by their Hive partitions, never read") {
+			t.Errorf("%s: report %s, want %d files of %d bytes pruned", c.where, stderr, c.files, c.bytes)
+		}
+	}
+}

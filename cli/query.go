@@ -15,6 +15,7 @@ import (
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/query"
+	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/local/engine"
 )
 
@@ -102,6 +103,9 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			q.ID, state, res.Chunks.Succeeded, res.Chunks.Total, res.Chunks.Failed, res.Chunks.TimedOut,
 			float64(q.Bytes)/1e6, res.Stats.RecordsIn, res.Stats.RecordsOut, res.Stats.Skipped,
 			res.Hedges.Sent, res.Hedges.Won, res.Retries, res.Elapsed.Seconds())
+		if res.FilesPruned > 0 {
+			fmt.Fprintf(stderr, "scatter: query %s: %d inputs (%s) pruned by their Hive partitions, never read\n", q.ID, res.FilesPruned, jobreport.FormatBytes(res.BytesPruned))
+		}
 		if res.CSVRereads > 0 {
 			fmt.Fprintf(stderr, "scatter: query %s: %d chunks read again: the CSV quote state guessed at their start was wrong\n", q.ID, res.CSVRereads)
 		}

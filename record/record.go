@@ -323,11 +323,14 @@ func JSONKeys(line []byte) ([]string, error) {
 
 // HeaderColumns returns the decoded column names of a CSV header record
 // (without its line terminator) whose fields delim separates. A UTF-8 byte order mark before it is not
-// part of the first name. The names are made unique as DuckDB's read_csv
-// makes them, so that every column can be named: one equal to an earlier
-// one, ignoring ASCII case, gets "_N" appended, N counting that name's
-// repeats (and again while the result is taken), so a header a,A,b,a has
-// the columns a, A_1, b, a_2 and a header a,a_1,a the columns a, a_1, a_1_1.
+// part of the first name. The names are those DuckDB's read_csv gives
+// (colname.Header), so that every column can be named as there: spaces
+// around a name are not part of it, an empty name is column<N> (N its
+// position from 0, column1 in "id,,amount" and column3 after a trailing
+// delimiter), and one equal to an earlier one, ignoring ASCII case, gets
+// "_N" appended, N counting that name's repeats (and again while the result
+// is taken), so a header a,A,b,a has the columns a, A_1, b, a_2 and a
+// header a,a_1,a the columns a, a_1, a_1_1.
 func HeaderColumns(header []byte, delim byte) ([]string, error) {
 	header = TrimBOM(csvline.TrimCR(header))
 	fields, err := csvline.Split(nil, header, delim)
@@ -341,7 +344,7 @@ func HeaderColumns(header []byte, delim byte) ([]string, error) {
 		v, buf = f.Value(header, buf)
 		names[i] = string(v)
 	}
-	colname.Unique(names)
+	colname.Header(names)
 	return names, nil
 }
 

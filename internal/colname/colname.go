@@ -1,6 +1,9 @@
 package colname
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Fold is a column name as DuckDB compares names: ASCII letters in lower case, every
 // other character as it is ("Ä" and "ä" are two names to DuckDB, and so here).
@@ -83,4 +86,27 @@ func Unique(names []string) {
 		repeats[Fold(name)] = 0
 		names[i] = name
 	}
+}
+
+// Header makes a CSV header's decoded names, in place, the columns DuckDB's read_csv
+// gives them: spaces around a name are not part of it (quoted or not; a tab is), a name
+// left empty is Generated's, and repeated names are made Unique. So a header " id ,,amount,"
+// has the columns id, column1, amount, column3 (csvcheck's TestShapesAsDuckDB asks DuckDB).
+func Header(names []string) {
+	for i, name := range names {
+		if names[i] = strings.Trim(name, " "); names[i] == "" {
+			names[i] = Generated(len(names), i)
+		}
+	}
+	Unique(names)
+}
+
+// Generated is the name DuckDB gives column i (from 0) of n that has none: "column" and
+// i, zero-padded to as many digits as n-1 has (column03 of 12 columns, column3 of 4).
+func Generated(n, i int) string {
+	digits := strconv.Itoa(i)
+	if width := len(strconv.Itoa(max(n-1, 0))); len(digits) < width {
+		digits = strings.Repeat("0", width-len(digits)) + digits
+	}
+	return "column" + digits
 }

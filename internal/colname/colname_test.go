@@ -25,3 +25,29 @@ func TestUnique(t *testing.T) {
 		t.Error("Equal or Fold does not compare ASCII letters only, ignoring their case")
 	}
 }
+
+// TestHeader: names as DuckDB's read_csv gives them for a header's fields
+// (csvcheck's TestShapesAsDuckDB and the cases DuckDB answered: ",a,b",
+// "a,b,c,,e,...,l", "column1,,c", "a,\ta\t,c").
+func TestHeader(t *testing.T) {
+	cases := []struct{ in, want []string }{
+		{[]string{"", "a", "b"}, []string{"column0", "a", "b"}},
+		{[]string{" id ", " city ", "amount "}, []string{"id", "city", "amount"}},
+		{[]string{"a", " ", "c"}, []string{"a", "column1", "c"}},
+		{[]string{"a", "b", "c", "", "e", "f", "g", "h", "i", "j", "k", "l"}, []string{"a", "b", "c", "column03", "e", "f", "g", "h", "i", "j", "k", "l"}},
+		{[]string{"column1", "", "c"}, []string{"column1", "column1_1", "c"}},
+		{[]string{"x", "", "", "y"}, []string{"x", "column1", "column2", "y"}},
+		{[]string{"a", "\ta\t", "c"}, []string{"a", "\ta\t", "c"}},
+		{[]string{"a ", "a"}, []string{"a", "a_1"}},
+	}
+	for _, c := range cases {
+		got := slices.Clone(c.in)
+		Header(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("Header(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if Generated(1, 0) != "column0" || Generated(101, 7) != "column007" || Generated(10, 9) != "column9" {
+		t.Error("Generated does not pad to the digits of n-1")
+	}
+}

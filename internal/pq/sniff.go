@@ -95,13 +95,13 @@ func (s *TypeSniffer) addForms(v []byte, c uint8) uint8 {
 		tm = formISO
 	}
 	if sep := numericDateSep(v); sep != 0 {
-		if m, valid := formsOf(v, sep, dateForms, s.dates); m != 0 {
+		if m, parsed, valid := formsOf(v, sep, dateForms, s.dates); parsed {
 			dm, c = 0, c&^sniffDate
 			if valid {
 				dm, c = m, c|sniffDate
 			}
 		}
-		if m, valid := formsOf(v, sep, stampForms, s.stamps); m != 0 {
+		if m, parsed, valid := formsOf(v, sep, stampForms, s.stamps); parsed {
 			tm, c = 0, c&^(sniffTimestamp|sniffTimestampTZ)
 			if valid {
 				tm, c = m, c|sniffTimestamp

@@ -128,6 +128,34 @@ func TestTypeSnifferFormValues(t *testing.T) {
 	}
 }
 
+// TestTypeSnifferFormReadsEveryValue: a column whose values settle on a
+// later format than the one an earlier value was taken in (30/02/05 is a
+// date as %y/%m/%d, not as %d/%m/%y; 01/02/99 only reads in the day-first
+// and month-first ones) is not typed in a format one of its values is no
+// date in: the Writer reads every value of a DATE or TIMESTAMP column, or
+// the column is VARCHAR (DuckDB fails to read the file).
+func TestTypeSnifferFormReadsEveryValue(t *testing.T) {
+	for _, vals := range []string{"30/02/05|01/02/99", "30.02.05 10:00:00|01.02.99 10:00:00", "12/11/30|13/11/31|01/02/99"} {
+		var s TypeSniffer
+		for _, v := range strings.Split(vals, "|") {
+			s.Add([]byte(v))
+		}
+		col := s.Column()
+		for _, v := range strings.Split(vals, "|") {
+			var err error
+			switch col.Kind {
+			case OutDate:
+				_, err = parseDay([]byte(v), &col)
+			case OutTimestamp:
+				_, err = parseTimestamp([]byte(v), &col)
+			}
+			if err != nil {
+				t.Errorf("%q: %s in form %d: %q: %v", vals, kindName(&col), col.Form, v, err)
+			}
+		}
+	}
+}
+
 // TestCSVToParquetByValues: a column typed by its values gets the sniffed
 // type and every value parsed (NULLs and quoted empty strings as NULL),
 // and a column of strings keeps the empty string.

@@ -99,25 +99,31 @@ func numericDateSep(v []byte) byte {
 }
 
 // formsOf is the mask of forms (of dateForms or stampForms) of the
-// separator sep that read v, and whether the first of them in the mask of
+// separator sep that read v, whether any form reads it, and whether the first of them in the mask of
 // a column's forms so far gives a real date (DuckDB's sniffer keeps the
 // first format that parses a value, 31/04/2001 with %d/%m/%Y, and then
-// finds the value is not a date).
-func formsOf(v []byte, sep byte, forms []dateForm, col uint32) (uint32, bool) {
-	var m uint32
-	valid, first := false, true
+// finds the value is not a date). The mask holds only the forms that give
+// a real date: a column whose values settle on a later form (30/02/05
+// read as %y/%m/%d, then 01/02/99 only as %d/%m/%y) does not take a form
+// one of its values is no date in, which the Writer could not read.
+func formsOf(v []byte, sep byte, forms []dateForm, col uint32) (m uint32, parsed, valid bool) {
+	first := true
 	for i := range forms {
 		if forms[i].sep != sep {
 			continue
 		}
 		if c, ok := parseForm(v, &forms[i]); ok {
-			m |= 1 << (i + 1)
+			parsed = true
+			isDate := c.valid()
+			if isDate {
+				m |= 1 << (i + 1)
+			}
 			if first && col&(1<<(i+1)) != 0 {
-				valid, first = c.valid(), false
+				valid, first = isDate, false
 			}
 		}
 	}
-	return m, valid
+	return m, parsed, valid
 }
 
 // valid reports a real date: a day its month has.

@@ -199,7 +199,10 @@ func (r *rangeReader) fetch(spans []span, keep bool) (int64, error) {
 const maxSpare = 8
 
 // buffer is n bytes to fetch into: a spare one when one is large enough (a
-// row group's columns are about as large as the last one's), else new.
+// row group's columns are about as large as the last one's), else a pooled
+// one, else new, with an eighth more room, so that the next row group's
+// slightly larger chunk fits it too; a new one replaces the spare it is a
+// near miss for (nearMiss), which would otherwise be kept for good.
 func (r *rangeReader) buffer(n int) []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -212,7 +215,25 @@ func (r *rangeReader) buffer(n int) []byte {
 	if b := fetchBuffers.get(n); b != nil {
 		return b
 	}
-	return make([]byte, n)
+	if i := nearMiss(r.spare, n); i >= 0 {
+		r.spare = slices.Delete(r.spare, i, i+1)
+	}
+	return make([]byte, n, n+n/8)
+}
+
+// nearMiss is the index of the largest of bufs too small for n bytes but
+// at least half as large, which a new buffer for n replaces; -1 when none
+// is. Buffers sized to one row group's column chunks miss the next, a
+// little larger, by a few bytes: kept, they would pile up in a reader's
+// spares and in the pools (16 MiB) without ever being used.
+func nearMiss(bufs [][]byte, n int) int {
+	best := -1
+	for i, b := range bufs {
+		if c := cap(b); c < n && c >= n/2 && (best < 0 || c > cap(bufs[best])) {
+			best = i
+		}
+	}
+	return best
 }
 
 // release gives the reader's buffers to fetchBuffers, for the process's
@@ -250,7 +271,8 @@ var (
 	pageBuffers  bufferPool // rawPages' decompressed pages
 )
 
-// get is a pooled buffer of n bytes (the smallest large enough), or nil.
+// get is a pooled buffer of n bytes (the smallest large enough), or nil,
+// when it also drops the buffer the caller's new one replaces (nearMiss).
 func (p *bufferPool) get(n int) []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -261,6 +283,10 @@ func (p *bufferPool) get(n int) []byte {
 		}
 	}
 	if best < 0 {
+		if i := nearMiss(p.bufs, n); i >= 0 { // the caller's new buffer replaces it
+			p.bytes -= cap(p.bufs[i])
+			p.bufs = slices.Delete(p.bufs, i, i+1)
+		}
 		return nil
 	}
 	b := p.bufs[best]

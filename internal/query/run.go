@@ -64,6 +64,12 @@ type Report struct {
 	Chunks  ChunkCounts `json:"chunks"`
 	Partial bool        `json:"partial"`
 	Hedges  HedgeCounts `json:"hedges"`
+	// FilesPruned inputs, of BytesPruned bytes, the planner left out, as
+	// the run summary counts them: their Hive partitions' values cannot
+	// pass the query's filter (jobs.PrunedParam), so they are no chunk and
+	// their absence leaves the answer complete. Absent when none.
+	FilesPruned int64 `json:"filesPruned,omitempty"`
+	BytesPruned int64 `json:"bytesPruned,omitempty"`
 }
 
 // ChunkCounts add up: Total = Succeeded + Failed + TimedOut.

@@ -66,6 +66,7 @@ func newRunner(q Query, o Options) *runner {
 	n := len(q.Chunks)
 	r := &runner{q: q, o: o, chunks: make([]chunkState, n), pending: n,
 		res: Result{Report: Report{Chunks: ChunkCounts{Total: n}}}}
+	r.res.FilesPruned, r.res.BytesPruned = jobs.Pruned(q.Params)
 	if o.Hedge && n > 0 {
 		r.budget = max(1, int(math.Floor(o.HedgeBudget*float64(n))))
 		r.stragglers = straggler.New(straggler.Policy{
