@@ -146,7 +146,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 			want, wantSum := run(in, append(c.args, "--chunk-size", "1GiB")...)
 			for _, size := range []string{"1GiB", "64KiB", "9KiB"} {
 				got, sum := run(pqPath, append(c.args, "--chunk-size", size)...)
-				if !bytes.Equal(got, want) {
+				if !bytes.Equal(got, want) && !sameNumbers(got, want) {
 					t.Fatalf("chunk size %s: the Parquet output differs from the CSV one: %s", size, testutil.FirstLineDiff(got, want))
 				}
 				// rows of pruned row groups are not read, so not counted in
@@ -281,4 +281,29 @@ func testDamagedColumnData(t *testing.T, dir, pqPath, state string) {
 	if m == nil || m[2] == "0" || m[1] == m[2] {
 		t.Fatalf("report: %s\nwant the job FAILED with the chunks before the damaged one committed", rep.String())
 	}
+}
+
+// sameNumbers reports outputs whose fields are equal, or numbers of equal
+// value ("11579.8063" and "11579.80630"): the sql job sums a Parquet DOUBLE
+// column as doubles, as DuckDB does, and the same data in CSV, untyped, as
+// exact decimals (docs/sql.md).
+func sameNumbers(a, b []byte) bool {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	if len(la) != len(lb) {
+		return false
+	}
+	for i := range la {
+		fa, fb := strings.Split(la[i], ","), strings.Split(lb[i], ",")
+		if len(fa) != len(fb) {
+			return false
+		}
+		for j := range fa {
+			x, errX := strconv.ParseFloat(fa[j], 64)
+			y, errY := strconv.ParseFloat(fb[j], 64)
+			if fa[j] != fb[j] && (errX != nil || errY != nil || x != y) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/faults"
@@ -22,7 +24,13 @@ import (
 // its stdout and stderr and the completeness report (lastReport).
 func runQuery(t *testing.T, args ...string) (stdout, stderr string, r query.Report) {
 	t.Helper()
-	stdout, stderr, err := runCLI(t, args...)
+	return runQueryContext(context.Background(), t, args...)
+}
+
+// runQueryContext is runQuery under ctx (faults.WithSlowWait's, say).
+func runQueryContext(ctx context.Context, t *testing.T, args ...string) (stdout, stderr string, r query.Report) {
+	t.Helper()
+	stdout, stderr, err := runCLIContext(ctx, t, args...)
 	if err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, stderr)
 	}
@@ -92,9 +100,13 @@ func TestQueryMatchesRun(t *testing.T) {
 	}
 }
 
-// slowSeed finds a fault seed under which exactly `slow` first sends of the query's
-// chunks are stragglers and none of their hedged resends is: the faults are keyed by
-// query, chunk and attempt, so the same seed replays them.
+// slowSeed finds a fault seed under which the first sends of the query's first `slow`
+// chunks are stragglers and no other send is (no other chunk's first send, no chunk's
+// second: a hedge or a resend). The first chunks are sent first, so they are the
+// longest outstanding, and the query hedges the longest outstanding first: an ordinary
+// chunk that a loaded machine makes late as well never takes a straggler's place in the
+// hedge budget. The faults are keyed by query, chunk and attempt, so the same seed
+// replays them.
 func slowSeed(t *testing.T, spec string, job string, inputs []string, chunkSize int64, slow int) (seed uint64, chunks int) {
 	t.Helper()
 	_, p := params(t, []string{"--job", job})
@@ -102,29 +114,31 @@ func slowSeed(t *testing.T, spec string, job string, inputs []string, chunkSize 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for seed = 1; seed < 1000; seed++ {
+	const tries = 1 << 24 // about 1 in 100,000 seeds will do (spec 3%, 75 chunks)
+seeds:
+	for seed = 1; seed < tries; seed++ {
 		fs, err := faults.Parse(spec, seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, hedgeSlow := 0, false
 		for i := range q.Chunks {
-			if fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/0", q.ID, i)) {
-				n++
-				hedgeSlow = hedgeSlow || fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/1", q.ID, i))
+			if fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/0", q.ID, i)) != (i < slow) || fs.Fire("mapper.slow", fmt.Sprintf("%s/%d/1", q.ID, i)) {
+				continue seeds
 			}
 		}
-		if n == slow && !hedgeSlow {
-			return seed, len(q.Chunks)
-		}
+		return seed, len(q.Chunks)
 	}
-	t.Fatalf("no seed below 1000 makes %d chunks slow", slow)
+	t.Fatalf("no seed below %d makes the first sends of the first %d of %d chunks, and no other send, slow", tries, slow, len(q.Chunks))
 	return 0, 0
 }
 
 // TestQueryHedging: with two stragglers among ~75 chunks, the query without hedging waits
 // for them; with hedging it resends them and the resends win. Both answers are complete
-// and correct. Assertions are on counts, not on times.
+// and correct. Assertions are on counts, not on times: with hedging, the stragglers'
+// first sends are held (faults.WithSlowWait) until the query cancels them, which it does
+// once their hedged resends have answered, so no resend can lose to its original however
+// slowly a loaded machine runs the rest; and they are the first chunks (slowSeed), so
+// they take the hedge budget before any ordinary chunk that passed the hedge delay too.
 func TestQueryHedging(t *testing.T) {
 	f := newFixture(t)
 	const spec = "mapper.slow=0.03"
@@ -138,7 +152,14 @@ func TestQueryHedging(t *testing.T) {
 	}{{"without hedging", "false"}, {"with hedging", "true"}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			stdout, stderr, r := runQuery(t, append(base, "--hedge="+c.hedge)...)
+			ctx, released := context.Background(), new(atomic.Int32)
+			if c.hedge == "true" {
+				ctx, released = holdStragglers()
+			}
+			stdout, stderr, r := runQueryContext(ctx, t, append(base, "--hedge="+c.hedge)...)
+			if n := released.Load(); n > 0 {
+				t.Fatalf("%d stragglers were never hedged: their gate opened after %v; report %+v", n, stragglerGuard, r)
+			}
 			if stdout != want {
 				t.Fatalf("output differs from run's (%d vs %d bytes)", len(stdout), len(want))
 			}
@@ -159,6 +180,27 @@ func TestQueryHedging(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stragglerGuard bounds how long a test holds a straggler it expects the query to
+// cancel: past it the test fails, rather than hanging until go test's timeout. It
+// bounds a hang only; nothing asserts a time.
+const stragglerGuard = 3 * time.Minute
+
+// holdStragglers is a context under which a mapper.slow that fires holds its attempt
+// until the query cancels it (its hedge answered, or the deadline passed), not for
+// faults.SlowDelay. released counts the attempts stragglerGuard let go instead.
+func holdStragglers() (ctx context.Context, released *atomic.Int32) {
+	released = new(atomic.Int32)
+	return faults.WithSlowWait(context.Background(), func(ctx context.Context, key string) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(stragglerGuard): // never cancelled: fail, not hang
+			released.Add(1)
+			return nil
+		}
+	}), released
 }
 
 // TestQueryRetries: chunks whose mapper crashes are sent again, so the answer
@@ -201,18 +243,25 @@ func runOnce(t *testing.T, f *fixture, job string) string {
 	return string(b)
 }
 
-// TestQueryDeadline: stragglers of 2 s against a 300 ms deadline time out; the answer is
-// partial and says so, or, with --allow-partial=false, the query fails.
+// TestQueryDeadline: stragglers held until the deadline (holdStragglers) time out; the
+// answer is partial and says so, or, with --allow-partial=false, the query fails. The
+// stragglers time out whatever the deadline; it is 2 s so that the other chunks, which
+// make the partial answer, answer before it on a loaded machine too (at 300 ms, 75
+// chunks were left to a machine's speed).
 func TestQueryDeadline(t *testing.T) {
 	f := newFixture(t)
 	const spec = "mapper.slow=0.03"
 	seed, chunks := slowSeed(t, spec, "wordcount", []string{f.text}, 4096, 2)
 	want := runOnce(t, f, "wordcount")
 	base := []string{"query", "--job", "wordcount", "--input", f.text, "--chunk-size", "4KiB", "--json", "--hedge=false",
-		"--deadline", "300ms", "--faults", spec, "--fault-seed", fmt.Sprint(seed)}
+		"--deadline", "2s", "--faults", spec, "--fault-seed", fmt.Sprint(seed)}
 	t.Run("partial allowed", func(t *testing.T) {
 		t.Parallel()
-		stdout, _, r := runQuery(t, base...)
+		ctx, released := holdStragglers()
+		stdout, _, r := runQueryContext(ctx, t, base...)
+		if n := released.Load(); n > 0 {
+			t.Fatalf("the deadline did not cancel %d stragglers", n)
+		}
 		if !r.Partial || r.Chunks.Total != chunks || r.Chunks.TimedOut < 2 || r.Chunks.Failed != 0 {
 			t.Fatalf("report %+v: want partial with the 2 stragglers timed out", r)
 		}
@@ -222,7 +271,8 @@ func TestQueryDeadline(t *testing.T) {
 	})
 	t.Run("partial refused", func(t *testing.T) {
 		t.Parallel()
-		stdout, stderr, err := runCLI(t, append(base, "--allow-partial=false")...)
+		ctx, _ := holdStragglers()
+		stdout, stderr, err := runCLIContext(ctx, t, append(base, "--allow-partial=false")...)
 		var inc *query.IncompleteError
 		if !errors.As(err, &inc) || !strings.Contains(err.Error(), "timed out") {
 			t.Fatalf("err %v: want an incomplete-query error", err)

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scattergather/scattergather/internal/faults"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	jobreport "github.com/scattergather/scattergather/internal/report"
 	"github.com/scattergather/scattergather/internal/report/attempts"
 	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
+	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
 
 // jobIDOf reads the job ID from a `run --json` summary.
@@ -87,6 +91,50 @@ func listLocalAttempts(t *testing.T, state, id string) ([]attempts.Attempt, erro
 	return attempts.List(context.Background(), local.Store, pipeline.WorkArea(engine.WorkBucket, id), false)
 }
 
+// reportSeed finds a seed under which spec's faults land on fixed attempts of the job
+// that `scatter run` with args (no faults, no backups) plans: a chunk whose first
+// attempt crashes before it commits (a retry), one whose first attempt is delivered
+// twice with neither delivery crashing (one commits, the other finds the commit or
+// loses the race to it: a duplicate), and one whose first attempt is slowed (a
+// straggler). A fault decision depends only on the seed, the job ID, the chunk and how
+// often its key was asked before, and each of those is the first ask of its key, made
+// by the chunk's first attempt whatever the scheduling: so every run has its retry,
+// its duplicate and its straggler.
+func reportSeed(t *testing.T, spec string, args []string) (seed uint64, jobID string) {
+	t.Helper()
+	stdout, stderr, err := runCLI(t, append(args, "--state-dir", t.TempDir())...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	var plan struct {
+		JobID  string `json:"jobId"`
+		Chunks int    `json:"chunks"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil || plan.JobID == "" {
+		t.Fatalf("run --json: %v\n%s", err, stdout)
+	}
+	for seed = 1; seed < 10_000; seed++ {
+		fs, err := faults.Parse(spec, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var retry, duplicate, straggler bool
+		for c := range plan.Chunks {
+			fk := fmt.Sprintf("%s/%d", plan.JobID, c)
+			slow, twice := fs.Fire("mapper.slow", fk), fs.Fire("mapper.duplicate", fk)
+			crash, twinCrash := fs.Fire("mapper.crash.before-commit", fk), fs.Fire("mapper.crash.before-commit", fk+"/dup")
+			straggler = straggler || slow
+			retry = retry || (!twice && crash)
+			duplicate = duplicate || (twice && !crash && !twinCrash)
+		}
+		if retry && duplicate && straggler {
+			return seed, plan.JobID
+		}
+	}
+	t.Fatalf("no seed below 10,000 lands a retry, a duplicate and a straggler on first attempts of job %s (%d chunks)", plan.JobID, plan.Chunks)
+	return 0, ""
+}
+
 // chromium finds Debian's chromium; on CI, as root, it installs it when it is missing. It
 // never skips: a machine that cannot run the browser test fails it.
 func chromium(t *testing.T) string {
@@ -113,7 +161,8 @@ func chromium(t *testing.T) string {
 // dumpDOM loads file in headless chromium, lets its scripts run, and returns the DOM.
 func dumpDOM(t *testing.T, file string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// It bounds a hang only: chromium starts in seconds, but over a minute on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chromium(t), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -135,14 +184,22 @@ var barRE = regexp.MustCompile(`<rect class="bar [^"]*" data-attempt="([^"]+)" d
 func TestReportInBrowser(t *testing.T) {
 	t.Setenv(envRetryScale, "0.001")
 	f := newFixture(t)
-	state, out := t.TempDir(), filepath.Join(t.TempDir(), "wc.tsv")
-	stdout, stderr, err := runCLI(t, "run", "--job", "wordcount", "--input", f.text, "--output", out, "--chunk-size", "16KiB",
-		"--concurrency", "4", "--state-dir", state, "--json",
-		"--faults", "mapper.crash.before-commit=0.25,mapper.duplicate=0.25,mapper.slow=0.05", "--fault-seed", "11")
+	enginetest.Replayable(t, f.dir, filepath.Base(f.text)) // the same job ID, so the same faults, every run
+	const spec = "mapper.crash.before-commit=0.25,mapper.duplicate=0.25,mapper.slow=0.05"
+	// No backup attempts: a backup starts when a loaded machine's clock says so, asks
+	// the chunk's fault keys out of turn and may cancel the attempts it races.
+	args := []string{"run", "--job", "wordcount", "--input", filepath.Base(f.text), "--output", "wc.tsv", "--chunk-size", "16KiB",
+		"--concurrency", "4", "--backups=false", "--json"}
+	seed, planned := reportSeed(t, spec, args)
+	state := t.TempDir()
+	stdout, stderr, err := runCLI(t, append(args, "--state-dir", state, "--faults", spec, "--fault-seed", fmt.Sprint(seed))...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	id := jobIDOf(t, stdout)
+	if id != planned {
+		t.Fatalf("job %s, planned as %s: the seed was chosen for another job's faults", id, planned)
+	}
 	page := filepath.Join(t.TempDir(), "report.html")
 	if _, stderr, err := runCLI(t, "report", id, "--html", page, "--state-dir", state); err != nil {
 		t.Fatalf("report: %v\n%s", err, stderr)

@@ -62,14 +62,14 @@ func TestInterruptAndResume(t *testing.T) {
 		"--chunk-size", "8KiB", "--concurrency", "2", "--state-dir", state,
 		"--faults", "mapper.slow=0.5", "--fault-seed", "3")
 	partials := filepath.Join(state, "work", "jobs", "*", "partials", "*", "*.part")
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute) // bounds a hang only (a loaded machine is slow)
 	for {
 		found, _ := filepath.Glob(partials)
 		if len(found) >= 3 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no 3 partials after 60 s; stderr:\n%s", stderr.String())
+			t.Fatalf("no 3 partials after 5 minutes; stderr:\n%s", stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

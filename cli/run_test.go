@@ -135,8 +135,14 @@ func params(t *testing.T, args []string) (string, jobs.Params) {
 
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runCLIContext(context.Background(), t, args...)
+}
+
+// runCLIContext is runCLI under ctx.
+func runCLIContext(ctx context.Context, t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	err = dispatch(context.Background(), args, &out, &errOut)
+	err = dispatch(ctx, args, &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 

@@ -188,6 +188,9 @@ type Reader struct {
 	fields   []csvline.Field
 	ends     []int    // ReadCSVBlock: where each field of the record ends
 	marks    []uint64 // ReadCSVBlock: csvline.Marks of a window
+	// headerAt is the byte offset of the object's header record
+	// (SetHeaderOffset).
+	headerAt int64
 
 	// JSON Lines.
 	members []jsonline.Member
@@ -258,6 +261,13 @@ func (r *Reader) isFixed(c int) bool { return r.nfixed > 0 && r.fixed[c].set }
 // default), or another such as '\t', ';' or '|' (ParseDelim). Call it
 // before Start.
 func (r *Reader) SetDelim(delim byte) { r.delim = delim }
+
+// SetHeaderOffset sets the byte offset of the CSV header record of the
+// objects Start begins: 0 (the default), or past a preamble, such as title
+// lines, that DuckDB's read_csv skips. The records before it are not read
+// (a caller does not hand them over); the record at it is the header, not
+// data.
+func (r *Reader) SetHeaderOffset(off int64) { r.headerAt = off }
 
 // Format is the format the reader reads.
 func (r *Reader) Format() Format { return r.format }
@@ -385,7 +395,7 @@ func (r *Reader) Read(rec []byte, offset int64) (row *Row, data bool, reason str
 	if r.format == JSONLines {
 		return r.readJSON(rec, offset)
 	}
-	if offset == 0 {
+	if offset == r.headerAt {
 		return nil, false, "", nil // the header row
 	}
 	if !r.resolved {
@@ -534,7 +544,7 @@ func (r *Reader) csvRecord(data []byte, start, end, nf int, offset int64, fn Row
 		end--
 	}
 	switch {
-	case off == 0 || end == start:
+	case off == r.headerAt || end == start:
 		return fn(nil, off, false, "") // the header row, or a blank line
 	case nf+1 != r.nfields:
 		return fn(nil, off, true, ReasonCSVFields)

@@ -351,3 +351,13 @@ func ParseTimestamp(b []byte, unit int64) (int64, bool) {
 	}
 	return v, true
 }
+
+// ParseNegNaN reads "-nan", DuckDB's text of a NaN whose sign bit is set
+// (the sql job's sum of inf and -inf on amd64), which strconv.ParseFloat
+// does not take, as that NaN.
+func ParseNegNaN(b []byte) (float64, bool) {
+	if string(b) != "-nan" {
+		return 0, false
+	}
+	return math.Copysign(math.NaN(), -1), true
+}

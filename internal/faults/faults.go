@@ -156,10 +156,14 @@ func (s *Set) Err(name, key string) error {
 	return nil
 }
 
-// Sleep delays by SlowDelay when mapper.slow fires at key, honouring ctx.
+// Sleep delays by SlowDelay when mapper.slow fires at key, honouring ctx; under a
+// context from WithSlowWait it waits by that context's wait instead.
 func (s *Set) Sleep(ctx context.Context, name, key string) error {
 	if !s.Fire(name, key) {
 		return nil
+	}
+	if wait, ok := ctx.Value(slowWaitKey{}).(SlowWait); ok {
+		return wait(ctx, key)
 	}
 	select {
 	case <-time.After(SlowDelay): // collected when unreferenced, fired or not (Go 1.23)
@@ -167,6 +171,22 @@ func (s *Set) Sleep(ctx context.Context, name, key string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// SlowWait is how a slow fault that fired at key delays its attempt: it returns
+// when the delay is over, or with an error that ends the attempt as a
+// cancelled delay does (ctx.Err() when ctx ends).
+type SlowWait func(ctx context.Context, key string) error
+
+type slowWaitKey struct{}
+
+// WithSlowWait returns a context under which a slow fault (mapper.slow) that
+// fires delays its attempt by wait instead of SlowDelay. A test holds its
+// stragglers at a gate it controls (until the attempt is cancelled, say), so
+// what it asserts does not depend on how fast a loaded machine runs the other
+// attempts in SlowDelay. Production code never sets it.
+func WithSlowWait(ctx context.Context, wait SlowWait) context.Context {
+	return context.WithValue(ctx, slowWaitKey{}, wait)
 }
 
 // Fired returns how many times each fault fired.

@@ -2,6 +2,7 @@ package faults_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -131,5 +132,46 @@ func TestPersistentFaultSurfaces(t *testing.T) {
 	}
 	if got := set.Fired()["blob.slowdown"]; got != faults.MaxAttempts {
 		t.Fatalf("fired %d times, want %d", got, faults.MaxAttempts)
+	}
+}
+
+// TestSlowWaitGates: under WithSlowWait a slow fault that fires waits by the
+// given wait, not SlowDelay: it returns when the gate opens, and with ctx's
+// error when the attempt's context ends first; one that does not fire never
+// reaches the gate.
+func TestSlowWaitGates(t *testing.T) {
+	set, err := faults.Parse("mapper.slow=1", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := make(chan struct{})
+	var keys []string
+	wait := func(ctx context.Context, key string) error {
+		keys = append(keys, key)
+		select {
+		case <-gate:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	ctx, cancel := context.WithCancel(faults.WithSlowWait(context.Background(), wait))
+	cancel()
+	if err := set.Sleep(ctx, "mapper.slow", "a"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled attempt at a closed gate: %v, want context.Canceled", err)
+	}
+	close(gate)
+	if err := set.Sleep(faults.WithSlowWait(context.Background(), wait), "mapper.slow", "b"); err != nil {
+		t.Fatalf("an open gate: %v", err)
+	}
+	none, err := faults.Parse("mapper.slow=0", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := none.Sleep(faults.WithSlowWait(context.Background(), wait), "mapper.slow", "c"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(keys, ",") != "a,b" {
+		t.Fatalf("the gate saw keys %q, want a,b (c did not fire)", keys)
 	}
 }

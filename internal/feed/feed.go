@@ -28,6 +28,9 @@ type Feeder struct {
 	strict bool
 	// delim separates the fields of CSV records (SetDelim).
 	delim byte
+	// headerAt is the byte offset of the CSV header of the part
+	// StartPart begins (SetHeaderOffset).
+	headerAt int64
 	// st counts what the feeder reads for a RowMapper: data records and the
 	// ones it skips.
 	st     job.Stats
@@ -66,6 +69,11 @@ func New(j job.Job, strict bool) (*Feeder, error) {
 // feeder reads: ',' until set, else the job's delim parameter (the one the
 // plan recorded). Call it before StartPart.
 func (f *Feeder) SetDelim(delim byte) { f.delim = delim }
+
+// SetHeaderOffset sets the byte offset of the CSV header of the object
+// the next StartPart begins: 0, or past a preamble (plan.Part.Header). Its
+// records before it are not fed.
+func (f *Feeder) SetHeaderOffset(off int64) { f.headerAt = off }
 
 // SetPartitions sets the Hive partition columns of the job's inputs (the
 // planner's PartitionsParam): a column of the job's of one of their names
@@ -178,6 +186,7 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 		r.Fix(c, v.val, v.null)
 	}
 	r.SetDelim(f.delim)
+	r.SetHeaderOffset(f.headerAt)
 	if err := r.Start(p.Source, header); err != nil {
 		return err
 	}
@@ -306,11 +315,17 @@ func (f *Feeder) named(err error, offset int64) error {
 func (f *Feeder) Mapper() job.Mapper { return f.m }
 
 // Object feeds every record of a whole object held in memory, as part p:
-// its lines, or its CSV records (the first being the header). It is the
+// its lines, or its CSV records (the first being the header; those from
+// the header SetHeaderOffset sets, past a preamble). It is the
 // in-memory form of what the pipeline does with a part read from a store,
 // for tests and small inputs.
 func (f *Feeder) Object(p job.Part, data []byte) error {
 	csv := f.Format(p.Source) == record.CSV
+	var base int64
+	if csv && f.headerAt > 0 { // the records start at the header (SetHeaderOffset)
+		base = min(f.headerAt, int64(len(data)))
+		data = data[base:]
+	}
 	var header []byte
 	if f.NeedsHeader(p.Source) && len(data) > 0 {
 		header, _, _ = bytes.Cut(data, []byte{'\n'})
@@ -324,6 +339,9 @@ func (f *Feeder) Object(p job.Part, data []byte) error {
 	}
 	if err := f.StartPart(p, header); err != nil {
 		return err
+	}
+	if csv && base > 0 {
+		return split.CSVRecords(data, f.delim, func(rec []byte, off int64) error { return f.Record(rec, base+off) })
 	}
 	if csv {
 		return split.CSVRecords(data, f.delim, f.Record)

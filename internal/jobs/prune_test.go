@@ -11,6 +11,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/sql"
 )
 
 // TestWherePruneIsSafe: for random columns of numbers or strings (with nulls)
@@ -208,19 +209,7 @@ func TestSQLParquetPredicate(t *testing.T) {
 		{"a > 990", opGT, "990"}, {"a >= -2.5", opGE, "-2.5"}, {"a < 0", opLT, "0"},
 		{"a <= 0.1", opLE, "0.1"}, {"a = 3", opEQ, "3"}, {"a <> 3", opNE, "3"},
 	} {
-		j, err := newSQL(Params{"query": "SELECT a, b FROM 'x.parquet' WHERE " + c.where})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := j.(interface{ ParquetPredicate() pq.Predicate }).ParquetPredicate()
-		fc, ok := p.(floatCondition)
-		if !ok {
-			t.Fatalf("%s: predicate %T, want a floatCondition", c.where, p)
-		}
-		if w := fc.condition; w.Column != "a" || w.op != c.op || string(w.value) != c.value || !w.isNum {
-			t.Errorf("%s: condition %+v, want a %v %s", c.where, *w, c.op, c.value)
-		}
-		plan, _ := j.(*sqlConcatJob).plan(nil)
+		fc, plan := sqlFloatCondition(t, c.where, "", c.op, c.value)
 		prog := plan.NewProgram()
 		matched := 0
 		for _, v := range []string{"", "990", "990.5", "989", "-2.5", "-3", "0", "0.1", "0.10001", "3", "3.0", "nan", "abc", "-inf"} {
@@ -268,11 +257,86 @@ func TestSQLParquetPredicate(t *testing.T) {
 			t.Errorf("%s: predicate %T, want none", q, p)
 		}
 	}
-	j, err := newSQL(Params{"query": "SELECT a FROM 'x.parquet' WHERE a > 5", "schema": "a:DOUBLE"})
+	j, err := newSQL(Params{"query": "SELECT a FROM 'x.parquet' WHERE a > 5", "schema": "a:BIGINT"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := j.(interface{ ParquetPredicate() pq.Predicate }).ParquetPredicate(); p != nil {
-		t.Errorf("typed a > 5: predicate %T, want none", p)
+		t.Errorf("typed BIGINT a > 5: predicate %T, want none", p)
+	}
+}
+
+// sqlFloatCondition is the Parquet predicate of the sql job over
+// 'x.parquet' with WHERE where (its columns typed by schema), which must be
+// a floatCondition of a, op and value, and the job's plan.
+func sqlFloatCondition(t *testing.T, where, schema string, op op, value string) (floatCondition, *sql.Plan) {
+	t.Helper()
+	j, err := newSQL(Params{"query": "SELECT a, b FROM 'x.parquet' WHERE " + where, "schema": schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := j.(interface{ ParquetPredicate() pq.Predicate }).ParquetPredicate()
+	fc, ok := p.(floatCondition)
+	if !ok {
+		t.Fatalf("%s: predicate %T, want a floatCondition", where, p)
+	}
+	if w := fc.condition; w.Column != "a" || w.op != op || string(w.value) != value || !w.isNum {
+		t.Fatalf("%s: condition %+v, want a %v %s", where, *w, op, value)
+	}
+	plan, _ := j.(*sqlConcatJob).plan(nil)
+	return fc, plan
+}
+
+// TestSQLParquetPredicateOnDouble: a sql WHERE of a DOUBLE column (a
+// Parquet DOUBLE the planner types) against a number gets a predicate
+// whose VALUE is the number's double's shortest text, and neither its
+// statistics test nor its doubles' test rules out a double the WHERE
+// matches: the doubles next to the constant, a literal of more digits
+// than a double holds, -0, infinities and NaN.
+func TestSQLParquetPredicateOnDouble(t *testing.T) {
+	for _, c := range []struct {
+		where string
+		op    op
+		value string
+		cv    float64
+	}{
+		{"a > 990", opGT, "990.0", 990}, {"a >= -2.5", opGE, "-2.5", -2.5}, {"a < 0", opLT, "0.0", 0},
+		{"a <= 0.1", opLE, "0.1", 0.1}, {"a = 0.10000000000000000001", opEQ, "0.1", 0.1},
+		{"a >= 0.10000000000000000001", opGE, "0.1", 0.1}, {"a <> 3", opNE, "3.0", 3},
+		{"a > 1e20", opGT, "1e+20", 1e20},
+	} {
+		fc, plan := sqlFloatCondition(t, c.where, "a:DOUBLE", c.op, c.value)
+		prog := plan.NewProgram()
+		matched, ruledOut := 0, 0
+		for _, v := range []float64{c.cv, math.Nextafter(c.cv, math.Inf(1)), math.Nextafter(c.cv, math.Inf(-1)), 0, math.Copysign(0, -1),
+			-c.cv, c.cv * 2, math.Inf(1), math.Inf(-1), math.NaN(), 1e300, -1e300} {
+			text := strconv.AppendFloat(nil, v, 'g', -1, 64)
+			if math.IsInf(v, 0) || math.IsNaN(v) {
+				text = []byte(map[bool]string{true: "inf", false: "-inf"}[v > 0])
+				if math.IsNaN(v) {
+					text = []byte("nan")
+				}
+			}
+			st := pq.ColumnStats{Column: "a", Rows: 1, Order: pq.Numeric, HasMinMax: true, Min: text, Max: text, MayHaveNaN: math.IsNaN(v)}
+			at := slices.Index(plan.Columns, "a")
+			prog.Reset()
+			prog.Row.Text[at], prog.Row.Null[at] = text, false
+			if !prog.Match() {
+				if fc.CannotMatch([]pq.ColumnStats{st}) {
+					ruledOut++
+				}
+				continue
+			}
+			matched++
+			if len(fc.MayMatchFloats(nil, []float64{v}, []bool{false})) != 1 {
+				t.Errorf("%s: the double %s matches, but MayMatchFloats rules it out", c.where, text)
+			}
+			if fc.CannotMatch([]pq.ColumnStats{st}) {
+				t.Errorf("%s: %s matches, but CannotMatch rules its statistics out", c.where, text)
+			}
+		}
+		if matched < 1 || ruledOut < 1 {
+			t.Errorf("%s: %d of the values match, %d ruled out: the test proves little", c.where, matched, ruledOut)
+		}
 	}
 }

@@ -23,8 +23,17 @@ import (
 // Install is the command that provides what Start needs.
 const Install = "pip install 'moto[server]'"
 
-// DefaultStartTimeout bounds how long Start waits for moto to answer when ctx has no deadline.
-const DefaultStartTimeout = 60 * time.Second
+// DefaultStartTimeout bounds how long Start waits for moto to answer when ctx has no
+// deadline. moto answers in a few seconds on an idle machine, but importing it is
+// CPU-bound: on a loaded one (several servers starting at once, a load average of
+// 20-25 on 2 cores) it took over a minute. The bound only stops a server that will never
+// answer; Start polls the server's own readiness signal until then.
+const DefaultStartTimeout = 5 * time.Minute
+
+// pollTimeout bounds one readiness request: a request that outlives it is given up and
+// the next poll sends another (the first answer of a server still importing its
+// backends on a loaded machine can take seconds).
+const pollTimeout = 10 * time.Second
 
 // portAttempts is how many free ports Start tries when another process takes the one it picked.
 const portAttempts = 5
@@ -57,7 +66,8 @@ type Server struct {
 }
 
 // Start runs `python3 -m moto.server -H 127.0.0.1 -p PORT` in its own process group and
-// waits until it answers. ctx bounds the start only; the server runs until Stop.
+// waits until it answers. ctx bounds the start only (DefaultStartTimeout when it has no
+// deadline: a caller should not bound it tighter, see there); the server runs until Stop.
 // It fails with a message naming what is missing when python3 or moto is not installed.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	python := opts.Python
@@ -166,11 +176,13 @@ func start(ctx context.Context, python string, port int, opts Options) (*Server,
 // answers, or the process exits, or ctx ends. Waiting for the message first means a
 // process that took the port in the meantime is never mistaken for this server.
 func (s *Server) waitReady(ctx context.Context, output *headBuffer) error {
-	client := &http.Client{Timeout: time.Second}
+	client := &http.Client{Timeout: pollTimeout}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	began := time.Now()
 	for {
-		if strings.Contains(output.String(), "Running on") {
+		bound := strings.Contains(output.String(), "Running on")
+		if bound {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/moto-api/", nil)
 			if err != nil {
 				return err
@@ -186,7 +198,12 @@ func (s *Server) waitReady(ctx context.Context, output *headBuffer) error {
 		case <-s.done:
 			return fmt.Errorf("moto exited before it answered: %v", s.waitErr)
 		case <-ctx.Done():
-			return fmt.Errorf("moto did not answer at %s: %w", s.URL, ctx.Err())
+			what := `never printed "Running on"`
+			if bound {
+				what = "said it was running but its API (/moto-api/) did not answer"
+			}
+			return fmt.Errorf("moto (python3 -m moto.server, pid %d) %s at %s within %s (a loaded machine, or a server that hangs): %w",
+				s.cmd.Process.Pid, what, s.URL, time.Since(began).Round(time.Second), ctx.Err())
 		case <-tick.C:
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,9 +19,8 @@ import (
 )
 
 func TestStartStop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := Start(ctx, Options{})
+	s, err := Start(context.Background(), Options{}) // DefaultStartTimeout: loaded machines are slow
+
 	if err != nil {
 		t.Fatalf("%v (the integration tier needs python3 with moto: %s)", err, Install)
 	}
@@ -64,18 +65,51 @@ func TestStartFailures(t *testing.T) {
 	}{
 		{name: "python missing", opts: Options{Python: "python3-not-installed"}, want: []string{"python3-not-installed not found", Install}},
 		{name: "moto missing", opts: Options{Python: fake}, want: []string{"moto", "is missing", Install}},
-		{name: "port taken", opts: Options{Port: busy}, want: []string{"port"}},
+		{name: "port taken", opts: Options{Port: busy}, want: []string{"on port " + strconv.Itoa(busy), "port in use"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			s, err := Start(ctx, tc.opts)
+			// No deadline of the test's (Start's default): the real moto of "port taken"
+			// takes over 30 s to find the port busy on a loaded machine.
+			s, err := Start(context.Background(), tc.opts)
 			if err == nil {
 				s.Stop()
 				t.Fatal("Start succeeded, want an error")
 			}
 			testutil.ErrorNames(t, err, tc.want...)
+		})
+	}
+}
+
+// TestStartNamesAServerThatNeverAnswers: a server that never says it is running, or
+// says so and never answers, fails Start when ctx ends, with an error naming moto, its
+// process and what it did not do; the process is stopped. The fakes never answer, so
+// the short deadline decides nothing but how long the test waits.
+func TestStartNamesAServerThatNeverAnswers(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, script, want string
+	}{
+		{"silent", "exec sleep 600\n", `never printed "Running on"`},
+		{"deaf", "echo \" * Running on http://127.0.0.1:$6\"\nexec sleep 600\n", "its API (/moto-api/) did not answer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(fake, []byte("#!/bin/sh\n"+tc.script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			s, err := Start(ctx, Options{Python: fake})
+			if err == nil {
+				s.Stop()
+				t.Fatal("Start succeeded, want an error")
+			}
+			testutil.ErrorNames(t, err, "moto", "pid", tc.want, "127.0.0.1:", "deadline exceeded")
+			m := regexp.MustCompile(`pid (\d+)`).FindStringSubmatch(err.Error())
+			if pid, _ := strconv.Atoi(m[1]); syscall.Kill(pid, 0) == nil {
+				t.Fatalf("the fake server (pid %d) still runs after Start failed", pid)
+			}
 		})
 	}
 }

@@ -526,7 +526,6 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 	if err != nil {
 		return nil, st, inputErrorf("map: %w", err)
 	}
-	f.SetDelim(opts.delim)
 	f.SetPartitions(opts.partitions)
 	for _, p := range c.Parts {
 		if p.Format == plan.FormatParquet {
@@ -536,6 +535,11 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 			continue
 		}
 		csv := f.Format(p.Source) == record.CSV
+		f.SetHeaderOffset(p.Header)
+		f.SetDelim(opts.delim)
+		if p.Delim != "" {
+			f.SetDelim(p.Delim[0]) // the object's own (plan.Part.Delim)
+		}
 		var header []byte
 		if f.NeedsHeader(p.Source) {
 			if csv {

@@ -50,6 +50,13 @@ var (
 	exParquet      = plan.Chunk{Index: 1, Parts: []plan.Part{
 		{Source: "s3://scatter-in/orders/", URL: "s3://scatter-in/orders/2026-01.parquet", Start: 134217728, End: 268435456, Size: 402653184, Format: plan.FormatParquet, Footer: 151562},
 	}}
+	// A CSV object whose header follows a preamble (a title line): its
+	// records start at the header's byte offset; and one whose delimiter
+	// sniffs otherwise than the job's (the first input's).
+	exPreamble = plan.Chunk{Index: 0, Parts: []plan.Part{
+		{Source: "s3://scatter-in/exports/", URL: "s3://scatter-in/exports/report.csv", Start: 0, End: 67108864, Size: 201326592, Header: 28},
+		{Source: "s3://scatter-in/exports/", URL: "s3://scatter-in/exports/report-eu.csv", Ordinal: 1, Start: 0, End: 1048576, Size: 1048576, Delim: ";"},
+	}}
 	exStats = pipeline.MapStats{
 		Stats: jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2},
 			SkipExamples: map[string]string{"invalid UTF-8": "s3://scatter-in/logs/2026-01-01.log at byte 203411876"}},
@@ -104,6 +111,9 @@ func mapCases() []golden.Case {
 	return []golden.Case{
 		{File: "map-input.json", Example: pipeline.MapInput{JobID: exJobID, Job: "grep", Params: exParams, JobVersion: "2", Work: exWork, Chunk: exChunk, TimeoutSeconds: 94}},
 		{File: "map-input-compressed.json", Example: pipeline.MapInput{JobID: exJobID, Job: "grep", Params: exParams, JobVersion: "2", Work: exWork, Chunk: exCompressed, TimeoutSeconds: 66}},
+		{File: "map-input-preamble.json", Example: pipeline.MapInput{
+			JobID: exJobID, Job: "groupby", Params: jobs.Params{"key": "city", "agg": "sum:amount"}, Work: exWork, Chunk: exPreamble, TimeoutSeconds: 94,
+		}},
 		{File: "map-input-parquet.json", Example: pipeline.MapInput{
 			JobID: exParquetJobID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"},
 			Work: "s3://scatter-work/jobs/" + exParquetJobID + "/", Chunk: exParquet, TimeoutSeconds: 94,
@@ -207,6 +217,10 @@ func queryCases() []golden.Case {
 				{Source: "s3://scatter-in/sales.csv", URL: "s3://scatter-in/sales.csv", Start: 67108864, End: 134217728, Size: 201326592},
 			}},
 			Firsts: map[string]int64{"67108864:s3://scatter-in/sales.csv": 67108931},
+		}},
+		{File: "query-chunk-preamble.json", Example: pipeline.QueryChunk{
+			QueryID: exQueryID, Job: "groupby", Params: jobs.Params{"key": "city", "agg": "sum:amount"}, Chunk: exPreamble, Attempt: 1,
+			Work: exQueryWork, InlineLimit: 1 << 20,
 		}},
 		{File: "query-chunk-parquet.json", Example: pipeline.QueryChunk{
 			QueryID: exQueryID, Job: "select", Params: jobs.Params{"where": "amount > 100", "columns": "id,amount"}, Chunk: exParquet, Attempt: 2,

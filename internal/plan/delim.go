@@ -47,27 +47,57 @@ const sniffRows = 1024
 // most fields wins, and a tie the first in DelimCandidates. With none of at
 // least two fields it is ',': a one-column sample (every candidate reads
 // every record as one well-quoted field) reads alike with any of them,
-// and a ragged one (*RaggedError) is not read by any.
+// and a ragged one (*RaggedError) is not read by any. SniffDialect says
+// also where the header is, after a preamble.
 func SniffDelim(sample []byte, eof bool) (byte, error) {
-	d, _, err := sniff(sample, eof)
-	return d, err
+	d, err := sniff(sample, eof)
+	return d.Delim, err
 }
 
-// sniff is SniffDelim with the fields every record has with the delimiter
-// (1 for a one-column sample or one without a record). When no candidate
-// gives every record one count of two fields or more, one that gives all
+// Dialect is how one CSV input is read, as its start sniffs
+// (SniffDialect).
+type Dialect struct {
+	// Delim separates the fields.
+	Delim byte
+	// Fields is the count of fields of every record (1 for a one-column
+	// sample or one without a record).
+	Fields int
+	// Header is the byte offset of the header record: 0, or past a
+	// preamble (title lines, Excel's "sep=;") that DuckDB's sniffer skips
+	// (its SkipRows).
+	Header int64
+}
+
+// SniffDialect is SniffDelim with the fields of every record and the
+// header's offset. When no candidate reads the sample with one count of
+// fields (or all but a few records: sniff), a preamble is looked for as
+// DuckDB's sniffer skips one: the records before the first one of a
+// candidate's largest count are skipped (SkipRows) when every record from
+// it on (two at least, the header and a row) has that count, of two
+// fields or more; the candidate of the most fields wins, a tie the one
+// that skips least, then the first in DelimCandidates. The header is that
+// first record of the largest count.
+func SniffDialect(sample []byte, eof bool) (Dialect, error) { return sniff(sample, eof) }
+
+// sniff is SniffDialect. When no candidate gives every record one count of
+// two fields or more, one that gives all
 // but a few records of the sample (at most one in oddShare) the first
 // record's count of two or more is taken: those few are malformed records,
 // which the mappers skip and count (or --strict refuses) as for any file,
-// the contract's rule for a record of the wrong count; only a sample that
-// no candidate reads so is ragged.
-func sniff(sample []byte, eof bool) (byte, int, error) {
+// the contract's rule for a record of the wrong count; then a preamble is
+// looked for (SniffDialect); only a sample read by none of these is ragged.
+func sniff(sample []byte, eof bool) (Dialect, error) {
 	best, bestN := byte(','), 1
 	mostly, mostlyN := byte(','), 1
+	var skip Dialect
+	skipRows := 0
 	var ragged *RaggedError
 	for _, d := range DelimCandidates {
-		n, bad := consistentFields(sample, eof, d)
-		if bad != nil {
+		r := consistentFields(sample, eof, d)
+		if r.runFields >= 2 && r.runRows >= 2 && (r.runFields > skip.Fields || r.runFields == skip.Fields && r.runRows > skipRows) {
+			skip, skipRows = Dialect{Delim: d, Fields: r.runFields, Header: r.runAt}, r.runRows
+		}
+		if bad := r.ragged; bad != nil {
 			if bad.Odd*oddShare <= bad.Records && bad.Want > mostlyN {
 				mostly, mostlyN = d, bad.Want
 			}
@@ -76,17 +106,19 @@ func sniff(sample []byte, eof bool) (byte, int, error) {
 			}
 			continue
 		}
-		if n > bestN {
-			best, bestN = d, n
+		if r.fields > bestN {
+			best, bestN = d, r.fields
 		}
 	}
 	switch {
 	case bestN < 2 && mostlyN >= 2:
-		return mostly, mostlyN, nil
+		return Dialect{Delim: mostly, Fields: mostlyN}, nil
+	case bestN < 2 && skip.Fields >= 2:
+		return skip, nil
 	case bestN < 2 && ragged != nil:
-		return ',', 0, ragged
+		return Dialect{Delim: ','}, ragged
 	}
-	return best, bestN, nil
+	return Dialect{Delim: best, Fields: bestN}, nil
 }
 
 // oddShare bounds the records of another count than the first that a
@@ -136,15 +168,34 @@ func delimName(d byte) string {
 	return fmt.Sprintf("%q", string(d))
 }
 
-// consistentFields is how many fields every record of sample has with
-// delimiter d; when they differ, the first record that breaks the run,
-// with how many do of how many sampled (nil, and 0, when a record is badly
-// quoted: d does not qualify).
-func consistentFields(sample []byte, eof bool, d byte) (int, *RaggedError) {
+// reading is how a candidate delimiter reads a sample (consistentFields).
+type reading struct {
+	// fields is the count of fields of every record; 0 when they differ
+	// (ragged says where) or a record is badly quoted.
+	fields int
+	// ragged is the first record of another count than the first's, with
+	// how many do of how many sampled.
+	ragged *RaggedError
+	// runFields is the largest count of fields of a record, when every
+	// record from the first one of that count on has it (0 else), and
+	// runAt is that record's byte offset, runRows the records from it on:
+	// what DuckDB's sniffer reads after skipping the lines before.
+	runFields int
+	runAt     int64
+	runRows   int
+}
+
+// consistentFields reads sample with delimiter d: how many fields every
+// record has; when they differ, the first record that breaks the run,
+// with how many do of how many sampled; and the run of the largest count
+// (reading). A badly quoted record gives the zero reading: d does not
+// qualify.
+func consistentFields(sample []byte, eof bool, d byte) reading {
 	var fields []csvline.Field
-	var first *RaggedError
+	var r reading
 	want, odd := -1, 0
 	off, rows := 0, 0
+	runOdd := 0
 	for off < len(sample) && rows < sniffRows {
 		rest := sample[off:]
 		start := off
@@ -166,34 +217,49 @@ func consistentFields(sample []byte, eof bool, d byte) (int, *RaggedError) {
 		}
 		var err error
 		if fields, err = csvline.Split(fields, rec, d); err != nil {
-			return 0, nil // not d's: the mappers skip (or --strict refuses) a badly quoted record
+			return reading{} // not d's: the mappers skip (or --strict refuses) a badly quoted record
 		}
 		rows++
+		n := len(fields)
+		switch {
+		case n > r.runFields:
+			r.runFields, r.runAt, r.runRows, runOdd = n, int64(start), 1, 0
+		case n == r.runFields:
+			r.runRows++
+		default:
+			runOdd++
+		}
 		switch {
 		case want < 0:
-			want = len(fields)
-		case len(fields) != want:
+			want = n
+		case n != want:
 			odd++
-			if first == nil {
-				first = &RaggedError{Delim: d, Offset: int64(start), Fields: len(fields), Want: want}
+			if r.ragged == nil {
+				r.ragged = &RaggedError{Delim: d, Offset: int64(start), Fields: n, Want: want}
 			}
 		}
 	}
-	if first != nil {
-		first.Odd, first.Records = odd, rows
-		return 0, first
+	if runOdd > 0 {
+		r.runFields, r.runAt, r.runRows = 0, 0, 0
 	}
-	return max(want, 0), nil
+	if r.ragged != nil {
+		r.ragged.Odd, r.ragged.Records = odd, rows
+		return r
+	}
+	r.fields = max(want, 0)
+	return r
 }
 
 // withDelim returns params with the delimiter of the job's CSV inputs
 // recorded (job.DelimParam) when the user gave none and the planner finds
-// one other than ','; objs are the job's inputs. Every CSV input is sniffed
-// (delimOf: one ranged read of its first 64 KiB, sniffReads at once), as
-// DuckDB's read_csv sniffs every file of a list or glob; a job reads all
-// its inputs with one delimiter, so inputs that sniff differently (a
-// one-column input agrees with any) are refused naming two of them, as is
-// a ragged input (*RaggedError).
+// one other than ',': that of the first input of two fields or more; objs
+// are the job's inputs, and each CSV one whose header follows a preamble
+// gets its offset (Object.Header), each whose delimiter is not the job's
+// its own (Object.Delim; a one-column input reads alike with any). Every
+// CSV input is sniffed (delimOf: one ranged read of its first 64 KiB,
+// sniffReads at once), as DuckDB's read_csv sniffs, and reads, every file
+// of a list or glob with its own dialect; a ragged input is refused
+// (*RaggedError).
 func withDelim(ctx context.Context, store blob.Store, name string, compiled job.Job, params map[string]string, objs []Object) (map[string]string, error) {
 	if params[job.DelimParam] != "" {
 		return params, nil
@@ -202,32 +268,29 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	if len(csv) == 0 {
 		return params, nil
 	}
-	delims := make([]byte, len(csv))
-	fields := make([]int, len(csv))
+	dialects := make([]Dialect, len(csv))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(sniffReads)
-	for i, o := range csv {
+	for i, k := range csv {
 		g.Go(func() error {
 			var err error
-			delims[i], fields[i], err = delimOf(gctx, store, o)
+			dialects[i], err = delimOf(gctx, store, objs[k])
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return params, err
 	}
-	d, from := byte(','), -1
+	d, from := byte(','), false
 	for i := range csv {
-		if fields[i] < 2 {
-			continue // one column: read alike with any delimiter
+		if dialects[i].Fields >= 2 && !from { // one column: read alike with any delimiter
+			d, from = dialects[i].Delim, true
 		}
-		if from < 0 {
-			d, from = delims[i], i
-		} else if delims[i] != d {
-			return params, &InputError{Input: csv[i].Source, Err: fmt.Errorf(
-				"its delimiter sniffs as %s where that of %s sniffs as %s: a job reads its CSV inputs with one delimiter "+
-					"(DuckDB's read_csv sniffs each file): give --%s, or read them in separate jobs",
-				delimName(delims[i]), csv[from].Source, delimName(d), job.DelimParam)}
+	}
+	for i, k := range csv {
+		objs[k].Header = dialects[i].Header
+		if dialects[i].Fields >= 2 && dialects[i].Delim != d {
+			objs[k].Delim = string(dialects[i].Delim)
 		}
 	}
 	if d == ',' {
@@ -239,23 +302,22 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 // sniffReads bounds the inputs withDelim reads at once.
 const sniffReads = 8
 
-// delimOf is the delimiter of one CSV input and the fields it gives every
-// record of its start (sniff): a tab for a name ending .tsv (2 fields: a
-// decided delimiter, not read), else sniffed from its first sniffBytes; a
-// ragged start is an InputError naming the input.
-func delimOf(ctx context.Context, store blob.Store, o Object) (byte, int, error) {
+// delimOf is the dialect of one CSV input (SniffDialect): a tab for a name
+// ending .tsv (2 fields: a decided delimiter, not read), else sniffed from
+// its first sniffBytes; a ragged start is an InputError naming the input.
+func delimOf(ctx context.Context, store blob.Store, o Object) (Dialect, error) {
 	if isTSV(o.URL) {
-		return '\t', 2, nil
+		return Dialect{Delim: '\t', Fields: 2}, nil
 	}
 	sample, eof, err := readStart(ctx, store, o, sniffBytes)
 	if err != nil {
-		return 0, 0, err
+		return Dialect{}, err
 	}
-	d, n, err := sniff(sample, eof)
+	d, err := sniff(sample, eof)
 	if err != nil {
-		return 0, 0, &InputError{Input: o.Source, Err: err}
+		return Dialect{}, &InputError{Input: o.Source, Err: err}
 	}
-	return d, n, nil
+	return d, nil
 }
 
 // withQueryDelim returns the sql job's params with the delimiter its
@@ -292,11 +354,11 @@ func isTSV(name string) bool {
 	return strings.HasSuffix(lower, ".tsv")
 }
 
-// csvObjects are the objs (not empty) that the named job reads as CSV;
+// csvObjects are the indices in objs of those (not empty) that the named job reads as CSV;
 // none when the job reads none (a job of lines, JSON Lines or Parquet
 // input, or a job params do not configure: jobs.New says why). compiled is
 // the job when the caller has built it (nil: built here).
-func csvObjects(name string, compiled job.Job, params map[string]string, objs []Object) []Object {
+func csvObjects(name string, compiled job.Job, params map[string]string, objs []Object) []int {
 	j := compiled
 	if j == nil {
 		var err error
@@ -308,10 +370,10 @@ func csvObjects(name string, compiled job.Job, params map[string]string, objs []
 	if f != record.CSV && f != record.Auto {
 		return nil
 	}
-	var csv []Object
-	for _, o := range objs {
+	var csv []int
+	for i, o := range objs {
 		if o.Parquet == nil && o.Size > 0 && record.Of(o.URL, f) == record.CSV {
-			csv = append(csv, o)
+			csv = append(csv, i)
 		}
 	}
 	return csv

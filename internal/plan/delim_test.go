@@ -64,7 +64,9 @@ func TestSniffDelimRagged(t *testing.T) {
 		{"a short record", "a,b\n1,2\n3\n", plan.RaggedError{Delim: ',', Offset: 8, Fields: 1, Want: 2, Odd: 1, Records: 3}},
 		{"a long record", "a;b\n1;2\n3;4;5\n6;7\n", plan.RaggedError{Delim: ';', Offset: 8, Fields: 3, Want: 2, Odd: 1, Records: 4}},
 		{"all ragged", "a,b,c\n1\n2,3\n", plan.RaggedError{Delim: ',', Offset: 6, Fields: 1, Want: 3, Odd: 2, Records: 3}},
-		{"a preamble", "Report 2024\na|b\n1|2\n", plan.RaggedError{Delim: '|', Offset: 12, Fields: 2, Want: 1, Odd: 2, Records: 3}},
+		{"a header after a preamble, but no row", "Report 2024\na|b\n", plan.RaggedError{Delim: '|', Offset: 12, Fields: 2, Want: 1, Odd: 1, Records: 2}},
+		{"a long last record", "a,b\n1,2\n3,4,5\n", plan.RaggedError{Delim: ',', Offset: 8, Fields: 3, Want: 2, Odd: 1, Records: 3}},
+		{"a short record after a preamble", "Report\na;b;c\n1;2;3\n4;5\n", plan.RaggedError{Delim: ';', Offset: 7, Fields: 3, Want: 1, Odd: 3, Records: 4}},
 		{"text with a comma in one line", "name\nhi, there\nho\n", plan.RaggedError{Delim: ',', Offset: 5, Fields: 2, Want: 1, Odd: 1, Records: 3}},
 		{"two short records of 21", "a,b\n" + strings.Repeat("1,2\n", 18) + "3\n4\n", plan.RaggedError{Delim: ',', Offset: 76, Fields: 1, Want: 2, Odd: 2, Records: 21}},
 		{"CRLF and a BOM count in the offset", "\ufeffa\tb\r\n1\t2\r\n3\r\n", plan.RaggedError{Delim: '\t', Offset: 13, Fields: 1, Want: 2, Odd: 1, Records: 3}},
@@ -95,6 +97,36 @@ func TestSniffDelimFewMalformed(t *testing.T) {
 		d, err := plan.SniffDelim([]byte(c.data), true)
 		if err != nil || d != c.want {
 			t.Errorf("%s: SniffDelim: %q, %v; want %q", c.name, d, err, c.want)
+		}
+	}
+}
+
+// TestSniffDialect: a start that no candidate reads with one count of
+// fields from its first record, but one does from a later record of its
+// largest count on (two records at least: a header and a row), has a
+// preamble, as DuckDB's sniffer skips it (SkipRows; csvcheck's
+// TestPreambleSniffedAsDuckDB checks against DuckDB itself): the header is
+// that record. The one of the most fields wins, a tie the one skipping
+// least. A start read from its first record has its header at 0.
+func TestSniffDialect(t *testing.T) {
+	for _, c := range []struct {
+		name, data string
+		eof        bool
+		want       plan.Dialect
+	}{
+		{"no preamble", "a;b\n1;2\n", true, plan.Dialect{Delim: ';', Fields: 2}},
+		{"a title line", "Report 2024\na|b\n1|2\n", true, plan.Dialect{Delim: '|', Fields: 2, Header: 12}},
+		{"title lines and a blank one", "Report 2024\nby us\n\na,b,c\n1,2,3\n4,5,6\n", true, plan.Dialect{Delim: ',', Fields: 3, Header: 19}},
+		{"Excel's sep=;", "sep=;\r\na;b;c\r\n1;2;3\r\n", true, plan.Dialect{Delim: ';', Fields: 3, Header: 7}},
+		{"a title of two fields", "Report,2024\na,b,c\n1,2,3\n", true, plan.Dialect{Delim: ',', Fields: 3, Header: 12}},
+		{"a quoted title holding delimiters and a newline", "\"Sales, Q1\n2024\"\na\tb\n1\t2\n", true, plan.Dialect{Delim: '\t', Fields: 2, Header: 17}},
+		{"a BOM before the title", "\ufeffReport\na,b\n1,2\n", true, plan.Dialect{Delim: ',', Fields: 2, Header: 10}},
+		{"a cut last record is left out", "Report\na;b\n1;2\n3", false, plan.Dialect{Delim: ';', Fields: 2, Header: 7}},
+		{"more fields win", "Report\na;b;c,d\n1;2;3,4\n", true, plan.Dialect{Delim: ';', Fields: 3, Header: 7}},
+		{"a tie: the one skipping least, not the first", "T\nx;y\na|b;c\n1|2;3\n", true, plan.Dialect{Delim: ';', Fields: 2, Header: 2}},
+	} {
+		if got, err := plan.SniffDialect([]byte(c.data), c.eof); got != c.want || err != nil {
+			t.Errorf("%s: SniffDialect(%q) = %+v, %v, want %+v", c.name, c.data, got, err, c.want)
 		}
 	}
 }
@@ -172,9 +204,11 @@ func (s *lockedRangeStore) Open(ctx context.Context, key string, off, n int64) (
 
 // TestResolveJobDelimOfEveryInput: every CSV input is sniffed (one range
 // of at most 64 KiB each), as DuckDB's read_csv sniffs each file of a list
-// or glob; inputs that agree give their delimiter (a one-column input
-// agrees with any), inputs that differ are refused naming two of them and
-// their delimiters, and a ragged one naming it.
+// or glob, and read with its own dialect: the job's delimiter is the first
+// input's of two fields or more (a one-column input agrees with any), an
+// input whose delimiter differs has its own (Object.Delim, so each chunk
+// part's), an input whose header follows a preamble its offset
+// (Object.Header); a ragged input is refused naming it.
 func TestResolveJobDelimOfEveryInput(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, data string) string { return testutil.WriteFile(t, dir, name, []byte(data)) }
@@ -183,6 +217,7 @@ func TestResolveJobDelimOfEveryInput(t *testing.T) {
 	one := write("one.csv", "city\nx\n")
 	comma := write("comma.csv", "city,amount\nx,1\n")
 	tsv := write("t.tsv", "city\tamount\n")
+	titled := write("titled.csv", "Report\ncity|amount\nx|1\n")
 	ragged := write("ragged.csv", "city;amount\nx;1\ny\n")
 	big := write("big.csv", "city;amount\n"+strings.Repeat("x;1\n", 40000))
 	groupby := map[string]string{"key": "city", "agg": "sum:amount"}
@@ -191,21 +226,33 @@ func TestResolveJobDelimOfEveryInput(t *testing.T) {
 		inputs []string
 		want   string // the delim recorded, or the error's text
 		err    bool
+		objs   string // each input's own delimiter and header offset
 	}{
-		{"two alike", []string{semi1, semi2}, ";", false},
-		{"a one-column input agrees", []string{one, semi1, one}, ";", false},
-		{"comma files", []string{comma, one, comma}, "", false},
-		{"the second differs", []string{semi1, comma}, `input ` + comma + `: its delimiter sniffs as "," where that of ` + semi1 + ` sniffs as ";"`, true},
-		{"a one-column first, then two differ", []string{one, comma, semi2}, `input ` + semi2 + `: its delimiter sniffs as ";" where that of ` + comma + ` sniffs as ","`, true},
-		{"a .tsv and a ';' file", []string{tsv, semi1}, `input ` + semi1 + `: its delimiter sniffs as ";" where that of ` + tsv + ` sniffs as tab`, true},
-		{"a ragged later input", []string{semi1, ragged}, `input ` + ragged + `: ragged CSV`, true},
+		{"two alike", []string{semi1, semi2}, ";", false, `[{"" 0} {"" 0}]`},
+		{"a one-column input agrees", []string{one, semi1, one}, ";", false, `[{"" 0} {"" 0} {"" 0}]`},
+		{"comma files", []string{comma, one, comma}, "", false, `[{"" 0} {"" 0} {"" 0}]`},
+		{"the second differs", []string{semi1, comma}, ";", false, `[{"" 0} {"," 0}]`},
+		{"a one-column first, then two differ", []string{one, comma, semi2}, "", false, `[{"" 0} {"" 0} {";" 0}]`},
+		{"a .tsv and a ';' file", []string{tsv, semi1}, "\t", false, `[{"" 0} {";" 0}]`},
+		{"a preamble and another delimiter", []string{comma, titled}, "", false, `[{"" 0} {"|" 7}]`},
+		{"a ragged later input", []string{semi1, ragged}, `input ` + ragged + `: ragged CSV`, true, ""},
 	} {
-		_, params, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "groupby", groupby, c.inputs)
+		objs, params, err := plan.ResolveJob(context.Background(), blob.NewMux(nil), "groupby", groupby, c.inputs)
+		var own []string
+		for _, o := range objs {
+			own = append(own, fmt.Sprintf("{%q %d}", o.Delim, o.Header))
+		}
 		switch {
 		case c.err && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)
-		case !c.err && (err != nil || params[plan.DelimParam] != c.want):
-			t.Errorf("%s: delim %q, %v, want %q", c.name, params[plan.DelimParam], err, c.want)
+		case !c.err && (err != nil || params[plan.DelimParam] != c.want || fmt.Sprint(own) != c.objs):
+			t.Errorf("%s: delim %q, inputs' own %v, %v; want %q, %s", c.name, params[plan.DelimParam], own, err, c.want, c.objs)
+		}
+		if !c.err {
+			chunks := plan.Split(objs, 1<<20)
+			if p := chunks[len(chunks)-1].Parts; p[len(p)-1].Delim != objs[len(objs)-1].Delim || p[len(p)-1].Header != objs[len(objs)-1].Header {
+				t.Errorf("%s: the last part %+v does not carry its input's dialect %+v", c.name, p[len(p)-1], objs[len(objs)-1])
+			}
 		}
 	}
 	// Each input is read once, a range of at most 64 KiB.

@@ -80,7 +80,11 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema, deli
 		if !star && len(p.InputNames) == 0 && record.Of(o.URL, record.Auto) == record.JSONLines && o.Parquet == nil {
 			return "", nil // nothing to bind or check
 		}
-		if cols, err = firstColumns(ctx, store, o, sep); err != nil {
+		d := sep
+		if o.Delim != "" {
+			d = o.Delim[0] // its own (Object.Delim)
+		}
+		if cols, err = firstColumns(ctx, store, o, d); err != nil {
 			return "", err
 		}
 		if i = j; cols == nil || len(cols) > 0 {
@@ -172,8 +176,9 @@ func checkInputColumns(given, want string, objs []Object) error {
 }
 
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV
-// header's (record.HeaderColumns), the members of a JSON Lines object's
-// first line; nil when its first line does not tell them.
+// header's (record.HeaderColumns; at o.Header, past a preamble), the
+// members of a JSON Lines object's first line; nil when its first line
+// does not tell them.
 func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) ([]string, error) {
 	if o.Parquet != nil {
 		var cols []string
@@ -190,7 +195,7 @@ func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) (
 	// bounded by maxHeaderLine below).
 	limit := o.Size
 	if o.Codec() == "" {
-		limit = min(limit, maxHeaderLine)
+		limit = min(limit, o.Header+maxHeaderLine)
 	}
 	rc := &rangedReader{ctx: ctx, store: store, url: o.URL, limit: limit, n: firstRange}
 	defer rc.Close()
@@ -219,6 +224,9 @@ func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) (
 	}
 	jsonLines := record.Of(o.URL, record.Auto) == record.JSONLines
 	br := bufio.NewReaderSize(r, maxHeaderLine)
+	if _, err := br.Discard(int(o.Header)); err != nil && !errors.Is(err, io.EOF) {
+		return nil, readError(err) // the preamble before a CSV header (Object.Header)
+	}
 	var line []byte
 	for {
 		line, err = br.ReadSlice('\n')

@@ -55,6 +55,16 @@ type Object struct {
 	// Parquet is the footer of a Parquet object (named .parquet), read by
 	// Resolve: Split cuts the object at its row groups.
 	Parquet *pq.Footer `json:"-"`
+	// Header is, for a CSV object whose header follows a preamble (title
+	// lines that DuckDB's sniffer skips: SniffDialect), the byte offset of
+	// its header record (in the decompressed text of a compressed object);
+	// 0 for the first record.
+	Header int64 `json:"hdr,omitempty"`
+	// Delim is, for a CSV object whose delimiter sniffs otherwise than the
+	// job's (its "delim" parameter, that of the first CSV input of two
+	// fields or more), its own, as DuckDB's read_csv sniffs each file of a
+	// list; "" reads it with the job's.
+	Delim string `json:"dlm,omitempty"`
 }
 
 // FormatParquet marks a Part of a Parquet object: it owns the row groups
@@ -92,6 +102,14 @@ type Part struct {
 	// 0 when unknown (a plan written before it). A few bytes of the item,
 	// counted in MaxChunkJSON as every field is.
 	Footer int64 `json:"ftr,omitempty"`
+	// Header is the object's Object.Header: the byte offset of a CSV
+	// header after a preamble. The object's records start there: a part
+	// ending at or before it owns none, the one it lies in owns the
+	// header and reads from it, and the parts after it are unchanged.
+	Header int64 `json:"hdr,omitempty"`
+	// Delim is the object's Object.Delim: its fields' delimiter when it is
+	// not the job's ("" reads it with the job's).
+	Delim string `json:"dlm,omitempty"`
 }
 
 // Compression is the part's codec format, from Codec or the older Gzip.
@@ -408,7 +426,7 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 		}
 	}
 	for _, o := range objs {
-		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size}
+		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size, Header: o.Header, Delim: o.Delim}
 		weight := o.Size
 		if o.Parquet != nil {
 			part.Format, part.Footer = FormatParquet, o.Parquet.Len

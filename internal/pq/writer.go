@@ -353,6 +353,9 @@ func (w *Writer) number(c int, b []byte) error {
 			bits = 32
 		}
 		v, err := strconv.ParseFloat(string(bytes.TrimSpace(b)), bits)
+		if nan, ok := duckfmt.ParseNegNaN(bytes.TrimSpace(b)); ok {
+			v, err = nan, nil
+		}
 		if err != nil && !errors.Is(err, strconv.ErrRange) { // 1e400 is inf, as in DuckDB
 			return err
 		}

@@ -132,8 +132,10 @@ type CSVBounds struct {
 // separated by delim: ',', or the input's delimiter the plan chose) and
 // calls fn for each one it owns, in order: those whose first byte lies in
 // [Start, End). first is where its first record starts when known (the
-// previous part's Next, on a re-read); -1 speculates (Speculate). A
-// compressed part is read whole from its start.
+// previous part's Next, on a re-read); -1 speculates (Speculate). The
+// object's records start at part.Header (past a preamble): a part that
+// begins at or before it reads from it, and one that ends at or before it
+// owns no record. A compressed part is read whole, from its header.
 func PartCSV(ctx context.Context, store blob.Store, part plan.Part, delim byte, first int64, fn RecordFunc, block CSVBlockFunc) (Stats, CSVBounds, error) {
 	if part.Compression() != "" {
 		st, err := compressedPart(ctx, store, part, fn, delim)
@@ -142,15 +144,15 @@ func PartCSV(ctx context.Context, store blob.Store, part plan.Part, delim byte, 
 	if part.Start < 0 || part.End < part.Start || part.End > part.Size || first > part.Size {
 		return Stats{}, CSVBounds{}, fmt.Errorf("part %s [%d,%d) of %d bytes: bad range", part.Source, part.Start, part.End, part.Size)
 	}
-	if part.Start == 0 {
-		first = 0
+	if part.Start <= part.Header {
+		first = part.Header // the object's records start at its header
 	}
 	from := first
 	if first < 0 {
 		from = part.Start - 1 // the byte before start is where the guess begins
 	}
 	b := CSVBounds{First: first, Next: first}
-	if from >= part.Size || part.Start == part.End {
+	if from >= part.Size || part.Start == part.End || from >= part.End {
 		return Stats{}, b, nil
 	}
 	rr := newRangeReader(ctx, store, part, from)
@@ -236,9 +238,9 @@ func (s *Scanner) skipRecord(q csvline.QuoteState) error {
 	})
 }
 
-// CSVHeader returns the first CSV record of the object (without its "\n"
-// and a "\r" before it; fields separated by delim), reading at most what
-// the record needs.
+// CSVHeader returns the object's CSV header record (without its "\n" and
+// a "\r" before it; fields separated by delim): its first, or the one at
+// part.Header past a preamble; reading at most what the record needs.
 func CSVHeader(ctx context.Context, store blob.Store, part plan.Part, delim byte) ([]byte, error) {
 	return header(ctx, store, part, delim)
 }

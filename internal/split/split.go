@@ -140,6 +140,9 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 	s := NewScanner(r, 0)
 	s.delim = delim
 	defer s.Free()
+	if err := s.skipTo(part.Header); err != nil {
+		return Stats{BytesRead: counted.n}, readError(part, counted, s.Offset(), err)
+	}
 	for {
 		line, off, err := s.Next()
 		if err == io.EOF {
@@ -163,7 +166,7 @@ func Header(ctx context.Context, store blob.Store, part plan.Part) ([]byte, erro
 }
 
 // header returns the object's first record: a line (delim 0), or a CSV
-// record whose fields delim separates.
+// record whose fields delim separates, at part.Header.
 func header(ctx context.Context, store blob.Store, part plan.Part, delim byte) ([]byte, error) {
 	r, counted, closeAll, err := openWhole(ctx, store, part)
 	if err != nil {
@@ -173,7 +176,13 @@ func header(ctx context.Context, store blob.Store, part plan.Part, delim byte) (
 	s := NewScanner(r, 0)
 	s.delim = delim
 	defer s.Free()
-	line, _, err := s.Next()
+	var line []byte
+	if delim != 0 {
+		err = s.skipTo(part.Header) // a preamble before the header
+	}
+	if err == nil {
+		line, _, err = s.Next()
+	}
 	if err == io.EOF {
 		return nil, nil
 	}
@@ -380,6 +389,21 @@ func (s *Scanner) skipThrough(end func(b []byte) int) error {
 			return err
 		}
 	}
+}
+
+// skipTo discards the bytes before offset off of the object (a CSV
+// preamble before its header: plan.Part.Header); none when the scanner is
+// there or past it.
+func (s *Scanner) skipTo(off int64) error {
+	if off <= s.pos {
+		return nil
+	}
+	return s.skipThrough(func(b []byte) int {
+		if need := off - s.pos; int64(len(b)) >= need {
+			return int(need) - 1
+		}
+		return -1
+	})
 }
 
 // countingReader counts the bytes read from r and keeps the first read error

@@ -167,20 +167,28 @@ var errState = errors.New("sql: malformed aggregate state")
 // fsum is an exact sum of doubles (Shewchuk's algorithm, as Python's
 // math.fsum): non-overlapping partials whose exact sum is the sum of every
 // value added, so the rounded result does not depend on the order values
-// and partial sums were added in, and so not on the chunking.
+// and partial sums were added in, and so not on the chunking. An infinity
+// or a NaN makes the sum one as DuckDB's floating-point sum does (inf and
+// -inf give nan), and so does a partial sum past the largest double: it is
+// that sign's infinity, as DuckDB's running sum overflows (1e308 + 1e308).
 type fsum struct {
 	p       []float64
 	special float64 // the sum of infinities and NaNs added, when any
 	hasSpec bool
 }
 
+// addSpecial adds an infinity or a NaN.
+func (s *fsum) addSpecial(x float64) {
+	if s.hasSpec {
+		s.special += x
+	} else {
+		s.special, s.hasSpec = x, true
+	}
+}
+
 func (s *fsum) add(x float64) {
 	if math.IsInf(x, 0) || math.IsNaN(x) {
-		if s.hasSpec {
-			s.special += x
-		} else {
-			s.special, s.hasSpec = x, true
-		}
+		s.addSpecial(x)
 		return
 	}
 	i := 0
@@ -189,6 +197,10 @@ func (s *fsum) add(x float64) {
 			x, y = y, x
 		}
 		hi := x + y
+		if math.IsInf(hi, 0) { // past the largest double
+			s.addSpecial(hi)
+			return
+		}
 		lo := y - (hi - x)
 		if lo != 0 {
 			s.p[i] = lo

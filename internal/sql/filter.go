@@ -2,6 +2,7 @@ package sql
 
 import (
 	"bytes"
+	"math"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
@@ -219,12 +220,26 @@ func (l *numberLeaf) eval(s []byte) tri {
 // column with a number constant (adRevenue > 990): the column's name, the
 // operator (= <> < <= > >=) and the constant's text, with which a text
 // that is not a number compares as bytes; false for any other WHERE.
+//
+// It also reports a comparison of a DOUBLE column (a Parquet DOUBLE the
+// planner types) with a finite DOUBLE constant c (adRevenue > 990, the
+// literal cast to DOUBLE), with c's shortest text: a finite double prints
+// as the shortest decimal that reads back as it, which orders doubles as
+// their values, so a finite x compares with c as its text does with c's.
+// An infinity's or a NaN's text is no number; a pruner keeps what it
+// cannot order.
 func (p *Plan) NumberComparison() (col, op string, num []byte, ok bool) {
-	l, r, ok := textNumberCmp(p.where)
-	if !ok {
-		return "", "", nil, false
+	if l, r, ok := textNumberCmp(p.where); ok {
+		return p.Columns[l.idx], p.where.name, appendText(nil, r.val, r.typ), true
 	}
-	return p.Columns[l.idx], p.where.name, appendText(nil, r.val, r.typ), true
+	if n := p.where; n != nil && n.op == opCmp {
+		l, r := n.args[0], n.args[1]
+		if l.op == opCol && l.typ.Kind == KDouble && r.isConst() && r.val.K == KDouble &&
+			!math.IsInf(r.val.F, 0) && !math.IsNaN(r.val.F) {
+			return p.Columns[l.idx], n.name, appendText(nil, r.val, r.typ), true
+		}
+	}
+	return "", "", nil, false
 }
 
 // textNumberCmp reports a comparison of an untyped column with a number

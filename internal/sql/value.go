@@ -127,6 +127,9 @@ func parseDouble(b []byte) (float64, bool) {
 	if d, ok := parseNumber(b); ok {
 		return decimal.Float64(d), true
 	}
+	if nan, ok := duckfmt.ParseNegNaN(b); ok {
+		return nan, true
+	}
 	if len(b) >= 3 && len(b) <= 9 {
 		f, err := strconv.ParseFloat(string(b), 64)
 		return f, err == nil && (math.IsInf(f, 0) || math.IsNaN(f))

@@ -34,9 +34,9 @@ func withExpressChildren(t *testing.T) string {
 // job of several chunks to the same output as the Standard stack.
 func TestExpressChildrenOnMoto(t *testing.T) {
 	t.Parallel()
+	express := upVariant(t, withExpressChildren(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	express := upVariant(ctx, t, withExpressChildren(t))
 	desc, err := sfn.NewFromConfig(express.AWSConfig()).DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(express.StateMachineARN)})
 	if err != nil {
 		t.Fatal(err)

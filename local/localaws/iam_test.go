@@ -61,9 +61,12 @@ func withoutMapperPut(t *testing.T) string {
 }
 
 // upVariant starts a local AWS of its own from the template at path, closed
-// when the test ends.
-func upVariant(ctx context.Context, t *testing.T, path string) *localaws.Stack {
+// when the test ends. A test's deadline for its job starts after it: bringing a
+// stack up has its own bound (upContext).
+func upVariant(t *testing.T, path string) *localaws.Stack {
 	t.Helper()
+	ctx, cancel := upContext()
+	defer cancel()
 	st, err := localaws.Up(ctx, localaws.Options{Template: path, BinDir: binDir})
 	if err != nil {
 		t.Fatal(err)
@@ -130,9 +133,9 @@ func submitAndWaitWithin(t *testing.T, st *localaws.Stack, spec map[string]any, 
 // action, and at once: its one chunk's mapper ran once (a StoreError is not retried).
 func TestDeniedPermissionFailsTheJobAtOnce(t *testing.T) {
 	t.Parallel()
+	denied := upVariant(t, withoutMapperPut(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	denied := upVariant(ctx, t, withoutMapperPut(t))
 	client := s3.NewFromConfig(denied.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
 	key := "data/denied.txt"
 	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(denied.InputBucket), Key: aws.String(key), Body: strings.NewReader("a b c\nb c\n")}); err != nil {
@@ -203,8 +206,6 @@ func call(t *testing.T, method, url string, body []byte) (int, []byte) {
 // completes with the reference's output, each chunk mapped once.
 func TestJobThroughThrottles(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	const declared = "ReservedConcurrentExecutions: !If [HasMapperReservedConcurrency, !Ref MapperReservedConcurrency, !Ref AWS::NoValue]"
 	template := editedTemplate(t, func(text string) string {
 		if strings.Count(text, declared) != 1 {
@@ -229,11 +230,15 @@ func TestJobThroughThrottles(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	st, err := localaws.Up(ctx, localaws.Options{Template: template, BinDir: binDir, Admitted: hold})
+	upCtx, upCancel := upContext()
+	defer upCancel()
+	st, err := localaws.Up(upCtx, localaws.Options{Template: template, BinDir: binDir, Admitted: hold})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	stack = st
 	close(ready)
 	var data bytes.Buffer

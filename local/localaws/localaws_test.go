@@ -100,7 +100,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer logs.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := upContext()
 	defer cancel()
 	stack, err = localaws.Up(ctx, localaws.Options{
 		Template: filepath.Join(repoRoot, "template.yaml"),
@@ -151,6 +151,17 @@ func buildAll(dir string) error {
 		all = append(all, err)
 	}
 	return errors.Join(all...)
+}
+
+// upTimeout bounds bringing a local AWS up. Most of it is moto's start, which took
+// over 100 s on a loaded machine (several stacks starting at once, a load average of
+// 30 on 2 cores): motoserver.DefaultStartTimeout, and a minute for the rest. It only
+// stops a stack that will never come up; a test's deadline for its job starts after.
+const upTimeout = motoserver.DefaultStartTimeout + time.Minute
+
+// upContext is the context to bring a local AWS up in (upTimeout).
+func upContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), upTimeout)
 }
 
 // logTail returns the last n bytes of the stack's log file.
@@ -760,8 +771,6 @@ func firstDiff(a, b []byte) string {
 // (crashSeed), so that a mapper attempt surely fails whatever the ID covers.
 func TestFaultsThroughMoto(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	c := jobCases(t)[0] // wordcount
 	key := "incoming/wordcount/faults.txt"
 	output := "results/wordcount/faults.txt"
@@ -770,7 +779,9 @@ func TestFaultsThroughMoto(t *testing.T) {
 	jobID := triggeredJobID(t, c.job, sidecar, key, output, c.input)
 	const spec = "mapper.crash.before-commit=0.3,mapper.duplicate=0.3"
 	seed := crashSeed(t, spec, jobID)
-	faulty, err := localaws.Up(ctx, localaws.Options{
+	upCtx, upCancel := upContext()
+	defer upCancel()
+	faulty, err := localaws.Up(upCtx, localaws.Options{
 		Template: filepath.Join(repoRoot, "template.yaml"), BinDir: binDir,
 		ExtraEnv: map[string]string{faults.EnvFaults: spec, faults.EnvSeed: strconv.FormatUint(seed, 10)},
 	})
@@ -778,6 +789,8 @@ func TestFaultsThroughMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer faulty.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	if faulty.InputBucket != stack.InputBucket || faulty.OutputBucket != stack.OutputBucket {
 		t.Fatalf("the faulty stack's buckets %s, %s are not the shared stack's %s, %s, which the job ID was derived with",
 			faulty.InputBucket, faulty.OutputBucket, stack.InputBucket, stack.OutputBucket)

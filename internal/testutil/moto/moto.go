@@ -3,7 +3,6 @@ package moto
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -25,14 +24,14 @@ type Server struct {
 }
 
 // Start starts moto on a free port of 127.0.0.1 and stops it in t.Cleanup. It sets no
-// environment; it fails the test, naming what to install, when python3 or moto is missing.
+// environment; it fails the test, naming what to install, when python3 or moto is missing,
+// and naming moto when it does not answer. It waits as long as motoserver.Start does by
+// default: on a loaded machine moto takes over a minute to answer.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := motoserver.Start(ctx, motoserver.Options{})
+	s, err := motoserver.Start(context.Background(), motoserver.Options{})
 	if err != nil {
-		t.Fatalf("the integration tier needs python3 with moto (%s): %v", motoserver.Install, err)
+		t.Fatalf("the integration tier's moto server (python3 with moto: %s): %v", motoserver.Install, err)
 	}
 	t.Cleanup(func() {
 		if err := s.Stop(); err != nil {

@@ -1,0 +1,80 @@
+package csvcheck
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/plan"
+)
+
+// preambled are CSV files whose header follows a preamble that DuckDB's
+// sniffer skips (its SkipRows): a title line, two lines and a blank one,
+// Excel's "sep=;" line, a quoted title holding delimiters, a title of two
+// fields before rows of four, CRLF rows, a byte order mark before the
+// title, and a gzip file; the rows hold quoted delimiters and newlines.
+func preambled(t *testing.T) map[string]string {
+	t.Helper()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write(append([]byte("Report generated 2026-01-01\n\n"), delimited(18, 300, ',', false)...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return writeFiles(t, map[string][]byte{
+		"title.csv":         append([]byte("Report generated 2026-01-01\n"), delimited(11, 300, ',', false)...),
+		"two-and-blank.csv": append([]byte("Report generated 2026-01-01\nby the finance team\n\n"), delimited(12, 300, ';', false)...),
+		"excel-sep.csv":     append([]byte("sep=;\r\n"), delimited(13, 300, ';', true)...),
+		"quoted-title.csv":  append([]byte("\"Sales, Q1; 2026 | all\"\n"), delimited(14, 300, '|', false)...),
+		"two-fields.csv":    append([]byte("Report,2026\n"), delimited(15, 300, ',', false)...),
+		"crlf.csv":          append([]byte("Exported\r\n"), delimited(16, 300, '\t', true)...),
+		"bom.csv":           append([]byte("\ufeffExported 2026-12-07\n"), delimited(17, 300, ',', false)...),
+		"gzip.csv.gz":       gz.Bytes(),
+	})
+}
+
+// TestPreambleSniffedAsDuckDB: the planner's sniffing (plan.SniffDialect)
+// finds the delimiter DuckDB's sniff_csv finds and the header after the
+// lines it skips (SkipRows), where it refused such a file as ragged.
+func TestPreambleSniffedAsDuckDB(t *testing.T) {
+	db := openDuck(t)
+	for name, file := range preambled(t) {
+		if strings.HasSuffix(name, ".gz") {
+			continue // sniffed decompressed; the jobs below check it
+		}
+		got := duck(t, db, fmt.Sprintf("SELECT Delimiter, SkipRows::VARCHAR, HasHeader::VARCHAR FROM sniff_csv('%s')", file))
+		skip, _ := strconv.Atoi(got[0][1])
+		if skip == 0 || got[0][2] != "true" {
+			t.Fatalf("%s: DuckDB sniffs %q (delimiter, skipped lines, header): no preamble skipped", name, got)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := 0
+		for range skip {
+			header += bytes.IndexByte(data[header:], '\n') + 1
+		}
+		d, err := plan.SniffDialect(data[:min(len(data), 64<<10)], len(data) <= 64<<10)
+		if err != nil || string(d.Delim) != got[0][0] || d.Header != int64(header) {
+			t.Errorf("%s: sniffed %q, header at byte %d (%v); DuckDB %q, skipping %d lines: byte %d", name, d.Delim, d.Header, err, got[0][0], skip, header)
+		}
+	}
+}
+
+// TestPreambleAsDuckDB: over each file of preambled, groupby, select and
+// sql give DuckDB's read_csv answers (it skips the preamble and takes the
+// next line as the header) at every chunk size, with chunks that end
+// inside the preamble and the header.
+func TestPreambleAsDuckDB(t *testing.T) {
+	db := openDuck(t)
+	for name, file := range preambled(t) {
+		checkSniffedJobs(t, db, name, file)
+	}
+}
