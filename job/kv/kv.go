@@ -25,8 +25,12 @@ type Job[K, V any] struct {
 	Key   Codec[K]
 	Value Codec[V]
 	// MapLine maps one line (without its "\n"), emitting any number of
-	// pairs. line and the pairs' memory are only valid during the call
-	// unless the codecs copy them (the built-in ones do).
+	// pairs. line is only valid during the call. An emitted key is
+	// encoded (Key.Append) at once, and a []byte value (kv.Bytes) is
+	// copied, so either may be a slice of line; a value of another type
+	// is kept as it is emitted, until the mapper writes it (a spill or the
+	// chunk's output), so
+	// it must not refer to line's memory (copy what it keeps).
 	MapLine func(line []byte, emit func(K, V)) error
 	// MapRow maps one row of Input.Columns; r and its values are only
 	// valid during the call, as MapLine's line.
