@@ -29,8 +29,8 @@ type Job[K, V any] struct {
 	// encoded (Key.Append) at once, and a []byte value (kv.Bytes) is
 	// copied, so either may be a slice of line; a value of another type
 	// is kept as it is emitted, until the mapper writes it (a spill or the
-	// chunk's output), so
-	// it must not refer to line's memory (copy what it keeps).
+	// chunk's output), so it must not refer to line's memory (copy what it
+	// keeps).
 	MapLine func(line []byte, emit func(K, V)) error
 	// MapRow maps one row of Input.Columns; r and its values are only
 	// valid during the call, as MapLine's line.
