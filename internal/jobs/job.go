@@ -70,7 +70,7 @@ var versions = map[string]string{
 	"groupby":   "7",
 	"search":    "2",
 	"select":    "12",
-	"sql":       "18",
+	"sql":       "19",
 	"wordcount": "2",
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"math/big"
 	"unsafe"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
@@ -169,13 +170,24 @@ var errState = errors.New("sql: malformed aggregate state")
 // value added, so the rounded result does not depend on the order values
 // and partial sums were added in, and so not on the chunking. An infinity
 // or a NaN makes the sum one as DuckDB's floating-point sum does (inf and
-// -inf give nan), and so does a partial sum past the largest double: it is
-// that sign's infinity, as DuckDB's running sum overflows (1e308 + 1e308).
+// -inf give nan). A partial sum past the largest double gives up 2^1023s
+// to carry, so that the exact sum is kept whatever the order: the sum is
+// that sign's infinity only when the exact sum is past the largest double
+// (1e308 + 1e308, not 1e308 + 1e308 - 1e308).
 type fsum struct {
 	p       []float64
 	special float64 // the sum of infinities and NaNs added, when any
 	hasSpec bool
+	// carry counts the 2^1023s (negative: -2^1023s) taken off the
+	// partials, whose exact sum is then carry·2^1023 + the partials';
+	// carried says some were (the partials may then overlap: value sums
+	// them exactly in a big.Float).
+	carry   int64
+	carried bool
 }
+
+// twoTo1023 is the largest power of two a double holds.
+const twoTo1023 = 0x1p1023
 
 // addSpecial adds an infinity or a NaN.
 func (s *fsum) addSpecial(x float64) {
@@ -197,9 +209,12 @@ func (s *fsum) add(x float64) {
 			x, y = y, x
 		}
 		hi := x + y
-		if math.IsInf(hi, 0) { // past the largest double
-			s.addSpecial(hi)
-			return
+		for math.IsInf(hi, 0) { // past the largest double: carry 2^1023
+			x = s.takeCarry(x)
+			if math.Abs(x) < math.Abs(y) {
+				x, y = y, x
+			}
+			hi = x + y
 		}
 		lo := y - (hi - x)
 		if lo != 0 {
@@ -211,10 +226,55 @@ func (s *fsum) add(x float64) {
 	s.p = append(s.p[:i], x)
 }
 
+// takeCarry is x, of the larger magnitude of two doubles of one sign
+// whose sum is past the largest double (so |x| >= 2^1023), less 2^1023 of
+// its sign (exact: Sterbenz), which s carries.
+func (s *fsum) takeCarry(x float64) float64 {
+	s.carried = true
+	if x > 0 {
+		s.carry++
+		return x - twoTo1023
+	}
+	s.carry--
+	return x + twoTo1023
+}
+
+// merge adds o's sum to s.
+func (s *fsum) merge(o *fsum) {
+	for _, x := range o.p {
+		s.add(x)
+	}
+	if o.hasSpec {
+		s.add(o.special)
+	}
+	s.carry += o.carry
+	s.carried = s.carried || o.carried
+}
+
+// carriedValue is the sum of a carried fsum rounded once, correctly: its
+// partials and carry added exactly in a big.Float (a double's bits span
+// 2^-1074 to 2^1023), then rounded to the nearest double, an infinity
+// past the largest.
+func (s *fsum) carriedValue() float64 {
+	const prec = 2200 + 128
+	sum := new(big.Float).SetPrec(prec)
+	x := new(big.Float).SetPrec(prec)
+	for _, p := range s.p {
+		sum.Add(sum, x.SetFloat64(p))
+	}
+	x.SetInt64(s.carry)
+	sum.Add(sum, x.SetMantExp(x, 1023))
+	f, _ := sum.Float64()
+	return f
+}
+
 // value is the sum rounded once, correctly.
 func (s *fsum) value() float64 {
 	if s.hasSpec {
 		return s.special
+	}
+	if s.carried {
+		return s.carriedValue()
 	}
 	n := len(s.p)
 	if n == 0 {
@@ -433,12 +493,7 @@ func (a *aggSpec) merge(s, o *AggState) {
 		s.n += o.n
 		if a.sumKind == KDouble {
 			if o.x != nil {
-				for _, x := range o.x.f.p {
-					s.sum().add(x)
-				}
-				if o.x.f.hasSpec {
-					s.sum().add(o.x.f.special)
-				}
+				s.sum().merge(&o.x.f)
 			}
 		} else {
 			s.d = decimal.Add(s.d, o.d)
@@ -475,6 +530,7 @@ func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 			if f.hasSpec {
 				dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(f.special))
 			}
+			dst = binary.AppendVarint(dst, carryCode(f))
 		} else {
 			// In binary (decimal.AppendBinary): no digits to print
 			// for the mapper, none to parse for the reducer.
@@ -489,6 +545,15 @@ func (a *aggSpec) appendState(dst []byte, s *AggState) []byte {
 		}
 	}
 	return dst
+}
+
+// carryCode is an fsum's carry as appendState writes it: 0 when it never
+// carried, else 2·carry+1.
+func carryCode(f *fsum) int64 {
+	if !f.carried {
+		return 0
+	}
+	return 2*f.carry + 1
 }
 
 // decodeState reads appendState's form into s (reset first) and returns the rest.
@@ -546,6 +611,14 @@ func (a *aggSpec) decodeState(src []byte, s *AggState) ([]byte, error) {
 			for i := uint64(0); i < k; i++ {
 				s.sum().add(math.Float64frombits(binary.BigEndian.Uint64(src)))
 				src = src[8:]
+			}
+			c, n := binary.Varint(src)
+			if n <= 0 {
+				return nil, errState
+			}
+			if src = src[n:]; c != 0 {
+				f := s.sum()
+				f.carry, f.carried = f.carry+(c-1)/2, true
 			}
 		} else {
 			d, k, ok := decimal.DecodeBinary(src)

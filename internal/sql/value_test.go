@@ -320,6 +320,54 @@ func TestFsumIsExact(t *testing.T) {
 	}
 }
 
+// TestFsumPastLargestDoubleAnyOrder: a double sum whose running total
+// passes the largest double in one order but not in another is the same
+// in both (the exact sum, rounded; inf only when it is past the largest
+// double), so a sum over a Parquet DOUBLE does not depend on the chunking:
+// 1e308 + 1e308 - 1e308 is 1e308 however the values are grouped, and
+// 1e308 + 1e308 is +Inf.
+func TestFsumPastLargestDoubleAnyOrder(t *testing.T) {
+	for _, c := range []struct {
+		xs   []float64
+		want float64
+	}{
+		{[]float64{1e308, 1e308, -1e308}, 1e308},
+		{[]float64{-1e308, -1e308, 1e308, 5}, -1e308 + 5},
+		{[]float64{math.MaxFloat64, math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, 1}, 1},
+		{[]float64{1e308, 1e308, 1e308, -1e308, -1e308, -1e308, 0.5}, 0.5},
+		{[]float64{1e308, 1e308}, math.Inf(1)},
+		{[]float64{-1e308, -1e308, 1}, math.Inf(-1)},
+		{[]float64{math.MaxFloat64, math.MaxFloat64, -math.MaxFloat64}, math.MaxFloat64},
+	} {
+		r := rand.New(rand.NewPCG(7, 8))
+		for iter := 0; iter < 200; iter++ {
+			xs := slices.Clone(c.xs)
+			r.Shuffle(len(xs), func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
+			// Each value a chunk of its own or not: merge the states.
+			var total fsum
+			cut := r.IntN(len(xs) + 1)
+			var part fsum
+			for _, x := range xs[:cut] {
+				part.add(x)
+			}
+			for _, x := range xs[cut:] {
+				total.add(x)
+			}
+			// The part's state goes through a partial's encoding.
+			a := &aggSpec{fn: aggSum, sumKind: KDouble}
+			var st, back AggState
+			st.sum().merge(&part)
+			if _, err := a.decodeState(a.appendState(nil, &st), &back); err != nil {
+				t.Fatal(err)
+			}
+			total.merge(back.sum())
+			if got := total.value(); got != c.want {
+				t.Fatalf("sum of %v (%d then the rest): %v, want %v", xs, cut, got, c.want)
+			}
+		}
+	}
+}
+
 // TestSubstrProperty: substr in characters, checked against slicing runes.
 func TestSubstrProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
