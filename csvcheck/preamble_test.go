@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
 )
 
@@ -76,5 +77,43 @@ func TestPreambleAsDuckDB(t *testing.T) {
 	db := openDuck(t)
 	for name, file := range preambled(t) {
 		checkSniffedJobs(t, db, name, file)
+	}
+}
+
+// TestPreambleGivenDelimAsDuckDB: with the delimiter given (--delim, or a
+// tab for a .tsv name), a preamble is skipped as DuckDB's read_csv with
+// that delim skips it, at chunk sizes 1 MiB and 97: sql's GROUP BY gives
+// DuckDB's answer (where the title line was the header before).
+func TestPreambleGivenDelimAsDuckDB(t *testing.T) {
+	db := openDuck(t)
+	files := preambled(t)
+	crlf, err := os.ReadFile(files["crlf.csv"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["crlf.tsv"] = writeFiles(t, map[string][]byte{"crlf.tsv": crlf})["crlf.tsv"]
+	for name, file := range files {
+		src := name
+		if strings.HasSuffix(name, ".tsv") {
+			src = "crlf.csv"
+		}
+		delim := duck(t, db, fmt.Sprintf("SELECT Delimiter FROM sniff_csv('%s')", files[src]))[0][0]
+		params := jobs.Params{}
+		if !strings.HasSuffix(name, ".tsv") {
+			params["delim"] = delim
+		}
+		q := fmt.Sprintf("SELECT city, count(*) AS n, min(note) AS m FROM '%s' GROUP BY city ORDER BY city", file)
+		dq := strings.Replace(q, "'"+file+"'", fmt.Sprintf("read_csv('%s', delim = '%s')", file, delim), 1)
+		want, werr := duckResult(db, dq)
+		if werr != nil {
+			t.Fatalf("%s: %v", name, werr)
+		}
+		for _, chunk := range []int64{1 << 20, 97} {
+			params["query"] = q
+			got, gerr := ours(t, db, "sql", params, file, chunk)
+			if msg := compare(got, gerr, want, werr, true); msg != "" {
+				t.Errorf("%s with delimiter %q at chunk size %d: %s", name, delim, chunk, msg)
+			}
+		}
 	}
 }

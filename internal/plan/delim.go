@@ -259,14 +259,20 @@ func consistentFields(sample []byte, eof bool, d byte) reading {
 // CSV input is sniffed (delimOf: one ranged read of its first 64 KiB,
 // sniffReads at once), as DuckDB's read_csv sniffs, and reads, every file
 // of a list or glob with its own dialect; a ragged input is refused
-// (*RaggedError).
+// (*RaggedError). With a delimiter given (params), params stay as they
+// are, and each CSV input gets only its header's offset after a preamble
+// (givenDialect).
 func withDelim(ctx context.Context, store blob.Store, name string, compiled job.Job, params map[string]string, objs []Object) (map[string]string, error) {
-	if params[job.DelimParam] != "" {
-		return params, nil
-	}
 	csv := csvObjects(name, compiled, params, objs)
 	if len(csv) == 0 {
 		return params, nil
+	}
+	var given byte
+	if text := params[job.DelimParam]; text != "" {
+		var err error
+		if given, err = record.ParseDelim(text); err != nil {
+			return params, nil // the job reports it
+		}
 	}
 	dialects := make([]Dialect, len(csv))
 	g, gctx := errgroup.WithContext(ctx)
@@ -274,12 +280,18 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	for i, k := range csv {
 		g.Go(func() error {
 			var err error
-			dialects[i], err = delimOf(gctx, store, objs[k])
+			dialects[i], err = delimOf(gctx, store, objs[k], given)
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return params, err
+	}
+	if given != 0 {
+		for i, k := range csv {
+			objs[k].Header = dialects[i].Header
+		}
+		return params, nil
 	}
 	d, from := byte(','), false
 	for i := range csv {
@@ -302,22 +314,46 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 // sniffReads bounds the inputs withDelim reads at once.
 const sniffReads = 8
 
-// delimOf is the dialect of one CSV input (SniffDialect): a tab for a name
-// ending .tsv (2 fields: a decided delimiter, not read), else sniffed from
-// its first sniffBytes; a ragged start is an InputError naming the input.
-func delimOf(ctx context.Context, store blob.Store, o Object) (Dialect, error) {
-	if isTSV(o.URL) {
-		return Dialect{Delim: '\t', Fields: 2}, nil
+// delimOf is the dialect of one CSV input (SniffDialect), sniffed from
+// its first sniffBytes; with a given delimiter (the job's --delim, or a
+// tab for a name ending .tsv) only its preamble is looked for
+// (givenDialect); a ragged start is an InputError naming the input.
+func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Dialect, error) {
+	if given == 0 && isTSV(o.URL) {
+		given = '\t'
 	}
 	sample, eof, err := readStart(ctx, store, o, sniffBytes)
 	if err != nil {
 		return Dialect{}, err
+	}
+	if given != 0 {
+		return givenDialect(sample, eof, given), nil
 	}
 	d, err := sniff(sample, eof)
 	if err != nil {
 		return Dialect{}, &InputError{Input: o.Source, Err: err}
 	}
 	return d, nil
+}
+
+// givenDialect is the dialect of CSV text that sample starts read with
+// the given delimiter d: its header past a preamble, found as sniff finds
+// one (the first record of d's largest count, when every record from it
+// on has it), only when the records do not all have the first's count
+// (nor all but one in oddShare: malformed records, skipped); else the
+// first record is the header, as it was before a preamble was looked for
+// with a given delimiter. Fields is 2: a decided delimiter.
+func givenDialect(sample []byte, eof bool, d byte) Dialect {
+	out := Dialect{Delim: d, Fields: 2}
+	r := consistentFields(sample, eof, d)
+	bad := r.ragged
+	if bad == nil || bad.Odd*oddShare <= bad.Records {
+		return out
+	}
+	if r.runFields >= 2 && r.runRows >= 2 {
+		out.Header = r.runAt
+	}
+	return out
 }
 
 // withQueryDelim returns the sql job's params with the delimiter its

@@ -224,8 +224,9 @@ func TestInputColumnsReadInRanges(t *testing.T) {
 		reads       int
 	}{{"short.csv", `["country"]`, 1}, {"long.csv", `["country"]`, 3}, {"huge.csv", "", 5}} {
 		store := &rangeStore{Store: blob.NewMux(nil)}
-		// The delimiter given: the reads counted are the header's (the
-		// sniffing's one range is TestResolveJobDelim's).
+		// The delimiter given: the first read is the preamble's search
+		// (one range of the sniffed bytes, givenDialect), the others,
+		// counted, the header's.
 		params := map[string]string{"query": group, "delim": ","}
 		_, params, err := plan.ResolveJob(context.Background(), store, "sql", params, []string{filepath.Join(dir, c.input)})
 		if c.want == "" {
@@ -235,6 +236,10 @@ func TestInputColumnsReadInRanges(t *testing.T) {
 		} else if err != nil || params[plan.InputColumnsParam] != c.want {
 			t.Errorf("%s: %s = %q (%v), want %q", c.input, plan.InputColumnsParam, params[plan.InputColumnsParam], err, c.want)
 		}
+		if len(store.opens) == 0 || store.opens[0] != [2]int64{0, 64 << 10} {
+			t.Fatalf("%s: reads %v, want first the sniffed 64 KiB", c.input, store.opens)
+		}
+		store.opens = store.opens[1:]
 		var total int64
 		for _, o := range store.opens {
 			if o[1] < 0 {
