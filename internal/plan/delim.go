@@ -323,6 +323,12 @@ func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Diale
 		given = '\t'
 	}
 	sample, eof, err := readStart(ctx, store, o, sniffBytes)
+	var ie *InputError
+	if given != 0 && errors.As(err, &ie) {
+		// A start that does not decompress: no preamble to look for; the
+		// mappers report it, as without the search.
+		return Dialect{Delim: given, Fields: 2}, nil
+	}
 	if err != nil {
 		return Dialect{}, err
 	}
