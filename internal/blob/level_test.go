@@ -2,12 +2,10 @@ package blob_test
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,22 +43,12 @@ func checkLevels(t *testing.T, s blob.Store, l blob.LevelLister) {
 	}
 }
 
-// countingClient counts the HTTP requests an S3 client sends.
-type countingClient struct{ n atomic.Int64 }
-
-func (c *countingClient) Do(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // TestListLevel: one level of S3 (moto, ListObjectsV2 with Delimiter "/",
 // two keys or prefixes a page so that every level pages), of a local store
 // and of a Mux over each is the flat listing folded at the next '/'.
 func TestListLevel(t *testing.T) {
 	srv := moto.Start(t)
-	base := srv.S3(t, "levels")
-	cc := &countingClient{}
-	client := s3.New(base.Options(), func(o *s3.Options) { o.HTTPClient = cc })
+	client, requests := moto.CountRequests(srv.S3(t, "levels"))
 	ctx := context.Background()
 	dir := t.TempDir()
 	for _, k := range levelKeys {
@@ -80,13 +68,13 @@ func TestListLevel(t *testing.T) {
 	}
 	s := blob.NewS3(client, "levels")
 	blob.SetPageKeys(s, 2)
-	cc.n.Store(0)
+	requests.Store(0)
 	objs, prefixes, err := s.ListLevel(ctx, "b/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(objs) + len(prefixes); cc.n.Load() != int64(n+1)/2 {
-		t.Errorf("listing a level of %d keys and prefixes sent %d requests, want %d pages of 2", n, cc.n.Load(), (n+1)/2)
+	if n := len(objs) + len(prefixes); requests.Load() != int64(n+1)/2 {
+		t.Errorf("listing a level of %d keys and prefixes sent %d requests, want %d pages of 2", n, requests.Load(), (n+1)/2)
 	}
 	t.Run("S3", func(t *testing.T) { checkLevels(t, s, s) })
 	fs := blob.NewFS(dir)

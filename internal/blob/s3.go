@@ -177,36 +177,28 @@ func (s *S3) appears(ctx context.Context, key string) bool {
 
 // List returns the objects whose keys start with prefix, sorted by key.
 func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
-	var out []Info
-	in := &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix}
-	if s.pageKeys > 0 {
-		in.MaxKeys = aws.Int32(s.pageKeys)
-	}
-	p := s3.NewListObjectsV2Paginator(s.client, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", s.loc(prefix), err)
-		}
-		for _, o := range page.Contents {
-			out = append(out, s3Info(o))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out, nil
+	objs, _, err := s.list(ctx, prefix, nil)
+	return objs, err
 }
 
 // ListLevel lists one level under prefix (LevelLister) with ListObjectsV2 and
 // Delimiter "/" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html):
 // keys holding a '/' after the prefix are rolled up into CommonPrefixes (the
 // prefix up to and including that first '/', each counted once against
-// MaxKeys) and are not returned in Contents. A truncated answer (IsTruncated)
-// goes on with its NextContinuationToken as the next request's
-// ContinuationToken, which the SDK's paginator sends, until the last page.
+// MaxKeys) and are not returned in Contents.
 func (s *S3) ListLevel(ctx context.Context, prefix string) ([]Info, []string, error) {
+	return s.list(ctx, prefix, aws.String("/"))
+}
+
+// list pages through the ListObjectsV2 answers for prefix and delimiter (nil
+// for none), returning the objects and the common prefixes, each sorted. A
+// truncated answer (IsTruncated) goes on with its NextContinuationToken as
+// the next request's ContinuationToken, which the SDK's paginator sends,
+// until the last page (the ListObjectsV2 reference above).
+func (s *S3) list(ctx context.Context, prefix string, delimiter *string) ([]Info, []string, error) {
 	var objs []Info
 	var prefixes []string
-	in := &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix, Delimiter: aws.String("/")}
+	in := &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix, Delimiter: delimiter}
 	if s.pageKeys > 0 {
 		in.MaxKeys = aws.Int32(s.pageKeys)
 	}
@@ -214,7 +206,7 @@ func (s *S3) ListLevel(ctx context.Context, prefix string) ([]Info, []string, er
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("list %s (delimiter /): %w", s.loc(prefix), err)
+			return nil, nil, fmt.Errorf("list %s: %w", s.loc(prefix), err)
 		}
 		for _, o := range page.Contents {
 			objs = append(objs, s3Info(o))

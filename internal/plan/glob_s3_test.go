@@ -5,13 +5,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -88,26 +86,13 @@ func TestS3GlobLevelsAgreeWithFlat(t *testing.T) {
 	}
 }
 
-// countingTransport counts the HTTP requests an S3 client sends.
-type countingTransport struct {
-	http.RoundTripper
-	n atomic.Int64
-}
-
-func (c *countingTransport) Do(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.RoundTripper.RoundTrip(r)
-}
-
 // TestS3GlobLevelsOnMoto: on S3 (moto), a pattern whose wildcard segment has
 // a sibling subtree of 1,100 keys resolves to the keys one flat listing
 // matches (a folder marker, tables/t1/, not among them) while listing a handful of keys and prefixes, where the flat
 // listing pages through them all.
 func TestS3GlobLevelsOnMoto(t *testing.T) {
 	srv := moto.Start(t)
-	base := srv.S3(t, "lake")
-	tr := &countingTransport{RoundTripper: http.DefaultTransport}
-	client := s3.New(base.Options(), func(o *s3.Options) { o.HTTPClient = tr })
+	client, requests := moto.CountRequests(srv.S3(t, "lake"))
 	ctx := context.Background()
 	keys := []string{"tables/t1/part.csv", "tables/t2/part.csv", "tables/t2/other.csv", "tables/t3/part.csv",
 		"tables/t3/sub/part.csv", "tables/part.csv", "readme.txt", "tables/t1/"}
@@ -151,12 +136,12 @@ func TestS3GlobLevelsOnMoto(t *testing.T) {
 		{"s3://lake/tables/[bt]*/p*.csv", []string{"tables/t1/part.csv", "tables/t2/part.csv", "tables/t3/part.csv"}},
 	} {
 		store.prefixes, store.listed = nil, 0
-		tr.n.Store(0)
+		requests.Store(0)
 		objs, err := Resolve(ctx, mux, []string{c.src})
 		if err != nil {
 			t.Fatalf("%s: %v", c.src, err)
 		}
-		levelled, requests := store.listed, tr.n.Load()
+		levelled, sent := store.listed, requests.Load()
 		var got []string
 		for _, o := range objs {
 			got = append(got, strings.TrimPrefix(o.URL, "s3://lake/"))
@@ -165,13 +150,13 @@ func TestS3GlobLevelsOnMoto(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.src, got, c.want)
 		}
 		store.listed = 0
-		tr.n.Store(0)
+		requests.Store(0)
 		flat := flatS3Glob(t, mux, c.src)
 		if !slices.EqualFunc(flat, objs, func(a, b Object) bool { return a.URL == b.URL && a.Size == b.Size && a.ETag == b.ETag }) {
 			t.Errorf("%s: levels %v, flat listing %v", c.src, objs, flat)
 		}
 		t.Logf("%s: levels listed %d keys and prefixes in %d requests (listings %q); flat %d keys in %d requests",
-			c.src, levelled, requests, store.prefixes, store.listed, tr.n.Load())
+			c.src, levelled, sent, store.prefixes, store.listed, requests.Load())
 		if levelled > 12 || store.listed < 1100 {
 			t.Errorf("%s: levels listed %d keys and prefixes, flat %d: want at most 12 against the flat 1,100", c.src, levelled, store.listed)
 		}
