@@ -55,7 +55,6 @@ func rowsOf(n int, sep, eol string) string {
 // The known differences from DuckDB of the shapes that have one (docs/jobs.md, "CSV as
 // DuckDB reads it: awkward files").
 const (
-	empty     = "an empty file: sql's SELECT * writes no header line, where DuckDB answers one column, column0, and no rows"
 	noheader  = "a file without a header row: its first row is the header, where DuckDB sniffs no header (the first row's types are those of the others) and names the columns column0, column1, ..."
 	backslash = "quotes escaped with a backslash (\\\"): those records are skipped as bad quoting, where DuckDB's sniffer takes the escape"
 	single    = "fields quoted with ' (a delimiter inside them): refused at planning as a ragged CSV, where DuckDB's sniffer takes the quote"
@@ -73,7 +72,7 @@ func shapes() []shape {
 		{name: "blank-lines.csv", data: "id,city,amount\n" + rowsOf(20, ",", "\n") + "\n\n" + rowsOf(20, ",", "\n") + "\n\n", key: "city", num: "amount"},
 		{name: "no-trailing-newline.csv", data: "id,city,amount\n" + strings.TrimSuffix(rows, "\n"), key: "city", num: "amount"},
 		{name: "header-only.csv", data: "id,city,amount\n", key: "city", num: "amount"},
-		{name: "empty.csv", data: "", key: "column0", num: "column0", known: empty},
+		{name: "empty.csv", data: "", key: "column0", num: "column0"},
 		{name: "no-header.csv", data: rows, key: "column1", num: "column2", known: noheader},
 		{name: "backslash-escape.csv", data: "id,city,amount\n" + strings.Repeat("1,\"Say \\\"hi\\\", Oslo\",7\n2,Rome,8\n", 20), key: "city", num: "amount", known: backslash},
 		{name: "single-quote.csv", data: "id,city,amount\n" + strings.Repeat("1,'Oslo, NO',7\n2,Rome,8\n", 20), key: "city", num: "amount", known: single},
@@ -284,4 +283,55 @@ func sameValue(a, b string) bool {
 // sortText sorts rows by their cells' text.
 func sortText(rows [][]string) {
 	slices.SortFunc(rows, func(a, b []string) int { return slices.Compare(a, b) })
+}
+
+// TestEmptyCSVAsDuckDB: over an empty CSV file, which DuckDB reads as one
+// column, column0, of no rows, queries and jobs give DuckDB's answers, and
+// those naming another column are refused as DuckDB refuses them, with an
+// error naming the file (checkShape runs the shapes' own queries).
+func TestEmptyCSVAsDuckDB(t *testing.T) {
+	db := openDuck(t)
+	file := writeFiles(t, map[string][]byte{"empty.csv": nil})["empty.csv"]
+	for _, q := range []string{
+		"SELECT * FROM 'F'",
+		"SELECT *, column0 AS y FROM 'F' LIMIT 3",
+		"SELECT column0, count(*) AS n FROM 'F' GROUP BY column0",
+		"SELECT count(*) AS n, max(column0) AS m FROM 'F'",
+		"SELECT x FROM 'F'",
+		"SELECT * FROM 'F' WHERE x > 1",
+	} {
+		q = strings.ReplaceAll(q, "'F'", "'"+file+"'")
+		want, werr := duckResult(db, q)
+		got, gerr := ours(t, db, "sql", jobs.Params{"query": q}, file, 1<<20)
+		if msg := compare(got, gerr, want, werr, true); msg != "" {
+			t.Errorf("sql %q: %s", q, msg)
+		}
+		if gerr != nil && !strings.Contains(gerr.Error(), file) {
+			t.Errorf("sql %q: the error does not name the file: %v", q, gerr)
+		}
+	}
+	jobsRun := []struct {
+		job    string
+		params jobs.Params
+		duck   string
+	}{
+		{"select", jobs.Params{"columns": "column0"}, "SELECT column0 FROM {F}"},
+		{"select", jobs.Params{"columns": "x"}, "SELECT x FROM {F}"},
+		{"groupby", jobs.Params{"key": "column0", "agg": "count:column0"}, "SELECT column0, count(column0) FROM {F} GROUP BY column0"},
+		{"groupby", jobs.Params{"key": "column0", "agg": "sum:x"}, "SELECT column0, sum(x) FROM {F} GROUP BY column0"},
+		{"groupby", jobs.Params{"key": "x", "agg": "count:column0"}, "SELECT x, count(column0) FROM {F} GROUP BY x"},
+	}
+	for _, r := range jobsRun {
+		want, werr := duckResult(db, strings.ReplaceAll(r.duck, "{F}", "read_csv('"+file+"', all_varchar = true)"))
+		got, gerr := ours(t, db, r.job, r.params, file, 1<<20)
+		if gerr == nil && len(got.names) == len(want.names) {
+			got.names = want.names // the job names its columns key, count_column0
+		}
+		if msg := compare(got, gerr, want, werr, true); msg != "" {
+			t.Errorf("%s %v: %s", r.job, r.params, msg)
+		}
+		if gerr != nil && !strings.Contains(gerr.Error(), file) {
+			t.Errorf("%s %v: the error does not name the file: %v", r.job, r.params, gerr)
+		}
+	}
 }

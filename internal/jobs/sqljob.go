@@ -1236,8 +1236,16 @@ func (j *sqlJob) output(w io.Writer, merge mergeFunc) (Stats, error) {
 		return st, err
 	}
 	if prog == nil {
-		// * over inputs that were all empty: no columns to name.
-		return st, bw.Flush()
+		// * over inputs that were all empty: CSV ones have DuckDB's
+		// column0 (plan.EmptyCSVColumns), others no columns to name.
+		if record.Of(j.query.From, record.Auto) != record.CSV {
+			return st, bw.Flush()
+		}
+		p, err := j.plan(emptyCSVColumns)
+		if err != nil {
+			return st, err
+		}
+		prog = p.NewProgram()
 	}
 	writeHeader(prog)
 	if prog.Global() && groups == 0 {
@@ -1259,6 +1267,10 @@ func (j *sqlJob) output(w io.Writer, merge mergeFunc) (Stats, error) {
 	}
 	return st, bw.Flush()
 }
+
+// emptyCSVColumns are the columns of a CSV input without a record, as
+// DuckDB's read_csv gives them (plan.EmptyCSVColumns).
+var emptyCSVColumns = []string{"column0"}
 
 // groupSorter sorts an aggregate's output rows by their ORDER BY key (then
 // group key order) in the reducer: in memory up to combineBudget, past it

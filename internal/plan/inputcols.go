@@ -36,7 +36,8 @@ const maxHeaderLine = 1 << 20
 // withInputColumns returns the sql job's input-columns parameter for its
 // query and schema over objs: "" when the query's binding does not depend
 // on the input's columns (or it does not compile: the job reports why), or
-// when every object is empty (no row to bind). The columns are the first
+// when every object is empty (no row to bind; but every object an empty
+// CSV one has EmptyCSVColumns, checked as a header's). The columns are the first
 // object's that has a record; when its first line does not tell them (a line past
 // maxHeaderLine, a header that does not parse), the query is refused
 // (an InputError naming the object and the names), not answered with a
@@ -90,6 +91,9 @@ func withInputColumns(ctx context.Context, store blob.Store, query, schema, deli
 		if i = j; cols == nil || len(cols) > 0 {
 			break
 		}
+	}
+	if i < 0 && allEmptyCSV(objs) {
+		cols, i = EmptyCSVColumns, 0 // DuckDB's columns of a CSV without a record
 	}
 	if cols != nil {
 		cols = withPartitionNames(cols, parts)

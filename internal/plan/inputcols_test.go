@@ -61,6 +61,13 @@ func TestResolveJobInputColumns(t *testing.T) {
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "cut.csv.gz") {
 		t.Errorf("a gzip object cut short: %v, want an InputError naming the object", err)
 	}
+	// An empty CSV object has DuckDB's one column, column0: a query naming
+	// another is refused, naming the object.
+	_, _, err = plan.ResolveJob(context.Background(), blob.NewMux(nil), "sql",
+		map[string]string{"query": group}, []string{filepath.Join(dir, "empty.csv")})
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "empty.csv") || !strings.Contains(err.Error(), "column0") {
+		t.Errorf("a query naming country over an empty CSV: %v, want an InputError naming the object and column0", err)
+	}
 	for _, c := range []struct {
 		name, query, input, want string
 	}{
@@ -70,7 +77,7 @@ func TestResolveJobInputColumns(t *testing.T) {
 		{"no such column", "SELECT upper(name) AS country, count(*) FROM 'x' GROUP BY country", "c.csv", `[]`},
 		{"order by", order, "a.csv", `["country"]`},
 		{"order by, none", order, "c.csv", `[]`},
-		{"empty input", group, "empty.csv", ""},
+		{"empty input: DuckDB's column0", "SELECT upper(column0) AS column0, count(*) FROM 'x' GROUP BY column0", "empty.csv", `["column0"]`},
 		{"blank lines first", group, "blank.jsonl", `["country"]`},
 		{"first object without a record", group, "dir", `["country"]`},
 		{"parquet", "SELECT n + 1 AS n, -n AS d, count(*) FROM 'x' GROUP BY n, d", "p.parquet", `["n","d"]`},

@@ -95,6 +95,9 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 	if err != nil {
 		return kept, params, err
 	}
+	if err := checkEmptyCSVColumns(job, compiled, out, kept); err != nil {
+		return kept, params, err
+	}
 	if params["schema"] == "" && (job == "sql" || params["where"] != "") {
 		text, err := findSchema(ctx, store, sources)
 		if err != nil {
