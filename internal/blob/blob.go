@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -41,4 +42,48 @@ type Store interface {
 	List(ctx context.Context, prefix string) ([]Info, error)
 	// Delete removes the object at key; deleting a missing object is not an error.
 	Delete(ctx context.Context, key string) error
+}
+
+// LevelLister is a Store that lists one level of its key space, as S3's
+// ListObjectsV2 does with Delimiter "/".
+type LevelLister interface {
+	// ListLevel returns, sorted, the objects whose keys start with prefix and
+	// hold no '/' after it, and the distinct prefixes (each ending in '/')
+	// that the other keys starting with prefix share up to their first '/'
+	// after it.
+	ListLevel(ctx context.Context, prefix string) (objs []Info, prefixes []string, err error)
+}
+
+// ListLevel lists one level of s under prefix (LevelLister.ListLevel): with
+// s's own ListLevel, else by folding its flat listing.
+func ListLevel(ctx context.Context, s Store, prefix string) ([]Info, []string, error) {
+	if l, ok := s.(LevelLister); ok {
+		return l.ListLevel(ctx, prefix)
+	}
+	infos, err := s.List(ctx, prefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	objs, prefixes := FoldLevel(infos, prefix)
+	return objs, prefixes, nil
+}
+
+// FoldLevel splits a sorted flat listing under prefix into one level of it
+// (LevelLister.ListLevel): the objects with no '/' after prefix, and the
+// prefixes the others share up to their first '/' after it.
+func FoldLevel(infos []Info, prefix string) ([]Info, []string) {
+	var objs []Info
+	var prefixes []string
+	for _, in := range infos {
+		rest := in.Key[len(prefix):]
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			objs = append(objs, in)
+			continue
+		}
+		if p := in.Key[:len(prefix)+i+1]; len(prefixes) == 0 || prefixes[len(prefixes)-1] != p {
+			prefixes = append(prefixes, p)
+		}
+	}
+	return objs, prefixes
 }

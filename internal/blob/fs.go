@@ -123,6 +123,17 @@ func (s *FS) List(ctx context.Context, prefix string) ([]Info, error) {
 	return listTree(ctx, filepath.Join(s.root, filepath.FromSlash(dir)), dir, prefix)
 }
 
+// ListLevel lists one level under prefix (LevelLister): it reads the one
+// directory holding the prefix's last segment; a subdirectory is listed as
+// a prefix without being entered.
+func (s *FS) ListLevel(ctx context.Context, prefix string) ([]Info, []string, error) {
+	if err := checkKey(prefix, true); err != nil {
+		return nil, nil, fmt.Errorf("list: %w", err)
+	}
+	dir := prefix[:strings.LastIndex(prefix, "/")+1]
+	return listLevel(ctx, filepath.Join(s.root, filepath.FromSlash(dir)), dir, prefix)
+}
+
 // Delete removes the object at key; a missing object is not an error.
 func (s *FS) Delete(ctx context.Context, key string) error {
 	p, err := s.path(key)

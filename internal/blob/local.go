@@ -246,6 +246,44 @@ func listTree(ctx context.Context, dir, base, prefix string) ([]Info, error) {
 	return out, nil
 }
 
+// listLevel lists the directory dir, whose entries are named base + their
+// name, as one level under prefix (LevelLister): the regular files starting
+// with prefix, and name + "/" of each directory starting with it. Temporary
+// files are skipped; a missing dir lists nothing.
+func listLevel(ctx context.Context, dir, base, prefix string) ([]Info, []string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(notFound(err), ErrNotFound) {
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("list %s: %w", prefix, err)
+	}
+	var objs []Info
+	var prefixes []string
+	for _, e := range entries {
+		key := base + e.Name()
+		switch {
+		case strings.HasPrefix(e.Name(), tempPrefix) || !strings.HasPrefix(key, prefix):
+		case e.IsDir():
+			prefixes = append(prefixes, key+"/")
+		case e.Type().IsRegular():
+			fi, err := e.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // deleted while listing
+			} else if err != nil {
+				return nil, nil, fmt.Errorf("list %s: %w", prefix, err)
+			}
+			objs = append(objs, fileInfo(key, fi))
+		}
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
+	sort.Strings(prefixes)
+	return objs, prefixes, nil
+}
+
 // ErrNotRegular: a local object's path names something other than a regular
 // file (a device, a FIFO, a directory), which a put would replace.
 var ErrNotRegular = errors.New("not a regular file")

@@ -204,6 +204,36 @@ func (m *Mux) List(ctx context.Context, prefix string) ([]Info, error) {
 	return infos, nil
 }
 
+// ListLevel lists one level under prefix (LevelLister), with Info.Key and the
+// prefixes spelled as full locations: an s3:// prefix through its bucket's
+// store (blob.ListLevel), a local one by folding List's answer.
+func (m *Mux) ListLevel(ctx context.Context, prefix string) ([]Info, []string, error) {
+	if !IsS3(prefix) {
+		infos, err := m.List(ctx, prefix)
+		if err != nil {
+			return nil, nil, err
+		}
+		objs, prefixes := FoldLevel(infos, prefix)
+		return objs, prefixes, nil
+	}
+	s, key, err := m.route(prefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list: %w", err)
+	}
+	bucket, _, _ := ParseS3(prefix)
+	objs, prefixes, err := ListLevel(ctx, s, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range objs {
+		objs[i].Key = S3Location(bucket, objs[i].Key)
+	}
+	for i := range prefixes {
+		prefixes[i] = S3Location(bucket, prefixes[i])
+	}
+	return objs, prefixes, nil
+}
+
 // Delete removes the object at loc; a missing object is not an error.
 func (m *Mux) Delete(ctx context.Context, loc string) error {
 	s, key, err := m.route(loc)

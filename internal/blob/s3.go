@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -30,6 +31,8 @@ type S3 struct {
 	client   *s3.Client
 	bucket   string
 	uploader *manager.Uploader
+	// pageKeys is the MaxKeys of each listing request; 0 leaves S3's default (1,000).
+	pageKeys int32
 }
 
 var _ Store = (*S3)(nil)
@@ -174,24 +177,57 @@ func (s *S3) appears(ctx context.Context, key string) bool {
 
 // List returns the objects whose keys start with prefix, sorted by key.
 func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
-	var out []Info
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix})
+	objs, _, err := s.list(ctx, prefix, nil)
+	return objs, err
+}
+
+// ListLevel lists one level under prefix (LevelLister) with ListObjectsV2 and
+// Delimiter "/" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html):
+// keys holding a '/' after the prefix are rolled up into CommonPrefixes (the
+// prefix up to and including that first '/', each counted once against
+// MaxKeys) and are not returned in Contents.
+func (s *S3) ListLevel(ctx context.Context, prefix string) ([]Info, []string, error) {
+	return s.list(ctx, prefix, aws.String("/"))
+}
+
+// list pages through the ListObjectsV2 answers for prefix and delimiter (nil
+// for none), returning the objects and the common prefixes, each sorted. A
+// truncated answer (IsTruncated) goes on with its NextContinuationToken as
+// the next request's ContinuationToken, which the SDK's paginator sends,
+// until the last page (the ListObjectsV2 reference above).
+func (s *S3) list(ctx context.Context, prefix string, delimiter *string) ([]Info, []string, error) {
+	var objs []Info
+	var prefixes []string
+	in := &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix, Delimiter: delimiter}
+	if s.pageKeys > 0 {
+		in.MaxKeys = aws.Int32(s.pageKeys)
+	}
+	p := s3.NewListObjectsV2Paginator(s.client, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", s.loc(prefix), err)
+			return nil, nil, fmt.Errorf("list %s: %w", s.loc(prefix), err)
 		}
 		for _, o := range page.Contents {
-			out = append(out, Info{
-				Key:     aws.ToString(o.Key),
-				Size:    aws.ToInt64(o.Size),
-				ETag:    strings.Trim(aws.ToString(o.ETag), `"`),
-				ModTime: aws.ToTime(o.LastModified),
-			})
+			objs = append(objs, s3Info(o))
+		}
+		for _, c := range page.CommonPrefixes {
+			prefixes = append(prefixes, aws.ToString(c.Prefix))
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out, nil
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
+	sort.Strings(prefixes)
+	return objs, prefixes, nil
+}
+
+// s3Info describes a listed object.
+func s3Info(o types.Object) Info {
+	return Info{
+		Key:     aws.ToString(o.Key),
+		Size:    aws.ToInt64(o.Size),
+		ETag:    strings.Trim(aws.ToString(o.ETag), `"`),
+		ModTime: aws.ToTime(o.LastModified),
+	}
 }
 
 // Delete removes the object at key; a missing object is not an error.

@@ -70,7 +70,7 @@ var versions = map[string]string{
 	"groupby":   "7",
 	"search":    "2",
 	"select":    "12",
-	"sql":       "19",
+	"sql":       "21",
 	"wordcount": "2",
 }
 

@@ -1531,7 +1531,8 @@ func (j *sqlJob) ParquetPredicate() pq.Predicate {
 // input's type (input-types) of a column it selects as it stands (also
 // through *, and as a group key), or takes the min or max of, and a sum of
 // one as DuckDB types it (a DECIMAL(p,s)'s DECIMAL(38,s), an integer's or
-// a float's DOUBLE); any other column the query leaves untyped (an input
+// a float's DOUBLE), and integer or decimal arithmetic on such columns as
+// DuckDB types it (arithTypeOf); any other column the query leaves untyped (an input
 // column no schema or Parquet type types) by its values, as DuckDB's CSV
 // sniffer types them (pq.OutInfer).
 func (j *sqlJob) ParquetColumns(header []string) []pq.OutputColumn {
@@ -1548,8 +1549,40 @@ func (j *sqlJob) ParquetColumns(header []string) []pq.OutputColumn {
 		if c, ok := j.inputTypeOf(p, i, t); ok {
 			cols[i] = c
 		}
+		if c, ok := j.arithTypeOf(p, i); ok {
+			cols[i] = c
+		}
 	}
 	return cols
+}
+
+// arithTypeOf is the output column of select item i when it is integer or
+// decimal arithmetic over Parquet inputs' columns (id + 1, qty * 2, dec *
+// 2, a - b): DuckDB's type of it (sql.Plan.ItemNumType), an INTEGER + an
+// INTEGER an INTEGER, a DECIMAL(9,2) * 2 a DECIMAL(18,2). A value past the
+// type (where DuckDB fails the query on an overflow) fails the output,
+// naming the column, as the writer refuses it.
+func (j *sqlJob) arithTypeOf(p *sql.Plan, i int) (pq.OutputColumn, bool) {
+	t, ok := p.ItemNumType(i, func(c int) (sql.NumType, bool) {
+		name, ok := j.inputTypes[p.Columns[c]]
+		if !ok {
+			return sql.NumType{}, false
+		}
+		switch in := pq.OutputForType(name); {
+		case in.Kind == pq.OutInteger && !in.Unsigned:
+			return sql.NumType{Bits: in.Bits}, true
+		case in.Kind == pq.OutDecimal:
+			return sql.NumType{Width: in.Precision, Scale: in.Scale}, true
+		}
+		return sql.NumType{}, false
+	})
+	switch {
+	case !ok:
+		return pq.OutputColumn{}, false
+	case t.Bits > 0:
+		return pq.OutputColumn{Kind: pq.OutInteger, Bits: t.Bits}, true
+	}
+	return pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}, true
 }
 
 // outputPlan is the plan whose select list the output's header is: the

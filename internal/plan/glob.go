@@ -218,30 +218,76 @@ func resolveGlob(ctx context.Context, store blob.Store, src string) ([]Object, e
 	return objs, err
 }
 
-// resolveS3Glob lists the objects under the pattern's longest fixed prefix
-// (one ListObjectsV2 listing by prefix:
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
-// "Prefix": keys that begin with it) and keeps those whose keys match it,
-// segment by segment; folder markers (keys ending in '/') are never inputs.
+// resolveS3Glob resolves an s3:// pattern level by level from its longest
+// fixed directory: a segment that is a pattern and is followed by '/' is
+// matched against one level's CommonPrefixes, listed with ListObjectsV2 and
+// Delimiter "/" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
+// "Delimiter", "CommonPrefixes"), and only the matching prefixes are
+// descended into; the last segment is matched against one level's Contents.
+// From a "**" segment on, the objects under the directory reached are listed
+// flat (listS3Flat). Folder markers (keys ending in '/') are never inputs.
 func resolveS3Glob(ctx context.Context, store blob.Store, src string) ([]Object, error) {
 	bucket, key, _ := blob.ParseS3(src)
 	pat, err := globSegments(key)
 	if err != nil {
 		return nil, &InputError{Input: src, Err: err}
 	}
-	infos, err := store.List(ctx, blob.S3Location(bucket, fixedPrefix(key)))
-	if err != nil {
+	var objs []Object
+	if err := walkS3(ctx, store, blob.S3Location(bucket, ""), pat, &objs); err != nil {
 		return nil, storeError(src, err)
 	}
-	var objs []Object
+	sort.Slice(objs, func(i, j int) bool { return objs[i].URL < objs[j].URL })
+	return objs, nil
+}
+
+// walkS3 adds to objs the objects under dir (an s3:// location ending in
+// '/', or the bucket's root) whose keys below it match pat.
+func walkS3(ctx context.Context, store blob.Store, dir string, pat []string, objs *[]Object) error {
+	for len(pat) > 1 && pat[0] != crawl && !IsGlob(pat[0]) {
+		dir, pat = dir+pat[0]+"/", pat[1:]
+	}
+	if pat[0] == crawl {
+		return listS3Flat(ctx, store, dir, dir, pat, objs)
+	}
+	// Every level's listing pages (blob.S3.ListLevel): S3 answers at most
+	// MaxKeys keys and prefixes a request.
+	infos, prefixes, err := blob.ListLevel(ctx, store, dir+fixedPrefix(pat[0]))
+	if err != nil {
+		return err
+	}
+	if len(pat) == 1 {
+		for _, in := range infos {
+			if !strings.HasSuffix(in.Key, "/") && matchSegment(pat[0], in.Key[len(dir):]) {
+				*objs = append(*objs, Object{Source: in.Key, URL: in.Key, Size: in.Size, ETag: in.ETag})
+			}
+		}
+		return nil
+	}
+	for _, p := range prefixes {
+		if matchSegment(pat[0], p[len(dir):len(p)-1]) {
+			if err := walkS3(ctx, store, p, pat[1:], objs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// listS3Flat lists the objects whose locations start with prefix, with one
+// ListObjectsV2 listing by prefix (its "Prefix": keys that begin with it),
+// and adds to objs those whose keys below dir match pat, segment by segment.
+func listS3Flat(ctx context.Context, store blob.Store, prefix, dir string, pat []string, objs *[]Object) error {
+	infos, err := store.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
 	for _, in := range infos {
-		_, k, _ := blob.ParseS3(in.Key)
-		if strings.HasSuffix(k, "/") || !matchPath(pat, strings.Split(k, "/")) {
+		if strings.HasSuffix(in.Key, "/") || !matchPath(pat, strings.Split(in.Key[len(dir):], "/")) {
 			continue
 		}
-		objs = append(objs, Object{Source: in.Key, URL: in.Key, Size: in.Size, ETag: in.ETag})
+		*objs = append(*objs, Object{Source: in.Key, URL: in.Key, Size: in.Size, ETag: in.ETag})
 	}
-	return objs, nil
+	return nil
 }
 
 // resolveLocalGlob walks the directories the pattern names, from its

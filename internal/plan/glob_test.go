@@ -133,19 +133,31 @@ func TestResolveGlobErrors(t *testing.T) {
 	}
 }
 
-// listingStore records the prefixes it is asked to list.
+// listingStore records the listings it is asked for ("list P" flat, "level P"
+// one level) and counts the keys and prefixes they answer.
 type listingStore struct {
 	blob.Store
 	prefixes []string
+	listed   int
 }
 
 func (s *listingStore) List(ctx context.Context, prefix string) ([]blob.Info, error) {
-	s.prefixes = append(s.prefixes, prefix)
-	return s.Store.List(ctx, prefix)
+	s.prefixes = append(s.prefixes, "list "+prefix)
+	infos, err := s.Store.List(ctx, prefix)
+	s.listed += len(infos)
+	return infos, err
 }
 
-// TestResolveS3Glob: an s3:// pattern lists its longest fixed prefix once
-// and keeps the keys that match it, segment by segment, sorted.
+func (s *listingStore) ListLevel(ctx context.Context, prefix string) ([]blob.Info, []string, error) {
+	s.prefixes = append(s.prefixes, "level "+prefix)
+	infos, prefixes, err := blob.ListLevel(ctx, s.Store, prefix)
+	s.listed += len(infos) + len(prefixes)
+	return infos, prefixes, err
+}
+
+// TestResolveS3Glob: an s3:// pattern lists level by level, descending only
+// into the prefixes its segments match, and from a "**" on lists flat; it
+// keeps the keys that match, segment by segment, sorted.
 func TestResolveS3Glob(t *testing.T) {
 	dir := globTree(t, "events/2024-01/a.parquet", "events/2024-01/b.csv", "events/2024-02/c.parquet",
 		"events/2024-02/deep/d.parquet", "events/2023-12/e.parquet", "other/f.parquet", "other/x[1].csv", "other/x1.csv")
@@ -153,14 +165,22 @@ func TestResolveS3Glob(t *testing.T) {
 	mux := blob.NewMux(nil)
 	mux.Mount("b", store)
 	for _, c := range []struct {
-		src, prefix string
-		want        []string
+		src      string
+		listings []string
+		want     []string
 	}{
-		{"s3://b/events/2024-*/*.parquet", "events/2024-", []string{"events/2024-01/a.parquet", "events/2024-02/c.parquet"}},
-		{"s3://b/events/**/*.parquet", "events/", []string{"events/2023-12/e.parquet", "events/2024-01/a.parquet", "events/2024-02/c.parquet", "events/2024-02/deep/d.parquet"}},
-		{"s3://b/*/*.parquet", "", []string{"other/f.parquet"}},
-		{"s3://b/other/x?.csv", "other/x", []string{"other/x1.csv"}},
-		{"s3://b/events/202?-0[2-9]/*", "events/202", []string{"events/2024-02/c.parquet"}},
+		{"s3://b/events/2024-*/*.parquet", []string{"level events/2024-", "level events/2024-01/", "level events/2024-02/"},
+			[]string{"events/2024-01/a.parquet", "events/2024-02/c.parquet"}},
+		{"s3://b/events/**/*.parquet", []string{"list events/"},
+			[]string{"events/2023-12/e.parquet", "events/2024-01/a.parquet", "events/2024-02/c.parquet", "events/2024-02/deep/d.parquet"}},
+		{"s3://b/*/*/*.parquet", []string{"level ", "level events/", "level events/2023-12/", "level events/2024-01/", "level events/2024-02/", "level other/"},
+			[]string{"events/2023-12/e.parquet", "events/2024-01/a.parquet", "events/2024-02/c.parquet"}},
+		{"s3://b/*/*.parquet", []string{"level ", "level events/", "level other/"}, []string{"other/f.parquet"}},
+		{"s3://b/other/x?.csv", []string{"level other/x"}, []string{"other/x1.csv"}},
+		{"s3://b/events/202?-0[2-9]/*", []string{"level events/202", "level events/2024-02/"}, []string{"events/2024-02/c.parquet"}},
+		{"s3://b/*/2024-01/b.csv", []string{"level ", "level events/2024-01/b.csv", "level other/2024-01/b.csv"}, []string{"events/2024-01/b.csv"}},
+		{"s3://b/e*/*/**/d.parquet", []string{"level e", "level events/", "list events/2023-12/", "list events/2024-01/", "list events/2024-02/"},
+			[]string{"events/2024-02/deep/d.parquet"}},
 	} {
 		store.prefixes = nil
 		objs, err := Resolve(context.Background(), mux, []string{c.src})
@@ -177,8 +197,8 @@ func TestResolveS3Glob(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s: %q, want %q", c.src, got, c.want)
 		}
-		if !slices.Equal(store.prefixes, []string{c.prefix}) {
-			t.Errorf("%s listed %q, want the one prefix %q", c.src, store.prefixes, c.prefix)
+		if !slices.Equal(store.prefixes, c.listings) {
+			t.Errorf("%s listed %q, want %q", c.src, store.prefixes, c.listings)
 		}
 	}
 	// An object whose key is the pattern itself is that input, unlisted.

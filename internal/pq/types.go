@@ -2,6 +2,7 @@ package pq
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -32,7 +33,8 @@ const (
 	kindString
 	kindBlob
 	kindUUID
-	kindNull // always null (the NULL logical type)
+	kindInterval // FIXED_LEN_BYTE_ARRAY(12): months, days, milliseconds
+	kindNull     // always null (the NULL logical type)
 )
 
 // valueType is everything needed to read one flat column's values.
@@ -48,7 +50,7 @@ type valueType struct {
 }
 
 // typeOf classifies a leaf schema element. It returns an error for a type no
-// job can read as a value (an INTERVAL, a FLOAT16, geometry).
+// job can read as a value (a FLOAT16, geometry, BSON).
 func typeOf(el *format.SchemaElement) (valueType, error) {
 	if !el.Type.Valid {
 		return valueType{}, fmt.Errorf("no physical type")
@@ -130,7 +132,7 @@ func typeOf(el *format.SchemaElement) (valueType, error) {
 			}
 			t.kind, t.name = kindUUID, "UUID"
 		case *format.BsonType:
-			t.kind, t.name = kindBlob, "BLOB"
+			return t, errBSON
 		case nil:
 			t.kind, t.name = kindBlob, "BLOB"
 			if hasCT {
@@ -140,6 +142,12 @@ func typeOf(el *format.SchemaElement) (valueType, error) {
 				case deprecated.Json:
 					t.kind, t.name = kindString, "JSON"
 				case deprecated.Bson:
+					return t, errBSON
+				case deprecated.Interval:
+					if t.physical != format.FixedLenByteArray || el.TypeLength.V != 12 {
+						return t, fmt.Errorf("INTERVAL stored as %s of %d bytes, not FIXED_LEN_BYTE_ARRAY(12)", t.physical, el.TypeLength.V)
+					}
+					t.kind, t.name = kindInterval, "INTERVAL"
 				default:
 					return t, fmt.Errorf("byte array with converted type %d", ct)
 				}
@@ -152,6 +160,11 @@ func typeOf(el *format.SchemaElement) (valueType, error) {
 	}
 	return t, nil
 }
+
+// errBSON refuses a BSON column, as DuckDB does ("Unsupported converted
+// type"): printing its documents as BLOB text would give an answer DuckDB
+// does not.
+var errBSON = errors.New("BSON, which DuckDB does not read either")
 
 func decimalType(t valueType, scale, prec int) (valueType, error) {
 	switch t.physical {
@@ -323,6 +336,8 @@ func (t valueType) appendBytes(dst, b []byte) []byte {
 		return appendBigDecimal(dst, b, t.scale)
 	case kindUUID:
 		return appendUUID(dst, b)
+	case kindInterval:
+		return appendInterval(dst, b)
 	case kindInt96:
 		if len(b) != 12 {
 			return append(dst, "?"...)
@@ -419,6 +434,66 @@ func appendBigDecimal(dst, b []byte, scale int) []byte {
 		return append(dst, digits...)
 	}
 	return appendPoint(dst, digits, scale)
+}
+
+// appendInterval appends a Parquet INTERVAL (three little-endian words:
+// months, days, milliseconds) as DuckDB prints it: DuckDB reads the months
+// and the days as signed 32-bit integers and the milliseconds as unsigned,
+// and prints "1 year 2 months 3 days 04:05:06.007" (years and months from
+// the months, the parts that are zero left out, the time as hours of at
+// least two digits, minutes, seconds and the fraction without its trailing
+// zeros), "00:00:00" for zero.
+func appendInterval(dst, b []byte) []byte {
+	if len(b) != 12 {
+		return append(dst, "?"...)
+	}
+	months := int64(int32(binary.LittleEndian.Uint32(b)))
+	days := int64(int32(binary.LittleEndian.Uint32(b[4:])))
+	millis := int64(binary.LittleEndian.Uint32(b[8:]))
+	start := len(dst)
+	part := func(n int64, unit string) {
+		if len(dst) > start {
+			dst = append(dst, ' ')
+		}
+		dst = strconv.AppendInt(dst, n, 10)
+		dst = append(dst, ' ')
+		dst = append(dst, unit...)
+		if n != 1 && n != -1 { // "-1 month", as DuckDB prints it
+			dst = append(dst, 's')
+		}
+	}
+	if y := months / 12; y != 0 {
+		part(y, "year")
+	}
+	if m := months % 12; m != 0 {
+		part(m, "month")
+	}
+	if days != 0 {
+		part(days, "day")
+	}
+	if millis == 0 && len(dst) > start {
+		return dst
+	}
+	if len(dst) > start {
+		dst = append(dst, ' ')
+	}
+	h, rest := millis/3_600_000, millis%3_600_000
+	if h < 10 {
+		dst = append(dst, '0')
+	}
+	dst = strconv.AppendInt(dst, h, 10)
+	dst = append(dst, ':', byte('0'+rest/600_000), byte('0'+rest/60_000%10), ':',
+		byte('0'+rest%60_000/10_000), byte('0'+rest%10_000/1000))
+	if ms := rest % 1000; ms != 0 {
+		dst = append(dst, '.', byte('0'+ms/100))
+		if ms%100 != 0 {
+			dst = append(dst, byte('0'+ms/10%10))
+			if ms%10 != 0 {
+				dst = append(dst, byte('0'+ms%10))
+			}
+		}
+	}
+	return dst
 }
 
 const hexDigits = "0123456789abcdef"

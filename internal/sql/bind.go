@@ -37,7 +37,8 @@ type node struct {
 	typ  Type
 	args []*node
 	// opCol, opSlot: the column or slot index; opArith, opCmp: the operator;
-	// opFunc: the function name.
+	// opFunc: the function name; opConvert: implicitConv for a conversion
+	// the binder made (not a CAST).
 	idx  int
 	name string // column name, operator or function
 	val  Value  // opConst
@@ -294,7 +295,7 @@ func bindLiteral(e *Literal) (*node, error) {
 // toNumeric returns x as a number: untyped text becomes an exact decimal.
 func toNumeric(x *node) *node {
 	if x.typ.Kind == KText {
-		return &node{op: opConvert, typ: TNumber, args: []*node{x}, pos: x.pos}
+		return &node{op: opConvert, typ: TNumber, args: []*node{x}, pos: x.pos, name: implicitConv}
 	}
 	return x
 }
@@ -391,7 +392,7 @@ func arith(o string, l, r *node, at int) (*node, error) {
 		// Integer division reads untyped text as BIGINT.
 		for _, x := range []**node{&l, &r} {
 			if (*x).typ.Kind == KText {
-				*x = &node{op: opConvert, typ: TBigint, args: []*node{*x}, pos: (*x).pos}
+				*x = &node{op: opConvert, typ: TBigint, args: []*node{*x}, pos: (*x).pos, name: implicitConv}
 			}
 		}
 	}
@@ -467,7 +468,7 @@ func implicit(x *node, t Type) *node {
 	if x.typ.Kind == t.Kind {
 		return x
 	}
-	return fold(&node{op: opConvert, typ: Type{Kind: t.Kind, Width: 38, Scale: decScale(x.typ)}, args: []*node{x}, pos: x.pos})
+	return fold(&node{op: opConvert, typ: Type{Kind: t.Kind, Width: 38, Scale: decScale(x.typ)}, args: []*node{x}, pos: x.pos, name: implicitConv})
 }
 
 // compare binds a comparison. Untyped text against a typed value compares

@@ -2,6 +2,8 @@ package moto
 
 import (
 	"context"
+	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -82,6 +84,24 @@ func (s *Server) S3(t testing.TB, buckets ...string) *s3.Client {
 		}
 	}
 	return client
+}
+
+// CountRequests returns a copy of c that counts in n every HTTP request it sends.
+func CountRequests(c *s3.Client) (counted *s3.Client, n *atomic.Int64) {
+	n = new(atomic.Int64)
+	counted = s3.New(c.Options(), func(o *s3.Options) { o.HTTPClient = countingClient{o.HTTPClient, n} })
+	return counted, n
+}
+
+// countingClient counts the requests it passes on.
+type countingClient struct {
+	s3.HTTPClient
+	n *atomic.Int64
+}
+
+func (c countingClient) Do(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.HTTPClient.Do(r)
 }
 
 // Executions lists every execution of the state machine sm (all pages).
