@@ -45,14 +45,7 @@ func TestSQLParquetArithmeticKeepsDuckDBTypes(t *testing.T) {
 		"SELECT n // 7 AS q, n % 7 AS r, ti * 2 AS k, count(*) AS c FROM 'F' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT 300",
 	}
 	duckAgrees(t, db, in, "20KiB", queries)
-	for i, q := range queries {
-		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
-		runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "20KiB",
-			"--state-dir", filepath.Join(dir, "state"))
-		want := filepath.Join(dir, fmt.Sprintf("want%d.parquet", i))
-		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_parquet('"+in+"')"), want))
-		sameAsDuckDB(t, db, out, want, nil)
-	}
+	sqlWritesAsDuckDB(t, db, dir, in, "read_parquet('"+in+"')", "20KiB", queries...)
 }
 
 // TestSQLParquetArithmeticOverflow: where DuckDB fails a query on an

@@ -3,7 +3,6 @@ package pqcheck
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -45,12 +44,5 @@ func TestSQLOnParquetDoubles(t *testing.T) {
 		"SELECT id, s FROM 'F' WHERE s >= 1 OR s < -1e300 ORDER BY s, id",
 	}
 	duckAgrees(t, db, in, "20KiB", queries)
-	for i, q := range []string{queries[0], queries[1], queries[4]} {
-		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
-		runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "20KiB",
-			"--state-dir", filepath.Join(dir, "state"))
-		want := filepath.Join(dir, fmt.Sprintf("want%d.parquet", i))
-		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_parquet('"+in+"')"), want))
-		sameAsDuckDB(t, db, out, want, nil)
-	}
+	sqlWritesAsDuckDB(t, db, dir, in, "read_parquet('"+in+"')", "20KiB", queries[0], queries[1], queries[4])
 }

@@ -36,6 +36,22 @@ func parquetSchema(t *testing.T, db *sql.DB, file string) []string {
 	return out
 }
 
+// sqlWritesAsDuckDB runs each query (its input written 'F') through the
+// sql job to a .parquet output, at chunk size chunk, and checks the
+// output is DuckDB's COPY of the same query over from (the input as
+// DuckDB reads it: read_parquet('in'), or read_csv with its options).
+func sqlWritesAsDuckDB(t *testing.T, db *sql.DB, dir, in, from, chunk string, queries ...string) {
+	t.Helper()
+	for i, q := range queries {
+		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
+		runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", chunk,
+			"--state-dir", filepath.Join(dir, "state"))
+		want := filepath.Join(dir, fmt.Sprintf("want%d.parquet", i))
+		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", from), want))
+		sameAsDuckDB(t, db, out, want, nil)
+	}
+}
+
 // sameAsDuckDB checks that the Parquet file got reads in DuckDB as the
 // file want, which DuckDB wrote: the same DESCRIBE types and parquet_schema
 // (but for the columns in gaps, which must read as VARCHAR in got), and
@@ -206,17 +222,9 @@ func TestSQLUntypedColumnsTypedAsDuckDBSniffs(t *testing.T) {
 	db := openDB(t)
 	dir := t.TempDir()
 	in, _ := sniffCSV(t, dir)
-	for i, q := range []string{
+	sqlWritesAsDuckDB(t, db, dir, in, "read_csv('"+in+"', sample_size = -1)", "4KiB",
 		"SELECT * FROM 'F'",
-		"SELECT i, d, lower(s) AS ls, ts, b, s FROM 'F' WHERE i > 0",
-	} {
-		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
-		runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "4KiB",
-			"--state-dir", filepath.Join(dir, "state"))
-		want := filepath.Join(dir, fmt.Sprintf("want%d.parquet", i))
-		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_csv('"+in+"', sample_size = -1)"), want))
-		sameAsDuckDB(t, db, out, want, nil)
-	}
+		"SELECT i, d, lower(s) AS ls, ts, b, s FROM 'F' WHERE i > 0")
 }
 
 // TestSQLParquetColumnsKeepTypes: the sql job over a Parquet file writes a
@@ -229,13 +237,8 @@ func TestSQLParquetColumnsKeepTypes(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "types.parquet")
 	writeTypes(t, db, in, "snappy")
-	q := "SELECT id, tiny, small, ut, ub, flt, dbl, dec9, dec18, dec38, d, ts, tstz, tsns, tm, b, s, u, bl, allnull FROM 'F' WHERE id < 5000 ORDER BY id"
-	out := filepath.Join(dir, "out.parquet")
-	runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "50KiB",
-		"--state-dir", filepath.Join(dir, "state"))
-	want := filepath.Join(dir, "want.parquet")
-	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_parquet('"+in+"')"), want))
-	sameAsDuckDB(t, db, out, want, nil)
+	sqlWritesAsDuckDB(t, db, dir, in, "read_parquet('"+in+"')", "50KiB",
+		"SELECT id, tiny, small, ut, ub, flt, dbl, dec9, dec18, dec38, d, ts, tstz, tsns, tm, b, s, u, bl, allnull FROM 'F' WHERE id < 5000 ORDER BY id")
 }
 
 // moreTypesQuery is a table of the types typesQuery lacks: TIME WITH TIME
@@ -326,19 +329,11 @@ func TestSQLStarAndAggregatesKeepParquetTypes(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "types.parquet")
 	writeTypes(t, db, in, "snappy")
-	for i, q := range []string{
+	sqlWritesAsDuckDB(t, db, dir, in, "read_parquet('"+in+"')", "50KiB",
 		"SELECT * FROM 'F' WHERE id < 5000 ORDER BY id",
 		"SELECT *, dec9 AS d2, s AS s2 FROM 'F' WHERE id % 3 = 1",
 		`SELECT b, tiny, sum(dec9) s9, sum(dec38) s38, count(*) c, count(small) cs, min(dec9) m9, max(d) md,
 			min(ts) mts, max(small) ms, min(s) mstr, sum(small) ss, sum(int32) si, sum(big) sb, sum(ut) su,
 			avg(dec9) a9, min(flt) mf, max(ub) mu, min(tstz) mz, max(tsns) mn, min(u) mu2, max(tm) mtm, max(ui) mui
-			FROM 'F' GROUP BY b, tiny ORDER BY b, tiny`,
-	} {
-		out := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
-		runCLI(t, "sql", strings.ReplaceAll(q, "'F'", "'"+in+"'"), "--output", out, "--chunk-size", "50KiB",
-			"--state-dir", filepath.Join(dir, "state"))
-		want := filepath.Join(dir, fmt.Sprintf("want%d.parquet", i))
-		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet)`, strings.ReplaceAll(q, "'F'", "read_parquet('"+in+"')"), want))
-		sameAsDuckDB(t, db, out, want, nil)
-	}
+			FROM 'F' GROUP BY b, tiny ORDER BY b, tiny`)
 }
