@@ -9,7 +9,8 @@ import (
 )
 
 // TestGlobAgreesWithDuckDB: FROM 'PATTERN' reads the files a glob matches
-// ('*', '**', '?', "[abc]", "[!abc]", a range), as DuckDB reads them, and
+// ('*', '**', '?', "[abc]", "[!abc]", a range; a "**" after wildcard
+// segments, logs/*/x/**/*.csv), as DuckDB reads them, and
 // answers the same query text as DuckDB does; a pattern that matches
 // nothing is an error in both.
 func TestGlobAgreesWithDuckDB(t *testing.T) {
@@ -17,21 +18,25 @@ func TestGlobAgreesWithDuckDB(t *testing.T) {
 	r := newRunner(t, 1<<20, 0)
 	dir := t.TempDir()
 	for name, text := range map[string]string{
-		"logs/2024-01.csv":     "id,v\n1,10\n2,20\n",
-		"logs/2024-02.csv":     "id,v\n3,30\n",
-		"logs/2023-12.csv":     "id,v\n4,40\n",
-		"logs/.hidden.csv":     "id,v\n5,50\n",
-		"logs/old/2024-05.csv": "id,v\n6,60\n",
-		"logs/old/deep/x9.csv": "id,v\n7,70\n",
-		"logs/notes.txt":       "not,csv\nat,all\n",
-		"other/2024-01.csv":    "id,v\n8,80\n",
-		"logs/2024-0a.csv":     "id,v\n9,90\n",
+		"logs/2024-01.csv":       "id,v\n1,10\n2,20\n",
+		"logs/2024-02.csv":       "id,v\n3,30\n",
+		"logs/2023-12.csv":       "id,v\n4,40\n",
+		"logs/.hidden.csv":       "id,v\n5,50\n",
+		"logs/old/2024-05.csv":   "id,v\n6,60\n",
+		"logs/old/deep/x9.csv":   "id,v\n7,70\n",
+		"logs/notes.txt":         "not,csv\nat,all\n",
+		"other/2024-01.csv":      "id,v\n8,80\n",
+		"logs/2024-0a.csv":       "id,v\n9,90\n",
+		"logs/old/x/deep/x8.csv": "id,v\n10,100\n",
+		"logs/new/x/11.csv":      "id,v\n11,110\n",
+		"logs/new/y/x/12.csv":    "id,v\n12,120\n",
 	} {
 		testutil.WriteFile(t, dir, name, []byte(text))
 	}
 	for _, pattern := range []string{
 		"logs/2024-*.csv", "logs/*.csv", "logs/**/*.csv", "**/2024-01.csv", "*/2024-0?.csv",
 		"logs/2024-0[1-2].csv", "logs/2024-0[!1].csv", "logs/*/*.csv", "logs/*/**/x?.csv",
+		"logs/*/x/**/*.csv", "*/*/x/**/x?.csv", "logs/n*/**/*.csv",
 	} {
 		for _, q := range []string{
 			"SELECT * FROM '%s' ORDER BY id",

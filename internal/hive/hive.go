@@ -138,17 +138,24 @@ func Mismatch(paths []string) error {
 	return nil
 }
 
-// IsNull reports a partition value that is NULL: the word NULL in any case.
-func IsNull(v string) bool { return strings.EqualFold(v, "NULL") }
+// DefaultPartition is the directory value Hive, Spark and DuckDB's COPY
+// ... PARTITION_BY write for a NULL key: NULL in a column of any type.
+const DefaultPartition = "__HIVE_DEFAULT_PARTITION__"
+
+// IsNull reports a partition value that is NULL, as DuckDB's
+// HivePartitioning::IsNull does: the word NULL in any case, or
+// DefaultPartition as written.
+func IsNull(v string) bool { return strings.EqualFold(v, "NULL") || v == DefaultPartition }
 
 // TypeOf is the type DuckDB's hive_types_autocast gives a partition value
 // (as written, not URL-decoded): DATE for a date (YYYY-M-D, the month and
-// day of one or two digits), TIMESTAMP for a date and a time (HH:MM or
-// HH:MM:SS with up to six decimals, after a space or a 'T'), BIGINT for a
-// whole number in BIGINT's range without a '+' or a leading zero (spaces
-// around it allowed), else VARCHAR. DuckDB also reads some rarer forms
-// (hexadecimal numbers, times with an offset, BC dates), which this
-// types VARCHAR.
+// day of one or two digits), TIMESTAMP for a date and a time (HH:MM, or
+// HH:MM:SS with decimals and a 'Z' or an offset, after a space or a 'T'),
+// BIGINT for a whole number in BIGINT's range without a '+' or a leading
+// zero (spaces around it allowed), else VARCHAR. It never gives DOUBLE:
+// DuckDB's candidates are DATE, TIMESTAMP and BIGINT only (1.5 is VARCHAR).
+// DuckDB also reads some rarer forms (hexadecimal numbers, BC dates,
+// years past 9999, infinity), which this types VARCHAR.
 func TypeOf(v string) string {
 	switch {
 	case parseDate(v) != "":
@@ -162,17 +169,18 @@ func TypeOf(v string) string {
 }
 
 // Value is a partition value of a column of type typ as a row carries it:
-// its text (VARCHAR: URL-decoded; BIGINT, DATE, TIMESTAMP: as DuckDB prints
-// the value) and whether it is NULL (the word NULL, or for a type other
-// than VARCHAR an empty value).
+// its text (URL-decoded, as DuckDB's HivePartitioning::GetValue decodes it
+// before the cast; BIGINT, DATE, TIMESTAMP then as DuckDB prints the
+// value) and whether it is NULL (IsNull, or for a type other than VARCHAR
+// an empty value).
 func Value(v, typ string) (text string, null bool) {
 	if IsNull(v) {
 		return "", true
 	}
+	if d, err := url.PathUnescape(v); err == nil {
+		v = d
+	}
 	if typ == "VARCHAR" {
-		if d, err := url.PathUnescape(v); err == nil {
-			return d, false
-		}
 		return v, false
 	}
 	if v == "" {
@@ -217,7 +225,10 @@ func parseDate(v string) string {
 }
 
 // parseTimestamp is v's canonical text (YYYY-MM-DD HH:MM:SS[.ffffff], as
-// DuckDB prints a TIMESTAMP) when it is a date and a time, else "".
+// DuckDB prints a TIMESTAMP) when it is a date and a time, else "". As
+// DuckDB 1.5 reads a partition value, a 'Z' or an offset (+HH, -HH:MM)
+// after a time with seconds is dropped, not applied, and a fraction of more than six
+// digits is cut to six.
 func parseTimestamp(v string) string {
 	date, clock, ok := strings.Cut(v, " ")
 	if !ok {
@@ -225,6 +236,12 @@ func parseTimestamp(v string) string {
 	}
 	if !ok || parseDate(date) == "" {
 		return ""
+	}
+	if z := dropZone(clock); len(z) >= 8 { // not after HH:MM
+		clock = z
+	}
+	if len(clock) > 15 && clock[8] == '.' && allDigits(clock[9:]) {
+		clock = clock[:15]
 	}
 	var t time.Time
 	var err error
@@ -241,6 +258,33 @@ func parseTimestamp(v string) string {
 		return ""
 	}
 	return t.Format("2006-01-02 15:04:05.999999")
+}
+
+// dropZone is a time of day without its 'Z' or its offset (+HH, -HH,
+// +HH:MM, -HHMM).
+func dropZone(clock string) string {
+	if strings.HasSuffix(clock, "Z") {
+		return clock[:len(clock)-1]
+	}
+	i := strings.LastIndexAny(clock, "+-")
+	if i < 5 {
+		return clock
+	}
+	off := strings.Replace(clock[i+1:], ":", "", 1)
+	if (len(off) == 2 || len(off) == 4) && allDigits(off) {
+		return clock[:i]
+	}
+	return clock
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Encode writes columns as the planner's parameter: a JSON array.

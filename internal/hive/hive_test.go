@@ -51,6 +51,12 @@ func TestTypeOf(t *testing.T) {
 		{"2024-01-02T03:04:05", "TIMESTAMP", "2024-01-02 03:04:05"},
 		{"2024-01-02 03:04", "TIMESTAMP", "2024-01-02 03:04:00"},
 		{"2024-01-02 03:04:05.5", "TIMESTAMP", "2024-01-02 03:04:05.5"},
+		{"2024-01-02T03:04:05Z", "TIMESTAMP", "2024-01-02 03:04:05"},
+		{"2024-01-02 03:04:05.5-05:30", "TIMESTAMP", "2024-01-02 03:04:05.5"},
+		{"2024-01-02 03:04:05+0530", "TIMESTAMP", "2024-01-02 03:04:05"},
+		{"2024-01-02T03:04Z", "VARCHAR", "2024-01-02T03:04Z"},
+		{"2024-01-02 03:04:05.1234567", "TIMESTAMP", "2024-01-02 03:04:05.123456"},
+		{"2024-01-02%2003%3A04%3A05", "VARCHAR", "2024-01-02 03:04:05"},
 		{"", "VARCHAR", ""},
 		{"a%20b", "VARCHAR", "a b"},
 	} {
@@ -60,10 +66,15 @@ func TestTypeOf(t *testing.T) {
 			t.Errorf("%q: %s %q (null %v), want %s %q", c.v, typ, text, null, c.typ, c.text)
 		}
 	}
-	for _, v := range []string{"NULL", "null"} {
-		if _, null := Value(v, "BIGINT"); !null {
-			t.Errorf("%q is not NULL", v)
+	for _, v := range []string{"NULL", "null", "__HIVE_DEFAULT_PARTITION__"} {
+		for _, typ := range []string{"BIGINT", "VARCHAR"} {
+			if _, null := Value(v, typ); !null {
+				t.Errorf("%q is not NULL in %s", v, typ)
+			}
 		}
+	}
+	if _, null := Value("__hive_default_partition__", "VARCHAR"); null {
+		t.Error("__hive_default_partition__ is NULL: only the upper case one is")
 	}
 	if _, null := Value("", "BIGINT"); !null {
 		t.Error("an empty BIGINT is not NULL")

@@ -67,10 +67,38 @@ func versionData(t *testing.T, dir string) {
 	if err := os.WriteFile(filepath.Join(dir, "events.csv"), datagen.Events(3000, 8), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// An empty CSV, which every job reads as one column, column0, of no rows.
+	if err := os.WriteFile(filepath.Join(dir, "empty.csv"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "doubles.csv"), doubles(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	schema := `{"amount": "DECIMAL(10,2)", "qty": "VARCHAR", "orderDate": "DATE", "discount": "DOUBLE", "flag": "BOOLEAN"}`
 	if err := os.WriteFile(filepath.Join(dir, "typed", "schema.json"), []byte(schema), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// doubles is a CSV of k,v whose v summed as DOUBLE by k passes the
+// largest double: group over in its running total only (1.5e308 twice, then
+// -1.5e308: the exact sum 1.5e308, past the largest double in input order),
+// inf and -inf in its exact sum too, and 2000 tenths (the exact sum 200.0,
+// a running sum 199.99999999999292); the groups' rows are spread over ~40 KiB of filler rows, so the chunks of
+// a 16 KiB chunk size split them.
+func doubles() []byte {
+	var b strings.Builder
+	b.WriteString("k,v\n")
+	for i := range 2000 {
+		switch i {
+		case 0, 1000:
+			b.WriteString("over,1.5e308\ninf,1e308\nneginf,-1e308\n")
+		case 1999:
+			b.WriteString("over,-1.5e308\n")
+		}
+		fmt.Fprintf(&b, "tenths,0.1\nfiller,%d.25\n", i)
+	}
+	return []byte(b.String())
 }
 
 // versionCases are the golden cases: each built-in job's over the generated
@@ -97,6 +125,11 @@ func versionCases(t *testing.T) []versionCase {
 		{"groupby/where", "groupby", jobs.Params{"key": "country", "agg": "sum:amount,avg:discount,count:qty", "where": "flag = true"}, orders},
 		{"groupby/jsonl", "groupby", jobs.Params{"format": "jsonl", "key": "countryCode", "agg": "sum:adRevenue,max:duration"}, visitsJSON},
 		{"groupby/strictless", "groupby", jobs.Params{"key": "customer", "agg": "sum:qty,min:orderDate"}, orders},
+		{"groupby/empty-csv", "groupby", jobs.Params{"key": "column0", "agg": "count:column0"}, []string{"empty.csv"}},
+		{"select/empty-csv", "select", jobs.Params{"columns": "column0"}, []string{"empty.csv"}},
+		{"sql/empty-csv", "sql", jobs.Params{"query": "SELECT * FROM 'empty.csv'"}, nil},
+		{"sql/empty-csv-group", "sql", jobs.Params{"query": "SELECT column0, count(*) AS n FROM 'empty.csv' GROUP BY column0"}, nil},
+		{"sql/double-overflow", "sql", jobs.Params{"query": "SELECT k, sum(CAST(v AS DOUBLE)) AS s, avg(CAST(v AS DOUBLE)) AS a, count(*) AS n FROM 'doubles.csv' GROUP BY k ORDER BY k"}, nil},
 	}
 	data, err := os.ReadFile(sqlCorpus)
 	if err != nil {

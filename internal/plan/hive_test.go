@@ -141,3 +141,72 @@ func TestResolveJobHivePartitioningOff(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveJobHivePrunesTyped: partition values are compared as their
+// type, as DuckDB's filter pushdown compares them: year > 2019 over year
+// BIGINT keeps 2020 and leaves out 9 (which as text is greater) and the
+// NULL key of a __HIVE_DEFAULT_PARTITION__ directory (NULL in any type,
+// so the column stays BIGINT); d >= DATE compares dates. The files left
+// out are counted with their bytes and never read.
+func TestResolveJobHivePrunesTyped(t *testing.T) {
+	dir := t.TempDir()
+	sizes := map[string]int64{}
+	for _, name := range []string{
+		"t/year=2019/d=2024-01-02/a.parquet", "t/year=2020/d=2024-01-03/b.parquet",
+		"t/year=9/d=2024-1-9/c.parquet", "t/year=__HIVE_DEFAULT_PARTITION__/d=__HIVE_DEFAULT_PARTITION__/e.parquet",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		pqtest.WriteGo(t, p, [][]dated{{{D: 11000, N: 1}}})
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes[strings.TrimSuffix(filepath.Base(p), ".parquet")] = fi.Size()
+	}
+	reads := pqtest.NewCountingStore(blob.NewFS(dir))
+	mux := blob.NewMux(nil)
+	mux.Mount("b", reads)
+	ctx, src := context.Background(), []string{"s3://b/t/*/*/*.parquet"}
+	const parts = `[{"name":"d","type":"DATE"},{"name":"year","type":"BIGINT"}]`
+	for _, c := range []struct {
+		where, kept string
+	}{
+		{"year > 2019", "b"},
+		{"year < 2020", "a c"},
+		{"year IS NULL", "e"},
+		{"d >= DATE '2024-01-03'", "b c"},
+		{"d = DATE '2024-01-09' OR year = 2019", "a c"},
+	} {
+		reads.Reset()
+		objs, params, err := plan.ResolveJob(ctx, mux, "sql", map[string]string{"query": "SELECT n FROM '" + src[0] + "' WHERE " + c.where}, src)
+		if err != nil {
+			t.Fatalf("%s: %v", c.where, err)
+		}
+		var names []string
+		for _, o := range objs {
+			names = append(names, strings.TrimSuffix(filepath.Base(o.URL), ".parquet"))
+		}
+		var files int
+		var bytes int64
+		for name, size := range sizes {
+			if !strings.Contains(c.kept, name) {
+				files++
+				bytes += size
+			}
+		}
+		if got := strings.Join(names, " "); got != c.kept {
+			t.Errorf("WHERE %s: kept %q, want %q", c.where, got, c.kept)
+		}
+		if want := strconv.Itoa(files) + " " + strconv.FormatInt(bytes, 10); params["hive-pruned"] != want || params["hive-partitions"] != parts {
+			t.Errorf("WHERE %s: pruned %q, partitions %s; want %q, %s", c.where, params["hive-pruned"], params["hive-partitions"], want, parts)
+		}
+		for _, r := range reads.Reads() {
+			if !strings.Contains(c.kept, strings.TrimSuffix(filepath.Base(r.Key), ".parquet")) {
+				t.Errorf("WHERE %s: read %s, which it left out", c.where, r.Key)
+			}
+		}
+	}
+}
