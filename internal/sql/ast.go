@@ -355,12 +355,12 @@ type Query struct {
 	FromHive         string
 	FromHiveTypes    []HiveType
 	FromHiveAutocast string
-	Where     Expr
-	GroupBy   []Expr
-	Having    Expr
-	OrderBy   []OrderItem
-	Limit     int64 // -1 without LIMIT
-	LimitPos  int
+	Where            Expr
+	GroupBy          []Expr
+	Having           Expr
+	OrderBy          []OrderItem
+	Limit            int64 // -1 without LIMIT
+	LimitPos         int
 }
 
 // String writes the query back as SQL (normalised: upper-case keywords,
