@@ -70,7 +70,7 @@ var versions = map[string]string{
 	"groupby":   "8",
 	"search":    "2",
 	"select":    "14",
-	"sql":       "23",
+	"sql":       "25",
 	"wordcount": "2",
 }
 

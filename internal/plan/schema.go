@@ -88,6 +88,9 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 		return nil, params, err
 	}
 	kept, pruned := prunePartitions(params, kept, parts)
+	if err := checkPartitionValues(parts, kept); err != nil {
+		return nil, params, err
+	}
 	if err := readFooters(ctx, store, kept); err != nil {
 		return nil, params, err
 	}
@@ -114,7 +117,15 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
 			out = withParam(out, "schema", text)
 		}
+		typed, err := withCSVTypes(ctx, store, out["schema"], out["query"], out[DelimParam], kept)
+		if err != nil {
+			return kept, params, err
+		}
+		if typed != out["schema"] {
+			out = withParam(out, "schema", typed)
+		}
 		out = withInputTypes(out, queryColumns(out["query"], out["schema"], kept), kept)
+		out = withPartitionInputTypes(out, parts)
 		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out[DelimParam], kept, parts)
 		if err != nil {
 			return kept, params, err
