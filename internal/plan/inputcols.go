@@ -255,7 +255,8 @@ func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) (
 	if jsonLines {
 		cols, err = record.JSONKeys(line)
 	} else {
-		cols, err = record.HeaderColumns(line, delim)
+		qt := QuotingOf(o.Quote, o.Escape)
+		cols, err = record.HeaderColumnsQuoted(line, delim, qt.Quote, qt.Escape)
 	}
 	if err != nil {
 		return nil, nil // the mapper reports it
