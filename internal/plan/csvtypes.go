@@ -25,9 +25,11 @@ const (
 // withCSVTypes gives the sql job's schema, when every input is CSV, the
 // types DuckDB's sniffer gives the columns of the first input's sample
 // (its first typeSampleBytes, at most typeSampleRows records, as
-// pq.TypeSniffer types them) that the schema does not type: VARCHAR and
-// BOOLEAN; a column sniffed as a number, a date, a timestamp or a time
-// stays untyped (docs/sql.md, "Types and values"). The planner decides
+// pq.TypeSniffer types them) that the schema does not type: VARCHAR,
+// BOOLEAN, DATE and TIMESTAMP, the last two with the format the sniffer
+// found when it is not ISO 8601 (DATE FORMAT '%m/%d/%Y'); a column sniffed
+// as a number, a time or a TIMESTAMP WITH TIME ZONE stays untyped
+// (docs/sql.md, "Types and values"). The planner decides
 // them once, so every mapper, whatever its chunk, reads the columns
 // alike. It returns schema unchanged when there is nothing to add, when
 // the schema does not parse (the job refuses it), or when the result
@@ -78,6 +80,10 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 			sniffed[n] = sql.TVarchar
 		case pq.OutBoolean:
 			sniffed[n] = sql.TBool
+		case pq.OutDate:
+			sniffed[n] = sql.Type{Kind: sql.KDate, Form: cols[i].Form}
+		case pq.OutTimestamp:
+			sniffed[n] = sql.Type{Kind: sql.KTimestamp, Form: cols[i].Form}
 		}
 	}
 	for n, t := range sniffed {
@@ -92,13 +98,13 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 	}
 	out := map[string]string{}
 	for n, t := range given {
-		out[n] = t.String()
+		out[n] = t.SchemaText()
 	}
 	added := false
 	for _, n := range read {
 		for s, t := range sniffed {
 			if colname.Equal(s, n) {
-				out[s], added = t.String(), true
+				out[s], added = t.SchemaText(), true
 			}
 		}
 	}

@@ -303,7 +303,7 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	}
 	out := map[string]string{}
 	for n, t := range given {
-		out[n] = t.String()
+		out[n] = t.SchemaText()
 	}
 	added := false
 	for _, n := range read {

@@ -49,6 +49,8 @@ type node struct {
 	// from (textLiteral), which untyped text compares with as DuckDB would
 	// on the column it reads as VARCHAR (compareTextTo).
 	lit []byte
+	// form: opCol, a DATE's or TIMESTAMP's CSV format (Type's Form).
+	form uint8
 }
 
 // isConst reports a constant node.
@@ -134,7 +136,10 @@ func (b *binder) column(ref *ColumnRef) (*node, error) {
 		}
 		b.colType = append(b.colType, t)
 	}
-	return &node{op: opCol, typ: b.colType[i], idx: i, name: b.cols[i], pos: ref.At}, nil
+	t := b.colType[i]
+	form := t.Form
+	t.Form = 0
+	return &node{op: opCol, typ: t, idx: i, name: b.cols[i], pos: ref.At, form: form}, nil
 }
 
 // bind binds e. At group level (b.grouping), an expression equal to a

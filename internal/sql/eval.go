@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scattergather/scattergather/internal/duckfmt"
+	"github.com/scattergather/scattergather/internal/pq"
 
 	"github.com/scattergather/scattergather/internal/jobs/decimal"
 )
@@ -235,6 +236,7 @@ func (c *compiler) once(k memoKey, f evalFn) evalFn {
 // compileColumn reads an input column as its type.
 func compileColumn(n *node, c *compiler) evalFn {
 	i, name, t := n.idx, n.name, n.typ
+	t.Form = n.form
 	switch t.Kind {
 	case KText, KVarchar:
 		k := t.Kind
@@ -277,9 +279,17 @@ func parseTyped(s []byte, t Type) (Value, bool) {
 		d = decimal.Round(d, t.Scale)
 		return Value{K: KDecimal, D: d}, decimal.Digits(d) <= t.Width-t.Scale
 	case KDate:
+		if t.Form != 0 {
+			d, ok := pq.FormDate(s, t.Form)
+			return Value{K: KDate, I: d}, ok
+		}
 		d, ok := parseDate(s)
 		return Value{K: KDate, I: d}, ok
 	case KTimestamp:
+		if t.Form != 0 {
+			us, ok := pq.FormTimestamp(s, t.Form)
+			return Value{K: KTimestamp, I: us}, ok
+		}
 		us, ok := parseTimestamp(s)
 		return Value{K: KTimestamp, I: us}, ok
 	case KTimestampNS:

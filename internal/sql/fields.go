@@ -117,6 +117,7 @@ type typedPred func(v *Value, r *Row) tri
 // evaluation meets reading it, and NULL.
 func typedField(col *node, p typedPred) fieldPred {
 	i, name, t := col.idx, col.name, col.typ
+	t.Form = col.form
 	var v Value // the column's value, p's argument: a view of no record's bytes
 	return func(f Fields, r *Row) tri {
 		s, null := f.Field(i)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/pq"
 )
 
 // Kind is a value's type.
@@ -40,6 +41,11 @@ const (
 type Type struct {
 	Kind         Kind
 	Width, Scale int
+	// Form is a DATE's or TIMESTAMP's CSV format (pq.OutputColumn's Form,
+	// one of DuckDB's sniffer's), 0 for ISO 8601: a schema's column type
+	// only (the planner's, from the sniffed CSV types), which the column's
+	// text is read in; its expressions' types have none.
+	Form uint8
 }
 
 // Common types.
@@ -208,7 +214,7 @@ func ParseSchema(text string) (Schema, error) {
 			return nil, fmt.Errorf("schema: want a JSON object of column names to type names: %w", err)
 		}
 		for name, typ := range m {
-			t, err := parseTypeText(typ)
+			t, err := parseColumnType(typ)
 			if err != nil {
 				return nil, fmt.Errorf("schema: column %q: %w", name, err)
 			}
@@ -243,13 +249,48 @@ func ParseSchema(text string) (Schema, error) {
 		if _, dup := s[name]; dup {
 			return nil, fmt.Errorf("schema %q: column %q is typed twice", text, name)
 		}
-		t, err := parseTypeText(typ)
+		t, err := parseColumnType(typ)
 		if err != nil {
 			return nil, fmt.Errorf("schema: column %q: %w", name, err)
 		}
 		s[name] = t
 	}
 	return s, nil
+}
+
+// parseColumnType reads a schema's column type: a type name (parseTypeText),
+// a DATE or TIMESTAMP followed by FORMAT and one of the strftime formats
+// DuckDB's CSV sniffer tries, quoted ('%m/%d/%Y'; see SchemaText).
+func parseColumnType(s string) (Type, error) {
+	i := strings.Index(strings.ToUpper(s), " FORMAT ")
+	if i < 0 {
+		return parseTypeText(s)
+	}
+	t, err := parseTypeText(s[:i])
+	if err != nil {
+		return Type{}, err
+	}
+	f := strings.TrimSpace(s[i+len(" FORMAT "):])
+	if len(f) < 2 || f[0] != '\'' || f[len(f)-1] != '\'' {
+		return Type{}, fmt.Errorf("%s: want FORMAT '<format>', got FORMAT %s", s, f)
+	}
+	k := map[Kind]pq.OutputKind{KDate: pq.OutDate, KTimestamp: pq.OutTimestamp}[t.Kind]
+	form, ok := pq.DateFormOf(k, f[1:len(f)-1])
+	if !ok || k == 0 {
+		return Type{}, fmt.Errorf("%s: not a DATE or TIMESTAMP in a format DuckDB's CSV sniffer tries", s)
+	}
+	t.Form = form
+	return t, nil
+}
+
+// SchemaText is the type as a schema gives it: its name (String), with a
+// DATE's or TIMESTAMP's FORMAT when it has one (DATE FORMAT '%m/%d/%Y').
+func (t Type) SchemaText() string {
+	if t.Form == 0 {
+		return t.String()
+	}
+	k := map[Kind]pq.OutputKind{KDate: pq.OutDate, KTimestamp: pq.OutTimestamp}[t.Kind]
+	return t.String() + " FORMAT '" + pq.DateFormat(k, t.Form) + "'"
 }
 
 // parseTypeText parses a type name with optional parameters, e.g. DECIMAL(10,2).
@@ -291,7 +332,7 @@ func (s Schema) String() string {
 	slices.Sort(names)
 	parts := make([]string, len(names))
 	for i, n := range names {
-		parts[i] = n + ":" + s[n].String()
+		parts[i] = n + ":" + s[n].SchemaText()
 	}
 	return strings.Join(parts, ",")
 }
