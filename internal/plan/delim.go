@@ -66,6 +66,9 @@ type Dialect struct {
 	// preamble (title lines, Excel's "sep=;") that DuckDB's sniffer skips
 	// (its SkipRows).
 	Header int64
+	// NoHeader says that the record at Header is not a header but the
+	// first row (hasHeader: header.go).
+	NoHeader bool
 }
 
 // SniffDialect is SniffDelim with the fields of every record and the
@@ -76,8 +79,15 @@ type Dialect struct {
 // it on (two at least, the header and a row) has that count, of two
 // fields or more; the candidate of the most fields wins, a tie the one
 // that skips least, then the first in DelimCandidates. The header is that
-// first record of the largest count.
-func SniffDialect(sample []byte, eof bool) (Dialect, error) { return sniff(sample, eof) }
+// first record of the largest count, or the first row when it is not a
+// header (NoHeader: withHeader).
+func SniffDialect(sample []byte, eof bool) (Dialect, error) {
+	d, err := sniff(sample, eof)
+	if err != nil {
+		return d, err
+	}
+	return withHeader(sample, eof, d), nil
+}
 
 // sniff is SniffDialect. When no candidate gives every record one count of
 // two fields or more, one that gives all
@@ -289,7 +299,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	}
 	if given != 0 {
 		for i, k := range csv {
-			objs[k].Header = dialects[i].Header
+			objs[k].Header, objs[k].NoHeader = dialects[i].Header, dialects[i].NoHeader
 		}
 		return params, nil
 	}
@@ -300,7 +310,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 		}
 	}
 	for i, k := range csv {
-		objs[k].Header = dialects[i].Header
+		objs[k].Header, objs[k].NoHeader = dialects[i].Header, dialects[i].NoHeader
 		if dialects[i].Fields >= 2 && dialects[i].Delim != d {
 			objs[k].Delim = string(dialects[i].Delim)
 		}
@@ -317,7 +327,8 @@ const sniffReads = 8
 // delimOf is the dialect of one CSV input (SniffDialect), sniffed from
 // its first sniffBytes; with a given delimiter (the job's --delim, or a
 // tab for a name ending .tsv) only its preamble is looked for
-// (givenDialect); a ragged start is an InputError naming the input.
+// (givenDialect); then whether it has a header row (withHeader); a ragged
+// start is an InputError naming the input.
 func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Dialect, error) {
 	if given == 0 && isTSV(o.URL) {
 		given = '\t'
@@ -332,14 +343,13 @@ func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Diale
 	if err != nil {
 		return Dialect{}, err
 	}
+	var d Dialect
 	if given != 0 {
-		return givenDialect(sample, eof, given), nil
-	}
-	d, err := sniff(sample, eof)
-	if err != nil {
+		d = givenDialect(sample, eof, given)
+	} else if d, err = sniff(sample, eof); err != nil {
 		return Dialect{}, &InputError{Input: o.Source, Err: err}
 	}
-	return d, nil
+	return withHeader(sample, eof, d), nil
 }
 
 // givenDialect is the dialect of CSV text that sample starts read with

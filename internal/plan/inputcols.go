@@ -180,7 +180,8 @@ func checkInputColumns(given, want string, objs []Object) error {
 }
 
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV
-// header's (record.HeaderColumns; at o.Header, past a preamble), the
+// header's (record.HeaderColumns; at o.Header, past a preamble; column0,
+// column1, ... without a header row: record.NumberedColumns), the
 // members of a JSON Lines object's first line; nil when its first line
 // does not tell them.
 func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) ([]string, error) {
@@ -252,9 +253,12 @@ func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) (
 		}
 	}
 	var cols []string
-	if jsonLines {
+	switch {
+	case jsonLines:
 		cols, err = record.JSONKeys(line)
-	} else {
+	case o.NoHeader:
+		cols, err = record.NumberedColumns(line, delim)
+	default:
 		cols, err = record.HeaderColumns(line, delim)
 	}
 	if err != nil {
