@@ -175,6 +175,11 @@ type Part struct {
 	// DECIMAL(18,2), ...) when the format declares them (Parquet); nil
 	// otherwise.
 	Types []string
+	// Rows is the part's row count when the format declares it (Parquet:
+	// the footer's, of the row groups the part reads, pruned ones
+	// included, so at least the rows fed); 0 when unknown. Combiners size
+	// their tables from it.
+	Rows int64
 }
 
 // Stats are a mapper's or an output's counts.

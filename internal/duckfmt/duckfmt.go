@@ -8,9 +8,12 @@ import (
 // AppendFloat appends a float as DuckDB prints it: the shortest digits that
 // read back as the same value, in plain notation ("100.0", "0.0001") when the
 // decimal exponent is in [-4, 16), else scientific ("1e+20", "1.5e-07");
-// "inf", "-inf", "nan".
+// "inf", "-inf", "nan", and "-nan" for a NaN whose sign bit is set (a
+// Parquet file's, inf - inf on amd64), as DuckDB prints it.
 func AppendFloat(dst []byte, f float64, bits int) []byte {
 	switch {
+	case math.IsNaN(f) && math.Signbit(f):
+		return append(dst, "-nan"...)
 	case math.IsNaN(f):
 		return append(dst, "nan"...)
 	case math.IsInf(f, 1):

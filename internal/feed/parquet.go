@@ -89,7 +89,8 @@ func (f *Feeder) Parquet(ctx context.Context, store blob.Store, span pq.Span, or
 	for c, col := range r.Columns() {
 		types[c] = col.Type
 	}
-	first, err := f.startParquet(job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: cols, Types: types}, footer)
+	p := job.Part{Source: span.Source, Ordinal: ordinal, Format: record.Parquet, Columns: cols, Types: types, Rows: footer.SpanRows(span.Start, span.End)}
+	first, err := f.startParquet(p, footer)
 	if err != nil {
 		return st, err
 	}

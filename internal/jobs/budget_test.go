@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/scattergather/scattergather/record"
@@ -143,5 +144,59 @@ func checkSpills[F any](t *testing.T, spills []F, keys int, peak, budget int64) 
 	}
 	if keys >= 30_000 && peak < budget/3 {
 		t.Fatalf("the largest table held %d bytes: less than a third of the budget of %d", peak, budget)
+	}
+}
+
+// TestPartRowsSizeTheTable: a part whose rows are known (a Parquet span's,
+// Part.Rows) sizes a groupby table for the groups those rows can make, not
+// for all that the combine budget holds, measured by the bytes the mapper
+// allocates and the slots it ends with: 200,000 rows of about 180,000
+// groups under a 128 MiB mapper's budget (64 MiB). The same rows of a part
+// of unknown rows (CSV) make room for the budget's groups, as before.
+func TestPartRowsSizeTheTable(t *testing.T) {
+	defer SetCombineBudget(64 << 20)()
+	j, err := New("groupby", Params{"key": "ip", "agg": "sum:rev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keys = 100_000 // feedIPs' rows: twice as many
+	feed := func(rows int64) (alloc uint64, slots int) {
+		for groupTables.Get() != nil { // a table pooled by another test has room already
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m := j.NewMapper().(*groupbyMapper)
+		if err := m.StartPart(Part{Source: "visits.parquet", Rows: rows}); err != nil {
+			t.Fatal(err)
+		}
+		feedIPs(t, m, keys, nil)
+		if err := m.flush(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		table := m.keys.(*keyTableOf[sumState])
+		if len(m.spills.files) > 0 {
+			t.Fatalf("rows %d: %d spills, want none", rows, len(m.spills.files))
+		}
+		slots = len(table.slots)
+		if _, err := m.Finish(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		return after.TotalAlloc - before.TotalAlloc, slots
+	}
+	unknownAlloc, unknownSlots := feed(0)
+	knownAlloc, knownSlots := feed(2 * keys)
+	t.Logf("rows unknown: %d bytes allocated, %d slots; rows known: %d bytes, %d slots", unknownAlloc, unknownSlots, knownAlloc, knownSlots)
+	// About 180,000 groups: room for 200,000 entries of 48 bytes (9.6 MB),
+	// 512 Ki slots at half load (2 MiB), the smaller slots and entries
+	// before them and feedIPs' keys (3 MB). The budget's room is 64 MiB.
+	if knownAlloc > 24<<20 {
+		t.Errorf("rows known: %d bytes allocated, want at most 24 MiB for some 180,000 groups", knownAlloc)
+	}
+	if knownSlots > 1<<19 {
+		t.Errorf("rows known: %d slots, want at most 512 Ki for some 180,000 groups", knownSlots)
+	}
+	if unknownAlloc < 2*knownAlloc {
+		t.Errorf("rows unknown: %d bytes allocated, want the budget's room, over twice the %d of rows known", unknownAlloc, knownAlloc)
 	}
 }

@@ -164,7 +164,8 @@ type groupKeys interface {
 	size() int
 	memory(next int) int64
 	reset()
-	sizeFor(rows int, budget, groupBytes int64) int
+	sizeFor(rows int, budget, groupBytes int64, bound int) int
+	slotsFor(groups int)
 	discard()
 }
 
@@ -341,6 +342,7 @@ type groupbyMapper struct {
 	rows    int         // rows folded into the table since it was last empty
 	check   int         // the table's size at which grown checks the memory next
 	sized   bool        // the table has been sized (sizeTable) since it was last empty
+	part    partRows    // the rows the part has left, for sizeTable
 
 	// ParquetBatch's DOUBLE columns per aggregate (nil: another type), the
 	// row's min and max texts (when minMax: some aggregate is one), and its
@@ -355,10 +357,12 @@ type groupbyMapper struct {
 }
 
 // sizeTable makes room at once for as many groups as the combine budget
-// holds, when most rows so far began a group of their own (keyTable.sizeFor).
+// holds, or the part can still make (partRows.bound), when most rows so
+// far began a group of their own (keyTable.sizeFor).
 func (m *groupbyMapper) sizeTable() {
 	m.sized = true
-	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory()); groups > 0 {
+	bound := m.part.bound(m.keys.size(), m.rows)
+	if groups := m.keys.sizeFor(m.rows, combineBudget.Load(), m.j.groupMemory(), bound); groups > 0 {
 		m.states = growTo(m.states, groups*m.stride)
 		if m.j.texts {
 			m.best = growTo(m.best, groups*len(m.j.aggs))
@@ -389,6 +393,7 @@ func (b *rowBatch) init(na int) {
 // an aggregate impossible: sum over a string fails the job naming the file
 // and the column, instead of skipping every row.
 func (m *groupbyMapper) StartPart(p Part) error {
+	m.part.start(p.Rows, m.rows)
 	m.where.setSource(p.Source)
 	m.source = p.Source
 	if p.Types == nil {
@@ -569,13 +574,19 @@ func (m *groupbyMapper) newStates() {
 }
 
 // grown follows a new group: the table is sized once it has sampleKeys
-// groups, and spilled when its memory, every memCheckEvery groups, would
-// pass the combine budget (true: the groups' indexes are gone).
+// groups (its slots at slotsAt when the part's rows are known: partRows),
+// and spilled when its memory, every memCheckEvery groups, would pass the
+// combine budget (true: the groups' indexes are gone).
 func (m *groupbyMapper) grown() (bool, error) {
 	size := m.keys.size()
-	if !m.sized && size == sampleKeys {
+	switch {
+	case !m.sized && size == sampleKeys:
+		m.part.sample = m.rows
 		m.sizeTable()
 		m.check = size // what sizing allocated is checked at once
+	case size == slotsAt && m.part.rows > 0:
+		m.keys.slotsFor(m.part.most(size, m.rows))
+		m.check = size
 	}
 	if size < m.check {
 		return false, nil
@@ -636,6 +647,7 @@ func (m *groupbyMapper) spill() error {
 	m.keys.reset()
 	m.states, m.best, m.bigSums = m.states[:0], m.best[:0], m.bigSums[:0]
 	m.rows, m.sized, m.check = 0, false, 0
+	m.part.emptied()
 	return nil
 }
 

@@ -19,7 +19,8 @@ func (w *condition) Columns() []string { return []string{w.Column} }
 
 // CannotMatch implements pq.Predicate for --where: it reports whether no row
 // whose column lies within the statistics can satisfy the condition as match
-// tests it. A null reads as an empty field and a float's NaN as "nan"; bounds
+// tests it. A null reads as an empty field and a float's NaN as "nan" (or
+// "-nan", its sign bit set); bounds
 // are used only where the comparison match makes follows their order:
 // numeric bounds against a numeric VALUE, byte-ordered bounds against a
 // VALUE that is not a number.
@@ -31,7 +32,7 @@ func (w *condition) CannotMatch(stats []pq.ColumnStats) bool {
 	if s.NullCount != 0 && w.match(nil) {
 		return false // a null (or an unknown number of them) may match
 	}
-	if s.MayHaveNaN && w.match([]byte("nan")) {
+	if s.MayHaveNaN && (w.match([]byte("nan")) || w.match([]byte("-nan"))) {
 		return false
 	}
 	if !s.HasMinMax {

@@ -322,11 +322,12 @@ type sqlMapper struct {
 	hasNull    bool
 	// A OneColumn plan's groups (sql.Program.OneColumn), held in place of
 	// keys and states; nil for any other aggregate.
-	sums  *sumGroups
-	sink  int64 // what flush's early loads of states read, so that they are kept
-	rows  int   // records folded into the table since it was last empty
-	check int   // the table's size at which flush checks the memory next
-	sized bool  // the table has been sized (keyTable.sizeFor) since it was last empty
+	sums   *sumGroups
+	sink   int64    // what flush's early loads of states read, so that they are kept
+	rows   int      // records folded into the table since it was last empty
+	check  int      // the table's size at which flush checks the memory next
+	sized  bool     // the table has been sized (keyTable.sizeFor) since it was last empty
+	rowsOf partRows // the rows the part has left, for keyTable.sizeFor
 }
 
 // sqlBatch is the records aggregate took and flush has not folded yet:
@@ -367,6 +368,7 @@ func (m *sqlMapper) setProgram(p *sql.Plan, header []string) {
 
 func (m *sqlMapper) StartPart(p Part) error {
 	m.part = p
+	m.rowsOf.start(p.Rows, m.rows)
 	if !m.j.query.HasStar() || p.Columns == nil { // p.Columns is nil for an empty object
 		return nil
 	}
@@ -715,15 +717,21 @@ func flushSQLIn[S any](m *sqlMapper, t *keyTableOf[S]) error {
 // grownIn follows a new group of the mapper's table t (the memory grows
 // with the new groups: of the folds that wait, Program.CanDefer, only a
 // min's or max's longer best text grows a state, counted in extra and
-// checked with the next new group): the table is sized once it has sampleKeys groups, and spilled
+// checked with the next new group): the table is sized once it has sampleKeys groups
+// (its slots at slotsAt when the part's rows are known: partRows), and spilled
 // (true: the groups' indexes are gone) when its memory would pass the
 // combine budget.
 func grownIn[S any](m *sqlMapper, t *keyTableOf[S]) (bool, error) {
 	size := t.size()
-	if !m.sized && size == sampleKeys {
+	switch {
+	case !m.sized && size == sampleKeys:
 		m.sized = true
-		t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize)
+		m.rowsOf.sample = m.rows
+		t.sizeFor(m.rows, combineBudget.Load(), int64(m.states.na)*aggStateSize, m.rowsOf.bound(size, m.rows))
 		m.check = size // what sizing allocated is checked at once
+	case size == slotsAt && m.rowsOf.rows > 0:
+		t.slotsFor(m.rowsOf.most(size, m.rows))
+		m.check = size
 	}
 	if size < m.check {
 		return false, nil
@@ -824,6 +832,7 @@ func (m *sqlMapper) spill() error {
 		clear(m.nullStates)
 		m.hasNull = false
 		m.extra, m.rows, m.sized, m.check = 0, 0, false, 0
+		m.rowsOf.emptied()
 	} else {
 		m.ents.reset()
 	}

@@ -378,6 +378,18 @@ func chunkRange(c *format.ColumnChunk) (start, end int64) {
 // NumRows is the file's row count.
 func (f *Footer) NumRows() int64 { return f.meta.NumRows }
 
+// SpanRows is the rows of the row groups whose first byte lies in [start,
+// end): a Span's, as the footer counts them.
+func (f *Footer) SpanRows(start, end int64) int64 {
+	var n int64
+	for i, rg := range f.meta.RowGroups {
+		if st := f.starts[i]; st >= start && st < end {
+			n += rg.NumRows
+		}
+	}
+	return n
+}
+
 // RowGroups lists the file's row groups in file order.
 func (f *Footer) RowGroups() []RowGroup {
 	out := make([]RowGroup, len(f.meta.RowGroups))

@@ -1064,11 +1064,6 @@ func appendText(dst []byte, v Value, t Type) []byte {
 	case KDecimal:
 		return appendDecimal(dst, v.D, t)
 	case KDouble:
-		if math.IsNaN(v.F) && math.Signbit(v.F) {
-			// DuckDB prints a NaN whose sign bit is set (inf + -inf, 0 *
-			// inf on amd64) so.
-			return append(dst, "-nan"...)
-		}
 		return duckfmt.AppendFloat(dst, v.F, 64)
 	case KDate:
 		return duckfmt.AppendDate(dst, v.I)

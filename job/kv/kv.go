@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"unsafe"
@@ -26,7 +27,8 @@ type Job[K, V any] struct {
 	Value Codec[V]
 	// MapLine maps one line (without its "\n"), emitting any number of
 	// pairs. line is only valid during the call. An emitted key is
-	// encoded (Key.Append) at once, and a []byte value (kv.Bytes) is
+	// encoded (Key.Append) at once, and a value that is a slice of bytes
+	// (kv.Bytes's []byte, or a type of yours such as type Raw []byte) is
 	// copied, so either may be a slice of line; a value of another type
 	// is kept as it is emitted, until the mapper writes it (a spill or the
 	// chunk's output), so it must not refer to line's memory (copy what it
@@ -134,7 +136,7 @@ type mapper[K, V any] struct {
 	vbuf   []byte
 	emitFn func(K, V)
 	st     job.Stats
-	bytesV bool // V is []byte: values are copied to be kept (keep)
+	bytesV bool // V is a slice of bytes: values are copied to be kept (keep)
 }
 
 // entryMemory is what one entry costs besides its key's bytes.
@@ -154,24 +156,28 @@ func (m *mapper[K, V]) emit(k K, v V) {
 	m.memory += int64(len(key)) + entryMemory + int64(unsafe.Sizeof(v))
 }
 
-// bytesValue reports whether V is []byte, kv.Bytes's values.
+// bytesValue reports whether V is a slice of bytes: []byte (kv.Bytes's
+// values) or a type of the user's whose underlying type is one
+// (type Raw []byte), whose values are as likely to be slices of a record.
+// Asked once a mapper, not a record.
 func bytesValue[V any]() bool {
-	var v V
-	_, ok := any(v).([]byte)
-	return ok
+	t := reflect.TypeFor[V]()
+	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8
 }
 
 // keep is v as the table keeps it for its key, whose kept value was old
-// (none for a new key). A []byte value is copied into old's array unless
+// (none for a new key). A slice of bytes (bytesValue) is copied into old's array unless
 // it lies in that array already (a Combine that changed a in place): a
 // map function may emit a slice of its line or row, valid only during
 // its call (the reader's next record, batch or chunk reuses the bytes),
-// and MapLine's doc lets it, since the built-in codecs copy. A value of
-// another built-in codec owns its memory: it is kept as it is.
+// and MapLine's doc lets it. A value of another type is kept as it is
+// (MapLine's doc: it must own its memory).
 func (m *mapper[K, V]) keep(old, v V) V {
 	if !m.bytesV {
 		return v
 	}
+	// V's underlying type is []byte (or a slice of another byte type):
+	// the same layout.
 	o, b := (*[]byte)(unsafe.Pointer(&old)), (*[]byte)(unsafe.Pointer(&v))
 	if len(*b) > 0 && inArray(*b, *o) {
 		return v

@@ -166,29 +166,47 @@ func TestTypedJobOnParquet(t *testing.T) {
 // greatest keeps each city's greatest note (kv.Bytes values), whose map
 // function emits the row's value as it stands: a slice of the row, valid
 // only during the call, which the framework must copy to keep.
-var greatest = kv.Def[string, []byte]{
-	Name: "kvtest-greatest", Version: "1", Summary: "greatest note per city",
-	New: func(job.Params) (kv.Job[string, []byte], error) {
-		return kv.Job[string, []byte]{
-			Input: job.Input{Format: record.CSV, Columns: []string{"city", "note"}},
-			Key:   kv.String, Value: kv.Bytes,
-			MapRow: func(r *record.Row, emit func(string, []byte)) error {
-				emit(string(r.Value(0)), r.Value(1))
-				return nil
-			},
-			Combine: func(a, b []byte) []byte {
-				if bytes.Compare(b, a) > 0 {
-					return b
-				}
-				return a
-			},
-			Header: "city,note",
-			Format: func(dst []byte, k string, v []byte) []byte {
-				return append(append(append(dst, k...), ','), v...)
-			},
-		}, nil
-	},
-}.Definition()
+var greatest = greatestOf("kvtest-greatest", kv.Bytes)
+
+// greatestNote is greatest with values of a user's own byte-slice type,
+// note, which the framework must copy as it copies a []byte.
+var greatestNote = greatestOf("kvtest-greatest-note", kv.Codec[note](noteCodec{}))
+
+// note is a user's own byte-slice type.
+type note []byte
+
+// noteCodec is a user's codec of note values (kv.Bytes's encoding).
+type noteCodec struct{}
+
+func (noteCodec) Append(dst []byte, v note) []byte { return append(dst, v...) }
+func (noteCodec) Decode(b []byte) (note, error)    { return note(bytes.Clone(b)), nil }
+
+// greatestOf is the job of greatest, named name, with values of V.
+func greatestOf[V ~[]byte](name string, values kv.Codec[V]) job.Definition {
+	return kv.Def[string, V]{
+		Name: name, Version: "1", Summary: "greatest note per city",
+		New: func(job.Params) (kv.Job[string, V], error) {
+			return kv.Job[string, V]{
+				Input: job.Input{Format: record.CSV, Columns: []string{"city", "note"}},
+				Key:   kv.String, Value: values,
+				MapRow: func(r *record.Row, emit func(string, V)) error {
+					emit(string(r.Value(0)), V(r.Value(1)))
+					return nil
+				},
+				Combine: func(a, b V) V {
+					if bytes.Compare(b, a) > 0 {
+						return b
+					}
+					return a
+				},
+				Header: "city,note",
+				Format: func(dst []byte, k string, v V) []byte {
+					return append(append(append(dst, k...), ','), v...)
+				},
+			}, nil
+		},
+	}.Definition()
+}
 
 type noteRow struct {
 	City string `parquet:"city,dict"`
@@ -196,8 +214,8 @@ type noteRow struct {
 }
 
 // TestBytesValuesOutliveTheirRows: a kv.Bytes value emitted as a slice of
-// its row (what MapRow's doc allows: the built-in codecs copy) is kept by
-// the framework past the row: over Parquet row groups and pages whose
+// its row (what MapRow's doc allows: the built-in codecs copy), or one of a
+// user's own byte-slice type (note), is kept by the framework past the row: over Parquet row groups and pages whose
 // buffers the reader reuses (and, under pq.PoisonReleased, overwrites as
 // soon as it lets go of them), and over CSV, the output is each city's
 // greatest note, at every chunk size.
@@ -230,5 +248,7 @@ func TestBytesValuesOutliveTheirRows(t *testing.T) {
 		cases = append(cases, jobtest.Case{Name: "parquet " + codec.String(), Inputs: []jobtest.Input{{Name: "n.parquet", Data: data}}, Want: []byte(want)})
 	}
 	cases = append(cases, jobtest.Case{Name: "csv", Inputs: []jobtest.Input{{Name: "n.csv", Data: []byte(csv)}}, Want: []byte(want)})
-	jobtest.Check(t, greatest, cases...)
+	for _, def := range []job.Definition{greatest, greatestNote} {
+		t.Run(def.Name, func(t *testing.T) { jobtest.Check(t, def, cases...) })
+	}
 }
