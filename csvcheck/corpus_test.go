@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -77,10 +76,7 @@ func writeFiles(t *testing.T, files map[string][]byte) map[string]string {
 	dir := t.TempDir()
 	paths := map[string]string{}
 	for name, data := range files {
-		paths[name] = filepath.Join(dir, name)
-		if err := os.WriteFile(paths[name], data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		paths[name] = testutil.WriteFile(t, dir, name, data)
 	}
 	return paths
 }
@@ -108,10 +104,7 @@ func rows(t *testing.T, db *gosql.DB, out []byte) [][]string {
 	if _, err := csv.NewReader(bytes.NewReader(out)).ReadAll(); err != nil {
 		t.Fatalf("output is not CSV: %v\n%s", err, out)
 	}
-	f := filepath.Join(t.TempDir(), "out.csv")
-	if err := os.WriteFile(f, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	f := testutil.WriteFile(t, t.TempDir(), "out.csv", out)
 	return duck(t, db, "SELECT * FROM "+readCSV(f))
 }
 

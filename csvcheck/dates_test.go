@@ -4,12 +4,11 @@ import (
 	"bytes"
 	gosql "database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // dateFormCases are columns of dates, timestamps and times of day in the
@@ -47,10 +46,7 @@ func TestDateFormsAsDuckDB(t *testing.T) {
 	for i, c := range dateFormCases {
 		vals := strings.Split(c, "|")
 		text := "c\n" + strings.Join(vals, "\n") + "\n"
-		in := filepath.Join(dir, fmt.Sprintf("in%d.csv", i))
-		if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		in := testutil.WriteFile(t, dir, fmt.Sprintf("in%d.csv", i), []byte(text))
 		wantType, want, err := columnOf(db, fmt.Sprintf("read_csv('%s', sample_size = -1)", in))
 		if err != nil {
 			wantType, want = "VARCHAR", nil
@@ -71,10 +67,7 @@ func TestDateFormsAsDuckDB(t *testing.T) {
 			t.Errorf("%q: %v", c, err)
 			continue
 		}
-		got := filepath.Join(dir, fmt.Sprintf("out%d.parquet", i))
-		if err := os.WriteFile(got, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		got := testutil.WriteFile(t, dir, fmt.Sprintf("out%d.parquet", i), out.Bytes())
 		gotType, gotVals, err := columnOf(db, fmt.Sprintf("read_parquet('%s')", got))
 		if err != nil {
 			t.Fatal(err)
@@ -88,24 +81,13 @@ func TestDateFormsAsDuckDB(t *testing.T) {
 // columnOf is the type and the values (as DuckDB casts them to VARCHAR,
 // NULL for a NULL) of column c of a table function's rows.
 func columnOf(db *gosql.DB, from string) (string, []string, error) {
-	rows, err := db.Query(fmt.Sprintf("SELECT typeof(c), c::VARCHAR FROM %s", from))
-	if err != nil {
+	_, rows, err := testutil.QueryStrings(db, fmt.Sprintf("SELECT typeof(c), coalesce(c::VARCHAR, 'NULL') FROM %s", from), nil)
+	if err != nil || len(rows) == 0 {
 		return "", nil, err
 	}
-	defer rows.Close()
-	var (
-		typ  string
-		vals []string
-	)
-	for rows.Next() {
-		var v gosql.NullString
-		if err := rows.Scan(&typ, &v); err != nil {
-			return "", nil, err
-		}
-		if !v.Valid {
-			v.String = "NULL"
-		}
-		vals = append(vals, v.String)
+	vals := make([]string, len(rows))
+	for i, r := range rows {
+		vals[i] = r[1]
 	}
-	return typ, vals, rows.Err()
+	return rows[len(rows)-1][0], vals, nil
 }

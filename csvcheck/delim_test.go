@@ -5,7 +5,6 @@ import (
 	gosql "database/sql"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
@@ -116,10 +116,7 @@ func TestSniffMatchesDuckDB(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for name, data := range files {
-		f := filepath.Join(dir, name+".csv")
-		if err := os.WriteFile(f, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		f := testutil.WriteFile(t, dir, name+".csv", []byte(data))
 		want := duck(t, db, "SELECT Delimiter FROM sniff_csv('"+f+"')")
 		if got, err := plan.SniffDelim([]byte(data), true); err != nil || len(want) != 1 || string(got) != want[0][0] {
 			t.Errorf("%s: sniffed %q, DuckDB %q", name, got, want)

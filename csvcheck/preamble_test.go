@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // preambled are CSV files whose header follows a preamble that DuckDB's
@@ -54,10 +54,7 @@ func TestPreambleSniffedAsDuckDB(t *testing.T) {
 		if skip == 0 || got[0][2] != "true" {
 			t.Fatalf("%s: DuckDB sniffs %q (delimiter, skipped lines, header): no preamble skipped", name, got)
 		}
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := testutil.ReadFile(t, file)
 		header := 0
 		for range skip {
 			header += bytes.IndexByte(data[header:], '\n') + 1
@@ -87,10 +84,7 @@ func TestPreambleAsDuckDB(t *testing.T) {
 func TestPreambleGivenDelimAsDuckDB(t *testing.T) {
 	db := openDuck(t)
 	files := preambled(t)
-	crlf, err := os.ReadFile(files["crlf.csv"])
-	if err != nil {
-		t.Fatal(err)
-	}
+	crlf := testutil.ReadFile(t, files["crlf.csv"])
 	files["crlf.tsv"] = writeFiles(t, map[string][]byte{"crlf.tsv": crlf})["crlf.tsv"]
 	for name, file := range files {
 		src := name

@@ -86,7 +86,6 @@ func rowsOf(n int, sep, eol string) string {
 const (
 	backslash = "quotes escaped with a backslash (\\\"): those records are skipped as bad quoting, where DuckDB's sniffer takes the escape"
 	single    = "fields quoted with ' (a delimiter inside them): refused at planning as a ragged CSV, where DuckDB's sniffer takes the quote"
-	untyped   = "untyped columns are not sniffed (docs/sql.md): sql writes the text (True), groups and orders it as text or numbers, where DuckDB sniffs a BOOLEAN or, for numbers mixed with text (1,234 or a field of spaces), a VARCHAR"
 )
 
 // shapes is the corpus of awkward files, each one DuckDB reads with
@@ -109,14 +108,12 @@ func shapes() []shape {
 		{name: "null-ish.csv", data: "id,city,amount\n" + strings.Repeat("1,Oslo,7\n2,,8\n3,NULL,\n4,NA,NA\n5,Rome,NULL\n", 10), key: "city", num: "amount"},
 		{name: "long-field.csv", data: "id,city,note\n1,Oslo,\"" + longField + ",\n\"\n2,Rome,x\n" + rowsOf(20, ",", "\n"), key: "city", num: "id"},
 		{name: "crlf-bom-quoted-crlf.csv", data: "\ufeffid,city,amount\r\n" + strings.Repeat("1,\"Oslo\r\nNO\",7\r\n2,Rome,8\r\n", 20), key: "city", num: "amount"},
-		{name: "spaces-only.csv", data: "id,city,amount\n" + strings.Repeat("1,   ,7\n2,Rome,  \n3, ,8\n", 15), key: "city", num: "amount", known: &known{why: untyped,
-			answers: map[string][][]string{"min/max": {{"7", "  "}}}}},
+		{name: "spaces-only.csv", data: "id,city,amount\n" + strings.Repeat("1,   ,7\n2,Rome,  \n3, ,8\n", 15), key: "city", num: "amount"},
 		{name: "unicode-names.csv", data: "ид,Stadt_ä,金额\n" + rows, key: "Stadt_ä", num: "金额"},
 		{name: "spaced-header.csv", data: " id , city ,amount \n" + rows, key: "city", num: "amount"},
 		{name: "quoted-header.csv", data: "\"id\",\"city name\",\"amount\"\n" + rows, key: "city name", num: "amount"},
-		{name: "thousands.csv", data: "id,city,amount\n" + strings.Repeat("1,Oslo,\"1,234\"\n2,Rome,\"12,345.50\"\n3,Lima,999\n", 15), key: "city", num: "amount", known: &known{why: untyped,
-			answers: map[string][][]string{"min/max": {{"999", "12,345.50"}}}}},
-		{name: "mixed-booleans.csv", data: "id,city,flag\n" + strings.Repeat("1,Oslo,True\n2,Rome,FALSE\n3,Lima,true\n4,Oslo,false\n", 12), key: "flag", num: "id", known: &known{why: untyped, duck: "all_varchar = true"}},
+		{name: "thousands.csv", data: "id,city,amount\n" + strings.Repeat("1,Oslo,\"1,234\"\n2,Rome,\"12,345.50\"\n3,Lima,999\n", 15), key: "city", num: "amount"},
+		{name: "mixed-booleans.csv", data: "id,city,flag\n" + strings.Repeat("1,Oslo,True\n2,Rome,FALSE\n3,Lima,true\n4,Oslo,false\n", 12), key: "flag", num: "id"},
 	}
 }
 

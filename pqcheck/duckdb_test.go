@@ -86,10 +86,7 @@ func duckCSVBytes(t *testing.T, db *sql.DB, file, opts string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "back.csv")
 	exec(t, db, fmt.Sprintf(`COPY (SELECT * FROM read_parquet('%s')) TO '%s' (HEADER%s)`, file, out, opts))
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.ReadFile(t, out)
 	return b
 }
 

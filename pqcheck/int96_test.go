@@ -3,7 +3,6 @@ package pqcheck
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -79,16 +78,10 @@ func TestInt96AsDuckDB(t *testing.T) {
 			args, cond = append(args, "--where", where), " WHERE "+where
 		}
 		runCLI(t, args...)
-		got, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := testutil.ReadFile(t, out)
 		want := filepath.Join(dir, fmt.Sprintf("want%d.csv", i))
 		exec(t, db, fmt.Sprintf(`COPY (SELECT id, t96, d96 FROM read_parquet('%s')%s) TO '%s' (HEADER)`, in, cond, want))
-		wantData, err := os.ReadFile(want)
-		if err != nil {
-			t.Fatal(err)
-		}
+		wantData := testutil.ReadFile(t, want)
 		if !bytes.Equal(got, wantData) || bytes.Count(wantData, []byte("\n")) < 20 {
 			t.Errorf("--where %q: select's CSV output differs from DuckDB's: %s", where, testutil.FirstLineDiff(got, wantData))
 		}

@@ -150,16 +150,10 @@ func TestJobsOnIntervals(t *testing.T) {
 		if ext == ".parquet" {
 			return duckCSVBytes(t, db, out, "")
 		}
-		got, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := testutil.ReadFile(t, out)
 		return got
 	}
-	want, err := os.ReadFile(csvPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := testutil.ReadFile(t, csvPath)
 	for _, size := range []string{"1GiB", "20KiB"} {
 		sel := []string{"--job", "select", "--columns", "id,iv", "--chunk-size", size}
 		if got := run(pqPath, ".csv", sel...); !bytes.Equal(got, want) {

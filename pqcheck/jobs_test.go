@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/cli"
 	"github.com/scattergather/scattergather/internal/datagen"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // runCLI runs one scatter command in this process.
@@ -32,10 +32,7 @@ func TestJobsOnDuckDBParquet(t *testing.T) {
 	if err := datagen.Kinds["uservisits"](&b, 600_000, 5); err != nil {
 		t.Fatal(err)
 	}
-	raw := filepath.Join(dir, "raw.csv")
-	if err := os.WriteFile(raw, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.WriteFile(t, dir, "raw.csv", b.Bytes())
 	db := openDB(t)
 	// The CSV the jobs read is DuckDB's own writing of the table, so both
 	// inputs print every value the same way.
@@ -60,10 +57,7 @@ func TestJobsOnDuckDBParquet(t *testing.T) {
 				out := func(in, size, ext string) []byte {
 					o := filepath.Join(dir, "out", codec+name+size+ext)
 					runCLI(t, append([]string{"run", "--input", in, "--output", o, "--chunk-size", size, "--state-dir", state}, args...)...)
-					got, err := os.ReadFile(o)
-					if err != nil {
-						t.Fatal(err)
-					}
+					got := testutil.ReadFile(t, o)
 					return got
 				}
 				want := out(csvPath, "1GiB", ".csv")

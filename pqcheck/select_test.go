@@ -3,7 +3,6 @@ package pqcheck
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,17 +43,11 @@ func TestJobsOnEveryType(t *testing.T) {
 			out, args = args[len(args)-1], args[:len(args)-1]
 		}
 		runCLI(t, append([]string{"run", "--job", "select", "--input", in, "--output", out, "--state-dir", state}, args...)...)
-		got, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := testutil.ReadFile(t, out)
 		return got
 	}
 	t.Run("every column", func(t *testing.T) {
-		want, err := os.ReadFile(csvPath)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := testutil.ReadFile(t, csvPath)
 		for _, size := range []string{"1GiB", "50KiB"} {
 			got := run(pqPath, "--columns", strings.Join(cols, ","), "--chunk-size", size)
 			if !bytes.Equal(got, want) {
@@ -92,10 +85,7 @@ func TestJobsOnEveryType(t *testing.T) {
 				n++
 				o := filepath.Join(dir, "out", fmt.Sprintf("%d.csv", n))
 				runCLI(t, append([]string{"run", "--input", in, "--output", o, "--state-dir", state}, args...)...)
-				got, err := os.ReadFile(o)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got := testutil.ReadFile(t, o)
 				return got
 			}
 			want, got := out(csvPath), out(pqPath)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,16 +67,10 @@ func duckAgrees(t *testing.T, db *sql.DB, file, chunkSize string, queries []stri
 			q = strings.ReplaceAll(q, "'F'", "'"+file+"'")
 			want := filepath.Join(dir, fmt.Sprintf("duck%d.csv", i))
 			exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (HEADER)`, q, want))
-			wantData, err := os.ReadFile(want)
-			if err != nil {
-				t.Fatal(err)
-			}
+			wantData := testutil.ReadFile(t, want)
 			got := filepath.Join(dir, fmt.Sprintf("scatter%d.csv", i))
 			runCLI(t, "sql", q, "--output", got, "--chunk-size", chunkSize, "--state-dir", state)
-			gotData, err := os.ReadFile(got)
-			if err != nil {
-				t.Fatal(err)
-			}
+			gotData := testutil.ReadFile(t, got)
 			if !bytes.Equal(gotData, wantData) || bytes.Count(wantData, []byte("\n")) < 2 {
 				t.Fatalf("%s\nsql's answer differs from DuckDB's: %s", q, testutil.FirstLineDiff(gotData, wantData))
 			}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -160,10 +159,7 @@ func TestSQLParquetOutputKeepsTimestamps(t *testing.T) {
 		}
 		want := filepath.Join(dir, fmt.Sprintf("want%d.csv", i))
 		exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (HEADER)`, q, want))
-		wantData, err := os.ReadFile(want)
-		if err != nil {
-			t.Fatal(err)
-		}
+		wantData := testutil.ReadFile(t, want)
 		gotData := duckCSVBytes(t, db, out, "")
 		if !bytes.Equal(gotData, wantData) || bytes.Count(wantData, []byte("\n")) < 10 {
 			t.Errorf("%s\nour Parquet output, read by DuckDB, differs from DuckDB's answer: %s", c.query, testutil.FirstLineDiff(gotData, wantData))
@@ -180,18 +176,13 @@ func TestSQLParquetOutputKeepsTimestamps(t *testing.T) {
 // it, joined by commas.
 func duckTypes(t *testing.T, db *sql.DB, file string) string {
 	t.Helper()
-	var types []string
-	rs, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('` + file + `'))`)
+	_, rows, err := testutil.QueryStrings(db, `SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet('`+file+`'))`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rs.Close()
-	for rs.Next() {
-		var n, ty string
-		if err := rs.Scan(&n, &ty); err != nil {
-			t.Fatal(err)
-		}
-		types = append(types, n+" "+ty)
+	var types []string
+	for _, r := range rows {
+		types = append(types, r[0])
 	}
 	return strings.Join(types, ",")
 }

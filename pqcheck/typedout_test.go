@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,20 +17,15 @@ import (
 // precision and logical type, a line each.
 func parquetSchema(t *testing.T, db *sql.DB, file string) []string {
 	t.Helper()
-	rs, err := db.Query(`SELECT concat_ws(' ', name, type, coalesce(converted_type, '-'), coalesce(scale::VARCHAR, '-'),
+	_, rows, err := testutil.QueryStrings(db, `SELECT concat_ws(' ', name, type, coalesce(converted_type, '-'), coalesce(scale::VARCHAR, '-'),
 		coalesce(precision::VARCHAR, '-'), coalesce(logical_type::VARCHAR, '-'))
-		FROM parquet_schema('` + file + `') WHERE type IS NOT NULL`)
+		FROM parquet_schema('`+file+`') WHERE type IS NOT NULL`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rs.Close()
 	var out []string
-	for rs.Next() {
-		var s string
-		if err := rs.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
+	for _, r := range rows {
+		out = append(out, r[0])
 	}
 	return out
 }
@@ -171,7 +165,6 @@ var sniffColumns = []struct {
 // sniffCSV writes sniffColumns as a CSV in dir, the values again and
 // again over many rows, and returns its path and column names.
 func sniffCSV(t *testing.T, dir string) (string, []string) {
-	in := filepath.Join(dir, "in.csv")
 	var b strings.Builder
 	var names []string
 	for _, c := range sniffColumns {
@@ -191,10 +184,7 @@ func sniffCSV(t *testing.T, dir string) (string, []string) {
 		}
 		b.WriteByte('\n')
 	}
-	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return in, names
+	return testutil.WriteFile(t, dir, "in.csv", []byte(b.String())), names
 }
 
 // TestSelectCSVOutputTypedAsDuckDBSniffs: select over a CSV writes a
@@ -282,10 +272,7 @@ func selectKeepsTypes(t *testing.T, query string, rowGroup int, chunk string) {
 	csvOut := filepath.Join(dir, "out.csv")
 	runCLI(t, "run", "--job", "select", "--input", in, "--columns", strings.Join(cols, ","), "--output", csvOut,
 		"--chunk-size", chunk, "--state-dir", state)
-	got, err := os.ReadFile(csvOut)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testutil.ReadFile(t, csvOut)
 	if want := duckCSVBytes(t, db, in, ""); !bytes.Equal(got, want) {
 		t.Errorf("select's CSV output differs from DuckDB's CSV: %s", testutil.FirstLineDiff(got, want))
 	}

@@ -283,39 +283,16 @@ func parseCSV(b []byte) (result, error) {
 	return result{names: recs[0], rows: recs[1:]}, nil
 }
 
+// duckQuery is DuckDB's answer to q, its values written as the sql job
+// writes them (duckText; a TIMESTAMP as DuckDB prints it).
 func duckQuery(db *gosql.DB, q string) (result, error) {
-	rows, err := db.Query(q)
-	if err != nil {
-		return result{}, err
-	}
-	defer rows.Close()
-	var res result
-	if res.names, err = rows.Columns(); err != nil {
-		return result{}, err
-	}
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return result{}, err
-	}
-	for rows.Next() {
-		vals := make([]any, len(res.names))
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+	names, rows, err := testutil.QueryStrings(db, q, func(v any, col *gosql.ColumnType) (string, error) {
+		if ts, ok := v.(time.Time); ok && col.DatabaseTypeName() == "TIMESTAMP" {
+			return duckTimestamp(ts), nil
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return result{}, err
-		}
-		row := make([]string, len(vals))
-		for i, v := range vals {
-			row[i] = duckText(v)
-			if ts, ok := v.(time.Time); ok && types[i].DatabaseTypeName() == "TIMESTAMP" {
-				row[i] = duckTimestamp(ts)
-			}
-		}
-		res.rows = append(res.rows, row)
-	}
-	return res, rows.Err()
+		return duckText(v), nil
+	})
+	return result{names: names, rows: rows}, err
 }
 
 // duckText writes a DuckDB value as the sql job writes it.

@@ -33,7 +33,7 @@ func TestTimestampTextAgreesWithDuckDB(t *testing.T) {
 	}
 	textsAgreeWithDuckDB(t, texts, []textCase{
 		{"SELECT id, s FROM '{f}' ORDER BY id", "SELECT id::BIGINT AS id, TRY_CAST(s AS TIMESTAMP) AS s FROM {f} WHERE TRY_CAST(s AS TIMESTAMP) IS NOT NULL ORDER BY id", "s:TIMESTAMP"},
-		{"SELECT id FROM '{f}' WHERE s = TIMESTAMP '2020-01-01 10:00:00' ORDER BY id", "SELECT id::BIGINT AS id FROM {f} WHERE TRY_CAST(s AS TIMESTAMP) = TIMESTAMP '2020-01-01 10:00:00' ORDER BY id", ""},
+		{"SELECT id FROM '{f}' WHERE s = TIMESTAMP '2020-01-01 10:00:00' ORDER BY id", sniffedRefusal, ""},
 		{"SELECT id, s FROM '{f}' ORDER BY id", "SELECT id::BIGINT AS id, TRY_CAST(s AS TIMESTAMP_NS)::VARCHAR AS s FROM {f} WHERE TRY_CAST(s AS TIMESTAMP_NS) IS NOT NULL ORDER BY id", "s:TIMESTAMP_NS"},
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/scattergather/scattergather/internal/cfn"
 	"github.com/scattergather/scattergather/internal/pipeline"
 	"github.com/scattergather/scattergather/internal/plan"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/statemachine"
 )
 
@@ -822,10 +823,7 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 
 func readRepoFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.ReadFile(t, filepath.Join(repoRoot(t), name))
 	return b
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/scattergather/scattergather/internal/ledger"
 	"github.com/scattergather/scattergather/internal/ledger/ledgertest"
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // The buckets the sample events name, and the sample object they read (44 bytes).
@@ -34,10 +34,7 @@ const (
 // type does not have (a typo in a sample would otherwise pass silently).
 func decodeStrict(t *testing.T, name string, v any) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "local", "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.ReadFile(t, filepath.Join(repoRoot(t), "local", "events", name))
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -120,10 +117,7 @@ func TestSampleEvents(t *testing.T) {
 		// The splitter would have opened the job; the sample mapper committed its one chunk.
 		// Its spec is the splitter sample's, which names the local /api's principal as the
 		// owner, so that api-get-job.json may read the job.
-		spec, err := os.ReadFile(filepath.Join(repoRoot(t), "local", "events", "splitter.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		spec := testutil.ReadFile(t, filepath.Join(repoRoot(t), "local", "events", "splitter.json"))
 		if _, err := w.lg.Open(ctx, ledger.Job{ID: in.JobID, Name: in.Job, Chunks: in.Chunks, Spec: string(spec)}); err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // root is the repository root, two levels up from this package.
@@ -52,10 +54,7 @@ func slug(h string) string {
 
 func anchors(t *testing.T, path string) map[string]bool {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.ReadFile(t, path)
 	out := map[string]bool{}
 	for _, m := range headingRE.FindAllStringSubmatch(fenceRE.ReplaceAllString(string(raw), ""), -1) {
 		out[slug(m[1])] = true
@@ -68,10 +67,7 @@ func anchors(t *testing.T, path string) map[string]bool {
 // every code reference to a repository path in backquotes exists.
 func TestRelativeLinksResolve(t *testing.T) {
 	for _, file := range markdownFiles(t) {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
+		raw := testutil.ReadFile(t, file)
 		text := string(raw)
 		dir := filepath.Dir(file)
 		for _, m := range linkRE.FindAllStringSubmatch(fenceRE.ReplaceAllString(text, ""), -1) {
@@ -108,10 +104,7 @@ func TestRelativeLinksResolve(t *testing.T) {
 // issue asks for: the scatter phase, the gather phase, the failure paths and the tree or
 // partitioned gather.
 func TestPatternGuide(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(root, "docs", "pattern.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.ReadFile(t, filepath.Join(root, "docs", "pattern.md"))
 	text := string(raw)
 	if n := len(strings.Fields(text)); n < 2500 {
 		t.Errorf("pattern.md has %d words, want at least 2500", n)

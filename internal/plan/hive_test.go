@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestResolveJobHivePartitions: over a Hive partitioned tree the planner
@@ -92,13 +93,7 @@ func TestResolveJobHivePartitions(t *testing.T) {
 func TestResolveJobHivePartitioningOff(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"t/year=2023/a.csv", "t/year=2024/b.csv", "m/x=1/a.csv", "m/y=2/b.csv"} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("n\n1\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testutil.WriteFile(t, dir, name, []byte("n\n1\n"))
 	}
 	ctx, src := context.Background(), []string{filepath.Join(dir, "t/*/*.csv")}
 	q := "SELECT n FROM '" + src[0] + "' WHERE n = 1"

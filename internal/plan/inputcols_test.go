@@ -225,8 +225,8 @@ func TestInputColumnsReadInRanges(t *testing.T) {
 	}{{"short.csv", `["country"]`, 1}, {"long.csv", `["country"]`, 3}, {"huge.csv", "", 5}} {
 		store := &rangeStore{Store: blob.NewMux(nil)}
 		// The delimiter given: the first read is the preamble's search
-		// (one range of the sniffed bytes, givenDialect), the others,
-		// counted, the header's.
+		// (one range of the sniffed bytes, givenDialect), the second the
+		// types' sample, the others, counted, the header's.
 		params := map[string]string{"query": group, "delim": ","}
 		_, params, err := plan.ResolveJob(context.Background(), store, "sql", params, []string{filepath.Join(dir, c.input)})
 		if c.want == "" {
@@ -238,6 +238,12 @@ func TestInputColumnsReadInRanges(t *testing.T) {
 		}
 		if len(store.opens) == 0 || store.opens[0] != [2]int64{0, 64 << 10} {
 			t.Fatalf("%s: reads %v, want first the sniffed 64 KiB", c.input, store.opens)
+		}
+		store.opens = store.opens[1:]
+		// The sql job's column types are sniffed from the first MiB
+		// (withCSVTypes), in one ranged read.
+		if len(store.opens) == 0 || store.opens[0] != [2]int64{0, 1 << 20} {
+			t.Fatalf("%s: reads %v, want then the types' sample of 1 MiB", c.input, store.opens)
 		}
 		store.opens = store.opens[1:]
 		var total int64

@@ -114,6 +114,13 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 		if text := withParquetTypes(out["schema"], out["query"], kept); text != out["schema"] {
 			out = withParam(out, "schema", text)
 		}
+		typed, err := withCSVTypes(ctx, store, out["schema"], out["query"], out[DelimParam], kept)
+		if err != nil {
+			return kept, params, err
+		}
+		if typed != out["schema"] {
+			out = withParam(out, "schema", typed)
+		}
 		out = withInputTypes(out, queryColumns(out["query"], out["schema"], kept), kept)
 		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out[DelimParam], kept, parts)
 		if err != nil {

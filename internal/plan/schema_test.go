@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,18 +14,13 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testutil.WriteFile(t, dir, name, []byte(data))
 	}
 }
 
@@ -135,16 +129,14 @@ type accented struct {
 // int32's end) stay untyped.
 func TestParquetDatesTypeSQL(t *testing.T) {
 	dir := t.TempDir()
-	pqFile, old, csvFile := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "old.parquet"), filepath.Join(dir, "b.csv")
+	pqFile, old := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "old.parquet")
 	pqtest.WriteGo(t, pqFile, [][]dated{{{D: 11000, N: 1}, {D: 11001, N: 2}}})
 	pqtest.WriteGo(t, old, [][]dated{{{D: -800000, N: 1}}})
 	acc := filepath.Join(dir, "acc.parquet")
 	pqtest.WriteGo(t, acc, [][]accented{{{Small: 1, Big: 11000}}})
 	inf := filepath.Join(dir, "inf.parquet")
 	pqtest.WriteGo(t, inf, [][]dated{{{D: 11000, N: 1}, {D: math.MaxInt32, N: 2}}})
-	if err := os.WriteFile(csvFile, []byte("d,n\n2000-01-01,1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csvFile := testutil.WriteFile(t, dir, "b.csv", []byte("d,n\n2000-01-01,1\n"))
 	for _, c := range []struct {
 		name, job, query, schema string
 		inputs                   []string

@@ -11,6 +11,7 @@ import (
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestFooterCacheFollowsTheBytes: a footer read again (as each mapper of a
@@ -46,20 +47,14 @@ func TestFooterCacheFollowsTheBytes(t *testing.T) {
 	if got, want := len(again.RowGroups()), len(first.RowGroups()); got != want || got != 4 {
 		t.Fatalf("%d row groups read again, %d first, want 4", got, want)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testutil.ReadFile(t, path)
 	footer := int64(binary.LittleEndian.Uint32(data[len(data)-8:])) + 8
 	if again.BytesRead != footer || first.BytesRead != footer {
 		t.Errorf("footer reads took %d bytes, then %d from the cache; want the footer's %d each (a GET of the last 8 bytes, one of the footer)",
 			first.BytesRead, again.BytesRead, footer)
 	}
 	// Rewrite a.parquet with b.parquet's bytes.
-	b, err := os.ReadFile(other)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.ReadFile(t, other)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 type row struct {
@@ -184,15 +185,9 @@ func TestBadInput(t *testing.T) {
 	store := blob.NewMux(nil)
 	good := filepath.Join(dir, "good.parquet")
 	writeFile(t, good, 1000, []int{300})
-	data, err := os.ReadFile(good)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testutil.ReadFile(t, good)
 	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		p := testutil.WriteFile(t, dir, name, b)
 		return p
 	}
 	corrupt := bytes.Clone(data)
@@ -290,14 +285,8 @@ func TestPlanReadsOnlyFooters(t *testing.T) {
 	dir := t.TempDir()
 	named := filepath.Join(dir, "f.parquet")
 	writeFile(t, named, 5000, []int{400})
-	data, err := os.ReadFile(named)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bare := filepath.Join(dir, "export-0001")
-	if err := os.WriteFile(bare, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	data := testutil.ReadFile(t, named)
+	bare := testutil.WriteFile(t, dir, "export-0001", data)
 	size := int64(len(data))
 	flen := int64(data[size-8]) | int64(data[size-7])<<8 | int64(data[size-6])<<16 | int64(data[size-5])<<24
 	footer := []pqtest.Range{{Off: size - 8, Len: 8}, {Off: size - 8 - flen, Len: flen}}

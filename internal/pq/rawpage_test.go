@@ -18,6 +18,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/pq/pqtest"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestRawPagesMatchParquetGo: the column chunks read from their fetched
@@ -73,10 +74,7 @@ func TestRawPagesCorrupt(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "corrupt.parquet")
 	pqtest.WriteGo(t, path, [][]row{{{"aaaa"}, {"marker"}, {"bbbb"}}}, parquet.Compression(&parquet.Uncompressed))
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.ReadFile(t, path)
 	i := bytes.Index(b, []byte("marker"))
 	if i < 4 {
 		t.Fatal("the value is not in the file")
@@ -106,10 +104,7 @@ func TestRawPagesCorrupt(t *testing.T) {
 // index, whose offsets would no longer hold, is dropped.
 func rewriteFirstPage(t *testing.T, path string, edit func(*format.PageHeader), meta func(*format.ColumnMetaData)) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.ReadFile(t, path)
 	n := int(binary.LittleEndian.Uint32(b[len(b)-8:]))
 	footerAt := len(b) - 8 - n
 	var md format.FileMetaData
@@ -215,10 +210,7 @@ func TestCorruptLZ4Page(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "lz4.parquet")
 			writeXFile(t, path, &parquet.Lz4Raw)
 			rewriteFirstPage(t, path, func(h *format.PageHeader) { h.CRC = 0 }, func(*format.ColumnMetaData) {})
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := testutil.ReadFile(t, path)
 			// the page (the file's first, after its magic): mid-page, a
 			// literal run far longer than the block
 			var h format.PageHeader

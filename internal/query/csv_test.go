@@ -2,14 +2,13 @@ package query_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/datagen"
 	"github.com/scattergather/scattergather/internal/jobs"
 	"github.com/scattergather/scattergather/internal/query"
 	"github.com/scattergather/scattergather/internal/split"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestQueryConfirmsCSVGuesses: a quoted field longer than the speculation
@@ -20,10 +19,7 @@ import (
 // are the re-read's.
 func TestQueryConfirmsCSVGuesses(t *testing.T) {
 	data := datagen.MisleadingCSV(3 * split.SpecWindow)
-	w := &world{t: t, text: filepath.Join(t.TempDir(), "quoted.csv")}
-	if err := os.WriteFile(w.text, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	w := &world{t: t, text: testutil.WriteFile(t, t.TempDir(), "quoted.csv", data)}
 	inv := w.handler("", 0)
 	cases := []struct {
 		job    string

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,10 +31,7 @@ func newWorld(t *testing.T) *world {
 	if err := datagen.Text(&b, 120_000, 3); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, text: filepath.Join(t.TempDir(), "text.txt")}
-	if err := os.WriteFile(w.text, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	w := &world{t: t, text: testutil.WriteFile(t, t.TempDir(), "text.txt", b.Bytes())}
 	return w
 }
 

@@ -603,7 +603,7 @@ func textLiteral(x *node) *node {
 // compared with ('2.5' against a BIGINT is 3, rounded half away from zero;
 // '3.745' against a DECIMAL(10,2) is 3.75; an error names the value and
 // the other side), a computed VARCHAR per row (not to a DATE or TIMESTAMP,
-// which DuckDB refuses).
+// which DuckDB refuses, nor a VARCHAR column to a number).
 func castForCompare(x, other *node, at int) (*node, error) {
 	t := other.typ
 	if x.isConst() {
@@ -616,6 +616,11 @@ func castForCompare(x, other *node, at int) (*node, error) {
 			return nil, typeErr(x.pos, "'%s' compared with %s (%s): %q is not a %s", x.val.S, exprName(other), other.typ, x.val.S, want)
 		}
 		return c, nil
+	}
+	if x.op == opCol && t.numeric() {
+		// A VARCHAR column (a schema's, or a CSV column DuckDB's sniffer
+		// reads as VARCHAR) against a number: DuckDB's Binder Error.
+		return nil, typeErr(at, "cannot compare %s (VARCHAR) with %s (%s): an explicit CAST is required", exprName(x), exprName(other), other.typ)
 	}
 	if t.Kind == KDecimal || t.Kind == KBigint {
 		t = TNumber

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
 )
@@ -60,14 +61,11 @@ func TestMaxFanInChild(t *testing.T) {
 	}
 	local, dir := enginetest.Open(t, engine.Options{})
 	local.Handler.FanIn = pipeline.MaxFanIn
-	in := filepath.Join(dir, "in.txt")
 	var text strings.Builder
 	for i := range pipeline.MaxFanIn {
 		fmt.Fprintf(&text, "%-62s\n", fmt.Sprintf("w%d x%d", i, i%7)) // 63 bytes: one line a chunk
 	}
-	if err := os.WriteFile(in, []byte(text.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testutil.WriteFile(t, dir, "in.txt", []byte(text.String()))
 	_, sum := enginetest.Run(t, local, pipeline.PlanInput{Job: "wordcount", Inputs: []string{in}, Output: filepath.Join(dir, "out.tsv"), ChunkSize: 63, Partitions: 1})
 	if sum.Chunks != pipeline.MaxFanIn || sum.GatherLevels != 0 || sum.FanIn != pipeline.MaxFanIn {
 		t.Fatalf("%d chunks, %d gather levels at fan-in %d: want %d in one flat merge", sum.Chunks, sum.GatherLevels, sum.FanIn, pipeline.MaxFanIn)

@@ -3,12 +3,12 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/pipeline"
+	"github.com/scattergather/scattergather/internal/testutil"
 	"github.com/scattergather/scattergather/job"
 	"github.com/scattergather/scattergather/local/engine"
 	"github.com/scattergather/scattergather/local/engine/enginetest"
@@ -29,12 +29,7 @@ func TestSQLGatherInputFaultFailsAtOnce(t *testing.T) {
 		fmt.Fprintf(&ab, "%d,%d\n", i, i%7)
 		fmt.Fprintf(&ba, "%d,%d\n", i%7, i)
 	}
-	inAB, inBA := filepath.Join(dir, "ab.csv"), filepath.Join(dir, "ba.csv")
-	for path, text := range map[string]string{inAB: ab.String(), inBA: ba.String()} {
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	inAB, inBA := testutil.WriteFile(t, dir, "ab.csv", []byte(ab.String())), testutil.WriteFile(t, dir, "ba.csv", []byte(ba.String()))
 	cases := []struct {
 		name, query string
 		inputs      []string

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,11 +48,7 @@ func asCSV(t *testing.T, path string) string {
 	t.Helper()
 	b := testutil.ReadFile(t, path)
 	out := append([]byte("k,v\n"), bytes.ReplaceAll(b, []byte{' '}, []byte{','})...)
-	csvPath := path + ".csv"
-	if err := os.WriteFile(csvPath, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return csvPath
+	return testutil.WriteFile(t, filepath.Dir(path), filepath.Base(path)+".csv", out)
 }
 
 // reference is the output of j over the input at path, by the jobs'

@@ -1,0 +1,179 @@
+package plan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/scattergather/scattergather/internal/blob"
+	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/pq"
+	"github.com/scattergather/scattergather/internal/sql"
+	"github.com/scattergather/scattergather/record"
+)
+
+// typeSampleBytes is how much of the first CSV input's start the sql job's
+// column types are sniffed from (withCSVTypes), and typeSampleRows how
+// many of its records at most: DuckDB's read_csv sniffs 20,480 rows
+// (https://duckdb.org/docs/data/csv/auto_detection, sample_size).
+const (
+	typeSampleBytes = 1 << 20
+	typeSampleRows  = 20480
+)
+
+// withCSVTypes gives the sql job's schema, when every input is CSV, the
+// types DuckDB's sniffer gives the columns of the first input's sample
+// (its first typeSampleBytes, at most typeSampleRows records, as
+// pq.TypeSniffer types them) that the schema does not type: VARCHAR and
+// BOOLEAN; a column sniffed as a number, a date, a timestamp or a time
+// stays untyped (docs/sql.md, "Types and values"). The planner decides
+// them once, so every mapper, whatever its chunk, reads the columns
+// alike. It returns schema unchanged when there is nothing to add, when
+// the schema does not parse (the job refuses it), or when the result
+// would pass the bound of a schema file; an error only when the sample
+// cannot be read.
+func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim string, objs []Object) (string, error) {
+	given, err := sql.ParseSchema(schema)
+	if err != nil || len(objs) == 0 {
+		return schema, nil
+	}
+	for _, o := range objs {
+		if o.Parquet != nil || record.Of(o.URL, record.Auto) != record.CSV {
+			return schema, nil
+		}
+	}
+	o := objs[0]
+	if o.Size == 0 {
+		return schema, nil
+	}
+	d := byte(',')
+	if o.Delim != "" {
+		d = o.Delim[0]
+	} else if delim != "" {
+		d = delim[0]
+	} else if isTSV(o.URL) {
+		d = '\t'
+	}
+	sample, eof, err := readStart(ctx, store, o, typeSampleBytes)
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return schema, nil // the mappers report it
+		}
+		return schema, err
+	}
+	names, cols := sniffCSVTypes(sample, eof, o.Header, d)
+	all := sql.Schema{}
+	for n, t := range given {
+		all[n] = t
+	}
+	sniffed := map[string]sql.Type{}
+	for i, n := range names {
+		if _, typed := given.Type(n); typed {
+			continue
+		}
+		switch cols[i].Kind {
+		case pq.OutString:
+			sniffed[n] = sql.TVarchar
+		case pq.OutBoolean:
+			sniffed[n] = sql.TBool
+		}
+	}
+	for n, t := range sniffed {
+		all[n] = t
+	}
+	// The columns the query reads (all of them when it does not compile:
+	// it fails with its error, or with a type error as DuckDB's over the
+	// same types).
+	read := names
+	if p, err := sql.Compile(query, all, names); err == nil {
+		read = p.Columns
+	}
+	out := map[string]string{}
+	for n, t := range given {
+		out[n] = t.String()
+	}
+	added := false
+	for _, n := range read {
+		for s, t := range sniffed {
+			if colname.Equal(s, n) {
+				out[s], added = t.String(), true
+			}
+		}
+	}
+	if !added {
+		return schema, nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil || len(b) > maxSchemaFile {
+		return schema, nil
+	}
+	return string(b), nil
+}
+
+// sniffCSVTypes types the columns of a CSV sample (the header at header,
+// fields delimited by d; eof: the sample is the whole object) as
+// pq.TypeSniffer does over their values that are not NULL (an empty field):
+// the header's names (record.HeaderColumns: a name that repeats is
+// renamed as DuckDB renames it) and their types. A record the sample cuts is not read, nor is
+// any from one of bad quoting on. No names when the header does not read.
+func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []pq.OutputColumn) {
+	if header > int64(len(sample)) {
+		return nil, nil
+	}
+	data := record.TrimBOM(sample[header:])
+	nl := bytes.IndexByte(data, '\n')
+	if nl < 0 {
+		return nil, nil
+	}
+	head := bytes.TrimSuffix(data[:nl], []byte{'\r'})
+	all, err := record.HeaderColumns(head, d)
+	if err != nil {
+		return nil, nil
+	}
+	var names []string
+	for _, n := range all {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	r, err := record.NewReader(record.CSV, names)
+	if err != nil {
+		return nil, nil
+	}
+	r.SetDelim(d)
+	if err := r.Start("sample", head); err != nil {
+		return nil, nil
+	}
+	body := data[nl+1:]
+	if !eof {
+		// The last record may be cut: read up to the last newline.
+		body = body[:bytes.LastIndexByte(body, '\n')+1]
+	} else if len(body) > 0 && body[len(body)-1] != '\n' {
+		body = append(body[:len(body):len(body)], '\n')
+	}
+	sniffers := make([]pq.TypeSniffer, len(names))
+	rows := 0
+	add := func(row *record.Row, _ int64, isData bool, _ string) error {
+		if row == nil || !isData || rows >= typeSampleRows {
+			return nil // the header, a blank line, a ragged record
+		}
+		rows++
+		for i := range sniffers {
+			if v := row.Value(i); len(v) > 0 { // an empty field, quoted or not, is NULL
+				sniffers[i].Add(v)
+			}
+		}
+		return nil
+	}
+	// Offsets from the header's (0, which the reader takes as it). The
+	// sample ends at a record ReadCSVBlock leaves to Read: one of bad
+	// quoting, or whose quoted field the sample cuts.
+	r.ReadCSVBlock(body, int64(nl+1), add)
+	cols := make([]pq.OutputColumn, len(names))
+	for i := range sniffers {
+		cols[i] = sniffers[i].Column()
+	}
+	return names, cols
+}

@@ -1,0 +1,36 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/scattergather/scattergather/internal/pq"
+)
+
+// TestSniffCSVTypes: the sample's columns are typed by their values as
+// DuckDB's sniffer types them: empty fields (quoted or not) are NULL and
+// type nothing, a quoted field is its text, the header past a preamble
+// names the columns (one that repeats renamed, as DuckDB does), and a record the
+// sample cuts is not read.
+func TestSniffCSVTypes(t *testing.T) {
+	sample := "title line\n" +
+		"id,flag,amount,word,dup,DUP,date\n" +
+		"1,True,\"1,234\",x,1,2,2001-01-01\n" +
+		"2,FALSE,999,,1,2,\n" +
+		"3,,\"\",7,1,2,2001-01-03\n" +
+		"4,t,5,8,1,2,2001-01-0" // cut: not read
+	names, cols := sniffCSVTypes([]byte(sample), false, int64(len("title line\n")), ',')
+	want := map[string]pq.OutputKind{"id": pq.OutInt64, "flag": pq.OutBoolean, "amount": pq.OutString, "word": pq.OutString, "dup": pq.OutInt64, "DUP_1": pq.OutInt64, "date": pq.OutDate}
+	if len(names) != len(want) {
+		t.Fatalf("names %q, want those of %v", names, want)
+	}
+	for i, n := range names {
+		if k, ok := want[n]; !ok || cols[i].Kind != k {
+			t.Errorf("column %s: %v, want %v", n, cols[i].Kind, want[n])
+		}
+	}
+	// The whole object: its last record, without a newline, is read.
+	names, cols = sniffCSVTypes([]byte("a,b\n1,x\n2,true"), true, 0, ',')
+	if len(names) != 2 || cols[0].Kind != pq.OutInt64 || cols[1].Kind != pq.OutString {
+		t.Errorf("%q %v, want a BIGINT and a VARCHAR", names, cols)
+	}
+}
