@@ -70,7 +70,7 @@ var versions = map[string]string{
 	"groupby":   "8",
 	"search":    "2",
 	"select":    "13",
-	"sql":       "23",
+	"sql":       "24",
 	"wordcount": "2",
 }
 

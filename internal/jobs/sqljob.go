@@ -1623,7 +1623,7 @@ func (j *sqlJob) outputPlan(header []string) (*sql.Plan, error) {
 // ParquetColumns.
 func (j *sqlJob) inputTypeOf(p *sql.Plan, i int, t sql.Type) (pq.OutputColumn, bool) {
 	c, fn, ok := p.ItemSource(i)
-	if !ok || p.ColumnTypes[c].Kind != sql.KText {
+	if !ok {
 		return pq.OutputColumn{}, false
 	}
 	name, ok := j.inputTypes[p.Columns[c]]
@@ -1631,6 +1631,13 @@ func (j *sqlJob) inputTypeOf(p *sql.Plan, i int, t sql.Type) (pq.OutputColumn, b
 		return pq.OutputColumn{}, false
 	}
 	in := pq.OutputForType(name)
+	if k := p.ColumnTypes[c].Kind; k == sql.KBigint && in.Kind == pq.OutInteger && (fn == "" || fn == "min" || fn == "max") {
+		// A narrower integer the dialect reads as BIGINT: a Hive
+		// partition column the query's hive_types types INTEGER.
+		return in, t.Kind == sql.KBigint
+	} else if k != sql.KText {
+		return pq.OutputColumn{}, false
+	}
 	switch fn {
 	case "", "min", "max":
 		return in, t.Kind == sql.KText

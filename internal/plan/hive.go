@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/scattergather/scattergather/internal/colname"
@@ -18,11 +19,23 @@ import (
 // unless every object's path has the same key=value directories. The
 // job's hive-partitioning (jobpkg.HivePartitioningParam, or its query's
 // hive_partitioning option) "false" reads none; "true" refuses objects
-// whose keys differ (an InputError), as DuckDB does.
+// whose keys differ (an InputError), as DuckDB does. The sql job's query
+// may type them (hiveTyped: read_csv's and read_parquet's hive_types and
+// hive_types_autocast).
 func partitionsOf(job string, params map[string]string, objs []Object) ([]hive.Column, error) {
 	mode, err := jobpkg.ParseHivePartitioning(params)
 	if err != nil {
 		return nil, err
+	}
+	var q *sql.Query
+	if job == "sql" {
+		q, _ = sql.Parse(params["query"]) // one that does not parse: the job refuses it
+	}
+	if q != nil && len(q.FromHiveTypes) > 0 {
+		if mode == "false" {
+			return nil, fmt.Errorf("cannot disable hive_partitioning when hive_types is enabled (the query's hive_types and --%s false)", jobpkg.HivePartitioningParam)
+		}
+		mode = "true" // hive_types implies hive_partitioning, as in DuckDB
 	}
 	if !schemaJobs[job] || mode == "false" {
 		return nil, nil
@@ -36,7 +49,61 @@ func partitionsOf(job string, params map[string]string, objs []Object) ([]hive.C
 			return nil, &InputError{Input: paths[0], Err: err}
 		}
 	}
-	return hive.Detect(paths), nil
+	cols := hive.Detect(paths)
+	if q == nil {
+		return cols, nil
+	}
+	return hiveTyped(q, cols, paths[0])
+}
+
+// hiveTyped types cols as a query's options say, as DuckDB's do: with
+// hive_types_autocast = false every column is VARCHAR, and hive_types
+// gives a column (its key matched exactly) its type; a key that is no
+// partition is refused with DuckDB's words.
+func hiveTyped(q *sql.Query, cols []hive.Column, first string) ([]hive.Column, error) {
+	if q.FromHiveAutocast == "false" {
+		for i := range cols {
+			cols[i].Type = "VARCHAR"
+		}
+	}
+	for _, h := range q.FromHiveTypes {
+		i := slices.IndexFunc(cols, func(c hive.Column) bool { return c.Name == h.Name })
+		if i < 0 {
+			return nil, &InputError{Input: first, Err: fmt.Errorf("Unknown hive_type: %q does not appear to be a partition", h.Name)}
+		}
+		cols[i].Type = h.Type
+	}
+	return cols, nil
+}
+
+// checkPartitionValues refuses, as DuckDB refuses it when it reads the
+// file, an object whose path gives a partition column a value that is not
+// of the column's type (a hive_types type: hive_types_autocast's always
+// fit): "Unable to cast 'abc' (from hive partition column 'YEAR') to:
+// 'INTEGER'". Only the objects read are checked: a file a filter pruned
+// is not read, in DuckDB either.
+func checkPartitionValues(parts []hive.Column, objs []Object) error {
+	for _, p := range parts {
+		if p.Type == "VARCHAR" {
+			continue
+		}
+		t, err := sql.ParseType(p.Type)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			for _, pr := range hive.Parse(o.Source) {
+				if pr.Key != p.Name {
+					continue
+				}
+				text, null := hive.Value(pr.Value, p.Type)
+				if !null && !sql.CastsTo([]byte(text), t) {
+					return &InputError{Input: o.Source, Err: fmt.Errorf("Unable to cast '%s' (from hive partition column '%s') to: '%s'", text, strings.ToUpper(p.Name), p.Type)}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // withQueryHive returns the sql job's params with the hive_partitioning
@@ -234,4 +301,40 @@ func partitionsRuleOut(progs []*sql.Program, o Object, parts []hive.Column) bool
 		}
 	}
 	return false
+}
+
+// narrowInts are DuckDB's names of the integer types narrower than BIGINT
+// by the names a query's hive_types may give them.
+var narrowInts = map[string]string{
+	"INTEGER": "INTEGER", "INT": "INTEGER", "INT4": "INTEGER", "SIGNED": "INTEGER",
+	"SMALLINT": "SMALLINT", "INT2": "SMALLINT", "SHORT": "SMALLINT", "TINYINT": "TINYINT", "INT1": "TINYINT",
+}
+
+// withPartitionInputTypes records in the sql job's InputTypesParam the
+// partition columns a query's hive_types gives an integer type narrower
+// than BIGINT (which the dialect reads as BIGINT), so that a .parquet
+// output keeps DuckDB's type of them (INTEGER, SMALLINT, TINYINT) and of
+// arithmetic on them, as for a Parquet input's column of that type.
+func withPartitionInputTypes(params map[string]string, parts []hive.Column) map[string]string {
+	types := map[string]string{}
+	for _, p := range parts {
+		if t, ok := narrowInts[p.Type]; ok {
+			types[p.Name] = t
+		}
+	}
+	if len(types) == 0 {
+		return params
+	}
+	if given := params[InputTypesParam]; given != "" {
+		var m map[string]string
+		if json.Unmarshal([]byte(given), &m) == nil {
+			for k, v := range m {
+				if _, ok := types[k]; !ok {
+					types[k] = v
+				}
+			}
+		}
+	}
+	b, _ := json.Marshal(types) // sorted by name
+	return withParam(params, InputTypesParam, string(b))
 }

@@ -205,3 +205,43 @@ func TestResolveJobHivePrunesTyped(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveJobHiveTypes: the query's hive_types types a partition column
+// (hive-partitions and the schema say INTEGER) and the pruning compares
+// its values as that type: month = 3 keeps month=03 and month=3, prunes
+// month=11; hive_types_autocast = false makes the other columns VARCHAR. A
+// value not of the type, in a file not pruned, is refused with DuckDB's
+// words; hive_types with --hive-partitioning false too.
+func TestResolveJobHiveTypes(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"t/year=2019/month=03/a.csv", "t/year=2020/month=3/b.csv", "t/year=2020/month=11/c.csv", "t/year=x/month=x/d.csv"} {
+		testutil.WriteFile(t, dir, name, []byte("n\n1\n"))
+	}
+	ctx, src := context.Background(), []string{filepath.Join(dir, "t/*/*/*.csv")}
+	from := "read_csv('" + src[0] + "', hive_types = {'month': 'INTEGER'}"
+	good := []string{filepath.Join(dir, "t/year=20*/*/*.csv")}
+	objs, params, err := plan.ResolveJob(ctx, blob.NewMux(nil), "sql", map[string]string{"query": "SELECT n FROM read_csv('" + good[0] + "', hive_types = {'month': 'INTEGER'}, hive_types_autocast = false) WHERE month = 3"}, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const parts = `[{"name":"month","type":"INTEGER"},{"name":"year","type":"VARCHAR"}]`
+	if len(objs) != 2 || params["hive-partitions"] != parts || params["hive-pruned"] != "1 4" || params["schema"] != `{"month":"INTEGER","year":"VARCHAR"}` {
+		t.Errorf("%d inputs, params %v; want a.csv and b.csv, partitions %s, c.csv (4 B) pruned, schema month INTEGER, year VARCHAR", len(objs), params, parts)
+	}
+	for _, c := range []struct {
+		params map[string]string
+		want   string
+	}{
+		{map[string]string{"query": "SELECT n FROM " + from + ")"}, `Unable to cast 'x' (from hive partition column 'MONTH') to: 'INTEGER'`},
+		{map[string]string{"query": "SELECT n FROM " + from + ") WHERE month = 3"}, `Unable to cast 'x' (from hive partition column 'MONTH') to: 'INTEGER'`},
+		{map[string]string{"query": "SELECT n FROM read_csv('" + src[0] + "', hive_types = {'Month': 'INTEGER'})"}, `Unknown hive_type: "Month" does not appear to be a partition`},
+		{map[string]string{"query": "SELECT n FROM " + from + ")", "hive-partitioning": "false"}, "cannot disable hive_partitioning when hive_types is enabled"},
+	} {
+		if _, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), "sql", c.params, src); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.params, err, c.want)
+		}
+	}
+	if objs, _, err := plan.ResolveJob(ctx, blob.NewMux(nil), "sql", map[string]string{"query": "SELECT n FROM " + from + ") WHERE year = '2020'"}, src); err != nil || len(objs) != 2 {
+		t.Errorf("the file of month=x pruned: %d inputs, %v; want 2, no error (it is not read)", len(objs), err)
+	}
+}

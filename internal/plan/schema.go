@@ -88,6 +88,9 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 		return nil, params, err
 	}
 	kept, pruned := prunePartitions(params, kept, parts)
+	if err := checkPartitionValues(parts, kept); err != nil {
+		return nil, params, err
+	}
 	if err := readFooters(ctx, store, kept); err != nil {
 		return nil, params, err
 	}
@@ -122,6 +125,7 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 			out = withParam(out, "schema", typed)
 		}
 		out = withInputTypes(out, queryColumns(out["query"], out["schema"], kept), kept)
+		out = withPartitionInputTypes(out, parts)
 		text, err := withInputColumns(ctx, store, out["query"], out["schema"], out[DelimParam], kept, parts)
 		if err != nil {
 			return kept, params, err

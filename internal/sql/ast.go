@@ -347,16 +347,20 @@ type Query struct {
 	// (read_csv, read_csv_auto, read_parquet, read_json_auto, read_ndjson;
 	// lower case), "" for FROM 'PATH'; FromDelim the CSV delimiter its
 	// delim (or sep) option gives, one byte, "" when not given; FromHive
-	// its hive_partitioning option, "true" or "false", "" when not given.
-	FromFunc  string
-	FromDelim string
-	FromHive  string
-	Where     Expr
-	GroupBy   []Expr
-	Having    Expr
-	OrderBy   []OrderItem
-	Limit     int64 // -1 without LIMIT
-	LimitPos  int
+	// its hive_partitioning option, "true" or "false", "" when not given;
+	// FromHiveTypes its hive_types (nil when not given), FromHiveAutocast
+	// its hive_types_autocast ("true", "false" or "").
+	FromFunc         string
+	FromDelim        string
+	FromHive         string
+	FromHiveTypes    []HiveType
+	FromHiveAutocast string
+	Where            Expr
+	GroupBy          []Expr
+	Having           Expr
+	OrderBy          []OrderItem
+	Limit            int64 // -1 without LIMIT
+	LimitPos         int
 }
 
 // String writes the query back as SQL (normalised: upper-case keywords,

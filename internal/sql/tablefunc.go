@@ -69,6 +69,9 @@ func (p *parser) tableFunc(q *Query, fn tableFunc) error {
 			return err
 		}
 	}
+	if q.FromHive == "false" && len(q.FromHiveTypes) > 0 {
+		return syntaxErr(p.tok.pos, "%s: cannot disable hive_partitioning when hive_types is enabled", fn.name)
+	}
 	return p.advance()
 }
 
@@ -78,14 +81,19 @@ func (p *parser) tableOption(q *Query, fn tableFunc) error {
 		return syntaxErr(p.tok.pos, "expected an option (name = value) in %s(...), found %s", fn.name, p.describe())
 	}
 	name, pos := strings.ToLower(p.tok.text), p.tok.pos
-	if name == "hive_partitioning" {
-		return p.hiveOption(q, fn)
+	switch name {
+	case "hive_partitioning":
+		return p.boolOption(&q.FromHive, name, fn)
+	case "hive_types_autocast", "hive_type_autocast":
+		return p.boolOption(&q.FromHiveAutocast, name, fn)
+	case "hive_types", "hive_type":
+		return p.hiveTypes(q, fn)
 	}
 	if !fn.csv || (name != "delim" && name != "sep") {
 		if fn.csv {
-			return unsupported(pos, "%s option %s: the options taken are delim (or sep) and hive_partitioning", fn.name, name)
+			return unsupported(pos, "%s option %s: the options taken are delim (or sep), hive_partitioning, hive_types and hive_types_autocast", fn.name, name)
 		}
-		return unsupported(pos, "%s option %s: the only option taken is hive_partitioning", fn.name, name)
+		return unsupported(pos, "%s option %s: the options taken are hive_partitioning, hive_types and hive_types_autocast", fn.name, name)
 	}
 	if q.FromDelim != "" {
 		return syntaxErr(pos, "%s: the delimiter is given twice", fn.name)
@@ -107,12 +115,12 @@ func (p *parser) tableOption(q *Query, fn tableFunc) error {
 	return p.advance()
 }
 
-// hiveOption reads hive_partitioning = BOOLEAN (true, false, 1, 0, or
-// one quoted) into q.FromHive: "true" or "false".
-func (p *parser) hiveOption(q *Query, fn tableFunc) error {
+// boolOption reads name = BOOLEAN (true, false, 1, 0, or one quoted) into
+// *dst: "true" or "false".
+func (p *parser) boolOption(dst *string, name string, fn tableFunc) error {
 	pos := p.tok.pos
-	if q.FromHive != "" {
-		return syntaxErr(pos, "%s: hive_partitioning is given twice", fn.name)
+	if *dst != "" {
+		return syntaxErr(pos, "%s: %s is given twice", fn.name, name)
 	}
 	if err := p.advance(); err != nil {
 		return err
@@ -122,13 +130,69 @@ func (p *parser) hiveOption(q *Query, fn tableFunc) error {
 	}
 	switch v := strings.ToLower(p.tok.text); {
 	case p.tok.kind == tIdent && v == "true", p.tok.kind == tNumber && v == "1", p.tok.kind == tString && v == "true":
-		q.FromHive = "true"
+		*dst = "true"
 	case p.tok.kind == tIdent && v == "false", p.tok.kind == tNumber && v == "0", p.tok.kind == tString && v == "false":
-		q.FromHive = "false"
+		*dst = "false"
 	default:
-		return syntaxErr(p.tok.pos, "expected true or false after hive_partitioning =, found %s", p.describe())
+		return syntaxErr(p.tok.pos, "expected true or false after %s =, found %s", name, p.describe())
 	}
 	return p.advance()
+}
+
+// HiveType is a partition column's type that a query's hive_types option
+// gives: the key as written (matched exactly, as DuckDB matches it) and
+// the type's name, upper case.
+type HiveType struct {
+	Name, Type string
+}
+
+// hiveTypes reads hive_types = {'key': 'TYPE', key: 'TYPE', ...} into
+// q.FromHiveTypes, as DuckDB's option takes it: a struct of type names,
+// each one the dialect has (a type it lacks refused as a CAST to it is).
+func (p *parser) hiveTypes(q *Query, fn tableFunc) error {
+	pos := p.tok.pos
+	if q.FromHiveTypes != nil {
+		return syntaxErr(pos, "%s: hive_types is given twice", fn.name)
+	}
+	if err := p.advance(); err != nil {
+		return err
+	}
+	if err := p.expectOp("="); err != nil {
+		return err
+	}
+	if !p.isOp("{") {
+		return typeErr(p.tok.pos, "'hive_types' only accepts a STRUCT('name':VARCHAR, ...), but %s was provided", p.describe())
+	}
+	q.FromHiveTypes = []HiveType{}
+	for first := true; first || p.isOp(","); first = false {
+		if err := p.advance(); err != nil { // { or ,
+			return err
+		}
+		if p.tok.kind != tString && p.tok.kind != tIdent && p.tok.kind != tQIdent {
+			return syntaxErr(p.tok.pos, "expected a partition key in hive_types, found %s", p.describe())
+		}
+		key, keyPos := p.tok.text, p.tok.pos
+		if slices.ContainsFunc(q.FromHiveTypes, func(h HiveType) bool { return h.Name == key }) {
+			return syntaxErr(keyPos, "Duplicate struct entry name %q", key)
+		}
+		if err := p.advance(); err != nil {
+			return err
+		}
+		if err := p.expectOp(":"); err != nil {
+			return err
+		}
+		if p.tok.kind != tString {
+			return typeErr(p.tok.pos, "hive_types: %s must be a VARCHAR, instead: %s was provided", key, p.describe())
+		}
+		if _, err := parseTypeText(p.tok.text); err != nil {
+			return typeErr(p.tok.pos, "hive_types: %s: %v", key, err)
+		}
+		q.FromHiveTypes = append(q.FromHiveTypes, HiveType{Name: key, Type: strings.ToUpper(strings.TrimSpace(p.tok.text))})
+		if err := p.advance(); err != nil {
+			return err
+		}
+	}
+	return p.expectOp("}")
 }
 
 // locationExt is the extension of a location's name, lower case, without
@@ -162,6 +226,16 @@ func fromSQL(q *Query) string {
 	}
 	if q.FromHive != "" {
 		opts += ", hive_partitioning = " + q.FromHive
+	}
+	if q.FromHiveTypes != nil {
+		var ts []string
+		for _, h := range q.FromHiveTypes {
+			ts = append(ts, quoteString(h.Name)+": "+quoteString(h.Type))
+		}
+		opts += ", hive_types = {" + strings.Join(ts, ", ") + "}"
+	}
+	if q.FromHiveAutocast != "" {
+		opts += ", hive_types_autocast = " + q.FromHiveAutocast
 	}
 	return q.FromFunc + "(" + loc + opts + ")"
 }

@@ -268,6 +268,20 @@ func parseTypeText(s string) (Type, error) {
 	return t, nil
 }
 
+// ParseType reads a type's name as a schema gives it (BIGINT, INTEGER,
+// DECIMAL(10,2), ...).
+func ParseType(s string) (Type, error) { return parseTypeText(s) }
+
+// CastsTo reports whether text (not NULL) reads as a value of type t, as a
+// typed column's text is read (VARCHAR: always).
+func CastsTo(text []byte, t Type) bool {
+	if t.Kind == KVarchar || t.Kind == KText {
+		return true
+	}
+	_, ok := parseTyped(text, t)
+	return ok
+}
+
 // String writes the schema as name:TYPE pairs sorted by name, its canonical form.
 func (s Schema) String() string {
 	names := make([]string, 0, len(s))
