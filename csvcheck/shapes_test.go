@@ -81,12 +81,33 @@ func rowsOf(n int, sep, eol string) string {
 	return b.String()
 }
 
-// The known differences from DuckDB of the shapes that have one (docs/jobs.md, "CSV as
-// DuckDB reads it: awkward files").
-const (
-	backslash = "quotes escaped with a backslash (\\\"): those records are skipped as bad quoting, where DuckDB's sniffer takes the escape"
-	single    = "fields quoted with ' (a delimiter inside them): refused at planning as a ragged CSV, where DuckDB's sniffer takes the quote"
-)
+// mysqlRows writes n rows as MySQL's SELECT ... INTO OUTFILE writes them
+// with FIELDS ENCLOSED BY '"' (ESCAPED BY '\\', its default): a quote,
+// a backslash and a newline inside a field escaped by a backslash (the
+// newline kept after it), beside a quoted newline and plain fields, the
+// rows of varying length so that chunk boundaries fall everywhere in them.
+func mysqlRows(n int) string {
+	var b strings.Builder
+	b.WriteString("id,city,note,amount\n")
+	cities := []string{`"Say \"hi\", Oslo"`, `"C:\\dir\\"`, "Rome", `"Lima\` + "\n" + `Peru"`, `"a` + "\n" + `b"`}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%d,%s,\"%s\\\"%d\\\\\",%d.%d\n", i, cities[i%len(cities)], strings.Repeat("x", i%9), i, i%5, i%3)
+	}
+	return b.String()
+}
+
+// singleRows writes n rows whose fields are quoted with ', a ' inside one
+// escaped by esc (' doubled, or a backslash), delimiters and newlines in
+// them.
+func singleRows(n int, esc string) string {
+	var b strings.Builder
+	b.WriteString("id,city,note,amount\n")
+	cities := []string{"'it" + esc + "'s, Oslo'", "Rome", "'Lima\nPeru'", "'a,b'"}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%d,%s,'%s %s',%d.%d\n", i, cities[i%len(cities)], strings.Repeat("y", i%7), esc+"'", i%5, i%3)
+	}
+	return b.String()
+}
 
 // shapes is the corpus of awkward files, each one DuckDB reads with
 // read_csv's detection alone.
@@ -101,10 +122,11 @@ func shapes() []shape {
 		{name: "header-only.csv", data: "id,city,amount\n", key: "city", num: "amount"},
 		{name: "empty.csv", data: "", key: "column0", num: "column0"},
 		{name: "no-header.csv", data: rows, key: "column1", num: "column2"},
-		{name: "backslash-escape.csv", data: "id,city,amount\n" + strings.Repeat("1,\"Say \\\"hi\\\", Oslo\",7\n2,Rome,8\n", 20), key: "city", num: "amount", known: &known{why: backslash,
-			duck: `escape = '"', ignore_errors = true`, skipped: map[string]int64{"csv: bad quoting": 20}}},
-		{name: "single-quote.csv", data: "id,city,amount\n" + strings.Repeat("1,'Oslo, NO',7\n2,Rome,8\n", 20), key: "city", num: "amount", known: &known{why: single,
-			refused: "ragged CSV: no delimiter of ',' '|' ';' tab gives the records of its first 64 KiB one count of fields (with \",\" the record at byte 15 has 4 fields where the first has 3"}},
+		{name: "backslash-escape.csv", data: "id,city,amount\n" + strings.Repeat("1,\"Say \\\"hi\\\", Oslo\",7\n2,Rome,8\n", 20), key: "city", num: "amount"},
+		{name: "single-quote.csv", data: "id,city,amount\n" + strings.Repeat("1,'Oslo, NO',7\n2,Rome,8\n", 20), key: "city", num: "amount"},
+		{name: "mysql-outfile.csv", data: mysqlRows(60), key: "city", num: "amount"},
+		{name: "single-quote-escapes.csv", data: singleRows(60, "'"), key: "city", num: "amount"},
+		{name: "single-quote-backslash.csv", data: singleRows(60, "\\"), key: "city", num: "amount"},
 		{name: "null-ish.csv", data: "id,city,amount\n" + strings.Repeat("1,Oslo,7\n2,,8\n3,NULL,\n4,NA,NA\n5,Rome,NULL\n", 10), key: "city", num: "amount"},
 		{name: "long-field.csv", data: "id,city,note\n1,Oslo,\"" + longField + ",\n\"\n2,Rome,x\n" + rowsOf(20, ",", "\n"), key: "city", num: "id"},
 		{name: "crlf-bom-quoted-crlf.csv", data: "\ufeffid,city,amount\r\n" + strings.Repeat("1,\"Oslo\r\nNO\",7\r\n2,Rome,8\r\n", 20), key: "city", num: "amount"},

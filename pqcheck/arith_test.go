@@ -81,3 +81,34 @@ func TestSQLParquetArithmeticOverflow(t *testing.T) {
 		}
 	}
 }
+
+// unsignedQuery adds unsigned columns of each width to arithQuery's table,
+// their arithmetic within their types (no wrap below 0, no overflow).
+const unsignedQuery = `SELECT *, (id % 100 + 10)::UTINYINT AS ut, (id * 3 + 10)::USMALLINT AS us,
+	(id * 70001 + 10)::UINTEGER AS ui, (id * 1000000007 + 10)::UBIGINT AS ub FROM (` + arithQuery + `)`
+
+// TestSQLParquetUnsignedCastAndAggregateTypes: arithmetic over a Parquet
+// file's unsigned columns (a UTINYINT + 1 a UTINYINT, + a TINYINT a
+// BIGINT, a UINTEGER + an INTEGER a BIGINT, a UBIGINT + a BIGINT a
+// HUGEINT, written as DuckDB writes one, a DOUBLE; * a DECIMAL(9,2) a
+// DECIMAL(12,2)), a CAST to an integer or DECIMAL type (CAST(b AS
+// INTEGER) an INTEGER), and sum, min and max of arithmetic (sum(si * ti) a
+// HUGEINT, sum(d * 2) a DECIMAL(38,2), min(n + 1) an INTEGER) are typed
+// in a .parquet output as DuckDB's COPY types them (were BIGINT or
+// DECIMAL(38,s)), with DuckDB's values; a decimal GROUP BY key or max
+// computed by arithmetic prints with its type's scale (d * 2 -80.00, was
+// -80).
+func TestSQLParquetUnsignedCastAndAggregateTypes(t *testing.T) {
+	db := openDB(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "unsigned.parquet")
+	exec(t, db, fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, ROW_GROUP_SIZE 500)`, unsignedQuery, in))
+	queries := []string{
+		"SELECT id, ut + 1 AS a, ut + ut AS b, ut + ti AS c, us + si AS e, ui + n AS g, ub + b AS h, ut * d AS k, ub + 1.5 AS l, ut - 5 AS m, us + 300 AS o, ub * 2 AS q, ui // 3 AS r, ut + 300 AS s FROM 'F' WHERE id < 700 ORDER BY id",
+		"SELECT id, CAST(b AS INTEGER) % 1000 AS a, CAST(n AS SMALLINT) AS c, CAST(ti AS TINYINT) + 1 AS e, CAST(d AS DECIMAL(10,3)) AS g, CAST(d AS DECIMAL(5,1)) * 2 AS h FROM 'F' WHERE id < 700 AND n BETWEEN -30000 AND 30000 ORDER BY id",
+		"SELECT d * 2 AS k, f + 1 AS g, e - d AS h, count(*) AS c FROM 'F' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT 400",
+		"SELECT ti, sum(si * ti) AS a, sum(d * 2) AS b, min(n + 1) AS c, max(d * 2) AS e, sum(ut + 1) AS g, max(ui + ui) AS h, count(*) AS k FROM 'F' GROUP BY ti ORDER BY ti",
+	}
+	duckAgrees(t, db, in, "20KiB", queries)
+	sqlWritesAsDuckDB(t, db, dir, in, "read_parquet('"+in+"')", "20KiB", queries...)
+}

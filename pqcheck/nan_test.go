@@ -39,4 +39,11 @@ func TestSQLPrintsNegativeNaNAsDuckDB(t *testing.T) {
 	if g, w := testutil.ReadFile(t, got), testutil.ReadFile(t, want); !bytes.Equal(g, w) {
 		t.Errorf("select's output differs from DuckDB's: %s", testutil.FirstLineDiff(g, w))
 	}
+	// A .parquet output keeps the NaNs' sign bits and the columns' types.
+	out := filepath.Join(dir, "select.parquet")
+	runCLI(t, "run", "--job", "select", "--input", in, "--columns", "id,x,fx", "--output", out, "--chunk-size", "2KiB", "--state-dir", filepath.Join(dir, "state"))
+	wantPQ := filepath.Join(dir, "duck.parquet")
+	exec(t, db, fmt.Sprintf(`COPY (SELECT id, x, fx FROM '%s') TO '%s' (FORMAT parquet)`, in, wantPQ))
+	sameAsDuckDB(t, db, out, wantPQ, nil)
+	sqlWritesAsDuckDB(t, db, dir, in, "'"+in+"'", "2KiB", "SELECT id, x, -x AS z, fx FROM 'F'")
 }

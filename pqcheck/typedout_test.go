@@ -160,6 +160,7 @@ var sniffColumns = []struct {
 	{"hexd", []string{"0x10", "1.5"}},
 	{"hexneg", []string{"-0x10", "1"}},
 	{"infcase", []string{"Infinity", "-INFINITY", " infinity", "2001-01-01"}},
+	{"negnan", []string{"-nan", "1.5", "-NaN", "-inf"}},
 }
 
 // sniffCSV writes sniffColumns as a CSV in dir, the values again and

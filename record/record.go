@@ -101,6 +101,9 @@ type Row struct {
 	raw     [][]byte
 	kind    []jsonline.Kind
 	format  Format
+	// requote marks a row of CSV quoted otherwise than with '"' doubled
+	// (Reader.SetQuoting), whose fields AppendCSV writes from their values.
+	requote bool
 }
 
 func newRow(n int, f Format) Row {
@@ -136,14 +139,18 @@ func (r *Row) Null(i int) bool {
 }
 
 // AppendCSV appends column i as a CSV output field: a CSV field exactly as it
-// stood in the input; a JSON string's text and a nested object or array's raw
+// stood in the input (quoted with '"' doubled: one quoted otherwise, such
+// as with '\” or a backslash before a quote, is its value, quoted as
+// AppendCSVField quotes it); a JSON string's text and a nested object or array's raw
 // text, quoted when needed, any other JSON value's token; a Parquet value as
 // DuckDB's CSV writer prints it (an empty string as "", apart from NULL); a
 // missing value as an empty field.
 func (r *Row) AppendCSV(dst []byte, i int) []byte {
 	switch {
-	case r.format == CSV:
+	case r.format == CSV && !r.requote:
 		return append(dst, r.raw[i]...)
+	case r.format == CSV:
+		return csvline.AppendField(dst, r.val[i])
 	case !r.present[i]:
 		return dst
 	case r.format == JSONLines && r.kind[i] != jsonline.String:
@@ -182,6 +189,7 @@ type Reader struct {
 	// CSV: the field delimiter (SetDelim), and the position of each column
 	// in the current object's header.
 	delim    byte
+	qt       csvline.Quoting // how fields are quoted (SetQuoting)
 	idx      []int
 	nfields  int
 	resolved bool
@@ -217,7 +225,7 @@ func NewReader(format Format, columns []string) (*Reader, error) {
 		return nil, fmt.Errorf("record: a Reader reads csv or jsonl, not %s", format)
 	}
 	n := len(columns)
-	return &Reader{format: format, cols: columns, row: newRow(n, format), delim: ',', idx: make([]int, n), scratch: make([][]byte, n), exact: make([]bool, n)}, nil
+	return &Reader{format: format, cols: columns, row: newRow(n, format), delim: ',', qt: csvline.RFC4180, idx: make([]int, n), scratch: make([][]byte, n), exact: make([]bool, n)}, nil
 }
 
 // fixedValue is a column's value in every record of an object (Fix).
@@ -265,6 +273,16 @@ func (r *Reader) isFixed(c int) bool { return r.nfixed > 0 && r.fixed[c].set }
 // before Start.
 func (r *Reader) SetDelim(delim byte) { r.delim = delim }
 
+// SetQuoting sets how a CSV record's fields are quoted: quote opens and
+// closes a quoted field ('"', the default, or '\”), and inside one escape
+// makes the next byte literal (a backslash), or, when it is quote (the
+// default), a doubled quote is one (DuckDB's read_csv quote and escape).
+// Call it before Start.
+func (r *Reader) SetQuoting(quote, escape byte) {
+	r.qt = csvline.Quoting{Quote: quote, Escape: escape}
+	r.row.requote = r.qt != csvline.RFC4180
+}
+
 // SetHeaderOffset sets the byte offset of the CSV header record of the
 // objects Start begins: 0 (the default), or past a preamble, such as title
 // lines, that DuckDB's read_csv skips. The records before it are not read
@@ -296,9 +314,9 @@ func (r *Reader) Start(source string, header []byte) error {
 	if header == nil {
 		return nil
 	}
-	names, err := HeaderColumns(header, r.delim)
+	names, err := HeaderColumnsQuoted(header, r.delim, r.qt.Quote, r.qt.Escape)
 	if r.noHeader {
-		names, err = NumberedColumns(header, r.delim)
+		names, err = NumberedColumnsQuoted(header, r.delim, r.qt.Quote, r.qt.Escape)
 	}
 	if err != nil {
 		return fmt.Errorf("CSV header of %s: %w", source, err)
@@ -358,8 +376,14 @@ func JSONKeys(line []byte) ([]string, error) {
 // is taken), so a header a,A,b,a has the columns a, A_1, b, a_2 and a
 // header a,a_1,a the columns a, a_1, a_1_1.
 func HeaderColumns(header []byte, delim byte) ([]string, error) {
+	return HeaderColumnsQuoted(header, delim, '"', '"')
+}
+
+// HeaderColumnsQuoted is HeaderColumns of a header whose fields are quoted
+// with quote, escape inside them escaping the next byte (SetQuoting).
+func HeaderColumnsQuoted(header []byte, delim, quote, escape byte) ([]string, error) {
 	header = TrimBOM(csvline.TrimCR(header))
-	fields, err := csvline.Split(nil, header, delim)
+	fields, err := csvline.SplitQuoted(nil, header, delim, csvline.Quoting{Quote: quote, Escape: escape})
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +404,13 @@ func HeaderColumns(header []byte, delim byte) ([]string, error) {
 // one a field, zero-padded to the digits of the last (column00 to
 // column11 of 12 columns).
 func NumberedColumns(rec []byte, delim byte) ([]string, error) {
-	fields, err := csvline.Split(nil, TrimBOM(csvline.TrimCR(rec)), delim)
+	return NumberedColumnsQuoted(rec, delim, '"', '"')
+}
+
+// NumberedColumnsQuoted is NumberedColumns of a record whose fields are
+// quoted with quote, escape inside them escaping the next byte (SetQuoting).
+func NumberedColumnsQuoted(rec []byte, delim, quote, escape byte) ([]string, error) {
+	fields, err := csvline.SplitQuoted(nil, TrimBOM(csvline.TrimCR(rec)), delim, csvline.Quoting{Quote: quote, Escape: escape})
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +468,7 @@ func (r *Reader) Read(rec []byte, offset int64) (row *Row, data bool, reason str
 	if len(l) == 0 {
 		return nil, false, "", nil
 	}
-	r.fields, err = csvline.Split(r.fields, l, r.delim)
+	r.fields, err = csvline.SplitQuoted(r.fields, l, r.delim, r.qt)
 	if err != nil {
 		return nil, true, ReasonCSVQuote, nil
 	}
@@ -473,9 +503,10 @@ type RowFunc func(row *Row, offset int64, data bool, reason string) error
 // fields: two passes over every byte. ReadCSVBlock makes one, 8 bytes at a
 // time, stopping only at the commas, newlines and quotes, and jumps over a
 // quoted field to its closing quote. It reads nothing of an object whose
-// header was not read (Start).
+// header was not read (Start), nor of one quoted otherwise than with '"'
+// doubled (SetQuoting), which Read reads.
 func (r *Reader) ReadCSVBlock(data []byte, offset int64, fn RowFunc) (used, records int, err error) {
-	if r.format != CSV || !r.resolved {
+	if r.format != CSV || !r.resolved || r.qt != csvline.RFC4180 {
 		return 0, 0, nil
 	}
 	if r.marks == nil {

@@ -1,6 +1,7 @@
 package duckfmt
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 )
@@ -355,11 +356,12 @@ func ParseTimestamp(b []byte, unit int64) (int64, bool) {
 	return v, true
 }
 
-// ParseNegNaN reads "-nan", DuckDB's text of a NaN whose sign bit is set
-// (the sql job's sum of inf and -inf on amd64), which strconv.ParseFloat
-// does not take, as that NaN.
+// ParseNegNaN reads "-nan" in any case, DuckDB's text of a NaN whose sign
+// bit is set (the sql job's sum of inf and -inf on amd64), which
+// strconv.ParseFloat does not take, as that NaN (DuckDB's cast and CSV
+// sniffer read "-NaN" so too).
 func ParseNegNaN(b []byte) (float64, bool) {
-	if string(b) != "-nan" {
+	if len(b) != 4 || b[0] != '-' || !bytes.EqualFold(b[1:], []byte("nan")) {
 		return 0, false
 	}
 	return math.Copysign(math.NaN(), -1), true

@@ -28,6 +28,8 @@ type Feeder struct {
 	strict bool
 	// delim separates the fields of CSV records (SetDelim).
 	delim byte
+	// quote and escape are how CSV fields are quoted (SetQuoting).
+	quote, escape byte
 	// headerAt is the byte offset of the CSV header of the part
 	// StartPart begins (SetHeaderOffset).
 	headerAt int64
@@ -50,7 +52,7 @@ type Feeder struct {
 // parameter.
 func New(j job.Job, strict bool) (*Feeder, error) {
 	in := j.Input()
-	f := &Feeder{job: j, in: in, m: j.NewMapper(), strict: strict, delim: ','}
+	f := &Feeder{job: j, in: in, m: j.NewMapper(), strict: strict, delim: ',', quote: '"', escape: '"'}
 	if in.Format.Table() {
 		rm, ok := f.m.(job.RowMapper)
 		if !ok {
@@ -72,6 +74,11 @@ func New(j job.Job, strict bool) (*Feeder, error) {
 // feeder reads: ',' until set, else the job's delim parameter (the one the
 // plan recorded). Call it before StartPart.
 func (f *Feeder) SetDelim(delim byte) { f.delim = delim }
+
+// SetQuoting sets how the fields of the CSV records the feeder reads are
+// quoted (record.Reader.SetQuoting): '"' doubled until set, else the
+// part's (plan.Part.Quoting). Call it before StartPart.
+func (f *Feeder) SetQuoting(quote, escape byte) { f.quote, f.escape = quote, escape }
 
 // SetHeaderOffset sets the byte offset of the CSV header of the object
 // the next StartPart begins: 0, or past a preamble (plan.Part.Header). Its
@@ -174,9 +181,9 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 		var err error
 		switch {
 		case p.Format == record.CSV && f.noHeader:
-			p.Columns, err = record.NumberedColumns(header, f.delim)
+			p.Columns, err = record.NumberedColumnsQuoted(header, f.delim, f.quote, f.escape)
 		case p.Format == record.CSV:
-			p.Columns, err = record.HeaderColumns(header, f.delim)
+			p.Columns, err = record.HeaderColumnsQuoted(header, f.delim, f.quote, f.escape)
 		default:
 			p.Columns, err = record.JSONKeys(header)
 		}
@@ -194,6 +201,7 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 		r.Fix(c, v.val, v.null)
 	}
 	r.SetDelim(f.delim)
+	r.SetQuoting(f.quote, f.escape)
 	r.SetHeaderOffset(f.headerAt)
 	r.SetNoHeader(f.noHeader)
 	if err := r.Start(p.Source, header); err != nil {
@@ -253,9 +261,10 @@ func (f *Feeder) Block() func(data []byte, offset int64, n int) error {
 
 // CSVBlock is the function that reads runs of whole CSV records of the
 // part StartPart began at once (record.Reader.ReadCSVBlock), or nil when
-// its records are not CSV.
+// its records are not CSV or not quoted with '"' doubled (which go one by
+// one).
 func (f *Feeder) CSVBlock() split.CSVBlockFunc {
-	if f.rows == nil || f.reader == nil || f.reader.Format() != record.CSV {
+	if f.rows == nil || f.reader == nil || f.reader.Format() != record.CSV || f.quote != '"' || f.escape != '"' {
 		return nil
 	}
 	r, fn := f.reader, f.row

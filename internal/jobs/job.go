@@ -69,8 +69,8 @@ var versions = map[string]string{
 	"grep":      "2",
 	"groupby":   "8",
 	"search":    "2",
-	"select":    "13",
-	"sql":       "24",
+	"select":    "14",
+	"sql":       "26",
 	"wordcount": "2",
 }
 

@@ -164,7 +164,7 @@ func newSQL(p Params) (Job, error) {
 	if j.query.HasStar() {
 		header = []string{} // checks everything but the columns * stands for
 	}
-	plan, err := sql.CompileInputs(j.text, j.schema, header, j.inputs)
+	plan, err := j.compile(header)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (j *sqlJob) plan(header []string) (*sql.Plan, error) {
 	if p, ok := j.plans[key]; ok {
 		return p, nil
 	}
-	p, err := sql.CompileInputs(j.text, j.schema, header, j.inputs)
+	p, err := j.compile(header)
 	if err != nil {
 		return nil, err
 	}
@@ -1567,31 +1567,56 @@ func (j *sqlJob) ParquetColumns(header []string) []pq.OutputColumn {
 
 // arithTypeOf is the output column of select item i when it is integer or
 // decimal arithmetic over Parquet inputs' columns (id + 1, qty * 2, dec *
-// 2, a - b): DuckDB's type of it (sql.Plan.ItemNumType), an INTEGER + an
-// INTEGER an INTEGER, a DECIMAL(9,2) * 2 a DECIMAL(18,2). A value past the
+// 2, a - b, u8 + 1), a CAST to an integer or DECIMAL type, or a sum, min
+// or max of such: DuckDB's type of it (sql.Plan.ItemNumType), an INTEGER +
+// an INTEGER an INTEGER, a UTINYINT + 1 a UTINYINT, a DECIMAL(9,2) * 2 a
+// DECIMAL(18,2), CAST(x AS INTEGER) an INTEGER, sum(n * n) a HUGEINT
+// (written as DuckDB writes one, a DOUBLE). A value past the
 // type (where DuckDB fails the query on an overflow) fails the output,
 // naming the column, as the writer refuses it.
 func (j *sqlJob) arithTypeOf(p *sql.Plan, i int) (pq.OutputColumn, bool) {
-	t, ok := p.ItemNumType(i, func(c int) (sql.NumType, bool) {
+	t, ok := p.ItemNumType(i, j.numTypes(p))
+	switch {
+	case !ok:
+		return pq.OutputColumn{}, false
+	case t.Bits > 64:
+		return pq.OutputColumn{Kind: pq.OutDouble}, true // DuckDB's HUGEINT is a DOUBLE in Parquet
+	case t.Bits > 0:
+		return pq.OutputColumn{Kind: pq.OutInteger, Bits: t.Bits, Unsigned: t.Unsigned}, true
+	}
+	return pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}, true
+}
+
+// numTypes gives plan p's input column c's integer or decimal type in the
+// Parquet inputs (input-types), for sql.Plan.ItemNumType.
+func (j *sqlJob) numTypes(p *sql.Plan) func(c int) (sql.NumType, bool) {
+	return func(c int) (sql.NumType, bool) {
 		name, ok := j.inputTypes[p.Columns[c]]
 		if !ok {
 			return sql.NumType{}, false
 		}
 		switch in := pq.OutputForType(name); {
-		case in.Kind == pq.OutInteger && !in.Unsigned:
-			return sql.NumType{Bits: in.Bits}, true
+		case in.Kind == pq.OutInteger:
+			return sql.NumType{Bits: in.Bits, Unsigned: in.Unsigned}, true
 		case in.Kind == pq.OutDecimal:
 			return sql.NumType{Width: in.Precision, Scale: in.Scale}, true
 		}
 		return sql.NumType{}, false
-	})
-	switch {
-	case !ok:
-		return pq.OutputColumn{}, false
-	case t.Bits > 0:
-		return pq.OutputColumn{Kind: pq.OutInteger, Bits: t.Bits}, true
 	}
-	return pq.OutputColumn{Kind: pq.OutDecimal, Precision: t.Width, Scale: t.Scale}, true
+}
+
+// compile compiles the query for a header (nil without *), its decimal
+// arithmetic over Parquet DECIMAL columns typed as DuckDB's
+// (sql.Plan.ScaleDecimals), so that it prints with DuckDB's scale.
+func (j *sqlJob) compile(header []string) (*sql.Plan, error) {
+	p, err := sql.CompileInputs(j.text, j.schema, header, j.inputs)
+	if err != nil {
+		return nil, err
+	}
+	if len(j.inputTypes) > 0 {
+		p.ScaleDecimals(j.numTypes(p))
+	}
+	return p, nil
 }
 
 // outputPlan is the plan whose select list the output's header is: the

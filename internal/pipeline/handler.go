@@ -540,6 +540,8 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 		if p.Delim != "" {
 			f.SetDelim(p.Delim[0]) // the object's own (plan.Part.Delim)
 		}
+		qt := p.Quoting()
+		f.SetQuoting(qt.Quote, qt.Escape)
 		var header []byte
 		if f.NeedsHeader(p.Source) {
 			if csv {

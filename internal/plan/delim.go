@@ -69,10 +69,13 @@ type Dialect struct {
 	// NoHeader says that the record at Header is not a header but the
 	// first row (hasHeader: header.go).
 	NoHeader bool
+	// Quoting is how fields are quoted: '"' doubled (csvline.RFC4180),
+	// or as the sample quotes them (QuotingCandidates).
+	Quoting csvline.Quoting
 }
 
-// SniffDialect is SniffDelim with the fields of every record and the
-// header's offset. When no candidate reads the sample with one count of
+// SniffDialect is SniffDelim with the fields of every record, the
+// header's offset and the quoting. When no candidate reads the sample with one count of
 // fields (or all but a few records: sniff), a preamble is looked for as
 // DuckDB's sniffer skips one: the records before the first one of a
 // candidate's largest count are skipped (SkipRows) when every record from
@@ -81,6 +84,12 @@ type Dialect struct {
 // that skips least, then the first in DelimCandidates. The header is that
 // first record of the largest count, or the first row when it is not a
 // header (NoHeader: withHeader).
+//
+// The quoting is sniffed as DuckDB's sniffer sniffs its quote and escape
+// (QuotingCandidates): the first candidate (in that order) that reads
+// every record of the sample well quoted with one count of fields and
+// quotes a field there wins; without one, '"' doubled (RFC 4180), the
+// quoting of a sample that quotes nothing.
 func SniffDialect(sample []byte, eof bool) (Dialect, error) {
 	d, err := sniff(sample, eof)
 	if err != nil {
@@ -89,21 +98,53 @@ func SniffDialect(sample []byte, eof bool) (Dialect, error) {
 	return withHeader(sample, eof, d), nil
 }
 
-// sniff is SniffDialect. When no candidate gives every record one count of
-// two fields or more, one that gives all
+// QuotingCandidates are the quotings SniffDialect tries, in the order of
+// DuckDB's sniffer's quote and escape candidates (its candidates with no
+// escape read as those with the quote doubled when no quote is doubled,
+// and fail when one is; those escaping '"' with '\” and '\” with '"'
+// are not tried): '"' doubled, '"' escaped by a backslash (MySQL's
+// SELECT ... INTO OUTFILE and mysqldump --tab), '\” doubled and '\”
+// escaped by a backslash.
+var QuotingCandidates = []csvline.Quoting{{Quote: '"', Escape: '"'}, {Quote: '"', Escape: '\\'}, {Quote: '\'', Escape: '\''}, {Quote: '\'', Escape: '\\'}}
+
+// sniff is SniffDialect: the dialect of the first quoting of
+// QuotingCandidates that reads the sample alike and quotes a field there
+// (sniffQuoted), else that of '"' doubled.
+func sniff(sample []byte, eof bool) (Dialect, error) {
+	var first Dialect
+	var firstErr error
+	for i, qt := range QuotingCandidates {
+		d, clean, quoted, err := sniffQuoted(sample, eof, qt)
+		if i == 0 {
+			first, firstErr = d, err
+		}
+		if clean && quoted {
+			return d, nil
+		}
+	}
+	return first, firstErr
+}
+
+// sniffQuoted is the dialect of the sample with fields quoted as qt says
+// (SniffDialect for one quoting), whether it reads every record alike
+// (clean: one count of fields, well quoted, with a candidate delimiter,
+// not by skipping a preamble or a few records), and whether that reading
+// quotes a field. When no candidate gives every record one count of two
+// fields or more, one that gives all
 // but a few records of the sample (at most one in oddShare) the first
 // record's count of two or more is taken: those few are malformed records,
 // which the mappers skip and count (or --strict refuses) as for any file,
 // the contract's rule for a record of the wrong count; then a preamble is
 // looked for (SniffDialect); only a sample read by none of these is ragged.
-func sniff(sample []byte, eof bool) (Dialect, error) {
+func sniffQuoted(sample []byte, eof bool, qt csvline.Quoting) (d Dialect, clean, quoted bool, err error) {
 	best, bestN := byte(','), 1
 	mostly, mostlyN := byte(','), 1
 	var skip Dialect
 	skipRows := 0
 	var ragged *RaggedError
+	oneCol, oneQuoted := false, false
 	for _, d := range DelimCandidates {
-		r := consistentFields(sample, eof, d)
+		r := consistentFields(sample, eof, d, qt)
 		if r.runFields >= 2 && r.runRows >= 2 && (r.runFields > skip.Fields || r.runFields == skip.Fields && r.runRows > skipRows) {
 			skip, skipRows = Dialect{Delim: d, Fields: r.runFields, Header: r.runAt}, r.runRows
 		}
@@ -116,19 +157,25 @@ func sniff(sample []byte, eof bool) (Dialect, error) {
 			}
 			continue
 		}
+		if r.fields == 1 && !oneCol {
+			oneCol, oneQuoted = true, r.quoted
+		}
 		if r.fields > bestN {
-			best, bestN = d, r.fields
+			best, bestN, quoted = d, r.fields, r.quoted
 		}
 	}
 	switch {
 	case bestN < 2 && mostlyN >= 2:
-		return Dialect{Delim: mostly, Fields: mostlyN}, nil
+		return Dialect{Delim: mostly, Fields: mostlyN, Quoting: qt}, false, false, nil
 	case bestN < 2 && skip.Fields >= 2:
-		return skip, nil
+		skip.Quoting = qt
+		return skip, false, false, nil
 	case bestN < 2 && ragged != nil:
-		return Dialect{Delim: ','}, ragged
+		return Dialect{Delim: ',', Quoting: qt}, false, false, ragged
+	case bestN < 2:
+		return Dialect{Delim: best, Fields: bestN, Quoting: qt}, oneCol, oneQuoted, nil
 	}
-	return Dialect{Delim: best, Fields: bestN}, nil
+	return Dialect{Delim: best, Fields: bestN, Quoting: qt}, true, quoted, nil
 }
 
 // oddShare bounds the records of another count than the first that a
@@ -193,14 +240,16 @@ type reading struct {
 	runFields int
 	runAt     int64
 	runRows   int
+	// quoted reports a quoted field in a record read.
+	quoted bool
 }
 
-// consistentFields reads sample with delimiter d: how many fields every
+// consistentFields reads sample with delimiter d and quoting qt: how many fields every
 // record has; when they differ, the first record that breaks the run,
 // with how many do of how many sampled; and the run of the largest count
 // (reading). A badly quoted record gives the zero reading: d does not
 // qualify.
-func consistentFields(sample []byte, eof bool, d byte) reading {
+func consistentFields(sample []byte, eof bool, d byte, qt csvline.Quoting) reading {
 	var fields []csvline.Field
 	var r reading
 	want, odd := -1, 0
@@ -209,7 +258,7 @@ func consistentFields(sample []byte, eof bool, d byte) reading {
 	for off < len(sample) && rows < sniffRows {
 		rest := sample[off:]
 		start := off
-		i, _ := csvline.End(rest, csvline.AtField, d)
+		i, _ := csvline.EndQuoted(rest, csvline.AtField, d, qt)
 		rec := rest
 		if i >= 0 {
 			rec, off = rest[:i], off+i+1
@@ -226,8 +275,11 @@ func consistentFields(sample []byte, eof bool, d byte) reading {
 			continue
 		}
 		var err error
-		if fields, err = csvline.Split(fields, rec, d); err != nil {
+		if fields, err = csvline.SplitQuoted(fields, rec, d, qt); err != nil {
 			return reading{} // not d's: the mappers skip (or --strict refuses) a badly quoted record
+		}
+		for _, f := range fields {
+			r.quoted = r.quoted || f.Quoted
 		}
 		rows++
 		n := len(fields)
@@ -300,6 +352,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	if given != 0 {
 		for i, k := range csv {
 			objs[k].Header, objs[k].NoHeader = dialects[i].Header, dialects[i].NoHeader
+			objs[k].Quote, objs[k].Escape = quotingFields(dialects[i].Quoting)
 		}
 		return params, nil
 	}
@@ -311,6 +364,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	}
 	for i, k := range csv {
 		objs[k].Header, objs[k].NoHeader = dialects[i].Header, dialects[i].NoHeader
+		objs[k].Quote, objs[k].Escape = quotingFields(dialects[i].Quoting)
 		if dialects[i].Fields >= 2 && dialects[i].Delim != d {
 			objs[k].Delim = string(dialects[i].Delim)
 		}
@@ -338,7 +392,7 @@ func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Diale
 	if given != 0 && errors.As(err, &ie) {
 		// A start that does not decompress: no preamble to look for; the
 		// mappers report it, as without the search.
-		return Dialect{Delim: given, Fields: 2}, nil
+		return Dialect{Delim: given, Fields: 2, Quoting: csvline.RFC4180}, nil
 	}
 	if err != nil {
 		return Dialect{}, err
@@ -353,15 +407,27 @@ func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Diale
 }
 
 // givenDialect is the dialect of CSV text that sample starts read with
-// the given delimiter d: its header past a preamble, found as sniff finds
+// the given delimiter d: its quoting, the first of QuotingCandidates that
+// reads every record with one count of fields, well quoted, and quotes a
+// field there ('"' doubled without one); its header past a preamble, found as sniff finds
 // one (the first record of d's largest count, when every record from it
 // on has it), only when the records do not all have the first's count
 // (nor all but one in oddShare: malformed records, skipped); else the
 // first record is the header, as it was before a preamble was looked for
 // with a given delimiter. Fields is 2: a decided delimiter.
 func givenDialect(sample []byte, eof bool, d byte) Dialect {
-	out := Dialect{Delim: d, Fields: 2}
-	r := consistentFields(sample, eof, d)
+	out := Dialect{Delim: d, Fields: 2, Quoting: csvline.RFC4180}
+	var r reading
+	for i, qt := range QuotingCandidates {
+		ri := consistentFields(sample, eof, d, qt)
+		if i == 0 {
+			r = ri
+		}
+		if ri.fields > 0 && ri.quoted {
+			r, out.Quoting = ri, qt
+			break
+		}
+	}
 	bad := r.ragged
 	if bad == nil || bad.Odd*oddShare <= bad.Records {
 		return out

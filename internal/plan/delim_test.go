@@ -12,6 +12,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	_ "github.com/scattergather/scattergather/internal/jobs" // the built-in jobs, which ResolveJob configures
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/plan"
 	"github.com/scattergather/scattergather/internal/testutil"
 )
@@ -125,7 +126,37 @@ func TestSniffDialect(t *testing.T) {
 		{"more fields win", "Report\na;b;c,d\n1;2;3,4\n", true, plan.Dialect{Delim: ';', Fields: 3, Header: 7}},
 		{"a tie: the one skipping least, not the first", "T\nx;y\na|b;c\n1|2;3\n", true, plan.Dialect{Delim: ';', Fields: 2, Header: 2}},
 	} {
+		c.want.Quoting = csvline.RFC4180
 		if got, err := plan.SniffDialect([]byte(c.data), c.eof); got != c.want || err != nil {
+			t.Errorf("%s: SniffDialect(%q) = %+v, %v, want %+v", c.name, c.data, got, err, c.want)
+		}
+	}
+}
+
+// TestSniffQuoting: the quote and escape are sniffed as DuckDB's sniffer
+// sniffs them (csvcheck's TestShapesAsDuckDB checks files of these shapes
+// against DuckDB itself): the first of '"' doubled, '"' escaped by a
+// backslash, '\” doubled and '\” escaped by a backslash that reads every
+// record alike and quotes a field; else '"' doubled.
+func TestSniffQuoting(t *testing.T) {
+	bs := csvline.Quoting{Quote: '"', Escape: '\\'}
+	sq := csvline.Quoting{Quote: '\'', Escape: '\''}
+	sqbs := csvline.Quoting{Quote: '\'', Escape: '\\'}
+	for _, c := range []struct {
+		name, data string
+		want       plan.Dialect
+	}{
+		{"doubled quotes", "a,b\n1,\"x \"\"y\"\", z\"\n", plan.Dialect{Delim: ',', Fields: 2, Quoting: csvline.RFC4180}},
+		{"no quotes", "a,b\n1,it's\n", plan.Dialect{Delim: ',', Fields: 2, Quoting: csvline.RFC4180}},
+		{"a backslash before a quote (MySQL)", "a,b\n1,\"x \\\"y\\\", z\"\n2,w\n", plan.Dialect{Delim: ',', Fields: 2, Quoting: bs}},
+		{"a backslash before a quote and a newline", "a;b\n1;\"x \\\"y\n\\\"; z\"\n2;w\n", plan.Dialect{Delim: ';', Fields: 2, Quoting: bs}},
+		{"backslashes alone are text", "a,b\n1,\"C:\\\\x, y\"\n", plan.Dialect{Delim: ',', Fields: 2, Quoting: csvline.RFC4180}},
+		{"single quotes", "a,b\n1,'Oslo, NO'\n2,Rome\n", plan.Dialect{Delim: ',', Fields: 2, Quoting: sq}},
+		{"single quotes with no delimiter inside", "a|b\n1|'Oslo NO'\n", plan.Dialect{Delim: '|', Fields: 2, Quoting: sq}},
+		{"doubled single quotes", "a,b\n1,'it''s, NO'\n", plan.Dialect{Delim: ',', Fields: 2, Quoting: sq}},
+		{"single quotes, backslash", "a,b\n1,'it\\'s, NO'\n", plan.Dialect{Delim: ',', Fields: 2, Quoting: sqbs}},
+	} {
+		if got, err := plan.SniffDialect([]byte(c.data), true); got != c.want || err != nil {
 			t.Errorf("%s: SniffDialect(%q) = %+v, %v, want %+v", c.name, c.data, got, err, c.want)
 		}
 	}

@@ -26,7 +26,8 @@ import (
 
 // hasHeader reports whether the record of the sample at d.Header (the first
 // one past a preamble) is a header row, as DuckDB's sniffer decides
-// (above), reading the sampled records with d.Delim; blank records and
+// (above), reading the sampled records with d.Delim and d.Quoting ('"'
+// doubled when unset); blank records and
 // those of another count of fields than the first are not looked at. With
 // no whole record sampled, or one that the sample cuts before its end, it
 // is (as every input's first record was before: nothing to decide by).
@@ -39,10 +40,14 @@ func hasHeader(sample []byte, eof bool, d Dialect) bool {
 		buf      []byte
 		rows     int
 	)
+	qt := d.Quoting
+	if qt == (csvline.Quoting{}) {
+		qt = csvline.RFC4180
+	}
 	off := int(min(d.Header, int64(len(sample))))
 	for off < len(sample) && rows < sniffRows {
 		rest, start := sample[off:], off
-		i, _ := csvline.End(rest, csvline.AtField, d.Delim)
+		i, _ := csvline.EndQuoted(rest, csvline.AtField, d.Delim, qt)
 		rec := rest
 		switch {
 		case i >= 0:
@@ -61,7 +66,7 @@ func hasHeader(sample []byte, eof bool, d Dialect) bool {
 			continue
 		}
 		var err error
-		if fields, err = csvline.Split(fields, rec, d.Delim); err != nil {
+		if fields, err = csvline.SplitQuoted(fields, rec, d.Delim, qt); err != nil {
 			continue // a malformed record: skipped by the mappers
 		}
 		if first == nil {

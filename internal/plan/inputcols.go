@@ -257,9 +257,11 @@ func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) (
 	case jsonLines:
 		cols, err = record.JSONKeys(line)
 	case o.NoHeader:
-		cols, err = record.NumberedColumns(line, delim)
+		qt := QuotingOf(o.Quote, o.Escape)
+		cols, err = record.NumberedColumnsQuoted(line, delim, qt.Quote, qt.Escape)
 	default:
-		cols, err = record.HeaderColumns(line, delim)
+		qt := QuotingOf(o.Quote, o.Escape)
+		cols, err = record.HeaderColumnsQuoted(line, delim, qt.Quote, qt.Escape)
 	}
 	if err != nil {
 		return nil, nil // the mapper reports it

@@ -17,6 +17,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/codec"
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/pq"
 )
 
@@ -69,6 +70,12 @@ type Object struct {
 	// fields or more), its own, as DuckDB's read_csv sniffs each file of a
 	// list; "" reads it with the job's.
 	Delim string `json:"dlm,omitempty"`
+	// Quote and Escape are, for a CSV object whose fields sniff quoted
+	// otherwise than with '"' and a doubled '"' (SniffDialect: a ' for
+	// the quote, a backslash for the escape), its quote and escape
+	// bytes; "" is '"' for Quote, the quote (doubled) for Escape.
+	Quote  string `json:"qt,omitempty"`
+	Escape string `json:"esc,omitempty"`
 }
 
 // FormatParquet marks a Part of a Parquet object: it owns the row groups
@@ -118,6 +125,43 @@ type Part struct {
 	// Delim is the object's Object.Delim: its fields' delimiter when it is
 	// not the job's ("" reads it with the job's).
 	Delim string `json:"dlm,omitempty"`
+	// Quote and Escape are the object's Object.Quote and Object.Escape
+	// (Quoting).
+	Quote  string `json:"qt,omitempty"`
+	Escape string `json:"esc,omitempty"`
+}
+
+// Quoting is how the fields of the part's CSV records are quoted: its
+// Quote and Escape, '"' doubled when they are "".
+func (p Part) Quoting() csvline.Quoting { return QuotingOf(p.Quote, p.Escape) }
+
+// QuotingOf is the quoting that an Object's (or Part's) Quote and Escape
+// record: '"' for an empty quote, the quote (doubled) for an empty escape.
+func QuotingOf(quote, escape string) csvline.Quoting {
+	qt := csvline.RFC4180
+	if quote != "" {
+		qt.Quote = quote[0]
+	}
+	qt.Escape = qt.Quote
+	if escape != "" {
+		qt.Escape = escape[0]
+	}
+	return qt
+}
+
+// quotingFields are the Quote and Escape an Object records for qt: ""
+// for '"' and for an escape that is the quote.
+func quotingFields(qt csvline.Quoting) (quote, escape string) {
+	if qt.Quote == 0 {
+		return "", "" // not sniffed
+	}
+	if qt.Quote != '"' {
+		quote = string(qt.Quote)
+	}
+	if qt.Escape != qt.Quote {
+		escape = string(qt.Escape)
+	}
+	return quote, escape
 }
 
 // Compression is the part's codec format, from Codec or the older Gzip.
@@ -434,7 +478,7 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 		}
 	}
 	for _, o := range objs {
-		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size, Header: o.Header, NoHeader: o.NoHeader, Delim: o.Delim}
+		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size, Header: o.Header, NoHeader: o.NoHeader, Delim: o.Delim, Quote: o.Quote, Escape: o.Escape}
 		weight := o.Size
 		if o.Parquet != nil {
 			part.Format, part.Footer = FormatParquet, o.Parquet.Len

@@ -32,7 +32,7 @@ const (
 // yes and no in any case; integers with a leading - (not +) and no leading
 // zero (007 is VARCHAR, as in DuckDB), with spaces around them (but one
 // with spaces after it is not a DOUBLE: 7 followed by a space and 1.5 are
-// VARCHAR), past int64 a DOUBLE; doubles such as 1.5, .5, 5., 1e5, nan, inf, with spaces before
+// VARCHAR), past int64 a DOUBLE; doubles such as 1.5, .5, 5., 1e5, nan, -nan, inf, with spaces before
 // them; DATE as YYYY-MM-DD (years before 1 with " (BC)"); TIMESTAMP as
 // YYYY-MM-DD HH:MM:SS[.fffffffff], and the looser forms DuckDB's sniffer
 // takes (sniffforms.go: 2001-1-1, a T or more spaces before the time, 1
@@ -147,7 +147,7 @@ func sniffValue(v []byte) uint8 {
 	switch {
 	case foldIn(v, "true", "false", "t", "f", "yes", "no"):
 		return sniffBool
-	case foldIn(v, "nan", "inf", "-inf"):
+	case foldIn(v, "nan", "-nan", "inf", "-inf"):
 		return sniffDouble
 	case foldIn(bytes.Trim(v, " "), "infinity", "-infinity"):
 		// DuckDB's sniffer takes them as DATE, and as a timestamp in an

@@ -44,18 +44,29 @@ type guess struct {
 // confirmed afterwards against the previous chunk's end, which re-reads the
 // chunk when it was wrong.
 func Speculate(b []byte, window int, delim byte) (csvline.QuoteState, int) {
+	return SpeculateQuoted(b, window, delim, csvline.RFC4180)
+}
+
+// SpeculateQuoted is Speculate with fields quoted as qt says: with an
+// escape byte other than the quote, the state after one (inside quotes)
+// is guessed too.
+func SpeculateQuoted(b []byte, window int, delim byte, qt csvline.Quoting) (csvline.QuoteState, int) {
 	var gs [csvline.NumStates]guess
+	live := len(gs)
 	for s := range gs {
 		gs[s] = guess{start: csvline.QuoteState(s), q: csvline.QuoteState(s), first: -1}
+		if gs[s].start == csvline.InEscape && qt.Doubled() {
+			gs[s].dropped = true // no such state
+			live--
+		}
 	}
-	live := len(gs)
 	for i := 0; i < len(b) && live > 1 && i < window; i++ {
 		c := b[i]
 		for g := range gs {
 			if gs[g].dropped {
 				continue
 			}
-			next, end, bad := csvline.Step(gs[g].q, c, delim)
+			next, end, bad := csvline.StepQuoted(gs[g].q, c, delim, qt)
 			gs[g].q = next
 			if bad {
 				gs[g].bad++
@@ -129,7 +140,8 @@ type CSVBounds struct {
 }
 
 // PartCSV reads the CSV records of part (records as above, their fields
-// separated by delim: ',', or the input's delimiter the plan chose) and
+// separated by delim: ',', or the input's delimiter the plan chose; quoted
+// as part.Quoting says) and
 // calls fn for each one it owns, in order: those whose first byte lies in
 // [Start, End). first is where its first record starts when known (the
 // previous part's Next, on a re-read); -1 speculates (Speculate). The
@@ -158,7 +170,7 @@ func PartCSV(ctx context.Context, store blob.Store, part plan.Part, delim byte, 
 	rr := newRangeReader(ctx, store, part, from)
 	defer rr.Close()
 	s := NewScanner(rr, from)
-	s.delim = delim
+	s.delim, s.qt = delim, part.Quoting()
 	defer s.Free()
 	if first < 0 {
 		q, err := s.speculate()
@@ -219,7 +231,7 @@ func (s *Scanner) speculate() (csvline.QuoteState, error) {
 			return csvline.AtField, err
 		}
 	}
-	q, i := Speculate(s.buf[s.lo:s.hi], SpecWindow, s.delim)
+	q, i := SpeculateQuoted(s.buf[s.lo:s.hi], SpecWindow, s.delim, s.qt)
 	if i >= 0 {
 		s.lo += i
 		s.pos += int64(i)
@@ -232,7 +244,7 @@ func (s *Scanner) speculate() (csvline.QuoteState, error) {
 // in, in state q (or to the end).
 func (s *Scanner) skipRecord(q csvline.QuoteState) error {
 	return s.skipThrough(func(b []byte) int {
-		i, next := csvline.End(b, q, s.delim)
+		i, next := csvline.EndQuoted(b, q, s.delim, s.qt)
 		q = next // the state carries over to the next buffer
 		return i
 	})

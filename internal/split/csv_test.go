@@ -93,14 +93,21 @@ func readCSVBlocks(t *testing.T, store blob.Store, key string, size int64, cuts 
 	return readCSVFrom(t, store, key, size, 0, cuts, blocks, delim)
 }
 
-// readCSVFrom is readCSVBlocks of an object whose header is at byte
-// header (plan.Part.Header, past a preamble).
+// readCSVFrom is readCSVQuoted of an object quoted with '"' doubled.
 func readCSVFrom(t *testing.T, store blob.Store, key string, size, header int64, cuts []int64, blocks bool, delim byte) ([]record, int) {
+	t.Helper()
+	return readCSVQuoted(t, store, key, size, header, cuts, blocks, delim, "", "")
+}
+
+// readCSVQuoted is readCSVBlocks of an object whose header is at byte
+// header (plan.Part.Header, past a preamble), its fields quoted as quote
+// and escape say (plan.Part.Quote, plan.Part.Escape).
+func readCSVQuoted(t *testing.T, store blob.Store, key string, size, header int64, cuts []int64, blocks bool, delim byte, quote, escape string) ([]record, int) {
 	t.Helper()
 	var got []record
 	start, prevNext, rereads := int64(0), header, 0
 	for _, end := range append(cuts, size) {
-		p := plan.Part{Source: key, URL: key, Start: start, End: end, Size: size, Header: header}
+		p := plan.Part{Source: key, URL: key, Start: start, End: end, Size: size, Header: header, Quote: quote, Escape: escape}
 		var recs []record
 		collect := func(rec []byte, off int64) error {
 			recs = append(recs, record{off, string(rec)})
@@ -344,4 +351,151 @@ func TestSpeculate(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomQuoted writes rows of random fields separated by ',', quoted as qt
+// says: plain, empty and quoted ones holding delimiters, newlines, an
+// escaped quote, an escaped escape, an escape before another byte (a
+// newline too), and the other quote; it returns the file and every
+// record's field values as qt reads them (csvline.Field.Value).
+func randomQuoted(r *rand.Rand, rows int, qt csvline.Quoting) ([]byte, [][]string) {
+	var b bytes.Buffer
+	var want [][]string
+	cols := 1 + r.IntN(4)
+	q, e := string(qt.Quote), string(qt.Escape)
+	type piece struct{ raw, val string }
+	other := `'`
+	if qt.Quote == '\'' {
+		other = `"`
+	}
+	pieces := []piece{{"a", "a"}, {",", ","}, {"\n", "\n"}, {"\r\n", "\r\n"}, {"x y", "x y"}, {e + q, q}, {e + e, e}, {other, other}}
+	if !qt.Doubled() {
+		pieces = append(pieces, piece{e + "n", "n"}, piece{e + "\n", "\n"}, piece{e + e + e + q, e + q}, piece{e + ",", ","}, piece{`\`, ``})
+		pieces[len(pieces)-1] = piece{e + other, other}
+	}
+	for i := 0; i < rows; i++ {
+		var row []string
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			switch k := r.IntN(10); {
+			case k < 3:
+				v := fmt.Sprint(r.IntN(1000))
+				b.WriteString(v)
+				row = append(row, v)
+			case k == 3 && cols > 1: // empty (not a blank record)
+				row = append(row, "")
+			default:
+				b.WriteString(q)
+				var v strings.Builder
+				for n := r.IntN(5); n > 0; n-- {
+					p := pieces[r.IntN(len(pieces))]
+					b.WriteString(p.raw)
+					v.WriteString(p.val)
+				}
+				b.WriteString(q)
+				row = append(row, v.String())
+			}
+		}
+		want = append(want, row)
+		if i < rows-1 || r.IntN(2) == 0 {
+			b.WriteString([]string{"\n", "\r\n"}[r.IntN(2)])
+		}
+	}
+	return b.Bytes(), want
+}
+
+// TestCSVQuotedEveryRecordOnce is TestCSVEveryRecordOnce for the other
+// quotings the planner sniffs (plan.QuotingCandidates): '"' escaped by a
+// backslash (MySQL's), '\” doubled and '\” escaped by a backslash, with
+// escaped quotes, escaped backslashes and escaped newlines at every
+// position relative to chunk boundaries: the records of all parts are
+// exactly those of the automaton read from the object's start (one cut at
+// every byte, 1-byte chunks, random ones), each once, and their fields
+// the values written.
+func TestCSVQuotedEveryRecordOnce(t *testing.T) {
+	store := blob.NewFS(t.TempDir())
+	r := rand.New(rand.NewPCG(17, 5))
+	rereads := 0
+	for iter := 0; iter < 150; iter++ {
+		qt := plan.QuotingCandidates[1+iter%3]
+		quote, escape := string(qt.Quote), string(qt.Escape)
+		if qt.Quote == '"' {
+			quote = ""
+		}
+		if qt.Doubled() {
+			escape = ""
+		}
+		data, values := randomQuoted(r, 1+r.IntN(10), qt)
+		key := fmt.Sprintf("in/q%d.csv", iter)
+		if err := store.Put(context.Background(), key, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		size := int64(len(data))
+		want := quotedRecords(data, qt)
+		if got := quotedFields(t, want, qt); fmt.Sprint(got) != fmt.Sprint(values) {
+			t.Fatalf("%q (quoting %q): fields\n%q\nwant\n%q", data, qt, got, values)
+		}
+		var cutsList [][]int64
+		var ones, random []int64
+		for c := int64(1); c < size; c++ {
+			cutsList = append(cutsList, []int64{c})
+			ones = append(ones, c)
+		}
+		for c := int64(r.IntN(8)); c < size; c += 1 + int64(r.IntN(16)) {
+			if c > 0 {
+				random = append(random, c)
+			}
+		}
+		cutsList = append(cutsList, nil, ones, random)
+		for _, cuts := range cutsList {
+			got, n := readCSVQuoted(t, store, key, size, 0, cuts, false, ',', quote, escape)
+			rereads += n
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%q (quoting %q) cut at %v:\n%v\nwant\n%v", data, qt, cuts, got, want)
+			}
+		}
+	}
+	t.Logf("%d parts read again after a wrong guess", rereads)
+}
+
+// quotedRecords is every record of data (fields separated by ',', quoted
+// as qt says) read by the automaton one byte at a time from the start.
+func quotedRecords(data []byte, qt csvline.Quoting) []record {
+	var out []record
+	start := 0
+	q := csvline.AtField
+	for i, c := range data {
+		var end bool
+		if q, end, _ = csvline.StepQuoted(q, c, ',', qt); end {
+			out = append(out, record{int64(start), string(data[start:i])})
+			start = i + 1
+		}
+	}
+	if start < len(data) {
+		out = append(out, record{int64(start), string(data[start:])})
+	}
+	return out
+}
+
+// quotedFields decodes records (csvline.SplitQuoted) as record.Reader
+// does.
+func quotedFields(t *testing.T, recs []record, qt csvline.Quoting) [][]string {
+	t.Helper()
+	var out [][]string
+	for _, r := range recs {
+		line := csvline.TrimCR([]byte(r.line))
+		fs, err := csvline.SplitQuoted(nil, line, ',', qt)
+		if err != nil {
+			t.Fatalf("record %q: %v", line, err)
+		}
+		var row []string
+		for _, f := range fs {
+			v, _ := f.Value(line, nil)
+			row = append(row, string(v))
+		}
+		out = append(out, row)
+	}
+	return out
 }

@@ -138,7 +138,7 @@ func compressedPart(ctx context.Context, store blob.Store, part plan.Part, fn Re
 	}
 	defer closeAll()
 	s := NewScanner(r, 0)
-	s.delim = delim
+	s.delim, s.qt = delim, part.Quoting()
 	defer s.Free()
 	if err := s.skipTo(part.Header); err != nil {
 		return Stats{BytesRead: counted.n}, readError(part, counted, s.Offset(), err)
@@ -174,7 +174,7 @@ func header(ctx context.Context, store blob.Store, part plan.Part, delim byte) (
 	}
 	defer closeAll()
 	s := NewScanner(r, 0)
-	s.delim = delim
+	s.delim, s.qt = delim, part.Quoting()
 	defer s.Free()
 	var line []byte
 	if delim != 0 {
@@ -201,7 +201,9 @@ func header(ctx context.Context, store blob.Store, part plan.Part, delim byte) (
 type Scanner struct {
 	// delim is, for a scanner of CSV records, the byte that separates
 	// their fields; 0 for one of lines.
-	delim   byte
+	delim byte
+	// qt is how a CSV scanner's fields are quoted.
+	qt      csvline.Quoting
 	r       io.Reader
 	buf     []byte
 	lo, hi  int   // unread bytes are buf[lo:hi]
@@ -222,7 +224,7 @@ var bufs = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 // NewScanner reads r, whose first byte is at offset base of its object. Free returns
 // its buffer for reuse once the caller is done with every line it returned.
 func NewScanner(r io.Reader, base int64) *Scanner {
-	return &Scanner{r: r, buf: *bufs.Get().(*[]byte), pos: base}
+	return &Scanner{r: r, buf: *bufs.Get().(*[]byte), pos: base, qt: csvline.RFC4180}
 }
 
 // Free gives the scanner's buffer back for reuse; the scanner and the lines it
@@ -276,7 +278,7 @@ func (s *Scanner) Next() ([]byte, int64, error) {
 	for {
 		var i int
 		if s.delim != 0 {
-			if i, q = csvline.End(s.buf[s.lo+scanned:s.hi], q, s.delim); i >= 0 {
+			if i, q = csvline.EndQuoted(s.buf[s.lo+scanned:s.hi], q, s.delim, s.qt); i >= 0 {
 				i += scanned
 			} else {
 				scanned = s.hi - s.lo

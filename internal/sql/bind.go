@@ -230,7 +230,11 @@ func (b *binder) bind(e Expr) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return convert(x, e.Type, e.At, true)
+		n, err := convert(x, e.Type, e.At, true)
+		if err == nil && n.op == opConvert && n.args[0] == x {
+			n.name = strings.Trim(e.TypeName, `"`) // DuckDB's name of the type (INTEGER, not BIGINT)
+		}
+		return n, err
 	}
 	return nil, unsupported(e.Pos(), "expression %s", e.String())
 }

@@ -10,23 +10,33 @@ import (
 // number, a BIGINT widened to a DECIMAL in arithmetic), not a CAST.
 const implicitConv = "implicit"
 
-// NumType is one of DuckDB's signed integer or decimal types: Bits 8, 16,
-// 32 or 64 for TINYINT, SMALLINT, INTEGER and BIGINT; Bits 0 for
-// DECIMAL(Width,Scale).
+// NumType is one of DuckDB's integer or decimal types: Bits 8, 16, 32 or
+// 64 for TINYINT, SMALLINT, INTEGER and BIGINT (UTINYINT to UBIGINT when
+// Unsigned), 128 for HUGEINT (DuckDB's integer sum, a DOUBLE in its
+// Parquet files); Bits 0 for DECIMAL(Width,Scale).
 type NumType struct {
 	Bits, Width, Scale int
+	Unsigned           bool
 }
+
+// castNumTypes are the integer types a CAST names, by DuckDB's names
+// (duckTypeName's: INT4 is INTEGER).
+var castNumTypes = map[string]int{"INTEGER": 32, "SMALLINT": 16, "TINYINT": 8, "BIGINT": 64}
 
 // ItemNumType is DuckDB's type of select item i (a group key's, in an
 // aggregate) when it is arithmetic (+, -, *, and // and % of integers, and
-// unary -) over untyped columns of integer or decimal types, which colType
-// gives by input column index, and integer or decimal constants, as DuckDB
-// types that arithmetic: integers keep the widest operand's type (an
-// integer constant takes the other's when it fits), decimals take DuckDB's
-// widths (+ and -: the widest integer part and scale plus one digit; *: the
-// widths and scales added; either capped at 18 digits when no operand is
-// wider, and at 38). False for any other item: a lone column, a division,
-// a CAST, a DOUBLE.
+// unary - of a signed one) or a CAST to an integer or DECIMAL type, over
+// untyped columns of integer or decimal types, which colType gives by input
+// column index, and integer or decimal constants, as DuckDB types that
+// arithmetic: integers keep the widest operand's type (an integer constant
+// takes the other's when it fits; a signed and an unsigned one the signed
+// when it is wider, else BIGINT, or HUGEINT with a UBIGINT), decimals take
+// DuckDB's widths (+ and -: the widest integer part and scale plus one
+// digit; *: the widths and scales added; either capped at 18 digits when
+// no operand is wider, and at 38); and of an aggregate's sum, min or max of
+// such an expression: DuckDB's sum of an integer type is a HUGEINT, of a
+// DECIMAL(p,s) a DECIMAL(38,s), min and max keep the type. False for any
+// other item: a lone column, a division, a DOUBLE.
 //
 // The sql job computes such arithmetic exactly (as decimals, scale by
 // scale as DuckDB's), so its values are DuckDB's where DuckDB's fit the
@@ -37,17 +47,38 @@ func (p *Plan) ItemNumType(i int, colType func(col int) (NumType, bool)) (NumTyp
 		return NumType{}, false
 	}
 	n := p.items[i]
+	sum := false
 	if p.Kind == Aggregate {
-		if n.op != opSlot || n.idx >= len(p.groups) {
+		if n.op != opSlot {
 			return NumType{}, false
 		}
-		n = p.groups[n.idx]
+		if n.idx < len(p.groups) {
+			n = p.groups[n.idx]
+		} else {
+			a := p.aggs[n.idx-len(p.groups)]
+			if a.arg == nil || a.fn != aggSum && a.fn != aggMin && a.fn != aggMax {
+				return NumType{}, false
+			}
+			n, sum = a.arg, a.fn == aggSum
+			for n.op == opConvert && n.name == implicitConv {
+				n = n.args[0] // sum reads untyped text as a number
+			}
+		}
 	}
-	if n.op != opArith && n.op != opNeg {
+	if n.op != opArith && n.op != opNeg && (n.op != opConvert || n.name == implicitConv) {
 		return NumType{}, false
 	}
 	t, ok := numTypeOf(n, colType)
-	return t.NumType, ok && !t.lit
+	if !ok || t.lit {
+		return NumType{}, false
+	}
+	if sum {
+		if t.Bits > 0 {
+			return NumType{Bits: 128}, true
+		}
+		return NumType{Width: 38, Scale: t.Scale}, true
+	}
+	return t.NumType, true
 }
 
 // numT is a NumType in numTypeOf's walk; lit marks an integer constant
@@ -69,16 +100,24 @@ func numTypeOf(n *node, colType func(col int) (NumType, bool)) (numT, bool) {
 		t, ok := colType(n.idx)
 		return numT{NumType: t}, ok
 	case opConvert:
-		if n.name != implicitConv {
-			return numT{}, false
+		if n.name == implicitConv {
+			return numTypeOf(n.args[0], colType)
 		}
-		return numTypeOf(n.args[0], colType)
+		if b, ok := castNumTypes[n.name]; ok {
+			return numT{NumType: NumType{Bits: b}}, true
+		}
+		if n.typ.Kind == KDecimal && n.typ.Scale >= 0 {
+			return numT{NumType: NumType{Width: n.typ.Width, Scale: n.typ.Scale}}, true
+		}
+		return numT{}, false
 	case opConst:
 		return constNumType(n)
 	case opNeg:
 		t, ok := numTypeOf(n.args[0], colType)
 		t.v = -t.v
-		return t, ok
+		// DuckDB's - of an unsigned value wraps around (-1 is 255 in a
+		// UTINYINT): left to the values.
+		return t, ok && !t.Unsigned
 	case opArith:
 		l, lok := numTypeOf(n.args[0], colType)
 		r, rok := numTypeOf(n.args[1], colType)
@@ -121,13 +160,38 @@ func constNumType(n *node) (numT, bool) {
 	return numT{}, false
 }
 
-// intBits is the type of an integer operand of an integer operation whose
-// other operand is of other bits: a constant's that fits them is theirs.
-func intBits(t numT, other int) int {
-	if t.lit && t.v >= -1<<(other-1) && t.v <= 1<<(other-1)-1 {
+// intType is the type of an integer operand of an integer operation whose
+// other operand is of type other: a constant's that fits it is other.
+func intType(t numT, other NumType) NumType {
+	switch {
+	case !t.lit || other.Bits > 64:
+		return t.NumType
+	case other.Unsigned && t.v >= 0 && (other.Bits == 64 || t.v < 1<<other.Bits):
+		return other
+	case !other.Unsigned && t.v >= -1<<(other.Bits-1) && t.v <= 1<<(other.Bits-1)-1:
 		return other
 	}
-	return t.Bits
+	return t.NumType
+}
+
+// intMax is DuckDB's type of an operation on integers of types a and b:
+// the wider when both are signed or both unsigned; a signed and an
+// unsigned one the signed when it is wider, else a BIGINT, or a HUGEINT
+// with a UBIGINT.
+func intMax(a, b NumType) NumType {
+	if a.Unsigned == b.Unsigned {
+		return NumType{Bits: max(a.Bits, b.Bits), Unsigned: a.Unsigned}
+	}
+	if a.Unsigned {
+		a, b = b, a
+	}
+	switch {
+	case a.Bits > b.Bits:
+		return a
+	case b.Bits < 64:
+		return NumType{Bits: 64}
+	}
+	return NumType{Bits: 128}
 }
 
 // arithNumType is DuckDB's type of l o r.
@@ -139,7 +203,7 @@ func arithNumType(o string, l, r numT) (numT, bool) {
 		if l.lit && r.lit {
 			return numT{NumType: NumType{Bits: max(l.Bits, r.Bits)}, lit: true}, true // folded
 		}
-		return numT{NumType: NumType{Bits: max(intBits(l, r.Bits), intBits(r, l.Bits))}}, true
+		return numT{NumType: intMax(intType(l, r.NumType), intType(r, l.NumType))}, true
 	}
 	if o != "+" && o != "-" && o != "*" {
 		return numT{}, false
@@ -164,10 +228,31 @@ func arithNumType(o string, l, r numT) (numT, bool) {
 	return numT{NumType: NumType{Width: min(w, 38), Scale: s}}, true
 }
 
-// asDecimal is an integer type's DECIMAL (INTEGER: DECIMAL(10,0)).
+// asDecimal is an integer type's DECIMAL (INTEGER: DECIMAL(10,0), UBIGINT:
+// DECIMAL(20,0)).
 func asDecimal(t NumType) NumType {
-	if t.Bits == 0 {
+	switch {
+	case t.Bits == 0:
 		return t
+	case t.Unsigned && t.Bits == 64:
+		return NumType{Width: 20}
 	}
-	return NumType{Width: map[int]int{8: 3, 16: 5, 32: 10, 64: 19}[t.Bits]}
+	return NumType{Width: map[int]int{8: 3, 16: 5, 32: 10, 64: 19, 128: 38}[t.Bits]}
+}
+
+// ScaleDecimals types each select item that ItemNumType types as a
+// DECIMAL(w,s), and that the plan leaves an exact decimal of its value's
+// scale, as that DECIMAL(w,s), so that its values print with s decimals as
+// DuckDB prints them: a GROUP BY key d * 2 of a DECIMAL(9,2) d prints
+// -80.00 and max(d * 2) 119.40 (their order-preserving keys keep no
+// trailing zeros). Call it before the plan's programs are made.
+func (p *Plan) ScaleDecimals(colType func(col int) (NumType, bool)) {
+	for i, t := range p.Types {
+		if t.Kind != KDecimal || t.Scale >= 0 {
+			continue
+		}
+		if nt, ok := p.ItemNumType(i, colType); ok && nt.Bits == 0 {
+			p.Types[i] = Decimal(nt.Width, nt.Scale)
+		}
+	}
 }

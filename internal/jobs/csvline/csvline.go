@@ -12,12 +12,35 @@ import (
 var ErrQuote = errors.New("bad quoting")
 
 // Field is one field of a line: line[Start:End] are its raw bytes, quotes
-// included when Quoted. Escaped reports a doubled quote inside a quoted field.
+// included when Quoted. Escaped reports an escape inside a quoted field: a
+// doubled quote, or with an Escape byte other than the quote, that byte
+// (which makes the next one literal).
 type Field struct {
 	Start, End int
 	Quoted     bool
 	Escaped    bool
+	// Escape is the byte that escapes the next one inside the quoted
+	// field when it is not its quote (a backslash: Quoting.Escape); 0 when
+	// a quote is escaped by doubling it.
+	Escape byte
 }
+
+// Quoting is how a CSV dialect quotes a field (DuckDB's read_csv quote and
+// escape): Quote opens a quoted field at a field's start and closes it;
+// inside one, Escape makes the next byte literal (whatever it is, as
+// DuckDB reads it: a backslash before a quote, a backslash or any other
+// byte), or, when Escape is Quote, a doubled quote is one quote (RFC 4180).
+type Quoting struct {
+	Quote, Escape byte
+}
+
+// RFC4180 is the quoting of RFC 4180 and of most CSV files: fields quoted
+// with '"', a quote inside one doubled.
+var RFC4180 = Quoting{Quote: '"', Escape: '"'}
+
+// Doubled reports whether a quote inside a quoted field is escaped by
+// doubling it.
+func (qt Quoting) Doubled() bool { return qt.Escape == qt.Quote }
 
 // TrimCR removes one trailing "\r".
 func TrimCR(line []byte) []byte {
@@ -33,16 +56,21 @@ func TrimCR(line []byte) []byte {
 // fields, and should already have its trailing "\r" removed (TrimCR). An
 // empty line is one empty field.
 func Split(dst []Field, line []byte, delim byte) ([]Field, error) {
+	return SplitQuoted(dst, line, delim, RFC4180)
+}
+
+// SplitQuoted is Split with fields quoted as qt says.
+func SplitQuoted(dst []Field, line []byte, delim byte, qt Quoting) ([]Field, error) {
 	dst = dst[:0]
 	n := len(line)
-	delims := Word(delim)
+	delims, quotes := Word(delim), Word(qt.Quote)
 	for start := 0; ; {
-		j := nextSpecial(line, start, delim, delims)
-		if j < n && line[j] == '"' {
+		j := nextSpecial(line, start, delim, qt.Quote, delims, quotes)
+		if j < n && line[j] == qt.Quote {
 			if j != start {
 				return dst, ErrQuote // a quote inside an unquoted field
 			}
-			f, err := quoted(line, start)
+			f, err := quoted(line, start, qt)
 			if err != nil {
 				return dst, err
 			}
@@ -64,24 +92,62 @@ func Split(dst []Field, line []byte, delim byte) ([]Field, error) {
 	}
 }
 
-// quoted reads the quoted field that starts at line[i] (a quote); its End is
-// just past the closing quote.
-func quoted(line []byte, i int) (Field, error) {
+// quoted reads the quoted field that starts at line[i] (a quote, qt's);
+// its End is just past the closing quote.
+func quoted(line []byte, i int, qt Quoting) (Field, error) {
 	f := Field{Start: i, Quoted: true}
 	j := i + 1
+	if !qt.Doubled() {
+		f.Escape = qt.Escape
+		k, escaped := CloseQuote(line[j:], qt)
+		if k < 0 {
+			return f, ErrQuote // not closed on this line
+		}
+		f.Escaped, f.End = escaped, j+k+1
+		return f, nil
+	}
 	for {
-		k := bytes.IndexByte(line[j:], '"')
+		k := bytes.IndexByte(line[j:], qt.Quote)
 		if k < 0 {
 			return f, ErrQuote // not closed on this line
 		}
 		j += k + 1 // just past the quote
-		if j < len(line) && line[j] == '"' {
+		if j < len(line) && line[j] == qt.Quote {
 			f.Escaped = true
 			j++
 			continue
 		}
 		f.End = j
 		return f, nil
+	}
+}
+
+// CloseQuote returns the index in b of the quote that closes a quoted
+// field whose inside b starts (not after an escape byte), for a quoting
+// whose escape is not its quote, and whether an escape byte came before
+// it; -1 when none does in b. A quote is escaped when an odd run of
+// escape bytes is just before it: each escape byte takes the next byte,
+// so of a run the bytes pair up from its first, which follows a byte
+// that is not an escape (or no byte of b), and a quote ends no run.
+func CloseQuote(b []byte, qt Quoting) (int, bool) {
+	escaped := false
+	for i := 0; ; {
+		k := bytes.IndexByte(b[i:], qt.Quote)
+		if k < 0 {
+			return -1, escaped || bytes.IndexByte(b[i:], qt.Escape) >= 0
+		}
+		k += i
+		run := 0
+		for run < k-i && b[k-1-run] == qt.Escape {
+			run++
+		}
+		if !escaped && bytes.IndexByte(b[i:k], qt.Escape) >= 0 {
+			escaped = true
+		}
+		if run%2 == 0 {
+			return k, escaped
+		}
+		i = k + 1 // an escaped quote
 	}
 }
 
@@ -115,10 +181,11 @@ func Specials(x, delims uint64) (seps, quoteMarks uint64) {
 	return bytesEqual(x, delims) | bytesEqual(x, newlines), bytesEqual(x, quotes)
 }
 
-// nextSpecial returns the index of the first delim or '"' at or after i, or
-// len(line); delims is Word(delim). It looks at 8 bytes at a time: most
-// fields are short, and a search call per field costs more than the field.
-func nextSpecial(line []byte, i int, delim byte, delims uint64) int {
+// nextSpecial returns the index of the first delim or quote at or after
+// i, or len(line); delims is Word(delim), quotes Word(quote). It looks at
+// 8 bytes at a time: most fields are short, and a search call per field
+// costs more than the field.
+func nextSpecial(line []byte, i int, delim, quote byte, delims, quotes uint64) int {
 	for ; i+8 <= len(line); i += 8 {
 		x := binary.LittleEndian.Uint64(line[i:])
 		if m := bytesEqual(x, delims) | bytesEqual(x, quotes); m != 0 {
@@ -126,7 +193,7 @@ func nextSpecial(line []byte, i int, delim byte, delims uint64) int {
 		}
 	}
 	for ; i < len(line); i++ {
-		if c := line[i]; c == delim || c == '"' {
+		if c := line[i]; c == delim || c == quote {
 			return i
 		}
 	}
@@ -148,8 +215,23 @@ func (f Field) Value(line, scratch []byte) (val, buf []byte) {
 		return inner, scratch
 	}
 	buf = scratch[:0]
+	if f.Escape != 0 {
+		// Each escape byte is dropped and the byte after it kept.
+		for len(inner) > 0 {
+			k := bytes.IndexByte(inner, f.Escape)
+			if k < 0 || k+1 == len(inner) {
+				buf = append(buf, inner...)
+				break
+			}
+			buf = append(buf, inner[:k]...)
+			buf = append(buf, inner[k+1])
+			inner = inner[k+2:]
+		}
+		return buf, buf
+	}
+	quote := line[f.Start]
 	for len(inner) > 0 {
-		k := bytes.IndexByte(inner, '"')
+		k := bytes.IndexByte(inner, quote)
 		if k < 0 {
 			buf = append(buf, inner...)
 			break
