@@ -15,14 +15,18 @@ import (
 // the checks use as DuckDB names them: numbers only; a text first column
 // and numeric others; dates; one row of numbers; twelve columns (column00
 // to column11); a byte order mark and CRLF; a preamble before the rows;
-// a NULL in the first row of a typed column; a gzip file. And files whose
+// a NULL in the first row of a typed column; a gzip file; booleans
+// (True, FALSE: BOOLEAN, printed true and false) beside text of numbers and
+// words (VARCHAR: min and max compare it as text), each the checked column
+// once, typed as DuckDB types it (the planner's sniffed sql types). And files whose
 // first record DuckDB keeps as the header: all text (the first row is not
 // told from the others), one row of text, a first row of NULLs only, a
 // first row of numbers over text, and a header over typed rows.
 func noHeaderShapes(t *testing.T) []shape {
 	t.Helper()
 	cities := []string{"Oslo", "Rome", "Lima"}
-	var nums, textFirst, dates, wide, allText, numsOverText strings.Builder
+	var nums, textFirst, dates, wide, allText, numsOverText, boolText strings.Builder
+	bools := []string{"True", "FALSE", "true", "false"}
 	for i := range 40 {
 		fmt.Fprintf(&nums, "%d,%d.5,%d\n", i, i%7, i%3)
 		fmt.Fprintf(&textFirst, "%s,%d,%d.25\n", cities[i%3], i, i%5)
@@ -32,6 +36,11 @@ func noHeaderShapes(t *testing.T) []shape {
 		}
 		fmt.Fprintf(&allText, "%s,%s%d\n", cities[i%3], cities[(i+1)%3], i%4)
 		fmt.Fprintf(&numsOverText, "%s,x%d\n", cities[i%3], i%5)
+		word := fmt.Sprint(i * 7 % 13)
+		if i%5 == 3 {
+			word = cities[i%3]
+		}
+		fmt.Fprintf(&boolText, "%s,%s,%d\n", bools[i%4], word, i)
 	}
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -52,6 +61,8 @@ func noHeaderShapes(t *testing.T) []shape {
 		{name: "preamble.csv", data: "Report generated 2026-01-01\n" + nums.String(), key: "column2", num: "column1"},
 		{name: "first-row-null.csv", data: typedRows, key: "column0", num: "column1"},
 		{name: "numbers.csv.gz", data: gz.String(), key: "column2", num: "column1"},
+		{name: "booleans.csv", data: boolText.String(), key: "column1", num: "column0"},
+		{name: "text.csv", data: boolText.String(), key: "column0", num: "column1"},
 		{name: "all-text.csv", data: allText.String(), key: "Oslo", num: "Rome0"},
 		{name: "one-row-text.csv", data: "id,city,amount\n", key: "city", num: "amount"},
 		{name: "first-row-nulls.csv", data: ",,\n" + nums.String(), key: "column2", num: "column1"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/record"
@@ -63,7 +64,7 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 		}
 		return schema, err
 	}
-	names, cols := sniffCSVTypes(sample, eof, o.Header, d)
+	names, cols := sniffCSVTypes(sample, eof, o.Header, o.NoHeader, d)
 	all := sql.Schema{}
 	for n, t := range given {
 		all[n] = t
@@ -116,19 +117,33 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 // fields delimited by d; eof: the sample is the whole object) as
 // pq.TypeSniffer does over their values that are not NULL (an empty field):
 // the header's names (record.HeaderColumns: a name that repeats is
-// renamed as DuckDB renames it) and their types. A record the sample cuts is not read, nor is
-// any from one of bad quoting on. No names when the header does not read.
-func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []pq.OutputColumn) {
+// renamed as DuckDB renames it) and their types. Without a header row
+// (noHeader: plan.Object.NoHeader), the record at header is the first row,
+// typed with the others, and the columns are record.NumberedColumns
+// (column0, column1, ...), as DuckDB names and types them. A record the
+// sample cuts is not read, nor is any from one of bad quoting on. No names
+// when the header does not read.
+func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte) ([]string, []pq.OutputColumn) {
 	if header > int64(len(sample)) {
 		return nil, nil
 	}
 	data := record.TrimBOM(sample[header:])
 	nl := bytes.IndexByte(data, '\n')
+	if noHeader {
+		// The first row may hold a quoted newline; a whole object of one
+		// row without a newline is that row.
+		if nl, _ = csvline.End(data, csvline.AtField, d); nl < 0 && eof && len(data) > 0 {
+			nl, data = len(data), append(data[:len(data):len(data)], '\n')
+		}
+	}
 	if nl < 0 {
 		return nil, nil
 	}
 	head := bytes.TrimSuffix(data[:nl], []byte{'\r'})
 	all, err := record.HeaderColumns(head, d)
+	if noHeader {
+		all, err = record.NumberedColumns(head, d)
+	}
 	if err != nil {
 		return nil, nil
 	}
@@ -143,10 +158,14 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []p
 		return nil, nil
 	}
 	r.SetDelim(d)
+	r.SetNoHeader(noHeader)
 	if err := r.Start("sample", head); err != nil {
 		return nil, nil
 	}
-	body := data[nl+1:]
+	body, at := data[nl+1:], int64(nl+1)
+	if noHeader {
+		body, at = data, 0 // the first record is a row
+	}
 	if !eof {
 		// The last record may be cut: read up to the last newline.
 		body = body[:bytes.LastIndexByte(body, '\n')+1]
@@ -170,7 +189,7 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []p
 	// Offsets from the header's (0, which the reader takes as it). The
 	// sample ends at a record ReadCSVBlock leaves to Read: one of bad
 	// quoting, or whose quoted field the sample cuts.
-	r.ReadCSVBlock(body, int64(nl+1), add)
+	r.ReadCSVBlock(body, at, add)
 	cols := make([]pq.OutputColumn, len(names))
 	for i := range sniffers {
 		cols[i] = sniffers[i].Column()
