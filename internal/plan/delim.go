@@ -256,22 +256,12 @@ func consistentFields(sample []byte, eof bool, d byte, qt csvline.Quoting) readi
 	off, rows := 0, 0
 	runOdd := 0
 	for off < len(sample) && rows < sniffRows {
-		rest := sample[off:]
 		start := off
-		i, _ := csvline.EndQuoted(rest, csvline.AtField, d, qt)
-		rec := rest
-		if i >= 0 {
-			rec, off = rest[:i], off+i+1
-		} else if !eof {
+		rec, next, ok := sampleRecord(sample, off, eof, d, qt)
+		if !ok {
 			break // a record the sample cuts
-		} else {
-			off = len(sample)
 		}
-		rec = csvline.TrimCR(rec)
-		if start == 0 {
-			rec = record.TrimBOM(rec)
-		}
-		if len(rec) == 0 {
+		if off = next; len(rec) == 0 {
 			continue
 		}
 		var err error

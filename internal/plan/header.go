@@ -46,24 +46,9 @@ func hasHeader(sample []byte, eof bool, d Dialect) bool {
 	}
 	off := int(min(d.Header, int64(len(sample))))
 	for off < len(sample) && rows < sniffRows {
-		rest, start := sample[off:], off
-		i, _ := csvline.EndQuoted(rest, csvline.AtField, d.Delim, qt)
-		rec := rest
-		switch {
-		case i >= 0:
-			rec, off = rest[:i], off+i+1
-		case !eof:
-			off = len(sample) // a record the sample cuts
-			continue
-		default:
-			off = len(sample)
-		}
-		rec = csvline.TrimCR(rec)
-		if start == 0 {
-			rec = record.TrimBOM(rec)
-		}
-		if len(rec) == 0 {
-			continue
+		rec, next, ok := sampleRecord(sample, off, eof, d.Delim, qt)
+		if off = next; !ok || len(rec) == 0 {
+			continue // a record the sample cuts, or a blank one
 		}
 		var err error
 		if fields, err = csvline.SplitQuoted(fields, rec, d.Delim, qt); err != nil {
@@ -151,4 +136,28 @@ func withHeader(sample []byte, eof bool, d Dialect) Dialect {
 		d.Header = int64(len(sample) - len(record.TrimBOM(sample)))
 	}
 	return d
+}
+
+// sampleRecord is the record of sample at off (without its line
+// terminator, and at offset 0 without a byte order mark) with fields
+// delimited by d and quoted as qt says, and the offset past it; ok is
+// false, and next the sample's end, for a record the sample cuts (eof:
+// the sample is the whole object, whose last record may end without a
+// newline).
+func sampleRecord(sample []byte, off int, eof bool, d byte, qt csvline.Quoting) (rec []byte, next int, ok bool) {
+	rest := sample[off:]
+	i, _ := csvline.EndQuoted(rest, csvline.AtField, d, qt)
+	switch {
+	case i >= 0:
+		rec, next = rest[:i], off+i+1
+	case !eof:
+		return nil, len(sample), false
+	default:
+		rec, next = rest, len(sample)
+	}
+	rec = csvline.TrimCR(rec)
+	if off == 0 {
+		rec = record.TrimBOM(rec)
+	}
+	return rec, next, true
 }
