@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -28,10 +27,7 @@ import (
 // and returns its path: a stack deployed from a variant of the shipped template.
 func editedTemplate(t *testing.T, edit func(text string) string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.ReadFile(t, filepath.Join(repoRoot, "template.yaml"))
 	path := testutil.WriteFile(t, t.TempDir(), "template.yaml", []byte(edit(string(raw))))
 	return path
 }

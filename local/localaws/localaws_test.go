@@ -326,10 +326,7 @@ func (c jobCase) expected(t *testing.T, bucket, key string) []byte {
 	if _, err := eng.Run(ctx, pipeline.PlanInput{Job: c.job, Params: c.params, Inputs: []string{src}, Output: out, ChunkSize: 8 << 10, MaxConcurrency: concurrency}); err != nil {
 		t.Fatalf("scatter run %s: %v", c.name, err)
 	}
-	got, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testutil.ReadFile(t, out)
 	if c.job == "sql" {
 		want = got
 	}

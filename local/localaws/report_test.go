@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/scattergather/scattergather/internal/api"
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestReportOfADeployedJob: `scatter report JOBID --remote` reads a job of the
@@ -39,10 +40,7 @@ func TestReportOfADeployedJob(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scatter report --remote: %v\n%s%s", err, out, errOut)
 	}
-	page, err := os.ReadFile(html)
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := testutil.ReadFile(t, html)
 	attempts := regexp.MustCompile(`data-attempts="(\d+)"`).FindSubmatch(page)
 	bars := regexp.MustCompile(`<rect class="bar [^"]*" data-attempt="[^"]+" data-phase="map" data-chunk="(\d+)" data-outcome="committed"`).FindAllSubmatch(page, -1)
 	if attempts == nil {
