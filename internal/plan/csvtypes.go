@@ -64,7 +64,7 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 		}
 		return schema, err
 	}
-	names, cols := sniffCSVTypes(sample, eof, o.Header, o.NoHeader, d)
+	names, cols := sniffCSVTypes(sample, eof, o.Header, o.NoHeader, d, QuotingOf(o.Quote, o.Escape))
 	all := sql.Schema{}
 	for n, t := range given {
 		all[n] = t
@@ -114,7 +114,8 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 }
 
 // sniffCSVTypes types the columns of a CSV sample (the header at header,
-// fields delimited by d; eof: the sample is the whole object) as
+// fields delimited by d and quoted as qt, the object's sniffed quoting;
+// eof: the sample is the whole object) as
 // pq.TypeSniffer does over their values that are not NULL (an empty field):
 // the header's names (record.HeaderColumns: a name that repeats is
 // renamed as DuckDB renames it) and their types. Without a header row
@@ -123,7 +124,7 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 // (column0, column1, ...), as DuckDB names and types them. A record the
 // sample cuts is not read, nor is any from one of bad quoting on. No names
 // when the header does not read.
-func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte) ([]string, []pq.OutputColumn) {
+func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte, qt csvline.Quoting) ([]string, []pq.OutputColumn) {
 	if header > int64(len(sample)) {
 		return nil, nil
 	}
@@ -132,7 +133,7 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte)
 	if noHeader {
 		// The first row may hold a quoted newline; a whole object of one
 		// row without a newline is that row.
-		if nl, _ = csvline.End(data, csvline.AtField, d); nl < 0 && eof && len(data) > 0 {
+		if nl, _ = csvline.EndQuoted(data, csvline.AtField, d, qt); nl < 0 && eof && len(data) > 0 {
 			nl, data = len(data), append(data[:len(data):len(data)], '\n')
 		}
 	}
@@ -140,9 +141,9 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte)
 		return nil, nil
 	}
 	head := bytes.TrimSuffix(data[:nl], []byte{'\r'})
-	all, err := record.HeaderColumns(head, d)
+	all, err := record.HeaderColumnsQuoted(head, d, qt.Quote, qt.Escape)
 	if noHeader {
-		all, err = record.NumberedColumns(head, d)
+		all, err = record.NumberedColumnsQuoted(head, d, qt.Quote, qt.Escape)
 	}
 	if err != nil {
 		return nil, nil
@@ -158,6 +159,7 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte)
 		return nil, nil
 	}
 	r.SetDelim(d)
+	r.SetQuoting(qt.Quote, qt.Escape)
 	r.SetNoHeader(noHeader)
 	if err := r.Start("sample", head); err != nil {
 		return nil, nil
@@ -189,7 +191,24 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte)
 	// Offsets from the header's (0, which the reader takes as it). The
 	// sample ends at a record ReadCSVBlock leaves to Read: one of bad
 	// quoting, or whose quoted field the sample cuts.
-	r.ReadCSVBlock(body, at, add)
+	if qt == csvline.RFC4180 {
+		r.ReadCSVBlock(body, at, add)
+	} else {
+		// ReadCSVBlock reads only '"' doubled: another quoting's records
+		// one by one, up to one of bad quoting.
+		for p := 0; p < len(body); {
+			i, _ := csvline.EndQuoted(body[p:], csvline.AtField, d, qt)
+			if i < 0 {
+				break
+			}
+			row, isData, reason, err := r.Read(body[p:p+i], at+int64(p))
+			if err != nil || reason == record.ReasonCSVQuote {
+				break
+			}
+			_ = add(row, 0, isData, reason)
+			p += i + 1
+		}
+	}
 	cols := make([]pq.OutputColumn, len(names))
 	for i := range sniffers {
 		cols[i] = sniffers[i].Column()
