@@ -70,7 +70,7 @@ var versions = map[string]string{
 	"groupby":   "8",
 	"search":    "2",
 	"select":    "14",
-	"sql":       "26",
+	"sql":       "27",
 	"wordcount": "2",
 }
 

@@ -259,6 +259,8 @@ func withParquetTypes(schema, query string, objs []Object) string {
 				t = "TIMESTAMP_NS"
 			case c.Type == "DOUBLE":
 				t = "DOUBLE"
+			case c.Type == "INTERVAL":
+				t = "INTERVAL" // compared as DuckDB compares INTERVALs
 			}
 			name := colname.Fold(c.Name) // as a query's names match
 			if prev, ok := types[name]; i > 0 && (!ok || prev != t) {
@@ -284,7 +286,7 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	}
 	for n, t := range types {
 		if _, typed := given.Type(n); !typed && t != "" {
-			all[n] = map[string]sql.Type{"DATE": sql.TDate, "TIMESTAMP": sql.TTimestamp, "TIMESTAMP_NS": sql.TTimestampNS, "DOUBLE": sql.TDouble}[t]
+			all[n] = map[string]sql.Type{"DATE": sql.TDate, "TIMESTAMP": sql.TTimestamp, "TIMESTAMP_NS": sql.TTimestampNS, "DOUBLE": sql.TDouble, "INTERVAL": sql.TInterval}[t]
 		}
 	}
 	var read []string
