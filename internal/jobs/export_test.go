@@ -27,3 +27,7 @@ func SpillEveryOther(t testing.TB) func(iter int) {
 		}
 	}
 }
+
+// SQLBatchRows is how many rows the sql job's mapper m took from a Parquet
+// batch's vectors (sqlMapper.ParquetBatch), not as rows.
+func SQLBatchRows(m Mapper) int64 { return m.(*sqlMapper).batchRows }

@@ -328,6 +328,11 @@ type sqlMapper struct {
 	check  int      // the table's size at which flush checks the memory next
 	sized  bool     // the table has been sized (keyTable.sizeFor) since it was last empty
 	rowsOf partRows // the rows the part has left, for keyTable.sizeFor
+	// ParquetBatch's doubles of the batch, per aggregate (nil: count(*)),
+	// and the rows it took from the vectors (for tests).
+	floats    [][]float64
+	floatNull [][]bool
+	batchRows int64
 }
 
 // sqlBatch is the records aggregate took and flush has not folded yet:
@@ -620,6 +625,14 @@ func (m *sqlMapper) aggregateFields(row *record.Row) error {
 		return err
 	}
 	v, null := sqlValue(row, m.field.KeyCol)
+	return m.addField(v, null, n)
+}
+
+// addField adds the batch's n-th record, whose aggregates' inputs are
+// saved, to the group of its key column's text v (null: NULL), folding the
+// batch when full.
+func (m *sqlMapper) addField(v []byte, null bool, n int) error {
+	g, b := m.prog, &m.batch
 	if null {
 		// The NULL group is kept apart (its key is not a value's bytes),
 		// folded at once: its records still fold in the order they came

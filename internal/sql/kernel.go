@@ -32,6 +32,7 @@ const (
 	foldCount                     // count(col): the NULL flag
 	foldSum                       // sum, avg of an untyped column: the number
 	foldBest                      // min, max of a column as it stands: its text (and, untyped, its number)
+	foldSumDouble                 // sum, avg of a DOUBLE column: the double
 )
 
 // newKernel compiles aggregate a, whose argument compiles to f, to a
@@ -83,10 +84,16 @@ func newKernel(a *aggSpec, f evalFn, v *Value, uses []int) aggKernel {
 			saved: foldSum, col: i, name: name, once: i < len(uses) && uses[i] == 1,
 		}
 	}
-	return aggKernel{
+	k := aggKernel{
 		check: func(r *Row) { *v = f(r) },
 		fold: func(r *Row, s *AggState, scratch *[]byte) int64 {
 			return a.accumulate(r, s, *v, scratch)
 		},
 	}
+	if (a.fn == aggSum || a.fn == aggAvg) && a.sumKind == KDouble && arg.op == opCol && arg.typ.Kind == KDouble {
+		// Folded now as any argument is; deferred, from the double
+		// SaveFold parses (as compileColumn does) or SaveFloat is given.
+		k.saved, k.col, k.name = foldSumDouble, arg.idx, arg.name
+	}
+	return k
 }

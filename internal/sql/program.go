@@ -354,6 +354,7 @@ func (g *Program) Fold(st []AggState) int64 {
 // says whether untyped text reads as the number d.
 type savedIn struct {
 	d      decimal.Dec
+	f      float64 // a DOUBLE column's value (foldSumDouble)
 	t0, t1 int32
 	null   bool
 	num    bool
@@ -361,7 +362,7 @@ type savedIn struct {
 
 // CanDefer reports whether every aggregate can fold a record later, from
 // what SaveFold keeps of it (count(*), count(x), sum and avg of an untyped
-// column, min and max of a column as it stands, untyped or VARCHAR, whose
+// or DOUBLE column, min and max of a column as it stands, untyped or VARCHAR, whose
 // texts it copies): a mapper can then look the groups of a batch of
 // records up together before folding them, in the order they came.
 func (g *Program) CanDefer() bool {
@@ -473,6 +474,8 @@ func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 			g.Row.notNumber(k.name, text)
 		}
 		return ok
+	case foldSumDouble:
+		return g.saveDouble(k, in, text)
 	case foldBest:
 		g.saveBest(j, in, text)
 		if k.untyped {
@@ -480,6 +483,46 @@ func (g *Program) SaveField(j, a int, text []byte, null bool) bool {
 		}
 	}
 	return true
+}
+
+// saveDouble keeps the double of a DOUBLE column's text (not NULL) in in,
+// read as compileColumn reads it; false, with the value error in Row.Err,
+// when the text is not a DOUBLE.
+func (g *Program) saveDouble(k *aggKernel, in *savedIn, text []byte) bool {
+	f, ok := parseDouble(text)
+	if !ok {
+		g.Row.fail(k.name, text, TDouble, "")
+		return false
+	}
+	in.f = f
+	return true
+}
+
+// DoubleFields reports a FieldAggregate whose every aggregate is count(*),
+// or a count, sum or avg of a DOUBLE column: a mapper can then give the
+// batch's j-th record's inputs as doubles with SaveFloat, in place of
+// their texts (SaveField).
+func (g *Program) DoubleFields() bool {
+	if !g.fieldOK {
+		return false
+	}
+	for i := range g.kernels {
+		switch g.kernels[i].saved {
+		case foldCountStar, foldCount, foldSumDouble:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// SaveFloat keeps, as SaveField does from the text, aggregate a's input
+// as the j-th record of a batch when DoubleFields: f, the double of its
+// DOUBLE column (null: NULL), which is what SaveField reads from the
+// double's text. count(*) takes nothing and needs no call.
+func (g *Program) SaveFloat(j, a int, f float64, null bool) {
+	in := &g.saved[j*len(g.kernels)+a]
+	in.null, in.f = null, f
 }
 
 // startText starts the texts of the batch's j-th record (its first
@@ -541,6 +584,10 @@ func (g *Program) SaveFold(j int) {
 				r.notNumber(k.name, r.Text[k.col])
 				return
 			}
+		case foldSumDouble:
+			if in.null = r.Null[k.col]; !in.null && !g.saveDouble(k, in, r.Text[k.col]) {
+				return
+			}
 		case foldBest:
 			if in.null = r.Null[k.col]; in.null {
 				continue
@@ -580,6 +627,13 @@ func (g *Program) FoldSaved(j int, st []AggState) int64 {
 			default:
 				s.n++
 				s.d.AddTo(in.d)
+			}
+		case foldSumDouble:
+			if !in.null {
+				s.n++
+				x, more := s.extraGrew()
+				x.f.add(in.f)
+				grew += more
 			}
 		case foldBest:
 			if !in.null {
