@@ -52,15 +52,7 @@ func writeIntervals(t *testing.T, file string) {
 		}
 		rows = append(rows, row)
 	}
-	if _, err := w.WriteRows(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeAndClose(t, w, f, rows)
 }
 
 // TestSQLComparesIntervalsAsDuckDB: the sql job compares an INTERVAL
@@ -88,4 +80,18 @@ func TestSQLComparesIntervalsAsDuckDB(t *testing.T) {
 		"SELECT a_id % 5 AS g, min(b_iv) AS lo, max(b_iv) AS hi FROM 'F' GROUP BY g ORDER BY g",
 		"SELECT min(b_iv) AS lo, max(b_iv) AS hi, count(DISTINCT b_iv) AS d FROM 'F' WHERE b_iv > '1 day' AND b_iv < '1 year'",
 	})
+}
+
+// writeAndClose writes rows with w and closes w and its file f.
+func writeAndClose(t *testing.T, w *parquet.Writer, f *os.File, rows []parquet.Row) {
+	t.Helper()
+	if _, err := w.WriteRows(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
