@@ -206,6 +206,8 @@ type jobFlags struct {
 	values map[string]*string
 	strict *bool
 	delim  *string
+	quote  *string
+	escape *string
 	hive   *string
 }
 
@@ -221,6 +223,8 @@ func defineJobFlags(fs *flag.FlagSet) *jobFlags {
 	}
 	jf.strict = fs.Bool("strict", false, "fail the job on the first malformed record instead of skipping and counting it")
 	jf.delim = fs.String("delim", "", "the field delimiter of CSV input: ',' ';' '|' '\\t' (or tab); unset, a .tsv is tab-separated and others are sniffed as DuckDB does")
+	jf.quote = fs.String(jobs.QuoteParam, "", `the quote character of CSV input, as DuckDB's read_csv quote: one byte such as " or '; unset, sniffed as DuckDB does`)
+	jf.escape = fs.String(jobs.EscapeParam, "", `the escape character inside quoted CSV fields, as DuckDB's read_csv escape: one byte such as \ or the quote itself (doubled); unset, sniffed as DuckDB does`)
 	jf.hive = fs.String(jobs.HivePartitioningParam, "", "Hive partition columns from the inputs' key=value directories, as DuckDB's hive_partitioning: false reads none, true refuses inputs whose keys differ; unset, detected")
 	return jf
 }
@@ -260,6 +264,17 @@ func (jf *jobFlags) params(fs *flag.FlagSet, job string) (jobs.Params, error) {
 		}
 		p[jobs.DelimParam] = string(c)
 	}
+	for _, o := range []struct {
+		name string
+		v    *string
+	}{{jobs.QuoteParam, jf.quote}, {jobs.EscapeParam, jf.escape}} {
+		if *o.v != "" {
+			p[o.name] = *o.v
+		}
+	}
+	if _, _, err := jobs.ParseQuoting(p); err != nil {
+		return nil, usageError{err.Error()}
+	}
 	if *jf.hive != "" {
 		p[jobs.HivePartitioningParam] = *jf.hive
 		if _, err := jobs.ParseHivePartitioning(p); err != nil {
@@ -283,7 +298,7 @@ func cmdJobs(_ context.Context, _ []string, w, _ io.Writer) error {
 			fmt.Fprintf(w, "  --%s\t%s%s\n", p.Name, p.Usage, req)
 		}
 	}
-	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n  --delim\tthe field delimiter of CSV input (default: sniffed, tab for .tsv)\n  --hive-partitioning\tfalse: no Hive partition columns; true: inputs' keys must agree (default: detected)\n")
+	fmt.Fprintf(w, "every job:\n  --strict\tfail on the first malformed record\n  --delim\tthe field delimiter of CSV input (default: sniffed, tab for .tsv)\n  --quote\tthe quote character of CSV input (default: sniffed)\n  --escape\tthe escape character in quoted CSV fields (default: sniffed)\n  --hive-partitioning\tfalse: no Hive partition columns; true: inputs' keys must agree (default: detected)\n")
 	return nil
 }
 

@@ -311,6 +311,16 @@ const StrictParam = "strict"
 // of the job reads the same.
 const DelimParam = "delim"
 
+// QuoteParam and EscapeParam are parameters every job honours: the
+// quote and escape characters of its CSV input (record.ParseQuoteChar),
+// as DuckDB's read_csv options quote and escape give them; not set, the
+// planner sniffs them from each CSV input (an escape not set with a quote
+// set is the quote, doubled, or a backslash, as the input reads).
+const (
+	QuoteParam  = "quote"
+	EscapeParam = "escape"
+)
+
 // PartitionsParam is a parameter every job takes that the planner sets,
 // never a user: the Hive partition columns of its inputs, which every
 // record the mappers read carries (internal/hive), as a JSON array of
@@ -360,6 +370,33 @@ func ParseDelim(p Params) (byte, error) {
 		return 0, fmt.Errorf("--%s: %w", DelimParam, err)
 	}
 	return d, nil
+}
+
+// ParseQuoting reads the "quote" and "escape" parameters: 0 for one not
+// set; a set one must be one byte other than the delimiter.
+func ParseQuoting(p Params) (quote, escape byte, err error) {
+	d, err := ParseDelim(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, o := range []struct {
+		name string
+		dst  *byte
+	}{{QuoteParam, &quote}, {EscapeParam, &escape}} {
+		v, ok := p[o.name]
+		if !ok {
+			continue
+		}
+		c, err := record.ParseQuoteChar(o.name, v)
+		if err == nil {
+			err = record.CheckQuoteDelim(o.name, c, d, p[DelimParam] != "")
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("--%s: %w", o.name, err)
+		}
+		*o.dst = c
+	}
+	return quote, escape, nil
 }
 
 // ParseStrict reads the "strict" parameter: "", "false" or "true".
@@ -427,7 +464,7 @@ func New(name string, p Params) (Job, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown job %q (known: %s)", name, knownNames())
 	}
-	known := map[string]bool{StrictParam: true, DelimParam: true, PartitionsParam: true, PrunedParam: true, HivePartitioningParam: true}
+	known := map[string]bool{StrictParam: true, DelimParam: true, QuoteParam: true, EscapeParam: true, PartitionsParam: true, PrunedParam: true, HivePartitioningParam: true}
 	for _, prm := range d.Params {
 		known[prm.Name] = true
 	}
@@ -443,6 +480,13 @@ func New(name string, p Params) (Job, error) {
 	}
 	if _, err := hive.Decode(p[PartitionsParam]); err != nil {
 		return nil, fmt.Errorf("job %s: --%s: %w", name, PartitionsParam, err)
+	}
+	_, hasQuote := p[QuoteParam]
+	_, hasEscape := p[EscapeParam]
+	if hasQuote || hasEscape {
+		if _, _, err := ParseQuoting(p); err != nil {
+			return nil, fmt.Errorf("job %s: %w", name, err)
+		}
 	}
 	if _, err := ParseDelim(p); err != nil {
 		return nil, fmt.Errorf("job %s: %w", name, err)

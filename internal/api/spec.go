@@ -278,7 +278,7 @@ func decodeParam(name string, raw json.RawMessage) (string, bool, error) {
 
 // jobFlagNames is every registered job's flag names, plus strict.
 func jobFlagNames() map[string]bool {
-	names := map[string]bool{paramStrict: true, jobs.DelimParam: true, jobs.HivePartitioningParam: true}
+	names := map[string]bool{paramStrict: true, jobs.DelimParam: true, jobs.QuoteParam: true, jobs.EscapeParam: true, jobs.HivePartitioningParam: true}
 	for _, d := range jobs.Definitions() {
 		for _, p := range d.Params {
 			names[p.Name] = true
@@ -315,8 +315,8 @@ func (s *Spec) normalize() error {
 		_, err := jobs.New(s.Job, nil) // its message lists the known jobs
 		return err
 	}
-	// strict, delim and hive-partitioning are every job's.
-	own := map[string]bool{paramStrict: true, jobs.DelimParam: true, jobs.HivePartitioningParam: true}
+	// strict, delim, quote, escape and hive-partitioning are every job's.
+	own := map[string]bool{paramStrict: true, jobs.DelimParam: true, jobs.QuoteParam: true, jobs.EscapeParam: true, jobs.HivePartitioningParam: true}
 	for _, p := range d.Params {
 		own[p.Name] = true
 	}

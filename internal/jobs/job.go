@@ -36,10 +36,16 @@ var (
 	New         = job.New
 	ParseStrict = job.ParseStrict
 	ParseDelim  = job.ParseDelim
+	// ParseQuoting reads QuoteParam and EscapeParam.
+	ParseQuoting = job.ParseQuoting
 	// ParseHivePartitioning reads HivePartitioningParam.
 	ParseHivePartitioning = job.ParseHivePartitioning
 	// DelimParam is the parameter of the CSV field delimiter.
 	DelimParam = job.DelimParam
+	// QuoteParam and EscapeParam are the parameters of the CSV quote and
+	// escape characters.
+	QuoteParam  = job.QuoteParam
+	EscapeParam = job.EscapeParam
 	// PartitionsParam and PrunedParam are the planner's Hive partition
 	// parameters.
 	PartitionsParam = job.PartitionsParam

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scattergather/scattergather/internal/blob"
 	"github.com/scattergather/scattergather/internal/colname"
+	"github.com/scattergather/scattergather/internal/jobs/csvline"
 	"github.com/scattergather/scattergather/internal/pq"
 	"github.com/scattergather/scattergather/internal/sql"
 	"github.com/scattergather/scattergather/record"
@@ -63,7 +64,7 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 		}
 		return schema, err
 	}
-	names, cols := sniffCSVTypes(sample, eof, o.Header, d)
+	names, cols := sniffCSVTypes(sample, eof, o.Header, d, QuotingOf(o.Quote, o.Escape))
 	all := sql.Schema{}
 	for n, t := range given {
 		all[n] = t
@@ -113,12 +114,13 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 }
 
 // sniffCSVTypes types the columns of a CSV sample (the header at header,
-// fields delimited by d; eof: the sample is the whole object) as
+// fields delimited by d and quoted as qt, the object's sniffed quoting;
+// eof: the sample is the whole object) as
 // pq.TypeSniffer does over their values that are not NULL (an empty field):
 // the header's names (record.HeaderColumns: a name that repeats is
 // renamed as DuckDB renames it) and their types. A record the sample cuts is not read, nor is
 // any from one of bad quoting on. No names when the header does not read.
-func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []pq.OutputColumn) {
+func sniffCSVTypes(sample []byte, eof bool, header int64, d byte, qt csvline.Quoting) ([]string, []pq.OutputColumn) {
 	if header > int64(len(sample)) {
 		return nil, nil
 	}
@@ -128,7 +130,7 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []p
 		return nil, nil
 	}
 	head := bytes.TrimSuffix(data[:nl], []byte{'\r'})
-	all, err := record.HeaderColumns(head, d)
+	all, err := record.HeaderColumnsQuoted(head, d, qt.Quote, qt.Escape)
 	if err != nil {
 		return nil, nil
 	}
@@ -143,6 +145,7 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []p
 		return nil, nil
 	}
 	r.SetDelim(d)
+	r.SetQuoting(qt.Quote, qt.Escape)
 	if err := r.Start("sample", head); err != nil {
 		return nil, nil
 	}
@@ -170,7 +173,24 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte) ([]string, []p
 	// Offsets from the header's (0, which the reader takes as it). The
 	// sample ends at a record ReadCSVBlock leaves to Read: one of bad
 	// quoting, or whose quoted field the sample cuts.
-	r.ReadCSVBlock(body, int64(nl+1), add)
+	if qt == csvline.RFC4180 {
+		r.ReadCSVBlock(body, int64(nl+1), add)
+	} else {
+		// ReadCSVBlock reads only '"' doubled: another quoting's records
+		// one by one, up to one of bad quoting.
+		for p := 0; p < len(body); {
+			i, _ := csvline.EndQuoted(body[p:], csvline.AtField, d, qt)
+			if i < 0 {
+				break
+			}
+			row, isData, reason, err := r.Read(body[p:p+i], int64(nl+1+p))
+			if err != nil || reason == record.ReasonCSVQuote {
+				break
+			}
+			_ = add(row, 0, isData, reason)
+			p += i + 1
+		}
+	}
 	cols := make([]pq.OutputColumn, len(names))
 	for i := range sniffers {
 		cols[i] = sniffers[i].Column()

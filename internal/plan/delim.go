@@ -101,9 +101,15 @@ var QuotingCandidates = []csvline.Quoting{{Quote: '"', Escape: '"'}, {Quote: '"'
 // QuotingCandidates that reads the sample alike and quotes a field there
 // (sniffQuoted), else that of '"' doubled.
 func sniff(sample []byte, eof bool) (Dialect, error) {
+	return sniffWith(sample, eof, QuotingCandidates)
+}
+
+// sniffWith is sniff with the quotings cands (quotingCandidates) in place
+// of QuotingCandidates.
+func sniffWith(sample []byte, eof bool, cands []csvline.Quoting) (Dialect, error) {
 	var first Dialect
 	var firstErr error
-	for i, qt := range QuotingCandidates {
+	for i, qt := range cands {
 		d, clean, quoted, err := sniffQuoted(sample, eof, qt)
 		if i == 0 {
 			first, firstErr = d, err
@@ -134,6 +140,9 @@ func sniffQuoted(sample []byte, eof bool, qt csvline.Quoting) (d Dialect, clean,
 	var ragged *RaggedError
 	oneCol, oneQuoted := false, false
 	for _, d := range DelimCandidates {
+		if d == qt.Quote || d == qt.Escape {
+			continue // a given quote or escape is no delimiter (DuckDB)
+		}
 		r := consistentFields(sample, eof, d, qt)
 		if r.runFields >= 2 && r.runRows >= 2 && (r.runFields > skip.Fields || r.runFields == skip.Fields && r.runRows > skipRows) {
 			skip, skipRows = Dialect{Delim: d, Fields: r.runFields, Header: r.runAt}, r.runRows
@@ -319,6 +328,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	if len(csv) == 0 {
 		return params, nil
 	}
+	cands := quotingCandidates(params)
 	var given byte
 	if text := params[job.DelimParam]; text != "" {
 		var err error
@@ -332,7 +342,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	for i, k := range csv {
 		g.Go(func() error {
 			var err error
-			dialects[i], err = delimOf(gctx, store, objs[k], given)
+			dialects[i], err = delimOf(gctx, store, objs[k], given, cands)
 			return err
 		})
 	}
@@ -371,8 +381,10 @@ const sniffReads = 8
 // delimOf is the dialect of one CSV input (SniffDialect), sniffed from
 // its first sniffBytes; with a given delimiter (the job's --delim, or a
 // tab for a name ending .tsv) only its preamble is looked for
-// (givenDialect); a ragged start is an InputError naming the input.
-func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Dialect, error) {
+// (givenDialect); the quotings tried are cands (quotingCandidates: the
+// user's quote and escape). A ragged start is an InputError naming the
+// input.
+func delimOf(ctx context.Context, store blob.Store, o Object, given byte, cands []csvline.Quoting) (Dialect, error) {
 	if given == 0 && isTSV(o.URL) {
 		given = '\t'
 	}
@@ -381,15 +393,15 @@ func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Diale
 	if given != 0 && errors.As(err, &ie) {
 		// A start that does not decompress: no preamble to look for; the
 		// mappers report it, as without the search.
-		return Dialect{Delim: given, Fields: 2, Quoting: csvline.RFC4180}, nil
+		return Dialect{Delim: given, Fields: 2, Quoting: cands[0]}, nil
 	}
 	if err != nil {
 		return Dialect{}, err
 	}
 	if given != 0 {
-		return givenDialect(sample, eof, given), nil
+		return givenDialect(sample, eof, given, cands), nil
 	}
-	d, err := sniff(sample, eof)
+	d, err := sniffWith(sample, eof, cands)
 	if err != nil {
 		return Dialect{}, &InputError{Input: o.Source, Err: err}
 	}
@@ -397,18 +409,18 @@ func delimOf(ctx context.Context, store blob.Store, o Object, given byte) (Diale
 }
 
 // givenDialect is the dialect of CSV text that sample starts read with
-// the given delimiter d: its quoting, the first of QuotingCandidates that
+// the given delimiter d: its quoting, the first of cands (quotingCandidates) that
 // reads every record with one count of fields, well quoted, and quotes a
-// field there ('"' doubled without one); its header past a preamble, found as sniff finds
+// field there (the first without one); its header past a preamble, found as sniff finds
 // one (the first record of d's largest count, when every record from it
 // on has it), only when the records do not all have the first's count
 // (nor all but one in oddShare: malformed records, skipped); else the
 // first record is the header, as it was before a preamble was looked for
 // with a given delimiter. Fields is 2: a decided delimiter.
-func givenDialect(sample []byte, eof bool, d byte) Dialect {
-	out := Dialect{Delim: d, Fields: 2, Quoting: csvline.RFC4180}
+func givenDialect(sample []byte, eof bool, d byte, cands []csvline.Quoting) Dialect {
+	out := Dialect{Delim: d, Fields: 2, Quoting: cands[0]}
 	var r reading
-	for i, qt := range QuotingCandidates {
+	for i, qt := range cands {
 		ri := consistentFields(sample, eof, d, qt)
 		if i == 0 {
 			r = ri

@@ -56,6 +56,9 @@ func ResolveCompiled(ctx context.Context, store blob.Store, job string, compiled
 		if params, err = withQueryDelim(params); err != nil {
 			return nil, params, err
 		}
+		if params, err = withQueryQuoting(params); err != nil {
+			return nil, params, err
+		}
 		if params, err = withQueryHive(params); err != nil {
 			return nil, params, err
 		}

@@ -348,10 +348,14 @@ type Query struct {
 	// lower case), "" for FROM 'PATH'; FromDelim the CSV delimiter its
 	// delim (or sep) option gives, one byte, "" when not given; FromHive
 	// its hive_partitioning option, "true" or "false", "" when not given;
+	// FromQuote and FromEscape its quote and escape options, one byte
+	// each, "" when not given;
 	// FromHiveTypes its hive_types (nil when not given), FromHiveAutocast
 	// its hive_types_autocast ("true", "false" or "").
 	FromFunc         string
 	FromDelim        string
+	FromQuote        string
+	FromEscape       string
 	FromHive         string
 	FromHiveTypes    []HiveType
 	FromHiveAutocast string

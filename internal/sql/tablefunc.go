@@ -11,11 +11,13 @@ import (
 
 // tableFunc is a DuckDB table function FROM may name over a quoted
 // location: read_csv('PATH', delim = ';') reads it as FROM 'PATH' does,
-// with the job's CSV delimiter (job.DelimParam) given in the query.
+// with the job's CSV delimiter (job.DelimParam), quote and escape
+// (job.QuoteParam, job.EscapeParam) given in the query.
 type tableFunc struct {
 	// name is the function's name, lower case.
 	name string
-	// csv: the function reads CSV and takes the delim (or sep) option.
+	// csv: the function reads CSV and takes the delim (or sep), quote
+	// and escape options.
 	csv bool
 	// refused are the extensions of locations the function does not read.
 	refused []string
@@ -89,9 +91,12 @@ func (p *parser) tableOption(q *Query, fn tableFunc) error {
 	case "hive_types", "hive_type":
 		return p.hiveTypes(q, fn)
 	}
+	if fn.csv && (name == "quote" || name == "escape") {
+		return p.quoteOption(q, name, fn)
+	}
 	if !fn.csv || (name != "delim" && name != "sep") {
 		if fn.csv {
-			return unsupported(pos, "%s option %s: the options taken are delim (or sep), hive_partitioning, hive_types and hive_types_autocast", fn.name, name)
+			return unsupported(pos, "%s option %s: the options taken are delim (or sep), quote, escape, hive_partitioning, hive_types and hive_types_autocast", fn.name, name)
 		}
 		return unsupported(pos, "%s option %s: the options taken are hive_partitioning, hive_types and hive_types_autocast", fn.name, name)
 	}
@@ -112,7 +117,58 @@ func (p *parser) tableOption(q *Query, fn tableFunc) error {
 		return unsupported(p.tok.pos, "%s %s: %v", fn.name, name, err)
 	}
 	q.FromDelim = string(d)
+	if err := quoteNotDelim(q, fn); err != nil {
+		return err
+	}
 	return p.advance()
+}
+
+// quoteOption reads quote = 'C' or escape = 'C' (name) into q.FromQuote
+// or q.FromEscape: one byte, as DuckDB takes it (record.ParseQuoteChar).
+func (p *parser) quoteOption(q *Query, name string, fn tableFunc) error {
+	dst := &q.FromQuote
+	if name == "escape" {
+		dst = &q.FromEscape
+	}
+	if *dst != "" {
+		return syntaxErr(p.tok.pos, "%s: %s is given twice", fn.name, name)
+	}
+	if err := p.advance(); err != nil {
+		return err
+	}
+	if err := p.expectOp("="); err != nil {
+		return err
+	}
+	if p.tok.kind != tString {
+		return syntaxErr(p.tok.pos, "expected a quoted character after %s =, found %s", name, p.describe())
+	}
+	c, err := record.ParseQuoteChar(name, p.tok.text)
+	if err != nil {
+		return unsupported(p.tok.pos, "%s %s: %v", fn.name, name, err)
+	}
+	*dst = string(c)
+	if err := quoteNotDelim(q, fn); err != nil {
+		return err
+	}
+	return p.advance()
+}
+
+// quoteNotDelim refuses a query's quote or escape that is its delimiter,
+// as DuckDB's binder does (record.CheckQuoteDelim).
+func quoteNotDelim(q *Query, fn tableFunc) error {
+	d := byte(',')
+	if q.FromDelim != "" {
+		d = q.FromDelim[0]
+	}
+	for _, o := range []struct{ name, c string }{{"quote", q.FromQuote}, {"escape", q.FromEscape}} {
+		if o.c == "" {
+			continue
+		}
+		if err := record.CheckQuoteDelim(o.name, o.c[0], d, q.FromDelim != ""); err != nil {
+			return unsupported(q.FromPos, "%s: %v", fn.name, err)
+		}
+	}
+	return nil
 }
 
 // boolOption reads name = BOOLEAN (true, false, 1, 0, or one quoted) into
@@ -226,6 +282,12 @@ func fromSQL(q *Query) string {
 			d = `\t`
 		}
 		opts += ", delim = " + quoteString(d)
+	}
+	if q.FromQuote != "" {
+		opts += ", quote = " + quoteString(q.FromQuote)
+	}
+	if q.FromEscape != "" {
+		opts += ", escape = " + quoteString(q.FromEscape)
 	}
 	if q.FromHive != "" {
 		opts += ", hive_partitioning = " + q.FromHive
