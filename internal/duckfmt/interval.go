@@ -111,7 +111,7 @@ var intervalUnits = map[string]struct{ months, days, micros int64 }{
 // whole numbers of units ("1 year 2 months", "-3 days", "30days", "2 hours
 // ago"), a time [-]H:MM[:SS[.ffffff]], and what AppendInterval writes.
 // False for anything else (a fractional count of a unit, which DuckDB
-// reads, among it) and on overflow. It does not allocate.
+// reads, among it), on overflow and for more than 2^53 microseconds. It does not allocate.
 func ParseInterval(b []byte) (months, days int32, micros int64, ok bool) {
 	var m, d, us int64
 	var buf [12]byte
@@ -168,11 +168,12 @@ func ParseInterval(b []byte) (months, days int32, micros int64, ok bool) {
 			n = -n
 		}
 		m, d, us = m+n*u.months, d+n*u.days, us+n*u.micros
-		if us > 1<<62 || us < -1<<62 {
+		if us > 1<<53 || us < -1<<53 { // exact in a float64
+
 			return 0, 0, 0, false
 		}
 	}
-	if !any || m != int64(int32(m)) || d != int64(int32(d)) {
+	if !any || m != int64(int32(m)) || d != int64(int32(d)) || us > 1<<53 || us < -1<<53 {
 		return 0, 0, 0, false
 	}
 	return int32(m), int32(d), us, true

@@ -1699,6 +1699,9 @@ func parquetColumnOf(t sql.Type) pq.OutputColumn {
 	case sql.KBigint:
 		return pq.OutputColumn{Kind: pq.OutInt64}
 	case sql.KDouble:
+		if t == sql.TFloat {
+			return pq.OutputColumn{Kind: pq.OutFloat}
+		}
 		return pq.OutputColumn{Kind: pq.OutDouble}
 	case sql.KDate:
 		return pq.OutputColumn{Kind: pq.OutDate}

@@ -228,11 +228,12 @@ func withParam(params map[string]string, name, value string) map[string]string {
 }
 
 // withParquetTypes gives the sql job's schema, when every input is Parquet,
-// the DATE, TIMESTAMP, TIMESTAMP_NS or DOUBLE type of the columns of those
+// the DATE, TIMESTAMP, TIMESTAMP_NS, DOUBLE or FLOAT type of the columns of those
 // types the query reads and does not type already, as DuckDB types them when
 // it reads the files, so that date arithmetic works (d + 1, d - DATE
 // '2001-01-01'), timestamps compare by value, and doubles add, multiply and
-// sum as DuckDB's DOUBLE (inf and nan included). Only those: an untyped
+// sum as DuckDB's DOUBLE (inf and nan included), and floats as its FLOAT
+// (32-bit arithmetic and text). Only those: an untyped
 // number's arithmetic is exact decimal, as over the same data in CSV. A
 // column the files disagree on, or whose statistics do not show every value
 // within DuckDB's range (which the dialect's types hold, years before 1
@@ -260,8 +261,8 @@ func withParquetTypes(schema, query string, objs []Object) string {
 				t = "TIMESTAMP"
 			case c.Type == "TIMESTAMP_NS" && o.Parquet.NanoTimestampsInRange(c.Name):
 				t = "TIMESTAMP_NS"
-			case c.Type == "DOUBLE":
-				t = "DOUBLE"
+			case c.Type == "DOUBLE", c.Type == "FLOAT":
+				t = c.Type
 			case c.Type == "INTERVAL":
 				t = "INTERVAL" // compared as DuckDB compares INTERVALs
 			}
@@ -289,7 +290,7 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	}
 	for n, t := range types {
 		if _, typed := given.Type(n); !typed && t != "" {
-			all[n] = map[string]sql.Type{"DATE": sql.TDate, "TIMESTAMP": sql.TTimestamp, "TIMESTAMP_NS": sql.TTimestampNS, "DOUBLE": sql.TDouble, "INTERVAL": sql.TInterval}[t]
+			all[n] = map[string]sql.Type{"DATE": sql.TDate, "TIMESTAMP": sql.TTimestamp, "TIMESTAMP_NS": sql.TTimestampNS, "DOUBLE": sql.TDouble, "FLOAT": sql.TFloat, "INTERVAL": sql.TInterval}[t]
 		}
 	}
 	var read []string

@@ -428,6 +428,9 @@ func arith(o string, l, r *node, at int) (*node, error) {
 	}
 	var t Type
 	switch {
+	case l.typ.isFloat() && (r.typ.Kind != KDouble || r.typ.isFloat()),
+		r.typ.isFloat() && l.typ.Kind != KDouble:
+		t = TFloat // DuckDB's FLOAT with an integer, decimal or FLOAT
 	case l.typ.Kind == KDouble || r.typ.Kind == KDouble:
 		t = TDouble
 	case l.typ.Kind == KBigint && r.typ.Kind == KBigint:
@@ -453,7 +456,7 @@ func arith(o string, l, r *node, at int) (*node, error) {
 	}
 	// The operands in the computing kind.
 	ck := t
-	if o == "/" {
+	if o == "/" && !t.isFloat() {
 		ck = TDouble
 	}
 	return fold(&node{op: opArith, typ: t, name: o, args: []*node{implicit(l, ck), implicit(r, ck)}, pos: at}), nil
@@ -472,7 +475,11 @@ func implicit(x *node, t Type) *node {
 	if x.typ.Kind == t.Kind {
 		return x
 	}
-	return fold(&node{op: opConvert, typ: Type{Kind: t.Kind, Width: 38, Scale: decScale(x.typ)}, args: []*node{x}, pos: x.pos, name: implicitConv})
+	ct := Type{Kind: t.Kind, Width: 38, Scale: decScale(x.typ)}
+	if t.isFloat() {
+		ct = TFloat // an integer or decimal rounded once to a float, as DuckDB casts it
+	}
+	return fold(&node{op: opConvert, typ: ct, args: []*node{x}, pos: x.pos, name: implicitConv})
 }
 
 // compare binds a comparison. Untyped text against a typed value compares
@@ -507,6 +514,8 @@ func compare(o string, l, r *node, at int) (*node, error) {
 	case l.typ.numeric() && r.typ.numeric():
 		var t Type
 		switch {
+		case l.typ.isFloat() && (rt != KDouble || r.typ.isFloat()), r.typ.isFloat() && lt != KDouble:
+			t = TFloat // a number against a FLOAT is cast to FLOAT, as DuckDB does
 		case lt == KDouble || rt == KDouble:
 			t = TDouble
 		case lt == KBigint && rt == KBigint:

@@ -268,6 +268,9 @@ func parseTyped(s []byte, t Type) (Value, bool) {
 		return Value{K: KBigint, I: v}, ok
 	case KDouble:
 		f, ok := parseDouble(s)
+		if t.isFloat() {
+			f = float64(float32(f))
+		}
 		return Value{K: KDouble, F: f}, ok
 	case KDecimal:
 		d, ok := parseNumber(s)
@@ -337,6 +340,13 @@ func compileArith(n *node, c *compiler) evalFn {
 					return Null
 				}
 				f = math.Mod(x.F, y.F)
+			}
+			if t.isFloat() {
+				// Exact as float32 arithmetic: a double holds the
+				// exact result of two floats' +, -, * and / to
+				// within half a float's unit, so rounding once more
+				// gives float32's correctly rounded result.
+				f = float64(float32(f))
 			}
 			return Value{K: KDouble, F: f}
 		case KDecimal:
@@ -935,6 +945,12 @@ func convertValue(r *Row, n *node, v Value) Value {
 			}
 		}
 	case KDouble:
+		if t.isFloat() {
+			if f, ok := toFloat32(v); ok {
+				return Value{K: KDouble, F: f}
+			}
+			break
+		}
 		switch v.K {
 		case KDouble:
 			return v
@@ -1081,7 +1097,7 @@ func appendText(dst []byte, v Value, t Type) []byte {
 	case KDecimal:
 		return appendDecimal(dst, v.D, t)
 	case KDouble:
-		return duckfmt.AppendFloat(dst, v.F, 64)
+		return duckfmt.AppendFloat(dst, v.F, floatBits(t))
 	case KDate:
 		return duckfmt.AppendDate(dst, v.I)
 	case KTimestamp:
@@ -1093,6 +1109,30 @@ func appendText(dst []byte, v Value, t Type) []byte {
 		return duckfmt.AppendInterval(dst, m, d, us)
 	}
 	return append(dst, v.S...)
+}
+
+// toFloat32 is v (a number, or text that reads as one) as a FLOAT: rounded
+// to a 32-bit float, as DuckDB casts it; false when it is not a number, or
+// a finite one past the largest float (DuckDB's cast fails).
+func toFloat32(v Value) (float64, bool) {
+	var f float64
+	switch v.K {
+	case KDouble:
+		f = v.F
+	case KBigint, KBool:
+		return float64(float32(v.I)), true // rounded once
+	case KDecimal:
+		f = decimal.Float64(v.D)
+	case KVarchar, KText:
+		var ok bool
+		if f, ok = parseDouble(v.S); !ok {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	r := float64(float32(f))
+	return r, !math.IsInf(r, 0) || math.IsInf(f, 0)
 }
 
 // appendDecimal appends a DECIMAL value of type t (rounded to its scale

@@ -234,7 +234,7 @@ func (p *Plan) NumberComparison() (col, op string, num []byte, ok bool) {
 	}
 	if n := p.where; n != nil && n.op == opCmp {
 		l, r := n.args[0], n.args[1]
-		if l.op == opCol && l.typ.Kind == KDouble && r.isConst() && r.val.K == KDouble &&
+		if l.op == opCol && l.typ.Kind == KDouble && !l.typ.isFloat() && r.isConst() && r.val.K == KDouble &&
 			!math.IsInf(r.val.F, 0) && !math.IsNaN(r.val.F) {
 			return p.Columns[l.idx], n.name, appendText(nil, r.val, r.typ), true
 		}

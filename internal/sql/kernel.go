@@ -90,9 +90,10 @@ func newKernel(a *aggSpec, f evalFn, v *Value, uses []int) aggKernel {
 			return a.accumulate(r, s, *v, scratch)
 		},
 	}
-	if (a.fn == aggSum || a.fn == aggAvg) && a.sumKind == KDouble && arg.op == opCol && arg.typ.Kind == KDouble {
+	if (a.fn == aggSum || a.fn == aggAvg) && a.sumKind == KDouble && arg.op == opCol && arg.typ == TDouble {
 		// Folded now as any argument is; deferred, from the double
-		// SaveFold parses (as compileColumn does) or SaveFloat is given.
+		// SaveFold parses (as compileColumn does) or SaveFloat is given
+		// (not a FLOAT's, whose text reads rounded to a float).
 		k.saved, k.col, k.name = foldSumDouble, arg.idx, arg.name
 	}
 	return k

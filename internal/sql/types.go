@@ -34,8 +34,9 @@ const (
 	KTimestampNS
 	// KInterval is an INTERVAL: its months and days in Value.I (the months
 	// in the high 32 bits, the days in the low), its microseconds in
-	// Value.F (whole, and at most 2^62 in size: exact in a float64), as
-	// DuckDB holds one; it compares by intervalKey, as DuckDB compares.
+	// Value.F (whole, and at most 2^53 in size: exact in a float64), as
+	// DuckDB holds one; it compares by duckfmt.IntervalKey, as DuckDB
+	// compares.
 	KInterval
 )
 
@@ -49,10 +50,14 @@ type Type struct {
 
 // Common types.
 var (
-	TNull    = Type{Kind: KNull}
-	TBool    = Type{Kind: KBool}
-	TBigint  = Type{Kind: KBigint}
-	TDouble  = Type{Kind: KDouble}
+	TNull   = Type{Kind: KNull}
+	TBool   = Type{Kind: KBool}
+	TBigint = Type{Kind: KBigint}
+	TDouble = Type{Kind: KDouble}
+	// TFloat is DuckDB's FLOAT (REAL): a DOUBLE whose values are 32-bit
+	// floats, rounded to one when read, after arithmetic and on a CAST,
+	// and printed in the 32-bit shortest form (0.33333334).
+	TFloat   = Type{Kind: KDouble, Width: 32}
 	TVarchar = Type{Kind: KVarchar}
 	TDate    = Type{Kind: KDate}
 	TText    = Type{Kind: KText}
@@ -84,6 +89,9 @@ func (t Type) String() string {
 		}
 		return fmt.Sprintf("DECIMAL(%d,%d)", t.Width, t.Scale)
 	case KDouble:
+		if t.isFloat() {
+			return "FLOAT"
+		}
 		return "DOUBLE"
 	case KVarchar:
 		return "VARCHAR"
@@ -99,6 +107,17 @@ func (t Type) String() string {
 	return "untyped"
 }
 
+// isFloat reports FLOAT (TFloat).
+func (t Type) isFloat() bool { return t.Kind == KDouble && t.Width == 32 }
+
+// floatBits is the width of t's floats to print (32 for a FLOAT, else 64).
+func floatBits(t Type) int {
+	if t.isFloat() {
+		return 32
+	}
+	return 64
+}
+
 // numeric reports BIGINT, DECIMAL and DOUBLE.
 func (t Type) numeric() bool { return t.Kind == KBigint || t.Kind == KDecimal || t.Kind == KDouble }
 
@@ -109,7 +128,7 @@ var typeNames = map[string]Type{
 	"BIGINT": TBigint, "INT8": TBigint, "LONG": TBigint, "INTEGER": TBigint, "INT": TBigint,
 	"INT4": TBigint, "SIGNED": TBigint, "SMALLINT": TBigint, "INT2": TBigint, "SHORT": TBigint,
 	"TINYINT": TBigint, "INT1": TBigint,
-	"DOUBLE": TDouble, "FLOAT8": TDouble, "FLOAT": TDouble, "FLOAT4": TDouble, "REAL": TDouble,
+	"DOUBLE": TDouble, "FLOAT8": TDouble, "FLOAT": TFloat, "FLOAT4": TFloat, "REAL": TFloat,
 	"DATE": TDate, "TIMESTAMP": TTimestamp, "DATETIME": TTimestamp, "TIMESTAMP_NS": TTimestampNS,
 	"INTERVAL": TInterval,
 	"BOOLEAN":  TBool, "BOOL": TBool, "LOGICAL": TBool,

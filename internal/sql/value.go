@@ -126,7 +126,10 @@ func parseBigint(b []byte) (int64, bool) {
 func parseDouble(b []byte) (float64, bool) {
 	b = trimSpace(b)
 	if d, ok := parseNumber(b); ok {
-		return decimal.Float64(d), true
+		if f := decimal.Float64(d); f != 0 || len(b) == 0 || b[0] != '-' {
+			return f, true
+		}
+		return math.Copysign(0, -1), true // -0.0 (a Parquet float's text), as DuckDB reads it
 	}
 	if nan, ok := duckfmt.ParseNegNaN(b); ok {
 		return nan, true
