@@ -199,6 +199,9 @@ type Reader struct {
 	// headerAt is the byte offset of the object's header record
 	// (SetHeaderOffset).
 	headerAt int64
+	// noHeader says that the record at headerAt is the first row, not a
+	// header (SetNoHeader).
+	noHeader bool
 
 	// JSON Lines.
 	members []jsonline.Member
@@ -287,12 +290,22 @@ func (r *Reader) SetQuoting(quote, escape byte) {
 // data.
 func (r *Reader) SetHeaderOffset(off int64) { r.headerAt = off }
 
+// SetNoHeader says whether the CSV objects Start begins have no header
+// row, as DuckDB's read_csv sniffs a file whose first record's types are
+// those of the others: the record at the header offset is then the first
+// row, and the columns are column0, column1, ... (NumberedColumns). Call
+// it before Start.
+func (r *Reader) SetNoHeader(none bool) { r.noHeader = none }
+
 // Format is the format the reader reads.
 func (r *Reader) Format() Format { return r.format }
 
 // Start begins an object. For CSV, header is its first record (without its
 // line terminator); a column the header lacks is an error naming source and
 // column. A nil header is an empty object, from which no record follows.
+// Without a header row (SetNoHeader), header is the first row, which
+// names nothing: the columns are NumberedColumns, as many as it has
+// fields.
 func (r *Reader) Start(source string, header []byte) error {
 	if r.format != CSV {
 		return nil
@@ -302,6 +315,9 @@ func (r *Reader) Start(source string, header []byte) error {
 		return nil
 	}
 	names, err := HeaderColumnsQuoted(header, r.delim, r.qt.Quote, r.qt.Escape)
+	if r.noHeader {
+		names, err = NumberedColumnsQuoted(header, r.delim, r.qt.Quote, r.qt.Escape)
+	}
 	if err != nil {
 		return fmt.Errorf("CSV header of %s: %w", source, err)
 	}
@@ -382,6 +398,29 @@ func HeaderColumnsQuoted(header []byte, delim, quote, escape byte) ([]string, er
 	return names, nil
 }
 
+// NumberedColumns returns the names DuckDB's read_csv gives the columns
+// of a CSV file without a header row whose first record is rec (without
+// its line terminator; fields separated by delim): column0, column1, ...,
+// one a field, zero-padded to the digits of the last (column00 to
+// column11 of 12 columns).
+func NumberedColumns(rec []byte, delim byte) ([]string, error) {
+	return NumberedColumnsQuoted(rec, delim, '"', '"')
+}
+
+// NumberedColumnsQuoted is NumberedColumns of a record whose fields are
+// quoted with quote, escape inside them escaping the next byte (SetQuoting).
+func NumberedColumnsQuoted(rec []byte, delim, quote, escape byte) ([]string, error) {
+	fields, err := csvline.SplitQuoted(nil, TrimBOM(csvline.TrimCR(rec)), delim, csvline.Quoting{Quote: quote, Escape: escape})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(fields))
+	for i := range names {
+		names[i] = colname.Generated(len(names), i)
+	}
+	return names, nil
+}
+
 // ParseDelim reads a CSV field delimiter as a user writes it (DuckDB's
 // read_csv delim): one byte such as ",", ";", "|" or a tab, or `\t` or
 // "tab" for a tab. A quote, "\r", "\n" and text of more than one byte are
@@ -419,7 +458,7 @@ func (r *Reader) Read(rec []byte, offset int64) (row *Row, data bool, reason str
 	if r.format == JSONLines {
 		return r.readJSON(rec, offset)
 	}
-	if offset == r.headerAt {
+	if offset == r.headerAt && !r.noHeader {
 		return nil, false, "", nil // the header row
 	}
 	if !r.resolved {
@@ -569,7 +608,7 @@ func (r *Reader) csvRecord(data []byte, start, end, nf int, offset int64, fn Row
 		end--
 	}
 	switch {
-	case off == r.headerAt || end == start:
+	case off == r.headerAt && !r.noHeader || end == start:
 		return fn(nil, off, false, "") // the header row, or a blank line
 	case nf+1 != r.nfields:
 		return fn(nil, off, true, ReasonCSVFields)

@@ -33,6 +33,9 @@ type Feeder struct {
 	// headerAt is the byte offset of the CSV header of the part
 	// StartPart begins (SetHeaderOffset).
 	headerAt int64
+	// noHeader says that the object has no header row
+	// (SetHeaderOffset).
+	noHeader bool
 	// st counts what the feeder reads for a RowMapper: data records and the
 	// ones it skips.
 	st     job.Stats
@@ -79,8 +82,10 @@ func (f *Feeder) SetQuoting(quote, escape byte) { f.quote, f.escape = quote, esc
 
 // SetHeaderOffset sets the byte offset of the CSV header of the object
 // the next StartPart begins: 0, or past a preamble (plan.Part.Header). Its
-// records before it are not fed.
-func (f *Feeder) SetHeaderOffset(off int64) { f.headerAt = off }
+// records before it are not fed. none says that the object has no header
+// row (plan.Part.NoHeader): the record at off is its first row, and its
+// columns are column0, column1, ... (record.Reader.SetNoHeader).
+func (f *Feeder) SetHeaderOffset(off int64, none bool) { f.headerAt, f.noHeader = off, none }
 
 // SetPartitions sets the Hive partition columns of the job's inputs (the
 // planner's PartitionsParam): a column of the job's of one of their names
@@ -174,9 +179,12 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 	p.Columns = f.in.Columns
 	if f.in.AllColumns {
 		var err error
-		if p.Format == record.CSV {
+		switch {
+		case p.Format == record.CSV && f.noHeader:
+			p.Columns, err = record.NumberedColumnsQuoted(header, f.delim, f.quote, f.escape)
+		case p.Format == record.CSV:
 			p.Columns, err = record.HeaderColumnsQuoted(header, f.delim, f.quote, f.escape)
-		} else {
+		default:
 			p.Columns, err = record.JSONKeys(header)
 		}
 		if err != nil {
@@ -195,6 +203,7 @@ func (f *Feeder) StartPart(p job.Part, header []byte) error {
 	r.SetDelim(f.delim)
 	r.SetQuoting(f.quote, f.escape)
 	r.SetHeaderOffset(f.headerAt)
+	r.SetNoHeader(f.noHeader)
 	if err := r.Start(p.Source, header); err != nil {
 		return err
 	}
@@ -324,8 +333,9 @@ func (f *Feeder) named(err error, offset int64) error {
 func (f *Feeder) Mapper() job.Mapper { return f.m }
 
 // Object feeds every record of a whole object held in memory, as part p:
-// its lines, or its CSV records (the first being the header; those from
-// the header SetHeaderOffset sets, past a preamble). It is the
+// its lines, or its CSV records (the first being the header, unless
+// SetHeaderOffset says there is none; those from the header
+// SetHeaderOffset sets, past a preamble). It is the
 // in-memory form of what the pipeline does with a part read from a store,
 // for tests and small inputs.
 func (f *Feeder) Object(p job.Part, data []byte) error {

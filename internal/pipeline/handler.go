@@ -535,7 +535,7 @@ func (h *Handler) runMapperFrom(ctx context.Context, job jobs.Job, c plan.Chunk,
 			continue
 		}
 		csv := f.Format(p.Source) == record.CSV
-		f.SetHeaderOffset(p.Header)
+		f.SetHeaderOffset(p.Header, p.NoHeader)
 		f.SetDelim(opts.delim)
 		if p.Delim != "" {
 			f.SetDelim(p.Delim[0]) // the object's own (plan.Part.Delim)

@@ -52,13 +52,15 @@ var (
 	}}
 	// A CSV object whose header follows a preamble (a title line): its
 	// records start at the header's byte offset; and one whose delimiter
-	// sniffs otherwise than the job's (the first input's); and a MySQL
-	// export, its quotes escaped by a backslash.
+	// sniffs otherwise than the job's (the first input's); a MySQL
+	// export, its quotes escaped by a backslash; and one without a header
+	// row (its first record a row, its columns column0, ...).
 	exPreamble = plan.Chunk{Index: 0, Parts: []plan.Part{
 		{Source: "s3://scatter-in/exports/", URL: "s3://scatter-in/exports/report.csv", Start: 0, End: 67108864, Size: 201326592, Header: 28},
 		{Source: "s3://scatter-in/exports/", URL: "s3://scatter-in/exports/report-eu.csv", Ordinal: 1, Start: 0, End: 1048576, Size: 1048576, Delim: ";"},
 		{Source: "s3://scatter-in/exports/", URL: "s3://scatter-in/exports/mysql.csv", Ordinal: 2, Start: 0, End: 4096, Size: 4096, Escape: `\`},
 		{Source: "s3://scatter-in/exports/", URL: "s3://scatter-in/exports/quoted.csv", Ordinal: 3, Start: 0, End: 4096, Size: 4096, Quote: "'"},
+		{Source: "s3://scatter-in/exports/", URL: "s3://scatter-in/exports/readings.csv", Ordinal: 4, Start: 0, End: 524288, Size: 524288, NoHeader: true},
 	}}
 	exStats = pipeline.MapStats{
 		Stats: jobs.Stats{RecordsIn: 1048576, RecordsOut: 2113, Skipped: 2, SkipReason: map[string]int64{"invalid UTF-8": 2},

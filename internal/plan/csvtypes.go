@@ -64,7 +64,7 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 		}
 		return schema, err
 	}
-	names, cols := sniffCSVTypes(sample, eof, o.Header, d, QuotingOf(o.Quote, o.Escape))
+	names, cols := sniffCSVTypes(sample, eof, o.Header, o.NoHeader, d, QuotingOf(o.Quote, o.Escape))
 	all := sql.Schema{}
 	for n, t := range given {
 		all[n] = t
@@ -118,19 +118,33 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 // eof: the sample is the whole object) as
 // pq.TypeSniffer does over their values that are not NULL (an empty field):
 // the header's names (record.HeaderColumns: a name that repeats is
-// renamed as DuckDB renames it) and their types. A record the sample cuts is not read, nor is
-// any from one of bad quoting on. No names when the header does not read.
-func sniffCSVTypes(sample []byte, eof bool, header int64, d byte, qt csvline.Quoting) ([]string, []pq.OutputColumn) {
+// renamed as DuckDB renames it) and their types. Without a header row
+// (noHeader: plan.Object.NoHeader), the record at header is the first row,
+// typed with the others, and the columns are record.NumberedColumns
+// (column0, column1, ...), as DuckDB names and types them. A record the
+// sample cuts is not read, nor is any from one of bad quoting on. No names
+// when the header does not read.
+func sniffCSVTypes(sample []byte, eof bool, header int64, noHeader bool, d byte, qt csvline.Quoting) ([]string, []pq.OutputColumn) {
 	if header > int64(len(sample)) {
 		return nil, nil
 	}
 	data := record.TrimBOM(sample[header:])
 	nl := bytes.IndexByte(data, '\n')
+	if noHeader {
+		// The first row may hold a quoted newline; a whole object of one
+		// row without a newline is that row.
+		if nl, _ = csvline.EndQuoted(data, csvline.AtField, d, qt); nl < 0 && eof && len(data) > 0 {
+			nl, data = len(data), append(data[:len(data):len(data)], '\n')
+		}
+	}
 	if nl < 0 {
 		return nil, nil
 	}
 	head := bytes.TrimSuffix(data[:nl], []byte{'\r'})
 	all, err := record.HeaderColumnsQuoted(head, d, qt.Quote, qt.Escape)
+	if noHeader {
+		all, err = record.NumberedColumnsQuoted(head, d, qt.Quote, qt.Escape)
+	}
 	if err != nil {
 		return nil, nil
 	}
@@ -146,10 +160,14 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte, qt csvline.Quo
 	}
 	r.SetDelim(d)
 	r.SetQuoting(qt.Quote, qt.Escape)
+	r.SetNoHeader(noHeader)
 	if err := r.Start("sample", head); err != nil {
 		return nil, nil
 	}
-	body := data[nl+1:]
+	body, at := data[nl+1:], int64(nl+1)
+	if noHeader {
+		body, at = data, 0 // the first record is a row
+	}
 	if !eof {
 		// The last record may be cut: read up to the last newline.
 		body = body[:bytes.LastIndexByte(body, '\n')+1]
@@ -174,7 +192,7 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte, qt csvline.Quo
 	// sample ends at a record ReadCSVBlock leaves to Read: one of bad
 	// quoting, or whose quoted field the sample cuts.
 	if qt == csvline.RFC4180 {
-		r.ReadCSVBlock(body, int64(nl+1), add)
+		r.ReadCSVBlock(body, at, add)
 	} else {
 		// ReadCSVBlock reads only '"' doubled: another quoting's records
 		// one by one, up to one of bad quoting.
@@ -183,7 +201,7 @@ func sniffCSVTypes(sample []byte, eof bool, header int64, d byte, qt csvline.Quo
 			if i < 0 {
 				break
 			}
-			row, isData, reason, err := r.Read(body[p:p+i], int64(nl+1+p))
+			row, isData, reason, err := r.Read(body[p:p+i], at+int64(p))
 			if err != nil || reason == record.ReasonCSVQuote {
 				break
 			}

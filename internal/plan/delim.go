@@ -66,6 +66,9 @@ type Dialect struct {
 	// preamble (title lines, Excel's "sep=;") that DuckDB's sniffer skips
 	// (its SkipRows).
 	Header int64
+	// NoHeader says that the record at Header is not a header but the
+	// first row (hasHeader: header.go).
+	NoHeader bool
 	// Quoting is how fields are quoted: '"' doubled (csvline.RFC4180),
 	// or as the sample quotes them (QuotingCandidates).
 	Quoting csvline.Quoting
@@ -79,14 +82,21 @@ type Dialect struct {
 // it on (two at least, the header and a row) has that count, of two
 // fields or more; the candidate of the most fields wins, a tie the one
 // that skips least, then the first in DelimCandidates. The header is that
-// first record of the largest count.
+// first record of the largest count, or the first row when it is not a
+// header (NoHeader: withHeader).
 //
 // The quoting is sniffed as DuckDB's sniffer sniffs its quote and escape
 // (QuotingCandidates): the first candidate (in that order) that reads
 // every record of the sample well quoted with one count of fields and
 // quotes a field there wins; without one, '"' doubled (RFC 4180), the
 // quoting of a sample that quotes nothing.
-func SniffDialect(sample []byte, eof bool) (Dialect, error) { return sniff(sample, eof) }
+func SniffDialect(sample []byte, eof bool) (Dialect, error) {
+	d, err := sniff(sample, eof)
+	if err != nil {
+		return d, err
+	}
+	return withHeader(sample, eof, d), nil
+}
 
 // QuotingCandidates are the quotings SniffDialect tries, in the order of
 // DuckDB's sniffer's quote and escape candidates (its candidates with no
@@ -255,22 +265,12 @@ func consistentFields(sample []byte, eof bool, d byte, qt csvline.Quoting) readi
 	off, rows := 0, 0
 	runOdd := 0
 	for off < len(sample) && rows < sniffRows {
-		rest := sample[off:]
 		start := off
-		i, _ := csvline.EndQuoted(rest, csvline.AtField, d, qt)
-		rec := rest
-		if i >= 0 {
-			rec, off = rest[:i], off+i+1
-		} else if !eof {
+		rec, next, ok := sampleRecord(sample, off, eof, d, qt)
+		if !ok {
 			break // a record the sample cuts
-		} else {
-			off = len(sample)
 		}
-		rec = csvline.TrimCR(rec)
-		if start == 0 {
-			rec = record.TrimBOM(rec)
-		}
-		if len(rec) == 0 {
+		if off = next; len(rec) == 0 {
 			continue
 		}
 		var err error
@@ -351,7 +351,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 	}
 	if given != 0 {
 		for i, k := range csv {
-			objs[k].Header = dialects[i].Header
+			objs[k].Header, objs[k].NoHeader = dialects[i].Header, dialects[i].NoHeader
 			objs[k].Quote, objs[k].Escape = quotingFields(dialects[i].Quoting)
 		}
 		return params, nil
@@ -363,7 +363,7 @@ func withDelim(ctx context.Context, store blob.Store, name string, compiled job.
 		}
 	}
 	for i, k := range csv {
-		objs[k].Header = dialects[i].Header
+		objs[k].Header, objs[k].NoHeader = dialects[i].Header, dialects[i].NoHeader
 		objs[k].Quote, objs[k].Escape = quotingFields(dialects[i].Quoting)
 		if dialects[i].Fields >= 2 && dialects[i].Delim != d {
 			objs[k].Delim = string(dialects[i].Delim)
@@ -382,8 +382,8 @@ const sniffReads = 8
 // its first sniffBytes; with a given delimiter (the job's --delim, or a
 // tab for a name ending .tsv) only its preamble is looked for
 // (givenDialect); the quotings tried are cands (quotingCandidates: the
-// user's quote and escape). A ragged start is an InputError naming the
-// input.
+// user's quote and escape); then whether it has a header row
+// (withHeader). A ragged start is an InputError naming the input.
 func delimOf(ctx context.Context, store blob.Store, o Object, given byte, cands []csvline.Quoting) (Dialect, error) {
 	if given == 0 && isTSV(o.URL) {
 		given = '\t'
@@ -398,14 +398,13 @@ func delimOf(ctx context.Context, store blob.Store, o Object, given byte, cands 
 	if err != nil {
 		return Dialect{}, err
 	}
+	var d Dialect
 	if given != 0 {
-		return givenDialect(sample, eof, given, cands), nil
-	}
-	d, err := sniffWith(sample, eof, cands)
-	if err != nil {
+		d = givenDialect(sample, eof, given, cands)
+	} else if d, err = sniffWith(sample, eof, cands); err != nil {
 		return Dialect{}, &InputError{Input: o.Source, Err: err}
 	}
-	return d, nil
+	return withHeader(sample, eof, d), nil
 }
 
 // givenDialect is the dialect of CSV text that sample starts read with

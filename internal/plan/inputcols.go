@@ -180,7 +180,8 @@ func checkInputColumns(given, want string, objs []Object) error {
 }
 
 // firstColumns returns the columns of an object: a Parquet footer's, a CSV
-// header's (record.HeaderColumns; at o.Header, past a preamble), the
+// header's (record.HeaderColumns; at o.Header, past a preamble; column0,
+// column1, ... without a header row: record.NumberedColumns), the
 // members of a JSON Lines object's first line; nil when its first line
 // does not tell them.
 func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) ([]string, error) {
@@ -252,9 +253,13 @@ func firstColumns(ctx context.Context, store blob.Store, o Object, delim byte) (
 		}
 	}
 	var cols []string
-	if jsonLines {
+	switch {
+	case jsonLines:
 		cols, err = record.JSONKeys(line)
-	} else {
+	case o.NoHeader:
+		qt := QuotingOf(o.Quote, o.Escape)
+		cols, err = record.NumberedColumnsQuoted(line, delim, qt.Quote, qt.Escape)
+	default:
 		qt := QuotingOf(o.Quote, o.Escape)
 		cols, err = record.HeaderColumnsQuoted(line, delim, qt.Quote, qt.Escape)
 	}

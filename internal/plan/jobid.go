@@ -21,7 +21,7 @@ import (
 // "Versions"); a change to one built-in job's own output bumps that job's
 // version instead (internal/jobs/job.go's versions). Job IDs of the
 // earlier framework versions are EarlierJobIDs.
-const FrameworkVersion = 6
+const FrameworkVersion = 7
 
 // Identity is what makes a job: the job and its code version, the
 // framework's (FrameworkVersion), its parameters,

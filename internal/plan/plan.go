@@ -61,6 +61,10 @@ type Object struct {
 	// its header record (in the decompressed text of a compressed object);
 	// 0 for the first record.
 	Header int64 `json:"hdr,omitempty"`
+	// NoHeader is, for a CSV object without a header row (as DuckDB's
+	// read_csv sniffs it: header.go), true: its record at Header is its
+	// first row, and its columns are column0, column1, ...
+	NoHeader bool `json:"nohdr,omitempty"`
 	// Delim is, for a CSV object whose delimiter sniffs otherwise than the
 	// job's (its "delim" parameter, that of the first CSV input of two
 	// fields or more), its own, as DuckDB's read_csv sniffs each file of a
@@ -114,6 +118,10 @@ type Part struct {
 	// ending at or before it owns none, the one it lies in owns the
 	// header and reads from it, and the parts after it are unchanged.
 	Header int64 `json:"hdr,omitempty"`
+	// NoHeader is the object's Object.NoHeader: the record at Header is
+	// not a header but the first row, owned by the part its first byte
+	// lies in, and the columns are column0, column1, ...
+	NoHeader bool `json:"nohdr,omitempty"`
 	// Delim is the object's Object.Delim: its fields' delimiter when it is
 	// not the job's ("" reads it with the job's).
 	Delim string `json:"dlm,omitempty"`
@@ -470,7 +478,7 @@ func SplitColumns(objs []Object, chunkSize int64, columns []string) []Chunk {
 		}
 	}
 	for _, o := range objs {
-		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size, Header: o.Header, Delim: o.Delim, Quote: o.Quote, Escape: o.Escape}
+		part := Part{Source: o.Source, URL: o.URL, Ordinal: o.Ordinal, Start: 0, End: o.Size, Size: o.Size, Header: o.Header, NoHeader: o.NoHeader, Delim: o.Delim, Quote: o.Quote, Escape: o.Escape}
 		weight := o.Size
 		if o.Parquet != nil {
 			part.Format, part.Footer = FormatParquet, o.Parquet.Len

@@ -46,12 +46,12 @@ var sampleEvents = []struct {
 	eventCheck
 }{
 	{"splitter.json", eventCheck{"splitter", func(t *testing.T, a map[string]any) {
-		if a["jobId"] != "wordcount-222546bd8441d8a64f5bcfb6" || a["chunks"] != 1.0 {
+		if a["jobId"] != "wordcount-d104553a3d02f624a09c9c46" || a["chunks"] != 1.0 {
 			t.Errorf("splitter answered %v: want the job that mapper.json maps, of 1 chunk", a)
 		}
 	}}},
 	{"mapper.json", eventCheck{"mapper", func(t *testing.T, a map[string]any) {
-		if a["jobId"] != "wordcount-222546bd8441d8a64f5bcfb6" || a["attempt"] == nil {
+		if a["jobId"] != "wordcount-d104553a3d02f624a09c9c46" || a["attempt"] == nil {
 			t.Errorf("mapper answered %v: want the committed chunk of the sample job", a)
 		}
 	}}},
