@@ -100,15 +100,7 @@ func TestOddTypesOfOtherWriters(t *testing.T) {
 			parquet.ByteArrayValue(twosComplement(dec)).Level(0, 0, 2),
 		})
 	}
-	if _, err := w.WriteRows(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeAndClose(t, w, f, rows)
 	cols := columnNames(t, store, file)
 	want := duckCSV(t, db, file, cols)
 	got, _ := readAll(t, store, file, cols, 1<<30)

@@ -263,6 +263,8 @@ func withParquetTypes(schema, query string, objs []Object) string {
 				t = "TIMESTAMP_NS"
 			case c.Type == "DOUBLE", c.Type == "FLOAT":
 				t = c.Type
+			case c.Type == "INTERVAL":
+				t = "INTERVAL" // compared as DuckDB compares INTERVALs
 			}
 			name := colname.Fold(c.Name) // as a query's names match
 			if prev, ok := types[name]; i > 0 && (!ok || prev != t) {
@@ -288,7 +290,7 @@ func withParquetTypes(schema, query string, objs []Object) string {
 	}
 	for n, t := range types {
 		if _, typed := given.Type(n); !typed && t != "" {
-			all[n] = map[string]sql.Type{"DATE": sql.TDate, "TIMESTAMP": sql.TTimestamp, "TIMESTAMP_NS": sql.TTimestampNS, "DOUBLE": sql.TDouble, "FLOAT": sql.TFloat}[t]
+			all[n] = map[string]sql.Type{"DATE": sql.TDate, "TIMESTAMP": sql.TTimestamp, "TIMESTAMP_NS": sql.TTimestampNS, "DOUBLE": sql.TDouble, "FLOAT": sql.TFloat, "INTERVAL": sql.TInterval}[t]
 		}
 	}
 	var read []string

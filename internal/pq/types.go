@@ -437,63 +437,17 @@ func appendBigDecimal(dst, b []byte, scale int) []byte {
 }
 
 // appendInterval appends a Parquet INTERVAL (three little-endian words:
-// months, days, milliseconds) as DuckDB prints it: DuckDB reads the months
-// and the days as signed 32-bit integers and the milliseconds as unsigned,
-// and prints "1 year 2 months 3 days 04:05:06.007" (years and months from
-// the months, the parts that are zero left out, the time as hours of at
-// least two digits, minutes, seconds and the fraction without its trailing
-// zeros), "00:00:00" for zero.
+// months, days, milliseconds) as DuckDB prints it (duckfmt.AppendInterval):
+// DuckDB reads the months and the days as signed 32-bit integers and the
+// milliseconds as unsigned.
 func appendInterval(dst, b []byte) []byte {
 	if len(b) != 12 {
 		return append(dst, "?"...)
 	}
-	months := int64(int32(binary.LittleEndian.Uint32(b)))
-	days := int64(int32(binary.LittleEndian.Uint32(b[4:])))
+	months := int32(binary.LittleEndian.Uint32(b))
+	days := int32(binary.LittleEndian.Uint32(b[4:]))
 	millis := int64(binary.LittleEndian.Uint32(b[8:]))
-	start := len(dst)
-	part := func(n int64, unit string) {
-		if len(dst) > start {
-			dst = append(dst, ' ')
-		}
-		dst = strconv.AppendInt(dst, n, 10)
-		dst = append(dst, ' ')
-		dst = append(dst, unit...)
-		if n != 1 && n != -1 { // "-1 month", as DuckDB prints it
-			dst = append(dst, 's')
-		}
-	}
-	if y := months / 12; y != 0 {
-		part(y, "year")
-	}
-	if m := months % 12; m != 0 {
-		part(m, "month")
-	}
-	if days != 0 {
-		part(days, "day")
-	}
-	if millis == 0 && len(dst) > start {
-		return dst
-	}
-	if len(dst) > start {
-		dst = append(dst, ' ')
-	}
-	h, rest := millis/3_600_000, millis%3_600_000
-	if h < 10 {
-		dst = append(dst, '0')
-	}
-	dst = strconv.AppendInt(dst, h, 10)
-	dst = append(dst, ':', byte('0'+rest/600_000), byte('0'+rest/60_000%10), ':',
-		byte('0'+rest%60_000/10_000), byte('0'+rest%10_000/1000))
-	if ms := rest % 1000; ms != 0 {
-		dst = append(dst, '.', byte('0'+ms/100))
-		if ms%100 != 0 {
-			dst = append(dst, byte('0'+ms/10%10))
-			if ms%10 != 0 {
-				dst = append(dst, byte('0'+ms%10))
-			}
-		}
-	}
-	return dst
+	return duckfmt.AppendInterval(dst, months, days, millis*1000)
 }
 
 const hexDigits = "0123456789abcdef"

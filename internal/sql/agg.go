@@ -155,6 +155,9 @@ func (s *AggState) bestValue(k Kind, buf []byte) Value {
 		return Value{K: k, D: s.d}
 	case KVarchar, KText:
 		return Value{K: k, S: s.text(buf)}
+	case KInterval:
+		us, _ := decimal.Int64(s.d)
+		return Value{K: k, I: s.bestI, F: float64(us)}
 	}
 	return Value{K: k, I: s.bestI}
 }
@@ -319,7 +322,14 @@ func (a *aggSpec) accumulate(r *Row, s *AggState, v Value, scratch *[]byte) int6
 	case aggCount:
 		s.n++
 	case aggCountDistinct:
-		k := appendKey((*scratch)[:0], a.arg.typ, v, false, false)
+		var k []byte
+		if a.arg.typ.Kind == KInterval {
+			// By its normalized value: 30 days and 1 month are one, as
+			// DuckDB counts them.
+			k = appendOrderKey((*scratch)[:0], a.arg.typ, v, false, false)
+		} else {
+			k = appendKey((*scratch)[:0], a.arg.typ, v, false, false)
+		}
 		*scratch = k
 		x, grew := s.extraGrew()
 		if x.set == nil {
@@ -402,6 +412,8 @@ func (a *aggSpec) setBest(s *AggState, v Value, num bool, d decimal.Dec) int64 {
 		s.d = v.D
 	case KDouble:
 		s.bestI = int64(math.Float64bits(v.F))
+	case KInterval: // its months and days, and its microseconds in d
+		s.bestI, s.d = v.I, decimal.FromInt(int64(v.F))
 	default:
 		s.bestI = v.I
 	}

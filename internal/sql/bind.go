@@ -694,6 +694,8 @@ func convert(x *node, t Type, at int, explicit bool) (*node, error) {
 		ok = from == KText || from == KVarchar || from == KNull || timeRank[from] > 0
 	case KBool:
 		ok = from == KText || from == KVarchar || from == KNull || from == KBool || from == KBigint
+	case KInterval:
+		ok = from == KText || from == KVarchar || from == KNull || from == KInterval
 	}
 	if !ok {
 		return nil, typeErr(at, "cannot cast %s (%s) to %s", exprName(x), x.typ, t)

@@ -70,6 +70,19 @@ func appendKey(dst []byte, t Type, v Value, desc, nullsFirst bool) []byte {
 // texts of one number ("756" and "756.00000") tie and the next ORDER BY
 // key decides, as in DuckDB. Order keys are compared, never decoded.
 func appendOrderKey(dst []byte, t Type, v Value, desc, nullsFirst bool) []byte {
+	if t.Kind == KInterval && v.K != KNull {
+		// By its normalized value alone, as DuckDB orders INTERVALs: 30
+		// days and 1 month tie.
+		dst = append(dst, keyValue)
+		start := len(dst)
+		dst = appendIntervalOrder(dst, v)
+		if desc {
+			for i := start; i < len(dst); i++ {
+				dst[i] = ^dst[i]
+			}
+		}
+		return dst
+	}
 	if t.Kind != KText || v.K == KNull {
 		return appendKey(dst, t, v, desc, nullsFirst)
 	}
@@ -111,6 +124,12 @@ func appendEncoding(dst []byte, t Type, v Value) []byte {
 		return binary.BigEndian.AppendUint64(dst, b)
 	case KDecimal:
 		return appendNumber(dst, v.D)
+	case KInterval:
+		// Ordered by its normalized value, then by its parts, so that
+		// it decodes as it was (a group of 30 days is not one of 1 month).
+		dst = appendIntervalOrder(dst, v)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(v.I))
+		return binary.BigEndian.AppendUint64(dst, uint64(int64(v.F)))
 	case KVarchar:
 		return appendString(dst, v.S)
 	case KText:
@@ -302,6 +321,12 @@ func decodeEncoding(src []byte, t Type, v *Value, buf []byte) ([]byte, []byte, e
 		}
 		v.I = int64(binary.BigEndian.Uint64(src) ^ 1<<63)
 		return src[8:], buf, nil
+	case KInterval:
+		if len(src) < 32 {
+			return nil, buf, errKey
+		}
+		v.I, v.F = int64(binary.BigEndian.Uint64(src[16:])), float64(int64(binary.BigEndian.Uint64(src[24:])))
+		return src[32:], buf, nil
 	case KDouble:
 		if len(src) < 8 {
 			return nil, buf, errKey
@@ -452,4 +477,12 @@ func appendInt(dst []byte, n int) []byte {
 		dst = appendInt(dst, n/10)
 	}
 	return append(dst, byte('0'+n%10))
+}
+
+// appendIntervalOrder appends an INTERVAL's normalized value
+// (duckfmt.IntervalKey) in 16 bytes that order as DuckDB orders INTERVALs.
+func appendIntervalOrder(dst []byte, v Value) []byte {
+	m, rest := duckfmt.IntervalKey(intervalParts(v))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(m)^1<<63)
+	return binary.BigEndian.AppendUint64(dst, uint64(rest)^1<<63)
 }

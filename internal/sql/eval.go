@@ -246,7 +246,7 @@ func compileColumn(n *node, c *compiler) evalFn {
 			}
 			return Value{K: k, S: r.Text[i]}
 		}
-	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KTimestampNS, KBool:
+	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KTimestampNS, KBool, KInterval:
 		return func(r *Row) Value {
 			if r.Null[i] {
 				return Null
@@ -301,6 +301,8 @@ func parseTyped(s []byte, t Type) (Value, bool) {
 	case KBool:
 		b, ok := parseBool(s)
 		return boolValue(b), ok
+	case KInterval:
+		return parseInterval(s)
 	}
 	return Null, false
 }
@@ -436,6 +438,8 @@ func compareValues(x, y Value) int {
 		return decimal.Cmp(x.D, y.D)
 	case KDouble:
 		return compareFloat(x.F, y.F)
+	case KInterval:
+		return compareIntervals(x, y)
 	}
 	return bytes.Compare(x.S, y.S)
 }
@@ -693,6 +697,10 @@ func compareTextTo(s []byte, y Value, lit []byte) (int, bool) {
 	case KTimestampNS:
 		if ns, ok := parseTimestampNS(s); ok {
 			return cmp.Compare(ns, y.I), true
+		}
+	case KInterval:
+		if iv, ok := parseInterval(s); ok {
+			return compareIntervals(iv, y), true
 		}
 	case KBool:
 		if b, ok := parseBool(s); ok && (lit == nil || sniffedBool(s)) {
@@ -1029,6 +1037,15 @@ func convertValue(r *Row, n *node, v Value) Value {
 		if ns, ok := timestampNS(v); ok {
 			return Value{K: KTimestampNS, I: ns}
 		}
+	case KInterval:
+		switch v.K {
+		case KInterval:
+			return v
+		case KVarchar, KText:
+			if iv, ok := parseInterval(v.S); ok {
+				return iv
+			}
+		}
 	case KBool:
 		switch v.K {
 		case KBool:
@@ -1097,6 +1114,9 @@ func appendText(dst []byte, v Value, t Type) []byte {
 		return duckfmt.AppendTimestamp(dst, v.I, 1e6)
 	case KTimestampNS:
 		return duckfmt.AppendTimestamp(dst, v.I, 1e9)
+	case KInterval:
+		m, d, us := intervalParts(v)
+		return duckfmt.AppendInterval(dst, m, d, us)
 	}
 	return append(dst, v.S...)
 }

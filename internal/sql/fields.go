@@ -222,7 +222,7 @@ func isTypedColumn(n *node) bool {
 		return false
 	}
 	switch n.typ.Kind {
-	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KTimestampNS, KBool:
+	case KBigint, KDouble, KDecimal, KDate, KTimestamp, KTimestampNS, KBool, KInterval:
 		return true
 	}
 	return false

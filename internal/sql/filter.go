@@ -102,7 +102,7 @@ func compileTextPred(n *node) (int, textPred, bool) {
 	l, r := n.args[0], n.args[1]
 	if n.op == opCmpText && l.op == opCol && l.typ.Kind == KText && r.isConst() {
 		switch c := r.val; c.K {
-		case KDate, KTimestamp, KTimestampNS, KDouble, KBool:
+		case KDate, KTimestamp, KTimestampNS, KDouble, KBool, KInterval:
 			// As compileCmpText: as c's type when the text reads as one,
 			// else as bytes with c's text.
 			res, text, lit := triTable(cmpTable(n.name)), constText(r), r.lit

@@ -33,6 +33,12 @@ const (
 	// 00:00:00 in Value.I, as DuckDB holds one (a Parquet timestamp of
 	// nanoseconds, pandas' default).
 	KTimestampNS
+	// KInterval is an INTERVAL: its months and days in Value.I (the months
+	// in the high 32 bits, the days in the low), its microseconds in
+	// Value.F (whole, and at most 2^53 in size: exact in a float64), as
+	// DuckDB holds one; it compares by duckfmt.IntervalKey, as DuckDB
+	// compares.
+	KInterval
 )
 
 // Type is a column's or an expression's type. Width and Scale are a
@@ -65,6 +71,8 @@ var (
 	TTimestamp = Type{Kind: KTimestamp}
 	// TTimestampNS is DuckDB's TIMESTAMP_NS (nanoseconds, no time zone).
 	TTimestampNS = Type{Kind: KTimestampNS}
+	// TInterval is DuckDB's INTERVAL (months, days and microseconds).
+	TInterval = Type{Kind: KInterval}
 	// TNumber is the decimal an untyped value becomes in arithmetic: exact,
 	// with the scale its text has.
 	TNumber = Type{Kind: KDecimal, Width: 38, Scale: -1}
@@ -99,6 +107,8 @@ func (t Type) String() string {
 		return "TIMESTAMP"
 	case KTimestampNS:
 		return "TIMESTAMP_NS"
+	case KInterval:
+		return "INTERVAL"
 	}
 	return "untyped"
 }
@@ -126,7 +136,8 @@ var typeNames = map[string]Type{
 	"TINYINT": TBigint, "INT1": TBigint,
 	"DOUBLE": TDouble, "FLOAT8": TDouble, "FLOAT": TFloat, "FLOAT4": TFloat, "REAL": TFloat,
 	"DATE": TDate, "TIMESTAMP": TTimestamp, "DATETIME": TTimestamp, "TIMESTAMP_NS": TTimestampNS,
-	"BOOLEAN": TBool, "BOOL": TBool, "LOGICAL": TBool,
+	"INTERVAL": TInterval,
+	"BOOLEAN":  TBool, "BOOL": TBool, "LOGICAL": TBool,
 	"DECIMAL": Decimal(18, 3), "NUMERIC": Decimal(18, 3),
 }
 
@@ -160,7 +171,7 @@ func duckTypeName(name string, params []int) string {
 }
 
 // unsupportedTypes are DuckDB types this subset does not have.
-var unsupportedTypes = []string{"TIME", "TIMESTAMPTZ", "INTERVAL", "TIMESTAMP_MS", "TIMESTAMP_S", "BLOB", "UUID",
+var unsupportedTypes = []string{"TIME", "TIMESTAMPTZ", "TIMESTAMP_MS", "TIMESTAMP_S", "BLOB", "UUID",
 	"HUGEINT", "UHUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "JSON", "BIT", "LIST", "STRUCT", "MAP", "UNION", "ENUM"}
 
 // lookupType returns the type of a type name (any case) with optional
@@ -170,7 +181,7 @@ func lookupType(name string, params []int, pos int) (Type, error) {
 	t, ok := typeNames[up]
 	if !ok {
 		if slices.Contains(unsupportedTypes, up) {
-			return Type{}, unsupported(pos, "type %s (supported: VARCHAR, BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP, TIMESTAMP_NS, BOOLEAN)", up)
+			return Type{}, unsupported(pos, "type %s (supported: VARCHAR, BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP, TIMESTAMP_NS, INTERVAL, BOOLEAN)", up)
 		}
 		return Type{}, syntaxErr(pos, "unknown type %q", name)
 	}
@@ -218,7 +229,7 @@ func (s Schema) Type(name string) (Type, bool) {
 // ParseSchema reads a schema: either "name:TYPE,name:TYPE,..." (the --schema
 // flag) or a JSON object {"name": "TYPE", ...} (a schema.json file), TYPE
 // being one of DuckDB's type names this subset has (VARCHAR, BIGINT,
-// INTEGER, DOUBLE, DECIMAL(w,s), DATE, TIMESTAMP, TIMESTAMP_NS, BOOLEAN, ...). An empty text is an
+// INTEGER, DOUBLE, DECIMAL(w,s), DATE, TIMESTAMP, TIMESTAMP_NS, INTERVAL, BOOLEAN, ...). An empty text is an
 // empty schema.
 func ParseSchema(text string) (Schema, error) {
 	s := Schema{}

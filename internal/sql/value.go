@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"cmp"
 	"math"
 	"strconv"
 
@@ -411,3 +412,31 @@ func daysIn(y, m int) int { return duckfmt.DaysIn(y, m) }
 // daysFromCivil is days since 1970-01-01 of a proleptic Gregorian date
 // (Howard Hinnant's algorithm).
 func daysFromCivil(y, m, d int) int64 { return duckfmt.DaysFromCivil(y, m, d) }
+
+// intervalValue is an INTERVAL's Value (KInterval).
+func intervalValue(months, days int32, micros int64) Value {
+	return Value{K: KInterval, I: int64(months)<<32 | int64(uint32(days)), F: float64(micros)}
+}
+
+// intervalParts are an INTERVAL Value's months, days and microseconds.
+func intervalParts(v Value) (months, days int32, micros int64) {
+	return int32(v.I >> 32), int32(uint32(v.I)), int64(v.F)
+}
+
+// parseInterval reads an INTERVAL's text (duckfmt.ParseInterval).
+func parseInterval(b []byte) (Value, bool) {
+	m, d, us, ok := duckfmt.ParseInterval(b)
+	return intervalValue(m, d, us), ok
+}
+
+// compareIntervals compares two INTERVALs as DuckDB does: by their
+// normalized months, days and microseconds (duckfmt.IntervalKey), so that
+// 1 month, 30 days and 720 hours are equal.
+func compareIntervals(x, y Value) int {
+	xm, xr := duckfmt.IntervalKey(intervalParts(x))
+	ym, yr := duckfmt.IntervalKey(intervalParts(y))
+	if c := cmp.Compare(xm, ym); c != 0 {
+		return c
+	}
+	return cmp.Compare(xr, yr)
+}
