@@ -76,7 +76,7 @@ var versions = map[string]string{
 	"groupby":   "8",
 	"search":    "2",
 	"select":    "14",
-	"sql":       "29",
+	"sql":       "30",
 	"wordcount": "2",
 }
 

@@ -81,10 +81,18 @@ func withCSVTypes(ctx context.Context, store blob.Store, schema, query, delim st
 			sniffed[n] = sql.TVarchar
 		case pq.OutBoolean:
 			sniffed[n] = sql.TBool
+		// An ISO 8601 column (no Form) stays untyped: its text already
+		// compares as a date, and a typed one would refuse the infinity
+		// and -infinity DuckDB reads in it (pqcheck
+		// TestSQLUntypedColumnsTypedAsDuckDBSniffs).
 		case pq.OutDate:
-			sniffed[n] = sql.Type{Kind: sql.KDate, Form: cols[i].Form}
+			if cols[i].Form != 0 {
+				sniffed[n] = sql.Type{Kind: sql.KDate, Form: cols[i].Form}
+			}
 		case pq.OutTimestamp:
-			sniffed[n] = sql.Type{Kind: sql.KTimestamp, Form: cols[i].Form}
+			if cols[i].Form != 0 {
+				sniffed[n] = sql.Type{Kind: sql.KTimestamp, Form: cols[i].Form}
+			}
 		}
 	}
 	for n, t := range sniffed {
