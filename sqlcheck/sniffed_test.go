@@ -1,11 +1,12 @@
 package sqlcheck
 
 import (
+	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scattergather/scattergather/internal/testutil"
 )
 
 // TestSniffedTypesAsDuckDB: over CSV columns DuckDB's sniffer reads as
@@ -33,19 +34,7 @@ func TestSniffedTypesAsDuckDB(t *testing.T) {
 		runners = append(runners, newRunner(t, chunk, 0))
 	}
 	for _, col := range columns {
-		path := filepath.Join(t.TempDir(), col.name+".csv")
-		var b strings.Builder
-		b.WriteString("id,s\n")
-		for i := range 40 {
-			fmt.Fprintf(&b, "%d,%s\n", i, col.texts[i%len(col.texts)])
-		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		typ, err := duckQuery(db, fmt.Sprintf("SELECT typeof(s) FROM '%s' LIMIT 1", path))
-		if err != nil || len(typ.rows) != 1 || typ.rows[0][0] != col.duck {
-			t.Fatalf("%s: DuckDB reads the column as %v (%v), want %s", col.name, typ.rows, err, col.duck)
-		}
+		path := sniffedColumnFile(t, db, col.name, col.duck, col.texts)
 		queries := []string{
 			"SELECT min(s) AS lo, max(s) AS hi, count(s) AS n FROM 'F'",
 			"SELECT id, s FROM 'F' ORDER BY s, id",
@@ -83,4 +72,22 @@ func TestSniffedTypesAsDuckDB(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sniffedColumnFile writes name.csv, an id column and a column s of 40
+// values cycling through texts, and checks that DuckDB's read_csv sniffs s
+// as duck (the type the test compares our answers under).
+func sniffedColumnFile(t *testing.T, db *sql.DB, name, duck string, texts []string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("id,s\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "%d,%s\n", i, texts[i%len(texts)])
+	}
+	path := testutil.WriteFile(t, t.TempDir(), name+".csv", []byte(b.String()))
+	typ, err := duckQuery(db, fmt.Sprintf("SELECT typeof(s) FROM '%s' LIMIT 1", path))
+	if err != nil || len(typ.rows) != 1 || typ.rows[0][0] != duck {
+		t.Fatalf("%s: DuckDB reads the column as %v (%v), want %s", name, typ.rows, err, duck)
+	}
+	return path
 }

@@ -2,8 +2,6 @@ package sqlcheck
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -33,19 +31,7 @@ func TestSniffedDatesAsDuckDB(t *testing.T) {
 		runners = append(runners, newRunner(t, chunk, 0))
 	}
 	for _, col := range columns {
-		path := filepath.Join(t.TempDir(), col.name+".csv")
-		var b strings.Builder
-		b.WriteString("id,s\n")
-		for i := range 40 {
-			fmt.Fprintf(&b, "%d,%s\n", i, col.texts[i%len(col.texts)])
-		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		typ, err := duckQuery(db, fmt.Sprintf("SELECT typeof(s) FROM '%s' LIMIT 1", path))
-		if err != nil || len(typ.rows) != 1 || typ.rows[0][0] != col.duck {
-			t.Fatalf("%s: DuckDB reads the column as %v (%v), want %s", col.name, typ.rows, err, col.duck)
-		}
+		path := sniffedColumnFile(t, db, col.name, col.duck, col.texts)
 		queries := []string{
 			"SELECT * FROM 'F'",
 			"SELECT min(s) AS lo, max(s) AS hi, count(s) AS n FROM 'F'",
