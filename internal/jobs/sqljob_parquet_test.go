@@ -97,17 +97,8 @@ func sqlTakesBatches(t *testing.T, j jobs.Job, path string) bool {
 func sqlParquet(t *testing.T, j jobs.Job, p jobs.Params, path string) (jobs.Stats, []byte, jobs.Mapper) {
 	t.Helper()
 	var m jobs.Mapper
-	span, store := pqtest.WholeFile(t, path)
-	f := feeder(t, keepMapper{j, &m}, p)
-	if _, err := f.Parquet(context.Background(), store, span, 0, nil); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	st, err := f.Finish(&out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, out.Bytes(), m
+	st, out := groupbyParquet(t, keepMapper{j, &m}, p, path)
+	return st, out, m
 }
 
 // keepMapper is a job whose new mapper is kept in *m.
